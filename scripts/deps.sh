@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Rastro needs to build, run and test.
+# Idempotent: asks apt only when something is missing. Usage: scripts/deps.sh [run|test]
+set -euo pipefail
+mode=${1:-run}
+pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
+      libcurl4-openssl-dev libssl-dev libicu-dev sqlite3 curl ca-certificates)
+if [ "$mode" = test ]; then
+  pkgs+=(clang libclang-rt-14-dev libcmocka-dev jq xxd wrk nginx-light procps)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

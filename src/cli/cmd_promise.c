@@ -1,0 +1,12 @@
+/* cmd_promise.c — placeholder until this command lands. */
+#include <stdio.h>
+
+#include "cli/cmd.h"
+
+int rs_cmd_promise(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "rastro promise: not available in this build yet\n");
+    return 1;
+}

@@ -1,0 +1,68 @@
+/* main.c — `rastro <verb> …`: the one dispatch table of the command line (git's git.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *usage;
+    const char *help;
+} commands[] = {
+    {"serve", rs_cmd_serve, "serve [--db URL] [--listen HOST:PORT] [--base-url URL]",
+     "run the HTTP API, public tracking pages and background workers"},
+    {"merchant", rs_cmd_merchant, "merchant create NAME [--scopes ingest,read,admin] | list",
+     "create a merchant (prints its API key) or list merchants"},
+    {"import", rs_cmd_import, "import [--db URL] --merchant ID FILE.csv",
+     "load orders, shipments and events from a CSV file (docs/import.md)"},
+    {"demo", rs_cmd_demo, "demo [--db URL] [--base-url URL]",
+     "fill a database with a demo merchant, orders and events; prints key and codes"},
+    {"migrate", rs_cmd_migrate, "migrate [--db URL]", "create or upgrade the database schema"},
+    {"normalize", rs_cmd_normalize, "normalize [--carrier NAME] [--lang es|en|pt]",
+     "classify carrier texts from stdin into status<TAB>substatus"},
+    {"promise", rs_cmd_promise, "promise train|eval …",
+     "learn delivery windows from history and evaluate them"},
+    {"bot", rs_cmd_bot, "bot classify|eval …", "classify customer messages; evaluate the bot"},
+};
+
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Rastro — know where every order is, promise honestly, tell customers first.\n\n"
+                 "usage: rastro <command> [options]\n\ncommands:\n");
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n             rastro %s\n", commands[i].name, commands[i].help,
+                commands[i].usage);
+    fprintf(out, "\nenvironment: RASTRO_DB (database URL), RASTRO_LISTEN (HOST:PORT),\n"
+                 "             RASTRO_BASE_URL (public URL for tracking links)\n"
+                 "`rastro <command> --help` explains a command.\n");
+}
+
+const char *rs_cmd_db_url(const char *flag_value)
+{
+    if (flag_value && *flag_value)
+        return flag_value;
+    const char *env = getenv("RASTRO_DB");
+    return env && *env ? env : "var/rastro.db";
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("rastro 0.1.0");
+        return 0;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "rastro: '%s' is not a command. See 'rastro --help'.\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,31 @@
+/* err.h — the one error enum shared by every layer of Rastro.
+ *
+ * 0 is success. Values never change meaning and are never renumbered: add new ones at the end.
+ * Detail (a human message) travels separately from the code, in the caller's context. */
+#ifndef RS_ERR_H
+#define RS_ERR_H
+
+#define RS_MUST_CHECK __attribute__((warn_unused_result))
+
+enum rs_err {
+    RS_OK = 0,
+    RS_EINVAL = 1,     /* caller passed something invalid (400/422) */
+    RS_ENOTFOUND = 2,  /* 404 */
+    RS_ECONFLICT = 3,  /* illegal transition, unique violation (409) */
+    RS_ERETRY = 4,     /* transient: busy database, timeout, upstream 429/5xx */
+    RS_EREJECTED = 5,  /* permanent refusal by a remote peer */
+    RS_EIO = 6,        /* back end or network failure of unknown kind */
+    RS_ENOMEM = 7,     /* allocation failed or a bounded buffer hit its cap */
+    RS_EINTERNAL = 8,  /* a bug: broken invariant */
+    RS_EDUPLICATE = 9, /* the same thing was already recorded: nothing changed */
+    RS_EAUTH = 10,     /* missing or invalid credentials (401) */
+    RS_EFORBIDDEN = 11,/* credentials lack the scope (403) */
+    RS_ETOOBIG = 12,   /* input larger than allowed (413) */
+};
+
+/* "not found": a short, lower-case description. Never NULL. */
+const char *rs_strerror(enum rs_err e);
+/* "RS_ENOTFOUND". Never NULL. */
+const char *rs_err_name(enum rs_err e);
+
+#endif

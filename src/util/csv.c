@@ -1,0 +1,156 @@
+/* csv.c — streaming RFC 4180 reader (see csv.h). */
+#include "util/csv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static enum rs_err init_common(struct rs_csv *c)
+{
+    c->buf = malloc(RS_CSV_MAX_RECORD + 1);
+    if (!c->buf)
+        return RS_ENOMEM;
+    c->next_line = 1;
+    return RS_OK;
+}
+
+enum rs_err rs_csv_init_file(struct rs_csv *c, FILE *fp)
+{
+    memset(c, 0, sizeof *c);
+    c->fp = fp;
+    return init_common(c);
+}
+
+enum rs_err rs_csv_init_mem(struct rs_csv *c, const char *data, size_t len)
+{
+    memset(c, 0, sizeof *c);
+    c->mem = data;
+    c->mem_len = len;
+    return init_common(c);
+}
+
+void rs_csv_release(struct rs_csv *c)
+{
+    free(c->buf);
+    c->buf = NULL;
+}
+
+static int getch(struct rs_csv *c)
+{
+    int ch;
+    if (c->fp)
+        ch = getc(c->fp);
+    else
+        ch = c->mem_pos < c->mem_len ? (unsigned char)c->mem[c->mem_pos++] : EOF;
+    if (ch != EOF)
+        c->bytes_read++;
+    return ch;
+}
+
+static int peekch(struct rs_csv *c)
+{
+    if (c->fp) {
+        int ch = getc(c->fp);
+        if (ch != EOF)
+            ungetc(ch, c->fp);
+        return ch;
+    }
+    return c->mem_pos < c->mem_len ? (unsigned char)c->mem[c->mem_pos] : EOF;
+}
+
+/* Skip the rest of a bad record, up to an unquoted line end. */
+static void skip_record(struct rs_csv *c, int in_quotes)
+{
+    int ch;
+    while ((ch = getch(c)) != EOF) {
+        if (ch == '"')
+            in_quotes = !in_quotes;
+        else if (ch == '\n') {
+            c->next_line++;
+            if (!in_quotes)
+                return;
+        }
+    }
+}
+
+enum rs_err rs_csv_next(struct rs_csv *c)
+{
+    for (;;) {
+        int ch, in_quotes = 0, field_quoted = 0;
+        c->nbuf = 0;
+        c->nfields = 0;
+        c->line = c->next_line;
+        if (!c->started) {
+            c->started = 1;
+            /* UTF-8 byte-order mark */
+            if (peekch(c) == 0xEF) {
+                getch(c);
+                if (getch(c) != 0xBB || getch(c) != 0xBF)
+                    return RS_EINVAL;
+            }
+        }
+        ch = peekch(c);
+        if (ch == EOF)
+            return RS_ENOTFOUND;
+        c->fields[c->nfields++] = c->buf;
+        for (;;) {
+            ch = getch(c);
+            if (ch == EOF) {
+                if (in_quotes)
+                    return RS_EINVAL; /* unterminated quote at end of input */
+                break;
+            }
+            if (in_quotes) {
+                if (ch == '"') {
+                    if (peekch(c) == '"') {
+                        getch(c);
+                    } else {
+                        in_quotes = 0;
+                        continue;
+                    }
+                } else if (ch == '\n') {
+                    c->next_line++;
+                }
+            } else if (ch == '"' && field_quoted == 0 &&
+                       c->buf + c->nbuf == c->fields[c->nfields - 1]) {
+                in_quotes = 1;
+                field_quoted = 1;
+                continue;
+            } else if (ch == ',') {
+                if (c->nbuf >= RS_CSV_MAX_RECORD || c->nfields >= RS_CSV_MAX_FIELDS) {
+                    skip_record(c, 0);
+                    return RS_ETOOBIG;
+                }
+                c->buf[c->nbuf++] = '\0';
+                c->fields[c->nfields++] = c->buf + c->nbuf;
+                field_quoted = 0;
+                continue;
+            } else if (ch == '\n') {
+                c->next_line++;
+                break;
+            } else if (ch == '\r') {
+                if (peekch(c) == '\n')
+                    continue;
+                c->next_line++;
+                break;
+            }
+            if (c->nbuf >= RS_CSV_MAX_RECORD) {
+                skip_record(c, in_quotes);
+                return RS_ETOOBIG;
+            }
+            c->buf[c->nbuf++] = (char)ch;
+        }
+        c->buf[c->nbuf] = '\0';
+        /* a blank line is not a record */
+        if (c->nfields == 1 && c->nbuf == 0 && !field_quoted)
+            continue;
+        return RS_OK;
+    }
+}
+
+int rs_csv_find(const struct rs_csv *c, const char *name)
+{
+    for (int i = 0; i < c->nfields; i++)
+        if (strcmp(c->fields[i], name) == 0)
+            return i;
+    return -1;
+}

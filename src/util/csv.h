@@ -1,0 +1,48 @@
+/* csv.h — a streaming RFC 4180 CSV reader.
+ *
+ * Handles quoted fields, doubled quotes, CR/LF or LF line ends, newlines inside quotes and a
+ * UTF-8 byte-order mark. Fields are NUL-terminated views into the reader's own buffer, valid
+ * until the next rs_csv_next(). Bounded: a record over RS_CSV_MAX_RECORD bytes or
+ * RS_CSV_MAX_FIELDS fields is an error (RS_ETOOBIG) for that record, reported with its line, and
+ * the reader skips to the next record. Why hand-written: Debian has no maintained C CSV library
+ * (libcsv is orphaned upstream), and this one is small and fuzzed (fuzz/fuzz_csv.c). */
+#ifndef RS_CSV_H
+#define RS_CSV_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/err.h"
+
+#define RS_CSV_MAX_FIELDS 128
+#define RS_CSV_MAX_RECORD (64 * 1024)
+
+struct rs_csv {
+    /* input: either a FILE (borrowed) or a memory buffer (borrowed) */
+    FILE *fp;
+    const char *mem;
+    size_t mem_len, mem_pos;
+    /* current record */
+    char *buf;    /* owned, RS_CSV_MAX_RECORD + 1 bytes */
+    size_t nbuf;
+    char *fields[RS_CSV_MAX_FIELDS];
+    int nfields;
+    long line;      /* line number where the current record starts (1-based) */
+    long next_line; /* line where the next record starts */
+    long bytes_read;
+    int started;
+};
+
+enum rs_err rs_csv_init_file(struct rs_csv *c, FILE *fp) RS_MUST_CHECK;
+enum rs_err rs_csv_init_mem(struct rs_csv *c, const char *data, size_t len) RS_MUST_CHECK;
+void rs_csv_release(struct rs_csv *c);
+
+/* Read the next record. RS_OK: c->fields/c->nfields hold it; RS_ENOTFOUND at end of input;
+ * RS_ETOOBIG or RS_EINVAL (unterminated quote) for a bad record, already skipped. Blank lines
+ * are skipped. */
+enum rs_err rs_csv_next(struct rs_csv *c) RS_MUST_CHECK;
+
+/* Index of column NAME in the current record (use on the header), or -1. */
+int rs_csv_find(const struct rs_csv *c, const char *name);
+
+#endif

@@ -1,0 +1,70 @@
+# lib.sh — helpers for end-to-end tests: start the real binary on a fresh database, call the
+# API with curl, assert with jq. Source it; call `finish` at the end.
+# Each assertion prints "ok - name" or "not ok - name (details)"; finish prints
+# "result: N ok, N not ok" for tests/run.sh and exits non-zero on any failure.
+set -u
+RASTRO_BIN=${RASTRO_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/asan/rastro}
+T_OK=0
+T_FAIL=0
+T_DIR=$(mktemp -d /tmp/rastro-e2e.XXXXXX)
+T_PIDS=()
+
+cleanup() {
+  for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$T_DIR"
+}
+trap cleanup EXIT
+
+ok() { T_OK=$((T_OK + 1)); echo "ok - $1"; }
+not_ok() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $1${2:+ ($2)}"; }
+
+# check NAME COMMAND...: passes when the command succeeds
+check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name"; fi; }
+# eq NAME GOT WANT
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi; }
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+}
+
+# start_server [DB]: starts rastro serve on a free port; sets BASE and SERVER_PID.
+start_server() {
+  DB=${1:-$T_DIR/rastro.db}
+  PORT=$(free_port)
+  BASE=http://127.0.0.1:$PORT
+  "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" \
+      >> "$T_DIR/server.log" 2>&1 &
+  SERVER_PID=$!
+  T_PIDS+=("$SERVER_PID")
+  for _ in $(seq 1 100); do
+    curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server did not start:"; cat "$T_DIR/server.log"; return 1
+}
+
+stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
+
+# new_merchant NAME: prints the API key
+new_merchant() { "$RASTRO_BIN" merchant create "$1" --db "$DB" | sed -n 's/^api key: //p'; }
+
+# api METHOD PATH [BODY]: sets STATUS and BODY_OUT (uses $KEY when set)
+api() {
+  local method=$1 path=$2 data=${3-}
+  local args=(-s -o "$T_DIR/resp" -w '%{http_code}' -X "$method")
+  [ -n "${KEY:-}" ] && args+=(-H "Authorization: Bearer $KEY")
+  [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+  STATUS=$(curl "${args[@]}" "$BASE$path")
+  BODY_OUT=$(cat "$T_DIR/resp")
+}
+jqr() { printf '%s' "$BODY_OUT" | jq -r "$1"; }
+
+finish() {
+  echo "result: $T_OK ok, $T_FAIL not ok"
+  [ "$T_FAIL" -eq 0 ]
+}
