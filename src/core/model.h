@@ -1,0 +1,76 @@
+/* model.h — plain input records that every source (HTTP API, CSV, provider webhooks) is turned
+ * into before the one write path (app/ingest.h) applies them. Strings are borrowed: they belong
+ * to the caller (a request arena, a parsed JSON document, a CSV record) and must outlive the
+ * call. NULL or "" means "not given". */
+#ifndef RS_MODEL_H
+#define RS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/status.h"
+
+#define RS_MAX_CARRIER_LEN 32
+#define RS_MAX_TRACKING_LEN 64
+#define RS_MAX_REF_LEN 128
+#define RS_MAX_TEXT_LEN 2000
+#define RS_MAX_ITEMS 200
+#define RS_MAX_BATCH 1000
+
+struct rs_location {
+    const char *postal_code;
+    const char *city;
+    const char *region;
+    const char *country; /* ISO 3166-1 alpha-2, upper case */
+};
+
+struct rs_customer_in {
+    const char *name;
+    const char *email;
+    const char *phone;            /* E.164, "+34600111222" */
+    const char *locale;           /* "es" or "en" (a region suffix like "es-MX" is kept) */
+    const char *preferred_channel; /* "email", "sms", "whatsapp", "push", "webhook" */
+};
+
+struct rs_item_in {
+    const char *sku;
+    const char *name;
+    int quantity;
+};
+
+struct rs_order_in {
+    const char *order_ref;
+    int64_t placed_at; /* epoch seconds */
+    int placed_offset_min;
+    struct rs_customer_in customer;
+    struct rs_location destination;
+    const struct rs_item_in *items; /* borrowed array */
+    int n_items;
+    enum rs_order_status base_status; /* placed, processing or cancelled */
+    const char *source;               /* "api", "csv", "shopify", … */
+};
+
+struct rs_shipment_in {
+    const char *order_ref;
+    const char *carrier;         /* slug: lower case [a-z0-9_-] */
+    const char *tracking_number; /* as printed on the label, spaces removed, upper case */
+    const char *service;
+    struct rs_location origin;
+    const char *source;
+};
+
+struct rs_event_in {
+    const char *carrier;
+    const char *tracking_number;
+    int64_t occurred_at; /* epoch seconds */
+    int offset_min;      /* the source's UTC offset, for display */
+    enum rs_status status;
+    enum rs_substatus substatus;
+    bool action_required;
+    const char *code;    /* raw carrier or provider code, kept beside the canonical status */
+    const char *message; /* raw carrier text */
+    struct rs_location location;
+    const char *source;  /* "api", "csv", "easypost", "shippo", "aftership", … */
+};
+
+#endif
