@@ -20,7 +20,7 @@ LDLIBS   = $(PKG_LIBS) -lpthread -lm
 SRC      := $(sort $(wildcard src/*/*.c))
 LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
 HDR      := $(wildcard src/*/*.h)
-ASSETS   := $(sort docs/openapi.json $(wildcard web/*.* data/*.tsv data/*.txt data/*.csv))
+ASSETS   := $(sort docs/openapi.json $(wildcard web/*.* data/*.tsv data/*.txt data/*.csv src/store/sql/*.sql))
 GEN      := build/gen/assets.c
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(SRC)) build/rel/gen/assets.o

@@ -1,12 +1,107 @@
-/* cmd_merchant.c — placeholder. */
+/* cmd_merchant.c — `rastro merchant create NAME` (prints a new API key) and `rastro merchant list`. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "app/keys.h"
+#include "cli/args.h"
 #include "cli/cmd.h"
+#include "util/timefmt.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: rastro merchant create NAME [--scopes ingest,read,admin] [--db URL]\n"
+                    "       rastro merchant key MERCHANT_ID [--scopes …] [--db URL]\n"
+                    "       rastro merchant list [--db URL]\n");
+    return 2;
+}
 
 int rs_cmd_merchant(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rastro merchant: not available in this build yet\n");
-    return 1;
+    const char *db = NULL, *scopes_s = "ingest,read,admin", *verb = NULL, *arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--scopes", &scopes_s))
+            continue;
+        if (rs_arg_flag(argv, i, "--help"))
+            return usage(), 0;
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "rastro merchant: unknown option %s\n", argv[i]);
+            return usage();
+        }
+        if (!verb)
+            verb = argv[i];
+        else if (!arg)
+            arg = argv[i];
+        else
+            return usage();
+    }
+    if (!verb)
+        return usage();
+    unsigned scopes;
+    if (rs_scopes_parse(scopes_s, &scopes) != RS_OK) {
+        fprintf(stderr, "rastro merchant: --scopes is a comma list of ingest, read, admin\n");
+        return 2;
+    }
+    struct rs_store *s = NULL;
+    char err[512];
+    if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {
+        fprintf(stderr, "rastro merchant: %s\n", err);
+        return 1;
+    }
+    int rc = 0;
+    if (strcmp(verb, "list") == 0) {
+        json_t *list = NULL;
+        if (rs_store_merchant_list(s, &list) != RS_OK) {
+            fprintf(stderr, "rastro merchant: %s\n", rs_store_errmsg(s));
+            rc = 1;
+        } else {
+            size_t i;
+            json_t *m;
+            printf("%-6s %-30s %-18s %s\n", "id", "name", "timezone", "keys");
+            json_array_foreach(list, i, m) printf("%-6lld %-30s %-18s %lld\n",
+                                                  (long long)json_integer_value(json_object_get(m, "id")),
+                                                  json_string_value(json_object_get(m, "name")),
+                                                  json_string_value(json_object_get(m, "timezone")),
+                                                  (long long)json_integer_value(json_object_get(m, "api_keys")));
+            json_decref(list);
+        }
+    } else if ((strcmp(verb, "create") == 0 || strcmp(verb, "key") == 0) && arg) {
+        char key[RS_KEY_LEN];
+        int64_t id = 0;
+        enum rs_err e = rs_store_begin(s);
+        if (!e && strcmp(verb, "create") == 0) {
+            if (!*arg || strlen(arg) > 200) {
+                fprintf(stderr, "rastro merchant: the name must have 1 to 200 characters\n");
+                rs_store_rollback(s);
+                rs_store_close(s);
+                return 2;
+            }
+            e = rs_app_merchant_create(s, arg, scopes, rs_now(), &id, key);
+        } else if (!e) {
+            json_t *m = NULL;
+            id = strtoll(arg, NULL, 10);
+            e = rs_store_merchant_get(s, id, &m);
+            json_decref(m);
+            if (!e)
+                e = rs_app_key_create(s, id, scopes, rs_now(), key);
+        }
+        if (!e)
+            e = rs_store_commit(s);
+        else
+            rs_store_rollback(s);
+        if (e) {
+            fprintf(stderr, "rastro merchant: %s%s%s\n", e == RS_ENOTFOUND ? "no merchant " : rs_strerror(e),
+                    e == RS_ENOTFOUND ? arg : " ", e == RS_ENOTFOUND ? "" : rs_store_errmsg(s));
+            rc = 1;
+        } else {
+            char sc[40];
+            rs_scopes_format(scopes, sc, sizeof sc);
+            printf("merchant: %lld\napi key: %s\nscopes: %s\n", (long long)id, key, sc);
+            fprintf(stderr, "Keep this key secret: Rastro stores only its hash and cannot show it again.\n");
+        }
+    } else {
+        rc = usage();
+    }
+    rs_store_close(s);
+    return rc;
 }

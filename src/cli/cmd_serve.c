@@ -1,12 +1,95 @@
-/* cmd_serve.c — placeholder. */
+/* cmd_serve.c — `rastro serve`: the HTTP API and public pages until SIGINT/SIGTERM. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cli/args.h"
 #include "cli/cmd.h"
+#include "http/server.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: rastro serve [--db URL] [--listen HOST:PORT] [--base-url URL] [--readers N]\n"
+                    "  --db        database: a file path, sqlite:PATH (env RASTRO_DB; default var/rastro.db)\n"
+                    "  --listen    address to listen on (env RASTRO_LISTEN; default 127.0.0.1:8080)\n"
+                    "  --base-url  public URL used in tracking links (env RASTRO_BASE_URL)\n");
+    return 2;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080", ":8080" */
+static int parse_listen(const char *s, char *host, size_t cap, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return -1;
+    size_t hl = (size_t)(colon - s);
+    const char *h = s;
+    if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+        h = s + 1;
+        hl -= 2;
+    }
+    if (hl == 0) {
+        h = "0.0.0.0";
+        hl = 7;
+    }
+    if (hl >= cap)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 1 || p > 65535)
+        return -1;
+    *port = (int)p;
+    return 0;
+}
 
 int rs_cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rastro serve: not available in this build yet\n");
-    return 1;
+    const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--listen", &listen) ||
+            rs_arg_value(argc, argv, &i, "--base-url", &base) || rs_arg_value(argc, argv, &i, "--readers", &readers))
+            continue;
+        if (rs_arg_flag(argv, i, "--help"))
+            return usage(), 0;
+        fprintf(stderr, "rastro serve: unknown option %s\n", argv[i]);
+        return usage();
+    }
+    char host[128];
+    int port;
+    if (parse_listen(listen && *listen ? listen : "127.0.0.1:8080", host, sizeof host, &port) != 0) {
+        fprintf(stderr, "rastro serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
+        return 2;
+    }
+    /* Block the stop signals in every thread; this one waits for them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct rs_server_config cfg = {
+        .db_url = rs_cmd_db_url(db),
+        .host = host,
+        .port = port,
+        .base_url = base,
+        .readers = readers ? atoi(readers) : 8,
+    };
+    struct rs_server *srv = NULL;
+    char err[512];
+    if (rs_server_start(&cfg, &srv, err, sizeof err) != RS_OK) {
+        fprintf(stderr, "rastro serve: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "rastro: listening on http://%s%s%s:%d (database %s)\n", strchr(host, ':') ? "[" : "", host,
+            strchr(host, ':') ? "]" : "", port, cfg.db_url);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "rastro: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rs_server_stop(srv);
+    return 0;
 }

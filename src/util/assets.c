@@ -20,3 +20,14 @@ const char *rs_asset_get(const char *name, size_t *len)
         }
     return NULL;
 }
+
+const char *rs_asset_at(int i, const char **name, size_t *len)
+{
+    for (int k = 0; rs_assets[k].name; k++)
+        if (k == i) {
+            *name = rs_assets[k].name;
+            *len = rs_assets[k].len;
+            return (const char *)rs_assets[k].data;
+        }
+    return NULL;
+}

@@ -10,4 +10,7 @@
  * valid for the life of the program. */
 const char *rs_asset_get(const char *name, size_t *len);
 
+/* The I-th embedded file (in name order), or NULL past the end. OUT: *name, *len. */
+const char *rs_asset_at(int i, const char **name, size_t *len);
+
 #endif

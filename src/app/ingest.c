@@ -1,0 +1,467 @@
+/* ingest.c — validation and the one write path (see ingest.h). */
+#include "app/ingest.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static enum rs_err fail(struct rs_app_error *err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum rs_err fail(struct rs_app_error *err, const char *code, const char *fmt, ...)
+{
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return RS_EINVAL;
+}
+
+const char *rs_put_result_name(enum rs_put_result r)
+{
+    switch (r) {
+    case RS_PUT_CREATED:
+        return "created";
+    case RS_PUT_UPDATED:
+        return "updated";
+    default:
+        return "unchanged";
+    }
+}
+
+static bool given(const char *s)
+{
+    return s && *s;
+}
+
+/* Printable text (valid as far as control characters go) of at most MAX bytes. */
+static bool text_ok(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+        if (*p < 0x20 && *p != '\t')
+            return false;
+    return n <= max;
+}
+
+static enum rs_err check_text(struct rs_app_error *err, const char *field, const char *v, size_t max)
+{
+    if (given(v) && !text_ok(v, max))
+        return fail(err, "invalid_field", "%s must be printable text of at most %zu bytes", field, max);
+    return RS_OK;
+}
+
+static enum rs_err norm_country(struct rs_app_error *err, const char *field, const char **v, char out[3])
+{
+    if (!given(*v))
+        return RS_OK;
+    const char *c = *v;
+    if (strlen(c) != 2 || !isalpha((unsigned char)c[0]) || !isalpha((unsigned char)c[1]))
+        return fail(err, "invalid_field", "%s must be a two-letter ISO 3166 country code such as \"ES\"", field);
+    out[0] = (char)toupper((unsigned char)c[0]);
+    out[1] = (char)toupper((unsigned char)c[1]);
+    out[2] = '\0';
+    *v = out;
+    return RS_OK;
+}
+
+static enum rs_err check_location(struct rs_app_error *err, const char *what, struct rs_location *l, char country[3])
+{
+    char f[48];
+    enum rs_err e;
+    snprintf(f, sizeof f, "%s.postal_code", what);
+    if ((e = check_text(err, f, l->postal_code, 16)))
+        return e;
+    snprintf(f, sizeof f, "%s.city", what);
+    if ((e = check_text(err, f, l->city, 128)))
+        return e;
+    snprintf(f, sizeof f, "%s.region", what);
+    if ((e = check_text(err, f, l->region, 128)))
+        return e;
+    snprintf(f, sizeof f, "%s.country", what);
+    return norm_country(err, f, &l->country, country);
+}
+
+static enum rs_err norm_carrier(struct rs_app_error *err, const char **v, char out[RS_MAX_CARRIER_LEN + 1])
+{
+    if (!given(*v))
+        return fail(err, "missing_field", "carrier is required (a slug such as \"correos\" or \"ups\")");
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)*v; *p; p++) {
+        int c = tolower(*p);
+        if (c == ' ' || c == '-')
+            c = '_';
+        if (!(isalnum(c) || c == '_') || n >= RS_MAX_CARRIER_LEN)
+            return fail(err, "invalid_field",
+                        "carrier must be at most %d letters, digits, '_' or '-' (e.g. \"correos_express\")",
+                        RS_MAX_CARRIER_LEN);
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    *v = out;
+    return RS_OK;
+}
+
+static enum rs_err norm_tracking(struct rs_app_error *err, const char **v, char out[RS_MAX_TRACKING_LEN + 1])
+{
+    if (!given(*v))
+        return fail(err, "missing_field", "tracking_number is required");
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)*v; *p; p++) {
+        if (*p == ' ' || *p == '\t')
+            continue;
+        if (!(isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '/') || n >= RS_MAX_TRACKING_LEN)
+            return fail(err, "invalid_field",
+                        "tracking_number must be at most %d letters, digits, '-', '_', '.' or '/'",
+                        RS_MAX_TRACKING_LEN);
+        out[n++] = (char)toupper(*p);
+    }
+    if (n == 0)
+        return fail(err, "missing_field", "tracking_number is required");
+    out[n] = '\0';
+    *v = out;
+    return RS_OK;
+}
+
+static enum rs_err norm_email(struct rs_app_error *err, const char **v, char out[256])
+{
+    if (!given(*v))
+        return RS_OK;
+    const char *s = *v, *at = strchr(s, '@');
+    size_t n = strlen(s);
+    if (n > 254 || !at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
+        s[n - 1] == '.')
+        return fail(err, "invalid_field", "customer.email \"%.64s\" is not an e-mail address", s);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] <= ' ')
+            return fail(err, "invalid_field", "customer.email must not contain spaces");
+        out[i] = (char)tolower((unsigned char)s[i]);
+    }
+    out[n] = '\0';
+    *v = out;
+    return RS_OK;
+}
+
+static enum rs_err norm_phone(struct rs_app_error *err, const char **v, char out[24])
+{
+    if (!given(*v))
+        return RS_OK;
+    const char *s = *v;
+    size_t n = 0, digits = 0;
+    if (*s != '+')
+        return fail(err, "invalid_field",
+                    "customer.phone must be in international E.164 form, e.g. \"+34600111222\"");
+    out[n++] = '+';
+    for (s++; *s; s++) {
+        if (*s == ' ' || *s == '-' || *s == '(' || *s == ')' || *s == '.')
+            continue;
+        if (!isdigit((unsigned char)*s) || digits >= 15)
+            return fail(err, "invalid_field",
+                        "customer.phone must be + and 8 to 15 digits, e.g. \"+34600111222\"");
+        out[n++] = *s;
+        digits++;
+    }
+    if (digits < 8)
+        return fail(err, "invalid_field", "customer.phone must be + and 8 to 15 digits, e.g. \"+34600111222\"");
+    out[n] = '\0';
+    *v = out;
+    return RS_OK;
+}
+
+enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
+{
+    enum rs_err e;
+    if (!given(in->order_ref))
+        return fail(err, "missing_field", "order_ref is required");
+    if ((e = check_text(err, "order_ref", in->order_ref, RS_MAX_REF_LEN)))
+        return e;
+    if (in->placed_at <= 0)
+        return fail(err, "missing_field", "placed_at is required (RFC 3339 with offset, e.g. \"2025-11-24T10:00:00+01:00\")");
+    struct rs_customer_in *c = &in->customer;
+    if ((e = check_text(err, "customer.name", c->name, 200)) || (e = norm_email(err, &c->email, buf->email)) ||
+        (e = norm_phone(err, &c->phone, buf->phone)))
+        return e;
+    if (given(c->locale)) {
+        const char *l = c->locale;
+        bool ok = (strncmp(l, "es", 2) == 0 || strncmp(l, "en", 2) == 0) &&
+                  (l[2] == '\0' || ((l[2] == '-' || l[2] == '_') && strlen(l) <= 8));
+        if (!ok)
+            return fail(err, "invalid_field",
+                        "customer.locale must be \"es\" or \"en\" (a region may follow, e.g. \"es-MX\")");
+    }
+    if (given(c->preferred_channel)) {
+        static const char *const ch[] = {"email", "sms", "whatsapp", "push", "webhook"};
+        bool ok = false;
+        for (size_t i = 0; i < sizeof ch / sizeof ch[0]; i++)
+            ok |= strcmp(c->preferred_channel, ch[i]) == 0;
+        if (!ok)
+            return fail(err, "invalid_field",
+                        "customer.preferred_channel must be one of email, sms, whatsapp, push, webhook");
+    }
+    if ((e = check_location(err, "destination", &in->destination, buf->country)))
+        return e;
+    if (in->n_items < 0 || in->n_items > RS_MAX_ITEMS)
+        return fail(err, "invalid_field", "items may hold at most %d entries", RS_MAX_ITEMS);
+    for (int i = 0; i < in->n_items; i++) {
+        if ((e = check_text(err, "items[].sku", in->items[i].sku, 128)) ||
+            (e = check_text(err, "items[].name", in->items[i].name, 300)))
+            return e;
+        if (in->items[i].quantity < 1 || in->items[i].quantity > 100000)
+            return fail(err, "invalid_field", "items[%d].quantity must be a whole number from 1 to 100000", i);
+    }
+    if (in->base_status != RS_ORDER_PLACED && in->base_status != RS_ORDER_PROCESSING &&
+        in->base_status != RS_ORDER_CANCELLED)
+        return fail(err, "invalid_field", "status of a new order may only be placed, processing or cancelled");
+    return RS_OK;
+}
+
+enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
+{
+    enum rs_err e;
+    if (!given(in->order_ref))
+        return fail(err, "missing_field", "order_ref is required");
+    if ((e = check_text(err, "order_ref", in->order_ref, RS_MAX_REF_LEN)) ||
+        (e = norm_carrier(err, &in->carrier, buf->carrier)) ||
+        (e = norm_tracking(err, &in->tracking_number, buf->tracking)) ||
+        (e = check_text(err, "service", in->service, 64)))
+        return e;
+    return check_location(err, "origin", &in->origin, buf->country);
+}
+
+enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
+{
+    enum rs_err e;
+    if ((e = norm_carrier(err, &in->carrier, buf->carrier)) ||
+        (e = norm_tracking(err, &in->tracking_number, buf->tracking)) ||
+        (e = check_text(err, "code", in->code, 64)) || (e = check_text(err, "message", in->message, RS_MAX_TEXT_LEN)))
+        return e;
+    if (in->occurred_at <= 0)
+        return fail(err, "missing_field",
+                    "occurred_at is required (RFC 3339 with offset, e.g. \"2025-11-24T10:00:00+01:00\")");
+    if (in->status == RS_STATUS_NONE && given(in->code))
+        in->status = rs_status_parse(in->code);
+    if (in->status == RS_STATUS_NONE)
+        return fail(err, "unknown_status",
+                    given(in->code) || given(in->message)
+                        ? "could not tell the canonical status from code/message; send \"status\" (see docs/statuses.md)"
+                        : "status is required: one of the canonical statuses in docs/statuses.md, or a code/message");
+    if (!rs_substatus_fits(in->status, in->substatus))
+        return fail(err, "invalid_field", "substatus \"%s\" does not refine status \"%s\"",
+                    rs_substatus_name(in->substatus), rs_status_name(in->status));
+    return check_location(err, "location", &in->location, buf->country);
+}
+
+/* ---- the write path ---- */
+
+static void hash_add(EVP_MD_CTX *h, const char *s)
+{
+    if (s)
+        EVP_DigestUpdate(h, s, strlen(s));
+    EVP_DigestUpdate(h, "\x1f", 1);
+}
+
+static void hash_add_int(EVP_MD_CTX *h, int64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld\x1f", (long long)v);
+    EVP_DigestUpdate(h, buf, (size_t)n);
+}
+
+static enum rs_err order_hash(const struct rs_order_in *in, unsigned char out[32])
+{
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    if (!h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(h);
+        return RS_ENOMEM;
+    }
+    hash_add(h, in->order_ref);
+    hash_add_int(h, in->placed_at);
+    hash_add_int(h, in->placed_offset_min);
+    hash_add(h, in->customer.name);
+    hash_add(h, in->customer.email);
+    hash_add(h, in->customer.phone);
+    hash_add(h, in->customer.locale);
+    hash_add(h, in->customer.preferred_channel);
+    hash_add(h, in->destination.postal_code);
+    hash_add(h, in->destination.city);
+    hash_add(h, in->destination.region);
+    hash_add(h, in->destination.country);
+    hash_add_int(h, in->base_status);
+    for (int i = 0; i < in->n_items; i++) {
+        hash_add(h, in->items[i].sku);
+        hash_add(h, in->items[i].name);
+        hash_add_int(h, in->items[i].quantity);
+    }
+    unsigned len = 32;
+    EVP_DigestFinal_ex(h, out, &len);
+    EVP_MD_CTX_free(h);
+    return RS_OK;
+}
+
+static enum rs_err event_dedup_key(const struct rs_event_in *ev, unsigned char out[16])
+{
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    if (!h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(h);
+        return RS_ENOMEM;
+    }
+    hash_add_int(h, ev->occurred_at);
+    hash_add(h, rs_status_name(ev->status));
+    hash_add(h, rs_substatus_name(ev->substatus));
+    hash_add(h, ev->code);
+    hash_add(h, ev->message);
+    hash_add(h, ev->location.city);
+    hash_add(h, ev->location.region);
+    hash_add(h, ev->location.country);
+    unsigned char full[32];
+    unsigned len = 32;
+    EVP_DigestFinal_ex(h, full, &len);
+    EVP_MD_CTX_free(h);
+    memcpy(out, full, 16);
+    return RS_OK;
+}
+
+/* Re-derive the order's status from its shipments; write it when it changed. */
+static enum rs_err refresh_order_status(struct rs_store *s, int64_t order_id, int64_t now)
+{
+    enum rs_status st[64];
+    enum rs_order_status base = RS_ORDER_PLACED, current = RS_ORDER_PLACED;
+    int n = 0;
+    enum rs_err e = rs_store_order_shipment_statuses(s, order_id, &base, &current, st, 64, &n);
+    if (e)
+        return e;
+    enum rs_order_status next = rs_order_status_derive(base, st, n);
+    if (next == current)
+        return RS_OK;
+    return rs_store_order_set_status(s, order_id, next, now);
+}
+
+enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const struct rs_order_in *in, int64_t now,
+                             enum rs_put_result *res, char code[RS_TRACKCODE_LEN], struct rs_app_error *err)
+{
+    unsigned char hash[32];
+    struct rs_order_key key;
+    enum rs_err e = order_hash(in, hash);
+    if (e)
+        return e;
+    e = rs_store_order_find(s, merchant_id, in->order_ref, &key);
+    if (e == RS_OK) {
+        snprintf(code, RS_TRACKCODE_LEN, "%s", key.tracking_code);
+        if (memcmp(hash, key.input_hash, 32) == 0) {
+            *res = RS_PUT_UNCHANGED;
+            return RS_OK;
+        }
+        if ((e = rs_store_order_update(s, merchant_id, key.id, in, hash, now)) ||
+            (e = refresh_order_status(s, key.id, now)))
+            return e;
+        *res = RS_PUT_UPDATED;
+        return RS_OK;
+    }
+    if (e != RS_ENOTFOUND)
+        return e;
+    /* A fresh code from the CSPRNG; a collision of 60-bit codes is astronomically rare, but
+     * the unique index is the arbiter, so draw again when it says so. */
+    for (int attempt = 0; attempt < 8; attempt++) {
+        uint64_t bits = 0;
+        if (RAND_bytes((unsigned char *)&bits, sizeof bits) != 1)
+            return RS_EINTERNAL;
+        rs_trackcode_format(bits, code);
+        int64_t id;
+        e = rs_store_order_insert(s, merchant_id, in, code, hash, now, &id);
+        if (e == RS_OK) {
+            *res = RS_PUT_CREATED;
+            return RS_OK;
+        }
+        if (e != RS_ECONFLICT)
+            return e;
+    }
+    fail(err, "internal", "could not draw a unique tracking code");
+    return RS_EINTERNAL;
+}
+
+enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const struct rs_shipment_in *in,
+                                int64_t now, enum rs_put_result *res, struct rs_app_error *err)
+{
+    struct rs_order_key order;
+    enum rs_err e = rs_store_order_find(s, merchant_id, in->order_ref, &order);
+    if (e == RS_ENOTFOUND)
+        return fail(err, "unknown_order", "no order \"%.128s\": create it with POST /v1/orders first", in->order_ref);
+    if (e)
+        return e;
+    struct rs_shipment_key sh;
+    e = rs_store_shipment_find(s, merchant_id, in->carrier, in->tracking_number, &sh);
+    if (e == RS_OK) {
+        if (sh.order_id != order.id) {
+            fail(err, "tracking_number_in_use", "%s %s already belongs to another order", in->carrier,
+                 in->tracking_number);
+            return RS_ECONFLICT;
+        }
+        bool any = given(in->service) || given(in->origin.postal_code) || given(in->origin.city) ||
+                   given(in->origin.region) || given(in->origin.country);
+        if (!any) {
+            *res = RS_PUT_UNCHANGED;
+            return RS_OK;
+        }
+        if ((e = rs_store_shipment_update(s, sh.id, in, now)))
+            return e;
+        *res = RS_PUT_UPDATED;
+        return RS_OK;
+    }
+    if (e != RS_ENOTFOUND)
+        return e;
+    int64_t id;
+    if ((e = rs_store_shipment_insert(s, merchant_id, order.id, in, now, &id)) ||
+        (e = refresh_order_status(s, order.id, now)))
+        return e;
+    *res = RS_PUT_CREATED;
+    return RS_OK;
+}
+
+#define RS_MAX_EVENTS_PER_SHIPMENT 2000
+
+enum rs_err rs_app_event_record(struct rs_store *s, int64_t merchant_id, const struct rs_event_in *ev, int64_t now,
+                                struct rs_app_error *err)
+{
+    struct rs_shipment_key sh;
+    enum rs_err e = rs_store_shipment_find(s, merchant_id, ev->carrier, ev->tracking_number, &sh);
+    if (e == RS_ENOTFOUND)
+        return fail(err, "unknown_shipment",
+                    "no shipment %s %s: attach it to its order with POST /v1/shipments first", ev->carrier,
+                    ev->tracking_number);
+    if (e)
+        return e;
+    if (sh.n_events >= RS_MAX_EVENTS_PER_SHIPMENT)
+        return fail(err, "too_many_events", "shipment %s %s already has %d events", ev->carrier,
+                    ev->tracking_number, sh.n_events);
+    unsigned char key[16];
+    if ((e = event_dedup_key(ev, key)))
+        return e;
+    e = rs_store_event_insert(s, merchant_id, sh.id, ev, key, now);
+    if (e)
+        return e; /* RS_EDUPLICATE included: nothing changed */
+
+    struct rs_track_event tev = {
+        .occurred_at = ev->occurred_at,
+        .status = ev->status,
+        .substatus = ev->substatus,
+        .action_required = ev->action_required,
+    };
+    struct rs_track_state before = sh.state;
+    if (rs_track_needs_replay(&sh.state, &tev)) {
+        static __thread struct rs_track_event all[RS_MAX_EVENTS_PER_SHIPMENT + 1];
+        int n = 0;
+        if ((e = rs_store_event_track_list(s, sh.id, all, RS_MAX_EVENTS_PER_SHIPMENT + 1, &n)))
+            return e;
+        rs_track_replay(&sh.state, all, n);
+    } else {
+        rs_track_apply(&sh.state, &tev);
+    }
+    if ((e = rs_store_shipment_save_state(s, sh.id, &sh.state, sh.n_events + 1, now)))
+        return e;
+    if (before.status != sh.state.status)
+        return refresh_order_status(s, sh.order_id, now);
+    return RS_OK;
+}

@@ -1,0 +1,83 @@
+/* keys.c — API key generation and hashing (see keys.h). */
+#include "app/keys.h"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} scope_names[] = {{"ingest", RS_SCOPE_INGEST}, {"read", RS_SCOPE_READ}, {"admin", RS_SCOPE_ADMIN}};
+
+enum rs_err rs_scopes_parse(const char *list, unsigned *scopes)
+{
+    unsigned out = 0;
+    const char *p = list;
+    while (p && *p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        bool found = false;
+        for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
+            if (strlen(scope_names[i].name) == n && strncmp(p, scope_names[i].name, n) == 0) {
+                out |= scope_names[i].bit;
+                found = true;
+            }
+        if (!found)
+            return RS_EINVAL;
+        p = end ? end + 1 : NULL;
+    }
+    if (!out)
+        return RS_EINVAL;
+    *scopes = out;
+    return RS_OK;
+}
+
+void rs_scopes_format(unsigned scopes, char *out, int cap)
+{
+    int n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
+        if (scopes & scope_names[i].bit)
+            n += snprintf(out + n, (size_t)(cap > n ? cap - n : 0), "%s%s", n ? "," : "", scope_names[i].name);
+}
+
+void rs_key_hash(const char *key, unsigned char out[32])
+{
+    SHA256((const unsigned char *)key, strlen(key), out);
+}
+
+enum rs_err rs_app_key_create(struct rs_store *s, int64_t merchant_id, unsigned scopes, int64_t now,
+                              char key[RS_KEY_LEN])
+{
+    unsigned char rnd[40];
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        return RS_EINTERNAL;
+    char *p = key;
+    memcpy(p, "rk_", 3);
+    p += 3;
+    for (int i = 0; i < 8; i++)
+        *p++ = b32[rnd[i] & 31];
+    *p++ = '_';
+    for (int i = 8; i < 40; i++)
+        *p++ = b32[rnd[i] & 31];
+    *p = '\0';
+    unsigned char hash[32];
+    rs_key_hash(key, hash);
+    char prefix[12];
+    memcpy(prefix, key, 11);
+    prefix[11] = '\0';
+    return rs_store_apikey_create(s, merchant_id, hash, prefix, scopes, now);
+}
+
+enum rs_err rs_app_merchant_create(struct rs_store *s, const char *name, unsigned scopes, int64_t now,
+                                   int64_t *merchant_id, char key[RS_KEY_LEN])
+{
+    enum rs_err e = rs_store_merchant_create(s, name, "Europe/Madrid", "es", now, merchant_id);
+    if (e)
+        return e;
+    return rs_app_key_create(s, *merchant_id, scopes, now, key);
+}

@@ -1,0 +1,35 @@
+/* writer.h — group commit: one writer thread owns the write connection and runs every write
+ * job of every concurrent request inside one shared transaction, each job in its own savepoint,
+ * then commits once (one fsync) and wakes all their callers. A caller of rs_writer_run() gets its
+ * answer only after its rows are durable, so "2xx" always means committed, while the fsync cost
+ * is shared by everyone who arrived in the same round. */
+#ifndef RS_APP_WRITER_H
+#define RS_APP_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+struct rs_writer;
+
+/* A job: runs on the writer thread inside a transaction and a savepoint. Returning an error
+ * rolls the savepoint back (nothing of this job is kept; other jobs are unaffected). */
+typedef enum rs_err rs_write_fn(struct rs_store *s, void *ctx);
+
+enum rs_err rs_writer_open(const char *db_url, struct rs_writer **out, char *err, size_t errcap) RS_MUST_CHECK;
+/* Finishes queued jobs, stops the thread, closes the connection. NULL is a no-op. */
+void rs_writer_close(struct rs_writer *w);
+
+/* Run FN(store, CTX) and wait until it is committed. Returns FN's result, or the commit's error
+ * (then nothing of the job is kept). Safe from any thread. */
+enum rs_err rs_writer_run(struct rs_writer *w, rs_write_fn *fn, void *ctx) RS_MUST_CHECK;
+
+/* Statistics for /metrics. */
+struct rs_writer_stats {
+    uint64_t commits, jobs, failed_commits;
+};
+void rs_writer_stats(struct rs_writer *w, struct rs_writer_stats *out);
+
+#endif

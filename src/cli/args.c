@@ -1,0 +1,31 @@
+/* args.c — option reading for commands (see args.h). */
+#include "cli/args.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool rs_arg_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return false;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return true;
+    }
+    if (a[n] != '\0')
+        return false;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "rastro: option %s needs a value\n", name);
+        exit(2);
+    }
+    *val = argv[++*i];
+    return true;
+}
+
+bool rs_arg_flag(char **argv, int i, const char *name)
+{
+    return strcmp(argv[i], name) == 0;
+}

@@ -1,0 +1,13 @@
+/* args.h — tiny option reader shared by the commands: "--name value" and "--name=value". */
+#ifndef RS_ARGS_H
+#define RS_ARGS_H
+
+#include <stdbool.h>
+
+/* If argv[*i] is option NAME, store its value in *val, advance *i past it and return true.
+ * A missing value prints an error and exits with status 2. */
+bool rs_arg_value(int argc, char **argv, int *i, const char *name, const char **val);
+/* If argv[*i] is the flag NAME return true. */
+bool rs_arg_flag(char **argv, int i, const char *name);
+
+#endif

@@ -1,0 +1,142 @@
+/* api_events.c — POST /v1/events: one event (an object) or a batch (an array of up to
+ * RS_MAX_BATCH). Each item is answered: accepted, duplicate, or rejected with the reason. Valid
+ * items go to the writer as one job; each item has its own savepoint there, so a rejected item
+ * never takes a good one with it, and the answer comes only after the commit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/ingest.h"
+#include "http/metrics.h"
+#include "http/routes.h"
+#include "ingest/json_in.h"
+#include "util/timefmt.h"
+
+enum item_result { ITEM_ACCEPTED, ITEM_DUPLICATE, ITEM_REJECTED };
+
+struct item {
+    struct rs_event_in ev;
+    struct rs_prep_buf buf;
+    enum item_result result;
+    struct rs_app_error err;
+    bool valid;
+};
+
+struct events_job {
+    int64_t merchant_id;
+    struct item *items;
+    size_t n;
+};
+
+static enum rs_err events_job_run(struct rs_store *s, void *ctx)
+{
+    struct events_job *j = ctx;
+    int64_t now = rs_now();
+    for (size_t i = 0; i < j->n; i++) {
+        struct item *it = &j->items[i];
+        if (!it->valid)
+            continue;
+        enum rs_err e = rs_store_savepoint(s);
+        if (e)
+            return e;
+        e = rs_app_event_record(s, j->merchant_id, &it->ev, now, &it->err);
+        if (e == RS_OK || e == RS_EDUPLICATE) {
+            it->result = e == RS_OK ? ITEM_ACCEPTED : ITEM_DUPLICATE;
+            if ((e = rs_store_release(s)))
+                return e;
+        } else {
+            rs_store_rollback_to(s);
+            if (e != RS_EINVAL)
+                return e; /* storage trouble: the whole job fails, nothing is kept */
+            it->result = ITEM_REJECTED;
+        }
+    }
+    return RS_OK;
+}
+
+static const char *result_name(enum item_result r)
+{
+    return r == ITEM_ACCEPTED ? "accepted" : r == ITEM_DUPLICATE ? "duplicate" : "rejected";
+}
+
+static json_t *error_obj(const struct rs_app_error *err)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(err->code ? err->code : "invalid"));
+    json_object_set_new(o, "message", json_string(err->message));
+    return o;
+}
+
+void rs_api_events_post(struct rs_req *r)
+{
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    bool batch = json_is_array(body);
+    size_t n = batch ? json_array_size(body) : 1;
+    if (batch && n == 0) {
+        rs_reply_error(r, 400, "empty_batch", "the batch is empty: send one event or an array of 1 to %d", RS_MAX_BATCH);
+        json_decref(body);
+        return;
+    }
+    if (n > RS_MAX_BATCH) {
+        rs_reply_error(r, 413, "batch_too_large", "a batch holds at most %d events; this one has %zu", RS_MAX_BATCH, n);
+        json_decref(body);
+        return;
+    }
+    struct item *items = calloc(n, sizeof *items);
+    if (!items) {
+        rs_reply_err(r, RS_ENOMEM, "events");
+        json_decref(body);
+        return;
+    }
+    size_t n_valid = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct item *it = &items[i];
+        json_t *j = batch ? json_array_get(body, i) : body;
+        enum rs_err e = rs_json_event_in(j, &it->ev, &it->err);
+        if (!e)
+            e = rs_app_event_prepare(&it->ev, &it->buf, &it->err);
+        it->valid = e == RS_OK;
+        it->result = ITEM_REJECTED;
+        n_valid += it->valid;
+    }
+    struct events_job job = {.merchant_id = r->merchant_id, .items = items, .n = n};
+    enum rs_err e = n_valid ? rs_writer_run(rs_server_writer(r->srv), events_job_run, &job) : RS_OK;
+    if (e) {
+        rs_reply_err(r, e, "events");
+    } else {
+        int counts[3] = {0};
+        for (size_t i = 0; i < n; i++)
+            counts[items[i].result]++;
+        rs_metrics_events(counts[ITEM_ACCEPTED], counts[ITEM_DUPLICATE], counts[ITEM_REJECTED]);
+        if (!batch) {
+            struct item *it = &items[0];
+            if (it->result == ITEM_REJECTED) {
+                rs_reply_error(r, 422, it->err.code ? it->err.code : "invalid", "%s", it->err.message);
+            } else {
+                json_t *o = json_object();
+                json_object_set_new(o, "result", json_string(result_name(it->result)));
+                rs_reply_json(r, it->result == ITEM_ACCEPTED ? 201 : 200, o);
+            }
+        } else {
+            json_t *res = json_array();
+            for (size_t i = 0; i < n; i++) {
+                json_t *o = json_object();
+                json_object_set_new(o, "index", json_integer((json_int_t)i));
+                json_object_set_new(o, "result", json_string(result_name(items[i].result)));
+                if (items[i].result == ITEM_REJECTED)
+                    json_object_set_new(o, "error", error_obj(&items[i].err));
+                json_array_append_new(res, o);
+            }
+            json_t *root = json_object();
+            json_object_set_new(root, "results", res);
+            json_object_set_new(root, "accepted", json_integer(counts[ITEM_ACCEPTED]));
+            json_object_set_new(root, "duplicate", json_integer(counts[ITEM_DUPLICATE]));
+            json_object_set_new(root, "rejected", json_integer(counts[ITEM_REJECTED]));
+            rs_reply_json(r, 200, root);
+        }
+    }
+    free(items);
+    json_decref(body);
+}

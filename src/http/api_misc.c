@@ -1,0 +1,65 @@
+/* api_misc.c — GET /healthz, GET /metrics, GET /v1/openapi.json, GET /v1/merchant. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/metrics.h"
+#include "http/routes.h"
+#include "util/assets.h"
+
+void rs_api_healthz(struct rs_req *r)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    int64_t o = 0, sh = 0, ev = 0;
+    enum rs_err e = s ? rs_store_counts(s, &o, &sh, &ev) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    json_t *j = json_object();
+    json_object_set_new(j, "status", json_string(e ? "degraded" : "ok"));
+    json_object_set_new(j, "database", json_string(e ? "unavailable" : "ok"));
+    rs_reply_json(r, e ? 503 : 200, j);
+}
+
+void rs_api_metrics(struct rs_req *r)
+{
+    struct rs_writer_stats ws;
+    rs_writer_stats(rs_server_writer(r->srv), &ws);
+    char extra[512];
+    snprintf(extra, sizeof extra,
+             "# HELP rastro_store_commits_total Group commits of the writer.\n"
+             "# TYPE rastro_store_commits_total counter\nrastro_store_commits_total %llu\n"
+             "# HELP rastro_store_write_jobs_total Write jobs committed (several per commit under load).\n"
+             "# TYPE rastro_store_write_jobs_total counter\nrastro_store_write_jobs_total %llu\n"
+             "# HELP rastro_store_failed_commits_total Commits that failed.\n"
+             "# TYPE rastro_store_failed_commits_total counter\nrastro_store_failed_commits_total %llu\n",
+             (unsigned long long)ws.commits, (unsigned long long)ws.jobs, (unsigned long long)ws.failed_commits);
+    int n;
+    const char *const *names = rs_route_names(&n);
+    size_t len;
+    char *txt = rs_metrics_render(names, n, extra, &len);
+    rs_reply_text(r, 200, "text/plain; version=0.0.4", txt, len);
+    free(txt);
+}
+
+void rs_api_openapi(struct rs_req *r)
+{
+    size_t len;
+    const char *doc = rs_asset_get("docs/openapi.json", &len);
+    if (!doc) {
+        rs_reply_error(r, 404, "not_found", "this build has no OpenAPI description");
+        return;
+    }
+    rs_reply_text(r, 200, "application/json", doc, len);
+}
+
+void rs_api_merchant_me(struct rs_req *r)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *m = NULL;
+    enum rs_err e = s ? rs_store_merchant_get(s, r->merchant_id, &m) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, "merchant read");
+        return;
+    }
+    rs_reply_json(r, 200, m);
+}

@@ -1,0 +1,88 @@
+/* api_track.c — GET /v1/track/{tracking_code}: the public view of an order.
+ * The code alone shows status, city and the timeline, never personal data or raw carrier text;
+ * the code plus the destination postcode or the customer's e-mail (?postcode= or ?email=) shows
+ * the full order. A code with a typo is told apart from an unknown one by its check character. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/trackcode.h"
+#include "http/routes.h"
+#include "http/track.h"
+
+static void fold(const char *in, char *out, size_t cap, bool strip)
+{
+    size_t n = 0;
+    for (; in && *in && n + 1 < cap; in++) {
+        if (strip && (*in == ' ' || *in == '-'))
+            continue;
+        out[n++] = (char)tolower((unsigned char)*in);
+    }
+    out[n] = '\0';
+}
+
+int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode, const char *email, json_t **out)
+{
+    char code[RS_TRACKCODE_LEN];
+    switch (rs_trackcode_parse(raw_code, code)) {
+    case RS_TRACKCODE_MALFORMED:
+        rs_reply_error(r, 400, "invalid_tracking_code",
+                       "\"%.40s\" is not a tracking code; codes look like RX-7K4Q-9PZD-M3TXW", raw_code);
+        return 400;
+    case RS_TRACKCODE_TYPO:
+        rs_reply_error(r, 400, "tracking_code_typo",
+                       "%s has a typing mistake: one character is wrong or two are swapped; check it against "
+                       "your e-mail or SMS",
+                       code);
+        return 400;
+    case RS_TRACKCODE_OK:
+        break;
+    }
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    if (!s) {
+        rs_reply_err(r, RS_EIO, "no reader");
+        return 503;
+    }
+    struct rs_track_secrets sec;
+    json_t *o = NULL;
+    bool want_full = (postcode && *postcode) || (email && *email);
+    enum rs_err e = rs_store_order_json_by_code(s, code, RS_VIEW_PUBLIC, &o, &sec);
+    bool verified = false;
+    if (!e && want_full) {
+        char pc[32], em[256];
+        fold(postcode, pc, sizeof pc, true);
+        fold(email, em, sizeof em, false);
+        verified = (pc[0] && sec.postcode[0] && strcmp(pc, sec.postcode) == 0) ||
+                   (em[0] && sec.email[0] && strcmp(em, sec.email) == 0);
+        if (verified) {
+            json_decref(o);
+            o = NULL;
+            e = rs_store_order_json_by_code(s, code, RS_VIEW_VERIFIED, &o, NULL);
+        }
+    }
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND) {
+        rs_reply_error(r, 404, "unknown_tracking_code",
+                       "no order has the code %s; if you copied it from a message, check with the shop", code);
+        return 404;
+    }
+    if (e) {
+        rs_reply_err(r, e, "track read");
+        return 503;
+    }
+    json_object_set_new(o, "level", json_string(verified ? "full" : "public"));
+    if (want_full && !verified)
+        json_object_set_new(o, "verification", json_string("failed"));
+    char url[512];
+    snprintf(url, sizeof url, "%s/t/%s", rs_server_base_url(r->srv), code);
+    json_object_set_new(o, "tracking_url", json_string(url));
+    *out = o;
+    return 200;
+}
+
+void rs_api_track_get(struct rs_req *r)
+{
+    json_t *o = NULL;
+    if (rs_track_lookup(r, r->params[0], rs_req_query(r, "postcode"), rs_req_query(r, "email"), &o) == 200)
+        rs_reply_json(r, 200, o);
+}

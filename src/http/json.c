@@ -1,0 +1,26 @@
+/* json.c — the request body as JSON (see http.h). */
+#include <string.h>
+#include <strings.h>
+
+#include "http/http.h"
+
+json_t *rs_req_json(struct rs_req *r)
+{
+    const char *ct = rs_req_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+        rs_reply_error(r, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+        return NULL;
+    }
+    if (!r->body || r->body_len == 0) {
+        rs_reply_error(r, 400, "invalid_json", "the request body is empty; send a JSON document");
+        return NULL;
+    }
+    json_error_t err;
+    json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+    if (!j) {
+        rs_reply_error(r, 400, "invalid_json", "malformed JSON at line %d, column %d: %s", err.line, err.column,
+                       err.text);
+        return NULL;
+    }
+    return j;
+}

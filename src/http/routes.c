@@ -1,0 +1,138 @@
+/* routes.c — THE route table: method, path pattern, required scope, handler. Dispatch matches
+ * the path segment by segment ({} captures one segment), checks the API key and its scope,
+ * runs the handler and records metrics. */
+#include "http/routes.h"
+
+#include <string.h>
+
+#include "app/keys.h"
+#include "http/metrics.h"
+#include "util/timefmt.h"
+
+enum auth { PUBLIC = 0, NEED_INGEST = RS_SCOPE_INGEST, NEED_READ = RS_SCOPE_READ, NEED_ADMIN = RS_SCOPE_ADMIN };
+
+static const struct route {
+    const char *method;
+    const char *pattern;
+    unsigned auth;
+    rs_handler_fn *fn;
+    const char *name;
+} routes[] = {
+    {"GET", "/healthz", PUBLIC, rs_api_healthz, "GET /healthz"},
+    {"GET", "/metrics", PUBLIC, rs_api_metrics, "GET /metrics"},
+    {"GET", "/v1/openapi.json", PUBLIC, rs_api_openapi, "GET /v1/openapi.json"},
+    {"GET", "/v1/merchant", NEED_READ, rs_api_merchant_me, "GET /v1/merchant"},
+    {"POST", "/v1/orders", NEED_INGEST, rs_api_order_post, "POST /v1/orders"},
+    {"GET", "/v1/orders/{}", NEED_READ, rs_api_order_get, "GET /v1/orders/{order_ref}"},
+    {"POST", "/v1/shipments", NEED_INGEST, rs_api_shipment_post, "POST /v1/shipments"},
+    {"GET", "/v1/shipments/{}/{}", NEED_READ, rs_api_shipment_get, "GET /v1/shipments/{carrier}/{tracking_number}"},
+    {"POST", "/v1/events", NEED_INGEST, rs_api_events_post, "POST /v1/events"},
+    {"GET", "/v1/track/{}", PUBLIC, rs_api_track_get, "GET /v1/track/{tracking_code}"},
+    {"GET", "/t/{}", PUBLIC, rs_page_track, "GET /t/{tracking_code}"},
+};
+#define NROUTES (int)(sizeof routes / sizeof routes[0])
+#define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */
+
+const char *const *rs_route_names(int *n)
+{
+    static const char *names[NROUTES + 1];
+    for (int i = 0; i < NROUTES; i++)
+        names[i] = routes[i].name;
+    names[NROUTES] = "other";
+    *n = NROUTES + 1;
+    return names;
+}
+
+/* Match PATH against PATTERN; captured segments go to r->params (copied). */
+static bool match(struct rs_req *r, const char *pattern, const char *path)
+{
+    size_t used = 0;
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (p[0] == '{' && p[1] == '}') {
+            const char *end = strchr(s, '/');
+            size_t n = end ? (size_t)(end - s) : strlen(s);
+            if (n == 0 || np >= RS_MAX_PARAMS || used + n + 1 > sizeof r->param_buf)
+                return false;
+            memcpy(r->param_buf + used, s, n);
+            r->param_buf[used + n] = '\0';
+            r->params[np++] = r->param_buf + used;
+            used += n + 1;
+            s += n;
+            p += 2;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+static bool authenticate(struct rs_req *r, unsigned need)
+{
+    const char *h = rs_req_header(r, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
+        rs_reply_error(r, 401, "unauthorized",
+                       "send your API key as \"Authorization: Bearer rk_…\" (create one with `rastro merchant create`)");
+        return false;
+    }
+    unsigned char hash[32];
+    rs_key_hash(h + 7, hash);
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    if (!s) {
+        rs_reply_err(r, RS_EIO, "no reader connection");
+        return false;
+    }
+    enum rs_err e = rs_store_apikey_lookup(s, hash, &r->merchant_id, &r->scopes);
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND) {
+        rs_reply_error(r, 401, "unauthorized", "this API key is not valid (mistyped, or revoked)");
+        return false;
+    }
+    if (e) {
+        rs_reply_err(r, e, "api key lookup");
+        return false;
+    }
+    if (!(r->scopes & need)) {
+        char have[40];
+        rs_scopes_format(r->scopes, have, sizeof have);
+        rs_reply_error(r, 403, "forbidden", "this API key has the scopes [%s]; this call needs \"%s\"", have,
+                       need == RS_SCOPE_INGEST ? "ingest" : need == RS_SCOPE_READ ? "read" : "admin");
+        return false;
+    }
+    return true;
+}
+
+void rs_routes_dispatch(struct rs_req *r)
+{
+    bool path_found = false;
+    const struct route *rt = NULL;
+    for (int i = 0; i < NROUTES; i++) {
+        if (!match(r, routes[i].pattern, r->path))
+            continue;
+        path_found = true;
+        if (strcmp(routes[i].method, r->method) == 0 ||
+            (strcmp(r->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+            rt = &routes[i];
+            r->route = i;
+            break;
+        }
+    }
+    if (!rt) {
+        r->route = ROUTE_OTHER;
+        if (path_found)
+            rs_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method, r->path);
+        else
+            rs_reply_error(r, 404, "not_found", "no such endpoint: %s (see /v1/openapi.json)", r->path);
+    } else if (r->body_too_big) {
+        rs_reply_error(r, 413, "too_large", "the request body is larger than %u bytes", RS_MAX_BODY_BYTES);
+    } else if (rt->auth == PUBLIC || authenticate(r, rt->auth)) {
+        rt->fn(r);
+    }
+    if (!r->status)
+        rs_reply_err(r, RS_EINTERNAL, "handler set no answer");
+    rs_metrics_request(r->route, r->status, rs_mono_ns() - r->started_ns);
+}

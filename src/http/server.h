@@ -1,0 +1,25 @@
+/* server.h — start and stop the HTTP server (libmicrohttpd, one thread per connection, so a
+ * handler may block on the group-commit writer or on a live-update wait without stalling
+ * anyone else). */
+#ifndef RS_SERVER_H
+#define RS_SERVER_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct rs_server;
+
+struct rs_server_config {
+    const char *db_url;
+    const char *host; /* "127.0.0.1", "0.0.0.0", "::" */
+    int port;
+    const char *base_url; /* public URL for tracking links; NULL: http://host:port */
+    int readers;          /* reader connections in the pool (default 8) */
+};
+
+enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server **out, char *err,
+                            size_t errcap) RS_MUST_CHECK;
+void rs_server_stop(struct rs_server *srv);
+
+#endif

@@ -1,0 +1,142 @@
+/* store.h — the one storage interface. Callers never see SQL; SQLite is the first back end
+ * (store_sqlite.c), PostgreSQL comes next behind the same functions.
+ *
+ * Threading: a struct rs_store is one connection, confined to one thread at a time. The server
+ * keeps one writer connection (app/writer.c batches every write into group commits) and a pool
+ * of reader connections.
+ *
+ * Write functions must be called inside rs_store_begin()/rs_store_commit(). Sub-transactions
+ * (rs_store_savepoint/_release/_rollback_to) let one batch keep good items when one fails.
+ * Read functions returning json_t give a NEW reference (the caller json_decref()s it).
+ *
+ * Tenancy: every function that touches merchant data takes the merchant id and filters by it
+ * in SQL; ids of another merchant's rows behave exactly like missing rows. */
+#ifndef RS_STORE_H
+#define RS_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/model.h"
+#include "core/status.h"
+#include "core/trackcode.h"
+
+struct rs_store;
+
+enum rs_store_flags {
+    RS_STORE_READONLY = 1 << 0, /* a reader: no migrations, query_only */
+};
+
+enum rs_scope {
+    RS_SCOPE_INGEST = 1 << 0,
+    RS_SCOPE_READ = 1 << 1,
+    RS_SCOPE_ADMIN = 1 << 2,
+};
+
+/* Open URL: "sqlite:PATH", "file:PATH" or a plain PATH. Creates the file and applies
+ * migrations unless READONLY. OUT: *out (new; rs_store_close it). ERR gets a message. */
+enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out, char *err,
+                          size_t errcap) RS_MUST_CHECK;
+void rs_store_close(struct rs_store *s);
+/* The last error message on this connection (borrowed, valid until the next call). */
+const char *rs_store_errmsg(const struct rs_store *s);
+/* Schema version after migrations. */
+int rs_store_schema_version(struct rs_store *s);
+
+/* Transactions. begin takes the write lock at once (SQLite BEGIN IMMEDIATE). */
+enum rs_err rs_store_begin(struct rs_store *s) RS_MUST_CHECK;
+enum rs_err rs_store_commit(struct rs_store *s) RS_MUST_CHECK;
+void rs_store_rollback(struct rs_store *s);
+enum rs_err rs_store_savepoint(struct rs_store *s) RS_MUST_CHECK;
+enum rs_err rs_store_release(struct rs_store *s) RS_MUST_CHECK;
+void rs_store_rollback_to(struct rs_store *s);
+
+/* ---- merchants and API keys ---- */
+enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *timezone,
+                                     const char *locale, int64_t now, int64_t *id) RS_MUST_CHECK;
+/* KEY_HASH: SHA-256 of the key (32 bytes); PREFIX: the key's public part, for listings. */
+enum rs_err rs_store_apikey_create(struct rs_store *s, int64_t merchant_id, const unsigned char *key_hash,
+                                   const char *prefix, unsigned scopes, int64_t now) RS_MUST_CHECK;
+/* RS_ENOTFOUND when no live key has that hash. */
+enum rs_err rs_store_apikey_lookup(struct rs_store *s, const unsigned char *key_hash, int64_t *merchant_id,
+                                   unsigned *scopes) RS_MUST_CHECK;
+/* [{id,name,timezone,locale,created_at,keys}] */
+enum rs_err rs_store_merchant_list(struct rs_store *s, json_t **out) RS_MUST_CHECK;
+enum rs_err rs_store_merchant_get(struct rs_store *s, int64_t id, json_t **out) RS_MUST_CHECK;
+
+/* ---- write path (inside a transaction) ---- */
+struct rs_order_key {
+    int64_t id;
+    enum rs_order_status base_status;
+    enum rs_order_status status;
+    unsigned char input_hash[32];
+    char tracking_code[RS_TRACKCODE_LEN];
+};
+/* RS_ENOTFOUND when the merchant has no such order. */
+enum rs_err rs_store_order_find(struct rs_store *s, int64_t merchant_id, const char *order_ref,
+                                struct rs_order_key *out) RS_MUST_CHECK;
+/* RS_ECONFLICT when TRACKING_CODE is taken (the caller draws another). OUT: *id. */
+enum rs_err rs_store_order_insert(struct rs_store *s, int64_t merchant_id, const struct rs_order_in *in,
+                                  const char *tracking_code, const unsigned char *input_hash, int64_t now,
+                                  int64_t *id) RS_MUST_CHECK;
+enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                  const struct rs_order_in *in, const unsigned char *input_hash,
+                                  int64_t now) RS_MUST_CHECK;
+enum rs_err rs_store_order_set_status(struct rs_store *s, int64_t order_id, enum rs_order_status st,
+                                      int64_t now) RS_MUST_CHECK;
+
+struct rs_shipment_key {
+    int64_t id;
+    int64_t order_id;
+    struct rs_track_state state;
+    int n_events;
+};
+enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                                   const char *tracking_number, struct rs_shipment_key *out) RS_MUST_CHECK;
+enum rs_err rs_store_shipment_insert(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                     const struct rs_shipment_in *in, int64_t now, int64_t *id) RS_MUST_CHECK;
+enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, const struct rs_shipment_in *in,
+                                     int64_t now) RS_MUST_CHECK;
+enum rs_err rs_store_shipment_save_state(struct rs_store *s, int64_t shipment_id,
+                                         const struct rs_track_state *st, int n_events, int64_t now) RS_MUST_CHECK;
+/* An order's own statuses and the statuses of its shipments. OUT: *base, *current, st[0..*n). */
+enum rs_err rs_store_order_shipment_statuses(struct rs_store *s, int64_t order_id, enum rs_order_status *base,
+                                             enum rs_order_status *current, enum rs_status *st, int max,
+                                             int *n) RS_MUST_CHECK;
+/* RS_EDUPLICATE when the shipment already has an event with DEDUP_KEY (16 bytes). */
+enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64_t shipment_id,
+                                  const struct rs_event_in *ev, const unsigned char *dedup_key,
+                                  int64_t received_at) RS_MUST_CHECK;
+/* All events of a shipment as the state machine sees them (for a replay). */
+enum rs_err rs_store_event_track_list(struct rs_store *s, int64_t shipment_id, struct rs_track_event *out,
+                                      int max, int *n) RS_MUST_CHECK;
+
+/* ---- reads (any connection) ---- */
+enum rs_view_level {
+    RS_VIEW_MERCHANT = 0, /* everything, for the merchant's API */
+    RS_VIEW_PUBLIC,       /* tracking code alone: status, city, timeline; no personal data */
+    RS_VIEW_VERIFIED,     /* tracking code plus postcode or email: the full order */
+};
+/* The order with its shipments and their events. RS_ENOTFOUND when absent. */
+enum rs_err rs_store_order_json(struct rs_store *s, int64_t merchant_id, const char *order_ref,
+                                json_t **out) RS_MUST_CHECK;
+/* By tracking code, at a privacy level. OUT also the merchant id and the verification
+ * secrets (postcode and email, folded) so the caller can check a second factor. */
+struct rs_track_secrets {
+    int64_t merchant_id;
+    char postcode[32];
+    char email[256];
+};
+enum rs_err rs_store_order_json_by_code(struct rs_store *s, const char *tracking_code,
+                                        enum rs_view_level level, json_t **out,
+                                        struct rs_track_secrets *secrets) RS_MUST_CHECK;
+enum rs_err rs_store_shipment_json(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                                   const char *tracking_number, json_t **out) RS_MUST_CHECK;
+
+/* Counts for /metrics and the demo: orders, shipments, events of all merchants. */
+enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipments, int64_t *events) RS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,1076 @@
+/* store_sqlite.c — the SQLite back end of store.h (the embedded default).
+ *
+ * One struct rs_store is one sqlite3 connection in WAL mode. Writers use BEGIN IMMEDIATE and
+ * synchronous=FULL, so a commit that returned is on disk: "acknowledged means durable", even
+ * across a power cut. Statements are prepared once per connection (SQLITE_PREPARE_PERSISTENT)
+ * and reused. Migrations are the embedded files src/store/sql/NNNN-*.sqlite.sql, applied in
+ * order at open, each in its own transaction, recorded in schema_migrations.
+ * Foreign codes are mapped once, in map_rc(): BUSY/LOCKED → RS_ERETRY, constraint → RS_ECONFLICT. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/assets.h"
+#include "util/timefmt.h"
+
+enum stmt_id {
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+    ST_MERCHANT_INSERT, ST_APIKEY_INSERT, ST_APIKEY_LOOKUP,
+    ST_ORDER_FIND, ST_ORDER_INSERT, ST_ORDER_UPDATE, ST_ORDER_SET_STATUS,
+    ST_CUSTOMER_FIND_EMAIL, ST_CUSTOMER_FIND_PHONE, ST_CUSTOMER_INSERT, ST_CUSTOMER_UPDATE,
+    ST_SHIPMENT_FIND, ST_SHIPMENT_INSERT, ST_SHIPMENT_UPDATE, ST_SHIPMENT_SAVE_STATE,
+    ST_ORDER_SHIPMENT_STATUSES, ST_EVENT_INSERT, ST_EVENT_TRACK_LIST,
+    ST_ORDER_READ, ST_ORDER_READ_BY_CODE, ST_SHIPMENTS_OF_ORDER, ST_EVENTS_OF_SHIPMENT,
+    ST_SHIPMENT_READ,
+    ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT sp",
+    [ST_RELEASE] = "RELEASE sp",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO sp",
+    [ST_MERCHANT_INSERT] = "INSERT INTO merchants(name,timezone,locale,created_at) VALUES(?,?,?,?)",
+    [ST_APIKEY_INSERT] =
+        "INSERT INTO api_keys(merchant_id,key_hash,prefix,scopes,created_at) VALUES(?,?,?,?,?)",
+    [ST_APIKEY_LOOKUP] =
+        "SELECT merchant_id,scopes FROM api_keys WHERE key_hash=? AND revoked_at IS NULL",
+    [ST_ORDER_FIND] = "SELECT id,base_status,status,input_hash,tracking_code FROM orders "
+                      "WHERE merchant_id=? AND order_ref=?",
+    [ST_ORDER_INSERT] =
+        "INSERT INTO orders(merchant_id,order_ref,tracking_code,customer_id,placed_at,placed_offset,"
+        "dest_postal_code,dest_city,dest_region,dest_country,items,base_status,status,source,"
+        "input_hash,created_at,updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_ORDER_UPDATE] =
+        "UPDATE orders SET customer_id=?,placed_at=?,placed_offset=?,dest_postal_code=?,dest_city=?,"
+        "dest_region=?,dest_country=?,items=?,base_status=?,input_hash=?,updated_at=? "
+        "WHERE id=? AND merchant_id=?",
+    [ST_ORDER_SET_STATUS] = "UPDATE orders SET status=?,updated_at=? WHERE id=?",
+    [ST_CUSTOMER_FIND_EMAIL] =
+        "SELECT id FROM customers WHERE merchant_id=? AND email=? ORDER BY id LIMIT 1",
+    [ST_CUSTOMER_FIND_PHONE] =
+        "SELECT id FROM customers WHERE merchant_id=? AND phone=? ORDER BY id LIMIT 1",
+    [ST_CUSTOMER_INSERT] = "INSERT INTO customers(merchant_id,name,email,phone,locale,"
+                           "preferred_channel,created_at,updated_at) VALUES(?,?,?,?,?,?,?,?)",
+    [ST_CUSTOMER_UPDATE] =
+        "UPDATE customers SET name=coalesce(?,name),email=coalesce(?,email),phone=coalesce(?,phone),"
+        "locale=coalesce(?,locale),preferred_channel=coalesce(?,preferred_channel),updated_at=? "
+        "WHERE id=?",
+    [ST_SHIPMENT_FIND] =
+        "SELECT id,order_id,status,substatus,action_required,status_at,last_event_at,shipped_at,"
+        "out_for_delivery_at,delivered_at,n_events FROM shipments "
+        "WHERE merchant_id=? AND carrier=? AND tracking_number=?",
+    [ST_SHIPMENT_INSERT] =
+        "INSERT INTO shipments(merchant_id,order_id,carrier,tracking_number,service,origin_postal_code,"
+        "origin_city,origin_region,origin_country,source,created_at,updated_at) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_SHIPMENT_UPDATE] =
+        "UPDATE shipments SET service=coalesce(?,service),origin_postal_code=coalesce(?,origin_postal_code),"
+        "origin_city=coalesce(?,origin_city),origin_region=coalesce(?,origin_region),"
+        "origin_country=coalesce(?,origin_country),updated_at=? WHERE id=?",
+    [ST_SHIPMENT_SAVE_STATE] =
+        "UPDATE shipments SET status=?,substatus=?,action_required=?,status_at=?,last_event_at=?,"
+        "shipped_at=?,out_for_delivery_at=?,delivered_at=?,n_events=?,updated_at=? WHERE id=?",
+    [ST_ORDER_SHIPMENT_STATUSES] =
+        "SELECT o.base_status,o.status,s.status FROM orders o LEFT JOIN shipments s ON s.order_id=o.id "
+        "WHERE o.id=? ORDER BY s.id",
+    [ST_EVENT_INSERT] =
+        "INSERT INTO events(shipment_id,merchant_id,occurred_at,offset_min,received_at,status,substatus,"
+        "action_required,code,message,city,region,country,source,dedup_key) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(shipment_id,dedup_key) DO NOTHING",
+    [ST_EVENT_TRACK_LIST] =
+        "SELECT occurred_at,status,substatus,action_required FROM events WHERE shipment_id=?",
+    [ST_ORDER_READ] =
+        "SELECT o.id,o.merchant_id,o.order_ref,o.tracking_code,o.placed_at,o.placed_offset,"
+        "o.dest_postal_code,o.dest_city,o.dest_region,o.dest_country,o.items,o.status,o.created_at,"
+        "o.updated_at,c.name,c.email,c.phone,c.locale,c.preferred_channel,m.name,m.locale,m.timezone "
+        "FROM orders o LEFT JOIN customers c ON c.id=o.customer_id JOIN merchants m ON m.id=o.merchant_id "
+        "WHERE o.merchant_id=? AND o.order_ref=?",
+    [ST_ORDER_READ_BY_CODE] =
+        "SELECT o.id,o.merchant_id,o.order_ref,o.tracking_code,o.placed_at,o.placed_offset,"
+        "o.dest_postal_code,o.dest_city,o.dest_region,o.dest_country,o.items,o.status,o.created_at,"
+        "o.updated_at,c.name,c.email,c.phone,c.locale,c.preferred_channel,m.name,m.locale,m.timezone "
+        "FROM orders o LEFT JOIN customers c ON c.id=o.customer_id JOIN merchants m ON m.id=o.merchant_id "
+        "WHERE o.tracking_code=?",
+    [ST_SHIPMENTS_OF_ORDER] =
+        "SELECT id,carrier,tracking_number,service,origin_postal_code,origin_city,origin_region,"
+        "origin_country,status,substatus,action_required,last_event_at,shipped_at,out_for_delivery_at,"
+        "delivered_at,created_at FROM shipments WHERE order_id=? ORDER BY id",
+    [ST_EVENTS_OF_SHIPMENT] =
+        "SELECT occurred_at,offset_min,received_at,status,substatus,action_required,code,message,city,"
+        "region,country,source FROM events WHERE shipment_id=? ORDER BY occurred_at,id",
+    [ST_SHIPMENT_READ] =
+        "SELECT s.order_id,o.order_ref FROM shipments s JOIN orders o ON o.id=s.order_id "
+        "WHERE s.merchant_id=? AND s.carrier=? AND s.tracking_number=?",
+};
+
+struct rs_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__COUNT];
+    char errmsg[256];
+    int schema_version;
+};
+
+static enum rs_err map_rc(struct rs_store *s, int rc)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return RS_OK;
+    snprintf(s->errmsg, sizeof s->errmsg, "sqlite: %s", sqlite3_errmsg(s->db));
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return RS_ERETRY;
+    case SQLITE_CONSTRAINT:
+        return RS_ECONFLICT;
+    case SQLITE_NOMEM:
+        return RS_ENOMEM;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+        return RS_EIO;
+    default:
+        return RS_EIO;
+    }
+}
+
+/* Get the prepared statement ID, reset and with clear bindings. NULL on error (errmsg set). */
+static sqlite3_stmt *stmt(struct rs_store *s, enum stmt_id id)
+{
+    sqlite3_stmt *q = s->st[id];
+    if (!q) {
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &q, NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(s->errmsg, sizeof s->errmsg, "sqlite prepare: %s", sqlite3_errmsg(s->db));
+            return NULL;
+        }
+        s->st[id] = q;
+    } else {
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+    }
+    return q;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+/* Run a statement that returns no rows. */
+static enum rs_err run(struct rs_store *s, sqlite3_stmt *q)
+{
+    if (!q)
+        return RS_EIO;
+    int rc = sqlite3_step(q);
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+static enum rs_err exec_sql(struct rs_store *s, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(s->errmsg, sizeof s->errmsg, "sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return map_rc(s, rc) == RS_OK ? RS_EIO : map_rc(s, rc);
+    }
+    return RS_OK;
+}
+
+static int migration_version(const char *name)
+{
+    /* "src/store/sql/0001-core.sqlite.sql" -> 1 */
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    return atoi(base);
+}
+
+static enum rs_err migrate(struct rs_store *s)
+{
+    enum rs_err e = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_migrations("
+                                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    if (e)
+        return e;
+    sqlite3_stmt *q = NULL;
+    int current = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version),0) FROM schema_migrations", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        current = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+
+    const char *name, *sql;
+    size_t len;
+    for (int i = 0; (sql = rs_asset_at(i, &name, &len)) != NULL; i++) {
+        if (strncmp(name, "src/store/sql/", 14) != 0 || !strstr(name, ".sqlite.sql"))
+            continue;
+        int v = migration_version(name);
+        if (v <= current)
+            continue;
+        if ((e = exec_sql(s, "BEGIN IMMEDIATE")))
+            return e;
+        if ((e = exec_sql(s, sql))) {
+            exec_sql(s, "ROLLBACK") == RS_OK ? (void)0 : (void)0;
+            return e;
+        }
+        char rec[512];
+        snprintf(rec, sizeof rec, "INSERT INTO schema_migrations VALUES(%d,'%s',%lld)", v,
+                 name + 14, (long long)rs_now());
+        if ((e = exec_sql(s, rec)) || (e = exec_sql(s, "COMMIT"))) {
+            exec_sql(s, "ROLLBACK") == RS_OK ? (void)0 : (void)0;
+            return e;
+        }
+        current = v;
+    }
+    s->schema_version = current;
+    return RS_OK;
+}
+
+enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out, char *err, size_t errcap)
+{
+    const char *path = url;
+    if (strncmp(url, "sqlite://", 9) == 0)
+        path = url + 9;
+    else if (strncmp(url, "sqlite:", 7) == 0)
+        path = url + 7;
+    else if (strncmp(url, "file:", 5) == 0)
+        path = url + 5;
+    else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        snprintf(err, errcap, "PostgreSQL is not available in this build yet; use an SQLite path");
+        return RS_EINVAL;
+    }
+    if (!*path) {
+        snprintf(err, errcap, "empty database path in '%s'", url);
+        return RS_EINVAL;
+    }
+    struct rs_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return RS_ENOMEM;
+    int oflags = SQLITE_OPEN_NOMUTEX |
+                 ((flags & RS_STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errcap, "cannot open database '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+        rs_store_close(s);
+        return RS_EIO;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    enum rs_err e;
+    if (!(flags & RS_STORE_READONLY)) {
+        if ((e = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) ||
+            (e = migrate(s))) {
+            snprintf(err, errcap, "database '%s': %s", path, s->errmsg);
+            rs_store_close(s);
+            return e;
+        }
+    } else if ((e = exec_sql(s, "PRAGMA query_only=ON"))) {
+        snprintf(err, errcap, "database '%s': %s", path, s->errmsg);
+        rs_store_close(s);
+        return e;
+    }
+    *out = s;
+    return RS_OK;
+}
+
+void rs_store_close(struct rs_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+const char *rs_store_errmsg(const struct rs_store *s)
+{
+    return s->errmsg;
+}
+
+int rs_store_schema_version(struct rs_store *s)
+{
+    return s->schema_version;
+}
+
+enum rs_err rs_store_begin(struct rs_store *s)
+{
+    return run(s, stmt(s, ST_BEGIN));
+}
+
+enum rs_err rs_store_commit(struct rs_store *s)
+{
+    enum rs_err e = run(s, stmt(s, ST_COMMIT));
+    if (e)
+        rs_store_rollback(s);
+    return e;
+}
+
+void rs_store_rollback(struct rs_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        (void)run(s, stmt(s, ST_ROLLBACK));
+}
+
+enum rs_err rs_store_savepoint(struct rs_store *s)
+{
+    return run(s, stmt(s, ST_SAVEPOINT));
+}
+
+enum rs_err rs_store_release(struct rs_store *s)
+{
+    return run(s, stmt(s, ST_RELEASE));
+}
+
+void rs_store_rollback_to(struct rs_store *s)
+{
+    if (run(s, stmt(s, ST_ROLLBACK_TO)) == RS_OK)
+        (void)run(s, stmt(s, ST_RELEASE));
+}
+
+/* ---- merchants ---- */
+
+enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *timezone,
+                                     const char *locale, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *q = stmt(s, ST_MERCHANT_INSERT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, timezone && *timezone ? timezone : "UTC", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, locale && *locale ? locale : "es", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, now);
+    enum rs_err e = run(s, q);
+    if (!e)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+enum rs_err rs_store_apikey_create(struct rs_store *s, int64_t merchant_id, const unsigned char *key_hash,
+                                   const char *prefix, unsigned scopes, int64_t now)
+{
+    sqlite3_stmt *q = stmt(s, ST_APIKEY_INSERT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_blob(q, 2, key_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, (int)scopes);
+    sqlite3_bind_int64(q, 5, now);
+    return run(s, q);
+}
+
+enum rs_err rs_store_apikey_lookup(struct rs_store *s, const unsigned char *key_hash, int64_t *merchant_id,
+                                   unsigned *scopes)
+{
+    sqlite3_stmt *q = stmt(s, ST_APIKEY_LOOKUP);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_blob(q, 1, key_hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_ENOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *merchant_id = sqlite3_column_int64(q, 0);
+        *scopes = (unsigned)sqlite3_column_int(q, 1);
+        e = RS_OK;
+    } else if (rc != SQLITE_DONE) {
+        e = map_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+static json_t *col_str(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? json_string((const char *)t) : json_null();
+}
+
+static json_t *col_time(sqlite3_stmt *q, int i, int offset_min)
+{
+    int64_t t = sqlite3_column_int64(q, i);
+    if (t == 0 && sqlite3_column_type(q, i) != SQLITE_INTEGER)
+        return json_null();
+    if (t == 0)
+        return json_null();
+    char buf[RS_TIME_LEN];
+    rs_time_format(t, offset_min, buf);
+    return json_string(buf);
+}
+
+static enum rs_err merchant_list(struct rs_store *s, int64_t only_id, json_t **out)
+{
+    sqlite3_stmt *q = NULL;
+    const char *sql = "SELECT m.id,m.name,m.timezone,m.locale,m.created_at,"
+                      "(SELECT count(*) FROM api_keys k WHERE k.merchant_id=m.id AND k.revoked_at IS NULL) "
+                      "FROM merchants m WHERE ?=0 OR m.id=? ORDER BY m.id";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_int64(q, 1, only_id);
+    sqlite3_bind_int64(q, 2, only_id);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *m = json_object();
+        json_object_set_new(m, "id", json_integer(sqlite3_column_int64(q, 0)));
+        json_object_set_new(m, "name", col_str(q, 1));
+        json_object_set_new(m, "timezone", col_str(q, 2));
+        json_object_set_new(m, "locale", col_str(q, 3));
+        json_object_set_new(m, "created_at", col_time(q, 4, 0));
+        json_object_set_new(m, "api_keys", json_integer(sqlite3_column_int64(q, 5)));
+        json_array_append_new(arr, m);
+    }
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_finalize(q);
+    if (e) {
+        json_decref(arr);
+        return e;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_merchant_list(struct rs_store *s, json_t **out)
+{
+    return merchant_list(s, 0, out);
+}
+
+enum rs_err rs_store_merchant_get(struct rs_store *s, int64_t id, json_t **out)
+{
+    json_t *arr = NULL;
+    enum rs_err e = merchant_list(s, id, &arr);
+    if (e)
+        return e;
+    if (json_array_size(arr) != 1) {
+        json_decref(arr);
+        return RS_ENOTFOUND;
+    }
+    *out = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return RS_OK;
+}
+
+/* ---- orders ---- */
+
+enum rs_err rs_store_order_find(struct rs_store *s, int64_t merchant_id, const char *order_ref,
+                                struct rs_order_key *out)
+{
+    sqlite3_stmt *q = stmt(s, ST_ORDER_FIND);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, order_ref, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_ENOTFOUND;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->id = sqlite3_column_int64(q, 0);
+        int b = rs_order_status_parse((const char *)sqlite3_column_text(q, 1));
+        int st = rs_order_status_parse((const char *)sqlite3_column_text(q, 2));
+        out->base_status = b < 0 ? RS_ORDER_PLACED : (enum rs_order_status)b;
+        out->status = st < 0 ? RS_ORDER_PLACED : (enum rs_order_status)st;
+        if (sqlite3_column_bytes(q, 3) == 32)
+            memcpy(out->input_hash, sqlite3_column_blob(q, 3), 32);
+        const char *tc = (const char *)sqlite3_column_text(q, 4);
+        size_t tl = tc ? strnlen(tc, RS_TRACKCODE_LEN - 1) : 0;
+        memcpy(out->tracking_code, tc ? tc : "", tl);
+        out->tracking_code[tl] = '\0';
+        e = RS_OK;
+    } else if (rc != SQLITE_DONE) {
+        e = map_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+/* Find the customer by email, else phone; create or refresh it. OUT: *id (0 when no data). */
+static enum rs_err customer_upsert(struct rs_store *s, int64_t merchant_id, const struct rs_customer_in *c,
+                                   int64_t now, int64_t *id)
+{
+    *id = 0;
+    if (!(c->name && *c->name) && !(c->email && *c->email) && !(c->phone && *c->phone))
+        return RS_OK;
+    const enum stmt_id finders[2] = {ST_CUSTOMER_FIND_EMAIL, ST_CUSTOMER_FIND_PHONE};
+    const char *keys[2] = {c->email, c->phone};
+    for (int k = 0; k < 2 && *id == 0; k++) {
+        if (!keys[k] || !*keys[k])
+            continue;
+        sqlite3_stmt *q = stmt(s, finders[k]);
+        if (!q)
+            return RS_EIO;
+        sqlite3_bind_int64(q, 1, merchant_id);
+        sqlite3_bind_text(q, 2, keys[k], -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW)
+            *id = sqlite3_column_int64(q, 0);
+        else if (rc != SQLITE_DONE)
+            return map_rc(s, rc);
+        sqlite3_reset(q);
+    }
+    sqlite3_stmt *q = stmt(s, *id ? ST_CUSTOMER_UPDATE : ST_CUSTOMER_INSERT);
+    if (!q)
+        return RS_EIO;
+    int i = 1;
+    if (!*id)
+        sqlite3_bind_int64(q, i++, merchant_id);
+    bind_text(q, i++, c->name);
+    bind_text(q, i++, c->email);
+    bind_text(q, i++, c->phone);
+    bind_text(q, i++, c->locale);
+    bind_text(q, i++, c->preferred_channel);
+    sqlite3_bind_int64(q, i++, now);
+    if (*id)
+        sqlite3_bind_int64(q, i++, *id);
+    else
+        sqlite3_bind_int64(q, i++, now);
+    enum rs_err e = run(s, q);
+    if (!e && !*id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+static char *items_json(const struct rs_order_in *in)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < in->n_items; i++) {
+        json_t *it = json_object();
+        if (in->items[i].sku)
+            json_object_set_new(it, "sku", json_string(in->items[i].sku));
+        if (in->items[i].name)
+            json_object_set_new(it, "name", json_string(in->items[i].name));
+        json_object_set_new(it, "quantity", json_integer(in->items[i].quantity));
+        json_array_append_new(arr, it);
+    }
+    char *txt = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return txt;
+}
+
+enum rs_err rs_store_order_insert(struct rs_store *s, int64_t merchant_id, const struct rs_order_in *in,
+                                  const char *tracking_code, const unsigned char *input_hash, int64_t now,
+                                  int64_t *id)
+{
+    int64_t customer_id;
+    enum rs_err e = customer_upsert(s, merchant_id, &in->customer, now, &customer_id);
+    if (e)
+        return e;
+    char *items = items_json(in);
+    if (!items)
+        return RS_ENOMEM;
+    sqlite3_stmt *q = stmt(s, ST_ORDER_INSERT);
+    if (!q) {
+        free(items);
+        return RS_EIO;
+    }
+    const char *base = rs_order_status_name(in->base_status);
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, in->order_ref, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, tracking_code, -1, SQLITE_STATIC);
+    if (customer_id)
+        sqlite3_bind_int64(q, 4, customer_id);
+    sqlite3_bind_int64(q, 5, in->placed_at);
+    sqlite3_bind_int(q, 6, in->placed_offset_min);
+    bind_text(q, 7, in->destination.postal_code);
+    bind_text(q, 8, in->destination.city);
+    bind_text(q, 9, in->destination.region);
+    bind_text(q, 10, in->destination.country);
+    sqlite3_bind_text(q, 11, items, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 12, base, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 13, rs_order_status_name(rs_order_status_derive(in->base_status, NULL, 0)), -1,
+                      SQLITE_STATIC);
+    bind_text(q, 14, in->source);
+    sqlite3_bind_blob(q, 15, input_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 16, now);
+    sqlite3_bind_int64(q, 17, now);
+    e = run(s, q);
+    free(items);
+    if (!e)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                  const struct rs_order_in *in, const unsigned char *input_hash, int64_t now)
+{
+    int64_t customer_id;
+    enum rs_err e = customer_upsert(s, merchant_id, &in->customer, now, &customer_id);
+    if (e)
+        return e;
+    char *items = items_json(in);
+    if (!items)
+        return RS_ENOMEM;
+    sqlite3_stmt *q = stmt(s, ST_ORDER_UPDATE);
+    if (!q) {
+        free(items);
+        return RS_EIO;
+    }
+    if (customer_id)
+        sqlite3_bind_int64(q, 1, customer_id);
+    sqlite3_bind_int64(q, 2, in->placed_at);
+    sqlite3_bind_int(q, 3, in->placed_offset_min);
+    bind_text(q, 4, in->destination.postal_code);
+    bind_text(q, 5, in->destination.city);
+    bind_text(q, 6, in->destination.region);
+    bind_text(q, 7, in->destination.country);
+    sqlite3_bind_text(q, 8, items, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 9, rs_order_status_name(in->base_status), -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 10, input_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 11, now);
+    sqlite3_bind_int64(q, 12, order_id);
+    sqlite3_bind_int64(q, 13, merchant_id);
+    e = run(s, q);
+    free(items);
+    return e;
+}
+
+enum rs_err rs_store_order_set_status(struct rs_store *s, int64_t order_id, enum rs_order_status st, int64_t now)
+{
+    sqlite3_stmt *q = stmt(s, ST_ORDER_SET_STATUS);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_text(q, 1, rs_order_status_name(st), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, order_id);
+    return run(s, q);
+}
+
+/* ---- shipments and events ---- */
+
+enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                                   const char *tracking_number, struct rs_shipment_key *out)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_FIND);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, carrier, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, tracking_number, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_ENOTFOUND;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->id = sqlite3_column_int64(q, 0);
+        out->order_id = sqlite3_column_int64(q, 1);
+        struct rs_track_state *st = &out->state;
+        st->status = rs_status_parse((const char *)sqlite3_column_text(q, 2));
+        if (st->status == RS_STATUS_NONE)
+            st->status = RS_STATUS_PENDING;
+        st->substatus = rs_substatus_parse((const char *)sqlite3_column_text(q, 3));
+        st->action_required = sqlite3_column_int(q, 4) != 0;
+        st->status_at = sqlite3_column_int64(q, 5);
+        st->last_event_at = sqlite3_column_int64(q, 6);
+        st->shipped_at = sqlite3_column_int64(q, 7);
+        st->out_for_delivery_at = sqlite3_column_int64(q, 8);
+        st->delivered_at = sqlite3_column_int64(q, 9);
+        out->n_events = sqlite3_column_int(q, 10);
+        e = RS_OK;
+    } else if (rc != SQLITE_DONE) {
+        e = map_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_shipment_insert(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                     const struct rs_shipment_in *in, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_INSERT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, order_id);
+    sqlite3_bind_text(q, 3, in->carrier, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, in->tracking_number, -1, SQLITE_STATIC);
+    bind_text(q, 5, in->service);
+    bind_text(q, 6, in->origin.postal_code);
+    bind_text(q, 7, in->origin.city);
+    bind_text(q, 8, in->origin.region);
+    bind_text(q, 9, in->origin.country);
+    bind_text(q, 10, in->source);
+    sqlite3_bind_int64(q, 11, now);
+    sqlite3_bind_int64(q, 12, now);
+    enum rs_err e = run(s, q);
+    if (!e)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, const struct rs_shipment_in *in,
+                                     int64_t now)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_UPDATE);
+    if (!q)
+        return RS_EIO;
+    bind_text(q, 1, in->service);
+    bind_text(q, 2, in->origin.postal_code);
+    bind_text(q, 3, in->origin.city);
+    bind_text(q, 4, in->origin.region);
+    bind_text(q, 5, in->origin.country);
+    sqlite3_bind_int64(q, 6, now);
+    sqlite3_bind_int64(q, 7, shipment_id);
+    return run(s, q);
+}
+
+enum rs_err rs_store_shipment_save_state(struct rs_store *s, int64_t shipment_id, const struct rs_track_state *st,
+                                         int n_events, int64_t now)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_SAVE_STATE);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_text(q, 1, rs_status_name(st->status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, rs_substatus_name(st->substatus), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, st->action_required);
+    sqlite3_bind_int64(q, 4, st->status_at);
+    sqlite3_bind_int64(q, 5, st->last_event_at);
+    sqlite3_bind_int64(q, 6, st->shipped_at);
+    sqlite3_bind_int64(q, 7, st->out_for_delivery_at);
+    sqlite3_bind_int64(q, 8, st->delivered_at);
+    sqlite3_bind_int(q, 9, n_events);
+    sqlite3_bind_int64(q, 10, now);
+    sqlite3_bind_int64(q, 11, shipment_id);
+    return run(s, q);
+}
+
+enum rs_err rs_store_order_shipment_statuses(struct rs_store *s, int64_t order_id, enum rs_order_status *base,
+                                             enum rs_order_status *current, enum rs_status *st, int max, int *n)
+{
+    sqlite3_stmt *q = stmt(s, ST_ORDER_SHIPMENT_STATUSES);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, order_id);
+    int rc, rows = 0;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (rows++ == 0) {
+            int b = rs_order_status_parse((const char *)sqlite3_column_text(q, 0));
+            int c = rs_order_status_parse((const char *)sqlite3_column_text(q, 1));
+            *base = b < 0 ? RS_ORDER_PLACED : (enum rs_order_status)b;
+            *current = c < 0 ? RS_ORDER_PLACED : (enum rs_order_status)c;
+        }
+        if (sqlite3_column_type(q, 2) != SQLITE_NULL && *n < max)
+            st[(*n)++] = rs_status_parse((const char *)sqlite3_column_text(q, 2));
+    }
+    enum rs_err e = map_rc(s, rc);
+    if (!e && rows == 0)
+        e = RS_ENOTFOUND;
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64_t shipment_id,
+                                  const struct rs_event_in *ev, const unsigned char *dedup_key, int64_t received_at)
+{
+    sqlite3_stmt *q = stmt(s, ST_EVENT_INSERT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_int64(q, 3, ev->occurred_at);
+    sqlite3_bind_int(q, 4, ev->offset_min);
+    sqlite3_bind_int64(q, 5, received_at);
+    sqlite3_bind_text(q, 6, rs_status_name(ev->status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, rs_substatus_name(ev->substatus), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 8, ev->action_required);
+    bind_text(q, 9, ev->code);
+    bind_text(q, 10, ev->message);
+    bind_text(q, 11, ev->location.city);
+    bind_text(q, 12, ev->location.region);
+    bind_text(q, 13, ev->location.country);
+    sqlite3_bind_text(q, 14, ev->source && *ev->source ? ev->source : "api", -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 15, dedup_key, 16, SQLITE_STATIC);
+    enum rs_err e = run(s, q);
+    if (!e && sqlite3_changes(s->db) == 0)
+        return RS_EDUPLICATE;
+    return e;
+}
+
+enum rs_err rs_store_event_track_list(struct rs_store *s, int64_t shipment_id, struct rs_track_event *out, int max,
+                                      int *n)
+{
+    sqlite3_stmt *q = stmt(s, ST_EVENT_TRACK_LIST);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n >= max)
+            continue;
+        struct rs_track_event *e = &out[(*n)++];
+        e->occurred_at = sqlite3_column_int64(q, 0);
+        e->status = rs_status_parse((const char *)sqlite3_column_text(q, 1));
+        e->substatus = rs_substatus_parse((const char *)sqlite3_column_text(q, 2));
+        e->action_required = sqlite3_column_int(q, 3) != 0;
+    }
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+/* ---- reads ---- */
+
+static void set_loc(json_t *obj, const char *key, sqlite3_stmt *q, int first, bool with_postcode)
+{
+    json_t *loc = json_object();
+    if (with_postcode)
+        json_object_set_new(loc, "postal_code", col_str(q, first));
+    json_object_set_new(loc, "city", col_str(q, first + 1));
+    json_object_set_new(loc, "region", col_str(q, first + 2));
+    json_object_set_new(loc, "country", col_str(q, first + 3));
+    json_object_set_new(obj, key, loc);
+}
+
+static enum rs_err events_json(struct rs_store *s, int64_t shipment_id, enum rs_view_level level, json_t **out)
+{
+    sqlite3_stmt *q = stmt(s, ST_EVENTS_OF_SHIPMENT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *e = json_object();
+        int off = sqlite3_column_int(q, 1);
+        json_object_set_new(e, "occurred_at", col_time(q, 0, off));
+        json_object_set_new(e, "status", col_str(q, 3));
+        json_object_set_new(e, "substatus", col_str(q, 4));
+        json_object_set_new(e, "action_required", json_boolean(sqlite3_column_int(q, 5)));
+        /* Raw carrier text can carry names ("signed by GARCIA"): never at the public level. */
+        if (level != RS_VIEW_PUBLIC) {
+            json_object_set_new(e, "code", col_str(q, 6));
+            json_object_set_new(e, "message", col_str(q, 7));
+        }
+        json_t *loc = json_object();
+        json_object_set_new(loc, "city", col_str(q, 8));
+        json_object_set_new(loc, "region", col_str(q, 9));
+        json_object_set_new(loc, "country", col_str(q, 10));
+        json_object_set_new(e, "location", loc);
+        if (level == RS_VIEW_MERCHANT) {
+            json_object_set_new(e, "received_at", col_time(q, 2, 0));
+            json_object_set_new(e, "source", col_str(q, 11));
+        }
+        json_array_append_new(arr, e);
+    }
+    enum rs_err err = map_rc(s, rc);
+    sqlite3_reset(q);
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_view_level level, json_t **out)
+{
+    /* Collect rows first: events_json reuses other statements. */
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENTS_OF_ORDER);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, order_id);
+    json_t *arr = json_array();
+    json_t *ids = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *sh = json_object();
+        json_array_append_new(ids, json_integer(sqlite3_column_int64(q, 0)));
+        json_object_set_new(sh, "carrier", col_str(q, 1));
+        if (level != RS_VIEW_PUBLIC) {
+            json_object_set_new(sh, "tracking_number", col_str(q, 2));
+            json_object_set_new(sh, "service", col_str(q, 3));
+        }
+        set_loc(sh, "origin", q, 4, level == RS_VIEW_MERCHANT);
+        json_object_set_new(sh, "status", col_str(q, 8));
+        json_object_set_new(sh, "substatus", col_str(q, 9));
+        json_object_set_new(sh, "action_required", json_boolean(sqlite3_column_int(q, 10)));
+        json_object_set_new(sh, "last_event_at", col_time(q, 11, 0));
+        json_object_set_new(sh, "shipped_at", col_time(q, 12, 0));
+        json_object_set_new(sh, "out_for_delivery_at", col_time(q, 13, 0));
+        json_object_set_new(sh, "delivered_at", col_time(q, 14, 0));
+        json_array_append_new(arr, sh);
+    }
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_reset(q);
+    for (size_t i = 0; !e && i < json_array_size(arr); i++) {
+        json_t *evs = NULL;
+        e = events_json(s, json_integer_value(json_array_get(ids, i)), level, &evs);
+        if (!e)
+            json_object_set_new(json_array_get(arr, i), "events", evs);
+    }
+    json_decref(ids);
+    if (e) {
+        json_decref(arr);
+        return e;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+static void fold_lower(char *dst, size_t cap, const unsigned char *src, bool strip_spaces)
+{
+    size_t n = 0;
+    for (; src && *src && n + 1 < cap; src++) {
+        if (strip_spaces && (*src == ' ' || *src == '-'))
+            continue;
+        dst[n++] = (char)((*src >= 'A' && *src <= 'Z') ? *src + 32 : *src);
+    }
+    dst[n] = '\0';
+}
+
+static enum rs_err order_row_json(struct rs_store *s, sqlite3_stmt *q, enum rs_view_level level, json_t **out,
+                                  struct rs_track_secrets *secrets)
+{
+    int64_t order_id = sqlite3_column_int64(q, 0);
+    int off = sqlite3_column_int(q, 5);
+    json_t *o = json_object();
+    if (level != RS_VIEW_PUBLIC) {
+        json_object_set_new(o, "order_ref", col_str(q, 2));
+        json_object_set_new(o, "placed_at", col_time(q, 4, off));
+    }
+    json_object_set_new(o, "tracking_code", col_str(q, 3));
+    json_object_set_new(o, "status", col_str(q, 11));
+    json_t *m = json_object();
+    json_object_set_new(m, "name", col_str(q, 19));
+    json_object_set_new(m, "locale", col_str(q, 20));
+    json_object_set_new(m, "timezone", col_str(q, 21));
+    json_object_set_new(o, "merchant", m);
+    json_t *dest = json_object();
+    if (level != RS_VIEW_PUBLIC)
+        json_object_set_new(dest, "postal_code", col_str(q, 6));
+    json_object_set_new(dest, "city", col_str(q, 7));
+    if (level != RS_VIEW_PUBLIC)
+        json_object_set_new(dest, "region", col_str(q, 8));
+    json_object_set_new(dest, "country", col_str(q, 9));
+    json_object_set_new(o, "destination", dest);
+    if (level != RS_VIEW_PUBLIC) {
+        json_t *c = json_object();
+        json_object_set_new(c, "name", col_str(q, 14));
+        json_object_set_new(c, "email", col_str(q, 15));
+        json_object_set_new(c, "phone", col_str(q, 16));
+        json_object_set_new(c, "locale", col_str(q, 17));
+        json_object_set_new(c, "preferred_channel", col_str(q, 18));
+        json_object_set_new(o, "customer", c);
+        const char *items = (const char *)sqlite3_column_text(q, 10);
+        json_t *it = items ? json_loads(items, 0, NULL) : NULL;
+        json_object_set_new(o, "items", it ? it : json_array());
+    } else {
+        /* the locale to greet in, without the person */
+        json_object_set_new(o, "locale", col_str(q, 17));
+    }
+    if (level == RS_VIEW_MERCHANT) {
+        json_object_set_new(o, "created_at", col_time(q, 12, 0));
+        json_object_set_new(o, "updated_at", col_time(q, 13, 0));
+    }
+    if (secrets) {
+        secrets->merchant_id = sqlite3_column_int64(q, 1);
+        fold_lower(secrets->postcode, sizeof secrets->postcode, sqlite3_column_text(q, 6), true);
+        fold_lower(secrets->email, sizeof secrets->email, sqlite3_column_text(q, 15), false);
+    }
+    sqlite3_reset(q);
+    json_t *ships = NULL;
+    enum rs_err e = shipments_json(s, order_id, level, &ships);
+    if (e) {
+        json_decref(o);
+        return e;
+    }
+    json_object_set_new(o, "shipments", ships);
+    *out = o;
+    return RS_OK;
+}
+
+enum rs_err rs_store_order_json(struct rs_store *s, int64_t merchant_id, const char *order_ref, json_t **out)
+{
+    sqlite3_stmt *q = stmt(s, ST_ORDER_READ);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, order_ref, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? RS_ENOTFOUND : map_rc(s, rc);
+    }
+    return order_row_json(s, q, RS_VIEW_MERCHANT, out, NULL);
+}
+
+enum rs_err rs_store_order_json_by_code(struct rs_store *s, const char *tracking_code, enum rs_view_level level,
+                                        json_t **out, struct rs_track_secrets *secrets)
+{
+    sqlite3_stmt *q = stmt(s, ST_ORDER_READ_BY_CODE);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_text(q, 1, tracking_code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? RS_ENOTFOUND : map_rc(s, rc);
+    }
+    return order_row_json(s, q, level, out, secrets);
+}
+
+enum rs_err rs_store_shipment_json(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                                   const char *tracking_number, json_t **out)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_READ);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, carrier, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, tracking_number, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? RS_ENOTFOUND : map_rc(s, rc);
+    }
+    int64_t order_id = sqlite3_column_int64(q, 0);
+    char ref[RS_MAX_REF_LEN + 1];
+    snprintf(ref, sizeof ref, "%s", (const char *)sqlite3_column_text(q, 1));
+    sqlite3_reset(q);
+    json_t *ships = NULL;
+    enum rs_err e = shipments_json(s, order_id, RS_VIEW_MERCHANT, &ships);
+    if (e)
+        return e;
+    json_t *found = NULL;
+    size_t i;
+    json_t *sh;
+    json_array_foreach(ships, i, sh) {
+        if (strcmp(json_string_value(json_object_get(sh, "carrier")), carrier) == 0 &&
+            strcmp(json_string_value(json_object_get(sh, "tracking_number")), tracking_number) == 0) {
+            found = json_incref(sh);
+            break;
+        }
+    }
+    json_decref(ships);
+    if (!found)
+        return RS_EINTERNAL;
+    json_object_set_new(found, "order_ref", json_string(ref));
+    *out = found;
+    return RS_OK;
+}
+
+enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipments, int64_t *events)
+{
+    sqlite3_stmt *q = NULL;
+    const char *sql = "SELECT (SELECT count(*) FROM orders),(SELECT count(*) FROM shipments),"
+                      "(SELECT count(*) FROM events)";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    enum rs_err e = RS_EIO;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        *orders = sqlite3_column_int64(q, 0);
+        *shipments = sqlite3_column_int64(q, 1);
+        *events = sqlite3_column_int64(q, 2);
+        e = RS_OK;
+    }
+    sqlite3_finalize(q);
+    return e;
+}
