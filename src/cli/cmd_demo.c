@@ -1,12 +1,189 @@
-/* cmd_demo.c — placeholder. */
+/* cmd_demo.c — `rastro demo`: a demo merchant with orders in every interesting state, dated
+ * around today, loaded through the same CSV import path as real data. Prints a fresh API key and
+ * the tracking links. Running it again keeps the data (imports are idempotent) and issues a new key. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "app/import.h"
+#include "app/keys.h"
+#include "cli/args.h"
 #include "cli/cmd.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+
+#define DAY 86400
+
+struct demo_ev {
+    int order;     /* index into orders */
+    int shipment;  /* 0 or 1 */
+    double at_day; /* days relative to now */
+    const char *status, *substatus, *message, *city;
+};
+
+static const struct {
+    const char *ref, *name, *email, *phone, *locale, *channel, *postcode, *city, *region, *status, *items;
+    double placed_day;
+    const char *carrier[2], *number[2];
+} orders[] = {
+    {"SOL-1001", "Ana García", "ana@example.com", "+34600111001", "es", "email", "28013", "Madrid", "Madrid", "",
+     "TAZA-01:2;CAFE-250:1", -5, {"correos", NULL}, {"PQ4A1B2C3D4E5F28013", NULL}},
+    {"SOL-1002", "Luis Pérez", "luis@example.com", "+34600111002", "es", "whatsapp", "08001", "Barcelona",
+     "Barcelona", "", "TETERA-02:1", -2.5, {"seur", NULL}, {"SEUR0102030405", NULL}},
+    {"SOL-1003", "Marta Ruiz", "marta@example.com", "+34600111003", "es", "sms", "41001", "Sevilla", "Sevilla", "",
+     "CAFE-1KG:2", -1.5, {"mrw", NULL}, {"MRW0603112233", NULL}},
+    {"SOL-1004", "John Smith", "john@example.com", "+447700900004", "en", "email", "46001", "Valencia",
+     "Valencia", "", "MOLINILLO-PRO:1", -6, {"dhl_express", NULL}, {"1234567890", NULL}},
+    {"SOL-1005", "Lucía Fernández", "lucia@example.com", "+34600111005", "es", "email", "50001", "Zaragoza",
+     "Zaragoza", "processing", "TAZA-01:4", -0.3, {NULL, NULL}, {NULL, NULL}},
+    {"SOL-1006", "Emma Wilson", "emma@example.com", "+447700900006", "en", "sms", "29001", "Málaga", "Málaga", "",
+     "CAFE-250:3", -3, {"gls", NULL}, {"GLS55501234567", NULL}},
+    {"SOL-1007", "Carlos López", "carlos@example.com", "+34600111007", "es", "email", "48001", "Bilbao", "Bizkaia",
+     "", "CAFETERA-X:1;TAZA-01:2", -4, {"correos", "seur"}, {"PQ4A9Z8Y7X6W5V48001", "SEUR0908070605"}},
+};
+
+static const struct demo_ev events[] = {
+    {0, 0, -4.8, "info_received", "", "Prerregistrado", "Madrid"},
+    {0, 0, -4.2, "in_transit", "picked_up", "Admitido", "Madrid"},
+    {0, 0, -3.5, "in_transit", "arrived_at_facility", "En tránsito - Centro de tratamiento", "Madrid"},
+    {0, 0, -2.2, "out_for_delivery", "", "En proceso de entrega", "Madrid"},
+    {0, 0, -2.0, "delivered", "to_neighbour", "Entregado a vecino", "Madrid"},
+    {1, 0, -2.0, "in_transit", "picked_up", "Recogido por SEUR", "Madrid"},
+    {1, 0, -1.0, "in_transit", "arrived_at_facility", "En plataforma de destino", "Barcelona"},
+    {1, 0, -0.1, "out_for_delivery", "", "En reparto", "Barcelona"},
+    {2, 0, -1.0, "in_transit", "picked_up", "Admitido en origen", "Madrid"},
+    {2, 0, -0.4, "in_transit", "departed_facility", "Salida de plataforma", "Madrid"},
+    {3, 0, -5.0, "in_transit", "picked_up", "Shipment picked up", "New York"},
+    {3, 0, -3.0, "in_transit", "arrived_destination_country", "Arrived at Sort Facility MADRID - SPAIN", "Madrid"},
+    {3, 0, -2.0, "exception", "customs_hold", "Customs status updated: duties payable by receiver", "Madrid"},
+    {5, 0, -2.0, "in_transit", "picked_up", "Parcel received at GLS depot", "Madrid"},
+    {5, 0, -0.5, "out_for_delivery", "", "Out for delivery", "Málaga"},
+    {5, 0, -0.3, "attempt_failed", "recipient_absent", "Consignee not at home - card left", "Málaga"},
+    {6, 0, -3.5, "in_transit", "picked_up", "Admitido", "Madrid"},
+    {6, 0, -1.2, "delivered", "left_at_door", "Entregado", "Bilbao"},
+    {6, 1, -2.0, "in_transit", "picked_up", "Recogido por SEUR", "Madrid"},
+    {6, 1, -0.5, "in_transit", "arrived_at_facility", "En plataforma de destino", "Bilbao"},
+};
+
+static void csv_field(struct rs_buf *b, const char *s)
+{
+    rs_buf_puts(b, "\"");
+    for (; s && *s; s++)
+        rs_buf_add(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+    rs_buf_puts(b, "\",");
+}
+
+static void when(int64_t now, double day, char out[RS_TIME_LEN])
+{
+    rs_time_format(now + (int64_t)(day * DAY), 60, out); /* the demo shop is in Madrid (CET) */
+}
 
 int rs_cmd_demo(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rastro demo: not available in this build yet\n");
-    return 1;
+    const char *db = NULL, *base = getenv("RASTRO_BASE_URL");
+    for (int i = 1; i < argc; i++) {
+        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--base-url", &base))
+            continue;
+        fprintf(stderr, "usage: rastro demo [--db URL] [--base-url URL]\n");
+        return 2;
+    }
+    if (!base || !*base)
+        base = "http://127.0.0.1:8080";
+    struct rs_store *s = NULL;
+    char err[512];
+    if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {
+        fprintf(stderr, "rastro demo: %s\n", err);
+        return 1;
+    }
+    /* the demo merchant: reuse it when it exists */
+    json_t *list = NULL;
+    int64_t mid = 0;
+    if (rs_store_merchant_list(s, &list) == RS_OK) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(list, i, m) if (strcmp(json_string_value(json_object_get(m, "name")), "Tienda Sol") == 0)
+            mid = json_integer_value(json_object_get(m, "id"));
+    }
+    json_decref(list);
+    char key[RS_KEY_LEN];
+    int64_t now = rs_now();
+    enum rs_err e = rs_store_begin(s);
+    if (!e)
+        e = mid ? rs_app_key_create(s, mid, RS_SCOPE_INGEST | RS_SCOPE_READ | RS_SCOPE_ADMIN, now, key)
+                : rs_app_merchant_create(s, "Tienda Sol", RS_SCOPE_INGEST | RS_SCOPE_READ | RS_SCOPE_ADMIN, now,
+                                         &mid, key);
+    if (!e)
+        e = rs_store_commit(s);
+    if (e) {
+        fprintf(stderr, "rastro demo: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        rs_store_close(s);
+        return 1;
+    }
+
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_buf_puts(&b, "order_ref,placed_at,order_status,customer_name,customer_email,customer_phone,customer_locale,"
+                    "preferred_channel,destination_postal_code,destination_city,destination_region,destination_country,"
+                    "items,carrier,tracking_number,occurred_at,status,substatus,message,event_city\n");
+    char t[RS_TIME_LEN];
+    for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+        csv_field(&b, orders[i].ref);
+        when(now, orders[i].placed_day, t);
+        csv_field(&b, t);
+        csv_field(&b, orders[i].status);
+        csv_field(&b, orders[i].name);
+        csv_field(&b, orders[i].email);
+        csv_field(&b, orders[i].phone);
+        csv_field(&b, orders[i].locale);
+        csv_field(&b, orders[i].channel);
+        csv_field(&b, orders[i].postcode);
+        csv_field(&b, orders[i].city);
+        csv_field(&b, orders[i].region);
+        csv_field(&b, "ES");
+        csv_field(&b, orders[i].items);
+        rs_buf_puts(&b, ",,,,,,\n");
+        for (int k = 0; k < 2; k++)
+            if (orders[i].carrier[k])
+                rs_buf_printf(&b, "%s,,,,,,,,,,,,,%s,%s,,,,,\n", orders[i].ref, orders[i].carrier[k], orders[i].number[k]);
+    }
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        const struct demo_ev *ev = &events[i];
+        rs_buf_printf(&b, "%s,,,,,,,,,,,,,%s,%s,", orders[ev->order].ref, orders[ev->order].carrier[ev->shipment],
+                      orders[ev->order].number[ev->shipment]);
+        /* round to the minute so a second run finds the same events (idempotent) */
+        when((now / 86400) * 86400 + 12 * 3600, ev->at_day, t);
+        csv_field(&b, t);
+        csv_field(&b, ev->status);
+        csv_field(&b, ev->substatus);
+        csv_field(&b, ev->message);
+        csv_field(&b, ev->city);
+        b.data[b.len - 1] = '\n';
+    }
+    size_t len;
+    char *csv = rs_buf_detach(&b, &len);
+    FILE *fp = fmemopen(csv, len, "r");
+    struct rs_import_summary sum;
+    e = fp ? rs_app_import(s, mid, fp, 0, stderr, 20, &sum) : RS_ENOMEM;
+    if (fp)
+        fclose(fp);
+    free(csv);
+    if (e) {
+        fprintf(stderr, "rastro demo: import failed: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        rs_store_close(s);
+        return 1;
+    }
+    printf("\nDemo merchant \"Tienda Sol\" (id %lld)\n", (long long)mid);
+    printf("  API:      %s/v1   (description: %s/v1/openapi.json)\n", base, base);
+    printf("  API key:  %s\n\n", key);
+    printf("Orders (open the tracking pages in a browser):\n");
+    for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+        struct rs_order_key ok;
+        if (rs_store_order_find(s, mid, orders[i].ref, &ok) != RS_OK)
+            continue;
+        printf("  %-9s %-20s %-19s %s/t/%s\n", orders[i].ref, rs_order_status_name(ok.status), ok.tracking_code,
+               base, ok.tracking_code);
+    }
+    printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/v1/orders/SOL-1002\n", key, base);
+    rs_store_close(s);
+    return 0;
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make run`: fill var/rastro.db with demo data and start Rastro on it, printing where to look.
+# RASTRO_LISTEN (default 127.0.0.1:8080) and RASTRO_DB (default var/rastro.db) may be set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+listen=${RASTRO_LISTEN:-127.0.0.1:8080}
+db=${RASTRO_DB:-var/rastro.db}
+base=${RASTRO_BASE_URL:-http://$listen}
+mkdir -p "$(dirname "$db")"
+if (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null; then
+  echo "Something is already listening on $listen: stop it, or run: RASTRO_LISTEN=127.0.0.1:8090 make run" >&2
+  exit 1
+fi
+build/rastro demo --db "$db" --base-url "$base" 2>/dev/null
+echo
+echo "Rastro is starting on $base (database $db). Press Ctrl-C to stop."
+echo "  health:  $base/healthz     metrics: $base/metrics"
+exec build/rastro serve --db "$db" --listen "$listen" --base-url "$base"

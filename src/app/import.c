@@ -1,0 +1,153 @@
+/* import.c — CSV import through the one write path (see import.h). */
+#include "app/import.h"
+
+#include <string.h>
+
+#include "app/ingest.h"
+#include "ingest/csv_in.h"
+#include "util/csv.h"
+#include "util/progress.h"
+#include "util/timefmt.h"
+
+static void report(FILE *errs, long line, const char *msg, int64_t *shown, int max)
+{
+    if (errs && *shown < max)
+        fprintf(errs, "line %ld: %s\n", line, msg);
+    (*shown)++;
+}
+
+/* One row inside its savepoint. RS_EINVAL/ECONFLICT: row rejected with ERR; others: storage. */
+static enum rs_err apply_row(struct rs_store *s, int64_t merchant_id, struct rs_csv_row *row, int64_t now,
+                             struct rs_import_summary *sum, struct rs_app_error *err)
+{
+    struct rs_prep_buf ob, sb, eb;
+    enum rs_err e;
+    if (row->has_order && (e = rs_app_order_prepare(&row->order, &ob, err)))
+        return e;
+    if (row->has_shipment && (e = rs_app_shipment_prepare(&row->shipment, &sb, err)))
+        return e;
+    if (row->has_event && (e = rs_app_event_prepare(&row->event, &eb, err)))
+        return e;
+    enum rs_put_result res;
+    if (row->has_order) {
+        char code[RS_TRACKCODE_LEN];
+        if ((e = rs_app_order_put(s, merchant_id, &row->order, now, &res, code, err)))
+            return e;
+        int64_t *c[] = {&sum->orders_created, &sum->orders_updated, &sum->orders_unchanged};
+        (*c[res])++;
+    }
+    if (row->has_shipment) {
+        if ((e = rs_app_shipment_put(s, merchant_id, &row->shipment, now, &res, err)))
+            return e;
+        int64_t *c[] = {&sum->shipments_created, &sum->shipments_updated, &sum->shipments_unchanged};
+        (*c[res])++;
+    }
+    if (row->has_event) {
+        e = rs_app_event_record(s, merchant_id, &row->event, now, err);
+        if (e == RS_EDUPLICATE)
+            sum->events_duplicate++;
+        else if (e)
+            return e;
+        else
+            sum->events_accepted++;
+    }
+    return RS_OK;
+}
+
+enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, FILE *errs,
+                          int max_reported, struct rs_import_summary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    struct rs_csv csv;
+    struct rs_csv_header h;
+    struct rs_app_error err = {0};
+    static struct rs_item_in items[RS_MAX_ITEMS];
+    int64_t shown = 0;
+    enum rs_err e = rs_csv_init_file(&csv, fp);
+    if (e)
+        return e;
+    e = rs_csv_next(&csv);
+    if (e == RS_ENOTFOUND) {
+        if (errs)
+            fprintf(errs, "the file is empty: it needs a header line (see docs/import.md)\n");
+        rs_csv_release(&csv);
+        return RS_EINVAL;
+    }
+    if (e || (e = rs_csv_header_parse(csv.fields, csv.nfields, &h, &err))) {
+        if (errs)
+            fprintf(errs, "line 1: %s\n", e == RS_EINVAL && err.code ? err.message : "unreadable header");
+        rs_csv_release(&csv);
+        return RS_EINVAL;
+    }
+    if (h.n_unknown && errs)
+        fprintf(errs, "note: ignoring unknown column(s): %s\n", h.unknown);
+
+    struct rs_progress prog;
+    rs_progress_init(&prog, "importing", "bytes", size);
+    int in_tx = 0;
+    int64_t now = rs_now();
+    for (;;) {
+        e = rs_csv_next(&csv);
+        if (e == RS_ENOTFOUND) {
+            e = RS_OK;
+            break;
+        }
+        sum->rows++;
+        if (e) {
+            sum->rejected++;
+            report(errs, csv.line, e == RS_ETOOBIG ? "the row is too long or has too many fields" : "unterminated quote",
+                   &shown, max_reported);
+            if (e == RS_EINVAL) { /* unterminated quote runs to the end of the file */
+                e = RS_OK;
+                break;
+            }
+            continue;
+        }
+        struct rs_csv_row row;
+        memset(&err, 0, sizeof err);
+        enum rs_err re = rs_csv_row_parse(&h, csv.fields, csv.nfields, &row, items, &err);
+        if (!re) {
+            if (!in_tx) {
+                if ((e = rs_store_begin(s)))
+                    break;
+                in_tx = 1;
+            }
+            if ((e = rs_store_savepoint(s)))
+                break;
+            re = apply_row(s, merchant_id, &row, now, sum, &err);
+            if (re == RS_OK) {
+                if ((e = rs_store_release(s)))
+                    break;
+                in_tx++;
+            } else {
+                rs_store_rollback_to(s);
+                if (re != RS_EINVAL && re != RS_ECONFLICT) {
+                    e = re;
+                    break;
+                }
+            }
+        }
+        if (re) {
+            sum->rejected++;
+            report(errs, csv.line, err.code ? err.message : rs_strerror(re), &shown, max_reported);
+        }
+        if (in_tx > RS_IMPORT_CHUNK) {
+            if ((e = rs_store_commit(s)))
+                break;
+            in_tx = 0;
+        }
+        rs_progress_update(&prog, csv.bytes_read);
+    }
+    if (in_tx) {
+        if (e)
+            rs_store_rollback(s);
+        else
+            e = rs_store_commit(s);
+    }
+    rs_progress_update(&prog, csv.bytes_read);
+    rs_progress_done(&prog);
+    if (errs && shown > max_reported)
+        fprintf(errs, "… and %lld more rejected rows\n", (long long)(shown - max_reported));
+    rs_csv_release(&csv);
+    return e;
+}

@@ -1,0 +1,28 @@
+/* import.h — load an import CSV (docs/import.md) through the one write path, in transactions
+ * of RS_IMPORT_CHUNK rows with a savepoint per row: a bad row is reported with its line number
+ * and reason and skipped; good rows are kept. Progress is shown on a terminal. */
+#ifndef RS_APP_IMPORT_H
+#define RS_APP_IMPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+#define RS_IMPORT_CHUNK 1000
+
+struct rs_import_summary {
+    int64_t rows, rejected;
+    int64_t orders_created, orders_updated, orders_unchanged;
+    int64_t shipments_created, shipments_updated, shipments_unchanged;
+    int64_t events_accepted, events_duplicate;
+};
+
+/* Read CSV from FP (SIZE bytes when known, for the progress bar, else 0). Each rejected row is
+ * reported to ERRS as "line N: reason" (at most MAX_REPORTED lines, then a count). Returns
+ * RS_EINVAL for a bad header, a storage error when the store fails (rows committed before stay). */
+enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, FILE *errs,
+                          int max_reported, struct rs_import_summary *sum) RS_MUST_CHECK;
+
+#endif
