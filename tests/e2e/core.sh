@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# End-to-end: the tracking core over HTTP against the real binary (ASan+UBSan build).
+# Covers issue 2: merchants and keys, tenancy, orders, shipments, events (duplicates, out of
+# order, late scans, returns), order status, public tracking with privacy levels, CSV import,
+# health/metrics/openapi, and every bad input answering the right 4xx.
+source "$(dirname "$0")/../lib/lib.sh"
+
+check "--help lists every subcommand" bash -c "'$RASTRO_BIN' --help | grep -q 'merchant' && '$RASTRO_BIN' --help | grep -q 'import' && '$RASTRO_BIN' --help | grep -q 'serve'"
+
+DB=$T_DIR/core.db
+start_server "$DB"
+KEY_A=$(new_merchant "Tienda Sol")
+KEY_B=$(new_merchant "Otra Tienda")
+check "merchant create prints an rk_ key" bash -c "[[ '$KEY_A' == rk_* ]]"
+check "API keys are stored only hashed" bash -c "! grep -a -q '${KEY_A#rk_????????_}' '$DB' '$DB-wal' 2>/dev/null"
+KEY_RO=$("$RASTRO_BIN" merchant key 1 --scopes read --db "$DB" | sed -n 's/^api key: //p')
+
+ORDER='{"order_ref":"A-1","placed_at":"2025-11-24T10:00:00+01:00",
+ "customer":{"name":"Ana García","email":"Ana@Example.com","phone":"+34 600 111 222","locale":"es","preferred_channel":"email"},
+ "destination":{"postal_code":"28013","city":"Madrid","region":"Madrid","country":"ES"},
+ "items":[{"sku":"TAZA","name":"Taza","quantity":2}]}'
+
+# ---- orders ----
+KEY=$KEY_A api POST /v1/orders "$ORDER"
+eq "POST /v1/orders answers 201" "$STATUS" 201
+CODE=$(jqr .tracking_code)
+check "tracking code is grouped RX-XXXX-XXXX-XXXXX" bash -c "[[ '$CODE' =~ ^RX-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{5}$ ]]"
+eq "tracking_url points at the page" "$(jqr .tracking_url)" "$BASE/t/$CODE"
+eq "new order is placed" "$(jqr .status)" placed
+eq "email is normalised" "$(jqr .customer.email)" "ana@example.com"
+eq "phone is normalised to E.164" "$(jqr .customer.phone)" "+34600111222"
+KEY=$KEY_A api POST /v1/orders "$ORDER"
+eq "re-sending the same order: 200" "$STATUS" 200
+eq "re-sending the same order says unchanged" "$(jqr .result)" unchanged
+eq "re-sending keeps the tracking code" "$(jqr .tracking_code)" "$CODE"
+KEY=$KEY_A api POST /v1/orders "${ORDER/Madrid\",\"region/Getafe\",\"region}"
+eq "changing the order says updated" "$(jqr .result)" updated
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"A-2","placed_at":"2025-11-24T11:00:00Z","customer":{"email":"b@example.com"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"},"status":"processing"}'
+eq "order with status processing" "$(jqr .status)" processing
+CODE2=$(jqr .tracking_code)
+check "tracking codes differ" bash -c "[ '$CODE' != '$CODE2' ]"
+
+# ---- shipments ----
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-1","carrier":"Correos","tracking_number":"pq 4a1 b2","service":"express","origin":{"city":"Madrid","country":"es"}}'
+eq "POST /v1/shipments answers 201" "$STATUS" 201
+eq "carrier slug is normalised" "$(jqr .carrier)" correos
+eq "tracking number is normalised" "$(jqr .tracking_number)" PQ4A1B2
+eq "new shipment is pending" "$(jqr .status)" pending
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-1","carrier":"seur","tracking_number":"S1"}'
+eq "a second shipment on the same order" "$STATUS" 201
+KEY=$KEY_A api GET /v1/orders/A-1
+eq "order lists both shipments" "$(jqr '.shipments|length')" 2
+eq "order with labels only is processing" "$(jqr .status)" processing
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-1","carrier":"correos","tracking_number":"PQ4A1B2"}'
+eq "re-sending a shipment says unchanged" "$(jqr .result)" unchanged
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-2","carrier":"correos","tracking_number":"PQ4A1B2"}'
+eq "a tracking number of another order: 409" "$STATUS" 409
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"NOPE","carrier":"correos","tracking_number":"X1"}'
+eq "a shipment for an unknown order: 422" "$STATUS" 422
+eq "  with code unknown_order" "$(jqr .error.code)" unknown_order
+
+# ---- events ----
+ev() { printf '{"carrier":"%s","tracking_number":"%s","occurred_at":"%s","status":"%s"%s}' "$1" "$2" "$3" "$4" "${5:-}"; }
+KEY=$KEY_A api POST /v1/events "$(ev correos PQ4A1B2 2025-11-25T09:00:00+01:00 in_transit ',"substatus":"picked_up","message":"Admitido","location":{"city":"Madrid","country":"ES"}')"
+eq "one event: 201 accepted" "$STATUS/$(jqr .result)" "201/accepted"
+KEY=$KEY_A api POST /v1/events "$(ev correos PQ4A1B2 2025-11-25T09:00:00+01:00 in_transit ',"substatus":"picked_up","message":"Admitido","location":{"city":"Madrid","country":"ES"}')"
+eq "same event again: 200 duplicate" "$STATUS/$(jqr .result)" "200/duplicate"
+KEY=$KEY_A api GET /v1/orders/A-1
+eq "one shipment moving, one not: partially_shipped" "$(jqr .status)" partially_shipped
+BATCH="[$(ev correos PQ4A1B2 2025-11-26T12:00:00+01:00 delivered ',"substatus":"to_neighbour"'),
+ $(ev correos PQ4A1B2 2025-11-26T08:00:00+01:00 out_for_delivery),
+ $(ev correos PQ4A1B2 2025-11-27T08:00:00+01:00 in_transit ',"message":"late scan"'),
+ $(ev correos PQ4A1B2 2025-11-26T12:00:00+01:00 delivered ',"substatus":"to_neighbour"'),
+ $(ev correos NOPE 2025-11-26T08:00:00+01:00 in_transit),
+ {\"carrier\":\"correos\",\"tracking_number\":\"PQ4A1B2\",\"occurred_at\":\"2025-11-26T08:00:00\",\"status\":\"in_transit\"},
+ {\"carrier\":\"correos\",\"tracking_number\":\"PQ4A1B2\",\"occurred_at\":\"2025-11-26T08:00:00Z\",\"status\":\"teleported\"},
+ {\"carrier\":\"correos\",\"tracking_number\":\"PQ4A1B2\",\"occurred_at\":\"2025-11-26T08:00:00Z\",\"status\":\"delivered\",\"substatus\":\"weather\"},
+ \"not an object\"]"
+KEY=$KEY_A api POST /v1/events "$BATCH"
+eq "batch answers 200" "$STATUS" 200
+eq "batch results per item" "$(jqr '[.results[].result]|join(",")')" "accepted,accepted,accepted,duplicate,rejected,rejected,rejected,rejected,rejected"
+eq "batch counts" "$(jqr '"\(.accepted)/\(.duplicate)/\(.rejected)"')" "3/1/5"
+eq "unknown shipment reason" "$(jqr '.results[4].error.code')" unknown_shipment
+check "time without offset is explained" bash -c "printf '%s' '$(jqr '.results[5].error.message')' | grep -q offset"
+eq "index is reported" "$(jqr '.results[8].index')" 8
+KEY=$KEY_A api GET /v1/shipments/correos/PQ4A1B2
+eq "late in_transit scan does not undo delivered" "$(jqr .status)" delivered
+eq "sub-status of the delivery kept" "$(jqr .substatus)" to_neighbour
+eq "every accepted event is on the timeline" "$(jqr '.events|length')" 4
+eq "timeline is in time order" "$(jqr '[.events[].status]|join(",")')" "in_transit,out_for_delivery,delivered,in_transit"
+eq "raw carrier text is kept" "$(jqr '.events[0].message')" Admitido
+eq "out_for_delivery milestone" "$(jqr .out_for_delivery_at)" "2025-11-26T07:00:00Z"
+KEY=$KEY_A api POST /v1/events "[$(ev seur S1 2025-11-26T10:00:00+01:00 delivered)]"
+KEY=$KEY_A api GET /v1/orders/A-1
+eq "all shipments delivered: order delivered" "$(jqr .status)" delivered
+KEY=$KEY_A api POST /v1/events "$(ev seur S1 2025-11-28T10:00:00+01:00 returning ',"substatus":"to_sender"')"
+KEY=$KEY_A api GET /v1/orders/A-1
+eq "a return does move a delivered shipment" "$(jqr .status)" returning
+# out of order arrival ends right
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-2","carrier":"ups","tracking_number":"1Z999"}'
+KEY=$KEY_A api POST /v1/events "[$(ev ups 1Z999 2025-11-27T10:00:00Z out_for_delivery),$(ev ups 1Z999 2025-11-25T10:00:00Z info_received),$(ev ups 1Z999 2025-11-26T10:00:00Z in_transit)]"
+KEY=$KEY_A api GET /v1/shipments/ups/1Z999
+eq "events out of order end in the newest state" "$(jqr .status)" out_for_delivery
+KEY=$KEY_A api POST /v1/events "$(ev ups 1Z999 2025-11-24T10:00:00Z exception ',"substatus":"weather"')"
+KEY=$KEY_A api GET /v1/shipments/ups/1Z999
+eq "an old exception arriving late does not override" "$(jqr .status)" out_for_delivery
+BIG="[$(for i in $(seq 1 1000); do printf '%s,' "$(ev ups 1Z999 "2025-11-27T1$((i % 10)):$(printf %02d $((i / 60 % 60))):$(printf %02d $((i % 60)))Z" in_transit)"; done | sed 's/,$//')]"
+KEY=$KEY_A api POST /v1/events "$BIG"
+eq "a batch of 1,000 is taken" "$STATUS" 200
+eq "  every item answered" "$(jqr '.results|length')" 1000
+BIG1001="[$(ev ups 1Z999 2025-11-27T10:00:00Z in_transit),${BIG#[}"
+KEY=$KEY_A api POST /v1/events "$BIG1001"
+eq "a batch of 1,001 is refused: 413" "$STATUS" 413
+
+# ---- tenancy ----
+KEY=$KEY_B api GET /v1/orders/A-1
+eq "another merchant cannot read the order" "$STATUS" 404
+KEY=$KEY_B api GET /v1/shipments/correos/PQ4A1B2
+eq "another merchant cannot read the shipment" "$STATUS" 404
+KEY=$KEY_B api POST /v1/shipments '{"order_ref":"A-1","carrier":"dhl","tracking_number":"D1"}'
+eq "another merchant cannot attach to the order" "$STATUS" 422
+KEY=$KEY_B api POST /v1/events "$(ev correos PQ4A1B2 2025-11-29T10:00:00Z exception)"
+eq "another merchant cannot change the shipment" "$(jqr .error.code)" unknown_shipment
+KEY=$KEY_B api POST /v1/orders "$ORDER"
+eq "the same order_ref for another merchant is its own order" "$STATUS" 201
+check "  with its own tracking code" bash -c "[ '$(jqr .tracking_code)' != '$CODE' ]"
+KEY=$KEY_A api GET /v1/orders/A-1
+eq "first merchant's order untouched" "$(jqr .destination.city)" Getafe
+
+# ---- public tracking ----
+KEY= api GET "/v1/track/$CODE"
+eq "track by code: 200" "$STATUS" 200
+eq "  shows the status" "$(jqr .status)" returning
+eq "  shows the city" "$(jqr .destination.city)" Getafe
+check "  no customer, no postcode, no order ref, no raw text" bash -c "! printf '%s' '$BODY_OUT' | grep -q -e Ana -e example.com -e 28013 -e A-1 -e Admitido -e 600111"
+eq "  timeline present" "$(jqr '.shipments[0].events|length')" 4
+KEY= api GET "/v1/track/$CODE?postcode=28%20013"
+eq "code + postcode shows the full order" "$(jqr .level)/$(jqr .customer.name)" "full/Ana García"
+KEY= api GET "/v1/track/$CODE?email=ANA@example.com"
+eq "code + email shows the full order" "$(jqr .level)" full
+KEY= api GET "/v1/track/$CODE?postcode=99999"
+eq "wrong postcode: public view, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
+check "  and no personal data" bash -c "! printf '%s' '$BODY_OUT' | grep -q Ana"
+lower=$(printf '%s' "${CODE#RX-}" | tr 'A-Z' 'a-z' | tr -d '-')
+KEY= api GET "/v1/track/$lower"
+eq "code typed in lower case without dashes works" "$STATUS" 200
+TYPO="${CODE:0:3}$( [ "${CODE:3:1}" = 7 ] && echo 8 || echo 7)${CODE:4}"
+KEY= api GET "/v1/track/$TYPO"
+eq "a mistyped code: 400 tracking_code_typo" "$STATUS/$(jqr .error.code)" "400/tracking_code_typo"
+KEY= api GET "/v1/track/hello"
+eq "not a code: 400 invalid_tracking_code" "$STATUS/$(jqr .error.code)" "400/invalid_tracking_code"
+UNKNOWN=$("$RASTRO_BIN" --help >/dev/null; printf 'RX-0000-0000-0000%s' "$(for c in 0 1 2 3 4 5 6 7 8 9 A B C D E F G H J K M N P Q R S T V W X Y Z; do printf 'RX-0000-0000-0000%s\n' $c; done | while read -r cc; do curl -s "$BASE/v1/track/$cc" | grep -q tracking_code_typo || { echo "${cc: -1}"; break; }; done)")
+KEY= api GET "/v1/track/$UNKNOWN"
+eq "a valid but unknown code: 404 unknown_tracking_code" "$STATUS/$(jqr .error.code)" "404/unknown_tracking_code"
+page=$(curl -s "$BASE/t/$CODE" -H 'Accept-Language: en-GB,en;q=0.9')
+check "tracking page answers HTML in English" bash -c "printf '%s' '$page' | grep -q 'Returning to the sender'"
+check "tracking page in Spanish by default" bash -c "curl -s '$BASE/t/$CODE' | grep -q 'Volviendo al remitente'"
+
+# ---- bad input ----
+KEY=$KEY_A api POST /v1/orders '{"order_ref":'
+eq "malformed JSON: 400 invalid_json" "$STATUS/$(jqr .error.code)" "400/invalid_json"
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"X","order_ref":"Y"}'
+eq "duplicate keys: 400" "$STATUS" 400
+KEY=$KEY_A api POST /v1/orders '{"order_ref":5,"placed_at":"2025-11-24T10:00:00Z"}'
+eq "wrong type: 422 naming the field" "$STATUS/$(jqr .error.message)" "422/order_ref must be a string"
+KEY=$KEY_A api POST /v1/orders '{"placed_at":"2025-11-24T10:00:00Z"}'
+eq "missing field: 422 missing_field" "$STATUS/$(jqr .error.code)" "422/missing_field"
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24 10:00:00"}'
+eq "date without offset: 422" "$STATUS" 422
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24T10:00:00Z","customer":{"email":"not-an-email"}}'
+eq "bad email: 422" "$STATUS" 422
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24T10:00:00Z","customer":{"locale":"fr"}}'
+eq "unknown locale: 422" "$STATUS" 422
+KEY=$KEY_A api POST /v1/orders '[1,2]'
+eq "an array for an order: 422" "$STATUS" 422
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: text/plain' --data 'x' "$BASE/v1/orders")
+eq "wrong content type: 415" "$STATUS" 415
+head -c 5000000 /dev/zero | tr '\0' ' ' > "$T_DIR/big.json"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: application/json' --data-binary @"$T_DIR/big.json" "$BASE/v1/events")
+eq "oversize body: 413" "$STATUS" 413
+KEY= api POST /v1/orders "$ORDER"
+eq "no key: 401" "$STATUS/$(jqr .error.code)" "401/unauthorized"
+KEY=rk_invalid api GET /v1/orders/A-1
+eq "invalid key: 401" "$STATUS" 401
+KEY=$KEY_RO api POST /v1/orders "$ORDER"
+eq "read-only key cannot ingest: 403" "$STATUS/$(jqr .error.code)" "403/forbidden"
+KEY=$KEY_RO api GET /v1/orders/A-1
+eq "read-only key can read" "$STATUS" 200
+KEY=$KEY_A api GET /v1/nothing
+eq "unknown endpoint: 404" "$STATUS" 404
+KEY=$KEY_A api DELETE /v1/orders
+eq "wrong method: 405" "$STATUS" 405
+KEY=$KEY_A api GET /v1/orders/A-1
+eq "nothing was half-written by the bad requests" "$(jqr '.shipments|length')/$(jqr .destination.city)" "2/Getafe"
+
+# ---- health, metrics, openapi ----
+KEY= api GET /healthz
+eq "healthz" "$STATUS/$(jqr .status)" "200/ok"
+metrics=$(curl -s "$BASE/metrics")
+check "metrics count requests by route and code" bash -c "printf '%s' '$metrics' | grep -q 'rastro_http_requests_total{route=\"POST /v1/events\",code=\"200\"}'"
+check "metrics have a latency histogram" bash -c "printf '%s' '$metrics' | grep -q 'rastro_http_request_duration_seconds_bucket{route=\"POST /v1/events\",le=\"+Inf\"}'"
+check "metrics count events ingested" bash -c "printf '%s' '$metrics' | grep -q 'rastro_events_ingested_total{result=\"accepted\"} [1-9]'"
+check "no request ever answered 5xx" bash -c "! printf '%s' '$metrics' | grep -q 'code=\"5'"
+KEY= api GET /v1/openapi.json
+eq "openapi.json is JSON" "$(jqr .openapi)" "3.1.0"
+for p in /v1/orders /v1/orders/{order_ref} /v1/shipments /v1/shipments/{carrier}/{tracking_number} /v1/events /v1/track/{tracking_code} /healthz /metrics; do
+  check "openapi describes $p" bash -c "printf '%s' '$BODY_OUT' | jq -e '.paths[\"$p\"]' >/dev/null"
+done
+
+# ---- CSV import ----
+cat > "$T_DIR/import.csv" <<'CSV'
+order_ref,placed_at,customer_name,customer_email,destination_postal_code,destination_city,destination_country,items,carrier,tracking_number,occurred_at,status,substatus,message
+C-1,2025-11-20T10:00:00+01:00,Eva,eva@example.com,28001,Madrid,ES,A1:2;B2,,,,,,
+C-1,,,,,,,,correos,PQ1,2025-11-21T10:00:00+01:00,in_transit,picked_up,Admitido
+C-1,,,,,,,,correos,PQ1,2025-11-22T10:00:00+01:00,delivered,,"Entregado, en mano"
+C-2,2025-11-20 10:00,Bad,,,,,,,,,,,
+C-3,2025-11-20T10:00:00Z,Carl,carl@example.com,10001,New York,US,,ups,1ZABC,2025-11-21T10:00:00Z,flying,,
+,2025-11-20T10:00:00Z,,,,,,,,,,,,
+C-4,2025-11-20T11:00:00Z,Dora,dora@example.com,08001,Barcelona,ES,,seur,S9,,,,
+C-1,,,,,,,,correos,PQ1,2025-11-22T10:00:00+01:00,delivered,,"Entregado, en mano"
+CSV
+out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/import.csv" 2>"$T_DIR/import.err"); rc=$?
+eq "import with bad rows exits 3" "$rc" 3
+check "bad row reported with its line (placed_at)" grep -q '^line 5: placed_at' "$T_DIR/import.err"
+check "bad row reported with its line (status)" grep -q '^line 6: status "flying"' "$T_DIR/import.err"
+check "bad row reported with its line (order_ref)" grep -q '^line 7: order_ref is empty' "$T_DIR/import.err"
+check "summary counts rows" bash -c "printf '%s' '$out' | grep -q 'rows: 8 read, 3 rejected'"
+check "summary counts events" bash -c "printf '%s' '$out' | grep -q 'events: 2 accepted, 1 duplicate'"
+KEY=$KEY_A api GET /v1/orders/C-1
+eq "imported order is delivered" "$(jqr .status)" delivered
+eq "imported items" "$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')" "A1x2,B2x1"
+KEY=$KEY_A api GET /v1/orders/C-4
+eq "good rows after bad ones are kept" "$(jqr .shipments[0].carrier)" seur
+KEY=$KEY_A api GET /v1/orders/C-3
+eq "a rejected row writes nothing (no half order)" "$STATUS" 404
+printf 'ref,foo\n1,2\n' > "$T_DIR/bad.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/bad.csv" >/dev/null 2>"$T_DIR/bad.err"; rc=$?
+eq "a header without order_ref is refused" "$rc" 1
+check "  with a clear message" grep -q 'no order_ref column' "$T_DIR/bad.err"
+
+stop_server
+check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
+finish
