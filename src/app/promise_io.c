@@ -11,7 +11,7 @@ static json_t *hist_json(const struct rs_promise_hist *h)
     json_t *w = json_object();
     for (int i = 0; i < RS_PROMISE_BINS; i++) {
         if (h->w[i] > 0) {
-            char k[8];
+            char k[16];
             snprintf(k, sizeof k, "%d", i);
             json_object_set_new(w, k, json_real(h->w[i]));
         }

@@ -12,8 +12,22 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->confidence = 0.90;
     p->half_life_days = 120.0;
     p->prior_strength = 6.0;
-    p->aci_gamma = 0.02;
+    p->aci_gamma = 0.005;
     p->low_n = 5.0;
+    p->peak_stretch = 1.35;
+}
+
+bool rs_promise_is_peak(int64_t day)
+{
+    int y, mo, d;
+    rs_cal_civil(day, &y, &mo, &d);
+    if (mo == 12)
+        return true;
+    if (mo != 11)
+        return false;
+    int64_t nov1 = rs_cal_day(y, 11, 1);
+    int64_t thu4 = nov1 + (4 - rs_cal_weekday(nov1) + 7) % 7 + 21;
+    return day >= thu4 + 1 - 7;
 }
 
 void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_params *p)
@@ -31,6 +45,8 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
         m->p.prior_strength = 6.0;
     if (!(m->p.aci_gamma >= 0))
         m->p.aci_gamma = 0.02;
+    if (!(m->p.peak_stretch >= 1.0 && m->p.peak_stretch <= 3.0))
+        m->p.peak_stretch = 1.0;
 }
 
 /* ---- keys and the node table ---- */
@@ -290,24 +306,24 @@ static double cdf(const double *dist, int nbins, int at)
     return c > 1.0 ? 1.0 : c;
 }
 
-static double clamp_level(double l)
-{
-    return l < 0.5 ? 0.5 : l > 0.999 ? 0.999 : l;
-}
-
 /* Fill OUT from distribution DIST of business days counted from day FROM. */
 static void window(const struct rs_calendar *cal, const double *dist, int nbins, int64_t from,
-                   double target, double level, double n, double low_n, struct rs_promise *out)
+                   double target, double peak, double aci, double n, double low_n,
+                   struct rs_promise *out)
 {
-    double lo = 1.0 - level;
-    if (lo < 0.02)
-        lo = 0.02;
+    double lo = 1.0 - target;
     int qe = quantile(dist, nbins, lo), qm = quantile(dist, nbins, 0.5);
-    int ql = quantile(dist, nbins, level);
+    int ql = quantile(dist, nbins, target);
+    /* the stated probability is the model's own, before the peak/calibration stretch */
+    out->probability = cdf(dist, nbins, ql);
+    qe = (int)floor(qe * peak);
+    qm = (int)lround(qm * peak);
+    ql = (int)ceil(ql * peak * exp(aci) - 1e-9);
+    if (ql < qm)
+        ql = qm;
     out->earliest = rs_calendar_add_business_days(cal, from, qe);
     out->likely = rs_calendar_add_business_days(cal, from, qm);
     out->latest = rs_calendar_add_business_days(cal, from, ql);
-    out->probability = cdf(dist, nbins, ql);
     out->confidence = target;
     out->n = n;
     out->low_confidence = n < low_n;
@@ -334,7 +350,8 @@ static void quote_chain(const struct rs_promise_model *m, const struct rs_calend
         for (int j = 0; j < RS_PROMISE_BINS; j++)
             tot[i + j] += hd[i] * td[j];
     }
-    window(cal, tot, TOT_BINS, start, target, clamp_level(target + aci), n, m->p.low_n, out);
+    double peak = rs_promise_is_peak(now) ? m->p.peak_stretch : 1.0;
+    window(cal, tot, TOT_BINS, start, target, peak, aci, n, m->p.low_n, out);
 }
 
 /* Re-estimate from the hand-over on SHIPPED, ELAPSED business days of transit already spent. */
@@ -345,8 +362,9 @@ static void transit_chain(const struct rs_promise_model *m, const struct rs_cale
     double hd[RS_PROMISE_BINS], td[RS_PROMISE_BINS], n;
     distributions(m, c, now, hd, td, &n);
     condition(td, RS_PROMISE_BINS, elapsed);
-    window(cal, td, RS_PROMISE_BINS, shipped, target, clamp_level(target + m->aci_handover), n,
-           m->p.low_n, out);
+    double peak = rs_promise_is_peak(shipped) ? m->p.peak_stretch : 1.0;
+    window(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, n, m->p.low_n,
+           out);
 }
 
 enum rs_err rs_promise_quote(const struct rs_promise_model *m, const struct rs_calendar *cal,
@@ -366,11 +384,11 @@ void rs_promise_calibrate(struct rs_promise_model *m, bool at_handover, bool lat
 {
     double *a = at_handover ? &m->aci_handover : &m->aci_place;
     *a += m->p.aci_gamma * ((late ? 1.0 : 0.0) - (1.0 - m->p.confidence));
-    /* keep the term where it still means something */
-    if (*a > 0.999 - m->p.confidence + 0.05)
-        *a = 0.999 - m->p.confidence + 0.05;
-    if (*a < 0.5 - m->p.confidence)
-        *a = 0.5 - m->p.confidence;
+    /* between half and twice the model's own quantile */
+    if (*a > 0.7)
+        *a = 0.7;
+    if (*a < -0.7)
+        *a = -0.7;
 }
 
 enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calendar *cal,

@@ -12,11 +12,16 @@
  *
  * A sparse node is shrunk towards its parent: p = (n·p_node + k·p_parent) / (n + k), with n the
  * node's recency-weighted count and k the prior strength. The promise at placement is a quantile
- * of the convolution of handling and transit; the quantile level is the target confidence plus
- * an online calibration term (adaptive conformal inference, Gibbs & Candès 2021): after every
- * outcome, level += gamma·(late − (1 − confidence)), so the realised on-time rate tracks the
- * target even when the histograms lag behind a change. Separate terms for the promise at
- * placement and the re-estimate at hand-over.
+ * of the convolution of handling and transit at the target confidence, stretched by an online
+ * calibration factor (adaptive conformal inference, Gibbs & Candès 2021, on a log-stretch
+ * instead of the level, because delivery tails are long and the level moves them in jumps):
+ * after every outcome, a += gamma·(late − (1 − confidence)) and the promise's business days are
+ * multiplied by e^a, so the realised on-time rate tracks the target even when the histograms
+ * lag behind a change. The outcome of a breach is reported on the day after the promise, not
+ * at delivery, so a strike is felt within days. Separate terms for the promise at placement and
+ * the re-estimate at hand-over. Orders placed in the peak season (Black Friday to Christmas)
+ * get their durations stretched by a prior factor, because the first peak of a merchant has no
+ * history to learn from.
  *
  * Pure and allocation-free: the caller owns the (large, ~2 MB) model struct; allocate it on the
  * heap. Days are local civil day numbers (core/calendar.h); the caller converts instants. */
@@ -60,14 +65,22 @@ struct rs_promise_params {
     double confidence;     /* target probability of delivery by `latest` (default 0.90) */
     double half_life_days; /* recency weighting of observations (default 120) */
     double prior_strength; /* k of the shrinkage towards the parent node (default 6) */
-    double aci_gamma;      /* step of the online calibration (default 0.02) */
+    double aci_gamma;      /* step of the online calibration (default 0.005) */
     double low_n;          /* below this many (weighted) lane observations the promise is
                               flagged low confidence (default 5) */
+    double peak_stretch;   /* durations of orders placed in the peak season (from the week
+                              before Black Friday to Dec 31) are stretched by this (default
+                              1.35; 1 = no peak season) */
 };
+
+/* True when DAY is in the peak season: from 7 days before Black Friday (the day after the
+ * fourth Thursday of November) to December 31. */
+bool rs_promise_is_peak(int64_t day);
 
 struct rs_promise_model {
     struct rs_promise_params p;
-    double aci_place;    /* calibration term added to the quantile level, at placement */
+    double aci_place;    /* calibration: log of the stretch applied to the promise's quantile,
+                            at placement */
     double aci_handover; /* same, for the re-estimate at hand-over */
     int64_t n_learned;   /* observations learnt */
     int64_t n_dropped;   /* node table full: observation only kept in the parents */
