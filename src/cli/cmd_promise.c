@@ -1,12 +1,721 @@
-/* cmd_promise.c — placeholder until this command lands. */
+/* cmd_promise.c — `rastro promise train|eval|quote`: learn delivery windows from a history CSV,
+ * replay a later period to measure them against the source's own promise, quote one order.
+ * See docs/promise.md. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <jansson.h>
+
+#include "app/promise_io.h"
 #include "cli/cmd.h"
+#include "core/calendar.h"
+#include "core/promise.h"
+#include "ingest/history.h"
+#include "util/assets.h"
+#include "util/csv.h"
+#include "util/progress.h"
+#include "util/timefmt.h"
+
+/* ---- options ---- */
+
+struct opts {
+    const char *history, *out, *train, *test, *model;
+    const char *origin, *dest, *carrier, *service, *placed_at, *country, *cutoff;
+    double confidence;
+    double half_life, prior, gamma; /* tuning knobs (0 = default) */
+    int json;
+};
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: rastro promise train --history FILE.csv [--out MODEL] [--confidence 0.9]\n"
+            "       rastro promise eval --train A.csv --test B.csv [--json] [--confidence 0.9]\n"
+            "       rastro promise quote --model MODEL --origin [CC/]R --destination [CC/]R\n"
+            "                            [--carrier C] [--service S] --placed-at RFC3339\n"
+            "common: [--country CC] (holiday calendar; default: the data's destination country)\n"
+            "        [--cutoff HH:MM] (dispatch cut-off, local time of the timestamps)\n");
+    return 2;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->confidence = 0.90;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = NULL;
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return -1;
+        if (i + 1 >= argc) {
+            fprintf(stderr, "rastro promise: %s needs a value\n", a);
+            return -1;
+        }
+        const char *v = argv[++i];
+        if (strcmp(a, "--confidence") == 0) {
+            char *end;
+            o->confidence = strtod(v, &end);
+            if (*end || !(o->confidence > 0.5 && o->confidence < 1.0)) {
+                fprintf(stderr, "rastro promise: --confidence must be in (0.5, 1)\n");
+                return -1;
+            }
+            continue;
+        }
+        if (strcmp(a, "--half-life") == 0 || strcmp(a, "--prior") == 0 ||
+            strcmp(a, "--gamma") == 0) {
+            char *end;
+            double x = strtod(v, &end);
+            if (*end || !(x >= 0 && x < 1e6)) {
+                fprintf(stderr, "rastro promise: bad value for %s\n", a);
+                return -1;
+            }
+            *(a[2] == 'h' ? &o->half_life : a[2] == 'p' ? &o->prior : &o->gamma) = x;
+            continue;
+        }
+        if (strcmp(a, "--history") == 0)
+            dst = &o->history;
+        else if (strcmp(a, "--out") == 0)
+            dst = &o->out;
+        else if (strcmp(a, "--train") == 0)
+            dst = &o->train;
+        else if (strcmp(a, "--test") == 0)
+            dst = &o->test;
+        else if (strcmp(a, "--model") == 0)
+            dst = &o->model;
+        else if (strcmp(a, "--origin") == 0)
+            dst = &o->origin;
+        else if (strcmp(a, "--destination") == 0)
+            dst = &o->dest;
+        else if (strcmp(a, "--carrier") == 0)
+            dst = &o->carrier;
+        else if (strcmp(a, "--service") == 0)
+            dst = &o->service;
+        else if (strcmp(a, "--placed-at") == 0)
+            dst = &o->placed_at;
+        else if (strcmp(a, "--country") == 0)
+            dst = &o->country;
+        else if (strcmp(a, "--cutoff") == 0)
+            dst = &o->cutoff;
+        if (!dst) {
+            fprintf(stderr, "rastro promise: unknown option %s\n", a);
+            return -1;
+        }
+        *dst = v;
+    }
+    return 0;
+}
+
+/* ---- reading a history file ---- */
+
+struct rows {
+    struct rs_history_row *v;
+    size_t n, cap;
+    long skipped[RS_HSKIP__COUNT];
+};
+
+static void rows_free(struct rows *r)
+{
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+static int read_history(const char *path, struct rows *r, const char *label)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(stderr, "rastro promise: cannot open %s\n", path);
+        return -1;
+    }
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    struct rs_csv c;
+    if (rs_csv_init_file(&c, fp) != RS_OK) {
+        fclose(fp);
+        return -1;
+    }
+    struct rs_history_cols cols;
+    int rc = 0;
+    if (rs_csv_next(&c) != RS_OK || rs_history_cols_init(&cols, &c) != RS_OK) {
+        fprintf(stderr,
+                "rastro promise: %s: the header lacks placed_at, delivered_at or "
+                "destination_region\n",
+                path);
+        rc = -1;
+        goto out;
+    }
+    struct rs_progress pg;
+    rs_progress_init(&pg, label, "bytes", size > 0 ? size : 0);
+    for (;;) {
+        enum rs_err e = rs_csv_next(&c);
+        if (e == RS_ENOTFOUND)
+            break;
+        rs_progress_update(&pg, c.bytes_read);
+        if (e != RS_OK) {
+            r->skipped[RS_HSKIP_BAD_ROW]++;
+            continue;
+        }
+        if (r->n == r->cap) {
+            size_t nc = r->cap ? r->cap * 2 : 4096;
+            struct rs_history_row *nv = realloc(r->v, nc * sizeof *nv);
+            if (!nv) {
+                fprintf(stderr, "rastro promise: out of memory\n");
+                rc = -1;
+                break;
+            }
+            r->v = nv;
+            r->cap = nc;
+        }
+        enum rs_history_skip s = rs_history_parse(&c, &cols, &r->v[r->n]);
+        if (s == RS_HSKIP_NONE)
+            r->n++;
+        else
+            r->skipped[s]++;
+    }
+    rs_progress_done(&pg);
+out:
+    rs_csv_release(&c);
+    fclose(fp);
+    return rc;
+}
+
+static long skipped_total(const struct rows *r)
+{
+    long t = 0;
+    for (int i = 1; i < RS_HSKIP__COUNT; i++)
+        t += r->skipped[i];
+    return t;
+}
+
+static void print_skips(FILE *out, const struct rows *r)
+{
+    fprintf(out, "rows used: %zu, skipped: %ld", r->n, skipped_total(r));
+    const char *sep = " (";
+    for (int i = 1; i < RS_HSKIP__COUNT; i++) {
+        if (r->skipped[i]) {
+            fprintf(out, "%s%s %ld", sep, rs_history_skip_name((enum rs_history_skip)i),
+                    r->skipped[i]);
+            sep = ", ";
+        }
+    }
+    fprintf(out, "%s\n", strcmp(sep, ", ") == 0 ? ")" : "");
+}
+
+/* ---- calendar ---- */
+
+static int make_calendar(struct rs_calendar *cal, const struct opts *o, const struct rows *r)
+{
+    rs_calendar_init(cal);
+    const char *cc = o->country;
+    if (!cc && r && r->n)
+        cc = r->v[0].dest_country;
+    if (cc && *cc) {
+        size_t len;
+        const char *t = rs_asset_get("data/holidays.tsv", &len);
+        int bad = 0;
+        enum rs_err e = t ? rs_calendar_load_holidays(cal, cc, t, len, &bad) : RS_ENOTFOUND;
+        if (e == RS_EINVAL) {
+            fprintf(stderr, "rastro promise: data/holidays.tsv line %d is malformed\n", bad);
+            return -1;
+        }
+        if (e == RS_ENOTFOUND)
+            fprintf(stderr, "rastro promise: no holidays known for '%s': weekends only\n", cc);
+    }
+    if (o->cutoff) {
+        int h, m;
+        char extra;
+        if (sscanf(o->cutoff, "%d:%d%c", &h, &m, &extra) != 2 ||
+            rs_calendar_set_cutoff(cal, h, m) != RS_OK) {
+            fprintf(stderr, "rastro promise: --cutoff wants HH:MM\n");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int by_delivered(const void *a, const void *b)
+{
+    const struct rs_history_row *x = a, *y = b;
+    return (x->delivered_at > y->delivered_at) - (x->delivered_at < y->delivered_at);
+}
+
+static struct rs_promise_model *new_model(const struct opts *o)
+{
+    struct rs_promise_model *m = malloc(sizeof *m);
+    if (!m) {
+        fprintf(stderr, "rastro promise: out of memory\n");
+        return NULL;
+    }
+    struct rs_promise_params p;
+    rs_promise_params_default(&p);
+    p.confidence = o->confidence;
+    if (o->half_life > 0)
+        p.half_life_days = o->half_life;
+    if (o->prior > 0)
+        p.prior_strength = o->prior;
+    if (o->gamma > 0)
+        p.aci_gamma = o->gamma;
+    if (getenv("RS_NOACI"))
+        p.aci_gamma = 0;
+    rs_promise_model_init(m, &p);
+    return m;
+}
+
+/* ---- train ---- */
+
+static int cmd_train(const struct opts *o)
+{
+    if (!o->history)
+        return usage();
+    struct rows r = {0};
+    uint64_t t0 = rs_mono_ns();
+    if (read_history(o->history, &r, "reading")) {
+        rows_free(&r);
+        return 1;
+    }
+    uint64_t t1 = rs_mono_ns();
+    struct rs_calendar cal;
+    struct rs_promise_model *m = NULL;
+    int rc = 1;
+    if (make_calendar(&cal, o, &r) || !(m = new_model(o)))
+        goto out;
+    qsort(r.v, r.n, sizeof *r.v, by_delivered);
+    struct rs_progress pg;
+    rs_progress_init(&pg, "training", "rows", (int64_t)r.n);
+    long invalid = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        struct rs_promise_obs ob;
+        rs_history_obs(&r.v[i], &ob);
+        if (rs_promise_learn(m, &cal, &ob, true) != RS_OK)
+            invalid++;
+        rs_progress_update(&pg, (int64_t)i + 1);
+    }
+    rs_progress_done(&pg);
+    uint64_t t2 = rs_mono_ns();
+    r.skipped[RS_HSKIP_ABSURD_DURATION] += invalid;
+    r.n -= (size_t)invalid;
+    print_skips(stdout, &r);
+    double secs = (double)(t2 - t0) / 1e9;
+    size_t total = r.n + (size_t)skipped_total(&r);
+    printf("lanes and regions: %d nodes%s; calibration: %+.3f at placement, %+.3f at hand-over\n",
+           m->n_nodes, m->n_dropped ? " (table full: some lanes folded into parents)" : "",
+           m->aci_place, m->aci_handover);
+    printf("time: %.2f s (read %.2f s, learn %.2f s) = %.2f s per 100,000 rows\n", secs,
+           (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9,
+           total ? secs * 100000.0 / (double)total : 0.0);
+    if (o->out) {
+        if (rs_promise_save(m, o->out) != RS_OK) {
+            fprintf(stderr, "rastro promise: cannot write %s\n", o->out);
+            goto out;
+        }
+        printf("model written to %s\n", o->out);
+    }
+    rc = 0;
+out:
+    free(m);
+    rows_free(&r);
+    return rc;
+}
+
+/* ---- eval: the rolling replay ---- */
+
+enum ev_kind { EV_PLACE = 0, EV_SHIP = 1, EV_BREACH_PLACE = 2, EV_BREACH_SHIP = 3, EV_DELIVER = 4 };
+
+struct ev {
+    int64_t t;
+    int kind;
+    int idx;
+};
+
+struct heap {
+    struct ev *v;
+    size_t n, cap;
+};
+
+static bool ev_less(const struct ev *a, const struct ev *b)
+{
+    if (a->t != b->t)
+        return a->t < b->t;
+    /* at the same instant an order is placed before anything else is learnt */
+    return a->kind < b->kind;
+}
+
+static int heap_push(struct heap *h, struct ev e)
+{
+    if (h->n == h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 1024;
+        struct ev *nv = realloc(h->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        h->v = nv;
+        h->cap = nc;
+    }
+    size_t i = h->n++;
+    h->v[i] = e;
+    while (i > 0 && ev_less(&h->v[i], &h->v[(i - 1) / 2])) {
+        struct ev t = h->v[i];
+        h->v[i] = h->v[(i - 1) / 2];
+        h->v[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return 0;
+}
+
+static struct ev heap_pop(struct heap *h)
+{
+    struct ev top = h->v[0];
+    h->v[0] = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, s = i;
+        if (l < h->n && ev_less(&h->v[l], &h->v[s]))
+            s = l;
+        if (r < h->n && ev_less(&h->v[r], &h->v[s]))
+            s = r;
+        if (s == i)
+            break;
+        struct ev t = h->v[i];
+        h->v[i] = h->v[s];
+        h->v[s] = t;
+        i = s;
+    }
+    return top;
+}
+
+/* One scored promise. */
+struct score {
+    int has;
+    int64_t earliest, likely, latest, actual;
+    double prob;
+    int reported; /* outcome already fed to the calibration */
+};
+
+struct figures {
+    long n;
+    double late_rate, mean_slack, median_slack, mae, window;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, long n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void summarise(const struct score *s, size_t n, struct figures *f)
+{
+    memset(f, 0, sizeof *f);
+    double *slack = malloc((n + 1) * sizeof *slack), *width = malloc((n + 1) * sizeof *width);
+    if (!slack || !width) {
+        free(slack);
+        free(width);
+        return;
+    }
+    long late = 0;
+    double sum = 0, err = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s[i].has)
+            continue;
+        double sl = (double)(s[i].latest - s[i].actual);
+        slack[f->n] = sl;
+        width[f->n] = (double)(s[i].latest - s[i].earliest);
+        f->n++;
+        sum += sl;
+        late += s[i].actual > s[i].latest;
+        err += (double)(s[i].likely > s[i].actual ? s[i].likely - s[i].actual
+                                                  : s[i].actual - s[i].likely);
+    }
+    if (f->n) {
+        f->late_rate = (double)late / (double)f->n;
+        f->mean_slack = sum / (double)f->n;
+        f->mae = err / (double)f->n;
+        f->median_slack = median(slack, f->n);
+        f->window = median(width, f->n);
+    }
+    free(slack);
+    free(width);
+}
+
+static json_t *figures_json(const struct figures *f)
+{
+    return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f}", "n", (json_int_t)f->n, "late_rate",
+                     f->late_rate, "mean_slack_days", f->mean_slack, "median_slack_days",
+                     f->median_slack, "mae_days", f->mae, "window_days", f->window);
+}
+
+static void print_figures(const char *name, const struct figures *f)
+{
+    printf("%-22s %6ld %8.1f%% %10.2f %10.1f %8.2f %8.1f\n", name, f->n, 100 * f->late_rate,
+           f->mean_slack, f->median_slack, f->mae, f->window);
+}
+
+static void print_calibration(const char *name, const struct score *s, size_t n)
+{
+    static const double edges[] = {0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001};
+    enum { NB = 7 };
+    long cnt[NB] = {0}, ok[NB] = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (!s[i].has)
+            continue;
+        for (int b = 0; b < NB; b++) {
+            if (s[i].prob >= edges[b] && s[i].prob < edges[b + 1]) {
+                cnt[b]++;
+                ok[b] += s[i].actual <= s[i].latest;
+                break;
+            }
+        }
+    }
+    printf("\ncalibration, %s (stated probability of delivery by the promise vs observed):\n",
+           name);
+    printf("  %-14s %7s %9s\n", "stated", "orders", "on time");
+    for (int b = 0; b < NB; b++) {
+        if (!cnt[b])
+            continue;
+        printf("  [%.2f, %.2f) %7ld %8.1f%%\n", edges[b], edges[b + 1] > 1 ? 1.0 : edges[b + 1],
+               cnt[b], 100.0 * (double)ok[b] / (double)cnt[b]);
+    }
+}
+
+static int cmd_eval(const struct opts *o)
+{
+    if (!o->train || !o->test)
+        return usage();
+    struct rows a = {0}, b = {0};
+    int rc = 1;
+    struct rs_promise_model *m = NULL;
+    struct score *place = NULL, *hand = NULL, *base = NULL;
+    struct heap h = {0};
+    if (read_history(o->train, &a, "reading A") || read_history(o->test, &b, "reading B"))
+        goto out;
+    struct rs_calendar cal;
+    if (make_calendar(&cal, o, b.n ? &b : &a) || !(m = new_model(o)))
+        goto out;
+    place = calloc(b.n + 1, sizeof *place);
+    hand = calloc(b.n + 1, sizeof *hand);
+    base = calloc(b.n + 1, sizeof *base);
+    if (!place || !hand || !base)
+        goto out;
+    /* indexes: A rows are 0..a.n-1, B rows a.n.. */
+    for (size_t i = 0; i < a.n; i++)
+        if (heap_push(&h, (struct ev){a.v[i].delivered_at, EV_DELIVER, (int)i}))
+            goto out;
+    for (size_t i = 0; i < b.n; i++) {
+        int idx = (int)(a.n + i);
+        if (heap_push(&h, (struct ev){b.v[i].placed_at, EV_PLACE, idx}) ||
+            heap_push(&h, (struct ev){b.v[i].delivered_at, EV_DELIVER, idx}) ||
+            (b.v[i].has_shipped && heap_push(&h, (struct ev){b.v[i].shipped_at, EV_SHIP, idx})))
+            goto out;
+    }
+    struct rs_progress pg;
+    rs_progress_init(&pg, "replaying", "events", (int64_t)h.n);
+    int64_t done = 0;
+    while (h.n) {
+        struct ev e = heap_pop(&h);
+        rs_progress_update(&pg, ++done);
+        bool in_b = (size_t)e.idx >= a.n;
+        struct rs_history_row *r = in_b ? &b.v[e.idx - a.n] : &a.v[e.idx];
+        size_t bi = in_b ? (size_t)e.idx - a.n : 0;
+        struct rs_promise_obs ob;
+        rs_history_obs(r, &ob);
+        struct rs_promise pr;
+        switch (e.kind) {
+        case EV_PLACE:
+            if (rs_promise_quote(m, &cal, &ob.lane, ob.placed_day, ob.placed_minute,
+                                 o->confidence, &pr) != RS_OK)
+                break;
+            place[bi] = (struct score){1, pr.earliest, pr.likely, pr.latest, ob.delivered_day,
+                                       pr.probability, 0};
+            if (getenv("RS_DEBUG"))
+                fprintf(stderr, "%s %s>%s aci %.3f e %lld l %lld L %lld act %lld p %.3f n %.1f\n",
+                        r->order_ref, r->origin_region, r->dest_region, m->aci_place,
+                        (long long)(pr.earliest - ob.placed_day), (long long)(pr.likely - ob.placed_day),
+                        (long long)(pr.latest - ob.placed_day),
+                        (long long)(ob.delivered_day - ob.placed_day), pr.probability, pr.n);
+            /* the breach is known at local midnight after the promised day */
+            heap_push(&h, (struct ev){(pr.latest + 1) * 86400 - (int64_t)r->placed_off * 60,
+                                      EV_BREACH_PLACE, e.idx});
+            if (r->has_promised) {
+                int64_t pd = ob.placed_day;
+                base[bi] = (struct score){1, pd, r->promised_day, r->promised_day,
+                                          ob.delivered_day, 0, 1};
+            }
+            break;
+        case EV_SHIP: {
+            struct rs_promise_state st = {RS_STATUS_IN_TRANSIT, ob.placed_day, ob.placed_minute,
+                                          ob.shipped_day, ob.shipped_day};
+            if (rs_promise_reestimate(m, &cal, &ob.lane, &st, o->confidence, &pr) != RS_OK)
+                break;
+            hand[bi] = (struct score){1, pr.earliest, pr.likely, pr.latest, ob.delivered_day,
+                                      pr.probability, 0};
+            heap_push(&h, (struct ev){(pr.latest + 1) * 86400 - (int64_t)r->shipped_off * 60,
+                                      EV_BREACH_SHIP, e.idx});
+            break;
+        }
+        case EV_BREACH_PLACE:
+        case EV_BREACH_SHIP: {
+            struct score *s = e.kind == EV_BREACH_PLACE ? &place[bi] : &hand[bi];
+            if (s->has && !s->reported) { /* not delivered yet (else reported on delivery) */
+                rs_promise_calibrate(m, e.kind == EV_BREACH_SHIP, true);
+                s->reported = 1;
+            }
+            break;
+        }
+        case EV_DELIVER:
+            if (in_b) {
+                for (int k = 0; k < 2; k++) {
+                    struct score *s = k ? &hand[bi] : &place[bi];
+                    if (s->has && !s->reported) {
+                        rs_promise_calibrate(m, k == 1, ob.delivered_day > s->latest);
+                        s->reported = 1;
+                    }
+                }
+            }
+            if (rs_promise_learn(m, &cal, &ob, !in_b) != RS_OK)
+                break;
+            break;
+        }
+    }
+    rs_progress_done(&pg);
+
+    struct figures fp, fh, fb;
+    summarise(place, b.n, &fp);
+    summarise(hand, b.n, &fh);
+    summarise(base, b.n, &fb);
+    if (o->json) {
+        json_t *j = figures_json(&fp);
+        json_object_set_new(j, "at_handover", figures_json(&fh));
+        json_object_set_new(j, "baseline", figures_json(&fb));
+        char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        puts(s ? s : "{}");
+        free(s);
+        json_decref(j);
+    } else {
+        printf("train: %s: ", o->train);
+        print_skips(stdout, &a);
+        printf("test:  %s: ", o->test);
+        print_skips(stdout, &b);
+        printf("confidence target %.2f; rolling replay (only deliveries completed before each "
+               "order is placed are known)\n\n",
+               o->confidence);
+        printf("%-22s %6s %9s %10s %10s %8s %8s\n", "", "orders", "late", "mean slack",
+               "med slack", "MAE", "window");
+        print_figures("promise at placement", &fp);
+        print_figures("re-estimate hand-over", &fh);
+        print_figures("baseline (file's own)", &fb);
+        printf("(slack = promised day - delivery day; MAE of the most likely day; window = "
+               "latest - earliest, for the baseline promised day - order day)\n");
+        print_calibration("at placement", place, b.n);
+        print_calibration("at hand-over", hand, b.n);
+    }
+    rc = 0;
+out:
+    free(h.v);
+    free(place);
+    free(hand);
+    free(base);
+    free(m);
+    rows_free(&a);
+    rows_free(&b);
+    return rc;
+}
+
+/* ---- quote ---- */
+
+static void split_region(const char *s, char *cc, size_t ccn, char *reg, size_t regn)
+{
+    const char *slash = strchr(s, '/');
+    if (slash && (size_t)(slash - s) < ccn) {
+        memcpy(cc, s, (size_t)(slash - s));
+        cc[slash - s] = '\0';
+        snprintf(reg, regn, "%s", slash + 1);
+    } else {
+        cc[0] = '\0';
+        snprintf(reg, regn, "%s", s);
+    }
+}
+
+static int cmd_quote(const struct opts *o)
+{
+    if (!o->model || !o->origin || !o->dest || !o->placed_at)
+        return usage();
+    int64_t at;
+    int off;
+    if (rs_time_parse(o->placed_at, false, &at, &off) != RS_OK) {
+        fprintf(stderr, "rastro promise: --placed-at wants RFC 3339 with an offset\n");
+        return 2;
+    }
+    struct rs_promise_model *m = new_model(o);
+    if (!m)
+        return 1;
+    const char *why = "";
+    if (rs_promise_load(m, o->model, &why) != RS_OK) {
+        fprintf(stderr, "rastro promise: %s: %s\n", o->model, why);
+        free(m);
+        return 1;
+    }
+    char occ[8], oreg[64], dcc[8], dreg[64];
+    split_region(o->origin, occ, sizeof occ, oreg, sizeof oreg);
+    split_region(o->dest, dcc, sizeof dcc, dreg, sizeof dreg);
+    struct opts co = *o;
+    if (!co.country && *dcc)
+        co.country = dcc;
+    struct rs_calendar cal;
+    if (make_calendar(&cal, &co, NULL)) {
+        free(m);
+        return 1;
+    }
+    struct rs_promise_lane lane = {occ, oreg, dcc, dreg, o->carrier, o->service};
+    int64_t day;
+    int minute;
+    rs_cal_local(at, off, &day, &minute);
+    struct rs_promise pr;
+    if (rs_promise_quote(m, &cal, &lane, day, minute, o->confidence, &pr) != RS_OK) {
+        fprintf(stderr, "rastro promise: cannot quote\n");
+        free(m);
+        return 1;
+    }
+    char e[11], l[11], k[11];
+    rs_date_format(pr.earliest, e);
+    rs_date_format(pr.likely, k);
+    rs_date_format(pr.latest, l);
+    if (o->json) {
+        printf("{\"earliest\":\"%s\",\"likely\":\"%s\",\"latest\":\"%s\",\"probability\":%.3f,"
+               "\"confidence\":%.2f,\"low_confidence\":%s}\n",
+               e, k, l, pr.probability, pr.confidence, pr.low_confidence ? "true" : "false");
+    } else {
+        printf("earliest %s  most likely %s  latest (promise) %s\n", e, k, l);
+        printf("probability of delivery by the promise %.0f%% (target %.0f%%)%s\n",
+               100 * pr.probability, 100 * pr.confidence,
+               pr.low_confidence ? "; LOW CONFIDENCE: unknown or sparse lane" : "");
+    }
+    free(m);
+    return 0;
+}
 
 int rs_cmd_promise(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rastro promise: not available in this build yet\n");
-    return 1;
+    if (argc < 2)
+        return usage();
+    struct opts o;
+    if (parse_opts(argc, argv, &o))
+        return usage();
+    if (strcmp(argv[1], "train") == 0)
+        return cmd_train(&o);
+    if (strcmp(argv[1], "eval") == 0)
+        return cmd_eval(&o);
+    if (strcmp(argv[1], "quote") == 0)
+        return cmd_quote(&o);
+    return usage();
 }

@@ -1,0 +1,146 @@
+/* promise_io.c — promise model files (see promise_io.h). */
+#include "app/promise_io.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *hist_json(const struct rs_promise_hist *h)
+{
+    json_t *w = json_object();
+    for (int i = 0; i < RS_PROMISE_BINS; i++) {
+        if (h->w[i] > 0) {
+            char k[16];
+            snprintf(k, sizeof k, "%d", i);
+            json_object_set_new(w, k, json_real(h->w[i]));
+        }
+    }
+    return json_pack("{s:i,s:o}", "last_day", (json_int_t)h->last_day, "w", w);
+}
+
+enum rs_err rs_promise_save(const struct rs_promise_model *m, const char *path)
+{
+    json_t *nodes = json_array();
+    for (int i = 0; i < RS_PROMISE_MAX_NODES; i++) {
+        const struct rs_promise_node *n = &m->nodes[i];
+        if (!n->used)
+            continue;
+        json_array_append_new(
+            nodes, json_pack("{s:i,s:s,s:s,s:s,s:s,s:o,s:o}", "level", (int)n->level, "origin",
+                             n->origin, "dest", n->dest, "carrier", n->carrier, "service",
+                             n->service, "handling", hist_json(&n->handling), "transit",
+                             hist_json(&n->transit)));
+    }
+    json_t *root = json_pack(
+        "{s:s,s:i,s:{s:f,s:f,s:f,s:f,s:f},s:f,s:f,s:I,s:o}", "format", "rastro-promise", "version",
+        1, "params", "confidence", m->p.confidence, "half_life_days", m->p.half_life_days,
+        "prior_strength", m->p.prior_strength, "aci_gamma", m->p.aci_gamma, "low_n", m->p.low_n,
+        "aci_place", m->aci_place, "aci_handover", m->aci_handover, "n_learned",
+        (json_int_t)m->n_learned, "nodes", nodes);
+    if (!root)
+        return RS_EINTERNAL;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        json_decref(root);
+        return RS_EINVAL;
+    }
+    int rc = json_dump_file(root, tmp, JSON_COMPACT);
+    json_decref(root);
+    if (rc != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return RS_EIO;
+    }
+    return RS_OK;
+}
+
+static int hist_load(struct rs_promise_hist *h, json_t *j)
+{
+    json_t *w = json_object_get(j, "w"), *ld = json_object_get(j, "last_day");
+    if (!json_is_object(w) || !json_is_integer(ld))
+        return -1;
+    h->last_day = (int32_t)json_integer_value(ld);
+    h->n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(w, k, v)
+    {
+        char *end;
+        long b = strtol(k, &end, 10);
+        if (*end || b < 0 || b >= RS_PROMISE_BINS || !json_is_number(v))
+            return -1;
+        double x = json_number_value(v);
+        if (!(x >= 0 && x < 1e12))
+            return -1;
+        h->w[b] = (float)x;
+        h->n += x;
+    }
+    return 0;
+}
+
+enum rs_err rs_promise_load(struct rs_promise_model *m, const char *path, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        *why = "cannot read or parse the file";
+        return RS_EIO;
+    }
+    enum rs_err e = RS_EINVAL;
+    struct rs_promise_params p;
+    rs_promise_params_default(&p);
+    json_t *params = json_object_get(root, "params"), *nodes = json_object_get(root, "nodes");
+    const char *fmt = json_string_value(json_object_get(root, "format"));
+    if (!fmt || strcmp(fmt, "rastro-promise") != 0 ||
+        json_integer_value(json_object_get(root, "version")) != 1 || !json_is_object(params) ||
+        !json_is_array(nodes)) {
+        *why = "not a rastro promise model (format/version)";
+        goto out;
+    }
+    p.confidence = json_number_value(json_object_get(params, "confidence"));
+    p.half_life_days = json_number_value(json_object_get(params, "half_life_days"));
+    p.prior_strength = json_number_value(json_object_get(params, "prior_strength"));
+    p.aci_gamma = json_number_value(json_object_get(params, "aci_gamma"));
+    p.low_n = json_number_value(json_object_get(params, "low_n"));
+    rs_promise_model_init(m, &p);
+    m->aci_place = json_number_value(json_object_get(root, "aci_place"));
+    m->aci_handover = json_number_value(json_object_get(root, "aci_handover"));
+    if (!(m->aci_place > -1 && m->aci_place < 1 && m->aci_handover > -1 && m->aci_handover < 1)) {
+        *why = "calibration terms out of range";
+        goto out;
+    }
+    m->n_learned = json_integer_value(json_object_get(root, "n_learned"));
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        json_t *lv = json_object_get(n, "level");
+        const char *o = json_string_value(json_object_get(n, "origin"));
+        const char *d = json_string_value(json_object_get(n, "dest"));
+        const char *c = json_string_value(json_object_get(n, "carrier"));
+        const char *s = json_string_value(json_object_get(n, "service"));
+        if (!json_is_integer(lv) || json_integer_value(lv) < 0 || json_integer_value(lv) > 3 ||
+            !o || !d || !c || !s) {
+            *why = "bad node";
+            goto out;
+        }
+        struct rs_promise_node *node = rs_promise_node_put(
+            m, (enum rs_promise_level)json_integer_value(lv), o, d, c, s);
+        if (!node) {
+            *why = "too many nodes";
+            goto out;
+        }
+        if (hist_load(&node->handling, json_object_get(n, "handling")) ||
+            hist_load(&node->transit, json_object_get(n, "transit"))) {
+            *why = "bad histogram";
+            goto out;
+        }
+    }
+    e = RS_OK;
+out:
+    json_decref(root);
+    return e;
+}

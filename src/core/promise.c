@@ -1,0 +1,515 @@
+/* promise.c — the delivery-window engine (see promise.h for the model). */
+#include "core/promise.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TOT_BINS (2 * RS_PROMISE_BINS)
+
+void rs_promise_params_default(struct rs_promise_params *p)
+{
+    p->confidence = 0.90;
+    p->half_life_days = 120.0;
+    p->prior_strength = 6.0;
+    p->aci_gamma = 0.005;
+    p->low_n = 5.0;
+    p->peak_stretch = 1.35;
+}
+
+bool rs_promise_is_peak(int64_t day)
+{
+    int y, mo, d;
+    rs_cal_civil(day, &y, &mo, &d);
+    if (mo == 12)
+        return true;
+    if (mo != 11)
+        return false;
+    int64_t nov1 = rs_cal_day(y, 11, 1);
+    int64_t thu4 = nov1 + (4 - rs_cal_weekday(nov1) + 7) % 7 + 21;
+    return day >= thu4 + 1 - 7;
+}
+
+void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_params *p)
+{
+    memset(m, 0, sizeof *m);
+    if (p)
+        m->p = *p;
+    else
+        rs_promise_params_default(&m->p);
+    if (!(m->p.confidence > 0.5 && m->p.confidence < 1.0))
+        m->p.confidence = 0.90;
+    if (!(m->p.half_life_days > 0))
+        m->p.half_life_days = 120.0;
+    if (!(m->p.prior_strength > 0))
+        m->p.prior_strength = 6.0;
+    if (!(m->p.aci_gamma >= 0))
+        m->p.aci_gamma = 0.02;
+    if (!(m->p.peak_stretch >= 1.0 && m->p.peak_stretch <= 3.0))
+        m->p.peak_stretch = 1.0;
+}
+
+/* ---- keys and the node table ---- */
+
+struct key {
+    uint8_t level;
+    char origin[RS_PROMISE_KEY_LEN], dest[RS_PROMISE_KEY_LEN];
+    char carrier[RS_PROMISE_KEY_LEN], service[RS_PROMISE_KEY_LEN];
+};
+
+static void put(char *dst, const char *a, const char *b)
+{
+    /* "COUNTRY/REGION", truncated to the key length; ASCII upper-cased so "sp" == "SP" */
+    size_t n = 0;
+    const char *parts[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        if (i == 1 && n < RS_PROMISE_KEY_LEN - 1)
+            dst[n++] = '/';
+        for (const char *s = parts[i]; s && *s && n < RS_PROMISE_KEY_LEN - 1; s++)
+            dst[n++] = (char)(*s >= 'a' && *s <= 'z' ? *s - 32 : *s);
+    }
+    dst[n] = '\0';
+}
+
+static void copy_key(char *dst, const char *s)
+{
+    size_t n = 0;
+    for (; s && s[n] && n < RS_PROMISE_KEY_LEN - 1; n++)
+        dst[n] = (char)(s[n] >= 'A' && s[n] <= 'Z' ? s[n] + 32 : s[n]);
+    dst[n] = '\0';
+}
+
+static void make_key(struct key *k, const struct rs_promise_lane *l, enum rs_promise_level lv)
+{
+    memset(k, 0, sizeof *k);
+    k->level = (uint8_t)lv;
+    if (lv == RS_PROMISE_ORIGIN || lv == RS_PROMISE_LANE)
+        put(k->origin, l->origin_country, l->origin_region);
+    if (lv == RS_PROMISE_DEST || lv == RS_PROMISE_LANE)
+        put(k->dest, l->dest_country, l->dest_region);
+    if (lv != RS_PROMISE_GLOBAL)
+        copy_key(k->carrier, l->carrier);
+    if (lv == RS_PROMISE_LANE)
+        copy_key(k->service, l->service);
+}
+
+static uint32_t hash_key(const struct key *k)
+{
+    uint32_t h = 2166136261u;
+    const unsigned char *p = (const unsigned char *)k;
+    for (size_t i = 0; i < sizeof *k; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static bool same(const struct rs_promise_node *n, const struct key *k)
+{
+    return n->level == k->level && strcmp(n->origin, k->origin) == 0 &&
+           strcmp(n->dest, k->dest) == 0 && strcmp(n->carrier, k->carrier) == 0 &&
+           strcmp(n->service, k->service) == 0;
+}
+
+/* The node for K; when absent and CREATE, a new one (NULL when the table is 90% full). */
+static struct rs_promise_node *find(struct rs_promise_model *m, const struct key *k, bool create)
+{
+    uint32_t i = hash_key(k) % RS_PROMISE_MAX_NODES;
+    for (int probe = 0; probe < RS_PROMISE_MAX_NODES; probe++) {
+        struct rs_promise_node *n = &m->nodes[i];
+        if (!n->used) {
+            if (!create || m->n_nodes >= RS_PROMISE_MAX_NODES * 9 / 10)
+                return NULL;
+            n->used = 1;
+            n->level = k->level;
+            memcpy(n->origin, k->origin, RS_PROMISE_KEY_LEN);
+            memcpy(n->dest, k->dest, RS_PROMISE_KEY_LEN);
+            memcpy(n->carrier, k->carrier, RS_PROMISE_KEY_LEN);
+            memcpy(n->service, k->service, RS_PROMISE_KEY_LEN);
+            m->n_nodes++;
+            return n;
+        }
+        if (same(n, k))
+            return n;
+        i = (i + 1) % RS_PROMISE_MAX_NODES;
+    }
+    return NULL;
+}
+
+struct rs_promise_node *rs_promise_node_put(struct rs_promise_model *m, enum rs_promise_level lv,
+                                            const char *origin, const char *dest,
+                                            const char *carrier, const char *service)
+{
+    if ((unsigned)lv > RS_PROMISE_LANE)
+        return NULL;
+    struct key k;
+    memset(&k, 0, sizeof k);
+    k.level = (uint8_t)lv;
+    snprintf(k.origin, sizeof k.origin, "%s", origin ? origin : "");
+    snprintf(k.dest, sizeof k.dest, "%s", dest ? dest : "");
+    snprintf(k.carrier, sizeof k.carrier, "%s", carrier ? carrier : "");
+    snprintf(k.service, sizeof k.service, "%s", service ? service : "");
+    return find(m, &k, true);
+}
+
+static const struct rs_promise_node *cfind(const struct rs_promise_model *m, const struct key *k)
+{
+    return find((struct rs_promise_model *)m, k, false); /* create=false never writes */
+}
+
+/* ---- histograms ---- */
+
+static void hist_add(struct rs_promise_hist *h, int64_t day, int v, double half_life)
+{
+    if (v < 0)
+        v = 0;
+    if (v >= RS_PROMISE_BINS)
+        v = RS_PROMISE_BINS - 1;
+    double wt = 1.0;
+    if (h->n <= 0) {
+        h->last_day = (int32_t)day;
+    } else if (day > h->last_day) {
+        double f = exp2(-(double)(day - h->last_day) / half_life);
+        for (int i = 0; i < RS_PROMISE_BINS; i++)
+            h->w[i] = (float)(h->w[i] * f);
+        h->n *= f;
+        h->last_day = (int32_t)day;
+    } else if (day < h->last_day) {
+        wt = exp2(-(double)(h->last_day - day) / half_life);
+    }
+    h->w[v] += (float)wt;
+    h->n += wt;
+}
+
+static double hist_neff(const struct rs_promise_hist *h, int64_t now, double half_life)
+{
+    if (h->n <= 0)
+        return 0;
+    if (now > h->last_day)
+        return h->n * exp2(-(double)(now - h->last_day) / half_life);
+    return h->n;
+}
+
+/* Shrink DIST (the parent's distribution, normalised) towards node histogram H. */
+static void shrink(double *dist, const struct rs_promise_hist *h, int64_t now, double half_life,
+                   double k)
+{
+    double ne = hist_neff(h, now, half_life);
+    if (ne <= 0)
+        return;
+    double a = ne / (ne + k), b = 1.0 - a;
+    for (int i = 0; i < RS_PROMISE_BINS; i++)
+        dist[i] = a * (h->w[i] / h->n) + b * dist[i];
+}
+
+/* A vague prior used only where the model knows nothing at all. */
+static void prior(double *dist, bool handling)
+{
+    for (int i = 0; i < RS_PROMISE_BINS; i++)
+        dist[i] = 0;
+    if (handling) {
+        for (int i = 0; i <= 4; i++)
+            dist[i] = 0.2;
+    } else {
+        for (int i = 1; i <= 15; i++)
+            dist[i] = 1.0 / 15;
+    }
+}
+
+struct chain {
+    const struct rs_promise_node *lane, *dest, *origin, *global;
+};
+
+static void lookup(const struct rs_promise_model *m, const struct rs_promise_lane *l,
+                   struct chain *c)
+{
+    struct key k;
+    make_key(&k, l, RS_PROMISE_LANE);
+    c->lane = cfind(m, &k);
+    make_key(&k, l, RS_PROMISE_DEST);
+    c->dest = cfind(m, &k);
+    make_key(&k, l, RS_PROMISE_ORIGIN);
+    c->origin = cfind(m, &k);
+    make_key(&k, l, RS_PROMISE_GLOBAL);
+    c->global = cfind(m, &k);
+}
+
+/* Handling and transit distributions for lane chain C at day NOW. *N gets the weighted count of
+ * the most specific node that has transit data (0 when only the prior is known). */
+static void distributions(const struct rs_promise_model *m, const struct chain *c, int64_t now,
+                          double *hd, double *td, double *n)
+{
+    double hl = m->p.half_life_days, k = m->p.prior_strength;
+    prior(hd, true);
+    prior(td, false);
+    /* the root gets a tiny prior weight: its own data dominates as soon as there is any */
+    if (c->global) {
+        shrink(hd, &c->global->handling, now, hl, 0.5);
+        shrink(td, &c->global->transit, now, hl, 0.5);
+    }
+    if (c->origin) {
+        shrink(hd, &c->origin->handling, now, hl, k);
+        shrink(td, &c->origin->transit, now, hl, k);
+    }
+    if (c->dest)
+        shrink(td, &c->dest->transit, now, hl, k);
+    if (c->lane) {
+        shrink(hd, &c->lane->handling, now, hl, k);
+        shrink(td, &c->lane->transit, now, hl, k);
+    }
+    *n = 0;
+    if (c->lane)
+        *n = hist_neff(&c->lane->transit, now, hl);
+}
+
+/* Keep the part of DIST at or above FROM, renormalised (the days already spent). */
+static void condition(double *dist, int nbins, int from)
+{
+    if (from <= 0)
+        return;
+    if (from >= nbins)
+        from = nbins - 1;
+    double s = 0;
+    for (int i = 0; i < nbins; i++) {
+        if (i < from)
+            dist[i] = 0;
+        s += dist[i];
+    }
+    if (s <= 1e-12) {
+        /* past everything seen: assume it arrives within a few more days */
+        for (int i = from; i < nbins && i < from + 3; i++)
+            dist[i] = 1.0;
+        s = 0;
+        for (int i = 0; i < nbins; i++)
+            s += dist[i];
+    }
+    for (int i = 0; i < nbins; i++)
+        dist[i] /= s;
+}
+
+static int quantile(const double *dist, int nbins, double level)
+{
+    double c = 0;
+    for (int i = 0; i < nbins; i++) {
+        c += dist[i];
+        if (c >= level - 1e-9)
+            return i;
+    }
+    return nbins - 1;
+}
+
+static double cdf(const double *dist, int nbins, int at)
+{
+    double c = 0;
+    for (int i = 0; i <= at && i < nbins; i++)
+        c += dist[i];
+    return c > 1.0 ? 1.0 : c;
+}
+
+/* Fill OUT from distribution DIST of business days counted from day FROM. */
+static void window(const struct rs_calendar *cal, const double *dist, int nbins, int64_t from,
+                   double target, double peak, double aci, double n, double low_n,
+                   struct rs_promise *out)
+{
+    double lo = 1.0 - target;
+    int qe = quantile(dist, nbins, lo), qm = quantile(dist, nbins, 0.5);
+    int ql = quantile(dist, nbins, target);
+    /* the stated probability is the model's own, before the peak/calibration stretch */
+    out->probability = cdf(dist, nbins, ql);
+    qe = (int)floor(qe * peak);
+    qm = (int)lround(qm * peak);
+    ql = (int)ceil(ql * peak * exp(aci) - 1e-9);
+    if (ql < qm)
+        ql = qm;
+    out->earliest = rs_calendar_add_business_days(cal, from, qe);
+    out->likely = rs_calendar_add_business_days(cal, from, qm);
+    out->latest = rs_calendar_add_business_days(cal, from, ql);
+    out->confidence = target;
+    out->n = n;
+    out->low_confidence = n < low_n;
+}
+
+static double target_of(const struct rs_promise_model *m, double confidence)
+{
+    return confidence > 0.5 && confidence < 1.0 ? confidence : m->p.confidence;
+}
+
+/* Promise at placement from chain C, with calibration term ACI. */
+static void quote_chain(const struct rs_promise_model *m, const struct rs_calendar *cal,
+                        const struct chain *c, int64_t start, int64_t now, int handling_spent,
+                        double target, double aci, struct rs_promise *out)
+{
+    double hd[RS_PROMISE_BINS], td[RS_PROMISE_BINS], tot[TOT_BINS], n;
+    distributions(m, c, now, hd, td, &n);
+    condition(hd, RS_PROMISE_BINS, handling_spent);
+    for (int i = 0; i < TOT_BINS; i++)
+        tot[i] = 0;
+    for (int i = 0; i < RS_PROMISE_BINS; i++) {
+        if (hd[i] <= 0)
+            continue;
+        for (int j = 0; j < RS_PROMISE_BINS; j++)
+            tot[i + j] += hd[i] * td[j];
+    }
+    double peak = rs_promise_is_peak(now) ? m->p.peak_stretch : 1.0;
+    window(cal, tot, TOT_BINS, start, target, peak, aci, n, m->p.low_n, out);
+}
+
+/* Re-estimate from the hand-over on SHIPPED, ELAPSED business days of transit already spent. */
+static void transit_chain(const struct rs_promise_model *m, const struct rs_calendar *cal,
+                          const struct chain *c, int64_t shipped, int64_t now, int elapsed,
+                          double target, struct rs_promise *out)
+{
+    double hd[RS_PROMISE_BINS], td[RS_PROMISE_BINS], n;
+    distributions(m, c, now, hd, td, &n);
+    condition(td, RS_PROMISE_BINS, elapsed);
+    double peak = rs_promise_is_peak(shipped) ? m->p.peak_stretch : 1.0;
+    window(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, n, m->p.low_n,
+           out);
+}
+
+enum rs_err rs_promise_quote(const struct rs_promise_model *m, const struct rs_calendar *cal,
+                             const struct rs_promise_lane *lane, int64_t placed_day,
+                             int placed_minute, double confidence, struct rs_promise *out)
+{
+    if (!m || !cal || !lane || !out || placed_minute < 0 || placed_minute >= 1440)
+        return RS_EINVAL;
+    struct chain c;
+    lookup(m, lane, &c);
+    int64_t start = rs_calendar_start_day(cal, placed_day, placed_minute);
+    quote_chain(m, cal, &c, start, placed_day, 0, target_of(m, confidence), m->aci_place, out);
+    return RS_OK;
+}
+
+void rs_promise_calibrate(struct rs_promise_model *m, bool at_handover, bool late)
+{
+    double *a = at_handover ? &m->aci_handover : &m->aci_place;
+    *a += m->p.aci_gamma * ((late ? 1.0 : 0.0) - (1.0 - m->p.confidence));
+    /* between half and twice the model's own quantile */
+    if (*a > 0.7)
+        *a = 0.7;
+    if (*a < -0.7)
+        *a = -0.7;
+}
+
+enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calendar *cal,
+                             const struct rs_promise_obs *o, bool calibrate)
+{
+    if (!m || !cal || !o || o->placed_minute < 0 || o->placed_minute >= 1440)
+        return RS_EINVAL;
+    if (o->delivered_day < o->placed_day)
+        return RS_EINVAL;
+    if (o->shipped_day >= 0 && o->shipped_day > o->delivered_day)
+        return RS_EINVAL;
+    if (o->delivered_day - o->placed_day > 366)
+        return RS_EINVAL;
+    int64_t start = rs_calendar_start_day(cal, o->placed_day, o->placed_minute);
+    int h = -1, t;
+    if (o->shipped_day >= 0) {
+        h = rs_calendar_business_days_between(cal, start, o->shipped_day);
+        if (h < 0)
+            h = 0;
+        t = rs_calendar_business_days_between(cal, o->shipped_day, o->delivered_day);
+    } else {
+        t = rs_calendar_business_days_between(cal, start, o->delivered_day);
+    }
+    if (t < 0)
+        t = 0;
+
+    if (calibrate) {
+        struct chain c;
+        lookup(m, &o->lane, &c);
+        struct rs_promise pr;
+        quote_chain(m, cal, &c, start, o->placed_day, 0, m->p.confidence, m->aci_place, &pr);
+        rs_promise_calibrate(m, false, o->delivered_day > pr.latest);
+        if (o->shipped_day >= 0) {
+            transit_chain(m, cal, &c, o->shipped_day, o->shipped_day, 0, m->p.confidence, &pr);
+            rs_promise_calibrate(m, true, o->delivered_day > pr.latest);
+        }
+    }
+
+    double hl = m->p.half_life_days;
+    int64_t day = o->delivered_day; /* observations are weighted by when they were seen */
+    static const enum rs_promise_level levels[] = {RS_PROMISE_GLOBAL, RS_PROMISE_ORIGIN,
+                                                   RS_PROMISE_DEST, RS_PROMISE_LANE};
+    for (int i = 0; i < 4; i++) {
+        struct key k;
+        make_key(&k, &o->lane, levels[i]);
+        struct rs_promise_node *n = find(m, &k, true);
+        if (!n) {
+            m->n_dropped++;
+            continue;
+        }
+        if (h >= 0 && levels[i] != RS_PROMISE_DEST)
+            hist_add(&n->handling, day, h, hl);
+        hist_add(&n->transit, day, t, hl);
+    }
+    m->n_learned++;
+    return RS_OK;
+}
+
+enum rs_err rs_promise_reestimate(const struct rs_promise_model *m,
+                                  const struct rs_calendar *cal,
+                                  const struct rs_promise_lane *lane,
+                                  const struct rs_promise_state *st, double confidence,
+                                  struct rs_promise *out)
+{
+    if (!m || !cal || !lane || !st || !out || st->placed_minute < 0 || st->placed_minute >= 1440)
+        return RS_EINVAL;
+    double target = target_of(m, confidence);
+    struct chain c;
+    lookup(m, lane, &c);
+    int64_t today = st->today;
+    switch (st->status) {
+    case RS_STATUS_DELIVERED:
+    case RS_STATUS_RETURNING:
+    case RS_STATUS_RETURNED:
+    case RS_STATUS_EXPIRED:
+        return RS_ENOTFOUND;
+    case RS_STATUS_OUT_FOR_DELIVERY:
+        out->earliest = out->likely = out->latest = today;
+        out->probability = 0.95; /* carriers finish most out-for-delivery rounds the same day */
+        out->confidence = target;
+        out->n = 0;
+        out->low_confidence = false;
+        return RS_OK;
+    case RS_STATUS_ATTEMPT_FAILED:
+        out->earliest = out->likely = rs_calendar_add_business_days(cal, today + 1, 0);
+        out->latest = rs_calendar_add_business_days(cal, today, 2);
+        out->probability = 0.8;
+        out->confidence = target;
+        out->n = 0;
+        out->low_confidence = false;
+        return RS_OK;
+    case RS_STATUS_AVAILABLE_FOR_PICKUP:
+        out->earliest = out->likely = today;
+        out->latest = rs_calendar_add_business_days(cal, today, 5);
+        out->probability = 0.8;
+        out->confidence = target;
+        out->n = 0;
+        out->low_confidence = false;
+        return RS_OK;
+    default:
+        break;
+    }
+    if (st->shipped_day >= 0) {
+        int elapsed = rs_calendar_business_days_between(cal, st->shipped_day, today);
+        transit_chain(m, cal, &c, st->shipped_day, today, elapsed < 0 ? 0 : elapsed, target, out);
+    } else {
+        int64_t start = rs_calendar_start_day(cal, st->placed_day, st->placed_minute);
+        int spent = today > start ? rs_calendar_business_days_between(cal, start, today) : 0;
+        quote_chain(m, cal, &c, start, today, spent, target, m->aci_place, out);
+    }
+    if (out->latest < today)
+        out->latest = today;
+    if (out->likely < today)
+        out->likely = today;
+    if (out->earliest < today)
+        out->earliest = today;
+    if (st->status == RS_STATUS_EXCEPTION) {
+        int width = rs_calendar_business_days_between(cal, out->earliest, out->latest);
+        out->latest = rs_calendar_add_business_days(cal, out->latest, width < 3 ? 3 : width);
+        out->probability *= 0.5; /* nobody knows: say so */
+        out->low_confidence = true;
+    }
+    return RS_OK;
+}

@@ -1,0 +1,168 @@
+/* promise.h — the delivery-window engine: learns how long orders take and promises a window.
+ *
+ * What a delivery takes = handling (placed -> handed to the carrier, in business days counted
+ * from the first business day the order counts from, i.e. after the dispatch cut-off) + transit
+ * (handed over -> delivered, in business days). Both are learnt as day histograms, per node of
+ * a hierarchy, with exponential recency weighting (a half-life in days) so that a strike or a
+ * peak season shows up within weeks while the long run is still there:
+ *
+ *   transit:  lane (origin region, destination region, carrier, service)
+ *               -> destination region (+carrier) -> origin region (+carrier) -> global
+ *   handling: lane -> origin region (+carrier) -> global
+ *
+ * A sparse node is shrunk towards its parent: p = (n·p_node + k·p_parent) / (n + k), with n the
+ * node's recency-weighted count and k the prior strength. The promise at placement is a quantile
+ * of the convolution of handling and transit at the target confidence, stretched by an online
+ * calibration factor (adaptive conformal inference, Gibbs & Candès 2021, on a log-stretch
+ * instead of the level, because delivery tails are long and the level moves them in jumps):
+ * after every outcome, a += gamma·(late − (1 − confidence)) and the promise's business days are
+ * multiplied by e^a, so the realised on-time rate tracks the target even when the histograms
+ * lag behind a change. The outcome of a breach is reported on the day after the promise, not
+ * at delivery, so a strike is felt within days. Separate terms for the promise at placement and
+ * the re-estimate at hand-over. Orders placed in the peak season (Black Friday to Christmas)
+ * get their durations stretched by a prior factor, because the first peak of a merchant has no
+ * history to learn from.
+ *
+ * Pure and allocation-free: the caller owns the (large, ~2 MB) model struct; allocate it on the
+ * heap. Days are local civil day numbers (core/calendar.h); the caller converts instants. */
+#ifndef RS_PROMISE_H
+#define RS_PROMISE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/calendar.h"
+#include "core/err.h"
+#include "core/status.h"
+
+#define RS_PROMISE_BINS 64        /* business days 0..62; the last bin holds 63 and more */
+#define RS_PROMISE_MAX_NODES 4096 /* nodes of the hierarchy the model can hold */
+#define RS_PROMISE_KEY_LEN 24     /* region / carrier / service names, truncated */
+
+enum rs_promise_level {
+    RS_PROMISE_GLOBAL = 0,
+    RS_PROMISE_ORIGIN = 1, /* origin country+region, carrier */
+    RS_PROMISE_DEST = 2,   /* destination country+region, carrier */
+    RS_PROMISE_LANE = 3,   /* origin, destination, carrier, service */
+};
+
+/* A recency-weighted histogram of durations in business days. */
+struct rs_promise_hist {
+    float w[RS_PROMISE_BINS]; /* weights, scaled to last_day */
+    double n;                 /* sum of w */
+    int32_t last_day;         /* day the weights are scaled to */
+};
+
+struct rs_promise_node {
+    uint8_t used;
+    uint8_t level; /* enum rs_promise_level */
+    char origin[RS_PROMISE_KEY_LEN], dest[RS_PROMISE_KEY_LEN];
+    char carrier[RS_PROMISE_KEY_LEN], service[RS_PROMISE_KEY_LEN];
+    struct rs_promise_hist handling, transit;
+};
+
+struct rs_promise_params {
+    double confidence;     /* target probability of delivery by `latest` (default 0.90) */
+    double half_life_days; /* recency weighting of observations (default 120) */
+    double prior_strength; /* k of the shrinkage towards the parent node (default 6) */
+    double aci_gamma;      /* step of the online calibration (default 0.005) */
+    double low_n;          /* below this many (weighted) lane observations the promise is
+                              flagged low confidence (default 5) */
+    double peak_stretch;   /* durations of orders placed in the peak season (from the week
+                              before Black Friday to Dec 31) are stretched by this (default
+                              1.35; 1 = no peak season) */
+};
+
+/* True when DAY is in the peak season: from 7 days before Black Friday (the day after the
+ * fourth Thursday of November) to December 31. */
+bool rs_promise_is_peak(int64_t day);
+
+struct rs_promise_model {
+    struct rs_promise_params p;
+    double aci_place;    /* calibration: log of the stretch applied to the promise's quantile,
+                            at placement */
+    double aci_handover; /* same, for the re-estimate at hand-over */
+    int64_t n_learned;   /* observations learnt */
+    int64_t n_dropped;   /* node table full: observation only kept in the parents */
+    int n_nodes;
+    struct rs_promise_node nodes[RS_PROMISE_MAX_NODES]; /* open addressing by key hash */
+};
+
+/* Where a shipment goes and how (strings borrowed; NULL or "" = unknown/any). */
+struct rs_promise_lane {
+    const char *origin_country, *origin_region;
+    const char *dest_country, *dest_region;
+    const char *carrier, *service;
+};
+
+/* One delivered shipment of the history (the training row). Days are local civil days;
+ * placed_minute is minutes after local midnight (for the cut-off). shipped_day < 0 = unknown. */
+struct rs_promise_obs {
+    struct rs_promise_lane lane;
+    int64_t placed_day;
+    int placed_minute;
+    int64_t shipped_day;
+    int64_t delivered_day;
+};
+
+struct rs_promise {
+    int64_t earliest, likely, latest; /* local day numbers; `latest` is the promise */
+    double probability;    /* the model's own probability of delivery by `latest` */
+    double confidence;     /* the target the window was built for */
+    double n;              /* weighted observations behind the most specific node used */
+    bool low_confidence;   /* unknown or sparse lane: the window is a wide guess */
+};
+
+/* Defaults (see the field comments) and an empty model. */
+void rs_promise_params_default(struct rs_promise_params *p);
+void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_params *p);
+
+/* Learn one delivered shipment. CALIBRATE: first score the promise the model would make for it
+ * now (at placement and at hand-over) and move the calibration terms; pass false when the
+ * outcome was already reported with rs_promise_calibrate(). RS_EINVAL for an impossible row
+ * (delivered before placed, shipped after delivered). */
+enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calendar *cal,
+                             const struct rs_promise_obs *o, bool calibrate) RS_MUST_CHECK;
+
+/* Report an outcome of a promise made earlier: LATE when the parcel was not delivered by it.
+ * AT_HANDOVER selects the hand-over term. Call it as soon as the outcome is known (a breach is
+ * known on the day after `latest`, before the delivery), so the engine reacts faster. */
+void rs_promise_calibrate(struct rs_promise_model *m, bool at_handover, bool late);
+
+/* The promise for an order placed on local PLACED_DAY at PLACED_MINUTE. CONFIDENCE 0 = the
+ * model's default. */
+enum rs_err rs_promise_quote(const struct rs_promise_model *m, const struct rs_calendar *cal,
+                             const struct rs_promise_lane *lane, int64_t placed_day,
+                             int placed_minute, double confidence,
+                             struct rs_promise *out) RS_MUST_CHECK;
+
+/* What is known about a shipment now, for re-estimation. */
+struct rs_promise_state {
+    enum rs_status status;  /* canonical shipment status; NONE/PENDING = not yet handed over */
+    int64_t placed_day;
+    int placed_minute;
+    int64_t shipped_day;    /* < 0 when not handed over yet */
+    int64_t today;          /* local day now */
+};
+
+/* The node of the hierarchy with this key, created when absent (NULL when the table is full).
+ * For loading a stored model (app/promise_io.c); strings are copied, truncated to the key
+ * length. */
+struct rs_promise_node *rs_promise_node_put(struct rs_promise_model *m, enum rs_promise_level lv,
+                                            const char *origin, const char *dest,
+                                            const char *carrier, const char *service);
+
+/* Re-estimate the window given the shipment's state:
+ *   not handed over: handling conditioned on the days already spent, + transit;
+ *   in transit: remaining transit, conditioned on the days already in transit;
+ *   out for delivery: today; attempt failed: the next business day(s); pickup: today..+5;
+ *   exception: the in-transit window widened (latest pushed back by its own width, at least
+ *   3 business days) and flagged low confidence;
+ *   delivered/returning/returned/expired: RS_ENOTFOUND (no delivery to promise). */
+enum rs_err rs_promise_reestimate(const struct rs_promise_model *m,
+                                  const struct rs_calendar *cal,
+                                  const struct rs_promise_lane *lane,
+                                  const struct rs_promise_state *st, double confidence,
+                                  struct rs_promise *out) RS_MUST_CHECK;
+
+#endif

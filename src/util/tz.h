@@ -1,0 +1,28 @@
+/* tz.h — named time zones (IANA ids such as "America/Mexico_City") with ICU, DST-correct.
+ *
+ * The core never sees a zone: the edges turn an instant into the local day and minute (or the
+ * UTC offset in force) with these and pass plain numbers in.
+ *
+ * Caveat: ICU answers from its own bundled tz data, not /usr/share/zoneinfo. Debian 12's ICU 72.1
+ * bundles tz 2022e, which predates Mexico's abolition of DST (Oct 2022): for 2023+ it still
+ * puts America/Mexico_City on -05:00 in summer. Debian's "tzdata-icu" package (newer releases)
+ * or ICU_TIMEZONE_FILES_DIR fix that without code changes. */
+#ifndef RS_TZ_H
+#define RS_TZ_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* UTC offset (minutes east of UTC, DST included) of ZONE at instant EPOCH (seconds).
+ * RS_EINVAL for an unknown zone id (ICU would silently fall back to GMT; we refuse). */
+enum rs_err rs_tz_offset(const char *zone, int64_t epoch, int *offset_min) RS_MUST_CHECK;
+
+/* Local civil day number and minute after local midnight of EPOCH in ZONE. */
+enum rs_err rs_tz_local(const char *zone, int64_t epoch, int64_t *day, int *minute) RS_MUST_CHECK;
+
+/* The instant of local DAY at MINUTE in ZONE (for a wall time skipped by a DST jump, the instant
+ * after the jump; for a repeated one, the first). */
+enum rs_err rs_tz_instant(const char *zone, int64_t day, int minute, int64_t *epoch) RS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,248 @@
+/* test_promise.c — the promise engine: estimation on a known lane, fallback for sparse and
+ * unknown lanes, re-estimation per status, calibration, peak season, model files, speed. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/promise_io.h"
+#include "core/calendar.h"
+#include "core/promise.h"
+#include "util/timefmt.h"
+
+#define D(y, m, d) rs_cal_day(y, m, d)
+
+static struct rs_calendar cal;
+
+static const struct rs_promise_lane madbcn = {"ES", "MAD", "ES", "BCN", "seur", "std"};
+static const struct rs_promise_lane madsev = {"ES", "MAD", "ES", "SEV", "seur", "std"};
+
+/* N orders on LANE from FIRST, one per business day: handed over H business days after, then
+ * delivered T business days later (T+1 for every tenth). */
+static void feed(struct rs_promise_model *m, const struct rs_promise_lane *lane, int64_t first,
+                 int n, int h, int t)
+{
+    int64_t d = first;
+    for (int i = 0; i < n; i++) {
+        d = rs_calendar_add_business_days(&cal, d, 1);
+        struct rs_promise_obs o = {*lane, d, 9 * 60, 0, 0};
+        o.shipped_day = rs_calendar_add_business_days(&cal, d, h);
+        o.delivered_day = rs_calendar_add_business_days(&cal, o.shipped_day, t + (i % 10 == 0));
+        assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
+    }
+}
+
+static struct rs_promise_model *model(void)
+{
+    struct rs_promise_model *m = malloc(sizeof *m);
+    assert_non_null(m);
+    rs_promise_model_init(m, NULL);
+    return m;
+}
+
+static void test_estimate_known_lane(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    feed(m, &madbcn, D(2025, 1, 6), 200, 1, 2);
+    struct rs_promise p;
+    /* Monday 2025-10-06 09:00: handed over Tuesday, delivered Thursday (or Friday) */
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 9 * 60, 0, &p), RS_OK);
+    assert_int_equal(p.likely, D(2025, 10, 9));
+    assert_true(p.latest >= D(2025, 10, 9) && p.latest <= D(2025, 10, 13));
+    assert_true(p.earliest <= p.likely && p.likely <= p.latest);
+    assert_true(p.probability >= 0.9);
+    assert_false(p.low_confidence);
+    /* a weekend order counts from Monday */
+    struct rs_promise w;
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 4), 11 * 60, 0, &w), RS_OK);
+    assert_int_equal(w.likely, p.likely);
+    /* after the cut-off: one business day later */
+    assert_int_equal(rs_calendar_set_cutoff(&cal, 14, 0), RS_OK);
+    struct rs_promise late;
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 14 * 60, 0, &late), RS_OK);
+    assert_int_equal(late.likely, D(2025, 10, 10));
+    cal.cutoff_min = 1440;
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 1440, 0, &late), RS_EINVAL);
+    free(m);
+}
+
+static void test_sparse_lane_fallback(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    feed(m, &madbcn, D(2025, 1, 6), 200, 1, 2);
+    /* two slow deliveries to Seville: sparse, shrunk towards what MAD->BCN and the region say */
+    feed(m, &madsev, D(2025, 6, 2), 2, 1, 8);
+    struct rs_promise sev, unk;
+    assert_int_equal(rs_promise_quote(m, &cal, &madsev, D(2025, 10, 6), 9 * 60, 0, &sev), RS_OK);
+    assert_true(sev.low_confidence);
+    assert_true(sev.n < 5);
+    /* wider than the known lane, reaching the slow observations */
+    assert_true(sev.latest >= rs_calendar_add_business_days(&cal, D(2025, 10, 7), 8));
+    /* an unknown destination, carrier and service: falls back to origin/global, flagged */
+    struct rs_promise_lane nowhere = {"ES", "MAD", "ES", "LUGO", "dhl", "express"};
+    assert_int_equal(rs_promise_quote(m, &cal, &nowhere, D(2025, 10, 6), 9 * 60, 0, &unk), RS_OK);
+    assert_true(unk.low_confidence);
+    assert_true(unk.latest > unk.earliest);
+    /* an empty model still answers, flagged, with a wide window */
+    struct rs_promise_model *e = model();
+    assert_int_equal(rs_promise_quote(e, &cal, &nowhere, D(2025, 10, 6), 9 * 60, 0, &unk), RS_OK);
+    assert_true(unk.low_confidence);
+    assert_true(unk.latest - unk.earliest >= 7);
+    free(e);
+    free(m);
+}
+
+static void test_reestimate(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    feed(m, &madbcn, D(2025, 1, 6), 200, 1, 2);
+    struct rs_promise p;
+    struct rs_promise_state st = {RS_STATUS_IN_TRANSIT, D(2025, 10, 6), 600, D(2025, 10, 7),
+                                  D(2025, 10, 7)};
+    /* handed over Tuesday: from the remaining transit */
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &p), RS_OK);
+    assert_int_equal(p.likely, D(2025, 10, 9));
+    /* still in transit on Monday 13th (longer than ever seen): never promised in the past */
+    st.today = D(2025, 10, 13);
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &p), RS_OK);
+    assert_true(p.earliest >= st.today && p.latest >= st.today);
+    /* out for delivery: today */
+    st.status = RS_STATUS_OUT_FOR_DELIVERY;
+    st.today = D(2025, 10, 8);
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &p), RS_OK);
+    assert_int_equal(p.latest, D(2025, 10, 8));
+    assert_int_equal(p.earliest, D(2025, 10, 8));
+    /* exception: wider than in transit, flagged */
+    struct rs_promise tr, ex;
+    st.status = RS_STATUS_IN_TRANSIT;
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &tr), RS_OK);
+    st.status = RS_STATUS_EXCEPTION;
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &ex), RS_OK);
+    assert_true(ex.latest >= rs_calendar_add_business_days(&cal, tr.latest, 3));
+    assert_true(ex.low_confidence);
+    /* not handed over after 3 business days: later than the placement promise */
+    struct rs_promise at, waiting;
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 600, 0, &at), RS_OK);
+    st = (struct rs_promise_state){RS_STATUS_PENDING, D(2025, 10, 6), 600, -1, D(2025, 10, 9)};
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &waiting), RS_OK);
+    assert_true(waiting.likely > at.likely);
+    /* attempt failed: the next business days */
+    st.status = RS_STATUS_ATTEMPT_FAILED;
+    st.today = D(2025, 10, 10); /* Friday */
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &p), RS_OK);
+    assert_int_equal(p.earliest, D(2025, 10, 13));
+    st.status = RS_STATUS_DELIVERED;
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &p), RS_ENOTFOUND);
+    free(m);
+}
+
+static void test_calibration_and_peak(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    feed(m, &madbcn, D(2025, 1, 6), 200, 1, 2);
+    struct rs_promise before, after;
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 600, 0, &before), RS_OK);
+    /* a strike: every promise breached for a while widens the promise */
+    for (int i = 0; i < 40; i++)
+        rs_promise_calibrate(m, false, true);
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 600, 0, &after), RS_OK);
+    assert_true(after.latest > before.latest);
+    /* ... and on-time deliveries bring it back */
+    for (int i = 0; i < 4000; i++)
+        rs_promise_calibrate(m, false, false);
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 600, 0, &after), RS_OK);
+    assert_true(after.latest <= before.latest);
+    /* peak season: Black Friday 2025 is Nov 28 */
+    assert_false(rs_promise_is_peak(D(2025, 11, 20)));
+    assert_true(rs_promise_is_peak(D(2025, 11, 21)));
+    assert_true(rs_promise_is_peak(D(2025, 12, 31)));
+    assert_false(rs_promise_is_peak(D(2026, 1, 1)));
+    assert_true(rs_promise_is_peak(D(2017, 11, 17))); /* Black Friday 2017: Nov 24 */
+    free(m);
+}
+
+static void test_model_file_roundtrip(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model(), *back = model();
+    feed(m, &madbcn, D(2025, 1, 6), 120, 1, 2);
+    feed(m, &madsev, D(2025, 1, 6), 30, 2, 4);
+    char path[] = "/tmp/rastro-promise-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(rs_promise_save(m, path), RS_OK);
+    const char *why = NULL;
+    assert_int_equal(rs_promise_load(back, path, &why), RS_OK);
+    assert_int_equal(back->n_nodes, m->n_nodes);
+    struct rs_promise a, b;
+    for (int k = 0; k < 2; k++) {
+        const struct rs_promise_lane *l = k ? &madsev : &madbcn;
+        assert_int_equal(rs_promise_quote(m, &cal, l, D(2025, 10, 6), 600, 0, &a), RS_OK);
+        assert_int_equal(rs_promise_quote(back, &cal, l, D(2025, 10, 6), 600, 0, &b), RS_OK);
+        assert_int_equal(a.latest, b.latest);
+        assert_int_equal(a.likely, b.likely);
+        assert_int_equal(a.earliest, b.earliest);
+    }
+    FILE *fp = fopen(path, "w");
+    fputs("{\"format\":\"something else\"}", fp);
+    fclose(fp);
+    assert_int_equal(rs_promise_load(back, path, &why), RS_EINVAL);
+    assert_non_null(why);
+    remove(path);
+    assert_int_equal(rs_promise_load(back, path, &why), RS_EIO);
+    free(m);
+    free(back);
+}
+
+static void test_invalid_rows_and_speed(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    struct rs_promise_obs o = {madbcn, D(2025, 3, 3), 600, -1, D(2025, 3, 1)};
+    assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_EINVAL); /* before placed */
+    o.delivered_day = D(2025, 3, 5);
+    o.shipped_day = D(2025, 3, 6);
+    assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_EINVAL); /* shipped after */
+    o.shipped_day = -1;
+    assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK); /* no hand-over known */
+    feed(m, &madbcn, D(2025, 1, 6), 200, 1, 2);
+    feed(m, &madsev, D(2025, 1, 6), 50, 1, 4);
+    /* one promise must take < 50 µs (here under ASan+UBSan, which is several times slower) */
+    struct rs_promise p;
+    int n = 2000;
+    uint64_t t0 = rs_mono_ns();
+    for (int i = 0; i < n; i++)
+        assert_int_equal(rs_promise_quote(m, &cal, i % 2 ? &madbcn : &madsev,
+                                          D(2025, 10, 6) + i % 30, 600, 0, &p), RS_OK);
+    double us = (double)(rs_mono_ns() - t0) / 1e3 / n;
+    printf("one promise: %.1f us (ASan build)\n", us);
+    assert_true(us < 250.0);
+    free(m);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    rs_calendar_init(&cal);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_estimate_known_lane, setup),
+        cmocka_unit_test_setup(test_sparse_lane_fallback, setup),
+        cmocka_unit_test_setup(test_reestimate, setup),
+        cmocka_unit_test_setup(test_calibration_and_peak, setup),
+        cmocka_unit_test_setup(test_model_file_roundtrip, setup),
+        cmocka_unit_test_setup(test_invalid_rows_and_speed, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
