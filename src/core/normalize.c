@@ -32,9 +32,13 @@
 
 enum tok_kind { TK_WORD, TK_ANY, TK_GAP };
 
+/* One alternative of a pattern word: a folded word, or a phrase of NWORDS words separated by
+ * single spaces (written "no_localizada" in the file); PREFIX applies to its last word. */
 struct alt {
     const char *w;
     uint16_t len;
+    uint16_t firstlen; /* length of the first word */
+    uint8_t nwords;
     bool prefix;
 };
 
@@ -47,7 +51,7 @@ struct tok {
 struct pat {
     int first_tok;
     uint8_t ntok;
-    uint8_t weight; /* 4 per literal word, 3 per prefix, 1 per "*" */
+    uint8_t weight; /* most a match can weigh: 4 per literal word, 3 per prefix, 1 per "*" */
 };
 
 struct rule {
@@ -286,6 +290,47 @@ static enum rs_err fold_word(struct rs_norm_rules *r, struct perr *pe, const cha
     return RS_OK;
 }
 
+/* Fold an alternative: words joined by '_' ("no_localizada") make a phrase. */
+static enum rs_err fold_phrase(struct rs_norm_rules *r, struct perr *pe, const char *a, size_t al,
+                               struct alt *at)
+{
+    char buf[256];
+    size_t o = 0;
+    at->nwords = 0;
+    for (size_t i = 0; i <= al;) {
+        size_t j = i;
+        while (j < al && a[j] != '_')
+            j++;
+        const char *w;
+        uint16_t wl;
+        enum rs_err e = fold_word(r, pe, a + i, j - i, &w, &wl);
+        if (e)
+            return e;
+        if (o + wl + 2 > sizeof buf || at->nwords == 8)
+            return fail(pe, "phrase too long: '%.60s'", a);
+        if (o)
+            buf[o++] = ' ';
+        else
+            at->firstlen = wl;
+        memcpy(buf + o, w, wl);
+        o += wl;
+        at->nwords++;
+        i = j + 1;
+    }
+    if (at->nwords == 1) {
+        /* fold_word already made an owned copy */
+        at->w = r->owned[r->nowned - 1];
+        at->len = (uint16_t)o;
+        return RS_OK;
+    }
+    char *c = own(r, buf, o);
+    if (!c)
+        return RS_ENOMEM;
+    at->w = c;
+    at->len = (uint16_t)o;
+    return RS_OK;
+}
+
 /* Parse pattern text P (modified in place) into a new entry of r->pats. */
 static enum rs_err parse_pattern(struct rs_norm_rules *r, struct perr *pe, char *p, int *pat_out)
 {
@@ -325,13 +370,13 @@ static enum rs_err parse_pattern(struct rs_norm_rules *r, struct perr *pe, char 
                     return fail(pe, "'*' may only end a word: '%.60s'", a);
                 if (GROW(r->alts, r->nalts, r->alts_cap))
                     return RS_ENOMEM;
-                struct alt at = {.prefix = prefix};
-                enum rs_err e = fold_word(r, pe, a, al, &at.w, &at.len);
+                struct alt at = {.prefix = prefix, .nwords = 0};
+                enum rs_err e = fold_phrase(r, pe, a, al, &at);
                 if (e)
                     return e;
                 r->alts[r->nalts++] = at;
                 tk.nalt++;
-                int wgt = prefix ? 3 : 4;
+                int wgt = 4 * at.nwords - (prefix ? 1 : 0);
                 if (wgt > best)
                     best = wgt;
             }
@@ -481,33 +526,47 @@ static enum rs_err build_index(struct rs_norm_rules *r)
     size_t nfirst = 0;
     for (int i = 0; i < r->nrules; i++)
         nfirst += r->toks[r->pats[r->rules[i].pat].first_tok].nalt;
-    if (htab_init(&r->first, nfirst + 8) || htab_init(&r->vocab, (size_t)r->nalts + 8))
+    size_t nvocab = 0;
+    for (int i = 0; i < r->nalts; i++)
+        nvocab += r->alts[i].nwords;
+    if (htab_init(&r->first, nfirst + 8) || htab_init(&r->vocab, nvocab + 8))
         return RS_ENOMEM;
     for (int i = 0; i < r->nrules; i++) {
         const struct tok *t = &r->toks[r->pats[r->rules[i].pat].first_tok];
         for (int a = 0; a < t->nalt; a++) {
             const struct alt *al = &r->alts[t->first_alt + a];
-            if (htab_add(&r->first, al->w, al->len, al->prefix, i))
+            bool pfx = al->prefix && al->nwords == 1;
+            if (htab_add(&r->first, al->w, al->firstlen, pfx, i))
                 return RS_ENOMEM;
-            if (al->prefix && al->len < 64)
+            if (pfx && al->len < 64)
                 r->prefix_lens |= 1ULL << al->len;
         }
     }
     /* vocabulary: distinct literal words, sorted so typo correction is deterministic */
-    r->vwords = malloc(sizeof *r->vwords * (size_t)(r->nalts + 1));
+    r->vwords = malloc(sizeof *r->vwords * (nvocab + 1));
     if (!r->vwords)
         return RS_ENOMEM;
     for (int i = 0; i < r->nalts; i++) {
         const struct alt *al = &r->alts[i];
-        if (htab_find(&r->vocab, al->w, al->len, al->prefix))
-            continue;
-        if (htab_add(&r->vocab, al->w, al->len, al->prefix, -1))
-            return RS_ENOMEM;
-        if (al->prefix) {
-            if (al->len < 64)
-                r->vprefix_lens |= 1ULL << al->len;
-        } else {
-            r->vwords[r->nvwords++] = al->w;
+        const char *w = al->w, *end = al->w + al->len;
+        while (w < end) { /* each word of a phrase */
+            const char *sp = memchr(w, ' ', (size_t)(end - w));
+            size_t wl = sp ? (size_t)(sp - w) : (size_t)(end - w);
+            bool pfx = al->prefix && !sp;
+            if (!htab_find(&r->vocab, w, wl, pfx)) {
+                if (htab_add(&r->vocab, w, wl, pfx, -1))
+                    return RS_ENOMEM;
+                if (pfx) {
+                    if (wl < 64)
+                        r->vprefix_lens |= 1ULL << wl;
+                } else {
+                    char *c = own(r, w, wl); /* vwords entries are NUL-terminated */
+                    if (!c)
+                        return RS_ENOMEM;
+                    r->vwords[r->nvwords++] = c;
+                }
+            }
+            w += wl + 1;
         }
     }
     qsort(r->vwords, (size_t)r->nvwords, sizeof *r->vwords, cmp_cstr);
@@ -697,31 +756,41 @@ struct match {
     int span; /* characters covered */
 };
 
-static bool alt_matches(const struct alt *a, const struct word *w)
+/* Number of words of W (from I on) that alternative A matches, 0 when it does not. */
+static int alt_matches(const struct alt *a, const struct word *w, int nw, int i)
 {
-    if (a->prefix)
-        return w->len >= a->len && memcmp(w->s, a->w, a->len) == 0;
-    return w->len == a->len && memcmp(w->s, a->w, a->len) == 0;
+    const char *p = a->w, *end = a->w + a->len;
+    int k = 0;
+    while (p < end) {
+        if (i + k >= nw)
+            return 0;
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        size_t pl = sp ? (size_t)(sp - p) : (size_t)(end - p);
+        const struct word *x = &w[i + k];
+        bool last = !sp;
+        if (last && a->prefix) {
+            if (x->len < pl || memcmp(x->s, p, pl) != 0)
+                return 0;
+        } else if (x->len != pl || memcmp(x->s, p, pl) != 0) {
+            return 0;
+        }
+        k++;
+        p += pl + 1;
+    }
+    return k;
 }
 
-static bool tok_matches(const struct rs_norm_rules *r, const struct tok *t, const struct word *w)
-{
-    for (int a = 0; a < t->nalt; a++)
-        if (alt_matches(&r->alts[t->first_alt + a], w))
-            return true;
-    return false;
-}
-
-/* End (exclusive) of a match of pattern P's tokens from T on, at word I; -1 when none. */
+/* End (exclusive) of a match of pattern P's tokens from T on, at word I, adding the weight
+ * of what matched to *WEIGHT; -1 when none. */
 static int match_from(const struct rs_norm_rules *r, const struct pat *p, int t,
-                      const struct word *w, int nw, int i)
+                      const struct word *w, int nw, int i, int *weight)
 {
     if (t == p->ntok)
         return i;
     const struct tok *k = &r->toks[p->first_tok + t];
     if (k->kind == TK_GAP) {
         for (int g = 0; g <= GAP_MAX && i + g <= nw; g++) {
-            int e = match_from(r, p, t + 1, w, nw, i + g);
+            int e = match_from(r, p, t + 1, w, nw, i + g, weight);
             if (e >= 0)
                 return e;
         }
@@ -729,9 +798,24 @@ static int match_from(const struct rs_norm_rules *r, const struct pat *p, int t,
     }
     if (i >= nw)
         return -1;
-    if (k->kind == TK_WORD && !tok_matches(r, k, &w[i]))
-        return -1;
-    return match_from(r, p, t + 1, w, nw, i + 1);
+    if (k->kind == TK_ANY) {
+        int e = match_from(r, p, t + 1, w, nw, i + 1, weight);
+        if (e >= 0)
+            *weight += 1;
+        return e;
+    }
+    for (int a = 0; a < k->nalt; a++) {
+        const struct alt *al = &r->alts[k->first_alt + a];
+        int c = alt_matches(al, w, nw, i);
+        if (c == 0)
+            continue;
+        int e = match_from(r, p, t + 1, w, nw, i + c, weight);
+        if (e >= 0) {
+            *weight += 4 * c - (al->prefix ? 1 : 0);
+            return e;
+        }
+    }
+    return -1;
 }
 
 static bool in_list(char *const *list, int n, const struct word *w)
@@ -767,9 +851,11 @@ static bool negated(const struct rs_norm_rules *a, const struct rs_norm_rules *b
 static bool pattern_anywhere(const struct rs_norm_rules *r, const struct pat *p,
                              const struct word *w, int nw)
 {
-    for (int i = 0; i < nw; i++)
-        if (match_from(r, p, 0, w, nw, i) >= 0)
+    for (int i = 0; i < nw; i++) {
+        int wt = 0;
+        if (match_from(r, p, 0, w, nw, i, &wt) >= 0)
             return true;
+    }
     return false;
 }
 
@@ -845,14 +931,14 @@ static int rank_cmp(const struct match *a, const struct match *b)
 {
     if (a->merchant != b->merchant)
         return a->merchant ? 1 : -1;
-    if (a->rule->priority != b->rule->priority)
-        return a->rule->priority - b->rule->priority;
     if (a->carrier_specific != b->carrier_specific)
         return a->carrier_specific ? 1 : -1;
-    if (a->weight != b->weight)
-        return a->weight - b->weight;
     if (a->lang_match != b->lang_match)
         return a->lang_match ? 1 : -1;
+    if (a->rule->priority != b->rule->priority)
+        return a->rule->priority - b->rule->priority;
+    if (a->weight != b->weight)
+        return a->weight - b->weight;
     if (a->span != b->span)
         return a->span - b->span;
     return b->rule->line - a->rule->line;
@@ -895,7 +981,8 @@ static void collect(const struct rs_norm_rules *r, bool merchant, const struct r
                     if (seen || !carrier_fits(r, ru, ckey))
                         continue;
                     const struct pat *pt = &r->pats[ru->pat];
-                    int end = match_from(r, pt, 0, w, nw, i);
+                    int wt = 0;
+                    int end = match_from(r, pt, 0, w, nw, i, &wt);
                     if (end < 0)
                         continue;
                     if (negated(r, other, w, i))
@@ -910,8 +997,8 @@ static void collect(const struct rs_norm_rules *r, bool merchant, const struct r
                     mm->rule = ru;
                     mm->merchant = merchant;
                     mm->carrier_specific = ru->ncarriers > 0;
-                    mm->lang_match = lang && (ru->langs & lang);
-                    mm->weight = pt->weight;
+                    mm->lang_match = lang && (ru->langs == 0 || (ru->langs & lang));
+                    mm->weight = wt;
                     mm->fuzzy = false;
                     mm->span = 0;
                     for (int k = i; k < end; k++) {
@@ -1019,7 +1106,7 @@ bool rs_normalize_text_with(const struct rs_norm_rules *defaults,
     if (refiner >= 0)
         out->substatus = m[refiner].rule->sub;
 
-    int conf = 50 + 4 * b->weight;
+    int conf = 50 + 3 * b->weight;
     if (conf > 95)
         conf = 95;
     if (b->fuzzy)
