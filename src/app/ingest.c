@@ -1,6 +1,8 @@
 /* ingest.c — validation and the one write path (see ingest.h). */
 #include "app/ingest.h"
 
+#include "core/normalize.h"
+
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -243,6 +245,19 @@ enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf
                     "occurred_at is required (RFC 3339 with offset, e.g. \"2025-11-24T10:00:00+01:00\")");
     if (in->status == RS_STATUS_NONE && given(in->code))
         in->status = rs_status_parse(in->code);
+    /* Carrier free text: classify it with the rules of data/normalize-rules.tsv. Only a real
+     * match counts; a guess is not good enough to move a customer's parcel. */
+    const char *texts[2] = {in->message, in->code};
+    for (int i = 0; i < 2 && in->status == RS_STATUS_NONE; i++) {
+        struct rs_norm_result nr;
+        if (given(texts[i]) && rs_normalize_text(NULL, texts[i], NULL, in->carrier, &nr) &&
+            nr.status != RS_STATUS_NONE) {
+            in->status = nr.status;
+            if (in->substatus == RS_SUB_NONE)
+                in->substatus = nr.substatus;
+            in->action_required |= nr.action_required;
+        }
+    }
     if (in->status == RS_STATUS_NONE)
         return fail(err, "unknown_status",
                     given(in->code) || given(in->message)

@@ -112,6 +112,14 @@ BIG1001="[$(ev ups 1Z999 2025-11-27T10:00:00Z in_transit),${BIG#[}"
 KEY=$KEY_A api POST /v1/events "$BIG1001"
 eq "a batch of 1,001 is refused: 413" "$STATUS" 413
 
+# carrier text without a status is classified by the normalizer
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-2","carrier":"gls","tracking_number":"G1"}'
+KEY=$KEY_A api POST /v1/events '[{"carrier":"gls","tracking_number":"G1","occurred_at":"2025-11-25T10:00:00Z","message":"Entregado a vecino"},
+ {"carrier":"gls","tracking_number":"G1","occurred_at":"2025-11-25T09:00:00Z","message":"zzqx blorp"}]'
+eq "carrier text classified, gibberish rejected" "$(jqr '[.results[].result]|join(",")')/$(jqr .results[1].error.code)" "accepted,rejected/unknown_status"
+KEY=$KEY_A api GET /v1/shipments/gls/G1
+eq "  as delivered to a neighbour, raw text kept" "$(jqr .status)/$(jqr .substatus)/$(jqr .events[0].message)" "delivered/to_neighbour/Entregado a vecino"
+
 # ---- tenancy ----
 KEY=$KEY_B api GET /v1/orders/A-1
 eq "another merchant cannot read the order" "$STATUS" 404
