@@ -82,7 +82,9 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
                           "tracker.updated)",
                           desc);
     in->source = "easypost";
-    in->topic = desc;
+    in->topic = rs_hk_strndup(in, desc, strlen(desc));
+    if (!in->topic)
+        return RS_ENOMEM;
     in->delivery_id = id;
     in->test = mode && strcmp(mode, "test") == 0;
 
