@@ -1,0 +1,156 @@
+/* hook_aftership.c — AfterShip Tracking webhooks (`tracking_update`, `edd_revise`).
+ *
+ * Body: {event, event_id, is_tracking_first_tag, msg: Tracking, ts}. The legacy (API v4)
+ * deliveries have the same envelope without event_id; some integrations wrap the tracking in
+ * "data" instead of "msg", so both are read. Tracking: id, tracking_number, slug (carrier),
+ * tag, subtag, order_number/order_id, shipment_type, updated_at, checkpoints[] each
+ * {checkpoint_time, message, tag, subtag, subtag_message, location, city, state,
+ * zip | postal_code (renamed in 2026-01), country_iso3 | country_region (ISO alpha-3)}.
+ *
+ * checkpoint_time is the carrier's local time and usually has NO offset; AfterShip does not
+ * say which zone it is in. Such a value is taken as UTC (offset_min 0): the instant may be off
+ * by the destination's UTC offset, the order of events of one carrier is kept. A value with an
+ * offset is used as given. A tracking with no checkpoints yet yields one event from its own
+ * tag/subtag at updated_at. event_id is the de-duplication key. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest/hook_util.h"
+
+/* AfterShip subtags are "<Tag>_NNN": derive the tag when only the subtag is sent. */
+static const char *tag_of(struct rs_inbound *in, const char *tag, const char *subtag)
+{
+    if (tag || !subtag)
+        return tag;
+    const char *us = strchr(subtag, '_');
+    return us ? rs_hk_strndup(in, subtag, (size_t)(us - subtag)) : NULL;
+}
+
+static enum rs_err checkpoint(struct rs_inbound *in, const json_t *cp, const char *path,
+                              const struct rs_shipment_in *sh, char *err, size_t errcap)
+{
+    if (!json_is_object(cp))
+        return rs_hk_fail(err, errcap, "%s: expected an object", path);
+    const char *when, *message, *tag, *subtag, *submsg, *where, *city, *state, *zip, *pc,
+        *iso3, *region;
+    RS_HK_TRY(rs_hk_str(cp, "checkpoint_time", path, &when, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "message", path, &message, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "tag", path, &tag, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "subtag", path, &subtag, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "subtag_message", path, &submsg, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "location", path, &where, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "city", path, &city, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "state", path, &state, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "zip", path, &zip, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "postal_code", path, &pc, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "country_iso3", path, &iso3, err, errcap));
+    RS_HK_TRY(rs_hk_str(cp, "country_region", path, &region, err, errcap));
+    if (!when)
+        return rs_hk_fail(err, errcap, "%s.checkpoint_time: missing", path);
+
+    struct rs_event_in *ev = rs_hk_add_event(in);
+    if (!ev)
+        return rs_hk_add_failed(in, err, errcap);
+    char name[96];
+    snprintf(name, sizeof name, "%s.checkpoint_time", path);
+    /* carrier-local time without offset: taken as UTC (see the file comment) */
+    RS_HK_TRY(rs_hk_time(when, name, false, &ev->occurred_at, &ev->offset_min, err, errcap));
+    ev->location.city = city ? city : where;
+    ev->location.region = state;
+    ev->location.postal_code = zip ? zip : pc;
+    ev->location.country = rs_hk_country(iso3 ? iso3 : region);
+    ev->carrier = sh->carrier;
+    ev->tracking_number = sh->tracking_number;
+    ev->message = message ? message : submsg;
+    ev->source = "aftership";
+    tag = tag_of(in, tag, subtag);
+    return rs_hk_status(in, ev, "aftership", tag, subtag, -1, err, errcap);
+}
+
+static enum rs_err parse(const char *body, size_t len, const char *topic, struct rs_inbound *in,
+                         char *err, size_t errcap)
+{
+    RS_HK_TRY(rs_hk_load(in, body, len, "AfterShip webhook", err, errcap));
+    const json_t *root = in->root_;
+    const char *event;
+    RS_HK_TRY(rs_hk_str(root, "event", "", &event, err, errcap));
+    if (!event)
+        event = topic;
+    if (!event)
+        return rs_hk_fail(err, errcap, "AfterShip webhook: missing \"event\"");
+    if (strcmp(event, "tracking_update") != 0 && strcmp(event, "edd_revise") != 0)
+        return rs_hk_fail(err, errcap,
+                          "AfterShip: unsupported event \"%.60s\" (expected tracking_update or "
+                          "edd_revise)",
+                          event);
+    in->source = "aftership";
+    in->topic = rs_hk_strndup(in, event, strlen(event));
+    if (!in->topic)
+        return RS_ENOMEM;
+    RS_HK_TRY(rs_hk_str(root, "event_id", "", &in->delivery_id, err, errcap));
+
+    json_t *msg, *cps;
+    const char *wrap = "msg";
+    RS_HK_TRY(rs_hk_obj(root, "msg", "", &msg, err, errcap));
+    if (!msg) {
+        wrap = "data";
+        RS_HK_TRY(rs_hk_obj(root, "data", "", &msg, err, errcap));
+    }
+    if (!msg)
+        return rs_hk_fail(err, errcap, "AfterShip webhook: missing \"msg\" (the Tracking)");
+    const char *number, *slug, *tag, *subtag, *order_number, *order_id, *updated;
+    RS_HK_TRY(rs_hk_str(msg, "id", wrap, &in->tracker_id, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "tracking_number", wrap, &number, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "slug", wrap, &slug, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "tag", wrap, &tag, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "subtag", wrap, &subtag, err, errcap));
+    RS_HK_TRY(rs_hk_id(in, msg, "order_number", wrap, &order_number, err, errcap));
+    RS_HK_TRY(rs_hk_id(in, msg, "order_id", wrap, &order_id, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "updated_at", wrap, &updated, err, errcap));
+    RS_HK_TRY(rs_hk_arr(msg, "checkpoints", wrap, &cps, err, errcap));
+
+    struct rs_shipment_in *sh = rs_hk_add_shipment(in);
+    if (!sh)
+        return rs_hk_add_failed(in, err, errcap);
+    char field[32];
+    snprintf(field, sizeof field, "%s.tracking_number", wrap);
+    RS_HK_TRY(rs_hk_tracking(in, number, field, &sh->tracking_number, err, errcap));
+    sh->carrier = rs_hk_carrier(in, slug);
+    sh->order_ref = order_number ? order_number : order_id;
+    RS_HK_TRY(rs_hk_str(msg, "shipment_type", wrap, &sh->service, err, errcap));
+    sh->source = "aftership";
+
+    size_t i;
+    json_t *cp;
+    json_array_foreach(cps, i, cp) {
+        char path[64];
+        snprintf(path, sizeof path, "%s.checkpoints[%zu]", wrap, i);
+        RS_HK_TRY(checkpoint(in, cp, path, sh, err, errcap));
+    }
+    if (json_array_size(cps) == 0 && (tag || subtag) && updated) {
+        struct rs_event_in *ev = rs_hk_add_event(in);
+        if (!ev)
+            return rs_hk_add_failed(in, err, errcap);
+        snprintf(field, sizeof field, "%s.updated_at", wrap);
+        RS_HK_TRY(rs_hk_time(updated, field, true, &ev->occurred_at, &ev->offset_min, err,
+                             errcap));
+        ev->carrier = sh->carrier;
+        ev->tracking_number = sh->tracking_number;
+        ev->source = "aftership";
+        RS_HK_TRY(rs_hk_status(in, ev, "aftership", tag_of(in, tag, subtag), subtag, -1, err,
+                               errcap));
+    }
+    return RS_OK;
+}
+
+enum rs_err rs_hook_aftership_parse(const char *body, size_t len, const char *topic,
+                                    struct rs_inbound *out, char *err, size_t errcap)
+{
+    rs_inbound_init(out);
+    if (err && errcap)
+        err[0] = '\0';
+    enum rs_err e = parse(body, len, topic, out, err, errcap);
+    if (e != RS_OK)
+        rs_inbound_release(out);
+    return e;
+}

@@ -1,0 +1,152 @@
+/* hook_easypost.c — EasyPost tracker webhooks (`tracker.created`, `tracker.updated`).
+ *
+ * The body is an Event ({id, object:"Event", mode, description, result:Tracker, …}); the
+ * Tracker carries tracking_code, carrier, status, status_detail, carrier_detail and
+ * tracking_details[] (oldest first), each {message, description, status, status_detail,
+ * datetime, tracking_location{city, state, country, zip}}. We produce one shipment and one
+ * event per tracking detail; a tracker with no details yet (typical for tracker.created)
+ * yields one event from the tracker's own status at its updated_at.
+ * Statuses go through data/provider-statuses.tsv: the status row, refined by the
+ * status_detail ("*") row. Timestamps must carry an offset (EasyPost always sends "Z").
+ * Event.id is the de-duplication key. See docs/statuses.md. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest/hook_util.h"
+
+static enum rs_err location(const json_t *obj, const char *path, struct rs_location *loc,
+                            char *err, size_t errcap)
+{
+    const char *country;
+    RS_HK_TRY(rs_hk_str(obj, "city", path, &loc->city, err, errcap));
+    RS_HK_TRY(rs_hk_str(obj, "state", path, &loc->region, err, errcap));
+    RS_HK_TRY(rs_hk_str(obj, "zip", path, &loc->postal_code, err, errcap));
+    RS_HK_TRY(rs_hk_str(obj, "country", path, &country, err, errcap));
+    loc->country = rs_hk_country(country);
+    return RS_OK;
+}
+
+static enum rs_err detail(struct rs_inbound *in, const json_t *d, const char *path,
+                          const struct rs_shipment_in *sh, char *err, size_t errcap)
+{
+    if (!json_is_object(d))
+        return rs_hk_fail(err, errcap, "%s: expected an object", path);
+    const char *status, *sdetail, *message, *when;
+    json_t *loc;
+    RS_HK_TRY(rs_hk_str(d, "status", path, &status, err, errcap));
+    RS_HK_TRY(rs_hk_str(d, "status_detail", path, &sdetail, err, errcap));
+    RS_HK_TRY(rs_hk_str(d, "message", path, &message, err, errcap));
+    if (!message)
+        RS_HK_TRY(rs_hk_str(d, "description", path, &message, err, errcap));
+    RS_HK_TRY(rs_hk_str(d, "datetime", path, &when, err, errcap));
+    RS_HK_TRY(rs_hk_obj(d, "tracking_location", path, &loc, err, errcap));
+    if (!when)
+        return rs_hk_fail(err, errcap, "%s.datetime: missing", path);
+
+    struct rs_event_in *ev = rs_hk_add_event(in);
+    if (!ev)
+        return rs_hk_add_failed(in, err, errcap);
+    char name[96];
+    snprintf(name, sizeof name, "%s.datetime", path);
+    RS_HK_TRY(rs_hk_time(when, name, true, &ev->occurred_at, &ev->offset_min, err, errcap));
+    char lpath[96];
+    snprintf(lpath, sizeof lpath, "%s.tracking_location", path);
+    RS_HK_TRY(location(loc, lpath, &ev->location, err, errcap));
+    ev->carrier = sh->carrier;
+    ev->tracking_number = sh->tracking_number;
+    ev->message = message;
+    ev->source = "easypost";
+    return rs_hk_status(in, ev, "easypost", status, sdetail, -1, err, errcap);
+}
+
+static enum rs_err parse(const char *body, size_t len, const char *topic, struct rs_inbound *in,
+                         char *err, size_t errcap)
+{
+    RS_HK_TRY(rs_hk_load(in, body, len, "EasyPost Event", err, errcap));
+    const json_t *root = in->root_;
+    const char *object, *desc, *id, *mode;
+    RS_HK_TRY(rs_hk_str(root, "object", "Event", &object, err, errcap));
+    RS_HK_TRY(rs_hk_str(root, "description", "Event", &desc, err, errcap));
+    RS_HK_TRY(rs_hk_str(root, "id", "Event", &id, err, errcap));
+    RS_HK_TRY(rs_hk_str(root, "mode", "Event", &mode, err, errcap));
+    if (object && strcmp(object, "Event") != 0)
+        return rs_hk_fail(err, errcap, "EasyPost: expected an Event object, got \"%.40s\"",
+                          object);
+    if (!desc)
+        desc = topic;
+    if (!desc)
+        return rs_hk_fail(err, errcap, "EasyPost Event: missing description (the event type)");
+    if (strcmp(desc, "tracker.created") != 0 && strcmp(desc, "tracker.updated") != 0)
+        return rs_hk_fail(err, errcap,
+                          "EasyPost: unsupported event \"%.60s\" (expected tracker.created or "
+                          "tracker.updated)",
+                          desc);
+    in->source = "easypost";
+    in->topic = rs_hk_strndup(in, desc, strlen(desc));
+    if (!in->topic)
+        return RS_ENOMEM;
+    in->delivery_id = id;
+    in->test = mode && strcmp(mode, "test") == 0;
+
+    json_t *tr, *cd, *origin, *details;
+    RS_HK_TRY(rs_hk_obj(root, "result", "Event", &tr, err, errcap));
+    if (!tr)
+        return rs_hk_fail(err, errcap, "EasyPost Event: missing result (the Tracker)");
+    const char *tobject, *code, *carrier, *status, *sdetail, *updated;
+    RS_HK_TRY(rs_hk_str(tr, "object", "result", &tobject, err, errcap));
+    if (tobject && strcmp(tobject, "Tracker") != 0)
+        return rs_hk_fail(err, errcap, "EasyPost: result is a \"%.40s\", expected a Tracker",
+                          tobject);
+    RS_HK_TRY(rs_hk_str(tr, "id", "result", &in->tracker_id, err, errcap));
+    RS_HK_TRY(rs_hk_str(tr, "tracking_code", "result", &code, err, errcap));
+    RS_HK_TRY(rs_hk_str(tr, "carrier", "result", &carrier, err, errcap));
+    RS_HK_TRY(rs_hk_str(tr, "status", "result", &status, err, errcap));
+    RS_HK_TRY(rs_hk_str(tr, "status_detail", "result", &sdetail, err, errcap));
+    RS_HK_TRY(rs_hk_str(tr, "updated_at", "result", &updated, err, errcap));
+    RS_HK_TRY(rs_hk_obj(tr, "carrier_detail", "result", &cd, err, errcap));
+    RS_HK_TRY(rs_hk_obj(cd, "origin_tracking_location", "result.carrier_detail", &origin, err,
+                        errcap));
+    RS_HK_TRY(rs_hk_arr(tr, "tracking_details", "result", &details, err, errcap));
+
+    struct rs_shipment_in *sh = rs_hk_add_shipment(in);
+    if (!sh)
+        return rs_hk_add_failed(in, err, errcap);
+    RS_HK_TRY(rs_hk_tracking(in, code, "result.tracking_code", &sh->tracking_number, err, errcap));
+    sh->carrier = rs_hk_carrier(in, carrier);
+    RS_HK_TRY(rs_hk_str(cd, "service", "result.carrier_detail", &sh->service, err, errcap));
+    RS_HK_TRY(location(origin, "result.carrier_detail.origin_tracking_location", &sh->origin, err,
+                       errcap));
+    sh->source = "easypost";
+
+    size_t i;
+    json_t *d;
+    json_array_foreach(details, i, d) {
+        char path[64];
+        snprintf(path, sizeof path, "result.tracking_details[%zu]", i);
+        RS_HK_TRY(detail(in, d, path, sh, err, errcap));
+    }
+    if (json_array_size(details) == 0 && status && updated) {
+        struct rs_event_in *ev = rs_hk_add_event(in);
+        if (!ev)
+            return rs_hk_add_failed(in, err, errcap);
+        RS_HK_TRY(rs_hk_time(updated, "result.updated_at", true, &ev->occurred_at,
+                             &ev->offset_min, err, errcap));
+        ev->carrier = sh->carrier;
+        ev->tracking_number = sh->tracking_number;
+        ev->source = "easypost";
+        RS_HK_TRY(rs_hk_status(in, ev, "easypost", status, sdetail, -1, err, errcap));
+    }
+    return RS_OK;
+}
+
+enum rs_err rs_hook_easypost_parse(const char *body, size_t len, const char *topic,
+                                   struct rs_inbound *out, char *err, size_t errcap)
+{
+    rs_inbound_init(out);
+    if (err && errcap)
+        err[0] = '\0';
+    enum rs_err e = parse(body, len, topic, out, err, errcap);
+    if (e != RS_OK)
+        rs_inbound_release(out);
+    return e;
+}

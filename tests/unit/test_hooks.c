@@ -1,0 +1,609 @@
+/* test_hooks.c — the webhook adapters (src/ingest/hook_*.c) on the project's own fixtures in
+ * tests/fixtures/ (field by field), on bad input, and — when ../shared/fixtures is present —
+ * on the shared provider examples. Run from the project root (tests/run.sh does). */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/inbound.h"
+
+typedef enum rs_err (*parse_fn)(const char *, size_t, const char *, struct rs_inbound *, char *,
+                                size_t);
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *b = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            b = realloc(b, cap);
+            assert_non_null(b);
+        }
+        size_t r = fread(b + n, 1, 4096, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    fclose(f);
+    b[n] = '\0';
+    *len = n;
+    return b;
+}
+
+/* Parse fixture NAME with FN; fails the test on error. */
+static void parse_file(parse_fn fn, const char *name, const char *topic, struct rs_inbound *in)
+{
+    char path[256], err[256];
+    snprintf(path, sizeof path, "tests/fixtures/%s", name);
+    size_t len;
+    char *body = slurp(path, &len);
+    if (!body)
+        fail_msg("cannot read %s (run from the project root)", path);
+    enum rs_err e = fn(body, len, topic, in, err, sizeof err);
+    free(body); /* records must not point into the body */
+    if (e != RS_OK)
+        fail_msg("%s: %s", name, err);
+}
+
+#define assert_str(a, b) assert_string_equal((a) ? (a) : "(null)", (b) ? (b) : "(null)")
+
+static void check_event(const struct rs_event_in *ev, int64_t at, int off, enum rs_status st,
+                        enum rs_substatus sub, bool action, const char *code)
+{
+    assert_int_equal(ev->occurred_at, at);
+    assert_int_equal(ev->offset_min, off);
+    if (ev->status != st || ev->substatus != sub)
+        fail_msg("code %s: got %s/%s, want %s/%s", ev->code ? ev->code : "-",
+                 rs_status_name(ev->status), rs_substatus_name(ev->substatus), rs_status_name(st),
+                 rs_substatus_name(sub));
+    assert_int_equal(ev->action_required, action);
+    assert_str(ev->code, code);
+}
+
+/* ---------- EasyPost ---------- */
+
+static void test_easypost_delivered_then_late_scan(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_easypost_parse, "easypost-delivered-late-scan.json", NULL, &in);
+    assert_str(in.source, "easypost");
+    assert_str(in.topic, "tracker.updated");
+    assert_str(in.delivery_id, "evt_a71c0e55b2d311f0b9f2c3d4e5f60718");
+    assert_str(in.tracker_id, "trk_0f1e2d3c4b5a49687766554433221100");
+    assert_false(in.test);
+    assert_int_equal(in.n_orders, 0);
+    assert_int_equal(in.n_shipments, 1);
+    const struct rs_shipment_in *sh = &in.shipments[0];
+    assert_str(sh->carrier, "ups");
+    assert_str(sh->tracking_number, "1Z999AA10123456784"); /* spaces removed, upper case */
+    assert_str(sh->service, "Ground");
+    assert_str(sh->origin.city, "LAREDO");
+    assert_str(sh->origin.country, "US");
+    assert_null(sh->order_ref);
+    assert_int_equal(in.n_events, 5);
+    check_event(&in.events[0], 1764579300, 0, RS_STATUS_INFO_RECEIVED, RS_SUB_NONE, false,
+                "pre_transit/label_created");
+    check_event(&in.events[1], 1764627000, 0, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
+                "in_transit/received_at_origin_facility");
+    /* a weather detail turns in_transit into exception/weather */
+    check_event(&in.events[2], 1764675000, 0, RS_STATUS_EXCEPTION, RS_SUB_WEATHER, false,
+                "in_transit/weather_delay");
+    /* delivered keeps its status; arrived_at_facility does not fit delivered */
+    check_event(&in.events[3], 1764777720, 0, RS_STATUS_DELIVERED, RS_SUB_NONE, false,
+                "delivered/arrived_at_destination");
+    /* the late scan is passed on as it is: the state machine keeps delivered sticky */
+    check_event(&in.events[4], 1764786660, 0, RS_STATUS_IN_TRANSIT, RS_SUB_ARRIVED_AT_FACILITY,
+                false, "in_transit/arrived_at_facility");
+    for (int i = 0; i < in.n_events; i++) {
+        assert_str(in.events[i].carrier, "ups");
+        assert_str(in.events[i].tracking_number, "1Z999AA10123456784");
+        assert_str(in.events[i].source, "easypost");
+    }
+    assert_str(in.events[2].message, "Weather delay: severe storms in the area");
+    assert_str(in.events[3].location.city, "AUSTIN");
+    assert_str(in.events[3].location.region, "TX");
+    assert_str(in.events[3].location.postal_code, "78704");
+    assert_str(in.events[3].location.country, "US");
+    rs_inbound_release(&in);
+    rs_inbound_release(&in); /* twice is harmless */
+}
+
+static void test_easypost_created_and_return(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_easypost_parse, "easypost-tracker-created.json", NULL, &in);
+    assert_str(in.topic, "tracker.created");
+    assert_true(in.test);
+    assert_int_equal(in.n_events, 1); /* from the tracker itself: no details yet */
+    check_event(&in.events[0], 1764842401, 0, RS_STATUS_PENDING, RS_SUB_NONE, false,
+                "unknown/unknown");
+    assert_str(in.shipments[0].carrier, "usps");
+    rs_inbound_release(&in);
+
+    parse_file(rs_hook_easypost_parse, "easypost-return-failure.json", NULL, &in);
+    assert_str(in.shipments[0].carrier, "fedex");
+    assert_int_equal(in.n_events, 3);
+    check_event(&in.events[0], 1765142400, -360, RS_STATUS_ATTEMPT_FAILED, RS_SUB_NONE, true,
+                "failure/delivery_exception");
+    assert_str(in.events[0].location.country, "MX");
+    check_event(&in.events[1], 1765292700, -360,
+                RS_STATUS_RETURNING, RS_SUB_TO_SENDER, false, "return_to_sender/return");
+    /* a status EasyPost does not document: NONE, raw text kept for the text normalizer */
+    assert_int_equal(in.events[2].status, RS_STATUS_NONE);
+    assert_int_equal(in.events[2].substatus, RS_SUB_NONE);
+    assert_str(in.events[2].code, "teleported/status_update");
+    assert_str(in.events[2].message, "Package status not recognised");
+    rs_inbound_release(&in);
+}
+
+/* ---------- Shippo ---------- */
+
+static void test_shippo_exception_out_of_order(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_shippo_parse, "shippo-address-issue.json", NULL, &in);
+    assert_str(in.source, "shippo");
+    assert_str(in.topic, "track_updated");
+    assert_null(in.delivery_id);
+    assert_int_equal(in.n_shipments, 1);
+    assert_str(in.shipments[0].carrier, "dhl_express");
+    assert_str(in.shipments[0].tracking_number, "1234567890");
+    assert_str(in.shipments[0].service, "Express Worldwide");
+    assert_str(in.shipments[0].origin.city, "Guadalajara");
+    assert_str(in.shipments[0].origin.country, "MX");
+    /* tracking_status repeats history[0]: not added twice */
+    assert_int_equal(in.n_events, 3);
+    check_event(&in.events[0], 1765267080, 0, RS_STATUS_EXCEPTION, RS_SUB_ADDRESS_ISSUE, true,
+                "TRANSIT/address_issue");
+    assert_str(in.events[0].message, "Incorrect address; contact DHL to arrange delivery.");
+    assert_str(in.events[0].location.postal_code, "28042");
+    assert_str(in.events[0].location.country, "ES");
+    check_event(&in.events[1], 1764963600, 0, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
+                "TRANSIT/package_accepted");
+    /* substatus null: the status alone */
+    assert_int_equal(in.events[2].status, RS_STATUS_IN_TRANSIT);
+    assert_str(in.events[2].code, "TRANSIT");
+    rs_inbound_release(&in);
+}
+
+static void test_shippo_unknown_and_returned(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_shippo_parse, "shippo-unknown-returned.json", NULL, &in);
+    assert_true(in.test);
+    assert_str(in.shipments[0].carrier, "shippo");
+    assert_int_equal(in.n_events, 3);
+    /* UNKNOWN/other is Shippo's "unrecognised carrier status": left to the text normalizer */
+    assert_int_equal(in.events[0].status, RS_STATUS_NONE);
+    assert_str(in.events[0].message, "Paquete retenido por motivos internos");
+    assert_str(in.events[0].code, "UNKNOWN/other");
+    /* an undocumented substatus under a documented status keeps the status */
+    assert_int_equal(in.events[1].status, RS_STATUS_IN_TRANSIT);
+    assert_int_equal(in.events[1].substatus, RS_SUB_NONE);
+    assert_str(in.events[1].code, "TRANSIT/brand_new_code");
+    /* tracking_status not in the history: added last */
+    assert_int_equal(in.events[2].status, RS_STATUS_RETURNING);
+    assert_int_equal(in.events[2].substatus, RS_SUB_TO_SENDER);
+    rs_inbound_release(&in);
+}
+
+/* ---------- AfterShip ---------- */
+
+static void test_aftership_return_2025(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_aftership_parse, "aftership-return-2025.json", NULL, &in);
+    assert_str(in.source, "aftership");
+    assert_str(in.topic, "tracking_update");
+    assert_str(in.delivery_id, "0e6b3f0c-2d1a-4c55-9f41-7a8b9c0d1e2f");
+    assert_str(in.tracker_id, "b7q2w9e4r1t8y5u3i6o0p2a5s8d1f4g7");
+    const struct rs_shipment_in *sh = &in.shipments[0];
+    assert_str(sh->carrier, "correos_express");
+    assert_str(sh->order_ref, "2087");
+    assert_str(sh->service, "ePaq 24");
+    assert_int_equal(in.n_events, 4);
+    check_event(&in.events[0], 1764663000, 60, RS_STATUS_OUT_FOR_DELIVERY, RS_SUB_NONE, false,
+                "OutForDelivery/OutForDelivery_001");
+    assert_str(in.events[0].location.postal_code, "46001"); /* 2026-01 name */
+    assert_str(in.events[0].location.country, "ES");       /* alpha-3 -> alpha-2 */
+    /* carrier-local time without offset: taken as UTC */
+    check_event(&in.events[1], 1764704700, 0, RS_STATUS_EXCEPTION, RS_SUB_ADDRESS_ISSUE, true,
+                "Exception/Exception_007");
+    assert_str(in.events[1].location.city, "VALENCIA"); /* city null: location text */
+    check_event(&in.events[2], 1764936000, 0, RS_STATUS_RETURNING, RS_SUB_TO_SENDER, false,
+                "Exception/Exception_010");
+    check_event(&in.events[3], 1765209900, 0, RS_STATUS_RETURNED, RS_SUB_TO_SENDER, false,
+                "Exception/Exception_011");
+    assert_str(in.events[3].message, "Devuelto al remitente");
+    rs_inbound_release(&in);
+}
+
+static void test_aftership_legacy_and_duplicate(void **state)
+{
+    (void)state;
+    struct rs_inbound a, b;
+    parse_file(rs_hook_aftership_parse, "aftership-legacy.json", NULL, &a);
+    assert_null(a.delivery_id); /* legacy: no event_id */
+    assert_str(a.shipments[0].carrier, "estafeta");
+    assert_str(a.shipments[0].order_ref, "MX-1001");
+    assert_int_equal(a.n_events, 4);
+    check_event(&a.events[0], 1764583200, 0, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
+                "InTransit/InTransit_002");
+    assert_str(a.events[0].location.postal_code, "06600");
+    assert_str(a.events[0].location.country, "MX");
+    /* unknown subtag under a known tag: the tag's mapping */
+    check_event(&a.events[1], 1764736200, -360, RS_STATUS_IN_TRANSIT, RS_SUB_NONE, false,
+                "InTransit/InTransit_099");
+    /* tag null: derived from the subtag */
+    assert_int_equal(a.events[2].status, RS_STATUS_IN_TRANSIT);
+    assert_int_equal(a.events[2].substatus, RS_SUB_ARRIVED_AT_FACILITY);
+    /* an undocumented tag: NONE with the text */
+    assert_int_equal(a.events[3].status, RS_STATUS_NONE);
+    assert_str(a.events[3].code, "Teleported");
+    assert_str(a.events[3].message, "Escaneo con etiqueta nueva");
+
+    /* the same delivery twice gives the same records (dedupe happens downstream) */
+    parse_file(rs_hook_aftership_parse, "aftership-legacy.json", NULL, &b);
+    assert_int_equal(a.n_events, b.n_events);
+    for (int i = 0; i < a.n_events; i++) {
+        assert_int_equal(a.events[i].occurred_at, b.events[i].occurred_at);
+        assert_int_equal(a.events[i].status, b.events[i].status);
+        assert_str(a.events[i].code, b.events[i].code);
+    }
+    rs_inbound_release(&a);
+    rs_inbound_release(&b);
+
+    parse_file(rs_hook_aftership_parse, "aftership-pending.json", NULL, &a);
+    assert_str(a.shipments[0].carrier, "correos");
+    assert_str(a.shipments[0].order_ref, "#1050");
+    assert_int_equal(a.n_events, 1);
+    check_event(&a.events[0], 1764835200, 0, RS_STATUS_PENDING, RS_SUB_NONE, false,
+                "Pending/Pending_001");
+    rs_inbound_release(&a);
+}
+
+/* ---------- Shopify ---------- */
+
+static void test_shopify_order(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_shopify_parse, "shopify-orders-create-es.json", "orders/create", &in);
+    assert_str(in.source, "shopify");
+    assert_str(in.topic, "orders/create");
+    assert_int_equal(in.n_orders, 1);
+    assert_int_equal(in.n_shipments, 0);
+    const struct rs_order_in *o = &in.orders[0];
+    assert_str(o->order_ref, "#2087");
+    assert_int_equal(o->placed_at, 1764620045);
+    assert_int_equal(o->placed_offset_min, 60);
+    assert_str(o->customer.name, "Inés Calvo");
+    assert_str(o->customer.email, "ines.calvo@example.es"); /* order email "" -> customer's */
+    assert_str(o->customer.phone, "+34622333444");
+    assert_str(o->customer.locale, "es-ES");
+    assert_str(o->destination.postal_code, "46004");
+    assert_str(o->destination.city, "València");
+    assert_str(o->destination.region, "V");
+    assert_str(o->destination.country, "ES");
+    assert_int_equal(o->n_items, 2);
+    assert_str(o->items[0].sku, "TUR-JIJ-300");
+    assert_str(o->items[0].name, "Turrón de Jijona 300 g");
+    assert_int_equal(o->items[0].quantity, 3);
+    assert_null(o->items[1].sku);
+    assert_int_equal(o->base_status, RS_ORDER_PLACED);
+    assert_str(o->source, "shopify");
+    rs_inbound_release(&in);
+
+    /* orders/updated: cancelled, protected fields null, embedded fulfillments */
+    parse_file(rs_hook_shopify_parse, "shopify-orders-updated.json", "orders/updated", &in);
+    o = &in.orders[0];
+    assert_int_equal(o->base_status, RS_ORDER_CANCELLED);
+    assert_null(o->customer.name);
+    assert_null(o->destination.city);
+    assert_str(o->customer.locale, "ca");
+    assert_int_equal(o->items[0].quantity, 3);
+    assert_int_equal(in.n_shipments, 1); /* the second fulfillment has no tracking number */
+    assert_str(in.shipments[0].order_ref, "#2087");
+    assert_str(in.shipments[0].carrier, "seur");
+    assert_str(in.shipments[0].tracking_number, "SEUR00112233");
+    assert_int_equal(in.n_events, 0); /* shipment_status null: no event */
+    rs_inbound_release(&in);
+}
+
+static void test_shopify_fulfillment(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_shopify_parse, "shopify-fulfillment-create.json", "fulfillments/create",
+               &in);
+    assert_str(in.topic, "fulfillments/create");
+    assert_str(in.tracker_id, "4409876543210");
+    assert_int_equal(in.n_orders, 0);
+    assert_int_equal(in.n_shipments, 2); /* tracking_number repeats tracking_numbers[0] */
+    assert_str(in.shipments[0].order_ref, "#2087"); /* "#2087.1" -> its order */
+    assert_str(in.shipments[0].carrier, "correos_express");
+    assert_str(in.shipments[0].tracking_number, "PK43BG0440123450128001P");
+    assert_str(in.shipments[1].tracking_number, "PK43BG0440123450128002P");
+    assert_str(in.shipments[0].origin.city, "Madrid");
+    assert_str(in.shipments[0].origin.country, "ES");
+    assert_int_equal(in.n_events, 2);
+    for (int i = 0; i < 2; i++) {
+        check_event(&in.events[i], 1764787512, 60, RS_STATUS_ATTEMPT_FAILED, RS_SUB_NONE, true,
+                    "attempted_delivery");
+        assert_str(in.events[i].tracking_number, in.shipments[i].tracking_number);
+        assert_str(in.events[i].source, "shopify");
+    }
+    rs_inbound_release(&in);
+
+    /* no topic: the shape decides */
+    parse_file(rs_hook_shopify_parse, "shopify-fulfillment-create.json", NULL, &in);
+    assert_int_equal(in.n_shipments, 2);
+    rs_inbound_release(&in);
+}
+
+/* ---------- WooCommerce ---------- */
+
+static void test_woocommerce(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_woocommerce_parse, "woocommerce-order-created.json", "order.created",
+               &in);
+    assert_str(in.source, "woocommerce");
+    assert_str(in.topic, "order.created");
+    const struct rs_order_in *o = &in.orders[0];
+    assert_str(o->order_ref, "9120");
+    assert_int_equal(o->placed_at, 1752510129);
+    assert_int_equal(o->placed_offset_min, 120); /* date_created - date_created_gmt */
+    assert_str(o->customer.name, "Begoña Etxeberria");
+    assert_str(o->customer.email, "bego.etx@example.es");
+    assert_str(o->customer.phone, "+34 944 000 111");
+    assert_str(o->customer.locale, "es-ES");
+    /* empty shipping address: billing */
+    assert_str(o->destination.city, "Bilbao");
+    assert_str(o->destination.postal_code, "48005");
+    assert_str(o->destination.country, "ES");
+    assert_int_equal(o->base_status, RS_ORDER_PROCESSING);
+    assert_int_equal(o->n_items, 1);
+    assert_int_equal(o->items[0].quantity, 4);
+    assert_str(o->items[0].sku, "BON-250");
+    assert_int_equal(in.n_shipments, 3);
+    assert_str(in.shipments[0].carrier, "correos_express"); /* custom_tracking_provider */
+    assert_str(in.shipments[0].tracking_number, "CE0012345678");
+    assert_str(in.shipments[1].carrier, "seur");
+    assert_str(in.shipments[2].carrier, "mrw"); /* YITH */
+    assert_str(in.shipments[2].tracking_number, "MRW-0456789");
+    for (int i = 0; i < 3; i++)
+        assert_str(in.shipments[i].order_ref, "9120");
+    assert_int_equal(in.n_events, 0);
+    rs_inbound_release(&in);
+
+    parse_file(rs_hook_woocommerce_parse, "woocommerce-order-labels.json", NULL, &in);
+    assert_str(in.topic, "order.updated");
+    o = &in.orders[0];
+    assert_int_equal(o->placed_offset_min, 60);
+    assert_str(o->destination.city, "London");
+    assert_str(o->customer.phone, "+447700900123");
+    assert_int_equal(in.n_shipments, 2);
+    assert_str(in.shipments[0].carrier, "royal_mail"); /* older AfterShip plugin keys */
+    assert_str(in.shipments[0].tracking_number, "RM123456785GB");
+    assert_str(in.shipments[1].carrier, "usps"); /* wc_connect_labels JSON string */
+    assert_str(in.shipments[1].tracking_number, "9400100000000000000000");
+    assert_str(in.shipments[1].service, "USPS - Priority Mail International");
+    rs_inbound_release(&in);
+
+    assert_true(rs_hook_woocommerce_is_ping("webhook_id=12", 13));
+    assert_false(rs_hook_woocommerce_is_ping("webhook_id=", 11));
+    assert_false(rs_hook_woocommerce_is_ping("{\"id\":1}", 8));
+}
+
+/* ---------- bad input ---------- */
+
+struct bad {
+    parse_fn fn;
+    const char *topic;
+    const char *body;
+    const char *want; /* a substring of the error message */
+};
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    static const struct bad cases[] = {
+        {rs_hook_easypost_parse, NULL, "", "empty body"},
+        {rs_hook_easypost_parse, NULL, "{\"id\":\"evt_1\",\"description\":\"tracker.upd",
+         "not valid JSON"},
+        {rs_hook_easypost_parse, NULL, "[1,2]", "must be a JSON object"},
+        {rs_hook_easypost_parse, NULL, "{\"description\":\"batch.created\"}",
+         "unsupported event \"batch.created\""},
+        {rs_hook_easypost_parse, NULL, "{\"description\":\"tracker.updated\",\"result\":{}}",
+         "result.tracking_code: missing tracking number"},
+        {rs_hook_easypost_parse, NULL,
+         "{\"description\":\"tracker.updated\",\"result\":{\"tracking_code\":42}}",
+         "result.tracking_code: expected a string, got an integer"},
+        {rs_hook_easypost_parse, NULL,
+         "{\"description\":\"tracker.updated\",\"result\":{\"tracking_code\":\"X1\","
+         "\"tracking_details\":[{\"status\":\"in_transit\",\"datetime\":\"2025-12-01T10:00:00\"}]}}",
+         "has no UTC offset"},
+        {rs_hook_easypost_parse, NULL,
+         "{\"description\":\"tracker.updated\",\"result\":{\"tracking_code\":\"X1\","
+         "\"tracking_details\":[{\"status\":\"in_transit\"}]}}",
+         "tracking_details[0].datetime: missing"},
+        {rs_hook_easypost_parse, NULL,
+         "{\"description\":\"tracker.updated\",\"result\":{\"tracking_code\":\"X1\","
+         "\"tracking_details\":{}}}",
+         "result.tracking_details: expected an array, got an object"},
+        {rs_hook_easypost_parse, NULL, "{\"description\":\"tracker.updated\",\"id\":\"a\",\"id\":\"b\"}",
+         "not valid JSON"},
+        {rs_hook_shippo_parse, NULL, "{\"event\":\"transaction_created\",\"data\":{}}",
+         "unsupported event"},
+        {rs_hook_shippo_parse, NULL, "{\"event\":\"track_updated\"}", "missing \"data\""},
+        {rs_hook_shippo_parse, NULL,
+         "{\"event\":\"track_updated\",\"data\":{\"carrier\":\"usps\",\"tracking_number\":\"  \"}}",
+         "not a usable tracking number"},
+        {rs_hook_shippo_parse, NULL,
+         "{\"event\":\"track_updated\",\"data\":{\"carrier\":\"usps\",\"tracking_number\":\"9400\","
+         "\"tracking_history\":[{\"status\":\"TRANSIT\",\"status_date\":\"26/11/2025\"}]}}",
+         "is not an RFC 3339 timestamp"},
+        {rs_hook_shippo_parse, NULL,
+         "{\"event\":\"track_updated\",\"data\":{\"carrier\":\"usps\",\"tracking_number\":\"9400\","
+         "\"tracking_status\":{\"status\":\"TRANSIT\",\"status_date\":\"2025-11-26T10:00:00Z\","
+         "\"substatus\":{\"code\":\"delayed\",\"action_required\":\"yes\"}}}}",
+         "substatus.action_required: expected a boolean"},
+        {rs_hook_aftership_parse, NULL, "{\"event\":\"tracking_update\",\"msg\":{\"slug\":\"ups\"}}",
+         "msg.tracking_number: missing tracking number"},
+        {rs_hook_aftership_parse, NULL, "{\"event\":\"return_update\",\"msg\":{}}",
+         "unsupported event"},
+        {rs_hook_aftership_parse, NULL,
+         "{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":"
+         "[{\"checkpoint_time\":\"yesterday\"}]}}",
+         "msg.checkpoints[0].checkpoint_time: \"yesterday\" is not an RFC 3339 timestamp"},
+        {rs_hook_shopify_parse, "orders/delete", "{\"id\":1}", "unsupported topic"},
+        {rs_hook_shopify_parse, NULL, "{\"id\":1}", "neither an order nor a fulfillment"},
+        {rs_hook_shopify_parse, "orders/create", "{\"name\":\"#1\"}", "missing created_at"},
+        {rs_hook_shopify_parse, "orders/create",
+         "{\"name\":\"#1\",\"created_at\":\"2025-11-24T10:05:32\"}", "has no UTC offset"},
+        {rs_hook_shopify_parse, "orders/create",
+         "{\"name\":\"#1\",\"created_at\":\"2025-11-24T10:05:32Z\",\"line_items\":[{\"sku\":\"A\"}]}",
+         "line_items[0].quantity: missing"},
+        {rs_hook_shopify_parse, "fulfillments/update",
+         "{\"id\":5,\"order_id\":6,\"name\":\"#1.1\",\"tracking_numbers\":[]}",
+         "missing tracking number"},
+        {rs_hook_shopify_parse, "fulfillments/update",
+         "{\"id\":5,\"order_id\":6,\"tracking_numbers\":[\"A1\"],\"shipment_status\":\"delivered\"}",
+         "shipment_status without updated_at"},
+        {rs_hook_woocommerce_parse, "order.deleted", "{\"id\":1}", "unsupported topic"},
+        {rs_hook_woocommerce_parse, NULL, "webhook_id=12", "activation ping"},
+        {rs_hook_woocommerce_parse, NULL, "{\"id\":1,\"date_created\":\"2025-01-01T10:00:00\"}",
+         "has no UTC offset"},
+        {rs_hook_woocommerce_parse, NULL,
+         "{\"id\":1,\"date_created_gmt\":\"2025-01-01T10:00:00\",\"billing\":\"x\"}",
+         "order.billing: expected an object, got a string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rs_inbound in;
+        char err[256] = "";
+        enum rs_err e = cases[i].fn(cases[i].body, strlen(cases[i].body), cases[i].topic, &in,
+                                    err, sizeof err);
+        if (e == RS_OK)
+            fail_msg("case %zu accepted: %s", i, cases[i].body);
+        if (!strstr(err, cases[i].want))
+            fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, err, cases[i].want);
+        assert_null(in.root_);
+        assert_int_equal(in.n_events, 0);
+        rs_inbound_release(&in);
+    }
+}
+
+/* ---------- the shared provider examples, when present ---------- */
+
+static char *shared(const char *name, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "../shared/fixtures/%s", name);
+    return slurp(path, len);
+}
+
+static void test_shared_examples(void **state)
+{
+    (void)state;
+    size_t len;
+    char err[256];
+    struct rs_inbound in;
+    char *b = shared("easypost-tracker-updated.json", &len);
+    if (!b) {
+        printf("skipped: ../shared/fixtures not present\n");
+        return;
+    }
+    assert_int_equal(rs_hook_easypost_parse(b, len, NULL, &in, err, sizeof err), RS_OK);
+    assert_int_equal(in.n_events, 4);
+    check_event(&in.events[3], 1764162120, 0, RS_STATUS_OUT_FOR_DELIVERY, RS_SUB_NONE, false,
+                "out_for_delivery/out_for_delivery");
+    assert_str(in.shipments[0].tracking_number, "9400111899223817042712");
+    assert_str(in.shipments[0].carrier, "usps");
+    rs_inbound_release(&in);
+    free(b);
+
+    b = shared("shippo-track-updated.json", &len);
+    assert_non_null(b);
+    assert_int_equal(rs_hook_shippo_parse(b, len, NULL, &in, err, sizeof err), RS_OK);
+    assert_int_equal(in.n_events, 3);
+    check_event(&in.events[2], 1764169920, 0, RS_STATUS_EXCEPTION, RS_SUB_DELAYED, false,
+                "TRANSIT/delayed");
+    rs_inbound_release(&in);
+    free(b);
+
+    b = shared("aftership-tracking-update.json", &len);
+    assert_non_null(b);
+    assert_int_equal(rs_hook_aftership_parse(b, len, NULL, &in, err, sizeof err), RS_OK);
+    assert_int_equal(in.n_events, 3);
+    check_event(&in.events[2], 1764174660, 0, RS_STATUS_ATTEMPT_FAILED, RS_SUB_NONE, true,
+                "AttemptFail/AttemptFail_001");
+    assert_str(in.shipments[0].order_ref, "#1042");
+    rs_inbound_release(&in);
+    free(b);
+
+    b = shared("shopify-orders-create.json", &len);
+    assert_non_null(b);
+    assert_int_equal(rs_hook_shopify_parse(b, len, "orders/create", &in, err, sizeof err), RS_OK);
+    assert_str(in.orders[0].order_ref, "#1042");
+    assert_int_equal(in.orders[0].placed_at, 1764000332);
+    assert_int_equal(in.orders[0].placed_offset_min, -360);
+    assert_str(in.orders[0].customer.locale, "es");
+    assert_str(in.orders[0].destination.region, "TX");
+    rs_inbound_release(&in);
+    free(b);
+
+    b = shared("shopify-fulfillment-update.json", &len);
+    assert_non_null(b);
+    assert_int_equal(rs_hook_shopify_parse(b, len, "fulfillments/update", &in, err, sizeof err),
+                     RS_OK);
+    assert_int_equal(in.n_shipments, 1);
+    assert_str(in.shipments[0].order_ref, "#1042");
+    check_event(&in.events[0], 1764162344, -360, RS_STATUS_OUT_FOR_DELIVERY, RS_SUB_NONE, false,
+                "out_for_delivery");
+    rs_inbound_release(&in);
+    free(b);
+
+    b = shared("woocommerce-order-updated.json", &len);
+    assert_non_null(b);
+    assert_int_equal(rs_hook_woocommerce_parse(b, len, "order.updated", &in, err, sizeof err),
+                     RS_OK);
+    assert_str(in.orders[0].order_ref, "7315");
+    assert_str(in.orders[0].customer.name, "Javier Martín Ruiz");
+    assert_int_equal(in.orders[0].placed_offset_min, 60);
+    assert_int_equal(in.n_shipments, 1);
+    assert_str(in.shipments[0].carrier, "correos");
+    assert_str(in.shipments[0].tracking_number, "PQ4F1B0712345670128003W");
+    rs_inbound_release(&in);
+    free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_easypost_delivered_then_late_scan),
+        cmocka_unit_test(test_easypost_created_and_return),
+        cmocka_unit_test(test_shippo_exception_out_of_order),
+        cmocka_unit_test(test_shippo_unknown_and_returned),
+        cmocka_unit_test(test_aftership_return_2025),
+        cmocka_unit_test(test_aftership_legacy_and_duplicate),
+        cmocka_unit_test(test_shopify_order),
+        cmocka_unit_test(test_shopify_fulfillment),
+        cmocka_unit_test(test_woocommerce),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_shared_examples),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
