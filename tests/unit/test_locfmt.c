@@ -1,0 +1,141 @@
+/* test_locfmt.c — locale dates and windows through ICU, zone offsets across DST. */
+#include "unit.h"
+
+#include <string.h>
+
+#include "util/locfmt.h"
+#include "util/timefmt.h"
+
+/* Epoch of a UTC civil time. */
+static int64_t utc(int y, int mo, int d, int h, int mi)
+{
+    return rs_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60;
+}
+
+static void test_days(void **state)
+{
+    struct rs_locfmt *lf = *state;
+    char out[128];
+    int64_t t = utc(2026, 11, 26, 9, 0); /* 10:00 in Madrid (CET) */
+    assert_int_equal(rs_locfmt_format(lf, "es", "Europe/Madrid", RS_LOCFMT_DAY, t, out, sizeof out), RS_OK);
+    assert_string_equal(out, "jueves 26 de noviembre");
+    assert_int_equal(rs_locfmt_format(lf, "en", "Europe/Madrid", RS_LOCFMT_DAY, t, out, sizeof out), RS_OK);
+    assert_string_equal(out, "Thursday 26 November");
+    assert_int_equal(rs_locfmt_format(lf, "es", "Europe/Madrid", RS_LOCFMT_TIME, t, out, sizeof out), RS_OK);
+    assert_string_equal(out, "10:00");
+    assert_int_equal(rs_locfmt_format(lf, "en", "Atlantic/Canary", RS_LOCFMT_TIME, t, out, sizeof out), RS_OK);
+    assert_string_equal(out, "09:00");
+    /* the zone decides the day: 23:30 UTC on the 25th is already Thursday in Madrid */
+    assert_int_equal(rs_locfmt_format(lf, "es-ES", "Europe/Madrid", RS_LOCFMT_DAY, utc(2026, 11, 25, 23, 30), out, sizeof out), RS_OK);
+    assert_string_equal(out, "jueves 26 de noviembre");
+    assert_int_equal(rs_locfmt_format(lf, "es", "America/Mexico_City", RS_LOCFMT_DAY, utc(2026, 11, 25, 23, 30), out, sizeof out), RS_OK);
+    assert_string_equal(out, "miércoles 25 de noviembre");
+    /* en-US goes through CLDR skeletons */
+    assert_int_equal(rs_locfmt_format(lf, "en-US", "America/New_York", RS_LOCFMT_TIME, utc(2026, 11, 26, 15, 0), out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "10:00"));
+    assert_non_null(strstr(out, "AM"));
+    assert_int_equal(rs_locfmt_format(lf, "en-US", "America/New_York", RS_LOCFMT_DAY, utc(2026, 11, 26, 15, 0), out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "November 26"));
+    assert_int_equal(rs_locfmt_skeleton(lf, "fr", "Europe/Paris", "MMMMEEEEd", t, out, sizeof out), RS_OK);
+    assert_string_equal(out, "jeudi 26 novembre");
+    assert_int_equal(rs_locfmt_pattern(lf, "es", "Europe/Madrid", "d/M", t, out, sizeof out), RS_OK);
+    assert_string_equal(out, "26/11");
+}
+
+static void test_ranges(void **state)
+{
+    struct rs_locfmt *lf = *state;
+    char out[128];
+    int64_t a = utc(2026, 11, 24, 12, 0), b = utc(2026, 11, 26, 12, 0);
+    assert_int_equal(rs_locfmt_day_range(lf, "es", "Europe/Madrid", a, b, out, sizeof out), RS_OK);
+    assert_string_equal(out, "entre el martes 24 y el jueves 26 de noviembre");
+    assert_int_equal(rs_locfmt_day_range(lf, "en", "Europe/Madrid", a, b, out, sizeof out), RS_OK);
+    assert_string_equal(out, "between Tuesday 24 and Thursday 26 November");
+    /* across months */
+    assert_int_equal(rs_locfmt_day_range(lf, "es", "Europe/Madrid", utc(2026, 11, 30, 12, 0), utc(2026, 12, 2, 12, 0), out, sizeof out), RS_OK);
+    assert_string_equal(out, "entre el lunes 30 de noviembre y el miércoles 2 de diciembre");
+    assert_int_equal(rs_locfmt_day_range(lf, "en", "Europe/Madrid", utc(2026, 11, 30, 12, 0), utc(2026, 12, 2, 12, 0), out, sizeof out), RS_OK);
+    assert_string_equal(out, "between Monday 30 November and Wednesday 2 December");
+    /* one day */
+    assert_int_equal(rs_locfmt_day_range(lf, "es", "Europe/Madrid", a, a + 3600, out, sizeof out), RS_OK);
+    assert_string_equal(out, "el martes 24 de noviembre");
+    assert_int_equal(rs_locfmt_day_range(lf, "en", "Europe/Madrid", a, a, out, sizeof out), RS_OK);
+    assert_string_equal(out, "on Tuesday 24 November");
+    /* hours */
+    assert_int_equal(rs_locfmt_time_range(lf, "es", "Europe/Madrid", utc(2026, 11, 26, 9, 0), utc(2026, 11, 26, 11, 0), out, sizeof out), RS_OK);
+    assert_string_equal(out, "entre las 10:00 y las 12:00");
+    assert_int_equal(rs_locfmt_time_range(lf, "en", "Europe/Madrid", utc(2026, 11, 26, 9, 0), utc(2026, 11, 26, 11, 0), out, sizeof out), RS_OK);
+    assert_string_equal(out, "between 10:00 and 12:00");
+    /* other languages use ICU's interval format */
+    assert_int_equal(rs_locfmt_day_range(lf, "de", "Europe/Berlin", a, b, out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "November"));
+    /* reversed */
+    assert_int_equal(rs_locfmt_day_range(lf, "es", "Europe/Madrid", b, a, out, sizeof out), RS_EINVAL);
+}
+
+static void test_errors_and_cache(void **state)
+{
+    struct rs_locfmt *lf = *state;
+    char out[128];
+    int64_t t = utc(2026, 11, 26, 9, 0);
+    assert_int_equal(rs_locfmt_format(lf, "es", "Mars/Olympus", RS_LOCFMT_DAY, t, out, sizeof out), RS_EINVAL);
+    assert_int_equal(rs_locfmt_format(lf, "es", "", RS_LOCFMT_DAY, t, out, sizeof out), RS_EINVAL);
+    assert_int_equal(rs_locfmt_format(lf, "es;rm -rf", "Europe/Madrid", RS_LOCFMT_DAY, t, out, sizeof out), RS_EINVAL);
+    assert_int_equal(rs_locfmt_format(lf, "es", "Europe/Madrid", (enum rs_locfmt_style)99, t, out, sizeof out), RS_EINVAL);
+    assert_int_equal(rs_locfmt_format(lf, "es", "Europe/Madrid", RS_LOCFMT_DAY, t, out, 8), RS_ENOMEM);
+    assert_string_equal(out, "");
+    /* more distinct (zone, pattern) keys than the cache holds: evictions stay correct */
+    static const char *zones[] = {"Europe/Madrid", "Europe/Lisbon", "America/Bogota", "Asia/Tokyo",
+                                  "Europe/London", "America/Lima", "Africa/Ceuta", "Atlantic/Canary"};
+    for (int round = 0; round < 3; round++)
+        for (int z = 0; z < 8; z++)
+            for (int s = 0; s < 4; s++) {
+                assert_int_equal(rs_locfmt_format(lf, z % 2 ? "en" : "es", zones[z], (enum rs_locfmt_style)s, t, out, sizeof out), RS_OK);
+                assert_true(strlen(out) > 0);
+            }
+    assert_int_equal(rs_locfmt_format(lf, "es", "Asia/Tokyo", RS_LOCFMT_TIME, t, out, sizeof out), RS_OK);
+    assert_string_equal(out, "18:00");
+}
+
+static void test_offsets(void **state)
+{
+    (void)state;
+    int off = 0;
+    /* Europe/Madrid: CEST (+120) until 2025-10-26 01:00 UTC, CET (+60) after */
+    assert_int_equal(rs_locfmt_utc_offset("Europe/Madrid", utc(2025, 10, 26, 0, 59), &off), RS_OK);
+    assert_int_equal(off, 120);
+    assert_int_equal(rs_locfmt_utc_offset("Europe/Madrid", utc(2025, 10, 26, 1, 0), &off), RS_OK);
+    assert_int_equal(off, 60);
+    assert_int_equal(rs_locfmt_utc_offset("Asia/Kolkata", 0, &off), RS_OK);
+    assert_int_equal(off, 330);
+    assert_int_equal(rs_locfmt_utc_offset("Nowhere/Town", 0, &off), RS_EINVAL);
+    int y, m, d;
+    assert_int_equal(rs_locfmt_local_date("Pacific/Auckland", utc(2026, 12, 31, 12, 0), &y, &m, &d), RS_OK);
+    assert_int_equal(y, 2027);
+    assert_int_equal(m, 1);
+    assert_int_equal(d, 1);
+}
+
+static int setup(void **state)
+{
+    *state = rs_locfmt_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    rs_locfmt_free(*state);
+    rs_locfmt_free(NULL);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_days),
+        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_errors_and_cache),
+        cmocka_unit_test(test_offsets),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
