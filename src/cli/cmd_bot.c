@@ -283,10 +283,18 @@ static int read_rows(const char *spec, const struct label_map *map, float weight
 
 /* ---------------------------------------------------------------- model with --rules */
 
+static int rules_only; /* --rules-only: diagnose the rules without the learned weights */
+
 static int model_for(const char *rules_path, const struct rs_intent_model **m,
                      struct rs_intent_model **owned)
 {
     *owned = NULL;
+    if (rules_only) {
+        if (rs_intent_model_rules_only(owned) != RS_OK)
+            return -1;
+        *m = *owned;
+        return 0;
+    }
     if (!rules_path) {
         *m = rs_intent_default();
         return *m ? 0 : -1;
@@ -313,11 +321,16 @@ static int model_for(const char *rules_path, const struct rs_intent_model **m,
 static int cmd_classify(int argc, char **argv)
 {
     const char *rules = NULL;
+    int scores = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
             rules = argv[++i];
+        else if (strcmp(argv[i], "--rules-only") == 0)
+            rules_only = 1;
+        else if (strcmp(argv[i], "--scores") == 0)
+            scores = 1;
         else {
-            fprintf(stderr, "usage: rastro bot classify [--rules FILE] < messages.txt\n");
+            fprintf(stderr, "usage: rastro bot classify [--rules FILE] [--scores] [--rules-only] < messages.txt\n");
             return 2;
         }
     }
@@ -336,7 +349,12 @@ static int cmd_classify(int argc, char **argv)
         rs_intent_classify(m, line, &r);
         char js[512];
         rs_intent_entities_json(&r.entities, js, sizeof js);
-        printf("%s\t%.3f\t%s\n", rs_intent_name(r.intent), (double)r.confidence, js);
+        printf("%s\t%.3f\t%s", rs_intent_name(r.intent), (double)r.confidence, js);
+        if (scores) /* every intent above 1%, for diagnosis */
+            for (int c = 0; c < RS_INTENT_COUNT; c++)
+                if (r.scores[c] >= 0.01f)
+                    printf("\t%s=%.2f", rs_intent_name((enum rs_intent)c), (double)r.scores[c]);
+        putchar('\n');
     }
     free(line);
     rs_intent_model_free(owned);
@@ -366,6 +384,8 @@ static int cmd_eval(int argc, char **argv)
             json = 1;
         else if (strcmp(argv[i], "--errors") == 0)
             errors = 1;
+        else if (strcmp(argv[i], "--rules-only") == 0)
+            rules_only = 1;
         else
             nd = -100;
     }
@@ -502,6 +522,7 @@ static int cmd_train(int argc, char **argv)
     const char *data[16], *mapf = NULL, *outp = NULL;
     float weights[16], wcur = 1;
     int nd = 0, epochs = 0;
+    float l2 = -1;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc && nd < 16) {
             weights[nd] = wcur;
@@ -512,6 +533,8 @@ static int cmd_train(int argc, char **argv)
                 nd = -100;
         } else if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc) {
             epochs = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--l2") == 0 && i + 1 < argc) {
+            l2 = strtof(argv[++i], NULL);
         } else if (strcmp(argv[i], "--map") == 0 && i + 1 < argc) {
             mapf = argv[++i];
         } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
@@ -522,7 +545,7 @@ static int cmd_train(int argc, char **argv)
     }
     if (nd <= 0 || !outp) {
         fprintf(stderr, "usage: rastro bot train [--weight W] --data FILE.csv[@train|@test] ... "
-                        "[--map FILE] [--epochs N] --out data/intent-model.tsv\n"
+                        "[--map FILE] [--epochs N] [--l2 X] --out data/intent-model.tsv\n"
                         "  --weight W applies to the --data files after it (default 1)\n");
         return 2;
     }
@@ -567,6 +590,8 @@ static int cmd_train(int argc, char **argv)
     rs_intent_train_opts_init(&o);
     if (epochs > 0)
         o.epochs = epochs;
+    if (l2 >= 0)
+        o.l2 = l2;
     struct rs_progress pr;
     rs_progress_init(&pr, "training", "steps", 0);
     o.progress = train_progress;

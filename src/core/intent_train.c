@@ -16,7 +16,7 @@ void rs_intent_train_opts_init(struct rs_intent_train_opts *o)
     memset(o, 0, sizeof *o);
     o->epochs = 10;
     o->rate = 0.3f;
-    o->l2 = 1e-5f;
+    o->l2 = 3e-3f;
     o->min_count = 2;
     o->keep = 0.02f;
     o->seed = 1;

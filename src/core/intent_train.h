@@ -22,7 +22,7 @@ struct rs_intent_example {
 struct rs_intent_train_opts {
     int epochs;          /* passes over the data (default 10) */
     float rate;          /* AdaGrad base step (default 0.3) */
-    float l2;            /* shrinkage per update (default 1e-5) */
+    float l2;            /* shrinkage per update (default 3e-3) */
     int min_count;       /* features seen in fewer messages are dropped (default 2) */
     float keep;          /* weights with |w| below this are not written (default 0.02) */
     unsigned seed;       /* shuffling seed (default 1) */
