@@ -167,9 +167,14 @@ static void find_trackcode(struct word *w, unsigned n, struct rs_intent_entities
             int ok = 1;
             for (const char *p = s; *p; p++)
                 ok = ok && (isalnum((unsigned char)*p) || *p == '-');
+            size_t sl = strlen(s);
+            /* across words only code groups join: "RX", then groups of 4 or 5 characters */
+            if (n > 0 && (k > 0 || i + 1 < n) && !strchr(s, '-') && sl != 4 && sl != 5 &&
+                !(sl == 2 && (s[0] == 'r' || s[0] == 'R') && (s[1] == 'x' || s[1] == 'X')) &&
+                sl != 13 && sl != 15)
+                ok = 0;
             if (!ok)
                 break;
-            size_t sl = strlen(s);
             if (jl + sl + 1 >= sizeof joined)
                 break;
             memcpy(joined + jl, s, sl + 1);
