@@ -262,11 +262,16 @@ static const char *compile_pattern(const char *pattern, struct rule *r)
         for (unsigned i = 0; i < nt; i++)
             if (t[i].kind == TK_END && i != nt - 1)
                 why = "$ must come last";
-        int words = 0;
-        for (unsigned i = 0; i < nt; i++)
+        int words = 0, gaps = 0;
+        for (unsigned i = 0; i < nt; i++) {
             words += t[i].kind == TK_WORD;
+            gaps += t[i].kind == TK_GAP;
+        }
         if (!words)
             why = "pattern has no word";
+        /* each gap multiplies the matching work by 4: bound it */
+        if (gaps > 4)
+            why = "pattern has more than 4 gaps";
     }
     if (why) {
         free(a);
@@ -665,6 +670,9 @@ static int within_one(const char *a, unsigned la, const char *b, unsigned lb)
 
 static int alt_matches(const struct alt *a, const char *s, unsigned n)
 {
+    /* cheap rejection first: one edit leaves the first or the second letter in place */
+    if (n < 2 || (s[0] != a->word[0] && s[1] != a->word[1]))
+        return n == a->len && n && memcmp(s, a->word, n) == 0;
     if (a->prefix) {
         if (n >= a->len && memcmp(s, a->word, a->len) == 0)
             return 1;
