@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# bot_eval.sh — `rastro bot eval --json` on the Bitext held-out 20% (when ../shared/data is there)
+# and on the project's own Spanish and English sets; asserts WISMO macro-F1 >= 0.90. Also checks
+# `rastro bot classify` output shape and bad input handling.
+source "$(dirname "$0")/../lib/lib.sh"
+cd "$(dirname "$0")/../.."
+
+macro_ok() { # NAME JSON
+  local m; m=$(printf '%s' "$2" | jq -r '.macro_f1 // empty')
+  if [ -n "$m" ] && printf '%s' "$2" | jq -e '.macro_f1 >= 0.90' >/dev/null; then
+    ok "$1 macro-F1 $m"
+  else
+    not_ok "$1" "macro-F1 '$m' < 0.90"
+  fi
+}
+
+BITEXT=../shared/data/intents/bitext-train.csv
+if [ -f "$BITEXT" ]; then
+  out=$("$RASTRO_BIN" bot eval --data "$BITEXT@test" --json 2>/dev/null)
+  macro_ok "bitext held-out 20%" "$out"
+  eq "bitext: ignored rows counted" "$(printf '%s' "$out" | jq '.ignored > 0')" true
+  eq "bitext: per_intent has where_is_order" \
+     "$(printf '%s' "$out" | jq '.per_intent.where_is_order.support > 0')" true
+else
+  echo "skipped: $BITEXT not present"; ok "bitext held-out (skipped: not present)"
+fi
+
+for set in es es-heldout en en-heldout; do
+  out=$("$RASTRO_BIN" bot eval --data "tests/data/intents-$set.csv" --json 2>/dev/null)
+  macro_ok "intents-$set" "$out"
+done
+eq "eval json has per_intent f1" \
+   "$("$RASTRO_BIN" bot eval --data tests/data/intents-es.csv --json 2>/dev/null | jq '.per_intent.cancel | has("precision") and has("recall") and has("f1") and has("support")')" true
+
+line=$(printf 'donde esta mi pedido 1042\n' | "$RASTRO_BIN" bot classify)
+eq "classify intent" "$(printf '%s' "$line" | cut -f1)" where_is_order
+eq "classify entities" "$(printf '%s' "$line" | cut -f3 | jq -r .order_number)" 1042
+eq "classify empty entities" "$(printf 'hola\n' | "$RASTRO_BIN" bot classify | cut -f3)" "{}"
+eq "classify one line per input" "$(printf 'a\n\nb\n' | "$RASTRO_BIN" bot classify | wc -l | tr -d ' ')" 3
+
+printf 'cancel\tnope\tfoo\n' > "$T_DIR/bad.tsv"
+"$RASTRO_BIN" bot classify --rules "$T_DIR/bad.tsv" </dev/null 2>"$T_DIR/err"; rc=$?
+eq "bad merchant rules rejected" "$rc" 1
+check "bad rules error names the line" grep -q "line 1" "$T_DIR/err"
+printf 'talk_to_human\t8\treclamo\n' > "$T_DIR/shop.tsv"
+eq "merchant rule applies" "$(printf 'quiero cancelar, pongo un reclamo\n' | "$RASTRO_BIN" bot classify --rules "$T_DIR/shop.tsv" | cut -f1)" talk_to_human
+"$RASTRO_BIN" bot eval --data /nonexistent.csv >/dev/null 2>&1; eq "missing data file" $? 1
+"$RASTRO_BIN" bot eval >/dev/null 2>&1; eq "eval usage" $? 2
+"$RASTRO_BIN" bot nope >/dev/null 2>&1; eq "unknown subcommand" $? 2
+finish
