@@ -1,6 +1,8 @@
 /* args.c — option reading for commands (see args.h). */
 #include "cli/args.h"
 
+#include "cli/cmd.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,4 +30,12 @@ bool rs_arg_value(int argc, char **argv, int *i, const char *name, const char **
 bool rs_arg_flag(char **argv, int i, const char *name)
 {
     return strcmp(argv[i], name) == 0;
+}
+
+const char *rs_cmd_db_url(const char *flag_value)
+{
+    if (flag_value && *flag_value)
+        return flag_value;
+    const char *env = getenv("RASTRO_DB");
+    return env && *env ? env : "var/rastro.db";
 }

@@ -41,14 +41,6 @@ static void usage(FILE *out)
                  "`rastro <command> --help` explains a command.\n");
 }
 
-const char *rs_cmd_db_url(const char *flag_value)
-{
-    if (flag_value && *flag_value)
-        return flag_value;
-    const char *env = getenv("RASTRO_DB");
-    return env && *env ? env : "var/rastro.db";
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
