@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Acknowledged means durable: stream single-event POSTs from 16 concurrent clients, kill -9 the
+# server mid-stream, restart it on the same database, and check that every event that was
+# answered 2xx is there (and that the database is intact).
+source "$(dirname "$0")/../lib/lib.sh"
+DB=$T_DIR/crash.db
+start_server "$DB"
+KEY=$(new_merchant "Crash Test")
+api POST /v1/orders '{"order_ref":"K-1","placed_at":"2025-11-24T10:00:00Z"}'
+api POST /v1/shipments '{"order_ref":"K-1","carrier":"correos","tracking_number":"KILL1"}'
+eq "setup" "$STATUS" 201
+
+post_one() { # $1 = sequence number → prints "<status> <seq>"
+  local t; t=$(printf '2025-11-25T%02d:%02d:%02dZ' $(( $1 / 3600 % 24 )) $(( $1 / 60 % 60 )) $(( $1 % 60 )))
+  local s; s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$BASE/v1/events" \
+    -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    --data "{\"carrier\":\"correos\",\"tracking_number\":\"KILL1\",\"occurred_at\":\"$t\",\"status\":\"in_transit\",\"message\":\"seq $1\"}")
+  echo "$s $1"
+}
+export -f post_one; export BASE KEY
+seq 1 3000 | xargs -P 16 -I{} bash -c 'post_one {}' > "$T_DIR/acks.txt" 2>/dev/null &
+STREAM=$!
+# let it run, then kill the server with no chance to clean up
+for _ in $(seq 1 50); do
+  n=$(grep -c "^201" "$T_DIR/acks.txt" 2>/dev/null); [ "${n:-0}" -ge 300 ] && break
+  sleep 0.1
+done
+kill -9 "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null
+wait "$STREAM" 2>/dev/null
+acked=$(grep -c '^201' "$T_DIR/acks.txt")
+check "some events were acknowledged before the kill ($acked)" test "$acked" -gt 0
+check "the kill interrupted the stream" bash -c "[ $(wc -l < "$T_DIR/acks.txt") -gt $acked ]"
+
+start_server "$DB"
+api GET /v1/shipments/correos/KILL1
+eq "server restarts on the same database" "$STATUS" 200
+printf '%s' "$BODY_OUT" | jq -r '.events[].message' | sed 's/^seq //' | sort -n > "$T_DIR/stored.txt"
+grep '^201' "$T_DIR/acks.txt" | awk '{print $2}' | sort -n > "$T_DIR/acked.txt"
+missing=$(comm -23 "$T_DIR/acked.txt" "$T_DIR/stored.txt" | wc -l)
+eq "every acknowledged event survived kill -9" "$missing" 0
+stored=$(wc -l < "$T_DIR/stored.txt")
+check "events stored ≥ events acknowledged ($stored ≥ $acked)" test "$stored" -ge "$acked"
+eq "shipment event count matches its timeline" "$(jqr '.events|length')" "$stored"
+check "database integrity after the crash" bash -c "[ \"\$(sqlite3 '$DB' 'PRAGMA integrity_check')\" = ok ]"
+stop_server
+finish
