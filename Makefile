@@ -32,6 +32,7 @@ FUZZ_BIN := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/gen/assets.o
 
 .PHONY: all run test unit e2e fuzz bench deps deps-test clean check-layering
+.SECONDARY:
 all: build/rastro
 
 deps:
