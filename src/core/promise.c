@@ -15,6 +15,7 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->aci_gamma = 0.005;
     p->low_n = 5.0;
     p->peak_stretch = 1.35;
+    p->dest_postcode_digits = 3;
 }
 
 bool rs_promise_is_peak(int64_t day)
@@ -47,6 +48,8 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
         m->p.aci_gamma = 0.02;
     if (!(m->p.peak_stretch >= 1.0 && m->p.peak_stretch <= 3.0))
         m->p.peak_stretch = 1.0;
+    if (m->p.dest_postcode_digits < 0 || m->p.dest_postcode_digits > 8)
+        m->p.dest_postcode_digits = 3;
 }
 
 /* ---- keys and the node table ---- */
@@ -79,18 +82,40 @@ static void copy_key(char *dst, const char *s)
     dst[n] = '\0';
 }
 
-static void make_key(struct key *k, const struct rs_promise_lane *l, enum rs_promise_level lv)
+/* "PREFIX/POSTCODE" (first DIGITS characters of the postcode, ASCII upper-cased) appended to
+ * DST; false when there is no postcode (the node is not used then). */
+static bool put_postcode(char *dst, const char *pc, int digits)
+{
+    if (!pc || !*pc || digits <= 0)
+        return false;
+    size_t n = strlen(dst);
+    if (n < RS_PROMISE_KEY_LEN - 1)
+        dst[n++] = '/';
+    for (int i = 0; pc[i] && i < digits && n < RS_PROMISE_KEY_LEN - 1; i++)
+        dst[n++] = (char)(pc[i] >= 'a' && pc[i] <= 'z' ? pc[i] - 32 : pc[i]);
+    dst[n] = '\0';
+    return true;
+}
+
+/* Fill K for level LV of lane L; false when L lacks what the level needs (a postcode). */
+static bool make_key(struct key *k, const struct rs_promise_lane *l, enum rs_promise_level lv,
+                     int dest_digits)
 {
     memset(k, 0, sizeof *k);
     k->level = (uint8_t)lv;
-    if (lv == RS_PROMISE_ORIGIN || lv == RS_PROMISE_LANE)
+    if (lv == RS_PROMISE_ORIGIN || lv == RS_PROMISE_LANE || lv == RS_PROMISE_SELLER)
         put(k->origin, l->origin_country, l->origin_region);
-    if (lv == RS_PROMISE_DEST || lv == RS_PROMISE_LANE)
+    if (lv == RS_PROMISE_DEST || lv == RS_PROMISE_LANE || lv == RS_PROMISE_DESTPC)
         put(k->dest, l->dest_country, l->dest_region);
+    if (lv == RS_PROMISE_SELLER && !put_postcode(k->origin, l->origin_postcode, 16))
+        return false;
+    if (lv == RS_PROMISE_DESTPC && !put_postcode(k->dest, l->dest_postcode, dest_digits))
+        return false;
     if (lv != RS_PROMISE_GLOBAL)
         copy_key(k->carrier, l->carrier);
     if (lv == RS_PROMISE_LANE)
         copy_key(k->service, l->service);
+    return true;
 }
 
 static uint32_t hash_key(const struct key *k)
@@ -140,7 +165,7 @@ struct rs_promise_node *rs_promise_node_put(struct rs_promise_model *m, enum rs_
                                             const char *origin, const char *dest,
                                             const char *carrier, const char *service)
 {
-    if ((unsigned)lv > RS_PROMISE_LANE)
+    if ((unsigned)lv >= RS_PROMISE_LEVELS)
         return NULL;
     struct key k;
     memset(&k, 0, sizeof k);
@@ -217,21 +242,26 @@ static void prior(double *dist, bool handling)
 }
 
 struct chain {
-    const struct rs_promise_node *lane, *dest, *origin, *global;
+    const struct rs_promise_node *lane, *dest, *origin, *global, *destpc, *seller;
 };
+
+static const struct rs_promise_node *lookup1(const struct rs_promise_model *m,
+                                             const struct rs_promise_lane *l,
+                                             enum rs_promise_level lv)
+{
+    struct key k;
+    return make_key(&k, l, lv, m->p.dest_postcode_digits) ? cfind(m, &k) : NULL;
+}
 
 static void lookup(const struct rs_promise_model *m, const struct rs_promise_lane *l,
                    struct chain *c)
 {
-    struct key k;
-    make_key(&k, l, RS_PROMISE_LANE);
-    c->lane = cfind(m, &k);
-    make_key(&k, l, RS_PROMISE_DEST);
-    c->dest = cfind(m, &k);
-    make_key(&k, l, RS_PROMISE_ORIGIN);
-    c->origin = cfind(m, &k);
-    make_key(&k, l, RS_PROMISE_GLOBAL);
-    c->global = cfind(m, &k);
+    c->lane = lookup1(m, l, RS_PROMISE_LANE);
+    c->dest = lookup1(m, l, RS_PROMISE_DEST);
+    c->origin = lookup1(m, l, RS_PROMISE_ORIGIN);
+    c->global = lookup1(m, l, RS_PROMISE_GLOBAL);
+    c->destpc = lookup1(m, l, RS_PROMISE_DESTPC);
+    c->seller = lookup1(m, l, RS_PROMISE_SELLER);
 }
 
 /* Handling and transit distributions for lane chain C at day NOW. *N gets the weighted count of
@@ -257,6 +287,10 @@ static void distributions(const struct rs_promise_model *m, const struct chain *
         shrink(hd, &c->lane->handling, now, hl, k);
         shrink(td, &c->lane->transit, now, hl, k);
     }
+    if (c->destpc)
+        shrink(td, &c->destpc->transit, now, hl, k);
+    if (c->seller)
+        shrink(hd, &c->seller->handling, now, hl, k);
     *n = 0;
     if (c->lane)
         *n = hist_neff(&c->lane->transit, now, hl);
@@ -429,19 +463,20 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
 
     double hl = m->p.half_life_days;
     int64_t day = o->delivered_day; /* observations are weighted by when they were seen */
-    static const enum rs_promise_level levels[] = {RS_PROMISE_GLOBAL, RS_PROMISE_ORIGIN,
-                                                   RS_PROMISE_DEST, RS_PROMISE_LANE};
-    for (int i = 0; i < 4; i++) {
+    for (int lv = 0; lv < RS_PROMISE_LEVELS; lv++) {
         struct key k;
-        make_key(&k, &o->lane, levels[i]);
+        if (!make_key(&k, &o->lane, (enum rs_promise_level)lv, m->p.dest_postcode_digits))
+            continue;
         struct rs_promise_node *n = find(m, &k, true);
         if (!n) {
             m->n_dropped++;
             continue;
         }
-        if (h >= 0 && levels[i] != RS_PROMISE_DEST)
+        /* destination nodes only learn transit, the seller node only handling */
+        if (h >= 0 && lv != RS_PROMISE_DEST && lv != RS_PROMISE_DESTPC)
             hist_add(&n->handling, day, h, hl);
-        hist_add(&n->transit, day, t, hl);
+        if (lv != RS_PROMISE_SELLER)
+            hist_add(&n->transit, day, t, hl);
     }
     m->n_learned++;
     return RS_OK;
