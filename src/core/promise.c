@@ -16,6 +16,8 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->low_n = 5.0;
     p->peak_stretch = 1.35;
     p->dest_postcode_digits = 3;
+    p->equal_quantile = false;
+    p->mu0 = 120.0;
 }
 
 bool rs_promise_is_peak(int64_t day)
@@ -48,6 +50,8 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
         m->p.aci_gamma = 0.02;
     if (!(m->p.peak_stretch >= 1.0 && m->p.peak_stretch <= 3.0))
         m->p.peak_stretch = 1.0;
+    if (!(m->p.mu0 >= 1.0 && m->p.mu0 <= 1e5))
+        m->p.mu0 = 120.0;
     if (m->p.dest_postcode_digits < 0 || m->p.dest_postcode_digits > 8)
         m->p.dest_postcode_digits = 3;
 }
@@ -363,6 +367,59 @@ static void window(const struct rs_calendar *cal, const double *dist, int nbins,
     out->low_confidence = n < low_n;
 }
 
+/* The default promise: minimise (calendar days of slack) + mu * P(late) over the promised
+ * business day L. Across many orders this gives the fewest days of promise for a given share of
+ * late orders (Lagrange: every order stops where its probability density per day falls below
+ * 1/mu), instead of spending many days on long-tailed lanes to reach the same quantile
+ * everywhere; mu = mu0 * e^aci is tuned online so that the share of orders on time is the
+ * target. The stated probability is the model's own CDF at L (calibrated per order). */
+static void window_cost(const struct rs_calendar *cal, const double *dist, int nbins,
+                        int64_t from, double target, double peak, double aci, double mu0,
+                        double n, double low_n, struct rs_promise *out)
+{
+    double s[TOT_BINS] = {0}, w[TOT_BINS] = {0};
+    if (nbins > TOT_BINS)
+        nbins = TOT_BINS;
+    /* mu alone cannot push the promise past the learnt durations (a strike makes everything
+     * slower than ever seen): a high calibration term also stretches the durations the promise
+     * is read from (W); the earliest and most likely days come from S (peak stretch only) */
+    double st = aci > 0 ? peak * exp(0.25 * aci) : peak;
+    for (int i = 0; i < nbins; i++) {
+        int j = peak > 1.0 ? (int)lround(i * peak) : i;
+        s[j < nbins ? j : nbins - 1] += dist[i];
+        j = st > 1.0 ? (int)ceil(i * st - 1e-9) : i;
+        w[j < nbins ? j : nbins - 1] += dist[i];
+    }
+    int qe = quantile(s, nbins, 1.0 - target), qm = quantile(s, nbins, 0.5);
+    double mu = mu0 * exp(aci);
+    int64_t day = rs_calendar_add_business_days(cal, from, 0);
+    int best = qm;
+    int64_t best_day = 0;
+    double cum = 0, best_cost = 1e300;
+    for (int l = 0; l < nbins; l++) {
+        if (l > 0)
+            day = rs_calendar_add_business_days(cal, day, 1);
+        cum += w[l];
+        if (l < qm)
+            continue;
+        double cost = (double)(day - from) + mu * (1.0 - (cum > 1.0 ? 1.0 : cum));
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = l;
+            best_day = day;
+        }
+        if (cum >= 1.0 - 1e-9)
+            break;
+    }
+    out->probability = cdf(w, nbins, best);
+    out->earliest = rs_calendar_add_business_days(cal, from, qe);
+    out->likely = rs_calendar_add_business_days(cal, from, qm);
+    out->latest = best_day;
+    out->confidence = target;
+    out->n = n;
+    out->low_confidence = n < low_n;
+}
+
 static double target_of(const struct rs_promise_model *m, double confidence)
 {
     return confidence > 0.5 && confidence < 1.0 ? confidence : m->p.confidence;
@@ -385,7 +442,10 @@ static void quote_chain(const struct rs_promise_model *m, const struct rs_calend
             tot[i + j] += hd[i] * td[j];
     }
     double peak = rs_promise_is_peak(now) ? m->p.peak_stretch : 1.0;
-    window(cal, tot, TOT_BINS, start, target, peak, aci, n, m->p.low_n, out);
+    if (m->p.equal_quantile)
+        window(cal, tot, TOT_BINS, start, target, peak, aci, n, m->p.low_n, out);
+    else
+        window_cost(cal, tot, TOT_BINS, start, target, peak, aci, m->p.mu0, n, m->p.low_n, out);
 }
 
 /* Re-estimate from the hand-over on SHIPPED, ELAPSED business days of transit already spent. */
@@ -397,8 +457,12 @@ static void transit_chain(const struct rs_promise_model *m, const struct rs_cale
     distributions(m, c, now, hd, td, &n);
     condition(td, RS_PROMISE_BINS, elapsed);
     double peak = rs_promise_is_peak(shipped) ? m->p.peak_stretch : 1.0;
-    window(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, n, m->p.low_n,
-           out);
+    if (m->p.equal_quantile)
+        window(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, n, m->p.low_n,
+               out);
+    else
+        window_cost(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, m->p.mu0,
+                    n, m->p.low_n, out);
 }
 
 enum rs_err rs_promise_quote(const struct rs_promise_model *m, const struct rs_calendar *cal,
@@ -417,12 +481,14 @@ enum rs_err rs_promise_quote(const struct rs_promise_model *m, const struct rs_c
 void rs_promise_calibrate(struct rs_promise_model *m, bool at_handover, bool late)
 {
     double *a = at_handover ? &m->aci_handover : &m->aci_place;
-    *a += m->p.aci_gamma * ((late ? 1.0 : 0.0) - (1.0 - m->p.confidence));
-    /* between half and twice the model's own quantile */
-    if (*a > 0.7)
-        *a = 0.7;
-    if (*a < -0.7)
-        *a = -0.7;
+    /* the cost mode moves log(mu), whose useful range is wider than a log-stretch's */
+    double g = m->p.equal_quantile ? m->p.aci_gamma : 4.0 * m->p.aci_gamma;
+    double lim = m->p.equal_quantile ? 0.7 : 3.0;
+    *a += g * ((late ? 1.0 : 0.0) - (1.0 - m->p.confidence));
+    if (*a > lim)
+        *a = lim;
+    if (*a < -lim)
+        *a = -lim;
 }
 
 enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calendar *cal,

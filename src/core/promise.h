@@ -75,6 +75,10 @@ struct rs_promise_params {
     double peak_stretch;   /* durations of orders placed in the peak season (from the week
                               before Black Friday to Dec 31) are stretched by this (default
                               1.35; 1 = no peak season) */
+    bool equal_quantile;   /* true: every promise is the same quantile (the confidence) of its
+                              own distribution; false (default): the promise is where one more
+                              day buys less than 1/mu of probability (see below) */
+    double mu0;            /* initial cost of a late order in days of slack (default 120) */
     int dest_postcode_digits; /* leading postcode characters of the destination area node
                                  (default 3; 0 = no destination-area node) */
 };
@@ -85,8 +89,8 @@ bool rs_promise_is_peak(int64_t day);
 
 struct rs_promise_model {
     struct rs_promise_params p;
-    double aci_place;    /* calibration: log of the stretch applied to the promise's quantile,
-                            at placement */
+    double aci_place;    /* calibration at placement: log of the stretch applied to the
+                            promise's quantile (equal_quantile), or of mu/mu0 (default mode) */
     double aci_handover; /* same, for the re-estimate at hand-over */
     int64_t n_learned;   /* observations learnt */
     int64_t n_dropped;   /* node table full: observation only kept in the parents */
