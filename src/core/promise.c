@@ -15,6 +15,9 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->aci_gamma = 0.005;
     p->low_n = 5.0;
     p->peak_stretch = 1.35;
+    p->dest_postcode_digits = 3;
+    p->equal_quantile = false;
+    p->mu0 = 120.0;
 }
 
 bool rs_promise_is_peak(int64_t day)
@@ -47,6 +50,10 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
         m->p.aci_gamma = 0.02;
     if (!(m->p.peak_stretch >= 1.0 && m->p.peak_stretch <= 3.0))
         m->p.peak_stretch = 1.0;
+    if (!(m->p.mu0 >= 1.0 && m->p.mu0 <= 1e5))
+        m->p.mu0 = 120.0;
+    if (m->p.dest_postcode_digits < 0 || m->p.dest_postcode_digits > 8)
+        m->p.dest_postcode_digits = 3;
 }
 
 /* ---- keys and the node table ---- */
@@ -79,18 +86,40 @@ static void copy_key(char *dst, const char *s)
     dst[n] = '\0';
 }
 
-static void make_key(struct key *k, const struct rs_promise_lane *l, enum rs_promise_level lv)
+/* "PREFIX/POSTCODE" (first DIGITS characters of the postcode, ASCII upper-cased) appended to
+ * DST; false when there is no postcode (the node is not used then). */
+static bool put_postcode(char *dst, const char *pc, int digits)
+{
+    if (!pc || !*pc || digits <= 0)
+        return false;
+    size_t n = strlen(dst);
+    if (n < RS_PROMISE_KEY_LEN - 1)
+        dst[n++] = '/';
+    for (int i = 0; pc[i] && i < digits && n < RS_PROMISE_KEY_LEN - 1; i++)
+        dst[n++] = (char)(pc[i] >= 'a' && pc[i] <= 'z' ? pc[i] - 32 : pc[i]);
+    dst[n] = '\0';
+    return true;
+}
+
+/* Fill K for level LV of lane L; false when L lacks what the level needs (a postcode). */
+static bool make_key(struct key *k, const struct rs_promise_lane *l, enum rs_promise_level lv,
+                     int dest_digits)
 {
     memset(k, 0, sizeof *k);
     k->level = (uint8_t)lv;
-    if (lv == RS_PROMISE_ORIGIN || lv == RS_PROMISE_LANE)
+    if (lv == RS_PROMISE_ORIGIN || lv == RS_PROMISE_LANE || lv == RS_PROMISE_SELLER)
         put(k->origin, l->origin_country, l->origin_region);
-    if (lv == RS_PROMISE_DEST || lv == RS_PROMISE_LANE)
+    if (lv == RS_PROMISE_DEST || lv == RS_PROMISE_LANE || lv == RS_PROMISE_DESTPC)
         put(k->dest, l->dest_country, l->dest_region);
+    if (lv == RS_PROMISE_SELLER && !put_postcode(k->origin, l->origin_postcode, 16))
+        return false;
+    if (lv == RS_PROMISE_DESTPC && !put_postcode(k->dest, l->dest_postcode, dest_digits))
+        return false;
     if (lv != RS_PROMISE_GLOBAL)
         copy_key(k->carrier, l->carrier);
     if (lv == RS_PROMISE_LANE)
         copy_key(k->service, l->service);
+    return true;
 }
 
 static uint32_t hash_key(const struct key *k)
@@ -140,7 +169,7 @@ struct rs_promise_node *rs_promise_node_put(struct rs_promise_model *m, enum rs_
                                             const char *origin, const char *dest,
                                             const char *carrier, const char *service)
 {
-    if ((unsigned)lv > RS_PROMISE_LANE)
+    if ((unsigned)lv >= RS_PROMISE_LEVELS)
         return NULL;
     struct key k;
     memset(&k, 0, sizeof k);
@@ -217,21 +246,26 @@ static void prior(double *dist, bool handling)
 }
 
 struct chain {
-    const struct rs_promise_node *lane, *dest, *origin, *global;
+    const struct rs_promise_node *lane, *dest, *origin, *global, *destpc, *seller;
 };
+
+static const struct rs_promise_node *lookup1(const struct rs_promise_model *m,
+                                             const struct rs_promise_lane *l,
+                                             enum rs_promise_level lv)
+{
+    struct key k;
+    return make_key(&k, l, lv, m->p.dest_postcode_digits) ? cfind(m, &k) : NULL;
+}
 
 static void lookup(const struct rs_promise_model *m, const struct rs_promise_lane *l,
                    struct chain *c)
 {
-    struct key k;
-    make_key(&k, l, RS_PROMISE_LANE);
-    c->lane = cfind(m, &k);
-    make_key(&k, l, RS_PROMISE_DEST);
-    c->dest = cfind(m, &k);
-    make_key(&k, l, RS_PROMISE_ORIGIN);
-    c->origin = cfind(m, &k);
-    make_key(&k, l, RS_PROMISE_GLOBAL);
-    c->global = cfind(m, &k);
+    c->lane = lookup1(m, l, RS_PROMISE_LANE);
+    c->dest = lookup1(m, l, RS_PROMISE_DEST);
+    c->origin = lookup1(m, l, RS_PROMISE_ORIGIN);
+    c->global = lookup1(m, l, RS_PROMISE_GLOBAL);
+    c->destpc = lookup1(m, l, RS_PROMISE_DESTPC);
+    c->seller = lookup1(m, l, RS_PROMISE_SELLER);
 }
 
 /* Handling and transit distributions for lane chain C at day NOW. *N gets the weighted count of
@@ -257,6 +291,10 @@ static void distributions(const struct rs_promise_model *m, const struct chain *
         shrink(hd, &c->lane->handling, now, hl, k);
         shrink(td, &c->lane->transit, now, hl, k);
     }
+    if (c->destpc)
+        shrink(td, &c->destpc->transit, now, hl, k);
+    if (c->seller)
+        shrink(hd, &c->seller->handling, now, hl, k);
     *n = 0;
     if (c->lane)
         *n = hist_neff(&c->lane->transit, now, hl);
@@ -329,6 +367,59 @@ static void window(const struct rs_calendar *cal, const double *dist, int nbins,
     out->low_confidence = n < low_n;
 }
 
+/* The default promise: minimise (calendar days of slack) + mu * P(late) over the promised
+ * business day L. Across many orders this gives the fewest days of promise for a given share of
+ * late orders (Lagrange: every order stops where its probability density per day falls below
+ * 1/mu), instead of spending many days on long-tailed lanes to reach the same quantile
+ * everywhere; mu = mu0 * e^aci is tuned online so that the share of orders on time is the
+ * target. The stated probability is the model's own CDF at L (calibrated per order). */
+static void window_cost(const struct rs_calendar *cal, const double *dist, int nbins,
+                        int64_t from, double target, double peak, double aci, double mu0,
+                        double n, double low_n, struct rs_promise *out)
+{
+    double s[TOT_BINS] = {0}, w[TOT_BINS] = {0};
+    if (nbins > TOT_BINS)
+        nbins = TOT_BINS;
+    /* mu alone cannot push the promise past the learnt durations (a strike makes everything
+     * slower than ever seen): a high calibration term also stretches the durations the promise
+     * is read from (W); the earliest and most likely days come from S (peak stretch only) */
+    double st = aci > 0 ? peak * exp(0.25 * aci) : peak;
+    for (int i = 0; i < nbins; i++) {
+        int j = peak > 1.0 ? (int)lround(i * peak) : i;
+        s[j < nbins ? j : nbins - 1] += dist[i];
+        j = st > 1.0 ? (int)ceil(i * st - 1e-9) : i;
+        w[j < nbins ? j : nbins - 1] += dist[i];
+    }
+    int qe = quantile(s, nbins, 1.0 - target), qm = quantile(s, nbins, 0.5);
+    double mu = mu0 * exp(aci);
+    int64_t day = rs_calendar_add_business_days(cal, from, 0);
+    int best = qm;
+    int64_t best_day = 0;
+    double cum = 0, best_cost = 1e300;
+    for (int l = 0; l < nbins; l++) {
+        if (l > 0)
+            day = rs_calendar_add_business_days(cal, day, 1);
+        cum += w[l];
+        if (l < qm)
+            continue;
+        double cost = (double)(day - from) + mu * (1.0 - (cum > 1.0 ? 1.0 : cum));
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = l;
+            best_day = day;
+        }
+        if (cum >= 1.0 - 1e-9)
+            break;
+    }
+    out->probability = cdf(w, nbins, best);
+    out->earliest = rs_calendar_add_business_days(cal, from, qe);
+    out->likely = rs_calendar_add_business_days(cal, from, qm);
+    out->latest = best_day;
+    out->confidence = target;
+    out->n = n;
+    out->low_confidence = n < low_n;
+}
+
 static double target_of(const struct rs_promise_model *m, double confidence)
 {
     return confidence > 0.5 && confidence < 1.0 ? confidence : m->p.confidence;
@@ -351,7 +442,10 @@ static void quote_chain(const struct rs_promise_model *m, const struct rs_calend
             tot[i + j] += hd[i] * td[j];
     }
     double peak = rs_promise_is_peak(now) ? m->p.peak_stretch : 1.0;
-    window(cal, tot, TOT_BINS, start, target, peak, aci, n, m->p.low_n, out);
+    if (m->p.equal_quantile)
+        window(cal, tot, TOT_BINS, start, target, peak, aci, n, m->p.low_n, out);
+    else
+        window_cost(cal, tot, TOT_BINS, start, target, peak, aci, m->p.mu0, n, m->p.low_n, out);
 }
 
 /* Re-estimate from the hand-over on SHIPPED, ELAPSED business days of transit already spent. */
@@ -363,8 +457,12 @@ static void transit_chain(const struct rs_promise_model *m, const struct rs_cale
     distributions(m, c, now, hd, td, &n);
     condition(td, RS_PROMISE_BINS, elapsed);
     double peak = rs_promise_is_peak(shipped) ? m->p.peak_stretch : 1.0;
-    window(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, n, m->p.low_n,
-           out);
+    if (m->p.equal_quantile)
+        window(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, n, m->p.low_n,
+               out);
+    else
+        window_cost(cal, td, RS_PROMISE_BINS, shipped, target, peak, m->aci_handover, m->p.mu0,
+                    n, m->p.low_n, out);
 }
 
 enum rs_err rs_promise_quote(const struct rs_promise_model *m, const struct rs_calendar *cal,
@@ -383,12 +481,14 @@ enum rs_err rs_promise_quote(const struct rs_promise_model *m, const struct rs_c
 void rs_promise_calibrate(struct rs_promise_model *m, bool at_handover, bool late)
 {
     double *a = at_handover ? &m->aci_handover : &m->aci_place;
-    *a += m->p.aci_gamma * ((late ? 1.0 : 0.0) - (1.0 - m->p.confidence));
-    /* between half and twice the model's own quantile */
-    if (*a > 0.7)
-        *a = 0.7;
-    if (*a < -0.7)
-        *a = -0.7;
+    /* the cost mode moves log(mu), whose useful range is wider than a log-stretch's */
+    double g = m->p.equal_quantile ? m->p.aci_gamma : 4.0 * m->p.aci_gamma;
+    double lim = m->p.equal_quantile ? 0.7 : 3.0;
+    *a += g * ((late ? 1.0 : 0.0) - (1.0 - m->p.confidence));
+    if (*a > lim)
+        *a = lim;
+    if (*a < -lim)
+        *a = -lim;
 }
 
 enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calendar *cal,
@@ -429,19 +529,20 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
 
     double hl = m->p.half_life_days;
     int64_t day = o->delivered_day; /* observations are weighted by when they were seen */
-    static const enum rs_promise_level levels[] = {RS_PROMISE_GLOBAL, RS_PROMISE_ORIGIN,
-                                                   RS_PROMISE_DEST, RS_PROMISE_LANE};
-    for (int i = 0; i < 4; i++) {
+    for (int lv = 0; lv < RS_PROMISE_LEVELS; lv++) {
         struct key k;
-        make_key(&k, &o->lane, levels[i]);
+        if (!make_key(&k, &o->lane, (enum rs_promise_level)lv, m->p.dest_postcode_digits))
+            continue;
         struct rs_promise_node *n = find(m, &k, true);
         if (!n) {
             m->n_dropped++;
             continue;
         }
-        if (h >= 0 && levels[i] != RS_PROMISE_DEST)
+        /* destination nodes only learn transit, the seller node only handling */
+        if (h >= 0 && lv != RS_PROMISE_DEST && lv != RS_PROMISE_DESTPC)
             hist_add(&n->handling, day, h, hl);
-        hist_add(&n->transit, day, t, hl);
+        if (lv != RS_PROMISE_SELLER)
+            hist_add(&n->transit, day, t, hl);
     }
     m->n_learned++;
     return RS_OK;

@@ -44,7 +44,11 @@ enum rs_promise_level {
     RS_PROMISE_ORIGIN = 1, /* origin country+region, carrier */
     RS_PROMISE_DEST = 2,   /* destination country+region, carrier */
     RS_PROMISE_LANE = 3,   /* origin, destination, carrier, service */
+    RS_PROMISE_DESTPC = 4, /* destination country+region+postcode prefix, carrier (transit) */
+    RS_PROMISE_SELLER = 5, /* origin country+region+postcode, carrier: a proxy of the seller or
+                              warehouse (handling) */
 };
+#define RS_PROMISE_LEVELS 6
 
 /* A recency-weighted histogram of durations in business days. */
 struct rs_promise_hist {
@@ -71,6 +75,12 @@ struct rs_promise_params {
     double peak_stretch;   /* durations of orders placed in the peak season (from the week
                               before Black Friday to Dec 31) are stretched by this (default
                               1.35; 1 = no peak season) */
+    bool equal_quantile;   /* true: every promise is the same quantile (the confidence) of its
+                              own distribution; false (default): the promise is where one more
+                              day buys less than 1/mu of probability (see below) */
+    double mu0;            /* initial cost of a late order in days of slack (default 120) */
+    int dest_postcode_digits; /* leading postcode characters of the destination area node
+                                 (default 3; 0 = no destination-area node) */
 };
 
 /* True when DAY is in the peak season: from 7 days before Black Friday (the day after the
@@ -79,8 +89,8 @@ bool rs_promise_is_peak(int64_t day);
 
 struct rs_promise_model {
     struct rs_promise_params p;
-    double aci_place;    /* calibration: log of the stretch applied to the promise's quantile,
-                            at placement */
+    double aci_place;    /* calibration at placement: log of the stretch applied to the
+                            promise's quantile (equal_quantile), or of mu/mu0 (default mode) */
     double aci_handover; /* same, for the re-estimate at hand-over */
     int64_t n_learned;   /* observations learnt */
     int64_t n_dropped;   /* node table full: observation only kept in the parents */
@@ -93,6 +103,9 @@ struct rs_promise_lane {
     const char *origin_country, *origin_region;
     const char *dest_country, *dest_region;
     const char *carrier, *service;
+    const char *origin_postcode, *dest_postcode; /* optional: sharpen handling (the origin's
+                                                    postcode stands for the seller/warehouse)
+                                                    and transit (destination area) */
 };
 
 /* One delivered shipment of the history (the training row). Days are local civil days;

@@ -18,6 +18,8 @@ enum rs_err rs_history_cols_init(struct rs_history_cols *cols, const struct rs_c
     cols->origin_region = rs_csv_find(c, "origin_region");
     cols->dest_country = rs_csv_find(c, "destination_country");
     cols->dest_region = rs_csv_find(c, "destination_region");
+    cols->origin_postcode = rs_csv_find(c, "origin_postcode");
+    cols->dest_postcode = rs_csv_find(c, "destination_postcode");
     cols->carrier = rs_csv_find(c, "carrier");
     cols->service = rs_csv_find(c, "service");
     cols->items = rs_csv_find(c, "items");
@@ -94,6 +96,8 @@ enum rs_history_skip rs_history_parse(const struct rs_csv *c, const struct rs_hi
     /* names that do not fit are truncated (they only key the lane) */
     snprintf(r->order_ref, sizeof r->order_ref, "%s", field(c, cols->order_ref));
     snprintf(r->carrier, sizeof r->carrier, "%s", field(c, cols->carrier));
+    snprintf(r->origin_postcode, sizeof r->origin_postcode, "%s", field(c, cols->origin_postcode));
+    snprintf(r->dest_postcode, sizeof r->dest_postcode, "%s", field(c, cols->dest_postcode));
     snprintf(r->service, sizeof r->service, "%s", field(c, cols->service));
     r->items = (int)number(field(c, cols->items));
     r->weight_g = number(field(c, cols->weight_g));
@@ -121,6 +125,8 @@ void rs_history_lane(const struct rs_history_row *r, struct rs_promise_lane *l)
     l->dest_region = r->dest_region;
     l->carrier = r->carrier;
     l->service = r->service;
+    l->origin_postcode = r->origin_postcode;
+    l->dest_postcode = r->dest_postcode;
 }
 
 void rs_history_obs(const struct rs_history_row *r, struct rs_promise_obs *o)

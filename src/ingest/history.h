@@ -31,6 +31,7 @@ enum rs_history_skip {
 struct rs_history_cols {
     int order_ref, placed_at, shipped_at, delivered_at, promised_date;
     int origin_country, origin_region, dest_country, dest_region, carrier, service;
+    int origin_postcode, dest_postcode;
     int items, weight_g, freight_value;
     int nfields; /* fields in the header */
 };
@@ -44,6 +45,7 @@ struct rs_history_row {
     int64_t promised_day; /* the source's own promise (a local day), when has_promised */
     char origin_country[4], origin_region[RS_PROMISE_KEY_LEN];
     char dest_country[4], dest_region[RS_PROMISE_KEY_LEN];
+    char origin_postcode[16], dest_postcode[16]; /* truncated; empty when unknown */
     char carrier[RS_PROMISE_KEY_LEN], service[RS_PROMISE_KEY_LEN];
     int items;
     double weight_g, freight_value;

@@ -16,8 +16,8 @@
 
 static struct rs_calendar cal;
 
-static const struct rs_promise_lane madbcn = {"ES", "MAD", "ES", "BCN", "seur", "std"};
-static const struct rs_promise_lane madsev = {"ES", "MAD", "ES", "SEV", "seur", "std"};
+static const struct rs_promise_lane madbcn = {"ES", "MAD", "ES", "BCN", "seur", "std", NULL, NULL};
+static const struct rs_promise_lane madsev = {"ES", "MAD", "ES", "SEV", "seur", "std", NULL, NULL};
 
 /* N orders on LANE from FIRST, one per business day: handed over H business days after, then
  * delivered T business days later (T+1 for every tenth). */
@@ -83,7 +83,7 @@ static void test_sparse_lane_fallback(void **state)
     /* wider than the known lane, reaching the slow observations */
     assert_true(sev.latest >= rs_calendar_add_business_days(&cal, D(2025, 10, 7), 8));
     /* an unknown destination, carrier and service: falls back to origin/global, flagged */
-    struct rs_promise_lane nowhere = {"ES", "MAD", "ES", "LUGO", "dhl", "express"};
+    struct rs_promise_lane nowhere = {"ES", "MAD", "ES", "LUGO", "dhl", "express", NULL, NULL};
     assert_int_equal(rs_promise_quote(m, &cal, &nowhere, D(2025, 10, 6), 9 * 60, 0, &unk), RS_OK);
     assert_true(unk.low_confidence);
     assert_true(unk.latest > unk.earliest);
