@@ -42,38 +42,46 @@ deps-test:
 
 $(GEN): $(ASSETS) scripts/embed.sh
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $(ASSETS) > $@
+	@echo '  EMBED   $@'
+	@scripts/embed.sh $(ASSETS) > $@
 
 build/rel/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@echo '  CC      $<'
+	@$(CC) $(CSTD) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 build/rel/gen/assets.o: $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(CFLAGS) -c $< -o $@
 build/rastro: $(REL_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo '  LD      $@'
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/asan/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(ASANFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@echo '  CC asan $<'
+	@$(CC) $(CSTD) $(WARN) $(ASANFLAGS) $(PKG_CFLAGS) -c $< -o $@
 build/asan/gen/assets.o: $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(ASANFLAGS) -c $< -o $@
 build/asan/rastro: $(ASAN_OBJ) build/asan/src/cli/main.o
-	$(CC) $(ASANFLAGS) -o $@ $^ $(LDLIBS)
+	@echo '  LD asan $@'
+	@$(CC) $(ASANFLAGS) -o $@ $^ $(LDLIBS)
 build/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -Itests/unit $(WARN) $(ASANFLAGS) $(PKG_CFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS) -lcmocka
+	@echo '  LD test $@'
+	@$(CC) $(CSTD) -Itests/unit $(WARN) $(ASANFLAGS) $(PKG_CFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS) -lcmocka
 
 build/fuzz/obj/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -c $< -o $@
+	@echo '  CC fuzz $<'
+	@clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -c $< -o $@
 build/fuzz/obj/gen/assets.o: $(GEN)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -O1 -c $< -o $@
 build/fuzz/%: fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+	@echo '  LD fuzz $@'
+	@clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
 
 fuzz: deps-test $(FUZZ_BIN)
 
