@@ -69,11 +69,11 @@ SINGLE_OK=1
 # ---- (b) 1,000-event batches ----
 before=$after
 BENCH_T0=1800000000 BENCH_BATCH=1000 b_wrk rastro-batch "$BATCH_CONNS" "$R_BASE/v1/events" bench/events.lua
-BATCH_EPS=$((W_RPS * 1000))
+BATCH_EPS=$(awk -v g="$W_GOOD" -v s="$W_SECONDS" 'BEGIN { printf "%.0f", g * 1000 / s }')
 b_kill "$R_PID" KILL   # no clean shutdown: what is counted next was committed before the answer
 after=$(count_events)
 new=$((after - before))
-echo "  rastro batch: $W_RPS batches/s = $BATCH_EPS events/s, p99 $W_P99 ms, $W_GOOD x 200 all accepted, $W_BAD other"
+echo "  rastro batch: $W_GOOD batches in ${W_SECONDS}s = $BATCH_EPS events/s, p99 $W_P99 ms, $W_GOOD x 200 all accepted, $W_BAD other"
 echo "    events in the database after SIGKILL: $new new; acknowledged: $((W_GOOD * 1000))"
 BATCH_OK=1
 { [ "$new" -ge $((W_GOOD * 1000)) ] && [ "$new" -le $(((W_GOOD + BATCH_CONNS) * 1000)) ] && [ "$W_BAD" -eq 0 ]; } || BATCH_OK=0
@@ -94,4 +94,5 @@ else
   B_MISS=$((B_MISS + 1))
 fi
 [ "$B_MISS" -eq 0 ] && echo "ingest: all targets met" || echo "ingest: $B_MISS target(s) missed"
-exit 0
+# A speed MISS is a figure to read, not a failure; a lost acknowledged write is a failure.
+[ $SINGLE_OK -eq 1 ] && [ $BATCH_OK -eq 1 ]
