@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/keys.h"
+#include "http/keycache.h"
 #include "http/metrics.h"
 #include "util/timefmt.h"
 
@@ -81,13 +82,19 @@ static bool authenticate(struct rs_req *r, unsigned need)
     }
     unsigned char hash[32];
     rs_key_hash(h + 7, hash);
-    struct rs_store *s = rs_server_reader_get(r->srv);
-    if (!s) {
-        rs_reply_err(r, RS_EIO, "no reader connection");
-        return false;
+    enum rs_err e = RS_OK;
+    uint64_t now = rs_mono_ns();
+    if (!rs_keycache_get(hash, now, &r->merchant_id, &r->scopes)) { /* no DB read per request */
+        struct rs_store *s = rs_server_reader_get(r->srv);
+        if (!s) {
+            rs_reply_err(r, RS_EIO, "no reader connection");
+            return false;
+        }
+        e = rs_store_apikey_lookup(s, hash, &r->merchant_id, &r->scopes);
+        rs_server_reader_put(r->srv, s);
+        if (e == RS_OK)
+            rs_keycache_put(hash, now, r->merchant_id, r->scopes);
     }
-    enum rs_err e = rs_store_apikey_lookup(s, hash, &r->merchant_id, &r->scopes);
-    rs_server_reader_put(r->srv, s);
     if (e == RS_ENOTFOUND) {
         rs_reply_error(r, 401, "unauthorized", "this API key is not valid (mistyped, or revoked)");
         return false;

@@ -6,6 +6,7 @@
  * and reused. Migrations are the embedded files src/store/sql/NNNN-*.sqlite.sql, applied in
  * order at open, each in its own transaction, recorded in schema_migrations.
  * Foreign codes are mapped once, in map_rc(): BUSY/LOCKED → RS_ERETRY, constraint → RS_ECONFLICT. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,8 +237,17 @@ static enum rs_err migrate(struct rs_store *s)
     return RS_OK;
 }
 
+/* Before SQLite's first use: no global memory statistics. They take one process-wide mutex on
+ * every allocation, which all the server's threads then queue on (bench/ingest.sh, lookup.sh). */
+static void sqlite_global_config(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE if already initialised: harmless */
+}
+
 enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out, char *err, size_t errcap)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_global_config);
     const char *path = url;
     if (strncmp(url, "sqlite://", 9) == 0)
         path = url + 9;
