@@ -142,11 +142,5 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
 enum rs_err rs_hook_easypost_parse(const char *body, size_t len, const char *topic,
                                    struct rs_inbound *out, char *err, size_t errcap)
 {
-    rs_inbound_init(out);
-    if (err && errcap)
-        err[0] = '\0';
-    enum rs_err e = parse(body, len, topic, out, err, errcap);
-    if (e != RS_OK)
-        rs_inbound_release(out);
-    return e;
+    return rs_hk_run(parse, body, len, topic, out, err, errcap);
 }

@@ -26,6 +26,11 @@ enum rs_err rs_hk_load(struct rs_inbound *in, const char *body, size_t len, cons
                        char *err, size_t errcap) RS_MUST_CHECK;
 
 /* Formats into ERR (if non-NULL) and returns RS_EINVAL. */
+/* What every rs_hook_<provider>_parse() does around its own PARSE: start from an empty result,
+ * clear ERR, and on failure release whatever was built so OUT holds nothing. */
+enum rs_err rs_hk_run(rs_hook_parse_fn *parse, const char *body, size_t len, const char *topic,
+                      struct rs_inbound *out, char *err, size_t errcap);
+
 enum rs_err rs_hk_fail(char *err, size_t errcap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -336,3 +336,15 @@ enum rs_err rs_hk_status(struct rs_inbound *in, struct rs_event_in *ev, const ch
         return RS_ENOMEM;
     return RS_OK;
 }
+
+enum rs_err rs_hk_run(rs_hook_parse_fn *parse, const char *body, size_t len, const char *topic,
+                      struct rs_inbound *out, char *err, size_t errcap)
+{
+    rs_inbound_init(out);
+    if (err && errcap)
+        err[0] = '\0';
+    enum rs_err e = parse(body, len, topic, out, err, errcap);
+    if (e != RS_OK)
+        rs_inbound_release(out);
+    return e;
+}

@@ -57,6 +57,10 @@ void rs_inbound_init(struct rs_inbound *in);
 /* Free everything IN owns and reset it to empty. Safe on an empty or already released one. */
 void rs_inbound_release(struct rs_inbound *in);
 
+/* The shape every adapter has (for tables of providers and fuzz targets). */
+typedef enum rs_err rs_hook_parse_fn(const char *body, size_t len, const char *topic, struct rs_inbound *out,
+                                     char *err, size_t errcap);
+
 enum rs_err rs_hook_easypost_parse(const char *body, size_t len, const char *topic,
                                    struct rs_inbound *out, char *err, size_t errcap) RS_MUST_CHECK;
 enum rs_err rs_hook_shippo_parse(const char *body, size_t len, const char *topic,

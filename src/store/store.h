@@ -55,7 +55,7 @@ enum rs_err rs_store_release(struct rs_store *s) RS_MUST_CHECK;
 void rs_store_rollback_to(struct rs_store *s);
 
 /* ---- merchants and API keys ---- */
-enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *timezone,
+enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *tz,
                                      const char *locale, int64_t now, int64_t *id) RS_MUST_CHECK;
 /* KEY_HASH: SHA-256 of the key (32 bytes); PREFIX: the key's public part, for listings. */
 enum rs_err rs_store_apikey_create(struct rs_store *s, int64_t merchant_id, const unsigned char *key_hash,

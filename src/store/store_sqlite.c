@@ -349,14 +349,14 @@ void rs_store_rollback_to(struct rs_store *s)
 
 /* ---- merchants ---- */
 
-enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *timezone,
+enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *tz,
                                      const char *locale, int64_t now, int64_t *id)
 {
     sqlite3_stmt *q = stmt(s, ST_MERCHANT_INSERT);
     if (!q)
         return RS_EIO;
     sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, timezone && *timezone ? timezone : "UTC", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, tz && *tz ? tz : "UTC", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, locale && *locale ? locale : "es", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, now);
     enum rs_err e = run(s, q);
