@@ -3,30 +3,18 @@
 
 #include <string.h>
 
-/* Civil-day arithmetic (Howard Hinnant's algorithms). util/timefmt.c has the same two functions;
- * they are repeated here because core/ depends on nothing outside core/. */
+#include "util/timefmt.h"
+
+/* Civil-day arithmetic lives in util/timefmt.c (pure arithmetic, no clock); these names keep the
+ * calendar's vocabulary. */
 int64_t rs_cal_day(int y, int m, int d)
 {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (unsigned)(m + (m > 2 ? -3 : 9)) + 2) / 5 + (unsigned)d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
+    return rs_days_from_civil(y, m, d);
 }
 
 void rs_cal_civil(int64_t z, int *y, int *m, int *d)
 {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = (unsigned)(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t yy = (int64_t)yoe + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yy + (*m <= 2));
+    rs_civil_from_days(z, y, m, d);
 }
 
 int rs_cal_weekday(int64_t day)
