@@ -1,0 +1,390 @@
+/* hooks.c — one inbound delivery through the write path and into the inbound log (hooks.h). */
+#include "app/hooks.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/ingest.h"
+
+static const char *const providers[] = {"easypost", "shippo", "aftership", "shopify", "woocommerce", "generic"};
+
+bool rs_hook_provider_known(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof providers / sizeof providers[0]; i++)
+        if (strcmp(name, providers[i]) == 0)
+            return true;
+    return false;
+}
+
+const char *rs_carrier_confident(const char *tracking_number, struct rs_carrier_guess g[5], int *n)
+{
+    *n = rs_carrier_detect(tracking_number, g, 5);
+    if (*n == 0 || !g[0].check_digit_ok || g[0].confidence < 70)
+        return NULL;
+    if (*n > 1 && g[1].confidence > g[0].confidence - 20)
+        return NULL;
+    return g[0].carrier;
+}
+
+/* ---- the job ---- */
+
+#define MAX_REASONS 20
+#define MAX_RESOLVED 64
+
+struct resolved {
+    const char *tracking_number, *given; /* given may be NULL */
+    char carrier[RS_MAX_CARRIER_LEN + 1];
+    bool ok;
+    struct rs_app_error err;
+};
+
+struct job {
+    struct rs_store *s;
+    struct rs_hook_delivery *d;
+    json_t *rejections, *suggestions;
+    int n_rejected_total;
+    struct resolved res[MAX_RESOLVED];
+    int n_res;
+};
+
+static void reject(struct job *j, const char *what, int index, const struct rs_app_error *err)
+{
+    j->n_rejected_total++;
+    if (json_array_size(j->rejections) >= MAX_REASONS)
+        return;
+    json_t *o = json_object();
+    json_object_set_new(o, "record", json_string(what));
+    json_object_set_new(o, "index", json_integer(index));
+    json_object_set_new(o, "code", json_string(err->code ? err->code : "invalid"));
+    json_object_set_new(o, "message", json_string(err->message));
+    json_array_append_new(j->rejections, o);
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* The carrier to use for (TN, GIVEN), resolved once per delivery. See hooks.h. */
+static enum rs_err resolve(struct job *j, const char *tn, const char *given, struct resolved **out)
+{
+    for (int i = 0; i < j->n_res; i++)
+        if (same(j->res[i].tracking_number, tn) && (j->res[i].given == given || same(j->res[i].given, given))) {
+            *out = &j->res[i];
+            return RS_OK;
+        }
+    static __thread struct resolved spare;
+    struct resolved *r = j->n_res < MAX_RESOLVED ? &j->res[j->n_res++] : &spare;
+    memset(r, 0, sizeof *r);
+    r->tracking_number = tn;
+    r->given = given;
+    *out = r;
+    int64_t mid = j->d->merchant_id;
+    enum rs_err e;
+    if (given) {
+        struct rs_shipment_key k;
+        e = rs_store_shipment_find(j->s, mid, given, tn, &k);
+        if (e == RS_OK) {
+            snprintf(r->carrier, sizeof r->carrier, "%s", given);
+            r->ok = true;
+            return RS_OK;
+        }
+        if (e != RS_ENOTFOUND)
+            return e;
+    }
+    char known[4][RS_MAX_CARRIER_LEN + 1];
+    int nk = 0;
+    if ((e = rs_store_shipment_carriers(j->s, mid, tn, known, 4, &nk)))
+        return e;
+    if (nk == 1) {
+        /* the merchant already stated this number's carrier: it wins */
+        snprintf(r->carrier, sizeof r->carrier, "%s", known[0]);
+        r->ok = true;
+        return RS_OK;
+    }
+    if (given) {
+        snprintf(r->carrier, sizeof r->carrier, "%s", given);
+        r->ok = true;
+        return RS_OK;
+    }
+    struct rs_carrier_guess g[5];
+    int ng = 0;
+    const char *best = rs_carrier_confident(tn, g, &ng);
+    json_t *cands = json_array();
+    for (int i = 0; i < ng; i++) {
+        json_t *c = json_object();
+        json_object_set_new(c, "carrier", json_string(g[i].carrier));
+        json_object_set_new(c, "confidence", json_integer(g[i].confidence));
+        json_object_set_new(c, "check_digit_ok", json_boolean(g[i].check_digit_ok));
+        json_array_append_new(cands, c);
+    }
+    if (best) {
+        snprintf(r->carrier, sizeof r->carrier, "%s", best);
+        r->ok = true;
+        json_t *sg = json_object();
+        json_object_set_new(sg, "tracking_number", json_string(tn));
+        json_object_set_new(sg, "carrier", json_string(best));
+        json_object_set_new(sg, "candidates", cands);
+        json_array_append_new(j->suggestions, sg);
+        return RS_OK;
+    }
+    char list[200] = "";
+    size_t used = 0;
+    for (int i = 0; i < ng && used < sizeof list - 40; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s (%d)", i ? ", " : "", g[i].carrier,
+                                 g[i].confidence);
+    json_decref(cands);
+    r->err.code = "carrier_unknown";
+    snprintf(r->err.message, sizeof r->err.message,
+             "no carrier was given for %s and its format is not conclusive%s%s; set the carrier at the "
+             "source (Shopify: tracking company) or create the shipment with POST /v1/shipments",
+             tn, ng ? "; candidates: " : "", list);
+    return RS_OK;
+}
+
+struct counts {
+    int created, updated, unchanged, rejected;
+};
+
+static json_t *counts_json(const struct counts *c)
+{
+    return json_pack("{s:i,s:i,s:i,s:i}", "created", c->created, "updated", c->updated, "unchanged", c->unchanged,
+                     "rejected", c->rejected);
+}
+
+static void count_put(struct counts *c, enum rs_put_result r)
+{
+    if (r == RS_PUT_CREATED)
+        c->created++;
+    else if (r == RS_PUT_UPDATED)
+        c->updated++;
+    else
+        c->unchanged++;
+}
+
+static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, int ev[3])
+{
+    struct rs_store *s = j->s;
+    struct rs_hook_delivery *d = j->d;
+    struct rs_inbound *in = d->in;
+    int64_t mid = d->merchant_id, now = d->now;
+    enum rs_err e;
+
+    for (int i = 0; i < in->n_orders; i++) {
+        struct rs_order_in o = in->orders[i];
+        struct rs_prep_buf buf;
+        struct rs_app_error err = {0};
+        enum rs_put_result pr;
+        char code[RS_TRACKCODE_LEN];
+        if (!o.source)
+            o.source = d->source;
+        e = rs_app_order_prepare(&o, &buf, &err);
+        if (!e) {
+            if ((e = rs_store_savepoint(s)))
+                return e;
+            e = rs_app_order_put(s, mid, &o, now, &pr, code, &err);
+            if (e) {
+                rs_store_rollback_to(s);
+            } else if ((e = rs_store_release(s))) {
+                return e;
+            }
+        }
+        if (e == RS_OK) {
+            count_put(oc, pr);
+        } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
+            oc->rejected++;
+            reject(j, "order", i, &err);
+        } else {
+            return e;
+        }
+    }
+
+    for (int i = 0; i < in->n_shipments; i++) {
+        struct rs_shipment_in sh = in->shipments[i];
+        struct rs_prep_buf buf;
+        struct rs_app_error err = {0};
+        enum rs_put_result pr = RS_PUT_UNCHANGED;
+        struct resolved *r;
+        if (!sh.source)
+            sh.source = d->source;
+        if ((e = resolve(j, sh.tracking_number, sh.carrier, &r)))
+            return e;
+        if (!r->ok) {
+            err = r->err;
+            e = RS_EINVAL;
+        } else {
+            sh.carrier = r->carrier;
+            const char *ref = sh.order_ref;
+            if (!ref || !*ref)
+                sh.order_ref = "-"; /* prepare wants one; an existing shipment needs none */
+            e = rs_app_shipment_prepare(&sh, &buf, &err);
+            if (!e && (!ref || !*ref)) {
+                struct rs_shipment_key k;
+                e = rs_store_shipment_find(s, mid, sh.carrier, sh.tracking_number, &k);
+                if (e == RS_ENOTFOUND) {
+                    err.code = "unknown_shipment";
+                    snprintf(err.message, sizeof err.message,
+                             "no shipment %s %s and the delivery names no order: attach it to its order "
+                             "with POST /v1/shipments first",
+                             sh.carrier, sh.tracking_number);
+                    e = RS_EINVAL;
+                } else if (e) {
+                    return e;
+                }
+            } else if (!e) {
+                if ((e = rs_store_savepoint(s)))
+                    return e;
+                e = rs_app_shipment_put(s, mid, &sh, now, &pr, &err);
+                if (e)
+                    rs_store_rollback_to(s);
+                else if ((e = rs_store_release(s)))
+                    return e;
+            }
+        }
+        if (e == RS_OK) {
+            count_put(sc, pr);
+        } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
+            sc->rejected++;
+            reject(j, "shipment", i, &err);
+        } else {
+            return e;
+        }
+    }
+
+    for (int i = 0; i < in->n_events; i++) {
+        struct rs_event_in x = in->events[i];
+        struct rs_prep_buf buf;
+        struct rs_app_error err = {0};
+        struct resolved *r = NULL;
+        if (!x.source)
+            x.source = d->source;
+        e = RS_OK;
+        if (x.tracking_number && *x.tracking_number) {
+            if ((e = resolve(j, x.tracking_number, x.carrier, &r)))
+                return e;
+            if (!r->ok) {
+                err = r->err;
+                e = RS_EINVAL;
+            } else {
+                x.carrier = r->carrier;
+            }
+        }
+        if (!e)
+            e = rs_app_event_prepare(&x, &buf, &err);
+        if (!e) {
+            if ((e = rs_store_savepoint(s)))
+                return e;
+            e = rs_app_event_record(s, mid, &x, now, &err);
+            if (e == RS_OK || e == RS_EDUPLICATE) {
+                enum rs_err e2 = rs_store_release(s);
+                if (e2)
+                    return e2;
+            } else {
+                rs_store_rollback_to(s);
+            }
+        }
+        if (e == RS_OK) {
+            ev[0]++;
+        } else if (e == RS_EDUPLICATE) {
+            ev[1]++;
+        } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
+            ev[2]++;
+            reject(j, "event", i, &err);
+        } else {
+            return e;
+        }
+    }
+    return RS_OK;
+}
+
+static void body_key(const char *body, size_t len, char out[72])
+{
+    unsigned char md[32];
+    unsigned mdlen = 32;
+    EVP_Digest(body ? body : "", body ? len : 0, md, &mdlen, EVP_sha256(), NULL);
+    memcpy(out, "sha256:", 7);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
+{
+    struct rs_hook_delivery *d = ctx;
+    json_decref(d->summary);
+    d->summary = json_object();
+    d->inbound_id = 0;
+    d->duplicate_of = 0;
+    enum rs_err e;
+    int purged = 0;
+    if ((e = rs_store_inbound_purge(s, d->now - RS_INBOUND_KEEP_S, &purged)))
+        return e;
+
+    char hashkey[72];
+    const char *key = d->delivery_id;
+    if (!key) {
+        body_key(d->body, d->body_len, hashkey);
+        key = hashkey;
+    }
+    struct rs_inbound_row row = {
+        .merchant_id = d->merchant_id,
+        .source = d->source,
+        .topic = d->topic,
+        .delivery_id = d->delivery_id,
+        .dedup_key = key,
+        .received_at = d->now,
+        .payload = d->keep_payload ? (d->body ? d->body : "") : NULL,
+        .payload_len = d->keep_payload ? d->body_len : 0,
+        .payload_type = d->payload_type,
+    };
+    struct job j = {.s = s, .d = d, .rejections = json_array(), .suggestions = json_array()};
+
+    if (d->reject_code) {
+        d->result = "rejected";
+        row.reason = d->reject_msg;
+        json_object_set_new(d->summary, "error_code", json_string(d->reject_code));
+    } else {
+        int64_t prev = 0;
+        e = rs_store_inbound_applied(s, d->merchant_id, d->source, key, &prev);
+        if (e == RS_OK) {
+            d->result = "duplicate";
+            d->duplicate_of = prev;
+            row.payload = NULL; /* the original keeps it */
+            row.payload_len = 0;
+            json_object_set_new(d->summary, "duplicate_of", json_integer(prev));
+        } else if (e != RS_ENOTFOUND) {
+            goto fail;
+        } else {
+            struct counts oc = {0}, sc = {0};
+            int ev[3] = {0};
+            if ((e = apply(&j, &oc, &sc, ev)))
+                goto fail;
+            bool changed = oc.created + oc.updated + sc.created + sc.updated + ev[0] > 0;
+            d->result = changed ? "applied" : j.n_rejected_total ? "rejected" : "duplicate";
+            json_object_set_new(d->summary, "orders", counts_json(&oc));
+            json_object_set_new(d->summary, "shipments", counts_json(&sc));
+            json_object_set_new(d->summary, "events",
+                                json_pack("{s:i,s:i,s:i}", "accepted", ev[0], "duplicate", ev[1], "rejected", ev[2]));
+            if (json_array_size(j.rejections)) {
+                json_t *first = json_array_get(j.rejections, 0);
+                row.reason = json_string_value(json_object_get(first, "message"));
+                json_object_set(d->summary, "rejections", j.rejections);
+            }
+            if (json_array_size(j.suggestions))
+                json_object_set(d->summary, "carrier_suggestions", j.suggestions);
+        }
+    }
+    if (d->in && d->in->test)
+        json_object_set_new(d->summary, "test", json_true());
+    row.result = d->result;
+    char *sum = json_dumps(d->summary, JSON_COMPACT);
+    /* reason may point into j.rejections: kept alive until after the insert */
+    row.summary = sum;
+    e = sum ? rs_store_inbound_insert(s, &row, &d->inbound_id) : RS_ENOMEM;
+    free(sum);
+fail:
+    json_decref(j.rejections);
+    json_decref(j.suggestions);
+    return e;
+}
