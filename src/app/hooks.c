@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "app/ingest.h"
+#include "ingest/hook_generic.h"
+
+#include <openssl/rand.h>
+#include <strings.h>
 
 static const char *const providers[] = {"easypost", "shippo", "aftership", "shopify", "woocommerce", "generic"};
 
@@ -26,6 +30,102 @@ const char *rs_carrier_confident(const char *tracking_number, struct rs_carrier_
     if (*n > 1 && g[1].confidence > g[0].confidence - 20)
         return NULL;
     return g[0].carrier;
+}
+
+enum rs_err rs_app_hook_parse(const char *provider, const char *body, size_t len, const char *topic,
+                              const char *mapping, struct rs_inbound *out, char *err, size_t errcap)
+{
+    rs_inbound_init(out);
+    if (!strcmp(provider, "easypost"))
+        return rs_hook_easypost_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "shippo"))
+        return rs_hook_shippo_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "aftership"))
+        return rs_hook_aftership_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "shopify"))
+        return rs_hook_shopify_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "woocommerce"))
+        return rs_hook_woocommerce_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "generic")) {
+        json_t *m = mapping && *mapping ? json_loads(mapping, 0, NULL) : NULL;
+        enum rs_err e = rs_hook_generic_parse(body, len, m, out, err, errcap);
+        json_decref(m);
+        return e;
+    }
+    snprintf(err, errcap, "unknown provider \"%.32s\"", provider);
+    return RS_EINVAL;
+}
+
+static enum rs_err bad(struct rs_app_error *err, const char *code, const char *msg)
+{
+    err->code = code;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    return RS_EINVAL;
+}
+
+enum rs_err rs_app_integration_put(struct rs_store *s, int64_t merchant_id, const char *provider,
+                                   const char *secret, const json_t *mapping, const json_t *options, int64_t now,
+                                   char hook_id[RS_HOOK_ID_LEN], bool *created, struct rs_app_error *err)
+{
+    if (!rs_hook_provider_known(provider))
+        return bad(err, "unknown_provider",
+                   "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic");
+    size_t n = secret ? strlen(secret) : 0;
+    if (n < 8 || n >= RS_SECRET_MAX)
+        return bad(err, "invalid_secret", "secret must have 8 to 255 characters (the provider's webhook secret)");
+    for (const unsigned char *p = (const unsigned char *)secret; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return bad(err, "invalid_secret", "secret must be printable text");
+    char *mtxt = NULL, *otxt = NULL;
+    if (mapping) {
+        if (strcmp(provider, "generic") != 0)
+            return bad(err, "invalid_field", "mapping is only for the generic webhook");
+        char msg[300];
+        if (rs_hook_generic_mapping_check(mapping, msg, sizeof msg) != RS_OK)
+            return bad(err, "invalid_mapping", msg);
+        mtxt = json_dumps(mapping, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!mtxt)
+            return RS_ENOMEM;
+        if (strlen(mtxt) >= RS_MAPPING_MAX) {
+            free(mtxt);
+            return bad(err, "invalid_mapping", "mapping is too large (8 KB at most)");
+        }
+    } else if (!strcmp(provider, "generic")) {
+        struct rs_integration cur;
+        enum rs_err e = rs_store_integration_get(s, merchant_id, provider, now, &cur);
+        if (e == RS_ENOTFOUND || (e == RS_OK && !cur.mapping[0]))
+            return bad(err, "missing_field", "mapping is required for the generic webhook (docs/api/webhooks.md)");
+        if (e)
+            return e;
+    }
+    if (options) {
+        const char *k;
+        json_t *v;
+        bool ok = json_is_object(options);
+        json_object_foreach((json_t *)options, k, v) {
+            ok &= strcmp(k, "signature_max_age_s") == 0 && json_is_integer(v) && json_integer_value(v) >= 0 &&
+                  json_integer_value(v) <= 86400;
+        }
+        if (!ok) {
+            free(mtxt);
+            return bad(err, "invalid_field", "options may only hold signature_max_age_s (0 to 86400 seconds)");
+        }
+        otxt = json_dumps(options, JSON_COMPACT | JSON_SORT_KEYS);
+    }
+    unsigned char rnd[16];
+    char fresh[RS_HOOK_ID_LEN];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) {
+        free(mtxt);
+        free(otxt);
+        return RS_EINTERNAL;
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(fresh + 2 * i, 3, "%02x", rnd[i]);
+    enum rs_err e = rs_store_integration_put(s, merchant_id, provider, secret, mtxt, otxt, fresh,
+                                             RS_SECRET_ROTATE_S, now, hook_id, created);
+    free(mtxt);
+    free(otxt);
+    return e;
 }
 
 /* ---- the job ---- */

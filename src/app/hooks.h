@@ -22,6 +22,7 @@
 
 #include "core/carrier_detect.h"
 #include "core/err.h"
+#include "app/ingest.h"
 #include "ingest/inbound.h"
 #include "store/store.h"
 
@@ -32,6 +33,22 @@ bool rs_hook_provider_known(const char *name);
 
 /* A confident carrier from the number's format, or NULL; N candidates written to G (max 5). */
 const char *rs_carrier_confident(const char *tracking_number, struct rs_carrier_guess g[5], int *n);
+
+/* Parse BODY with PROVIDER's adapter (MAPPING: the generic mapping's JSON text, else unused).
+ * Same contract as the adapters (ingest/inbound.h). */
+enum rs_err rs_app_hook_parse(const char *provider, const char *body, size_t len, const char *topic,
+                              const char *mapping, struct rs_inbound *out, char *err, size_t errcap) RS_MUST_CHECK;
+
+/* Validate and store a merchant's integration (inside a transaction). SECRET: 8 to 255
+ * printable bytes. MAPPING (generic only; required when it is new) and OPTIONS
+ * ({"signature_max_age_s": 0..86400}, Shippo) may be NULL to keep the stored ones. A changed
+ * secret leaves the old one valid for RS_SECRET_ROTATE_S. OUT: hook_id, *created.
+ * RS_EINVAL with ERR for bad input. */
+#define RS_SECRET_ROTATE_S 86400
+enum rs_err rs_app_integration_put(struct rs_store *s, int64_t merchant_id, const char *provider,
+                                   const char *secret, const json_t *mapping, const json_t *options,
+                                   int64_t now, char hook_id[RS_HOOK_ID_LEN], bool *created,
+                                   struct rs_app_error *err) RS_MUST_CHECK;
 
 /* The job's input and answer. Fill the input part; rs_app_hook_job fills the rest. */
 struct rs_hook_delivery {
