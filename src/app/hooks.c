@@ -143,7 +143,7 @@ struct resolved {
 struct job {
     struct rs_store *s;
     struct rs_hook_delivery *d;
-    json_t *rejections, *suggestions;
+    json_t *rejections, *suggestions, *notes;
     int n_rejected_total;
     struct resolved res[MAX_RESOLVED];
     int n_res;
@@ -244,6 +244,38 @@ static enum rs_err resolve(struct job *j, const char *tn, const char *given, str
     return RS_OK;
 }
 
+/* A shop's customer contact that Rastro cannot use (a Catalan locale, a phone without its
+ * country code) must not cost the merchant the whole order: drop that one field, say so in the
+ * delivery's notes, and keep the order. */
+static enum rs_err order_prepare_lenient(struct job *j, int index, struct rs_order_in *o, struct rs_prep_buf *buf,
+                                         struct rs_app_error *err)
+{
+    static const char *const fields[] = {"customer.locale", "customer.phone", "customer.email",
+                                         "customer.preferred_channel"};
+    for (int attempt = 0;; attempt++) {
+        enum rs_err e = rs_app_order_prepare(o, buf, err);
+        if (e != RS_EINVAL || attempt == 4)
+            return e;
+        const char **slot = NULL;
+        const char *f = NULL;
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0] && !slot; k++) {
+            if (strncmp(err->message, fields[k], strlen(fields[k])) != 0)
+                continue;
+            f = fields[k];
+            slot = k == 0 ? &o->customer.locale
+                   : k == 1 ? &o->customer.phone
+                   : k == 2 ? &o->customer.email
+                            : &o->customer.preferred_channel;
+        }
+        if (!slot || !*slot)
+            return e;
+        char note[600];
+        snprintf(note, sizeof note, "order[%d]: %s \"%.60s\" ignored: %.400s", index, f, *slot, err->message);
+        json_array_append_new(j->notes, json_string(note));
+        *slot = NULL;
+    }
+}
+
 struct counts {
     int created, updated, unchanged, rejected;
 };
@@ -280,7 +312,7 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         char code[RS_TRACKCODE_LEN];
         if (!o.source)
             o.source = d->source;
-        e = rs_app_order_prepare(&o, &buf, &err);
+        e = order_prepare_lenient(j, i, &o, &buf, &err);
         if (!e) {
             if ((e = rs_store_savepoint(s)))
                 return e;
@@ -320,18 +352,19 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
             if (!ref || !*ref)
                 sh.order_ref = "-"; /* prepare wants one; an existing shipment needs none */
             e = rs_app_shipment_prepare(&sh, &buf, &err);
+            struct rs_shipment_key k;
+            enum rs_err fe = e ? RS_ENOTFOUND : rs_store_shipment_find(s, mid, sh.carrier, sh.tracking_number, &k);
+            if (fe != RS_OK && fe != RS_ENOTFOUND)
+                return fe;
+            bool exists = fe == RS_OK;
             if (!e && (!ref || !*ref)) {
-                struct rs_shipment_key k;
-                e = rs_store_shipment_find(s, mid, sh.carrier, sh.tracking_number, &k);
-                if (e == RS_ENOTFOUND) {
+                if (!exists) {
                     err.code = "unknown_shipment";
                     snprintf(err.message, sizeof err.message,
                              "no shipment %s %s and the delivery names no order: attach it to its order "
                              "with POST /v1/shipments first",
                              sh.carrier, sh.tracking_number);
                     e = RS_EINVAL;
-                } else if (e) {
-                    return e;
                 }
             } else if (!e) {
                 if ((e = rs_store_savepoint(s)))
@@ -341,6 +374,12 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
                     rs_store_rollback_to(s);
                 else if ((e = rs_store_release(s)))
                     return e;
+                /* already attached to an order the provider names differently (an aggregator's
+                 * "2087" for the shop's "#2087"): the existing attachment stands */
+                if (exists && (e == RS_EINVAL || e == RS_ECONFLICT)) {
+                    e = RS_OK;
+                    pr = RS_PUT_UNCHANGED;
+                }
             }
         }
         if (e == RS_OK) {
@@ -438,7 +477,8 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
         .payload_len = d->keep_payload ? d->body_len : 0,
         .payload_type = d->payload_type,
     };
-    struct job j = {.s = s, .d = d, .rejections = json_array(), .suggestions = json_array()};
+    struct job j = {.s = s, .d = d, .rejections = json_array(), .suggestions = json_array(),
+                  .notes = json_array()};
 
     if (d->reject_code) {
         d->result = "rejected";
@@ -473,6 +513,8 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
             }
             if (json_array_size(j.suggestions))
                 json_object_set(d->summary, "carrier_suggestions", j.suggestions);
+            if (json_array_size(j.notes))
+                json_object_set(d->summary, "notes", j.notes);
         }
     }
     if (d->in && d->in->test)
@@ -486,5 +528,6 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
 fail:
     json_decref(j.rejections);
     json_decref(j.suggestions);
+    json_decref(j.notes);
     return e;
 }
