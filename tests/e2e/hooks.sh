@@ -61,6 +61,12 @@ eq "GET /v1/integrations lists six" "$(jqr '.integrations|length')" 6
 check "  and never a secret" bash -c "! printf '%s' '$BODY_OUT' | grep -q 'secret-e2e'"
 KEY=$KEY_B api GET /v1/integrations
 eq "another merchant sees none" "$(jqr '.integrations|length')" 0
+out=$("$RASTRO_BIN" merchant hook aftership --merchant 2 --secret cli-secret-e2e --db "$DB" 2>/dev/null)
+check "CLI: rastro merchant hook prints the webhook path" bash -c "printf '%s' '$out' | grep -q '^webhook path: /hooks/aftership/[0-9a-f]\{32\}$'"
+KEY=$KEY_B api GET /v1/integrations
+eq "  and the integration is there" "$(jqr '.integrations[0].provider')" aftership
+"$RASTRO_BIN" merchant hook generic --merchant 2 --secret cli-secret-e2e --db "$DB" >/dev/null 2>&1
+eq "CLI: generic without --mapping fails" "$?" 1
 
 # ---- Shopify ----
 F=$FIX/shopify-orders-create-es.json
