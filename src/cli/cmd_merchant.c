@@ -1,8 +1,10 @@
-/* cmd_merchant.c — `rastro merchant create NAME` (prints a new API key) and `rastro merchant list`. */
+/* cmd_merchant.c — `rastro merchant create NAME` (prints a new API key), `rastro merchant key`,
+ * `rastro merchant list` and `rastro merchant hook PROVIDER` (configure an inbound webhook). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/hooks.h"
 #include "app/keys.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
@@ -12,15 +14,69 @@ static int usage(void)
 {
     fprintf(stderr, "usage: rastro merchant create NAME [--scopes ingest,read,admin] [--db URL]\n"
                     "       rastro merchant key MERCHANT_ID [--scopes …] [--db URL]\n"
-                    "       rastro merchant list [--db URL]\n");
+                    "       rastro merchant list [--db URL]\n"
+                    "       rastro merchant hook PROVIDER --merchant ID --secret S [--mapping FILE.json] [--db URL]\n"
+                    "         PROVIDER: easypost, shippo, aftership, shopify, woocommerce, generic\n");
     return 2;
+}
+
+/* `rastro merchant hook PROVIDER …`: the same checks as PUT /v1/integrations/{provider}. */
+static int hook(struct rs_store *s, const char *provider, const char *merchant, const char *secret,
+                const char *mapping_file)
+{
+    if (!merchant || !secret) {
+        fprintf(stderr, "rastro merchant hook: --merchant ID and --secret S are required\n");
+        return 2;
+    }
+    char *end;
+    long long mid = strtoll(merchant, &end, 10);
+    json_t *m = NULL, *mapping = NULL;
+    if (*end || mid <= 0 || rs_store_merchant_get(s, mid, &m) != RS_OK) {
+        fprintf(stderr, "rastro merchant hook: no merchant %s\n", merchant);
+        return 1;
+    }
+    json_decref(m);
+    if (mapping_file) {
+        json_error_t je;
+        mapping = json_load_file(mapping_file, JSON_REJECT_DUPLICATES, &je);
+        if (!mapping) {
+            fprintf(stderr, "rastro merchant hook: %s:%d: %s\n", mapping_file, je.line, je.text);
+            return 1;
+        }
+    }
+    char hook_id[RS_HOOK_ID_LEN];
+    bool created = false;
+    struct rs_app_error err = {0};
+    enum rs_err e = rs_store_begin(s);
+    if (!e)
+        e = rs_app_integration_put(s, mid, provider, secret, mapping, NULL, rs_now(), hook_id, &created, &err);
+    if (!e)
+        e = rs_store_commit(s);
+    else
+        rs_store_rollback(s);
+    json_decref(mapping);
+    if (e == RS_EINVAL) {
+        fprintf(stderr, "rastro merchant hook: %s\n", err.message);
+        return 1;
+    }
+    if (e) {
+        fprintf(stderr, "rastro merchant hook: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        return 1;
+    }
+    printf("%s %s webhook for merchant %lld\nwebhook path: /hooks/%s/%s\n", created ? "created" : "updated", provider,
+           mid, provider, hook_id);
+    fprintf(stderr, "Prefix the path with the server's public base URL and paste it into %s.\n", provider);
+    return 0;
 }
 
 int rs_cmd_merchant(int argc, char **argv)
 {
     const char *db = NULL, *scopes_s = "ingest,read,admin", *verb = NULL, *arg = NULL;
+    const char *merchant = NULL, *secret = NULL, *mapping = NULL;
     for (int i = 1; i < argc; i++) {
-        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--scopes", &scopes_s))
+        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--scopes", &scopes_s) ||
+            rs_arg_value(argc, argv, &i, "--merchant", &merchant) || rs_arg_value(argc, argv, &i, "--secret", &secret) ||
+            rs_arg_value(argc, argv, &i, "--mapping", &mapping))
             continue;
         if (rs_arg_flag(argv, i, "--help"))
             return usage(), 0;
@@ -49,7 +105,9 @@ int rs_cmd_merchant(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (strcmp(verb, "list") == 0) {
+    if (strcmp(verb, "hook") == 0 && arg) {
+        rc = hook(s, arg, merchant, secret, mapping);
+    } else if (strcmp(verb, "list") == 0) {
         json_t *list = NULL;
         if (rs_store_merchant_list(s, &list) != RS_OK) {
             fprintf(stderr, "rastro merchant: %s\n", rs_store_errmsg(s));

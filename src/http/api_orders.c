@@ -119,7 +119,8 @@ static enum rs_err shipment_job_run(struct rs_store *s, void *ctx)
     return rs_app_shipment_put(s, j->merchant_id, &j->in, rs_now(), &j->res, &j->err);
 }
 
-static void reply_shipment(struct rs_req *r, int status, const char *carrier, const char *number, const char *result)
+static void reply_shipment(struct rs_req *r, int status, const char *carrier, const char *number, const char *result,
+                           json_t *suggestions)
 {
     struct rs_store *s = rs_server_reader_get(r->srv);
     if (!s) {
@@ -139,7 +140,26 @@ static void reply_shipment(struct rs_req *r, int status, const char *carrier, co
     }
     if (result)
         json_object_set_new(o, "result", json_string(result));
+    if (suggestions)
+        json_object_set(o, "carrier_suggestions", suggestions);
     rs_reply_json(r, status, o);
+}
+
+/* Candidates from the number's format when none of them is the stated carrier (never changes
+ * it: a suggestion for the merchant to look at). NULL when the format says nothing against it. */
+static json_t *carrier_suggestions(const char *carrier, const char *number)
+{
+    const char *best;
+    json_t *c = rs_carrier_candidates_json(number, &best);
+    size_t i;
+    json_t *g;
+    bool match = json_array_size(c) == 0;
+    json_array_foreach(c, i, g) match |= strcmp(json_string_value(json_object_get(g, "carrier")), carrier) == 0;
+    if (match) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
 }
 
 void rs_api_shipment_post(struct rs_req *r)
@@ -165,8 +185,10 @@ void rs_api_shipment_post(struct rs_req *r)
         url_segment(job.in.carrier, c, sizeof c);
         url_segment(job.in.tracking_number, n, sizeof n);
         snprintf(r->location, sizeof r->location, "/v1/shipments/%s/%s", c, n);
+        json_t *sg = carrier_suggestions(job.in.carrier, job.in.tracking_number);
         reply_shipment(r, job.res == RS_PUT_CREATED ? 201 : 200, job.in.carrier, job.in.tracking_number,
-                       rs_put_result_name(job.res));
+                       rs_put_result_name(job.res), sg);
+        json_decref(sg);
     }
     json_decref(body);
 }
@@ -181,5 +203,5 @@ void rs_api_shipment_get(struct rs_req *r)
         rs_reply_error(r, 400, err.code, "%s", err.message);
         return;
     }
-    reply_shipment(r, 200, in.carrier, in.tracking_number, NULL);
+    reply_shipment(r, 200, in.carrier, in.tracking_number, NULL, NULL);
 }

@@ -30,6 +30,14 @@ static const struct route {
     {"POST", "/v1/events", NEED_INGEST, rs_api_events_post, "POST /v1/events"},
     {"GET", "/v1/track/{}", PUBLIC, rs_api_track_get, "GET /v1/track/{tracking_code}"},
     {"GET", "/t/{}", PUBLIC, rs_page_track, "GET /t/{tracking_code}"},
+    {"POST", "/hooks/{}/{}", PUBLIC, rs_hook_post, "POST /hooks/{provider}/{hook_id}"},
+    {"POST", "/v1/hooks/generic", NEED_INGEST, rs_hook_generic_api, "POST /v1/hooks/generic"},
+    {"GET", "/v1/integrations", NEED_READ, rs_api_integration_list, "GET /v1/integrations"},
+    {"PUT", "/v1/integrations/{}", NEED_ADMIN, rs_api_integration_put, "PUT /v1/integrations/{provider}"},
+    {"GET", "/v1/inbound", NEED_READ, rs_api_inbound_list, "GET /v1/inbound"},
+    {"GET", "/v1/inbound/{}", NEED_READ, rs_api_inbound_get, "GET /v1/inbound/{id}"},
+    {"POST", "/v1/inbound/{}/replay", NEED_INGEST, rs_api_inbound_replay, "POST /v1/inbound/{id}/replay"},
+    {"GET", "/v1/carriers/detect", NEED_READ, rs_api_carrier_detect, "GET /v1/carriers/detect"},
 };
 #define NROUTES (int)(sizeof routes / sizeof routes[0])
 #define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */

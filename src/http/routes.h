@@ -11,6 +11,11 @@ rs_handler_fn rs_api_order_post, rs_api_order_get;
 rs_handler_fn rs_api_shipment_post, rs_api_shipment_get;
 rs_handler_fn rs_api_events_post;
 rs_handler_fn rs_api_track_get, rs_page_track;
+rs_handler_fn rs_hook_post, rs_hook_generic_api, rs_api_integration_put, rs_api_integration_list;
+rs_handler_fn rs_api_inbound_list, rs_api_inbound_get, rs_api_inbound_replay, rs_api_carrier_detect;
+
+/* Carrier candidates for a tracking number as JSON (api_hooks.c); *best: a confident guess or NULL. */
+json_t *rs_carrier_candidates_json(const char *tracking_number, const char **best);
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);

@@ -139,4 +139,65 @@ enum rs_err rs_store_shipment_json(struct rs_store *s, int64_t merchant_id, cons
 /* Counts for /metrics and the demo: orders, shipments, events of all merchants. */
 enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipments, int64_t *events) RS_MUST_CHECK;
 
+/* ---- webhook integrations and the inbound log (0002-inbound) ---- */
+#define RS_PROVIDER_LEN 24
+#define RS_HOOK_ID_LEN 48
+#define RS_SECRET_MAX 256
+#define RS_MAPPING_MAX 8192
+
+/* One merchant's configuration of one provider. Secrets are kept in clear (an HMAC needs them);
+ * previous_secret is "" when there is none or its rotation window has passed. */
+struct rs_integration {
+    int64_t id, merchant_id;
+    char provider[RS_PROVIDER_LEN];
+    char hook_id[RS_HOOK_ID_LEN];
+    char secret[RS_SECRET_MAX];
+    char previous_secret[RS_SECRET_MAX];
+    char mapping[RS_MAPPING_MAX]; /* JSON text, "" when none (generic mapping) */
+    char options[1024];           /* JSON object text, "{}" when none */
+};
+/* Create or update (merchant, provider). A new integration gets HOOK_ID_NEW; an existing one
+ * keeps its hook id, and when SECRET changes the old one stays valid for ROTATE_S seconds.
+ * MAPPING/OPTIONS NULL keep the stored values. OUT: hook_id (the one in use), *created. */
+enum rs_err rs_store_integration_put(struct rs_store *s, int64_t merchant_id, const char *provider,
+                                     const char *secret, const char *mapping, const char *options,
+                                     const char *hook_id_new, int64_t rotate_s, int64_t now,
+                                     char hook_id[RS_HOOK_ID_LEN], bool *created) RS_MUST_CHECK;
+/* By the URL's (provider, hook id), or by (merchant, provider). RS_ENOTFOUND when absent. */
+enum rs_err rs_store_integration_by_hook(struct rs_store *s, const char *provider, const char *hook_id,
+                                         int64_t now, struct rs_integration *out) RS_MUST_CHECK;
+enum rs_err rs_store_integration_get(struct rs_store *s, int64_t merchant_id, const char *provider,
+                                     int64_t now, struct rs_integration *out) RS_MUST_CHECK;
+/* [{provider,hook_id,has_previous_secret,mapping,options,created_at,updated_at}] — never secrets. */
+enum rs_err rs_store_integration_list(struct rs_store *s, int64_t merchant_id, json_t **out) RS_MUST_CHECK;
+
+/* One inbound delivery as recorded. */
+struct rs_inbound_row {
+    int64_t merchant_id;
+    const char *source, *topic, *delivery_id, *dedup_key;
+    int64_t received_at;
+    const char *result;  /* "applied", "duplicate", "rejected" */
+    const char *reason;  /* first rejection reason, NULL when none */
+    const char *summary; /* JSON object text: counts and per-record reasons */
+    const void *payload; /* raw body (NULL: not kept) */
+    size_t payload_len;
+    const char *payload_type;
+};
+enum rs_err rs_store_inbound_insert(struct rs_store *s, const struct rs_inbound_row *row, int64_t *id) RS_MUST_CHECK;
+/* RS_OK with *id when a delivery with DEDUP_KEY was already applied; RS_ENOTFOUND otherwise. */
+enum rs_err rs_store_inbound_applied(struct rs_store *s, int64_t merchant_id, const char *source,
+                                     const char *dedup_key, int64_t *id) RS_MUST_CHECK;
+/* Newest first, at most LIMIT, only RESULT when non-NULL, ids below BEFORE_ID when > 0. No
+ * payloads. */
+enum rs_err rs_store_inbound_list(struct rs_store *s, int64_t merchant_id, const char *result, int limit,
+                                  int64_t before_id, json_t **out) RS_MUST_CHECK;
+/* One delivery with its payload while kept. RS_ENOTFOUND when absent or another merchant's. */
+enum rs_err rs_store_inbound_get(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out) RS_MUST_CHECK;
+/* Drop the raw payloads of deliveries received before OLDER_THAN. OUT: *n rows purged. */
+enum rs_err rs_store_inbound_purge(struct rs_store *s, int64_t older_than, int *n) RS_MUST_CHECK;
+
+/* Carriers under which the merchant has a shipment with TRACKING_NUMBER (normally 0 or 1). */
+enum rs_err rs_store_shipment_carriers(struct rs_store *s, int64_t merchant_id, const char *tracking_number,
+                                       char (*out)[RS_MAX_CARRIER_LEN + 1], int max, int *n) RS_MUST_CHECK;
+
 #endif

@@ -25,6 +25,8 @@ enum stmt_id {
     ST_ORDER_SHIPMENT_STATUSES, ST_EVENT_INSERT, ST_EVENT_TRACK_LIST,
     ST_ORDER_READ, ST_ORDER_READ_BY_CODE, ST_SHIPMENTS_OF_ORDER, ST_EVENTS_OF_SHIPMENT,
     ST_SHIPMENT_READ,
+    ST_INTEGRATION_FIND, ST_INTEGRATION_BY_HOOK, ST_INTEGRATION_GET, ST_INTEGRATION_INSERT,
+    ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_SHIPMENT_CARRIERS,
     ST__COUNT
 };
 
@@ -107,6 +109,29 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SHIPMENT_READ] =
         "SELECT s.order_id,o.order_ref FROM shipments s JOIN orders o ON o.id=s.order_id "
         "WHERE s.merchant_id=? AND s.carrier=? AND s.tracking_number=?",
+    [ST_INTEGRATION_FIND] = "SELECT secret,hook_id FROM integrations WHERE merchant_id=? AND provider=?",
+    [ST_INTEGRATION_BY_HOOK] =
+        "SELECT id,merchant_id,provider,hook_id,secret,CASE WHEN previous_until>? THEN previous_secret END,"
+        "coalesce(mapping,''),options FROM integrations WHERE provider=? AND hook_id=?",
+    [ST_INTEGRATION_GET] =
+        "SELECT id,merchant_id,provider,hook_id,secret,CASE WHEN previous_until>? THEN previous_secret END,"
+        "coalesce(mapping,''),options FROM integrations WHERE merchant_id=? AND provider=?",
+    [ST_INTEGRATION_INSERT] =
+        "INSERT INTO integrations(merchant_id,provider,hook_id,secret,mapping,options,created_at,updated_at) "
+        "VALUES(?,?,?,?,?,coalesce(?,'{}'),?,?)",
+    [ST_INTEGRATION_UPDATE] =
+        "UPDATE integrations SET previous_secret=CASE WHEN secret<>?1 THEN secret ELSE previous_secret END,"
+        "previous_until=CASE WHEN secret<>?1 THEN ?2 ELSE previous_until END,secret=?1,"
+        "mapping=coalesce(?3,mapping),options=coalesce(?4,options),updated_at=?5 "
+        "WHERE merchant_id=?6 AND provider=?7",
+    [ST_INBOUND_INSERT] =
+        "INSERT INTO inbound(merchant_id,source,topic,delivery_id,dedup_key,received_at,result,reason,summary,"
+        "payload,payload_type) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_INBOUND_APPLIED] = "SELECT id FROM inbound WHERE merchant_id=? AND source=? AND dedup_key=? "
+                           "AND result='applied'",
+    [ST_INBOUND_PURGE] = "UPDATE inbound SET payload=NULL WHERE payload IS NOT NULL AND received_at<?",
+    [ST_SHIPMENT_CARRIERS] =
+        "SELECT carrier FROM shipments WHERE merchant_id=? AND tracking_number=? ORDER BY id LIMIT 8",
 };
 
 struct rs_store {
@@ -1082,5 +1107,299 @@ enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipme
         e = RS_OK;
     }
     sqlite3_finalize(q);
+    return e;
+}
+
+/* ---- webhook integrations and the inbound log ---- */
+
+static void col_copy(sqlite3_stmt *q, int i, char *out, size_t cap)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    size_t n = t ? strnlen(t, cap - 1) : 0;
+    memcpy(out, t ? t : "", n);
+    out[n] = '\0';
+}
+
+enum rs_err rs_store_integration_put(struct rs_store *s, int64_t merchant_id, const char *provider,
+                                     const char *secret, const char *mapping, const char *options,
+                                     const char *hook_id_new, int64_t rotate_s, int64_t now,
+                                     char hook_id[RS_HOOK_ID_LEN], bool *created)
+{
+    sqlite3_stmt *q = stmt(s, ST_INTEGRATION_FIND);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, provider, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        col_copy(q, 1, hook_id, RS_HOOK_ID_LEN);
+        sqlite3_reset(q);
+        *created = false;
+        q = stmt(s, ST_INTEGRATION_UPDATE);
+        if (!q)
+            return RS_EIO;
+        sqlite3_bind_text(q, 1, secret, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, now + rotate_s);
+        bind_text(q, 3, mapping);
+        bind_text(q, 4, options);
+        sqlite3_bind_int64(q, 5, now);
+        sqlite3_bind_int64(q, 6, merchant_id);
+        sqlite3_bind_text(q, 7, provider, -1, SQLITE_STATIC);
+        return run(s, q);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return map_rc(s, rc);
+    *created = true;
+    snprintf(hook_id, RS_HOOK_ID_LEN, "%s", hook_id_new);
+    q = stmt(s, ST_INTEGRATION_INSERT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, provider, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, hook_id_new, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, secret, -1, SQLITE_STATIC);
+    bind_text(q, 5, mapping);
+    bind_text(q, 6, options);
+    sqlite3_bind_int64(q, 7, now);
+    sqlite3_bind_int64(q, 8, now);
+    return run(s, q);
+}
+
+static enum rs_err integration_row(struct rs_store *s, sqlite3_stmt *q, struct rs_integration *out)
+{
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_ENOTFOUND;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->id = sqlite3_column_int64(q, 0);
+        out->merchant_id = sqlite3_column_int64(q, 1);
+        col_copy(q, 2, out->provider, sizeof out->provider);
+        col_copy(q, 3, out->hook_id, sizeof out->hook_id);
+        col_copy(q, 4, out->secret, sizeof out->secret);
+        col_copy(q, 5, out->previous_secret, sizeof out->previous_secret);
+        col_copy(q, 6, out->mapping, sizeof out->mapping);
+        col_copy(q, 7, out->options, sizeof out->options);
+        e = RS_OK;
+    } else if (rc != SQLITE_DONE) {
+        e = map_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_integration_by_hook(struct rs_store *s, const char *provider, const char *hook_id,
+                                         int64_t now, struct rs_integration *out)
+{
+    sqlite3_stmt *q = stmt(s, ST_INTEGRATION_BY_HOOK);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_text(q, 2, provider, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, hook_id, -1, SQLITE_STATIC);
+    return integration_row(s, q, out);
+}
+
+enum rs_err rs_store_integration_get(struct rs_store *s, int64_t merchant_id, const char *provider, int64_t now,
+                                     struct rs_integration *out)
+{
+    sqlite3_stmt *q = stmt(s, ST_INTEGRATION_GET);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_text(q, 3, provider, -1, SQLITE_STATIC);
+    return integration_row(s, q, out);
+}
+
+static json_t *col_json(sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    json_t *j = t && *t ? json_loads(t, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
+enum rs_err rs_store_integration_list(struct rs_store *s, int64_t merchant_id, json_t **out)
+{
+    sqlite3_stmt *q = NULL;
+    const char *sql = "SELECT provider,hook_id,previous_until>?,mapping,options,created_at,updated_at "
+                      "FROM integrations WHERE merchant_id=? ORDER BY provider";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_int64(q, 1, rs_now());
+    sqlite3_bind_int64(q, 2, merchant_id);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "provider", col_str(q, 0));
+        json_object_set_new(o, "hook_id", col_str(q, 1));
+        json_object_set_new(o, "previous_secret_active", json_boolean(sqlite3_column_int(q, 2)));
+        if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+            json_object_set_new(o, "mapping", col_json(q, 3));
+        json_object_set_new(o, "options", col_json(q, 4));
+        json_object_set_new(o, "created_at", col_time(q, 5, 0));
+        json_object_set_new(o, "updated_at", col_time(q, 6, 0));
+        json_array_append_new(arr, o);
+    }
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_finalize(q);
+    if (e) {
+        json_decref(arr);
+        return e;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_inbound_insert(struct rs_store *s, const struct rs_inbound_row *row, int64_t *id)
+{
+    sqlite3_stmt *q = stmt(s, ST_INBOUND_INSERT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, row->merchant_id);
+    sqlite3_bind_text(q, 2, row->source, -1, SQLITE_STATIC);
+    bind_text(q, 3, row->topic);
+    bind_text(q, 4, row->delivery_id);
+    bind_text(q, 5, row->dedup_key);
+    sqlite3_bind_int64(q, 6, row->received_at);
+    sqlite3_bind_text(q, 7, row->result, -1, SQLITE_STATIC);
+    bind_text(q, 8, row->reason);
+    sqlite3_bind_text(q, 9, row->summary ? row->summary : "{}", -1, SQLITE_STATIC);
+    if (row->payload)
+        sqlite3_bind_blob64(q, 10, row->payload, row->payload_len, SQLITE_STATIC);
+    bind_text(q, 11, row->payload_type);
+    enum rs_err e = run(s, q);
+    if (!e && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+enum rs_err rs_store_inbound_applied(struct rs_store *s, int64_t merchant_id, const char *source,
+                                     const char *dedup_key, int64_t *id)
+{
+    sqlite3_stmt *q = stmt(s, ST_INBOUND_APPLIED);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, dedup_key ? dedup_key : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_ENOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(q, 0);
+        e = RS_OK;
+    } else if (rc != SQLITE_DONE) {
+        e = map_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+static json_t *inbound_row_json(sqlite3_stmt *q)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+    json_object_set_new(o, "source", col_str(q, 1));
+    json_object_set_new(o, "topic", col_str(q, 2));
+    json_object_set_new(o, "delivery_id", col_str(q, 3));
+    json_object_set_new(o, "received_at", col_time(q, 4, 0));
+    json_object_set_new(o, "result", col_str(q, 5));
+    json_object_set_new(o, "reason", col_str(q, 6));
+    json_t *sum = col_json(q, 7);
+    if (json_is_object(sum))
+        json_object_update(o, sum);
+    json_decref(sum);
+    json_object_set_new(o, "payload_kept", json_boolean(sqlite3_column_int(q, 8)));
+    return o;
+}
+
+#define INBOUND_COLS "id,source,topic,delivery_id,received_at,result,reason,summary,payload IS NOT NULL"
+
+enum rs_err rs_store_inbound_list(struct rs_store *s, int64_t merchant_id, const char *result, int limit,
+                                  int64_t before_id, json_t **out)
+{
+    sqlite3_stmt *q = NULL;
+    const char *sql = "SELECT " INBOUND_COLS " FROM inbound WHERE merchant_id=?1 AND (?2 IS NULL OR result=?2) "
+                      "AND (?3<=0 OR id<?3) ORDER BY id DESC LIMIT ?4";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_int64(q, 1, merchant_id);
+    bind_text(q, 2, result);
+    sqlite3_bind_int64(q, 3, before_id);
+    sqlite3_bind_int(q, 4, limit);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        json_array_append_new(arr, inbound_row_json(q));
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_finalize(q);
+    if (e) {
+        json_decref(arr);
+        return e;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_inbound_get(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out)
+{
+    sqlite3_stmt *q = NULL;
+    const char *sql = "SELECT " INBOUND_COLS ",payload,payload_type,dedup_key FROM inbound "
+                      "WHERE merchant_id=? AND id=?";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, id);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_ENOTFOUND;
+    if (rc == SQLITE_ROW) {
+        json_t *o = inbound_row_json(q);
+        const char *p = sqlite3_column_blob(q, 9);
+        size_t n = (size_t)sqlite3_column_bytes(q, 9);
+        if (p) {
+            /* the raw bytes, as text when they are UTF-8 (json_stringn checks) */
+            json_t *txt = json_stringn(p, n);
+            json_object_set_new(o, "payload", txt ? txt : json_null());
+            if (!txt)
+                json_object_set_new(o, "payload_note", json_string("the payload is not UTF-8 text"));
+        }
+        json_object_set_new(o, "payload_type", col_str(q, 10));
+        json_object_set_new(o, "dedup_key", col_str(q, 11));
+        *out = o;
+        e = RS_OK;
+    } else if (rc != SQLITE_DONE) {
+        e = map_rc(s, rc);
+    }
+    sqlite3_finalize(q);
+    return e;
+}
+
+enum rs_err rs_store_inbound_purge(struct rs_store *s, int64_t older_than, int *n)
+{
+    sqlite3_stmt *q = stmt(s, ST_INBOUND_PURGE);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, older_than);
+    enum rs_err e = run(s, q);
+    *n = e ? 0 : sqlite3_changes(s->db);
+    return e;
+}
+
+enum rs_err rs_store_shipment_carriers(struct rs_store *s, int64_t merchant_id, const char *tracking_number,
+                                       char (*out)[RS_MAX_CARRIER_LEN + 1], int max, int *n)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_CARRIERS);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, tracking_number, -1, SQLITE_STATIC);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (*n < max)
+            col_copy(q, 0, out[(*n)++], RS_MAX_CARRIER_LEN + 1);
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_reset(q);
     return e;
 }

@@ -1,0 +1,533 @@
+/* hooks.c — one inbound delivery through the write path and into the inbound log (hooks.h). */
+#include "app/hooks.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/ingest.h"
+#include "ingest/hook_generic.h"
+
+#include <openssl/rand.h>
+#include <strings.h>
+
+static const char *const providers[] = {"easypost", "shippo", "aftership", "shopify", "woocommerce", "generic"};
+
+bool rs_hook_provider_known(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof providers / sizeof providers[0]; i++)
+        if (strcmp(name, providers[i]) == 0)
+            return true;
+    return false;
+}
+
+const char *rs_carrier_confident(const char *tracking_number, struct rs_carrier_guess g[5], int *n)
+{
+    *n = rs_carrier_detect(tracking_number, g, 5);
+    if (*n == 0 || !g[0].check_digit_ok || g[0].confidence < 70)
+        return NULL;
+    if (*n > 1 && g[1].confidence > g[0].confidence - 20)
+        return NULL;
+    return g[0].carrier;
+}
+
+enum rs_err rs_app_hook_parse(const char *provider, const char *body, size_t len, const char *topic,
+                              const char *mapping, struct rs_inbound *out, char *err, size_t errcap)
+{
+    rs_inbound_init(out);
+    if (!strcmp(provider, "easypost"))
+        return rs_hook_easypost_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "shippo"))
+        return rs_hook_shippo_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "aftership"))
+        return rs_hook_aftership_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "shopify"))
+        return rs_hook_shopify_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "woocommerce"))
+        return rs_hook_woocommerce_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "generic")) {
+        json_t *m = mapping && *mapping ? json_loads(mapping, 0, NULL) : NULL;
+        enum rs_err e = rs_hook_generic_parse(body, len, m, out, err, errcap);
+        json_decref(m);
+        return e;
+    }
+    snprintf(err, errcap, "unknown provider \"%.32s\"", provider);
+    return RS_EINVAL;
+}
+
+static enum rs_err bad(struct rs_app_error *err, const char *code, const char *msg)
+{
+    err->code = code;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    return RS_EINVAL;
+}
+
+enum rs_err rs_app_integration_put(struct rs_store *s, int64_t merchant_id, const char *provider,
+                                   const char *secret, const json_t *mapping, const json_t *options, int64_t now,
+                                   char hook_id[RS_HOOK_ID_LEN], bool *created, struct rs_app_error *err)
+{
+    if (!rs_hook_provider_known(provider))
+        return bad(err, "unknown_provider",
+                   "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic");
+    size_t n = secret ? strlen(secret) : 0;
+    if (n < 8 || n >= RS_SECRET_MAX)
+        return bad(err, "invalid_secret", "secret must have 8 to 255 characters (the provider's webhook secret)");
+    for (const unsigned char *p = (const unsigned char *)secret; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return bad(err, "invalid_secret", "secret must be printable text");
+    char *mtxt = NULL, *otxt = NULL;
+    if (mapping) {
+        if (strcmp(provider, "generic") != 0)
+            return bad(err, "invalid_field", "mapping is only for the generic webhook");
+        char msg[300];
+        if (rs_hook_generic_mapping_check(mapping, msg, sizeof msg) != RS_OK)
+            return bad(err, "invalid_mapping", msg);
+        mtxt = json_dumps(mapping, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!mtxt)
+            return RS_ENOMEM;
+        if (strlen(mtxt) >= RS_MAPPING_MAX) {
+            free(mtxt);
+            return bad(err, "invalid_mapping", "mapping is too large (8 KB at most)");
+        }
+    } else if (!strcmp(provider, "generic")) {
+        struct rs_integration cur;
+        enum rs_err e = rs_store_integration_get(s, merchant_id, provider, now, &cur);
+        if (e == RS_ENOTFOUND || (e == RS_OK && !cur.mapping[0]))
+            return bad(err, "missing_field", "mapping is required for the generic webhook (docs/api/webhooks.md)");
+        if (e)
+            return e;
+    }
+    if (options) {
+        const char *k;
+        json_t *v;
+        bool ok = json_is_object(options);
+        json_object_foreach((json_t *)options, k, v) {
+            ok &= strcmp(k, "signature_max_age_s") == 0 && json_is_integer(v) && json_integer_value(v) >= 0 &&
+                  json_integer_value(v) <= 86400;
+        }
+        if (!ok) {
+            free(mtxt);
+            return bad(err, "invalid_field", "options may only hold signature_max_age_s (0 to 86400 seconds)");
+        }
+        otxt = json_dumps(options, JSON_COMPACT | JSON_SORT_KEYS);
+    }
+    unsigned char rnd[16];
+    char fresh[RS_HOOK_ID_LEN];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) {
+        free(mtxt);
+        free(otxt);
+        return RS_EINTERNAL;
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(fresh + 2 * i, 3, "%02x", rnd[i]);
+    enum rs_err e = rs_store_integration_put(s, merchant_id, provider, secret, mtxt, otxt, fresh,
+                                             RS_SECRET_ROTATE_S, now, hook_id, created);
+    free(mtxt);
+    free(otxt);
+    return e;
+}
+
+/* ---- the job ---- */
+
+#define MAX_REASONS 20
+#define MAX_RESOLVED 64
+
+struct resolved {
+    const char *tracking_number, *given; /* given may be NULL */
+    char carrier[RS_MAX_CARRIER_LEN + 1];
+    bool ok;
+    struct rs_app_error err;
+};
+
+struct job {
+    struct rs_store *s;
+    struct rs_hook_delivery *d;
+    json_t *rejections, *suggestions, *notes;
+    int n_rejected_total;
+    struct resolved res[MAX_RESOLVED];
+    int n_res;
+};
+
+static void reject(struct job *j, const char *what, int index, const struct rs_app_error *err)
+{
+    j->n_rejected_total++;
+    if (json_array_size(j->rejections) >= MAX_REASONS)
+        return;
+    json_t *o = json_object();
+    json_object_set_new(o, "record", json_string(what));
+    json_object_set_new(o, "index", json_integer(index));
+    json_object_set_new(o, "code", json_string(err->code ? err->code : "invalid"));
+    json_object_set_new(o, "message", json_string(err->message));
+    json_array_append_new(j->rejections, o);
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* The carrier to use for (TN, GIVEN), resolved once per delivery. See hooks.h. */
+static enum rs_err resolve(struct job *j, const char *tn, const char *given, struct resolved **out)
+{
+    for (int i = 0; i < j->n_res; i++)
+        if (same(j->res[i].tracking_number, tn) && (j->res[i].given == given || same(j->res[i].given, given))) {
+            *out = &j->res[i];
+            return RS_OK;
+        }
+    static __thread struct resolved spare;
+    struct resolved *r = j->n_res < MAX_RESOLVED ? &j->res[j->n_res++] : &spare;
+    memset(r, 0, sizeof *r);
+    r->tracking_number = tn;
+    r->given = given;
+    *out = r;
+    int64_t mid = j->d->merchant_id;
+    enum rs_err e;
+    if (given) {
+        struct rs_shipment_key k;
+        e = rs_store_shipment_find(j->s, mid, given, tn, &k);
+        if (e == RS_OK) {
+            snprintf(r->carrier, sizeof r->carrier, "%s", given);
+            r->ok = true;
+            return RS_OK;
+        }
+        if (e != RS_ENOTFOUND)
+            return e;
+    }
+    char known[4][RS_MAX_CARRIER_LEN + 1];
+    int nk = 0;
+    if ((e = rs_store_shipment_carriers(j->s, mid, tn, known, 4, &nk)))
+        return e;
+    if (nk == 1) {
+        /* the merchant already stated this number's carrier: it wins */
+        snprintf(r->carrier, sizeof r->carrier, "%s", known[0]);
+        r->ok = true;
+        return RS_OK;
+    }
+    if (given) {
+        snprintf(r->carrier, sizeof r->carrier, "%s", given);
+        r->ok = true;
+        return RS_OK;
+    }
+    struct rs_carrier_guess g[5];
+    int ng = 0;
+    const char *best = rs_carrier_confident(tn, g, &ng);
+    json_t *cands = json_array();
+    for (int i = 0; i < ng; i++) {
+        json_t *c = json_object();
+        json_object_set_new(c, "carrier", json_string(g[i].carrier));
+        json_object_set_new(c, "confidence", json_integer(g[i].confidence));
+        json_object_set_new(c, "check_digit_ok", json_boolean(g[i].check_digit_ok));
+        json_array_append_new(cands, c);
+    }
+    if (best) {
+        snprintf(r->carrier, sizeof r->carrier, "%s", best);
+        r->ok = true;
+        json_t *sg = json_object();
+        json_object_set_new(sg, "tracking_number", json_string(tn));
+        json_object_set_new(sg, "carrier", json_string(best));
+        json_object_set_new(sg, "candidates", cands);
+        json_array_append_new(j->suggestions, sg);
+        return RS_OK;
+    }
+    char list[200] = "";
+    size_t used = 0;
+    for (int i = 0; i < ng && used < sizeof list - 40; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s (%d)", i ? ", " : "", g[i].carrier,
+                                 g[i].confidence);
+    json_decref(cands);
+    r->err.code = "carrier_unknown";
+    snprintf(r->err.message, sizeof r->err.message,
+             "no carrier was given for %s and its format is not conclusive%s%s; set the carrier at the "
+             "source (Shopify: tracking company) or create the shipment with POST /v1/shipments",
+             tn, ng ? "; candidates: " : "", list);
+    return RS_OK;
+}
+
+/* A shop's customer contact that Rastro cannot use (a Catalan locale, a phone without its
+ * country code) must not cost the merchant the whole order: drop that one field, say so in the
+ * delivery's notes, and keep the order. */
+static enum rs_err order_prepare_lenient(struct job *j, int index, struct rs_order_in *o, struct rs_prep_buf *buf,
+                                         struct rs_app_error *err)
+{
+    static const char *const fields[] = {"customer.locale", "customer.phone", "customer.email",
+                                         "customer.preferred_channel"};
+    for (int attempt = 0;; attempt++) {
+        enum rs_err e = rs_app_order_prepare(o, buf, err);
+        if (e != RS_EINVAL || attempt == 4)
+            return e;
+        const char **slot = NULL;
+        const char *f = NULL;
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0] && !slot; k++) {
+            if (strncmp(err->message, fields[k], strlen(fields[k])) != 0)
+                continue;
+            f = fields[k];
+            slot = k == 0 ? &o->customer.locale
+                   : k == 1 ? &o->customer.phone
+                   : k == 2 ? &o->customer.email
+                            : &o->customer.preferred_channel;
+        }
+        if (!slot || !*slot)
+            return e;
+        char note[600];
+        snprintf(note, sizeof note, "order[%d]: %s \"%.60s\" ignored: %.400s", index, f, *slot, err->message);
+        json_array_append_new(j->notes, json_string(note));
+        *slot = NULL;
+    }
+}
+
+struct counts {
+    int created, updated, unchanged, rejected;
+};
+
+static json_t *counts_json(const struct counts *c)
+{
+    return json_pack("{s:i,s:i,s:i,s:i}", "created", c->created, "updated", c->updated, "unchanged", c->unchanged,
+                     "rejected", c->rejected);
+}
+
+static void count_put(struct counts *c, enum rs_put_result r)
+{
+    if (r == RS_PUT_CREATED)
+        c->created++;
+    else if (r == RS_PUT_UPDATED)
+        c->updated++;
+    else
+        c->unchanged++;
+}
+
+static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, int ev[3])
+{
+    struct rs_store *s = j->s;
+    struct rs_hook_delivery *d = j->d;
+    struct rs_inbound *in = d->in;
+    int64_t mid = d->merchant_id, now = d->now;
+    enum rs_err e;
+
+    for (int i = 0; i < in->n_orders; i++) {
+        struct rs_order_in o = in->orders[i];
+        struct rs_prep_buf buf;
+        struct rs_app_error err = {0};
+        enum rs_put_result pr;
+        char code[RS_TRACKCODE_LEN];
+        if (!o.source)
+            o.source = d->source;
+        e = order_prepare_lenient(j, i, &o, &buf, &err);
+        if (!e) {
+            if ((e = rs_store_savepoint(s)))
+                return e;
+            e = rs_app_order_put(s, mid, &o, now, &pr, code, &err);
+            if (e) {
+                rs_store_rollback_to(s);
+            } else if ((e = rs_store_release(s))) {
+                return e;
+            }
+        }
+        if (e == RS_OK) {
+            count_put(oc, pr);
+        } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
+            oc->rejected++;
+            reject(j, "order", i, &err);
+        } else {
+            return e;
+        }
+    }
+
+    for (int i = 0; i < in->n_shipments; i++) {
+        struct rs_shipment_in sh = in->shipments[i];
+        struct rs_prep_buf buf;
+        struct rs_app_error err = {0};
+        enum rs_put_result pr = RS_PUT_UNCHANGED;
+        struct resolved *r;
+        if (!sh.source)
+            sh.source = d->source;
+        if ((e = resolve(j, sh.tracking_number, sh.carrier, &r)))
+            return e;
+        if (!r->ok) {
+            err = r->err;
+            e = RS_EINVAL;
+        } else {
+            sh.carrier = r->carrier;
+            const char *ref = sh.order_ref;
+            if (!ref || !*ref)
+                sh.order_ref = "-"; /* prepare wants one; an existing shipment needs none */
+            e = rs_app_shipment_prepare(&sh, &buf, &err);
+            struct rs_shipment_key k;
+            enum rs_err fe = e ? RS_ENOTFOUND : rs_store_shipment_find(s, mid, sh.carrier, sh.tracking_number, &k);
+            if (fe != RS_OK && fe != RS_ENOTFOUND)
+                return fe;
+            bool exists = fe == RS_OK;
+            if (!e && (!ref || !*ref)) {
+                if (!exists) {
+                    err.code = "unknown_shipment";
+                    snprintf(err.message, sizeof err.message,
+                             "no shipment %s %s and the delivery names no order: attach it to its order "
+                             "with POST /v1/shipments first",
+                             sh.carrier, sh.tracking_number);
+                    e = RS_EINVAL;
+                }
+            } else if (!e) {
+                if ((e = rs_store_savepoint(s)))
+                    return e;
+                e = rs_app_shipment_put(s, mid, &sh, now, &pr, &err);
+                if (e)
+                    rs_store_rollback_to(s);
+                else if ((e = rs_store_release(s)))
+                    return e;
+                /* already attached to an order the provider names differently (an aggregator's
+                 * "2087" for the shop's "#2087"): the existing attachment stands */
+                if (exists && (e == RS_EINVAL || e == RS_ECONFLICT)) {
+                    e = RS_OK;
+                    pr = RS_PUT_UNCHANGED;
+                }
+            }
+        }
+        if (e == RS_OK) {
+            count_put(sc, pr);
+        } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
+            sc->rejected++;
+            reject(j, "shipment", i, &err);
+        } else {
+            return e;
+        }
+    }
+
+    for (int i = 0; i < in->n_events; i++) {
+        struct rs_event_in x = in->events[i];
+        struct rs_prep_buf buf;
+        struct rs_app_error err = {0};
+        struct resolved *r = NULL;
+        if (!x.source)
+            x.source = d->source;
+        e = RS_OK;
+        if (x.tracking_number && *x.tracking_number) {
+            if ((e = resolve(j, x.tracking_number, x.carrier, &r)))
+                return e;
+            if (!r->ok) {
+                err = r->err;
+                e = RS_EINVAL;
+            } else {
+                x.carrier = r->carrier;
+            }
+        }
+        if (!e)
+            e = rs_app_event_prepare(&x, &buf, &err);
+        if (!e) {
+            if ((e = rs_store_savepoint(s)))
+                return e;
+            e = rs_app_event_record(s, mid, &x, now, &err);
+            if (e == RS_OK || e == RS_EDUPLICATE) {
+                enum rs_err e2 = rs_store_release(s);
+                if (e2)
+                    return e2;
+            } else {
+                rs_store_rollback_to(s);
+            }
+        }
+        if (e == RS_OK) {
+            ev[0]++;
+        } else if (e == RS_EDUPLICATE) {
+            ev[1]++;
+        } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
+            ev[2]++;
+            reject(j, "event", i, &err);
+        } else {
+            return e;
+        }
+    }
+    return RS_OK;
+}
+
+static void body_key(const char *body, size_t len, char out[72])
+{
+    unsigned char md[32];
+    unsigned mdlen = 32;
+    EVP_Digest(body ? body : "", body ? len : 0, md, &mdlen, EVP_sha256(), NULL);
+    memcpy(out, "sha256:", 7);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
+{
+    struct rs_hook_delivery *d = ctx;
+    json_decref(d->summary);
+    d->summary = json_object();
+    d->inbound_id = 0;
+    d->duplicate_of = 0;
+    enum rs_err e;
+    int purged = 0;
+    if ((e = rs_store_inbound_purge(s, d->now - RS_INBOUND_KEEP_S, &purged)))
+        return e;
+
+    char hashkey[72];
+    const char *key = d->delivery_id;
+    if (!key) {
+        body_key(d->body, d->body_len, hashkey);
+        key = hashkey;
+    }
+    struct rs_inbound_row row = {
+        .merchant_id = d->merchant_id,
+        .source = d->source,
+        .topic = d->topic,
+        .delivery_id = d->delivery_id,
+        .dedup_key = key,
+        .received_at = d->now,
+        .payload = d->keep_payload ? (d->body ? d->body : "") : NULL,
+        .payload_len = d->keep_payload ? d->body_len : 0,
+        .payload_type = d->payload_type,
+    };
+    struct job j = {.s = s, .d = d, .rejections = json_array(), .suggestions = json_array(),
+                  .notes = json_array()};
+
+    if (d->reject_code) {
+        d->result = "rejected";
+        row.reason = d->reject_msg;
+        json_object_set_new(d->summary, "error_code", json_string(d->reject_code));
+    } else {
+        int64_t prev = 0;
+        e = rs_store_inbound_applied(s, d->merchant_id, d->source, key, &prev);
+        if (e == RS_OK) {
+            d->result = "duplicate";
+            d->duplicate_of = prev;
+            row.payload = NULL; /* the original keeps it */
+            row.payload_len = 0;
+            json_object_set_new(d->summary, "duplicate_of", json_integer(prev));
+        } else if (e != RS_ENOTFOUND) {
+            goto fail;
+        } else {
+            struct counts oc = {0}, sc = {0};
+            int ev[3] = {0};
+            if ((e = apply(&j, &oc, &sc, ev)))
+                goto fail;
+            bool changed = oc.created + oc.updated + sc.created + sc.updated + ev[0] > 0;
+            d->result = changed ? "applied" : j.n_rejected_total ? "rejected" : "duplicate";
+            json_object_set_new(d->summary, "orders", counts_json(&oc));
+            json_object_set_new(d->summary, "shipments", counts_json(&sc));
+            json_object_set_new(d->summary, "events",
+                                json_pack("{s:i,s:i,s:i}", "accepted", ev[0], "duplicate", ev[1], "rejected", ev[2]));
+            if (json_array_size(j.rejections)) {
+                json_t *first = json_array_get(j.rejections, 0);
+                row.reason = json_string_value(json_object_get(first, "message"));
+                json_object_set(d->summary, "rejections", j.rejections);
+            }
+            if (json_array_size(j.suggestions))
+                json_object_set(d->summary, "carrier_suggestions", j.suggestions);
+            if (json_array_size(j.notes))
+                json_object_set(d->summary, "notes", j.notes);
+        }
+    }
+    if (d->in && d->in->test)
+        json_object_set_new(d->summary, "test", json_true());
+    row.result = d->result;
+    char *sum = json_dumps(d->summary, JSON_COMPACT);
+    /* reason may point into j.rejections: kept alive until after the insert */
+    row.summary = sum;
+    e = sum ? rs_store_inbound_insert(s, &row, &d->inbound_id) : RS_ENOMEM;
+    free(sum);
+fail:
+    json_decref(j.rejections);
+    json_decref(j.suggestions);
+    json_decref(j.notes);
+    return e;
+}
