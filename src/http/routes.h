@@ -11,6 +11,10 @@ rs_handler_fn rs_api_order_post, rs_api_order_get;
 rs_handler_fn rs_api_shipment_post, rs_api_shipment_get;
 rs_handler_fn rs_api_events_post;
 rs_handler_fn rs_api_track_get, rs_page_track;
+rs_handler_fn rs_api_order_notifications, rs_api_notification_preview, rs_api_notification_resend;
+rs_handler_fn rs_api_notify_settings_get, rs_api_notify_settings_put;
+rs_handler_fn rs_hook_twilio_status, rs_hook_twilio_sms, rs_hook_whatsapp_verify, rs_hook_whatsapp, rs_hook_infobip;
+rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);
