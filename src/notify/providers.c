@@ -189,7 +189,7 @@ static enum rs_err send_twilio(struct rs_channels *ch, const struct rs_msg *m, c
         }
     } else if (j && json_is_integer(json_object_get(j, "code"))) {
         long long code = json_integer_value(json_object_get(j, "code"));
-        snprintf(res->error, sizeof res->error, "Twilio error %lld: %.200s", code,
+        snprintf(res->error, sizeof res->error, "HTTP %d, Twilio error %lld: %.200s", res->http_status, code,
                  json_string_value(json_object_get(j, "message")) ? json_string_value(json_object_get(j, "message"))
                                                                   : "");
         if (code == 20429)
@@ -326,7 +326,7 @@ enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, str
     } else if (j && json_object_get(j, "error")) {
         json_t *er = json_object_get(j, "error");
         long long code = json_integer_value(json_object_get(er, "code"));
-        snprintf(res->error, sizeof res->error, "WhatsApp error %lld: %.200s", code,
+        snprintf(res->error, sizeof res->error, "HTTP %d, WhatsApp error %lld: %.200s", res->http_status, code,
                  json_string_value(json_object_get(er, "message")) ? json_string_value(json_object_get(er, "message"))
                                                                    : "");
     }
