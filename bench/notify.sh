@@ -14,7 +14,7 @@ command -v smtp-sink >/dev/null || PATH=$PATH:/usr/sbin
 W=$(mktemp -d /tmp/rastro-bench-notify.XXXXXX)
 chmod 755 "$W"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; sleep 0.3; for p in "${PIDS[@]}"; do kill -9 $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
 port() { while :; do p=$((20000 + RANDOM % 30000)); (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }; done; }
 ms() { date +%s%N | cut -c1-13; }
 
