@@ -6,7 +6,7 @@ mode=${1:-run}
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libcurl4-openssl-dev libssl-dev libicu-dev sqlite3 curl ca-certificates)
 if [ "$mode" = test ]; then
-  pkgs+=(clang libclang-rt-14-dev libcmocka-dev jq xxd wrk nginx-light procps)
+  pkgs+=(clang libclang-rt-14-dev libcmocka-dev jq xxd wrk nginx-light procps python3 postfix)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -17,5 +17,11 @@ echo "deps: installing ${missing[*]}" >&2
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# postfix asks questions while installing: answer them (a local-only mailer; the tests run
+# their own private instance on a loopback port, never the system's)
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+  printf '%s\n' "postfix postfix/main_mailer_type select Local only" "postfix postfix/mailname string localhost" |
+    $SUDO debconf-set-selections
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,6 +1,7 @@
 /* ingest.c — validation and the one write path (see ingest.h). */
 #include "app/ingest.h"
 
+#include "app/notify_enqueue.h"
 #include "core/normalize.h"
 
 #include <ctype.h>
@@ -388,7 +389,9 @@ enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const stru
         e = rs_store_order_insert(s, merchant_id, in, code, hash, now, &id);
         if (e == RS_OK) {
             *res = RS_PUT_CREATED;
-            return RS_OK;
+            /* notifications are planned in this same transaction (app/notify_enqueue.h) */
+            return in->base_status == RS_ORDER_CANCELLED ? RS_OK
+                                                         : rs_app_notify_order_placed(s, merchant_id, id, now);
         }
         if (e != RS_ECONFLICT)
             return e;
@@ -474,7 +477,8 @@ enum rs_err rs_app_event_record(struct rs_store *s, int64_t merchant_id, const s
     } else {
         rs_track_apply(&sh.state, &tev);
     }
-    if ((e = rs_store_shipment_save_state(s, sh.id, &sh.state, sh.n_events + 1, now)))
+    if ((e = rs_store_shipment_save_state(s, sh.id, &sh.state, sh.n_events + 1, now)) ||
+        (e = rs_app_notify_shipment_change(s, merchant_id, sh.order_id, sh.id, &before, &sh.state, now)))
         return e;
     if (before.status != sh.state.status)
         return refresh_order_status(s, sh.order_id, now);

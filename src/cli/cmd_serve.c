@@ -1,4 +1,5 @@
 /* cmd_serve.c — `rastro serve`: the HTTP API and public pages until SIGINT/SIGTERM. */
+#include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,13 +9,15 @@
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "http/server.h"
+#include "worker/dispatch.h"
 
 static int usage(void)
 {
     fprintf(stderr, "usage: rastro serve [--db URL] [--listen HOST:PORT] [--base-url URL] [--readers N]\n"
                     "  --db        database: a file path, sqlite:PATH (env RASTRO_DB; default var/rastro.db)\n"
                     "  --listen    address to listen on (env RASTRO_LISTEN; default 127.0.0.1:8080)\n"
-                    "  --base-url  public URL used in tracking links (env RASTRO_BASE_URL)\n");
+                    "  --base-url  public URL used in tracking links (env RASTRO_BASE_URL)\n"
+                    "  --workers   notification dispatcher threads (default 2; 0 = run `rastro worker` apart)\n");
     return 2;
 }
 
@@ -48,10 +51,11 @@ static int parse_listen(const char *s, char *host, size_t cap, int *port)
 
 int rs_cmd_serve(int argc, char **argv)
 {
-    const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL;
+    const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL, *workers = NULL;
     for (int i = 1; i < argc; i++) {
         if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--listen", &listen) ||
-            rs_arg_value(argc, argv, &i, "--base-url", &base) || rs_arg_value(argc, argv, &i, "--readers", &readers))
+            rs_arg_value(argc, argv, &i, "--base-url", &base) || rs_arg_value(argc, argv, &i, "--readers", &readers) ||
+            rs_arg_value(argc, argv, &i, "--workers", &workers))
             continue;
         if (rs_arg_flag(argv, i, "--help"))
             return usage(), 0;
@@ -85,11 +89,26 @@ int rs_cmd_serve(int argc, char **argv)
         fprintf(stderr, "rastro serve: %s\n", err);
         return 1;
     }
+    int nworkers = workers ? atoi(workers) : 2;
+    struct rs_dispatcher *disp = NULL;
+    if (nworkers > 0) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        struct rs_dispatch_config dc = {.db_url = cfg.db_url, .threads = nworkers > 64 ? 64 : nworkers,
+                                        .base_url = base && *base ? base : NULL};
+        if (rs_dispatch_start(&dc, &disp, err, sizeof err) != RS_OK) {
+            fprintf(stderr, "rastro serve: notification dispatcher: %s\n", err);
+            rs_server_stop(srv);
+            return 1;
+        }
+    }
     fprintf(stderr, "rastro: listening on http://%s%s%s:%d (database %s)\n", strchr(host, ':') ? "[" : "", host,
             strchr(host, ':') ? "]" : "", port, cfg.db_url);
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "rastro: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rs_dispatch_stop(disp);
     rs_server_stop(srv);
+    if (nworkers > 0)
+        curl_global_cleanup();
     return 0;
 }

@@ -25,6 +25,10 @@ static const struct {
     {"promise", rs_cmd_promise, "promise train|eval …",
      "learn delivery windows from history and evaluate them"},
     {"bot", rs_cmd_bot, "bot classify|eval …", "classify customer messages; evaluate the bot"},
+    {"notify", rs_cmd_notify, "notify settings|show|preview|list|resend --merchant ID …",
+     "configure customer notifications, preview a message, list or resend"},
+    {"worker", rs_cmd_worker, "worker [--db URL] [--threads N]",
+     "send queued notifications (also runs inside serve)"},
 };
 
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])

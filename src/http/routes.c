@@ -30,7 +30,6 @@ static const struct route {
     {"POST", "/v1/events", NEED_INGEST, rs_api_events_post, "POST /v1/events"},
     {"GET", "/v1/track/{}", PUBLIC, rs_api_track_get, "GET /v1/track/{tracking_code}"},
     {"GET", "/t/{}", PUBLIC, rs_page_track, "GET /t/{tracking_code}"},
-    {"POST", "/hooks/{}/{}", PUBLIC, rs_hook_post, "POST /hooks/{provider}/{hook_id}"},
     {"POST", "/v1/hooks/generic", NEED_INGEST, rs_hook_generic_api, "POST /v1/hooks/generic"},
     {"GET", "/v1/integrations", NEED_READ, rs_api_integration_list, "GET /v1/integrations"},
     {"PUT", "/v1/integrations/{}", NEED_ADMIN, rs_api_integration_put, "PUT /v1/integrations/{provider}"},
@@ -38,6 +37,22 @@ static const struct route {
     {"GET", "/v1/inbound/{}", NEED_READ, rs_api_inbound_get, "GET /v1/inbound/{id}"},
     {"POST", "/v1/inbound/{}/replay", NEED_INGEST, rs_api_inbound_replay, "POST /v1/inbound/{id}/replay"},
     {"GET", "/v1/carriers/detect", NEED_READ, rs_api_carrier_detect, "GET /v1/carriers/detect"},
+    {"GET", "/v1/orders/{}/notifications", NEED_READ, rs_api_order_notifications,
+     "GET /v1/orders/{order_ref}/notifications"},
+    {"POST", "/v1/notifications/preview", NEED_READ, rs_api_notification_preview, "POST /v1/notifications/preview"},
+    {"POST", "/v1/notifications/{}/resend", NEED_INGEST, rs_api_notification_resend,
+     "POST /v1/notifications/{id}/resend"},
+    {"GET", "/v1/notifications/settings", NEED_ADMIN, rs_api_notify_settings_get, "GET /v1/notifications/settings"},
+    {"PUT", "/v1/notifications/settings", NEED_ADMIN, rs_api_notify_settings_put, "PUT /v1/notifications/settings"},
+    {"POST", "/hooks/twilio/status/{}", PUBLIC, rs_hook_twilio_status, "POST /hooks/twilio/status/{merchant}"},
+    {"POST", "/hooks/twilio/sms/{}", PUBLIC, rs_hook_twilio_sms, "POST /hooks/twilio/sms/{merchant}"},
+    {"GET", "/hooks/whatsapp/{}", PUBLIC, rs_hook_whatsapp_verify, "GET /hooks/whatsapp/{merchant}"},
+    {"POST", "/hooks/whatsapp/{}", PUBLIC, rs_hook_whatsapp, "POST /hooks/whatsapp/{merchant}"},
+    {"POST", "/hooks/infobip/{}", PUBLIC, rs_hook_infobip, "POST /hooks/infobip/{merchant}"},
+    /* after the specific /hooks/… routes above: first match wins */
+    {"POST", "/hooks/{}/{}", PUBLIC, rs_hook_post, "POST /hooks/{provider}/{hook_id}"},
+    {"GET", "/u/{}", PUBLIC, rs_page_unsubscribe_get, "GET /u/{token}"},
+    {"POST", "/u/{}", PUBLIC, rs_page_unsubscribe_post, "POST /u/{token}"},
 };
 #define NROUTES (int)(sizeof routes / sizeof routes[0])
 #define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */

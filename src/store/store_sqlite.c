@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "store/store_sqlite_priv.h"
 #include "util/assets.h"
 #include "util/timefmt.h"
 
@@ -137,6 +138,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 struct rs_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
+    sqlite3_stmt *xst[RS_STORE_SQLITE_XSLOTS]; /* statements of sibling files (store_sqlite_priv.h) */
     char errmsg[256];
     int schema_version;
 };
@@ -323,6 +325,8 @@ void rs_store_close(struct rs_store *s)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (int i = 0; i < RS_STORE_SQLITE_XSLOTS; i++)
+        sqlite3_finalize(s->xst[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -1402,4 +1406,34 @@ enum rs_err rs_store_shipment_carriers(struct rs_store *s, int64_t merchant_id, 
     enum rs_err e = map_rc(s, rc);
     sqlite3_reset(q);
     return e;
+}
+
+/* ---- for sibling back-end files (store_sqlite_priv.h) ---- */
+
+sqlite3 *rs_store_sqlite_db(struct rs_store *s)
+{
+    return s->db;
+}
+
+sqlite3_stmt *rs_store_sqlite_stmt(struct rs_store *s, int slot, const char *sql)
+{
+    if (slot < 0 || slot >= RS_STORE_SQLITE_XSLOTS)
+        return NULL;
+    sqlite3_stmt *q = s->xst[slot];
+    if (!q) {
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
+            snprintf(s->errmsg, sizeof s->errmsg, "sqlite prepare: %s", sqlite3_errmsg(s->db));
+            return NULL;
+        }
+        s->xst[slot] = q;
+    } else {
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+    }
+    return q;
+}
+
+enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc)
+{
+    return map_rc(s, rc);
 }

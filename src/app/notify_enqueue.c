@@ -1,0 +1,191 @@
+/* notify_enqueue.c — plan notifications inside the write transaction (see notify_enqueue.h). */
+#include "app/notify_enqueue.h"
+
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/notify_settings.h"
+#include "core/notify_plan.h"
+#include "store/store_notify.h"
+#include "util/tz.h"
+
+/* The parsed settings of the last merchant seen: the writer handles merchants in bursts, and
+ * parsing JSON per event would be wasteful. Keyed by the exact text; used under cache_mu (the
+ * one writer thread never waits on it; a CLI import is alone in its process). */
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    int64_t merchant_id;
+    char *text;
+    struct rs_notify_config cfg;
+    bool ok;
+} cache;
+
+static const struct rs_notify_config *config_for(int64_t merchant_id, const char *text)
+{
+    if (cache.text && cache.merchant_id == merchant_id && strcmp(cache.text, text) == 0)
+        return cache.ok ? &cache.cfg : NULL;
+    if (cache.ok)
+        rs_notify_config_release(&cache.cfg);
+    free(cache.text);
+    cache.text = strdup(text);
+    cache.merchant_id = merchant_id;
+    char err[256];
+    cache.ok = cache.text && rs_notify_config_parse(text, &cache.cfg, err, sizeof err) == RS_OK;
+    if (!cache.ok)
+        fprintf(stderr, "notify: merchant %lld has unusable settings, nothing planned: %s\n",
+                (long long)merchant_id, err);
+    return cache.ok ? &cache.cfg : NULL;
+}
+
+struct zone_ctx {
+    const char *zone;
+};
+
+static enum rs_err zone_offset(void *ctx, int64_t at, int *off)
+{
+    return rs_tz_offset(((struct zone_ctx *)ctx)->zone, at, off);
+}
+
+static void random_token(char out[33])
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        memset(b, 0, sizeof b); /* extremely unlikely; the unique index then refuses a repeat */
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
+                             const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
+                             int64_t shipment_id, struct rs_plan_input *in, int64_t now);
+
+static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
+                                   struct rs_plan_input *in, int64_t now)
+{
+    struct rs_notify_merchant m;
+    enum rs_err e = rs_store_notify_merchant(s, merchant_id, &m);
+    if (e)
+        return e == RS_ENOTFOUND ? RS_OK : e;
+    if (!m.config)
+        return RS_OK;
+    pthread_mutex_lock(&cache_mu);
+    const struct rs_notify_config *cfg = config_for(merchant_id, m.config);
+    free(m.config);
+    e = cfg ? plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, now) : RS_OK;
+    pthread_mutex_unlock(&cache_mu);
+    return e;
+}
+
+static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
+                             const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
+                             int64_t shipment_id, struct rs_plan_input *in, int64_t now)
+{
+    const struct rs_notify_merchant m = *mm;
+    enum rs_err e;
+    struct rs_notify_customer c;
+    if ((e = rs_store_notify_customer(s, order_id, &c)))
+        return e;
+    struct zone_ctx zc = {.zone = cfg->timezone ? cfg->timezone : m.timezone};
+    int probe;
+    if (rs_tz_offset(zc.zone, now, &probe) != RS_OK)
+        zc.zone = "UTC";
+    struct rs_recipient r = {
+        .preferred = c.preferred[0] ? rs_channel_parse(c.preferred, -1) : -1,
+        .consent = ~c.optout,
+        .utc_offset = zone_offset,
+        .utc_offset_ctx = &zc,
+    };
+    if (c.email[0])
+        r.contact |= RS_CH_BIT(RS_CH_EMAIL);
+    if (c.phone[0])
+        r.contact |= RS_CH_BIT(RS_CH_SMS) | RS_CH_BIT(RS_CH_WHATSAPP);
+    if (cfg->webhook_url)
+        r.contact |= RS_CH_BIT(RS_CH_WEBHOOK);
+    int64_t hist[256];
+    int nh = 0;
+    if (c.customer_id && cfg->plan.cap_count > 0 &&
+        (e = rs_store_notify_history(s, c.customer_id, now - cfg->plan.cap_window_s, hist, 256, &nh)))
+        return e;
+    r.sent_at = hist;
+    r.n_sent = nh;
+    struct rs_planned items[RS_PLAN_MAX_ITEMS];
+    int n = 0;
+    if ((e = rs_notify_plan(in, &cfg->plan, &r, items, RS_PLAN_MAX_ITEMS, &n))) {
+        fprintf(stderr, "notify: planning failed for order %lld: %s\n", (long long)order_id, rs_err_name(e));
+        return RS_OK; /* a planning problem must not refuse the carrier event */
+    }
+    const char *locale = c.locale[0] ? c.locale : m.locale[0] ? m.locale : "es";
+    for (int i = 0; i < n; i++) {
+        const struct rs_planned *it = &items[i];
+        char channels[64];
+        int len = snprintf(channels, sizeof channels, "%s", rs_channel_name(it->channel));
+        for (int k = 0; k < it->n_fallback && len < (int)sizeof channels; k++)
+            len += snprintf(channels + len, sizeof channels - (size_t)len, ",%s", rs_channel_name(it->fallback[k]));
+        char token[33];
+        random_token(token);
+        struct rs_outbox_new row = {
+            .merchant_id = merchant_id,
+            .order_id = order_id,
+            .shipment_id = shipment_id,
+            .customer_id = c.customer_id,
+            .trigger = rs_trigger_name(it->trigger),
+            .channels = channels,
+            .status = it->status == RS_STATUS_NONE ? "" : rs_status_name(it->status),
+            .substatus = it->substatus == RS_SUB_NONE ? "" : rs_substatus_name(it->substatus),
+            .locale = locale,
+            .state = it->suppressed ? "suppressed" : "queued",
+            .reason = it->suppressed ? rs_suppress_name(it->suppressed) : NULL,
+            .deferred = it->deferred,
+            .next_attempt_at = it->not_before > now ? it->not_before : now,
+            .idem_key = it->key,
+            .unsub_token = it->channel == RS_CH_WEBHOOK ? NULL : token,
+        };
+        int64_t id;
+        e = rs_store_outbox_insert(s, &row, now, &id);
+        if (e && e != RS_EDUPLICATE)
+            return e;
+    }
+    return RS_OK;
+}
+
+enum rs_err rs_app_notify_order_placed(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now)
+{
+    char subject[32];
+    snprintf(subject, sizeof subject, "o%lld", (long long)order_id);
+    struct rs_plan_input in = {
+        .subject_id = subject,
+        .old_status = RS_STATUS_NONE,
+        .new_status = RS_STATUS_NONE,
+        .event_at = now,
+        .order_confirmed = true,
+        .now = now,
+    };
+    return plan_and_insert(s, merchant_id, order_id, 0, &in, now);
+}
+
+enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                          int64_t shipment_id, const struct rs_track_state *before,
+                                          const struct rs_track_state *after, int64_t now)
+{
+    if (before->status == after->status && before->substatus == after->substatus)
+        return RS_OK;
+    enum rs_trigger t;
+    if (!rs_notify_trigger_for(before->status, before->substatus, after->status, after->substatus, &t))
+        return RS_OK;
+    char subject[32];
+    snprintf(subject, sizeof subject, "s%lld", (long long)shipment_id);
+    struct rs_plan_input in = {
+        .subject_id = subject,
+        .old_status = before->status,
+        .new_status = after->status,
+        .old_sub = before->substatus,
+        .new_sub = after->substatus,
+        .action_required = after->action_required,
+        .event_at = after->status_at ? after->status_at : now,
+        .now = now,
+    };
+    return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
+}

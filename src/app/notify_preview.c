@@ -1,0 +1,153 @@
+/* notify_preview.c — render a notification of an order without sending it (notify_preview.h). */
+#include "app/notify_preview.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/notify_render.h"
+#include "app/notify_settings.h"
+#include "app/notify_templates.h"
+#include "core/sms.h"
+#include "store/store_notify.h"
+
+/* The status a trigger is about, for the plain-word phrases. */
+static enum rs_status trigger_status(enum rs_trigger t)
+{
+    switch (t) {
+    case RS_TRIG_SHIPPED: return RS_STATUS_IN_TRANSIT;
+    case RS_TRIG_OUT_FOR_DELIVERY:
+    case RS_TRIG_COURIER_NEARBY: return RS_STATUS_OUT_FOR_DELIVERY;
+    case RS_TRIG_ATTEMPT_FAILED: return RS_STATUS_ATTEMPT_FAILED;
+    case RS_TRIG_AVAILABLE_FOR_PICKUP: return RS_STATUS_AVAILABLE_FOR_PICKUP;
+    case RS_TRIG_DELIVERED: return RS_STATUS_DELIVERED;
+    case RS_TRIG_EXCEPTION: return RS_STATUS_EXCEPTION;
+    default: return RS_STATUS_NONE;
+    }
+}
+
+static enum rs_err bad(struct rs_app_error *err, const char *code, const char *msg)
+{
+    err->code = code;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    return RS_EINVAL;
+}
+
+enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const char *order_ref, const char *trigger,
+                                  const char *channel, const char *locale, const char *base_url, json_t **out,
+                                  struct rs_app_error *err)
+{
+    int t = trigger ? rs_trigger_parse(trigger, -1) : -1;
+    int c = channel ? rs_channel_parse(channel, -1) : -1;
+    if (t < 0)
+        return bad(err, "invalid_field", "trigger must be one of order_confirmed, shipped, out_for_delivery, "
+                                         "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
+                                         "promise_slipped, promise_breached, compensation");
+    if (c < 0 || c == RS_CH_PUSH || c == RS_CH_WEBHOOK)
+        return bad(err, "invalid_field", "channel must be email, sms or whatsapp (webhooks carry data, not text)");
+    if (locale && *locale) {
+        bool ok = (strncmp(locale, "es", 2) == 0 || strncmp(locale, "en", 2) == 0) &&
+                  (locale[2] == '\0' || ((locale[2] == '-' || locale[2] == '_') && strlen(locale) <= 8));
+        if (!ok)
+            return bad(err, "invalid_field", "locale must be \"es\" or \"en\" (a region may follow, e.g. \"es-MX\")");
+    }
+    struct rs_order_key key;
+    enum rs_err e = rs_store_order_find(s, merchant_id, order_ref, &key);
+    if (e)
+        return e;
+    struct rs_notify_customer cust;
+    struct rs_notify_merchant m;
+    if ((e = rs_store_notify_customer(s, key.id, &cust)) || (e = rs_store_notify_merchant(s, merchant_id, &m)))
+        return e;
+    struct rs_notify_config cfg;
+    bool have_cfg = false;
+    if (m.config) {
+        char msg[256];
+        have_cfg = rs_notify_config_parse(m.config, &cfg, msg, sizeof msg) == RS_OK;
+    }
+    /* the first shipment gives carrier and tracking number */
+    json_t *order = NULL;
+    const char *carrier = NULL, *number = NULL;
+    enum rs_substatus sub = RS_SUB_NONE;
+    enum rs_status st = trigger_status((enum rs_trigger)t);
+    if (rs_store_order_json(s, merchant_id, order_ref, &order) == RS_OK) {
+        json_t *sh = json_array_get(json_object_get(order, "shipments"), 0);
+        carrier = json_string_value(json_object_get(sh, "carrier"));
+        number = json_string_value(json_object_get(sh, "tracking_number"));
+        const char *ss = json_string_value(json_object_get(sh, "status"));
+        const char *subs = json_string_value(json_object_get(sh, "substatus"));
+        if (ss && rs_status_parse(ss) == st && subs && *subs && rs_substatus_parse(subs) >= 0)
+            sub = (enum rs_substatus)rs_substatus_parse(subs);
+    }
+    if (t == RS_TRIG_COURIER_NEARBY)
+        sub = RS_SUB_COURIER_NEARBY;
+    const char *loc = locale && *locale ? locale : cust.locale[0] ? cust.locale : m.locale[0] ? m.locale : "es";
+    struct rs_tplset *set = malloc(sizeof *set);
+    char *buf = malloc(64 * 1024);
+    json_t *o = NULL;
+    struct rs_tpl_error te = {0};
+    if (!set || !buf) {
+        e = RS_ENOMEM;
+    } else if (rs_app_notify_tplset(have_cfg ? &cfg : NULL, loc, set, &te) != RS_OK) {
+        e = bad(err, "invalid_template", te.msg);
+    } else {
+        struct rs_notify_render_in in = {
+            .cfg = have_cfg ? &cfg : NULL,
+            .merchant_name = m.name,
+            .base_url = base_url,
+            .cust = &cust,
+            .trigger = (enum rs_trigger)t,
+            .channel = (enum rs_channel)c,
+            .status = st,
+            .substatus = sub,
+            .carrier = carrier,
+            .tracking_number = number,
+            .unsub_token = "preview",
+        };
+        struct rs_rendered r;
+        char unsub[512];
+        e = rs_app_notify_render(set, &in, buf, 64 * 1024, &r, unsub);
+        if (e == RS_ENOTFOUND)
+            e = bad(err, "no_template", "there is no template for this trigger and channel");
+        if (!e) {
+            o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "order_ref", order_ref, "trigger", rs_trigger_name(t), "channel",
+                          rs_channel_name(c), "locale", loc, "language", rs_notify_lang(loc));
+            if (c == RS_CH_EMAIL) {
+                json_object_set_new(o, "subject", json_string(r.part[RS_TPART_EMAIL_SUBJECT]));
+                json_object_set_new(o, "text", json_string(r.part[RS_TPART_EMAIL_TEXT]));
+                json_object_set_new(o, "html", json_string(r.part[RS_TPART_EMAIL_HTML]));
+            } else if (c == RS_CH_SMS) {
+                const char *text = r.part[RS_TPART_SMS_TEXT];
+                char tl[2048];
+                size_t tlen;
+                if (have_cfg && cfg.sms_transliterate &&
+                    rs_sms_transliterate(text, strlen(text), tl, sizeof tl, &tlen) == RS_OK)
+                    text = tl;
+                struct rs_sms_info info;
+                json_object_set_new(o, "body", json_string(text));
+                if (rs_sms_analyze(text, strlen(text), &info) == RS_OK) {
+                    json_object_set_new(o, "encoding", json_string(info.encoding == RS_SMS_GSM7 ? "GSM-7" : "UCS-2"));
+                    json_object_set_new(o, "segments", json_integer(info.segments));
+                    json_object_set_new(o, "characters", json_integer(info.chars));
+                    json_object_set_new(o, "units", json_integer(info.units));
+                }
+            } else {
+                json_object_set_new(o, "body", json_string(r.part[RS_TPART_WA_TEXT]));
+                json_object_set_new(o, "template", json_string(r.part[RS_TPART_WA_TEMPLATE]));
+                json_t *p = json_array();
+                for (int i = 0; i < r.n_wa_params; i++)
+                    json_array_append_new(p, json_string(r.wa_params[i]));
+                json_object_set_new(o, "parameters", p);
+            }
+        }
+    }
+    json_decref(order);
+    if (have_cfg)
+        rs_notify_config_release(&cfg);
+    free(m.config);
+    free(set);
+    free(buf);
+    if (!e)
+        *out = o;
+    return e;
+}

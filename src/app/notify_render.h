@@ -1,0 +1,37 @@
+/* notify_render.h — the variables of one customer message (names, links, the unsubscribe URL)
+ * gathered from the order, customer and settings, and rendered with the merchant's template set.
+ * Shared by the dispatcher (at send time) and the preview (API and CLI), so a preview shows
+ * exactly what would be sent. */
+#ifndef RS_APP_NOTIFY_RENDER_H
+#define RS_APP_NOTIFY_RENDER_H
+
+#include <stddef.h>
+
+#include "app/notify_settings.h"
+#include "core/notify_tpl.h"
+#include "store/store_notify.h"
+
+struct rs_notify_render_in {
+    const struct rs_notify_config *cfg; /* may be NULL (preview of a merchant without settings) */
+    const char *merchant_name;          /* the merchant's name when cfg has none */
+    const char *base_url;               /* when cfg has no public_base_url */
+    const struct rs_notify_customer *cust;
+    enum rs_trigger trigger;
+    enum rs_channel channel;
+    enum rs_status status;
+    enum rs_substatus substatus;
+    const char *carrier, *tracking_number; /* may be NULL */
+    const char *unsub_token;               /* may be NULL */
+};
+
+/* Load SET for LOCALE: embedded defaults plus the merchant's override for that language.
+ * RS_EINVAL with ERR when the override is broken (settings validation prevents that). */
+enum rs_err rs_app_notify_tplset(const struct rs_notify_config *cfg, const char *locale,
+                                 struct rs_tplset *set, struct rs_tpl_error *err) RS_MUST_CHECK;
+
+/* Render IN with SET into BUF (CAP bytes). OUT: *out; UNSUB_URL gets the one-click link ("" when
+ * no token). Errors as rs_notify_render. */
+enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_notify_render_in *in, char *buf,
+                                 size_t cap, struct rs_rendered *out, char unsub_url[512]) RS_MUST_CHECK;
+
+#endif

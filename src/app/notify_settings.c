@@ -1,0 +1,411 @@
+/* notify_settings.c — parse and validate a merchant's notification settings (see
+ * notify_settings.h; the format is in docs/notifications.md). */
+#include "app/notify_settings.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/notify_templates.h"
+#include "util/tz.h"
+
+struct parser {
+    char *err;
+    size_t cap;
+    bool bad;
+};
+
+static enum rs_err bad(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static enum rs_err bad(struct parser *p, const char *fmt, ...)
+{
+    if (!p->bad) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->err, p->cap, fmt, ap);
+        va_end(ap);
+        p->bad = true;
+    }
+    return RS_EINVAL;
+}
+
+/* Optional string field KEY of OBJ (PATH names it in errors). */
+static const char *str(struct parser *p, json_t *obj, const char *path, const char *key)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        bad(p, "%s.%s must be a string", path, key);
+        return NULL;
+    }
+    const char *s = json_string_value(v);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 && *c != '\n' && *c != '\t') {
+            bad(p, "%s.%s contains a control character", path, key);
+            return NULL;
+        }
+    return *s ? s : NULL;
+}
+
+static const char *need(struct parser *p, json_t *obj, const char *path, const char *key)
+{
+    const char *s = str(p, obj, path, key);
+    if (!s && !p->bad)
+        bad(p, "%s.%s is required", path, key);
+    return s;
+}
+
+static int num(struct parser *p, json_t *obj, const char *path, const char *key, int dflt, int lo, int hi)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    if (!v || json_is_null(v))
+        return dflt;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        bad(p, "%s.%s must be a whole number from %d to %d", path, key, lo, hi);
+        return dflt;
+    }
+    return (int)json_integer_value(v);
+}
+
+static bool flag(struct parser *p, json_t *obj, const char *path, const char *key)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    if (!v || json_is_null(v))
+        return false;
+    if (!json_is_boolean(v)) {
+        bad(p, "%s.%s must be true or false", path, key);
+        return false;
+    }
+    return json_is_true(v);
+}
+
+static json_t *obj(struct parser *p, json_t *o, const char *path, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_object(v)) {
+        bad(p, "%s%s%s must be an object", path, *path ? "." : "", key);
+        return NULL;
+    }
+    return v;
+}
+
+static void check_url(struct parser *p, const char *path, const char *url, const char *const *schemes)
+{
+    if (!url || p->bad)
+        return;
+    bool ok = false;
+    for (int i = 0; schemes[i] && !ok; i++) {
+        size_t n = strlen(schemes[i]);
+        ok = strncmp(url, schemes[i], n) == 0 && url[n] && url[n] != '/';
+    }
+    if (!ok || strchr(url, ' ')) {
+        bad(p, "%s \"%.80s\" must be a URL starting with %s%s%s", path, url, schemes[0],
+            schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
+    }
+}
+
+static const char *const HTTP[] = {"https://", "http://", NULL};
+
+/* "21:30" → minute of day. */
+static int minute_of_day(struct parser *p, const char *path, const char *s)
+{
+    int h, m;
+    char extra;
+    if (!s || sscanf(s, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59 ||
+        strlen(s) != 5) {
+        bad(p, "%s must be a local time \"HH:MM\" such as \"21:00\"", path);
+        return 0;
+    }
+    return h * 60 + m;
+}
+
+static bool email_ok(const char *from)
+{
+    /* "Name <a@b.c>" or "a@b.c" */
+    const char *lt = strchr(from, '<');
+    const char *addr = lt ? lt + 1 : from;
+    const char *at = strchr(addr, '@');
+    if (!at || at == addr || !strchr(at, '.'))
+        return false;
+    if (lt && !strchr(at, '>'))
+        return false;
+    for (const char *c = addr; *c && *c != '>'; c++)
+        if (*c == ' ' || *c == '\r' || *c == '\n')
+            return false;
+    return true;
+}
+
+enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap)
+{
+    memset(cfg, 0, sizeof *cfg);
+    struct parser P = {.err = err, .cap = errcap}, *p = &P;
+    json_error_t je;
+    json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(err, errcap, "settings are not valid JSON: %s (line %d)", je.text, je.line);
+        return RS_EINVAL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        snprintf(err, errcap, "settings must be a JSON object");
+        return RS_EINVAL;
+    }
+    cfg->root = root;
+    static const char *const known[] = {"triggers", "channel_order", "send_all", "timezone", "quiet_hours", "cap",
+                                        "retry", "public_base_url", "merchant_name", "support_url", "timeout_s",
+                                        "email", "sms", "whatsapp", "webhook", "templates", NULL};
+    const char *k;
+    json_t *v;
+    json_object_foreach(root, k, v) {
+        bool found = false;
+        for (int i = 0; known[i] && !found; i++)
+            found = strcmp(k, known[i]) == 0;
+        if (!found)
+            bad(p, "unknown setting \"%.60s\" (see docs/notifications.md, \"Settings\")", k);
+    }
+
+    /* providers first: triggers may only use configured channels */
+    json_t *em = obj(p, root, "", "email");
+    if (em) {
+        static const char *const SMTP[] = {"smtp://", "smtps://", NULL};
+        cfg->smtp_url = need(p, em, "email", "smtp_url");
+        check_url(p, "email.smtp_url", cfg->smtp_url, SMTP);
+        cfg->smtp_user = str(p, em, "email", "username");
+        cfg->smtp_password = str(p, em, "email", "password");
+        cfg->email_from = need(p, em, "email", "from");
+        if (cfg->email_from && !email_ok(cfg->email_from))
+            bad(p, "email.from \"%.80s\" must be an address, e.g. \"Tienda Sol <avisos@tienda.es>\"", cfg->email_from);
+        cfg->email_reply_to = str(p, em, "email", "reply_to");
+        if (cfg->email_reply_to && !email_ok(cfg->email_reply_to))
+            bad(p, "email.reply_to \"%.80s\" is not an e-mail address", cfg->email_reply_to);
+        cfg->bounce_address = str(p, em, "email", "bounce_address");
+        if (cfg->bounce_address && !email_ok(cfg->bounce_address))
+            bad(p, "email.bounce_address \"%.80s\" is not an e-mail address", cfg->bounce_address);
+        const char *tls = str(p, em, "email", "starttls");
+        cfg->smtp_tls = 2;
+        if (tls && strcmp(tls, "none") == 0)
+            cfg->smtp_tls = 0;
+        else if (tls && strcmp(tls, "try") == 0)
+            cfg->smtp_tls = 1;
+        else if (tls && strcmp(tls, "required") != 0)
+            bad(p, "email.starttls must be \"required\" (default), \"try\" or \"none\"");
+    }
+    json_t *sms = obj(p, root, "", "sms");
+    if (sms) {
+        const char *prov = need(p, sms, "sms", "provider");
+        cfg->sms_base_url = str(p, sms, "sms", "base_url");
+        cfg->sms_validity_s = num(p, sms, "sms", "validity_s", 14400, 0, 36 * 3600);
+        cfg->sms_transliterate = flag(p, sms, "sms", "transliterate");
+        if (prov && strcmp(prov, "twilio") == 0) {
+            cfg->sms_provider = RS_SMS_TWILIO;
+            if (!cfg->sms_base_url)
+                cfg->sms_base_url = "https://api.twilio.com";
+            cfg->twilio_sid = need(p, sms, "sms", "account_sid");
+            if (cfg->twilio_sid && (strncmp(cfg->twilio_sid, "AC", 2) != 0 || strlen(cfg->twilio_sid) != 34))
+                bad(p, "sms.account_sid must be a Twilio Account SID: \"AC\" and 32 hex digits");
+            cfg->twilio_token = need(p, sms, "sms", "auth_token");
+            cfg->sms_from = str(p, sms, "sms", "from");
+            cfg->twilio_msid = str(p, sms, "sms", "messaging_service_sid");
+            if (!p->bad && !cfg->sms_from && !cfg->twilio_msid)
+                bad(p, "sms needs \"from\" (a number in E.164 form) or \"messaging_service_sid\" for Twilio");
+        } else if (prov && strcmp(prov, "infobip") == 0) {
+            cfg->sms_provider = RS_SMS_INFOBIP;
+            if (!cfg->sms_base_url && !p->bad)
+                bad(p, "sms.base_url is required for Infobip (your account's https://xxxxx.api.infobip.com)");
+            cfg->infobip_key = need(p, sms, "sms", "api_key");
+            cfg->sms_from = need(p, sms, "sms", "sender");
+        } else if (prov) {
+            bad(p, "sms.provider must be \"twilio\" or \"infobip\"");
+        }
+        check_url(p, "sms.base_url", cfg->sms_base_url, HTTP);
+    }
+    json_t *wa = obj(p, root, "", "whatsapp");
+    if (wa) {
+        cfg->wa_on = true;
+        cfg->wa_base_url = str(p, wa, "whatsapp", "base_url");
+        if (!cfg->wa_base_url)
+            cfg->wa_base_url = "https://graph.facebook.com";
+        check_url(p, "whatsapp.base_url", cfg->wa_base_url, HTTP);
+        cfg->wa_api_version = str(p, wa, "whatsapp", "api_version");
+        if (!cfg->wa_api_version)
+            cfg->wa_api_version = "v21.0";
+        cfg->wa_phone_id = need(p, wa, "whatsapp", "phone_number_id");
+        cfg->wa_token = need(p, wa, "whatsapp", "token");
+        cfg->wa_app_secret = str(p, wa, "whatsapp", "app_secret");
+        cfg->wa_verify_token = str(p, wa, "whatsapp", "verify_token");
+    }
+    json_t *wh = obj(p, root, "", "webhook");
+    if (wh) {
+        cfg->webhook_url = need(p, wh, "webhook", "url");
+        check_url(p, "webhook.url", cfg->webhook_url, HTTP);
+        const char *secret = need(p, wh, "webhook", "secret");
+        if (secret && !p->bad) {
+            size_t n = strlen(secret);
+            int len = -1;
+            if (strncmp(secret, "whsec_", 6) == 0 && n - 6 <= 88 && (n - 6) % 4 == 0) {
+                unsigned char tmp[72];
+                len = EVP_DecodeBlock(tmp, (const unsigned char *)secret + 6, (int)(n - 6));
+                if (len > 0) {
+                    len -= (secret[n - 1] == '=') + (secret[n - 2] == '=');
+                    memcpy(cfg->webhook_key, tmp, (size_t)len);
+                }
+            }
+            if (len < 24)
+                bad(p, "webhook.secret must be \"whsec_\" and the base64 of 24 to 64 random bytes");
+            else
+                cfg->webhook_key_len = len;
+        }
+    }
+    cfg->public_base_url = str(p, root, "settings", "public_base_url");
+    check_url(p, "public_base_url", cfg->public_base_url, HTTP);
+    cfg->merchant_name = str(p, root, "settings", "merchant_name");
+    cfg->support_url = str(p, root, "settings", "support_url");
+    check_url(p, "support_url", cfg->support_url, HTTP);
+    cfg->timezone = str(p, root, "settings", "timezone");
+    if (cfg->timezone && !p->bad) {
+        int off;
+        if (rs_tz_offset(cfg->timezone, 0, &off) != RS_OK)
+            bad(p, "timezone \"%.60s\" is not an IANA time zone such as \"Europe/Madrid\"", cfg->timezone);
+    }
+    cfg->timeout_s = num(p, root, "settings", "timeout_s", 15, 1, 120);
+
+    /* which channels exist */
+    unsigned have = 0;
+    if (cfg->smtp_url)
+        have |= RS_CH_BIT(RS_CH_EMAIL);
+    if (cfg->sms_provider)
+        have |= RS_CH_BIT(RS_CH_SMS);
+    if (cfg->wa_on)
+        have |= RS_CH_BIT(RS_CH_WHATSAPP);
+    if (cfg->webhook_url)
+        have |= RS_CH_BIT(RS_CH_WEBHOOK);
+
+    /* triggers: {"shipped":["email","sms"], "*":["email"]}; default every channel configured */
+    json_t *tr = obj(p, root, "", "triggers");
+    for (int t = 0; t < RS_TRIG__COUNT; t++)
+        cfg->plan.enabled[t] = have;
+    if (tr) {
+        json_object_foreach(tr, k, v) {
+            int t = strcmp(k, "*") == 0 ? -2 : rs_trigger_parse(k, -1);
+            if (t == -1) {
+                bad(p, "triggers: unknown trigger \"%.40s\" (order_confirmed, shipped, out_for_delivery, "
+                       "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
+                       "promise_slipped, promise_breached, compensation)", k);
+                break;
+            }
+            if (!json_is_array(v)) {
+                bad(p, "triggers.%s must be a list of channels, e.g. [\"email\",\"sms\"] ([] turns it off)", k);
+                break;
+            }
+            unsigned mask = 0;
+            size_t i;
+            json_t *c;
+            json_array_foreach(v, i, c) {
+                int ch = json_is_string(c) ? rs_channel_parse(json_string_value(c), -1) : -1;
+                if (ch < 0 || ch == RS_CH_PUSH) {
+                    bad(p, "triggers.%s: \"%.20s\" is not a channel (email, sms, whatsapp, webhook)", k,
+                        json_is_string(c) ? json_string_value(c) : "?");
+                    break;
+                }
+                if (!(have & RS_CH_BIT(ch))) {
+                    bad(p, "triggers.%s uses %s but no %s provider is configured (add \"%s\": {…})", k,
+                        rs_channel_name(ch), rs_channel_name(ch), rs_channel_name(ch));
+                    break;
+                }
+                mask |= RS_CH_BIT(ch);
+            }
+            if (t == -2)
+                for (int u = 0; u < RS_TRIG__COUNT; u++)
+                    cfg->plan.enabled[u] = mask;
+            else if (t >= 0)
+                cfg->plan.enabled[t] = mask;
+        }
+        /* explicit triggers override "*" whatever the key order */
+        json_object_foreach(tr, k, v) {
+            int t = rs_trigger_parse(k, -1);
+            if (t < 0 || !json_is_array(v))
+                continue;
+            unsigned mask = 0;
+            size_t i;
+            json_t *c;
+            json_array_foreach(v, i, c) {
+                int ch = json_is_string(c) ? rs_channel_parse(json_string_value(c), -1) : -1;
+                if (ch >= 0)
+                    mask |= RS_CH_BIT(ch);
+            }
+            cfg->plan.enabled[t] = mask & have;
+        }
+    }
+    json_t *order = json_object_get(root, "channel_order");
+    if (order && !json_is_null(order)) {
+        size_t i;
+        json_t *c;
+        if (!json_is_array(order))
+            bad(p, "channel_order must be a list such as [\"whatsapp\",\"sms\",\"email\"]");
+        else
+            json_array_foreach(order, i, c) {
+                int ch = json_is_string(c) ? rs_channel_parse(json_string_value(c), -1) : -1;
+                if (ch < 0 || ch == RS_CH_WEBHOOK || cfg->plan.n_order >= RS_CH__COUNT) {
+                    bad(p, "channel_order: \"%.20s\" is not a customer channel (email, sms, whatsapp)",
+                        json_is_string(c) ? json_string_value(c) : "?");
+                    break;
+                }
+                cfg->plan.order[cfg->plan.n_order++] = (enum rs_channel)ch;
+            }
+    }
+    cfg->plan.send_all = flag(p, root, "settings", "send_all");
+    json_t *qh = obj(p, root, "", "quiet_hours");
+    if (qh) {
+        cfg->plan.quiet_start_min = minute_of_day(p, "quiet_hours.start", need(p, qh, "quiet_hours", "start"));
+        cfg->plan.quiet_end_min = minute_of_day(p, "quiet_hours.end", need(p, qh, "quiet_hours", "end"));
+    }
+    json_t *cap = obj(p, root, "", "cap");
+    if (cap) {
+        cfg->plan.cap_count = num(p, cap, "cap", "count", 0, 0, 1000);
+        cfg->plan.cap_window_s = num(p, cap, "cap", "window_s", 86400, 60, 30 * 86400);
+    }
+    json_t *rt = obj(p, root, "", "retry");
+    cfg->retry.base_s = num(p, rt, "retry", "base_s", 30, 1, 86400);
+    cfg->retry.max_delay_s = num(p, rt, "retry", "max_delay_s", 3600, 1, 7 * 86400);
+    cfg->retry.max_attempts = num(p, rt, "retry", "max_attempts", 6, 1, 50);
+    cfg->retry.max_retry_after_s = num(p, rt, "retry", "max_retry_after_s", 3600, 1, 7 * 86400);
+
+    json_t *tp = obj(p, root, "", "templates");
+    if (tp && !p->bad) {
+        cfg->templates_es = str(p, tp, "templates", "es");
+        cfg->templates_en = str(p, tp, "templates", "en");
+        json_object_foreach(tp, k, v) if (strcmp(k, "es") != 0 && strcmp(k, "en") != 0)
+            bad(p, "templates: unknown language \"%.20s\" (es, en)", k);
+        for (int i = 0; i < 2 && !p->bad; i++) {
+            const char *text = i == 0 ? cfg->templates_es : cfg->templates_en;
+            if (!text)
+                continue;
+            struct rs_tplset *set = malloc(sizeof *set);
+            struct rs_tpl_error te = {0};
+            if (!set) {
+                bad(p, "out of memory");
+                break;
+            }
+            if (rs_notify_templates_load(set, i == 0 ? "es" : "en", text, strlen(text), &te) != RS_OK)
+                bad(p, "templates.%s: %s", i == 0 ? "es" : "en", te.msg);
+            free(set);
+        }
+    }
+    if (p->bad) {
+        rs_notify_config_release(cfg);
+        return RS_EINVAL;
+    }
+    return RS_OK;
+}
+
+void rs_notify_config_release(struct rs_notify_config *cfg)
+{
+    if (!cfg)
+        return;
+    json_decref(cfg->root);
+    memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,54 @@
+/* notify_settings.h — a merchant's notification settings: which triggers go out on which
+ * channels, channel order, quiet hours, cap, retries, and the providers (SMTP server, Twilio or
+ * Infobip, WhatsApp Cloud API, the merchant's webhook) with their base URLs and credentials.
+ *
+ * Stored as JSON (docs/notifications.md, "Settings"); parsed and validated here, so a bad
+ * setting is refused when it is saved (`rastro notify settings`, PUT /v1/notifications/settings)
+ * with a message naming the field, never discovered at send time. */
+#ifndef RS_APP_NOTIFY_SETTINGS_H
+#define RS_APP_NOTIFY_SETTINGS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/notify_plan.h"
+
+enum rs_sms_provider { RS_SMS_NONE = 0, RS_SMS_TWILIO, RS_SMS_INFOBIP };
+
+struct rs_notify_config {
+    json_t *root; /* owns every string below */
+    struct rs_notify_settings plan;
+    struct rs_retry_policy retry;
+    const char *timezone;        /* customers' zone for quiet hours; NULL: the merchant's */
+    const char *public_base_url; /* tracking links, unsubscribe links, provider callbacks */
+    const char *merchant_name;   /* NULL: the merchant's name */
+    const char *support_url;
+    int timeout_s;               /* per provider request */
+    /* email (SMTP through libcurl) */
+    const char *smtp_url, *smtp_user, *smtp_password, *email_from, *email_reply_to, *bounce_address;
+    int smtp_tls; /* 0 none, 1 try (STARTTLS when offered), 2 required */
+    /* SMS */
+    enum rs_sms_provider sms_provider;
+    const char *sms_base_url, *sms_from, *twilio_sid, *twilio_token, *twilio_msid, *infobip_key;
+    int sms_validity_s;
+    bool sms_transliterate;
+    /* WhatsApp Cloud API */
+    bool wa_on;
+    const char *wa_base_url, *wa_api_version, *wa_phone_id, *wa_token, *wa_app_secret, *wa_verify_token;
+    /* merchant webhook (Standard Webhooks signature) */
+    const char *webhook_url;
+    unsigned char webhook_key[64];
+    int webhook_key_len;
+    /* template overrides, sectioned format, validated */
+    const char *templates_es, *templates_en;
+};
+
+/* Parse and validate JSON text. OUT: *cfg (release with rs_notify_config_release). RS_EINVAL
+ * with ERR naming the field and the problem. */
+enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cfg, char *err,
+                                   size_t errcap) RS_MUST_CHECK;
+void rs_notify_config_release(struct rs_notify_config *cfg);
+
+#endif

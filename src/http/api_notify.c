@@ -1,0 +1,612 @@
+/* api_notify.c — notifications over HTTP:
+ *   GET  /v1/orders/{ref}/notifications    an order's notifications, states and attempts
+ *   POST /v1/notifications/preview         {"order_ref","trigger","channel","locale"} → rendered
+ *   POST /v1/notifications/{id}/resend     queue a copy now
+ *   GET|PUT /v1/notifications/settings     the merchant's settings (validated before saving)
+ * and the public callbacks of the providers and customers:
+ *   POST /hooks/twilio/status/{merchant}   delivery receipts (X-Twilio-Signature checked)
+ *   POST /hooks/twilio/sms/{merchant}      inbound SMS: STOP / BAJA opt the number out
+ *   GET|POST /hooks/whatsapp/{merchant}    verification; statuses and inbound messages
+ *                                          (X-Hub-Signature-256 checked)
+ *   POST /hooks/infobip/{merchant}         delivery reports
+ *   GET|POST /u/{token}                    RFC 8058 one-click unsubscribe (POST), page (GET)
+ * Receipts only move a message forward (sent → delivered/failed); replays change nothing. */
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/notify_preview.h"
+#include "app/notify_settings.h"
+#include "http/routes.h"
+#include "store/store_notify.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+
+/* ---- merchant API ---- */
+
+void rs_api_order_notifications(struct rs_req *r)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *list = NULL;
+    enum rs_err e = s ? rs_store_outbox_order_json(s, r->merchant_id, r->params[0], &list) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND) {
+        rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", r->params[0]);
+        return;
+    }
+    if (e) {
+        rs_reply_err(r, e, "notifications read");
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "order_ref", json_string(r->params[0]));
+    json_object_set_new(o, "notifications", list);
+    rs_reply_json(r, 200, o);
+}
+
+void rs_api_notification_preview(struct rs_req *r)
+{
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    const char *ref = json_string_value(json_object_get(body, "order_ref"));
+    const char *trig = json_string_value(json_object_get(body, "trigger"));
+    const char *chan = json_string_value(json_object_get(body, "channel"));
+    const char *loc = json_string_value(json_object_get(body, "locale"));
+    if (!json_is_object(body) || !ref || !trig || !chan) {
+        rs_reply_error(r, 422, "missing_field", "send {\"order_ref\",\"trigger\",\"channel\"[,\"locale\"]} as strings");
+        json_decref(body);
+        return;
+    }
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *out = NULL;
+    struct rs_app_error err = {0};
+    enum rs_err e = s ? rs_app_notify_preview(s, r->merchant_id, ref, trig, chan, loc, rs_server_base_url(r->srv), &out,
+                                              &err)
+                      : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND)
+        rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", ref);
+    else if (e == RS_EINVAL)
+        rs_reply_error(r, 422, err.code, "%s", err.message);
+    else if (e)
+        rs_reply_err(r, e, "preview");
+    else
+        rs_reply_json(r, 200, out);
+    json_decref(body);
+}
+
+struct resend_job {
+    int64_t merchant_id, id, new_id;
+};
+
+static enum rs_err resend_run(struct rs_store *s, void *ctx)
+{
+    struct resend_job *j = ctx;
+    return rs_store_outbox_resend(s, j->merchant_id, j->id, rs_now(), &j->new_id);
+}
+
+void rs_api_notification_resend(struct rs_req *r)
+{
+    char *end;
+    long long id = strtoll(r->params[0], &end, 10);
+    if (*end || id <= 0) {
+        rs_reply_error(r, 400, "invalid_id", "a notification id is a positive number");
+        return;
+    }
+    struct resend_job j = {.merchant_id = r->merchant_id, .id = id};
+    enum rs_err e = rs_writer_run(rs_server_writer(r->srv), resend_run, &j);
+    if (e == RS_ENOTFOUND) {
+        rs_reply_error(r, 404, "notification_not_found", "no notification %lld for this merchant", id);
+        return;
+    }
+    if (e) {
+        rs_reply_err(r, e, "resend");
+        return;
+    }
+    rs_reply_json(r, 202, json_pack("{s:I, s:I, s:s}", "id", (json_int_t)j.new_id, "resend_of", (json_int_t)id, "state",
+                                    "queued"));
+}
+
+/* Secrets never leave the server. */
+static void redact(json_t *o)
+{
+    static const char *const secret[] = {"auth_token", "api_key", "token", "password", "secret", "app_secret",
+                                         "verify_token", NULL};
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (json_is_object(v)) {
+            redact(v);
+            continue;
+        }
+        for (int i = 0; secret[i]; i++)
+            if (strcmp(k, secret[i]) == 0 && json_is_string(v))
+                json_object_set_new(o, k, json_string("***"));
+    }
+}
+
+void rs_api_notify_settings_get(struct rs_req *r)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    struct rs_notify_merchant m;
+    enum rs_err e = s ? rs_store_notify_merchant(s, r->merchant_id, &m) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, "settings read");
+        return;
+    }
+    json_t *j = m.config ? json_loads(m.config, 0, NULL) : json_object();
+    free(m.config);
+    if (!j)
+        j = json_object();
+    redact(j);
+    rs_reply_json(r, 200, j);
+}
+
+struct settings_job {
+    int64_t merchant_id;
+    const char *text;
+};
+
+static enum rs_err settings_run(struct rs_store *s, void *ctx)
+{
+    struct settings_job *j = ctx;
+    return rs_store_notify_config_put(s, j->merchant_id, j->text, rs_now());
+}
+
+void rs_api_notify_settings_put(struct rs_req *r)
+{
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    struct rs_notify_config cfg;
+    char err[400];
+    if (!text) {
+        rs_reply_err(r, RS_ENOMEM, "settings");
+        return;
+    }
+    if (rs_notify_config_parse(text, &cfg, err, sizeof err) != RS_OK) {
+        rs_reply_error(r, 422, "invalid_settings", "%s", err);
+        free(text);
+        return;
+    }
+    rs_notify_config_release(&cfg);
+    struct settings_job j = {.merchant_id = r->merchant_id, .text = text};
+    enum rs_err e = rs_writer_run(rs_server_writer(r->srv), settings_run, &j);
+    free(text);
+    if (e) {
+        rs_reply_err(r, e, "settings save");
+        return;
+    }
+    rs_api_notify_settings_get(r);
+}
+
+/* ---- callbacks ---- */
+
+/* The merchant's parsed settings for a callback (CFG released by the caller when RS_OK). */
+static enum rs_err hook_settings(struct rs_req *r, int64_t *mid, struct rs_notify_config *cfg)
+{
+    char *end;
+    long long id = strtoll(r->params[0], &end, 10);
+    if (*end || id <= 0) {
+        rs_reply_error(r, 404, "not_found", "no such callback");
+        return RS_ENOTFOUND;
+    }
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    struct rs_notify_merchant m;
+    enum rs_err e = s ? rs_store_notify_merchant(s, id, &m) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e || !m.config) {
+        if (!e)
+            e = RS_ENOTFOUND;
+        rs_reply_error(r, 404, "not_found", "no such callback");
+        return e;
+    }
+    char err[300];
+    e = rs_notify_config_parse(m.config, cfg, err, sizeof err);
+    free(m.config);
+    if (e) {
+        rs_reply_error(r, 404, "not_found", "no such callback");
+        return e;
+    }
+    *mid = id;
+    return RS_OK;
+}
+
+static int hexval(int c)
+{
+    return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decode (and '+' → space) S of LEN bytes into OUT (CAP). Hand-written: form
+ * decoding is a few lines and libcurl stays inside src/notify/. */
+static void form_decode(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        if (s[i] == '+') {
+            out[n++] = ' ';
+        } else if (s[i] == '%' && i + 2 < len + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            out[n++] = s[i];
+        }
+    }
+    out[n] = '\0';
+}
+
+#define MAX_FORM 64
+struct form {
+    char name[MAX_FORM][64];
+    char value[MAX_FORM][512];
+    int n;
+};
+
+static void form_parse(const char *body, struct form *f)
+{
+    f->n = 0;
+    for (const char *p = body ? body : ""; *p && f->n < MAX_FORM;) {
+        size_t l = strcspn(p, "&");
+        const char *eq = memchr(p, '=', l);
+        size_t nl = eq ? (size_t)(eq - p) : l;
+        form_decode(p, nl, f->name[f->n], sizeof f->name[0]);
+        if (eq)
+            form_decode(eq + 1, l - nl - 1, f->value[f->n], sizeof f->value[0]);
+        else
+            f->value[f->n][0] = '\0';
+        f->n++;
+        p += l + (p[l] == '&');
+    }
+}
+
+static const char *form_get(const struct form *f, const char *name)
+{
+    for (int i = 0; i < f->n; i++)
+        if (strcmp(f->name[i], name) == 0)
+            return f->value[i];
+    return NULL;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    int c = strcmp(x[0], y[0]);
+    return c ? c : strcmp(x[1], y[1]);
+}
+
+/* X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + Σ sorted(name+value))). */
+static bool twilio_valid(struct rs_req *r, const struct rs_notify_config *cfg, const struct form *f)
+{
+    const char *sig = rs_req_header(r, "X-Twilio-Signature");
+    if (!cfg->twilio_token || !sig)
+        return false;
+    char base[512];
+    snprintf(base, sizeof base, "%s", cfg->public_base_url ? cfg->public_base_url : rs_server_base_url(r->srv));
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_buf_printf(&b, "%s%s", base, r->path);
+    const char *nq = rs_req_query(r, "n");
+    if (nq)
+        rs_buf_printf(&b, "?n=%s", nq);
+    const char *pairs[MAX_FORM][2];
+    for (int i = 0; i < f->n; i++) {
+        pairs[i][0] = f->name[i];
+        pairs[i][1] = f->value[i];
+    }
+    qsort(pairs, (size_t)f->n, sizeof pairs[0], cmp_pair);
+    for (int i = 0; i < f->n; i++)
+        rs_buf_printf(&b, "%s%s", pairs[i][0], pairs[i][1]);
+    unsigned char mac[20];
+    unsigned ml = 0;
+    HMAC(EVP_sha1(), cfg->twilio_token, (int)strlen(cfg->twilio_token), (const unsigned char *)b.data, b.len, mac, &ml);
+    rs_buf_release(&b);
+    char expect[40];
+    EVP_EncodeBlock((unsigned char *)expect, mac, 20);
+    return strlen(sig) == strlen(expect) && CRYPTO_memcmp(sig, expect, strlen(expect)) == 0;
+}
+
+struct receipt_job {
+    int64_t merchant_id;
+    const char *provider_id, *state, *error;
+    const char *phone, *channel;
+    int64_t wa_at;
+    int changed;
+};
+
+static enum rs_err receipt_run(struct rs_store *s, void *ctx)
+{
+    struct receipt_job *j = ctx;
+    enum rs_err e = RS_OK;
+    if (j->provider_id) {
+        e = rs_store_outbox_receipt(s, j->merchant_id, j->provider_id, j->state, j->error, rs_now());
+        if (e == RS_ENOTFOUND)
+            e = RS_OK; /* unknown or already final: nothing to do, and the provider must not retry */
+    }
+    if (!e && j->phone && j->channel)
+        e = rs_store_notify_optout_phone(s, j->merchant_id, j->phone, j->channel,
+                                         strcmp(j->channel, "sms") == 0 ? "sms_stop" : "whatsapp_stop", rs_now(),
+                                         &j->changed);
+    if (!e && j->phone && j->wa_at)
+        e = rs_store_notify_wa_inbound(s, j->merchant_id, j->phone, j->wa_at);
+    return e;
+}
+
+/* Twilio's delivery states → ours. NULL: intermediate, ignore. */
+static const char *twilio_state(const char *st)
+{
+    if (!st)
+        return NULL;
+    if (strcmp(st, "delivered") == 0 || strcmp(st, "read") == 0)
+        return "delivered";
+    if (strcmp(st, "undelivered") == 0 || strcmp(st, "failed") == 0)
+        return "failed";
+    return NULL;
+}
+
+void rs_hook_twilio_status(struct rs_req *r)
+{
+    int64_t mid;
+    struct rs_notify_config cfg;
+    if (hook_settings(r, &mid, &cfg))
+        return;
+    static __thread struct form f;
+    form_parse(r->body, &f);
+    if (!twilio_valid(r, &cfg, &f)) {
+        rs_reply_error(r, 403, "bad_signature", "X-Twilio-Signature does not match");
+        rs_notify_config_release(&cfg);
+        return;
+    }
+    const char *sid = form_get(&f, "MessageSid");
+    const char *st = twilio_state(form_get(&f, "MessageStatus"));
+    char error[64] = "";
+    if (form_get(&f, "ErrorCode"))
+        snprintf(error, sizeof error, "Twilio error %s", form_get(&f, "ErrorCode"));
+    enum rs_err e = RS_OK;
+    if (sid && st) {
+        struct receipt_job j = {.merchant_id = mid, .provider_id = sid, .state = st, .error = error[0] ? error : NULL};
+        e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+    }
+    rs_notify_config_release(&cfg);
+    if (e)
+        rs_reply_err(r, e, "receipt");
+    else
+        rs_reply_text(r, 200, "text/plain", "", 0);
+}
+
+/* STOP, BAJA and friends (the whole message, any case, trimmed). */
+static bool is_stop(const char *text)
+{
+    static const char *const words[] = {"stop", "baja", "stopall", "unsubscribe", "cancel", "end", "quit",
+                                        "optout", "revoke", "parar", "cancelar", NULL};
+    char w[32];
+    size_t n = 0;
+    for (const char *p = text ? text : ""; *p && n + 1 < sizeof w; p++)
+        if (!isspace((unsigned char)*p) && *p != '.' && *p != '!')
+            w[n++] = (char)tolower((unsigned char)*p);
+    w[n] = '\0';
+    for (int i = 0; words[i]; i++)
+        if (strcmp(w, words[i]) == 0)
+            return true;
+    return false;
+}
+
+void rs_hook_twilio_sms(struct rs_req *r)
+{
+    int64_t mid;
+    struct rs_notify_config cfg;
+    if (hook_settings(r, &mid, &cfg))
+        return;
+    static __thread struct form f;
+    form_parse(r->body, &f);
+    if (!twilio_valid(r, &cfg, &f)) {
+        rs_reply_error(r, 403, "bad_signature", "X-Twilio-Signature does not match");
+        rs_notify_config_release(&cfg);
+        return;
+    }
+    enum rs_err e = RS_OK;
+    const char *from = form_get(&f, "From");
+    if (from && is_stop(form_get(&f, "Body"))) {
+        struct receipt_job j = {.merchant_id = mid, .phone = from, .channel = "sms"};
+        e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+    }
+    rs_notify_config_release(&cfg);
+    if (e)
+        rs_reply_err(r, e, "inbound sms");
+    else
+        rs_reply_text(r, 200, "application/xml", "<Response/>", 11);
+}
+
+void rs_hook_whatsapp_verify(struct rs_req *r)
+{
+    int64_t mid;
+    struct rs_notify_config cfg;
+    if (hook_settings(r, &mid, &cfg))
+        return;
+    const char *mode = rs_req_query(r, "hub.mode"), *tok = rs_req_query(r, "hub.verify_token"),
+               *ch = rs_req_query(r, "hub.challenge");
+    if (mode && strcmp(mode, "subscribe") == 0 && tok && ch && cfg.wa_verify_token &&
+        strlen(tok) == strlen(cfg.wa_verify_token) && CRYPTO_memcmp(tok, cfg.wa_verify_token, strlen(tok)) == 0)
+        rs_reply_text(r, 200, "text/plain", ch, strlen(ch));
+    else
+        rs_reply_error(r, 403, "forbidden", "verify token does not match");
+    rs_notify_config_release(&cfg);
+}
+
+void rs_hook_whatsapp(struct rs_req *r)
+{
+    int64_t mid;
+    struct rs_notify_config cfg;
+    if (hook_settings(r, &mid, &cfg))
+        return;
+    const char *sig = rs_req_header(r, "X-Hub-Signature-256");
+    bool ok = false;
+    if (cfg.wa_app_secret && sig && strncmp(sig, "sha256=", 7) == 0 && r->body) {
+        unsigned char mac[32];
+        unsigned ml = 0;
+        HMAC(EVP_sha256(), cfg.wa_app_secret, (int)strlen(cfg.wa_app_secret), (const unsigned char *)r->body,
+             r->body_len, mac, &ml);
+        char hex[65];
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+        ok = strlen(sig + 7) == 64 && CRYPTO_memcmp(hex, sig + 7, 64) == 0;
+    }
+    if (!ok) {
+        rs_reply_error(r, 403, "bad_signature", "X-Hub-Signature-256 does not match");
+        rs_notify_config_release(&cfg);
+        return;
+    }
+    json_t *root = json_loadb(r->body, r->body_len, 0, NULL);
+    enum rs_err e = RS_OK;
+    size_t i, k, x;
+    json_t *entry, *change, *item;
+    json_array_foreach(json_object_get(root, "entry"), i, entry) {
+        json_array_foreach(json_object_get(entry, "changes"), k, change) {
+            json_t *value = json_object_get(change, "value");
+            json_array_foreach(json_object_get(value, "statuses"), x, item) {
+                const char *id = json_string_value(json_object_get(item, "id"));
+                const char *st = json_string_value(json_object_get(item, "status"));
+                const char *mapped = !st ? NULL
+                                     : strcmp(st, "delivered") == 0 || strcmp(st, "read") == 0 ? "delivered"
+                                     : strcmp(st, "failed") == 0                               ? "failed"
+                                                                                               : NULL;
+                if (!id || !mapped || e)
+                    continue;
+                struct receipt_job j = {.merchant_id = mid, .provider_id = id, .state = mapped};
+                e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+            }
+            json_array_foreach(json_object_get(value, "messages"), x, item) {
+                const char *from = json_string_value(json_object_get(item, "from"));
+                const char *ts = json_string_value(json_object_get(item, "timestamp"));
+                if (!from || e || strlen(from) > 20)
+                    continue;
+                char phone[24];
+                snprintf(phone, sizeof phone, "+%s", from);
+                const char *text = json_string_value(json_object_get(json_object_get(item, "text"), "body"));
+                struct receipt_job j = {.merchant_id = mid, .phone = phone,
+                                        .wa_at = ts ? strtoll(ts, NULL, 10) : rs_now()};
+                if (is_stop(text))
+                    j.channel = "whatsapp";
+                e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+            }
+        }
+    }
+    json_decref(root);
+    rs_notify_config_release(&cfg);
+    if (e)
+        rs_reply_err(r, e, "whatsapp webhook");
+    else
+        rs_reply_text(r, 200, "text/plain", "", 0);
+}
+
+void rs_hook_infobip(struct rs_req *r)
+{
+    int64_t mid;
+    struct rs_notify_config cfg;
+    if (hook_settings(r, &mid, &cfg))
+        return;
+    /* Infobip does not sign reports: the callback data must name one of this merchant's own
+     * messages, and receipts only move messages forward. */
+    json_t *root = r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+    size_t i;
+    json_t *it;
+    enum rs_err e = RS_OK;
+    json_array_foreach(json_object_get(root, "results"), i, it) {
+        const char *id = json_string_value(json_object_get(it, "messageId"));
+        const char *g = json_string_value(json_object_get(json_object_get(it, "status"), "groupName"));
+        const char *mapped = !g ? NULL
+                             : strcmp(g, "DELIVERED") == 0 ? "delivered"
+                             : (strcmp(g, "UNDELIVERABLE") == 0 || strcmp(g, "EXPIRED") == 0 || strcmp(g, "REJECTED") == 0)
+                                 ? "failed"
+                                 : NULL;
+        if (!id || !mapped || e)
+            continue;
+        const char *why = json_string_value(json_object_get(json_object_get(it, "error"), "description"));
+        struct receipt_job j = {.merchant_id = mid, .provider_id = id, .state = mapped,
+                                .error = strcmp(mapped, "failed") == 0 ? why : NULL};
+        e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+    }
+    json_decref(root);
+    rs_notify_config_release(&cfg);
+    if (e)
+        rs_reply_err(r, e, "infobip report");
+    else
+        rs_reply_text(r, 200, "text/plain", "", 0);
+}
+
+struct unsub_job {
+    const char *token;
+    bool found;
+};
+
+static enum rs_err unsub_run(struct rs_store *s, void *ctx)
+{
+    struct unsub_job *j = ctx;
+    int64_t mid, cid;
+    enum rs_err e = rs_store_outbox_by_unsub(s, j->token, &mid, &cid);
+    if (e == RS_ENOTFOUND)
+        return RS_OK;
+    if (e)
+        return e;
+    j->found = true;
+    return cid ? rs_store_notify_optout(s, cid, "email", "email_one_click", rs_now()) : RS_OK;
+}
+
+static bool token_ok(const char *t)
+{
+    size_t n = strlen(t);
+    if (n < 8 || n > 48)
+        return false;
+    for (; *t; t++)
+        if (!isalnum((unsigned char)*t))
+            return false;
+    return true;
+}
+
+void rs_page_unsubscribe_post(struct rs_req *r)
+{
+    if (!token_ok(r->params[0])) {
+        rs_reply_error(r, 404, "not_found", "unknown unsubscribe link");
+        return;
+    }
+    struct unsub_job j = {.token = r->params[0]};
+    enum rs_err e = rs_writer_run(rs_server_writer(r->srv), unsub_run, &j);
+    if (e) {
+        rs_reply_err(r, e, "unsubscribe");
+        return;
+    }
+    if (!j.found) {
+        rs_reply_error(r, 404, "not_found", "unknown unsubscribe link");
+        return;
+    }
+    static const char page[] = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>OK</title></head><body>"
+                               "<p>Listo: ya no recibirás estos avisos por email. / Done: you will not get these "
+                               "emails any more.</p></body></html>";
+    rs_reply_text(r, 200, "text/html; charset=utf-8", page, sizeof page - 1);
+}
+
+void rs_page_unsubscribe_get(struct rs_req *r)
+{
+    /* A GET never unsubscribes (mail scanners follow links); it shows the button that POSTs. */
+    if (!token_ok(r->params[0])) {
+        rs_reply_error(r, 404, "not_found", "unknown unsubscribe link");
+        return;
+    }
+    char page[1024];
+    int n = snprintf(page, sizeof page,
+                     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Baja / Unsubscribe</title></head>"
+                     "<body><form method=\"post\" action=\"/u/%s\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
+                     "value=\"One-Click\"><button>Darme de baja / Unsubscribe</button></form></body></html>",
+                     r->params[0]);
+    rs_reply_text(r, 200, "text/html; charset=utf-8", page, (size_t)n);
+}

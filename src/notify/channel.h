@@ -1,0 +1,68 @@
+/* channel.h — delivery of one rendered notification over one channel: email over SMTP, SMS
+ * through Twilio or Infobip, WhatsApp through the Cloud API, and the signed webhook to the
+ * merchant. Each speaks the provider's documented wire format (../shared/research/formats.md
+ * C1, C2, C4, C6, C7) to a base URL taken from the merchant's settings, so tests point them at
+ * a local recorder and a local Postfix.
+ *
+ * libcurl stays inside src/notify/. A struct rs_channels holds one thread's curl handles, kept
+ * between messages so connections (SMTP sessions included) are reused; it is thread-confined.
+ *
+ * Outcome of a send: RS_OK (accepted; provider_id set), RS_ERETRY (transient: timeout, refused
+ * connection, 408/425/429/5xx, an unreadable answer; retry_after_s set when the provider said),
+ * RS_EREJECTED (permanent: the provider refused this message for good: bad number, opted out,
+ * 4xx), RS_EINVAL (the message cannot be built: no address, bad settings). */
+#ifndef RS_NOTIFY_CHANNEL_H
+#define RS_NOTIFY_CHANNEL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/notify_settings.h"
+#include "core/err.h"
+#include "core/notify_tpl.h"
+
+struct rs_channels;
+
+struct rs_channels *rs_channels_new(void); /* NULL on out-of-memory */
+void rs_channels_free(struct rs_channels *ch);
+/* Connections opened so far (the benchmark checks that SMTP sessions are reused). */
+long rs_channels_connects(const struct rs_channels *ch);
+
+struct rs_send_result {
+    int http_status;        /* HTTP status, or the last SMTP reply code */
+    int64_t retry_after_s;  /* -1 when the provider did not say */
+    char provider_id[128];  /* Twilio SID, wamid, Infobip messageId, Message-ID */
+    char error[300];        /* why it failed, for the attempts log */
+};
+
+/* The message to send. Strings are borrowed. */
+struct rs_msg {
+    const struct rs_notify_config *cfg;
+    int64_t merchant_id, outbox_id;
+    const char *merchant_name;
+    const char *to_name, *to_email, *to_phone; /* phone in E.164 */
+    const char *lang;                          /* "es", "en" */
+    const struct rs_rendered *r;
+    const char *unsub_url;                     /* one-click unsubscribe (email) */
+    bool wa_session;                           /* inside the 24-hour window: session text */
+    json_t *webhook_data;                      /* the webhook's "data" object */
+    const char *webhook_type;                  /* "shipment.out_for_delivery" */
+    int64_t now;
+};
+
+enum rs_err rs_send_email(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;
+enum rs_err rs_send_sms(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;
+enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;
+enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;
+
+/* Build the RFC 5322 message of M (CRLF line ends, multipart/alternative text + HTML in
+ * quoted-printable, RFC 2047 headers, List-Unsubscribe + List-Unsubscribe-Post). OUT: malloc'd
+ * text (free it), MESSAGE_ID the Message-ID without brackets. Exposed for tests. */
+enum rs_err rs_email_build(const struct rs_msg *m, char **out, size_t *len, char message_id[128]) RS_MUST_CHECK;
+
+/* The Standard Webhooks signature "v1,<base64>" of ID.TIMESTAMP.BODY with KEY. */
+void rs_webhook_sign(const unsigned char *key, int key_len, const char *id, int64_t ts, const char *body,
+                     size_t len, char out[64]);
+
+#endif

@@ -1,0 +1,393 @@
+/* providers.c — the HTTP channels (see channel.h): Twilio and Infobip SMS, WhatsApp Cloud API,
+ * and the signed merchant webhook, plus the shared libcurl plumbing (one easy handle per thread,
+ * reused so keep-alive connections are too). */
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "notify/channel.h"
+#include "core/sms.h"
+#include "notify/channel_priv.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+
+struct rs_channels *rs_channels_new(void)
+{
+    struct rs_channels *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        return NULL;
+    ch->http = curl_easy_init();
+    ch->smtp = curl_easy_init();
+    if (!ch->http || !ch->smtp) {
+        rs_channels_free(ch);
+        return NULL;
+    }
+    return ch;
+}
+
+void rs_channels_free(struct rs_channels *ch)
+{
+    if (!ch)
+        return;
+    if (ch->http)
+        curl_easy_cleanup(ch->http);
+    if (ch->smtp)
+        curl_easy_cleanup(ch->smtp);
+    free(ch);
+}
+
+long rs_channels_connects(const struct rs_channels *ch)
+{
+    return ch->connects;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct rs_buf *b = ud;
+    if (b->len + size * n > 256 * 1024)
+        return 0; /* an answer this large is garbage */
+    rs_buf_add(b, p, size * n);
+    return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    int64_t *retry_after = ud;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+        char tmp[64];
+        size_t l = len - 12 < sizeof tmp - 1 ? len - 12 : sizeof tmp - 1;
+        memcpy(tmp, p + 12, l);
+        tmp[l] = '\0';
+        char *end;
+        long v = strtol(tmp, &end, 10);
+        if (end != tmp && v >= 0)
+            *retry_after = v;
+        /* an HTTP-date form is rare for these providers; backoff alone then */
+    }
+    return len;
+}
+
+enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *const *headers, const char *userpwd,
+                         const char *body, size_t len, int timeout_s, struct rs_buf *resp,
+                         struct rs_send_result *res)
+{
+    CURL *h = ch->http;
+    curl_easy_reset(h);
+    struct curl_slist *hl = NULL;
+    for (int i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    hl = curl_slist_append(hl, "Expect:");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout_s);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(timeout_s < 10 ? timeout_s : 10));
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &res->retry_after_s);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "Rastro/0.1");
+    if (userpwd) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
+    }
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(hl);
+    long code = 0, conns = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
+    ch->connects += conns;
+    res->http_status = (int)code;
+    if (rc != CURLE_OK) {
+        snprintf(res->error, sizeof res->error, "%s (%s)", curl_easy_strerror(rc),
+                 rc == CURLE_OPERATION_TIMEDOUT ? "timed out" : "no answer");
+        return RS_ERETRY;
+    }
+    if (code >= 200 && code < 300)
+        return RS_OK;
+    const char *snippet = resp->data ? resp->data : "";
+    snprintf(res->error, sizeof res->error, "HTTP %ld: %.200s", code, snippet);
+    if (code == 408 || code == 425 || code == 429 || code >= 500)
+        return RS_ERETRY;
+    return RS_EREJECTED;
+}
+
+/* Append NAME=VALUE form-encoded (RFC 3986 unreserved kept, space as %20 as Twilio's own
+ * libraries send it). */
+static void form_add(struct rs_buf *b, CURL *h, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    char *v = curl_easy_escape(h, value, 0);
+    rs_buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, v ? v : "");
+    curl_free(v);
+}
+
+static const char *digits_only(const char *e164, char out[24])
+{
+    snprintf(out, 24, "%s", e164 && e164[0] == '+' ? e164 + 1 : e164 ? e164 : "");
+    return out;
+}
+
+static const char *base(const char *url, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", url ? url : "");
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '/')
+        out[--n] = '\0';
+    return out;
+}
+
+static enum rs_err send_twilio(struct rs_channels *ch, const struct rs_msg *m, const char *text,
+                               struct rs_send_result *res)
+{
+    const struct rs_notify_config *c = m->cfg;
+    char b[512], url[1024], cb[1024], userpwd[256], validity[16];
+    snprintf(url, sizeof url, "%s/2010-04-01/Accounts/%s/Messages.json", base(c->sms_base_url, b, sizeof b),
+             c->twilio_sid);
+    struct rs_buf form;
+    rs_buf_init(&form);
+    form_add(&form, ch->http, "To", m->to_phone);
+    if (c->twilio_msid)
+        form_add(&form, ch->http, "MessagingServiceSid", c->twilio_msid);
+    else
+        form_add(&form, ch->http, "From", c->sms_from);
+    form_add(&form, ch->http, "Body", text);
+    if (c->public_base_url) {
+        snprintf(cb, sizeof cb, "%s/hooks/twilio/status/%lld?n=%lld", base(c->public_base_url, b, sizeof b),
+                 (long long)m->merchant_id, (long long)m->outbox_id);
+        form_add(&form, ch->http, "StatusCallback", cb);
+    }
+    if (c->sms_validity_s > 0) {
+        snprintf(validity, sizeof validity, "%d", c->sms_validity_s);
+        form_add(&form, ch->http, "ValidityPeriod", validity);
+    }
+    snprintf(userpwd, sizeof userpwd, "%s:%s", c->twilio_sid, c->twilio_token);
+    static const char *const hdr[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json",
+                                      NULL};
+    struct rs_buf resp;
+    rs_buf_init(&resp);
+    enum rs_err e = rs_http_post(ch, url, hdr, userpwd, form.data ? form.data : "", form.len, c->timeout_s, &resp, res);
+    json_t *j = resp.data ? json_loads(resp.data, 0, NULL) : NULL;
+    if (e == RS_OK) {
+        const char *sid = json_string_value(json_object_get(j, "sid"));
+        if (!sid) {
+            snprintf(res->error, sizeof res->error, "Twilio answered %d without a message sid: %.120s",
+                     res->http_status, resp.data ? resp.data : "");
+            e = RS_ERETRY;
+        } else {
+            snprintf(res->provider_id, sizeof res->provider_id, "%s", sid);
+        }
+    } else if (j && json_is_integer(json_object_get(j, "code"))) {
+        long long code = json_integer_value(json_object_get(j, "code"));
+        snprintf(res->error, sizeof res->error, "HTTP %d, Twilio error %lld: %.200s", res->http_status, code,
+                 json_string_value(json_object_get(j, "message")) ? json_string_value(json_object_get(j, "message"))
+                                                                  : "");
+        if (code == 20429)
+            e = RS_ERETRY;
+    }
+    json_decref(j);
+    rs_buf_release(&resp);
+    rs_buf_release(&form);
+    return e;
+}
+
+static enum rs_err send_infobip(struct rs_channels *ch, const struct rs_msg *m, const char *text,
+                                struct rs_send_result *res)
+{
+    const struct rs_notify_config *c = m->cfg;
+    char b[512], url[1024], auth[300], to[24], mid[48], cb[1024];
+    snprintf(url, sizeof url, "%s/sms/3/messages", base(c->sms_base_url, b, sizeof b));
+    snprintf(mid, sizeof mid, "ntf-%lld", (long long)m->outbox_id);
+    json_t *dest = json_pack("{s:s, s:s}", "to", digits_only(m->to_phone, to), "messageId", mid);
+    json_t *msg = json_pack("{s:s, s:[o], s:{s:s}}", "sender", c->sms_from, "destinations", dest, "content", "text",
+                            text);
+    if (c->public_base_url) {
+        snprintf(cb, sizeof cb, "%s/hooks/infobip/%lld", base(c->public_base_url, b, sizeof b),
+                 (long long)m->merchant_id);
+        json_object_set_new(msg, "webhooks",
+                            json_pack("{s:{s:s}, s:s, s:s}", "delivery", "url", cb, "contentType", "application/json",
+                                      "callbackData", mid));
+    }
+    json_t *root = json_pack("{s:[o]}", "messages", msg);
+    char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!body)
+        return RS_ENOMEM;
+    snprintf(auth, sizeof auth, "Authorization: App %s", c->infobip_key);
+    const char *hdr[] = {"Content-Type: application/json", "Accept: application/json", auth, NULL};
+    struct rs_buf resp;
+    rs_buf_init(&resp);
+    enum rs_err e = rs_http_post(ch, url, hdr, NULL, body, strlen(body), c->timeout_s, &resp, res);
+    free(body);
+    if (e == RS_OK) {
+        json_t *j = resp.data ? json_loads(resp.data, 0, NULL) : NULL;
+        if (!j || !json_is_array(json_object_get(j, "messages"))) {
+            snprintf(res->error, sizeof res->error, "Infobip answered %d with no messages: %.120s", res->http_status,
+                     resp.data ? resp.data : "");
+            e = RS_ERETRY;
+        } else {
+            snprintf(res->provider_id, sizeof res->provider_id, "%s", mid);
+        }
+        json_decref(j);
+    }
+    rs_buf_release(&resp);
+    return e;
+}
+
+enum rs_err rs_send_sms(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res)
+{
+    const char *text = m->r->part[RS_TPART_SMS_TEXT];
+    if (!m->to_phone || !*m->to_phone) {
+        snprintf(res->error, sizeof res->error, "the customer has no phone number");
+        return RS_EINVAL;
+    }
+    if (!text) {
+        snprintf(res->error, sizeof res->error, "no SMS text rendered");
+        return RS_EINVAL;
+    }
+    char tl[2048];
+    size_t tlen;
+    if (m->cfg->sms_transliterate && rs_sms_transliterate(text, strlen(text), tl, sizeof tl, &tlen) == RS_OK)
+        text = tl;
+    switch (m->cfg->sms_provider) {
+    case RS_SMS_TWILIO:
+        return send_twilio(ch, m, text, res);
+    case RS_SMS_INFOBIP:
+        return send_infobip(ch, m, text, res);
+    default:
+        snprintf(res->error, sizeof res->error, "no SMS provider configured");
+        return RS_EINVAL;
+    }
+}
+
+enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res)
+{
+    const struct rs_notify_config *c = m->cfg;
+    if (!c->wa_on) {
+        snprintf(res->error, sizeof res->error, "no WhatsApp provider configured");
+        return RS_EINVAL;
+    }
+    if (!m->to_phone || !*m->to_phone) {
+        snprintf(res->error, sizeof res->error, "the customer has no phone number");
+        return RS_EINVAL;
+    }
+    char b[512], url[1024], auth[1100], to[24], opaque[48];
+    snprintf(url, sizeof url, "%s/%s/%s/messages", base(c->wa_base_url, b, sizeof b), c->wa_api_version,
+             c->wa_phone_id);
+    snprintf(opaque, sizeof opaque, "ntf_%lld", (long long)m->outbox_id);
+    json_t *root = json_pack("{s:s, s:s, s:s}", "messaging_product", "whatsapp", "recipient_type", "individual", "to",
+                             digits_only(m->to_phone, to));
+    if (m->wa_session) {
+        const char *text = m->r->part[RS_TPART_WA_TEXT];
+        json_object_set_new(root, "type", json_string("text"));
+        json_object_set_new(root, "biz_opaque_callback_data", json_string(opaque));
+        json_object_set_new(root, "text", json_pack("{s:b, s:s}", "preview_url", 1, "body", text ? text : ""));
+    } else {
+        const char *name = m->r->part[RS_TPART_WA_TEMPLATE];
+        json_t *params = json_array();
+        for (int i = 0; i < m->r->n_wa_params; i++)
+            json_array_append_new(params, json_pack("{s:s, s:s}", "type", "text", "text", m->r->wa_params[i]));
+        json_object_set_new(root, "type", json_string("template"));
+        json_object_set_new(root, "biz_opaque_callback_data", json_string(opaque));
+        json_object_set_new(root, "template",
+                            json_pack("{s:s, s:{s:s}, s:[{s:s, s:o}]}", "name", name ? name : "", "language", "code",
+                                      m->lang, "components", "type", "body", "parameters", params));
+    }
+    char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!body)
+        return RS_ENOMEM;
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->wa_token);
+    const char *hdr[] = {"Content-Type: application/json", auth, NULL};
+    struct rs_buf resp;
+    rs_buf_init(&resp);
+    enum rs_err e = rs_http_post(ch, url, hdr, NULL, body, strlen(body), c->timeout_s, &resp, res);
+    free(body);
+    json_t *j = resp.data ? json_loads(resp.data, 0, NULL) : NULL;
+    if (e == RS_OK) {
+        const char *id = json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "id"));
+        if (!id) {
+            snprintf(res->error, sizeof res->error, "WhatsApp answered %d without a message id: %.120s",
+                     res->http_status, resp.data ? resp.data : "");
+            e = RS_ERETRY;
+        } else {
+            snprintf(res->provider_id, sizeof res->provider_id, "%s", id);
+        }
+    } else if (j && json_object_get(j, "error")) {
+        json_t *er = json_object_get(j, "error");
+        long long code = json_integer_value(json_object_get(er, "code"));
+        snprintf(res->error, sizeof res->error, "HTTP %d, WhatsApp error %lld: %.200s", res->http_status, code,
+                 json_string_value(json_object_get(er, "message")) ? json_string_value(json_object_get(er, "message"))
+                                                                   : "");
+    }
+    json_decref(j);
+    rs_buf_release(&resp);
+    return e;
+}
+
+void rs_webhook_sign(const unsigned char *key, int key_len, const char *id, int64_t ts, const char *body, size_t len,
+                     char out[64])
+{
+    char prefix[200];
+    int pl = snprintf(prefix, sizeof prefix, "%s.%lld.", id, (long long)ts);
+    unsigned char mac[32];
+    unsigned mlen = 0;
+    char *msg = malloc((size_t)pl + len + 1);
+    if (!msg) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(msg, prefix, (size_t)pl);
+    memcpy(msg + pl, body, len);
+    HMAC(EVP_sha256(), key, key_len, (const unsigned char *)msg, (size_t)pl + len, mac, &mlen);
+    free(msg);
+    memcpy(out, "v1,", 3);
+    EVP_EncodeBlock((unsigned char *)out + 3, mac, 32);
+}
+
+enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res)
+{
+    const struct rs_notify_config *c = m->cfg;
+    if (!c->webhook_url) {
+        snprintf(res->error, sizeof res->error, "no webhook URL configured");
+        return RS_EINVAL;
+    }
+    char ts[RS_TIME_LEN + 8];
+    rs_time_format(m->now, 0, ts); /* 2025-11-26T12:05:45Z */
+    size_t tl = strlen(ts);
+    if (tl > 1 && ts[tl - 1] == 'Z')
+        snprintf(ts + tl - 1, sizeof ts - (tl - 1), ".000Z");
+    json_t *root = json_pack("{s:s, s:s, s:O}", "type", m->webhook_type, "timestamp", ts, "data", m->webhook_data);
+    char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!body)
+        return RS_ENOMEM;
+    char id[48], h_id[80], h_ts[64], sig[64], h_sig[96];
+    snprintf(id, sizeof id, "msg_%lld", (long long)m->outbox_id);
+    rs_webhook_sign(c->webhook_key, c->webhook_key_len, id, m->now, body, strlen(body), sig);
+    snprintf(h_id, sizeof h_id, "webhook-id: %s", id);
+    snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %lld", (long long)m->now);
+    snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
+    const char *hdr[] = {"Content-Type: application/json", "User-Agent: Rastro-Webhooks/1.0", h_id, h_ts, h_sig,
+                         NULL};
+    struct rs_buf resp;
+    rs_buf_init(&resp);
+    enum rs_err e = rs_http_post(ch, c->webhook_url, hdr, NULL, body, strlen(body), c->timeout_s, &resp, res);
+    free(body);
+    rs_buf_release(&resp);
+    if (e == RS_OK)
+        snprintf(res->provider_id, sizeof res->provider_id, "%s", id);
+    else if (res->http_status >= 300 && res->http_status < 400)
+        e = RS_ERETRY; /* a redirect is a failure to deliver, not a refusal */
+    return e;
+}

@@ -1,0 +1,557 @@
+/* store_notify_sqlite.c — the SQLite back end of store_notify.h (tables of
+ * sql/0003-notify.sqlite.sql). The claim is one UPDATE … WHERE id IN (due rows) RETURNING id:
+ * SQLite runs it under the write lock, so two dispatchers (threads or processes) never claim
+ * the same row, and a row whose lease expired (its dispatcher crashed) is claimable again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/notify.h"
+#include "store/store_notify.h"
+#include "store/store_sqlite_priv.h"
+#include "util/timefmt.h"
+
+enum {
+    X_MERCHANT, X_CONFIG_PUT, X_CUSTOMER, X_OPTOUTS, X_WA, X_HISTORY, X_OPTOUT, X_OPTOUT_PHONE,
+    X_WA_INBOUND, X_OUTBOX_INSERT, X_CLAIM, X_LOAD, X_FINISH, X_ATTEMPT, X_RECEIPT, X_BY_UNSUB,
+    X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID,
+};
+
+static const char *const SQL_MERCHANT =
+    "SELECT m.name,m.timezone,m.locale,n.config FROM merchants m "
+    "LEFT JOIN notify_settings n ON n.merchant_id=m.id WHERE m.id=?";
+static const char *const SQL_CONFIG_PUT =
+    "INSERT INTO notify_settings(merchant_id,config,updated_at) VALUES(?,?,?) "
+    "ON CONFLICT(merchant_id) DO UPDATE SET config=excluded.config,updated_at=excluded.updated_at";
+static const char *const SQL_CUSTOMER =
+    "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,c.name,c.email,c.phone,c.locale,"
+    "c.preferred_channel FROM orders o LEFT JOIN customers c ON c.id=o.customer_id WHERE o.id=?";
+static const char *const SQL_OPTOUTS = "SELECT channel FROM notify_optouts WHERE customer_id=?";
+static const char *const SQL_WA = "SELECT last_inbound_at FROM notify_wa_window WHERE customer_id=?";
+static const char *const SQL_HISTORY =
+    "SELECT created_at FROM outbox WHERE customer_id=? AND created_at>=? AND state<>'suppressed' "
+    "AND channel<>'webhook' AND resend_of IS NULL ORDER BY created_at";
+static const char *const SQL_OPTOUT =
+    "INSERT INTO notify_optouts(customer_id,channel,source,created_at) VALUES(?,?,?,?) "
+    "ON CONFLICT(customer_id,channel) DO NOTHING";
+static const char *const SQL_OPTOUT_PHONE =
+    "INSERT INTO notify_optouts(customer_id,channel,source,created_at) "
+    "SELECT id,?,?,? FROM customers WHERE merchant_id=? AND phone=? "
+    "ON CONFLICT(customer_id,channel) DO NOTHING";
+static const char *const SQL_WA_INBOUND =
+    "INSERT INTO notify_wa_window(customer_id,last_inbound_at) "
+    "SELECT id,? FROM customers WHERE merchant_id=? AND phone=? AND true "
+    "ON CONFLICT(customer_id) DO UPDATE SET last_inbound_at=max(last_inbound_at,excluded.last_inbound_at)";
+static const char *const SQL_OUTBOX_INSERT =
+    "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
+    "substatus,locale,state,reason,deferred,next_attempt_at,idem_key,unsub_token,resend_of,created_at,"
+    "updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING";
+static const char *const SQL_CLAIM =
+    "UPDATE outbox SET state='sending',lease_until=?1,lease_owner=?2,updated_at=?3 WHERE id IN ("
+    "SELECT id FROM outbox WHERE state IN ('queued','sending') AND next_attempt_at<=?3 AND "
+    "(state='queued' OR lease_until<?3) ORDER BY next_attempt_at,id LIMIT ?4) RETURNING id";
+static const char *const SQL_LOAD =
+    "SELECT x.id,x.merchant_id,x.order_id,coalesce(x.shipment_id,0),coalesce(x.customer_id,0),x.trigger,"
+    "x.channels,x.channel,x.status,x.substatus,x.locale,x.channel_index,x.attempts,x.total_attempts,"
+    "x.state,x.unsub_token,x.idem_key,x.created_at,s.carrier,s.tracking_number,s.status_at "
+    "FROM outbox x LEFT JOIN shipments s ON s.id=x.shipment_id WHERE x.id=?";
+static const char *const SQL_FINISH =
+    "UPDATE outbox SET state=?1,channel_index=?2,channel=?3,attempts=?4,total_attempts=total_attempts+1,"
+    "next_attempt_at=?5,lease_until=0,lease_owner=NULL,provider_id=coalesce(?6,provider_id),"
+    "last_error=?7,reason=CASE WHEN ?1 IN ('failed','suppressed') THEN ?7 ELSE reason END,"
+    "subject=coalesce(?8,subject),body=coalesce(?9,body),updated_at=?10,"
+    "sent_at=CASE WHEN ?1='sent' THEN ?10 ELSE sent_at END WHERE id=?11 AND lease_owner=?12 "
+    "AND state='sending'";
+static const char *const SQL_ATTEMPT =
+    "INSERT INTO notify_attempts(outbox_id,channel,started_at,result,http_status,provider_id,error,worker) "
+    "VALUES(?,?,?,?,?,?,?,?)";
+static const char *const SQL_RECEIPT =
+    "UPDATE outbox SET state=?1,last_error=coalesce(?2,last_error),updated_at=?3,"
+    "delivered_at=CASE WHEN ?1='delivered' THEN ?3 ELSE delivered_at END "
+    "WHERE merchant_id=?4 AND provider_id=?5 AND (state='sent' OR (state='failed' AND ?1='delivered') "
+    "OR state=?1) RETURNING id";
+static const char *const SQL_BY_UNSUB =
+    "SELECT merchant_id,coalesce(customer_id,0) FROM outbox WHERE unsub_token=?";
+static const char *const SQL_RESEND =
+    "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
+    "substatus,locale,state,next_attempt_at,idem_key,unsub_token,resend_of,created_at,updated_at) "
+    "SELECT merchant_id,order_id,shipment_id,customer_id,trigger,channels,"
+    "substr(channels,1,instr(channels||',',',')-1),status,substatus,locale,'queued',?1,"
+    "idem_key||':resend'||((SELECT count(*) FROM outbox r WHERE r.resend_of=o.id)+1),"
+    "CASE WHEN unsub_token IS NULL THEN NULL ELSE unsub_token||'r'||((SELECT count(*) FROM outbox r "
+    "WHERE r.resend_of=o.id)+1) END,id,?1,?1 FROM outbox o WHERE id=?2 AND merchant_id=?3";
+static const char *const SQL_ORDER_ID = "SELECT id FROM orders WHERE merchant_id=? AND order_ref=?";
+static const char *const SQL_ORDER_ROWS =
+    "SELECT id,trigger,channel,channels,state,reason,deferred,attempts,total_attempts,next_attempt_at,"
+    "provider_id,last_error,subject,created_at,sent_at,delivered_at,status,substatus,locale,resend_of,"
+    "idem_key FROM outbox WHERE order_id=? ORDER BY id";
+static const char *const SQL_ATTEMPTS_OF =
+    "SELECT channel,started_at,result,http_status,provider_id,error FROM notify_attempts "
+    "WHERE outbox_id=? ORDER BY id";
+static const char *const SQL_COUNTS = "SELECT state,count(*) FROM outbox GROUP BY state";
+static const char *const SQL_NEXT_DUE =
+    "SELECT coalesce(min(next_attempt_at),0) FROM outbox WHERE state IN ('queued','sending')";
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static enum rs_err run(struct rs_store *s, sqlite3_stmt *q)
+{
+    if (!q)
+        return RS_EIO;
+    enum rs_err e = rs_store_sqlite_rc(s, sqlite3_step(q));
+    sqlite3_reset(q);
+    return e;
+}
+
+#define STMT(slot, sql)                                                                                 \
+    sqlite3_stmt *q = rs_store_sqlite_stmt(s, slot, sql);                                               \
+    if (!q)                                                                                             \
+        return RS_EIO
+
+enum rs_err rs_store_notify_merchant(struct rs_store *s, int64_t merchant_id, struct rs_notify_merchant *out)
+{
+    STMT(X_MERCHANT, SQL_MERCHANT);
+    sqlite3_bind_int64(q, 1, merchant_id);
+    int rc = sqlite3_step(q);
+    memset(out, 0, sizeof *out);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    }
+    copy_col(out->name, sizeof out->name, q, 0);
+    copy_col(out->timezone, sizeof out->timezone, q, 1);
+    copy_col(out->locale, sizeof out->locale, q, 2);
+    const unsigned char *c = sqlite3_column_text(q, 3);
+    enum rs_err e = RS_OK;
+    if (c && !(out->config = strdup((const char *)c)))
+        e = RS_ENOMEM;
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_notify_config_put(struct rs_store *s, int64_t merchant_id, const char *config, int64_t now)
+{
+    STMT(X_CONFIG_PUT, SQL_CONFIG_PUT);
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, config, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now);
+    return run(s, q);
+}
+
+enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struct rs_notify_customer *out)
+{
+    memset(out, 0, sizeof *out);
+    {
+        STMT(X_CUSTOMER, SQL_CUSTOMER);
+        sqlite3_bind_int64(q, 1, order_id);
+        int rc = sqlite3_step(q);
+        if (rc != SQLITE_ROW) {
+            sqlite3_reset(q);
+            return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+        }
+        out->order_id = sqlite3_column_int64(q, 0);
+        out->customer_id = sqlite3_column_int64(q, 1);
+        copy_col(out->order_ref, sizeof out->order_ref, q, 2);
+        copy_col(out->tracking_code, sizeof out->tracking_code, q, 3);
+        copy_col(out->name, sizeof out->name, q, 4);
+        copy_col(out->email, sizeof out->email, q, 5);
+        copy_col(out->phone, sizeof out->phone, q, 6);
+        copy_col(out->locale, sizeof out->locale, q, 7);
+        copy_col(out->preferred, sizeof out->preferred, q, 8);
+        sqlite3_reset(q);
+    }
+    if (!out->customer_id)
+        return RS_OK;
+    {
+        STMT(X_OPTOUTS, SQL_OPTOUTS);
+        sqlite3_bind_int64(q, 1, out->customer_id);
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            int c = rs_channel_parse((const char *)sqlite3_column_text(q, 0), -1);
+            if (c >= 0)
+                out->optout |= 1u << c;
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+            return rs_store_sqlite_rc(s, rc);
+    }
+    STMT(X_WA, SQL_WA);
+    sqlite3_bind_int64(q, 1, out->customer_id);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        out->wa_last_inbound = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return RS_OK;
+}
+
+enum rs_err rs_store_notify_history(struct rs_store *s, int64_t customer_id, int64_t since, int64_t *out, int max,
+                                    int *n)
+{
+    STMT(X_HISTORY, SQL_HISTORY);
+    sqlite3_bind_int64(q, 1, customer_id);
+    sqlite3_bind_int64(q, 2, since);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (*n < max)
+            out[(*n)++] = sqlite3_column_int64(q, 0);
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_notify_optout(struct rs_store *s, int64_t customer_id, const char *channel, const char *source,
+                                   int64_t now)
+{
+    STMT(X_OPTOUT, SQL_OPTOUT);
+    sqlite3_bind_int64(q, 1, customer_id);
+    sqlite3_bind_text(q, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, now);
+    return run(s, q);
+}
+
+enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
+                                         const char *channel, const char *source, int64_t now, int *n)
+{
+    STMT(X_OPTOUT_PHONE, SQL_OPTOUT_PHONE);
+    sqlite3_bind_text(q, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, merchant_id);
+    sqlite3_bind_text(q, 5, phone, -1, SQLITE_STATIC);
+    enum rs_err e = run(s, q);
+    *n = e ? 0 : sqlite3_changes(rs_store_sqlite_db(s));
+    return e;
+}
+
+enum rs_err rs_store_notify_wa_inbound(struct rs_store *s, int64_t merchant_id, const char *phone, int64_t at)
+{
+    STMT(X_WA_INBOUND, SQL_WA_INBOUND);
+    sqlite3_bind_int64(q, 1, at);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
+    return run(s, q);
+}
+
+enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_new *r, int64_t now, int64_t *id)
+{
+    STMT(X_OUTBOX_INSERT, SQL_OUTBOX_INSERT);
+    char first[16];
+    size_t fl = strcspn(r->channels, ",");
+    snprintf(first, sizeof first, "%.*s", (int)(fl < 15 ? fl : 15), r->channels);
+    sqlite3_bind_int64(q, 1, r->merchant_id);
+    sqlite3_bind_int64(q, 2, r->order_id);
+    if (r->shipment_id)
+        sqlite3_bind_int64(q, 3, r->shipment_id);
+    if (r->customer_id)
+        sqlite3_bind_int64(q, 4, r->customer_id);
+    sqlite3_bind_text(q, 5, r->trigger, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, r->channels, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, first, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 8, r->status ? r->status : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 9, r->substatus ? r->substatus : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 10, r->locale && *r->locale ? r->locale : "es", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 11, r->state, -1, SQLITE_STATIC);
+    bind_text(q, 12, r->reason);
+    sqlite3_bind_int(q, 13, r->deferred);
+    sqlite3_bind_int64(q, 14, r->next_attempt_at);
+    sqlite3_bind_text(q, 15, r->idem_key, -1, SQLITE_STATIC);
+    bind_text(q, 16, r->unsub_token);
+    if (r->resend_of)
+        sqlite3_bind_int64(q, 17, r->resend_of);
+    sqlite3_bind_int64(q, 18, now);
+    sqlite3_bind_int64(q, 19, now);
+    enum rs_err e = run(s, q);
+    if (e)
+        return e;
+    if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
+        return RS_EDUPLICATE;
+    *id = sqlite3_last_insert_rowid(rs_store_sqlite_db(s));
+    return RS_OK;
+}
+
+enum rs_err rs_store_outbox_claim(struct rs_store *s, const char *owner, int64_t now, int lease_s, int64_t *ids,
+                                  int max, int *n)
+{
+    STMT(X_CLAIM, SQL_CLAIM);
+    sqlite3_bind_int64(q, 1, now + lease_s);
+    sqlite3_bind_text(q, 2, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int(q, 4, max);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (*n < max)
+            ids[(*n)++] = sqlite3_column_int64(q, 0);
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_outbox_load(struct rs_store *s, int64_t id, struct rs_outbox_job *o)
+{
+    STMT(X_LOAD, SQL_LOAD);
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    memset(o, 0, sizeof *o);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    }
+    o->id = sqlite3_column_int64(q, 0);
+    o->merchant_id = sqlite3_column_int64(q, 1);
+    o->order_id = sqlite3_column_int64(q, 2);
+    o->shipment_id = sqlite3_column_int64(q, 3);
+    o->customer_id = sqlite3_column_int64(q, 4);
+    copy_col(o->trigger, sizeof o->trigger, q, 5);
+    copy_col(o->channels, sizeof o->channels, q, 6);
+    copy_col(o->channel, sizeof o->channel, q, 7);
+    copy_col(o->status, sizeof o->status, q, 8);
+    copy_col(o->substatus, sizeof o->substatus, q, 9);
+    copy_col(o->locale, sizeof o->locale, q, 10);
+    o->channel_index = sqlite3_column_int(q, 11);
+    o->attempts = sqlite3_column_int(q, 12);
+    o->total_attempts = sqlite3_column_int(q, 13);
+    copy_col(o->state, sizeof o->state, q, 14);
+    copy_col(o->unsub_token, sizeof o->unsub_token, q, 15);
+    copy_col(o->idem_key, sizeof o->idem_key, q, 16);
+    o->created_at = sqlite3_column_int64(q, 17);
+    copy_col(o->carrier, sizeof o->carrier, q, 18);
+    copy_col(o->tracking_number, sizeof o->tracking_number, q, 19);
+    o->status_at = sqlite3_column_int64(q, 20);
+    sqlite3_reset(q);
+    return RS_OK;
+}
+
+enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_done *d, int64_t now)
+{
+    {
+        STMT(X_FINISH, SQL_FINISH);
+        sqlite3_bind_text(q, 1, d->state, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, d->channel_index);
+        sqlite3_bind_text(q, 3, d->new_channel, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 4, d->attempts);
+        sqlite3_bind_int64(q, 5, d->next_attempt_at);
+        bind_text(q, 6, d->provider_id);
+        bind_text(q, 7, d->error);
+        bind_text(q, 8, d->subject);
+        bind_text(q, 9, d->body);
+        sqlite3_bind_int64(q, 10, now);
+        sqlite3_bind_int64(q, 11, d->id);
+        sqlite3_bind_text(q, 12, d->owner, -1, SQLITE_STATIC);
+        enum rs_err e = run(s, q);
+        if (e)
+            return e;
+        if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
+            return RS_ECONFLICT;
+    }
+    STMT(X_ATTEMPT, SQL_ATTEMPT);
+    sqlite3_bind_int64(q, 1, d->id);
+    sqlite3_bind_text(q, 2, d->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, d->started_at);
+    sqlite3_bind_text(q, 4, d->result, -1, SQLITE_STATIC);
+    if (d->http_status)
+        sqlite3_bind_int(q, 5, d->http_status);
+    bind_text(q, 6, d->provider_id);
+    bind_text(q, 7, d->error);
+    sqlite3_bind_text(q, 8, d->owner, -1, SQLITE_STATIC);
+    return run(s, q);
+}
+
+enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, const char *provider_id,
+                                    const char *state, const char *error, int64_t now)
+{
+    STMT(X_RECEIPT, SQL_RECEIPT);
+    sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
+    bind_text(q, 2, error);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, merchant_id);
+    sqlite3_bind_text(q, 5, provider_id, -1, SQLITE_STATIC);
+    int rc, rows = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        rows++;
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e ? e : rows ? RS_OK : RS_ENOTFOUND;
+}
+
+enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, int64_t *merchant_id,
+                                     int64_t *customer_id)
+{
+    STMT(X_BY_UNSUB, SQL_BY_UNSUB);
+    sqlite3_bind_text(q, 1, token, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_ENOTFOUND;
+    if (rc == SQLITE_ROW) {
+        *merchant_id = sqlite3_column_int64(q, 0);
+        *customer_id = sqlite3_column_int64(q, 1);
+        e = RS_OK;
+    } else if (rc != SQLITE_DONE) {
+        e = rs_store_sqlite_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_outbox_resend(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t now,
+                                   int64_t *new_id)
+{
+    STMT(X_RESEND, SQL_RESEND);
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int64(q, 2, id);
+    sqlite3_bind_int64(q, 3, merchant_id);
+    enum rs_err e = run(s, q);
+    if (e)
+        return e;
+    if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
+        return RS_ENOTFOUND;
+    *new_id = sqlite3_last_insert_rowid(rs_store_sqlite_db(s));
+    return RS_OK;
+}
+
+static json_t *col_str(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? json_string((const char *)t) : json_null();
+}
+
+static json_t *col_time(sqlite3_stmt *q, int i)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL || sqlite3_column_int64(q, i) <= 0)
+        return json_null();
+    char t[RS_TIME_LEN];
+    rs_time_format(sqlite3_column_int64(q, i), 0, t);
+    return json_string(t);
+}
+
+enum rs_err rs_store_outbox_order_json(struct rs_store *s, int64_t merchant_id, const char *order_ref, json_t **out)
+{
+    int64_t order_id;
+    {
+        STMT(X_ORDER_ID, SQL_ORDER_ID);
+        sqlite3_bind_int64(q, 1, merchant_id);
+        sqlite3_bind_text(q, 2, order_ref, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        if (rc != SQLITE_ROW) {
+            sqlite3_reset(q);
+            return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+        }
+        order_id = sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+    }
+    json_t *arr = json_array();
+    {
+        sqlite3_stmt *q = rs_store_sqlite_stmt(s, X_ORDER_ROWS, SQL_ORDER_ROWS);
+        if (!q) {
+            json_decref(arr);
+            return RS_EIO;
+        }
+        sqlite3_bind_int64(q, 1, order_id);
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            json_t *o = json_object();
+            json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+            json_object_set_new(o, "trigger", col_str(q, 1));
+            json_object_set_new(o, "channel", col_str(q, 2));
+            const char *chs = (const char *)sqlite3_column_text(q, 3);
+            json_t *fb = json_array();
+            for (const char *p = chs; p && *p;) {
+                size_t l = strcspn(p, ",");
+                json_array_append_new(fb, json_stringn(p, l));
+                p += l + (p[l] == ',');
+            }
+            json_object_set_new(o, "channels", fb);
+            json_object_set_new(o, "state", col_str(q, 4));
+            json_object_set_new(o, "reason", col_str(q, 5));
+            json_object_set_new(o, "deferred", json_boolean(sqlite3_column_int(q, 6)));
+            json_object_set_new(o, "attempts", json_integer(sqlite3_column_int(q, 8)));
+            json_object_set_new(o, "next_attempt_at", col_time(q, 9));
+            json_object_set_new(o, "provider_id", col_str(q, 10));
+            json_object_set_new(o, "last_error", col_str(q, 11));
+            json_object_set_new(o, "subject", col_str(q, 12));
+            json_object_set_new(o, "created_at", col_time(q, 13));
+            json_object_set_new(o, "sent_at", col_time(q, 14));
+            json_object_set_new(o, "delivered_at", col_time(q, 15));
+            json_object_set_new(o, "status", col_str(q, 16));
+            json_object_set_new(o, "substatus", col_str(q, 17));
+            json_object_set_new(o, "locale", col_str(q, 18));
+            json_object_set_new(o, "resend_of", sqlite3_column_type(q, 19) == SQLITE_NULL
+                                                    ? json_null()
+                                                    : json_integer(sqlite3_column_int64(q, 19)));
+            json_object_set_new(o, "idempotency_key", col_str(q, 20));
+            json_array_append_new(arr, o);
+        }
+        enum rs_err e = rs_store_sqlite_rc(s, rc);
+        sqlite3_reset(q);
+        if (e) {
+            json_decref(arr);
+            return e;
+        }
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        sqlite3_stmt *q = rs_store_sqlite_stmt(s, X_ATTEMPTS_OF, SQL_ATTEMPTS_OF);
+        if (!q) {
+            json_decref(arr);
+            return RS_EIO;
+        }
+        sqlite3_bind_int64(q, 1, json_integer_value(json_object_get(o, "id")));
+        json_t *log = json_array();
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            json_t *a = json_object();
+            json_object_set_new(a, "channel", col_str(q, 0));
+            json_object_set_new(a, "at", col_time(q, 1));
+            json_object_set_new(a, "result", col_str(q, 2));
+            json_object_set_new(a, "http_status", sqlite3_column_type(q, 3) == SQLITE_NULL
+                                                       ? json_null()
+                                                       : json_integer(sqlite3_column_int(q, 3)));
+            json_object_set_new(a, "provider_id", col_str(q, 4));
+            json_object_set_new(a, "error", col_str(q, 5));
+            json_array_append_new(log, a);
+        }
+        sqlite3_reset(q);
+        json_object_set_new(o, "attempts_log", log);
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_outbox_counts(struct rs_store *s, int64_t counts[6])
+{
+    static const char *const names[6] = {"queued", "sending", "sent", "delivered", "failed", "suppressed"};
+    STMT(X_COUNTS, SQL_COUNTS);
+    memset(counts, 0, 6 * sizeof counts[0]);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *st = (const char *)sqlite3_column_text(q, 0);
+        for (int i = 0; i < 6; i++)
+            if (st && strcmp(st, names[i]) == 0)
+                counts[i] = sqlite3_column_int64(q, 1);
+    }
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_outbox_next_due(struct rs_store *s, int64_t *at)
+{
+    STMT(X_NEXT_DUE, SQL_NEXT_DUE);
+    int rc = sqlite3_step(q);
+    *at = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}

@@ -1,0 +1,20 @@
+/* store_sqlite_priv.h — what sibling SQLite back-end files (store_notify_sqlite.c) may use of
+ * store_sqlite.c: the connection, a per-connection cache of prepared statements by slot, and
+ * the one SQLite→rs_err mapping. Never included outside src/store/. */
+#ifndef RS_STORE_SQLITE_PRIV_H
+#define RS_STORE_SQLITE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define RS_STORE_SQLITE_XSLOTS 64
+
+sqlite3 *rs_store_sqlite_db(struct rs_store *s);
+/* The statement in SLOT, prepared from SQL on first use (SQL must be the same for a slot),
+ * reset and unbound. NULL on error (rs_store_errmsg says why). */
+sqlite3_stmt *rs_store_sqlite_stmt(struct rs_store *s, int slot, const char *sql);
+/* SQLITE_OK/ROW/DONE → RS_OK; BUSY → RS_ERETRY; constraint → RS_ECONFLICT; … (errmsg set). */
+enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc);
+
+#endif

@@ -1,0 +1,504 @@
+/* dispatch.c — the notification dispatcher's threads (see dispatch.h).
+ *
+ * Each thread owns a read-write store connection, its curl handles (struct rs_channels) and a
+ * cache of the last merchant's parsed settings and template sets. Loop: claim a batch (one
+ * short transaction), send each row, then record every outcome of the batch in one transaction
+ * (one fsync per batch instead of per message). */
+#include "worker/dispatch.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/notify_render.h"
+#include "app/notify_settings.h"
+#include "app/notify_templates.h"
+#include "core/notify_plan.h"
+#include "notify/channel.h"
+#include "store/store_notify.h"
+#include "util/timefmt.h"
+
+#define MAX_BATCH 64
+#define WA_WINDOW_S (24 * 3600)
+
+struct worker {
+    struct rs_dispatcher *d;
+    pthread_t thread;
+    char owner[96];
+    struct rs_store *s;
+    struct rs_channels *ch;
+    /* settings cache (one merchant) */
+    int64_t merchant_id;
+    char *cfg_text;
+    struct rs_notify_config cfg;
+    bool cfg_ok;
+    struct rs_notify_merchant m;
+    struct rs_tplset *set[2]; /* es, en; NULL until needed */
+    unsigned rnd;
+};
+
+struct rs_dispatcher {
+    struct rs_dispatch_config cfg;
+    char db_url[1024], base_url[512], name[64];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+    unsigned wake_seq;
+    int n;
+    struct worker *w;
+    atomic_ullong sent, retried, failed, claimed;
+    atomic_long connects;
+};
+
+/* One outcome, kept until the batch is recorded. */
+struct outcome {
+    struct rs_outbox_done d;
+    char state[16], channel[16], new_channel[16], result[16];
+    struct rs_send_result res;
+    char *subject, *body;
+    bool skip;
+};
+
+static void settings_release(struct worker *w)
+{
+    if (w->cfg_ok)
+        rs_notify_config_release(&w->cfg);
+    w->cfg_ok = false;
+    free(w->cfg_text);
+    w->cfg_text = NULL;
+    for (int i = 0; i < 2; i++) {
+        free(w->set[i]);
+        w->set[i] = NULL;
+    }
+}
+
+/* The merchant's settings, from cache when the stored text is unchanged. NULL when none. */
+static const struct rs_notify_config *settings_for(struct worker *w, int64_t merchant_id, char *why, size_t cap)
+{
+    struct rs_notify_merchant m;
+    enum rs_err e = rs_store_notify_merchant(w->s, merchant_id, &m);
+    if (e) {
+        snprintf(why, cap, "merchant settings unreadable: %s", rs_err_name(e));
+        return NULL;
+    }
+    if (!m.config) {
+        snprintf(why, cap, "notifications are not configured for this merchant");
+        return NULL;
+    }
+    if (w->cfg_text && w->merchant_id == merchant_id && strcmp(w->cfg_text, m.config) == 0) {
+        free(m.config);
+        if (!w->cfg_ok)
+            snprintf(why, cap, "the merchant's notification settings are invalid");
+        return w->cfg_ok ? &w->cfg : NULL;
+    }
+    settings_release(w);
+    w->merchant_id = merchant_id;
+    w->cfg_text = m.config;
+    w->m = m;
+    w->m.config = NULL;
+    char err[256];
+    w->cfg_ok = rs_notify_config_parse(w->cfg_text, &w->cfg, err, sizeof err) == RS_OK;
+    if (!w->cfg_ok)
+        snprintf(why, cap, "the merchant's notification settings are invalid: %.200s", err);
+    return w->cfg_ok ? &w->cfg : NULL;
+}
+
+static const struct rs_tplset *tplset_for(struct worker *w, const char *locale, char *why, size_t cap)
+{
+    int i = strcmp(rs_notify_lang(locale), "es") == 0 ? 0 : 1;
+    if (!w->set[i]) {
+        w->set[i] = malloc(sizeof *w->set[i]);
+        struct rs_tpl_error te = {0};
+        if (!w->set[i] || rs_app_notify_tplset(&w->cfg, locale, w->set[i], &te) != RS_OK) {
+            snprintf(why, cap, "templates: %s", te.msg);
+            free(w->set[i]);
+            w->set[i] = NULL;
+            return NULL;
+        }
+    }
+    return w->set[i];
+}
+
+static int split_channels(const char *list, enum rs_channel *out, int max)
+{
+    int n = 0;
+    for (const char *p = list; *p && n < max;) {
+        size_t l = strcspn(p, ",");
+        int c = rs_channel_parse(p, (long)l);
+        if (c >= 0)
+            out[n++] = (enum rs_channel)c;
+        p += l + (p[l] == ',');
+    }
+    return n;
+}
+
+/* Send row ID and fill O. */
+static void process(struct worker *w, int64_t id, struct outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    o->res.retry_after_s = -1;
+    struct rs_outbox_job job;
+    int64_t now = rs_now();
+    if (rs_store_outbox_load(w->s, id, &job) != RS_OK || strcmp(job.state, "sending") != 0) {
+        o->skip = true;
+        return;
+    }
+    o->d.id = id;
+    o->d.owner = w->owner;
+    o->d.started_at = now;
+    snprintf(o->channel, sizeof o->channel, "%s", job.channel);
+    enum rs_channel chans[RS_CH__COUNT];
+    int nch = split_channels(job.channels, chans, RS_CH__COUNT);
+    int ci = job.channel_index < nch ? job.channel_index : 0;
+    enum rs_channel channel = nch ? chans[ci] : RS_CH_EMAIL;
+
+    char why[300] = "";
+    enum rs_err e = RS_EINVAL;
+    const struct rs_notify_config *cfg = settings_for(w, job.merchant_id, why, sizeof why);
+    struct rs_notify_customer cust;
+    if (cfg && (e = rs_store_notify_customer(w->s, job.order_id, &cust)) != RS_OK) {
+        snprintf(why, sizeof why, "order unreadable: %s", rs_err_name(e));
+        e = RS_ERETRY;
+    } else if (cfg && channel != RS_CH_WEBHOOK && (cust.optout & RS_CH_BIT(channel))) {
+        snprintf(why, sizeof why, "the customer opted out of %s", rs_channel_name(channel));
+        e = RS_EREJECTED;
+    } else if (cfg) {
+        static __thread char buf[64 * 1024];
+        struct rs_rendered r = {0};
+        char unsub[512] = "";
+        int trig = rs_trigger_parse(job.trigger, -1);
+        int st = job.status[0] ? rs_status_parse(job.status) : RS_STATUS_NONE;
+        int sub = job.substatus[0] ? rs_substatus_parse(job.substatus) : RS_SUB_NONE;
+        const struct rs_tplset *set = channel == RS_CH_WEBHOOK ? NULL : tplset_for(w, job.locale, why, sizeof why);
+        struct rs_notify_render_in in = {
+            .cfg = cfg,
+            .merchant_name = w->m.name,
+            .base_url = w->d->base_url,
+            .cust = &cust,
+            .trigger = trig < 0 ? RS_TRIG_SHIPPED : (enum rs_trigger)trig,
+            .channel = channel,
+            .status = st < 0 ? RS_STATUS_NONE : (enum rs_status)st,
+            .substatus = sub < 0 ? RS_SUB_NONE : (enum rs_substatus)sub,
+            .carrier = job.carrier[0] ? job.carrier : NULL,
+            .tracking_number = job.tracking_number[0] ? job.tracking_number : NULL,
+            .unsub_token = job.unsub_token,
+        };
+        if (channel != RS_CH_WEBHOOK && !set) {
+            e = RS_EINVAL;
+        } else if (channel != RS_CH_WEBHOOK &&
+                   (e = rs_app_notify_render(set, &in, buf, sizeof buf, &r, unsub)) != RS_OK) {
+            snprintf(why, sizeof why, "rendering failed: %s", rs_err_name(e));
+            e = RS_EINVAL;
+        } else {
+            struct rs_msg msg = {
+                .cfg = cfg,
+                .merchant_id = job.merchant_id,
+                .outbox_id = job.id,
+                .merchant_name = cfg->merchant_name ? cfg->merchant_name : w->m.name,
+                .to_name = cust.name,
+                .to_email = cust.email,
+                .to_phone = cust.phone,
+                .lang = rs_notify_lang(job.locale),
+                .r = &r,
+                .unsub_url = unsub[0] ? unsub : NULL,
+                .wa_session = cust.wa_last_inbound && now - cust.wa_last_inbound < WA_WINDOW_S,
+                .now = now,
+            };
+            char type[64];
+            switch (channel) {
+            case RS_CH_EMAIL:
+                e = rs_send_email(w->ch, &msg, &o->res);
+                if (r.part[RS_TPART_EMAIL_SUBJECT])
+                    o->subject = strdup(r.part[RS_TPART_EMAIL_SUBJECT]);
+                if (r.part[RS_TPART_EMAIL_TEXT])
+                    o->body = strdup(r.part[RS_TPART_EMAIL_TEXT]);
+                break;
+            case RS_CH_SMS:
+                e = rs_send_sms(w->ch, &msg, &o->res);
+                if (r.part[RS_TPART_SMS_TEXT])
+                    o->body = strdup(r.part[RS_TPART_SMS_TEXT]);
+                break;
+            case RS_CH_WHATSAPP:
+                e = rs_send_whatsapp(w->ch, &msg, &o->res);
+                if (msg.wa_session && r.part[RS_TPART_WA_TEXT])
+                    o->body = strdup(r.part[RS_TPART_WA_TEXT]);
+                else if (r.part[RS_TPART_WA_TEMPLATE])
+                    o->subject = strdup(r.part[RS_TPART_WA_TEMPLATE]);
+                break;
+            case RS_CH_WEBHOOK: {
+                snprintf(type, sizeof type, "%s.%s", job.shipment_id ? "shipment" : "order", job.trigger);
+                msg.webhook_type = type;
+                msg.webhook_data = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "order_ref", cust.order_ref,
+                                             "tracking_code", cust.tracking_code, "carrier",
+                                             job.carrier[0] ? job.carrier : NULL, "tracking_number",
+                                             job.tracking_number[0] ? job.tracking_number : NULL, "status",
+                                             job.status[0] ? job.status : NULL, "sub_status",
+                                             job.substatus[0] ? job.substatus : NULL, "trigger", job.trigger);
+                if (job.status_at > 0) {
+                    char t[RS_TIME_LEN];
+                    rs_time_format(job.status_at, 0, t);
+                    json_object_set_new(msg.webhook_data, "occurred_at", json_string(t));
+                }
+                e = rs_send_webhook(w->ch, &msg, &o->res);
+                json_decref(msg.webhook_data);
+                break;
+            }
+            default:
+                snprintf(o->res.error, sizeof o->res.error, "channel %s cannot be sent", rs_channel_name(channel));
+                e = RS_EINVAL;
+            }
+            if (e != RS_OK)
+                snprintf(why, sizeof why, "%s", o->res.error);
+        }
+    }
+    if (!cfg)
+        e = RS_EREJECTED;
+
+    o->d.channel = o->channel;
+    o->d.http_status = o->res.http_status;
+    o->d.error = NULL;
+    o->d.subject = o->subject;
+    o->d.body = o->body;
+    o->d.state = o->state;
+    o->d.result = o->result;
+    o->d.new_channel = o->new_channel;
+    snprintf(o->new_channel, sizeof o->new_channel, "%s", rs_channel_name(channel));
+    o->d.channel_index = ci;
+    if (e == RS_OK) {
+        snprintf(o->state, sizeof o->state, "sent");
+        snprintf(o->result, sizeof o->result, "sent");
+        o->d.provider_id = o->res.provider_id;
+        o->d.attempts = job.attempts + 1;
+        o->d.next_attempt_at = now;
+        atomic_fetch_add(&w->d->sent, 1);
+        return;
+    }
+    snprintf(o->res.error, sizeof o->res.error, "%s", why[0] ? why : rs_err_name(e));
+    o->d.error = o->res.error;
+    struct rs_planned item = {.channel = channel};
+    if (nch) {
+        item.channel = chans[0];
+        for (int k = 1; k < nch; k++)
+            item.fallback[item.n_fallback++] = chans[k];
+    }
+    struct rs_retry_decision dec;
+    struct rs_retry_policy pol = cfg ? cfg->retry : (struct rs_retry_policy){30, 3600, 1, 3600};
+    w->rnd = w->rnd * 1103515245u + 12345u;
+    rs_retry_next(&pol, &item, ci, job.attempts + 1, e != RS_ERETRY, o->res.retry_after_s,
+                  w->rnd ^ (unsigned)rand(), &dec);
+    switch (dec.action) {
+    case RS_RETRY_AGAIN:
+        snprintf(o->state, sizeof o->state, "queued");
+        snprintf(o->result, sizeof o->result, "retry");
+        o->d.attempts = job.attempts + 1;
+        o->d.next_attempt_at = now + dec.delay_s;
+        atomic_fetch_add(&w->d->retried, 1);
+        break;
+    case RS_RETRY_NEXT_CHANNEL:
+        snprintf(o->state, sizeof o->state, "queued");
+        snprintf(o->result, sizeof o->result, "next_channel");
+        snprintf(o->new_channel, sizeof o->new_channel, "%s", rs_channel_name(dec.channel));
+        o->d.channel_index = dec.channel_index;
+        o->d.attempts = 0;
+        o->d.next_attempt_at = now;
+        atomic_fetch_add(&w->d->retried, 1);
+        break;
+    default:
+        snprintf(o->state, sizeof o->state, "failed");
+        snprintf(o->result, sizeof o->result, "failed");
+        o->d.attempts = job.attempts + 1;
+        o->d.next_attempt_at = now;
+        atomic_fetch_add(&w->d->failed, 1);
+    }
+}
+
+static bool wait_or_stop(struct rs_dispatcher *d, int ms, unsigned *seen)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&d->mu);
+    while (!d->stop && d->wake_seq == *seen)
+        if (pthread_cond_timedwait(&d->cv, &d->mu, &ts) != 0)
+            break;
+    *seen = d->wake_seq;
+    bool stop = d->stop;
+    pthread_mutex_unlock(&d->mu);
+    return stop;
+}
+
+static bool stopping(struct rs_dispatcher *d)
+{
+    pthread_mutex_lock(&d->mu);
+    bool s = d->stop;
+    pthread_mutex_unlock(&d->mu);
+    return s;
+}
+
+static void *run(void *arg)
+{
+    struct worker *w = arg;
+    struct rs_dispatcher *d = w->d;
+    unsigned seen = 0;
+    int64_t ids[MAX_BATCH];
+    static __thread struct outcome out[MAX_BATCH];
+    while (!stopping(d)) {
+        int n = 0;
+        enum rs_err e = rs_store_begin(w->s);
+        if (!e)
+            e = rs_store_outbox_claim(w->s, w->owner, rs_now(), d->cfg.lease_s, ids, d->cfg.batch, &n);
+        if (!e)
+            e = rs_store_commit(w->s);
+        else
+            rs_store_rollback(w->s);
+        if (e) {
+            if (e != RS_ERETRY)
+                fprintf(stderr, "dispatch: claim failed: %s\n", rs_store_errmsg(w->s));
+            n = 0;
+        }
+        if (n == 0) {
+            if (wait_or_stop(d, d->cfg.poll_ms, &seen))
+                break;
+            continue;
+        }
+        atomic_fetch_add(&d->claimed, (unsigned long long)n);
+        for (int i = 0; i < n; i++)
+            process(w, ids[i], &out[i]);
+        /* record the batch; on a busy database try again: the rows are ours until the lease ends */
+        for (int tries = 0; tries < 50; tries++) {
+            e = rs_store_begin(w->s);
+            for (int i = 0; i < n && !e; i++) {
+                if (out[i].skip)
+                    continue;
+                enum rs_err fe = rs_store_outbox_finish(w->s, &out[i].d, rs_now());
+                if (fe && fe != RS_ECONFLICT)
+                    e = fe; /* ECONFLICT: the lease expired and another took it: its outcome wins */
+            }
+            if (!e)
+                e = rs_store_commit(w->s);
+            else
+                rs_store_rollback(w->s);
+            if (e != RS_ERETRY)
+                break;
+            usleep(20000);
+        }
+        if (e)
+            fprintf(stderr, "dispatch: recording outcomes failed: %s\n", rs_store_errmsg(w->s));
+        for (int i = 0; i < n; i++) {
+            free(out[i].subject);
+            free(out[i].body);
+            out[i].subject = out[i].body = NULL;
+        }
+    }
+    return NULL;
+}
+
+enum rs_err rs_dispatch_start(const struct rs_dispatch_config *cfg, struct rs_dispatcher **out, char *err,
+                              size_t errcap)
+{
+    struct rs_dispatcher *d = calloc(1, sizeof *d);
+    if (!d)
+        return RS_ENOMEM;
+    d->cfg = *cfg;
+    snprintf(d->db_url, sizeof d->db_url, "%s", cfg->db_url);
+    snprintf(d->base_url, sizeof d->base_url, "%s", cfg->base_url ? cfg->base_url : "http://127.0.0.1:8080");
+    d->cfg.db_url = d->db_url;
+    d->cfg.base_url = d->base_url;
+    if (d->cfg.threads <= 0)
+        d->cfg.threads = 2;
+    if (d->cfg.batch <= 0 || d->cfg.batch > MAX_BATCH)
+        d->cfg.batch = 16;
+    if (d->cfg.lease_s <= 0)
+        d->cfg.lease_s = 60;
+    if (d->cfg.poll_ms <= 0)
+        d->cfg.poll_ms = 200;
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(d->name, sizeof d->name, "%.40s:%d", cfg->name ? cfg->name : host, (int)getpid());
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    d->w = calloc((size_t)d->cfg.threads, sizeof *d->w);
+    if (!d->w) {
+        rs_dispatch_stop(d);
+        return RS_ENOMEM;
+    }
+    for (int i = 0; i < d->cfg.threads; i++) {
+        struct worker *w = &d->w[i];
+        w->d = d;
+        w->rnd = (unsigned)getpid() * 2654435761u + (unsigned)i;
+        snprintf(w->owner, sizeof w->owner, "%s/%d", d->name, i);
+        enum rs_err e = rs_store_open(d->db_url, 0, &w->s, err, errcap);
+        if (e) {
+            rs_dispatch_stop(d);
+            return e;
+        }
+        if (!(w->ch = rs_channels_new())) {
+            snprintf(err, errcap, "cannot initialise libcurl");
+            rs_dispatch_stop(d);
+            return RS_ENOMEM;
+        }
+    }
+    for (int i = 0; i < d->cfg.threads; i++) {
+        if (pthread_create(&d->w[i].thread, NULL, run, &d->w[i]) != 0) {
+            snprintf(err, errcap, "cannot start dispatcher thread");
+            rs_dispatch_stop(d);
+            return RS_ENOMEM;
+        }
+        d->n = i + 1;
+    }
+    *out = d;
+    return RS_OK;
+}
+
+void rs_dispatch_wake(struct rs_dispatcher *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->wake_seq++;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void rs_dispatch_stop(struct rs_dispatcher *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->stop = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    for (int i = 0; i < d->n; i++)
+        pthread_join(d->w[i].thread, NULL);
+    for (int i = 0; d->w && i < d->cfg.threads; i++) {
+        struct worker *w = &d->w[i];
+        if (w->ch)
+            atomic_fetch_add(&d->connects, rs_channels_connects(w->ch));
+        settings_release(w);
+        rs_channels_free(w->ch);
+        rs_store_close(w->s);
+    }
+    free(d->w);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d);
+}
+
+void rs_dispatch_stats(struct rs_dispatcher *d, struct rs_dispatch_stats *out)
+{
+    out->sent = atomic_load(&d->sent);
+    out->retried = atomic_load(&d->retried);
+    out->failed = atomic_load(&d->failed);
+    out->claimed = atomic_load(&d->claimed);
+    long c = atomic_load(&d->connects);
+    for (int i = 0; i < d->n; i++)
+        if (d->w[i].ch)
+            c += rs_channels_connects(d->w[i].ch);
+    out->connects = c;
+}
