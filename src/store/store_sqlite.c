@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "store/store_promise.h"
+#include "store/store_sqlite_priv.h"
 #include "util/assets.h"
 #include "util/timefmt.h"
 
@@ -905,6 +907,9 @@ static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_
         e = events_json(s, json_integer_value(json_array_get(ids, i)), level, &evs);
         if (!e)
             json_object_set_new(json_array_get(arr, i), "events", evs);
+        if (!e)
+            e = rs_store_promise_attach_json(s, json_integer_value(json_array_get(ids, i)),
+                                             level != RS_VIEW_MERCHANT, json_array_get(arr, i));
     }
     json_decref(ids);
     if (e) {
@@ -1073,4 +1078,16 @@ enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipme
     }
     sqlite3_finalize(q);
     return e;
+}
+
+/* ---- for the other SQLite files of the store (store_sqlite_priv.h) ---- */
+
+sqlite3 *rs_store_sqlite_db(struct rs_store *s)
+{
+    return s->db;
+}
+
+enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc)
+{
+    return map_rc(s, rc);
 }

@@ -1,0 +1,14 @@
+/* store_sqlite_priv.h — for other SQLite files of the store only (not for callers): the
+ * connection's handle and the error mapping of store_sqlite.c. */
+#ifndef RS_STORE_SQLITE_PRIV_H
+#define RS_STORE_SQLITE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+sqlite3 *rs_store_sqlite_db(struct rs_store *s);
+/* SQLite result code → enum rs_err (and the connection's error message). */
+enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc);
+
+#endif
