@@ -11,6 +11,7 @@ rs_handler_fn rs_api_order_post, rs_api_order_get;
 rs_handler_fn rs_api_shipment_post, rs_api_shipment_get;
 rs_handler_fn rs_api_events_post;
 rs_handler_fn rs_api_track_get, rs_page_track;
+rs_handler_fn rs_api_promise_get;
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);
