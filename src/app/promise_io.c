@@ -113,18 +113,18 @@ static enum rs_err model_from_json(struct rs_promise_model *m, json_t *root, con
     p.aci_gamma = json_number_value(json_object_get(params, "aci_gamma"));
     p.low_n = json_number_value(json_object_get(params, "low_n"));
     /* a missing or absurd parameter takes its default (hand-edited or old files) */
-    struct rs_promise_params d;
-    rs_promise_params_default(&d);
+    struct rs_promise_params def;
+    rs_promise_params_default(&def);
     if (!(p.confidence > 0.5 && p.confidence < 1))
-        p.confidence = d.confidence;
+        p.confidence = def.confidence;
     if (!(p.half_life_days > 0 && p.half_life_days < 1e6))
-        p.half_life_days = d.half_life_days;
+        p.half_life_days = def.half_life_days;
     if (!(p.prior_strength >= 0 && p.prior_strength < 1e6))
-        p.prior_strength = d.prior_strength;
+        p.prior_strength = def.prior_strength;
     if (!(p.aci_gamma >= 0 && p.aci_gamma < 1))
-        p.aci_gamma = d.aci_gamma;
+        p.aci_gamma = def.aci_gamma;
     if (!(p.low_n >= 0 && p.low_n < 1e6))
-        p.low_n = d.low_n;
+        p.low_n = def.low_n;
     rs_promise_model_init(m, &p);
     m->aci_place = json_number_value(json_object_get(root, "aci_place"));
     m->aci_handover = json_number_value(json_object_get(root, "aci_handover"));
