@@ -130,8 +130,8 @@ void rs_promise_cache_clear(void)
     pthread_mutex_unlock(&cache_mu);
 }
 
-void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_country,
-                         struct rs_calendar *cal)
+static void build_calendar(const struct rs_promise_settings *st, const char *dest_country,
+                           struct rs_calendar *cal)
 {
     rs_calendar_init(cal);
     const char *cc = st && st->country[0] ? st->country : dest_country;
@@ -153,6 +153,45 @@ void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_
     char extra;
     if (st->cutoff[0] && sscanf(st->cutoff, "%d:%d%c", &h, &m, &extra) == 2)
         (void)!rs_calendar_set_cutoff(cal, h, m);
+}
+
+/* The last calendar built on this thread, keyed by everything it depends on: the write path
+ * asks for the same one event after event, and computing 31 years of holidays is not free. */
+struct cal_cache {
+    bool used;
+    char country[3], dest[3], cutoff[6];
+    int n_add, n_remove;
+    int64_t add[RS_PROMISE_MAX_OVERRIDES], remove[RS_PROMISE_MAX_OVERRIDES];
+    struct rs_calendar cal;
+};
+static __thread struct cal_cache tcal;
+
+void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_country,
+                         struct rs_calendar *cal)
+{
+    char dest[3];
+    snprintf(dest, sizeof dest, "%s", dest_country ? dest_country : "");
+    struct cal_cache *c = &tcal;
+    if (st && c->used && strcmp(c->country, st->country) == 0 && strcmp(c->dest, dest) == 0 &&
+        strcmp(c->cutoff, st->cutoff) == 0 && c->n_add == st->n_add &&
+        c->n_remove == st->n_remove &&
+        memcmp(c->add, st->add, sizeof c->add[0] * (size_t)st->n_add) == 0 &&
+        memcmp(c->remove, st->remove, sizeof c->remove[0] * (size_t)st->n_remove) == 0) {
+        *cal = c->cal;
+        return;
+    }
+    build_calendar(st, dest_country, cal);
+    if (!st)
+        return;
+    c->used = true;
+    memcpy(c->country, st->country, sizeof c->country);
+    memcpy(c->dest, dest, sizeof c->dest);
+    memcpy(c->cutoff, st->cutoff, sizeof c->cutoff);
+    c->n_add = st->n_add;
+    c->n_remove = st->n_remove;
+    memcpy(c->add, st->add, sizeof c->add);
+    memcpy(c->remove, st->remove, sizeof c->remove);
+    c->cal = *cal;
 }
 
 bool rs_promise_split_region(const char *s, char cc[3], char *region, size_t cap)
