@@ -113,6 +113,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 struct rs_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
+    sqlite3_stmt *ext[RS_STORE_EXT_STMTS]; /* other store files' statements (store_sqlite_priv.h) */
     char errmsg[256];
     int schema_version;
 };
@@ -290,6 +291,8 @@ void rs_store_close(struct rs_store *s)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (int i = 0; i < RS_STORE_EXT_STMTS; i++)
+        sqlite3_finalize(s->ext[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -1090,4 +1093,22 @@ sqlite3 *rs_store_sqlite_db(struct rs_store *s)
 enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc)
 {
     return map_rc(s, rc);
+}
+
+sqlite3_stmt *rs_store_sqlite_cached(struct rs_store *s, int slot, const char *sql)
+{
+    if (slot < 0 || slot >= RS_STORE_EXT_STMTS)
+        return NULL;
+    sqlite3_stmt *q = s->ext[slot];
+    if (!q) {
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
+            snprintf(s->errmsg, sizeof s->errmsg, "sqlite prepare: %s", sqlite3_errmsg(s->db));
+            return NULL;
+        }
+        s->ext[slot] = q;
+    } else {
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+    }
+    return q;
 }
