@@ -123,6 +123,25 @@ eq "sweep again: nothing new (idempotent)" "$(printf '%s' "$out" | sed -n 's/.*n
 "$RASTRO_BIN" promise sweep --db "$DB" --now yesterday >/dev/null 2>&1
 eq "sweep --now bad: exit 2" "$?" 2
 
+# ---- the sweep thread of `rastro serve` ----
+P12=$(date -u -d '-12 days' +%F); P10=$(date -u -d '-10 days' +%F)
+api POST /v1/orders "{\"order_ref\":\"P-3\",\"placed_at\":\"${P12}T09:00:00+01:00\",\"destination\":{\"region\":\"BCN\",\"country\":\"ES\"}}"
+api POST /v1/shipments '{"order_ref":"P-3","carrier":"seur","tracking_number":"S-3","service":"std","origin":{"region":"MAD","country":"ES"}}'
+api POST /v1/events "$(ev S-3 "$P10" 10:00:00 in_transit)"
+api GET /v1/shipments/seur/S-3
+eq "an old parcel: the event path finds no stall (a scan just came)" "$(jqr '[.delays[].cause]|index("stalled")')" null
+stop_server
+PORT=$(free_port); BASE=http://127.0.0.1:$PORT
+"$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" --sweep-interval 1 >> "$T_DIR/server.log" 2>&1 &
+SERVER_PID=$!; T_PIDS+=("$SERVER_PID")
+for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 50); do
+  api GET /v1/shipments/seur/S-3
+  [ "$(jqr '[.delays[].cause]|index("stalled")')" != null ] && break
+  sleep 0.2
+done
+check "serve --sweep-interval 1: the thread records the stall" bash -c "[ '$(jqr '[.delays[].cause]|index("stalled")')' != null ]"
+
 # ---- retrain from the store: the server reloads (version 2) ----
 out=$("$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" 2>&1)
 echo "$out"
