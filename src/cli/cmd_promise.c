@@ -27,6 +27,7 @@ struct opts {
     const char *origin, *dest, *carrier, *service, *placed_at, *country, *cutoff;
     const char *calib_csv; /* eval: per-month table written here */
     const char *db, *merchant, *now; /* train into the store; sweep */
+    const char *close_days, *open_days;  /* settings: comma-separated YYYY-MM-DD */
     int from_store;
     double confidence;
     int confidence_set; /* --confidence given (eval defaults to 0.96, the rest to 0.90) */
@@ -42,6 +43,8 @@ static int usage(void)
             "       rastro promise train --merchant ID --from-store [--db URL]\n"
             "                            (learn from the merchant's own delivered shipments)\n"
             "       rastro promise sweep [--db URL] [--now RFC3339] (detect delays once)\n"
+            "       rastro promise settings --merchant ID [--db URL] [--confidence C] [--country CC]\n"
+            "                            [--cutoff HH:MM] [--close D,D…] [--open D,D…] (days YYYY-MM-DD)\n"
             "       rastro promise eval --train A.csv --test B.csv [--json] [--confidence 0.96]\n"
             "                           [--calibration-csv FILE] (late rate and slack by month)\n"
             "       rastro promise quote --model MODEL --origin [CC/]R --destination [CC/]R\n"
@@ -126,6 +129,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             dst = &o->merchant;
         else if (strcmp(a, "--now") == 0)
             dst = &o->now;
+        else if (strcmp(a, "--close") == 0)
+            dst = &o->close_days;
+        else if (strcmp(a, "--open") == 0)
+            dst = &o->open_days;
         if (!dst) {
             fprintf(stderr, "rastro promise: unknown option %s\n", a);
             return -1;
@@ -450,6 +457,99 @@ static int cmd_sweep(const struct opts *o)
     }
     printf("shipments checked: %d, new delays: %d\n", checked, found);
     return 0;
+}
+
+/* Parse "YYYY-MM-DD,YYYY-MM-DD" into DAYS (appending to *n, at most RS_PROMISE_MAX_OVERRIDES). */
+static int parse_days(const char *list, const char *flag, int64_t *days, int *n)
+{
+    char buf[2048];
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) {
+        fprintf(stderr, "rastro promise: %s list too long\n", flag);
+        return -1;
+    }
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int64_t d;
+        if (rs_date_parse(tok, &d) != RS_OK || d < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) ||
+            d > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31)) {
+            fprintf(stderr, "rastro promise: %s wants days YYYY-MM-DD (%d-%d), not \"%s\"\n", flag,
+                    RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, tok);
+            return -1;
+        }
+        bool dup = false;
+        for (int i = 0; i < *n; i++)
+            dup |= days[i] == d;
+        if (dup)
+            continue;
+        if (*n >= RS_PROMISE_MAX_OVERRIDES) {
+            fprintf(stderr, "rastro promise: at most %d days for %s\n", RS_PROMISE_MAX_OVERRIDES, flag);
+            return -1;
+        }
+        days[(*n)++] = d;
+    }
+    return 0;
+}
+
+static int cmd_settings(const struct opts *o)
+{
+    int64_t merchant;
+    if (parse_merchant(o->merchant, &merchant))
+        return 2;
+    if (o->cutoff) {
+        int h, m;
+        char extra;
+        if (sscanf(o->cutoff, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59) {
+            fprintf(stderr, "rastro promise: --cutoff wants HH:MM\n");
+            return 2;
+        }
+    }
+    if (o->country && (strlen(o->country) != 2)) {
+        fprintf(stderr, "rastro promise: --country wants a two-letter code such as ES\n");
+        return 2;
+    }
+    struct rs_store *s = open_store(o);
+    if (!s)
+        return 1;
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, merchant, &st);
+    int rc = 0;
+    if (e == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro promise: no merchant %lld\n", (long long)merchant);
+        rs_store_close(s);
+        return 1;
+    }
+    bool change = o->confidence_set || o->country || o->cutoff || o->close_days || o->open_days;
+    if (!e && change) {
+        if ((o->close_days && parse_days(o->close_days, "--close", st.add, &st.n_add)) ||
+            (o->open_days && parse_days(o->open_days, "--open", st.remove, &st.n_remove))) {
+            rs_store_close(s);
+            return 2;
+        }
+        if (o->confidence_set)
+            st.confidence = o->confidence;
+        if (o->country)
+            for (int i = 0; i < 3; i++)
+                st.country[i] = (char)(i < 2 ? (o->country[i] & ~0x20) : 0);
+        if (o->cutoff)
+            snprintf(st.cutoff, sizeof st.cutoff, "%s", o->cutoff);
+        if (!(e = rs_store_begin(s))) {
+            e = rs_store_promise_settings_put(s, merchant, &st, rs_now());
+            if (!e)
+                e = rs_store_commit(s);
+            else
+                rs_store_rollback(s);
+        }
+    }
+    if (e) {
+        fprintf(stderr, "rastro promise: %s (%s)\n", rs_err_name(e), rs_store_errmsg(s));
+        rc = 1;
+    } else {
+        printf("merchant %lld: confidence %.2f, country %s, cut-off %s, time zone %s, "
+               "%d closed and %d opened days\n",
+               (long long)merchant, st.confidence, st.country[0] ? st.country : "(destination's)",
+               st.cutoff[0] ? st.cutoff : "none", st.timezone, st.n_add, st.n_remove);
+    }
+    rs_store_close(s);
+    return rc;
 }
 
 /* ---- train ---- */
@@ -1000,5 +1100,7 @@ int rs_cmd_promise(int argc, char **argv)
         return cmd_quote(&o);
     if (strcmp(argv[1], "sweep") == 0)
         return cmd_sweep(&o);
+    if (strcmp(argv[1], "settings") == 0)
+        return cmd_settings(&o);
     return usage();
 }

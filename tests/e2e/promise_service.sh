@@ -151,6 +151,17 @@ eq "  the server uses the new model" "$(jqr .model_version)" 2
 "$RASTRO_BIN" promise train --merchant 2 --from-store --db "$DB" >/dev/null 2>&1
 eq "  a merchant without deliveries: exit 1" "$?" 1
 
+# ---- settings: closed days and the confidence move the promise ----
+Q="/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur&service=std&placed_at=2025-03-03T09:00:00%2B01:00"
+api GET "$Q"; E1=$(jqr .earliest)
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --close 2025-03-03,2025-03-04,2025-03-05,2025-03-06 --confidence 0.95 2>&1)
+echo "$out"
+api GET "$Q"
+check "closed days push the window later" bash -c "[[ '$(jqr .earliest)' > '$E1' ]]"
+eq "  the merchant's confidence is the default" "$(jqr .confidence)" 0.95
+"$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --close 2025-02-30 >/dev/null 2>&1
+eq "settings: a bad day is refused (exit 2)" "$?" 2
+
 # ---- a real history, when present ----
 if [ -f "$OLIST" ]; then
   t0=$(date +%s.%N)
