@@ -2,6 +2,8 @@
 #include "app/ingest.h"
 
 #include "app/notify_enqueue.h"
+#include "app/promise_apply.h"
+
 #include "core/normalize.h"
 
 #include <ctype.h>
@@ -432,7 +434,8 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
         return e;
     int64_t id;
     if ((e = rs_store_shipment_insert(s, merchant_id, order.id, in, now, &id)) ||
-        (e = refresh_order_status(s, order.id, now)))
+        (e = refresh_order_status(s, order.id, now)) ||
+        (e = rs_app_promise_on_shipment(s, id, now)))
         return e;
     *res = RS_PUT_CREATED;
     return RS_OK;
@@ -478,6 +481,7 @@ enum rs_err rs_app_event_record(struct rs_store *s, int64_t merchant_id, const s
         rs_track_apply(&sh.state, &tev);
     }
     if ((e = rs_store_shipment_save_state(s, sh.id, &sh.state, sh.n_events + 1, now)) ||
+        (e = rs_app_promise_on_event(s, sh.id, before.status, now)) ||
         (e = rs_app_notify_shipment_change(s, merchant_id, sh.order_id, sh.id, &before, &sh.state, now)))
         return e;
     if (before.status != sh.state.status)

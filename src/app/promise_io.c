@@ -19,7 +19,7 @@ static json_t *hist_json(const struct rs_promise_hist *h)
     return json_pack("{s:i,s:o}", "last_day", (json_int_t)h->last_day, "w", w);
 }
 
-enum rs_err rs_promise_save(const struct rs_promise_model *m, const char *path)
+static json_t *model_json(const struct rs_promise_model *m)
 {
     json_t *nodes = json_array();
     for (int i = 0; i < RS_PROMISE_MAX_NODES; i++) {
@@ -38,6 +38,22 @@ enum rs_err rs_promise_save(const struct rs_promise_model *m, const char *path)
         "prior_strength", m->p.prior_strength, "aci_gamma", m->p.aci_gamma, "low_n", m->p.low_n,
         "aci_place", m->aci_place, "aci_handover", m->aci_handover, "n_learned",
         (json_int_t)m->n_learned, "nodes", nodes);
+    return root;
+}
+
+enum rs_err rs_promise_to_text(const struct rs_promise_model *m, char **out)
+{
+    json_t *root = model_json(m);
+    if (!root)
+        return RS_EINTERNAL;
+    *out = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    return *out ? RS_OK : RS_ENOMEM;
+}
+
+enum rs_err rs_promise_save(const struct rs_promise_model *m, const char *path)
+{
+    json_t *root = model_json(m);
     if (!root)
         return RS_EINTERNAL;
     char tmp[4096];
@@ -78,17 +94,8 @@ static int hist_load(struct rs_promise_hist *h, json_t *j)
     return 0;
 }
 
-enum rs_err rs_promise_load(struct rs_promise_model *m, const char *path, const char **why)
+static enum rs_err model_from_json(struct rs_promise_model *m, json_t *root, const char **why)
 {
-    const char *dummy;
-    if (!why)
-        why = &dummy;
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (!root) {
-        *why = "cannot read or parse the file";
-        return RS_EIO;
-    }
     enum rs_err e = RS_EINVAL;
     struct rs_promise_params p;
     rs_promise_params_default(&p);
@@ -105,6 +112,19 @@ enum rs_err rs_promise_load(struct rs_promise_model *m, const char *path, const 
     p.prior_strength = json_number_value(json_object_get(params, "prior_strength"));
     p.aci_gamma = json_number_value(json_object_get(params, "aci_gamma"));
     p.low_n = json_number_value(json_object_get(params, "low_n"));
+    /* a missing or absurd parameter takes its default (hand-edited or old files) */
+    struct rs_promise_params def;
+    rs_promise_params_default(&def);
+    if (!(p.confidence > 0.5 && p.confidence < 1))
+        p.confidence = def.confidence;
+    if (!(p.half_life_days > 0 && p.half_life_days < 1e6))
+        p.half_life_days = def.half_life_days;
+    if (!(p.prior_strength >= 0 && p.prior_strength < 1e6))
+        p.prior_strength = def.prior_strength;
+    if (!(p.aci_gamma >= 0 && p.aci_gamma < 1))
+        p.aci_gamma = def.aci_gamma;
+    if (!(p.low_n >= 0 && p.low_n < 1e6))
+        p.low_n = def.low_n;
     rs_promise_model_init(m, &p);
     m->aci_place = json_number_value(json_object_get(root, "aci_place"));
     m->aci_handover = json_number_value(json_object_get(root, "aci_handover"));
@@ -122,7 +142,7 @@ enum rs_err rs_promise_load(struct rs_promise_model *m, const char *path, const 
         const char *d = json_string_value(json_object_get(n, "dest"));
         const char *c = json_string_value(json_object_get(n, "carrier"));
         const char *s = json_string_value(json_object_get(n, "service"));
-        if (!json_is_integer(lv) || json_integer_value(lv) < 0 || json_integer_value(lv) > 3 ||
+        if (!json_is_integer(lv) || json_integer_value(lv) < 0 || json_integer_value(lv) >= RS_PROMISE_LEVELS ||
             !o || !d || !c || !s) {
             *why = "bad node";
             goto out;
@@ -141,6 +161,37 @@ enum rs_err rs_promise_load(struct rs_promise_model *m, const char *path, const 
     }
     e = RS_OK;
 out:
+    return e;
+}
+
+enum rs_err rs_promise_load(struct rs_promise_model *m, const char *path, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        *why = "cannot read or parse the file";
+        return RS_EIO;
+    }
+    enum rs_err e = model_from_json(m, root, why);
+    json_decref(root);
+    return e;
+}
+
+enum rs_err rs_promise_from_text(struct rs_promise_model *m, const char *text, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    json_error_t jerr;
+    json_t *root = text ? json_loads(text, 0, &jerr) : NULL;
+    if (!root) {
+        *why = "not JSON";
+        return RS_EINVAL;
+    }
+    enum rs_err e = model_from_json(m, root, why);
     json_decref(root);
     return e;
 }

@@ -18,4 +18,10 @@ enum rs_err rs_promise_save(const struct rs_promise_model *m, const char *path) 
 enum rs_err rs_promise_load(struct rs_promise_model *m, const char *path,
                             const char **why) RS_MUST_CHECK;
 
+/* The same format as text (for the store): *OUT is malloc'd (free() it). */
+enum rs_err rs_promise_to_text(const struct rs_promise_model *m, char **out) RS_MUST_CHECK;
+/* Parse TEXT into M (re-initialised first). RS_EINVAL with *why when it is not a model. */
+enum rs_err rs_promise_from_text(struct rs_promise_model *m, const char *text,
+                                 const char **why) RS_MUST_CHECK;
+
 #endif

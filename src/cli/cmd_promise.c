@@ -7,7 +7,9 @@
 
 #include <jansson.h>
 
+#include "app/promise_apply.h"
 #include "app/promise_io.h"
+#include "app/promise_service.h"
 #include "cli/cmd.h"
 #include "core/calendar.h"
 #include "core/promise.h"
@@ -16,6 +18,7 @@
 #include "util/csv.h"
 #include "util/progress.h"
 #include "util/timefmt.h"
+#include "store/store_promise.h"
 
 /* ---- options ---- */
 
@@ -23,6 +26,9 @@ struct opts {
     const char *history, *out, *train, *test, *model;
     const char *origin, *dest, *carrier, *service, *placed_at, *country, *cutoff;
     const char *calib_csv; /* eval: per-month table written here */
+    const char *db, *merchant, *now; /* train into the store; sweep */
+    const char *close_days, *open_days;  /* settings: comma-separated YYYY-MM-DD */
+    int from_store;
     double confidence;
     int confidence_set; /* --confidence given (eval defaults to 0.96, the rest to 0.90) */
     double half_life, prior, gamma; /* tuning knobs (0 = default) */
@@ -33,6 +39,12 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: rastro promise train --history FILE.csv [--out MODEL] [--confidence 0.9]\n"
+            "                            [--merchant ID [--db URL]] (store it as the merchant's model)\n"
+            "       rastro promise train --merchant ID --from-store [--db URL]\n"
+            "                            (learn from the merchant's own delivered shipments)\n"
+            "       rastro promise sweep [--db URL] [--now RFC3339] (detect delays once)\n"
+            "       rastro promise settings --merchant ID [--db URL] [--confidence C] [--country CC]\n"
+            "                            [--cutoff HH:MM] [--close D,D…] [--open D,D…] (days YYYY-MM-DD)\n"
             "       rastro promise eval --train A.csv --test B.csv [--json] [--confidence 0.96]\n"
             "                           [--calibration-csv FILE] (late rate and slack by month)\n"
             "       rastro promise quote --model MODEL --origin [CC/]R --destination [CC/]R\n"
@@ -51,6 +63,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         const char **dst = NULL;
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
+            continue;
+        }
+        if (strcmp(a, "--from-store") == 0) {
+            o->from_store = 1;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -107,6 +123,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             dst = &o->cutoff;
         else if (strcmp(a, "--calibration-csv") == 0)
             dst = &o->calib_csv;
+        else if (strcmp(a, "--db") == 0)
+            dst = &o->db;
+        else if (strcmp(a, "--merchant") == 0)
+            dst = &o->merchant;
+        else if (strcmp(a, "--now") == 0)
+            dst = &o->now;
+        else if (strcmp(a, "--close") == 0)
+            dst = &o->close_days;
+        else if (strcmp(a, "--open") == 0)
+            dst = &o->open_days;
         if (!dst) {
             fprintf(stderr, "rastro promise: unknown option %s\n", a);
             return -1;
@@ -273,10 +299,265 @@ static struct rs_promise_model *new_model(const struct opts *o)
     return m;
 }
 
+/* ---- the store: a merchant's model and settings ---- */
+
+static int parse_merchant(const char *v, int64_t *id)
+{
+    char *end;
+    long long x = v ? strtoll(v, &end, 10) : 0;
+    if (!v || *end || x <= 0) {
+        fprintf(stderr, "rastro promise: --merchant wants a merchant id (see `rastro merchant list`)\n");
+        return -1;
+    }
+    *id = x;
+    return 0;
+}
+
+static struct rs_store *open_store(const struct opts *o)
+{
+    struct rs_store *s = NULL;
+    char err[512];
+    if (rs_store_open(rs_cmd_db_url(o->db), 0, &s, err, sizeof err) != RS_OK) {
+        fprintf(stderr, "rastro promise: %s\n", err);
+        return NULL;
+    }
+    return s;
+}
+
+/* Store --confidence/--country/--cutoff, when given, as the merchant's settings. */
+static enum rs_err store_settings(struct rs_store *s, const struct opts *o, int64_t merchant)
+{
+    if (!o->confidence_set && !o->country && !o->cutoff)
+        return RS_OK;
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, merchant, &st);
+    if (e)
+        return e;
+    if (o->confidence_set)
+        st.confidence = o->confidence;
+    if (o->country)
+        snprintf(st.country, sizeof st.country, "%s", o->country);
+    if (o->cutoff)
+        snprintf(st.cutoff, sizeof st.cutoff, "%s", o->cutoff);
+    return rs_store_promise_settings_put(s, merchant, &st, rs_now());
+}
+
+/* Store model M as the merchant's (and the settings given). */
+static int store_model(const struct opts *o, const struct rs_promise_model *m)
+{
+    int64_t merchant, version = 0;
+    if (parse_merchant(o->merchant, &merchant))
+        return -1;
+    struct rs_store *s = open_store(o);
+    if (!s)
+        return -1;
+    char *text = NULL;
+    char source[300];
+    snprintf(source, sizeof source, "history:%s", o->history);
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, merchant, &st);
+    if (e == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro promise: no merchant %lld\n", (long long)merchant);
+        rs_store_close(s);
+        return -1;
+    }
+    if (!e)
+        e = rs_promise_to_text(m, &text);
+    if (!e)
+        e = rs_store_begin(s);
+    if (!e) {
+        e = store_settings(s, o, merchant);
+        if (!e)
+            e = rs_store_promise_model_put(s, merchant, text, m->n_learned, source, rs_now(),
+                                           &version);
+        if (!e)
+            e = rs_store_commit(s);
+        else
+            rs_store_rollback(s);
+    }
+    free(text);
+    if (e)
+        fprintf(stderr, "rastro promise: cannot store the model: %s (%s)\n", rs_err_name(e),
+                rs_store_errmsg(s));
+    else
+        printf("model stored for merchant %lld (version %lld)\n", (long long)merchant,
+               (long long)version);
+    rs_store_close(s);
+    return e ? -1 : 0;
+}
+
+static int cmd_train_store(const struct opts *o)
+{
+    int64_t merchant;
+    if (parse_merchant(o->merchant, &merchant))
+        return 2;
+    struct rs_store *s = open_store(o);
+    if (!s)
+        return 1;
+    uint64_t t0 = rs_mono_ns();
+    int64_t used = 0, skipped = 0, version = 0;
+    enum rs_err e = rs_store_begin(s);
+    if (!e) {
+        e = store_settings(s, o, merchant);
+        if (!e)
+            e = rs_promise_train_from_store(s, merchant, rs_now(), &used, &skipped, &version);
+        if (!e)
+            e = rs_store_commit(s);
+        else
+            rs_store_rollback(s);
+    }
+    int rc = 0;
+    if (e == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro promise: merchant %lld has no delivered shipment to learn from "
+                        "(or does not exist); train from a history file with --history\n",
+                (long long)merchant);
+        rc = 1;
+    } else if (e) {
+        fprintf(stderr, "rastro promise: training failed: %s (%s)\n", rs_err_name(e),
+                rs_store_errmsg(s));
+        rc = 1;
+    } else {
+        printf("rows used: %lld, skipped: %lld\n", (long long)used, (long long)skipped);
+        printf("model stored for merchant %lld (version %lld) in %.2f s\n", (long long)merchant,
+               (long long)version, (double)(rs_mono_ns() - t0) / 1e9);
+    }
+    rs_store_close(s);
+    return rc;
+}
+
+static int cmd_sweep(const struct opts *o)
+{
+    int64_t now = rs_now();
+    int off;
+    if (o->now && rs_time_parse(o->now, false, &now, &off) != RS_OK) {
+        fprintf(stderr, "rastro promise: --now wants RFC 3339 with an offset\n");
+        return 2;
+    }
+    struct rs_store *s = open_store(o);
+    if (!s)
+        return 1;
+    int64_t after = 0;
+    int checked = 0, found = 0;
+    bool done = false;
+    enum rs_err e = RS_OK;
+    while (!done && !e) {
+        if ((e = rs_store_begin(s)))
+            break;
+        e = rs_app_promise_sweep_chunk(s, now, &after, 200, &checked, &found, &done);
+        if (!e)
+            e = rs_store_commit(s);
+        else
+            rs_store_rollback(s);
+    }
+    rs_store_close(s);
+    rs_promise_cache_clear();
+    if (e) {
+        fprintf(stderr, "rastro promise: sweep failed: %s\n", rs_err_name(e));
+        return 1;
+    }
+    printf("shipments checked: %d, new delays: %d\n", checked, found);
+    return 0;
+}
+
+/* Parse "YYYY-MM-DD,YYYY-MM-DD" into DAYS (appending to *n, at most RS_PROMISE_MAX_OVERRIDES). */
+static int parse_days(const char *list, const char *flag, int64_t *days, int *n)
+{
+    char buf[2048];
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) {
+        fprintf(stderr, "rastro promise: %s list too long\n", flag);
+        return -1;
+    }
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int64_t d;
+        if (rs_date_parse(tok, &d) != RS_OK || d < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) ||
+            d > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31)) {
+            fprintf(stderr, "rastro promise: %s wants days YYYY-MM-DD (%d-%d), not \"%s\"\n", flag,
+                    RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, tok);
+            return -1;
+        }
+        bool dup = false;
+        for (int i = 0; i < *n; i++)
+            dup |= days[i] == d;
+        if (dup)
+            continue;
+        if (*n >= RS_PROMISE_MAX_OVERRIDES) {
+            fprintf(stderr, "rastro promise: at most %d days for %s\n", RS_PROMISE_MAX_OVERRIDES, flag);
+            return -1;
+        }
+        days[(*n)++] = d;
+    }
+    return 0;
+}
+
+static int cmd_settings(const struct opts *o)
+{
+    int64_t merchant;
+    if (parse_merchant(o->merchant, &merchant))
+        return 2;
+    if (o->cutoff) {
+        int h, m;
+        char extra;
+        if (sscanf(o->cutoff, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59) {
+            fprintf(stderr, "rastro promise: --cutoff wants HH:MM\n");
+            return 2;
+        }
+    }
+    if (o->country && (strlen(o->country) != 2)) {
+        fprintf(stderr, "rastro promise: --country wants a two-letter code such as ES\n");
+        return 2;
+    }
+    struct rs_store *s = open_store(o);
+    if (!s)
+        return 1;
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, merchant, &st);
+    int rc = 0;
+    if (e == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro promise: no merchant %lld\n", (long long)merchant);
+        rs_store_close(s);
+        return 1;
+    }
+    bool change = o->confidence_set || o->country || o->cutoff || o->close_days || o->open_days;
+    if (!e && change) {
+        if ((o->close_days && parse_days(o->close_days, "--close", st.add, &st.n_add)) ||
+            (o->open_days && parse_days(o->open_days, "--open", st.remove, &st.n_remove))) {
+            rs_store_close(s);
+            return 2;
+        }
+        if (o->confidence_set)
+            st.confidence = o->confidence;
+        if (o->country)
+            for (int i = 0; i < 3; i++)
+                st.country[i] = (char)(i < 2 ? (o->country[i] & ~0x20) : 0);
+        if (o->cutoff)
+            snprintf(st.cutoff, sizeof st.cutoff, "%s", o->cutoff);
+        if (!(e = rs_store_begin(s))) {
+            e = rs_store_promise_settings_put(s, merchant, &st, rs_now());
+            if (!e)
+                e = rs_store_commit(s);
+            else
+                rs_store_rollback(s);
+        }
+    }
+    if (e) {
+        fprintf(stderr, "rastro promise: %s (%s)\n", rs_err_name(e), rs_store_errmsg(s));
+        rc = 1;
+    } else {
+        printf("merchant %lld: confidence %.2f, country %s, cut-off %s, time zone %s, "
+               "%d closed and %d opened days\n",
+               (long long)merchant, st.confidence, st.country[0] ? st.country : "(destination's)",
+               st.cutoff[0] ? st.cutoff : "none", st.timezone, st.n_add, st.n_remove);
+    }
+    rs_store_close(s);
+    return rc;
+}
+
 /* ---- train ---- */
 
 static int cmd_train(const struct opts *o)
 {
+    if (o->from_store)
+        return o->history ? usage() : cmd_train_store(o);
     if (!o->history)
         return usage();
     struct rows r = {0};
@@ -322,6 +603,8 @@ static int cmd_train(const struct opts *o)
         }
         printf("model written to %s\n", o->out);
     }
+    if (o->merchant && store_model(o, m))
+        goto out;
     rc = 0;
 out:
     free(m);
@@ -815,5 +1098,9 @@ int rs_cmd_promise(int argc, char **argv)
     }
     if (strcmp(argv[1], "quote") == 0)
         return cmd_quote(&o);
+    if (strcmp(argv[1], "sweep") == 0)
+        return cmd_sweep(&o);
+    if (strcmp(argv[1], "settings") == 0)
+        return cmd_settings(&o);
     return usage();
 }

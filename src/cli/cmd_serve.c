@@ -6,14 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/promise_service.h"
+#include "app/promise_sweeper.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
+#include "http/http.h"
 #include "http/server.h"
 #include "worker/dispatch.h"
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: rastro serve [--db URL] [--listen HOST:PORT] [--base-url URL] [--readers N]\n"
+    fprintf(stderr, "usage: rastro serve [--db URL] [--listen HOST:PORT] [--base-url URL] [--readers N] [--workers N]\n"
+                    "                   [--sweep-interval SECONDS] (delay sweep; 0 = off; default 60)\n"
                     "  --db        database: a file path, sqlite:PATH (env RASTRO_DB; default var/rastro.db)\n"
                     "  --listen    address to listen on (env RASTRO_LISTEN; default 127.0.0.1:8080)\n"
                     "  --base-url  public URL used in tracking links (env RASTRO_BASE_URL)\n"
@@ -51,11 +55,12 @@ static int parse_listen(const char *s, char *host, size_t cap, int *port)
 
 int rs_cmd_serve(int argc, char **argv)
 {
-    const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL, *workers = NULL;
+    const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL,
+               *workers = NULL, *sweep = NULL;
     for (int i = 1; i < argc; i++) {
         if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--listen", &listen) ||
             rs_arg_value(argc, argv, &i, "--base-url", &base) || rs_arg_value(argc, argv, &i, "--readers", &readers) ||
-            rs_arg_value(argc, argv, &i, "--workers", &workers))
+            rs_arg_value(argc, argv, &i, "--workers", &workers) || rs_arg_value(argc, argv, &i, "--sweep-interval", &sweep))
             continue;
         if (rs_arg_flag(argv, i, "--help"))
             return usage(), 0;
@@ -103,11 +108,17 @@ int rs_cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "rastro: listening on http://%s%s%s:%d (database %s)\n", strchr(host, ':') ? "[" : "", host,
             strchr(host, ':') ? "]" : "", port, cfg.db_url);
+    int sweep_s = sweep ? atoi(sweep) : 60;
+    struct rs_promise_sweeper *sweeper = NULL;
+    if (sweep_s > 0 && rs_promise_sweeper_start(rs_server_writer(srv), sweep_s, &sweeper) != RS_OK)
+        fprintf(stderr, "rastro serve: the delay sweep could not start; delays are still detected on events\n");
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "rastro: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rs_promise_sweeper_stop(sweeper);
     rs_dispatch_stop(disp);
     rs_server_stop(srv);
+    rs_promise_cache_clear();
     if (nworkers > 0)
         curl_global_cleanup();
     return 0;

@@ -20,6 +20,7 @@ rs_handler_fn rs_api_order_notifications, rs_api_notification_preview, rs_api_no
 rs_handler_fn rs_api_notify_settings_get, rs_api_notify_settings_put;
 rs_handler_fn rs_hook_twilio_status, rs_hook_twilio_sms, rs_hook_whatsapp_verify, rs_hook_whatsapp, rs_hook_infobip;
 rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
+rs_handler_fn rs_api_promise_get;
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);

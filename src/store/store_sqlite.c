@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "store/store_promise.h"
 #include "store/store_sqlite_priv.h"
 #include "util/assets.h"
 #include "util/timefmt.h"
@@ -944,6 +945,9 @@ static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_
         e = events_json(s, json_integer_value(json_array_get(ids, i)), level, &evs);
         if (!e)
             json_object_set_new(json_array_get(arr, i), "events", evs);
+        if (!e)
+            e = rs_store_promise_attach_json(s, json_integer_value(json_array_get(ids, i)),
+                                             level != RS_VIEW_MERCHANT, json_array_get(arr, i));
     }
     json_decref(ids);
     if (e) {

@@ -9,6 +9,9 @@
 #include "store/store.h"
 
 #define RS_STORE_SQLITE_XSLOTS 64
+/* Slot ranges of the sibling files, so their statements never collide. */
+#define RS_STORE_SLOTS_NOTIFY 0   /* store_notify_sqlite.c: 0..31 */
+#define RS_STORE_SLOTS_PROMISE 32 /* store_promise_sqlite.c: 32..63 */
 
 sqlite3 *rs_store_sqlite_db(struct rs_store *s);
 /* The statement in SLOT, prepared from SQL on first use (SQL must be the same for a slot),

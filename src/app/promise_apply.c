@@ -1,0 +1,293 @@
+/* promise_apply.c — promises and delays in the write path, and the delay sweep
+ * (promise_apply.h). */
+#include "app/promise_apply.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app/promise_service.h"
+#include "util/timefmt.h"
+#include "util/tz.h"
+
+/* ---- pure helpers ---- */
+
+const char *rs_promise_reason(enum rs_status before, enum rs_status after)
+{
+    bool was_waiting = before == RS_STATUS_NONE || before == RS_STATUS_PENDING ||
+                       before == RS_STATUS_INFO_RECEIVED;
+    if (was_waiting && after == RS_STATUS_IN_TRANSIT)
+        return "handed_over";
+    return rs_status_name(after);
+}
+
+bool rs_promise_window_changed(const struct rs_stored_promise *a,
+                               const struct rs_stored_promise *b)
+{
+    return a->earliest != b->earliest || a->latest != b->latest;
+}
+
+void rs_promise_to_stored(const struct rs_promise *p, int64_t model_version,
+                          const struct rs_stored_promise *told, struct rs_stored_promise *out)
+{
+    memset(out, 0, sizeof *out);
+    out->earliest = p->earliest;
+    out->likely = p->likely;
+    out->latest = p->latest;
+    out->probability = p->probability;
+    out->confidence = p->confidence;
+    out->low_confidence = p->low_confidence;
+    out->model_version = model_version;
+    out->told_earliest = told ? told->told_earliest : p->earliest;
+    out->told_latest = told ? told->told_latest : p->latest;
+}
+
+int64_t rs_promise_delay_key(const struct rs_delay *d, const struct rs_promise_ship *sh)
+{
+    switch (d->cause) {
+    case RS_DELAY_PROMISE_BREACHED:
+        return sh->has_promise ? sh->promise.told_latest : 0;
+    case RS_DELAY_PROMISE_SLIPPED:
+        return sh->has_promise ? sh->promise.latest : 0;
+    case RS_DELAY_STALLED:
+        return sh->last_event_at;
+    default:
+        return sh->status_at;
+    }
+}
+
+void rs_promise_delay_input(const struct rs_promise_ship *sh, int64_t now, int offset_min,
+                            struct rs_delay_input *in)
+{
+    bool live = sh->has_promise && !sh->promise.final;
+    *in = (struct rs_delay_input){
+        .status = sh->status,
+        .substatus = sh->substatus,
+        .now = now,
+        .offset_min = offset_min,
+        .last_scan_at = sh->last_event_at,
+        .shown_latest = live ? sh->promise.told_latest : -1,
+        .current_latest = live ? sh->promise.latest : -1,
+        .normal_gap_s = 0, /* per-lane scan gaps are not learnt yet: the default applies */
+    };
+}
+
+/* ---- engine calls ---- */
+
+static void lane_of(const struct rs_promise_ship *sh, struct rs_promise_lane *l)
+{
+    *l = (struct rs_promise_lane){sh->origin_country, sh->origin_region, sh->dest_country,
+                                  sh->dest_region,    sh->carrier,       sh->service,
+                                  sh->origin_postcode, sh->dest_postcode};
+}
+
+struct ctx {
+    struct rs_promise_handle *h;
+    struct rs_promise_settings st;
+    struct rs_calendar cal;
+    struct rs_promise_lane lane;
+};
+
+/* Model, settings and calendar for SH. RS_ENOTFOUND: no usable model (no promise then). */
+static enum rs_err ctx_open(struct rs_store *s, const struct rs_promise_ship *sh, struct ctx *c)
+{
+    enum rs_err e = rs_promise_cache_get(s, sh->merchant_id, &c->h);
+    if (e == RS_EINVAL) /* a stored model that does not load: as if none */
+        return RS_ENOTFOUND;
+    if (e)
+        return e;
+    if ((e = rs_store_promise_settings_get(s, sh->merchant_id, &c->st))) {
+        rs_promise_cache_put(c->h);
+        return e;
+    }
+    rs_promise_calendar(&c->st, sh->dest_country, &c->cal);
+    lane_of(sh, &c->lane);
+    return RS_OK;
+}
+
+static int64_t local_day(const char *tz, int64_t t, int *minute)
+{
+    int64_t day = 0;
+    int m = 0;
+    if (rs_tz_local(tz, t, &day, &m) != RS_OK) /* unknown zone: UTC */
+        rs_cal_local(t, 0, &day, &m);
+    if (minute)
+        *minute = m;
+    return day;
+}
+
+/* The first promise of SH (at placement). */
+static enum rs_err make_initial(struct rs_store *s, struct rs_promise_ship *sh, struct ctx *c,
+                                int64_t now)
+{
+    int minute;
+    int64_t day = local_day(sh->timezone, sh->placed_at, &minute);
+    struct rs_promise p;
+    if (rs_promise_quote(c->h->model, &c->cal, &c->lane, day, minute, c->st.confidence, &p) !=
+        RS_OK)
+        return RS_OK; /* nothing to promise (an empty model) */
+    struct rs_stored_promise np;
+    rs_promise_to_stored(&p, c->h->version, NULL, &np);
+    enum rs_err e;
+    if ((e = rs_store_promise_save(s, sh->shipment_id, sh->merchant_id, &np, now)) ||
+        (e = rs_store_promise_history_add(s, sh->shipment_id, sh->merchant_id, now, "created",
+                                          NULL, &np)))
+        return e;
+    sh->has_promise = true;
+    sh->promise = np;
+    return RS_OK;
+}
+
+enum rs_err rs_app_promise_on_shipment(struct rs_store *s, int64_t shipment_id, int64_t now)
+{
+    struct rs_promise_ship sh;
+    struct ctx c;
+    enum rs_err e = rs_store_promise_ship_get(s, shipment_id, &sh);
+    if (e)
+        return e;
+    if (sh.has_promise)
+        return RS_OK;
+    if ((e = ctx_open(s, &sh, &c)))
+        return e == RS_ENOTFOUND ? RS_OK : e;
+    e = make_initial(s, &sh, &c, now);
+    rs_promise_cache_put(c.h);
+    return e;
+}
+
+/* Re-estimate SH after an event; updates SH's promise in memory. */
+static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, struct ctx *c,
+                              enum rs_status before, int64_t now)
+{
+    struct rs_stored_promise np = sh->promise;
+    const char *reason;
+    if (sh->status == RS_STATUS_DELIVERED) {
+        if (sh->promise.final || sh->delivered_at <= 0)
+            return RS_OK;
+        int64_t d = local_day(sh->timezone, sh->delivered_at, NULL);
+        np.earliest = np.likely = np.latest = d;
+        np.probability = 1;
+        np.final = true;
+        reason = "delivered";
+    } else {
+        int minute;
+        int64_t placed = local_day(sh->timezone, sh->placed_at, &minute);
+        int64_t at = sh->status_at > 0 ? sh->status_at : now;
+        struct rs_promise_state st = {
+            .status = sh->status,
+            .placed_day = placed,
+            .placed_minute = minute,
+            .shipped_day = sh->shipped_at > 0 ? local_day(sh->timezone, sh->shipped_at, NULL) : -1,
+            .today = local_day(sh->timezone, at, NULL),
+        };
+        struct rs_promise p;
+        if (rs_promise_reestimate(c->h->model, &c->cal, &c->lane, &st, c->st.confidence, &p) !=
+            RS_OK)
+            return RS_OK; /* returning, returned, expired: no delivery to promise */
+        rs_promise_to_stored(&p, c->h->version, &sh->promise, &np);
+        reason = rs_promise_reason(before, sh->status);
+    }
+    bool changed = rs_promise_window_changed(&sh->promise, &np) || np.final != sh->promise.final;
+    if (!changed && np.likely == sh->promise.likely)
+        return RS_OK;
+    enum rs_err e = rs_store_promise_save(s, sh->shipment_id, sh->merchant_id, &np, now);
+    if (!e && changed)
+        e = rs_store_promise_history_add(s, sh->shipment_id, sh->merchant_id, now, reason,
+                                         &sh->promise, &np);
+    if (!e)
+        sh->promise = np;
+    return e;
+}
+
+/* Detect delays of SH at NOW and record the new ones. SKIP_STALLED on the event path (an
+ * event just arrived). */
+static enum rs_err detect(struct rs_store *s, const struct rs_promise_ship *sh, int64_t now,
+                          bool skip_stalled, int *found)
+{
+    int off = 0;
+    if (rs_tz_offset(sh->timezone, now, &off) != RS_OK)
+        off = 0;
+    struct rs_delay_input in;
+    rs_promise_delay_input(sh, now, off, &in);
+    struct rs_delay d[RS_DELAY_MAX];
+    int n = rs_delay_detect(&in, d);
+    for (int i = 0; i < n; i++) {
+        if (skip_stalled && d[i].cause == RS_DELAY_STALLED)
+            continue;
+        char details[256], a[11], b[11];
+        switch (d[i].cause) {
+        case RS_DELAY_PROMISE_BREACHED:
+            rs_date_format(sh->promise.told_latest, a);
+            snprintf(details, sizeof details, "{\"days_late\":%lld,\"promised_latest\":\"%s\"}",
+                     (long long)d[i].days_late, a);
+            break;
+        case RS_DELAY_PROMISE_SLIPPED:
+            rs_date_format(sh->promise.told_latest, a);
+            rs_date_format(sh->promise.latest, b);
+            snprintf(details, sizeof details,
+                     "{\"days\":%lld,\"told_latest\":\"%s\",\"latest\":\"%s\"}",
+                     (long long)d[i].days_late, a, b);
+            break;
+        case RS_DELAY_STALLED:
+            snprintf(details, sizeof details, "{\"quiet_hours\":%lld}",
+                     (long long)(d[i].quiet_s / 3600));
+            break;
+        default:
+            snprintf(details, sizeof details, "{\"status\":\"%s\",\"substatus\":\"%s\"}",
+                     rs_status_name(sh->status), rs_substatus_name(d[i].substatus));
+            break;
+        }
+        bool inserted = false;
+        enum rs_err e = rs_store_delay_add(s, sh->shipment_id, sh->merchant_id,
+                                           rs_delay_cause_name(d[i].cause),
+                                           rs_promise_delay_key(&d[i], sh), now, details, &inserted);
+        if (e)
+            return e;
+        if (found)
+            *found += inserted;
+    }
+    return RS_OK;
+}
+
+enum rs_err rs_app_promise_on_event(struct rs_store *s, int64_t shipment_id,
+                                    enum rs_status before, int64_t now)
+{
+    struct rs_promise_ship sh;
+    struct ctx c;
+    enum rs_err e = rs_store_promise_ship_get(s, shipment_id, &sh);
+    if (e)
+        return e;
+    e = ctx_open(s, &sh, &c);
+    if (e && e != RS_ENOTFOUND)
+        return e;
+    if (!e) {
+        if (!sh.has_promise)
+            e = make_initial(s, &sh, &c, now);
+        if (!e && sh.has_promise)
+            e = reestimate(s, &sh, &c, before, now);
+        rs_promise_cache_put(c.h);
+        if (e)
+            return e;
+    }
+    return detect(s, &sh, now, true, NULL);
+}
+
+enum rs_err rs_app_promise_sweep_chunk(struct rs_store *s, int64_t now, int64_t *after, int max,
+                                       int *checked, int *found, bool *done)
+{
+    int64_t ids[256];
+    if (max > 256)
+        max = 256;
+    int n = 0;
+    enum rs_err e = rs_store_promise_open_shipments(s, *after, ids, max, &n);
+    if (e)
+        return e;
+    for (int i = 0; i < n; i++) {
+        struct rs_promise_ship sh;
+        if ((e = rs_store_promise_ship_get(s, ids[i], &sh)) ||
+            (e = detect(s, &sh, now, false, found)))
+            return e;
+        (*checked)++;
+        *after = ids[i];
+    }
+    *done = n < max;
+    return RS_OK;
+}

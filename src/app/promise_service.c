@@ -1,0 +1,322 @@
+/* promise_service.c — model cache, calendars and training from the store (promise_service.h). */
+#include "app/promise_service.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/promise_io.h"
+#include "util/assets.h"
+#include "util/tz.h"
+
+struct slot {
+    struct rs_promise_handle h; /* first: a handle pointer is a slot pointer */
+    struct rs_promise_model *model;
+    int refs;
+    bool detached; /* replaced or evicted while in use: freed by the last put */
+    uint64_t used;  /* LRU clock */
+};
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct slot *cache[RS_PROMISE_CACHE_SLOTS];
+static uint64_t cache_clock;
+
+static void slot_free(struct slot *sl)
+{
+    free(sl->model);
+    free(sl);
+}
+
+enum rs_err rs_promise_cache_get(struct rs_store *s, int64_t merchant_id,
+                                 struct rs_promise_handle **out)
+{
+    int64_t version;
+    enum rs_err e = rs_store_promise_model_version(s, merchant_id, &version);
+    if (e)
+        return e;
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < RS_PROMISE_CACHE_SLOTS; i++) {
+        struct slot *sl = cache[i];
+        if (sl && sl->h.merchant_id == merchant_id && sl->h.version == version) {
+            sl->refs++;
+            sl->used = ++cache_clock;
+            *out = &sl->h;
+            pthread_mutex_unlock(&cache_mu);
+            return RS_OK;
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+
+    /* Load outside the lock (a model is megabytes of JSON); two threads may both load the
+     * same one, the second install simply replaces the first. */
+    char *text = NULL;
+    if ((e = rs_store_promise_model_get(s, merchant_id, &version, &text)))
+        return e;
+    struct slot *sl = calloc(1, sizeof *sl);
+    struct rs_promise_model *m = malloc(sizeof *m);
+    const char *why = "";
+    if (!sl || !m) {
+        free(sl);
+        free(m);
+        free(text);
+        return RS_ENOMEM;
+    }
+    e = rs_promise_from_text(m, text, &why);
+    free(text);
+    if (e) {
+        free(sl);
+        free(m);
+        return RS_EINVAL;
+    }
+    sl->model = m;
+    sl->h = (struct rs_promise_handle){merchant_id, version, m};
+    sl->refs = 1;
+
+    pthread_mutex_lock(&cache_mu);
+    int free_i = -1, lru_i = 0;
+    for (int i = 0; i < RS_PROMISE_CACHE_SLOTS; i++) {
+        struct slot *o = cache[i];
+        if (o && o->h.merchant_id == merchant_id) { /* an older version: replace it */
+            free_i = i;
+            break;
+        }
+        if (!o && free_i < 0)
+            free_i = i;
+        if (o && (!cache[lru_i] || o->used < cache[lru_i]->used))
+            lru_i = i;
+    }
+    int at = free_i >= 0 ? free_i : lru_i;
+    struct slot *old = cache[at];
+    if (old) {
+        if (old->refs == 0)
+            slot_free(old);
+        else
+            old->detached = true;
+    }
+    sl->used = ++cache_clock;
+    cache[at] = sl;
+    pthread_mutex_unlock(&cache_mu);
+    *out = &sl->h;
+    return RS_OK;
+}
+
+void rs_promise_cache_put(struct rs_promise_handle *h)
+{
+    if (!h)
+        return;
+    struct slot *sl = (struct slot *)h;
+    pthread_mutex_lock(&cache_mu);
+    bool gone = --sl->refs == 0 && sl->detached;
+    pthread_mutex_unlock(&cache_mu);
+    if (gone)
+        slot_free(sl);
+}
+
+void rs_promise_cache_clear(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < RS_PROMISE_CACHE_SLOTS; i++) {
+        struct slot *sl = cache[i];
+        if (!sl)
+            continue;
+        if (sl->refs == 0)
+            slot_free(sl);
+        else
+            sl->detached = true;
+        cache[i] = NULL;
+    }
+    pthread_mutex_unlock(&cache_mu);
+}
+
+static void build_calendar(const struct rs_promise_settings *st, const char *dest_country,
+                           struct rs_calendar *cal)
+{
+    rs_calendar_init(cal);
+    const char *cc = st && st->country[0] ? st->country : dest_country;
+    if (cc && *cc) {
+        size_t len;
+        const char *t = rs_asset_get("data/holidays.tsv", &len);
+        int bad = 0;
+        /* an unknown country keeps weekends only (the calendar stays usable) */
+        if (t && rs_calendar_load_holidays(cal, cc, t, len, &bad) != RS_OK)
+            rs_calendar_init(cal);
+    }
+    if (!st)
+        return;
+    for (int i = 0; i < st->n_add; i++)
+        (void)!rs_calendar_add_holiday(cal, st->add[i]);
+    for (int i = 0; i < st->n_remove; i++)
+        (void)!rs_calendar_remove_holiday(cal, st->remove[i]);
+    int h, m;
+    char extra;
+    if (st->cutoff[0] && sscanf(st->cutoff, "%d:%d%c", &h, &m, &extra) == 2)
+        (void)!rs_calendar_set_cutoff(cal, h, m);
+}
+
+/* The last calendar built on this thread, keyed by everything it depends on: the write path
+ * asks for the same one event after event, and computing 31 years of holidays is not free. */
+struct cal_cache {
+    bool used;
+    char country[3], dest[3], cutoff[6];
+    int n_add, n_remove;
+    int64_t add[RS_PROMISE_MAX_OVERRIDES], remove[RS_PROMISE_MAX_OVERRIDES];
+    struct rs_calendar cal;
+};
+static __thread struct cal_cache tcal;
+
+void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_country,
+                         struct rs_calendar *cal)
+{
+    char dest[3];
+    snprintf(dest, sizeof dest, "%s", dest_country ? dest_country : "");
+    struct cal_cache *c = &tcal;
+    if (st && c->used && strcmp(c->country, st->country) == 0 && strcmp(c->dest, dest) == 0 &&
+        strcmp(c->cutoff, st->cutoff) == 0 && c->n_add == st->n_add &&
+        c->n_remove == st->n_remove &&
+        memcmp(c->add, st->add, sizeof c->add[0] * (size_t)st->n_add) == 0 &&
+        memcmp(c->remove, st->remove, sizeof c->remove[0] * (size_t)st->n_remove) == 0) {
+        *cal = c->cal;
+        return;
+    }
+    build_calendar(st, dest_country, cal);
+    if (!st)
+        return;
+    c->used = true;
+    memcpy(c->country, st->country, sizeof c->country);
+    memcpy(c->dest, dest, sizeof c->dest);
+    memcpy(c->cutoff, st->cutoff, sizeof c->cutoff);
+    c->n_add = st->n_add;
+    c->n_remove = st->n_remove;
+    memcpy(c->add, st->add, sizeof c->add);
+    memcpy(c->remove, st->remove, sizeof c->remove);
+    c->cal = *cal;
+}
+
+bool rs_promise_split_region(const char *s, char cc[3], char *region, size_t cap)
+{
+    cc[0] = '\0';
+    if (!s || !*s || strlen(s) >= cap || strlen(s) > 64)
+        return false;
+    const char *sep = strpbrk(s, "/-");
+    const char *r = s;
+    if (sep) {
+        if (sep - s != 2 || !isalpha((unsigned char)s[0]) || !isalpha((unsigned char)s[1]))
+            return false;
+        cc[0] = (char)toupper((unsigned char)s[0]);
+        cc[1] = (char)toupper((unsigned char)s[1]);
+        cc[2] = '\0';
+        r = sep + 1;
+    }
+    if (!*r)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)r; *p; p++)
+        if (*p < 0x20 || *p == '/')
+            return false;
+    snprintf(region, cap, "%s", r);
+    return true;
+}
+
+/* ---- training from the store ---- */
+
+struct obs_buf {
+    struct rs_promise_obs *v;
+    char (*strs)[8][64]; /* the lane's strings, owned */
+    size_t n, cap;
+    const char *tz;
+    bool oom;
+};
+
+static void collect(const struct rs_store_delivery *d, void *ctx)
+{
+    struct obs_buf *b = ctx;
+    if (b->oom)
+        return;
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 1024;
+        void *nv = realloc(b->v, nc * sizeof *b->v), *ns = NULL;
+        if (nv)
+            b->v = nv;
+        if (nv)
+            ns = realloc(b->strs, nc * sizeof *b->strs);
+        if (!nv || !ns) {
+            b->oom = true;
+            return;
+        }
+        b->strs = ns;
+        b->cap = nc;
+    }
+    struct rs_promise_obs *o = &b->v[b->n];
+    memset(o, 0, sizeof *o);
+    int minute;
+    int64_t day;
+    if (rs_tz_local(b->tz, d->placed_at, &o->placed_day, &o->placed_minute) != RS_OK ||
+        rs_tz_local(b->tz, d->delivered_at, &o->delivered_day, &minute) != RS_OK)
+        return;
+    o->shipped_day = -1;
+    if (d->shipped_at > 0 && rs_tz_local(b->tz, d->shipped_at, &day, &minute) == RS_OK)
+        o->shipped_day = day;
+    const char *src[8] = {d->origin_country, d->origin_region, d->dest_country, d->dest_region,
+                          d->carrier,        d->service,       d->origin_postcode, d->dest_postcode};
+    for (int i = 0; i < 8; i++)
+        snprintf(b->strs[b->n][i], 64, "%s", src[i] ? src[i] : "");
+    b->n++;
+}
+
+enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now,
+                                        int64_t *n_used, int64_t *n_skipped, int64_t *version)
+{
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, merchant_id, &st);
+    if (e)
+        return e;
+    struct obs_buf b = {.tz = st.timezone};
+    int64_t rows = 0;
+    struct rs_promise_model *m = NULL;
+    char *text = NULL;
+    *n_used = *n_skipped = 0;
+    if ((e = rs_store_promise_deliveries(s, merchant_id, collect, &b, &rows)))
+        goto out;
+    if (b.oom) {
+        e = RS_ENOMEM;
+        goto out;
+    }
+    if (b.n == 0) {
+        e = RS_ENOTFOUND;
+        goto out;
+    }
+    if (!(m = malloc(sizeof *m))) {
+        e = RS_ENOMEM;
+        goto out;
+    }
+    struct rs_promise_params p;
+    rs_promise_params_default(&p);
+    p.confidence = st.confidence > 0.5 && st.confidence < 1 ? st.confidence : 0.90;
+    rs_promise_model_init(m, &p);
+    struct rs_calendar cal;
+    char cal_cc[64] = "?"; /* the calendar is rebuilt only when the country changes */
+    for (size_t i = 0; i < b.n; i++) {
+        struct rs_promise_obs *o = &b.v[i];
+        char(*x)[64] = b.strs[i];
+        o->lane = (struct rs_promise_lane){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]};
+        if (strcmp(cal_cc, x[2]) != 0) {
+            rs_promise_calendar(&st, x[2], &cal);
+            snprintf(cal_cc, sizeof cal_cc, "%s", x[2]);
+        }
+        if (rs_promise_learn(m, &cal, o, true) == RS_OK)
+            (*n_used)++;
+        else
+            (*n_skipped)++;
+    }
+    *n_skipped += rows - (int64_t)b.n;
+    if ((e = rs_promise_to_text(m, &text)))
+        goto out;
+    e = rs_store_promise_model_put(s, merchant_id, text, m->n_learned, "store", now, version);
+out:
+    free(text);
+    free(m);
+    free(b.v);
+    free(b.strs);
+    return e;
+}

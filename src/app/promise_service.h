@@ -1,0 +1,48 @@
+/* promise_service.h — the promise engine as a service: each merchant's trained model, loaded
+ * from the store on first use and cached (shared by all threads, read-only, reference
+ * counted; a retrain bumps the model's version and the next lookup reloads it), the merchant's
+ * business calendar, and training a merchant's model from the store's own deliveries. */
+#ifndef RS_APP_PROMISE_SERVICE_H
+#define RS_APP_PROMISE_SERVICE_H
+
+#include <stdint.h>
+
+#include "core/calendar.h"
+#include "core/err.h"
+#include "core/promise.h"
+#include "store/store.h"
+#include "store/store_promise.h"
+
+#define RS_PROMISE_CACHE_SLOTS 16
+
+/* A loaded model (read-only while held). */
+struct rs_promise_handle {
+    int64_t merchant_id, version;
+    const struct rs_promise_model *model;
+};
+
+/* The merchant's model. RS_ENOTFOUND when none was trained; RS_EINVAL when the stored model
+ * does not load. Give it back with rs_promise_cache_put. Thread-safe. */
+enum rs_err rs_promise_cache_get(struct rs_store *s, int64_t merchant_id,
+                                 struct rs_promise_handle **out) RS_MUST_CHECK;
+void rs_promise_cache_put(struct rs_promise_handle *h);
+/* Drop every cached model not in use (at exit, and in tests). */
+void rs_promise_cache_clear(void);
+
+/* The business calendar for SETTINGS (country, or DEST_COUNTRY when the settings name none;
+ * holidays; merchant overrides; cut-off). */
+void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_country,
+                         struct rs_calendar *cal);
+
+/* Learn a new model for the merchant from the store's delivered shipments (local days in the
+ * merchant's time zone) and store it. OUT: *n_used rows learnt, *n_skipped impossible ones,
+ * *version the new model version. RS_ENOTFOUND when the merchant has no delivered shipment. */
+enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now,
+                                        int64_t *n_used, int64_t *n_skipped,
+                                        int64_t *version) RS_MUST_CHECK;
+
+/* Split "CC/REGION", "CC-REGION" or "REGION" into country (upper-cased, "" when absent) and
+ * region. False when S is empty or too long, or the country is not two letters. */
+bool rs_promise_split_region(const char *s, char cc[3], char *region, size_t cap);
+
+#endif

@@ -1,0 +1,100 @@
+/* promise_sweeper.c — the periodic delay sweep thread (promise_sweeper.h). */
+#include "app/promise_sweeper.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "app/promise_apply.h"
+#include "util/timefmt.h"
+
+struct rs_promise_sweeper {
+    struct rs_writer *w;
+    int interval_s;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+struct chunk_job {
+    int64_t now, after;
+    int checked, found;
+    bool done;
+};
+
+static enum rs_err chunk_run(struct rs_store *s, void *ctx)
+{
+    struct chunk_job *j = ctx;
+    return rs_app_promise_sweep_chunk(s, j->now, &j->after, 200, &j->checked, &j->found,
+                                      &j->done);
+}
+
+static void *sweeper_main(void *arg)
+{
+    struct rs_promise_sweeper *sw = arg;
+    for (;;) {
+        struct chunk_job j = {.now = rs_now()};
+        while (!j.done) {
+            pthread_mutex_lock(&sw->mu);
+            bool stop = sw->stop;
+            pthread_mutex_unlock(&sw->mu);
+            if (stop)
+                return NULL;
+            int64_t after = j.after;
+            if (rs_writer_run(sw->w, chunk_run, &j) != RS_OK) {
+                fprintf(stderr, "rastro: delay sweep failed after shipment %lld; retrying later\n",
+                        (long long)after);
+                break;
+            }
+        }
+        if (j.found)
+            fprintf(stderr, "rastro: delay sweep: %d shipments, %d new delays\n", j.checked, j.found);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += sw->interval_s;
+        pthread_mutex_lock(&sw->mu);
+        while (!sw->stop && pthread_cond_timedwait(&sw->cv, &sw->mu, &until) == 0)
+            ;
+        bool stop = sw->stop;
+        pthread_mutex_unlock(&sw->mu);
+        if (stop)
+            return NULL;
+    }
+}
+
+enum rs_err rs_promise_sweeper_start(struct rs_writer *w, int interval_s,
+                                     struct rs_promise_sweeper **out)
+{
+    struct rs_promise_sweeper *sw = calloc(1, sizeof *sw);
+    if (!sw)
+        return RS_ENOMEM;
+    sw->w = w;
+    sw->interval_s = interval_s > 0 ? interval_s : 60;
+    pthread_mutex_init(&sw->mu, NULL);
+    pthread_cond_init(&sw->cv, NULL);
+    if (pthread_create(&sw->thread, NULL, sweeper_main, sw) != 0) {
+        pthread_mutex_destroy(&sw->mu);
+        pthread_cond_destroy(&sw->cv);
+        free(sw);
+        return RS_EINTERNAL;
+    }
+    *out = sw;
+    return RS_OK;
+}
+
+void rs_promise_sweeper_stop(struct rs_promise_sweeper *sw)
+{
+    if (!sw)
+        return;
+    pthread_mutex_lock(&sw->mu);
+    sw->stop = true;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+    pthread_join(sw->thread, NULL);
+    pthread_mutex_destroy(&sw->mu);
+    pthread_cond_destroy(&sw->cv);
+    free(sw);
+}

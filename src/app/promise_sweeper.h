@@ -1,0 +1,17 @@
+/* promise_sweeper.h — the periodic delay sweep of `rastro serve`: a thread that every
+ * INTERVAL seconds runs rs_app_promise_sweep_chunk over all open shipments through the
+ * group-commit writer (chunks of 200, so requests keep flowing between them). */
+#ifndef RS_APP_PROMISE_SWEEPER_H
+#define RS_APP_PROMISE_SWEEPER_H
+
+#include "app/writer.h"
+#include "core/err.h"
+
+struct rs_promise_sweeper;
+
+enum rs_err rs_promise_sweeper_start(struct rs_writer *w, int interval_s,
+                                     struct rs_promise_sweeper **out) RS_MUST_CHECK;
+/* Stops the thread (waits for a running chunk). NULL is a no-op. */
+void rs_promise_sweeper_stop(struct rs_promise_sweeper *sw);
+
+#endif

@@ -1,0 +1,181 @@
+/* api_promise.c — GET /v1/promise: the delivery window the merchant's model promises for a
+ * lane and a placement time, with ready-to-show text in Spanish and English.
+ * Query: origin, destination ("CC/REGION", "CC-REGION" or "REGION"; required), carrier,
+ * service, origin_postcode, destination_postcode, placed_at (RFC 3339 with offset; default
+ * now), confidence (0.5 < c < 1; default the merchant's setting). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/promise_service.h"
+#include "http/routes.h"
+#include "util/locfmt.h"
+#include "util/timefmt.h"
+#include "util/tz.h"
+
+static bool short_text(const char *v, size_t max)
+{
+    if (!v)
+        return true;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++)
+        if (*p < 0x20)
+            return false;
+    return n <= max;
+}
+
+static json_t *day_json(int64_t d)
+{
+    char b[11];
+    rs_date_format(d, b);
+    return json_string(b);
+}
+
+/* "Llega entre el martes 24 y el jueves 26 de noviembre" / "Arrives between …". */
+static json_t *window_text(struct rs_locfmt *lf, const char *tz, int64_t from, int64_t to,
+                           const char *locale, const char *verb)
+{
+    int64_t a, b;
+    char range[200], out[256];
+    if (rs_tz_instant(tz, from, 720, &a) != RS_OK || rs_tz_instant(tz, to, 720, &b) != RS_OK ||
+        rs_locfmt_day_range(lf, locale, tz, a, b, range, sizeof range) != RS_OK)
+        return json_null();
+    snprintf(out, sizeof out, "%s %s", verb, range);
+    return json_string(out);
+}
+
+void rs_api_promise_get(struct rs_req *r)
+{
+    const char *origin = rs_req_query(r, "origin"), *dest = rs_req_query(r, "destination");
+    const char *carrier = rs_req_query(r, "carrier"), *service = rs_req_query(r, "service");
+    const char *opc = rs_req_query(r, "origin_postcode");
+    const char *dpc = rs_req_query(r, "destination_postcode");
+    const char *placed = rs_req_query(r, "placed_at"), *conf = rs_req_query(r, "confidence");
+    char occ[3], dcc[3], oreg[65], dreg[65];
+    if (!origin || !*origin) {
+        rs_reply_error(r, 400, "missing_parameter",
+                       "origin is required: the region the parcel leaves from, e.g. origin=ES/MAD");
+        return;
+    }
+    if (!rs_promise_split_region(origin, occ, oreg, sizeof oreg)) {
+        rs_reply_error(r, 400, "invalid_parameter",
+                       "origin must be a region code: \"CC/REGION\" or \"REGION\", e.g. ES/MAD");
+        return;
+    }
+    if (!dest || !*dest) {
+        rs_reply_error(r, 400, "missing_parameter",
+                       "destination is required: the region of the customer, e.g. destination=ES/BCN");
+        return;
+    }
+    if (!rs_promise_split_region(dest, dcc, dreg, sizeof dreg)) {
+        rs_reply_error(r, 400, "invalid_parameter",
+                       "destination must be a region code: \"CC/REGION\" or \"REGION\", e.g. ES/BCN");
+        return;
+    }
+    const char *names[4] = {"carrier", "service", "origin_postcode", "destination_postcode"};
+    const char *vals[4] = {carrier, service, opc, dpc};
+    for (int i = 0; i < 4; i++) {
+        if (!short_text(vals[i], i < 2 ? 64 : 16)) {
+            rs_reply_error(r, 400, "invalid_parameter", "%s must be printable text of at most %d bytes",
+                           names[i], i < 2 ? 64 : 16);
+            return;
+        }
+    }
+    int64_t at = rs_now();
+    int off = 0;
+    char fixed[64];
+    if (placed && strlen(placed) < sizeof fixed && strchr(placed, ' ')) {
+        /* an unencoded '+' of the offset arrives as a space: take it back */
+        snprintf(fixed, sizeof fixed, "%s", placed);
+        for (char *c = fixed; *c; c++)
+            if (*c == ' ')
+                *c = '+';
+        placed = fixed;
+    }
+    if (placed && rs_time_parse(placed, false, &at, &off) != RS_OK) {
+        rs_reply_error(r, 400, "invalid_parameter",
+                       "placed_at must be RFC 3339 with an offset, e.g. 2025-11-24T10:00:00%%2B01:00");
+        return;
+    }
+    double confidence = 0;
+    if (conf) {
+        char *end;
+        confidence = strtod(conf, &end);
+        if (!*conf || *end || !(confidence > 0.5 && confidence < 1)) {
+            rs_reply_error(r, 400, "invalid_parameter",
+                           "confidence must be a number between 0.5 and 1 (exclusive), e.g. 0.9");
+            return;
+        }
+    }
+
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    if (!s) {
+        rs_reply_err(r, RS_EIO, "no reader");
+        return;
+    }
+    struct rs_promise_handle *h = NULL;
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, r->merchant_id, &st);
+    if (!e)
+        e = rs_promise_cache_get(s, r->merchant_id, &h);
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND || e == RS_EINVAL) {
+        rs_reply_error(r, 409, "no_promise_model",
+                       "merchant %lld has no usable delivery model yet: train one with `rastro promise "
+                       "train --merchant %lld --history FILE.csv` (past deliveries) or `rastro promise "
+                       "train --merchant %lld --from-store` (its own delivered shipments)",
+                       (long long)r->merchant_id, (long long)r->merchant_id, (long long)r->merchant_id);
+        return;
+    }
+    if (e) {
+        rs_reply_err(r, e, "promise model");
+        return;
+    }
+    if (!confidence)
+        confidence = st.confidence;
+    struct rs_calendar *cal = malloc(sizeof *cal);
+    if (!cal) {
+        rs_promise_cache_put(h);
+        rs_reply_err(r, RS_ENOMEM, "calendar");
+        return;
+    }
+    rs_promise_calendar(&st, dcc, cal);
+    int64_t day;
+    int minute;
+    if (rs_tz_local(st.timezone, at, &day, &minute) != RS_OK)
+        rs_cal_local(at, 0, &day, &minute);
+    struct rs_promise_lane lane = {occ, oreg, dcc, dreg, carrier, service, opc, dpc};
+    struct rs_promise p;
+    e = rs_promise_quote(h->model, cal, &lane, day, minute, confidence, &p);
+    int64_t version = h->version;
+    rs_promise_cache_put(h);
+    free(cal);
+    if (e) {
+        rs_reply_err(r, e, "quote");
+        return;
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "earliest", day_json(p.earliest));
+    json_object_set_new(j, "likely", day_json(p.likely));
+    json_object_set_new(j, "latest", day_json(p.latest));
+    json_object_set_new(j, "probability", json_real(p.probability));
+    json_object_set_new(j, "confidence", json_real(p.confidence));
+    json_object_set_new(j, "low_confidence", json_boolean(p.low_confidence));
+    json_object_set_new(j, "observations", json_real(p.n));
+    if (p.low_confidence)
+        json_object_set_new(j, "note", json_string("few or no past deliveries on this lane: the window "
+                                                   "is a wide estimate from broader regions, not a "
+                                                   "precise one"));
+    char t[RS_TIME_LEN];
+    rs_time_format(at, off, t);
+    json_object_set_new(j, "placed_at", json_string(t));
+    json_object_set_new(j, "timezone", json_string(st.timezone));
+    json_object_set_new(j, "model_version", json_integer(version));
+    struct rs_locfmt *lf = rs_locfmt_new();
+    json_t *text = json_object();
+    json_object_set_new(text, "es", window_text(lf, st.timezone, p.earliest, p.latest, "es", "Llega"));
+    json_object_set_new(text, "en", window_text(lf, st.timezone, p.earliest, p.latest, "en", "Arrives"));
+    rs_locfmt_free(lf);
+    json_object_set_new(j, "text", text);
+    rs_reply_json(r, 200, j);
+}

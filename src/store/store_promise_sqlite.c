@@ -1,0 +1,503 @@
+/* store_promise_sqlite.c — the SQLite side of store_promise.h (tables of 0004-promise).
+ * Statements are prepared once per connection (store_sqlite.c keeps them; slots 0..14 here):
+ * preparing them per call was a quarter of the write path's time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_promise.h"
+#include "store/store_sqlite_priv.h"
+#include "util/timefmt.h"
+
+/* The connection's cached statement SLOT (prepared on first use), reset and unbound. */
+static sqlite3_stmt *prep(struct rs_store *s, int slot, const char *sql)
+{
+    return rs_store_sqlite_stmt(s, RS_STORE_SLOTS_PROMISE + slot, sql);
+}
+
+/* Step a statement that returns no rows, then finalize it. */
+static enum rs_err run_once(struct rs_store *s, sqlite3_stmt *q)
+{
+    if (!q)
+        return RS_EIO;
+    enum rs_err e = rs_store_sqlite_rc(s, sqlite3_step(q));
+    sqlite3_reset(q);
+    return e;
+}
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static void bind_opt(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+/* ---- settings ---- */
+
+static int days_from_json(const char *text, int64_t *out, int max)
+{
+    json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+    int n = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        int64_t d;
+        if (n < max && json_is_string(v) && rs_date_parse(json_string_value(v), &d) == RS_OK)
+            out[n++] = d;
+    }
+    json_decref(a);
+    return n;
+}
+
+static char *days_to_json(const int64_t *d, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        char buf[11];
+        rs_date_format(d[i], buf);
+        json_array_append_new(a, json_string(buf));
+    }
+    char *t = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return t;
+}
+
+enum rs_err rs_store_promise_settings_get(struct rs_store *s, int64_t merchant_id,
+                                          struct rs_promise_settings *out)
+{
+    memset(out, 0, sizeof *out);
+    out->confidence = 0.90;
+    sqlite3_stmt *q = prep(s, 0, "SELECT m.timezone,p.confidence,p.country,p.cutoff,p.holidays_add,"
+                              "p.holidays_remove,p.merchant_id FROM merchants m LEFT JOIN "
+                              "promise_settings p ON p.merchant_id=m.id WHERE m.id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_OK;
+    if (rc == SQLITE_ROW) {
+        copy_col(out->timezone, sizeof out->timezone, q, 0);
+        if (sqlite3_column_type(q, 6) != SQLITE_NULL) {
+            out->confidence = sqlite3_column_double(q, 1);
+            copy_col(out->country, sizeof out->country, q, 2);
+            copy_col(out->cutoff, sizeof out->cutoff, q, 3);
+            out->n_add = days_from_json((const char *)sqlite3_column_text(q, 4), out->add,
+                                        RS_PROMISE_MAX_OVERRIDES);
+            out->n_remove = days_from_json((const char *)sqlite3_column_text(q, 5), out->remove,
+                                           RS_PROMISE_MAX_OVERRIDES);
+        }
+    } else {
+        e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    if (!out->timezone[0])
+        snprintf(out->timezone, sizeof out->timezone, "UTC");
+    return e;
+}
+
+enum rs_err rs_store_promise_settings_put(struct rs_store *s, int64_t merchant_id,
+                                          const struct rs_promise_settings *in, int64_t now)
+{
+    char *add = days_to_json(in->add, in->n_add), *rem = days_to_json(in->remove, in->n_remove);
+    sqlite3_stmt *q = prep(s, 1, "INSERT OR REPLACE INTO promise_settings(merchant_id,confidence,"
+                              "country,cutoff,holidays_add,holidays_remove,updated_at) "
+                              "VALUES(?,?,?,?,?,?,?)");
+    enum rs_err e = RS_EIO;
+    if (q && add && rem) {
+        sqlite3_bind_int64(q, 1, merchant_id);
+        sqlite3_bind_double(q, 2, in->confidence);
+        bind_opt(q, 3, in->country);
+        bind_opt(q, 4, in->cutoff);
+        sqlite3_bind_text(q, 5, add, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 6, rem, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 7, now);
+        e = run_once(s, q);
+        q = NULL;
+    }
+    sqlite3_reset(q);
+    free(add);
+    free(rem);
+    return e;
+}
+
+/* ---- models ---- */
+
+enum rs_err rs_store_promise_model_put(struct rs_store *s, int64_t merchant_id, const char *text,
+                                       int64_t n_learned, const char *source, int64_t now,
+                                       int64_t *version)
+{
+    int64_t v = 0;
+    enum rs_err e = rs_store_promise_model_version(s, merchant_id, &v);
+    if (e && e != RS_ENOTFOUND)
+        return e;
+    sqlite3_stmt *q = prep(s, 2, "INSERT OR REPLACE INTO promise_models(merchant_id,version,model,"
+                              "n_learned,source,trained_at) VALUES(?,?,?,?,?,?)");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, v + 1);
+    sqlite3_bind_text(q, 3, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, n_learned);
+    sqlite3_bind_text(q, 5, source ? source : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 6, now);
+    if ((e = run_once(s, q)))
+        return e;
+    *version = v + 1;
+    return RS_OK;
+}
+
+enum rs_err rs_store_promise_model_version(struct rs_store *s, int64_t merchant_id,
+                                           int64_t *version)
+{
+    sqlite3_stmt *q = prep(s, 3, "SELECT version FROM promise_models WHERE merchant_id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_OK;
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int64(q, 0);
+    else
+        e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_promise_model_get(struct rs_store *s, int64_t merchant_id, int64_t *version,
+                                       char **text)
+{
+    sqlite3_stmt *q = prep(s, 4, "SELECT version,model FROM promise_models WHERE merchant_id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_OK;
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int64(q, 0);
+        const char *t = (const char *)sqlite3_column_text(q, 1);
+        *text = strdup(t ? t : "");
+        if (!*text)
+            e = RS_ENOMEM;
+    } else {
+        e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_promise_deliveries(struct rs_store *s, int64_t merchant_id,
+                                        rs_store_delivery_fn *fn, void *ctx, int64_t *n)
+{
+    sqlite3_stmt *q = prep(
+        s, 12, "SELECT o.placed_at,s.shipped_at,s.delivered_at,s.origin_country,s.origin_region,"
+           "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"
+           "s.service FROM shipments s JOIN orders o ON o.id=s.order_id "
+           "WHERE s.merchant_id=? AND s.delivered_at>0 ORDER BY s.delivered_at,s.id");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct rs_store_delivery d = {
+            .placed_at = sqlite3_column_int64(q, 0),
+            .shipped_at = sqlite3_column_int64(q, 1),
+            .delivered_at = sqlite3_column_int64(q, 2),
+            .origin_country = (const char *)sqlite3_column_text(q, 3),
+            .origin_region = (const char *)sqlite3_column_text(q, 4),
+            .origin_postcode = (const char *)sqlite3_column_text(q, 5),
+            .dest_country = (const char *)sqlite3_column_text(q, 6),
+            .dest_region = (const char *)sqlite3_column_text(q, 7),
+            .dest_postcode = (const char *)sqlite3_column_text(q, 8),
+            .carrier = (const char *)sqlite3_column_text(q, 9),
+            .service = (const char *)sqlite3_column_text(q, 10),
+        };
+        fn(&d, ctx);
+        (*n)++;
+    }
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+/* ---- shipments ---- */
+
+#define PROMISE_COLS "p.earliest,p.likely,p.latest,p.probability,p.confidence,p.low_confidence," \
+                     "p.final,p.told_earliest,p.told_latest,p.model_version"
+
+static void promise_cols(sqlite3_stmt *q, int i, struct rs_stored_promise *p)
+{
+    p->earliest = sqlite3_column_int64(q, i);
+    p->likely = sqlite3_column_int64(q, i + 1);
+    p->latest = sqlite3_column_int64(q, i + 2);
+    p->probability = sqlite3_column_double(q, i + 3);
+    p->confidence = sqlite3_column_double(q, i + 4);
+    p->low_confidence = sqlite3_column_int(q, i + 5) != 0;
+    p->final = sqlite3_column_int(q, i + 6) != 0;
+    p->told_earliest = sqlite3_column_int64(q, i + 7);
+    p->told_latest = sqlite3_column_int64(q, i + 8);
+    p->model_version = sqlite3_column_int64(q, i + 9);
+}
+
+enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
+                                      struct rs_promise_ship *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q = prep(
+        s, 13, "SELECT s.merchant_id,o.placed_at,o.placed_offset,s.origin_country,s.origin_region,"
+           "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"
+           "s.service,s.status,s.substatus,s.status_at,s.last_event_at,s.shipped_at,"
+           "s.out_for_delivery_at,s.delivered_at,m.timezone,p.shipment_id," PROMISE_COLS " "
+           "FROM shipments s JOIN orders o ON o.id=s.order_id JOIN merchants m ON "
+           "m.id=s.merchant_id LEFT JOIN shipment_promises p ON p.shipment_id=s.id WHERE s.id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        enum rs_err e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+        sqlite3_reset(q);
+        return e;
+    }
+    out->shipment_id = shipment_id;
+    out->merchant_id = sqlite3_column_int64(q, 0);
+    out->placed_at = sqlite3_column_int64(q, 1);
+    out->placed_offset = sqlite3_column_int(q, 2);
+    copy_col(out->origin_country, sizeof out->origin_country, q, 3);
+    copy_col(out->origin_region, sizeof out->origin_region, q, 4);
+    copy_col(out->origin_postcode, sizeof out->origin_postcode, q, 5);
+    copy_col(out->dest_country, sizeof out->dest_country, q, 6);
+    copy_col(out->dest_region, sizeof out->dest_region, q, 7);
+    copy_col(out->dest_postcode, sizeof out->dest_postcode, q, 8);
+    copy_col(out->carrier, sizeof out->carrier, q, 9);
+    copy_col(out->service, sizeof out->service, q, 10);
+    out->status = rs_status_parse((const char *)sqlite3_column_text(q, 11));
+    out->substatus = rs_substatus_parse((const char *)sqlite3_column_text(q, 12));
+    out->status_at = sqlite3_column_int64(q, 13);
+    out->last_event_at = sqlite3_column_int64(q, 14);
+    out->shipped_at = sqlite3_column_int64(q, 15);
+    out->out_for_delivery_at = sqlite3_column_int64(q, 16);
+    out->delivered_at = sqlite3_column_int64(q, 17);
+    copy_col(out->timezone, sizeof out->timezone, q, 18);
+    if (!out->timezone[0])
+        snprintf(out->timezone, sizeof out->timezone, "UTC");
+    out->has_promise = sqlite3_column_type(q, 19) != SQLITE_NULL;
+    if (out->has_promise)
+        promise_cols(q, 20, &out->promise);
+    sqlite3_reset(q);
+    return RS_OK;
+}
+
+enum rs_err rs_store_promise_save(struct rs_store *s, int64_t shipment_id, int64_t merchant_id,
+                                  const struct rs_stored_promise *p, int64_t now)
+{
+    sqlite3_stmt *q = prep(
+        s, 14, "INSERT INTO shipment_promises(shipment_id,merchant_id,earliest,likely,latest,"
+           "probability,confidence,low_confidence,final,told_earliest,told_latest,model_version,"
+           "created_at,updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+           "ON CONFLICT(shipment_id) DO UPDATE SET earliest=excluded.earliest,"
+           "likely=excluded.likely,latest=excluded.latest,probability=excluded.probability,"
+           "confidence=excluded.confidence,low_confidence=excluded.low_confidence,"
+           "final=excluded.final,told_earliest=excluded.told_earliest,"
+           "told_latest=excluded.told_latest,model_version=excluded.model_version,"
+           "updated_at=excluded.updated_at");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_int64(q, 3, p->earliest);
+    sqlite3_bind_int64(q, 4, p->likely);
+    sqlite3_bind_int64(q, 5, p->latest);
+    sqlite3_bind_double(q, 6, p->probability);
+    sqlite3_bind_double(q, 7, p->confidence);
+    sqlite3_bind_int(q, 8, p->low_confidence);
+    sqlite3_bind_int(q, 9, p->final);
+    sqlite3_bind_int64(q, 10, p->told_earliest);
+    sqlite3_bind_int64(q, 11, p->told_latest);
+    sqlite3_bind_int64(q, 12, p->model_version);
+    sqlite3_bind_int64(q, 13, now);
+    sqlite3_bind_int64(q, 14, now);
+    return run_once(s, q);
+}
+
+enum rs_err rs_store_promise_set_told(struct rs_store *s, int64_t shipment_id, int64_t earliest,
+                                      int64_t latest, int64_t now)
+{
+    sqlite3_stmt *q = prep(s, 5, "UPDATE shipment_promises SET told_earliest=?,told_latest=?,"
+                              "updated_at=? WHERE shipment_id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, earliest);
+    sqlite3_bind_int64(q, 2, latest);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, shipment_id);
+    enum rs_err e = run_once(s, q);
+    if (!e && sqlite3_changes(rs_store_sqlite_db(s)) == 0)
+        e = RS_ENOTFOUND;
+    return e;
+}
+
+enum rs_err rs_store_promise_history_add(struct rs_store *s, int64_t shipment_id,
+                                         int64_t merchant_id, int64_t at, const char *reason,
+                                         const struct rs_stored_promise *old,
+                                         const struct rs_stored_promise *np)
+{
+    sqlite3_stmt *q = prep(s, 6, "INSERT INTO promise_history(shipment_id,merchant_id,at,reason,"
+                              "old_earliest,old_latest,new_earliest,new_likely,new_latest,"
+                              "probability) VALUES(?,?,?,?,?,?,?,?,?,?)");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_int64(q, 3, at);
+    sqlite3_bind_text(q, 4, reason, -1, SQLITE_TRANSIENT);
+    if (old) {
+        sqlite3_bind_int64(q, 5, old->earliest);
+        sqlite3_bind_int64(q, 6, old->latest);
+    }
+    sqlite3_bind_int64(q, 7, np->earliest);
+    sqlite3_bind_int64(q, 8, np->likely);
+    sqlite3_bind_int64(q, 9, np->latest);
+    sqlite3_bind_double(q, 10, np->probability);
+    return run_once(s, q);
+}
+
+enum rs_err rs_store_delay_add(struct rs_store *s, int64_t shipment_id, int64_t merchant_id,
+                               const char *cause, int64_t window_key, int64_t detected_at,
+                               const char *details, bool *inserted)
+{
+    sqlite3_stmt *q = prep(s, 7, "INSERT INTO shipment_delays(shipment_id,merchant_id,cause,"
+                              "window_key,detected_at,details) VALUES(?,?,?,?,?,?) "
+                              "ON CONFLICT(shipment_id,cause,window_key) DO NOTHING");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_text(q, 3, cause, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 4, window_key);
+    sqlite3_bind_int64(q, 5, detected_at);
+    sqlite3_bind_text(q, 6, details ? details : "{}", -1, SQLITE_TRANSIENT);
+    enum rs_err e = run_once(s, q);
+    if (!e && inserted)
+        *inserted = sqlite3_changes(rs_store_sqlite_db(s)) > 0;
+    return e;
+}
+
+enum rs_err rs_store_promise_open_shipments(struct rs_store *s, int64_t after, int64_t *ids,
+                                            int max, int *n)
+{
+    sqlite3_stmt *q = prep(s, 8, "SELECT id FROM shipments WHERE id>? AND status NOT IN "
+                              "('delivered','returning','returned','expired') ORDER BY id LIMIT ?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, after);
+    sqlite3_bind_int(q, 2, max);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
+        ids[(*n)++] = sqlite3_column_int64(q, 0);
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+/* ---- JSON ---- */
+
+static json_t *day_json(int64_t d)
+{
+    char buf[11];
+    rs_date_format(d, buf);
+    return json_string(buf);
+}
+
+enum rs_err rs_store_promise_attach_json(struct rs_store *s, int64_t shipment_id, bool public_view,
+                                         json_t *sh)
+{
+    sqlite3_stmt *q = prep(s, 9, "SELECT " PROMISE_COLS " FROM shipment_promises p "
+                              "WHERE p.shipment_id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        struct rs_stored_promise p;
+        promise_cols(q, 0, &p);
+        json_t *j = json_object();
+        json_object_set_new(j, "earliest", day_json(p.earliest));
+        json_object_set_new(j, "latest", day_json(p.latest));
+        if (!public_view) {
+            json_object_set_new(j, "likely", day_json(p.likely));
+            json_object_set_new(j, "probability", json_real(p.probability));
+            json_object_set_new(j, "confidence", json_real(p.confidence));
+            json_object_set_new(j, "low_confidence", json_boolean(p.low_confidence));
+            json_object_set_new(j, "final", json_boolean(p.final));
+            json_object_set_new(j, "told_earliest", day_json(p.told_earliest));
+            json_object_set_new(j, "told_latest", day_json(p.told_latest));
+            json_object_set_new(j, "model_version", json_integer(p.model_version));
+        }
+        json_object_set_new(sh, "promise", j);
+    } else {
+        json_object_set_new(sh, "promise", json_null());
+    }
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    if (e || public_view)
+        return e;
+
+    json_t *hist = json_array();
+    q = prep(s, 10, "SELECT at,reason,old_earliest,old_latest,new_earliest,new_likely,new_latest,"
+                "probability FROM promise_history WHERE shipment_id=? ORDER BY id");
+    if (!q) {
+        json_decref(hist);
+        return RS_EIO;
+    }
+    sqlite3_bind_int64(q, 1, shipment_id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char t[RS_TIME_LEN];
+        rs_time_format(sqlite3_column_int64(q, 0), 0, t);
+        json_t *h = json_pack("{s:s,s:s}", "at", t, "reason", (const char *)sqlite3_column_text(q, 1));
+        bool has_old = sqlite3_column_type(q, 2) != SQLITE_NULL;
+        json_object_set_new(h, "old_earliest", has_old ? day_json(sqlite3_column_int64(q, 2)) : json_null());
+        json_object_set_new(h, "old_latest", has_old ? day_json(sqlite3_column_int64(q, 3)) : json_null());
+        json_object_set_new(h, "earliest", day_json(sqlite3_column_int64(q, 4)));
+        json_object_set_new(h, "likely", day_json(sqlite3_column_int64(q, 5)));
+        json_object_set_new(h, "latest", day_json(sqlite3_column_int64(q, 6)));
+        json_object_set_new(h, "probability", json_real(sqlite3_column_double(q, 7)));
+        json_array_append_new(hist, h);
+    }
+    e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    json_object_set_new(sh, "promise_history", hist);
+    if (e)
+        return e;
+
+    json_t *delays = json_array();
+    q = prep(s, 11, "SELECT cause,detected_at,details FROM shipment_delays WHERE shipment_id=? "
+                "ORDER BY id");
+    if (!q) {
+        json_decref(delays);
+        return RS_EIO;
+    }
+    sqlite3_bind_int64(q, 1, shipment_id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char t[RS_TIME_LEN];
+        rs_time_format(sqlite3_column_int64(q, 1), 0, t);
+        const char *d = (const char *)sqlite3_column_text(q, 2);
+        json_t *dj = d ? json_loads(d, 0, NULL) : NULL;
+        json_t *x = json_pack("{s:s,s:s}", "cause", (const char *)sqlite3_column_text(q, 0),
+                              "detected_at", t);
+        json_object_set_new(x, "details", dj ? dj : json_object());
+        json_array_append_new(delays, x);
+    }
+    e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    json_object_set_new(sh, "delays", delays);
+    return e;
+}

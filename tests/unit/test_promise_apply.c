@@ -1,0 +1,261 @@
+/* test_promise_apply.c — the promise in the write path: pure helpers (history reason, window
+ * change, delay keys, region codes), the model text round trip, and the whole hook on a real
+ * (temporary) store: created → handed over → out for delivery → delivered, with history rows
+ * only on window changes and delays recorded once. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/ingest.h"
+#include "app/promise_apply.h"
+#include "app/promise_io.h"
+#include "app/promise_service.h"
+#include "core/calendar.h"
+#include "store/store_promise.h"
+
+static void test_reason(void **state)
+{
+    (void)state;
+    assert_string_equal(rs_promise_reason(RS_STATUS_PENDING, RS_STATUS_IN_TRANSIT), "handed_over");
+    assert_string_equal(rs_promise_reason(RS_STATUS_INFO_RECEIVED, RS_STATUS_IN_TRANSIT),
+                        "handed_over");
+    assert_string_equal(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_IN_TRANSIT),
+                        "in_transit");
+    assert_string_equal(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_OUT_FOR_DELIVERY),
+                        "out_for_delivery");
+    assert_string_equal(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_EXCEPTION), "exception");
+}
+
+static void test_window_and_stored(void **state)
+{
+    (void)state;
+    struct rs_promise p = {.earliest = 100, .likely = 102, .latest = 105, .probability = 0.93,
+                           .confidence = 0.9, .low_confidence = true};
+    struct rs_stored_promise a, b;
+    rs_promise_to_stored(&p, 7, NULL, &a);
+    assert_int_equal(a.told_earliest, 100);
+    assert_int_equal(a.told_latest, 105);
+    assert_int_equal(a.model_version, 7);
+    assert_true(a.low_confidence);
+    p.likely = 103; /* the most likely day alone is not a new window */
+    rs_promise_to_stored(&p, 7, &a, &b);
+    assert_false(rs_promise_window_changed(&a, &b));
+    p.latest = 106;
+    a.told_latest = 104; /* told comes from the previous promise, not the new window */
+    rs_promise_to_stored(&p, 7, &a, &b);
+    assert_true(rs_promise_window_changed(&a, &b));
+    assert_int_equal(b.told_latest, 104);
+    assert_int_equal(b.latest, 106);
+}
+
+static void test_delay_keys_and_input(void **state)
+{
+    (void)state;
+    struct rs_promise_ship sh = {0};
+    sh.has_promise = true;
+    sh.promise.told_latest = 500;
+    sh.promise.latest = 503;
+    sh.last_event_at = 123456;
+    sh.status_at = 777;
+    sh.status = RS_STATUS_IN_TRANSIT;
+    struct rs_delay d = {.cause = RS_DELAY_PROMISE_BREACHED};
+    assert_int_equal(rs_promise_delay_key(&d, &sh), 500);
+    d.cause = RS_DELAY_PROMISE_SLIPPED;
+    assert_int_equal(rs_promise_delay_key(&d, &sh), 503);
+    d.cause = RS_DELAY_STALLED;
+    assert_int_equal(rs_promise_delay_key(&d, &sh), 123456);
+    d.cause = RS_DELAY_EXCEPTION;
+    assert_int_equal(rs_promise_delay_key(&d, &sh), 777);
+    struct rs_delay_input in;
+    rs_promise_delay_input(&sh, 999, 60, &in);
+    assert_int_equal(in.shown_latest, 500);
+    assert_int_equal(in.current_latest, 503);
+    assert_int_equal(in.offset_min, 60);
+    sh.promise.final = true; /* a delivered promise is never breached */
+    rs_promise_delay_input(&sh, 999, 60, &in);
+    assert_int_equal(in.shown_latest, -1);
+    assert_int_equal(in.current_latest, -1);
+}
+
+static void test_split_region(void **state)
+{
+    (void)state;
+    char cc[3], r[65];
+    assert_true(rs_promise_split_region("es/mad", cc, r, sizeof r));
+    assert_string_equal(cc, "ES");
+    assert_string_equal(r, "mad");
+    assert_true(rs_promise_split_region("BR-SP", cc, r, sizeof r));
+    assert_string_equal(cc, "BR");
+    assert_string_equal(r, "SP");
+    assert_true(rs_promise_split_region("Madrid", cc, r, sizeof r));
+    assert_string_equal(cc, "");
+    assert_false(rs_promise_split_region("", cc, r, sizeof r));
+    assert_false(rs_promise_split_region("ESP/MAD", cc, r, sizeof r));
+    assert_false(rs_promise_split_region("ES/", cc, r, sizeof r));
+    assert_false(rs_promise_split_region("ES/a/b", cc, r, sizeof r));
+    assert_false(rs_promise_split_region("1S/MAD", cc, r, sizeof r));
+}
+
+/* A small model: MAD -> BCN by seur, handed over after 1 business day, 2 days in transit. */
+static struct rs_promise_model *small_model(void)
+{
+    struct rs_promise_model *m = malloc(sizeof *m);
+    struct rs_promise_params p;
+    rs_promise_params_default(&p);
+    rs_promise_model_init(m, &p);
+    struct rs_calendar cal;
+    rs_calendar_init(&cal);
+    for (int i = 0; i < 60; i++) {
+        int64_t placed = rs_cal_day(2027, 1, 4) + i;
+        int64_t start = rs_calendar_start_day(&cal, placed, 600);
+        struct rs_promise_obs o = {
+            .lane = {"ES", "MAD", "ES", "BCN", "seur", "std", "28001", "08001"},
+            .placed_day = placed,
+            .placed_minute = 600,
+            .shipped_day = rs_calendar_add_business_days(&cal, start, 1),
+            .delivered_day = rs_calendar_add_business_days(&cal, start, 3 + (i % 3 == 0)),
+        };
+        assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
+    }
+    return m;
+}
+
+static void test_model_text_round_trip(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = small_model(), *back = malloc(sizeof *back);
+    char *text = NULL;
+    assert_int_equal(rs_promise_to_text(m, &text), RS_OK);
+    const char *why = "";
+    assert_int_equal(rs_promise_from_text(back, text, &why), RS_OK); /* postcode levels load */
+    assert_int_equal(back->n_nodes, m->n_nodes);
+    assert_int_equal(rs_promise_from_text(back, "{\"format\":\"x\"}", &why), RS_EINVAL);
+    assert_int_equal(rs_promise_from_text(back, "not json", &why), RS_EINVAL);
+    free(text);
+    free(m);
+    free(back);
+}
+
+static int64_t T(int y, int mo, int d, int h)
+{
+    return rs_cal_day(y, mo, d) * 86400 + h * 3600;
+}
+
+static void test_write_path(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/rs-test-promise-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct rs_store *s = NULL;
+    char err[256];
+    assert_int_equal(rs_store_open(path, 0, &s, err, sizeof err), RS_OK);
+    int64_t mid, version;
+    assert_int_equal(rs_store_merchant_create(s, "T", "UTC", "es", 1, &mid), RS_OK);
+    struct rs_promise_model *m = small_model();
+    char *text = NULL;
+    assert_int_equal(rs_promise_to_text(m, &text), RS_OK);
+    assert_int_equal(rs_store_begin(s), RS_OK);
+    assert_int_equal(rs_store_promise_model_put(s, mid, text, m->n_learned, "test", 1, &version),
+                     RS_OK);
+    assert_int_equal(version, 1);
+    free(text);
+    free(m);
+
+    struct rs_order_in o = {.order_ref = "O1", .placed_at = T(2027, 3, 1, 9),
+                            .destination = {.region = "BCN", .country = "ES"}};
+    enum rs_put_result res;
+    char code[RS_TRACKCODE_LEN];
+    struct rs_app_error ae = {0};
+    assert_int_equal(rs_app_order_put(s, mid, &o, 10, &res, code, &ae), RS_OK);
+    struct rs_shipment_in si = {.order_ref = "O1", .carrier = "seur", .tracking_number = "S1",
+                                .service = "std", .origin = {.region = "MAD", .country = "ES"}};
+    assert_int_equal(rs_app_shipment_put(s, mid, &si, 10, &res, &ae), RS_OK);
+    struct rs_shipment_key key;
+    assert_int_equal(rs_store_shipment_find(s, mid, "seur", "S1", &key), RS_OK);
+    struct rs_promise_ship sh;
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_true(sh.has_promise);
+    int64_t start = rs_cal_day(2027, 3, 1);
+    assert_true(sh.promise.earliest >= start);
+    assert_true(sh.promise.earliest <= sh.promise.likely && sh.promise.likely <= sh.promise.latest);
+    assert_false(sh.promise.low_confidence);
+    int64_t told = sh.promise.told_latest;
+
+    struct rs_event_in ev = {.carrier = "seur", .tracking_number = "S1",
+                             .occurred_at = T(2027, 3, 2, 10), .status = RS_STATUS_IN_TRANSIT};
+    assert_int_equal(rs_app_event_record(s, mid, &ev, 20, &ae), RS_OK);
+    ev.occurred_at = T(2027, 3, 4, 8);
+    ev.status = RS_STATUS_OUT_FOR_DELIVERY;
+    assert_int_equal(rs_app_event_record(s, mid, &ev, 30, &ae), RS_OK);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.promise.earliest, rs_cal_day(2027, 3, 4));
+    assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 4));
+    assert_int_equal(sh.promise.told_latest, told);
+    ev.occurred_at = T(2027, 3, 4, 12);
+    ev.status = RS_STATUS_DELIVERED;
+    assert_int_equal(rs_app_event_record(s, mid, &ev, 40, &ae), RS_OK);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_true(sh.promise.final);
+
+    json_t *j = NULL;
+    assert_int_equal(rs_store_shipment_json(s, mid, "seur", "S1", &j), RS_OK);
+    json_t *h = json_object_get(j, "promise_history");
+    size_t n = json_array_size(h);
+    assert_true(n >= 3 && n <= 4); /* created, [handed_over], out_for_delivery, delivered */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "reason")), "created");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, n - 1), "reason")),
+                        "delivered");
+    assert_int_equal(json_array_size(json_object_get(j, "delays")), 0);
+    json_decref(j);
+
+    /* a second shipment stuck in transit: the sweep finds a breach and a stall, once */
+    si.tracking_number = "S2";
+    assert_int_equal(rs_app_shipment_put(s, mid, &si, 10, &res, &ae), RS_OK);
+    ev.tracking_number = "S2";
+    ev.occurred_at = T(2027, 3, 2, 10);
+    ev.status = RS_STATUS_IN_TRANSIT;
+    assert_int_equal(rs_app_event_record(s, mid, &ev, 50, &ae), RS_OK);
+    int64_t after = 0;
+    int checked = 0, found = 0;
+    bool done = false;
+    assert_int_equal(rs_app_promise_sweep_chunk(s, T(2027, 3, 3, 0), &after, 50, &checked, &found,
+                                                &done), RS_OK);
+    assert_true(done);
+    assert_int_equal(checked, 1);
+    assert_int_equal(found, 0); /* on time, scanned yesterday */
+    after = 0;
+    assert_int_equal(rs_app_promise_sweep_chunk(s, T(2027, 4, 1, 0), &after, 50, &checked, &found,
+                                                &done), RS_OK);
+    assert_int_equal(found, 2);
+    after = 0;
+    assert_int_equal(rs_app_promise_sweep_chunk(s, T(2027, 4, 2, 0), &after, 50, &checked, &found,
+                                                &done), RS_OK);
+    assert_int_equal(found, 2); /* idempotent */
+    assert_int_equal(rs_store_commit(s), RS_OK);
+    rs_store_close(s);
+    rs_promise_cache_clear();
+    unlink(path);
+    char side[64];
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reason),
+        cmocka_unit_test(test_window_and_stored),
+        cmocka_unit_test(test_delay_keys_and_input),
+        cmocka_unit_test(test_split_region),
+        cmocka_unit_test(test_model_text_round_trip),
+        cmocka_unit_test(test_write_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
