@@ -1074,3 +1074,15 @@ enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipme
     sqlite3_finalize(q);
     return e;
 }
+
+/* ---- for the other SQLite files of this back end (store_sqlite_db.h) ---- */
+
+struct sqlite3 *rs_store_sqlite_db(struct rs_store *s)
+{
+    return s->db;
+}
+
+enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc)
+{
+    return map_rc(s, rc);
+}
