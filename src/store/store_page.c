@@ -294,7 +294,7 @@ enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, co
     sqlite3_stmt *q;
     enum rs_err e = prep(s,
                          "INSERT INTO incidents(merchant_id,order_id,type,origin,message,locale,sla_due_at,"
-                         "created_at,updated_at) SELECT ?1,o.id,?3,?4,?5,?6,?7,?8,?8 FROM orders o "
+                         "created_at,updated_at,contact) SELECT ?1,o.id,?3,?4,?5,?6,?7,?8,?8,?9 FROM orders o "
                          "WHERE o.id=?2 AND o.merchant_id=?1",
                          &q);
     if (e)
@@ -307,6 +307,7 @@ enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, co
     bind_opt(q, 6, in->locale);
     sqlite3_bind_int64(q, 7, in->sla_due_at);
     sqlite3_bind_int64(q, 8, now);
+    bind_opt(q, 9, in->contact);
     if ((e = run_fin(s, q)))
         return e;
     if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
@@ -317,7 +318,7 @@ enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, co
 
 #define INCIDENT_COLS                                                                                             \
     "i.id,o.order_ref,o.tracking_code,i.type,i.state,i.origin,i.message,i.resolution,i.locale,i.sla_due_at,"     \
-    "i.created_at,i.updated_at FROM incidents i JOIN orders o ON o.id=i.order_id "
+    "i.created_at,i.updated_at,i.contact FROM incidents i JOIN orders o ON o.id=i.order_id "
 
 static json_t *incident_row(sqlite3_stmt *q)
 {
@@ -333,6 +334,7 @@ static json_t *incident_row(sqlite3_stmt *q)
     json_object_set_new(j, "state", col_str(q, 4));
     json_object_set_new(j, "origin", col_str(q, 5));
     json_object_set_new(j, "message", col_str(q, 6));
+    json_object_set_new(j, "contact", col_str(q, 12));
     json_object_set_new(j, "resolution", col_str(q, 7));
     json_object_set_new(j, "locale", col_str(q, 8));
     json_object_set_new(j, "sla_due_at", col_time(q, 9));

@@ -56,12 +56,12 @@ enum rs_err rs_store_push_unsubscribe(struct rs_store *s, int64_t order_id, cons
 /* ---- incidents ---- */
 struct rs_incident_in {
     int64_t order_id;
-    const char *type, *origin, *message, *locale; /* type/origin validated by the caller */
+    const char *type, *origin, *message, *contact, *locale; /* type/origin validated by the caller */
     int64_t sla_due_at;
 };
 enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, const struct rs_incident_in *in,
                                      int64_t now, int64_t *id) RS_MUST_CHECK;
-/* {id,reference,order_ref,tracking_code,type,state,origin,message,resolution,locale,sla_due_at,
+/* {id,reference,order_ref,tracking_code,type,state,origin,message,contact,resolution,locale,sla_due_at,
  *  created_at,updated_at}. RS_ENOTFOUND. */
 enum rs_err rs_store_incident_get(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out) RS_MUST_CHECK;
 /* Newest first, id < BEFORE_ID when > 0; STATE/ORDER_REF filter when non-NULL. */

@@ -48,6 +48,7 @@ CREATE TABLE incidents (
                                                'waiting_carrier','resolved','closed')),
   origin       TEXT NOT NULL,        -- tracking_page, api, email, bot, whatsapp, phone
   message      TEXT,
+  contact      TEXT,                 -- how to reach the person who reported it (page)
   resolution   TEXT,
   locale       TEXT,
   sla_due_at   INTEGER NOT NULL,
