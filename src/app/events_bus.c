@@ -11,6 +11,7 @@ static pthread_cond_t cv;
 static pthread_once_t cv_once = PTHREAD_ONCE_INIT;
 static uint64_t seq[RS_BUS_SLOTS];
 static bool closing;
+static uint64_t total;
 
 static void cv_init(void)
 {
@@ -31,8 +32,14 @@ void rs_bus_bump(int64_t merchant_id)
     pthread_once(&cv_once, cv_init);
     pthread_mutex_lock(&mu);
     seq[slot(merchant_id)]++;
+    __atomic_add_fetch(&total, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
+}
+
+uint64_t rs_bus_total(void)
+{
+    return __atomic_load_n(&total, __ATOMIC_ACQUIRE);
 }
 
 uint64_t rs_bus_seq(int64_t merchant_id)

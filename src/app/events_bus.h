@@ -12,6 +12,8 @@
 
 /* After a commit that changed MERCHANT_ID's orders, shipments or events. Thread-safe. */
 void rs_bus_bump(int64_t merchant_id);
+/* Sum of every bump so far (any merchant): a cheap "did anything change?" for caches. */
+uint64_t rs_bus_total(void);
 /* Current sequence number of MERCHANT_ID's slot. */
 uint64_t rs_bus_seq(int64_t merchant_id);
 /* Wait until the slot's sequence differs from SEEN, up to TIMEOUT_MS. Returns the current

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/events_bus.h"
 #include "http/routes.h"
 #include "store/store_page.h"
 #include "util/timefmt.h"
@@ -154,6 +155,8 @@ static void doc_put(struct rs_req *r, const char *field)
     }
     struct doc_job job = {.merchant_id = r->merchant_id, .field = field, .doc = clear ? NULL : body};
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), doc_job_run, &job);
+    if (!e)
+        rs_bus_bump(r->merchant_id); /* cached and live pages show the new branding */
     if (e)
         rs_reply_err(r, e, field);
     else

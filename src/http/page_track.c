@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/events_bus.h"
 #include "http/page.h"
+#include "http/page_cache.h"
 #include "http/routes.h"
 #include "http/track.h"
 #include "store/store_page.h"
@@ -740,8 +742,39 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     free(html);
 }
 
+/* Cache key: what the page depends on besides the data: code as typed, language as asked
+ * (query, else Accept-Language's first choice, else "" for the merchant's default), second factor. */
+static void cache_key(struct rs_req *r, char *key, size_t cap)
+{
+    const char *lang = rs_req_query(r, "lang"), *al = rs_req_header(r, "Accept-Language");
+    const char *l = "";
+    if (lang && *lang)
+        l = strncmp(lang, "en", 2) == 0 ? "en" : "es";
+    else if (al) {
+        const char *es = strstr(al, "es"), *en = strstr(al, "en");
+        if (es || en)
+            l = es && (!en || es < en) ? "es" : "en";
+    }
+    const char *pc = rs_req_query(r, "postcode"), *em = rs_req_query(r, "email");
+    snprintf(key, cap, "%s|%s|%s|%s", r->params[0], l, pc ? pc : "", em ? em : "");
+}
+
 void rs_page_track(struct rs_req *r)
 {
+    const char *notice = rs_req_query(r, "notice");
+    char key[600];
+    cache_key(r, key, sizeof key);
+    uint64_t total = rs_bus_total(); /* read before the look-up: a write during it invalidates */
+    char *cached;
+    size_t clen;
+    if (!notice && !rs_page_rate_blocked(r, true) && rs_page_cache_get(key, total, &cached, &clen)) {
+        rs_reply_text(r, 200, "text/html; charset=utf-8", cached, clen);
+        r->cache_control = "no-store";
+        free(cached);
+        return;
+    }
+    if (r->status == 429)
+        return;
     json_t *o = NULL;
     int st = rs_track_lookup(r, r->params[0], rs_req_query(r, "postcode"), rs_req_query(r, "email"), &o);
     if (st != 200) {
@@ -775,7 +808,8 @@ void rs_page_track(struct rs_req *r)
         rs_page_message(r, status, es, es ? "No encontramos ese pedido" : "We could not find that order", msg);
         return;
     }
-    const char *notice = rs_req_query(r, "notice");
     rs_page_render(r, o, 200, notice, NULL, NULL);
+    if (!notice && r->status == 200 && !json_object_get(o, "verification"))
+        rs_page_cache_put(key, total, r->resp, r->resp_len);
     json_decref(o);
 }
