@@ -142,7 +142,7 @@ void rs_page_message(struct rs_req *r, int status, bool es, const char *title, c
                   "content=\"width=device-width,initial-scale=1\"><title>",
                   es ? "es" : "en");
     rs_buf_html(&b, title);
-    rs_buf_puts(&b, "</title><link rel=\"stylesheet\" href=\"/static/page.css\"></head><body><main class=\"wrap\"><h1>");
+    rs_buf_puts(&b, "</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/page.css\"></head><body><main class=\"wrap\"><h1>");
     rs_buf_html(&b, title);
     rs_buf_puts(&b, "</h1><p>");
     rs_buf_html(&b, msg);

@@ -316,7 +316,7 @@ static void track_form(struct rs_req *r, int status, const char *error, const ch
     rs_buf_printf(&b,
                   "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                   "content=\"width=device-width,initial-scale=1\"><title>%s</title><meta name=\"robots\" "
-                  "content=\"noindex\"><link rel=\"stylesheet\" href=\"/static/page.css\"></head><body>"
+                  "content=\"noindex\"><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/page.css\"></head><body>"
                   "<header class=\"top\"><div class=\"wrap bar\"><p class=\"brand\">%s</p><nav aria-label=\"%s\">"
                   "<a href=\"/track?lang=%s\" hreflang=\"%s\" lang=\"%s\">%s</a></nav></div></header>"
                   "<main class=\"wrap\"><h1>%s</h1>",

@@ -652,17 +652,21 @@ static void brand_style(struct page *p)
     int rgb[3];
     const char *names[2] = {"primary_color", "accent_color"};
     const char *vars[2] = {"--brand", "--accent"};
-    rs_buf_puts(p->b, " style=\"");
+    bool opened = false;
     for (int i = 0; i < 2; i++) {
         const char *c = jstr(br, names[i]);
         if (!parse_color(c, rgb))
             continue;
+        if (!opened)
+            rs_buf_puts(p->b, " style=\"");
+        opened = true;
         double L = luminance(rgb);
         bool dark_text = (L + 0.05) / 0.05 > 1.05 / (L + 0.05);
         rs_buf_printf(p->b, "%s:#%02x%02x%02x;%s-fg:%s;", vars[i], rgb[0], rgb[1], rgb[2], vars[i],
                       dark_text ? "#111" : "#fff");
     }
-    rs_buf_puts(p->b, "\"");
+    if (opened)
+        rs_buf_puts(p->b, "\"");
 }
 
 void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice, const char *incident_ref,
@@ -694,7 +698,7 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     rs_buf_puts(&b, " · ");
     rs_buf_html(&b, p->merchant);
     rs_buf_printf(&b, "</title><meta name=\"description\" content=\"%s\">"
-                      "<meta name=\"robots\" content=\"noindex\"><link rel=\"stylesheet\" href=\"/static/page.css\">"
+                      "<meta name=\"robots\" content=\"noindex\"><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/page.css\">"
                       "<script src=\"/static/track.js\" defer></script></head><body",
                   TX(p, "Sigue tu pedido", "Track your order"));
     brand_style(p);
