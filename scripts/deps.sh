@@ -6,7 +6,12 @@ mode=${1:-run}
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libcurl4-openssl-dev libssl-dev libicu-dev sqlite3 curl ca-certificates)
 if [ "$mode" = test ]; then
-  pkgs+=(clang libclang-rt-14-dev libcmocka-dev jq xxd wrk nginx-light procps python3 postfix)
+  pkgs+=(clang libclang-rt-14-dev libcmocka-dev jq xxd wrk nginx-light procps python3 postfix
+        chromium)  # tests/e2e/browser.sh drives it with playwright-core + axe-core
+  # node and npm for the browser tests; Debian 12 has nodejs 18 (fine). A node from elsewhere
+  # (e.g. NodeSource, which bundles npm) is kept as it is.
+  command -v node >/dev/null || pkgs+=(nodejs)
+  command -v npm >/dev/null || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

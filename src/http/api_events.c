@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/events_bus.h"
 #include "app/ingest.h"
 #include "http/metrics.h"
 #include "http/routes.h"
@@ -103,6 +104,8 @@ void rs_api_events_post(struct rs_req *r)
     }
     struct events_job job = {.merchant_id = r->merchant_id, .items = items, .n = n};
     enum rs_err e = n_valid ? rs_writer_run(rs_server_writer(r->srv), events_job_run, &job) : RS_OK;
+    if (!e && n_valid)
+        rs_bus_bump(r->merchant_id); /* live tracking pages re-read */
     if (e) {
         rs_reply_err(r, e, "events");
     } else {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/events_bus.h"
 #include "app/ingest.h"
 #include "http/routes.h"
 #include "ingest/json_in.h"
@@ -88,6 +89,8 @@ void rs_api_order_post(struct rs_req *r)
         e = rs_app_order_prepare(&job.in, &buf, &job.err);
     if (!e)
         e = rs_writer_run(rs_server_writer(r->srv), order_job_run, &job);
+    if (!e)
+        rs_bus_bump(r->merchant_id); /* live tracking pages re-read */
     if (e == RS_EINVAL) {
         rs_reply_error(r, 422, job.err.code, "%s", job.err.message);
     } else if (e) {
@@ -174,6 +177,8 @@ void rs_api_shipment_post(struct rs_req *r)
         e = rs_app_shipment_prepare(&job.in, &buf, &job.err);
     if (!e)
         e = rs_writer_run(rs_server_writer(r->srv), shipment_job_run, &job);
+    if (!e)
+        rs_bus_bump(r->merchant_id); /* live tracking pages re-read */
     if (e == RS_EINVAL) {
         rs_reply_error(r, 422, job.err.code, "%s", job.err.message);
     } else if (e == RS_ECONFLICT && job.err.code) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/trackcode.h"
+#include "http/page.h"
 #include "http/routes.h"
 #include "http/track.h"
 
@@ -23,6 +24,10 @@ static void fold(const char *in, char *out, size_t cap, bool strip)
 
 int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode, const char *email, json_t **out)
 {
+    /* Failed look-ups are rate limited per client so codes and second factors cannot be guessed;
+     * a blocked client gets 429 even for a right code (else the limit would leak which are right). */
+    if (rs_page_rate_blocked(r, false))
+        return 429;
     char code[RS_TRACKCODE_LEN];
     switch (rs_trackcode_parse(raw_code, code)) {
     case RS_TRACKCODE_MALFORMED:
@@ -62,6 +67,7 @@ int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode
     }
     rs_server_reader_put(r->srv, s);
     if (e == RS_ENOTFOUND) {
+        rs_page_rate_fail(r);
         rs_reply_error(r, 404, "unknown_tracking_code",
                        "no order has the code %s; if you copied it from a message, check with the shop", code);
         return 404;
@@ -71,8 +77,10 @@ int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode
         return 503;
     }
     json_object_set_new(o, "level", json_string(verified ? "full" : "public"));
-    if (want_full && !verified)
+    if (want_full && !verified) {
+        rs_page_rate_fail(r);
         json_object_set_new(o, "verification", json_string("failed"));
+    }
     char url[512];
     snprintf(url, sizeof url, "%s/t/%s", rs_server_base_url(r->srv), code);
     json_object_set_new(o, "tracking_url", json_string(url));

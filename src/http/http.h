@@ -42,6 +42,22 @@ struct rs_req {
     const char *content_type;   /* static string */
     char location[1024];        /* Location header when set */
     int retry_after;            /* seconds, when > 0 */
+    const char *cache_control;  /* Cache-Control header when set (static string) */
+    /* client */
+    char client_addr[48];       /* the peer's IP address ("127.0.0.1", "::1"); "" when unknown */
+    /* a streamed answer (rs_reply_stream) */
+    struct rs_stream *stream;
+};
+
+/* A streamed answer, for Server-Sent Events. After the handler returns, the server calls NEXT on
+ * the connection's own thread each time it can send more (NEXT may block: one thread per
+ * connection); NEXT writes up to CAP bytes into BUF and returns how many, or 0 to end the
+ * answer. FREE (may be NULL) is called once, when the answer ends or the client goes away. */
+typedef size_t rs_stream_next_fn(void *ctx, char *buf, size_t cap);
+struct rs_stream {
+    rs_stream_next_fn *next;
+    void (*free)(void *ctx);
+    void *ctx;
 };
 
 /* A header or query argument of the request (borrowed; NULL when absent). */
@@ -57,6 +73,9 @@ const char *rs_server_base_url(struct rs_server *srv);
 /* Answers. rs_reply_json steals J. */
 void rs_reply_json(struct rs_req *r, int status, json_t *j);
 void rs_reply_text(struct rs_req *r, int status, const char *content_type, const char *text, size_t len);
+/* Answer STATUS with a stream (see struct rs_stream); CTX is owned by the stream from here. */
+void rs_reply_stream(struct rs_req *r, int status, const char *content_type, rs_stream_next_fn *next,
+                     void (*free_fn)(void *ctx), void *ctx);
 /* {"error":{"code":CODE,"message":…}} with STATUS. */
 void rs_reply_error(struct rs_req *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -1,12 +1,36 @@
-/* page_track.c — GET /t/{tracking_code}: the public tracking page, server-rendered, in Spanish
- * or English (?lang=, else Accept-Language, else the merchant's locale). Every text that comes
- * from a merchant, a carrier or a customer is HTML-escaped. */
+/* page_track.c — GET /t/{tracking_code}: the public tracking page, server-rendered, mobile
+ * first, in the merchant's branding, in Spanish or English (?lang=, else Accept-Language, else
+ * the merchant's locale), complete without JavaScript. Top to bottom: brand bar with language
+ * switch, optional promotion, the live region (headline in plain words, milestones, what went
+ * wrong and what to do, promise window, timeline in the merchant's time zone, items at the full
+ * level), then "get updates", "report a problem", FAQ. web/track.js only adds live updates (SSE
+ * on /t/{code}/stream) and browser push.
+ *
+ * Every text that comes from a merchant, a carrier or a customer goes through rs_buf_html;
+ * colours are accepted only as #rgb/#rrggbb (checked again here) and URLs only as http(s). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/events_bus.h"
+#include "http/page.h"
+#include "http/page_cache.h"
 #include "http/routes.h"
 #include "http/track.h"
-#include "util/buf.h"
+#include "store/store_page.h"
+#include "util/timefmt.h"
+
+struct page {
+    struct rs_buf *b;
+    bool es;
+    const char *zone, *locale;
+    const char *merchant, *code;
+    json_t *o;
+    struct rs_page_ctx ctx;
+    bool full;
+};
+
+#define TX(p, es_, en_) ((p)->es ? (es_) : (en_))
 
 static const struct {
     const char *status, *es, *en;
@@ -37,93 +61,759 @@ static const char *phrase(const char *status, bool es)
     return status ? status : "";
 }
 
-static bool want_spanish(struct rs_req *r, json_t *order)
+/* What happened and what the customer can do, by status and sub-status ("" matches any). */
+static const struct {
+    const char *status, *sub;
+    const char *what_es, *do_es, *what_en, *do_en;
+} help[] = {
+    {"attempt_failed", "recipient_absent", "El repartidor pasó, pero no había nadie para recibirlo.",
+     "Lo volverá a intentar el próximo día laborable. Si no vas a estar, avísanos con «Informar de un problema».",
+     "The courier came by, but nobody was there to receive it.",
+     "They will try again on the next working day. If you will not be in, tell us with \"Report a problem\"."},
+    {"attempt_failed", "address_issue", "El repartidor no encontró la dirección.",
+     "Revisa la dirección y escríbenos con «Informar de un problema» para corregirla.",
+     "The courier could not find the address.", "Check the address and tell us with \"Report a problem\" to fix it."},
+    {"attempt_failed", "business_closed", "El negocio estaba cerrado al intentar la entrega.",
+     "Lo volverán a intentar; si hay un horario mejor, avísanos con «Informar de un problema».",
+     "The business was closed at the delivery attempt.",
+     "They will try again; if another time suits better, tell us with \"Report a problem\"."},
+    {"attempt_failed", "", "No se pudo entregar el paquete.",
+     "El transportista lo volverá a intentar. Si necesitas algo, usa «Informar de un problema».",
+     "The parcel could not be delivered.", "The carrier will try again. If you need anything, use \"Report a problem\"."},
+    {"available_for_pickup", "", "Tu paquete te espera en un punto de recogida.",
+     "Recógelo cuanto antes con un documento de identidad y tu código de seguimiento: el punto lo guarda solo unos días.",
+     "Your parcel is waiting at a pickup point.",
+     "Collect it soon with an ID and your tracking code: the point only keeps it for a few days."},
+    {"exception", "customs_hold", "Tu paquete está retenido en la aduana.",
+     "Puede que haya que pagar impuestos o aportar documentos; sigue las instrucciones del transportista.",
+     "Your parcel is held at customs.", "Duties or documents may be needed; follow the carrier's instructions."},
+    {"exception", "weather", "El mal tiempo está retrasando los envíos en la zona.",
+     "No tienes que hacer nada: te avisaremos en cuanto se mueva.", "Bad weather is delaying deliveries in the area.",
+     "You do not need to do anything: we will tell you as soon as it moves."},
+    {"exception", "address_issue", "Hay un problema con la dirección de entrega.",
+     "Escríbenos con «Informar de un problema» para corregirla.", "There is a problem with the delivery address.",
+     "Tell us with \"Report a problem\" so we can fix it."},
+    {"exception", "damaged", "El paquete se ha dañado durante el transporte.",
+     "Cuéntanoslo con «Informar de un problema» y la tienda te dirá cómo lo resuelve.",
+     "The parcel was damaged in transit.", "Tell us with \"Report a problem\" and the shop will tell you how it will fix it."},
+    {"exception", "lost", "El transportista ha perdido el rastro del paquete.",
+     "Cuéntanoslo con «Informar de un problema» y la tienda te dirá cómo lo resuelve.",
+     "The carrier has lost track of the parcel.",
+     "Tell us with \"Report a problem\" and the shop will tell you how it will fix it."},
+    {"exception", "delayed", "Tu envío va con retraso.", "No tienes que hacer nada: te avisaremos en cuanto se mueva.",
+     "Your shipment is running late.", "You do not need to do anything: we will tell you as soon as it moves."},
+    {"exception", "refused", "El envío fue rechazado en la entrega.",
+     "Si ha sido un error, avísanos con «Informar de un problema».", "The delivery was refused.",
+     "If that was a mistake, tell us with \"Report a problem\"."},
+    {"exception", "", "El transportista ha comunicado una incidencia con tu envío.",
+     "Estamos pendientes. Si necesitas algo, usa «Informar de un problema».",
+     "The carrier reported a problem with your shipment.",
+     "We are on it. If you need anything, use \"Report a problem\"."},
+    {"returning", "", "El paquete vuelve a la tienda.",
+     "Cuando llegue, la tienda te dirá si lo reenvía o te devuelve el dinero. Si no lo esperabas, usa «Informar de un problema».",
+     "The parcel is going back to the shop.",
+     "When it arrives, the shop will tell you whether it sends it again or refunds you. If you did not expect this, use \"Report a problem\"."},
+    {"returned", "", "El paquete ha vuelto a la tienda.",
+     "Si no lo esperabas, usa «Informar de un problema».", "The parcel is back at the shop.",
+     "If you did not expect this, use \"Report a problem\"."},
+    {"expired", "", "El transportista no da noticias desde hace días.",
+     "Puede que se haya perdido el rastro: usa «Informar de un problema» y lo revisamos.",
+     "The carrier has sent no news for days.",
+     "Its trail may have gone cold: use \"Report a problem\" and we will look into it."},
+};
+
+static const char *jstr(json_t *o, const char *k)
 {
-    const char *q = rs_req_query(r, "lang");
-    if (q)
-        return strncmp(q, "en", 2) != 0;
-    const char *al = rs_req_header(r, "Accept-Language");
-    if (al) {
+    return json_string_value(json_object_get(o, k));
+}
+
+/* Epoch of an RFC 3339 string, 0 when absent or malformed. */
+static int64_t jtime(json_t *o, const char *k)
+{
+    const char *s = jstr(o, k);
+    int64_t t = 0;
+    int off;
+    if (!s || rs_time_parse(s, false, &t, &off) != RS_OK)
+        return 0;
+    return t;
+}
+
+static void fmt(struct page *p, enum rs_locfmt_style st, int64_t t, char *out, size_t cap)
+{
+    if (rs_locfmt_format(rs_page_locfmt(), p->locale, p->zone, st, t, out, cap) != RS_OK &&
+        rs_locfmt_format(rs_page_locfmt(), p->locale, "UTC", st, t, out, cap) != RS_OK)
+        snprintf(out, cap, "%lld", (long long)t);
+}
+
+/* The shipment that tells the story: the first not yet delivered, else the last. */
+static json_t *main_shipment(json_t *o)
+{
+    json_t *ships = json_object_get(o, "shipments"), *sh;
+    size_t i;
+    json_array_foreach(ships, i, sh) {
+        const char *st = jstr(sh, "status");
+        if (!st || (strcmp(st, "delivered") != 0 && strcmp(st, "returned") != 0))
+            return sh;
+    }
+    return json_array_get(ships, json_array_size(ships) ? json_array_size(ships) - 1 : 0);
+}
+
+static json_t *find_promise(json_t *o)
+{
+    json_t *pr = json_object_get(o, "promise");
+    if (json_is_object(pr))
+        return pr;
+    json_t *sh = main_shipment(o);
+    pr = json_object_get(sh, "promise");
+    return json_is_object(pr) ? pr : NULL;
+}
+
+/* Promise window in words: "el jueves 26 de noviembre, entre las 10:00 y las 14:00". */
+static bool promise_words(struct page *p, json_t *pr, char *out, size_t cap)
+{
+    int64_t a = jtime(pr, "earliest"), z = jtime(pr, "latest");
+    if (!a || !z || z < a)
+        return false;
+    char days[160], hours[96];
+    if (cap < sizeof days + sizeof hours + 2)
+        return false;
+    struct rs_locfmt *lf = rs_page_locfmt();
+    if (rs_locfmt_day_range(lf, p->locale, p->zone, a, z, days, sizeof days) != RS_OK)
+        return false;
+    int ya, ma, da, yz, mz, dz;
+    bool same_day = rs_locfmt_local_date(p->zone, a, &ya, &ma, &da) == RS_OK &&
+                    rs_locfmt_local_date(p->zone, z, &yz, &mz, &dz) == RS_OK && ya == yz && ma == mz && da == dz;
+    bool whole_day = z - a >= 23 * 3600;
+    if (same_day && !whole_day && rs_locfmt_time_range(lf, p->locale, p->zone, a, z, hours, sizeof hours) == RS_OK)
+        snprintf(out, cap, "%s, %s", days, hours);
+    else
+        snprintf(out, cap, "%s", days);
+    return true;
+}
+
+static bool is_problem(const char *st)
+{
+    return st && (strcmp(st, "exception") == 0 || strcmp(st, "attempt_failed") == 0 || strcmp(st, "returning") == 0 ||
+                  strcmp(st, "returned") == 0 || strcmp(st, "expired") == 0 || strcmp(st, "cancelled") == 0);
+}
+
+/* Milestone reached: 0 confirmed, 1 preparing, 2 shipped, 3 out for delivery, 4 delivered. */
+static int milestone(json_t *o)
+{
+    const char *st = jstr(o, "status");
+    if (!st)
+        return 0;
+    if (strcmp(st, "delivered") == 0)
+        return 4;
+    if (strcmp(st, "out_for_delivery") == 0 || strcmp(st, "partially_delivered") == 0 ||
+        strcmp(st, "available_for_pickup") == 0 || strcmp(st, "attempt_failed") == 0)
+        return 3;
+    if (strcmp(st, "placed") == 0)
+        return 0;
+    if (strcmp(st, "processing") == 0)
+        return 1;
+    /* shipped, or a problem: how far did the shipment get? */
+    json_t *sh = main_shipment(o);
+    if (jtime(sh, "delivered_at"))
+        return 4;
+    if (jtime(sh, "out_for_delivery_at"))
+        return 3;
+    if (sh && strcmp(st, "cancelled") != 0)
+        return 2;
+    return strcmp(st, "cancelled") == 0 ? 0 : 1;
+}
+
+static void headline(struct page *p)
+{
+    const char *st = jstr(p->o, "status");
+    json_t *sh = main_shipment(p->o);
+    json_t *pr = find_promise(p->o);
+    char words[400], when[300];
+    rs_buf_puts(p->b, "<h1 id=\"headline\">");
+    if (st && strcmp(st, "delivered") == 0 && jtime(sh, "delivered_at")) {
+        char d[96], t[32];
+        fmt(p, RS_LOCFMT_DAY, jtime(sh, "delivered_at"), d, sizeof d);
+        fmt(p, RS_LOCFMT_TIME, jtime(sh, "delivered_at"), t, sizeof t);
+        snprintf(words, sizeof words, TX(p, "Entregado el %s a las %s", "Delivered on %s at %s"), d, t);
+        rs_buf_html(p->b, words);
+    } else if (pr && !is_problem(st) && st && strcmp(st, "out_for_delivery") != 0 && promise_words(p, pr, when, sizeof when)) {
+        rs_buf_html(p->b, TX(p, "Tu pedido llega ", "Your order arrives "));
+        rs_buf_html(p->b, when);
+    } else {
+        rs_buf_html(p->b, phrase(st, p->es));
+    }
+    rs_buf_puts(p->b, "</h1>");
+    /* the status in a line, and how fresh the news is (stale tracking is users' first complaint) */
+    rs_buf_puts(p->b, "<p class=\"sub\">");
+    if (pr && !is_problem(st)) {
+        rs_buf_html(p->b, phrase(st, p->es));
+        rs_buf_puts(p->b, ". ");
+    }
+    int64_t last = jtime(sh, "last_event_at");
+    if (last) {
+        char d[96], t[32];
+        fmt(p, RS_LOCFMT_DAY_SHORT, last, d, sizeof d);
+        fmt(p, RS_LOCFMT_TIME, last, t, sizeof t);
+        snprintf(words, sizeof words, TX(p, "Última noticia del transportista: %s, %s.", "Latest news from the carrier: %s, %s."),
+                 d, t);
+        rs_buf_html(p->b, words);
+    } else {
+        rs_buf_html(p->b, TX(p, "Te avisaremos en cuanto el transportista lo recoja.",
+                             "We will tell you as soon as the carrier picks it up."));
+    }
+    rs_buf_puts(p->b, "</p>");
+}
+
+static void steps(struct page *p)
+{
+    static const char *es[5] = {"Confirmado", "Preparando", "Enviado", "En reparto", "Entregado"};
+    static const char *en[5] = {"Confirmed", "Preparing", "Shipped", "Out for delivery", "Delivered"};
+    int m = milestone(p->o);
+    bool warn = is_problem(jstr(p->o, "status"));
+    rs_buf_printf(p->b, "<ol class=\"steps\" aria-label=\"%s\">", TX(p, "Progreso del pedido", "Order progress"));
+    for (int i = 0; i < 5; i++) {
+        const char *cls = i < m ? "done" : i == m ? (warn ? "now warn" : (m == 4 ? "done" : "now")) : "todo";
+        rs_buf_printf(p->b, "<li class=\"%s\"%s><span>%s</span>", cls, i == m ? " aria-current=\"step\"" : "",
+                      p->es ? es[i] : en[i]);
+        if (i < m || (i == m && m == 4))
+            rs_buf_printf(p->b, "<span class=\"sr\"> (%s)</span>", TX(p, "hecho", "done"));
+        rs_buf_puts(p->b, "</li>");
+    }
+    rs_buf_puts(p->b, "</ol>");
+}
+
+static void problem_box(struct page *p)
+{
+    const char *st = jstr(p->o, "status");
+    json_t *sh = main_shipment(p->o);
+    const char *sst = jstr(sh, "status"), *sub = jstr(sh, "substatus");
+    if (!sst || !is_problem(sst)) {
+        if (!(sst && strcmp(sst, "available_for_pickup") == 0))
+            sst = st;
+    }
+    for (size_t i = 0; sst && i < sizeof help / sizeof help[0]; i++) {
+        if (strcmp(help[i].status, sst) != 0 || (help[i].sub[0] && !(sub && strcmp(help[i].sub, sub) == 0)))
+            continue;
+        rs_buf_printf(p->b, "<section class=\"alert\" aria-labelledby=\"alert-h\"><h2 id=\"alert-h\">%s</h2><p>",
+                      TX(p, "Qué ha pasado", "What happened"));
+        rs_buf_html(p->b, p->es ? help[i].what_es : help[i].what_en);
+        rs_buf_printf(p->b, "</p><h3>%s</h3><p>", TX(p, "Qué puedes hacer", "What you can do"));
+        rs_buf_html(p->b, p->es ? help[i].do_es : help[i].do_en);
+        rs_buf_puts(p->b, "</p></section>");
+        return;
+    }
+}
+
+static void promise_block(struct page *p)
+{
+    json_t *pr = find_promise(p->o);
+    const char *st = jstr(p->o, "status");
+    char when[300];
+    if (!pr || (st && (strcmp(st, "delivered") == 0 || is_problem(st))) || !promise_words(p, pr, when, sizeof when))
+        return;
+    rs_buf_printf(p->b, "<p class=\"promise\"><strong>%s</strong> ", TX(p, "Entrega prevista:", "Expected delivery:"));
+    rs_buf_html(p->b, when);
+    int64_t likely = jtime(pr, "likely");
+    if (likely) {
+        char d[96];
+        fmt(p, RS_LOCFMT_DAY, likely, d, sizeof d);
+        rs_buf_puts(p->b, TX(p, " (lo más probable: ", " (most likely: "));
+        rs_buf_html(p->b, d);
+        rs_buf_puts(p->b, ")");
+    }
+    rs_buf_puts(p->b, "</p>");
+}
+
+static void timeline(struct page *p)
+{
+    json_t *ships = json_object_get(p->o, "shipments"), *sh;
+    size_t i, n = json_array_size(ships);
+    rs_buf_printf(p->b, "<section aria-labelledby=\"tl-h\"><h2 id=\"tl-h\">%s</h2>",
+                  TX(p, "Historial del envío", "Shipment history"));
+    if (n == 0)
+        rs_buf_printf(p->b, "<p>%s</p>",
+                      TX(p, "Todavía no hay envíos: la tienda está preparando tu pedido.",
+                         "No shipments yet: the shop is preparing your order."));
+    json_array_foreach(ships, i, sh) {
+        if (n > 1) {
+            rs_buf_printf(p->b, "<h3>%s %zu/%zu · ", TX(p, "Paquete", "Parcel"), i + 1, n);
+            rs_buf_html(p->b, jstr(sh, "carrier"));
+            rs_buf_puts(p->b, "</h3>");
+        } else {
+            rs_buf_printf(p->b, "<p class=\"carrier\">%s ", TX(p, "Transportista:", "Carrier:"));
+            rs_buf_html(p->b, jstr(sh, "carrier"));
+            if (p->full && jstr(sh, "tracking_number")) {
+                rs_buf_puts(p->b, " · ");
+                rs_buf_html(p->b, jstr(sh, "tracking_number"));
+            }
+            rs_buf_puts(p->b, "</p>");
+        }
+        json_t *evs = json_object_get(sh, "events");
+        if (json_array_size(evs) == 0) {
+            rs_buf_printf(p->b, "<p>%s</p>", TX(p, "Sin movimientos todavía.", "No scans yet."));
+            continue;
+        }
+        rs_buf_puts(p->b, "<ol class=\"tl\">");
+        for (size_t k = json_array_size(evs); k-- > 0;) {
+            json_t *ev = json_array_get(evs, k);
+            int64_t t = jtime(ev, "occurred_at");
+            char d[96] = "", tm[32] = "", iso[RS_TIME_LEN] = "";
+            if (t) {
+                fmt(p, RS_LOCFMT_DAY_SHORT, t, d, sizeof d);
+                fmt(p, RS_LOCFMT_TIME, t, tm, sizeof tm);
+                rs_time_format(t, 0, iso);
+            }
+            rs_buf_puts(p->b, k + 1 == json_array_size(evs) ? "<li class=\"last\">" : "<li>");
+            rs_buf_puts(p->b, "<strong>");
+            rs_buf_html(p->b, phrase(jstr(ev, "status"), p->es));
+            rs_buf_puts(p->b, "</strong><br><small><time datetime=\"");
+            rs_buf_html(p->b, iso);
+            rs_buf_puts(p->b, "\">");
+            rs_buf_html(p->b, d);
+            rs_buf_puts(p->b, ", ");
+            rs_buf_html(p->b, tm);
+            rs_buf_puts(p->b, "</time>");
+            const char *city = jstr(json_object_get(ev, "location"), "city");
+            if (city && *city) {
+                rs_buf_puts(p->b, " · ");
+                rs_buf_html(p->b, city);
+            }
+            rs_buf_puts(p->b, "</small>");
+            const char *msg = jstr(ev, "message");
+            if (msg && *msg) {
+                rs_buf_puts(p->b, "<br><span class=\"msg\">");
+                rs_buf_html(p->b, msg);
+                rs_buf_puts(p->b, "</span>");
+            }
+            rs_buf_puts(p->b, "</li>");
+        }
+        rs_buf_puts(p->b, "</ol>");
+    }
+    rs_buf_puts(p->b, "</section>");
+}
+
+static void items(struct page *p)
+{
+    json_t *its = json_object_get(p->o, "items"), *it;
+    size_t i;
+    if (!p->full || json_array_size(its) == 0)
+        return;
+    rs_buf_printf(p->b, "<section aria-labelledby=\"it-h\"><h2 id=\"it-h\">%s", TX(p, "Tu pedido", "Your order"));
+    if (jstr(p->o, "order_ref")) {
+        rs_buf_puts(p->b, " ");
+        rs_buf_html(p->b, jstr(p->o, "order_ref"));
+    }
+    rs_buf_puts(p->b, "</h2><ul class=\"items\">");
+    json_array_foreach(its, i, it) {
+        rs_buf_printf(p->b, "<li>%lld × ", (long long)json_integer_value(json_object_get(it, "quantity")));
+        rs_buf_html(p->b, jstr(it, "name") ? jstr(it, "name") : jstr(it, "sku"));
+        rs_buf_puts(p->b, "</li>");
+    }
+    rs_buf_puts(p->b, "</ul></section>");
+}
+
+/* The verification box: at the public level, offer the full view for postcode or e-mail. */
+static void verify_box(struct page *p, struct rs_req *r)
+{
+    if (p->full)
+        return;
+    bool failed = jstr(p->o, "verification") != NULL;
+    rs_buf_printf(p->b,
+                  "<details class=\"verify\"%s><summary>%s</summary><form method=\"get\" action=\"/t/%s\">"
+                  "<input type=\"hidden\" name=\"lang\" value=\"%s\">",
+                  failed ? " open" : "", TX(p, "Ver todos los detalles del pedido", "See all order details"), p->code,
+                  p->es ? "es" : "en");
+    if (failed)
+        rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
+                      TX(p, "Ese código postal o email no coincide con el pedido.",
+                         "That postcode or e-mail does not match the order."));
+    rs_buf_printf(p->b,
+                  "<label for=\"v-pc\">%s</label><input id=\"v-pc\" name=\"postcode\" autocomplete=\"postal-code\" "
+                  "maxlength=\"16\"><label for=\"v-em\">%s</label><input id=\"v-em\" name=\"email\" type=\"email\" "
+                  "autocomplete=\"email\" maxlength=\"254\"><button type=\"submit\">%s</button></form></details>",
+                  TX(p, "Código postal de entrega", "Delivery postcode"), TX(p, "o tu email", "or your e-mail"),
+                  TX(p, "Ver detalles", "Show details"));
+    (void)r;
+}
+
+static void action_url(struct page *p, struct rs_req *r, const char *what)
+{
+    rs_buf_printf(p->b, "/t/%s/%s", p->code, what);
+    rs_page_query(p->b, r, p->es ? "es" : "en");
+}
+
+static void updates_form(struct page *p, struct rs_req *r, const char *notice, const char *form_error)
+{
+    const char *vapid = getenv("RASTRO_VAPID_PUBLIC_KEY");
+    rs_buf_printf(p->b, "<section id=\"updates\" aria-labelledby=\"up-h\"><h2 id=\"up-h\">%s</h2>",
+                  TX(p, "Recibe avisos", "Get updates"));
+    if (notice && strcmp(notice, "updates_on") == 0)
+        rs_buf_printf(p->b, "<p class=\"ok\" role=\"status\">%s</p>",
+                      TX(p, "Hecho: te avisaremos de cada novedad.", "Done: we will tell you about every change."));
+    else if (notice && strcmp(notice, "updates_off") == 0)
+        rs_buf_printf(p->b, "<p class=\"ok\" role=\"status\">%s</p>",
+                      TX(p, "Hecho: ya no te enviaremos avisos por ese canal.",
+                         "Done: we will not send you updates on that channel any more."));
+    if (form_error && strcmp(form_error, "updates") == 0)
+        rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
+                      TX(p, "Escribe un email válido (para email) o un teléfono con prefijo, p. ej. +34 600 123 456.",
+                         "Enter a valid e-mail (for e-mail) or a phone number with its country code, e.g. +44 7700 900123."));
+    rs_buf_puts(p->b, "<form method=\"post\" class=\"card\" action=\"");
+    action_url(p, r, "updates");
+    rs_buf_puts(p->b, "\"");
+    if (vapid && *vapid) {
+        rs_buf_puts(p->b, " data-vapid=\"");
+        rs_buf_html(p->b, vapid);
+        rs_buf_puts(p->b, "\" data-push=\"");
+        action_url(p, r, "push");
+        rs_buf_puts(p->b, "\"");
+    }
+    rs_buf_printf(p->b, "><fieldset><legend>%s</legend><div class=\"chans\">",
+                  TX(p, "¿Cómo quieres que te avisemos?", "How should we tell you?"));
+    static const char *ch[4] = {"email", "sms", "whatsapp", "push"};
+    static const char *ch_es[4] = {"Email", "SMS", "WhatsApp", "Notificación del navegador"};
+    static const char *ch_en[4] = {"E-mail", "SMS", "WhatsApp", "Browser notification"};
+    for (int i = 0; i < 4; i++)
+        rs_buf_printf(p->b,
+                      "<label%s><input type=\"radio\" name=\"channel\" value=\"%s\"%s%s> %s</label>",
+                      i == 3 ? " class=\"push\" hidden" : "", ch[i], i == 0 ? " checked" : "",
+                      i == 3 ? " disabled" : "", p->es ? ch_es[i] : ch_en[i]);
+    rs_buf_printf(p->b,
+                  "</div></fieldset><label for=\"up-c\">%s</label><input id=\"up-c\" name=\"contact\" maxlength=\"254\" "
+                  "autocomplete=\"email\"%s><p class=\"hint\">%s</p><div class=\"row\"><button type=\"submit\" "
+                  "name=\"action\" value=\"start\">%s</button><button type=\"submit\" name=\"action\" value=\"stop\" "
+                  "class=\"ghost\">%s</button></div></form></section>",
+                  TX(p, "Email o teléfono", "E-mail or phone"), p->full ? "" : " required",
+                  p->full ? TX(p, "Déjalo vacío para usar los datos de tu pedido.", "Leave it empty to use your order's details.")
+                          : TX(p, "Solo lo usaremos para avisarte de este pedido. Puedes dejarlo cuando quieras.",
+                               "We only use it for news about this order. You can stop whenever you like."),
+                  TX(p, "Avisadme", "Notify me"), TX(p, "Dejar de avisarme", "Stop updates"));
+}
+
+static void report_form(struct page *p, struct rs_req *r, const char *incident_ref, const char *form_error)
+{
+    rs_buf_printf(p->b, "<section id=\"report\" aria-labelledby=\"rp-h\"><h2 id=\"rp-h\">%s</h2>",
+                  TX(p, "¿Algún problema?", "Something wrong?"));
+    if (incident_ref) {
+        rs_buf_printf(p->b, "<div class=\"ok\" role=\"status\"><p><strong>%s ", TX(p, "Recibido. Tu referencia:", "Received. Your reference:"));
+        rs_buf_html(p->b, incident_ref);
+        rs_buf_printf(p->b, "</strong></p><p>");
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 TX(p, "El equipo de %s lo revisará y te responderá en un plazo de 2 días laborables. Guarda la referencia por si necesitas escribirnos.",
+                    "The %s team will look into it and answer within 2 working days. Keep the reference in case you need to write to us."),
+                 p->merchant ? p->merchant : "");
+        rs_buf_html(p->b, msg);
+        rs_buf_puts(p->b, "</p></div>");
+    }
+    if (form_error && strcmp(form_error, "report") == 0)
+        rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
+                      TX(p, "Elige qué ha pasado y cuéntanoslo en pocas palabras.",
+                         "Choose what happened and tell us in a few words."));
+    rs_buf_printf(p->b, "<details%s><summary>%s</summary><form method=\"post\" class=\"card\" action=\"",
+                  form_error && strcmp(form_error, "report") == 0 ? " open" : "",
+                  TX(p, "Informar de un problema", "Report a problem"));
+    action_url(p, r, "report");
+    rs_buf_printf(p->b, "\"><label for=\"rp-t\">%s</label><select id=\"rp-t\" name=\"type\" required>",
+                  TX(p, "Qué ha pasado", "What happened"));
+    static const char *ty[5] = {"not_arrived", "damaged", "missing_item", "wrong_item", "other"};
+    static const char *ty_es[5] = {"No ha llegado", "Ha llegado dañado", "Falta un artículo", "Artículo equivocado", "Otra cosa"};
+    static const char *ty_en[5] = {"It has not arrived", "It arrived damaged", "An item is missing", "Wrong item", "Something else"};
+    for (int i = 0; i < 5; i++)
+        rs_buf_printf(p->b, "<option value=\"%s\">%s</option>", ty[i], p->es ? ty_es[i] : ty_en[i]);
+    rs_buf_printf(p->b,
+                  "</select><label for=\"rp-m\">%s</label><textarea id=\"rp-m\" name=\"message\" rows=\"4\" "
+                  "maxlength=\"2000\" required></textarea><label for=\"rp-c\">%s</label><input id=\"rp-c\" "
+                  "name=\"contact\" maxlength=\"254\" autocomplete=\"email\"><button type=\"submit\">%s</button>"
+                  "</form></details></section>",
+                  TX(p, "Cuéntanos más", "Tell us more"),
+                  TX(p, "Email o teléfono para responderte (opcional)", "E-mail or phone to answer you (optional)"),
+                  TX(p, "Enviar", "Send"));
+}
+
+static void faq(struct page *p)
+{
+    json_t *list = json_object_get(p->ctx.faq, p->es ? "es" : "en");
+    rs_buf_printf(p->b, "<section aria-labelledby=\"fq-h\"><h2 id=\"fq-h\">%s</h2>",
+                  TX(p, "Preguntas frecuentes", "Frequently asked questions"));
+    if (json_is_array(list) && json_array_size(list)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(list, i, e) {
+            rs_buf_puts(p->b, "<details><summary>");
+            rs_buf_html(p->b, jstr(e, "q"));
+            rs_buf_puts(p->b, "</summary><p>");
+            rs_buf_html(p->b, jstr(e, "a"));
+            rs_buf_puts(p->b, "</p></details>");
+        }
+    } else {
+        static const char *qa_es[][2] = {
+            {"¿Cuándo llegará mi pedido?",
+             "Arriba ves la fecha prevista y el estado actual. Se actualiza sola en cuanto el transportista da noticias; si quieres, te avisamos por email, SMS, WhatsApp o en el navegador."},
+            {"¿Y si no estoy en casa?",
+             "El transportista suele intentarlo otra vez o dejarlo en un punto de recogida cercano. Lo verás en esta página con las instrucciones para recogerlo."},
+            {"¿Cómo devuelvo un artículo?",
+             "Usa «Informar de un problema» y elige «Otra cosa»: la tienda te responderá con los pasos de la devolución."},
+        };
+        static const char *qa_en[][2] = {
+            {"When will my order arrive?",
+             "The expected date and the current status are shown above. This page updates itself as soon as the carrier sends news; we can also tell you by e-mail, SMS, WhatsApp or in your browser."},
+            {"What if I am not at home?",
+             "The carrier usually tries again or leaves it at a nearby pickup point. You will see it on this page with instructions to collect it."},
+            {"How do I return an item?",
+             "Use \"Report a problem\" and choose \"Something else\": the shop will answer with the return steps."},
+        };
+        for (int i = 0; i < 3; i++) {
+            rs_buf_puts(p->b, "<details><summary>");
+            rs_buf_html(p->b, p->es ? qa_es[i][0] : qa_en[i][0]);
+            rs_buf_puts(p->b, "</summary><p>");
+            rs_buf_html(p->b, p->es ? qa_es[i][1] : qa_en[i][1]);
+            rs_buf_puts(p->b, "</p></details>");
+        }
+    }
+    rs_buf_puts(p->b, "</section>");
+}
+
+static bool http_url(const char *u)
+{
+    return u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0 || (u[0] == '/' && u[1] != '/'));
+}
+
+static void promotion(struct page *p)
+{
+    json_t *pr = p->ctx.promotion;
+    if (!json_is_object(pr))
+        return;
+    int64_t now = rs_now(), a = jtime(pr, "starts_at"), z = jtime(pr, "ends_at");
+    if ((a && now < a) || (z && now > z))
+        return;
+    const char *text = jstr(json_object_get(pr, "text"), p->es ? "es" : "en");
+    if (!text)
+        text = jstr(json_object_get(pr, "text"), p->es ? "en" : "es");
+    if (!text || !*text)
+        return;
+    const char *link = jstr(pr, "link"), *img = jstr(pr, "image_url");
+    rs_buf_printf(p->b, "<aside class=\"promo\" aria-label=\"%s\">", TX(p, "Promoción", "Promotion"));
+    if (http_url(img)) {
+        rs_buf_puts(p->b, "<img src=\"");
+        rs_buf_html(p->b, img);
+        rs_buf_puts(p->b, "\" alt=\"\" width=\"64\" height=\"64\" loading=\"lazy\">");
+    }
+    rs_buf_puts(p->b, "<p>");
+    if (http_url(link)) {
+        rs_buf_puts(p->b, "<a href=\"");
+        rs_buf_html(p->b, link);
+        rs_buf_puts(p->b, "\" rel=\"noopener\">");
+        rs_buf_html(p->b, text);
+        rs_buf_puts(p->b, "</a>");
+    } else {
+        rs_buf_html(p->b, text);
+    }
+    rs_buf_puts(p->b, "</p></aside>");
+}
+
+/* "#rgb" / "#rrggbb" → r, g, b; false otherwise. */
+static bool parse_color(const char *s, int rgb[3])
+{
+    if (!s || s[0] != '#')
+        return false;
+    size_t n = strlen(s + 1);
+    if (n != 3 && n != 6)
+        return false;
+    for (size_t i = 1; i <= n; i++)
+        if (!strchr("0123456789abcdefABCDEF", s[i]))
+            return false;
+    unsigned v[6];
+    for (size_t i = 0; i < n; i++) {
+        char c = s[1 + i];
+        v[i] = (unsigned)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+    }
+    for (int k = 0; k < 3; k++)
+        rgb[k] = n == 3 ? (int)(v[k] * 17) : (int)(v[2 * k] * 16 + v[2 * k + 1]);
+    return true;
+}
+
+/* Relative luminance (WCAG 2.1) of an sRGB colour, × 10000. */
+static double luminance(const int rgb[3])
+{
+    double l[3];
+    for (int k = 0; k < 3; k++) {
+        double c = rgb[k] / 255.0;
+        l[k] = c <= 0.04045 ? c / 12.92 : __builtin_pow((c + 0.055) / 1.055, 2.4);
+    }
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+}
+
+/* CSS custom properties for the brand: the colour, and text on it in black or white, whichever
+ * contrasts more (so any merchant colour passes WCAG AA for large text, usually for body text). */
+static void brand_style(struct page *p)
+{
+    json_t *br = p->ctx.branding;
+    int rgb[3];
+    const char *names[2] = {"primary_color", "accent_color"};
+    const char *vars[2] = {"--brand", "--accent"};
+    bool opened = false;
+    for (int i = 0; i < 2; i++) {
+        const char *c = jstr(br, names[i]);
+        if (!parse_color(c, rgb))
+            continue;
+        if (!opened)
+            rs_buf_puts(p->b, " style=\"");
+        opened = true;
+        double L = luminance(rgb);
+        bool dark_text = (L + 0.05) / 0.05 > 1.05 / (L + 0.05);
+        rs_buf_printf(p->b, "%s:#%02x%02x%02x;%s-fg:%s;", vars[i], rgb[0], rgb[1], rgb[2], vars[i],
+                      dark_text ? "#111" : "#fff");
+    }
+    if (opened)
+        rs_buf_puts(p->b, "\"");
+}
+
+void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice, const char *incident_ref,
+                    const char *form_error)
+{
+    struct rs_buf b;
+    rs_buf_init(&b);
+    struct page pg = {.b = &b, .o = o};
+    struct page *p = &pg;
+    p->es = rs_page_want_spanish(r, o);
+    p->locale = p->es ? "es" : "en";
+    json_t *m = json_object_get(o, "merchant");
+    p->zone = jstr(m, "timezone") ? jstr(m, "timezone") : "UTC";
+    p->code = jstr(o, "tracking_code");
+    p->full = jstr(o, "level") && strcmp(jstr(o, "level"), "full") == 0;
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    if (s) {
+        if (rs_store_page_ctx(s, p->code, &p->ctx) != RS_OK)
+            memset(&p->ctx, 0, sizeof p->ctx);
+        rs_server_reader_put(r->srv, s);
+    }
+    const char *display = jstr(p->ctx.branding, "display_name");
+    p->merchant = display && *display ? display : jstr(m, "name");
+
+    rs_buf_printf(&b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
+                  p->locale);
+    rs_buf_html(&b, phrase(jstr(o, "status"), p->es));
+    rs_buf_puts(&b, " · ");
+    rs_buf_html(&b, p->merchant);
+    rs_buf_printf(&b, "</title><meta name=\"description\" content=\"%s\">"
+                      "<meta name=\"robots\" content=\"noindex\"><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/page.css\">"
+                      "<script src=\"/static/track.js\" defer></script></head><body",
+                  TX(p, "Sigue tu pedido", "Track your order"));
+    brand_style(p);
+    rs_buf_puts(&b, "><header class=\"top\"><div class=\"wrap bar\"><p class=\"brand\">");
+    const char *logo = jstr(p->ctx.branding, "logo_url");
+    if (http_url(logo)) {
+        rs_buf_puts(&b, "<img src=\"");
+        rs_buf_html(&b, logo);
+        rs_buf_puts(&b, "\" alt=\"\" height=\"32\">");
+    }
+    rs_buf_html(&b, p->merchant);
+    rs_buf_printf(&b, "</p><nav aria-label=\"%s\"><a href=\"/t/%s", TX(p, "Idioma", "Language"), p->code);
+    rs_page_query(&b, r, p->es ? "en" : "es");
+    rs_buf_printf(&b, "\" hreflang=\"%s\" lang=\"%s\">%s</a></nav></div></header>", p->es ? "en" : "es",
+                  p->es ? "en" : "es", p->es ? "English" : "Español");
+    rs_buf_puts(&b, "<main class=\"wrap\">");
+    promotion(p);
+    rs_buf_puts(&b, "<div id=\"live\" data-src=\"/t/");
+    rs_buf_puts(&b, p->code);
+    rs_page_query(&b, r, p->locale);
+    rs_buf_printf(&b, "\" data-stream=\"/t/%s/stream\">", p->code);
+    headline(p);
+    steps(p);
+    problem_box(p);
+    promise_block(p);
+    timeline(p);
+    items(p);
+    rs_buf_printf(&b, "<p class=\"code\">%s <strong>", TX(p, "Código de seguimiento:", "Tracking code:"));
+    rs_buf_html(&b, p->code);
+    rs_buf_puts(&b, "</strong></p></div><p id=\"announce\" class=\"sr\" aria-live=\"polite\"></p>");
+    verify_box(p, r);
+    updates_form(p, r, notice, form_error);
+    report_form(p, r, incident_ref, form_error);
+    faq(p);
+    rs_buf_printf(&b, "</main><footer class=\"wrap foot\"><p><a href=\"/track?lang=%s\">%s</a></p><p>", p->locale,
+                  TX(p, "¿Buscas otro pedido?", "Looking for another order?"));
+    rs_buf_html(&b, p->merchant);
+    rs_buf_puts(&b, TX(p, " · seguimiento con Rastro, sin cookies ni rastreadores", " · tracking by Rastro, no cookies, no trackers"));
+    rs_buf_puts(&b, "</p></footer></body></html>");
+    rs_page_ctx_release(&p->ctx);
+    size_t len;
+    char *html = rs_buf_detach(&b, &len);
+    rs_reply_text(r, status, "text/html; charset=utf-8", html, len);
+    r->cache_control = "no-store";
+    free(html);
+}
+
+/* Cache key: what the page depends on besides the data: code as typed, language as asked
+ * (query, else Accept-Language's first choice, else "" for the merchant's default), second factor. */
+static void cache_key(struct rs_req *r, char *key, size_t cap)
+{
+    const char *lang = rs_req_query(r, "lang"), *al = rs_req_header(r, "Accept-Language");
+    const char *l = "";
+    if (lang && *lang)
+        l = strncmp(lang, "en", 2) == 0 ? "en" : "es";
+    else if (al) {
         const char *es = strstr(al, "es"), *en = strstr(al, "en");
         if (es || en)
-            return es && (!en || es < en);
+            l = es && (!en || es < en) ? "es" : "en";
     }
-    const char *ml = json_string_value(json_object_get(json_object_get(order, "merchant"), "locale"));
-    return !ml || strncmp(ml, "en", 2) != 0;
+    const char *pc = rs_req_query(r, "postcode"), *em = rs_req_query(r, "email");
+    snprintf(key, cap, "%s|%s|%s|%s", r->params[0], l, pc ? pc : "", em ? em : "");
 }
 
 void rs_page_track(struct rs_req *r)
 {
+    const char *notice = rs_req_query(r, "notice");
+    char key[600];
+    cache_key(r, key, sizeof key);
+    uint64_t total = rs_bus_total(); /* read before the look-up: a write during it invalidates */
+    char *cached;
+    size_t clen;
+    if (!notice && !rs_page_rate_blocked(r, true) && rs_page_cache_get(key, total, &cached, &clen)) {
+        rs_reply_text(r, 200, "text/html; charset=utf-8", cached, clen);
+        r->cache_control = "no-store";
+        free(cached);
+        return;
+    }
+    if (r->status == 429)
+        return;
     json_t *o = NULL;
     int st = rs_track_lookup(r, r->params[0], rs_req_query(r, "postcode"), rs_req_query(r, "email"), &o);
     if (st != 200) {
-        /* turn the JSON error into a small page a person can read */
+        bool es = rs_page_want_spanish(r, NULL);
+        if (st == 429) {
+            rs_page_rate_blocked(r, true);
+            return;
+        }
+        /* turn the JSON error into a page a person can read */
         json_t *err = r->resp ? json_loads(r->resp, 0, NULL) : NULL;
-        const char *msg = json_string_value(json_object_get(json_object_get(err, "error"), "message"));
-        struct rs_buf b;
-        rs_buf_init(&b);
-        rs_buf_puts(&b, "<!doctype html><html lang=\"es\"><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                        "content=\"width=device-width,initial-scale=1\"><title>Rastro</title><main><h1>"
-                        "No encontramos ese pedido · We could not find that order</h1><p>");
-        rs_buf_html(&b, msg);
-        rs_buf_puts(&b, "</p></main></html>");
+        const char *code = jstr(json_object_get(err, "error"), "code");
+        const char *msg;
+        if (code && strcmp(code, "tracking_code_typo") == 0)
+            msg = es ? "Ese código tiene un error de tecleo: un carácter está mal o dos están cambiados de sitio. "
+                       "Compáralo con tu email o SMS."
+                     : "That code has a typing mistake: one character is wrong or two are swapped. Check it against "
+                       "your e-mail or SMS.";
+        else if (code && strcmp(code, "invalid_tracking_code") == 0)
+            msg = es ? "Eso no parece un código de seguimiento. Los códigos son así: RX-7K4Q-9PZD-M3TXW."
+                     : "That does not look like a tracking code. Codes look like this: RX-7K4Q-9PZD-M3TXW.";
+        else if (st == 404)
+            msg = es ? "No hay ningún pedido con ese código. Si lo copiaste de un mensaje, revisa que esté completo o "
+                       "búscalo con tu número de pedido y tu email."
+                     : "No order has that code. If you copied it from a message, check it is complete, or find your "
+                       "order with its number and your e-mail.";
+        else
+            msg = es ? "No podemos mostrar el pedido ahora mismo. Prueba de nuevo en un momento."
+                     : "We cannot show the order right now. Please try again in a moment.";
+        int status = st;
         json_decref(err);
-        size_t len;
-        char *html = rs_buf_detach(&b, &len);
-        rs_reply_text(r, st, "text/html; charset=utf-8", html, len);
-        free(html);
+        rs_page_message(r, status, es, es ? "No encontramos ese pedido" : "We could not find that order", msg);
         return;
     }
-    bool es = want_spanish(r, o);
-    const char *merchant = json_string_value(json_object_get(json_object_get(o, "merchant"), "name"));
-    const char *code = json_string_value(json_object_get(o, "tracking_code"));
-    struct rs_buf b;
-    rs_buf_init(&b);
-    rs_buf_printf(&b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
-                  es ? "es" : "en");
-    rs_buf_html(&b, code);
-    rs_buf_puts(&b, " · ");
-    rs_buf_html(&b, merchant);
-    rs_buf_puts(&b, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:auto;padding:1rem;"
-                    "color:#1a1a1a}ol{padding-left:1.2rem}li{margin:.4rem 0}small{color:#555}</style></head><body>"
-                    "<header><p>");
-    rs_buf_html(&b, merchant);
-    rs_buf_puts(&b, "</p></header><main><h1>");
-    rs_buf_html(&b, phrase(json_string_value(json_object_get(o, "status")), es));
-    rs_buf_puts(&b, "</h1><p>");
-    rs_buf_puts(&b, es ? "Código de seguimiento: " : "Tracking code: ");
-    rs_buf_html(&b, code);
-    rs_buf_puts(&b, "</p>");
-    size_t i, k;
-    json_t *sh, *ev;
-    json_array_foreach(json_object_get(o, "shipments"), i, sh) {
-        rs_buf_puts(&b, "<section><h2>");
-        rs_buf_html(&b, json_string_value(json_object_get(sh, "carrier")));
-        rs_buf_puts(&b, "</h2><ol reversed>");
-        json_t *evs = json_object_get(sh, "events");
-        for (k = json_array_size(evs); k-- > 0;) {
-            ev = json_array_get(evs, k);
-            rs_buf_puts(&b, "<li><strong>");
-            rs_buf_html(&b, phrase(json_string_value(json_object_get(ev, "status")), es));
-            rs_buf_puts(&b, "</strong> <small><time>");
-            rs_buf_html(&b, json_string_value(json_object_get(ev, "occurred_at")));
-            rs_buf_puts(&b, "</time> ");
-            rs_buf_html(&b, json_string_value(json_object_get(json_object_get(ev, "location"), "city")));
-            rs_buf_puts(&b, "</small>");
-            const char *msg = json_string_value(json_object_get(ev, "message"));
-            if (msg) {
-                rs_buf_puts(&b, "<br>");
-                rs_buf_html(&b, msg);
-            }
-            rs_buf_puts(&b, "</li>");
-        }
-        rs_buf_puts(&b, "</ol></section>");
-    }
-    rs_buf_puts(&b, "</main></body></html>");
+    rs_page_render(r, o, 200, notice, NULL, NULL);
+    if (!notice && r->status == 200 && !json_object_get(o, "verification"))
+        rs_page_cache_put(key, total, r->resp, r->resp_len);
     json_decref(o);
-    size_t len;
-    char *html = rs_buf_detach(&b, &len);
-    rs_reply_text(r, 200, "text/html; charset=utf-8", html, len);
-    free(html);
 }

@@ -21,6 +21,12 @@ rs_handler_fn rs_api_notify_settings_get, rs_api_notify_settings_put;
 rs_handler_fn rs_hook_twilio_status, rs_hook_twilio_sms, rs_hook_whatsapp_verify, rs_hook_whatsapp, rs_hook_infobip;
 rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
 rs_handler_fn rs_api_promise_get;
+/* tracking page, self-service and its merchant API (page_*.c, api_page.c) */
+rs_handler_fn rs_page_updates_post, rs_page_push_post, rs_page_report_post, rs_page_stream;
+rs_handler_fn rs_page_lookup_get, rs_page_lookup_post, rs_page_static, rs_page_sw;
+rs_handler_fn rs_api_branding_get, rs_api_branding_put, rs_api_faq_get, rs_api_faq_put;
+rs_handler_fn rs_api_promotion_get, rs_api_promotion_put;
+rs_handler_fn rs_api_incident_post, rs_api_incident_list, rs_api_incident_get, rs_api_incident_patch;
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/events_bus.h"
 #include "http/http.h"
 #include "util/timefmt.h"
 
@@ -121,6 +122,44 @@ void rs_reply_json(struct rs_req *r, int status, json_t *j)
     r->content_type = "application/json";
 }
 
+void rs_reply_stream(struct rs_req *r, int status, const char *content_type, rs_stream_next_fn *next,
+                     void (*free_fn)(void *ctx), void *ctx)
+{
+    if (r->stream && r->stream->free)
+        r->stream->free(r->stream->ctx);
+    free(r->stream);
+    r->stream = calloc(1, sizeof *r->stream);
+    if (!r->stream) {
+        if (free_fn)
+            free_fn(ctx);
+        r->status = 503;
+        return;
+    }
+    r->stream->next = next;
+    r->stream->free = free_fn;
+    r->stream->ctx = ctx;
+    free(r->resp);
+    r->resp = NULL;
+    r->resp_len = 0;
+    r->status = status;
+    r->content_type = content_type;
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct rs_stream *st = cls;
+    size_t n = st->next(st->ctx, buf, max);
+    return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void stream_free(void *cls)
+{
+    struct rs_stream *st = cls;
+    if (st->free)
+        st->free(st->ctx);
+    free(st);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode t)
 {
     struct rs_req *r = *req_cls;
@@ -128,6 +167,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
         return;
     free(r->body);
     free(r->resp);
+    if (r->stream) /* never handed to a response */
+        stream_free(r->stream);
     free(r);
     *req_cls = NULL;
 }
@@ -148,6 +189,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->path = url;
         r->route = -1;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_addr,
+                          sizeof r->client_addr);
+            else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_addr,
+                          sizeof r->client_addr);
+        }
         *req_cls = r;
         return MHD_YES;
     }
@@ -172,12 +223,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     rs_routes_dispatch(r);
 
-    struct MHD_Response *resp =
-        r->resp ? MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE)
-                : MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
-    if (!resp)
-        return MHD_NO;
-    r->resp = NULL; /* owned by the response now */
+    struct MHD_Response *resp;
+    if (r->stream) {
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, r->stream, stream_free);
+        if (!resp)
+            return MHD_NO; /* on_completed frees the stream */
+        r->stream = NULL;  /* owned by the response now */
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    } else {
+        resp = r->resp ? MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE)
+                       : MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+            return MHD_NO;
+        r->resp = NULL; /* owned by the response now */
+    }
     if (r->content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     if (r->location[0])
@@ -187,6 +246,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(ra, sizeof ra, "%d", r->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
+    if (r->cache_control)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -209,6 +270,7 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
         snprintf(srv->base_url, sizeof srv->base_url, "http://%s%s%s:%d", v6 ? "[" : "", cfg->host, v6 ? "]" : "",
                  cfg->port);
     }
+    rs_bus_open();
     srv->max_readers = cfg->readers > 0 ? cfg->readers : 8;
     srv->free_readers = calloc((size_t)srv->max_readers, sizeof *srv->free_readers);
     pthread_mutex_init(&srv->pool_mu, NULL);
@@ -259,6 +321,7 @@ void rs_server_stop(struct rs_server *srv)
 {
     if (!srv)
         return;
+    rs_bus_close(); /* live streams end now rather than at their next keep-alive */
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     rs_writer_close(srv->writer);

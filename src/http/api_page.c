@@ -1,0 +1,344 @@
+/* api_page.c — the merchant's side of the tracking page and the incidents API:
+ * GET/PUT /v1/branding, GET/PUT /v1/faq, GET/PUT /v1/promotion (admin scope), and
+ * POST/GET /v1/incidents, GET/PATCH /v1/incidents/{id}. Documents are validated here before
+ * they are stored (store/store_page.h); the page escapes them again when it renders. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/events_bus.h"
+#include "http/routes.h"
+#include "store/store_page.h"
+#include "util/timefmt.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static bool color_ok(const char *s)
+{
+    if (!s || s[0] != '#')
+        return false;
+    size_t n = strlen(s + 1);
+    return (n == 3 || n == 6) && strspn(s + 1, "0123456789abcdefABCDEF") == n;
+}
+
+static bool url_ok(const char *s)
+{
+    return s && strlen(s) <= 500 && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) &&
+           !strpbrk(s, " \"'<>\\\n\r\t");
+}
+
+static bool time_ok(const char *s)
+{
+    int64_t t;
+    int off;
+    return s && rs_time_parse(s, false, &t, &off) == RS_OK;
+}
+
+/* Validate DOC for FIELD; on failure set the 422 answer and return false. */
+static bool validate(struct rs_req *r, const char *field, json_t *doc)
+{
+    if (!json_is_object(doc)) {
+        rs_reply_error(r, 422, "invalid", "%s must be a JSON object", field);
+        return false;
+    }
+    if (strcmp(field, "branding") == 0) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(doc, k, v) {
+            if (strcmp(k, "primary_color") == 0 || strcmp(k, "accent_color") == 0) {
+                if (!color_ok(json_string_value(v))) {
+                    rs_reply_error(r, 422, "invalid_color", "%s must be a colour like \"#0a7d5a\" or \"#fa0\"", k);
+                    return false;
+                }
+            } else if (strcmp(k, "logo_url") == 0) {
+                if (!url_ok(json_string_value(v))) {
+                    rs_reply_error(r, 422, "invalid_url", "logo_url must be an http(s) URL of at most 500 characters");
+                    return false;
+                }
+            } else if (strcmp(k, "display_name") == 0) {
+                const char *s = json_string_value(v);
+                if (!s || !*s || strlen(s) > 80) {
+                    rs_reply_error(r, 422, "invalid_name", "display_name must be 1 to 80 characters");
+                    return false;
+                }
+            } else {
+                rs_reply_error(r, 422, "unknown_field",
+                               "branding takes display_name, logo_url, primary_color, accent_color; not \"%.40s\"", k);
+                return false;
+            }
+        }
+        return true;
+    }
+    if (strcmp(field, "faq") == 0) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(doc, k, v) {
+            if (strcmp(k, "es") != 0 && strcmp(k, "en") != 0) {
+                rs_reply_error(r, 422, "unknown_language", "faq takes the languages \"es\" and \"en\"; not \"%.20s\"", k);
+                return false;
+            }
+            if (!json_is_array(v) || json_array_size(v) > 20) {
+                rs_reply_error(r, 422, "invalid_faq", "faq.%s must be an array of at most 20 {\"q\",\"a\"} entries", k);
+                return false;
+            }
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                const char *q = jstr(e, "q"), *a = jstr(e, "a");
+                if (!q || !a || !*q || !*a || strlen(q) > 200 || strlen(a) > 2000) {
+                    rs_reply_error(r, 422, "invalid_faq",
+                                   "faq.%s[%zu] needs \"q\" (1-200 characters) and \"a\" (1-2000 characters)", k, i);
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+    /* promotion */
+    json_t *text = json_object_get(doc, "text");
+    const char *es = jstr(text, "es"), *en = jstr(text, "en");
+    if (!json_is_object(text) || (!es && !en) || (es && strlen(es) > 300) || (en && strlen(en) > 300)) {
+        rs_reply_error(r, 422, "invalid_promotion", "promotion.text must be {\"es\":…,\"en\":…} (up to 300 characters each)");
+        return false;
+    }
+    if ((json_object_get(doc, "link") && !url_ok(jstr(doc, "link"))) ||
+        (json_object_get(doc, "image_url") && !url_ok(jstr(doc, "image_url")))) {
+        rs_reply_error(r, 422, "invalid_url", "promotion link and image_url must be http(s) URLs");
+        return false;
+    }
+    if ((json_object_get(doc, "starts_at") && !time_ok(jstr(doc, "starts_at"))) ||
+        (json_object_get(doc, "ends_at") && !time_ok(jstr(doc, "ends_at")))) {
+        rs_reply_error(r, 422, "invalid_time", "starts_at and ends_at are RFC 3339 times with an offset");
+        return false;
+    }
+    return true;
+}
+
+struct doc_job {
+    int64_t merchant_id;
+    const char *field;
+    json_t *doc;
+};
+
+static enum rs_err doc_job_run(struct rs_store *s, void *ctx)
+{
+    struct doc_job *j = ctx;
+    return rs_store_page_doc_put(s, j->merchant_id, j->field, j->doc, rs_now());
+}
+
+static void doc_get(struct rs_req *r, const char *field)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *d = NULL;
+    enum rs_err e = s ? rs_store_page_doc_get(s, r->merchant_id, field, &d) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, field);
+        return;
+    }
+    rs_reply_json(r, 200, d ? d : json_object());
+}
+
+static void doc_put(struct rs_req *r, const char *field)
+{
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    /* An empty object or null clears a promotion. */
+    bool clear = json_is_null(body) || (json_is_object(body) && json_object_size(body) == 0);
+    if (!clear && !validate(r, field, body)) {
+        json_decref(body);
+        return;
+    }
+    struct doc_job job = {.merchant_id = r->merchant_id, .field = field, .doc = clear ? NULL : body};
+    enum rs_err e = rs_writer_run(rs_server_writer(r->srv), doc_job_run, &job);
+    if (!e)
+        rs_bus_bump(r->merchant_id); /* cached and live pages show the new branding */
+    if (e)
+        rs_reply_err(r, e, field);
+    else
+        rs_reply_json(r, 200, clear ? json_object() : json_incref(body));
+    json_decref(body);
+}
+
+void rs_api_branding_get(struct rs_req *r) { doc_get(r, "branding"); }
+void rs_api_branding_put(struct rs_req *r) { doc_put(r, "branding"); }
+void rs_api_faq_get(struct rs_req *r) { doc_get(r, "faq"); }
+void rs_api_faq_put(struct rs_req *r) { doc_put(r, "faq"); }
+void rs_api_promotion_get(struct rs_req *r) { doc_get(r, "promotion"); }
+void rs_api_promotion_put(struct rs_req *r) { doc_put(r, "promotion"); }
+
+/* ---- incidents ---- */
+
+static const char *const incident_types[] = {"late",       "lost",    "damaged", "missing_item", "wrong_item",
+                                             "address",    "customs", "return",  "other"};
+static const char *const incident_states[] = {"open", "waiting_customer", "waiting_carrier", "resolved", "closed"};
+
+static bool one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return true;
+    return false;
+}
+#define ONE_OF(s, set) one_of((s), (set), sizeof(set) / sizeof((set)[0]))
+
+struct inc_job {
+    int64_t merchant_id;
+    const char *order_ref;
+    struct rs_incident_in in;
+    int64_t id;
+    const char *state, *resolution;
+};
+
+static enum rs_err inc_create_run(struct rs_store *s, void *ctx)
+{
+    struct inc_job *j = ctx;
+    struct rs_order_key k;
+    enum rs_err e = rs_store_order_find(s, j->merchant_id, j->order_ref, &k);
+    if (e)
+        return e;
+    j->in.order_id = k.id;
+    return rs_store_incident_create(s, j->merchant_id, &j->in, rs_now(), &j->id);
+}
+
+static enum rs_err inc_update_run(struct rs_store *s, void *ctx)
+{
+    struct inc_job *j = ctx;
+    return rs_store_incident_update(s, j->merchant_id, j->id, j->state, j->resolution, rs_now());
+}
+
+static void reply_incident(struct rs_req *r, int status, int64_t id)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *j = NULL;
+    enum rs_err e = s ? rs_store_incident_get(s, r->merchant_id, id, &j) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND)
+        rs_reply_error(r, 404, "incident_not_found", "no incident %lld for this merchant", (long long)id);
+    else if (e)
+        rs_reply_err(r, e, "incident read");
+    else
+        rs_reply_json(r, status, j);
+}
+
+void rs_api_incident_post(struct rs_req *r)
+{
+    json_t *b = rs_req_json(r);
+    if (!b)
+        return;
+    struct inc_job job = {.merchant_id = r->merchant_id, .order_ref = jstr(b, "order_ref")};
+    job.in.type = jstr(b, "type");
+    job.in.origin = jstr(b, "origin") ? jstr(b, "origin") : "api";
+    job.in.message = jstr(b, "message");
+    job.in.contact = jstr(b, "contact");
+    job.in.locale = jstr(b, "locale");
+    job.in.sla_due_at = rs_now() + 2 * 86400;
+    if (json_object_get(b, "sla_due_at")) {
+        int off;
+        if (!jstr(b, "sla_due_at") || rs_time_parse(jstr(b, "sla_due_at"), false, &job.in.sla_due_at, &off)) {
+            rs_reply_error(r, 422, "invalid_time", "sla_due_at is an RFC 3339 time with an offset");
+            json_decref(b);
+            return;
+        }
+    }
+    if (!job.order_ref || !*job.order_ref) {
+        rs_reply_error(r, 422, "missing_order_ref", "an incident needs the order_ref of the order it is about");
+    } else if (!ONE_OF(job.in.type, incident_types)) {
+        rs_reply_error(r, 422, "invalid_type",
+                       "type must be one of late, lost, damaged, missing_item, wrong_item, address, customs, return, other");
+    } else if (strlen(job.in.origin) > 32 || (job.in.message && strlen(job.in.message) > 4000)) {
+        rs_reply_error(r, 422, "too_long", "origin is at most 32 characters and message at most 4000");
+    } else {
+        enum rs_err e = rs_writer_run(rs_server_writer(r->srv), inc_create_run, &job);
+        if (e == RS_ENOTFOUND)
+            rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", job.order_ref);
+        else if (e)
+            rs_reply_err(r, e, "incident");
+        else {
+            snprintf(r->location, sizeof r->location, "/v1/incidents/%lld", (long long)job.id);
+            reply_incident(r, 201, job.id);
+        }
+    }
+    json_decref(b);
+}
+
+static bool parse_id(struct rs_req *r, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(r->params[0], &end, 10);
+    if (*end || v <= 0) {
+        rs_reply_error(r, 404, "incident_not_found", "\"%.40s\" is not an incident id", r->params[0]);
+        return false;
+    }
+    *id = v;
+    return true;
+}
+
+void rs_api_incident_get(struct rs_req *r)
+{
+    int64_t id;
+    if (parse_id(r, &id))
+        reply_incident(r, 200, id);
+}
+
+void rs_api_incident_list(struct rs_req *r)
+{
+    const char *state = rs_req_query(r, "state"), *order_ref = rs_req_query(r, "order_ref");
+    const char *lim = rs_req_query(r, "limit"), *before = rs_req_query(r, "before");
+    int limit = lim ? atoi(lim) : 50;
+    if (limit < 1 || limit > 500)
+        limit = 50;
+    if (state && !ONE_OF(state, incident_states)) {
+        rs_reply_error(r, 400, "invalid_state",
+                       "state must be one of open, waiting_customer, waiting_carrier, resolved, closed");
+        return;
+    }
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *arr = NULL;
+    enum rs_err e = s ? rs_store_incident_list(s, r->merchant_id, state, order_ref, before ? atoll(before) : 0, limit, &arr)
+                      : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, "incidents");
+        return;
+    }
+    json_t *root = json_object();
+    size_t n = json_array_size(arr);
+    if (n == (size_t)limit)
+        json_object_set_new(root, "next_before", json_incref(json_object_get(json_array_get(arr, n - 1), "id")));
+    json_object_set_new(root, "incidents", arr);
+    rs_reply_json(r, 200, root);
+}
+
+void rs_api_incident_patch(struct rs_req *r)
+{
+    int64_t id;
+    if (!parse_id(r, &id))
+        return;
+    json_t *b = rs_req_json(r);
+    if (!b)
+        return;
+    struct inc_job job = {.merchant_id = r->merchant_id, .id = id, .state = jstr(b, "state"),
+                          .resolution = jstr(b, "resolution")};
+    if (!job.state && !job.resolution) {
+        rs_reply_error(r, 422, "nothing_to_change", "send \"state\" and/or \"resolution\"");
+    } else if (job.state && !ONE_OF(job.state, incident_states)) {
+        rs_reply_error(r, 422, "invalid_state",
+                       "state must be one of open, waiting_customer, waiting_carrier, resolved, closed");
+    } else if (job.resolution && strlen(job.resolution) > 4000) {
+        rs_reply_error(r, 422, "too_long", "resolution is at most 4000 characters");
+    } else {
+        enum rs_err e = rs_writer_run(rs_server_writer(r->srv), inc_update_run, &job);
+        if (e == RS_ENOTFOUND)
+            rs_reply_error(r, 404, "incident_not_found", "no incident %lld for this merchant", (long long)id);
+        else if (e)
+            rs_reply_err(r, e, "incident update");
+        else
+            reply_incident(r, 200, id);
+    }
+    json_decref(b);
+}

@@ -1,0 +1,39 @@
+/* page.h — pieces shared by the tracking page, its forms and its live stream (page_*.c):
+ * language choice, the look-up rate limit, the per-thread date formatter, URL encoding. */
+#ifndef RS_HTTP_PAGE_H
+#define RS_HTTP_PAGE_H
+
+#include <stdbool.h>
+
+#include "http/http.h"
+#include "util/buf.h"
+#include "util/locfmt.h"
+
+/* Spanish unless ?lang=en, Accept-Language prefers English, or the merchant's locale is English. */
+bool rs_page_want_spanish(struct rs_req *r, json_t *order);
+
+/* The failed-look-up limiter (per client address): true and a 429 answer (JSON or HTML by HTML)
+ * already set when the client must wait. */
+bool rs_page_rate_blocked(struct rs_req *r, bool html);
+/* Count one failed look-up (unknown code, wrong second factor) against the client. */
+void rs_page_rate_fail(struct rs_req *r);
+
+/* This thread's formatter cache (freed when the thread ends). */
+struct rs_locfmt *rs_page_locfmt(void);
+
+/* Append S percent-encoded for a query value or path segment. */
+void rs_buf_url(struct rs_buf *b, const char *s);
+
+/* "?lang=xx&postcode=…&email=…" carrying the visitor's language and second factor (or "").
+ * LANG NULL leaves the language out. */
+void rs_page_query(struct rs_buf *b, struct rs_req *r, const char *lang);
+
+/* Render the whole tracking page for a found order O (borrowed) with an optional NOTICE (a
+ * fixed key such as "updates_on") and an incident reference to confirm; sets the answer. */
+void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice, const char *incident_ref,
+                    const char *form_error);
+
+/* A small page with a title and a message (errors, 429), in the visitor's language. */
+void rs_page_message(struct rs_req *r, int status, bool es, const char *title, const char *msg);
+
+#endif

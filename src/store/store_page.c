@@ -1,0 +1,410 @@
+/* store_page.c — SQLite side of store_page.h (tables of migration 0005-page).
+ * Statements here run rarely compared with the ingest path, so they are prepared per call
+ * (a few microseconds) rather than cached on the connection. */
+#include "store/store_page.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_sqlite_priv.h"
+#include "util/timefmt.h"
+
+static enum rs_err prep(struct rs_store *s, const char *sql, sqlite3_stmt **q)
+{
+    int rc = sqlite3_prepare_v2(rs_store_sqlite_db(s), sql, -1, q, NULL);
+    return rc == SQLITE_OK ? RS_OK : rs_store_sqlite_rc(s, rc);
+}
+
+static void bind_opt(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+/* Run Q (no rows wanted) and finalize it. */
+static enum rs_err run_fin(struct rs_store *s, sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
+static json_t *col_json(sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    return t ? json_loads(t, 0, NULL) : NULL;
+}
+
+static json_t *col_str(sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    return t ? json_string(t) : json_null();
+}
+
+static json_t *col_time(sqlite3_stmt *q, int i)
+{
+    int64_t t = sqlite3_column_int64(q, i);
+    if (t <= 0)
+        return json_null();
+    char buf[RS_TIME_LEN];
+    rs_time_format(t, 0, buf);
+    return json_string(buf);
+}
+
+void rs_page_ctx_release(struct rs_page_ctx *c)
+{
+    json_decref(c->branding);
+    json_decref(c->faq);
+    json_decref(c->promotion);
+    c->branding = c->faq = c->promotion = NULL;
+}
+
+enum rs_err rs_store_page_ctx(struct rs_store *s, const char *code, struct rs_page_ctx *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT o.id,o.merchant_id,coalesce(o.customer_id,0),p.branding,p.faq,p.promotion "
+                         "FROM orders o LEFT JOIN page_settings p ON p.merchant_id=o.merchant_id "
+                         "WHERE o.tracking_code=?",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_text(q, 1, code, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        out->order_id = sqlite3_column_int64(q, 0);
+        out->merchant_id = sqlite3_column_int64(q, 1);
+        out->customer_id = sqlite3_column_int64(q, 2);
+        out->branding = col_json(q, 3);
+        out->faq = col_json(q, 4);
+        out->promotion = col_json(q, 5);
+        e = RS_OK;
+    } else {
+        e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    }
+    sqlite3_finalize(q);
+    return e;
+}
+
+static const char *doc_column(const char *field)
+{
+    if (strcmp(field, "branding") == 0)
+        return "branding";
+    if (strcmp(field, "faq") == 0)
+        return "faq";
+    if (strcmp(field, "promotion") == 0)
+        return "promotion";
+    return NULL;
+}
+
+enum rs_err rs_store_page_doc_get(struct rs_store *s, int64_t merchant_id, const char *field, json_t **out)
+{
+    *out = NULL;
+    const char *col = doc_column(field);
+    if (!col)
+        return RS_EINVAL;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT %s FROM page_settings WHERE merchant_id=?", col);
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s, sql, &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = col_json(q, 0);
+    else if (rc != SQLITE_DONE)
+        e = rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
+enum rs_err rs_store_page_doc_put(struct rs_store *s, int64_t merchant_id, const char *field, const json_t *doc,
+                                  int64_t now)
+{
+    const char *col = doc_column(field);
+    if (!col)
+        return RS_EINVAL;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO page_settings(merchant_id,%s,updated_at) VALUES(?1,?2,?3) "
+             "ON CONFLICT(merchant_id) DO UPDATE SET %s=?2,updated_at=?3",
+             col, col);
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s, sql, &q);
+    if (e)
+        return e;
+    char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    bind_opt(q, 2, txt);
+    sqlite3_bind_int64(q, 3, now);
+    free(txt);
+    return run_fin(s, q);
+}
+
+enum rs_err rs_store_code_by_order_email(struct rs_store *s, int64_t merchant_id, const char *order_ref,
+                                         const char *email, char code[RS_TRACKCODE_LEN])
+{
+    code[0] = '\0';
+    while (order_ref && *order_ref == '#')
+        order_ref++;
+    if (!order_ref || !*order_ref || !email || !*email)
+        return RS_ENOTFOUND;
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT o.tracking_code FROM orders o JOIN customers c ON c.id=o.customer_id "
+                         "WHERE (o.order_ref=?1 OR o.order_ref='#'||?1) AND lower(trim(c.email))=lower(trim(?2)) "
+                         "AND (?3=0 OR o.merchant_id=?3) ORDER BY o.id DESC LIMIT 1",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_text(q, 1, order_ref, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, email, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, merchant_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        snprintf(code, RS_TRACKCODE_LEN, "%s", (const char *)sqlite3_column_text(q, 0));
+    else
+        e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
+enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in *in, int64_t now)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "INSERT INTO page_consents(merchant_id,order_id,customer_id,channel,address,granted,source,"
+                         "client_addr,created_at,updated_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9) "
+                         "ON CONFLICT(order_id,channel,address) DO UPDATE SET granted=?6,source=?7,client_addr=?8,"
+                         "updated_at=?9",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, in->merchant_id);
+    sqlite3_bind_int64(q, 2, in->order_id);
+    if (in->customer_id > 0)
+        sqlite3_bind_int64(q, 3, in->customer_id);
+    else
+        sqlite3_bind_null(q, 3);
+    sqlite3_bind_text(q, 4, in->channel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 5, in->address ? in->address : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 6, in->granted ? 1 : 0);
+    sqlite3_bind_text(q, 7, in->source ? in->source : "tracking_page", -1, SQLITE_TRANSIENT);
+    bind_opt(q, 8, in->client_addr);
+    sqlite3_bind_int64(q, 9, now);
+    if ((e = run_fin(s, q)))
+        return e;
+    if (in->set_preferred && in->granted && in->customer_id > 0) {
+        if ((e = prep(s, "UPDATE customers SET preferred_channel=?,updated_at=? WHERE id=? AND merchant_id=?", &q)))
+            return e;
+        sqlite3_bind_text(q, 1, in->channel, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 2, now);
+        sqlite3_bind_int64(q, 3, in->customer_id);
+        sqlite3_bind_int64(q, 4, in->merchant_id);
+        e = run_fin(s, q);
+    }
+    return e;
+}
+
+enum rs_err rs_store_consent_list(struct rs_store *s, int64_t order_id, json_t **out)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT channel,address,granted,source,updated_at FROM page_consents WHERE order_id=? "
+                         "ORDER BY updated_at DESC,id DESC",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, order_id);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *c = json_object();
+        json_object_set_new(c, "channel", col_str(q, 0));
+        json_object_set_new(c, "address", col_str(q, 1));
+        json_object_set_new(c, "granted", json_boolean(sqlite3_column_int(q, 2)));
+        json_object_set_new(c, "source", col_str(q, 3));
+        json_object_set_new(c, "updated_at", col_time(q, 4));
+        json_array_append_new(arr, c);
+    }
+    e = rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    if (e) {
+        json_decref(arr);
+        return e;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_push_subscribe(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *endpoint,
+                                    const char *p256dh, const char *auth, int64_t now)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "INSERT INTO push_subscriptions(merchant_id,order_id,endpoint,p256dh,auth,created_at) "
+                         "VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(order_id,endpoint) DO UPDATE SET p256dh=?4,auth=?5,"
+                         "created_at=?6,revoked_at=NULL",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, order_id);
+    sqlite3_bind_text(q, 3, endpoint, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 4, p256dh, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 5, auth, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 6, now);
+    return run_fin(s, q);
+}
+
+enum rs_err rs_store_push_unsubscribe(struct rs_store *s, int64_t order_id, const char *endpoint, int64_t now)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "UPDATE push_subscriptions SET revoked_at=? WHERE order_id=? AND endpoint=? AND "
+                         "revoked_at IS NULL",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int64(q, 2, order_id);
+    sqlite3_bind_text(q, 3, endpoint, -1, SQLITE_TRANSIENT);
+    e = run_fin(s, q);
+    if (!e && sqlite3_changes(rs_store_sqlite_db(s)) == 0)
+        e = RS_ENOTFOUND;
+    return e;
+}
+
+/* ---- incidents ---- */
+
+void rs_incident_reference(int64_t id, char out[24])
+{
+    snprintf(out, 24, "INC-%06lld", (long long)id);
+}
+
+enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, const struct rs_incident_in *in,
+                                     int64_t now, int64_t *id)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "INSERT INTO incidents(merchant_id,order_id,type,origin,message,locale,sla_due_at,"
+                         "created_at,updated_at,contact) SELECT ?1,o.id,?3,?4,?5,?6,?7,?8,?8,?9 FROM orders o "
+                         "WHERE o.id=?2 AND o.merchant_id=?1",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, in->order_id);
+    sqlite3_bind_text(q, 3, in->type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 4, in->origin, -1, SQLITE_TRANSIENT);
+    bind_opt(q, 5, in->message);
+    bind_opt(q, 6, in->locale);
+    sqlite3_bind_int64(q, 7, in->sla_due_at);
+    sqlite3_bind_int64(q, 8, now);
+    bind_opt(q, 9, in->contact);
+    if ((e = run_fin(s, q)))
+        return e;
+    if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
+        return RS_ENOTFOUND;
+    *id = sqlite3_last_insert_rowid(rs_store_sqlite_db(s));
+    return RS_OK;
+}
+
+#define INCIDENT_COLS                                                                                             \
+    "i.id,o.order_ref,o.tracking_code,i.type,i.state,i.origin,i.message,i.resolution,i.locale,i.sla_due_at,"     \
+    "i.created_at,i.updated_at,i.contact FROM incidents i JOIN orders o ON o.id=i.order_id "
+
+static json_t *incident_row(sqlite3_stmt *q)
+{
+    json_t *j = json_object();
+    int64_t id = sqlite3_column_int64(q, 0);
+    char ref[24];
+    rs_incident_reference(id, ref);
+    json_object_set_new(j, "id", json_integer(id));
+    json_object_set_new(j, "reference", json_string(ref));
+    json_object_set_new(j, "order_ref", col_str(q, 1));
+    json_object_set_new(j, "tracking_code", col_str(q, 2));
+    json_object_set_new(j, "type", col_str(q, 3));
+    json_object_set_new(j, "state", col_str(q, 4));
+    json_object_set_new(j, "origin", col_str(q, 5));
+    json_object_set_new(j, "message", col_str(q, 6));
+    json_object_set_new(j, "contact", col_str(q, 12));
+    json_object_set_new(j, "resolution", col_str(q, 7));
+    json_object_set_new(j, "locale", col_str(q, 8));
+    json_object_set_new(j, "sla_due_at", col_time(q, 9));
+    json_object_set_new(j, "created_at", col_time(q, 10));
+    json_object_set_new(j, "updated_at", col_time(q, 11));
+    return j;
+}
+
+enum rs_err rs_store_incident_get(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s, "SELECT " INCIDENT_COLS "WHERE i.merchant_id=? AND i.id=?", &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = incident_row(q);
+    else
+        e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
+enum rs_err rs_store_incident_list(struct rs_store *s, int64_t merchant_id, const char *state, const char *order_ref,
+                                   int64_t before_id, int limit, json_t **out)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT " INCIDENT_COLS "WHERE i.merchant_id=?1 AND (?2 IS NULL OR i.state=?2) AND "
+                         "(?3 IS NULL OR o.order_ref=?3) AND (?4<=0 OR i.id<?4) ORDER BY i.id DESC LIMIT ?5",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    bind_opt(q, 2, state);
+    bind_opt(q, 3, order_ref);
+    sqlite3_bind_int64(q, 4, before_id);
+    sqlite3_bind_int(q, 5, limit);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        json_array_append_new(arr, incident_row(q));
+    e = rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    if (e) {
+        json_decref(arr);
+        return e;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_incident_update(struct rs_store *s, int64_t merchant_id, int64_t id, const char *state,
+                                     const char *resolution, int64_t now)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "UPDATE incidents SET state=coalesce(?1,state),resolution=coalesce(?2,resolution),"
+                         "updated_at=?3 WHERE id=?4 AND merchant_id=?5",
+                         &q);
+    if (e)
+        return e;
+    bind_opt(q, 1, state);
+    bind_opt(q, 2, resolution);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, id);
+    sqlite3_bind_int64(q, 5, merchant_id);
+    if ((e = run_fin(s, q)))
+        return e;
+    return sqlite3_changes(rs_store_sqlite_db(s)) ? RS_OK : RS_ENOTFOUND;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Browser tests of the tracking page (issue 6): Debian chromium driven by playwright-core with
+# axe-core (tests/browser/, npm ci there; never `npx playwright install`). This script starts
+# the real server, seeds a merchant with hostile names, two orders and events, runs
+# tests/browser/track.test.js (which prints ok/not ok lines), counts them, and checks what the
+# browser stored (consents, incidents) in the database. Screenshots go to
+# $RASTRO_TEST_OUT/screenshots/ (tests/out/ under tests/run.sh).
+source "$(dirname "$0")/../lib/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BR=$ROOT/tests/browser
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "skipped: chromium or node/npm not installed (scripts/deps.sh test installs them)"; ok "browser tests skipped"; finish; exit
+fi
+if [ ! -d "$BR/node_modules/playwright-core" ] || [ "$BR/package-lock.json" -nt "$BR/node_modules/.package-lock.json" ]; then
+  (cd "$BR" && npm ci --no-audit --no-fund --loglevel=error) || { not_ok "npm ci in tests/browser"; finish; exit; }
+fi
+OUT=${RASTRO_TEST_OUT:-$ROOT/tests/out}
+mkdir -p "$OUT/screenshots"
+
+export RASTRO_LOOKUP_BURST=6 RASTRO_LOOKUP_PER_MIN=6
+export RASTRO_VAPID_PUBLIC_KEY=BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM
+DB=$T_DIR/browser.db
+start_server "$DB"
+KEY=$(new_merchant 'Tienda <script>alert("m")</script> Sol')
+api PUT /v1/branding '{"display_name":"Sol & Luna <script>alert(1)</script>","primary_color":"#0a5c7a","accent_color":"#0b6e4f"}'
+eq "PUT /v1/branding answers 200" "$STATUS" 200
+api PUT /v1/branding '{"primary_color":"red"}'
+eq "a colour that is not #rrggbb is refused" "$STATUS" 422
+api PUT /v1/promotion '{"text":{"es":"-10 % en tu próxima compra con el código VUELVE","en":"10% off your next order with code VUELVE"},"link":"https://example.com/promo","starts_at":"2020-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}'
+eq "PUT /v1/promotion answers 200" "$STATUS" 200
+api PUT /v1/promotion '{"text":{"es":"x"},"link":"javascript:alert(1)"}'
+eq "a javascript: link is refused" "$STATUS" 422
+api GET /v1/faq
+eq "GET /v1/faq before any PUT is empty" "$BODY_OUT" "{}"
+
+api POST /v1/orders '{"order_ref":"1001","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Ana","email":"ana@example.com","phone":"+34600111222","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"},"items":[{"sku":"TAZA","name":"Taza <b>grande</b>","quantity":2},{"sku":"PLATO","name":"Plato","quantity":1}]}'
+CODE=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"1001","carrier":"seur","tracking_number":"SEUR123"}'
+api POST /v1/events '[{"carrier":"seur","tracking_number":"SEUR123","occurred_at":"2025-11-24T18:00:00+01:00","status":"info_received","location":{"city":"Valencia"}},
+ {"carrier":"seur","tracking_number":"SEUR123","occurred_at":"2025-11-25T07:30:00+01:00","status":"in_transit","message":"<script>alert(\"ev\")</script> Llegada a plataforma","location":{"city":"Madrid <img src=x onerror=alert(3)>"}}]'
+eq "seed events accepted" "$(jqr .accepted)" 2
+api POST /v1/orders '{"order_ref":"1002","placed_at":"2025-11-20T10:00:00+01:00","customer":{"email":"bea@example.com"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
+CODE2=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"1002","carrier":"correos","tracking_number":"PQ1"}'
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-21T09:00:00+01:00","status":"in_transit","location":{"city":"Zaragoza"}},
+ {"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-22T12:00:00+01:00","status":"exception","substatus":"customs_hold","location":{"city":"Madrid"}}]'
+
+export BASE KEY CODE CODE2 OUT CHROMIUM
+node "$BR/track.test.js" > "$T_DIR/node.log" 2>&1
+rc=$?
+cat "$T_DIR/node.log"
+while IFS= read -r line; do
+  case $line in
+    "ok - "*) T_OK=$((T_OK + 1)) ;;
+    "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
+  esac
+done < "$T_DIR/node.log"
+[ $rc -eq 0 ] || not_ok "node test script exited $rc"
+
+# what the browser left in the database
+q() { sqlite3 -readonly "$DB" "$1"; }
+eq "no-JS updates form stored the e-mail consent" "$(q "select channel||' '||address||' '||granted from page_consents where channel='email' order by id limit 1")" "email lucia@example.com 1"
+eq "stop updates stored granted=0 for SMS" "$(q "select granted from page_consents where channel='sms' and address='+34600999888'")" "0"
+eq "push subscription stored" "$(q "select count(*) from push_subscriptions where endpoint like 'https://push.example.net/%' and revoked_at is null")" "1"
+eq "verified visitor set the customer's preferred channel" "$(q "select preferred_channel from customers where email='ana@example.com'")" "whatsapp"
+finish

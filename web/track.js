@@ -1,0 +1,74 @@
+/* track.js — progressive enhancement of the tracking page (the page works without it):
+   live updates over Server-Sent Events (re-fetch the page, swap the #live region, announce the
+   new headline to screen readers) and browser push subscriptions (Web Push, VAPID). */
+(function () {
+  'use strict';
+  var d = document, live = d.getElementById('live');
+  if (live && window.EventSource && window.fetch && window.DOMParser) {
+    var src = live.getAttribute('data-src'), busy = false, again = false;
+    var refresh = function () {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(src, { headers: { Accept: 'text/html' }, cache: 'no-store' }).then(function (r) {
+        return r.ok ? r.text() : null;
+      }).then(function (t) {
+        var n = t && new DOMParser().parseFromString(t, 'text/html').getElementById('live');
+        if (n && n.innerHTML !== live.innerHTML) {
+          live.innerHTML = n.innerHTML;
+          live.classList.remove('live-flash'); void live.offsetWidth; live.classList.add('live-flash');
+          var h = d.getElementById('headline'), a = d.getElementById('announce');
+          if (h && a) a.textContent = h.textContent;
+        }
+      }).catch(function () {}).then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+    };
+    var es = new EventSource(live.getAttribute('data-stream'));
+    es.addEventListener('update', refresh);
+    window.rastroLive = es; /* for tests and debugging */
+  }
+
+  /* Browser push: shown only when the server has a VAPID key and the browser can do it. */
+  var form = d.querySelector('form[data-vapid]');
+  if (!form || !('serviceWorker' in navigator) || !('PushManager' in window) || !window.fetch) return;
+  var opt = form.querySelector('.push');
+  if (opt) { opt.hidden = false; opt.querySelector('input').disabled = false; }
+  var key = function (s) {
+    s = s.replace(/-/g, '+').replace(/_/g, '/');
+    var raw = atob(s + '==='.slice((s.length + 3) % 4)), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  };
+  form.addEventListener('submit', function (ev) {
+    var ch = form.querySelector('input[name=channel]:checked');
+    if (!ch || ch.value !== 'push') return;
+    ev.preventDefault();
+    var stop = ev.submitter && ev.submitter.value === 'stop';
+    var say = function (msg, ok) {
+      var p = form.parentNode.querySelector('.push-msg') || d.createElement('p');
+      p.className = 'push-msg ' + (ok ? 'ok' : 'err'); p.setAttribute('role', ok ? 'status' : 'alert');
+      p.textContent = msg; form.parentNode.insertBefore(p, form);
+    };
+    var es_ = d.documentElement.lang === 'es';
+    navigator.serviceWorker.register('/sw.js').then(function (reg) {
+      return reg.pushManager.getSubscription().then(function (sub) {
+        if (stop) return sub;
+        return sub || reg.pushManager.subscribe({ userVisibleOnly: true,
+          applicationServerKey: key(form.getAttribute('data-vapid')) });
+      });
+    }).then(function (sub) {
+      if (!sub) throw new Error('no subscription');
+      return fetch(form.getAttribute('data-push'), { method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ subscription: sub.toJSON(), action: stop ? 'stop' : 'start' }) });
+    }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      say(stop ? (es_ ? 'Hecho: ya no recibirás notificaciones en este navegador.' : 'Done: no more notifications in this browser.')
+               : (es_ ? 'Hecho: te avisaremos en este navegador.' : 'Done: we will notify you in this browser.'), true);
+    }).catch(function () {
+      say(es_ ? 'Tu navegador no ha permitido las notificaciones. Prueba con email o SMS.'
+              : 'Your browser did not allow notifications. Try e-mail or SMS instead.', false);
+    });
+  });
+})();
