@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "app/hooks.h"
+#include "app/events_bus.h"
 #include "http/routes.h"
 #include "ingest/signature.h"
 #include "util/timefmt.h"
@@ -136,6 +137,8 @@ static void deliver(struct rs_req *r, int64_t merchant_id, const char *provider,
     if (we) {
         rs_reply_err(r, we, "webhook");
     } else {
+        if (!strcmp(d.result, "applied"))
+            rs_bus_bump(d.merchant_id); /* live tracking pages re-read */
         int status = api_caller && !strcmp(d.result, "rejected") ? 422 : 200;
         rs_reply_json(r, status, answer_json(&d));
     }
