@@ -11,6 +11,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CC       ?= cc
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CSTD     := -std=gnu17 -D_GNU_SOURCE -Isrc -Ibuild/gen
 CFLAGS   ?= -O2 -g
@@ -86,13 +87,13 @@ build/fuzz/%: fuzz/%.c $(FUZZ_OBJ)
 fuzz: deps-test $(FUZZ_BIN)
 
 run: deps
-	@$(MAKE) --no-print-directory build/rastro
+	@$(MAKE) -j$(JOBS) --no-print-directory build/rastro
 	@scripts/run.sh
 
 # The one test command: unit tests (cmocka, ASan+UBSan), end-to-end tests against the real
 # binary built with ASan+UBSan, and a short run of every fuzz target. Ends with "N passed, N failed".
 test: deps-test
-	@$(MAKE) --no-print-directory build/rastro build/asan/rastro $(UNIT_BIN) $(FUZZ_BIN)
+	@$(MAKE) -j$(JOBS) --no-print-directory build/rastro build/asan/rastro $(UNIT_BIN) $(FUZZ_BIN)
 	@tests/run.sh
 
 bench: deps-test build/rastro
