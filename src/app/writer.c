@@ -1,6 +1,8 @@
 /* writer.c — the group-commit writer thread (see writer.h). */
 #include "app/writer.h"
 
+#include "app/events_bus.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,6 +44,7 @@ static void run_round(struct rs_writer *w, struct job *batch)
         }
         e = rs_store_commit(w->store);
     }
+    rs_bus_commit(); /* cached answers (http/page_cache.h) are stale from now on, before anyone is answered */
     pthread_mutex_lock(&w->mu);
     w->stats.commits++;
     if (e != RS_OK) {
