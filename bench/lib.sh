@@ -24,7 +24,7 @@ trap b_cleanup EXIT
 b_prepare() {
   scripts/deps.sh test
   make -s build/rastro >/dev/null
-  RASTRO=$ROOT/build/rastro
+  RASTRO=${BENCH_RASTRO:-$ROOT/build/rastro} # BENCH_RASTRO: another binary, for A/B runs
   NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 }
 

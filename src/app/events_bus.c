@@ -37,6 +37,11 @@ void rs_bus_bump(int64_t merchant_id)
     pthread_mutex_unlock(&mu);
 }
 
+void rs_bus_commit(void)
+{
+    __atomic_add_fetch(&total, 1, __ATOMIC_RELEASE);
+}
+
 uint64_t rs_bus_total(void)
 {
     return __atomic_load_n(&total, __ATOMIC_ACQUIRE);

@@ -12,8 +12,13 @@
 
 /* After a commit that changed MERCHANT_ID's orders, shipments or events. Thread-safe. */
 void rs_bus_bump(int64_t merchant_id);
-/* Sum of every bump so far (any merchant): a cheap "did anything change?" for caches. */
+/* Sum of every bump and every commit so far (any merchant): a cheap "did anything change?"
+ * for caches (http/page_cache.h). */
 uint64_t rs_bus_total(void);
+/* After any commit of the in-process writer (API, webhooks, sweeps): moves rs_bus_total() only,
+ * wakes nobody (live streams wait for rs_bus_bump). Lock-free; call it after the commit returned
+ * and before its callers are answered, so a client that got its 2xx never reads a stale cache. */
+void rs_bus_commit(void);
 /* Current sequence number of MERCHANT_ID's slot. */
 uint64_t rs_bus_seq(int64_t merchant_id);
 /* Wait until the slot's sequence differs from SEEN, up to TIMEOUT_MS. Returns the current

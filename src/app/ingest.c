@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -274,27 +275,84 @@ enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf
 
 /* ---- the write path ---- */
 
-static void hash_add(EVP_MD_CTX *h, const char *s)
+/* Hashes of the write path. Their input is a few short fields, so they are gathered in a
+ * buffer on the stack and hashed in one EVP_Digest call with a digest fetched once: creating,
+ * initialising and freeing an EVP_MD_CTX (with OpenSSL 3's implicit fetch) cost more than the
+ * SHA-256 itself. Longer input spills into a context and goes on there. */
+struct hbuf {
+    EVP_MD_CTX *ctx; /* NULL until the buffer overflows once */
+    bool failed;
+    size_t n;
+    unsigned char buf[1024];
+};
+
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
 {
-    if (s)
-        EVP_DigestUpdate(h, s, strlen(s));
-    EVP_DigestUpdate(h, "\x1f", 1);
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); /* kept for the life of the process */
 }
 
-static void hash_add_int(EVP_MD_CTX *h, int64_t v)
+static void hash_bytes(struct hbuf *h, const void *p, size_t len)
+{
+    if (h->n + len > sizeof h->buf) {
+        if (!h->ctx) {
+            h->ctx = EVP_MD_CTX_new();
+            if (!h->ctx || !EVP_DigestInit_ex(h->ctx, sha256_md, NULL))
+                h->failed = true;
+        }
+        if (!h->failed && !(EVP_DigestUpdate(h->ctx, h->buf, h->n) && EVP_DigestUpdate(h->ctx, p, len)))
+            h->failed = true;
+        h->n = 0;
+        return;
+    }
+    memcpy(h->buf + h->n, p, len);
+    h->n += len;
+}
+
+static void hash_add(struct hbuf *h, const char *s)
+{
+    if (s)
+        hash_bytes(h, s, strlen(s));
+    hash_bytes(h, "\x1f", 1);
+}
+
+static void hash_add_int(struct hbuf *h, int64_t v)
 {
     char buf[24];
     int n = snprintf(buf, sizeof buf, "%lld\x1f", (long long)v);
-    EVP_DigestUpdate(h, buf, (size_t)n);
+    hash_bytes(h, buf, (size_t)n);
+}
+
+static enum rs_err hash_start(struct hbuf *h)
+{
+    pthread_once(&sha256_once, sha256_fetch);
+    h->ctx = NULL;
+    h->failed = !sha256_md;
+    h->n = 0;
+    return h->failed ? RS_ENOMEM : RS_OK;
+}
+
+static enum rs_err hash_end(struct hbuf *h, unsigned char out[32])
+{
+    unsigned len = 32;
+    if (!h->ctx) {
+        if (!h->failed && !EVP_Digest(h->buf, h->n, out, &len, sha256_md, NULL))
+            h->failed = true;
+    } else {
+        if (!h->failed && !(EVP_DigestUpdate(h->ctx, h->buf, h->n) && EVP_DigestFinal_ex(h->ctx, out, &len)))
+            h->failed = true;
+        EVP_MD_CTX_free(h->ctx);
+    }
+    return h->failed ? RS_ENOMEM : RS_OK;
 }
 
 static enum rs_err order_hash(const struct rs_order_in *in, unsigned char out[32])
 {
-    EVP_MD_CTX *h = EVP_MD_CTX_new();
-    if (!h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(h);
+    struct hbuf hb, *h = &hb;
+    if (hash_start(h))
         return RS_ENOMEM;
-    }
     hash_add(h, in->order_ref);
     hash_add_int(h, in->placed_at);
     hash_add_int(h, in->placed_offset_min);
@@ -313,19 +371,14 @@ static enum rs_err order_hash(const struct rs_order_in *in, unsigned char out[32
         hash_add(h, in->items[i].name);
         hash_add_int(h, in->items[i].quantity);
     }
-    unsigned len = 32;
-    EVP_DigestFinal_ex(h, out, &len);
-    EVP_MD_CTX_free(h);
-    return RS_OK;
+    return hash_end(h, out);
 }
 
 static enum rs_err event_dedup_key(const struct rs_event_in *ev, unsigned char out[16])
 {
-    EVP_MD_CTX *h = EVP_MD_CTX_new();
-    if (!h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(h);
+    struct hbuf hb, *h = &hb;
+    if (hash_start(h))
         return RS_ENOMEM;
-    }
     hash_add_int(h, ev->occurred_at);
     hash_add(h, rs_status_name(ev->status));
     hash_add(h, rs_substatus_name(ev->substatus));
@@ -335,11 +388,10 @@ static enum rs_err event_dedup_key(const struct rs_event_in *ev, unsigned char o
     hash_add(h, ev->location.region);
     hash_add(h, ev->location.country);
     unsigned char full[32];
-    unsigned len = 32;
-    EVP_DigestFinal_ex(h, full, &len);
-    EVP_MD_CTX_free(h);
-    memcpy(out, full, 16);
-    return RS_OK;
+    enum rs_err e = hash_end(h, full);
+    if (!e)
+        memcpy(out, full, 16);
+    return e;
 }
 
 /* Re-derive the order's status from its shipments; write it when it changed. */

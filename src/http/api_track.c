@@ -4,10 +4,13 @@
  * the full order. A code with a typo is told apart from an unknown one by its check character. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "app/events_bus.h"
 #include "core/trackcode.h"
 #include "http/page.h"
+#include "http/page_cache.h"
 #include "http/routes.h"
 #include "http/track.h"
 
@@ -88,9 +91,31 @@ int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode
     return 200;
 }
 
+/* The answer is cached (http/page_cache.h) by code and second factor as the client sent them:
+ * the same request gets the same bytes until the next commit or the TTL. */
 void rs_api_track_get(struct rs_req *r)
 {
+    const char *pc = rs_req_query(r, "postcode"), *em = rs_req_query(r, "email");
+    char key[600];
+    snprintf(key, sizeof key, "J|%s|%s|%s", r->params[0], pc ? pc : "", em ? em : "");
+    uint64_t total = rs_bus_total(); /* read before the look-up: a commit during it invalidates */
+    char *cached;
+    size_t clen;
+    if (rs_page_rate_blocked(r, false))
+        return; /* a blocked client gets 429 even for a cached code, as without the cache */
+    if (rs_page_cache_get(key, total, &cached, &clen)) {
+        free(r->resp);
+        r->resp = cached; /* handed over as is: no second copy */
+        r->resp_len = clen;
+        r->status = 200;
+        r->content_type = "application/json";
+        return;
+    }
     json_t *o = NULL;
-    if (rs_track_lookup(r, r->params[0], rs_req_query(r, "postcode"), rs_req_query(r, "email"), &o) == 200)
-        rs_reply_json(r, 200, o);
+    if (rs_track_lookup(r, r->params[0], pc, em, &o) != 200)
+        return;
+    bool failed = json_object_get(o, "verification") != NULL;
+    rs_reply_json(r, 200, o);
+    if (!failed && r->status == 200 && r->resp)
+        rs_page_cache_put(key, total, r->resp, r->resp_len);
 }

@@ -1,9 +1,13 @@
-/* page_cache.h — rendered tracking pages kept in memory for a few seconds. A page is served
- * from the cache only while nothing was written through the HTTP layer since it was rendered
- * (events bus total unchanged) and it is younger than RS_PAGE_CACHE_TTL_S (the bound on
- * staleness for writers that do not bump the bus: CLI import from another process, and time-
- * dependent parts such as a promotion's dates). Only complete 200 pages whose look-up
- * succeeded are cached, so a hit never skips a failed look-up the rate limiter must count. */
+/* page_cache.h — rendered public answers kept in memory for a few seconds: the HTML tracking
+ * page (/t/{code}) and the JSON of GET /v1/track/{code}, under keys that cannot collide (each
+ * caller prefixes its own). An answer is served from the cache only while nothing was committed
+ * since it was rendered (events bus total unchanged: the in-process writer moves it after every
+ * commit, whoever the writer was — API, webhooks, sweeps — and handlers move it too) and it is
+ * younger than RS_PAGE_CACHE_TTL_S (the bound on staleness for writers that do not go through
+ * this process's writer: CLI import from another process, the notification dispatcher's own
+ * connection, and time-dependent parts such as a promotion's dates). Only complete 200 answers
+ * whose look-up succeeded are cached, so a hit never skips a failed look-up the rate limiter
+ * must count. */
 #ifndef RS_HTTP_PAGE_CACHE_H
 #define RS_HTTP_PAGE_CACHE_H
 

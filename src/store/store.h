@@ -54,6 +54,13 @@ enum rs_err rs_store_savepoint(struct rs_store *s) RS_MUST_CHECK;
 enum rs_err rs_store_release(struct rs_store *s) RS_MUST_CHECK;
 void rs_store_rollback_to(struct rs_store *s);
 
+/* WAL checkpoints off the commit path (app/writer.c): a write connection with PAGES set stops
+ * checkpointing on its own commits until the WAL holds that many pages (a safety net: 0 turns
+ * automatic checkpoints off), while another connection calls rs_store_wal_checkpoint(), a
+ * PASSIVE checkpoint that never blocks readers or the writer. */
+enum rs_err rs_store_wal_autocheckpoint(struct rs_store *s, int pages) RS_MUST_CHECK;
+enum rs_err rs_store_wal_checkpoint(struct rs_store *s) RS_MUST_CHECK;
+
 /* ---- merchants and API keys ---- */
 enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *tz,
                                      const char *locale, int64_t now, int64_t *id) RS_MUST_CHECK;

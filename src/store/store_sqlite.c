@@ -355,6 +355,20 @@ enum rs_err rs_store_commit(struct rs_store *s)
     return e;
 }
 
+enum rs_err rs_store_wal_autocheckpoint(struct rs_store *s, int pages)
+{
+    int rc = sqlite3_wal_autocheckpoint(s->db, pages);
+    return rc == SQLITE_OK ? RS_OK : map_rc(s, rc);
+}
+
+enum rs_err rs_store_wal_checkpoint(struct rs_store *s)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return RS_OK; /* another checkpoint runs: this one is not needed */
+    return rc == SQLITE_OK ? RS_OK : map_rc(s, rc);
+}
+
 void rs_store_rollback(struct rs_store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
