@@ -32,18 +32,30 @@ free_port() {
   done
 }
 
-# start_server [DB]: starts rastro serve on a free port; sets BASE and SERVER_PID.
+# start_server [DB]: starts rastro serve on a free port; sets BASE and SERVER_PID. The port is
+# re-drawn if our server did not get it (another process may take a port between the check and
+# the bind, and its /healthz must not be mistaken for ours).
 start_server() {
   DB=${1:-$T_DIR/rastro.db}
-  PORT=$(free_port)
-  BASE=http://127.0.0.1:$PORT
-  "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" \
-      >> "$T_DIR/server.log" 2>&1 &
-  SERVER_PID=$!
-  T_PIDS+=("$SERVER_PID")
-  for _ in $(seq 1 100); do
-    curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    PORT=$(free_port)
+    BASE=http://127.0.0.1:$PORT
+    "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" \
+        >> "$T_DIR/server.log" 2>&1 &
+    SERVER_PID=$!
+    T_PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 100); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      if curl -fs "$BASE/healthz" >/dev/null 2>&1; then
+        sleep 0.05
+        kill -0 "$SERVER_PID" 2>/dev/null && return 0
+        break
+      fi
+      sleep 0.1
+    done
+    kill "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
   done
   echo "server did not start:"; cat "$T_DIR/server.log"; return 1
 }
