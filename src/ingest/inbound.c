@@ -279,8 +279,12 @@ enum rs_err rs_hk_int(const json_t *obj, const char *key, const char *path, int6
 enum rs_err rs_hk_time(const char *s, const char *name, bool need_offset, int64_t *epoch,
                        int *offset_min, char *err, size_t errcap)
 {
-    if (rs_time_parse(s, !need_offset, epoch, offset_min) == RS_OK)
+    if (rs_time_parse(s, !need_offset, epoch, offset_min) == RS_OK) {
+        /* The write path treats 0 as "no time"; nothing Rastro tracks happened before 1970. */
+        if (*epoch <= 0)
+            return rs_hk_fail(err, errcap, "%s: \"%.40s\" is before 1970, not a plausible scan time", name, s);
         return RS_OK;
+    }
     if (need_offset && rs_time_parse(s, true, epoch, offset_min) == RS_OK)
         return rs_hk_fail(err, errcap,
                           "%s: \"%.40s\" has no UTC offset (expected RFC 3339 with Z or ±HH:MM)",
