@@ -122,6 +122,9 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
         return RS_OK; /* a planning problem must not refuse the carrier event */
     }
     const char *locale = c.locale[0] ? c.locale : m.locale[0] ? m.locale : "es";
+    /* a sweep run as of a future --now (tests, replays) queues its messages relative to the real
+     * clock, so the dispatcher (which claims by the real clock) sends them */
+    int64_t real = rs_now(), shift = now > real + 60 ? now - real : 0;
     for (int i = 0; i < n; i++) {
         const struct rs_planned *it = &items[i];
         char channels[64];
@@ -143,7 +146,7 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
             .state = it->suppressed ? "suppressed" : "queued",
             .reason = it->suppressed ? rs_suppress_name(it->suppressed) : NULL,
             .deferred = it->deferred,
-            .next_attempt_at = it->not_before > now ? it->not_before : now,
+            .next_attempt_at = (it->not_before > now ? it->not_before : now) - shift,
             .idem_key = it->key,
             .unsub_token = it->channel == RS_CH_WEBHOOK ? NULL : token,
             .coupon_id = it->trigger == RS_TRIG_COMPENSATION ? coupon_id : 0,

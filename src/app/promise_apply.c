@@ -10,6 +10,8 @@
 #include "util/timefmt.h"
 #include "util/tz.h"
 
+#define RS_PROMISE_OVERDUE_DAYS 2
+
 /* ---- pure helpers ---- */
 
 const char *rs_promise_reason(enum rs_status before, enum rs_status after)
@@ -185,6 +187,19 @@ static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, st
             return RS_OK; /* returning, returned, expired: no delivery to promise */
         rs_promise_to_stored(&p, c->h->version, &sh->promise, &np);
         reason = why ? why : rs_promise_reason(before, sh->status);
+        if (at_override > 0) {
+            /* overdue with no news: the model's remaining transit is about nothing left, which
+             * would promise "today" and break again tomorrow; a late parcel gets at least
+             * today..today+2 (RS_PROMISE_OVERDUE_DAYS) */
+            if (np.earliest < st.today)
+                np.earliest = st.today;
+            if (np.latest < st.today + RS_PROMISE_OVERDUE_DAYS)
+                np.latest = st.today + RS_PROMISE_OVERDUE_DAYS;
+            if (np.likely < np.earliest)
+                np.likely = np.earliest;
+            if (np.likely > np.latest)
+                np.likely = np.latest;
+        }
     }
     bool changed = rs_promise_window_changed(&sh->promise, &np) || np.final != sh->promise.final;
     if (!changed && np.likely == sh->promise.likely)
