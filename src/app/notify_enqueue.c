@@ -9,7 +9,9 @@
 
 #include "app/notify_settings.h"
 #include "core/notify_plan.h"
+#include "store/store_coupon.h"
 #include "store/store_notify.h"
+#include "util/timefmt.h"
 #include "util/tz.h"
 
 /* The parsed settings of the last merchant seen: the writer handles merchants in bursts, and
@@ -60,7 +62,7 @@ static void random_token(char out[33])
 
 static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
                              const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
-                             int64_t shipment_id, struct rs_plan_input *in, int64_t now);
+                             int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id, int64_t now);
 
 static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                    struct rs_plan_input *in, int64_t now)
@@ -74,14 +76,14 @@ static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int6
     pthread_mutex_lock(&cache_mu);
     const struct rs_notify_config *cfg = config_for(merchant_id, m.config);
     free(m.config);
-    e = cfg ? plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, now) : RS_OK;
+    e = cfg ? plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, 0, now) : RS_OK;
     pthread_mutex_unlock(&cache_mu);
     return e;
 }
 
 static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
                              const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
-                             int64_t shipment_id, struct rs_plan_input *in, int64_t now)
+                             int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id, int64_t now)
 {
     const struct rs_notify_merchant m = *mm;
     enum rs_err e;
@@ -104,6 +106,8 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
         r.contact |= RS_CH_BIT(RS_CH_SMS) | RS_CH_BIT(RS_CH_WHATSAPP);
     if (cfg->webhook_url)
         r.contact |= RS_CH_BIT(RS_CH_WEBHOOK);
+    if (c.n_push > 0)
+        r.contact |= RS_CH_BIT(RS_CH_PUSH);
     int64_t hist[256];
     int nh = 0;
     if (c.customer_id && cfg->plan.cap_count > 0 &&
@@ -118,6 +122,9 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
         return RS_OK; /* a planning problem must not refuse the carrier event */
     }
     const char *locale = c.locale[0] ? c.locale : m.locale[0] ? m.locale : "es";
+    /* a sweep run as of a future --now (tests, replays) queues its messages relative to the real
+     * clock, so the dispatcher (which claims by the real clock) sends them */
+    int64_t real = rs_now(), shift = now > real + 60 ? now - real : 0;
     for (int i = 0; i < n; i++) {
         const struct rs_planned *it = &items[i];
         char channels[64];
@@ -139,9 +146,10 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
             .state = it->suppressed ? "suppressed" : "queued",
             .reason = it->suppressed ? rs_suppress_name(it->suppressed) : NULL,
             .deferred = it->deferred,
-            .next_attempt_at = it->not_before > now ? it->not_before : now,
+            .next_attempt_at = (it->not_before > now ? it->not_before : now) - shift,
             .idem_key = it->key,
             .unsub_token = it->channel == RS_CH_WEBHOOK ? NULL : token,
+            .coupon_id = it->trigger == RS_TRIG_COMPENSATION ? coupon_id : 0,
         };
         int64_t id;
         e = rs_store_outbox_insert(s, &row, now, &id);
@@ -188,4 +196,120 @@ enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_i
         .now = now,
     };
     return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
+}
+
+enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
+                                 const struct rs_app_delay *d, int n, int64_t now)
+{
+    struct rs_delay_record rec[4];
+    char version[4][16];
+    int nr = 0;
+    bool breach = false;
+    for (int i = 0; i < n; i++)
+        breach |= d[i].breached;
+    for (int i = 0; i < n && nr < 4; i++) {
+        if (breach && !d[i].breached)
+            continue; /* a breach found with a slip is told once, as the breach with the new window */
+        char day[11];
+        rs_date_format(d[i].window_day, day);
+        snprintf(version[nr], sizeof version[nr], "%s", day);
+        rec[nr] = (struct rs_delay_record){.breached = d[i].breached, .version = version[nr], .detected_at = now};
+        nr++;
+    }
+    if (!nr)
+        return RS_OK;
+    char subject[32];
+    snprintf(subject, sizeof subject, "s%lld", (long long)shipment_id);
+    struct rs_plan_input in = {
+        .subject_id = subject,
+        .old_status = RS_STATUS_NONE,
+        .new_status = RS_STATUS_NONE,
+        .event_at = now,
+        .delays = rec,
+        .n_delays = nr,
+        .now = now,
+    };
+    return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
+}
+
+/* A readable code: PREFIX-XXXX-XXXX from 32 letters and digits without 0/O/1/I (40 bits of
+ * randomness; the unique index refuses a repeat and the caller draws again). */
+static void coupon_code(const char *prefix, char *out, size_t cap)
+{
+    static const char ALPHA[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    unsigned char b[8];
+    if (RAND_bytes(b, sizeof b) != 1)
+        for (int i = 0; i < 8; i++)
+            b[i] = (unsigned char)rand();
+    char body[10];
+    for (int i = 0, k = 0; i < 8; i++) {
+        if (i == 4)
+            body[k++] = '-';
+        body[k++] = ALPHA[b[i] & 31];
+        body[k] = '\0';
+    }
+    snprintf(out, cap, "%s%s%s", prefix, *prefix ? "-" : "", body);
+}
+
+enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
+                                     int64_t days_late, int64_t now, bool *issued)
+{
+    if (issued)
+        *issued = false;
+    struct rs_notify_merchant m;
+    enum rs_err e = rs_store_notify_merchant(s, merchant_id, &m);
+    if (e)
+        return e == RS_ENOTFOUND ? RS_OK : e;
+    if (!m.config)
+        return RS_OK;
+    pthread_mutex_lock(&cache_mu);
+    const struct rs_notify_config *cfg = config_for(merchant_id, m.config);
+    free(m.config);
+    if (!cfg || !cfg->comp_on || days_late < cfg->comp_after_days) {
+        pthread_mutex_unlock(&cache_mu);
+        return RS_OK;
+    }
+    struct rs_coupon c = {
+        .merchant_id = merchant_id,
+        .order_id = order_id,
+        .shipment_id = shipment_id,
+        .value_cents = cfg->comp_value_cents,
+        .expires_at = cfg->comp_valid_days > 0 ? now + (int64_t)cfg->comp_valid_days * 86400 : 0,
+    };
+    snprintf(c.kind, sizeof c.kind, "%s", cfg->comp_percent ? "percent" : "amount");
+    snprintf(c.currency, sizeof c.currency, "%s", !cfg->comp_percent && cfg->comp_currency ? cfg->comp_currency : "");
+    snprintf(c.reason, sizeof c.reason, "late");
+    char details[96];
+    snprintf(details, sizeof details, "{\"days_late\":%lld}", (long long)days_late);
+    int64_t id = 0;
+    e = RS_ECONFLICT;
+    for (int tries = 0; tries < 5 && e == RS_ECONFLICT; tries++) {
+        coupon_code(cfg->comp_prefix ? cfg->comp_prefix : "", c.code, sizeof c.code);
+        e = rs_store_coupon_add(s, &c, details, now, &id);
+    }
+    if (e) {
+        pthread_mutex_unlock(&cache_mu);
+        return e == RS_EDUPLICATE ? RS_OK : e; /* the shipment already has its coupon */
+    }
+    if (issued)
+        *issued = true;
+    char subject[32], comp[32];
+    snprintf(subject, sizeof subject, "o%lld", (long long)order_id);
+    snprintf(comp, sizeof comp, "c%lld", (long long)id);
+    struct rs_plan_input in = {
+        .subject_id = subject,
+        .old_status = RS_STATUS_NONE,
+        .new_status = RS_STATUS_NONE,
+        .event_at = now,
+        .compensation_id = comp,
+        .now = now,
+    };
+    struct rs_notify_merchant mm;
+    e = rs_store_notify_merchant(s, merchant_id, &mm);
+    if (!e) {
+        free(mm.config);
+        e = plan_with(s, cfg, &mm, merchant_id, order_id, shipment_id, &in, id, now);
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return e;
 }

@@ -6,6 +6,7 @@
 #ifndef RS_APP_NOTIFY_ENQUEUE_H
 #define RS_APP_NOTIFY_ENQUEUE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -20,5 +21,23 @@ enum rs_err rs_app_notify_order_placed(struct rs_store *s, int64_t merchant_id, 
 enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_id, int64_t order_id,
                                           int64_t shipment_id, const struct rs_track_state *before,
                                           const struct rs_track_state *after, int64_t now) RS_MUST_CHECK;
+
+/* New delay records of a shipment (the write path after an event, or the sweep): plan
+ * promise_breached / promise_slipped in the caller's transaction, idempotent per shipment,
+ * trigger and window (WINDOW_DAY: the delay's window key, a civil day, becomes the key's
+ * "YYYY-MM-DD"). A breach found together with a slip is told once, as the breach. The message
+ * renders the shipment's current window and the one the customer was told (dispatcher). */
+struct rs_app_delay {
+    bool breached;      /* else slipped */
+    int64_t window_day; /* breached: the told latest day; slipped: the new latest day */
+};
+enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
+                                 const struct rs_app_delay *d, int n, int64_t now) RS_MUST_CHECK;
+
+/* The shipment is DAYS_LATE days past the first promise: when the merchant's compensation policy
+ * (settings "compensation") says so, issue its coupon (once per shipment) and plan the
+ * compensation message, in the caller's transaction. OUT: *issued (may be NULL). */
+enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
+                                     int64_t days_late, int64_t now, bool *issued) RS_MUST_CHECK;
 
 #endif

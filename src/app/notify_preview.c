@@ -43,8 +43,8 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
         return bad(err, "invalid_field", "trigger must be one of order_confirmed, shipped, out_for_delivery, "
                                          "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
                                          "promise_slipped, promise_breached, compensation");
-    if (c < 0 || c == RS_CH_PUSH || c == RS_CH_WEBHOOK)
-        return bad(err, "invalid_field", "channel must be email, sms or whatsapp (webhooks carry data, not text)");
+    if (c < 0 || c == RS_CH_WEBHOOK)
+        return bad(err, "invalid_field", "channel must be email, sms, whatsapp or push (webhooks carry data, not text)");
     if (locale && *locale) {
         bool ok = (strncmp(locale, "es", 2) == 0 || strncmp(locale, "en", 2) == 0) &&
                   (locale[2] == '\0' || ((locale[2] == '-' || locale[2] == '_') && strlen(locale) <= 8));
@@ -131,6 +131,9 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
                     json_object_set_new(o, "characters", json_integer(info.chars));
                     json_object_set_new(o, "units", json_integer(info.units));
                 }
+            } else if (c == RS_CH_PUSH) {
+                json_object_set_new(o, "title", json_string(r.part[RS_TPART_PUSH_TITLE]));
+                json_object_set_new(o, "body", json_string(r.part[RS_TPART_PUSH_BODY]));
             } else {
                 json_object_set_new(o, "body", json_string(r.part[RS_TPART_WA_TEXT]));
                 json_object_set_new(o, "template", json_string(r.part[RS_TPART_WA_TEMPLATE]));

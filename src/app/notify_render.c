@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "app/notify_templates.h"
+#include "store/store_coupon.h"
+#include "store/store_promise.h"
+#include "util/locfmt.h"
 
 enum rs_err rs_app_notify_tplset(const struct rs_notify_config *cfg, const char *locale, struct rs_tplset *set,
                                  struct rs_tpl_error *err)
@@ -44,6 +47,74 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
     vars[RS_TV_TRACKING_NUMBER] = in->tracking_number;
     vars[RS_TV_UNSUBSCRIBE_URL] = unsub_url[0] ? unsub_url : NULL;
     vars[RS_TV_SUPPORT_URL] = in->cfg ? in->cfg->support_url : NULL;
+    if (in->extras) {
+        const struct rs_notify_extras *x = in->extras;
+        vars[RS_TV_PROMISE_TEXT] = x->promise_text[0] ? x->promise_text : NULL;
+        vars[RS_TV_PREVIOUS_PROMISE_TEXT] = x->previous_text[0] ? x->previous_text : NULL;
+        vars[RS_TV_COUPON_CODE] = x->coupon_code[0] ? x->coupon_code : NULL;
+        vars[RS_TV_COUPON_VALUE] = x->coupon_value[0] ? x->coupon_value : NULL;
+        vars[RS_TV_COUPON_EXPIRY] = x->coupon_expiry[0] ? x->coupon_expiry : NULL;
+    }
     struct rs_render_ctx ctx = {.status = in->status, .substatus = in->substatus};
     return rs_notify_render(set, in->trigger, in->channel, &ctx, vars, buf, cap, out);
+}
+
+/* A day number as an instant inside that day when formatted in UTC. */
+static int64_t noon(int64_t day)
+{
+    return day * 86400 + 12 * 3600;
+}
+
+enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64_t shipment_id, int64_t coupon_id,
+                                 const char *locale, struct rs_notify_extras *x)
+{
+    memset(x, 0, sizeof *x);
+    const char *loc = locale && *locale ? locale : "es";
+    bool es = strcmp(rs_notify_lang(loc), "es") == 0;
+    enum rs_err e;
+    if (shipment_id) {
+        struct rs_promise_ship sh;
+        e = rs_store_promise_ship_get(s, shipment_id, &sh);
+        if (e && e != RS_ENOTFOUND)
+            return e;
+        if (!e && sh.has_promise && !sh.promise.final) {
+            const struct rs_stored_promise *p = &sh.promise;
+            if (rs_locfmt_day_range(lf, loc, "UTC", noon(p->earliest), noon(p->latest), x->promise_text,
+                                    sizeof x->promise_text) == RS_OK) {
+                x->has_window = true;
+                x->earliest = p->earliest;
+                x->latest = p->latest;
+            }
+            if ((p->told_earliest != p->earliest || p->told_latest != p->latest) && p->told_latest >= p->told_earliest &&
+                rs_locfmt_day_range(lf, loc, "UTC", noon(p->told_earliest), noon(p->told_latest), x->previous_text,
+                                    sizeof x->previous_text) != RS_OK)
+                x->previous_text[0] = '\0';
+        }
+    }
+    if (coupon_id) {
+        struct rs_coupon c;
+        e = rs_store_coupon_get(s, coupon_id, &c);
+        if (e && e != RS_ENOTFOUND)
+            return e;
+        if (!e) {
+            snprintf(x->coupon_code, sizeof x->coupon_code, "%s", c.code);
+            long long whole = c.value_cents / 100, frac = c.value_cents % 100;
+            if (strcmp(c.kind, "percent") == 0) {
+                if (frac)
+                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld%s%02lld %%", whole, es ? "," : ".", frac);
+                else
+                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld %%", whole);
+            } else if (es) {
+                snprintf(x->coupon_value, sizeof x->coupon_value, "%lld,%02lld %s", whole, frac,
+                         strcmp(c.currency, "EUR") == 0 ? "€" : c.currency);
+            } else {
+                snprintf(x->coupon_value, sizeof x->coupon_value, "%s%lld.%02lld",
+                         strcmp(c.currency, "EUR") == 0 ? "€" : c.currency, whole, frac);
+            }
+            if (c.expires_at > 0 && rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, c.expires_at, x->coupon_expiry,
+                                                     sizeof x->coupon_expiry) != RS_OK)
+                x->coupon_expiry[0] = '\0';
+        }
+    }
+    return RS_OK;
 }

@@ -22,7 +22,23 @@ struct rs_notify_render_in {
     enum rs_substatus substatus;
     const char *carrier, *tracking_number; /* may be NULL */
     const char *unsub_token;               /* may be NULL */
+    const struct rs_notify_extras *extras; /* promise and coupon texts; may be NULL */
 };
+
+/* What a message says beyond the order: the shipment's window and the one told before, and the
+ * coupon of a compensation message, formatted for the customer's language. */
+struct rs_notify_extras {
+    char promise_text[200], previous_text[200];
+    bool has_window;            /* promise_text is the shipment's current window: */
+    int64_t earliest, latest;   /* its days, for rs_store_promise_set_told after sending */
+    char coupon_code[48], coupon_value[48], coupon_expiry[120];
+};
+struct rs_store;
+struct rs_locfmt;
+/* Fill X for SHIPMENT_ID (0: none) and COUPON_ID (0: none) in LOCALE. Missing data leaves
+ * fields empty; only store errors are returned. */
+enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64_t shipment_id, int64_t coupon_id,
+                                 const char *locale, struct rs_notify_extras *x) RS_MUST_CHECK;
 
 /* Load SET for LOCALE: embedded defaults plus the merchant's override for that language.
  * RS_EINVAL with ERR when the override is broken (settings validation prevents that). */

@@ -1,8 +1,10 @@
 /* notify_settings.c — parse and validate a merchant's notification settings (see
  * notify_settings.h; the format is in docs/notifications.md). */
 #include "app/notify_settings.h"
+#include "util/b64url.h"
 
 #include <openssl/evp.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,7 +159,7 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
     cfg->root = root;
     static const char *const known[] = {"triggers", "channel_order", "send_all", "timezone", "quiet_hours", "cap",
                                         "retry", "public_base_url", "merchant_name", "support_url", "timeout_s",
-                                        "email", "sms", "whatsapp", "webhook", "templates", NULL};
+                                        "email", "sms", "whatsapp", "webhook", "templates", "push", "compensation", NULL};
     const char *k;
     json_t *v;
     json_object_foreach(root, k, v) {
@@ -260,6 +262,64 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
                 cfg->webhook_key_len = len;
         }
     }
+    json_t *pu = json_object_get(root, "push");
+    if (pu && !json_is_null(pu)) {
+        if (!json_is_object(pu)) {
+            bad(p, "push must be an object ({} takes the keys from RASTRO_VAPID_PUBLIC_KEY, "
+                   "RASTRO_VAPID_PRIVATE_KEY, RASTRO_VAPID_SUBJECT)");
+        } else {
+            cfg->push_on = true;
+            const char *pub = str(p, pu, "push", "vapid_public_key");
+            const char *priv = str(p, pu, "push", "vapid_private_key");
+            cfg->vapid_subject = str(p, pu, "push", "subject");
+            if (!pub)
+                pub = getenv("RASTRO_VAPID_PUBLIC_KEY");
+            if (!priv)
+                priv = getenv("RASTRO_VAPID_PRIVATE_KEY");
+            if (!cfg->vapid_subject)
+                cfg->vapid_subject = getenv("RASTRO_VAPID_SUBJECT");
+            cfg->push_ttl_s = num(p, pu, "push", "ttl_s", 86400, 0, 28 * 86400);
+            if (!p->bad && (!pub || rs_b64url_decode(pub, cfg->vapid_public, sizeof cfg->vapid_public) != 65 ||
+                            cfg->vapid_public[0] != 4))
+                bad(p, "push.vapid_public_key (or RASTRO_VAPID_PUBLIC_KEY) must be a base64url P-256 public key "
+                       "(65 bytes, uncompressed)");
+            if (!p->bad && (!priv || rs_b64url_decode(priv, cfg->vapid_private, sizeof cfg->vapid_private) != 32))
+                bad(p, "push.vapid_private_key (or RASTRO_VAPID_PRIVATE_KEY) must be a base64url P-256 private key "
+                       "(32 bytes)");
+            if (!p->bad && (!cfg->vapid_subject || (strncmp(cfg->vapid_subject, "mailto:", 7) != 0 &&
+                                                    strncmp(cfg->vapid_subject, "https://", 8) != 0)))
+                bad(p, "push.subject (or RASTRO_VAPID_SUBJECT) must be a \"mailto:\" or \"https://\" contact");
+        }
+    }
+    json_t *cp = obj(p, root, "", "compensation");
+    if (cp) {
+        cfg->comp_on = true;
+        cfg->comp_after_days = num(p, cp, "compensation", "after_days_late", 2, 1, 365);
+        const char *kind = need(p, cp, "compensation", "kind");
+        if (kind && strcmp(kind, "percent") == 0)
+            cfg->comp_percent = true;
+        else if (kind && strcmp(kind, "amount") != 0)
+            bad(p, "compensation.kind must be \"percent\" or \"amount\"");
+        json_t *val = json_object_get(cp, "value");
+        double amount = json_is_number(val) ? json_number_value(val) : -1;
+        if (!p->bad && (amount <= 0 || (cfg->comp_percent && amount > 100) || amount > 100000))
+            bad(p, "compensation.value must be a number above 0 (at most 100 for a percent)");
+        cfg->comp_value_cents = (long long)(amount * 100 + 0.5);
+        cfg->comp_currency = str(p, cp, "compensation", "currency");
+        if (!p->bad && !cfg->comp_percent &&
+            (!cfg->comp_currency || strlen(cfg->comp_currency) != 3 || !isupper((unsigned char)cfg->comp_currency[0]) ||
+             !isupper((unsigned char)cfg->comp_currency[1]) || !isupper((unsigned char)cfg->comp_currency[2])))
+            bad(p, "compensation.currency must be an ISO 4217 code such as \"EUR\" for an amount");
+        cfg->comp_valid_days = num(p, cp, "compensation", "valid_days", 30, 0, 3650);
+        cfg->comp_prefix = str(p, cp, "compensation", "prefix");
+        if (!cfg->comp_prefix)
+            cfg->comp_prefix = "SORRY";
+        bool pok = strlen(cfg->comp_prefix) <= 12;
+        for (const char *c = cfg->comp_prefix; *c && pok; c++)
+            pok = (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+        if (!pok && !p->bad)
+            bad(p, "compensation.prefix must be 1 to 12 capital letters or digits");
+    }
     cfg->public_base_url = str(p, root, "settings", "public_base_url");
     check_url(p, "public_base_url", cfg->public_base_url, HTTP);
     cfg->merchant_name = str(p, root, "settings", "merchant_name");
@@ -283,6 +343,8 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
         have |= RS_CH_BIT(RS_CH_WHATSAPP);
     if (cfg->webhook_url)
         have |= RS_CH_BIT(RS_CH_WEBHOOK);
+    if (cfg->push_on)
+        have |= RS_CH_BIT(RS_CH_PUSH);
 
     /* triggers: {"shipped":["email","sms"], "*":["email"]}; default every channel configured */
     json_t *tr = obj(p, root, "", "triggers");
@@ -306,8 +368,8 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
             json_t *c;
             json_array_foreach(v, i, c) {
                 int ch = json_is_string(c) ? rs_channel_parse(json_string_value(c), -1) : -1;
-                if (ch < 0 || ch == RS_CH_PUSH) {
-                    bad(p, "triggers.%s: \"%.20s\" is not a channel (email, sms, whatsapp, webhook)", k,
+                if (ch < 0) {
+                    bad(p, "triggers.%s: \"%.20s\" is not a channel (email, sms, whatsapp, push, webhook)", k,
                         json_is_string(c) ? json_string_value(c) : "?");
                     break;
                 }
@@ -350,7 +412,7 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
             json_array_foreach(order, i, c) {
                 int ch = json_is_string(c) ? rs_channel_parse(json_string_value(c), -1) : -1;
                 if (ch < 0 || ch == RS_CH_WEBHOOK || cfg->plan.n_order >= RS_CH__COUNT) {
-                    bad(p, "channel_order: \"%.20s\" is not a customer channel (email, sms, whatsapp)",
+                    bad(p, "channel_order: \"%.20s\" is not a customer channel (email, sms, whatsapp, push)",
                         json_is_string(c) ? json_string_value(c) : "?");
                     break;
                 }

@@ -41,6 +41,19 @@ struct rs_notify_config {
     const char *webhook_url;
     unsigned char webhook_key[64];
     int webhook_key_len;
+    /* web push (RFC 8030/8291/8292): VAPID key pair (base64url) from "push" or RASTRO_VAPID_* */
+    bool push_on;
+    unsigned char vapid_private[32], vapid_public[65];
+    const char *vapid_subject; /* "mailto:…" or "https://…" */
+    int push_ttl_s;
+    /* compensation policy: a coupon when a promise is broken by at least after_days_late days */
+    bool comp_on;
+    int comp_after_days;
+    bool comp_percent;         /* else a fixed amount in comp_currency */
+    long long comp_value_cents; /* hundredths: 10 % = 1000, 5.00 EUR = 500 */
+    const char *comp_currency; /* amount coupons */
+    int comp_valid_days;       /* 0 = no expiry */
+    const char *comp_prefix;   /* code prefix, [A-Z0-9], e.g. "SORRY" */
     /* template overrides, sectioned format, validated */
     const char *templates_es, *templates_en;
 };

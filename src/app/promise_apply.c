@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/notify_enqueue.h"
 #include "app/promise_service.h"
 #include "util/timefmt.h"
 #include "util/tz.h"
+
+#define RS_PROMISE_OVERDUE_DAYS 2
 
 /* ---- pure helpers ---- */
 
@@ -155,7 +158,7 @@ enum rs_err rs_app_promise_on_shipment(struct rs_store *s, int64_t shipment_id, 
 
 /* Re-estimate SH after an event; updates SH's promise in memory. */
 static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, struct ctx *c,
-                              enum rs_status before, int64_t now)
+                              enum rs_status before, int64_t at_override, const char *why, int64_t now)
 {
     struct rs_stored_promise np = sh->promise;
     const char *reason;
@@ -170,7 +173,7 @@ static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, st
     } else {
         int minute;
         int64_t placed = local_day(sh->timezone, sh->placed_at, &minute);
-        int64_t at = sh->status_at > 0 ? sh->status_at : now;
+        int64_t at = at_override > 0 ? at_override : sh->status_at > 0 ? sh->status_at : now;
         struct rs_promise_state st = {
             .status = sh->status,
             .placed_day = placed,
@@ -183,7 +186,20 @@ static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, st
             RS_OK)
             return RS_OK; /* returning, returned, expired: no delivery to promise */
         rs_promise_to_stored(&p, c->h->version, &sh->promise, &np);
-        reason = rs_promise_reason(before, sh->status);
+        reason = why ? why : rs_promise_reason(before, sh->status);
+        if (at_override > 0) {
+            /* overdue with no news: the model's remaining transit is about nothing left, which
+             * would promise "today" and break again tomorrow; a late parcel gets at least
+             * today..today+2 (RS_PROMISE_OVERDUE_DAYS) */
+            if (np.earliest < st.today)
+                np.earliest = st.today;
+            if (np.latest < st.today + RS_PROMISE_OVERDUE_DAYS)
+                np.latest = st.today + RS_PROMISE_OVERDUE_DAYS;
+            if (np.likely < np.earliest)
+                np.likely = np.earliest;
+            if (np.likely > np.latest)
+                np.likely = np.latest;
+        }
     }
     bool changed = rs_promise_window_changed(&sh->promise, &np) || np.final != sh->promise.final;
     if (!changed && np.likely == sh->promise.likely)
@@ -209,6 +225,8 @@ static enum rs_err detect(struct rs_store *s, const struct rs_promise_ship *sh, 
     rs_promise_delay_input(sh, now, off, &in);
     struct rs_delay d[RS_DELAY_MAX];
     int n = rs_delay_detect(&in, d);
+    struct rs_app_delay told[RS_DELAY_MAX];
+    int nt = 0;
     for (int i = 0; i < n; i++) {
         if (skip_stalled && d[i].cause == RS_DELAY_STALLED)
             continue;
@@ -243,8 +261,25 @@ static enum rs_err detect(struct rs_store *s, const struct rs_promise_ship *sh, 
             return e;
         if (found)
             *found += inserted;
+        if (inserted && (d[i].cause == RS_DELAY_PROMISE_BREACHED || d[i].cause == RS_DELAY_PROMISE_SLIPPED))
+            told[nt++] = (struct rs_app_delay){d[i].cause == RS_DELAY_PROMISE_BREACHED,
+                                               rs_promise_delay_key(&d[i], sh)};
     }
-    return RS_OK;
+    enum rs_err e = RS_OK;
+    if (nt)
+        e = rs_app_notify_delays(s, sh->merchant_id, sh->order_id, sh->shipment_id, told, nt, now);
+    /* compensation is measured against the first promise, whatever was told since */
+    if (!e && sh->has_promise && !sh->promise.final) {
+        int64_t first = 0;
+        e = rs_store_promise_first_latest(s, sh->shipment_id, &first);
+        int64_t today = local_day(sh->timezone, now, NULL);
+        if (e == RS_ENOTFOUND)
+            e = RS_OK;
+        else if (!e && today > first)
+            e = rs_app_notify_compensate(s, sh->merchant_id, sh->order_id, sh->shipment_id, today - first, now,
+                                         NULL);
+    }
+    return e;
 }
 
 enum rs_err rs_app_promise_on_event(struct rs_store *s, int64_t shipment_id,
@@ -262,7 +297,7 @@ enum rs_err rs_app_promise_on_event(struct rs_store *s, int64_t shipment_id,
         if (!sh.has_promise)
             e = make_initial(s, &sh, &c, now);
         if (!e && sh.has_promise)
-            e = reestimate(s, &sh, &c, before, now);
+            e = reestimate(s, &sh, &c, before, 0, NULL, now);
         rs_promise_cache_put(c.h);
         if (e)
             return e;
@@ -282,8 +317,21 @@ enum rs_err rs_app_promise_sweep_chunk(struct rs_store *s, int64_t now, int64_t 
         return e;
     for (int i = 0; i < n; i++) {
         struct rs_promise_ship sh;
-        if ((e = rs_store_promise_ship_get(s, ids[i], &sh)) ||
-            (e = detect(s, &sh, now, false, found)))
+        if ((e = rs_store_promise_ship_get(s, ids[i], &sh)))
+            return e;
+        /* past its latest day with no news: re-estimate as of now, so a late notice tells a
+         * window that is still ahead */
+        if (sh.has_promise && !sh.promise.final && local_day(sh.timezone, now, NULL) > sh.promise.latest) {
+            struct ctx c;
+            e = ctx_open(s, &sh, &c);
+            if (!e) {
+                e = reestimate(s, &sh, &c, sh.status, now, "overdue", now);
+                rs_promise_cache_put(c.h);
+            }
+            if (e && e != RS_ENOTFOUND)
+                return e;
+        }
+        if ((e = detect(s, &sh, now, false, found)))
             return e;
         (*checked)++;
         *after = ids[i];

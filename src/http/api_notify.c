@@ -22,6 +22,7 @@
 #include "app/notify_preview.h"
 #include "app/notify_settings.h"
 #include "http/routes.h"
+#include "store/store_coupon.h"
 #include "store/store_notify.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -609,4 +610,25 @@ void rs_page_unsubscribe_get(struct rs_req *r)
                      "value=\"One-Click\"><button>Darme de baja / Unsubscribe</button></form></body></html>",
                      r->params[0]);
     rs_reply_text(r, 200, "text/html; charset=utf-8", page, (size_t)n);
+}
+
+/* GET /v1/orders/{ref}/coupons — the coupons granted for an order (compensation). */
+void rs_api_order_coupons(struct rs_req *r)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *list = NULL;
+    enum rs_err e = s ? rs_store_coupons_json(s, r->merchant_id, r->params[0], &list) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND) {
+        rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", r->params[0]);
+        return;
+    }
+    if (e) {
+        rs_reply_err(r, e, "coupons read");
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "order_ref", json_string(r->params[0]));
+    json_object_set_new(o, "coupons", list);
+    rs_reply_json(r, 200, o);
 }

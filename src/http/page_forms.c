@@ -120,6 +120,8 @@ static enum rs_err consent_job_run(struct rs_store *s, void *ctx)
             e = rs_store_push_unsubscribe(s, j->in.order_id, j->endpoint, now);
         if (e && e != RS_ENOTFOUND)
             return e;
+        if (!j->in.granted) /* one device stops: the customer's other subscriptions stay */
+            return RS_OK;
     }
     return rs_store_consent_set(s, &j->in, now);
 }
@@ -175,7 +177,7 @@ void rs_page_updates_post(struct rs_req *r)
     }
     struct consent_job job = {.in = {.merchant_id = ctx.merchant_id,
                                      .order_id = ctx.order_id,
-                                     .customer_id = full ? ctx.customer_id : 0,
+                                     .customer_id = ctx.customer_id,
                                      .channel = channel,
                                      .address = addr,
                                      .source = "tracking_page",
@@ -223,6 +225,7 @@ void rs_page_push_post(struct rs_req *r)
     } else {
         struct consent_job job = {.in = {.merchant_id = ctx.merchant_id,
                                          .order_id = ctx.order_id,
+                                         .customer_id = ctx.customer_id,
                                          .channel = "push",
                                          .address = endpoint,
                                          .source = "tracking_page",

@@ -172,6 +172,17 @@ static json_t *find_promise(json_t *o)
 static bool promise_words(struct page *p, json_t *pr, char *out, size_t cap)
 {
     int64_t a = jtime(pr, "earliest"), z = jtime(pr, "latest");
+    bool dates = false;
+    int64_t day_a, day_z;
+    const char *sa = jstr(pr, "earliest"), *sz = jstr(pr, "latest");
+    if ((!a || !z) && sa && sz && strlen(sa) == 10 && strlen(sz) == 10 && rs_date_parse(sa, &day_a) == RS_OK &&
+        rs_date_parse(sz, &day_z) == RS_OK) {
+        /* shipments' promises are days (YYYY-MM-DD) of the merchant's calendar: noon UTC lies in
+         * that day for every zone within ±11 h */
+        a = day_a * 86400 + 12 * 3600;
+        z = day_z * 86400 + 12 * 3600;
+        dates = true;
+    }
     if (!a || !z || z < a)
         return false;
     char days[160], hours[96];
@@ -183,7 +194,7 @@ static bool promise_words(struct page *p, json_t *pr, char *out, size_t cap)
     int ya, ma, da, yz, mz, dz;
     bool same_day = rs_locfmt_local_date(p->zone, a, &ya, &ma, &da) == RS_OK &&
                     rs_locfmt_local_date(p->zone, z, &yz, &mz, &dz) == RS_OK && ya == yz && ma == mz && da == dz;
-    bool whole_day = z - a >= 23 * 3600;
+    bool whole_day = dates || z - a >= 23 * 3600;
     if (same_day && !whole_day && rs_locfmt_time_range(lf, p->locale, p->zone, a, z, hours, sizeof hours) == RS_OK)
         snprintf(out, cap, "%s, %s", days, hours);
     else

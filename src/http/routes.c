@@ -40,6 +40,7 @@ static const struct route {
     {"GET", "/v1/carriers/detect", NEED_READ, rs_api_carrier_detect, "GET /v1/carriers/detect"},
     {"GET", "/v1/orders/{}/notifications", NEED_READ, rs_api_order_notifications,
      "GET /v1/orders/{order_ref}/notifications"},
+    {"GET", "/v1/orders/{}/coupons", NEED_READ, rs_api_order_coupons, "GET /v1/orders/{order_ref}/coupons"},
     {"POST", "/v1/notifications/preview", NEED_READ, rs_api_notification_preview, "POST /v1/notifications/preview"},
     {"POST", "/v1/notifications/{}/resend", NEED_INGEST, rs_api_notification_resend,
      "POST /v1/notifications/{id}/resend"},

@@ -16,7 +16,7 @@ rs_handler_fn rs_api_inbound_list, rs_api_inbound_get, rs_api_inbound_replay, rs
 
 /* Carrier candidates for a tracking number as JSON (api_hooks.c); *best: a confident guess or NULL. */
 json_t *rs_carrier_candidates_json(const char *tracking_number, const char **best);
-rs_handler_fn rs_api_order_notifications, rs_api_notification_preview, rs_api_notification_resend;
+rs_handler_fn rs_api_order_notifications, rs_api_notification_preview, rs_api_notification_resend, rs_api_order_coupons;
 rs_handler_fn rs_api_notify_settings_get, rs_api_notify_settings_put;
 rs_handler_fn rs_hook_twilio_status, rs_hook_twilio_sms, rs_hook_whatsapp_verify, rs_hook_whatsapp, rs_hook_infobip;
 rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;

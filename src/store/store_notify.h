@@ -28,12 +28,16 @@ enum rs_err rs_store_notify_config_put(struct rs_store *s, int64_t merchant_id, 
                                        int64_t now) RS_MUST_CHECK;
 
 /* ---- the recipient of an order ---- */
+/* Contact data and preference: the customer's, overridden by what was given for this order on
+ * the tracking page (notify_contacts: its addresses, and its latest channel as the preferred
+ * one). */
 struct rs_notify_customer {
     int64_t order_id, customer_id; /* customer_id 0 when the order has none */
     char order_ref[129];
     char tracking_code[32];
     char name[201], email[256], phone[24], locale[16], preferred[16];
     unsigned optout;      /* RS_CH_BIT mask of channels the customer opted out of */
+    int n_push;           /* live push subscriptions of the order */
     int64_t wa_last_inbound; /* 0 when never */
 };
 enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id,
@@ -62,6 +66,7 @@ struct rs_outbox_new {
     const char *idem_key;
     const char *unsub_token; /* email rows: the one-click token, else NULL */
     int64_t resend_of;
+    int64_t coupon_id;       /* compensation rows: the coupon; 0 = none */
 };
 /* RS_EDUPLICATE when a row with that idempotency key exists (nothing written). OUT: *id. */
 enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_new *row, int64_t now,
@@ -79,6 +84,7 @@ struct rs_outbox_job {
     int channel_index, attempts, total_attempts;
     char state[16];
     char unsub_token[64];
+    int64_t coupon_id;
     char idem_key[256];
     int64_t created_at;
     /* shipment, when any */

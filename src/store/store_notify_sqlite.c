@@ -14,7 +14,7 @@
 enum {
     X_MERCHANT, X_CONFIG_PUT, X_CUSTOMER, X_OPTOUTS, X_WA, X_HISTORY, X_OPTOUT, X_OPTOUT_PHONE,
     X_WA_INBOUND, X_OUTBOX_INSERT, X_CLAIM, X_LOAD, X_FINISH, X_ATTEMPT, X_RECEIPT, X_BY_UNSUB,
-    X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID,
+    X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID, X_CONTACTS, X_PUSHN,
 };
 
 static const char *const SQL_MERCHANT =
@@ -26,6 +26,10 @@ static const char *const SQL_CONFIG_PUT =
 static const char *const SQL_CUSTOMER =
     "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,c.name,c.email,c.phone,c.locale,"
     "c.preferred_channel FROM orders o LEFT JOIN customers c ON c.id=o.customer_id WHERE o.id=?";
+static const char *const SQL_CONTACTS =
+    "SELECT channel,address FROM notify_contacts WHERE order_id=? ORDER BY updated_at,id";
+static const char *const SQL_PUSHN =
+    "SELECT count(*) FROM push_subscriptions WHERE order_id=? AND revoked_at IS NULL";
 static const char *const SQL_OPTOUTS = "SELECT channel FROM notify_optouts WHERE customer_id=?";
 static const char *const SQL_WA = "SELECT last_inbound_at FROM notify_wa_window WHERE customer_id=?";
 static const char *const SQL_HISTORY =
@@ -45,7 +49,7 @@ static const char *const SQL_WA_INBOUND =
 static const char *const SQL_OUTBOX_INSERT =
     "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
     "substatus,locale,state,reason,deferred,next_attempt_at,idem_key,unsub_token,resend_of,created_at,"
-    "updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING";
+    "updated_at,coupon_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING";
 static const char *const SQL_CLAIM =
     "UPDATE outbox SET state='sending',lease_until=?1,lease_owner=?2,updated_at=?3 WHERE id IN ("
     "SELECT id FROM outbox WHERE state IN ('queued','sending') AND next_attempt_at<=?3 AND "
@@ -53,7 +57,8 @@ static const char *const SQL_CLAIM =
 static const char *const SQL_LOAD =
     "SELECT x.id,x.merchant_id,x.order_id,coalesce(x.shipment_id,0),coalesce(x.customer_id,0),x.trigger,"
     "x.channels,x.channel,x.status,x.substatus,x.locale,x.channel_index,x.attempts,x.total_attempts,"
-    "x.state,x.unsub_token,x.idem_key,x.created_at,s.carrier,s.tracking_number,s.status_at "
+    "x.state,x.unsub_token,x.idem_key,x.created_at,s.carrier,s.tracking_number,s.status_at,"
+    "coalesce(x.coupon_id,0) "
     "FROM outbox x LEFT JOIN shipments s ON s.id=x.shipment_id WHERE x.id=?";
 static const char *const SQL_FINISH =
     "UPDATE outbox SET state=?1,channel_index=?2,channel=?3,attempts=?4,total_attempts=total_attempts+1,"
@@ -74,12 +79,12 @@ static const char *const SQL_BY_UNSUB =
     "SELECT merchant_id,coalesce(customer_id,0) FROM outbox WHERE unsub_token=?";
 static const char *const SQL_RESEND =
     "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
-    "substatus,locale,state,next_attempt_at,idem_key,unsub_token,resend_of,created_at,updated_at) "
+    "substatus,locale,state,next_attempt_at,idem_key,unsub_token,resend_of,created_at,updated_at,coupon_id) "
     "SELECT merchant_id,order_id,shipment_id,customer_id,trigger,channels,"
     "substr(channels,1,instr(channels||',',',')-1),status,substatus,locale,'queued',?1,"
     "idem_key||':resend'||((SELECT count(*) FROM outbox r WHERE r.resend_of=o.id)+1),"
     "CASE WHEN unsub_token IS NULL THEN NULL ELSE unsub_token||'r'||((SELECT count(*) FROM outbox r "
-    "WHERE r.resend_of=o.id)+1) END,id,?1,?1 FROM outbox o WHERE id=?2 AND merchant_id=?3";
+    "WHERE r.resend_of=o.id)+1) END,id,?1,?1,coupon_id FROM outbox o WHERE id=?2 AND merchant_id=?3";
 static const char *const SQL_ORDER_ID = "SELECT id FROM orders WHERE merchant_id=? AND order_ref=?";
 static const char *const SQL_ORDER_ROWS =
     "SELECT id,trigger,channel,channels,state,reason,deferred,attempts,total_attempts,next_attempt_at,"
@@ -170,6 +175,33 @@ enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struc
         copy_col(out->phone, sizeof out->phone, q, 6);
         copy_col(out->locale, sizeof out->locale, q, 7);
         copy_col(out->preferred, sizeof out->preferred, q, 8);
+        sqlite3_reset(q);
+    }
+    {
+        /* what the customer gave on the tracking page for this order wins */
+        STMT(X_CONTACTS, SQL_CONTACTS);
+        sqlite3_bind_int64(q, 1, order_id);
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            const char *ch = (const char *)sqlite3_column_text(q, 0);
+            const char *addr = (const char *)sqlite3_column_text(q, 1);
+            if (!ch || !addr)
+                continue;
+            if (strcmp(ch, "email") == 0)
+                snprintf(out->email, sizeof out->email, "%s", addr);
+            else if (strcmp(ch, "sms") == 0 || strcmp(ch, "whatsapp") == 0)
+                snprintf(out->phone, sizeof out->phone, "%s", addr);
+            snprintf(out->preferred, sizeof out->preferred, "%s", ch);
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+            return rs_store_sqlite_rc(s, rc);
+    }
+    {
+        STMT(X_PUSHN, SQL_PUSHN);
+        sqlite3_bind_int64(q, 1, order_id);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            out->n_push = sqlite3_column_int(q, 0);
         sqlite3_reset(q);
     }
     if (!out->customer_id)
@@ -273,6 +305,8 @@ enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_ne
         sqlite3_bind_int64(q, 17, r->resend_of);
     sqlite3_bind_int64(q, 18, now);
     sqlite3_bind_int64(q, 19, now);
+    if (r->coupon_id)
+        sqlite3_bind_int64(q, 20, r->coupon_id);
     enum rs_err e = run(s, q);
     if (e)
         return e;
@@ -331,6 +365,7 @@ enum rs_err rs_store_outbox_load(struct rs_store *s, int64_t id, struct rs_outbo
     copy_col(o->carrier, sizeof o->carrier, q, 18);
     copy_col(o->tracking_number, sizeof o->tracking_number, q, 19);
     o->status_at = sqlite3_column_int64(q, 20);
+    o->coupon_id = sqlite3_column_int64(q, 21);
     sqlite3_reset(q);
     return RS_OK;
 }

@@ -175,49 +175,93 @@ enum rs_err rs_store_code_by_order_email(struct rs_store *s, int64_t merchant_id
     return e;
 }
 
+/* One consent model (0006-consent): a grant is a contact row for the order (the planner's
+ * contact data and the order's preferred channel) and lifts the customer's opt-out of that
+ * channel; a stop removes the order's contact row and records an opt-out the planner and the
+ * dispatcher honour. */
 enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in *in, int64_t now)
 {
     sqlite3_stmt *q;
-    enum rs_err e = prep(s,
-                         "INSERT INTO page_consents(merchant_id,order_id,customer_id,channel,address,granted,source,"
-                         "client_addr,created_at,updated_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?9) "
-                         "ON CONFLICT(order_id,channel,address) DO UPDATE SET granted=?6,source=?7,client_addr=?8,"
-                         "updated_at=?9",
-                         &q);
-    if (e)
+    enum rs_err e;
+    if (in->granted) {
+        if ((e = prep(s,
+                      "INSERT INTO notify_contacts(merchant_id,order_id,customer_id,channel,address,source,"
+                      "client_addr,created_at,updated_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8) "
+                      "ON CONFLICT(order_id,channel) DO UPDATE SET address=?5,source=?6,client_addr=?7,"
+                      "customer_id=coalesce(?3,customer_id),updated_at=?8",
+                      &q)))
+            return e;
+        sqlite3_bind_int64(q, 1, in->merchant_id);
+        sqlite3_bind_int64(q, 2, in->order_id);
+        if (in->customer_id > 0)
+            sqlite3_bind_int64(q, 3, in->customer_id);
+        else
+            sqlite3_bind_null(q, 3);
+        sqlite3_bind_text(q, 4, in->channel, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 5, in->address ? in->address : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 6, in->source ? in->source : "tracking_page", -1, SQLITE_TRANSIENT);
+        bind_opt(q, 7, in->client_addr);
+        sqlite3_bind_int64(q, 8, now);
+        if ((e = run_fin(s, q)))
+            return e;
+        if (in->customer_id > 0) {
+            if ((e = prep(s, "DELETE FROM notify_optouts WHERE customer_id=? AND channel=?", &q)))
+                return e;
+            sqlite3_bind_int64(q, 1, in->customer_id);
+            sqlite3_bind_text(q, 2, in->channel, -1, SQLITE_TRANSIENT);
+            if ((e = run_fin(s, q)))
+                return e;
+        }
+        if (in->set_preferred && in->customer_id > 0) {
+            if ((e = prep(s, "UPDATE customers SET preferred_channel=?,updated_at=? WHERE id=? AND merchant_id=?",
+                          &q)))
+                return e;
+            sqlite3_bind_text(q, 1, in->channel, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(q, 2, now);
+            sqlite3_bind_int64(q, 3, in->customer_id);
+            sqlite3_bind_int64(q, 4, in->merchant_id);
+            e = run_fin(s, q);
+        }
         return e;
-    sqlite3_bind_int64(q, 1, in->merchant_id);
-    sqlite3_bind_int64(q, 2, in->order_id);
-    if (in->customer_id > 0)
-        sqlite3_bind_int64(q, 3, in->customer_id);
-    else
-        sqlite3_bind_null(q, 3);
-    sqlite3_bind_text(q, 4, in->channel, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 5, in->address ? in->address : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(q, 6, in->granted ? 1 : 0);
-    sqlite3_bind_text(q, 7, in->source ? in->source : "tracking_page", -1, SQLITE_TRANSIENT);
-    bind_opt(q, 8, in->client_addr);
-    sqlite3_bind_int64(q, 9, now);
+    }
+    if ((e = prep(s, "DELETE FROM notify_contacts WHERE order_id=? AND channel=?", &q)))
+        return e;
+    sqlite3_bind_int64(q, 1, in->order_id);
+    sqlite3_bind_text(q, 2, in->channel, -1, SQLITE_TRANSIENT);
     if ((e = run_fin(s, q)))
         return e;
-    if (in->set_preferred && in->granted && in->customer_id > 0) {
-        if ((e = prep(s, "UPDATE customers SET preferred_channel=?,updated_at=? WHERE id=? AND merchant_id=?", &q)))
-            return e;
-        sqlite3_bind_text(q, 1, in->channel, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(q, 2, now);
-        sqlite3_bind_int64(q, 3, in->customer_id);
-        sqlite3_bind_int64(q, 4, in->merchant_id);
-        e = run_fin(s, q);
-    }
-    return e;
+    if (in->customer_id <= 0)
+        return RS_OK;
+    if ((e = prep(s,
+                  "INSERT INTO notify_optouts(customer_id,channel,source,created_at) VALUES(?,?,?,?) "
+                  "ON CONFLICT(customer_id,channel) DO NOTHING",
+                  &q)))
+        return e;
+    sqlite3_bind_int64(q, 1, in->customer_id);
+    sqlite3_bind_text(q, 2, in->channel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, in->source ? in->source : "tracking_page", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 4, now);
+    if ((e = run_fin(s, q)))
+        return e;
+    /* the preferred channel the customer just stopped is no longer preferred */
+    if ((e = prep(s, "UPDATE customers SET preferred_channel=NULL,updated_at=? WHERE id=? AND merchant_id=? AND "
+                     "preferred_channel=?",
+                  &q)))
+        return e;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int64(q, 2, in->customer_id);
+    sqlite3_bind_int64(q, 3, in->merchant_id);
+    sqlite3_bind_text(q, 4, in->channel, -1, SQLITE_TRANSIENT);
+    return run_fin(s, q);
 }
 
 enum rs_err rs_store_consent_list(struct rs_store *s, int64_t order_id, json_t **out)
 {
     sqlite3_stmt *q;
     enum rs_err e = prep(s,
-                         "SELECT channel,address,granted,source,updated_at FROM page_consents WHERE order_id=? "
-                         "ORDER BY updated_at DESC,id DESC",
+                         "SELECT channel,address,1,source,updated_at FROM notify_contacts WHERE order_id=?1 "
+                         "UNION ALL SELECT n.channel,NULL,0,n.source,n.created_at FROM notify_optouts n "
+                         "JOIN orders o ON o.customer_id=n.customer_id WHERE o.id=?1 ORDER BY 5 DESC",
                          &q);
     if (e)
         return e;
@@ -279,6 +323,40 @@ enum rs_err rs_store_push_unsubscribe(struct rs_store *s, int64_t order_id, cons
     if (!e && sqlite3_changes(rs_store_sqlite_db(s)) == 0)
         e = RS_ENOTFOUND;
     return e;
+}
+
+enum rs_err rs_store_push_list(struct rs_store *s, int64_t order_id, struct rs_push_sub *out, int max, int *n)
+{
+    sqlite3_stmt *q;
+    *n = 0;
+    enum rs_err e = prep(s,
+                         "SELECT id,endpoint,p256dh,auth FROM push_subscriptions WHERE order_id=? AND revoked_at IS "
+                         "NULL ORDER BY created_at DESC,id DESC",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, order_id);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max) {
+        struct rs_push_sub *p = &out[(*n)++];
+        p->id = sqlite3_column_int64(q, 0);
+        snprintf(p->endpoint, sizeof p->endpoint, "%s", (const char *)sqlite3_column_text(q, 1));
+        snprintf(p->p256dh, sizeof p->p256dh, "%s", (const char *)sqlite3_column_text(q, 2));
+        snprintf(p->auth, sizeof p->auth, "%s", (const char *)sqlite3_column_text(q, 3));
+    }
+    e = rc == SQLITE_DONE || rc == SQLITE_ROW ? RS_OK : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
+enum rs_err rs_store_push_delete(struct rs_store *s, int64_t id)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s, "DELETE FROM push_subscriptions WHERE id=?", &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, id);
+    return run_fin(s, q);
 }
 
 /* ---- incidents ---- */

@@ -35,8 +35,11 @@ enum rs_err rs_store_page_doc_put(struct rs_store *s, int64_t merchant_id, const
 enum rs_err rs_store_code_by_order_email(struct rs_store *s, int64_t merchant_id, const char *order_ref,
                                          const char *email, char code[RS_TRACKCODE_LEN]) RS_MUST_CHECK;
 
-/* Record "tell me on CHANNEL at ADDRESS" (GRANTED) or "stop" for the order; with SET_PREFERRED
- * (the visitor proved who they are) the customer's preferred channel follows a grant. */
+/* One consent model (0006-consent). GRANTED: "tell me on CHANNEL at ADDRESS" for the order (a
+ * notify_contacts row: the planner's contact data and the order's preferred channel) and the
+ * customer's opt-out of CHANNEL is lifted; with SET_PREFERRED (the visitor proved who they are)
+ * the customer's preferred channel follows. Stop: the order's contact row goes and an opt-out of
+ * CHANNEL is recorded for the customer (CUSTOMER_ID > 0), honoured by planner and dispatcher. */
 struct rs_consent_in {
     int64_t merchant_id, order_id, customer_id;
     const char *channel, *address, *source, *client_addr;
@@ -52,6 +55,17 @@ enum rs_err rs_store_push_subscribe(struct rs_store *s, int64_t merchant_id, int
 /* RS_ENOTFOUND when the order has no live subscription for ENDPOINT. */
 enum rs_err rs_store_push_unsubscribe(struct rs_store *s, int64_t order_id, const char *endpoint,
                                       int64_t now) RS_MUST_CHECK;
+/* A live push subscription. */
+struct rs_push_sub {
+    int64_t id;
+    char endpoint[1025];
+    char p256dh[104], auth[40];
+};
+/* The order's live subscriptions, newest first, up to MAX. OUT: *n. */
+enum rs_err rs_store_push_list(struct rs_store *s, int64_t order_id, struct rs_push_sub *out, int max,
+                               int *n) RS_MUST_CHECK;
+/* The push service said the subscription is gone (404/410): delete it. */
+enum rs_err rs_store_push_delete(struct rs_store *s, int64_t id) RS_MUST_CHECK;
 
 /* ---- incidents ---- */
 struct rs_incident_in {

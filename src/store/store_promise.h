@@ -68,7 +68,7 @@ struct rs_stored_promise {
 
 /* What re-estimation and delay detection need to know about one shipment. */
 struct rs_promise_ship {
-    int64_t shipment_id, merchant_id;
+    int64_t shipment_id, merchant_id, order_id;
     int64_t placed_at;
     int placed_offset;
     char origin_country[3], origin_region[64], origin_postcode[17];
@@ -90,6 +90,10 @@ enum rs_err rs_store_promise_save(struct rs_store *s, int64_t shipment_id, int64
 /* The window the customer was last told (for the notification sender). */
 enum rs_err rs_store_promise_set_told(struct rs_store *s, int64_t shipment_id, int64_t earliest,
                                       int64_t latest, int64_t now) RS_MUST_CHECK;
+/* The latest day of the shipment's first promise (compensation is measured against it).
+ * RS_ENOTFOUND when it never had one. */
+enum rs_err rs_store_promise_first_latest(struct rs_store *s, int64_t shipment_id,
+                                          int64_t *day) RS_MUST_CHECK;
 /* One history row; OLD may be NULL (the first promise). */
 enum rs_err rs_store_promise_history_add(struct rs_store *s, int64_t shipment_id,
                                          int64_t merchant_id, int64_t at, const char *reason,

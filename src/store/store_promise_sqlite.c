@@ -259,7 +259,7 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
         s, 13, "SELECT s.merchant_id,o.placed_at,o.placed_offset,s.origin_country,s.origin_region,"
            "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"
            "s.service,s.status,s.substatus,s.status_at,s.last_event_at,s.shipped_at,"
-           "s.out_for_delivery_at,s.delivered_at,m.timezone,p.shipment_id," PROMISE_COLS " "
+           "s.out_for_delivery_at,s.delivered_at,m.timezone,s.order_id,p.shipment_id," PROMISE_COLS " "
            "FROM shipments s JOIN orders o ON o.id=s.order_id JOIN merchants m ON "
            "m.id=s.merchant_id LEFT JOIN shipment_promises p ON p.shipment_id=s.id WHERE s.id=?");
     if (!q)
@@ -293,9 +293,10 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
     copy_col(out->timezone, sizeof out->timezone, q, 18);
     if (!out->timezone[0])
         snprintf(out->timezone, sizeof out->timezone, "UTC");
-    out->has_promise = sqlite3_column_type(q, 19) != SQLITE_NULL;
+    out->order_id = sqlite3_column_int64(q, 19);
+    out->has_promise = sqlite3_column_type(q, 20) != SQLITE_NULL;
     if (out->has_promise)
-        promise_cols(q, 20, &out->promise);
+        promise_cols(q, 21, &out->promise);
     sqlite3_reset(q);
     return RS_OK;
 }
@@ -504,5 +505,19 @@ enum rs_err rs_store_promise_attach_json(struct rs_store *s, int64_t shipment_id
     e = rs_store_sqlite_rc(s, rc);
     sqlite3_reset(q);
     json_object_set_new(sh, "delays", delays);
+    return e;
+}
+
+enum rs_err rs_store_promise_first_latest(struct rs_store *s, int64_t shipment_id, int64_t *day)
+{
+    sqlite3_stmt *q = prep(s, 15, "SELECT new_latest FROM promise_history WHERE shipment_id=? ORDER BY id LIMIT 1");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    int rc = sqlite3_step(q);
+    enum rs_err e = rc == SQLITE_ROW ? RS_OK : rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    if (rc == SQLITE_ROW)
+        *day = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
     return e;
 }

@@ -14,6 +14,7 @@
 
 #include "store/store.h"
 #include "store/store_promise.h"
+#include "store/store_coupon.h"
 #include "store/store_sqlite_priv.h"
 #include "util/assets.h"
 #include "util/timefmt.h"
@@ -1040,6 +1041,14 @@ static enum rs_err order_row_json(struct rs_store *s, sqlite3_stmt *q, enum rs_v
         return e;
     }
     json_object_set_new(o, "shipments", ships);
+    if (level == RS_VIEW_MERCHANT) {
+        json_t *coupons = NULL;
+        if ((e = rs_store_coupons_of_order(s, order_id, &coupons))) {
+            json_decref(o);
+            return e;
+        }
+        json_object_set_new(o, "coupons", coupons);
+    }
     *out = o;
     return RS_OK;
 }

@@ -19,7 +19,11 @@
 #include "app/notify_templates.h"
 #include "core/notify_plan.h"
 #include "notify/channel.h"
+#include "notify/webpush.h"
 #include "store/store_notify.h"
+#include "store/store_page.h"
+#include "store/store_promise.h"
+#include "util/locfmt.h"
 #include "util/timefmt.h"
 
 #define MAX_BATCH 64
@@ -39,6 +43,7 @@ struct worker {
     struct rs_notify_merchant m;
     struct rs_tplset *set[2]; /* es, en; NULL until needed */
     unsigned rnd;
+    struct rs_locfmt *lf; /* promise and coupon dates; NULL until needed */
 };
 
 struct rs_dispatcher {
@@ -61,6 +66,9 @@ struct outcome {
     struct rs_send_result res;
     char *subject, *body;
     bool skip;
+    /* after a successful send carrying a window: what the customer was told */
+    int64_t told_shipment, told_earliest, told_latest;
+    int64_t gone_push; /* a push subscription the push service says is gone (404/410) */
 };
 
 static void settings_release(struct worker *w)
@@ -187,7 +195,22 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
             .tracking_number = job.tracking_number[0] ? job.tracking_number : NULL,
             .unsub_token = job.unsub_token,
         };
+        struct rs_notify_extras extras;
+        memset(&extras, 0, sizeof extras);
+        if (channel != RS_CH_WEBHOOK && (job.shipment_id || job.coupon_id)) {
+            if (!w->lf)
+                w->lf = rs_locfmt_new();
+            if (rs_app_notify_extras(w->s, w->lf, job.shipment_id, job.coupon_id, job.locale, &extras) != RS_OK)
+                memset(&extras, 0, sizeof extras);
+            in.extras = &extras;
+        }
+        struct rs_push_sub psub;
+        int nsub = 0;
+        if (channel == RS_CH_PUSH && rs_store_push_list(w->s, job.order_id, &psub, 1, &nsub) == RS_OK && nsub == 0)
+            snprintf(why, sizeof why, "the customer has no push subscription");
         if (channel != RS_CH_WEBHOOK && !set) {
+            e = RS_EINVAL;
+        } else if (channel == RS_CH_PUSH && nsub == 0) {
             e = RS_EINVAL;
         } else if (channel != RS_CH_WEBHOOK &&
                    (e = rs_app_notify_render(set, &in, buf, sizeof buf, &r, unsub)) != RS_OK) {
@@ -229,6 +252,19 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 else if (r.part[RS_TPART_WA_TEMPLATE])
                     o->subject = strdup(r.part[RS_TPART_WA_TEMPLATE]);
                 break;
+            case RS_CH_PUSH: {
+                char track[512];
+                const char *base = cfg->public_base_url ? cfg->public_base_url : w->d->base_url;
+                snprintf(track, sizeof track, "%.400s/t/%.31s", base, cust.tracking_code);
+                e = rs_send_push(w->ch, &msg, psub.endpoint, psub.p256dh, psub.auth, track, &o->res);
+                if (e == RS_EREJECTED && (o->res.http_status == 404 || o->res.http_status == 410))
+                    o->gone_push = psub.id;
+                if (r.part[RS_TPART_PUSH_TITLE])
+                    o->subject = strdup(r.part[RS_TPART_PUSH_TITLE]);
+                if (r.part[RS_TPART_PUSH_BODY])
+                    o->body = strdup(r.part[RS_TPART_PUSH_BODY]);
+                break;
+            }
             case RS_CH_WEBHOOK: {
                 snprintf(type, sizeof type, "%s.%s", job.shipment_id ? "shipment" : "order", job.trigger);
                 msg.webhook_type = type;
@@ -253,6 +289,16 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
             }
             if (e != RS_OK)
                 snprintf(why, sizeof why, "%s", o->res.error);
+            /* the message told a window: breaches and slips are measured against it from now */
+            if (e == RS_OK && extras.has_window) {
+                for (int k = 0; k < RS_TPART__COUNT; k++)
+                    if (r.part[k] && strstr(r.part[k], extras.promise_text)) {
+                        o->told_shipment = job.shipment_id;
+                        o->told_earliest = extras.earliest;
+                        o->told_latest = extras.latest;
+                        break;
+                    }
+            }
         }
     }
     if (!cfg)
@@ -379,6 +425,14 @@ static void *run(void *arg)
                 enum rs_err fe = rs_store_outbox_finish(w->s, &out[i].d, rs_now());
                 if (fe && fe != RS_ECONFLICT)
                     e = fe; /* ECONFLICT: the lease expired and another took it: its outcome wins */
+                if (!fe && out[i].told_shipment) {
+                    fe = rs_store_promise_set_told(w->s, out[i].told_shipment, out[i].told_earliest,
+                                                   out[i].told_latest, rs_now());
+                    if (fe && fe != RS_ENOTFOUND)
+                        e = fe;
+                }
+                if (!e && out[i].gone_push && (fe = rs_store_push_delete(w->s, out[i].gone_push)))
+                    e = fe;
             }
             if (!e)
                 e = rs_store_commit(w->s);
@@ -481,6 +535,7 @@ void rs_dispatch_stop(struct rs_dispatcher *d)
         if (w->ch)
             atomic_fetch_add(&d->connects, rs_channels_connects(w->ch));
         settings_release(w);
+        rs_locfmt_free(w->lf);
         rs_channels_free(w->ch);
         rs_store_close(w->s);
     }

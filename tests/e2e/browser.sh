@@ -3,7 +3,7 @@
 # axe-core (tests/browser/, npm ci there; never `npx playwright install`). This script starts
 # the real server, seeds a merchant with hostile names, two orders and events, runs
 # tests/browser/track.test.js (which prints ok/not ok lines), counts them, and checks what the
-# browser stored (consents, incidents) in the database. Screenshots go to
+# browser stored (contacts and opt-outs, incidents) in the database. Screenshots go to
 # $RASTRO_TEST_OUT/screenshots/ (tests/out/ under tests/run.sh).
 source "$(dirname "$0")/../lib/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -60,8 +60,8 @@ done < "$T_DIR/node.log"
 
 # what the browser left in the database
 q() { sqlite3 -readonly "$DB" "$1"; }
-eq "no-JS updates form stored the e-mail consent" "$(q "select channel||' '||address||' '||granted from page_consents where channel='email' order by id limit 1")" "email lucia@example.com 1"
-eq "stop updates stored granted=0 for SMS" "$(q "select granted from page_consents where channel='sms' and address='+34600999888'")" "0"
+eq "no-JS updates form stored the e-mail contact the planner reads" "$(q "select channel||' '||address from notify_contacts where channel='email' and address='lucia@example.com'")" "email lucia@example.com"
+eq "stop updates: an SMS opt-out of the order's customer, no SMS contact left" "$(q "select count(*) from notify_optouts n join orders o on o.customer_id=n.customer_id where n.channel='sms' and n.source='tracking_page'")/$(q "select count(*) from notify_contacts where channel='sms' and address='+34600999888'")" "1/0"
 eq "push subscription stored" "$(q "select count(*) from push_subscriptions where endpoint like 'https://push.example.net/%' and revoked_at is null")" "1"
 eq "verified visitor set the customer's preferred channel" "$(q "select preferred_channel from customers where email='ana@example.com'")" "whatsapp"
 finish

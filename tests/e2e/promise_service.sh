@@ -114,9 +114,10 @@ api GET /v1/shipments/seur/S-2
 eq "in transit, on time: no delay yet" "$(jqr '.delays|length')" 0
 out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$(date -u -d '+400 days' +%FT%TZ)" 2>&1)
 echo "$out"
-eq "sweep: 2 new delays" "$(printf '%s' "$out" | sed -n 's/.*new delays: \([0-9]*\).*/\1/p')" 2
+eq "sweep: 3 new delays" "$(printf '%s' "$out" | sed -n 's/.*new delays: \([0-9]*\).*/\1/p')" 3
 api GET /v1/shipments/seur/S-2
-eq "  promise_breached and stalled" "$(jqr '[.delays[].cause]|sort|join(",")')" "promise_breached,stalled"
+eq "  promise_breached, stalled, and the slip of the overdue re-estimate" "$(jqr '[.delays[].cause]|sort|join(",")')" "promise_breached,promise_slipped,stalled"
+eq "  the overdue window is re-estimated from the sweep day" "$(jqr '.promise_history[-1].reason')/$(jqr '.promise.earliest')" "overdue/$(date -u -d '+400 days' +%F)"
 check "  breach details say how late" bash -c "[ '$(jqr '.delays[]|select(.cause=="promise_breached")|.details.days_late')' -gt 300 ]"
 out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$(date -u -d '+401 days' +%FT%TZ)" 2>&1)
 eq "sweep again: nothing new (idempotent)" "$(printf '%s' "$out" | sed -n 's/.*new delays: \([0-9]*\).*/\1/p')" 0

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """recorder.py — a stand-in for Twilio, Infobip, the WhatsApp Cloud API and a merchant's webhook
 endpoint in end-to-end tests. Every request is written to DIR/NNNNNN.json (method, path, query,
-headers in lower case, body as text) so tests can check the exact wire format. Answers look like
+headers in lower case, body as text and as base64 for binary bodies such as Web Push) so tests can check the exact wire format. Answers look like
 the providers' documented answers. Behaviour can be scripted: POST /_control with
 {"prefix": "/2010-04-01", "responses": [{"status": 500}, {"status": 429, "headers": {"Retry-After": "1"}},
 {"garbage": true}, {"delay": 5}]} queues answers for paths starting with prefix (used first to last;
 {"repeat": true} on the last one keeps it). Usage: recorder.py PORT DIR"""
+import base64
 import json
 import os
 import sys
@@ -64,7 +65,8 @@ class H(BaseHTTPRequestHandler):
             n = counter[0]
             rec = {"n": n, "method": self.command, "path": u.path, "query": u.query,
                    "headers": {k.lower(): v for k, v in self.headers.items()},
-                   "body": body.decode("utf-8", "replace")}
+                   "body": body.decode("utf-8", "replace"),
+                   "body_b64": base64.b64encode(body).decode()}
             with open(os.path.join(DIR, "%06d.json" % n), "w") as f:
                 json.dump(rec, f, ensure_ascii=False)
             script = None

@@ -1,0 +1,44 @@
+/* webpush.h — Web Push (RFC 8030) with message encryption (RFC 8291, "aes128gcm" content coding
+ * of RFC 8188) and VAPID (RFC 8292), on OpenSSL's EVP: ECDH P-256, HKDF-SHA-256, AES-128-GCM,
+ * ES256. ../shared/research/formats.md C5 has the wire format. */
+#ifndef RS_NOTIFY_WEBPUSH_H
+#define RS_NOTIFY_WEBPUSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "notify/channel.h"
+
+#define RS_WEBPUSH_RS 4096          /* record size: one record */
+#define RS_WEBPUSH_MAX_PLAIN 3993   /* 4096 - 16 (tag) - 1 (delimiter) - 86 (header) */
+#define RS_WEBPUSH_OVERHEAD (86 + 17) /* header (salt, rs, idlen, key) + delimiter + tag */
+
+/* Encrypt PLAIN (LEN ≤ RS_WEBPUSH_MAX_PLAIN) for the subscription keys UA_PUBLIC (65 bytes,
+ * uncompressed P-256) and AUTH (16 bytes) into OUT (CAP ≥ LEN + RS_WEBPUSH_OVERHEAD): the
+ * aes128gcm body = salt ‖ rs ‖ idlen ‖ as_public ‖ ciphertext. AS_PRIVATE/AS_PUBLIC (32/65
+ * bytes) and SALT (16) are for tests (RFC 8291 Appendix A); NULL draws a fresh key pair and salt,
+ * as every real message must. OUT: *out_len. RS_EINVAL for bad keys or sizes. */
+enum rs_err rs_webpush_encrypt(const unsigned char ua_public[65], const unsigned char auth[16],
+                               const unsigned char *plain, size_t len, const unsigned char *as_private,
+                               const unsigned char *as_public, const unsigned char *salt, unsigned char *out,
+                               size_t cap, size_t *out_len) RS_MUST_CHECK;
+
+/* The Authorization header value "vapid t=<JWT>, k=<public key>" for ENDPOINT (aud = its origin),
+ * SUBJECT (sub) and EXP (epoch s), signed ES256 with the key pair PRIV (32) / PUB (65).
+ * RS_EINVAL for a bad endpoint or key. */
+enum rs_err rs_vapid_header(const unsigned char priv[32], const unsigned char pub[65], const char *endpoint,
+                            const char *subject, int64_t exp, char *out, size_t cap) RS_MUST_CHECK;
+
+/* Verify the ES256 JWT of a VAPID header against its k= key (tests; RFC 8292 §2.4's example).
+ * RS_OK when valid, RS_EREJECTED when not, RS_EINVAL when unreadable. */
+enum rs_err rs_vapid_verify(const char *header) RS_MUST_CHECK;
+
+/* POST the rendered push message of M (title, body, url as JSON) encrypted to the subscription
+ * (ENDPOINT, P256DH and AUTH base64url) with TTL, Urgency, Topic, Content-Encoding: aes128gcm and
+ * VAPID. Outcome as channel.h; a 404/410 answer is RS_EREJECTED with http_status kept (the
+ * caller deletes the subscription). */
+enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const char *endpoint, const char *p256dh,
+                         const char *auth, const char *url, struct rs_send_result *res) RS_MUST_CHECK;
+
+#endif
