@@ -14,22 +14,6 @@ static enum rs_err prep(struct rs_store *s, const char *sql, sqlite3_stmt **q)
     return rc == SQLITE_OK ? RS_OK : rs_store_sqlite_rc(s, rc);
 }
 
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int i)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
-}
-
-static json_t *col_time(sqlite3_stmt *q, int i)
-{
-    int64_t t = sqlite3_column_int64(q, i);
-    if (t <= 0)
-        return json_null();
-    char buf[RS_TIME_LEN];
-    rs_time_format(t, 0, buf);
-    return json_string(buf);
-}
-
 enum rs_err rs_store_coupon_add(struct rs_store *s, const struct rs_coupon *c, const char *details_json,
                                 int64_t now, int64_t *id)
 {
@@ -77,11 +61,11 @@ static void coupon_row(sqlite3_stmt *q, struct rs_coupon *c)
     c->merchant_id = sqlite3_column_int64(q, 1);
     c->order_id = sqlite3_column_int64(q, 2);
     c->shipment_id = sqlite3_column_int64(q, 3);
-    copy_col(c->code, sizeof c->code, q, 4);
-    copy_col(c->kind, sizeof c->kind, q, 5);
+    rs_store_sqlite_col_copy(c->code, sizeof c->code, q, 4);
+    rs_store_sqlite_col_copy(c->kind, sizeof c->kind, q, 5);
     c->value_cents = sqlite3_column_int64(q, 6);
-    copy_col(c->currency, sizeof c->currency, q, 7);
-    copy_col(c->reason, sizeof c->reason, q, 8);
+    rs_store_sqlite_col_copy(c->currency, sizeof c->currency, q, 7);
+    rs_store_sqlite_col_copy(c->reason, sizeof c->reason, q, 8);
     c->expires_at = sqlite3_column_int64(q, 9);
     c->created_at = sqlite3_column_int64(q, 10);
 }
@@ -129,8 +113,8 @@ enum rs_err rs_store_coupons_of_order(struct rs_store *s, int64_t order_id, json
         json_object_set_new(j, "details", dj ? dj : json_object());
         const char *tn = (const char *)sqlite3_column_text(q, 12);
         json_object_set_new(j, "tracking_number", tn ? json_string(tn) : json_null());
-        json_object_set_new(j, "expires_at", col_time(q, 9));
-        json_object_set_new(j, "created_at", col_time(q, 10));
+        json_object_set_new(j, "expires_at", rs_store_sqlite_col_time(q, 9, 0));
+        json_object_set_new(j, "created_at", rs_store_sqlite_col_time(q, 10, 0));
         json_array_append_new(arr, j);
     }
     e = rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);

@@ -97,20 +97,6 @@ static const char *const SQL_COUNTS = "SELECT state,count(*) FROM outbox GROUP B
 static const char *const SQL_NEXT_DUE =
     "SELECT coalesce(min(next_attempt_at),0) FROM outbox WHERE state IN ('queued','sending')";
 
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(q, i);
-}
-
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int i)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
-}
-
 static enum rs_err run(struct rs_store *s, sqlite3_stmt *q)
 {
     if (!q)
@@ -135,9 +121,9 @@ enum rs_err rs_store_notify_merchant(struct rs_store *s, int64_t merchant_id, st
         sqlite3_reset(q);
         return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
     }
-    copy_col(out->name, sizeof out->name, q, 0);
-    copy_col(out->timezone, sizeof out->timezone, q, 1);
-    copy_col(out->locale, sizeof out->locale, q, 2);
+    rs_store_sqlite_col_copy(out->name, sizeof out->name, q, 0);
+    rs_store_sqlite_col_copy(out->timezone, sizeof out->timezone, q, 1);
+    rs_store_sqlite_col_copy(out->locale, sizeof out->locale, q, 2);
     const unsigned char *c = sqlite3_column_text(q, 3);
     enum rs_err e = RS_OK;
     if (c && !(out->config = strdup((const char *)c)))
@@ -168,13 +154,13 @@ enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struc
         }
         out->order_id = sqlite3_column_int64(q, 0);
         out->customer_id = sqlite3_column_int64(q, 1);
-        copy_col(out->order_ref, sizeof out->order_ref, q, 2);
-        copy_col(out->tracking_code, sizeof out->tracking_code, q, 3);
-        copy_col(out->name, sizeof out->name, q, 4);
-        copy_col(out->email, sizeof out->email, q, 5);
-        copy_col(out->phone, sizeof out->phone, q, 6);
-        copy_col(out->locale, sizeof out->locale, q, 7);
-        copy_col(out->preferred, sizeof out->preferred, q, 8);
+        rs_store_sqlite_col_copy(out->order_ref, sizeof out->order_ref, q, 2);
+        rs_store_sqlite_col_copy(out->tracking_code, sizeof out->tracking_code, q, 3);
+        rs_store_sqlite_col_copy(out->name, sizeof out->name, q, 4);
+        rs_store_sqlite_col_copy(out->email, sizeof out->email, q, 5);
+        rs_store_sqlite_col_copy(out->phone, sizeof out->phone, q, 6);
+        rs_store_sqlite_col_copy(out->locale, sizeof out->locale, q, 7);
+        rs_store_sqlite_col_copy(out->preferred, sizeof out->preferred, q, 8);
         sqlite3_reset(q);
     }
     {
@@ -296,11 +282,11 @@ enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_ne
     sqlite3_bind_text(q, 9, r->substatus ? r->substatus : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 10, r->locale && *r->locale ? r->locale : "es", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 11, r->state, -1, SQLITE_STATIC);
-    bind_text(q, 12, r->reason);
+    rs_store_sqlite_bind_opt(q, 12, r->reason);
     sqlite3_bind_int(q, 13, r->deferred);
     sqlite3_bind_int64(q, 14, r->next_attempt_at);
     sqlite3_bind_text(q, 15, r->idem_key, -1, SQLITE_STATIC);
-    bind_text(q, 16, r->unsub_token);
+    rs_store_sqlite_bind_opt(q, 16, r->unsub_token);
     if (r->resend_of)
         sqlite3_bind_int64(q, 17, r->resend_of);
     sqlite3_bind_int64(q, 18, now);
@@ -349,21 +335,21 @@ enum rs_err rs_store_outbox_load(struct rs_store *s, int64_t id, struct rs_outbo
     o->order_id = sqlite3_column_int64(q, 2);
     o->shipment_id = sqlite3_column_int64(q, 3);
     o->customer_id = sqlite3_column_int64(q, 4);
-    copy_col(o->trigger, sizeof o->trigger, q, 5);
-    copy_col(o->channels, sizeof o->channels, q, 6);
-    copy_col(o->channel, sizeof o->channel, q, 7);
-    copy_col(o->status, sizeof o->status, q, 8);
-    copy_col(o->substatus, sizeof o->substatus, q, 9);
-    copy_col(o->locale, sizeof o->locale, q, 10);
+    rs_store_sqlite_col_copy(o->trigger, sizeof o->trigger, q, 5);
+    rs_store_sqlite_col_copy(o->channels, sizeof o->channels, q, 6);
+    rs_store_sqlite_col_copy(o->channel, sizeof o->channel, q, 7);
+    rs_store_sqlite_col_copy(o->status, sizeof o->status, q, 8);
+    rs_store_sqlite_col_copy(o->substatus, sizeof o->substatus, q, 9);
+    rs_store_sqlite_col_copy(o->locale, sizeof o->locale, q, 10);
     o->channel_index = sqlite3_column_int(q, 11);
     o->attempts = sqlite3_column_int(q, 12);
     o->total_attempts = sqlite3_column_int(q, 13);
-    copy_col(o->state, sizeof o->state, q, 14);
-    copy_col(o->unsub_token, sizeof o->unsub_token, q, 15);
-    copy_col(o->idem_key, sizeof o->idem_key, q, 16);
+    rs_store_sqlite_col_copy(o->state, sizeof o->state, q, 14);
+    rs_store_sqlite_col_copy(o->unsub_token, sizeof o->unsub_token, q, 15);
+    rs_store_sqlite_col_copy(o->idem_key, sizeof o->idem_key, q, 16);
     o->created_at = sqlite3_column_int64(q, 17);
-    copy_col(o->carrier, sizeof o->carrier, q, 18);
-    copy_col(o->tracking_number, sizeof o->tracking_number, q, 19);
+    rs_store_sqlite_col_copy(o->carrier, sizeof o->carrier, q, 18);
+    rs_store_sqlite_col_copy(o->tracking_number, sizeof o->tracking_number, q, 19);
     o->status_at = sqlite3_column_int64(q, 20);
     o->coupon_id = sqlite3_column_int64(q, 21);
     sqlite3_reset(q);
@@ -379,10 +365,10 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
         sqlite3_bind_text(q, 3, d->new_channel, -1, SQLITE_STATIC);
         sqlite3_bind_int(q, 4, d->attempts);
         sqlite3_bind_int64(q, 5, d->next_attempt_at);
-        bind_text(q, 6, d->provider_id);
-        bind_text(q, 7, d->error);
-        bind_text(q, 8, d->subject);
-        bind_text(q, 9, d->body);
+        rs_store_sqlite_bind_opt(q, 6, d->provider_id);
+        rs_store_sqlite_bind_opt(q, 7, d->error);
+        rs_store_sqlite_bind_opt(q, 8, d->subject);
+        rs_store_sqlite_bind_opt(q, 9, d->body);
         sqlite3_bind_int64(q, 10, now);
         sqlite3_bind_int64(q, 11, d->id);
         sqlite3_bind_text(q, 12, d->owner, -1, SQLITE_STATIC);
@@ -399,8 +385,8 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
     sqlite3_bind_text(q, 4, d->result, -1, SQLITE_STATIC);
     if (d->http_status)
         sqlite3_bind_int(q, 5, d->http_status);
-    bind_text(q, 6, d->provider_id);
-    bind_text(q, 7, d->error);
+    rs_store_sqlite_bind_opt(q, 6, d->provider_id);
+    rs_store_sqlite_bind_opt(q, 7, d->error);
     sqlite3_bind_text(q, 8, d->owner, -1, SQLITE_STATIC);
     return run(s, q);
 }
@@ -410,7 +396,7 @@ enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, con
 {
     STMT(X_RECEIPT, SQL_RECEIPT);
     sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
-    bind_text(q, 2, error);
+    rs_store_sqlite_bind_opt(q, 2, error);
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int64(q, 4, merchant_id);
     sqlite3_bind_text(q, 5, provider_id, -1, SQLITE_STATIC);
@@ -456,21 +442,6 @@ enum rs_err rs_store_outbox_resend(struct rs_store *s, int64_t merchant_id, int6
     return RS_OK;
 }
 
-static json_t *col_str(sqlite3_stmt *q, int i)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
-static json_t *col_time(sqlite3_stmt *q, int i)
-{
-    if (sqlite3_column_type(q, i) == SQLITE_NULL || sqlite3_column_int64(q, i) <= 0)
-        return json_null();
-    char t[RS_TIME_LEN];
-    rs_time_format(sqlite3_column_int64(q, i), 0, t);
-    return json_string(t);
-}
-
 enum rs_err rs_store_outbox_order_json(struct rs_store *s, int64_t merchant_id, const char *order_ref, json_t **out)
 {
     int64_t order_id;
@@ -498,8 +469,8 @@ enum rs_err rs_store_outbox_order_json(struct rs_store *s, int64_t merchant_id, 
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
             json_t *o = json_object();
             json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
-            json_object_set_new(o, "trigger", col_str(q, 1));
-            json_object_set_new(o, "channel", col_str(q, 2));
+            json_object_set_new(o, "trigger", rs_store_sqlite_col_str(q, 1));
+            json_object_set_new(o, "channel", rs_store_sqlite_col_str(q, 2));
             const char *chs = (const char *)sqlite3_column_text(q, 3);
             json_t *fb = json_array();
             for (const char *p = chs; p && *p;) {
@@ -508,24 +479,24 @@ enum rs_err rs_store_outbox_order_json(struct rs_store *s, int64_t merchant_id, 
                 p += l + (p[l] == ',');
             }
             json_object_set_new(o, "channels", fb);
-            json_object_set_new(o, "state", col_str(q, 4));
-            json_object_set_new(o, "reason", col_str(q, 5));
+            json_object_set_new(o, "state", rs_store_sqlite_col_str(q, 4));
+            json_object_set_new(o, "reason", rs_store_sqlite_col_str(q, 5));
             json_object_set_new(o, "deferred", json_boolean(sqlite3_column_int(q, 6)));
             json_object_set_new(o, "attempts", json_integer(sqlite3_column_int(q, 8)));
-            json_object_set_new(o, "next_attempt_at", col_time(q, 9));
-            json_object_set_new(o, "provider_id", col_str(q, 10));
-            json_object_set_new(o, "last_error", col_str(q, 11));
-            json_object_set_new(o, "subject", col_str(q, 12));
-            json_object_set_new(o, "created_at", col_time(q, 13));
-            json_object_set_new(o, "sent_at", col_time(q, 14));
-            json_object_set_new(o, "delivered_at", col_time(q, 15));
-            json_object_set_new(o, "status", col_str(q, 16));
-            json_object_set_new(o, "substatus", col_str(q, 17));
-            json_object_set_new(o, "locale", col_str(q, 18));
+            json_object_set_new(o, "next_attempt_at", rs_store_sqlite_col_time(q, 9, 0));
+            json_object_set_new(o, "provider_id", rs_store_sqlite_col_str(q, 10));
+            json_object_set_new(o, "last_error", rs_store_sqlite_col_str(q, 11));
+            json_object_set_new(o, "subject", rs_store_sqlite_col_str(q, 12));
+            json_object_set_new(o, "created_at", rs_store_sqlite_col_time(q, 13, 0));
+            json_object_set_new(o, "sent_at", rs_store_sqlite_col_time(q, 14, 0));
+            json_object_set_new(o, "delivered_at", rs_store_sqlite_col_time(q, 15, 0));
+            json_object_set_new(o, "status", rs_store_sqlite_col_str(q, 16));
+            json_object_set_new(o, "substatus", rs_store_sqlite_col_str(q, 17));
+            json_object_set_new(o, "locale", rs_store_sqlite_col_str(q, 18));
             json_object_set_new(o, "resend_of", sqlite3_column_type(q, 19) == SQLITE_NULL
                                                     ? json_null()
                                                     : json_integer(sqlite3_column_int64(q, 19)));
-            json_object_set_new(o, "idempotency_key", col_str(q, 20));
+            json_object_set_new(o, "idempotency_key", rs_store_sqlite_col_str(q, 20));
             json_array_append_new(arr, o);
         }
         enum rs_err e = rs_store_sqlite_rc(s, rc);
@@ -547,14 +518,14 @@ enum rs_err rs_store_outbox_order_json(struct rs_store *s, int64_t merchant_id, 
         json_t *log = json_array();
         while (sqlite3_step(q) == SQLITE_ROW) {
             json_t *a = json_object();
-            json_object_set_new(a, "channel", col_str(q, 0));
-            json_object_set_new(a, "at", col_time(q, 1));
-            json_object_set_new(a, "result", col_str(q, 2));
+            json_object_set_new(a, "channel", rs_store_sqlite_col_str(q, 0));
+            json_object_set_new(a, "at", rs_store_sqlite_col_time(q, 1, 0));
+            json_object_set_new(a, "result", rs_store_sqlite_col_str(q, 2));
             json_object_set_new(a, "http_status", sqlite3_column_type(q, 3) == SQLITE_NULL
                                                        ? json_null()
                                                        : json_integer(sqlite3_column_int(q, 3)));
-            json_object_set_new(a, "provider_id", col_str(q, 4));
-            json_object_set_new(a, "error", col_str(q, 5));
+            json_object_set_new(a, "provider_id", rs_store_sqlite_col_str(q, 4));
+            json_object_set_new(a, "error", rs_store_sqlite_col_str(q, 5));
             json_array_append_new(log, a);
         }
         sqlite3_reset(q);

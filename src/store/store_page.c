@@ -16,14 +16,6 @@ static enum rs_err prep(struct rs_store *s, const char *sql, sqlite3_stmt **q)
     return rc == SQLITE_OK ? RS_OK : rs_store_sqlite_rc(s, rc);
 }
 
-static void bind_opt(sqlite3_stmt *q, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(q, i);
-}
-
 /* Run Q (no rows wanted) and finalize it. */
 static enum rs_err run_fin(struct rs_store *s, sqlite3_stmt *q)
 {
@@ -37,22 +29,6 @@ static json_t *col_json(sqlite3_stmt *q, int i)
 {
     const char *t = (const char *)sqlite3_column_text(q, i);
     return t ? json_loads(t, 0, NULL) : NULL;
-}
-
-static json_t *col_str(sqlite3_stmt *q, int i)
-{
-    const char *t = (const char *)sqlite3_column_text(q, i);
-    return t ? json_string(t) : json_null();
-}
-
-static json_t *col_time(sqlite3_stmt *q, int i)
-{
-    int64_t t = sqlite3_column_int64(q, i);
-    if (t <= 0)
-        return json_null();
-    char buf[RS_TIME_LEN];
-    rs_time_format(t, 0, buf);
-    return json_string(buf);
 }
 
 void rs_page_ctx_release(struct rs_page_ctx *c)
@@ -141,7 +117,7 @@ enum rs_err rs_store_page_doc_put(struct rs_store *s, int64_t merchant_id, const
         return e;
     char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     sqlite3_bind_int64(q, 1, merchant_id);
-    bind_opt(q, 2, txt);
+    rs_store_sqlite_bind_opt(q, 2, txt);
     sqlite3_bind_int64(q, 3, now);
     free(txt);
     return run_fin(s, q);
@@ -200,7 +176,7 @@ enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in 
         sqlite3_bind_text(q, 4, in->channel, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 5, in->address ? in->address : "", -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 6, in->source ? in->source : "tracking_page", -1, SQLITE_TRANSIENT);
-        bind_opt(q, 7, in->client_addr);
+        rs_store_sqlite_bind_opt(q, 7, in->client_addr);
         sqlite3_bind_int64(q, 8, now);
         if ((e = run_fin(s, q)))
             return e;
@@ -270,11 +246,11 @@ enum rs_err rs_store_consent_list(struct rs_store *s, int64_t order_id, json_t *
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *c = json_object();
-        json_object_set_new(c, "channel", col_str(q, 0));
-        json_object_set_new(c, "address", col_str(q, 1));
+        json_object_set_new(c, "channel", rs_store_sqlite_col_str(q, 0));
+        json_object_set_new(c, "address", rs_store_sqlite_col_str(q, 1));
         json_object_set_new(c, "granted", json_boolean(sqlite3_column_int(q, 2)));
-        json_object_set_new(c, "source", col_str(q, 3));
-        json_object_set_new(c, "updated_at", col_time(q, 4));
+        json_object_set_new(c, "source", rs_store_sqlite_col_str(q, 3));
+        json_object_set_new(c, "updated_at", rs_store_sqlite_col_time(q, 4, 0));
         json_array_append_new(arr, c);
     }
     e = rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
@@ -381,11 +357,11 @@ enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, co
     sqlite3_bind_int64(q, 2, in->order_id);
     sqlite3_bind_text(q, 3, in->type, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 4, in->origin, -1, SQLITE_TRANSIENT);
-    bind_opt(q, 5, in->message);
-    bind_opt(q, 6, in->locale);
+    rs_store_sqlite_bind_opt(q, 5, in->message);
+    rs_store_sqlite_bind_opt(q, 6, in->locale);
     sqlite3_bind_int64(q, 7, in->sla_due_at);
     sqlite3_bind_int64(q, 8, now);
-    bind_opt(q, 9, in->contact);
+    rs_store_sqlite_bind_opt(q, 9, in->contact);
     if ((e = run_fin(s, q)))
         return e;
     if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
@@ -406,18 +382,18 @@ static json_t *incident_row(sqlite3_stmt *q)
     rs_incident_reference(id, ref);
     json_object_set_new(j, "id", json_integer(id));
     json_object_set_new(j, "reference", json_string(ref));
-    json_object_set_new(j, "order_ref", col_str(q, 1));
-    json_object_set_new(j, "tracking_code", col_str(q, 2));
-    json_object_set_new(j, "type", col_str(q, 3));
-    json_object_set_new(j, "state", col_str(q, 4));
-    json_object_set_new(j, "origin", col_str(q, 5));
-    json_object_set_new(j, "message", col_str(q, 6));
-    json_object_set_new(j, "contact", col_str(q, 12));
-    json_object_set_new(j, "resolution", col_str(q, 7));
-    json_object_set_new(j, "locale", col_str(q, 8));
-    json_object_set_new(j, "sla_due_at", col_time(q, 9));
-    json_object_set_new(j, "created_at", col_time(q, 10));
-    json_object_set_new(j, "updated_at", col_time(q, 11));
+    json_object_set_new(j, "order_ref", rs_store_sqlite_col_str(q, 1));
+    json_object_set_new(j, "tracking_code", rs_store_sqlite_col_str(q, 2));
+    json_object_set_new(j, "type", rs_store_sqlite_col_str(q, 3));
+    json_object_set_new(j, "state", rs_store_sqlite_col_str(q, 4));
+    json_object_set_new(j, "origin", rs_store_sqlite_col_str(q, 5));
+    json_object_set_new(j, "message", rs_store_sqlite_col_str(q, 6));
+    json_object_set_new(j, "contact", rs_store_sqlite_col_str(q, 12));
+    json_object_set_new(j, "resolution", rs_store_sqlite_col_str(q, 7));
+    json_object_set_new(j, "locale", rs_store_sqlite_col_str(q, 8));
+    json_object_set_new(j, "sla_due_at", rs_store_sqlite_col_time(q, 9, 0));
+    json_object_set_new(j, "created_at", rs_store_sqlite_col_time(q, 10, 0));
+    json_object_set_new(j, "updated_at", rs_store_sqlite_col_time(q, 11, 0));
     return j;
 }
 
@@ -449,8 +425,8 @@ enum rs_err rs_store_incident_list(struct rs_store *s, int64_t merchant_id, cons
     if (e)
         return e;
     sqlite3_bind_int64(q, 1, merchant_id);
-    bind_opt(q, 2, state);
-    bind_opt(q, 3, order_ref);
+    rs_store_sqlite_bind_opt(q, 2, state);
+    rs_store_sqlite_bind_opt(q, 3, order_ref);
     sqlite3_bind_int64(q, 4, before_id);
     sqlite3_bind_int(q, 5, limit);
     json_t *arr = json_array();
@@ -477,8 +453,8 @@ enum rs_err rs_store_incident_update(struct rs_store *s, int64_t merchant_id, in
                          &q);
     if (e)
         return e;
-    bind_opt(q, 1, state);
-    bind_opt(q, 2, resolution);
+    rs_store_sqlite_bind_opt(q, 1, state);
+    rs_store_sqlite_bind_opt(q, 2, resolution);
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int64(q, 4, id);
     sqlite3_bind_int64(q, 5, merchant_id);

@@ -25,25 +25,6 @@ static enum rs_err run_once(struct rs_store *s, sqlite3_stmt *q)
     return e;
 }
 
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int i)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(q, i) : 0; /* no snprintf: ~9 of these per event */
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
-static void bind_opt(sqlite3_stmt *q, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(q, i);
-}
-
 /* ---- settings ---- */
 
 static int days_from_json(const char *text, int64_t *out, int max)
@@ -88,11 +69,11 @@ enum rs_err rs_store_promise_settings_get(struct rs_store *s, int64_t merchant_i
     int rc = sqlite3_step(q);
     enum rs_err e = RS_OK;
     if (rc == SQLITE_ROW) {
-        copy_col(out->timezone, sizeof out->timezone, q, 0);
+        rs_store_sqlite_col_copy(out->timezone, sizeof out->timezone, q, 0);
         if (sqlite3_column_type(q, 6) != SQLITE_NULL) {
             out->confidence = sqlite3_column_double(q, 1);
-            copy_col(out->country, sizeof out->country, q, 2);
-            copy_col(out->cutoff, sizeof out->cutoff, q, 3);
+            rs_store_sqlite_col_copy(out->country, sizeof out->country, q, 2);
+            rs_store_sqlite_col_copy(out->cutoff, sizeof out->cutoff, q, 3);
             out->n_add = days_from_json((const char *)sqlite3_column_text(q, 4), out->add,
                                         RS_PROMISE_MAX_OVERRIDES);
             out->n_remove = days_from_json((const char *)sqlite3_column_text(q, 5), out->remove,
@@ -118,8 +99,8 @@ enum rs_err rs_store_promise_settings_put(struct rs_store *s, int64_t merchant_i
     if (q && add && rem) {
         sqlite3_bind_int64(q, 1, merchant_id);
         sqlite3_bind_double(q, 2, in->confidence);
-        bind_opt(q, 3, in->country);
-        bind_opt(q, 4, in->cutoff);
+        rs_store_sqlite_bind_opt(q, 3, in->country);
+        rs_store_sqlite_bind_opt(q, 4, in->cutoff);
         sqlite3_bind_text(q, 5, add, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 6, rem, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(q, 7, now);
@@ -275,14 +256,14 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
     out->merchant_id = sqlite3_column_int64(q, 0);
     out->placed_at = sqlite3_column_int64(q, 1);
     out->placed_offset = sqlite3_column_int(q, 2);
-    copy_col(out->origin_country, sizeof out->origin_country, q, 3);
-    copy_col(out->origin_region, sizeof out->origin_region, q, 4);
-    copy_col(out->origin_postcode, sizeof out->origin_postcode, q, 5);
-    copy_col(out->dest_country, sizeof out->dest_country, q, 6);
-    copy_col(out->dest_region, sizeof out->dest_region, q, 7);
-    copy_col(out->dest_postcode, sizeof out->dest_postcode, q, 8);
-    copy_col(out->carrier, sizeof out->carrier, q, 9);
-    copy_col(out->service, sizeof out->service, q, 10);
+    rs_store_sqlite_col_copy(out->origin_country, sizeof out->origin_country, q, 3);
+    rs_store_sqlite_col_copy(out->origin_region, sizeof out->origin_region, q, 4);
+    rs_store_sqlite_col_copy(out->origin_postcode, sizeof out->origin_postcode, q, 5);
+    rs_store_sqlite_col_copy(out->dest_country, sizeof out->dest_country, q, 6);
+    rs_store_sqlite_col_copy(out->dest_region, sizeof out->dest_region, q, 7);
+    rs_store_sqlite_col_copy(out->dest_postcode, sizeof out->dest_postcode, q, 8);
+    rs_store_sqlite_col_copy(out->carrier, sizeof out->carrier, q, 9);
+    rs_store_sqlite_col_copy(out->service, sizeof out->service, q, 10);
     out->status = rs_status_parse((const char *)sqlite3_column_text(q, 11));
     out->substatus = rs_substatus_parse((const char *)sqlite3_column_text(q, 12));
     out->status_at = sqlite3_column_int64(q, 13);
@@ -290,7 +271,7 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
     out->shipped_at = sqlite3_column_int64(q, 15);
     out->out_for_delivery_at = sqlite3_column_int64(q, 16);
     out->delivered_at = sqlite3_column_int64(q, 17);
-    copy_col(out->timezone, sizeof out->timezone, q, 18);
+    rs_store_sqlite_col_copy(out->timezone, sizeof out->timezone, q, 18);
     if (!out->timezone[0])
         snprintf(out->timezone, sizeof out->timezone, "UTC");
     out->order_id = sqlite3_column_int64(q, 19);

@@ -444,22 +444,36 @@ enum rs_err rs_store_apikey_lookup(struct rs_store *s, const unsigned char *key_
     return e;
 }
 
-static json_t *col_str(sqlite3_stmt *q, int i)
+json_t *rs_store_sqlite_col_str(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
     return t ? json_string((const char *)t) : json_null();
 }
 
-static json_t *col_time(sqlite3_stmt *q, int i, int offset_min)
+json_t *rs_store_sqlite_col_time(sqlite3_stmt *q, int i, int offset_min)
 {
     int64_t t = sqlite3_column_int64(q, i);
-    if (t == 0 && sqlite3_column_type(q, i) != SQLITE_INTEGER)
-        return json_null();
-    if (t == 0)
+    if (sqlite3_column_type(q, i) == SQLITE_NULL || t <= 0)
         return json_null();
     char buf[RS_TIME_LEN];
     rs_time_format(t, offset_min, buf);
     return json_string(buf);
+}
+
+void rs_store_sqlite_bind_opt(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+void rs_store_sqlite_col_copy(char *dst, size_t cap, sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    size_t n = t ? strnlen(t, cap - 1) : 0;
+    memcpy(dst, t ? t : "", n);
+    dst[n] = '\0';
 }
 
 static enum rs_err merchant_list(struct rs_store *s, int64_t only_id, json_t **out)
@@ -477,10 +491,10 @@ static enum rs_err merchant_list(struct rs_store *s, int64_t only_id, json_t **o
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *m = json_object();
         json_object_set_new(m, "id", json_integer(sqlite3_column_int64(q, 0)));
-        json_object_set_new(m, "name", col_str(q, 1));
-        json_object_set_new(m, "timezone", col_str(q, 2));
-        json_object_set_new(m, "locale", col_str(q, 3));
-        json_object_set_new(m, "created_at", col_time(q, 4, 0));
+        json_object_set_new(m, "name", rs_store_sqlite_col_str(q, 1));
+        json_object_set_new(m, "timezone", rs_store_sqlite_col_str(q, 2));
+        json_object_set_new(m, "locale", rs_store_sqlite_col_str(q, 3));
+        json_object_set_new(m, "created_at", rs_store_sqlite_col_time(q, 4, 0));
         json_object_set_new(m, "api_keys", json_integer(sqlite3_column_int64(q, 5)));
         json_array_append_new(arr, m);
     }
@@ -877,10 +891,10 @@ static void set_loc(json_t *obj, const char *key, sqlite3_stmt *q, int first, bo
 {
     json_t *loc = json_object();
     if (with_postcode)
-        json_object_set_new(loc, "postal_code", col_str(q, first));
-    json_object_set_new(loc, "city", col_str(q, first + 1));
-    json_object_set_new(loc, "region", col_str(q, first + 2));
-    json_object_set_new(loc, "country", col_str(q, first + 3));
+        json_object_set_new(loc, "postal_code", rs_store_sqlite_col_str(q, first));
+    json_object_set_new(loc, "city", rs_store_sqlite_col_str(q, first + 1));
+    json_object_set_new(loc, "region", rs_store_sqlite_col_str(q, first + 2));
+    json_object_set_new(loc, "country", rs_store_sqlite_col_str(q, first + 3));
     json_object_set_new(obj, key, loc);
 }
 
@@ -895,23 +909,23 @@ static enum rs_err events_json(struct rs_store *s, int64_t shipment_id, enum rs_
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *e = json_object();
         int off = sqlite3_column_int(q, 1);
-        json_object_set_new(e, "occurred_at", col_time(q, 0, off));
-        json_object_set_new(e, "status", col_str(q, 3));
-        json_object_set_new(e, "substatus", col_str(q, 4));
+        json_object_set_new(e, "occurred_at", rs_store_sqlite_col_time(q, 0, off));
+        json_object_set_new(e, "status", rs_store_sqlite_col_str(q, 3));
+        json_object_set_new(e, "substatus", rs_store_sqlite_col_str(q, 4));
         json_object_set_new(e, "action_required", json_boolean(sqlite3_column_int(q, 5)));
         /* Raw carrier text can carry names ("signed by GARCIA"): never at the public level. */
         if (level != RS_VIEW_PUBLIC) {
-            json_object_set_new(e, "code", col_str(q, 6));
-            json_object_set_new(e, "message", col_str(q, 7));
+            json_object_set_new(e, "code", rs_store_sqlite_col_str(q, 6));
+            json_object_set_new(e, "message", rs_store_sqlite_col_str(q, 7));
         }
         json_t *loc = json_object();
-        json_object_set_new(loc, "city", col_str(q, 8));
-        json_object_set_new(loc, "region", col_str(q, 9));
-        json_object_set_new(loc, "country", col_str(q, 10));
+        json_object_set_new(loc, "city", rs_store_sqlite_col_str(q, 8));
+        json_object_set_new(loc, "region", rs_store_sqlite_col_str(q, 9));
+        json_object_set_new(loc, "country", rs_store_sqlite_col_str(q, 10));
         json_object_set_new(e, "location", loc);
         if (level == RS_VIEW_MERCHANT) {
-            json_object_set_new(e, "received_at", col_time(q, 2, 0));
-            json_object_set_new(e, "source", col_str(q, 11));
+            json_object_set_new(e, "received_at", rs_store_sqlite_col_time(q, 2, 0));
+            json_object_set_new(e, "source", rs_store_sqlite_col_str(q, 11));
         }
         json_array_append_new(arr, e);
     }
@@ -938,19 +952,19 @@ static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *sh = json_object();
         json_array_append_new(ids, json_integer(sqlite3_column_int64(q, 0)));
-        json_object_set_new(sh, "carrier", col_str(q, 1));
+        json_object_set_new(sh, "carrier", rs_store_sqlite_col_str(q, 1));
         if (level != RS_VIEW_PUBLIC) {
-            json_object_set_new(sh, "tracking_number", col_str(q, 2));
-            json_object_set_new(sh, "service", col_str(q, 3));
+            json_object_set_new(sh, "tracking_number", rs_store_sqlite_col_str(q, 2));
+            json_object_set_new(sh, "service", rs_store_sqlite_col_str(q, 3));
         }
         set_loc(sh, "origin", q, 4, level == RS_VIEW_MERCHANT);
-        json_object_set_new(sh, "status", col_str(q, 8));
-        json_object_set_new(sh, "substatus", col_str(q, 9));
+        json_object_set_new(sh, "status", rs_store_sqlite_col_str(q, 8));
+        json_object_set_new(sh, "substatus", rs_store_sqlite_col_str(q, 9));
         json_object_set_new(sh, "action_required", json_boolean(sqlite3_column_int(q, 10)));
-        json_object_set_new(sh, "last_event_at", col_time(q, 11, 0));
-        json_object_set_new(sh, "shipped_at", col_time(q, 12, 0));
-        json_object_set_new(sh, "out_for_delivery_at", col_time(q, 13, 0));
-        json_object_set_new(sh, "delivered_at", col_time(q, 14, 0));
+        json_object_set_new(sh, "last_event_at", rs_store_sqlite_col_time(q, 11, 0));
+        json_object_set_new(sh, "shipped_at", rs_store_sqlite_col_time(q, 12, 0));
+        json_object_set_new(sh, "out_for_delivery_at", rs_store_sqlite_col_time(q, 13, 0));
+        json_object_set_new(sh, "delivered_at", rs_store_sqlite_col_time(q, 14, 0));
         json_array_append_new(arr, sh);
     }
     enum rs_err e = map_rc(s, rc);
@@ -991,42 +1005,42 @@ static enum rs_err order_row_json(struct rs_store *s, sqlite3_stmt *q, enum rs_v
     int off = sqlite3_column_int(q, 5);
     json_t *o = json_object();
     if (level != RS_VIEW_PUBLIC) {
-        json_object_set_new(o, "order_ref", col_str(q, 2));
-        json_object_set_new(o, "placed_at", col_time(q, 4, off));
+        json_object_set_new(o, "order_ref", rs_store_sqlite_col_str(q, 2));
+        json_object_set_new(o, "placed_at", rs_store_sqlite_col_time(q, 4, off));
     }
-    json_object_set_new(o, "tracking_code", col_str(q, 3));
-    json_object_set_new(o, "status", col_str(q, 11));
+    json_object_set_new(o, "tracking_code", rs_store_sqlite_col_str(q, 3));
+    json_object_set_new(o, "status", rs_store_sqlite_col_str(q, 11));
     json_t *m = json_object();
-    json_object_set_new(m, "name", col_str(q, 19));
-    json_object_set_new(m, "locale", col_str(q, 20));
-    json_object_set_new(m, "timezone", col_str(q, 21));
+    json_object_set_new(m, "name", rs_store_sqlite_col_str(q, 19));
+    json_object_set_new(m, "locale", rs_store_sqlite_col_str(q, 20));
+    json_object_set_new(m, "timezone", rs_store_sqlite_col_str(q, 21));
     json_object_set_new(o, "merchant", m);
     json_t *dest = json_object();
     if (level != RS_VIEW_PUBLIC)
-        json_object_set_new(dest, "postal_code", col_str(q, 6));
-    json_object_set_new(dest, "city", col_str(q, 7));
+        json_object_set_new(dest, "postal_code", rs_store_sqlite_col_str(q, 6));
+    json_object_set_new(dest, "city", rs_store_sqlite_col_str(q, 7));
     if (level != RS_VIEW_PUBLIC)
-        json_object_set_new(dest, "region", col_str(q, 8));
-    json_object_set_new(dest, "country", col_str(q, 9));
+        json_object_set_new(dest, "region", rs_store_sqlite_col_str(q, 8));
+    json_object_set_new(dest, "country", rs_store_sqlite_col_str(q, 9));
     json_object_set_new(o, "destination", dest);
     if (level != RS_VIEW_PUBLIC) {
         json_t *c = json_object();
-        json_object_set_new(c, "name", col_str(q, 14));
-        json_object_set_new(c, "email", col_str(q, 15));
-        json_object_set_new(c, "phone", col_str(q, 16));
-        json_object_set_new(c, "locale", col_str(q, 17));
-        json_object_set_new(c, "preferred_channel", col_str(q, 18));
+        json_object_set_new(c, "name", rs_store_sqlite_col_str(q, 14));
+        json_object_set_new(c, "email", rs_store_sqlite_col_str(q, 15));
+        json_object_set_new(c, "phone", rs_store_sqlite_col_str(q, 16));
+        json_object_set_new(c, "locale", rs_store_sqlite_col_str(q, 17));
+        json_object_set_new(c, "preferred_channel", rs_store_sqlite_col_str(q, 18));
         json_object_set_new(o, "customer", c);
         const char *items = (const char *)sqlite3_column_text(q, 10);
         json_t *it = items ? json_loads(items, 0, NULL) : NULL;
         json_object_set_new(o, "items", it ? it : json_array());
     } else {
         /* the locale to greet in, without the person */
-        json_object_set_new(o, "locale", col_str(q, 17));
+        json_object_set_new(o, "locale", rs_store_sqlite_col_str(q, 17));
     }
     if (level == RS_VIEW_MERCHANT) {
-        json_object_set_new(o, "created_at", col_time(q, 12, 0));
-        json_object_set_new(o, "updated_at", col_time(q, 13, 0));
+        json_object_set_new(o, "created_at", rs_store_sqlite_col_time(q, 12, 0));
+        json_object_set_new(o, "updated_at", rs_store_sqlite_col_time(q, 13, 0));
     }
     if (secrets) {
         secrets->merchant_id = sqlite3_column_int64(q, 1);
@@ -1143,13 +1157,6 @@ enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipme
 
 /* ---- webhook integrations and the inbound log ---- */
 
-static void col_copy(sqlite3_stmt *q, int i, char *out, size_t cap)
-{
-    const char *t = (const char *)sqlite3_column_text(q, i);
-    size_t n = t ? strnlen(t, cap - 1) : 0;
-    memcpy(out, t ? t : "", n);
-    out[n] = '\0';
-}
 
 enum rs_err rs_store_integration_put(struct rs_store *s, int64_t merchant_id, const char *provider,
                                      const char *secret, const char *mapping, const char *options,
@@ -1163,7 +1170,7 @@ enum rs_err rs_store_integration_put(struct rs_store *s, int64_t merchant_id, co
     sqlite3_bind_text(q, 2, provider, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        col_copy(q, 1, hook_id, RS_HOOK_ID_LEN);
+        rs_store_sqlite_col_copy(hook_id, RS_HOOK_ID_LEN, q, 1);
         sqlite3_reset(q);
         *created = false;
         q = stmt(s, ST_INTEGRATION_UPDATE);
@@ -1205,12 +1212,12 @@ static enum rs_err integration_row(struct rs_store *s, sqlite3_stmt *q, struct r
         memset(out, 0, sizeof *out);
         out->id = sqlite3_column_int64(q, 0);
         out->merchant_id = sqlite3_column_int64(q, 1);
-        col_copy(q, 2, out->provider, sizeof out->provider);
-        col_copy(q, 3, out->hook_id, sizeof out->hook_id);
-        col_copy(q, 4, out->secret, sizeof out->secret);
-        col_copy(q, 5, out->previous_secret, sizeof out->previous_secret);
-        col_copy(q, 6, out->mapping, sizeof out->mapping);
-        col_copy(q, 7, out->options, sizeof out->options);
+        rs_store_sqlite_col_copy(out->provider, sizeof out->provider, q, 2);
+        rs_store_sqlite_col_copy(out->hook_id, sizeof out->hook_id, q, 3);
+        rs_store_sqlite_col_copy(out->secret, sizeof out->secret, q, 4);
+        rs_store_sqlite_col_copy(out->previous_secret, sizeof out->previous_secret, q, 5);
+        rs_store_sqlite_col_copy(out->mapping, sizeof out->mapping, q, 6);
+        rs_store_sqlite_col_copy(out->options, sizeof out->options, q, 7);
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = map_rc(s, rc);
@@ -1263,14 +1270,14 @@ enum rs_err rs_store_integration_list(struct rs_store *s, int64_t merchant_id, j
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *o = json_object();
-        json_object_set_new(o, "provider", col_str(q, 0));
-        json_object_set_new(o, "hook_id", col_str(q, 1));
+        json_object_set_new(o, "provider", rs_store_sqlite_col_str(q, 0));
+        json_object_set_new(o, "hook_id", rs_store_sqlite_col_str(q, 1));
         json_object_set_new(o, "previous_secret_active", json_boolean(sqlite3_column_int(q, 2)));
         if (sqlite3_column_type(q, 3) != SQLITE_NULL)
             json_object_set_new(o, "mapping", col_json(q, 3));
         json_object_set_new(o, "options", col_json(q, 4));
-        json_object_set_new(o, "created_at", col_time(q, 5, 0));
-        json_object_set_new(o, "updated_at", col_time(q, 6, 0));
+        json_object_set_new(o, "created_at", rs_store_sqlite_col_time(q, 5, 0));
+        json_object_set_new(o, "updated_at", rs_store_sqlite_col_time(q, 6, 0));
         json_array_append_new(arr, o);
     }
     enum rs_err e = map_rc(s, rc);
@@ -1331,12 +1338,12 @@ static json_t *inbound_row_json(sqlite3_stmt *q)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
-    json_object_set_new(o, "source", col_str(q, 1));
-    json_object_set_new(o, "topic", col_str(q, 2));
-    json_object_set_new(o, "delivery_id", col_str(q, 3));
-    json_object_set_new(o, "received_at", col_time(q, 4, 0));
-    json_object_set_new(o, "result", col_str(q, 5));
-    json_object_set_new(o, "reason", col_str(q, 6));
+    json_object_set_new(o, "source", rs_store_sqlite_col_str(q, 1));
+    json_object_set_new(o, "topic", rs_store_sqlite_col_str(q, 2));
+    json_object_set_new(o, "delivery_id", rs_store_sqlite_col_str(q, 3));
+    json_object_set_new(o, "received_at", rs_store_sqlite_col_time(q, 4, 0));
+    json_object_set_new(o, "result", rs_store_sqlite_col_str(q, 5));
+    json_object_set_new(o, "reason", rs_store_sqlite_col_str(q, 6));
     json_t *sum = col_json(q, 7);
     if (json_is_object(sum))
         json_object_update(o, sum);
@@ -1395,8 +1402,8 @@ enum rs_err rs_store_inbound_get(struct rs_store *s, int64_t merchant_id, int64_
             if (!txt)
                 json_object_set_new(o, "payload_note", json_string("the payload is not UTF-8 text"));
         }
-        json_object_set_new(o, "payload_type", col_str(q, 10));
-        json_object_set_new(o, "dedup_key", col_str(q, 11));
+        json_object_set_new(o, "payload_type", rs_store_sqlite_col_str(q, 10));
+        json_object_set_new(o, "dedup_key", rs_store_sqlite_col_str(q, 11));
         *out = o;
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
@@ -1429,7 +1436,7 @@ enum rs_err rs_store_shipment_carriers(struct rs_store *s, int64_t merchant_id, 
     *n = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         if (*n < max)
-            col_copy(q, 0, out[(*n)++], RS_MAX_CARRIER_LEN + 1);
+            rs_store_sqlite_col_copy(out[(*n)++], RS_MAX_CARRIER_LEN + 1, q, 0);
     enum rs_err e = map_rc(s, rc);
     sqlite3_reset(q);
     return e;

@@ -20,4 +20,14 @@ sqlite3_stmt *rs_store_sqlite_stmt(struct rs_store *s, int slot, const char *sql
 /* SQLITE_OK/ROW/DONE → RS_OK; BUSY → RS_ERETRY; constraint → RS_ECONFLICT; … (errmsg set). */
 enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc);
 
+/* Column and binding helpers every SQLite file of the store shares. */
+/* Bind V as text (copied: SQLITE_TRANSIENT), or NULL when V is NULL or empty. */
+void rs_store_sqlite_bind_opt(sqlite3_stmt *q, int i, const char *v);
+/* Copy text column I into DST (CAP bytes, truncated, always NUL-terminated; "" for NULL). */
+void rs_store_sqlite_col_copy(char *dst, size_t cap, sqlite3_stmt *q, int i);
+/* Column I as a JSON string, or JSON null. New reference. */
+json_t *rs_store_sqlite_col_str(sqlite3_stmt *q, int i);
+/* Epoch-seconds column I as an RFC 3339 string at OFFSET_MIN, or JSON null when NULL or <= 0. */
+json_t *rs_store_sqlite_col_time(sqlite3_stmt *q, int i, int offset_min);
+
 #endif
