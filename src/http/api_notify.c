@@ -29,24 +29,32 @@
 
 /* ---- merchant API ---- */
 
-void rs_api_order_notifications(struct rs_req *r)
+/* An order's list (notifications, coupons) as {"order_ref", KEY: [...]}: 404 for an unknown order. */
+typedef enum rs_err order_list_fn(struct rs_store *s, int64_t merchant_id, const char *order_ref, json_t **out);
+
+static void reply_order_list(struct rs_req *r, order_list_fn *fn, const char *key)
 {
     struct rs_store *s = rs_server_reader_get(r->srv);
     json_t *list = NULL;
-    enum rs_err e = s ? rs_store_outbox_order_json(s, r->merchant_id, r->params[0], &list) : RS_EIO;
+    enum rs_err e = s ? fn(s, r->merchant_id, r->params[0], &list) : RS_EIO;
     rs_server_reader_put(r->srv, s);
     if (e == RS_ENOTFOUND) {
         rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", r->params[0]);
         return;
     }
     if (e) {
-        rs_reply_err(r, e, "notifications read");
+        rs_reply_err(r, e, key);
         return;
     }
     json_t *o = json_object();
     json_object_set_new(o, "order_ref", json_string(r->params[0]));
-    json_object_set_new(o, "notifications", list);
+    json_object_set_new(o, key, list);
     rs_reply_json(r, 200, o);
+}
+
+void rs_api_order_notifications(struct rs_req *r)
+{
+    reply_order_list(r, rs_store_outbox_order_json, "notifications");
 }
 
 void rs_api_notification_preview(struct rs_req *r)
@@ -615,20 +623,5 @@ void rs_page_unsubscribe_get(struct rs_req *r)
 /* GET /v1/orders/{ref}/coupons — the coupons granted for an order (compensation). */
 void rs_api_order_coupons(struct rs_req *r)
 {
-    struct rs_store *s = rs_server_reader_get(r->srv);
-    json_t *list = NULL;
-    enum rs_err e = s ? rs_store_coupons_json(s, r->merchant_id, r->params[0], &list) : RS_EIO;
-    rs_server_reader_put(r->srv, s);
-    if (e == RS_ENOTFOUND) {
-        rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", r->params[0]);
-        return;
-    }
-    if (e) {
-        rs_reply_err(r, e, "coupons read");
-        return;
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "order_ref", json_string(r->params[0]));
-    json_object_set_new(o, "coupons", list);
-    rs_reply_json(r, 200, o);
+    reply_order_list(r, rs_store_coupons_json, "coupons");
 }
