@@ -363,19 +363,28 @@ static const char *twilio_state(const char *st)
     return NULL;
 }
 
+/* What both Twilio callbacks do first: the merchant's settings, the form body, the signature.
+ * Returns false with the answer set (and nothing to release) when the request is not usable. */
+static bool twilio_begin(struct rs_req *r, int64_t *mid, struct rs_notify_config *cfg, struct form *f)
+{
+    if (hook_settings(r, mid, cfg))
+        return false;
+    form_parse(r->body, f);
+    if (!twilio_valid(r, cfg, f)) {
+        rs_reply_error(r, 403, "bad_signature", "X-Twilio-Signature does not match");
+        rs_notify_config_release(cfg);
+        return false;
+    }
+    return true;
+}
+
 void rs_hook_twilio_status(struct rs_req *r)
 {
     int64_t mid;
     struct rs_notify_config cfg;
-    if (hook_settings(r, &mid, &cfg))
-        return;
     static __thread struct form f;
-    form_parse(r->body, &f);
-    if (!twilio_valid(r, &cfg, &f)) {
-        rs_reply_error(r, 403, "bad_signature", "X-Twilio-Signature does not match");
-        rs_notify_config_release(&cfg);
+    if (!twilio_begin(r, &mid, &cfg, &f))
         return;
-    }
     const char *sid = form_get(&f, "MessageSid");
     const char *st = twilio_state(form_get(&f, "MessageStatus"));
     char error[64] = "";
@@ -414,15 +423,9 @@ void rs_hook_twilio_sms(struct rs_req *r)
 {
     int64_t mid;
     struct rs_notify_config cfg;
-    if (hook_settings(r, &mid, &cfg))
-        return;
     static __thread struct form f;
-    form_parse(r->body, &f);
-    if (!twilio_valid(r, &cfg, &f)) {
-        rs_reply_error(r, 403, "bad_signature", "X-Twilio-Signature does not match");
-        rs_notify_config_release(&cfg);
+    if (!twilio_begin(r, &mid, &cfg, &f))
         return;
-    }
     enum rs_err e = RS_OK;
     const char *from = form_get(&f, "From");
     if (from && is_stop(form_get(&f, "Body"))) {
