@@ -42,6 +42,27 @@ static const struct rs_notify_config *config_for(int64_t merchant_id, const char
     return cache.ok ? &cache.cfg : NULL;
 }
 
+/* The merchant's row and its parsed notification settings. On RS_OK with *cfg set, cache_mu is
+ * HELD (the config lives in the cache) and the caller unlocks it; with *cfg NULL the merchant has
+ * no usable settings (nothing to plan) and nothing is held. */
+static enum rs_err config_lock(struct rs_store *s, int64_t merchant_id, struct rs_notify_merchant *m,
+                               const struct rs_notify_config **cfg)
+{
+    *cfg = NULL;
+    enum rs_err e = rs_store_notify_merchant(s, merchant_id, m);
+    if (e)
+        return e == RS_ENOTFOUND ? RS_OK : e;
+    if (!m->config)
+        return RS_OK;
+    pthread_mutex_lock(&cache_mu);
+    *cfg = config_for(merchant_id, m->config);
+    free(m->config);
+    m->config = NULL;
+    if (!*cfg)
+        pthread_mutex_unlock(&cache_mu);
+    return RS_OK;
+}
+
 struct zone_ctx {
     const char *zone;
 };
@@ -68,15 +89,11 @@ static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int6
                                    struct rs_plan_input *in, int64_t now)
 {
     struct rs_notify_merchant m;
-    enum rs_err e = rs_store_notify_merchant(s, merchant_id, &m);
-    if (e)
-        return e == RS_ENOTFOUND ? RS_OK : e;
-    if (!m.config)
-        return RS_OK;
-    pthread_mutex_lock(&cache_mu);
-    const struct rs_notify_config *cfg = config_for(merchant_id, m.config);
-    free(m.config);
-    e = cfg ? plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, 0, now) : RS_OK;
+    const struct rs_notify_config *cfg;
+    enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
+    if (e || !cfg)
+        return e;
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, 0, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
 }
@@ -257,15 +274,11 @@ enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, in
     if (issued)
         *issued = false;
     struct rs_notify_merchant m;
-    enum rs_err e = rs_store_notify_merchant(s, merchant_id, &m);
-    if (e)
-        return e == RS_ENOTFOUND ? RS_OK : e;
-    if (!m.config)
-        return RS_OK;
-    pthread_mutex_lock(&cache_mu);
-    const struct rs_notify_config *cfg = config_for(merchant_id, m.config);
-    free(m.config);
-    if (!cfg || !cfg->comp_on || days_late < cfg->comp_after_days) {
+    const struct rs_notify_config *cfg;
+    enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
+    if (e || !cfg)
+        return e;
+    if (!cfg->comp_on || days_late < cfg->comp_after_days) {
         pthread_mutex_unlock(&cache_mu);
         return RS_OK;
     }
@@ -304,12 +317,7 @@ enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, in
         .compensation_id = comp,
         .now = now,
     };
-    struct rs_notify_merchant mm;
-    e = rs_store_notify_merchant(s, merchant_id, &mm);
-    if (!e) {
-        free(mm.config);
-        e = plan_with(s, cfg, &mm, merchant_id, order_id, shipment_id, &in, id, now);
-    }
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, id, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
 }
