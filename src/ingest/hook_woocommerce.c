@@ -259,15 +259,9 @@ static enum rs_err order(struct rs_inbound *in, const json_t *o, char *err, size
     ord->base_status = base_status(status);
     ord->source = "woocommerce";
 
-    RS_HK_TRY(rs_hk_arr(o, "line_items", "order", &items, err, errcap));
-    size_t n = json_array_size(items);
-    if (n > RS_MAX_ITEMS) {
-        rs_hk_fail(err, errcap, "order.line_items: %zu items, more than %d", n, RS_MAX_ITEMS);
-        return RS_ETOOBIG;
-    }
-    struct rs_item_in *it = n ? rs_hk_alloc(in, n * sizeof *it) : NULL;
-    if (n && !it)
-        return RS_ENOMEM;
+    struct rs_item_in *it;
+    size_t n;
+    RS_HK_TRY(rs_hk_items(in, o, "line_items", &items, &it, &n, err, errcap));
     size_t i;
     json_t *li;
     json_array_foreach(items, i, li) {

@@ -352,3 +352,16 @@ enum rs_err rs_hk_run(rs_hook_parse_fn *parse, const char *body, size_t len, con
         rs_inbound_release(out);
     return e;
 }
+
+enum rs_err rs_hk_items(struct rs_inbound *in, const json_t *o, const char *key, json_t **items,
+                        struct rs_item_in **it, size_t *n, char *err, size_t errcap)
+{
+    RS_HK_TRY(rs_hk_arr(o, key, "order", items, err, errcap));
+    *n = json_array_size(*items);
+    if (*n > RS_MAX_ITEMS) {
+        rs_hk_fail(err, errcap, "order.%s: %zu items, more than %d", key, *n, RS_MAX_ITEMS);
+        return RS_ETOOBIG;
+    }
+    *it = *n ? rs_hk_alloc(in, *n * sizeof **it) : NULL;
+    return *n && !*it ? RS_ENOMEM : RS_OK;
+}
