@@ -25,6 +25,7 @@
 #include "store/store_coupon.h"
 #include "store/store_notify.h"
 #include "util/buf.h"
+#include "util/form.h"
 #include "util/timefmt.h"
 
 /* ---- merchant API ---- */
@@ -229,61 +230,6 @@ static enum rs_err hook_settings(struct rs_req *r, int64_t *mid, struct rs_notif
     return RS_OK;
 }
 
-static int hexval(int c)
-{
-    return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-}
-
-/* Percent-decode (and '+' → space) S of LEN bytes into OUT (CAP). Hand-written: form
- * decoding is a few lines and libcurl stays inside src/notify/. */
-static void form_decode(const char *s, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < cap; i++) {
-        if (s[i] == '+') {
-            out[n++] = ' ';
-        } else if (s[i] == '%' && i + 2 < len + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            out[n++] = s[i];
-        }
-    }
-    out[n] = '\0';
-}
-
-#define MAX_FORM 64
-struct form {
-    char name[MAX_FORM][64];
-    char value[MAX_FORM][512];
-    int n;
-};
-
-static void form_parse(const char *body, struct form *f)
-{
-    f->n = 0;
-    for (const char *p = body ? body : ""; *p && f->n < MAX_FORM;) {
-        size_t l = strcspn(p, "&");
-        const char *eq = memchr(p, '=', l);
-        size_t nl = eq ? (size_t)(eq - p) : l;
-        form_decode(p, nl, f->name[f->n], sizeof f->name[0]);
-        if (eq)
-            form_decode(eq + 1, l - nl - 1, f->value[f->n], sizeof f->value[0]);
-        else
-            f->value[f->n][0] = '\0';
-        f->n++;
-        p += l + (p[l] == '&');
-    }
-}
-
-static const char *form_get(const struct form *f, const char *name)
-{
-    for (int i = 0; i < f->n; i++)
-        if (strcmp(f->name[i], name) == 0)
-            return f->value[i];
-    return NULL;
-}
-
 static int cmp_pair(const void *a, const void *b)
 {
     const char *const *x = a, *const *y = b;
@@ -292,7 +238,7 @@ static int cmp_pair(const void *a, const void *b)
 }
 
 /* X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + Σ sorted(name+value))). */
-static bool twilio_valid(struct rs_req *r, const struct rs_notify_config *cfg, const struct form *f)
+static bool twilio_valid(struct rs_req *r, const struct rs_notify_config *cfg, const struct rs_form *f)
 {
     const char *sig = rs_req_header(r, "X-Twilio-Signature");
     if (!cfg->twilio_token || !sig)
@@ -308,7 +254,7 @@ static bool twilio_valid(struct rs_req *r, const struct rs_notify_config *cfg, c
     const char *nq = rs_req_query(r, "n");
     if (nq)
         rs_buf_printf(&b, "?n=%s", nq);
-    const char *pairs[MAX_FORM][2];
+    const char *pairs[RS_FORM_MAX][2];
     for (int i = 0; i < f->n; i++) {
         pairs[i][0] = f->name[i];
         pairs[i][1] = f->value[i];
@@ -365,11 +311,11 @@ static const char *twilio_state(const char *st)
 
 /* What both Twilio callbacks do first: the merchant's settings, the form body, the signature.
  * Returns false with the answer set (and nothing to release) when the request is not usable. */
-static bool twilio_begin(struct rs_req *r, int64_t *mid, struct rs_notify_config *cfg, struct form *f)
+static bool twilio_begin(struct rs_req *r, int64_t *mid, struct rs_notify_config *cfg, struct rs_form *f)
 {
     if (hook_settings(r, mid, cfg))
         return false;
-    form_parse(r->body, f);
+    rs_form_parse(r->body, r->body_len, f);
     if (!twilio_valid(r, cfg, f)) {
         rs_reply_error(r, 403, "bad_signature", "X-Twilio-Signature does not match");
         rs_notify_config_release(cfg);
@@ -382,14 +328,14 @@ void rs_hook_twilio_status(struct rs_req *r)
 {
     int64_t mid;
     struct rs_notify_config cfg;
-    static __thread struct form f;
+    static __thread struct rs_form f;
     if (!twilio_begin(r, &mid, &cfg, &f))
         return;
-    const char *sid = form_get(&f, "MessageSid");
-    const char *st = twilio_state(form_get(&f, "MessageStatus"));
+    const char *sid = rs_form_find(&f, "MessageSid");
+    const char *st = twilio_state(rs_form_find(&f, "MessageStatus"));
     char error[64] = "";
-    if (form_get(&f, "ErrorCode"))
-        snprintf(error, sizeof error, "Twilio error %s", form_get(&f, "ErrorCode"));
+    if (rs_form_find(&f, "ErrorCode"))
+        snprintf(error, sizeof error, "Twilio error %s", rs_form_find(&f, "ErrorCode"));
     enum rs_err e = RS_OK;
     if (sid && st) {
         struct receipt_job j = {.merchant_id = mid, .provider_id = sid, .state = st, .error = error[0] ? error : NULL};
@@ -423,12 +369,12 @@ void rs_hook_twilio_sms(struct rs_req *r)
 {
     int64_t mid;
     struct rs_notify_config cfg;
-    static __thread struct form f;
+    static __thread struct rs_form f;
     if (!twilio_begin(r, &mid, &cfg, &f))
         return;
     enum rs_err e = RS_OK;
-    const char *from = form_get(&f, "From");
-    if (from && is_stop(form_get(&f, "Body"))) {
+    const char *from = rs_form_find(&f, "From");
+    if (from && is_stop(rs_form_find(&f, "Body"))) {
         struct receipt_job j = {.merchant_id = mid, .phone = from, .channel = "sms"};
         e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
     }

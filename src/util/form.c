@@ -78,3 +78,34 @@ bool rs_form_get(const char *body, size_t len, const char *name, char *out, size
     }
     return false;
 }
+
+void rs_form_parse(const char *body, size_t len, struct rs_form *f)
+{
+    f->n = 0;
+    size_t i = 0;
+    while (body && i < len && f->n < RS_FORM_MAX) {
+        size_t end = i;
+        while (end < len && body[end] != '&')
+            end++;
+        size_t eq = i;
+        while (eq < end && body[eq] != '=')
+            eq++;
+        if (end > i) {
+            decode(body + i, eq - i, f->name[f->n], sizeof f->name[0]);
+            if (eq < end)
+                decode(body + eq + 1, end - eq - 1, f->value[f->n], sizeof f->value[0]);
+            else
+                f->value[f->n][0] = '\0';
+            f->n++;
+        }
+        i = end + 1;
+    }
+}
+
+const char *rs_form_find(const struct rs_form *f, const char *name)
+{
+    for (int i = 0; i < f->n; i++)
+        if (strcmp(f->name[i], name) == 0)
+            return f->value[i];
+    return NULL;
+}

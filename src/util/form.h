@@ -15,4 +15,16 @@
  * escape is kept literally. False when the field is absent (OUT is then ""). */
 bool rs_form_get(const char *body, size_t len, const char *name, char *out, size_t cap, bool *truncated);
 
+/* Every field of a body, decoded, in order (Twilio signs over all of them). Bounded: at most
+ * RS_FORM_MAX fields; longer names/values are cut like rs_form_get does. */
+#define RS_FORM_MAX 64
+struct rs_form {
+    char name[RS_FORM_MAX][64];
+    char value[RS_FORM_MAX][512];
+    int n;
+};
+void rs_form_parse(const char *body, size_t len, struct rs_form *f);
+/* The value of the first field NAME in F, or NULL (borrowed from F). */
+const char *rs_form_find(const struct rs_form *f, const char *name);
+
 #endif
