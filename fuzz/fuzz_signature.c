@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)rs_sig_shippo("secret", body, blen, header, 1700000000, 300);
     (void)rs_sig_shippo("secret", body, blen, header, 0, 0);
     (void)rs_sig_17track("key", body, blen, header);
+    (void)rs_sig_meta("secret", body, blen, header);
     (void)rs_sig_token_equal("token", header);
     int64_t t;
     char v1[65];

@@ -25,6 +25,7 @@
 #include "store/store_coupon.h"
 #include "store/store_notify.h"
 #include "util/buf.h"
+#include "ingest/signature.h"
 #include "util/form.h"
 #include "util/timefmt.h"
 
@@ -407,19 +408,7 @@ void rs_hook_whatsapp(struct rs_req *r)
     struct rs_notify_config cfg;
     if (hook_settings(r, &mid, &cfg))
         return;
-    const char *sig = rs_req_header(r, "X-Hub-Signature-256");
-    bool ok = false;
-    if (cfg.wa_app_secret && sig && strncmp(sig, "sha256=", 7) == 0 && r->body) {
-        unsigned char mac[32];
-        unsigned ml = 0;
-        HMAC(EVP_sha256(), cfg.wa_app_secret, (int)strlen(cfg.wa_app_secret), (const unsigned char *)r->body,
-             r->body_len, mac, &ml);
-        char hex[65];
-        for (int i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-        ok = strlen(sig + 7) == 64 && CRYPTO_memcmp(hex, sig + 7, 64) == 0;
-    }
-    if (!ok) {
+    if (!rs_sig_meta(cfg.wa_app_secret, r->body, r->body_len, rs_req_header(r, "X-Hub-Signature-256"))) {
         rs_reply_error(r, 403, "bad_signature", "X-Hub-Signature-256 does not match");
         rs_notify_config_release(&cfg);
         return;

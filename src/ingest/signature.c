@@ -158,30 +158,43 @@ out:
     return ok;
 }
 
-bool rs_sig_easypost(const char *secret, const char *body, size_t len, const char *header)
+/* "PREFIX<64 hex>" where the hex is HMAC-SHA256(KEY, body); the prefix is case-insensitive. */
+static bool prefixed_hex_check(const char *key, size_t kn, const char *prefix, const char *body, size_t len,
+                               const char *header)
 {
-    static const char prefix[] = "hmac-sha256-hex=";
-    if (!secret || !*secret || !header || (!body && len))
-        return false;
     const char *h;
     size_t hn;
     trim(header, &h, &hn);
-    size_t pn = sizeof prefix - 1;
+    size_t pn = strlen(prefix);
     if (hn < pn || strncasecmp(h, prefix, pn) != 0)
         return false;
     unsigned char got[MAC_LEN], mac[MAC_LEN];
     if (!unhex(h + pn, hn - pn, got))
         return false;
+    const void *parts[] = {body};
+    const size_t lens[] = {len};
+    return hmac(key, kn, parts, lens, 1, mac) && CRYPTO_memcmp(mac, got, MAC_LEN) == 0;
+}
+
+bool rs_sig_easypost(const char *secret, const char *body, size_t len, const char *header)
+{
+    if (!secret || !*secret || !header || (!body && len))
+        return false;
     char *key;
     size_t kn;
     if (!nfkd(secret, &key, &kn))
         return false;
-    const void *parts[] = {body};
-    const size_t lens[] = {len};
-    bool ok = hmac(key, kn, parts, lens, 1, mac) && CRYPTO_memcmp(mac, got, MAC_LEN) == 0;
+    bool ok = prefixed_hex_check(key, kn, "hmac-sha256-hex=", body, len, header);
     OPENSSL_cleanse(key, kn);
     free(key);
     return ok;
+}
+
+bool rs_sig_meta(const char *app_secret, const char *body, size_t len, const char *header)
+{
+    if (!app_secret || !*app_secret || !header || (!body && len))
+        return false;
+    return prefixed_hex_check(app_secret, strlen(app_secret), "sha256=", body, len, header);
 }
 
 /* Walk "k=v,k=v" pairs of a Shippo header; for each v1 whose value decodes, call back. */

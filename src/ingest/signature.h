@@ -27,6 +27,8 @@ bool rs_sig_aftership(const char *secret, const char *body, size_t len, const ch
 
 /* EasyPost: the key is the NFKD normalisation of SECRET (as EasyPost's client libraries do). */
 bool rs_sig_easypost(const char *secret, const char *body, size_t len, const char *header);
+/* Meta (WhatsApp Cloud API) X-Hub-Signature-256: "sha256=" + hex(HMAC-SHA256(app secret, raw body)). */
+bool rs_sig_meta(const char *app_secret, const char *body, size_t len, const char *header);
 
 /* Shippo HMAC: NOW is the current time (epoch s); a timestamp further than TOLERANCE_S from
  * it fails (tolerance_s <= 0 disables the check, for replaying stored deliveries). Several
