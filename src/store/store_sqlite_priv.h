@@ -8,10 +8,15 @@
 
 #include "store/store.h"
 
-#define RS_STORE_SQLITE_XSLOTS 64
+#define RS_STORE_SQLITE_XSLOTS 224
 /* Slot ranges of the sibling files, so their statements never collide. */
-#define RS_STORE_SLOTS_NOTIFY 0   /* store_notify_sqlite.c: 0..31 */
-#define RS_STORE_SLOTS_PROMISE 32 /* store_promise_sqlite.c: 32..63 */
+#define RS_STORE_SLOTS_NOTIFY 0      /* store_notify_sqlite.c: 0..31 */
+#define RS_STORE_SLOTS_PROMISE 32    /* store_promise_sqlite.c: 32..63 */
+#define RS_STORE_SLOTS_CONV 64       /* store_conv_sqlite.c: 64..111 */
+#define RS_STORE_SLOTS_INCIDENT 112  /* store_incident_sqlite.c: 112..143 */
+#define RS_STORE_SLOTS_AGENT 144     /* store_agent_sqlite.c: 144..175 */
+#define RS_STORE_SLOTS_PRIVACY 176   /* store_privacy_sqlite.c: 176..207 */
+#define RS_STORE_SLOTS_SPARE 208     /* 208..223 */
 
 sqlite3 *rs_store_sqlite_db(struct rs_store *s);
 /* The statement in SLOT, prepared from SQL on first use (SQL must be the same for a slot),

@@ -1,0 +1,89 @@
+/* conv.h — conversations with customers: the one place a customer's message enters Rastro,
+ * whatever the channel (SMS through Twilio or Infobip, WhatsApp, e-mail, web chat on the
+ * tracking page, a phone call an agent logs), and the one place a reply leaves.
+ *
+ * A conversation belongs to one customer of one merchant, matched by phone or e-mail; a sender
+ * we cannot match gets a conversation without a customer and is told nothing about any order
+ * until they prove who they are the way the tracking page asks (tracking code, plus postcode or
+ * e-mail for the full order). Each inbound message is recorded (de-duplicated by the provider's
+ * message id, cut to RS_CONV_MAX_BODY bytes with a note, refused when it is not text), read by
+ * the bot (core/intent.h), and answered: WISMO intents get the real status, promise window and
+ * tracking link; problems open an incident (app/incident.h); talk_to_human or low confidence
+ * hand the conversation to a person at once, saying so. While an agent holds the conversation
+ * the bot stays quiet.
+ *
+ * Replies are message rows with state 'queued', written in the same transaction as the inbound
+ * message; the dispatcher sends them on the conversation's channel through src/notify/.
+ *
+ * Every function here runs inside a write transaction (on the writer thread, from a
+ * rs_writer_run job, or on a CLI's own store). Schema: src/store/sql/0007-support.sqlite.sql. */
+#ifndef RS_APP_CONV_H
+#define RS_APP_CONV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+/* Longest message body kept, in bytes (longer ones are cut at a UTF-8 boundary, truncated=1). */
+#define RS_CONV_MAX_BODY 4000
+
+struct rs_inbound_msg {
+    int64_t merchant_id;
+    const char *channel;         /* "sms", "whatsapp", "email", "webchat", "phone" */
+    const char *sms_provider;    /* "twilio" or "infobip" for SMS; NULL otherwise */
+    const char *phone;           /* sender, E.164 (sms, whatsapp, phone) */
+    const char *email;           /* sender (email) */
+    const char *name;            /* sender's display name when the channel gives one */
+    int64_t order_id;            /* webchat: the tracking page's order; 0 otherwise */
+    bool verified;               /* webchat: the visitor proved postcode/e-mail on the page */
+    const char *subject;         /* email */
+    const char *body;            /* UTF-8 text (validated here) */
+    size_t body_len;
+    const char *provider_msg_id; /* MessageSid, wamid, Message-ID; NULL when none */
+    int64_t agent_id;            /* phone: the agent who logged the call */
+    const char *locale;          /* "es"/"en" when the channel knows; NULL: guessed from text */
+};
+
+struct rs_inbound_result {
+    int64_t conversation_id, message_id;
+    bool duplicate;              /* the provider sent this message before: nothing new written */
+    char intent[24];             /* the bot's reading ("" when the bot did not run) */
+    float confidence;
+    bool handed_over;            /* the conversation now waits for a person */
+    int64_t incident_id;         /* an incident this message opened, or 0 */
+    int64_t reply_id;            /* the bot's queued reply, or 0 */
+};
+
+/* Record IN, run the bot, queue its reply. RS_EINVAL with a reason for unusable input (not
+ * UTF-8 text, empty, unknown channel). */
+enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now,
+                            struct rs_inbound_result *out) RS_MUST_CHECK;
+
+/* Queue BODY to the conversation's customer on its channel. AUTHOR: "agent" (AGENT_ID set),
+ * "bot" or "system" (incident updates, coupons). OUT: the message id (may be NULL).
+ * RS_ENOTFOUND when the conversation is not this merchant's. */
+enum rs_err rs_conv_send(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, const char *author,
+                         int64_t agent_id, const char *body, int64_t now, int64_t *message_id) RS_MUST_CHECK;
+
+/* An internal note by an agent: never sent to the customer. */
+enum rs_err rs_conv_note(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, int64_t agent_id,
+                         const char *body, int64_t now, int64_t *message_id) RS_MUST_CHECK;
+
+/* The conversation of the order's customer (created when there is none; channel taken from the
+ * customer's preferred channel and contact data). Incidents opened from the tracking page or the
+ * API use it to tell the customer what happens. OUT: *conversation_id. */
+enum rs_err rs_conv_for_order(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now,
+                              int64_t *conversation_id) RS_MUST_CHECK;
+
+/* An agent takes the conversation (AGENT_ID > 0; state 'agent', handover recorded with REASON
+ * "agent" when the bot still had it), or gives it back to the queue (AGENT_ID 0). */
+enum rs_err rs_conv_assign(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, int64_t agent_id,
+                           int64_t now) RS_MUST_CHECK;
+/* STATE: "bot", "agent" or "closed". */
+enum rs_err rs_conv_set_state(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, const char *state,
+                              int64_t now) RS_MUST_CHECK;
+
+#endif

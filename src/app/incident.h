@@ -1,0 +1,65 @@
+/* incident.h — incidents: a problem with an order that someone must resolve (lost, late,
+ * damaged, missing or wrong item, address, customs, return, other), from any channel.
+ *
+ * Each incident has a type, a state (open, waiting_customer, waiting_carrier, resolved, closed),
+ * an SLA due time from the merchant's support settings (hours per type), an optional assigned
+ * agent, the customer's conversation (its message thread), internal notes, and a resolution
+ * (reship, refund, coupon, no_action) recorded with who and when. Every change is a row of
+ * incident_log; every change of state is told to the customer on their channel
+ * (rs_conv_send, in their language). Policies (support settings, data) open incidents by
+ * themselves, e.g. "lost: no scan for 7 days → offer reship or refund".
+ *
+ * Every function runs inside a write transaction (writer thread or a CLI's store).
+ * ACTOR: "agent:<email>", "api", "bot", "policy", "customer". */
+#ifndef RS_APP_INCIDENT_H
+#define RS_APP_INCIDENT_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+#include "store/store_coupon.h"
+
+struct rs_incident_open {
+    int64_t order_id;
+    int64_t conversation_id;     /* 0: the order's customer conversation (rs_conv_for_order) */
+    const char *type;            /* validated by the caller against the incident types */
+    const char *origin;          /* tracking_page, api, email, sms, whatsapp, webchat, phone, bot, policy */
+    const char *message, *contact, *locale;
+    const char *policy, *offer;  /* when a policy opened it */
+};
+/* Open an incident (SLA due from the merchant's settings), log it, tell the customer.
+ * RS_ENOTFOUND when the order is not this merchant's. OUT: *id. */
+enum rs_err rs_incident_open(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
+                             const char *actor, int64_t now, int64_t *id) RS_MUST_CHECK;
+enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64_t id, const char *state,
+                                  const char *actor, int64_t now) RS_MUST_CHECK;
+/* AGENT_ID 0 unassigns. */
+enum rs_err rs_incident_assign(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t agent_id,
+                               const char *actor, int64_t now) RS_MUST_CHECK;
+enum rs_err rs_incident_note(struct rs_store *s, int64_t merchant_id, int64_t id, const char *body,
+                             const char *actor, int64_t now) RS_MUST_CHECK;
+
+/* What a coupon is worth. */
+struct rs_coupon_req {
+    const char *kind;            /* "percent" or "amount" */
+    int64_t value_cents;         /* 10 % = 1000; 5.00 EUR = 500 */
+    const char *currency;        /* amount coupons */
+    int64_t expires_at;          /* 0: the merchant's default validity */
+    const char *reason;          /* "late", "damaged", "goodwill", … */
+};
+/* Issue a coupon for an order (by policy or by an agent), store it, send it to the customer.
+ * INCIDENT_ID may be 0. OUT: the coupon (code filled). */
+enum rs_err rs_coupon_issue(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t incident_id,
+                            const struct rs_coupon_req *c, const char *actor, int64_t now,
+                            struct rs_coupon *out) RS_MUST_CHECK;
+/* Resolve: RESOLUTION "reship", "refund", "coupon" (COUPON required) or "no_action"; state
+ * becomes resolved, resolved_by/at recorded, the customer told. COUPON_OUT may be NULL. */
+enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t id, const char *resolution,
+                                const struct rs_coupon_req *coupon, const char *actor, int64_t now,
+                                struct rs_coupon *coupon_out) RS_MUST_CHECK;
+
+/* Apply the merchant policies to every open shipment (periodic, in the worker). OUT: opened. */
+enum rs_err rs_incident_policy_sweep(struct rs_store *s, int64_t now, int *opened) RS_MUST_CHECK;
+
+#endif
