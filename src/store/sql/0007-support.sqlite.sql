@@ -128,3 +128,12 @@ CREATE TABLE support_settings (
   config       TEXT NOT NULL,
   updated_at   INTEGER NOT NULL
 );
+
+-- Incidents workflow (branch incidents): the shipment a policy opened an incident for, so that a
+-- policy opens at most one incident per shipment (the unique index makes a second sweep
+-- harmless), and the breaching-SLA queue.
+ALTER TABLE incidents ADD COLUMN shipment_id INTEGER REFERENCES shipments(id);
+CREATE UNIQUE INDEX incidents_policy_once ON incidents(shipment_id, policy)
+  WHERE policy IS NOT NULL AND shipment_id IS NOT NULL;
+CREATE INDEX incidents_by_sla ON incidents(merchant_id, sla_due_at)
+  WHERE state NOT IN ('resolved','closed');
