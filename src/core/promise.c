@@ -657,14 +657,17 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
     if (o->delivered_day - o->placed_day > 366)
         return RS_EINVAL;
     int64_t start = rs_calendar_start_day(cal, o->placed_day, o->placed_minute);
+    /* a delivery on a weekend or holiday counts as the next business day: a promise (always a
+     * business day) must be that one to cover it, not the business day before */
+    int64_t deliv = rs_calendar_add_business_days(cal, o->delivered_day, 0);
     int h = -1, t;
     if (o->shipped_day >= 0) {
         h = rs_calendar_business_days_between(cal, start, o->shipped_day);
         if (h < 0)
             h = 0;
-        t = rs_calendar_business_days_between(cal, o->shipped_day, o->delivered_day);
+        t = rs_calendar_business_days_between(cal, o->shipped_day, deliv);
     } else {
-        t = rs_calendar_business_days_between(cal, start, o->delivered_day);
+        t = rs_calendar_business_days_between(cal, start, deliv);
     }
     if (t < 0)
         t = 0;
