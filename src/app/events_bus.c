@@ -12,6 +12,7 @@ static pthread_once_t cv_once = PTHREAD_ONCE_INIT;
 static uint64_t seq[RS_BUS_SLOTS];
 static bool closing;
 static uint64_t total;
+static uint64_t bumps; /* under mu */
 
 static void cv_init(void)
 {
@@ -32,6 +33,7 @@ void rs_bus_bump(int64_t merchant_id)
     pthread_once(&cv_once, cv_init);
     pthread_mutex_lock(&mu);
     seq[slot(merchant_id)]++;
+    bumps++;
     __atomic_add_fetch(&total, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
@@ -55,17 +57,53 @@ uint64_t rs_bus_seq(int64_t merchant_id)
     return v;
 }
 
+uint64_t rs_bus_bumps(void)
+{
+    pthread_mutex_lock(&mu);
+    uint64_t v = bumps;
+    pthread_mutex_unlock(&mu);
+    return v;
+}
+
+void rs_bus_poke(void)
+{
+    pthread_once(&cv_once, cv_init);
+    pthread_mutex_lock(&mu);
+    bumps++;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static void deadline(struct timespec *dl, int timeout_ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, dl);
+    dl->tv_sec += timeout_ms / 1000;
+    dl->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (dl->tv_nsec >= 1000000000L) {
+        dl->tv_sec++;
+        dl->tv_nsec -= 1000000000L;
+    }
+}
+
+bool rs_bus_wait_any(uint64_t seen, int timeout_ms)
+{
+    pthread_once(&cv_once, cv_init);
+    struct timespec dl;
+    deadline(&dl, timeout_ms);
+    pthread_mutex_lock(&mu);
+    int rc = 0;
+    while (bumps == seen && !closing && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&cv, &mu, &dl);
+    bool moved = bumps != seen;
+    pthread_mutex_unlock(&mu);
+    return moved;
+}
+
 bool rs_bus_wait(int64_t merchant_id, uint64_t seen, int timeout_ms, uint64_t *now)
 {
     pthread_once(&cv_once, cv_init);
     struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    deadline(&dl, timeout_ms);
     unsigned k = slot(merchant_id);
     pthread_mutex_lock(&mu);
     int rc = 0;

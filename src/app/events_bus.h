@@ -24,6 +24,12 @@ uint64_t rs_bus_seq(int64_t merchant_id);
 /* Wait until the slot's sequence differs from SEEN, up to TIMEOUT_MS. Returns the current
  * sequence in *NOW; true when it moved, false on timeout or when the bus is closing. */
 bool rs_bus_wait(int64_t merchant_id, uint64_t seen, int timeout_ms, uint64_t *now);
+/* Count of every bump and poke so far (any slot): for one thread that watches many slots. */
+uint64_t rs_bus_bumps(void);
+/* Wait until rs_bus_bumps() differs from SEEN, up to TIMEOUT_MS; false on timeout or closing. */
+bool rs_bus_wait_any(uint64_t seen, int timeout_ms);
+/* Move rs_bus_bumps() and wake the waiters without changing any slot (a new slot to watch). */
+void rs_bus_poke(void);
 /* Wake every waiter and make later waits return at once (server shutdown); rs_bus_open undoes. */
 void rs_bus_close(void);
 void rs_bus_open(void);

@@ -22,8 +22,11 @@ struct job {
     void *ctx;
     enum rs_err result;
     bool done;
-    pthread_cond_t cond; /* signalled when done */
+    pthread_cond_t cond; /* signalled when done (rs_writer_run) */
+    rs_write_done_fn *done_fn; /* rs_writer_submit: called after the commit; the job is on the heap */
+    void *done_ctx;
     struct job *next;
+    struct job *next_async; /* the round's submitted jobs, called back after the mutex is released */
 };
 
 struct rs_writer {
@@ -62,14 +65,27 @@ static void run_round(struct rs_writer *w, struct job *batch)
         w->stats.failed_commits++;
         fprintf(stderr, "writer: commit failed: %s (%s)\n", rs_strerror(e), rs_store_errmsg(w->store));
     }
-    for (struct job *j = batch; j; j = j->next) {
+    struct job *async = NULL, **tail = &async;
+    for (struct job *j = batch, *next; j; j = next) {
+        next = j->next; /* a woken rs_writer_run caller may free J as soon as the mutex is released */
         w->stats.jobs++;
         if (e != RS_OK)
             j->result = e;
-        j->done = true;
-        pthread_cond_signal(&j->cond);
+        if (j->done_fn) {
+            *tail = j;
+            tail = &j->next_async;
+        } else {
+            j->done = true;
+            pthread_cond_signal(&j->cond);
+        }
     }
+    *tail = NULL;
     pthread_mutex_unlock(&w->mu);
+    for (struct job *j = async, *next; j; j = next) {
+        next = j->next_async;
+        j->done_fn(j->result, j->done_ctx);
+        free(j);
+    }
 }
 
 static void *writer_main(void *arg)
@@ -226,6 +242,31 @@ enum rs_err rs_writer_run(struct rs_writer *w, rs_write_fn *fn, void *ctx)
     pthread_mutex_unlock(&w->mu);
     pthread_cond_destroy(&j.cond);
     return j.result;
+}
+
+enum rs_err rs_writer_submit(struct rs_writer *w, rs_write_fn *fn, void *ctx, rs_write_done_fn *done, void *done_ctx)
+{
+    struct job *j = calloc(1, sizeof *j);
+    if (!j)
+        return RS_ENOMEM;
+    j->fn = fn;
+    j->ctx = ctx;
+    j->done_fn = done;
+    j->done_ctx = done_ctx;
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping) {
+        pthread_mutex_unlock(&w->mu);
+        free(j);
+        return RS_ERETRY;
+    }
+    if (w->tail)
+        w->tail->next = j;
+    else
+        w->head = j;
+    w->tail = j;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+    return RS_OK;
 }
 
 void rs_writer_stats(struct rs_writer *w, struct rs_writer_stats *out)

@@ -26,6 +26,18 @@ void rs_writer_close(struct rs_writer *w);
  * (then nothing of the job is kept). Safe from any thread. */
 enum rs_err rs_writer_run(struct rs_writer *w, rs_write_fn *fn, void *ctx) RS_MUST_CHECK;
 
+/* Called on the writer thread once a submitted job is committed (or failed): RESULT is what
+ * rs_writer_run would have returned. Keep it short (the writer waits for it): record the result
+ * and hand the rest to another thread. */
+typedef void rs_write_done_fn(enum rs_err result, void *done_ctx);
+
+/* Like rs_writer_run without waiting: queues FN(store, CTX) and returns at once; DONE(result,
+ * DONE_CTX) is called after the commit. CTX and DONE_CTX must stay valid until DONE runs. Returns
+ * RS_OK when queued (DONE will be called exactly once), or RS_ERETRY (closing) / RS_ENOMEM (then
+ * DONE is never called). */
+enum rs_err rs_writer_submit(struct rs_writer *w, rs_write_fn *fn, void *ctx, rs_write_done_fn *done,
+                             void *done_ctx) RS_MUST_CHECK;
+
 /* Statistics for /metrics. */
 struct rs_writer_stats {
     uint64_t commits, jobs, failed_commits;

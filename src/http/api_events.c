@@ -68,43 +68,32 @@ static json_t *error_obj(const struct rs_app_error *err)
     return o;
 }
 
-void rs_api_events_post(struct rs_req *r)
+/* One POST's state while its job waits for the commit (rs_req_write): the items point into
+ * BODY's strings, so the body lives as long as they do. JOB comes first: the writer's context
+ * (&p->job) and the finish's are the same pointer. */
+struct events_post {
+    struct events_job job;
+    json_t *body;
+    bool batch;
+};
+
+static void events_post_free(struct events_post *p)
 {
-    json_t *body = rs_req_json(r);
-    if (!body)
-        return;
-    bool batch = json_is_array(body);
-    size_t n = batch ? json_array_size(body) : 1;
-    if (batch && n == 0) {
-        rs_reply_error(r, 400, "empty_batch", "the batch is empty: send one event or an array of 1 to %d", RS_MAX_BATCH);
-        json_decref(body);
-        return;
-    }
-    if (n > RS_MAX_BATCH) {
-        rs_reply_error(r, 413, "batch_too_large", "a batch holds at most %d events; this one has %zu", RS_MAX_BATCH, n);
-        json_decref(body);
-        return;
-    }
-    struct item *items = calloc(n, sizeof *items);
-    if (!items) {
-        rs_reply_err(r, RS_ENOMEM, "events");
-        json_decref(body);
-        return;
-    }
-    size_t n_valid = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct item *it = &items[i];
-        json_t *j = batch ? json_array_get(body, i) : body;
-        enum rs_err e = rs_json_event_in(j, &it->ev, &it->err);
-        if (!e)
-            e = rs_app_event_prepare(&it->ev, &it->buf, &it->err);
-        it->valid = e == RS_OK;
-        it->result = ITEM_REJECTED;
-        n_valid += it->valid;
-    }
-    struct events_job job = {.merchant_id = r->merchant_id, .items = items, .n = n};
-    enum rs_err e = n_valid ? rs_writer_run(rs_server_writer(r->srv), events_job_run, &job) : RS_OK;
-    if (!e && n_valid)
+    free(p->job.items);
+    json_decref(p->body);
+    free(p);
+}
+
+/* After the commit (or straight away when no item was valid): the answer. */
+static void events_post_finish(struct rs_req *r, enum rs_err e, void *ctx)
+{
+    struct events_post *p = ctx;
+    struct item *items = p->job.items;
+    size_t n = p->job.n;
+    bool any_valid = false;
+    for (size_t i = 0; i < n; i++)
+        any_valid |= items[i].valid;
+    if (!e && any_valid)
         rs_bus_bump(r->merchant_id); /* live tracking pages re-read */
     if (e) {
         rs_reply_err(r, e, "events");
@@ -113,7 +102,7 @@ void rs_api_events_post(struct rs_req *r)
         for (size_t i = 0; i < n; i++)
             counts[items[i].result]++;
         rs_metrics_events(counts[ITEM_ACCEPTED], counts[ITEM_DUPLICATE], counts[ITEM_REJECTED]);
-        if (!batch) {
+        if (!p->batch) {
             struct item *it = &items[0];
             if (it->result == ITEM_REJECTED) {
                 rs_reply_error(r, 422, it->err.code ? it->err.code : "invalid", "%s", it->err.message);
@@ -140,6 +129,51 @@ void rs_api_events_post(struct rs_req *r)
             rs_reply_json(r, 200, root);
         }
     }
-    free(items);
-    json_decref(body);
+    events_post_free(p);
+}
+
+void rs_api_events_post(struct rs_req *r)
+{
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    bool batch = json_is_array(body);
+    size_t n = batch ? json_array_size(body) : 1;
+    if (batch && n == 0) {
+        rs_reply_error(r, 400, "empty_batch", "the batch is empty: send one event or an array of 1 to %d", RS_MAX_BATCH);
+        json_decref(body);
+        return;
+    }
+    if (n > RS_MAX_BATCH) {
+        rs_reply_error(r, 413, "batch_too_large", "a batch holds at most %d events; this one has %zu", RS_MAX_BATCH, n);
+        json_decref(body);
+        return;
+    }
+    struct events_post *p = calloc(1, sizeof *p);
+    struct item *items = calloc(n, sizeof *items);
+    if (!p || !items) {
+        rs_reply_err(r, RS_ENOMEM, "events");
+        free(p);
+        free(items);
+        json_decref(body);
+        return;
+    }
+    size_t n_valid = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct item *it = &items[i];
+        json_t *j = batch ? json_array_get(body, i) : body;
+        enum rs_err e = rs_json_event_in(j, &it->ev, &it->err);
+        if (!e)
+            e = rs_app_event_prepare(&it->ev, &it->buf, &it->err);
+        it->valid = e == RS_OK;
+        it->result = ITEM_REJECTED;
+        n_valid += it->valid;
+    }
+    p->job = (struct events_job){.merchant_id = r->merchant_id, .items = items, .n = n};
+    p->body = body;
+    p->batch = batch;
+    if (n_valid)
+        rs_req_write(r, events_job_run, &p->job, events_post_finish); /* answered after the commit */
+    else
+        events_post_finish(r, RS_OK, p);
 }

@@ -18,6 +18,12 @@
 #define RS_MAX_PARAMS 4
 
 struct rs_server;
+struct rs_req;
+struct rs_stream;
+
+/* A write answered after its commit without holding a server thread meanwhile: see
+ * rs_req_write. */
+typedef void rs_req_finish_fn(struct rs_req *r, enum rs_err result, void *ctx);
 
 struct rs_req {
     /* request */
@@ -47,18 +53,39 @@ struct rs_req {
     char client_addr[48];       /* the peer's IP address ("127.0.0.1", "::1"); "" when unknown */
     /* a streamed answer (rs_reply_stream) */
     struct rs_stream *stream;
+    /* a write waiting for its commit (rs_req_write); server.c's own */
+    rs_write_fn *write_fn;
+    void *write_ctx;
+    rs_req_finish_fn *write_finish;
+    enum rs_err write_result;
+    int write_state; /* 0 none, 1 asked by the handler, 2 queued on the writer */
 };
 
 /* A streamed answer, for Server-Sent Events. After the handler returns, the server calls NEXT on
- * the connection's own thread each time it can send more (NEXT may block: one thread per
- * connection); NEXT writes up to CAP bytes into BUF and returns how many, or 0 to end the
- * answer. FREE (may be NULL) is called once, when the answer ends or the client goes away. */
-typedef size_t rs_stream_next_fn(void *ctx, char *buf, size_t cap);
+ * one of its threads each time it can send more. NEXT must not block (a few server threads
+ * serve every connection): it writes up to CAP bytes into BUF and returns how many, 0 to end the
+ * answer, or RS_STREAM_WAIT after filling WAIT: then the connection sleeps, holding no thread,
+ * until the events-bus slot of WAIT->merchant_id moves from WAIT->seen (app/events_bus.h), the
+ * monotonic clock reaches WAIT->until_ns, or the server stops, and NEXT is called again. FREE
+ * (may be NULL) is called once, when the answer ends or the client goes away. */
+#define RS_STREAM_WAIT ((size_t)-1)
+struct rs_stream_wait {
+    int64_t merchant_id;
+    uint64_t seen;
+    uint64_t until_ns;
+};
+typedef size_t rs_stream_next_fn(void *ctx, char *buf, size_t cap, struct rs_stream_wait *wait);
 struct rs_stream {
     rs_stream_next_fn *next;
     void (*free)(void *ctx);
     void *ctx;
+    /* server.c's own */
+    void *conn;
+    struct rs_server *srv;
+    struct rs_stream_wait wait;
+    struct rs_stream *wait_next;
 };
+
 
 /* A header or query argument of the request (borrowed; NULL when absent). */
 const char *rs_req_header(struct rs_req *r, const char *name);
@@ -69,6 +96,13 @@ struct rs_store *rs_server_reader_get(struct rs_server *srv); /* blocks until on
 void rs_server_reader_put(struct rs_server *srv, struct rs_store *s);
 struct rs_writer *rs_server_writer(struct rs_server *srv);
 const char *rs_server_base_url(struct rs_server *srv);
+
+/* Run FN(store, CTX) on the group-commit writer like rs_writer_run, without holding the server
+ * thread while the commit is waited for: the handler returns right after this call (setting no
+ * answer), and FINISH(r, result, CTX) runs later on a server thread, after the commit, with what
+ * rs_writer_run would have returned; FINISH sets the answer (and frees CTX if it owns it). CTX
+ * must stay valid until FINISH: allocate it, never point at the handler's stack. */
+void rs_req_write(struct rs_req *r, rs_write_fn *fn, void *ctx, rs_req_finish_fn *finish);
 
 /* Answers. rs_reply_json steals J. */
 void rs_reply_json(struct rs_req *r, int status, json_t *j);

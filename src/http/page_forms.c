@@ -441,6 +441,7 @@ struct live {
     uint64_t seq;
     uint64_t fp;
     uint64_t started_ns;
+    uint64_t keepalive_ns; /* next ": keep-alive" when nothing else was sent */
     bool hello;
 };
 
@@ -469,21 +470,30 @@ static bool live_fingerprint(struct live *lv, uint64_t *fp, char *status, size_t
 #define LIVE_KEEPALIVE_MS 15000
 #define LIVE_MAX_NS (10ull * 60 * 1000000000ull) /* then the browser reconnects (retry: 2000) */
 
-static size_t live_next(void *ctx, char *buf, size_t cap)
+static size_t live_next(void *ctx, char *buf, size_t cap, struct rs_stream_wait *wait)
 {
     struct live *lv = ctx;
     if (!lv->hello) {
         lv->hello = true;
+        lv->keepalive_ns = rs_mono_ns() + LIVE_KEEPALIVE_MS * 1000000ull;
         return (size_t)snprintf(buf, cap, "retry: 2000\n: live updates for %s\n\n", lv->code);
     }
     for (;;) {
-        if (rs_bus_closing() || rs_mono_ns() - lv->started_ns > LIVE_MAX_NS)
+        uint64_t t = rs_mono_ns();
+        if (rs_bus_closing() || t - lv->started_ns > LIVE_MAX_NS)
             return 0;
-        uint64_t now;
-        if (!rs_bus_wait(lv->merchant_id, lv->seq, LIVE_KEEPALIVE_MS, &now)) {
-            if (rs_bus_closing())
-                return 0;
-            return (size_t)snprintf(buf, cap, ": keep-alive\n\n");
+        uint64_t now = rs_bus_seq(lv->merchant_id);
+        if (now == lv->seq) {
+            if (t >= lv->keepalive_ns) {
+                lv->keepalive_ns = t + LIVE_KEEPALIVE_MS * 1000000ull;
+                return (size_t)snprintf(buf, cap, ": keep-alive\n\n");
+            }
+            /* nothing new: sleep (holding no server thread) until the slot moves or it is time */
+            wait->merchant_id = lv->merchant_id;
+            wait->seen = lv->seq;
+            wait->until_ns = lv->keepalive_ns < lv->started_ns + LIVE_MAX_NS ? lv->keepalive_ns
+                                                                             : lv->started_ns + LIVE_MAX_NS + 1;
+            return RS_STREAM_WAIT;
         }
         lv->seq = now;
         uint64_t fp;
@@ -492,6 +502,7 @@ static size_t live_next(void *ctx, char *buf, size_t cap)
             return 0;
         if (fp != lv->fp) {
             lv->fp = fp;
+            lv->keepalive_ns = t + LIVE_KEEPALIVE_MS * 1000000ull;
             return (size_t)snprintf(buf, cap, "event: update\ndata: {\"status\":\"%s\"}\n\n", status);
         }
     }

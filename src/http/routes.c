@@ -160,6 +160,8 @@ static bool authenticate(struct rs_req *r, unsigned need)
     return true;
 }
 
+void rs_routes_done(struct rs_req *r);
+
 void rs_routes_dispatch(struct rs_req *r)
 {
     bool path_found = false;
@@ -186,6 +188,13 @@ void rs_routes_dispatch(struct rs_req *r)
     } else if (rt->auth == PUBLIC || authenticate(r, rt->auth)) {
         rt->fn(r);
     }
+    if (r->write_state == 0)
+        rs_routes_done(r);
+    /* else the handler called rs_req_write: server.c calls rs_routes_done after its finish */
+}
+
+void rs_routes_done(struct rs_req *r)
+{
     if (!r->status)
         rs_reply_err(r, RS_EINTERNAL, "handler set no answer");
     rs_metrics_request(r->route, r->status, rs_mono_ns() - r->started_ns);

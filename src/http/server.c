@@ -1,6 +1,20 @@
 /* server.c — libmicrohttpd glue only: daemon, request lifecycle, body limits, answers, and the
  * pool of reader connections. Routing and handlers live in routes.c and api_*.c.
  *
+ * Threads: libmicrohttpd runs a small pool of epoll threads (one per core, at least
+ * MIN_POOL_THREADS) that serve every connection, so nothing here may wait long on a pool
+ * thread. Two kinds of answers wait without holding one (MHD_suspend_connection):
+ *  - rs_req_write: the connection is suspended while its job waits for the group commit; the
+ *    writer's completion callback resumes it, and the access handler (called again by
+ *    libmicrohttpd) runs the handler's finish and queues the answer;
+ *  - live streams (SSE): when NEXT has nothing to send it returns RS_STREAM_WAIT; the
+ *    connection is suspended and put on the waiters list, which one thread (stream_waiter)
+ *    watches on the events bus, resuming a stream when its slot moves or its time is up.
+ * The other writes still call rs_writer_run and hold their pool thread for one commit (a few
+ * ms); MIN_POOL_THREADS keeps some threads free for everyone else meanwhile.
+ * libmicrohttpd aborts if it is stopped with a connection suspended: rs_server_stop first
+ * forbids new suspensions, wakes the live streams (bus closed) and waits for n_suspended = 0.
+ *
  * Request lifecycle (GNU libmicrohttpd manual, "microhttpd-cb"): the access handler is called
  * first with *req_cls == NULL (headers only): we allocate struct rs_req. Then once per chunk of
  * body: we append up to RS_MAX_BODY_BYTES (beyond that we keep reading but drop the bytes and
@@ -15,12 +29,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app/events_bus.h"
 #include "http/http.h"
 #include "util/timefmt.h"
 
 void rs_routes_dispatch(struct rs_req *r);
+void rs_routes_done(struct rs_req *r);
+
+#define MIN_POOL_THREADS 4
+#define WAITER_MAX_SLEEP_MS 1000
 
 struct rs_server {
     struct MHD_Daemon *daemon;
@@ -32,6 +52,14 @@ struct rs_server {
     pthread_cond_t pool_cv;
     struct rs_store **free_readers;
     int n_free, n_open, max_readers;
+    /* suspended connections (see the top of the file) */
+    pthread_mutex_t susp_mu;
+    pthread_cond_t waiter_cv;    /* a stream joined the waiters, or stopping */
+    struct rs_stream *waiters;   /* suspended live streams, under susp_mu */
+    bool stopping;               /* no new suspension; under susp_mu */
+    bool waiter_started;
+    pthread_t waiter;
+    unsigned n_suspended;        /* atomic */
 };
 
 const char *rs_req_header(struct rs_req *r, const char *name)
@@ -145,11 +173,101 @@ void rs_reply_stream(struct rs_req *r, int status, const char *content_type, rs_
     r->content_type = content_type;
 }
 
+/* Suspend CONN unless the server is stopping (then false). Every suspension is counted. */
+static bool suspend(struct rs_server *srv, struct MHD_Connection *conn)
+{
+    pthread_mutex_lock(&srv->susp_mu);
+    bool ok = !srv->stopping;
+    if (ok) {
+        __atomic_add_fetch(&srv->n_suspended, 1, __ATOMIC_ACQ_REL);
+        MHD_suspend_connection(conn);
+    }
+    pthread_mutex_unlock(&srv->susp_mu);
+    return ok;
+}
+
+static void resume(struct rs_server *srv, struct MHD_Connection *conn)
+{
+    MHD_resume_connection(conn);
+    __atomic_sub_fetch(&srv->n_suspended, 1, __ATOMIC_ACQ_REL);
+}
+
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct rs_stream *st = cls;
-    size_t n = st->next(st->ctx, buf, max);
-    return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = st->next(st->ctx, buf, max, &st->wait);
+    if (n != RS_STREAM_WAIT)
+        return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+    struct rs_server *srv = st->srv;
+    pthread_mutex_lock(&srv->susp_mu);
+    if (srv->stopping) {
+        pthread_mutex_unlock(&srv->susp_mu);
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    __atomic_add_fetch(&srv->n_suspended, 1, __ATOMIC_ACQ_REL);
+    MHD_suspend_connection(st->conn);
+    st->wait_next = srv->waiters;
+    srv->waiters = st;
+    pthread_cond_signal(&srv->waiter_cv);
+    pthread_mutex_unlock(&srv->susp_mu);
+    rs_bus_poke(); /* the waiter re-reads the slots, this one included */
+    return 0;       /* called again once resumed */
+}
+
+/* The waiters' thread: resumes a suspended live stream when its bus slot moved, its time is
+ * up, or the bus closes (server stopping). Waits on the bus only while someone is waiting, so
+ * that bumps cost nothing when nobody watches. */
+static void *stream_waiter(void *arg)
+{
+    struct rs_server *srv = arg;
+    pthread_mutex_lock(&srv->susp_mu);
+    for (;;) {
+        if (!srv->waiters) {
+            if (srv->stopping)
+                break;
+            pthread_cond_wait(&srv->waiter_cv, &srv->susp_mu);
+            continue;
+        }
+        uint64_t seen = rs_bus_bumps(), now = rs_mono_ns(), next = now + WAITER_MAX_SLEEP_MS * 1000000ull;
+        bool closing = rs_bus_closing();
+        for (struct rs_stream **pp = &srv->waiters; *pp;) {
+            struct rs_stream *st = *pp;
+            if (closing || now >= st->wait.until_ns || rs_bus_seq(st->wait.merchant_id) != st->wait.seen) {
+                *pp = st->wait_next;
+                resume(srv, st->conn); /* st may be gone from here on */
+                continue;
+            }
+            if (st->wait.until_ns < next)
+                next = st->wait.until_ns;
+            pp = &st->wait_next;
+        }
+        if (!srv->waiters)
+            continue;
+        pthread_mutex_unlock(&srv->susp_mu);
+        int ms = (int)((next - now) / 1000000ull) + 1;
+        rs_bus_wait_any(seen, ms);
+        pthread_mutex_lock(&srv->susp_mu);
+    }
+    pthread_mutex_unlock(&srv->susp_mu);
+    return NULL;
+}
+
+/* Writer thread, after the commit of a request's job: record and hand back to libmicrohttpd. */
+static void write_done(enum rs_err result, void *ctx)
+{
+    struct rs_req *r = ctx;
+    struct rs_server *srv = r->srv;
+    struct MHD_Connection *conn = r->conn;
+    r->write_result = result;
+    resume(srv, conn); /* r may be gone from here on */
+}
+
+void rs_req_write(struct rs_req *r, rs_write_fn *fn, void *ctx, rs_req_finish_fn *finish)
+{
+    r->write_fn = fn;
+    r->write_ctx = ctx;
+    r->write_finish = finish;
+    r->write_state = 1;
 }
 
 static void stream_free(void *cls)
@@ -165,6 +283,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
     struct rs_req *r = *req_cls;
     if (!r)
         return;
+    if (r->write_state) /* the answer was never built: let the handler's finish free its context */
+        r->write_finish(r, r->write_state == 2 ? r->write_result : RS_ERETRY, r->write_ctx);
     free(r->body);
     free(r->resp);
     if (r->stream) /* never handed to a response */
@@ -221,14 +341,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
 
-    rs_routes_dispatch(r);
+    if (r->write_state == 2) { /* resumed after the commit */
+        r->write_state = 0;
+        r->write_finish(r, r->write_result, r->write_ctx);
+        rs_routes_done(r);
+    } else {
+        rs_routes_dispatch(r);
+        if (r->write_state == 1) {
+            if (suspend(srv, conn)) {
+                r->write_state = 2;
+                enum rs_err e = rs_writer_submit(srv->writer, r->write_fn, r->write_ctx, write_done, r);
+                if (e == RS_OK)
+                    return MHD_YES; /* answered once resumed */
+                r->write_result = e;
+                resume(srv, conn);
+                return MHD_YES;
+            }
+            /* stopping: wait for the commit here */
+            r->write_state = 0;
+            r->write_finish(r, rs_writer_run(srv->writer, r->write_fn, r->write_ctx), r->write_ctx);
+            rs_routes_done(r);
+        }
+    }
 
     struct MHD_Response *resp;
     if (r->stream) {
         resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, r->stream, stream_free);
         if (!resp)
             return MHD_NO; /* on_completed frees the stream */
-        r->stream = NULL;  /* owned by the response now */
+        r->stream->conn = conn;
+        r->stream->srv = srv;
+        r->stream = NULL; /* owned by the response now */
         MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     } else {
         resp = r->resp ? MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE)
@@ -275,6 +418,14 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     srv->free_readers = calloc((size_t)srv->max_readers, sizeof *srv->free_readers);
     pthread_mutex_init(&srv->pool_mu, NULL);
     pthread_cond_init(&srv->pool_cv, NULL);
+    pthread_mutex_init(&srv->susp_mu, NULL);
+    pthread_cond_init(&srv->waiter_cv, NULL);
+    if (pthread_create(&srv->waiter, NULL, stream_waiter, srv) != 0) {
+        snprintf(err, errcap, "cannot start the live streams' thread");
+        rs_server_stop(srv);
+        return RS_EINTERNAL;
+    }
+    srv->waiter_started = true;
 
     /* The writer opens first: it creates the file and applies migrations. */
     enum rs_err e = rs_writer_open(cfg->db_url, &srv->writer, err, errcap);
@@ -285,8 +436,9 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned pool = cores > MIN_POOL_THREADS ? (unsigned)cores : MIN_POOL_THREADS;
     struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, cfg->host, &a4->sin_addr) == 1) {
@@ -304,6 +456,7 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+                                   MHD_OPTION_THREAD_POOL_SIZE, pool,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                                    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
@@ -321,14 +474,26 @@ void rs_server_stop(struct rs_server *srv)
 {
     if (!srv)
         return;
+    pthread_mutex_lock(&srv->susp_mu);
+    srv->stopping = true; /* no new suspension from here on */
+    pthread_cond_signal(&srv->waiter_cv);
+    pthread_mutex_unlock(&srv->susp_mu);
     rs_bus_close(); /* live streams end now rather than at their next keep-alive */
+    /* libmicrohttpd must not be stopped with a suspended connection: the writer resumes the
+     * ones waiting for a commit within a round, the waiter the live streams at once. */
+    for (int i = 0; i < 10000 && __atomic_load_n(&srv->n_suspended, __ATOMIC_ACQUIRE); i++)
+        usleep(1000);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    if (srv->waiter_started)
+        pthread_join(srv->waiter, NULL);
     rs_writer_close(srv->writer);
     for (int i = 0; i < srv->n_free; i++)
         rs_store_close(srv->free_readers[i]);
     free(srv->free_readers);
     pthread_mutex_destroy(&srv->pool_mu);
     pthread_cond_destroy(&srv->pool_cv);
+    pthread_mutex_destroy(&srv->susp_mu);
+    pthread_cond_destroy(&srv->waiter_cv);
     free(srv);
 }

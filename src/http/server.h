@@ -1,6 +1,6 @@
-/* server.h — start and stop the HTTP server (libmicrohttpd, one thread per connection, so a
- * handler may block on the group-commit writer or on a live-update wait without stalling
- * anyone else). */
+/* server.h — start and stop the HTTP server (libmicrohttpd with a small pool of epoll threads
+ * serving every connection; a write waiting for its group commit and a live-update stream
+ * waiting for news hold no thread: see server.c). */
 #ifndef RS_SERVER_H
 #define RS_SERVER_H
 
