@@ -1,8 +1,10 @@
 /* keys.c — API key generation and hashing (see keys.h). */
 #include "app/keys.h"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,9 +47,23 @@ void rs_scopes_format(unsigned scopes, char *out, int cap)
             n += snprintf(out + n, (size_t)(cap > n ? cap - n : 0), "%s%s", n ? "," : "", scope_names[i].name);
 }
 
+/* Hashed on every authenticated request (the key cache is keyed by the hash): SHA256() fetches
+ * the digest implementation on each call in OpenSSL 3 (≈ 10 k instructions, 5 times the hash
+ * itself), so the digest is fetched once and kept for the life of the process. */
+static EVP_MD *key_md;
+static pthread_once_t key_md_once = PTHREAD_ONCE_INIT;
+
+static void key_md_fetch(void)
+{
+    key_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void rs_key_hash(const char *key, unsigned char out[32])
 {
-    SHA256((const unsigned char *)key, strlen(key), out);
+    pthread_once(&key_md_once, key_md_fetch);
+    unsigned len = 32;
+    if (!key_md || !EVP_Digest(key, strlen(key), out, &len, key_md, NULL))
+        SHA256((const unsigned char *)key, strlen(key), out);
 }
 
 enum rs_err rs_app_key_create(struct rs_store *s, int64_t merchant_id, unsigned scopes, int64_t now,

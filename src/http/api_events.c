@@ -106,10 +106,10 @@ static void events_post_finish(struct rs_req *r, enum rs_err e, void *ctx)
             struct item *it = &items[0];
             if (it->result == ITEM_REJECTED) {
                 rs_reply_error(r, 422, it->err.code ? it->err.code : "invalid", "%s", it->err.message);
-            } else {
-                json_t *o = json_object();
-                json_object_set_new(o, "result", json_string(result_name(it->result)));
-                rs_reply_json(r, it->result == ITEM_ACCEPTED ? 201 : 200, o);
+            } else { /* {"result":"accepted"|"duplicate"}: fixed text, no JSON tree to build */
+                char txt[40];
+                int len = snprintf(txt, sizeof txt, "{\"result\":\"%s\"}", result_name(it->result));
+                rs_reply_text(r, it->result == ITEM_ACCEPTED ? 201 : 200, "application/json", txt, (size_t)len);
             }
         } else {
             json_t *res = json_array();
