@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/events_bus.h"
 #include "app/ingest.h"
 #include "http/metrics.h"
 #include "http/routes.h"
+#include "ingest/events_fast.h"
 #include "ingest/json_in.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -74,7 +76,8 @@ static json_t *error_obj(const struct rs_app_error *err)
  * (&p->job) and the finish's are the same pointer. */
 struct events_post {
     struct events_job job;
-    json_t *body;
+    json_t *body; /* jansson's parse, or */
+    char *copy;   /* the body read by ingest/events_fast.h: the items' strings live here */
     bool batch;
 };
 
@@ -82,6 +85,7 @@ static void events_post_free(struct events_post *p)
 {
     free(p->job.items);
     json_decref(p->body);
+    free(p->copy);
     free(p);
 }
 
@@ -140,33 +144,30 @@ static void events_post_finish(struct rs_req *r, enum rs_err e, void *ctx)
     events_post_free(p);
 }
 
-void rs_api_events_post(struct rs_req *r)
+/* Any body through jansson: false when answered already (bad JSON, empty batch, too large). */
+static bool events_slow(struct rs_req *r, struct events_post *p)
 {
     json_t *body = rs_req_json(r);
     if (!body)
-        return;
+        return false;
     bool batch = json_is_array(body);
     size_t n = batch ? json_array_size(body) : 1;
     if (batch && n == 0) {
         rs_reply_error(r, 400, "empty_batch", "the batch is empty: send one event or an array of 1 to %d", RS_MAX_BATCH);
         json_decref(body);
-        return;
+        return false;
     }
     if (n > RS_MAX_BATCH) {
         rs_reply_error(r, 413, "batch_too_large", "a batch holds at most %d events; this one has %zu", RS_MAX_BATCH, n);
         json_decref(body);
-        return;
+        return false;
     }
-    struct events_post *p = calloc(1, sizeof *p);
     struct item *items = calloc(n, sizeof *items);
-    if (!p || !items) {
+    if (!items) {
         rs_reply_err(r, RS_ENOMEM, "events");
-        free(p);
-        free(items);
         json_decref(body);
-        return;
+        return false;
     }
-    size_t n_valid = 0;
     for (size_t i = 0; i < n; i++) {
         struct item *it = &items[i];
         json_t *j = batch ? json_array_get(body, i) : body;
@@ -175,12 +176,71 @@ void rs_api_events_post(struct rs_req *r)
             e = rs_app_event_prepare(&it->ev, &it->buf, &it->err);
         it->valid = e == RS_OK;
         it->result = ITEM_REJECTED;
-        n_valid += it->valid;
     }
     p->job = (struct events_job){.merchant_id = r->merchant_id, .items = items, .n = n};
     p->body = body;
     p->batch = batch;
-    if (n_valid)
+    return true;
+}
+
+/* The common shape through ingest/events_fast.h: true when P holds the parsed items (valid or
+ * rejected, as rs_json_event_in would have them); false: parse with jansson. */
+static bool events_fast(struct rs_req *r, struct events_post *p)
+{
+    const char *ct = rs_req_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || !r->body || r->body_len == 0)
+        return false; /* rs_req_json answers these */
+    size_t cap = 1; /* an upper bound of the events: one per '{' (more than RS_MAX_BATCH is jansson's) */
+    for (const char *q = r->body; (q = memchr(q, '{', r->body_len - (size_t)(q - r->body))) && cap <= RS_MAX_BATCH;
+         q++)
+        cap++;
+    if (cap > RS_MAX_BATCH)
+        cap = RS_MAX_BATCH;
+    struct rs_event_in *evs = malloc(cap * sizeof *evs);
+    struct rs_event_fast *raw = malloc(cap * sizeof *raw);
+    p->copy = malloc(r->body_len + 1);
+    size_t n = 0;
+    if (evs && raw && p->copy) {
+        memcpy(p->copy, r->body, r->body_len);
+        p->copy[r->body_len] = '\0';
+        n = rs_events_fast_parse(p->copy, r->body_len, evs, raw, cap, &p->batch);
+    }
+    struct item *items = n ? calloc(n, sizeof *items) : NULL;
+    if (items) {
+        for (size_t i = 0; i < n; i++) {
+            struct item *it = &items[i];
+            it->ev = evs[i];
+            enum rs_err e = rs_events_fast_item(&it->ev, &raw[i], &it->err);
+            if (!e)
+                e = rs_app_event_prepare(&it->ev, &it->buf, &it->err);
+            it->valid = e == RS_OK;
+            it->result = ITEM_REJECTED;
+        }
+        p->job = (struct events_job){.merchant_id = r->merchant_id, .items = items, .n = n};
+    } else {
+        free(p->copy);
+        p->copy = NULL;
+    }
+    free(evs);
+    free(raw);
+    return items != NULL;
+}
+
+void rs_api_events_post(struct rs_req *r)
+{
+    struct events_post *p = calloc(1, sizeof *p);
+    if (!p) {
+        rs_reply_err(r, RS_ENOMEM, "events");
+        return;
+    }
+    if (!events_fast(r, p) && !events_slow(r, p)) {
+        free(p);
+        return; /* answered */
+    }
+    bool any_valid = false;
+    for (size_t i = 0; i < p->job.n; i++)
+        any_valid |= p->job.items[i].valid;
+    if (any_valid)
         rs_req_write(r, events_job_run, &p->job, events_post_finish); /* answered after the commit */
     else
         events_post_finish(r, RS_OK, p);

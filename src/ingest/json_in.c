@@ -111,24 +111,30 @@ enum rs_err rs_json_event_in(json_t *j, struct rs_event_in *out, struct rs_app_e
     out->message = rs_jstr(j, "message", "", &je);
     out->action_required = rs_jbool(j, "action_required", "", &je);
     location(rs_jobj(j, "location", "", &je), &out->location, "location", &je);
+    return rs_event_in_finish(out, st, sub, &je, err);
+}
+
+enum rs_err rs_event_in_finish(struct rs_event_in *out, const char *st, const char *sub, struct rs_jerr *je,
+                               struct rs_app_error *err)
+{
     out->source = "api";
-    if (!je.bad && st && *st) {
+    if (!je->bad && st && *st) {
         out->status = rs_status_parse(st);
         if (out->status == RS_STATUS_NONE) {
-            je.bad = true;
-            snprintf(je.msg, sizeof je.msg,
+            je->bad = true;
+            snprintf(je->msg, sizeof je->msg,
                      "status \"%.40s\" is not a canonical status (pending, info_received, in_transit, "
                      "out_for_delivery, attempt_failed, available_for_pickup, delivered, exception, returning, "
                      "returned, expired)",
                      st);
         }
     }
-    if (!je.bad && sub && *sub) {
+    if (!je->bad && sub && *sub) {
         out->substatus = rs_substatus_parse(sub);
         if (out->substatus == RS_SUB_NONE) {
-            je.bad = true;
-            snprintf(je.msg, sizeof je.msg, "substatus \"%.40s\" is not a canonical sub-status (docs/statuses.md)", sub);
+            je->bad = true;
+            snprintf(je->msg, sizeof je->msg, "substatus \"%.40s\" is not a canonical sub-status (docs/statuses.md)", sub);
         }
     }
-    return done(&je, err);
+    return done(je, err);
 }

@@ -53,7 +53,11 @@ json_t *rs_jarr(json_t *obj, const char *key, const char *path, struct rs_jerr *
 
 int64_t rs_jtime(json_t *obj, const char *key, const char *path, int *offset_min, struct rs_jerr *je)
 {
-    const char *s = rs_jstr(obj, key, path, je);
+    return rs_jtime_str(rs_jstr(obj, key, path, je), key, path, offset_min, je);
+}
+
+int64_t rs_jtime_str(const char *s, const char *key, const char *path, int *offset_min, struct rs_jerr *je)
+{
     if (!s)
         return 0;
     int64_t t;

@@ -17,6 +17,8 @@ json_t *rs_jobj(json_t *obj, const char *key, const char *path, struct rs_jerr *
 json_t *rs_jarr(json_t *obj, const char *key, const char *path, struct rs_jerr *je);
 /* RFC 3339 with an offset; 0 when absent. */
 int64_t rs_jtime(json_t *obj, const char *key, const char *path, int *offset_min, struct rs_jerr *je);
+/* The same for a string already in hand (NULL: absent). */
+int64_t rs_jtime_str(const char *s, const char *key, const char *path, int *offset_min, struct rs_jerr *je);
 bool rs_jbool(json_t *obj, const char *key, const char *path, struct rs_jerr *je);
 int rs_jint(json_t *obj, const char *key, const char *path, int dflt, struct rs_jerr *je);
 
