@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum rs_err fail(struct rs_app_error *err, const char *code, const char *fmt, ...)
@@ -495,24 +496,79 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
 
 #define RS_MAX_EVENTS_PER_SHIPMENT 2000
 
+enum rs_err rs_app_event_precompute(const struct rs_event_in *ev, struct rs_event_pre *pre)
+{
+    return event_dedup_key(ev, pre->dedup_key);
+}
+
+struct rs_ship_cache_slot {
+    const char *carrier, *tracking; /* NULL: empty */
+    struct rs_shipment_key key;
+};
+
+void rs_ship_cache_init(struct rs_ship_cache *c, size_t n_events)
+{
+    size_t n = 16;
+    while (n < 2 * n_events && n < 4096)
+        n *= 2;
+    c->slots = calloc(n, sizeof *c->slots);
+    c->mask = n - 1;
+}
+
+void rs_ship_cache_free(struct rs_ship_cache *c)
+{
+    free(c->slots);
+    c->slots = NULL;
+}
+
+static struct rs_ship_cache_slot *ship_slot(struct rs_ship_cache *c, const struct rs_event_in *ev)
+{
+    if (!c || !c->slots)
+        return NULL;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over carrier, NUL, tracking number */
+    for (const char *p = ev->carrier; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h *= 1099511628211ull;
+    for (const char *p = ev->tracking_number; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return &c->slots[h & c->mask];
+}
+
 enum rs_err rs_app_event_record(struct rs_store *s, int64_t merchant_id, const struct rs_event_in *ev, int64_t now,
                                 struct rs_app_error *err)
 {
+    return rs_app_event_record_pre(s, merchant_id, ev, NULL, NULL, now, err);
+}
+
+enum rs_err rs_app_event_record_pre(struct rs_store *s, int64_t merchant_id, const struct rs_event_in *ev,
+                                    const struct rs_event_pre *pre, struct rs_ship_cache *cache, int64_t now,
+                                    struct rs_app_error *err)
+{
     struct rs_shipment_key sh;
-    enum rs_err e = rs_store_shipment_find(s, merchant_id, ev->carrier, ev->tracking_number, &sh);
-    if (e == RS_ENOTFOUND)
-        return fail(err, "unknown_shipment",
-                    "no shipment %s %s: attach it to its order with POST /v1/shipments first", ev->carrier,
-                    ev->tracking_number);
-    if (e)
-        return e;
+    enum rs_err e;
+    struct rs_ship_cache_slot *slot = ship_slot(cache, ev);
+    if (slot && slot->carrier && strcmp(slot->carrier, ev->carrier) == 0 &&
+        strcmp(slot->tracking, ev->tracking_number) == 0) {
+        sh = slot->key; /* this job saved it: what the row holds now */
+    } else {
+        e = rs_store_shipment_find(s, merchant_id, ev->carrier, ev->tracking_number, &sh);
+        if (e == RS_ENOTFOUND)
+            return fail(err, "unknown_shipment",
+                        "no shipment %s %s: attach it to its order with POST /v1/shipments first", ev->carrier,
+                        ev->tracking_number);
+        if (e)
+            return e;
+    }
     if (sh.n_events >= RS_MAX_EVENTS_PER_SHIPMENT)
         return fail(err, "too_many_events", "shipment %s %s already has %d events", ev->carrier,
                     ev->tracking_number, sh.n_events);
-    unsigned char key[16];
-    if ((e = event_dedup_key(ev, key)))
-        return e;
-    e = rs_store_event_insert(s, merchant_id, sh.id, ev, key, now);
+    struct rs_event_pre own;
+    if (!pre) {
+        if ((e = rs_app_event_precompute(ev, &own)))
+            return e;
+        pre = &own;
+    }
+    e = rs_store_event_insert(s, merchant_id, sh.id, ev, pre->dedup_key, now);
     if (e)
         return e; /* RS_EDUPLICATE included: nothing changed */
 
@@ -536,7 +592,11 @@ enum rs_err rs_app_event_record(struct rs_store *s, int64_t merchant_id, const s
         (e = rs_app_promise_on_event(s, sh.id, before.status, now)) ||
         (e = rs_app_notify_shipment_change(s, merchant_id, sh.order_id, sh.id, &before, &sh.state, now)))
         return e;
-    if (before.status != sh.state.status)
-        return refresh_order_status(s, sh.order_id, now);
+    if (before.status != sh.state.status && (e = refresh_order_status(s, sh.order_id, now)))
+        return e;
+    if (slot) { /* the row now holds this state and count */
+        sh.n_events++;
+        *slot = (struct rs_ship_cache_slot){.carrier = ev->carrier, .tracking = ev->tracking_number, .key = sh};
+    }
     return RS_OK;
 }

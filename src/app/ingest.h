@@ -60,4 +60,30 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
 enum rs_err rs_app_event_record(struct rs_store *s, int64_t merchant_id, const struct rs_event_in *ev,
                                 int64_t now, struct rs_app_error *err) RS_MUST_CHECK;
 
+/* For the API's batches, which prepare on the request's thread and record on the writer's (the
+ * one serial part): what rs_app_event_record works out from the event alone, computed before
+ * the job (rs_app_event_precompute, any thread), and a cache of the shipments one job has
+ * already read and updated, so a batch with many events of one shipment reads it once. */
+struct rs_event_pre {
+    unsigned char dedup_key[16];
+};
+enum rs_err rs_app_event_precompute(const struct rs_event_in *ev, struct rs_event_pre *pre) RS_MUST_CHECK;
+
+/* Valid inside ONE write job only (its transaction; nothing else writes those shipments'
+ * state meanwhile). Keys are the events' own carrier/tracking strings, which must outlive it.
+ * A job whose savepoint of one event is rolled back may keep using it: an entry is written only
+ * when rs_app_event_record_pre returns RS_OK, and holds the state saved then. */
+struct rs_ship_cache_slot;
+struct rs_ship_cache {
+    struct rs_ship_cache_slot *slots; /* NULL: no cache */
+    size_t mask;
+};
+void rs_ship_cache_init(struct rs_ship_cache *c, size_t n_events); /* without memory: no cache */
+void rs_ship_cache_free(struct rs_ship_cache *c);
+
+/* rs_app_event_record with PRE (NULL: computed here) and CACHE (NULL: none). */
+enum rs_err rs_app_event_record_pre(struct rs_store *s, int64_t merchant_id, const struct rs_event_in *ev,
+                                    const struct rs_event_pre *pre, struct rs_ship_cache *cache, int64_t now,
+                                    struct rs_app_error *err) RS_MUST_CHECK;
+
 #endif

@@ -20,6 +20,7 @@ enum item_result { ITEM_ACCEPTED, ITEM_DUPLICATE, ITEM_REJECTED };
 
 struct item {
     struct rs_event_in ev;
+    struct rs_event_pre pre; /* worked out here, not on the writer thread */
     struct rs_prep_buf buf;
     enum item_result result;
     struct rs_app_error err;
@@ -32,10 +33,22 @@ struct events_job {
     size_t n;
 };
 
+static enum rs_err events_job_items(struct rs_store *s, struct events_job *j, struct rs_ship_cache *cache, int64_t now);
+
 static enum rs_err events_job_run(struct rs_store *s, void *ctx)
 {
     struct events_job *j = ctx;
     int64_t now = rs_now();
+    struct rs_ship_cache cache = {0}; /* this job's shipments, for batches */
+    if (j->n > 1)
+        rs_ship_cache_init(&cache, j->n);
+    enum rs_err e = events_job_items(s, j, &cache, now);
+    rs_ship_cache_free(&cache);
+    return e;
+}
+
+static enum rs_err events_job_items(struct rs_store *s, struct events_job *j, struct rs_ship_cache *cache, int64_t now)
+{
     for (size_t i = 0; i < j->n; i++) {
         struct item *it = &j->items[i];
         if (!it->valid)
@@ -43,7 +56,7 @@ static enum rs_err events_job_run(struct rs_store *s, void *ctx)
         enum rs_err e = rs_store_savepoint(s);
         if (e)
             return e;
-        e = rs_app_event_record(s, j->merchant_id, &it->ev, now, &it->err);
+        e = rs_app_event_record_pre(s, j->merchant_id, &it->ev, &it->pre, cache, now, &it->err);
         if (e == RS_OK || e == RS_EDUPLICATE) {
             it->result = e == RS_OK ? ITEM_ACCEPTED : ITEM_DUPLICATE;
             if ((e = rs_store_release(s)))
@@ -174,6 +187,8 @@ static bool events_slow(struct rs_req *r, struct events_post *p)
         enum rs_err e = rs_json_event_in(j, &it->ev, &it->err);
         if (!e)
             e = rs_app_event_prepare(&it->ev, &it->buf, &it->err);
+        if (!e && (e = rs_app_event_precompute(&it->ev, &it->pre)))
+            it->err = (struct rs_app_error){.code = "internal", .message = "could not hash the event"};
         it->valid = e == RS_OK;
         it->result = ITEM_REJECTED;
     }
@@ -213,6 +228,8 @@ static bool events_fast(struct rs_req *r, struct events_post *p)
             enum rs_err e = rs_events_fast_item(&it->ev, &raw[i], &it->err);
             if (!e)
                 e = rs_app_event_prepare(&it->ev, &it->buf, &it->err);
+            if (!e && (e = rs_app_event_precompute(&it->ev, &it->pre)))
+                it->err = (struct rs_app_error){.code = "internal", .message = "could not hash the event"};
             it->valid = e == RS_OK;
             it->result = ITEM_REJECTED;
         }
