@@ -4,7 +4,7 @@
 set -euo pipefail
 mode=${1:-run}
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libcurl4-openssl-dev libssl-dev libicu-dev sqlite3 curl ca-certificates)
+      libcurl4-openssl-dev libssl-dev libicu-dev libargon2-dev sqlite3 curl ca-certificates)
 if [ "$mode" = test ]; then
   pkgs+=(clang libclang-rt-14-dev libcmocka-dev jq xxd wrk nginx-light procps python3 postfix
         chromium)  # tests/e2e/browser.sh drives it with playwright-core + axe-core

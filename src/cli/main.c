@@ -27,6 +27,8 @@ static const struct {
     {"bot", rs_cmd_bot, "bot classify|eval|train …", "classify customer messages; evaluate the bot"},
     {"notify", rs_cmd_notify, "notify settings|show|preview|list|resend --merchant ID …",
      "configure customer notifications, preview a message, list or resend"},
+    {"agent", rs_cmd_agent, "agent create --merchant ID --email E --name N [--role admin] | list",
+     "console accounts for support agents (password from stdin, or a generated one printed)"},
     {"worker", rs_cmd_worker, "worker [--db URL] [--threads N]",
      "send queued notifications (also runs inside serve)"},
 };
