@@ -73,6 +73,26 @@ static const struct route {
     {"GET", "/v1/incidents", NEED_READ, rs_api_incident_list, "GET /v1/incidents"},
     {"GET", "/v1/incidents/{}", NEED_READ, rs_api_incident_get, "GET /v1/incidents/{id}"},
     {"PATCH", "/v1/incidents/{}", NEED_INGEST, rs_api_incident_patch, "PATCH /v1/incidents/{id}"},
+    /* the agent console (console*.c): its own session cookie, not API keys */
+    {"GET", "/console", PUBLIC, rs_console_home, "GET /console"},
+    {"GET", "/console/login", PUBLIC, rs_console_login_get, "GET /console/login"},
+    {"POST", "/console/login", PUBLIC, rs_console_login_post, "POST /console/login"},
+    {"POST", "/console/logout", PUBLIC, rs_console_logout, "POST /console/logout"},
+    {"POST", "/console/lang", PUBLIC, rs_console_lang, "POST /console/lang"},
+    {"GET", "/console/c/{}", PUBLIC, rs_console_conversation, "GET /console/c/{id}"},
+    {"GET", "/console/c/{}/last", PUBLIC, rs_console_conversation_last, "GET /console/c/{id}/last"},
+    {"POST", "/console/c/{}/take", PUBLIC, rs_console_take, "POST /console/c/{id}/take"},
+    {"POST", "/console/c/{}/release", PUBLIC, rs_console_release, "POST /console/c/{id}/release"},
+    {"POST", "/console/c/{}/assign", PUBLIC, rs_console_assign, "POST /console/c/{id}/assign"},
+    {"POST", "/console/c/{}/close", PUBLIC, rs_console_close, "POST /console/c/{id}/close"},
+    {"POST", "/console/c/{}/reopen", PUBLIC, rs_console_reopen, "POST /console/c/{id}/reopen"},
+    {"POST", "/console/c/{}/reply", PUBLIC, rs_console_reply, "POST /console/c/{id}/reply"},
+    {"POST", "/console/c/{}/phone", PUBLIC, rs_console_phone, "POST /console/c/{id}/phone"},
+    {"POST", "/console/c/{}/incident", PUBLIC, rs_console_incident_new, "POST /console/c/{id}/incident"},
+    {"GET", "/console/i/{}", PUBLIC, rs_console_incident, "GET /console/i/{id}"},
+    {"POST", "/console/i/{}/state", PUBLIC, rs_console_incident_state, "POST /console/i/{id}/state"},
+    {"POST", "/console/i/{}/take", PUBLIC, rs_console_incident_take, "POST /console/i/{id}/take"},
+    {"POST", "/console/i/{}/resolve", PUBLIC, rs_console_incident_resolve, "POST /console/i/{id}/resolve"},
 };
 #define NROUTES (int)(sizeof routes / sizeof routes[0])
 #define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */

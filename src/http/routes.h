@@ -27,6 +27,12 @@ rs_handler_fn rs_page_lookup_get, rs_page_lookup_post, rs_page_static, rs_page_s
 rs_handler_fn rs_api_branding_get, rs_api_branding_put, rs_api_faq_get, rs_api_faq_put;
 rs_handler_fn rs_api_promotion_get, rs_api_promotion_put;
 rs_handler_fn rs_api_incident_post, rs_api_incident_list, rs_api_incident_get, rs_api_incident_patch;
+/* the agent console (console.c, console_pages.c, console_actions.c) */
+rs_handler_fn rs_console_home, rs_console_login_get, rs_console_login_post, rs_console_logout, rs_console_lang;
+rs_handler_fn rs_console_conversation, rs_console_conversation_last, rs_console_incident;
+rs_handler_fn rs_console_take, rs_console_release, rs_console_assign, rs_console_close, rs_console_reopen;
+rs_handler_fn rs_console_reply, rs_console_phone, rs_console_incident_new;
+rs_handler_fn rs_console_incident_state, rs_console_incident_take, rs_console_incident_resolve;
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);

@@ -559,16 +559,18 @@ enum rs_err rs_store_console_support_config(struct rs_store *s, int64_t merchant
     return done(s, q, rc);
 }
 
-enum rs_err rs_store_console_merchant_name(struct rs_store *s, int64_t merchant_id, char *out, size_t cap)
+enum rs_err rs_store_console_merchant(struct rs_store *s, int64_t merchant_id, char name[128], char tz[64])
 {
-    sqlite3_stmt *q = stmt(s, S_MERCHANT_NAME, "SELECT name FROM merchants WHERE id=?");
+    sqlite3_stmt *q = stmt(s, S_MERCHANT_NAME, "SELECT name,timezone FROM merchants WHERE id=?");
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, merchant_id);
     int rc = sqlite3_step(q);
-    out[0] = '\0';
-    if (rc == SQLITE_ROW)
-        col_copy(out, cap, q, 0);
+    name[0] = tz[0] = '\0';
+    if (rc == SQLITE_ROW) {
+        col_copy(name, 128, q, 0);
+        col_copy(tz, 64, q, 1);
+    }
     enum rs_err e = done(s, q, rc == SQLITE_ROW ? SQLITE_OK : rc);
     return e ? e : rc == SQLITE_ROW ? RS_OK : RS_ENOTFOUND;
 }
