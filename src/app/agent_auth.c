@@ -133,7 +133,11 @@ enum rs_err rs_token_new(char out[RS_TOKEN_LEN])
     unsigned char r[32];
     if (RAND_bytes(r, sizeof r) != 1)
         return RS_EIO;
-    return rs_b64url_encode(r, sizeof r, out, RS_TOKEN_LEN) == RS_TOKEN_LEN - 1 ? RS_OK : RS_EINTERNAL;
+    char tmp[48]; /* the encoder wants room for padding it does not write */
+    if (rs_b64url_encode(r, sizeof r, tmp, sizeof tmp) != RS_TOKEN_LEN - 1)
+        return RS_EINTERNAL;
+    memcpy(out, tmp, RS_TOKEN_LEN);
+    return RS_OK;
 }
 
 static bool is_b64url(const char *s, size_t n)
