@@ -12,22 +12,11 @@
 
 #include "app/conv.h"
 #include "app/incident.h"
+#include "app/support_settings.h"
 #include "http/console.h"
 #include "http/routes.h"
 #include "util/form.h"
 #include "util/timefmt.h"
-
-/* TEMPORARY, until app/conv.c and app/incident.c are merged: weak references keep this branch
- * linking; without them every action answers 503. Removed when they land. */
-#pragma weak rs_conv_assign
-#pragma weak rs_conv_set_state
-#pragma weak rs_conv_send
-#pragma weak rs_conv_note
-#pragma weak rs_conv_inbound
-#pragma weak rs_incident_open
-#pragma weak rs_incident_set_state
-#pragma weak rs_incident_assign
-#pragma weak rs_incident_resolve
 
 static bool field(struct rs_req *r, const char *name, char *out, size_t cap, bool *cut)
 {
@@ -101,8 +90,6 @@ static enum rs_err run(struct rs_store *s, void *ctx)
     char who[300];
     json_t *conv = NULL;
     enum rs_err e = RS_OK;
-    if (!rs_conv_assign || !rs_incident_open)
-        return RS_EIO;
     switch (j->act) {
     case A_TAKE:
         return rs_conv_assign(s, mid, j->id, me, now);
@@ -289,11 +276,8 @@ static void conversation_action(struct rs_req *r, enum act act)
         field(r, "message_id", v, sizeof v, NULL);
         field(r, "type", type, sizeof type, NULL);
         j.other_id = strtoll(v, NULL, 10);
-        static const char *const types[] = {"lost", "late", "damaged", "missing_item", "wrong_item",
-                                            "address", "customs", "return", "other"};
-        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-            if (strcmp(type, types[i]) == 0)
-                j.text = types[i];
+        int ti = rs_incident_type_index(type);
+        j.text = ti >= 0 ? rs_incident_types[ti] : NULL;
         if (!j.text || j.other_id <= 0) {
             bad_input(r, &c, "Elige un tipo de incidencia.", "Pick an incident type.");
             return;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/support_settings.h"
 #include "http/console.h"
 #include "http/routes.h"
 #include "store/store_coupon.h"
@@ -91,9 +92,6 @@ static const char *word(struct rs_console *c, const char *code)
             return CX(c, words[i].es, words[i].en);
     return code ? code : "";
 }
-
-static const char *const incident_types[] = {"lost", "late", "damaged", "missing_item", "wrong_item",
-                                             "address", "customs", "return", "other"};
 
 /* ---- queues ---- */
 
@@ -211,27 +209,9 @@ void rs_console_home(struct rs_req *r)
 
 /* ---- canned replies ---- */
 
-static const struct {
-    const char *title_es, *title_en, *es, *en;
-} default_canned[] = {
-    {"Saludo", "Greeting", "Hola, soy del equipo de atención. Ya estoy revisando tu pedido.",
-     "Hi, this is the support team. I am looking at your order now."},
-    {"Dónde está", "Where is it", "Tu pedido está en camino. Puedes seguirlo en tiempo real en el enlace de seguimiento.",
-     "Your order is on its way. You can follow it live with the tracking link."},
-    {"Lo revisamos con el transportista", "Checking with the carrier",
-     "Lo estamos revisando con el transportista y te escribimos en cuanto sepamos algo.",
-     "We are checking with the carrier and will write to you as soon as we know more."},
-    {"Foto del daño", "Photo of the damage", "Lo sentimos. ¿Puedes enviarnos una foto del paquete y del artículo dañado?",
-     "We are sorry. Could you send us a photo of the parcel and the damaged item?"},
-    {"Reenvío", "Reship", "Te enviamos de nuevo el pedido sin coste. Te llegará el aviso con el nuevo seguimiento.",
-     "We are sending your order again at no cost. You will get the new tracking link."},
-    {"Despedida", "Closing", "Gracias por escribirnos. Si necesitas algo más, responde a este mensaje.",
-     "Thanks for writing to us. If you need anything else, just reply to this message."},
-};
-
 /* The merchant's canned replies ("canned_replies" of the support settings, app/support_settings.h:
- * [{"id","title":{"es","en"},"body":{"es","en"}}]), else the shipped ones below. Writes
- * <option>s whose value is the text in the conversation's language. */
+ * [{"id","title":{"es","en"},"body":{"es","en"}}]; the shipped ones when the merchant has set
+ * none), as <option>s whose value is the text in the conversation's language. */
 static const char *lang_text(json_t *v, bool es)
 {
     if (json_is_string(v))
@@ -242,16 +222,12 @@ static const char *lang_text(json_t *v, bool es)
 
 static void canned_options(struct rs_buf *b, struct rs_console *c, struct rs_store *s, bool conv_es)
 {
-    char *cfg = NULL;
-    json_t *root = NULL, *list = NULL;
-    if (rs_store_console_support_config(s, c->sess.agent.merchant_id, &cfg) == RS_OK && cfg)
-        root = json_loads(cfg, 0, NULL);
-    free(cfg);
-    list = json_object_get(root, "canned_replies");
-    int n = 0;
+    struct rs_support_settings cfg;
+    if (rs_support_settings_load(s, c->sess.agent.merchant_id, &cfg) != RS_OK)
+        return;
     size_t i;
     json_t *it;
-    json_array_foreach(list, i, it)
+    json_array_foreach(json_object_get(cfg.root, "canned_replies"), i, it)
     {
         const char *title = lang_text(json_object_get(it, "title"), c->es);
         const char *text = lang_text(json_object_get(it, "body"), conv_es);
@@ -262,18 +238,8 @@ static void canned_options(struct rs_buf *b, struct rs_console *c, struct rs_sto
         rs_buf_puts(b, "\">");
         esc(b, *title ? title : text);
         rs_buf_puts(b, "</option>");
-        n++;
     }
-    json_decref(root);
-    if (n)
-        return;
-    for (size_t k = 0; k < sizeof default_canned / sizeof default_canned[0]; k++) {
-        rs_buf_puts(b, "<option value=\"");
-        esc(b, conv_es ? default_canned[k].es : default_canned[k].en);
-        rs_buf_puts(b, "\">");
-        esc(b, CX(c, default_canned[k].title_es, default_canned[k].title_en));
-        rs_buf_puts(b, "</option>");
-    }
+    rs_support_settings_release(&cfg);
 }
 
 /* ---- order context ---- */
@@ -573,8 +539,8 @@ static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int6
         rs_console_csrf_field(b, c);
         rs_buf_printf(b, "<input type=\"hidden\" name=\"message_id\" value=\"%lld\"><label>%s <select name=\"type\">",
                       (long long)I(m, "id"), CX(c, "Incidencia:", "Incident:"));
-        for (size_t k = 0; k < sizeof incident_types / sizeof incident_types[0]; k++)
-            rs_buf_printf(b, "<option value=\"%s\">%s</option>", incident_types[k], word(c, incident_types[k]));
+        for (size_t k = 0; k < RS_INCIDENT_NTYPES; k++)
+            rs_buf_printf(b, "<option value=\"%s\">%s</option>", rs_incident_types[k], word(c, rs_incident_types[k]));
         rs_buf_printf(b, "</select></label><button>%s</button></form>", CX(c, "Crear", "Create"));
     }
     rs_buf_puts(b, "</li>");

@@ -88,8 +88,6 @@ enum rs_err rs_store_console_incident(struct rs_store *s, int64_t merchant_id, i
  * OUT: BODY (cap bytes). RS_ENOTFOUND otherwise. */
 enum rs_err rs_store_console_message(struct rs_store *s, int64_t merchant_id, int64_t message_id,
                                      int64_t *conversation_id, char *body, size_t cap) RS_MUST_CHECK;
-/* The merchant's support settings JSON text (NULL *out when none; caller frees). */
-enum rs_err rs_store_console_support_config(struct rs_store *s, int64_t merchant_id, char **out) RS_MUST_CHECK;
 /* The merchant's name and IANA time zone. */
 enum rs_err rs_store_console_merchant(struct rs_store *s, int64_t merchant_id, char name[128], char tz[64]) RS_MUST_CHECK;
 

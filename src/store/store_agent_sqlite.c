@@ -29,7 +29,6 @@ enum {
     S_INCIDENT_ONE,
     S_INCIDENT_LOG,
     S_MESSAGE_ONE,
-    S_SUPPORT,
     S_MERCHANT_NAME,
     S_MERCHANT_EXISTS,
     S_LAST
@@ -544,19 +543,6 @@ enum rs_err rs_store_console_message(struct rs_store *s, int64_t merchant_id, in
     }
     enum rs_err e = done(s, q, rc == SQLITE_ROW ? SQLITE_OK : rc);
     return e ? e : rc == SQLITE_ROW ? RS_OK : RS_ENOTFOUND;
-}
-
-enum rs_err rs_store_console_support_config(struct rs_store *s, int64_t merchant_id, char **out)
-{
-    *out = NULL;
-    sqlite3_stmt *q = stmt(s, S_SUPPORT, "SELECT config FROM support_settings WHERE merchant_id=?");
-    if (!q)
-        return RS_EIO;
-    sqlite3_bind_int64(q, 1, merchant_id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW && sqlite3_column_text(q, 0))
-        *out = strdup((const char *)sqlite3_column_text(q, 0));
-    return done(s, q, rc);
 }
 
 enum rs_err rs_store_console_merchant(struct rs_store *s, int64_t merchant_id, char name[128], char tz[64])
