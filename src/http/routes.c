@@ -93,6 +93,10 @@ static const struct route {
     {"POST", "/console/i/{}/state", PUBLIC, rs_console_incident_state, "POST /console/i/{id}/state"},
     {"POST", "/console/i/{}/take", PUBLIC, rs_console_incident_take, "POST /console/i/{id}/take"},
     {"POST", "/console/i/{}/resolve", PUBLIC, rs_console_incident_resolve, "POST /console/i/{id}/resolve"},
+    {"POST", "/v1/incidents/{}/notes", NEED_INGEST, rs_api_incident_note_post, "POST /v1/incidents/{id}/notes"},
+    {"POST", "/v1/orders/{}/coupons", NEED_INGEST, rs_api_order_coupon_post, "POST /v1/orders/{order_ref}/coupons"},
+    {"GET", "/v1/support/settings", NEED_ADMIN, rs_api_support_settings_get, "GET /v1/support/settings"},
+    {"PUT", "/v1/support/settings", NEED_ADMIN, rs_api_support_settings_put, "PUT /v1/support/settings"},
 };
 #define NROUTES (int)(sizeof routes / sizeof routes[0])
 #define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */

@@ -46,6 +46,9 @@ enum rs_err rs_store_incident_set_agent(struct rs_store *s, int64_t merchant_id,
                                         int64_t now) RS_MUST_CHECK;
 enum rs_err rs_store_incident_set_conversation(struct rs_store *s, int64_t merchant_id, int64_t id,
                                                int64_t conversation_id, int64_t now) RS_MUST_CHECK;
+/* The SLA due time an API caller set explicitly. */
+enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t sla_due_at,
+                                      int64_t now) RS_MUST_CHECK;
 /* state resolved, resolution, resolved_by/at, coupon (0: none). */
 enum rs_err rs_store_incident_set_resolution(struct rs_store *s, int64_t merchant_id, int64_t id,
                                              const char *resolution, const char *resolved_by, int64_t coupon_id,
@@ -69,10 +72,10 @@ enum rs_err rs_store_incident_detail(struct rs_store *s, int64_t merchant_id, in
                                      json_t **out) RS_MUST_CHECK;
 /* A filtered list, newest first (the store_page.h row plus conversation_id, assigned_agent
  * email, breaching). STATE, ORDER_REF, AGENT_EMAIL NULL: any; BREACHING: sla_due_at < NOW and
- * not resolved/closed; BEFORE_ID > 0: id < BEFORE_ID. */
+ * not resolved/closed; UNASSIGNED: no agent and not resolved/closed; BEFORE_ID > 0: id < BEFORE_ID. */
 struct rs_incident_filter {
     const char *state, *order_ref, *agent_email;
-    bool breaching;
+    bool breaching, unassigned;
     int64_t before_id;
     int limit;
 };

@@ -27,6 +27,7 @@ enum {
     SLOT_ORDER_LOCALE,
     SLOT_MERCHANTS,
     SLOT_CANDIDATES,
+    SLOT_SET_SLA,
     SLOT_N_ /* must stay <= 32 */
 };
 _Static_assert(SLOT_N_ <= 32, "store_incident_sqlite.c has 32 statement slots");
@@ -177,6 +178,21 @@ enum rs_err rs_store_incident_set_conversation(struct rs_store *s, int64_t merch
     if (!q)
         return RS_EIO;
     bind_id(q, 1, conversation_id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, id);
+    sqlite3_bind_int64(q, 4, merchant_id);
+    enum rs_err e = run(s, q);
+    return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
+}
+
+enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t sla_due_at,
+                                      int64_t now)
+{
+    sqlite3_stmt *q =
+        prep(s, SLOT_SET_SLA, "UPDATE incidents SET sla_due_at=?1,updated_at=?2 WHERE id=?3 AND merchant_id=?4");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, sla_due_at);
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     sqlite3_bind_int64(q, 4, merchant_id);
@@ -398,7 +414,8 @@ enum rs_err rs_store_incident_query(struct rs_store *s, int64_t merchant_id, con
                               "SELECT " WF_COLS
                               "WHERE i.merchant_id=?1 AND (?2 IS NULL OR i.state=?2) AND (?3 IS NULL OR "
                               "o.order_ref=?3) AND (?4 IS NULL OR a.email=lower(?4)) AND (?5=0 OR (i.sla_due_at<?6 "
-                              "AND i.state NOT IN ('resolved','closed'))) AND (?7<=0 OR i.id<?7) "
+                              "AND i.state NOT IN ('resolved','closed'))) AND (?7<=0 OR i.id<?7) AND (?9=0 OR (i.assigned_agent_id IS "
+                              "NULL AND i.state NOT IN ('resolved','closed'))) "
                               "ORDER BY i.id DESC LIMIT ?8",
                               &q);
     if (e)
@@ -411,6 +428,7 @@ enum rs_err rs_store_incident_query(struct rs_store *s, int64_t merchant_id, con
     sqlite3_bind_int64(q, 6, now);
     sqlite3_bind_int64(q, 7, f->before_id);
     sqlite3_bind_int(q, 8, f->limit > 0 ? f->limit : 50);
+    sqlite3_bind_int(q, 9, f->unassigned ? 1 : 0);
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
