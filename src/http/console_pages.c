@@ -267,11 +267,12 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
     json_t *cu = json_object_get(o, "customer");
     if (cu) {
         rs_buf_puts(b, "<p class=\"cust\">");
-        esc(b, S(cu, "name"));
-        rs_buf_puts(b, " · ");
-        esc(b, S(cu, "email"));
-        rs_buf_puts(b, " · ");
-        esc(b, S(cu, "phone"));
+        const char *parts[3] = {S(cu, "name"), S(cu, "email"), S(cu, "phone")};
+        for (int k = 0, n = 0; k < 3; k++)
+            if (*parts[k]) {
+                rs_buf_puts(b, n++ ? " · " : "");
+                esc(b, parts[k]);
+            }
         rs_buf_puts(b, "</p>");
     }
     size_t i, k;
