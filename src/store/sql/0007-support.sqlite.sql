@@ -128,3 +128,7 @@ CREATE TABLE support_settings (
   config       TEXT NOT NULL,
   updated_at   INTEGER NOT NULL
 );
+
+-- privacy (store_privacy.h): when a customer's personal data was erased (`rastro customer
+-- erase`); the row stays, anonymised, so orders keep counting in analytics.
+ALTER TABLE customers ADD COLUMN erased_at INTEGER;
