@@ -27,6 +27,7 @@ rs_handler_fn rs_page_lookup_get, rs_page_lookup_post, rs_page_static, rs_page_s
 rs_handler_fn rs_api_branding_get, rs_api_branding_put, rs_api_faq_get, rs_api_faq_put;
 rs_handler_fn rs_api_promotion_get, rs_api_promotion_put;
 rs_handler_fn rs_api_incident_post, rs_api_incident_list, rs_api_incident_get, rs_api_incident_patch;
+rs_handler_fn rs_api_customer_export, rs_api_customer_erase;
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);

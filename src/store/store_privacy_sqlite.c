@@ -13,14 +13,19 @@
 /* ?1 merchant, ?2 e-mail (lower case) or NULL, ?3 phone (E.164) or NULL */
 #define CUST "SELECT id FROM customers WHERE merchant_id=?1 AND (email=?2 OR phone=?3)"
 #define ORDS "SELECT id FROM orders WHERE merchant_id=?1 AND customer_id IN (" CUST ")"
+/* every address the person is known by: the one asked for and those of their customer rows */
+#define EMAILS "SELECT ?2 AS email UNION SELECT email FROM customers WHERE id IN (" CUST ")"
+#define PHONES "SELECT ?3 AS phone UNION SELECT phone FROM customers WHERE id IN (" CUST ")"
 #define CONVS                                                                                           \
-    "SELECT id FROM conversations WHERE merchant_id=?1 AND (customer_id IN (" CUST ") OR email=?2 "     \
-    "OR phone=?3)"
+    "SELECT id FROM conversations WHERE merchant_id=?1 AND (customer_id IN (" CUST ") OR email IN ("   \
+    EMAILS ") OR phone IN (" PHONES "))"
 #define INCS                                                                                            \
     "SELECT id FROM incidents WHERE merchant_id=?1 AND (order_id IN (" ORDS ") OR customer_id IN ("     \
     CUST ") OR conversation_id IN (" CONVS "))"
 #define OUTBOX "SELECT id FROM outbox WHERE merchant_id=?1 AND (customer_id IN (" CUST ") OR order_id IN (" ORDS "))"
-#define CONTACTS "merchant_id=?1 AND (order_id IN (" ORDS ") OR customer_id IN (" CUST ") OR address=?2 OR address=?3)"
+#define CONTACTS                                                                                        \
+    "merchant_id=?1 AND (order_id IN (" ORDS ") OR customer_id IN (" CUST ") OR address IN (" EMAILS    \
+    ") OR address IN (" PHONES "))"
 
 enum {
     P_CUSTOMERS = RS_STORE_SLOTS_PRIVACY, P_ORDERS, P_SHIPMENTS, P_EVENTS, P_OUTBOX, P_ATTEMPTS, P_OPTOUTS,
@@ -237,9 +242,13 @@ static const struct {
     {"events", "UPDATE events SET message=NULL,city=NULL,region=NULL WHERE shipment_id IN (SELECT id FROM "
                "shipments WHERE order_id IN (" ORDS ")) AND (message IS NOT NULL OR city IS NOT NULL OR "
                "region IS NOT NULL)"},
-    {"inbound_payloads", "UPDATE inbound SET payload=NULL WHERE merchant_id=?1 AND payload IS NOT NULL AND "
-                         "((?2 IS NOT NULL AND instr(lower(CAST(payload AS TEXT)),?2)>0) OR "
-                         "(?3 IS NOT NULL AND instr(CAST(payload AS TEXT),?3)>0))"},
+    /* raw webhook bodies that quote one of the person's addresses (lower-cased e-mail, or the
+     * phone with or without its "+") */
+    {"inbound_payloads", "UPDATE inbound SET payload=NULL WHERE merchant_id=?1 AND payload IS NOT NULL AND ("
+                         "EXISTS (SELECT 1 FROM (" EMAILS ") e WHERE e.email IS NOT NULL AND "
+                         "instr(lower(CAST(payload AS TEXT)),e.email)>0) OR "
+                         "EXISTS (SELECT 1 FROM (" PHONES ") p WHERE p.phone IS NOT NULL AND length(p.phone)>5 AND "
+                         "instr(CAST(payload AS TEXT),substr(p.phone,2))>0))"},
     {"orders", "UPDATE orders SET dest_postal_code=NULL,dest_city=NULL,dest_region=NULL WHERE id IN (" ORDS ")"},
     {"conversations", "UPDATE conversations SET phone=NULL,email=NULL,subject=NULL WHERE id IN (" CONVS ")"},
     {"customers", "UPDATE customers SET name=NULL,email=NULL,phone=NULL,timezone=NULL,erased_at=?4,"
