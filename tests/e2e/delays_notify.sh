@@ -197,6 +197,7 @@ PY
   eq "shipped goes by push (the preferred channel)" "$(jqr '[.notifications[]|select(.trigger=="shipped")|"\(.channel):\(.state)"]|join(",")')" "push:sent"
   PR=$(rec_find '.path=="/push/sub-1"' | head -1)
   eq "push request headers" "$(jq -r '"\(.headers.ttl)/\(.headers["content-encoding"])/\(.headers["content-type"])"' <<<"$PR")" "3600/aes128gcm/application/octet-stream"
+  eq "  Urgency: normal for shipped (RFC 8030 §5.3)" "$(jq -r '.headers.urgency' <<<"$PR")" normal
   cat > "$T_DIR/push.py" <<'PY'
 import base64, json, sys
 from cryptography.hazmat.primitives import hashes
@@ -242,6 +243,7 @@ PY
   check "after a 410" wait_for 20 all_final P-1
   api GET /v1/orders/P-1/notifications
   eq "410 from the push service: the message falls back to e-mail" "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")|"\(.channel):\(.state)"]|join(",")')" "email:sent"
+  eq "out_for_delivery was pushed with Urgency: high" "$(rec_find '.path=="/push/sub-1"' | tail -1 | jq -r '.headers.urgency')" high
   eq "  and the subscription is deleted" "$(sqlite3 -readonly "$DB" "select count(*) from push_subscriptions where endpoint='$REC/push/sub-1'")" 0
   api POST /v1/notifications/preview '{"order_ref":"P-1","trigger":"shipped","channel":"push"}'
   eq "preview accepts push" "$STATUS/$(jqr '(.title|length>0) and (.body|length>0)')" "200/true"
