@@ -151,6 +151,20 @@ eq "  and no mail arrives" "$(mails)" "$M1"
 api GET /v1/orders/L-1/coupons
 eq "  still one coupon" "$(jqr '.coupons|length')" 1
 
+# the preview of the delay and coupon messages uses the order's real window, history and coupon
+api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"promise_breached","channel":"email","locale":"es"}'
+eq "preview promise_breached: real data, nothing made up" "$STATUS/$(jqr '.sample|length')" "200/0"
+check "  it names the current window's last day" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$NL" +%-d) de '" _ "$(jqr .text)"
+check "  and the window before the last change (promise history)" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$L0" +%-d) de '" _ "$(jqr .text)"
+api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"compensation","channel":"sms","locale":"en"}'
+eq "preview compensation carries the order's coupon" "$(jqr '"\(.sample|length)/\(.body|contains("'"$COUPON"'"))"')" "0/true"
+api POST /v1/orders '{"order_ref":"S-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"locale":"en"},"destination":{"country":"ES"}}'
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"promise_slipped","channel":"email"}'
+eq "preview promise_slipped without a promise: sample windows, marked" "$STATUS/$(jqr '.sample|join(",")')" "200/promise_text,previous_promise_text"
+check "  the text shows them" bash -c "printf '%s' \"\$1\" | grep -Eq 'between [A-Z][a-z]+day [0-9]+'" _ "$(jqr .text)"
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"compensation","channel":"email","locale":"es"}'
+eq "preview compensation without a coupon: a sample code, marked" "$(jqr '"\(.sample|join(","))/\(.text|contains("MUESTRA-"))"')" "coupon_code,coupon_value,coupon_expiry/true"
+
 # ---- 2. one consent model: the page's choice is what the planner reads ----
 api POST /v1/orders '{"order_ref":"C-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"name":"Pau Roca","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
 CCODE=$(jqr .tracking_code)
