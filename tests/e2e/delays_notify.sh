@@ -159,7 +159,7 @@ check "  and the window before the last change (promise history)" bash -c "print
 api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"compensation","channel":"sms","locale":"en"}'
 eq "preview compensation carries the order's coupon" "$(jqr '"\(.sample|length)/\(.body|contains("'"$COUPON"'"))"')" "0/true"
 api POST /v1/orders '{"order_ref":"S-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"locale":"en"},"destination":{"country":"ES"}}'
-api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"promise_slipped","channel":"email"}'
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"promise_slipped","channel":"email","locale":"en"}'
 eq "preview promise_slipped without a promise: sample windows, marked" "$STATUS/$(jqr '.sample|join(",")')" "200/promise_text,previous_promise_text"
 check "  the text shows them" bash -c "printf '%s' \"\$1\" | grep -Eq 'between [A-Z][a-z]+day [0-9]+'" _ "$(jqr .text)"
 api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"compensation","channel":"email","locale":"es"}'
