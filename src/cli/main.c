@@ -29,6 +29,8 @@ static const struct {
      "configure customer notifications, preview a message, list or resend"},
     {"worker", rs_cmd_worker, "worker [--db URL] [--threads N]",
      "send queued notifications (also runs inside serve)"},
+    {"customer", rs_cmd_customer, "customer export|erase --merchant ID (--email E | --phone P) | sweep",
+     "export or erase everything held about a customer; run the retention sweep (docs/privacy.md)"},
 };
 
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])

@@ -73,6 +73,8 @@ static const struct route {
     {"GET", "/v1/incidents", NEED_READ, rs_api_incident_list, "GET /v1/incidents"},
     {"GET", "/v1/incidents/{}", NEED_READ, rs_api_incident_get, "GET /v1/incidents/{id}"},
     {"PATCH", "/v1/incidents/{}", NEED_INGEST, rs_api_incident_patch, "PATCH /v1/incidents/{id}"},
+    {"GET", "/v1/customers/export", NEED_ADMIN, rs_api_customer_export, "GET /v1/customers/export"},
+    {"POST", "/v1/customers/erase", NEED_ADMIN, rs_api_customer_erase, "POST /v1/customers/erase"},
     {"POST", "/v1/incidents/{}/notes", NEED_INGEST, rs_api_incident_note_post, "POST /v1/incidents/{id}/notes"},
     {"POST", "/v1/orders/{}/coupons", NEED_INGEST, rs_api_order_coupon_post, "POST /v1/orders/{order_ref}/coupons"},
     {"GET", "/v1/support/settings", NEED_ADMIN, rs_api_support_settings_get, "GET /v1/support/settings"},
