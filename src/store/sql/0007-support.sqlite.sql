@@ -137,3 +137,7 @@ CREATE UNIQUE INDEX incidents_policy_once ON incidents(shipment_id, policy)
   WHERE policy IS NOT NULL AND shipment_id IS NOT NULL;
 CREATE INDEX incidents_by_sla ON incidents(merchant_id, sla_due_at)
   WHERE state NOT IN ('resolved','closed');
+
+-- conv (replies out): the dispatcher that holds a queued reply's lease, so only it records the
+-- outcome (a reply whose lease ran out and was retaken is not overwritten by the first holder).
+ALTER TABLE messages ADD COLUMN lease_owner TEXT;
