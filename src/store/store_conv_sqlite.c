@@ -649,8 +649,8 @@ enum rs_err rs_store_conv_list_json(struct rs_store *s, int64_t merchant_id, enu
         [RS_CONVQ_UNASSIGNED] = " AND c.state='agent' AND c.assigned_agent_id IS NULL",
         [RS_CONVQ_MINE] = " AND c.state='agent' AND c.assigned_agent_id IS NOT NULL",
         [RS_CONVQ_WAITING] = " AND c.state='bot'",
-        [RS_CONVQ_BREACHING] = " AND EXISTS (SELECT 1 FROM incidents i WHERE i.conversation_id=c.id AND "
-                               "i.state NOT IN ('resolved','closed') AND i.sla_due_at<?5)",
+        [RS_CONVQ_BREACHING] = (" AND EXISTS (SELECT 1 FROM incidents i WHERE i.conversation_id=c.id AND "
+                                "i.state NOT IN ('resolved','closed') AND i.sla_due_at<?5)"),
     };
     long long cur_t = INT64_MAX, cur_id = INT64_MAX;
     if (cursor && *cursor) {
