@@ -537,8 +537,8 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
     STMT(X_REPLY_LOAD,
          "SELECT m.id,m.merchant_id,m.conversation_id,m.state,m.channel,c.sms_provider,c.locale,c.phone,c.email,"
          "u.name,c.subject,m.body,m.attempts,m.created_at,"
-         "(SELECT max(created_at) FROM messages x WHERE x.conversation_id=c.id AND x.direction='in' AND "
-         "x.channel='whatsapp') FROM messages m JOIN conversations c ON c.id=m.conversation_id "
+         "(SELECT max(created_at) FROM messages x WHERE x.conversation_id=c.id AND "
+         "x.direction IN ('in','note') AND x.channel='whatsapp') FROM messages m JOIN conversations c ON c.id=m.conversation_id "
          "LEFT JOIN customers u ON u.id=c.customer_id WHERE m.id=?");
     sqlite3_bind_int64(q, 1, id);
     int rc = sqlite3_step(q);
@@ -649,8 +649,8 @@ enum rs_err rs_store_conv_list_json(struct rs_store *s, int64_t merchant_id, enu
         [RS_CONVQ_UNASSIGNED] = " AND c.state='agent' AND c.assigned_agent_id IS NULL",
         [RS_CONVQ_MINE] = " AND c.state='agent' AND c.assigned_agent_id IS NOT NULL",
         [RS_CONVQ_WAITING] = " AND c.state='bot'",
-        [RS_CONVQ_BREACHING] = " AND EXISTS (SELECT 1 FROM incidents i WHERE i.conversation_id=c.id AND "
-                               "i.state NOT IN ('resolved','closed') AND i.sla_due_at<?5)",
+        [RS_CONVQ_BREACHING] = (" AND EXISTS (SELECT 1 FROM incidents i WHERE i.conversation_id=c.id AND "
+                                "i.state NOT IN ('resolved','closed') AND i.sla_due_at<?5)"),
     };
     long long cur_t = INT64_MAX, cur_id = INT64_MAX;
     if (cursor && *cursor) {
