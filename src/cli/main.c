@@ -29,6 +29,8 @@ static const struct {
      "configure customer notifications, preview a message, list or resend"},
     {"worker", rs_cmd_worker, "worker [--db URL] [--threads N]",
      "send queued notifications (also runs inside serve)"},
+    {"mail-in", rs_cmd_mail_in, "mail-in --url http://HOST:PORT/hooks/email/TOKEN --secret-file FILE < message",
+     "hand one e-mail from Postfix (pipe transport) to the server (docs/support-channels.md)"},
 };
 
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
