@@ -45,6 +45,8 @@ struct rs_inbound_msg {
     const char *provider_msg_id; /* MessageSid, wamid, Message-ID; NULL when none */
     int64_t agent_id;            /* phone: the agent who logged the call */
     const char *locale;          /* "es"/"en" when the channel knows; NULL: guessed from text */
+    const char *base_url;        /* public URL for tracking links when the merchant's settings
+                                  * have none (the server's --base-url); NULL: a local default */
 };
 
 struct rs_inbound_result {
@@ -61,6 +63,29 @@ struct rs_inbound_result {
  * UTF-8 text, empty, unknown channel). */
 enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now,
                             struct rs_inbound_result *out) RS_MUST_CHECK;
+
+/* Whether BODY (LEN bytes) is usable text: valid UTF-8, no NUL or other binary control bytes,
+ * not blank. False with a reason a person understands in WHY. */
+bool rs_conv_text_ok(const char *body, size_t len, char *why, size_t cap);
+/* The language of TEXT by counting Spanish and English marker words: "es", "en", or NULL when
+ * the text does not say (too short, a tie). */
+const char *rs_conv_guess_lang(const char *text, size_t len);
+/* A message the channel could not turn into text (a WhatsApp image, audio…): recorded once (by
+ * IN->provider_msg_id) as a note "[KIND not supported]" in the sender's conversation, and, unless
+ * an agent holds it, the customer is asked to write text. IN->body is ignored. */
+enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbound_msg *in, const char *kind,
+                                        int64_t now, struct rs_inbound_result *out) RS_MUST_CHECK;
+
+/* The bot's reply texts: section KEY of data/bot-replies-<LANG>.txt ("es" or "en"), or the
+ * merchant's override (OVERRIDES: the "bot"."replies" object of the support settings, may be
+ * NULL), rendered with VARS (indexed by enum rs_conv_var; NULL = empty) into OUT. RS_ENOTFOUND
+ * when there is no such section; RS_EINVAL when an override does not compile. */
+enum rs_conv_var {
+    RS_CV_NAME = 0, RS_CV_ORDER_REF, RS_CV_TRACKING_CODE, RS_CV_STATUS_TEXT, RS_CV_PROMISE_TEXT,
+    RS_CV_TRACKING_URL, RS_CV_INCIDENT_REF, RS_CV_MERCHANT_NAME, RS_CV__COUNT
+};
+enum rs_err rs_conv_reply_text(const char *lang, const char *key, json_t *overrides, const char *const *vars,
+                               char *out, size_t cap) RS_MUST_CHECK;
 
 /* Queue BODY to the conversation's customer on its channel. AUTHOR: "agent" (AGENT_ID set),
  * "bot" or "system" (incident updates, coupons). OUT: the message id (may be NULL).

@@ -128,3 +128,7 @@ CREATE TABLE support_settings (
   config       TEXT NOT NULL,
   updated_at   INTEGER NOT NULL
 );
+
+-- conv (replies out): the dispatcher that holds a queued reply's lease, so only it records the
+-- outcome (a reply whose lease ran out and was retaken is not overwritten by the first holder).
+ALTER TABLE messages ADD COLUMN lease_owner TEXT;

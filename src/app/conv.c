@@ -1,0 +1,905 @@
+/* conv.c — conversations with customers and the bot that answers them (see conv.h).
+ *
+ * rs_conv_inbound: validate → cut to RS_CONV_MAX_BODY → the sender's conversation → record
+ * (once per provider message id) → unless a person holds the conversation, the bot: classify
+ * (shipped model plus the merchant's rules), find the order the message is about and how much
+ * the sender may see (the tracking page's levels), then answer:
+ *   where_is_order, delivery_date      the status in plain words, promise window, tracking link
+ *   not_received … refund_status       an incident (app/incident.h), the conversation to a person
+ *   talk_to_human, low confidence      to a person at once
+ *   greeting, thanks, other            a short answer
+ * The answer is a message row queued in the same transaction; src/worker/replies.c sends it. */
+#include "app/conv.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ustring.h>
+
+#include "app/incident.h"
+#include "app/intent_default.h"
+#include "app/notify_render.h"
+#include "app/notify_settings.h"
+#include "core/intent.h"
+#include "core/tpl.h"
+#include "store/store_conv.h"
+#include "store/store_notify.h"
+#include "util/assets.h"
+#include "util/fold.h"
+#include "util/locfmt.h"
+
+/* The incidents engine may be linked in or not (it lives on its own branch until merged); when
+ * it is absent, problems are handed to a person without an incident. */
+#pragma weak rs_incident_open
+
+/* ---- text checks ---- */
+
+bool rs_conv_text_ok(const char *body, size_t len, char *why, size_t cap)
+{
+    if (!body || len == 0) {
+        snprintf(why, cap, "the message is empty");
+        return false;
+    }
+    if (len > (size_t)INT32_MAX) {
+        snprintf(why, cap, "the message is too large");
+        return false;
+    }
+    bool blank = true;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)body[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            snprintf(why, cap, "the message is not text (control byte 0x%02x at byte %zu)", c, i);
+            return false;
+        }
+        if (c == 0x7f) {
+            snprintf(why, cap, "the message is not text (control byte 0x7f at byte %zu)", i);
+            return false;
+        }
+        if (!isspace(c))
+            blank = false;
+    }
+    if (blank) {
+        snprintf(why, cap, "the message is empty");
+        return false;
+    }
+    /* ICU checks well-formed UTF-8 (no overlongs, surrogates or truncated sequences) */
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t n = 0;
+    u_strFromUTF8(NULL, 0, &n, body, (int32_t)len, &st);
+    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st)) {
+        snprintf(why, cap, "the message is not valid UTF-8 text");
+        return false;
+    }
+    return true;
+}
+
+/* Longest prefix of at most MAX bytes ending on a UTF-8 character boundary. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+const char *rs_conv_guess_lang(const char *text, size_t len)
+{
+    static const char *const es[] = {"el", "la", "los", "las", "de", "del", "que", "mi", "mis", "pedido", "donde",
+                                     "esta", "cuando", "llega", "llego", "hola", "gracias", "no", "me", "ha", "por",
+                                     "para", "con", "una", "un", "quiero", "hablar", "persona", "paquete", "envio",
+                                     "todavia", "aun", "nada", "buenos", "buenas", "dias", "tardes", "roto", "es",
+                                     "hay", "pero", "ya", "muchas", "vale", "nadie", "cambiar", "direccion", NULL};
+    static const char *const en[] = {"the", "my", "is", "where", "when", "order", "package", "parcel", "hi",
+                                     "hello", "thanks", "thank", "you", "i", "want", "to", "talk", "person", "did",
+                                     "not", "has", "have", "it", "yet", "arrive", "arrived", "still", "what", "of",
+                                     "a", "and", "please", "can", "speak", "human", "agent", "broken", "damaged",
+                                     "wrong", "item", "refund", "cancel", "address", "delivery", "hey", "was", NULL};
+    char folded[1100];
+    size_t fl = rs_fold(text, (long)(len > 1000 ? 1000 : len), folded, sizeof folded);
+    if (fl >= sizeof folded)
+        fl = sizeof folded - 1;
+    folded[fl] = '\0';
+    int ne = 0, nn = 0;
+    for (char *p = folded; *p;) {
+        while (*p && !isalpha((unsigned char)*p))
+            p++;
+        char *w = p;
+        while (*p && isalpha((unsigned char)*p))
+            p++;
+        size_t wl = (size_t)(p - w);
+        if (!wl)
+            continue;
+        for (int i = 0; es[i]; i++)
+            if (strlen(es[i]) == wl && memcmp(es[i], w, wl) == 0)
+                ne++;
+        for (int i = 0; en[i]; i++)
+            if (strlen(en[i]) == wl && memcmp(en[i], w, wl) == 0)
+                nn++;
+    }
+    /* Spanish-only letters decide on their own */
+    for (size_t i = 0; i + 1 < len && i < 1000; i++) {
+        unsigned char a = (unsigned char)text[i], b = (unsigned char)text[i + 1];
+        if (a == 0xC3 && (b == 0xB1 || b == 0x91)) /* ñ Ñ */
+            ne += 2;
+        if (a == 0xC2 && (b == 0xBF || b == 0xA1)) /* ¿ ¡ */
+            ne += 2;
+    }
+    if (ne > nn)
+        return "es";
+    if (nn > ne)
+        return "en";
+    return NULL;
+}
+
+/* ---- reply texts ---- */
+
+static const char *const VAR_NAMES[RS_CV__COUNT] = {"name",         "order_ref",    "tracking_code", "status_text",
+                                                     "promise_text", "tracking_url", "incident_ref",  "merchant_name"};
+
+/* Section KEY of the embedded file for LANG. OUT: pointer and length (not NUL-terminated). */
+static bool section(const char *lang, const char *key, const char **out, size_t *len)
+{
+    char name[64];
+    snprintf(name, sizeof name, "data/bot-replies-%s.txt", strcmp(lang, "en") == 0 ? "en" : "es");
+    size_t flen;
+    const char *f = rs_asset_get(name, &flen);
+    if (!f)
+        return false;
+    size_t kl = strlen(key);
+    for (const char *p = f; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        if (strncmp(p, "=== ", 4) == 0 && strncmp(p + 4, key, kl) == 0 &&
+            (p[4 + kl] == '\n' || p[4 + kl] == '\r' || p[4 + kl] == '\0')) {
+            const char *b = eol ? eol + 1 : p + strlen(p);
+            const char *e = b;
+            while (*e) {
+                if (strncmp(e, "=== ", 4) == 0 && (e == f || e[-1] == '\n'))
+                    break;
+                const char *n = strchr(e, '\n');
+                e = n ? n + 1 : e + strlen(e);
+            }
+            while (e > b && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '))
+                e--;
+            *out = b;
+            *len = (size_t)(e - b);
+            return true;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return false;
+}
+
+enum rs_err rs_conv_reply_text(const char *lang, const char *key, json_t *overrides, const char *const *vars,
+                               char *out, size_t cap)
+{
+    const char *src = NULL;
+    size_t len = 0;
+    const char *ov = json_string_value(
+        json_object_get(json_object_get(overrides, strcmp(lang ? lang : "es", "en") == 0 ? "en" : "es"), key));
+    if (ov) {
+        src = ov;
+        len = strlen(ov);
+    } else if (!section(lang ? lang : "es", key, &src, &len)) {
+        return RS_ENOTFOUND;
+    }
+    struct rs_tpl_op ops[128];
+    struct rs_tpl tpl;
+    struct rs_tpl_error te;
+    enum rs_err e = rs_tpl_compile(src, len, 1, VAR_NAMES, RS_CV__COUNT, 0, ops, 128, &tpl, &te);
+    if (e == RS_EINVAL && ov) /* a broken override: the shipped text */
+        return rs_conv_reply_text(lang, key, NULL, vars, out, cap);
+    if (e)
+        return e;
+    size_t n;
+    return rs_tpl_render(&tpl, vars, RS_TPL_PLAIN, NULL, out, cap, &n);
+}
+
+/* ---- bot settings and models ---- */
+
+struct bot_cfg {
+    bool enabled;
+    float handover_below;
+    json_t *root;     /* the whole support config (owned), NULL when none */
+    json_t *replies;  /* borrowed from root */
+    const char *rules;
+};
+
+static void bot_cfg_load(struct rs_store *s, int64_t merchant_id, struct bot_cfg *b)
+{
+    memset(b, 0, sizeof *b);
+    b->enabled = true;
+    b->handover_below = RS_INTENT_HANDOVER;
+    char *text = NULL;
+    if (rs_store_support_config(s, merchant_id, &text) != RS_OK || !text)
+        return;
+    b->root = json_loads(text, 0, NULL);
+    free(text);
+    json_t *bot = json_object_get(b->root, "bot");
+    if (!json_is_object(bot))
+        return;
+    if (json_is_boolean(json_object_get(bot, "enabled")))
+        b->enabled = json_is_true(json_object_get(bot, "enabled"));
+    json_t *h = json_object_get(bot, "handover_below");
+    if (json_is_number(h) && json_number_value(h) >= 0 && json_number_value(h) <= 1)
+        b->handover_below = (float)json_number_value(h);
+    b->rules = json_string_value(json_object_get(bot, "rules"));
+    b->replies = json_object_get(bot, "replies");
+    if (!json_is_object(b->replies))
+        b->replies = NULL;
+}
+
+/* Merchant models, rebuilt when the rules text changes. Guarded by one mutex (classification
+ * takes microseconds). */
+#define MODEL_CACHE 8
+static struct {
+    int64_t merchant_id;
+    char *rules;
+    struct rs_intent_model *m;
+} g_models[MODEL_CACHE];
+static pthread_mutex_t g_models_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void classify(int64_t merchant_id, const char *rules, const char *text, struct rs_intent_result *r)
+{
+    const struct rs_intent_model *def = rs_intent_default();
+    if (!rules || !*rules) {
+        if (def)
+            rs_intent_classify(def, text, r);
+        else
+            memset(r, 0, sizeof *r), r->intent = RS_INTENT_OTHER;
+        return;
+    }
+    pthread_mutex_lock(&g_models_mu);
+    int slot = -1;
+    for (int i = 0; i < MODEL_CACHE && slot < 0; i++)
+        if (g_models[i].m && g_models[i].merchant_id == merchant_id)
+            slot = i;
+    if (slot >= 0 && strcmp(g_models[slot].rules, rules) != 0) {
+        rs_intent_model_free(g_models[slot].m);
+        free(g_models[slot].rules);
+        g_models[slot].m = NULL;
+        g_models[slot].rules = NULL;
+        slot = -1;
+    }
+    if (slot < 0) {
+        for (int i = 0; i < MODEL_CACHE && slot < 0; i++)
+            if (!g_models[i].m)
+                slot = i;
+        if (slot < 0) { /* full: drop one (by merchant id, stable enough) */
+            slot = (int)(merchant_id % MODEL_CACHE);
+            rs_intent_model_free(g_models[slot].m);
+            free(g_models[slot].rules);
+            g_models[slot].m = NULL;
+        }
+        char err[200];
+        struct rs_intent_model *m = NULL;
+        if (rs_intent_model_for_merchant(rules, strlen(rules), &m, err, sizeof err) == RS_OK) {
+            g_models[slot].m = m;
+            g_models[slot].rules = strdup(rules);
+            g_models[slot].merchant_id = merchant_id;
+            if (!g_models[slot].rules) {
+                rs_intent_model_free(m);
+                g_models[slot].m = NULL;
+            }
+        }
+    }
+    const struct rs_intent_model *use = slot >= 0 && g_models[slot].m ? g_models[slot].m : def;
+    if (use)
+        rs_intent_classify(use, text, r);
+    else
+        memset(r, 0, sizeof *r), r->intent = RS_INTENT_OTHER;
+    pthread_mutex_unlock(&g_models_mu);
+}
+
+/* ---- the order a message is about ---- */
+
+enum level { LV_NONE = 0, LV_PUBLIC, LV_FULL };
+
+static void squash(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; in && *in && n + 1 < cap; in++)
+        if (isalnum((unsigned char)*in))
+            out[n++] = (char)toupper((unsigned char)*in);
+    out[n] = '\0';
+}
+
+struct found {
+    enum level level;
+    bool have;            /* an order was found (maybe at LV_NONE) */
+    bool by_number_only;  /* only an order number pointed at it */
+    bool code_not_found, code_typo;
+    struct rs_conv_order o;
+};
+
+static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, const struct rs_conv *c,
+                       const struct rs_intent_entities *ent, struct found *f)
+{
+    memset(f, 0, sizeof *f);
+    char key[32];
+    if (in->order_id > 0) { /* web chat: the tracking page's order */
+        snprintf(key, sizeof key, "%lld", (long long)in->order_id);
+        if (rs_store_conv_order(s, in->merchant_id, 'i', key, &f->o) == RS_OK) {
+            f->have = true;
+            f->level = in->verified ? LV_FULL : LV_PUBLIC;
+        }
+    }
+    if (!f->have && ent->tracking_code[0]) {
+        if (rs_store_conv_order(s, in->merchant_id, 'c', ent->tracking_code, &f->o) == RS_OK) {
+            f->have = true;
+            f->level = LV_PUBLIC;
+        } else {
+            f->code_not_found = true;
+        }
+    }
+    if (!f->have && !ent->tracking_code[0] && ent->tracking_code_typo[0])
+        f->code_typo = true;
+    if (!f->have && ent->order_number[0] &&
+        rs_store_conv_order(s, in->merchant_id, 'r', ent->order_number, &f->o) == RS_OK) {
+        f->have = true;
+        f->by_number_only = true;
+        f->level = LV_NONE;
+    }
+    if (!f->have && c->order_id) {
+        snprintf(key, sizeof key, "%lld", (long long)c->order_id);
+        if (rs_store_conv_order(s, in->merchant_id, 'i', key, &f->o) == RS_OK) {
+            f->have = true;
+            f->level = c->verified_order_id == c->order_id ? LV_FULL : LV_PUBLIC;
+        }
+    }
+    if (!f->have && c->customer_id && !f->code_not_found) {
+        snprintf(key, sizeof key, "%lld", (long long)c->customer_id);
+        if (rs_store_conv_order(s, in->merchant_id, 'u', key, &f->o) == RS_OK) {
+            f->have = true;
+            f->level = LV_FULL;
+        }
+    }
+    if (!f->have)
+        return;
+    /* second factors raise the level */
+    if (c->customer_id && f->o.customer_id == c->customer_id)
+        f->level = LV_FULL;
+    if (c->verified_order_id == f->o.id)
+        f->level = LV_FULL;
+    if (f->level == LV_PUBLIC) {
+        char a[32], b[32];
+        squash(ent->postcode, a, sizeof a);
+        squash(f->o.postcode, b, sizeof b);
+        if ((a[0] && strcmp(a, b) == 0) || (ent->email[0] && f->o.email[0] && strcmp(ent->email, f->o.email) == 0))
+            f->level = LV_FULL;
+    }
+}
+
+/* ---- composing ---- */
+
+struct reply_ctx {
+    struct rs_store *s;
+    const struct rs_inbound_msg *in;
+    struct rs_conv *c;
+    struct bot_cfg *bot;
+    const char *lang;
+    char merchant_name[201];
+    char base_url[512];
+};
+
+static void merchant_facts(struct reply_ctx *x)
+{
+    struct rs_notify_merchant m;
+    snprintf(x->base_url, sizeof x->base_url, "%s", x->in->base_url ? x->in->base_url : "http://127.0.0.1:8080");
+    if (rs_store_notify_merchant(x->s, x->in->merchant_id, &m) != RS_OK)
+        return;
+    snprintf(x->merchant_name, sizeof x->merchant_name, "%s", m.name);
+    if (m.config) {
+        struct rs_notify_config cfg;
+        char err[200];
+        if (rs_notify_config_parse(m.config, &cfg, err, sizeof err) == RS_OK) {
+            if (cfg.public_base_url)
+                snprintf(x->base_url, sizeof x->base_url, "%s", cfg.public_base_url);
+            if (cfg.merchant_name)
+                snprintf(x->merchant_name, sizeof x->merchant_name, "%s", cfg.merchant_name);
+            rs_notify_config_release(&cfg);
+        }
+        free(m.config);
+    }
+    size_t bl = strlen(x->base_url);
+    while (bl > 0 && x->base_url[bl - 1] == '/')
+        x->base_url[--bl] = '\0';
+}
+
+/* The first name of NAME into OUT. */
+static void first_name(const char *name, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (name && name[n] && name[n] != ' ' && n + 1 < cap)
+        n++;
+    memcpy(out, name ? name : "", n);
+    out[n] = '\0';
+}
+
+static enum rs_err text_for(struct reply_ctx *x, const char *key, const char *const *vars, char *out, size_t cap)
+{
+    const char *v[RS_CV__COUNT];
+    for (int i = 0; i < RS_CV__COUNT; i++)
+        v[i] = vars ? vars[i] : NULL;
+    if (!v[RS_CV_MERCHANT_NAME])
+        v[RS_CV_MERCHANT_NAME] = x->merchant_name;
+    return rs_conv_reply_text(x->lang, key, x->bot ? x->bot->replies : NULL, v, out, cap);
+}
+
+/* The WISMO answer for order F at its level. */
+static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, char *out, size_t cap)
+{
+    char key[64], status_text[200] = "", url[700], name[100] = "";
+    snprintf(key, sizeof key, "status.%s", f->o.status);
+    if (text_for(x, key, NULL, status_text, sizeof status_text) != RS_OK)
+        text_for(x, "status.in_transit", NULL, status_text, sizeof status_text);
+    snprintf(url, sizeof url, "%s/t/%s", x->base_url, f->o.tracking_code);
+    struct rs_notify_extras ex;
+    memset(&ex, 0, sizeof ex);
+    if (f->o.shipment_id && strcmp(f->o.status, "delivered") != 0) {
+        struct rs_locfmt *lf = rs_locfmt_new();
+        if (!lf || rs_app_notify_extras(x->s, lf, f->o.shipment_id, 0, x->lang, &ex) != RS_OK)
+            memset(&ex, 0, sizeof ex);
+        rs_locfmt_free(lf);
+    }
+    const char *v[RS_CV__COUNT] = {0};
+    v[RS_CV_STATUS_TEXT] = status_text;
+    v[RS_CV_PROMISE_TEXT] = ex.has_window ? ex.promise_text : NULL;
+    v[RS_CV_TRACKING_URL] = url;
+    v[RS_CV_TRACKING_CODE] = f->o.tracking_code;
+    if (f->level == LV_FULL) {
+        first_name(x->c->customer_name, name, sizeof name);
+        v[RS_CV_NAME] = name[0] ? name : NULL;
+        v[RS_CV_ORDER_REF] = f->o.order_ref;
+        return text_for(x, "wismo.full", v, out, cap);
+    }
+    return text_for(x, "wismo.public", v, out, cap);
+}
+
+static bool is_wismo(enum rs_intent i)
+{
+    return i == RS_INTENT_WHERE_IS_ORDER || i == RS_INTENT_DELIVERY_DATE;
+}
+
+static bool is_problem(enum rs_intent i)
+{
+    return i == RS_INTENT_NOT_RECEIVED || i == RS_INTENT_DAMAGED || i == RS_INTENT_MISSING_ITEM ||
+           i == RS_INTENT_WRONG_ITEM || i == RS_INTENT_CHANGE_ADDRESS || i == RS_INTENT_CANCEL ||
+           i == RS_INTENT_RETURN || i == RS_INTENT_REFUND_STATUS;
+}
+
+static const char *incident_type(enum rs_intent i)
+{
+    switch (i) {
+    case RS_INTENT_NOT_RECEIVED:
+        return "lost";
+    case RS_INTENT_DAMAGED:
+        return "damaged";
+    case RS_INTENT_MISSING_ITEM:
+        return "missing_item";
+    case RS_INTENT_WRONG_ITEM:
+        return "wrong_item";
+    case RS_INTENT_CHANGE_ADDRESS:
+        return "address";
+    case RS_INTENT_RETURN:
+        return "return";
+    default:
+        return "other";
+    }
+}
+
+static void handover(struct rs_conv *c, const char *reason, int64_t now)
+{
+    if (strcmp(c->state, "agent") != 0 || !c->handover_at) {
+        c->handover_at = now;
+        snprintf(c->handover_reason, sizeof c->handover_reason, "%s", reason);
+    }
+    snprintf(c->state, sizeof c->state, "agent");
+}
+
+static enum rs_err queue_reply(struct rs_store *s, const struct rs_conv *c, const char *author, int64_t agent_id,
+                               const char *body, int64_t now, int64_t *id)
+{
+    struct rs_conv_msg_new m = {
+        .merchant_id = c->merchant_id,
+        .conversation_id = c->id,
+        .direction = "out",
+        .channel = c->channel,
+        .author = author,
+        .agent_id = agent_id,
+        .body = body,
+        .confidence = -1,
+        .queue = true,
+    };
+    return rs_store_conv_msg_add(s, &m, now, id);
+}
+
+static bool known_channel(const char *ch)
+{
+    static const char *const names[] = {"sms", "whatsapp", "email", "webchat", "phone", NULL};
+    for (int i = 0; ch && names[i]; i++)
+        if (strcmp(ch, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *lang_of(const char *loc)
+{
+    return loc && strncmp(loc, "en", 2) == 0 ? "en" : "es";
+}
+
+static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now, struct rs_conv *c)
+{
+    if (!known_channel(in->channel))
+        return RS_EINVAL;
+    if (!(in->phone && *in->phone) && !(in->email && *in->email) && in->order_id <= 0)
+        return RS_EINVAL;
+    int64_t customer_id = 0;
+    if (in->order_id > 0) {
+        struct rs_conv_order o;
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)in->order_id);
+        if (rs_store_conv_order(s, in->merchant_id, 'i', key, &o) == RS_OK && in->verified)
+            customer_id = o.customer_id;
+    }
+    char email[256] = "";
+    for (size_t i = 0; in->email && in->email[i] && i + 1 < sizeof email; i++)
+        email[i] = (char)tolower((unsigned char)in->email[i]), email[i + 1] = '\0';
+    struct rs_conv_sender snd = {
+        .merchant_id = in->merchant_id,
+        .channel = in->channel,
+        .sms_provider = strcmp(in->channel, "sms") == 0 ? in->sms_provider : NULL,
+        .phone = in->phone,
+        .email = email[0] ? email : NULL,
+        .customer_id = customer_id,
+        .locale = in->locale,
+    };
+    bool created;
+    return rs_store_conv_find_or_create(s, &snd, now, c, &created);
+}
+
+enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now,
+                            struct rs_inbound_result *out)
+{
+    memset(out, 0, sizeof *out);
+    char why[200];
+    if (!known_channel(in->channel) || !rs_conv_text_ok(in->body, in->body_len, why, sizeof why))
+        return RS_EINVAL;
+    size_t keep = utf8_cut(in->body, in->body_len, RS_CONV_MAX_BODY);
+    bool truncated = keep < in->body_len;
+    char *body = malloc(keep + 1);
+    if (!body)
+        return RS_ENOMEM;
+    memcpy(body, in->body, keep);
+    body[keep] = '\0';
+
+    struct rs_conv c;
+    enum rs_err e = open_conv(s, in, now, &c);
+    if (e)
+        goto end;
+    out->conversation_id = c.id;
+    if (strcmp(in->channel, "email") == 0 && in->subject && *in->subject) {
+        snprintf(c.subject, sizeof c.subject, "%s", in->subject);
+    }
+    /* the language: the channel's, else the text's, else what we knew */
+    const char *lang = in->locale && *in->locale ? lang_of(in->locale) : rs_conv_guess_lang(body, keep);
+    if (lang)
+        snprintf(c.locale, sizeof c.locale, "%s", lang);
+    lang = lang_of(c.locale);
+
+    struct rs_conv_msg_new m = {
+        .merchant_id = in->merchant_id,
+        .conversation_id = c.id,
+        .direction = "in",
+        .channel = in->channel,
+        .author = "customer",
+        .agent_id = strcmp(in->channel, "phone") == 0 ? in->agent_id : 0,
+        .body = body,
+        .truncated = truncated,
+        .confidence = -1,
+        .provider_msg_id = in->provider_msg_id && *in->provider_msg_id ? in->provider_msg_id : NULL,
+    };
+    e = rs_store_conv_msg_add(s, &m, now, &out->message_id);
+    if (e == RS_EDUPLICATE) {
+        out->duplicate = true;
+        e = RS_OK;
+        goto end;
+    }
+    if (e)
+        goto end;
+    c.last_inbound_at = now;
+    if (truncated) {
+        char note[160];
+        int64_t nid;
+        snprintf(note, sizeof note, "[message truncated: %zu of %zu bytes kept]", keep, in->body_len);
+        struct rs_conv_msg_new n = {.merchant_id = in->merchant_id, .conversation_id = c.id, .direction = "note",
+                                    .channel = "console", .author = "system", .body = note, .confidence = -1};
+        if ((e = rs_store_conv_msg_add(s, &n, now, &nid)))
+            goto end;
+    }
+
+    struct bot_cfg bot;
+    bot_cfg_load(s, in->merchant_id, &bot);
+    struct rs_intent_result r;
+    classify(in->merchant_id, bot.rules, body, &r);
+    char ent_json[512];
+    rs_intent_entities_json(&r.entities, ent_json, sizeof ent_json);
+    snprintf(out->intent, sizeof out->intent, "%s", rs_intent_name(r.intent));
+    out->confidence = r.confidence;
+
+    /* a message carrying only references continues the question before it */
+    enum rs_intent act = r.intent;
+    bool confident = r.confidence >= bot.handover_below;
+    bool has_ref = r.entities.tracking_code[0] || r.entities.order_number[0] || r.entities.postcode[0] ||
+                   r.entities.email[0] || r.entities.tracking_code_typo[0];
+    if (has_ref && (!confident || act == RS_INTENT_OTHER || act == RS_INTENT_GREETING)) {
+        char prev[24];
+        if (rs_store_conv_prev_intent(s, c.id, out->message_id, prev, sizeof prev) == RS_OK) {
+            enum rs_intent p = rs_intent_parse(prev);
+            if (p != RS_INTENT_INVALID && (is_wismo(p) || is_problem(p))) {
+                act = p;
+                confident = true;
+            }
+        }
+        if (!confident && r.entities.tracking_code[0]) { /* a bare code: they want to know where it is */
+            act = RS_INTENT_WHERE_IS_ORDER;
+            confident = true;
+        }
+    }
+
+    /* a person holds the conversation, or the channel is a call an agent logs: only record */
+    bool quiet = strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0;
+    char reply[2048] = "";
+    int64_t incident_id = 0;
+    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang};
+    if (!quiet) {
+        merchant_facts(&x);
+        struct found f;
+        find_order(s, in, &c, &r.entities, &f);
+        if (f.have && f.level >= LV_PUBLIC) {
+            c.order_id = f.o.id;
+            if (f.level == LV_FULL)
+                c.verified_order_id = f.o.id;
+        }
+        if (!bot.enabled) {
+            handover(&c, "bot_disabled", now);
+            out->handed_over = true;
+            e = text_for(&x, "handover", NULL, reply, sizeof reply);
+        } else if (act == RS_INTENT_TALK_TO_HUMAN || !confident) {
+            handover(&c, act == RS_INTENT_TALK_TO_HUMAN && confident ? "talk_to_human" : "low_confidence", now);
+            out->handed_over = true;
+            e = text_for(&x, "handover", NULL, reply, sizeof reply);
+        } else if (is_wismo(act) || is_problem(act)) {
+            const char *v[RS_CV__COUNT] = {0};
+            v[RS_CV_TRACKING_CODE] = r.entities.tracking_code[0] ? r.entities.tracking_code
+                                                                 : r.entities.tracking_code_typo;
+            if (f.code_typo)
+                e = text_for(&x, "code_typo", v, reply, sizeof reply);
+            else if (f.code_not_found)
+                e = text_for(&x, "not_found", v, reply, sizeof reply);
+            else if (!f.have || f.level == LV_NONE)
+                e = text_for(&x, f.by_number_only ? "ask_verify" : is_problem(act) ? "problem.need_order" : "ask_code",
+                             NULL, reply, sizeof reply);
+            else if (is_wismo(act))
+                e = wismo_text(&x, &f, reply, sizeof reply);
+            else {
+                /* a problem with a known order: an incident, and a person takes over */
+                int64_t before = 0, first_out = 0;
+                if (rs_incident_open) {
+                    if ((e = rs_store_conv_save(s, &c, now)) || (e = rs_store_conv_last_msg(s, c.id, -1, &before, NULL)))
+                        goto done_bot;
+                    struct rs_incident_open io = {
+                        .order_id = f.o.id,
+                        .conversation_id = c.id,
+                        .type = incident_type(act),
+                        .origin = in->channel,
+                        .message = body,
+                        .contact = in->phone && *in->phone ? in->phone : in->email,
+                        .locale = lang,
+                    };
+                    e = rs_incident_open(s, in->merchant_id, &io, "bot", now, &incident_id);
+                    if (e)
+                        goto done_bot;
+                    /* the incident engine may have reloaded and changed the conversation */
+                    struct rs_conv c2;
+                    if ((e = rs_store_conv_get(s, in->merchant_id, c.id, &c2)))
+                        goto done_bot;
+                    snprintf(c2.locale, sizeof c2.locale, "%s", c.locale);
+                    c = c2;
+                    if ((e = rs_store_conv_last_msg(s, c.id, before, &before, &first_out)))
+                        goto done_bot;
+                }
+                out->incident_id = incident_id;
+                handover(&c, "problem", now);
+                out->handed_over = true;
+                if (first_out) {
+                    out->reply_id = first_out; /* the incident engine told the customer already */
+                } else if (incident_id) {
+                    char ref[32];
+                    snprintf(ref, sizeof ref, "%lld", (long long)incident_id);
+                    const char *v2[RS_CV__COUNT] = {0};
+                    v2[RS_CV_INCIDENT_REF] = ref;
+                    v2[RS_CV_ORDER_REF] = f.level == LV_FULL ? f.o.order_ref : NULL;
+                    e = text_for(&x, "problem.opened", v2, reply, sizeof reply);
+                } else {
+                    e = text_for(&x, "handover", NULL, reply, sizeof reply);
+                }
+            }
+        } else if (act == RS_INTENT_GREETING || act == RS_INTENT_THANKS) {
+            char name[100] = "";
+            first_name(c.customer_name, name, sizeof name);
+            const char *v[RS_CV__COUNT] = {0};
+            v[RS_CV_NAME] = name[0] ? name : NULL;
+            e = text_for(&x, act == RS_INTENT_GREETING ? "greeting" : "thanks", v, reply, sizeof reply);
+        } else {
+            e = text_for(&x, "other", NULL, reply, sizeof reply);
+        }
+    }
+done_bot:
+    if (!e)
+        e = rs_store_conv_msg_classified(s, out->message_id, rs_intent_name(r.intent), r.confidence, ent_json,
+                                         incident_id);
+    if (!e)
+        e = rs_store_conv_save(s, &c, now);
+    if (!e && reply[0])
+        e = queue_reply(s, &c, "bot", 0, reply, now, &out->reply_id);
+    json_decref(bot.root);
+end:
+    free(body);
+    return e;
+}
+
+enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbound_msg *in, const char *kind,
+                                        int64_t now, struct rs_inbound_result *out)
+{
+    memset(out, 0, sizeof *out);
+    struct rs_conv c;
+    enum rs_err e = open_conv(s, in, now, &c);
+    if (e)
+        return e;
+    out->conversation_id = c.id;
+    char note[96];
+    char k[24];
+    size_t n = 0;
+    for (const char *p = kind ? kind : "message"; *p && n + 1 < sizeof k; p++)
+        if (isalnum((unsigned char)*p) || *p == '_')
+            k[n++] = *p;
+    k[n] = '\0';
+    snprintf(note, sizeof note, "[%s not supported]", n ? k : "message");
+    struct rs_conv_msg_new m = {.merchant_id = in->merchant_id, .conversation_id = c.id, .direction = "note",
+                                .channel = in->channel, .author = "system", .body = note, .confidence = -1,
+                                .provider_msg_id = in->provider_msg_id};
+    e = rs_store_conv_msg_add(s, &m, now, &out->message_id);
+    if (e == RS_EDUPLICATE) {
+        out->duplicate = true;
+        return RS_OK;
+    }
+    if (e)
+        return e;
+    c.last_inbound_at = now;
+    if ((e = rs_store_conv_save(s, &c, now)))
+        return e;
+    if (strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0)
+        return RS_OK;
+    struct bot_cfg bot;
+    bot_cfg_load(s, in->merchant_id, &bot);
+    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang_of(c.locale)};
+    merchant_facts(&x);
+    char reply[512];
+    e = text_for(&x, "not_text", NULL, reply, sizeof reply);
+    if (!e)
+        e = queue_reply(s, &c, "bot", 0, reply, now, &out->reply_id);
+    json_decref(bot.root);
+    return e;
+}
+
+/* ---- agents and the API ---- */
+
+enum rs_err rs_conv_send(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, const char *author,
+                         int64_t agent_id, const char *body, int64_t now, int64_t *message_id)
+{
+    if (!author || (strcmp(author, "agent") != 0 && strcmp(author, "bot") != 0 && strcmp(author, "system") != 0))
+        return RS_EINVAL;
+    char why[120];
+    if (!body || !rs_conv_text_ok(body, strlen(body), why, sizeof why) || strlen(body) > RS_CONV_MAX_BODY)
+        return RS_EINVAL;
+    struct rs_conv c;
+    enum rs_err e = rs_store_conv_get(s, merchant_id, conversation_id, &c);
+    if (e)
+        return e;
+    if (strcmp(author, "agent") == 0) {
+        if (agent_id && (e = rs_store_conv_agent_exists(s, merchant_id, agent_id)))
+            return e;
+        /* a person answering holds the conversation: the bot stays quiet from now on */
+        if (strcmp(c.state, "agent") != 0)
+            handover(&c, "agent", now);
+        snprintf(c.state, sizeof c.state, "agent");
+        if (agent_id && !c.assigned_agent_id)
+            c.assigned_agent_id = agent_id;
+        if ((e = rs_store_conv_save(s, &c, now)))
+            return e;
+    } else {
+        agent_id = 0;
+    }
+    int64_t id = 0;
+    e = queue_reply(s, &c, author, agent_id, body, now, &id);
+    if (!e && message_id)
+        *message_id = id;
+    return e;
+}
+
+enum rs_err rs_conv_note(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, int64_t agent_id,
+                         const char *body, int64_t now, int64_t *message_id)
+{
+    char why[120];
+    if (!body || !rs_conv_text_ok(body, strlen(body), why, sizeof why) || strlen(body) > RS_CONV_MAX_BODY)
+        return RS_EINVAL;
+    struct rs_conv c;
+    enum rs_err e = rs_store_conv_get(s, merchant_id, conversation_id, &c);
+    if (e)
+        return e;
+    if (agent_id && (e = rs_store_conv_agent_exists(s, merchant_id, agent_id)))
+        return e;
+    struct rs_conv_msg_new m = {.merchant_id = merchant_id, .conversation_id = c.id, .direction = "note",
+                                .channel = "console", .author = agent_id ? "agent" : "system",
+                                .agent_id = agent_id, .body = body, .confidence = -1};
+    int64_t id = 0;
+    e = rs_store_conv_msg_add(s, &m, now, &id);
+    if (!e && message_id)
+        *message_id = id;
+    return e;
+}
+
+enum rs_err rs_conv_for_order(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now,
+                              int64_t *conversation_id)
+{
+    struct rs_conv c;
+    enum rs_err e = rs_store_conv_for_order(s, merchant_id, order_id, now, &c);
+    if (!e)
+        *conversation_id = c.id;
+    return e;
+}
+
+enum rs_err rs_conv_assign(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, int64_t agent_id,
+                           int64_t now)
+{
+    struct rs_conv c;
+    enum rs_err e = rs_store_conv_get(s, merchant_id, conversation_id, &c);
+    if (e)
+        return e;
+    if (agent_id > 0) {
+        if ((e = rs_store_conv_agent_exists(s, merchant_id, agent_id)))
+            return e;
+        if (strcmp(c.state, "agent") != 0) {
+            c.handover_at = now;
+            snprintf(c.handover_reason, sizeof c.handover_reason, "agent");
+        }
+        snprintf(c.state, sizeof c.state, "agent");
+        c.assigned_agent_id = agent_id;
+    } else {
+        c.assigned_agent_id = 0; /* back to the unassigned queue */
+    }
+    return rs_store_conv_save(s, &c, now);
+}
+
+enum rs_err rs_conv_set_state(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, const char *state,
+                              int64_t now)
+{
+    if (!state || (strcmp(state, "bot") != 0 && strcmp(state, "agent") != 0 && strcmp(state, "closed") != 0))
+        return RS_EINVAL;
+    struct rs_conv c;
+    enum rs_err e = rs_store_conv_get(s, merchant_id, conversation_id, &c);
+    if (e)
+        return e;
+    if (strcmp(state, "agent") == 0 && strcmp(c.state, "agent") != 0) {
+        c.handover_at = now;
+        snprintf(c.handover_reason, sizeof c.handover_reason, "agent");
+    }
+    if (strcmp(state, "bot") == 0)
+        c.assigned_agent_id = 0;
+    snprintf(c.state, sizeof c.state, "%s", state);
+    return rs_store_conv_save(s, &c, now);
+}

@@ -1,0 +1,375 @@
+/* test_conv.c — conversations and the bot on a real (temporary) SQLite store: the sender's
+ * conversation, the verification levels (order number alone reveals nothing, tracking code gives
+ * the public answer, code + postcode or the customer's own phone the full one), languages,
+ * hand-over and the bot's silence after it, de-duplication, truncation, refusal of binary text,
+ * the reply queue (claim, lease, finish, receipts) and the queue listings; and the reply texts. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/conv.h"
+#include "app/ingest.h"
+#include "store/store_conv.h"
+
+static struct rs_store *S;
+static int64_t MID;
+static char CODE[RS_TRACKCODE_LEN];
+static char PATH[64];
+#define NOW 1900000000
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(PATH, sizeof PATH, "/tmp/rs-test-conv-XXXXXX");
+    int fd = mkstemp(PATH);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    char err[256];
+    if (rs_store_open(PATH, 0, &S, err, sizeof err) != RS_OK)
+        return -1;
+    if (rs_store_merchant_create(S, "Tienda Sol", "Europe/Madrid", "es", 1, &MID) != RS_OK)
+        return -1;
+    if (rs_store_begin(S) != RS_OK)
+        return -1;
+    struct rs_order_in o = {.order_ref = "A-1042",
+                            .placed_at = NOW - 3 * 86400,
+                            .customer = {.name = "Lucía Pérez", .email = "lucia@example.com",
+                                         .phone = "+34600111222", .locale = "es"},
+                            .destination = {.postal_code = "28013", .city = "Madrid", .country = "ES"}};
+    enum rs_put_result res;
+    struct rs_app_error ae = {0};
+    if (rs_app_order_put(S, MID, &o, NOW - 3 * 86400, &res, CODE, &ae) != RS_OK)
+        return -1;
+    struct rs_shipment_in si = {.order_ref = "A-1042", .carrier = "seur", .tracking_number = "S1"};
+    if (rs_app_shipment_put(S, MID, &si, NOW - 2 * 86400, &res, &ae) != RS_OK)
+        return -1;
+    struct rs_event_in ev = {.carrier = "seur", .tracking_number = "S1", .occurred_at = NOW - 86400,
+                             .status = RS_STATUS_IN_TRANSIT};
+    if (rs_app_event_record(S, MID, &ev, NOW - 86400, &ae) != RS_OK)
+        return -1;
+    return rs_store_commit(S) == RS_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rs_store_close(S);
+    unlink(PATH);
+    char p[80];
+    snprintf(p, sizeof p, "%s-wal", PATH);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", PATH);
+    unlink(p);
+    return 0;
+}
+
+/* Send TEXT from PHONE on CHANNEL; OUT the result; the queued reply's body into REPLY. */
+static enum rs_err say(const char *channel, const char *phone, const char *text, const char *mid,
+                       struct rs_inbound_result *out, char *reply, size_t cap)
+{
+    struct rs_inbound_msg in = {.merchant_id = MID, .channel = channel,
+                                .sms_provider = strcmp(channel, "sms") == 0 ? "twilio" : NULL,
+                                .phone = phone, .body = text, .body_len = strlen(text),
+                                .provider_msg_id = mid, .base_url = "https://track.example"};
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    enum rs_err e = rs_conv_inbound(S, &in, NOW, out);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    if (reply)
+        reply[0] = '\0';
+    if (!e && reply && out->reply_id) {
+        struct rs_reply_job j;
+        assert_int_equal(rs_store_reply_load(S, out->reply_id, &j), RS_OK);
+        snprintf(reply, cap, "%s", j.body);
+        assert_string_equal(j.state, "queued");
+        assert_string_equal(j.channel, channel);
+        free(j.body);
+    }
+    return e;
+}
+
+static void test_customer_gets_full_answer(void **state)
+{
+    (void)state;
+    char text[200], reply[2048], url[128];
+    snprintf(text, sizeof text, "hola, dónde está mi pedido %s", CODE);
+    struct rs_inbound_result r;
+    assert_int_equal(say("whatsapp", "+34600111222", text, "wamid.1", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_false(r.handed_over);
+    assert_true(r.reply_id > 0);
+    assert_non_null(strstr(reply, "A-1042"));      /* full level: the order reference */
+    assert_non_null(strstr(reply, "está en camino")); /* Spanish, real status */
+    assert_non_null(strstr(reply, "Lucía"));
+    snprintf(url, sizeof url, "https://track.example/t/%s", CODE);
+    assert_non_null(strstr(reply, url));
+    /* the same provider message again: recorded once */
+    struct rs_inbound_result r2;
+    assert_int_equal(say("whatsapp", "+34600111222", text, "wamid.1", &r2, NULL, 0), RS_OK);
+    assert_true(r2.duplicate);
+    assert_int_equal(r2.conversation_id, r.conversation_id);
+    assert_int_equal(r2.reply_id, 0);
+    /* without any reference the customer's latest order is theirs to see */
+    assert_int_equal(say("whatsapp", "+34600111222", "cuando llega mi pedido?", "wamid.2", &r2, reply, sizeof reply),
+                     RS_OK);
+    assert_non_null(strstr(reply, "A-1042"));
+}
+
+static void test_unknown_sender_levels(void **state)
+{
+    (void)state;
+    char reply[2048], text[200];
+    struct rs_inbound_result r;
+    /* order number alone: nothing about the order */
+    assert_int_equal(say("sms", "+34699000001", "hola, dónde está mi pedido A-1042?", "SM1", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_null(strstr(reply, "A-1042"));
+    assert_null(strstr(reply, "camino"));
+    assert_null(strstr(reply, "Lucía"));
+    assert_non_null(strstr(reply, "RX-"));
+    /* tracking code alone: the public answer (status, link), no reference, no name */
+    snprintf(text, sizeof text, "mi código es %s, dónde está?", CODE);
+    assert_int_equal(say("sms", "+34699000001", text, "SM2", &r, reply, sizeof reply), RS_OK);
+    assert_non_null(strstr(reply, "está en camino"));
+    assert_non_null(strstr(reply, CODE));
+    assert_null(strstr(reply, "A-1042"));
+    assert_null(strstr(reply, "Lucía"));
+    /* code plus the delivery postcode: the full order */
+    snprintf(text, sizeof text, "where is my order %s postcode 28013", CODE);
+    assert_int_equal(say("sms", "+34699000002", text, "SM3", &r, reply, sizeof reply), RS_OK);
+    assert_non_null(strstr(reply, "A-1042"));
+    assert_non_null(strstr(reply, "on its way")); /* English from the text */
+    /* a code that does not exist */
+    assert_int_equal(say("sms", "+34699000003", "where is my order RX-7K4Q-9PZD-M3TXW", "SM4", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_null(strstr(reply, "A-1042"));
+}
+
+static void test_handover_and_quiet(void **state)
+{
+    (void)state;
+    char reply[2048];
+    struct rs_inbound_result r;
+    assert_int_equal(say("sms", "+34699000010", "quiero hablar con una persona", "SM10", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_true(r.handed_over);
+    assert_string_equal(r.intent, "talk_to_human");
+    assert_non_null(strstr(reply, "persona"));
+    struct rs_conv c;
+    assert_int_equal(rs_store_conv_get(S, MID, r.conversation_id, &c), RS_OK);
+    assert_string_equal(c.state, "agent");
+    assert_string_equal(c.handover_reason, "talk_to_human");
+    assert_true(c.handover_at > 0);
+    /* a person holds it: the bot only records */
+    assert_int_equal(say("sms", "+34699000010", "hola??", "SM11", &r, reply, sizeof reply), RS_OK);
+    assert_int_equal(r.reply_id, 0);
+    assert_true(r.message_id > 0);
+    /* the unassigned queue shows it; waiting does not */
+    json_t *j = NULL;
+    assert_int_equal(rs_store_conv_list_json(S, MID, RS_CONVQ_UNASSIGNED, 0, "", 50, NOW, &j), RS_OK);
+    json_t *arr = json_object_get(j, "conversations"), *it;
+    size_t i;
+    bool found = false;
+    json_array_foreach(arr, i, it) found |= json_integer_value(json_object_get(it, "id")) == r.conversation_id;
+    assert_true(found);
+    json_decref(j);
+    assert_int_equal(rs_store_conv_list_json(S, MID, RS_CONVQ_WAITING, 0, "", 50, NOW, &j), RS_OK);
+    found = false;
+    json_array_foreach(json_object_get(j, "conversations"), i, it) found |=
+        json_integer_value(json_object_get(it, "id")) == r.conversation_id;
+    assert_false(found);
+    json_decref(j);
+    /* given back to the bot, then closed */
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_set_state(S, MID, r.conversation_id, "bot", NOW), RS_OK);
+    assert_int_equal(rs_conv_set_state(S, MID, r.conversation_id, "nonsense", NOW), RS_EINVAL);
+    assert_int_equal(rs_conv_set_state(S, MID + 99, r.conversation_id, "closed", NOW), RS_ENOTFOUND);
+    assert_int_equal(rs_conv_assign(S, MID, r.conversation_id, 12345, NOW), RS_ENOTFOUND); /* no such agent */
+    int64_t nid = 0;
+    assert_int_equal(rs_conv_note(S, MID, r.conversation_id, 0, "llamar mañana", NOW, &nid), RS_OK);
+    assert_true(nid > 0);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    assert_int_equal(rs_store_conv_json(S, MID, r.conversation_id, &j), RS_OK);
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "bot");
+    json_t *msgs = json_object_get(j, "messages");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(msgs, json_array_size(msgs) - 1),
+                                                          "direction")),
+                        "note");
+    json_decref(j);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    struct rs_inbound_result r;
+    assert_int_equal(say("sms", "+34699000020", "   ", NULL, &r, NULL, 0), RS_EINVAL);
+    const char bin[] = {'h', 'i', 0, 1, 2};
+    struct rs_inbound_msg in = {.merchant_id = MID, .channel = "sms", .phone = "+34699000020", .body = bin,
+                                .body_len = sizeof bin};
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_inbound(S, &in, NOW, &r), RS_EINVAL);
+    in.body = "caf\xc3";
+    in.body_len = 4;
+    assert_int_equal(rs_conv_inbound(S, &in, NOW, &r), RS_EINVAL);
+    in.body = "hola";
+    in.body_len = 4;
+    in.channel = "fax";
+    assert_int_equal(rs_conv_inbound(S, &in, NOW, &r), RS_EINVAL);
+    rs_store_rollback(S);
+    char why[200];
+    assert_false(rs_conv_text_ok("\xff\xfe", 2, why, sizeof why));
+    assert_non_null(strstr(why, "UTF-8"));
+    assert_true(rs_conv_text_ok("ñandú ¿qué?", strlen("ñandú ¿qué?"), why, sizeof why));
+
+    /* an over-long message is cut on a character boundary, with a note */
+    size_t n = RS_CONV_MAX_BODY + 500;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 2)
+        memcpy(big + i, "ñ", 2); /* 2-byte characters: the cut must not split one */
+    big[n] = '\0';
+    assert_int_equal(say("sms", "+34699000021", big, "SMbig", &r, NULL, 0), RS_OK);
+    free(big);
+    json_t *j = NULL;
+    assert_int_equal(rs_store_conv_json(S, MID, r.conversation_id, &j), RS_OK);
+    json_t *m0 = json_array_get(json_object_get(j, "messages"), 0);
+    assert_true(json_is_true(json_object_get(m0, "truncated")));
+    assert_true(strlen(json_string_value(json_object_get(m0, "body"))) <= RS_CONV_MAX_BODY);
+    assert_true(strlen(json_string_value(json_object_get(m0, "body"))) % 2 == 0);
+    json_t *m1 = json_array_get(json_object_get(j, "messages"), 1);
+    assert_string_equal(json_string_value(json_object_get(m1, "direction")), "note");
+    assert_non_null(strstr(json_string_value(json_object_get(m1, "body")), "truncated"));
+    json_decref(j);
+}
+
+static void test_reply_queue(void **state)
+{
+    (void)state;
+    struct rs_inbound_result r;
+    char reply[512];
+    assert_int_equal(say("whatsapp", "+34699000030", "hello", "wamid.q1", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "greeting");
+    assert_non_null(strstr(reply, "Tienda Sol"));
+    assert_non_null(strstr(reply, "Hi")); /* English from the text */
+    int64_t ids[64];
+    int n = 0;
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_store_reply_claim(S, "w1", NOW, 60, ids, 64, &n), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    assert_true(n >= 1);
+    bool mine = false;
+    for (int i = 0; i < n; i++)
+        mine |= ids[i] == r.reply_id;
+    assert_true(mine);
+    /* leased: another claim now gets nothing; after the lease it gets them again (a crash) */
+    int n2 = 0;
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_store_reply_claim(S, "w2", NOW + 10, 60, ids, 64, &n2), RS_OK);
+    assert_int_equal(n2, 0);
+    assert_int_equal(rs_store_reply_claim(S, "w2", NOW + 61, 60, ids, 64, &n2), RS_OK);
+    assert_int_equal(n2, n);
+    /* the first holder lost the lease: its outcome is refused */
+    assert_int_equal(rs_store_reply_finish(S, r.reply_id, "w1", "sent", 1, NOW, "wamid.out1", NULL, NOW),
+                     RS_ECONFLICT);
+    assert_int_equal(rs_store_reply_finish(S, r.reply_id, "w2", "sent", 1, NOW, "wamid.out1", NULL, NOW), RS_OK);
+    assert_int_equal(rs_store_reply_receipt(S, MID, "wamid.out1", "delivered", NULL, NOW), RS_OK);
+    assert_int_equal(rs_store_reply_receipt(S, MID + 1, "wamid.out1", "delivered", NULL, NOW), RS_ENOTFOUND);
+    assert_int_equal(rs_store_reply_receipt(S, MID, "nope", "delivered", NULL, NOW), RS_ENOTFOUND);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    struct rs_reply_job j;
+    assert_int_equal(rs_store_reply_load(S, r.reply_id, &j), RS_OK);
+    assert_string_equal(j.state, "delivered");
+    assert_true(j.wa_last_inbound > 0);
+    free(j.body);
+}
+
+static void test_agent_send(void **state)
+{
+    (void)state;
+    struct rs_inbound_result r;
+    assert_int_equal(say("sms", "+34699000040", "buenas tardes", "SM40", &r, NULL, 0), RS_OK);
+    int64_t id = 0;
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_send(S, MID, r.conversation_id, "agent", 0, "Hola, soy Ana.", NOW, &id), RS_OK);
+    assert_int_equal(rs_conv_send(S, MID, r.conversation_id, "robot", 0, "x", NOW, &id), RS_EINVAL);
+    assert_int_equal(rs_conv_send(S, MID + 5, r.conversation_id, "agent", 0, "x", NOW, &id), RS_ENOTFOUND);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    struct rs_conv c;
+    assert_int_equal(rs_store_conv_get(S, MID, r.conversation_id, &c), RS_OK);
+    assert_string_equal(c.state, "agent"); /* the bot keeps quiet from now on */
+    struct rs_reply_job j;
+    assert_int_equal(rs_store_reply_load(S, id, &j), RS_OK);
+    assert_string_equal(j.body, "Hola, soy Ana.");
+    assert_string_equal(j.sms_provider, "twilio");
+    free(j.body);
+    /* the order's conversation for incidents: the customer's own */
+    int64_t cid = 0;
+    struct rs_conv_order o;
+    assert_int_equal(rs_store_conv_order(S, MID, 'r', "A-1042", &o), RS_OK);
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_for_order(S, MID, o.id, NOW, &cid), RS_OK);
+    assert_int_equal(rs_conv_for_order(S, MID + 3, o.id, NOW, &cid), RS_ENOTFOUND);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    assert_int_equal(rs_store_conv_get(S, MID, cid, &c), RS_OK);
+    assert_int_equal(c.customer_id, o.customer_id);
+}
+
+static void test_texts(void **state)
+{
+    (void)state;
+    const char *v[RS_CV__COUNT] = {0};
+    char out[512];
+    v[RS_CV_STATUS_TEXT] = "está en camino";
+    v[RS_CV_TRACKING_CODE] = "RX-AAAA";
+    v[RS_CV_TRACKING_URL] = "https://t/x";
+    assert_int_equal(rs_conv_reply_text("es", "wismo.public", NULL, v, out, sizeof out), RS_OK);
+    assert_string_equal(out, "El pedido con código RX-AAAA está en camino. Puedes seguirlo aquí: https://t/x");
+    v[RS_CV_PROMISE_TEXT] = "el martes 3";
+    assert_int_equal(rs_conv_reply_text("es", "wismo.public", NULL, v, out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "Llegada prevista: el martes 3."));
+    v[RS_CV_STATUS_TEXT] = "is on its way";
+    assert_int_equal(rs_conv_reply_text("en", "wismo.public", NULL, v, out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "The order with code RX-AAAA is on its way."));
+    /* every key exists in both languages */
+    static const char *const keys[] = {"greeting", "thanks", "other", "wismo.full", "wismo.public", "ask_code",
+                                       "ask_verify", "code_typo", "not_found", "problem.opened",
+                                       "problem.need_order", "handover", "not_text", "status.delivered", NULL};
+    for (int i = 0; keys[i]; i++) {
+        assert_int_equal(rs_conv_reply_text("es", keys[i], NULL, v, out, sizeof out), RS_OK);
+        assert_true(strlen(out) > 5);
+        assert_int_equal(rs_conv_reply_text("en", keys[i], NULL, v, out, sizeof out), RS_OK);
+        assert_true(strlen(out) > 5);
+    }
+    assert_int_equal(rs_conv_reply_text("es", "nope", NULL, v, out, sizeof out), RS_ENOTFOUND);
+    /* a merchant's override; a broken one falls back to the shipped text */
+    json_t *ov = json_pack("{s:{s:s}}", "es", "thanks", "¡Gracias a ti de {{merchant_name}}!");
+    const char *w[RS_CV__COUNT] = {0};
+    w[RS_CV_MERCHANT_NAME] = "Sol";
+    assert_int_equal(rs_conv_reply_text("es", "thanks", ov, w, out, sizeof out), RS_OK);
+    assert_string_equal(out, "¡Gracias a ti de Sol!");
+    json_object_set_new(json_object_get(ov, "es"), "thanks", json_string("{{#broken}"));
+    assert_int_equal(rs_conv_reply_text("es", "thanks", ov, w, out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "A ti"));
+    json_decref(ov);
+    /* languages */
+    assert_string_equal(rs_conv_guess_lang("donde esta mi pedido", 20), "es");
+    assert_string_equal(rs_conv_guess_lang("where is my order", 17), "en");
+    assert_string_equal(rs_conv_guess_lang("¿y?", strlen("¿y?")), "es");
+    assert_null(rs_conv_guess_lang("RX-7K4Q", 7));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_customer_gets_full_answer),
+        cmocka_unit_test(test_unknown_sender_levels),
+        cmocka_unit_test(test_handover_and_quiet),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_reply_queue),
+        cmocka_unit_test(test_agent_send),
+        cmocka_unit_test(test_texts),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
