@@ -52,6 +52,7 @@ static const struct route {
     {"POST", "/hooks/whatsapp/{}", PUBLIC, rs_hook_whatsapp, "POST /hooks/whatsapp/{merchant}"},
     {"POST", "/hooks/infobip/{}", PUBLIC, rs_hook_infobip, "POST /hooks/infobip/{merchant}"},
     {"POST", "/hooks/email/{}", PUBLIC, rs_hook_email, "POST /hooks/email/{token}"},
+    {"POST", "/hooks/infobip/sms/{}/{}", PUBLIC, rs_hook_infobip_sms, "POST /hooks/infobip/sms/{merchant}/{token}"},
     /* after the specific /hooks/… routes above: first match wins */
     {"POST", "/hooks/{}/{}", PUBLIC, rs_hook_post, "POST /hooks/{provider}/{hook_id}"},
     {"GET", "/u/{}", PUBLIC, rs_page_unsubscribe_get, "GET /u/{token}"},
@@ -75,6 +76,12 @@ static const struct route {
     {"PUT", "/v1/promotion", NEED_ADMIN, rs_api_promotion_put, "PUT /v1/promotion"},
     {"POST", "/v1/incidents", NEED_INGEST, rs_api_incident_post, "POST /v1/incidents"},
     {"GET", "/v1/incidents", NEED_READ, rs_api_incident_list, "GET /v1/incidents"},
+    {"GET", "/v1/conversations", NEED_READ, rs_api_conv_list, "GET /v1/conversations"},
+    {"GET", "/v1/conversations/{}", NEED_READ, rs_api_conv_get, "GET /v1/conversations/{id}"},
+    {"POST", "/v1/conversations/{}/messages", NEED_INGEST, rs_api_conv_message, "POST /v1/conversations/{id}/messages"},
+    {"POST", "/v1/conversations/{}/notes", NEED_INGEST, rs_api_conv_note, "POST /v1/conversations/{id}/notes"},
+    {"POST", "/v1/conversations/{}/assign", NEED_INGEST, rs_api_conv_assign, "POST /v1/conversations/{id}/assign"},
+    {"POST", "/v1/conversations/{}/close", NEED_INGEST, rs_api_conv_close, "POST /v1/conversations/{id}/close"},
     {"GET", "/v1/incidents/{}", NEED_READ, rs_api_incident_get, "GET /v1/incidents/{id}"},
     {"PATCH", "/v1/incidents/{}", NEED_INGEST, rs_api_incident_patch, "PATCH /v1/incidents/{id}"},
 };

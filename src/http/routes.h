@@ -19,6 +19,9 @@ json_t *rs_carrier_candidates_json(const char *tracking_number, const char **bes
 rs_handler_fn rs_api_order_notifications, rs_api_notification_preview, rs_api_notification_resend, rs_api_order_coupons;
 rs_handler_fn rs_api_notify_settings_get, rs_api_notify_settings_put;
 rs_handler_fn rs_hook_twilio_status, rs_hook_twilio_sms, rs_hook_whatsapp_verify, rs_hook_whatsapp, rs_hook_infobip;
+/* api_conv.c (and the Infobip inbound SMS hook in api_notify.c) */
+rs_handler_fn rs_api_conv_list, rs_api_conv_get, rs_api_conv_message, rs_api_conv_note, rs_api_conv_assign,
+    rs_api_conv_close, rs_hook_infobip_sms;
 rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
 rs_handler_fn rs_api_promise_get;
 /* tracking page, self-service and its merchant API (page_*.c, api_page.c) */

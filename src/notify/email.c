@@ -179,7 +179,7 @@ enum rs_err rs_email_build(const struct rs_msg *m, char **out, size_t *len, char
     char boundary[64];
     snprintf(boundary, sizeof boundary, "=_rastro_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
              rnd[4], rnd[5], rnd[6], rnd[7]);
-    snprintf(message_id, 128, "ntf-%lld.%lld.%02x%02x@%s", (long long)m->outbox_id, (long long)m->now, rnd[0], rnd[1],
+    snprintf(message_id, 128, "%s-%lld.%lld.%02x%02x@%s", m->ref_prefix ? m->ref_prefix : "ntf", (long long)m->outbox_id, (long long)m->now, rnd[0], rnd[1],
              domain);
 
     struct rs_buf b;
