@@ -251,7 +251,7 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
 
 /* A readable code: PREFIX-XXXX-XXXX from 32 letters and digits without 0/O/1/I (40 bits of
  * randomness; the unique index refuses a repeat and the caller draws again). */
-static void coupon_code(const char *prefix, char *out, size_t cap)
+void rs_app_coupon_code(const char *prefix, char *out, size_t cap)
 {
     static const char ALPHA[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     unsigned char b[8];
@@ -297,7 +297,7 @@ enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, in
     int64_t id = 0;
     e = RS_ECONFLICT;
     for (int tries = 0; tries < 5 && e == RS_ECONFLICT; tries++) {
-        coupon_code(cfg->comp_prefix ? cfg->comp_prefix : "", c.code, sizeof c.code);
+        rs_app_coupon_code(cfg->comp_prefix ? cfg->comp_prefix : "", c.code, sizeof c.code);
         e = rs_store_coupon_add(s, &c, details, now, &id);
     }
     if (e) {

@@ -40,4 +40,9 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
 enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                      int64_t days_late, int64_t now, bool *issued) RS_MUST_CHECK;
 
+/* A new coupon code PREFIX-XXXX-XXXX (random; no 0/O/1/I) into OUT. The coupons table's unique
+ * index refuses a repeat: callers draw again on RS_ECONFLICT. Shared by compensation and the
+ * coupons agents and policies issue (app/incident.h). */
+void rs_app_coupon_code(const char *prefix, char *out, size_t cap);
+
 #endif

@@ -1,4 +1,5 @@
-/* promise_sweeper.c — the periodic delay sweep thread (promise_sweeper.h). */
+/* promise_sweeper.c — the periodic delay sweep thread (promise_sweeper.h), which also applies
+ * the merchants' incident policies (rs_incident_policy_sweep) after each pass. */
 #include "app/promise_sweeper.h"
 
 #include <pthread.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "app/incident.h"
 #include "app/promise_apply.h"
 #include "util/timefmt.h"
 
@@ -32,6 +34,12 @@ static enum rs_err chunk_run(struct rs_store *s, void *ctx)
                                       &j->done);
 }
 
+static enum rs_err policy_run(struct rs_store *s, void *ctx)
+{
+    struct chunk_job *j = ctx;
+    return rs_incident_policy_sweep(s, j->now, &j->found);
+}
+
 static void *sweeper_main(void *arg)
 {
     struct rs_promise_sweeper *sw = arg;
@@ -52,6 +60,12 @@ static void *sweeper_main(void *arg)
         }
         if (j.found)
             fprintf(stderr, "rastro: delay sweep: %d shipments, %d new delays\n", j.checked, j.found);
+        /* the merchants' incident policies (app/incident.h), on the same beat */
+        struct chunk_job pj = {.now = rs_now()};
+        if (rs_writer_run(sw->w, policy_run, &pj) != RS_OK)
+            fprintf(stderr, "rastro: incident policy sweep failed; retrying later\n");
+        else if (pj.found)
+            fprintf(stderr, "rastro: incident policies opened %d incidents\n", pj.found);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += sw->interval_s;

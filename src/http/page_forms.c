@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app/events_bus.h"
+#include "app/incident.h"
 #include "core/trackcode.h"
 #include "http/page.h"
 #include "http/routes.h"
@@ -252,14 +253,15 @@ void rs_page_push_post(struct rs_req *r)
 
 struct incident_job {
     int64_t merchant_id;
-    struct rs_incident_in in;
+    struct rs_incident_open in;
     int64_t id;
 };
 
+/* Through the incident workflow: SLA from the merchant's settings, logged, customer told. */
 static enum rs_err incident_job_run(struct rs_store *s, void *ctx)
 {
     struct incident_job *j = ctx;
-    return rs_store_incident_create(s, j->merchant_id, &j->in, rs_now(), &j->id);
+    return rs_incident_open(s, j->merchant_id, &j->in, "customer", rs_now(), &j->id);
 }
 
 void rs_page_report_post(struct rs_req *r)
@@ -294,8 +296,7 @@ void rs_page_report_post(struct rs_req *r)
                                       .origin = "tracking_page",
                                       .message = message,
                                       .contact = contact[0] ? contact : NULL,
-                                      .locale = es ? "es" : "en",
-                                      .sla_due_at = rs_now() + 2 * 86400}};
+                                      .locale = es ? "es" : "en"}};
     rs_page_ctx_release(&ctx);
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), incident_job_run, &job);
     if (e) {

@@ -84,6 +84,10 @@ static const struct route {
     {"POST", "/v1/conversations/{}/close", NEED_INGEST, rs_api_conv_close, "POST /v1/conversations/{id}/close"},
     {"GET", "/v1/incidents/{}", NEED_READ, rs_api_incident_get, "GET /v1/incidents/{id}"},
     {"PATCH", "/v1/incidents/{}", NEED_INGEST, rs_api_incident_patch, "PATCH /v1/incidents/{id}"},
+    {"POST", "/v1/incidents/{}/notes", NEED_INGEST, rs_api_incident_note_post, "POST /v1/incidents/{id}/notes"},
+    {"POST", "/v1/orders/{}/coupons", NEED_INGEST, rs_api_order_coupon_post, "POST /v1/orders/{order_ref}/coupons"},
+    {"GET", "/v1/support/settings", NEED_ADMIN, rs_api_support_settings_get, "GET /v1/support/settings"},
+    {"PUT", "/v1/support/settings", NEED_ADMIN, rs_api_support_settings_put, "PUT /v1/support/settings"},
 };
 #define NROUTES (int)(sizeof routes / sizeof routes[0])
 #define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */

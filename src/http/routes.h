@@ -32,6 +32,9 @@ rs_handler_fn rs_page_lookup_get, rs_page_lookup_post, rs_page_static, rs_page_s
 rs_handler_fn rs_api_branding_get, rs_api_branding_put, rs_api_faq_get, rs_api_faq_put;
 rs_handler_fn rs_api_promotion_get, rs_api_promotion_put;
 rs_handler_fn rs_api_incident_post, rs_api_incident_list, rs_api_incident_get, rs_api_incident_patch;
+/* incident workflow, agent/API coupons and support settings (api_incident.c) */
+rs_handler_fn rs_api_incident_note_post, rs_api_order_coupon_post, rs_api_support_settings_get,
+    rs_api_support_settings_put;
 
 /* Names of the routes ("POST /v1/events") for metrics. */
 const char *const *rs_route_names(int *n);

@@ -27,7 +27,8 @@ enum rs_err rs_store_coupon_add(struct rs_store *s, const struct rs_coupon *c, c
                                 int64_t now, int64_t *id) RS_MUST_CHECK;
 /* RS_ENOTFOUND when absent. */
 enum rs_err rs_store_coupon_get(struct rs_store *s, int64_t id, struct rs_coupon *out) RS_MUST_CHECK;
-/* [{code, kind, value, currency, reason, details, expires_at, created_at, tracking_number}] of an
+/* [{code, kind, value, currency, reason, details, expires_at, created_at, tracking_number,
+ * issued_by (NULL for compensation; 'agent:<email>', 'api', 'policy'), incident_id}] of an
  * order (by its id), oldest first. */
 enum rs_err rs_store_coupons_of_order(struct rs_store *s, int64_t order_id, json_t **out) RS_MUST_CHECK;
 /* The same by the merchant's order reference. RS_ENOTFOUND when the order does not exist. */

@@ -52,7 +52,7 @@ enum rs_err rs_store_coupon_add(struct rs_store *s, const struct rs_coupon *c, c
 
 #define COUPON_COLS                                                                                     \
     "c.id,c.merchant_id,c.order_id,coalesce(c.shipment_id,0),c.code,c.kind,c.value_cents,c.currency,"   \
-    "c.reason,coalesce(c.expires_at,0),c.created_at,c.details,s.tracking_number"
+    "c.reason,coalesce(c.expires_at,0),c.created_at,c.details,s.tracking_number,c.issued_by,c.incident_id"
 
 static void coupon_row(sqlite3_stmt *q, struct rs_coupon *c)
 {
@@ -113,6 +113,10 @@ enum rs_err rs_store_coupons_of_order(struct rs_store *s, int64_t order_id, json
         json_object_set_new(j, "details", dj ? dj : json_object());
         const char *tn = (const char *)sqlite3_column_text(q, 12);
         json_object_set_new(j, "tracking_number", tn ? json_string(tn) : json_null());
+        json_object_set_new(j, "issued_by", rs_store_sqlite_col_str(q, 13)); /* NULL: compensation */
+        json_object_set_new(j, "incident_id",
+                            sqlite3_column_type(q, 14) == SQLITE_NULL ? json_null()
+                                                                       : json_integer(sqlite3_column_int64(q, 14)));
         json_object_set_new(j, "expires_at", rs_store_sqlite_col_time(q, 9, 0));
         json_object_set_new(j, "created_at", rs_store_sqlite_col_time(q, 10, 0));
         json_array_append_new(arr, j);

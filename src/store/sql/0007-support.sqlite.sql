@@ -132,3 +132,12 @@ CREATE TABLE support_settings (
 -- conv (replies out): the dispatcher that holds a queued reply's lease, so only it records the
 -- outcome (a reply whose lease ran out and was retaken is not overwritten by the first holder).
 ALTER TABLE messages ADD COLUMN lease_owner TEXT;
+
+-- Incidents workflow (branch incidents): the shipment a policy opened an incident for, so that a
+-- policy opens at most one incident per shipment (the unique index makes a second sweep
+-- harmless), and the breaching-SLA queue.
+ALTER TABLE incidents ADD COLUMN shipment_id INTEGER REFERENCES shipments(id);
+CREATE UNIQUE INDEX incidents_policy_once ON incidents(shipment_id, policy)
+  WHERE policy IS NOT NULL AND shipment_id IS NOT NULL;
+CREATE INDEX incidents_by_sla ON incidents(merchant_id, sla_due_at)
+  WHERE state NOT IN ('resolved','closed');

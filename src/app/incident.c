@@ -1,0 +1,526 @@
+/* incident.c — the incident workflow of app/incident.h: open (SLA from the support settings),
+ * state changes along allowed transitions, assignment to the merchant's agents, internal notes,
+ * coupons, resolutions, and the policy sweep. Every change is an incident_log row; what the
+ * customer is told goes through one function, tell(), onto their conversation (app/conv.h), in
+ * their language (Spanish or English). */
+#include "app/incident.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/conv.h"
+#include "app/notify_enqueue.h"
+#include "app/notify_render.h"
+#include "app/support_settings.h"
+#include "store/store_incident.h"
+#include "store/store_page.h"
+#include "util/locfmt.h"
+
+/* ---- words the customer reads ---- */
+
+static bool is_en(const char *locale)
+{
+    return locale && locale[0] == 'e' && locale[1] == 'n';
+}
+
+/* What the customer reads for an incident type: "paquete perdido" / "lost parcel". */
+static const char *type_words(const char *type, bool en)
+{
+    static const char *const es_w[RS_INCIDENT_NTYPES] = {
+        "retraso en la entrega", "paquete perdido", "paquete dañado", "falta un artículo", "artículo equivocado",
+        "dirección de entrega", "aduanas", "devolución", "otra consulta"};
+    static const char *const en_w[RS_INCIDENT_NTYPES] = {
+        "late delivery", "lost parcel", "damaged parcel", "missing item", "wrong item",
+        "delivery address", "customs", "return", "other question"};
+    int t = rs_incident_type_index(type);
+    if (t < 0)
+        t = RS_INCIDENT_NTYPES - 1;
+    return en ? en_w[t] : es_w[t];
+}
+
+/* "reenviarte el pedido o devolverte el dinero" / "sending the order again or a refund". */
+static void offer_words(const char *offer, bool en, char *out, size_t cap)
+{
+    out[0] = '\0';
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", offer ? offer : "");
+    int n = 0, total = 1;
+    for (const char *c = buf; *c; c++)
+        total += *c == ',';
+    char *save = NULL;
+    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save), n++) {
+        const char *words = strcmp(w, "reship") == 0   ? (en ? "sending the order again" : "reenviarte el pedido")
+                            : strcmp(w, "refund") == 0 ? (en ? "a refund" : "devolverte el dinero")
+                                                       : (en ? "a discount coupon" : "un cupón de descuento");
+        const char *sep = n == 0 ? "" : n == total - 1 ? (en ? " or " : " o ") : ", ";
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", sep, words);
+    }
+}
+
+/* ---- telling the customer: the one place that talks to app/conv.h ---- */
+
+/* Queue BODY to the customer of ORDER_ID on conversation *CONVERSATION_ID (0: the order's
+ * customer conversation, found or created, returned in *CONVERSATION_ID). *MSG: the queued
+ * message, 0 when the customer cannot be reached (no conversation possible: no contact data),
+ * which is not an error. */
+static enum rs_err deliver(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t *conversation_id,
+                           const char *body, int64_t now, int64_t *msg)
+{
+    *msg = 0;
+    enum rs_err e = RS_OK;
+    if (!*conversation_id)
+        e = rs_conv_for_order(s, merchant_id, order_id, now, conversation_id);
+    if (!e && *conversation_id > 0)
+        e = rs_conv_send(s, merchant_id, *conversation_id, "system", 0, body, now, msg);
+    if (e == RS_ENOTFOUND || e == RS_EINVAL) {
+        *msg = 0;
+        return RS_OK;
+    }
+    return e;
+}
+
+/* Tell the customer of incident R: BODY on their conversation (linked to the incident when it
+ * had none), the message marked as about the incident, and a 'reply' row in the log (saying
+ * when it could not be sent). */
+static enum rs_err tell(struct rs_store *s, struct rs_incident_row *r, const char *actor, const char *body,
+                        int64_t now)
+{
+    int64_t conv = r->conversation_id, msg = 0;
+    enum rs_err e = deliver(s, r->merchant_id, r->order_id, &conv, body, now, &msg);
+    if (e)
+        return e;
+    if (conv > 0 && conv != r->conversation_id) {
+        if ((e = rs_store_incident_set_conversation(s, r->merchant_id, r->id, conv, now)))
+            return e;
+        r->conversation_id = conv;
+    }
+    if (msg > 0 && (e = rs_store_incident_link_message(s, r->id, msg)))
+        return e;
+    char note[4200];
+    if (!msg)
+        snprintf(note, sizeof note, "(not sent: the customer cannot be reached) %s", body);
+    struct rs_incident_log_in l = {.kind = "reply", .actor = actor, .body = msg ? body : note};
+    return rs_store_incident_log(s, r->id, &l, now);
+}
+
+/* ---- open ---- */
+
+static bool actor_ok(const char *actor)
+{
+    return actor && *actor && strlen(actor) <= 300;
+}
+
+/* rs_incident_open with the shipment a policy opened it for (0: none). */
+static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
+                                 int64_t shipment_id, const char *actor, int64_t now, int64_t *id)
+{
+    if (!in || rs_incident_type_index(in->type) < 0 || !in->origin || !*in->origin || strlen(in->origin) > 32 ||
+        (in->message && strlen(in->message) > 4000) || (in->contact && strlen(in->contact) > 256) ||
+        !actor_ok(actor))
+        return RS_EINVAL;
+    struct rs_support_settings cfg;
+    enum rs_err e = rs_support_settings_load(s, merchant_id, &cfg);
+    if (e)
+        return e;
+    int hours = rs_support_sla_hours(&cfg, in->type);
+    rs_support_settings_release(&cfg);
+    struct rs_incident_new n = {
+        .order_id = in->order_id,
+        .shipment_id = shipment_id,
+        .conversation_id = in->conversation_id,
+        .type = in->type,
+        .origin = in->origin,
+        .message = in->message,
+        .contact = in->contact,
+        .locale = in->locale && (strcmp(in->locale, "es") == 0 || strcmp(in->locale, "en") == 0) ? in->locale : NULL,
+        .policy = in->policy,
+        .offer = in->offer,
+        .sla_due_at = now + (int64_t)hours * 3600,
+    };
+    if ((e = rs_store_incident_insert(s, merchant_id, &n, now, id)))
+        return e;
+    struct rs_incident_log_in l = {.kind = "created", .actor = actor, .to_state = "open", .body = in->message};
+    if ((e = rs_store_incident_log(s, *id, &l, now)))
+        return e;
+    struct rs_incident_row r;
+    if ((e = rs_store_incident_row(s, merchant_id, *id, &r)))
+        return e;
+    bool en = is_en(r.locale);
+    char ref[24], body[1024], offer[160];
+    rs_incident_reference(r.id, ref);
+    if (in->policy && in->offer && *in->offer) {
+        offer_words(in->offer, en, offer, sizeof offer);
+        snprintf(body, sizeof body,
+                 en ? "We have not had news of your order %s for some days, so we opened incident %s (%s). We can "
+                      "offer you %s: reply to this message with what you prefer."
+                    : "No tenemos noticias de tu pedido %s desde hace días, así que hemos abierto la incidencia %s "
+                      "(%s). Te ofrecemos %s: responde a este mensaje con lo que prefieras.",
+                 r.order_ref, ref, type_words(r.type, en), offer);
+    } else {
+        snprintf(body, sizeof body,
+                 en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
+                      "within %d hours."
+                    : "Hemos recibido tu aviso sobre el pedido %s (%s). Tu referencia es %s y te responderemos en "
+                      "menos de %d horas.",
+                 r.order_ref, type_words(r.type, en), ref, hours);
+    }
+    return tell(s, &r, actor, body, now);
+}
+
+enum rs_err rs_incident_open(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
+                             const char *actor, int64_t now, int64_t *id)
+{
+    return open_incident(s, merchant_id, in, 0, actor, now, id);
+}
+
+/* ---- state ---- */
+
+/* Allowed moves: anything open may wait on the customer or the carrier, be resolved or closed;
+ * a resolved incident may be reopened or closed; closed is final. */
+static bool transition_ok(const char *from, const char *to)
+{
+    int f = rs_incident_state_index(from), t = rs_incident_state_index(to);
+    if (f < 0 || t < 0 || f == t)
+        return false;
+    if (strcmp(from, "closed") == 0)
+        return false;
+    if (strcmp(from, "resolved") == 0)
+        return strcmp(to, "open") == 0 || strcmp(to, "closed") == 0;
+    return true;
+}
+
+static void state_text(const struct rs_incident_row *r, const char *to, char *out, size_t cap)
+{
+    bool en = is_en(r->locale);
+    char ref[24];
+    rs_incident_reference(r->id, ref);
+    const char *fmt;
+    if (strcmp(to, "waiting_customer") == 0)
+        fmt = en ? "Your incident %s about order %s is waiting for your reply: please answer this message so we can "
+                   "go on."
+                 : "Tu incidencia %s sobre el pedido %s está a la espera de tu respuesta: contesta a este mensaje "
+                   "para que podamos seguir.";
+    else if (strcmp(to, "waiting_carrier") == 0)
+        fmt = en ? "We have asked the carrier about your incident %s (order %s) and are waiting for their answer. We "
+                   "will write to you as soon as we know more."
+                 : "Hemos preguntado al transportista por tu incidencia %s (pedido %s) y esperamos su respuesta. Te "
+                   "escribiremos en cuanto sepamos algo.";
+    else if (strcmp(to, "resolved") == 0)
+        fmt = en ? "Your incident %s about order %s is resolved. If anything is still wrong, reply to this message."
+                 : "Tu incidencia %s sobre el pedido %s está resuelta. Si algo sigue mal, responde a este mensaje.";
+    else if (strcmp(to, "closed") == 0)
+        fmt = en ? "We have closed your incident %s about order %s. Thank you for your patience."
+                 : "Hemos cerrado tu incidencia %s sobre el pedido %s. Gracias por tu paciencia.";
+    else
+        fmt = en ? "We have reopened your incident %s about order %s and are working on it again."
+                 : "Hemos reabierto tu incidencia %s sobre el pedido %s y volvemos a trabajar en ella.";
+    snprintf(out, cap, fmt, ref, r->order_ref);
+}
+
+enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64_t id, const char *state,
+                                  const char *actor, int64_t now)
+{
+    if (rs_incident_state_index(state) < 0 || !actor_ok(actor))
+        return RS_EINVAL;
+    struct rs_incident_row r;
+    enum rs_err e = rs_store_incident_row(s, merchant_id, id, &r);
+    if (e)
+        return e;
+    if (strcmp(r.state, state) == 0)
+        return RS_OK; /* already there: nothing changes, nobody is told twice */
+    if (!transition_ok(r.state, state))
+        return RS_ECONFLICT;
+    if ((e = rs_store_incident_set_state(s, merchant_id, id, state, now)))
+        return e;
+    struct rs_incident_log_in l = {.kind = "state", .actor = actor, .from_state = r.state, .to_state = state};
+    if ((e = rs_store_incident_log(s, id, &l, now)))
+        return e;
+    char body[600];
+    state_text(&r, state, body, sizeof body);
+    return tell(s, &r, actor, body, now);
+}
+
+/* ---- assignment and notes (internal: the customer is not told) ---- */
+
+enum rs_err rs_incident_assign(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t agent_id,
+                               const char *actor, int64_t now)
+{
+    if (agent_id < 0 || !actor_ok(actor))
+        return RS_EINVAL;
+    struct rs_incident_row r;
+    enum rs_err e = rs_store_incident_row(s, merchant_id, id, &r);
+    if (e)
+        return e;
+    char email[256] = "";
+    if (agent_id > 0) {
+        int64_t aid;
+        e = rs_store_agent_of_merchant(s, merchant_id, agent_id, NULL, &aid, email);
+        if (e == RS_ENOTFOUND)
+            return RS_EINVAL; /* not an agent of this merchant */
+        if (e)
+            return e;
+    }
+    if (r.assigned_agent_id == agent_id)
+        return RS_OK;
+    if ((e = rs_store_incident_set_agent(s, merchant_id, id, agent_id, now)))
+        return e;
+    struct rs_incident_log_in l = {.kind = "assigned", .actor = actor, .body = agent_id ? email : NULL};
+    return rs_store_incident_log(s, id, &l, now);
+}
+
+enum rs_err rs_incident_note(struct rs_store *s, int64_t merchant_id, int64_t id, const char *body,
+                             const char *actor, int64_t now)
+{
+    if (!body || !*body || strlen(body) > 4000 || !actor_ok(actor))
+        return RS_EINVAL;
+    struct rs_incident_row r;
+    enum rs_err e = rs_store_incident_row(s, merchant_id, id, &r);
+    if (e)
+        return e;
+    struct rs_incident_log_in l = {.kind = "note", .actor = actor, .body = body};
+    return rs_store_incident_log(s, id, &l, now);
+}
+
+/* ---- coupons ---- */
+
+static bool coupon_req_ok(const struct rs_coupon_req *c)
+{
+    if (!c || !c->kind || !c->reason || !*c->reason || strlen(c->reason) > 31 ||
+        strspn(c->reason, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(c->reason) || c->value_cents <= 0 ||
+        c->expires_at < 0)
+        return false;
+    if (strcmp(c->kind, "percent") == 0)
+        return c->value_cents <= 10000;
+    if (strcmp(c->kind, "amount") != 0 || c->value_cents > 10000000)
+        return false;
+    const char *k = c->currency;
+    return k && strlen(k) == 3 && k[0] >= 'A' && k[0] <= 'Z' && k[1] >= 'A' && k[1] <= 'Z' && k[2] >= 'A' &&
+           k[2] <= 'Z';
+}
+
+/* The coupon of ID told in LOCALE: value, code and expiry through the notification renderer's
+ * formatting, so a coupon reads the same in a compensation e-mail and here. */
+static enum rs_err coupon_text(struct rs_store *s, int64_t coupon_id, const char *locale, const char *order_ref,
+                               char *out, size_t cap)
+{
+    bool en = is_en(locale);
+    struct rs_locfmt *lf = rs_locfmt_new();
+    struct rs_notify_extras x;
+    enum rs_err e = rs_app_notify_extras(s, lf, 0, coupon_id, en ? "en" : "es", &x);
+    rs_locfmt_free(lf);
+    if (e)
+        return e;
+    int n = snprintf(out, cap,
+                     en ? "For your order %s we give you a coupon worth %s for your next purchase. Your code: %s."
+                        : "Por tu pedido %s te damos un cupón de %s para tu próxima compra. Tu código: %s.",
+                     order_ref, x.coupon_value, x.coupon_code);
+    if (x.coupon_expiry[0] && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, en ? " Valid until %s." : " Válido hasta el %s.", x.coupon_expiry);
+    return RS_OK;
+}
+
+/* Issue the coupon and tell the customer; R is the incident (NULL: none), ORDER_REF/LOCALE for
+ * the text when there is no incident. */
+static enum rs_err issue(struct rs_store *s, int64_t merchant_id, int64_t order_id, struct rs_incident_row *r,
+                         const struct rs_coupon_req *c, const char *actor, int64_t now, struct rs_coupon *out)
+{
+    if (!coupon_req_ok(c) || !actor_ok(actor))
+        return RS_EINVAL;
+    if (r && r->order_id != order_id)
+        return RS_EINVAL;
+    char loc[8], mloc[8], order_ref[128];
+    enum rs_err e = rs_store_order_locale(s, merchant_id, order_id, loc, mloc, order_ref);
+    if (e)
+        return e;
+    struct rs_support_settings cfg;
+    if ((e = rs_support_settings_load(s, merchant_id, &cfg)))
+        return e;
+    struct rs_coupon cp = {
+        .merchant_id = merchant_id,
+        .order_id = order_id,
+        .value_cents = c->value_cents,
+        .expires_at = c->expires_at > 0                ? c->expires_at
+                      : cfg.coupon_valid_days > 0 ? now + (int64_t)cfg.coupon_valid_days * 86400
+                                                       : 0,
+    };
+    snprintf(cp.kind, sizeof cp.kind, "%s", c->kind);
+    snprintf(cp.currency, sizeof cp.currency, "%s", strcmp(c->kind, "amount") == 0 ? c->currency : "");
+    snprintf(cp.reason, sizeof cp.reason, "%s", c->reason);
+    char details[128];
+    snprintf(details, sizeof details, "{\"issued_by\":\"%s\"}",
+             strncmp(actor, "agent:", 6) == 0 ? "agent" : strcmp(actor, "policy") == 0 ? "policy" : "api");
+    int64_t cid = 0;
+    e = RS_ECONFLICT;
+    for (int tries = 0; tries < 5 && e == RS_ECONFLICT; tries++) {
+        rs_app_coupon_code(cfg.coupon_prefix ? cfg.coupon_prefix : "", cp.code, sizeof cp.code);
+        e = rs_store_coupon_add(s, &cp, details, now, &cid);
+    }
+    rs_support_settings_release(&cfg);
+    if (e)
+        return e == RS_EDUPLICATE ? RS_ECONFLICT : e;
+    if ((e = rs_store_coupon_mark(s, cid, actor, r ? r->id : 0)))
+        return e;
+    if (out && (e = rs_store_coupon_get(s, cid, out)))
+        return e;
+    /* the text in the incident's language, else the customer's, else the merchant's */
+    const char *locale = r ? r->locale : loc[0] ? loc : mloc[0] ? mloc : "es";
+    char body[700];
+    if ((e = coupon_text(s, cid, locale, r ? r->order_ref : order_ref, body, sizeof body)))
+        return e;
+    if (r)
+        return tell(s, r, actor, body, now);
+    int64_t conv = 0, msg = 0; /* no incident: the order's customer conversation */
+    return deliver(s, merchant_id, order_id, &conv, body, now, &msg);
+}
+
+enum rs_err rs_coupon_issue(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t incident_id,
+                            const struct rs_coupon_req *c, const char *actor, int64_t now, struct rs_coupon *out)
+{
+    struct rs_incident_row r;
+    if (incident_id > 0) {
+        enum rs_err e = rs_store_incident_row(s, merchant_id, incident_id, &r);
+        if (e)
+            return e;
+        if (order_id <= 0)
+            order_id = r.order_id;
+    }
+    return issue(s, merchant_id, order_id, incident_id > 0 ? &r : NULL, c, actor, now, out);
+}
+
+/* ---- resolution ---- */
+
+enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t id, const char *resolution,
+                                const struct rs_coupon_req *coupon, const char *actor, int64_t now,
+                                struct rs_coupon *coupon_out)
+{
+    if (!resolution || !actor_ok(actor))
+        return RS_EINVAL;
+    bool with_coupon = strcmp(resolution, "coupon") == 0;
+    if (!with_coupon && strcmp(resolution, "reship") != 0 && strcmp(resolution, "refund") != 0 &&
+        strcmp(resolution, "no_action") != 0)
+        return RS_EINVAL;
+    if (with_coupon != (coupon != NULL))
+        return RS_EINVAL;
+    struct rs_incident_row r;
+    enum rs_err e = rs_store_incident_row(s, merchant_id, id, &r);
+    if (e)
+        return e;
+    if (strcmp(r.state, "resolved") == 0 || strcmp(r.state, "closed") == 0)
+        return RS_ECONFLICT;
+    struct rs_coupon cp = {0};
+    if (with_coupon && (e = issue(s, merchant_id, r.order_id, &r, coupon, actor, now, &cp)))
+        return e;
+    if ((e = rs_store_incident_set_resolution(s, merchant_id, id, resolution, actor, cp.id, now)))
+        return e;
+    struct rs_incident_log_in l = {
+        .kind = "resolution", .actor = actor, .from_state = r.state, .to_state = "resolved", .body = resolution};
+    if ((e = rs_store_incident_log(s, id, &l, now)))
+        return e;
+    if (coupon_out)
+        *coupon_out = cp;
+    bool en = is_en(r.locale);
+    char ref[24], body[700];
+    rs_incident_reference(id, ref);
+    const char *fmt;
+    if (strcmp(resolution, "reship") == 0)
+        fmt = en ? "Your incident %s is resolved: we are sending order %s to you again. You will get the new tracking "
+                   "link as soon as it leaves."
+                 : "Tu incidencia %s está resuelta: te volvemos a enviar el pedido %s. Recibirás el nuevo enlace de "
+                   "seguimiento en cuanto salga.";
+    else if (strcmp(resolution, "refund") == 0)
+        fmt = en ? "Your incident %s is resolved: we are refunding order %s. Depending on your bank it can take 3 to "
+                   "5 business days to show."
+                 : "Tu incidencia %s está resuelta: te devolvemos el importe del pedido %s. Según tu banco, puede "
+                   "tardar de 3 a 5 días hábiles en verse.";
+    else if (with_coupon)
+        fmt = en ? "Your incident %s about order %s is resolved with the coupon we have just sent you."
+                 : "Tu incidencia %s sobre el pedido %s está resuelta con el cupón que te acabamos de enviar.";
+    else
+        fmt = en ? "We have looked into your incident %s about order %s and closed it without further changes. If "
+                   "you do not agree, reply to this message."
+                 : "Hemos revisado tu incidencia %s sobre el pedido %s y la damos por resuelta sin más cambios. Si no "
+                   "estás de acuerdo, responde a este mensaje.";
+    snprintf(body, sizeof body, fmt, ref, r.order_ref);
+    return tell(s, &r, actor, body, now);
+}
+
+/* ---- policies ---- */
+
+#define SWEEP_MAX_OPEN 200 /* incidents opened per sweep at most; the next sweep goes on */
+
+static enum rs_err sweep_merchant(struct rs_store *s, int64_t merchant_id, int64_t now, int *opened)
+{
+    struct rs_support_settings cfg;
+    enum rs_err e = rs_support_settings_load(s, merchant_id, &cfg);
+    if (e)
+        return e;
+    for (int p = 0; p < cfg.n_policies && !e && *opened < SWEEP_MAX_OPEN; p++) {
+        const struct rs_support_policy *pol = &cfg.policies[p];
+        struct rs_policy_match m[64];
+        int n = 0;
+        int64_t no_scan_before = pol->no_scan_days >= 0 ? now - (int64_t)pol->no_scan_days * 86400 : -1;
+        int64_t breached_before = pol->breached_days >= 0 ? now / 86400 - pol->breached_days : -1;
+        e = rs_store_policy_candidates(s, merchant_id, pol->name, pol->type, no_scan_before, breached_before,
+                                       pol->status, m, 64, &n);
+        for (int i = 0; i < n && !e && *opened < SWEEP_MAX_OPEN; i++) {
+            char why[160];
+            int k = 0;
+            why[0] = '\0';
+            if (pol->no_scan_days >= 0)
+                k += snprintf(why + k, sizeof why - (size_t)k, "no scan for %d days; ", pol->no_scan_days);
+            if (pol->breached_days >= 0 && k < (int)sizeof why)
+                k += snprintf(why + k, sizeof why - (size_t)k, "promise broken by %d+ days; ", pol->breached_days);
+            if (pol->status && k < (int)sizeof why)
+                snprintf(why + k, sizeof why - (size_t)k, "status %s; ", pol->status);
+            size_t wl = strlen(why);
+            if (wl >= 2)
+                why[wl - 2] = '\0';
+            char message[256];
+            snprintf(message, sizeof message, "Policy %s: %s", pol->name, why);
+            struct rs_incident_open in = {.order_id = m[i].order_id,
+                                          .type = pol->type,
+                                          .origin = "policy",
+                                          .message = message,
+                                          .policy = pol->name,
+                                          .offer = pol->offer};
+            int64_t id = 0;
+            e = open_incident(s, merchant_id, &in, m[i].shipment_id, "policy", now, &id);
+            if (e == RS_EDUPLICATE) {
+                e = RS_OK;
+                continue;
+            }
+            if (e)
+                break;
+            (*opened)++;
+            if (pol->offer_coupon) {
+                struct rs_coupon_req c = {.kind = cfg.coupon_percent ? "percent" : "amount",
+                                          .value_cents = cfg.coupon_value_cents,
+                                          .currency = cfg.coupon_currency,
+                                          .reason = pol->type};
+                e = rs_coupon_issue(s, merchant_id, m[i].order_id, id, &c, "policy", now, NULL);
+            }
+        }
+    }
+    rs_support_settings_release(&cfg);
+    return e;
+}
+
+enum rs_err rs_incident_policy_sweep(struct rs_store *s, int64_t now, int *opened)
+{
+    *opened = 0;
+    int64_t after = 0, ids[128];
+    int n = 0;
+    do {
+        enum rs_err e = rs_store_merchant_ids(s, after, ids, 128, &n);
+        if (e)
+            return e;
+        for (int i = 0; i < n && *opened < SWEEP_MAX_OPEN; i++) {
+            if ((e = sweep_merchant(s, ids[i], now, opened)))
+                return e;
+            after = ids[i];
+        }
+    } while (n == 128 && *opened < SWEEP_MAX_OPEN);
+    return RS_OK;
+}

@@ -1,0 +1,509 @@
+/* api_incident.c — the incidents API (docs/incidents.md): POST/GET /v1/incidents,
+ * GET/PATCH /v1/incidents/{id}, POST /v1/incidents/{id}/notes, POST /v1/orders/{ref}/coupons,
+ * and GET/PUT /v1/support/settings (admin scope). Input shape is checked here; every change
+ * runs as one writer job through app/incident.h, so it is logged, told to the customer and
+ * committed before the answer (or not written at all). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/incident.h"
+#include "app/support_settings.h"
+#include "http/routes.h"
+#include "store/store_incident.h"
+#include "store/store_page.h"
+#include "util/timefmt.h"
+
+#define ACTOR_API "api"
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static bool parse_id(struct rs_req *r, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(r->params[0], &end, 10);
+    if (*end || v <= 0) {
+        rs_reply_error(r, 404, "incident_not_found", "\"%.40s\" is not an incident id", r->params[0]);
+        return false;
+    }
+    *id = v;
+    return true;
+}
+
+static void reply_incident(struct rs_req *r, int status, int64_t id)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *j = NULL;
+    enum rs_err e = s ? rs_store_incident_detail(s, r->merchant_id, id, rs_now(), &j) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND)
+        rs_reply_error(r, 404, "incident_not_found", "no incident %lld for this merchant", (long long)id);
+    else if (e)
+        rs_reply_err(r, e, "incident read");
+    else
+        rs_reply_json(r, status, j);
+}
+
+/* A coupon object {"kind","value","currency","expires_at","reason"}: on a problem the 422 answer
+ * is set and false returned. Strings point into C. */
+static bool parse_coupon(struct rs_req *r, json_t *c, const char *path, struct rs_coupon_req *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(c)) {
+        rs_reply_error(r, 422, "invalid_coupon",
+                       "%s must be an object {\"kind\":\"percent\"|\"amount\",\"value\",\"currency\",\"expires_at\","
+                       "\"reason\"}",
+                       path);
+        return false;
+    }
+    out->kind = jstr(c, "kind");
+    if (!out->kind || (strcmp(out->kind, "percent") != 0 && strcmp(out->kind, "amount") != 0)) {
+        rs_reply_error(r, 422, "invalid_coupon", "%s.kind must be \"percent\" or \"amount\"", path);
+        return false;
+    }
+    bool pct = strcmp(out->kind, "percent") == 0;
+    json_t *v = json_object_get(c, "value");
+    double val = json_is_number(v) ? json_number_value(v) : -1;
+    if (val <= 0 || (pct && val > 100) || val > 100000) {
+        rs_reply_error(r, 422, "invalid_coupon",
+                       "%s.value must be a number above 0: a percentage up to 100, or an amount up to 100000 "
+                       "(5.5 = 5.50)",
+                       path);
+        return false;
+    }
+    out->value_cents = (int64_t)(val * 100 + 0.5);
+    out->currency = jstr(c, "currency");
+    const char *k = out->currency;
+    if (!pct && (!k || strlen(k) != 3 || k[0] < 'A' || k[0] > 'Z' || k[1] < 'A' || k[1] > 'Z' || k[2] < 'A' ||
+                 k[2] > 'Z')) {
+        rs_reply_error(r, 422, "invalid_coupon", "%s.currency must be an ISO 4217 code such as \"EUR\" for amount "
+                       "coupons", path);
+        return false;
+    }
+    if (json_object_get(c, "expires_at")) {
+        int off;
+        const char *t = jstr(c, "expires_at");
+        if (!t || rs_time_parse(t, false, &out->expires_at, &off) != RS_OK || out->expires_at <= rs_now()) {
+            rs_reply_error(r, 422, "invalid_coupon", "%s.expires_at must be a future RFC 3339 time with an offset",
+                           path);
+            return false;
+        }
+    }
+    out->reason = jstr(c, "reason") ? jstr(c, "reason") : "goodwill";
+    size_t n = strlen(out->reason);
+    if (n == 0 || n > 31 || strspn(out->reason, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
+        rs_reply_error(r, 422, "invalid_coupon", "%s.reason must be 1 to 31 lower-case letters, digits, '_' or '-' "
+                       "(e.g. \"late\", \"damaged\", \"goodwill\")", path);
+        return false;
+    }
+    return true;
+}
+
+/* ---- POST /v1/incidents ---- */
+
+struct open_job {
+    int64_t merchant_id;
+    const char *order_ref;
+    struct rs_incident_open in;
+    int64_t sla_due_at; /* 0: from the support settings */
+    int64_t id;
+};
+
+static enum rs_err open_run(struct rs_store *s, void *ctx)
+{
+    struct open_job *j = ctx;
+    struct rs_order_key k;
+    enum rs_err e = rs_store_order_find(s, j->merchant_id, j->order_ref, &k);
+    if (e)
+        return e;
+    j->in.order_id = k.id;
+    int64_t now = rs_now();
+    if ((e = rs_incident_open(s, j->merchant_id, &j->in, ACTOR_API, now, &j->id)))
+        return e;
+    return j->sla_due_at ? rs_store_incident_set_sla(s, j->merchant_id, j->id, j->sla_due_at, now) : RS_OK;
+}
+
+void rs_api_incident_post(struct rs_req *r)
+{
+    json_t *b = rs_req_json(r);
+    if (!b)
+        return;
+    struct open_job job = {.merchant_id = r->merchant_id, .order_ref = jstr(b, "order_ref")};
+    job.in.type = jstr(b, "type");
+    job.in.origin = jstr(b, "origin") ? jstr(b, "origin") : "api";
+    job.in.message = jstr(b, "message");
+    job.in.contact = jstr(b, "contact");
+    job.in.locale = jstr(b, "locale");
+    bool ok = true;
+    if (json_object_get(b, "sla_due_at")) {
+        int off;
+        if (!jstr(b, "sla_due_at") || rs_time_parse(jstr(b, "sla_due_at"), false, &job.sla_due_at, &off)) {
+            rs_reply_error(r, 422, "invalid_time", "sla_due_at is an RFC 3339 time with an offset");
+            ok = false;
+        }
+    }
+    if (!ok) {
+    } else if (!job.order_ref || !*job.order_ref) {
+        rs_reply_error(r, 422, "missing_order_ref", "an incident needs the order_ref of the order it is about");
+    } else if (rs_incident_type_index(job.in.type) < 0) {
+        rs_reply_error(r, 422, "invalid_type",
+                       "type must be one of late, lost, damaged, missing_item, wrong_item, address, customs, return, other");
+    } else if (!*job.in.origin || strlen(job.in.origin) > 32 || (job.in.message && strlen(job.in.message) > 4000) ||
+               (job.in.contact && strlen(job.in.contact) > 256)) {
+        rs_reply_error(r, 422, "too_long", "origin is 1 to 32 characters, message at most 4000, contact at most 256");
+    } else if (job.in.locale && strcmp(job.in.locale, "es") != 0 && strcmp(job.in.locale, "en") != 0) {
+        rs_reply_error(r, 422, "invalid_locale", "locale is \"es\" or \"en\"");
+    } else {
+        enum rs_err e = rs_writer_run(rs_server_writer(r->srv), open_run, &job);
+        if (e == RS_ENOTFOUND)
+            rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", job.order_ref);
+        else if (e)
+            rs_reply_err(r, e, "incident");
+        else {
+            snprintf(r->location, sizeof r->location, "/v1/incidents/%lld", (long long)job.id);
+            reply_incident(r, 201, job.id);
+        }
+    }
+    json_decref(b);
+}
+
+/* ---- GET ---- */
+
+void rs_api_incident_get(struct rs_req *r)
+{
+    int64_t id;
+    if (parse_id(r, &id))
+        reply_incident(r, 200, id);
+}
+
+void rs_api_incident_list(struct rs_req *r)
+{
+    struct rs_incident_filter f = {.state = rs_req_query(r, "state"),
+                                   .order_ref = rs_req_query(r, "order_ref"),
+                                   .agent_email = rs_req_query(r, "agent")};
+    const char *lim = rs_req_query(r, "limit"), *before = rs_req_query(r, "before"), *queue = rs_req_query(r, "queue");
+    f.limit = lim ? atoi(lim) : 50;
+    if (f.limit < 1 || f.limit > 500)
+        f.limit = 50;
+    f.before_id = before ? atoll(before) : 0;
+    if (f.state && rs_incident_state_index(f.state) < 0) {
+        rs_reply_error(r, 400, "invalid_state",
+                       "state must be one of open, waiting_customer, waiting_carrier, resolved, closed");
+        return;
+    }
+    if (queue && strcmp(queue, "breaching") == 0) {
+        f.breaching = true;
+    } else if (queue && strcmp(queue, "unassigned") == 0) {
+        f.unassigned = true;
+    } else if (queue) {
+        rs_reply_error(r, 400, "invalid_queue",
+                       "queue must be \"breaching\" (SLA due time past, not resolved or closed) or \"unassigned\"");
+        return;
+    }
+    if (f.agent_email && (!*f.agent_email || strlen(f.agent_email) > 254)) {
+        rs_reply_error(r, 400, "invalid_agent", "agent is an agent's e-mail address");
+        return;
+    }
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    json_t *arr = NULL;
+    enum rs_err e = s ? rs_store_incident_query(s, r->merchant_id, &f, rs_now(), &arr) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, "incidents");
+        return;
+    }
+    json_t *root = json_object();
+    size_t n = json_array_size(arr);
+    if (n == (size_t)f.limit)
+        json_object_set_new(root, "next_before", json_incref(json_object_get(json_array_get(arr, n - 1), "id")));
+    json_object_set_new(root, "incidents", arr);
+    rs_reply_json(r, 200, root);
+}
+
+/* ---- PATCH ---- */
+
+struct patch_job {
+    int64_t merchant_id, id;
+    bool assign;
+    const char *agent_email;   /* NULL with ASSIGN: unassign */
+    const char *state, *resolution;
+    bool has_coupon;
+    struct rs_coupon_req coupon;
+    /* what went wrong, for the answer */
+    const char *why_code;
+    char why[200];
+};
+
+static enum rs_err patch_fail(struct patch_job *j, const char *code, const char *msg)
+{
+    j->why_code = code;
+    snprintf(j->why, sizeof j->why, "%s", msg);
+    return RS_EINVAL; /* the writer rolls the whole job back */
+}
+
+static enum rs_err patch_run(struct rs_store *s, void *ctx)
+{
+    struct patch_job *j = ctx;
+    int64_t now = rs_now();
+    struct rs_incident_row row;
+    enum rs_err e = rs_store_incident_row(s, j->merchant_id, j->id, &row);
+    if (e)
+        return e;
+    if (j->assign) {
+        int64_t aid = 0;
+        char email[256];
+        if (j->agent_email) {
+            e = rs_store_agent_of_merchant(s, j->merchant_id, 0, j->agent_email, &aid, email);
+            if (e == RS_ENOTFOUND) {
+                snprintf(j->why, sizeof j->why, "no active agent \"%.100s\" in this shop (create one with `rastro "
+                         "agent create`)", j->agent_email);
+                j->why_code = "unknown_agent";
+                return RS_EINVAL;
+            }
+            if (e)
+                return e;
+        }
+        if ((e = rs_incident_assign(s, j->merchant_id, j->id, aid, ACTOR_API, now)))
+            return e == RS_EINVAL ? patch_fail(j, "unknown_agent", "that agent is not one of this shop's") : e;
+    }
+    if (j->resolution) {
+        e = rs_incident_resolve(s, j->merchant_id, j->id, j->resolution, j->has_coupon ? &j->coupon : NULL,
+                                ACTOR_API, now, NULL);
+        if (e == RS_ECONFLICT)
+            return patch_fail(j, "invalid_transition", "the incident is already resolved or closed");
+        if (e == RS_EINVAL)
+            return patch_fail(j, "invalid_resolution", "the coupon could not be issued with these values");
+        if (e)
+            return e;
+    }
+    if (j->state && !(j->resolution && strcmp(j->state, "resolved") == 0)) {
+        if ((e = rs_store_incident_row(s, j->merchant_id, j->id, &row)))
+            return e;
+        e = rs_incident_set_state(s, j->merchant_id, j->id, j->state, ACTOR_API, now);
+        if (e == RS_ECONFLICT) {
+            snprintf(j->why, sizeof j->why, "an incident cannot go from %s to %s (closed is final; a resolved "
+                     "incident can only be reopened or closed)", row.state, j->state);
+            j->why_code = "invalid_transition";
+            return RS_EINVAL;
+        }
+        if (e)
+            return e;
+    }
+    return RS_OK;
+}
+
+void rs_api_incident_patch(struct rs_req *r)
+{
+    int64_t id;
+    if (!parse_id(r, &id))
+        return;
+    json_t *b = rs_req_json(r);
+    if (!b)
+        return;
+    struct patch_job job = {.merchant_id = r->merchant_id, .id = id, .state = jstr(b, "state"),
+                            .resolution = jstr(b, "resolution")};
+    json_t *ae = json_object_get(b, "agent_email");
+    json_t *cp = json_object_get(b, "coupon");
+    job.assign = ae != NULL;
+    job.agent_email = json_string_value(ae);
+    bool ok = true;
+    if (!json_is_object(b) || (!job.assign && !json_object_get(b, "state") && !json_object_get(b, "resolution"))) {
+        rs_reply_error(r, 422, "nothing_to_change", "send \"agent_email\", \"state\" and/or \"resolution\"");
+        ok = false;
+    } else if (job.assign && !json_is_null(ae) && (!job.agent_email || !*job.agent_email ||
+                                                   strlen(job.agent_email) > 254)) {
+        rs_reply_error(r, 422, "invalid_agent", "agent_email is an agent's e-mail address, or null to unassign");
+        ok = false;
+    } else if (json_object_get(b, "state") && rs_incident_state_index(job.state) < 0) {
+        rs_reply_error(r, 422, "invalid_state",
+                       "state must be one of open, waiting_customer, waiting_carrier, resolved, closed");
+        ok = false;
+    } else if (json_object_get(b, "resolution") &&
+               (!job.resolution || (strcmp(job.resolution, "reship") != 0 && strcmp(job.resolution, "refund") != 0 &&
+                                    strcmp(job.resolution, "coupon") != 0 && strcmp(job.resolution, "no_action") != 0))) {
+        rs_reply_error(r, 422, "invalid_resolution", "resolution must be one of reship, refund, coupon, no_action");
+        ok = false;
+    } else if (job.resolution && strcmp(job.resolution, "coupon") == 0 && !cp) {
+        rs_reply_error(r, 422, "missing_coupon", "a \"coupon\" resolution needs a \"coupon\" object "
+                       "{\"kind\",\"value\",\"currency\",\"expires_at\",\"reason\"}");
+        ok = false;
+    } else if (cp && (!job.resolution || strcmp(job.resolution, "coupon") != 0)) {
+        rs_reply_error(r, 422, "unexpected_coupon", "\"coupon\" goes with \"resolution\":\"coupon\"");
+        ok = false;
+    } else if (cp) {
+        ok = parse_coupon(r, cp, "coupon", &job.coupon);
+        job.has_coupon = ok;
+    }
+    if (ok) {
+        enum rs_err e = rs_writer_run(rs_server_writer(r->srv), patch_run, &job);
+        if (e == RS_ENOTFOUND)
+            rs_reply_error(r, 404, "incident_not_found", "no incident %lld for this merchant", (long long)id);
+        else if (e == RS_EINVAL && job.why_code)
+            rs_reply_error(r, 422, job.why_code, "%s", job.why);
+        else if (e)
+            rs_reply_err(r, e, "incident update");
+        else
+            reply_incident(r, 200, id);
+    }
+    json_decref(b);
+}
+
+/* ---- POST /v1/incidents/{id}/notes ---- */
+
+struct note_job {
+    int64_t merchant_id, id;
+    const char *body, *actor;
+};
+
+static enum rs_err note_run(struct rs_store *s, void *ctx)
+{
+    struct note_job *j = ctx;
+    return rs_incident_note(s, j->merchant_id, j->id, j->body, j->actor, rs_now());
+}
+
+void rs_api_incident_note_post(struct rs_req *r)
+{
+    int64_t id;
+    if (!parse_id(r, &id))
+        return;
+    json_t *b = rs_req_json(r);
+    if (!b)
+        return;
+    struct note_job job = {.merchant_id = r->merchant_id, .id = id, .body = jstr(b, "body")};
+    const char *author = jstr(b, "author"); /* an agent's e-mail, when a helpdesk knows who wrote it */
+    char actor[300] = ACTOR_API;
+    if (author && *author && strlen(author) <= 254 && !strpbrk(author, " \r\n\t"))
+        snprintf(actor, sizeof actor, "agent:%s", author);
+    job.actor = actor;
+    if (!job.body || !*job.body || strlen(job.body) > 4000) {
+        rs_reply_error(r, 422, "invalid_note", "a note needs \"body\": 1 to 4000 characters (internal, never sent to "
+                       "the customer)");
+    } else if (author && strcmp(actor, ACTOR_API) == 0) {
+        rs_reply_error(r, 422, "invalid_author", "author is the e-mail of who wrote the note");
+    } else {
+        enum rs_err e = rs_writer_run(rs_server_writer(r->srv), note_run, &job);
+        if (e == RS_ENOTFOUND)
+            rs_reply_error(r, 404, "incident_not_found", "no incident %lld for this merchant", (long long)id);
+        else if (e)
+            rs_reply_err(r, e, "note");
+        else
+            reply_incident(r, 201, id);
+    }
+    json_decref(b);
+}
+
+/* ---- POST /v1/orders/{ref}/coupons ---- */
+
+struct coupon_job {
+    int64_t merchant_id;
+    const char *order_ref;
+    struct rs_coupon_req req;
+    struct rs_coupon out;
+};
+
+static enum rs_err coupon_run(struct rs_store *s, void *ctx)
+{
+    struct coupon_job *j = ctx;
+    struct rs_order_key k;
+    enum rs_err e = rs_store_order_find(s, j->merchant_id, j->order_ref, &k);
+    if (e)
+        return e;
+    return rs_coupon_issue(s, j->merchant_id, k.id, 0, &j->req, ACTOR_API, rs_now(), &j->out);
+}
+
+void rs_api_order_coupon_post(struct rs_req *r)
+{
+    json_t *b = rs_req_json(r);
+    if (!b)
+        return;
+    struct coupon_job job = {.merchant_id = r->merchant_id, .order_ref = r->params[0]};
+    if (parse_coupon(r, b, "the coupon", &job.req)) {
+        enum rs_err e = rs_writer_run(rs_server_writer(r->srv), coupon_run, &job);
+        if (e == RS_ENOTFOUND) {
+            rs_reply_error(r, 404, "order_not_found", "no order \"%.128s\" for this merchant", job.order_ref);
+        } else if (e) {
+            rs_reply_err(r, e, "coupon");
+        } else {
+            json_t *c = json_object();
+            json_object_set_new(c, "code", json_string(job.out.code));
+            json_object_set_new(c, "kind", json_string(job.out.kind));
+            json_object_set_new(c, "value", json_real((double)job.out.value_cents / 100.0));
+            json_object_set_new(c, "currency", job.out.currency[0] ? json_string(job.out.currency) : json_null());
+            json_object_set_new(c, "reason", json_string(job.out.reason));
+            json_object_set_new(c, "issued_by", json_string(ACTOR_API));
+            char t[RS_TIME_LEN];
+            if (job.out.expires_at > 0) {
+                rs_time_format(job.out.expires_at, 0, t);
+                json_object_set_new(c, "expires_at", json_string(t));
+            } else {
+                json_object_set_new(c, "expires_at", json_null());
+            }
+            rs_time_format(job.out.created_at, 0, t);
+            json_object_set_new(c, "created_at", json_string(t));
+            rs_reply_json(r, 201, c);
+        }
+    }
+    json_decref(b);
+}
+
+/* ---- GET/PUT /v1/support/settings ---- */
+
+static void reply_settings(struct rs_req *r, int status)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    struct rs_support_settings cfg;
+    enum rs_err e = s ? rs_support_settings_load(s, r->merchant_id, &cfg) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, "support settings");
+        return;
+    }
+    rs_reply_json(r, status, json_incref(cfg.root));
+    rs_support_settings_release(&cfg);
+}
+
+void rs_api_support_settings_get(struct rs_req *r)
+{
+    reply_settings(r, 200);
+}
+
+struct settings_job {
+    int64_t merchant_id;
+    const char *json;
+    char err[256];
+};
+
+static enum rs_err settings_run(struct rs_store *s, void *ctx)
+{
+    struct settings_job *j = ctx;
+    return rs_support_settings_save(s, j->merchant_id, j->json, rs_now(), j->err, sizeof j->err);
+}
+
+void rs_api_support_settings_put(struct rs_req *r)
+{
+    json_t *b = rs_req_json(r);
+    if (!b)
+        return;
+    char *text = json_is_null(b) ? NULL : json_dumps(b, JSON_COMPACT);
+    struct settings_job job = {.merchant_id = r->merchant_id, .json = text};
+    struct rs_support_settings cfg;
+    /* validated before the writer, so a bad document costs no write lock */
+    if (text && rs_support_settings_parse(text, &cfg, job.err, sizeof job.err) != RS_OK) {
+        rs_reply_error(r, 422, "invalid_settings", "%s", job.err);
+    } else {
+        if (text)
+            rs_support_settings_release(&cfg);
+        enum rs_err e = rs_writer_run(rs_server_writer(r->srv), settings_run, &job);
+        if (e == RS_EINVAL)
+            rs_reply_error(r, 422, "invalid_settings", "%s", job.err);
+        else if (e)
+            rs_reply_err(r, e, "support settings");
+        else
+            reply_settings(r, 200);
+    }
+    free(text);
+    json_decref(b);
+}

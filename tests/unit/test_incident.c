@@ -1,0 +1,404 @@
+/* test_incident.c — the incident workflow on a real (temporary) SQLite store: support settings
+ * validation with the field named, SLA due times per type and from the merchant's settings,
+ * state transitions (allowed, refused, logged), assignment limited to the merchant's agents,
+ * notes that stay internal, coupons issued and marked, resolution recorded with who and when,
+ * and the policy sweep opening one 'lost' incident per silent shipment, once. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "app/incident.h"
+#include "app/ingest.h"
+#include "app/support_settings.h"
+#include "store/store_incident.h"
+#include "store/store_page.h"
+
+/* ---- settings ---- */
+
+static void expect_bad(const char *json, const char *needle)
+{
+    struct rs_support_settings cfg;
+    char err[256] = "";
+    assert_int_equal(rs_support_settings_parse(json, &cfg, err, sizeof err), RS_EINVAL);
+    if (!strstr(err, needle))
+        fail_msg("error for %s was \"%s\", wanted it to mention \"%s\"", json, err, needle);
+}
+
+static void test_settings_defaults(void **state)
+{
+    (void)state;
+    struct rs_support_settings cfg;
+    char err[256];
+    assert_int_equal(rs_support_settings_parse(NULL, &cfg, err, sizeof err), RS_OK);
+    assert_int_equal(rs_support_sla_hours(&cfg, "lost"), 48);
+    assert_int_equal(rs_support_sla_hours(&cfg, "damaged"), 24);
+    assert_int_equal(rs_support_sla_hours(&cfg, "address"), 8);
+    assert_int_equal(cfg.n_policies, 1);
+    assert_string_equal(cfg.policies[0].name, "lost_no_scan");
+    assert_string_equal(cfg.policies[0].type, "lost");
+    assert_int_equal(cfg.policies[0].no_scan_days, 7);
+    assert_int_equal(cfg.policies[0].breached_days, -1);
+    assert_string_equal(cfg.policies[0].offer, "reship,refund");
+    assert_false(cfg.policies[0].offer_coupon);
+    assert_int_equal(cfg.retention_days, 365);
+    assert_true(cfg.bot_enabled);
+    json_t *canned = json_object_get(cfg.root, "canned_replies");
+    assert_true(json_array_size(canned) >= 6);
+    size_t i;
+    json_t *c;
+    json_array_foreach(canned, i, c) { /* every canned reply in both languages */
+        assert_non_null(json_string_value(json_object_get(json_object_get(c, "body"), "es")));
+        assert_non_null(json_string_value(json_object_get(json_object_get(c, "body"), "en")));
+    }
+    rs_support_settings_release(&cfg);
+
+    /* a merchant's document merges over the defaults */
+    assert_int_equal(rs_support_settings_parse("{\"sla_hours\":{\"lost\":12},\"policies\":[],"
+                                               "\"coupon\":{\"kind\":\"amount\",\"value\":5,\"currency\":\"EUR\"},"
+                                               "\"bot\":{\"handover_below\":0.7,\"rules\":\"talk_to_human\\t3\\tquiero "
+                                               "hablar con alguien\\n\"}}",
+                                               &cfg, err, sizeof err),
+                     RS_OK);
+    assert_int_equal(rs_support_sla_hours(&cfg, "lost"), 12);
+    assert_int_equal(rs_support_sla_hours(&cfg, "damaged"), 24);
+    assert_int_equal(cfg.n_policies, 0);
+    assert_false(cfg.coupon_percent);
+    assert_int_equal(cfg.coupon_value_cents, 500);
+    assert_string_equal(cfg.coupon_currency, "EUR");
+    assert_true(cfg.bot_enabled);
+    assert_true(cfg.handover_below > 0.69 && cfg.handover_below < 0.71);
+    assert_non_null(cfg.bot_rules);
+    rs_support_settings_release(&cfg);
+}
+
+static void test_settings_errors(void **state)
+{
+    (void)state;
+    expect_bad("[1]", "JSON object");
+    expect_bad("{", "not JSON");
+    expect_bad("{\"slas\":{}}", "unknown field \"slas\"");
+    expect_bad("{\"sla_hours\":{\"broken\":3}}", "sla_hours.broken");
+    expect_bad("{\"sla_hours\":{\"lost\":0}}", "sla_hours.lost must be a whole number from 1 to 720");
+    expect_bad("{\"policies\":[{\"name\":\"x\",\"type\":\"lost\",\"when\":{},\"offer\":[\"refund\"]}]}",
+               "policies[0].when needs at least one condition");
+    expect_bad("{\"policies\":[{\"name\":\"x\",\"type\":\"gone\",\"when\":{\"no_scan_days\":3},\"offer\":[\"refund\"]}]}",
+               "policies[0].type");
+    expect_bad("{\"policies\":[{\"name\":\"x\",\"type\":\"lost\",\"when\":{\"no_scan_days\":3},\"offer\":[\"cash\"]}]}",
+               "policies[0].offer[0]");
+    expect_bad("{\"policies\":[{\"name\":\"x\",\"type\":\"lost\",\"when\":{\"status\":\"delivered\"},"
+               "\"offer\":[\"refund\"]}]}",
+               "policies[0].when.status");
+    expect_bad("{\"policies\":[{\"name\":\"a\",\"type\":\"lost\",\"when\":{\"no_scan_days\":3},\"offer\":[\"refund\"]},"
+               "{\"name\":\"a\",\"type\":\"late\",\"when\":{\"breached_days\":1},\"offer\":[\"coupon\"]}]}",
+               "policies[1].name");
+    expect_bad("{\"canned_replies\":[{\"id\":\"hi\",\"title\":{\"es\":\"Hola\"},\"body\":{\"es\":\"a\",\"en\":\"b\"}}]}",
+               "canned_replies[0].title.en is required");
+    expect_bad("{\"retention_days\":0}", "retention_days");
+    expect_bad("{\"coupon\":{\"kind\":\"amount\",\"value\":5}}", "coupon.currency is required");
+    expect_bad("{\"coupon\":{\"kind\":\"percent\",\"value\":150}}", "coupon.value");
+    expect_bad("{\"bot\":{\"handover_below\":2}}", "bot.handover_below");
+    expect_bad("{\"bot\":{\"rules\":\"not_an_intent\\t1\\thola\\n\"}}", "bot.rules: line 1");
+}
+
+/* ---- workflow on a store ---- */
+
+struct fx {
+    char path[64];
+    struct rs_store *s;
+    int64_t mid, other_mid, order_id;
+};
+
+/* Agents are created by `rastro agent create` (the console's work); tests insert rows before the
+ * store's write transaction, through a second connection. */
+static void insert_agent(const char *path, int64_t mid, const char *email)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO agents(merchant_id,email,name,password_hash,created_at) VALUES(%lld,'%s','A','x',1)",
+             (long long)mid, email);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static const int64_t NOW = 1800000000; /* 2027-01-15 */
+
+static void fx_open(struct fx *f)
+{
+    snprintf(f->path, sizeof f->path, "/tmp/rs-test-incident-XXXXXX");
+    int fd = mkstemp(f->path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[256];
+    assert_int_equal(rs_store_open(f->path, 0, &f->s, err, sizeof err), RS_OK);
+    assert_int_equal(rs_store_merchant_create(f->s, "T", "UTC", "es", 1, &f->mid), RS_OK);
+    assert_int_equal(rs_store_merchant_create(f->s, "Other", "UTC", "es", 1, &f->other_mid), RS_OK);
+    insert_agent(f->path, f->mid, "luis@shop.example");
+    insert_agent(f->path, f->other_mid, "eva@other.example");
+    assert_int_equal(rs_store_begin(f->s), RS_OK);
+    struct rs_order_in o = {.order_ref = "1042", .placed_at = NOW - 20 * 86400,
+                            .customer = {.name = "Ana", .email = "ana@example.com", .locale = "en"},
+                            .destination = {.postal_code = "28013", .country = "ES"}};
+    enum rs_put_result res;
+    char code[RS_TRACKCODE_LEN];
+    struct rs_app_error ae = {0};
+    assert_int_equal(rs_app_order_put(f->s, f->mid, &o, NOW - 20 * 86400, &res, code, &ae), RS_OK);
+    struct rs_order_key k;
+    assert_int_equal(rs_store_order_find(f->s, f->mid, "1042", &k), RS_OK);
+    f->order_id = k.id;
+}
+
+static void fx_close(struct fx *f)
+{
+    assert_int_equal(rs_store_commit(f->s), RS_OK);
+    rs_store_close(f->s);
+    unlink(f->path);
+    char side[80];
+    snprintf(side, sizeof side, "%s-wal", f->path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", f->path);
+    unlink(side);
+}
+
+static int log_count(json_t *d, const char *kind)
+{
+    int n = 0;
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(d, "log"), i, l) n += strcmp(json_string_value(json_object_get(l, "kind")), kind) == 0;
+    return n;
+}
+
+static void test_open_sla_and_transitions(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct rs_incident_open in = {.order_id = f.order_id, .type = "damaged", .origin = "api", .message = "box crushed"};
+    int64_t id = 0;
+    assert_int_equal(rs_incident_open(f.s, f.mid, &in, "api", NOW, &id), RS_OK);
+    struct rs_incident_row r;
+    assert_int_equal(rs_store_incident_row(f.s, f.mid, id, &r), RS_OK);
+    assert_int_equal(r.sla_due_at, NOW + 24 * 3600);
+    assert_string_equal(r.state, "open");
+    assert_string_equal(r.locale, "en"); /* the customer's language */
+    /* another merchant's order is not found, bad type refused */
+    int64_t other = 0;
+    assert_int_equal(rs_incident_open(f.s, f.other_mid, &in, "api", NOW, &other), RS_ENOTFOUND);
+    in.type = "broken";
+    assert_int_equal(rs_incident_open(f.s, f.mid, &in, "api", NOW, &other), RS_EINVAL);
+
+    /* the merchant's SLA for lost parcels */
+    char err[256];
+    assert_int_equal(rs_support_settings_save(f.s, f.mid, "{\"sla_hours\":{\"lost\":12}}", NOW, err, sizeof err),
+                     RS_OK);
+    assert_int_equal(rs_support_settings_save(f.s, f.mid, "{\"sla_hours\":{\"lost\":-1}}", NOW, err, sizeof err),
+                     RS_EINVAL);
+    in.type = "lost";
+    int64_t id2 = 0;
+    assert_int_equal(rs_incident_open(f.s, f.mid, &in, "customer", NOW, &id2), RS_OK);
+    assert_int_equal(rs_store_incident_row(f.s, f.mid, id2, &r), RS_OK);
+    assert_int_equal(r.sla_due_at, NOW + 12 * 3600);
+
+    /* transitions */
+    assert_int_equal(rs_incident_set_state(f.s, f.mid, id, "waiting_carrier", "api", NOW + 1), RS_OK);
+    assert_int_equal(rs_incident_set_state(f.s, f.mid, id, "waiting_carrier", "api", NOW + 2), RS_OK); /* no-op */
+    assert_int_equal(rs_incident_set_state(f.s, f.mid, id, "waiting_customer", "api", NOW + 3), RS_OK);
+    assert_int_equal(rs_incident_set_state(f.s, f.mid, id, "bogus", "api", NOW + 3), RS_EINVAL);
+    assert_int_equal(rs_incident_set_state(f.s, f.other_mid, id, "open", "api", NOW + 3), RS_ENOTFOUND);
+    assert_int_equal(rs_incident_set_state(f.s, f.mid, id, "closed", "api", NOW + 4), RS_OK);
+    assert_int_equal(rs_incident_set_state(f.s, f.mid, id, "open", "api", NOW + 5), RS_ECONFLICT); /* closed is final */
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "refund", NULL, "api", NOW + 5, NULL), RS_ECONFLICT);
+
+    json_t *d = NULL;
+    assert_int_equal(rs_store_incident_detail(f.s, f.mid, id, NOW + 6, &d), RS_OK);
+    assert_int_equal(log_count(d, "created"), 1);
+    assert_int_equal(log_count(d, "state"), 3);
+    assert_int_equal(log_count(d, "reply"), 4); /* opened + every state change told */
+    json_t *first = json_array_get(json_object_get(d, "log"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "kind")), "created");
+    assert_string_equal(json_string_value(json_object_get(first, "actor")), "api");
+    /* the reply to an English customer is in English */
+    size_t i;
+    json_t *l;
+    bool english = false;
+    json_array_foreach(json_object_get(d, "log"), i, l) {
+        const char *b = json_string_value(json_object_get(l, "body"));
+        if (b && strstr(b, "We have asked the carrier"))
+            english = true;
+    }
+    assert_true(english);
+    json_decref(d);
+
+    /* breaching queue: the lost incident is due in 12 h */
+    struct rs_incident_filter flt = {.breaching = true, .limit = 10};
+    json_t *arr = NULL;
+    assert_int_equal(rs_store_incident_query(f.s, f.mid, &flt, NOW + 13 * 3600, &arr), RS_OK);
+    assert_int_equal(json_array_size(arr), 1); /* the closed one is not breaching */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(arr, 0), "id")), id2);
+    json_decref(arr);
+    assert_int_equal(rs_store_incident_query(f.s, f.mid, &flt, NOW + 3600, &arr), RS_OK);
+    assert_int_equal(json_array_size(arr), 0);
+    json_decref(arr);
+    fx_close(&f);
+}
+
+static int64_t agent_id(struct fx *f, int64_t mid, const char *email)
+{
+    int64_t id = 0;
+    char e[256];
+    assert_int_equal(rs_store_agent_of_merchant(f->s, mid, 0, email, &id, e), RS_OK);
+    return id;
+}
+
+static void test_assign_note_resolve_coupon(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    int64_t mine = agent_id(&f, f.mid, "luis@shop.example"), theirs = agent_id(&f, f.other_mid, "eva@other.example");
+    int64_t nobody;
+    char e[256];
+    assert_int_equal(rs_store_agent_of_merchant(f.s, f.mid, 0, "eva@other.example", &nobody, e), RS_ENOTFOUND);
+    struct rs_incident_open in = {.order_id = f.order_id, .type = "late", .origin = "tracking_page"};
+    int64_t id = 0;
+    assert_int_equal(rs_incident_open(f.s, f.mid, &in, "customer", NOW, &id), RS_OK);
+    assert_int_equal(rs_incident_assign(f.s, f.mid, id, theirs, "api", NOW), RS_EINVAL);
+    assert_int_equal(rs_incident_assign(f.s, f.mid, id, mine, "api", NOW), RS_OK);
+    assert_int_equal(rs_incident_note(f.s, f.mid, id, "called the carrier", "agent:luis@shop.example", NOW), RS_OK);
+    assert_int_equal(rs_incident_note(f.s, f.mid, id, "", "agent:luis@shop.example", NOW), RS_EINVAL);
+
+    struct rs_coupon_req bad = {.kind = "amount", .value_cents = 500, .reason = "late"}; /* no currency */
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "coupon", &bad, "agent:luis@shop.example", NOW, NULL),
+                     RS_EINVAL);
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "coupon", NULL, "agent:luis@shop.example", NOW, NULL),
+                     RS_EINVAL);
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "magic", NULL, "agent:luis@shop.example", NOW, NULL),
+                     RS_EINVAL);
+    struct rs_coupon_req c = {.kind = "amount", .value_cents = 500, .currency = "EUR", .reason = "late"};
+    struct rs_coupon out;
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "coupon", &c, "agent:luis@shop.example", NOW + 60, &out),
+                     RS_OK);
+    assert_true(strncmp(out.code, "GIFT-", 5) == 0);
+    assert_int_equal(out.value_cents, 500);
+    assert_int_equal(out.expires_at, NOW + 60 + 90 * 86400);
+
+    json_t *d = NULL;
+    assert_int_equal(rs_store_incident_detail(f.s, f.mid, id, NOW + 60, &d), RS_OK);
+    assert_string_equal(json_string_value(json_object_get(d, "state")), "resolved");
+    assert_string_equal(json_string_value(json_object_get(d, "resolution")), "coupon");
+    assert_string_equal(json_string_value(json_object_get(d, "resolved_by")), "agent:luis@shop.example");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d, "assigned_agent"), "email")),
+                        "luis@shop.example");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d, "coupon"), "code")), out.code);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d, "coupon"), "issued_by")),
+                        "agent:luis@shop.example");
+    assert_int_equal(json_array_size(json_object_get(d, "notes")), 1);
+    /* the note is never told to the customer: no reply carries it */
+    size_t i;
+    json_t *l;
+    bool coupon_told = false;
+    json_array_foreach(json_object_get(d, "log"), i, l) {
+        const char *k = json_string_value(json_object_get(l, "kind")), *b = json_string_value(json_object_get(l, "body"));
+        if (strcmp(k, "reply") == 0) {
+            assert_null(strstr(b, "called the carrier"));
+            if (strstr(b, out.code) && strstr(b, "€5.00"))
+                coupon_told = true; /* the English customer gets code and value */
+        }
+    }
+    assert_true(coupon_told);
+    json_decref(d);
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "refund", NULL, "api", NOW, NULL), RS_ECONFLICT);
+    /* listed on the order */
+    json_t *list = NULL;
+    assert_int_equal(rs_store_coupons_of_order(f.s, f.order_id, &list), RS_OK);
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
+    /* a coupon without an incident (agent/API) */
+    struct rs_coupon_req pc = {.kind = "percent", .value_cents = 1500, .reason = "goodwill", .expires_at = NOW + 86400};
+    assert_int_equal(rs_coupon_issue(f.s, f.mid, f.order_id, 0, &pc, "api", NOW, &out), RS_OK);
+    assert_int_equal(out.expires_at, NOW + 86400);
+    assert_int_equal(rs_coupon_issue(f.s, f.other_mid, f.order_id, 0, &pc, "api", NOW, &out), RS_ENOTFOUND);
+    assert_int_equal(rs_store_coupons_of_order(f.s, f.order_id, &list), RS_OK);
+    assert_int_equal(json_array_size(list), 2);
+    json_decref(list);
+    fx_close(&f);
+}
+
+static void test_policy_sweep_once(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    enum rs_put_result res;
+    struct rs_app_error ae = {0};
+    struct rs_shipment_in si = {.order_ref = "1042", .carrier = "correos", .tracking_number = "PQ1"};
+    assert_int_equal(rs_app_shipment_put(f.s, f.mid, &si, NOW - 15 * 86400, &res, &ae), RS_OK);
+    struct rs_event_in ev = {.carrier = "correos", .tracking_number = "PQ1", .occurred_at = NOW - 10 * 86400,
+                             .status = RS_STATUS_IN_TRANSIT};
+    assert_int_equal(rs_app_event_record(f.s, f.mid, &ev, NOW - 10 * 86400, &ae), RS_OK);
+    /* a second shipment scanned yesterday, and a third delivered long ago: no incident */
+    si.tracking_number = "PQ2";
+    assert_int_equal(rs_app_shipment_put(f.s, f.mid, &si, NOW - 15 * 86400, &res, &ae), RS_OK);
+    ev.tracking_number = "PQ2";
+    ev.occurred_at = NOW - 86400;
+    assert_int_equal(rs_app_event_record(f.s, f.mid, &ev, NOW - 86400, &ae), RS_OK);
+    si.tracking_number = "PQ3";
+    assert_int_equal(rs_app_shipment_put(f.s, f.mid, &si, NOW - 15 * 86400, &res, &ae), RS_OK);
+    ev.tracking_number = "PQ3";
+    ev.occurred_at = NOW - 12 * 86400;
+    ev.status = RS_STATUS_DELIVERED;
+    assert_int_equal(rs_app_event_record(f.s, f.mid, &ev, NOW - 12 * 86400, &ae), RS_OK);
+
+    int opened = -1;
+    assert_int_equal(rs_incident_policy_sweep(f.s, NOW, &opened), RS_OK);
+    assert_int_equal(opened, 1);
+    assert_int_equal(rs_incident_policy_sweep(f.s, NOW + 3600, &opened), RS_OK);
+    assert_int_equal(opened, 0); /* once per shipment */
+    struct rs_incident_filter flt = {.limit = 10};
+    json_t *arr = NULL;
+    assert_int_equal(rs_store_incident_query(f.s, f.mid, &flt, NOW, &arr), RS_OK);
+    assert_int_equal(json_array_size(arr), 1);
+    json_t *inc = json_array_get(arr, 0);
+    assert_string_equal(json_string_value(json_object_get(inc, "type")), "lost");
+    assert_string_equal(json_string_value(json_object_get(inc, "origin")), "policy");
+    assert_string_equal(json_string_value(json_object_get(inc, "policy")), "lost_no_scan");
+    assert_string_equal(json_string_value(json_object_get(inc, "offer")), "reship,refund");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(inc, "shipment"), "tracking_number")), "PQ1");
+    int64_t id = json_integer_value(json_object_get(inc, "id"));
+    json_decref(arr);
+    /* even resolved, the same policy never opens a second incident for that shipment */
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "reship", NULL, "policy", NOW, NULL), RS_OK);
+    assert_int_equal(rs_incident_policy_sweep(f.s, NOW + 7200, &opened), RS_OK);
+    assert_int_equal(opened, 0);
+    /* the offer is told: reship or refund, in English */
+    json_t *d = NULL;
+    assert_int_equal(rs_store_incident_detail(f.s, f.mid, id, NOW, &d), RS_OK);
+    const char *b = json_string_value(json_object_get(json_array_get(json_object_get(d, "log"), 1), "body"));
+    assert_non_null(strstr(b, "sending the order again or a refund"));
+    json_decref(d);
+    /* policies off: nothing */
+    char err[256];
+    assert_int_equal(rs_support_settings_save(f.s, f.mid, "{\"policies\":[]}", NOW, err, sizeof err), RS_OK);
+    ev.tracking_number = "PQ2";
+    assert_int_equal(rs_incident_policy_sweep(f.s, NOW + 30 * 86400, &opened), RS_OK);
+    assert_int_equal(opened, 0);
+    fx_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_settings_defaults),
+        cmocka_unit_test(test_settings_errors),
+        cmocka_unit_test(test_open_sla_and_transitions),
+        cmocka_unit_test(test_assign_note_resolve_coupon),
+        cmocka_unit_test(test_policy_sweep_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
