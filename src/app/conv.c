@@ -31,10 +31,6 @@
 #include "util/fold.h"
 #include "util/locfmt.h"
 
-/* The incidents engine may be linked in or not (it lives on its own branch until merged); when
- * it is absent, problems are handed to a person without an incident. */
-#pragma weak rs_incident_open
-
 /* ---- text checks ---- */
 
 bool rs_conv_text_ok(const char *body, size_t len, char *why, size_t cap)
@@ -707,7 +703,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             else {
                 /* a problem with a known order: an incident, and a person takes over */
                 int64_t before = 0, first_out = 0;
-                if (rs_incident_open) {
+                {
                     if ((e = rs_store_conv_save(s, &c, now)) || (e = rs_store_conv_last_msg(s, c.id, -1, &before, NULL)))
                         goto done_bot;
                     struct rs_incident_open io = {

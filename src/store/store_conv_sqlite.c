@@ -537,8 +537,8 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
     STMT(X_REPLY_LOAD,
          "SELECT m.id,m.merchant_id,m.conversation_id,m.state,m.channel,c.sms_provider,c.locale,c.phone,c.email,"
          "u.name,c.subject,m.body,m.attempts,m.created_at,"
-         "(SELECT max(created_at) FROM messages x WHERE x.conversation_id=c.id AND x.direction='in' AND "
-         "x.channel='whatsapp'),"
+         "(SELECT max(created_at) FROM messages x WHERE x.conversation_id=c.id AND "
+         "x.direction IN ('in','note') AND x.channel='whatsapp'),"
          "(SELECT y.provider_msg_id FROM messages y WHERE y.conversation_id=c.id AND y.direction='in' AND "
          "y.channel='email' AND y.id<m.id AND y.provider_msg_id IS NOT NULL ORDER BY y.id DESC LIMIT 1) "
          "FROM messages m JOIN conversations c ON c.id=m.conversation_id "
