@@ -107,9 +107,13 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
     struct rs_notify_customer c;
     if ((e = rs_store_notify_customer(s, order_id, &c)))
         return e;
+    /* quiet hours are the customer's: their own zone when known, else the one the settings give
+     * for customers, else the merchant's */
     struct zone_ctx zc = {.zone = cfg->timezone ? cfg->timezone : m.timezone};
     int probe;
-    if (rs_tz_offset(zc.zone, now, &probe) != RS_OK)
+    if (c.timezone[0] && rs_tz_offset(c.timezone, now, &probe) == RS_OK)
+        zc.zone = c.timezone;
+    else if (rs_tz_offset(zc.zone, now, &probe) != RS_OK)
         zc.zone = "UTC";
     struct rs_recipient r = {
         .preferred = c.preferred[0] ? rs_channel_parse(c.preferred, -1) : -1,

@@ -19,6 +19,46 @@ static json_t *hist_json(const struct rs_promise_hist *h)
     return json_pack("{s:i,s:o}", "last_day", (json_int_t)h->last_day, "w", w);
 }
 
+/* Location-scale residuals: {"last_day", "w": {"bin": weight}} (absent in older files). */
+static json_t *resid_json(const struct rs_promise_resid *r)
+{
+    json_t *w = json_object();
+    for (int i = 0; i < RS_PROMISE_RBINS; i++) {
+        if (r->w[i] > 0) {
+            char k[16];
+            snprintf(k, sizeof k, "%d", i);
+            json_object_set_new(w, k, json_real(r->w[i]));
+        }
+    }
+    return json_pack("{s:i,s:o}", "last_day", (json_int_t)r->last_day, "w", w);
+}
+
+static int resid_load(struct rs_promise_resid *r, json_t *j)
+{
+    memset(r, 0, sizeof *r);
+    if (!j)
+        return 0; /* older model: the engine falls back to the histogram mixture */
+    json_t *w = json_object_get(j, "w"), *ld = json_object_get(j, "last_day");
+    if (!json_is_object(w) || !json_is_integer(ld))
+        return -1;
+    r->last_day = (int32_t)json_integer_value(ld);
+    const char *k;
+    json_t *v;
+    json_object_foreach(w, k, v)
+    {
+        char *end;
+        long b = strtol(k, &end, 10);
+        if (*end || b < 0 || b >= RS_PROMISE_RBINS || !json_is_number(v))
+            return -1;
+        double x = json_number_value(v);
+        if (!(x >= 0 && x < 1e12))
+            return -1;
+        r->w[b] = (float)x;
+        r->n += x;
+    }
+    return 0;
+}
+
 static json_t *model_json(const struct rs_promise_model *m)
 {
     json_t *nodes = json_array();
@@ -38,6 +78,10 @@ static json_t *model_json(const struct rs_promise_model *m)
         "prior_strength", m->p.prior_strength, "aci_gamma", m->p.aci_gamma, "low_n", m->p.low_n,
         "aci_place", m->aci_place, "aci_handover", m->aci_handover, "n_learned",
         (json_int_t)m->n_learned, "nodes", nodes);
+    if (root) {
+        json_object_set_new(root, "resid_handling", resid_json(&m->resid_handling));
+        json_object_set_new(root, "resid_transit", resid_json(&m->resid_transit));
+    }
     return root;
 }
 
@@ -133,6 +177,11 @@ static enum rs_err model_from_json(struct rs_promise_model *m, json_t *root, con
         goto out;
     }
     m->n_learned = json_integer_value(json_object_get(root, "n_learned"));
+    if (resid_load(&m->resid_handling, json_object_get(root, "resid_handling")) ||
+        resid_load(&m->resid_transit, json_object_get(root, "resid_transit"))) {
+        *why = "bad residual histogram";
+        goto out;
+    }
     size_t i;
     json_t *n;
     json_array_foreach(nodes, i, n)

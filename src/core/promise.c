@@ -18,6 +18,8 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->dest_postcode_digits = 3;
     p->equal_quantile = false;
     p->mu0 = 120.0;
+    p->location_scale = true;
+    p->mean_prior = 3.0;
 }
 
 bool rs_promise_is_peak(int64_t day)
@@ -54,6 +56,8 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
         m->p.mu0 = 120.0;
     if (m->p.dest_postcode_digits < 0 || m->p.dest_postcode_digits > 8)
         m->p.dest_postcode_digits = 3;
+    if (!(m->p.mean_prior > 0 && m->p.mean_prior < 1e6))
+        m->p.mean_prior = 3.0;
 }
 
 /* ---- keys and the node table ---- */
@@ -268,6 +272,122 @@ static void lookup(const struct rs_promise_model *m, const struct rs_promise_lan
     c->seller = lookup1(m, l, RS_PROMISE_SELLER);
 }
 
+
+/* ---- the location-scale model ----
+ * An order's duration (handling or transit) is modelled as log(1 + d) = location + residual.
+ * The location is the mean log duration of the order's nodes, each shrunk towards its parent
+ * (means need far fewer observations than tails do); the residual's distribution is the one of
+ * all past orders, each measured against the location the model predicted for it just before
+ * learning it (so it holds the model's own estimation error too). A sparse lane then gets the
+ * sharp, well-estimated tail of the whole history around its own location, instead of a
+ * mixture of its parents' distributions (which is wide because the parents mix many
+ * locations). */
+
+#define RLO (-3.2)
+#define RW 0.05
+
+/* log(1 + d) for d = 0..RS_PROMISE_BINS-1 (a quote takes a few hundred of them) */
+_Static_assert(RS_PROMISE_BINS == 64, "LOG1P has 64 entries");
+static const double LOG1P[RS_PROMISE_BINS] = {
+    0, 0.69314718055994529, 1.0986122886681096, 1.3862943611198906,
+    1.6094379124341003, 1.791759469228055, 1.9459101490553132, 2.0794415416798357,
+    2.1972245773362196, 2.3025850929940459, 2.3978952727983707, 2.4849066497880004,
+    2.5649493574615367, 2.6390573296152589, 2.7080502011022101, 2.7725887222397811,
+    2.8332133440562162, 2.8903717578961645, 2.9444389791664403, 2.9957322735539909,
+    3.044522437723423, 3.0910424533583161, 3.1354942159291497, 3.1780538303479458,
+    3.2188758248682006, 3.2580965380214821, 3.2958368660043291, 3.3322045101752038,
+    3.3672958299864741, 3.4011973816621555, 3.4339872044851463, 3.4657359027997265,
+    3.4965075614664802, 3.5263605246161616, 3.5553480614894135, 3.5835189384561099,
+    3.6109179126442243, 3.6375861597263857, 3.6635616461296463, 3.6888794541139363,
+    3.713572066704308, 3.7376696182833684, 3.7612001156935624, 3.784189633918261,
+    3.8066624897703196, 3.8286413964890951, 3.8501476017100584, 3.8712010109078907,
+    3.8918202981106265, 3.912023005428146, 3.9318256327243257, 3.9512437185814275,
+    3.970291913552122, 3.9889840465642745, 4.0073331852324712, 4.0253516907351496,
+    4.0430512678345503, 4.0604430105464191, 4.0775374439057197, 4.0943445622221004,
+    4.1108738641733114, 4.1271343850450917, 4.1431347263915326, 4.1588830833596715,
+};
+
+static double lg(int d)
+{
+    return LOG1P[d < 0 ? 0 : d >= RS_PROMISE_BINS ? RS_PROMISE_BINS - 1 : d];
+}
+
+static double hist_mean_log(const struct rs_promise_hist *h)
+{
+    double s = 0;
+    for (int i = 0; i < RS_PROMISE_BINS; i++)
+        if (h->w[i] > 0)
+            s += h->w[i] * lg(i);
+    return s / h->n;
+}
+
+/* The mean log duration of H shrunk towards PARENT; PARENT when H has no data. */
+static double shrink_mean(const struct rs_promise_hist *h, int64_t now, double hl, double k,
+                          double parent)
+{
+    double ne = h ? hist_neff(h, now, hl) : 0;
+    if (ne <= 0)
+        return parent;
+    return (ne * hist_mean_log(h) + k * parent) / (ne + k);
+}
+
+/* The shrunk offset of H's mean from REF (a sibling refinement, e.g. the destination area
+ * within its region). */
+static double shrink_offset(const struct rs_promise_hist *h, int64_t now, double hl, double k,
+                            double ref)
+{
+    double ne = h ? hist_neff(h, now, hl) : 0;
+    if (ne <= 0)
+        return 0;
+    return ne * (hist_mean_log(h) - ref) / (ne + k);
+}
+
+struct chain;
+static void locations(const struct rs_promise_model *m, const struct chain *c, int64_t now,
+                      double *loc_h, double *loc_t);
+
+static void resid_add(struct rs_promise_resid *r, int64_t day, double x, double half_life)
+{
+    int v = (int)floor((x - RLO) / RW);
+    if (v < 0)
+        v = 0;
+    if (v >= RS_PROMISE_RBINS)
+        v = RS_PROMISE_RBINS - 1;
+    double wt = 1.0;
+    if (r->n <= 0) {
+        r->last_day = (int32_t)day;
+    } else if (day > r->last_day) {
+        double f = exp2(-(double)(day - r->last_day) / half_life);
+        for (int i = 0; i < RS_PROMISE_RBINS; i++)
+            r->w[i] = (float)(r->w[i] * f);
+        r->n *= f;
+        r->last_day = (int32_t)day;
+    } else if (day < r->last_day) {
+        wt = exp2(-(double)(r->last_day - day) / half_life);
+    }
+    r->w[v] += (float)wt;
+    r->n += wt;
+}
+
+/* DIST (business days) = the residuals R around location LOC. */
+static void resid_dist(const struct rs_promise_resid *r, double loc, double *dist)
+{
+    for (int i = 0; i < RS_PROMISE_BINS; i++)
+        dist[i] = 0;
+    /* e^(loc + centre of bin j), by repeated multiplication instead of one exp per bin */
+    double e = exp(loc + RLO + 0.5 * RW), step = exp(RW);
+    for (int j = 0; j < RS_PROMISE_RBINS; j++, e *= step) {
+        if (r->w[j] <= 0)
+            continue;
+        double x = e - 1.0;
+        long b = lround(x < 0 ? 0 : x);
+        dist[b < RS_PROMISE_BINS ? b : RS_PROMISE_BINS - 1] += r->w[j] / r->n;
+    }
+}
+
+/* Below this many (weighted) residuals the location-scale model is not used. */
+#define RESID_MIN 30.0
+
 /* Handling and transit distributions for lane chain C at day NOW. *N gets the weighted count of
  * the most specific node that has transit data (0 when only the prior is known). */
 static void distributions(const struct rs_promise_model *m, const struct chain *c, int64_t now,
@@ -298,6 +418,40 @@ static void distributions(const struct rs_promise_model *m, const struct chain *
     *n = 0;
     if (c->lane)
         *n = hist_neff(&c->lane->transit, now, hl);
+    if (m->p.location_scale && m->resid_transit.n >= RESID_MIN &&
+        m->resid_handling.n >= RESID_MIN) {
+        double lh, lt, rh[RS_PROMISE_BINS], rt[RS_PROMISE_BINS];
+        locations(m, c, now, &lh, &lt);
+        resid_dist(&m->resid_handling, lh, rh);
+        resid_dist(&m->resid_transit, lt, rt);
+        /* a sparse lane's location is itself uncertain: keep part of the hierarchy's mixture
+         * (which is wide where the parents disagree) until the lane has data */
+        double a = *n / (*n + 3.0);
+        for (int i = 0; i < RS_PROMISE_BINS; i++) {
+            hd[i] = a * rh[i] + (1 - a) * hd[i];
+            td[i] = a * rt[i] + (1 - a) * td[i];
+        }
+    }
+}
+
+/* The locations (mean log(1 + business days)) of handling and transit for chain C. */
+static void locations(const struct rs_promise_model *m, const struct chain *c, int64_t now,
+                      double *loc_h, double *loc_t)
+{
+    double hl = m->p.half_life_days, k = m->p.mean_prior;
+    double gh = shrink_mean(c->global ? &c->global->handling : NULL, now, hl, 0.5, lg(2));
+    double gt = shrink_mean(c->global ? &c->global->transit : NULL, now, hl, 0.5, lg(7));
+    /* transit: global -> destination region -> lane, plus the destination area's offset from
+     * its region */
+    double dt = shrink_mean(c->dest ? &c->dest->transit : NULL, now, hl, k, gt);
+    double lt = shrink_mean(c->lane ? &c->lane->transit : NULL, now, hl, k, dt);
+    lt += shrink_offset(c->destpc ? &c->destpc->transit : NULL, now, hl, k, dt);
+    /* handling: global -> origin region -> lane, plus the seller's offset from its region */
+    double oh = shrink_mean(c->origin ? &c->origin->handling : NULL, now, hl, k, gh);
+    double lh = shrink_mean(c->lane ? &c->lane->handling : NULL, now, hl, k, oh);
+    lh += shrink_offset(c->seller ? &c->seller->handling : NULL, now, hl, k, oh);
+    *loc_h = lh;
+    *loc_t = lt;
 }
 
 /* Keep the part of DIST at or above FROM, renormalised (the days already spent). */
@@ -503,14 +657,17 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
     if (o->delivered_day - o->placed_day > 366)
         return RS_EINVAL;
     int64_t start = rs_calendar_start_day(cal, o->placed_day, o->placed_minute);
+    /* a delivery on a weekend or holiday counts as the next business day: a promise (always a
+     * business day) must be that one to cover it, not the business day before */
+    int64_t deliv = rs_calendar_add_business_days(cal, o->delivered_day, 0);
     int h = -1, t;
     if (o->shipped_day >= 0) {
         h = rs_calendar_business_days_between(cal, start, o->shipped_day);
         if (h < 0)
             h = 0;
-        t = rs_calendar_business_days_between(cal, o->shipped_day, o->delivered_day);
+        t = rs_calendar_business_days_between(cal, o->shipped_day, deliv);
     } else {
-        t = rs_calendar_business_days_between(cal, start, o->delivered_day);
+        t = rs_calendar_business_days_between(cal, start, deliv);
     }
     if (t < 0)
         t = 0;
@@ -529,6 +686,16 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
 
     double hl = m->p.half_life_days;
     int64_t day = o->delivered_day; /* observations are weighted by when they were seen */
+    {
+        /* the residuals against the locations predicted before this row is learnt */
+        struct chain c;
+        lookup(m, &o->lane, &c);
+        double lh, lt;
+        locations(m, &c, day, &lh, &lt);
+        if (h >= 0)
+            resid_add(&m->resid_handling, day, lg(h) - lh, hl);
+        resid_add(&m->resid_transit, day, lg(t) - lt, hl);
+    }
     for (int lv = 0; lv < RS_PROMISE_LEVELS; lv++) {
         struct key k;
         if (!make_key(&k, &o->lane, (enum rs_promise_level)lv, m->p.dest_postcode_digits))

@@ -50,6 +50,16 @@ enum rs_promise_level {
 };
 #define RS_PROMISE_LEVELS 6
 
+#define RS_PROMISE_RBINS 128 /* residual bins: log-duration residuals in [-3.2, 3.2), 0.05 wide */
+
+/* A recency-weighted histogram of residuals (log(1 + business days) minus the order's predicted
+ * location), for the location-scale model (see rs_promise_params.location_scale). */
+struct rs_promise_resid {
+    float w[RS_PROMISE_RBINS];
+    double n;
+    int32_t last_day;
+};
+
 /* A recency-weighted histogram of durations in business days. */
 struct rs_promise_hist {
     float w[RS_PROMISE_BINS]; /* weights, scaled to last_day */
@@ -81,6 +91,11 @@ struct rs_promise_params {
     double mu0;            /* initial cost of a late order in days of slack (default 120) */
     int dest_postcode_digits; /* leading postcode characters of the destination area node
                                  (default 3; 0 = no destination-area node) */
+    bool location_scale;   /* true (default): an order's distribution is its own location (the
+                              mean log duration of its nodes, shrunk along the hierarchy) plus
+                              the residuals of all past orders; false: the nodes' histograms
+                              mixed along the hierarchy */
+    double mean_prior;     /* k of the shrinkage of node means towards the parent (default 3) */
 };
 
 /* True when DAY is in the peak season: from 7 days before Black Friday (the day after the
@@ -95,6 +110,7 @@ struct rs_promise_model {
     int64_t n_learned;   /* observations learnt */
     int64_t n_dropped;   /* node table full: observation only kept in the parents */
     int n_nodes;
+    struct rs_promise_resid resid_handling, resid_transit; /* location-scale residuals */
     struct rs_promise_node nodes[RS_PROMISE_MAX_NODES]; /* open addressing by key hash */
 };
 

@@ -232,6 +232,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 .unsub_url = unsub[0] ? unsub : NULL,
                 .wa_session = cust.wa_last_inbound && now - cust.wa_last_inbound < WA_WINDOW_S,
                 .now = now,
+                .trigger = in.trigger,
             };
             char type[64];
             switch (channel) {

@@ -151,6 +151,20 @@ eq "  and no mail arrives" "$(mails)" "$M1"
 api GET /v1/orders/L-1/coupons
 eq "  still one coupon" "$(jqr '.coupons|length')" 1
 
+# the preview of the delay and coupon messages uses the order's real window, history and coupon
+api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"promise_breached","channel":"email","locale":"es"}'
+eq "preview promise_breached: real data, nothing made up" "$STATUS/$(jqr '.sample|length')" "200/0"
+check "  it names the current window's last day" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$NL" +%-d) de '" _ "$(jqr .text)"
+check "  and the window before the last change (promise history)" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$L0" +%-d) de '" _ "$(jqr .text)"
+api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"compensation","channel":"sms","locale":"en"}'
+eq "preview compensation carries the order's coupon" "$(jqr '"\(.sample|length)/\(.body|contains("'"$COUPON"'"))"')" "0/true"
+api POST /v1/orders '{"order_ref":"S-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"locale":"en"},"destination":{"country":"ES"}}'
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"promise_slipped","channel":"email","locale":"en"}'
+eq "preview promise_slipped without a promise: sample windows, marked" "$STATUS/$(jqr '.sample|join(",")')" "200/promise_text,previous_promise_text"
+check "  the text shows them" bash -c "printf '%s' \"\$1\" | grep -Eq 'between [A-Z][a-z]+day [0-9]+'" _ "$(jqr .text)"
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"compensation","channel":"email","locale":"es"}'
+eq "preview compensation without a coupon: a sample code, marked" "$(jqr '"\(.sample|join(","))/\(.text|contains("MUESTRA-"))"')" "coupon_code,coupon_value,coupon_expiry/true"
+
 # ---- 2. one consent model: the page's choice is what the planner reads ----
 api POST /v1/orders '{"order_ref":"C-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"name":"Pau Roca","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
 CCODE=$(jqr .tracking_code)
@@ -197,6 +211,7 @@ PY
   eq "shipped goes by push (the preferred channel)" "$(jqr '[.notifications[]|select(.trigger=="shipped")|"\(.channel):\(.state)"]|join(",")')" "push:sent"
   PR=$(rec_find '.path=="/push/sub-1"' | head -1)
   eq "push request headers" "$(jq -r '"\(.headers.ttl)/\(.headers["content-encoding"])/\(.headers["content-type"])"' <<<"$PR")" "3600/aes128gcm/application/octet-stream"
+  eq "  Urgency: normal for shipped (RFC 8030 §5.3)" "$(jq -r '.headers.urgency' <<<"$PR")" normal
   cat > "$T_DIR/push.py" <<'PY'
 import base64, json, sys
 from cryptography.hazmat.primitives import hashes
@@ -242,6 +257,7 @@ PY
   check "after a 410" wait_for 20 all_final P-1
   api GET /v1/orders/P-1/notifications
   eq "410 from the push service: the message falls back to e-mail" "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")|"\(.channel):\(.state)"]|join(",")')" "email:sent"
+  eq "out_for_delivery was pushed with Urgency: high" "$(rec_find '.path=="/push/sub-1"' | tail -1 | jq -r '.headers.urgency')" high
   eq "  and the subscription is deleted" "$(sqlite3 -readonly "$DB" "select count(*) from push_subscriptions where endpoint='$REC/push/sub-1'")" 0
   api POST /v1/notifications/preview '{"order_ref":"P-1","trigger":"shipped","channel":"push"}'
   eq "preview accepts push" "$STATUS/$(jqr '(.title|length>0) and (.body|length>0)')" "200/true"

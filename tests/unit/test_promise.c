@@ -2,6 +2,7 @@
  * unknown lanes, re-estimation per status, calibration, peak season, model files, speed. */
 #include "unit.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,10 @@ static void test_model_file_roundtrip(void **state)
     const char *why = NULL;
     assert_int_equal(rs_promise_load(back, path, &why), RS_OK);
     assert_int_equal(back->n_nodes, m->n_nodes);
+    /* the location-scale residuals come back too (the quotes below use them) */
+    assert_true(m->resid_transit.n >= 30);
+    assert_true(fabs(back->resid_transit.n - m->resid_transit.n) < 1e-3 * m->resid_transit.n);
+    assert_true(fabs(back->resid_handling.n - m->resid_handling.n) < 1e-3 * m->resid_handling.n);
     struct rs_promise a, b;
     for (int k = 0; k < 2; k++) {
         const struct rs_promise_lane *l = k ? &madsev : &madbcn;
