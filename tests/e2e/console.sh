@@ -216,4 +216,17 @@ for i in 1 2 3 4 5; do
 done
 eq "after repeated failures logins are rate limited (429 with Retry-After)" "$STATUS/$(printf '%s' "$HDRS" | grep -ci '^Retry-After:')" "429/1"
 check "no request answered 5xx" bash -c "! curl -s '$BASE/metrics' | grep 'route=\"[A-Z]* /console' | grep -q 'code=\"5'"
+stop_server
+check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
+
+# ---- idle expiry (a fresh server with a 2-second idle limit) ----
+RASTRO_CONSOLE_IDLE_S=2 start_server "$DB"
+rm -f "$JAR"
+page GET /console/login; LT=$(login_token)
+page POST /console/login "login_token=$LT&email=ana%40sol.es&password=una-clave-larga" -H "Origin: $BASE"
+page GET /console
+eq "a fresh session opens the console" "$STATUS" 200
+sleep 3
+page GET /console
+eq "after the idle limit the session is over: back to the login page" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
 finish

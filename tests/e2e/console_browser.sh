@@ -81,4 +81,6 @@ check "the customer receives the coupon code on WhatsApp" wait_for 20 got_code
 got_incident() { rec_wa | jq -c 'select(.body|fromjson|(.text.body // "")|test("INC-[0-9]+"))' | grep -q .; }
 check "the customer is told about the incident" wait_for 20 got_incident
 check "every message to the customer went out (nothing failed)" test "$(q "select count(*) from messages where conversation_id=${CONV:-0} and state='failed'")" = 0
+stop_server
+check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
 finish
