@@ -355,9 +355,9 @@ void rs_console_login_post(struct rs_req *r)
     char ekey[270];
     snprintf(ekey, sizeof ekey, "e:%.256s", email);
     int wait = 0, wait2 = 0;
-    bool blocked = (by_addr && rs_ratelimit_blocked(by_addr, r->client_addr, now_ms(), &wait)) |
-                   (by_email && rs_ratelimit_blocked(by_email, ekey, now_ms(), &wait2));
-    if (blocked) {
+    bool blocked_addr = by_addr && rs_ratelimit_blocked(by_addr, r->client_addr, now_ms(), &wait);
+    bool blocked_email = by_email && rs_ratelimit_blocked(by_email, ekey, now_ms(), &wait2);
+    if (blocked_addr || blocked_email) {
         r->retry_after = wait > wait2 ? wait : wait2;
         char msg[200];
         snprintf(msg, sizeof msg,
