@@ -25,6 +25,7 @@
 #include "core/intent.h"
 #include "core/tpl.h"
 #include "store/store_conv.h"
+#include "store/store_webchat.h"
 #include "store/store_notify.h"
 #include "util/assets.h"
 #include "util/fold.h"
@@ -554,6 +555,24 @@ static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in
         .locale = in->locale,
     };
     bool created;
+    if (strcmp(in->channel, "webchat") == 0 && in->order_id > 0 && !customer_id && !snd.phone && !snd.email) {
+        /* a visitor of the tracking page who did not prove who they are: the order's anonymous
+         * web chat conversation continues (store/store_webchat.h) */
+        int64_t id = 0;
+        enum rs_err e = rs_store_webchat_anon_conv(s, in->merchant_id, in->order_id, &id);
+        if (e == RS_OK) {
+            if ((e = rs_store_conv_get(s, in->merchant_id, id, c)))
+                return e;
+            snprintf(c->channel, sizeof c->channel, "webchat");
+            if (strcmp(c->state, "closed") == 0) {
+                snprintf(c->state, sizeof c->state, "bot");
+                c->assigned_agent_id = 0;
+            }
+            return rs_store_conv_save(s, c, now);
+        }
+        if (e != RS_ENOTFOUND)
+            return e;
+    }
     return rs_store_conv_find_or_create(s, &snd, now, c, &created);
 }
 

@@ -31,6 +31,8 @@ static const struct {
      "send queued notifications and run the delay/policy/retention sweeps (both also run inside serve)"},
     {"customer", rs_cmd_customer, "customer export|erase --merchant ID (--email E | --phone P) | sweep",
      "export or erase everything held about a customer; run the retention sweep (docs/privacy.md)"},
+    {"mail-in", rs_cmd_mail_in, "mail-in --url http://HOST:PORT/hooks/email/TOKEN --secret-file FILE < message",
+     "hand one e-mail from Postfix (pipe transport) to the server (docs/support-channels.md)"},
 };
 
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])

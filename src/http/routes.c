@@ -51,6 +51,7 @@ static const struct route {
     {"GET", "/hooks/whatsapp/{}", PUBLIC, rs_hook_whatsapp_verify, "GET /hooks/whatsapp/{merchant}"},
     {"POST", "/hooks/whatsapp/{}", PUBLIC, rs_hook_whatsapp, "POST /hooks/whatsapp/{merchant}"},
     {"POST", "/hooks/infobip/{}", PUBLIC, rs_hook_infobip, "POST /hooks/infobip/{merchant}"},
+    {"POST", "/hooks/email/{}", PUBLIC, rs_hook_email, "POST /hooks/email/{token}"},
     {"POST", "/hooks/infobip/sms/{}/{}", PUBLIC, rs_hook_infobip_sms, "POST /hooks/infobip/sms/{merchant}/{token}"},
     /* after the specific /hooks/… routes above: first match wins */
     {"POST", "/hooks/{}/{}", PUBLIC, rs_hook_post, "POST /hooks/{provider}/{hook_id}"},
@@ -60,6 +61,9 @@ static const struct route {
     {"POST", "/t/{}/updates", PUBLIC, rs_page_updates_post, "POST /t/{tracking_code}/updates"},
     {"POST", "/t/{}/push", PUBLIC, rs_page_push_post, "POST /t/{tracking_code}/push"},
     {"POST", "/t/{}/report", PUBLIC, rs_page_report_post, "POST /t/{tracking_code}/report"},
+    {"GET", "/t/{}/chat", PUBLIC, rs_page_chat_get, "GET /t/{tracking_code}/chat"},
+    {"POST", "/t/{}/chat", PUBLIC, rs_page_chat_post, "POST /t/{tracking_code}/chat"},
+    {"POST", "/v1/conversations/calls", NEED_INGEST, rs_api_call_post, "POST /v1/conversations/calls"},
     {"GET", "/track", PUBLIC, rs_page_lookup_get, "GET /track"},
     {"POST", "/track", PUBLIC, rs_page_lookup_post, "POST /track"},
     {"GET", "/static/{}", PUBLIC, rs_page_static, "GET /static/{name}"},

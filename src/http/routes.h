@@ -26,6 +26,8 @@ rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
 rs_handler_fn rs_api_promise_get;
 /* tracking page, self-service and its merchant API (page_*.c, api_page.c) */
 rs_handler_fn rs_page_updates_post, rs_page_push_post, rs_page_report_post, rs_page_stream;
+/* api_channels.c: e-mail (rastro mail-in), logged phone calls, the tracking page's web chat */
+rs_handler_fn rs_hook_email, rs_api_call_post, rs_page_chat_get, rs_page_chat_post;
 rs_handler_fn rs_page_lookup_get, rs_page_lookup_post, rs_page_static, rs_page_sw;
 rs_handler_fn rs_api_branding_get, rs_api_branding_put, rs_api_faq_get, rs_api_faq_put;
 rs_handler_fn rs_api_promotion_get, rs_api_promotion_put;

@@ -203,6 +203,9 @@ enum rs_err rs_email_build(const struct rs_msg *m, char **out, size_t *len, char
     add_mailbox_header(&b, "To", m->to_name, m->to_email);
     add_text_header(&b, "Subject", r->part[RS_TPART_EMAIL_SUBJECT]);
     rs_buf_printf(&b, "Message-ID: <%s>\r\n", message_id);
+    if (m->in_reply_to && *m->in_reply_to && strlen(m->in_reply_to) < 900 && !strpbrk(m->in_reply_to, "<>\r\n \t"))
+        /* threads the reply under the customer's e-mail in their mail client (RFC 5322 3.6.4) */
+        rs_buf_printf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", m->in_reply_to, m->in_reply_to);
     rs_buf_puts(&b, "MIME-Version: 1.0\r\n");
     if (m->unsub_url) {
         /* RFC 8058: both headers, on one line each */

@@ -154,6 +154,7 @@ static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channel
             .r = &r,
             .now = now,
             .ref_prefix = "msg",
+            .in_reply_to = job.in_reply_to[0] ? job.in_reply_to : NULL,
         };
         if (strcmp(job.channel, "sms") == 0) {
             r.channel = RS_CH_SMS;
