@@ -51,8 +51,9 @@ static bool previous_from_history(json_t *sh, int64_t *earliest, int64_t *latest
     return false;
 }
 
-/* Fill what a promise or coupon message says from the order's real data (first shipment's
- * window and history, newest coupon); for promise_slipped, promise_breached and compensation,
+/* Fill what a promise, stall or coupon message says from the order's real data (first shipment's
+ * window and history, its last scan, newest coupon); for promise_slipped, promise_breached,
+ * stalled and compensation,
  * plausible sample values where the order has none, named in SAMPLE so the preview says so. */
 static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64_t order_id, json_t *sh,
                                   enum rs_trigger t, const char *loc, struct rs_notify_extras *x,
@@ -88,6 +89,14 @@ static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64
                                 sizeof x->previous_text) == RS_OK)
             json_array_append_new(sample, json_string("previous_promise_text"));
     }
+    /* stalled: the real silence when the shipment has been quiet a day or more; else the
+     * shortest stall the default rule finds (2 x 48 h = 4 days) */
+    if (!e && t == RS_TRIG_STALLED && (!x->quiet_days[0] || atoll(x->quiet_days) < 1)) {
+        rs_app_notify_quiet_text(lf, loc, 4, rs_now() - 4 * 86400, "UTC", x);
+        json_array_append_new(sample, json_string("quiet_days"));
+        json_array_append_new(sample, json_string("quiet_days_text"));
+        json_array_append_new(sample, json_string("last_event_text"));
+    }
     if (!e && t == RS_TRIG_COMPENSATION && !x->coupon_code[0]) {
         bool es = strcmp(rs_notify_lang(loc), "es") == 0;
         snprintf(x->coupon_code, sizeof x->coupon_code, "%s", es ? "MUESTRA-AB2C-D3EF" : "SAMPLE-AB2C-D3EF");
@@ -119,7 +128,7 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
     if (t < 0)
         return bad(err, "invalid_field", "trigger must be one of order_confirmed, shipped, out_for_delivery, "
                                          "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
-                                         "promise_slipped, promise_breached, compensation");
+                                         "promise_slipped, promise_breached, compensation, stalled");
     if (c < 0 || c == RS_CH_WEBHOOK)
         return bad(err, "invalid_field", "channel must be email, sms, whatsapp or push (webhooks carry data, not text)");
     if (locale && *locale) {
