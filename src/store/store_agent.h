@@ -31,6 +31,8 @@ enum rs_err rs_store_agent_by_email(struct rs_store *s, const char *email, struc
 /* [{id,merchant_id,email,name,role,locale,created_at,disabled}] of one merchant (0: all). */
 enum rs_err rs_store_agent_list(struct rs_store *s, int64_t merchant_id, json_t **out) RS_MUST_CHECK;
 enum rs_err rs_store_agent_set_locale(struct rs_store *s, int64_t agent_id, const char *locale) RS_MUST_CHECK;
+/* Replace the agent's password hash (a PHC string). */
+enum rs_err rs_store_agent_set_password(struct rs_store *s, int64_t agent_id, const char *phc) RS_MUST_CHECK;
 /* One agent of a merchant. RS_ENOTFOUND when absent or another merchant's. */
 enum rs_err rs_store_agent_get(struct rs_store *s, int64_t merchant_id, int64_t agent_id, struct rs_agent *out) RS_MUST_CHECK;
 

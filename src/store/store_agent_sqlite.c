@@ -31,6 +31,7 @@ enum {
     S_MESSAGE_ONE,
     S_MERCHANT_NAME,
     S_MERCHANT_EXISTS,
+    S_AGENT_PASSWORD,
     S_LAST
 };
 _Static_assert(S_LAST <= 32, "store_agent_sqlite.c has 32 statement slots");
@@ -162,6 +163,16 @@ enum rs_err rs_store_agent_set_locale(struct rs_store *s, int64_t agent_id, cons
     if (!q)
         return RS_EIO;
     sqlite3_bind_text(q, 1, locale, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, agent_id);
+    return done(s, q, sqlite3_step(q));
+}
+
+enum rs_err rs_store_agent_set_password(struct rs_store *s, int64_t agent_id, const char *phc)
+{
+    sqlite3_stmt *q = stmt(s, S_AGENT_PASSWORD, "UPDATE agents SET password_hash=? WHERE id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_text(q, 1, phc, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 2, agent_id);
     return done(s, q, sqlite3_step(q));
 }
