@@ -163,6 +163,17 @@ static void test_handover_and_quiet(void **state)
     assert_string_equal(c.state, "agent");
     assert_string_equal(c.handover_reason, "talk_to_human");
     assert_true(c.handover_at > 0);
+    /* the hand-over is in the history as an internal note (the row keeps only the latest) */
+    json_t *cj = NULL;
+    assert_int_equal(rs_store_conv_json(S, MID, r.conversation_id, &cj), RS_OK);
+    int notes = 0;
+    size_t k;
+    json_t *m;
+    json_array_foreach(json_object_get(cj, "messages"), k, m) if (strcmp(json_string_value(json_object_get(m, "direction")), "note") == 0 &&
+                                                                  strstr(json_string_value(json_object_get(m, "body")), "talk_to_human"))
+        notes++;
+    json_decref(cj);
+    assert_int_equal(notes, 1);
     /* a person holds it: the bot only records */
     assert_int_equal(say("sms", "+34699000010", "hola??", "SM11", &r, reply, sizeof reply), RS_OK);
     assert_int_equal(r.reply_id, 0);
