@@ -6,7 +6,7 @@
 #   make bench      run the bench/ scripts (ratios against references)
 # Every .c under src/<dir>/ is part of the program; src/cli/main.c holds main().
 
-PKGS      := libmicrohttpd jansson sqlite3 libcurl libcrypto icu-uc icu-i18n
+PKGS      := libmicrohttpd jansson sqlite3 libcurl libcrypto icu-uc icu-i18n gmime-3.0 libxml-2.0 libargon2
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -33,7 +33,7 @@ mkdb() { # mkdb DB COUNT SINKPORT
 }
 drain() { # drain DB N: run the worker until N rows are sent; prints elapsed ms
   local t0; t0=$(ms)
-  "$BIN" worker --db "$1" --threads "$THREADS" --batch 64 2>"$W/worker.log" & local wp=$!
+  "$BIN" worker --db "$1" --threads "$THREADS" --batch 64 --sweep-interval 0 2>"$W/worker.log" & local wp=$!
   while [ "$(sqlite3 "$1" "select count(*) from outbox where state in ('sent','failed')")" -lt "$2" ]; do sleep 0.05; done
   local t1; t1=$(ms)
   kill $wp; wait $wp 2>/dev/null || true

@@ -4,7 +4,9 @@
 set -euo pipefail
 mode=${1:-run}
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libcurl4-openssl-dev libssl-dev libicu-dev sqlite3 curl ca-certificates)
+      libcurl4-openssl-dev libssl-dev libicu-dev sqlite3 curl ca-certificates
+      libgmime-3.0-dev libxml2-dev   # rastro mail-in: MIME (GMime 3), HTML mail to text (libxml2)
+      libargon2-dev)                 # console passwords (Argon2id)
 if [ "$mode" = test ]; then
   pkgs+=(clang libclang-rt-14-dev libcmocka-dev jq xxd wrk nginx-light procps python3 postfix
         chromium)  # tests/e2e/browser.sh drives it with playwright-core + axe-core

@@ -1,9 +1,68 @@
 /* track.js — progressive enhancement of the tracking page (the page works without it):
    live updates over Server-Sent Events (re-fetch the page, swap the #live region, announce the
-   new headline to screen readers) and browser push subscriptions (Web Push, VAPID). */
+   new headline to screen readers), browser push subscriptions (Web Push, VAPID), and the web
+   chat without reloading (POST/GET /t/{code}/chat; every text is set with textContent). */
 (function () {
   'use strict';
   var d = document, live = d.getElementById('live');
+
+  /* Web chat: send with fetch, show the conversation, poll for the answers for a while. */
+  var log = d.getElementById('chat-log'), chatForm = d.querySelector('form.chat-form');
+  if (log && chatForm && window.fetch) {
+    var chatSrc = log.getAttribute('data-src'), last = 0, polls = 0, timer = null;
+    var url = function (after) { return chatSrc + (chatSrc.indexOf('?') < 0 ? '?' : '&') + 'after=' + after; };
+    var show = function (msgs) {
+      (msgs || []).forEach(function (m) {
+        if (m.id <= last) return;
+        last = m.id;
+        var li = d.createElement('li'), who = d.createElement('span');
+        li.className = m.direction === 'in' ? 'in' : 'out';
+        who.className = 'who';
+        who.textContent = m.direction === 'in' ? log.getAttribute('data-you')
+          : m.author === 'agent' ? log.getAttribute('data-agent') : log.getAttribute('data-bot');
+        li.appendChild(who);
+        li.appendChild(d.createTextNode(' ' + m.body));
+        log.appendChild(li);
+      });
+    };
+    var fetchNew = function () {
+      return fetch(url(last), { headers: { Accept: 'application/json' }, cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) { if (j) show(j.messages); }).catch(function () {});
+    };
+    var poll = function () { /* answers from a person come later: look every 4 s for 3 minutes */
+      polls = 45;
+      if (timer) return;
+      timer = setInterval(function () {
+        if (--polls <= 0) { clearInterval(timer); timer = null; return; }
+        fetchNew();
+      }, 4000);
+    };
+    log.querySelectorAll('li').forEach(function (li) { li.remove(); }); /* re-read with ids */
+    fetchNew().then(function () { if (last) poll(); });
+    chatForm.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var box = chatForm.querySelector('textarea'), text = box.value.trim(), btn = chatForm.querySelector('button');
+      if (!text) return;
+      btn.disabled = true;
+      var old = chatForm.querySelector('.err');
+      if (old) old.remove();
+      fetch(chatForm.getAttribute('action'), { method: 'POST', headers: { 'Content-Type': 'application/json',
+        Accept: 'application/json' }, body: JSON.stringify({ body: text }) }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.json();
+      }).then(function (j) {
+        box.value = '';
+        show(j.messages);
+        poll();
+      }).catch(function () {
+        var p = d.createElement('p');
+        p.className = 'err'; p.setAttribute('role', 'alert');
+        p.textContent = log.getAttribute('data-err');
+        chatForm.insertBefore(p, chatForm.firstChild);
+      }).then(function () { btn.disabled = false; });
+    });
+  }
   if (live && window.EventSource && window.fetch && window.DOMParser) {
     var src = live.getAttribute('data-src'), busy = false, again = false;
     var refresh = function () {

@@ -25,14 +25,11 @@
 #include "core/intent.h"
 #include "core/tpl.h"
 #include "store/store_conv.h"
+#include "store/store_webchat.h"
 #include "store/store_notify.h"
 #include "util/assets.h"
 #include "util/fold.h"
 #include "util/locfmt.h"
-
-/* The incidents engine may be linked in or not (it lives on its own branch until merged); when
- * it is absent, problems are handed to a person without an incident. */
-#pragma weak rs_incident_open
 
 /* ---- text checks ---- */
 
@@ -491,13 +488,29 @@ static const char *incident_type(enum rs_intent i)
     }
 }
 
-static void handover(struct rs_conv *c, const char *reason, int64_t now)
+/* Every hand-over to a person is also an internal note, so the console shows the whole
+ * history (the conversation row keeps only the latest time and reason). Agents read it in
+ * either language, hence both. */
+static enum rs_err handover_note(struct rs_store *s, const struct rs_conv *c, const char *reason, int64_t now)
 {
+    char body[160];
+    snprintf(body, sizeof body, "Traspaso a una persona / Handed over to a person: %s", reason);
+    struct rs_conv_msg_new m = {.merchant_id = c->merchant_id, .conversation_id = c->id, .direction = "note",
+                                .channel = "console", .author = "system", .body = body, .confidence = -1};
+    int64_t id;
+    return rs_store_conv_msg_add(s, &m, now, &id);
+}
+
+static enum rs_err handover(struct rs_store *s, struct rs_conv *c, const char *reason, int64_t now)
+{
+    enum rs_err e = RS_OK;
     if (strcmp(c->state, "agent") != 0 || !c->handover_at) {
         c->handover_at = now;
         snprintf(c->handover_reason, sizeof c->handover_reason, "%s", reason);
+        e = handover_note(s, c, reason, now);
     }
     snprintf(c->state, sizeof c->state, "agent");
+    return e;
 }
 
 static enum rs_err queue_reply(struct rs_store *s, const struct rs_conv *c, const char *author, int64_t agent_id,
@@ -558,6 +571,24 @@ static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in
         .locale = in->locale,
     };
     bool created;
+    if (strcmp(in->channel, "webchat") == 0 && in->order_id > 0 && !customer_id && !snd.phone && !snd.email) {
+        /* a visitor of the tracking page who did not prove who they are: the order's anonymous
+         * web chat conversation continues (store/store_webchat.h) */
+        int64_t id = 0;
+        enum rs_err e = rs_store_webchat_anon_conv(s, in->merchant_id, in->order_id, &id);
+        if (e == RS_OK) {
+            if ((e = rs_store_conv_get(s, in->merchant_id, id, c)))
+                return e;
+            snprintf(c->channel, sizeof c->channel, "webchat");
+            if (strcmp(c->state, "closed") == 0) {
+                snprintf(c->state, sizeof c->state, "bot");
+                c->assigned_agent_id = 0;
+            }
+            return rs_store_conv_save(s, c, now);
+        }
+        if (e != RS_ENOTFOUND)
+            return e;
+    }
     return rs_store_conv_find_or_create(s, &snd, now, c, &created);
 }
 
@@ -665,13 +696,16 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                 c.verified_order_id = f.o.id;
         }
         if (!bot.enabled) {
-            handover(&c, "bot_disabled", now);
+            e = handover(s, &c, "bot_disabled", now);
             out->handed_over = true;
-            e = text_for(&x, "handover", NULL, reply, sizeof reply);
+            if (!e)
+                e = text_for(&x, "handover", NULL, reply, sizeof reply);
         } else if (act == RS_INTENT_TALK_TO_HUMAN || !confident) {
-            handover(&c, act == RS_INTENT_TALK_TO_HUMAN && confident ? "talk_to_human" : "low_confidence", now);
+            e = handover(s, &c, act == RS_INTENT_TALK_TO_HUMAN && confident ? "talk_to_human" : "low_confidence",
+                         now);
             out->handed_over = true;
-            e = text_for(&x, "handover", NULL, reply, sizeof reply);
+            if (!e)
+                e = text_for(&x, "handover", NULL, reply, sizeof reply);
         } else if (is_wismo(act) || is_problem(act)) {
             const char *v[RS_CV__COUNT] = {0};
             v[RS_CV_TRACKING_CODE] = r.entities.tracking_code[0] ? r.entities.tracking_code
@@ -688,7 +722,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             else {
                 /* a problem with a known order: an incident, and a person takes over */
                 int64_t before = 0, first_out = 0;
-                if (rs_incident_open) {
+                {
                     if ((e = rs_store_conv_save(s, &c, now)) || (e = rs_store_conv_last_msg(s, c.id, -1, &before, NULL)))
                         goto done_bot;
                     struct rs_incident_open io = {
@@ -713,7 +747,8 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                         goto done_bot;
                 }
                 out->incident_id = incident_id;
-                handover(&c, "problem", now);
+                if ((e = handover(s, &c, "problem", now)))
+                    goto done_bot;
                 out->handed_over = true;
                 if (first_out) {
                     out->reply_id = first_out; /* the incident engine told the customer already */
@@ -814,8 +849,8 @@ enum rs_err rs_conv_send(struct rs_store *s, int64_t merchant_id, int64_t conver
         if (agent_id && (e = rs_store_conv_agent_exists(s, merchant_id, agent_id)))
             return e;
         /* a person answering holds the conversation: the bot stays quiet from now on */
-        if (strcmp(c.state, "agent") != 0)
-            handover(&c, "agent", now);
+        if (strcmp(c.state, "agent") != 0 && (e = handover(s, &c, "agent", now)))
+            return e;
         snprintf(c.state, sizeof c.state, "agent");
         if (agent_id && !c.assigned_agent_id)
             c.assigned_agent_id = agent_id;
@@ -873,10 +908,8 @@ enum rs_err rs_conv_assign(struct rs_store *s, int64_t merchant_id, int64_t conv
     if (agent_id > 0) {
         if ((e = rs_store_conv_agent_exists(s, merchant_id, agent_id)))
             return e;
-        if (strcmp(c.state, "agent") != 0) {
-            c.handover_at = now;
-            snprintf(c.handover_reason, sizeof c.handover_reason, "agent");
-        }
+        if (strcmp(c.state, "agent") != 0 && (e = handover(s, &c, "agent", now)))
+            return e;
         snprintf(c.state, sizeof c.state, "agent");
         c.assigned_agent_id = agent_id;
     } else {
@@ -894,10 +927,8 @@ enum rs_err rs_conv_set_state(struct rs_store *s, int64_t merchant_id, int64_t c
     enum rs_err e = rs_store_conv_get(s, merchant_id, conversation_id, &c);
     if (e)
         return e;
-    if (strcmp(state, "agent") == 0 && strcmp(c.state, "agent") != 0) {
-        c.handover_at = now;
-        snprintf(c.handover_reason, sizeof c.handover_reason, "agent");
-    }
+    if (strcmp(state, "agent") == 0 && strcmp(c.state, "agent") != 0 && (e = handover(s, &c, "agent", now)))
+        return e;
     if (strcmp(state, "bot") == 0)
         c.assigned_agent_id = 0;
     snprintf(c.state, sizeof c.state, "%s", state);

@@ -12,7 +12,9 @@
 #include <openssl/rand.h>
 #include <strings.h>
 
-static const char *const providers[] = {"easypost", "shippo", "aftership", "shopify", "woocommerce", "generic"};
+/* "email" is the inbound e-mail channel (rastro mail-in → POST /hooks/email/{token}, http/api_channels.c):
+ * configured like the webhooks (secret, hook id), never parsed by an adapter here. */
+static const char *const providers[] = {"easypost", "shippo", "aftership", "shopify", "woocommerce", "generic", "email"};
 
 bool rs_hook_provider_known(const char *name)
 {
@@ -69,7 +71,7 @@ enum rs_err rs_app_integration_put(struct rs_store *s, int64_t merchant_id, cons
 {
     if (!rs_hook_provider_known(provider))
         return bad(err, "unknown_provider",
-                   "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic");
+                   "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic, email");
     size_t n = secret ? strlen(secret) : 0;
     if (n < 8 || n >= RS_SECRET_MAX)
         return bad(err, "invalid_secret", "secret must have 8 to 255 characters (the provider's webhook secret)");

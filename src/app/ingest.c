@@ -5,6 +5,7 @@
 #include "app/promise_apply.h"
 
 #include "core/normalize.h"
+#include "util/tz.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -208,6 +209,15 @@ enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf
             return fail(err, "invalid_field",
                         "customer.preferred_channel must be one of email, sms, whatsapp, push, webhook");
     }
+    if (given(c->timezone)) {
+        int off;
+        if (strlen(c->timezone) > 63 || rs_tz_offset(c->timezone, 0, &off) != RS_OK)
+            return fail(err, "invalid_field",
+                        "customer.timezone \"%.64s\" is not a known IANA time zone (e.g. \"America/Mexico_City\")",
+                        c->timezone);
+    } else {
+        c->timezone = NULL;
+    }
     if ((e = check_location(err, "destination", &in->destination, buf->country)))
         return e;
     if (in->n_items < 0 || in->n_items > RS_MAX_ITEMS)
@@ -362,6 +372,8 @@ static enum rs_err order_hash(const struct rs_order_in *in, unsigned char out[32
     hash_add(h, in->customer.phone);
     hash_add(h, in->customer.locale);
     hash_add(h, in->customer.preferred_channel);
+    if (in->customer.timezone) /* only when given: orders stored before it keep their hash */
+        hash_add(h, in->customer.timezone);
     hash_add(h, in->destination.postal_code);
     hash_add(h, in->destination.city);
     hash_add(h, in->destination.region);

@@ -107,9 +107,13 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
     struct rs_notify_customer c;
     if ((e = rs_store_notify_customer(s, order_id, &c)))
         return e;
+    /* quiet hours are the customer's: their own zone when known, else the one the settings give
+     * for customers, else the merchant's */
     struct zone_ctx zc = {.zone = cfg->timezone ? cfg->timezone : m.timezone};
     int probe;
-    if (rs_tz_offset(zc.zone, now, &probe) != RS_OK)
+    if (c.timezone[0] && rs_tz_offset(c.timezone, now, &probe) == RS_OK)
+        zc.zone = c.timezone;
+    else if (rs_tz_offset(zc.zone, now, &probe) != RS_OK)
         zc.zone = "UTC";
     struct rs_recipient r = {
         .preferred = c.preferred[0] ? rs_channel_parse(c.preferred, -1) : -1,
@@ -219,12 +223,23 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
                                  const struct rs_app_delay *d, int n, int64_t now)
 {
     struct rs_delay_record rec[4];
-    char version[4][16];
+    char version[4][24];
     int nr = 0;
     bool breach = false;
     for (int i = 0; i < n; i++)
-        breach |= d[i].breached;
+        breach |= d[i].breached && d[i].stalled_since <= 0;
     for (int i = 0; i < n && nr < 4; i++) {
+        if (d[i].stalled_since > 0) {
+            /* the last scan, to the second: a later scan then a new silence is a new stall */
+            int64_t t = d[i].stalled_since, day = t >= 0 ? t / 86400 : (t - 86399) / 86400, sod = t - day * 86400;
+            int y, mo, dd;
+            rs_civil_from_days(day, &y, &mo, &dd);
+            snprintf(version[nr], sizeof version[nr], "%04d%02d%02dT%02d%02d%02dZ", y % 10000, mo, dd,
+                     (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+            rec[nr] = (struct rs_delay_record){.stalled = true, .version = version[nr], .detected_at = now};
+            nr++;
+            continue;
+        }
         if (breach && !d[i].breached)
             continue; /* a breach found with a slip is told once, as the breach with the new window */
         char day[11];

@@ -23,13 +23,18 @@ enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_i
                                           const struct rs_track_state *after, int64_t now) RS_MUST_CHECK;
 
 /* New delay records of a shipment (the write path after an event, or the sweep): plan
- * promise_breached / promise_slipped in the caller's transaction, idempotent per shipment,
- * trigger and window (WINDOW_DAY: the delay's window key, a civil day, becomes the key's
- * "YYYY-MM-DD"). A breach found together with a slip is told once, as the breach. The message
- * renders the shipment's current window and the one the customer was told (dispatcher). */
+ * promise_breached / promise_slipped / stalled in the caller's transaction, idempotent per
+ * shipment, trigger and window (WINDOW_DAY: the delay's window key, a civil day, becomes the
+ * key's "YYYY-MM-DD"; a stall's is its last scan). A breach found together with a slip is told
+ * once, as the breach; a stall found with either is not told apart (core/notify_plan.h). The
+ * message renders the shipment's current window and the one the customer was told, or the
+ * days of silence (dispatcher). */
 struct rs_app_delay {
     bool breached;      /* else slipped */
     int64_t window_day; /* breached: the told latest day; slipped: the new latest day */
+    int64_t stalled_since; /* > 0: a stall (no scan since this instant, epoch s) told once per
+                            * stall, key "...:stalled:-:YYYYMMDDTHHMMSSZ"; then the two fields
+                            * above are ignored */
 };
 enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                  const struct rs_app_delay *d, int n, int64_t now) RS_MUST_CHECK;

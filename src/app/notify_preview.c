@@ -9,7 +9,10 @@
 #include "app/notify_settings.h"
 #include "app/notify_templates.h"
 #include "core/sms.h"
+#include "store/store_coupon.h"
 #include "store/store_notify.h"
+#include "util/locfmt.h"
+#include "util/timefmt.h"
 
 /* The status a trigger is about, for the plain-word phrases. */
 static enum rs_status trigger_status(enum rs_trigger t)
@@ -24,6 +27,89 @@ static enum rs_status trigger_status(enum rs_trigger t)
     case RS_TRIG_EXCEPTION: return RS_STATUS_EXCEPTION;
     default: return RS_STATUS_NONE;
     }
+}
+
+static int64_t noon(int64_t day)
+{
+    return day * 86400 + 12 * 3600;
+}
+
+/* The window before the last change of the shipment's promise (promise_history of SH, as the
+ * order document shows it): for a slip or breach preview when the customer was never told
+ * another one. FALSE when the history has no earlier window. */
+static bool previous_from_history(json_t *sh, int64_t *earliest, int64_t *latest)
+{
+    json_t *hist = json_object_get(sh, "promise_history");
+    for (size_t i = json_array_size(hist); i-- > 0;) {
+        json_t *h = json_array_get(hist, i);
+        const char *oe = json_string_value(json_object_get(h, "old_earliest"));
+        const char *ol = json_string_value(json_object_get(h, "old_latest"));
+        if (oe && ol && rs_date_parse(oe, earliest) == RS_OK && rs_date_parse(ol, latest) == RS_OK &&
+            *earliest <= *latest)
+            return true;
+    }
+    return false;
+}
+
+/* Fill what a promise, stall or coupon message says from the order's real data (first shipment's
+ * window and history, its last scan, newest coupon); for promise_slipped, promise_breached,
+ * stalled and compensation,
+ * plausible sample values where the order has none, named in SAMPLE so the preview says so. */
+static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64_t order_id, json_t *sh,
+                                  enum rs_trigger t, const char *loc, struct rs_notify_extras *x,
+                                  json_t *sample)
+{
+    memset(x, 0, sizeof *x);
+    int64_t shipment_id = 0, coupon_id = 0;
+    const char *carrier = json_string_value(json_object_get(sh, "carrier"));
+    const char *number = json_string_value(json_object_get(sh, "tracking_number"));
+    struct rs_shipment_key sk;
+    if (carrier && number && rs_store_shipment_find(s, merchant_id, carrier, number, &sk) == RS_OK)
+        shipment_id = sk.id;
+    enum rs_err e = rs_store_coupon_latest(s, order_id, &coupon_id);
+    if (e && e != RS_ENOTFOUND)
+        return e;
+    struct rs_locfmt *lf = rs_locfmt_new();
+    e = rs_app_notify_extras(s, lf, shipment_id, coupon_id, loc, x);
+    bool delay = t == RS_TRIG_PROMISE_SLIPPED || t == RS_TRIG_PROMISE_BREACHED;
+    int64_t today = rs_now() / 86400;
+    if (!e && delay && x->promise_text[0] && !x->previous_text[0]) {
+        int64_t pe, pl;
+        if (previous_from_history(sh, &pe, &pl) &&
+            rs_locfmt_day_range(lf, loc, "UTC", noon(pe), noon(pl), x->previous_text, sizeof x->previous_text) != RS_OK)
+            x->previous_text[0] = '\0';
+    }
+    if (!e && delay) {
+        if (!x->promise_text[0] &&
+            rs_locfmt_day_range(lf, loc, "UTC", noon(today + 3), noon(today + 5), x->promise_text,
+                                sizeof x->promise_text) == RS_OK)
+            json_array_append_new(sample, json_string("promise_text"));
+        if (!x->previous_text[0] &&
+            rs_locfmt_day_range(lf, loc, "UTC", noon(today + 1), noon(today + 2), x->previous_text,
+                                sizeof x->previous_text) == RS_OK)
+            json_array_append_new(sample, json_string("previous_promise_text"));
+    }
+    /* stalled: the real silence when the shipment has been quiet a day or more; else the
+     * shortest stall the default rule finds (2 x 48 h = 4 days) */
+    if (!e && t == RS_TRIG_STALLED && (!x->quiet_days[0] || atoll(x->quiet_days) < 1)) {
+        rs_app_notify_quiet_text(lf, loc, 4, rs_now() - 4 * 86400, "UTC", x);
+        json_array_append_new(sample, json_string("quiet_days"));
+        json_array_append_new(sample, json_string("quiet_days_text"));
+        json_array_append_new(sample, json_string("last_event_text"));
+    }
+    if (!e && t == RS_TRIG_COMPENSATION && !x->coupon_code[0]) {
+        bool es = strcmp(rs_notify_lang(loc), "es") == 0;
+        snprintf(x->coupon_code, sizeof x->coupon_code, "%s", es ? "MUESTRA-AB2C-D3EF" : "SAMPLE-AB2C-D3EF");
+        snprintf(x->coupon_value, sizeof x->coupon_value, "10 %%");
+        if (rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(today + 30), x->coupon_expiry,
+                             sizeof x->coupon_expiry) != RS_OK)
+            x->coupon_expiry[0] = '\0';
+        json_array_append_new(sample, json_string("coupon_code"));
+        json_array_append_new(sample, json_string("coupon_value"));
+        json_array_append_new(sample, json_string("coupon_expiry"));
+    }
+    rs_locfmt_free(lf);
+    return e;
 }
 
 static enum rs_err bad(struct rs_app_error *err, const char *code, const char *msg)
@@ -42,7 +128,7 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
     if (t < 0)
         return bad(err, "invalid_field", "trigger must be one of order_confirmed, shipped, out_for_delivery, "
                                          "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
-                                         "promise_slipped, promise_breached, compensation");
+                                         "promise_slipped, promise_breached, compensation, stalled");
     if (c < 0 || c == RS_CH_WEBHOOK)
         return bad(err, "invalid_field", "channel must be email, sms, whatsapp or push (webhooks carry data, not text)");
     if (locale && *locale) {
@@ -82,6 +168,17 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
     if (t == RS_TRIG_COURIER_NEARBY)
         sub = RS_SUB_COURIER_NEARBY;
     const char *loc = locale && *locale ? locale : cust.locale[0] ? cust.locale : m.locale[0] ? m.locale : "es";
+    struct rs_notify_extras extras;
+    json_t *sample = json_array();
+    if ((e = preview_extras(s, merchant_id, key.id, json_array_get(json_object_get(order, "shipments"), 0),
+                            (enum rs_trigger)t, loc, &extras, sample))) {
+        json_decref(sample);
+        json_decref(order);
+        if (have_cfg)
+            rs_notify_config_release(&cfg);
+        free(m.config);
+        return e;
+    }
     struct rs_tplset *set = malloc(sizeof *set);
     char *buf = malloc(64 * 1024);
     json_t *o = NULL;
@@ -103,6 +200,7 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
             .carrier = carrier,
             .tracking_number = number,
             .unsub_token = "preview",
+            .extras = &extras,
         };
         struct rs_rendered r;
         char unsub[512];
@@ -112,6 +210,8 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
         if (!e) {
             o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "order_ref", order_ref, "trigger", rs_trigger_name(t), "channel",
                           rs_channel_name(c), "locale", loc, "language", rs_notify_lang(loc));
+            /* values the order does not have yet, made up so the text can be read */
+            json_object_set(o, "sample", sample);
             if (c == RS_CH_EMAIL) {
                 json_object_set_new(o, "subject", json_string(r.part[RS_TPART_EMAIL_SUBJECT]));
                 json_object_set_new(o, "text", json_string(r.part[RS_TPART_EMAIL_TEXT]));
@@ -145,6 +245,7 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
         }
     }
     json_decref(order);
+    json_decref(sample);
     if (have_cfg)
         rs_notify_config_release(&cfg);
     free(m.config);

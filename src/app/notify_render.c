@@ -8,6 +8,7 @@
 #include "store/store_coupon.h"
 #include "store/store_promise.h"
 #include "util/locfmt.h"
+#include "util/timefmt.h"
 
 enum rs_err rs_app_notify_tplset(const struct rs_notify_config *cfg, const char *locale, struct rs_tplset *set,
                                  struct rs_tpl_error *err)
@@ -54,9 +55,26 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
         vars[RS_TV_COUPON_CODE] = x->coupon_code[0] ? x->coupon_code : NULL;
         vars[RS_TV_COUPON_VALUE] = x->coupon_value[0] ? x->coupon_value : NULL;
         vars[RS_TV_COUPON_EXPIRY] = x->coupon_expiry[0] ? x->coupon_expiry : NULL;
+        vars[RS_TV_QUIET_DAYS] = x->quiet_days[0] ? x->quiet_days : NULL;
+        vars[RS_TV_QUIET_DAYS_TEXT] = x->quiet_days_text[0] ? x->quiet_days_text : NULL;
+        vars[RS_TV_LAST_EVENT_TEXT] = x->last_event_text[0] ? x->last_event_text : NULL;
     }
     struct rs_render_ctx ctx = {.status = in->status, .substatus = in->substatus};
     return rs_notify_render(set, in->trigger, in->channel, &ctx, vars, buf, cap, out);
+}
+
+void rs_app_notify_quiet_text(struct rs_locfmt *lf, const char *locale, int64_t days, int64_t last_event_at,
+                              const char *tz, struct rs_notify_extras *x)
+{
+    bool es = strcmp(rs_notify_lang(locale), "es") == 0;
+    snprintf(x->quiet_days, sizeof x->quiet_days, "%lld", (long long)days);
+    snprintf(x->quiet_days_text, sizeof x->quiet_days_text, "%lld %s", (long long)days,
+             es ? (days == 1 ? "día" : "días") : (days == 1 ? "day" : "days"));
+    if (rs_locfmt_format(lf, locale, tz, RS_LOCFMT_DAY, last_event_at, x->last_event_text,
+                         sizeof x->last_event_text) != RS_OK &&
+        rs_locfmt_format(lf, locale, "UTC", RS_LOCFMT_DAY, last_event_at, x->last_event_text,
+                         sizeof x->last_event_text) != RS_OK)
+        x->last_event_text[0] = '\0';
 }
 
 /* A day number as an instant inside that day when formatted in UTC. */
@@ -77,6 +95,11 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
         e = rs_store_promise_ship_get(s, shipment_id, &sh);
         if (e && e != RS_ENOTFOUND)
             return e;
+        if (!e && sh.last_event_at > 0) {
+            int64_t days = (rs_now() - sh.last_event_at) / 86400;
+            rs_app_notify_quiet_text(lf, loc, days < 0 ? 0 : days, sh.last_event_at,
+                                     sh.timezone[0] ? sh.timezone : "UTC", x);
+        }
         if (!e && sh.has_promise && !sh.promise.final) {
             const struct rs_stored_promise *p = &sh.promise;
             if (rs_locfmt_day_range(lf, loc, "UTC", noon(p->earliest), noon(p->latest), x->promise_text,

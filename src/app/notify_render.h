@@ -32,13 +32,21 @@ struct rs_notify_extras {
     bool has_window;            /* promise_text is the shipment's current window: */
     int64_t earliest, latest;   /* its days, for rs_store_promise_set_told after sending */
     char coupon_code[48], coupon_value[48], coupon_expiry[120];
+    /* how long the carrier has been silent, at render time (stalled): "5", "5 días", the day of
+     * the last scan in the destination's zone; empty when the shipment has no scan */
+    char quiet_days[12], quiet_days_text[40], last_event_text[120];
 };
 struct rs_store;
 struct rs_locfmt;
-/* Fill X for SHIPMENT_ID (0: none) and COUPON_ID (0: none) in LOCALE. Missing data leaves
- * fields empty; only store errors are returned. */
+/* Fill X for SHIPMENT_ID (0: none) and COUPON_ID (0: none) in LOCALE, the silence measured at
+ * rs_now(). Missing data leaves fields empty; only store errors are returned. */
 enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64_t shipment_id, int64_t coupon_id,
                                  const char *locale, struct rs_notify_extras *x) RS_MUST_CHECK;
+
+/* The silence texts of X (quiet_days, quiet_days_text, last_event_text) for DAYS whole days since
+ * LAST_EVENT_AT, the day formatted in TZ (UTC when unknown). Shared with the preview. */
+void rs_app_notify_quiet_text(struct rs_locfmt *lf, const char *locale, int64_t days, int64_t last_event_at,
+                              const char *tz, struct rs_notify_extras *x);
 
 /* Load SET for LOCALE: embedded defaults plus the merchant's override for that language.
  * RS_EINVAL with ERR when the override is broken (settings validation prevents that). */

@@ -202,6 +202,17 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
         cfg->sms_base_url = str(p, sms, "sms", "base_url");
         cfg->sms_validity_s = num(p, sms, "sms", "validity_s", 14400, 0, 36 * 3600);
         cfg->sms_transliterate = flag(p, sms, "sms", "transliterate");
+        cfg->sms_inbound_token = str(p, sms, "sms", "inbound_token");
+        if (cfg->sms_inbound_token) {
+            size_t tl = strlen(cfg->sms_inbound_token);
+            bool ok = tl >= 16 && tl <= 128;
+            for (size_t i = 0; ok && i < tl; i++)
+                ok = isalnum((unsigned char)cfg->sms_inbound_token[i]) || cfg->sms_inbound_token[i] == '-' ||
+                     cfg->sms_inbound_token[i] == '_';
+            if (!ok)
+                bad(p, "sms.inbound_token must be 16 to 128 letters, digits, '-' or '_' (a random secret: it is "
+                       "the last part of the inbound SMS URL)");
+        }
         if (prov && strcmp(prov, "twilio") == 0) {
             cfg->sms_provider = RS_SMS_TWILIO;
             if (!cfg->sms_base_url)
@@ -350,13 +361,16 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
     json_t *tr = obj(p, root, "", "triggers");
     for (int t = 0; t < RS_TRIG__COUNT; t++)
         cfg->plan.enabled[t] = have;
+    /* a stall is news the customer wants but not worth a paid SMS unless the merchant says so:
+     * on by default for email, WhatsApp, push and the webhook only */
+    cfg->plan.enabled[RS_TRIG_STALLED] = have & ~RS_CH_BIT(RS_CH_SMS);
     if (tr) {
         json_object_foreach(tr, k, v) {
             int t = strcmp(k, "*") == 0 ? -2 : rs_trigger_parse(k, -1);
             if (t == -1) {
                 bad(p, "triggers: unknown trigger \"%.40s\" (order_confirmed, shipped, out_for_delivery, "
                        "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
-                       "promise_slipped, promise_breached, compensation)", k);
+                       "promise_slipped, promise_breached, compensation, stalled)", k);
                 break;
             }
             if (!json_is_array(v)) {

@@ -33,6 +33,7 @@ struct rs_notify_config {
     enum rs_sms_provider sms_provider;
     const char *sms_base_url, *sms_from, *twilio_sid, *twilio_token, *twilio_msid, *infobip_key;
     int sms_validity_s;
+    const char *sms_inbound_token; /* Infobip inbound SMS: the secret last part of the hook URL */
     bool sms_transliterate;
     /* WhatsApp Cloud API */
     bool wa_on;

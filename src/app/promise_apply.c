@@ -263,7 +263,10 @@ static enum rs_err detect(struct rs_store *s, const struct rs_promise_ship *sh, 
             *found += inserted;
         if (inserted && (d[i].cause == RS_DELAY_PROMISE_BREACHED || d[i].cause == RS_DELAY_PROMISE_SLIPPED))
             told[nt++] = (struct rs_app_delay){d[i].cause == RS_DELAY_PROMISE_BREACHED,
-                                               rs_promise_delay_key(&d[i], sh)};
+                                               rs_promise_delay_key(&d[i], sh), 0};
+        /* a new stall (window key = the last scan): the customer hears once per silence */
+        if (inserted && d[i].cause == RS_DELAY_STALLED && sh->last_event_at > 0)
+            told[nt++] = (struct rs_app_delay){.stalled_since = sh->last_event_at};
     }
     enum rs_err e = RS_OK;
     if (nt)

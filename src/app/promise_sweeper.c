@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "app/privacy.h"
 #include "app/incident.h"
 #include "app/promise_apply.h"
 #include "util/timefmt.h"
@@ -34,6 +35,19 @@ static enum rs_err chunk_run(struct rs_store *s, void *ctx)
                                       &j->done);
 }
 
+struct retention_job {
+    int64_t now;
+    int inbound_days;
+};
+
+static enum rs_err retention_run(struct rs_store *s, void *ctx)
+{
+    struct retention_job *j = ctx;
+    return rs_app_privacy_sweep(s, j->now, j->inbound_days);
+}
+
+#define RETENTION_EVERY_S 3600
+
 static enum rs_err policy_run(struct rs_store *s, void *ctx)
 {
     struct chunk_job *j = ctx;
@@ -43,7 +57,16 @@ static enum rs_err policy_run(struct rs_store *s, void *ctx)
 static void *sweeper_main(void *arg)
 {
     struct rs_promise_sweeper *sw = arg;
+    int64_t last_retention = 0;
     for (;;) {
+        /* transcript and inbound-log retention (app/privacy.h): at start, then hourly */
+        if (rs_now() - last_retention >= RETENTION_EVERY_S) {
+            struct retention_job rj = {.now = rs_now(), .inbound_days = rs_app_privacy_inbound_days()};
+            if (rs_writer_run(sw->w, retention_run, &rj) != RS_OK)
+                fprintf(stderr, "rastro: retention sweep failed; retrying later\n");
+            else
+                last_retention = rj.now;
+        }
         struct chunk_job j = {.now = rs_now()};
         while (!j.done) {
             pthread_mutex_lock(&sw->mu);

@@ -1,7 +1,8 @@
-/* promise_sweeper.h — the periodic delay sweep of `rastro serve`: a thread that every
- * INTERVAL seconds runs rs_app_promise_sweep_chunk over all open shipments through the
+/* promise_sweeper.h — the periodic delay sweep of `rastro serve` and `rastro worker`: a thread
+ * that every INTERVAL seconds runs rs_app_promise_sweep_chunk over all open shipments through the
  * group-commit writer (chunks of 200, so requests keep flowing between them), then the
- * merchants' incident policies (app/incident.h rs_incident_policy_sweep) in one job. */
+ * merchants' incident policies (app/incident.h rs_incident_policy_sweep) in one job. The
+ * same thread runs the retention sweep (app/privacy.h) when it starts and then hourly. */
 #ifndef RS_APP_PROMISE_SWEEPER_H
 #define RS_APP_PROMISE_SWEEPER_H
 

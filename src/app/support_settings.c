@@ -3,6 +3,7 @@
  * merged over it key by key (objects field by field, arrays replaced), then the result is
  * validated as a whole, so an error names the merchant's field. */
 #include "app/support_settings.h"
+#include "app/conv.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -359,9 +360,9 @@ static void parse_coupon(struct parser *p, json_t *v, struct rs_support_settings
 
 static void parse_bot(struct parser *p, json_t *v, struct rs_support_settings *cfg)
 {
-    static const char *const keys[] = {"enabled", "handover_below", "rules", NULL};
+    static const char *const keys[] = {"enabled", "handover_below", "rules", "replies", NULL};
     if (!json_is_object(v)) {
-        bad(p, "bot must be an object {\"enabled\",\"handover_below\",\"rules\"}");
+        bad(p, "bot must be an object {\"enabled\",\"handover_below\",\"rules\",\"replies\"}");
         return;
     }
     only_keys(p, v, "bot", keys);
@@ -394,6 +395,39 @@ static void parse_bot(struct parser *p, json_t *v, struct rs_support_settings *c
             bad(p, "bot.rules: %s", why[0] ? why : "not in the rules format (intent<TAB>weight<TAB>pattern)");
         rs_intent_model_free(m);
         cfg->bot_rules = json_string_value(r);
+    }
+    /* the bot's texts: {"es":{"key":"template"},"en":{…}} (keys of data/bot-replies-*.txt) */
+    json_t *rp = json_object_get(v, "replies");
+    if (!p->bad && rp && !json_is_null(rp)) {
+        static const char *const langs[] = {"es", "en", NULL};
+        if (!json_is_object(rp)) {
+            bad(p, "bot.replies must be an object {\"es\":{\"key\":\"text\"},\"en\":{…}}");
+            return;
+        }
+        only_keys(p, rp, "bot.replies", langs);
+        const char *lang, *key;
+        json_t *set, *txt;
+        json_object_foreach(rp, lang, set) {
+            if (p->bad)
+                break;
+            if (!json_is_object(set)) {
+                bad(p, "bot.replies.%s must be an object of texts by key", lang);
+                break;
+            }
+            json_object_foreach(set, key, txt) {
+                char out[64];
+                if (!json_is_string(txt) || json_string_length(txt) > 2000) {
+                    bad(p, "bot.replies.%s.%.40s must be text of at most 2000 bytes", lang, key);
+                    break;
+                }
+                const char *nv[RS_CV__COUNT] = {0};
+                enum rs_err e = rs_conv_reply_text(lang, key, NULL, nv, out, sizeof out);
+                if (e == RS_ENOTFOUND) {
+                    bad(p, "bot.replies.%s: unknown key \"%.40s\" (see data/bot-replies-%s.txt)", lang, key, lang);
+                    break;
+                }
+            }
+        }
     }
 }
 

@@ -14,6 +14,9 @@ int rs_cmd_promise(int argc, char **argv);
 int rs_cmd_bot(int argc, char **argv);
 int rs_cmd_notify(int argc, char **argv);
 int rs_cmd_worker(int argc, char **argv);
+int rs_cmd_agent(int argc, char **argv);
+int rs_cmd_customer(int argc, char **argv);
+int rs_cmd_mail_in(int argc, char **argv);
 
 /* The database URL from --db, else $RASTRO_DB, else "var/rastro.db". Borrowed. */
 const char *rs_cmd_db_url(const char *flag_value);

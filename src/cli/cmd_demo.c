@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/agent_auth.h"
+#include "app/conv.h"
 #include "app/import.h"
 #include "app/keys.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
+#include "store/store_agent.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 
@@ -76,6 +79,62 @@ static void csv_field(struct rs_buf *b, const char *s)
 static void when(int64_t now, double day, char out[RS_TIME_LEN])
 {
     rs_time_format(now + (int64_t)(day * DAY), 60, out); /* the demo shop is in Madrid (CET) */
+}
+
+/* The demo's support side: an agent account for /console (its password is new on every run and
+ * printed, so `make run` always shows one that works) and a few customer messages on the
+ * tracking pages' web chat, so the console has a bot answer, an incident and a hand-over to
+ * look at. Messages carry fixed provider ids: a second run records nothing twice. */
+static const struct {
+    int order;
+    const char *id, *text, *locale;
+} chats[] = {
+    {1, "demo-chat-1", "hola, ¿dónde está mi pedido?", "es"},
+    {2, "demo-chat-2", "no me ha llegado nada todavía y lo necesito para el viernes", "es"},
+    {5, "demo-chat-3", "Hi, I want to talk to a person please", "en"},
+};
+
+static enum rs_err demo_support(struct rs_store *s, int64_t mid, char password[21])
+{
+    struct rs_kdf_params kp;
+    char phc[RS_PHC_MAX];
+    rs_kdf_params_get(&kp);
+    rs_password_generate(password);
+    enum rs_err e = rs_password_hash(password, &kp, phc);
+    if (e)
+        return e;
+    int64_t now = rs_now();
+    if ((e = rs_store_begin(s)))
+        return e;
+    struct rs_agent a;
+    e = rs_store_agent_by_email(s, "agente@tienda-sol.example", &a);
+    if (e == RS_OK) {
+        e = rs_store_agent_set_password(s, a.id, phc);
+    } else if (e == RS_ENOTFOUND) {
+        struct rs_agent n = {.merchant_id = mid};
+        snprintf(n.email, sizeof n.email, "agente@tienda-sol.example");
+        snprintf(n.name, sizeof n.name, "Agente Demo");
+        snprintf(n.role, sizeof n.role, "admin");
+        snprintf(n.locale, sizeof n.locale, "es");
+        snprintf(n.password_hash, sizeof n.password_hash, "%s", phc);
+        int64_t id;
+        e = rs_store_agent_create(s, &n, now, &id);
+    }
+    for (size_t i = 0; !e && i < sizeof chats / sizeof chats[0]; i++) {
+        struct rs_order_key ok;
+        if ((e = rs_store_order_find(s, mid, orders[chats[i].order].ref, &ok)))
+            break;
+        struct rs_inbound_msg in = {.merchant_id = mid, .channel = "webchat", .order_id = ok.id, .verified = true,
+                                    .body = chats[i].text, .body_len = strlen(chats[i].text),
+                                    .provider_msg_id = chats[i].id, .locale = chats[i].locale};
+        struct rs_inbound_result res;
+        e = rs_conv_inbound(s, &in, now, &res);
+    }
+    if (e) {
+        rs_store_rollback(s);
+        return e;
+    }
+    return rs_store_commit(s);
 }
 
 int rs_cmd_demo(int argc, char **argv)
@@ -172,6 +231,12 @@ int rs_cmd_demo(int argc, char **argv)
         rs_store_close(s);
         return 1;
     }
+    char password[21];
+    if ((e = demo_support(s, mid, password))) {
+        fprintf(stderr, "rastro demo: support demo failed: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        rs_store_close(s);
+        return 1;
+    }
     printf("\nDemo merchant \"Tienda Sol\" (id %lld)\n", (long long)mid);
     printf("  API:      %s/v1   (description: %s/v1/openapi.json)\n", base, base);
     printf("  API key:  %s\n\n", key);
@@ -183,6 +248,7 @@ int rs_cmd_demo(int argc, char **argv)
         printf("  %-9s %-20s %-19s %s/t/%s\n", orders[i].ref, rs_order_status_name(ok.status), ok.tracking_code,
                base, ok.tracking_code);
     }
+    printf("\nAgent inbox: %s/console   e-mail agente@tienda-sol.example   password %s\n", base, password);
     printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/v1/orders/SOL-1002\n", key, base);
     rs_store_close(s);
     return 0;

@@ -17,8 +17,11 @@ static int usage(void)
     fprintf(stderr,
             "usage: rastro notify settings --merchant ID FILE.json|-   validate and save the settings\n"
             "       rastro notify show --merchant ID                     print the saved settings\n"
-            "       rastro notify preview --merchant ID --order REF --trigger T --channel email|sms|whatsapp\n"
+            "       rastro notify preview --merchant ID --order REF --trigger T --channel email|sms|whatsapp|push\n"
             "                             [--locale es|en] [--base-url URL]\n"
+            "                             T: order_confirmed, shipped, out_for_delivery, courier_nearby,\n"
+            "                             attempt_failed, available_for_pickup, delivered, exception,\n"
+            "                             promise_slipped, promise_breached, compensation, stalled\n"
             "       rastro notify list --merchant ID --order REF         notifications of an order (JSON)\n"
             "       rastro notify resend --merchant ID NOTIFICATION_ID   queue a notification again\n"
             "  all take [--db URL]; settings format: docs/notifications.md\n");

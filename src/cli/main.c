@@ -27,8 +27,14 @@ static const struct {
     {"bot", rs_cmd_bot, "bot classify|eval|train …", "classify customer messages; evaluate the bot"},
     {"notify", rs_cmd_notify, "notify settings|show|preview|list|resend --merchant ID …",
      "configure customer notifications, preview a message, list or resend"},
-    {"worker", rs_cmd_worker, "worker [--db URL] [--threads N]",
-     "send queued notifications (also runs inside serve)"},
+    {"agent", rs_cmd_agent, "agent create --merchant ID --email E --name N [--role admin] | list",
+     "console accounts for support agents (password from stdin, or a generated one printed)"},
+    {"worker", rs_cmd_worker, "worker [--db URL] [--threads N] [--sweep-interval S]",
+     "send queued notifications and run the delay/policy/retention sweeps (both also run inside serve)"},
+    {"customer", rs_cmd_customer, "customer export|erase --merchant ID (--email E | --phone P) | sweep",
+     "export or erase everything held about a customer; run the retention sweep (docs/privacy.md)"},
+    {"mail-in", rs_cmd_mail_in, "mail-in --url http://HOST:PORT/hooks/email/TOKEN --secret-file FILE < message",
+     "hand one e-mail from Postfix (pipe transport) to the server (docs/support-channels.md)"},
 };
 
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])

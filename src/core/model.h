@@ -30,6 +30,7 @@ struct rs_customer_in {
     const char *phone;            /* E.164, "+34600111222" */
     const char *locale;           /* "es" or "en" (a region suffix like "es-MX" is kept) */
     const char *preferred_channel; /* "email", "sms", "whatsapp", "push", "webhook" */
+    const char *timezone;         /* IANA zone ("America/Mexico_City"); NULL: the merchant's */
 };
 
 struct rs_item_in {

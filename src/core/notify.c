@@ -15,6 +15,7 @@ static const char *const trigger_names[RS_TRIG__COUNT] = {
     [RS_TRIG_PROMISE_SLIPPED] = "promise_slipped",
     [RS_TRIG_PROMISE_BREACHED] = "promise_breached",
     [RS_TRIG_COMPENSATION] = "compensation",
+    [RS_TRIG_STALLED] = "stalled",
 };
 
 static const char *const channel_names[RS_CH__COUNT] = {

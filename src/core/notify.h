@@ -16,6 +16,8 @@ enum rs_trigger {
     RS_TRIG_PROMISE_SLIPPED,
     RS_TRIG_PROMISE_BREACHED,
     RS_TRIG_COMPENSATION,
+    RS_TRIG_STALLED, /* no carrier scan for longer than the lane normally goes (appended: stored
+                      * values keep their meaning) */
     RS_TRIG__COUNT
 };
 

@@ -322,12 +322,20 @@ enum rs_err rs_notify_plan(const struct rs_plan_input *in, const struct rs_notif
 
     bool done = in->new_status == RS_STATUS_DELIVERED || in->new_status == RS_STATUS_RETURNED ||
                 in->new_status == RS_STATUS_RETURNING;
+    /* a stall told with a slip or breach of the same moment is that notice's news already */
+    bool promise_delay = false;
+    for (int i = 0; i < in->n_delays; i++)
+        promise_delay |= !in->delays[i].stalled;
     for (int i = 0; i < in->n_delays && rc == RS_OK && !done; i++) {
         const struct rs_delay_record *d = &in->delays[i];
         if (!valid_id(d->version))
             return RS_EINVAL;
-        rc = plan_trigger(&p, d->breached ? RS_TRIG_PROMISE_BREACHED : RS_TRIG_PROMISE_SLIPPED,
-                          RS_STATUS_NONE, RS_SUB_NONE, d->version, d->detected_at);
+        if (d->stalled && promise_delay)
+            continue;
+        enum rs_trigger dt = d->stalled    ? RS_TRIG_STALLED
+                             : d->breached ? RS_TRIG_PROMISE_BREACHED
+                                           : RS_TRIG_PROMISE_SLIPPED;
+        rc = plan_trigger(&p, dt, RS_STATUS_NONE, RS_SUB_NONE, d->version, d->detected_at);
     }
     if (rc == RS_OK && in->compensation_id) {
         if (!valid_id(in->compensation_id))

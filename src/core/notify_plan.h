@@ -11,8 +11,12 @@
  *    attempt_failed and exception notify again on a later local day or a new sub-status;
  *    available_for_pickup and delivered once per shipment. returning, returned and expired do
  *    not notify the customer.
- *  - Delay records give promise_slipped / promise_breached once per promise version, and are
- *    dropped once the shipment is delivered (the late notice would be wrong).
+ *  - Delay records give promise_slipped / promise_breached once per promise version, and
+ *    `stalled` (no scan for longer than the lane normally goes) once per stall (the version is
+ *    the last scan's time, so a new silence after a later scan notifies again). A stall found in
+ *    the same call as a slip or breach is not told apart: that notice already says the parcel
+ *    is late and that we are on it. All are dropped once the shipment is delivered (the late
+ *    notice would be wrong).
  *  - One customer message per trigger: the first usable channel (preferred channel, then the
  *    merchant's order) with the other usable channels as fallback order; or, with send_all,
  *    one message per usable channel. A channel is usable when the merchant turned the trigger on
@@ -54,12 +58,14 @@ enum rs_suppress {
 };
 const char *rs_suppress_name(enum rs_suppress s); /* "no_consent"…; "" for NONE */
 
-/* A promise change found by the delay detector. */
+/* A promise change or a stall found by the delay detector. */
 struct rs_delay_record {
     bool breached;       /* false: slipped (new window later), true: latest date passed */
     const char *version; /* identifies the promise it is about (e.g. new latest date
-                          * "2026-11-28"); borrowed; part of the idempotency key */
+                          * "2026-11-28"), or for a stall the last scan ("20261126T101500Z");
+                          * borrowed; [A-Za-z0-9._-]; part of the idempotency key */
     int64_t detected_at; /* epoch s */
+    bool stalled;        /* a stall (then `breached` is ignored) */
 };
 
 struct rs_plan_input {

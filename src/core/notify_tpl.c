@@ -29,6 +29,9 @@ static const char *const tvar_names[RS_TV__COUNT] = {
     [RS_TV_COUPON_EXPIRY] = "coupon_expiry",
     [RS_TV_UNSUBSCRIBE_URL] = "unsubscribe_url",
     [RS_TV_SUPPORT_URL] = "support_url",
+    [RS_TV_QUIET_DAYS] = "quiet_days",
+    [RS_TV_QUIET_DAYS_TEXT] = "quiet_days_text",
+    [RS_TV_LAST_EVENT_TEXT] = "last_event_text",
 };
 
 static const struct {

@@ -65,6 +65,9 @@ enum rs_tvar {
     RS_TV_COUPON_EXPIRY,          /* coupon_expiry: a formatted day */
     RS_TV_UNSUBSCRIBE_URL,        /* unsubscribe_url (RFC 8058 one-click link) */
     RS_TV_SUPPORT_URL,            /* support_url: where to write to the merchant */
+    RS_TV_QUIET_DAYS,             /* quiet_days: whole days since the last carrier scan, "5" */
+    RS_TV_QUIET_DAYS_TEXT,        /* quiet_days_text: the same in words, "5 días" / "1 day" */
+    RS_TV_LAST_EVENT_TEXT,        /* last_event_text: the last scan's day, "jueves 26 de noviembre" */
     RS_TV__COUNT
 };
 

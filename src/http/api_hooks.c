@@ -261,7 +261,7 @@ void rs_api_integration_put(struct rs_req *r)
     const char *provider = r->params[0];
     if (!rs_hook_provider_known(provider)) {
         rs_reply_error(r, 404, "unknown_provider",
-                       "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic");
+                       "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic, email");
         return;
     }
     json_t *body = rs_req_json(r);

@@ -9,6 +9,9 @@
  *   GET|POST /hooks/whatsapp/{merchant}    verification; statuses and inbound messages
  *                                          (X-Hub-Signature-256 checked)
  *   POST /hooks/infobip/{merchant}         delivery reports
+ *   POST /hooks/infobip/sms/{merchant}/{token}  inbound SMS (token: sms.inbound_token)
+ * Customers' messages (any text but STOP) go to their conversation (app/conv.h), where the bot
+ * answers; receipts of conversation replies update the message rows.
  *   GET|POST /u/{token}                    RFC 8058 one-click unsubscribe (POST), page (GET)
  * Receipts only move a message forward (sent → delivered/failed); replays change nothing. */
 #include <ctype.h>
@@ -19,12 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/conv.h"
 #include "app/notify_preview.h"
 #include "app/notify_settings.h"
 #include "http/routes.h"
+#include "store/store_conv.h"
 #include "store/store_coupon.h"
 #include "store/store_notify.h"
 #include "util/buf.h"
+#include "ingest/msg_in.h"
 #include "ingest/signature.h"
 #include "util/form.h"
 #include "util/timefmt.h"
@@ -127,7 +133,7 @@ void rs_api_notification_resend(struct rs_req *r)
 static void redact(json_t *o)
 {
     static const char *const secret[] = {"auth_token", "api_key", "token", "password", "secret", "app_secret",
-                                         "verify_token", NULL};
+                                         "verify_token", "inbound_token", NULL};
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v) {
@@ -286,6 +292,8 @@ static enum rs_err receipt_run(struct rs_store *s, void *ctx)
     enum rs_err e = RS_OK;
     if (j->provider_id) {
         e = rs_store_outbox_receipt(s, j->merchant_id, j->provider_id, j->state, j->error, rs_now());
+        if (e == RS_ENOTFOUND) /* a conversation reply? */
+            e = rs_store_reply_receipt(s, j->merchant_id, j->provider_id, j->state, j->error, rs_now());
         if (e == RS_ENOTFOUND)
             e = RS_OK; /* unknown or already final: nothing to do, and the provider must not retry */
     }
@@ -366,6 +374,39 @@ static bool is_stop(const char *text)
     return false;
 }
 
+/* A customer's message into their conversation (app/conv.h), on the writer thread. */
+struct conv_job {
+    struct rs_inbound_msg in;
+    const char *unsupported; /* a message kind we cannot read ("image"…): recorded as a note */
+    bool drop_bad;           /* unusable text is recorded as a note (providers that retry forever) */
+    int64_t wa_at;           /* WhatsApp: opens the 24-hour window of the sender's customers */
+    struct rs_inbound_result res;
+    bool refused;            /* unusable text, nothing written */
+    char why[200];
+};
+
+static enum rs_err conv_run(struct rs_store *s, void *ctx)
+{
+    struct conv_job *j = ctx;
+    enum rs_err e = RS_OK;
+    if (j->wa_at && (e = rs_store_notify_wa_inbound(s, j->in.merchant_id, j->in.phone, j->wa_at)))
+        return e;
+    if (j->unsupported)
+        return rs_conv_inbound_unsupported(s, &j->in, j->unsupported, rs_now(), &j->res);
+    if (!rs_conv_text_ok(j->in.body, j->in.body_len, j->why, sizeof j->why)) {
+        if (j->drop_bad)
+            return rs_conv_inbound_unsupported(s, &j->in, "unreadable_text", rs_now(), &j->res);
+        j->refused = true;
+        return RS_OK;
+    }
+    return rs_conv_inbound(s, &j->in, rs_now(), &j->res);
+}
+
+static const char *public_base(struct rs_req *r, const struct rs_notify_config *cfg)
+{
+    return cfg->public_base_url ? cfg->public_base_url : rs_server_base_url(r->srv);
+}
+
 void rs_hook_twilio_sms(struct rs_req *r)
 {
     int64_t mid;
@@ -375,13 +416,29 @@ void rs_hook_twilio_sms(struct rs_req *r)
         return;
     enum rs_err e = RS_OK;
     const char *from = rs_form_find(&f, "From");
-    if (from && is_stop(rs_form_find(&f, "Body"))) {
+    const char *text = rs_form_find(&f, "Body");
+    bool refused = false;
+    char why[200] = "";
+    if (from && is_stop(text)) {
         struct receipt_job j = {.merchant_id = mid, .phone = from, .channel = "sms"};
         e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+    } else if (from && text) {
+        /* Twilio does not retry an inbound message we refuse: unusable text gets a 400 */
+        static __thread struct conv_job j;
+        memset(&j, 0, sizeof j);
+        j.in = (struct rs_inbound_msg){.merchant_id = mid, .channel = "sms", .sms_provider = "twilio",
+                                       .phone = from, .body = text, .body_len = strlen(text),
+                                       .provider_msg_id = rs_form_find(&f, "MessageSid"),
+                                       .base_url = public_base(r, &cfg)};
+        e = rs_writer_run(rs_server_writer(r->srv), conv_run, &j);
+        refused = j.refused;
+        snprintf(why, sizeof why, "%s", j.why);
     }
     rs_notify_config_release(&cfg);
     if (e)
         rs_reply_err(r, e, "inbound sms");
+    else if (refused)
+        rs_reply_error(r, 400, "bad_message", "%s", why);
     else
         rs_reply_text(r, 200, "application/xml", "<Response/>", 11);
 }
@@ -432,21 +489,32 @@ void rs_hook_whatsapp(struct rs_req *r)
                 struct receipt_job j = {.merchant_id = mid, .provider_id = id, .state = mapped};
                 e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
             }
-            json_array_foreach(json_object_get(value, "messages"), x, item) {
-                const char *from = json_string_value(json_object_get(item, "from"));
-                const char *ts = json_string_value(json_object_get(item, "timestamp"));
-                if (!from || e || strlen(from) > 20)
-                    continue;
-                char phone[24];
-                snprintf(phone, sizeof phone, "+%s", from);
-                const char *text = json_string_value(json_object_get(json_object_get(item, "text"), "body"));
-                struct receipt_job j = {.merchant_id = mid, .phone = phone,
-                                        .wa_at = ts ? strtoll(ts, NULL, 10) : rs_now()};
-                if (is_stop(text))
-                    j.channel = "whatsapp";
-                e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
-            }
         }
+    }
+    /* messages: STOP opts out; text goes to the conversation; other kinds are noted. Meta
+     * retries a webhook it could not deliver for days, so nothing is refused here: what cannot
+     * be read is recorded as a note and the customer asked to write text. */
+    struct rs_msg_in_list ml;
+    if (!e && rs_msg_in_whatsapp(r->body, r->body_len, &ml) == RS_OK) {
+        for (int m = 0; m < ml.n && !e; m++) {
+            const struct rs_msg_in *it = &ml.m[m];
+            int64_t at = it->at ? it->at : rs_now();
+            if (it->text && is_stop(it->text)) {
+                struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .wa_at = at, .channel = "whatsapp"};
+                e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+                continue;
+            }
+            static __thread struct conv_job j;
+            memset(&j, 0, sizeof j);
+            j.in = (struct rs_inbound_msg){.merchant_id = mid, .channel = "whatsapp", .phone = it->phone,
+                                           .name = it->name, .body = it->text, .body_len = it->text_len,
+                                           .provider_msg_id = it->id, .base_url = public_base(r, &cfg)};
+            j.unsupported = it->text ? NULL : it->type;
+            j.drop_bad = true;
+            j.wa_at = at;
+            e = rs_writer_run(rs_server_writer(r->srv), conv_run, &j);
+        }
+        rs_msg_in_free(&ml);
     }
     json_decref(root);
     rs_notify_config_release(&cfg);
@@ -487,6 +555,56 @@ void rs_hook_infobip(struct rs_req *r)
     rs_notify_config_release(&cfg);
     if (e)
         rs_reply_err(r, e, "infobip report");
+    else
+        rs_reply_text(r, 200, "text/plain", "", 0);
+}
+
+/* Infobip inbound SMS (MO_JSON_2). Infobip does not sign them: the URL carries the merchant's
+ * random sms.inbound_token, compared in constant time; a wrong or missing token is a 404 (the
+ * URL does not exist for whoever guesses). Infobip retries deliveries we fail, so unusable text
+ * is recorded as a note rather than refused. */
+void rs_hook_infobip_sms(struct rs_req *r)
+{
+    int64_t mid;
+    struct rs_notify_config cfg;
+    if (hook_settings(r, &mid, &cfg))
+        return;
+    const char *tok = r->params[1];
+    const char *want = cfg.sms_inbound_token;
+    if (!want || !tok || strlen(tok) != strlen(want) || CRYPTO_memcmp(tok, want, strlen(want)) != 0) {
+        rs_notify_config_release(&cfg);
+        rs_reply_error(r, 404, "not_found", "no such callback");
+        return;
+    }
+    struct rs_msg_in_list ml;
+    if (rs_msg_in_infobip(r->body, r->body_len, &ml) != RS_OK) {
+        rs_notify_config_release(&cfg);
+        rs_reply_error(r, 400, "bad_json",
+                       "expected Infobip's inbound SMS JSON: {\"results\":[{\"messageId\",\"from\",\"text\",…}]}");
+        return;
+    }
+    enum rs_err e = RS_OK;
+    for (int m = 0; m < ml.n && !e; m++) {
+        const struct rs_msg_in *it = &ml.m[m];
+        if (it->text && is_stop(it->text)) {
+            struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .channel = "sms"};
+            e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
+            continue;
+        }
+        static __thread struct conv_job j;
+        memset(&j, 0, sizeof j);
+        j.in = (struct rs_inbound_msg){.merchant_id = mid, .channel = "sms", .sms_provider = "infobip",
+                                       .phone = it->phone, .body = it->text ? it->text : "",
+                                       .body_len = it->text ? it->text_len : 0, .provider_msg_id = it->id,
+                                       .base_url = public_base(r, &cfg)};
+        j.unsupported = it->text ? NULL : "empty_message";
+        j.drop_bad = true;
+        e = rs_writer_run(rs_server_writer(r->srv), conv_run, &j);
+    }
+    rs_msg_in_free(&ml);
+    rs_notify_config_release(&cfg);
+    if (e)
+        rs_reply_err(r, e, "infobip inbound sms");
     else
         rs_reply_text(r, 200, "text/plain", "", 0);
 }

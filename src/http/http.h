@@ -49,6 +49,9 @@ struct rs_req {
     char location[1024];        /* Location header when set */
     int retry_after;            /* seconds, when > 0 */
     const char *cache_control;  /* Cache-Control header when set (static string) */
+    char set_cookie[2][256];    /* Set-Cookie headers when set (the console's session cookies) */
+    const char *csp;            /* Content-Security-Policy when set (static string); also sends
+                                   X-Frame-Options: DENY and Referrer-Policy: same-origin */
     /* client */
     char client_addr[48];       /* the peer's IP address ("127.0.0.1", "::1"); "" when unknown */
     /* a streamed answer (rs_reply_stream) */

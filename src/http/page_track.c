@@ -3,8 +3,8 @@
  * the merchant's locale), complete without JavaScript. Top to bottom: brand bar with language
  * switch, optional promotion, the live region (headline in plain words, milestones, what went
  * wrong and what to do, promise window, timeline in the merchant's time zone, items at the full
- * level), then "get updates", "report a problem", FAQ. web/track.js only adds live updates (SSE
- * on /t/{code}/stream) and browser push.
+ * level), then "get updates", "report a problem", the web chat, FAQ. web/track.js only adds live
+ * updates (SSE on /t/{code}/stream), browser push and the chat without reloading.
  *
  * Every text that comes from a merchant, a carrier or a customer goes through rs_buf_html;
  * colours are accepted only as #rgb/#rrggbb (checked again here) and URLs only as http(s). */
@@ -18,6 +18,7 @@
 #include "http/routes.h"
 #include "http/track.h"
 #include "store/store_page.h"
+#include "store/store_webchat.h"
 #include "util/timefmt.h"
 
 struct page {
@@ -542,6 +543,48 @@ static void report_form(struct page *p, struct rs_req *r, const char *incident_r
                   TX(p, "Enviar", "Send"));
 }
 
+/* The web chat (POST/GET /t/{code}/chat, http/api_channels.c): web/track.js sends and shows the
+ * conversation; without JavaScript the form posts and the page comes back with the transcript. */
+static void chat_panel(struct page *p, struct rs_req *r, const char *notice)
+{
+    rs_buf_printf(p->b, "<section id=\"chat\" aria-labelledby=\"ch-h\"><h2 id=\"ch-h\">%s</h2><p class=\"hint\">%s</p>",
+                  TX(p, "Escríbenos", "Chat with us"),
+                  TX(p, "Te responde nuestro asistente al momento y, si hace falta, una persona del equipo.",
+                     "Our assistant answers right away and, when needed, a person from the team."));
+    rs_buf_puts(p->b, "<ol class=\"chat-log\" id=\"chat-log\" aria-live=\"polite\" aria-label=\"");
+    rs_buf_puts(p->b, TX(p, "Conversación", "Conversation"));
+    rs_buf_puts(p->b, "\" data-src=\"");
+    action_url(p, r, "chat");
+    rs_buf_printf(p->b, "\" data-you=\"%s\" data-bot=\"%s\" data-agent=\"%s\" data-err=\"%s\">", TX(p, "Tú", "You"),
+                  TX(p, "Asistente", "Assistant"), TX(p, "Equipo", "Team"),
+                  TX(p, "No se pudo enviar. Prueba de nuevo en un momento.", "Could not send. Please try again in a moment."));
+    json_t *t = NULL;
+    struct rs_store *s = notice && strcmp(notice, "chat") == 0 && p->ctx.order_id ? rs_server_reader_get(r->srv) : NULL;
+    if (s) {
+        if (rs_store_webchat_json(s, p->ctx.merchant_id, p->ctx.order_id, p->full, 0, &t) != RS_OK)
+            t = NULL;
+        rs_server_reader_put(r->srv, s);
+    }
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(t, "messages"), i, m) {
+        const char *dir = jstr(m, "direction"), *author = jstr(m, "author");
+        bool in = dir && strcmp(dir, "in") == 0;
+        rs_buf_printf(p->b, "<li class=\"%s\"><span class=\"who\">%s</span> ", in ? "in" : "out",
+                      in ? TX(p, "Tú", "You")
+                         : author && strcmp(author, "agent") == 0 ? TX(p, "Equipo", "Team") : TX(p, "Asistente", "Assistant"));
+        rs_buf_html(p->b, jstr(m, "body"));
+        rs_buf_puts(p->b, "</li>");
+    }
+    json_decref(t);
+    rs_buf_puts(p->b, "</ol><form method=\"post\" class=\"card chat-form\" action=\"");
+    action_url(p, r, "chat");
+    rs_buf_printf(p->b,
+                  "\"><label for=\"ch-m\">%s</label><textarea id=\"ch-m\" name=\"body\" rows=\"2\" maxlength=\"2000\" "
+                  "required></textarea><button type=\"submit\">%s</button></form></section>",
+                  TX(p, "Tu mensaje", "Your message"), TX(p, "Enviar mensaje", "Send message"));
+}
+
 static void faq(struct page *p)
 {
     json_t *list = json_object_get(p->ctx.faq, p->es ? "es" : "en");
@@ -743,6 +786,7 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     verify_box(p, r);
     updates_form(p, r, notice, form_error);
     report_form(p, r, incident_ref, form_error);
+    chat_panel(p, r, notice);
     faq(p);
     rs_buf_printf(&b, "</main><footer class=\"wrap foot\"><p><a href=\"/track?lang=%s\">%s</a></p><p>", p->locale,
                   TX(p, "¿Buscas otro pedido?", "Looking for another order?"));

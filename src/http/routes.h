@@ -19,14 +19,26 @@ json_t *rs_carrier_candidates_json(const char *tracking_number, const char **bes
 rs_handler_fn rs_api_order_notifications, rs_api_notification_preview, rs_api_notification_resend, rs_api_order_coupons;
 rs_handler_fn rs_api_notify_settings_get, rs_api_notify_settings_put;
 rs_handler_fn rs_hook_twilio_status, rs_hook_twilio_sms, rs_hook_whatsapp_verify, rs_hook_whatsapp, rs_hook_infobip;
+/* api_conv.c (and the Infobip inbound SMS hook in api_notify.c) */
+rs_handler_fn rs_api_conv_list, rs_api_conv_get, rs_api_conv_message, rs_api_conv_note, rs_api_conv_assign,
+    rs_api_conv_close, rs_hook_infobip_sms;
 rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
 rs_handler_fn rs_api_promise_get;
 /* tracking page, self-service and its merchant API (page_*.c, api_page.c) */
 rs_handler_fn rs_page_updates_post, rs_page_push_post, rs_page_report_post, rs_page_stream;
+/* api_channels.c: e-mail (rastro mail-in), logged phone calls, the tracking page's web chat */
+rs_handler_fn rs_hook_email, rs_api_call_post, rs_page_chat_get, rs_page_chat_post;
 rs_handler_fn rs_page_lookup_get, rs_page_lookup_post, rs_page_static, rs_page_sw;
 rs_handler_fn rs_api_branding_get, rs_api_branding_put, rs_api_faq_get, rs_api_faq_put;
 rs_handler_fn rs_api_promotion_get, rs_api_promotion_put;
 rs_handler_fn rs_api_incident_post, rs_api_incident_list, rs_api_incident_get, rs_api_incident_patch;
+/* the agent console (console.c, console_pages.c, console_actions.c) */
+rs_handler_fn rs_console_home, rs_console_login_get, rs_console_login_post, rs_console_logout, rs_console_lang;
+rs_handler_fn rs_console_conversation, rs_console_conversation_last, rs_console_incident;
+rs_handler_fn rs_console_take, rs_console_release, rs_console_assign, rs_console_close, rs_console_reopen;
+rs_handler_fn rs_console_reply, rs_console_phone, rs_console_incident_new;
+rs_handler_fn rs_console_incident_state, rs_console_incident_take, rs_console_incident_resolve;
+rs_handler_fn rs_api_customer_export, rs_api_customer_erase;
 /* incident workflow, agent/API coupons and support settings (api_incident.c) */
 rs_handler_fn rs_api_incident_note_post, rs_api_order_coupon_post, rs_api_support_settings_get,
     rs_api_support_settings_put;

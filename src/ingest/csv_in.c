@@ -16,6 +16,7 @@ static const char *const col_names[RS_CSV__COUNT] = {
     [RS_CSV_CUSTOMER_PHONE] = "customer_phone",
     [RS_CSV_CUSTOMER_LOCALE] = "customer_locale",
     [RS_CSV_PREFERRED_CHANNEL] = "preferred_channel",
+    [RS_CSV_CUSTOMER_TIMEZONE] = "customer_timezone",
     [RS_CSV_DEST_POSTAL_CODE] = "destination_postal_code",
     [RS_CSV_DEST_CITY] = "destination_city",
     [RS_CSV_DEST_REGION] = "destination_region",
@@ -136,6 +137,7 @@ enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n
         o->customer.phone = f(h, fields, n, RS_CSV_CUSTOMER_PHONE);
         o->customer.locale = f(h, fields, n, RS_CSV_CUSTOMER_LOCALE);
         o->customer.preferred_channel = f(h, fields, n, RS_CSV_PREFERRED_CHANNEL);
+        o->customer.timezone = f(h, fields, n, RS_CSV_CUSTOMER_TIMEZONE);
         o->destination.postal_code = f(h, fields, n, RS_CSV_DEST_POSTAL_CODE);
         o->destination.city = f(h, fields, n, RS_CSV_DEST_CITY);
         o->destination.region = f(h, fields, n, RS_CSV_DEST_REGION);

@@ -44,6 +44,7 @@ enum rs_err rs_json_order_in(json_t *j, struct rs_order_in *out, struct rs_item_
     out->customer.phone = rs_jstr(c, "phone", "customer", &je);
     out->customer.locale = rs_jstr(c, "locale", "customer", &je);
     out->customer.preferred_channel = rs_jstr(c, "preferred_channel", "customer", &je);
+    out->customer.timezone = rs_jstr(c, "timezone", "customer", &je);
     location(rs_jobj(j, "destination", "", &je), &out->destination, "destination", &je);
     const char *st = rs_jstr(j, "status", "", &je);
     out->base_status = RS_ORDER_PLACED;

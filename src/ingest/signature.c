@@ -71,6 +71,21 @@ static bool b64_check(const char *secret, const char *body, size_t len, const ch
     return wn == 44 && hn == 44 && CRYPTO_memcmp(want, h, 44) == 0;
 }
 
+bool rs_sig_sign_b64(const char *secret, const char *body, size_t len, char out[45])
+{
+    out[0] = '\0';
+    if (!secret || !*secret || (!body && len))
+        return false;
+    unsigned char mac[MAC_LEN];
+    const void *parts[] = {body};
+    const size_t lens[] = {len};
+    if (!hmac(secret, strlen(secret), parts, lens, 1, mac))
+        return false;
+    int wn = EVP_EncodeBlock((unsigned char *)out, mac, MAC_LEN);
+    OPENSSL_cleanse(mac, sizeof mac);
+    return wn == 44;
+}
+
 bool rs_sig_shopify(const char *secret, const char *body, size_t len, const char *header)
 {
     return b64_check(secret, body, len, header);

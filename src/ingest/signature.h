@@ -40,6 +40,11 @@ bool rs_sig_shippo(const char *secret, const char *body, size_t len, const char 
  * or empty. */
 bool rs_sig_token_equal(const char *expected, const char *given);
 
+/* Rastro's own signature (rastro mail-in → POST /hooks/email/{token}, header
+ * X-Rastro-Signature): base64(HMAC-SHA256(secret, body)), the scheme rs_sig_shopify checks.
+ * Writes 44 characters and a NUL into OUT; false when SECRET is empty or HMAC failed. */
+bool rs_sig_sign_b64(const char *secret, const char *body, size_t len, char out[45]);
+
 /* 17TRACK push: header "sign". */
 bool rs_sig_17track(const char *api_key, const char *body, size_t len, const char *header);
 

@@ -49,6 +49,12 @@ struct rs_msg {
     json_t *webhook_data;                      /* the webhook's "data" object */
     const char *webhook_type;                  /* "shipment.out_for_delivery" */
     int64_t now;
+    enum rs_trigger trigger;                   /* what the message is about (Web Push Urgency) */
+    const char *ref_prefix;                    /* our reference of the message at the provider:
+                                                * "<prefix>-<outbox_id>"; NULL = "ntf" (outbox
+                                                * rows); "msg" for conversation replies */
+    const char *in_reply_to;                   /* e-mail replies: the customer's Message-ID (no
+                                                * brackets) → In-Reply-To and References; NULL */
 };
 
 enum rs_err rs_send_email(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;

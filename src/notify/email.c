@@ -179,7 +179,7 @@ enum rs_err rs_email_build(const struct rs_msg *m, char **out, size_t *len, char
     char boundary[64];
     snprintf(boundary, sizeof boundary, "=_rastro_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
              rnd[4], rnd[5], rnd[6], rnd[7]);
-    snprintf(message_id, 128, "ntf-%lld.%lld.%02x%02x@%s", (long long)m->outbox_id, (long long)m->now, rnd[0], rnd[1],
+    snprintf(message_id, 128, "%s-%lld.%lld.%02x%02x@%s", m->ref_prefix ? m->ref_prefix : "ntf", (long long)m->outbox_id, (long long)m->now, rnd[0], rnd[1],
              domain);
 
     struct rs_buf b;
@@ -203,6 +203,9 @@ enum rs_err rs_email_build(const struct rs_msg *m, char **out, size_t *len, char
     add_mailbox_header(&b, "To", m->to_name, m->to_email);
     add_text_header(&b, "Subject", r->part[RS_TPART_EMAIL_SUBJECT]);
     rs_buf_printf(&b, "Message-ID: <%s>\r\n", message_id);
+    if (m->in_reply_to && *m->in_reply_to && strlen(m->in_reply_to) < 900 && !strpbrk(m->in_reply_to, "<>\r\n \t"))
+        /* threads the reply under the customer's e-mail in their mail client (RFC 5322 3.6.4) */
+        rs_buf_printf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", m->in_reply_to, m->in_reply_to);
     rs_buf_puts(&b, "MIME-Version: 1.0\r\n");
     if (m->unsub_url) {
         /* RFC 8058: both headers, on one line each */

@@ -207,7 +207,7 @@ static enum rs_err send_infobip(struct rs_channels *ch, const struct rs_msg *m, 
     const struct rs_notify_config *c = m->cfg;
     char b[512], url[1024], auth[300], to[24], mid[48], cb[1024];
     snprintf(url, sizeof url, "%s/sms/3/messages", base(c->sms_base_url, b, sizeof b));
-    snprintf(mid, sizeof mid, "ntf-%lld", (long long)m->outbox_id);
+    snprintf(mid, sizeof mid, "%s-%lld", m->ref_prefix ? m->ref_prefix : "ntf", (long long)m->outbox_id);
     json_t *dest = json_pack("{s:s, s:s}", "to", digits_only(m->to_phone, to), "messageId", mid);
     json_t *msg = json_pack("{s:s, s:[o], s:{s:s}}", "sender", c->sms_from, "destinations", dest, "content", "text",
                             text);
@@ -284,7 +284,7 @@ enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, str
     char b[512], url[1024], auth[1100], to[24], opaque[48];
     snprintf(url, sizeof url, "%s/%s/%s/messages", base(c->wa_base_url, b, sizeof b), c->wa_api_version,
              c->wa_phone_id);
-    snprintf(opaque, sizeof opaque, "ntf_%lld", (long long)m->outbox_id);
+    snprintf(opaque, sizeof opaque, "%s_%lld", m->ref_prefix ? m->ref_prefix : "ntf", (long long)m->outbox_id);
     json_t *root = json_pack("{s:s, s:s, s:s}", "messaging_product", "whatsapp", "recipient_type", "individual", "to",
                              digits_only(m->to_phone, to));
     if (m->wa_session) {

@@ -240,6 +240,18 @@ enum rs_err rs_vapid_verify(const char *header)
     return e;
 }
 
+const char *rs_webpush_urgency(enum rs_trigger trigger)
+{
+    switch (trigger) {
+    case RS_TRIG_OUT_FOR_DELIVERY:
+    case RS_TRIG_COURIER_NEARBY:
+    case RS_TRIG_ATTEMPT_FAILED:
+        return "high";
+    default:
+        return "normal";
+    }
+}
+
 enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const char *endpoint, const char *p256dh,
                          const char *auth, const char *url, struct rs_send_result *res)
 {
@@ -275,12 +287,13 @@ enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const c
         snprintf(res->error, sizeof res->error, "cannot sign the VAPID token (check the key pair)");
         return RS_EINVAL;
     }
-    char h_auth[1300], h_ttl[32], h_topic[64];
+    char h_auth[1300], h_ttl[32], h_topic[64], h_urgency[32];
+    snprintf(h_urgency, sizeof h_urgency, "Urgency: %s", rs_webpush_urgency(m->trigger));
     snprintf(h_auth, sizeof h_auth, "Authorization: %s", vapid);
     snprintf(h_ttl, sizeof h_ttl, "TTL: %d", cfg->push_ttl_s);
     snprintf(h_topic, sizeof h_topic, "Topic: ntf%lld", (long long)(m->outbox_id % 1000000000000LL));
     const char *headers[] = {h_ttl, "Content-Encoding: aes128gcm", "Content-Type: application/octet-stream",
-                             h_auth, "Urgency: normal", h_topic, NULL};
+                             h_auth, h_urgency, h_topic, NULL};
     struct rs_buf resp;
     rs_buf_init(&resp);
     e = rs_http_post(ch, endpoint, headers, NULL, (const char *)enc, el, cfg->timeout_s, &resp, res);

@@ -34,6 +34,10 @@ enum rs_err rs_vapid_header(const unsigned char priv[32], const unsigned char pu
  * RS_OK when valid, RS_EREJECTED when not, RS_EINVAL when unreadable. */
 enum rs_err rs_vapid_verify(const char *header) RS_MUST_CHECK;
 
+/* The RFC 8030 §5.3 Urgency of a push message about TRIGGER: "high" for what the customer must
+ * hear at once (out_for_delivery, courier_nearby, attempt_failed), "normal" otherwise. */
+const char *rs_webpush_urgency(enum rs_trigger trigger);
+
 /* POST the rendered push message of M (title, body, url as JSON) encrypted to the subscription
  * (ENDPOINT, P256DH and AUTH base64url) with TTL, Urgency, Topic, Content-Encoding: aes128gcm and
  * VAPID. Outcome as channel.h; a 404/410 answer is RS_EREJECTED with http_status kept (the

@@ -123,6 +123,7 @@ struct rs_reply_job {
     int attempts;
     int64_t created_at;
     int64_t wa_last_inbound; /* the conversation's last WhatsApp message from the customer */
+    char in_reply_to[256];   /* e-mail: Message-ID of the customer's last e-mail before it, or "" */
 };
 enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_job *out) RS_MUST_CHECK;
 /* The outcome: STATE sent, queued (retry at NEXT_AT) or failed. RS_ECONFLICT when OWNER no

@@ -537,8 +537,11 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
     STMT(X_REPLY_LOAD,
          "SELECT m.id,m.merchant_id,m.conversation_id,m.state,m.channel,c.sms_provider,c.locale,c.phone,c.email,"
          "u.name,c.subject,m.body,m.attempts,m.created_at,"
-         "(SELECT max(created_at) FROM messages x WHERE x.conversation_id=c.id AND x.direction='in' AND "
-         "x.channel='whatsapp') FROM messages m JOIN conversations c ON c.id=m.conversation_id "
+         "(SELECT max(created_at) FROM messages x WHERE x.conversation_id=c.id AND "
+         "x.direction IN ('in','note') AND x.channel='whatsapp'),"
+         "(SELECT y.provider_msg_id FROM messages y WHERE y.conversation_id=c.id AND y.direction='in' AND "
+         "y.channel='email' AND y.id<m.id AND y.provider_msg_id IS NOT NULL ORDER BY y.id DESC LIMIT 1) "
+         "FROM messages m JOIN conversations c ON c.id=m.conversation_id "
          "LEFT JOIN customers u ON u.id=c.customer_id WHERE m.id=?");
     sqlite3_bind_int64(q, 1, id);
     int rc = sqlite3_step(q);
@@ -561,6 +564,7 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
     o->attempts = sqlite3_column_int(q, 12);
     o->created_at = sqlite3_column_int64(q, 13);
     o->wa_last_inbound = sqlite3_column_int64(q, 14);
+    rs_store_sqlite_col_copy(o->in_reply_to, sizeof o->in_reply_to, q, 15);
     sqlite3_reset(q);
     return o->body ? RS_OK : RS_ENOMEM;
 }
@@ -649,8 +653,8 @@ enum rs_err rs_store_conv_list_json(struct rs_store *s, int64_t merchant_id, enu
         [RS_CONVQ_UNASSIGNED] = " AND c.state='agent' AND c.assigned_agent_id IS NULL",
         [RS_CONVQ_MINE] = " AND c.state='agent' AND c.assigned_agent_id IS NOT NULL",
         [RS_CONVQ_WAITING] = " AND c.state='bot'",
-        [RS_CONVQ_BREACHING] = " AND EXISTS (SELECT 1 FROM incidents i WHERE i.conversation_id=c.id AND "
-                               "i.state NOT IN ('resolved','closed') AND i.sla_due_at<?5)",
+        [RS_CONVQ_BREACHING] = (" AND EXISTS (SELECT 1 FROM incidents i WHERE i.conversation_id=c.id AND "
+                                "i.state NOT IN ('resolved','closed') AND i.sla_due_at<?5)"),
     };
     long long cur_t = INT64_MAX, cur_id = INT64_MAX;
     if (cursor && *cursor) {

@@ -25,6 +25,8 @@ struct rs_coupon {
  * that reason (nothing written); RS_ECONFLICT when the code is taken (draw another). OUT: *id. */
 enum rs_err rs_store_coupon_add(struct rs_store *s, const struct rs_coupon *c, const char *details_json,
                                 int64_t now, int64_t *id) RS_MUST_CHECK;
+/* The newest coupon of an order (by its id). OUT: *id; RS_ENOTFOUND when it has none. */
+enum rs_err rs_store_coupon_latest(struct rs_store *s, int64_t order_id, int64_t *id) RS_MUST_CHECK;
 /* RS_ENOTFOUND when absent. */
 enum rs_err rs_store_coupon_get(struct rs_store *s, int64_t id, struct rs_coupon *out) RS_MUST_CHECK;
 /* [{code, kind, value, currency, reason, details, expires_at, created_at, tracking_number,

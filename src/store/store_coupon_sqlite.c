@@ -145,3 +145,18 @@ enum rs_err rs_store_coupons_json(struct rs_store *s, int64_t merchant_id, const
     sqlite3_finalize(q);
     return e ? e : rs_store_coupons_of_order(s, order_id, out);
 }
+
+enum rs_err rs_store_coupon_latest(struct rs_store *s, int64_t order_id, int64_t *id)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s, "SELECT id FROM coupons WHERE order_id=? ORDER BY created_at DESC,id DESC LIMIT 1", &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, order_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(q, 0);
+    e = rc == SQLITE_ROW ? RS_OK : rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}

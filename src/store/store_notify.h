@@ -36,6 +36,7 @@ struct rs_notify_customer {
     char order_ref[129];
     char tracking_code[32];
     char name[201], email[256], phone[24], locale[16], preferred[16];
+    char timezone[64];    /* the customer's IANA zone; "" = unknown (use the merchant's) */
     unsigned optout;      /* RS_CH_BIT mask of channels the customer opted out of */
     int n_push;           /* live push subscriptions of the order */
     int64_t wa_last_inbound; /* 0 when never */

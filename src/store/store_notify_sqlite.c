@@ -25,7 +25,7 @@ static const char *const SQL_CONFIG_PUT =
     "ON CONFLICT(merchant_id) DO UPDATE SET config=excluded.config,updated_at=excluded.updated_at";
 static const char *const SQL_CUSTOMER =
     "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,c.name,c.email,c.phone,c.locale,"
-    "c.preferred_channel FROM orders o LEFT JOIN customers c ON c.id=o.customer_id WHERE o.id=?";
+    "c.preferred_channel,c.timezone FROM orders o LEFT JOIN customers c ON c.id=o.customer_id WHERE o.id=?";
 static const char *const SQL_CONTACTS =
     "SELECT channel,address FROM notify_contacts WHERE order_id=? ORDER BY updated_at,id";
 static const char *const SQL_PUSHN =
@@ -161,6 +161,7 @@ enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struc
         rs_store_sqlite_col_copy(out->phone, sizeof out->phone, q, 6);
         rs_store_sqlite_col_copy(out->locale, sizeof out->locale, q, 7);
         rs_store_sqlite_col_copy(out->preferred, sizeof out->preferred, q, 8);
+        rs_store_sqlite_col_copy(out->timezone, sizeof out->timezone, q, 9);
         sqlite3_reset(q);
     }
     {

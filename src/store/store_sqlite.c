@@ -61,10 +61,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_CUSTOMER_FIND_PHONE] =
         "SELECT id FROM customers WHERE merchant_id=? AND phone=? ORDER BY id LIMIT 1",
     [ST_CUSTOMER_INSERT] = "INSERT INTO customers(merchant_id,name,email,phone,locale,"
-                           "preferred_channel,created_at,updated_at) VALUES(?,?,?,?,?,?,?,?)",
+                           "preferred_channel,timezone,created_at,updated_at) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_CUSTOMER_UPDATE] =
         "UPDATE customers SET name=coalesce(?,name),email=coalesce(?,email),phone=coalesce(?,phone),"
-        "locale=coalesce(?,locale),preferred_channel=coalesce(?,preferred_channel),updated_at=? "
+        "locale=coalesce(?,locale),preferred_channel=coalesce(?,preferred_channel),"
+        "timezone=coalesce(?,timezone),updated_at=? "
         "WHERE id=?",
     [ST_SHIPMENT_FIND] =
         "SELECT id,order_id,status,substatus,action_required,status_at,last_event_at,shipped_at,"
@@ -93,13 +94,15 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ORDER_READ] =
         "SELECT o.id,o.merchant_id,o.order_ref,o.tracking_code,o.placed_at,o.placed_offset,"
         "o.dest_postal_code,o.dest_city,o.dest_region,o.dest_country,o.items,o.status,o.created_at,"
-        "o.updated_at,c.name,c.email,c.phone,c.locale,c.preferred_channel,m.name,m.locale,m.timezone "
+        "o.updated_at,c.name,c.email,c.phone,c.locale,c.preferred_channel,m.name,m.locale,m.timezone,"
+        "c.timezone "
         "FROM orders o LEFT JOIN customers c ON c.id=o.customer_id JOIN merchants m ON m.id=o.merchant_id "
         "WHERE o.merchant_id=? AND o.order_ref=?",
     [ST_ORDER_READ_BY_CODE] =
         "SELECT o.id,o.merchant_id,o.order_ref,o.tracking_code,o.placed_at,o.placed_offset,"
         "o.dest_postal_code,o.dest_city,o.dest_region,o.dest_country,o.items,o.status,o.created_at,"
-        "o.updated_at,c.name,c.email,c.phone,c.locale,c.preferred_channel,m.name,m.locale,m.timezone "
+        "o.updated_at,c.name,c.email,c.phone,c.locale,c.preferred_channel,m.name,m.locale,m.timezone,"
+        "c.timezone "
         "FROM orders o LEFT JOIN customers c ON c.id=o.customer_id JOIN merchants m ON m.id=o.merchant_id "
         "WHERE o.tracking_code=?",
     [ST_SHIPMENTS_OF_ORDER] =
@@ -596,6 +599,7 @@ static enum rs_err customer_upsert(struct rs_store *s, int64_t merchant_id, cons
     bind_text(q, i++, c->phone);
     bind_text(q, i++, c->locale);
     bind_text(q, i++, c->preferred_channel);
+    bind_text(q, i++, c->timezone);
     sqlite3_bind_int64(q, i++, now);
     if (*id)
         sqlite3_bind_int64(q, i++, *id);
@@ -1030,6 +1034,7 @@ static enum rs_err order_row_json(struct rs_store *s, sqlite3_stmt *q, enum rs_v
         json_object_set_new(c, "phone", rs_store_sqlite_col_str(q, 16));
         json_object_set_new(c, "locale", rs_store_sqlite_col_str(q, 17));
         json_object_set_new(c, "preferred_channel", rs_store_sqlite_col_str(q, 18));
+        json_object_set_new(c, "timezone", rs_store_sqlite_col_str(q, 22));
         json_object_set_new(o, "customer", c);
         const char *items = (const char *)sqlite3_column_text(q, 10);
         json_t *it = items ? json_loads(items, 0, NULL) : NULL;

@@ -25,6 +25,7 @@
 #include "store/store_promise.h"
 #include "util/locfmt.h"
 #include "util/timefmt.h"
+#include "worker/replies.h"
 
 #define MAX_BATCH 64
 #define WA_WINDOW_S (24 * 3600)
@@ -44,6 +45,7 @@ struct worker {
     struct rs_tplset *set[2]; /* es, en; NULL until needed */
     unsigned rnd;
     struct rs_locfmt *lf; /* promise and coupon dates; NULL until needed */
+    struct rs_replies *rp; /* conversation replies (worker/replies.c) */
 };
 
 struct rs_dispatcher {
@@ -230,6 +232,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 .unsub_url = unsub[0] ? unsub : NULL,
                 .wa_session = cust.wa_last_inbound && now - cust.wa_last_inbound < WA_WINDOW_S,
                 .now = now,
+                .trigger = in.trigger,
             };
             char type[64];
             switch (channel) {
@@ -408,6 +411,13 @@ static void *run(void *arg)
                 fprintf(stderr, "dispatch: claim failed: %s\n", rs_store_errmsg(w->s));
             n = 0;
         }
+        /* conversation replies share the thread: customers waiting for an answer come first */
+        uint64_t rs_sent = 0, rs_failed = 0;
+        int nr = w->rp ? rs_replies_round(w->rp, w->s, w->ch, d->cfg.lease_s, d->cfg.batch, &rs_sent, &rs_failed) : 0;
+        atomic_fetch_add(&d->sent, rs_sent);
+        atomic_fetch_add(&d->failed, rs_failed);
+        if (n == 0 && nr > 0)
+            continue;
         if (n == 0) {
             if (wait_or_stop(d, d->cfg.poll_ms, &seen))
                 break;
@@ -492,6 +502,10 @@ enum rs_err rs_dispatch_start(const struct rs_dispatch_config *cfg, struct rs_di
             rs_dispatch_stop(d);
             return e;
         }
+        if (!(w->rp = rs_replies_new(w->owner))) {
+            rs_dispatch_stop(d);
+            return RS_ENOMEM;
+        }
         if (!(w->ch = rs_channels_new())) {
             snprintf(err, errcap, "cannot initialise libcurl");
             rs_dispatch_stop(d);
@@ -536,6 +550,7 @@ void rs_dispatch_stop(struct rs_dispatcher *d)
             atomic_fetch_add(&d->connects, rs_channels_connects(w->ch));
         settings_release(w);
         rs_locfmt_free(w->lf);
+        rs_replies_free(w->rp);
         rs_channels_free(w->ch);
         rs_store_close(w->s);
     }

@@ -12,6 +12,11 @@
 #     with aud = the endpoint's origin, and a body that decrypts (independently, with Python's
 #     cryptography package) to the rendered title/body; a 410 deletes the subscription.
 #  4. the promise headline on the tracking page in both languages.
+#  5. stalled: a shipment scanned daily goes silent for 5 days → one sweep plans exactly one
+#     `stalled` notice (mail through Postfix saying "5 días" and the last scan's day, webhook
+#     shipment.stalled); sweeping again plans nothing; a new scan then a new silence → a new one.
+#  6. `rastro worker` alone (no server) runs the sweeps: an overdue shipment gets exactly one
+#     promise_breached mail although two workers sweep the same database.
 source "$(dirname "$0")/../lib/lib.sh"
 source "$(dirname "$0")/../lib/postfix.sh"
 trap 'stop_postfix; cleanup' EXIT
@@ -151,6 +156,20 @@ eq "  and no mail arrives" "$(mails)" "$M1"
 api GET /v1/orders/L-1/coupons
 eq "  still one coupon" "$(jqr '.coupons|length')" 1
 
+# the preview of the delay and coupon messages uses the order's real window, history and coupon
+api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"promise_breached","channel":"email","locale":"es"}'
+eq "preview promise_breached: real data, nothing made up" "$STATUS/$(jqr '.sample|length')" "200/0"
+check "  it names the current window's last day" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$NL" +%-d) de '" _ "$(jqr .text)"
+check "  and the window before the last change (promise history)" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$L0" +%-d) de '" _ "$(jqr .text)"
+api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"compensation","channel":"sms","locale":"en"}'
+eq "preview compensation carries the order's coupon" "$(jqr '"\(.sample|length)/\(.body|contains("'"$COUPON"'"))"')" "0/true"
+api POST /v1/orders '{"order_ref":"S-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"locale":"en"},"destination":{"country":"ES"}}'
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"promise_slipped","channel":"email","locale":"en"}'
+eq "preview promise_slipped without a promise: sample windows, marked" "$STATUS/$(jqr '.sample|join(",")')" "200/promise_text,previous_promise_text"
+check "  the text shows them" bash -c "printf '%s' \"\$1\" | grep -Eq 'between [A-Z][a-z]+day [0-9]+'" _ "$(jqr .text)"
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"compensation","channel":"email","locale":"es"}'
+eq "preview compensation without a coupon: a sample code, marked" "$(jqr '"\(.sample|join(","))/\(.text|contains("MUESTRA-"))"')" "coupon_code,coupon_value,coupon_expiry/true"
+
 # ---- 2. one consent model: the page's choice is what the planner reads ----
 api POST /v1/orders '{"order_ref":"C-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"name":"Pau Roca","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
 CCODE=$(jqr .tracking_code)
@@ -197,6 +216,7 @@ PY
   eq "shipped goes by push (the preferred channel)" "$(jqr '[.notifications[]|select(.trigger=="shipped")|"\(.channel):\(.state)"]|join(",")')" "push:sent"
   PR=$(rec_find '.path=="/push/sub-1"' | head -1)
   eq "push request headers" "$(jq -r '"\(.headers.ttl)/\(.headers["content-encoding"])/\(.headers["content-type"])"' <<<"$PR")" "3600/aes128gcm/application/octet-stream"
+  eq "  Urgency: normal for shipped (RFC 8030 §5.3)" "$(jq -r '.headers.urgency' <<<"$PR")" normal
   cat > "$T_DIR/push.py" <<'PY'
 import base64, json, sys
 from cryptography.hazmat.primitives import hashes
@@ -242,12 +262,105 @@ PY
   check "after a 410" wait_for 20 all_final P-1
   api GET /v1/orders/P-1/notifications
   eq "410 from the push service: the message falls back to e-mail" "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")|"\(.channel):\(.state)"]|join(",")')" "email:sent"
+  eq "out_for_delivery was pushed with Urgency: high" "$(rec_find '.path=="/push/sub-1"' | tail -1 | jq -r '.headers.urgency')" high
   eq "  and the subscription is deleted" "$(sqlite3 -readonly "$DB" "select count(*) from push_subscriptions where endpoint='$REC/push/sub-1'")" 0
   api POST /v1/notifications/preview '{"order_ref":"P-1","trigger":"shipped","channel":"push"}'
   eq "preview accepts push" "$STATUS/$(jqr '(.title|length>0) and (.body|length>0)')" "200/true"
 else
   ok "skipped: python3 cryptography not installed (push decryption check)"
 fi
+
+# ---- 5. stalled: the carrier goes silent ----
+# from here the server does not sweep, so the sweeps below are the only ones
+stop_server
+SERVE_ARGS="--sweep-interval 0" start_server "$DB"
+KEY1=$KEY
+KEY=$(new_merchant "Tienda Luna")
+MID2=$(sqlite3 -readonly "$DB" "select id from merchants where name='Tienda Luna'")
+cat > "$T_DIR/settings2.json" <<JSON
+{"public_base_url":"$BASE","merchant_name":"Tienda Luna",
+ "email":{"smtp_url":"smtp://127.0.0.1:$PF_PORT","starttls":"none","from":"Tienda Luna <avisos@tienda-luna.example.es>"},
+ "webhook":{"url":"$REC/hooks/luna","secret":"whsec_OmnWCGzozlLHDfoWvqXOPjXwQEHjQ1WrLD+Mf2NpSxk="},
+ "retry":{"base_s":1,"max_delay_s":2,"max_attempts":1,"max_retry_after_s":30},"timeout_s":3}
+JSON
+check "settings of a merchant without a promise model" "$RASTRO_BIN" notify settings --merchant "$MID2" --db "$DB" "$T_DIR/settings2.json"
+api POST /v1/orders '{"order_ref":"Q-1","placed_at":"'"$(date -u -d '-10 days' +%FT%TZ)"'","customer":{"name":"Marta Ruiz","email":"marta@example.es","locale":"es"},"destination":{"postal_code":"41001","city":"Sevilla","country":"ES"}}'
+api POST /v1/shipments '{"order_ref":"Q-1","carrier":"seur","tracking_number":"QUIET1"}'
+# scanned every day for four days, the last one 5 days and an hour ago
+LAST=$(date -u -d '-5 days -1 hour' +%s)
+qev() { printf '{"carrier":"seur","tracking_number":"QUIET1","occurred_at":"%s","status":"in_transit","message":"%s"}' "$(date -u -d "@$1" +%FT%TZ)" "$2"; }
+api POST /v1/events "[$(qev $((LAST - 3 * 86400)) 'Admitido'),$(qev $((LAST - 2 * 86400)) 'En tránsito'),$(qev $((LAST - 86400)) 'En tránsito'),$(qev "$LAST" 'En plataforma de destino')]"
+eq "four daily scans accepted" "$STATUS" 200
+check "the shipped notice goes" wait_for 20 all_final Q-1
+api GET /v1/orders/Q-1/notifications
+eq "before the sweep: shipped only, no stalled notice on the scans themselves" "$(jqr '[.notifications[]|"\(.trigger):\(.channel)"]|join(",")')" "order_confirmed:email,order_confirmed:webhook,shipped:email,shipped:webhook"
+M2=$(mails)
+out=$("$RASTRO_BIN" promise sweep --db "$DB" 2>&1)
+echo "stall sweep: $out"
+check "the sweep finds the stall" bash -c "printf '%s' '$out' | grep -Eq 'new delays: [1-9]'"
+check "the stall notice is sent" wait_for 20 all_final Q-1
+api GET /v1/orders/Q-1/notifications
+eq "one stalled notice to the customer and one to the merchant's webhook" \
+   "$(jqr '[.notifications[]|select(.trigger=="stalled")|"\(.channel):\(.state)"]|join(",")')" "email:sent,webhook:sent"
+check "the stall mail arrives" wait_for 10 bash -c "[ \$(find '$PF_MAIL' -type f | wc -l) -ge $((M2 + 1)) ]"
+MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
+SM=$(printf '%s' "$MAILS" | jq -c '[.[]|select(.subject|test("sin noticias"))]')
+eq "exactly one stall mail, to the customer" "$(jq -r '"\(length)/\(.[0].to|test("<marta@example.es>$"))"' <<<"$SM")" "1/true"
+SUBJ=$(jq -r '.[0].subject' <<<"$SM"); STEXT=$(jq -r '.[0].text' <<<"$SM")
+echo "stall mail: $SUBJ / $STEXT"
+eq "  subject: no news from the carrier for 5 days" "$SUBJ" "Tu pedido Q-1: sin noticias del transportista desde hace 5 días"
+MTZ=$(sqlite3 -readonly "$DB" "select timezone from merchants where id=$MID2")
+check "  it says how long and the day of the last scan, in Spanish" bash -c "printf '%s' \"\$1\" | grep -q 'Hace 5 días que no tenemos noticias de .* (el último escaneo fue el [a-záéíóú]* $(TZ=${MTZ:-UTC} date -d "@$LAST" +%-d) de '" _ "$STEXT"
+check "  that we are on it and what the customer can do" bash -c "printf '%s' \"\$1\" | grep -q 'te avisaremos en cuanto se mueva' && printf '%s' \"\$1\" | grep -q 'No tienes que hacer nada'" _ "$STEXT"
+eq "the merchant's webhook says shipment.stalled" "$(rec_find '.path=="/hooks/luna"' | jq -r '.body|fromjson|.type' | grep -c '^shipment.stalled$')" 1
+M3=$(mails)
+out=$("$RASTRO_BIN" promise sweep --db "$DB" 2>&1)
+eq "a second sweep: no new delays" "$(printf '%s' "$out" | sed -n 's/.*new delays: \([0-9]*\).*/\1/p')" 0
+sleep 1.5
+api GET /v1/orders/Q-1/notifications
+eq "  and no second stalled notice" "$(jqr '[.notifications[]|select(.trigger=="stalled")]|length')" 2
+eq "  nor mail" "$(mails)" "$M3"
+# it moves again (an in-transit scan notifies nobody), then goes silent again: a new stall
+api POST /v1/events "[$(qev $((LAST + 3600)) 'En reparto mañana')]"
+out=$("$RASTRO_BIN" promise sweep --db "$DB" 2>&1)
+check "a new scan, then a new silence: a new stall" bash -c "printf '%s' '$out' | grep -Eq 'new delays: 1'"
+check "  its notice is sent" wait_for 20 all_final Q-1
+api GET /v1/orders/Q-1/notifications
+eq "  a second stalled notice (one per stall)" "$(jqr '[.notifications[]|select(.trigger=="stalled" and .channel=="email")|.state]|join(",")')" "sent,sent"
+# the preview: the shipment's real silence; a new order: sample values, marked
+api POST /v1/notifications/preview '{"order_ref":"Q-1","trigger":"stalled","channel":"sms","locale":"en"}'
+eq "preview stalled: the real silence (5 days), nothing made up" "$STATUS/$(jqr '.sample|length')/$(jqr '.body|test("no news from the carrier about your order Q-1 for 5 days")')" "200/0/true"
+api POST /v1/orders '{"order_ref":"Q-2","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"locale":"en"},"destination":{"country":"ES"}}'
+api POST /v1/notifications/preview '{"order_ref":"Q-2","trigger":"stalled","channel":"whatsapp","locale":"en"}'
+eq "preview stalled without scans: sample silence, marked" "$STATUS/$(jqr '.sample|join(",")')/$(jqr '.template')/$(jqr '.parameters[2]')" \
+   "200/quiet_days,quiet_days_text,last_event_text/rastro_stalled_v1/4 days"
+out=$("$RASTRO_BIN" notify preview --merchant "$MID2" --order Q-1 --trigger stalled --channel push --locale es --db "$DB" 2>&1)
+check "rastro notify preview --trigger stalled" bash -c "printf '%s' \"\$1\" | grep -q 'desde hace 5 días'" _ "$out"
+
+# ---- 6. rastro worker alone runs the sweeps ----
+KEY=$KEY1
+api POST /v1/orders '{"order_ref":"W-1","placed_at":"'"$(date -u -d '-40 days' +%FT10:00:00Z)"'","destination":{"region":"BCN","country":"ES","postal_code":"08001"},"customer":{"name":"Iker Sanz","email":"iker@example.es","locale":"es"}}'
+api POST /v1/shipments '{"order_ref":"W-1","carrier":"seur","tracking_number":"LATE2","service":"std","origin":{"region":"MAD","country":"ES"}}'
+WL=$(jqr .promise.latest)
+check "an overdue shipment: its promise ended weeks ago ($WL)" bash -c "[[ '$WL' < '$(date -u -d '-7 days' +%F)' ]]"
+check "its confirmation goes" wait_for 20 all_final W-1
+stop_server
+eq "no sweep has run: nothing about the delay yet" "$(sqlite3 -readonly "$DB" "select count(*) from outbox x join orders o on o.id=x.order_id where o.order_ref='W-1' and x.trigger like 'promise%'")" 0
+M4=$(mails)
+# two workers at once, both sweeping every second: the planning is idempotent, one message
+"$RASTRO_BIN" worker --db "$DB" --threads 1 --sweep-interval 1 >> "$T_DIR/worker1.log" 2>&1 & W1=$!
+"$RASTRO_BIN" worker --db "$DB" --threads 1 --sweep-interval 1 >> "$T_DIR/worker2.log" 2>&1 & W2=$!
+T_PIDS+=("$W1" "$W2")
+wrow() { sqlite3 -readonly "$DB" "select group_concat(x.trigger||':'||x.channel||':'||x.state, ',') from (select x.* from outbox x join orders o on o.id=x.order_id where o.order_ref='W-1' and x.trigger in ('promise_breached','compensation') order by x.id) x"; }
+check "rastro worker plans and sends the breach notice" wait_for 30 bash -c "[ \"\$(sqlite3 -readonly '$DB' \"select count(*) from outbox x join orders o on o.id=x.order_id where o.order_ref='W-1' and x.trigger in ('promise_breached','compensation') and x.state='sent'\")\" = 2 ]"
+sleep 3 # a few more sweeps of both workers
+eq "  exactly one breach and one compensation, though two workers swept several times" "$(wrow)" "promise_breached:email:sent,compensation:email:sent"
+check "  the breach mail arrives once" wait_for 10 bash -c "[ \$(find '$PF_MAIL' -type f | wc -l) -ge $((M4 + 2)) ]"
+MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
+eq "  one mail 'no ha llegado a tiempo' for W-1" "$(printf '%s' "$MAILS" | jq '[.[]|select(.subject=="Tu pedido W-1 no ha llegado a tiempo")]|length')" 1
+kill -TERM "$W1" "$W2"; wait "$W1" "$W2" 2>/dev/null
+check "  the workers said they sweep" grep -q 'sweeps every 1s' "$T_DIR/worker1.log"
+check "  and stopped cleanly (no sanitizer report)" bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error' '$T_DIR/worker1.log' '$T_DIR/worker2.log'"
 
 check "no request ever answered 5xx" bash -c "! grep -q ' 5[0-9][0-9] ' '$T_DIR/server.log'"
 finish

@@ -41,7 +41,9 @@ start_server() {
   for attempt in 1 2 3 4 5; do
     PORT=$(free_port)
     BASE=http://127.0.0.1:$PORT
-    "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" \
+    # SERVE_ARGS: extra options, e.g. "--sweep-interval 0"
+    # shellcheck disable=SC2086
+    "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" ${SERVE_ARGS:-} \
         >> "$T_DIR/server.log" 2>&1 &
     SERVER_PID=$!
     T_PIDS+=("$SERVER_PID")

@@ -163,6 +163,17 @@ static void test_handover_and_quiet(void **state)
     assert_string_equal(c.state, "agent");
     assert_string_equal(c.handover_reason, "talk_to_human");
     assert_true(c.handover_at > 0);
+    /* the hand-over is in the history as an internal note (the row keeps only the latest) */
+    json_t *cj = NULL;
+    assert_int_equal(rs_store_conv_json(S, MID, r.conversation_id, &cj), RS_OK);
+    int notes = 0;
+    size_t k;
+    json_t *m;
+    json_array_foreach(json_object_get(cj, "messages"), k, m) if (strcmp(json_string_value(json_object_get(m, "direction")), "note") == 0 &&
+                                                                  strstr(json_string_value(json_object_get(m, "body")), "talk_to_human"))
+        notes++;
+    json_decref(cj);
+    assert_int_equal(notes, 1);
     /* a person holds it: the bot only records */
     assert_int_equal(say("sms", "+34699000010", "hola??", "SM11", &r, reply, sizeof reply), RS_OK);
     assert_int_equal(r.reply_id, 0);
@@ -316,6 +327,30 @@ static void test_agent_send(void **state)
     assert_int_equal(c.customer_id, o.customer_id);
 }
 
+static void test_problem_opens_incident(void **state)
+{
+    (void)state;
+    char reply[2048];
+    struct rs_inbound_result r;
+    /* from the customer's own phone: the order is theirs */
+    assert_int_equal(say("sms", "+34600111222", "no me ha llegado el paquete", "SMp1", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "not_received");
+    assert_true(r.incident_id > 0);
+    assert_true(r.handed_over);
+    assert_true(r.reply_id > 0);
+    char ref[32];
+    snprintf(ref, sizeof ref, "%lld", (long long)r.incident_id);
+    assert_non_null(strstr(reply, ref));
+    struct rs_conv c;
+    assert_int_equal(rs_store_conv_get(S, MID, r.conversation_id, &c), RS_OK);
+    assert_string_equal(c.state, "agent");
+    assert_string_equal(c.handover_reason, "problem");
+    /* an unknown sender with a problem and no code: asked which order, nothing opened */
+    assert_int_equal(say("sms", "+34699000050", "my parcel arrived damaged", "SMp2", &r, reply, sizeof reply), RS_OK);
+    assert_int_equal(r.incident_id, 0);
+    assert_non_null(strstr(reply, "RX-"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -369,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_reply_queue),
         cmocka_unit_test(test_agent_send),
+        cmocka_unit_test(test_problem_opens_incident),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

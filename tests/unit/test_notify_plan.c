@@ -197,7 +197,7 @@ static void test_keys_dedup(void **state)
     plan(&in, &s, &r, b);
     assert_string_equal(a[0].key, b[0].key);
     /* delays: one per promise version; dropped once delivered */
-    struct rs_delay_record d[2] = {{false, "2026-11-28", day1}, {true, "2026-11-28", day1}};
+    struct rs_delay_record d[2] = {{false, "2026-11-28", day1, false}, {true, "2026-11-28", day1, false}};
     in = change(RS_STATUS_IN_TRANSIT, 0, RS_STATUS_IN_TRANSIT, 0, day1);
     in.delays = d;
     in.n_delays = 2;
@@ -256,7 +256,7 @@ static void test_caps(void **state)
     assert_int_equal(out[0].suppressed, RS_SUPP_CAPPED);
     /* one slot left: the first of two delays goes, the second is capped */
     r.n_sent = 3;
-    struct rs_delay_record d[2] = {{false, "v1", now}, {true, "v1", now}};
+    struct rs_delay_record d[2] = {{false, "v1", now, false}, {true, "v1", now, false}};
     in = change(RS_STATUS_IN_TRANSIT, 0, RS_STATUS_IN_TRANSIT, 0, now);
     in.delays = d;
     in.n_delays = 2;
@@ -368,6 +368,82 @@ static void test_retry(void **state)
     assert_int_equal(d.action, RS_RETRY_GIVE_UP);
 }
 
+/* A stall: one notice per silence (key = the last scan), deferred by quiet hours like any
+ * informational message, capped, told as the breach when both come together, and never once
+ * the shipment is delivered. */
+static void test_stalled(void **state)
+{
+    (void)state;
+    struct rs_notify_settings s = all_on();
+    struct rs_recipient r = reachable();
+    struct rs_planned a[RS_PLAN_MAX_ITEMS], b[RS_PLAN_MAX_ITEMS];
+    int64_t t = utc(2026, 11, 26, 12, 0);
+    struct rs_delay_record st = {.version = "20261121T101500Z", .detected_at = t, .stalled = true};
+    struct rs_plan_input in = change(RS_STATUS_IN_TRANSIT, 0, RS_STATUS_IN_TRANSIT, 0, t);
+    in.delays = &st;
+    in.n_delays = 1;
+    int n = plan(&in, &s, &r, a);
+    assert_int_equal(n, 2); /* the customer's message (WhatsApp, preferred) + the webhook */
+    assert_int_equal(a[0].trigger, RS_TRIG_STALLED);
+    assert_int_equal(a[0].channel, RS_CH_WHATSAPP);
+    assert_int_equal(a[0].suppressed, RS_SUPP_NONE);
+    assert_false(a[0].deferred);
+    assert_string_equal(a[0].key, "shp_42:stalled:-:20261121T101500Z");
+    assert_int_equal(a[1].channel, RS_CH_WEBHOOK);
+    assert_string_equal(a[1].key, "shp_42:stalled:-:20261121T101500Z:webhook");
+    assert_string_equal(rs_trigger_name(RS_TRIG_STALLED), "stalled");
+    assert_int_equal(rs_trigger_parse("stalled", -1), RS_TRIG_STALLED);
+    /* the same stall found by the next sweep, a day later: the same key (the outbox's unique
+     * index then plans nothing new) */
+    in.now = t + 86400;
+    st.detected_at = t + 86400;
+    plan(&in, &s, &r, b);
+    assert_string_equal(a[0].key, b[0].key);
+    /* a later scan, then a new silence: a new key, so it notifies again */
+    st.version = "20261127T080000Z";
+    plan(&in, &s, &r, b);
+    assert_string_not_equal(a[0].key, b[0].key);
+    /* a stall found together with a breach is told once, as the breach */
+    struct rs_delay_record both[2] = {{true, "2026-11-25", t, false}, st};
+    in.delays = both;
+    in.n_delays = 2;
+    n = plan(&in, &s, &r, a);
+    assert_int_equal(n, 2);
+    assert_int_equal(a[0].trigger, RS_TRIG_PROMISE_BREACHED);
+    assert_int_equal(a[1].trigger, RS_TRIG_PROMISE_BREACHED);
+    /* delivered in the same change: nothing about a stall */
+    in.delays = &st;
+    in.n_delays = 1;
+    in.new_status = RS_STATUS_DELIVERED;
+    n = plan(&in, &s, &r, a);
+    for (int i = 0; i < n; i++)
+        assert_int_not_equal(a[i].trigger, RS_TRIG_STALLED);
+    /* not urgent: deferred to the end of quiet hours (22:30 local) */
+    in.new_status = RS_STATUS_IN_TRANSIT;
+    s.quiet_start_min = 21 * 60;
+    s.quiet_end_min = 9 * 60;
+    in.now = utc(2026, 11, 26, 21, 30); /* 22:30 in UTC+1 */
+    n = plan(&in, &s, &r, a);
+    assert_true(a[0].deferred);
+    assert_int_equal(a[0].not_before, utc(2026, 11, 27, 8, 0));
+    /* capped like any informational message */
+    s.quiet_start_min = s.quiet_end_min = 0;
+    s.cap_count = 1;
+    s.cap_window_s = 86400;
+    int64_t sent[1] = {in.now - 60};
+    r.sent_at = sent;
+    r.n_sent = 1;
+    plan(&in, &s, &r, a);
+    assert_int_equal(a[0].suppressed, RS_SUPP_CAPPED);
+    /* turned off for the customer's channels: suppressed with the reason, the webhook still goes */
+    r.n_sent = 0;
+    s.enabled[RS_TRIG_STALLED] = RS_CH_BIT(RS_CH_WEBHOOK);
+    n = plan(&in, &s, &r, a);
+    assert_int_equal(n, 2);
+    assert_int_equal(a[0].suppressed, RS_SUPP_TRIGGER_OFF);
+    assert_int_equal(a[1].channel, RS_CH_WEBHOOK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_quiet_hours_dst),
         cmocka_unit_test(test_retry),
+        cmocka_unit_test(test_stalled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

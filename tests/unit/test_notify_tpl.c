@@ -33,6 +33,9 @@ static const char *full_vars[RS_TV__COUNT] = {
     [RS_TV_COUPON_EXPIRY] = "jueves 31 de diciembre",
     [RS_TV_UNSUBSCRIBE_URL] = "https://track.example/u/abc",
     [RS_TV_SUPPORT_URL] = "https://olivo.example/ayuda",
+    [RS_TV_QUIET_DAYS] = "5",
+    [RS_TV_QUIET_DAYS_TEXT] = "5 días",
+    [RS_TV_LAST_EVENT_TEXT] = "sábado 21 de noviembre",
 };
 
 /* The status each trigger is usually about. */
@@ -353,6 +356,53 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The stall notice says, in plain words and in both languages, how long the carrier has been
+ * silent, since which day, that we are on it and what the customer can do. */
+static void test_stalled(void **state)
+{
+    (void)state;
+    static char buf[32768];
+    const char *vars[RS_TV__COUNT] = {
+        [RS_TV_MERCHANT_NAME] = "Olivo",
+        [RS_TV_ORDER_REF] = "1042",
+        [RS_TV_TRACKING_URL] = "https://t.example/x",
+        [RS_TV_CARRIER] = "SEUR",
+        [RS_TV_QUIET_DAYS] = "5",
+        [RS_TV_QUIET_DAYS_TEXT] = "5 días",
+        [RS_TV_LAST_EVENT_TEXT] = "sábado 21 de noviembre",
+    };
+    struct rs_rendered r;
+    struct rs_render_ctx ctx = {RS_STATUS_IN_TRANSIT, RS_SUB_NONE};
+    assert_int_equal(rs_notify_render(es, RS_TRIG_STALLED, RS_CH_EMAIL, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    assert_string_equal(r.part[RS_TPART_EMAIL_SUBJECT], "Tu pedido 1042: sin noticias del transportista desde hace 5 días");
+    const char *t = r.part[RS_TPART_EMAIL_TEXT];
+    assert_non_null(strstr(t, "Hace 5 días que no tenemos noticias de SEUR sobre tu pedido 1042 (el último escaneo fue el sábado 21 de noviembre)"));
+    assert_non_null(strstr(t, "te avisaremos en cuanto se mueva"));
+    assert_non_null(strstr(t, "No tienes que hacer nada"));
+    assert_non_null(strstr(t, "responde a este mensaje")); /* no support_url */
+    assert_int_equal(rs_notify_render(es, RS_TRIG_STALLED, RS_CH_WHATSAPP, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    assert_string_equal(r.part[RS_TPART_WA_TEMPLATE], "rastro_stalled_v1");
+    assert_int_equal(r.n_wa_params, 4);
+    assert_string_equal(r.wa_params[0], "cliente");
+    assert_string_equal(r.wa_params[2], "5 días");
+    vars[RS_TV_QUIET_DAYS_TEXT] = "1 day";
+    vars[RS_TV_LAST_EVENT_TEXT] = "Saturday 21 November";
+    vars[RS_TV_CARRIER] = NULL;
+    assert_int_equal(rs_notify_render(en, RS_TRIG_STALLED, RS_CH_SMS, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    assert_string_equal(r.part[RS_TPART_SMS_TEXT], "Olivo: no news from the carrier about your order 1042 for 1 day. "
+                                                   "We are following it up and will keep you posted. https://t.example/x");
+    struct rs_sms_info si;
+    assert_int_equal(rs_sms_analyze(r.part[RS_TPART_SMS_TEXT], strlen(r.part[RS_TPART_SMS_TEXT]), &si), RS_OK);
+    assert_int_equal(si.encoding, RS_SMS_GSM7);
+    assert_int_equal(rs_notify_render(en, RS_TRIG_STALLED, RS_CH_PUSH, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    assert_string_equal(r.part[RS_TPART_PUSH_TITLE], "No news about your order yet");
+    assert_non_null(strstr(r.part[RS_TPART_PUSH_BODY], "no carrier scan for 1 day"));
+    assert_int_equal(rs_notify_render(en, RS_TRIG_STALLED, RS_CH_EMAIL, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    assert_non_null(strstr(r.part[RS_TPART_EMAIL_TEXT], "We have had no news from the carrier about your order 1042 for "
+                                                        "1 day (the last scan was on Saturday 21 November)"));
+    assert_non_null(strstr(r.part[RS_TPART_EMAIL_TEXT], "You do not need to do anything"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_overrides),
         cmocka_unit_test(test_engine),
         cmocka_unit_test(test_render_speed),
+        cmocka_unit_test(test_stalled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -122,6 +122,18 @@ static void test_b64url(void **state)
     assert_int_equal(rs_b64url_decode("AAAAAAAAAAAAAAAA", b, sizeof b), -1); /* 12 bytes > cap */
 }
 
+static void test_urgency(void **state)
+{
+    (void)state;
+    /* RFC 8030 §5.3: what the customer must hear now is "high", everything else "normal" */
+    assert_string_equal(rs_webpush_urgency(RS_TRIG_OUT_FOR_DELIVERY), "high");
+    assert_string_equal(rs_webpush_urgency(RS_TRIG_COURIER_NEARBY), "high");
+    assert_string_equal(rs_webpush_urgency(RS_TRIG_ATTEMPT_FAILED), "high");
+    for (int t = 0; t < RS_TRIG__COUNT; t++)
+        if (t != RS_TRIG_OUT_FOR_DELIVERY && t != RS_TRIG_COURIER_NEARBY && t != RS_TRIG_ATTEMPT_FAILED)
+            assert_string_equal(rs_webpush_urgency((enum rs_trigger)t), "normal");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_fresh_keys_differ),
         cmocka_unit_test(test_vapid),
         cmocka_unit_test(test_b64url),
+        cmocka_unit_test(test_urgency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,6 +129,10 @@ CREATE TABLE support_settings (
   updated_at   INTEGER NOT NULL
 );
 
+-- privacy (store_privacy.h): when a customer's personal data was erased (`rastro customer
+-- erase`); the row stays, anonymised, so orders keep counting in analytics.
+ALTER TABLE customers ADD COLUMN erased_at INTEGER;
+
 -- conv (replies out): the dispatcher that holds a queued reply's lease, so only it records the
 -- outcome (a reply whose lease ran out and was retaken is not overwritten by the first holder).
 ALTER TABLE messages ADD COLUMN lease_owner TEXT;

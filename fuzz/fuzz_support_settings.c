@@ -1,0 +1,38 @@
+/* fuzz_support_settings.c — the support settings parser/validator (app/support_settings.h) on
+ * arbitrary bytes: it must never crash, must say why when it refuses, and what it accepts must
+ * hold its invariants (SLA hours in range, policies with a type and a condition). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/support_settings.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    struct rs_support_settings cfg;
+    char err[256];
+    if (rs_support_settings_parse(s, &cfg, err, sizeof err) == RS_OK) {
+        for (int i = 0; i < RS_INCIDENT_NTYPES; i++)
+            if (cfg.sla_hours[i] < 1 || cfg.sla_hours[i] > 720)
+                abort();
+        for (int i = 0; i < cfg.n_policies; i++) {
+            const struct rs_support_policy *p = &cfg.policies[i];
+            if (rs_incident_type_index(p->type) < 0 || !p->offer[0] ||
+                (p->no_scan_days < 0 && p->breached_days < 0 && !p->status))
+                abort();
+        }
+        if (cfg.coupon_value_cents <= 0 || (!cfg.coupon_percent && !cfg.coupon_currency))
+            abort();
+        rs_support_settings_release(&cfg);
+    } else if (!err[0]) {
+        abort();
+    }
+    free(s);
+    return 0;
+}

@@ -1,0 +1,180 @@
+/* cmd_agent.c — `rastro agent create --merchant ID --email E --name N [--role admin]
+ * [--locale es|en]` and `rastro agent list [--merchant ID]`: console accounts (docs/console.md).
+ * The password is read from stdin (first line) when stdin is not a terminal or has a line;
+ * with an empty stdin (or a terminal) a random one is generated and printed once. Only its
+ * Argon2id hash is stored. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/agent_auth.h"
+#include "cli/args.h"
+#include "cli/cmd.h"
+#include "store/store_agent.h"
+#include "util/timefmt.h"
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: rastro agent create --merchant ID --email E --name N [--role agent|admin] [--locale es|en] [--db URL]\n"
+            "         reads the password from stdin (first line, at least %d characters); with nothing on\n"
+            "         stdin a random password is generated and printed once\n"
+            "       rastro agent list [--merchant ID] [--db URL]\n"
+            "environment: RASTRO_ARGON2_MEMORY_KIB, RASTRO_ARGON2_ITERATIONS (hash cost; default 65536 KiB, 3)\n",
+            RS_PASSWORD_MIN);
+    return 2;
+}
+
+static bool plausible_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
+        return false;
+    for (; *s; s++)
+        if (isspace((unsigned char)*s) || *s == '<' || *s == '>' || *s == '"' || *s == ',')
+            return false;
+    return true;
+}
+
+/* The first line of stdin without its newline; false when there is none. */
+static bool read_password(char *out, size_t cap)
+{
+    if (isatty(STDIN_FILENO))
+        return false;
+    if (!fgets(out, (int)cap, stdin))
+        return false;
+    size_t n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    return n > 0;
+}
+
+static int create(struct rs_store *s, const char *merchant, const char *email, const char *name, const char *role,
+                  const char *locale)
+{
+    char *end;
+    long long mid = merchant ? strtoll(merchant, &end, 10) : 0;
+    if (!merchant || *end || mid <= 0 || !email || !name || !*name) {
+        fprintf(stderr, "rastro agent create: --merchant ID, --email E and --name N are required\n");
+        return 2;
+    }
+    if (strcmp(role, "agent") != 0 && strcmp(role, "admin") != 0) {
+        fprintf(stderr, "rastro agent create: --role is agent or admin\n");
+        return 2;
+    }
+    if (strcmp(locale, "es") != 0 && strcmp(locale, "en") != 0) {
+        fprintf(stderr, "rastro agent create: --locale is es or en\n");
+        return 2;
+    }
+    struct rs_agent a = {.merchant_id = mid};
+    for (size_t i = 0; email[i] && i + 1 < sizeof a.email; i++)
+        a.email[i] = (char)tolower((unsigned char)email[i]);
+    if (!plausible_email(a.email) || strlen(name) >= sizeof a.name) {
+        fprintf(stderr, "rastro agent create: '%s' is not an e-mail address (or the name is too long)\n", email);
+        return 2;
+    }
+    snprintf(a.name, sizeof a.name, "%s", name);
+    snprintf(a.role, sizeof a.role, "%s", role);
+    snprintf(a.locale, sizeof a.locale, "%s", locale);
+    char pw[RS_PASSWORD_MAX + 2];
+    bool generated = false;
+    if (!read_password(pw, sizeof pw)) {
+        rs_password_generate(pw);
+        generated = true;
+    }
+    if (strlen(pw) < RS_PASSWORD_MIN || strlen(pw) > RS_PASSWORD_MAX) {
+        fprintf(stderr, "rastro agent create: the password must have %d to %d characters\n", RS_PASSWORD_MIN,
+                RS_PASSWORD_MAX);
+        return 2;
+    }
+    struct rs_kdf_params p;
+    rs_kdf_params_get(&p);
+    char phc[RS_PHC_MAX];
+    enum rs_err e = rs_password_hash(pw, &p, phc);
+    if (e) {
+        fprintf(stderr, "rastro agent create: hashing failed (%s)\n", rs_strerror(e));
+        return 1;
+    }
+    snprintf(a.password_hash, sizeof a.password_hash, "%s", phc);
+    int64_t id = 0;
+    e = rs_store_begin(s);
+    if (!e)
+        e = rs_store_agent_create(s, &a, rs_now(), &id);
+    if (!e)
+        e = rs_store_commit(s);
+    else
+        rs_store_rollback(s);
+    if (e == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro agent create: no merchant %lld\n", mid);
+        return 1;
+    }
+    if (e == RS_ECONFLICT) {
+        fprintf(stderr, "rastro agent create: an agent with e-mail %s already exists\n", a.email);
+        return 1;
+    }
+    if (e) {
+        fprintf(stderr, "rastro agent create: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        return 1;
+    }
+    printf("agent %lld: %s <%s>, %s of merchant %lld\n", (long long)id, a.name, a.email, a.role, mid);
+    if (generated)
+        printf("password: %s\n", pw);
+    fprintf(stderr, "Sign in at <base URL>/console/login.\n");
+    return 0;
+}
+
+int rs_cmd_agent(int argc, char **argv)
+{
+    const char *db = NULL, *merchant = NULL, *email = NULL, *name = NULL, *role = "agent", *locale = "es";
+    const char *verb = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--merchant", &merchant) ||
+            rs_arg_value(argc, argv, &i, "--email", &email) || rs_arg_value(argc, argv, &i, "--name", &name) ||
+            rs_arg_value(argc, argv, &i, "--role", &role) || rs_arg_value(argc, argv, &i, "--locale", &locale))
+            continue;
+        if (rs_arg_flag(argv, i, "--help"))
+            return usage(), 0;
+        if (argv[i][0] == '-' || verb) {
+            fprintf(stderr, "rastro agent: unexpected argument %s\n", argv[i]);
+            return usage();
+        }
+        verb = argv[i];
+    }
+    if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "list") != 0))
+        return usage();
+    struct rs_store *s = NULL;
+    char err[512];
+    if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {
+        fprintf(stderr, "rastro agent: %s\n", err);
+        return 1;
+    }
+    int rc = 0;
+    if (strcmp(verb, "create") == 0) {
+        rc = create(s, merchant, email, name, role, locale);
+    } else {
+        json_t *list = NULL;
+        if (rs_store_agent_list(s, merchant ? strtoll(merchant, NULL, 10) : 0, &list) != RS_OK) {
+            fprintf(stderr, "rastro agent: %s\n", rs_store_errmsg(s));
+            rc = 1;
+        } else {
+            printf("%-5s %-8s %-30s %-24s %-6s %-6s %s\n", "id", "merchant", "email", "name", "role", "locale",
+                   "state");
+            size_t i;
+            json_t *a;
+            json_array_foreach(list, i, a)
+            {
+                printf("%-5lld %-8lld %-30s %-24s %-6s %-6s %s\n",
+                       (long long)json_integer_value(json_object_get(a, "id")),
+                       (long long)json_integer_value(json_object_get(a, "merchant_id")),
+                       json_string_value(json_object_get(a, "email")), json_string_value(json_object_get(a, "name")),
+                       json_string_value(json_object_get(a, "role")), json_string_value(json_object_get(a, "locale")),
+                       json_is_true(json_object_get(a, "disabled")) ? "disabled" : "active");
+            }
+            json_decref(list);
+        }
+    }
+    rs_store_close(s);
+    return rc;
+}

@@ -1,0 +1,753 @@
+/* console_pages.c — what an agent reads in the console: the queues (GET /console?q=…), a
+ * conversation (GET /console/c/{id}) with its messages and, beside them, the order's live
+ * tracking, promise window, notifications, incidents and coupons, and an incident without a
+ * conversation (GET /console/i/{id}). Forms post to console_actions.c. Every string a customer,
+ * carrier or merchant wrote goes through rs_buf_html. GET /console/c/{id}/last answers the
+ * newest message id as JSON, for web/console.js to refresh the page when something new comes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/support_settings.h"
+#include "http/console.h"
+#include "http/routes.h"
+#include "store/store_coupon.h"
+#include "store/store_notify.h"
+
+static const char *S(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+static int64_t I(json_t *o, const char *k)
+{
+    return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static void esc(struct rs_buf *b, const char *s)
+{
+    rs_buf_html(b, s);
+}
+
+static void when(struct rs_buf *b, struct rs_console *c, int64_t t)
+{
+    char s[24];
+    rs_console_time(c, t, s);
+    rs_buf_puts(b, s);
+}
+
+/* Word for a code in the agent's language; the code itself when unknown. */
+static const struct {
+    const char *code, *es, *en;
+} words[] = {
+    {"sms", "SMS", "SMS"},
+    {"whatsapp", "WhatsApp", "WhatsApp"},
+    {"email", "correo", "e-mail"},
+    {"webchat", "chat web", "web chat"},
+    {"phone", "teléfono", "phone"},
+    {"console", "consola", "console"},
+    {"bot", "bot", "bot"},
+    {"agent", "agente", "agent"},
+    {"closed", "cerrada", "closed"},
+    {"customer", "cliente", "customer"},
+    {"system", "sistema", "system"},
+    {"note", "nota interna", "internal note"},
+    {"talk_to_human", "pidió hablar con una persona", "asked for a person"},
+    {"low_confidence", "el bot no entendió el mensaje", "the bot did not understand"},
+    {"problem", "un problema que necesita a una persona", "a problem that needs a person"},
+    {"open", "abierta", "open"},
+    {"waiting_customer", "esperando al cliente", "waiting on customer"},
+    {"waiting_carrier", "esperando al transportista", "waiting on carrier"},
+    {"resolved", "resuelta", "resolved"},
+    {"late", "retraso", "late"},
+    {"lost", "perdido", "lost"},
+    {"damaged", "dañado", "damaged"},
+    {"missing_item", "falta un artículo", "missing item"},
+    {"wrong_item", "artículo equivocado", "wrong item"},
+    {"address", "dirección", "address"},
+    {"customs", "aduana", "customs"},
+    {"return", "devolución", "return"},
+    {"other", "otro", "other"},
+    {"reship", "reenvío", "reship"},
+    {"refund", "reembolso", "refund"},
+    {"coupon", "cupón", "coupon"},
+    {"no_action", "sin acción", "no action"},
+    {"queued", "en cola", "queued"},
+    {"sending", "enviando", "sending"},
+    {"sent", "enviado", "sent"},
+    {"delivered", "entregado", "delivered"},
+    {"failed", "falló", "failed"},
+    {"created", "creada", "created"},
+    {"state", "estado", "state"},
+    {"assigned", "asignada", "assigned"},
+    {"resolution", "resolución", "resolution"},
+    {"reply", "respuesta", "reply"},
+    {"percent", "porcentaje", "percent"},
+    {"amount", "importe", "amount"},
+};
+static const char *word(struct rs_console *c, const char *code)
+{
+    for (size_t i = 0; code && i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(words[i].code, code) == 0)
+            return CX(c, words[i].es, words[i].en);
+    return code ? code : "";
+}
+
+/* ---- queues ---- */
+
+static const struct {
+    enum rs_console_queue q;
+    const char *key, *es, *en, *empty_es, *empty_en;
+} qinfo[] = {
+    {RS_Q_UNASSIGNED, "unassigned", "Sin asignar", "Unassigned", "Nadie espera a una persona ahora mismo.",
+     "Nobody is waiting for a person right now."},
+    {RS_Q_MINE, "mine", "Mis conversaciones", "My conversations", "No tienes conversaciones abiertas.",
+     "You have no open conversations."},
+    {RS_Q_WAITING, "waiting", "Esperando al cliente", "Waiting for the customer", "Nada pendiente del cliente.",
+     "Nothing waiting for the customer."},
+    {RS_Q_BREACHING, "breaching", "Incidencias fuera de SLA", "Incidents breaching SLA",
+     "Ninguna incidencia ha pasado su plazo.", "No incident is past its due time."},
+    {RS_Q_INCIDENTS, "incidents", "Incidencias abiertas", "Open incidents", "No hay incidencias abiertas.",
+     "There are no open incidents."},
+    {RS_Q_BOT, "bot", "Atendidas por el bot", "Handled by the bot", "El bot no tiene conversaciones.",
+     "The bot has no conversations."},
+    {RS_Q_CLOSED, "closed", "Cerradas", "Closed", "No hay conversaciones cerradas.", "No closed conversations."},
+};
+
+void rs_console_home(struct rs_req *r)
+{
+    struct rs_console c;
+    if (!rs_console_auth(r, &c, false))
+        return;
+    const char *qs = rs_req_query(r, "q");
+    size_t qi = 0;
+    if (qs)
+        for (size_t i = 0; i < sizeof qinfo / sizeof qinfo[0]; i++)
+            if (strcmp(qinfo[i].key, qs) == 0)
+                qi = i;
+    /* nothing unassigned: open on the agent's own conversations */
+    if (!qs && c.counts[RS_Q_UNASSIGNED] == 0 && c.counts[RS_Q_MINE] > 0)
+        qi = 1;
+    enum rs_console_queue q = qinfo[qi].q;
+    bool inc = q == RS_Q_BREACHING || q == RS_Q_INCIDENTS;
+    json_t *rows = NULL;
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    enum rs_err e = s ? rs_store_console_queue(s, c.sess.agent.merchant_id, c.sess.agent.id, q, c.now, 200, &rows)
+                      : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, "console queue");
+        return;
+    }
+    struct rs_buf b;
+    rs_buf_init(&b);
+    const char *title = CX(&c, qinfo[qi].es, qinfo[qi].en);
+    rs_console_head(&b, &c, title, qinfo[qi].key);
+    rs_buf_printf(&b, "<h1>%s <span class=\"count\">%lld</span></h1>", title, (long long)c.counts[q]);
+    if (json_array_size(rows) == 0) {
+        rs_buf_printf(&b, "<p class=\"empty\">%s</p>", CX(&c, qinfo[qi].empty_es, qinfo[qi].empty_en));
+    } else if (inc) {
+        rs_buf_printf(&b,
+                      "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                      "<th>%s</th><th>%s</th></tr></thead><tbody>",
+                      qinfo[qi].key, CX(&c, "Incidencia", "Incident"), CX(&c, "Pedido", "Order"),
+                      CX(&c, "Cliente", "Customer"), CX(&c, "Estado", "State"), CX(&c, "Vence", "Due"),
+                      CX(&c, "Agente", "Agent"));
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row)
+        {
+            int64_t conv = I(row, "id");
+            rs_buf_printf(&b, "<tr%s><td><a href=\"/console/%s/%lld\">#%lld %s</a></td><td>",
+                          I(row, "sla_due_at") < c.now ? " class=\"late\"" : "", conv ? "c" : "i",
+                          (long long)(conv ? conv : I(row, "incident_id")), (long long)I(row, "incident_id"),
+                          word(&c, S(row, "type")));
+            esc(&b, S(row, "order_ref"));
+            rs_buf_puts(&b, "</td><td>");
+            esc(&b, S(row, "name"));
+            rs_buf_printf(&b, "</td><td>%s</td><td>", word(&c, S(row, "state")));
+            when(&b, &c, I(row, "sla_due_at"));
+            rs_buf_puts(&b, "</td><td>");
+            esc(&b, S(row, "agent_name"));
+            rs_buf_puts(&b, "</td></tr>");
+        }
+        rs_buf_puts(&b, "</tbody></table>");
+    } else {
+        rs_buf_printf(&b,
+                      "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                      "<th>%s</th><th>%s</th></tr></thead><tbody>",
+                      qinfo[qi].key, CX(&c, "Cliente", "Customer"), CX(&c, "Canal", "Channel"),
+                      CX(&c, "Pedido", "Order"), CX(&c, "Último mensaje", "Last message"),
+                      CX(&c, "Cuándo", "When"), CX(&c, "Agente", "Agent"));
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row)
+        {
+            const char *name = S(row, "name");
+            rs_buf_printf(&b, "<tr><td><a href=\"/console/c/%lld\">", (long long)I(row, "id"));
+            esc(&b, *name ? name : CX(&c, "Desconocido", "Unknown"));
+            rs_buf_printf(&b, "</a></td><td>%s</td><td>", word(&c, S(row, "channel")));
+            esc(&b, S(row, "order_ref"));
+            rs_buf_printf(&b, "</td><td class=\"snip\"><span class=\"who\">%s:</span> ", word(&c, S(row, "last_author")));
+            esc(&b, S(row, "last_body"));
+            if (*S(row, "handover_reason") && q == RS_Q_UNASSIGNED) {
+                rs_buf_puts(&b, " <span class=\"tag\">");
+                esc(&b, word(&c, S(row, "handover_reason")));
+                rs_buf_puts(&b, "</span>");
+            }
+            rs_buf_puts(&b, "</td><td>");
+            when(&b, &c, I(row, "last_message_at"));
+            rs_buf_puts(&b, "</td><td>");
+            esc(&b, S(row, "agent_name"));
+            rs_buf_puts(&b, "</td></tr>");
+        }
+        rs_buf_puts(&b, "</tbody></table>");
+    }
+    json_decref(rows);
+    rs_console_finish(r, &b, 200);
+}
+
+/* ---- canned replies ---- */
+
+/* The merchant's canned replies ("canned_replies" of the support settings, app/support_settings.h:
+ * [{"id","title":{"es","en"},"body":{"es","en"}}]; the shipped ones when the merchant has set
+ * none), as <option>s whose value is the text in the conversation's language. */
+static const char *lang_text(json_t *v, bool es)
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    const char *t = json_string_value(json_object_get(v, es ? "es" : "en"));
+    return t ? t : "";
+}
+
+static void canned_options(struct rs_buf *b, struct rs_console *c, struct rs_store *s, bool conv_es)
+{
+    struct rs_support_settings cfg;
+    if (rs_support_settings_load(s, c->sess.agent.merchant_id, &cfg) != RS_OK)
+        return;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(cfg.root, "canned_replies"), i, it)
+    {
+        const char *title = lang_text(json_object_get(it, "title"), c->es);
+        const char *text = lang_text(json_object_get(it, "body"), conv_es);
+        if (!*text)
+            continue;
+        rs_buf_puts(b, "<option value=\"");
+        esc(b, text);
+        rs_buf_puts(b, "\">");
+        esc(b, *title ? title : text);
+        rs_buf_puts(b, "</option>");
+    }
+    rs_support_settings_release(&cfg);
+}
+
+/* ---- order context ---- */
+
+static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_store *s, const char *order_ref)
+{
+    json_t *o = NULL, *notes = NULL, *coupons = NULL;
+    int64_t mid = c->sess.agent.merchant_id;
+    if (!order_ref || !*order_ref || rs_store_order_json(s, mid, order_ref, &o) != RS_OK) {
+        rs_buf_printf(b, "<section class=\"card\"><h2>%s</h2><p class=\"empty\">%s</p></section>",
+                      CX(c, "Pedido", "Order"),
+                      CX(c, "Esta conversación no está ligada a ningún pedido (el remitente no se ha identificado).",
+                         "This conversation is not linked to an order (the sender has not been identified)."));
+        return;
+    }
+    rs_buf_printf(b, "<section class=\"card order\"><h2>%s ", CX(c, "Pedido", "Order"));
+    esc(b, order_ref);
+    rs_buf_puts(b, "</h2><p class=\"status\"><strong>");
+    esc(b, S(o, "status"));
+    rs_buf_puts(b, "</strong> · <a href=\"");
+    esc(b, S(o, "tracking_url"));
+    rs_buf_puts(b, "\" target=\"_blank\" rel=\"noopener noreferrer\">");
+    esc(b, S(o, "tracking_code"));
+    rs_buf_puts(b, "</a></p>");
+    json_t *cu = json_object_get(o, "customer");
+    if (cu) {
+        rs_buf_puts(b, "<p class=\"cust\">");
+        const char *parts[3] = {S(cu, "name"), S(cu, "email"), S(cu, "phone")};
+        for (int k = 0, n = 0; k < 3; k++)
+            if (*parts[k]) {
+                rs_buf_puts(b, n++ ? " · " : "");
+                esc(b, parts[k]);
+            }
+        rs_buf_puts(b, "</p>");
+    }
+    size_t i, k;
+    json_t *sh, *ev;
+    json_array_foreach(json_object_get(o, "shipments"), i, sh)
+    {
+        rs_buf_puts(b, "<div class=\"ship\"><h3>");
+        esc(b, S(sh, "carrier"));
+        rs_buf_puts(b, " ");
+        esc(b, S(sh, "tracking_number"));
+        rs_buf_puts(b, " — ");
+        esc(b, S(sh, "status"));
+        if (*S(sh, "substatus")) {
+            rs_buf_puts(b, " / ");
+            esc(b, S(sh, "substatus"));
+        }
+        rs_buf_puts(b, "</h3>");
+        json_t *p = json_object_get(sh, "promise");
+        if (json_is_object(p)) {
+            rs_buf_printf(b, "<p class=\"promise\">%s ", CX(c, "Promesa:", "Promise:"));
+            esc(b, S(p, "earliest"));
+            rs_buf_puts(b, " – ");
+            esc(b, S(p, "latest"));
+            if (*S(p, "likely")) {
+                rs_buf_printf(b, " (%s ", CX(c, "lo más probable", "most likely"));
+                esc(b, S(p, "likely"));
+                rs_buf_puts(b, ")");
+            }
+            rs_buf_puts(b, "</p>");
+        }
+        json_t *evs = json_object_get(sh, "events");
+        rs_buf_puts(b, "<ol class=\"tl\" reversed>");
+        for (k = json_array_size(evs); k-- > 0;) {
+            ev = json_array_get(evs, k);
+            rs_buf_puts(b, "<li><time>");
+            esc(b, S(ev, "occurred_at"));
+            rs_buf_puts(b, "</time> ");
+            esc(b, S(ev, "status"));
+            json_t *loc = json_object_get(ev, "location");
+            if (*S(loc, "city")) {
+                rs_buf_puts(b, " · ");
+                esc(b, S(loc, "city"));
+            }
+            if (*S(ev, "message")) {
+                rs_buf_puts(b, " — ");
+                esc(b, S(ev, "message"));
+            }
+            rs_buf_puts(b, "</li>");
+        }
+        rs_buf_puts(b, "</ol></div>");
+    }
+    rs_buf_puts(b, "</section>");
+    json_decref(o);
+
+    rs_buf_printf(b, "<section class=\"card\"><h2>%s</h2>", CX(c, "Avisos enviados", "Notifications sent"));
+    if (rs_store_outbox_order_json(s, mid, order_ref, &notes) == RS_OK && json_array_size(notes)) {
+        rs_buf_puts(b, "<ul class=\"plain\">");
+        json_array_foreach(notes, i, ev)
+        {
+            rs_buf_puts(b, "<li>");
+            esc(b, S(ev, "created_at"));
+            rs_buf_puts(b, " · ");
+            esc(b, S(ev, "trigger"));
+            rs_buf_puts(b, " · ");
+            esc(b, word(c, S(ev, "channel")));
+            rs_buf_puts(b, " · ");
+            esc(b, word(c, S(ev, "state")));
+            rs_buf_puts(b, "</li>");
+        }
+        rs_buf_puts(b, "</ul>");
+    } else {
+        rs_buf_printf(b, "<p class=\"empty\">%s</p>", CX(c, "Ninguno todavía.", "None yet."));
+    }
+    json_decref(notes);
+    rs_buf_printf(b, "</section><section class=\"card\"><h2>%s</h2>", CX(c, "Cupones", "Coupons"));
+    if (rs_store_coupons_json(s, mid, order_ref, &coupons) == RS_OK && json_array_size(coupons)) {
+        rs_buf_puts(b, "<ul class=\"plain coupons\">");
+        json_array_foreach(coupons, i, ev)
+        {
+            rs_buf_puts(b, "<li><code>");
+            esc(b, S(ev, "code"));
+            double v = json_number_value(json_object_get(ev, "value"));
+            if (strcmp(S(ev, "kind"), "percent") == 0)
+                rs_buf_printf(b, "</code> %g %%", v);
+            else
+                rs_buf_printf(b, "</code> %.2f %s", v, S(ev, "currency"));
+            rs_buf_puts(b, " · ");
+            esc(b, S(ev, "reason"));
+            if (*S(ev, "expires_at")) {
+                rs_buf_printf(b, " · %s ", CX(c, "caduca", "expires"));
+                esc(b, S(ev, "expires_at"));
+            }
+            rs_buf_puts(b, "</li>");
+        }
+        rs_buf_puts(b, "</ul>");
+    } else {
+        rs_buf_printf(b, "<p class=\"empty\">%s</p>", CX(c, "Ninguno.", "None."));
+    }
+    json_decref(coupons);
+    rs_buf_puts(b, "</section>");
+}
+
+/* ---- incidents ---- */
+
+static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, const char *back)
+{
+    int64_t id = I(inc, "id");
+    const char *state = S(inc, "state");
+    bool done = strcmp(state, "resolved") == 0 || strcmp(state, "closed") == 0;
+    bool late = !done && I(inc, "sla_due_at") < c->now;
+    rs_buf_printf(b, "<article class=\"card incident%s\" id=\"incident-%lld\"><h3>%s #%lld · %s · <span class=\"state\">%s</span></h3>",
+                  late ? " late" : "", (long long)id, CX(c, "Incidencia", "Incident"), (long long)id,
+                  word(c, S(inc, "type")), word(c, state));
+    rs_buf_printf(b, "<p>%s ", CX(c, "Vence:", "Due:"));
+    when(b, c, I(inc, "sla_due_at"));
+    if (late)
+        rs_buf_printf(b, " <strong class=\"tag hot\">%s</strong>", CX(c, "fuera de plazo", "past due"));
+    rs_buf_printf(b, " · %s ", CX(c, "origen", "origin"));
+    esc(b, S(inc, "origin"));
+    if (*S(inc, "agent_name")) {
+        rs_buf_printf(b, " · %s ", CX(c, "agente", "agent"));
+        esc(b, S(inc, "agent_name"));
+    }
+    rs_buf_puts(b, "</p>");
+    if (*S(inc, "message")) {
+        rs_buf_puts(b, "<blockquote>");
+        esc(b, S(inc, "message"));
+        rs_buf_puts(b, "</blockquote>");
+    }
+    if (*S(inc, "offer")) {
+        rs_buf_printf(b, "<p>%s ", CX(c, "La política ofrece:", "The policy offers:"));
+        esc(b, S(inc, "offer"));
+        rs_buf_puts(b, "</p>");
+    }
+    if (*S(inc, "resolution")) {
+        rs_buf_printf(b, "<p class=\"resolved\">%s <strong>%s</strong>", CX(c, "Resolución:", "Resolution:"),
+                      word(c, S(inc, "resolution")));
+        if (*S(inc, "coupon_code")) {
+            rs_buf_puts(b, " <code>");
+            esc(b, S(inc, "coupon_code"));
+            rs_buf_puts(b, "</code>");
+        }
+        rs_buf_puts(b, " · ");
+        esc(b, S(inc, "resolved_by"));
+        rs_buf_puts(b, " · ");
+        when(b, c, I(inc, "resolved_at"));
+        rs_buf_puts(b, "</p>");
+    }
+    size_t i;
+    json_t *l;
+    rs_buf_puts(b, "<details><summary>");
+    rs_buf_puts(b, CX(c, "Historial", "History"));
+    rs_buf_puts(b, "</summary><ul class=\"plain log\">");
+    json_array_foreach(json_object_get(inc, "log"), i, l)
+    {
+        rs_buf_puts(b, "<li>");
+        when(b, c, I(l, "created_at"));
+        rs_buf_printf(b, " · %s · ", word(c, S(l, "kind")));
+        esc(b, S(l, "actor"));
+        if (*S(l, "to_state")) {
+            rs_buf_puts(b, " → ");
+            esc(b, word(c, S(l, "to_state")));
+        }
+        if (*S(l, "body")) {
+            rs_buf_puts(b, ": ");
+            esc(b, S(l, "body"));
+        }
+        rs_buf_puts(b, "</li>");
+    }
+    rs_buf_puts(b, "</ul></details>");
+    if (!done) {
+        /* state */
+        rs_buf_printf(b, "<form method=\"post\" action=\"/console/i/%lld/state\" class=\"row\">", (long long)id);
+        rs_console_csrf_field(b, c);
+        rs_buf_printf(b, "<input type=\"hidden\" name=\"back\" value=\"%s\"><label>%s <select name=\"state\">", back,
+                      CX(c, "Estado", "State"));
+        static const char *const states[] = {"open", "waiting_customer", "waiting_carrier", "closed"};
+        for (size_t k = 0; k < 4; k++)
+            rs_buf_printf(b, "<option value=\"%s\"%s>%s</option>", states[k],
+                          strcmp(states[k], state) == 0 ? " selected" : "", word(c, states[k]));
+        rs_buf_printf(b, "</select></label><button>%s</button></form>", CX(c, "Cambiar", "Change"));
+        if (I(inc, "assigned_agent_id") != c->sess.agent.id) {
+            rs_buf_printf(b, "<form method=\"post\" action=\"/console/i/%lld/take\" class=\"row\">", (long long)id);
+            rs_console_csrf_field(b, c);
+            rs_buf_printf(b, "<input type=\"hidden\" name=\"back\" value=\"%s\"><button>%s</button></form>", back,
+                          CX(c, "Asignármela", "Assign to me"));
+        }
+        /* resolve */
+        rs_buf_printf(b, "<form method=\"post\" action=\"/console/i/%lld/resolve\" class=\"resolve\">", (long long)id);
+        rs_console_csrf_field(b, c);
+        rs_buf_printf(b,
+                      "<input type=\"hidden\" name=\"back\" value=\"%s\"><fieldset><legend>%s</legend>"
+                      "<label>%s <select name=\"resolution\" class=\"resolution\">"
+                      "<option value=\"reship\">%s</option><option value=\"refund\">%s</option>"
+                      "<option value=\"coupon\">%s</option><option value=\"no_action\">%s</option></select></label>"
+                      "<div class=\"coupon\"><label>%s <select name=\"kind\"><option value=\"percent\">%s</option>"
+                      "<option value=\"amount\">%s</option></select></label>"
+                      "<label>%s <input name=\"value\" inputmode=\"decimal\" size=\"6\" placeholder=\"10\"></label>"
+                      "<label>%s <input name=\"currency\" size=\"4\" value=\"EUR\"></label>"
+                      "<label>%s <input name=\"expires_days\" type=\"number\" min=\"1\" max=\"3650\" value=\"90\" size=\"5\"></label>"
+                      "</div><button>%s</button></fieldset></form>",
+                      back, CX(c, "Resolver", "Resolve"), CX(c, "Cómo", "How"), word(c, "reship"), word(c, "refund"),
+                      word(c, "coupon"), word(c, "no_action"), CX(c, "Cupón:", "Coupon:"),
+                      CX(c, "porcentaje", "percent"), CX(c, "importe", "amount"), CX(c, "valor", "value"),
+                      CX(c, "moneda", "currency"), CX(c, "días de validez", "valid for days"),
+                      CX(c, "Resolver y avisar al cliente", "Resolve and tell the customer"));
+    }
+    rs_buf_puts(b, "</article>");
+}
+
+static void incidents_section(struct rs_buf *b, struct rs_console *c, json_t *incs, const char *back)
+{
+    rs_buf_printf(b, "<section class=\"card\"><h2>%s</h2>", CX(c, "Incidencias", "Incidents"));
+    if (json_array_size(incs) == 0)
+        rs_buf_printf(b, "<p class=\"empty\">%s</p>", CX(c, "Ninguna.", "None."));
+    size_t i;
+    json_t *inc;
+    json_array_foreach(incs, i, inc) incident_card(b, c, inc, back);
+    rs_buf_puts(b, "</section>");
+}
+
+/* ---- a conversation ---- */
+
+static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int64_t conv_id, bool can_incident)
+{
+    const char *dir = S(m, "direction"), *author = S(m, "author");
+    const char *cls = strcmp(dir, "note") == 0 ? "note" : author;
+    rs_buf_printf(b, "<li class=\"msg %s\" id=\"m%lld\"><div class=\"meta\"><span class=\"who\">", cls,
+                  (long long)I(m, "id"));
+    if (strcmp(dir, "note") == 0)
+        rs_buf_puts(b, word(c, "note"));
+    else
+        rs_buf_puts(b, word(c, author));
+    if (*S(m, "agent_name")) {
+        rs_buf_puts(b, " · ");
+        esc(b, S(m, "agent_name"));
+    }
+    rs_buf_printf(b, "</span> · %s · ", word(c, S(m, "channel")));
+    when(b, c, I(m, "created_at"));
+    if (*S(m, "intent")) {
+        rs_buf_printf(b, " · <span class=\"intent\">%s ", CX(c, "bot:", "bot:"));
+        esc(b, S(m, "intent"));
+        rs_buf_printf(b, " %.0f %%</span>", json_number_value(json_object_get(m, "confidence")) * 100);
+    }
+    if (*S(m, "state")) {
+        rs_buf_printf(b, " · <span class=\"dstate %s\">%s</span>", S(m, "state"), word(c, S(m, "state")));
+        if (*S(m, "last_error")) {
+            rs_buf_puts(b, " <span class=\"err\">");
+            esc(b, S(m, "last_error"));
+            rs_buf_puts(b, "</span>");
+        }
+    }
+    if (I(m, "incident_id"))
+        rs_buf_printf(b, " · <a href=\"#incident-%lld\">%s #%lld</a>", (long long)I(m, "incident_id"),
+                      CX(c, "incidencia", "incident"), (long long)I(m, "incident_id"));
+    rs_buf_puts(b, "</div><p class=\"body\">");
+    esc(b, S(m, "body"));
+    rs_buf_puts(b, "</p>");
+    if (json_is_true(json_object_get(m, "truncated")))
+        rs_buf_printf(b, "<p class=\"trunc\">%s</p>",
+                      CX(c, "(mensaje recortado: era demasiado largo)", "(message cut: it was too long)"));
+    if (can_incident && strcmp(dir, "in") == 0) {
+        rs_buf_printf(b, "<form method=\"post\" action=\"/console/c/%lld/incident\" class=\"row mini\">",
+                      (long long)conv_id);
+        rs_console_csrf_field(b, c);
+        rs_buf_printf(b, "<input type=\"hidden\" name=\"message_id\" value=\"%lld\"><label>%s <select name=\"type\">",
+                      (long long)I(m, "id"), CX(c, "Incidencia:", "Incident:"));
+        for (size_t k = 0; k < RS_INCIDENT_NTYPES; k++)
+            rs_buf_printf(b, "<option value=\"%s\">%s</option>", rs_incident_types[k], word(c, rs_incident_types[k]));
+        rs_buf_printf(b, "</select></label><button>%s</button></form>", CX(c, "Crear", "Create"));
+    }
+    rs_buf_puts(b, "</li>");
+}
+
+void rs_console_conversation(struct rs_req *r)
+{
+    struct rs_console c;
+    if (!rs_console_auth(r, &c, false))
+        return;
+    int64_t id = rs_console_param_id(r, 0), mid = c.sess.agent.merchant_id;
+    json_t *conv = NULL, *msgs = NULL, *incs = NULL, *agents = NULL;
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    if (!s) {
+        rs_reply_err(r, RS_EIO, "no reader connection");
+        return;
+    }
+    enum rs_err e = id ? rs_store_console_conversation(s, mid, id, &conv) : RS_ENOTFOUND;
+    if (!e)
+        e = rs_store_console_messages(s, mid, id, &msgs);
+    if (!e)
+        e = rs_store_console_incidents(s, mid, id, I(conv, "order_id"), &incs);
+    if (!e)
+        e = rs_store_agent_list(s, mid, &agents);
+    if (e) {
+        rs_server_reader_put(r->srv, s);
+        json_decref(conv), json_decref(msgs), json_decref(incs);
+        if (e == RS_ENOTFOUND)
+            rs_console_message(r, &c, 404, CX(&c, "No existe", "Not found"),
+                               CX(&c, "No hay ninguna conversación con ese número en tu tienda.",
+                                  "There is no conversation with that number in your shop."));
+        else
+            rs_reply_err(r, e, "console conversation");
+        return;
+    }
+    const char *state = S(conv, "state");
+    bool mine = I(conv, "assigned_agent_id") == c.sess.agent.id;
+    bool closed = strcmp(state, "closed") == 0;
+    bool conv_es = strcmp(S(conv, "locale"), "en") != 0;
+    const char *name = *S(conv, "name") ? S(conv, "name") : CX(&c, "Desconocido", "Unknown");
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_console_head(&b, &c, name, NULL);
+    int64_t last_id = json_array_size(msgs) ? I(json_array_get(msgs, json_array_size(msgs) - 1), "id") : 0;
+    rs_buf_printf(&b, "<div class=\"conv\" data-conv=\"%lld\" data-last=\"%lld\"><div class=\"thread\"><h1>",
+                  (long long)id, (long long)last_id);
+    esc(&b, name);
+    rs_buf_puts(&b, "</h1><p class=\"sub\">");
+    const char *phone = *S(conv, "phone") ? S(conv, "phone") : S(conv, "customer_phone");
+    const char *email = *S(conv, "email") ? S(conv, "email") : S(conv, "customer_email");
+    esc(&b, phone);
+    if (*phone && *email)
+        rs_buf_puts(&b, " · ");
+    esc(&b, email);
+    rs_buf_printf(&b, " · %s · %s <strong class=\"cstate\">%s</strong>", word(&c, S(conv, "channel")),
+                  CX(&c, "estado", "state"), word(&c, state));
+    if (*S(conv, "agent_name")) {
+        rs_buf_printf(&b, " · %s ", CX(&c, "lo lleva", "held by"));
+        esc(&b, S(conv, "agent_name"));
+    }
+    rs_buf_puts(&b, "</p>");
+    /* hand-over history */
+    if (I(conv, "handover_at")) {
+        rs_buf_printf(&b, "<p class=\"handover\">%s ", CX(&c, "El bot pasó la conversación a una persona el",
+                                                           "The bot handed over to a person on"));
+        when(&b, &c, I(conv, "handover_at"));
+        rs_buf_printf(&b, ": %s.</p>", word(&c, S(conv, "handover_reason")));
+    }
+    /* actions */
+    rs_buf_puts(&b, "<div class=\"actions\">");
+    if (!mine) {
+        rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/take\">", (long long)id);
+        rs_console_csrf_field(&b, &c);
+        rs_buf_printf(&b, "<button class=\"primary\" id=\"take\">%s</button></form>",
+                      CX(&c, "Atender yo", "Take over"));
+    } else {
+        rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/release\">", (long long)id);
+        rs_console_csrf_field(&b, &c);
+        rs_buf_printf(&b, "<button>%s</button></form>", CX(&c, "Devolver a la cola", "Release to the queue"));
+    }
+    if (json_array_size(agents) > 1) {
+        rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/assign\">", (long long)id);
+        rs_console_csrf_field(&b, &c);
+        rs_buf_printf(&b, "<label>%s <select name=\"agent_id\">", CX(&c, "Asignar a", "Assign to"));
+        size_t i;
+        json_t *a;
+        json_array_foreach(agents, i, a)
+        {
+            if (json_is_true(json_object_get(a, "disabled")))
+                continue;
+            rs_buf_printf(&b, "<option value=\"%lld\"%s>", (long long)I(a, "id"),
+                          I(a, "id") == I(conv, "assigned_agent_id") ? " selected" : "");
+            esc(&b, S(a, "name"));
+            rs_buf_puts(&b, "</option>");
+        }
+        rs_buf_printf(&b, "</select></label><button>%s</button></form>", CX(&c, "Asignar", "Assign"));
+    }
+    rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/%s\">", (long long)id, closed ? "reopen" : "close");
+    rs_console_csrf_field(&b, &c);
+    rs_buf_printf(&b, "<button>%s</button></form></div>", closed ? CX(&c, "Reabrir", "Reopen") : CX(&c, "Cerrar", "Close"));
+    /* messages */
+    rs_buf_printf(&b, "<ol class=\"msgs\" aria-label=\"%s\">", CX(&c, "Mensajes", "Messages"));
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m) message_item(&b, &c, m, id, I(conv, "order_id") != 0);
+    rs_buf_puts(&b, "</ol>");
+    /* reply */
+    rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/reply\" class=\"reply\" id=\"reply\">", (long long)id);
+    rs_console_csrf_field(&b, &c);
+    rs_buf_printf(&b,
+                  "<label for=\"canned\">%s</label><select id=\"canned\" name=\"canned\"><option value=\"\">—</option>",
+                  conv_es ? CX(&c, "Respuesta predefinida (español)", "Canned reply (Spanish)")
+                          : CX(&c, "Respuesta predefinida (inglés)", "Canned reply (English)"));
+    canned_options(&b, &c, s, conv_es);
+    rs_buf_printf(&b,
+                  "</select><label for=\"body\">%s (%s)</label><textarea id=\"body\" name=\"body\" rows=\"4\" "
+                  "maxlength=\"4000\"></textarea><div class=\"row\"><button class=\"primary\" name=\"kind\" "
+                  "value=\"reply\">%s</button><button name=\"kind\" value=\"note\">%s</button></div></form>",
+                  CX(&c, "Mensaje", "Message"), word(&c, S(conv, "channel")), CX(&c, "Enviar al cliente", "Send to customer"),
+                  CX(&c, "Guardar como nota interna", "Save as internal note"));
+    /* phone log */
+    rs_buf_printf(&b, "<details class=\"phone\"><summary>%s</summary>", CX(&c, "Registrar una llamada", "Log a phone call"));
+    rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/phone\">", (long long)id);
+    rs_console_csrf_field(&b, &c);
+    rs_buf_printf(&b,
+                  "<label for=\"said\">%s</label><textarea id=\"said\" name=\"body\" rows=\"3\" maxlength=\"4000\"></textarea>"
+                  "<button>%s</button></form></details>",
+                  CX(&c, "Lo que dijo el cliente por teléfono", "What the customer said on the phone"),
+                  CX(&c, "Registrar", "Log"));
+    rs_buf_puts(&b, "</div><aside class=\"side\">");
+    incidents_section(&b, &c, incs, "c");
+    order_context(&b, &c, s, S(conv, "order_ref"));
+    rs_buf_puts(&b, "</aside></div>");
+    rs_server_reader_put(r->srv, s);
+    json_decref(conv), json_decref(msgs), json_decref(incs), json_decref(agents);
+    rs_console_finish(r, &b, 200);
+}
+
+/* GET /console/c/{id}/last: {"last":N} (the newest message id), for web/console.js. */
+void rs_console_conversation_last(struct rs_req *r)
+{
+    struct rs_console c;
+    if (!rs_console_auth(r, &c, false))
+        return;
+    int64_t id = rs_console_param_id(r, 0);
+    json_t *conv = NULL, *msgs = NULL;
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    enum rs_err e = !s ? RS_EIO : id ? rs_store_console_conversation(s, c.sess.agent.merchant_id, id, &conv) : RS_ENOTFOUND;
+    if (!e)
+        e = rs_store_console_messages(s, c.sess.agent.merchant_id, id, &msgs);
+    rs_server_reader_put(r->srv, s);
+    json_decref(conv);
+    if (e) {
+        rs_reply_err(r, e, "conversation");
+        return;
+    }
+    size_t n = json_array_size(msgs);
+    json_t *out = json_pack("{sI}", "last", (json_int_t)(n ? I(json_array_get(msgs, n - 1), "id") : 0));
+    json_decref(msgs);
+    rs_reply_json(r, 200, out);
+    r->cache_control = "no-store";
+}
+
+/* ---- an incident on its own ---- */
+
+void rs_console_incident(struct rs_req *r)
+{
+    struct rs_console c;
+    if (!rs_console_auth(r, &c, false))
+        return;
+    int64_t id = rs_console_param_id(r, 0);
+    json_t *inc = NULL;
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    enum rs_err e = !s ? RS_EIO : id ? rs_store_console_incident(s, c.sess.agent.merchant_id, id, &inc) : RS_ENOTFOUND;
+    if (e) {
+        rs_server_reader_put(r->srv, s);
+        if (e == RS_ENOTFOUND)
+            rs_console_message(r, &c, 404, CX(&c, "No existe", "Not found"),
+                               CX(&c, "No hay ninguna incidencia con ese número en tu tienda.",
+                                  "There is no incident with that number in your shop."));
+        else
+            rs_reply_err(r, e, "console incident");
+        return;
+    }
+    if (I(inc, "conversation_id")) { /* the conversation shows it with everything around it */
+        char loc[64];
+        snprintf(loc, sizeof loc, "/console/c/%lld#incident-%lld", (long long)I(inc, "conversation_id"), (long long)id);
+        rs_server_reader_put(r->srv, s);
+        json_decref(inc);
+        rs_console_redirect(r, loc);
+        return;
+    }
+    struct rs_buf b;
+    rs_buf_init(&b);
+    char title[64];
+    snprintf(title, sizeof title, "%s #%lld", CX(&c, "Incidencia", "Incident"), (long long)id);
+    rs_console_head(&b, &c, title, "incidents");
+    rs_buf_printf(&b, "<div class=\"conv\"><div class=\"thread\"><h1>%s</h1>", title);
+    json_t *one = json_array();
+    json_array_append(one, inc);
+    incidents_section(&b, &c, one, "i");
+    json_decref(one);
+    rs_buf_puts(&b, "</div><aside class=\"side\">");
+    order_context(&b, &c, s, S(inc, "order_ref"));
+    rs_buf_puts(&b, "</aside></div>");
+    rs_server_reader_put(r->srv, s);
+    json_decref(inc);
+    rs_console_finish(r, &b, 200);
+}

@@ -1,0 +1,55 @@
+/* store_privacy.h — a customer's data, all of it: export, erase, and the retention sweep
+ * (issue 7, "Privacy"). SQLite back end: store_privacy_sqlite.c (statement slots
+ * RS_STORE_SLOTS_PRIVACY..+31).
+ *
+ * Who "the customer" is: the customers rows of MERCHANT whose e-mail (lower case) or phone
+ * (E.164) is the one asked for, their orders, and the conversations written from that address
+ * (a sender we never matched to a customer is still that person). Either EMAIL or PHONE may be
+ * NULL, not both.
+ *
+ * Erase anonymises in place, so analytics keep their counts: orders keep their status, times,
+ * items and destination country; shipments and their status history stay; coupons stay (a code
+ * and a value are not personal). What identifies or was written by the person goes: names,
+ * e-mails, phones, postcodes, cities, the customer's time zone, carrier free text of the scans,
+ * notification subjects and bodies (and provider errors, which quote addresses), page contacts,
+ * opt-outs and the WhatsApp window (they only existed for the contact data), push
+ * subscriptions, conversation addresses and subjects, message bodies and entities, incident
+ * messages, contacts and log bodies, and raw webhook payloads that quote the address. Text
+ * columns that must stay non-NULL become "[erased]". Run it inside one transaction (the caller's):
+ * all or nothing. */
+#ifndef RS_STORE_PRIVACY_H
+#define RS_STORE_PRIVACY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+#define RS_ERASED "[erased]"
+
+/* Everything held about the customer as one JSON object:
+ *   {"merchant_id","query":{"email","phone"},"customers":[…],"orders":[{…,"shipments":[{…,
+ *    "events":[…]}]}],"notifications":[{…,"attempts":[…]}],"optouts":[…],"contacts":[…],
+ *    "whatsapp_window":[…],"push_subscriptions":[…],"conversations":[{…,"messages":[…]}],
+ *    "incidents":[{…,"log":[…]}],"coupons":[…]}
+ * Rows are their columns by name; *_at times are RFC 3339 (UTC); JSON columns (items, details,
+ * entities, summary) are parsed. RS_ENOTFOUND when nothing at all matches. OUT: new reference. */
+enum rs_err rs_store_privacy_export(struct rs_store *s, int64_t merchant_id, const char *email,
+                                    const char *phone, json_t **out) RS_MUST_CHECK;
+
+/* Erase (see above). OUT: {"customers":n,"orders":n,…} rows changed or deleted per table (new
+ * reference). RS_ENOTFOUND when nothing matches (nothing written). */
+enum rs_err rs_store_privacy_erase(struct rs_store *s, int64_t merchant_id, const char *email,
+                                   const char *phone, int64_t now, json_t **out) RS_MUST_CHECK;
+
+/* Transcript retention, every merchant at once: delete conversation messages older than the
+ * merchant's support_settings.config "retention_days" (DEFAULT_DAYS when absent or not a
+ * positive number) — except outgoing ones still being sent — then the conversations left empty
+ * whose last message is that old too (an incident pointing at one keeps the incident, without
+ * the link). Also delete inbound webhook log rows received before NOW - INBOUND_DAYS days
+ * (INBOUND_DAYS <= 0: keep them). OUT: counts (any may be NULL). */
+enum rs_err rs_store_privacy_sweep(struct rs_store *s, int64_t now, int default_days, int inbound_days,
+                                   int *messages, int *conversations, int *inbound) RS_MUST_CHECK;
+
+#endif

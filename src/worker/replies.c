@@ -1,0 +1,280 @@
+/* replies.c — sending conversation replies (see replies.h). */
+#include "worker/replies.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "app/notify_settings.h"
+#include "core/tpl.h"
+#include "store/store_conv.h"
+#include "store/store_notify.h"
+#include "util/timefmt.h"
+
+#define MAX_BATCH 64
+#define WA_WINDOW_S (24 * 3600)
+
+struct rs_replies {
+    char owner[96];
+    /* settings cache (one merchant) */
+    int64_t merchant_id;
+    char *cfg_text;
+    struct rs_notify_config cfg;
+    bool cfg_ok;
+    char merchant_name[201];
+    unsigned rnd;
+};
+
+struct outcome {
+    int64_t id;
+    bool skip;
+    char state[16];
+    int attempts;
+    int64_t next_at;
+    char provider_id[128];
+    char error[300];
+};
+
+struct rs_replies *rs_replies_new(const char *owner)
+{
+    struct rs_replies *rp = calloc(1, sizeof *rp);
+    if (rp) {
+        snprintf(rp->owner, sizeof rp->owner, "%s", owner);
+        rp->rnd = (unsigned)getpid() ^ (unsigned)(uintptr_t)rp;
+    }
+    return rp;
+}
+
+static void settings_release(struct rs_replies *rp)
+{
+    if (rp->cfg_ok)
+        rs_notify_config_release(&rp->cfg);
+    rp->cfg_ok = false;
+    free(rp->cfg_text);
+    rp->cfg_text = NULL;
+}
+
+void rs_replies_free(struct rs_replies *rp)
+{
+    if (!rp)
+        return;
+    settings_release(rp);
+    free(rp);
+}
+
+static const struct rs_notify_config *settings_for(struct rs_replies *rp, struct rs_store *s, int64_t merchant_id,
+                                                   char *why, size_t cap)
+{
+    struct rs_notify_merchant m;
+    enum rs_err e = rs_store_notify_merchant(s, merchant_id, &m);
+    if (e) {
+        snprintf(why, cap, "merchant settings unreadable: %s", rs_err_name(e));
+        return NULL;
+    }
+    if (!m.config) {
+        snprintf(why, cap, "notifications are not configured for this merchant: no channel to reply on");
+        return NULL;
+    }
+    if (rp->cfg_text && rp->merchant_id == merchant_id && strcmp(rp->cfg_text, m.config) == 0) {
+        free(m.config);
+        if (!rp->cfg_ok)
+            snprintf(why, cap, "the merchant's notification settings are invalid");
+        return rp->cfg_ok ? &rp->cfg : NULL;
+    }
+    settings_release(rp);
+    rp->merchant_id = merchant_id;
+    rp->cfg_text = m.config;
+    snprintf(rp->merchant_name, sizeof rp->merchant_name, "%s", m.name);
+    char err[256];
+    rp->cfg_ok = rs_notify_config_parse(rp->cfg_text, &rp->cfg, err, sizeof err) == RS_OK;
+    if (!rp->cfg_ok)
+        snprintf(why, cap, "the merchant's notification settings are invalid: %.200s", err);
+    return rp->cfg_ok ? &rp->cfg : NULL;
+}
+
+/* The e-mail's HTML part: the text, escaped, line breaks kept. */
+static enum rs_err email_html(const char *body, char *out, size_t cap)
+{
+    static const char *const names[] = {"body"};
+    static const char src[] = "<div style=\"font-family:Arial,Helvetica,sans-serif;white-space:pre-wrap\">{{body}}</div>";
+    struct rs_tpl_op ops[8];
+    struct rs_tpl tpl;
+    enum rs_err e = rs_tpl_compile(src, sizeof src - 1, 1, names, 1, 0, ops, 8, &tpl, NULL);
+    if (e)
+        return e;
+    const char *v[1] = {body};
+    size_t n;
+    return rs_tpl_render(&tpl, v, RS_TPL_HTML, NULL, out, cap, &n);
+}
+
+static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channels *ch, int64_t id, struct outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = id;
+    struct rs_reply_job job;
+    if (rs_store_reply_load(s, id, &job) != RS_OK) {
+        o->skip = true;
+        return;
+    }
+    if (strcmp(job.state, "sending") != 0) {
+        free(job.body);
+        o->skip = true;
+        return;
+    }
+    int64_t now = rs_now();
+    o->attempts = job.attempts + 1;
+    o->next_at = now;
+    /* web chat (the page reads the conversation) and phone (said on the call): nothing to send */
+    if (strcmp(job.channel, "webchat") == 0 || strcmp(job.channel, "phone") == 0) {
+        snprintf(o->state, sizeof o->state, "sent");
+        free(job.body);
+        return;
+    }
+    char why[300] = "";
+    enum rs_err e = RS_EINVAL;
+    struct rs_send_result res;
+    memset(&res, 0, sizeof res);
+    res.retry_after_s = -1;
+    const struct rs_notify_config *cfg = settings_for(rp, s, job.merchant_id, why, sizeof why);
+    if (cfg) {
+        static __thread char html[3 * 4096 + 256], subject[300];
+        struct rs_rendered r;
+        memset(&r, 0, sizeof r);
+        struct rs_msg msg = {
+            .cfg = cfg,
+            .merchant_id = job.merchant_id,
+            .outbox_id = job.id,
+            .merchant_name = cfg->merchant_name ? cfg->merchant_name : rp->merchant_name,
+            .to_name = job.name,
+            .to_email = job.email,
+            .to_phone = job.phone,
+            .lang = strcmp(job.locale, "en") == 0 ? "en" : "es",
+            .r = &r,
+            .now = now,
+            .ref_prefix = "msg",
+            .in_reply_to = job.in_reply_to[0] ? job.in_reply_to : NULL,
+        };
+        if (strcmp(job.channel, "sms") == 0) {
+            r.channel = RS_CH_SMS;
+            r.part[RS_TPART_SMS_TEXT] = job.body;
+            e = rs_send_sms(ch, &msg, &res);
+        } else if (strcmp(job.channel, "whatsapp") == 0) {
+            r.channel = RS_CH_WHATSAPP;
+            r.part[RS_TPART_WA_TEXT] = job.body;
+            msg.wa_session = true;
+            if (!job.wa_last_inbound || now - job.wa_last_inbound >= WA_WINDOW_S) {
+                /* free text is only allowed inside the customer-service window */
+                snprintf(res.error, sizeof res.error,
+                         "the customer's last WhatsApp message is older than 24 hours: a free-text reply is not "
+                         "allowed");
+                e = RS_EREJECTED;
+            } else {
+                e = rs_send_whatsapp(ch, &msg, &res);
+            }
+        } else if (strcmp(job.channel, "email") == 0) {
+            r.channel = RS_CH_EMAIL;
+            if (job.subject[0])
+                snprintf(subject, sizeof subject, "%s%.250s", strncasecmp(job.subject, "re:", 3) == 0 ? "" : "Re: ",
+                         job.subject);
+            else
+                snprintf(subject, sizeof subject, "Re: %.250s", msg.merchant_name);
+            r.part[RS_TPART_EMAIL_SUBJECT] = subject;
+            r.part[RS_TPART_EMAIL_TEXT] = job.body;
+            if (email_html(job.body, html, sizeof html) == RS_OK) {
+                r.part[RS_TPART_EMAIL_HTML] = html;
+                e = rs_send_email(ch, &msg, &res);
+            } else {
+                snprintf(res.error, sizeof res.error, "the reply is too long for an e-mail");
+                e = RS_EINVAL;
+            }
+        } else {
+            snprintf(res.error, sizeof res.error, "channel %s cannot be sent", job.channel);
+            e = RS_EINVAL;
+        }
+        snprintf(why, sizeof why, "%s", res.error);
+    }
+    free(job.body);
+    if (e == RS_OK) {
+        snprintf(o->state, sizeof o->state, "sent");
+        snprintf(o->provider_id, sizeof o->provider_id, "%s", res.provider_id);
+        return;
+    }
+    snprintf(o->error, sizeof o->error, "%s", why[0] ? why : rs_err_name(e));
+    struct rs_retry_policy pol = cfg ? cfg->retry : (struct rs_retry_policy){30, 3600, 6, 3600};
+    if (e == RS_ERETRY && o->attempts < (pol.max_attempts > 0 ? pol.max_attempts : 6)) {
+        /* exponential backoff with jitter, never before the provider's Retry-After */
+        int64_t d = pol.base_s > 0 ? pol.base_s : 30;
+        for (int i = 1; i < o->attempts && d < pol.max_delay_s; i++)
+            d *= 2;
+        if (pol.max_delay_s > 0 && d > pol.max_delay_s)
+            d = pol.max_delay_s;
+        rp->rnd = rp->rnd * 1103515245u + 12345u;
+        d = d / 2 + (int64_t)(rp->rnd % (unsigned)(d / 2 + 1));
+        if (res.retry_after_s > d)
+            d = res.retry_after_s;
+        snprintf(o->state, sizeof o->state, "queued");
+        o->next_at = now + d;
+        return;
+    }
+    snprintf(o->state, sizeof o->state, "failed");
+}
+
+int rs_replies_round(struct rs_replies *rp, struct rs_store *s, struct rs_channels *ch, int lease_s, int batch,
+                     uint64_t *sent, uint64_t *failed)
+{
+    int64_t ids[MAX_BATCH];
+    static __thread struct outcome out[MAX_BATCH];
+    if (batch <= 0 || batch > MAX_BATCH)
+        batch = 16;
+    int n = 0;
+    enum rs_err e = rs_store_begin(s);
+    if (!e)
+        e = rs_store_reply_claim(s, rp->owner, rs_now(), lease_s, ids, batch, &n);
+    if (!e)
+        e = rs_store_commit(s);
+    else
+        rs_store_rollback(s);
+    if (e) {
+        if (e != RS_ERETRY)
+            fprintf(stderr, "replies: claim failed: %s\n", rs_store_errmsg(s));
+        return e == RS_ERETRY ? 0 : -1;
+    }
+    if (n == 0)
+        return 0;
+    for (int i = 0; i < n; i++)
+        process(rp, s, ch, ids[i], &out[i]);
+    for (int tries = 0; tries < 50; tries++) {
+        e = rs_store_begin(s);
+        for (int i = 0; i < n && !e; i++) {
+            if (out[i].skip)
+                continue;
+            enum rs_err fe = rs_store_reply_finish(s, out[i].id, rp->owner, out[i].state, out[i].attempts,
+                                                   out[i].next_at, out[i].provider_id[0] ? out[i].provider_id : NULL,
+                                                   out[i].error[0] ? out[i].error : NULL, rs_now());
+            if (fe && fe != RS_ECONFLICT) /* ECONFLICT: the lease ended and another took it */
+                e = fe;
+        }
+        if (!e)
+            e = rs_store_commit(s);
+        else
+            rs_store_rollback(s);
+        if (e != RS_ERETRY)
+            break;
+        usleep(20000);
+    }
+    if (e) {
+        fprintf(stderr, "replies: recording outcomes failed: %s\n", rs_store_errmsg(s));
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (out[i].skip)
+            continue;
+        if (sent && strcmp(out[i].state, "sent") == 0)
+            (*sent)++;
+        if (failed && strcmp(out[i].state, "failed") == 0)
+            (*failed)++;
+    }
+    return n;
+}

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# End-to-end: the agent console at /console (issue 7, docs/console.md), driven with curl.
+# A customer's SMS arrives through the real Twilio hook (signed), carrying script and markup;
+# the agent's login (wrong password and unknown e-mail give the same generic answer, cookie
+# flags, rate limit), the queue, the conversation shown escaped under a strict CSP, another
+# merchant's conversation answering 404, every POST refused without the session's CSRF token or
+# from another origin (and nothing written), then take over, reply (the recorder gets the Twilio
+# request), an incident from the message, resolved with a coupon, a phone call logged (the bot
+# stays quiet), language switch and logout.
+source "$(dirname "$0")/../lib/lib.sh"
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+command -v python3 >/dev/null || { echo "python3 missing (scripts/deps.sh test)"; exit 1; }
+
+REC_PORT=$(free_port)
+REC_DIR=$T_DIR/rec
+python3 "$HERE/tests/fakes/recorder.py" "$REC_PORT" "$REC_DIR" 2>>"$T_DIR/recorder.log" &
+T_PIDS+=($!)
+REC=http://127.0.0.1:$REC_PORT
+for _ in $(seq 1 200); do curl -s "$REC/ping" >/dev/null 2>&1 && break; sleep 0.1; done
+rec_find() { cat "$REC_DIR"/*.json 2>/dev/null | jq -c "select($1)"; }
+wait_for() { local n=$1; shift; for _ in $(seq 1 $((n * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
+
+export RASTRO_ARGON2_MEMORY_KIB=1024 RASTRO_ARGON2_ITERATIONS=1 RASTRO_LOGIN_BURST=6 RASTRO_LOGIN_PER_MIN=1
+DB=$T_DIR/console.db
+start_server "$DB"
+KEY=$(new_merchant "Tienda <b>Sol</b>")
+KEY2=$(new_merchant "Otra tienda")
+SID=AC3f9d1c2b7a8e4f6a0b5c9d8e7f6a5b4c
+TOKEN=2f8a6c1e9b3d4f5a7c0e1b2d3f4a5c6e
+settings='{"public_base_url":"'$BASE'","merchant_name":"Tienda Sol","timezone":"Europe/Madrid",
+ "sms":{"provider":"twilio","base_url":"'$REC'","account_sid":"'$SID'","auth_token":"'$TOKEN'",
+        "messaging_service_sid":"MG7e2a9c4b1d3f5e8a6c0b2d4f6a8c0e1b"},
+ "triggers":{"*":["sms"]},"retry":{"base_s":1,"max_delay_s":2,"max_attempts":2},"timeout_s":2}'
+for m in 1 2; do printf '%s' "$settings" > "$T_DIR/s.json"; "$RASTRO_BIN" notify settings --merchant $m --db "$DB" "$T_DIR/s.json" >/dev/null; done
+
+out=$(printf 'una-clave-larga\n' | "$RASTRO_BIN" agent create --merchant 1 --email Ana@Sol.es --name 'Ana <i>' --db "$DB" 2>/dev/null)
+eq "rastro agent create reads the password from stdin" "$(printf '%s' "$out" | head -1)" "agent 1: Ana <i> <ana@sol.es>, agent of merchant 1"
+out=$("$RASTRO_BIN" agent create --merchant 2 --email bo@otra.es --name Bo --role admin --db "$DB" </dev/null 2>/dev/null)
+BO_PW=$(printf '%s' "$out" | sed -n 's/^password: //p')
+eq "without stdin a 20-character password is generated and printed" "${#BO_PW}" 20
+check "the same e-mail again is refused" bash -c "! printf 'otra-clave-larga\n' | '$RASTRO_BIN' agent create --merchant 1 --email ana@sol.es --name X --db '$DB'"
+check "a short password is refused" bash -c "! printf 'corta\n' | '$RASTRO_BIN' agent create --merchant 1 --email x@sol.es --name X --db '$DB'"
+eq "only an argon2id PHC string is stored" "$(sqlite3 -readonly "$DB" "select substr(password_hash,1,30) from agents where id=1")" '$argon2id$v=19$m=1024,t=1,p=1$'
+check "rastro agent list shows both" bash -c "'$RASTRO_BIN' agent list --db '$DB' | grep -q 'bo@otra.es.*admin'"
+
+# orders whose customers will write
+KEY=$KEY api POST /v1/orders '{"order_ref":"1042","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Lucía","phone":"+34600111222","email":"lucia@example.com","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"1042","carrier":"correos","tracking_number":"PQ4A1B2C3"}'
+KEY=$KEY2 api POST /v1/orders '{"order_ref":"9","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Otro","phone":"+34600999000"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
+
+twsig() { # URL FORMBODY → X-Twilio-Signature
+  python3 - "$1" "$2" "$TOKEN" <<'PY'
+import base64, hashlib, hmac, sys, urllib.parse
+url, body, tok = sys.argv[1:4]
+pairs = sorted(urllib.parse.parse_qsl(body, keep_blank_values=True))
+s = url + "".join(k + v for k, v in pairs)
+print(base64.b64encode(hmac.new(tok.encode(), s.encode(), hashlib.sha1).digest()).decode())
+PY
+}
+sms_in() { # MERCHANT FROM TEXT SID
+  local body url
+  body="From=$(jq -rn --arg v "$2" '$v|@uri')&To=%2B34911234567&Body=$(jq -rn --arg v "$3" '$v|@uri')&MessageSid=$4&AccountSid=$SID&NumMedia=0"
+  url="$BASE/hooks/twilio/sms/$1"
+  curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Twilio-Signature: $(twsig "$url" "$body")" --data "$body" "$url"
+}
+XSS='<script>alert(1)</script> "><img src=x onerror=alert(2)> quiero hablar con una persona'
+eq "the customer's SMS comes in through the signed Twilio hook" "$(sms_in 1 +34600111222 "$XSS" SM00000000000000000000000000000001)" 200
+eq "another merchant's customer writes too" "$(sms_in 2 +34600999000 "hola, una persona por favor" SM00000000000000000000000000000002)" 200
+q() { sqlite3 -readonly "$DB" "$1"; }
+C1=$(q "select id from conversations where merchant_id=1 and phone='+34600111222'")
+C2=$(q "select id from conversations where merchant_id=2")
+M1=$(q "select id from messages where conversation_id=${C1:-0} and direction='in' order by id limit 1")
+check "the SMS became a conversation of merchant 1 with the message" test -n "$C1" -a -n "$M1"
+
+# ---- login ----
+JAR=$T_DIR/jar
+page() { # METHOD PATH [FORM] [extra curl args…]: sets STATUS, HDRS, HTML
+  local m=$1 p=$2 d=${3-}; shift 3 2>/dev/null || shift $#
+  local args=(-s -b "$JAR" -c "$JAR" -D "$T_DIR/hdr" -o "$T_DIR/page.html" -w '%{http_code}' -X "$m")
+  [ -n "$d" ] && args+=(--data "$d")
+  STATUS=$(curl "${args[@]}" "$@" "$BASE$p")
+  HDRS=$(tr -d '\r' < "$T_DIR/hdr"); HTML=$(cat "$T_DIR/page.html")
+}
+login_token() { printf '%s' "$HTML" | grep -o 'name="login_token" value="[^"]*' | sed 's/.*value="//'; }
+csrf() { printf '%s' "$HTML" | grep -o 'name="csrf" value="[^"]*' | head -1 | sed 's/.*value="//'; }
+
+page GET /console
+eq "without a session /console sends to the login page" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
+page GET /console/login
+eq "login form" "$STATUS" 200
+LT=$(login_token)
+page POST /console/login "login_token=$LT&email=ana%40sol.es&password=wrong-password" -H "Origin: $BASE"
+eq "wrong password: 401" "$STATUS" 401
+WRONG=$(printf '%s' "$HTML" | grep -o 'role="alert">[^<]*')
+LT=$(login_token)
+page POST /console/login "login_token=$LT&email=nadie%40sol.es&password=wrong-password" -H "Origin: $BASE"
+eq "unknown e-mail: the same 401 and the same words (no user enumeration)" "$STATUS|$(printf '%s' "$HTML" | grep -o 'role="alert">[^<]*')" "401|$WRONG"
+eq "the words are generic" "$WRONG" 'role="alert">Correo o contraseña incorrectos.'
+LT=$(login_token)
+page POST /console/login "email=ana%40sol.es&password=una-clave-larga" -H "Origin: $BASE"
+eq "login without the form's login token: 403" "$STATUS" 403
+LT=$(login_token)
+page POST /console/login "login_token=$LT&email=ana%40sol.es&password=una-clave-larga" -H "Origin: http://evil.example"
+eq "login from another origin: 403" "$STATUS" 403
+LT=$(login_token)
+page POST /console/login "login_token=$LT&email=ANA%40sol.es&password=una-clave-larga" -H "Origin: $BASE"
+eq "right password: 303 to /console" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console"
+cookie=$(printf '%s' "$HDRS" | grep -i '^Set-Cookie: rs_console=' | head -1)
+check "session cookie is HttpOnly, SameSite=Strict, Path=/console" bash -c "printf '%s' '$cookie' | grep -q 'HttpOnly' && printf '%s' '$cookie' | grep -q 'SameSite=Strict' && printf '%s' '$cookie' | grep -q 'Path=/console'"
+TOKEN_VAL=$(printf '%s' "$cookie" | sed 's/^[^=]*=\([^;]*\);.*/\1/')
+eq "session token is 256 bits in base64url" "${#TOKEN_VAL}" 43
+eq "only the token's SHA-256 is stored" "$(q "select count(*) from agent_sessions where token_hash=x'$(printf '%s' "$TOKEN_VAL" | sha256sum | cut -c1-64)'")/$(q "select count(*) from agent_sessions where token_hash='$TOKEN_VAL'")" "1/0"
+
+# ---- queues and the conversation ----
+page GET /console
+eq "queues page" "$STATUS" 200
+check "the conversation handed over by the bot waits in Unassigned" bash -c "printf '%s' '$(printf '%s' "$HTML" | tr -d "'")' | grep -q 'href=\"/console/c/$C1\"'"
+check "queue shows counts" bash -c "printf '%s' '$(printf '%s' "$HTML" | tr -d "'")' | grep -q 'data-q=\"unassigned\">1<'"
+check "merchant name escaped in the bar" bash -c "printf '%s' '$(printf '%s' "$HTML" | tr -d "'")' | grep -q 'Tienda &lt;b&gt;Sol&lt;/b&gt;'"
+page GET /console/c/$C1
+eq "conversation view" "$STATUS" 200
+check "strict Content-Security-Policy (no inline script)" bash -c "printf '%s' \"\$0\" | grep -qi \"^Content-Security-Policy: default-src 'none'; script-src 'self'\"" "$HDRS"
+check "X-Frame-Options: DENY" bash -c "printf '%s' \"\$0\" | grep -qi '^X-Frame-Options: DENY'" "$HDRS"
+check "the customer's <script> is shown escaped" bash -c "printf '%s' \"\$0\" | grep -qF '&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(2)&gt;'" "$HTML"
+check "no raw <script>alert or <img onerror> anywhere in the page" bash -c "! printf '%s' \"\$0\" | grep -qiE '<script>alert|<img[^>]*onerror'" "$HTML"
+check "the bot's hand-over is shown with its reason" bash -c "printf '%s' \"\$0\" | grep -q 'class=\"handover\"'" "$HTML"
+page GET /console/c/$C2
+eq "another merchant's conversation: 404" "$STATUS" 404
+page GET /console/c/abc
+eq "a conversation id that is not a number: 404" "$STATUS" 404
+CS=$(csrf)
+
+# ---- CSRF ----
+n_msgs() { q "select count(*) from messages where conversation_id=$C1"; }
+before=$(n_msgs)
+page POST /console/c/$C1/reply "body=hola" -H "Origin: $BASE"
+eq "reply without the CSRF token: 403" "$STATUS" 403
+page POST /console/c/$C1/reply "csrf=AAAA$CS&body=hola" -H "Origin: $BASE"
+eq "reply with a wrong CSRF token: 403" "$STATUS" 403
+page POST /console/c/$C1/reply "csrf=$CS&body=hola" -H "Origin: http://evil.example"
+eq "reply from another origin: 403" "$STATUS" 403
+page POST /console/c/$C1/reply "csrf=$CS&body=hola"
+eq "reply with neither Origin nor Referer: 403" "$STATUS" 403
+eq "nothing was written by the refused posts" "$(n_msgs)" "$before"
+page POST /console/c/$C2/take "csrf=$CS" -H "Origin: $BASE"
+eq "taking another merchant's conversation: 404" "$STATUS" 404
+eq "and it stays unassigned" "$(q "select coalesce(assigned_agent_id,0) from conversations where id=$C2")" 0
+
+# ---- take over, reply, incident, coupon, phone ----
+page POST /console/c/$C1/take "csrf=$CS" -H "Origin: $BASE"
+eq "take over: 303 back to the conversation" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/c/$C1"
+eq "the conversation is the agent's" "$(q "select state||' '||assigned_agent_id from conversations where id=$C1")" "agent 1"
+page POST /console/c/$C1/reply "csrf=$CS&body=Hola+Luc%C3%ADa%2C+lo+miro+ahora+mismo.&kind=reply" -H "Origin: $BASE"
+eq "reply: 303" "$STATUS" 303
+eq "the reply is queued as the agent's message on SMS" "$(q "select author||' '||agent_id||' '||channel from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "agent 1 sms"
+got_reply() { [ -n "$(rec_find '(.path|test("/Messages.json$")) and (.body|test("Body=Hola%20Luc%C3%ADa%2C%20lo%20miro"))')" ]; }
+check "the recorder receives the reply as a Twilio Messages request" wait_for 20 got_reply
+tw=$(rec_find '(.path|test("/Messages.json$")) and (.body|test("Body=Hola%20Luc%C3%ADa%2C%20lo%20miro"))' | head -1)
+eq "Twilio wire format: POST to the account's Messages.json with To and the text" \
+  "$(printf '%s' "$tw" | jq -r '.method + " " + .path')|$(printf '%s' "$tw" | jq -r '.body' | tr '&' '\n' | grep -c '^To=%2B34600111222$')" \
+  "POST /2010-04-01/Accounts/$SID/Messages.json|1"
+eq "Twilio basic auth with the account SID and token" "$(printf '%s' "$tw" | jq -r '.headers.authorization')" "Basic $(printf '%s:%s' "$SID" "$TOKEN" | base64 -w0)"
+eq "sent from the messaging service" "$(printf '%s' "$tw" | jq -r '.body' | tr '&' '\n' | grep -c '^MessagingServiceSid=MG7e2a9c4b1d3f5e8a6c0b2d4f6a8c0e1b$')" 1
+page POST /console/c/$C1/reply "csrf=$CS&body=Nota%3A+cliente+nervioso&kind=note" -H "Origin: $BASE"
+eq "internal note: stored as a note, never queued" "$(q "select direction||' '||coalesce(state,'-') from messages where conversation_id=$C1 order by id desc limit 1")" "note -"
+page POST /console/c/$C1/reply "csrf=$CS&body=&canned=Texto+predefinido&kind=reply" -H "Origin: $BASE"
+eq "a canned reply without JavaScript is sent as it is" "$(q "select body from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "Texto predefinido"
+page POST /console/c/$C1/reply "csrf=$CS&body=+++&kind=reply" -H "Origin: $BASE"
+eq "an empty reply: 422" "$STATUS" 422
+big=$(head -c 5000 /dev/zero | tr '\0' 'a')
+page POST /console/c/$C1/reply "csrf=$CS&body=$big&kind=reply" -H "Origin: $BASE"
+eq "a reply over 4000 bytes: 422" "$STATUS" 422
+page POST /console/c/$C1/incident "csrf=$CS&message_id=$M1&type=broken" -H "Origin: $BASE"
+eq "incident with an unknown type: 422" "$STATUS" 422
+page POST /console/c/$C1/incident "csrf=$CS&message_id=$M1&type=damaged" -H "Origin: $BASE"
+eq "incident from the message: 303" "$STATUS" 303
+INC=$(q "select id from incidents where conversation_id=$C1 order by id desc limit 1")
+eq "the incident is linked to the order, the conversation and the message's text" "$(q "select type||' '||state||' '||(order_id>0)||' '||(message like '%<script>%') from incidents where id=${INC:-0}")" "damaged open 1 1"
+page GET /console/c/$C1
+check "the incident shows beside the conversation" bash -c "printf '%s' \"\$0\" | grep -q 'id=\"incident-$INC\"'" "$HTML"
+page POST /console/i/$INC/state "csrf=$CS&state=waiting_customer" -H "Origin: $BASE"
+eq "incident state change: 303 back to the conversation" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/c/$C1#incident-$INC"
+eq "state is waiting_customer" "$(q "select state from incidents where id=$INC")" waiting_customer
+page POST /console/i/$INC/resolve "csrf=$CS&resolution=coupon&kind=percent&value=150&expires_days=30" -H "Origin: $BASE"
+eq "a coupon over 100 %: 422" "$STATUS" 422
+page POST /console/i/$INC/resolve "csrf=$CS&resolution=coupon&kind=percent&value=10&currency=&expires_days=30" -H "Origin: $BASE"
+eq "resolve with a 10 % coupon: 303" "$STATUS" 303
+eq "resolved by the agent, with the coupon" "$(q "select i.state||' '||i.resolution||' '||i.resolved_by||' '||c.kind||' '||c.value_cents||' '||c.issued_by from incidents i join coupons c on c.id=i.coupon_id where i.id=$INC")" "resolved coupon agent:ana@sol.es percent 1000 agent:ana@sol.es"
+CODE_C=$(q "select c.code from incidents i join coupons c on c.id=i.coupon_id where i.id=$INC")
+got_coupon() { [ -n "$CODE_C" ] && [ -n "$(rec_find "(.path|test(\"/Messages.json$\")) and (.body|test(\"$CODE_C\"))")" ]; }
+check "the customer receives the coupon code by SMS" wait_for 20 got_coupon
+page POST /console/i/$INC/resolve "csrf=$CS&resolution=refund" -H "Origin: $BASE"
+check "resolving again is refused with a 4xx" test "$STATUS" -ge 400 -a "$STATUS" -lt 500
+replies_before=$(q "select count(*) from messages where conversation_id=$C1 and author='bot'")
+page POST /console/c/$C1/phone "csrf=$CS&body=Llam%C3%B3+diciendo+%3Cb%3Ed%C3%B3nde+est%C3%A1+mi+pedido%3C%2Fb%3E" -H "Origin: $BASE"
+eq "log a phone call: 303" "$STATUS" 303
+eq "the call is the customer's message on the phone channel, logged by the agent" "$(q "select direction||' '||channel||' '||author||' '||agent_id from messages where conversation_id=$C1 and channel='phone' order by id desc limit 1")" "in phone customer 1"
+sleep 0.5
+eq "the bot does not answer a phone log" "$(q "select count(*) from messages where conversation_id=$C1 and author='bot'")" "$replies_before"
+page GET /console/c/$C1
+check "the phone log is shown escaped" bash -c "printf '%s' \"\$0\" | grep -qF '&lt;b&gt;dónde está mi pedido&lt;/b&gt;'" "$HTML"
+check "agent's messages and notes are marked apart" bash -c "printf '%s' \"\$0\" | grep -q 'class=\"msg agent\"' && printf '%s' \"\$0\" | grep -q 'class=\"msg note\"'" "$HTML"
+
+# ---- language, logout, rate limit ----
+page POST /console/lang "csrf=$CS&lang=en" -H "Origin: $BASE" -H "Referer: $BASE/console/c/$C1"
+page GET /console/c/$C1
+check "the language switch makes the console English" bash -c "printf '%s' \"\$0\" | grep -q '<html lang=\"en\"' && printf '%s' \"\$0\" | grep -q 'Sign out'" "$HTML"
+page POST /console/logout "csrf=$CS" -H "Origin: $BASE"
+eq "logout: 303 to the login page" "$STATUS" 303
+eq "the session row is gone" "$(q "select count(*) from agent_sessions where agent_id=1")" 0
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rs_console=$TOKEN_VAL" "$BASE/console")
+eq "the old cookie no longer opens the console" "$STATUS" 303
+for i in 1 2 3 4 5; do
+  page GET /console/login; LT=$(login_token)
+  page POST /console/login "login_token=$LT&email=ana%40sol.es&password=guess$i" -H "Origin: $BASE"
+done
+eq "after repeated failures logins are rate limited (429 with Retry-After)" "$STATUS/$(printf '%s' "$HDRS" | grep -ci '^Retry-After:')" "429/1"
+check "no request answered 5xx" bash -c "! curl -s '$BASE/metrics' | grep 'route=\"[A-Z]* /console' | grep -q 'code=\"5'"
+stop_server
+check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
+
+# ---- idle expiry (a fresh server with a 2-second idle limit) ----
+RASTRO_CONSOLE_IDLE_S=2 start_server "$DB"
+rm -f "$JAR"
+page GET /console/login; LT=$(login_token)
+page POST /console/login "login_token=$LT&email=ana%40sol.es&password=una-clave-larga" -H "Origin: $BASE"
+page GET /console
+eq "a fresh session opens the console" "$STATUS" 200
+sleep 3
+page GET /console
+eq "after the idle limit the session is over: back to the login page" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
+finish

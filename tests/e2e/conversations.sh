@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# End-to-end: conversations and the bot (issue 7). Customers write by WhatsApp (Cloud API webhook,
+# X-Hub-Signature-256), Twilio SMS (X-Twilio-Signature) and Infobip SMS (secret URL token); the
+# bot answers through the local recorder (tests/fakes/recorder.py), checked against the
+# providers' wire formats. Covers: the right status, window and tracking link in Spanish to the
+# order's customer; nothing for an unknown number with an order number; an incident for "no me
+# llegó"; hand-over and the bot's silence; English; forged signatures; duplicate deliveries;
+# truncation; non-text messages; the /v1/conversations API (helpdesk reply, note, assign, close);
+# and a queued reply surviving kill -9 of the server.
+source "$(dirname "$0")/../lib/lib.sh"
+trap cleanup EXIT
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+command -v python3 >/dev/null || { echo "python3 missing (scripts/deps.sh test)"; exit 1; }
+
+REC_PORT=$(free_port)
+REC_DIR=$T_DIR/rec
+python3 "$HERE/tests/fakes/recorder.py" "$REC_PORT" "$REC_DIR" 2>>"$T_DIR/recorder.log" &
+T_PIDS+=($!)
+REC=http://127.0.0.1:$REC_PORT
+for _ in $(seq 1 200); do curl -s "$REC/ping" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -s "$REC/ping" >/dev/null || { not_ok "recorder starts"; cat "$T_DIR/recorder.log"; finish; exit 1; }
+rm -f "$REC_DIR"/*.json
+rec_find() { cat "$REC_DIR"/*.json 2>/dev/null | jq -c "select($1)"; }
+rec_count() { rec_find "$1" | grep -c . ; }
+wait_for() { local t=$1; shift; for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+
+DB=$T_DIR/conv.db
+start_server "$DB"
+KEY=$(new_merchant "Tienda Sol")
+SID=AC3f9d1c2b7a8e4f6a0b5c9d8e7f6a5b4c
+TOKEN=2f8a6c1e9b3d4f5a7c0e1b2d3f4a5c6e
+cat > "$T_DIR/settings.json" <<JSON
+{"public_base_url":"$BASE","merchant_name":"Tienda Sol","timezone":"Europe/Madrid",
+ "sms":{"provider":"twilio","base_url":"$REC","account_sid":"$SID","auth_token":"$TOKEN",
+        "messaging_service_sid":"MG7e2a9c4b1d3f5e8a6c0b2d4f6a8c0e1b"},
+ "whatsapp":{"base_url":"$REC","api_version":"v21.0","phone_number_id":"106540352242922","token":"wa-token-test",
+             "app_secret":"meta-app-secret-test","verify_token":"vt-123"},
+ "triggers":{"*":["sms"]},
+ "retry":{"base_s":1,"max_delay_s":2,"max_attempts":3,"max_retry_after_s":30},"timeout_s":2}
+JSON
+check "notification settings accepted" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json"
+
+now=$(date -u +%s)
+ts() { date -u -d "@$(( now - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
+KEY=$KEY api POST /v1/orders '{"order_ref":"5001","placed_at":"'"$(ts 86400)"'","customer":{"name":"Lucía Pérez","email":"lucia@example.es","phone":"+34600111222","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE=$(jqr .tracking_code)
+KEY=$KEY api POST /v1/shipments '{"order_ref":"5001","carrier":"correos","tracking_number":"PQ5001"}'
+KEY=$KEY api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ5001","occurred_at":"'"$(ts 3600)"'","status":"in_transit"}]'
+eq "order, shipment and an in-transit event" "$STATUS" 200
+KEY=$KEY api GET /v1/orders/5001
+HAS_PROMISE=$(jqr '.shipments[0].promise != null')
+
+wasig() { printf '%s' "$1" | openssl dgst -sha256 -hmac meta-app-secret-test | sed 's/^.*= //'; }
+wa_post() { # FROM WAMID TEXT [SIG] → STATUS
+  local body
+  body=$(jq -cn --arg from "$1" --arg id "$2" --arg t "$3" --arg ts "$(date +%s)" \
+    '{object:"whatsapp_business_account",entry:[{id:"1",changes:[{field:"messages",value:{messaging_product:"whatsapp",
+      metadata:{display_phone_number:"34911000000",phone_number_id:"106540352242922"},
+      contacts:[{profile:{name:"Cliente"},wa_id:$from}],
+      messages:[{from:$from,id:$id,timestamp:$ts,type:"text",text:{body:$t}}]}}]}]}')
+  printf '%s' "$body" > "$T_DIR/wa_last.json"
+  STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -H "X-Hub-Signature-256: sha256=${4:-$(wasig "$body")}" --data-binary "$body" "$BASE/hooks/whatsapp/1")
+}
+# the bot's WhatsApp replies (our reference "msg_<id>") to a number
+wa_replies() { rec_find '.path=="/v21.0/106540352242922/messages" and (.body|fromjson|.biz_opaque_callback_data|startswith("msg_")) and (.body|fromjson|.to=="'"$1"'")'; }
+has_wa_reply() { [ "$(wa_replies "$1" | grep -c .)" -ge "${2:-1}" ]; }
+
+# ---- WhatsApp from the order's customer: the real status, window and link, in Spanish ----
+wa_post 34600111222 wamid.A1 "hola, dónde está mi pedido $CODE"
+eq "signed WhatsApp message accepted" "$STATUS" 200
+check "the bot's WhatsApp reply is sent" wait_for 15 has_wa_reply 34600111222
+R=$(wa_replies 34600111222 | tail -1)
+eq "reply path and Bearer token" "$(printf '%s' "$R" | jq -r '.path + " " + .headers.authorization')" "/v21.0/106540352242922/messages Bearer wa-token-test"
+eq "Cloud API session text: exactly messaging_product, recipient_type, to, type, biz_opaque_callback_data, text{preview_url,body}" \
+   "$(printf '%s' "$R" | jq -r '.body|fromjson|[keys_unsorted[]]|join(",")')/$(printf '%s' "$R" | jq -r '.body|fromjson|"\(.messaging_product)/\(.recipient_type)/\(.to)/\(.type)/\(.text.preview_url)/\(.text|keys|join("+"))"')" \
+   "messaging_product,recipient_type,to,type,biz_opaque_callback_data,text/whatsapp/individual/34600111222/text/true/body+preview_url"
+TXT=$(printf '%s' "$R" | jq -r '.body|fromjson|.text.body')
+check "Spanish, with the real status (en camino) and the order number" bash -c "grep -q 'está en camino' <<<\"\$1\" && grep -q 5001 <<<\"\$1\"" _ "$TXT"
+check "the tracking link of the order" bash -c "grep -qF \"$BASE/t/$CODE\" <<<\"\$1\"" _ "$TXT"
+if [ "$HAS_PROMISE" = true ]; then
+  check "the promise window is told" bash -c "grep -q 'Llegada prevista' <<<\"\$1\"" _ "$TXT"
+else
+  check "no promise for the order: no window invented" bash -c "! grep -q 'Llegada prevista' <<<\"\$1\"" _ "$TXT"
+fi
+CID=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='wamid.A1'")
+KEY=$KEY api GET "/v1/conversations/$CID"
+eq "the conversation: customer matched, bot answering, order verified" \
+   "$(jqr '"\(.customer_name)/\(.state)/\(.order_ref)/\(.verified)/\(.messages|length)"')" "Lucía Pérez/bot/5001/true/2"
+eq "the reply row is sent with the wamid the provider gave" "$(jqr '.messages[1]|"\(.author)/\(.state)/\(.provider_id|startswith("wamid."))"')" "bot/sent/true"
+eq "order context for a helpdesk: status, code, link, notifications, incidents" \
+   "$(jqr '.order_context|"\(.status)/\(.tracking_code)/\(.tracking_url)/\(.notifications|type)/\(.incidents|type)"')" \
+   "in_transit/$CODE/$BASE/t/$CODE/array/array"
+
+# ---- the same delivered twice: recorded once, answered once ----
+n1=$(wa_replies 34600111222 | grep -c .)
+wa_post 34600111222 wamid.A1 "hola, dónde está mi pedido $CODE"
+eq "duplicate delivery accepted (200, so Meta stops retrying)" "$STATUS" 200
+sleep 1
+eq "duplicate wamid recorded once, no second reply" \
+   "$(sqlite3 "$DB" "select count(*) from messages where provider_msg_id='wamid.A1'")/$(wa_replies 34600111222 | grep -c .)" "1/$n1"
+
+# ---- forged signature: 403, nothing recorded ----
+wa_post 34600111222 wamid.FORGED "hola" "0000000000000000000000000000000000000000000000000000000000000000"
+eq "forged X-Hub-Signature-256: 403" "$STATUS" 403
+eq "nothing recorded from the forged delivery" "$(sqlite3 "$DB" "select count(*) from messages where provider_msg_id='wamid.FORGED'")" 0
+
+# ---- an unknown number with only an order number: no order data ----
+wa_post 34699888777 wamid.U1 "hola, dónde está mi pedido 5001"
+check "the unknown sender gets an answer" wait_for 15 has_wa_reply 34699888777
+TXT=$(wa_replies 34699888777 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "no status, no order number, no name, no link for an order number alone" \
+  bash -c "! grep -q -e camino -e 5001 -e Lucía -e '/t/' <<<\"\$1\"" _ "$TXT"
+check "asks for the tracking code" bash -c "grep -q 'RX-' <<<\"\$1\"" _ "$TXT"
+UCID=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='wamid.U1'")
+eq "the unknown sender's conversation has no customer and no order" "$(sqlite3 "$DB" "select coalesce(customer_id,'-')||'/'||coalesce(order_id,'-') from conversations where id=$UCID")" "-/-"
+
+# ---- English ----
+wa_post 34699888666 wamid.E1 "hi, where is my order $CODE? postcode 28013"
+check "English question answered" wait_for 15 has_wa_reply 34699888666
+TXT=$(wa_replies 34699888666 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "in English, full order after code + postcode" bash -c "grep -q 'is on its way' <<<\"\$1\" && grep -q 5001 <<<\"\$1\"" _ "$TXT"
+
+# ---- an image: noted, the customer asked to write ----
+IMG='{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","messages":[{"from":"34699888555","id":"wamid.IMG1","timestamp":"'"$(date +%s)"'","type":"image","image":{"id":"123","mime_type":"image/jpeg"}}]}}]}]}'
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Hub-Signature-256: sha256=$(wasig "$IMG")" --data-binary "$IMG" "$BASE/hooks/whatsapp/1")
+eq "an image message is accepted" "$STATUS" 200
+check "the customer is asked to write text" wait_for 15 has_wa_reply 34699888555
+eq "recorded as a note" "$(sqlite3 "$DB" "select direction||':'||body from messages where provider_msg_id='wamid.IMG1'")" "note:[image not supported]"
+
+# ---- over-long message: truncated with a note ----
+LONG=$(python3 -c 'print("dónde está mi pedido " + "á" * 3000)')
+wa_post 34699888444 wamid.L1 "$LONG"
+eq "over-long message accepted" "$STATUS" 200
+eq "cut to 4000 bytes with truncated=1 and a note" \
+   "$(sqlite3 "$DB" "select length(cast(body as blob))<=4000 and truncated=1 from messages where provider_msg_id='wamid.L1'")/$(sqlite3 "$DB" "select count(*) from messages m join messages n on n.conversation_id=m.conversation_id and n.direction='note' and n.body like '%truncated%' where m.provider_msg_id='wamid.L1'")" "1/1"
+
+# ---- Twilio SMS: "no me llegó" opens an incident and the customer is told ----
+twsig() { python3 - "$1" "$2" "$TOKEN" <<'PY'
+import base64, hashlib, hmac, sys, urllib.parse
+url, body, tok = sys.argv[1:4]
+pairs = sorted(urllib.parse.parse_qsl(body, keep_blank_values=True))
+print(base64.b64encode(hmac.new(tok.encode(), (url + "".join(k + v for k, v in pairs)).encode(), hashlib.sha1).digest()).decode())
+PY
+}
+sms_in() { # FROM SID TEXT → STATUS, BODY_OUT
+  local form="From=$(jq -rn --arg v "$1" '$v|@uri')&To=%2B34911234567&Body=$(jq -rn --arg v "$3" '$v|@uri')&MessageSid=$2&AccountSid=$SID&SmsStatus=received"
+  STATUS=$(curl -s -o "$T_DIR/sms_out" -w '%{http_code}' -X POST -H "X-Twilio-Signature: $(twsig "$BASE/hooks/twilio/sms/1" "$form")" --data "$form" "$BASE/hooks/twilio/sms/1")
+  BODY_OUT=$(cat "$T_DIR/sms_out")
+}
+sms_replies() { rec_find '.path=="/2010-04-01/Accounts/'"$SID"'/Messages.json" and (.body|test("To=%2B'"${1#+}"'"))'; }
+has_sms() { [ "$(sms_replies "$1" | grep -c .)" -ge "${2:-1}" ]; }
+n_sms=$(sms_replies +34600111222 | grep -c .)
+sms_in +34600111222 SMin1 "hola, no me llegó el pedido"
+eq "inbound SMS answered with empty TwiML" "$STATUS/$BODY_OUT" "200/<Response/>"
+INC=$(sqlite3 "$DB" "select count(*) from incidents where origin='sms'")
+eq "an incident is opened from the SMS" "$INC" 1
+check "the customer gets an SMS about it" wait_for 15 has_sms +34600111222 $((n_sms + 1))
+SMS=$(sms_replies +34600111222 | tail -1 | jq -r '.body')
+INCID=$(sqlite3 "$DB" "select id from incidents where origin='sms'")
+check "the SMS names the incident (Twilio form: MessagingServiceSid, To, Body)" \
+  bash -c "python3 -c 'import sys,urllib.parse; d=dict(urllib.parse.parse_qsl(sys.argv[1])); sys.exit(0 if \"$INCID\" in d[\"Body\"] and d[\"To\"]==\"+34600111222\" and d[\"MessagingServiceSid\"].startswith(\"MG\") else 1)' \"\$1\"" _ "$SMS"
+eq "the conversation is handed to a person (problem)" "$(sqlite3 "$DB" "select state||'/'||handover_reason from conversations where id=(select conversation_id from messages where provider_msg_id='SMin1')")" "agent/problem"
+
+# ---- hand-over on request, then the bot stays quiet ----
+sms_in +34611222333 SMh1 "quiero hablar con una persona"
+check "hand-over message sent" wait_for 15 has_sms +34611222333
+check "it says a person will answer" bash -c "sms_replies() { :; }; grep -q persona <<<\"\$1\"" _ "$(sms_replies +34611222333 | tail -1 | jq -r .body | python3 -c 'import sys,urllib.parse;print(dict(urllib.parse.parse_qsl(sys.stdin.read()))["Body"])')"
+HCID=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='SMh1'")
+eq "state agent, reason talk_to_human" "$(sqlite3 "$DB" "select state||'/'||handover_reason from conversations where id=$HCID")" "agent/talk_to_human"
+sms_in +34611222333 SMh2 "dónde está mi pedido?"
+sleep 1
+eq "while a person holds it the bot does not answer" "$(sqlite3 "$DB" "select count(*) from messages where conversation_id=$HCID and direction='out'")" 1
+KEY=$KEY api GET "/v1/conversations?queue=unassigned"
+check "listed in the unassigned queue" bash -c "jq -e '[.conversations[].id]|index($HCID)' <<<\"\$1\"" _ "$BODY_OUT"
+KEY=$KEY api GET "/v1/conversations?queue=waiting"
+check "not in the waiting (bot) queue" bash -c "jq -e '[.conversations[].id]|index($HCID)|not' <<<\"\$1\"" _ "$BODY_OUT"
+
+# ---- the API a helpdesk uses ----
+KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Hola, soy Ana. ¿Me das el código?","agent_email":"nadie@tienda.es"}'
+eq "a reply naming no agent: 422" "$STATUS/$(jqr .error.code)" "422/unknown_agent"
+KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":""}'
+eq "an empty reply: 422" "$STATUS/$(jqr .error.code)" "422/invalid_message_body"
+KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Hola, soy Ana. ¿Me das el código?"}'
+eq "a helpdesk reply is queued" "$STATUS/$(jqr .state)" "201/queued"
+check "and goes out by SMS" wait_for 15 has_sms +34611222333 2
+KEY=$KEY api POST "/v1/conversations/$HCID/notes" '{"body":"<b>VIP</b>"}'
+eq "an internal note" "$STATUS/$(jqr .state)" "201/note"
+KEY=$KEY api POST "/v1/conversations/$HCID/assign" '{"agent_email":"ana@tienda.es"}'
+eq "assign to an unknown agent: 422" "$STATUS/$(jqr .error.code)" "422/unknown_agent"
+KEY=$KEY api POST "/v1/conversations/$HCID/assign" '{}'
+eq "assign without agent_email: 422" "$STATUS/$(jqr .error.code)" "422/missing_agent_email"
+KEY=$KEY api POST "/v1/conversations/$HCID/close"
+eq "close" "$STATUS/$(jqr .state)" "200/closed"
+KEY=$KEY api GET "/v1/conversations/999999"
+eq "unknown conversation: 404" "$STATUS/$(jqr .error.code)" "404/conversation_not_found"
+KEY=$KEY api GET "/v1/conversations?queue=nope"
+eq "unknown queue: 400" "$STATUS/$(jqr .error.code)" "400/invalid_queue"
+KEY=$KEY api GET "/v1/conversations?limit=1"
+check "paging: one per page with a next cursor" bash -c "jq -e '(.conversations|length)==1 and (.next_cursor|type)==\"string\"' <<<\"\$1\"" _ "$BODY_OUT"
+NEXT=$(jqr .next_cursor); FIRST=$(jqr '.conversations[0].id')
+KEY=$KEY api GET "/v1/conversations?limit=1&cursor=$NEXT"
+check "the next page is another conversation" bash -c "[ \"$(jqr '.conversations[0].id')\" != \"$FIRST\" ]"
+
+# ---- Infobip inbound SMS (second merchant): token in the URL, Infobip reply format ----
+K2=$(new_merchant "Tienda Luna")
+ITOK=inb-9f8e7d6c5b4a39281706
+cat > "$T_DIR/s2.json" <<JSON
+{"public_base_url":"$BASE","sms":{"provider":"infobip","base_url":"$REC","api_key":"ib-key-test","sender":"TiendaLuna","inbound_token":"$ITOK"},"triggers":{"*":["sms"]}}
+JSON
+check "Infobip settings with an inbound token accepted" "$RASTRO_BIN" notify settings --merchant 2 --db "$DB" "$T_DIR/s2.json"
+IB='{"results":[{"messageId":"ib-in-1","from":"385916242493","to":"385921004026","text":"hola","cleanText":"hola","keyword":"","receivedAt":"2026-01-10T10:00:00.000+0000","smsCount":1,"price":{"pricePerMessage":0,"currency":"EUR"},"callbackData":null}],"messageCount":1,"pendingMessageCount":0}'
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$IB" "$BASE/hooks/infobip/sms/2/wrong-token-000000000")
+eq "Infobip inbound with a wrong token: 404, nothing recorded" "$STATUS/$(sqlite3 "$DB" "select count(*) from messages where provider_msg_id='ib-in-1'")" "404/0"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$IB" "$BASE/hooks/infobip/sms/2/$ITOK")
+eq "Infobip inbound with the token: 200" "$STATUS" 200
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$IB" "$BASE/hooks/infobip/sms/2/$ITOK")
+eq "Infobip redelivery recorded once" "$STATUS/$(sqlite3 "$DB" "select count(*) from messages where provider_msg_id='ib-in-1'")" "200/1"
+ib_reply() { [ "$(rec_count '.path=="/sms/3/messages"')" -ge 1 ]; }
+check "the greeting is answered through Infobip" wait_for 15 ib_reply
+IBR=$(rec_find '.path=="/sms/3/messages"' | tail -1)
+eq "Infobip SMS API v3 format: App key, sender, destination, our messageId msg-<id>" \
+   "$(printf '%s' "$IBR" | jq -r '.headers.authorization + " " + (.body|fromjson|.messages[0]|"\(.sender)/\(.destinations[0].to)/\(.destinations[0].messageId|startswith("msg-"))/\(.content.text|test("Hola"))")')" \
+   "App ib-key-test TiendaLuna/385916242493/true/true"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary 'not json' "$BASE/hooks/infobip/sms/2/$ITOK")
+eq "Infobip inbound that is not JSON: 400" "$STATUS" 400
+
+# ---- a queued reply survives kill -9 of the server ----
+stop_server
+"$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" --workers 0 >> "$T_DIR/server.log" 2>&1 &
+SERVER_PID=$!; T_PIDS+=("$SERVER_PID")
+wait_for 10 curl -fs "$BASE/healthz"
+wa_post 34699888333 wamid.K1 "hola, buenas tardes"
+eq "message accepted by a server without dispatcher" "$STATUS" 200
+KCID=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='wamid.K1'")
+eq "the reply is queued, not sent" "$(sqlite3 "$DB" "select state from messages where conversation_id=$KCID and direction='out'")" queued
+kill -9 $SERVER_PID; wait $SERVER_PID 2>/dev/null
+start_server "$DB"
+check "after kill -9 and a restart the queued reply goes out" wait_for 20 has_wa_reply 34699888333
+eq "and is recorded as sent, once" "$(sqlite3 "$DB" "select state from messages where conversation_id=$KCID and direction='out'")/$(wa_replies 34699888333 | grep -c .)" sent/1
+check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
+finish

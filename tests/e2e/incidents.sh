@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# incidents.sh — the incident workflow end to end on the real (ASan) binary: incidents opened from
+# the API and from the tracking page's report form (SLA from the support settings, logged, the
+# customer told on their conversation), assignment to the shop's agents, internal notes that are
+# never sent, state changes told to the customer, resolution with a coupon (listed on the order,
+# sent), the breaching and per-agent queues, agent/API coupons, the support settings API with its
+# validation, the policy sweep opening one 'lost' incident for a shipment without scans for 7
+# days (old scans inserted through the API; the sweep runs when the server starts), and 4xx on
+# bad input. What the customer is told is read from the store's messages (the outgoing queue).
+. "$(dirname "$0")/../lib/lib.sh"
+
+start_server
+KEY=$(new_merchant "Tienda Sol")
+q() { sqlite3 -readonly "$DB" "$1"; }
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+NOW=$(date +%s)
+
+api POST /v1/orders '{"order_ref":"I-1","placed_at":"'"$(iso $((NOW - 20 * 86400)))"'",
+  "customer":{"name":"Ana","email":"ana@example.com","locale":"es","preferred_channel":"email"},
+  "destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+eq "order I-1 created" "$STATUS" 201
+CODE=$(jqr .tracking_code)
+api POST /v1/orders '{"order_ref":"I-2","placed_at":"'"$(iso $((NOW - 20 * 86400)))"'",
+  "customer":{"name":"Bob","email":"bob@example.com","locale":"en"},
+  "destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
+eq "order I-2 created" "$STATUS" 201
+
+# ---- open from the API ----
+api POST /v1/incidents '{"order_ref":"I-1","type":"damaged","message":"La caja llegó rota"}'
+eq "POST /v1/incidents → 201" "$STATUS" 201
+INC1=$(jqr .id)
+eq "  state open, origin api" "$(jqr '.state+" "+.origin')" "open api"
+SLA=$(jqr .sla_due_at)
+DUE=$(date -u -d "$SLA" +%s)
+check "  SLA due in 24 h for a damaged parcel" test $((DUE - NOW)) -ge $((24 * 3600 - 5)) -a $((DUE - NOW)) -le $((24 * 3600 + 60))
+eq "  log: created then the reply told" "$(jqr '[.log[].kind]|join(",")')" "created,reply"
+check "  linked to the customer's conversation" test "$(jqr .conversation_id)" -gt 0
+eq "  the customer is told in Spanish, with the reference" \
+  "$(q "select count(*) from messages where incident_id=$INC1 and direction='out' and body like 'Hemos recibido tu aviso sobre el pedido I-1%INC-%'")" 1
+
+# ---- open from the tracking page's form ----
+RC=$(curl -s -o "$T_DIR/page" -w '%{http_code}' -X POST "$BASE/t/$CODE/report?lang=es" \
+  --data-urlencode type=not_arrived --data-urlencode "message=No me ha llegado nada")
+eq "report form → 201" "$RC" 201
+check "  the page confirms with an INC- reference" grep -q 'INC-0' "$T_DIR/page"
+api GET '/v1/incidents?order_ref=I-1&limit=10'
+INC2=$(jqr '[.incidents[]|select(.origin=="tracking_page")][0].id')
+eq "  incident from the page: late, origin tracking_page" "$(jqr "[.incidents[]|select(.id==$INC2)][0].type")" "late"
+eq "  logged as the customer's" "$(q "select actor from incident_log where incident_id=$INC2 and kind='created'")" "customer"
+eq "  and the customer is told" "$(q "select count(*) from messages where incident_id=$INC2 and direction='out'")" 1
+
+# ---- assign ----
+q_rw() { sqlite3 "$DB" "$1"; }
+q_rw "insert into agents(merchant_id,email,name,password_hash,created_at) values(1,'luis@sol.example','Luis','x',1)"
+KEY2=$(new_merchant "Otra")
+q_rw "insert into agents(merchant_id,email,name,password_hash,created_at) values(2,'eva@otra.example','Eva','x',1)"
+api PATCH /v1/incidents/$INC1 '{"agent_email":"luis@sol.example"}'
+eq "assign → 200" "$STATUS" 200
+eq "  assigned agent shown" "$(jqr .assigned_agent.email)" "luis@sol.example"
+api PATCH /v1/incidents/$INC1 '{"agent_email":"eva@otra.example"}'
+eq "another shop's agent → 422 unknown_agent" "$STATUS $(jqr .error.code)" "422 unknown_agent"
+api GET '/v1/incidents?agent=luis@sol.example'
+eq "?agent= lists that agent's incidents" "$(jqr '[.incidents[].id]|join(",")')" "$INC1"
+api GET '/v1/incidents?queue=unassigned'
+eq "?queue=unassigned lists the other" "$(jqr '[.incidents[].id]|join(",")')" "$INC2"
+
+# ---- internal note ----
+MSGS=$(q "select count(*) from messages where incident_id=$INC1")
+api POST /v1/incidents/$INC1/notes '{"body":"Cliente VIP: llamar antes de reenviar","author":"luis@sol.example"}'
+eq "note → 201" "$STATUS" 201
+eq "  in notes, by the agent" "$(jqr '.notes[0].actor+" "+.notes[0].body')" "agent:luis@sol.example Cliente VIP: llamar antes de reenviar"
+eq "  never sent to the customer" "$(q "select count(*) from messages where body like '%Cliente VIP%'")" 0
+eq "  no message for a note" "$(q "select count(*) from messages where incident_id=$INC1")" "$MSGS"
+
+# ---- state changes, told ----
+api PATCH /v1/incidents/$INC1 '{"state":"waiting_carrier"}'
+eq "state waiting_carrier → 200" "$STATUS $(jqr .state)" "200 waiting_carrier"
+eq "  the customer is told" "$(q "select count(*) from messages where incident_id=$INC1 and body like 'Hemos preguntado al transportista%'")" 1
+api PATCH /v1/incidents/$INC2 '{"state":"closed"}'
+eq "close → 200" "$STATUS" 200
+api PATCH /v1/incidents/$INC2 '{"state":"open"}'
+eq "closed → open is refused: 422 invalid_transition" "$STATUS $(jqr .error.code)" "422 invalid_transition"
+
+# ---- resolve with a coupon ----
+api PATCH /v1/incidents/$INC1 '{"resolution":"coupon","coupon":{"kind":"amount","value":5,"currency":"EUR","reason":"damaged"}}'
+eq "resolve with a coupon → 200" "$STATUS" 200
+eq "  resolved, by the API" "$(jqr '.state+" "+.resolution+" "+.resolved_by')" "resolved coupon api"
+COUPON=$(jqr .coupon.code)
+check "  a coupon code" test -n "$COUPON" -a "$COUPON" != null
+api GET /v1/orders/I-1/coupons
+eq "  listed on the order, issued by the API for the incident" "$(jqr ".coupons[]|select(.code==\"$COUPON\")|.issued_by+\" \"+(.incident_id|tostring)+\" \"+(.value|tostring)")" "api $INC1 5"
+eq "  the customer receives code and value" "$(q "select count(*) from messages where incident_id=$INC1 and body like '%$COUPON%' and body like '%5,00 €%'")" 1
+eq "  and is told it is resolved" "$(q "select count(*) from messages where incident_id=$INC1 and body like '%está resuelta con el cupón%'")" 1
+api PATCH /v1/incidents/$INC1 '{"resolution":"refund"}'
+eq "resolving twice → 422 invalid_transition" "$STATUS $(jqr .error.code)" "422 invalid_transition"
+api GET /v1/incidents/$INC1
+eq "GET shows the whole log" "$(jqr '[.log[].kind]|join(",")')" "created,reply,assigned,note,state,reply,reply,resolution,reply"
+
+# ---- agent/API coupon ----
+api POST /v1/orders/I-2/coupons '{"kind":"percent","value":15,"reason":"goodwill"}'
+eq "POST /v1/orders/{ref}/coupons → 201" "$STATUS $(jqr .kind) $(jqr .value)" "201 percent 15"
+C2=$(jqr .code)
+eq "  sent to the customer, in English" "$(q "select count(*) from messages where body like '%$C2%' and body like 'For your order I-2%15 %%'")" 1
+api GET /v1/orders/I-2/coupons
+eq "  listed on the order" "$(jqr '.coupons|length')" 1
+api POST /v1/orders/NOPE/coupons '{"kind":"percent","value":15}'
+eq "  unknown order → 404" "$STATUS" 404
+
+# ---- support settings and breaching queue ----
+api GET /v1/support/settings
+eq "GET /v1/support/settings: defaults with the lost policy" "$(jqr '.policies[0].name+" "+(.sla_hours.lost|tostring)')" "lost_no_scan 48"
+check "  canned replies in Spanish and English" test "$(jqr '[.canned_replies[]|select(.body.es and .body.en)]|length')" -ge 6
+api PUT /v1/support/settings '{"sla_hours":{"lost":12},"policies":[{"name":"lost_no_scan","type":"lost","when":{"no_scan_days":7},"offer":["reship","refund"]}]}'
+eq "PUT settings → 200" "$STATUS $(jqr .sla_hours.lost) $(jqr .sla_hours.damaged)" "200 12 24"
+api PUT /v1/support/settings '{"policies":[{"name":"x","type":"lost","when":{},"offer":["refund"]}]}'
+eq "bad settings → 422 naming the field" "$STATUS $(jqr .error.code)" "422 invalid_settings"
+check "  message names policies[0].when" bash -c "jq -e '.error.message|test(\"policies\\\\[0\\\\].when\")' <<<'$BODY_OUT'"
+api POST /v1/incidents '{"order_ref":"I-2","type":"lost"}'
+INC3=$(jqr .id)
+DUE=$(date -u -d "$(jqr .sla_due_at)" +%s)
+check "a lost incident now has the shop's 12 h SLA" test $((DUE - NOW)) -le $((12 * 3600 + 60)) -a $((DUE - NOW)) -ge $((12 * 3600 - 5))
+api POST /v1/incidents '{"order_ref":"I-2","type":"late","sla_due_at":"'"$(iso $((NOW - 3600)))"'"}'
+INC4=$(jqr .id)
+api GET '/v1/incidents?queue=breaching'
+eq "?queue=breaching: only the overdue one" "$(jqr '[.incidents[].id]|join(",")')" "$INC4"
+eq "  marked breaching" "$(jqr '.incidents[0].breaching')" true
+
+# ---- bad input ----
+api POST /v1/incidents '{"order_ref":"I-1","type":"exploded"}'
+eq "bad type → 422" "$STATUS $(jqr .error.code)" "422 invalid_type"
+api POST /v1/incidents '{"order_ref":"NOPE","type":"late"}'
+eq "unknown order → 404" "$STATUS" 404
+api PATCH /v1/incidents/$INC3 '{"resolution":"magic"}'
+eq "bad resolution → 422" "$STATUS $(jqr .error.code)" "422 invalid_resolution"
+api PATCH /v1/incidents/$INC3 '{"resolution":"coupon"}'
+eq "coupon resolution without a coupon → 422" "$STATUS $(jqr .error.code)" "422 missing_coupon"
+api PATCH /v1/incidents/$INC3 '{"resolution":"coupon","coupon":{"kind":"percent","value":150}}'
+eq "150 % coupon → 422" "$STATUS $(jqr .error.code)" "422 invalid_coupon"
+api PATCH /v1/incidents/$INC3 '{"state":"sleeping"}'
+eq "bad state → 422" "$STATUS $(jqr .error.code)" "422 invalid_state"
+api GET /v1/incidents/$INC3
+eq "  nothing changed by refused requests" "$(jqr '.state+" "+(.resolution|tostring)')" "open null"
+api POST /v1/incidents/$INC3/notes '{"body":""}'
+eq "empty note → 422" "$STATUS" 422
+api GET '/v1/incidents?queue=later'
+eq "bad queue → 400" "$STATUS" 400
+api PATCH /v1/incidents/999999 '{"state":"closed"}'
+eq "unknown incident → 404" "$STATUS" 404
+KEY=$KEY2 api GET /v1/incidents/$INC1
+eq "another merchant's incident → 404" "$STATUS" 404
+KEY=$KEY2 api PUT /v1/support/settings '{"retention_days":0}'
+eq "retention_days 0 → 422" "$STATUS" 422
+
+# ---- the policy sweep: no scan for 7 days → a 'lost' incident, once ----
+api POST /v1/orders '{"order_ref":"P-1","placed_at":"'"$(iso $((NOW - 15 * 86400)))"'",
+  "customer":{"name":"Carla","email":"carla@example.com","locale":"es"},
+  "destination":{"postal_code":"41001","city":"Sevilla","country":"ES"}}'
+api POST /v1/shipments '{"order_ref":"P-1","carrier":"correos","tracking_number":"PQ7SILENT"}'
+eq "shipment created" "$STATUS" 201
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ7SILENT","occurred_at":"'"$(iso $((NOW - 10 * 86400)))"'","status":"in_transit","message":"En tránsito"}]'
+eq "an old scan (10 days ago)" "$STATUS" 200
+api POST /v1/shipments '{"order_ref":"P-1","carrier":"correos","tracking_number":"PQ7RECENT"}'
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ7RECENT","occurred_at":"'"$(iso $((NOW - 86400)))"'","status":"in_transit","message":"En tránsito"}]'
+stop_server
+start_server "$DB" # the sweep runs at start
+found=""
+for _ in $(seq 1 50); do
+  api GET '/v1/incidents?order_ref=P-1'
+  found=$(jqr '[.incidents[]|select(.origin=="policy")]|length')
+  [ "$found" = 1 ] && break
+  sleep 0.2
+done
+eq "the policy opened one incident" "$found" 1
+eq "  lost, by lost_no_scan, for the silent shipment, offering reship or refund" \
+  "$(jqr '.incidents[0]|.type+" "+.policy+" "+.shipment.tracking_number+" "+.offer')" "lost lost_no_scan PQ7SILENT reship,refund"
+PINC=$(jqr '.incidents[0].id')
+eq "  the customer is told what is offered" \
+  "$(q "select count(*) from messages where incident_id=$PINC and body like '%reenviarte el pedido o devolverte el dinero%'")" 1
+stop_server
+start_server "$DB"
+sleep 1.5
+api GET '/v1/incidents?order_ref=P-1'
+eq "a second sweep opens nothing more" "$(jqr '[.incidents[]|select(.origin=="policy")]|length')" 1
+
+check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
+finish

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# End-to-end: inbound e-mail (issue 7) through a REAL Postfix. A private Postfix instance on a
+# loopback port (tests/lib/postfix.sh) routes the support address to a pipe(8) transport that
+# runs `rastro mail-in` exactly as docs/support-channels.md sets it up; the customer's e-mail
+# (Spanish, ISO-8859-1 quoted-printable text + base64 HTML, encoded-word headers) is sent into
+# Postfix's smtpd, lands in the customer's conversation (matched by e-mail), and the bot's
+# answer goes back through Postfix into the test Maildir as "Re: <subject>" with In-Reply-To.
+# Also: the server down → Postfix defers and delivers after a flush; forged signatures → 403
+# and exit 75; unknown token → 404; an unusable message → exit 65; duplicates recorded once.
+source "$(dirname "$0")/../lib/lib.sh"
+source "$(dirname "$0")/../lib/postfix.sh"
+trap 'stop_postfix; cleanup' EXIT
+command -v python3 >/dev/null || { echo "python3 missing (scripts/deps.sh test)"; exit 1; }
+
+start_postfix || { not_ok "private postfix starts"; finish; exit 1; }
+ok "private postfix instance listens on 127.0.0.1:$PF_PORT"
+
+DB=$T_DIR/mail.db
+start_server "$DB"
+KEY=$(new_merchant "Tienda Sol")
+SECRET=mail-secret-$RANDOM-$RANDOM
+OUT=$("$RASTRO_BIN" merchant hook email --merchant 1 --secret "$SECRET" --db "$DB")
+TOKEN=$(printf '%s\n' "$OUT" | sed -n 's#^webhook path: /hooks/email/##p')
+check "rastro merchant hook email gives a token" test -n "$TOKEN"
+api GET /v1/integrations
+eq "the e-mail channel is listed with its signature header" \
+   "$(jqr '.integrations[]|select(.provider=="email")|"\(.webhook_url)|\(.signature.header)"')" \
+   "$BASE/hooks/email/$TOKEN|X-Rastro-Signature"
+
+# the documented Postfix setup: transport map entry + a pipe(8) service running rastro mail-in
+printf '%s\n' "$SECRET" > "$T_DIR/mail.secret"
+chmod 644 "$T_DIR/mail.secret"
+cat >> "$PF_DIR/etc/main.cf" <<CF
+transport_maps = inline:{ soporte@rastro.test=rastro-mail: }
+rastro-mail_destination_recipient_limit = 1
+CF
+cat >> "$PF_DIR/etc/master.cf" <<CF
+rastro-mail unix - n n - 4 pipe
+  flags=Rq user=nobody argv=$RASTRO_BIN mail-in --url $BASE/hooks/email/$TOKEN --secret-file $T_DIR/mail.secret
+CF
+postfix -c "$PF_DIR/etc" reload >/dev/null 2>&1
+check "postfix accepts the pipe transport" postfix -c "$PF_DIR/etc" check
+
+cat > "$T_DIR/settings.json" <<JSON
+{"public_base_url":"$BASE","merchant_name":"Tienda Sol","timezone":"Europe/Madrid",
+ "email":{"smtp_url":"smtp://127.0.0.1:$PF_PORT","starttls":"none","from":"Tienda Sol <soporte@rastro.test>"},
+ "triggers":{"*":[]},
+ "retry":{"base_s":1,"max_delay_s":2,"max_attempts":3,"max_retry_after_s":30},"timeout_s":5}
+JSON
+check "notification settings (SMTP through the same Postfix)" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json"
+
+now=$(date -u +%s)
+ts() { date -u -d "@$(( now - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
+api POST /v1/orders '{"order_ref":"7315","placed_at":"'"$(ts 90000)"'","customer":{"name":"María López","email":"Maria.Lopez@example.es","locale":"es","preferred_channel":"email"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"7315","carrier":"correos","tracking_number":"PQ4F1B07"}'
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ4F1B07","occurred_at":"'"$(ts 7200)"'","status":"in_transit"}]'
+eq "order and events seeded" "$(jqr .accepted)" 1
+
+# send RAW_FILE into Postfix's smtpd (envelope FROM → soporte@rastro.test)
+smtp_send() {
+  python3 - "$PF_PORT" "$1" "$2" <<'PY'
+import smtplib, sys
+port, sender, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+    s.sendmail(sender, ["soporte@rastro.test"], open(path, "rb").read())
+PY
+}
+MID1="CAF-$RANDOM.$now@mail.example.es"
+HTML_B64=$(printf '<p>Hola, <b>&iquest;d&oacute;nde</b> est&aacute; mi pedido?</p>' | base64 -w 60)
+cat > "$T_DIR/m1.eml" <<EML
+From: =?ISO-8859-1?Q?Mar=EDa_L=F3pez?= <maria.lopez@example.es>
+To: Tienda Sol <soporte@rastro.test>
+Subject: =?UTF-8?Q?=C2=BFD=C3=B3nde_est=C3=A1_mi_pedido=3F?=
+Message-ID: <$MID1>
+Date: $(date -R)
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="=_b1"
+
+--=_b1
+Content-Type: text/plain; charset=ISO-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+Hola, =BFd=F3nde est=E1 mi pedido? Lo ped=ED hace unos d=EDas y quiero sab=
+er por d=F3nde va.
+
+Gracias,
+Mar=EDa
+
+El lun, 3 nov 2025 a las 10:00, Tienda Sol (<soporte@rastro.test>)
+escribi=F3:
+> Tu pedido 7315 ha salido del almac=E9n.
+--=_b1
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: base64
+
+$HTML_B64
+--=_b1--
+EML
+smtp_send maria.lopez@example.es "$T_DIR/m1.eml"
+q() { sqlite3 -readonly "$DB" "$1"; }
+wait_for() { local t=$1; shift; for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+arrived() { [ "$(q "select count(*) from messages where direction='in' and channel='email' and provider_msg_id='$1'")" = 1 ]; }
+check "Postfix pipes the e-mail to rastro mail-in and it lands in a conversation" wait_for 30 arrived "$MID1"
+eq "text part decoded from ISO-8859-1 quoted-printable, quoted history cut" \
+   "$(q "select body from messages where provider_msg_id='$MID1'")" \
+   "$(printf 'Hola, ¿dónde está mi pedido? Lo pedí hace unos días y quiero saber por dónde va.\n\nGracias,\nMaría')"
+eq "matched to the order's customer by e-mail (case-insensitive)" \
+   "$(q "select c.channel||'|'||coalesce(u.email,'')||'|'||c.subject from conversations c join messages m on m.conversation_id=c.id left join customers u on u.id=c.customer_id where m.provider_msg_id='$MID1'")" \
+   "email|maria.lopez@example.es|¿Dónde está mi pedido?"
+
+# the bot's answer comes back through Postfix into the Maildir
+check "the bot's reply arrives in the Maildir" wait_for 30 bash -c "[ \$(find '$PF_MAIL' -type f 2>/dev/null | wc -l) -ge 1 ]"
+cat > "$T_DIR/mail.py" <<'PY'
+import email, email.policy, glob, json, sys
+out = []
+for p in sorted(glob.glob(sys.argv[1] + "/*")):
+    m = email.message_from_bytes(open(p, "rb").read(), policy=email.policy.default)
+    text = ""
+    for pt in m.walk():
+        if pt.get_content_type() == "text/plain":
+            text = pt.get_content()
+    out.append({"to": str(m["To"]), "subject": str(m["Subject"]), "irt": str(m["In-Reply-To"] or ""),
+                "refs": str(m["References"] or ""), "text": text})
+print(json.dumps(out, ensure_ascii=False))
+PY
+MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
+printf '%s' "$MAILS" | jq -r '.[0].text' > "$T_DIR/reply.txt"
+mj() { printf '%s' "$MAILS" | jq -r "$1"; }
+eq "reply to the customer" "$(mj '.[0].to')" "María López <maria.lopez@example.es>"
+eq "subject is Re: the customer's subject" "$(mj '.[0].subject')" "Re: ¿Dónde está mi pedido?"
+eq "In-Reply-To threads it under the customer's e-mail" "$(mj '.[0].irt')" "<$MID1>"
+eq "References too" "$(mj '.[0].refs')" "<$MID1>"
+check "the answer has the real status and the tracking link" bash -c "grep -q 'en camino' '$T_DIR/reply.txt' && grep -qF '/t/$CODE' '$T_DIR/reply.txt'"; grep -q "en camino" "$T_DIR/reply.txt" || cat "$T_DIR/reply.txt"
+eq "the reply is recorded as sent" "$(q "select state from messages where direction='out' and channel='email' order by id limit 1")" "sent"
+
+# the same message again (Postfix retry after a lost answer): recorded once
+RASTRO_MAIL_SECRET=$SECRET "$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN" < "$T_DIR/m1.eml"
+eq "a repeated Message-ID exits 0 and is not recorded twice" "$?/$(q "select count(*) from messages where provider_msg_id='$MID1'")" "0/1"
+
+# ---- the server is down: Postfix defers, then delivers ----
+stop_server
+MID2="down-$RANDOM@mail.example.es"
+printf 'From: maria.lopez@example.es\nTo: soporte@rastro.test\nSubject: =?UTF-8?B?wr9jdcOhbmRvIGxsZWdhPw==?=\nMessage-ID: <%s>\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n%s\n' \
+  "$MID2" "$(printf '¿Cuándo llega mi pedido 7315?' | base64 -w0)" > "$T_DIR/m2.eml"
+smtp_send maria.lopez@example.es "$T_DIR/m2.eml"
+deferred() { grep -q "status=deferred.*rastro mail-in" "$PF_DIR/maillog"; }
+check "with the server down, mail-in exits 75 and Postfix defers the message" wait_for 30 deferred
+check "the deferral says why (connection refused, will retry)" grep -q "will retry" "$PF_DIR/maillog"
+# the same port again (the pipe's --url names it)
+"$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" >> "$T_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+T_PIDS+=("$SERVER_PID")
+wait_for 20 curl -fs "$BASE/healthz"
+postqueue -c "$PF_DIR/etc" -f
+check "after the server is back, the deferred message is delivered (flush)" wait_for 40 arrived "$MID2"
+eq "base64 body and encoded subject decoded" "$(q "select body from messages where provider_msg_id='$MID2'")" "¿Cuándo llega mi pedido 7315?"
+eq "same conversation as the first e-mail" \
+   "$(q "select count(distinct conversation_id) from messages where provider_msg_id in ('$MID1','$MID2')")" 1
+
+# ---- forged or misdirected deliveries ----
+BODY='{"from":"maria.lopez@example.es","body":"hola","message_id":"forged@x"}'
+STATUS=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -H "X-Rastro-Signature: $(printf '%s' "$BODY" | openssl dgst -sha256 -hmac wrong-secret -binary | base64)" \
+  --data-binary "$BODY" "$BASE/hooks/email/$TOKEN")
+eq "forged signature: 403 invalid_signature" "$STATUS/$(jq -r .error.code "$T_DIR/resp")" "403/invalid_signature"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$BODY" "$BASE/hooks/email/$TOKEN")
+eq "no signature: 403" "$STATUS" 403
+STATUS=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -H "X-Rastro-Signature: $(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64)" \
+  --data-binary "$BODY" "$BASE/hooks/email/$TOKEN")
+eq "the right signature over the same body: 201" "$STATUS" 201
+eq "nothing was recorded from the forged posts" "$(q "select count(*) from messages where provider_msg_id='forged@x'")" 1
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$BODY" "$BASE/hooks/email/0123456789abcdef0123456789abcdef")
+eq "unknown token: 404" "$STATUS" 404
+RASTRO_MAIL_SECRET=not-the-secret "$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN" < "$T_DIR/m2.eml" 2> "$T_DIR/err"
+eq "mail-in with a wrong secret exits 75 (Postfix keeps the message)" "$?" 75
+check "and says what to check" grep -q "check --url and the secret" "$T_DIR/err"
+printf 'Subject: sin remitente\n\nhola\n' | RASTRO_MAIL_SECRET=$SECRET "$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN" 2> "$T_DIR/err"
+eq "a message without From exits 65 (Postfix bounces it)" "$?" 65
+printf 'From: a@example.com\nContent-Type: application/octet-stream\n\n\001\002\n' | RASTRO_MAIL_SECRET=$SECRET "$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN" 2> /dev/null
+eq "a message without text exits 65" "$?" 65
+"$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN" < "$T_DIR/m2.eml" 2> /dev/null
+eq "no secret configured: exit 78 (a deferral for Postfix)" "$?" 78
+check "rastro --help lists mail-in" bash -c "'$RASTRO_BIN' --help | grep -q 'mail-in'"
+check "no sanitizer reports in the server log" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$T_DIR/server.log'"
+finish

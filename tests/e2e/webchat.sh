@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# End-to-end: the tracking page's web chat and logged phone calls (issue 7). HTTP checks of
+# POST/GET /t/{code}/chat (same-origin only, size and rate limits, anonymous vs verified
+# visitors, escaping in the page without JavaScript) and POST /v1/conversations/calls; then
+# tests/browser/chat.test.js in Debian chromium (playwright-core), like tests/e2e/browser.sh.
+source "$(dirname "$0")/../lib/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BR=$ROOT/tests/browser
+export RASTRO_CHAT_BURST=30 RASTRO_CHAT_PER_MIN=30
+DB=$T_DIR/chat.db
+start_server "$DB"
+KEY=$(new_merchant "Tienda Sol")
+now=$(date -u +%s)
+ts() { date -u -d "@$(( now - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
+api POST /v1/orders '{"order_ref":"9001","placed_at":"'"$(ts 90000)"'","customer":{"name":"Lucía","email":"lucia@example.es","phone":"+34600111333","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"9001","carrier":"correos","tracking_number":"PQCHAT1"}'
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQCHAT1","occurred_at":"'"$(ts 3600)"'","status":"in_transit"}]'
+eq "order seeded" "$(jqr .accepted)" 1
+q() { sqlite3 -readonly "$DB" "$1"; }
+
+chat() { # chat ORIGIN JSON [QUERY] → STATUS, BODY_OUT
+  local args=(-s -o "$T_DIR/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$2")
+  [ -n "$1" ] && args+=(-H "Origin: $1")
+  STATUS=$(curl "${args[@]}" "$BASE/t/$CODE/chat${3:-}")
+  BODY_OUT=$(cat "$T_DIR/resp")
+}
+chat "$BASE" '{"body":"hola, ¿dónde está mi pedido?"}' '?lang=es'
+eq "a visitor's message: 201 with the conversation" "$STATUS/$(jqr '.messages|length')/$(jqr .verified)" "201/2/false"
+eq "the bot answers with the status" "$(jqr '.messages[1].author')/$(jqr '.messages[1].body|test("en camino")')" "bot/true"
+eq "without the second factor the bot says nothing private (no customer name)" "$(jqr '.messages[1].body|test("Lucía")')" "false"
+chat "http://evil.example" '{"body":"hola"}'
+eq "another site's page cannot post: 403 cross_origin" "$STATUS/$(jqr .error.code)" "403/cross_origin"
+chat "" '{"body":"hola"}'
+eq "no Origin (not a browser on the page): 403" "$STATUS" 403
+chat "$BASE" "{\"body\":\"$(head -c 2100 /dev/zero | tr '\0' 'a')\"}"
+eq "a message over 2000 bytes: 413" "$STATUS/$(jqr .error.code)" "413/too_large"
+chat "$BASE" '{"body":"   "}'
+eq "an empty message: 422" "$STATUS" 422
+chat "$BASE" '{"text":"hola"}'
+eq "no body field: 422 saying what to send" "$STATUS/$(jqr .error.message)" '422/send {"body": "your message"}'
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Origin: $BASE" -H 'Content-Type: application/json' --data '{"body":"x"}' "$BASE/t/RX-AAAA-AAAA-AAAAA/chat")
+check "an unknown or malformed code: 4xx" test "${STATUS:0:1}" = 4
+curl -s -o /dev/null -X POST -H "Origin: $BASE" -H 'Content-Type: application/json' --data '{"body":"¿cuándo llega?"}' "$BASE/t/$CODE/chat?postcode=28013"
+curl -s "$BASE/t/$CODE/chat?postcode=28013" > "$T_DIR/v.json"
+eq "a verified visitor writes into the customer's conversation (answer names them)" \
+   "$(jq -r '.verified' "$T_DIR/v.json")/$(jq -r '[.messages[]|select(.author=="bot")]|last|.body|test("Lucía")' "$T_DIR/v.json")" "true/true"
+eq "anonymous and verified conversations are separate" \
+   "$(q "select count(*) from conversations where customer_id is null")/$(q "select count(*) from conversations c join customers u on u.id=c.customer_id where u.email='lucia@example.es'")" "1/1"
+curl -s "$BASE/t/$CODE/chat" > "$T_DIR/a.json"
+eq "the anonymous transcript never shows the verified conversation" "$(jq -r '[.messages[].body]|map(select(test("cuándo llega")))|length' "$T_DIR/a.json")" 0
+LAST=$(jq -r '.messages[-1].id' "$T_DIR/a.json")
+curl -s "$BASE/t/$CODE/chat?after=$LAST" > "$T_DIR/a2.json"
+eq "GET ?after= returns only newer messages" "$(jq -r '.messages|length' "$T_DIR/a2.json")" 0
+eq "GET ?after=abc: 400" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/t/$CODE/chat?after=abc")" 400
+# the form without JavaScript: 303 back to the page, the transcript escaped
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -D "$T_DIR/h" -X POST -H "Origin: $BASE" --data-urlencode 'body=<script>alert("x")</script> ¿y mi pedido?' "$BASE/t/$CODE/chat?lang=es")
+eq "form post: 303 to the page's chat" "$STATUS/$(grep -i '^location:' "$T_DIR/h" | tr -d '\r' | sed 's/^[Ll]ocation: //')" "303//t/$CODE?lang=es&notice=chat#chat"
+curl -s "$BASE/t/$CODE?lang=es&notice=chat" > "$T_DIR/page.html"
+check "the transcript on the page escapes the customer's text" grep -qF '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; ¿y mi pedido?' "$T_DIR/page.html"
+check "and never includes it raw" bash -c "! grep -qF '<script>alert(\"x\")' '$T_DIR/page.html'"
+check "the page has the chat panel in Spanish" grep -qF '<h2 id="ch-h">Escríbenos</h2>' "$T_DIR/page.html"
+
+# ---- phone calls an agent logs ----
+api POST /v1/conversations/calls '{"phone":"+34 600 111 333","order_ref":"9001","body":"Llamó: pregunta si puede cambiar la dirección","locale":"es","call_id":"call-1"}'
+eq "a logged call: 201" "$STATUS/$(jqr .result)" "201/accepted"
+CALL_CONV=$(jqr .conversation_id)
+eq "recorded on the phone channel, in the customer's conversation, without a bot reply" \
+   "$(q "select m.channel||'|'||coalesce(u.email,'') from messages m join conversations c on c.id=m.conversation_id left join customers u on u.id=c.customer_id where m.provider_msg_id='call-1'")/$(jqr .reply_id)" \
+   "phone|lucia@example.es/null"
+api POST /v1/conversations/calls '{"phone":"+34 600 111 333","order_ref":"9001","body":"Llamó: pregunta si puede cambiar la dirección","call_id":"call-1"}'
+eq "the same call_id again: 200 duplicate" "$STATUS/$(jqr .result)" "200/duplicate"
+api POST /v1/conversations/calls '{"email":"nuevo@example.org","body":"Quiere saber plazos de envío a Canarias"}'
+eq "an unknown caller starts a conversation without a customer" "$STATUS/$(q "select coalesce(customer_id,0) from conversations where id=$(jqr .conversation_id)")" "201/0"
+api POST /v1/conversations/calls '{"body":"x"}'
+eq "no phone or e-mail: 422" "$STATUS/$(jqr .error.code)" "422/missing_field"
+api POST /v1/conversations/calls '{"phone":"600111333","body":"x"}'
+eq "a phone without country code: 422" "$STATUS/$(jqr .error.code)" "422/invalid_phone"
+api POST /v1/conversations/calls '{"phone":"+34600111333","order_ref":"nope","body":"x"}'
+eq "an unknown order: 422" "$STATUS/$(jqr .error.code)" "422/unknown_order"
+api POST /v1/conversations/calls '{"phone":"+34600111333","agent_email":"nadie@example.es","body":"x"}'
+eq "an unknown agent: 422" "$STATUS/$(jqr .error.code)" "422/unknown_agent"
+api POST /v1/conversations/calls '{"phone":"+34600111333","body":"x","locale":"fr"}'
+eq "a locale other than es/en: 422" "$STATUS/$(jqr .error.code)" "422/invalid_locale"
+api POST /v1/conversations/calls '{"phone":"+34600111333","body":"x","extra":1}'
+eq "an unknown field: 422" "$STATUS/$(jqr .error.code)" "422/invalid_field"
+KEY= api POST /v1/conversations/calls '{"phone":"+34600111333","body":"x"}'
+eq "without an API key: 401" "$STATUS" 401
+
+# ---- the browser ----
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "skipped: chromium or node/npm not installed (scripts/deps.sh test installs them)"; ok "browser part skipped"
+else
+  if [ ! -d "$BR/node_modules/playwright-core" ] || [ "$BR/package-lock.json" -nt "$BR/node_modules/.package-lock.json" ]; then
+    (cd "$BR" && npm ci --no-audit --no-fund --loglevel=error) || not_ok "npm ci in tests/browser"
+  fi
+  OUT=${RASTRO_TEST_OUT:-$ROOT/tests/out}
+  mkdir -p "$OUT/screenshots"
+  # a fresh order for the browser, so its transcript starts empty
+  api POST /v1/orders '{"order_ref":"9002","placed_at":"'"$(ts 90000)"'","customer":{"email":"bruno@example.es"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
+  CODE=$(jqr .tracking_code)
+  api POST /v1/shipments '{"order_ref":"9002","carrier":"seur","tracking_number":"SEURCHAT"}'
+  api POST /v1/events '[{"carrier":"seur","tracking_number":"SEURCHAT","occurred_at":"'"$(ts 3600)"'","status":"in_transit"}]'
+  export BASE CODE OUT CHROMIUM
+  node "$BR/chat.test.js" > "$T_DIR/node.log" 2>&1
+  rc=$?
+  cat "$T_DIR/node.log"
+  while IFS= read -r line; do
+    case $line in
+      "ok - "*) T_OK=$((T_OK + 1)) ;;
+      "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
+    esac
+  done < "$T_DIR/node.log"
+  [ $rc -eq 0 ] || not_ok "node chat test exited $rc"
+fi
+
+# ---- rate limit (last: it blocks this client address) ----
+for i in $(seq 1 40); do chat "$BASE" '{"body":"hola"}'; [ "$STATUS" = 429 ] && break; done
+eq "too many messages from one address: 429 with Retry-After" "$STATUS/$(jqr .error.code)" "429/too_many_messages"
+check "no sanitizer reports in the server log" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$T_DIR/server.log'"
+finish
