@@ -37,16 +37,6 @@ static sqlite3_stmt *prep(struct rs_store *s, int slot, const char *sql)
     return rs_store_sqlite_stmt(s, RS_STORE_SLOTS_INCIDENT + slot, sql);
 }
 
-/* Step a cached statement that returns no rows. */
-static enum rs_err run(struct rs_store *s, sqlite3_stmt *q)
-{
-    if (!q)
-        return RS_EIO;
-    enum rs_err e = rs_store_sqlite_rc(s, sqlite3_step(q));
-    sqlite3_reset(q);
-    return e;
-}
-
 static void bind_id(sqlite3_stmt *q, int i, int64_t v)
 {
     if (v > 0)
@@ -83,7 +73,7 @@ enum rs_err rs_store_incident_insert(struct rs_store *s, int64_t merchant_id, co
     bind_id(q, 11, in->shipment_id);
     rs_store_sqlite_bind_opt(q, 12, in->policy);
     rs_store_sqlite_bind_opt(q, 13, in->offer);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (e == RS_ECONFLICT && in->policy && in->shipment_id > 0)
         return RS_EDUPLICATE; /* incidents_policy_once */
     if (e)
@@ -151,7 +141,7 @@ enum rs_err rs_store_incident_set_state(struct rs_store *s, int64_t merchant_id,
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     sqlite3_bind_int64(q, 4, merchant_id);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
 }
 
@@ -166,7 +156,7 @@ enum rs_err rs_store_incident_set_agent(struct rs_store *s, int64_t merchant_id,
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     sqlite3_bind_int64(q, 4, merchant_id);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
 }
 
@@ -181,7 +171,7 @@ enum rs_err rs_store_incident_set_conversation(struct rs_store *s, int64_t merch
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     sqlite3_bind_int64(q, 4, merchant_id);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
 }
 
@@ -196,7 +186,7 @@ enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, i
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     sqlite3_bind_int64(q, 4, merchant_id);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
 }
 
@@ -215,7 +205,7 @@ enum rs_err rs_store_incident_set_resolution(struct rs_store *s, int64_t merchan
     bind_id(q, 4, coupon_id);
     sqlite3_bind_int64(q, 5, id);
     sqlite3_bind_int64(q, 6, merchant_id);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
 }
 
@@ -234,7 +224,7 @@ enum rs_err rs_store_incident_log(struct rs_store *s, int64_t incident_id, const
     rs_store_sqlite_bind_opt(q, 5, in->to_state);
     rs_store_sqlite_bind_opt(q, 6, in->body);
     sqlite3_bind_int64(q, 7, now);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_id, int64_t message_id)
@@ -244,7 +234,7 @@ enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_
         return RS_EIO;
     sqlite3_bind_int64(q, 1, incident_id);
     sqlite3_bind_int64(q, 2, message_id);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 /* ---- detail and lists (prepared per call) ---- */
@@ -476,7 +466,7 @@ enum rs_err rs_store_coupon_mark(struct rs_store *s, int64_t coupon_id, const ch
     rs_store_sqlite_bind_opt(q, 1, issued_by);
     bind_id(q, 2, incident_id);
     sqlite3_bind_int64(q, 3, coupon_id);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_support_settings_get(struct rs_store *s, int64_t merchant_id, char **out)
@@ -507,7 +497,7 @@ enum rs_err rs_store_support_settings_put(struct rs_store *s, int64_t merchant_i
         if (!q)
             return RS_EIO;
         sqlite3_bind_int64(q, 1, merchant_id);
-        return run(s, q);
+        return rs_store_sqlite_run(s, q);
     }
     q = prep(s, SLOT_SETTINGS_PUT,
              "INSERT INTO support_settings(merchant_id,config,updated_at) VALUES(?1,?2,?3) "
@@ -517,7 +507,7 @@ enum rs_err rs_store_support_settings_put(struct rs_store *s, int64_t merchant_i
     sqlite3_bind_int64(q, 1, merchant_id);
     sqlite3_bind_text(q, 2, json, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 3, now);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_order_locale(struct rs_store *s, int64_t merchant_id, int64_t order_id, char locale[8],

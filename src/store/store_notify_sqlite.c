@@ -97,15 +97,6 @@ static const char *const SQL_COUNTS = "SELECT state,count(*) FROM outbox GROUP B
 static const char *const SQL_NEXT_DUE =
     "SELECT coalesce(min(next_attempt_at),0) FROM outbox WHERE state IN ('queued','sending')";
 
-static enum rs_err run(struct rs_store *s, sqlite3_stmt *q)
-{
-    if (!q)
-        return RS_EIO;
-    enum rs_err e = rs_store_sqlite_rc(s, sqlite3_step(q));
-    sqlite3_reset(q);
-    return e;
-}
-
 #define STMT(slot, sql)                                                                                 \
     sqlite3_stmt *q = rs_store_sqlite_stmt(s, slot, sql);                                               \
     if (!q)                                                                                             \
@@ -138,7 +129,7 @@ enum rs_err rs_store_notify_config_put(struct rs_store *s, int64_t merchant_id, 
     sqlite3_bind_int64(q, 1, merchant_id);
     sqlite3_bind_text(q, 2, config, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, now);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struct rs_notify_customer *out)
@@ -238,7 +229,7 @@ enum rs_err rs_store_notify_optout(struct rs_store *s, int64_t customer_id, cons
     sqlite3_bind_text(q, 2, channel, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, source, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, now);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
@@ -250,7 +241,7 @@ enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int64(q, 4, merchant_id);
     sqlite3_bind_text(q, 5, phone, -1, SQLITE_STATIC);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     *n = e ? 0 : sqlite3_changes(rs_store_sqlite_db(s));
     return e;
 }
@@ -261,7 +252,7 @@ enum rs_err rs_store_notify_wa_inbound(struct rs_store *s, int64_t merchant_id, 
     sqlite3_bind_int64(q, 1, at);
     sqlite3_bind_int64(q, 2, merchant_id);
     sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_new *r, int64_t now, int64_t *id)
@@ -294,7 +285,7 @@ enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_ne
     sqlite3_bind_int64(q, 19, now);
     if (r->coupon_id)
         sqlite3_bind_int64(q, 20, r->coupon_id);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (e)
         return e;
     if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
@@ -373,7 +364,7 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
         sqlite3_bind_int64(q, 10, now);
         sqlite3_bind_int64(q, 11, d->id);
         sqlite3_bind_text(q, 12, d->owner, -1, SQLITE_STATIC);
-        enum rs_err e = run(s, q);
+        enum rs_err e = rs_store_sqlite_run(s, q);
         if (e)
             return e;
         if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)
@@ -389,7 +380,7 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
     rs_store_sqlite_bind_opt(q, 6, d->provider_id);
     rs_store_sqlite_bind_opt(q, 7, d->error);
     sqlite3_bind_text(q, 8, d->owner, -1, SQLITE_STATIC);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, const char *provider_id,
@@ -434,7 +425,7 @@ enum rs_err rs_store_outbox_resend(struct rs_store *s, int64_t merchant_id, int6
     sqlite3_bind_int64(q, 1, now);
     sqlite3_bind_int64(q, 2, id);
     sqlite3_bind_int64(q, 3, merchant_id);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (e)
         return e;
     if (sqlite3_changes(rs_store_sqlite_db(s)) == 0)

@@ -15,16 +15,6 @@ static sqlite3_stmt *prep(struct rs_store *s, int slot, const char *sql)
     return rs_store_sqlite_stmt(s, RS_STORE_SLOTS_PROMISE + slot, sql);
 }
 
-/* Step a statement that returns no rows, then finalize it. */
-static enum rs_err run_once(struct rs_store *s, sqlite3_stmt *q)
-{
-    if (!q)
-        return RS_EIO;
-    enum rs_err e = rs_store_sqlite_rc(s, sqlite3_step(q));
-    sqlite3_reset(q);
-    return e;
-}
-
 /* ---- settings ---- */
 
 static int days_from_json(const char *text, int64_t *out, int max)
@@ -104,7 +94,7 @@ enum rs_err rs_store_promise_settings_put(struct rs_store *s, int64_t merchant_i
         sqlite3_bind_text(q, 5, add, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 6, rem, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(q, 7, now);
-        e = run_once(s, q);
+        e = rs_store_sqlite_run(s, q);
         q = NULL;
     }
     sqlite3_reset(q);
@@ -133,7 +123,7 @@ enum rs_err rs_store_promise_model_put(struct rs_store *s, int64_t merchant_id, 
     sqlite3_bind_int64(q, 4, n_learned);
     sqlite3_bind_text(q, 5, source ? source : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 6, now);
-    if ((e = run_once(s, q)))
+    if ((e = rs_store_sqlite_run(s, q)))
         return e;
     *version = v + 1;
     return RS_OK;
@@ -311,7 +301,7 @@ enum rs_err rs_store_promise_save(struct rs_store *s, int64_t shipment_id, int64
     sqlite3_bind_int64(q, 12, p->model_version);
     sqlite3_bind_int64(q, 13, now);
     sqlite3_bind_int64(q, 14, now);
-    return run_once(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_promise_set_told(struct rs_store *s, int64_t shipment_id, int64_t earliest,
@@ -325,7 +315,7 @@ enum rs_err rs_store_promise_set_told(struct rs_store *s, int64_t shipment_id, i
     sqlite3_bind_int64(q, 2, latest);
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int64(q, 4, shipment_id);
-    enum rs_err e = run_once(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e && sqlite3_changes(rs_store_sqlite_db(s)) == 0)
         e = RS_ENOTFOUND;
     return e;
@@ -353,7 +343,7 @@ enum rs_err rs_store_promise_history_add(struct rs_store *s, int64_t shipment_id
     sqlite3_bind_int64(q, 8, np->likely);
     sqlite3_bind_int64(q, 9, np->latest);
     sqlite3_bind_double(q, 10, np->probability);
-    return run_once(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_delay_add(struct rs_store *s, int64_t shipment_id, int64_t merchant_id,
@@ -371,7 +361,7 @@ enum rs_err rs_store_delay_add(struct rs_store *s, int64_t shipment_id, int64_t 
     sqlite3_bind_int64(q, 4, window_key);
     sqlite3_bind_int64(q, 5, detected_at);
     sqlite3_bind_text(q, 6, details ? details : "{}", -1, SQLITE_TRANSIENT);
-    enum rs_err e = run_once(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e && inserted)
         *inserted = sqlite3_changes(rs_store_sqlite_db(s)) > 0;
     return e;

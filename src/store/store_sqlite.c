@@ -198,7 +198,7 @@ static void bind_text(sqlite3_stmt *q, int i, const char *v)
 }
 
 /* Run a statement that returns no rows. */
-static enum rs_err run(struct rs_store *s, sqlite3_stmt *q)
+enum rs_err rs_store_sqlite_run(struct rs_store *s, sqlite3_stmt *q)
 {
     if (!q)
         return RS_EIO;
@@ -348,12 +348,12 @@ int rs_store_schema_version(struct rs_store *s)
 
 enum rs_err rs_store_begin(struct rs_store *s)
 {
-    return run(s, stmt(s, ST_BEGIN));
+    return rs_store_sqlite_run(s, stmt(s, ST_BEGIN));
 }
 
 enum rs_err rs_store_commit(struct rs_store *s)
 {
-    enum rs_err e = run(s, stmt(s, ST_COMMIT));
+    enum rs_err e = rs_store_sqlite_run(s, stmt(s, ST_COMMIT));
     if (e)
         rs_store_rollback(s);
     return e;
@@ -376,23 +376,23 @@ enum rs_err rs_store_wal_checkpoint(struct rs_store *s)
 void rs_store_rollback(struct rs_store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
-        (void)run(s, stmt(s, ST_ROLLBACK));
+        (void)rs_store_sqlite_run(s, stmt(s, ST_ROLLBACK));
 }
 
 enum rs_err rs_store_savepoint(struct rs_store *s)
 {
-    return run(s, stmt(s, ST_SAVEPOINT));
+    return rs_store_sqlite_run(s, stmt(s, ST_SAVEPOINT));
 }
 
 enum rs_err rs_store_release(struct rs_store *s)
 {
-    return run(s, stmt(s, ST_RELEASE));
+    return rs_store_sqlite_run(s, stmt(s, ST_RELEASE));
 }
 
 void rs_store_rollback_to(struct rs_store *s)
 {
-    if (run(s, stmt(s, ST_ROLLBACK_TO)) == RS_OK)
-        (void)run(s, stmt(s, ST_RELEASE));
+    if (rs_store_sqlite_run(s, stmt(s, ST_ROLLBACK_TO)) == RS_OK)
+        (void)rs_store_sqlite_run(s, stmt(s, ST_RELEASE));
 }
 
 /* ---- merchants ---- */
@@ -407,7 +407,7 @@ enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const
     sqlite3_bind_text(q, 2, tz && *tz ? tz : "UTC", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, locale && *locale ? locale : "es", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, now);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e)
         *id = sqlite3_last_insert_rowid(s->db);
     return e;
@@ -424,7 +424,7 @@ enum rs_err rs_store_apikey_create(struct rs_store *s, int64_t merchant_id, cons
     sqlite3_bind_text(q, 3, prefix, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 4, (int)scopes);
     sqlite3_bind_int64(q, 5, now);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_apikey_lookup(struct rs_store *s, const unsigned char *key_hash, int64_t *merchant_id,
@@ -605,7 +605,7 @@ static enum rs_err customer_upsert(struct rs_store *s, int64_t merchant_id, cons
         sqlite3_bind_int64(q, i++, *id);
     else
         sqlite3_bind_int64(q, i++, now);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e && !*id)
         *id = sqlite3_last_insert_rowid(s->db);
     return e;
@@ -664,7 +664,7 @@ enum rs_err rs_store_order_insert(struct rs_store *s, int64_t merchant_id, const
     sqlite3_bind_blob(q, 15, input_hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(q, 16, now);
     sqlite3_bind_int64(q, 17, now);
-    e = run(s, q);
+    e = rs_store_sqlite_run(s, q);
     free(items);
     if (!e)
         *id = sqlite3_last_insert_rowid(s->db);
@@ -700,7 +700,7 @@ enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64
     sqlite3_bind_int64(q, 11, now);
     sqlite3_bind_int64(q, 12, order_id);
     sqlite3_bind_int64(q, 13, merchant_id);
-    e = run(s, q);
+    e = rs_store_sqlite_run(s, q);
     free(items);
     return e;
 }
@@ -713,7 +713,7 @@ enum rs_err rs_store_order_set_status(struct rs_store *s, int64_t order_id, enum
     sqlite3_bind_text(q, 1, rs_order_status_name(st), -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, order_id);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 /* ---- shipments and events ---- */
@@ -771,7 +771,7 @@ enum rs_err rs_store_shipment_insert(struct rs_store *s, int64_t merchant_id, in
     bind_text(q, 10, in->source);
     sqlite3_bind_int64(q, 11, now);
     sqlite3_bind_int64(q, 12, now);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e)
         *id = sqlite3_last_insert_rowid(s->db);
     return e;
@@ -790,7 +790,7 @@ enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, co
     bind_text(q, 5, in->origin.country);
     sqlite3_bind_int64(q, 6, now);
     sqlite3_bind_int64(q, 7, shipment_id);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_shipment_save_state(struct rs_store *s, int64_t shipment_id, const struct rs_track_state *st,
@@ -810,7 +810,7 @@ enum rs_err rs_store_shipment_save_state(struct rs_store *s, int64_t shipment_id
     sqlite3_bind_int(q, 9, n_events);
     sqlite3_bind_int64(q, 10, now);
     sqlite3_bind_int64(q, 11, shipment_id);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_order_shipment_statuses(struct rs_store *s, int64_t order_id, enum rs_order_status *base,
@@ -860,7 +860,7 @@ enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64
     bind_text(q, 13, ev->location.country);
     sqlite3_bind_text(q, 14, ev->source && *ev->source ? ev->source : "api", -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 15, dedup_key, 16, SQLITE_STATIC);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e && sqlite3_changes(s->db) == 0)
         return RS_EDUPLICATE;
     return e;
@@ -1188,7 +1188,7 @@ enum rs_err rs_store_integration_put(struct rs_store *s, int64_t merchant_id, co
         sqlite3_bind_int64(q, 5, now);
         sqlite3_bind_int64(q, 6, merchant_id);
         sqlite3_bind_text(q, 7, provider, -1, SQLITE_STATIC);
-        return run(s, q);
+        return rs_store_sqlite_run(s, q);
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
@@ -1206,7 +1206,7 @@ enum rs_err rs_store_integration_put(struct rs_store *s, int64_t merchant_id, co
     bind_text(q, 6, options);
     sqlite3_bind_int64(q, 7, now);
     sqlite3_bind_int64(q, 8, now);
-    return run(s, q);
+    return rs_store_sqlite_run(s, q);
 }
 
 static enum rs_err integration_row(struct rs_store *s, sqlite3_stmt *q, struct rs_integration *out)
@@ -1312,7 +1312,7 @@ enum rs_err rs_store_inbound_insert(struct rs_store *s, const struct rs_inbound_
     if (row->payload)
         sqlite3_bind_blob64(q, 10, row->payload, row->payload_len, SQLITE_STATIC);
     bind_text(q, 11, row->payload_type);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e && id)
         *id = sqlite3_last_insert_rowid(s->db);
     return e;
@@ -1424,7 +1424,7 @@ enum rs_err rs_store_inbound_purge(struct rs_store *s, int64_t older_than, int *
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, older_than);
-    enum rs_err e = run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
     *n = e ? 0 : sqlite3_changes(s->db);
     return e;
 }

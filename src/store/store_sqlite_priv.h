@@ -24,6 +24,9 @@ sqlite3 *rs_store_sqlite_db(struct rs_store *s);
 sqlite3_stmt *rs_store_sqlite_stmt(struct rs_store *s, int slot, const char *sql);
 /* SQLITE_OK/ROW/DONE → RS_OK; BUSY → RS_ERETRY; constraint → RS_ECONFLICT; … (errmsg set). */
 enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc);
+/* Step Q (a cached statement that returns no rows), map the result, reset Q. NULL Q (the
+ * statement failed to prepare) is RS_EIO. */
+enum rs_err rs_store_sqlite_run(struct rs_store *s, sqlite3_stmt *q);
 
 /* Column and binding helpers every SQLite file of the store shares. */
 /* Bind V as text (copied: SQLITE_TRANSIENT), or NULL when V is NULL or empty. */
