@@ -11,8 +11,10 @@
 #include "app/support_settings.h"
 #include "http/console.h"
 #include "http/routes.h"
+#include "store/store_conv.h"
 #include "store/store_coupon.h"
 #include "store/store_notify.h"
+#include "util/timefmt.h"
 
 static const char *S(json_t *o, const char *k)
 {
@@ -511,7 +513,9 @@ static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int6
         esc(b, S(m, "agent_name"));
     }
     rs_buf_printf(b, "</span> · %s · ", word(c, S(m, "channel")));
-    when(b, c, I(m, "created_at"));
+    int64_t at = 0;
+    if (rs_time_parse(S(m, "created_at"), false, &at, NULL) == RS_OK)
+        when(b, c, at);
     if (*S(m, "intent")) {
         rs_buf_printf(b, " · <span class=\"intent\">%s ", CX(c, "bot:", "bot:"));
         esc(b, S(m, "intent"));
@@ -561,7 +565,7 @@ void rs_console_conversation(struct rs_req *r)
     }
     enum rs_err e = id ? rs_store_console_conversation(s, mid, id, &conv) : RS_ENOTFOUND;
     if (!e)
-        e = rs_store_console_messages(s, mid, id, &msgs);
+        e = rs_store_conv_messages_json(s, mid, id, &msgs);
     if (!e)
         e = rs_store_console_incidents(s, mid, id, I(conv, "order_id"), &incs);
     if (!e)
@@ -691,7 +695,7 @@ void rs_console_conversation_last(struct rs_req *r)
     struct rs_store *s = rs_server_reader_get(r->srv);
     enum rs_err e = !s ? RS_EIO : id ? rs_store_console_conversation(s, c.sess.agent.merchant_id, id, &conv) : RS_ENOTFOUND;
     if (!e)
-        e = rs_store_console_messages(s, c.sess.agent.merchant_id, id, &msgs);
+        e = rs_store_conv_messages_json(s, c.sess.agent.merchant_id, id, &msgs);
     rs_server_reader_put(r->srv, s);
     json_decref(conv);
     if (e) {

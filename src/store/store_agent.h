@@ -75,10 +75,6 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
  * customer_phone,customer_email,assigned_agent_id,agent_name,order_id,order_ref,verified_order_id,
  * handover_at,handover_reason,created_at,last_message_at}. RS_ENOTFOUND when not this merchant's. */
 enum rs_err rs_store_console_conversation(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out) RS_MUST_CHECK;
-/* Its messages, oldest first: [{id,direction,channel,author,agent_name,body,truncated,intent,
- * confidence,incident_id,state,last_error,created_at}]. */
-enum rs_err rs_store_console_messages(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
-                                      json_t **out) RS_MUST_CHECK;
 /* Incidents of a conversation or of an order (either may be 0), newest first, each with its
  * "log": [{id,order_id,order_ref,conversation_id,type,state,origin,message,resolution,
  * resolved_by,resolved_at,sla_due_at,assigned_agent_id,agent_name,coupon_code,created_at,log:[…]}]. */

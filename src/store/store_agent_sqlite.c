@@ -24,7 +24,6 @@ enum {
     S_COUNTS,
     S_QUEUE_FIRST, /* S_QUEUE_FIRST + queue: one statement per queue */
     S_CONV = S_QUEUE_FIRST + RS_Q_COUNT,
-    S_MESSAGES,
     S_INCIDENTS,
     S_INCIDENT_ONE,
     S_INCIDENT_LOG,
@@ -396,46 +395,6 @@ enum rs_err rs_store_console_conversation(struct rs_store *s, int64_t merchant_i
                             sqlite3_column_type(q, i) == SQLITE_INTEGER ? col_int(q, i) : rs_store_sqlite_col_str(q, i));
     *out = j;
     return done(s, q, SQLITE_OK);
-}
-
-enum rs_err rs_store_console_messages(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, json_t **out)
-{
-    sqlite3_stmt *q = stmt(s, S_MESSAGES,
-                           "SELECT m.id,m.direction,m.channel,m.author,ag.name,m.body,m.truncated,m.intent,m.confidence,"
-                           "m.incident_id,m.state,m.last_error,m.created_at "
-                           "FROM messages m LEFT JOIN agents ag ON ag.id=m.agent_id "
-                           "WHERE m.conversation_id=? AND m.merchant_id=? ORDER BY m.id LIMIT 2000");
-    if (!q)
-        return RS_EIO;
-    sqlite3_bind_int64(q, 1, conversation_id);
-    sqlite3_bind_int64(q, 2, merchant_id);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *j = json_object();
-        json_object_set_new(j, "id", json_integer(sqlite3_column_int64(q, 0)));
-        json_object_set_new(j, "direction", rs_store_sqlite_col_str(q, 1));
-        json_object_set_new(j, "channel", rs_store_sqlite_col_str(q, 2));
-        json_object_set_new(j, "author", rs_store_sqlite_col_str(q, 3));
-        json_object_set_new(j, "agent_name", rs_store_sqlite_col_str(q, 4));
-        json_object_set_new(j, "body", rs_store_sqlite_col_str(q, 5));
-        json_object_set_new(j, "truncated", json_boolean(sqlite3_column_int(q, 6)));
-        json_object_set_new(j, "intent", rs_store_sqlite_col_str(q, 7));
-        json_object_set_new(j, "confidence", sqlite3_column_type(q, 8) == SQLITE_NULL
-                                                 ? json_null()
-                                                 : json_real(sqlite3_column_double(q, 8)));
-        json_object_set_new(j, "incident_id", col_int(q, 9));
-        json_object_set_new(j, "state", rs_store_sqlite_col_str(q, 10));
-        json_object_set_new(j, "last_error", rs_store_sqlite_col_str(q, 11));
-        json_object_set_new(j, "created_at", col_int(q, 12));
-        json_array_append_new(arr, j);
-    }
-    enum rs_err e = done(s, q, rc);
-    if (e)
-        json_decref(arr);
-    else
-        *out = arr;
-    return e;
 }
 
 /* ---- incidents ---- */

@@ -147,6 +147,12 @@ enum rs_conv_queue { RS_CONVQ_ALL = 0, RS_CONVQ_UNASSIGNED, RS_CONVQ_MINE, RS_CO
 enum rs_err rs_store_conv_list_json(struct rs_store *s, int64_t merchant_id, enum rs_conv_queue queue,
                                     int64_t agent_id, const char *cursor, int limit, int64_t now,
                                     json_t **out) RS_MUST_CHECK;
+/* The messages of a conversation of the merchant, oldest first: [{id, direction, channel, author,
+ * agent (e-mail), agent_name, body, truncated, intent, confidence, entities, incident_id, state,
+ * attempts, provider_id, last_error, created_at, sent_at (RFC 3339)}]. The API's conversation
+ * view and the console both read them here. */
+enum rs_err rs_store_conv_messages_json(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
+                                        json_t **out) RS_MUST_CHECK;
 /* One conversation with its messages (oldest first). RS_ENOTFOUND when absent. */
 enum rs_err rs_store_conv_json(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out) RS_MUST_CHECK;
 /* The incidents of an order: [{id, type, state, origin, sla_due_at, created_at, …}]. */

@@ -726,6 +726,57 @@ enum rs_err rs_store_conv_list_json(struct rs_store *s, int64_t merchant_id, enu
     return RS_OK;
 }
 
+enum rs_err rs_store_conv_messages_json(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
+                                        json_t **out)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT m.id,m.direction,m.channel,m.author,a.email,m.body,m.truncated,m.intent,m.confidence,"
+                         "m.entities,m.incident_id,m.state,m.attempts,m.provider_id,m.last_error,m.created_at,m.sent_at,"
+                         "a.name FROM messages m LEFT JOIN agents a ON a.id=m.agent_id "
+                         "WHERE m.conversation_id=? AND m.merchant_id=? ORDER BY m.id",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, conversation_id);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    json_t *msgs = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *m = json_object();
+        json_object_set_new(m, "id", json_integer(sqlite3_column_int64(q, 0)));
+        json_object_set_new(m, "direction", rs_store_sqlite_col_str(q, 1));
+        json_object_set_new(m, "channel", rs_store_sqlite_col_str(q, 2));
+        json_object_set_new(m, "author", rs_store_sqlite_col_str(q, 3));
+        json_object_set_new(m, "agent", rs_store_sqlite_col_str(q, 4));
+        json_object_set_new(m, "agent_name", rs_store_sqlite_col_str(q, 17));
+        json_object_set_new(m, "body", rs_store_sqlite_col_str(q, 5));
+        json_object_set_new(m, "truncated", json_boolean(sqlite3_column_int(q, 6)));
+        json_object_set_new(m, "intent", rs_store_sqlite_col_str(q, 7));
+        json_object_set_new(m, "confidence", sqlite3_column_type(q, 8) == SQLITE_NULL
+                                                 ? json_null()
+                                                 : json_real(sqlite3_column_double(q, 8)));
+        const char *ent = (const char *)sqlite3_column_text(q, 9);
+        json_t *ej = ent ? json_loads(ent, 0, NULL) : NULL;
+        json_object_set_new(m, "entities", ej ? ej : json_null());
+        json_object_set_new(m, "incident_id", id_or_null(q, 10));
+        json_object_set_new(m, "state", rs_store_sqlite_col_str(q, 11));
+        json_object_set_new(m, "attempts", json_integer(sqlite3_column_int(q, 12)));
+        json_object_set_new(m, "provider_id", rs_store_sqlite_col_str(q, 13));
+        json_object_set_new(m, "last_error", rs_store_sqlite_col_str(q, 14));
+        json_object_set_new(m, "created_at", rs_store_sqlite_col_time(q, 15, 0));
+        json_object_set_new(m, "sent_at", rs_store_sqlite_col_time(q, 16, 0));
+        json_array_append_new(msgs, m);
+    }
+    e = rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    if (e)
+        json_decref(msgs);
+    else
+        *out = msgs;
+    return e;
+}
+
 enum rs_err rs_store_conv_json(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out)
 {
     sqlite3_stmt *q;
@@ -769,46 +820,8 @@ enum rs_err rs_store_conv_json(struct rs_store *s, int64_t merchant_id, int64_t 
     json_object_set_new(j, "created_at", rs_store_sqlite_col_time(q, 18, 0));
     sqlite3_finalize(q);
 
-    e = prep(s,
-             "SELECT m.id,m.direction,m.channel,m.author,a.email,m.body,m.truncated,m.intent,m.confidence,m.entities,"
-             "m.incident_id,m.state,m.attempts,m.provider_id,m.last_error,m.created_at,m.sent_at "
-             "FROM messages m LEFT JOIN agents a ON a.id=m.agent_id WHERE m.conversation_id=? ORDER BY m.id",
-             &q);
-    if (e) {
-        json_decref(j);
-        return e;
-    }
-    sqlite3_bind_int64(q, 1, id);
-    json_t *msgs = json_array();
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *m = json_object();
-        json_object_set_new(m, "id", json_integer(sqlite3_column_int64(q, 0)));
-        json_object_set_new(m, "direction", rs_store_sqlite_col_str(q, 1));
-        json_object_set_new(m, "channel", rs_store_sqlite_col_str(q, 2));
-        json_object_set_new(m, "author", rs_store_sqlite_col_str(q, 3));
-        json_object_set_new(m, "agent", rs_store_sqlite_col_str(q, 4));
-        json_object_set_new(m, "body", rs_store_sqlite_col_str(q, 5));
-        json_object_set_new(m, "truncated", json_boolean(sqlite3_column_int(q, 6)));
-        json_object_set_new(m, "intent", rs_store_sqlite_col_str(q, 7));
-        json_object_set_new(m, "confidence", sqlite3_column_type(q, 8) == SQLITE_NULL
-                                                 ? json_null()
-                                                 : json_real(sqlite3_column_double(q, 8)));
-        const char *ent = (const char *)sqlite3_column_text(q, 9);
-        json_t *ej = ent ? json_loads(ent, 0, NULL) : NULL;
-        json_object_set_new(m, "entities", ej ? ej : json_null());
-        json_object_set_new(m, "incident_id", id_or_null(q, 10));
-        json_object_set_new(m, "state", rs_store_sqlite_col_str(q, 11));
-        json_object_set_new(m, "attempts", json_integer(sqlite3_column_int(q, 12)));
-        json_object_set_new(m, "provider_id", rs_store_sqlite_col_str(q, 13));
-        json_object_set_new(m, "last_error", rs_store_sqlite_col_str(q, 14));
-        json_object_set_new(m, "created_at", rs_store_sqlite_col_time(q, 15, 0));
-        json_object_set_new(m, "sent_at", rs_store_sqlite_col_time(q, 16, 0));
-        json_array_append_new(msgs, m);
-    }
-    e = rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
-    sqlite3_finalize(q);
-    if (e) {
-        json_decref(msgs);
+    json_t *msgs = NULL;
+    if ((e = rs_store_conv_messages_json(s, merchant_id, id, &msgs))) {
         json_decref(j);
         return e;
     }
