@@ -20,6 +20,7 @@
 struct job {
     rs_write_fn *fn;
     void *ctx;
+    unsigned flags; /* RS_WRITE_REPLAYABLE */
     enum rs_err result;
     bool done;
     pthread_cond_t cond; /* signalled when done (rs_writer_run) */
@@ -43,24 +44,62 @@ struct rs_writer {
     pthread_cond_t ckpt_cv; /* CLOCK_MONOTONIC; signalled on close */
 };
 
+static __thread bool bare_now; /* the writer thread runs a job bare */
+
+bool rs_writer_bare(void)
+{
+    return bare_now;
+}
+
+/* The bare pass of a round whose jobs are all replayable (writer.h): true when every job ran
+ * and the transaction is still whole (then committed, or the commit's error in *E); false when
+ * a job failed after writing: everything is rolled back and the round must run guarded. */
+static bool run_bare(struct rs_writer *w, struct job *batch, enum rs_err *e)
+{
+    if ((*e = rs_store_begin(w->store)) != RS_OK)
+        return true;
+    for (struct job *j = batch; j; j = j->next) {
+        uint64_t before = rs_store_changes(w->store);
+        bare_now = true;
+        j->result = j->fn(w->store, j->ctx);
+        bare_now = false;
+        if (j->result != RS_OK &&
+            (rs_store_changes(w->store) != before || !rs_store_in_transaction(w->store))) {
+            rs_store_rollback(w->store);
+            return false;
+        }
+    }
+    *e = rs_store_commit(w->store);
+    return true;
+}
+
 static void run_round(struct rs_writer *w, struct job *batch)
 {
-    enum rs_err e = rs_store_begin(w->store);
-    if (e == RS_OK) {
-        for (struct job *j = batch; j; j = j->next) {
-            if ((j->result = rs_store_savepoint(w->store)) != RS_OK)
-                continue;
-            j->result = j->fn(w->store, j->ctx);
-            if (j->result != RS_OK)
-                rs_store_rollback_to(w->store);
-            else if ((j->result = rs_store_release(w->store)) != RS_OK)
-                rs_store_rollback_to(w->store);
+    bool all_replayable = true;
+    for (struct job *j = batch; j && all_replayable; j = j->next)
+        all_replayable = j->flags & RS_WRITE_REPLAYABLE;
+    enum rs_err e = RS_OK;
+    bool ran_bare = all_replayable && run_bare(w, batch, &e);
+    bool replayed = all_replayable && !ran_bare;
+    if (!ran_bare) { /* guarded: every job in its own savepoint */
+        e = rs_store_begin(w->store);
+        if (e == RS_OK) {
+            for (struct job *j = batch; j; j = j->next) {
+                if ((j->result = rs_store_savepoint(w->store)) != RS_OK)
+                    continue;
+                j->result = j->fn(w->store, j->ctx);
+                if (j->result != RS_OK)
+                    rs_store_rollback_to(w->store);
+                else if ((j->result = rs_store_release(w->store)) != RS_OK)
+                    rs_store_rollback_to(w->store);
+            }
+            e = rs_store_commit(w->store);
         }
-        e = rs_store_commit(w->store);
     }
     rs_bus_commit(); /* cached answers (http/page_cache.h) are stale from now on, before anyone is answered */
     pthread_mutex_lock(&w->mu);
     w->stats.commits++;
+    w->stats.replays += replayed;
     if (e != RS_OK) {
         w->stats.failed_commits++;
         fprintf(stderr, "writer: commit failed: %s (%s)\n", rs_strerror(e), rs_store_errmsg(w->store));
@@ -244,13 +283,15 @@ enum rs_err rs_writer_run(struct rs_writer *w, rs_write_fn *fn, void *ctx)
     return j.result;
 }
 
-enum rs_err rs_writer_submit(struct rs_writer *w, rs_write_fn *fn, void *ctx, rs_write_done_fn *done, void *done_ctx)
+enum rs_err rs_writer_submit(struct rs_writer *w, rs_write_fn *fn, void *ctx, unsigned flags,
+                             rs_write_done_fn *done, void *done_ctx)
 {
     struct job *j = calloc(1, sizeof *j);
     if (!j)
         return RS_ENOMEM;
     j->fn = fn;
     j->ctx = ctx;
+    j->flags = flags;
     j->done_fn = done;
     j->done_ctx = done_ctx;
     pthread_mutex_lock(&w->mu);

@@ -2,10 +2,20 @@
  * job of every concurrent request inside one shared transaction, each job in its own savepoint,
  * then commits once (one fsync) and wakes all their callers. A caller of rs_writer_run() gets its
  * answer only after its rows are durable, so "2xx" always means committed, while the fsync cost
- * is shared by everyone who arrived in the same round. */
+ * is shared by everyone who arrived in the same round.
+ *
+ * Replayable jobs (RS_WRITE_REPLAYABLE) skip the savepoint: a savepoint makes SQLite copy every
+ * page the job touches into its sub-journal first, which for small jobs costs about as much as
+ * the job's own writes. When every job of a round is replayable, the round runs "bare": jobs run
+ * one after the other with no savepoint; a job that fails without having written anything
+ * (rs_store_changes unchanged) just keeps its error; a job that fails after writing rolls the
+ * whole transaction back, and the round runs again with every job in its own savepoint, as any
+ * other round (rs_writer_bare() is then false). A replayable job must therefore give the same
+ * answer when called again on the same database, and keep nothing from a first call. */
 #ifndef RS_APP_WRITER_H
 #define RS_APP_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,16 +41,25 @@ enum rs_err rs_writer_run(struct rs_writer *w, rs_write_fn *fn, void *ctx) RS_MU
  * and hand the rest to another thread. */
 typedef void rs_write_done_fn(enum rs_err result, void *done_ctx);
 
-/* Like rs_writer_run without waiting: queues FN(store, CTX) and returns at once; DONE(result,
- * DONE_CTX) is called after the commit. CTX and DONE_CTX must stay valid until DONE runs. Returns
- * RS_OK when queued (DONE will be called exactly once), or RS_ERETRY (closing) / RS_ENOMEM (then
- * DONE is never called). */
-enum rs_err rs_writer_submit(struct rs_writer *w, rs_write_fn *fn, void *ctx, rs_write_done_fn *done,
-                             void *done_ctx) RS_MUST_CHECK;
+/* Job flags (rs_writer_submit). */
+enum { RS_WRITE_REPLAYABLE = 1 };
 
-/* Statistics for /metrics. */
+/* Like rs_writer_run without waiting: queues FN(store, CTX) and returns at once; DONE(result,
+ * DONE_CTX) is called after the commit. CTX and DONE_CTX must stay valid until DONE runs. FLAGS:
+ * 0 or RS_WRITE_REPLAYABLE (see above). Returns RS_OK when queued (DONE will be called exactly
+ * once), or RS_ERETRY (closing) / RS_ENOMEM (then DONE is never called). */
+enum rs_err rs_writer_submit(struct rs_writer *w, rs_write_fn *fn, void *ctx, unsigned flags,
+                             rs_write_done_fn *done, void *done_ctx) RS_MUST_CHECK;
+
+/* True while the calling job runs bare (a replayable job in a round without savepoints): the job
+ * may then skip savepoints of its own, because any failure after a write replays the round
+ * with savepoints. False anywhere else. */
+bool rs_writer_bare(void);
+
+/* Statistics for /metrics. replays: bare rounds that failed after a write and ran again with
+ * savepoints. */
 struct rs_writer_stats {
-    uint64_t commits, jobs, failed_commits;
+    uint64_t commits, jobs, failed_commits, replays;
 };
 void rs_writer_stats(struct rs_writer *w, struct rs_writer_stats *out);
 

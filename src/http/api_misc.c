@@ -23,15 +23,18 @@ void rs_api_metrics(struct rs_req *r)
 {
     struct rs_writer_stats ws;
     rs_writer_stats(rs_server_writer(r->srv), &ws);
-    char extra[512];
+    char extra[768];
     snprintf(extra, sizeof extra,
              "# HELP rastro_store_commits_total Group commits of the writer.\n"
              "# TYPE rastro_store_commits_total counter\nrastro_store_commits_total %llu\n"
              "# HELP rastro_store_write_jobs_total Write jobs committed (several per commit under load).\n"
              "# TYPE rastro_store_write_jobs_total counter\nrastro_store_write_jobs_total %llu\n"
              "# HELP rastro_store_failed_commits_total Commits that failed.\n"
-             "# TYPE rastro_store_failed_commits_total counter\nrastro_store_failed_commits_total %llu\n",
-             (unsigned long long)ws.commits, (unsigned long long)ws.jobs, (unsigned long long)ws.failed_commits);
+             "# TYPE rastro_store_failed_commits_total counter\nrastro_store_failed_commits_total %llu\n"
+             "# HELP rastro_store_replayed_rounds_total Rounds run without savepoints that failed after a write and ran again with them.\n"
+             "# TYPE rastro_store_replayed_rounds_total counter\nrastro_store_replayed_rounds_total %llu\n",
+             (unsigned long long)ws.commits, (unsigned long long)ws.jobs, (unsigned long long)ws.failed_commits,
+             (unsigned long long)ws.replays);
     int n;
     const char *const *names = rs_route_names(&n);
     size_t len;

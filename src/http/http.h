@@ -60,6 +60,7 @@ struct rs_req {
     rs_write_fn *write_fn;
     void *write_ctx;
     rs_req_finish_fn *write_finish;
+    unsigned write_flags;
     enum rs_err write_result;
     int write_state; /* 0 none, 1 asked by the handler, 2 queued on the writer */
 };
@@ -104,8 +105,9 @@ const char *rs_server_base_url(struct rs_server *srv);
  * thread while the commit is waited for: the handler returns right after this call (setting no
  * answer), and FINISH(r, result, CTX) runs later on a server thread, after the commit, with what
  * rs_writer_run would have returned; FINISH sets the answer (and frees CTX if it owns it). CTX
- * must stay valid until FINISH: allocate it, never point at the handler's stack. */
-void rs_req_write(struct rs_req *r, rs_write_fn *fn, void *ctx, rs_req_finish_fn *finish);
+ * must stay valid until FINISH: allocate it, never point at the handler's stack. FLAGS: 0 or
+ * RS_WRITE_REPLAYABLE (app/writer.h). */
+void rs_req_write(struct rs_req *r, rs_write_fn *fn, void *ctx, unsigned flags, rs_req_finish_fn *finish);
 
 /* Answers. rs_reply_json steals J. */
 void rs_reply_json(struct rs_req *r, int status, json_t *j);

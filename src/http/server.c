@@ -262,10 +262,11 @@ static void write_done(enum rs_err result, void *ctx)
     resume(srv, conn); /* r may be gone from here on */
 }
 
-void rs_req_write(struct rs_req *r, rs_write_fn *fn, void *ctx, rs_req_finish_fn *finish)
+void rs_req_write(struct rs_req *r, rs_write_fn *fn, void *ctx, unsigned flags, rs_req_finish_fn *finish)
 {
     r->write_fn = fn;
     r->write_ctx = ctx;
+    r->write_flags = flags;
     r->write_finish = finish;
     r->write_state = 1;
 }
@@ -350,7 +351,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->write_state == 1) {
             if (suspend(srv, conn)) {
                 r->write_state = 2;
-                enum rs_err e = rs_writer_submit(srv->writer, r->write_fn, r->write_ctx, write_done, r);
+                enum rs_err e = rs_writer_submit(srv->writer, r->write_fn, r->write_ctx, r->write_flags, write_done, r);
                 if (e == RS_OK)
                     return MHD_YES; /* answered once resumed */
                 r->write_result = e;

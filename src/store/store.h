@@ -53,6 +53,11 @@ void rs_store_rollback(struct rs_store *s);
 enum rs_err rs_store_savepoint(struct rs_store *s) RS_MUST_CHECK;
 enum rs_err rs_store_release(struct rs_store *s) RS_MUST_CHECK;
 void rs_store_rollback_to(struct rs_store *s);
+/* Rows inserted, updated or deleted through this connection so far (a counter that only grows):
+ * equal before and after a call means the call wrote nothing. */
+uint64_t rs_store_changes(struct rs_store *s);
+/* Whether a transaction is open (false after a failure that made the database roll it back). */
+bool rs_store_in_transaction(struct rs_store *s);
 
 /* WAL checkpoints off the commit path (app/writer.c): a write connection with PAGES set stops
  * checkpointing on its own commits until the WAL holds that many pages (a safety net: 0 turns

@@ -395,6 +395,16 @@ void rs_store_rollback_to(struct rs_store *s)
         (void)rs_store_sqlite_run(s, stmt(s, ST_RELEASE));
 }
 
+uint64_t rs_store_changes(struct rs_store *s)
+{
+    return (uint64_t)sqlite3_total_changes64(s->db);
+}
+
+bool rs_store_in_transaction(struct rs_store *s)
+{
+    return !sqlite3_get_autocommit(s->db);
+}
+
 /* ---- merchants ---- */
 
 enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *tz,

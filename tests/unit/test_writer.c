@@ -1,6 +1,6 @@
-/* test_writer.c — the group-commit writer's asynchronous submit (app/writer.h) and the events
- * bus's any-slot wait (app/events_bus.h), both used by the HTTP server to wait without holding
- * a thread. */
+/* test_writer.c — the group-commit writer's asynchronous submit (app/writer.h), its bare rounds
+ * for replayable jobs, and the events bus's any-slot wait (app/events_bus.h), both used by the
+ * HTTP server to wait without holding a thread. */
 #include "unit.h"
 
 #include <pthread.h>
@@ -13,8 +13,12 @@
 
 struct sub {
     const char *name;
-    enum rs_err want; /* what the job returns */
+    enum rs_err want;  /* what the job returns */
+    bool fail_before;  /* a failing job fails before writing anything (else after its insert) */
     int64_t id;
+    /* the job's own calls (writer thread) */
+    int runs;
+    bool saw_bare, saw_guarded;
     /* filled by the completion */
     int calls;
     enum rs_err result;
@@ -29,6 +33,13 @@ static struct rs_store *reader;
 static enum rs_err job(struct rs_store *s, void *ctx)
 {
     struct sub *j = ctx;
+    j->runs++;
+    if (rs_writer_bare())
+        j->saw_bare = true;
+    else
+        j->saw_guarded = true;
+    if (j->fail_before && j->want != RS_OK)
+        return j->want;
     enum rs_err e = rs_store_merchant_create(s, j->name, "UTC", "es", 1, &j->id);
     return e ? e : j->want;
 }
@@ -50,9 +61,11 @@ static void done(enum rs_err result, void *ctx)
     pthread_mutex_unlock(&mu);
 }
 
-static void submit_calls_back_after_commit(void **state)
+/* Submits N jobs with FLAGS; job i fails (RS_EINVAL) when i % 5 == 4, before writing when
+ * FAIL_BEFORE. Checks every answer and durability; returns the writer's stats in *ST. */
+static void run_jobs(unsigned flags, bool fail_before, struct sub *subs, int n, struct rs_writer_stats *st)
 {
-    (void)state;
+    n_done = 0;
     char path[] = "/tmp/rs-test-writer-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -62,28 +75,27 @@ static void submit_calls_back_after_commit(void **state)
     assert_int_equal(rs_writer_open(path, &w, err, sizeof err), RS_OK);
     assert_int_equal(rs_store_open(path, RS_STORE_READONLY, &reader, err, sizeof err), RS_OK);
 
-    enum { N = 40 };
-    struct sub subs[N];
-    char names[N][24];
-    for (int i = 0; i < N; i++) {
+    static char names[64][24];
+    assert_true(n <= 64);
+    for (int i = 0; i < n; i++) {
         snprintf(names[i], sizeof names[i], "shop %d", i);
-        subs[i] = (struct sub){.name = names[i], .want = i % 5 == 4 ? RS_EINVAL : RS_OK};
-        assert_int_equal(rs_writer_submit(w, job, &subs[i], done, &subs[i]), RS_OK);
+        subs[i] = (struct sub){.name = names[i], .want = i % 5 == 4 ? RS_EINVAL : RS_OK,
+                               .fail_before = fail_before};
+        assert_int_equal(rs_writer_submit(w, job, &subs[i], flags, done, &subs[i]), RS_OK);
     }
     pthread_mutex_lock(&mu);
-    while (n_done < N)
+    while (n_done < n)
         pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n; i++) {
         assert_int_equal(subs[i].calls, 1);
         assert_int_equal(subs[i].result, subs[i].want);
         /* a good job is durable before its completion runs; a failed one left nothing */
         assert_int_equal(subs[i].visible, subs[i].want == RS_OK);
     }
-    struct rs_writer_stats st;
-    rs_writer_stats(w, &st);
-    assert_int_equal(st.jobs, N);
-    assert_true(st.commits >= 1 && st.commits <= N);
+    rs_writer_stats(w, st);
+    assert_int_equal(st->jobs, n);
+    assert_true(st->commits >= 1 && st->commits <= (uint64_t)n);
     rs_store_close(reader);
     rs_writer_close(w);
     unlink(path);
@@ -92,6 +104,52 @@ static void submit_calls_back_after_commit(void **state)
     unlink(side);
     snprintf(side, sizeof side, "%s-shm", path);
     unlink(side);
+}
+
+static void submit_calls_back_after_commit(void **state)
+{
+    (void)state;
+    struct sub subs[40];
+    struct rs_writer_stats st;
+    run_jobs(0, false, subs, 40, &st);
+    assert_int_equal(st.replays, 0);
+    for (int i = 0; i < 40; i++) { /* not replayable: once, in a savepoint */
+        assert_int_equal(subs[i].runs, 1);
+        assert_false(subs[i].saw_bare);
+    }
+}
+
+/* Replayable jobs run bare; one that fails after writing makes its round run again guarded,
+ * where it alone is rolled back: the others' rows are kept, its own are not. */
+static void replayable_failure_after_write_replays_guarded(void **state)
+{
+    (void)state;
+    struct sub subs[40];
+    struct rs_writer_stats st;
+    run_jobs(RS_WRITE_REPLAYABLE, false, subs, 40, &st);
+    assert_true(st.replays >= 1);
+    for (int i = 0; i < 40; i++) {
+        assert_true(subs[i].saw_bare || subs[i].saw_guarded);
+        assert_true(subs[i].runs <= 2);
+        if (subs[i].want != RS_OK) /* a failure after a write never ends bare */
+            assert_true(subs[i].saw_guarded);
+    }
+}
+
+/* A replayable job that fails before writing keeps its error without costing a replay. */
+static void replayable_failure_before_write_stays_bare(void **state)
+{
+    (void)state;
+    struct sub subs[40];
+    struct rs_writer_stats st;
+    run_jobs(RS_WRITE_REPLAYABLE, true, subs, 40, &st);
+    assert_int_equal(st.replays, 0);
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(subs[i].runs, 1);
+        assert_true(subs[i].saw_bare);
+        assert_false(subs[i].saw_guarded);
+    }
+    assert_false(rs_writer_bare()); /* only ever true on the writer thread, inside a job */
 }
 
 static void *bumper(void *arg)
@@ -123,6 +181,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(submit_calls_back_after_commit),
+        cmocka_unit_test(replayable_failure_after_write_replays_guarded),
+        cmocka_unit_test(replayable_failure_before_write_stays_bare),
         cmocka_unit_test(bus_wait_any),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
