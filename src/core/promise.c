@@ -23,6 +23,7 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->mean_prior = 3.0;
     p->proximity = true;
     p->offset_prior = 20.0;
+    p->lane_mix = 1.0;
 }
 
 bool rs_promise_is_peak(int64_t day)
@@ -63,6 +64,8 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
         m->p.mean_prior = 3.0;
     if (!(m->p.offset_prior > 0 && m->p.offset_prior < 1e6))
         m->p.offset_prior = 20.0;
+    if (!(m->p.lane_mix >= 0 && m->p.lane_mix < 1e6))
+        m->p.lane_mix = 1.0;
 }
 
 /* ---- keys and the node table ---- */
@@ -448,8 +451,11 @@ static void distributions(const struct rs_promise_model *m, const struct chain *
         resid_dist(&m->resid_handling, lh, rh);
         resid_dist(&m->resid_transit, lt, rt);
         /* a sparse lane's location is itself uncertain: keep part of the hierarchy's mixture
-         * (which is wide where the parents disagree) until the lane has data */
-        double a = *n / (*n + 3.0);
+         * (which is wide where the parents disagree) until the lane has data. Only a small
+         * part: the residuals already hold the model's own error, sparse lanes' included
+         * (each was taken against the location predicted before its row was learnt), so a
+         * share 3/(n + 3) counted that uncertainty twice (docs/promise.md, "Measured") */
+        double a = *n > 0 ? *n / (*n + m->p.lane_mix) : 0.0;
         for (int i = 0; i < RS_PROMISE_BINS; i++) {
             hd[i] = a * rh[i] + (1 - a) * hd[i];
             td[i] = a * rt[i] + (1 - a) * td[i];

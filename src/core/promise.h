@@ -116,6 +116,9 @@ struct rs_promise_params {
     bool proximity;        /* true (default): transit locations add the offset of the order's
                               postcode proximity (struct rs_promise_offsets) */
     double offset_prior;   /* k of the shrinkage of a proximity offset towards 0 (default 20) */
+    double lane_mix;       /* a lane with weighted count n keeps a share lane_mix/(n + lane_mix)
+                              of the hierarchy's mixture (default 1); 0 = only a lane never
+                              seen uses the mixture */
 };
 
 /* True when DAY is in the peak season: from 7 days before Black Friday (the day after the
