@@ -2,6 +2,7 @@
 #include "app/promise_io.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,43 @@ static int resid_load(struct rs_promise_resid *r, json_t *j)
     return 0;
 }
 
+/* Proximity offsets: {"last_day", "s": [sum per category], "w": [weight per category]} (absent in
+ * older files: no offsets until the model learns again). */
+static json_t *offsets_json(const struct rs_promise_offsets *o)
+{
+    json_t *s = json_array(), *w = json_array();
+    for (int i = 0; i < RS_PROMISE_PROX_CATS; i++) {
+        json_array_append_new(s, json_real(o->s[i]));
+        json_array_append_new(w, json_real(o->w[i]));
+    }
+    return json_pack("{s:i,s:o,s:o}", "last_day", (json_int_t)o->last_day, "s", s, "w", w);
+}
+
+static int offsets_load(struct rs_promise_offsets *o, json_t *j)
+{
+    memset(o, 0, sizeof *o);
+    if (!j)
+        return 0;
+    json_t *s = json_object_get(j, "s"), *w = json_object_get(j, "w");
+    json_t *ld = json_object_get(j, "last_day");
+    if (!json_is_array(s) || !json_is_array(w) || !json_is_integer(ld) ||
+        json_array_size(s) != RS_PROMISE_PROX_CATS || json_array_size(w) != RS_PROMISE_PROX_CATS)
+        return -1;
+    o->last_day = (int32_t)json_integer_value(ld);
+    for (int i = 0; i < RS_PROMISE_PROX_CATS; i++) {
+        json_t *a = json_array_get(s, (size_t)i), *b = json_array_get(w, (size_t)i);
+        if (!json_is_number(a) || !json_is_number(b))
+            return -1;
+        double x = json_number_value(a), y = json_number_value(b);
+        /* a sum of log residuals is bounded by its weight times the residual range */
+        if (!(y >= 0 && y < 1e12) || !(fabs(x) <= 10 * y))
+            return -1;
+        o->s[i] = x;
+        o->w[i] = y;
+    }
+    return 0;
+}
+
 static json_t *model_json(const struct rs_promise_model *m)
 {
     json_t *nodes = json_array();
@@ -81,6 +119,7 @@ static json_t *model_json(const struct rs_promise_model *m)
     if (root) {
         json_object_set_new(root, "resid_handling", resid_json(&m->resid_handling));
         json_object_set_new(root, "resid_transit", resid_json(&m->resid_transit));
+        json_object_set_new(root, "offsets_transit", offsets_json(&m->off_transit));
     }
     return root;
 }
@@ -180,6 +219,10 @@ static enum rs_err model_from_json(struct rs_promise_model *m, json_t *root, con
     if (resid_load(&m->resid_handling, json_object_get(root, "resid_handling")) ||
         resid_load(&m->resid_transit, json_object_get(root, "resid_transit"))) {
         *why = "bad residual histogram";
+        goto out;
+    }
+    if (offsets_load(&m->off_transit, json_object_get(root, "offsets_transit"))) {
+        *why = "bad proximity offsets";
         goto out;
     }
     size_t i;

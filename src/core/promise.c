@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define TOT_BINS (2 * RS_PROMISE_BINS)
 
@@ -20,6 +21,9 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->mu0 = 120.0;
     p->location_scale = true;
     p->mean_prior = 3.0;
+    p->proximity = true;
+    p->offset_prior = 20.0;
+    p->lane_mix = 1.0;
 }
 
 bool rs_promise_is_peak(int64_t day)
@@ -58,6 +62,10 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
         m->p.dest_postcode_digits = 3;
     if (!(m->p.mean_prior > 0 && m->p.mean_prior < 1e6))
         m->p.mean_prior = 3.0;
+    if (!(m->p.offset_prior > 0 && m->p.offset_prior < 1e6))
+        m->p.offset_prior = 20.0;
+    if (!(m->p.lane_mix >= 0 && m->p.lane_mix < 1e6))
+        m->p.lane_mix = 1.0;
 }
 
 /* ---- keys and the node table ---- */
@@ -251,7 +259,24 @@ static void prior(double *dist, bool handling)
 
 struct chain {
     const struct rs_promise_node *lane, *dest, *origin, *global, *destpc, *seller;
+    int prox; /* postcode proximity category (struct rs_promise_offsets) */
 };
+
+/* Proximity category of lane L: leading postcode characters origin and destination share (0..3,
+ * capped at 3), RS_PROMISE_PROX_CATS - 1 when a postcode is missing or the countries differ. */
+static int proximity(const struct rs_promise_lane *l)
+{
+    const char *a = l->origin_postcode, *b = l->dest_postcode;
+    if (!a || !b || !*a || !*b)
+        return RS_PROMISE_PROX_CATS - 1;
+    if (strcasecmp(l->origin_country ? l->origin_country : "",
+                   l->dest_country ? l->dest_country : "") != 0)
+        return RS_PROMISE_PROX_CATS - 1;
+    int k = 0;
+    while (k < 3 && a[k] && a[k] == b[k])
+        k++;
+    return k;
+}
 
 static const struct rs_promise_node *lookup1(const struct rs_promise_model *m,
                                              const struct rs_promise_lane *l,
@@ -270,6 +295,7 @@ static void lookup(const struct rs_promise_model *m, const struct rs_promise_lan
     c->global = lookup1(m, l, RS_PROMISE_GLOBAL);
     c->destpc = lookup1(m, l, RS_PROMISE_DESTPC);
     c->seller = lookup1(m, l, RS_PROMISE_SELLER);
+    c->prox = proximity(l);
 }
 
 
@@ -425,13 +451,58 @@ static void distributions(const struct rs_promise_model *m, const struct chain *
         resid_dist(&m->resid_handling, lh, rh);
         resid_dist(&m->resid_transit, lt, rt);
         /* a sparse lane's location is itself uncertain: keep part of the hierarchy's mixture
-         * (which is wide where the parents disagree) until the lane has data */
-        double a = *n / (*n + 3.0);
+         * (which is wide where the parents disagree) until the lane has data. Only a small
+         * part: the residuals already hold the model's own error, sparse lanes' included
+         * (each was taken against the location predicted before its row was learnt), so a
+         * share 3/(n + 3) counted that uncertainty twice (docs/promise.md, "Measured") */
+        double a = *n > 0 ? *n / (*n + m->p.lane_mix) : 0.0;
         for (int i = 0; i < RS_PROMISE_BINS; i++) {
             hd[i] = a * rh[i] + (1 - a) * hd[i];
             td[i] = a * rt[i] + (1 - a) * td[i];
         }
     }
+}
+
+/* The proximity offset of category CAT at day NOW: the category's mean residual minus the mean
+ * of all, shrunk towards 0 with prior strength K (0 without data). */
+static double offset_of(const struct rs_promise_offsets *o, int cat, int64_t now, double hl,
+                        double k)
+{
+    if (cat < 0 || cat >= RS_PROMISE_PROX_CATS || !(o->w[cat] > 0))
+        return 0;
+    double s = 0, w = 0;
+    for (int i = 0; i < RS_PROMISE_PROX_CATS; i++) {
+        s += o->s[i];
+        w += o->w[i];
+    }
+    /* sums and weights decay together, so the means need no rescaling; the count does */
+    double n = o->w[cat];
+    if (now > o->last_day)
+        n *= exp2(-(double)(now - o->last_day) / hl);
+    return n / (n + k) * (o->s[cat] / o->w[cat] - s / w);
+}
+
+static void offset_add(struct rs_promise_offsets *o, int cat, int64_t day, double x, double hl)
+{
+    if (cat < 0 || cat >= RS_PROMISE_PROX_CATS)
+        return;
+    double wt = 1.0, w = 0;
+    for (int i = 0; i < RS_PROMISE_PROX_CATS; i++)
+        w += o->w[i];
+    if (w <= 0) {
+        o->last_day = (int32_t)day;
+    } else if (day > o->last_day) {
+        double f = exp2(-(double)(day - o->last_day) / hl);
+        for (int i = 0; i < RS_PROMISE_PROX_CATS; i++) {
+            o->s[i] *= f;
+            o->w[i] *= f;
+        }
+        o->last_day = (int32_t)day;
+    } else if (day < o->last_day) {
+        wt = exp2(-(double)(o->last_day - day) / hl);
+    }
+    o->s[cat] += wt * x;
+    o->w[cat] += wt;
 }
 
 /* The locations (mean log(1 + business days)) of handling and transit for chain C. */
@@ -450,6 +521,8 @@ static void locations(const struct rs_promise_model *m, const struct chain *c, i
     double oh = shrink_mean(c->origin ? &c->origin->handling : NULL, now, hl, k, gh);
     double lh = shrink_mean(c->lane ? &c->lane->handling : NULL, now, hl, k, oh);
     lh += shrink_offset(c->seller ? &c->seller->handling : NULL, now, hl, k, oh);
+    if (m->p.proximity)
+        lt += offset_of(&m->off_transit, c->prox, now, hl, m->p.offset_prior);
     *loc_h = lh;
     *loc_t = lt;
 }
@@ -695,6 +768,11 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
         if (h >= 0)
             resid_add(&m->resid_handling, day, lg(h) - lh, hl);
         resid_add(&m->resid_transit, day, lg(t) - lt, hl);
+        /* the proximity sums learn the residual against the location without their own term */
+        double off = m->p.proximity ? offset_of(&m->off_transit, c.prox, day, hl,
+                                                m->p.offset_prior)
+                                    : 0;
+        offset_add(&m->off_transit, c.prox, day, lg(t) - lt + off, hl);
     }
     for (int lv = 0; lv < RS_PROMISE_LEVELS; lv++) {
         struct key k;

@@ -60,6 +60,23 @@ struct rs_promise_resid {
     int32_t last_day;
 };
 
+/* Transit offsets by proximity: how many leading postcode characters origin and destination
+ * share (0, 1, 2, 3 or more -> categories 0..3; 4 = a postcode unknown or another country). The
+ * lane is region to region and the destination area ignores the origin, so an order across
+ * town and one across the state share a location; sharing a postcode prefix is a cheap
+ * distance proxy (Olist 2017: transit residual +0.11 with no common prefix, -0.07 with one
+ * character, -0.14 with two, -0.43 with three or more). */
+#define RS_PROMISE_PROX_CATS 5
+
+/* Recency-weighted sums of transit residuals per proximity category, each taken against the
+ * location without the offset: the offset of category c is its mean minus the mean of all,
+ * shrunk towards 0 (rs_promise_params.offset_prior). */
+struct rs_promise_offsets {
+    double s[RS_PROMISE_PROX_CATS]; /* weighted sum of residuals */
+    double w[RS_PROMISE_PROX_CATS]; /* sum of weights */
+    int32_t last_day;               /* day the weights are scaled to */
+};
+
 /* A recency-weighted histogram of durations in business days. */
 struct rs_promise_hist {
     float w[RS_PROMISE_BINS]; /* weights, scaled to last_day */
@@ -96,6 +113,12 @@ struct rs_promise_params {
                               the residuals of all past orders; false: the nodes' histograms
                               mixed along the hierarchy */
     double mean_prior;     /* k of the shrinkage of node means towards the parent (default 3) */
+    bool proximity;        /* true (default): transit locations add the offset of the order's
+                              postcode proximity (struct rs_promise_offsets) */
+    double offset_prior;   /* k of the shrinkage of a proximity offset towards 0 (default 20) */
+    double lane_mix;       /* a lane with weighted count n keeps a share lane_mix/(n + lane_mix)
+                              of the hierarchy's mixture (default 1); 0 = only a lane never
+                              seen uses the mixture */
 };
 
 /* True when DAY is in the peak season: from 7 days before Black Friday (the day after the
@@ -111,6 +134,7 @@ struct rs_promise_model {
     int64_t n_dropped;   /* node table full: observation only kept in the parents */
     int n_nodes;
     struct rs_promise_resid resid_handling, resid_transit; /* location-scale residuals */
+    struct rs_promise_offsets off_transit; /* transit offsets by postcode proximity */
     struct rs_promise_node nodes[RS_PROMISE_MAX_NODES]; /* open addressing by key hash */
 };
 

@@ -2,6 +2,8 @@
  * unknown lanes, re-estimation per status, calibration, peak season, model files, speed. */
 #include "unit.h"
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +208,113 @@ static void test_model_file_roundtrip(void **state)
     free(back);
 }
 
+/* Same region-to-region lane and the same destination area, but half of the orders come from a
+ * seller in the customer's town (postcodes share "01") and take 1 business day in transit, the
+ * other half from far away (no common prefix) and take 5. */
+static const struct rs_promise_lane near_lane = {"BR", "SP", "BR", "SP", "", "", "01000", "01310"};
+static const struct rs_promise_lane far_lane = {"BR", "SP", "BR", "SP", "", "", "88000", "01310"};
+
+static void feed_near_far(struct rs_promise_model *m, int n)
+{
+    int64_t d = D(2025, 1, 6);
+    for (int i = 0; i < n; i++) {
+        d = rs_calendar_add_business_days(&cal, d, 1);
+        bool near = i % 2 == 0;
+        struct rs_promise_obs o = {near ? near_lane : far_lane, d, 9 * 60, 0, 0};
+        o.shipped_day = rs_calendar_add_business_days(&cal, d, 1);
+        o.delivered_day = rs_calendar_add_business_days(&cal, o.shipped_day, near ? 1 : 5);
+        assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
+    }
+}
+
+static void test_proximity_offsets(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    feed_near_far(m, 200);
+    /* learnt: the near category is faster than the mean, the far one slower */
+    assert_true(m->off_transit.w[2] > 10 && m->off_transit.w[0] > 10);
+    assert_true(m->off_transit.s[2] / m->off_transit.w[2] <
+                m->off_transit.s[0] / m->off_transit.w[0] - 0.5);
+    struct rs_promise near, far;
+    int64_t day = D(2025, 10, 6);
+    assert_int_equal(rs_promise_quote(m, &cal, &near_lane, day, 600, 0, &near), RS_OK);
+    assert_int_equal(rs_promise_quote(m, &cal, &far_lane, day, 600, 0, &far), RS_OK);
+    assert_true(near.likely < far.likely);
+    assert_true(near.latest < far.latest);
+    /* at hand-over too */
+    struct rs_promise_state st = {RS_STATUS_IN_TRANSIT, day, 600, day + 1, day + 1};
+    assert_int_equal(rs_promise_reestimate(m, &cal, &near_lane, &st, 0, &near), RS_OK);
+    assert_int_equal(rs_promise_reestimate(m, &cal, &far_lane, &st, 0, &far), RS_OK);
+    assert_true(near.likely < far.likely);
+    /* without the offsets both orders get the lane's (mixed) location: the same window */
+    struct rs_promise_params p;
+    rs_promise_params_default(&p);
+    p.proximity = false;
+    struct rs_promise_model *plain = malloc(sizeof *plain);
+    assert_non_null(plain);
+    rs_promise_model_init(plain, &p);
+    feed_near_far(plain, 200);
+    assert_int_equal(rs_promise_quote(plain, &cal, &near_lane, day, 600, 0, &near), RS_OK);
+    assert_int_equal(rs_promise_quote(plain, &cal, &far_lane, day, 600, 0, &far), RS_OK);
+    assert_int_equal(near.likely, far.likely);
+    assert_int_equal(near.latest, far.latest);
+    /* a lane without postcodes, or across countries, is in the "unknown" category */
+    struct rs_promise_lane abroad = near_lane;
+    abroad.dest_country = "AR";
+    assert_int_equal(rs_promise_quote(m, &cal, &abroad, day, 600, 0, &near), RS_OK);
+    free(plain);
+    free(m);
+}
+
+/* The model file keeps the proximity offsets; a file from before them still loads (no
+ * offsets) and still quotes. */
+static void test_model_file_offsets(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model(), *back = model();
+    feed_near_far(m, 120);
+    char *text = NULL;
+    assert_int_equal(rs_promise_to_text(m, &text), RS_OK);
+    const char *why = NULL;
+    assert_int_equal(rs_promise_from_text(back, text, &why), RS_OK);
+    for (int i = 0; i < RS_PROMISE_PROX_CATS; i++) {
+        assert_true(fabs(back->off_transit.s[i] - m->off_transit.s[i]) < 1e-9);
+        assert_true(fabs(back->off_transit.w[i] - m->off_transit.w[i]) < 1e-9);
+    }
+    assert_int_equal(back->off_transit.last_day, m->off_transit.last_day);
+    struct rs_promise a, b;
+    for (int k = 0; k < 2; k++) {
+        const struct rs_promise_lane *l = k ? &far_lane : &near_lane;
+        assert_int_equal(rs_promise_quote(m, &cal, l, D(2025, 10, 6), 600, 0, &a), RS_OK);
+        assert_int_equal(rs_promise_quote(back, &cal, l, D(2025, 10, 6), 600, 0, &b), RS_OK);
+        assert_int_equal(a.latest, b.latest);
+        assert_int_equal(a.likely, b.likely);
+    }
+    /* an older file: no "offsets_transit" */
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    assert_non_null(root);
+    assert_int_equal(json_object_del(root, "offsets_transit"), 0);
+    char *old = json_dumps(root, JSON_COMPACT);
+    assert_non_null(old);
+    assert_int_equal(rs_promise_from_text(back, old, &why), RS_OK);
+    assert_true(back->off_transit.w[0] == 0 && back->off_transit.w[2] == 0);
+    assert_int_equal(rs_promise_quote(back, &cal, &near_lane, D(2025, 10, 6), 600, 0, &b), RS_OK);
+    /* a broken one is refused */
+    json_object_set_new(root, "offsets_transit", json_pack("{s:i,s:[f],s:[f]}", "last_day", 1,
+                                                           "s", 1.0, "w", 1.0));
+    char *bad = json_dumps(root, JSON_COMPACT);
+    assert_non_null(bad);
+    assert_int_equal(rs_promise_from_text(back, bad, &why), RS_EINVAL);
+    free(bad);
+    free(old);
+    json_decref(root);
+    free(text);
+    free(m);
+    free(back);
+}
+
 static void test_invalid_rows_and_speed(void **state)
 {
     (void)state;
@@ -247,6 +356,8 @@ int main(void)
         cmocka_unit_test_setup(test_reestimate, setup),
         cmocka_unit_test_setup(test_calibration_and_peak, setup),
         cmocka_unit_test_setup(test_model_file_roundtrip, setup),
+        cmocka_unit_test_setup(test_proximity_offsets, setup),
+        cmocka_unit_test_setup(test_model_file_offsets, setup),
         cmocka_unit_test_setup(test_invalid_rows_and_speed, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
