@@ -70,7 +70,7 @@ void rs_promise_delay_input(const struct rs_promise_ship *sh, int64_t now, int o
         .last_scan_at = sh->last_event_at,
         .shown_latest = live ? sh->promise.told_latest : -1,
         .current_latest = live ? sh->promise.latest : -1,
-        .normal_gap_s = 0, /* per-lane scan gaps are not learnt yet: the default applies */
+        .normal_gap_s = 0, /* the sweep sets the lane's learnt cadence (rs_promise_scan_gap) */
     };
 }
 
@@ -223,6 +223,8 @@ static enum rs_err detect(struct rs_store *s, const struct rs_promise_ship *sh, 
         off = 0;
     struct rs_delay_input in;
     rs_promise_delay_input(sh, now, off, &in);
+    if (!skip_stalled) /* the lane's own cadence, learnt from the merchant's scans */
+        in.normal_gap_s = rs_promise_scan_gap(s, sh->merchant_id, sh->carrier, sh->service, now);
     struct rs_delay d[RS_DELAY_MAX];
     int n = rs_delay_detect(&in, d);
     struct rs_app_delay told[RS_DELAY_MAX];
@@ -245,8 +247,17 @@ static enum rs_err detect(struct rs_store *s, const struct rs_promise_ship *sh, 
                      (long long)d[i].days_late, a, b);
             break;
         case RS_DELAY_STALLED:
-            snprintf(details, sizeof details, "{\"quiet_hours\":%lld}",
-                     (long long)(d[i].quiet_s / 3600));
+            /* normal_gap_hours: the lane's learnt cadence (null: not enough scans yet, the
+             * default applied); limit_hours: the silence that counts as a stall */
+            if (in.normal_gap_s > 0)
+                snprintf(details, sizeof details,
+                         "{\"quiet_hours\":%lld,\"normal_gap_hours\":%lld,\"limit_hours\":%lld}",
+                         (long long)(d[i].quiet_s / 3600), (long long)((in.normal_gap_s + 1800) / 3600),
+                         (long long)(rs_delay_stall_limit(in.normal_gap_s) / 3600));
+            else
+                snprintf(details, sizeof details,
+                         "{\"quiet_hours\":%lld,\"normal_gap_hours\":null,\"limit_hours\":%lld}",
+                         (long long)(d[i].quiet_s / 3600), (long long)(rs_delay_stall_limit(0) / 3600));
             break;
         default:
             snprintf(details, sizeof details, "{\"status\":\"%s\",\"substatus\":\"%s\"}",

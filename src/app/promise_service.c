@@ -166,6 +166,87 @@ struct cal_cache {
 };
 static __thread struct cal_cache tcal;
 
+/* ---- scan cadence per lane ---- */
+
+#define GAP_SLOTS 16
+#define GAP_LANES 64
+
+struct gap_slot {
+    int64_t merchant_id, computed_at; /* computed_at 0: empty */
+    int n;
+    struct rs_scan_gap lanes[GAP_LANES];
+};
+
+static pthread_mutex_t gap_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct gap_slot *gap_cache[GAP_SLOTS];
+
+static int64_t gap_lookup(const struct gap_slot *g, const char *carrier, const char *service)
+{
+    int64_t any = 0;
+    for (int i = 0; i < g->n; i++) {
+        const struct rs_scan_gap *l = &g->lanes[i];
+        if (strcmp(l->carrier, carrier) != 0)
+            continue;
+        if (strcmp(l->service, service ? service : "") == 0)
+            return l->gap_s;
+        if (strcmp(l->service, "*") == 0)
+            any = l->gap_s;
+    }
+    return any;
+}
+
+int64_t rs_promise_scan_gap(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                            const char *service, int64_t now)
+{
+    if (!carrier || !*carrier)
+        return 0;
+    pthread_mutex_lock(&gap_mu);
+    /* the merchant's slot; else an empty one; else the one computed longest ago */
+    struct gap_slot *g = NULL;
+    int pick = -1;
+    for (int i = 0; i < GAP_SLOTS && !g; i++) {
+        struct gap_slot *c = gap_cache[i];
+        if (c && c->merchant_id == merchant_id)
+            g = c;
+        else if (pick < 0 || (gap_cache[pick] && (!c || c->computed_at < gap_cache[pick]->computed_at)))
+            pick = i;
+    }
+    if (!g && pick >= 0) {
+        if (!gap_cache[pick])
+            gap_cache[pick] = calloc(1, sizeof *gap_cache[pick]);
+        g = gap_cache[pick];
+        if (g)
+            *g = (struct gap_slot){.merchant_id = merchant_id};
+    }
+    int64_t gap = 0;
+    if (g) {
+        int64_t age = now - g->computed_at;
+        if (!g->computed_at || age > RS_SCAN_GAP_TTL_S || age < -RS_SCAN_GAP_TTL_S) {
+            int n = 0;
+            if (rs_store_scan_gaps(s, merchant_id, now - RS_SCAN_GAP_DAYS * 86400LL, RS_SCAN_GAP_MIN_N,
+                                   g->lanes, GAP_LANES, &n) == RS_OK) {
+                g->n = n;
+                g->computed_at = now ? now : 1;
+            } else {
+                g->n = 0; /* not learnt this time: the default, and another try next call */
+            }
+        }
+        gap = gap_lookup(g, carrier, service);
+    }
+    pthread_mutex_unlock(&gap_mu);
+    return gap;
+}
+
+void rs_promise_scan_gap_clear(void)
+{
+    pthread_mutex_lock(&gap_mu);
+    for (int i = 0; i < GAP_SLOTS; i++) {
+        free(gap_cache[i]);
+        gap_cache[i] = NULL;
+    }
+    pthread_mutex_unlock(&gap_mu);
+}
+
 void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_country,
                          struct rs_calendar *cal)
 {

@@ -29,6 +29,18 @@ void rs_promise_cache_put(struct rs_promise_handle *h);
 /* Drop every cached model not in use (at exit, and in tests). */
 void rs_promise_cache_clear(void);
 
+/* The lane's normal time between carrier scans, learnt from the merchant's own events of the
+ * last RS_SCAN_GAP_DAYS before NOW (rs_store_scan_gaps: 90th percentile, carrier + service
+ * with at least RS_SCAN_GAP_MIN_N gaps, else the carrier's), recomputed per merchant after
+ * RS_SCAN_GAP_TTL_S. 0 when unknown (the delay rule then uses its default). Thread-safe. */
+#define RS_SCAN_GAP_DAYS 90
+#define RS_SCAN_GAP_MIN_N 30
+#define RS_SCAN_GAP_TTL_S (6 * 3600)
+int64_t rs_promise_scan_gap(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                            const char *service, int64_t now);
+/* Forget every learnt scan cadence (tests). */
+void rs_promise_scan_gap_clear(void);
+
 /* The business calendar for SETTINGS (country, or DEST_COUNTRY when the settings name none;
  * holidays; merchant overrides; cut-off). */
 void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_country,

@@ -9,6 +9,13 @@ const char *rs_delay_cause_name(enum rs_delay_cause c)
     return (unsigned)c < RS_DELAY__COUNT ? names[c] : "unknown";
 }
 
+int64_t rs_delay_stall_limit(int64_t normal_gap_s)
+{
+    int64_t gap = normal_gap_s > 0 ? normal_gap_s : RS_DELAY_DEFAULT_GAP_S;
+    int64_t limit = (int64_t)((double)gap * RS_DELAY_STALL_FACTOR);
+    return limit < RS_DELAY_STALL_MIN_S ? RS_DELAY_STALL_MIN_S : limit;
+}
+
 int rs_delay_detect(const struct rs_delay_input *in, struct rs_delay out[RS_DELAY_MAX])
 {
     switch (in->status) {
@@ -35,10 +42,7 @@ int rs_delay_detect(const struct rs_delay_input *in, struct rs_delay out[RS_DELA
 
     if (in->last_scan_at > 0 && in->status != RS_STATUS_PENDING &&
         in->status != RS_STATUS_NONE && in->status != RS_STATUS_AVAILABLE_FOR_PICKUP) {
-        int64_t gap = in->normal_gap_s > 0 ? in->normal_gap_s : RS_DELAY_DEFAULT_GAP_S;
-        int64_t limit = (int64_t)((double)gap * RS_DELAY_STALL_FACTOR);
-        if (limit < RS_DELAY_STALL_MIN_S)
-            limit = RS_DELAY_STALL_MIN_S;
+        int64_t limit = rs_delay_stall_limit(in->normal_gap_s);
         int64_t quiet = in->now - in->last_scan_at;
         if (quiet > limit)
             out[n++] = (struct rs_delay){RS_DELAY_STALLED, 0, quiet, RS_SUB_NONE};

@@ -51,6 +51,10 @@ struct rs_delay {
 
 /* Evaluate the rules. OUT gets up to RS_DELAY_MAX records (in the cause order above); returns
  * how many. */
+/* The silence (s) after which a shipment counts as stalled, for a lane whose normal gap
+ * between scans is NORMAL_GAP_S (<= 0: unknown, RS_DELAY_DEFAULT_GAP_S): that gap ×
+ * RS_DELAY_STALL_FACTOR, at least RS_DELAY_STALL_MIN_S. */
+int64_t rs_delay_stall_limit(int64_t normal_gap_s);
 int rs_delay_detect(const struct rs_delay_input *in, struct rs_delay out[RS_DELAY_MAX]);
 
 /* "promise_breached", … (never NULL). */

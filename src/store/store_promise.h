@@ -81,6 +81,19 @@ struct rs_promise_ship {
     bool has_promise;
     struct rs_stored_promise promise;
 };
+/* A lane's scan cadence (delay rule `stalled`): the time between consecutive carrier scans of
+ * the merchant's shipments while in transit (first in-transit scan to delivery). SERVICE "*":
+ * every service of the carrier. GAP_S is the 90th percentile of N gaps. */
+struct rs_scan_gap {
+    char carrier[64], service[64];
+    int64_t gap_s;
+    int n;
+};
+/* Every lane (carrier + service, and carrier + "*") of MERCHANT with at least MIN_N gaps among
+ * scans since SINCE of its latest 2,000 shipped shipments, up to MAX; *n how many. */
+enum rs_err rs_store_scan_gaps(struct rs_store *s, int64_t merchant_id, int64_t since, int min_n,
+                               struct rs_scan_gap *out, int max, int *n) RS_MUST_CHECK;
+
 /* RS_ENOTFOUND when there is no such shipment. */
 enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
                                       struct rs_promise_ship *out) RS_MUST_CHECK;

@@ -492,3 +492,94 @@ enum rs_err rs_store_promise_first_latest(struct rs_store *s, int64_t shipment_i
     sqlite3_reset(q);
     return e;
 }
+
+/* ---- scan cadence per lane ---- */
+
+/* The merchant's latest shipments looked at (the query runs on the writer's connection, so it
+ * stays a few milliseconds however large the history). */
+#define SCAN_GAPS_SHIPMENTS "2000"
+
+/* The in-transit gaps of the merchant's shipments (LAG over each shipment's scans from its
+ * first in-transit scan to its delivery), by lane, sorted so that each lane's gaps come
+ * together in ascending order; SERVICE is the service column, or '*' for the carrier level. */
+#define SCAN_GAPS_SQL(service)                                                                     \
+    "WITH t AS (SELECT e.shipment_id AS sid, e.occurred_at AS at, s.carrier AS c, " service " AS sv " \
+    "FROM (SELECT id, carrier, service, shipped_at, delivered_at FROM shipments WHERE "            \
+    "merchant_id=?1 AND shipped_at>0 ORDER BY id DESC LIMIT " SCAN_GAPS_SHIPMENTS ") s "            \
+    "JOIN events e ON e.shipment_id=s.id WHERE "                                                    \
+    "e.occurred_at>=s.shipped_at AND e.occurred_at>=?2 AND "                                         \
+    "(s.delivered_at=0 OR e.occurred_at<=s.delivered_at)), "                                        \
+    "g AS (SELECT c, sv, at - LAG(at) OVER (PARTITION BY sid ORDER BY at) AS gap FROM t) "           \
+    "SELECT c, sv, gap FROM g WHERE gap > 0 ORDER BY c, sv, gap"
+
+static void gap_lane_done(const char *c, const char *sv, const int64_t *gaps, int ng, int min_n,
+                          struct rs_scan_gap *out, int max, int *n)
+{
+    if (ng < min_n || ng < 1 || *n >= max)
+        return;
+    struct rs_scan_gap *g = &out[(*n)++];
+    snprintf(g->carrier, sizeof g->carrier, "%s", c);
+    snprintf(g->service, sizeof g->service, "%s", sv);
+    g->gap_s = gaps[(int)(0.9 * (ng - 1))];
+    g->n = ng;
+}
+
+static enum rs_err scan_gaps_run(struct rs_store *s, sqlite3_stmt *q, int64_t merchant_id,
+                                 int64_t since, int min_n, struct rs_scan_gap *out, int max, int *n)
+{
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, since);
+    char c[64] = "", sv[64] = "";
+    int64_t *gaps = NULL;
+    int ng = 0, cap = 0, rc;
+    enum rs_err e = RS_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *rc_c = (const char *)sqlite3_column_text(q, 0);
+        const char *rc_sv = (const char *)sqlite3_column_text(q, 1);
+        if (!rc_c)
+            rc_c = "";
+        if (!rc_sv)
+            rc_sv = "";
+        if (ng > 0 && (strncmp(rc_c, c, sizeof c - 1) != 0 || strncmp(rc_sv, sv, sizeof sv - 1) != 0)) {
+            gap_lane_done(c, sv, gaps, ng, min_n, out, max, n);
+            ng = 0;
+        }
+        if (ng == 0) {
+            snprintf(c, sizeof c, "%s", rc_c);
+            snprintf(sv, sizeof sv, "%s", rc_sv);
+        }
+        if (ng == cap) {
+            int ncap = cap ? cap * 2 : 256;
+            int64_t *grown = realloc(gaps, (size_t)ncap * sizeof *gaps);
+            if (!grown) {
+                e = RS_ENOMEM;
+                break;
+            }
+            gaps = grown;
+            cap = ncap;
+        }
+        gaps[ng++] = sqlite3_column_int64(q, 2);
+    }
+    if (!e) {
+        e = rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
+        if (!e)
+            gap_lane_done(c, sv, gaps, ng, min_n, out, max, n);
+    }
+    free(gaps);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_scan_gaps(struct rs_store *s, int64_t merchant_id, int64_t since, int min_n,
+                               struct rs_scan_gap *out, int max, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *lane = prep(s, 16, SCAN_GAPS_SQL("COALESCE(s.service,'')"));
+    sqlite3_stmt *carrier = prep(s, 17, SCAN_GAPS_SQL("'*'"));
+    if (!lane || !carrier)
+        return RS_EIO;
+    enum rs_err e = scan_gaps_run(s, lane, merchant_id, since, min_n, out, max, n);
+    if (!e)
+        e = scan_gaps_run(s, carrier, merchant_id, since, min_n, out, max, n);
+    return e;
+}

@@ -89,6 +89,26 @@ static void test_stalled(void **state)
     assert_int_equal(rs_delay_detect(&in, out), 0);
 }
 
+/* The silence that counts as a stall: twice the lane's normal gap, never under a day; the
+ * default when the lane's cadence is not learnt. */
+static void test_stall_limit(void **state)
+{
+    (void)state;
+    assert_int_equal(rs_delay_stall_limit(0), 2 * RS_DELAY_DEFAULT_GAP_S);
+    assert_int_equal(rs_delay_stall_limit(-5), 2 * RS_DELAY_DEFAULT_GAP_S);
+    assert_int_equal(rs_delay_stall_limit(6 * 3600), RS_DELAY_STALL_MIN_S); /* 12 h < a day */
+    assert_int_equal(rs_delay_stall_limit(60 * 3600), 120 * 3600);
+    struct rs_delay d[RS_DELAY_MAX];
+    struct rs_delay_input in = {.status = RS_STATUS_IN_TRANSIT, .now = 1000000, .last_scan_at = 1000000 - 100 * 3600,
+                                .shown_latest = -1, .current_latest = -1};
+    assert_int_equal(rs_delay_detect(&in, d), 1); /* 100 h > the default 96 h */
+    in.normal_gap_s = 60 * 3600;
+    assert_int_equal(rs_delay_detect(&in, d), 0); /* a 60-hourly lane waits 120 h */
+    in.normal_gap_s = 6 * 3600;
+    assert_int_equal(rs_delay_detect(&in, d), 1);
+    assert_int_equal(d[0].cause, RS_DELAY_STALLED);
+}
+
 static void test_exception_and_several(void **state)
 {
     (void)state;
@@ -117,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_breached),
         cmocka_unit_test(test_slipped),
         cmocka_unit_test(test_stalled),
+        cmocka_unit_test(test_stall_limit),
         cmocka_unit_test(test_exception_and_several),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
