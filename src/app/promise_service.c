@@ -2,6 +2,7 @@
 #include "app/promise_service.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,8 @@ bool rs_promise_split_region(const char *s, char cc[3], char *region, size_t cap
 struct obs_buf {
     struct rs_promise_obs *v;
     char (*strs)[8][64]; /* the lane's strings, owned */
+    int64_t *ids;        /* the shipments, when asked (online learning) */
+    bool want_ids;
     size_t n, cap;
     const char *tz;
     bool oom;
@@ -316,25 +319,33 @@ static void collect(const struct rs_store_delivery *d, void *ctx)
         return;
     if (b->n == b->cap) {
         size_t nc = b->cap ? b->cap * 2 : 1024;
-        void *nv = realloc(b->v, nc * sizeof *b->v), *ns = NULL;
+        void *nv = realloc(b->v, nc * sizeof *b->v), *ns = NULL, *ni = NULL;
         if (nv)
             b->v = nv;
-        if (nv)
-            ns = realloc(b->strs, nc * sizeof *b->strs);
-        if (!nv || !ns) {
+        if (nv && (ns = realloc(b->strs, nc * sizeof *b->strs)))
+            b->strs = ns;
+        if (ns && b->want_ids && (ni = realloc(b->ids, nc * sizeof *b->ids)))
+            b->ids = ni;
+        if (!nv || !ns || (b->want_ids && !ni)) {
             b->oom = true;
             return;
         }
-        b->strs = ns;
         b->cap = nc;
     }
     struct rs_promise_obs *o = &b->v[b->n];
     memset(o, 0, sizeof *o);
+    if (b->want_ids)
+        b->ids[b->n] = d->shipment_id;
     int minute;
     int64_t day;
     if (rs_tz_local(b->tz, d->placed_at, &o->placed_day, &o->placed_minute) != RS_OK ||
-        rs_tz_local(b->tz, d->delivered_at, &o->delivered_day, &minute) != RS_OK)
+        rs_tz_local(b->tz, d->delivered_at, &o->delivered_day, &minute) != RS_OK) {
+        if (b->want_ids) { /* kept (unusable) so that it is marked and not fetched again */
+            o->delivered_day = INT64_MIN;
+            b->n++;
+        }
         return;
+    }
     o->shipped_day = -1;
     if (d->shipped_at > 0 && rs_tz_local(b->tz, d->shipped_at, &day, &minute) == RS_OK)
         o->shipped_day = day;
@@ -394,10 +405,78 @@ enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id,
     if ((e = rs_promise_to_text(m, &text)))
         goto out;
     e = rs_store_promise_model_put(s, merchant_id, text, m->n_learned, "store", now, version);
+    if (!e) /* every delivery is in this model: online learning goes on from the next one */
+        e = rs_store_promise_mark_learnt(s, merchant_id, 0);
 out:
     free(text);
     free(m);
     free(b.v);
     free(b.strs);
+    return e;
+}
+
+enum rs_err rs_promise_learn_online(struct rs_store *s, int64_t merchant_id, int64_t now, int max,
+                                    int64_t *n_used, int64_t *n_skipped, int64_t *version)
+{
+    *n_used = *n_skipped = 0;
+    *version = 0;
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, merchant_id, &st);
+    if (e)
+        return e;
+    char *text = NULL;
+    int64_t old_version = 0;
+    if ((e = rs_store_promise_model_get(s, merchant_id, &old_version, &text)))
+        return e; /* RS_ENOTFOUND: nothing to add to */
+    struct obs_buf b = {.tz = st.timezone, .want_ids = true};
+    struct rs_promise_model *m = malloc(sizeof *m);
+    int64_t rows = 0;
+    const char *why = NULL;
+    if (!m) {
+        e = RS_ENOMEM;
+        goto out;
+    }
+    if ((e = rs_promise_from_text(m, text, &why)))
+        goto out; /* a stored model that does not load: `train` replaces it */
+    if ((e = rs_store_promise_deliveries_new(s, merchant_id, max, collect, &b, &rows)))
+        goto out;
+    if (b.oom) {
+        e = RS_ENOMEM;
+        goto out;
+    }
+    if (b.n == 0) {
+        *version = old_version;
+        goto out;
+    }
+    struct rs_calendar cal;
+    char cal_cc[64] = "?";
+    for (size_t i = 0; i < b.n; i++) {
+        struct rs_promise_obs *o = &b.v[i];
+        char(*x)[64] = b.strs[i];
+        o->lane = (struct rs_promise_lane){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]};
+        if (strcmp(cal_cc, x[2]) != 0) {
+            rs_promise_calendar(&st, x[2], &cal);
+            snprintf(cal_cc, sizeof cal_cc, "%s", x[2]);
+        }
+        /* each delivery scores the promise the model would have made for it first, so the
+         * calibration follows what is happening now (a strike, a peak) */
+        if (o->delivered_day != INT64_MIN && rs_promise_learn(m, &cal, o, true) == RS_OK)
+            (*n_used)++;
+        else
+            (*n_skipped)++;
+        if ((e = rs_store_promise_mark_learnt(s, merchant_id, b.ids[i])))
+            goto out;
+    }
+    free(text);
+    text = NULL;
+    if ((e = rs_promise_to_text(m, &text)))
+        goto out;
+    e = rs_store_promise_model_put(s, merchant_id, text, m->n_learned, "online", now, version);
+out:
+    free(text);
+    free(m);
+    free(b.v);
+    free(b.strs);
+    free(b.ids);
     return e;
 }

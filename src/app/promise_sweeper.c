@@ -11,6 +11,7 @@
 #include "app/privacy.h"
 #include "app/incident.h"
 #include "app/promise_apply.h"
+#include "app/promise_service.h"
 #include "util/timefmt.h"
 
 struct rs_promise_sweeper {
@@ -48,6 +49,31 @@ static enum rs_err retention_run(struct rs_store *s, void *ctx)
 
 #define RETENTION_EVERY_S 3600
 
+/* Online learning (app/promise_service.h): the merchants with new deliveries, a few per pass. */
+struct learn_job {
+    int64_t now;
+    int merchants, learnt;
+};
+
+static enum rs_err learn_run(struct rs_store *s, void *ctx)
+{
+    struct learn_job *j = ctx;
+    int64_t ids[16];
+    int n = 0;
+    enum rs_err e = rs_store_promise_learn_pending(s, ids, 16, &n);
+    for (int i = 0; i < n && !e; i++) {
+        int64_t used, skipped, version;
+        e = rs_promise_learn_online(s, ids[i], j->now, RS_PROMISE_LEARN_MAX, &used, &skipped, &version);
+        if (e == RS_EINVAL || e == RS_ENOTFOUND) /* a model that does not load: left to `train` */
+            e = RS_OK;
+        else if (!e && used > 0) {
+            j->merchants++;
+            j->learnt += (int)used;
+        }
+    }
+    return e;
+}
+
 static enum rs_err policy_run(struct rs_store *s, void *ctx)
 {
     struct chunk_job *j = ctx;
@@ -57,8 +83,20 @@ static enum rs_err policy_run(struct rs_store *s, void *ctx)
 static void *sweeper_main(void *arg)
 {
     struct rs_promise_sweeper *sw = arg;
-    int64_t last_retention = 0;
+    int64_t last_retention = 0, last_learn = 0;
     for (;;) {
+        /* the promise models keep learning from new deliveries: hourly */
+        if (rs_now() - last_learn >= RS_PROMISE_LEARN_EVERY_S) {
+            struct learn_job lj = {.now = rs_now()};
+            if (rs_writer_run(sw->w, learn_run, &lj) != RS_OK)
+                fprintf(stderr, "rastro: online promise learning failed; retrying later\n");
+            else {
+                last_learn = lj.now;
+                if (lj.learnt)
+                    fprintf(stderr, "rastro: promise models of %d merchants learnt %d new deliveries\n",
+                            lj.merchants, lj.learnt);
+            }
+        }
         /* transcript and inbound-log retention (app/privacy.h): at start, then hourly */
         if (rs_now() - last_retention >= RETENTION_EVERY_S) {
             struct retention_job rj = {.now = rs_now(), .inbound_days = rs_app_privacy_inbound_days()};

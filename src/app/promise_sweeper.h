@@ -2,7 +2,8 @@
  * that every INTERVAL seconds runs rs_app_promise_sweep_chunk over all open shipments through the
  * group-commit writer (chunks of 200, so requests keep flowing between them), then the
  * merchants' incident policies (app/incident.h rs_incident_policy_sweep) in one job. The
- * same thread runs the retention sweep (app/privacy.h) when it starts and then hourly. */
+ * same thread runs the retention sweep (app/privacy.h) and the promise models' online learning
+ * (app/promise_service.h rs_promise_learn_online) when it starts and then hourly. */
 #ifndef RS_APP_PROMISE_SWEEPER_H
 #define RS_APP_PROMISE_SWEEPER_H
 

@@ -42,6 +42,8 @@ static int usage(void)
             "                            [--merchant ID [--db URL]] (store it as the merchant's model)\n"
             "       rastro promise train --merchant ID --from-store [--db URL]\n"
             "                            (learn from the merchant's own delivered shipments)\n"
+            "       rastro promise learn --merchant ID [--db URL] (add the deliveries the stored\n"
+            "                            model does not hold yet; the server does it hourly)\n"
             "       rastro promise sweep [--db URL] [--now RFC3339] (detect delays once)\n"
             "       rastro promise settings --merchant ID [--db URL] [--confidence C] [--country CC]\n"
             "                            [--cutoff HH:MM] [--close D,D…] [--open D,D…] (days YYYY-MM-DD)\n"
@@ -370,6 +372,8 @@ static int store_model(const struct opts *o, const struct rs_promise_model *m)
         if (!e)
             e = rs_store_promise_model_put(s, merchant, text, m->n_learned, source, rs_now(),
                                            &version);
+        if (!e) /* the store's own deliveries are not in this model: learnt online on top */
+            e = rs_store_promise_forget_learnt(s, merchant);
         if (!e)
             e = rs_store_commit(s);
         else
@@ -457,6 +461,46 @@ static int cmd_sweep(const struct opts *o)
     }
     printf("shipments checked: %d, new delays: %d\n", checked, found);
     return 0;
+}
+
+static int cmd_learn(const struct opts *o)
+{
+    int64_t merchant;
+    if (parse_merchant(o->merchant, &merchant))
+        return 2;
+    struct rs_store *s = open_store(o);
+    if (!s)
+        return 1;
+    int64_t used = 0, skipped = 0, version = 0, n_used, n_skipped;
+    enum rs_err e;
+    do { /* RS_PROMISE_LEARN_MAX per transaction, as the server does */
+        if ((e = rs_store_begin(s)))
+            break;
+        e = rs_promise_learn_online(s, merchant, rs_now(), RS_PROMISE_LEARN_MAX, &n_used, &n_skipped, &version);
+        if (!e)
+            e = rs_store_commit(s);
+        else
+            rs_store_rollback(s);
+        used += n_used;
+        skipped += n_skipped;
+    } while (!e && n_used + n_skipped > 0);
+    int rc = 0;
+    if (e == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro promise: merchant %lld has no model to add to; train one first "
+                        "(rastro promise train --merchant %lld --history FILE.csv or --from-store)\n",
+                (long long)merchant, (long long)merchant);
+        rc = 1;
+    } else if (e) {
+        fprintf(stderr, "rastro promise: learning failed: %s (%s)\n", rs_err_name(e), rs_store_errmsg(s));
+        rc = 1;
+    } else if (used + skipped == 0) {
+        printf("nothing new to learn (model version %lld)\n", (long long)version);
+    } else {
+        printf("learnt %lld new deliveries (%lld skipped); model version %lld\n", (long long)used,
+               (long long)skipped, (long long)version);
+    }
+    rs_store_close(s);
+    return rc;
 }
 
 /* Parse "YYYY-MM-DD,YYYY-MM-DD" into DAYS (appending to *n, at most RS_PROMISE_MAX_OVERRIDES). */
@@ -1100,6 +1144,8 @@ int rs_cmd_promise(int argc, char **argv)
         return cmd_quote(&o);
     if (strcmp(argv[1], "sweep") == 0)
         return cmd_sweep(&o);
+    if (strcmp(argv[1], "learn") == 0)
+        return cmd_learn(&o);
     if (strcmp(argv[1], "settings") == 0)
         return cmd_settings(&o);
     return usage();

@@ -46,6 +46,7 @@ enum rs_err rs_store_promise_model_get(struct rs_store *s, int64_t merchant_id, 
 /* One delivered shipment of the merchant, for training from the store. Strings borrowed for
  * the duration of the callback. */
 struct rs_store_delivery {
+    int64_t shipment_id;
     int64_t placed_at, shipped_at, delivered_at; /* shipped_at 0 = unknown */
     const char *origin_country, *origin_region, *origin_postcode;
     const char *dest_country, *dest_region, *dest_postcode;
@@ -93,6 +94,22 @@ struct rs_scan_gap {
  * scans since SINCE of its latest 2,000 shipped shipments, up to MAX; *n how many. */
 enum rs_err rs_store_scan_gaps(struct rs_store *s, int64_t merchant_id, int64_t since, int min_n,
                                struct rs_scan_gap *out, int max, int *n) RS_MUST_CHECK;
+
+/* Online learning (migration 0008): deliveries not yet in the merchant's model, oldest
+ * delivery first, at most MAX; OUT: *n. */
+enum rs_err rs_store_promise_deliveries_new(struct rs_store *s, int64_t merchant_id, int max,
+                                            rs_store_delivery_fn *fn, void *ctx,
+                                            int64_t *n) RS_MUST_CHECK;
+/* Mark one shipment's delivery as learnt (SHIPMENT_ID > 0), or every delivered shipment of
+ * MERCHANT_ID (SHIPMENT_ID 0: after a training from the store). */
+enum rs_err rs_store_promise_mark_learnt(struct rs_store *s, int64_t merchant_id,
+                                         int64_t shipment_id) RS_MUST_CHECK;
+/* After a model trained from a history file replaced the merchant's: none of the store's
+ * deliveries is in it, so all are to learn again. */
+enum rs_err rs_store_promise_forget_learnt(struct rs_store *s, int64_t merchant_id) RS_MUST_CHECK;
+/* Merchants with a model and deliveries not learnt yet, up to MAX; OUT: *n. */
+enum rs_err rs_store_promise_learn_pending(struct rs_store *s, int64_t *ids, int max,
+                                           int *n) RS_MUST_CHECK;
 
 /* RS_ENOTFOUND when there is no such shipment. */
 enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,

@@ -168,37 +168,98 @@ enum rs_err rs_store_promise_model_get(struct rs_store *s, int64_t merchant_id, 
     return e;
 }
 
-enum rs_err rs_store_promise_deliveries(struct rs_store *s, int64_t merchant_id,
-                                        rs_store_delivery_fn *fn, void *ctx, int64_t *n)
+#define DELIVERY_COLS                                                                              \
+    "SELECT s.id,o.placed_at,s.shipped_at,s.delivered_at,s.origin_country,s.origin_region,"          \
+    "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"                \
+    "s.service FROM shipments s JOIN orders o ON o.id=s.order_id "
+
+static enum rs_err deliveries_run(struct rs_store *s, sqlite3_stmt *q, rs_store_delivery_fn *fn,
+                                  void *ctx, int64_t *n)
 {
-    sqlite3_stmt *q = prep(
-        s, 12, "SELECT o.placed_at,s.shipped_at,s.delivered_at,s.origin_country,s.origin_region,"
-           "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"
-           "s.service FROM shipments s JOIN orders o ON o.id=s.order_id "
-           "WHERE s.merchant_id=? AND s.delivered_at>0 ORDER BY s.delivered_at,s.id");
-    if (!q)
-        return RS_EIO;
-    sqlite3_bind_int64(q, 1, merchant_id);
     int rc;
     *n = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct rs_store_delivery d = {
-            .placed_at = sqlite3_column_int64(q, 0),
-            .shipped_at = sqlite3_column_int64(q, 1),
-            .delivered_at = sqlite3_column_int64(q, 2),
-            .origin_country = (const char *)sqlite3_column_text(q, 3),
-            .origin_region = (const char *)sqlite3_column_text(q, 4),
-            .origin_postcode = (const char *)sqlite3_column_text(q, 5),
-            .dest_country = (const char *)sqlite3_column_text(q, 6),
-            .dest_region = (const char *)sqlite3_column_text(q, 7),
-            .dest_postcode = (const char *)sqlite3_column_text(q, 8),
-            .carrier = (const char *)sqlite3_column_text(q, 9),
-            .service = (const char *)sqlite3_column_text(q, 10),
+            .shipment_id = sqlite3_column_int64(q, 0),
+            .placed_at = sqlite3_column_int64(q, 1),
+            .shipped_at = sqlite3_column_int64(q, 2),
+            .delivered_at = sqlite3_column_int64(q, 3),
+            .origin_country = (const char *)sqlite3_column_text(q, 4),
+            .origin_region = (const char *)sqlite3_column_text(q, 5),
+            .origin_postcode = (const char *)sqlite3_column_text(q, 6),
+            .dest_country = (const char *)sqlite3_column_text(q, 7),
+            .dest_region = (const char *)sqlite3_column_text(q, 8),
+            .dest_postcode = (const char *)sqlite3_column_text(q, 9),
+            .carrier = (const char *)sqlite3_column_text(q, 10),
+            .service = (const char *)sqlite3_column_text(q, 11),
         };
         fn(&d, ctx);
         (*n)++;
     }
     enum rs_err e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_promise_deliveries(struct rs_store *s, int64_t merchant_id,
+                                        rs_store_delivery_fn *fn, void *ctx, int64_t *n)
+{
+    sqlite3_stmt *q = prep(s, 12, DELIVERY_COLS "WHERE s.merchant_id=? AND s.delivered_at>0 ORDER BY s.delivered_at,s.id");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    return deliveries_run(s, q, fn, ctx, n);
+}
+
+enum rs_err rs_store_promise_deliveries_new(struct rs_store *s, int64_t merchant_id, int max,
+                                            rs_store_delivery_fn *fn, void *ctx, int64_t *n)
+{
+    sqlite3_stmt *q = prep(s, 18, DELIVERY_COLS "WHERE s.merchant_id=? AND s.delivered_at>0 AND "
+                                  "s.promise_learnt=0 ORDER BY s.delivered_at,s.id LIMIT ?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int(q, 2, max);
+    return deliveries_run(s, q, fn, ctx, n);
+}
+
+enum rs_err rs_store_promise_mark_learnt(struct rs_store *s, int64_t merchant_id, int64_t shipment_id)
+{
+    sqlite3_stmt *q;
+    if (shipment_id > 0) {
+        if (!(q = prep(s, 19, "UPDATE shipments SET promise_learnt=1 WHERE merchant_id=? AND id=?")))
+            return RS_EIO;
+        sqlite3_bind_int64(q, 2, shipment_id);
+    } else if (!(q = prep(s, 20, "UPDATE shipments SET promise_learnt=1 WHERE merchant_id=? AND "
+                                 "delivered_at>0 AND promise_learnt=0"))) {
+        return RS_EIO;
+    }
+    sqlite3_bind_int64(q, 1, merchant_id);
+    return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_promise_forget_learnt(struct rs_store *s, int64_t merchant_id)
+{
+    sqlite3_stmt *q = prep(s, 22, "UPDATE shipments SET promise_learnt=0 WHERE merchant_id=? AND promise_learnt=1");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_promise_learn_pending(struct rs_store *s, int64_t *ids, int max, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *q = prep(s, 21, "SELECT m.merchant_id FROM promise_models m WHERE EXISTS (SELECT 1 FROM "
+                                  "shipments s WHERE s.merchant_id=m.merchant_id AND s.delivered_at>0 AND "
+                                  "s.promise_learnt=0) ORDER BY m.merchant_id LIMIT ?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int(q, 1, max);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
+        ids[(*n)++] = sqlite3_column_int64(q, 0);
+    enum rs_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
     sqlite3_reset(q);
     return e;
 }
