@@ -356,6 +356,28 @@ static void collect(const struct rs_store_delivery *d, void *ctx)
     b->n++;
 }
 
+/* Learn B's rows into M in order (each first scores the promise M would have made for it, so
+ * the calibration follows); rows marked unusable by collect() count as skipped. */
+static void learn_all(struct rs_promise_model *m, const struct rs_promise_settings *st,
+                      struct obs_buf *b, int64_t *n_used, int64_t *n_skipped)
+{
+    struct rs_calendar cal;
+    char cal_cc[64] = "?"; /* the calendar is rebuilt only when the country changes */
+    for (size_t i = 0; i < b->n; i++) {
+        struct rs_promise_obs *o = &b->v[i];
+        char(*x)[64] = b->strs[i];
+        o->lane = (struct rs_promise_lane){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]};
+        if (strcmp(cal_cc, x[2]) != 0) {
+            rs_promise_calendar(st, x[2], &cal);
+            snprintf(cal_cc, sizeof cal_cc, "%s", x[2]);
+        }
+        if (o->delivered_day != INT64_MIN && rs_promise_learn(m, &cal, o, true) == RS_OK)
+            (*n_used)++;
+        else
+            (*n_skipped)++;
+    }
+}
+
 enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now,
                                         int64_t *n_used, int64_t *n_skipped, int64_t *version)
 {
@@ -386,21 +408,7 @@ enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id,
     rs_promise_params_default(&p);
     p.confidence = st.confidence > 0.5 && st.confidence < 1 ? st.confidence : 0.90;
     rs_promise_model_init(m, &p);
-    struct rs_calendar cal;
-    char cal_cc[64] = "?"; /* the calendar is rebuilt only when the country changes */
-    for (size_t i = 0; i < b.n; i++) {
-        struct rs_promise_obs *o = &b.v[i];
-        char(*x)[64] = b.strs[i];
-        o->lane = (struct rs_promise_lane){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]};
-        if (strcmp(cal_cc, x[2]) != 0) {
-            rs_promise_calendar(&st, x[2], &cal);
-            snprintf(cal_cc, sizeof cal_cc, "%s", x[2]);
-        }
-        if (rs_promise_learn(m, &cal, o, true) == RS_OK)
-            (*n_used)++;
-        else
-            (*n_skipped)++;
-    }
+    learn_all(m, &st, &b, n_used, n_skipped);
     *n_skipped += rows - (int64_t)b.n;
     if ((e = rs_promise_to_text(m, &text)))
         goto out;
@@ -448,25 +456,10 @@ enum rs_err rs_promise_learn_online(struct rs_store *s, int64_t merchant_id, int
         *version = old_version;
         goto out;
     }
-    struct rs_calendar cal;
-    char cal_cc[64] = "?";
-    for (size_t i = 0; i < b.n; i++) {
-        struct rs_promise_obs *o = &b.v[i];
-        char(*x)[64] = b.strs[i];
-        o->lane = (struct rs_promise_lane){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]};
-        if (strcmp(cal_cc, x[2]) != 0) {
-            rs_promise_calendar(&st, x[2], &cal);
-            snprintf(cal_cc, sizeof cal_cc, "%s", x[2]);
-        }
-        /* each delivery scores the promise the model would have made for it first, so the
-         * calibration follows what is happening now (a strike, a peak) */
-        if (o->delivered_day != INT64_MIN && rs_promise_learn(m, &cal, o, true) == RS_OK)
-            (*n_used)++;
-        else
-            (*n_skipped)++;
+    learn_all(m, &st, &b, n_used, n_skipped);
+    for (size_t i = 0; i < b.n; i++)
         if ((e = rs_store_promise_mark_learnt(s, merchant_id, b.ids[i])))
             goto out;
-    }
     free(text);
     text = NULL;
     if ((e = rs_promise_to_text(m, &text)))
