@@ -524,12 +524,7 @@ enum rs_err rs_store_reply_claim(struct rs_store *s, const char *owner, int64_t 
     sqlite3_bind_text(q, 2, owner, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int(q, 4, max);
-    int rc;
-    *n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if (*n < max)
-            ids[(*n)++] = sqlite3_column_int64(q, 0);
-    return done(s, q, rc);
+    return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 
 enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_job *o)

@@ -542,12 +542,7 @@ enum rs_err rs_store_merchant_ids(struct rs_store *s, int64_t after, int64_t *id
         return RS_EIO;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, max);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
-        ids[(*n)++] = sqlite3_column_int64(q, 0);
-    enum rs_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
-    sqlite3_reset(q);
-    return e;
+    return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 
 enum rs_err rs_store_policy_candidates(struct rs_store *s, int64_t merchant_id, const char *policy, const char *type,

@@ -211,14 +211,7 @@ enum rs_err rs_store_notify_history(struct rs_store *s, int64_t customer_id, int
     STMT(X_HISTORY, SQL_HISTORY);
     sqlite3_bind_int64(q, 1, customer_id);
     sqlite3_bind_int64(q, 2, since);
-    int rc;
-    *n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if (*n < max)
-            out[(*n)++] = sqlite3_column_int64(q, 0);
-    enum rs_err e = rs_store_sqlite_rc(s, rc);
-    sqlite3_reset(q);
-    return e;
+    return rs_store_sqlite_ids(s, q, out, max, n);
 }
 
 enum rs_err rs_store_notify_optout(struct rs_store *s, int64_t customer_id, const char *channel, const char *source,
@@ -302,14 +295,7 @@ enum rs_err rs_store_outbox_claim(struct rs_store *s, const char *owner, int64_t
     sqlite3_bind_text(q, 2, owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int(q, 4, max);
-    int rc;
-    *n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if (*n < max)
-            ids[(*n)++] = sqlite3_column_int64(q, 0);
-    enum rs_err e = rs_store_sqlite_rc(s, rc);
-    sqlite3_reset(q);
-    return e;
+    return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 
 enum rs_err rs_store_outbox_load(struct rs_store *s, int64_t id, struct rs_outbox_job *o)

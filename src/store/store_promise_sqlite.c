@@ -256,12 +256,7 @@ enum rs_err rs_store_promise_learn_pending(struct rs_store *s, int64_t *ids, int
     if (!q)
         return RS_EIO;
     sqlite3_bind_int(q, 1, max);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
-        ids[(*n)++] = sqlite3_column_int64(q, 0);
-    enum rs_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
-    sqlite3_reset(q);
-    return e;
+    return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 
 /* ---- shipments ---- */
@@ -437,13 +432,7 @@ enum rs_err rs_store_promise_open_shipments(struct rs_store *s, int64_t after, i
         return RS_EIO;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, max);
-    int rc;
-    *n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
-        ids[(*n)++] = sqlite3_column_int64(q, 0);
-    enum rs_err e = rs_store_sqlite_rc(s, rc);
-    sqlite3_reset(q);
-    return e;
+    return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 
 /* ---- JSON ---- */

@@ -208,6 +208,20 @@ enum rs_err rs_store_sqlite_run(struct rs_store *s, sqlite3_stmt *q)
     return e;
 }
 
+enum rs_err rs_store_sqlite_ids(struct rs_store *s, sqlite3_stmt *q, int64_t *ids, int max, int *n)
+{
+    *n = 0;
+    if (!q)
+        return RS_EIO;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (*n < max)
+            ids[(*n)++] = sqlite3_column_int64(q, 0);
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
 static enum rs_err exec_sql(struct rs_store *s, const char *sql)
 {
     char *msg = NULL;

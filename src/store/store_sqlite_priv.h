@@ -27,6 +27,10 @@ enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc);
 /* Step Q (a cached statement that returns no rows), map the result, reset Q. NULL Q (the
  * statement failed to prepare) is RS_EIO. */
 enum rs_err rs_store_sqlite_run(struct rs_store *s, sqlite3_stmt *q);
+/* Step Q (bound, returning one integer column) to its end, keeping the first MAX values in IDS
+ * (*n of them), map the result, reset Q. Stepping to the end matters for UPDATE … RETURNING:
+ * every row it claims is updated. NULL Q is RS_EIO. */
+enum rs_err rs_store_sqlite_ids(struct rs_store *s, sqlite3_stmt *q, int64_t *ids, int max, int *n);
 
 /* Column and binding helpers every SQLite file of the store shares. */
 /* Bind V as text (copied: SQLITE_TRANSIENT), or NULL when V is NULL or empty. */
