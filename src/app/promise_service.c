@@ -115,8 +115,11 @@ void rs_promise_cache_put(struct rs_promise_handle *h)
         slot_free(sl);
 }
 
+static void scan_gap_clear(void);
+
 void rs_promise_cache_clear(void)
 {
+    scan_gap_clear();
     pthread_mutex_lock(&cache_mu);
     for (int i = 0; i < RS_PROMISE_CACHE_SLOTS; i++) {
         struct slot *sl = cache[i];
@@ -238,7 +241,7 @@ int64_t rs_promise_scan_gap(struct rs_store *s, int64_t merchant_id, const char 
     return gap;
 }
 
-void rs_promise_scan_gap_clear(void)
+static void scan_gap_clear(void)
 {
     pthread_mutex_lock(&gap_mu);
     for (int i = 0; i < GAP_SLOTS; i++) {

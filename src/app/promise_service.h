@@ -26,7 +26,7 @@ struct rs_promise_handle {
 enum rs_err rs_promise_cache_get(struct rs_store *s, int64_t merchant_id,
                                  struct rs_promise_handle **out) RS_MUST_CHECK;
 void rs_promise_cache_put(struct rs_promise_handle *h);
-/* Drop every cached model not in use (at exit, and in tests). */
+/* Drop every cached model not in use and every learnt scan cadence (at exit, and in tests). */
 void rs_promise_cache_clear(void);
 
 /* The lane's normal time between carrier scans, learnt from the merchant's own events of the
@@ -38,8 +38,6 @@ void rs_promise_cache_clear(void);
 #define RS_SCAN_GAP_TTL_S (6 * 3600)
 int64_t rs_promise_scan_gap(struct rs_store *s, int64_t merchant_id, const char *carrier,
                             const char *service, int64_t now);
-/* Forget every learnt scan cadence (tests). */
-void rs_promise_scan_gap_clear(void);
 
 /* The business calendar for SETTINGS (country, or DEST_COUNTRY when the settings name none;
  * holidays; merchant overrides; cut-off). */
