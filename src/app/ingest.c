@@ -438,7 +438,8 @@ enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const stru
             return RS_OK;
         }
         if ((e = rs_store_order_update(s, merchant_id, key.id, in, hash, now)) ||
-            (e = refresh_order_status(s, key.id, now)))
+            (e = refresh_order_status(s, key.id, now)) ||
+            (e = rs_app_promise_on_order_update(s, key.id, now)))
             return e;
         *res = RS_PUT_UPDATED;
         return RS_OK;
@@ -490,7 +491,8 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
             *res = RS_PUT_UNCHANGED;
             return RS_OK;
         }
-        if ((e = rs_store_shipment_update(s, sh.id, in, now)))
+        if ((e = rs_store_shipment_update(s, sh.id, in, now)) ||
+            (e = rs_app_promise_on_update(s, sh.id, now)))
             return e;
         *res = RS_PUT_UPDATED;
         return RS_OK;

@@ -319,6 +319,39 @@ enum rs_err rs_app_promise_on_event(struct rs_store *s, int64_t shipment_id,
     return detect(s, &sh, now, true, NULL);
 }
 
+enum rs_err rs_app_promise_on_update(struct rs_store *s, int64_t shipment_id, int64_t now)
+{
+    struct rs_promise_ship sh;
+    struct ctx c;
+    enum rs_err e = rs_store_promise_ship_get(s, shipment_id, &sh);
+    if (e)
+        return e;
+    if (sh.has_promise && sh.promise.final)
+        return RS_OK;
+    e = ctx_open(s, &sh, &c);
+    if (e)
+        return e == RS_ENOTFOUND ? RS_OK : e;
+    if (!sh.has_promise)
+        e = make_initial(s, &sh, &c, now);
+    else /* as of the shipment's last status, like an event: only the lane or placement moved */
+        e = reestimate(s, &sh, &c, sh.status, 0, "updated", now);
+    rs_promise_cache_put(c.h);
+    if (e)
+        return e;
+    /* a later window than the customer was told is a slip, announced like one from an event */
+    return detect(s, &sh, now, true, NULL);
+}
+
+enum rs_err rs_app_promise_on_order_update(struct rs_store *s, int64_t order_id, int64_t now)
+{
+    int64_t ids[64];
+    int n = 0;
+    enum rs_err e = rs_store_promise_order_shipments(s, order_id, ids, 64, &n);
+    for (int i = 0; !e && i < n; i++)
+        e = rs_app_promise_on_update(s, ids[i], now);
+    return e;
+}
+
 enum rs_err rs_app_promise_sweep_chunk(struct rs_store *s, int64_t now, int64_t *after, int max,
                                        int *checked, int *found, bool *done)
 {

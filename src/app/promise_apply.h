@@ -32,6 +32,15 @@ enum rs_err rs_app_promise_on_shipment(struct rs_store *s, int64_t shipment_id,
 /* BEFORE: the shipment's status before the event (for the history reason). */
 enum rs_err rs_app_promise_on_event(struct rs_store *s, int64_t shipment_id,
                                     enum rs_status before, int64_t now) RS_MUST_CHECK;
+/* After an update that moves the promise's inputs (a shipment's origin or service; an order's
+ * placed_at or destination): quote the shipment again as of its last status, history reason
+ * "updated" (a first promise when it had none; nothing once delivered), and detect a slip
+ * against the window the customer was told. The order form does it for each of the order's
+ * open shipments (up to 64). */
+enum rs_err rs_app_promise_on_update(struct rs_store *s, int64_t shipment_id,
+                                     int64_t now) RS_MUST_CHECK;
+enum rs_err rs_app_promise_on_order_update(struct rs_store *s, int64_t order_id,
+                                           int64_t now) RS_MUST_CHECK;
 
 /* ---- sweep ---- */
 /* Detect delays of the open shipments with id > *AFTER, at most MAX of them; *AFTER moves to

@@ -804,7 +804,9 @@ enum rs_err rs_promise_reestimate(const struct rs_promise_model *m,
     double target = target_of(m, confidence);
     struct chain c;
     lookup(m, lane, &c);
-    int64_t today = st->today;
+    /* nothing happens to an order before it is placed (an event or update stamped earlier,
+     * or an order placed ahead of the clock): re-estimate as of the placement at the soonest */
+    int64_t today = st->today < st->placed_day ? st->placed_day : st->today;
     switch (st->status) {
     case RS_STATUS_DELIVERED:
     case RS_STATUS_RETURNING:

@@ -140,6 +140,9 @@ enum rs_err rs_store_delay_add(struct rs_store *s, int64_t shipment_id, int64_t 
  * AFTER, ascending; up to MAX ids in IDS. OUT: *n. */
 enum rs_err rs_store_promise_open_shipments(struct rs_store *s, int64_t after, int64_t *ids,
                                             int max, int *n) RS_MUST_CHECK;
+/* The open shipments (as above) of one order, up to MAX ids in IDS. OUT: *n. */
+enum rs_err rs_store_promise_order_shipments(struct rs_store *s, int64_t order_id, int64_t *ids,
+                                             int max, int *n) RS_MUST_CHECK;
 
 /* Adds "promise", "promise_history" and "delays" to shipment document SH (public level: the
  * promised window only, as dates). Used by store_sqlite.c's shipment readers. */

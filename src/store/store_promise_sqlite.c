@@ -435,6 +435,17 @@ enum rs_err rs_store_promise_open_shipments(struct rs_store *s, int64_t after, i
     return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 
+enum rs_err rs_store_promise_order_shipments(struct rs_store *s, int64_t order_id, int64_t *ids,
+                                             int max, int *n)
+{
+    sqlite3_stmt *q = prep(s, 23, "SELECT id FROM shipments WHERE order_id=? AND status NOT IN "
+                               "('delivered','returning','returned','expired') ORDER BY id");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, order_id);
+    return rs_store_sqlite_ids(s, q, ids, max, n);
+}
+
 /* ---- JSON ---- */
 
 static json_t *day_json(int64_t d)

@@ -134,9 +134,18 @@ static void test_reestimate(void **state)
     st = (struct rs_promise_state){RS_STATUS_PENDING, D(2025, 10, 6), 600, -1, D(2025, 10, 9)};
     assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &waiting), RS_OK);
     assert_true(waiting.likely > at.likely);
+    /* asked before the order was placed (an order placed ahead of the clock, an event stamped
+     * earlier): as of the placement, i.e. the checkout quote, not a peak-season "today" */
+    struct rs_promise ahead;
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2026, 1, 5), 600, 0, &at), RS_OK);
+    st = (struct rs_promise_state){RS_STATUS_PENDING, D(2026, 1, 5), 600, -1, D(2025, 12, 1)};
+    assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &ahead), RS_OK);
+    assert_int_equal(ahead.earliest, at.earliest);
+    assert_int_equal(ahead.likely, at.likely);
+    assert_int_equal(ahead.latest, at.latest);
     /* attempt failed: the next business days */
-    st.status = RS_STATUS_ATTEMPT_FAILED;
-    st.today = D(2025, 10, 10); /* Friday */
+    st = (struct rs_promise_state){RS_STATUS_ATTEMPT_FAILED, D(2025, 10, 6), 600, -1,
+                                   D(2025, 10, 10) /* Friday */};
     assert_int_equal(rs_promise_reestimate(m, &cal, &madbcn, &st, 0, &p), RS_OK);
     assert_int_equal(p.earliest, D(2025, 10, 13));
     st.status = RS_STATUS_DELIVERED;

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# promise_update.sh — the promise follows updates of its inputs (issue 4 item 3): an order
+# whose destination or placed_at is corrected, and a shipment whose origin or service is, are
+# quoted again (history reason "updated"); a later window than the customer was told is a
+# recorded slip; a delivered shipment keeps its final window; a merchant without a model still
+# updates without error. Orders are placed a few days ahead so the real clock sees no breach.
+source "$(dirname "$0")/../lib/lib.sh"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+FIX="$ROOT/tests/data/history-small.csv"   # MAD→MAD ~1.6 days, MAD→SEV ~4.2 days (seur std)
+
+# The history file ends in April 2025; a model quoting far from its data is (rightly) unsure of
+# every lane, so shift the history by whole weeks (same weekdays) to end a week or so ago.
+shift_history() { # IN OUT: every YYYY-MM-DD prefix moved; impossible dates left as they are
+  local weeks=$(( ($(date -u +%s) - $(date -u -d 2025-04-10 +%s)) / 604800 ))
+  awk -F, -v OFS=, -v shift=$((weeks * 7)) '
+    function days(y, m, d,   era, yoe, doy) { # civil date -> day number (1970-01-01 = 0)
+      y -= (m <= 2); era = int(y / 400); yoe = y - era * 400
+      doy = int((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+      return era * 146097 + yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy - 719468
+    }
+    function civil(z,   era, doe, yoe, y, doy, mp, d, m) {
+      z += 719468; era = int(z / 146097); doe = z - era * 146097
+      yoe = int((doe - int(doe / 1460) + int(doe / 36524) - int(doe / 146096)) / 365)
+      y = yoe + era * 400; doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100))
+      mp = int((5 * doy + 2) / 153); d = doy - int((153 * mp + 2) / 5) + 1
+      m = mp + (mp < 10 ? 3 : -9); y += (m <= 2)
+      return sprintf("%04d-%02d-%02d", y, m, d)
+    }
+    NR > 1 { for (i = 2; i <= 6; i++) if ($i ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/) {
+        p = substr($i, 1, 10); z = days(substr(p, 1, 4) + 0, substr(p, 6, 2) + 0, substr(p, 9, 2) + 0)
+        if (civil(z) == p) $i = civil(z + shift) substr($i, 11)
+      } }
+    { print }' "$1" > "$2"
+}
+shift_history "$FIX" "$T_DIR/history.csv"
+FIX=$T_DIR/history.csv
+echo "history now $(tail -n +2 "$FIX" | cut -d, -f2 | grep . | sort | sed -n '1p;$p' | tr '\n' ' ')"
+
+start_server "$T_DIR/u.db"
+KEY=$(new_merchant "Tienda Cambios")
+KEY_B=$(new_merchant "Sin Modelo")
+"$RASTRO_BIN" promise train --history "$FIX" --merchant 1 --db "$DB" --country ES >/dev/null 2>&1
+eq "trained merchant 1" "$?" 0
+
+D0=$(date -u -d '+3 days' +%F)
+D2=$(date -u -d '+5 days' +%F)
+order() { # REF PLACED_DAY REGION POSTCODE
+  printf '{"order_ref":"%s","placed_at":"%sT09:00:00+01:00","destination":{"region":"%s","country":"ES","postal_code":"%s"},"customer":{"email":"c@example.com"}}' "$1" "$2" "$3" "$4"
+}
+# quote ORIGIN DEST SERVICE PLACED_DAY: GET /v1/promise's window "earliest/likely/latest"
+quote() {
+  api GET "/v1/promise?origin=ES/$1&destination=ES/$2&carrier=seur&service=$3&origin_postcode=28001&destination_postcode=08001&placed_at=${4}T09:00:00%2B01:00"
+  jqr '.earliest + "/" + .likely + "/" + .latest'
+}
+window() { jqr '.promise.earliest + "/" + .promise.likely + "/" + .promise.latest'; }
+ship() { # REF NUMBER ORIGIN SERVICE
+  printf '{"order_ref":"%s","carrier":"seur","tracking_number":"%s","service":"%s","origin":{"region":"%s","country":"ES","postal_code":"28001"}}' "$1" "$2" "$4" "$3"
+}
+
+# ---- an order's destination corrected before hand-over ----
+api POST /v1/orders "$(order U-1 "$D0" MAD 08001)"
+eq "order: 201" "$STATUS" 201
+api POST /v1/shipments "$(ship U-1 U-S1 MAD std)"
+eq "shipment: 201" "$STATUS" 201
+L0=$(jqr .promise.latest)
+echo "MAD→MAD promise: $(jq -c .promise <<<"$BODY_OUT")"
+api POST /v1/orders "$(order U-1 "$D0" SEV 08001)"
+eq "destination corrected: 200" "$STATUS" 200
+api GET /v1/shipments/seur/U-S1
+echo "MAD→SEV promise: $(jq -c '[.promise, [.promise_history[].reason]]' <<<"$BODY_OUT")"
+check "  the promise moves later (a slower lane)" bash -c "[[ '$(jqr .promise.latest)' > '$L0' ]]"
+W=$(window)
+eq "  it is the checkout quote for the new lane" "$W" "$(quote MAD SEV std "$D0")"
+api GET /v1/shipments/seur/U-S1
+eq "  history: created, updated" "$(jqr '[.promise_history[].reason]|join(",")')" created,updated
+eq "  the history row keeps the old window" "$(jqr '.promise_history[1].old_latest')" "$L0"
+eq "  told window unchanged (the customer was told the first)" "$(jqr .promise.told_latest)" "$L0"
+eq "  a later window than told is a slip" "$(jqr '[.delays[].cause]|join(",")')" promise_slipped
+H=$(jqr '.promise_history|length')
+api POST /v1/orders "$(order U-1 "$D0" SEV 08001)"
+eq "the same order again: unchanged (200)" "$STATUS" 200
+api GET /v1/shipments/seur/U-S1
+eq "  no new history row" "$(jqr '.promise_history|length')" "$H"
+
+# ---- placed_at corrected ----
+L1=$(jqr .promise.latest)
+api POST /v1/orders "$(order U-1 "$D2" SEV 08001)"
+api GET /v1/shipments/seur/U-S1
+check "placed two days later: the promise moves later" bash -c "[[ '$(jqr .promise.latest)' > '$L1' ]]"
+W=$(window)
+eq "  it is the checkout quote for the new day" "$W" "$(quote MAD SEV std "$D2")"
+api GET /v1/shipments/seur/U-S1
+eq "  reason updated" "$(jqr '.promise_history[-1].reason')" updated
+
+# ---- a shipment's origin corrected ----
+api POST /v1/orders "$(order U-2 "$D0" MAD 08001)"
+api POST /v1/shipments "$(ship U-2 U-S2 MAD std)"
+W0=$(window)
+api POST /v1/shipments "$(ship U-2 U-S2 BCN std)"
+eq "origin corrected: 200" "$STATUS" 200
+api GET /v1/shipments/seur/U-S2
+echo "BCN→MAD promise: $(jq -c .promise <<<"$BODY_OUT")"
+W=$(window)
+check "  a new window (BCN→MAD is slower than MAD→MAD)" test "$W" != "$W0"
+eq "  it is the checkout quote for the new origin" "$W" "$(quote BCN MAD std "$D0")"
+
+# ---- a shipment's service corrected ----
+api POST /v1/shipments "$(ship U-2 U-S2 BCN express)"
+api GET /v1/shipments/seur/U-S2
+eq "service corrected: the checkout quote for the new service" "$(window)" "$(quote BCN MAD express "$D0")"
+
+# ---- a destination corrected after hand-over: remaining transit of the new lane ----
+api POST /v1/orders "$(order U-3 "$D0" MAD 08001)"
+api POST /v1/shipments "$(ship U-3 U-S3 MAD std)"
+api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"U-S3\",\"occurred_at\":\"${D0}T18:00:00+01:00\",\"status\":\"in_transit\"}"
+api GET /v1/shipments/seur/U-S3
+L3=$(jqr .promise.latest)
+echo "in transit MAD→MAD: $(jq -c .promise <<<"$BODY_OUT")"
+api POST /v1/orders "$(order U-3 "$D0" SEV 08001)"
+api GET /v1/shipments/seur/U-S3
+echo "in transit, now MAD→SEV: $(jq -c .promise <<<"$BODY_OUT")"
+eq "destination corrected in transit: still in transit" "$(jqr '.status')" in_transit
+check "  the remaining transit of the slower lane moves the promise later" bash -c "[[ '$(jqr .promise.latest)' > '$L3' ]]"
+eq "  reason updated" "$(jqr '.promise_history[-1].reason')" updated
+
+# ---- delivered: final ----
+api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"U-S3\",\"occurred_at\":\"${D2}T12:00:00+01:00\",\"status\":\"delivered\"}"
+api GET /v1/shipments/seur/U-S3
+H=$(jqr '.promise_history|length')
+api POST /v1/orders "$(order U-3 "$D0" MAD 08001)"
+eq "order of a delivered shipment updated: 200" "$STATUS" 200
+api GET /v1/shipments/seur/U-S3
+eq "  the final window stays the delivery day" "$(jqr '.promise.latest')/$(jqr .promise.final)" "$D2/true"
+eq "  no history row" "$(jqr '.promise_history|length')" "$H"
+
+# ---- no model ----
+KEY=$KEY_B api POST /v1/orders "$(order N-1 "$D0" MAD 08001)"
+KEY=$KEY_B api POST /v1/shipments "$(ship N-1 N-S1 MAD std)"
+KEY=$KEY_B api POST /v1/orders "$(order N-1 "$D0" SEV 08001)"
+eq "no model: the update still works" "$STATUS" 200
+KEY=$KEY_B api GET /v1/shipments/seur/N-S1
+eq "  and there is no promise" "$(jqr .promise)" null
+
+# ---- a first promise on update when the model came after the shipment ----
+"$RASTRO_BIN" promise train --history "$FIX" --merchant 2 --db "$DB" --country ES >/dev/null 2>&1
+KEY=$KEY_B api POST /v1/shipments "$(ship N-1 N-S1 MAD express)"
+KEY=$KEY_B api GET /v1/shipments/seur/N-S1
+eq "model trained later: the update makes the first promise" "$(jqr '[.promise_history[].reason]|join(",")')" created
+finish
