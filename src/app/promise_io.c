@@ -211,7 +211,8 @@ static enum rs_err model_from_json(struct rs_promise_model *m, json_t *root, con
     rs_promise_model_init(m, &p);
     m->aci_place = json_number_value(json_object_get(root, "aci_place"));
     m->aci_handover = json_number_value(json_object_get(root, "aci_handover"));
-    if (!(m->aci_place > -1 && m->aci_place < 1 && m->aci_handover > -1 && m->aci_handover < 1)) {
+    /* the limit the calibration keeps to (a long strike of late parcels reaches past ±1) */
+    if (!(fabs(m->aci_place) <= RS_PROMISE_ACI_LIMIT && fabs(m->aci_handover) <= RS_PROMISE_ACI_LIMIT)) {
         *why = "calibration terms out of range";
         goto out;
     }

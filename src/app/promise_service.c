@@ -339,10 +339,11 @@ static void collect(const struct rs_store_delivery *d, void *ctx)
     memset(o, 0, sizeof *o);
     if (b->want_ids)
         b->ids[b->n] = d->shipment_id;
+    o->reported = d->reported & (RS_PROMISE_TERM_PLACE | RS_PROMISE_TERM_HANDOVER);
     int minute;
     int64_t day;
     if (rs_tz_local(b->tz, d->placed_at, &o->placed_day, &o->placed_minute) != RS_OK ||
-        rs_tz_local(b->tz, d->delivered_at, &o->delivered_day, &minute) != RS_OK) {
+        (d->delivered_at > 0 && rs_tz_local(b->tz, d->delivered_at, &o->delivered_day, &minute) != RS_OK)) {
         if (b->want_ids) { /* kept (unusable) so that it is marked and not fetched again */
             o->delivered_day = INT64_MIN;
             b->n++;
@@ -359,26 +360,64 @@ static void collect(const struct rs_store_delivery *d, void *ctx)
     b->n++;
 }
 
+/* The lane of B's row I, and CAL its destination's calendar (rebuilt only when the country
+ * changes: CAL_CC remembers it). */
+static struct rs_promise_obs *obs_at(struct obs_buf *b, size_t i, const struct rs_promise_settings *st,
+                                     struct rs_calendar *cal, char cal_cc[64])
+{
+    struct rs_promise_obs *o = &b->v[i];
+    char(*x)[64] = b->strs[i];
+    o->lane = (struct rs_promise_lane){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]};
+    if (strcmp(cal_cc, x[2]) != 0) {
+        rs_promise_calendar(st, x[2], cal);
+        snprintf(cal_cc, 64, "%s", x[2]);
+    }
+    return o;
+}
+
 /* Learn B's rows into M in order (each first scores the promise M would have made for it, so
- * the calibration follows); rows marked unusable by collect() count as skipped. */
+ * the calibration follows, except for the terms already reported late); rows marked unusable
+ * by collect() count as skipped. */
 static void learn_all(struct rs_promise_model *m, const struct rs_promise_settings *st,
                       struct obs_buf *b, int64_t *n_used, int64_t *n_skipped)
 {
     struct rs_calendar cal;
-    char cal_cc[64] = "?"; /* the calendar is rebuilt only when the country changes */
+    char cal_cc[64] = "?";
     for (size_t i = 0; i < b->n; i++) {
-        struct rs_promise_obs *o = &b->v[i];
-        char(*x)[64] = b->strs[i];
-        o->lane = (struct rs_promise_lane){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]};
-        if (strcmp(cal_cc, x[2]) != 0) {
-            rs_promise_calendar(st, x[2], &cal);
-            snprintf(cal_cc, sizeof cal_cc, "%s", x[2]);
-        }
+        struct rs_promise_obs *o = obs_at(b, i, st, &cal, cal_cc);
         if (o->delivered_day != INT64_MIN && rs_promise_learn(m, &cal, o, true) == RS_OK)
             (*n_used)++;
         else
             (*n_skipped)++;
     }
+}
+
+/* Early breach reports: each shipment of B (on its way) whose promise M would make is already
+ * broken on the merchant's local day at NOW moves the calibration now; the store remembers the
+ * terms reported. OUT: *n shipments reported. */
+static enum rs_err report_all(struct rs_store *s, int64_t merchant_id, struct rs_promise_model *m,
+                              const struct rs_promise_settings *st, struct obs_buf *b, int64_t now,
+                              int64_t *n)
+{
+    struct rs_calendar cal;
+    char cal_cc[64] = "?";
+    int64_t today;
+    int minute;
+    if (rs_tz_local(st->timezone, now, &today, &minute) != RS_OK)
+        rs_cal_local(now, 0, &today, &minute);
+    for (size_t i = 0; i < b->n; i++) {
+        struct rs_promise_obs *o = obs_at(b, i, st, &cal, cal_cc);
+        if (o->delivered_day == INT64_MIN)
+            continue;
+        unsigned terms = rs_promise_report_overdue(m, &cal, o, today);
+        if (!terms)
+            continue;
+        enum rs_err e = rs_store_promise_mark_reported(s, merchant_id, b->ids[i], terms);
+        if (e)
+            return e;
+        (*n)++;
+    }
+    return RS_OK;
 }
 
 enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now,
@@ -427,9 +466,10 @@ out:
 }
 
 enum rs_err rs_promise_learn_online(struct rs_store *s, int64_t merchant_id, int64_t now, int max,
-                                    int64_t *n_used, int64_t *n_skipped, int64_t *version)
+                                    int64_t *n_used, int64_t *n_skipped, int64_t *n_reported,
+                                    int64_t *version)
 {
-    *n_used = *n_skipped = 0;
+    *n_used = *n_skipped = *n_reported = 0;
     *version = 0;
     struct rs_promise_settings st;
     enum rs_err e = rs_store_promise_settings_get(s, merchant_id, &st);
@@ -439,7 +479,7 @@ enum rs_err rs_promise_learn_online(struct rs_store *s, int64_t merchant_id, int
     int64_t old_version = 0;
     if ((e = rs_store_promise_model_get(s, merchant_id, &old_version, &text)))
         return e; /* RS_ENOTFOUND: nothing to add to */
-    struct obs_buf b = {.tz = st.timezone, .want_ids = true};
+    struct obs_buf b = {.tz = st.timezone, .want_ids = true}, ob = b;
     struct rs_promise_model *m = malloc(sizeof *m);
     int64_t rows = 0;
     const char *why = NULL;
@@ -455,14 +495,24 @@ enum rs_err rs_promise_learn_online(struct rs_store *s, int64_t merchant_id, int
         e = RS_ENOMEM;
         goto out;
     }
-    if (b.n == 0) {
-        *version = old_version;
-        goto out;
-    }
     learn_all(m, &st, &b, n_used, n_skipped);
     for (size_t i = 0; i < b.n; i++)
         if ((e = rs_store_promise_mark_learnt(s, merchant_id, b.ids[i])))
             goto out;
+    /* then the parcels still on their way whose promise is already broken */
+    if ((e = rs_store_promise_overdue(s, merchant_id, now - RS_PROMISE_REPORT_DAYS * 86400,
+                                      RS_PROMISE_REPORT_MAX, collect, &ob, &rows)))
+        goto out;
+    if (ob.oom) {
+        e = RS_ENOMEM;
+        goto out;
+    }
+    if ((e = report_all(s, merchant_id, m, &st, &ob, now, n_reported)))
+        goto out;
+    if (b.n == 0 && *n_reported == 0) {
+        *version = old_version;
+        goto out;
+    }
     free(text);
     text = NULL;
     if ((e = rs_promise_to_text(m, &text)))
@@ -474,5 +524,8 @@ out:
     free(b.v);
     free(b.strs);
     free(b.ids);
+    free(ob.v);
+    free(ob.strs);
+    free(ob.ids);
     return e;
 }

@@ -53,15 +53,22 @@ enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id,
 
 /* Online learning: add to the merchant's stored model the deliveries it does not hold yet
  * (at most MAX, oldest first; each first moves the calibration with the promise the model would
- * have made for it), mark them learnt and store the result as the next version (source
+ * have made for it), mark them learnt; then report the broken promises of parcels still on their
+ * way (placed in the last RS_PROMISE_REPORT_DAYS, at most RS_PROMISE_REPORT_MAX, only while the
+ * merchant's deliveries are being reported at all): a promise the model would make that is
+ * already past moves the calibration now, not when the late parcel is delivered, and that term
+ * is not counted again at its delivery. Store the result as the next version (source
  * "online"). Run by the sweeper every RS_PROMISE_LEARN_EVERY_S and by `rastro promise learn`.
- * OUT: *n_used learnt, *n_skipped impossible rows, *version the model's version now (unchanged
- * when there was nothing new). RS_ENOTFOUND: the merchant has no model. Run it inside one
- * transaction: the marks and the new version go together. */
+ * OUT: *n_used learnt, *n_skipped impossible rows, *n_reported parcels reported late before
+ * their delivery, *version the model's version now (unchanged when there was nothing new).
+ * RS_ENOTFOUND: the merchant has no model. Run it inside one transaction: the marks and the new
+ * version go together. */
 #define RS_PROMISE_LEARN_EVERY_S 3600
 #define RS_PROMISE_LEARN_MAX 5000
+#define RS_PROMISE_REPORT_DAYS 30
+#define RS_PROMISE_REPORT_MAX 10000
 enum rs_err rs_promise_learn_online(struct rs_store *s, int64_t merchant_id, int64_t now, int max,
-                                    int64_t *n_used, int64_t *n_skipped,
+                                    int64_t *n_used, int64_t *n_skipped, int64_t *n_reported,
                                     int64_t *version) RS_MUST_CHECK;
 
 /* Split "CC/REGION", "CC-REGION" or "REGION" into country (upper-cased, "" when absent) and

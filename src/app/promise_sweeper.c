@@ -52,7 +52,7 @@ static enum rs_err retention_run(struct rs_store *s, void *ctx)
 /* Online learning (app/promise_service.h): the merchants with new deliveries, a few per pass. */
 struct learn_job {
     int64_t now;
-    int merchants, learnt;
+    int merchants, learnt, reported;
 };
 
 static enum rs_err learn_run(struct rs_store *s, void *ctx)
@@ -60,15 +60,17 @@ static enum rs_err learn_run(struct rs_store *s, void *ctx)
     struct learn_job *j = ctx;
     int64_t ids[16];
     int n = 0;
-    enum rs_err e = rs_store_promise_learn_pending(s, ids, 16, &n);
+    enum rs_err e = rs_store_promise_learn_pending(s, j->now - RS_PROMISE_REPORT_DAYS * 86400, ids, 16, &n);
     for (int i = 0; i < n && !e; i++) {
-        int64_t used, skipped, version;
-        e = rs_promise_learn_online(s, ids[i], j->now, RS_PROMISE_LEARN_MAX, &used, &skipped, &version);
+        int64_t used, skipped, reported, version;
+        e = rs_promise_learn_online(s, ids[i], j->now, RS_PROMISE_LEARN_MAX, &used, &skipped, &reported,
+                                    &version);
         if (e == RS_EINVAL || e == RS_ENOTFOUND) /* a model that does not load: left to `train` */
             e = RS_OK;
-        else if (!e && used > 0) {
+        else if (!e && used + reported > 0) {
             j->merchants++;
             j->learnt += (int)used;
+            j->reported += (int)reported;
         }
     }
     return e;
@@ -92,9 +94,11 @@ static void *sweeper_main(void *arg)
                 fprintf(stderr, "rastro: online promise learning failed; retrying later\n");
             else {
                 last_learn = lj.now;
-                if (lj.learnt)
-                    fprintf(stderr, "rastro: promise models of %d merchants learnt %d new deliveries\n",
-                            lj.merchants, lj.learnt);
+                if (lj.learnt || lj.reported)
+                    fprintf(stderr,
+                            "rastro: promise models of %d merchants learnt %d new deliveries and %d broken "
+                            "promises of parcels still on their way\n",
+                            lj.merchants, lj.learnt, lj.reported);
             }
         }
         /* transcript and inbound-log retention (app/privacy.h): at start, then hourly */

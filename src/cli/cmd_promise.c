@@ -471,18 +471,20 @@ static int cmd_learn(const struct opts *o)
     struct rs_store *s = open_store(o);
     if (!s)
         return 1;
-    int64_t used = 0, skipped = 0, version = 0, n_used, n_skipped;
+    int64_t used = 0, skipped = 0, reported = 0, version = 0, n_used, n_skipped, n_reported;
     enum rs_err e;
     do { /* RS_PROMISE_LEARN_MAX per transaction, as the server does */
         if ((e = rs_store_begin(s)))
             break;
-        e = rs_promise_learn_online(s, merchant, rs_now(), RS_PROMISE_LEARN_MAX, &n_used, &n_skipped, &version);
+        e = rs_promise_learn_online(s, merchant, rs_now(), RS_PROMISE_LEARN_MAX, &n_used, &n_skipped, &n_reported,
+                                    &version);
         if (!e)
             e = rs_store_commit(s);
         else
             rs_store_rollback(s);
         used += n_used;
         skipped += n_skipped;
+        reported += n_reported;
     } while (!e && n_used + n_skipped > 0);
     int rc = 0;
     if (e == RS_ENOTFOUND) {
@@ -493,11 +495,15 @@ static int cmd_learn(const struct opts *o)
     } else if (e) {
         fprintf(stderr, "rastro promise: learning failed: %s (%s)\n", rs_err_name(e), rs_store_errmsg(s));
         rc = 1;
-    } else if (used + skipped == 0) {
+    } else if (used + skipped + reported == 0) {
         printf("nothing new to learn (model version %lld)\n", (long long)version);
     } else {
-        printf("learnt %lld new deliveries (%lld skipped); model version %lld\n", (long long)used,
-               (long long)skipped, (long long)version);
+        if (used + skipped)
+            printf("learnt %lld new deliveries (%lld skipped)", (long long)used, (long long)skipped);
+        if (reported)
+            printf("%sreported %lld broken promises of parcels still on their way", used + skipped ? " and " : "",
+                   (long long)reported);
+        printf("; model version %lld\n", (long long)version);
     }
     rs_store_close(s);
     return rc;

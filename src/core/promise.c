@@ -710,12 +710,47 @@ void rs_promise_calibrate(struct rs_promise_model *m, bool at_handover, bool lat
     double *a = at_handover ? &m->aci_handover : &m->aci_place;
     /* the cost mode moves log(mu), whose useful range is wider than a log-stretch's */
     double g = m->p.equal_quantile ? m->p.aci_gamma : 4.0 * m->p.aci_gamma;
-    double lim = m->p.equal_quantile ? 0.7 : 3.0;
+    double lim = m->p.equal_quantile ? 0.7 : RS_PROMISE_ACI_LIMIT;
     *a += g * ((late ? 1.0 : 0.0) - (1.0 - m->p.confidence));
     if (*a > lim)
         *a = lim;
     if (*a < -lim)
         *a = -lim;
+}
+
+/* The promise the model would make now for O's term: at placement, or at hand-over (false
+ * when O was not handed over). */
+static bool term_promise(const struct rs_promise_model *m, const struct rs_calendar *cal,
+                         const struct rs_promise_obs *o, bool at_handover, struct rs_promise *pr)
+{
+    struct chain c;
+    lookup(m, &o->lane, &c);
+    if (!at_handover) {
+        int64_t start = rs_calendar_start_day(cal, o->placed_day, o->placed_minute);
+        quote_chain(m, cal, &c, start, o->placed_day, 0, m->p.confidence, m->aci_place, pr);
+        return true;
+    }
+    if (o->shipped_day < 0)
+        return false;
+    transit_chain(m, cal, &c, o->shipped_day, o->shipped_day, 0, m->p.confidence, pr);
+    return true;
+}
+
+unsigned rs_promise_report_overdue(struct rs_promise_model *m, const struct rs_calendar *cal,
+                                   const struct rs_promise_obs *o, int64_t today)
+{
+    if (!m || !cal || !o || o->placed_minute < 0 || o->placed_minute >= 1440)
+        return 0;
+    unsigned done = 0;
+    static const unsigned term[2] = {RS_PROMISE_TERM_PLACE, RS_PROMISE_TERM_HANDOVER};
+    for (int k = 0; k < 2; k++) {
+        struct rs_promise pr;
+        if ((o->reported & term[k]) || !term_promise(m, cal, o, k == 1, &pr) || today <= pr.latest)
+            continue;
+        rs_promise_calibrate(m, k == 1, true);
+        done |= term[k];
+    }
+    return done;
 }
 
 enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calendar *cal,
@@ -746,15 +781,11 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
         t = 0;
 
     if (calibrate) {
-        struct chain c;
-        lookup(m, &o->lane, &c);
         struct rs_promise pr;
-        quote_chain(m, cal, &c, start, o->placed_day, 0, m->p.confidence, m->aci_place, &pr);
-        rs_promise_calibrate(m, false, o->delivered_day > pr.latest);
-        if (o->shipped_day >= 0) {
-            transit_chain(m, cal, &c, o->shipped_day, o->shipped_day, 0, m->p.confidence, &pr);
+        if (!(o->reported & RS_PROMISE_TERM_PLACE) && term_promise(m, cal, o, false, &pr))
+            rs_promise_calibrate(m, false, o->delivered_day > pr.latest);
+        if (!(o->reported & RS_PROMISE_TERM_HANDOVER) && term_promise(m, cal, o, true, &pr))
             rs_promise_calibrate(m, true, o->delivered_day > pr.latest);
-        }
     }
 
     double hl = m->p.half_life_days;

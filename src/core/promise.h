@@ -156,7 +156,13 @@ struct rs_promise_obs {
     int placed_minute;
     int64_t shipped_day;
     int64_t delivered_day;
+    unsigned reported; /* RS_PROMISE_TERM_* outcomes already fed to the calibration (a breach
+                          reported before the delivery): rs_promise_learn skips them */
 };
+
+/* The two calibration terms: the promise at placement and the re-estimate at hand-over. */
+#define RS_PROMISE_TERM_PLACE 1u
+#define RS_PROMISE_TERM_HANDOVER 2u
 
 struct rs_promise {
     int64_t earliest, likely, latest; /* local day numbers; `latest` is the promise */
@@ -176,6 +182,17 @@ void rs_promise_model_init(struct rs_promise_model *m, const struct rs_promise_p
  * (delivered before placed, shipped after delivered). */
 enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calendar *cal,
                              const struct rs_promise_obs *o, bool calibrate) RS_MUST_CHECK;
+
+/* A shipment not delivered yet (O's delivered_day ignored): for each term not in O->reported
+ * whose promise, as the model would make it now, is already broken on local day TODAY (the
+ * parcel is not delivered and the promised day is past), report it late. Returns the terms it
+ * reported (0: none broken yet), for the caller to remember so the delivery does not count
+ * them again. */
+unsigned rs_promise_report_overdue(struct rs_promise_model *m, const struct rs_calendar *cal,
+                                   const struct rs_promise_obs *o, int64_t today);
+
+/* The calibration terms stay within ±RS_PROMISE_ACI_LIMIT (a model file outside is refused). */
+#define RS_PROMISE_ACI_LIMIT 3.0
 
 /* Report an outcome of a promise made earlier: LATE when the parcel was not delivered by it.
  * AT_HANDOVER selects the hand-over term. Call it as soon as the outcome is known (a breach is

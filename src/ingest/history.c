@@ -138,4 +138,5 @@ void rs_history_obs(const struct rs_history_row *r, struct rs_promise_obs *o)
     if (r->has_shipped)
         rs_cal_local(r->shipped_at, r->shipped_off, &o->shipped_day, &minute);
     rs_cal_local(r->delivered_at, r->delivered_off, &o->delivered_day, &minute);
+    o->reported = 0;
 }

@@ -51,6 +51,7 @@ struct rs_store_delivery {
     const char *origin_country, *origin_region, *origin_postcode;
     const char *dest_country, *dest_region, *dest_postcode;
     const char *carrier, *service;
+    unsigned reported; /* RS_PROMISE_TERM_* already reported late before the delivery */
 };
 typedef void rs_store_delivery_fn(const struct rs_store_delivery *d, void *ctx);
 /* Calls FN for each delivered shipment, oldest delivery first. OUT: *n. */
@@ -100,16 +101,29 @@ enum rs_err rs_store_scan_gaps(struct rs_store *s, int64_t merchant_id, int64_t 
 enum rs_err rs_store_promise_deliveries_new(struct rs_store *s, int64_t merchant_id, int max,
                                             rs_store_delivery_fn *fn, void *ctx,
                                             int64_t *n) RS_MUST_CHECK;
+/* Early breach reports (migration 0009): the merchant's shipments still on their way (not
+ * delivered, returning, returned or expired) with at least one carrier event, placed at or
+ * after SINCE, with a calibration term not reported yet; oldest first, at most MAX; OUT: *n.
+ * None unless the merchant had a delivery since SINCE (deliveries are being reported: a
+ * merchant whose carrier feed never says "delivered" must not look late everywhere). */
+enum rs_err rs_store_promise_overdue(struct rs_store *s, int64_t merchant_id, int64_t since,
+                                     int max, rs_store_delivery_fn *fn, void *ctx,
+                                     int64_t *n) RS_MUST_CHECK;
+/* Remember that TERMS (RS_PROMISE_TERM_*) of the shipment were reported late. */
+enum rs_err rs_store_promise_mark_reported(struct rs_store *s, int64_t merchant_id,
+                                           int64_t shipment_id, unsigned terms) RS_MUST_CHECK;
 /* Mark one shipment's delivery as learnt (SHIPMENT_ID > 0), or every delivered shipment of
- * MERCHANT_ID (SHIPMENT_ID 0: after a training from the store). */
+ * MERCHANT_ID (SHIPMENT_ID 0: after a training from the store, which also forgets the early
+ * breach reports: the new model has not seen them). */
 enum rs_err rs_store_promise_mark_learnt(struct rs_store *s, int64_t merchant_id,
                                          int64_t shipment_id) RS_MUST_CHECK;
 /* After a model trained from a history file replaced the merchant's: none of the store's
- * deliveries is in it, so all are to learn again. */
+ * deliveries (nor early breach reports) is in it, so all are to learn again. */
 enum rs_err rs_store_promise_forget_learnt(struct rs_store *s, int64_t merchant_id) RS_MUST_CHECK;
-/* Merchants with a model and deliveries not learnt yet, up to MAX; OUT: *n. */
-enum rs_err rs_store_promise_learn_pending(struct rs_store *s, int64_t *ids, int max,
-                                           int *n) RS_MUST_CHECK;
+/* Merchants with a model and deliveries not learnt yet, or (SINCE > 0) shipments placed since
+ * SINCE that may break a promise (rs_store_promise_overdue), up to MAX; OUT: *n. */
+enum rs_err rs_store_promise_learn_pending(struct rs_store *s, int64_t since, int64_t *ids,
+                                           int max, int *n) RS_MUST_CHECK;
 
 /* RS_ENOTFOUND when there is no such shipment. */
 enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,

@@ -171,7 +171,7 @@ enum rs_err rs_store_promise_model_get(struct rs_store *s, int64_t merchant_id, 
 #define DELIVERY_COLS                                                                              \
     "SELECT s.id,o.placed_at,s.shipped_at,s.delivered_at,s.origin_country,s.origin_region,"          \
     "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"                \
-    "s.service FROM shipments s JOIN orders o ON o.id=s.order_id "
+    "s.service,s.promise_reported FROM shipments s JOIN orders o ON o.id=s.order_id "
 
 static enum rs_err deliveries_run(struct rs_store *s, sqlite3_stmt *q, rs_store_delivery_fn *fn,
                                   void *ctx, int64_t *n)
@@ -192,6 +192,7 @@ static enum rs_err deliveries_run(struct rs_store *s, sqlite3_stmt *q, rs_store_
             .dest_postcode = (const char *)sqlite3_column_text(q, 9),
             .carrier = (const char *)sqlite3_column_text(q, 10),
             .service = (const char *)sqlite3_column_text(q, 11),
+            .reported = (unsigned)sqlite3_column_int(q, 12),
         };
         fn(&d, ctx);
         (*n)++;
@@ -223,6 +224,49 @@ enum rs_err rs_store_promise_deliveries_new(struct rs_store *s, int64_t merchant
     return deliveries_run(s, q, fn, ctx, n);
 }
 
+/* The shipments that may break a promise, shared by rs_store_promise_overdue and the merchants
+ * to visit (M: the merchant's id, ?2 since). */
+#define OVERDUE_COND(M)                                                                            \
+    "s.merchant_id=" M " AND s.delivered_at=0 AND s.promise_reported<>3 AND s.last_event_at>0 "   \
+    "AND s.status NOT IN ('returning','returned','expired','delivered') AND o.placed_at>=?2 AND " \
+    "EXISTS (SELECT 1 FROM shipments d WHERE d.merchant_id=" M " AND d.delivered_at>=?2)"
+
+enum rs_err rs_store_promise_overdue(struct rs_store *s, int64_t merchant_id, int64_t since,
+                                     int max, rs_store_delivery_fn *fn, void *ctx, int64_t *n)
+{
+    sqlite3_stmt *q = prep(s, 24, DELIVERY_COLS "WHERE " OVERDUE_COND("?1") " ORDER BY s.id LIMIT ?3");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, since);
+    sqlite3_bind_int(q, 3, max);
+    return deliveries_run(s, q, fn, ctx, n);
+}
+
+enum rs_err rs_store_promise_mark_reported(struct rs_store *s, int64_t merchant_id,
+                                           int64_t shipment_id, unsigned terms)
+{
+    sqlite3_stmt *q = prep(s, 25, "UPDATE shipments SET promise_reported=promise_reported|? "
+                                  "WHERE merchant_id=? AND id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int(q, 1, (int)terms);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_int64(q, 3, shipment_id);
+    return rs_store_sqlite_run(s, q);
+}
+
+/* A new model has seen no early report. */
+static enum rs_err forget_reported(struct rs_store *s, int64_t merchant_id)
+{
+    sqlite3_stmt *q = prep(s, 26, "UPDATE shipments SET promise_reported=0 WHERE merchant_id=? AND "
+                                  "promise_reported<>0");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    return rs_store_sqlite_run(s, q);
+}
+
 enum rs_err rs_store_promise_mark_learnt(struct rs_store *s, int64_t merchant_id, int64_t shipment_id)
 {
     sqlite3_stmt *q;
@@ -235,7 +279,8 @@ enum rs_err rs_store_promise_mark_learnt(struct rs_store *s, int64_t merchant_id
         return RS_EIO;
     }
     sqlite3_bind_int64(q, 1, merchant_id);
-    return rs_store_sqlite_run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    return e || shipment_id > 0 ? e : forget_reported(s, merchant_id);
 }
 
 enum rs_err rs_store_promise_forget_learnt(struct rs_store *s, int64_t merchant_id)
@@ -244,18 +289,24 @@ enum rs_err rs_store_promise_forget_learnt(struct rs_store *s, int64_t merchant_
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, merchant_id);
-    return rs_store_sqlite_run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    return e ? e : forget_reported(s, merchant_id);
 }
 
-enum rs_err rs_store_promise_learn_pending(struct rs_store *s, int64_t *ids, int max, int *n)
+enum rs_err rs_store_promise_learn_pending(struct rs_store *s, int64_t since, int64_t *ids, int max,
+                                           int *n)
 {
     *n = 0;
+    /* ?2 = 0: no early reports asked (the OVERDUE_WHERE part is then skipped) */
     sqlite3_stmt *q = prep(s, 21, "SELECT m.merchant_id FROM promise_models m WHERE EXISTS (SELECT 1 FROM "
                                   "shipments s WHERE s.merchant_id=m.merchant_id AND s.delivered_at>0 AND "
-                                  "s.promise_learnt=0) ORDER BY m.merchant_id LIMIT ?");
+                                  "s.promise_learnt=0) OR (?2>0 AND EXISTS (SELECT 1 FROM shipments s "
+                                  "JOIN orders o ON o.id=s.order_id WHERE " OVERDUE_COND("m.merchant_id") "))"
+                                  " ORDER BY m.merchant_id LIMIT ?1");
     if (!q)
         return RS_EIO;
     sqlite3_bind_int(q, 1, max);
+    sqlite3_bind_int64(q, 2, since);
     return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 

@@ -4,7 +4,8 @@
 # trained from a history file, then 40 recent deliveries on a lane that got much slower; `rastro
 # promise learn` adds exactly the new ones (never twice), the quote for that lane moves later and
 # the server uses the new version; a retrain from the store or from a history file resets what
-# counts as learnt; and the server's sweeper does the same on its own.
+# counts as learnt; the server's sweeper does the same on its own; and a parcel past its promise
+# moves the calibration before it is delivered, once.
 source "$(dirname "$0")/../lib/lib.sh"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 FIX="$ROOT/tests/data/history-small.csv"
@@ -81,6 +82,29 @@ for _ in $(seq 1 50); do
 done
 eq "serve: the sweeper learnt the 5 new deliveries (version 6)" "$(jqr .model_version)" 6
 eq "  and nothing is left to learn" "$(learn)" "nothing new to learn (model version 6)"
+
+# a broken promise moves the calibration as soon as it is broken, not when the late parcel is
+# finally delivered, and only once
+aci() { sqlite3 "$DB" "SELECT json_extract(model,'\$.aci_place')||' '||json_extract(model,'\$.aci_handover') FROM promise_models WHERE merchant_id=1"; }
+parcel() { # REF PLACED_DAY HANDED_OVER_DAY
+  api POST /v1/orders "{\"order_ref\":\"$1\",\"placed_at\":\"${2}T08:00:00+01:00\",\"destination\":{\"region\":\"MAD\",\"country\":\"ES\",\"postal_code\":\"28005\"}}"
+  api POST /v1/shipments "{\"order_ref\":\"$1\",\"carrier\":\"seur\",\"tracking_number\":\"$1\",\"service\":\"std\",\"origin\":{\"region\":\"MAD\",\"country\":\"ES\",\"postal_code\":\"28001\"}}"
+  api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"$1\",\"occurred_at\":\"${3}T10:00:00+01:00\",\"status\":\"in_transit\"}"
+}
+parcel LOST1 "$(date -u -d "$TODAY -29 days" +%F)" "$(date -u -d "$TODAY -28 days" +%F)"
+parcel FRESH1 "$TODAY" "$TODAY"   # on its way, within its promise
+api GET /v1/shipments/seur/LOST1; echo "lost parcel: $(jq -c .promise <<<"$BODY_OUT")"
+A0=$(aci)
+out=$(learn); echo "$out"
+eq "learn: the lost parcel's broken promises are reported now" "$out" \
+   "reported 1 broken promises of parcels still on their way; model version 7"
+A1=$(aci)
+check "  both calibration terms moved towards later promises ($A0 -> $A1)" \
+  awk -v a="$A0" -v b="$A1" 'BEGIN { split(a, x, " "); split(b, y, " "); exit !(y[1] > x[1] && y[2] > x[2]) }'
+eq "  learn again: reported once" "$(learn)" "nothing new to learn (model version 7)"
+api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"LOST1\",\"occurred_at\":\"${TODAY}T07:00:00+01:00\",\"status\":\"delivered\"}"
+eq "delivered at last: learnt" "$(learn)" "learnt 1 new deliveries (0 skipped); model version 8"
+eq "  its terms, already reported, do not move again" "$(aci)" "$A1"
 
 check "no request ever answered 5xx" bash -c "! grep -q ' 5[0-9][0-9] ' '$T_DIR/server.log'"
 finish

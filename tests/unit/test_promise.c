@@ -30,7 +30,7 @@ static void feed(struct rs_promise_model *m, const struct rs_promise_lane *lane,
     int64_t d = first;
     for (int i = 0; i < n; i++) {
         d = rs_calendar_add_business_days(&cal, d, 1);
-        struct rs_promise_obs o = {*lane, d, 9 * 60, 0, 0};
+        struct rs_promise_obs o = {*lane, d, 9 * 60, 0, 0, 0};
         o.shipped_day = rs_calendar_add_business_days(&cal, d, h);
         o.delivered_day = rs_calendar_add_business_days(&cal, o.shipped_day, t + (i % 10 == 0));
         assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
@@ -153,6 +153,44 @@ static void test_reestimate(void **state)
     free(m);
 }
 
+/* A broken promise is reported while the parcel is still on its way, once per term, and its
+ * delivery then does not count it again. */
+static void test_report_overdue(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    feed(m, &madbcn, D(2025, 1, 6), 200, 1, 2);
+    struct rs_promise q;
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 6), 600, 0, &q), RS_OK);
+    struct rs_promise_obs o = {madbcn, D(2025, 10, 6), 600, -1, 0, 0};
+    double place = m->aci_place, hand = m->aci_handover;
+    /* on the promised day it is not broken yet */
+    assert_int_equal(rs_promise_report_overdue(m, &cal, &o, q.latest), 0u);
+    assert_true(m->aci_place == place);
+    /* the day after: the placement term, late (never handed over: no hand-over term) */
+    assert_int_equal(rs_promise_report_overdue(m, &cal, &o, q.latest + 1), RS_PROMISE_TERM_PLACE);
+    assert_true(m->aci_place > place);
+    assert_true(m->aci_handover == hand);
+    /* handed over later, the hand-over promise broken too: only that term is new */
+    o.reported = RS_PROMISE_TERM_PLACE;
+    o.shipped_day = D(2025, 10, 7);
+    place = m->aci_place;
+    assert_int_equal(rs_promise_report_overdue(m, &cal, &o, D(2025, 11, 3)), RS_PROMISE_TERM_HANDOVER);
+    assert_true(m->aci_place == place);
+    assert_true(m->aci_handover > hand);
+    /* delivered at last: learnt, but neither term moves again */
+    o.reported |= RS_PROMISE_TERM_HANDOVER;
+    o.delivered_day = D(2025, 11, 4);
+    hand = m->aci_handover;
+    assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
+    assert_true(m->aci_place == place && m->aci_handover == hand);
+    /* the same delivery without the early reports moves both */
+    o.reported = 0;
+    assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
+    assert_true(m->aci_place > place && m->aci_handover > hand);
+    free(m);
+}
+
 static void test_calibration_and_peak(void **state)
 {
     (void)state;
@@ -206,6 +244,15 @@ static void test_model_file_roundtrip(void **state)
         assert_int_equal(a.likely, b.likely);
         assert_int_equal(a.earliest, b.earliest);
     }
+    /* a calibration pushed far by a long run of late parcels still loads; past the limit, not */
+    m->aci_place = 2.5;
+    m->aci_handover = -1.75;
+    assert_int_equal(rs_promise_save(m, path), RS_OK);
+    assert_int_equal(rs_promise_load(back, path, &why), RS_OK);
+    assert_true(fabs(back->aci_place - 2.5) < 1e-9 && fabs(back->aci_handover + 1.75) < 1e-9);
+    m->aci_place = RS_PROMISE_ACI_LIMIT + 0.5;
+    assert_int_equal(rs_promise_save(m, path), RS_OK);
+    assert_int_equal(rs_promise_load(back, path, &why), RS_EINVAL);
     FILE *fp = fopen(path, "w");
     fputs("{\"format\":\"something else\"}", fp);
     fclose(fp);
@@ -229,7 +276,7 @@ static void feed_near_far(struct rs_promise_model *m, int n)
     for (int i = 0; i < n; i++) {
         d = rs_calendar_add_business_days(&cal, d, 1);
         bool near = i % 2 == 0;
-        struct rs_promise_obs o = {near ? near_lane : far_lane, d, 9 * 60, 0, 0};
+        struct rs_promise_obs o = {near ? near_lane : far_lane, d, 9 * 60, 0, 0, 0};
         o.shipped_day = rs_calendar_add_business_days(&cal, d, 1);
         o.delivered_day = rs_calendar_add_business_days(&cal, o.shipped_day, near ? 1 : 5);
         assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
@@ -328,7 +375,7 @@ static void test_invalid_rows_and_speed(void **state)
 {
     (void)state;
     struct rs_promise_model *m = model();
-    struct rs_promise_obs o = {madbcn, D(2025, 3, 3), 600, -1, D(2025, 3, 1)};
+    struct rs_promise_obs o = {madbcn, D(2025, 3, 3), 600, -1, D(2025, 3, 1), 0};
     assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_EINVAL); /* before placed */
     o.delivered_day = D(2025, 3, 5);
     o.shipped_day = D(2025, 3, 6);
@@ -363,6 +410,7 @@ int main(void)
         cmocka_unit_test_setup(test_estimate_known_lane, setup),
         cmocka_unit_test_setup(test_sparse_lane_fallback, setup),
         cmocka_unit_test_setup(test_reestimate, setup),
+        cmocka_unit_test_setup(test_report_overdue, setup),
         cmocka_unit_test_setup(test_calibration_and_peak, setup),
         cmocka_unit_test_setup(test_model_file_roundtrip, setup),
         cmocka_unit_test_setup(test_proximity_offsets, setup),
