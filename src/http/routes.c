@@ -113,6 +113,7 @@ static const struct route {
 };
 #define NROUTES (int)(sizeof routes / sizeof routes[0])
 #define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */
+_Static_assert(NROUTES + 1 <= RS_METRICS_MAX_ROUTES, "raise RS_METRICS_MAX_ROUTES: routes past it get no metrics");
 
 const char *const *rs_route_names(int *n)
 {
