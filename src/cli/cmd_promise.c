@@ -10,6 +10,7 @@
 #include "app/promise_apply.h"
 #include "app/promise_io.h"
 #include "app/promise_service.h"
+#include "app/promise_settings.h"
 #include "cli/cmd.h"
 #include "core/calendar.h"
 #include "core/promise.h"
@@ -46,7 +47,8 @@ static int usage(void)
             "                            model does not hold yet; the server does it hourly)\n"
             "       rastro promise sweep [--db URL] [--now RFC3339] (detect delays once)\n"
             "       rastro promise settings --merchant ID [--db URL] [--confidence C] [--country CC]\n"
-            "                            [--cutoff HH:MM] [--close D,D…] [--open D,D…] (days YYYY-MM-DD)\n"
+            "                            [--cutoff HH:MM] [--close D,D…] [--open D,D…] (days YYYY-MM-DD;\n"
+            "                            --country \"\" / --cutoff \"\" clear; also PUT /v1/promise/settings)\n"
             "       rastro promise eval --train A.csv --test B.csv [--json] [--confidence 0.96]\n"
             "                           [--calibration-csv FILE] (late rate and slack by month)\n"
             "       rastro promise quote --model MODEL --origin [CC/]R --destination [CC/]R\n"
@@ -509,34 +511,38 @@ static int cmd_learn(const struct opts *o)
     return rc;
 }
 
-/* Parse "YYYY-MM-DD,YYYY-MM-DD" into DAYS (appending to *n, at most RS_PROMISE_MAX_OVERRIDES). */
+/* Parse "YYYY-MM-DD,YYYY-MM-DD" into DAYS (appending to *n, duplicates folded, at most
+ * RS_PROMISE_MAX_OVERRIDES; the checks of app/promise_settings.h). */
 static int parse_days(const char *list, const char *flag, int64_t *days, int *n)
 {
-    char buf[2048];
+    char buf[2048], err[300];
     if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) {
         fprintf(stderr, "rastro promise: %s list too long\n", flag);
         return -1;
     }
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int64_t d;
-        if (rs_date_parse(tok, &d) != RS_OK || d < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) ||
-            d > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31)) {
-            fprintf(stderr, "rastro promise: %s wants days YYYY-MM-DD (%d-%d), not \"%s\"\n", flag,
-                    RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, tok);
+        if (rs_promise_settings_day(tok, flag, &d, err, sizeof err) != RS_OK ||
+            rs_promise_settings_day_add(days, n, d, flag, err, sizeof err) != RS_OK) {
+            fprintf(stderr, "rastro promise: %s\n", err);
             return -1;
         }
-        bool dup = false;
-        for (int i = 0; i < *n; i++)
-            dup |= days[i] == d;
-        if (dup)
-            continue;
-        if (*n >= RS_PROMISE_MAX_OVERRIDES) {
-            fprintf(stderr, "rastro promise: at most %d days for %s\n", RS_PROMISE_MAX_OVERRIDES, flag);
-            return -1;
-        }
-        days[(*n)++] = d;
     }
     return 0;
+}
+
+/* Take DAYS[N] out of LIST[*n]: a day closed now is no longer opened, and the other way round. */
+static void drop_days(int64_t *list, int *n, const int64_t *days, int nd)
+{
+    int k = 0;
+    for (int i = 0; i < *n; i++) {
+        bool hit = false;
+        for (int j = 0; j < nd && !hit; j++)
+            hit = list[i] == days[j];
+        if (!hit)
+            list[k++] = list[i];
+    }
+    *n = k;
 }
 
 static int cmd_settings(const struct opts *o)
@@ -544,16 +550,20 @@ static int cmd_settings(const struct opts *o)
     int64_t merchant;
     if (parse_merchant(o->merchant, &merchant))
         return 2;
-    if (o->cutoff) {
-        int h, m;
-        char extra;
-        if (sscanf(o->cutoff, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59) {
-            fprintf(stderr, "rastro promise: --cutoff wants HH:MM\n");
-            return 2;
-        }
+    /* the checks of PUT /v1/promise/settings (app/promise_settings.h) */
+    char err[300], country[3] = "", cutoff[6] = "";
+    if ((o->confidence_set && rs_promise_settings_confidence(o->confidence, "--confidence", err, sizeof err)) ||
+        (o->cutoff && rs_promise_settings_cutoff(o->cutoff, "--cutoff", cutoff, err, sizeof err)) ||
+        (o->country && rs_promise_settings_country(o->country, "--country", country, err, sizeof err))) {
+        fprintf(stderr, "rastro promise: %s\n", err);
+        return 2;
     }
-    if (o->country && (strlen(o->country) != 2)) {
-        fprintf(stderr, "rastro promise: --country wants a two-letter code such as ES\n");
+    struct rs_promise_settings req = {0}; /* the days named: add = --close, remove = --open */
+    if ((o->close_days && parse_days(o->close_days, "--close", req.add, &req.n_add)) ||
+        (o->open_days && parse_days(o->open_days, "--open", req.remove, &req.n_remove)))
+        return 2;
+    if (rs_promise_settings_no_conflict(&req, "--close", "--open", err, sizeof err)) {
+        fprintf(stderr, "rastro promise: %s\n", err);
         return 2;
     }
     struct rs_store *s = open_store(o);
@@ -569,18 +579,24 @@ static int cmd_settings(const struct opts *o)
     }
     bool change = o->confidence_set || o->country || o->cutoff || o->close_days || o->open_days;
     if (!e && change) {
-        if ((o->close_days && parse_days(o->close_days, "--close", st.add, &st.n_add)) ||
-            (o->open_days && parse_days(o->open_days, "--open", st.remove, &st.n_remove))) {
+        /* --close and --open add to the lists; a day named now leaves the other list */
+        drop_days(st.remove, &st.n_remove, req.add, req.n_add);
+        drop_days(st.add, &st.n_add, req.remove, req.n_remove);
+        for (int i = 0; i < req.n_add && !e; i++)
+            e = rs_promise_settings_day_add(st.add, &st.n_add, req.add[i], "--close", err, sizeof err);
+        for (int i = 0; i < req.n_remove && !e; i++)
+            e = rs_promise_settings_day_add(st.remove, &st.n_remove, req.remove[i], "--open", err, sizeof err);
+        if (e) {
+            fprintf(stderr, "rastro promise: %s\n", err);
             rs_store_close(s);
             return 2;
         }
         if (o->confidence_set)
             st.confidence = o->confidence;
         if (o->country)
-            for (int i = 0; i < 3; i++)
-                st.country[i] = (char)(i < 2 ? (o->country[i] & ~0x20) : 0);
+            memcpy(st.country, country, sizeof st.country);
         if (o->cutoff)
-            snprintf(st.cutoff, sizeof st.cutoff, "%s", o->cutoff);
+            memcpy(st.cutoff, cutoff, sizeof st.cutoff);
         if (!(e = rs_store_begin(s))) {
             e = rs_store_promise_settings_put(s, merchant, &st, rs_now());
             if (!e)

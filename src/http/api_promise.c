@@ -2,12 +2,15 @@
  * lane and a placement time, with ready-to-show text in Spanish and English.
  * Query: origin, destination ("CC/REGION", "CC-REGION" or "REGION"; required), carrier,
  * service, origin_postcode, destination_postcode, placed_at (RFC 3339 with offset; default
- * now), confidence (0.5 < c < 1; default the merchant's setting). */
+ * now), confidence (0.5 < c < 1; default the merchant's setting).
+ *   GET|PUT /v1/promise/settings  the merchant's promise settings (app/promise_settings.h);
+ *                                 a PUT changes the fields it names, the rest stay */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/promise_service.h"
+#include "app/promise_settings.h"
 #include "http/routes.h"
 #include "util/locfmt.h"
 #include "util/timefmt.h"
@@ -178,4 +181,85 @@ void rs_api_promise_get(struct rs_req *r)
     rs_locfmt_free(lf);
     json_object_set_new(j, "text", text);
     rs_reply_json(r, 200, j);
+}
+
+/* ---- settings ---- */
+
+static void reply_settings(struct rs_req *r, const struct rs_promise_settings *st)
+{
+    json_t *j = rs_promise_settings_json(st);
+    if (j)
+        rs_reply_json(r, 200, j);
+    else
+        rs_reply_err(r, RS_ENOMEM, "promise settings");
+}
+
+/* The merchant's settings from a reader. */
+static enum rs_err settings_read(struct rs_req *r, struct rs_promise_settings *st)
+{
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    enum rs_err e = s ? rs_store_promise_settings_get(s, r->merchant_id, st) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    return e;
+}
+
+void rs_api_promise_settings_get(struct rs_req *r)
+{
+    struct rs_promise_settings st;
+    enum rs_err e = settings_read(r, &st);
+    if (e)
+        rs_reply_err(r, e, "promise settings read");
+    else
+        reply_settings(r, &st);
+}
+
+struct psettings_job {
+    int64_t merchant_id;
+    const json_t *change;        /* borrowed from the request */
+    struct rs_promise_settings st; /* OUT: as saved */
+    char err[400];
+};
+
+/* Read, change and write in one job: two PUTs naming different fields both keep their change. */
+static enum rs_err psettings_run(struct rs_store *s, void *ctx)
+{
+    struct psettings_job *j = ctx;
+    enum rs_err e = rs_store_promise_settings_get(s, j->merchant_id, &j->st);
+    if (!e)
+        e = rs_promise_settings_apply(&j->st, j->change, j->err, sizeof j->err);
+    if (!e)
+        e = rs_store_promise_settings_put(s, j->merchant_id, &j->st, rs_now());
+    return e;
+}
+
+void rs_api_promise_settings_put(struct rs_req *r)
+{
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return;
+    struct psettings_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        json_decref(body);
+        rs_reply_err(r, RS_ENOMEM, "promise settings");
+        return;
+    }
+    j->merchant_id = r->merchant_id;
+    j->change = body;
+    /* checked against the current settings first, so a bad document costs no write lock; the
+     * job checks again on what it reads (a concurrent PUT may have moved the lists) */
+    enum rs_err e = settings_read(r, &j->st);
+    if (!e && rs_promise_settings_apply(&j->st, body, j->err, sizeof j->err) != RS_OK) {
+        rs_reply_error(r, 422, "invalid_settings", "%s", j->err);
+    } else {
+        if (!e)
+            e = rs_writer_run(rs_server_writer(r->srv), psettings_run, j);
+        if (e == RS_EINVAL && j->err[0])
+            rs_reply_error(r, 422, "invalid_settings", "%s", j->err);
+        else if (e)
+            rs_reply_err(r, e, "promise settings save");
+        else
+            reply_settings(r, &j->st);
+    }
+    free(j);
+    json_decref(body);
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RS_METRICS_MAX_ROUTES 64
+#define RS_METRICS_MAX_ROUTES 128 /* routes.c checks that its table (and "other") fits */
 
 void rs_metrics_request(int route, int status, uint64_t elapsed_ns);
 void rs_metrics_events(int accepted, int duplicate, int rejected);

@@ -29,6 +29,8 @@ static const struct route {
     {"GET", "/v1/shipments/{}/{}", NEED_READ, rs_api_shipment_get, "GET /v1/shipments/{carrier}/{tracking_number}"},
     {"POST", "/v1/events", NEED_INGEST, rs_api_events_post, "POST /v1/events"},
     {"GET", "/v1/promise", NEED_READ, rs_api_promise_get, "GET /v1/promise"},
+    {"GET", "/v1/promise/settings", NEED_ADMIN, rs_api_promise_settings_get, "GET /v1/promise/settings"},
+    {"PUT", "/v1/promise/settings", NEED_ADMIN, rs_api_promise_settings_put, "PUT /v1/promise/settings"},
     {"GET", "/v1/track/{}", PUBLIC, rs_api_track_get, "GET /v1/track/{tracking_code}"},
     {"GET", "/t/{}", PUBLIC, rs_page_track, "GET /t/{tracking_code}"},
     {"POST", "/v1/hooks/generic", NEED_INGEST, rs_hook_generic_api, "POST /v1/hooks/generic"},
@@ -113,6 +115,7 @@ static const struct route {
 };
 #define NROUTES (int)(sizeof routes / sizeof routes[0])
 #define ROUTE_OTHER NROUTES /* metrics slot for 404/405 */
+_Static_assert(NROUTES + 1 <= RS_METRICS_MAX_ROUTES, "raise RS_METRICS_MAX_ROUTES: routes past it get no metrics");
 
 const char *const *rs_route_names(int *n)
 {

@@ -23,7 +23,7 @@ rs_handler_fn rs_hook_twilio_status, rs_hook_twilio_sms, rs_hook_whatsapp_verify
 rs_handler_fn rs_api_conv_list, rs_api_conv_get, rs_api_conv_message, rs_api_conv_note, rs_api_conv_assign,
     rs_api_conv_close, rs_hook_infobip_sms;
 rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
-rs_handler_fn rs_api_promise_get;
+rs_handler_fn rs_api_promise_get, rs_api_promise_settings_get, rs_api_promise_settings_put;
 /* tracking page, self-service and its merchant API (page_*.c, api_page.c) */
 rs_handler_fn rs_page_updates_post, rs_page_push_post, rs_page_report_post, rs_page_stream;
 /* api_channels.c: e-mail (rastro mail-in), logged phone calls, the tracking page's web chat */
