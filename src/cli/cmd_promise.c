@@ -328,11 +328,28 @@ static struct rs_store *open_store(const struct opts *o)
     return s;
 }
 
+/* The checks of PUT /v1/promise/settings (app/promise_settings.h) on --confidence, --country
+ * and --cutoff; OUT: COUNTRY and CUTOFF normalised. -1 (said on stderr) when one is wrong. */
+static int settings_opts(const struct opts *o, char country[3], char cutoff[6])
+{
+    char err[300];
+    if ((o->confidence_set && rs_promise_settings_confidence(o->confidence, "--confidence", err, sizeof err)) ||
+        (o->cutoff && rs_promise_settings_cutoff(o->cutoff, "--cutoff", cutoff, err, sizeof err)) ||
+        (o->country && rs_promise_settings_country(o->country, "--country", country, err, sizeof err))) {
+        fprintf(stderr, "rastro promise: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* Store --confidence/--country/--cutoff, when given, as the merchant's settings. */
 static enum rs_err store_settings(struct rs_store *s, const struct opts *o, int64_t merchant)
 {
     if (!o->confidence_set && !o->country && !o->cutoff)
         return RS_OK;
+    char country[3] = "", cutoff[6] = "";
+    if (settings_opts(o, country, cutoff)) /* checked before training; kept for safety */
+        return RS_EINVAL;
     struct rs_promise_settings st;
     enum rs_err e = rs_store_promise_settings_get(s, merchant, &st);
     if (e)
@@ -340,9 +357,9 @@ static enum rs_err store_settings(struct rs_store *s, const struct opts *o, int6
     if (o->confidence_set)
         st.confidence = o->confidence;
     if (o->country)
-        snprintf(st.country, sizeof st.country, "%s", o->country);
+        memcpy(st.country, country, sizeof st.country);
     if (o->cutoff)
-        snprintf(st.cutoff, sizeof st.cutoff, "%s", o->cutoff);
+        memcpy(st.cutoff, cutoff, sizeof st.cutoff);
     return rs_store_promise_settings_put(s, merchant, &st, rs_now());
 }
 
@@ -550,14 +567,9 @@ static int cmd_settings(const struct opts *o)
     int64_t merchant;
     if (parse_merchant(o->merchant, &merchant))
         return 2;
-    /* the checks of PUT /v1/promise/settings (app/promise_settings.h) */
     char err[300], country[3] = "", cutoff[6] = "";
-    if ((o->confidence_set && rs_promise_settings_confidence(o->confidence, "--confidence", err, sizeof err)) ||
-        (o->cutoff && rs_promise_settings_cutoff(o->cutoff, "--cutoff", cutoff, err, sizeof err)) ||
-        (o->country && rs_promise_settings_country(o->country, "--country", country, err, sizeof err))) {
-        fprintf(stderr, "rastro promise: %s\n", err);
+    if (settings_opts(o, country, cutoff))
         return 2;
-    }
     struct rs_promise_settings req = {0}; /* the days named: add = --close, remove = --open */
     if ((o->close_days && parse_days(o->close_days, "--close", req.add, &req.n_add)) ||
         (o->open_days && parse_days(o->open_days, "--open", req.remove, &req.n_remove)))
@@ -622,6 +634,9 @@ static int cmd_settings(const struct opts *o)
 
 static int cmd_train(const struct opts *o)
 {
+    char country[3], cutoff[6];
+    if (o->merchant && settings_opts(o, country, cutoff)) /* they become the merchant's settings */
+        return 2;
     if (o->from_store)
         return o->history ? usage() : cmd_train_store(o);
     if (!o->history)

@@ -138,7 +138,8 @@ void rs_reply_text(struct rs_req *r, int status, const char *content_type, const
 void rs_reply_json(struct rs_req *r, int status, json_t *j)
 {
     free(r->resp);
-    r->resp = json_dumps(j, JSON_COMPACT);
+    /* 15 significant digits: a stored 0.9 reads 0.9, not jansson's default 0.90000000000000002 */
+    r->resp = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (!r->resp) {
         r->status = 503;

@@ -26,6 +26,11 @@ eq "  every field, defaults" "$(jqc '[.confidence, .country, .cutoff, .timezone,
 eq "train --merchant: exit 0" "$?" 0
 api GET $S
 eq "  training's --country is a setting" "$(jqr .country)" ES
+out=$("$RASTRO_BIN" promise train --history "$FIX" --merchant 1 --db "$DB" --country ESP 2>&1)
+eq "train --merchant with a bad --country: exit 2 (the settings' own checks)" "$?" 2
+eq "  says what is wanted" "$(printf '%s' "$out" | grep -c -- '--country must be a two-letter')" 1
+api GET $S
+eq "  nothing stored" "$(jqr .country)" ES
 Q="/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur&service=std&placed_at=2025-03-03T09:00:00%2B01:00"
 api GET "$Q"
 eq "quote before: 200, confidence 0.9" "$STATUS/$(jqr .confidence)" 200/0.9
