@@ -1,6 +1,7 @@
 /* cmd_promise.c — `rastro promise train|eval|quote`: learn delivery windows from a history CSV,
  * replay a later period to measure them against the source's own promise, quote one order.
  * See docs/promise.md. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "util/assets.h"
 #include "util/csv.h"
 #include "util/progress.h"
+#include "util/svgchart.h"
 #include "util/timefmt.h"
 #include "store/store_promise.h"
 
@@ -27,6 +29,7 @@ struct opts {
     const char *history, *out, *train, *test, *model;
     const char *origin, *dest, *carrier, *service, *placed_at, *country, *cutoff;
     const char *calib_csv; /* eval: per-month table written here */
+    const char *chart;     /* eval: SVG chart written here */
     const char *db, *merchant, *now; /* train into the store; sweep */
     const char *close_days, *open_days;  /* settings: comma-separated YYYY-MM-DD */
     int from_store;
@@ -51,6 +54,7 @@ static int usage(void)
             "                            --country \"\" / --cutoff \"\" clear; also PUT /v1/promise/settings)\n"
             "       rastro promise eval --train A.csv --test B.csv [--json] [--confidence 0.96]\n"
             "                           [--calibration-csv FILE] (late rate and slack by month)\n"
+            "                           [--chart FILE.svg] (the same by month, and calibration, as a chart)\n"
             "       rastro promise quote --model MODEL --origin [CC/]R --destination [CC/]R\n"
             "                            [--carrier C] [--service S] --placed-at RFC3339\n"
             "common: [--country CC] (holiday calendar; default: the data's destination country)\n"
@@ -127,6 +131,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             dst = &o->cutoff;
         else if (strcmp(a, "--calibration-csv") == 0)
             dst = &o->calib_csv;
+        else if (strcmp(a, "--chart") == 0)
+            dst = &o->chart;
         else if (strcmp(a, "--db") == 0)
             dst = &o->db;
         else if (strcmp(a, "--merchant") == 0)
@@ -832,40 +838,58 @@ static void print_figures(const char *name, const struct figures *f)
            f->mean_slack, f->median_slack, f->mae, f->window);
 }
 
-static void print_calibration(const char *name, const struct score *s, size_t n)
+/* Calibration bins: stated probability of delivery by the promise vs observed. */
+static const double calib_edges[] = {0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001};
+enum { CALIB_BINS = 7 };
+
+static void calib_count(const struct score *s, size_t n, long cnt[CALIB_BINS], long ok[CALIB_BINS])
 {
-    static const double edges[] = {0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001};
-    enum { NB = 7 };
-    long cnt[NB] = {0}, ok[NB] = {0};
+    for (int b = 0; b < CALIB_BINS; b++)
+        cnt[b] = ok[b] = 0;
     for (size_t i = 0; i < n; i++) {
         if (!s[i].has)
             continue;
-        for (int b = 0; b < NB; b++) {
-            if (s[i].prob >= edges[b] && s[i].prob < edges[b + 1]) {
+        for (int b = 0; b < CALIB_BINS; b++) {
+            if (s[i].prob >= calib_edges[b] && s[i].prob < calib_edges[b + 1]) {
                 cnt[b]++;
                 ok[b] += s[i].actual <= s[i].latest;
                 break;
             }
         }
     }
+}
+
+static void print_calibration(const char *name, const struct score *s, size_t n)
+{
+    long cnt[CALIB_BINS], ok[CALIB_BINS];
+    calib_count(s, n, cnt, ok);
     printf("\ncalibration, %s (stated probability of delivery by the promise vs observed):\n",
            name);
     printf("  %-14s %7s %9s\n", "stated", "orders", "on time");
-    for (int b = 0; b < NB; b++) {
+    for (int b = 0; b < CALIB_BINS; b++) {
         if (!cnt[b])
             continue;
-        printf("  [%.2f, %.2f) %7ld %8.1f%%\n", edges[b], edges[b + 1] > 1 ? 1.0 : edges[b + 1],
+        printf("  [%.2f, %.2f) %7ld %8.1f%%\n", calib_edges[b], calib_edges[b + 1] > 1 ? 1.0 : calib_edges[b + 1],
                cnt[b], 100.0 * (double)ok[b] / (double)cnt[b]);
     }
 }
 
-/* Late rate and mean slack per month of placement (placement, hand-over, baseline): the text
- * table goes to TXT (when not NULL), the same rows as CSV to CSV_PATH (when not NULL). */
-static int print_months(const struct score *place, const struct score *hand,
-                        const struct score *base, const int64_t *placed, size_t n,
-                        double confidence, FILE *txt, const char *csv_path)
+/* Late rate and mean slack per month of placement, for the promise at placement [0], the
+ * re-estimate at hand-over [1] and the baseline [2]. */
+struct month {
+    int year, month;
+    long n[3];
+    double late_rate[3], slack[3]; /* NaN when n is 0 */
+};
+
+/* The months from the first placement to the last scored one; *OUT malloc'd. -1 when out of
+ * memory; 0 months when nothing was scored. */
+static int month_rows(const struct score *place, const struct score *hand, const struct score *base,
+                      const int64_t *placed, size_t n, struct month **out, int *n_out)
 {
     enum { MAXM = 240 };
+    *out = NULL;
+    *n_out = 0;
     int64_t first = INT64_MAX;
     for (size_t i = 0; i < n; i++)
         if (place[i].has && placed[i] < first)
@@ -874,12 +898,11 @@ static int print_months(const struct score *place, const struct score *hand,
         return 0;
     int y0, m0, d0;
     rs_cal_civil(first, &y0, &m0, &d0);
-    struct mrow {
-        long n[3], late[3];
-        double slack[3];
-    } *mr = calloc(MAXM, sizeof *mr);
+    struct month *mr = calloc(MAXM, sizeof *mr);
     if (!mr)
         return -1;
+    long late[MAXM][3] = {{0}};
+    int last = -1;
     for (size_t i = 0; i < n; i++) {
         int y, mo, d;
         rs_cal_civil(placed[i], &y, &mo, &d);
@@ -891,16 +914,34 @@ static int print_months(const struct score *place, const struct score *hand,
             if (!s3[j]->has)
                 continue;
             mr[k].n[j]++;
-            mr[k].late[j] += s3[j]->actual > s3[j]->latest;
+            late[k][j] += s3[j]->actual > s3[j]->latest;
             mr[k].slack[j] += (double)(s3[j]->latest - s3[j]->actual);
         }
+        if (mr[k].n[0] && k > last)
+            last = k;
     }
+    for (int k = 0; k <= last; k++) {
+        mr[k].year = y0 + (m0 - 1 + k) / 12;
+        mr[k].month = (m0 - 1 + k) % 12 + 1;
+        for (int j = 0; j < 3; j++) {
+            mr[k].late_rate[j] = mr[k].n[j] ? (double)late[k][j] / (double)mr[k].n[j] : NAN;
+            mr[k].slack[j] = mr[k].n[j] ? mr[k].slack[j] / (double)mr[k].n[j] : NAN;
+        }
+    }
+    *out = mr;
+    *n_out = last + 1;
+    return 0;
+}
+
+/* The by-month table: text to TXT (when not NULL), the same rows as CSV to CSV_PATH (when not
+ * NULL). */
+static int print_months(const struct month *mr, int nm, double confidence, FILE *txt, const char *csv_path)
+{
     FILE *csv = NULL;
     if (csv_path) {
         csv = fopen(csv_path, "w");
         if (!csv) {
             fprintf(stderr, "rastro promise: cannot write %s\n", csv_path);
-            free(mr);
             return -1;
         }
         fprintf(csv, "month,orders,confidence,late_rate,on_time_rate,mean_slack_days,"
@@ -912,28 +953,102 @@ static int print_months(const struct score *place, const struct score *hand,
         fprintf(txt, "  %-8s %6s %16s %16s %16s\n", "month", "orders", "placement",
                 "hand-over", "baseline");
     }
-    for (int k = 0; k < MAXM; k++) {
+    for (int k = 0; k < nm; k++) {
         if (!mr[k].n[0])
             continue;
         double lr[3], sl[3];
-        for (int j = 0; j < 3; j++) {
-            lr[j] = mr[k].n[j] ? (double)mr[k].late[j] / (double)mr[k].n[j] : 0;
-            sl[j] = mr[k].n[j] ? mr[k].slack[j] / (double)mr[k].n[j] : 0;
+        for (int j = 0; j < 3; j++) { /* the table says 0 where a column has no order */
+            lr[j] = mr[k].n[j] ? mr[k].late_rate[j] : 0;
+            sl[j] = mr[k].n[j] ? mr[k].slack[j] : 0;
         }
-        int y = y0 + (m0 - 1 + k) / 12, mo = (m0 - 1 + k) % 12 + 1;
         if (txt)
-            fprintf(txt, "  %04d-%02d %6ld %7.1f%% %7.2f %7.1f%% %7.2f %7.1f%% %7.2f\n", y, mo,
-                    mr[k].n[0], 100 * lr[0], sl[0], 100 * lr[1], sl[1], 100 * lr[2], sl[2]);
+            fprintf(txt, "  %04d-%02d %6ld %7.1f%% %7.2f %7.1f%% %7.2f %7.1f%% %7.2f\n", mr[k].year,
+                    mr[k].month, mr[k].n[0], 100 * lr[0], sl[0], 100 * lr[1], sl[1], 100 * lr[2], sl[2]);
         if (csv)
-            fprintf(csv, "%04d-%02d,%ld,%.2f,%.4f,%.4f,%.2f,%.4f,%.2f,%.4f,%.2f\n", y, mo,
+            fprintf(csv, "%04d-%02d,%ld,%.2f,%.4f,%.4f,%.2f,%.4f,%.2f,%.4f,%.2f\n", mr[k].year, mr[k].month,
                     mr[k].n[0], confidence, lr[0], 1 - lr[0], sl[0], lr[1], sl[1], lr[2], sl[2]);
     }
-    int rc = 0;
     if (csv && fclose(csv) != 0) {
         fprintf(stderr, "rastro promise: cannot write %s\n", csv_path);
-        rc = -1;
+        return -1;
     }
-    free(mr);
+    return 0;
+}
+
+/* --chart: late rate and mean slack by month (placement, hand-over, baseline) and the two
+ * calibration curves, one SVG. */
+static int write_chart(const char *path, const struct month *mr, int nm, const struct score *place,
+                       const struct score *hand, size_t n, double confidence)
+{
+    char(*labels)[8] = calloc((size_t)nm + 1, sizeof *labels);
+    const char **xl = calloc((size_t)nm + 1, sizeof *xl);
+    double *v = calloc(6 * ((size_t)nm + 1), sizeof *v);
+    int rc = -1;
+    struct rs_buf b;
+    rs_buf_init(&b);
+    if (!labels || !xl || !v)
+        goto out;
+    for (int k = 0; k < nm; k++) {
+        snprintf(labels[k], sizeof labels[k], "%02d/%02d", mr[k].month, mr[k].year % 100);
+        xl[k] = labels[k];
+        for (int j = 0; j < 3; j++) {
+            v[j * nm + k] = mr[k].late_rate[j];
+            v[(3 + j) * nm + k] = mr[k].slack[j];
+        }
+    }
+    static const char *const names[3] = {"promise at placement", "re-estimate at hand-over",
+                                         "baseline (the file's promised_date)"};
+    static const char *const colors[3] = {"#1f77b4", "#2ca02c", "#d62728"};
+    struct rs_chart_series late[3], slack[3];
+    for (int j = 0; j < 3; j++) {
+        late[j] = (struct rs_chart_series){names[j], colors[j], v + j * nm, j == 2};
+        slack[j] = (struct rs_chart_series){names[j], colors[j], v + (3 + j) * nm, j == 2};
+    }
+    /* calibration: observed on-time rate per bin of stated probability, and the diagonal */
+    long cnt[2][CALIB_BINS], ok[2][CALIB_BINS];
+    calib_count(place, n, cnt[0], ok[0]);
+    calib_count(hand, n, cnt[1], ok[1]);
+    char bl[CALIB_BINS][16];
+    const char *bx[CALIB_BINS];
+    double cal[3][CALIB_BINS];
+    for (int i = 0; i < CALIB_BINS; i++) {
+        double hi = calib_edges[i + 1] > 1 ? 1.0 : calib_edges[i + 1];
+        snprintf(bl[i], sizeof bl[i], "%.2f-%.2f", calib_edges[i], hi);
+        bx[i] = bl[i];
+        for (int t = 0; t < 2; t++)
+            cal[t][i] = cnt[t][i] ? (double)ok[t][i] / (double)cnt[t][i] : NAN;
+        cal[2][i] = (calib_edges[i] + hi) / 2;
+    }
+    struct rs_chart_series cs[3] = {{"observed, at placement", colors[0], cal[0], false},
+                                    {"observed, at hand-over", colors[1], cal[1], false},
+                                    {"stated (middle of the bin)", "#7f7f7f", cal[2], true}};
+    char title[128];
+    snprintf(title, sizeof title, "Rastro promise evaluation (confidence %.2f)", confidence);
+    rs_svg_begin(&b, 900, 1020, title);
+    rs_chart_lines(&b, 0, 0, 900, 340,
+                   &(struct rs_chart){"Late orders by month of placement", "%", xl, nm, late, 3, 100});
+    rs_chart_lines(&b, 0, 340, 900, 340,
+                   &(struct rs_chart){"Mean slack by month (promised day - delivery day)", " d", xl, nm, slack, 3, 1});
+    rs_chart_lines(&b, 0, 680, 900, 340,
+                   &(struct rs_chart){"Calibration: on time by stated probability", "%", bx, CALIB_BINS, cs, 3, 100});
+    rs_svg_end(&b);
+    FILE *f = fopen(path, "w");
+    if (!f || fwrite(b.data, 1, b.len, f) != b.len) {
+        if (f)
+            fclose(f);
+        fprintf(stderr, "rastro promise: cannot write %s\n", path);
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "rastro promise: cannot write %s\n", path);
+        goto out;
+    }
+    rc = 0;
+out:
+    rs_buf_release(&b);
+    free(labels);
+    free(xl);
+    free(v);
     return rc;
 }
 
@@ -1071,11 +1186,23 @@ static int cmd_eval(const struct opts *o)
         print_calibration("at placement", place, b.n);
         print_calibration("at hand-over", hand, b.n);
     }
+    struct month *months = NULL;
+    int nm = 0;
+    if (month_rows(place, hand, base, placed, b.n, &months, &nm))
+        goto out;
     /* with --json the table only goes to the CSV (stdout stays one JSON object) */
     if ((!o->json || o->calib_csv) &&
-        print_months(place, hand, base, placed, b.n, o->confidence, o->json ? NULL : stdout,
-                     o->calib_csv))
+        print_months(months, nm, o->confidence, o->json ? NULL : stdout, o->calib_csv)) {
+        free(months);
         goto out;
+    }
+    if (o->chart && write_chart(o->chart, months, nm, place, hand, b.n, o->confidence)) {
+        free(months);
+        goto out;
+    }
+    if (o->chart && !o->json)
+        printf("\nchart: %s\n", o->chart);
+    free(months);
     rc = 0;
 out:
     free(placed);

@@ -40,6 +40,18 @@ eq "eval: keys" "$(jq -c 'keys' <<<"$e")" \
    '["at_handover","baseline","late_rate","mae_days","mean_slack_days","median_slack_days","n","window_days"]'
 if jq -e '.n == 80 and .late_rate <= 0.15 and .at_handover.n == 80' <<<"$e" >/dev/null 2>&1
 then ok "eval: scored 80 orders, mostly on time on regular lanes"; else not_ok "eval: fixture figures" "$e"; fi
+# the by-month figures as a CSV and as a chart (SVG)
+out=$("$RASTRO_BIN" promise eval --train "$T_DIR/a.csv" --test "$T_DIR/b.csv" --calibration-csv "$T_DIR/m.csv" \
+      --chart "$T_DIR/eval.svg" 2>/dev/null)
+eq "eval --chart: says where the chart is" "$(printf '%s\n' "$out" | grep -c "^chart: $T_DIR/eval.svg$")" 1
+months=$(($(wc -l < "$T_DIR/m.csv") - 1))
+check "  a well-formed SVG document" python3 -c "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert d.documentElement.tagName == 'svg'" "$T_DIR/eval.svg"
+eq "  three charts" "$(grep -c 'font-weight="bold"' "$T_DIR/eval.svg")" 3
+eq "  a dot per month with orders in the late-rate and slack charts" \
+   "$(grep -c '<title>promise at placement, ' "$T_DIR/eval.svg")" "$(( $(awk -F, 'NR>1 && $2>0' "$T_DIR/m.csv" | wc -l) * 2 ))"
+check "  every month of the CSV on the x axis ($months)" bash -c "for mo in \$(tail -n +2 '$T_DIR/m.csv' | cut -c6-7,3-4 | sed 's/^\(..\)\(..\)$/\2\/\1/'); do grep -q \">\$mo</text>\" '$T_DIR/eval.svg' || exit 1; done"
+"$RASTRO_BIN" promise eval --train "$T_DIR/a.csv" --test "$T_DIR/b.csv" --chart /nonexistent/dir/x.svg >/dev/null 2>&1
+eq "  an unwritable chart path fails (exit 1)" "$?" 1
 
 # 100,000 synthetic rows: training time
 awk -v n=100000 'BEGIN {
