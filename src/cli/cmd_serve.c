@@ -12,6 +12,7 @@
 #include "cli/cmd.h"
 #include "http/http.h"
 #include "http/server.h"
+#include "util/fwdaddr.h"
 #include "worker/dispatch.h"
 
 static int usage(void)
@@ -21,7 +22,9 @@ static int usage(void)
                     "  --db        database: a file path, sqlite:PATH (env RASTRO_DB; default var/rastro.db)\n"
                     "  --listen    address to listen on (env RASTRO_LISTEN; default 127.0.0.1:8080)\n"
                     "  --base-url  public URL used in tracking links (env RASTRO_BASE_URL)\n"
-                    "  --workers   notification dispatcher threads (default 2; 0 = run `rastro worker` apart)\n");
+                    "  --workers   notification dispatcher threads (default 2; 0 = run `rastro worker` apart)\n"
+                    "  --trusted-proxy ADDR[,ADDR]  reverse proxies whose X-Forwarded-For names the client, for\n"
+                    "              per-address limits (env RASTRO_TRUSTED_PROXIES; default none)\n");
     return 2;
 }
 
@@ -56,11 +59,12 @@ static int parse_listen(const char *s, char *host, size_t cap, int *port)
 int rs_cmd_serve(int argc, char **argv)
 {
     const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL,
-               *workers = NULL, *sweep = NULL;
+               *workers = NULL, *sweep = NULL, *proxies = getenv("RASTRO_TRUSTED_PROXIES");
     for (int i = 1; i < argc; i++) {
         if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--listen", &listen) ||
             rs_arg_value(argc, argv, &i, "--base-url", &base) || rs_arg_value(argc, argv, &i, "--readers", &readers) ||
-            rs_arg_value(argc, argv, &i, "--workers", &workers) || rs_arg_value(argc, argv, &i, "--sweep-interval", &sweep))
+            rs_arg_value(argc, argv, &i, "--workers", &workers) || rs_arg_value(argc, argv, &i, "--sweep-interval", &sweep) ||
+            rs_arg_value(argc, argv, &i, "--trusted-proxy", &proxies))
             continue;
         if (rs_arg_flag(argv, i, "--help"))
             return usage(), 0;
@@ -71,6 +75,12 @@ int rs_cmd_serve(int argc, char **argv)
     int port;
     if (parse_listen(listen && *listen ? listen : "127.0.0.1:8080", host, sizeof host, &port) != 0) {
         fprintf(stderr, "rastro serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
+        return 2;
+    }
+    struct rs_proxies px;
+    char perr[160];
+    if (!rs_proxies_parse(proxies, &px, perr, sizeof perr)) {
+        fprintf(stderr, "rastro serve: --trusted-proxy: %s\n", perr);
         return 2;
     }
     /* Block the stop signals in every thread; this one waits for them. */
@@ -87,6 +97,7 @@ int rs_cmd_serve(int argc, char **argv)
         .port = port,
         .base_url = base,
         .readers = readers ? atoi(readers) : 8,
+        .trusted_proxies = proxies,
     };
     struct rs_server *srv = NULL;
     char err[512];

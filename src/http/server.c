@@ -34,6 +34,7 @@
 
 #include "app/events_bus.h"
 #include "http/http.h"
+#include "util/fwdaddr.h"
 #include "util/timefmt.h"
 
 void rs_routes_dispatch(struct rs_req *r);
@@ -60,6 +61,7 @@ struct rs_server {
     bool waiter_started;
     pthread_t waiter;
     unsigned n_suspended;        /* atomic */
+    struct rs_proxies proxies;   /* trusted reverse proxies (read-only once started) */
 };
 
 const char *rs_req_header(struct rs_req *r, const char *name)
@@ -321,6 +323,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_addr,
                           sizeof r->client_addr);
         }
+        if (srv->proxies.n) { /* behind a reverse proxy: the client it forwards for */
+            char client[RS_ADDR_LEN];
+            if (rs_forwarded_client(&srv->proxies, r->client_addr,
+                                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), client))
+                snprintf(r->client_addr, sizeof r->client_addr, "%s", client);
+        }
         *req_cls = r;
         return MHD_YES;
     }
@@ -412,6 +420,12 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     struct rs_server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return RS_ENOMEM;
+    char perr[160];
+    if (!rs_proxies_parse(cfg->trusted_proxies, &srv->proxies, perr, sizeof perr)) {
+        snprintf(err, errcap, "--trusted-proxy: %s", perr);
+        free(srv);
+        return RS_EINVAL;
+    }
     snprintf(srv->db_url, sizeof srv->db_url, "%s", cfg->db_url);
     if (cfg->base_url && *cfg->base_url) {
         snprintf(srv->base_url, sizeof srv->base_url, "%s", cfg->base_url);

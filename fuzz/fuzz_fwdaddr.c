@@ -1,0 +1,47 @@
+/* fuzz_fwdaddr.c — libFuzzer target for the X-Forwarded-For parser and the trusted-proxy list
+ * (src/util/fwdaddr.c). Input: an X-Forwarded-For value, then optionally a NUL and a proxy
+ * list. The client found is always the peer or a canonical address from the header. */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/fwdaddr.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *buf = malloc(size + 1);
+    if (!buf)
+        return 0;
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    const char *xff = buf;
+    const char *list = "127.0.0.1, ::1, 10.0.0.2";
+    const char *nul = memchr(data, 0, size);
+    if (nul)
+        list = buf + (nul - (const char *)data) + 1;
+    struct rs_proxies p;
+    char err[160];
+    if (!rs_proxies_parse(list, &p, err, sizeof err))
+        p.n = 0;
+    assert(p.n >= 0 && p.n <= RS_FWD_MAX_PROXIES);
+    char out[RS_ADDR_LEN];
+    const char *peers[] = {"127.0.0.1", "10.0.0.2", "203.0.113.9", ""};
+    for (int i = 0; i < 4; i++) {
+        bool from_header = rs_forwarded_client(&p, peers[i], xff, out);
+        assert(strlen(out) < RS_ADDR_LEN);
+        if (from_header) { /* a canonical address, never a proxy's */
+            unsigned char bin[16];
+            assert(inet_pton(strchr(out, ':') ? AF_INET6 : AF_INET, out, bin) == 1);
+            for (int k = 0; k < p.n; k++)
+                assert(strcmp(out, p.addr[k]) != 0);
+        } else {
+            assert(strcmp(out, peers[i]) == 0);
+        }
+    }
+    free(buf);
+    return 0;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# proxy.sh — Rastro behind a reverse proxy (`rastro serve --trusted-proxy`): per-address limits
+# (here the failed tracking look-ups) count each customer by the address the trusted proxy
+# forwards for, not the proxy's own; a client cannot choose its address with a header of its
+# own, and without --trusted-proxy the header is ignored. Bad proxy lists are refused.
+source "$(dirname "$0")/../lib/lib.sh"
+export RASTRO_LOOKUP_BURST=3 RASTRO_LOOKUP_PER_MIN=1
+
+SERVE_ARGS="--trusted-proxy 127.0.0.1,::1" start_server "$T_DIR/x.db"
+KEY=$(new_merchant "Tienda Proxy")
+api POST /v1/orders '{"order_ref":"X-1","placed_at":"2026-11-20T10:00:00+01:00","destination":{"postal_code":"28001","country":"ES"}}'
+CODE=$(jqr .tracking_code)
+# wrong FORWARDED_FOR: a look-up with the wrong postcode from that client; prints the status
+wrong() { curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: $1" "$BASE/v1/track/$CODE?postcode=99999"; }
+
+got=""; for _ in 1 2 3 4; do got="$got $(wrong 203.0.113.5)"; done
+eq "client A: three failed look-ups, then 429" "$got" " 200 200 200 429"
+eq "client B behind the same proxy is not blocked with A" "$(wrong 203.0.113.6)" 200
+eq "A cannot escape by prepending an address (the proxy appends the real one)" "$(wrong '198.51.100.1, 203.0.113.5')" 429
+eq "an address forwarded through a second trusted hop is still A's" "$(wrong '203.0.113.5, 127.0.0.1')" 429
+eq "a malformed header counts against the proxy's own address" "$(wrong 'unknown')" 200
+stop_server
+
+# without --trusted-proxy the header is nobody's to set: every look-up here is 127.0.0.1's
+start_server "$DB"
+got=""; for i in 1 2 3 4; do got="$got $(wrong 203.0.113.$((20 + i)))"; done
+eq "no trusted proxy: a different X-Forwarded-For each time does not reset the limit" "$got" " 200 200 200 429"
+stop_server
+
+out=$("$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$(free_port) --trusted-proxy proxy.local 2>&1); rc=$?
+eq "--trusted-proxy with a host name: exit 2" "$rc" 2
+check "  says what is wrong" bash -c "printf '%s' '$out' | grep -q 'is not an IPv4 or IPv6 address'"
+out=$(RASTRO_TRUSTED_PROXIES=10.0.0.300 "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$(free_port) 2>&1); rc=$?
+eq "RASTRO_TRUSTED_PROXIES is checked too" "$rc" 2
+finish

@@ -1,0 +1,71 @@
+/* test_fwdaddr.c — the client's address behind trusted reverse proxies. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/fwdaddr.h"
+
+static void test_proxies_parse(void **state)
+{
+    (void)state;
+    struct rs_proxies p;
+    char err[160];
+    assert_true(rs_proxies_parse(NULL, &p, err, sizeof err));
+    assert_int_equal(p.n, 0);
+    assert_true(rs_proxies_parse("10.0.0.1, ::1 [2001:db8::7],", &p, err, sizeof err));
+    assert_int_equal(p.n, 3);
+    assert_string_equal(p.addr[0], "10.0.0.1");
+    assert_string_equal(p.addr[1], "::1");
+    assert_string_equal(p.addr[2], "2001:db8::7");
+    assert_false(rs_proxies_parse("10.0.0.1,proxy.local", &p, err, sizeof err));
+    assert_non_null(strstr(err, "\"proxy.local\" is not an IPv4 or IPv6 address"));
+    assert_false(rs_proxies_parse("10.0.0.256", &p, err, sizeof err));
+    char many[17 * 12] = "";
+    for (int i = 0; i < 17; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "10.0.0.%d,", i);
+    assert_false(rs_proxies_parse(many, &p, err, sizeof err));
+    assert_non_null(strstr(err, "at most 16"));
+}
+
+static void test_forwarded_client(void **state)
+{
+    (void)state;
+    struct rs_proxies p;
+    char err[160], out[RS_ADDR_LEN];
+    assert_true(rs_proxies_parse("127.0.0.1,0:0:0:0:0:0:0:1,10.0.0.2", &p, err, sizeof err));
+    /* from a trusted proxy: the right-most address that is not a proxy */
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7", out));
+    assert_string_equal(out, "203.0.113.7");
+    assert_true(rs_forwarded_client(&p, "::1", "198.51.100.1, 203.0.113.7, 10.0.0.2", out));
+    assert_string_equal(out, "203.0.113.7"); /* the client's own (spoofable) entry is not believed */
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", " [2001:DB8::1] ", out));
+    assert_string_equal(out, "2001:db8::1");
+    /* from anyone else the header is ignored: a client cannot pick its own address */
+    assert_false(rs_forwarded_client(&p, "203.0.113.9", "198.51.100.1", out));
+    assert_string_equal(out, "203.0.113.9");
+    /* absent, malformed, or only proxies: the peer */
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, out));
+    assert_string_equal(out, "127.0.0.1");
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "unknown", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:4711", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", ",,", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "10.0.0.2, 127.0.0.1", out));
+    assert_string_equal(out, "127.0.0.1");
+    /* a malformed hop nearer than the client: not trusted further */
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7, garbage", out));
+    /* no proxies configured: always the peer */
+    struct rs_proxies none = {.n = 0};
+    assert_false(rs_forwarded_client(&none, "127.0.0.1", "203.0.113.7", out));
+    assert_string_equal(out, "127.0.0.1");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_proxies_parse),
+        cmocka_unit_test(test_forwarded_client),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
