@@ -1,6 +1,9 @@
 /* cmd_demo.c — `rastro demo`: a demo merchant with orders in every interesting state, dated
- * around today, loaded through the same CSV import path as real data. Prints a fresh API key and
- * the tracking links. Running it again keeps the data (imports are idempotent) and issues a new key. */
+ * around today, loaded through the same CSV import path as real data, and a promise model learnt
+ * from a year of (synthetic) past deliveries, so every shipment shows its delivery window. Prints
+ * a fresh API key and the tracking links. Running it again keeps the data (imports are
+ * idempotent, the model is kept) and issues a new key. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +12,14 @@
 #include "app/conv.h"
 #include "app/import.h"
 #include "app/keys.h"
+#include "app/promise_io.h"
+#include "app/promise_service.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
+#include "core/calendar.h"
+#include "core/promise.h"
 #include "store/store_agent.h"
+#include "store/store_promise.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 
@@ -28,21 +36,22 @@ static const struct {
     const char *ref, *name, *email, *phone, *locale, *channel, *postcode, *city, *region, *status, *items;
     double placed_day;
     const char *carrier[2], *number[2];
+    const char *origin; /* the shipments' "postcode,region,country" (the shop ships from Madrid) */
 } orders[] = {
     {"SOL-1001", "Ana García", "ana@example.com", "+34600111001", "es", "email", "28013", "Madrid", "Madrid", "",
-     "TAZA-01:2;CAFE-250:1", -5, {"correos", NULL}, {"PQ4A1B2C3D4E5F28013", NULL}},
+     "TAZA-01:2;CAFE-250:1", -5, {"correos", NULL}, {"PQ4A1B2C3D4E5F28013", NULL}, "28001,Madrid,ES"},
     {"SOL-1002", "Luis Pérez", "luis@example.com", "+34600111002", "es", "whatsapp", "08001", "Barcelona",
-     "Barcelona", "", "TETERA-02:1", -2.5, {"seur", NULL}, {"SEUR0102030405", NULL}},
+     "Barcelona", "", "TETERA-02:1", -2.5, {"seur", NULL}, {"SEUR0102030405", NULL}, "28001,Madrid,ES"},
     {"SOL-1003", "Marta Ruiz", "marta@example.com", "+34600111003", "es", "sms", "41001", "Sevilla", "Sevilla", "",
-     "CAFE-1KG:2", -1.5, {"mrw", NULL}, {"MRW0603112233", NULL}},
+     "CAFE-1KG:2", -1.5, {"mrw", NULL}, {"MRW0603112233", NULL}, "28001,Madrid,ES"},
     {"SOL-1004", "John Smith", "john@example.com", "+447700900004", "en", "email", "46001", "Valencia",
-     "Valencia", "", "MOLINILLO-PRO:1", -6, {"dhl_express", NULL}, {"1234567890", NULL}},
+     "Valencia", "", "MOLINILLO-PRO:1", -6, {"dhl_express", NULL}, {"1234567890", NULL}, "10001,New York,US"},
     {"SOL-1005", "Lucía Fernández", "lucia@example.com", "+34600111005", "es", "email", "50001", "Zaragoza",
-     "Zaragoza", "processing", "TAZA-01:4", -0.3, {NULL, NULL}, {NULL, NULL}},
+     "Zaragoza", "processing", "TAZA-01:4", -0.3, {NULL, NULL}, {NULL, NULL}, NULL},
     {"SOL-1006", "Emma Wilson", "emma@example.com", "+447700900006", "en", "sms", "29001", "Málaga", "Málaga", "",
-     "CAFE-250:3", -3, {"gls", NULL}, {"GLS55501234567", NULL}},
+     "CAFE-250:3", -3, {"gls", NULL}, {"GLS55501234567", NULL}, "28001,Madrid,ES"},
     {"SOL-1007", "Carlos López", "carlos@example.com", "+34600111007", "es", "email", "48001", "Bilbao", "Bizkaia",
-     "", "CAFETERA-X:1;TAZA-01:2", -4, {"correos", "seur"}, {"PQ4A9Z8Y7X6W5V48001", "SEUR0908070605"}},
+     "", "CAFETERA-X:1;TAZA-01:2", -4, {"correos", "seur"}, {"PQ4A9Z8Y7X6W5V48001", "SEUR0908070605"}, "28001,Madrid,ES"},
 };
 
 static const struct demo_ev events[] = {
@@ -79,6 +88,81 @@ static void csv_field(struct rs_buf *b, const char *s)
 static void when(int64_t now, double day, char out[RS_TIME_LEN])
 {
     rs_time_format(now + (int64_t)(day * DAY), 60, out); /* the demo shop is in Madrid (CET) */
+}
+
+/* The demo's promise model: what Tienda Sol's last year of deliveries would have taught the
+ * engine (synthetic, but shaped like a Spanish shop's: dispatched the same business day before the
+ * 14:00 cut-off, one or two days in transit by distance, slower with Correos, a tail of late
+ * parcels), learnt exactly as `rastro promise train` learns a history file. Seeded: every run
+ * makes the same model. DHL's international lane is left out, so that shipment shows the
+ * low-confidence promise of a lane the shop has no history for. */
+static const struct {
+    const char *region, *postcode;
+    int transit; /* business days from Madrid, most parcels */
+} demo_lanes[] = {{"Madrid", "28013", 1},  {"Barcelona", "08001", 2}, {"Sevilla", "41001", 2},
+                  {"Valencia", "46001", 2}, {"Zaragoza", "50001", 2}, {"Málaga", "29001", 3},
+                  {"Bizkaia", "48001", 2}};
+static const char *const demo_carriers[] = {"correos", "seur", "mrw", "gls"};
+
+static uint32_t demo_rand(uint32_t *x) /* xorshift32: reproducible, not for secrets */
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+#define DEMO_HISTORY 1500
+
+static enum rs_err demo_promise(struct rs_store *s, int64_t mid, int64_t now, int *learnt)
+{
+    *learnt = 0;
+    int64_t version;
+    enum rs_err e = rs_store_promise_model_version(s, mid, &version);
+    if (e != RS_ENOTFOUND)
+        return e; /* a second run keeps the model (and what it learnt since) */
+    struct rs_promise_settings st;
+    if ((e = rs_store_promise_settings_get(s, mid, &st)))
+        return e;
+    memcpy(st.country, "ES", 3);
+    memcpy(st.cutoff, "14:00", 6);
+    struct rs_calendar cal;
+    rs_promise_calendar(&st, "ES", &cal);
+    struct rs_promise_model *m = malloc(sizeof *m);
+    if (!m)
+        return RS_ENOMEM;
+    struct rs_promise_params p;
+    rs_promise_params_default(&p);
+    p.confidence = st.confidence;
+    rs_promise_model_init(m, &p);
+    int64_t today;
+    int minute;
+    rs_cal_local(now, 60, &today, &minute); /* the demo shop is in Madrid */
+    uint32_t x = 20261206u;
+    for (int i = 0; i < DEMO_HISTORY; i++) {
+        int l = (int)(demo_rand(&x) % (sizeof demo_lanes / sizeof demo_lanes[0]));
+        int c = (int)(demo_rand(&x) % (sizeof demo_carriers / sizeof demo_carriers[0]));
+        struct rs_promise_obs o = {
+            .lane = {"ES", "Madrid", "ES", demo_lanes[l].region, demo_carriers[c], "", "28001",
+                     demo_lanes[l].postcode},
+            .placed_day = today - 365 + (int64_t)i * 358 / DEMO_HISTORY, /* the last a week ago */
+            .placed_minute = 8 * 60 + (int)(demo_rand(&x) % (14 * 60)),
+        };
+        int64_t start = rs_calendar_start_day(&cal, o.placed_day, o.placed_minute);
+        int h = demo_rand(&x) % 100 < 15; /* a busy day: out the next business day */
+        o.shipped_day = rs_calendar_add_business_days(&cal, start, h);
+        uint32_t r = demo_rand(&x) % 100;
+        int t = demo_lanes[l].transit + (c == 0 && r % 2) + (r < 25) + (r < 6 ? 2 + (int)(r % 3) : 0);
+        o.delivered_day = rs_calendar_add_business_days(&cal, o.shipped_day, t);
+        if (rs_promise_learn(m, &cal, &o, true) == RS_OK)
+            (*learnt)++;
+    }
+    char *text = NULL;
+    if (!(e = rs_promise_to_text(m, &text)) && !(e = rs_store_promise_settings_put(s, mid, &st, now)))
+        e = rs_store_promise_model_put(s, mid, text, m->n_learned, "demo", now, &version);
+    free(text);
+    free(m);
+    return e;
 }
 
 /* The demo's support side: an agent account for /console (its password is new on every run and
@@ -179,11 +263,27 @@ int rs_cmd_demo(int argc, char **argv)
         return 1;
     }
 
+    /* the model first, so the shipments get their promise as they are imported */
+    int learnt = 0;
+    if (!(e = rs_store_begin(s))) {
+        e = demo_promise(s, mid, now, &learnt);
+        if (!e)
+            e = rs_store_commit(s);
+        else
+            rs_store_rollback(s);
+    }
+    if (e) {
+        fprintf(stderr, "rastro demo: promise model: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        rs_store_close(s);
+        return 1;
+    }
+
     struct rs_buf b;
     rs_buf_init(&b);
     rs_buf_puts(&b, "order_ref,placed_at,order_status,customer_name,customer_email,customer_phone,customer_locale,"
                     "preferred_channel,destination_postal_code,destination_city,destination_region,destination_country,"
-                    "items,carrier,tracking_number,occurred_at,status,substatus,message,event_city\n");
+                    "items,carrier,tracking_number,occurred_at,status,substatus,message,event_city,"
+                    "origin_postal_code,origin_region,origin_country\n");
     char t[RS_TIME_LEN];
     for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
         csv_field(&b, orders[i].ref);
@@ -200,10 +300,11 @@ int rs_cmd_demo(int argc, char **argv)
         csv_field(&b, orders[i].region);
         csv_field(&b, "ES");
         csv_field(&b, orders[i].items);
-        rs_buf_puts(&b, ",,,,,,\n");
+        rs_buf_puts(&b, ",,,,,,,,,\n");
         for (int k = 0; k < 2; k++)
             if (orders[i].carrier[k])
-                rs_buf_printf(&b, "%s,,,,,,,,,,,,,%s,%s,,,,,\n", orders[i].ref, orders[i].carrier[k], orders[i].number[k]);
+                rs_buf_printf(&b, "%s,,,,,,,,,,,,,%s,%s,,,,,,%s\n", orders[i].ref, orders[i].carrier[k], orders[i].number[k],
+                              orders[i].origin);
     }
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
         const struct demo_ev *ev = &events[i];
@@ -216,7 +317,7 @@ int rs_cmd_demo(int argc, char **argv)
         csv_field(&b, ev->substatus);
         csv_field(&b, ev->message);
         csv_field(&b, ev->city);
-        b.data[b.len - 1] = '\n';
+        rs_buf_puts(&b, ",,\n"); /* no origin on event rows */
     }
     size_t len;
     char *csv = rs_buf_detach(&b, &len);
@@ -248,6 +349,14 @@ int rs_cmd_demo(int argc, char **argv)
         printf("  %-9s %-20s %-19s %s/t/%s\n", orders[i].ref, rs_order_status_name(ok.status), ok.tracking_code,
                base, ok.tracking_code);
     }
+    if (learnt)
+        printf("\nPromises: a delivery-window model learnt from %d past deliveries (synthetic), so every\n"
+               "shipment shows its window; a checkout quote:\n", learnt);
+    else
+        printf("\nPromises: every shipment shows its window (the model of the first demo run, learning since);\n"
+               "a checkout quote:\n");
+    printf("  curl -H 'Authorization: Bearer %s' '%s/v1/promise?origin=ES/Madrid&destination=ES/Sevilla&carrier=seur'\n",
+           key, base);
     printf("\nAgent inbox: %s/console   e-mail agente@tienda-sol.example   password %s\n", base, password);
     printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/v1/orders/SOL-1002\n", key, base);
     rs_store_close(s);

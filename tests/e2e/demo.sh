@@ -2,7 +2,8 @@
 # End-to-end: what `make run` shows a newcomer works. `rastro demo` fills a database (twice: a
 # second run adds nothing but a new key and a new agent password), prints tracking links that
 # open, an API key that reads orders, and a console login that lets the agent in and shows the
-# demo conversations (a bot answer, an incident, a hand-over).
+# demo conversations (a bot answer, an incident, a hand-over); every shipment has its promised
+# window from the demo's promise model.
 source "$(dirname "$0")/../lib/lib.sh"
 export RASTRO_ARGON2_MEMORY_KIB=1024 RASTRO_ARGON2_ITERATIONS=1
 DB=$T_DIR/demo.db
@@ -19,6 +20,23 @@ api GET /v1/orders/SOL-1002
 eq "the printed API key reads an order" "$STATUS $(jq -r .status "$T_DIR/resp")" "200 out_for_delivery"
 URL=$(printf '%s\n' "$OUT" | grep -o "$BASE/t/RX-[A-Z0-9-]*" | head -1)
 eq "a printed tracking link opens" "$(curl -s -o /dev/null -w '%{http_code}' "$URL")" 200
+# promises: the demo's model (learnt from its synthetic history) dates every shipment
+check "the demo has a promise model (the server's sweeper may have learnt the delivered ones since)" \
+   test "$(sqlite3 "$DB" "select count(*) from promise_models where source in ('demo','online')")" = 1
+api GET /v1/orders/SOL-1003
+if jq -e --arg t "$(date +%F)" '.shipments[0].promise | .latest >= $t and .low_confidence == false and .final == false' \
+     "$T_DIR/resp" >/dev/null; then ok "a parcel in transit carries its window, not in the past"
+else not_ok "a parcel in transit carries its window" "$(jq -c .shipments[0].promise "$T_DIR/resp")"; fi
+api GET /v1/orders/SOL-1004
+eq "DHL's lane from New York is not in the shop's history: low confidence" "$(jq -r '.shipments[0].promise.low_confidence' "$T_DIR/resp")" true
+api GET /v1/orders/SOL-1001
+eq "a delivered parcel's window is final" "$(jq -r '.shipments[0].promise.final' "$T_DIR/resp")" true
+Q=$(printf '%s\n' "$OUT" | grep -o "'$BASE/v1/promise[^']*'" | tr -d "'")
+echo "quote: $Q"
+api GET "${Q#"$BASE"}"
+eq "the printed checkout quote answers" "$STATUS/$(jq -r '.text.es | startswith("Llega")' "$T_DIR/resp")" 200/true
+URL3=$(printf '%s\n' "$OUT" | grep SOL-1003 | grep -o "$BASE/t/RX-[A-Z0-9-]*")
+check "the tracking page of the parcel in transit says when it arrives" bash -c "curl -s '$URL3' | grep -qi 'llega entre el\\|llega el'"
 PW=$(printf '%s\n' "$OUT" | sed -n 's/.*password \([a-z0-9]*\)$/\1/p')
 eq "an agent password is printed" "${#PW}" 20
 
