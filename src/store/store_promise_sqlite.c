@@ -15,6 +15,10 @@ static sqlite3_stmt *prep(struct rs_store *s, int slot, const char *sql)
     return rs_store_sqlite_stmt(s, RS_STORE_SLOTS_PROMISE + slot, sql);
 }
 
+/* A shipment still on its way: there is a delivery to promise (the sweep, re-promising, early
+ * breach reports). */
+#define ON_ITS_WAY "status NOT IN ('delivered','returning','returned','expired')"
+
 /* ---- settings ---- */
 
 static int days_from_json(const char *text, int64_t *out, int max)
@@ -228,7 +232,7 @@ enum rs_err rs_store_promise_deliveries_new(struct rs_store *s, int64_t merchant
  * to visit (M: the merchant's id, ?2 since). */
 #define OVERDUE_COND(M)                                                                            \
     "s.merchant_id=" M " AND s.delivered_at=0 AND s.promise_reported<>3 AND s.last_event_at>0 "   \
-    "AND s.status NOT IN ('returning','returned','expired','delivered') AND o.placed_at>=?2 AND " \
+    "AND s." ON_ITS_WAY " AND o.placed_at>=?2 AND "                                              \
     "EXISTS (SELECT 1 FROM shipments d WHERE d.merchant_id=" M " AND d.delivered_at>=?2)"
 
 enum rs_err rs_store_promise_overdue(struct rs_store *s, int64_t merchant_id, int64_t since,
@@ -477,8 +481,7 @@ enum rs_err rs_store_delay_add(struct rs_store *s, int64_t shipment_id, int64_t 
 enum rs_err rs_store_promise_open_shipments(struct rs_store *s, int64_t after, int64_t *ids,
                                             int max, int *n)
 {
-    sqlite3_stmt *q = prep(s, 8, "SELECT id FROM shipments WHERE id>? AND status NOT IN "
-                              "('delivered','returning','returned','expired') ORDER BY id LIMIT ?");
+    sqlite3_stmt *q = prep(s, 8, "SELECT id FROM shipments WHERE id>? AND " ON_ITS_WAY " ORDER BY id LIMIT ?");
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, after);
@@ -489,8 +492,7 @@ enum rs_err rs_store_promise_open_shipments(struct rs_store *s, int64_t after, i
 enum rs_err rs_store_promise_order_shipments(struct rs_store *s, int64_t order_id, int64_t *ids,
                                              int max, int *n)
 {
-    sqlite3_stmt *q = prep(s, 23, "SELECT id FROM shipments WHERE order_id=? AND status NOT IN "
-                               "('delivered','returning','returned','expired') ORDER BY id");
+    sqlite3_stmt *q = prep(s, 23, "SELECT id FROM shipments WHERE order_id=? AND " ON_ITS_WAY " ORDER BY id");
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, order_id);
