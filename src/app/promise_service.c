@@ -450,6 +450,8 @@ enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id,
     rs_promise_params_default(&p);
     p.confidence = st.confidence > 0.5 && st.confidence < 1 ? st.confidence : 0.90;
     rs_promise_model_init(m, &p);
+    for (size_t i = 0; i < b.n; i++) /* a new model: the early reports went to the old one */
+        b.v[i].reported = 0;
     learn_all(m, &st, &b, n_used, n_skipped);
     *n_skipped += rows - (int64_t)b.n;
     if ((e = rs_promise_to_text(m, &text)))

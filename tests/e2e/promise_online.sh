@@ -105,6 +105,13 @@ eq "  learn again: reported once" "$(learn)" "nothing new to learn (model versio
 api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"LOST1\",\"occurred_at\":\"${TODAY}T07:00:00+01:00\",\"status\":\"delivered\"}"
 eq "delivered at last: learnt" "$(learn)" "learnt 1 new deliveries (0 skipped); model version 8"
 eq "  its terms, already reported, do not move again" "$(aci)" "$A1"
+# a retrain from the store is a new model: it counts every delivery, reported early or not
+"$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" >/dev/null 2>&1
+R0=$(aci)
+eq "  a retrain forgets the early reports" "$(sqlite3 "$DB" "select count(*) from shipments where promise_reported<>0")" 0
+sqlite3 "$DB" "update shipments set promise_reported=3 where delivered_at>0"
+"$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" >/dev/null 2>&1
+eq "  and learns the same model whatever was reported before" "$(aci)" "$R0"
 
 check "no request ever answered 5xx" bash -c "! grep -q ' 5[0-9][0-9] ' '$T_DIR/server.log'"
 finish
