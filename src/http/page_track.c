@@ -241,6 +241,7 @@ static void headline(struct page *p)
     json_t *sh = main_shipment(p->o);
     json_t *pr = find_promise(p->o);
     char words[400], when[300];
+    bool shown = false; /* the headline gives the promised window */
     rs_buf_puts(p->b, "<h1 id=\"headline\">");
     if (st && strcmp(st, "delivered") == 0 && jtime(sh, "delivered_at")) {
         char d[96], t[32];
@@ -251,10 +252,24 @@ static void headline(struct page *p)
     } else if (pr && !is_problem(st) && st && strcmp(st, "out_for_delivery") != 0 && promise_words(p, pr, when, sizeof when)) {
         rs_buf_html(p->b, TX(p, "Tu pedido llega ", "Your order arrives "));
         rs_buf_html(p->b, when);
+        shown = true;
     } else {
         rs_buf_html(p->b, phrase(st, p->es));
     }
     rs_buf_puts(p->b, "</h1>");
+    /* a slip is said, not hidden: the window the customer was told before (issue 4: a promise
+     * broken silently is what makes them ask) */
+    json_t *prev = pr ? json_object_get(pr, "previous") : NULL;
+    char was[300];
+    if (shown && json_is_object(prev) && promise_words(p, prev, was, sizeof was)) {
+        snprintf(words, sizeof words,
+                 TX(p, "Hemos cambiado la fecha: antes te dijimos que llegaba %s.",
+                    "We have changed the date: before, we told you it would arrive %s."),
+                 was);
+        rs_buf_puts(p->b, "<p class=\"slip\">");
+        rs_buf_html(p->b, words);
+        rs_buf_puts(p->b, "</p>");
+    }
     /* the status in a line, and how fresh the news is (stale tracking is users' first complaint) */
     rs_buf_puts(p->b, "<p class=\"sub\">");
     if (pr && !is_problem(st)) {

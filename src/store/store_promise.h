@@ -159,7 +159,8 @@ enum rs_err rs_store_promise_order_shipments(struct rs_store *s, int64_t order_i
                                              int max, int *n) RS_MUST_CHECK;
 
 /* Adds "promise", "promise_history" and "delays" to shipment document SH (public level: the
- * promised window only, as dates). Used by store_sqlite.c's shipment readers. */
+ * promised window only, as dates, and "previous": the window the customer was told when the
+ * promise has slipped past it). Used by store_sqlite.c's shipment readers. */
 enum rs_err rs_store_promise_attach_json(struct rs_store *s, int64_t shipment_id, bool public_view,
                                          json_t *sh) RS_MUST_CHECK;
 

@@ -532,6 +532,12 @@ enum rs_err rs_store_promise_attach_json(struct rs_store *s, int64_t shipment_id
             json_object_set_new(j, "told_earliest", day_json(p.told_earliest));
             json_object_set_new(j, "told_latest", day_json(p.told_latest));
             json_object_set_new(j, "model_version", json_integer(p.model_version));
+        } else if (!p.final && p.told_latest > 0 && p.latest > p.told_latest) {
+            /* a slip: the customer sees the window they were told, and that it moved */
+            json_t *was = json_object();
+            json_object_set_new(was, "earliest", day_json(p.told_earliest));
+            json_object_set_new(was, "latest", day_json(p.told_latest));
+            json_object_set_new(j, "previous", was);
         }
         json_object_set_new(sh, "promise", j);
     } else {

@@ -60,6 +60,7 @@ ship() { # REF NUMBER ORIGIN SERVICE
 # ---- an order's destination corrected before hand-over ----
 api POST /v1/orders "$(order U-1 "$D0" MAD 08001)"
 eq "order: 201" "$STATUS" 201
+CODE1=$(jqr .tracking_code)
 api POST /v1/shipments "$(ship U-1 U-S1 MAD std)"
 eq "shipment: 201" "$STATUS" 201
 L0=$(jqr .promise.latest)
@@ -76,6 +77,14 @@ eq "  history: created, updated" "$(jqr '[.promise_history[].reason]|join(",")')
 eq "  the history row keeps the old window" "$(jqr '.promise_history[1].old_latest')" "$L0"
 eq "  told window unchanged (the customer was told the first)" "$(jqr .promise.told_latest)" "$L0"
 eq "  a later window than told is a slip" "$(jqr '[.delays[].cause]|join(",")')" promise_slipped
+KEY= api GET "/v1/track/$CODE1"
+eq "  the public view says the window moved, and from where" "$(jqr '.shipments[0].promise.previous.latest')" "$L0"
+eq "  and tells nothing else of the merchant's view" "$(jqr '.shipments[0].promise|keys|join(",")')" earliest,latest,previous
+page=$(curl -s "$BASE/t/$CODE1?lang=es")
+check "  the tracking page says so (es)" grep -q "Hemos cambiado la fecha: antes te dijimos que llegaba" <<<"$page"
+page=$(curl -s "$BASE/t/$CODE1?lang=en")
+check "  the tracking page says so (en)" grep -q "We have changed the date: before, we told you it would arrive" <<<"$page"
+api GET /v1/shipments/seur/U-S1
 H=$(jqr '.promise_history|length')
 api POST /v1/orders "$(order U-1 "$D0" SEV 08001)"
 eq "the same order again: unchanged (200)" "$STATUS" 200
@@ -96,6 +105,10 @@ eq "  reason updated" "$(jqr '.promise_history[-1].reason')" updated
 api POST /v1/orders "$(order U-2 "$D0" MAD 08001)"
 api POST /v1/shipments "$(ship U-2 U-S2 MAD std)"
 W0=$(window)
+CODE2=$(KEY= ; api GET /v1/orders/U-2; jqr .tracking_code)
+KEY= api GET "/v1/track/$CODE2"
+eq "no slip: no previous window in the public view" "$(jqr '.shipments[0].promise.previous')" null
+check "  nor on the tracking page" bash -c "! curl -s '$BASE/t/$CODE2' | grep -q 'class=\"slip\"'"
 api POST /v1/shipments "$(ship U-2 U-S2 BCN std)"
 eq "origin corrected: 200" "$STATUS" 200
 api GET /v1/shipments/seur/U-S2
