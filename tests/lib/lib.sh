@@ -24,6 +24,11 @@ check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else n
 # eq NAME GOT WANT
 eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi; }
 
+# sqlite3 on a database the server is writing to: wait for its lock (up to 10 s) instead of
+# failing at once with "database is locked" when a write of the test meets a commit
+sqlite3() { command sqlite3 -cmd ".timeout 10000" "$@"; }
+export -f sqlite3
+
 free_port() {
   local p
   while :; do
