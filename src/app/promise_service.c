@@ -279,6 +279,52 @@ void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_
     c->cal = *cal;
 }
 
+/* Copy [A, A+LEN) into OUT (cap 65) when it is 1..64 printable bytes. */
+static bool option_part(const char *a, size_t len, char out[65])
+{
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)a[i] < 0x20 || a[i] == 0x7f)
+            return false;
+    memcpy(out, a, len);
+    out[len] = '\0';
+    return true;
+}
+
+bool rs_promise_options_parse(const char *s, struct rs_promise_option out[RS_PROMISE_MAX_OPTIONS], int *n,
+                              char *err, size_t errcap)
+{
+    *n = 0;
+    if (!s || !*s) {
+        snprintf(err, errcap, "options must list carrier[:service] pairs, e.g. options=seur:std,correos");
+        return false;
+    }
+    for (const char *p = s;;) {
+        size_t len = strcspn(p, ",");
+        const char *colon = memchr(p, ':', len);
+        size_t clen = colon ? (size_t)(colon - p) : len;
+        if (*n == RS_PROMISE_MAX_OPTIONS) {
+            snprintf(err, errcap, "options: at most %d shipping options in one quote", RS_PROMISE_MAX_OPTIONS);
+            return false;
+        }
+        struct rs_promise_option *o = &out[*n];
+        o->service[0] = '\0';
+        if (!option_part(p, clen, o->carrier) ||
+            (colon && (memchr(colon + 1, ':', len - clen - 1) || !option_part(colon + 1, len - clen - 1, o->service)))) {
+            snprintf(err, errcap,
+                     "options: option %d must be carrier or carrier:service (printable, at most 64 bytes "
+                     "each), e.g. options=seur:std,correos",
+                     *n + 1);
+            return false;
+        }
+        (*n)++;
+        if (!p[len])
+            return true;
+        p += len + 1;
+    }
+}
+
 bool rs_promise_split_region(const char *s, char cc[3], char *region, size_t cap)
 {
     cc[0] = '\0';

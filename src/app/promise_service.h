@@ -75,4 +75,15 @@ enum rs_err rs_promise_learn_online(struct rs_store *s, int64_t merchant_id, int
  * region. False when S is empty or too long, or the country is not two letters. */
 bool rs_promise_split_region(const char *s, char cc[3], char *region, size_t cap);
 
+/* The shipping options of one checkout, "seur:std,correos,mrw:urgente": up to
+ * RS_PROMISE_MAX_OPTIONS carrier[:service] pairs separated by commas (carrier required,
+ * service optional; each printable, no ',' or ':', at most 64 bytes). OUT: OUT[*N]. False with
+ * ERR (starting with "options") when S is malformed. */
+#define RS_PROMISE_MAX_OPTIONS 10
+struct rs_promise_option {
+    char carrier[65], service[65];
+};
+bool rs_promise_options_parse(const char *s, struct rs_promise_option out[RS_PROMISE_MAX_OPTIONS], int *n,
+                              char *err, size_t errcap);
+
 #endif

@@ -2,7 +2,9 @@
  * lane and a placement time, with ready-to-show text in Spanish and English.
  * Query: origin, destination ("CC/REGION", "CC-REGION" or "REGION"; required), carrier,
  * service, origin_postcode, destination_postcode, placed_at (RFC 3339 with offset; default
- * now), confidence (0.5 < c < 1; default the merchant's setting).
+ * now), confidence (0.5 < c < 1; default the merchant's setting); or, for a checkout with
+ * several shipping methods, options=carrier[:service],… (instead of carrier and service: one
+ * window per option, in order, under "options").
  *   GET|PUT /v1/promise/settings  the merchant's promise settings (app/promise_settings.h);
  *                                 a PUT changes the fields it names, the rest stay */
 #include <stdio.h>
@@ -47,6 +49,28 @@ static json_t *window_text(struct rs_locfmt *lf, const char *tz, int64_t from, i
     return json_string(out);
 }
 
+/* One quote's window, probability and texts. */
+static json_t *quote_json(const struct rs_promise *p, struct rs_locfmt *lf, const char *tz)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "earliest", day_json(p->earliest));
+    json_object_set_new(j, "likely", day_json(p->likely));
+    json_object_set_new(j, "latest", day_json(p->latest));
+    json_object_set_new(j, "probability", json_real(p->probability));
+    json_object_set_new(j, "confidence", json_real(p->confidence));
+    json_object_set_new(j, "low_confidence", json_boolean(p->low_confidence));
+    json_object_set_new(j, "observations", json_real(p->n));
+    if (p->low_confidence)
+        json_object_set_new(j, "note", json_string("few or no past deliveries on this lane: the window "
+                                                   "is a wide estimate from broader regions, not a "
+                                                   "precise one"));
+    json_t *text = json_object();
+    json_object_set_new(text, "es", window_text(lf, tz, p->earliest, p->latest, "es", "Llega"));
+    json_object_set_new(text, "en", window_text(lf, tz, p->earliest, p->latest, "en", "Arrives"));
+    json_object_set_new(j, "text", text);
+    return j;
+}
+
 void rs_api_promise_get(struct rs_req *r)
 {
     const char *origin = rs_req_query(r, "origin"), *dest = rs_req_query(r, "destination");
@@ -54,6 +78,7 @@ void rs_api_promise_get(struct rs_req *r)
     const char *opc = rs_req_query(r, "origin_postcode");
     const char *dpc = rs_req_query(r, "destination_postcode");
     const char *placed = rs_req_query(r, "placed_at"), *conf = rs_req_query(r, "confidence");
+    const char *opts = rs_req_query(r, "options");
     char occ[3], dcc[3], oreg[65], dreg[65];
     if (!origin || !*origin) {
         rs_reply_error(r, 400, "missing_parameter",
@@ -81,6 +106,21 @@ void rs_api_promise_get(struct rs_req *r)
         if (!short_text(vals[i], i < 2 ? 64 : 16)) {
             rs_reply_error(r, 400, "invalid_parameter", "%s must be printable text of at most %d bytes",
                            names[i], i < 2 ? 64 : 16);
+            return;
+        }
+    }
+    struct rs_promise_option options[RS_PROMISE_MAX_OPTIONS];
+    int n_options = 0;
+    if (opts) {
+        char err[200];
+        if (carrier || service) {
+            rs_reply_error(r, 400, "invalid_parameter",
+                           "options replaces carrier and service: give one or the other, e.g. "
+                           "options=seur:std,correos");
+            return;
+        }
+        if (!rs_promise_options_parse(opts, options, &n_options, err, sizeof err)) {
+            rs_reply_error(r, 400, "invalid_parameter", "%s", err);
             return;
         }
     }
@@ -147,9 +187,14 @@ void rs_api_promise_get(struct rs_req *r)
     int minute;
     if (rs_tz_local(st.timezone, at, &day, &minute) != RS_OK)
         rs_cal_local(at, 0, &day, &minute);
-    struct rs_promise_lane lane = {occ, oreg, dcc, dreg, carrier, service, opc, dpc};
-    struct rs_promise p;
-    e = rs_promise_quote(h->model, cal, &lane, day, minute, confidence, &p);
+    /* one quote, or one per shipping option */
+    struct rs_promise p[RS_PROMISE_MAX_OPTIONS];
+    int nq = n_options ? n_options : 1;
+    for (int i = 0; i < nq && !e; i++) {
+        struct rs_promise_lane lane = {occ, oreg, dcc, dreg, n_options ? options[i].carrier : carrier,
+                                       n_options ? options[i].service : service, opc, dpc};
+        e = rs_promise_quote(h->model, cal, &lane, day, minute, confidence, &p[i]);
+    }
     int64_t version = h->version;
     rs_promise_cache_put(h);
     free(cal);
@@ -157,29 +202,27 @@ void rs_api_promise_get(struct rs_req *r)
         rs_reply_err(r, e, "quote");
         return;
     }
-    json_t *j = json_object();
-    json_object_set_new(j, "earliest", day_json(p.earliest));
-    json_object_set_new(j, "likely", day_json(p.likely));
-    json_object_set_new(j, "latest", day_json(p.latest));
-    json_object_set_new(j, "probability", json_real(p.probability));
-    json_object_set_new(j, "confidence", json_real(p.confidence));
-    json_object_set_new(j, "low_confidence", json_boolean(p.low_confidence));
-    json_object_set_new(j, "observations", json_real(p.n));
-    if (p.low_confidence)
-        json_object_set_new(j, "note", json_string("few or no past deliveries on this lane: the window "
-                                                   "is a wide estimate from broader regions, not a "
-                                                   "precise one"));
+    struct rs_locfmt *lf = rs_locfmt_new();
+    json_t *j = n_options ? json_object() : quote_json(&p[0], lf, st.timezone);
+    if (n_options) {
+        json_t *arr = json_array();
+        for (int i = 0; i < n_options; i++) {
+            json_t *o = json_pack("{s:s,s:s?}", "carrier", options[i].carrier, "service",
+                                  options[i].service[0] ? options[i].service : NULL);
+            json_t *q = quote_json(&p[i], lf, st.timezone);
+            json_object_update(o, q);
+            json_decref(q);
+            json_array_append_new(arr, o);
+        }
+        json_object_set_new(j, "options", arr);
+        json_object_set_new(j, "confidence", json_real(confidence));
+    }
+    rs_locfmt_free(lf);
     char t[RS_TIME_LEN];
     rs_time_format(at, off, t);
     json_object_set_new(j, "placed_at", json_string(t));
     json_object_set_new(j, "timezone", json_string(st.timezone));
     json_object_set_new(j, "model_version", json_integer(version));
-    struct rs_locfmt *lf = rs_locfmt_new();
-    json_t *text = json_object();
-    json_object_set_new(text, "es", window_text(lf, st.timezone, p.earliest, p.latest, "es", "Llega"));
-    json_object_set_new(text, "en", window_text(lf, st.timezone, p.earliest, p.latest, "en", "Arrives"));
-    rs_locfmt_free(lf);
-    json_object_set_new(j, "text", text);
     rs_reply_json(r, 200, j);
 }
 

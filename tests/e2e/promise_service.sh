@@ -52,6 +52,26 @@ for bad in "destination=ES/BCN|origin" "origin=ES/MAD|destination" "origin=ESP/M
   if [ "$STATUS" = 400 ] && printf '%s' "$(jqr .error.message)" | grep -q "^$p"; then ok "bad $q: 400 naming $p"
   else not_ok "bad $q: 400 naming $p" "$STATUS $BODY_OUT"; fi
 done
+# a checkout with several shipping methods: one window per option, in order, each the same as
+# its own single quote
+QO="origin=ES/MAD&destination=ES/BCN&placed_at=2025-03-03T09:00:00%2B01:00"
+api GET "/v1/promise?$QO&carrier=seur&service=std"
+single=$(jq -c '[.earliest,.likely,.latest]' <<<"$BODY_OUT")
+api GET "/v1/promise?$QO&options=seur:std,ups:express,seur"
+echo "options: $BODY_OUT"
+eq "options: 200 with three windows in order" "$STATUS/$(jqr '[.options[]|.carrier+":"+(.service//"")]|join(",")')" "200/seur:std,ups:express,seur:"
+eq "  the first is the single quote for the same lane" "$(jq -c '.options[0]|[.earliest,.likely,.latest]' <<<"$BODY_OUT")" "$single"
+eq "  an unknown carrier: low confidence, with its note and texts" \
+   "$(jqr '.options[1]|(.low_confidence|tostring)+"/"+(.note!=null|tostring)+"/"+(.text.es|startswith("Llega")|tostring)')" "true/true/true"
+eq "  shared fields once" "$(jqr '[.placed_at,.timezone,(.model_version|tostring),(.confidence|tostring)]|join(" ")')" \
+   "2025-03-03T09:00:00+01:00 Europe/Madrid 1 0.9"
+for bad in "options=|options" "options=seur:std:x|options" "options=seur,,correos|options" "options=seur&carrier=seur|options replaces" \
+           "options=a,b,c,d,e,f,g,h,i,j,k|options: at most 10"; do
+  q=${bad%|*}; want=${bad#*|}
+  api GET "/v1/promise?$QO&$q"
+  if [ "$STATUS" = 400 ] && printf '%s' "$(jqr .error.message)" | grep -q "^$want"; then ok "bad $q: 400"
+  else not_ok "bad $q: 400 starting with '$want'" "$STATUS $BODY_OUT"; fi
+done
 KEY= api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN"
 eq "no key: 401" "$STATUS" 401
 

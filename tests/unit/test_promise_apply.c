@@ -99,6 +99,38 @@ static void test_split_region(void **state)
     assert_false(rs_promise_split_region("1S/MAD", cc, r, sizeof r));
 }
 
+static void test_options(void **state)
+{
+    (void)state;
+    struct rs_promise_option o[RS_PROMISE_MAX_OPTIONS];
+    int n;
+    char err[200];
+    assert_true(rs_promise_options_parse("seur:std,correos,mrw:urgente 19", o, &n, err, sizeof err));
+    assert_int_equal(n, 3);
+    assert_string_equal(o[0].carrier, "seur");
+    assert_string_equal(o[0].service, "std");
+    assert_string_equal(o[1].carrier, "correos");
+    assert_string_equal(o[1].service, "");
+    assert_string_equal(o[2].service, "urgente 19");
+    static const char *const bad[] = {"", ",", "seur,", ",seur", "seur::std", ":std", "seur:", "a:b:c",
+                                      "seur\x01", NULL};
+    for (int i = 0; bad[i]; i++) {
+        err[0] = '\0';
+        assert_false(rs_promise_options_parse(bad[i], o, &n, err, sizeof err));
+        assert_memory_equal(err, "options", 7);
+    }
+    char longc[70];
+    memset(longc, 'x', 65);
+    longc[65] = '\0';
+    assert_false(rs_promise_options_parse(longc, o, &n, err, sizeof err));
+    longc[64] = '\0';
+    assert_true(rs_promise_options_parse(longc, o, &n, err, sizeof err));
+    assert_true(rs_promise_options_parse("a,b,c,d,e,f,g,h,i,j", o, &n, err, sizeof err));
+    assert_int_equal(n, RS_PROMISE_MAX_OPTIONS);
+    assert_false(rs_promise_options_parse("a,b,c,d,e,f,g,h,i,j,k", o, &n, err, sizeof err));
+    assert_non_null(strstr(err, "at most 10"));
+}
+
 /* A small model: MAD -> BCN by seur, handed over after 1 business day, 2 days in transit. */
 static struct rs_promise_model *small_model(void)
 {
@@ -258,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_window_and_stored),
         cmocka_unit_test(test_delay_keys_and_input),
         cmocka_unit_test(test_split_region),
+        cmocka_unit_test(test_options),
         cmocka_unit_test(test_model_text_round_trip),
         cmocka_unit_test(test_write_path),
     };
