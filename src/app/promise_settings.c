@@ -3,7 +3,6 @@
  * itself applied onto the current settings, and the JSON the API shows. */
 #include "app/promise_settings.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +11,6 @@
 #include "core/calendar.h"
 #include "util/timefmt.h"
 
-static enum rs_err fail(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static enum rs_err fail(char *err, size_t errcap, const char *fmt, ...)
-{
-    if (err && errcap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errcap, fmt, ap);
-        va_end(ap);
-    }
-    return RS_EINVAL;
-}
 
 /* What the person sent, fit to quote in a message: at most 24 bytes of printable ASCII (others
  * become '?', so a cut never splits a UTF-8 sequence and the error body stays valid JSON). */
@@ -43,7 +31,7 @@ enum rs_err rs_promise_settings_confidence(double c, const char *field, char *er
 {
     if (c > RS_PROMISE_CONFIDENCE_MIN && c <= RS_PROMISE_CONFIDENCE_MAX)
         return RS_OK;
-    return fail(err, errcap,
+    return rs_err_fail(err, errcap,
                 "%s must be a number greater than %.1f and at most %.2f (the share of parcels to "
                 "arrive by the promise's latest day), e.g. 0.9",
                 field, RS_PROMISE_CONFIDENCE_MIN, RS_PROMISE_CONFIDENCE_MAX);
@@ -62,7 +50,7 @@ enum rs_err rs_promise_settings_country(const char *s, const char *field, char c
     for (int i = 0; ok && i < 2; i++)
         ok = (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z');
     if (!ok)
-        return fail(err, errcap,
+        return rs_err_fail(err, errcap,
                     "%s must be a two-letter country code such as \"ES\" (its holidays are the "
                     "calendar; \"\" for the order's destination country)%s%s%s",
                     field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
@@ -91,7 +79,7 @@ enum rs_err rs_promise_settings_cutoff(const char *s, const char *field, char cu
     int h = ok ? (hl == 2 ? (s[0] - '0') * 10 + s[1] - '0' : s[0] - '0') : 0;
     int m = ok ? (s[hl + 1] - '0') * 10 + s[hl + 2] - '0' : 0;
     if (!ok || h > 23 || m > 59)
-        return fail(err, errcap,
+        return rs_err_fail(err, errcap,
                     "%s must be a local time \"HH:MM\" from 00:00 to 23:59, e.g. \"14:00\": orders "
                     "placed from then on count from the next business day (\"\" for no cut-off)%s%s%s",
                     field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
@@ -107,7 +95,7 @@ enum rs_err rs_promise_settings_day(const char *s, const char *field, int64_t *d
     int64_t d;
     if (!s || rs_date_parse(s, &d) != RS_OK || d < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) ||
         d > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31))
-        return fail(err, errcap, "%s must be a day \"YYYY-MM-DD\" from %d to %d (the years the calendar knows)%s%s%s",
+        return rs_err_fail(err, errcap, "%s must be a day \"YYYY-MM-DD\" from %d to %d (the years the calendar knows)%s%s%s",
                     field, RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, s ? ", not \"" : "", s ? shown(s, q) : "",
                     s ? "\"" : "");
     *day = d;
@@ -121,7 +109,7 @@ enum rs_err rs_promise_settings_day_add(int64_t *days, int *n, int64_t day, cons
         if (days[i] == day)
             return RS_OK;
     if (*n >= RS_PROMISE_MAX_OVERRIDES)
-        return fail(err, errcap, "%s: at most %d different days", field, RS_PROMISE_MAX_OVERRIDES);
+        return rs_err_fail(err, errcap, "%s: at most %d different days", field, RS_PROMISE_MAX_OVERRIDES);
     days[(*n)++] = day;
     return RS_OK;
 }
@@ -134,7 +122,7 @@ enum rs_err rs_promise_settings_no_conflict(const struct rs_promise_settings *st
             if (st->add[i] == st->remove[j]) {
                 char d[11];
                 rs_date_format(st->add[i], d);
-                return fail(err, errcap, "%s is in both %s and %s: a day is either closed or opened", d,
+                return rs_err_fail(err, errcap, "%s is in both %s and %s: a day is either closed or opened", d,
                             closed, opened);
             }
     return RS_OK;
@@ -155,7 +143,7 @@ static enum rs_err day_list(const json_t *v, const char *name, int64_t *days, in
     if (json_is_null(v))
         return RS_OK;
     if (!json_is_array(v))
-        return fail(err, errcap, "%s must be an array of days \"YYYY-MM-DD\", e.g. [\"2026-12-24\"] ([] for none)",
+        return rs_err_fail(err, errcap, "%s must be an array of days \"YYYY-MM-DD\", e.g. [\"2026-12-24\"] ([] for none)",
                     name);
     size_t i;
     json_t *d;
@@ -187,7 +175,7 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
 {
     char q[32];
     if (!json_is_object(change))
-        return fail(err, errcap, "the settings must be a JSON object, e.g. {\"confidence\":0.95}");
+        return rs_err_fail(err, errcap, "the settings must be a JSON object, e.g. {\"confidence\":0.95}");
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)change, k, v) {
@@ -195,7 +183,7 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
         for (int i = 0; known[i] && !found; i++)
             found = strcmp(k, known[i]) == 0;
         if (!found)
-            return fail(err, errcap,
+            return rs_err_fail(err, errcap,
                         "unknown setting \"%s\": the settings are confidence, country, cutoff, "
                         "closed_days and open_days (timezone is shown, not set)",
                         shown(k, q));
@@ -212,7 +200,7 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
         e = rs_promise_settings_cutoff(text_or_empty(v), "cutoff", t.cutoff, err, errcap);
     if (!e && (v = json_object_get(change, "timezone")) &&
         !(json_is_string(v) && strcmp(json_string_value(v), st->timezone) == 0))
-        e = fail(err, errcap,
+        e = rs_err_fail(err, errcap,
                  "timezone is the merchant's time zone (\"%s\", set when the merchant is created): it is "
                  "read-only here; leave it out",
                  shown(st->timezone, q));

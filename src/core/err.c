@@ -1,6 +1,9 @@
 /* err.c — names and descriptions of enum rs_err. */
 #include "core/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const struct {
     const char *name;
     const char *text;
@@ -32,4 +35,15 @@ const char *rs_err_name(enum rs_err e)
     if ((unsigned)e >= sizeof err_table / sizeof err_table[0] || !err_table[e].name)
         return "RS_E?";
     return err_table[e].name;
+}
+
+enum rs_err rs_err_fail(char *err, size_t errcap, const char *fmt, ...)
+{
+    if (err && errcap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errcap, fmt, ap);
+        va_end(ap);
+    }
+    return RS_EINVAL;
 }

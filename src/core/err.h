@@ -5,6 +5,8 @@
 #ifndef RS_ERR_H
 #define RS_ERR_H
 
+#include <stddef.h>
+
 #define RS_MUST_CHECK __attribute__((warn_unused_result))
 
 enum rs_err {
@@ -27,5 +29,8 @@ enum rs_err {
 const char *rs_strerror(enum rs_err e);
 /* "RS_ENOTFOUND". Never NULL. */
 const char *rs_err_name(enum rs_err e);
+/* A refused input: formats the reason into ERR (when not NULL and ERRCAP > 0) and returns
+ * RS_EINVAL, so a check reads `return rs_err_fail(err, cap, "x must be …");`. */
+enum rs_err rs_err_fail(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -31,8 +31,8 @@ enum rs_err rs_hk_load(struct rs_inbound *in, const char *body, size_t len, cons
 enum rs_err rs_hk_run(rs_hook_parse_fn *parse, const char *body, size_t len, const char *topic,
                       struct rs_inbound *out, char *err, size_t errcap);
 
-enum rs_err rs_hk_fail(char *err, size_t errcap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* the hooks' name for core/err.h's rs_err_fail */
+#define rs_hk_fail rs_err_fail
 
 /* Zeroed block owned by IN (freed by rs_inbound_release); NULL on OOM. */
 void *rs_hk_alloc(struct rs_inbound *in, size_t size);

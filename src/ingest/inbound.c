@@ -31,17 +31,6 @@ void rs_inbound_release(struct rs_inbound *in)
     rs_inbound_init(in);
 }
 
-enum rs_err rs_hk_fail(char *err, size_t errcap, const char *fmt, ...)
-{
-    if (err && errcap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errcap, fmt, ap);
-        va_end(ap);
-    }
-    return RS_EINVAL;
-}
-
 enum rs_err rs_hk_load(struct rs_inbound *in, const char *body, size_t len, const char *what,
                        char *err, size_t errcap)
 {
