@@ -11,7 +11,6 @@
 #include "core/calendar.h"
 #include "util/timefmt.h"
 
-
 /* What the person sent, fit to quote in a message: at most 24 bytes of printable ASCII (others
  * become '?', so a cut never splits a UTF-8 sequence and the error body stays valid JSON). */
 static const char *shown(const char *s, char out[32])
@@ -32,9 +31,9 @@ enum rs_err rs_promise_settings_confidence(double c, const char *field, char *er
     if (c > RS_PROMISE_CONFIDENCE_MIN && c <= RS_PROMISE_CONFIDENCE_MAX)
         return RS_OK;
     return rs_err_fail(err, errcap,
-                "%s must be a number greater than %.1f and at most %.2f (the share of parcels to "
-                "arrive by the promise's latest day), e.g. 0.9",
-                field, RS_PROMISE_CONFIDENCE_MIN, RS_PROMISE_CONFIDENCE_MAX);
+                       "%s must be a number greater than %.1f and at most %.2f (the share of parcels to "
+                       "arrive by the promise's latest day), e.g. 0.9",
+                       field, RS_PROMISE_CONFIDENCE_MIN, RS_PROMISE_CONFIDENCE_MAX);
 }
 
 /* The checks below take S = NULL for "not a string": the same message, without the quote. */
@@ -51,9 +50,9 @@ enum rs_err rs_promise_settings_country(const char *s, const char *field, char c
         ok = (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z');
     if (!ok)
         return rs_err_fail(err, errcap,
-                    "%s must be a two-letter country code such as \"ES\" (its holidays are the "
-                    "calendar; \"\" for the order's destination country)%s%s%s",
-                    field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
+                           "%s must be a two-letter country code such as \"ES\" (its holidays are the "
+                           "calendar; \"\" for the order's destination country)%s%s%s",
+                           field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
     country[0] = (char)(s[0] & ~0x20);
     country[1] = (char)(s[1] & ~0x20);
     country[2] = '\0';
@@ -80,9 +79,9 @@ enum rs_err rs_promise_settings_cutoff(const char *s, const char *field, char cu
     int m = ok ? (s[hl + 1] - '0') * 10 + s[hl + 2] - '0' : 0;
     if (!ok || h > 23 || m > 59)
         return rs_err_fail(err, errcap,
-                    "%s must be a local time \"HH:MM\" from 00:00 to 23:59, e.g. \"14:00\": orders "
-                    "placed from then on count from the next business day (\"\" for no cut-off)%s%s%s",
-                    field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
+                           "%s must be a local time \"HH:MM\" from 00:00 to 23:59, e.g. \"14:00\": orders "
+                           "placed from then on count from the next business day (\"\" for no cut-off)%s%s%s",
+                           field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
     const char out[6] = {(char)('0' + h / 10), (char)('0' + h % 10), ':', (char)('0' + m / 10),
                          (char)('0' + m % 10), '\0'};
     memcpy(cutoff, out, sizeof out);
@@ -95,9 +94,10 @@ enum rs_err rs_promise_settings_day(const char *s, const char *field, int64_t *d
     int64_t d;
     if (!s || rs_date_parse(s, &d) != RS_OK || d < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) ||
         d > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31))
-        return rs_err_fail(err, errcap, "%s must be a day \"YYYY-MM-DD\" from %d to %d (the years the calendar knows)%s%s%s",
-                    field, RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, s ? ", not \"" : "", s ? shown(s, q) : "",
-                    s ? "\"" : "");
+        return rs_err_fail(err, errcap,
+                           "%s must be a day \"YYYY-MM-DD\" from %d to %d (the years the calendar knows)%s%s%s",
+                           field, RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, s ? ", not \"" : "", s ? shown(s, q) : "",
+                           s ? "\"" : "");
     *day = d;
     return RS_OK;
 }
@@ -123,7 +123,7 @@ enum rs_err rs_promise_settings_no_conflict(const struct rs_promise_settings *st
                 char d[11];
                 rs_date_format(st->add[i], d);
                 return rs_err_fail(err, errcap, "%s is in both %s and %s: a day is either closed or opened", d,
-                            closed, opened);
+                                   closed, opened);
             }
     return RS_OK;
 }
@@ -143,8 +143,9 @@ static enum rs_err day_list(const json_t *v, const char *name, int64_t *days, in
     if (json_is_null(v))
         return RS_OK;
     if (!json_is_array(v))
-        return rs_err_fail(err, errcap, "%s must be an array of days \"YYYY-MM-DD\", e.g. [\"2026-12-24\"] ([] for none)",
-                    name);
+        return rs_err_fail(err, errcap,
+                           "%s must be an array of days \"YYYY-MM-DD\", e.g. [\"2026-12-24\"] ([] for none)",
+                           name);
     size_t i;
     json_t *d;
     json_array_foreach(v, i, d) {
@@ -184,9 +185,9 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
             found = strcmp(k, known[i]) == 0;
         if (!found)
             return rs_err_fail(err, errcap,
-                        "unknown setting \"%s\": the settings are confidence, country, cutoff, "
-                        "closed_days and open_days (timezone is shown, not set)",
-                        shown(k, q));
+                               "unknown setting \"%s\": the settings are confidence, country, cutoff, "
+                               "closed_days and open_days (timezone is shown, not set)",
+                               shown(k, q));
     }
     struct rs_promise_settings t = *st;
     enum rs_err e = RS_OK;
@@ -201,9 +202,9 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
     if (!e && (v = json_object_get(change, "timezone")) &&
         !(json_is_string(v) && strcmp(json_string_value(v), st->timezone) == 0))
         e = rs_err_fail(err, errcap,
-                 "timezone is the merchant's time zone (\"%s\", set when the merchant is created): it is "
-                 "read-only here; leave it out",
-                 shown(st->timezone, q));
+                        "timezone is the merchant's time zone (\"%s\", set when the merchant is created): it is "
+                        "read-only here; leave it out",
+                        shown(st->timezone, q));
     const json_t *closed = json_object_get(change, "closed_days"), *opened = json_object_get(change, "open_days");
     if (!e && closed)
         e = day_list(closed, "closed_days", t.add, &t.n_add, err, errcap);
