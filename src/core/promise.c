@@ -720,19 +720,17 @@ void rs_promise_calibrate(struct rs_promise_model *m, bool at_handover, bool lat
 
 /* The promise the model would make now for O's term: at placement, or at hand-over (false
  * when O was not handed over). */
-static bool term_promise(const struct rs_promise_model *m, const struct rs_calendar *cal,
+static bool term_promise(const struct rs_promise_model *m, const struct rs_calendar *cal, const struct chain *c,
                          const struct rs_promise_obs *o, bool at_handover, struct rs_promise *pr)
 {
-    struct chain c;
-    lookup(m, &o->lane, &c);
     if (!at_handover) {
         int64_t start = rs_calendar_start_day(cal, o->placed_day, o->placed_minute);
-        quote_chain(m, cal, &c, start, o->placed_day, 0, m->p.confidence, m->aci_place, pr);
+        quote_chain(m, cal, c, start, o->placed_day, 0, m->p.confidence, m->aci_place, pr);
         return true;
     }
     if (o->shipped_day < 0)
         return false;
-    transit_chain(m, cal, &c, o->shipped_day, o->shipped_day, 0, m->p.confidence, pr);
+    transit_chain(m, cal, c, o->shipped_day, o->shipped_day, 0, m->p.confidence, pr);
     return true;
 }
 
@@ -743,9 +741,11 @@ unsigned rs_promise_report_overdue(struct rs_promise_model *m, const struct rs_c
         return 0;
     unsigned done = 0;
     static const unsigned term[2] = {RS_PROMISE_TERM_PLACE, RS_PROMISE_TERM_HANDOVER};
+    struct chain c;
+    lookup(m, &o->lane, &c);
     for (int k = 0; k < 2; k++) {
         struct rs_promise pr;
-        if ((o->reported & term[k]) || !term_promise(m, cal, o, k == 1, &pr) || today <= pr.latest)
+        if ((o->reported & term[k]) || !term_promise(m, cal, &c, o, k == 1, &pr) || today <= pr.latest)
             continue;
         rs_promise_calibrate(m, k == 1, true);
         done |= term[k];
@@ -780,11 +780,13 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
     if (t < 0)
         t = 0;
 
+    struct chain c; /* the lane's nodes before this row is learnt (calibration moves no node) */
+    lookup(m, &o->lane, &c);
     if (calibrate) {
         struct rs_promise pr;
-        if (!(o->reported & RS_PROMISE_TERM_PLACE) && term_promise(m, cal, o, false, &pr))
+        if (!(o->reported & RS_PROMISE_TERM_PLACE) && term_promise(m, cal, &c, o, false, &pr))
             rs_promise_calibrate(m, false, o->delivered_day > pr.latest);
-        if (!(o->reported & RS_PROMISE_TERM_HANDOVER) && term_promise(m, cal, o, true, &pr))
+        if (!(o->reported & RS_PROMISE_TERM_HANDOVER) && term_promise(m, cal, &c, o, true, &pr))
             rs_promise_calibrate(m, true, o->delivered_day > pr.latest);
     }
 
@@ -792,8 +794,6 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
     int64_t day = o->delivered_day; /* observations are weighted by when they were seen */
     {
         /* the residuals against the locations predicted before this row is learnt */
-        struct chain c;
-        lookup(m, &o->lane, &c);
         double lh, lt;
         locations(m, &c, day, &lh, &lt);
         if (h >= 0)
