@@ -354,7 +354,7 @@ static enum rs_err store_settings(struct rs_store *s, const struct opts *o, int6
     if (!o->confidence_set && !o->country && !o->cutoff)
         return RS_OK;
     char country[3] = "", cutoff[6] = "";
-    if (settings_opts(o, country, cutoff)) /* checked before training; kept for safety */
+    if (settings_opts(o, country, cutoff)) /* normalised (and checked again: train checked first) */
         return RS_EINVAL;
     struct rs_promise_settings st;
     enum rs_err e = rs_store_promise_settings_get(s, merchant, &st);
