@@ -12,7 +12,6 @@
 #include "cli/cmd.h"
 #include "http/http.h"
 #include "http/server.h"
-#include "util/fwdaddr.h"
 #include "worker/dispatch.h"
 
 static int usage(void)
@@ -97,7 +96,7 @@ int rs_cmd_serve(int argc, char **argv)
         .port = port,
         .base_url = base,
         .readers = readers ? atoi(readers) : 8,
-        .trusted_proxies = proxies,
+        .trusted_proxies = &px,
     };
     struct rs_server *srv = NULL;
     char err[512];

@@ -34,7 +34,6 @@
 
 #include "app/events_bus.h"
 #include "http/http.h"
-#include "util/fwdaddr.h"
 #include "util/timefmt.h"
 
 void rs_routes_dispatch(struct rs_req *r);
@@ -420,12 +419,8 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     struct rs_server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return RS_ENOMEM;
-    char perr[160];
-    if (!rs_proxies_parse(cfg->trusted_proxies, &srv->proxies, perr, sizeof perr)) {
-        snprintf(err, errcap, "--trusted-proxy: %s", perr);
-        free(srv);
-        return RS_EINVAL;
-    }
+    if (cfg->trusted_proxies)
+        srv->proxies = *cfg->trusted_proxies;
     snprintf(srv->db_url, sizeof srv->db_url, "%s", cfg->db_url);
     if (cfg->base_url && *cfg->base_url) {
         snprintf(srv->base_url, sizeof srv->base_url, "%s", cfg->base_url);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "util/fwdaddr.h"
 
 struct rs_server;
 
@@ -16,8 +17,8 @@ struct rs_server_config {
     int port;
     const char *base_url; /* public URL for tracking links; NULL: http://host:port */
     int readers;          /* reader connections in the pool (default 8) */
-    const char *trusted_proxies; /* reverse proxies whose X-Forwarded-For names the client
-                                    (util/fwdaddr.h); NULL: none */
+    const struct rs_proxies *trusted_proxies; /* reverse proxies whose X-Forwarded-For names the
+                                                 client (util/fwdaddr.h); NULL: none */
 };
 
 enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server **out, char *err,
