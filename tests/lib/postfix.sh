@@ -3,9 +3,24 @@
 # Source after lib.sh. start_postfix sets PF_PORT, PF_DIR and PF_MAIL (the Maildir's new/);
 # stop_postfix stops it (also called from the EXIT trap).
 PF_DIR=""
+# start_postfix: up to three tries, each on a newly drawn port and a fresh directory (a port
+# found free can be taken before Postfix binds it, e.g. by a client connection's local port).
+# Failures are printed as "error: …" lines, which tests/run.sh shows in its summary.
 start_postfix() {
-  command -v postfix >/dev/null || { echo "postfix is not installed (scripts/deps.sh test)"; return 1; }
-  PF_DIR=$T_DIR/postfix
+  command -v postfix >/dev/null || { echo "error: postfix is not installed (scripts/deps.sh test)"; return 1; }
+  local try
+  for try in 1 2 3; do
+    pf_try "$T_DIR/postfix$try" && return 0
+    echo "error: private postfix, try $try of 3, did not start on 127.0.0.1:$PF_PORT:"
+    sed 's/^/error:   /' "$PF_DIR/start.log" 2>/dev/null | tail -5
+    tail -8 "$PF_DIR/maillog" 2>/dev/null | sed 's/^/error:   /'
+    stop_postfix
+  done
+  return 1
+}
+# pf_try DIR: one try; 0 once our smtpd answers with its own banner
+pf_try() {
+  PF_DIR=$1
   PF_PORT=$(free_port)
   mkdir -p "$PF_DIR/etc" "$PF_DIR/queue" "$PF_DIR/data" "$PF_DIR/mail"
   chmod 755 "$T_DIR" "$PF_DIR"
@@ -46,13 +61,17 @@ CF
   # the system master.cf, with smtpd on our port and nothing chrooted
   sed -e "s/^smtp      inet.*/127.0.0.1:$PF_PORT inet n - n - - smtpd/" /etc/postfix/master.cf |
     awk '$1 !~ /^#/ && NF >= 8 && $2 ~ /^(unix|inet|fifo|pass|unix-dgram)$/ {$5 = "n"} {print}' > "$PF_DIR/etc/master.cf"
-  postfix -c "$PF_DIR/etc" check >/dev/null 2>&1
-  postfix -c "$PF_DIR/etc" start >/dev/null 2>&1 || { echo "postfix did not start:"; cat "$PF_DIR/maillog" 2>/dev/null; return 1; }
-  for _ in $(seq 1 50); do
-    (exec 3<>/dev/tcp/127.0.0.1/$PF_PORT) 2>/dev/null && { PF_MAIL=$PF_DIR/mail/inbox/new; return 0; }
+  postfix -c "$PF_DIR/etc" check > "$PF_DIR/start.log" 2>&1
+  postfix -c "$PF_DIR/etc" start >> "$PF_DIR/start.log" 2>&1 || return 1
+  # the banner names our instance: a port someone else took is not mistaken for ours
+  local banner
+  for _ in $(seq 1 100); do
+    banner=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PF_PORT && head -n 1 <&3 && printf 'QUIT\r\n' >&3" 2>/dev/null)
+    case $banner in *"mx.rastro.test"*) PF_MAIL=$PF_DIR/mail/inbox/new; return 0 ;; esac
     sleep 0.1
   done
-  echo "postfix is not listening on $PF_PORT:"; tail -5 "$PF_DIR/maillog"; return 1
+  echo "no banner from our smtpd (got: ${banner:-nothing})" >> "$PF_DIR/start.log"
+  return 1
 }
 stop_postfix() {
   [ -n "$PF_DIR" ] && [ -f "$PF_DIR/etc/main.cf" ] && postfix -c "$PF_DIR/etc" stop >/dev/null 2>&1
