@@ -6,17 +6,7 @@
 # browser stored (contacts and opt-outs, incidents) in the database. Screenshots go to
 # $RASTRO_TEST_OUT/screenshots/ (tests/out/ under tests/run.sh).
 source "$(dirname "$0")/../lib/lib.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BR=$ROOT/tests/browser
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "skipped: chromium or node/npm not installed (scripts/deps.sh test installs them)"; ok "browser tests skipped"; finish; exit
-fi
-if [ ! -d "$BR/node_modules/playwright-core" ] || [ "$BR/package-lock.json" -nt "$BR/node_modules/.package-lock.json" ]; then
-  (cd "$BR" && npm ci --no-audit --no-fund --loglevel=error) || { not_ok "npm ci in tests/browser"; finish; exit; }
-fi
-OUT=${RASTRO_TEST_OUT:-$ROOT/tests/out}
-mkdir -p "$OUT/screenshots"
+browser_ready || { ok "browser tests skipped"; finish; exit; }
 
 export RASTRO_LOOKUP_BURST=6 RASTRO_LOOKUP_PER_MIN=6
 export RASTRO_VAPID_PUBLIC_KEY=BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM
@@ -46,17 +36,8 @@ api POST /v1/shipments '{"order_ref":"1002","carrier":"correos","tracking_number
 api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-21T09:00:00+01:00","status":"in_transit","location":{"city":"Zaragoza"}},
  {"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-22T12:00:00+01:00","status":"exception","substatus":"customs_hold","location":{"city":"Madrid"}}]'
 
-export BASE KEY CODE CODE2 OUT CHROMIUM
-node "$BR/track.test.js" > "$T_DIR/node.log" 2>&1
-rc=$?
-cat "$T_DIR/node.log"
-while IFS= read -r line; do
-  case $line in
-    "ok - "*) T_OK=$((T_OK + 1)) ;;
-    "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
-  esac
-done < "$T_DIR/node.log"
-[ $rc -eq 0 ] || not_ok "node test script exited $rc"
+export BASE KEY CODE CODE2
+run_browser_test track.test.js
 
 # what the browser left in the database
 q() { sqlite3 -readonly "$DB" "$1"; }

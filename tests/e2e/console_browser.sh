@@ -7,16 +7,7 @@
 # WhatsApp wire format, and no script the customer wrote may run (no dialog, CSP holds).
 source "$(dirname "$0")/../lib/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BR=$ROOT/tests/browser
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "skipped: chromium or node/npm not installed (scripts/deps.sh test installs them)"; ok "console browser test skipped"; finish; exit
-fi
-if [ ! -d "$BR/node_modules/playwright-core" ] || [ "$BR/package-lock.json" -nt "$BR/node_modules/.package-lock.json" ]; then
-  (cd "$BR" && npm ci --no-audit --no-fund --loglevel=error) || { not_ok "npm ci in tests/browser"; finish; exit; }
-fi
-OUT=${RASTRO_TEST_OUT:-$ROOT/tests/out}
-mkdir -p "$OUT/screenshots"
+browser_ready || { ok "console browser test skipped"; finish; exit; }
 
 REC_PORT=$(free_port)
 REC_DIR=$T_DIR/rec
@@ -52,17 +43,8 @@ CONV=$(sqlite3 -readonly "$DB" "select id from conversations where merchant_id=1
 check "it is a conversation waiting for a person" test "$(sqlite3 -readonly "$DB" "select state from conversations where id=${CONV:-0}")" = agent
 n_before=$(rec_wa | grep -c .)
 
-export BASE OUT CHROMIUM CONV
-node "$BR/console.test.js" > "$T_DIR/node.log" 2>&1
-rc=$?
-cat "$T_DIR/node.log"
-while IFS= read -r line; do
-  case $line in
-    "ok - "*) T_OK=$((T_OK + 1)) ;;
-    "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
-  esac
-done < "$T_DIR/node.log"
-[ $rc -eq 0 ] || not_ok "node test script exited $rc"
+export BASE CONV
+run_browser_test console.test.js
 
 # what the customer received (the recorder stands in for the Graph API)
 q() { sqlite3 -readonly "$DB" "$1"; }

@@ -4,8 +4,6 @@
 # visitors, escaping in the page without JavaScript) and POST /v1/conversations/calls; then
 # tests/browser/chat.test.js in Debian chromium (playwright-core), like tests/e2e/browser.sh.
 source "$(dirname "$0")/../lib/lib.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BR=$ROOT/tests/browser
 export RASTRO_CHAT_BURST=30 RASTRO_CHAT_PER_MIN=30
 DB=$T_DIR/chat.db
 start_server "$DB"
@@ -88,31 +86,16 @@ KEY= api POST /v1/conversations/calls '{"phone":"+34600111333","body":"x"}'
 eq "without an API key: 401" "$STATUS" 401
 
 # ---- the browser ----
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "skipped: chromium or node/npm not installed (scripts/deps.sh test installs them)"; ok "browser part skipped"
+if ! browser_ready; then
+  ok "browser part skipped"
 else
-  if [ ! -d "$BR/node_modules/playwright-core" ] || [ "$BR/package-lock.json" -nt "$BR/node_modules/.package-lock.json" ]; then
-    (cd "$BR" && npm ci --no-audit --no-fund --loglevel=error) || not_ok "npm ci in tests/browser"
-  fi
-  OUT=${RASTRO_TEST_OUT:-$ROOT/tests/out}
-  mkdir -p "$OUT/screenshots"
   # a fresh order for the browser, so its transcript starts empty
   api POST /v1/orders '{"order_ref":"9002","placed_at":"'"$(ts 90000)"'","customer":{"email":"bruno@example.es"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
   CODE=$(jqr .tracking_code)
   api POST /v1/shipments '{"order_ref":"9002","carrier":"seur","tracking_number":"SEURCHAT"}'
   api POST /v1/events '[{"carrier":"seur","tracking_number":"SEURCHAT","occurred_at":"'"$(ts 3600)"'","status":"in_transit"}]'
-  export BASE CODE OUT CHROMIUM
-  node "$BR/chat.test.js" > "$T_DIR/node.log" 2>&1
-  rc=$?
-  cat "$T_DIR/node.log"
-  while IFS= read -r line; do
-    case $line in
-      "ok - "*) T_OK=$((T_OK + 1)) ;;
-      "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
-    esac
-  done < "$T_DIR/node.log"
-  [ $rc -eq 0 ] || not_ok "node chat test exited $rc"
+  export BASE CODE
+  run_browser_test chat.test.js
 fi
 
 # ---- rate limit (last: it blocks this client address) ----

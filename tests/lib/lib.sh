@@ -83,6 +83,38 @@ api() {
 }
 jqr() { printf '%s' "$BODY_OUT" | jq -r "$1"; }
 
+# browser_ready: Debian chromium, node and tests/browser's npm packages (npm ci once; never
+# `npx playwright install`). Sets and exports BR (tests/browser), CHROMIUM and OUT (screenshots go
+# to $OUT/screenshots). Returns 1, saying why, when they are missing.
+browser_ready() {
+  BR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../browser" && pwd)
+  CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+  if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "skipped: chromium or node/npm not installed (scripts/deps.sh test installs them)"; return 1
+  fi
+  if [ ! -d "$BR/node_modules/playwright-core" ] || [ "$BR/package-lock.json" -nt "$BR/node_modules/.package-lock.json" ]; then
+    (cd "$BR" && npm ci --no-audit --no-fund --loglevel=error) || { not_ok "npm ci in tests/browser"; return 1; }
+  fi
+  OUT=${RASTRO_TEST_OUT:-$(cd "$BR/../.." && pwd)/tests/out}
+  mkdir -p "$OUT/screenshots"
+  export BR CHROMIUM OUT
+}
+# run_browser_test FILE.js: runs tests/browser/FILE.js (its environment exported by the caller),
+# shows its output and counts its "ok - " / "not ok - " lines as this script's
+run_browser_test() {
+  local log=$T_DIR/node-${1%.js}.log rc line
+  node "$BR/$1" > "$log" 2>&1
+  rc=$?
+  cat "$log"
+  while IFS= read -r line; do
+    case $line in
+      "ok - "*) T_OK=$((T_OK + 1)) ;;
+      "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
+    esac
+  done < "$log"
+  [ $rc -eq 0 ] || not_ok "node $1 exited $rc"
+}
+
 finish() {
   echo "result: $T_OK ok, $T_FAIL not ok"
   [ "$T_FAIL" -eq 0 ]
