@@ -13,7 +13,8 @@ static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 static const struct {
     const char *name;
     unsigned bit;
-} scope_names[] = {{"ingest", RS_SCOPE_INGEST}, {"read", RS_SCOPE_READ}, {"admin", RS_SCOPE_ADMIN}};
+} scope_names[] = {
+    {"ingest", RS_SCOPE_INGEST}, {"read", RS_SCOPE_READ}, {"admin", RS_SCOPE_ADMIN}, {"quote", RS_SCOPE_QUOTE}};
 
 enum rs_err rs_scopes_parse(const char *list, unsigned *scopes)
 {
@@ -42,9 +43,9 @@ void rs_scopes_format(unsigned scopes, char *out, int cap)
 {
     int n = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
+    for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0] && n < cap; i++)
         if (scopes & scope_names[i].bit)
-            n += snprintf(out + n, (size_t)(cap > n ? cap - n : 0), "%s%s", n ? "," : "", scope_names[i].name);
+            n += snprintf(out + n, (size_t)(cap - n), "%s%s", n ? "," : "", scope_names[i].name);
 }
 
 /* Hashed on every authenticated request (the key cache is keyed by the hash): SHA256() fetches

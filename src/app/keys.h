@@ -12,7 +12,8 @@
 
 #define RS_KEY_LEN 45 /* "rk_" + 8 + "_" + 32 + NUL */
 
-/* Parse "ingest,read,admin" into scope bits. RS_EINVAL on an unknown name. */
+/* Parse "ingest,read,admin" (or "quote": a publishable key that can only ask for delivery
+ * windows) into scope bits. RS_EINVAL on an unknown name. */
 enum rs_err rs_scopes_parse(const char *list, unsigned *scopes) RS_MUST_CHECK;
 /* "ingest,read,admin" for SCOPES into OUT (at least 32 bytes). */
 void rs_scopes_format(unsigned scopes, char *out, int cap);

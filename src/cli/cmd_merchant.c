@@ -14,6 +14,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: rastro merchant create NAME [--scopes ingest,read,admin] [--db URL]\n"
                     "       rastro merchant key MERCHANT_ID [--scopes …] [--db URL]\n"
+                    "         --scopes quote: a publishable key for the shop's web pages, which can only\n"
+                    "         ask for delivery windows (GET /v1/promise, the widget /static/promise.js)\n"
                     "       rastro merchant list [--db URL]\n"
                     "       rastro merchant hook PROVIDER --merchant ID --secret S [--mapping FILE.json] [--db URL]\n"
                     "         PROVIDER: easypost, shippo, aftership, shopify, woocommerce, generic\n");
@@ -95,7 +97,7 @@ int rs_cmd_merchant(int argc, char **argv)
         return usage();
     unsigned scopes;
     if (rs_scopes_parse(scopes_s, &scopes) != RS_OK) {
-        fprintf(stderr, "rastro merchant: --scopes is a comma list of ingest, read, admin\n");
+        fprintf(stderr, "rastro merchant: --scopes is a comma list of ingest, read, admin, quote\n");
         return 2;
     }
     struct rs_store *s = NULL;
@@ -155,7 +157,12 @@ int rs_cmd_merchant(int argc, char **argv)
             char sc[40];
             rs_scopes_format(scopes, sc, sizeof sc);
             printf("merchant: %lld\napi key: %s\nscopes: %s\n", (long long)id, key, sc);
-            fprintf(stderr, "Keep this key secret: Rastro stores only its hash and cannot show it again.\n");
+            if (scopes & RS_SCOPES_SECRET)
+                fprintf(stderr, "Keep this key secret: Rastro stores only its hash and cannot show it again.\n");
+            else
+                fprintf(stderr, "This key can only ask for delivery windows: it may be published in your shop's "
+                                "pages (see docs/promise.md, \"On the shop's pages\"). Rastro stores only its "
+                                "hash and cannot show it again.\n");
         }
     } else {
         rc = usage();

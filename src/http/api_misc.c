@@ -1,4 +1,5 @@
-/* api_misc.c — GET /healthz, GET /metrics, GET /v1/openapi.json, GET /v1/merchant. */
+/* api_misc.c — GET /healthz, GET /metrics, GET /v1/openapi.json, GET /v1/merchant, and the CORS
+ * preflight of the routes a shop's web pages call. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,14 @@ void rs_api_healthz(struct rs_req *r)
     json_object_set_new(j, "status", json_string(e ? "degraded" : "ok"));
     json_object_set_new(j, "database", json_string(e ? "unavailable" : "ok"));
     rs_reply_json(r, e ? 503 : 200, j);
+}
+
+/* OPTIONS on a CORS route: a browser asks whether a page of another origin may send
+ * "Authorization" with a GET. No key is checked here (browsers send none with a preflight). */
+void rs_api_cors_preflight(struct rs_req *r)
+{
+    r->cors_preflight = true;
+    rs_reply_text(r, 204, NULL, "", 0);
 }
 
 void rs_api_metrics(struct rs_req *r)

@@ -5,6 +5,9 @@
  * now), confidence (0.5 < c < 1; default the merchant's setting); or, for a checkout with
  * several shipping methods, options=carrier[:service],… (instead of carrier and service: one
  * window per option, in order, under "options").
+ * Any web page may call it (CORS, routes.c) with a publishable key (scope "quote", which can do
+ * nothing else); a secret key sent from a browser (an Origin header) is refused, so that a key
+ * able to change the shop's data is noticed before it is published (web/promise.js, the widget).
  *   GET|PUT /v1/promise/settings  the merchant's promise settings (app/promise_settings.h);
  *                                 a PUT changes the fields it names, the rest stay */
 #include <stdio.h>
@@ -80,6 +83,14 @@ void rs_api_promise_get(struct rs_req *r)
     const char *placed = rs_req_query(r, "placed_at"), *conf = rs_req_query(r, "confidence");
     const char *opts = rs_req_query(r, "options");
     char occ[3], dcc[3], oreg[65], dreg[65];
+    if ((r->scopes & RS_SCOPES_SECRET) && rs_req_header(r, "Origin")) {
+        rs_reply_error(r, 403, "secret_key_in_browser",
+                       "this API key can read or change your shop's data and was sent from a web page, where "
+                       "anyone can copy it: revoke it, and give web pages a key that can only ask for "
+                       "delivery windows (`rastro merchant key %lld --scopes quote`)",
+                       (long long)r->merchant_id);
+        return;
+    }
     if (!origin || !*origin) {
         rs_reply_error(r, 400, "missing_parameter",
                        "origin is required: the region the parcel leaves from, e.g. origin=ES/MAD");

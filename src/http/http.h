@@ -50,6 +50,9 @@ struct rs_req {
     int retry_after;            /* seconds, when > 0 */
     const char *cache_control;  /* Cache-Control header when set (static string) */
     char set_cookie[2][256];    /* Set-Cookie headers when set (the console's session cookies) */
+    bool cors;                  /* Access-Control-Allow-Origin: * (routes.c, for routes a shop's web
+                                   pages call with a publishable key; never with cookies) */
+    bool cors_preflight;        /* also the preflight's Allow-Methods/Headers and Max-Age */
     const char *csp;            /* Content-Security-Policy when set (static string); also sends
                                    X-Frame-Options: DENY and Referrer-Policy: same-origin */
     /* client */

@@ -10,7 +10,17 @@
 #include "http/metrics.h"
 #include "util/timefmt.h"
 
-enum auth { PUBLIC = 0, NEED_INGEST = RS_SCOPE_INGEST, NEED_READ = RS_SCOPE_READ, NEED_ADMIN = RS_SCOPE_ADMIN };
+/* A route's auth: the scopes of which a key needs at least one (none: public), and CORS for a
+ * route any web page may call (rs_req.cors: its answers, errors included, allow any origin). */
+enum auth {
+    PUBLIC = 0,
+    NEED_INGEST = RS_SCOPE_INGEST,
+    NEED_READ = RS_SCOPE_READ,
+    NEED_ADMIN = RS_SCOPE_ADMIN,
+    NEED_QUOTE = RS_SCOPE_QUOTE,
+    CORS = 1u << 16,
+};
+#define SCOPES(auth) ((auth) & (CORS - 1))
 
 static const struct route {
     const char *method;
@@ -28,7 +38,8 @@ static const struct route {
     {"POST", "/v1/shipments", NEED_INGEST, rs_api_shipment_post, "POST /v1/shipments"},
     {"GET", "/v1/shipments/{}/{}", NEED_READ, rs_api_shipment_get, "GET /v1/shipments/{carrier}/{tracking_number}"},
     {"POST", "/v1/events", NEED_INGEST, rs_api_events_post, "POST /v1/events"},
-    {"GET", "/v1/promise", NEED_READ, rs_api_promise_get, "GET /v1/promise"},
+    {"GET", "/v1/promise", NEED_READ | NEED_QUOTE | CORS, rs_api_promise_get, "GET /v1/promise"},
+    {"OPTIONS", "/v1/promise", PUBLIC | CORS, rs_api_cors_preflight, "OPTIONS /v1/promise"},
     {"GET", "/v1/promise/settings", NEED_ADMIN, rs_api_promise_settings_get, "GET /v1/promise/settings"},
     {"PUT", "/v1/promise/settings", NEED_ADMIN, rs_api_promise_settings_put, "PUT /v1/promise/settings"},
     {"GET", "/v1/track/{}", PUBLIC, rs_api_track_get, "GET /v1/track/{tracking_code}"},
@@ -187,10 +198,11 @@ static bool authenticate(struct rs_req *r, unsigned need)
         return false;
     }
     if (!(r->scopes & need)) {
-        char have[40];
+        char have[40], want[40];
         rs_scopes_format(r->scopes, have, sizeof have);
-        rs_reply_error(r, 403, "forbidden", "this API key has the scopes [%s]; this call needs \"%s\"", have,
-                       need == RS_SCOPE_INGEST ? "ingest" : need == RS_SCOPE_READ ? "read" : "admin");
+        rs_scopes_format(need, want, sizeof want);
+        rs_reply_error(r, 403, "forbidden", "this API key has the scopes [%s]; this call needs %s\"%s\"", have,
+                       strchr(want, ',') ? "one of " : "", want);
         return false;
     }
     return true;
@@ -219,10 +231,12 @@ void rs_routes_dispatch(struct rs_req *r)
             rs_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method, r->path);
         else
             rs_reply_error(r, 404, "not_found", "no such endpoint: %s (see /v1/openapi.json)", r->path);
-    } else if (r->body_too_big) {
-        rs_reply_error(r, 413, "too_large", "the request body is larger than %u bytes", RS_MAX_BODY_BYTES);
-    } else if (rt->auth == PUBLIC || authenticate(r, rt->auth)) {
-        rt->fn(r);
+    } else {
+        r->cors = rt->auth & CORS;
+        if (r->body_too_big)
+            rs_reply_error(r, 413, "too_large", "the request body is larger than %u bytes", RS_MAX_BODY_BYTES);
+        else if (SCOPES(rt->auth) == PUBLIC || authenticate(r, SCOPES(rt->auth)))
+            rt->fn(r);
     }
     if (r->write_state == 0)
         rs_routes_done(r);

@@ -408,6 +408,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
     }
+    if (r->cors) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+        if (r->cors_preflight) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization");
+            MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+        }
+    }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);

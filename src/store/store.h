@@ -34,7 +34,9 @@ enum rs_scope {
     RS_SCOPE_INGEST = 1 << 0,
     RS_SCOPE_READ = 1 << 1,
     RS_SCOPE_ADMIN = 1 << 2,
+    RS_SCOPE_QUOTE = 1 << 3, /* only GET /v1/promise: a publishable key for a shop's web pages */
 };
+#define RS_SCOPES_SECRET (RS_SCOPE_INGEST | RS_SCOPE_READ | RS_SCOPE_ADMIN)
 
 /* Open URL: "sqlite:PATH", "file:PATH" or a plain PATH. Creates the file and applies
  * migrations unless READONLY. OUT: *out (new; rs_store_close it). ERR gets a message. */
