@@ -1,0 +1,93 @@
+// widget.test.js — /static/promise.js on a shop's page of another origin, in Debian chromium
+// (started by tests/e2e/promise_widget.sh, which passes SHOP, the shop's origin serving
+// shop.html (publishable key) and secret.html (a secret key), and WANT_*: the texts the API
+// answers for the same quotes). Prints one "ok - name" / "not ok - name (detail)" line per check.
+'use strict';
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const { SHOP, OUT, WANT_BCN_ES, WANT_BCN_EN, WANT_SEV_ES, WANT_LUGO_ES, WANT_BCN_STATE } = process.env;
+let failures = 0;
+function ok(name) { console.log(`ok - ${name}`); }
+function notOk(name, detail) { failures++; console.log(`not ok - ${name}${detail ? ` (${String(detail).replace(/\s+/g, ' ').slice(0, 300)})` : ''}`); }
+function check(name, cond, detail) { cond ? ok(name) : notOk(name, detail); }
+async function step(name, fn) { try { await fn(); } catch (e) { notOk(name, e && e.message); } }
+const settled = id => `document.querySelector('#${id}').dataset.rastroState && document.querySelector('#${id}').dataset.rastroState !== 'loading'`;
+const state = (page, id) => page.$eval(`#${id}`, e => ({ s: e.dataset.rastroState, t: e.textContent, a: e.dataset.earliest, b: e.dataset.latest }));
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+
+  await step('shop page with a publishable key', async () => {
+    const ctx = await browser.newContext({ locale: 'es-ES' });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+    const warnings = [];
+    page.on('console', m => { if (m.type() === 'warning') warnings.push(m.text()); });
+    await page.goto(`${SHOP}/shop.html`);
+    for (const id of ['bcn', 'en', 'lugo', 'bad']) await page.waitForFunction(settled(id), null, { timeout: 10000 });
+    const bcn = await state(page, 'bcn');
+    check('the window replaces the shop\'s text, in Spanish (<html lang="es">)', bcn.s === WANT_BCN_STATE && bcn.t === WANT_BCN_ES,
+      JSON.stringify(bcn) + ' want ' + WANT_BCN_ES);
+    check('  it is the API\'s own text ("Llega …")', /^Llega /.test(bcn.t), bcn.t);
+    check('  data-earliest / data-latest for the shop\'s styling', /^\d{4}-\d{2}-\d{2}$/.test(bcn.a) && bcn.a <= bcn.b,
+      JSON.stringify(bcn));
+    check('  announced politely to screen readers', await page.getAttribute('#bcn', 'aria-live') === 'polite');
+    const en = await state(page, 'en');
+    check('data-lang="en" gives the English text', en.s === WANT_BCN_STATE && en.t === WANT_BCN_EN, JSON.stringify(en));
+    const lugo = await state(page, 'lugo');
+    check('a lane with no history: a text, flagged low', lugo.s === 'low' && lugo.t === WANT_LUGO_ES, JSON.stringify(lugo));
+    const bad = await state(page, 'bad');
+    check('a bad destination keeps the shop\'s text, state error', bad.s === 'error' && bad.t === 'Envío en 24-72 h',
+      JSON.stringify(bad));
+    check('  the reason is in the console for the developer', warnings.some(w => w.includes('destination must be a region code')), warnings.join(' | '));
+    check('no CORS error in the console', !errors.some(e => /CORS|Access-Control/i.test(e)), errors.join(' | '));
+
+    // the customer picks another address: the shop changes data-destination
+    await page.evaluate(() => document.querySelector('#bcn').setAttribute('data-destination', 'ES/SEV'));
+    await page.waitForFunction(want => document.querySelector('#bcn').textContent === want, WANT_SEV_ES, { timeout: 10000 })
+      .then(() => ok('a changed destination asks again'), e => notOk('a changed destination asks again', e.message));
+    // and the bad one is fixed
+    await page.evaluate(() => document.querySelector('#bad').setAttribute('data-destination', 'ES/BCN'));
+    await page.waitForFunction(want => document.querySelector('#bad').textContent === want, WANT_BCN_ES, { timeout: 10000 })
+      .then(() => ok('a fixed destination replaces the error'), e => notOk('a fixed destination replaces the error', e.message));
+    // an element added later (a checkout step rendered by the shop's script)
+    await page.evaluate(() => {
+      const p = document.createElement('p');
+      p.id = 'late'; p.setAttribute('data-rastro-promise', ''); p.setAttribute('data-destination', 'ES/MAD');
+      p.textContent = '…';
+      document.body.appendChild(p);
+    });
+    await page.waitForFunction(settled('late'), null, { timeout: 10000 });
+    const late = await state(page, 'late');
+    check('an element added later is filled', ['ok', 'low'].includes(late.s) && /^Llega /.test(late.t), JSON.stringify(late));
+    // the same quote twice on a page is asked once
+    const asked = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter(e => e.name.includes('/v1/promise?') && e.name.includes('destination=ES%2FBCN')).length);
+    check('the same quote is asked once per page', asked === 1, `asked ${asked} times`);
+    await page.screenshot({ path: path.join(OUT, 'screenshots', 'widget-shop.png') });
+    await ctx.close();
+  });
+
+  await step('shop page with a secret key', async () => {
+    const ctx = await browser.newContext({ locale: 'es-ES' });
+    const page = await ctx.newPage();
+    const warnings = [];
+    page.on('console', m => { if (m.type() === 'warning') warnings.push(m.text()); });
+    await page.goto(`${SHOP}/secret.html`);
+    await page.waitForFunction(settled('bcn'), null, { timeout: 10000 });
+    const bcn = await state(page, 'bcn');
+    check('a secret key in a page shows no window: the shop\'s text stays', bcn.s === 'error' && bcn.t === 'Envío en 24-72 h',
+      JSON.stringify(bcn));
+    check('  the console says to use a publishable key', warnings.some(w => w.includes('--scopes quote')), warnings.join(' | '));
+    await ctx.close();
+  });
+
+  await browser.close();
+  process.exit(failures ? 1 : 0);
+})().catch(e => { console.log(`not ok - widget test crashed (${e && e.message})`); process.exit(1); });

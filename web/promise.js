@@ -1,0 +1,123 @@
+/* promise.js — the delivery window on a shop's own pages ("Llega entre el martes 24 y el jueves
+ * 26 de noviembre"), from GET /v1/promise with a publishable key (scope "quote": it can only ask
+ * for delivery windows). Usage (docs/promise.md, "On the shop's pages"):
+ *
+ *   <p data-rastro-promise data-destination="ES/BCN" data-carrier="seur">Envío en 24-72 h</p>
+ *   <script src="https://RASTRO/static/promise.js" data-key="rk_…" data-origin="ES/MAD" defer></script>
+ *
+ * Each element with data-rastro-promise gets the window as its text, in the language of
+ * data-lang, of the script, of the page (<html lang>) or of the browser: Spanish for "es…",
+ * English otherwise. Per element or, as defaults, on the script: data-origin, data-destination,
+ * data-carrier, data-service, data-origin-postcode, data-destination-postcode, data-lang.
+ * While it asks, and when it cannot answer (no key, unknown region, no model yet, network), the
+ * element keeps the text the shop wrote. The element gets data-rastro-state: "loading", "ok",
+ * "low" (a lane with little history: a wide estimate) or "error", and data-earliest /
+ * data-latest (YYYY-MM-DD) for the shop's own styling. Changing an element's data-destination
+ * (or another parameter), or adding elements later, asks again. Rastro.refresh() re-asks all. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script) return;
+  var base = new URL(script.src, document.baseURI).origin;
+  var key = script.getAttribute("data-key") || "";
+  var PARAMS = ["origin", "destination", "carrier", "service", "origin-postcode", "destination-postcode"];
+  var pending = {}; // query string → Promise of the answer, one request per distinct quote
+
+  function attr(el, name) {
+    var v = el.getAttribute("data-" + name);
+    if (v === null || v === "") v = script.getAttribute("data-" + name);
+    return v || "";
+  }
+
+  function lang(el) {
+    var l = attr(el, "lang") || document.documentElement.lang || navigator.language || "en";
+    return l.toLowerCase().indexOf("es") === 0 ? "es" : "en";
+  }
+
+  function query(el) {
+    var q = new URLSearchParams();
+    PARAMS.forEach(function (p) {
+      var v = attr(el, p);
+      if (v) q.set(p.replace("-", "_"), v);
+    });
+    return q.toString();
+  }
+
+  function ask(qs) {
+    if (!pending[qs]) {
+      pending[qs] = fetch(base + "/v1/promise?" + qs, {
+        headers: { Authorization: "Bearer " + key },
+        credentials: "omit",
+      }).then(function (res) {
+        return res.json().then(function (body) {
+          if (!res.ok) {
+            delete pending[qs]; // a later change may fix it
+            var msg = body && body.error ? body.error.message : "HTTP " + res.status;
+            throw new Error(msg);
+          }
+          return body;
+        });
+      });
+    }
+    return pending[qs];
+  }
+
+  function fill(el) {
+    var qs = query(el), l = lang(el), asked = qs + "#" + l;
+    if (el.__rastroQuery === asked) return;
+    el.__rastroQuery = asked;
+    if (!el.hasAttribute("aria-live")) el.setAttribute("aria-live", "polite");
+    el.setAttribute("data-rastro-state", "loading");
+    ask(qs).then(
+      function (p) {
+        if (el.__rastroQuery !== asked) return; // asked again meanwhile
+        var text = p.text && p.text[l];
+        if (!text) throw new Error("no text in the answer");
+        el.textContent = text;
+        el.setAttribute("data-earliest", p.earliest);
+        el.setAttribute("data-latest", p.latest);
+        el.setAttribute("data-rastro-state", p.low_confidence ? "low" : "ok");
+      }
+    ).catch(function (err) {
+      if (el.__rastroQuery !== asked) return;
+      el.setAttribute("data-rastro-state", "error");
+      if (window.console) console.warn("Rastro delivery window:", err.message);
+    });
+  }
+
+  function scan(root) {
+    if (root.matches && root.matches("[data-rastro-promise]")) fill(root);
+    if (root.querySelectorAll) root.querySelectorAll("[data-rastro-promise]").forEach(fill);
+  }
+
+  function start() {
+    scan(document);
+    new MutationObserver(function (changes) {
+      changes.forEach(function (c) {
+        if (c.type === "attributes") {
+          if (c.target.hasAttribute("data-rastro-promise")) fill(c.target);
+        } else {
+          c.addedNodes.forEach(scan);
+        }
+      });
+    }).observe(document.documentElement, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["data-rastro-promise", "data-lang"].concat(PARAMS.map(function (p) {
+        return "data-" + p;
+      })),
+    });
+  }
+
+  window.Rastro = window.Rastro || {};
+  window.Rastro.refresh = function () {
+    pending = {};
+    document.querySelectorAll("[data-rastro-promise]").forEach(function (el) {
+      el.__rastroQuery = null;
+      fill(el);
+    });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
