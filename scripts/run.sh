@@ -11,7 +11,14 @@ if (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null; then
   echo "Something is already listening on $listen: stop it, or run: RASTRO_LISTEN=127.0.0.1:8090 make run" >&2
   exit 1
 fi
-build/rastro demo --db "$db" --base-url "$base" 2>/dev/null
+out=$(build/rastro demo --db "$db" --base-url "$base" 2>/dev/null)
+printf '%s\n' "$out"
+# a product page of the demo shop with the delivery-window widget and the demo's publishable key
+qkey=$(printf '%s\n' "$out" | sed -n 's/^  Widget key: *\(rk_[a-z0-9_]*\).*/\1/p')
+if [ -n "$qkey" ]; then
+  sed -e "s|@BASE@|$base|g" -e "s|@KEY@|$qkey|g" scripts/demo-shop.html > "$(dirname "$db")/demo-shop.html"
+  echo "  A product page with the widget: file://$(cd "$(dirname "$db")" && pwd)/demo-shop.html"
+fi
 echo
 echo "Rastro is starting on $base (database $db). Press Ctrl-C to stop."
 echo "  health:  $base/healthz     metrics: $base/metrics"

@@ -248,13 +248,14 @@ int rs_cmd_demo(int argc, char **argv)
             mid = json_integer_value(json_object_get(m, "id"));
     }
     json_decref(list);
-    char key[RS_KEY_LEN];
+    char key[RS_KEY_LEN], quote_key[RS_KEY_LEN];
     int64_t now = rs_now();
     enum rs_err e = rs_store_begin(s);
     if (!e)
-        e = mid ? rs_app_key_create(s, mid, RS_SCOPE_INGEST | RS_SCOPE_READ | RS_SCOPE_ADMIN, now, key)
-                : rs_app_merchant_create(s, "Tienda Sol", RS_SCOPE_INGEST | RS_SCOPE_READ | RS_SCOPE_ADMIN, now,
-                                         &mid, key);
+        e = mid ? rs_app_key_create(s, mid, RS_SCOPES_SECRET, now, key)
+                : rs_app_merchant_create(s, "Tienda Sol", RS_SCOPES_SECRET, now, &mid, key);
+    if (!e) /* the publishable key of the shop's pages (the widget, scripts/demo-shop.html) */
+        e = rs_app_key_create(s, mid, RS_SCOPE_QUOTE, now, quote_key);
     if (!e)
         e = rs_store_commit(s);
     if (e) {
@@ -357,6 +358,8 @@ int rs_cmd_demo(int argc, char **argv)
                "a checkout quote:\n");
     printf("  curl -H 'Authorization: Bearer %s' '%s/v1/promise?origin=ES/Madrid&destination=ES/Sevilla&carrier=seur'\n",
            key, base);
+    printf("  Widget key: %s (publishable: it can only ask for delivery windows, for the shop's pages)\n",
+           quote_key);
     printf("\nAgent inbox: %s/console   e-mail agente@tienda-sol.example   password %s\n", base, password);
     printf("\nTry:\n  curl -H 'Authorization: Bearer %s' %s/v1/orders/SOL-1002\n", key, base);
     rs_store_close(s);

@@ -35,6 +35,12 @@ Q=$(printf '%s\n' "$OUT" | grep -o "'$BASE/v1/promise[^']*'" | tr -d "'")
 echo "quote: $Q"
 api GET "${Q#"$BASE"}"
 eq "the printed checkout quote answers" "$STATUS/$(jq -r '.text.es | startswith("Llega")' "$T_DIR/resp")" 200/true
+QKEY=$(printf '%s\n' "$OUT" | sed -n 's/^  Widget key: *\(rk_[a-z0-9_]*\).*/\1/p')
+STATUS=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -H "Authorization: Bearer $QKEY" -H "Origin: null" "$BASE${Q#"$BASE"}")
+eq "the printed widget key quotes from a page opened from a file (scripts/demo-shop.html)" \
+   "$STATUS/$(jq -r '.text.es | startswith("Llega")' "$T_DIR/resp")" 200/true
+KEY=$QKEY api GET /v1/orders/SOL-1002
+eq "  and reads no order" "$STATUS" 403
 URL3=$(printf '%s\n' "$OUT" | grep SOL-1003 | grep -o "$BASE/t/RX-[A-Z0-9-]*")
 check "the tracking page of the parcel in transit says when it arrives" bash -c "curl -s '$URL3' | grep -qi 'llega entre el\\|llega el'"
 PW=$(printf '%s\n' "$OUT" | sed -n 's/.*password \([a-z0-9]*\)$/\1/p')
