@@ -55,6 +55,42 @@ bool rs_proxies_parse(const char *list, struct rs_proxies *out, char *err, size_
     return true;
 }
 
+/* True when S[0..LEN) is ":" and 1 to 5 digits of a port (1-65535). */
+static bool is_port(const char *s, size_t len)
+{
+    if (len < 2 || len > 6 || s[0] != ':')
+        return false;
+    unsigned v = 0;
+    for (size_t i = 1; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
+/* One X-Forwarded-For entry: an address, or an address with the client's port as some proxies
+ * write it ("203.0.113.7:51234", "[2001:db8::7]:443"; Azure Application Gateway does). */
+static bool xff_entry(const char *s, size_t len, char out[RS_ADDR_LEN])
+{
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    const char *colon = memchr(s, ':', len);
+    if (len && s[0] == '[') { /* [IPv6]:port */
+        const char *close = memchr(s, ']', len);
+        if (close && is_port(close + 1, len - (size_t)(close + 1 - s)))
+            len = (size_t)(close + 1 - s);
+    } else if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - s)) &&
+               is_port(colon, len - (size_t)(colon - s))) { /* IPv4:port (one colon: not IPv6) */
+        len = (size_t)(colon - s);
+    }
+    return rs_addr_canonical(s, len, out);
+}
+
 static bool trusted(const struct rs_proxies *p, const char *addr)
 {
     for (int i = 0; i < p->n; i++)
@@ -78,8 +114,8 @@ bool rs_forwarded_client(const struct rs_proxies *p, const char *peer, const cha
         while (start > 0 && xff[start - 1] != ',')
             start--;
         char a[RS_ADDR_LEN];
-        if (!rs_addr_canonical(xff + start, end - start, a))
-            return false; /* garbage (or a port, or "unknown"): the peer, as if no header */
+        if (!xff_entry(xff + start, end - start, a))
+            return false; /* garbage (or "unknown"): the peer, as if no header */
         if (!trusted(p, a)) {
             memcpy(out, a, RS_ADDR_LEN);
             return true;

@@ -4,8 +4,9 @@
  * tracking look-ups, console log-ins, web chat) would throttle every customer together. When
  * the peer is one of the proxies the operator trusts (`rastro serve --trusted-proxy`), the
  * client is the right-most X-Forwarded-For entry that is not itself a trusted proxy; entries
- * further left were written by the client and are not believed. A header that is absent or
- * malformed leaves the peer's address. Addresses compare in canonical form (inet_pton +
+ * further left were written by the client and are not believed. An entry may carry the
+ * client's port ("203.0.113.7:51234", "[2001:db8::7]:443"), which is dropped. A header that is
+ * absent or malformed leaves the peer's address. Addresses compare in canonical form (inet_pton +
  * inet_ntop), so "::1" and "0:0:0:0:0:0:0:1" are the same proxy. */
 #ifndef RS_UTIL_FWDADDR_H
 #define RS_UTIL_FWDADDR_H

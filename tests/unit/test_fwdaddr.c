@@ -41,6 +41,15 @@ static void test_forwarded_client(void **state)
     assert_string_equal(out, "203.0.113.7"); /* the client's own (spoofable) entry is not believed */
     assert_true(rs_forwarded_client(&p, "127.0.0.1", " [2001:DB8::1] ", out));
     assert_string_equal(out, "2001:db8::1");
+    /* with the client's port, as some proxies write it: the port is dropped */
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:4711", out));
+    assert_string_equal(out, "203.0.113.7");
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "198.51.100.1, [2001:DB8::7]:443", out));
+    assert_string_equal(out, "2001:db8::7");
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", " 203.0.113.8:65535 , 10.0.0.2:80", out));
+    assert_string_equal(out, "203.0.113.8"); /* the proxy with a port is still a proxy */
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "2001:db8::7:443", out));
+    assert_string_equal(out, "2001:db8::7:443"); /* bare IPv6 has no port: all of it is the address */
     /* from anyone else the header is ignored: a client cannot pick its own address */
     assert_false(rs_forwarded_client(&p, "203.0.113.9", "198.51.100.1", out));
     assert_string_equal(out, "203.0.113.9");
@@ -48,7 +57,13 @@ static void test_forwarded_client(void **state)
     assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, out));
     assert_string_equal(out, "127.0.0.1");
     assert_false(rs_forwarded_client(&p, "127.0.0.1", "unknown", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:4711", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:0", out));       /* no port 0 */
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:65536", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:44a", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "[2001:db8::7]:", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "[2001:db8::7", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "[203.0.113.7]x:80", out));
     assert_false(rs_forwarded_client(&p, "127.0.0.1", "", out));
     assert_false(rs_forwarded_client(&p, "127.0.0.1", ",,", out));
     assert_false(rs_forwarded_client(&p, "127.0.0.1", "10.0.0.2, 127.0.0.1", out));
