@@ -150,6 +150,11 @@ enum rs_err rs_store_order_json_by_code(struct rs_store *s, const char *tracking
 enum rs_err rs_store_shipment_json(struct rs_store *s, int64_t merchant_id, const char *carrier,
                                    const char *tracking_number, json_t **out) RS_MUST_CHECK;
 
+/* The installation's secret NAME (32 bytes) in OUT: FRESH (32 bytes from the caller's CSPRNG)
+ * is stored when there is none yet, else the stored one is returned (inside a transaction). */
+enum rs_err rs_store_install_secret(struct rs_store *s, const char *name, const unsigned char fresh[32],
+                                    unsigned char out[32]) RS_MUST_CHECK;
+
 /* Counts for /metrics and the demo: orders, shipments, events of all merchants. */
 enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipments, int64_t *events) RS_MUST_CHECK;
 

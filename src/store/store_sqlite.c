@@ -1184,6 +1184,33 @@ enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipme
     return e;
 }
 
+enum rs_err rs_store_install_secret(struct rs_store *s, const char *name, const unsigned char fresh[32],
+                                    unsigned char out[32])
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO install_secrets(name,value) VALUES(?1,?2) ON CONFLICT(name) DO NOTHING",
+                           -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, fresh, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return map_rc(s, rc);
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM install_secrets WHERE name=?1", -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    enum rs_err e = RS_EIO;
+    if ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == 32) {
+        memcpy(out, sqlite3_column_blob(q, 0), 32);
+        e = RS_OK;
+    } else if (rc != SQLITE_ROW) {
+        e = map_rc(s, rc);
+    }
+    sqlite3_finalize(q);
+    return e;
+}
+
 /* ---- webhook integrations and the inbound log ---- */
 
 
