@@ -300,12 +300,13 @@ static bool same_origin(struct rs_req *r)
     return p && strcasecmp(p + 3, host) == 0;
 }
 
-/* Order and level for the visitor (query: postcode/email as on the page). Sets the answer on
+/* Order and level for the visitor (query: postcode/email/v as on the page). Sets the answer on
  * failure (JSON) and returns false. */
 static bool chat_order(struct rs_req *r, struct rs_page_ctx *ctx, bool *verified, bool *es)
 {
     json_t *o = NULL;
-    if (rs_track_lookup(r, r->params[0], rs_req_query(r, "postcode"), rs_req_query(r, "email"), &o) != 200)
+    struct rs_track_proof pf = rs_track_proof_query(r);
+    if (rs_track_lookup(r, r->params[0], &pf, &o, NULL) != 200)
         return false;
     const char *level = json_string_value(json_object_get(o, "level"));
     *verified = level && strcmp(level, "full") == 0;

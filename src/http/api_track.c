@@ -1,7 +1,8 @@
 /* api_track.c — GET /v1/track/{tracking_code}: the public view of an order.
  * The code alone shows status, city and the timeline, never personal data or raw carrier text;
- * the code plus the destination postcode or the customer's e-mail (?postcode= or ?email=) shows
- * the full order. A code with a typo is told apart from an unknown one by its check character. */
+ * the code plus the destination postcode or the customer's e-mail (?postcode= or ?email=), or
+ * the verification token the tracking page gives for them (?v=, app/track_token.h), shows the
+ * full order. A code with a typo is told apart from an unknown one by its check character. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,16 @@ static void fold(const char *in, char *out, size_t cap, bool strip)
     out[n] = '\0';
 }
 
-int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode, const char *email, json_t **out)
+struct rs_track_proof rs_track_proof_query(struct rs_req *r)
 {
+    return (struct rs_track_proof){rs_req_query(r, "postcode"), rs_req_query(r, "email"), rs_req_query(r, "v")};
+}
+
+int rs_track_lookup(struct rs_req *r, const char *raw_code, const struct rs_track_proof *proof, json_t **out,
+                    char token[RS_TRACK_TOKEN_LEN])
+{
+    const char *postcode = proof ? proof->postcode : NULL, *email = proof ? proof->email : NULL;
+    const char *v = proof ? proof->v : NULL;
     /* Failed look-ups are rate limited per client so codes and second factors cannot be guessed;
      * a blocked client gets 429 even for a right code (else the limit would leak which are right). */
     if (rs_page_rate_blocked(r, false))
@@ -53,15 +62,26 @@ int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode
     }
     struct rs_track_secrets sec;
     json_t *o = NULL;
-    bool want_full = (postcode && *postcode) || (email && *email);
+    bool want_full = (postcode && *postcode) || (email && *email) || (v && *v);
     enum rs_err e = rs_store_order_json_by_code(s, code, RS_VIEW_PUBLIC, &o, &sec);
     bool verified = false;
     if (!e && want_full) {
         char pc[32], em[256];
         fold(postcode, pc, sizeof pc, true);
         fold(email, em, sizeof em, false);
-        verified = (pc[0] && sec.postcode[0] && strcmp(pc, sec.postcode) == 0) ||
-                   (em[0] && sec.email[0] && strcmp(em, sec.email) == 0);
+        const unsigned char *key = rs_server_track_key(r->srv);
+        char factor = 0;
+        if (pc[0] && sec.postcode[0] && strcmp(pc, sec.postcode) == 0)
+            factor = 'p';
+        else if (em[0] && sec.email[0] && strcmp(em, sec.email) == 0)
+            factor = 'e';
+        else if (v && rs_track_token_check(key, code, 'e', sec.email, v))
+            factor = 'e';
+        else if (v && rs_track_token_check(key, code, 'p', sec.postcode, v))
+            factor = 'p';
+        verified = factor != 0;
+        if (verified && token)
+            rs_track_token(key, code, factor, factor == 'e' ? sec.email : sec.postcode, token);
         if (verified) {
             json_decref(o);
             o = NULL;
@@ -95,9 +115,10 @@ int rs_track_lookup(struct rs_req *r, const char *raw_code, const char *postcode
  * the same request gets the same bytes until the next commit or the TTL. */
 void rs_api_track_get(struct rs_req *r)
 {
-    const char *pc = rs_req_query(r, "postcode"), *em = rs_req_query(r, "email");
-    char key[600];
-    snprintf(key, sizeof key, "J|%s|%s|%s", r->params[0], pc ? pc : "", em ? em : "");
+    struct rs_track_proof pf = rs_track_proof_query(r);
+    char key[640];
+    snprintf(key, sizeof key, "J|%s|%s|%s|%.30s", r->params[0], pf.postcode ? pf.postcode : "",
+             pf.email ? pf.email : "", pf.v ? pf.v : "");
     uint64_t total = rs_bus_total(); /* read before the look-up: a commit during it invalidates */
     char *cached;
     size_t clen;
@@ -112,7 +133,7 @@ void rs_api_track_get(struct rs_req *r)
         return;
     }
     json_t *o = NULL;
-    if (rs_track_lookup(r, r->params[0], pc, em, &o) != 200)
+    if (rs_track_lookup(r, r->params[0], &pf, &o, NULL) != 200)
         return;
     bool failed = json_object_get(o, "verification") != NULL;
     rs_reply_json(r, 200, o);

@@ -24,7 +24,8 @@ struct rs_locfmt *rs_page_locfmt(void);
 /* Append S percent-encoded for a query value or path segment. */
 void rs_buf_url(struct rs_buf *b, const char *s);
 
-/* "?lang=xx&postcode=…&email=…" carrying the visitor's language and second factor (or "").
+/* "?lang=xx&v=…" carrying the visitor's language and second factor (postcode=, email= or v=, the
+ * verification token, as the request had it; or "").
  * LANG NULL leaves the language out. */
 void rs_page_query(struct rs_buf *b, struct rs_req *r, const char *lang);
 

@@ -120,8 +120,8 @@ void rs_page_query(struct rs_buf *b, struct rs_req *r, const char *lang)
         rs_buf_printf(b, "%clang=%s", sep, lang);
         sep = '&';
     }
-    const char *names[2] = {"postcode", "email"};
-    for (int i = 0; i < 2; i++) {
+    const char *names[3] = {"postcode", "email", "v"};
+    for (int i = 0; i < 3; i++) {
         const char *v = rs_req_query(r, names[i]);
         if (v && *v) {
             rs_buf_printf(b, "%c%s=", sep, names[i]);

@@ -79,7 +79,8 @@ static bool normalize_phone(const char *s, char *out, size_t cap)
 static json_t *lookup_for_post(struct rs_req *r)
 {
     json_t *o = NULL;
-    int st = rs_track_lookup(r, r->params[0], rs_req_query(r, "postcode"), rs_req_query(r, "email"), &o);
+    struct rs_track_proof pf = rs_track_proof_query(r);
+    int st = rs_track_lookup(r, r->params[0], &pf, &o, NULL);
     if (st == 200)
         return o;
     if (st == 429) {
@@ -204,7 +205,7 @@ void rs_page_push_post(struct rs_req *r)
     if (!body)
         return;
     json_t *o = NULL;
-    if (rs_track_lookup(r, r->params[0], NULL, NULL, &o) != 200) {
+    if (rs_track_lookup(r, r->params[0], NULL, &o, NULL) != 200) {
         json_decref(body);
         return;
     }
@@ -423,12 +424,19 @@ void rs_page_lookup_post(struct rs_req *r)
                    order, NULL);
         return;
     }
-    struct rs_buf b;
-    rs_buf_init(&b);
-    rs_buf_printf(&b, "/t/%s?lang=%s&email=", code, lang);
-    rs_buf_url(&b, email);
-    snprintf(r->location, sizeof r->location, "%s", b.data);
-    rs_buf_release(&b);
+    /* the full page, at an address with the verification token instead of the e-mail */
+    struct rs_track_proof pf = {NULL, email, NULL};
+    json_t *o = NULL;
+    char token[RS_TRACK_TOKEN_LEN];
+    if (rs_track_lookup(r, code, &pf, &o, token) != 200 || !json_object_get(o, "level") ||
+        strcmp(json_string_value(json_object_get(o, "level")), "full") != 0) {
+        json_decref(o);
+        track_form(r, 503, es ? "No podemos buscar ahora mismo; prueba en un momento." : "We cannot search right now; try again in a moment.",
+                   order, NULL);
+        return;
+    }
+    json_decref(o);
+    snprintf(r->location, sizeof r->location, "/t/%s?lang=%s&v=%s", code, lang, token);
     rs_reply_text(r, 303, "text/plain; charset=utf-8", "", 0);
 }
 

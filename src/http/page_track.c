@@ -19,6 +19,7 @@
 #include "http/track.h"
 #include "store/store_page.h"
 #include "store/store_webchat.h"
+#include "util/form.h"
 #include "util/timefmt.h"
 
 struct page {
@@ -446,8 +447,8 @@ static void verify_box(struct page *p, struct rs_req *r)
         return;
     bool failed = jstr(p->o, "verification") != NULL;
     rs_buf_printf(p->b,
-                  "<details class=\"verify\"%s><summary>%s</summary><form method=\"get\" action=\"/t/%s\">"
-                  "<input type=\"hidden\" name=\"lang\" value=\"%s\">",
+                  "<details class=\"verify\"%s><summary>%s</summary><form method=\"post\" "
+                  "action=\"/t/%s/verify?lang=%s\">",
                   failed ? " open" : "", TX(p, "Ver todos los detalles del pedido", "See all order details"), p->code,
                   p->es ? "es" : "en");
     if (failed)
@@ -829,14 +830,68 @@ static void cache_key(struct rs_req *r, char *key, size_t cap)
         if (es || en)
             l = es && (!en || es < en) ? "es" : "en";
     }
-    const char *pc = rs_req_query(r, "postcode"), *em = rs_req_query(r, "email");
-    snprintf(key, cap, "%s|%s|%s|%s", r->params[0], l, pc ? pc : "", em ? em : "");
+    struct rs_track_proof pf = rs_track_proof_query(r);
+    snprintf(key, cap, "%s|%s|%s|%s|%.30s", r->params[0], l, pf.postcode ? pf.postcode : "",
+             pf.email ? pf.email : "", pf.v ? pf.v : "");
+}
+
+/* The page for a failed look-up ST (rs_track_lookup's status, its JSON error set on R). */
+static void lookup_failed(struct rs_req *r, int st)
+{
+    bool es = rs_page_want_spanish(r, NULL);
+    if (st == 429) {
+        rs_page_rate_blocked(r, true);
+        return;
+    }
+    /* turn the JSON error into a page a person can read */
+    json_t *err = r->resp ? json_loads(r->resp, 0, NULL) : NULL;
+    const char *code = jstr(json_object_get(err, "error"), "code");
+    const char *msg;
+    if (code && strcmp(code, "tracking_code_typo") == 0)
+        msg = es ? "Ese código tiene un error de tecleo: un carácter está mal o dos están cambiados de sitio. "
+                   "Compáralo con tu email o SMS."
+                 : "That code has a typing mistake: one character is wrong or two are swapped. Check it against "
+                   "your e-mail or SMS.";
+    else if (code && strcmp(code, "invalid_tracking_code") == 0)
+        msg = es ? "Eso no parece un código de seguimiento. Los códigos son así: RX-7K4Q-9PZD-M3TXW."
+                 : "That does not look like a tracking code. Codes look like this: RX-7K4Q-9PZD-M3TXW.";
+    else if (st == 404)
+        msg = es ? "No hay ningún pedido con ese código. Si lo copiaste de un mensaje, revisa que esté completo o "
+                   "búscalo con tu número de pedido y tu email."
+                 : "No order has that code. If you copied it from a message, check it is complete, or find your "
+                   "order with its number and your e-mail.";
+    else
+        msg = es ? "No podemos mostrar el pedido ahora mismo. Prueba de nuevo en un momento."
+                 : "We cannot show the order right now. Please try again in a moment.";
+    json_decref(err);
+    rs_page_message(r, st, es, es ? "No encontramos ese pedido" : "We could not find that order", msg);
+}
+
+/* 303 to the order's page with the verification token V instead of the e-mail or postcode
+ * (the language chosen, and NOTICE, kept). */
+static void verified_redirect(struct rs_req *r, json_t *o, const char *v, const char *notice)
+{
+    const char *lang = rs_req_query(r, "lang");
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_buf_printf(&b, "/t/%s?", jstr(o, "tracking_code"));
+    if (lang && (strcmp(lang, "es") == 0 || strcmp(lang, "en") == 0))
+        rs_buf_printf(&b, "lang=%s&", lang);
+    rs_buf_printf(&b, "v=%s", v);
+    if (notice && *notice) {
+        rs_buf_puts(&b, "&notice=");
+        rs_buf_url(&b, notice);
+    }
+    snprintf(r->location, sizeof r->location, "%s", b.data);
+    rs_buf_release(&b);
+    rs_reply_text(r, 303, "text/plain; charset=utf-8", "", 0);
+    r->cache_control = "no-store";
 }
 
 void rs_page_track(struct rs_req *r)
 {
     const char *notice = rs_req_query(r, "notice");
-    char key[600];
+    char key[640];
     cache_key(r, key, sizeof key);
     uint64_t total = rs_bus_total(); /* read before the look-up: a write during it invalidates */
     char *cached;
@@ -850,40 +905,48 @@ void rs_page_track(struct rs_req *r)
     if (r->status == 429)
         return;
     json_t *o = NULL;
-    int st = rs_track_lookup(r, r->params[0], rs_req_query(r, "postcode"), rs_req_query(r, "email"), &o);
+    struct rs_track_proof pf = rs_track_proof_query(r);
+    char token[RS_TRACK_TOKEN_LEN];
+    int st = rs_track_lookup(r, r->params[0], &pf, &o, token);
+    if (st == 200 && !(pf.v && *pf.v) && jstr(o, "level") && strcmp(jstr(o, "level"), "full") == 0) {
+        /* proved with the e-mail or postcode in the address (an old link, a bookmark): the
+         * same page at an address with the token instead, so they leave the address bar */
+        verified_redirect(r, o, token, notice);
+        json_decref(o);
+        return;
+    }
     if (st != 200) {
-        bool es = rs_page_want_spanish(r, NULL);
-        if (st == 429) {
-            rs_page_rate_blocked(r, true);
-            return;
-        }
-        /* turn the JSON error into a page a person can read */
-        json_t *err = r->resp ? json_loads(r->resp, 0, NULL) : NULL;
-        const char *code = jstr(json_object_get(err, "error"), "code");
-        const char *msg;
-        if (code && strcmp(code, "tracking_code_typo") == 0)
-            msg = es ? "Ese código tiene un error de tecleo: un carácter está mal o dos están cambiados de sitio. "
-                       "Compáralo con tu email o SMS."
-                     : "That code has a typing mistake: one character is wrong or two are swapped. Check it against "
-                       "your e-mail or SMS.";
-        else if (code && strcmp(code, "invalid_tracking_code") == 0)
-            msg = es ? "Eso no parece un código de seguimiento. Los códigos son así: RX-7K4Q-9PZD-M3TXW."
-                     : "That does not look like a tracking code. Codes look like this: RX-7K4Q-9PZD-M3TXW.";
-        else if (st == 404)
-            msg = es ? "No hay ningún pedido con ese código. Si lo copiaste de un mensaje, revisa que esté completo o "
-                       "búscalo con tu número de pedido y tu email."
-                     : "No order has that code. If you copied it from a message, check it is complete, or find your "
-                       "order with its number and your e-mail.";
-        else
-            msg = es ? "No podemos mostrar el pedido ahora mismo. Prueba de nuevo en un momento."
-                     : "We cannot show the order right now. Please try again in a moment.";
-        int status = st;
-        json_decref(err);
-        rs_page_message(r, status, es, es ? "No encontramos ese pedido" : "We could not find that order", msg);
+        lookup_failed(r, st);
         return;
     }
     rs_page_render(r, o, 200, notice, NULL, NULL);
     if (!notice && r->status == 200 && !json_object_get(o, "verification"))
         rs_page_cache_put(key, total, r->resp, r->resp_len);
+    json_decref(o);
+}
+
+/* POST /t/{code}/verify (the verification box, a form): the postcode or e-mail travels in the
+ * body, never in an address; a match answers 303 to the page with the token (v=), a mismatch
+ * the page again with the box open and its message (422). */
+void rs_page_verify_post(struct rs_req *r)
+{
+    char pc[40] = "", em[320] = "";
+    rs_form_get(r->body, r->body_len, "postcode", pc, sizeof pc, NULL);
+    rs_form_get(r->body, r->body_len, "email", em, sizeof em, NULL);
+    struct rs_track_proof pf = {pc, em, NULL};
+    json_t *o = NULL;
+    char token[RS_TRACK_TOKEN_LEN];
+    int st = rs_track_lookup(r, r->params[0], &pf, &o, token);
+    if (st != 200) {
+        lookup_failed(r, st);
+        return;
+    }
+    if (jstr(o, "level") && strcmp(jstr(o, "level"), "full") == 0) {
+        verified_redirect(r, o, token, NULL);
+    } else {
+        if (!json_object_get(o, "verification")) /* neither field filled in */
+            json_object_set_new(o, "verification", json_string("failed"));
+        rs_page_render(r, o, 422, NULL, NULL, NULL);
+    }
     json_decref(o);
 }

@@ -74,6 +74,7 @@ static const struct route {
     {"POST", "/t/{}/updates", PUBLIC, rs_page_updates_post, "POST /t/{tracking_code}/updates"},
     {"POST", "/t/{}/push", PUBLIC, rs_page_push_post, "POST /t/{tracking_code}/push"},
     {"POST", "/t/{}/report", PUBLIC, rs_page_report_post, "POST /t/{tracking_code}/report"},
+    {"POST", "/t/{}/verify", PUBLIC, rs_page_verify_post, "POST /t/{tracking_code}/verify"},
     {"GET", "/t/{}/chat", PUBLIC, rs_page_chat_get, "GET /t/{tracking_code}/chat"},
     {"POST", "/t/{}/chat", PUBLIC, rs_page_chat_post, "POST /t/{tracking_code}/chat"},
     {"POST", "/v1/conversations/calls", NEED_INGEST, rs_api_call_post, "POST /v1/conversations/calls"},

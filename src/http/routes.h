@@ -25,7 +25,7 @@ rs_handler_fn rs_api_conv_list, rs_api_conv_get, rs_api_conv_message, rs_api_con
 rs_handler_fn rs_page_unsubscribe_get, rs_page_unsubscribe_post;
 rs_handler_fn rs_api_promise_get, rs_api_promise_settings_get, rs_api_promise_settings_put;
 /* tracking page, self-service and its merchant API (page_*.c, api_page.c) */
-rs_handler_fn rs_page_updates_post, rs_page_push_post, rs_page_report_post, rs_page_stream;
+rs_handler_fn rs_page_updates_post, rs_page_push_post, rs_page_report_post, rs_page_stream, rs_page_verify_post;
 /* api_channels.c: e-mail (rastro mail-in), logged phone calls, the tracking page's web chat */
 rs_handler_fn rs_hook_email, rs_api_call_post, rs_page_chat_get, rs_page_chat_post;
 rs_handler_fn rs_page_lookup_get, rs_page_lookup_post, rs_page_static, rs_page_sw;

@@ -24,6 +24,8 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #include "app/events_bus.h"
+#include "app/track_token.h"
 #include "http/http.h"
 #include "util/timefmt.h"
 
@@ -61,6 +64,7 @@ struct rs_server {
     pthread_t waiter;
     unsigned n_suspended;        /* atomic */
     struct rs_proxies proxies;   /* trusted reverse proxies (read-only once started) */
+    unsigned char track_key[RS_TRACK_KEY_LEN]; /* app/track_token.h (read-only once started) */
 };
 
 const char *rs_req_header(struct rs_req *r, const char *name)
@@ -76,6 +80,23 @@ const char *rs_req_query(struct rs_req *r, const char *name)
 struct rs_writer *rs_server_writer(struct rs_server *srv)
 {
     return srv->writer;
+}
+
+const unsigned char *rs_server_track_key(struct rs_server *srv)
+{
+    return srv->track_key;
+}
+
+/* The installation's tracking-token key: made on the first start, the same ever after. */
+static enum rs_err track_key_job(struct rs_store *s, void *ctx)
+{
+    struct rs_server *srv = ctx;
+    unsigned char fresh[RS_TRACK_KEY_LEN];
+    if (RAND_bytes(fresh, sizeof fresh) != 1)
+        return RS_EINTERNAL;
+    enum rs_err e = rs_store_install_secret(s, "track_token", fresh, srv->track_key);
+    OPENSSL_cleanse(fresh, sizeof fresh);
+    return e;
 }
 
 const char *rs_server_base_url(struct rs_server *srv)
@@ -456,6 +477,8 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
 
     /* The writer opens first: it creates the file and applies migrations. */
     enum rs_err e = rs_writer_open(cfg->db_url, &srv->writer, err, errcap);
+    if (!e && (e = rs_writer_run(srv->writer, track_key_job, srv)) != RS_OK)
+        snprintf(err, errcap, "cannot read or make the installation's tracking-token key (%s)", rs_strerror(e));
     if (e) {
         rs_server_stop(srv);
         return e;

@@ -72,6 +72,8 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     const ctx = await browser.newContext({ ...mobile, locale: 'en-GB', extraHTTPHeaders: { 'Accept-Language': 'en-GB,en;q=0.9' } });
     const page = await ctx.newPage(); watch(page);
     await page.goto(`${BASE}/t/${CODE}?email=ana@example.com`);
+    check('an old ?email= link lands on the token address, the e-mail gone from the address bar',
+      /[?&]v=[0-9a-z]{26}$/.test(page.url()) && !page.url().includes('email'), page.url());
     check('Accept-Language en gives English', await page.getAttribute('html', 'lang') === 'en');
     check('English headline', (await page.textContent('#headline')).includes('On its way'));
     check('English milestones', (await page.textContent('.steps')).includes('Out for delivery'));
@@ -214,6 +216,13 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     await page.fill('#f-e', 'ANA@example.com');
     await Promise.all([page.waitForNavigation(), page.click('form:has(#f-o) button')]);
     check('order number + e-mail lands on the full page', page.url().includes(`/t/${CODE}`) && (await page.$('.items')) !== null, page.url());
+    check('  with no e-mail in its address', !/email|%40|@/.test(page.url()), page.url());
+    // the verification box of the public page: the postcode is posted, not put in the address
+    await page.goto(`${BASE}/t/${CODE}`);
+    await page.click('details.verify summary');
+    await page.fill('#v-pc', '28013');
+    await Promise.all([page.waitForNavigation(), page.click('details.verify button')]);
+    check('the verification box opens the full page', (await page.$('.items')) !== null && !page.url().includes('28013'), page.url());
     await page.goto(`${BASE}/track`);
     const typo = CODE.slice(0, -1) + (CODE.endsWith('A') ? 'B' : 'A');
     await page.fill('#f-c', typo.toLowerCase());

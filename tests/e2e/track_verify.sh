@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# track_verify.sh — proving who you are on the tracking page without the e-mail or postcode in
+# an address: the verification box and the look-up form post them; the full page lives at
+# /t/{code}?v=TOKEN (app/track_token.h); an old ?email= link is redirected there. The token
+# works for the page, its forms and the JSON API, survives a restart (the installation's key
+# is stored), is bound to its order and to the customer's e-mail, and a wrong one counts as a
+# failed verification.
+source "$(dirname "$0")/../lib/lib.sh"
+start_server "$T_DIR/v.db"
+KEY=$(new_merchant "Tienda Sol")
+api POST /v1/orders '{"order_ref":"V-1","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Ana","email":"ana@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"},"items":[{"sku":"TAZA","name":"Taza grande","quantity":2}]}'
+CODE=$(jqr .tracking_code)
+api POST /v1/orders '{"order_ref":"V-2","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"bea@example.com"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
+CODE2=$(jqr .tracking_code)
+
+# page METHOD PATH [DATA]: STATUS, LOC (Location) and $T_DIR/page.html
+page() {
+  local args=(-s -o "$T_DIR/page.html" -D "$T_DIR/h" -w '%{http_code}' -X "$1")
+  [ -n "${3-}" ] && args+=(--data "$3")
+  STATUS=$(curl "${args[@]}" "$BASE$2")
+  LOC=$(tr -d '\r' < "$T_DIR/h" | sed -n 's/^location: //Ip')
+}
+full() { grep -q 'Taza grande' "$T_DIR/page.html"; } # the items: only at the full level
+
+# ---- the verification box posts ----
+page GET "/t/$CODE?lang=es"
+check "the public page's verification box posts to /verify" grep -q "<form method=\"post\" action=\"/t/$CODE/verify?lang=es\"" "$T_DIR/page.html"
+check "  and has no e-mail in any link" bash -c "! grep -q 'email=' '$T_DIR/page.html'"
+page POST "/t/$CODE/verify?lang=es" "postcode=28+013"
+eq "the right postcode: 303" "$STATUS" 303
+check "  to the page with a token" bash -c "[[ '$LOC' =~ ^/t/$CODE\\?lang=es\\&v=[0-9a-z]{26}$ ]]"
+V=${LOC##*v=}
+page GET "$LOC"
+eq "  which is the full page" "$STATUS/$(full && echo full)" "200/full"
+check "  whose forms carry the token" grep -q "action=\"/t/$CODE/updates?lang=es&v=$V\"" "$T_DIR/page.html"
+check "  and so does the language switch" grep -q "href=\"/t/$CODE?lang=en&v=$V\"" "$T_DIR/page.html"
+check "  and no postcode in an address" bash -c "! grep -q 'postcode=' '$T_DIR/page.html'"
+page POST "/t/$CODE/verify?lang=en" "email=ANA%40example.com"
+eq "the e-mail (any case): 303 with a token" "$STATUS/${LOC%%v=*}" "303//t/$CODE?lang=en&"
+VE=${LOC##*v=}
+page POST "/t/$CODE/verify?lang=es" "postcode=99999"
+eq "a wrong postcode: 422" "$STATUS" 422
+check "  the page says it does not match" grep -q "no coincide con el pedido" "$T_DIR/page.html"
+check "  with the box open" grep -q '<details class="verify" open>' "$T_DIR/page.html"
+check "  and the public level only" bash -c "! grep -q 'Taza grande' '$T_DIR/page.html'"
+page POST "/t/$CODE/verify?lang=es" ""
+eq "nothing filled in: 422 with the message" "$STATUS/$(grep -c 'no coincide con el pedido' "$T_DIR/page.html")" "422/1"
+page POST "/t/RX-0000-0000-00000/verify" "postcode=28013"
+check "a malformed code: a 4xx page, not a crash" bash -c "[[ '$STATUS' =~ ^4 ]]"
+
+# ---- old links with the e-mail in them ----
+page GET "/t/$CODE?email=ana@example.com&lang=en"
+eq "?email= that matches: 303" "$STATUS" 303
+eq "  to the token address (no e-mail in it)" "$LOC" "/t/$CODE?lang=en&v=$VE"
+page GET "/t/$CODE?email=nadie@example.com"
+eq "?email= that does not match: 200, the public page" "$STATUS/$(full || echo public)" "200/public"
+
+# ---- the token ----
+page GET "/t/$CODE?v=$V"
+eq "the token alone: the full page" "$STATUS/$(full && echo full)" "200/full"
+KEY= api GET "/v1/track/$CODE?v=$V"
+eq "the JSON API takes it too" "$(jqr .level)" "full"
+KEY= api GET "/v1/track/$CODE2?v=$V"
+eq "another order's code with it: public, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
+BAD=${V:0:25}$([ "${V:25:1}" = 0 ] && echo 1 || echo 0)
+KEY= api GET "/v1/track/$CODE?v=$BAD"
+eq "one character off: public, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
+page GET "/t/$CODE?v=$BAD"
+check "  on the page too" bash -c "! grep -q 'Taza grande' '$T_DIR/page.html'"
+
+# the forms of the verified page keep the level (the channel choice needs it)
+curl -s -o /dev/null -w '%{http_code}' -X POST --data "channel=email&contact=&action=start" \
+  -H "Origin: $BASE" "$BASE/t/$CODE/updates?v=$V" > "$T_DIR/st"
+eq "get updates with the token and no contact typed: uses the order's e-mail" "$(cat "$T_DIR/st")/$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts where channel='email' and address='ana@example.com'")" "303/1"
+
+# ---- the look-up form ----
+page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
+eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
+
+# ---- the key is the installation's: a restart keeps tokens valid ----
+stop_server
+start_server "$DB"
+page GET "/t/$CODE?v=$V"
+eq "after a restart the token still opens the full page" "$STATUS/$(full && echo full)" "200/full"
+eq "one key stored" "$(sqlite3 -readonly "$DB" "select count(*)||'/'||length(value) from install_secrets where name='track_token'")" "1/32"
+
+# ---- bound to the e-mail: a corrected e-mail ends it ----
+api POST /v1/orders '{"order_ref":"V-1","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Ana","email":"ana.perez@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY= api GET "/v1/track/$CODE?v=$VE"
+if [ "$(sqlite3 -readonly "$DB" "select c.email from customers c join orders o on o.customer_id=c.id where o.order_ref='V-1'")" = "ana.perez@example.com" ]; then
+  eq "the token for the old e-mail no longer opens the order" "$(jqr .level)" "public"
+  KEY= api GET "/v1/track/$CODE?v=$V"
+  eq "  the postcode's token still does" "$(jqr .level)" "full"
+else
+  ok "the order's e-mail is not changed by a re-post (nothing to check)"
+fi
+finish
