@@ -8,17 +8,10 @@
 # request), an incident from the message, resolved with a coupon, a phone call logged (the bot
 # stays quiet), language switch and logout.
 source "$(dirname "$0")/../lib/lib.sh"
-HERE=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../lib/recorder.sh"
 command -v python3 >/dev/null || { echo "python3 missing (scripts/deps.sh test)"; exit 1; }
 
-REC_PORT=$(free_port)
-REC_DIR=$T_DIR/rec
-python3 "$HERE/tests/fakes/recorder.py" "$REC_PORT" "$REC_DIR" 2>>"$T_DIR/recorder.log" &
-T_PIDS+=($!)
-REC=http://127.0.0.1:$REC_PORT
-for _ in $(seq 1 200); do curl -s "$REC/ping" >/dev/null 2>&1 && break; sleep 0.1; done
-rec_find() { cat "$REC_DIR"/*.json 2>/dev/null | jq -c "select($1)"; }
-wait_for() { local n=$1; shift; for _ in $(seq 1 $((n * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
+start_recorder || { not_ok "recorder starts"; finish; exit 1; }
 
 export RASTRO_ARGON2_MEMORY_KIB=1024 RASTRO_ARGON2_ITERATIONS=1 RASTRO_LOGIN_BURST=6 RASTRO_LOGIN_PER_MIN=1
 DB=$T_DIR/console.db

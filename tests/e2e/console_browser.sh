@@ -6,17 +6,11 @@
 # coupon. The recorder (standing in for Meta's Graph API) must receive each message in the
 # WhatsApp wire format, and no script the customer wrote may run (no dialog, CSP holds).
 source "$(dirname "$0")/../lib/lib.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../lib/recorder.sh"
 browser_ready || { ok "console browser test skipped"; finish; exit; }
 
-REC_PORT=$(free_port)
-REC_DIR=$T_DIR/rec
-python3 "$ROOT/tests/fakes/recorder.py" "$REC_PORT" "$REC_DIR" 2>>"$T_DIR/recorder.log" &
-T_PIDS+=($!)
-REC=http://127.0.0.1:$REC_PORT
-for _ in $(seq 1 200); do curl -s "$REC/ping" >/dev/null 2>&1 && break; sleep 0.1; done
+start_recorder || { not_ok "recorder starts"; finish; exit 1; }
 rec_wa() { cat "$REC_DIR"/*.json 2>/dev/null | jq -c 'select(.path=="/v21.0/106540352242922/messages")'; }
-wait_for() { local n=$1; shift; for _ in $(seq 1 $((n * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 export RASTRO_ARGON2_MEMORY_KIB=1024 RASTRO_ARGON2_ITERATIONS=1
 DB=$T_DIR/console_browser.db

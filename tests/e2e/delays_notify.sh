@@ -18,6 +18,7 @@
 #  6. `rastro worker` alone (no server) runs the sweeps: an overdue shipment gets exactly one
 #     promise_breached mail although two workers sweep the same database.
 source "$(dirname "$0")/../lib/lib.sh"
+source "$(dirname "$0")/../lib/recorder.sh"
 source "$(dirname "$0")/../lib/postfix.sh"
 trap 'stop_postfix; cleanup' EXIT
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,16 +26,7 @@ FIX="$HERE/tests/data/history-small.csv"
 
 command -v python3 >/dev/null || { echo "python3 missing (scripts/deps.sh test)"; exit 1; }
 start_postfix || { not_ok "private postfix starts"; finish; exit 1; }
-REC_PORT=$(free_port)
-REC_DIR=$T_DIR/rec
-python3 "$HERE/tests/fakes/recorder.py" "$REC_PORT" "$REC_DIR" 2>>"$T_DIR/recorder.log" &
-T_PIDS+=($!)
-REC=http://127.0.0.1:$REC_PORT
-for _ in $(seq 1 200); do curl -s "$REC/ping" >/dev/null 2>&1 && break; sleep 0.1; done
-rm -f "$REC_DIR"/*.json
-rec_find() { cat "$REC_DIR"/*.json 2>/dev/null | jq -c "select($1)"; }
-rec_count() { rec_find "$1" | grep -c . ; }
-wait_for() { local t=$1; shift; for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+start_recorder || { not_ok "recorder starts"; finish; exit 1; }
 
 HAVE_CRYPTO=0
 python3 -c 'import cryptography' 2>/dev/null && HAVE_CRYPTO=1

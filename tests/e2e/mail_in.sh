@@ -99,7 +99,6 @@ $HTML_B64
 EML
 smtp_send maria.lopez@example.es "$T_DIR/m1.eml"
 q() { sqlite3 -readonly "$DB" "$1"; }
-wait_for() { local t=$1; shift; for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 arrived() { [ "$(q "select count(*) from messages where direction='in' and channel='email' and provider_msg_id='$1'")" = 1 ]; }
 check "Postfix pipes the e-mail to rastro mail-in and it lands in a conversation" wait_for 30 arrived "$MID1"
 eq "text part decoded from ISO-8859-1 quoted-printable, quoted history cut" \

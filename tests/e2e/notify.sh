@@ -8,6 +8,7 @@
 # unsubscribe, quiet hours, retries and fallback, garbage/timeouts, resend, preview with
 # segments, bad settings refused, and kill -9 of the dispatcher.
 source "$(dirname "$0")/../lib/lib.sh"
+source "$(dirname "$0")/../lib/recorder.sh"
 source "$(dirname "$0")/../lib/postfix.sh"
 trap 'stop_postfix; cleanup' EXIT
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,18 +17,8 @@ command -v python3 >/dev/null || { echo "python3 missing (scripts/deps.sh test)"
 start_postfix || { not_ok "private postfix starts"; finish; exit 1; }
 ok "private postfix instance listens on 127.0.0.1:$PF_PORT"
 
-REC_PORT=$(free_port)
-REC_DIR=$T_DIR/rec
-python3 "$HERE/tests/fakes/recorder.py" "$REC_PORT" "$REC_DIR" 2>>"$T_DIR/recorder.log" &
-T_PIDS+=($!)
-REC=http://127.0.0.1:$REC_PORT
-for _ in $(seq 1 200); do curl -s "$REC/ping" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -s "$REC/ping" >/dev/null || { not_ok "recorder starts"; cat "$T_DIR/recorder.log"; finish; exit 1; }
-rm -f "$REC_DIR"/*.json
+start_recorder || { not_ok "recorder starts"; finish; exit 1; }
 script_rec() { curl -s -X POST "$REC/_control" --data-binary "$1" >/dev/null; }
-# rec_find JQ_FILTER: the recorded requests (one JSON per line) matching the filter
-rec_find() { cat "$REC_DIR"/*.json 2>/dev/null | jq -c "select($1)"; }
-rec_count() { rec_find "$1" | grep -c . ; }
 
 DB=$T_DIR/notify.db
 start_server "$DB"
@@ -85,11 +76,6 @@ CODE=$(jqr .tracking_code)
 KEY=$KEY api POST /v1/shipments '{"order_ref":"7315","carrier":"correos","tracking_number":"PQ4F1B07"}'
 KEY=$KEY api POST /v1/events "[$(ev PQ4F1B07 3600 info_received),$(ev PQ4F1B07 3000 in_transit ',"substatus":"picked_up"'),$(ev PQ4F1B07 2400 in_transit),$(ev PQ4F1B07 1800 in_transit ',"message":"En centro de tratamiento"'),$(ev PQ4F1B07 600 out_for_delivery)]"
 eq "events accepted" "$(jqr .accepted)" 5
-wait_for() { # wait_for SECONDS CMD…: until CMD succeeds
-  local t=$1; shift
-  for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
 notif() { KEY=$KEY api GET "/v1/orders/$1/notifications"; }
 all_final() { notif "$1"; [ "$(jqr '[.notifications[]|select(.state=="queued" or .state=="sending")]|length')" = 0 ]; }
 check "the dispatcher in serve sends everything planned" wait_for 20 all_final 7315

@@ -82,6 +82,8 @@ api() {
   BODY_OUT=$(cat "$T_DIR/resp")
 }
 jqr() { printf '%s' "$BODY_OUT" | jq -r "$1"; }
+# wait_for SECONDS COMMAND…: until the command succeeds (its output discarded); 1 on timeout
+wait_for() { local t=$1; shift; for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 
 # browser_ready: Debian chromium, node and tests/browser's npm packages (npm ci once; never
 # `npx playwright install`). Sets and exports BR (tests/browser), CHROMIUM and OUT (screenshots go
