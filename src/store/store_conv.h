@@ -124,13 +124,18 @@ struct rs_reply_job {
     int64_t created_at;
     int64_t wa_last_inbound; /* the conversation's last WhatsApp message from the customer */
     char in_reply_to[256];   /* e-mail: Message-ID of the customer's last e-mail before it, or "" */
+    /* another way to reach the customer when the channel cannot carry the reply (WhatsApp
+     * after its 24-hour window): the known customer's e-mail, and their opt-outs */
+    char customer_email[256];
+    bool optout_email, optout_sms;
 };
 enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_job *out) RS_MUST_CHECK;
-/* The outcome: STATE sent, queued (retry at NEXT_AT) or failed. RS_ECONFLICT when OWNER no
- * longer holds the lease (nothing written). */
+/* The outcome: STATE sent, queued (retry at NEXT_AT) or failed; CHANNEL, when not NULL, the
+ * channel it went by instead of the conversation's. RS_ECONFLICT when OWNER no longer holds the
+ * lease (nothing written). */
 enum rs_err rs_store_reply_finish(struct rs_store *s, int64_t id, const char *owner, const char *state,
                                   int attempts, int64_t next_at, const char *provider_id, const char *error,
-                                  int64_t now) RS_MUST_CHECK;
+                                  const char *channel, int64_t now) RS_MUST_CHECK;
 /* A provider's receipt for a reply: sent → delivered/failed (delivered after failed accepted).
  * RS_ENOTFOUND when no reply of the merchant has that provider id. */
 enum rs_err rs_store_reply_receipt(struct rs_store *s, int64_t merchant_id, const char *provider_id,

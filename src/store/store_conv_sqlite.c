@@ -535,7 +535,10 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
          "(SELECT max(created_at) FROM messages x WHERE x.conversation_id=c.id AND "
          "x.direction IN ('in','note') AND x.channel='whatsapp'),"
          "(SELECT y.provider_msg_id FROM messages y WHERE y.conversation_id=c.id AND y.direction='in' AND "
-         "y.channel='email' AND y.id<m.id AND y.provider_msg_id IS NOT NULL ORDER BY y.id DESC LIMIT 1) "
+         "y.channel='email' AND y.id<m.id AND y.provider_msg_id IS NOT NULL ORDER BY y.id DESC LIMIT 1),"
+         "u.email,"
+         "EXISTS(SELECT 1 FROM notify_optouts o WHERE o.customer_id=c.customer_id AND o.channel='email'),"
+         "EXISTS(SELECT 1 FROM notify_optouts o WHERE o.customer_id=c.customer_id AND o.channel='sms') "
          "FROM messages m JOIN conversations c ON c.id=m.conversation_id "
          "LEFT JOIN customers u ON u.id=c.customer_id WHERE m.id=?");
     sqlite3_bind_int64(q, 1, id);
@@ -560,18 +563,21 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
     o->created_at = sqlite3_column_int64(q, 13);
     o->wa_last_inbound = sqlite3_column_int64(q, 14);
     rs_store_sqlite_col_copy(o->in_reply_to, sizeof o->in_reply_to, q, 15);
+    rs_store_sqlite_col_copy(o->customer_email, sizeof o->customer_email, q, 16);
+    o->optout_email = sqlite3_column_int(q, 17) != 0;
+    o->optout_sms = sqlite3_column_int(q, 18) != 0;
     sqlite3_reset(q);
     return o->body ? RS_OK : RS_ENOMEM;
 }
 
 enum rs_err rs_store_reply_finish(struct rs_store *s, int64_t id, const char *owner, const char *state,
                                   int attempts, int64_t next_at, const char *provider_id, const char *error,
-                                  int64_t now)
+                                  const char *channel, int64_t now)
 {
     STMT(X_REPLY_FINISH,
          "UPDATE messages SET state=?1,attempts=?2,next_attempt_at=?3,provider_id=coalesce(?4,provider_id),"
-         "last_error=?5,sent_at=CASE WHEN ?1='sent' THEN ?6 ELSE sent_at END,lease_until=0,lease_owner=NULL "
-         "WHERE id=?7 AND state='sending' AND lease_owner=?8");
+         "last_error=?5,sent_at=CASE WHEN ?1='sent' THEN ?6 ELSE sent_at END,lease_until=0,lease_owner=NULL,"
+         "channel=coalesce(?9,channel) WHERE id=?7 AND state='sending' AND lease_owner=?8");
     sqlite3_bind_text(q, 1, state, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(q, 2, attempts);
     sqlite3_bind_int64(q, 3, next_at);
@@ -580,6 +586,7 @@ enum rs_err rs_store_reply_finish(struct rs_store *s, int64_t id, const char *ow
     sqlite3_bind_int64(q, 6, now);
     sqlite3_bind_int64(q, 7, id);
     sqlite3_bind_text(q, 8, owner, -1, SQLITE_TRANSIENT);
+    rs_store_sqlite_bind_opt(q, 9, channel);
     enum rs_err e = done(s, q, sqlite3_step(q));
     if (!e && sqlite3_changes(rs_store_sqlite_db(s)) == 0)
         return RS_ECONFLICT;

@@ -35,6 +35,7 @@ struct outcome {
     int64_t next_at;
     char provider_id[128];
     char error[300];
+    char channel[16]; /* the channel it went by instead of the conversation's, or "" */
 };
 
 struct rs_replies *rs_replies_new(const char *owner)
@@ -109,6 +110,53 @@ static enum rs_err email_html(const char *body, char *out, size_t cap)
     return rs_tpl_render(&tpl, v, RS_TPL_HTML, NULL, out, cap, &n);
 }
 
+/* Send BODY as an e-mail with SUBJECT (text and HTML parts, in R, MSG's rendering) to MSG's
+ * address. */
+static enum rs_err send_email_reply(struct rs_channels *ch, struct rs_msg *msg, struct rs_rendered *r,
+                                    const char *subject, const char *body, struct rs_send_result *res)
+{
+    static __thread char html[3 * 4096 + 256];
+    r->channel = RS_CH_EMAIL;
+    r->part[RS_TPART_EMAIL_SUBJECT] = subject;
+    r->part[RS_TPART_EMAIL_TEXT] = body;
+    if (email_html(body, html, sizeof html) != RS_OK) {
+        snprintf(res->error, sizeof res->error, "the reply is too long for an e-mail");
+        return RS_EINVAL;
+    }
+    r->part[RS_TPART_EMAIL_HTML] = html;
+    return rs_send_email(ch, msg, res);
+}
+
+/* A WhatsApp reply after the customer-service window (24 hours after the customer's last
+ * message), when WhatsApp takes no free text: by e-mail to the known customer, else by SMS to
+ * the same number, unless they opted out of it or the merchant has no such channel. Sets
+ * O->channel to the one used. */
+static enum rs_err whatsapp_closed(struct rs_channels *ch, const struct rs_notify_config *cfg,
+                                   const struct rs_reply_job *job, struct rs_msg *msg, struct rs_rendered *r,
+                                   struct outcome *o, struct rs_send_result *res)
+{
+    static __thread char subject[300];
+    bool es = strcmp(msg->lang, "es") == 0;
+    if (job->customer_email[0] && !job->optout_email && cfg->smtp_url && cfg->email_from) {
+        snprintf(o->channel, sizeof o->channel, "email");
+        snprintf(subject, sizeof subject, "%s: %.240s", es ? "Respuesta a tu mensaje de WhatsApp" : "Reply to your WhatsApp message",
+                 msg->merchant_name);
+        msg->to_email = job->customer_email;
+        return send_email_reply(ch, msg, r, subject, job->body, res);
+    }
+    if (job->phone[0] && !job->optout_sms && cfg->sms_provider != RS_SMS_NONE) {
+        snprintf(o->channel, sizeof o->channel, "sms");
+        r->channel = RS_CH_SMS;
+        r->part[RS_TPART_SMS_TEXT] = job->body;
+        msg->wa_session = false;
+        return rs_send_sms(ch, msg, res);
+    }
+    snprintf(res->error, sizeof res->error,
+             "the customer's last WhatsApp message is older than 24 hours, when WhatsApp allows no free-text "
+             "reply, and there is no e-mail or SMS to send it by instead (none known, opted out, or not set up)");
+    return RS_EREJECTED;
+}
+
 static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channels *ch, int64_t id, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
@@ -139,7 +187,7 @@ static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channel
     res.retry_after_s = -1;
     const struct rs_notify_config *cfg = settings_for(rp, s, job.merchant_id, why, sizeof why);
     if (cfg) {
-        static __thread char html[3 * 4096 + 256], subject[300];
+        static __thread char subject[300];
         struct rs_rendered r;
         memset(&r, 0, sizeof r);
         struct rs_msg msg = {
@@ -164,36 +212,26 @@ static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channel
             r.channel = RS_CH_WHATSAPP;
             r.part[RS_TPART_WA_TEXT] = job.body;
             msg.wa_session = true;
-            if (!job.wa_last_inbound || now - job.wa_last_inbound >= WA_WINDOW_S) {
-                /* free text is only allowed inside the customer-service window */
-                snprintf(res.error, sizeof res.error,
-                         "the customer's last WhatsApp message is older than 24 hours: a free-text reply is not "
-                         "allowed");
-                e = RS_EREJECTED;
-            } else {
+            if (!job.wa_last_inbound || now - job.wa_last_inbound >= WA_WINDOW_S)
+                e = whatsapp_closed(ch, cfg, &job, &msg, &r, o, &res); /* no free text outside the window */
+            else
                 e = rs_send_whatsapp(ch, &msg, &res);
-            }
         } else if (strcmp(job.channel, "email") == 0) {
-            r.channel = RS_CH_EMAIL;
             if (job.subject[0])
                 snprintf(subject, sizeof subject, "%s%.250s", strncasecmp(job.subject, "re:", 3) == 0 ? "" : "Re: ",
                          job.subject);
             else
                 snprintf(subject, sizeof subject, "Re: %.250s", msg.merchant_name);
-            r.part[RS_TPART_EMAIL_SUBJECT] = subject;
-            r.part[RS_TPART_EMAIL_TEXT] = job.body;
-            if (email_html(job.body, html, sizeof html) == RS_OK) {
-                r.part[RS_TPART_EMAIL_HTML] = html;
-                e = rs_send_email(ch, &msg, &res);
-            } else {
-                snprintf(res.error, sizeof res.error, "the reply is too long for an e-mail");
-                e = RS_EINVAL;
-            }
+            e = send_email_reply(ch, &msg, &r, subject, job.body, &res);
         } else {
             snprintf(res.error, sizeof res.error, "channel %s cannot be sent", job.channel);
             e = RS_EINVAL;
         }
-        snprintf(why, sizeof why, "%s", res.error);
+        if (e && o->channel[0]) /* the fallback failed: say which one */
+            snprintf(why, sizeof why, "WhatsApp's 24-hour window had closed; by %s instead: %.200s",
+                     strcmp(o->channel, "email") == 0 ? "e-mail" : "SMS", res.error);
+        else
+            snprintf(why, sizeof why, "%s", res.error);
     }
     free(job.body);
     if (e == RS_OK) {
@@ -252,7 +290,12 @@ int rs_replies_round(struct rs_replies *rp, struct rs_store *s, struct rs_channe
                 continue;
             enum rs_err fe = rs_store_reply_finish(s, out[i].id, rp->owner, out[i].state, out[i].attempts,
                                                    out[i].next_at, out[i].provider_id[0] ? out[i].provider_id : NULL,
-                                                   out[i].error[0] ? out[i].error : NULL, rs_now());
+                                                   out[i].error[0] ? out[i].error : NULL,
+                                                   /* only a sent reply changes its channel: a retry decides again */
+                                                   strcmp(out[i].state, "sent") == 0 && out[i].channel[0]
+                                                       ? out[i].channel
+                                                       : NULL,
+                                                   rs_now());
             if (fe && fe != RS_ECONFLICT) /* ECONFLICT: the lease ended and another took it */
                 e = fe;
         }

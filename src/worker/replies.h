@@ -1,8 +1,9 @@
 /* replies.h — the sender of conversation replies: message rows with state 'queued' (the bot's
  * answers, agents' and helpdesks' replies, incident updates) go out on the conversation's
  * channel through src/notify/ — SMS through the merchant's provider, WhatsApp as a session text
- * (the customer wrote within 24 hours), e-mail as "Re: <subject>"; web chat and phone rows need
- * no sending and are marked sent.
+ * (the customer wrote within 24 hours; later, by e-mail or SMS to the customer instead, the row's
+ * channel changed to the one used), e-mail as "Re: <subject>"; web chat and phone rows need no
+ * sending and are marked sent.
  *
  * Run by the notification dispatcher's threads (worker/dispatch.c) next to the outbox, in
  * `rastro serve` and `rastro worker`: claim with a lease (one short transaction), send, record

@@ -282,9 +282,9 @@ static void test_reply_queue(void **state)
     assert_int_equal(rs_store_reply_claim(S, "w2", NOW + 61, 60, ids, 64, &n2), RS_OK);
     assert_int_equal(n2, n);
     /* the first holder lost the lease: its outcome is refused */
-    assert_int_equal(rs_store_reply_finish(S, r.reply_id, "w1", "sent", 1, NOW, "wamid.out1", NULL, NOW),
+    assert_int_equal(rs_store_reply_finish(S, r.reply_id, "w1", "sent", 1, NOW, "wamid.out1", NULL, NULL, NOW),
                      RS_ECONFLICT);
-    assert_int_equal(rs_store_reply_finish(S, r.reply_id, "w2", "sent", 1, NOW, "wamid.out1", NULL, NOW), RS_OK);
+    assert_int_equal(rs_store_reply_finish(S, r.reply_id, "w2", "sent", 1, NOW, "wamid.out1", NULL, NULL, NOW), RS_OK);
     assert_int_equal(rs_store_reply_receipt(S, MID, "wamid.out1", "delivered", NULL, NOW), RS_OK);
     assert_int_equal(rs_store_reply_receipt(S, MID + 1, "wamid.out1", "delivered", NULL, NOW), RS_ENOTFOUND);
     assert_int_equal(rs_store_reply_receipt(S, MID, "nope", "delivered", NULL, NOW), RS_ENOTFOUND);
