@@ -15,6 +15,10 @@
 #include "core/err.h"
 #include "core/notify_plan.h"
 
+/* WhatsApp's customer-service window: free text only within 24 hours of the customer's last
+ * message; outside it, templates (notifications) or another channel (conversation replies). */
+#define RS_WA_WINDOW_S (24 * 3600)
+
 enum rs_sms_provider { RS_SMS_NONE = 0, RS_SMS_TWILIO, RS_SMS_INFOBIP };
 
 struct rs_notify_config {

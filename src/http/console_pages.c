@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/notify_settings.h"
 #include "app/support_settings.h"
 #include "http/console.h"
 #include "http/routes.h"
@@ -498,6 +499,18 @@ static void incidents_section(struct rs_buf *b, struct rs_console *c, json_t *in
 
 /* ---- a conversation ---- */
 
+/* Whether the customer wrote on WhatsApp within the last 24 hours (the window in which WhatsApp
+ * takes free text; worker/replies.c sends by e-mail or SMS outside it). */
+static bool wa_window_open(json_t *msgs, int64_t now)
+{
+    size_t i;
+    json_t *m;
+    int64_t last = 0, at;
+    json_array_foreach(msgs, i, m) if (strcmp(S(m, "direction"), "out") != 0 && strcmp(S(m, "channel"), "whatsapp") == 0 &&
+                                       rs_time_parse(S(m, "created_at"), false, &at, NULL) == RS_OK && at > last) last = at;
+    return last && now - last < RS_WA_WINDOW_S;
+}
+
 static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int64_t conv_id, bool can_incident)
 {
     const char *dir = S(m, "direction"), *author = S(m, "author");
@@ -655,6 +668,13 @@ void rs_console_conversation(struct rs_req *r)
     /* reply */
     rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/reply\" class=\"reply\" id=\"reply\">", (long long)id);
     rs_console_csrf_field(&b, &c);
+    if (strcmp(S(conv, "channel"), "whatsapp") == 0 && !wa_window_open(msgs, rs_now()))
+        rs_buf_printf(&b, "<p class=\"hint\" id=\"wa-closed\">%s</p>",
+                      CX(&c, "Han pasado más de 24 horas desde el último WhatsApp del cliente y WhatsApp ya no admite "
+                             "texto libre: tu respuesta irá por email al cliente del pedido o, si no tiene, por SMS.",
+                         "More than 24 hours have passed since the customer's last WhatsApp message, and WhatsApp "
+                         "takes no free text now: your reply will go by e-mail to the order's customer or, without "
+                         "one, by SMS."));
     rs_buf_printf(&b,
                   "<label for=\"canned\">%s</label><select id=\"canned\" name=\"canned\"><option value=\"\">—</option>",
                   conv_es ? CX(&c, "Respuesta predefinida (español)", "Canned reply (Spanish)")

@@ -28,7 +28,6 @@
 #include "worker/replies.h"
 
 #define MAX_BATCH 64
-#define WA_WINDOW_S (24 * 3600)
 
 struct worker {
     struct rs_dispatcher *d;
@@ -230,7 +229,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 .lang = rs_notify_lang(job.locale),
                 .r = &r,
                 .unsub_url = unsub[0] ? unsub : NULL,
-                .wa_session = cust.wa_last_inbound && now - cust.wa_last_inbound < WA_WINDOW_S,
+                .wa_session = cust.wa_last_inbound && now - cust.wa_last_inbound < RS_WA_WINDOW_S,
                 .now = now,
                 .trigger = in.trigger,
             };

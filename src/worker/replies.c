@@ -14,7 +14,6 @@
 #include "util/timefmt.h"
 
 #define MAX_BATCH 64
-#define WA_WINDOW_S (24 * 3600)
 
 struct rs_replies {
     char owner[96];
@@ -212,7 +211,7 @@ static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channel
             r.channel = RS_CH_WHATSAPP;
             r.part[RS_TPART_WA_TEXT] = job.body;
             msg.wa_session = true;
-            if (!job.wa_last_inbound || now - job.wa_last_inbound >= WA_WINDOW_S)
+            if (!job.wa_last_inbound || now - job.wa_last_inbound >= RS_WA_WINDOW_S)
                 e = whatsapp_closed(ch, cfg, &job, &msg, &r, o, &res); /* no free text outside the window */
             else
                 e = rs_send_whatsapp(ch, &msg, &res);

@@ -59,8 +59,22 @@ reply "Hola Lucía, soy Ana. Lo miro ahora mismo."
 eq "inside the window the reply goes by WhatsApp" "$(q "select state||'/'||channel from messages where id=$RID")" "sent/whatsapp"
 eq "  one text message to the Cloud API" "$(( $(wa_to_customer) - n0 ))" 1
 
+# the console, as the agent sees it (a real log-in)
+export RASTRO_ARGON2_MEMORY_KIB=1024 RASTRO_ARGON2_ITERATIONS=1
+printf 'una-clave-larga\n' | "$RASTRO_BIN" agent create --merchant 1 --email ana@sol.es --name Ana --db "$DB" >/dev/null 2>&1
+JAR=$T_DIR/jar
+curl -s -c "$JAR" -b "$JAR" "$BASE/console/login" > "$T_DIR/login.html"
+LT=$(grep -o 'name="login_token" value="[^"]*' "$T_DIR/login.html" | sed 's/.*value="//')
+curl -s -o /dev/null -c "$JAR" -b "$JAR" -H "Origin: $BASE" --data "login_token=$LT&email=ana%40sol.es&password=una-clave-larga" "$BASE/console/login"
+console_conv() { curl -s -b "$JAR" "$BASE/console/c/$CID" > "$T_DIR/conv.html"; }
+console_conv
+check "the console shows the conversation" grep -q 'action="/console/c/'"$CID"'/reply"' "$T_DIR/conv.html"
+check "  with no warning inside the window" bash -c "! grep -q 'id=\"wa-closed\"' '$T_DIR/conv.html'"
+
 # ---- 25 hours later ----
 sqlite3 "$DB" "update messages set created_at=created_at-90000 where conversation_id=$CID"
+console_conv
+check "the console warns the agent that the reply will go by e-mail or SMS" grep -q 'id="wa-closed">Han pasado más de 24 horas' "$T_DIR/conv.html"
 n1=$(wa_to_customer)
 reply "Hola Lucía: tu pedido sale mañana. Perdona la espera."
 eq "after the window: sent by e-mail instead" "$(q "select state||'/'||channel from messages where id=$RID")" "sent/email"
