@@ -1,5 +1,6 @@
 /* cmd_agent.c — `rastro agent create --merchant ID --email E --name N [--role admin]
- * [--locale es|en]` and `rastro agent list [--merchant ID]`: console accounts (docs/console.md).
+ * [--locale es|en]`, `rastro agent list [--merchant ID]`, `rastro agent disable|enable --email E`
+ * and `rastro agent password --email E`: console accounts (docs/console.md).
  * The password is read from stdin (first line) when stdin is not a terminal or has a line;
  * with an empty stdin (or a terminal) a random one is generated and printed once. Only its
  * Argon2id hash is stored. */
@@ -22,6 +23,10 @@ static int usage(void)
             "         reads the password from stdin (first line, at least %d characters); with nothing on\n"
             "         stdin a random password is generated and printed once\n"
             "       rastro agent list [--merchant ID] [--db URL]\n"
+            "       rastro agent disable --email E [--db URL]   (signs it out; its conversations and incidents\n"
+            "         go back to the queues)\n"
+            "       rastro agent enable --email E [--db URL]\n"
+            "       rastro agent password --email E [--db URL]  (new password as for create; signs it out)\n"
             "environment: RASTRO_ARGON2_MEMORY_KIB, RASTRO_ARGON2_ITERATIONS (hash cost; default 65536 KiB, 3)\n",
             RS_PASSWORD_MIN);
     return 2;
@@ -51,6 +56,30 @@ static bool read_password(char *out, size_t cap)
     return n > 0;
 }
 
+/* The new password (stdin's first line, else generated: *generated) in PW and its hash in PHC.
+ * Returns 0, or the exit code after saying what is wrong (VERB: the command). */
+static int new_password(const char *verb, char pw[RS_PASSWORD_MAX + 2], char phc[RS_PHC_MAX], bool *generated)
+{
+    *generated = false;
+    if (!read_password(pw, RS_PASSWORD_MAX + 2)) {
+        rs_password_generate(pw);
+        *generated = true;
+    }
+    if (strlen(pw) < RS_PASSWORD_MIN || strlen(pw) > RS_PASSWORD_MAX) {
+        fprintf(stderr, "rastro agent %s: the password must have %d to %d characters\n", verb, RS_PASSWORD_MIN,
+                RS_PASSWORD_MAX);
+        return 2;
+    }
+    struct rs_kdf_params p;
+    rs_kdf_params_get(&p);
+    enum rs_err e = rs_password_hash(pw, &p, phc);
+    if (e) {
+        fprintf(stderr, "rastro agent %s: hashing failed (%s)\n", verb, rs_strerror(e));
+        return 1;
+    }
+    return 0;
+}
+
 static int create(struct rs_store *s, const char *merchant, const char *email, const char *name, const char *role,
                   const char *locale)
 {
@@ -78,28 +107,14 @@ static int create(struct rs_store *s, const char *merchant, const char *email, c
     snprintf(a.name, sizeof a.name, "%s", name);
     snprintf(a.role, sizeof a.role, "%s", role);
     snprintf(a.locale, sizeof a.locale, "%s", locale);
-    char pw[RS_PASSWORD_MAX + 2];
-    bool generated = false;
-    if (!read_password(pw, sizeof pw)) {
-        rs_password_generate(pw);
-        generated = true;
-    }
-    if (strlen(pw) < RS_PASSWORD_MIN || strlen(pw) > RS_PASSWORD_MAX) {
-        fprintf(stderr, "rastro agent create: the password must have %d to %d characters\n", RS_PASSWORD_MIN,
-                RS_PASSWORD_MAX);
-        return 2;
-    }
-    struct rs_kdf_params p;
-    rs_kdf_params_get(&p);
-    char phc[RS_PHC_MAX];
-    enum rs_err e = rs_password_hash(pw, &p, phc);
-    if (e) {
-        fprintf(stderr, "rastro agent create: hashing failed (%s)\n", rs_strerror(e));
-        return 1;
-    }
+    char pw[RS_PASSWORD_MAX + 2], phc[RS_PHC_MAX];
+    bool generated;
+    int rc = new_password("create", pw, phc, &generated);
+    if (rc)
+        return rc;
     snprintf(a.password_hash, sizeof a.password_hash, "%s", phc);
     int64_t id = 0;
-    e = rs_store_begin(s);
+    enum rs_err e = rs_store_begin(s);
     if (!e)
         e = rs_store_agent_create(s, &a, rs_now(), &id);
     if (!e)
@@ -125,6 +140,52 @@ static int create(struct rs_store *s, const char *merchant, const char *email, c
     return 0;
 }
 
+/* A new password for E (read or generated as for create); its sessions end. */
+static int password(struct rs_store *s, const struct rs_agent *a)
+{
+    char pw[RS_PASSWORD_MAX + 2], phc[RS_PHC_MAX];
+    bool generated;
+    int rc = new_password("password", pw, phc, &generated);
+    if (rc)
+        return rc;
+    enum rs_err e = rs_store_begin(s);
+    if (!e) {
+        e = rs_store_agent_set_password(s, a->id, phc);
+        if (!e)
+            e = rs_store_agent_sessions_end(s, a->id);
+        e = e ? (rs_store_rollback(s), e) : rs_store_commit(s);
+    }
+    if (e) {
+        fprintf(stderr, "rastro agent password: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        return 1;
+    }
+    printf("agent %lld <%s>: password changed; signed out everywhere\n", (long long)a->id, a->email);
+    if (generated)
+        printf("password: %s\n", pw);
+    return 0;
+}
+
+static int set_disabled(struct rs_store *s, const struct rs_agent *a, bool disabled)
+{
+    int released = 0;
+    enum rs_err e = rs_store_begin(s);
+    if (!e) {
+        e = rs_store_agent_set_disabled(s, a->id, disabled, rs_now(), &released);
+        e = e ? (rs_store_rollback(s), e) : rs_store_commit(s);
+    }
+    if (e) {
+        fprintf(stderr, "rastro agent: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        return 1;
+    }
+    if (disabled)
+        printf("agent %lld <%s> disabled: signed out, cannot sign in; %d conversation(s) and incident(s) it held "
+               "are back in the queues\n",
+               (long long)a->id, a->email, released);
+    else
+        printf("agent %lld <%s> enabled\n", (long long)a->id, a->email);
+    return 0;
+}
+
 int rs_cmd_agent(int argc, char **argv)
 {
     const char *db = NULL, *merchant = NULL, *email = NULL, *name = NULL, *role = "agent", *locale = "es";
@@ -142,8 +203,16 @@ int rs_cmd_agent(int argc, char **argv)
         }
         verb = argv[i];
     }
-    if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "list") != 0))
+    static const char *const verbs[] = {"create", "list", "disable", "enable", "password", NULL};
+    int v = 0;
+    while (verb && verbs[v] && strcmp(verb, verbs[v]) != 0)
+        v++;
+    if (!verb || !verbs[v])
         return usage();
+    if (v >= 2 && !email) {
+        fprintf(stderr, "rastro agent %s: --email E is required\n", verb);
+        return 2;
+    }
     struct rs_store *s = NULL;
     char err[512];
     if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {
@@ -151,7 +220,24 @@ int rs_cmd_agent(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (strcmp(verb, "create") == 0) {
+    if (v >= 2) {
+        struct rs_agent a;
+        char lower[256];
+        size_t i = 0;
+        for (; email[i] && i + 1 < sizeof lower; i++)
+            lower[i] = (char)tolower((unsigned char)email[i]);
+        lower[i] = '\0';
+        enum rs_err e = rs_store_agent_by_email(s, lower, &a);
+        if (e == RS_ENOTFOUND) {
+            fprintf(stderr, "rastro agent %s: no agent with e-mail %s\n", verb, lower);
+            rc = 1;
+        } else if (e) {
+            fprintf(stderr, "rastro agent %s: %s\n", verb, rs_store_errmsg(s));
+            rc = 1;
+        } else {
+            rc = v == 4 ? password(s, &a) : set_disabled(s, &a, v == 2);
+        }
+    } else if (strcmp(verb, "create") == 0) {
         rc = create(s, merchant, email, name, role, locale);
     } else {
         json_t *list = NULL;

@@ -33,6 +33,13 @@ enum rs_err rs_store_agent_list(struct rs_store *s, int64_t merchant_id, json_t 
 enum rs_err rs_store_agent_set_locale(struct rs_store *s, int64_t agent_id, const char *locale) RS_MUST_CHECK;
 /* Replace the agent's password hash (a PHC string). */
 enum rs_err rs_store_agent_set_password(struct rs_store *s, int64_t agent_id, const char *phc) RS_MUST_CHECK;
+/* End every console session of AGENT_ID (after a new password). */
+enum rs_err rs_store_agent_sessions_end(struct rs_store *s, int64_t agent_id) RS_MUST_CHECK;
+/* Disable (DISABLED) or enable agent AGENT_ID. Disabling also ends its console sessions and
+ * puts what it held back in the queues: its open conversations and unresolved incidents lose
+ * their assignee (each incident logs it). OUT: *released, how many were put back. */
+enum rs_err rs_store_agent_set_disabled(struct rs_store *s, int64_t agent_id, bool disabled, int64_t now,
+                                        int *released) RS_MUST_CHECK;
 /* One agent of a merchant. RS_ENOTFOUND when absent or another merchant's. */
 enum rs_err rs_store_agent_get(struct rs_store *s, int64_t merchant_id, int64_t agent_id, struct rs_agent *out) RS_MUST_CHECK;
 

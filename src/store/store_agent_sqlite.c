@@ -176,6 +176,60 @@ enum rs_err rs_store_agent_set_password(struct rs_store *s, int64_t agent_id, co
     return done(s, q, sqlite3_step(q));
 }
 
+/* Run SQL once with ?1 = A and, when it has one, ?2 = B; *changes (may be NULL) gets the rows
+ * it changed. */
+static enum rs_err exec2(struct rs_store *s, const char *sql, int64_t a, int64_t b, int *changes)
+{
+    sqlite3 *db = rs_store_sqlite_db(s);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        return rs_store_sqlite_rc(s, sqlite3_errcode(db));
+    sqlite3_bind_int64(q, 1, a);
+    sqlite3_bind_int64(q, 2, b);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return rs_store_sqlite_rc(s, rc);
+    if (changes)
+        *changes = sqlite3_changes(db);
+    return RS_OK;
+}
+
+enum rs_err rs_store_agent_sessions_end(struct rs_store *s, int64_t agent_id)
+{
+    return exec2(s, "DELETE FROM agent_sessions WHERE agent_id=?1", agent_id, 0, NULL);
+}
+
+enum rs_err rs_store_agent_set_disabled(struct rs_store *s, int64_t agent_id, bool disabled, int64_t now,
+                                        int *released)
+{
+    int n = 0, convs = 0, incs = 0;
+    *released = 0;
+    enum rs_err e = disabled ? exec2(s, "UPDATE agents SET disabled_at=coalesce(disabled_at,?2) WHERE id=?1", agent_id, now, &n)
+                             : exec2(s, "UPDATE agents SET disabled_at=NULL WHERE id=?1", agent_id, 0, &n);
+    if (!e && n == 0)
+        return RS_ENOTFOUND;
+    if (e || !disabled)
+        return e;
+    e = rs_store_agent_sessions_end(s, agent_id);
+    if (!e)
+        e = exec2(s,
+                  "INSERT INTO incident_log(incident_id,kind,actor,body,created_at) SELECT id,'assigned','policy',"
+                  "'agent disabled: back to the queue',?2 FROM incidents WHERE assigned_agent_id=?1 AND "
+                  "state NOT IN ('resolved','closed')",
+                  agent_id, now, NULL);
+    if (!e)
+        e = exec2(s,
+                  "UPDATE incidents SET assigned_agent_id=NULL WHERE assigned_agent_id=?1 AND "
+                  "state NOT IN ('resolved','closed')",
+                  agent_id, 0, &incs);
+    if (!e)
+        e = exec2(s, "UPDATE conversations SET assigned_agent_id=NULL WHERE assigned_agent_id=?1 AND state<>'closed'",
+                  agent_id, 0, &convs);
+    *released = convs + incs;
+    return e;
+}
+
 /* ---- sessions ---- */
 
 enum rs_err rs_store_session_create(struct rs_store *s, const unsigned char hash[32], int64_t agent_id,
@@ -303,7 +357,7 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
                  "FROM incidents i JOIN orders o ON o.id=i.order_id LEFT JOIN customers ocu ON ocu.id=o.customer_id "
                  "LEFT JOIN conversations c ON c.id=i.conversation_id LEFT JOIN customers cu ON cu.id=c.customer_id "
                  "LEFT JOIN agents ag ON ag.id=i.assigned_agent_id "
-                 "WHERE i.merchant_id=?1 AND %s AND ?2=?2 ORDER BY i.sla_due_at, i.id LIMIT ?4",
+                 "WHERE i.merchant_id=?1 AND %s ORDER BY i.sla_due_at, i.id LIMIT ?4",
                  queue_where[qq]);
     else
         snprintf(sql, sizeof sql,

@@ -222,4 +222,44 @@ eq "a fresh session opens the console" "$STATUS" 200
 sleep 3
 page GET /console
 eq "after the idle limit the session is over: back to the login page" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
+
+# ---- rastro agent disable / enable / password ----
+login() { page GET /console/login; LT=$(login_token); page POST /console/login "login_token=$LT&email=ana%40sol.es&password=$1" -H "Origin: $BASE"; }
+login una-clave-larga
+page GET /console/c/$C1
+CS=$(csrf)
+page POST /console/c/$C1/incident "csrf=$CS&message_id=$M1&type=lost" -H "Origin: $BASE"
+INC2=$(q "select id from incidents where conversation_id=$C1 and type='lost'")
+page POST /console/i/$INC2/take "csrf=$CS" -H "Origin: $BASE"
+eq "before: the agent holds the conversation and a new incident" \
+   "$(q "select assigned_agent_id from conversations where id=$C1")/$(q "select assigned_agent_id from incidents where id=${INC2:-0}")" "1/1"
+out=$("$RASTRO_BIN" agent disable --email ANA@sol.es --db "$DB" 2>&1)
+eq "rastro agent disable: exit 0" "$?" 0
+check "  says the agent is signed out and what went back to the queues" grep -q "disabled: signed out, cannot sign in; 2 conversation(s) and incident(s)" <<<"$out"
+page GET /console
+eq "its open session ends at once" "$STATUS" 303
+eq "the conversation and the incident are back in the queues" \
+   "$(q "select coalesce(assigned_agent_id,0) from conversations where id=$C1")/$(q "select coalesce(assigned_agent_id,0) from incidents where id=${INC2:-0}")" "0/0"
+eq "  the incident's log says why" "$(q "select actor||': '||body from incident_log where incident_id=${INC2:-0} order by id desc limit 1")" "policy: agent disabled: back to the queue"
+eq "  a resolved incident keeps its agent" "$(q "select count(*) from incident_log where incident_id=$INC and body like 'agent disabled%'")" 0
+login una-clave-larga
+eq "a disabled agent cannot sign in (the same 401 as a wrong password)" "$STATUS" 401
+check "rastro agent list shows it disabled" bash -c "'$RASTRO_BIN' agent list --merchant 1 --db '$DB' | grep 'ana@sol.es' | grep -q disabled"
+"$RASTRO_BIN" agent enable --email ana@sol.es --db "$DB" >/dev/null 2>&1
+login una-clave-larga
+eq "enabled again, it signs in" "$STATUS" 303
+out=$(printf 'otra-clave-nueva\n' | "$RASTRO_BIN" agent password --email ana@sol.es --db "$DB" 2>&1)
+check "rastro agent password: changed, signed out" grep -q "password changed; signed out everywhere" <<<"$out"
+page GET /console
+eq "  the session it had ends" "$STATUS" 303
+login una-clave-larga
+eq "  the old password no longer works" "$STATUS" 401
+login otra-clave-nueva
+eq "  the new one does" "$STATUS" 303
+"$RASTRO_BIN" agent disable --email nadie@sol.es --db "$DB" >/dev/null 2>"$T_DIR/err"
+eq "an unknown agent: exit 1 saying so" "$?/$(grep -c 'no agent with e-mail nadie@sol.es' "$T_DIR/err")" "1/1"
+"$RASTRO_BIN" agent disable --db "$DB" >/dev/null 2>&1
+eq "without --email: exit 2" "$?" 2
+printf 'corta\n' | "$RASTRO_BIN" agent password --email ana@sol.es --db "$DB" >/dev/null 2>&1
+eq "a short new password is refused (exit 2)" "$?" 2
 finish
