@@ -17,15 +17,6 @@
 
 #include "ingest/hook_util.h"
 
-/* AfterShip subtags are "<Tag>_NNN": derive the tag when only the subtag is sent. */
-static const char *tag_of(struct rs_inbound *in, const char *tag, const char *subtag)
-{
-    if (tag || !subtag)
-        return tag;
-    const char *us = strchr(subtag, '_');
-    return us ? rs_hk_strndup(in, subtag, (size_t)(us - subtag)) : NULL;
-}
-
 static enum rs_err checkpoint(struct rs_inbound *in, const json_t *cp, const char *path,
                               const struct rs_shipment_in *sh, char *err, size_t errcap)
 {
@@ -63,30 +54,18 @@ static enum rs_err checkpoint(struct rs_inbound *in, const json_t *cp, const cha
     ev->tracking_number = sh->tracking_number;
     ev->message = message ? message : submsg;
     ev->source = "aftership";
-    tag = tag_of(in, tag, subtag);
+    tag = rs_hk_code_of(in, tag, subtag); /* subtags are "<Tag>_NNN" */
     return rs_hk_status(in, ev, "aftership", tag, subtag, -1, err, errcap);
 }
 
 static enum rs_err parse(const char *body, size_t len, const char *topic, struct rs_inbound *in,
                          char *err, size_t errcap)
 {
+    static const char *const types[] = {"tracking_update", "edd_revise", NULL};
     RS_HK_TRY(rs_hk_load(in, body, len, "AfterShip webhook", err, errcap));
+    RS_HK_TRY(rs_hk_event(in, "event", topic, "aftership", "AfterShip webhook", types, err,
+                          errcap));
     const json_t *root = in->root_;
-    const char *event;
-    RS_HK_TRY(rs_hk_str(root, "event", "", &event, err, errcap));
-    if (!event)
-        event = topic;
-    if (!event)
-        return rs_hk_fail(err, errcap, "AfterShip webhook: missing \"event\"");
-    if (strcmp(event, "tracking_update") != 0 && strcmp(event, "edd_revise") != 0)
-        return rs_hk_fail(err, errcap,
-                          "AfterShip: unsupported event \"%.60s\" (expected tracking_update or "
-                          "edd_revise)",
-                          event);
-    in->source = "aftership";
-    in->topic = rs_hk_strndup(in, event, strlen(event));
-    if (!in->topic)
-        return RS_ENOMEM;
     RS_HK_TRY(rs_hk_str(root, "event_id", "", &in->delivery_id, err, errcap));
 
     json_t *msg, *cps;
@@ -137,8 +116,8 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
         ev->carrier = sh->carrier;
         ev->tracking_number = sh->tracking_number;
         ev->source = "aftership";
-        RS_HK_TRY(rs_hk_status(in, ev, "aftership", tag_of(in, tag, subtag), subtag, -1, err,
-                               errcap));
+        RS_HK_TRY(rs_hk_status(in, ev, "aftership", rs_hk_code_of(in, tag, subtag), subtag, -1,
+                               err, errcap));
     }
     return RS_OK;
 }

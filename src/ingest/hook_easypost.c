@@ -14,18 +14,6 @@
 
 #include "ingest/hook_util.h"
 
-static enum rs_err location(const json_t *obj, const char *path, struct rs_location *loc,
-                            char *err, size_t errcap)
-{
-    const char *country;
-    RS_HK_TRY(rs_hk_str(obj, "city", path, &loc->city, err, errcap));
-    RS_HK_TRY(rs_hk_str(obj, "state", path, &loc->region, err, errcap));
-    RS_HK_TRY(rs_hk_str(obj, "zip", path, &loc->postal_code, err, errcap));
-    RS_HK_TRY(rs_hk_str(obj, "country", path, &country, err, errcap));
-    loc->country = rs_hk_country(country);
-    return RS_OK;
-}
-
 static enum rs_err detail(struct rs_inbound *in, const json_t *d, const char *path,
                           const struct rs_shipment_in *sh, char *err, size_t errcap)
 {
@@ -51,7 +39,7 @@ static enum rs_err detail(struct rs_inbound *in, const json_t *d, const char *pa
     RS_HK_TRY(rs_hk_time(when, name, true, &ev->occurred_at, &ev->offset_min, err, errcap));
     char lpath[96];
     snprintf(lpath, sizeof lpath, "%s.tracking_location", path);
-    RS_HK_TRY(location(loc, lpath, &ev->location, err, errcap));
+    RS_HK_TRY(rs_hk_location(loc, lpath, "zip", &ev->location, err, errcap));
     ev->carrier = sh->carrier;
     ev->tracking_number = sh->tracking_number;
     ev->message = message;
@@ -64,27 +52,16 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
 {
     RS_HK_TRY(rs_hk_load(in, body, len, "EasyPost Event", err, errcap));
     const json_t *root = in->root_;
-    const char *object, *desc, *id, *mode;
+    const char *object, *id, *mode;
     RS_HK_TRY(rs_hk_str(root, "object", "Event", &object, err, errcap));
-    RS_HK_TRY(rs_hk_str(root, "description", "Event", &desc, err, errcap));
     RS_HK_TRY(rs_hk_str(root, "id", "Event", &id, err, errcap));
     RS_HK_TRY(rs_hk_str(root, "mode", "Event", &mode, err, errcap));
     if (object && strcmp(object, "Event") != 0)
         return rs_hk_fail(err, errcap, "EasyPost: expected an Event object, got \"%.40s\"",
                           object);
-    if (!desc)
-        desc = topic;
-    if (!desc)
-        return rs_hk_fail(err, errcap, "EasyPost Event: missing description (the event type)");
-    if (strcmp(desc, "tracker.created") != 0 && strcmp(desc, "tracker.updated") != 0)
-        return rs_hk_fail(err, errcap,
-                          "EasyPost: unsupported event \"%.60s\" (expected tracker.created or "
-                          "tracker.updated)",
-                          desc);
-    in->source = "easypost";
-    in->topic = rs_hk_strndup(in, desc, strlen(desc));
-    if (!in->topic)
-        return RS_ENOMEM;
+    static const char *const types[] = {"tracker.created", "tracker.updated", NULL};
+    RS_HK_TRY(rs_hk_event(in, "description", topic, "easypost", "EasyPost Event", types, err,
+                          errcap)); /* the event type */
     in->delivery_id = id;
     in->test = mode && strcmp(mode, "test") == 0;
 
@@ -114,8 +91,8 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     RS_HK_TRY(rs_hk_tracking(in, code, "result.tracking_code", &sh->tracking_number, err, errcap));
     sh->carrier = rs_hk_carrier(in, carrier);
     RS_HK_TRY(rs_hk_str(cd, "service", "result.carrier_detail", &sh->service, err, errcap));
-    RS_HK_TRY(location(origin, "result.carrier_detail.origin_tracking_location", &sh->origin, err,
-                       errcap));
+    RS_HK_TRY(rs_hk_location(origin, "result.carrier_detail.origin_tracking_location", "zip",
+                             &sh->origin, err, errcap));
     sh->source = "easypost";
 
     size_t i;

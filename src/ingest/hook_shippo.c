@@ -15,18 +15,6 @@
 
 #include "ingest/hook_util.h"
 
-static enum rs_err location(const json_t *obj, const char *path, struct rs_location *loc,
-                            char *err, size_t errcap)
-{
-    const char *country;
-    RS_HK_TRY(rs_hk_str(obj, "city", path, &loc->city, err, errcap));
-    RS_HK_TRY(rs_hk_str(obj, "state", path, &loc->region, err, errcap));
-    RS_HK_TRY(rs_hk_str(obj, "zip", path, &loc->postal_code, err, errcap));
-    RS_HK_TRY(rs_hk_str(obj, "country", path, &country, err, errcap));
-    loc->country = rs_hk_country(country);
-    return RS_OK;
-}
-
 static bool same_status(const json_t *a, const json_t *b)
 {
     const char *ida = json_string_value(json_object_get(a, "object_id"));
@@ -69,7 +57,7 @@ static enum rs_err status_event(struct rs_inbound *in, const json_t *ts, const c
     RS_HK_TRY(rs_hk_time(when, name, true, &ev->occurred_at, &ev->offset_min, err, errcap));
     char lpath[96];
     snprintf(lpath, sizeof lpath, "%s.location", path);
-    RS_HK_TRY(location(loc, lpath, &ev->location, err, errcap));
+    RS_HK_TRY(rs_hk_location(loc, lpath, "zip", &ev->location, err, errcap));
     ev->carrier = sh->carrier;
     ev->tracking_number = sh->tracking_number;
     ev->message = details ? details : subtext;
@@ -80,21 +68,10 @@ static enum rs_err status_event(struct rs_inbound *in, const json_t *ts, const c
 static enum rs_err parse(const char *body, size_t len, const char *topic, struct rs_inbound *in,
                          char *err, size_t errcap)
 {
+    static const char *const types[] = {"track_updated", NULL};
     RS_HK_TRY(rs_hk_load(in, body, len, "Shippo webhook", err, errcap));
+    RS_HK_TRY(rs_hk_event(in, "event", topic, "shippo", "Shippo webhook", types, err, errcap));
     const json_t *root = in->root_;
-    const char *event;
-    RS_HK_TRY(rs_hk_str(root, "event", "", &event, err, errcap));
-    if (!event)
-        event = topic;
-    if (!event)
-        return rs_hk_fail(err, errcap, "Shippo webhook: missing \"event\"");
-    if (strcmp(event, "track_updated") != 0)
-        return rs_hk_fail(err, errcap,
-                          "Shippo: unsupported event \"%.60s\" (expected track_updated)", event);
-    in->source = "shippo";
-    in->topic = rs_hk_strndup(in, event, strlen(event));
-    if (!in->topic)
-        return RS_ENOMEM;
     RS_HK_TRY(rs_hk_bool(root, "test", "", &in->test, NULL, err, errcap));
 
     json_t *data, *from, *sl, *ts, *hist;
@@ -118,7 +95,7 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     if (!sh->carrier)
         return rs_hk_fail(err, errcap, "data.carrier: missing");
     RS_HK_TRY(rs_hk_str(sl, "name", "data.servicelevel", &sh->service, err, errcap));
-    RS_HK_TRY(location(from, "data.address_from", &sh->origin, err, errcap));
+    RS_HK_TRY(rs_hk_location(from, "data.address_from", "zip", &sh->origin, err, errcap));
     sh->source = "shippo";
 
     size_t i;

@@ -25,13 +25,21 @@
 enum rs_err rs_hk_load(struct rs_inbound *in, const char *body, size_t len, const char *what,
                        char *err, size_t errcap) RS_MUST_CHECK;
 
-/* Formats into ERR (if non-NULL) and returns RS_EINVAL. */
 /* What every rs_hook_<provider>_parse() does around its own PARSE: start from an empty result,
  * clear ERR, and on failure release whatever was built so OUT holds nothing. */
 enum rs_err rs_hk_run(rs_hook_parse_fn *parse, const char *body, size_t len, const char *topic,
                       struct rs_inbound *out, char *err, size_t errcap);
 
-/* the hooks' name for core/err.h's rs_err_fail */
+/* The delivery's event type: the root's string KEY ("event"), else TOPIC (a topic header, or
+ * the stored topic of a replay). It must be one of NAMES (NULL-terminated), else RS_EINVAL
+ * naming the value and the expected ones. Sets in->source = SOURCE and in->topic (a copy owned
+ * by IN). WHAT names the payload in errors ("AfterShip webhook"). */
+enum rs_err rs_hk_event(struct rs_inbound *in, const char *key, const char *topic,
+                        const char *source, const char *what, const char *const *names,
+                        char *err, size_t errcap) RS_MUST_CHECK;
+
+/* the hooks' name for core/err.h's rs_err_fail (formats into ERR if non-NULL, returns
+ * RS_EINVAL) */
 #define rs_hk_fail rs_err_fail
 
 /* Zeroed block owned by IN (freed by rs_inbound_release); NULL on OOM. */
@@ -76,6 +84,11 @@ enum rs_err rs_hk_int(const json_t *obj, const char *key, const char *path, int6
 enum rs_err rs_hk_time(const char *s, const char *name, bool need_offset, int64_t *epoch,
                        int *offset_min, char *err, size_t errcap) RS_MUST_CHECK;
 
+/* City, state, postal code (key POSTAL_KEY: "zip", "postal_code") and country (alpha-2 or
+ * alpha-3, stored as alpha-2) of the address object OBJ at PATH into LOC. OBJ may be NULL. */
+enum rs_err rs_hk_location(const json_t *obj, const char *path, const char *postal_key,
+                           struct rs_location *loc, char *err, size_t errcap) RS_MUST_CHECK;
+
 /* Normalised tracking number (owned by IN) or an error naming FIELD. */
 enum rs_err rs_hk_tracking(struct rs_inbound *in, const char *raw, const char *field,
                            const char **out, char *err, size_t errcap) RS_MUST_CHECK;
@@ -83,6 +96,11 @@ enum rs_err rs_hk_tracking(struct rs_inbound *in, const char *raw, const char *f
 const char *rs_hk_carrier(struct rs_inbound *in, const char *name);
 /* Upper-case alpha-2 country for an alpha-2/alpha-3 code, NULL otherwise. */
 const char *rs_hk_country(const char *code);
+
+/* CODE, or when only SUBCODE is given its part before the first '_' (AfterShip "InTransit_002",
+ * 17TRACK "InTransit_PickedUp" -> "InTransit"), owned by IN. NULL when CODE is NULL and SUBCODE
+ * is NULL or has no '_' (or on OOM). */
+const char *rs_hk_code_of(struct rs_inbound *in, const char *code, const char *subcode);
 
 /* Apply the status table to EV: fills status, substatus, action_required. PROVIDER_ACTION is
  * the provider's own action_required flag when it sends one (-1 when not sent). The raw code

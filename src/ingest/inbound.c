@@ -281,6 +281,18 @@ enum rs_err rs_hk_time(const char *s, const char *name, bool need_offset, int64_
     return rs_hk_fail(err, errcap, "%s: \"%.40s\" is not an RFC 3339 timestamp", name, s);
 }
 
+enum rs_err rs_hk_location(const json_t *obj, const char *path, const char *postal_key,
+                           struct rs_location *loc, char *err, size_t errcap)
+{
+    const char *country;
+    RS_HK_TRY(rs_hk_str(obj, "city", path, &loc->city, err, errcap));
+    RS_HK_TRY(rs_hk_str(obj, "state", path, &loc->region, err, errcap));
+    RS_HK_TRY(rs_hk_str(obj, postal_key, path, &loc->postal_code, err, errcap));
+    RS_HK_TRY(rs_hk_str(obj, "country", path, &country, err, errcap));
+    loc->country = rs_hk_country(country);
+    return RS_OK;
+}
+
 enum rs_err rs_hk_tracking(struct rs_inbound *in, const char *raw, const char *field_name,
                            const char **out, char *err, size_t errcap)
 {
@@ -308,6 +320,42 @@ const char *rs_hk_carrier(struct rs_inbound *in, const char *name)
 const char *rs_hk_country(const char *code)
 {
     return code ? rs_country_alpha2(code) : NULL;
+}
+
+enum rs_err rs_hk_event(struct rs_inbound *in, const char *key, const char *topic,
+                        const char *source, const char *what, const char *const *names,
+                        char *err, size_t errcap)
+{
+    const char *event;
+    RS_HK_TRY(rs_hk_str(in->root_, key, "", &event, err, errcap));
+    if (!event)
+        event = topic;
+    if (!event)
+        return rs_hk_fail(err, errcap, "%s: missing \"%s\"", what, key);
+    bool known = false;
+    char expected[160] = "";
+    size_t used = 0;
+    for (int i = 0; names[i]; i++) {
+        known = known || strcmp(event, names[i]) == 0;
+        const char *sep = i == 0 ? "" : names[i + 1] ? ", " : " or ";
+        if (used < sizeof expected)
+            used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s", sep,
+                                     names[i]);
+    }
+    if (!known)
+        return rs_hk_fail(err, errcap, "%s: unsupported event \"%.60s\" (expected %s)", what,
+                          event, expected);
+    in->source = source;
+    in->topic = rs_hk_strndup(in, event, strlen(event));
+    return in->topic ? RS_OK : RS_ENOMEM;
+}
+
+const char *rs_hk_code_of(struct rs_inbound *in, const char *code, const char *subcode)
+{
+    if (code || !subcode)
+        return code;
+    const char *us = strchr(subcode, '_');
+    return us ? rs_hk_strndup(in, subcode, (size_t)(us - subcode)) : NULL;
 }
 
 enum rs_err rs_hk_status(struct rs_inbound *in, struct rs_event_in *ev, const char *provider,
