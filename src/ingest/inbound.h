@@ -1,7 +1,7 @@
 /* inbound.h — the neutral result of parsing one inbound webhook delivery (EasyPost, Shippo,
- * AfterShip, Shopify, WooCommerce), plus the shared tables every adapter uses: provider status
- * codes -> canonical status (data/provider-statuses.tsv) and carrier names -> Rastro carrier
- * slugs (data/carrier-aliases.tsv).
+ * AfterShip, 17TRACK, Shopify, WooCommerce), plus the shared tables every adapter uses:
+ * provider status codes -> canonical status (data/provider-statuses.tsv) and carrier names ->
+ * Rastro carrier slugs (data/carrier-aliases.tsv).
  *
  * Ownership: a struct rs_inbound owns everything its records point to — the parsed JSON
  * document (strings borrowed from it) and every string or array the adapter had to build
@@ -28,12 +28,15 @@
 #include "core/model.h"
 
 struct rs_inbound {
-    const char *source;      /* "easypost", "shippo", "aftership", "shopify", "woocommerce" */
+    const char *source;      /* "easypost", "shippo", "aftership", "17track", "shopify",
+                                "woocommerce" */
     const char *topic;       /* normalised topic: "tracker.updated", "track_updated",
-                                "tracking_update", "orders/create", "order.updated", … */
+                                "tracking_update", "TRACKING_UPDATED", "orders/create",
+                                "order.updated", … */
     const char *delivery_id; /* the provider's event id, for de-duplication; NULL when the
-                                provider sends none (Shippo; Shopify/WooCommerce put theirs in
-                                headers: X-Shopify-Event-Id, X-WC-Webhook-Delivery-ID) */
+                                provider sends none (Shippo, 17TRACK; Shopify/WooCommerce put
+                                theirs in headers: X-Shopify-Event-Id,
+                                X-WC-Webhook-Delivery-ID) */
     const char *tracker_id;  /* the aggregator's own id for the tracked parcel (EasyPost trk_…,
                                 AfterShip tracking id, Shopify fulfillment id) or NULL */
     bool test;               /* the provider marked the delivery as test/sandbox data */
@@ -68,6 +71,8 @@ enum rs_err rs_hook_shippo_parse(const char *body, size_t len, const char *topic
 enum rs_err rs_hook_aftership_parse(const char *body, size_t len, const char *topic,
                                     struct rs_inbound *out, char *err, size_t errcap) RS_MUST_CHECK;
 enum rs_err rs_hook_shopify_parse(const char *body, size_t len, const char *topic,
+                                  struct rs_inbound *out, char *err, size_t errcap) RS_MUST_CHECK;
+enum rs_err rs_hook_17track_parse(const char *body, size_t len, const char *topic,
                                   struct rs_inbound *out, char *err, size_t errcap) RS_MUST_CHECK;
 enum rs_err rs_hook_woocommerce_parse(const char *body, size_t len, const char *topic,
                                       struct rs_inbound *out, char *err,

@@ -273,6 +273,165 @@ static void test_aftership_legacy_and_duplicate(void **state)
     rs_inbound_release(&a);
 }
 
+/* ---------- 17TRACK ---------- */
+
+static void test_17track_handover(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_17track_parse, "17track-handover-delivered.json", NULL, &in);
+    assert_str(in.source, "17track");
+    assert_str(in.topic, "TRACKING_UPDATED");
+    assert_null(in.delivery_id); /* no event id: the body's hash keys the delivery */
+    assert_null(in.tracker_id);
+    assert_int_equal(in.n_orders, 0);
+    assert_int_equal(in.n_shipments, 1);
+    const struct rs_shipment_in *sh = &in.shipments[0];
+    assert_str(sh->carrier, "china_post"); /* key 3011 from the table */
+    assert_str(sh->tracking_number, "RB902345675CN");
+    assert_str(sh->order_ref, "TS-5001"); /* tag */
+    assert_null(sh->origin.country); /* shipping_info is not read (see hook_17track.c) */
+    /* two providers (China Post, then Correos for the last mile), each newest first: one
+     * timeline, oldest first; latest_event repeats the newest and is not added again */
+    assert_int_equal(in.n_events, 6);
+    /* time_iso null: time_utc */
+    check_event(&in.events[0], 1764141600, 0, RS_STATUS_INFO_RECEIVED, RS_SUB_NONE, false,
+                "InfoReceived/InfoReceived");
+    assert_null(in.events[0].location.city);
+    assert_null(in.events[0].location.country);
+    /* time_iso without an offset: the instant from time_utc, +08:00 from the difference */
+    check_event(&in.events[1], 1764205200, 480, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
+                "InTransit/InTransit_PickedUp");
+    assert_str(in.events[1].location.city, "SHENZHEN");
+    assert_str(in.events[1].location.region, "Guangdong");
+    assert_str(in.events[1].location.postal_code, "518000");
+    assert_str(in.events[1].location.country, "CN");
+    check_event(&in.events[2], 1764339000, 480, RS_STATUS_IN_TRANSIT, RS_SUB_DEPARTED_FACILITY,
+                false, "InTransit/InTransit_Departure");
+    assert_str(in.events[2].message, "Departure from outward office of exchange");
+    /* Correos events: address.city null -> the location text; alpha-3 country */
+    check_event(&in.events[3], 1764787200, 60, RS_STATUS_IN_TRANSIT, RS_SUB_CUSTOMS_CLEARED,
+                false, "InTransit/InTransit_CustomsReleased");
+    assert_str(in.events[3].location.city, "MADRID-BARAJAS");
+    assert_str(in.events[3].location.country, "ES");
+    check_event(&in.events[4], 1764831900, 60, RS_STATUS_OUT_FOR_DELIVERY, RS_SUB_NONE, false,
+                "OutForDelivery/OutForDelivery_Other");
+    check_event(&in.events[5], 1764847860, 60, RS_STATUS_DELIVERED, RS_SUB_NONE, false,
+                "Delivered/Delivered_Other");
+    assert_str(in.events[5].message, "Entregado. Su envío está entregado.");
+    assert_str(in.events[5].location.postal_code, "28013");
+    for (int i = 0; i < in.n_events; i++) {
+        assert_str(in.events[i].carrier, "china_post");
+        assert_str(in.events[i].tracking_number, "RB902345675CN");
+        assert_str(in.events[i].source, "17track");
+    }
+    rs_inbound_release(&in);
+
+    /* TRACKING_STOPPED: accepted, nothing to record */
+    parse_file(rs_hook_17track_parse, "17track-stopped.json", NULL, &in);
+    assert_str(in.source, "17track");
+    assert_str(in.topic, "TRACKING_STOPPED");
+    assert_int_equal(in.n_shipments, 0);
+    assert_int_equal(in.n_events, 0);
+    rs_inbound_release(&in);
+}
+
+static void test_17track_return_unknown_key(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_17track_parse, "17track-unknown-carrier-return.json", NULL, &in);
+    const struct rs_shipment_in *sh = &in.shipments[0];
+    /* a key outside the table: the provider's name for it, as a slug (the write path lets the
+     * merchant's existing shipment with this number win) */
+    assert_str(sh->carrier, "paack_logistics");
+    assert_null(sh->order_ref); /* tag null */
+    assert_int_equal(in.n_events, 4);
+    check_event(&in.events[0], 1764750600, 60, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
+                "InTransit/InTransit_PickedUp");
+    check_event(&in.events[1], 1764850200, 60, RS_STATUS_ATTEMPT_FAILED, RS_SUB_RECIPIENT_ABSENT,
+                true, "DeliveryFailure/DeliveryFailure_NoBody");
+    check_event(&in.events[2], 1764956700, 60, RS_STATUS_RETURNING, RS_SUB_TO_SENDER, false,
+                "Exception/Exception_Returning");
+    check_event(&in.events[3], 1765270920, 60, RS_STATUS_RETURNED, RS_SUB_TO_SENDER, false,
+                "Exception/Exception_Returned");
+    assert_str(in.events[3].message, "Devuelto al remitente");
+    rs_inbound_release(&in);
+}
+
+/* Parse BODY with the 17TRACK adapter; fails the test on error. */
+static void parse_17(const char *body, struct rs_inbound *in)
+{
+    char err[256];
+    if (rs_hook_17track_parse(body, strlen(body), NULL, in, err, sizeof err) != RS_OK)
+        fail_msg("%s: %s", body, err);
+}
+
+#define T17_HEAD "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"ab 123\","
+#define T17_EVENTS(evs) "\"track_info\":{\"tracking\":{\"providers\":[{\"events\":[" evs "]}]}}}}"
+
+static void test_17track_variants(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    /* a key in the table wins over the provider's name; the number is normalised */
+    parse_17(T17_HEAD "\"carrier\":100002,\"track_info\":{\"tracking\":{\"providers\":[{"
+                      "\"provider\":{\"key\":100002,\"name\":\"Correos\"}}]}}}}",
+             &in);
+    assert_str(in.shipments[0].carrier, "ups");
+    assert_str(in.shipments[0].tracking_number, "AB123");
+    assert_int_equal(in.n_events, 0); /* NotFound: a shipment, no events */
+    rs_inbound_release(&in);
+    /* the key as a string of digits; a known provider name goes through carrier-aliases */
+    parse_17(T17_HEAD "\"carrier\":\"3011\"}}", &in);
+    assert_str(in.shipments[0].carrier, "china_post");
+    rs_inbound_release(&in);
+    parse_17(T17_HEAD "\"carrier\":190999,\"track_info\":{\"tracking\":{\"providers\":[{"
+                      "\"provider\":{\"key\":190999,\"name\":\"Correos Express\"}}]}}}}",
+             &in);
+    assert_str(in.shipments[0].carrier, "correos_express");
+    rs_inbound_release(&in);
+    /* an unknown key with no name, or no key: no carrier (the write path resolves it) */
+    parse_17(T17_HEAD "\"carrier\":190999}}", &in);
+    assert_null(in.shipments[0].carrier);
+    rs_inbound_release(&in);
+    parse_17(T17_HEAD "\"tag\":1042}}", &in);
+    assert_null(in.shipments[0].carrier);
+    assert_str(in.shipments[0].order_ref, "1042");
+    rs_inbound_release(&in);
+
+    /* no provider events: latest_event, its status from latest_status when it has none */
+    parse_17(T17_HEAD "\"track_info\":{\"latest_status\":{\"status\":\"AvailableForPickup\"},"
+                      "\"latest_event\":{\"time_utc\":\"2025-12-04T11:31:00Z\","
+                      "\"description\":\"Disponible en oficina\"}}}}",
+             &in);
+    assert_int_equal(in.n_events, 1);
+    check_event(&in.events[0], 1764847860, 0, RS_STATUS_AVAILABLE_FOR_PICKUP,
+                RS_SUB_AT_PICKUP_POINT, true, "AvailableForPickup");
+    assert_str(in.events[0].message, "Disponible en oficina");
+    rs_inbound_release(&in);
+
+    /* sub-statuses: a detail the table lacks falls back to its status; an unknown status is
+     * left to the text normalizer; two providers' events interleave by time */
+    parse_17(T17_HEAD T17_EVENTS(
+                 "{\"time_iso\":\"2025-12-02T10:00:00-05:00\","
+                 "\"sub_status\":\"Exception_Misrouted\"},"
+                 "{\"time_iso\":\"2025-12-01T10:00:00+01:00\",\"sub_status\":\"Teleported_Other\","
+                 "\"description\":\"Paquete teletransportado\"}]},{\"events\":["
+                 "{\"time_utc\":\"2025-12-01T12:00:00\",\"sub_status\":\"Expired_Other\"}"),
+             &in);
+    assert_int_equal(in.n_events, 3);
+    check_event(&in.events[0], 1764579600, 60, RS_STATUS_NONE, RS_SUB_NONE, false,
+                "Teleported/Teleported_Other");
+    assert_str(in.events[0].message, "Paquete teletransportado");
+    /* time_utc without "Z" is UTC by its name */
+    check_event(&in.events[1], 1764590400, 0, RS_STATUS_EXPIRED, RS_SUB_NONE, false,
+                "Expired/Expired_Other");
+    check_event(&in.events[2], 1764687600, -300, RS_STATUS_EXCEPTION, RS_SUB_NONE, false,
+                "Exception/Exception_Misrouted");
+    rs_inbound_release(&in);
+}
+
 /* ---------- Shopify ---------- */
 
 static void test_shopify_order(void **state)
@@ -469,6 +628,83 @@ static void test_bad_input(void **state)
          "{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"1Z\",\"checkpoints\":"
          "[{\"checkpoint_time\":\"yesterday\"}]}}",
          "msg.checkpoints[0].checkpoint_time: \"yesterday\" is not an RFC 3339 timestamp"},
+        {rs_hook_17track_parse, NULL, "{\"data\":{}}", "17TRACK push: missing \"event\""},
+        {rs_hook_17track_parse, NULL, "{\"event\":\"TRACKING_DELETED\",\"data\":{}}",
+         "unsupported event \"TRACKING_DELETED\""},
+        {rs_hook_17track_parse, NULL, "{\"event\":\"TRACKING_UPDATED\"}", "missing \"data\""},
+        {rs_hook_17track_parse, NULL, "{\"event\":\"TRACKING_UPDATED\",\"data\":[]}",
+         "data: expected an object, got an array"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"carrier\":3011}}",
+         "data.number: missing tracking number"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":12345}}",
+         "data.number: expected a string, got an integer"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"carrier\":\"china\"}}",
+         "data.carrier: \"china\" is not an integer"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"carrier\":3.5}}",
+         "data.carrier: expected an integer, got a number"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"tag\":{}}}",
+         "data.tag: expected a string or an integer, got an object"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":[]}}",
+         "data.track_info: expected an object, got an array"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":{}}}}}",
+         "data.track_info.tracking.providers: expected an array, got an object"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[7]}}}}",
+         "data.track_info.tracking.providers[0]: expected an object"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"carrier\":5,"
+         "\"track_info\":{\"tracking\":{\"providers\":[{\"provider\":{\"key\":\"five\"}}]}}}}",
+         "data.track_info.tracking.providers[0].provider.key: \"five\" is not an integer"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[{\"events\":[{\"time_utc\":\"2025-12-01T10:00:00Z\"},"
+         "\"scan\"]}]}}}}",
+         "data.track_info.tracking.providers[0].events[1]: expected an object"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[{\"events\":[{\"sub_status\":\"Delivered_Other\"}]}]}}}}",
+         "data.track_info.tracking.providers[0].events[0]: missing time_iso and time_utc"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[{\"events\":[{\"time_iso\":\"yesterday\","
+         "\"time_utc\":\"2025-12-01T10:00:00Z\"}]}]}}}}",
+         "providers[0].events[0].time_iso: \"yesterday\" is not an RFC 3339 timestamp"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[{\"events\":[{\"time_iso\":\"2025-12-01T10:00:00\"}]}]}}}}",
+         "providers[0].events[0].time_iso: \"2025-12-01T10:00:00\" has no UTC offset"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[{\"events\":[{\"time_iso\":\"2025-12-01T10:00:00\","
+         "\"time_utc\":\"1/12/2025\"}]}]}}}}",
+         "providers[0].events[0].time_utc: \"1/12/2025\" is not an RFC 3339 timestamp"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[{\"events\":[{\"time_utc\":\"2025-12-01T10:00:00Z\","
+         "\"sub_status\":40}]}]}}}}",
+         "providers[0].events[0].sub_status: expected a string, got an integer"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"tracking\":{\"providers\":[{\"events\":[{\"time_utc\":\"2025-12-01T10:00:00Z\","
+         "\"address\":\"Madrid\"}]}]}}}}",
+         "providers[0].events[0].address: expected an object, got a string"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"latest_event\":{\"description\":\"Entregado\"}}}}",
+         "data.track_info.latest_event: missing time_iso and time_utc"},
+        {rs_hook_17track_parse, NULL,
+         "{\"event\":\"TRACKING_UPDATED\",\"data\":{\"number\":\"X1\",\"track_info\":{"
+         "\"latest_event\":{\"time_utc\":\"2025-12-01T10:00:00Z\",\"address\":{\"country\":86}}}}}",
+         "data.track_info.latest_event.address.country: expected a string, got an integer"},
         {rs_hook_shopify_parse, "orders/delete", "{\"id\":1}", "unsupported topic"},
         {rs_hook_shopify_parse, NULL, "{\"id\":1}", "neither an order nor a fulfillment"},
         {rs_hook_shopify_parse, "orders/create", "{\"name\":\"#1\"}", "missing created_at"},
@@ -554,6 +790,19 @@ static void test_shared_examples(void **state)
     rs_inbound_release(&in);
     free(b);
 
+    b = shared("17track-tracking-updated.json", &len);
+    assert_non_null(b);
+    assert_int_equal(rs_hook_17track_parse(b, len, NULL, &in, err, sizeof err), RS_OK);
+    assert_str(in.shipments[0].carrier, "china_post");
+    assert_str(in.shipments[0].order_ref, "order-1042");
+    assert_int_equal(in.n_events, 3);
+    check_event(&in.events[0], 1763365200, 480, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
+                "InTransit/InTransit_PickedUp");
+    check_event(&in.events[2], 1764058440, 60, RS_STATUS_IN_TRANSIT, RS_SUB_ARRIVED_AT_FACILITY,
+                false, "InTransit/InTransit_Arrival");
+    rs_inbound_release(&in);
+    free(b);
+
     b = shared("shopify-orders-create.json", &len);
     assert_non_null(b);
     assert_int_equal(rs_hook_shopify_parse(b, len, "orders/create", &in, err, sizeof err), RS_OK);
@@ -599,6 +848,9 @@ int main(void)
         cmocka_unit_test(test_shippo_unknown_and_returned),
         cmocka_unit_test(test_aftership_return_2025),
         cmocka_unit_test(test_aftership_legacy_and_duplicate),
+        cmocka_unit_test(test_17track_handover),
+        cmocka_unit_test(test_17track_return_unknown_key),
+        cmocka_unit_test(test_17track_variants),
         cmocka_unit_test(test_shopify_order),
         cmocka_unit_test(test_shopify_fulfillment),
         cmocka_unit_test(test_woocommerce),

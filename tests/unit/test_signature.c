@@ -126,6 +126,25 @@ static void test_own_fixture_vectors(void **state)
         "v1=934a0df78c75b0d979761f325f6d52bdaa9aa24b2845f1f604a2ee81eb9da689",
         0, 0));
     free(b);
+
+    /* 17TRACK: { cat FILE; printf '/rastro-test-secret'; } | sha256sum */
+    b = slurp("tests/fixtures/17track-handover-delivered.json", &len);
+    assert_non_null(b);
+    h = "d1d21b6599de1a3246864ed9c83b7be0b18e82c25578c87e5f4eb03d92263084";
+    assert_true(rs_sig_17track("rastro-test-secret", b, len, h));
+    assert_true(rs_sig_17track( /* either case, surrounding whitespace */
+        "rastro-test-secret", b, len,
+        " D1D21B6599DE1A3246864ED9C83B7BE0B18E82C25578C87E5F4EB03D92263084\r\n"));
+    assert_false(rs_sig_17track("rastro-test-secreu", b, len, h)); /* another key */
+    assert_false(rs_sig_17track("rastro-test-secret", b, len - 1, h));
+    /* not an HMAC, and not the body's hash alone: openssl dgst -sha256 [-hmac K] FILE */
+    assert_false(rs_sig_17track("rastro-test-secret", b, len,
+                                "d74635ad700427c506d73b680ab0b4ffcb954ece4b44db092a1ce98faaf33835"));
+    assert_false(rs_sig_17track("rastro-test-secret", b, len,
+                                "7fcd9365892e0a4b78ca3c9213e3201a889f87cb11c00a6081d3ec1ca424a704"));
+    b[len / 2] ^= 0x20;
+    assert_false(rs_sig_17track("rastro-test-secret", b, len, h));
+    free(b);
 }
 
 static void test_shippo_computed(void **state)
