@@ -14,7 +14,8 @@
 
 /* "email" is the inbound e-mail channel (rastro mail-in → POST /hooks/email/{token}, http/api_channels.c):
  * configured like the webhooks (secret, hook id), never parsed by an adapter here. */
-static const char *const providers[] = {"easypost", "shippo", "aftership", "shopify", "woocommerce", "generic", "email"};
+static const char *const providers[] = {"easypost", "shippo", "aftership", "17track", "shopify",
+                                        "woocommerce", "generic", "email"};
 
 bool rs_hook_provider_known(const char *name)
 {
@@ -44,6 +45,8 @@ enum rs_err rs_app_hook_parse(const char *provider, const char *body, size_t len
         return rs_hook_shippo_parse(body, len, topic, out, err, errcap);
     if (!strcmp(provider, "aftership"))
         return rs_hook_aftership_parse(body, len, topic, out, err, errcap);
+    if (!strcmp(provider, "17track"))
+        return rs_hook_17track_parse(body, len, topic, out, err, errcap);
     if (!strcmp(provider, "shopify"))
         return rs_hook_shopify_parse(body, len, topic, out, err, errcap);
     if (!strcmp(provider, "woocommerce"))
@@ -71,7 +74,8 @@ enum rs_err rs_app_integration_put(struct rs_store *s, int64_t merchant_id, cons
 {
     if (!rs_hook_provider_known(provider))
         return bad(err, "unknown_provider",
-                   "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic, email");
+                   "provider must be one of easypost, shippo, aftership, 17track, shopify, woocommerce, generic, "
+                   "email");
     size_t n = secret ? strlen(secret) : 0;
     if (n < 8 || n >= RS_SECRET_MAX)
         return bad(err, "invalid_secret", "secret must have 8 to 255 characters (the provider's webhook secret)");

@@ -18,7 +18,8 @@ static int usage(void)
                     "         ask for delivery windows (GET /v1/promise, the widget /static/promise.js)\n"
                     "       rastro merchant list [--db URL]\n"
                     "       rastro merchant hook PROVIDER --merchant ID --secret S [--mapping FILE.json] [--db URL]\n"
-                    "         PROVIDER: easypost, shippo, aftership, shopify, woocommerce, generic\n");
+                    "         PROVIDER: easypost, shippo, aftership, 17track (--secret: the API key), shopify,\n"
+                    "                   woocommerce, generic\n");
     return 2;
 }
 

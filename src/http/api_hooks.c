@@ -62,6 +62,8 @@ static const char *signature_header_name(const char *provider)
         return "X-Hmac-Signature";
     if (!strcmp(provider, "shippo"))
         return "Shippo-Auth-Signature";
+    if (!strcmp(provider, "17track"))
+        return "sign";
     return "X-Rastro-Signature";
 }
 
@@ -80,6 +82,8 @@ static bool verify_one(struct rs_req *r, const char *provider, const char *secre
         return rs_sig_aftership(secret, body, len, h);
     if (!strcmp(provider, "easypost"))
         return rs_sig_easypost(secret, body, len, h);
+    if (!strcmp(provider, "17track")) /* the secret is the merchant's 17TRACK API key */
+        return rs_sig_17track(secret, body, len, h);
     /* Shippo and generic: the HMAC header, or the secret as ?token= in the URL */
     const char *token = rs_req_query(r, "token");
     if (token)
@@ -250,6 +254,8 @@ static json_t *signature_doc(const char *provider)
     const char *scheme = !strcmp(provider, "easypost")  ? "hmac-sha256-hex=hex(HMAC-SHA256(NFKD(secret), body))"
                          : !strcmp(provider, "shippo") ? "t=<unix>,v1=hex(HMAC-SHA256(secret, t + \".\" + body)), "
                                                          "or ?token=<secret> in the URL"
+                         : !strcmp(provider, "17track") ? "hex(SHA-256(body + \"/\" + secret)), the secret being the "
+                                                          "17TRACK API key"
                          : !strcmp(provider, "generic")
                              ? "base64(HMAC-SHA256(secret, body)), or ?token=<secret> in the URL"
                              : "base64(HMAC-SHA256(secret, body))";
@@ -261,7 +267,8 @@ void rs_api_integration_put(struct rs_req *r)
     const char *provider = r->params[0];
     if (!rs_hook_provider_known(provider)) {
         rs_reply_error(r, 404, "unknown_provider",
-                       "provider must be one of easypost, shippo, aftership, shopify, woocommerce, generic, email");
+                       "provider must be one of easypost, shippo, aftership, 17track, shopify, woocommerce, generic, "
+                       "email");
         return;
     }
     json_t *body = rs_req_json(r);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: inbound webhooks (issue 3) over HTTP against the real binary (ASan+UBSan build).
-# For each provider — EasyPost, Shippo, AfterShip, Shopify, WooCommerce, the generic mapped
-# webhook — payloads from tests/fixtures/ are signed here with openssl and posted to
+# For each provider — EasyPost, Shippo, AfterShip, 17TRACK, Shopify, WooCommerce, the generic
+# mapped webhook — payloads from tests/fixtures/ are signed here with openssl and posted to
 # /hooks/{provider}/{hook_id}: correct signature → applied (state checked through the API),
 # wrong or missing signature → 401 and nothing written, re-delivery → duplicate, late scans,
 # returns, unknown topics, truncated JSON, times without offsets, missing tracking numbers,
@@ -34,7 +34,7 @@ n_inbound() { KEY=$KEY_A api GET "/v1/inbound?limit=500"; jqr '.deliveries|lengt
 
 # ---- configuration ----
 declare -A HOOK
-for p in easypost shippo aftership shopify woocommerce; do
+for p in easypost shippo aftership 17track shopify woocommerce; do
   api PUT /v1/integrations/$p "{\"secret\":\"$p-secret-e2e\"}"
   eq "PUT /v1/integrations/$p: 201" "$STATUS" 201
   HOOK[$p]=$(jqr .webhook_url)
@@ -57,7 +57,7 @@ eq "short secret: 422" "$STATUS/$(jqr .error.code)" "422/invalid_secret"
 KEY=$KEY_RO api PUT /v1/integrations/shopify '{"secret":"12345678910"}'
 eq "a read key cannot configure: 403" "$STATUS" 403
 api GET /v1/integrations
-eq "GET /v1/integrations lists six" "$(jqr '.integrations|length')" 6
+eq "GET /v1/integrations lists seven" "$(jqr '.integrations|length')" 7
 check "  and never a secret" bash -c "! printf '%s' '$BODY_OUT' | grep -q 'secret-e2e'"
 KEY=$KEY_B api GET /v1/integrations
 eq "another merchant sees none" "$(jqr '.integrations|length')" 0
@@ -201,6 +201,73 @@ F=$FIX/aftership-pending.json
 post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
 eq "AfterShip for an unknown order: rejected" "$(jqr .result)/$(jqr '.rejections[0].code')" "rejected/unknown_order"
 
+# ---- 17TRACK ----
+# sign: hex(SHA-256(raw body + "/" + API key)), the API key being the integration's secret
+sign17() { { cat "$2"; printf '/%s' "$1"; } | sha256sum | cut -d' ' -f1; }
+api GET /v1/integrations
+eq "17TRACK integration: header sign, a SHA-256 over body + \"/\" + API key" \
+   "$(jqr '.integrations[]|select(.provider=="17track")|.signature.header+" "+(.signature.scheme|test("SHA-256\\(body")|tostring)')" "sign true"
+F=$FIX/17track-handover-delivered.json
+post "${HOOK[17track]}" "$F"
+eq "17TRACK without a sign header: 401" "$STATUS/$(jqr .error.code)" "401/invalid_signature"
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 another-api-key "$F")"
+eq "17TRACK signed with another key: 401" "$STATUS/$(jqr '.error.message|test("sign header")')" "401/true"
+post "${HOOK[17track]}" "$F" -H "sign: $(hexmac 17track-secret-e2e "$F")"
+eq "17TRACK with an HMAC instead of the plain hash: 401" "$STATUS" 401
+api GET /v1/shipments/china_post/RB902345675CN
+eq "  nothing written" "$STATUS" 404
+api POST /v1/orders '{"order_ref":"TS-5001","placed_at":"2025-11-25T10:00:00+01:00"}'
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "17TRACK China Post then Correos: the shipment on the tag's order, 6 events" "$STATUS/$(jqr .result)/$(counts)" "200/applied/0/1/6/0/0"
+api GET /v1/shipments/china_post/RB902345675CN
+eq "  delivered, on TS-5001, from 17track" "$(jqr .order_ref)/$(jqr .status)/$(jqr '.events|length')/$(jqr '[.events[].source]|unique|join(",")')" "TS-5001/delivered/6/17track"
+eq "  times keep the carrier's offsets" "$(jqr '[.events[].occurred_at]|sort|join(" ")')" \
+   "2025-11-26T07:20:00Z 2025-11-27T09:00:00+08:00 2025-11-28T22:10:00+08:00 2025-12-03T19:40:00+01:00 2025-12-04T08:05:00+01:00 2025-12-04T12:31:00+01:00"
+eq "  the last-mile scans have their place" "$(jqr '[.events[]|select(.status=="delivered")|.location.city+"/"+.location.country]|join(",")')" "MADRID/ES"
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "17TRACK re-delivery of the same bytes: duplicate (no event id: body hash)" "$STATUS/$(jqr .result)" "200/duplicate"
+F=$T_DIR/17track-compact.json; jq -c . "$FIX/17track-handover-delivered.json" > "$F"
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "  the same content in other bytes: duplicate, every event already there" "$(jqr .result)/$(counts)" "duplicate/0/0/0/6/0"
+api GET /v1/shipments/china_post/RB902345675CN
+eq "  still 6 events" "$(jqr '.events|length')" 6
+F=$FIX/17track-stopped.json
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "17TRACK TRACKING_STOPPED: 200, nothing recorded" "$STATUS/$(jqr .result)/$(counts)" "200/duplicate/0/0/0/0/0"
+api GET /v1/inbound/$(jqr .inbound_id)
+eq "  the inbound log names the event" "$(jqr .source)/$(jqr .topic)" "17track/TRACKING_STOPPED"
+api GET /v1/shipments/china_post/RB902345675CN
+eq "  the shipment stays delivered" "$(jqr .status)" delivered
+# a key Rastro's table does not have: the merchant's own shipment with that number wins
+api POST /v1/shipments '{"order_ref":"TS-5001","carrier":"paack","tracking_number":"PKL7730019ES"}'
+F=$FIX/17track-unknown-carrier-return.json
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "17TRACK unknown carrier key: the merchant's paack shipment, 4 events" "$(jqr .result)/$(jqr .shipments.unchanged)/$(jqr .events.accepted)" "applied/1/4"
+api GET /v1/shipments/paack/PKL7730019ES
+eq "  returned to sender" "$(jqr .status)/$(jqr .substatus)/$(jqr '.events|length')" "returned/to_sender/4"
+api GET /v1/shipments/paack_logistics/PKL7730019ES
+eq "  no second shipment under 17TRACK's carrier name" "$STATUS" 404
+F=$T_DIR/17track-unknown-number.json
+jq -c '.data.number="PKL0000001ES"' "$FIX/17track-unknown-carrier-return.json" > "$F"
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "  a number the merchant never shipped, without tag: rejected" "$STATUS/$(jqr .result)/$(jqr '.rejections[0].code')" "200/rejected/unknown_shipment"
+F=$T_DIR/17track-truncated.json; head -c 300 "$FIX/17track-handover-delivered.json" > "$F"
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "17TRACK truncated JSON: recorded rejection" "$STATUS/$(jqr .result)/$(jqr .error.code)" "200/rejected/invalid_payload"
+api POST /v1/inbound/$(jqr .inbound_id)/replay
+eq "  replayed by an API caller: 422" "$STATUS/$(jqr .error.code)" "422/invalid_payload"
+F=$T_DIR/17track-notime.json
+jq -c '.data.number="RB000000001CN" | .data.track_info.tracking.providers[1].events[1].time_utc=null' "$FIX/17track-handover-delivered.json" > "$F"
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "17TRACK local time without offset or time_utc: rejected, the field named" "$(jqr .result)/$(jqr .error.message)" \
+   'rejected/data.track_info.tracking.providers[1].events[1].time_iso: "2025-11-27T09:00:00" has no UTC offset (expected RFC 3339 with Z or ±HH:MM)'
+api GET /v1/shipments/china_post/RB000000001CN
+eq "  nothing half-written" "$STATUS" 404
+F=$T_DIR/17track-badevent.json
+jq -c '.event="TRACKING_DELETED"' "$FIX/17track-stopped.json" > "$F"
+post "${HOOK[17track]}" "$F" -H "sign: $(sign17 17track-secret-e2e "$F")"
+eq "17TRACK unknown event: rejected with the name" "$(jqr .result)/$(jqr '.error.message|test("TRACKING_DELETED")')" "rejected/true"
+
 # ---- bad payloads (correctly signed) ----
 F=$T_DIR/truncated.json; head -c 200 "$FIX/aftership-return-2025.json" > "$F"
 post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
@@ -292,7 +359,7 @@ if [ -d "$SHARED" ]; then
   KEY_S=$(new_merchant "Shared Fixtures")
   declare -A SH
   for p in easypost:easypost-webhook-secret-test shippo:shippo-hmac-secret-test aftership:aftership-webhook-secret-test \
-           shopify:shopify-app-client-secret-test woocommerce:woocommerce-webhook-secret-test; do
+           17track:17track-api-key-test shopify:shopify-app-client-secret-test woocommerce:woocommerce-webhook-secret-test; do
     opt=''; [ "${p%%:*}" = shippo ] && opt=',"options":{"signature_max_age_s":0}'
     KEY=$KEY_S api PUT /v1/integrations/${p%%:*} "{\"secret\":\"${p#*:}\"$opt}"
     SH[${p%%:*}]=$(jqr .webhook_url)
@@ -324,6 +391,12 @@ if [ -d "$SHARED" ]; then
     -H 'X-WC-Webhook-Signature: LMpIaf6KgFea2qBsaqXDp4BIODlrYU+XWJ4tnlWtPmU=' -H 'X-WC-Webhook-ID: 12' \
     -H 'X-WC-Webhook-Delivery-ID: 5f0e1c9b7d3a2e4f6a8c0b1d2e3f4a5b'
   eq "shared woocommerce-order-updated: applied" "$(jqr .result)/$(jqr .orders.created)/$(jqr .shipments.created)" "applied/1/1"
+  api POST /v1/orders '{"order_ref":"order-1042","placed_at":"2025-11-16T09:00:00+08:00"}'
+  post "${SH[17track]}" "$SHARED/17track-tracking-updated.json" \
+    -H 'sign: 61d74d823c65ee0ec9f5a20ffb94eaa0bfa4142440f87fbc1a6e2b01700ea685'
+  eq "shared 17track-tracking-updated: applied" "$(jqr .result)/$(jqr .shipments.created)/$(jqr .events.accepted)" "applied/1/3"
+  api GET /v1/orders/order-1042
+  eq "  order-1042: China Post, in transit" "$(jqr '[.shipments[]|"\(.carrier):\(.status)"]|join(",")')" "china_post:in_transit"
   api GET /v1/orders/%231042
   eq "  #1042: USPS out for delivery (Shopify+EasyPost), UPS attempt failed (AfterShip)" \
      "$(jqr '[.shipments[]|"\(.carrier):\(.status)"]|join(",")')" "usps:out_for_delivery,ups:attempt_failed,usps:exception"
