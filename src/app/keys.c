@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/timefmt.h"
+
 static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
 static const struct {
@@ -88,6 +90,50 @@ enum rs_err rs_app_key_create(struct rs_store *s, int64_t merchant_id, unsigned 
     memcpy(prefix, key, 11);
     prefix[11] = '\0';
     return rs_store_apikey_create(s, merchant_id, hash, prefix, scopes, now);
+}
+
+static bool b32_char(char c)
+{
+    return c && strchr(b32, c) != NULL;
+}
+
+bool rs_key_id_of(const char *in, char out[RS_KEY_ID_LEN])
+{
+    size_t n = in ? strlen(in) : 0;
+    if ((n != RS_KEY_ID_LEN - 1 && n != RS_KEY_LEN - 1) || strncmp(in, "rk_", 3) != 0)
+        return false;
+    for (size_t i = 3; i < n; i++)
+        if (!(i == RS_KEY_ID_LEN - 1 ? in[i] == '_' : b32_char(in[i])))
+            return false;
+    memcpy(out, in, RS_KEY_ID_LEN - 1);
+    out[RS_KEY_ID_LEN - 1] = '\0';
+    return true;
+}
+
+json_t *rs_app_keys_json(json_t *rows)
+{
+    size_t i;
+    json_t *k;
+    json_array_foreach(rows, i, k) {
+        unsigned bits = (unsigned)json_integer_value(json_object_get(k, "scope_bits"));
+        json_t *names = json_array();
+        for (size_t j = 0; j < sizeof scope_names / sizeof scope_names[0]; j++)
+            if (bits & scope_names[j].bit)
+                json_array_append_new(names, json_string(scope_names[j].name));
+        json_object_del(k, "scope_bits");
+        json_object_set_new(k, "scopes", names);
+        json_object_set_new(k, "publishable", json_boolean(!(bits & RS_SCOPES_SECRET)));
+        const char *keys[2] = {"created_at", "revoked_at"};
+        for (int t = 0; t < 2; t++) {
+            json_t *v = json_object_get(k, keys[t]);
+            if (json_is_integer(v)) {
+                char buf[RS_TIME_LEN];
+                rs_time_format(json_integer_value(v), 0, buf);
+                json_object_set_new(k, keys[t], json_string(buf));
+            }
+        }
+    }
+    return rows;
 }
 
 enum rs_err rs_app_merchant_create(struct rs_store *s, const char *name, unsigned scopes, int64_t now,

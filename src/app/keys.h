@@ -5,6 +5,8 @@
 #ifndef RS_APP_KEYS_H
 #define RS_APP_KEYS_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -26,5 +28,12 @@ enum rs_err rs_app_key_create(struct rs_store *s, int64_t merchant_id, unsigned 
                               char key[RS_KEY_LEN]) RS_MUST_CHECK;
 /* SHA-256 of a presented key. */
 void rs_key_hash(const char *key, unsigned char out[32]);
+
+#define RS_KEY_ID_LEN 12 /* "rk_" + 8 + NUL: the public part of a key, shown in listings */
+/* The key id of IN, which is a key id ("rk_xxxxxxxx") or a whole key; false when it is neither. */
+bool rs_key_id_of(const char *in, char out[RS_KEY_ID_LEN]);
+/* The store's key rows (rs_store_apikey_list) for people: scope names instead of bits, times as
+ * RFC 3339 UTC. ROWS is changed in place and returned. */
+json_t *rs_app_keys_json(json_t *rows);
 
 #endif

@@ -1,5 +1,6 @@
 /* cmd_merchant.c — `rastro merchant create NAME` (prints a new API key), `rastro merchant key`,
- * `rastro merchant list` and `rastro merchant hook PROVIDER` (configure an inbound webhook). */
+ * `rastro merchant keys` (list) and `rastro merchant revoke`, `rastro merchant list` and
+ * `rastro merchant hook PROVIDER` (configure an inbound webhook). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ static int usage(void)
                     "       rastro merchant key MERCHANT_ID [--scopes …] [--db URL]\n"
                     "         --scopes quote: a publishable key for the shop's web pages, which can only\n"
                     "         ask for delivery windows (GET /v1/promise, the widget /static/promise.js)\n"
+                    "       rastro merchant keys MERCHANT_ID [--db URL]            (its keys: id, scopes, state)\n"
+                    "       rastro merchant revoke MERCHANT_ID KEY_ID|KEY [--db URL] (stops working within 5 s)\n"
                     "       rastro merchant list [--db URL]\n"
                     "       rastro merchant hook PROVIDER --merchant ID --secret S [--mapping FILE.json] [--db URL]\n"
                     "         PROVIDER: easypost, shippo, aftership, 17track (--secret: the API key), shopify,\n"
@@ -72,9 +75,81 @@ static int hook(struct rs_store *s, const char *provider, const char *merchant, 
     return 0;
 }
 
+static int64_t merchant_id_of(struct rs_store *s, const char *arg)
+{
+    char *end;
+    long long id = strtoll(arg, &end, 10);
+    json_t *m = NULL;
+    if (*end || id <= 0 || rs_store_merchant_get(s, id, &m) != RS_OK) {
+        fprintf(stderr, "rastro merchant: no merchant %s\n", arg);
+        return 0;
+    }
+    json_decref(m);
+    return id;
+}
+
+/* `rastro merchant keys ID`: every key of the merchant, newest first (never a secret). */
+static int keys_list(struct rs_store *s, const char *merchant)
+{
+    int64_t id = merchant_id_of(s, merchant);
+    json_t *rows = NULL;
+    if (!id)
+        return 1;
+    if (rs_store_apikey_list(s, id, &rows) != RS_OK) {
+        fprintf(stderr, "rastro merchant: %s\n", rs_store_errmsg(s));
+        return 1;
+    }
+    rs_app_keys_json(rows);
+    printf("%-12s %-24s %-21s %s\n", "key id", "scopes", "created", "state");
+    size_t i;
+    json_t *k;
+    json_array_foreach(rows, i, k) {
+        char sc[64] = "";
+        size_t j;
+        json_t *n;
+        json_array_foreach(json_object_get(k, "scopes"), j, n)
+            snprintf(sc + strlen(sc), sizeof sc - strlen(sc), "%s%s", j ? "," : "", json_string_value(n));
+        const char *revoked = json_string_value(json_object_get(k, "revoked_at"));
+        printf("%-12s %-24s %-21s %s%s\n", json_string_value(json_object_get(k, "key_id")), sc,
+               json_string_value(json_object_get(k, "created_at")), revoked ? "revoked " : "live",
+               revoked ? revoked : "");
+    }
+    json_decref(rows);
+    return 0;
+}
+
+/* `rastro merchant revoke ID KEY_ID|KEY` */
+static int key_revoke(struct rs_store *s, const char *merchant, const char *which)
+{
+    char key_id[RS_KEY_ID_LEN];
+    if (!rs_key_id_of(which, key_id)) {
+        fprintf(stderr, "rastro merchant revoke: give the key id (rk_ and 8 characters, as `rastro merchant keys` "
+                        "lists it) or the whole key\n");
+        return 2;
+    }
+    int64_t id = merchant_id_of(s, merchant);
+    if (!id)
+        return 1;
+    enum rs_err e = rs_store_begin(s);
+    if (!e) {
+        e = rs_store_apikey_revoke(s, id, key_id, rs_now());
+        e = e ? (rs_store_rollback(s), e) : rs_store_commit(s);
+    }
+    if (e == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro merchant revoke: merchant %lld has no live key %s\n", (long long)id, key_id);
+        return 1;
+    }
+    if (e) {
+        fprintf(stderr, "rastro merchant revoke: %s %s\n", rs_strerror(e), rs_store_errmsg(s));
+        return 1;
+    }
+    printf("key %s of merchant %lld revoked: a running server refuses it within 5 seconds\n", key_id, (long long)id);
+    return 0;
+}
+
 int rs_cmd_merchant(int argc, char **argv)
 {
-    const char *db = NULL, *scopes_s = "ingest,read,admin", *verb = NULL, *arg = NULL;
+    const char *db = NULL, *scopes_s = "ingest,read,admin", *verb = NULL, *arg = NULL, *arg2 = NULL;
     const char *merchant = NULL, *secret = NULL, *mapping = NULL;
     for (int i = 1; i < argc; i++) {
         if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--scopes", &scopes_s) ||
@@ -91,9 +166,13 @@ int rs_cmd_merchant(int argc, char **argv)
             verb = argv[i];
         else if (!arg)
             arg = argv[i];
+        else if (!arg2)
+            arg2 = argv[i];
         else
             return usage();
     }
+    if (arg2 && strcmp(verb, "revoke") != 0)
+        return usage();
     if (!verb)
         return usage();
     unsigned scopes;
@@ -108,7 +187,11 @@ int rs_cmd_merchant(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (strcmp(verb, "hook") == 0 && arg) {
+    if (strcmp(verb, "keys") == 0 && arg) {
+        rc = keys_list(s, arg);
+    } else if (strcmp(verb, "revoke") == 0 && arg && arg2) {
+        rc = key_revoke(s, arg, arg2);
+    } else if (strcmp(verb, "hook") == 0 && arg) {
         rc = hook(s, arg, merchant, secret, mapping);
     } else if (strcmp(verb, "list") == 0) {
         json_t *list = NULL;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/keys.h"
 #include "app/promise_service.h"
 #include "app/promise_settings.h"
 #include "http/routes.h"
@@ -84,11 +85,16 @@ void rs_api_promise_get(struct rs_req *r)
     const char *opts = rs_req_query(r, "options");
     char occ[3], dcc[3], oreg[65], dreg[65];
     if ((r->scopes & RS_SCOPES_SECRET) && rs_req_header(r, "Origin")) {
+        const char *auth = rs_req_header(r, "Authorization");
+        char key_id[RS_KEY_ID_LEN];
+        if (!auth || strlen(auth) < 7 || !rs_key_id_of(auth + 7, key_id))
+            snprintf(key_id, sizeof key_id, "KEY_ID");
         rs_reply_error(r, 403, "secret_key_in_browser",
                        "this API key can read or change your shop's data and was sent from a web page, where "
-                       "anyone can copy it: revoke it, and give web pages a key that can only ask for "
-                       "delivery windows (`rastro merchant key %lld --scopes quote`)",
-                       (long long)r->merchant_id);
+                       "anyone can copy it: revoke it (`rastro merchant revoke %lld %s`, or DELETE /v1/keys/%s), "
+                       "and give web pages a key that can only ask for delivery windows (`rastro merchant key "
+                       "%lld --scopes quote`)",
+                       (long long)r->merchant_id, key_id, key_id, (long long)r->merchant_id);
         return;
     }
     if (!origin || !*origin) {

@@ -35,6 +35,15 @@ bool rs_keycache_get(const unsigned char hash[32], uint64_t now_ns, int64_t *mer
     return hit;
 }
 
+void rs_keycache_forget_merchant(int64_t merchant_id)
+{
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < SLOTS; i++)
+        if (slots[i].stored_ns && slots[i].merchant_id == merchant_id)
+            slots[i].stored_ns = 0;
+    pthread_mutex_unlock(&mu);
+}
+
 void rs_keycache_put(const unsigned char hash[32], uint64_t now_ns, int64_t merchant_id, unsigned scopes)
 {
     struct slot *s = slot_of(hash);

@@ -14,5 +14,8 @@
 bool rs_keycache_get(const unsigned char hash[32], uint64_t now_ns, int64_t *merchant_id, unsigned *scopes);
 /* Remember a valid key's answer at NOW_NS (replaces whatever shared its slot). */
 void rs_keycache_put(const unsigned char hash[32], uint64_t now_ns, int64_t merchant_id, unsigned scopes);
+/* Forget every cached key of MERCHANT_ID (after a key of it was revoked through this server: it
+ * stops working at once; a revocation by another process waits for the TTL). */
+void rs_keycache_forget_merchant(int64_t merchant_id);
 
 #endif

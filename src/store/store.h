@@ -77,6 +77,12 @@ enum rs_err rs_store_apikey_create(struct rs_store *s, int64_t merchant_id, cons
 /* RS_ENOTFOUND when no live key has that hash. */
 enum rs_err rs_store_apikey_lookup(struct rs_store *s, const unsigned char *key_hash, int64_t *merchant_id,
                                    unsigned *scopes) RS_MUST_CHECK;
+/* The merchant's keys, newest first: [{key_id (the public part, "rk_xxxxxxxx"), scope_bits,
+ * created_at, revoked_at (null: live)}] (times epoch seconds). Never a hash. */
+enum rs_err rs_store_apikey_list(struct rs_store *s, int64_t merchant_id, json_t **out) RS_MUST_CHECK;
+/* Revoke the merchant's live key(s) whose public part is KEY_ID. RS_ENOTFOUND when none. */
+enum rs_err rs_store_apikey_revoke(struct rs_store *s, int64_t merchant_id, const char *key_id,
+                                   int64_t now) RS_MUST_CHECK;
 /* [{id,name,timezone,locale,created_at,keys}] */
 enum rs_err rs_store_merchant_list(struct rs_store *s, json_t **out) RS_MUST_CHECK;
 enum rs_err rs_store_merchant_get(struct rs_store *s, int64_t id, json_t **out) RS_MUST_CHECK;

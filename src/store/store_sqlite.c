@@ -471,6 +471,54 @@ enum rs_err rs_store_apikey_lookup(struct rs_store *s, const unsigned char *key_
     return e;
 }
 
+enum rs_err rs_store_apikey_list(struct rs_store *s, int64_t merchant_id, json_t **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT prefix,scopes,created_at,revoked_at FROM api_keys WHERE merchant_id=? "
+                           "ORDER BY id DESC",
+                           -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_int64(q, 1, merchant_id);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *k = json_object();
+        json_object_set_new(k, "key_id", rs_store_sqlite_col_str(q, 0));
+        json_object_set_new(k, "scope_bits", json_integer(sqlite3_column_int(q, 1)));
+        json_object_set_new(k, "created_at", json_integer(sqlite3_column_int64(q, 2)));
+        json_object_set_new(k, "revoked_at", sqlite3_column_type(q, 3) == SQLITE_NULL
+                                                 ? json_null()
+                                                 : json_integer(sqlite3_column_int64(q, 3)));
+        json_array_append_new(arr, k);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        json_decref(arr);
+        return map_rc(s, rc);
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_apikey_revoke(struct rs_store *s, int64_t merchant_id, const char *key_id, int64_t now)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE api_keys SET revoked_at=?3 WHERE merchant_id=?1 AND prefix=?2 AND revoked_at IS NULL",
+                           -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, key_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return map_rc(s, rc);
+    return sqlite3_changes(s->db) > 0 ? RS_OK : RS_ENOTFOUND;
+}
+
 json_t *rs_store_sqlite_col_str(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
