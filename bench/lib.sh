@@ -28,13 +28,8 @@ b_prepare() {
   NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 }
 
-b_free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-  done
-}
+# a port nothing listens on, below the ephemeral range (scripts/port.sh)
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/port.sh"
 
 b_wait_http() { # URL: waits up to 10 s for any answer
   local i
@@ -49,7 +44,7 @@ b_wait_http() { # URL: waits up to 10 s for any answer
 # b_start_rastro DB: starts `rastro serve` on a free port; sets R_BASE and R_PID.
 b_start_rastro() {
   local port
-  port=$(b_free_port)
+  port=$(free_port)
   R_BASE=http://127.0.0.1:$port
   "$RASTRO" serve --db "$1" --listen "127.0.0.1:$port" --base-url "$R_BASE" >>"$B_DIR/rastro.log" 2>&1 &
   R_PID=$!
@@ -67,7 +62,7 @@ b_kill() {
 # given location blocks, in its own prefix under B_DIR; sets N_BASE and N_PID.
 b_start_nginx() {
   local port dir=$B_DIR/nginx
-  port=$(b_free_port)
+  port=$(free_port)
   mkdir -p "$dir/www" "$dir/tmp"
   N_BASE=http://127.0.0.1:$port
   cat >"$dir/nginx.conf" <<CONF

@@ -15,11 +15,11 @@ W=$(mktemp -d /tmp/rastro-bench-notify.XXXXXX)
 chmod 755 "$W"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; sleep 0.3; for p in "${PIDS[@]}"; do kill -9 $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
-port() { while :; do p=$((20000 + RANDOM % 30000)); (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }; done; }
+source "$ROOT/scripts/port.sh" # free_port, below the ephemeral range
 ms() { date +%s%N | cut -c1-13; }
 
 # 1. capture one real message of ours (sink dumping to a directory)
-P=$(port); mkdir -p "$W/dump"; chown nobody "$W/dump" 2>/dev/null || true
+P=$(free_port); mkdir -p "$W/dump"; chown nobody "$W/dump" 2>/dev/null || true
 smtp-sink -u nobody -d "$W/dump/%H%M%S" 127.0.0.1:$P 64 & PIDS+=($!)
 sleep 0.3
 settings() { printf '{"public_base_url":"https://rastro.example.com","email":{"smtp_url":"smtp://127.0.0.1:%s","starttls":"none","from":"Tienda Sol <avisos@tienda-sol.example.es>"},"triggers":{"*":["email"]}}' "$1"; }
@@ -51,7 +51,7 @@ SIZE=$(wc -c < "$W/msg.eml")
 kill "${PIDS[-1]}"
 
 # 2. the counting sink for both runs
-P=$(port)
+P=$(free_port)
 smtp-sink -u nobody -c 127.0.0.1:$P 256 > "$W/sink.log" 2>&1 & PIDS+=($!)
 sleep 0.3
 

@@ -14,9 +14,9 @@ for t in wrk nginx curl jq; do command -v $t >/dev/null || { echo "skipped: $t n
 D=$(mktemp -d /tmp/rastro-bench-page.XXXXXX)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$D"' EXIT
-port() { local p; while :; do p=$((20000 + RANDOM % 30000)); (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }; done; }
+source scripts/port.sh # free_port, below the ephemeral range
 
-P1=$(port); BASE=http://127.0.0.1:$P1
+P1=$(free_port); BASE=http://127.0.0.1:$P1
 "$BIN" serve --db "$D/bench.db" --listen 127.0.0.1:$P1 --base-url "$BASE" > "$D/server.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
@@ -29,7 +29,7 @@ curl -s "${H[@]}" --data "${ev%,}]" "$BASE/v1/events" >/dev/null
 curl -s "$BASE/t/$CODE" > "$D/page.html"
 SIZE=$(stat -c %s "$D/page.html")
 
-P2=$(port)
+P2=$(free_port)
 mkdir -p "$D/www" "$D/ng"
 cp "$D/page.html" "$D/www/page.html"
 cat > "$D/ng/nginx.conf" <<NG

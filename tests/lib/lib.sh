@@ -29,13 +29,8 @@ eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'";
 sqlite3() { command sqlite3 -cmd ".timeout 10000" "$@"; }
 export -f sqlite3
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-  done
-}
+# free_port: a port nothing listens on, below the ephemeral range (scripts/port.sh)
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/port.sh"
 
 # start_server [DB]: starts rastro serve on a free port; sets BASE and SERVER_PID. The port is
 # re-drawn if our server did not get it (another process may take a port between the check and
