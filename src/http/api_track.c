@@ -14,6 +14,7 @@
 #include "http/page_cache.h"
 #include "http/routes.h"
 #include "http/track.h"
+#include "util/timefmt.h"
 
 static void fold(const char *in, char *out, size_t cap, bool strip)
 {
@@ -70,18 +71,20 @@ int rs_track_lookup(struct rs_req *r, const char *raw_code, const struct rs_trac
         fold(postcode, pc, sizeof pc, true);
         fold(email, em, sizeof em, false);
         const unsigned char *key = rs_server_track_key(r->srv);
+        int64_t today = rs_now() / 86400;
         char factor = 0;
         if (pc[0] && sec.postcode[0] && strcmp(pc, sec.postcode) == 0)
             factor = 'p';
         else if (em[0] && sec.email[0] && strcmp(em, sec.email) == 0)
             factor = 'e';
-        else if (v && rs_track_token_check(key, code, 'e', sec.email, v))
+        else if (v && rs_track_token_check(key, code, 'e', sec.email, v, today))
             factor = 'e';
-        else if (v && rs_track_token_check(key, code, 'p', sec.postcode, v))
+        else if (v && rs_track_token_check(key, code, 'p', sec.postcode, v, today))
             factor = 'p';
         verified = factor != 0;
         if (verified && token)
-            rs_track_token(key, code, factor, factor == 'e' ? sec.email : sec.postcode, token);
+            rs_track_token(key, code, factor, factor == 'e' ? sec.email : sec.postcode, today + RS_TRACK_TOKEN_DAYS,
+                           token);
         if (verified) {
             json_decref(o);
             o = NULL;

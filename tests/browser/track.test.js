@@ -73,7 +73,7 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     const page = await ctx.newPage(); watch(page);
     await page.goto(`${BASE}/t/${CODE}?email=ana@example.com`);
     check('an old ?email= link lands on the token address, the e-mail gone from the address bar',
-      /[?&]v=[0-9a-z]{26}$/.test(page.url()) && !page.url().includes('email'), page.url());
+      /[?&]v=[0-9a-z]{30}$/.test(page.url()) && !page.url().includes('email'), page.url());
     check('Accept-Language en gives English', await page.getAttribute('html', 'lang') === 'en');
     check('English headline', (await page.textContent('#headline')).includes('On its way'));
     check('English milestones', (await page.textContent('.steps')).includes('Out for delivery'));

@@ -28,8 +28,13 @@ check "the public page's verification box posts to /verify" grep -q "<form metho
 check "  and has no e-mail in any link" bash -c "! grep -q 'email=' '$T_DIR/page.html'"
 page POST "/t/$CODE/verify?lang=es" "postcode=28+013"
 eq "the right postcode: 303" "$STATUS" 303
-check "  to the page with a token" bash -c "[[ '$LOC' =~ ^/t/$CODE\\?lang=es\\&v=[0-9a-z]{26}$ ]]"
+check "  to the page with a token" bash -c "[[ '$LOC' =~ ^/t/$CODE\\?lang=es\\&v=[0-9a-z]{30}$ ]]"
 V=${LOC##*v=}
+b32() { local a=0123456789abcdefghjkmnpqrstvwxyz n=$1 s="" i; for i in 1 2 3 4; do s=${a:$((n % 32)):1}$s; n=$((n / 32)); done; printf '%s' "$s"; }
+eq "  it expires in 30 days (its first 4 characters)" "${V:0:4}" "$(b32 $(( $(date -u +%s) / 86400 + 30 )))"
+LATER=$(b32 $(( $(date -u +%s) / 86400 + 400 )))
+KEY= api GET "/v1/track/$CODE?v=$LATER${V:4}"
+eq "  a later expiry written over it does not pass" "$(jqr .level)/$(jqr .verification)" "public/failed"
 page GET "$LOC"
 eq "  which is the full page" "$STATUS/$(full && echo full)" "200/full"
 check "  whose forms carry the token" grep -q "action=\"/t/$CODE/updates?lang=es&v=$V\"" "$T_DIR/page.html"
@@ -62,7 +67,7 @@ KEY= api GET "/v1/track/$CODE?v=$V"
 eq "the JSON API takes it too" "$(jqr .level)" "full"
 KEY= api GET "/v1/track/$CODE2?v=$V"
 eq "another order's code with it: public, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
-BAD=${V:0:25}$([ "${V:25:1}" = 0 ] && echo 1 || echo 0)
+BAD=${V:0:29}$([ "${V:29:1}" = 0 ] && echo 1 || echo 0)
 KEY= api GET "/v1/track/$CODE?v=$BAD"
 eq "one character off: public, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
 page GET "/t/$CODE?v=$BAD"
