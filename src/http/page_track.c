@@ -5,6 +5,9 @@
  * wrong and what to do, promise window, timeline in the merchant's time zone, items at the full
  * level), then "get updates", "report a problem", the web chat, FAQ. web/track.js only adds live
  * updates (SSE on /t/{code}/stream), browser push and the chat without reloading.
+ * The full level needs the second factor: the verification box posts it (POST
+ * /t/{code}/verify) and the page lives at ?v=TOKEN (app/track_token.h), never at an address
+ * holding the customer's e-mail or postcode (an old ?email= link is redirected there).
  *
  * Every text that comes from a merchant, a carrier or a customer goes through rs_buf_html;
  * colours are accepted only as #rgb/#rrggbb (checked again here) and URLs only as http(s). */
