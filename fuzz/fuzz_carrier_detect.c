@@ -5,14 +5,13 @@
 #include <string.h>
 
 #include "core/carrier_detect.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_str(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     struct rs_carrier_guess g[8];
     int n = rs_carrier_detect(s, g, 8);
     if (n < 0 || n > 8)

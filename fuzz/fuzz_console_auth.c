@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "app/agent_auth.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *a = malloc(size + 1);
-    memcpy(a, data, size);
-    a[size] = '\0';
+    char *a = fuzz_str(data, size);
+    if (!a)
+        return 0;
     size_t n = strlen(a);
     const char *b = n < size ? a + n + 1 : "";
     char small[8], tok[64];

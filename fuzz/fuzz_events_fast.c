@@ -11,6 +11,7 @@
 
 #include "ingest/events_fast.h"
 #include "ingest/json_in.h"
+#include "fuzz_str.h"
 
 static void same_str(const char *a, const char *b, const char *what)
 {
@@ -32,11 +33,9 @@ static void same_int(long long a, long long b, const char *what)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     enum { CAP = 16 };
-    char *buf = malloc(size + 1);
+    char *buf = fuzz_str(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
-    buf[size] = '\0';
     struct rs_event_in fast[CAP];
     struct rs_event_fast raw[CAP];
     bool is_array = false;

@@ -8,16 +8,15 @@
 #include <string.h>
 
 #include "util/fwdaddr.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *buf = malloc(size + 1);
+    char *buf = fuzz_str(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
-    buf[size] = '\0';
     const char *xff = buf;
     const char *list = "127.0.0.1, ::1, 10.0.0.2";
     const char *nul = memchr(data, 0, size);

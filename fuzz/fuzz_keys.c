@@ -8,16 +8,15 @@
 #include <string.h>
 
 #include "app/keys.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_str(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     unsigned bits = 0;
     if (rs_scopes_parse(s, &bits) == RS_OK) {
         assert(bits != 0 && (bits & ~(RS_SCOPES_SECRET | RS_SCOPE_QUOTE)) == 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ingest/mail.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,10 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     rs_mail_release(&m);
     /* the quote stripper on its own, on the input as text */
-    char *t = malloc(size + 1);
+    char *t = fuzz_str(data, size);
     if (t) {
-        memcpy(t, data, size);
-        t[size] = '\0';
         (void)rs_mail_strip_quotes(t);
         free(t);
     }

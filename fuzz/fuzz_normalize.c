@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/normalize.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,11 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *carrier = carriers[(data[0] >> 2) & 3];
     data++;
     size--;
-    char *text = malloc(size + 1);
+    char *text = fuzz_str(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
 
     struct rs_norm_result r;
     rs_normalize_text(NULL, text, lang, carrier, &r);

@@ -7,14 +7,13 @@
 
 #include "app/notify_settings.h"
 #include "notify/channel.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_str(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     struct rs_notify_config cfg;
     char err[256];
     if (rs_notify_config_parse(s, &cfg, err, sizeof err) == RS_OK) {

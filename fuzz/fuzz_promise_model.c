@@ -9,16 +9,15 @@
 #include "app/promise_service.h"
 #include "core/calendar.h"
 #include "core/promise.h"
+#include "fuzz_str.h"
 
 static struct rs_promise_model model;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_str(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     char cc[3], region[65];
     (void)rs_promise_split_region(text, cc, region, sizeof region);
     const char *why = NULL;

@@ -7,16 +7,15 @@
 #include <string.h>
 
 #include "app/promise_service.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_str(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     char cc[3], region[65];
     if (rs_promise_split_region(s, cc, region, sizeof region))
         assert(strlen(cc) == 0 || strlen(cc) == 2);

@@ -7,14 +7,13 @@
 #include <string.h>
 
 #include "app/support_settings.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_str(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     struct rs_support_settings cfg;
     char err[256];
     if (rs_support_settings_parse(s, &cfg, err, sizeof err) == RS_OK) {

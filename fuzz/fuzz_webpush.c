@@ -6,14 +6,13 @@
 
 #include "notify/webpush.h"
 #include "util/b64url.h"
+#include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_str(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     unsigned char out[256];
     int n = rs_b64url_decode(s, out, sizeof out);
     if (n > 0) {
