@@ -17,7 +17,9 @@ printf '%s\n' "$out"
 qkey=$(printf '%s\n' "$out" | sed -n 's/^  Widget key: *\(rk_[a-z0-9_]*\).*/\1/p')
 if [ -n "$qkey" ]; then
   sed -e "s|@BASE@|$base|g" -e "s|@KEY@|$qkey|g" scripts/demo-shop.html > "$(dirname "$db")/demo-shop.html"
-  echo "  A product page with the widget: file://$(cd "$(dirname "$db")" && pwd)/demo-shop.html"
+  echo
+  echo "A product page of the shop, its shipping options dated by the widget (open it in a browser):"
+  echo "  file://$(cd "$(dirname "$db")" && pwd)/demo-shop.html"
 fi
 echo
 echo "Rastro is starting on $base (database $db). Press Ctrl-C to stop."
