@@ -82,6 +82,11 @@ eq "get updates with the token and no contact typed: uses the order's e-mail" "$
 page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
 eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
 
+KEY= api GET /v1/openapi.json
+printf '%s' "$BODY_OUT" > "$T_DIR/openapi.json"
+check "openapi describes the verification box and the v parameter" \
+  jq -e '.paths["/t/{tracking_code}/verify"].post and ([.paths["/t/{tracking_code}"].get.parameters[].name] | index("v")) and ([.paths["/v1/track/{tracking_code}"].get.parameters[].name] | index("v"))' "$T_DIR/openapi.json"
+
 # ---- the key is the installation's: a restart keeps tokens valid ----
 stop_server
 start_server "$DB"
