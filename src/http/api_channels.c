@@ -308,8 +308,7 @@ static bool chat_order(struct rs_req *r, struct rs_page_ctx *ctx, bool *verified
     struct rs_track_proof pf = rs_track_proof_query(r);
     if (rs_track_lookup(r, r->params[0], &pf, &o, NULL) != 200)
         return false;
-    const char *level = json_string_value(json_object_get(o, "level"));
-    *verified = level && strcmp(level, "full") == 0;
+    *verified = rs_track_full(o);
     *es = rs_page_want_spanish(r, o);
     struct rs_store *s = rs_server_reader_get(r->srv);
     enum rs_err e = s ? rs_store_page_ctx(s, json_string_value(json_object_get(o, "tracking_code")), ctx) : RS_EIO;

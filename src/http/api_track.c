@@ -27,6 +27,31 @@ static void fold(const char *in, char *out, size_t cap, bool strip)
     out[n] = '\0';
 }
 
+bool rs_track_full(const json_t *o)
+{
+    const char *level = json_string_value(json_object_get(o, "level"));
+    return level && strcmp(level, "full") == 0;
+}
+
+void rs_track_redirect_verified(struct rs_req *r, const char *code, const char *lang, const char *token,
+                                const char *notice)
+{
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_buf_printf(&b, "/t/%s?", code);
+    if (lang && (strcmp(lang, "es") == 0 || strcmp(lang, "en") == 0))
+        rs_buf_printf(&b, "lang=%s&", lang);
+    rs_buf_printf(&b, "v=%s", token);
+    if (notice && *notice) {
+        rs_buf_puts(&b, "&notice=");
+        rs_buf_url(&b, notice);
+    }
+    snprintf(r->location, sizeof r->location, "%s", b.data);
+    rs_buf_release(&b);
+    rs_reply_text(r, 303, "text/plain; charset=utf-8", "", 0);
+    r->cache_control = "no-store";
+}
+
 struct rs_track_proof rs_track_proof_query(struct rs_req *r)
 {
     return (struct rs_track_proof){rs_req_query(r, "postcode"), rs_req_query(r, "email"), rs_req_query(r, "v")};

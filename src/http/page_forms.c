@@ -151,7 +151,7 @@ void rs_page_updates_post(struct rs_req *r)
     form_field(r, "contact", contact, sizeof contact);
     form_field(r, "action", action, sizeof action);
     trim(contact);
-    bool full = strcmp(json_string_value(json_object_get(o, "level")), "full") == 0;
+    bool full = rs_track_full(o);
     bool stop = strcmp(action, "stop") == 0;
     const char *code = json_string_value(json_object_get(o, "tracking_code"));
     char addr[256] = "";
@@ -428,16 +428,14 @@ void rs_page_lookup_post(struct rs_req *r)
     struct rs_track_proof pf = {NULL, email, NULL};
     json_t *o = NULL;
     char token[RS_TRACK_TOKEN_LEN];
-    if (rs_track_lookup(r, code, &pf, &o, token) != 200 || !json_object_get(o, "level") ||
-        strcmp(json_string_value(json_object_get(o, "level")), "full") != 0) {
+    if (rs_track_lookup(r, code, &pf, &o, token) != 200 || !rs_track_full(o)) {
         json_decref(o);
         track_form(r, 503, es ? "No podemos buscar ahora mismo; prueba en un momento." : "We cannot search right now; try again in a moment.",
                    order, NULL);
         return;
     }
     json_decref(o);
-    snprintf(r->location, sizeof r->location, "/t/%s?lang=%s&v=%s", code, lang, token);
-    rs_reply_text(r, 303, "text/plain; charset=utf-8", "", 0);
+    rs_track_redirect_verified(r, code, lang, token, NULL);
 }
 
 /* ---- live stream ---- */

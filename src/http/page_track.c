@@ -754,7 +754,7 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     json_t *m = json_object_get(o, "merchant");
     p->zone = jstr(m, "timezone") ? jstr(m, "timezone") : "UTC";
     p->code = jstr(o, "tracking_code");
-    p->full = jstr(o, "level") && strcmp(jstr(o, "level"), "full") == 0;
+    p->full = rs_track_full(o);
     struct rs_store *s = rs_server_reader_get(r->srv);
     if (s) {
         if (rs_store_page_ctx(s, p->code, &p->ctx) != RS_OK)
@@ -870,27 +870,6 @@ static void lookup_failed(struct rs_req *r, int st)
     rs_page_message(r, st, es, es ? "No encontramos ese pedido" : "We could not find that order", msg);
 }
 
-/* 303 to the order's page with the verification token V instead of the e-mail or postcode
- * (the language chosen, and NOTICE, kept). */
-static void verified_redirect(struct rs_req *r, json_t *o, const char *v, const char *notice)
-{
-    const char *lang = rs_req_query(r, "lang");
-    struct rs_buf b;
-    rs_buf_init(&b);
-    rs_buf_printf(&b, "/t/%s?", jstr(o, "tracking_code"));
-    if (lang && (strcmp(lang, "es") == 0 || strcmp(lang, "en") == 0))
-        rs_buf_printf(&b, "lang=%s&", lang);
-    rs_buf_printf(&b, "v=%s", v);
-    if (notice && *notice) {
-        rs_buf_puts(&b, "&notice=");
-        rs_buf_url(&b, notice);
-    }
-    snprintf(r->location, sizeof r->location, "%s", b.data);
-    rs_buf_release(&b);
-    rs_reply_text(r, 303, "text/plain; charset=utf-8", "", 0);
-    r->cache_control = "no-store";
-}
-
 void rs_page_track(struct rs_req *r)
 {
     const char *notice = rs_req_query(r, "notice");
@@ -911,10 +890,10 @@ void rs_page_track(struct rs_req *r)
     struct rs_track_proof pf = rs_track_proof_query(r);
     char token[RS_TRACK_TOKEN_LEN];
     int st = rs_track_lookup(r, r->params[0], &pf, &o, token);
-    if (st == 200 && !(pf.v && *pf.v) && jstr(o, "level") && strcmp(jstr(o, "level"), "full") == 0) {
+    if (st == 200 && !(pf.v && *pf.v) && rs_track_full(o)) {
         /* proved with the e-mail or postcode in the address (an old link, a bookmark): the
          * same page at an address with the token instead, so they leave the address bar */
-        verified_redirect(r, o, token, notice);
+        rs_track_redirect_verified(r, jstr(o, "tracking_code"), rs_req_query(r, "lang"), token, notice);
         json_decref(o);
         return;
     }
@@ -944,8 +923,8 @@ void rs_page_verify_post(struct rs_req *r)
         lookup_failed(r, st);
         return;
     }
-    if (jstr(o, "level") && strcmp(jstr(o, "level"), "full") == 0) {
-        verified_redirect(r, o, token, NULL);
+    if (rs_track_full(o)) {
+        rs_track_redirect_verified(r, jstr(o, "tracking_code"), rs_req_query(r, "lang"), token, NULL);
     } else {
         if (!json_object_get(o, "verification")) /* neither field filled in */
             json_object_set_new(o, "verification", json_string("failed"));

@@ -19,5 +19,11 @@ struct rs_track_proof rs_track_proof_query(struct rs_req *r);
  * proof matched and TOKEN is not NULL, TOKEN gets the verification token for it. */
 int rs_track_lookup(struct rs_req *r, const char *raw_code, const struct rs_track_proof *proof, json_t **out,
                     char token[RS_TRACK_TOKEN_LEN]);
+/* Whether the look-up's answer O is at the full level (the proof matched). */
+bool rs_track_full(const json_t *o);
+/* Answer 303 to /t/CODE at the token address: ?lang=LANG (when "es" or "en") &v=TOKEN
+ * [&notice=NOTICE] — the page proved with an e-mail or postcode, without them in the address. */
+void rs_track_redirect_verified(struct rs_req *r, const char *code, const char *lang, const char *token,
+                                const char *notice);
 
 #endif
