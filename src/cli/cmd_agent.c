@@ -203,13 +203,16 @@ int rs_cmd_agent(int argc, char **argv)
         }
         verb = argv[i];
     }
-    static const char *const verbs[] = {"create", "list", "disable", "enable", "password", NULL};
+    /* the verbs from DISABLE on act on one existing agent, named by --email */
+    enum { CREATE, LIST, DISABLE, ENABLE, PASSWORD };
+    static const char *const verbs[] = {[CREATE] = "create", [LIST] = "list", [DISABLE] = "disable",
+                                        [ENABLE] = "enable", [PASSWORD] = "password", NULL};
     int v = 0;
     while (verb && verbs[v] && strcmp(verb, verbs[v]) != 0)
         v++;
     if (!verb || !verbs[v])
         return usage();
-    if (v >= 2 && !email) {
+    if (v >= DISABLE && !email) {
         fprintf(stderr, "rastro agent %s: --email E is required\n", verb);
         return 2;
     }
@@ -220,7 +223,7 @@ int rs_cmd_agent(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (v >= 2) {
+    if (v >= DISABLE) {
         struct rs_agent a;
         char lower[256];
         size_t i = 0;
@@ -235,9 +238,9 @@ int rs_cmd_agent(int argc, char **argv)
             fprintf(stderr, "rastro agent %s: %s\n", verb, rs_store_errmsg(s));
             rc = 1;
         } else {
-            rc = v == 4 ? password(s, &a) : set_disabled(s, &a, v == 2);
+            rc = v == PASSWORD ? password(s, &a) : set_disabled(s, &a, v == DISABLE);
         }
-    } else if (strcmp(verb, "create") == 0) {
+    } else if (v == CREATE) {
         rc = create(s, merchant, email, name, role, locale);
     } else {
         json_t *list = NULL;
