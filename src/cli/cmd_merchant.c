@@ -99,16 +99,18 @@ static int keys_list(struct rs_store *s, const char *merchant)
         fprintf(stderr, "rastro merchant: %s\n", rs_store_errmsg(s));
         return 1;
     }
-    rs_app_keys_json(rows);
     printf("%-12s %-24s %-21s %s\n", "key id", "scopes", "created", "state");
+    /* the scopes from the store's bits, before rs_app_keys_json turns them into a list */
     size_t i;
     json_t *k;
     json_array_foreach(rows, i, k) {
-        char sc[64] = "";
-        size_t j;
-        json_t *n;
-        json_array_foreach(json_object_get(k, "scopes"), j, n)
-            snprintf(sc + strlen(sc), sizeof sc - strlen(sc), "%s%s", j ? "," : "", json_string_value(n));
+        char sc[40];
+        rs_scopes_format((unsigned)json_integer_value(json_object_get(k, "scope_bits")), sc, sizeof sc);
+        json_object_set_new(k, "scopes_text", json_string(sc));
+    }
+    rs_app_keys_json(rows);
+    json_array_foreach(rows, i, k) {
+        const char *sc = json_string_value(json_object_get(k, "scopes_text"));
         const char *revoked = json_string_value(json_object_get(k, "revoked_at"));
         printf("%-12s %-24s %-21s %s%s\n", json_string_value(json_object_get(k, "key_id")), sc,
                json_string_value(json_object_get(k, "created_at")), revoked ? "revoked " : "live",
