@@ -28,7 +28,7 @@ void rs_api_keys_get(struct rs_req *r)
 }
 
 struct key_job {
-    int64_t merchant_id;
+    int64_t merchant_id, now;
     unsigned scopes;
     const char *key_id; /* revoke */
     char key[RS_KEY_LEN];
@@ -37,7 +37,7 @@ struct key_job {
 static enum rs_err create_run(struct rs_store *s, void *ctx)
 {
     struct key_job *j = ctx;
-    return rs_app_key_create(s, j->merchant_id, j->scopes, rs_now(), j->key);
+    return rs_app_key_create(s, j->merchant_id, j->scopes, j->now, j->key);
 }
 
 static enum rs_err revoke_run(struct rs_store *s, void *ctx)
@@ -52,7 +52,7 @@ void rs_api_keys_post(struct rs_req *r)
     if (!body)
         return;
     json_t *sc = json_object_get(body, "scopes");
-    struct key_job job = {.merchant_id = r->merchant_id};
+    struct key_job job = {.merchant_id = r->merchant_id, .now = rs_now()};
     size_t i;
     json_t *v;
     bool ok = json_is_object(body) && json_is_array(sc) && json_array_size(sc) > 0 && json_object_size(body) == 1;
@@ -82,7 +82,7 @@ void rs_api_keys_post(struct rs_req *r)
         return;
     }
     char t[RS_TIME_LEN];
-    rs_time_format(rs_now(), 0, t);
+    rs_time_format(job.now, 0, t); /* the created_at the listing will show */
     json_t *row = json_pack("[{s:s,s:i,s:s,s:n}]", "key_id", key_id, "scope_bits", (int)job.scopes, "created_at", t,
                             "revoked_at");
     rs_app_keys_json(row);
