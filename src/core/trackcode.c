@@ -66,6 +66,31 @@ static int decode_char(int c)
     return p ? (int)(p - alphabet) : -1;
 }
 
+/* Length of the separator at P, 0 when P is not one. A code typed, read aloud or pasted from
+ * an e-mail, a PDF or a phone's keyboard comes with ASCII spaces, dashes, dots or underscores, a
+ * line break, and also typographic ones: no-break and narrow spaces (U+00A0, U+2000-U+200B,
+ * U+202F, U+3000, U+FEFF), hyphens and dashes (U+2010-U+2015, U+2212 minus, U+FF0D). */
+static size_t separator_len(const char *p)
+{
+    static const char *const utf8[] = {
+        "\xc2\xa0",                                                           /* U+00A0 */
+        "\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83", "\xe2\x80\x84", /* U+2000.. */
+        "\xe2\x80\x85", "\xe2\x80\x86", "\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89",
+        "\xe2\x80\x8a", "\xe2\x80\x8b",                                     /* ..U+200B */
+        "\xe2\x80\x90", "\xe2\x80\x91", "\xe2\x80\x92", "\xe2\x80\x93", "\xe2\x80\x94", /* U+2010.. */
+        "\xe2\x80\x95",                                                       /* ..U+2015 */
+        "\xe2\x80\xaf", "\xe2\x88\x92", "\xe3\x80\x80", "\xef\xbb\xbf", "\xef\xbc\x8d",
+    };
+    if (*p == '-' || *p == '.' || *p == '_' || isspace((unsigned char)*p))
+        return 1;
+    for (size_t i = 0; i < sizeof utf8 / sizeof utf8[0]; i++) {
+        size_t n = strlen(utf8[i]);
+        if (strncmp(p, utf8[i], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
 enum rs_trackcode_check rs_trackcode_parse(const char *in, char out[RS_TRACKCODE_LEN])
 {
     unsigned char v[RS_TRACKCODE_DATA_CHARS + 1];
@@ -75,8 +100,11 @@ enum rs_trackcode_check rs_trackcode_parse(const char *in, char out[RS_TRACKCODE
     if (!in)
         return RS_TRACKCODE_MALFORMED;
     for (const char *p = in; *p; p++) {
-        if (*p == '-' || *p == ' ' || *p == '\t' || *p == '.')
+        size_t skip = separator_len(p);
+        if (skip) {
+            p += skip - 1;
             continue;
+        }
         if (n + 1 >= sizeof clean)
             return RS_TRACKCODE_MALFORMED;
         clean[n++] = *p;

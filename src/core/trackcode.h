@@ -5,8 +5,9 @@
  *   check = sum_i alpha^(i+1) * d_i,   alpha a primitive element of GF(2^5),
  * which catches every single wrong character (alpha^k * e != 0 for e != 0) and every swap of two
  * adjacent characters, the check included (alpha^k * (a - b) * (1 + alpha) != 0, since alpha != 1).
- * Parsing is forgiving: case, spaces, dashes and the "RX" prefix are optional; O reads as 0,
- * I and L as 1. Pure: the caller supplies the random bits. */
+ * Parsing is forgiving: case, separators (spaces, dashes, dots, underscores, line breaks, and
+ * the typographic no-break spaces and dashes a pasted code brings) and the "RX" prefix are
+ * optional; O reads as 0, I and L as 1. Pure: the caller supplies the random bits. */
 #ifndef RS_TRACKCODE_H
 #define RS_TRACKCODE_H
 

@@ -81,6 +81,12 @@ eq "get updates with the token and no contact typed: uses the order's e-mail" "$
 # ---- the look-up form ----
 page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
 eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
+# a code pasted from an e-mail or a PDF: typographic dashes, a no-break space, a line break
+PASTED=$(printf '%s' "$CODE" | sed 's/-/%E2%80%93/; s/-/%C2%A0/; s/-/%E2%80%91/')
+page POST "/track?lang=en" "code=$PASTED%0D%0A"
+eq "a pasted code with en dashes and a no-break space: 303 to its page" "$STATUS/$LOC" "303//t/$CODE?lang=en"
+KEY= api GET "/v1/track/$PASTED"
+eq "  and the JSON API takes it too" "$STATUS/$(jqr .tracking_code)" "200/$CODE"
 
 KEY= api GET /v1/openapi.json
 printf '%s' "$BODY_OUT" > "$T_DIR/openapi.json"

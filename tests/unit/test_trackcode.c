@@ -44,6 +44,16 @@ static void test_parse_forgiving(void **state)
     snprintf(in, sizeof in, " rx %s ", code + 3);
     assert_int_equal(rs_trackcode_parse(in, back), RS_TRACKCODE_OK);
     assert_string_equal(back, code);
+    /* pasted from an e-mail, a PDF or a phone: typographic dashes and spaces, a line break */
+    snprintf(in, sizeof in, "RX\xe2\x80\x93%.4s\xe2\x80\x94%.4s\xe2\x88\x92%.5s\r\n", code + 3, code + 8, code + 13);
+    assert_int_equal(rs_trackcode_parse(in, back), RS_TRACKCODE_OK);
+    assert_string_equal(back, code);
+    snprintf(in, sizeof in, "\xef\xbb\xbfRX\xc2\xa0%.4s\xe2\x80\xaf%.4s_%.5s\xe2\x80\x8b", code + 3, code + 8, code + 13);
+    assert_int_equal(rs_trackcode_parse(in, back), RS_TRACKCODE_OK);
+    assert_string_equal(back, code);
+    /* another non-ASCII character is still not a code */
+    snprintf(in, sizeof in, "RX\xc3\xa9%s", code + 3);
+    assert_int_equal(rs_trackcode_parse(in, back), RS_TRACKCODE_MALFORMED);
 }
 
 static void test_malformed(void **state)
