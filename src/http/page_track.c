@@ -443,18 +443,40 @@ static void items(struct page *p)
     rs_buf_puts(p->b, "</ul></section>");
 }
 
+/* The query of the page's own links, forms and live refresh: the language, and the second
+ * factor only when it matched. A proof that failed (a token past its 30 days, a wrong ?postcode=)
+ * is left behind: carried on, every form post, language switch, live refresh and chat poll would
+ * count as one more failed look-up and soon lock the customer out with 429s. */
+static void page_query(struct page *p, struct rs_req *r, const char *lang)
+{
+    if (p->full)
+        rs_page_query(p->b, r, lang);
+    else
+        rs_buf_printf(p->b, "?lang=%s", lang);
+}
+
 /* The verification box: at the public level, offer the full view for postcode or e-mail. */
 static void verify_box(struct page *p, struct rs_req *r)
 {
     if (p->full)
         return;
     bool failed = jstr(p->o, "verification") != NULL;
+    /* the address held a token that no longer opens the order (expired, or the e-mail or
+     * postcode changed): the visitor typed nothing, so "does not match" would puzzle them */
+    const char *v = rs_req_query(r, "v"), *qpc = rs_req_query(r, "postcode"), *qem = rs_req_query(r, "email");
+    bool stale = failed && v && *v && !(qpc && *qpc) && !(qem && *qem);
     rs_buf_printf(p->b,
                   "<details class=\"verify\"%s><summary>%s</summary><form method=\"post\" "
                   "action=\"/t/%s/verify?lang=%s\">",
                   failed ? " open" : "", TX(p, "Ver todos los detalles del pedido", "See all order details"), p->code,
                   p->es ? "es" : "en");
-    if (failed)
+    if (stale)
+        rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
+                      TX(p, "El enlace a todos los detalles ha caducado o ya no es válido. Escribe otra vez tu código "
+                            "postal o tu email.",
+                         "The link to all the details has expired or is no longer valid. Enter your postcode or "
+                         "e-mail again."));
+    else if (failed)
         rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
                       TX(p, "Ese código postal o email no coincide con el pedido.",
                          "That postcode or e-mail does not match the order."));
@@ -464,13 +486,12 @@ static void verify_box(struct page *p, struct rs_req *r)
                   "autocomplete=\"email\" maxlength=\"254\"><button type=\"submit\">%s</button></form></details>",
                   TX(p, "Código postal de entrega", "Delivery postcode"), TX(p, "o tu email", "or your e-mail"),
                   TX(p, "Ver detalles", "Show details"));
-    (void)r;
 }
 
 static void action_url(struct page *p, struct rs_req *r, const char *what)
 {
     rs_buf_printf(p->b, "/t/%s/%s", p->code, what);
-    rs_page_query(p->b, r, p->es ? "es" : "en");
+    page_query(p, r, p->es ? "es" : "en");
 }
 
 static void updates_form(struct page *p, struct rs_req *r, const char *notice, const char *form_error)
@@ -784,14 +805,14 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     }
     rs_buf_html(&b, p->merchant);
     rs_buf_printf(&b, "</p><nav aria-label=\"%s\"><a href=\"/t/%s", TX(p, "Idioma", "Language"), p->code);
-    rs_page_query(&b, r, p->es ? "en" : "es");
+    page_query(p, r, p->es ? "en" : "es");
     rs_buf_printf(&b, "\" hreflang=\"%s\" lang=\"%s\">%s</a></nav></div></header>", p->es ? "en" : "es",
                   p->es ? "en" : "es", p->es ? "English" : "Español");
     rs_buf_puts(&b, "<main class=\"wrap\">");
     promotion(p);
     rs_buf_puts(&b, "<div id=\"live\" data-src=\"/t/");
     rs_buf_puts(&b, p->code);
-    rs_page_query(&b, r, p->locale);
+    page_query(p, r, p->locale);
     rs_buf_printf(&b, "\" data-stream=\"/t/%s/stream\">", p->code);
     headline(p);
     steps(p);

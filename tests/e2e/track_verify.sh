@@ -72,6 +72,15 @@ KEY= api GET "/v1/track/$CODE?v=$BAD"
 eq "one character off: public, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
 page GET "/t/$CODE?v=$BAD"
 check "  on the page too" bash -c "! grep -q 'Taza grande' '$T_DIR/page.html'"
+check "  which says the link expired, not that something typed does not match" \
+  bash -c "grep -q 'El enlace a todos los detalles ha caducado' '$T_DIR/page.html' && ! grep -q 'no coincide' '$T_DIR/page.html'"
+check "  and whose links, forms and live refresh leave the failed token behind (each would be one more failed look-up)" \
+  bash -c "! grep -q 'v=$BAD' '$T_DIR/page.html' && grep -q 'action=\"/t/$CODE/updates?lang=es\"' '$T_DIR/page.html' && grep -q 'data-src=\"/t/$CODE?lang=es\"' '$T_DIR/page.html'"
+page GET "/t/$CODE?v=$BAD&lang=en"
+check "  in English too" grep -q 'The link to all the details has expired' "$T_DIR/page.html"
+page GET "/t/$CODE?postcode=99999&lang=en"
+check "a wrong ?postcode=: not carried into the page's links either" \
+  bash -c "! grep -q 'postcode=99999' '$T_DIR/page.html' && grep -q 'does not match the order' '$T_DIR/page.html'"
 
 # the forms of the verified page keep the level (the channel choice needs it)
 curl -s -o /dev/null -w '%{http_code}' -X POST --data "channel=email&contact=&action=start" \
