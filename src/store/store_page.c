@@ -134,7 +134,7 @@ enum rs_err rs_store_code_by_order_email(struct rs_store *s, int64_t merchant_id
     sqlite3_stmt *q;
     enum rs_err e = prep(s,
                          "SELECT o.tracking_code FROM orders o JOIN customers c ON c.id=o.customer_id "
-                         "WHERE (o.order_ref=?1 OR o.order_ref='#'||?1) AND lower(trim(c.email))=lower(trim(?2)) "
+                         "WHERE lower(o.order_ref) IN (lower(?1),'#'||lower(?1)) AND lower(trim(c.email))=lower(trim(?2)) "
                          "AND (?3=0 OR o.merchant_id=?3) ORDER BY o.id DESC LIMIT 1",
                          &q);
     if (e)

@@ -30,7 +30,8 @@ enum rs_err rs_store_page_doc_get(struct rs_store *s, int64_t merchant_id, const
 enum rs_err rs_store_page_doc_put(struct rs_store *s, int64_t merchant_id, const char *field, const json_t *doc,
                                   int64_t now) RS_MUST_CHECK;
 
-/* The tracking code of ORDER_REF whose customer has EMAIL (case-insensitive), any merchant, or
+/* The tracking code of ORDER_REF (any case: "es-1042" finds "ES-1042", as a phone keyboard
+ * types it) whose customer has EMAIL (case-insensitive), any merchant, or
  * of MERCHANT_ID only when it is > 0. A leading '#' on either side is ignored. RS_ENOTFOUND. */
 enum rs_err rs_store_code_by_order_email(struct rs_store *s, int64_t merchant_id, const char *order_ref,
                                          const char *email, char code[RS_TRACKCODE_LEN]) RS_MUST_CHECK;

@@ -90,6 +90,8 @@ eq "get updates with the token and no contact typed: uses the order's e-mail" "$
 # ---- the look-up form ----
 page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
 eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
+page POST "/track?lang=es" "order=%23v-1&email=ana%40example.com"
+eq "  the order number in another case (a phone keyboard's): found too" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
 # a code pasted from an e-mail or a PDF: typographic dashes, a no-break space, a line break
 PASTED=$(printf '%s' "$CODE" | sed 's/-/%E2%80%93/; s/-/%C2%A0/; s/-/%E2%80%91/')
 page POST "/track?lang=en" "code=$PASTED%0D%0A"
