@@ -525,17 +525,32 @@ static void updates_form(struct page *p, struct rs_req *r, const char *notice, c
     static const char *ch[4] = {"email", "sms", "whatsapp", "push"};
     static const char *ch_es[4] = {"Email", "SMS", "WhatsApp", "Notificación del navegador"};
     static const char *ch_en[4] = {"E-mail", "SMS", "WhatsApp", "Browser notification"};
+    /* a refused post comes back with what the visitor chose and typed, to correct it, not to
+     * start again (a phone typed for SMS must not fall back to the e-mail channel, empty) */
+    char chosen[16] = "", typed[256] = "";
+    if (form_error && strcmp(form_error, "updates") == 0) {
+        rs_form_get(r->body, r->body_len, "channel", chosen, sizeof chosen, NULL);
+        rs_form_get(r->body, r->body_len, "contact", typed, sizeof typed, NULL);
+    }
+    int sel = 0;
+    for (int i = 1; i < 3; i++)
+        if (strcmp(chosen, ch[i]) == 0)
+            sel = i;
     for (int i = 0; i < 4; i++)
         rs_buf_printf(p->b,
                       "<label%s><input type=\"radio\" name=\"channel\" value=\"%s\"%s%s> %s</label>",
-                      i == 3 ? " class=\"push\" hidden" : "", ch[i], i == 0 ? " checked" : "",
+                      i == 3 ? " class=\"push\" hidden" : "", ch[i], i == sel ? " checked" : "",
                       i == 3 ? " disabled" : "", p->es ? ch_es[i] : ch_en[i]);
     rs_buf_printf(p->b,
                   "</div></fieldset><label for=\"up-c\">%s</label><input id=\"up-c\" name=\"contact\" maxlength=\"254\" "
-                  "autocomplete=\"email\"%s><p class=\"hint\">%s</p><div class=\"row\"><button type=\"submit\" "
+                  "autocomplete=\"email\" value=\"",
+                  TX(p, "Email o teléfono", "E-mail or phone"));
+    rs_buf_html(p->b, typed);
+    rs_buf_printf(p->b,
+                  "\"%s><p class=\"hint\">%s</p><div class=\"row\"><button type=\"submit\" "
                   "name=\"action\" value=\"start\">%s</button><button type=\"submit\" name=\"action\" value=\"stop\" "
                   "class=\"ghost\">%s</button></div></form></section>",
-                  TX(p, "Email o teléfono", "E-mail or phone"), p->full ? "" : " required",
+                  p->full ? "" : " required",
                   p->full ? TX(p, "Déjalo vacío para usar los datos de tu pedido.", "Leave it empty to use your order's details.")
                           : TX(p, "Solo lo usaremos para avisarte de este pedido. Puedes dejarlo cuando quieras.",
                                "We only use it for news about this order. You can stop whenever you like."),
@@ -571,16 +586,27 @@ static void report_form(struct page *p, struct rs_req *r, const char *incident_r
     static const char *ty[5] = {"not_arrived", "damaged", "missing_item", "wrong_item", "other"};
     static const char *ty_es[5] = {"No ha llegado", "Ha llegado dañado", "Falta un artículo", "Artículo equivocado", "Otra cosa"};
     static const char *ty_en[5] = {"It has not arrived", "It arrived damaged", "An item is missing", "Wrong item", "Something else"};
+    /* a refused report comes back with what was chosen and typed (see updates_form) */
+    char chosen[32] = "", typed[2048] = "", contact[256] = "";
+    if (form_error && strcmp(form_error, "report") == 0) {
+        rs_form_get(r->body, r->body_len, "type", chosen, sizeof chosen, NULL);
+        rs_form_get(r->body, r->body_len, "message", typed, sizeof typed, NULL);
+        rs_form_get(r->body, r->body_len, "contact", contact, sizeof contact, NULL);
+    }
     for (int i = 0; i < 5; i++)
-        rs_buf_printf(p->b, "<option value=\"%s\">%s</option>", ty[i], p->es ? ty_es[i] : ty_en[i]);
+        rs_buf_printf(p->b, "<option value=\"%s\"%s>%s</option>", ty[i], strcmp(chosen, ty[i]) == 0 ? " selected" : "",
+                      p->es ? ty_es[i] : ty_en[i]);
     rs_buf_printf(p->b,
                   "</select><label for=\"rp-m\">%s</label><textarea id=\"rp-m\" name=\"message\" rows=\"4\" "
-                  "maxlength=\"2000\" required></textarea><label for=\"rp-c\">%s</label><input id=\"rp-c\" "
-                  "name=\"contact\" maxlength=\"254\" autocomplete=\"email\"><button type=\"submit\">%s</button>"
-                  "</form></details></section>",
-                  TX(p, "Cuéntanos más", "Tell us more"),
-                  TX(p, "Email o teléfono para responderte (opcional)", "E-mail or phone to answer you (optional)"),
-                  TX(p, "Enviar", "Send"));
+                  "maxlength=\"2000\" required>",
+                  TX(p, "Cuéntanos más", "Tell us more"));
+    rs_buf_html(p->b, typed);
+    rs_buf_printf(p->b,
+                  "</textarea><label for=\"rp-c\">%s</label><input id=\"rp-c\" name=\"contact\" maxlength=\"254\" "
+                  "autocomplete=\"email\" value=\"",
+                  TX(p, "Email o teléfono para responderte (opcional)", "E-mail or phone to answer you (optional)"));
+    rs_buf_html(p->b, contact);
+    rs_buf_printf(p->b, "\"><button type=\"submit\">%s</button></form></details></section>", TX(p, "Enviar", "Send"));
 }
 
 /* The web chat (POST/GET /t/{code}/chat, http/api_channels.c): web/track.js sends and shows the

@@ -87,6 +87,16 @@ curl -s -o /dev/null -w '%{http_code}' -X POST --data "channel=email&contact=&ac
   -H "Origin: $BASE" "$BASE/t/$CODE/updates?v=$V" > "$T_DIR/st"
 eq "get updates with the token and no contact typed: uses the order's e-mail" "$(cat "$T_DIR/st")/$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts where channel='email' and address='ana@example.com'")" "303/1"
 
+# a refused form comes back with what was chosen and typed, to correct it
+page POST "/t/$CODE/updates?lang=es" "channel=sms&contact=600+123+456&action=start"
+eq "get updates by SMS without the country code: 422" "$STATUS" 422
+check "  the SMS channel still chosen and the number still there" \
+  bash -c "grep -q 'value=\"sms\" checked' '$T_DIR/page.html' && ! grep -q 'value=\"email\" checked' '$T_DIR/page.html' && grep -q 'id=\"up-c\"[^>]*value=\"600 123 456\"' '$T_DIR/page.html'"
+page POST "/t/$CODE/report?lang=en" "type=damaged&message=+++&contact=%3Cana%3E+600"
+eq "a report with an empty message: 422" "$STATUS" 422
+check "  the kind chosen and the contact typed kept (escaped)" \
+  bash -c "grep -q 'value=\"damaged\" selected' '$T_DIR/page.html' && grep -q 'id=\"rp-c\"[^>]*value=\"&lt;ana&gt; 600\"' '$T_DIR/page.html'"
+
 # ---- the look-up form ----
 page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
 eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
