@@ -370,6 +370,31 @@ enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, co
     return RS_OK;
 }
 
+enum rs_err rs_store_incident_resent(struct rs_store *s, int64_t order_id, const char *origin, const char *type,
+                                     const char *message, int64_t since, int64_t *id)
+{
+    *id = 0;
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT id FROM incidents WHERE order_id=?1 AND origin=?2 AND type=?3 AND message IS ?4 "
+                         "AND created_at>=?5 ORDER BY id DESC LIMIT 1",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, order_id);
+    sqlite3_bind_text(q, 2, origin, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, type, -1, SQLITE_TRANSIENT);
+    rs_store_sqlite_bind_opt(q, 4, message);
+    sqlite3_bind_int64(q, 5, since);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(q, 0);
+    else if (rc != SQLITE_DONE)
+        e = rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
 #define INCIDENT_COLS                                                                                             \
     "i.id,o.order_ref,o.tracking_code,i.type,i.state,i.origin,i.message,i.resolution,i.locale,i.sla_due_at,"     \
     "i.created_at,i.updated_at,i.contact FROM incidents i JOIN orders o ON o.id=i.order_id "

@@ -76,6 +76,10 @@ struct rs_incident_in {
 };
 enum rs_err rs_store_incident_create(struct rs_store *s, int64_t merchant_id, const struct rs_incident_in *in,
                                      int64_t now, int64_t *id) RS_MUST_CHECK;
+/* The newest incident of ORDER_ID opened by ORIGIN with this TYPE and MESSAGE at SINCE or later
+ * in *id, 0 when none: the same report sent twice (a double tap, a reload that posts again). */
+enum rs_err rs_store_incident_resent(struct rs_store *s, int64_t order_id, const char *origin, const char *type,
+                                     const char *message, int64_t since, int64_t *id) RS_MUST_CHECK;
 /* {id,reference,order_ref,tracking_code,type,state,origin,message,contact,resolution,locale,sla_due_at,
  *  created_at,updated_at}. RS_ENOTFOUND. */
 enum rs_err rs_store_incident_get(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out) RS_MUST_CHECK;

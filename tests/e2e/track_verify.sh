@@ -97,6 +97,16 @@ eq "a report with an empty message: 422" "$STATUS" 422
 check "  the kind chosen and the contact typed kept (escaped)" \
   bash -c "grep -q 'value=\"damaged\" selected' '$T_DIR/page.html' && grep -q 'id=\"rp-c\"[^>]*value=\"&lt;ana&gt; 600\"' '$T_DIR/page.html'"
 
+# the same report sent twice (a double tap, a reload of the confirmation posts it again): one incident
+page POST "/t/$CODE2/report?lang=es" "type=damaged&message=La+caja+lleg%C3%B3+rota"
+REF1=$(grep -o 'INC-[0-9]*' "$T_DIR/page.html" | head -1)
+page POST "/t/$CODE2/report?lang=es" "type=damaged&message=La+caja+lleg%C3%B3+rota"
+REF2=$(grep -o 'INC-[0-9]*' "$T_DIR/page.html" | head -1)
+eq "a report posted twice: the same reference, one incident" \
+  "$STATUS/$REF2/$(sqlite3 -readonly "$DB" "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='V-2'")" "201/$REF1/1"
+page POST "/t/$CODE2/report?lang=es" "type=missing_item&message=Falta+un+plato"
+eq "  another report of the same order is a new one" "$STATUS/$(sqlite3 -readonly "$DB" "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='V-2'")" "201/2"
+
 # ---- the look-up form ----
 page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
 eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
