@@ -707,8 +707,9 @@ static void promotion(struct page *p)
     int64_t now = rs_now(), a = jtime(pr, "starts_at"), z = jtime(pr, "ends_at");
     if ((a && now < a) || (z && now > z))
         return;
-    const char *text = jstr(json_object_get(pr, "text"), p->es ? "es" : "en");
-    if (!text)
+    const char *text = jstr(json_object_get(pr, "text"), p->locale);
+    bool other = !text || !*text; /* only the other language's text: say so for screen readers */
+    if (other)
         text = jstr(json_object_get(pr, "text"), p->es ? "en" : "es");
     if (!text || !*text)
         return;
@@ -719,7 +720,7 @@ static void promotion(struct page *p)
         rs_buf_html(p->b, img);
         rs_buf_puts(p->b, "\" alt=\"\" width=\"64\" height=\"64\" loading=\"lazy\">");
     }
-    rs_buf_puts(p->b, "<p>");
+    rs_buf_puts(p->b, other ? (p->es ? "<p lang=\"en\">" : "<p lang=\"es\">") : "<p>");
     if (http_url(link)) {
         rs_buf_puts(p->b, "<a href=\"");
         rs_buf_html(p->b, link);

@@ -17,7 +17,8 @@ api PUT /v1/branding '{"display_name":"Sol & Luna <script>alert(1)</script>","pr
 eq "PUT /v1/branding answers 200" "$STATUS" 200
 api PUT /v1/branding '{"primary_color":"red"}'
 eq "a colour that is not #rrggbb is refused" "$STATUS" 422
-api PUT /v1/promotion '{"text":{"es":"-10 % en tu próxima compra con el código VUELVE","en":"10% off your next order with code VUELVE"},"link":"https://example.com/promo","starts_at":"2020-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}'
+PROMO='{"text":{"es":"-10 % en tu próxima compra con el código VUELVE","en":"10% off your next order with code VUELVE"},"link":"https://example.com/promo","starts_at":"2020-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}'
+api PUT /v1/promotion "$PROMO"
 eq "PUT /v1/promotion answers 200" "$STATUS" 200
 api PUT /v1/promotion '{"text":{"es":"x"},"link":"javascript:alert(1)"}'
 eq "a javascript: link is refused" "$STATUS" 422
@@ -35,6 +36,15 @@ CODE2=$(jqr .tracking_code)
 api POST /v1/shipments '{"order_ref":"1002","carrier":"correos","tracking_number":"PQ1"}'
 api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-21T09:00:00+01:00","status":"in_transit","location":{"city":"Zaragoza"}},
  {"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-22T12:00:00+01:00","status":"exception","substatus":"customs_hold","location":{"city":"Madrid"}}]'
+
+# a promotion written in one language only is shown in the other too, marked with its language
+api PUT /v1/promotion '{"text":{"es":"Envío gratis en tu próximo pedido"},"starts_at":"2020-01-01T00:00:00Z"}'
+curl -s "$BASE/t/$CODE2?lang=en" > "$T_DIR/promo.html"
+check "a Spanish-only promotion on the English page carries lang=\"es\" (read with a Spanish voice)" \
+  grep -q '<p lang="es">Envío gratis en tu próximo pedido</p>' "$T_DIR/promo.html"
+curl -s "$BASE/t/$CODE2?lang=es" > "$T_DIR/promo.html"
+check "  and none on the Spanish page" grep -q '<aside class="promo" aria-label="Promoción"><p>Envío gratis' "$T_DIR/promo.html"
+api PUT /v1/promotion "$PROMO"
 
 export BASE KEY CODE CODE2
 run_browser_test track.test.js
