@@ -37,6 +37,17 @@ api POST /v1/shipments '{"order_ref":"1002","carrier":"correos","tracking_number
 api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-21T09:00:00+01:00","status":"in_transit","location":{"city":"Zaragoza"}},
  {"carrier":"correos","tracking_number":"PQ1","occurred_at":"2025-11-22T12:00:00+01:00","status":"exception","substatus":"customs_hold","location":{"city":"Madrid"}}]'
 
+# the carrier by the name customers know, not its slug
+curl -s "$BASE/t/$CODE?lang=es" > "$T_DIR/carrier.html"
+check "the carrier is shown as SEUR, not its slug seur" grep -q '<p class="carrier">Transportista: SEUR</p>' "$T_DIR/carrier.html"
+api POST /v1/orders '{"order_ref":"1003","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"eva@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE3=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"1003","carrier":"dhl_express","tracking_number":"DHL1"}'
+api POST /v1/shipments '{"order_ref":"1003","carrier":"Mensajeria Perez","tracking_number":"MP1"}'
+curl -s "$BASE/t/$CODE3?lang=en" > "$T_DIR/carrier.html"
+check "  each parcel's too (DHL Express; an unknown slug with spaces and a capital)" \
+  bash -c "grep -q 'Parcel 1/2 · DHL Express</h3>' '$T_DIR/carrier.html' && grep -q 'Parcel 2/2 · Mensajeria perez</h3>' '$T_DIR/carrier.html'"
+
 # a promotion written in one language only is shown in the other too, marked with its language
 api PUT /v1/promotion '{"text":{"es":"Envío gratis en tu próximo pedido"},"starts_at":"2020-01-01T00:00:00Z"}'
 curl -s "$BASE/t/$CODE2?lang=en" > "$T_DIR/promo.html"
