@@ -207,6 +207,29 @@ static bool promise_words(struct page *p, json_t *pr, char *out, size_t cap)
     return true;
 }
 
+/* The status in words, at time AT (the scan that set it): "Out for delivery: arriving today"
+ * only when AT is today where the merchant is. A scan from an earlier day that the carrier has
+ * not followed up (stale tracking) or a past event of the timeline says "Out for delivery". */
+static const char *status_phrase(struct page *p, const char *st, int64_t at)
+{
+    if (st && strcmp(st, "out_for_delivery") == 0) {
+        int y, m, d, ty, tm, td;
+        bool today = at && rs_locfmt_local_date(p->zone, at, &y, &m, &d) == RS_OK &&
+                     rs_locfmt_local_date(p->zone, rs_now(), &ty, &tm, &td) == RS_OK && y == ty && m == tm && d == td;
+        if (!today)
+            return TX(p, "En reparto", "Out for delivery");
+    }
+    return phrase(st, p->es);
+}
+
+/* When the order went out for delivery: its main shipment's scan, else its latest news. */
+static int64_t out_for_delivery_at(json_t *o)
+{
+    json_t *sh = main_shipment(o);
+    int64_t t = jtime(sh, "out_for_delivery_at");
+    return t ? t : jtime(sh, "last_event_at");
+}
+
 static bool is_problem(const char *st)
 {
     return st && (strcmp(st, "exception") == 0 || strcmp(st, "attempt_failed") == 0 || strcmp(st, "returning") == 0 ||
@@ -258,7 +281,7 @@ static void headline(struct page *p)
         rs_buf_html(p->b, when);
         shown = true;
     } else {
-        rs_buf_html(p->b, phrase(st, p->es));
+        rs_buf_html(p->b, status_phrase(p, st, out_for_delivery_at(p->o)));
     }
     rs_buf_puts(p->b, "</h1>");
     /* a slip is said, not hidden: the window the customer was told before (issue 4: a promise
@@ -277,7 +300,7 @@ static void headline(struct page *p)
     /* the status in a line, and how fresh the news is (stale tracking is users' first complaint) */
     rs_buf_puts(p->b, "<p class=\"sub\">");
     if (pr && !is_problem(st)) {
-        rs_buf_html(p->b, phrase(st, p->es));
+        rs_buf_html(p->b, status_phrase(p, st, out_for_delivery_at(p->o)));
         rs_buf_puts(p->b, ". ");
     }
     int64_t last = jtime(sh, "last_event_at");
@@ -449,7 +472,7 @@ static void timeline(struct page *p)
             }
             rs_buf_puts(p->b, k + 1 == json_array_size(evs) ? "<li class=\"last\">" : "<li>");
             rs_buf_puts(p->b, "<strong>");
-            rs_buf_html(p->b, phrase(jstr(ev, "status"), p->es));
+            rs_buf_html(p->b, status_phrase(p, jstr(ev, "status"), t));
             rs_buf_puts(p->b, "</strong><br><small><time datetime=\"");
             rs_buf_html(p->b, iso);
             rs_buf_puts(p->b, "\">");
@@ -868,7 +891,7 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     rs_buf_printf(&b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
                   p->locale);
-    rs_buf_html(&b, phrase(jstr(o, "status"), p->es));
+    rs_buf_html(&b, status_phrase(p, jstr(o, "status"), out_for_delivery_at(o)));
     rs_buf_puts(&b, " · ");
     rs_buf_html(&b, p->merchant);
     rs_buf_printf(&b, "</title><meta name=\"description\" content=\"%s\">"

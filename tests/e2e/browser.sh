@@ -48,6 +48,22 @@ curl -s "$BASE/t/$CODE3?lang=en" > "$T_DIR/carrier.html"
 check "  each parcel's too (DHL Express; an unknown slug with spaces and a capital)" \
   bash -c "grep -q 'Parcel 1/2 · DHL Express</h3>' '$T_DIR/carrier.html' && grep -q 'Parcel 2/2 · Mensajeria perez</h3>' '$T_DIR/carrier.html'"
 
+# "arriving today" only while it is today: a scan from days ago the carrier has not followed up
+ofd() { # ofd REF WHEN: an order out for delivery since WHEN; prints its code
+  api POST /v1/orders "{\"order_ref\":\"$1\",\"placed_at\":\"2025-11-24T10:00:00+01:00\",\"customer\":{\"email\":\"o@example.com\"},\"destination\":{\"postal_code\":\"28013\",\"city\":\"Madrid\",\"country\":\"ES\"}}"
+  local code; code=$(jqr .tracking_code)
+  api POST /v1/shipments "{\"order_ref\":\"$1\",\"carrier\":\"seur\",\"tracking_number\":\"OFD$1\"}"
+  api POST /v1/events "[{\"carrier\":\"seur\",\"tracking_number\":\"OFD$1\",\"occurred_at\":\"$2\",\"status\":\"out_for_delivery\"}]"
+  printf '%s' "$code"
+}
+OLD=$(ofd 1004 "$(date -u -d '-3 days' +%FT%TZ)")
+curl -s "$BASE/t/$OLD?lang=en" > "$T_DIR/ofd.html"
+check "out for delivery three days ago: no \"arriving today\" (headline, title, timeline)" \
+  bash -c "grep -q '<h1 id=\"headline\">Out for delivery</h1>' '$T_DIR/ofd.html' && grep -q '<title>Out for delivery · ' '$T_DIR/ofd.html' && ! grep -q 'arriving today' '$T_DIR/ofd.html'"
+NEW=$(ofd 1005 "$(date -u -d '-5 seconds' +%FT%TZ)")
+curl -s "$BASE/t/$NEW?lang=es" > "$T_DIR/ofd.html"
+check "  out for delivery today: \"llega hoy\"" grep -q '<h1 id="headline">En reparto: llega hoy</h1>' "$T_DIR/ofd.html"
+
 # a promotion written in one language only is shown in the other too, marked with its language
 api PUT /v1/promotion '{"text":{"es":"Envío gratis en tu próximo pedido"},"starts_at":"2020-01-01T00:00:00Z"}'
 curl -s "$BASE/t/$CODE2?lang=en" > "$T_DIR/promo.html"
