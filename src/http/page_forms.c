@@ -385,6 +385,16 @@ void rs_page_lookup_post(struct rs_req *r)
     trim(email);
     trim(raw);
     const char *lang = es ? "es" : "en";
+    if (!raw[0] && order[0]) {
+        /* the tracking code typed or pasted into the order number's box (both are "the number
+         * from the e-mail"): when it is one of an order, it is read as the code */
+        char code[RS_TRACKCODE_LEN];
+        struct rs_page_ctx ctx;
+        if (rs_trackcode_parse(order, code) == RS_TRACKCODE_OK && page_ctx(r, code, &ctx)) {
+            rs_page_ctx_release(&ctx);
+            snprintf(raw, sizeof raw, "%s", code);
+        }
+    }
     if (raw[0]) {
         char code[RS_TRACKCODE_LEN];
         switch (rs_trackcode_parse(raw, code)) {
