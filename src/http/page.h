@@ -9,6 +9,10 @@
 #include "util/buf.h"
 #include "util/locfmt.h"
 
+/* The language the visitor asks for: ?lang= (any case; "en…" is English, anything else
+ * Spanish), else the first of es/en in Accept-Language; "es", "en", or NULL when neither. */
+const char *rs_page_lang_asked(struct rs_req *r);
+
 /* Spanish unless ?lang=en, Accept-Language prefers English, or the merchant's locale is English. */
 bool rs_page_want_spanish(struct rs_req *r, json_t *order);
 

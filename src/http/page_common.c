@@ -4,22 +4,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/ratelimit.h"
 #include "http/page.h"
 #include "util/timefmt.h"
 
-bool rs_page_want_spanish(struct rs_req *r, json_t *order)
+const char *rs_page_lang_asked(struct rs_req *r)
 {
     const char *q = rs_req_query(r, "lang");
     if (q && *q)
-        return strncmp(q, "en", 2) != 0;
+        return strncasecmp(q, "en", 2) == 0 ? "en" : "es"; /* "EN", "en-GB" too */
     const char *al = rs_req_header(r, "Accept-Language");
     if (al) {
         const char *es = strstr(al, "es"), *en = strstr(al, "en");
         if (es || en)
-            return es && (!en || es < en);
+            return es && (!en || es < en) ? "es" : "en";
     }
+    return NULL;
+}
+
+bool rs_page_want_spanish(struct rs_req *r, json_t *order)
+{
+    const char *asked = rs_page_lang_asked(r);
+    if (asked)
+        return strcmp(asked, "es") == 0;
     const char *ml = json_string_value(json_object_get(json_object_get(order, "merchant"), "locale"));
     return !ml || strncmp(ml, "en", 2) != 0;
 }

@@ -948,15 +948,9 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
  * (query, else Accept-Language's first choice, else "" for the merchant's default), second factor. */
 static void cache_key(struct rs_req *r, char *key, size_t cap)
 {
-    const char *lang = rs_req_query(r, "lang"), *al = rs_req_header(r, "Accept-Language");
-    const char *l = "";
-    if (lang && *lang)
-        l = strncmp(lang, "en", 2) == 0 ? "en" : "es";
-    else if (al) {
-        const char *es = strstr(al, "es"), *en = strstr(al, "en");
-        if (es || en)
-            l = es && (!en || es < en) ? "es" : "en";
-    }
+    const char *l = rs_page_lang_asked(r);
+    if (!l)
+        l = "";
     struct rs_track_proof pf = rs_track_proof_query(r);
     snprintf(key, cap, "%s|%s|%s|%s|%.30s", r->params[0], l, pf.postcode ? pf.postcode : "",
              pf.email ? pf.email : "", pf.v ? pf.v : "");
@@ -1017,7 +1011,8 @@ void rs_page_track(struct rs_req *r)
     if (st == 200 && !(pf.v && *pf.v) && rs_track_full(o)) {
         /* proved with the e-mail or postcode in the address (an old link, a bookmark): the
          * same page at an address with the token instead, so they leave the address bar */
-        rs_track_redirect_verified(r, jstr(o, "tracking_code"), rs_req_query(r, "lang"), token, notice);
+        rs_track_redirect_verified(r, jstr(o, "tracking_code"), rs_req_query(r, "lang") ? rs_page_lang_asked(r) : NULL,
+                                   token, notice);
         json_decref(o);
         return;
     }
@@ -1048,7 +1043,8 @@ void rs_page_verify_post(struct rs_req *r)
         return;
     }
     if (rs_track_full(o)) {
-        rs_track_redirect_verified(r, jstr(o, "tracking_code"), rs_req_query(r, "lang"), token, NULL);
+        rs_track_redirect_verified(r, jstr(o, "tracking_code"), rs_req_query(r, "lang") ? rs_page_lang_asked(r) : NULL,
+                                   token, NULL);
     } else {
         if (!json_object_get(o, "verification")) /* neither field filled in */
             json_object_set_new(o, "verification", json_string("failed"));

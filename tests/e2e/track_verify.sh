@@ -54,6 +54,11 @@ eq "nothing filled in: 422 with the message" "$STATUS/$(grep -c 'no coincide con
 page POST "/t/RX-0000-0000-00000/verify" "postcode=28013"
 check "a malformed code: a 4xx page, not a crash" bash -c "[[ '$STATUS' =~ ^4 ]]"
 
+page GET "/t/$CODE?lang=EN"
+check "?lang=EN (a link written by hand): the English page" grep -q '<html lang="en">' "$T_DIR/page.html"
+page GET "/t/$CODE?email=ana@example.com&lang=EN"
+eq "  and an old e-mail link with it keeps English on the token address" "$STATUS/${LOC%%v=*}" "303//t/$CODE?lang=en&"
+
 # ---- old links with the e-mail in them ----
 page GET "/t/$CODE?email=ana@example.com&lang=en"
 eq "?email= that matches: 303" "$STATUS" 303
