@@ -118,6 +118,9 @@ page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
 eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
 page POST "/track?lang=es" "order=%23v-1&email=ana%40example.com"
 eq "  the order number in another case (a phone keyboard's): found too" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
+# the form is public and searches every shop: its look-up goes by an index, not a scan of orders
+check "  the look-up by order number (any case) is served by an index" bash -c \
+  "sqlite3 -readonly '$DB' \"EXPLAIN QUERY PLAN SELECT o.tracking_code FROM orders o WHERE lower(o.order_ref) IN (lower('V-1'),'#'||lower('V-1'))\" | grep -q 'SEARCH o USING INDEX orders_by_ref_nocase'"
 page POST "/track?lang=es" "order=$(printf '%s' "$CODE" | tr 'A-Z' 'a-z')&email="
 eq "  the tracking code typed in the order number's box: 303 to its page" "$STATUS/$LOC" "303//t/$CODE?lang=es"
 page POST "/track?lang=es" "order=RX-0000-0000-00000&email=ana%40example.com"
