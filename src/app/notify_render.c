@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/notify_templates.h"
+#include "ingest/inbound.h"
 #include "store/store_coupon.h"
 #include "store/store_promise.h"
 #include "util/locfmt.h"
@@ -30,7 +31,7 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
                                  size_t cap, struct rs_rendered *out, char unsub_url[512])
 {
     const struct rs_notify_customer *c = in->cust;
-    char base[400], first[101], track_url[512];
+    char base[400], first[101], track_url[512], carrier[96];
     trim_base(in->cfg && in->cfg->public_base_url ? in->cfg->public_base_url : in->base_url, base, sizeof base);
     size_t fl = strcspn(c->name, " ");
     snprintf(first, sizeof first, "%.*s", (int)(fl < 100 ? fl : 100), c->name);
@@ -44,7 +45,7 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
     vars[RS_TV_ORDER_REF] = c->order_ref;
     vars[RS_TV_TRACKING_CODE] = c->tracking_code;
     vars[RS_TV_TRACKING_URL] = track_url;
-    vars[RS_TV_CARRIER] = in->carrier;
+    vars[RS_TV_CARRIER] = rs_carrier_name(in->carrier, carrier, sizeof carrier) ? carrier : NULL;
     vars[RS_TV_TRACKING_NUMBER] = in->tracking_number;
     vars[RS_TV_UNSUBSCRIBE_URL] = unsub_url[0] ? unsub_url : NULL;
     vars[RS_TV_SUPPORT_URL] = in->cfg ? in->cfg->support_url : NULL;

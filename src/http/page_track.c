@@ -20,6 +20,7 @@
 #include "http/page_cache.h"
 #include "http/routes.h"
 #include "http/track.h"
+#include "ingest/inbound.h"
 #include "store/store_page.h"
 #include "store/store_webchat.h"
 #include "util/form.h"
@@ -378,57 +379,12 @@ static void promise_block(struct page *p)
     rs_buf_puts(p->b, "</p>");
 }
 
-/* The carrier as customers know it: shipments hold a slug (data/carrier-aliases.tsv: "seur",
- * "dhl_express"), which the page must not show as such. Sorted by slug. */
-static const struct {
-    const char *slug, *name;
-} carrier_names[] = {
-    {"472", "4-72"}, {"99minutos", "99 Minutos"}, {"amazon", "Amazon"}, {"andreani", "Andreani"},
-    {"aramex", "Aramex"}, {"australiapost", "Australia Post"}, {"bpost", "bpost"}, {"cainiao", "Cainiao"},
-    {"canadapost", "Canada Post"}, {"chilexpress", "Chilexpress"}, {"china_ems", "China EMS"},
-    {"china_post", "China Post"}, {"chronopost", "Chronopost"}, {"colissimo", "Colissimo"},
-    {"coordinadora", "Coordinadora"}, {"correios", "Correios"}, {"correo_argentino", "Correo Argentino"},
-    {"correos", "Correos"}, {"correos_chile", "Correos de Chile"}, {"correos_express", "Correos Express"},
-    {"correos_mexico", "Correos de México"}, {"ctt", "CTT"}, {"dhl", "DHL"}, {"dhl_ecommerce", "DHL eCommerce"},
-    {"dhl_express", "DHL Express"}, {"dhl_mx", "DHL"}, {"dhl_parcel", "DHL Parcel"}, {"dhl_parcel_de", "DHL Paket"},
-    {"dpd", "DPD"}, {"ems", "EMS"}, {"envia", "Envía"}, {"estafeta", "Estafeta"}, {"evri", "Evri"},
-    {"fedex", "FedEx"}, {"gls", "GLS"}, {"hermes", "Hermes"}, {"interrapidisimo", "Inter Rapidísimo"},
-    {"jadlog", "Jadlog"}, {"laposte", "La Poste"}, {"lasership", "LaserShip"}, {"mrw", "MRW"},
-    {"nacex", "Nacex"}, {"oca_ar", "OCA"}, {"olva", "Olva Courier"}, {"ontrac", "OnTrac"},
-    {"paquetexpress", "Paquetexpress"}, {"parcelforce", "Parcelforce"}, {"poste_italiane", "Poste Italiane"},
-    {"postnl", "PostNL"}, {"purolator", "Purolator"}, {"redpack", "Redpack"}, {"royal_mail", "Royal Mail"},
-    {"sendle", "Sendle"}, {"serpost", "Serpost"}, {"servientrega", "Servientrega"}, {"seur", "SEUR"},
-    {"shippo", "Shippo"}, {"starken", "Starken"}, {"tnt", "TNT"}, {"ups", "UPS"}, {"usps", "USPS"},
-    {"yodel", "Yodel"}, {"yunexpress", "YunExpress"},
-};
-
-/* Append the carrier's name for SLUG: the known name, else the slug with spaces for '_' and a
- * capital first letter ("mensajeria_perez" → "Mensajeria perez"). */
+/* Append the carrier's name for SLUG, as customers know it (rs_carrier_name). */
 static void carrier_name(struct page *p, const char *slug)
 {
-    if (!slug || !*slug)
-        return;
-    size_t lo = 0, hi = sizeof carrier_names / sizeof carrier_names[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(slug, carrier_names[mid].slug);
-        if (c == 0) {
-            rs_buf_html(p->b, carrier_names[mid].name);
-            return;
-        }
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    char name[72];
-    snprintf(name, sizeof name, "%s", slug);
-    for (char *c = name; *c; c++)
-        if (*c == '_')
-            *c = ' ';
-    if (name[0] >= 'a' && name[0] <= 'z')
-        name[0] = (char)(name[0] - 'a' + 'A');
-    rs_buf_html(p->b, name);
+    char name[96];
+    if (rs_carrier_name(slug, name, sizeof name))
+        rs_buf_html(p->b, name);
 }
 
 static void timeline(struct page *p)

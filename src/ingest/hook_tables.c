@@ -1,6 +1,7 @@
 /* hook_tables.c — the data tables behind the webhook adapters (see inbound.h):
  *   data/provider-statuses.tsv  provider status codes -> canonical status, sub-status, action
  *   data/carrier-aliases.tsv    carrier names as providers spell them -> Rastro carrier slug
+ *   data/carrier-names.tsv      Rastro carrier slug -> the name customers know
  * plus tracking-number normalisation and ISO 3166 alpha-3 -> alpha-2 through ICU's country
  * list. Each table is parsed once from the embedded asset (pthread_once) and never changes,
  * so lookups are thread-safe without locks. */
@@ -242,6 +243,66 @@ size_t rs_carrier_slug(const char *name, char *out, size_t cap)
     }
     out[o] = '\0';
     return o;
+}
+
+/* ---------- carrier names (data/carrier-names.tsv) ---------- */
+
+static struct {
+    const char *slug, *name;
+} *nm_rows;
+static int nm_n;
+static char *nm_buf;
+static pthread_once_t nm_once = PTHREAD_ONCE_INIT;
+
+static void nm_load(void)
+{
+    nm_buf = asset_copy("data/carrier-names.tsv");
+    if (!nm_buf)
+        return;
+    int cap = 0;
+    for (char *p = nm_buf; *p; p++)
+        cap += *p == '\n';
+    nm_rows = calloc((size_t)cap + 1, sizeof *nm_rows);
+    if (!nm_rows)
+        return;
+    char *save = NULL;
+    for (char *line = strtok_r(nm_buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        char *f[2];
+        if (split_tabs(line, f, 2) != 2)
+            continue;
+        nm_rows[nm_n].slug = f[0];
+        nm_rows[nm_n].name = f[1];
+        nm_n++;
+    }
+}
+
+size_t rs_carrier_name(const char *slug, char *out, size_t cap)
+{
+    if (cap == 0)
+        return 0;
+    out[0] = '\0';
+    if (!slug || !*slug)
+        return 0;
+    pthread_once(&nm_once, nm_load);
+    const char *name = NULL;
+    for (int i = 0; i < nm_n && !name; i++)
+        if (strcmp(nm_rows[i].slug, slug) == 0)
+            name = nm_rows[i].name;
+    size_t n = strlen(name ? name : slug);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, name ? name : slug, n);
+    out[n] = '\0';
+    if (!name) {
+        for (char *c = out; *c; c++)
+            if (*c == '_')
+                *c = ' ';
+        if (out[0] >= 'a' && out[0] <= 'z')
+            out[0] = (char)(out[0] - 'a' + 'A');
+    }
+    return n;
 }
 
 /* ---------- tracking numbers ---------- */

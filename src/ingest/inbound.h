@@ -118,6 +118,12 @@ const struct rs_status_row *rs_provider_status_row(int i);
  * NUL; returns the length (0 when NAME has no letters or digits). */
 size_t rs_carrier_slug(const char *name, char *out, size_t cap);
 
+/* The name customers know for a Rastro carrier slug ("seur" -> "SEUR", "dhl_express" -> "DHL
+ * Express") via data/carrier-names.tsv; a slug not listed is shown with spaces for '_' and a
+ * capital first letter ("mensajeria_perez" -> "Mensajeria perez"). For the tracking page and
+ * messages; the API keeps the slug. Writes at most CAP-1 bytes plus NUL; returns the length. */
+size_t rs_carrier_name(const char *slug, char *out, size_t cap);
+
 /* Tracking number as Rastro keys it: whitespace removed, upper case. RS_EINVAL when empty after
  * that, longer than RS_MAX_TRACKING_LEN, or holding control characters. */
 enum rs_err rs_tracking_normalize(const char *in, char *out, size_t cap) RS_MUST_CHECK;

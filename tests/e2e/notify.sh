@@ -113,6 +113,8 @@ check "subjects are Spanish and name the order" bash -c "printf '%s' '$(mj '[.[]
 SUBJ_OFD=$(mj '[.[]|select(.text|test("reparto"))][0].subject')
 check "out-for-delivery mail in Spanish (reparto)" test -n "$SUBJ_OFD"
 eq "Content-Language es" "$(mj '[.[].lang]|unique|join(",")')" es
+eq "the carrier is named as customers know it (Correos), not by its slug" \
+  "$(mj '[.[].text|test("Correos")]|any')/$(mj '[.[].text,.[].html|test("[(]correos[)]|con correos|with correos")]|any')" "true/false"
 check "text part has the tracking link" bash -c "printf '%s' '$(mj '.[0].text')' | grep -qF '$BASE/t/$CODE'"
 check "HTML part links the tracking page" bash -c "printf '%s' '$(mj '.[0].html' | tr -d "'")' | grep -qF 'href=\"$BASE/t/$CODE\"'"
 check "List-Unsubscribe is a one-click URL of this server" bash -c "printf '%s' '$(mj '.[0].lu')' | grep -qE '^<$BASE/u/[0-9a-f]{32}>$'"

@@ -326,6 +326,45 @@ static void test_carrier_slugs(void **state)
     assert_string_equal(out, "very_lo");
 }
 
+/* Customers read carriers by name: every slug the aliases can produce has one in
+ * data/carrier-names.tsv, and an unknown slug is still shown readably. */
+static void test_carrier_names(void **state)
+{
+    (void)state;
+    size_t len;
+    const char *a = rs_asset_get("data/carrier-aliases.tsv", &len);
+    assert_non_null(a);
+    size_t nlen;
+    const char *names = rs_asset_get("data/carrier-names.tsv", &nlen);
+    assert_non_null(names);
+    char *copy = strndup(a, len), *save = NULL;
+    int checked = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *tab = strchr(line, '\t');
+        if (line[0] == '#' || !tab)
+            continue;
+        char want[80];
+        snprintf(want, sizeof want, "\n%s\t", tab + 1);
+        if (!memmem(names, nlen, want, strlen(want)))
+            fail_msg("carrier slug \"%s\" has no line in data/carrier-names.tsv", tab + 1);
+        checked++;
+    }
+    free(copy);
+    assert_true(checked > 50);
+    char out[96];
+    rs_carrier_name("seur", out, sizeof out);
+    assert_string_equal(out, "SEUR");
+    rs_carrier_name("correos_express", out, sizeof out);
+    assert_string_equal(out, "Correos Express");
+    rs_carrier_name("mensajeria_perez", out, sizeof out);
+    assert_string_equal(out, "Mensajeria perez");
+    assert_int_equal(rs_carrier_name(NULL, out, sizeof out), 0);
+    assert_int_equal(rs_carrier_name("", out, sizeof out), 0);
+    char small[4];
+    assert_int_equal(rs_carrier_name("dhl_express", small, sizeof small), 3);
+    assert_string_equal(small, "DHL");
+}
+
 static void test_tracking_and_country(void **state)
 {
     (void)state;
@@ -359,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_every_documented_code_is_mapped),
         cmocka_unit_test(test_lookup_rules),
         cmocka_unit_test(test_carrier_slugs),
+        cmocka_unit_test(test_carrier_names),
         cmocka_unit_test(test_tracking_and_country),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
