@@ -168,6 +168,7 @@ void rs_hook_email(struct rs_req *r)
                                   .body = text,
                                   .body_len = json_string_length(json_object_get(j, "body")),
                                   .provider_msg_id = mid && *mid && strlen(mid) <= 900 ? mid : NULL,
+                                  .base_url = rs_server_base_url(r->srv),
                               }};
     e = rs_writer_run(rs_server_writer(r->srv), inbound_job_run, &job);
     if (e == RS_EINVAL)
@@ -236,6 +237,7 @@ void rs_api_call_post(struct rs_req *r)
                                           .body_len = json_string_length(json_object_get(j, "body")),
                                           .provider_msg_id = call_id && *call_id ? call_id : NULL,
                                           .locale = locale,
+                                          .base_url = rs_server_base_url(r->srv),
                                       },
                                   .order_ref = order_ref && *order_ref ? order_ref : NULL,
                                   .agent_email = json_string_value(json_object_get(j, "agent_email"))};
@@ -424,6 +426,7 @@ void rs_page_chat_post(struct rs_req *r)
                                   .body = text + lead,
                                   .body_len = tlen - lead,
                                   .locale = es ? "es" : "en",
+                                  .base_url = rs_server_base_url(r->srv),
                               }};
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), inbound_job_run, &job);
     free(text);

@@ -27,6 +27,8 @@ chat "$BASE" '{"body":"hola, ¿dónde está mi pedido?"}' '?lang=es'
 eq "a visitor's message: 201 with the conversation" "$STATUS/$(jqr '.messages|length')/$(jqr .verified)" "201/2/false"
 eq "the bot answers with the status" "$(jqr '.messages[1].author')/$(jqr '.messages[1].body|test("en camino")')" "bot/true"
 eq "without the second factor the bot says nothing private (no customer name)" "$(jqr '.messages[1].body|test("Lucía")')" "false"
+eq "the link in the answer is this server's page (no public_base_url set: the --base-url)" \
+   "$(jqr '.messages[1].body|contains("'"$BASE/t/$CODE"'")')" "true"
 chat "http://evil.example" '{"body":"hola"}'
 eq "another site's page cannot post: 403 cross_origin" "$STATUS/$(jqr .error.code)" "403/cross_origin"
 chat "" '{"body":"hola"}'
