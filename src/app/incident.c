@@ -14,6 +14,7 @@
 #include "app/notify_enqueue.h"
 #include "app/notify_render.h"
 #include "app/support_settings.h"
+#include "store/store_conv.h"
 #include "store/store_incident.h"
 #include "store/store_page.h"
 #include "util/locfmt.h"
@@ -105,6 +106,21 @@ static enum rs_err tell(struct rs_store *s, struct rs_incident_row *r, const cha
     return rs_store_incident_log(s, r->id, &l, now);
 }
 
+/* How the messages of incident R name its order: the order number, unless R's conversation is
+ * one where nobody proved to be the order's customer (the tracking page's anonymous web chat, a
+ * stranger who only gave the tracking code): there the tracking code, the most the bot says at
+ * that level either (docs/support.md, "Verification"). */
+static const char *order_words(struct rs_store *s, const struct rs_incident_row *r)
+{
+    struct rs_conv c;
+    if (r->conversation_id <= 0 || !r->tracking_code[0] ||
+        rs_store_conv_get(s, r->merchant_id, r->conversation_id, &c) != RS_OK)
+        return r->order_ref;
+    if ((c.customer_id && c.customer_id == r->customer_id) || c.verified_order_id == r->order_id)
+        return r->order_ref;
+    return r->tracking_code;
+}
+
 /* ---- open ---- */
 
 static bool actor_ok(const char *actor)
@@ -157,14 +173,14 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                       "offer you %s: reply to this message with what you prefer."
                     : "No tenemos noticias de tu pedido %s desde hace días, así que hemos abierto la incidencia %s "
                       "(%s). Te ofrecemos %s: responde a este mensaje con lo que prefieras.",
-                 r.order_ref, ref, type_words(r.type, en), offer);
+                 order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
                       "within %d hours."
                     : "Hemos recibido tu aviso sobre el pedido %s (%s). Tu referencia es %s y te responderemos en "
                       "menos de %d horas.",
-                 r.order_ref, type_words(r.type, en), ref, hours);
+                 order_words(s, &r), type_words(r.type, en), ref, hours);
     }
     return tell(s, &r, actor, body, now);
 }
@@ -191,7 +207,7 @@ static bool transition_ok(const char *from, const char *to)
     return true;
 }
 
-static void state_text(const struct rs_incident_row *r, const char *to, char *out, size_t cap)
+static void state_text(struct rs_store *s, const struct rs_incident_row *r, const char *to, char *out, size_t cap)
 {
     bool en = is_en(r->locale);
     char ref[24];
@@ -216,7 +232,7 @@ static void state_text(const struct rs_incident_row *r, const char *to, char *ou
     else
         fmt = en ? "We have reopened your incident %s about order %s and are working on it again."
                  : "Hemos reabierto tu incidencia %s sobre el pedido %s y volvemos a trabajar en ella.";
-    snprintf(out, cap, fmt, ref, r->order_ref);
+    snprintf(out, cap, fmt, ref, order_words(s, r));
 }
 
 enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64_t id, const char *state,
@@ -238,7 +254,7 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
     if ((e = rs_store_incident_log(s, id, &l, now)))
         return e;
     char body[600];
-    state_text(&r, state, body, sizeof body);
+    state_text(s, &r, state, body, sizeof body);
     return tell(s, &r, actor, body, now);
 }
 
@@ -367,7 +383,7 @@ static enum rs_err issue(struct rs_store *s, int64_t merchant_id, int64_t order_
     /* the text in the incident's language, else the customer's, else the merchant's */
     const char *locale = r ? r->locale : loc[0] ? loc : mloc[0] ? mloc : "es";
     char body[700];
-    if ((e = coupon_text(s, cid, locale, r ? r->order_ref : order_ref, body, sizeof body)))
+    if ((e = coupon_text(s, cid, locale, r ? order_words(s, r) : order_ref, body, sizeof body)))
         return e;
     if (r)
         return tell(s, r, actor, body, now);
@@ -442,7 +458,7 @@ enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t
                    "you do not agree, reply to this message."
                  : "Hemos revisado tu incidencia %s sobre el pedido %s y la damos por resuelta sin más cambios. Si no "
                    "estás de acuerdo, responde a este mensaje.";
-    snprintf(body, sizeof body, fmt, ref, r.order_ref);
+    snprintf(body, sizeof body, fmt, ref, order_words(s, &r));
     return tell(s, &r, actor, body, now);
 }
 

@@ -87,6 +87,20 @@ eq "an unknown field: 422" "$STATUS/$(jqr .error.code)" "422/invalid_field"
 KEY= api POST /v1/conversations/calls '{"phone":"+34600111333","body":"x"}'
 eq "without an API key: 401" "$STATUS" 401
 
+# ---- a problem told in the chat: the incident's messages name the order only as far as the visitor proved
+chat "$BASE" '{"body":"el paquete me ha llegado roto"}'
+INC_A=$(q "select id from incidents where order_id=(select id from orders where order_ref='9001') and type='damaged' order by id desc limit 1")
+eq "an anonymous visitor's problem opens an incident" "$STATUS/$([ -n "$INC_A" ] && echo yes)" "201/yes"
+api PATCH "/v1/incidents/${INC_A:-0}" '{"state":"waiting_customer"}'
+curl -s "$BASE/t/$CODE/chat" > "$T_DIR/a3.json"
+eq "the anonymous chat is told the incident and its state change by tracking code, never the order number" \
+   "$(jq -r '[.messages[]|select(.author=="system")|.body]|map(select(test("INC-")))|length' "$T_DIR/a3.json")/$(jq -r '[.messages[]|select(.author=="system")|.body|select(test("9001"))]|length' "$T_DIR/a3.json")/$(jq -r '[.messages[]|select(.author=="system")|.body|select(contains("'"$CODE"'"))]|length' "$T_DIR/a3.json")" \
+   "2/0/2"
+curl -s -o /dev/null -X POST -H "Origin: $BASE" -H 'Content-Type: application/json' --data '{"body":"el paquete me ha llegado roto"}' "$BASE/t/$CODE/chat?postcode=28013"
+curl -s "$BASE/t/$CODE/chat?postcode=28013" > "$T_DIR/v2.json"
+eq "the verified visitor's chat is told the order number" \
+   "$(jq -r '[.messages[]|select(.author=="system")|.body|select(test("pedido 9001"))]|length' "$T_DIR/v2.json")" 1
+
 # ---- the browser ----
 if ! browser_ready; then
   ok "browser part skipped"
