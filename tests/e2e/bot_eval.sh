@@ -38,6 +38,14 @@ eq "classify entities" "$(printf '%s' "$line" | cut -f3 | jq -r .order_number)" 
 eq "classify empty entities" "$(printf 'hola\n' | "$RASTRO_BIN" bot classify | cut -f3)" "{}"
 eq "classify one line per input" "$(printf 'a\n\nb\n' | "$RASTRO_BIN" bot classify | wc -l | tr -d ' ')" 3
 
+# asking for a person, alone or with a question, in the words customers use: a rule's phrase
+# alternatives ("alguien real", "customer service") must not swallow its single words
+for msg in "un humano por favor" "humano" "asesor" "operador" "agent" "a person please" \
+           "where is my order, let me speak to an agent please" "cuándo llega mi pedido? me pasas con un asesor" \
+           "donde esta mi pedido, pasame con un humano"; do
+  eq "asks for a person: $msg" "$(printf '%s\n' "$msg" | "$RASTRO_BIN" bot classify | cut -f1)" talk_to_human
+done
+
 printf 'cancel\tnope\tfoo\n' > "$T_DIR/bad.tsv"
 "$RASTRO_BIN" bot classify --rules "$T_DIR/bad.tsv" </dev/null 2>"$T_DIR/err"; rc=$?
 eq "bad merchant rules rejected" "$rc" 1

@@ -101,6 +101,14 @@ curl -s "$BASE/t/$CODE/chat?postcode=28013" > "$T_DIR/v2.json"
 eq "the verified visitor's chat is told the order number" \
    "$(jq -r '[.messages[]|select(.author=="system")|.body|select(test("pedido 9001"))]|length' "$T_DIR/v2.json")" 1
 
+# ---- asking for a person hands over at once, whatever else the message says
+api POST /v1/orders '{"order_ref":"9003","placed_at":"'"$(ts 90000)"'","customer":{"email":"ines@example.es"},"destination":{"postal_code":"41001","city":"Sevilla","country":"ES"}}'
+CODE3=$(jqr .tracking_code)
+STATUS=$(curl -s -o "$T_DIR/h3.json" -w '%{http_code}' -X POST -H "Origin: $BASE" -H 'Content-Type: application/json' --data '{"body":"un humano por favor"}' "$BASE/t/$CODE3/chat")
+eq "\"un humano por favor\": handed to a person (talk_to_human), no incident opened" \
+   "$STATUS/$(jq -r .state "$T_DIR/h3.json")/$(q "select handover_reason from conversations where id=$(jq -r .conversation_id "$T_DIR/h3.json")")/$(q "select count(*) from incidents where order_id=(select id from orders where order_ref='9003')")" \
+   "201/agent/talk_to_human/0"
+
 # ---- the browser ----
 if ! browser_ready; then
   ok "browser part skipped"
