@@ -370,6 +370,47 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
     }
 }
 
+/* True when TEXT only gives references: every folded word is part of one (the code, the
+ * postcode, the e-mail, an order or carrier number, as written) or a word that introduces one
+ * ("RX-7K2M-… y el cp 28013", "my postcode is SW1A 1AA", "mi correo es ana@x.es"). Such a message
+ * answers the bot's question for a code or a postcode; the model reads the naming words
+ * ("código postal", "postcode") as an address change or worse. */
+static bool only_references(const char *text, const struct rs_intent_entities *ent)
+{
+    static const char *const filler[] = {
+        "hola", "buenas", "mi", "mis", "el", "la", "los", "las", "es", "son", "y", "e", "o", "de", "del", "a",
+        "al", "en", "codigo", "postal", "cp", "correo", "email", "mail", "electronico", "seguimiento", "numero",
+        "num", "n", "pedido", "orden", "compra", "envio", "aqui", "esta", "este", "te", "paso", "gracias", "ok",
+        "vale", "porfa", "por", "favor", "rx", "ya", "pues", "hi", "hello", "hey", "my", "the", "is", "its", "it",
+        "s", "and", "or", "of", "an", "to", "code", "tracking", "postcode", "post", "zip", "address", "number",
+        "order", "here", "thanks", "thank", "you", "okay", "please", "si", "yes", NULL};
+    char refs[5][160];
+    squash(ent->tracking_code, refs[0], sizeof refs[0]);
+    squash(ent->tracking_code_typo, refs[1], sizeof refs[1]);
+    squash(ent->postcode, refs[2], sizeof refs[2]);
+    squash(ent->email, refs[3], sizeof refs[3]);
+    char num[80];
+    snprintf(num, sizeof num, "%s %s", ent->order_number, ent->tracking_number);
+    squash(num, refs[4], sizeof refs[4]);
+    char folded[RS_CONV_MAX_BODY + 64];
+    size_t fl = rs_fold(text, -1, folded, sizeof folded);
+    folded[fl < sizeof folded ? fl : sizeof folded - 1] = '\0';
+    bool any = false;
+    for (char *save = NULL, *w = strtok_r(folded, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        bool ok = false;
+        for (int i = 0; filler[i] && !ok; i++)
+            ok = strcmp(w, filler[i]) == 0;
+        char up[160];
+        squash(w, up, sizeof up);
+        for (int i = 0; i < 5 && !ok; i++)
+            ok = strlen(up) >= 2 && strstr(refs[i], up) != NULL;
+        if (!ok)
+            return false;
+        any = true;
+    }
+    return any;
+}
+
 /* ---- composing ---- */
 
 struct reply_ctx {
@@ -658,28 +699,36 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     classify(in->merchant_id, bot.rules, body, &r);
     char ent_json[512];
     rs_intent_entities_json(&r.entities, ent_json, sizeof ent_json);
-    snprintf(out->intent, sizeof out->intent, "%s", rs_intent_name(r.intent));
-    out->confidence = r.confidence;
 
     /* a message carrying only references continues the question before it */
     enum rs_intent act = r.intent;
     bool confident = r.confidence >= bot.handover_below;
     bool has_ref = r.entities.tracking_code[0] || r.entities.order_number[0] || r.entities.postcode[0] ||
                    r.entities.email[0] || r.entities.tracking_code_typo[0];
-    if (has_ref && (!confident || act == RS_INTENT_OTHER || act == RS_INTENT_GREETING)) {
+    bool refs_only = has_ref && only_references(body, &r.entities);
+    if (has_ref && (!confident || act == RS_INTENT_OTHER || act == RS_INTENT_GREETING || refs_only)) {
         char prev[24];
+        bool continued = false;
         if (rs_store_conv_prev_intent(s, c.id, out->message_id, prev, sizeof prev) == RS_OK) {
             enum rs_intent p = rs_intent_parse(prev);
             if (p != RS_INTENT_INVALID && (is_wismo(p) || is_problem(p))) {
                 act = p;
-                confident = true;
+                confident = continued = true;
             }
         }
-        if (!confident && r.entities.tracking_code[0]) { /* a bare code: they want to know where it is */
-            act = RS_INTENT_WHERE_IS_ORDER;
+        const struct rs_intent_entities *en = &r.entities;
+        if (!continued && (refs_only || !confident) &&
+            (en->tracking_code[0] || en->tracking_code_typo[0] || (refs_only && en->order_number[0]))) {
+            act = RS_INTENT_WHERE_IS_ORDER; /* a bare code or order number: where it is */
+            confident = true;
+        } else if (!continued && refs_only) {
+            act = RS_INTENT_OTHER; /* a postcode or an e-mail out of the blue: ask what they need */
             confident = true;
         }
     }
+    /* the message is recorded with the intent acted on, so the next reference continues it */
+    snprintf(out->intent, sizeof out->intent, "%s", rs_intent_name(act));
+    out->confidence = r.scores[act];
 
     /* a person holds the conversation, or the channel is a call an agent logs: only record */
     bool quiet = strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0;
@@ -775,7 +824,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     }
 done_bot:
     if (!e)
-        e = rs_store_conv_msg_classified(s, out->message_id, rs_intent_name(r.intent), r.confidence, ent_json,
+        e = rs_store_conv_msg_classified(s, out->message_id, rs_intent_name(act), r.scores[act], ent_json,
                                          incident_id);
     if (!e)
         e = rs_store_conv_save(s, &c, now);

@@ -105,6 +105,20 @@ check "asks for the tracking code" bash -c "grep -q 'RX-' <<<\"\$1\"" _ "$TXT"
 UCID=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='wamid.U1'")
 eq "the unknown sender's conversation has no customer and no order" "$(sqlite3 "$DB" "select coalesce(customer_id,'-')||'/'||coalesce(order_id,'-') from conversations where id=$UCID")" "-/-"
 
+# ---- the same sender answers what the bot asked for: the code, then "mi código postal es …" ----
+more_wa_replies() { [ "$(wa_replies "$1" | grep -c .)" -gt "$2" ]; }
+n0=$(wa_replies 34699888777 | grep -c .)
+wa_post 34699888777 wamid.U2 "$CODE"
+check "the code alone is answered" wait_for 15 more_wa_replies 34699888777 "$n0"
+wa_post 34699888777 wamid.U3 "mi código postal es 28013"
+check "the postcode is answered" wait_for 15 more_wa_replies 34699888777 $((n0 + 1))
+TXT=$(wa_replies 34699888777 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "the postcode completes the verification: the status and the order number" \
+  bash -c "grep -q 'está en camino' <<<\"\$1\" && grep -q 5001 <<<\"\$1\"" _ "$TXT"
+eq "the postcode is not read as an address change: no incident, the bot keeps the conversation" \
+   "$(sqlite3 "$DB" "select count(*) from incidents where conversation_id=$UCID")/$(sqlite3 "$DB" "select state from conversations where id=$UCID")/$(sqlite3 "$DB" "select intent from messages where provider_msg_id='wamid.U3'")" \
+   "0/bot/where_is_order"
+
 # ---- English ----
 wa_post 34699888666 wamid.E1 "hi, where is my order $CODE? postcode 28013"
 check "English question answered" wait_for 15 has_wa_reply 34699888666
