@@ -656,8 +656,11 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     if (strcmp(in->channel, "email") == 0 && in->subject && *in->subject) {
         snprintf(c.subject, sizeof c.subject, "%s", in->subject);
     }
-    /* the language: the channel's, else the text's, else what we knew */
-    const char *lang = in->locale && *in->locale ? lang_of(in->locale) : rs_conv_guess_lang(body, keep);
+    /* the language: the channel's, else the text's, else what we knew; on the web chat the text's
+     * first (the page's language is the browser's or the shop's, not necessarily the visitor's) */
+    const char *lang = in->locale && *in->locale ? lang_of(in->locale) : NULL, *guess = rs_conv_guess_lang(body, keep);
+    if (!lang || (guess && strcmp(in->channel, "webchat") == 0))
+        lang = guess ? guess : lang;
     if (lang)
         snprintf(c.locale, sizeof c.locale, "%s", lang);
     lang = lang_of(c.locale);

@@ -109,6 +109,18 @@ eq "\"un humano por favor\": handed to a person (talk_to_human), no incident ope
    "$STATUS/$(jq -r .state "$T_DIR/h3.json")/$(q "select handover_reason from conversations where id=$(jq -r .conversation_id "$T_DIR/h3.json")")/$(q "select count(*) from incidents where order_id=(select id from orders where order_ref='9003')")" \
    "201/agent/talk_to_human/0"
 
+# ---- the bot answers in the language the visitor writes, whatever the page's language
+api POST /v1/orders '{"order_ref":"9004","placed_at":"'"$(ts 90000)"'","customer":{"email":"tom@example.es"},"destination":{"postal_code":"46001","city":"Valencia","country":"ES"}}'
+CODE4=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"9004","carrier":"correos","tracking_number":"PQCHAT4"}'
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQCHAT4","occurred_at":"'"$(ts 3600)"'","status":"in_transit"}]'
+curl -s -X POST -H "Origin: $BASE" -H 'Accept-Language: en-US,en;q=0.9' -H 'Content-Type: application/json' --data '{"body":"hola, ¿dónde está mi pedido?"}' "$BASE/t/$CODE4/chat" > "$T_DIR/l1.json"
+eq "Spanish written on the English page: answered in Spanish" "$(jq -r '.messages[-1].body|test("está en camino")' "$T_DIR/l1.json")" true
+curl -s -X POST -H "Origin: $BASE" -H 'Accept-Language: es-ES,es;q=0.9' -H 'Content-Type: application/json' --data '{"body":"hi, where is my order?"}' "$BASE/t/$CODE4/chat" > "$T_DIR/l2.json"
+eq "English written on the Spanish page: answered in English" "$(jq -r '.messages[-1].body|test("is on its way")' "$T_DIR/l2.json")" true
+curl -s -X POST -H "Origin: $BASE" -H 'Accept-Language: en-US,en;q=0.9' -H 'Content-Type: application/json' --data "{\"body\":\"$CODE4\"}" "$BASE/t/$CODE4/chat" > "$T_DIR/l3.json"
+eq "a message in no language (a code) on the English page: answered in English" "$(jq -r '.messages[-1].body|test("is on its way")' "$T_DIR/l3.json")" true
+
 # ---- the browser ----
 if ! browser_ready; then
   ok "browser part skipped"
