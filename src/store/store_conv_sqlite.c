@@ -226,8 +226,15 @@ enum rs_err rs_store_conv_find_or_create(struct rs_store *s, const struct rs_con
         if (*lang2(c->customer_locale))
             snprintf(c->locale, sizeof c->locale, "%s", lang2(c->customer_locale));
     }
-    snprintf(c->channel, sizeof c->channel, "%s", in->channel);
-    snprintf(c->sms_provider, sizeof c->sms_provider, "%s", in->sms_provider ? in->sms_provider : "");
+    if (strcmp(in->channel, "phone") != 0) {
+        snprintf(c->channel, sizeof c->channel, "%s", in->channel);
+        snprintf(c->sms_provider, sizeof c->sms_provider, "%s", in->sms_provider ? in->sms_provider : "");
+    } else if (*created || strcmp(c->channel, "phone") == 0) {
+        /* a call an agent logs is nothing we can send on: replies and incident news keep going by
+         * the channel the customer wrote from, and a conversation a call starts answers by e-mail,
+         * else SMS (as rs_store_conv_for_order picks) */
+        snprintf(c->channel, sizeof c->channel, "%s", email ? "email" : "sms");
+    }
     if (phone && !c->phone[0])
         snprintf(c->phone, sizeof c->phone, "%s", phone);
     if (phone && strcmp(in->channel, "email") != 0)

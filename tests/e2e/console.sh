@@ -193,6 +193,11 @@ eq "the bot does not answer a phone log" "$(q "select count(*) from messages whe
 page GET /console/c/$C1
 check "the phone log is shown escaped" bash -c "printf '%s' \"\$0\" | grep -qF '&lt;b&gt;dónde está mi pedido&lt;/b&gt;'" "$HTML"
 check "agent's messages and notes are marked apart" bash -c "printf '%s' \"\$0\" | grep -q 'class=\"msg agent\"' && printf '%s' \"\$0\" | grep -q 'class=\"msg note\"'" "$HTML"
+page POST /console/c/$C1/reply "csrf=$CS&body=Te+escribo+tras+la+llamada&kind=reply" -H "Origin: $BASE"
+eq "after a logged call the conversation still replies on the customer's channel (SMS), not 'phone'" \
+   "$STATUS/$(q "select channel from conversations where id=$C1")/$(q "select channel from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "303/sms/sms"
+got_after_call() { [ -n "$(rec_find '(.path|test("/Messages.json$")) and (.body|test("Body=Te%20escribo%20tras%20la%20llamada"))')" ]; }
+check "  and the customer gets it by SMS" wait_for 20 got_after_call
 
 # ---- language, logout, rate limit ----
 page POST /console/lang "csrf=$CS&lang=en" -H "Origin: $BASE" -H "Referer: $BASE/console/c/$C1"

@@ -72,6 +72,8 @@ api POST /v1/conversations/calls '{"phone":"+34 600 111 333","order_ref":"9001",
 eq "the same call_id again: 200 duplicate" "$STATUS/$(jqr .result)" "200/duplicate"
 api POST /v1/conversations/calls '{"email":"nuevo@example.org","body":"Quiere saber plazos de envío a Canarias"}'
 eq "an unknown caller starts a conversation without a customer" "$STATUS/$(q "select coalesce(customer_id,0) from conversations where id=$(jqr .conversation_id)")" "201/0"
+eq "  which answers by e-mail (a call is nothing to send on)" "$(q "select channel from conversations where id=$(jqr .conversation_id)")" email
+eq "the customer's conversation keeps the channel they wrote from after a logged call" "$(q "select channel from conversations where id=$CALL_CONV")" webchat
 api POST /v1/conversations/calls '{"body":"x"}'
 eq "no phone or e-mail: 422" "$STATUS/$(jqr .error.code)" "422/missing_field"
 api POST /v1/conversations/calls '{"phone":"600111333","body":"x"}'
