@@ -25,6 +25,8 @@
 #include "core/intent.h"
 #include "core/tpl.h"
 #include "store/store_conv.h"
+#include "store/store_incident.h"
+#include "store/store_page.h"
 #include "store/store_webchat.h"
 #include "store/store_notify.h"
 #include "util/assets.h"
@@ -529,6 +531,29 @@ static const char *incident_type(enum rs_intent i)
     }
 }
 
+/* The order's newest unresolved incident of TYPE into *ID (0: none), so a customer who writes
+ * about the same problem again gets the incident that is open, not a second one. */
+static enum rs_err unresolved_incident(struct rs_store *s, int64_t merchant_id, const char *order_ref,
+                                       const char *type, int64_t now, int64_t *id)
+{
+    *id = 0;
+    struct rs_incident_filter flt = {.order_ref = order_ref, .limit = 100};
+    json_t *list = NULL;
+    enum rs_err e = rs_store_incident_query(s, merchant_id, &flt, now, &list);
+    if (e)
+        return e;
+    size_t i;
+    json_t *row;
+    json_array_foreach(list, i, row) {
+        const char *st = json_string_value(json_object_get(row, "state"));
+        const char *ty = json_string_value(json_object_get(row, "type"));
+        if (!*id && ty && st && strcmp(ty, type) == 0 && strcmp(st, "resolved") != 0 && strcmp(st, "closed") != 0)
+            *id = json_integer_value(json_object_get(row, "id"));
+    }
+    json_decref(list);
+    return RS_OK;
+}
+
 /* Every hand-over to a person is also an internal note, so the console shows the whole
  * history (the conversation row keeps only the latest time and reason). Agents read it in
  * either language, hence both. */
@@ -773,7 +798,23 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                 e = wismo_text(&x, &f, reply, sizeof reply);
             else {
                 /* a problem with a known order: an incident, and a person takes over */
-                int64_t before = 0, first_out = 0;
+                int64_t before = 0, first_out = 0, known = 0;
+                if ((e = unresolved_incident(s, in->merchant_id, f.o.order_ref, incident_type(act), now, &known)))
+                    goto done_bot;
+                if (known) { /* the same problem again: the incident that is open */
+                    incident_id = out->incident_id = known;
+                    if ((e = rs_incident_note(s, in->merchant_id, known, body, "customer", now)) ||
+                        (e = handover(s, &c, "problem", now)))
+                        goto done_bot;
+                    out->handed_over = true;
+                    char ref[24];
+                    rs_incident_reference(known, ref);
+                    const char *v2[RS_CV__COUNT] = {0};
+                    v2[RS_CV_INCIDENT_REF] = ref;
+                    v2[RS_CV_ORDER_REF] = f.level == LV_FULL ? f.o.order_ref : NULL;
+                    e = text_for(&x, "problem.existing", v2, reply, sizeof reply);
+                    goto done_bot;
+                }
                 {
                     if ((e = rs_store_conv_save(s, &c, now)) || (e = rs_store_conv_last_msg(s, c.id, -1, &before, NULL)))
                         goto done_bot;

@@ -165,6 +165,16 @@ INCID=$(sqlite3 "$DB" "select id from incidents where origin='sms'")
 check "the SMS names the incident (Twilio form: MessagingServiceSid, To, Body)" \
   bash -c "python3 -c 'import sys,urllib.parse; d=dict(urllib.parse.parse_qsl(sys.argv[1])); sys.exit(0 if \"$INCID\" in d[\"Body\"] and d[\"To\"]==\"+34600111222\" and d[\"MessagingServiceSid\"].startswith(\"MG\") else 1)' \"\$1\"" _ "$SMS"
 eq "the conversation is handed to a person (problem)" "$(sqlite3 "$DB" "select state||'/'||handover_reason from conversations where id=(select conversation_id from messages where provider_msg_id='SMin1')")" "agent/problem"
+# the agent closes the conversation; the customer writes about the same problem again
+SCID=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='SMin1'")
+KEY=$KEY api POST "/v1/conversations/$SCID/close"
+sms_in +34600111222 SMin2 "sigue sin llegar el pedido, no me ha llegado nada"
+eq "the same problem again: no second incident" "$(sqlite3 "$DB" "select count(*) from incidents where type='lost' and order_id=(select order_id from incidents where id=$INCID)")" 1
+check "the customer is told the incident that is open" wait_for 15 has_sms +34600111222 $((n_sms + 2))
+check "  by its reference" bash -c "grep -q \"\$1\" <<<\"\$2\"" _ "$(printf 'INC-%06d' "$INCID")" \
+  "$(sms_replies +34600111222 | tail -1 | jq -r .body | python3 -c 'import sys,urllib.parse;print(dict(urllib.parse.parse_qsl(sys.stdin.read()))["Body"])')"
+eq "  their message is in the incident's history and the conversation back with a person" \
+   "$(sqlite3 "$DB" "select count(*) from incident_log where incident_id=$INCID and kind='note' and actor='customer' and body like 'sigue sin llegar%'")/$(sqlite3 "$DB" "select state from conversations where id=$SCID")" "1/agent"
 
 # ---- hand-over on request, then the bot stays quiet ----
 sms_in +34611222333 SMh1 "quiero hablar con una persona"
