@@ -46,6 +46,12 @@ for msg in "un humano por favor" "humano" "asesor" "operador" "agent" "a person 
   eq "asks for a person: $msg" "$(printf '%s\n' "$msg" | "$RASTRO_BIN" bot classify | cut -f1)" talk_to_human
 done
 
+# the WISMO rules' phrases match too ("en camino|en transito" was "en", "camino|en", "transito")
+for pair in "sigo esperando mi pedido=not_received" "el paquete está perdido=not_received" \
+            "what is the estimated delivery=delivery_date" "eta?=delivery_date"; do
+  eq "phrase rule: ${pair%%=*}" "$(printf '%s\n' "${pair%%=*}" | "$RASTRO_BIN" bot classify | cut -f1)" "${pair#*=}"
+done
+
 printf 'cancel\tnope\tfoo\n' > "$T_DIR/bad.tsv"
 "$RASTRO_BIN" bot classify --rules "$T_DIR/bad.tsv" </dev/null 2>"$T_DIR/err"; rc=$?
 eq "bad merchant rules rejected" "$rc" 1
