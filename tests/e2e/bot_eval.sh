@@ -46,9 +46,11 @@ for msg in "un humano por favor" "humano" "asesor" "operador" "agent" "a person 
   eq "asks for a person: $msg" "$(printf '%s\n' "$msg" | "$RASTRO_BIN" bot classify | cut -f1)" talk_to_human
 done
 
-# the WISMO rules' phrases match too ("en camino|en transito" was "en", "camino|en", "transito")
+# the other rules' phrases match too ("en camino|en transito" was "en", "camino|en", "transito")
 for pair in "sigo esperando mi pedido=not_received" "el paquete está perdido=not_received" \
-            "what is the estimated delivery=delivery_date" "eta?=delivery_date"; do
+            "what is the estimated delivery=delivery_date" "eta?=delivery_date" \
+            "no funciona el producto=damaged" "it doesn't work=damaged" \
+            "can you deliver it to a different location=change_address"; do
   eq "phrase rule: ${pair%%=*}" "$(printf '%s\n' "${pair%%=*}" | "$RASTRO_BIN" bot classify | cut -f1)" "${pair#*=}"
 done
 
