@@ -50,7 +50,8 @@ done
 for pair in "sigo esperando mi pedido=not_received" "el paquete está perdido=not_received" \
             "what is the estimated delivery=delivery_date" "eta?=delivery_date" \
             "no funciona el producto=damaged" "it doesn't work=damaged" \
-            "can you deliver it to a different location=change_address"; do
+            "can you deliver it to a different location=change_address" \
+            "en que estado esta mi devolucion=refund_status" "when do i get refunded=refund_status"; do
   eq "phrase rule: ${pair%%=*}" "$(printf '%s\n' "${pair%%=*}" | "$RASTRO_BIN" bot classify | cut -f1)" "${pair#*=}"
 done
 
