@@ -51,7 +51,8 @@ for pair in "sigo esperando mi pedido=not_received" "el paquete está perdido=no
             "what is the estimated delivery=delivery_date" "eta?=delivery_date" \
             "no funciona el producto=damaged" "it doesn't work=damaged" \
             "can you deliver it to a different location=change_address" \
-            "en que estado esta mi devolucion=refund_status" "when do i get refunded=refund_status"; do
+            "en que estado esta mi devolucion=refund_status" "when do i get refunded=refund_status" \
+            "the speaker was cracked=damaged"; do
   eq "phrase rule: ${pair%%=*}" "$(printf '%s\n' "${pair%%=*}" | "$RASTRO_BIN" bot classify | cut -f1)" "${pair#*=}"
 done
 
