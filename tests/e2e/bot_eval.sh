@@ -46,13 +46,15 @@ for msg in "un humano por favor" "humano" "asesor" "operador" "agent" "a person 
   eq "asks for a person: $msg" "$(printf '%s\n' "$msg" | "$RASTRO_BIN" bot classify | cut -f1)" talk_to_human
 done
 
-# the other rules' phrases match too ("en camino|en transito" was "en", "camino|en", "transito")
+# the other rules' phrases match too ("en camino|en transito" was "en", "camino|en", "transito"),
+# and their words of 5+ letters, which tolerate a typo, do not catch others ("perdido" ~ "pedido")
 for pair in "sigo esperando mi pedido=not_received" "el paquete está perdido=not_received" \
             "what is the estimated delivery=delivery_date" "eta?=delivery_date" \
             "no funciona el producto=damaged" "it doesn't work=damaged" \
             "can you deliver it to a different location=change_address" \
             "en que estado esta mi devolucion=refund_status" "when do i get refunded=refund_status" \
-            "the speaker was cracked=damaged"; do
+            "the speaker was cracked=damaged" \
+            "¿y mi pedido?=where_is_order" "my package is stuck=where_is_order" "can you call me=talk_to_human"; do
   eq "phrase rule: ${pair%%=*}" "$(printf '%s\n' "${pair%%=*}" | "$RASTRO_BIN" bot classify | cut -f1)" "${pair#*=}"
 done
 
