@@ -29,6 +29,8 @@ struct rs_req {
     /* request */
     const char *method;         /* borrowed from libmicrohttpd */
     const char *path;           /* decoded path, borrowed */
+    char *raw_path;             /* the path as sent, %-escapes kept (routes.c matches it), owned;
+                                   NULL when unknown */
     const char *params[RS_MAX_PARAMS]; /* {…} segments of the route pattern, owned (param_buf) */
     char param_buf[512];
     char *body;                 /* owned, NUL-terminated */

@@ -8,6 +8,7 @@
 #include "app/keys.h"
 #include "http/keycache.h"
 #include "http/metrics.h"
+#include "util/form.h"
 #include "util/timefmt.h"
 
 /* A route's auth: the scopes of which a key needs at least one (none: public), and CORS for a
@@ -142,32 +143,33 @@ const char *const *rs_route_names(int *n)
     return names;
 }
 
-/* Match PATH against PATTERN; captured segments go to r->params (copied). */
+/* Match PATH against PATTERN segment by segment; captured segments go to r->params (copied).
+ * PATH is the path as sent (r->raw_path): each segment is %-decoded on its own, so an escaped
+ * '/' ("%2F", an order_ref such as "2025/0042") stays inside its segment. */
 static bool match(struct rs_req *r, const char *pattern, const char *path)
 {
     size_t used = 0;
     int np = 0;
     const char *p = pattern, *s = path;
-    while (*p && *s) {
-        if (p[0] == '{' && p[1] == '}') {
-            const char *end = strchr(s, '/');
-            size_t n = end ? (size_t)(end - s) : strlen(s);
-            if (n == 0 || np >= RS_MAX_PARAMS || used + n + 1 > sizeof r->param_buf)
-                return false;
-            memcpy(r->param_buf + used, s, n);
-            r->param_buf[used + n] = '\0';
-            r->params[np++] = r->param_buf + used;
-            used += n + 1;
-            s += n;
-            p += 2;
-            continue;
-        }
-        if (*p != *s)
+    for (;;) {
+        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+        size_t pn = pe ? (size_t)(pe - p) : strlen(p), sn = se ? (size_t)(se - s) : strlen(s);
+        char *seg = r->param_buf + used;
+        if (!rs_url_segment_decode(s, sn, seg, sizeof r->param_buf - used))
             return false;
-        p++;
-        s++;
+        if (pn == 2 && p[0] == '{' && p[1] == '}') {
+            if (!*seg || np >= RS_MAX_PARAMS)
+                return false;
+            r->params[np++] = seg;
+            used += strlen(seg) + 1;
+        } else if (strlen(seg) != pn || memcmp(seg, p, pn) != 0) {
+            return false;
+        }
+        if (!pe || !se)
+            return !pe && !se;
+        p = pe + 1;
+        s = se + 1;
     }
-    return *p == '\0' && *s == '\0';
 }
 
 static bool authenticate(struct rs_req *r, unsigned need)
@@ -219,7 +221,7 @@ void rs_routes_dispatch(struct rs_req *r)
     bool path_found = false;
     const struct route *rt = NULL;
     for (int i = 0; i < NROUTES; i++) {
-        if (!match(r, routes[i].pattern, r->path))
+        if (!match(r, routes[i].pattern, r->raw_path ? r->raw_path : r->path))
             continue;
         path_found = true;
         if (strcmp(routes[i].method, r->method) == 0 ||

@@ -311,10 +311,23 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
         r->write_finish(r, r->write_state == 2 ? r->write_result : RS_ERETRY, r->write_ctx);
     free(r->body);
     free(r->resp);
+    free(r->raw_path);
     if (r->stream) /* never handed to a response */
         stream_free(r->stream);
     free(r);
     *req_cls = NULL;
+}
+
+/* libmicrohttpd's URI log callback, called once per request before it decodes the URL: the
+ * request starts here, keeping the path as sent (an escaped '/' must not split a segment). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct rs_req *r = calloc(1, sizeof *r);
+    if (r && uri)
+        r->raw_path = strndup(uri, strcspn(uri, "?#"));
+    return r;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -323,9 +336,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct rs_server *srv = cls;
     struct rs_req *r = *req_cls;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
+    if (!r || !r->conn) { /* the first call (on_uri made R) */
+        if (!r && !(r = calloc(1, sizeof *r)))
             return MHD_NO;
         r->started_ns = rs_mono_ns();
         r->conn = conn;
@@ -506,6 +518,7 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+                                   MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
                                    MHD_OPTION_THREAD_POOL_SIZE, pool,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,

@@ -14,14 +14,14 @@ static int hexval(char c)
     return -1;
 }
 
-/* Decode S[0..N) into OUT; returns false when it did not fit. */
-static bool decode(const char *s, size_t n, char *out, size_t cap)
+/* Decode S[0..N) into OUT ('+' is a space when PLUS); returns false when it did not fit. */
+static bool decode_as(const char *s, size_t n, bool plus, char *out, size_t cap)
 {
     size_t o = 0;
     bool fit = true;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '+') {
+        if (c == '+' && plus) {
             c = ' ';
         } else if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
             c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
@@ -45,6 +45,16 @@ static bool decode(const char *s, size_t n, char *out, size_t cap)
     }
     out[o] = '\0';
     return fit;
+}
+
+static bool decode(const char *s, size_t n, char *out, size_t cap)
+{
+    return decode_as(s, n, true, out, cap);
+}
+
+bool rs_url_segment_decode(const char *s, size_t n, char *out, size_t cap)
+{
+    return cap > 0 && decode_as(s, n, false, out, cap);
 }
 
 bool rs_form_get(const char *body, size_t len, const char *name, char *out, size_t cap, bool *truncated)

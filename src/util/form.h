@@ -27,4 +27,9 @@ void rs_form_parse(const char *body, size_t len, struct rs_form *f);
 /* The value of the first field NAME in F, or NULL (borrowed from F). */
 const char *rs_form_find(const struct rs_form *f, const char *name);
 
+/* Decode one segment of a URL path, S[0..N): %XX escapes only ('+' stays '+'; "%2F" is a '/'
+ * inside the segment), a decoded NUL dropped, a malformed escape kept literally. False when it
+ * does not fit OUT (CAP bytes, NUL-terminated). */
+bool rs_url_segment_decode(const char *s, size_t n, char *out, size_t cap);
+
 #endif

@@ -39,6 +39,15 @@ KEY=$KEY_A api POST /v1/orders '{"order_ref":"A-2","placed_at":"2025-11-24T11:00
 eq "order with status processing" "$(jqr .status)" processing
 CODE2=$(jqr .tracking_code)
 check "tracking codes differ" bash -c "[ '$CODE' != '$CODE2' ]"
+# an order number with a '/' (invoice series "2025/0042") is read back with it escaped
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"2025/0042","placed_at":"2025-11-24T11:00:00Z","customer":{"email":"s@example.com"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
+eq "an order_ref with a slash is created" "$STATUS" 201
+KEY=$KEY_A api GET /v1/orders/2025%2F0042
+eq "GET /v1/orders/2025%2F0042 finds it" "$STATUS/$(jqr .order_ref)" "200/2025/0042"
+KEY=$KEY_A api GET /v1/orders/2025%2F0042/notifications
+eq "  and its notifications" "$STATUS/$(jqr .order_ref)" "200/2025/0042"
+KEY=$KEY_A api GET /v1/orders/2025/0042
+eq "  an unescaped slash is another path: 404" "$STATUS/$(jqr .error.code)" "404/not_found"
 
 # ---- shipments ----
 KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-1","carrier":"Correos","tracking_number":"pq 4a1 b2","service":"express","origin":{"city":"Madrid","country":"es"}}'
