@@ -110,7 +110,40 @@ struct open_job {
     struct rs_incident_open in;
     int64_t sla_due_at; /* 0: from the support settings */
     int64_t id;
+    bool retried; /* the same report is open already: ID is that one */
 };
+
+static bool same_str(json_t *o, const char *k, const char *v)
+{
+    const char *have = jstr(o, k);
+    return (!have && !v) || (have && v && strcmp(have, v) == 0);
+}
+
+/* A POST sent again (a client retrying after a timeout) must not open a second incident and tell
+ * the customer twice: an incident of the order that is not resolved or closed, with the same
+ * type, origin, message and contact, is the one this report opened. */
+static enum rs_err find_retried(struct rs_store *s, struct open_job *j, int64_t now)
+{
+    struct rs_incident_filter f = {.order_ref = j->order_ref, .limit = 500};
+    json_t *arr = NULL;
+    enum rs_err e = rs_store_incident_query(s, j->merchant_id, &f, now, &arr);
+    if (e)
+        return e;
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        const char *state = jstr(o, "state");
+        if (state && strcmp(state, "resolved") != 0 && strcmp(state, "closed") != 0 &&
+            same_str(o, "type", j->in.type) && same_str(o, "origin", j->in.origin) &&
+            same_str(o, "message", j->in.message) && same_str(o, "contact", j->in.contact)) {
+            j->id = json_integer_value(json_object_get(o, "id"));
+            j->retried = j->id > 0;
+            break;
+        }
+    }
+    json_decref(arr);
+    return RS_OK;
+}
 
 static enum rs_err open_run(struct rs_store *s, void *ctx)
 {
@@ -121,6 +154,9 @@ static enum rs_err open_run(struct rs_store *s, void *ctx)
         return e;
     j->in.order_id = k.id;
     int64_t now = rs_now();
+    j->retried = false; /* the writer may run the job again */
+    if ((e = find_retried(s, j, now)) || j->retried)
+        return e;
     if ((e = rs_incident_open(s, j->merchant_id, &j->in, ACTOR_API, now, &j->id)))
         return e;
     return j->sla_due_at ? rs_store_incident_set_sla(s, j->merchant_id, j->id, j->sla_due_at, now) : RS_OK;
@@ -164,7 +200,7 @@ void rs_api_incident_post(struct rs_req *r)
             rs_reply_err(r, e, "incident");
         else {
             snprintf(r->location, sizeof r->location, "/v1/incidents/%lld", (long long)job.id);
-            reply_incident(r, 201, job.id);
+            reply_incident(r, job.retried ? 200 : 201, job.id);
         }
     }
     json_decref(b);
