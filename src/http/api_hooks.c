@@ -332,27 +332,15 @@ void rs_api_integration_list(struct rs_req *r)
 
 /* ---- the inbound log ---- */
 
-static bool parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-    if (!s || !*s)
-        return false;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 void rs_api_inbound_list(struct rs_req *r)
 {
     long long limit = 50, before = 0;
     const char *ls = rs_req_query(r, "limit"), *bs = rs_req_query(r, "before"), *res = rs_req_query(r, "result");
-    if (ls && !parse_int(ls, 1, 500, &limit)) {
+    if (ls && !rs_parse_int(ls, 1, 500, &limit)) {
         rs_reply_error(r, 400, "invalid_parameter", "limit must be a whole number from 1 to 500");
         return;
     }
-    if (bs && !parse_int(bs, 1, INT64_MAX, &before)) {
+    if (bs && !rs_parse_int(bs, 1, INT64_MAX, &before)) {
         rs_reply_error(r, 400, "invalid_parameter", "before must be an inbound id");
         return;
     }
@@ -379,7 +367,7 @@ void rs_api_inbound_list(struct rs_req *r)
 static bool inbound_id(struct rs_req *r, int64_t *id)
 {
     long long v;
-    if (!parse_int(r->params[0], 1, INT64_MAX, &v)) {
+    if (!rs_parse_int(r->params[0], 1, INT64_MAX, &v)) {
         rs_reply_error(r, 400, "invalid_parameter", "the inbound id is a whole number (see GET /v1/inbound)");
         return false;
     }

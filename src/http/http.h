@@ -99,6 +99,9 @@ struct rs_stream {
 /* A header or query argument of the request (borrowed; NULL when absent). */
 const char *rs_req_header(struct rs_req *r, const char *name);
 const char *rs_req_query(struct rs_req *r, const char *name);
+/* S as a whole decimal number from LO to HI (a query argument, an id of the path): false when
+ * it is anything else (empty, other characters, out of range). */
+bool rs_parse_int(const char *s, long long lo, long long hi, long long *out);
 
 /* Server services for handlers. */
 struct rs_store *rs_server_reader_get(struct rs_server *srv); /* blocks until one is free */

@@ -148,6 +148,15 @@ api POST /v1/incidents/$INC3/notes '{"body":""}'
 eq "empty note → 422" "$STATUS" 422
 api GET '/v1/incidents?queue=later'
 eq "bad queue → 400" "$STATUS" 400
+api GET '/v1/incidents?limit=1'
+eq "?limit=1: one incident and where the next page starts" "$(jqr '.incidents|length') $(jqr .next_before)" "1 $(jqr '.incidents[0].id')"
+FIRST=$(jqr '.incidents[0].id')
+api GET "/v1/incidents?limit=1&before=$(jqr .next_before)"
+check "  ?before= gives the next page" test "$(jqr '.incidents[0].id')" -lt "$FIRST"
+for qs in limit=abc limit=0 limit=1000 before=abc before=-3; do
+  api GET "/v1/incidents?$qs"
+  eq "?$qs → 400 invalid_parameter (not a silent first page)" "$STATUS $(jqr .error.code)" "400 invalid_parameter"
+done
 api PATCH /v1/incidents/999999 '{"state":"closed"}'
 eq "unknown incident → 404" "$STATUS" 404
 KEY=$KEY2 api GET /v1/incidents/$INC1
