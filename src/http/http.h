@@ -49,6 +49,7 @@ struct rs_req {
     size_t resp_len;
     const char *content_type;   /* static string */
     char location[1024];        /* Location header when set */
+    char allow[64];             /* Allow header when set (a 405: the path's methods) */
     int retry_after;            /* seconds, when > 0 */
     const char *cache_control;  /* Cache-Control header when set (static string) */
     char set_cookie[2][256];    /* Set-Cookie headers when set (the console's session cookies) */

@@ -224,6 +224,9 @@ void rs_routes_dispatch(struct rs_req *r)
         if (!match(r, routes[i].pattern, r->raw_path ? r->raw_path : r->path))
             continue;
         path_found = true;
+        size_t n = strlen(r->allow); /* the path's methods, for a 405 (GET brings HEAD) */
+        snprintf(r->allow + n, sizeof r->allow - n, "%s%s%s", n ? ", " : "", routes[i].method,
+                 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
         if (strcmp(routes[i].method, r->method) == 0 ||
             (strcmp(r->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
             rt = &routes[i];
@@ -234,10 +237,12 @@ void rs_routes_dispatch(struct rs_req *r)
     if (!rt) {
         r->route = ROUTE_OTHER;
         if (path_found)
-            rs_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method, r->path);
+            rs_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)", r->method, r->path,
+                           r->allow);
         else
             rs_reply_error(r, 404, "not_found", "no such endpoint: %s (see /v1/openapi.json)", r->path);
     } else {
+        r->allow[0] = '\0';
         r->cors = rt->auth & CORS;
         if (r->body_too_big)
             rs_reply_error(r, 413, "too_large", "the request body is larger than %u bytes", RS_MAX_BODY_BYTES);

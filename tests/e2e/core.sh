@@ -207,6 +207,11 @@ KEY=$KEY_A api GET /v1/nothing
 eq "unknown endpoint: 404" "$STATUS" 404
 KEY=$KEY_A api DELETE /v1/orders
 eq "wrong method: 405" "$STATUS" 405
+eq "  the message says which methods are allowed" "$(jqr .error.message)" "DELETE is not allowed on /v1/orders (allowed: POST)"
+allow=$(curl -s -o /dev/null -D - -X PUT -H "Authorization: Bearer $KEY_A" "$BASE/v1/orders/A-1" | tr -d '\r' | sed -n 's/^Allow: //Ip')
+eq "  and the Allow header (RFC 9110)" "$allow" "GET, HEAD"
+allow=$(curl -s -o /dev/null -D - -X DELETE -H "Authorization: Bearer $KEY_A" "$BASE/v1/keys" | tr -d '\r' | sed -n 's/^Allow: //Ip')
+eq "  every method of the path" "$allow" "GET, HEAD, POST"
 KEY=$KEY_A api GET /v1/orders/A-1
 eq "nothing was half-written by the bad requests" "$(jqr '.shipments|length')/$(jqr .destination.city)" "2/Getafe"
 
