@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 
@@ -64,9 +65,20 @@ int main(int argc, char **argv)
         puts("rastro 0.1.0");
         return 0;
     }
-    for (int i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+    for (int i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            /* `rastro CMD --help`: asked for, the usage is the answer (standard output, exit 0)
+             * whichever way the command prints it (usage errors go to standard error, exit 2) */
+            fflush(stdout);
+            if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+                return 1;
+            int rc = commands[i].fn(argc - 1, argv + 1);
+            return rc == 2 ? 0 : rc;
+        }
+        return commands[i].fn(argc - 1, argv + 1);
+    }
     fprintf(stderr, "rastro: '%s' is not a command. See 'rastro --help'.\n", argv[1]);
     return 2;
 }

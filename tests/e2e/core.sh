@@ -6,6 +6,12 @@
 source "$(dirname "$0")/../lib/lib.sh"
 
 check "--help lists every subcommand" bash -c "'$RASTRO_BIN' --help | grep -q 'merchant' && '$RASTRO_BIN' --help | grep -q 'import' && '$RASTRO_BIN' --help | grep -q 'serve'"
+bad_help=""
+for c in $("$RASTRO_BIN" --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p'); do
+  out=$("$RASTRO_BIN" "$c" --help 2>/dev/null); rc=$?
+  [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "usage: rastro $c" || bad_help+="$c (exit $rc) "
+done
+eq "rastro CMD --help prints the usage on stdout and exits 0, for every command" "$bad_help" ""
 
 DB=$T_DIR/core.db
 start_server "$DB"
