@@ -175,13 +175,22 @@ static bool match(struct rs_req *r, const char *pattern, const char *path)
 static bool authenticate(struct rs_req *r, unsigned need)
 {
     const char *h = rs_req_header(r, "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
+    /* the key without the blanks around it (a key pasted with a space, or read from a file
+     * with a CR at the end, is still the key) */
+    char key[128] = "";
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+        h += 7 + strspn(h + 7, " \t");
+        size_t n = strcspn(h, " \t\r\n");
+        if (n < sizeof key && h[n + strspn(h + n, " \t\r\n")] == '\0')
+            snprintf(key, sizeof key, "%.*s", (int)n, h);
+    }
+    if (!key[0]) {
         rs_reply_error(r, 401, "unauthorized",
                        "send your API key as \"Authorization: Bearer rk_…\" (create one with `rastro merchant create`)");
         return false;
     }
     unsigned char hash[32];
-    rs_key_hash(h + 7, hash);
+    rs_key_hash(key, hash);
     enum rs_err e = RS_OK;
     uint64_t now = rs_mono_ns();
     if (!rs_keycache_get(hash, now, &r->merchant_id, &r->scopes)) { /* no DB read per request */

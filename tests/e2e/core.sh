@@ -203,6 +203,8 @@ STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Beare
 eq "oversize body: 413" "$STATUS" 413
 KEY= api POST /v1/orders "$ORDER"
 eq "no key: 401" "$STATUS/$(jqr .error.code)" "401/unauthorized"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer  $KEY_A "$'\r' "$BASE/v1/orders/A-1")
+eq "a key with blanks around it (pasted, or read from a CRLF file) is still the key" "$STATUS" 200
 KEY=rk_invalid api GET /v1/orders/A-1
 eq "invalid key: 401" "$STATUS" 401
 KEY=$KEY_RO api POST /v1/orders "$ORDER"
