@@ -20,6 +20,11 @@
 #include "store/store.h"
 #include "store/store_coupon.h"
 
+/* A report of the same order, type, origin and message sent again within this many seconds (a
+ * double tap, a reload that posts the form again, an API client retrying after a timeout) is the
+ * same report: the first one answers, none is opened (rs_store_incident_resent). */
+#define RS_INCIDENT_RESENT_S (15 * 60)
+
 struct rs_incident_open {
     int64_t order_id;
     int64_t conversation_id;     /* 0: the order's customer conversation (rs_conv_for_order) */

@@ -110,40 +110,8 @@ struct open_job {
     struct rs_incident_open in;
     int64_t sla_due_at; /* 0: from the support settings */
     int64_t id;
-    bool retried; /* the same report is open already: ID is that one */
+    bool retried; /* the same report was sent a moment ago: ID is that one */
 };
-
-static bool same_str(json_t *o, const char *k, const char *v)
-{
-    const char *have = jstr(o, k);
-    return (!have && !v) || (have && v && strcmp(have, v) == 0);
-}
-
-/* A POST sent again (a client retrying after a timeout) must not open a second incident and tell
- * the customer twice: an incident of the order that is not resolved or closed, with the same
- * type, origin, message and contact, is the one this report opened. */
-static enum rs_err find_retried(struct rs_store *s, struct open_job *j, int64_t now)
-{
-    struct rs_incident_filter f = {.order_ref = j->order_ref, .limit = 500};
-    json_t *arr = NULL;
-    enum rs_err e = rs_store_incident_query(s, j->merchant_id, &f, now, &arr);
-    if (e)
-        return e;
-    size_t i;
-    json_t *o;
-    json_array_foreach(arr, i, o) {
-        const char *state = jstr(o, "state");
-        if (state && strcmp(state, "resolved") != 0 && strcmp(state, "closed") != 0 &&
-            same_str(o, "type", j->in.type) && same_str(o, "origin", j->in.origin) &&
-            same_str(o, "message", j->in.message) && same_str(o, "contact", j->in.contact)) {
-            j->id = json_integer_value(json_object_get(o, "id"));
-            j->retried = j->id > 0;
-            break;
-        }
-    }
-    json_decref(arr);
-    return RS_OK;
-}
 
 static enum rs_err open_run(struct rs_store *s, void *ctx)
 {
@@ -154,9 +122,12 @@ static enum rs_err open_run(struct rs_store *s, void *ctx)
         return e;
     j->in.order_id = k.id;
     int64_t now = rs_now();
-    j->retried = false; /* the writer may run the job again */
-    if ((e = find_retried(s, j, now)) || j->retried)
+    /* a POST sent again (a client retrying after a timeout) answers with the incident it opened */
+    if ((e = rs_store_incident_resent(s, k.id, j->in.origin, j->in.type, j->in.message, now - RS_INCIDENT_RESENT_S,
+                                      &j->id)))
         return e;
+    if ((j->retried = j->id > 0))
+        return RS_OK;
     if ((e = rs_incident_open(s, j->merchant_id, &j->in, ACTOR_API, now, &j->id)))
         return e;
     return j->sla_due_at ? rs_store_incident_set_sla(s, j->merchant_id, j->id, j->sla_due_at, now) : RS_OK;

@@ -258,10 +258,6 @@ struct incident_job {
     int64_t id;
 };
 
-/* A report sent again within this many seconds (a double tap, a reload of the confirmation,
- * which posts the form again) is the same report: its reference is shown, none is opened. */
-#define REPORT_RESENT_S (15 * 60)
-
 /* Through the incident workflow: SLA from the merchant's settings, logged, customer told. In the
  * writer, so two posts of one form at once cannot both open one. */
 static enum rs_err incident_job_run(struct rs_store *s, void *ctx)
@@ -269,7 +265,7 @@ static enum rs_err incident_job_run(struct rs_store *s, void *ctx)
     struct incident_job *j = ctx;
     int64_t now = rs_now();
     enum rs_err e = rs_store_incident_resent(s, j->in.order_id, j->in.origin, j->in.type, j->in.message,
-                                             now - REPORT_RESENT_S, &j->id);
+                                             now - RS_INCIDENT_RESENT_S, &j->id);
     if (e || j->id)
         return e;
     return rs_incident_open(s, j->merchant_id, &j->in, "customer", now, &j->id);

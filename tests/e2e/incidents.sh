@@ -39,7 +39,7 @@ eq "  the customer is told in Spanish, with the reference" \
   "$(q "select count(*) from messages where incident_id=$INC1 and direction='out' and body like 'Hemos recibido tu aviso sobre el pedido I-1%INC-%'")" 1
 api POST /v1/incidents '{"order_ref":"I-1","type":"damaged","message":"La caja llegó rota"}'
 eq "the same POST retried: 200 with the same incident" "$STATUS $(jqr .id)" "200 $INC1"
-eq "  no second incident, the customer told once" \
+eq "  no second incident, the customer told once (a retry within 15 minutes)" \
   "$(q "select count(*) from incidents where order_id=(select id from orders where order_ref='I-1')")/$(q "select count(*) from messages where incident_id=$INC1 and direction='out'")" "1/1"
 
 # ---- open from the tracking page's form ----
