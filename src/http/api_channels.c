@@ -361,8 +361,7 @@ void rs_page_chat_get(struct rs_req *r)
 void rs_page_chat_post(struct rs_req *r)
 {
     pthread_once(&chat_once, chat_limiter_init);
-    const char *ct = rs_req_header(r, "Content-Type");
-    bool form = ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+    bool form = rs_req_media_is(r, "application/x-www-form-urlencoded");
     int wait = 0;
     if (chat_limiter && rs_ratelimit_blocked(chat_limiter, r->client_addr, now_ms(), &wait)) {
         r->retry_after = wait;

@@ -219,8 +219,7 @@ static bool events_slow(struct rs_req *r, struct events_post *p)
  * rejected, as rs_json_event_in would have them); false: parse with jansson. */
 static bool events_fast(struct rs_req *r, struct events_post *p)
 {
-    const char *ct = rs_req_header(r, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || !r->body || r->body_len == 0)
+    if (!rs_req_media_is(r, "application/json") || !r->body || r->body_len == 0)
         return false; /* rs_req_json answers these */
     size_t cap = 1; /* an upper bound of the events: one per '{' (more than RS_MAX_BATCH is jansson's) */
     for (const char *q = r->body; (q = memchr(q, '{', r->body_len - (size_t)(q - r->body))) && cap <= RS_MAX_BATCH;

@@ -133,6 +133,10 @@ void rs_reply_error(struct rs_req *r, int status, const char *code, const char *
 void rs_reply_err(struct rs_req *r, enum rs_err e, const char *detail);
 int rs_http_status_for(enum rs_err e);
 
+/* True when the request's Content-Type is TYPE (case-insensitive), with or without parameters
+ * ("application/json; charset=utf-8"); a longer type ("application/jsonx") is not TYPE. */
+bool rs_req_media_is(struct rs_req *r, const char *type);
+
 /* Parse the JSON body; on failure the error answer is already set and NULL is returned.
  * Requires Content-Type application/json (415 otherwise). New reference. */
 json_t *rs_req_json(struct rs_req *r);

@@ -4,10 +4,23 @@
 
 #include "http/http.h"
 
-json_t *rs_req_json(struct rs_req *r)
+bool rs_req_media_is(struct rs_req *r, const char *type)
 {
     const char *ct = rs_req_header(r, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+    size_t n = strlen(type);
+    if (!ct)
+        return false;
+    ct += strspn(ct, " \t");
+    if (strncasecmp(ct, type, n) != 0)
+        return false;
+    ct += n;
+    ct += strspn(ct, " \t");
+    return *ct == '\0' || *ct == ';'; /* parameters (charset=utf-8) are fine; "application/jsonx" is not */
+}
+
+json_t *rs_req_json(struct rs_req *r)
+{
+    if (!rs_req_media_is(r, "application/json")) {
         rs_reply_error(r, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
         return NULL;
     }

@@ -17,7 +17,7 @@ static enum rs_err done(struct rs_jerr *je, struct rs_app_error *err)
 
 static enum rs_err not_object(struct rs_app_error *err, const char *what)
 {
-    err->code = "invalid_json";
+    err->code = "invalid_body"; /* the JSON is well formed (that is invalid_json, 400): its shape is wrong */
     snprintf(err->message, sizeof err->message, "%s must be a JSON object", what);
     return RS_EINVAL;
 }

@@ -195,9 +195,14 @@ eq "bad email: 422" "$STATUS" 422
 KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24T10:00:00Z","customer":{"locale":"fr"}}'
 eq "unknown locale: 422" "$STATUS" 422
 KEY=$KEY_A api POST /v1/orders '[1,2]'
-eq "an array for an order: 422" "$STATUS" 422
+eq "an array for an order: 422 invalid_body (the JSON itself is fine)" "$STATUS/$(jqr .error.code)" "422/invalid_body"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: text/plain' --data 'x' "$BASE/v1/orders")
 eq "wrong content type: 415" "$STATUS" 415
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: application/jsonx' --data '{}' "$BASE/v1/orders")
+eq "  a type that only starts like JSON (application/jsonx): 415" "$STATUS" 415
+STATUS=$(curl -s -o "$T_DIR/ct.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: Application/JSON ; charset=utf-8' \
+  --data '{"carrier":"correos","tracking_number":"NOPE-CT","occurred_at":"2025-11-24T10:00:00Z","status":"in_transit"}' "$BASE/v1/events")
+eq "  application/json with a charset parameter, any case: read (an unknown parcel, not a 415)" "$STATUS/$(jq -r .error.code "$T_DIR/ct.json")" "422/unknown_shipment"
 head -c 5000000 /dev/zero | tr '\0' ' ' > "$T_DIR/big.json"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: application/json' --data-binary @"$T_DIR/big.json" "$BASE/v1/events")
 eq "oversize body: 413" "$STATUS" 413
