@@ -30,8 +30,12 @@ int rs_cmd_import(int argc, char **argv)
             return usage();
         file = argv[i];
     }
-    if (!file || !merchant)
+    if (!file || !merchant) {
+        fprintf(stderr, "rastro import: %s\n",
+                !merchant ? "which shop's data is this? give --merchant ID (see `rastro merchant list`)"
+                          : "give the CSV file to import (or - for standard input)");
         return usage();
+    }
     char *end;
     long long mid = strtoll(merchant, &end, 10);
     if (*end || mid <= 0) {
@@ -62,6 +66,10 @@ int rs_cmd_import(int argc, char **argv)
     enum rs_err e = rs_app_import(s, mid, fp, size, stderr, 50, &sum);
     if (fp != stdin)
         fclose(fp);
+    if (e == RS_EINVAL && sum.rows == 0) { /* the file itself was refused (empty, bad header): said above */
+        rs_store_close(s);
+        return 1;
+    }
     printf("rows: %lld read, %lld rejected\n"
            "orders: %lld created, %lld updated, %lld unchanged\n"
            "shipments: %lld created, %lld updated, %lld unchanged\n"

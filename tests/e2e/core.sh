@@ -284,9 +284,13 @@ eq "good rows after bad ones are kept" "$(jqr .shipments[0].carrier)" seur
 KEY=$KEY_A api GET /v1/orders/C-3
 eq "a rejected row writes nothing (no half order)" "$STATUS" 404
 printf 'ref,foo\n1,2\n' > "$T_DIR/bad.csv"
-"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/bad.csv" >/dev/null 2>"$T_DIR/bad.err"; rc=$?
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/bad.csv" >"$T_DIR/bad.out" 2>"$T_DIR/bad.err"; rc=$?
 eq "a header without order_ref is refused" "$rc" 1
 check "  with a clear message" grep -q 'no order_ref column' "$T_DIR/bad.err"
+check "  and no all-zero summary as if something had been imported" test ! -s "$T_DIR/bad.out"
+"$RASTRO_BIN" import --db "$DB" "$T_DIR/bad.csv" >/dev/null 2>"$T_DIR/bad.err"; rc=$?
+check "import without --merchant: usage error (2) saying what is missing" \
+  bash -c "[ $rc = 2 ] && grep -q 'give --merchant ID' '$T_DIR/bad.err'"
 
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
