@@ -248,7 +248,7 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
         return RS_OK; /* already there: nothing changes, nobody is told twice */
     if (!transition_ok(r.state, state))
         return RS_ECONFLICT;
-    if ((e = rs_store_incident_set_state(s, merchant_id, id, state, now)))
+    if ((e = rs_store_incident_set_state(s, merchant_id, id, state, actor, now)))
         return e;
     struct rs_incident_log_in l = {.kind = "state", .actor = actor, .from_state = r.state, .to_state = state};
     if ((e = rs_store_incident_log(s, id, &l, now)))

@@ -38,9 +38,11 @@ struct rs_incident_row {
 enum rs_err rs_store_incident_row(struct rs_store *s, int64_t merchant_id, int64_t id,
                                   struct rs_incident_row *out) RS_MUST_CHECK;
 
-/* Field updates (updated_at = NOW). RS_ENOTFOUND when the incident is not the merchant's. */
+/* Field updates (updated_at = NOW). RS_ENOTFOUND when the incident is not the merchant's.
+ * A state change to "resolved" also records resolved_at = NOW and resolved_by = ACTOR; back to
+ * an open state (reopened) clears them; "closed" keeps them. */
 enum rs_err rs_store_incident_set_state(struct rs_store *s, int64_t merchant_id, int64_t id, const char *state,
-                                        int64_t now) RS_MUST_CHECK;
+                                        const char *actor, int64_t now) RS_MUST_CHECK;
 /* AGENT_ID 0: unassigned. */
 enum rs_err rs_store_incident_set_agent(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t agent_id,
                                         int64_t now) RS_MUST_CHECK;

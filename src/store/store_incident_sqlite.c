@@ -131,16 +131,20 @@ enum rs_err rs_store_incident_row(struct rs_store *s, int64_t merchant_id, int64
 }
 
 enum rs_err rs_store_incident_set_state(struct rs_store *s, int64_t merchant_id, int64_t id, const char *state,
-                                        int64_t now)
+                                        const char *actor, int64_t now)
 {
-    sqlite3_stmt *q =
-        prep(s, SLOT_SET_STATE, "UPDATE incidents SET state=?1,updated_at=?2 WHERE id=?3 AND merchant_id=?4");
+    sqlite3_stmt *q = prep(s, SLOT_SET_STATE,
+                           "UPDATE incidents SET state=?1,updated_at=?2,"
+                           "resolved_at=CASE ?1 WHEN 'resolved' THEN ?2 WHEN 'closed' THEN resolved_at END,"
+                           "resolved_by=CASE ?1 WHEN 'resolved' THEN ?5 WHEN 'closed' THEN resolved_by END "
+                           "WHERE id=?3 AND merchant_id=?4");
     if (!q)
         return RS_EIO;
     sqlite3_bind_text(q, 1, state, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     sqlite3_bind_int64(q, 4, merchant_id);
+    sqlite3_bind_text(q, 5, actor, -1, SQLITE_TRANSIENT);
     enum rs_err e = rs_store_sqlite_run(s, q);
     return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
 }

@@ -146,6 +146,12 @@ api GET /v1/incidents/$INC3
 eq "  nothing changed by refused requests" "$(jqr '.state+" "+(.resolution|tostring)')" "open null"
 api POST /v1/incidents/$INC3/notes '{"body":""}'
 eq "empty note → 422" "$STATUS" 422
+# resolved by a plain state change (no resolution kind): when and by whom is still recorded
+api PATCH /v1/incidents/$INC3 '{"state":"resolved"}'
+eq "state → resolved without a resolution: resolved_at and resolved_by set" \
+  "$STATUS $(jqr '.state+" "+(.resolved_at!=null|tostring)+" "+.resolved_by')" "200 resolved true api"
+api PATCH /v1/incidents/$INC3 '{"state":"open"}'
+eq "  reopened: no longer resolved_at/by" "$STATUS $(jqr '.state+" "+(.resolved_at|tostring)+" "+(.resolved_by|tostring)')" "200 open null null"
 api GET '/v1/incidents?queue=later'
 eq "bad queue → 400" "$STATUS" 400
 api GET '/v1/incidents?limit=1'
