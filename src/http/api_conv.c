@@ -70,17 +70,9 @@ void rs_api_conv_list(struct rs_req *r)
         }
         q = (enum rs_conv_queue)k;
     }
-    const char *ls = rs_req_query(r, "limit");
-    int limit = 50;
-    if (ls) {
-        char *end;
-        long v = strtol(ls, &end, 10);
-        if (*end || v < 1 || v > 200) {
-            rs_reply_error(r, 400, "invalid_limit", "limit must be a number from 1 to 200");
-            return;
-        }
-        limit = (int)v;
-    }
+    long long limit = 50;
+    if (!rs_req_page(r, 200, &limit, NULL, NULL))
+        return;
     struct rs_store *s = rs_server_reader_get(r->srv);
     if (!s) {
         rs_reply_err(r, RS_EIO, "conversations");
@@ -93,7 +85,7 @@ void rs_api_conv_list(struct rs_req *r)
         return;
     }
     json_t *out = NULL;
-    enum rs_err e = rs_store_conv_list_json(s, r->merchant_id, q, agent, rs_req_query(r, "cursor"), limit, rs_now(),
+    enum rs_err e = rs_store_conv_list_json(s, r->merchant_id, q, agent, rs_req_query(r, "cursor"), (int)limit, rs_now(),
                                             &out);
     rs_server_reader_put(r->srv, s);
     if (e == RS_EINVAL)

@@ -335,15 +335,9 @@ void rs_api_integration_list(struct rs_req *r)
 void rs_api_inbound_list(struct rs_req *r)
 {
     long long limit = 50, before = 0;
-    const char *ls = rs_req_query(r, "limit"), *bs = rs_req_query(r, "before"), *res = rs_req_query(r, "result");
-    if (ls && !rs_parse_int(ls, 1, 500, &limit)) {
-        rs_reply_error(r, 400, "invalid_parameter", "limit must be a whole number from 1 to 500");
+    const char *res = rs_req_query(r, "result");
+    if (!rs_req_page(r, 500, &limit, &before, "an inbound id (next_before of the previous page)"))
         return;
-    }
-    if (bs && !rs_parse_int(bs, 1, INT64_MAX, &before)) {
-        rs_reply_error(r, 400, "invalid_parameter", "before must be an inbound id");
-        return;
-    }
     if (res && strcmp(res, "applied") && strcmp(res, "duplicate") && strcmp(res, "rejected")) {
         rs_reply_error(r, 400, "invalid_parameter", "result must be applied, duplicate or rejected");
         return;

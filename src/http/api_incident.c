@@ -191,16 +191,10 @@ void rs_api_incident_list(struct rs_req *r)
     struct rs_incident_filter f = {.state = rs_req_query(r, "state"),
                                    .order_ref = rs_req_query(r, "order_ref"),
                                    .agent_email = rs_req_query(r, "agent")};
-    const char *lim = rs_req_query(r, "limit"), *before = rs_req_query(r, "before"), *queue = rs_req_query(r, "queue");
+    const char *queue = rs_req_query(r, "queue");
     long long limit = 50, before_id = 0;
-    if (lim && !rs_parse_int(lim, 1, 500, &limit)) {
-        rs_reply_error(r, 400, "invalid_parameter", "limit must be a whole number from 1 to 500");
+    if (!rs_req_page(r, 500, &limit, &before_id, "an incident id (next_before of the previous page)"))
         return;
-    }
-    if (before && !rs_parse_int(before, 1, INT64_MAX, &before_id)) {
-        rs_reply_error(r, 400, "invalid_parameter", "before must be an incident id (next_before of the previous page)");
-        return;
-    }
     f.limit = (int)limit;
     f.before_id = before_id;
     if (f.state && rs_incident_state_index(f.state) < 0) {

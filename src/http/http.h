@@ -103,6 +103,10 @@ const char *rs_req_query(struct rs_req *r, const char *name);
 /* S as a whole decimal number from LO to HI (a query argument, an id of the path): false when
  * it is anything else (empty, other characters, out of range). */
 bool rs_parse_int(const char *s, long long lo, long long hi, long long *out);
+/* A list's paging arguments: ?limit= (1..MAX; *LIMIT unchanged when absent) and, when BEFORE is
+ * not NULL, ?before= (an id >= 1, the previous page's next_before; BEFORE_WHAT says what it is
+ * in the error). False when one is bad: the 400 invalid_parameter answer is already set. */
+bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *before, const char *before_what);
 
 /* Server services for handlers. */
 struct rs_store *rs_server_reader_get(struct rs_server *srv); /* blocks until one is free */

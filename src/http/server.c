@@ -91,6 +91,20 @@ bool rs_parse_int(const char *s, long long lo, long long hi, long long *out)
     return true;
 }
 
+bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *before, const char *before_what)
+{
+    const char *ls = rs_req_query(r, "limit"), *bs = before ? rs_req_query(r, "before") : NULL;
+    if (ls && !rs_parse_int(ls, 1, max, limit)) {
+        rs_reply_error(r, 400, "invalid_parameter", "limit must be a whole number from 1 to %lld", max);
+        return false;
+    }
+    if (bs && !rs_parse_int(bs, 1, INT64_MAX, before)) {
+        rs_reply_error(r, 400, "invalid_parameter", "before must be %s", before_what);
+        return false;
+    }
+    return true;
+}
+
 struct rs_writer *rs_server_writer(struct rs_server *srv)
 {
     return srv->writer;

@@ -215,6 +215,8 @@ check "paging: one per page with a next cursor" bash -c "jq -e '(.conversations|
 NEXT=$(jqr .next_cursor); FIRST=$(jqr '.conversations[0].id')
 KEY=$KEY api GET "/v1/conversations?limit=1&cursor=$NEXT"
 check "the next page is another conversation" bash -c "[ \"$(jqr '.conversations[0].id')\" != \"$FIRST\" ]"
+KEY=$KEY api GET "/v1/conversations?limit=500"
+eq "?limit out of 1..200: 400 invalid_parameter, as the other lists say it" "$STATUS $(jqr .error.code)" "400 invalid_parameter"
 
 # ---- Infobip inbound SMS (second merchant): token in the URL, Infobip reply format ----
 K2=$(new_merchant "Tienda Luna")
