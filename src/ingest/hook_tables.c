@@ -53,24 +53,35 @@ static char *asset_copy(const char *name)
     return b;
 }
 
+/* The embedded TSV asset NAME as rows of exactly NF tab-separated fields (blank, '#' and
+ * malformed lines skipped; the unit tests check the shipped files have none): *N rows of NF
+ * pointers into *BUF, both kept for the life of the process. NULL when absent or out of memory. */
+static char **tsv_rows(const char *name, int nf, char **buf, int *n)
+{
+    *n = 0;
+    if (!(*buf = asset_copy(name)))
+        return NULL;
+    size_t cap = 1;
+    for (char *p = *buf; *p; p++)
+        cap += *p == '\n';
+    char **f = calloc(cap * (size_t)nf, sizeof *f);
+    if (!f)
+        return NULL;
+    char *save = NULL;
+    for (char *line = strtok_r(*buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (line[0] != '#' && line[0] != '\0' && split_tabs(line, f + (size_t)*n * (size_t)nf, nf) == nf)
+            (*n)++;
+    return f;
+}
+
 static void st_load(void)
 {
-    st_buf = asset_copy("data/provider-statuses.tsv");
-    if (!st_buf)
+    int n;
+    char **rows = tsv_rows("data/provider-statuses.tsv", 7, &st_buf, &n);
+    if (!rows || !(st_rows = calloc((size_t)n + 1, sizeof *st_rows)))
         return;
-    int cap = 0;
-    for (char *p = st_buf; *p; p++)
-        cap += *p == '\n';
-    st_rows = calloc((size_t)cap + 1, sizeof *st_rows);
-    if (!st_rows)
-        return;
-    char *save = NULL;
-    for (char *line = strtok_r(st_buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] == '#' || line[0] == '\0')
-            continue;
-        char *f[7];
-        if (split_tabs(line, f, 7) != 7)
-            continue; /* the unit test checks every line has 7 fields */
+    for (int i = 0; i < n; i++) {
+        char **f = rows + (size_t)i * 7;
         struct rs_status_row *r = &st_rows[st_n++];
         r->provider = f[0];
         r->code = f[1];
@@ -82,6 +93,7 @@ static void st_load(void)
         r->action_required = strcmp(f[5], "1") == 0;
         r->meaning = f[6];
     }
+    free(rows);
 }
 
 int rs_provider_status_rows(void)
@@ -181,26 +193,15 @@ static void alias_key(const char *name, char *out, size_t cap)
 
 static void al_load(void)
 {
-    al_buf = asset_copy("data/carrier-aliases.tsv");
-    if (!al_buf)
+    int n;
+    char **rows = tsv_rows("data/carrier-aliases.tsv", 2, &al_buf, &n);
+    if (!rows || !(al_rows = calloc((size_t)n + 1, sizeof *al_rows)))
         return;
-    int cap = 0;
-    for (char *p = al_buf; *p; p++)
-        cap += *p == '\n';
-    al_rows = calloc((size_t)cap + 1, sizeof *al_rows);
-    if (!al_rows)
-        return;
-    char *save = NULL;
-    for (char *line = strtok_r(al_buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] == '#' || line[0] == '\0')
-            continue;
-        char *f[2];
-        if (split_tabs(line, f, 2) != 2)
-            continue;
-        alias_key(f[0], al_rows[al_n].key, sizeof al_rows[al_n].key);
-        al_rows[al_n].slug = f[1];
-        al_n++;
+    for (int i = 0; i < n; i++) {
+        alias_key(rows[2 * i], al_rows[al_n].key, sizeof al_rows[al_n].key);
+        al_rows[al_n++].slug = rows[2 * i + 1];
     }
+    free(rows);
 }
 
 size_t rs_carrier_slug(const char *name, char *out, size_t cap)
@@ -247,35 +248,14 @@ size_t rs_carrier_slug(const char *name, char *out, size_t cap)
 
 /* ---------- carrier names (data/carrier-names.tsv) ---------- */
 
-static struct {
-    const char *slug, *name;
-} *nm_rows;
+static char **nm_rows; /* nm_n rows of slug, name */
 static int nm_n;
 static char *nm_buf;
 static pthread_once_t nm_once = PTHREAD_ONCE_INIT;
 
 static void nm_load(void)
 {
-    nm_buf = asset_copy("data/carrier-names.tsv");
-    if (!nm_buf)
-        return;
-    int cap = 0;
-    for (char *p = nm_buf; *p; p++)
-        cap += *p == '\n';
-    nm_rows = calloc((size_t)cap + 1, sizeof *nm_rows);
-    if (!nm_rows)
-        return;
-    char *save = NULL;
-    for (char *line = strtok_r(nm_buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] == '#' || line[0] == '\0')
-            continue;
-        char *f[2];
-        if (split_tabs(line, f, 2) != 2)
-            continue;
-        nm_rows[nm_n].slug = f[0];
-        nm_rows[nm_n].name = f[1];
-        nm_n++;
-    }
+    nm_rows = tsv_rows("data/carrier-names.tsv", 2, &nm_buf, &nm_n);
 }
 
 size_t rs_carrier_name(const char *slug, char *out, size_t cap)
@@ -288,8 +268,8 @@ size_t rs_carrier_name(const char *slug, char *out, size_t cap)
     pthread_once(&nm_once, nm_load);
     const char *name = NULL;
     for (int i = 0; i < nm_n && !name; i++)
-        if (strcmp(nm_rows[i].slug, slug) == 0)
-            name = nm_rows[i].name;
+        if (strcmp(nm_rows[2 * i], slug) == 0)
+            name = nm_rows[2 * i + 1];
     size_t n = strlen(name ? name : slug);
     if (n >= cap)
         n = cap - 1;
