@@ -72,6 +72,26 @@ static enum rs_err zone_offset(void *ctx, int64_t at, int *off)
     return rs_tz_offset(((struct zone_ctx *)ctx)->zone, at, off);
 }
 
+const char *rs_app_notify_zone(const struct rs_notify_config *cfg, const char *merchant_tz, const char *customer_tz,
+                               int64_t now)
+{
+    /* quiet hours are the customer's: their own zone when known, else the one the settings give
+     * for customers, else the merchant's */
+    int probe;
+    if (customer_tz && *customer_tz && rs_tz_offset(customer_tz, now, &probe) == RS_OK)
+        return customer_tz;
+    const char *zone = cfg && cfg->timezone ? cfg->timezone : merchant_tz;
+    return zone && *zone && rs_tz_offset(zone, now, &probe) == RS_OK ? zone : "UTC";
+}
+
+enum rs_err rs_app_notify_quiet_until(const struct rs_notify_config *cfg, const char *merchant_tz,
+                                      const char *customer_tz, int64_t now, int64_t *when, bool *deferred)
+{
+    struct zone_ctx zc = {.zone = rs_app_notify_zone(cfg, merchant_tz, customer_tz, now)};
+    struct rs_recipient r = {.utc_offset = zone_offset, .utc_offset_ctx = &zc};
+    return rs_notify_quiet_until(&cfg->plan, &r, now, when, deferred);
+}
+
 static void random_token(char out[33])
 {
     unsigned char b[16];
@@ -107,14 +127,7 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
     struct rs_notify_customer c;
     if ((e = rs_store_notify_customer(s, order_id, &c)))
         return e;
-    /* quiet hours are the customer's: their own zone when known, else the one the settings give
-     * for customers, else the merchant's */
-    struct zone_ctx zc = {.zone = cfg->timezone ? cfg->timezone : m.timezone};
-    int probe;
-    if (c.timezone[0] && rs_tz_offset(c.timezone, now, &probe) == RS_OK)
-        zc.zone = c.timezone;
-    else if (rs_tz_offset(zc.zone, now, &probe) != RS_OK)
-        zc.zone = "UTC";
+    struct zone_ctx zc = {.zone = rs_app_notify_zone(cfg, m.timezone, c.timezone, now)};
     struct rs_recipient r = {
         .preferred = c.preferred[0] ? rs_channel_parse(c.preferred, -1) : -1,
         .consent = ~c.optout,

@@ -45,6 +45,19 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
 enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                      int64_t days_late, int64_t now, bool *issued) RS_MUST_CHECK;
 
+struct rs_notify_config;
+
+/* The IANA zone a customer's quiet hours are read in: CUSTOMER_TZ when it is a known zone, else
+ * the settings' "timezone", else MERCHANT_TZ, else "UTC". Borrowed from the arguments. */
+const char *rs_app_notify_zone(const struct rs_notify_config *cfg, const char *merchant_tz, const char *customer_tz,
+                               int64_t now);
+
+/* The merchant's quiet hours in that zone at NOW (core/notify_plan.h rs_notify_quiet_until):
+ * *deferred and *when = their end when NOW is inside them. */
+enum rs_err rs_app_notify_quiet_until(const struct rs_notify_config *cfg, const char *merchant_tz,
+                                      const char *customer_tz, int64_t now, int64_t *when,
+                                      bool *deferred) RS_MUST_CHECK;
+
 /* A new coupon code PREFIX-XXXX-XXXX (random; no 0/O/1/I) into OUT. The coupons table's unique
  * index refuses a repeat: callers draw again on RS_ECONFLICT. Shared by compensation and the
  * coupons agents and policies issue (app/incident.h). */

@@ -113,16 +113,23 @@ static int64_t floor_div(int64_t a, int64_t b)
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-/* The end of quiet hours if NOW is inside them, else NOW. OUT: *when, *deferred. */
-static enum rs_err quiet_end(const struct planner *p, int64_t now, int64_t *when, bool *deferred)
+bool rs_notify_trigger_urgent(enum rs_trigger t)
+{
+    return (unsigned)t < RS_TRIG__COUNT && trig_props[t].urgent;
+}
+
+enum rs_err rs_notify_quiet_until(const struct rs_notify_settings *s, const struct rs_recipient *r, int64_t now,
+                                  int64_t *when, bool *deferred)
 {
     *when = now;
     *deferred = false;
-    int qs = p->s->quiet_start_min, qe = p->s->quiet_end_min;
+    int qs = s->quiet_start_min, qe = s->quiet_end_min;
+    if (qs < 0 || qs >= 1440 || qe < 0 || qe >= 1440)
+        return RS_EINVAL;
     if (qs == qe)
         return RS_OK;
     int off;
-    enum rs_err rc = offset_at(p->r, now, &off);
+    enum rs_err rc = offset_at(r, now, &off);
     if (rc != RS_OK)
         return rc;
     int64_t local = now + (int64_t)off * 60;
@@ -135,7 +142,7 @@ static enum rs_err quiet_end(const struct planner *p, int64_t now, int64_t *when
     int64_t cand = now + delta;
     /* the wall clock may have moved (DST) between now and then: correct by the difference */
     int off2;
-    rc = offset_at(p->r, cand, &off2);
+    rc = offset_at(r, cand, &off2);
     if (rc != RS_OK)
         return rc;
     if (off2 != off)
@@ -237,7 +244,7 @@ static enum rs_err plan_trigger(struct planner *p, enum rs_trigger t, enum rs_st
                 it.suppressed = RS_SUPP_CAPPED;
         }
         if (!it.suppressed && !trig_props[t].urgent) {
-            rc = quiet_end(p, now, &it.not_before, &it.deferred);
+            rc = rs_notify_quiet_until(s, r, now, &it.not_before, &it.deferred);
             if (rc != RS_OK)
                 return rc;
         }

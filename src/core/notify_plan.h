@@ -136,6 +136,17 @@ bool rs_notify_trigger_for(enum rs_status old_status, enum rs_substatus old_sub,
                            enum rs_status new_status, enum rs_substatus new_sub,
                            enum rs_trigger *trigger);
 
+/* Whether trigger T is urgent: never deferred by quiet hours (out_for_delivery, courier_nearby). */
+bool rs_notify_trigger_urgent(enum rs_trigger t);
+
+/* Quiet hours of S for recipient R at NOW: *when = their end (DST-correct, as the planner
+ * computes it) and *deferred = true when NOW is inside them, else *when = NOW. The dispatcher
+ * asks again at send time, so a message that comes due at night (a backlog, a retry, a fallback
+ * channel) waits for the morning too. RS_EINVAL: quiet minutes out of range; RS_EIO: the offset
+ * callback failed. Pure; thread-safe. */
+enum rs_err rs_notify_quiet_until(const struct rs_notify_settings *s, const struct rs_recipient *r, int64_t now,
+                                  int64_t *when, bool *deferred) RS_MUST_CHECK;
+
 /* ---- retries ----------------------------------------------------------------------------- */
 
 struct rs_retry_policy {

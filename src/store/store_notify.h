@@ -104,7 +104,8 @@ struct rs_outbox_done {
     const char *new_channel; /* the row's channel after this outcome */
     int attempts;           /* attempts on the row's (new) channel */
     int64_t next_attempt_at;
-    const char *result;     /* attempts log: sent, retry, next_channel, failed, suppressed */
+    const char *result;     /* attempts log: sent, retry, next_channel, failed, suppressed, deferred */
+    bool deferred;          /* nothing was attempted: put back to the end of quiet hours (not counted) */
     int http_status;
     const char *provider_id, *error;
     const char *subject, *body; /* rendered text, kept for the record (may be NULL) */

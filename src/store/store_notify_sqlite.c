@@ -61,7 +61,8 @@ static const char *const SQL_LOAD =
     "coalesce(x.coupon_id,0) "
     "FROM outbox x LEFT JOIN shipments s ON s.id=x.shipment_id WHERE x.id=?";
 static const char *const SQL_FINISH =
-    "UPDATE outbox SET state=?1,channel_index=?2,channel=?3,attempts=?4,total_attempts=total_attempts+1,"
+    "UPDATE outbox SET state=?1,channel_index=?2,channel=?3,attempts=?4,total_attempts=total_attempts+1-?13,"
+    "deferred=max(deferred,?13),"
     "next_attempt_at=?5,lease_until=0,lease_owner=NULL,provider_id=coalesce(?6,provider_id),"
     "last_error=?7,reason=CASE WHEN ?1 IN ('failed','suppressed') THEN ?7 ELSE reason END,"
     "subject=coalesce(?8,subject),body=coalesce(?9,body),updated_at=?10,"
@@ -350,6 +351,7 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
         sqlite3_bind_int64(q, 10, now);
         sqlite3_bind_int64(q, 11, d->id);
         sqlite3_bind_text(q, 12, d->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 13, d->deferred ? 1 : 0);
         enum rs_err e = rs_store_sqlite_run(s, q);
         if (e)
             return e;

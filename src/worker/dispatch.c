@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/notify_enqueue.h"
 #include "app/notify_render.h"
 #include "app/notify_settings.h"
 #include "app/notify_templates.h"
@@ -145,6 +146,21 @@ static int split_channels(const char *list, enum rs_channel *out, int max)
     return n;
 }
 
+/* Whether the customer message JOB must wait for the end of the merchant's quiet hours in the
+ * customer's zone: the planner deferred it when it was planned, but a backlog (a dispatcher that
+ * was down), a retry or a fallback channel may still come due at night. OUT: *until. */
+static bool quiet_now(const struct worker *w, const struct rs_notify_config *cfg, const struct rs_outbox_job *job,
+                      const struct rs_notify_customer *cust, int64_t now, int64_t *until)
+{
+    int t = rs_trigger_parse(job->trigger, -1);
+    bool deferred = false;
+    if (t < 0 || rs_notify_trigger_urgent((enum rs_trigger)t))
+        return false;
+    if (rs_app_notify_quiet_until(cfg, w->m.timezone, cust->timezone, now, until, &deferred) != RS_OK)
+        return false;
+    return deferred;
+}
+
 /* Send row ID and fill O. */
 static void process(struct worker *w, int64_t id, struct outcome *o)
 {
@@ -167,6 +183,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
 
     char why[300] = "";
     enum rs_err e = RS_EINVAL;
+    int64_t quiet_until = 0;
     const struct rs_notify_config *cfg = settings_for(w, job.merchant_id, why, sizeof why);
     struct rs_notify_customer cust;
     if (cfg && (e = rs_store_notify_customer(w->s, job.order_id, &cust)) != RS_OK) {
@@ -175,7 +192,10 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     } else if (cfg && channel != RS_CH_WEBHOOK && (cust.optout & RS_CH_BIT(channel))) {
         snprintf(why, sizeof why, "the customer opted out of %s", rs_channel_name(channel));
         e = RS_EREJECTED;
+    } else if (cfg && channel != RS_CH_WEBHOOK && quiet_now(w, cfg, &job, &cust, now, &quiet_until)) {
+        e = RS_OK; /* nothing attempted: see below */
     } else if (cfg) {
+        quiet_until = 0;
         static __thread char buf[64 * 1024];
         struct rs_rendered r = {0};
         char unsub[512] = "";
@@ -316,6 +336,15 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     o->d.new_channel = o->new_channel;
     snprintf(o->new_channel, sizeof o->new_channel, "%s", rs_channel_name(channel));
     o->d.channel_index = ci;
+    if (quiet_until > now) {
+        /* inside quiet hours: back to the queue until their end, no attempt counted */
+        snprintf(o->state, sizeof o->state, "queued");
+        snprintf(o->result, sizeof o->result, "deferred");
+        o->d.attempts = job.attempts;
+        o->d.next_attempt_at = quiet_until;
+        o->d.deferred = true;
+        return;
+    }
     if (e == RS_OK) {
         snprintf(o->state, sizeof o->state, "sent");
         snprintf(o->result, sizeof o->result, "sent");

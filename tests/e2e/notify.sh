@@ -292,6 +292,16 @@ eq "  still queued" "$(jqr '[.notifications[]|select(.deferred)|.state]|unique|j
 WANT_END=$(TZ=Europe/Madrid date -d "today $QE" +%s); [ "$WANT_END" -le "$(date +%s)" ] && WANT_END=$(TZ=Europe/Madrid date -d "tomorrow $QE" +%s)
 eq "  until the end of quiet hours ($QE Madrid)" "$(jqr '[.notifications[]|select(.deferred)][0].next_attempt_at')" "$(date -u -d "@$WANT_END" +%Y-%m-%dT%H:%M:%SZ)"
 eq "out_for_delivery is urgent: sent now" "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery" and .channel=="email")][0]|"\(.deferred)/\(.state)"')" "false/sent"
+# a message that comes due inside quiet hours all the same (a backlog after the dispatcher was
+# down, a retry, a fallback channel) is not sent at night: it waits again for their end
+QID=$(jqr '[.notifications[]|select(.trigger=="shipped" and .channel=="email")][0].id')
+sqlite3 "$DB" "update outbox set next_attempt_at=$(date +%s) where id=$QID"
+qlog() { KEY=$KEY2 api GET /v1/orders/Q-1/notifications; [ "$(jqr "[.notifications[]|select(.id==$QID)][0].attempts_log|length")" -ge 1 ]; }
+check "a deferred message due again inside quiet hours is looked at by the dispatcher" wait_for 10 qlog
+eq "  and put back, not sent: queued until $QE Madrid, logged as deferred, no attempt counted" \
+   "$(jqr "[.notifications[]|select(.id==$QID)][0]|\"\(.state)/\(.next_attempt_at)/\([.attempts_log[].result]|join(\",\"))/\(.attempts)\"")" \
+   "queued/$(date -u -d "@$WANT_END" +%Y-%m-%dT%H:%M:%SZ)/deferred/0"
+check "  no e-mail reached Noa" bash -c "! grep -l 'noa@example.org' '$PF_MAIL'/* 2>/dev/null | xargs -r grep -l 'en camino' | grep -q ."
 
 # ---- resend ----
 notif 7315

@@ -319,6 +319,21 @@ static void test_quiet_hours_dst(void **state)
     in.now = ev;
     plan(&in, &s, &r, out);
     assert_int_equal(out[0].not_before, utc(2026, 11, 26, 21, 0));
+    /* the same answer for the dispatcher, which asks again when a message comes due */
+    int64_t when = 0;
+    bool deferred = false;
+    assert_int_equal(rs_notify_quiet_until(&s, &r, ev, &when, &deferred), RS_OK);
+    assert_true(deferred);
+    assert_int_equal(when, utc(2026, 11, 26, 21, 0));
+    assert_int_equal(rs_notify_quiet_until(&s, &r, utc(2026, 11, 26, 22, 0), &when, &deferred), RS_OK);
+    assert_false(deferred);
+    assert_int_equal(when, utc(2026, 11, 26, 22, 0));
+    s.quiet_end_min = 1440;
+    assert_int_equal(rs_notify_quiet_until(&s, &r, ev, &when, &deferred), RS_EINVAL);
+    assert_true(rs_notify_trigger_urgent(RS_TRIG_OUT_FOR_DELIVERY));
+    assert_true(rs_notify_trigger_urgent(RS_TRIG_COURIER_NEARBY));
+    assert_false(rs_notify_trigger_urgent(RS_TRIG_SHIPPED));
+    assert_false(rs_notify_trigger_urgent(RS_TRIG_STALLED));
 }
 
 static void test_retry(void **state)
