@@ -144,6 +144,34 @@ static void test_sms_gsm7(void **state)
         }
 }
 
+/* The English WhatsApp text greets on the same line as the message ("Hi Lucía, your order…"):
+ * the sentence goes on after the comma, so it does not restart with a capital ("Hi Lucía, Your
+ * order", "Hello, There is a problem"), unless a name follows. */
+static void test_whatsapp_greeting(void **state)
+{
+    (void)state;
+    static char buf[32768];
+    const char *vars[RS_TV__COUNT];
+    memcpy(vars, full_vars, sizeof vars);
+    for (int anon = 0; anon < 2; anon++) {
+        vars[RS_TV_FIRST_NAME] = anon ? NULL : "Lucía";
+        const char *hi = anon ? "Hello, " : "Hi Lucía, ";
+        for (int t = 0; t < RS_TRIG__COUNT; t++) {
+            struct rs_render_ctx ctx = ctx_for((enum rs_trigger)t);
+            struct rs_rendered r;
+            assert_int_equal(rs_notify_render(en, (enum rs_trigger)t, RS_CH_WHATSAPP, &ctx, vars, buf, sizeof buf, &r),
+                             RS_OK);
+            const char *text = r.part[RS_TPART_WA_TEXT];
+            if (strncmp(text, hi, strlen(hi)) != 0)
+                fail_msg("%s.whatsapp.text does not start with '%s': %s", rs_trigger_name((enum rs_trigger)t), hi, text);
+            const char *rest = text + strlen(hi);
+            if (*rest >= 'A' && *rest <= 'Z' && strncmp(rest, "Tienda Olivo", 12) != 0)
+                fail_msg("%s.whatsapp.text restarts with a capital after the greeting: %s",
+                         rs_trigger_name((enum rs_trigger)t), text);
+        }
+    }
+}
+
 /* With only the required variables, optional blocks vanish and nothing is left dangling. */
 static void test_minimal_vars(void **state)
 {
@@ -439,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_every_trigger_channel),
         cmocka_unit_test(test_minimal_vars),
         cmocka_unit_test(test_sms_gsm7),
+        cmocka_unit_test(test_whatsapp_greeting),
         cmocka_unit_test(test_html_escaping),
         cmocka_unit_test(test_causes_and_next_steps),
         cmocka_unit_test(test_overrides),
