@@ -129,22 +129,54 @@ void rs_api_notification_resend(struct rs_req *r)
                                     "queued"));
 }
 
-/* Secrets never leave the server. */
+/* Secrets never leave the server: GET shows them as "***". */
+static const char *const secret_keys[] = {"auth_token", "api_key", "token", "password", "secret", "app_secret",
+                                          "verify_token", "inbound_token", NULL};
+#define REDACTED "***"
+
+static bool is_secret(const char *k)
+{
+    for (int i = 0; secret_keys[i]; i++)
+        if (strcmp(k, secret_keys[i]) == 0)
+            return true;
+    return false;
+}
+
 static void redact(json_t *o)
 {
-    static const char *const secret[] = {"auth_token", "api_key", "token", "password", "secret", "app_secret",
-                                         "verify_token", "inbound_token", NULL};
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v) {
-        if (json_is_object(v)) {
+        if (json_is_object(v))
             redact(v);
-            continue;
-        }
-        for (int i = 0; secret[i]; i++)
-            if (strcmp(k, secret[i]) == 0 && json_is_string(v))
-                json_object_set_new(o, k, json_string("***"));
+        else if (is_secret(k) && json_is_string(v))
+            json_object_set_new(o, k, json_string(REDACTED));
     }
+}
+
+/* Settings sent back as GET showed them: every secret still "***" keeps the value stored at the
+ * same place of OLD (NULL: none stored). False, with the field's path in WHERE, when there is
+ * no stored value to keep. */
+static bool unredact(json_t *o, json_t *old, const char *prefix, char *where, size_t cap)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        char path[160];
+        snprintf(path, sizeof path, "%s%s%.100s", prefix, *prefix ? "." : "", k);
+        json_t *ov = json_object_get(old, k);
+        if (json_is_object(v)) {
+            if (!unredact(v, ov, path, where, cap))
+                return false;
+        } else if (is_secret(k) && json_is_string(v) && strcmp(json_string_value(v), REDACTED) == 0) {
+            if (!json_is_string(ov) || strcmp(json_string_value(ov), REDACTED) == 0) {
+                snprintf(where, cap, "%s", path);
+                return false;
+            }
+            json_object_set(o, k, ov);
+        }
+    }
+    return true;
 }
 
 void rs_api_notify_settings_get(struct rs_req *r)
@@ -167,13 +199,44 @@ void rs_api_notify_settings_get(struct rs_req *r)
 
 struct settings_job {
     int64_t merchant_id;
-    const char *text;
+    json_t *body;
+    char bad[400]; /* set: refused (422) with this message, nothing written */
 };
 
+/* On the writer, so the stored secrets kept for "***" are the ones replaced. */
 static enum rs_err settings_run(struct rs_store *s, void *ctx)
 {
     struct settings_job *j = ctx;
-    return rs_store_notify_config_put(s, j->merchant_id, j->text, rs_now());
+    struct rs_notify_merchant m;
+    enum rs_err e = rs_store_notify_merchant(s, j->merchant_id, &m);
+    if (e)
+        return e;
+    json_t *old = m.config ? json_loads(m.config, 0, NULL) : NULL;
+    free(m.config);
+    char where[200];
+    bool kept = unredact(j->body, old, "", where, sizeof where);
+    json_decref(old);
+    if (!kept) {
+        snprintf(j->bad, sizeof j->bad,
+                 "%s is \"" REDACTED "\", the placeholder GET shows for a secret, and none is stored: send the real value",
+                 where);
+        return RS_OK;
+    }
+    char *text = json_dumps(j->body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        return RS_ENOMEM;
+    struct rs_notify_config cfg;
+    if (rs_notify_config_parse(text, &cfg, j->bad, sizeof j->bad) != RS_OK) {
+        if (!j->bad[0])
+            snprintf(j->bad, sizeof j->bad, "invalid settings");
+        free(text);
+        return RS_OK;
+    }
+    rs_notify_config_release(&cfg);
+    j->bad[0] = '\0';
+    e = rs_store_notify_config_put(s, j->merchant_id, text, rs_now());
+    free(text);
+    return e;
 }
 
 void rs_api_notify_settings_put(struct rs_req *r)
@@ -181,25 +244,15 @@ void rs_api_notify_settings_put(struct rs_req *r)
     json_t *body = rs_req_json(r);
     if (!body)
         return;
-    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(body);
-    struct rs_notify_config cfg;
-    char err[400];
-    if (!text) {
-        rs_reply_err(r, RS_ENOMEM, "settings");
-        return;
-    }
-    if (rs_notify_config_parse(text, &cfg, err, sizeof err) != RS_OK) {
-        rs_reply_error(r, 422, "invalid_settings", "%s", err);
-        free(text);
-        return;
-    }
-    rs_notify_config_release(&cfg);
-    struct settings_job j = {.merchant_id = r->merchant_id, .text = text};
+    struct settings_job j = {.merchant_id = r->merchant_id, .body = body};
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), settings_run, &j);
-    free(text);
+    json_decref(body);
     if (e) {
         rs_reply_err(r, e, "settings save");
+        return;
+    }
+    if (j.bad[0]) {
+        rs_reply_error(r, 422, "invalid_settings", "%s", j.bad);
         return;
     }
     rs_api_notify_settings_get(r);

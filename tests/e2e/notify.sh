@@ -65,6 +65,16 @@ KEY=$KEY api PUT /v1/notifications/settings '{"cap":{"count":-1}}'
 eq "PUT settings with a bad value: 422 naming the field" "$STATUS/$(jqr .error.code)/$(jqr .error.message)" "422/invalid_settings/cap.count must be a whole number from 0 to 1000"
 KEY=$KEY api GET /v1/notifications/settings
 eq "GET settings hides credentials" "$(jqr .sms.auth_token)/$(jqr .sms.account_sid)" "***/$SID"
+# a merchant edits what GET showed and PUTs it back: the "***" placeholders keep the stored secrets
+SHOWN=$(printf '%s' "$BODY_OUT" | jq -c '.timeout_s=3')
+KEY=$KEY api PUT /v1/notifications/settings "$SHOWN"
+eq "PUT of the settings as GET shows them: 200, the change is saved" "$STATUS/$(jqr .timeout_s)/$(jqr .sms.auth_token)" "200/3/***"
+eq "  and every stored secret is kept, not replaced by ***" \
+   "$(sqlite3 "$DB" "select json_extract(config,'\$.sms.auth_token')||'|'||json_extract(config,'\$.webhook.secret')||'|'||json_extract(config,'\$.whatsapp.app_secret')||'|'||json_extract(config,'\$.timeout_s') from notify_settings where merchant_id=1")" \
+   "$TOKEN|$WHSEC|meta-app-secret-test|3"
+KEY=$KEY api PUT /v1/notifications/settings "$(printf '%s' "$SHOWN" | jq -c '.sms.api_key="***"|.sms.provider="infobip"|.sms.base_url="https://x.api.infobip.com"|.sms.sender="Sol"|del(.sms.account_sid,.sms.auth_token,.sms.messaging_service_sid)')"
+eq "  a *** where no secret is stored: 422 naming the field" "$STATUS/$(jqr .error.code)/$(jqr '.error.message|startswith("sms.api_key is \"***\"")')" "422/invalid_settings/true"
+"$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json" >/dev/null
 
 now=$(date -u +%s)
 ts() { date -u -d "@$(( now - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
