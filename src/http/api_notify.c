@@ -25,6 +25,7 @@
 #include "app/conv.h"
 #include "app/notify_preview.h"
 #include "app/notify_settings.h"
+#include "http/page.h"
 #include "http/routes.h"
 #include "store/store_conv.h"
 #include "store/store_coupon.h"
@@ -665,13 +666,14 @@ void rs_hook_infobip_sms(struct rs_req *r)
 struct unsub_job {
     const char *token;
     bool found;
+    char locale[16]; /* the message's language */
 };
 
 static enum rs_err unsub_run(struct rs_store *s, void *ctx)
 {
     struct unsub_job *j = ctx;
     int64_t mid, cid;
-    enum rs_err e = rs_store_outbox_by_unsub(s, j->token, &mid, &cid);
+    enum rs_err e = rs_store_outbox_by_unsub(s, j->token, &mid, &cid, j->locale);
     if (e == RS_ENOTFOUND)
         return RS_OK;
     if (e)
@@ -691,10 +693,31 @@ static bool token_ok(const char *t)
     return true;
 }
 
+/* The customer reads these pages: in the language of the e-mail they came from (?lang= first),
+ * else the one their browser asks for, else Spanish. */
+static bool unsub_spanish(struct rs_req *r, const char *locale)
+{
+    const char *q = rs_req_query(r, "lang");
+    if (q && *q)
+        return strcmp(rs_page_lang_asked(r), "es") == 0;
+    if (locale && *locale)
+        return strncmp(locale, "en", 2) != 0;
+    const char *asked = rs_page_lang_asked(r);
+    return !asked || strcmp(asked, "es") == 0;
+}
+
+static void unsub_unknown(struct rs_req *r)
+{
+    bool es = unsub_spanish(r, NULL);
+    rs_page_message(r, 404, es, es ? "Enlace de baja no válido" : "Unknown unsubscribe link",
+                    es ? "Este enlace para darse de baja no existe. Usa el del último e-mail que te enviamos."
+                       : "This unsubscribe link does not exist. Use the one in the latest e-mail we sent you.");
+}
+
 void rs_page_unsubscribe_post(struct rs_req *r)
 {
     if (!token_ok(r->params[0])) {
-        rs_reply_error(r, 404, "not_found", "unknown unsubscribe link");
+        unsub_unknown(r);
         return;
     }
     struct unsub_job j = {.token = r->params[0]};
@@ -704,29 +727,54 @@ void rs_page_unsubscribe_post(struct rs_req *r)
         return;
     }
     if (!j.found) {
-        rs_reply_error(r, 404, "not_found", "unknown unsubscribe link");
+        unsub_unknown(r);
         return;
     }
-    static const char page[] = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>OK</title></head><body>"
-                               "<p>Listo: ya no recibirás estos avisos por email. / Done: you will not get these "
-                               "emails any more.</p></body></html>";
-    rs_reply_text(r, 200, "text/html; charset=utf-8", page, sizeof page - 1);
+    bool es = unsub_spanish(r, j.locale);
+    rs_page_message(r, 200, es, es ? "Baja confirmada" : "You are unsubscribed",
+                    es ? "Ya no te enviaremos estos avisos por e-mail."
+                       : "We will not send you these updates by e-mail any more.");
 }
 
 void rs_page_unsubscribe_get(struct rs_req *r)
 {
     /* A GET never unsubscribes (mail scanners follow links); it shows the button that POSTs. */
     if (!token_ok(r->params[0])) {
-        rs_reply_error(r, 404, "not_found", "unknown unsubscribe link");
+        unsub_unknown(r);
         return;
     }
-    char page[1024];
-    int n = snprintf(page, sizeof page,
-                     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Baja / Unsubscribe</title></head>"
-                     "<body><form method=\"post\" action=\"/u/%s\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
-                     "value=\"One-Click\"><button>Darme de baja / Unsubscribe</button></form></body></html>",
-                     r->params[0]);
-    rs_reply_text(r, 200, "text/html; charset=utf-8", page, (size_t)n);
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    int64_t mid, cid;
+    char locale[16] = "";
+    enum rs_err e = s ? rs_store_outbox_by_unsub(s, r->params[0], &mid, &cid, locale) : RS_EIO;
+    rs_server_reader_put(r->srv, s);
+    if (e == RS_ENOTFOUND) {
+        unsub_unknown(r);
+        return;
+    }
+    if (e) {
+        rs_reply_err(r, e, "unsubscribe");
+        return;
+    }
+    bool es = unsub_spanish(r, locale);
+    const char *title = es ? "Darse de baja" : "Unsubscribe";
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_buf_printf(&b,
+                  "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                  "content=\"width=device-width,initial-scale=1\"><title>%s</title><link rel=\"icon\" href=\"data:,\">"
+                  "<link rel=\"stylesheet\" href=\"/static/page.css\"></head><body><main class=\"wrap\"><h1>%s</h1>"
+                  "<p>%s</p><form method=\"post\" action=\"/u/%s?lang=%s\"><input type=\"hidden\" "
+                  "name=\"List-Unsubscribe\" value=\"One-Click\"><button>%s</button></form></main></body></html>",
+                  es ? "es" : "en", title, title,
+                  es ? "¿Quieres dejar de recibir por e-mail los avisos sobre tus pedidos?"
+                     : "Do you want to stop getting updates about your orders by e-mail?",
+                  r->params[0], es ? "es" : "en", es ? "Darme de baja" : "Unsubscribe me");
+    size_t len;
+    char *html = rs_buf_detach(&b, &len);
+    rs_reply_text(r, 200, "text/html; charset=utf-8", html, len);
+    r->cache_control = "no-store";
+    free(html);
 }
 
 /* GET /v1/orders/{ref}/coupons — the coupons granted for an order (compensation). */

@@ -77,7 +77,7 @@ static const char *const SQL_RECEIPT =
     "WHERE merchant_id=?4 AND provider_id=?5 AND (state='sent' OR (state='failed' AND ?1='delivered') "
     "OR state=?1) RETURNING id";
 static const char *const SQL_BY_UNSUB =
-    "SELECT merchant_id,coalesce(customer_id,0) FROM outbox WHERE unsub_token=?";
+    "SELECT merchant_id,coalesce(customer_id,0),locale FROM outbox WHERE unsub_token=?";
 static const char *const SQL_RESEND =
     "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
     "substatus,locale,state,next_attempt_at,idem_key,unsub_token,resend_of,created_at,updated_at,coupon_id) "
@@ -389,7 +389,7 @@ enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, con
 }
 
 enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, int64_t *merchant_id,
-                                     int64_t *customer_id)
+                                     int64_t *customer_id, char locale[16])
 {
     STMT(X_BY_UNSUB, SQL_BY_UNSUB);
     sqlite3_bind_text(q, 1, token, -1, SQLITE_STATIC);
@@ -398,6 +398,9 @@ enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, int6
     if (rc == SQLITE_ROW) {
         *merchant_id = sqlite3_column_int64(q, 0);
         *customer_id = sqlite3_column_int64(q, 1);
+        const unsigned char *l = sqlite3_column_text(q, 2);
+        if (locale)
+            snprintf(locale, 16, "%s", l ? (const char *)l : "");
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = rs_store_sqlite_rc(s, rc);

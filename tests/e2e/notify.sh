@@ -210,10 +210,17 @@ eq "no new Twilio request after BAJA" "$(rec_count '.path|test("Messages.json")'
 UNSUB=$(mj '[.[]|select(.to|test("javier"))][0].lu' | sed 's/^<\(.*\)>$/\1/')
 STATUS=$(curl -s -o "$T_DIR/u.html" -w '%{http_code}' "$UNSUB")
 eq "GET of the unsubscribe link shows a page, changes nothing" "$STATUS" 200
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' "$UNSUB")
+check "  in Javier's language (the e-mail's), saying what the button does, for a phone screen" \
+  bash -c "grep -q '<html lang=\"es\">' '$T_DIR/u.html' && grep -q 'dejar de recibir por e-mail' '$T_DIR/u.html' && grep -q '<button>Darme de baja</button>' '$T_DIR/u.html' && grep -q 'name=\"viewport\"' '$T_DIR/u.html'"
+check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button>Unsubscribe me</button>'"
+STATUS=$(curl -s -o "$T_DIR/u2.html" -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' "$UNSUB")
 eq "one-click POST: 200" "$STATUS" 200
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data 'List-Unsubscribe=One-Click' "$BASE/u/ffffffffffffffffffffffffffffffff")
+check "  the confirmation is a page in Spanish" grep -q 'Ya no te enviaremos estos avisos por e-mail' "$T_DIR/u2.html"
+STATUS=$(curl -s -o "$T_DIR/u3.html" -w '%{http_code}' -X POST --data 'List-Unsubscribe=One-Click' "$BASE/u/ffffffffffffffffffffffffffffffff")
 eq "unknown token: 404" "$STATUS" 404
+check "  a page the customer can read, not JSON" grep -q 'Enlace de baja no v' "$T_DIR/u3.html"
+STATUS=$(curl -s -o "$T_DIR/u4.html" -w '%{http_code}' -H 'Accept-Language: en-GB,en;q=0.9' "$BASE/u/ffffffffffffffffffffffffffffffff")
+eq "  GET of an unknown link: 404 page, in the browser's language" "$STATUS/$(grep -c 'Unknown unsubscribe link' "$T_DIR/u4.html")" "404/1"
 KEY=$KEY api POST /v1/events "$(ev PQ4F1B07 30 delivered)"
 check "delivered to Javier settled" wait_for 20 all_final 7315
 notif 7315
