@@ -100,7 +100,7 @@ static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64
     if (!e && t == RS_TRIG_COMPENSATION && !x->coupon_code[0]) {
         bool es = strcmp(rs_notify_lang(loc), "es") == 0;
         snprintf(x->coupon_code, sizeof x->coupon_code, "%s", es ? "MUESTRA-AB2C-D3EF" : "SAMPLE-AB2C-D3EF");
-        snprintf(x->coupon_value, sizeof x->coupon_value, "10 %%");
+        snprintf(x->coupon_value, sizeof x->coupon_value, "%s", es ? "10 %" : "10%");
         if (rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(today + 30), x->coupon_expiry,
                              sizeof x->coupon_expiry) != RS_OK)
             x->coupon_expiry[0] = '\0';

@@ -124,10 +124,12 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
             snprintf(x->coupon_code, sizeof x->coupon_code, "%s", c.code);
             long long whole = c.value_cents / 100, frac = c.value_cents % 100;
             if (strcmp(c.kind, "percent") == 0) {
+                /* Spanish writes "10 %", English "10%" */
                 if (frac)
-                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld%s%02lld %%", whole, es ? "," : ".", frac);
+                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld%s%02lld%s%%", whole, es ? "," : ".", frac,
+                             es ? " " : "");
                 else
-                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld %%", whole);
+                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld%s%%", whole, es ? " " : "");
             } else if (es) {
                 snprintf(x->coupon_value, sizeof x->coupon_value, "%lld,%02lld %s", whole, frac,
                          strcmp(c.currency, "EUR") == 0 ? "€" : c.currency);

@@ -158,12 +158,15 @@ check "  it names the current window's last day" bash -c "printf '%s' \"\$1\" | 
 check "  and the window before the last change (promise history)" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$L0" +%-d) de '" _ "$(jqr .text)"
 api POST /v1/notifications/preview '{"order_ref":"L-1","trigger":"compensation","channel":"sms","locale":"en"}'
 eq "preview compensation carries the order's coupon" "$(jqr '"\(.sample|length)/\(.body|contains("'"$COUPON"'"))"')" "0/true"
+check "  its value written the English way (10% off, not 10 % off)" bash -c "printf '%s' \"\$1\" | grep -q '10% off'" _ "$(jqr .body)"
 api POST /v1/orders '{"order_ref":"S-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"locale":"en"},"destination":{"country":"ES"}}'
 api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"promise_slipped","channel":"email","locale":"en"}'
 eq "preview promise_slipped without a promise: sample windows, marked" "$STATUS/$(jqr '.sample|join(",")')" "200/promise_text,previous_promise_text"
 check "  the text shows them" bash -c "printf '%s' \"\$1\" | grep -Eq 'between [A-Z][a-z]+day [0-9]+'" _ "$(jqr .text)"
 api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"compensation","channel":"email","locale":"es"}'
 eq "preview compensation without a coupon: a sample code, marked" "$(jqr '"\(.sample|join(","))/\(.text|contains("MUESTRA-"))"')" "coupon_code,coupon_value,coupon_expiry/true"
+api POST /v1/notifications/preview '{"order_ref":"S-1","trigger":"compensation","channel":"sms","locale":"en"}'
+eq "  in English the sample is 10% (no space)" "$(jqr '.body|contains("10% off")')/$(jqr '.body|contains("10 %")')" "true/false"
 
 # ---- 2. one consent model: the page's choice is what the planner reads ----
 api POST /v1/orders '{"order_ref":"C-1","placed_at":"'"$(date -u -d '-1 hour' +%FT%TZ)"'","customer":{"name":"Pau Roca","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
