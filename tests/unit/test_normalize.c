@@ -161,6 +161,18 @@ static void test_accents_case_typos(void **state)
     assert_true(r.confidence < 60); /* read through a typo: less sure */
 }
 
+/* Webhooks and imports classify without a language: a word that is a different thing in
+ * another language must not win there ("rota": broken in Spanish, route in Portuguese). */
+static void test_without_language(void **state)
+{
+    (void)state;
+    expect(NULL, "Em rota de entrega", NULL, NULL, RS_STATUS_OUT_FOR_DELIVERY, RS_SUB_NONE);
+    expect(NULL, "Objeto em rota de entrega", NULL, "jadlog", RS_STATUS_OUT_FOR_DELIVERY,
+           RS_SUB_NONE);
+    expect(NULL, "Em rota", NULL, NULL, RS_STATUS_IN_TRANSIT, RS_SUB_NONE);
+    expect(NULL, "Paquete con caja rota", NULL, NULL, RS_STATUS_EXCEPTION, RS_SUB_DAMAGED);
+}
+
 static void test_action_and_fallback(void **state)
 {
     (void)state;
@@ -268,7 +280,8 @@ int main(void)
         cmocka_unit_test(test_labelled_set),       cmocka_unit_test(test_holdout_set),
         cmocka_unit_test(test_negations),          cmocka_unit_test(test_accents_case_typos),
         cmocka_unit_test(test_action_and_fallback), cmocka_unit_test(test_merchant_override),
-        cmocka_unit_test(test_bad_rules),          cmocka_unit_test(test_default_rules_and_speed),
+        cmocka_unit_test(test_bad_rules),          cmocka_unit_test(test_without_language),
+        cmocka_unit_test(test_default_rules_and_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
