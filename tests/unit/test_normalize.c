@@ -173,6 +173,23 @@ static void test_without_language(void **state)
     expect(NULL, "Paquete con caja rota", NULL, NULL, RS_STATUS_EXCEPTION, RS_SUB_DAMAGED);
 }
 
+/* "Pre-admisión" is a label announced, not a parcel handed in; a cancelled shipment is a
+ * problem the customer must see, not an unclassified progress scan. */
+static void test_preadmission_and_cancelled(void **state)
+{
+    (void)state;
+    expect(NULL, "Pre-admisión", NULL, "correos", RS_STATUS_INFO_RECEIVED, RS_SUB_NONE);
+    expect(NULL, "PRE-ADMITIDO", "es", NULL, RS_STATUS_INFO_RECEIVED, RS_SUB_NONE);
+    expect(NULL, "Admitido", "es", "correos", RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP);
+    expect(NULL, "Envío cancelado", NULL, NULL, RS_STATUS_EXCEPTION, RS_SUB_NONE);
+    expect(NULL, "Objeto cancelado", "pt", NULL, RS_STATUS_EXCEPTION, RS_SUB_NONE);
+    expect(NULL, "Shipment cancelled by sender", "en", NULL, RS_STATUS_EXCEPTION, RS_SUB_NONE);
+    expect(NULL, "Devuelto al remitente, envío anulado", NULL, NULL, RS_STATUS_RETURNING,
+           RS_SUB_TO_SENDER);
+    struct rs_norm_result r;
+    assert_true(rs_normalize_text(NULL, "Envío cancelado", NULL, NULL, &r));
+}
+
 static void test_action_and_fallback(void **state)
 {
     (void)state;
@@ -281,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_negations),          cmocka_unit_test(test_accents_case_typos),
         cmocka_unit_test(test_action_and_fallback), cmocka_unit_test(test_merchant_override),
         cmocka_unit_test(test_bad_rules),          cmocka_unit_test(test_without_language),
+        cmocka_unit_test(test_preadmission_and_cancelled),
         cmocka_unit_test(test_default_rules_and_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
