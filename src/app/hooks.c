@@ -282,6 +282,28 @@ static enum rs_err order_prepare_lenient(struct job *j, int index, struct rs_ord
     }
 }
 
+/* A source that cannot reopen a cancelled order (o->cancel_is_final) sends a state older than
+ * the cancellation: a late delivery, which must not bring the order back to life. */
+static enum rs_err keep_cancelled(struct job *j, int index, struct rs_order_in *o)
+{
+    struct rs_order_key k;
+    enum rs_err e = rs_store_order_find(j->s, j->d->merchant_id, o->order_ref, &k);
+    if (e == RS_ENOTFOUND)
+        return RS_OK;
+    if (e)
+        return e;
+    if (k.base_status != RS_ORDER_CANCELLED)
+        return RS_OK;
+    o->base_status = RS_ORDER_CANCELLED;
+    char note[300];
+    snprintf(note, sizeof note,
+             "order[%d]: %.128s stays cancelled: %s cannot reopen a cancelled order, so this is an older "
+             "state delivered late",
+             index, o->order_ref, j->d->source);
+    json_array_append_new(j->notes, json_string(note));
+    return RS_OK;
+}
+
 struct counts {
     int created, updated, unchanged, rejected;
 };
@@ -319,6 +341,9 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         if (!o.source)
             o.source = d->source;
         e = order_prepare_lenient(j, i, &o, &buf, &err);
+        if (!e && o.cancel_is_final && o.base_status != RS_ORDER_CANCELLED &&
+            (e = keep_cancelled(j, i, &o)))
+            return e;
         if (!e) {
             if ((e = rs_store_savepoint(s)))
                 return e;

@@ -49,6 +49,8 @@ struct rs_order_in {
     int n_items;
     enum rs_order_status base_status; /* placed, processing or cancelled */
     const char *source;               /* "api", "csv", "shopify", … */
+    bool cancel_is_final;             /* the source cannot reopen a cancelled order (Shopify): a
+                                         late delivery of an older state leaves it cancelled */
 };
 
 struct rs_shipment_in {

@@ -13,7 +13,9 @@
  * same order. Timestamps carry the shop's offset (required). Name, email, phone and address
  * may be null without protected-customer-data approval: they are simply left unset.
  * tracking_company -> carrier slug through data/carrier-aliases.tsv (NULL when Shopify has
- * none). Shopify's dedupe key is the X-Shopify-Event-Id header (not in the body). */
+ * none). A cancelled order cannot be reopened in Shopify, so the order is marked
+ * cancel_is_final: an orders/create or orders/updated delivered after orders/cancelled (Shopify
+ * does not guarantee the order of deliveries) leaves it cancelled. Shopify's dedupe key is the X-Shopify-Event-Id header (not in the body). */
 #include <stdio.h>
 #include <string.h>
 
@@ -210,6 +212,7 @@ static enum rs_err order(struct rs_inbound *in, const json_t *o, char *err, size
     RS_HK_TRY(address(ship, "order.shipping_address", &ord->destination, err, errcap));
     RS_HK_TRY(rs_hk_str(o, "cancelled_at", "order", &cancelled, err, errcap));
     ord->base_status = cancelled ? RS_ORDER_CANCELLED : RS_ORDER_PLACED;
+    ord->cancel_is_final = true; /* Shopify has no "uncancel"; deliveries come out of order */
     ord->source = "shopify";
     RS_HK_TRY(rs_hk_bool(o, "test", "order", &in->test, NULL, err, errcap));
 

@@ -94,6 +94,12 @@ eq "Shopify orders/updated: order updated, SEUR shipment" "$(jqr .result)/$(jqr 
 eq "  an unsupported locale is dropped with a note, not the order" "$(jqr '.notes[0]|test("customer.locale")')" true
 api GET /v1/orders/%232087
 eq "  the order is cancelled" "$(jqr .status)" cancelled
+F=$FIX/shopify-orders-create-es.json
+post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: orders/create" -H "X-Shopify-Event-Id: ev-late" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
+eq "orders/create delivered after the cancellation (no order guaranteed): 200, with a note" \
+   "$STATUS/$(jqr '.notes[0]|test("stays cancelled")')" "200/true"
+api GET /v1/orders/%232087
+eq "  Shopify cannot reopen a cancelled order: it stays cancelled" "$(jqr .status)" cancelled
 jq -c '.' "$FIX/shopify-fulfillment-create.json" > /dev/null
 F=$T_DIR/shopify-delete.json; printf '{"id":5830012345678}' > "$F"
 post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: orders/delete" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
