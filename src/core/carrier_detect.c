@@ -84,12 +84,18 @@ static void add(struct acc *a, const char *carrier, int conf, bool ok)
         a->g[a->n++] = (struct rs_carrier_guess){carrier, conf, ok};
 }
 
+/* The postal operator of an S10 number's country (the slugs of data/carrier-aliases.tsv). */
 static const char *s10_country_carrier(const char *cc)
 {
     static const struct {
         const char cc[3];
         const char *slug;
-    } map[] = {{"US", "usps"}, {"ES", "correos"}, {"BR", "correios"}, {"AR", "correo_argentino"}};
+    } map[] = {{"US", "usps"},          {"ES", "correos"},       {"BR", "correios"},
+               {"AR", "correo_argentino"}, {"MX", "correos_mexico"}, {"CL", "correos_chile"},
+               {"CO", "472"},           {"PE", "serpost"},       {"PT", "ctt"},
+               {"CN", "china_post"},    {"GB", "royal_mail"},    {"FR", "laposte"},
+               {"IT", "poste_italiane"}, {"NL", "postnl"},       {"BE", "bpost"},
+               {"CA", "canadapost"},    {"AU", "australiapost"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!memcmp(cc, map[i].cc, 2))
             return map[i].slug;

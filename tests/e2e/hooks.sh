@@ -323,6 +323,10 @@ eq "generic without a mapping: 409" "$STATUS" 409
 # ---- carrier detection ----
 api GET "/v1/carriers/detect?tracking_number=1Z999AA10123456784"
 eq "detect: UPS with a valid check digit" "$(jqr .suggested)/$(jqr '.candidates[0].check_digit_ok')" "ups/true"
+api GET "/v1/carriers/detect?tracking_number=RR123456785MX"
+eq "detect: a UPU S10 number from Mexico is Correos de México" "$(jqr .suggested)/$(jqr '.candidates[0].check_digit_ok')" "correos_mexico/true"
+api GET "/v1/carriers/detect?tracking_number=LX123456785CN"
+eq "  and one from China is China Post" "$(jqr .suggested)" china_post
 api GET "/v1/carriers/detect?tracking_number=ZZ12345"
 eq "detect: nothing for an unknown shape" "$(jqr .suggested)/$(jqr '.candidates|length')" "null/0"
 api GET "/v1/carriers/detect"

@@ -51,6 +51,14 @@ static void test_s10(void **state)
     assert_string_equal(best("RR123456785ES", &ok), "correos");
     assert_string_equal(best("LZ123456785US", &ok), "usps");
     assert_string_equal(best("RR123456785AR", &ok), "correo_argentino");
+    /* the postal operators of the markets Rastro serves and of cross-border parcels */
+    assert_string_equal(best("RR123456785MX", &ok), "correos_mexico");
+    assert_true(ok);
+    assert_string_equal(best("LX123456785CN", &ok), "china_post");
+    assert_string_equal(best("AB123456785GB", &ok), "royal_mail");
+    assert_string_equal(best("RR123456785PT", &ok), "ctt");
+    assert_string_equal(best("RR123456785CL", &ok), "correos_chile");
+    assert_string_equal(best("RR123456785CO", &ok), "472");
     /* wrong check digit: still suggested, but flagged and less sure */
     struct rs_carrier_guess g[4];
     assert_int_equal(rs_carrier_detect("RR123456784BR", g, 4), 1);
