@@ -304,6 +304,20 @@ static enum rs_err keep_cancelled(struct job *j, int index, struct rs_order_in *
     return RS_OK;
 }
 
+/* *SAME: the summary event X says what its shipment already says (see rs_event_in.summary). */
+static enum rs_err summary_repeats(struct job *j, const struct rs_event_in *x, bool *same)
+{
+    struct rs_shipment_key k;
+    *same = false;
+    enum rs_err e = rs_store_shipment_find(j->s, j->d->merchant_id, x->carrier, x->tracking_number, &k);
+    if (e == RS_ENOTFOUND)
+        return RS_OK; /* rs_app_event_record says so */
+    if (e)
+        return e;
+    *same = k.n_events > 0 && k.state.status == x->status && k.state.substatus == x->substatus;
+    return RS_OK;
+}
+
 struct counts {
     int created, updated, unchanged, rejected;
 };
@@ -443,6 +457,15 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         }
         if (!e)
             e = rs_app_event_prepare(&x, &buf, &err);
+        if (!e && x.summary) {
+            bool same_status;
+            if ((e = summary_repeats(j, &x, &same_status)))
+                return e;
+            if (same_status) {
+                ev[1]++;
+                continue;
+            }
+        }
         if (!e) {
             if ((e = rs_store_savepoint(s)))
                 return e;

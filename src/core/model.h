@@ -74,6 +74,9 @@ struct rs_event_in {
     const char *message; /* raw carrier text */
     struct rs_location location;
     const char *source;  /* "api", "csv", "easypost", "shippo", "aftership", … */
+    bool summary;        /* a provider's current status at its own update time (Shopify's
+                            shipment_status), not a carrier scan: kept only when it changes the
+                            shipment's status, so unrelated updates do not repeat it */
 };
 
 #endif

@@ -116,6 +116,7 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
         ev->carrier = sh->carrier;
         ev->tracking_number = sh->tracking_number;
         ev->source = "aftership";
+        ev->summary = true; /* the tracking's tag at updated_at, repeated by every update */
         RS_HK_TRY(rs_hk_status(in, ev, "aftership", rs_hk_code_of(in, tag, subtag), subtag, -1,
                                err, errcap));
     }

@@ -4,7 +4,9 @@
  * orders/partially_fulfilled, orders/cancelled (all carry the Order) -> one rs_order_in, plus a
  * shipment per tracking number of the order's embedded fulfillments[]; fulfillments/create,
  * fulfillments/update (the Fulfillment) -> one rs_shipment_in per tracking number and, when
- * shipment_status is set, one event per tracking number at the fulfillment's updated_at.
+ * shipment_status is set, one event per tracking number at the fulfillment's updated_at. That
+ * event is a summary (rs_event_in.summary): Shopify sends the same shipment_status again with
+ * every unrelated fulfillment update, and it is kept only when it changes the status.
  * With no topic the payload's shape decides (order_id + tracking fields = fulfillment).
  *
  * order_ref is the order's `name` ("#1042", what the customer sees; falls back to
@@ -148,6 +150,7 @@ static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const cha
         ev->occurred_at = at;
         ev->offset_min = off;
         ev->source = "shopify";
+        ev->summary = true; /* every fulfillment update repeats it with a new updated_at */
         RS_HK_TRY(rs_hk_status(in, ev, "shopify", status, NULL, -1, err, errcap));
         if (ev->status == RS_STATUS_NONE)
             ev->message = status; /* not a documented value: let the text normalizer try */

@@ -88,6 +88,12 @@ post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: fulfillments/create" -H "X-Sho
 eq "Shopify fulfillment: 2 shipments, 2 events" "$(jqr .result)/$(counts)" "applied/0/2/2/0/0"
 api GET /v1/shipments/correos_express/PK43BG0440123450128002P
 eq "  shipment attached to #2087, attempt failed" "$(jqr .order_ref)/$(jqr .status)/$(jqr .action_required)" "#2087/attempt_failed/true"
+F=$T_DIR/shopify-fulfillment-touched.json
+jq -c '.updated_at="2025-12-04T09:00:00+01:00"' "$FIX/shopify-fulfillment-create.json" > "$F"
+post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: fulfillments/update" -H "X-Shopify-Event-Id: ev-2b" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
+eq "fulfillments/update repeating the shipment_status at a later updated_at: no new event" "$STATUS/$(jqr .events.accepted)/$(jqr .events.duplicate)" "200/0/2"
+api GET /v1/shipments/correos_express/PK43BG0440123450128002P
+eq "  the customer's timeline has it once" "$(jqr '[.events[]|select(.source=="shopify")]|length')" 1
 F=$FIX/shopify-orders-updated.json
 post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: orders/updated" -H "X-Shopify-Event-Id: ev-3" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
 eq "Shopify orders/updated: order updated, SEUR shipment" "$(jqr .result)/$(jqr .orders.updated)/$(jqr .shipments.created)" "applied/1/1"
