@@ -291,6 +291,15 @@ check "  and no all-zero summary as if something had been imported" test ! -s "$
 "$RASTRO_BIN" import --db "$DB" "$T_DIR/bad.csv" >/dev/null 2>"$T_DIR/bad.err"; rc=$?
 check "import without --merchant: usage error (2) saying what is missing" \
   bash -c "[ $rc = 2 ] && grep -q 'give --merchant ID' '$T_DIR/bad.err'"
+# a spreadsheet saved in Windows-1252 ("José", "Cádiz" in single bytes): refused, not stored unreadable
+printf 'order_ref,placed_at,customer_name,destination_city\nW-1,2025-11-20T10:00:00+01:00,Jos\xe9,C\xe1diz\nW-2,2025-11-20T10:00:00+01:00,Ana,Madrid\n' > "$T_DIR/cp1252.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/cp1252.csv" >/dev/null 2>"$T_DIR/cp1252.err"; rc=$?
+eq "a row that is not UTF-8 is rejected (exit 3)" "$rc" 3
+check "  the message names the column and how to save the file" grep -q '^line 2: customer_name is not UTF-8 text.*CSV UTF-8' "$T_DIR/cp1252.err"
+KEY=$KEY_A api GET /v1/orders/W-1
+eq "  nothing unreadable is stored" "$STATUS" 404
+KEY=$KEY_A api GET /v1/orders/W-2
+eq "  the UTF-8 rows are kept" "$STATUS" 200
 
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
