@@ -1,6 +1,7 @@
 /* import.c — CSV import through the one write path (see import.h). */
 #include "app/import.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "app/ingest.h"
@@ -73,12 +74,29 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         rs_csv_release(&csv);
         return RS_EINVAL;
     }
-    if (e || (e = rs_csv_header_parse(csv.fields, csv.nfields, &h, &err))) {
+    /* Excel in Spanish (and most European) locales saves "CSV" with semicolons: a header that is
+     * one field holding ';' is read again that way, and so is the rest of the file. */
+    struct rs_csv semi;
+    bool use_semi = !e && csv.nfields == 1 && strchr(csv.fields[0], ';');
+    if (use_semi) {
+        if ((e = rs_csv_init_mem(&semi, csv.fields[0], strlen(csv.fields[0])))) {
+            rs_csv_release(&csv);
+            return e;
+        }
+        semi.sep = csv.sep = ';';
+        e = rs_csv_next(&semi);
+    }
+    struct rs_csv *hdr = use_semi ? &semi : &csv;
+    if (e || (e = rs_csv_header_parse(hdr->fields, hdr->nfields, &h, &err))) {
         if (errs)
             fprintf(errs, "line 1: %s\n", e == RS_EINVAL && err.code ? err.message : "unreadable header");
+        if (use_semi)
+            rs_csv_release(&semi);
         rs_csv_release(&csv);
         return RS_EINVAL;
     }
+    if (use_semi)
+        rs_csv_release(&semi);
     if (h.n_unknown && errs)
         fprintf(errs, "note: ignoring unknown column(s): %s\n", h.unknown);
 

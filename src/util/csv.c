@@ -115,7 +115,7 @@ enum rs_err rs_csv_next(struct rs_csv *c)
                 in_quotes = 1;
                 field_quoted = 1;
                 continue;
-            } else if (ch == ',') {
+            } else if (ch == (c->sep ? c->sep : ',')) {
                 if (c->nbuf >= RS_CSV_MAX_RECORD || c->nfields >= RS_CSV_MAX_FIELDS) {
                     skip_record(c, 0);
                     return RS_ETOOBIG;

@@ -31,6 +31,8 @@ struct rs_csv {
     long next_line; /* line where the next record starts */
     long bytes_read;
     int started;
+    char sep; /* field separator: ',' when 0 (set after init, e.g. ';' as spreadsheets in
+                 Spanish locales write) */
 };
 
 enum rs_err rs_csv_init_file(struct rs_csv *c, FILE *fp) RS_MUST_CHECK;

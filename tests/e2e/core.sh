@@ -300,6 +300,12 @@ KEY=$KEY_A api GET /v1/orders/W-1
 eq "  nothing unreadable is stored" "$STATUS" 404
 KEY=$KEY_A api GET /v1/orders/W-2
 eq "  the UTF-8 rows are kept" "$STATUS" 200
+# Excel in a Spanish locale saves "CSV" with semicolons (and CRLF); fields holding ';' are quoted
+printf 'order_ref;placed_at;customer_name;items;carrier;tracking_number;occurred_at;message\r\nS-1;2025-11-20T10:00:00+01:00;"Pérez; Ana";"A1:2;B2";correos;PQ9;2025-11-21T10:00:00+01:00;Entregado\r\n' > "$T_DIR/semicolon.csv"
+out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/semicolon.csv" 2>"$T_DIR/semicolon.err"); rc=$?
+eq "a semicolon-separated file imports (exit 0)" "$rc" 0
+KEY=$KEY_A api GET /v1/orders/S-1
+eq "  with its fields, quoted semicolons kept" "$(jqr .customer.name)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')/$(jqr .status)" "Pérez; Ana/A1x2,B2x1/delivered"
 
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
