@@ -304,6 +304,17 @@ static enum rs_err keep_cancelled(struct job *j, int index, struct rs_order_in *
     return RS_OK;
 }
 
+/* The write path asks an API caller to send "status"; a provider's merchant cannot change the
+ * payload, so say which code and text were not understood and what happened. */
+static void unknown_status_reason(const char *source, const char *code, const char *text, struct rs_app_error *err)
+{
+    snprintf(err->message, sizeof err->message,
+             "%s status \"%.60s\"%s%.160s%s is not one Rastro knows (data/provider-statuses.tsv, "
+             "docs/normalize.md): this event was left out and the shipment keeps its status",
+             source, code && *code ? code : "(none)", text && *text ? " with text \"" : "", text && *text ? text : "",
+             text && *text ? "\"" : "");
+}
+
 /* *SAME: the summary event X says what its shipment already says (see rs_event_in.summary). */
 static enum rs_err summary_repeats(struct job *j, const struct rs_event_in *x, bool *same)
 {
@@ -455,8 +466,12 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
                 x.carrier = r->carrier;
             }
         }
-        if (!e)
+        if (!e) {
+            const char *code = x.code, *text = x.message; /* prepare may normalise them */
             e = rs_app_event_prepare(&x, &buf, &err);
+            if (e == RS_EINVAL && same(err.code, "unknown_status"))
+                unknown_status_reason(d->source, code, text, &err);
+        }
         if (!e && x.summary) {
             bool same_status;
             if ((e = summary_repeats(j, &x, &same_status)))

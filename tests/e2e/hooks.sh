@@ -202,6 +202,8 @@ F=$FIX/aftership-legacy.json
 post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
 eq "AfterShip creates the shipment on a known order" "$(jqr .result)/$(jqr .shipments.created)/$(jqr .events.accepted)" "applied/1/3"
 eq "  the undocumented tag is rejected with a reason" "$(jqr .events.rejected)/$(jqr '.rejections[0].code')" "1/unknown_status"
+eq "  the reason names the provider's code and text, not a field to send" \
+   "$(jqr '.rejections[0].message|test("^aftership status .+ with text .+ left out")')" true
 F=$FIX/aftership-return-2025.json
 post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
 eq "AfterShip return on the Shopify shipment (order named \"2087\")" "$(jqr .result)/$(jqr .shipments.unchanged)/$(jqr .events.accepted)" "applied/1/4"
