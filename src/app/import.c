@@ -145,6 +145,11 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
                 }
             }
         }
+        if (re && err.code && !strcmp(err.code, "unknown_order")) /* the API's advice is not a CSV's */
+            snprintf(err.message, sizeof err.message,
+                     "no order \"%.128s\" yet: give the order a row with placed_at on an earlier line "
+                     "(rows are read in order), or import the orders first",
+                     row.shipment.order_ref);
         if (re) {
             sum->rejected++;
             report(errs, csv.line, err.code ? err.message : rs_strerror(re), &shown, max_reported);

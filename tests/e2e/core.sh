@@ -300,6 +300,11 @@ KEY=$KEY_A api GET /v1/orders/W-1
 eq "  nothing unreadable is stored" "$STATUS" 404
 KEY=$KEY_A api GET /v1/orders/W-2
 eq "  the UTF-8 rows are kept" "$STATUS" 200
+# a shipment row above its order's row: told how to fix the file, not to call the API
+printf 'order_ref,placed_at,carrier,tracking_number\nL-1,,seur,S77\nL-1,2025-11-20T10:00:00+01:00,,\n' > "$T_DIR/late.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/late.csv" >/dev/null 2>"$T_DIR/late.err"
+check "a shipment before its order: the reason says to put the order's row first" \
+  grep -q '^line 2: no order "L-1" yet: give the order a row with placed_at on an earlier line' "$T_DIR/late.err"
 # Excel in a Spanish locale saves "CSV" with semicolons (and CRLF); fields holding ';' are quoted
 printf 'order_ref;placed_at;customer_name;items;carrier;tracking_number;occurred_at;message\r\nS-1;2025-11-20T10:00:00+01:00;"Pérez; Ana";"A1:2;B2";correos;PQ9;2025-11-21T10:00:00+01:00;Entregado\r\n' > "$T_DIR/semicolon.csv"
 out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/semicolon.csv" 2>"$T_DIR/semicolon.err"); rc=$?
