@@ -132,12 +132,13 @@ api POST /v1/shipments '{"order_ref":"P-1","carrier":"seur","tracking_number":"S
 api POST /v1/events "$(ev S-2 "$D1" 10:00:00 in_transit)"
 api GET /v1/shipments/seur/S-2
 eq "in transit, on time: no delay yet" "$(jqr '.delays|length')" 0
-out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$(date -u -d '+400 days' +%FT%TZ)" 2>&1)
+SWEEP_AT=$(date -u -d '+400 days' +%FT%TZ)
+out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$SWEEP_AT" 2>&1)
 echo "$out"
 eq "sweep: 3 new delays" "$(printf '%s' "$out" | sed -n 's/.*new delays: \([0-9]*\).*/\1/p')" 3
 api GET /v1/shipments/seur/S-2
 eq "  promise_breached, stalled, and the slip of the overdue re-estimate" "$(jqr '[.delays[].cause]|sort|join(",")')" "promise_breached,promise_slipped,stalled"
-eq "  the overdue window is re-estimated from the sweep day" "$(jqr '.promise_history[-1].reason')/$(jqr '.promise.earliest')" "overdue/$(date -u -d '+400 days' +%F)"
+eq "  the overdue window is re-estimated from the sweep day" "$(jqr '.promise_history[-1].reason')/$(jqr '.promise.earliest')" "overdue/$(TZ=Europe/Madrid date -d "$SWEEP_AT" +%F)" # the merchant's day (after 23:00 UTC it is tomorrow there)
 check "  breach details say how late" bash -c "[ '$(jqr '.delays[]|select(.cause=="promise_breached")|.details.days_late')' -gt 300 ]"
 out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$(date -u -d '+401 days' +%FT%TZ)" 2>&1)
 eq "sweep again: nothing new (idempotent)" "$(printf '%s' "$out" | sed -n 's/.*new delays: \([0-9]*\).*/\1/p')" 0
