@@ -19,11 +19,15 @@
 static void fold(const char *in, char *out, size_t cap, bool strip)
 {
     size_t n = 0;
+    while (in && (*in == ' ' || *in == '\t')) /* "?email= ana@example.com " as pasted */
+        in++;
     for (; in && *in && n + 1 < cap; in++) {
         if (strip && (*in == ' ' || *in == '-'))
             continue;
         out[n++] = (char)tolower((unsigned char)*in);
     }
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+        n--;
     out[n] = '\0';
 }
 

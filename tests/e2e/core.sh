@@ -161,6 +161,8 @@ KEY= api GET "/v1/track/$CODE?postcode=28%20013"
 eq "code + postcode shows the full order" "$(jqr .level)/$(jqr .customer.name)" "full/Ana García"
 KEY= api GET "/v1/track/$CODE?email=ANA@example.com"
 eq "code + email shows the full order" "$(jqr .level)" full
+KEY= api GET "/v1/track/$CODE?email=%20ANA@example.com%09"
+eq "  the e-mail with blanks around it (as pasted) too" "$(jqr .level)" full
 KEY= api GET "/v1/track/$CODE?postcode=99999"
 eq "wrong postcode: public view, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
 check "  and no personal data" bash -c "! printf '%s' '$BODY_OUT' | grep -q Ana"
