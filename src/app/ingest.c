@@ -5,6 +5,7 @@
 #include "app/promise_apply.h"
 
 #include "core/normalize.h"
+#include "ingest/inbound.h"
 #include "util/tz.h"
 
 #include <ctype.h>
@@ -62,7 +63,12 @@ static enum rs_err check_text(struct rs_app_error *err, const char *field, const
     return RS_OK;
 }
 
-static enum rs_err norm_country(struct rs_app_error *err, const char *field, const char **v, char out[3])
+/* A country: two letters, upper-cased. An order's destination and a shipment's origin must also
+ * be a country ISO 3166 assigns (ICU's list, through rs_country_alpha2): the destination picks
+ * the lane, the calendar and the holidays of every promise, so "XX" or "UK" would silently give
+ * a promise from no country's calendar. An event's location is only shown, and an event is not
+ * refused for a carrier's odd code there. */
+static enum rs_err norm_country(struct rs_app_error *err, const char *field, const char **v, char out[3], bool assigned)
 {
     if (!given(*v))
         return RS_OK;
@@ -72,11 +78,18 @@ static enum rs_err norm_country(struct rs_app_error *err, const char *field, con
     out[0] = (char)toupper((unsigned char)c[0]);
     out[1] = (char)toupper((unsigned char)c[1]);
     out[2] = '\0';
+    if (assigned && !rs_country_alpha2(out)) {
+        if (strcmp(out, "UK") == 0)
+            return fail(err, "invalid_field", "%s \"UK\" is not an ISO 3166 code: the United Kingdom is \"GB\"", field);
+        return fail(err, "invalid_field", "%s \"%s\" is not an ISO 3166 country code (e.g. \"ES\", \"MX\", \"US\")",
+                    field, out);
+    }
     *v = out;
     return RS_OK;
 }
 
-static enum rs_err check_location(struct rs_app_error *err, const char *what, struct rs_location *l, char country[3])
+static enum rs_err check_location(struct rs_app_error *err, const char *what, struct rs_location *l, char country[3],
+                                  bool assigned)
 {
     char f[48];
     enum rs_err e;
@@ -90,7 +103,7 @@ static enum rs_err check_location(struct rs_app_error *err, const char *what, st
     if ((e = check_text(err, f, l->region, 128)))
         return e;
     snprintf(f, sizeof f, "%s.country", what);
-    return norm_country(err, f, &l->country, country);
+    return norm_country(err, f, &l->country, country, assigned);
 }
 
 static enum rs_err norm_carrier(struct rs_app_error *err, const char **v, char out[RS_MAX_CARRIER_LEN + 1])
@@ -218,7 +231,7 @@ enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf
     } else {
         c->timezone = NULL;
     }
-    if ((e = check_location(err, "destination", &in->destination, buf->country)))
+    if ((e = check_location(err, "destination", &in->destination, buf->country, true)))
         return e;
     if (in->n_items < 0 || in->n_items > RS_MAX_ITEMS)
         return fail(err, "invalid_field", "items may hold at most %d entries", RS_MAX_ITEMS);
@@ -245,7 +258,7 @@ enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_bu
         (e = norm_tracking(err, &in->tracking_number, buf->tracking)) ||
         (e = check_text(err, "service", in->service, 64)))
         return e;
-    return check_location(err, "origin", &in->origin, buf->country);
+    return check_location(err, "origin", &in->origin, buf->country, true);
 }
 
 enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
@@ -281,7 +294,7 @@ enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf
     if (!rs_substatus_fits(in->status, in->substatus))
         return fail(err, "invalid_field", "substatus \"%s\" does not refine status \"%s\"",
                     rs_substatus_name(in->substatus), rs_status_name(in->status));
-    return check_location(err, "location", &in->location, buf->country);
+    return check_location(err, "location", &in->location, buf->country, false);
 }
 
 /* ---- the write path ---- */

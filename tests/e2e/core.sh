@@ -196,6 +196,16 @@ KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24T10:00:0
 eq "bad email: 422" "$STATUS" 422
 KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24T10:00:00Z","customer":{"locale":"fr"}}'
 eq "unknown locale: 422" "$STATUS" 422
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24T10:00:00Z","destination":{"country":"XX"}}'
+eq "a destination country ISO 3166 does not assign: 422 naming it" "$STATUS/$(jqr .error.message)" \
+   '422/destination.country "XX" is not an ISO 3166 country code (e.g. "ES", "MX", "US")'
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"Z","placed_at":"2025-11-24T10:00:00Z","destination":{"country":"uk"}}'
+eq "  \"UK\" is told the United Kingdom's code" "$STATUS/$(jqr .error.message)" \
+   '422/destination.country "UK" is not an ISO 3166 code: the United Kingdom is "GB"'
+KEY=$KEY_A api GET /v1/orders/Z
+eq "  and nothing was stored" "$STATUS" 404
+KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-1","carrier":"ups","tracking_number":"1Z999AA10123456784","origin":{"country":"QQ"}}'
+eq "  a shipment's origin likewise" "$STATUS/$(jqr .error.code)" "422/invalid_field"
 KEY=$KEY_A api POST /v1/orders '[1,2]'
 eq "an array for an order: 422 invalid_body (the JSON itself is fine)" "$STATUS/$(jqr .error.code)" "422/invalid_body"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: text/plain' --data 'x' "$BASE/v1/orders")
