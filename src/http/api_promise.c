@@ -75,6 +75,28 @@ static json_t *quote_json(const struct rs_promise *p, struct rs_locfmt *lf, cons
     return j;
 }
 
+/* How long a browser may keep a quote (the widget asks on every product page view). A quote
+ * for "now" changes at the dispatch cut-off and at local midnight: it is never kept across
+ * either, so a shopper is not shown the promise of an order that would already miss today's
+ * dispatch. A quote for a given placed_at is kept five minutes (a retrained model or new
+ * settings show within that). */
+static const char *quote_cache_control(const struct rs_promise_settings *st, bool fixed_time, int minute,
+                                       int64_t at)
+{
+    if (fixed_time)
+        return "private, max-age=300";
+    int h, m, next = 1440;
+    char extra;
+    if (st->cutoff[0] && sscanf(st->cutoff, "%d:%d%c", &h, &m, &extra) == 2 && h * 60 + m > minute)
+        next = h * 60 + m;
+    int64_t left = (int64_t)(next - minute) * 60 - (at % 60 + 60) % 60;
+    if (left >= 300)
+        return "private, max-age=300";
+    if (left >= 60)
+        return "private, max-age=60";
+    return "no-cache";
+}
+
 void rs_api_promise_get(struct rs_req *r)
 {
     const char *origin = rs_req_query(r, "origin"), *dest = rs_req_query(r, "destination");
@@ -240,6 +262,7 @@ void rs_api_promise_get(struct rs_req *r)
     json_object_set_new(j, "placed_at", json_string(t));
     json_object_set_new(j, "timezone", json_string(st.timezone));
     json_object_set_new(j, "model_version", json_integer(version));
+    r->cache_control = quote_cache_control(&st, placed != NULL, minute, at);
     rs_reply_json(r, 200, j);
 }
 

@@ -72,6 +72,22 @@ check "  says how to make a publishable key" bash -c "jq -e '.error.message | co
 hdrs GET "$Q" -H "Authorization: Bearer $SECRET"
 eq "the same key from a server (no Origin): 200" "$STATUS" 200
 eq "  (the route's answers always carry CORS)" "$(header Access-Control-Allow-Origin)" "*"
+eq "a quote for a given placed_at may be kept five minutes" "$(header Cache-Control)" "private, max-age=300"
+# a quote for "now" is never kept across the dispatch cut-off (nor local midnight)
+KEY=$SECRET api GET /v1/promise/settings
+MTZ=$(jqr .timezone)
+if [[ "$(TZ=$MTZ date +%H)" != 23 ]]; then # (then ten minutes on is still today)
+  KEY=$SECRET api PUT /v1/promise/settings "{\"cutoff\":\"$(TZ=$MTZ date -d '+3 min' +%H:%M)\"}"
+  hdrs GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur" -H "Authorization: Bearer $QKEY"
+  eq "  three minutes before the cut-off: kept one minute" "$STATUS/$(header Cache-Control)" "200/private, max-age=60"
+  KEY=$SECRET api PUT /v1/promise/settings "{\"cutoff\":\"$(TZ=$MTZ date -d '+10 min' +%H:%M)\"}"
+  hdrs GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur" -H "Authorization: Bearer $QKEY"
+  eq "  ten minutes before: five minutes" "$STATUS/$(header Cache-Control)" "200/private, max-age=300"
+  KEY=$SECRET api PUT /v1/promise/settings '{"cutoff":""}'
+  eq "  (no cut-off again)" "$STATUS" 200
+else
+  echo "# skipped the cut-off cache checks: the merchant's local time is 23:xx"
+fi
 
 hdrs GET "/v1/orders/1" -H "Authorization: Bearer $SECRET" -H "Origin: https://shop.example"
 eq "other API routes allow no other origin" "$(header Access-Control-Allow-Origin)" ""
