@@ -1,4 +1,4 @@
-/* fuzz_fwdaddr.c — libFuzzer target for the X-Forwarded-For parser and the trusted-proxy list
+/* fuzz_fwdaddr.c — libFuzzer target for the X-Forwarded-For and Forwarded parsers and the trusted-proxy list
  * (src/util/fwdaddr.c). Input: an X-Forwarded-For value, then optionally a NUL and a proxy
  * list. The client found is always the peer or a canonical address from the header. */
 #include <arpa/inet.h>
@@ -29,8 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     assert(p.n >= 0 && p.n <= RS_FWD_MAX_PROXIES);
     char out[RS_ADDR_LEN];
     const char *peers[] = {"127.0.0.1", "10.0.0.2", "203.0.113.9", ""};
-    for (int i = 0; i < 4; i++) {
-        bool from_header = rs_forwarded_client(&p, peers[i], xff, out);
+    for (int k8 = 0; k8 < 8; k8++) {
+        int i = k8 % 4;
+        /* the same bytes as X-Forwarded-For, then as RFC 7239 Forwarded */
+        bool from_header = rs_forwarded_client(&p, peers[i], k8 < 4 ? NULL : xff, k8 < 4 ? xff : NULL, out);
         assert(strlen(out) < RS_ADDR_LEN);
         if (from_header) { /* a canonical address, never a proxy's */
             unsigned char bin[16];

@@ -386,6 +386,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (srv->proxies.n) { /* behind a reverse proxy: the client it forwards for */
             char client[RS_ADDR_LEN];
             if (rs_forwarded_client(&srv->proxies, r->client_addr,
+                                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Forwarded"),
                                     MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), client))
                 snprintf(r->client_addr, sizeof r->client_addr, "%s", client);
         }

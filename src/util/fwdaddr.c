@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 bool rs_addr_canonical(const char *s, size_t len, char out[RS_ADDR_LEN])
 {
@@ -99,22 +100,44 @@ static bool trusted(const struct rs_proxies *p, const char *addr)
     return false;
 }
 
-bool rs_forwarded_client(const struct rs_proxies *p, const char *peer, const char *xff,
-                         char out[RS_ADDR_LEN])
+/* The address of one RFC 7239 forwarded-element ("for=192.0.2.60;proto=https",
+ * "For=\"[2001:db8::7]:443\""): its for= parameter, unquoted. Obfuscated identifiers
+ * ("_hidden", "unknown") and elements without for= are not addresses. */
+static bool fwd_element(const char *s, size_t len, char out[RS_ADDR_LEN])
 {
-    snprintf(out, RS_ADDR_LEN, "%s", peer ? peer : "");
-    char cpeer[RS_ADDR_LEN];
-    if (!p || p->n == 0 || !xff || !peer || !rs_addr_canonical(peer, strlen(peer), cpeer) ||
-        !trusted(p, cpeer))
-        return false;
-    /* right to left: each hop appended the address it received from */
-    size_t end = strlen(xff);
+    const char *end = s + len;
+    while (s < end) {
+        const char *semi = memchr(s, ';', (size_t)(end - s));
+        const char *pe = semi ? semi : end;
+        while (s < pe && (*s == ' ' || *s == '\t'))
+            s++;
+        if (pe - s > 4 && strncasecmp(s, "for=", 4) == 0) {
+            const char *v = s + 4, *ve = pe;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            if (ve - v >= 2 && v[0] == '"' && ve[-1] == '"') {
+                v++;
+                ve--;
+            }
+            return xff_entry(v, (size_t)(ve - v), out);
+        }
+        s = semi ? semi + 1 : end;
+    }
+    return false;
+}
+
+/* Right to left through the comma-separated hops of HDR (each hop appended the address it
+ * received from), ENTRY reading one hop's address. */
+static bool walk_hops(const struct rs_proxies *p, const char *hdr,
+                      bool (*entry)(const char *, size_t, char[RS_ADDR_LEN]), char out[RS_ADDR_LEN])
+{
+    size_t end = strlen(hdr);
     while (end > 0) {
         size_t start = end;
-        while (start > 0 && xff[start - 1] != ',')
+        while (start > 0 && hdr[start - 1] != ',')
             start--;
         char a[RS_ADDR_LEN];
-        if (!xff_entry(xff + start, end - start, a))
+        if (!entry(hdr + start, end - start, a))
             return false; /* garbage (or "unknown"): the peer, as if no header */
         if (!trusted(p, a)) {
             memcpy(out, a, RS_ADDR_LEN);
@@ -123,4 +146,17 @@ bool rs_forwarded_client(const struct rs_proxies *p, const char *peer, const cha
         end = start > 0 ? start - 1 : 0;
     }
     return false; /* only proxies: the peer */
+}
+
+bool rs_forwarded_client(const struct rs_proxies *p, const char *peer, const char *forwarded, const char *xff,
+                         char out[RS_ADDR_LEN])
+{
+    snprintf(out, RS_ADDR_LEN, "%s", peer ? peer : "");
+    char cpeer[RS_ADDR_LEN];
+    if (!p || p->n == 0 || (!xff && !forwarded) || !peer || !rs_addr_canonical(peer, strlen(peer), cpeer) ||
+        !trusted(p, cpeer))
+        return false;
+    if (forwarded) /* the standard header wins: a proxy that writes it means it */
+        return walk_hops(p, forwarded, fwd_element, out);
+    return walk_hops(p, xff, xff_entry, out);
 }

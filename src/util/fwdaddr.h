@@ -3,7 +3,8 @@
  * Behind a proxy every request comes from the proxy's address, so per-address limits (failed
  * tracking look-ups, console log-ins, web chat) would throttle every customer together. When
  * the peer is one of the proxies the operator trusts (`rastro serve --trusted-proxy`), the
- * client is the right-most X-Forwarded-For entry that is not itself a trusted proxy; entries
+ * client is the right-most X-Forwarded-For (or RFC 7239 Forwarded "for=") entry that is not
+ * itself a trusted proxy; entries
  * further left were written by the client and are not believed. An entry may carry the
  * client's port ("203.0.113.7:51234", "[2001:db8::7]:443"), which is dropped. A header that is
  * absent or malformed leaves the peer's address. Addresses compare in canonical form (inet_pton +
@@ -30,9 +31,11 @@ bool rs_proxies_parse(const char *list, struct rs_proxies *out, char *err, size_
  * when S is not an address. */
 bool rs_addr_canonical(const char *s, size_t len, char out[RS_ADDR_LEN]);
 
-/* The client's address for a request from PEER carrying X-Forwarded-For XFF (NULL when absent),
- * written to OUT. Returns true when it came from the header. */
-bool rs_forwarded_client(const struct rs_proxies *p, const char *peer, const char *xff,
+/* The client's address for a request from PEER carrying the RFC 7239 Forwarded header FORWARDED
+ * and/or X-Forwarded-For XFF (NULL when absent), written to OUT. Forwarded is read when present
+ * (the for= of each hop, "for=\"[2001:db8::7]:443\"" unquoted; an obfuscated "_hidden" hop
+ * counts as garbage), X-Forwarded-For otherwise. Returns true when it came from a header. */
+bool rs_forwarded_client(const struct rs_proxies *p, const char *peer, const char *forwarded, const char *xff,
                          char out[RS_ADDR_LEN]);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # proxy.sh — Rastro behind a reverse proxy (`rastro serve --trusted-proxy`): per-address limits
 # (here the failed tracking look-ups) count each customer by the address the trusted proxy
-# forwards for, not the proxy's own; a client cannot choose its address with a header of its
+# forwards for (X-Forwarded-For or RFC 7239 Forwarded), not the proxy's own; a client cannot choose its address with a header of its
 # own, and without --trusted-proxy the header is ignored. Bad proxy lists are refused.
 source "$(dirname "$0")/../lib/lib.sh"
 export RASTRO_LOOKUP_BURST=3 RASTRO_LOOKUP_PER_MIN=1
@@ -19,6 +19,12 @@ eq "client B behind the same proxy is not blocked with A" "$(wrong 203.0.113.6)"
 eq "A cannot escape by prepending an address (the proxy appends the real one)" "$(wrong '198.51.100.1, 203.0.113.5')" 429
 eq "an address forwarded through a second trusted hop is still A's" "$(wrong '203.0.113.5, 127.0.0.1')" 429
 eq "a malformed header counts against the proxy's own address" "$(wrong 'unknown')" 200
+# a proxy that writes the standard header (RFC 7239) instead: the same rules
+fwd() { curl -s -o /dev/null -w '%{http_code}' -H "Forwarded: $1" "$BASE/v1/track/$CODE?postcode=99999"; }
+eq "Forwarded: client A is still A (limited)" "$(fwd 'for=203.0.113.5;proto=https')" 429
+got=""; for _ in 1 2 3 4; do got="$got $(fwd 'for="[2001:db8::c]:4711"')"; done
+eq "  client C (IPv6, quoted, with a port): its own three, then 429" "$got" " 200 200 200 429"
+eq "  C cannot escape by writing its own hop first" "$(fwd 'for=198.51.100.9, for="[2001:db8::c]"')" 429
 stop_server
 
 # without --trusted-proxy the header is nobody's to set: every look-up here is 127.0.0.1's

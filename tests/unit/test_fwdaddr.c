@@ -35,45 +35,76 @@ static void test_forwarded_client(void **state)
     char err[160], out[RS_ADDR_LEN];
     assert_true(rs_proxies_parse("127.0.0.1,0:0:0:0:0:0:0:1,10.0.0.2", &p, err, sizeof err));
     /* from a trusted proxy: the right-most address that is not a proxy */
-    assert_true(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7", out));
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", NULL, "203.0.113.7", out));
     assert_string_equal(out, "203.0.113.7");
-    assert_true(rs_forwarded_client(&p, "::1", "198.51.100.1, 203.0.113.7, 10.0.0.2", out));
+    assert_true(rs_forwarded_client(&p, "::1", NULL, "198.51.100.1, 203.0.113.7, 10.0.0.2", out));
     assert_string_equal(out, "203.0.113.7"); /* the client's own (spoofable) entry is not believed */
-    assert_true(rs_forwarded_client(&p, "127.0.0.1", " [2001:DB8::1] ", out));
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", NULL, " [2001:DB8::1] ", out));
     assert_string_equal(out, "2001:db8::1");
     /* with the client's port, as some proxies write it: the port is dropped */
-    assert_true(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:4711", out));
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", NULL, "203.0.113.7:4711", out));
     assert_string_equal(out, "203.0.113.7");
-    assert_true(rs_forwarded_client(&p, "127.0.0.1", "198.51.100.1, [2001:DB8::7]:443", out));
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", NULL, "198.51.100.1, [2001:DB8::7]:443", out));
     assert_string_equal(out, "2001:db8::7");
-    assert_true(rs_forwarded_client(&p, "127.0.0.1", " 203.0.113.8:65535 , 10.0.0.2:80", out));
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", NULL, " 203.0.113.8:65535 , 10.0.0.2:80", out));
     assert_string_equal(out, "203.0.113.8"); /* the proxy with a port is still a proxy */
-    assert_true(rs_forwarded_client(&p, "127.0.0.1", "2001:db8::7:443", out));
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", NULL, "2001:db8::7:443", out));
     assert_string_equal(out, "2001:db8::7:443"); /* bare IPv6 has no port: all of it is the address */
     /* from anyone else the header is ignored: a client cannot pick its own address */
-    assert_false(rs_forwarded_client(&p, "203.0.113.9", "198.51.100.1", out));
+    assert_false(rs_forwarded_client(&p, "203.0.113.9", NULL, "198.51.100.1", out));
     assert_string_equal(out, "203.0.113.9");
     /* absent, malformed, or only proxies: the peer */
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, NULL, out));
     assert_string_equal(out, "127.0.0.1");
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "unknown", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:0", out));       /* no port 0 */
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:65536", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7:44a", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "[2001:db8::7]:", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "[2001:db8::7", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "[203.0.113.7]x:80", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", ",,", out));
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "10.0.0.2, 127.0.0.1", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "unknown", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "203.0.113.7:0", out));       /* no port 0 */
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "203.0.113.7:65536", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "203.0.113.7:", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "203.0.113.7:44a", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "[2001:db8::7]:", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "[2001:db8::7", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "[203.0.113.7]x:80", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, ",,", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "10.0.0.2, 127.0.0.1", out));
     assert_string_equal(out, "127.0.0.1");
     /* a malformed hop nearer than the client: not trusted further */
-    assert_false(rs_forwarded_client(&p, "127.0.0.1", "203.0.113.7, garbage", out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", NULL, "203.0.113.7, garbage", out));
     /* no proxies configured: always the peer */
     struct rs_proxies none = {.n = 0};
-    assert_false(rs_forwarded_client(&none, "127.0.0.1", "203.0.113.7", out));
+    assert_false(rs_forwarded_client(&none, "127.0.0.1", NULL, "203.0.113.7", out));
     assert_string_equal(out, "127.0.0.1");
+}
+
+/* RFC 7239 Forwarded: the for= of each hop, quoted or not, with other parameters around it */
+static void test_forwarded_rfc7239(void **state)
+{
+    (void)state;
+    struct rs_proxies p;
+    char err[160], out[RS_ADDR_LEN];
+    assert_true(rs_proxies_parse("127.0.0.1,::1,10.0.0.2", &p, err, sizeof err));
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "for=203.0.113.7;proto=https;by=10.0.0.2", NULL, out));
+    assert_string_equal(out, "203.0.113.7");
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "for=198.51.100.1, For=\"[2001:DB8::7]:4711\"", NULL, out));
+    assert_string_equal(out, "2001:db8::7");
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "proto=https; for=\"203.0.113.8:80\" , for=10.0.0.2", NULL, out));
+    assert_string_equal(out, "203.0.113.8"); /* a trusted hop is skipped, the parameter found anywhere */
+    /* both headers: the standard one is read */
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "for=203.0.113.9", "198.51.100.2", out));
+    assert_string_equal(out, "203.0.113.9");
+    /* obfuscated, missing or malformed for=: the peer */
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "for=_hidden", NULL, out));
+    assert_string_equal(out, "127.0.0.1");
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "for=unknown", NULL, out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "proto=https;by=10.0.0.2", NULL, out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "for=", NULL, out));
+    assert_false(rs_forwarded_client(&p, "127.0.0.1", "for=\"", NULL, out));
+    /* RFC 7239 wants an IPv6 hop quoted; unquoted it is read all the same */
+    assert_true(rs_forwarded_client(&p, "127.0.0.1", "for=[2001:db8::7]:443", NULL, out));
+    assert_string_equal(out, "2001:db8::7");
+    /* from anyone but a trusted proxy: ignored */
+    assert_false(rs_forwarded_client(&p, "203.0.113.1", "for=198.51.100.1", NULL, out));
+    assert_string_equal(out, "203.0.113.1");
 }
 
 int main(void)
@@ -81,6 +112,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proxies_parse),
         cmocka_unit_test(test_forwarded_client),
+        cmocka_unit_test(test_forwarded_rfc7239),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
