@@ -250,6 +250,12 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
         cfg->wa_token = need(p, wa, "whatsapp", "token");
         cfg->wa_app_secret = str(p, wa, "whatsapp", "app_secret");
         cfg->wa_verify_token = str(p, wa, "whatsapp", "verify_token");
+        cfg->wa_reply_template = str(p, wa, "whatsapp", "reply_template");
+        if (cfg->wa_reply_template && (strlen(cfg->wa_reply_template) > 512 ||
+                                       strspn(cfg->wa_reply_template, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+                                           strlen(cfg->wa_reply_template)))
+            bad(p, "whatsapp.reply_template must be a template name as WhatsApp Manager shows it (lower-case "
+                   "letters, digits and _), e.g. \"respuesta_soporte\"");
     }
     json_t *wh = obj(p, root, "", "webhook");
     if (wh) {

@@ -511,6 +511,23 @@ static bool wa_window_open(json_t *msgs, int64_t now)
     return last && now - last < RS_WA_WINDOW_S;
 }
 
+/* The merchant's approved WhatsApp reply template (notification settings), copied to OUT; false
+ * when none. */
+static bool wa_reply_template(struct rs_store *s, int64_t merchant_id, char out[64])
+{
+    struct rs_notify_merchant m;
+    if (rs_store_notify_merchant(s, merchant_id, &m) != RS_OK)
+        return false;
+    json_t *j = m.config ? json_loads(m.config, 0, NULL) : NULL;
+    const char *t = json_string_value(json_object_get(json_object_get(j, "whatsapp"), "reply_template"));
+    bool ok = t && *t;
+    if (ok)
+        snprintf(out, 64, "%s", t);
+    json_decref(j);
+    free(m.config);
+    return ok;
+}
+
 static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int64_t conv_id, bool can_incident)
 {
     const char *dir = S(m, "direction"), *author = S(m, "author");
@@ -668,7 +685,20 @@ void rs_console_conversation(struct rs_req *r)
     /* reply */
     rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/reply\" class=\"reply\" id=\"reply\">", (long long)id);
     rs_console_csrf_field(&b, &c);
-    if (strcmp(S(conv, "channel"), "whatsapp") == 0 && !wa_window_open(msgs, rs_now()))
+    char tpl[64];
+    if (strcmp(S(conv, "channel"), "whatsapp") == 0 && !wa_window_open(msgs, rs_now()) &&
+        wa_reply_template(s, mid, tpl)) {
+        rs_buf_printf(&b, "<p class=\"hint\" id=\"wa-closed\">");
+        rs_buf_printf(&b,
+                      CX(&c, "Han pasado más de 24 horas desde el último WhatsApp del cliente: tu respuesta irá en la "
+                             "plantilla aprobada «%s» (en una sola línea, hasta 900 bytes; si es más larga, por "
+                             "email o SMS). Cuando el cliente conteste, la conversación sigue por WhatsApp.",
+                         "More than 24 hours have passed since the customer's last WhatsApp message: your reply will "
+                         "go in the approved template “%s” (on one line, up to 900 bytes; longer, by e-mail or "
+                         "SMS). When the customer answers, the conversation goes on by WhatsApp."),
+                      tpl); /* template names are [a-z0-9_]: nothing to escape */
+        rs_buf_puts(&b, "</p>");
+    } else if (strcmp(S(conv, "channel"), "whatsapp") == 0 && !wa_window_open(msgs, rs_now()))
         rs_buf_printf(&b, "<p class=\"hint\" id=\"wa-closed\">%s</p>",
                       CX(&c, "Han pasado más de 24 horas desde el último WhatsApp del cliente y WhatsApp ya no admite "
                              "texto libre: tu respuesta irá por email al cliente del pedido o, si no tiene, por SMS.",

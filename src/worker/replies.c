@@ -126,16 +126,65 @@ static enum rs_err send_email_reply(struct rs_channels *ch, struct rs_msg *msg, 
     return rs_send_email(ch, msg, res);
 }
 
+/* The reply as one WhatsApp template parameter: WhatsApp refuses a parameter with a line
+ * break, a tab or more than four spaces in a row, so blanks become one space. False when it
+ * is longer than MAX_WA_REPLY_PARAM bytes (the template's whole body may have 1,024
+ * characters). */
+#define MAX_WA_REPLY_PARAM 900
+static bool wa_reply_param(const char *body, char out[MAX_WA_REPLY_PARAM + 1])
+{
+    size_t n = 0;
+    bool blank = false;
+    for (const char *c = body; *c; c++) {
+        if (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t') {
+            blank = n > 0;
+            continue;
+        }
+        if (n + (blank ? 2 : 1) > MAX_WA_REPLY_PARAM)
+            return false;
+        if (blank)
+            out[n++] = ' ';
+        blank = false;
+        out[n++] = *c;
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
 /* A WhatsApp reply after the customer-service window (24 hours after the customer's last
- * message), when WhatsApp takes no free text: by e-mail to the known customer, else by SMS to
- * the same number, unless they opted out of it or the merchant has no such channel. Sets
- * O->channel to the one used. */
+ * message), when WhatsApp takes no free text: as the merchant's approved reply template
+ * (whatsapp.reply_template: parameter 1 the shop's name, 2 the reply) when there is one and
+ * the reply fits it, which keeps the customer on WhatsApp and reopens the window when they
+ * answer; else by e-mail to the known customer, else by SMS to the same number, unless they
+ * opted out of it or the merchant has no such channel. Sets O->channel to the one used
+ * instead of WhatsApp. */
 static enum rs_err whatsapp_closed(struct rs_channels *ch, const struct rs_notify_config *cfg,
                                    const struct rs_reply_job *job, struct rs_msg *msg, struct rs_rendered *r,
                                    struct outcome *o, struct rs_send_result *res)
 {
-    static __thread char subject[300];
+    static __thread char subject[300], param[MAX_WA_REPLY_PARAM + 1];
     bool es = strcmp(msg->lang, "es") == 0;
+    char tpl_why[220] = "";
+    if (cfg->wa_reply_template && wa_reply_param(job->body, param)) {
+        r->part[RS_TPART_WA_TEMPLATE] = cfg->wa_reply_template;
+        r->wa_params[0] = msg->merchant_name;
+        r->wa_params[1] = param;
+        r->n_wa_params = 2;
+        msg->wa_session = false;
+        enum rs_err e = rs_send_whatsapp(ch, msg, res);
+        if (e == RS_OK || e == RS_ERETRY)
+            return e;
+        /* refused for good (say, the template is not approved): the customer still gets it */
+        snprintf(tpl_why, sizeof tpl_why, "; template %.30s refused: %.80s",
+                 cfg->wa_reply_template, res->error);
+        memset(res, 0, sizeof *res);
+        res->retry_after_s = -1;
+        r->part[RS_TPART_WA_TEMPLATE] = NULL;
+        r->n_wa_params = 0;
+    } else if (cfg->wa_reply_template) {
+        snprintf(tpl_why, sizeof tpl_why, "; too long for the reply template (at most %d bytes)",
+                 MAX_WA_REPLY_PARAM);
+    }
     if (job->customer_email[0] && !job->optout_email && cfg->smtp_url && cfg->email_from) {
         snprintf(o->channel, sizeof o->channel, "email");
         snprintf(subject, sizeof subject, "%s: %.240s", es ? "Respuesta a tu mensaje de WhatsApp" : "Reply to your WhatsApp message",
@@ -151,8 +200,9 @@ static enum rs_err whatsapp_closed(struct rs_channels *ch, const struct rs_notif
         return rs_send_sms(ch, msg, res);
     }
     snprintf(res->error, sizeof res->error,
-             "the customer's last WhatsApp message is older than 24 hours, when WhatsApp allows no free-text "
-             "reply, and there is no e-mail or SMS to send it by instead (none known, opted out, or not set up)");
+             "the customer's last WhatsApp message is older than 24 hours (no free text allowed) and there is no "
+             "e-mail or SMS to send the reply by (none known, opted out, or not set up)%.125s",
+             tpl_why);
     return RS_EREJECTED;
 }
 

@@ -110,5 +110,27 @@ eq "  and nothing was sent" "$(rec_count '.path|endswith("/Messages.json")')/$(w
 wa_post 34600111222 wamid.W2 "sí, aquí estoy"
 reply "Perfecto, gracias."
 eq "a new message from her reopens the window: WhatsApp again" "$(q "select state||'/'||channel from messages where id=$RID")" "sent/whatsapp"
+
+# ---- the merchant has an approved reply template: after the window, still WhatsApp ----
+jq '.whatsapp.reply_template = "respuesta_soporte"' "$T_DIR/settings.json" > "$T_DIR/settings-tpl.json"
+check "a reply template in the WhatsApp settings" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings-tpl.json"
+jq '.whatsapp.reply_template = "Respuesta Soporte"' "$T_DIR/settings.json" > "$T_DIR/settings-bad.json"
+out=$("$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings-bad.json" 2>&1)
+eq "  a name WhatsApp could not have is refused" "$?" 1
+check "    saying what a name looks like" grep -q 'reply_template must be a template name' <<<"$out"
+sqlite3 "$DB" "update messages set created_at=created_at-90000 where conversation_id=$CID"
+console_conv
+check "the console tells the agent the reply goes in the template" grep -q 'id="wa-closed">Han pasado más de 24 horas desde el último WhatsApp del cliente: tu respuesta irá en la plantilla aprobada «respuesta_soporte»' "$T_DIR/conv.html"
+tpl_sent() { rec_find '.path=="/v21.0/106540352242922/messages" and (.body|fromjson|.type=="template")'; }
+ntpl=$(tpl_sent | wc -l)
+reply $'Hola Lucía:\n\nya salió,   mañana llega.\tGracias'
+eq "after the window, with a reply template: sent by WhatsApp" "$(q "select state||'/'||channel from messages where id=$RID")" "sent/whatsapp"
+eq "  one template message" "$(( $(tpl_sent | wc -l) - ntpl ))" 1
+eq "  as the Cloud API documents it: name, language, body parameters (shop, reply on one line)" \
+   "$(tpl_sent | tail -1 | jq -c '.body | fromjson | {messaging_product, to, type, template}')" \
+   '{"messaging_product":"whatsapp","to":"34600111222","type":"template","template":{"name":"respuesta_soporte","language":{"code":"es"},"components":[{"type":"body","parameters":[{"type":"text","text":"Tienda Sol"},{"type":"text","text":"Hola Lucía: ya salió, mañana llega. Gracias"}]}]}}'
+reply "$(printf 'Detalle largo. %.0s' $(seq 1 70))"
+eq "a reply too long for the template (opted out of e-mail and SMS): fails" "$(q "select state from messages where id=$RID")" failed
+check "  saying it is too long for the template" bash -c "sqlite3 -readonly '$DB' \"select last_error from messages where id=$RID\" | grep -q 'too long for the reply template'"
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
 finish
