@@ -132,5 +132,11 @@ eq "  as the Cloud API documents it: name, language, body parameters (shop, repl
 reply "$(printf 'Detalle largo. %.0s' $(seq 1 70))"
 eq "a reply too long for the template (opted out of e-mail and SMS): fails" "$(q "select state from messages where id=$RID")" failed
 check "  saying it is too long for the template" bash -c "sqlite3 -readonly '$DB' \"select last_error from messages where id=$RID\" | grep -q 'too long for the reply template'"
+# a template WhatsApp refuses for good (deleted in WhatsApp Manager): the reply still reaches her
+sqlite3 "$DB" "delete from notify_optouts where channel='email' and customer_id=(select customer_id from conversations where id=$CID)"
+curl -s -o /dev/null -X POST "$REC/_control" -d '{"prefix":"/v21.0","responses":[{"status":404,"body":{"error":{"message":"(#132001) Template name does not exist in the translation","type":"OAuthException","code":132001}}}]}'
+reply "Tu pedido llega mañana."
+eq "a template refused for good: the reply goes by e-mail instead" "$(q "select state||'/'||channel from messages where id=$RID")" "sent/email"
+check "  and reaches her mailbox" wait_for 15 bash -c "grep -l 'Tu pedido llega ma' $PF_MAIL/* 2>/dev/null | grep -q ."
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
 finish
