@@ -730,7 +730,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
 
     /* a message carrying only references continues the question before it */
     enum rs_intent act = r.intent;
-    bool confident = r.confidence >= bot.handover_below;
+    bool confident = r.confidence >= bot.handover_below || r.rule_decided;
     bool has_ref = r.entities.tracking_code[0] || r.entities.order_number[0] || r.entities.postcode[0] ||
                    r.entities.email[0] || r.entities.tracking_code_typo[0];
     bool refs_only = has_ref && only_references(body, &r.entities);

@@ -54,6 +54,7 @@ struct rule {
     int intent;
     float weight;
     int origin;
+    int decisive; /* weight written "!w": the rule chooses its intent when it matches */
     unsigned ntok;
     struct ptok *toks;
     void *block; /* one allocation holding toks, alts and words */
@@ -351,10 +352,16 @@ enum rs_err rs_intent_model_add_rules(struct rs_intent_model *m, const char *tex
             seterr(err, errcap, lineno, "unknown intent");
             goto fail;
         }
+        int decisive = f[1][0] == '!';
+        const char *ws = f[1] + decisive;
         char *end;
-        double wt = strtod(f[1], &end);
-        if (end == f[1] || *end || !isfinite(wt) || wt < -50 || wt > 50) {
+        double wt = strtod(ws, &end);
+        if (end == ws || *end || !isfinite(wt) || wt < -50 || wt > 50) {
             seterr(err, errcap, lineno, "weight must be a number in [-50, 50]");
+            goto fail;
+        }
+        if (decisive && wt <= 0) {
+            seterr(err, errcap, lineno, "a decisive (!) weight must be positive");
             goto fail;
         }
         if (m->nrules == m->caprules) {
@@ -372,6 +379,7 @@ enum rs_err rs_intent_model_add_rules(struct rs_intent_model *m, const char *tex
         r->intent = in;
         r->weight = (float)wt;
         r->origin = origin;
+        r->decisive = decisive;
         const char *why = compile_pattern(f[2], r);
         if (why) {
             seterr(err, errcap, lineno, why);
@@ -724,12 +732,12 @@ static int rule_matches(const struct rule *r, const struct toks *t)
 }
 
 int rs_intent_rule_offsets(const struct rs_intent_model *m, const char *folded,
-                           float z[RS_INTENT_COUNT])
+                           float z[RS_INTENT_COUNT], int *merchant)
 {
     struct toks t;
     tokenize(folded, &t);
-    int best = -1;
-    float bestw = 0;
+    int best = -1, best_dec = -1;
+    float bestw = 0, bestw_dec = 0;
     for (size_t i = 0; i < m->nrules; i++) {
         const struct rule *r = &m->rules[i];
         if (!rule_matches(r, &t))
@@ -738,9 +746,15 @@ int rs_intent_rule_offsets(const struct rs_intent_model *m, const char *folded,
         if (r->origin == RS_INTENT_MERCHANT && r->weight > 0 && (best < 0 || r->weight > bestw)) {
             best = r->intent;
             bestw = r->weight;
+        } else if (r->origin != RS_INTENT_MERCHANT && r->decisive &&
+                   (best_dec < 0 || r->weight > bestw_dec)) {
+            best_dec = r->intent;
+            bestw_dec = r->weight;
         }
     }
-    return best;
+    if (merchant)
+        *merchant = best >= 0;
+    return best >= 0 ? best : best_dec;
 }
 
 /* ---------------------------------------------------------------- classify */
@@ -767,7 +781,8 @@ void rs_intent_classify(const struct rs_intent_model *m, const char *text,
                     z[c] += w[c];
         }
     }
-    int merchant = rs_intent_rule_offsets(m, folded, z);
+    int merchant = 0;
+    int decided = rs_intent_rule_offsets(m, folded, z, &merchant);
     float mx = z[0];
     for (int c = 1; c < RS_INTENT_COUNT; c++)
         if (z[c] > mx)
@@ -781,9 +796,10 @@ void rs_intent_classify(const struct rs_intent_model *m, const char *text,
         if (out->scores[c] > out->scores[best])
             best = c;
     }
-    if (merchant >= 0) {
-        best = merchant;
-        out->merchant_rule = 1;
+    if (decided >= 0) {
+        best = decided;
+        out->rule_decided = 1;
+        out->merchant_rule = merchant;
     }
     out->intent = (enum rs_intent)best;
     out->confidence = out->scores[best];

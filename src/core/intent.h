@@ -31,6 +31,10 @@
  *     =word   exact (no typo tolerance)
  * Words of 5 letters or more also match with one typo (edit, insertion, deletion or swap of two
  * adjacent letters). Weights may be negative (e.g. where_is_order -2 for "no * llego").
+ * A weight written with a leading "!" ("!6") makes the rule decisive: when it matches, its intent
+ * is chosen even if another scores higher (the best-weighted decisive rule wins; merchant rules
+ * still come first). The shipped rules use it for explicit requests for a person, which must win
+ * over any question they come with ("cuando llega? con un asesor porfa").
  *
  * Pure: no I/O, no globals; the model is built by the caller from text it loaded.
  * Thread-safety: a built model is read-only; classify from any number of threads. */
@@ -84,6 +88,7 @@ struct rs_intent_result {
     float confidence;                 /* 0..1, p(intent | text) */
     float scores[RS_INTENT_COUNT];    /* p for every intent, sums to 1 */
     int merchant_rule;                /* 1 when a merchant rule decided the intent */
+    int rule_decided;                 /* 1 when a rule decided it (merchant or decisive "!w") */
     struct rs_intent_entities entities;
 };
 
@@ -137,8 +142,10 @@ size_t rs_intent_entities_json(const struct rs_intent_entities *e, char *out, si
 size_t rs_intent_features(const char *folded, char *buf, size_t cap, size_t *offs, size_t maxn);
 
 /* The summed rule offsets for an already folded message, per intent, into Z (added, not set).
- * Returns the index of the best-weighted matching merchant rule's intent, or -1. */
+ * Returns the intent a rule decides: the best-weighted matching merchant rule's (with *MERCHANT
+ * set to 1), else the best-weighted matching decisive rule's (*MERCHANT 0), else -1. MERCHANT
+ * may be NULL. */
 int rs_intent_rule_offsets(const struct rs_intent_model *m, const char *folded,
-                           float z[RS_INTENT_COUNT]);
+                           float z[RS_INTENT_COUNT], int *merchant);
 
 #endif

@@ -221,7 +221,7 @@ enum rs_err rs_intent_train(const struct rs_intent_example *ex, size_t n,
         }
         ef[i].n = k;
         if (rules)
-            rs_intent_rule_offsets(rules, folded, ef[i].off);
+            rs_intent_rule_offsets(rules, folded, ef[i].off, NULL);
         if (o.progress && (i % 512 == 0))
             o.progress(o.progress_ctx, i, n * (size_t)(o.epochs + 1));
     }

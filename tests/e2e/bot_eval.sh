@@ -42,7 +42,10 @@ eq "classify one line per input" "$(printf 'a\n\nb\n' | "$RASTRO_BIN" bot classi
 # alternatives ("alguien real", "customer service") must not swallow its single words
 for msg in "un humano por favor" "humano" "asesor" "operador" "agent" "a person please" \
            "where is my order, let me speak to an agent please" "cuándo llega mi pedido? me pasas con un asesor" \
-           "donde esta mi pedido, pasame con un humano"; do
+           "donde esta mi pedido, pasame con un humano" \
+           "cuando llega? con un asesor porfa" "where is my parcel, I want to talk to a human" \
+           "when will it arrive? human please" "cuanto tarda? quiero un asesor" \
+           "when does it arrive, get me a real person" "cuando me llega, no quiero un bot"; do
   eq "asks for a person: $msg" "$(printf '%s\n' "$msg" | "$RASTRO_BIN" bot classify | cut -f1)" talk_to_human
 done
 

@@ -182,6 +182,10 @@ check "hand-over message sent" wait_for 15 has_sms +34611222333
 check "it says a person will answer" bash -c "sms_replies() { :; }; grep -q persona <<<\"\$1\"" _ "$(sms_replies +34611222333 | tail -1 | jq -r .body | python3 -c 'import sys,urllib.parse;print(dict(urllib.parse.parse_qsl(sys.stdin.read()))["Body"])')"
 HCID=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='SMh1'")
 eq "state agent, reason talk_to_human" "$(sqlite3 "$DB" "select state||'/'||handover_reason from conversations where id=$HCID")" "agent/talk_to_human"
+# a request for a person wins over the question it comes with
+sms_in +34611222444 SMh3 "cuando llega? con un asesor porfa"
+check "mixed question and request: handed over" wait_for 15 has_sms +34611222444
+eq "  reason talk_to_human" "$(sqlite3 "$DB" "select state||'/'||handover_reason from conversations where id=(select conversation_id from messages where provider_msg_id='SMh3')")" "agent/talk_to_human"
 sms_in +34611222333 SMh2 "dónde está mi pedido?"
 sleep 1
 eq "while a person holds it the bot does not answer" "$(sqlite3 "$DB" "select count(*) from messages where conversation_id=$HCID and direction='out'")" 1

@@ -355,6 +355,58 @@ static void test_merchant_rules(void **s)
     assert_non_null(strstr(err, "line 2"));
 }
 
+/* a request for a person wins over any question it comes with (decisive "!" rules) */
+static void test_person_request_wins(void **s)
+{
+    (void)s;
+    const char *asks[] = {"cuando llega? con un asesor porfa",
+                          "where is my parcel, I want to talk to a human",
+                          "donde esta mi pedido? quiero un asesor",
+                          "when will it arrive? human please",
+                          "cuanto tarda en llegar, pasame con alguien",
+                          "when does it arrive, get me a real person"};
+    struct rs_intent_result r;
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+        rs_intent_classify(model(), asks[i], &r);
+        if (r.intent != RS_INTENT_TALK_TO_HUMAN)
+            fail_msg("\"%s\" -> %s", asks[i], rs_intent_name(r.intent));
+        assert_int_equal(r.rule_decided, 1);
+        assert_int_equal(r.merchant_rule, 0);
+        assert_true(r.confidence >= RS_INTENT_HANDOVER);
+    }
+    /* a person mentioned, not asked for */
+    rs_intent_classify(model(), "my phone arrived broken", &r);
+    assert_int_equal(r.intent, RS_INTENT_DAMAGED);
+    assert_int_equal(r.rule_decided, 0);
+
+    /* the syntax: "!w" decides over a higher score; merchant rules still come first */
+    struct rs_intent_model *m;
+    char err[128];
+    assert_int_equal(rs_intent_model_new(&m), RS_OK);
+    const char *rules = "cancel\t9\tfoo\nreturn\t!1\tbar\nthanks\t!2\tbaz\n";
+    assert_int_equal(rs_intent_model_add_rules(m, rules, strlen(rules), RS_INTENT_BUILTIN, err,
+                                               sizeof err), RS_OK);
+    rs_intent_classify(m, "foo bar", &r);
+    assert_int_equal(r.intent, RS_INTENT_RETURN);
+    assert_true(r.scores[RS_INTENT_CANCEL] > r.scores[RS_INTENT_RETURN]);
+    rs_intent_classify(m, "foo bar baz", &r);
+    assert_int_equal(r.intent, RS_INTENT_THANKS);
+    rs_intent_classify(m, "foo", &r);
+    assert_int_equal(r.intent, RS_INTENT_CANCEL);
+    assert_int_equal(r.rule_decided, 0);
+    const char *shop = "greeting\t1\tbar\n";
+    assert_int_equal(rs_intent_model_add_rules(m, shop, strlen(shop), RS_INTENT_MERCHANT, err,
+                                               sizeof err), RS_OK);
+    rs_intent_classify(m, "foo bar baz", &r);
+    assert_int_equal(r.intent, RS_INTENT_GREETING);
+    assert_int_equal(r.merchant_rule, 1);
+    const char *bad = "cancel\t!-1\tfoo\n";
+    assert_int_equal(rs_intent_model_add_rules(m, bad, strlen(bad), RS_INTENT_BUILTIN, err,
+                                               sizeof err), RS_EINVAL);
+    assert_non_null(strstr(err, "line 1"));
+    rs_intent_model_free(m);
+}
+
 static void test_weights_file(void **s)
 {
     (void)s;
@@ -387,7 +439,7 @@ int main(void)
         cmocka_unit_test(test_names),          cmocka_unit_test(test_order_numbers),
         cmocka_unit_test(test_tracking),       cmocka_unit_test(test_email_postcode),
         cmocka_unit_test(test_entities_json),  cmocka_unit_test(test_merchant_rules),
-        cmocka_unit_test(test_weights_file),
+        cmocka_unit_test(test_weights_file),   cmocka_unit_test(test_person_request_wins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
