@@ -87,6 +87,62 @@ static const struct {
     {"reply", "respuesta", "reply"},
     {"percent", "porcentaje", "percent"},
     {"amount", "importe", "amount"},
+    /* hand-over reasons not above */
+    {"bot_disabled", "el bot está desactivado", "the bot is turned off"},
+    /* order and shipment statuses (core/status.h) */
+    {"placed", "pedido recibido", "order placed"},
+    {"processing", "en preparación", "being prepared"},
+    {"partially_shipped", "enviado en parte", "partially shipped"},
+    {"pending", "etiqueta creada", "label created"},
+    {"info_received", "el transportista tiene los datos", "carrier has the details"},
+    {"in_transit", "en camino", "in transit"},
+    {"out_for_delivery", "en reparto", "out for delivery"},
+    {"attempt_failed", "intento de entrega fallido", "delivery attempt failed"},
+    {"available_for_pickup", "listo para recoger", "ready for pickup"},
+    {"partially_delivered", "entregado en parte", "partially delivered"},
+    {"exception", "incidencia del transportista", "carrier exception"},
+    {"returning", "volviendo al remitente", "returning to sender"},
+    {"returned", "devuelto al remitente", "returned to sender"},
+    {"expired", "sin noticias del transportista", "no news from the carrier"},
+    {"cancelled", "cancelado", "cancelled"},
+    /* sub-statuses */
+    {"picked_up", "recogido", "picked up"},
+    {"arrived_at_facility", "llegó a un centro", "arrived at a facility"},
+    {"departed_facility", "salió de un centro", "left a facility"},
+    {"in_customs", "en aduana", "in customs"},
+    {"customs_cleared", "despachado en aduana", "cleared customs"},
+    {"arrived_destination_country", "llegó al país de destino", "arrived in the destination country"},
+    {"courier_nearby", "repartidor cerca", "courier nearby"},
+    {"recipient_absent", "destinatario ausente", "recipient absent"},
+    {"address_issue", "problema con la dirección", "address problem"},
+    {"business_closed", "negocio cerrado", "business closed"},
+    {"at_pickup_point", "en un punto de recogida", "at a pickup point"},
+    {"left_at_door", "dejado en la puerta", "left at the door"},
+    {"to_neighbour", "entregado a un vecino", "left with a neighbour"},
+    {"to_pickup_point", "entregado en un punto de recogida", "left at a pickup point"},
+    {"signed", "firmado", "signed for"},
+    {"customs_hold", "retenido en aduana", "held in customs"},
+    {"weather", "mal tiempo", "weather"},
+    {"delayed", "con retraso", "delayed"},
+    {"refused", "rechazado", "refused"},
+    {"held_by_carrier", "retenido por el transportista", "held by the carrier"},
+    {"to_sender", "de vuelta al remitente", "back to sender"},
+    /* the bot's reading of a message (core/intent.h) not above */
+    {"where_is_order", "dónde está el pedido", "where is my order"},
+    {"delivery_date", "cuándo llega", "when it arrives"},
+    {"not_received", "no lo ha recibido", "not received"},
+    {"change_address", "cambio de dirección", "change of address"},
+    {"cancel", "cancelar", "cancel"},
+    {"refund_status", "estado del reembolso", "refund status"},
+    {"greeting", "saludo", "greeting"},
+    {"thanks", "agradecimiento", "thanks"},
+    /* notification triggers (core/notify.h) not above */
+    {"order_confirmed", "pedido confirmado", "order confirmed"},
+    {"shipped", "enviado", "shipped"},
+    {"promise_slipped", "la fecha prometida se movió", "promised date moved"},
+    {"promise_breached", "fecha prometida incumplida", "promised date missed"},
+    {"compensation", "compensación", "compensation"},
+    {"stalled", "envío parado", "shipment stalled"},
 };
 static const char *word(struct rs_console *c, const char *code)
 {
@@ -94,6 +150,19 @@ static const char *word(struct rs_console *c, const char *code)
         if (strcmp(words[i].code, code) == 0)
             return CX(c, words[i].es, words[i].en);
     return code ? code : "";
+}
+
+/* A code as its word, with the code itself in the title (agents reading it to a developer or
+ * the API docs can still see it). Nothing for an empty code. */
+static void coded(struct rs_buf *b, struct rs_console *c, const char *code)
+{
+    if (!code || !*code)
+        return;
+    rs_buf_puts(b, "<span class=\"code\" title=\"");
+    esc(b, code);
+    rs_buf_puts(b, "\">");
+    esc(b, word(c, code));
+    rs_buf_puts(b, "</span>");
 }
 
 /* ---- queues ---- */
@@ -195,7 +264,7 @@ void rs_console_home(struct rs_req *r)
             esc(&b, S(row, "last_body"));
             if (*S(row, "handover_reason") && q == RS_Q_UNASSIGNED) {
                 rs_buf_puts(&b, " <span class=\"tag\">");
-                esc(&b, word(&c, S(row, "handover_reason")));
+                coded(&b, &c, S(row, "handover_reason"));
                 rs_buf_puts(&b, "</span>");
             }
             rs_buf_puts(&b, "</td><td>");
@@ -261,7 +330,7 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
     rs_buf_printf(b, "<section class=\"card order\"><h2>%s ", CX(c, "Pedido", "Order"));
     esc(b, order_ref);
     rs_buf_puts(b, "</h2><p class=\"status\"><strong>");
-    esc(b, S(o, "status"));
+    coded(b, c, S(o, "status"));
     rs_buf_puts(b, "</strong> · <a href=\"");
     esc(b, S(o, "tracking_url"));
     rs_buf_puts(b, "\" target=\"_blank\" rel=\"noopener noreferrer\">");
@@ -287,10 +356,10 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
         rs_buf_puts(b, " ");
         esc(b, S(sh, "tracking_number"));
         rs_buf_puts(b, " — ");
-        esc(b, S(sh, "status"));
+        coded(b, c, S(sh, "status"));
         if (*S(sh, "substatus")) {
             rs_buf_puts(b, " / ");
-            esc(b, S(sh, "substatus"));
+            coded(b, c, S(sh, "substatus"));
         }
         rs_buf_puts(b, "</h3>");
         json_t *p = json_object_get(sh, "promise");
@@ -313,7 +382,7 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
             rs_buf_puts(b, "<li><time>");
             esc(b, S(ev, "occurred_at"));
             rs_buf_puts(b, "</time> ");
-            esc(b, S(ev, "status"));
+            coded(b, c, S(ev, "status"));
             json_t *loc = json_object_get(ev, "location");
             if (*S(loc, "city")) {
                 rs_buf_puts(b, " · ");
@@ -338,7 +407,7 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
             rs_buf_puts(b, "<li>");
             esc(b, S(ev, "created_at"));
             rs_buf_puts(b, " · ");
-            esc(b, S(ev, "trigger"));
+            coded(b, c, S(ev, "trigger"));
             rs_buf_puts(b, " · ");
             esc(b, word(c, S(ev, "channel")));
             rs_buf_puts(b, " · ");
@@ -548,7 +617,7 @@ static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int6
         when(b, c, at);
     if (*S(m, "intent")) {
         rs_buf_printf(b, " · <span class=\"intent\">%s ", CX(c, "bot:", "bot:"));
-        esc(b, S(m, "intent"));
+        coded(b, c, S(m, "intent"));
         rs_buf_printf(b, " %.0f %%</span>", json_number_value(json_object_get(m, "confidence")) * 100);
     }
     if (*S(m, "state")) {
@@ -642,7 +711,9 @@ void rs_console_conversation(struct rs_req *r)
         rs_buf_printf(&b, "<p class=\"handover\">%s ", CX(&c, "El bot pasó la conversación a una persona el",
                                                            "The bot handed over to a person on"));
         when(&b, &c, I(conv, "handover_at"));
-        rs_buf_printf(&b, ": %s.</p>", word(&c, S(conv, "handover_reason")));
+        rs_buf_puts(&b, ": ");
+        coded(&b, &c, S(conv, "handover_reason"));
+        rs_buf_puts(&b, ".</p>");
     }
     /* actions */
     rs_buf_puts(&b, "<div class=\"actions\">");

@@ -117,6 +117,9 @@ check "X-Frame-Options: DENY" bash -c "printf '%s' \"\$0\" | grep -qi '^X-Frame-
 check "the customer's <script> is shown escaped" bash -c "printf '%s' \"\$0\" | grep -qF '&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(2)&gt;'" "$HTML"
 check "no raw <script>alert or <img onerror> anywhere in the page" bash -c "! printf '%s' \"\$0\" | grep -qiE '<script>alert|<img[^>]*onerror'" "$HTML"
 check "the bot's hand-over is shown with its reason" bash -c "printf '%s' \"\$0\" | grep -q 'class=\"handover\"'" "$HTML"
+check "  in the agent's words, the code in the title" bash -c "printf '%s' \"\$0\" | grep -qF 'title=\"talk_to_human\">pidió hablar con una persona</span>'" "$HTML"
+check "the bot's reading of a message in words" bash -c "printf '%s' \"\$0\" | grep -qF 'title=\"talk_to_human\">pidió hablar con una persona</span> 100 %'" "$HTML"
+check "the order's status in words, not its code" bash -c "printf '%s' \"\$0\" | grep -qF '<p class=\"status\"><strong><span class=\"code\" title=\"processing\">en preparación</span>'" "$HTML"
 page GET /console/c/$C2
 eq "another merchant's conversation: 404" "$STATUS" 404
 page GET /console/c/abc
@@ -203,6 +206,7 @@ check "  and the customer gets it by SMS" wait_for 20 got_after_call
 page POST /console/lang "csrf=$CS&lang=en" -H "Origin: $BASE" -H "Referer: $BASE/console/c/$C1"
 page GET /console/c/$C1
 check "the language switch makes the console English" bash -c "printf '%s' \"\$0\" | grep -q '<html lang=\"en\"' && printf '%s' \"\$0\" | grep -q 'Sign out'" "$HTML"
+check "  statuses and hand-over reasons in English too" bash -c "printf '%s' \"\$0\" | grep -qF 'title=\"processing\">being prepared<' && printf '%s' \"\$0\" | grep -qF 'title=\"talk_to_human\">asked for a person<'" "$HTML"
 page POST /console/logout "csrf=$CS" -H "Origin: $BASE"
 eq "logout: 303 to the login page" "$STATUS" 303
 eq "the session row is gone" "$(q "select count(*) from agent_sessions where agent_id=1")" 0
