@@ -202,9 +202,16 @@ void rs_console_home(struct rs_req *r)
         qi = 1;
     enum rs_console_queue q = qinfo[qi].q;
     bool inc = q == RS_Q_BREACHING || q == RS_Q_INCIDENTS;
+    /* pages as the API's lists: ?limit= (1..200), ?before= the last row's id of the previous page
+     * (a conversation id, an incident id in the incident queues); one row more tells whether
+     * there is a next page */
+    long long limit = 100, before = 0;
+    if (!rs_req_page(r, 200, &limit, &before, "the id of the last row of the previous page"))
+        return;
     json_t *rows = NULL;
     struct rs_store *s = rs_server_reader_get(r->srv);
-    enum rs_err e = s ? rs_store_console_queue(s, c.sess.agent.merchant_id, c.sess.agent.id, q, c.now, 200, &rows)
+    enum rs_err e = s ? rs_store_console_queue(s, c.sess.agent.merchant_id, c.sess.agent.id, q, c.now,
+                                               (int)limit + 1, before, &rows)
                       : RS_EIO;
     rs_server_reader_put(r->srv, s);
     if (e) {
@@ -216,7 +223,13 @@ void rs_console_home(struct rs_req *r)
     const char *title = CX(&c, qinfo[qi].es, qinfo[qi].en);
     rs_console_head(&b, &c, title, qinfo[qi].key);
     rs_buf_printf(&b, "<h1>%s <span class=\"count\">%lld</span></h1>", title, (long long)c.counts[q]);
-    if (json_array_size(rows) == 0) {
+    bool more = json_array_size(rows) > (size_t)limit;
+    if (more)
+        json_array_remove(rows, (size_t)limit);
+    if (json_array_size(rows) == 0 && before) {
+        rs_buf_printf(&b, "<p class=\"empty\">%s</p>",
+                      CX(&c, "No hay más en esta cola.", "Nothing more in this queue."));
+    } else if (json_array_size(rows) == 0) {
         rs_buf_printf(&b, "<p class=\"empty\">%s</p>", CX(&c, qinfo[qi].empty_es, qinfo[qi].empty_en));
     } else if (inc) {
         rs_buf_printf(&b,
@@ -274,6 +287,23 @@ void rs_console_home(struct rs_req *r)
             rs_buf_puts(&b, "</td></tr>");
         }
         rs_buf_puts(&b, "</tbody></table>");
+    }
+    /* the next page, and back to the first */
+    if (more || before) {
+        char lim[32] = "";
+        if (rs_req_query(r, "limit"))
+            snprintf(lim, sizeof lim, "&amp;limit=%lld", limit);
+        rs_buf_puts(&b, "<p class=\"pager\">");
+        if (before)
+            rs_buf_printf(&b, "<a href=\"/console?q=%s%s\" id=\"first-page\">%s</a> ", qinfo[qi].key, lim,
+                          CX(&c, "Volver al principio", "Back to the start"));
+        if (more) {
+            json_t *last = json_array_get(rows, json_array_size(rows) - 1);
+            rs_buf_printf(&b, "<a href=\"/console?q=%s&amp;before=%lld%s\" id=\"next-page\" rel=\"next\">%s</a>",
+                          qinfo[qi].key, (long long)(inc ? I(last, "incident_id") : I(last, "id")), lim,
+                          CX(&c, "Ver más", "Show more"));
+        }
+        rs_buf_puts(&b, "</p>");
     }
     json_decref(rows);
     rs_console_finish(r, &b, 200);

@@ -75,9 +75,13 @@ enum rs_err rs_store_console_counts(struct rs_store *s, int64_t merchant_id, int
 /* The rows of a queue, most urgent first. Conversation queues: [{id,channel,state,name,phone,
  * email,agent_name,order_ref,handover_reason,last_message_at,last_body,last_author}];
  * incident queues: [{incident_id,id (its conversation, 0 when none),type,state,order_ref,name,
- * agent_name,sla_due_at,created_at}]. Times are epoch seconds. */
+ * agent_name,sla_due_at,created_at}]. Times are epoch seconds. At most LIMIT rows; BEFORE > 0
+ * continues the list after the row with that id (a conversation id, or an incident id in the
+ * incident queues: the last row of the previous page, as ?before= of the API's lists); a BEFORE
+ * that is not this merchant's gives an empty page. */
 enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int64_t agent_id,
-                                   enum rs_console_queue q, int64_t now, int limit, json_t **out) RS_MUST_CHECK;
+                                   enum rs_console_queue q, int64_t now, int limit, int64_t before,
+                                   json_t **out) RS_MUST_CHECK;
 /* One conversation: {id,channel,sms_provider,state,locale,phone,email,subject,customer_id,name,
  * customer_phone,customer_email,assigned_agent_id,agent_name,order_id,order_ref,verified_order_id,
  * handover_at,handover_reason,created_at,last_message_at}. RS_ENOTFOUND when not this merchant's. */

@@ -345,11 +345,13 @@ enum rs_err rs_store_console_counts(struct rs_store *s, int64_t merchant_id, int
 #define WHO "coalesce(cu.name,c.phone,c.email,cu.phone,cu.email)"
 
 enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int64_t agent_id,
-                                   enum rs_console_queue qq, int64_t now, int limit, json_t **out)
+                                   enum rs_console_queue qq, int64_t now, int limit, int64_t before,
+                                   json_t **out)
 {
     if ((int)qq < 0 || qq >= RS_Q_COUNT)
         return RS_EINVAL;
     char sql[2048];
+    /* keyset paging: the rows whose sort key comes after the key of row ?5 (all when ?5 is 0) */
     if (incident_queue(qq))
         snprintf(sql, sizeof sql,
                  "SELECT i.id,coalesce(i.conversation_id,0),i.type,i.state,o.order_ref,coalesce(" WHO
@@ -357,7 +359,19 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
                  "FROM incidents i JOIN orders o ON o.id=i.order_id LEFT JOIN customers ocu ON ocu.id=o.customer_id "
                  "LEFT JOIN conversations c ON c.id=i.conversation_id LEFT JOIN customers cu ON cu.id=c.customer_id "
                  "LEFT JOIN agents ag ON ag.id=i.assigned_agent_id "
-                 "WHERE i.merchant_id=?1 AND %s ORDER BY i.sla_due_at, i.id LIMIT ?4",
+                 "WHERE i.merchant_id=?1 AND %s AND (?5=0 OR (i.sla_due_at,i.id)>(SELECT p.sla_due_at,p.id "
+                 "FROM incidents p WHERE p.id=?5 AND p.merchant_id=?1)) ORDER BY i.sla_due_at, i.id LIMIT ?4",
+                 queue_where[qq]);
+    else if (qq == RS_Q_UNASSIGNED)
+        snprintf(sql, sizeof sql,
+                 "SELECT c.id,c.channel,c.state," WHO ",c.phone,c.email,ag.name,o.order_ref,c.handover_reason,"
+                 "c.last_message_at,(SELECT substr(m.body,1,140)||'\x1f'||m.author FROM messages m WHERE "
+                 "m.conversation_id=c.id ORDER BY m.id DESC LIMIT 1) "
+                 "FROM conversations c LEFT JOIN customers cu ON cu.id=c.customer_id "
+                 "LEFT JOIN agents ag ON ag.id=c.assigned_agent_id LEFT JOIN orders o ON o.id=c.order_id "
+                 "WHERE c.merchant_id=?1 AND %s AND ?3=?3 AND (?5=0 OR (coalesce(c.handover_at,c.last_message_at),c.id)>"
+                 "(SELECT coalesce(p.handover_at,p.last_message_at),p.id FROM conversations p WHERE p.id=?5 AND "
+                 "p.merchant_id=?1)) ORDER BY coalesce(c.handover_at,c.last_message_at), c.id LIMIT ?4",
                  queue_where[qq]);
     else
         snprintf(sql, sizeof sql,
@@ -366,9 +380,10 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
                  "m.conversation_id=c.id ORDER BY m.id DESC LIMIT 1) "
                  "FROM conversations c LEFT JOIN customers cu ON cu.id=c.customer_id "
                  "LEFT JOIN agents ag ON ag.id=c.assigned_agent_id LEFT JOIN orders o ON o.id=c.order_id "
-                 "WHERE c.merchant_id=?1 AND %s AND ?3=?3 ORDER BY %s LIMIT ?4",
-                 queue_where[qq], qq == RS_Q_UNASSIGNED ? "coalesce(c.handover_at,c.last_message_at), c.id"
-                                                        : "c.last_message_at DESC, c.id DESC");
+                 "WHERE c.merchant_id=?1 AND %s AND ?3=?3 AND (?5=0 OR (c.last_message_at,c.id)<(SELECT "
+                 "p.last_message_at,p.id FROM conversations p WHERE p.id=?5 AND p.merchant_id=?1)) "
+                 "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?4",
+                 queue_where[qq]);
     sqlite3_stmt *q = stmt(s, S_QUEUE_FIRST + (int)qq, sql);
     if (!q)
         return RS_EIO;
@@ -376,6 +391,7 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
     sqlite3_bind_int64(q, 2, agent_id);
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int(q, 4, limit > 0 ? limit : 100);
+    sqlite3_bind_int64(q, 5, before > 0 ? before : 0);
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {

@@ -207,6 +207,37 @@ page POST /console/lang "csrf=$CS&lang=en" -H "Origin: $BASE" -H "Referer: $BASE
 page GET /console/c/$C1
 check "the language switch makes the console English" bash -c "printf '%s' \"\$0\" | grep -q '<html lang=\"en\"' && printf '%s' \"\$0\" | grep -q 'Sign out'" "$HTML"
 check "  statuses and hand-over reasons in English too" bash -c "printf '%s' \"\$0\" | grep -qF 'title=\"processing\">being prepared<' && printf '%s' \"\$0\" | grep -qF 'title=\"talk_to_human\">asked for a person<'" "$HTML"
+
+# ---- queues page like the API's lists (?limit, ?before), however long they get ----
+for n in 1 2 3; do sms_in 1 +3460055500$n "quiero hablar con una persona" SM0000000000000000000000000000050$n >/dev/null; done
+for n in 1 2 3; do sms_in 1 +3460066600$n "hola" SM0000000000000000000000000000060$n >/dev/null; done
+walk() { # QUEUE: the conversation ids of every page of 1, in order; sets PAGES
+  local url="/console?q=$1&limit=1" next; PAGES=0
+  while [ "$PAGES" -lt 20 ]; do
+    page GET "$url"; PAGES=$((PAGES + 1))
+    printf '%s' "$HTML" | grep -o 'href="/console/c/[0-9]*"' | grep -o '[0-9][0-9]*'
+    next=$(printf '%s' "$HTML" | grep -o '<a href="[^"]*" id="next-page"' | sed 's/^<a href="//; s/" id=.*//; s/&amp;/\&/g')
+    [ -n "$next" ] || break
+    url=$next
+  done
+}
+want=$(q "select id from conversations where merchant_id=1 and state='agent' and assigned_agent_id is null order by coalesce(handover_at,last_message_at), id")
+walk unassigned > "$T_DIR/ids"
+eq "unassigned, one per page: every conversation once, oldest hand-over first" "$(tr '\n' ' ' < "$T_DIR/ids")" "$(printf '%s\n' $want | tr '\n' ' ')"
+eq "  one page each" "$PAGES" "$(printf '%s\n' $want | wc -l | tr -d ' ')"
+check "  the last page says there is nothing more and links back to the start" bash -c "printf '%s' \"\$0\" | grep -q 'id=\"first-page\"' && ! printf '%s' \"\$0\" | grep -q 'id=\"next-page\"'" "$HTML"
+want=$(q "select id from conversations where merchant_id=1 and state='bot' order by last_message_at desc, id desc")
+walk bot > "$T_DIR/ids"
+eq "with the bot (newest first), paged the same way" "$(tr '\n' ' ' < "$T_DIR/ids")" "$(printf '%s\n' $want | tr '\n' ' ')"
+check "  more than one page" test "$PAGES" -ge 3
+page GET "/console?q=incidents&limit=1&before=1"
+eq "the incident queues page by incident id" "$STATUS" 200
+page GET "/console?q=bot&before=$C2"
+check "another merchant's id as the cursor: an empty page" bash -c "printf '%s' \"\$0\" | grep -q 'Nothing more in this queue'" "$HTML"
+page GET "/console?q=bot&limit=0"
+eq "a limit out of 1..200: 400" "$STATUS" 400
+page GET "/console?q=bot&before=abc"
+eq "a before that is not an id: 400" "$STATUS" 400
 page POST /console/logout "csrf=$CS" -H "Origin: $BASE"
 eq "logout: 303 to the login page" "$STATUS" 303
 eq "the session row is gone" "$(q "select count(*) from agent_sessions where agent_id=1")" 0

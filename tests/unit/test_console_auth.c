@@ -262,11 +262,11 @@ static void test_console_tenancy(void **state)
     assert_int_equal(rs_store_console_incident(f->s, f->m1, 1, &j), RS_ENOTFOUND);
     json_t *rows = NULL;
     for (int q = 0; q < RS_Q_COUNT; q++) {
-        assert_int_equal(rs_store_console_queue(f->s, f->m1, f->a1, q, 5000, 10, &rows), RS_OK);
+        assert_int_equal(rs_store_console_queue(f->s, f->m1, f->a1, q, 5000, 10, 0, &rows), RS_OK);
         assert_int_equal(json_array_size(rows), 0);
         json_decref(rows);
     }
-    assert_int_equal(rs_store_console_queue(f->s, f->m1, f->a1, RS_Q_COUNT, 5000, 10, &rows), RS_EINVAL);
+    assert_int_equal(rs_store_console_queue(f->s, f->m1, f->a1, RS_Q_COUNT, 5000, 10, 0, &rows), RS_EINVAL);
 }
 
 int main(void)
