@@ -560,7 +560,7 @@ static enum rs_err unresolved_incident(struct rs_store *s, int64_t merchant_id, 
 static enum rs_err handover_note(struct rs_store *s, const struct rs_conv *c, const char *reason, int64_t now)
 {
     char body[160];
-    snprintf(body, sizeof body, "Traspaso a una persona / Handed over to a person: %s", reason);
+    snprintf(body, sizeof body, RS_CONV_HANDOVER_NOTE "%s", reason);
     struct rs_conv_msg_new m = {.merchant_id = c->merchant_id, .conversation_id = c->id, .direction = "note",
                                 .channel = "console", .author = "system", .body = body, .confidence = -1};
     int64_t id;

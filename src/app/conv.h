@@ -30,6 +30,10 @@
 /* Longest message body kept, in bytes (longer ones are cut at a UTF-8 boundary, truncated=1). */
 #define RS_CONV_MAX_BODY 4000
 
+/* The internal note written at every hand-over is this text followed by the reason's code
+ * (talk_to_human, low_confidence, problem, bot_disabled, agent); the console shows it in words. */
+#define RS_CONV_HANDOVER_NOTE "Traspaso a una persona / Handed over to a person: "
+
 struct rs_inbound_msg {
     int64_t merchant_id;
     const char *channel;         /* "sms", "whatsapp", "email", "webchat", "phone" */

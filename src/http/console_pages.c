@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/conv.h"
 #include "app/notify_settings.h"
 #include "app/support_settings.h"
 #include "http/console.h"
@@ -662,7 +663,15 @@ static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int6
         rs_buf_printf(b, " · <a href=\"#incident-%lld\">%s #%lld</a>", (long long)I(m, "incident_id"),
                       CX(c, "incidencia", "incident"), (long long)I(m, "incident_id"));
     rs_buf_puts(b, "</div><p class=\"body\">");
-    esc(b, S(m, "body"));
+    const char *body = S(m, "body");
+    size_t hl = strlen(RS_CONV_HANDOVER_NOTE);
+    if (strcmp(dir, "note") == 0 && strcmp(author, "system") == 0 && strncmp(body, RS_CONV_HANDOVER_NOTE, hl) == 0) {
+        /* the hand-over note carries the reason's code: say it in the agent's language */
+        rs_buf_printf(b, "%s: ", CX(c, "Traspaso a una persona", "Handed over to a person"));
+        coded(b, c, body + hl);
+    } else {
+        esc(b, body);
+    }
     rs_buf_puts(b, "</p>");
     if (json_is_true(json_object_get(m, "truncated")))
         rs_buf_printf(b, "<p class=\"trunc\">%s</p>",

@@ -118,6 +118,7 @@ check "the customer's <script> is shown escaped" bash -c "printf '%s' \"\$0\" | 
 check "no raw <script>alert or <img onerror> anywhere in the page" bash -c "! printf '%s' \"\$0\" | grep -qiE '<script>alert|<img[^>]*onerror'" "$HTML"
 check "the bot's hand-over is shown with its reason" bash -c "printf '%s' \"\$0\" | grep -q 'class=\"handover\"'" "$HTML"
 check "  in the agent's words, the code in the title" bash -c "printf '%s' \"\$0\" | grep -qF 'title=\"talk_to_human\">pidió hablar con una persona</span>'" "$HTML"
+check "the hand-over note in the thread says the reason in words, not its code" bash -c "printf '%s' \"\$0\" | grep -qF '<p class=\"body\">Traspaso a una persona: <span class=\"code\" title=\"talk_to_human\">pidió hablar con una persona</span></p>' && ! printf '%s' \"\$0\" | grep -qF 'person: talk_to_human'" "$HTML"
 check "the bot's reading of a message in words" bash -c "printf '%s' \"\$0\" | grep -qF 'title=\"talk_to_human\">pidió hablar con una persona</span> 100 %'" "$HTML"
 check "the order's status in words, not its code" bash -c "printf '%s' \"\$0\" | grep -qF '<p class=\"status\"><strong><span class=\"code\" title=\"processing\">en preparación</span>'" "$HTML"
 page GET /console/c/$C2
