@@ -736,25 +736,25 @@ int rs_intent_rule_offsets(const struct rs_intent_model *m, const char *folded,
 {
     struct toks t;
     tokenize(folded, &t);
-    int best = -1, best_dec = -1;
+    int best = -1, best_dec = -1, dec_merchant = 0;
     float bestw = 0, bestw_dec = 0;
     for (size_t i = 0; i < m->nrules; i++) {
         const struct rule *r = &m->rules[i];
         if (!rule_matches(r, &t))
             continue;
         z[r->intent] += r->weight;
-        if (r->origin == RS_INTENT_MERCHANT && r->weight > 0 && (best < 0 || r->weight > bestw)) {
-            best = r->intent;
-            bestw = r->weight;
-        } else if (r->origin != RS_INTENT_MERCHANT && r->decisive &&
-                   (best_dec < 0 || r->weight > bestw_dec)) {
+        if (r->decisive && (best_dec < 0 || r->weight > bestw_dec)) {
             best_dec = r->intent;
             bestw_dec = r->weight;
+            dec_merchant = r->origin == RS_INTENT_MERCHANT;
+        } else if (r->origin == RS_INTENT_MERCHANT && r->weight > 0 && (best < 0 || r->weight > bestw)) {
+            best = r->intent;
+            bestw = r->weight;
         }
     }
     if (merchant)
-        *merchant = best >= 0;
-    return best >= 0 ? best : best_dec;
+        *merchant = best_dec >= 0 ? dec_merchant : best >= 0;
+    return best_dec >= 0 ? best_dec : best;
 }
 
 /* ---------------------------------------------------------------- classify */

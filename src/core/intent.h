@@ -16,7 +16,7 @@
  * log-odds added to the logits, and training learns the residual with the rules in place, so the
  * two are not double-counted. Merchant rules (rs_intent_model_add_rules with RS_INTENT_MERCHANT)
  * are added the same way and take precedence: when one matches, the best-weighted merchant
- * rule decides the intent.
+ * rule decides the intent (only a decisive rule, below, comes before).
  *
  * The confidence is p of the chosen intent. It is honest about doubt: a message the model has
  * no evidence for lands near the class priors, well under RS_INTENT_HANDOVER; the caller hands
@@ -32,9 +32,10 @@
  * Words of 5 letters or more also match with one typo (edit, insertion, deletion or swap of two
  * adjacent letters). Weights may be negative (e.g. where_is_order -2 for "no * llego").
  * A weight written with a leading "!" ("!6") makes the rule decisive: when it matches, its intent
- * is chosen even if another scores higher (the best-weighted decisive rule wins; merchant rules
- * still come first). The shipped rules use it for explicit requests for a person, which must win
- * over any question they come with ("cuando llega? con un asesor porfa").
+ * is chosen even if another scores higher and before any merchant rule (the best-weighted
+ * decisive rule wins). The shipped rules use it for explicit requests for a person, which must
+ * win over any question they come with ("cuando llega? con un asesor porfa"), whatever rules the
+ * merchant added.
  *
  * Pure: no I/O, no globals; the model is built by the caller from text it loaded.
  * Thread-safety: a built model is read-only; classify from any number of threads. */
@@ -142,9 +143,9 @@ size_t rs_intent_entities_json(const struct rs_intent_entities *e, char *out, si
 size_t rs_intent_features(const char *folded, char *buf, size_t cap, size_t *offs, size_t maxn);
 
 /* The summed rule offsets for an already folded message, per intent, into Z (added, not set).
- * Returns the intent a rule decides: the best-weighted matching merchant rule's (with *MERCHANT
- * set to 1), else the best-weighted matching decisive rule's (*MERCHANT 0), else -1. MERCHANT
- * may be NULL. */
+ * Returns the intent a rule decides: the best-weighted matching decisive rule's, else the
+ * best-weighted matching merchant rule's, else -1; *MERCHANT (MERCHANT may be NULL) is 1 when
+ * that rule is a merchant's. */
 int rs_intent_rule_offsets(const struct rs_intent_model *m, const char *folded,
                            float z[RS_INTENT_COUNT], int *merchant);
 

@@ -67,6 +67,9 @@ eq "bad merchant rules rejected" "$rc" 1
 check "bad rules error names the line" grep -q "line 1" "$T_DIR/err"
 printf 'talk_to_human\t8\treclamo\n' > "$T_DIR/shop.tsv"
 eq "merchant rule applies" "$(printf 'quiero cancelar, pongo un reclamo\n' | "$RASTRO_BIN" bot classify --rules "$T_DIR/shop.tsv" | cut -f1)" talk_to_human
+printf 'where_is_order\t8\tpedido\n' > "$T_DIR/shop2.tsv"
+eq "a merchant rule does not beat an explicit request for a person" "$(printf 'donde esta mi pedido, pasame con un asesor\n' | "$RASTRO_BIN" bot classify --rules "$T_DIR/shop2.tsv" | cut -f1)" talk_to_human
+eq "  and still applies otherwise" "$(printf 'y el pedido\n' | "$RASTRO_BIN" bot classify --rules "$T_DIR/shop2.tsv" | cut -f1)" where_is_order
 "$RASTRO_BIN" bot eval --data /nonexistent.csv >/dev/null 2>&1; eq "missing data file" $? 1
 "$RASTRO_BIN" bot eval >/dev/null 2>&1; eq "eval usage" $? 2
 "$RASTRO_BIN" bot nope >/dev/null 2>&1; eq "unknown subcommand" $? 2

@@ -379,7 +379,7 @@ static void test_person_request_wins(void **s)
     assert_int_equal(r.intent, RS_INTENT_DAMAGED);
     assert_int_equal(r.rule_decided, 0);
 
-    /* the syntax: "!w" decides over a higher score; merchant rules still come first */
+    /* the syntax: "!w" decides over a higher score, and over merchant rules */
     struct rs_intent_model *m;
     char err[128];
     assert_int_equal(rs_intent_model_new(&m), RS_OK);
@@ -398,8 +398,22 @@ static void test_person_request_wins(void **s)
     assert_int_equal(rs_intent_model_add_rules(m, shop, strlen(shop), RS_INTENT_MERCHANT, err,
                                                sizeof err), RS_OK);
     rs_intent_classify(m, "foo bar baz", &r);
-    assert_int_equal(r.intent, RS_INTENT_GREETING);
+    assert_int_equal(r.intent, RS_INTENT_THANKS);
+    assert_int_equal(r.merchant_rule, 0);
+    rs_intent_classify(m, "foo bar", &r);
+    assert_int_equal(r.intent, RS_INTENT_RETURN);
+    rs_intent_classify(m, "bar", &r);
+    assert_int_equal(r.intent, RS_INTENT_RETURN);
+    /* a request for a person wins over a merchant's rule too */
+    const char *shop_rules = "where_is_order\t8\tpedido\n";
+    struct rs_intent_model *shop_m;
+    assert_int_equal(rs_intent_model_for_merchant(shop_rules, strlen(shop_rules), &shop_m, err, sizeof err), RS_OK);
+    rs_intent_classify(shop_m, "donde esta mi pedido? pasame con un asesor", &r);
+    assert_int_equal(r.intent, RS_INTENT_TALK_TO_HUMAN);
+    rs_intent_classify(shop_m, "donde esta mi pedido?", &r);
+    assert_int_equal(r.intent, RS_INTENT_WHERE_IS_ORDER);
     assert_int_equal(r.merchant_rule, 1);
+    rs_intent_model_free(shop_m);
     const char *bad = "cancel\t!-1\tfoo\n";
     assert_int_equal(rs_intent_model_add_rules(m, bad, strlen(bad), RS_INTENT_BUILTIN, err,
                                                sizeof err), RS_EINVAL);
