@@ -8,7 +8,8 @@
  * between messages so connections (SMTP sessions included) are reused; it is thread-confined.
  *
  * Outcome of a send: RS_OK (accepted; provider_id set), RS_ERETRY (transient: timeout, refused
- * connection, 408/425/429/5xx, an unreadable answer; retry_after_s set when the provider said),
+ * connection, 408/425/429/5xx, an unreadable answer, a provider's rate-limit error code such as
+ * WhatsApp's 130429 sent with a 400; retry_after_s set when the provider said),
  * RS_EREJECTED (permanent: the provider refused this message for good: bad number, opted out,
  * 4xx), RS_EINVAL (the message cannot be built: no address, bad settings). */
 #ifndef RS_NOTIFY_CHANNEL_H

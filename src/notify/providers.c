@@ -270,6 +270,15 @@ enum rs_err rs_send_sms(struct rs_channels *ch, const struct rs_msg *m, struct r
     }
 }
 
+/* Cloud API error codes that mean "not now" rather than "never", whatever the HTTP status (Meta
+ * answers most of them with 400): 130429 throughput rate limit, 131056 pair rate limit (too many
+ * messages to this number just now), 80007 and 4 account and app rate limits, 2 service
+ * temporarily unavailable. Retried later like a 429, not failed over as if the number were bad. */
+static bool wa_error_transient(long long code)
+{
+    return code == 130429 || code == 131056 || code == 80007 || code == 4 || code == 2;
+}
+
 enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res)
 {
     const struct rs_notify_config *c = m->cfg;
@@ -329,6 +338,8 @@ enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, str
         snprintf(res->error, sizeof res->error, "HTTP %d, WhatsApp error %lld: %.200s", res->http_status, code,
                  json_string_value(json_object_get(er, "message")) ? json_string_value(json_object_get(er, "message"))
                                                                    : "");
+        if (wa_error_transient(code))
+            e = RS_ERETRY;
     }
     json_decref(j);
     rs_buf_release(&resp);

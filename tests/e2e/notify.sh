@@ -293,6 +293,25 @@ notif F-1
 DL='[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]'
 eq "a 4xx refusal moves to the next channel at once (no retry of the same)" "$(jqr "$DL|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$DL|.attempts_log[0].error|test(\"21211\")")" "next_channel,sent/true"
 
+# WhatsApp Cloud API rate limits come as HTTP 400 with a code (130429 throughput, 131056 pair
+# rate limit): "not now", so the same channel is retried later, not failed over as a bad number
+script_rec '{"prefix":"/v21.0","responses":[{"status":400,"body":{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429,"error_data":{"messaging_product":"whatsapp","details":"Cloud API message throughput has been reached."}}}}]}'
+KEY=$KEY api POST /v1/orders '{"order_ref":"RL-1","placed_at":"'"$(ts 7200)"'","customer":{"name":"Olga","email":"olga@example.org","phone":"+34699000222","locale":"es","preferred_channel":"whatsapp"},"destination":{"country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"RL-1","carrier":"correos","tracking_number":"RL1"}'
+KEY=$KEY api POST /v1/events "$(ev RL1 600 in_transit)"
+check "a WhatsApp rate limit settles" wait_for 30 all_final RL-1
+notif RL-1
+RL='[.notifications[]|select(.trigger=="shipped" and .channel!="webhook")][0]'
+eq "WhatsApp 400 with code 130429: retried on WhatsApp, then sent there" "$(jqr "$RL|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$RL|.channel"):$(jqr "$RL|.state")" "retry,sent/whatsapp:sent"
+check "  the rate limit is named" bash -c "printf '%s' '$(jqr "$RL|.attempts_log[0].error" | tr -d "'")' | grep -q '130429'"
+script_rec '{"prefix":"/v21.0","responses":[{"status":400,"body":{"error":{"message":"(#131056) (Business Account, Consumer Account) pair rate limit hit","type":"OAuthException","code":131056}}}]}'
+KEY=$KEY api POST /v1/events "$(ev RL1 100 delivered)"
+check "a WhatsApp pair rate limit settles" wait_for 30 all_final RL-1
+notif RL-1
+RL='[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]'
+eq "WhatsApp 400 with code 131056: retried on WhatsApp, then sent there" "$(jqr "$RL|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$RL|.channel"):$(jqr "$RL|.state")" "retry,sent/whatsapp:sent"
+script_rec '{"prefix":"/v21.0","responses":[]}'
+
 # ---- quiet hours defer non-urgent messages ----
 H=$(TZ=Europe/Madrid date +%H); H=${H#0}
 QS=$(printf '%02d:00' $(( (H + 23) % 24 ))); QE=$(printf '%02d:00' $(( (H + 2) % 24 )))
