@@ -17,6 +17,9 @@ static const struct {
     [RS_TRIG_ATTEMPT_FAILED] = {false, true, true},
     [RS_TRIG_AVAILABLE_FOR_PICKUP] = {false, true, false},
     [RS_TRIG_EXCEPTION] = {false, false, true}, /* cap-exempt when action_required */
+    /* the apology for a broken promise (once per coupon): the customer who already had many
+     * updates is the one it is for */
+    [RS_TRIG_COMPENSATION] = {false, true, false},
 };
 
 const char *rs_suppress_name(enum rs_suppress s)

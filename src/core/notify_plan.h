@@ -26,7 +26,8 @@
  *    out_for_delivery and courier_nearby are never deferred (they are stale by morning).
  *  - A per-customer cap (N customer messages per window, counting history and this plan) caps
  *    informational messages; out_for_delivery, courier_nearby, attempt_failed,
- *    available_for_pickup and action-required exceptions are never capped.
+ *    available_for_pickup, action-required exceptions and compensation (the apology and coupon
+ *    for a broken promise, once per coupon) are never capped.
  *  - Every planned item has an idempotency key; the outbox's unique index on it makes replays
  *    of the same change plan nothing new.
  *  - Nothing usable → one item with `suppressed` set and the reason, so the message log shows

@@ -264,6 +264,26 @@ static void test_caps(void **state)
     assert_int_equal(n, 4);
     assert_int_equal(out[0].suppressed, RS_SUPP_NONE);
     assert_int_equal(out[2].suppressed, RS_SUPP_CAPPED);
+    /* the apology with its coupon is never capped: a customer who already had many updates is
+     * the one whose promise was broken (at most one coupon per shipment, so it cannot flood) */
+    r.n_sent = 4; /* the window is full */
+    in = change(RS_STATUS_IN_TRANSIT, 0, RS_STATUS_IN_TRANSIT, 0, now);
+    in.compensation_id = "c7";
+    n = plan(&in, &s, &r, out);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].trigger, RS_TRIG_COMPENSATION);
+    assert_int_equal(out[0].suppressed, RS_SUPP_NONE);
+    /* told with the breach that caused it, one slot left: the breach takes it, the apology
+     * still goes */
+    r.n_sent = 3;
+    in.delays = d + 1;
+    in.n_delays = 1;
+    n = plan(&in, &s, &r, out);
+    assert_int_equal(n, 4);
+    assert_int_equal(out[0].trigger, RS_TRIG_PROMISE_BREACHED);
+    assert_int_equal(out[0].suppressed, RS_SUPP_NONE);
+    assert_int_equal(out[2].trigger, RS_TRIG_COMPENSATION);
+    assert_int_equal(out[2].suppressed, RS_SUPP_NONE);
 }
 
 static void test_quiet_hours_dst(void **state)
