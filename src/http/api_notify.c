@@ -665,9 +665,14 @@ void rs_hook_infobip_sms(struct rs_req *r)
 
 struct unsub_job {
     const char *token;
+    bool all;        /* every channel, not only e-mail */
     bool found;
     char locale[16]; /* the message's language */
 };
+
+/* The channels "stop all messages" covers: every customer channel (the merchant's webhook is
+ * not a message to the customer). */
+static const char *const unsub_all_channels[] = {"email", "sms", "whatsapp", "push"};
 
 static enum rs_err unsub_run(struct rs_store *s, void *ctx)
 {
@@ -679,7 +684,13 @@ static enum rs_err unsub_run(struct rs_store *s, void *ctx)
     if (e)
         return e;
     j->found = true;
-    return cid ? rs_store_notify_optout(s, cid, "email", "email_one_click", rs_now()) : RS_OK;
+    if (!cid)
+        return RS_OK;
+    if (!j->all)
+        return rs_store_notify_optout(s, cid, "email", "email_one_click", rs_now());
+    for (size_t i = 0; i < sizeof unsub_all_channels / sizeof unsub_all_channels[0] && !e; i++)
+        e = rs_store_notify_optout(s, cid, unsub_all_channels[i], "email_unsubscribe_all", rs_now());
+    return e;
 }
 
 static bool token_ok(const char *t)
@@ -714,13 +725,54 @@ static void unsub_unknown(struct rs_req *r)
                        : "This unsubscribe link does not exist. Use the one in the latest e-mail we sent you.");
 }
 
+/* A small page for a phone screen: TITLE, MSG and, unless DONE_ALL, the buttons that POST the
+ * choice back to /u/TOKEN (the e-mail only, unless DONE_EMAIL, and every channel). */
+static void unsub_page(struct rs_req *r, bool es, const char *token, const char *title, const char *msg,
+                       bool done_email, bool done_all)
+{
+    const char *lang = es ? "es" : "en";
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_buf_printf(&b,
+                  "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                  "content=\"width=device-width,initial-scale=1\"><title>%s</title><link rel=\"icon\" href=\"data:,\">"
+                  "<link rel=\"stylesheet\" href=\"/static/page.css\"></head><body><main class=\"wrap\"><h1>%s</h1>"
+                  "<p>%s</p>",
+                  lang, title, title, msg);
+    if (!done_all) {
+        rs_buf_printf(&b, "<form method=\"post\" action=\"/u/%s?lang=%s\"><input type=\"hidden\" "
+                          "name=\"List-Unsubscribe\" value=\"One-Click\">",
+                      token, lang);
+        if (!done_email)
+            rs_buf_printf(&b, "<p><button name=\"scope\" value=\"email\">%s</button></p>",
+                          es ? "Dejar de recibir e-mails" : "Stop e-mails");
+        rs_buf_printf(&b, "<p><button name=\"scope\" value=\"all\">%s</button></p></form><p>%s</p>",
+                      es ? "Dejar de recibir todos los avisos (e-mail, SMS y WhatsApp)"
+                         : "Stop all updates (e-mail, SMS and WhatsApp)",
+                      es ? "Vale para todos tus pedidos en esta tienda. Si cambias de idea, puedes volver a pedir "
+                           "avisos en la página de seguimiento de tu pedido."
+                         : "This applies to all your orders from this shop. If you change your mind, you can ask "
+                           "for updates again on your order's tracking page.");
+    }
+    rs_buf_puts(&b, "</main></body></html>");
+    size_t len;
+    char *html = rs_buf_detach(&b, &len);
+    rs_reply_text(r, 200, "text/html; charset=utf-8", html, len);
+    r->cache_control = "no-store";
+    free(html);
+}
+
+/* POST /u/{token}: RFC 8058 one-click (a mail client posts "List-Unsubscribe=One-Click" alone)
+ * stops e-mail; the page's second button (scope=all) stops every channel. */
 void rs_page_unsubscribe_post(struct rs_req *r)
 {
     if (!token_ok(r->params[0])) {
         unsub_unknown(r);
         return;
     }
-    struct unsub_job j = {.token = r->params[0]};
+    char scope[16] = "";
+    rs_form_get(r->body, r->body_len, "scope", scope, sizeof scope, NULL);
+    struct unsub_job j = {.token = r->params[0], .all = strcmp(scope, "all") == 0};
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), unsub_run, &j);
     if (e) {
         rs_reply_err(r, e, "unsubscribe");
@@ -731,14 +783,25 @@ void rs_page_unsubscribe_post(struct rs_req *r)
         return;
     }
     bool es = unsub_spanish(r, j.locale);
-    rs_page_message(r, 200, es, es ? "Baja confirmada" : "You are unsubscribed",
-                    es ? "Ya no te enviaremos estos avisos por e-mail."
-                       : "We will not send you these updates by e-mail any more.");
+    if (j.all)
+        unsub_page(r, es, r->params[0], es ? "Baja confirmada" : "You are unsubscribed",
+                   es ? "Ya no te enviaremos avisos sobre tus pedidos por ningún medio: ni e-mail, ni SMS, ni "
+                        "WhatsApp, ni notificaciones del navegador."
+                      : "We will not send you updates about your orders by any channel any more: no e-mail, SMS, "
+                        "WhatsApp or browser notifications.",
+                   true, true);
+    else
+        unsub_page(r, es, r->params[0], es ? "Baja confirmada" : "You are unsubscribed",
+                   es ? "Ya no te enviaremos estos avisos por e-mail. Los SMS y mensajes de WhatsApp siguen "
+                        "llegando; si tampoco los quieres:"
+                      : "We will not send you these updates by e-mail any more. Text and WhatsApp messages still "
+                        "come; if you do not want them either:",
+                   true, false);
 }
 
 void rs_page_unsubscribe_get(struct rs_req *r)
 {
-    /* A GET never unsubscribes (mail scanners follow links); it shows the button that POSTs. */
+    /* A GET never unsubscribes (mail scanners follow links); it shows the buttons that POST. */
     if (!token_ok(r->params[0])) {
         unsub_unknown(r);
         return;
@@ -757,24 +820,10 @@ void rs_page_unsubscribe_get(struct rs_req *r)
         return;
     }
     bool es = unsub_spanish(r, locale);
-    const char *title = es ? "Darse de baja" : "Unsubscribe";
-    struct rs_buf b;
-    rs_buf_init(&b);
-    rs_buf_printf(&b,
-                  "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                  "content=\"width=device-width,initial-scale=1\"><title>%s</title><link rel=\"icon\" href=\"data:,\">"
-                  "<link rel=\"stylesheet\" href=\"/static/page.css\"></head><body><main class=\"wrap\"><h1>%s</h1>"
-                  "<p>%s</p><form method=\"post\" action=\"/u/%s?lang=%s\"><input type=\"hidden\" "
-                  "name=\"List-Unsubscribe\" value=\"One-Click\"><button>%s</button></form></main></body></html>",
-                  es ? "es" : "en", title, title,
-                  es ? "¿Quieres dejar de recibir por e-mail los avisos sobre tus pedidos?"
-                     : "Do you want to stop getting updates about your orders by e-mail?",
-                  r->params[0], es ? "es" : "en", es ? "Darme de baja" : "Unsubscribe me");
-    size_t len;
-    char *html = rs_buf_detach(&b, &len);
-    rs_reply_text(r, 200, "text/html; charset=utf-8", html, len);
-    r->cache_control = "no-store";
-    free(html);
+    unsub_page(r, es, r->params[0], es ? "Darse de baja" : "Unsubscribe",
+               es ? "¿Qué avisos sobre tus pedidos quieres dejar de recibir?"
+                  : "Which updates about your orders do you want to stop?",
+               false, false);
 }
 
 /* GET /v1/orders/{ref}/coupons — the coupons granted for an order (compensation). */

@@ -210,9 +210,11 @@ eq "no new Twilio request after BAJA" "$(rec_count '.path|test("Messages.json")'
 UNSUB=$(mj '[.[]|select(.to|test("javier"))][0].lu' | sed 's/^<\(.*\)>$/\1/')
 STATUS=$(curl -s -o "$T_DIR/u.html" -w '%{http_code}' "$UNSUB")
 eq "GET of the unsubscribe link shows a page, changes nothing" "$STATUS" 200
-check "  in Javier's language (the e-mail's), saying what the button does, for a phone screen" \
-  bash -c "grep -q '<html lang=\"es\">' '$T_DIR/u.html' && grep -q 'dejar de recibir por e-mail' '$T_DIR/u.html' && grep -q '<button>Darme de baja</button>' '$T_DIR/u.html' && grep -q 'name=\"viewport\"' '$T_DIR/u.html'"
-check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button>Unsubscribe me</button>'"
+check "  in Javier's language (the e-mail's), saying what each button does, for a phone screen" \
+  bash -c "grep -q '<html lang=\"es\">' '$T_DIR/u.html' && grep -q 'quieres dejar de recibir' '$T_DIR/u.html' && grep -q '<button name=\"scope\" value=\"email\">Dejar de recibir e-mails</button>' '$T_DIR/u.html' && grep -q 'name=\"viewport\"' '$T_DIR/u.html'"
+check "  offering to stop every channel, not only e-mail" \
+  grep -q '<button name="scope" value="all">Dejar de recibir todos los avisos (e-mail, SMS y WhatsApp)</button>' "$T_DIR/u.html"
+check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button name=\"scope\" value=\"all\">Stop all updates (e-mail, SMS and WhatsApp)</button>'"
 STATUS=$(curl -s -o "$T_DIR/u2.html" -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' "$UNSUB")
 eq "one-click POST: 200" "$STATUS" 200
 check "  the confirmation is a page in Spanish" grep -q 'Ya no te enviaremos estos avisos por e-mail' "$T_DIR/u2.html"
@@ -226,6 +228,24 @@ check "delivered to Javier settled" wait_for 20 all_final 7315
 notif 7315
 eq "after one-click unsubscribe the email customer gets the delivered notice by SMS" \
    "$(jqr '[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]|"\(.channel):\(.state)"')" "sms:sent"
+check "  the confirmation says SMS and WhatsApp still come, and offers to stop them too" \
+  bash -c "grep -q 'Los SMS y mensajes de WhatsApp siguen' '$T_DIR/u2.html' && grep -q 'value=\"all\"' '$T_DIR/u2.html' && ! grep -q 'value=\"email\"' '$T_DIR/u2.html'"
+# "stop all": every channel of the customer, so a later notice reaches them by none
+STATUS=$(curl -s -o "$T_DIR/u5.html" -w '%{http_code}' -X POST --data 'List-Unsubscribe=One-Click&scope=all' "$UNSUB?lang=es")
+eq "unsubscribe page, 'stop all': 200" "$STATUS" 200
+check "  the confirmation names every channel" grep -q 'ni e-mail, ni SMS, ni WhatsApp' "$T_DIR/u5.html"
+JAVIER=$(sqlite3 -readonly "$DB" "select customer_id from orders where order_ref='7315'")
+eq "  Javier is opted out of every channel" "$(sqlite3 -readonly "$DB" "select group_concat(channel,',') from (select channel from notify_optouts where customer_id=$JAVIER order by channel)")" "email,push,sms,whatsapp"
+n_all=$(ls "$REC_DIR" | wc -l)
+KEY=$KEY api POST /v1/orders '{"order_ref":"7316","placed_at":"'"$(ts 3600)"'","customer":{"name":"Javier Martín","email":"javier.martin@example.es","phone":"+34612345678","locale":"es","preferred_channel":"email"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"7316","carrier":"correos","tracking_number":"PQ4F1B08"}'
+KEY=$KEY api POST /v1/events "$(ev PQ4F1B08 600 in_transit)"
+check "his next order's notices settle" wait_for 20 all_final 7316
+notif 7316
+eq "  the shipped notice is suppressed: he asked for no messages at all" \
+   "$(jqr '[.notifications[]|select(.trigger=="shipped" and .channel!="webhook")][0]|"\(.state):\(.reason)"')" "suppressed:no_consent"
+eq "  and no SMS or WhatsApp request went out (only the merchant's webhook)" \
+   "$(for f in $(ls "$REC_DIR" | tail -n +$((n_all + 1))); do jq -r .path "$REC_DIR/$f"; done | grep -vc '^/webhooks/')" "0"
 
 # ---- WhatsApp: template outside the 24-hour window, session text inside ----
 KEY=$KEY api POST /v1/orders '{"order_ref":"9001","placed_at":"'"$(ts 7200)"'","customer":{"name":"Lucía","phone":"+34699000111","locale":"es","preferred_channel":"whatsapp"},"destination":{"country":"ES"}}'
