@@ -32,6 +32,7 @@ static const char *const tvar_names[RS_TV__COUNT] = {
     [RS_TV_QUIET_DAYS] = "quiet_days",
     [RS_TV_QUIET_DAYS_TEXT] = "quiet_days_text",
     [RS_TV_LAST_EVENT_TEXT] = "last_event_text",
+    [RS_TV_SHORT_TEXT] = "short_text",
 };
 
 static const struct {
@@ -56,6 +57,7 @@ static const char *const phrase_names[RS_PHRASE__COUNT] = {
     [RS_PHRASE_CAUSE] = "cause",
     [RS_PHRASE_ACTION] = "action",
     [RS_PHRASE_NEXT] = "next",
+    [RS_PHRASE_SHORT] = "short",
 };
 
 const char *rs_tvar_name(enum rs_tvar v)
@@ -122,7 +124,7 @@ static struct rs_tpl *resolve_key(struct rs_tplset *set, const char *key, size_t
         if (d2)
             return NULL;
         if (word_eq(rest, lr, "default"))
-            return k == RS_PHRASE_DETAIL ? NULL : &set->phrase[k][0];
+            return k == RS_PHRASE_DETAIL || k == RS_PHRASE_SHORT ? NULL : &set->phrase[k][0];
         char name[40];
         if (lr == 0 || lr >= sizeof name)
             return NULL;
@@ -375,6 +377,8 @@ enum rs_err rs_notify_render(const struct rs_tplset *set, enum rs_trigger trigge
     if (rc == RS_OK)
         rc = derive(set, &c, vals, RS_TV_NEXT_STEP_TEXT, RS_PHRASE_NEXT, (int)sub,
                     trigger == RS_TRIG_ATTEMPT_FAILED);
+    if (rc == RS_OK)
+        rc = derive(set, &c, vals, RS_TV_SHORT_TEXT, RS_PHRASE_SHORT, (int)sub, false);
     for (int p = 0; p < RS_TPART__COUNT && rc == RS_OK; p++) {
         if (parts[p].channel != channel)
             continue;

@@ -20,7 +20,7 @@
  *   <trigger>.whatsapp.params           (one parameter per line, in the template's order)
  *   layout.email.html|text              (wraps every email; {{> content}} is the message)
  *   status.<status>|default  detail.<substatus>  cause.<substatus>|default
- *   action.<substatus>|default  next.<substatus>|default
+ *   action.<substatus>|default  next.<substatus>|default  short.<substatus>
  * Webhooks carry data, not text, and have no template. The body of a section runs to the next
  * "=== " line; trailing blank lines are dropped.
  *
@@ -68,6 +68,7 @@ enum rs_tvar {
     RS_TV_QUIET_DAYS,             /* quiet_days: whole days since the last carrier scan, "5" */
     RS_TV_QUIET_DAYS_TEXT,        /* quiet_days_text: the same in words, "5 días" / "1 day" */
     RS_TV_LAST_EVENT_TEXT,        /* last_event_text: the last scan's day, "jueves 26 de noviembre" */
+    RS_TV_SHORT_TEXT,             /* short_text: from short.<substatus> when not given (SMS) */
     RS_TV__COUNT
 };
 
@@ -98,6 +99,8 @@ enum rs_phrase {
     RS_PHRASE_CAUSE,      /* by substatus (NONE = default) */
     RS_PHRASE_ACTION,
     RS_PHRASE_NEXT,
+    RS_PHRASE_SHORT,      /* by substatus, no default: what happened and what to do in a few
+                           * words, sized and spelt for one GSM-7 SMS part */
     RS_PHRASE__COUNT
 };
 
@@ -147,7 +150,7 @@ struct rs_render_ctx {
 };
 
 /* Render the message of TRIGGER on CHANNEL with VARS (RS_TV__COUNT values, NULL = empty) into
- * BUF (CAP bytes). status_text, detail_text, cause_text, action_text and next_step_text are
+ * BUF (CAP bytes). status_text, detail_text, cause_text, action_text, next_step_text and short_text are
  * taken from the set's phrases for CTX when VARS leaves them NULL. HTML parts escape every value;
  * subjects, push titles and WhatsApp parameters are kept on one line; other parts are plain.
  * Email parts are wrapped in the layouts when the set has them. OUT: *out.
