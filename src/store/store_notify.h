@@ -116,6 +116,9 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
 
 /* A delivery receipt: PROVIDER_ID's row of MERCHANT_ID moves forward to STATE ("delivered",
  * "failed") only from sent (delivered after failed is accepted: providers do report so).
+ * A "failed" receipt of a sent row with a channel left in its fallback order does not end it:
+ * the customer did not get the message, so the row is queued again at once on that next channel
+ * (attempts log: "next_channel" with ERROR), as when the provider refuses it on sending.
  * RS_ENOTFOUND when no row has that provider id. */
 enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, const char *provider_id,
                                     const char *state, const char *error, int64_t now) RS_MUST_CHECK;

@@ -15,6 +15,7 @@ enum {
     X_MERCHANT, X_CONFIG_PUT, X_CUSTOMER, X_OPTOUTS, X_WA, X_HISTORY, X_OPTOUT, X_OPTOUT_PHONE,
     X_WA_INBOUND, X_OUTBOX_INSERT, X_CLAIM, X_LOAD, X_FINISH, X_ATTEMPT, X_RECEIPT, X_BY_UNSUB,
     X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID, X_CONTACTS, X_PUSHN,
+    X_RECEIPT_FIND, X_RECEIPT_NEXT,
 };
 
 static const char *const SQL_MERCHANT =
@@ -76,6 +77,11 @@ static const char *const SQL_RECEIPT =
     "delivered_at=CASE WHEN ?1='delivered' THEN ?3 ELSE delivered_at END "
     "WHERE merchant_id=?4 AND provider_id=?5 AND (state='sent' OR (state='failed' AND ?1='delivered') "
     "OR state=?1) RETURNING id";
+static const char *const SQL_RECEIPT_FIND =
+    "SELECT id,channels,channel_index,channel FROM outbox WHERE merchant_id=? AND provider_id=? AND state='sent'";
+static const char *const SQL_RECEIPT_NEXT =
+    "UPDATE outbox SET state='queued',channel_index=?1,channel=?2,attempts=0,deferred=0,next_attempt_at=?3,"
+    "lease_until=0,lease_owner=NULL,provider_id=NULL,last_error=?4,updated_at=?3 WHERE id=?5 AND state='sent'";
 static const char *const SQL_BY_UNSUB =
     "SELECT merchant_id,coalesce(customer_id,0),locale FROM outbox WHERE unsub_token=?";
 static const char *const SQL_RESEND =
@@ -371,9 +377,77 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
     return rs_store_sqlite_run(s, q);
 }
 
+/* A failed receipt of a sent row with a fallback channel left: queue it on that channel.
+ * *moved = true when it did. */
+static enum rs_err receipt_next_channel(struct rs_store *s, int64_t merchant_id, const char *provider_id,
+                                        const char *error, int64_t now, bool *moved)
+{
+    *moved = false;
+    int64_t id = 0;
+    int index = 0;
+    char channels[64] = "", channel[16] = "";
+    {
+        STMT(X_RECEIPT_FIND, SQL_RECEIPT_FIND);
+        sqlite3_bind_int64(q, 1, merchant_id);
+        sqlite3_bind_text(q, 2, provider_id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            id = sqlite3_column_int64(q, 0);
+            rs_store_sqlite_col_copy(channels, sizeof channels, q, 1);
+            index = sqlite3_column_int(q, 2);
+            rs_store_sqlite_col_copy(channel, sizeof channel, q, 3);
+        }
+        enum rs_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
+        sqlite3_reset(q);
+        if (e || !id)
+            return e;
+    }
+    /* the channel after INDEX in "email,sms,whatsapp" */
+    const char *p = channels;
+    for (int i = 0; i <= index && p; i++) {
+        p = strchr(p, ',');
+        if (p)
+            p++;
+    }
+    if (!p || !*p)
+        return RS_OK; /* none left: the receipt fails the row */
+    char next[16];
+    snprintf(next, sizeof next, "%.*s", (int)strcspn(p, ","), p);
+    char why[300];
+    snprintf(why, sizeof why, "the provider reported it undelivered%s%.200s", error ? ": " : "", error ? error : "");
+    {
+        STMT(X_RECEIPT_NEXT, SQL_RECEIPT_NEXT);
+        sqlite3_bind_int(q, 1, index + 1);
+        sqlite3_bind_text(q, 2, next, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, now);
+        sqlite3_bind_text(q, 4, why, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, id);
+        enum rs_err e = rs_store_sqlite_run(s, q);
+        if (e || sqlite3_changes(rs_store_sqlite_db(s)) == 0)
+            return e;
+    }
+    STMT(X_ATTEMPT, SQL_ATTEMPT);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_text(q, 4, "next_channel", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, provider_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, why, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 8, "receipt", -1, SQLITE_STATIC);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    *moved = e == RS_OK;
+    return e;
+}
+
 enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, const char *provider_id,
                                     const char *state, const char *error, int64_t now)
 {
+    if (strcmp(state, "failed") == 0) {
+        bool moved;
+        enum rs_err e = receipt_next_channel(s, merchant_id, provider_id, error, now, &moved);
+        if (e || moved)
+            return e;
+    }
     STMT(X_RECEIPT, SQL_RECEIPT);
     sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
     rs_store_sqlite_bind_opt(q, 2, error);

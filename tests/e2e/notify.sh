@@ -332,6 +332,25 @@ RL='[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]'
 eq "WhatsApp 400 with code 131056: retried on WhatsApp, then sent there" "$(jqr "$RL|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$RL|.channel"):$(jqr "$RL|.state")" "retry,sent/whatsapp:sent"
 script_rec '{"prefix":"/v21.0","responses":[]}'
 
+# ---- a provider reports the message undelivered: the next channel carries it ----
+KEY=$KEY api POST /v1/orders '{"order_ref":"UD-1","placed_at":"'"$(ts 7200)"'","customer":{"name":"Rut","email":"rut@example.org","phone":"+34611000009","locale":"es","preferred_channel":"sms"},"destination":{"country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"UD-1","carrier":"correos","tracking_number":"UD1"}'
+KEY=$KEY api POST /v1/events "$(ev UD1 600 in_transit)"
+check "an SMS accepted by Twilio settles" wait_for 20 all_final UD-1
+notif UD-1
+UD='[.notifications[]|select(.trigger=="shipped" and .channel!="webhook")][0]'
+UDSID=$(jqr "$UD|.provider_id"); UDID=$(jqr "$UD|.id")
+eq "  sent by SMS" "$(jqr "$UD|\"\(.channel):\(.state)\"")" "sms:sent"
+CB="MessageSid=$UDSID&MessageStatus=undelivered&ErrorCode=30003&AccountSid=$SID"
+CBURL="$BASE/hooks/twilio/status/1?n=$UDID"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Twilio-Signature: $(twsig "$CBURL" "$CB")" --data "$CB" "$CBURL")
+eq "Twilio reports it undelivered (30003, phone unreachable): 200" "$STATUS" 200
+check "  the notice settles again" wait_for 20 all_final UD-1
+notif UD-1
+eq "  the customer gets it by e-mail, the next channel, instead of never" "$(jqr "$UD|\"\(.channel):\(.state)\"")/$(jqr "$UD|[.attempts_log[]|.result]|join(\",\")")" "email:sent/sent,next_channel,sent"
+check "  the attempts log says why" bash -c "printf '%s' '$(jqr "$UD|.attempts_log[1].error" | tr -d "'")' | grep -q 'undelivered: Twilio error 30003'"
+check "  the e-mail reached the Maildir" wait_for 10 bash -c "grep -l 'rut@example.org' '$PF_MAIL'/* | grep -q ."
+
 # ---- quiet hours defer non-urgent messages ----
 H=$(TZ=Europe/Madrid date +%H); H=${H#0}
 QS=$(printf '%02d:00' $(( (H + 23) % 24 ))); QE=$(printf '%02d:00' $(( (H + 2) % 24 )))
