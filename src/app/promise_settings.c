@@ -10,6 +10,7 @@
 
 #include "core/calendar.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 /* What the person sent, fit to quote in a message: at most 24 bytes of printable ASCII (others
  * become '?', so a cut never splits a UTF-8 sequence and the error body stays valid JSON). */
@@ -85,6 +86,20 @@ enum rs_err rs_promise_settings_cutoff(const char *s, const char *field, char cu
     const char out[6] = {(char)('0' + h / 10), (char)('0' + h % 10), ':', (char)('0' + m / 10),
                          (char)('0' + m % 10), '\0'};
     memcpy(cutoff, out, sizeof out);
+    return RS_OK;
+}
+
+enum rs_err rs_promise_settings_timezone(const char *s, const char *field, char timezone[64], char *err,
+                                         size_t errcap)
+{
+    char q[32];
+    int off;
+    if (!s || !*s || strlen(s) >= 64 || rs_tz_offset(s, 0, &off) != RS_OK)
+        return rs_err_fail(err, errcap,
+                           "%s must be an IANA time zone such as \"Europe/Madrid\" or \"America/Mexico_City\" "
+                           "(the shop's local days and cut-off)%s%s%s",
+                           field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
+    memcpy(timezone, s, strlen(s) + 1);
     return RS_OK;
 }
 
@@ -186,7 +201,7 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
         if (!found)
             return rs_err_fail(err, errcap,
                                "unknown setting \"%s\": the settings are confidence, country, cutoff, "
-                               "closed_days and open_days (timezone is shown, not set)",
+                               "timezone, closed_days and open_days",
                                shown(k, q));
     }
     struct rs_promise_settings t = *st;
@@ -199,12 +214,9 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
         e = rs_promise_settings_country(text_or_empty(v), "country", t.country, err, errcap);
     if (!e && (v = json_object_get(change, "cutoff")))
         e = rs_promise_settings_cutoff(text_or_empty(v), "cutoff", t.cutoff, err, errcap);
-    if (!e && (v = json_object_get(change, "timezone")) &&
-        !(json_is_string(v) && strcmp(json_string_value(v), st->timezone) == 0))
-        e = rs_err_fail(err, errcap,
-                        "timezone is the merchant's time zone (\"%s\", set when the merchant is created): it is "
-                        "read-only here; leave it out",
-                        shown(st->timezone, q));
+    if (!e && (v = json_object_get(change, "timezone")))
+        e = rs_promise_settings_timezone(json_is_string(v) ? json_string_value(v) : NULL, "timezone", t.timezone,
+                                         err, errcap);
     const json_t *closed = json_object_get(change, "closed_days"), *opened = json_object_get(change, "open_days");
     if (!e && closed)
         e = day_list(closed, "closed_days", t.add, &t.n_add, err, errcap);

@@ -12,7 +12,8 @@
  *                 days "YYYY-MM-DD" within RS_CAL_FIRST_YEAR..RS_CAL_LAST_YEAR (the years the
  *                 calendar knows), duplicates folded, at most RS_PROMISE_MAX_OVERRIDES; a day is
  *                 not both closed and opened
- *   timezone      merchants.timezone, set when the merchant is created: read-only here */
+ *   timezone      an IANA zone ICU knows ("America/Mexico_City"): merchants.timezone, the
+ *                 merchant's local days and cut-off (and its pages' times) */
 #ifndef RS_APP_PROMISE_SETTINGS_H
 #define RS_APP_PROMISE_SETTINGS_H
 
@@ -38,6 +39,9 @@ enum rs_err rs_promise_settings_country(const char *s, const char *field, char c
 /* S: "HH:MM" or "H:MM", or "" for no cut-off. OUT: CUTOFF ("HH:MM" or ""). */
 enum rs_err rs_promise_settings_cutoff(const char *s, const char *field, char cutoff[6], char *err,
                                        size_t errcap) RS_MUST_CHECK;
+/* S: an IANA time zone ICU knows (util/tz.h). OUT: TIMEZONE (S as given). */
+enum rs_err rs_promise_settings_timezone(const char *s, const char *field, char timezone[64], char *err,
+                                         size_t errcap) RS_MUST_CHECK;
 /* S: "YYYY-MM-DD" within the calendar's years. OUT: *day (civil day number). */
 enum rs_err rs_promise_settings_day(const char *s, const char *field, int64_t *day, char *err,
                                     size_t errcap) RS_MUST_CHECK;
@@ -51,8 +55,8 @@ enum rs_err rs_promise_settings_no_conflict(const struct rs_promise_settings *st
 
 /* Apply CHANGE (a JSON object, borrowed) onto *ST with PUT semantics: a key present replaces its
  * field (null or "" clears country and cutoff; closed_days/open_days replace the whole list,
- * kept sorted), a key absent keeps its value; timezone is accepted only when equal to
- * ST->timezone. Unknown keys are refused. All or nothing: on RS_EINVAL *ST is untouched and ERR
+ * kept sorted), a key absent keeps its value; timezone must be a zone (it cannot be cleared).
+ * Unknown keys are refused. All or nothing: on RS_EINVAL *ST is untouched and ERR
  * says what is wrong, naming the field. */
 enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json_t *change, char *err,
                                       size_t errcap) RS_MUST_CHECK;

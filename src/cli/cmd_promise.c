@@ -32,6 +32,7 @@ struct opts {
     const char *chart;     /* eval: SVG chart written here */
     const char *db, *merchant, *now; /* train into the store; sweep */
     const char *close_days, *open_days;  /* settings: comma-separated YYYY-MM-DD */
+    const char *timezone;                /* settings: the merchant's IANA zone */
     int from_store;
     double confidence;
     int confidence_set; /* --confidence given (eval defaults to 0.96, the rest to 0.90) */
@@ -50,8 +51,9 @@ static int usage(void)
             "                            model does not hold yet; the server does it hourly)\n"
             "       rastro promise sweep [--db URL] [--now RFC3339] (detect delays once)\n"
             "       rastro promise settings --merchant ID [--db URL] [--confidence C] [--country CC]\n"
-            "                            [--cutoff HH:MM] [--close D,D…] [--open D,D…] (days YYYY-MM-DD;\n"
-            "                            --country \"\" / --cutoff \"\" clear; also PUT /v1/promise/settings)\n"
+            "                            [--cutoff HH:MM] [--timezone ZONE] [--close D,D…] [--open D,D…]\n"
+            "                            (days YYYY-MM-DD; ZONE e.g. America/Mexico_City; --country \"\" /\n"
+            "                            --cutoff \"\" clear; also PUT /v1/promise/settings)\n"
             "       rastro promise eval --train A.csv --test B.csv [--json] [--confidence 0.96]\n"
             "                           [--calibration-csv FILE] (late rate and slack by month)\n"
             "                           [--chart FILE.svg] (the same by month, and calibration, as a chart)\n"
@@ -143,6 +145,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             dst = &o->close_days;
         else if (strcmp(a, "--open") == 0)
             dst = &o->open_days;
+        else if (strcmp(a, "--timezone") == 0)
+            dst = &o->timezone;
         if (!dst) {
             fprintf(stderr, "rastro promise: unknown option %s\n", a);
             return -1;
@@ -573,9 +577,13 @@ static int cmd_settings(const struct opts *o)
     int64_t merchant;
     if (parse_merchant(o->merchant, &merchant))
         return 2;
-    char err[300], country[3] = "", cutoff[6] = "";
+    char err[300], country[3] = "", cutoff[6] = "", timezone[64] = "";
     if (settings_opts(o, country, cutoff))
         return 2;
+    if (o->timezone && rs_promise_settings_timezone(o->timezone, "--timezone", timezone, err, sizeof err)) {
+        fprintf(stderr, "rastro promise: %s\n", err);
+        return 2;
+    }
     struct rs_promise_settings req = {0}; /* the days named: add = --close, remove = --open */
     if ((o->close_days && parse_days(o->close_days, "--close", req.add, &req.n_add)) ||
         (o->open_days && parse_days(o->open_days, "--open", req.remove, &req.n_remove)))
@@ -595,7 +603,7 @@ static int cmd_settings(const struct opts *o)
         rs_store_close(s);
         return 1;
     }
-    bool change = o->confidence_set || o->country || o->cutoff || o->close_days || o->open_days;
+    bool change = o->confidence_set || o->country || o->cutoff || o->timezone || o->close_days || o->open_days;
     if (!e && change) {
         /* --close and --open add to the lists; a day named now leaves the other list */
         drop_days(st.remove, &st.n_remove, req.add, req.n_add);
@@ -615,6 +623,8 @@ static int cmd_settings(const struct opts *o)
             memcpy(st.country, country, sizeof st.country);
         if (o->cutoff)
             memcpy(st.cutoff, cutoff, sizeof st.cutoff);
+        if (o->timezone)
+            memcpy(st.timezone, timezone, sizeof st.timezone);
         if (!(e = rs_store_begin(s))) {
             e = rs_store_promise_settings_put(s, merchant, &st, rs_now());
             if (!e)

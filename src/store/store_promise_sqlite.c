@@ -104,6 +104,16 @@ enum rs_err rs_store_promise_settings_put(struct rs_store *s, int64_t merchant_i
     sqlite3_reset(q);
     free(add);
     free(rem);
+    /* the time zone is the merchant's own (its local days, its cut-off, its pages) */
+    if (!e && in->timezone[0]) {
+        q = prep(s, 27, "UPDATE merchants SET timezone=? WHERE id=? AND timezone IS NOT ?");
+        if (!q)
+            return RS_EIO;
+        sqlite3_bind_text(q, 1, in->timezone, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 2, merchant_id);
+        sqlite3_bind_text(q, 3, in->timezone, -1, SQLITE_TRANSIENT);
+        e = rs_store_sqlite_run(s, q);
+    }
     return e;
 }
 

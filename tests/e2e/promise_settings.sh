@@ -85,8 +85,8 @@ bad '{"open_days":["2025-03-03"]}' 422 '2025-03-03 is in both closed_days and op
 bad '{"closed_days":["2025-03-10"],"confidence":0.8}' 422 'is in both closed_days and open_days'
 many=$(for i in $(seq 0 64); do date -u -d "2026-01-01 + $i days" +'"%F"'; done | paste -sd, -)
 bad "{\"closed_days\":[$many]}" 422 'closed_days: at most 64 different days'
-bad '{"timezone":"UTC"}' 422 "timezone is the merchant's time zone"
-bad '{"timezone":"UTC"}' 422 'read-only'
+bad '{"timezone":"Mexico City"}' 422 'timezone must be an IANA time zone such as "Europe/Madrid"'
+bad '{"timezone":null,"confidence":0.8}' 422 'timezone must be an IANA time zone'
 bad '{"confidance":0.8}' 422 'unknown setting "confidance"'
 bad '[{"confidence":0.8}]' 422 'must be a JSON object'
 bad '{"confidence":0.8' 400 'malformed JSON'
@@ -159,6 +159,31 @@ check "  says so" bash -c "printf '%s' '$out' | grep -q '2025-03-12 is in both -
 "$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --country "" >/dev/null 2>&1
 api GET $S
 eq "CLI --country \"\": back to the destination's" "$(jqr .country)" null
+
+# ---- a shop in Mexico: its own time zone, so its 14:00 cut-off is 14:00 in Mexico City ----
+QM="/v1/promise?origin=MX/CMX&destination=MX/JAL&placed_at=2025-11-05T13"
+api GET "$QM:59:00-06:00"
+MX_BEFORE=$(jqr .earliest)
+api PUT $S '{"timezone":"America/Mexico_City","cutoff":"14:00","country":"MX"}'
+eq "PUT timezone America/Mexico_City: 200" "$STATUS/$(jqr .timezone)/$(jqr .cutoff)" "200/America/Mexico_City/14:00"
+api GET $S
+eq "  GET shows it" "$(jqr .timezone)" America/Mexico_City
+api GET "$QM:59:00-06:00"
+eq "  the quote is in the shop's zone" "$STATUS/$(jqr .timezone)" "200/America/Mexico_City"
+E1359=$(jqr .earliest)
+api GET "$QM:00:00-06:00"
+eq "  13:00 local is before the cut-off too" "$(jqr .earliest)" "$E1359"
+api GET "${QM%T13}T14:00:00-06:00"
+E1400=$(jqr .earliest)
+check "  14:00 local counts from the next business day ($E1359 < $E1400)" bash -c "[[ '$E1359' < '$E1400' ]]"
+check "  13:59 Mexico City is no longer after Madrid's cut-off (was $MX_BEFORE)" bash -c "[[ '$E1359' < '$MX_BEFORE' ]]"
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --timezone Mexico 2>&1)
+eq "CLI --timezone Mexico: exit 2" "$?" 2
+eq "  says what is wanted" "$(printf '%s' "$out" | grep -c -- '--timezone must be an IANA time zone')" 1
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --timezone America/Bogota 2>&1)
+eq "CLI --timezone America/Bogota: exit 0" "$?/$(printf '%s' "$out" | grep -c 'time zone America/Bogota')" "0/1"
+api GET $S
+eq "  the API sees it" "$(jqr .timezone)" America/Bogota
 
 # ---- described and measured ----
 KEY= api GET /v1/openapi.json

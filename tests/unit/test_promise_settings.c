@@ -1,7 +1,7 @@
 /* test_promise_settings.c — a merchant's promise settings changed through JSON
  * (app/promise_settings.h): each field valid and invalid, PUT semantics (absent keys keep their
  * value, lists replaced whole), duplicates folded, the 64-day limit, a day both closed and
- * opened, unknown keys, the read-only time zone, all-or-nothing, and the JSON of GET. */
+ * opened, unknown keys, the time zone (an IANA zone), all-or-nothing, and the JSON of GET. */
 #include "unit.h"
 
 #include <math.h>
@@ -200,9 +200,13 @@ static void test_keys_and_timezone(void **state)
     defaults(&st);
     refused(&st, "{\"confidence\":0.95,\"confidance\":0.9}", "unknown setting \"confidance\"");
     refused(&st, "{\"holidays\":[]}", "unknown setting \"holidays\"");
-    refused(&st, "{\"timezone\":\"UTC\"}", "timezone is the merchant's time zone (\"Europe/Madrid\"");
-    refused(&st, "{\"timezone\":\"UTC\"}", "read-only");
-    refused(&st, "{\"timezone\":null}", "read-only");
+    refused(&st, "{\"timezone\":\"Mexico City\"}",
+            "timezone must be an IANA time zone such as \"Europe/Madrid\" or \"America/Mexico_City\" (the "
+            "shop's local days and cut-off), not \"Mexico City\"");
+    refused(&st, "{\"timezone\":\"Mars/Olympus\",\"confidence\":0.8}", "timezone must be an IANA time zone");
+    refused(&st, "{\"timezone\":null}", "timezone must be an IANA time zone such as");
+    refused(&st, "{\"timezone\":\"\"}", "timezone must be an IANA time zone such as");
+    refused(&st, "{\"timezone\":-6}", "timezone must be an IANA time zone such as");
     refused(&st, "[]", "must be a JSON object");
     refused(&st, "\"x\"", "must be a JSON object");
     refused(&st, "null", "must be a JSON object");
@@ -210,6 +214,10 @@ static void test_keys_and_timezone(void **state)
     assert_int_equal(put(&st, "{\"timezone\":\"Europe/Madrid\",\"confidence\":0.8}", err), RS_OK);
     assert_true(st.confidence > 0.799 && st.confidence < 0.801);
     assert_string_equal(st.timezone, "Europe/Madrid");
+    /* a shop in Mexico sets its own zone (its local days and cut-off) */
+    assert_int_equal(put(&st, "{\"timezone\":\"America/Mexico_City\",\"cutoff\":\"14:00\"}", err), RS_OK);
+    assert_string_equal(st.timezone, "America/Mexico_City");
+    assert_string_equal(st.cutoff, "14:00");
     /* an empty object changes nothing */
     struct rs_promise_settings before = st;
     assert_int_equal(put(&st, "{}", err), RS_OK);
