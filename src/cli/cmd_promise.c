@@ -170,6 +170,34 @@ static void rows_free(struct rows *r)
     memset(r, 0, sizeof *r);
 }
 
+/* What to fix in a row skipped for each reason (rs_history_skip). */
+static const char *const skip_hint[RS_HSKIP__COUNT] = {
+    [RS_HSKIP_MISSING_TIMESTAMP] = "placed_at or delivered_at is empty",
+    [RS_HSKIP_BAD_DATE] = "placed_at, shipped_at or delivered_at is not RFC 3339 with an offset "
+                          "(2025-03-03T09:00:00+01:00), or promised_date is not YYYY-MM-DD",
+    [RS_HSKIP_UNKNOWN_REGION] = "origin_region or destination_region is empty, or a region or country is too long",
+    [RS_HSKIP_DELIVERED_BEFORE_PLACED] = "delivered_at is before placed_at",
+    [RS_HSKIP_ABSURD_DURATION] = "more than 180 days from placed_at to delivered_at, or shipped_at more than a "
+                                 "day before placed_at or after delivered_at",
+    [RS_HSKIP_BAD_ROW] = "not a CSV record with as many fields as the header",
+};
+
+#define SKIPS_SHOWN 5 /* skipped rows named on stderr; the rest are counted */
+
+/* Say on stderr which row of PATH (starting at LINE) was skipped and why, for the first few. */
+static void skip_row(struct rows *r, const char *path, long line, enum rs_history_skip s)
+{
+    long n = 0;
+    for (int i = 1; i < RS_HSKIP__COUNT; i++)
+        n += r->skipped[i];
+    r->skipped[s]++;
+    if (n < SKIPS_SHOWN)
+        fprintf(stderr, "rastro promise: %s line %ld skipped, %s: %s\n", path, line, rs_history_skip_name(s),
+                skip_hint[s]);
+    else if (n == SKIPS_SHOWN)
+        fprintf(stderr, "rastro promise: %s: more rows skipped (counted below)\n", path);
+}
+
 static int read_history(const char *path, struct rows *r, const char *label)
 {
     FILE *fp = fopen(path, "rb");
@@ -188,10 +216,12 @@ static int read_history(const char *path, struct rows *r, const char *label)
     struct rs_history_cols cols;
     int rc = 0;
     if (rs_csv_next(&c) != RS_OK || rs_history_cols_init(&cols, &c) != RS_OK) {
-        fprintf(stderr,
-                "rastro promise: %s: the header lacks placed_at, delivered_at or "
-                "destination_region\n",
-                path);
+        static const char *const need[] = {"placed_at", "delivered_at", "origin_region", "destination_region"};
+        fprintf(stderr, "rastro promise: %s: the first line must be a header naming the columns; it lacks", path);
+        for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+            if (c.nfields == 0 || rs_csv_find(&c, need[i]) < 0)
+                fprintf(stderr, " %s", need[i]);
+        fprintf(stderr, " (docs/promise.md, \"History format\")\n");
         rc = -1;
         goto out;
     }
@@ -203,7 +233,7 @@ static int read_history(const char *path, struct rows *r, const char *label)
             break;
         rs_progress_update(&pg, c.bytes_read);
         if (e != RS_OK) {
-            r->skipped[RS_HSKIP_BAD_ROW]++;
+            skip_row(r, path, c.line, RS_HSKIP_BAD_ROW);
             continue;
         }
         if (r->n == r->cap) {
@@ -221,7 +251,7 @@ static int read_history(const char *path, struct rows *r, const char *label)
         if (s == RS_HSKIP_NONE)
             r->n++;
         else
-            r->skipped[s]++;
+            skip_row(r, path, c.line, s);
     }
     rs_progress_done(&pg);
 out:
@@ -685,6 +715,11 @@ static int cmd_train(const struct opts *o)
     r.skipped[RS_HSKIP_ABSURD_DURATION] += invalid;
     r.n -= (size_t)invalid;
     print_skips(stdout, &r);
+    if (r.n == 0) { /* an empty model would replace a good one and promise from nothing */
+        fprintf(stderr, "rastro promise: no usable row in %s: nothing written%s (the reasons are above)\n",
+                o->history, o->merchant ? " and the merchant's model is unchanged" : "");
+        goto out;
+    }
     double secs = (double)(t2 - t0) / 1e9;
     size_t total = r.n + (size_t)skipped_total(&r);
     printf("lanes and regions: %d nodes%s; calibration: %+.3f at placement, %+.3f at hand-over\n",

@@ -26,7 +26,8 @@ enum rs_err rs_history_cols_init(struct rs_history_cols *cols, const struct rs_c
     cols->weight_g = rs_csv_find(c, "weight_g");
     cols->freight_value = rs_csv_find(c, "freight_value");
     cols->nfields = c->nfields;
-    if (cols->placed_at < 0 || cols->delivered_at < 0 || cols->dest_region < 0)
+    /* origin_region too: a row without one is never usable (the lane starts there) */
+    if (cols->placed_at < 0 || cols->delivered_at < 0 || cols->origin_region < 0 || cols->dest_region < 0)
         return RS_EINVAL;
     return RS_OK;
 }

@@ -5,7 +5,7 @@
  * shipped_at, delivered_at, promised_date, origin_country, origin_region, origin_postcode,
  * origin_city, destination_country, destination_region, destination_postcode, destination_city,
  * carrier, service, items, weight_g, freight_value. Required: placed_at, delivered_at,
- * destination_region. Timestamps are RFC 3339 with an offset; promised_date is YYYY-MM-DD. */
+ * origin_region, destination_region. Timestamps are RFC 3339 with an offset; promised_date is YYYY-MM-DD. */
 #ifndef RS_HISTORY_H
 #define RS_HISTORY_H
 

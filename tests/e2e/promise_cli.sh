@@ -14,6 +14,26 @@ for r in "missing timestamps 1" "bad dates 1" "unknown region 1" "delivery befor
   case "$out" in *"$r"*) ok "train: counts $r";; *) not_ok "train: counts $r";; esac
 done
 check "train: model file is JSON" jq -e '.format == "rastro-promise"' "$T_DIR/m.json"
+err=$("$RASTRO_BIN" promise train --history "$FIX" --out "$T_DIR/m.json" 2>&1 >/dev/null)
+eq "train: the first skipped rows are named, with the line and what to fix" \
+   "$(printf '%s\n' "$err" | grep -c "history-small.csv line [0-9]* skipped, ")" 5
+check "  e.g. a date without an offset" bash -c "printf '%s' \"\$1\" | grep -q 'line 163 skipped, bad dates: .*RFC 3339 with an offset'" _ "$err"
+# a file with no usable row writes nothing and keeps the merchant's model
+printf 'order_ref,placed_at,delivered_at,origin_region,destination_region\nx1,2026-01-05 10:00,2026-01-08 10:00,MAD,BCN\n' > "$T_DIR/bad.csv"
+DB=$T_DIR/cli.db
+"$RASTRO_BIN" merchant create "Tienda CLI" --db "$DB" >/dev/null
+"$RASTRO_BIN" promise train --history "$FIX" --merchant 1 --db "$DB" >/dev/null 2>&1
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/bad.csv" --merchant 1 --db "$DB" --out "$T_DIR/bad.json" 2>&1)
+eq "train: no usable row: exit 1" "$?" 1
+check "  says so" bash -c "printf '%s' \"\$1\" | grep -q 'no usable row in .*bad.csv: nothing written and the merchant.s model is unchanged'" _ "$out"
+check "  names the row" bash -c "printf '%s' \"\$1\" | grep -q 'bad.csv line 2 skipped, bad dates'" _ "$out"
+check "  no model file" test ! -e "$T_DIR/bad.json"
+out=$("$RASTRO_BIN" promise train --history "$FIX" --merchant 1 --db "$DB" 2>&1)
+eq "  the merchant's model was not replaced (the next is version 2)" "$(printf '%s\n' "$out" | grep -c 'version 2')" 1
+printf 'order_ref,placed_at,delivered_at,destination_region\nx1,2026-01-05T10:00:00+01:00,2026-01-08T10:00:00+01:00,BCN\n' > "$T_DIR/noorigin.csv"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/noorigin.csv" --out "$T_DIR/bad.json" 2>&1)
+eq "train: a header without origin_region: exit 1" "$?" 1
+check "  names the missing column" bash -c "printf '%s' \"\$1\" | grep -q 'noorigin.csv: the first line must be a header naming the columns; it lacks origin_region'" _ "$out"
 q=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --destination ES/BCN \
       --carrier seur --service std --placed-at 2025-03-03T09:00:00+01:00 --json 2>/dev/null)
 echo "quote: $q"

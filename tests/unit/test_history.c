@@ -56,6 +56,12 @@ static void test_header_and_edge_rows(void **state)
     assert_int_equal(rs_csv_next(&c), RS_OK);
     assert_int_equal(rs_history_cols_init(&cols, &c), RS_EINVAL);
     rs_csv_release(&c);
+    /* without origin_region no row could be used: the header is refused, not every row */
+    const char *no_origin = "placed_at,delivered_at,destination_region\n";
+    assert_int_equal(rs_csv_init_mem(&c, no_origin, strlen(no_origin)), RS_OK);
+    assert_int_equal(rs_csv_next(&c), RS_OK);
+    assert_int_equal(rs_history_cols_init(&cols, &c), RS_EINVAL);
+    rs_csv_release(&c);
     const char *t = "placed_at,shipped_at,delivered_at,origin_region,destination_region\n"
                     "2025-01-02T10:00:00Z,2024-12-31T12:00:00Z,2025-01-05T10:00:00Z,A,B\n"
                     "2025-01-02T10:00:00Z,2025-01-06T12:00:00Z,2025-01-05T10:00:00Z,A,B\n"
