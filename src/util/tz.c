@@ -6,7 +6,9 @@
 #include "util/tz.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
@@ -40,12 +42,158 @@ static UCalendar *open_zone(const char *zone)
     return cal;
 }
 
+/* ---- the system's tz database, when it is newer than ICU's ----
+ * ICU answers from the tz data it was built with (Debian 12: 2022e, where Mexico City still has
+ * summer time). The system's zoneinfo is updated on its own (package tzdata): when its version is
+ * newer, a zone's TZif file (RFC 8536) decides the instants it covers — up to its last
+ * transition, and after it too when the zone keeps one offset from then on (a footer without DST
+ * rules, as Mexico City's "CST6"). A footer with DST rules is left to ICU (rules that ICU's data
+ * has too). RS_TZ_DIR overrides the directory; "" turns this off. */
+
+struct tzif {
+    int n;            /* transitions */
+    int64_t *at;      /* their instants, ascending */
+    int32_t *off;     /* the offset (seconds) from at[i] on */
+    int32_t off0;     /* before the first one */
+    bool fixed_after; /* no DST rule in the footer: off[n - 1] holds after at[n - 1] */
+};
+
+static const char *tzif_dir(void)
+{
+    const char *d = getenv("RS_TZ_DIR");
+    return d ? d : "/usr/share/zoneinfo";
+}
+
+static pthread_once_t newer_once = PTHREAD_ONCE_INIT;
+static bool newer; /* the system's tz data is newer than ICU's */
+
+static void newer_check(void)
+{
+    char path[512], line[64], sys[32] = "";
+    const char *dir = tzif_dir();
+    if (!*dir)
+        return;
+    snprintf(path, sizeof path, "%s/tzdata.zi", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (fgets(line, sizeof line, f) && sscanf(line, "# version %31s", sys) != 1)
+        sys[0] = '\0';
+    fclose(f);
+    UErrorCode err = U_ZERO_ERROR;
+    const char *icu = ucal_getTZDataVersion(&err);
+    /* "2022e" < "2025b": same shape, so byte order is version order */
+    newer = sys[0] && U_SUCCESS(err) && icu &&
+            (strlen(sys) > strlen(icu) || (strlen(sys) == strlen(icu) && strcmp(sys, icu) > 0));
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void tzif_free(struct tzif *z)
+{
+    if (!z)
+        return;
+    free(z->at);
+    free(z->off);
+    free(z);
+}
+
+/* ZONE's TZif file (version 2 or later), or NULL (absent, unreadable, or not newer than ICU). */
+static struct tzif *tzif_load(const char *zone)
+{
+    pthread_once(&newer_once, newer_check);
+    if (!newer || zone[0] == '/' || strstr(zone, ".."))
+        return NULL;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tzif_dir(), zone);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static const size_t cap = 1 << 20;
+    unsigned char *b = malloc(cap);
+    size_t len = b ? fread(b, 1, cap, f) : 0;
+    fclose(f);
+    struct tzif *z = NULL;
+    /* the v1 block (32-bit times) is skipped; the v2 block follows it with 64-bit times */
+    if (len < 44 || memcmp(b, "TZif", 4) != 0 || b[4] < '2')
+        goto out;
+    uint32_t c[6];
+    for (int i = 0; i < 6; i++)
+        c[i] = be32(b + 20 + 4 * i); /* isut, isstd, leap, time, type, char */
+    size_t v1 = 44 + (size_t)c[3] * 5 + (size_t)c[4] * 6 + c[5] + (size_t)c[2] * 8 + c[1] + c[0];
+    if (c[3] > 100000 || c[4] > 256 || v1 + 44 > len || memcmp(b + v1, "TZif", 4) != 0)
+        goto out;
+    const unsigned char *h = b + v1;
+    for (int i = 0; i < 6; i++)
+        c[i] = be32(h + 20 + 4 * i);
+    size_t times = v1 + 44, idx = times + (size_t)c[3] * 8, types = idx + c[3];
+    size_t footer = types + (size_t)c[4] * 6 + c[5] + (size_t)c[2] * 12 + c[1] + c[0];
+    if (c[3] > 100000 || c[4] == 0 || c[4] > 256 || footer + 2 > len || b[footer] != '\n')
+        goto out;
+    const unsigned char *nl = memchr(b + footer + 1, '\n', len - footer - 1);
+    if (!nl)
+        goto out;
+    z = calloc(1, sizeof *z);
+    if (!z || (c[3] && (!(z->at = malloc(c[3] * sizeof *z->at)) || !(z->off = malloc(c[3] * sizeof *z->off))))) {
+        tzif_free(z);
+        z = NULL;
+        goto out;
+    }
+    z->n = (int)c[3];
+    for (uint32_t i = 0; i < c[3]; i++) {
+        const unsigned char *t = b + times + 8 * (size_t)i;
+        z->at[i] = (int64_t)((uint64_t)be32(t) << 32 | be32(t + 4));
+        unsigned k = b[idx + i];
+        if (k >= c[4]) {
+            tzif_free(z);
+            z = NULL;
+            goto out;
+        }
+        z->off[i] = (int32_t)be32(b + types + 6 * (size_t)k);
+    }
+    z->off0 = (int32_t)be32(b + types); /* type 0 */
+    /* a footer such as "CST6" or "<-03>3" has no ',' (the DST rules come after one) */
+    z->fixed_after = nl > b + footer + 1 && !memchr(b + footer + 1, ',', (size_t)(nl - b - footer - 1));
+out:
+    free(b);
+    return z;
+}
+
+/* The offset (seconds) the file gives at EPOCH, or false when it leaves EPOCH to ICU. */
+static bool tzif_offset(const struct tzif *z, int64_t epoch, int32_t *off)
+{
+    if (!z)
+        return false;
+    if (z->n == 0 || epoch < z->at[0]) {
+        if (z->n == 0 && !z->fixed_after)
+            return false;
+        *off = z->off0;
+        return true;
+    }
+    if (epoch >= z->at[z->n - 1] && !z->fixed_after)
+        return false;
+    int lo = 0, hi = z->n - 1; /* the last transition at or before EPOCH */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (z->at[mid] <= epoch)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *off = z->off[lo];
+    return true;
+}
+
 #define ZONE_SLOTS 16
 
 static struct zone_slot {
     pthread_mutex_t mu;
     char id[65]; /* "" : empty */
     UCalendar *cal; /* NULL with id set: unknown zone */
+    struct tzif *sys; /* the system's data for it, when newer than ICU's (else NULL) */
 } zones[ZONE_SLOTS];
 static pthread_once_t zones_once = PTHREAD_ONCE_INIT;
 
@@ -70,7 +218,9 @@ static struct zone_slot *zone_lock(const char *zone)
     if (strcmp(z->id, zone) != 0) {
         if (z->cal)
             ucal_close(z->cal);
+        tzif_free(z->sys);
         z->cal = open_zone(zone);
+        z->sys = z->cal ? tzif_load(zone) : NULL;
         snprintf(z->id, sizeof z->id, "%s", zone);
     }
     return z;
@@ -84,6 +234,12 @@ enum rs_err rs_tz_offset(const char *zone, int64_t epoch, int *offset_min)
     if (!z->cal) {
         pthread_mutex_unlock(&z->mu);
         return RS_EINVAL;
+    }
+    int32_t so;
+    if (tzif_offset(z->sys, epoch, &so)) {
+        pthread_mutex_unlock(&z->mu);
+        *offset_min = so / 60;
+        return RS_OK;
     }
     UErrorCode err = U_ZERO_ERROR;
     ucal_setMillis(z->cal, (UDate)epoch * 1000.0, &err);
@@ -114,6 +270,21 @@ enum rs_err rs_tz_instant(const char *zone, int64_t day, int minute, int64_t *ep
     if (!z->cal) {
         pthread_mutex_unlock(&z->mu);
         return RS_EINVAL;
+    }
+    /* the system's data: the offset in force a little before and at the wall time, as ICU does
+     * (a skipped wall time is after the jump, a repeated one the first) */
+    int64_t wall = day * 86400 + (int64_t)minute * 60;
+    int32_t o1, o2;
+    if (tzif_offset(z->sys, wall - 86400, &o1) && tzif_offset(z->sys, wall + 86400, &o2)) {
+        int32_t a, b;
+        bool ok = tzif_offset(z->sys, wall - o1, &a) && tzif_offset(z->sys, wall - o2, &b);
+        pthread_mutex_unlock(&z->mu);
+        if (!ok)
+            return RS_EINVAL;
+        /* a wall time valid under the earlier offset comes first, then under the later one; a
+         * skipped one (valid under neither) is read with the earlier offset: after the jump */
+        *epoch = a == o1 ? wall - o1 : b == o2 ? wall - o2 : wall - o1;
+        return RS_OK;
     }
     int y, m, d;
     rs_cal_civil(day, &y, &m, &d);

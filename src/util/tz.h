@@ -3,10 +3,12 @@
  * The core never sees a zone: the edges turn an instant into the local day and minute (or the
  * UTC offset in force) with these and pass plain numbers in.
  *
- * Caveat: ICU answers from its own bundled tz data, not /usr/share/zoneinfo. Debian 12's ICU 72.1
- * bundles tz 2022e, which predates Mexico's abolition of DST (Oct 2022): for 2023+ it still
- * puts America/Mexico_City on -05:00 in summer. Debian's "tzdata-icu" package (newer releases)
- * or ICU_TIMEZONE_FILES_DIR fix that without code changes. */
+ * ICU answers from its own bundled tz data: Debian 12's ICU 72.1 bundles tz 2022e, which predates
+ * Mexico's abolition of DST (Oct 2022) and would put America/Mexico_City on -05:00 in summer. So
+ * when the system's zoneinfo (package tzdata, RS_TZ_DIR to point elsewhere, "" for ICU only) is
+ * newer than ICU's, its TZif file gives the offsets it covers: up to the zone's last transition,
+ * and after it when the zone keeps one offset (no DST rule); zones with DST rules go on with ICU
+ * after their last listed transition. */
 #ifndef RS_TZ_H
 #define RS_TZ_H
 

@@ -177,6 +177,11 @@ api GET "${QM%T13}T14:00:00-06:00"
 E1400=$(jqr .earliest)
 check "  14:00 local counts from the next business day ($E1359 < $E1400)" bash -c "[[ '$E1359' < '$E1400' ]]"
 check "  13:59 Mexico City is no longer after Madrid's cut-off (was $MX_BEFORE)" bash -c "[[ '$E1359' < '$MX_BEFORE' ]]"
+# in summer too: Mexico has had no summer time since 2022 (the system's tz data, newer than ICU's)
+api GET "/v1/promise?origin=MX/CMX&destination=MX/JAL&placed_at=2026-07-01T13:59:00-06:00"
+J1359=$(jqr .earliest)
+api GET "/v1/promise?origin=MX/CMX&destination=MX/JAL&placed_at=2026-07-01T14:00:00-06:00"
+check "  July 2026: 13:59 is before the cut-off, 14:00 after ($J1359 < $(jqr .earliest))" bash -c "[[ '$J1359' < '$(jqr .earliest)' ]]"
 out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --timezone Mexico 2>&1)
 eq "CLI --timezone Mexico: exit 2" "$?" 2
 eq "  says what is wanted" "$(printf '%s' "$out" | grep -c -- '--timezone must be an IANA time zone')" 1
