@@ -1109,6 +1109,11 @@ static int cmd_eval(const struct opts *o)
     struct heap h = {0};
     if (read_history(o->train, &a, "reading A") || read_history(o->test, &b, "reading B"))
         goto out;
+    if (b.n == 0) { /* figures of no order would read as "never late" */
+        fprintf(stderr, "rastro promise: no usable row in %s: nothing to evaluate (the reasons are above)\n",
+                o->test);
+        goto out;
+    }
     struct rs_calendar cal;
     if (make_calendar(&cal, o, b.n ? &b : &a) || !(m = new_model(o)))
         goto out;

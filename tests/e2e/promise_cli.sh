@@ -50,6 +50,9 @@ eq "quote: a CSV is not a model (exit 1)" "$?" 1
 eq "train without --history is a usage error" "$?" 2
 "$RASTRO_BIN" promise eval --train "$FIX" --test /nonexistent.csv >/dev/null 2>&1
 eq "eval: missing file fails" "$?" 1
+e=$("$RASTRO_BIN" promise eval --train "$FIX" --test "$T_DIR/bad.csv" --json 2>&1)
+eq "eval: a test file with no usable row fails (exit 1), no figures of nothing" "$?/$(printf '%s' "$e" | grep -c '"late_rate"')" 1/0
+check "  says so" bash -c "printf '%s' \"\$1\" | grep -q 'no usable row in .*bad.csv: nothing to evaluate'" _ "$e"
 
 # eval on the fixture split in two halves (by row order = time order)
 head -1 "$FIX" > "$T_DIR/a.csv"; sed -n 2,81p "$FIX" >> "$T_DIR/a.csv"
