@@ -268,7 +268,8 @@ static enum rs_err incident_job_run(struct rs_store *s, void *ctx)
                                              now - RS_INCIDENT_RESENT_S, &j->id);
     if (e || j->id)
         return e;
-    return rs_incident_open(s, j->merchant_id, &j->in, "customer", now, &j->id);
+    bool existing;
+    return rs_incident_report(s, j->merchant_id, &j->in, "customer", now, &j->id, &existing);
 }
 
 void rs_page_report_post(struct rs_req *r)

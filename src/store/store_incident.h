@@ -62,6 +62,10 @@ struct rs_incident_log_in {
 };
 enum rs_err rs_store_incident_log(struct rs_store *s, int64_t incident_id, const struct rs_incident_log_in *in,
                                   int64_t now) RS_MUST_CHECK;
+/* The newest incident of ORDER_ID (MERCHANT_ID's) of TYPE that is neither resolved nor closed,
+ * into *ID (0: none). */
+enum rs_err rs_store_incident_unresolved(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *type,
+                                         int64_t *id) RS_MUST_CHECK;
 /* The message MESSAGE_ID (a reply the customer gets) is about INCIDENT_ID. */
 enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_id, int64_t message_id) RS_MUST_CHECK;
 

@@ -28,6 +28,7 @@ enum {
     SLOT_MERCHANTS,
     SLOT_CANDIDATES,
     SLOT_SET_SLA,
+    SLOT_UNRESOLVED,
     SLOT_N_ /* must stay <= 32 */
 };
 _Static_assert(SLOT_N_ <= 32, "store_incident_sqlite.c has 32 statement slots");
@@ -229,6 +230,28 @@ enum rs_err rs_store_incident_log(struct rs_store *s, int64_t incident_id, const
     rs_store_sqlite_bind_opt(q, 6, in->body);
     sqlite3_bind_int64(q, 7, now);
     return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_incident_unresolved(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *type,
+                                         int64_t *id)
+{
+    *id = 0;
+    sqlite3_stmt *q = prep(s, SLOT_UNRESOLVED,
+                           "SELECT id FROM incidents WHERE merchant_id=?1 AND order_id=?2 AND type=?3 AND "
+                           "state NOT IN ('resolved','closed') ORDER BY id DESC LIMIT 1");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, order_id);
+    sqlite3_bind_text(q, 3, type, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_OK;
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(q, 0);
+    else if (rc != SQLITE_DONE)
+        e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
 }
 
 enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_id, int64_t message_id)

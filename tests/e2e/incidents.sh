@@ -170,6 +170,31 @@ eq "another merchant's incident → 404" "$STATUS" 404
 KEY=$KEY2 api PUT /v1/support/settings '{"retention_days":0}'
 eq "retention_days 0 → 422" "$STATUS" 422
 
+# ---- one problem reported on two channels: one incident ----
+api POST /v1/orders '{"order_ref":"D-1","placed_at":"'"$(iso $((NOW - 5 * 86400)))"'",
+  "customer":{"name":"Dani","email":"dani@example.com","locale":"es"},
+  "destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+DCODE=$(jqr .tracking_code)
+api POST /v1/incidents '{"order_ref":"D-1","type":"lost","origin":"whatsapp","message":"no me ha llegado"}'
+DINC=$(jqr .id)
+RC=$(curl -s -o "$T_DIR/page" -w '%{http_code}' -X POST "$BASE/t/$DCODE/report?lang=es" \
+  --data-urlencode type=not_arrived --data-urlencode "message=Sigo sin recibir el paquete")
+eq "the page's report of a parcel already reported lost on WhatsApp → 201" "$RC" 201
+check "  the page gives the reference of the open incident" grep -q "$(printf 'INC-%06d' "$DINC")" "$T_DIR/page"
+eq "  no second incident" "$(q "select count(*) from incidents where order_id=(select id from orders where order_ref='D-1')")" 1
+eq "  the report is a note of it, by the customer" \
+  "$(q "select actor||' '||body from incident_log where incident_id=$DINC and kind='note'")" "customer Sigo sin recibir el paquete"
+eq "  the customer is not told twice" "$(q "select count(*) from messages where incident_id=$DINC and direction='out'")" 1
+RC=$(curl -s -o "$T_DIR/page" -w '%{http_code}' -X POST "$BASE/t/$DCODE/report?lang=es" \
+  --data-urlencode type=damaged --data-urlencode "message=Y la caja de otro pedido vino rota")
+eq "  another problem of the same order is an incident of its own" \
+  "$RC $(q "select count(*) from incidents where order_id=(select id from orders where order_ref='D-1')")" "201 2"
+api PATCH /v1/incidents/$DINC '{"resolution":"reship"}'
+RC=$(curl -s -o "$T_DIR/page" -w '%{http_code}' -X POST "$BASE/t/$DCODE/report?lang=es" \
+  --data-urlencode type=not_arrived --data-urlencode "message=El reenvío tampoco llega")
+eq "  once it is resolved, a new report opens a new incident" \
+  "$RC $(q "select count(*) from incidents where order_id=(select id from orders where order_ref='D-1')")" "201 3"
+
 # ---- the policy sweep: no scan for 7 days → a 'lost' incident, once ----
 api POST /v1/orders '{"order_ref":"P-1","placed_at":"'"$(iso $((NOW - 15 * 86400)))"'",
   "customer":{"name":"Carla","email":"carla@example.com","locale":"es"},
