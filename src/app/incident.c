@@ -377,6 +377,11 @@ static enum rs_err issue(struct rs_store *s, int64_t merchant_id, int64_t order_
     enum rs_err e = rs_store_order_locale(s, merchant_id, order_id, loc, mloc, order_ref);
     if (e)
         return e;
+    int64_t had = 0; /* one compensation per incident, even when it is reopened and resolved again */
+    if (r && (e = rs_store_incident_coupon(s, r->id, &had)))
+        return e;
+    if (had)
+        return RS_EDUPLICATE;
     struct rs_support_settings cfg;
     if ((e = rs_support_settings_load(s, merchant_id, &cfg)))
         return e;
@@ -444,7 +449,7 @@ enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t
     if (!with_coupon && strcmp(resolution, "reship") != 0 && strcmp(resolution, "refund") != 0 &&
         strcmp(resolution, "no_action") != 0)
         return RS_EINVAL;
-    if (with_coupon != (coupon != NULL))
+    if (!with_coupon && coupon)
         return RS_EINVAL;
     struct rs_incident_row r;
     enum rs_err e = rs_store_incident_row(s, merchant_id, id, &r);
@@ -453,7 +458,14 @@ enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t
     if (strcmp(r.state, "resolved") == 0 || strcmp(r.state, "closed") == 0)
         return RS_ECONFLICT;
     struct rs_coupon cp = {0};
-    if (with_coupon && (e = issue(s, merchant_id, r.order_id, &r, coupon, actor, now, &cp)))
+    int64_t had = 0; /* the coupon the incident already has (a policy's, or before it was reopened) */
+    if (with_coupon && !coupon) {
+        if ((e = rs_store_incident_coupon(s, id, &had)))
+            return e;
+        if (!had || (e = rs_store_coupon_get(s, had, &cp)))
+            return had ? e : RS_EINVAL;
+    }
+    if (with_coupon && coupon && (e = issue(s, merchant_id, r.order_id, &r, coupon, actor, now, &cp)))
         return e;
     if ((e = rs_store_incident_set_resolution(s, merchant_id, id, resolution, actor, cp.id, now)))
         return e;
@@ -477,6 +489,9 @@ enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t
                    "5 business days to show."
                  : "Tu incidencia %s está resuelta: te devolvemos el importe del pedido %s. Según tu banco, puede "
                    "tardar de 3 a 5 días hábiles en verse.";
+    else if (with_coupon && had)
+        fmt = en ? "Your incident %s about order %s is resolved with the coupon we sent you."
+                 : "Tu incidencia %s sobre el pedido %s está resuelta con el cupón que te enviamos.";
     else if (with_coupon)
         fmt = en ? "Your incident %s about order %s is resolved with the coupon we have just sent you."
                  : "Tu incidencia %s sobre el pedido %s está resuelta con el cupón que te acabamos de enviar.";

@@ -61,12 +61,16 @@ struct rs_coupon_req {
     const char *reason;          /* "late", "damaged", "goodwill", … */
 };
 /* Issue a coupon for an order (by policy or by an agent), store it, send it to the customer.
- * INCIDENT_ID may be 0. OUT: the coupon (code filled). */
+ * INCIDENT_ID may be 0; RS_EDUPLICATE when that incident already has a coupon. OUT: the coupon
+ * (code filled). */
 enum rs_err rs_coupon_issue(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t incident_id,
                             const struct rs_coupon_req *c, const char *actor, int64_t now,
                             struct rs_coupon *out) RS_MUST_CHECK;
-/* Resolve: RESOLUTION "reship", "refund", "coupon" (COUPON required) or "no_action"; state
- * becomes resolved, resolved_by/at recorded, the customer told. COUPON_OUT may be NULL. */
+/* Resolve: RESOLUTION "reship", "refund", "coupon" or "no_action"; state becomes resolved,
+ * resolved_by/at recorded, the customer told. An incident gets one coupon at most: "coupon" with
+ * COUPON issues it (RS_EDUPLICATE when the incident already has one: a policy's, or one issued
+ * before it was reopened), "coupon" without COUPON resolves with the one it has (RS_EINVAL when
+ * it has none). RS_ECONFLICT when already resolved or closed. COUPON_OUT may be NULL. */
 enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t id, const char *resolution,
                                 const struct rs_coupon_req *coupon, const char *actor, int64_t now,
                                 struct rs_coupon *coupon_out) RS_MUST_CHECK;

@@ -282,6 +282,20 @@ static enum rs_err patch_run(struct rs_store *s, void *ctx)
                                 ACTOR_API, now, NULL);
         if (e == RS_ECONFLICT)
             return patch_fail(j, "invalid_transition", "the incident is already resolved or closed");
+        if (e == RS_EDUPLICATE) {
+            int64_t cid = 0;
+            struct rs_coupon had = {0};
+            if ((e = rs_store_incident_coupon(s, j->id, &cid)) || (e = rs_store_coupon_get(s, cid, &had)))
+                return e;
+            snprintf(j->why, sizeof j->why, "this incident already has the coupon %s: send \"resolution\":"
+                     "\"coupon\" without \"coupon\" to resolve it with that one", had.code);
+            j->why_code = "coupon_already_issued";
+            return RS_EINVAL;
+        }
+        if (e == RS_EINVAL && !j->has_coupon)
+            return patch_fail(j, "missing_coupon", "a \"coupon\" resolution needs a \"coupon\" object "
+                              "{\"kind\",\"value\",\"currency\",\"expires_at\",\"reason\"} (unless the incident "
+                              "already has a coupon)");
         if (e == RS_EINVAL)
             return patch_fail(j, "invalid_resolution", "the coupon could not be issued with these values");
         if (e)
@@ -333,10 +347,6 @@ void rs_api_incident_patch(struct rs_req *r)
                (!job.resolution || (strcmp(job.resolution, "reship") != 0 && strcmp(job.resolution, "refund") != 0 &&
                                     strcmp(job.resolution, "coupon") != 0 && strcmp(job.resolution, "no_action") != 0))) {
         rs_reply_error(r, 422, "invalid_resolution", "resolution must be one of reship, refund, coupon, no_action");
-        ok = false;
-    } else if (job.resolution && strcmp(job.resolution, "coupon") == 0 && !cp) {
-        rs_reply_error(r, 422, "missing_coupon", "a \"coupon\" resolution needs a \"coupon\" object "
-                       "{\"kind\",\"value\",\"currency\",\"expires_at\",\"reason\"}");
         ok = false;
     } else if (cp && (!job.resolution || strcmp(job.resolution, "coupon") != 0)) {
         rs_reply_error(r, 422, "unexpected_coupon", "\"coupon\" goes with \"resolution\":\"coupon\"");

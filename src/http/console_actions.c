@@ -401,6 +401,10 @@ static void incident_action(struct rs_req *r, enum act act)
         rs_console_message(r, cc, 404, CX(cc, "No existe", "Not found"),
                            CX(cc, "No hay ninguna incidencia con ese número en tu tienda.",
                               "There is no incident with that number in your shop."));
+    else if (e == RS_EDUPLICATE)
+        rs_console_message(r, cc, 409, CX(cc, "No se pudo hacer", "Could not do that"),
+                           CX(cc, "Esta incidencia ya tiene un cupón y no se emite otro.",
+                              "This incident already has a coupon; no second one is issued."));
     else if (e == RS_EINVAL || e == RS_ECONFLICT)
         rs_console_message(r, cc, e == RS_EINVAL ? 422 : 409, CX(cc, "No se pudo hacer", "Could not do that"),
                            CX(cc, "La incidencia no admite ese cambio en su estado actual. Recarga la página.",

@@ -97,6 +97,10 @@ enum rs_err rs_store_agent_of_merchant(struct rs_store *s, int64_t merchant_id, 
 enum rs_err rs_store_coupon_mark(struct rs_store *s, int64_t coupon_id, const char *issued_by,
                                  int64_t incident_id) RS_MUST_CHECK;
 
+/* The first coupon issued for INCIDENT_ID (a policy's, or the one it was resolved with) into
+ * *COUPON_ID (0: none). */
+enum rs_err rs_store_incident_coupon(struct rs_store *s, int64_t incident_id, int64_t *coupon_id) RS_MUST_CHECK;
+
 /* The merchant's support settings document (NULL *out when never set; free() it). */
 enum rs_err rs_store_support_settings_get(struct rs_store *s, int64_t merchant_id, char **out) RS_MUST_CHECK;
 /* JSON NULL deletes the row (back to the shipped defaults). */

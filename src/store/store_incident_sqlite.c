@@ -29,6 +29,7 @@ enum {
     SLOT_CANDIDATES,
     SLOT_SET_SLA,
     SLOT_UNRESOLVED,
+    SLOT_INCIDENT_COUPON,
     SLOT_N_ /* must stay <= 32 */
 };
 _Static_assert(SLOT_N_ <= 32, "store_incident_sqlite.c has 32 statement slots");
@@ -374,7 +375,8 @@ static enum rs_err detail_coupon(struct rs_store *s, int64_t id, json_t *j)
     sqlite3_stmt *q;
     enum rs_err e = prep_once(s,
                               "SELECT c.code,c.kind,c.value_cents,c.currency,c.reason,c.expires_at,c.issued_by,"
-                              "c.created_at FROM incidents i JOIN coupons c ON c.id=i.coupon_id WHERE i.id=?",
+                              "c.created_at FROM incidents i JOIN coupons c ON c.id=coalesce(i.coupon_id,"
+                              "(SELECT min(id) FROM coupons WHERE incident_id=i.id)) WHERE i.id=?",
                               &q);
     if (e)
         return e;
@@ -494,6 +496,25 @@ enum rs_err rs_store_coupon_mark(struct rs_store *s, int64_t coupon_id, const ch
     bind_id(q, 2, incident_id);
     sqlite3_bind_int64(q, 3, coupon_id);
     return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_incident_coupon(struct rs_store *s, int64_t incident_id, int64_t *coupon_id)
+{
+    *coupon_id = 0;
+    sqlite3_stmt *q = prep(s, SLOT_INCIDENT_COUPON,
+                           "SELECT coalesce((SELECT coupon_id FROM incidents WHERE id=?1),"
+                           "(SELECT min(id) FROM coupons WHERE incident_id=?1),0)");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, incident_id);
+    int rc = sqlite3_step(q);
+    enum rs_err e = RS_OK;
+    if (rc == SQLITE_ROW)
+        *coupon_id = sqlite3_column_int64(q, 0);
+    else if (rc != SQLITE_DONE)
+        e = rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
 }
 
 enum rs_err rs_store_support_settings_get(struct rs_store *s, int64_t merchant_id, char **out)

@@ -99,6 +99,18 @@ api PATCH /v1/incidents/$INC1 '{"resolution":"refund"}'
 eq "resolving twice → 422 invalid_transition" "$STATUS $(jqr .error.code)" "422 invalid_transition"
 api GET /v1/incidents/$INC1
 eq "GET shows the whole log" "$(jqr '[.log[].kind]|join(",")')" "created,reply,assigned,note,state,reply,reply,resolution,reply"
+# reopened and resolved again: the incident keeps its one coupon, the customer gets no second one
+api PATCH /v1/incidents/$INC1 '{"state":"open"}'
+eq "reopen the coupon-resolved incident → 200" "$STATUS $(jqr .state)" "200 open"
+api PATCH /v1/incidents/$INC1 '{"resolution":"coupon","coupon":{"kind":"amount","value":5,"currency":"EUR","reason":"damaged"}}'
+eq "  a second coupon for it → 422 coupon_already_issued" "$STATUS $(jqr .error.code)" "422 coupon_already_issued"
+check "  the message names the coupon it has" bash -c "jq -e '.error.message|contains(\"$COUPON\")' <<<'$BODY_OUT'"
+api PATCH /v1/incidents/$INC1 '{"resolution":"coupon"}'
+eq "  resolved with the coupon it has" "$STATUS $(jqr '.state+" "+.resolution+" "+.coupon.code')" "200 resolved coupon $COUPON"
+api GET /v1/orders/I-1/coupons
+eq "  still one coupon on the order" "$(jqr '.coupons|length')" 1
+eq "  the customer is told, without a new code" \
+  "$(q "select count(*) from messages where incident_id=$INC1 and body like '%resuelta con el cupón que te enviamos%'")/$(q "select count(*) from messages where incident_id=$INC1 and body like '%$COUPON%'")" "1/1"
 
 # ---- agent/API coupon ----
 api POST /v1/orders/I-2/coupons '{"kind":"percent","value":15,"reason":"goodwill"}'
