@@ -721,6 +721,17 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             goto end;
     }
 
+    /* an answer to an incident waiting for it: the incident is open again and a person reads it */
+    int64_t answered = 0;
+    if ((e = rs_incident_customer_replied(s, in->merchant_id, c.id, now, &answered)))
+        goto end;
+    if (answered) {
+        out->incident_id = answered;
+        out->handed_over = true;
+        if ((e = handover(s, &c, "problem", now)))
+            goto end;
+    }
+
     struct bot_cfg bot;
     bot_cfg_load(s, in->merchant_id, &bot);
     struct rs_intent_result r;
@@ -761,7 +772,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     /* a person holds the conversation, or the channel is a call an agent logs: only record */
     bool quiet = strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0;
     char reply[2048] = "";
-    int64_t incident_id = 0;
+    int64_t incident_id = answered;
     struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang};
     if (!quiet) {
         merchant_facts(&x);

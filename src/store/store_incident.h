@@ -66,6 +66,10 @@ enum rs_err rs_store_incident_log(struct rs_store *s, int64_t incident_id, const
  * into *ID (0: none). */
 enum rs_err rs_store_incident_unresolved(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *type,
                                          int64_t *id) RS_MUST_CHECK;
+/* The incidents of conversation CONVERSATION_ID (MERCHANT_ID's) waiting for the customer's
+ * reply (state waiting_customer), oldest first, up to MAX into IDS. OUT: *n. */
+enum rs_err rs_store_incident_waiting(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, int64_t *ids,
+                                      int max, int *n) RS_MUST_CHECK;
 /* The message MESSAGE_ID (a reply the customer gets) is about INCIDENT_ID. */
 enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_id, int64_t message_id) RS_MUST_CHECK;
 

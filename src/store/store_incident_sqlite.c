@@ -30,6 +30,7 @@ enum {
     SLOT_SET_SLA,
     SLOT_UNRESOLVED,
     SLOT_INCIDENT_COUPON,
+    SLOT_WAITING,
     SLOT_N_ /* must stay <= 32 */
 };
 _Static_assert(SLOT_N_ <= 32, "store_incident_sqlite.c has 32 statement slots");
@@ -253,6 +254,21 @@ enum rs_err rs_store_incident_unresolved(struct rs_store *s, int64_t merchant_id
         e = rs_store_sqlite_rc(s, rc);
     sqlite3_reset(q);
     return e;
+}
+
+enum rs_err rs_store_incident_waiting(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, int64_t *ids,
+                                      int max, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *q = prep(s, SLOT_WAITING,
+                           "SELECT id FROM incidents WHERE merchant_id=?1 AND conversation_id=?2 AND "
+                           "state='waiting_customer' ORDER BY id LIMIT ?3");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, conversation_id);
+    sqlite3_bind_int(q, 3, max);
+    return rs_store_sqlite_ids(s, q, ids, max, n);
 }
 
 enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_id, int64_t message_id)

@@ -207,6 +207,29 @@ RC=$(curl -s -o "$T_DIR/page" -w '%{http_code}' -X POST "$BASE/t/$DCODE/report?l
 eq "  once it is resolved, a new report opens a new incident" \
   "$RC $(q "select count(*) from incidents where order_id=(select id from orders where order_ref='D-1')")" "201 3"
 
+# ---- the customer answers an incident waiting for them (by e-mail): open again, for a person ----
+SECRET=mail-$RANDOM-$RANDOM
+TOKEN=$("$RASTRO_BIN" merchant hook email --merchant 1 --secret "$SECRET" --db "$DB" | sed -n 's#^webhook path: /hooks/email/##p')
+mail_in() { STATUS=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -H "X-Rastro-Signature: $(printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64)" \
+  --data-binary "$1" "$BASE/hooks/email/$TOKEN"); BODY_OUT=$(cat "$T_DIR/resp"); }
+api POST /v1/orders '{"order_ref":"W-1","placed_at":"'"$(iso $((NOW - 3 * 86400)))"'",
+  "customer":{"name":"Eva","email":"eva@example.com","locale":"es","preferred_channel":"email"},
+  "destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+api POST /v1/incidents '{"order_ref":"W-1","type":"damaged","message":"caja rota"}'
+WINC=$(jqr .id)
+api PATCH /v1/incidents/$WINC '{"state":"waiting_customer"}'
+eq "an incident waiting for the customer's reply" "$STATUS $(jqr .state)" "200 waiting_customer"
+mail_in '{"from":"Eva@Example.com","name":"Eva","subject":"Re: Tu incidencia","body":"Aquí tienes las fotos de la caja, la esquina está aplastada.","message_id":"w1@example.com"}'
+eq "her e-mail answer → 201, for the incident, handed to a person" \
+  "$STATUS $(jqr .incident_id) $(jqr .handed_over)" "201 $WINC true"
+api GET /v1/incidents/$WINC
+eq "  the incident is open again, by the customer" "$(jqr '.state+" "+(.log[-1]|.kind+" "+.actor+" "+.from_state)')" \
+  "open state customer waiting_customer"
+eq "  her message is linked to it" "$(q "select count(*) from messages where incident_id=$WINC and direction='in' and body like 'Aquí tienes las fotos%'")" 1
+eq "  the bot does not answer it with a generic text" \
+  "$(q "select count(*) from messages where conversation_id=$(jqr .conversation_id) and author='bot'")" 0
+
 # ---- the policy sweep: no scan for 7 days → a 'lost' incident, once ----
 api POST /v1/orders '{"order_ref":"P-1","placed_at":"'"$(iso $((NOW - 15 * 86400)))"'",
   "customer":{"name":"Carla","email":"carla@example.com","locale":"es"},
