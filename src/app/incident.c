@@ -153,8 +153,10 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
         .locale = in->locale && (strcmp(in->locale, "es") == 0 || strcmp(in->locale, "en") == 0) ? in->locale : NULL,
         .policy = in->policy,
         .offer = in->offer,
-        .sla_due_at = now + (int64_t)hours * 3600,
+        .sla_due_at = in->sla_due_at > 0 ? in->sla_due_at : now + (int64_t)hours * 3600,
     };
+    if (in->sla_due_at > 0) /* the caller's due time is what the customer is promised */
+        hours = in->sla_due_at > now ? (int)((in->sla_due_at - now + 3599) / 3600) : 0;
     if ((e = rs_store_incident_insert(s, merchant_id, &n, now, id)))
         return e;
     struct rs_incident_log_in l = {.kind = "created", .actor = actor, .to_state = "open", .body = in->message};
@@ -175,12 +177,18 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                       "(%s). Te ofrecemos %s: responde a este mensaje con lo que prefieras.",
                  order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
+        char when[64];
+        if (hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
+            snprintf(when, sizeof when, "%s", en ? "as soon as we can" : "lo antes posible");
+        else if (hours == 1)
+            snprintf(when, sizeof when, "%s", en ? "within 1 hour" : "en menos de 1 hora");
+        else
+            snprintf(when, sizeof when, en ? "within %d hours" : "en menos de %d horas", hours);
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
-                      "within %d hours."
-                    : "Hemos recibido tu aviso sobre el pedido %s (%s). Tu referencia es %s y te responderemos en "
-                      "menos de %d horas.",
-                 order_words(s, &r), type_words(r.type, en), ref, hours);
+                      "%s."
+                    : "Hemos recibido tu aviso sobre el pedido %s (%s). Tu referencia es %s y te responderemos %s.",
+                 order_words(s, &r), type_words(r.type, en), ref, when);
     }
     return tell(s, &r, actor, body, now);
 }

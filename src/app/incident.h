@@ -32,6 +32,7 @@ struct rs_incident_open {
     const char *origin;          /* tracking_page, api, email, sms, whatsapp, webchat, phone, bot, policy */
     const char *message, *contact, *locale;
     const char *policy, *offer;  /* when a policy opened it */
+    int64_t sla_due_at;          /* 0: now + the type's hours in the support settings */
 };
 /* Open an incident (SLA due from the merchant's settings), log it, tell the customer.
  * RS_ENOTFOUND when the order is not this merchant's. OUT: *id. */

@@ -107,8 +107,7 @@ static bool parse_coupon(struct rs_req *r, json_t *c, const char *path, struct r
 struct open_job {
     int64_t merchant_id;
     const char *order_ref;
-    struct rs_incident_open in;
-    int64_t sla_due_at; /* 0: from the support settings */
+    struct rs_incident_open in; /* in.sla_due_at 0: from the support settings */
     int64_t id;
     bool retried; /* the same report was sent a moment ago: ID is that one */
 };
@@ -128,9 +127,7 @@ static enum rs_err open_run(struct rs_store *s, void *ctx)
         return e;
     if ((j->retried = j->id > 0))
         return RS_OK;
-    if ((e = rs_incident_open(s, j->merchant_id, &j->in, ACTOR_API, now, &j->id)))
-        return e;
-    return j->sla_due_at ? rs_store_incident_set_sla(s, j->merchant_id, j->id, j->sla_due_at, now) : RS_OK;
+    return rs_incident_open(s, j->merchant_id, &j->in, ACTOR_API, now, &j->id);
 }
 
 void rs_api_incident_post(struct rs_req *r)
@@ -147,7 +144,8 @@ void rs_api_incident_post(struct rs_req *r)
     bool ok = true;
     if (json_object_get(b, "sla_due_at")) {
         int off;
-        if (!jstr(b, "sla_due_at") || rs_time_parse(jstr(b, "sla_due_at"), false, &job.sla_due_at, &off)) {
+        if (!jstr(b, "sla_due_at") || rs_time_parse(jstr(b, "sla_due_at"), false, &job.in.sla_due_at, &off) ||
+            job.in.sla_due_at <= 0) {
             rs_reply_error(r, 422, "invalid_time", "sla_due_at is an RFC 3339 time with an offset");
             ok = false;
         }

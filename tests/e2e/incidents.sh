@@ -140,6 +140,15 @@ INC4=$(jqr .id)
 api GET '/v1/incidents?queue=breaching'
 eq "?queue=breaching: only the overdue one" "$(jqr '[.incidents[].id]|join(",")')" "$INC4"
 eq "  marked breaching" "$(jqr '.incidents[0].breaching')" true
+eq "  its customer is promised no hours already past" \
+  "$(q "select count(*) from messages where incident_id=$INC4 and body like '%we will answer as soon as we can.'")" 1
+DUE4=$(iso $((NOW + 4 * 3600)))
+api POST /v1/incidents '{"order_ref":"I-2","type":"customs","sla_due_at":"'"$DUE4"'"}'
+INC5=$(jqr .id)
+eq "an SLA due time set by the caller is kept" "$STATUS $(jqr .sla_due_at)" "201 $DUE4"
+eq "  and is what the customer is told (within 4 hours, not the type's 72)" \
+  "$(q "select count(*) from messages where incident_id=$INC5 and body like '%we will answer within 4 hours.'")" 1
+api PATCH /v1/incidents/$INC5 '{"state":"closed"}'
 
 # ---- bad input ----
 api POST /v1/incidents '{"order_ref":"I-1","type":"exploded"}'
