@@ -67,9 +67,9 @@ static bool parse_coupon(struct rs_req *r, json_t *c, const char *path, struct r
     bool pct = strcmp(out->kind, "percent") == 0;
     json_t *v = json_object_get(c, "value");
     double val = json_is_number(v) ? json_number_value(v) : -1;
-    if (val <= 0 || (pct && val > 100) || val > 100000) {
+    if (val < 0.005 || (pct && val > 100) || val > 100000) { /* below 0.005 rounds to nothing */
         rs_reply_error(r, 422, "invalid_coupon",
-                       "%s.value must be a number above 0: a percentage up to 100, or an amount up to 100000 "
+                       "%s.value must be a number from 0.01: a percentage up to 100, or an amount up to 100000 "
                        "(5.5 = 5.50)",
                        path);
         return false;

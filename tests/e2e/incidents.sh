@@ -119,6 +119,8 @@ C2=$(jqr .code)
 eq "  sent to the customer, in English (\"worth 15%\")" "$(q "select count(*) from messages where body like '%$C2%' and body like 'For your order I-2%' and instr(body,'worth 15%')>0")" 1
 api GET /v1/orders/I-2/coupons
 eq "  listed on the order" "$(jqr '.coupons|length')" 1
+api POST /v1/orders/I-2/coupons '{"kind":"amount","value":0.001,"currency":"EUR"}'
+eq "  a value that rounds to 0.00 → 422 invalid_coupon (not a bare 400)" "$STATUS $(jqr .error.code)" "422 invalid_coupon"
 api POST /v1/orders/NOPE/coupons '{"kind":"percent","value":15}'
 eq "  unknown order → 404" "$STATUS" 404
 
