@@ -531,29 +531,6 @@ static const char *incident_type(enum rs_intent i)
     }
 }
 
-/* The order's newest unresolved incident of TYPE into *ID (0: none), so a customer who writes
- * about the same problem again gets the incident that is open, not a second one. */
-static enum rs_err unresolved_incident(struct rs_store *s, int64_t merchant_id, const char *order_ref,
-                                       const char *type, int64_t now, int64_t *id)
-{
-    *id = 0;
-    struct rs_incident_filter flt = {.order_ref = order_ref, .limit = 100};
-    json_t *list = NULL;
-    enum rs_err e = rs_store_incident_query(s, merchant_id, &flt, now, &list);
-    if (e)
-        return e;
-    size_t i;
-    json_t *row;
-    json_array_foreach(list, i, row) {
-        const char *st = json_string_value(json_object_get(row, "state"));
-        const char *ty = json_string_value(json_object_get(row, "type"));
-        if (!*id && ty && st && strcmp(ty, type) == 0 && strcmp(st, "resolved") != 0 && strcmp(st, "closed") != 0)
-            *id = json_integer_value(json_object_get(row, "id"));
-    }
-    json_decref(list);
-    return RS_OK;
-}
-
 /* Every hand-over to a person is also an internal note, so the console shows the whole
  * history (the conversation row keeps only the latest time and reason). Agents read it in
  * either language, hence both. */
@@ -810,7 +787,8 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             else {
                 /* a problem with a known order: an incident, and a person takes over */
                 int64_t before = 0, first_out = 0, known = 0;
-                if ((e = unresolved_incident(s, in->merchant_id, f.o.order_ref, incident_type(act), now, &known)))
+                /* the same problem again, maybe first told on another channel: the incident that is open */
+                if ((e = rs_incident_unresolved(s, in->merchant_id, f.o.id, incident_type(act), &known)))
                     goto done_bot;
                 if (known) { /* the same problem again: the incident that is open */
                     incident_id = out->incident_id = known;

@@ -199,6 +199,25 @@ enum rs_err rs_incident_open(struct rs_store *s, int64_t merchant_id, const stru
     return open_incident(s, merchant_id, in, 0, actor, now, id);
 }
 
+enum rs_err rs_incident_unresolved(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *type,
+                                   int64_t *id)
+{
+    *id = 0;
+    if (rs_incident_type_index(type) < 0)
+        return RS_EINVAL;
+    bool not_come = strcmp(type, "late") == 0 || strcmp(type, "lost") == 0;
+    const char *types[2] = {type, not_come ? (strcmp(type, "late") == 0 ? "lost" : "late") : NULL};
+    for (int i = 0; i < 2 && types[i]; i++) {
+        int64_t k = 0;
+        enum rs_err e = rs_store_incident_unresolved(s, merchant_id, order_id, types[i], &k);
+        if (e)
+            return e;
+        if (k > *id)
+            *id = k;
+    }
+    return RS_OK;
+}
+
 enum rs_err rs_incident_report(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
                                const char *actor, int64_t now, int64_t *id, bool *existing)
 {
@@ -206,17 +225,10 @@ enum rs_err rs_incident_report(struct rs_store *s, int64_t merchant_id, const st
     if (!in || rs_incident_type_index(in->type) < 0 || !actor_ok(actor))
         return RS_EINVAL;
     /* the same problem told again, maybe on another channel: the incident that is open */
-    bool not_come = strcmp(in->type, "late") == 0 || strcmp(in->type, "lost") == 0;
-    const char *types[2] = {in->type, not_come ? (strcmp(in->type, "late") == 0 ? "lost" : "late") : NULL};
     int64_t known = 0;
-    for (int i = 0; i < 2 && types[i]; i++) {
-        int64_t k = 0;
-        enum rs_err e = rs_store_incident_unresolved(s, merchant_id, in->order_id, types[i], &k);
-        if (e)
-            return e;
-        if (k > known)
-            known = k;
-    }
+    enum rs_err e = rs_incident_unresolved(s, merchant_id, in->order_id, in->type, &known);
+    if (e)
+        return e;
     if (!known)
         return rs_incident_open(s, merchant_id, in, actor, now, id);
     *id = known;

@@ -38,11 +38,15 @@ struct rs_incident_open {
  * RS_ENOTFOUND when the order is not this merchant's. OUT: *id. */
 enum rs_err rs_incident_open(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
                              const char *actor, int64_t now, int64_t *id) RS_MUST_CHECK;
+/* The order's newest incident of the same problem as TYPE that is neither resolved nor closed,
+ * into *ID (0: none). "late" and "lost" are one problem (the parcel has not come: the page's
+ * "not arrived" is late, the bot's "not received" lost). */
+enum rs_err rs_incident_unresolved(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *type,
+                                   int64_t *id) RS_MUST_CHECK;
 /* A customer's report of a problem (the tracking page's form): when the order already has an
- * unresolved incident of the same problem (TYPE, where "late" and "lost" are one problem: the
- * parcel has not come), reported on any channel, the message becomes a note of that incident by
- * ACTOR, *ID is that incident and *EXISTING true, and nobody is told twice; else
- * rs_incident_open. */
+ * unresolved incident of the same problem (rs_incident_unresolved), reported on any channel, the
+ * message becomes a note of that incident by ACTOR, *ID is that incident and *EXISTING true, and
+ * nobody is told twice; else rs_incident_open. */
 enum rs_err rs_incident_report(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
                                const char *actor, int64_t now, int64_t *id, bool *existing) RS_MUST_CHECK;
 enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64_t id, const char *state,

@@ -240,6 +240,19 @@ eq "  the incident is open again, by the customer" "$(jqr '.state+" "+(.log[-1]|
 eq "  her message is linked to it" "$(q "select count(*) from messages where incident_id=$WINC and direction='in' and body like 'Aquí tienes las fotos%'")" 1
 eq "  the bot does not answer it with a generic text" \
   "$(q "select count(*) from messages where conversation_id=$(jqr .conversation_id) and author='bot'")" 0
+# the other way round: reported "not arrived" on the page (late), then "not received" by e-mail
+# (the bot's lost): one problem, one incident
+api POST /v1/orders '{"order_ref":"W-2","placed_at":"'"$(iso $((NOW - 6 * 86400)))"'",
+  "customer":{"name":"Leo","email":"leo@example.com","locale":"es","preferred_channel":"email"},
+  "destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+RC=$(curl -s -o "$T_DIR/page" -w '%{http_code}' -X POST "$BASE/t/$(jqr .tracking_code)/report?lang=es" \
+  --data-urlencode type=not_arrived --data-urlencode "message=No ha llegado")
+LINC=$(q "select i.id from incidents i join orders o on o.id=i.order_id where o.order_ref='W-2'")
+mail_in '{"from":"leo@example.com","subject":"Pedido W-2","body":"Hola, mi pedido W-2 no me ha llegado todavía","message_id":"w2@example.com"}'
+eq "the bot finds the page's incident for the same parcel" \
+  "$STATUS $(jqr .incident_id) $(q "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='W-2'")" \
+  "201 $LINC 1"
+eq "  the e-mail is a note of it" "$(q "select count(*) from incident_log where incident_id=$LINC and kind='note' and body like '%no me ha llegado%'")" 1
 
 # ---- the policy sweep: no scan for 7 days → a 'lost' incident, once ----
 api POST /v1/orders '{"order_ref":"P-1","placed_at":"'"$(iso $((NOW - 15 * 86400)))"'",
