@@ -418,6 +418,7 @@ struct coupon_job {
     const char *order_ref;
     struct rs_coupon_req req;
     struct rs_coupon out;
+    bool retried; /* the same request was sent a moment ago: OUT is the coupon it issued */
 };
 
 static enum rs_err coupon_run(struct rs_store *s, void *ctx)
@@ -427,7 +428,17 @@ static enum rs_err coupon_run(struct rs_store *s, void *ctx)
     enum rs_err e = rs_store_order_find(s, j->merchant_id, j->order_ref, &k);
     if (e)
         return e;
-    return rs_coupon_issue(s, j->merchant_id, k.id, 0, &j->req, ACTOR_API, rs_now(), &j->out);
+    int64_t now = rs_now(), had = 0;
+    /* a POST sent again (a client retrying after a timeout) gets the coupon it issued, not a second one */
+    struct rs_coupon same = {.value_cents = j->req.value_cents, .expires_at = j->req.expires_at};
+    snprintf(same.kind, sizeof same.kind, "%s", j->req.kind);
+    snprintf(same.currency, sizeof same.currency, "%s", strcmp(j->req.kind, "amount") == 0 ? j->req.currency : "");
+    snprintf(same.reason, sizeof same.reason, "%s", j->req.reason);
+    if ((e = rs_store_coupon_resent(s, k.id, ACTOR_API, &same, now - RS_INCIDENT_RESENT_S, &had)))
+        return e;
+    if ((j->retried = had > 0))
+        return rs_store_coupon_get(s, had, &j->out);
+    return rs_coupon_issue(s, j->merchant_id, k.id, 0, &j->req, ACTOR_API, now, &j->out);
 }
 
 void rs_api_order_coupon_post(struct rs_req *r)
@@ -459,7 +470,7 @@ void rs_api_order_coupon_post(struct rs_req *r)
             }
             rs_time_format(job.out.created_at, 0, t);
             json_object_set_new(c, "created_at", json_string(t));
-            rs_reply_json(r, 201, c);
+            rs_reply_json(r, job.retried ? 200 : 201, c);
         }
     }
     json_decref(b);

@@ -25,6 +25,11 @@ struct rs_coupon {
  * that reason (nothing written); RS_ECONFLICT when the code is taken (draw another). OUT: *id. */
 enum rs_err rs_store_coupon_add(struct rs_store *s, const struct rs_coupon *c, const char *details_json,
                                 int64_t now, int64_t *id) RS_MUST_CHECK;
+/* The newest coupon of ORDER_ID issued by ISSUED_BY for no incident, created at SINCE or later,
+ * with the kind, value, currency and reason of C (and its expiry, when C has one): a request
+ * retried. *ID 0: none. */
+enum rs_err rs_store_coupon_resent(struct rs_store *s, int64_t order_id, const char *issued_by,
+                                   const struct rs_coupon *c, int64_t since, int64_t *id) RS_MUST_CHECK;
 /* The newest coupon of an order (by its id). OUT: *id; RS_ENOTFOUND when it has none. */
 enum rs_err rs_store_coupon_latest(struct rs_store *s, int64_t order_id, int64_t *id) RS_MUST_CHECK;
 /* RS_ENOTFOUND when absent. */

@@ -146,6 +146,35 @@ enum rs_err rs_store_coupons_json(struct rs_store *s, int64_t merchant_id, const
     return e ? e : rs_store_coupons_of_order(s, order_id, out);
 }
 
+enum rs_err rs_store_coupon_resent(struct rs_store *s, int64_t order_id, const char *issued_by,
+                                   const struct rs_coupon *c, int64_t since, int64_t *id)
+{
+    *id = 0;
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT id FROM coupons WHERE order_id=?1 AND issued_by=?2 AND incident_id IS NULL AND "
+                         "kind=?3 AND value_cents=?4 AND coalesce(currency,'')=?5 AND reason=?6 AND "
+                         "(?7=0 OR expires_at=?7) AND created_at>=?8 ORDER BY id DESC LIMIT 1",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, order_id);
+    sqlite3_bind_text(q, 2, issued_by, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, c->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 4, c->value_cents);
+    sqlite3_bind_text(q, 5, c->currency, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 6, c->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 7, c->expires_at);
+    sqlite3_bind_int64(q, 8, since);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(q, 0);
+    else if (rc != SQLITE_DONE)
+        e = rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
 enum rs_err rs_store_coupon_latest(struct rs_store *s, int64_t order_id, int64_t *id)
 {
     sqlite3_stmt *q;

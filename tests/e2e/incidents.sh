@@ -117,8 +117,13 @@ api POST /v1/orders/I-2/coupons '{"kind":"percent","value":15,"reason":"goodwill
 eq "POST /v1/orders/{ref}/coupons → 201" "$STATUS $(jqr .kind) $(jqr .value)" "201 percent 15"
 C2=$(jqr .code)
 eq "  sent to the customer, in English (\"worth 15%\")" "$(q "select count(*) from messages where body like '%$C2%' and body like 'For your order I-2%' and instr(body,'worth 15%')>0")" 1
+api POST /v1/orders/I-2/coupons '{"kind":"percent","value":15,"reason":"goodwill"}'
+eq "  the same POST retried: 200 with the same coupon" "$STATUS $(jqr .code)" "200 $C2"
+eq "  the customer gets it once" "$(q "select count(*) from messages where body like '%$C2%'")" 1
 api GET /v1/orders/I-2/coupons
 eq "  listed on the order" "$(jqr '.coupons|length')" 1
+api POST /v1/orders/I-2/coupons '{"kind":"percent","value":10,"reason":"goodwill"}'
+eq "  another value is another coupon" "$STATUS $(jqr .code!=\"$C2\")" "201 true"
 api POST /v1/orders/I-2/coupons '{"kind":"amount","value":0.001,"currency":"EUR"}'
 eq "  a value that rounds to 0.00 → 422 invalid_coupon (not a bare 400)" "$STATUS $(jqr .error.code)" "422 invalid_coupon"
 api POST /v1/orders/NOPE/coupons '{"kind":"percent","value":15}'
