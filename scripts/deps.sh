@@ -4,7 +4,7 @@
 set -euo pipefail
 mode=${1:-run}
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libcurl4-openssl-dev libssl-dev libicu-dev sqlite3 curl ca-certificates
+      libcurl4-openssl-dev libssl-dev libicu-dev tzdata sqlite3 curl ca-certificates
       libgmime-3.0-dev libxml2-dev   # rastro mail-in: MIME (GMime 3), HTML mail to text (libxml2)
       libargon2-dev)                 # console passwords (Argon2id)
 if [ "$mode" = test ]; then
