@@ -349,6 +349,50 @@ static void count_put(struct counts *c, enum rs_put_result r)
         c->unchanged++;
 }
 
+/* A shop's fulfillment now names other tracking numbers (re-tracked): its shipments that this
+ * delivery no longer names are cancelled. Only fulfillments of which this delivery attached at
+ * least one shipment (OK[i]) are looked at, so a rejected new number never leaves the order
+ * without any. */
+static enum rs_err retrack(struct job *j, const bool *ok, struct counts *sc)
+{
+    struct rs_inbound *in = j->d->in;
+    for (int i = 0; i < in->n_shipments; i++) {
+        const char *f = in->shipments[i].fulfillment_id;
+        if (!f || !ok[i])
+            continue;
+        bool first = true;
+        for (int k = 0; k < i && first; k++)
+            first = !(ok[k] && same(in->shipments[k].fulfillment_id, f));
+        if (!first)
+            continue;
+        struct rs_shipment_ref live[16];
+        int n = 0;
+        enum rs_err e = rs_store_shipments_of_fulfillment(j->s, j->d->merchant_id, f, live, 16, &n);
+        if (e)
+            return e;
+        for (int l = 0; l < n && l < 16; l++) {
+            bool named = false;
+            for (int k = 0; k < in->n_shipments && !named; k++)
+                named = same(in->shipments[k].fulfillment_id, f) &&
+                        same(in->shipments[k].tracking_number, live[l].tracking_number);
+            if (named)
+                continue;
+            enum rs_put_result pr;
+            struct rs_app_error err = {0};
+            if ((e = rs_app_shipment_cancel(j->s, j->d->merchant_id, live[l].carrier, live[l].tracking_number,
+                                            j->d->now, &pr, &err)))
+                return e;
+            sc->updated++;
+            char note[300];
+            snprintf(note, sizeof note,
+                     "shipment %s %s cancelled: %s fulfillment %.40s no longer names this tracking number",
+                     live[l].carrier, live[l].tracking_number, j->d->source, f);
+            json_array_append_new(j->notes, json_string(note));
+        }
+    }
+    return RS_OK;
+}
+
 static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, int ev[3])
 {
     struct rs_store *s = j->s;
@@ -356,6 +400,7 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
     struct rs_inbound *in = d->in;
     int64_t mid = d->merchant_id, now = d->now;
     enum rs_err e;
+    bool stale = false; /* an order older than the one applied: the delivery is an older state */
 
     for (int i = 0; i < in->n_orders; i++) {
         struct rs_order_in o = in->orders[i];
@@ -379,6 +424,15 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
                 return e;
             }
         }
+        if (e == RS_OK && pr == RS_PUT_STALE) {
+            stale = true;
+            char note[300];
+            snprintf(note, sizeof note,
+                     "order[%d]: %.128s was already updated by a newer %s update (updated_at): this older one "
+                     "was delivered late and is ignored, with its shipments and events",
+                     i, o.order_ref, d->source);
+            json_array_append_new(j->notes, json_string(note));
+        }
         if (e == RS_OK) {
             count_put(oc, pr);
         } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
@@ -389,6 +443,14 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         }
     }
 
+    if (stale) {
+        sc->unchanged += in->n_shipments;
+        ev[1] += in->n_events;
+        return RS_OK;
+    }
+    bool *ok = calloc((size_t)in->n_shipments + 1, sizeof *ok);
+    if (!ok)
+        return RS_ENOMEM;
     for (int i = 0; i < in->n_shipments; i++) {
         struct rs_shipment_in sh = in->shipments[i];
         struct rs_prep_buf buf;
@@ -398,7 +460,7 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         if (!sh.source)
             sh.source = d->source;
         if ((e = resolve(j, sh.tracking_number, sh.carrier, &r)))
-            return e;
+            goto out;
         if (!r->ok) {
             err = r->err;
             e = RS_EINVAL;
@@ -411,7 +473,7 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
             struct rs_shipment_key k;
             enum rs_err fe = e ? RS_ENOTFOUND : rs_store_shipment_find(s, mid, sh.carrier, sh.tracking_number, &k);
             if (fe != RS_OK && fe != RS_ENOTFOUND)
-                return fe;
+                { e = fe; goto out; }
             bool exists = fe == RS_OK;
             if (!e && (!ref || !*ref)) {
                 if (!exists) {
@@ -424,12 +486,12 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
                 }
             } else if (!e) {
                 if ((e = rs_store_savepoint(s)))
-                    return e;
+                    goto out;
                 e = rs_app_shipment_put(s, mid, &sh, now, &pr, &err);
                 if (e)
                     rs_store_rollback_to(s);
                 else if ((e = rs_store_release(s)))
-                    return e;
+                    goto out;
                 /* already attached to an order the provider names differently (an aggregator's
                  * "2087" for the shop's "#2087"): the existing attachment stands */
                 if (exists && (e == RS_EINVAL || e == RS_ECONFLICT)) {
@@ -439,14 +501,20 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
             }
         }
         if (e == RS_OK) {
+            ok[i] = !sh.cancelled;
             count_put(sc, pr);
         } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
             sc->rejected++;
             reject(j, "shipment", i, &err);
         } else {
-            return e;
+            goto out;
         }
     }
+    e = retrack(j, ok, sc);
+out:
+    free(ok);
+    if (e)
+        return e;
 
     for (int i = 0; i < in->n_events; i++) {
         struct rs_event_in x = in->events[i];

@@ -36,6 +36,8 @@ const char *rs_put_result_name(enum rs_put_result r)
         return "created";
     case RS_PUT_UPDATED:
         return "updated";
+    case RS_PUT_STALE:
+        return "stale";
     default:
         return "unchanged";
     }
@@ -446,9 +448,16 @@ enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const stru
     e = rs_store_order_find(s, merchant_id, in->order_ref, &key);
     if (e == RS_OK) {
         snprintf(code, RS_TRACKCODE_LEN, "%s", key.tracking_code);
+        if (in->source_updated_at > 0 && in->source_updated_at < key.source_updated_at) {
+            *res = RS_PUT_STALE; /* a newer update of the source was applied already */
+            return RS_OK;
+        }
         if (memcmp(hash, key.input_hash, 32) == 0) {
             *res = RS_PUT_UNCHANGED;
-            return RS_OK;
+            /* remember the time all the same, or an update between the two could win later */
+            return in->source_updated_at > key.source_updated_at
+                       ? rs_store_order_source_seen(s, key.id, in->source_updated_at)
+                       : RS_OK;
         }
         if ((e = rs_store_order_update(s, merchant_id, key.id, in, hash, now)) ||
             (e = refresh_order_status(s, key.id, now)) ||
@@ -481,9 +490,49 @@ enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const stru
     return RS_EINTERNAL;
 }
 
+/* Cancel (AT > 0) or reinstate (0) shipment SH, then re-derive its order's status. */
+static enum rs_err shipment_set_cancelled(struct rs_store *s, const struct rs_shipment_key *sh, int64_t at,
+                                          int64_t now)
+{
+    enum rs_err e;
+    if ((e = rs_store_shipment_set_cancelled(s, sh->id, at, now)) || (e = refresh_order_status(s, sh->order_id, now)))
+        return e;
+    return at ? RS_OK : rs_app_promise_on_update(s, sh->id, now);
+}
+
+/* The merchant's own input (API, CSV), as opposed to a shop's or an aggregator's webhook. */
+static bool merchant_input(const char *source)
+{
+    return !source || !strcmp(source, "api") || !strcmp(source, "csv");
+}
+
+enum rs_err rs_app_shipment_cancel(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                                   const char *tracking_number, int64_t now, enum rs_put_result *res,
+                                   struct rs_app_error *err)
+{
+    struct rs_shipment_key sh;
+    enum rs_err e = rs_store_shipment_find(s, merchant_id, carrier, tracking_number, &sh);
+    if (e == RS_ENOTFOUND) {
+        fail(err, "shipment_not_found", "no shipment %.32s %.64s for this merchant", carrier, tracking_number);
+        return RS_ENOTFOUND;
+    }
+    if (e)
+        return e;
+    *res = sh.cancelled_at ? RS_PUT_UNCHANGED : RS_PUT_UPDATED;
+    return sh.cancelled_at ? RS_OK : shipment_set_cancelled(s, &sh, now, now);
+}
+
 enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const struct rs_shipment_in *in,
                                 int64_t now, enum rs_put_result *res, struct rs_app_error *err)
 {
+    if (in->cancelled) { /* a shipment never seen is not created just to be cancelled */
+        enum rs_err e = rs_app_shipment_cancel(s, merchant_id, in->carrier, in->tracking_number, now, res, err);
+        if (e == RS_ENOTFOUND) {
+            *res = RS_PUT_UNCHANGED;
+            return RS_OK;
+        }
+        return e;
+    }
     struct rs_order_key order;
     enum rs_err e = rs_store_order_find(s, merchant_id, in->order_ref, &order);
     if (e == RS_ENOTFOUND)
@@ -498,9 +547,18 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
                  in->tracking_number);
             return RS_ECONFLICT;
         }
+        bool reinstate = sh.cancelled_at && merchant_input(in->source);
         bool any = given(in->service) || given(in->origin.postal_code) || given(in->origin.city) ||
-                   given(in->origin.region) || given(in->origin.country);
+                   given(in->origin.region) || given(in->origin.country) || given(in->fulfillment_id);
+        if (reinstate && (e = shipment_set_cancelled(s, &sh, 0, now)))
+            return e;
         if (!any) {
+            *res = reinstate ? RS_PUT_UPDATED : RS_PUT_UNCHANGED;
+            return RS_OK;
+        }
+        if (sh.cancelled_at && !reinstate) { /* kept as history: no promise for it */
+            if ((e = rs_store_shipment_update(s, sh.id, in, now)))
+                return e;
             *res = RS_PUT_UNCHANGED;
             return RS_OK;
         }
@@ -615,8 +673,16 @@ enum rs_err rs_app_event_record_pre(struct rs_store *s, int64_t merchant_id, con
     } else {
         rs_track_apply(&sh.state, &tev);
     }
-    if ((e = rs_store_shipment_save_state(s, sh.id, &sh.state, sh.n_events + 1, now)) ||
-        (e = rs_app_promise_on_event(s, sh.id, before.status, now)) ||
+    if ((e = rs_store_shipment_save_state(s, sh.id, &sh.state, sh.n_events + 1, now)))
+        return e;
+    if (sh.cancelled_at) { /* history only (see ingest.h) */
+        if (slot) {
+            sh.n_events++;
+            *slot = (struct rs_ship_cache_slot){.carrier = ev->carrier, .tracking = ev->tracking_number, .key = sh};
+        }
+        return RS_OK;
+    }
+    if ((e = rs_app_promise_on_event(s, sh.id, before.status, now)) ||
         (e = rs_app_notify_shipment_change(s, merchant_id, sh.order_id, sh.id, &before, &sh.state, now)))
         return e;
     if (before.status != sh.state.status && (e = refresh_order_status(s, sh.order_id, now)))

@@ -23,6 +23,7 @@ enum rs_put_result {
     RS_PUT_CREATED = 0,
     RS_PUT_UPDATED,
     RS_PUT_UNCHANGED,
+    RS_PUT_STALE, /* an order update older than the last one applied (source_updated_at): ignored */
 };
 const char *rs_put_result_name(enum rs_put_result r);
 
@@ -51,12 +52,26 @@ enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const stru
                              struct rs_app_error *err) RS_MUST_CHECK;
 
 /* Attach a shipment to an order, or update it. RS_EINVAL/unknown_order when the order does
- * not exist; RS_ECONFLICT when the tracking number belongs to another order. */
+ * not exist; RS_ECONFLICT when the tracking number belongs to another order.
+ * Cancelled shipments: IN->cancelled cancels an existing one (a shipment never seen is not
+ * created; no order needed). A cancelled shipment named again is reinstated only by the
+ * merchant's own input (source NULL, "api" or "csv"): a shop or aggregator cannot reopen it, so
+ * a late delivery of an older state leaves it cancelled. */
 enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const struct rs_shipment_in *in,
                                 int64_t now, enum rs_put_result *res, struct rs_app_error *err) RS_MUST_CHECK;
 
+/* Cancel a shipment (DELETE /v1/shipments/{carrier}/{number}): it stays in the merchant's
+ * history with cancelled_at, no longer counts for the order's status, is not shown to the
+ * customer, and its queued notifications are suppressed (none are planned for it any more).
+ * RS_ENOTFOUND with ERR when there is no such shipment; *res UNCHANGED when already cancelled. */
+enum rs_err rs_app_shipment_cancel(struct rs_store *s, int64_t merchant_id, const char *carrier,
+                                   const char *tracking_number, int64_t now, enum rs_put_result *res,
+                                   struct rs_app_error *err) RS_MUST_CHECK;
+
 /* Record one carrier event. RS_OK: accepted; RS_EDUPLICATE: already recorded, nothing changed;
- * RS_EINVAL with ERR: rejected (unknown shipment, unclassifiable status, …). */
+ * RS_EINVAL with ERR: rejected (unknown shipment, unclassifiable status, …). Events of a
+ * cancelled shipment are kept for its history only: no order status, promise or notification
+ * follows from them. */
 enum rs_err rs_app_event_record(struct rs_store *s, int64_t merchant_id, const struct rs_event_in *ev,
                                 int64_t now, struct rs_app_error *err) RS_MUST_CHECK;
 

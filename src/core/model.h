@@ -51,6 +51,9 @@ struct rs_order_in {
     const char *source;               /* "api", "csv", "shopify", … */
     bool cancel_is_final;             /* the source cannot reopen a cancelled order (Shopify): a
                                          late delivery of an older state leaves it cancelled */
+    int64_t source_updated_at;        /* the source's own time of this state of the order
+                                         (Shopify updated_at), 0 when unknown: an update older
+                                         than the last one applied is ignored */
 };
 
 struct rs_shipment_in {
@@ -60,6 +63,8 @@ struct rs_shipment_in {
     const char *service;
     struct rs_location origin;
     const char *source;
+    const char *fulfillment_id;  /* the shop's id of the fulfillment naming it (Shopify), or NULL */
+    bool cancelled;              /* the shop cancelled that fulfillment: cancel the shipment */
 };
 
 struct rs_event_in {

@@ -198,6 +198,46 @@ void rs_api_shipment_post(struct rs_req *r)
     json_decref(body);
 }
 
+struct cancel_job {
+    int64_t merchant_id;
+    const char *carrier, *tracking_number;
+    enum rs_put_result res;
+    struct rs_app_error err;
+};
+
+static enum rs_err cancel_job_run(struct rs_store *s, void *ctx)
+{
+    struct cancel_job *j = ctx;
+    return rs_app_shipment_cancel(s, j->merchant_id, j->carrier, j->tracking_number, rs_now(), &j->res, &j->err);
+}
+
+/* Cancel a shipment (a voided label, a parcel that will not travel): kept in the merchant's
+ * history with cancelled_at, gone from the customer's page and notifications. */
+void rs_api_shipment_delete(struct rs_req *r)
+{
+    struct rs_shipment_in in = {.order_ref = "-", .carrier = r->params[0], .tracking_number = r->params[1]};
+    struct rs_prep_buf buf;
+    struct cancel_job job = {.merchant_id = r->merchant_id};
+    if (rs_app_shipment_prepare(&in, &buf, &job.err) != RS_OK) {
+        rs_reply_error(r, 400, job.err.code, "%s", job.err.message);
+        return;
+    }
+    job.carrier = in.carrier;
+    job.tracking_number = in.tracking_number;
+    enum rs_err e = rs_writer_run(rs_server_writer(r->srv), cancel_job_run, &job);
+    if (e == RS_ENOTFOUND) {
+        rs_reply_error(r, 404, job.err.code, "%s", job.err.message);
+        return;
+    }
+    if (e) {
+        rs_reply_err(r, e, "shipment cancel");
+        return;
+    }
+    rs_bus_bump(r->merchant_id); /* live tracking pages re-read */
+    reply_shipment(r, 200, in.carrier, in.tracking_number, job.res == RS_PUT_UPDATED ? "cancelled" : "unchanged",
+                   NULL);
+}
+
 void rs_api_shipment_get(struct rs_req *r)
 {
     /* normalise the path the same way as input, so "Correos" and "correos" find the same */

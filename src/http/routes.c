@@ -41,6 +41,8 @@ static const struct route {
     {"GET", "/v1/orders/{}", NEED_READ, rs_api_order_get, "GET /v1/orders/{order_ref}"},
     {"POST", "/v1/shipments", NEED_INGEST, rs_api_shipment_post, "POST /v1/shipments"},
     {"GET", "/v1/shipments/{}/{}", NEED_READ, rs_api_shipment_get, "GET /v1/shipments/{carrier}/{tracking_number}"},
+    {"DELETE", "/v1/shipments/{}/{}", NEED_INGEST, rs_api_shipment_delete,
+     "DELETE /v1/shipments/{carrier}/{tracking_number}"},
     {"POST", "/v1/events", NEED_INGEST, rs_api_events_post, "POST /v1/events"},
     {"GET", "/v1/promise", NEED_READ | NEED_QUOTE | CORS, rs_api_promise_get, "GET /v1/promise"},
     {"OPTIONS", "/v1/promise", PUBLIC | CORS, rs_api_cors_preflight, "OPTIONS /v1/promise"},

@@ -9,7 +9,7 @@ typedef void rs_handler_fn(struct rs_req *r);
 rs_handler_fn rs_api_healthz, rs_api_metrics, rs_api_openapi, rs_api_merchant_me, rs_api_cors_preflight;
 rs_handler_fn rs_api_keys_get, rs_api_keys_post, rs_api_keys_delete;
 rs_handler_fn rs_api_order_post, rs_api_order_get;
-rs_handler_fn rs_api_shipment_post, rs_api_shipment_get;
+rs_handler_fn rs_api_shipment_post, rs_api_shipment_get, rs_api_shipment_delete;
 rs_handler_fn rs_api_events_post;
 rs_handler_fn rs_api_track_get, rs_page_track;
 rs_handler_fn rs_hook_post, rs_hook_generic_api, rs_api_integration_put, rs_api_integration_list;

@@ -17,7 +17,15 @@
  * tracking_company -> carrier slug through data/carrier-aliases.tsv (NULL when Shopify has
  * none). A cancelled order cannot be reopened in Shopify, so the order is marked
  * cancel_is_final: an orders/create or orders/updated delivered after orders/cancelled (Shopify
- * does not guarantee the order of deliveries) leaves it cancelled. Shopify's dedupe key is the X-Shopify-Event-Id header (not in the body). */
+ * does not guarantee the order of deliveries) leaves it cancelled. Shopify's dedupe key is the
+ * X-Shopify-Event-Id header (not in the body).
+ *
+ * Each shipment carries its fulfillment's id (fulfillment_id). A fulfillment whose status is
+ * cancelled, error or failure (Shopify: the fulfillment was cancelled or never happened) cancels
+ * its shipments (rs_shipment_in.cancelled, no event); a fulfillment that now names other
+ * tracking numbers cancels the shipments of the numbers it dropped (app/hooks.c). The order's
+ * updated_at is its source_updated_at: an order delivery older than the last one applied is
+ * ignored (Shopify delivers out of order). */
 #include <stdio.h>
 #include <string.h>
 
@@ -69,8 +77,12 @@ static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const cha
 {
     if (!json_is_object(f))
         return rs_hk_fail(err, errcap, "%s: expected an object", path);
-    const char *company, *status, *name, *order_id, *updated, *created, *one;
+    const char *company, *status, *name, *order_id, *updated, *created, *one, *fid, *fstatus;
     json_t *numbers, *origin;
+    RS_HK_TRY(rs_hk_id(in, f, "id", path, &fid, err, errcap));
+    RS_HK_TRY(rs_hk_str(f, "status", path, &fstatus, err, errcap));
+    bool cancelled = fstatus && (!strcmp(fstatus, "cancelled") || !strcmp(fstatus, "error") ||
+                                 !strcmp(fstatus, "failure"));
     RS_HK_TRY(rs_hk_str(f, "tracking_company", path, &company, err, errcap));
     RS_HK_TRY(rs_hk_str(f, "shipment_status", path, &status, err, errcap));
     RS_HK_TRY(rs_hk_str(f, "name", path, &name, err, errcap));
@@ -113,7 +125,7 @@ static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const cha
     int64_t at = 0;
     int off = 0;
     const char *when = updated ? updated : created;
-    if (status) {
+    if (status && !cancelled) {
         if (!when)
             return rs_hk_fail(err, errcap, "%s: shipment_status without updated_at", path);
         char field[96];
@@ -137,10 +149,12 @@ static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const cha
         sh->carrier = carrier;
         sh->tracking_number = tn;
         sh->source = "shopify";
+        sh->fulfillment_id = fid;
+        sh->cancelled = cancelled;
         char opath[96];
         snprintf(opath, sizeof opath, "%s.origin_address", path);
         RS_HK_TRY(address(origin, opath, &sh->origin, err, errcap));
-        if (!status)
+        if (!status || cancelled)
             continue;
         struct rs_event_in *ev = rs_hk_add_event(in);
         if (!ev)
@@ -209,6 +223,13 @@ static enum rs_err order(struct rs_inbound *in, const json_t *o, char *err, size
         return rs_hk_fail(err, errcap, "Shopify order: missing created_at");
     RS_HK_TRY(rs_hk_time(created, "order.created_at", true, &ord->placed_at,
                          &ord->placed_offset_min, err, errcap));
+    const char *updated;
+    RS_HK_TRY(rs_hk_str(o, "updated_at", "order", &updated, err, errcap));
+    if (updated) {
+        int off;
+        RS_HK_TRY(rs_hk_time(updated, "order.updated_at", true, &ord->source_updated_at, &off, err,
+                             errcap));
+    }
     RS_HK_TRY(customer(in, o, &ord->customer, err, errcap));
     json_t *ship, *items, *fuls;
     RS_HK_TRY(rs_hk_obj(o, "shipping_address", "order", &ship, err, errcap));

@@ -94,6 +94,7 @@ struct rs_order_key {
     enum rs_order_status status;
     unsigned char input_hash[32];
     char tracking_code[RS_TRACKCODE_LEN];
+    int64_t source_updated_at; /* the source's time of the last update applied, 0 when unknown */
 };
 /* RS_ENOTFOUND when the merchant has no such order. */
 enum rs_err rs_store_order_find(struct rs_store *s, int64_t merchant_id, const char *order_ref,
@@ -107,12 +108,15 @@ enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64
                                   int64_t now) RS_MUST_CHECK;
 enum rs_err rs_store_order_set_status(struct rs_store *s, int64_t order_id, enum rs_order_status st,
                                       int64_t now) RS_MUST_CHECK;
+/* Record the source's time of an update that changed nothing (never moves it back). */
+enum rs_err rs_store_order_source_seen(struct rs_store *s, int64_t order_id, int64_t source_updated_at) RS_MUST_CHECK;
 
 struct rs_shipment_key {
     int64_t id;
     int64_t order_id;
     struct rs_track_state state;
     int n_events;
+    int64_t cancelled_at; /* 0: live */
 };
 enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, const char *carrier,
                                    const char *tracking_number, struct rs_shipment_key *out) RS_MUST_CHECK;
@@ -122,7 +126,19 @@ enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, co
                                      int64_t now) RS_MUST_CHECK;
 enum rs_err rs_store_shipment_save_state(struct rs_store *s, int64_t shipment_id,
                                          const struct rs_track_state *st, int n_events, int64_t now) RS_MUST_CHECK;
-/* An order's own statuses and the statuses of its shipments. OUT: *base, *current, st[0..*n). */
+/* Cancel (CANCELLED_AT > 0) or reinstate (0) a shipment. Cancelling also suppresses its queued
+ * notifications (reason "shipment_cancelled"). */
+enum rs_err rs_store_shipment_set_cancelled(struct rs_store *s, int64_t shipment_id, int64_t cancelled_at,
+                                            int64_t now) RS_MUST_CHECK;
+/* The merchant's live (not cancelled) shipments named by the shop's FULFILLMENT_ID. */
+struct rs_shipment_ref {
+    int64_t id;
+    char carrier[RS_MAX_CARRIER_LEN + 1];
+    char tracking_number[RS_MAX_TRACKING_LEN + 1];
+};
+enum rs_err rs_store_shipments_of_fulfillment(struct rs_store *s, int64_t merchant_id, const char *fulfillment_id,
+                                              struct rs_shipment_ref *out, int max, int *n) RS_MUST_CHECK;
+/* An order's own statuses and the statuses of its live (not cancelled) shipments. OUT: *base, *current, st[0..*n). */
 enum rs_err rs_store_order_shipment_statuses(struct rs_store *s, int64_t order_id, enum rs_order_status *base,
                                              enum rs_order_status *current, enum rs_status *st, int max,
                                              int *n) RS_MUST_CHECK;

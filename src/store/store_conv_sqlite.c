@@ -447,7 +447,7 @@ enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by
     "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,o.status,o.dest_city,"           \
     "o.dest_postal_code,lower(u.email),u.phone,u.locale,s.id,s.status,s.substatus,s.carrier FROM orders o " \
     "LEFT JOIN customers u ON u.id=o.customer_id "                                                      \
-    "LEFT JOIN shipments s ON s.id=(SELECT max(id) FROM shipments WHERE order_id=o.id) "                \
+    "LEFT JOIN shipments s ON s.id=(SELECT max(id) FROM shipments WHERE order_id=o.id AND cancelled_at=0) "                \
     "WHERE o.merchant_id=?1 AND " where
     static const char *const sql[4] = {
         ORDER_SQL("o.tracking_code=?2"),

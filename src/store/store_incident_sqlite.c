@@ -602,6 +602,7 @@ enum rs_err rs_store_policy_candidates(struct rs_store *s, int64_t merchant_id, 
         s, SLOT_CANDIDATES,
         "SELECT sh.id,sh.order_id FROM shipments sh LEFT JOIN shipment_promises p ON p.shipment_id=sh.id "
         "WHERE sh.merchant_id=?1 AND sh.status NOT IN ('delivered','returning','returned','expired') "
+        "AND sh.cancelled_at=0 "
         "AND (?3<0 OR (sh.n_events>0 AND sh.last_event_at>0 AND sh.last_event_at<?3)) "
         "AND (?4<0 OR (p.told_latest IS NOT NULL AND p.final=0 AND p.told_latest<?4)) "
         "AND (?5 IS NULL OR sh.status=?5) "

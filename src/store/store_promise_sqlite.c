@@ -16,8 +16,8 @@ static sqlite3_stmt *prep(struct rs_store *s, int slot, const char *sql)
 }
 
 /* A shipment still on its way: there is a delivery to promise (the sweep, re-promising, early
- * breach reports). */
-#define ON_ITS_WAY "status NOT IN ('delivered','returning','returned','expired')"
+ * breach reports). A cancelled shipment (0012) is on no one's way. */
+#define ON_ITS_WAY "status NOT IN ('delivered','returning','returned','expired') AND cancelled_at=0"
 
 /* ---- settings ---- */
 

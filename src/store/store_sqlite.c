@@ -30,6 +30,7 @@ enum stmt_id {
     ST_SHIPMENT_READ,
     ST_INTEGRATION_FIND, ST_INTEGRATION_BY_HOOK, ST_INTEGRATION_GET, ST_INTEGRATION_INSERT,
     ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_SHIPMENT_CARRIERS,
+    ST_ORDER_SOURCE_SEEN, ST_SHIPMENT_SET_CANCELLED, ST_OUTBOX_SUPPRESS_SHIPMENT, ST_SHIPMENTS_OF_FULFILLMENT,
     ST__COUNT
 };
 
@@ -45,16 +46,16 @@ static const char *const stmt_sql[ST__COUNT] = {
         "INSERT INTO api_keys(merchant_id,key_hash,prefix,scopes,created_at) VALUES(?,?,?,?,?)",
     [ST_APIKEY_LOOKUP] =
         "SELECT merchant_id,scopes FROM api_keys WHERE key_hash=? AND revoked_at IS NULL",
-    [ST_ORDER_FIND] = "SELECT id,base_status,status,input_hash,tracking_code FROM orders "
+    [ST_ORDER_FIND] = "SELECT id,base_status,status,input_hash,tracking_code,source_updated_at FROM orders "
                       "WHERE merchant_id=? AND order_ref=?",
     [ST_ORDER_INSERT] =
         "INSERT INTO orders(merchant_id,order_ref,tracking_code,customer_id,placed_at,placed_offset,"
         "dest_postal_code,dest_city,dest_region,dest_country,items,base_status,status,source,"
-        "input_hash,created_at,updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "input_hash,created_at,updated_at,source_updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_ORDER_UPDATE] =
         "UPDATE orders SET customer_id=?,placed_at=?,placed_offset=?,dest_postal_code=?,dest_city=?,"
-        "dest_region=?,dest_country=?,items=?,base_status=?,input_hash=?,updated_at=? "
-        "WHERE id=? AND merchant_id=?",
+        "dest_region=?,dest_country=?,items=?,base_status=?,input_hash=?,updated_at=?,"
+        "source_updated_at=max(source_updated_at,?14) WHERE id=?12 AND merchant_id=?13",
     [ST_ORDER_SET_STATUS] = "UPDATE orders SET status=?,updated_at=? WHERE id=?",
     [ST_CUSTOMER_FIND_EMAIL] =
         "SELECT id FROM customers WHERE merchant_id=? AND email=? ORDER BY id LIMIT 1",
@@ -69,22 +70,23 @@ static const char *const stmt_sql[ST__COUNT] = {
         "WHERE id=?",
     [ST_SHIPMENT_FIND] =
         "SELECT id,order_id,status,substatus,action_required,status_at,last_event_at,shipped_at,"
-        "out_for_delivery_at,delivered_at,n_events FROM shipments "
+        "out_for_delivery_at,delivered_at,n_events,cancelled_at FROM shipments "
         "WHERE merchant_id=? AND carrier=? AND tracking_number=?",
     [ST_SHIPMENT_INSERT] =
         "INSERT INTO shipments(merchant_id,order_id,carrier,tracking_number,service,origin_postal_code,"
-        "origin_city,origin_region,origin_country,source,created_at,updated_at) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+        "origin_city,origin_region,origin_country,source,created_at,updated_at,fulfillment_id) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_SHIPMENT_UPDATE] =
         "UPDATE shipments SET service=coalesce(?,service),origin_postal_code=coalesce(?,origin_postal_code),"
         "origin_city=coalesce(?,origin_city),origin_region=coalesce(?,origin_region),"
-        "origin_country=coalesce(?,origin_country),updated_at=? WHERE id=?",
+        "origin_country=coalesce(?,origin_country),updated_at=?,fulfillment_id=coalesce(?8,fulfillment_id) "
+        "WHERE id=?7",
     [ST_SHIPMENT_SAVE_STATE] =
         "UPDATE shipments SET status=?,substatus=?,action_required=?,status_at=?,last_event_at=?,"
         "shipped_at=?,out_for_delivery_at=?,delivered_at=?,n_events=?,updated_at=? WHERE id=?",
     [ST_ORDER_SHIPMENT_STATUSES] =
         "SELECT o.base_status,o.status,s.status FROM orders o LEFT JOIN shipments s ON s.order_id=o.id "
-        "WHERE o.id=? ORDER BY s.id",
+        "AND s.cancelled_at=0 WHERE o.id=? ORDER BY s.id",
     [ST_EVENT_INSERT] =
         "INSERT INTO events(shipment_id,merchant_id,occurred_at,offset_min,received_at,status,substatus,"
         "action_required,code,message,city,region,country,source,dedup_key) "
@@ -108,7 +110,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SHIPMENTS_OF_ORDER] =
         "SELECT id,carrier,tracking_number,service,origin_postal_code,origin_city,origin_region,"
         "origin_country,status,substatus,action_required,last_event_at,shipped_at,out_for_delivery_at,"
-        "delivered_at,created_at FROM shipments WHERE order_id=? ORDER BY id",
+        "delivered_at,created_at,cancelled_at FROM shipments WHERE order_id=? ORDER BY id",
     [ST_EVENTS_OF_SHIPMENT] =
         "SELECT occurred_at,offset_min,received_at,status,substatus,action_required,code,message,city,"
         "region,country,source FROM events WHERE shipment_id=? ORDER BY occurred_at,id",
@@ -138,6 +140,14 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_INBOUND_PURGE] = "UPDATE inbound SET payload=NULL WHERE payload IS NOT NULL AND received_at<?",
     [ST_SHIPMENT_CARRIERS] =
         "SELECT carrier FROM shipments WHERE merchant_id=? AND tracking_number=? ORDER BY id LIMIT 8",
+    [ST_ORDER_SOURCE_SEEN] = "UPDATE orders SET source_updated_at=?1 WHERE id=?2 AND source_updated_at<?1",
+    [ST_SHIPMENT_SET_CANCELLED] = "UPDATE shipments SET cancelled_at=?,updated_at=? WHERE id=?",
+    [ST_OUTBOX_SUPPRESS_SHIPMENT] =
+        "UPDATE outbox SET state='suppressed',reason='shipment_cancelled',updated_at=? "
+        "WHERE shipment_id=? AND state='queued'",
+    [ST_SHIPMENTS_OF_FULFILLMENT] =
+        "SELECT id,carrier,tracking_number FROM shipments WHERE merchant_id=? AND fulfillment_id=? "
+        "AND cancelled_at=0 ORDER BY id",
 };
 
 struct rs_store {
@@ -628,6 +638,7 @@ enum rs_err rs_store_order_find(struct rs_store *s, int64_t merchant_id, const c
         size_t tl = tc ? strnlen(tc, RS_TRACKCODE_LEN - 1) : 0;
         memcpy(out->tracking_code, tc ? tc : "", tl);
         out->tracking_code[tl] = '\0';
+        out->source_updated_at = sqlite3_column_int64(q, 5);
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = map_rc(s, rc);
@@ -736,6 +747,7 @@ enum rs_err rs_store_order_insert(struct rs_store *s, int64_t merchant_id, const
     sqlite3_bind_blob(q, 15, input_hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(q, 16, now);
     sqlite3_bind_int64(q, 17, now);
+    sqlite3_bind_int64(q, 18, in->source_updated_at);
     e = rs_store_sqlite_run(s, q);
     free(items);
     if (!e)
@@ -772,9 +784,20 @@ enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64
     sqlite3_bind_int64(q, 11, now);
     sqlite3_bind_int64(q, 12, order_id);
     sqlite3_bind_int64(q, 13, merchant_id);
+    sqlite3_bind_int64(q, 14, in->source_updated_at);
     e = rs_store_sqlite_run(s, q);
     free(items);
     return e;
+}
+
+enum rs_err rs_store_order_source_seen(struct rs_store *s, int64_t order_id, int64_t source_updated_at)
+{
+    sqlite3_stmt *q = stmt(s, ST_ORDER_SOURCE_SEEN);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, source_updated_at);
+    sqlite3_bind_int64(q, 2, order_id);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_order_set_status(struct rs_store *s, int64_t order_id, enum rs_order_status st, int64_t now)
@@ -817,6 +840,7 @@ enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, cons
         st->out_for_delivery_at = sqlite3_column_int64(q, 8);
         st->delivered_at = sqlite3_column_int64(q, 9);
         out->n_events = sqlite3_column_int(q, 10);
+        out->cancelled_at = sqlite3_column_int64(q, 11);
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = map_rc(s, rc);
@@ -843,6 +867,7 @@ enum rs_err rs_store_shipment_insert(struct rs_store *s, int64_t merchant_id, in
     bind_text(q, 10, in->source);
     sqlite3_bind_int64(q, 11, now);
     sqlite3_bind_int64(q, 12, now);
+    bind_text(q, 13, in->fulfillment_id);
     enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e)
         *id = sqlite3_last_insert_rowid(s->db);
@@ -862,7 +887,50 @@ enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, co
     bind_text(q, 5, in->origin.country);
     sqlite3_bind_int64(q, 6, now);
     sqlite3_bind_int64(q, 7, shipment_id);
+    bind_text(q, 8, in->fulfillment_id);
     return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_shipment_set_cancelled(struct rs_store *s, int64_t shipment_id, int64_t cancelled_at,
+                                            int64_t now)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_SET_CANCELLED);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, cancelled_at);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, shipment_id);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    if (e || !cancelled_at)
+        return e;
+    if (!(q = stmt(s, ST_OUTBOX_SUPPRESS_SHIPMENT)))
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int64(q, 2, shipment_id);
+    return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_shipments_of_fulfillment(struct rs_store *s, int64_t merchant_id, const char *fulfillment_id,
+                                              struct rs_shipment_ref *out, int max, int *n)
+{
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENTS_OF_FULFILLMENT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, fulfillment_id, -1, SQLITE_STATIC);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n >= max)
+            continue;
+        struct rs_shipment_ref *r = &out[(*n)++];
+        r->id = sqlite3_column_int64(q, 0);
+        snprintf(r->carrier, sizeof r->carrier, "%s", (const char *)sqlite3_column_text(q, 1));
+        snprintf(r->tracking_number, sizeof r->tracking_number, "%s", (const char *)sqlite3_column_text(q, 2));
+    }
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
 }
 
 enum rs_err rs_store_shipment_save_state(struct rs_store *s, int64_t shipment_id, const struct rs_track_state *st,
@@ -1026,6 +1094,9 @@ static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_
     json_t *ids = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t cancelled_at = sqlite3_column_int64(q, 16);
+        if (cancelled_at && level != RS_VIEW_MERCHANT)
+            continue; /* a cancelled shipment is not the customer's parcel any more */
         json_t *sh = json_object();
         json_array_append_new(ids, json_integer(sqlite3_column_int64(q, 0)));
         json_object_set_new(sh, "carrier", rs_store_sqlite_col_str(q, 1));
@@ -1041,6 +1112,8 @@ static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_
         json_object_set_new(sh, "shipped_at", rs_store_sqlite_col_time(q, 12, 0));
         json_object_set_new(sh, "out_for_delivery_at", rs_store_sqlite_col_time(q, 13, 0));
         json_object_set_new(sh, "delivered_at", rs_store_sqlite_col_time(q, 14, 0));
+        if (level == RS_VIEW_MERCHANT)
+            json_object_set_new(sh, "cancelled_at", rs_store_sqlite_col_time(q, 16, 0));
         json_array_append_new(arr, sh);
     }
     enum rs_err e = map_rc(s, rc);

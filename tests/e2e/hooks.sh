@@ -128,6 +128,75 @@ REPLAY_ID=$(jqr .inbound_id)
 api POST /v1/orders '{"order_ref":"#3001","placed_at":"2025-12-01T10:00:00+01:00"}'
 api POST /v1/inbound/$REPLAY_ID/replay
 eq "replay after creating the order: applied" "$STATUS/$(jqr .result)/$(jqr .shipments.created)" "200/applied/1"
+# ---- a cancelled or re-tracked Shopify fulfillment cancels its shipment ----
+SHOP() { post "${HOOK[shopify]}" "$1" -H "X-Shopify-Topic: $2" -H "X-Shopify-Event-Id: $3" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$1")"; }
+O=$T_DIR/shopify-2090.json
+jq -c '.id=5830012349090 | .name="#2090" | .updated_at="2025-12-01T21:14:07+01:00"' "$FIX/shopify-orders-create-es.json" > "$O"
+SHOP "$O" orders/create ev-2090-1
+F=$T_DIR/shopify-2090-f1.json
+jq -c '.id=4409876549001 | .order_id=5830012349090 | .name="#2090.1" | .tracking_number="PK43BG0440123450129001P" | .tracking_numbers=["PK43BG0440123450129001P"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"
+SHOP "$F" fulfillments/create ev-2090-2
+eq "#2090: fulfillment with its shipment in transit" "$(jqr .result)/$(jqr .shipments.created)" "applied/1"
+api GET /v1/orders/%232090
+eq "  the order is in transit" "$(jqr .status)" in_transit
+CODE_2090=$(jqr .tracking_code)
+F=$T_DIR/shopify-2090-f2.json
+jq -c '.updated_at="2025-12-04T10:00:00+01:00" | .tracking_number="PK43BG0440123450129002P" | .tracking_numbers=["PK43BG0440123450129002P"]' "$T_DIR/shopify-2090-f1.json" > "$F"
+SHOP "$F" fulfillments/update ev-2090-3
+eq "fulfillments/update with another tracking number: the new shipment, the old one cancelled" \
+   "$(jqr .result)/$(jqr .shipments.created)/$(jqr '[.notes[]|select(test("PK43BG0440123450129001P cancelled"))]|length')" "applied/1/1"
+api GET /v1/shipments/correos_express/PK43BG0440123450129001P
+eq "  the old shipment stays in the merchant's history, cancelled" "$STATUS/$(jqr '.cancelled_at!=null')" "200/true"
+api GET /v1/orders/%232090
+eq "  the merchant sees both, one cancelled" "$(jqr '.shipments|length')/$(jqr '[.shipments[]|select(.cancelled_at==null)]|length')" "2/1"
+api GET /v1/track/$CODE_2090
+eq "  the customer sees only the new one" "$STATUS/$(jqr '.shipments|length')" "200/1"
+F=$T_DIR/shopify-2090-f3.json
+jq -c '.updated_at="2025-12-04T11:00:00+01:00" | .status="cancelled"' "$T_DIR/shopify-2090-f2.json" > "$F"
+SHOP "$F" fulfillments/update ev-2090-4
+eq "fulfillments/update status cancelled: the shipment is cancelled, no event" \
+   "$(jqr .result)/$(jqr .shipments.updated)/$(jqr .events.accepted)" "applied/1/0"
+api GET /v1/orders/%232090
+eq "  no live shipment: the order no longer derives a status from them" \
+   "$(jqr .status)/$(jqr '[.shipments[]|select(.cancelled_at==null)]|length')" "placed/0"
+SHOP "$T_DIR/shopify-2090-f2.json" fulfillments/update ev-2090-3-late
+api GET /v1/shipments/correos_express/PK43BG0440123450129002P
+eq "  an older fulfillment update delivered late does not bring it back" "$(jqr '.cancelled_at!=null')" true
+api GET /v1/track/$CODE_2090
+eq "  the customer sees no shipment" "$(jqr '.shipments|length')" 0
+# the merchant's API: DELETE cancels, POST again reinstates
+api DELETE /v1/shipments/correos_express/NOSUCH1
+eq "DELETE of an unknown shipment: 404" "$STATUS/$(jqr .error.code)" "404/shipment_not_found"
+api POST /v1/shipments '{"order_ref":"#2090","carrier":"correos_express","tracking_number":"PK43BG0440123450129003P"}'
+api POST /v1/events '{"carrier":"correos_express","tracking_number":"PK43BG0440123450129003P","occurred_at":"2025-12-04T12:00:00+01:00","status":"out_for_delivery"}'
+api GET /v1/orders/%232090
+eq "API shipment out for delivery" "$(jqr .status)" out_for_delivery
+api DELETE /v1/shipments/Correos_Express/pk43bg0440123450129003p
+eq "DELETE /v1/shipments/{carrier}/{number}: 200 cancelled" "$STATUS/$(jqr .result)/$(jqr '.cancelled_at!=null')" "200/cancelled/true"
+api DELETE /v1/shipments/correos_express/PK43BG0440123450129003P
+eq "  again: unchanged" "$STATUS/$(jqr .result)" "200/unchanged"
+api GET /v1/orders/%232090
+eq "  the order's status no longer comes from it" "$(jqr .status)" placed
+api POST /v1/shipments '{"order_ref":"#2090","carrier":"correos_express","tracking_number":"PK43BG0440123450129003P"}'
+eq "POST /v1/shipments of a cancelled shipment reinstates it" "$STATUS/$(jqr .result)/$(jqr .cancelled_at)" "200/updated/null"
+api GET /v1/orders/%232090
+eq "  the order is out for delivery again" "$(jqr .status)" out_for_delivery
+# ---- an older orders/updated delivered late does not overwrite newer data ----
+O2=$T_DIR/shopify-2090-upd.json
+jq -c '.updated_at="2025-12-02T10:00:00+01:00" | .line_items[0].quantity=5 | .email="nuevo@example.es"' "$O" > "$O2"
+SHOP "$O2" orders/updated ev-2090-5
+eq "#2090 orders/updated: updated" "$(jqr .result)/$(jqr .orders.updated)" "applied/1"
+O3=$T_DIR/shopify-2090-old.json
+jq -c '.updated_at="2025-12-01T22:00:00+01:00"' "$O" > "$O3"
+SHOP "$O3" orders/updated ev-2090-6
+eq "an orders/updated older than the one applied: ignored, with a note" \
+   "$STATUS/$(jqr .orders.updated)/$(jqr '[.notes[]|select(test("newer"))]|length')" "200/0/1"
+api GET /v1/orders/%232090
+eq "  the newer items and e-mail stay" "$(jqr '.items[0].quantity')/$(jqr .customer.email)" "5/nuevo@example.es"
+SHOP "$O2" orders/paid ev-2090-7
+SHOP "$O3" orders/updated ev-2090-8
+api GET /v1/orders/%232090
+eq "  also after an unchanged update with the newer time" "$(jqr '.items[0].quantity')" 5
 api POST /v1/inbound/$REPLAY_ID/replay
 eq "replaying again: duplicate" "$(jqr .result)" duplicate
 

@@ -462,6 +462,7 @@ static void test_shopify_order(void **state)
     assert_null(o->items[1].sku);
     assert_int_equal(o->base_status, RS_ORDER_PLACED);
     assert_str(o->source, "shopify");
+    assert_int_equal(o->source_updated_at, 1764620047); /* updated_at: late older updates lose */
     rs_inbound_release(&in);
 
     /* orders/updated: cancelled, protected fields null, embedded fulfillments */
@@ -476,6 +477,9 @@ static void test_shopify_order(void **state)
     assert_str(in.shipments[0].order_ref, "#2087");
     assert_str(in.shipments[0].carrier, "seur");
     assert_str(in.shipments[0].tracking_number, "SEUR00112233");
+    assert_str(in.shipments[0].fulfillment_id, "4409876543212");
+    assert_false(in.shipments[0].cancelled);
+    assert_int_equal(o->source_updated_at, 0); /* no updated_at */
     assert_int_equal(in.n_events, 0); /* shipment_status null: no event */
     rs_inbound_release(&in);
 }
@@ -503,11 +507,27 @@ static void test_shopify_fulfillment(void **state)
         assert_str(in.events[i].tracking_number, in.shipments[i].tracking_number);
         assert_str(in.events[i].source, "shopify");
     }
+    assert_str(in.shipments[1].fulfillment_id, "4409876543210");
+    assert_false(in.shipments[1].cancelled);
     rs_inbound_release(&in);
 
     /* no topic: the shape decides */
     parse_file(rs_hook_shopify_parse, "shopify-fulfillment-create.json", NULL, &in);
     assert_int_equal(in.n_shipments, 2);
+    rs_inbound_release(&in);
+
+    /* a cancelled fulfillment cancels its shipments and says nothing of their status */
+    char err[300];
+    const char *cancelled = "{\"id\":77,\"order_id\":5,\"name\":\"#9.1\",\"status\":\"cancelled\","
+                            "\"tracking_company\":\"SEUR\",\"tracking_numbers\":[\"SEUR1\"],"
+                            "\"shipment_status\":\"in_transit\",\"updated_at\":\"2025-12-04T10:00:00+01:00\"}";
+    assert_int_equal(rs_hook_shopify_parse(cancelled, strlen(cancelled), "fulfillments/update", &in, err,
+                                           sizeof err),
+                     RS_OK);
+    assert_int_equal(in.n_shipments, 1);
+    assert_true(in.shipments[0].cancelled);
+    assert_str(in.shipments[0].fulfillment_id, "77");
+    assert_int_equal(in.n_events, 0);
     rs_inbound_release(&in);
 }
 
