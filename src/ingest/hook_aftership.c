@@ -7,18 +7,41 @@
  * {checkpoint_time, message, tag, subtag, subtag_message, location, city, state,
  * zip | postal_code (renamed in 2026-01), country_iso3 | country_region (ISO alpha-3)}.
  *
- * checkpoint_time is the carrier's local time and usually has NO offset; AfterShip does not
- * say which zone it is in. Such a value is taken as UTC (offset_min 0): the instant may be off
- * by the destination's UTC offset, the order of events of one carrier is kept. A value with an
- * offset is used as given. A tracking with no checkpoints yet yields one event from its own
- * tag/subtag at updated_at. event_id is the de-duplication key. */
+ * checkpoint_time is "provided by the carrier" and "uses the timezone of the checkpoint"
+ * (AfterShip's Checkpoint model), and often has NO offset. A value with an offset is used as
+ * given. Without one, it is the local time of the checkpoint's country (country_iso3 /
+ * country_region), else of the tracking's destination country (destination_country_iso3 /
+ * destination_country_region), else of its origin country, in that country's time zone
+ * (util/tz.h: for a country with several, where most people live — ES is Europe/Madrid).
+ * Only when no country is known is it taken as UTC. A tracking with no checkpoints yet yields
+ * one event from its own tag/subtag at updated_at. event_id is the de-duplication key. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ingest/hook_util.h"
+#include "util/timefmt.h"
+#include "util/tz.h"
+
+/* CHECKPOINT_TIME of field NAME: with its own offset, else the local time of country CC
+ * (alpha-2, may be NULL), else UTC. */
+static enum rs_err local_time(const char *when, const char *name, const char *cc, int64_t *epoch,
+                              int *offset_min, char *err, size_t errcap)
+{
+    if (rs_time_parse(when, false, epoch, offset_min) == RS_OK && *epoch > 0)
+        return RS_OK;
+    RS_HK_TRY(rs_hk_time(when, name, false, epoch, offset_min, err, errcap));
+    int64_t wall = *epoch, t;
+    int off;
+    if (cc && rs_tz_country_instant(cc, wall, &t, &off) == RS_OK && t > 0) {
+        *epoch = t;
+        *offset_min = off;
+    }
+    return RS_OK;
+}
 
 static enum rs_err checkpoint(struct rs_inbound *in, const json_t *cp, const char *path,
-                              const struct rs_shipment_in *sh, char *err, size_t errcap)
+                              const struct rs_shipment_in *sh, const char *tracking_cc, char *err,
+                              size_t errcap)
 {
     if (!json_is_object(cp))
         return rs_hk_fail(err, errcap, "%s: expected an object", path);
@@ -44,12 +67,13 @@ static enum rs_err checkpoint(struct rs_inbound *in, const json_t *cp, const cha
         return rs_hk_add_failed(in, err, errcap);
     char name[96];
     snprintf(name, sizeof name, "%s.checkpoint_time", path);
-    /* carrier-local time without offset: taken as UTC (see the file comment) */
-    RS_HK_TRY(rs_hk_time(when, name, false, &ev->occurred_at, &ev->offset_min, err, errcap));
     ev->location.city = city ? city : where;
     ev->location.region = state;
     ev->location.postal_code = zip ? zip : pc;
     ev->location.country = rs_hk_country(iso3 ? iso3 : region);
+    /* carrier-local time without offset: the checkpoint's country (see the file comment) */
+    RS_HK_TRY(local_time(when, name, ev->location.country ? ev->location.country : tracking_cc,
+                         &ev->occurred_at, &ev->offset_min, err, errcap));
     ev->carrier = sh->carrier;
     ev->tracking_number = sh->tracking_number;
     ev->message = message ? message : submsg;
@@ -87,6 +111,14 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     RS_HK_TRY(rs_hk_id(in, msg, "order_id", wrap, &order_id, err, errcap));
     RS_HK_TRY(rs_hk_str(msg, "updated_at", wrap, &updated, err, errcap));
     RS_HK_TRY(rs_hk_arr(msg, "checkpoints", wrap, &cps, err, errcap));
+    const char *dest3, *dest_r, *orig3, *orig_r;
+    RS_HK_TRY(rs_hk_str(msg, "destination_country_iso3", wrap, &dest3, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "destination_country_region", wrap, &dest_r, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "origin_country_iso3", wrap, &orig3, err, errcap));
+    RS_HK_TRY(rs_hk_str(msg, "origin_country_region", wrap, &orig_r, err, errcap));
+    const char *tracking_cc = rs_hk_country(dest3 ? dest3 : dest_r);
+    if (!tracking_cc)
+        tracking_cc = rs_hk_country(orig3 ? orig3 : orig_r);
 
     struct rs_shipment_in *sh = rs_hk_add_shipment(in);
     if (!sh)
@@ -104,7 +136,7 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     json_array_foreach(cps, i, cp) {
         char path[64];
         snprintf(path, sizeof path, "%s.checkpoints[%zu]", wrap, i);
-        RS_HK_TRY(checkpoint(in, cp, path, sh, err, errcap));
+        RS_HK_TRY(checkpoint(in, cp, path, sh, tracking_cc, err, errcap));
     }
     if (json_array_size(cps) == 0 && (tag || subtag) && updated) {
         struct rs_event_in *ev = rs_hk_add_event(in);

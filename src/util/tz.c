@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ucal.h>
+#include <unicode/uenum.h>
 #include <unicode/ustring.h>
 
 #include "core/calendar.h"
@@ -296,5 +297,67 @@ enum rs_err rs_tz_instant(const char *zone, int64_t day, int minute, int64_t *ep
     if (U_FAILURE(err))
         return RS_EINVAL;
     *epoch = (int64_t)(ms / 1000.0);
+    return RS_OK;
+}
+
+/* The zone where most people of a country with several live: where a carrier's local time
+ * without an offset most likely comes from. Countries whose zones all agree need no entry. */
+static const struct {
+    char cc[3];
+    const char *zone;
+} main_zone[] = {
+    {"AR", "America/Argentina/Buenos_Aires"}, {"AU", "Australia/Sydney"}, {"BR", "America/Sao_Paulo"},
+    {"CA", "America/Toronto"},  {"CD", "Africa/Kinshasa"},  {"CL", "America/Santiago"},
+    {"CN", "Asia/Shanghai"},    {"EC", "America/Guayaquil"}, {"ES", "Europe/Madrid"},
+    {"ID", "Asia/Jakarta"},     {"KZ", "Asia/Almaty"},       {"MN", "Asia/Ulaanbaatar"},
+    {"MX", "America/Mexico_City"}, {"NZ", "Pacific/Auckland"}, {"PT", "Europe/Lisbon"},
+    {"RU", "Europe/Moscow"},    {"UA", "Europe/Kiev"},       {"US", "America/New_York"},
+};
+
+/* A zone of country CC whose offset at about instant AT every zone of the country shares, or
+ * the country's main zone; NULL when neither. */
+static const char *country_zone(const char *cc, int64_t at, char *buf, size_t cap)
+{
+    for (size_t i = 0; i < sizeof main_zone / sizeof main_zone[0]; i++)
+        if (strcmp(main_zone[i].cc, cc) == 0)
+            return main_zone[i].zone;
+    UErrorCode err = U_ZERO_ERROR;
+    UEnumeration *en = ucal_openCountryTimeZones(cc, &err);
+    if (U_FAILURE(err) || !en)
+        return NULL;
+    const char *id, *found = NULL;
+    int first_off = 0;
+    bool agree = true;
+    int32_t len;
+    while (agree && (id = uenum_next(en, &len, &err)) != NULL && U_SUCCESS(err)) {
+        int off;
+        if (rs_tz_offset(id, at, &off) != RS_OK)
+            continue;
+        if (!found) {
+            snprintf(buf, cap, "%s", id);
+            found = buf;
+            first_off = off;
+        } else {
+            agree = off == first_off;
+        }
+    }
+    uenum_close(en);
+    return agree ? found : NULL;
+}
+
+enum rs_err rs_tz_country_instant(const char *cc, int64_t wall, int64_t *epoch, int *offset_min)
+{
+    char buf[80];
+    const char *zone = cc && strlen(cc) == 2 ? country_zone(cc, wall, buf, sizeof buf) : NULL;
+    if (!zone)
+        return RS_ENOTFOUND;
+    int64_t day = wall >= 0 ? wall / 86400 : -((-wall + 86399) / 86400);
+    int64_t sod = wall - day * 86400;
+    int64_t t;
+    enum rs_err e = rs_tz_instant(zone, day, (int)(sod / 60), &t);
+    if (e)
+        return e;
+    *epoch = t + sod % 60;
+    *offset_min = (int)((wall - *epoch) / 60);
     return RS_OK;
 }

@@ -27,4 +27,11 @@ enum rs_err rs_tz_local(const char *zone, int64_t epoch, int64_t *day, int *minu
  * after the jump; for a repeated one, the first). */
 enum rs_err rs_tz_instant(const char *zone, int64_t day, int minute, int64_t *epoch) RS_MUST_CHECK;
 
+/* The instant of WALL, a local date and time of country CC (ISO alpha-2) written as if it were
+ * UTC seconds (what a timestamp without an offset parses to), and the offset in force there.
+ * The country's zone is the one all its zones agree with at that time, or for countries that
+ * span several (ES with the Canaries, US, MX, BR, …) the one where most people live.
+ * RS_ENOTFOUND when CC is unknown or has no such zone. */
+enum rs_err rs_tz_country_instant(const char *cc, int64_t wall, int64_t *epoch, int *offset_min) RS_MUST_CHECK;
+
 #endif

@@ -217,15 +217,31 @@ static void test_aftership_return_2025(void **state)
                 "OutForDelivery/OutForDelivery_001");
     assert_str(in.events[0].location.postal_code, "46001"); /* 2026-01 name */
     assert_str(in.events[0].location.country, "ES");       /* alpha-3 -> alpha-2 */
-    /* carrier-local time without offset: taken as UTC */
-    check_event(&in.events[1], 1764704700, 0, RS_STATUS_EXCEPTION, RS_SUB_ADDRESS_ISSUE, true,
+    /* carrier-local time without offset: the checkpoint's country (Spain, +01:00 in December) */
+    check_event(&in.events[1], 1764701100, 60, RS_STATUS_EXCEPTION, RS_SUB_ADDRESS_ISSUE, true,
                 "Exception/Exception_007");
     assert_str(in.events[1].location.city, "VALENCIA"); /* city null: location text */
-    check_event(&in.events[2], 1764936000, 0, RS_STATUS_RETURNING, RS_SUB_TO_SENDER, false,
+    check_event(&in.events[2], 1764932400, 60, RS_STATUS_RETURNING, RS_SUB_TO_SENDER, false,
                 "Exception/Exception_010");
-    check_event(&in.events[3], 1765209900, 0, RS_STATUS_RETURNED, RS_SUB_TO_SENDER, false,
+    check_event(&in.events[3], 1765206300, 60, RS_STATUS_RETURNED, RS_SUB_TO_SENDER, false,
                 "Exception/Exception_011");
     assert_str(in.events[3].message, "Devuelto al remitente");
+    rs_inbound_release(&in);
+
+    /* no country on the checkpoint: the destination's (Colombia, -05:00); none at all: UTC */
+    char err[300];
+    const char *col = "{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"CO1\",\"slug\":\"dhl\","
+                      "\"destination_country_iso3\":\"COL\",\"checkpoints\":[{\"checkpoint_time\":"
+                      "\"2025-07-01T10:00:00\",\"tag\":\"InTransit\"}]}}";
+    assert_int_equal(rs_hook_aftership_parse(col, strlen(col), NULL, &in, err, sizeof err), RS_OK);
+    assert_int_equal(in.events[0].occurred_at, 1751382000);
+    assert_int_equal(in.events[0].offset_min, -300);
+    rs_inbound_release(&in);
+    const char *none = "{\"event\":\"tracking_update\",\"msg\":{\"tracking_number\":\"CO1\",\"slug\":\"dhl\","
+                       "\"checkpoints\":[{\"checkpoint_time\":\"2025-07-01T10:00:00\",\"tag\":\"InTransit\"}]}}";
+    assert_int_equal(rs_hook_aftership_parse(none, strlen(none), NULL, &in, err, sizeof err), RS_OK);
+    assert_int_equal(in.events[0].occurred_at, 1751364000);
+    assert_int_equal(in.events[0].offset_min, 0);
     rs_inbound_release(&in);
 }
 
@@ -238,7 +254,8 @@ static void test_aftership_legacy_and_duplicate(void **state)
     assert_str(a.shipments[0].carrier, "estafeta");
     assert_str(a.shipments[0].order_ref, "MX-1001");
     assert_int_equal(a.n_events, 4);
-    check_event(&a.events[0], 1764583200, 0, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
+    /* "2025-12-01T10:00:00" in Mexico (America/Mexico_City, -06:00) */
+    check_event(&a.events[0], 1764604800, -360, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
                 "InTransit/InTransit_002");
     assert_str(a.events[0].location.postal_code, "06600");
     assert_str(a.events[0].location.country, "MX");
@@ -804,7 +821,8 @@ static void test_shared_examples(void **state)
     assert_non_null(b);
     assert_int_equal(rs_hook_aftership_parse(b, len, NULL, &in, err, sizeof err), RS_OK);
     assert_int_equal(in.n_events, 3);
-    check_event(&in.events[2], 1764174660, 0, RS_STATUS_ATTEMPT_FAILED, RS_SUB_NONE, true,
+    /* "2025-11-26T16:31:00" in the USA: America/New_York (-05:00), where most people live */
+    check_event(&in.events[2], 1764192660, -300, RS_STATUS_ATTEMPT_FAILED, RS_SUB_NONE, true,
                 "AttemptFail/AttemptFail_001");
     assert_str(in.shipments[0].order_ref, "#1042");
     rs_inbound_release(&in);
