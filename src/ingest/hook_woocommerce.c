@@ -20,6 +20,8 @@
  *                                service_name}] (an array, or the same as a JSON string)
  *   _tracking_number + _tracking_provider                              generic convention
  * Each becomes one rs_shipment_in (no event: these plugins record no carrier status).
+ * date_modified_gmt is the order's source_updated_at: an order.updated older than the last one
+ * applied (WooCommerce retries failed deliveries later) is ignored.
  * A meta value stored as a PHP-serialised string is skipped. WooCommerce puts its delivery
  * id in the X-WC-Webhook-Delivery-ID header, not in the body. */
 #include <ctype.h>
@@ -212,6 +214,11 @@ static enum rs_err order(struct rs_inbound *in, const json_t *o, char *err, size
     if (!ord->order_ref)
         return rs_hk_fail(err, errcap, "WooCommerce order: missing number and id");
     RS_HK_TRY(placed(o, ord, err, errcap));
+    const char *modified;
+    RS_HK_TRY(rs_hk_str(o, "date_modified_gmt", "order", &modified, err, errcap));
+    if (modified) /* GMT by definition, without an offset; an older update delivered late loses */
+        RS_HK_TRY(rs_hk_time(modified, "order.date_modified_gmt", false, &ord->source_updated_at,
+                             NULL, err, errcap));
 
     json_t *bill, *ship, *items, *metas;
     RS_HK_TRY(rs_hk_obj(o, "billing", "order", &bill, err, errcap));

@@ -214,6 +214,14 @@ post "${HOOK[woocommerce]}" "$F" -H "X-WC-Webhook-Topic: order.created" -H "X-WC
 eq "WooCommerce re-delivery: duplicate" "$(jqr .result)" duplicate
 post "${HOOK[woocommerce]}" "$F" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-2" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$F")"
 eq "the same order again under a new delivery id changes nothing" "$(jqr .result)/$(jqr .orders.unchanged)" "duplicate/1"
+W2=$T_DIR/woo-newer.json; W1=$T_DIR/woo-older.json
+jq -c '.date_modified_gmt="2025-07-16T09:00:00" | .billing.email="bego.nuevo@example.es"' "$F" > "$W2"
+jq -c '.date_modified_gmt="2025-07-15T09:00:00" | .billing.email="bego.viejo@example.es"' "$F" > "$W1"
+post "${HOOK[woocommerce]}" "$W2" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-3" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$W2")"
+post "${HOOK[woocommerce]}" "$W1" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-4" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$W1")"
+eq "WooCommerce order.updated older than the one applied (date_modified_gmt): ignored" "$(jqr .orders.updated)/$(jqr '.notes|length')" "0/1"
+api GET /v1/orders/9120
+eq "  the newer e-mail stays" "$(jqr .customer.email)" "bego.nuevo@example.es"
 F=$FIX/woocommerce-order-labels.json
 post "${HOOK[woocommerce]}" "$F" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$F")"
 eq "WooCommerce labels: Royal Mail + USPS" "$(jqr .result)/$(jqr .shipments.created)" "applied/2"

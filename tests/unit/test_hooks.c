@@ -562,6 +562,7 @@ static void test_woocommerce(void **state)
     assert_str(o->order_ref, "9120");
     assert_int_equal(o->placed_at, 1752510129);
     assert_int_equal(o->placed_offset_min, 120); /* date_created - date_created_gmt */
+    assert_int_equal(o->source_updated_at, 1752566564); /* date_modified_gmt */
     assert_str(o->customer.name, "Begoña Etxeberria");
     assert_str(o->customer.email, "bego.etx@example.es");
     assert_str(o->customer.phone, "+34 944 000 111");
