@@ -377,6 +377,12 @@ eq "  and put back, not sent: queued until $QE Madrid, logged as deferred, no at
    "$(jqr "[.notifications[]|select(.id==$QID)][0]|\"\(.state)/\(.next_attempt_at)/\([.attempts_log[].result]|join(\",\"))/\(.attempts)\"")" \
    "queued/$(date -u -d "@$WANT_END" +%Y-%m-%dT%H:%M:%SZ)/deferred/0"
 check "  no e-mail reached Noa" bash -c "! grep -l 'noa@example.org' '$PF_MAIL'/* 2>/dev/null | xargs -r grep -l 'en camino' | grep -q ."
+# a cancelled shipment is not notified about: its queued messages are suppressed, the order's stay
+KEY=$KEY2 api DELETE /v1/shipments/correos/Q1
+KEY=$KEY2 api GET /v1/orders/Q-1/notifications
+eq "cancelling the shipment suppresses its queued messages, not the order's" \
+   "$(jqr '[.notifications[]|select(.trigger=="shipped" and .deferred)|"\(.state):\(.reason)"]|unique|join(",")')/$(jqr '[.notifications[]|select(.trigger=="order_confirmed" and .deferred)|.state]|unique|join(",")')" \
+   "suppressed:shipment_cancelled/queued"
 
 # ---- resend ----
 notif 7315
