@@ -103,6 +103,21 @@ const char *rs_conv_guess_lang(const char *text, size_t len)
         fl = sizeof folded - 1;
     folded[fl] = '\0';
     int ne = 0, nn = 0;
+    /* a chunk (between blanks) with a digit is a tracking code, an order number or a postcode,
+     * not words: "RX-7K4Q-9PZD-ME3TX" would otherwise read as Spanish ("me") */
+    for (char *c = folded; *c;) {
+        char *e = c;
+        while (*e && !isspace((unsigned char)*e))
+            e++;
+        bool digit = false;
+        for (char *d = c; d < e && !digit; d++)
+            digit = isdigit((unsigned char)*d);
+        if (digit)
+            memset(c, ' ', (size_t)(e - c));
+        while (*e && isspace((unsigned char)*e))
+            e++;
+        c = e;
+    }
     for (char *p = folded; *p;) {
         while (*p && !isalpha((unsigned char)*p))
             p++;

@@ -393,6 +393,11 @@ static void test_texts(void **state)
     assert_string_equal(rs_conv_guess_lang("where is my order", 17), "en");
     assert_string_equal(rs_conv_guess_lang("¿y?", strlen("¿y?")), "es");
     assert_null(rs_conv_guess_lang("RX-7K4Q", 7));
+    /* a code whose letters happen to spell a word is still no language */
+    assert_null(rs_conv_guess_lang("RX-7ME4-9HA2-ES3TX", 18));
+    assert_null(rs_conv_guess_lang("rx-7me4-9ha2-es3tx 28013", 24));
+    assert_string_equal(rs_conv_guess_lang("mi codigo es RX-7ME4-9HA2-ES3TX", 31), "es");
+    assert_string_equal(rs_conv_guess_lang("my code is RX-7ME4-9HA2-ES3TX", 29), "en");
 }
 
 int main(void)
