@@ -392,6 +392,10 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
             rs_buf_puts(b, " / ");
             coded(b, c, S(sh, "substatus"));
         }
+        if (json_is_string(json_object_get(sh, "cancelled_at"))) /* kept for history, not the customer's */
+            rs_buf_printf(b, " <strong class=\"tag\" title=\"%s\">%s</strong>",
+                          CX(c, "El cliente ya no ve este envío", "The customer no longer sees this shipment"),
+                          CX(c, "envío cancelado", "shipment cancelled"));
         rs_buf_puts(b, "</h3>");
         json_t *p = json_object_get(sh, "promise");
         if (json_is_object(p)) {

@@ -121,6 +121,11 @@ check "  in the agent's words, the code in the title" bash -c "printf '%s' \"\$0
 check "the hand-over note in the thread says the reason in words, not its code" bash -c "printf '%s' \"\$0\" | grep -qF '<p class=\"body\">Traspaso a una persona: <span class=\"code\" title=\"talk_to_human\">pidió hablar con una persona</span></p>' && ! printf '%s' \"\$0\" | grep -qF 'person: talk_to_human'" "$HTML"
 check "the bot's reading of a message in words" bash -c "printf '%s' \"\$0\" | grep -qF 'title=\"talk_to_human\">pidió hablar con una persona</span> 100 %'" "$HTML"
 check "the order's status in words, not its code" bash -c "printf '%s' \"\$0\" | grep -qF '<p class=\"status\"><strong><span class=\"code\" title=\"processing\">en preparación</span>'" "$HTML"
+KEY=$KEY api POST /v1/shipments '{"order_ref":"1042","carrier":"seur","tracking_number":"SEUR0001X"}'
+KEY=$KEY api DELETE /v1/shipments/seur/SEUR0001X
+eq "a second parcel, cancelled by the shop" "$STATUS" 200
+page GET /console/c/$C1
+eq "the agent sees it marked cancelled (the customer no longer sees it)" "$(printf '%s' "$HTML" | grep -o '<h3>[^<]*SEUR0001X[^/]*</span> <strong class="tag"[^>]*>envío cancelado</strong>' | wc -l)/$(printf '%s' "$HTML" | grep -c 'envío cancelado')" "1/1"
 page GET /console/c/$C2
 eq "another merchant's conversation: 404" "$STATUS" 404
 page GET /console/c/abc
