@@ -230,14 +230,8 @@ enum rs_err rs_store_incident_unresolved(struct rs_store *s, int64_t merchant_id
     sqlite3_bind_int64(q, 1, merchant_id);
     sqlite3_bind_int64(q, 2, order_id);
     sqlite3_bind_text(q, 3, type, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(q);
-    enum rs_err e = RS_OK;
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(q, 0);
-    else if (rc != SQLITE_DONE)
-        e = rs_store_sqlite_rc(s, rc);
-    sqlite3_reset(q);
-    return e;
+    int n;
+    return rs_store_sqlite_ids(s, q, id, 1, &n);
 }
 
 enum rs_err rs_store_incident_waiting(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, int64_t *ids,
@@ -507,14 +501,8 @@ enum rs_err rs_store_incident_coupon(struct rs_store *s, int64_t incident_id, in
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, incident_id);
-    int rc = sqlite3_step(q);
-    enum rs_err e = RS_OK;
-    if (rc == SQLITE_ROW)
-        *coupon_id = sqlite3_column_int64(q, 0);
-    else if (rc != SQLITE_DONE)
-        e = rs_store_sqlite_rc(s, rc);
-    sqlite3_reset(q);
-    return e;
+    int n;
+    return rs_store_sqlite_ids(s, q, coupon_id, 1, &n);
 }
 
 enum rs_err rs_store_support_settings_get(struct rs_store *s, int64_t merchant_id, char **out)
