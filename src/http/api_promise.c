@@ -2,7 +2,7 @@
  * lane and a placement time, with ready-to-show text in Spanish and English.
  * Query: origin, destination ("CC/REGION", "CC-REGION" or "REGION"; required), carrier,
  * service, origin_postcode, destination_postcode, placed_at (RFC 3339 with offset; default
- * now), confidence (0.5 < c < 1; default the merchant's setting); or, for a checkout with
+ * now), confidence (0.5 < c <= 0.99, as the setting; default the merchant's setting); or, for a checkout with
  * several shipping methods, options=carrier[:service],… (instead of carrier and service: one
  * window per option, in order, under "options").
  * Any web page may call it (CORS, routes.c) with a publishable key (scope "quote", which can do
@@ -181,11 +181,13 @@ void rs_api_promise_get(struct rs_req *r)
     }
     double confidence = 0;
     if (conf) {
-        char *end;
+        /* the same range as the merchant's setting (app/promise_settings.h), one message */
+        char *end, err[300];
         confidence = strtod(conf, &end);
-        if (!*conf || *end || !(confidence > 0.5 && confidence < 1)) {
-            rs_reply_error(r, 400, "invalid_parameter",
-                           "confidence must be a number between 0.5 and 1 (exclusive), e.g. 0.9");
+        if (!*conf || *end)
+            confidence = -1;
+        if (rs_promise_settings_confidence(confidence, "confidence", err, sizeof err) != RS_OK) {
+            rs_reply_error(r, 400, "invalid_parameter", "%s", err);
             return;
         }
     }

@@ -52,6 +52,13 @@ for bad in "destination=ES/BCN|origin" "origin=ES/MAD|destination" "origin=ESP/M
   if [ "$STATUS" = 400 ] && printf '%s' "$(jqr .error.message)" | grep -q "^$p"; then ok "bad $q: 400 naming $p"
   else not_ok "bad $q: 400 naming $p" "$STATUS $BODY_OUT"; fi
 done
+# the query's confidence has the range of the merchant's setting (0.5 < c <= 0.99), and says so
+api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&confidence=0.999"
+eq "confidence=0.999: 400 as the setting refuses it" "$STATUS" 400
+if jqr .error.message | grep -q '^confidence must be a number greater than 0.5 and at most 0.99'; then ok "  the message says the range"
+else not_ok "  the message says the range" "$BODY_OUT"; fi
+api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&confidence=0.99"
+eq "confidence=0.99 (the setting's maximum): 200" "$STATUS" 200
 # a checkout with several shipping methods: one window per option, in order, each the same as
 # its own single quote
 QO="origin=ES/MAD&destination=ES/BCN&placed_at=2025-03-03T09:00:00%2B01:00"
