@@ -108,22 +108,27 @@ static enum rs_err check_location(struct rs_app_error *err, const char *what, st
     return norm_country(err, f, &l->country, country, assigned);
 }
 
-static enum rs_err norm_carrier(struct rs_app_error *err, const char **v, char out[RS_MAX_CARRIER_LEN + 1])
+bool rs_app_carrier_normalize(const char *v, char out[RS_MAX_CARRIER_LEN + 1])
 {
-    if (!given(*v))
-        return fail(err, "missing_field", "carrier is required (a slug such as \"correos\" or \"ups\")");
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)*v; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         int c = tolower(*p);
         if (c == ' ' || c == '-')
             c = '_';
         if (!(isalnum(c) || c == '_') || n >= RS_MAX_CARRIER_LEN)
-            return fail(err, "invalid_field",
-                        "carrier must be at most %d letters, digits, '_' or '-' (e.g. \"correos_express\")",
-                        RS_MAX_CARRIER_LEN);
+            return false;
         out[n++] = (char)c;
     }
     out[n] = '\0';
+    return true;
+}
+
+static enum rs_err norm_carrier(struct rs_app_error *err, const char **v, char out[RS_MAX_CARRIER_LEN + 1])
+{
+    if (!given(*v))
+        return fail(err, "missing_field", "carrier is required (a slug such as \"correos\" or \"ups\")");
+    if (!rs_app_carrier_normalize(*v, out))
+        return fail(err, "invalid_field", RS_APP_CARRIER_RULE, RS_MAX_CARRIER_LEN);
     *v = out;
     return RS_OK;
 }

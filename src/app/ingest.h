@@ -39,6 +39,12 @@ struct rs_prep_buf {
     char email[256];
     char phone[24];
 };
+/* A carrier as the write path keys it: ASCII lower case, ' ' and '-' as '_' ("Correos Express"
+ * -> "correos_express"). False when V holds anything but letters, digits, '_', '-' and ' ' or
+ * is longer than RS_MAX_CARRIER_LEN; RS_APP_CARRIER_RULE (a format taking that length) says so.
+ * Shipments are stored this way, and GET /v1/promise looks lanes up this way. */
+bool rs_app_carrier_normalize(const char *v, char out[RS_MAX_CARRIER_LEN + 1]);
+#define RS_APP_CARRIER_RULE "carrier must be at most %d letters, digits, '_' or '-' (e.g. \"correos_express\")"
 enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf,
                                  struct rs_app_error *err) RS_MUST_CHECK;
 enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_buf *buf,

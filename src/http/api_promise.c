@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ingest.h"
 #include "app/keys.h"
 #include "app/promise_service.h"
 #include "app/promise_settings.h"
@@ -163,6 +164,18 @@ void rs_api_promise_get(struct rs_req *r)
             return;
         }
     }
+    /* lanes are keyed by the carrier as shipments store it: "Correos Express" is correos_express */
+    char ckey[RS_PROMISE_MAX_OPTIONS][RS_MAX_CARRIER_LEN + 1];
+    for (int i = 0; i < (n_options ? n_options : 1); i++) {
+        const char *c = n_options ? options[i].carrier : carrier;
+        if (c && !rs_app_carrier_normalize(c, ckey[i])) {
+            char what[32] = "";
+            if (n_options)
+                snprintf(what, sizeof what, "options: option %d: ", i + 1);
+            rs_reply_error(r, 400, "invalid_parameter", "%s" RS_APP_CARRIER_RULE, what, RS_MAX_CARRIER_LEN);
+            return;
+        }
+    }
     int64_t at = rs_now();
     int off = 0;
     char fixed[64];
@@ -232,7 +245,7 @@ void rs_api_promise_get(struct rs_req *r)
     struct rs_promise p[RS_PROMISE_MAX_OPTIONS];
     int nq = n_options ? n_options : 1;
     for (int i = 0; i < nq && !e; i++) {
-        struct rs_promise_lane lane = {occ, oreg, dcc, dreg, n_options ? options[i].carrier : carrier,
+        struct rs_promise_lane lane = {occ, oreg, dcc, dreg, n_options || carrier ? ckey[i] : NULL,
                                        n_options ? options[i].service : service, opc, dpc};
         e = rs_promise_quote(h->model, cal, &lane, day, minute, confidence, &p[i]);
     }

@@ -81,6 +81,28 @@ for bad in "options=|options" "options=seur:std:x|options" "options=seur,,correo
 done
 KEY= api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN"
 eq "no key: 401" "$STATUS" 401
+# the carrier is matched as shipments store it: a checkout saying "Correos Express" finds the
+# lane correos_express (a merchant whose deliveries went by that carrier)
+KEY_C=$(new_merchant "Tienda Correos Express")
+sed 's/,seur,std,/,correos_express,std,/' "$FIX" >"$T_DIR/cex.csv"
+"$RASTRO_BIN" promise train --history "$T_DIR/cex.csv" --merchant 3 --db "$DB" --country ES >/dev/null 2>&1
+eq "train merchant 3 (correos_express): exit 0" "$?" 0
+KEY=$KEY_C api GET "/v1/promise?$QO&carrier=correos_express&service=std"
+cex=$(jq -c '[.earliest,.likely,.latest,.low_confidence]' <<<"$BODY_OUT")
+eq "  the slug: a known lane" "$(jqr .low_confidence)" false
+for c in "Correos%20Express" "correos-express" "CORREOS_EXPRESS"; do
+  KEY=$KEY_C api GET "/v1/promise?$QO&carrier=$c&service=std"
+  eq "  carrier=$c: the same known lane" "$STATUS $(jq -c '[.earliest,.likely,.latest,.low_confidence]' <<<"$BODY_OUT")" "200 $cex"
+done
+KEY=$KEY_C api GET "/v1/promise?$QO&options=Correos%20Express:std,seur"
+eq "  options=Correos Express:std: the same known lane, the carrier as given" \
+   "$STATUS $(jq -c '.options[0]|[.earliest,.likely,.latest,.low_confidence]' <<<"$BODY_OUT") $(jqr '.options[0].carrier')" "200 $cex Correos Express"
+KEY=$KEY_C api GET "/v1/promise?$QO&carrier=Correos%20Express%20(24h)"
+if [ "$STATUS" = 400 ] && jqr .error.message | grep -q "^carrier must be"; then ok "  a carrier no shipment can have: 400 naming carrier"
+else not_ok "  a carrier no shipment can have: 400 naming carrier" "$STATUS $BODY_OUT"; fi
+KEY=$KEY_C api GET "/v1/promise?$QO&options=seur,Correos%20Express%20(24h)"
+if [ "$STATUS" = 400 ] && jqr .error.message | grep -q "^options: option 2: carrier must be"; then ok "  the same in options: 400 naming the option"
+else not_ok "  the same in options: 400 naming the option" "$STATUS $BODY_OUT"; fi
 
 # ---- a shipment gets its promise ----
 D0=$(date -u -d '+30 days' +%F)   # placed (in the future: the real clock sees no breach)
