@@ -13,7 +13,11 @@
  * element keeps the text the shop wrote. The element gets data-rastro-state: "loading", "ok",
  * "low" (a lane with little history: a wide estimate) or "error", and data-earliest /
  * data-latest (YYYY-MM-DD) for the shop's own styling. Changing an element's data-destination
- * (or another parameter), or adding elements later, asks again. Rastro.refresh() re-asks all. */
+ * (or another parameter), or adding elements later, asks again. Rastro.refresh() re-asks all.
+ * A window is good until the expiry the API's Cache-Control gives (a quote for "now" changes at
+ * the dispatch cut-off and at midnight): a page left open asks again then, once per distinct
+ * quote, and only while it is visible; a page shown again after that (a tab brought back,
+ * a laptop woken) asks at once. Never more often than once a minute per quote. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -21,7 +25,9 @@
   var base = new URL(script.src, document.baseURI).origin;
   var key = script.getAttribute("data-key") || "";
   var PARAMS = ["origin", "destination", "carrier", "service", "origin-postcode", "destination-postcode"];
-  var pending = {}; // query string → Promise of the answer, one request per distinct quote
+  var pending = {}; // query string → {answer: Promise, expires: ms (0 = not answered yet)}
+  var MIN_AGE = 60; // seconds: "no-cache" (a change within the minute) waits this long
+  var timer = null;
 
   function attr(el, name) {
     var v = el.getAttribute("data-" + name);
@@ -44,36 +50,71 @@
   }
 
   function ask(qs) {
-    if (!pending[qs]) {
-      pending[qs] = fetch(base + "/v1/promise?" + qs, {
-        headers: { Authorization: "Bearer " + key },
-        credentials: "omit",
-      }).then(function (res) {
-        return res.json().then(function (body) {
-          if (!res.ok) {
-            delete pending[qs]; // a later change may fix it
-            var msg = body && body.error ? body.error.message : "HTTP " + res.status;
-            throw new Error(msg);
-          }
-          return body;
-        });
+    var e = pending[qs];
+    if (e && !(e.expires && e.expires <= Date.now())) return e.answer;
+    e = pending[qs] = { expires: 0 };
+    e.answer = fetch(base + "/v1/promise?" + qs, {
+      headers: { Authorization: "Bearer " + key },
+      credentials: "omit",
+    }).then(function (res) {
+      return res.json().then(function (body) {
+        if (!res.ok) {
+          if (pending[qs] === e) delete pending[qs]; // a later change may fix it
+          var msg = body && body.error ? body.error.message : "HTTP " + res.status;
+          throw new Error(msg);
+        }
+        var age = /max-age=(\d+)/.exec(res.headers.get("Cache-Control") || "");
+        e.expires = Date.now() + Math.max(MIN_AGE, age ? +age[1] : 0) * 1000;
+        schedule();
+        return body;
       });
-    }
-    return pending[qs];
+    });
+    return e.answer;
   }
 
-  function fill(el) {
+  /* One timer, at the first expiry of the answers held. */
+  function schedule() {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    var first = 0;
+    Object.keys(pending).forEach(function (qs) {
+      var t = pending[qs].expires;
+      if (t && (!first || t < first)) first = t;
+    });
+    if (first) timer = setTimeout(renew, Math.max(0, first - Date.now()));
+  }
+
+  /* Ask again for the expired windows shown; a hidden page waits until it is shown. */
+  function renew() {
+    timer = null;
+    if (document.visibilityState === "hidden") return;
+    var now = Date.now(), stale = {};
+    Object.keys(pending).forEach(function (qs) {
+      if (pending[qs].expires && pending[qs].expires <= now) stale[qs] = true;
+    });
+    document.querySelectorAll("[data-rastro-promise]").forEach(function (el) {
+      if (el.__rastroQuery && stale[el.__rastroQuery.split("#")[0]]) fill(el, true);
+    });
+    Object.keys(stale).forEach(function (qs) {
+      var e = pending[qs];
+      if (e && e.expires && e.expires <= now) delete pending[qs]; // no element shows it any more
+    });
+    schedule();
+  }
+
+  /* RENEW: the element shows a window that expired; it keeps it (and its state) meanwhile. */
+  function fill(el, renewing) {
     var qs = query(el), l = lang(el), asked = qs + "#" + l;
-    if (el.__rastroQuery === asked) return;
+    if (el.__rastroQuery === asked && !renewing) return;
     el.__rastroQuery = asked;
     if (!el.hasAttribute("aria-live")) el.setAttribute("aria-live", "polite");
-    el.setAttribute("data-rastro-state", "loading");
+    if (!renewing) el.setAttribute("data-rastro-state", "loading");
     ask(qs).then(
       function (p) {
         if (el.__rastroQuery !== asked) return; // asked again meanwhile
         var text = p.text && p.text[l];
         if (!text) throw new Error("no text in the answer");
-        el.textContent = text;
+        if (el.textContent !== text) el.textContent = text; // aria-live: only news is read out
         el.setAttribute("data-earliest", p.earliest);
         el.setAttribute("data-latest", p.latest);
         el.setAttribute("data-rastro-state", p.low_confidence ? "low" : "ok");
@@ -92,6 +133,9 @@
 
   function start() {
     scan(document);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") renew();
+    });
     new MutationObserver(function (changes) {
       changes.forEach(function (c) {
         if (c.type === "attributes") {
@@ -113,6 +157,7 @@
   window.Rastro = window.Rastro || {};
   window.Rastro.refresh = function () {
     pending = {};
+    schedule();
     document.querySelectorAll("[data-rastro-promise]").forEach(function (el) {
       el.__rastroQuery = null;
       fill(el);

@@ -74,6 +74,41 @@ const state = (page, id) => page.$eval(`#${id}`, e => ({ s: e.dataset.rastroStat
     await ctx.close();
   });
 
+  await step('a page left open asks again when its window expires', async () => {
+    const ctx = await browser.newContext({ locale: 'es-ES' });
+    const page = await ctx.newPage();
+    let asked = 0;
+    page.on('request', r => { if (r.url().includes('/v1/promise?') && r.url().includes('destination=ES%2FBCN')) asked++; });
+    await page.clock.install();
+    await page.goto(`${SHOP}/shop.html`);
+    await page.waitForFunction(settled('bcn'), null, { timeout: 10000 });
+    check('  asked once on load', asked === 1, `asked ${asked} times`);
+    const visibility = v => page.evaluate(v => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => v });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, v);
+    await visibility('hidden');
+    await page.clock.fastForward('06:00'); // past the API's max-age (at most five minutes)
+    await page.waitForTimeout(500);
+    check('  a hidden tab does not ask when the window expires', asked === 1, `asked ${asked} times`);
+    await visibility('visible');
+    for (let i = 0; i < 50 && asked < 2; i++) await page.waitForTimeout(100);
+    check('  shown again after the expiry: asks again at once', asked === 2, `asked ${asked} times`);
+    await page.waitForFunction(settled('bcn'), null, { timeout: 10000 });
+    const bcn = await state(page, 'bcn');
+    check('  and shows the new answer, both languages from one request', bcn.s === WANT_BCN_STATE && bcn.t === WANT_BCN_ES &&
+      (await state(page, 'en')).t === WANT_BCN_EN, JSON.stringify(bcn));
+    await visibility('visible');
+    await page.waitForTimeout(300);
+    check('  shown again before the expiry: does not ask', asked === 2, `asked ${asked} times`);
+    await page.clock.fastForward('06:00');
+    for (let i = 0; i < 50 && asked < 3; i++) await page.waitForTimeout(100);
+    check('  a visible tab asks again at the expiry', asked === 3, `asked ${asked} times`);
+    await page.waitForTimeout(500);
+    check('  once (no storm of requests)', asked === 3, `asked ${asked} times`);
+    await ctx.close();
+  });
+
   await step('shop page with a secret key', async () => {
     const ctx = await browser.newContext({ locale: 'es-ES' });
     const page = await ctx.newPage();
