@@ -157,6 +157,8 @@ static void build_calendar(const struct rs_promise_settings *st, const char *des
     char extra;
     if (st->cutoff[0] && sscanf(st->cutoff, "%d:%d%c", &h, &m, &extra) == 2)
         (void)!rs_calendar_set_cutoff(cal, h, m);
+    if (st->dispatch_days & 0xFEu)
+        cal->dispatch_mask = ~st->dispatch_days & 0xFEu;
 }
 
 /* The last calendar built on this thread, keyed by everything it depends on: the write path
@@ -165,6 +167,7 @@ struct cal_cache {
     bool used;
     char country[3], dest[3], cutoff[6];
     int n_add, n_remove;
+    unsigned dispatch_days;
     int64_t add[RS_PROMISE_MAX_OVERRIDES], remove[RS_PROMISE_MAX_OVERRIDES];
     struct rs_calendar cal;
 };
@@ -259,7 +262,7 @@ void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_
     struct cal_cache *c = &tcal;
     if (st && c->used && strcmp(c->country, st->country) == 0 && strcmp(c->dest, dest) == 0 &&
         strcmp(c->cutoff, st->cutoff) == 0 && c->n_add == st->n_add &&
-        c->n_remove == st->n_remove &&
+        c->n_remove == st->n_remove && c->dispatch_days == st->dispatch_days &&
         memcmp(c->add, st->add, sizeof c->add[0] * (size_t)st->n_add) == 0 &&
         memcmp(c->remove, st->remove, sizeof c->remove[0] * (size_t)st->n_remove) == 0) {
         *cal = c->cal;
@@ -274,6 +277,7 @@ void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_
     memcpy(c->cutoff, st->cutoff, sizeof c->cutoff);
     c->n_add = st->n_add;
     c->n_remove = st->n_remove;
+    c->dispatch_days = st->dispatch_days;
     memcpy(c->add, st->add, sizeof c->add);
     memcpy(c->remove, st->remove, sizeof c->remove);
     c->cal = *cal;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/calendar.h"
 #include "util/timefmt.h"
@@ -117,6 +118,42 @@ enum rs_err rs_promise_settings_day(const char *s, const char *field, int64_t *d
     return RS_OK;
 }
 
+static const char *const weekdays[8] = {"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+enum rs_err rs_promise_settings_weekday(const char *s, const char *field, unsigned *mask, char *err,
+                                        size_t errcap)
+{
+    char q[32];
+    for (int w = 1; s && w <= 7; w++)
+        if (strcasecmp(s, weekdays[w]) == 0) {
+            *mask |= 1u << w;
+            return RS_OK;
+        }
+    return rs_err_fail(err, errcap,
+                       "%s must name weekdays mon, tue, wed, thu, fri, sat or sun (the days the shop hands "
+                       "parcels to the carrier)%s%s%s",
+                       field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
+}
+
+enum rs_err rs_promise_settings_dispatch_some(unsigned mask, const char *field, char *err, size_t errcap)
+{
+    if (mask & 0xFEu)
+        return RS_OK;
+    return rs_err_fail(err, errcap,
+                       "%s must name at least one weekday the shop dispatches on, e.g. "
+                       "[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\"]",
+                       field);
+}
+
+void rs_promise_settings_weekdays_text(unsigned mask, char out[32])
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int w = 1; w <= 7; w++)
+        if (mask & (1u << w))
+            n += (size_t)snprintf(out + n, 32 - n, "%s%s", n ? "," : "", weekdays[w]);
+}
+
 enum rs_err rs_promise_settings_day_add(int64_t *days, int *n, int64_t day, const char *field, char *err,
                                         size_t errcap)
 {
@@ -184,7 +221,32 @@ static const char *text_or_empty(const json_t *v)
     return json_is_null(v) ? "" : json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static const char *const known[] = {"confidence", "country", "cutoff", "timezone", "closed_days", "open_days", NULL};
+static const char *const known[] = {"confidence", "country",   "cutoff",        "timezone",
+                                    "closed_days", "open_days", "dispatch_days", NULL};
+
+/* The JSON list V of weekday names into *MASK. */
+static enum rs_err weekday_list(const json_t *v, const char *name, unsigned *mask, char *err, size_t errcap)
+{
+    unsigned m = 0;
+    if (!json_is_array(v))
+        return rs_err_fail(err, errcap,
+                           "%s must be an array of weekdays, e.g. [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\"]",
+                           name);
+    size_t i;
+    json_t *d;
+    json_array_foreach(v, i, d) {
+        char field[48];
+        snprintf(field, sizeof field, "%s[%zu]", name, i);
+        enum rs_err e = rs_promise_settings_weekday(json_is_string(d) ? json_string_value(d) : NULL, field, &m,
+                                                    err, errcap);
+        if (e)
+            return e;
+    }
+    enum rs_err e = rs_promise_settings_dispatch_some(m, name, err, errcap);
+    if (!e)
+        *mask = m;
+    return e;
+}
 
 enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json_t *change, char *err,
                                       size_t errcap)
@@ -201,7 +263,7 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
         if (!found)
             return rs_err_fail(err, errcap,
                                "unknown setting \"%s\": the settings are confidence, country, cutoff, "
-                               "timezone, closed_days and open_days",
+                               "timezone, closed_days, open_days and dispatch_days",
                                shown(k, q));
     }
     struct rs_promise_settings t = *st;
@@ -225,6 +287,8 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
     /* only a change of the lists is checked: settings stored before the rule keep working */
     if (!e && (closed || opened))
         e = rs_promise_settings_no_conflict(&t, "closed_days", "open_days", err, errcap);
+    if (!e && (v = json_object_get(change, "dispatch_days")))
+        e = weekday_list(v, "dispatch_days", &t.dispatch_days, err, errcap);
     if (!e)
         *st = t;
     return e;
@@ -259,6 +323,12 @@ json_t *rs_promise_settings_json(const struct rs_promise_settings *st)
     bad |= json_object_set_new(j, "timezone", json_string(st->timezone));
     bad |= json_object_set_new(j, "closed_days", days_json(st->add, st->n_add));
     bad |= json_object_set_new(j, "open_days", days_json(st->remove, st->n_remove));
+    json_t *wd = json_array();
+    unsigned mask = st->dispatch_days & 0xFEu ? st->dispatch_days : RS_PROMISE_DISPATCH_DEFAULT;
+    for (int w = 1; wd && w <= 7; w++)
+        if (mask & (1u << w))
+            json_array_append_new(wd, json_string(weekdays[w]));
+    bad |= json_object_set_new(j, "dispatch_days", wd);
     if (bad) {
         json_decref(j);
         return NULL;

@@ -13,7 +13,10 @@
  *                 calendar knows), duplicates folded, at most RS_PROMISE_MAX_OVERRIDES; a day is
  *                 not both closed and opened
  *   timezone      an IANA zone ICU knows ("America/Mexico_City"): merchants.timezone, the
- *                 merchant's local days and cut-off (and its pages' times) */
+ *                 merchant's local days and cut-off (and its pages' times)
+ *   dispatch_days the weekdays the merchant hands parcels to the carrier: "mon" … "sun"
+ *                 (case ignored), at least one, duplicates folded; default Monday to Friday.
+ *                 Handling is counted in them; carriers' transit stays in business days */
 #ifndef RS_APP_PROMISE_SETTINGS_H
 #define RS_APP_PROMISE_SETTINGS_H
 
@@ -45,6 +48,12 @@ enum rs_err rs_promise_settings_timezone(const char *s, const char *field, char 
 /* S: "YYYY-MM-DD" within the calendar's years. OUT: *day (civil day number). */
 enum rs_err rs_promise_settings_day(const char *s, const char *field, int64_t *day, char *err,
                                     size_t errcap) RS_MUST_CHECK;
+/* S: a weekday "mon" … "sun" (any case). OUT: its bit (1u << ISO weekday) added to *MASK. */
+enum rs_err rs_promise_settings_weekday(const char *s, const char *field, unsigned *mask, char *err,
+                                        size_t errcap) RS_MUST_CHECK;
+/* RS_EINVAL unless MASK has a weekday (a shop that never dispatches promises nothing). */
+enum rs_err rs_promise_settings_dispatch_some(unsigned mask, const char *field, char *err,
+                                              size_t errcap) RS_MUST_CHECK;
 /* Add DAY to DAYS[*N] unless it is there already; RS_EINVAL when that would make more than
  * RS_PROMISE_MAX_OVERRIDES. */
 enum rs_err rs_promise_settings_day_add(int64_t *days, int *n, int64_t day, const char *field, char *err,
@@ -63,7 +72,10 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
 
 /* The settings as the API shows them (new reference; NULL when out of memory):
  * {"confidence":0.9,"country":"ES"|null,"cutoff":"14:00"|null,"timezone":"Europe/Madrid",
- *  "closed_days":["2026-12-24",…],"open_days":[…]} with the days sorted. */
+ *  "closed_days":["2026-12-24",…],"open_days":[…],"dispatch_days":["mon",…,"fri"]} with the
+ * days sorted and the weekdays in week order. */
+/* The weekday names of MASK in week order, comma-separated ("mon,tue,wed,thu,fri"), into OUT. */
+void rs_promise_settings_weekdays_text(unsigned mask, char out[32]);
 json_t *rs_promise_settings_json(const struct rs_promise_settings *st);
 
 #endif

@@ -33,6 +33,7 @@ struct opts {
     const char *db, *merchant, *now; /* train into the store; sweep */
     const char *close_days, *open_days;  /* settings: comma-separated YYYY-MM-DD */
     const char *timezone;                /* settings: the merchant's IANA zone */
+    const char *dispatch_days;           /* settings: comma-separated weekdays mon…sun */
     int from_store;
     double confidence;
     int confidence_set; /* --confidence given (eval defaults to 0.96, the rest to 0.90) */
@@ -52,6 +53,7 @@ static int usage(void)
             "       rastro promise sweep [--db URL] [--now RFC3339] (detect delays once)\n"
             "       rastro promise settings --merchant ID [--db URL] [--confidence C] [--country CC]\n"
             "                            [--cutoff HH:MM] [--timezone ZONE] [--close D,D…] [--open D,D…]\n"
+            "                            [--dispatch-days mon,tue,wed,thu,fri,sat] (the days it dispatches)\n"
             "                            (days YYYY-MM-DD; ZONE e.g. America/Mexico_City; --country \"\" /\n"
             "                            --cutoff \"\" clear; also PUT /v1/promise/settings)\n"
             "       rastro promise eval --train A.csv --test B.csv [--json] [--confidence 0.96]\n"
@@ -147,6 +149,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             dst = &o->open_days;
         else if (strcmp(a, "--timezone") == 0)
             dst = &o->timezone;
+        else if (strcmp(a, "--dispatch-days") == 0)
+            dst = &o->dispatch_days;
         if (!dst) {
             fprintf(stderr, "rastro promise: unknown option %s\n", a);
             return -1;
@@ -614,6 +618,18 @@ static int cmd_settings(const struct opts *o)
         fprintf(stderr, "rastro promise: %s\n", err);
         return 2;
     }
+    unsigned dispatch = 0;
+    if (o->dispatch_days) {
+        char list[64];
+        snprintf(list, sizeof list, "%s", o->dispatch_days);
+        enum rs_err de = RS_OK;
+        for (char *save = NULL, *w = strtok_r(list, ",", &save); w && !de; w = strtok_r(NULL, ",", &save))
+            de = rs_promise_settings_weekday(w, "--dispatch-days", &dispatch, err, sizeof err);
+        if (de || rs_promise_settings_dispatch_some(dispatch, "--dispatch-days", err, sizeof err)) {
+            fprintf(stderr, "rastro promise: %s\n", err);
+            return 2;
+        }
+    }
     struct rs_promise_settings req = {0}; /* the days named: add = --close, remove = --open */
     if ((o->close_days && parse_days(o->close_days, "--close", req.add, &req.n_add)) ||
         (o->open_days && parse_days(o->open_days, "--open", req.remove, &req.n_remove)))
@@ -633,7 +649,8 @@ static int cmd_settings(const struct opts *o)
         rs_store_close(s);
         return 1;
     }
-    bool change = o->confidence_set || o->country || o->cutoff || o->timezone || o->close_days || o->open_days;
+    bool change = o->confidence_set || o->country || o->cutoff || o->timezone || o->close_days || o->open_days ||
+                  o->dispatch_days;
     if (!e && change) {
         /* --close and --open add to the lists; a day named now leaves the other list */
         drop_days(st.remove, &st.n_remove, req.add, req.n_add);
@@ -655,6 +672,8 @@ static int cmd_settings(const struct opts *o)
             memcpy(st.cutoff, cutoff, sizeof st.cutoff);
         if (o->timezone)
             memcpy(st.timezone, timezone, sizeof st.timezone);
+        if (o->dispatch_days)
+            st.dispatch_days = dispatch;
         if (!(e = rs_store_begin(s))) {
             e = rs_store_promise_settings_put(s, merchant, &st, rs_now());
             if (!e)
@@ -667,10 +686,12 @@ static int cmd_settings(const struct opts *o)
         fprintf(stderr, "rastro promise: %s (%s)\n", rs_err_name(e), rs_store_errmsg(s));
         rc = 1;
     } else {
+        char wd[32];
+        rs_promise_settings_weekdays_text(st.dispatch_days, wd);
         printf("merchant %lld: confidence %.2f, country %s, cut-off %s, time zone %s, "
-               "%d closed and %d opened days\n",
+               "%d closed and %d opened days, dispatch on %s\n",
                (long long)merchant, st.confidence, st.country[0] ? st.country : "(destination's)",
-               st.cutoff[0] ? st.cutoff : "none", st.timezone, st.n_add, st.n_remove);
+               st.cutoff[0] ? st.cutoff : "none", st.timezone, st.n_add, st.n_remove, wd);
     }
     rs_store_close(s);
     return rc;

@@ -49,6 +49,7 @@ void rs_calendar_init(struct rs_calendar *cal)
 {
     memset(cal, 0, sizeof *cal);
     cal->weekend_mask = RS_CAL_WEEKEND_SAT_SUN;
+    cal->dispatch_mask = RS_CAL_WEEKEND_SAT_SUN;
     cal->cutoff_min = 1440;
     cal->first_day = (int32_t)rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1);
 }
@@ -105,25 +106,27 @@ enum rs_err rs_calendar_set_cutoff(struct rs_calendar *cal, int hour, int minute
     return RS_OK;
 }
 
-bool rs_calendar_is_business_day(const struct rs_calendar *cal, int64_t day)
+/* The functions below, for the days open in MASK (bit w set = weekday w closed) that are not
+ * holidays: business days (weekend_mask) or dispatch days (dispatch_mask). */
+static bool open_on(const struct rs_calendar *cal, unsigned mask, int64_t day)
 {
-    if (cal->weekend_mask & (1u << rs_cal_weekday(day)))
+    if (mask & (1u << rs_cal_weekday(day)))
         return false;
     return !rs_calendar_is_holiday(cal, day);
 }
 
-int64_t rs_calendar_add_business_days(const struct rs_calendar *cal, int64_t day, int n)
+static int64_t add_open(const struct rs_calendar *cal, unsigned mask, int64_t day, int n)
 {
-    /* a calendar whose every weekday is a weekend would loop forever: treat it as all open */
-    if ((cal->weekend_mask & 0xFEu) == 0xFEu)
+    /* a calendar whose every weekday is closed would loop forever: treat it as all open */
+    if ((mask & 0xFEu) == 0xFEu)
         return day + n;
     if (n >= 0) {
         int guard = 0;
-        while (!rs_calendar_is_business_day(cal, day) && guard++ < 3660)
+        while (!open_on(cal, mask, day) && guard++ < 3660)
             day++;
         while (n > 0 && guard++ < 100000) {
             day++;
-            if (rs_calendar_is_business_day(cal, day))
+            if (open_on(cal, mask, day))
                 n--;
         }
         return day;
@@ -131,13 +134,13 @@ int64_t rs_calendar_add_business_days(const struct rs_calendar *cal, int64_t day
     int guard = 0;
     while (n < 0 && guard++ < 100000) {
         day--;
-        if (rs_calendar_is_business_day(cal, day))
+        if (open_on(cal, mask, day))
             n++;
     }
     return day;
 }
 
-int rs_calendar_business_days_between(const struct rs_calendar *cal, int64_t from, int64_t to)
+static int open_between(const struct rs_calendar *cal, unsigned mask, int64_t from, int64_t to)
 {
     int sign = 1;
     if (to < from) {
@@ -150,15 +153,45 @@ int rs_calendar_business_days_between(const struct rs_calendar *cal, int64_t fro
         to = from + 100000; /* bounded: nobody waits 270 years for a parcel */
     int n = 0;
     for (int64_t d = from + 1; d <= to; d++)
-        n += rs_calendar_is_business_day(cal, d);
+        n += open_on(cal, mask, d);
     return sign * n;
+}
+
+bool rs_calendar_is_business_day(const struct rs_calendar *cal, int64_t day)
+{
+    return open_on(cal, cal->weekend_mask, day);
+}
+
+int64_t rs_calendar_add_business_days(const struct rs_calendar *cal, int64_t day, int n)
+{
+    return add_open(cal, cal->weekend_mask, day, n);
+}
+
+int rs_calendar_business_days_between(const struct rs_calendar *cal, int64_t from, int64_t to)
+{
+    return open_between(cal, cal->weekend_mask, from, to);
+}
+
+bool rs_calendar_is_dispatch_day(const struct rs_calendar *cal, int64_t day)
+{
+    return open_on(cal, cal->dispatch_mask, day);
+}
+
+int64_t rs_calendar_add_dispatch_days(const struct rs_calendar *cal, int64_t day, int n)
+{
+    return add_open(cal, cal->dispatch_mask, day, n);
+}
+
+int rs_calendar_dispatch_days_between(const struct rs_calendar *cal, int64_t from, int64_t to)
+{
+    return open_between(cal, cal->dispatch_mask, from, to);
 }
 
 int64_t rs_calendar_start_day(const struct rs_calendar *cal, int64_t day, int minute)
 {
-    if (rs_calendar_is_business_day(cal, day) && minute < cal->cutoff_min)
+    if (rs_calendar_is_dispatch_day(cal, day) && minute < cal->cutoff_min)
         return day;
-    return rs_calendar_add_business_days(cal, day + 1, 0);
+    return rs_calendar_add_dispatch_days(cal, day + 1, 0);
 }
 
 /* ---- the rules table ---- */

@@ -45,7 +45,9 @@
 
 struct rs_calendar {
     char country[3];        /* ISO 3166-1 alpha-2 the defaults came from ("" = none) */
-    unsigned weekend_mask;  /* bit w set = weekday w (1..7) is not a business day */
+    unsigned weekend_mask;  /* bit w set = weekday w (1..7) is not a business day (carriers') */
+    unsigned dispatch_mask; /* bit w set = the merchant does not dispatch on weekday w (default
+                               the weekend_mask: Monday to Friday). Holidays close both */
     int cutoff_min;         /* dispatch cut-off, minutes after local midnight (0..1440); an
                                order at or after it counts from the next business day. 1440 =
                                no cut-off */
@@ -61,7 +63,8 @@ int rs_cal_weekday(int64_t day);
 /* Easter Sunday of YEAR (Gregorian), as a day number. */
 int64_t rs_cal_easter(int year);
 
-/* A calendar with Saturday+Sunday weekends, no holidays and no cut-off. */
+/* A calendar with Saturday+Sunday weekends (for carriers and for dispatch), no holidays and no
+ * cut-off. */
 void rs_calendar_init(struct rs_calendar *cal);
 
 /* Load the default holidays of COUNTRY from a rules table (text of data/holidays.tsv, borrowed,
@@ -88,9 +91,16 @@ int64_t rs_calendar_add_business_days(const struct rs_calendar *cal, int64_t day
  * minus the number with TO < d <= FROM. */
 int rs_calendar_business_days_between(const struct rs_calendar *cal, int64_t from, int64_t to);
 
-/* The business day from which an order placed on local DAY at MINUTE (0..1439) after local
- * midnight counts: DAY when it is a business day and MINUTE is before the cut-off, else the next
- * business day. */
+/* Dispatch days: the merchant's working days (dispatch_mask) that are not holidays. Handling
+ * (placed -> handed to the carrier) is counted in them; transit in business days. The same
+ * contracts as the business-day functions above. */
+bool rs_calendar_is_dispatch_day(const struct rs_calendar *cal, int64_t day);
+int64_t rs_calendar_add_dispatch_days(const struct rs_calendar *cal, int64_t day, int n);
+int rs_calendar_dispatch_days_between(const struct rs_calendar *cal, int64_t from, int64_t to);
+
+/* The dispatch day from which an order placed on local DAY at MINUTE (0..1439) after local
+ * midnight counts: DAY when it is a dispatch day and MINUTE is before the cut-off, else the next
+ * dispatch day. */
 int64_t rs_calendar_start_day(const struct rs_calendar *cal, int64_t day, int minute);
 
 /* Local day and minute of an instant, given the UTC offset in force at that instant. */

@@ -662,11 +662,24 @@ static void quote_chain(const struct rs_promise_model *m, const struct rs_calend
     condition(hd, RS_PROMISE_BINS, handling_spent);
     for (int i = 0; i < TOT_BINS; i++)
         tot[i] = 0;
+    /* handling is in dispatch days, transit in business days: a hand-over I dispatch days after
+     * START is on day SHIP, whose transit counts from business day AT after START's (the same
+     * I when the merchant dispatches on the business days) */
+    int64_t base = rs_calendar_add_business_days(cal, start, 0);
+    int64_t ship = rs_calendar_add_dispatch_days(cal, start, 0);
+    int at = rs_calendar_business_days_between(cal, base, rs_calendar_add_business_days(cal, ship, 0));
     for (int i = 0; i < RS_PROMISE_BINS; i++) {
+        if (i > 0) {
+            int64_t next = rs_calendar_add_dispatch_days(cal, ship, 1);
+            at += rs_calendar_business_days_between(cal, rs_calendar_add_business_days(cal, ship, 0),
+                                                    rs_calendar_add_business_days(cal, next, 0));
+            ship = next;
+        }
         if (hd[i] <= 0)
             continue;
+        int o = at < 0 ? 0 : at > RS_PROMISE_BINS - 1 ? RS_PROMISE_BINS - 1 : at;
         for (int j = 0; j < RS_PROMISE_BINS; j++)
-            tot[i + j] += hd[i] * td[j];
+            tot[o + j] += hd[i] * td[j];
     }
     double peak = rs_promise_is_peak(now) ? m->p.peak_stretch : 1.0;
     if (m->p.equal_quantile)
@@ -770,7 +783,7 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
     int64_t deliv = rs_calendar_add_business_days(cal, o->delivered_day, 0);
     int h = -1, t;
     if (o->shipped_day >= 0) {
-        h = rs_calendar_business_days_between(cal, start, o->shipped_day);
+        h = rs_calendar_dispatch_days_between(cal, start, o->shipped_day);
         if (h < 0)
             h = 0;
         t = rs_calendar_business_days_between(cal, o->shipped_day, deliv);
@@ -875,7 +888,7 @@ enum rs_err rs_promise_reestimate(const struct rs_promise_model *m,
         transit_chain(m, cal, &c, st->shipped_day, today, elapsed < 0 ? 0 : elapsed, target, out);
     } else {
         int64_t start = rs_calendar_start_day(cal, st->placed_day, st->placed_minute);
-        int spent = today > start ? rs_calendar_business_days_between(cal, start, today) : 0;
+        int spent = today > start ? rs_calendar_dispatch_days_between(cal, start, today) : 0;
         quote_chain(m, cal, &c, start, today, spent, target, m->aci_place, out);
     }
     if (out->latest < today)

@@ -23,7 +23,10 @@ struct rs_promise_settings {
     char timezone[64];  /* merchants.timezone */
     int64_t add[RS_PROMISE_MAX_OVERRIDES], remove[RS_PROMISE_MAX_OVERRIDES]; /* days */
     int n_add, n_remove;
+    unsigned dispatch_days; /* bit w set = the merchant dispatches on ISO weekday w (1 = Monday);
+                               default RS_PROMISE_DISPATCH_DEFAULT */
 };
+#define RS_PROMISE_DISPATCH_DEFAULT 0x3Eu /* Monday to Friday */
 
 /* RS_ENOTFOUND when the merchant does not exist. */
 enum rs_err rs_store_promise_settings_get(struct rs_store *s, int64_t merchant_id,

@@ -54,8 +54,9 @@ enum rs_err rs_store_promise_settings_get(struct rs_store *s, int64_t merchant_i
 {
     memset(out, 0, sizeof *out);
     out->confidence = 0.90;
+    out->dispatch_days = RS_PROMISE_DISPATCH_DEFAULT;
     sqlite3_stmt *q = prep(s, 0, "SELECT m.timezone,p.confidence,p.country,p.cutoff,p.holidays_add,"
-                              "p.holidays_remove,p.merchant_id FROM merchants m LEFT JOIN "
+                              "p.holidays_remove,p.merchant_id,p.dispatch_days FROM merchants m LEFT JOIN "
                               "promise_settings p ON p.merchant_id=m.id WHERE m.id=?");
     if (!q)
         return RS_EIO;
@@ -72,6 +73,8 @@ enum rs_err rs_store_promise_settings_get(struct rs_store *s, int64_t merchant_i
                                         RS_PROMISE_MAX_OVERRIDES);
             out->n_remove = days_from_json((const char *)sqlite3_column_text(q, 5), out->remove,
                                            RS_PROMISE_MAX_OVERRIDES);
+            unsigned dd = (unsigned)sqlite3_column_int64(q, 7) & 0xFEu;
+            out->dispatch_days = dd ? dd : RS_PROMISE_DISPATCH_DEFAULT;
         }
     } else {
         e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
@@ -87,8 +90,8 @@ enum rs_err rs_store_promise_settings_put(struct rs_store *s, int64_t merchant_i
 {
     char *add = days_to_json(in->add, in->n_add), *rem = days_to_json(in->remove, in->n_remove);
     sqlite3_stmt *q = prep(s, 1, "INSERT OR REPLACE INTO promise_settings(merchant_id,confidence,"
-                              "country,cutoff,holidays_add,holidays_remove,updated_at) "
-                              "VALUES(?,?,?,?,?,?,?)");
+                              "country,cutoff,holidays_add,holidays_remove,updated_at,dispatch_days) "
+                              "VALUES(?,?,?,?,?,?,?,?)");
     enum rs_err e = RS_EIO;
     if (q && add && rem) {
         sqlite3_bind_int64(q, 1, merchant_id);
@@ -98,6 +101,8 @@ enum rs_err rs_store_promise_settings_put(struct rs_store *s, int64_t merchant_i
         sqlite3_bind_text(q, 5, add, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 6, rem, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(q, 7, now);
+        unsigned dd = in->dispatch_days & 0xFEu;
+        sqlite3_bind_int64(q, 8, dd ? dd : RS_PROMISE_DISPATCH_DEFAULT);
         e = rs_store_sqlite_run(s, q);
         q = NULL;
     }

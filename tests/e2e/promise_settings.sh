@@ -20,6 +20,7 @@ api GET $S
 eq "GET defaults: 200" "$STATUS" 200
 eq "  every field, defaults" "$(jqc '[.confidence, .country, .cutoff, .timezone, .closed_days, .open_days]')" \
    '[0.9,null,null,"Europe/Madrid",[],[]]'
+eq "  dispatch on Monday to Friday" "$(jqc .dispatch_days)" '["mon","tue","wed","thu","fri"]'
 
 # ---- train merchant 1 as promise_service.sh does (--country ES is stored as its setting) ----
 "$RASTRO_BIN" promise train --history "$FIX" --merchant 1 --db "$DB" --country ES >/dev/null 2>&1
@@ -143,7 +144,7 @@ done
 out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" 2>&1)
 echo "$out"
 eq "CLI shows what the API set" "$out" \
-   "merchant 1: confidence 0.85, country ES, cut-off 15:30, time zone Europe/Madrid, 5 closed and 1 opened days"
+   "merchant 1: confidence 0.85, country ES, cut-off 15:30, time zone Europe/Madrid, 5 closed and 1 opened days, dispatch on mon,tue,wed,thu,fri"
 "$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --open 2025-03-05 --close 2025-03-10,2025-03-11 --cutoff 9:00 >/dev/null 2>&1
 eq "CLI --open a closed day, --close an opened one: exit 0" "$?" 0
 api GET $S
@@ -159,6 +160,38 @@ check "  says so" bash -c "printf '%s' '$out' | grep -q '2025-03-12 is in both -
 "$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --country "" >/dev/null 2>&1
 api GET $S
 eq "CLI --country \"\": back to the destination's" "$(jqr .country)" null
+
+# ---- the days the shop dispatches: a shop that works on Saturdays ----
+QS="/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur&service=std&placed_at=2025-04-0"
+api GET "${QS}5T08:00:00%2B02:00"; SAT_BEFORE=$(jqc '[.earliest,.likely,.latest]')
+api GET "${QS}6T08:00:00%2B02:00"; SUN_BEFORE=$(jqc '[.earliest,.likely,.latest]')
+echo "Saturday 08:00, Monday to Friday: $SAT_BEFORE"
+api PUT $S '{"dispatch_days":["mon","tue","wed","thu","fri","SAT","sat"]}'
+eq "PUT dispatch_days with Saturday: 200, in week order, duplicates folded" "$STATUS $(jqc .dispatch_days)" \
+   '200 ["mon","tue","wed","thu","fri","sat"]'
+api GET $S
+eq "  GET shows them, the rest kept" "$(jqc '[.dispatch_days[-1], .cutoff, (.closed_days|length)]')" '["sat","09:00",6]'
+api GET "${QS}5T08:00:00%2B02:00"
+echo "Saturday 08:00, Monday to Saturday: $(jqc '[.earliest,.likely,.latest]')"
+check "  an order on Saturday before the cut-off is packed on Saturday: likely earlier ($(jqr .likely) < $(jq -r '.[1]' <<<"$SAT_BEFORE"))" \
+  bash -c "[[ '$(jqr .likely)' < '$(jq -r '.[1]' <<<"$SAT_BEFORE")' ]]"
+api GET "${QS}6T08:00:00%2B02:00"
+eq "  Sunday still counts from Monday" "$(jqc '[.earliest,.likely,.latest]')" "$SUN_BEFORE"
+api GET $S; BEFORE=$(jqc .)
+bad '{"dispatch_days":[]}' 422 'dispatch_days must name at least one weekday'
+bad '{"dispatch_days":["mon","sábado"]}' 422 'dispatch_days[1] must name weekdays mon, tue, wed, thu, fri, sat or sun'
+bad '{"dispatch_days":"mon,tue","confidence":0.8}' 422 'dispatch_days must be an array of weekdays'
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --dispatch-days mon,tue,wed,thu,fri,sat,sun 2>&1)
+eq "CLI --dispatch-days every day: exit 0, said" "$?/$(printf '%s' "$out" | grep -c 'dispatch on mon,tue,wed,thu,fri,sat,sun$')" "0/1"
+api GET $S
+eq "  the API sees it" "$(jqc '.dispatch_days|length')" 7
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --dispatch-days mon,lunes 2>&1)
+eq "CLI --dispatch-days mon,lunes: exit 2" "$?/$(printf '%s' "$out" | grep -c -- '--dispatch-days must name weekdays mon, tue')" "2/1"
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --dispatch-days "" 2>&1)
+eq "CLI --dispatch-days \"\": exit 2" "$?/$(printf '%s' "$out" | grep -c -- '--dispatch-days must name at least one weekday')" "2/1"
+api PUT $S '{"dispatch_days":["mon","tue","wed","thu","fri"]}'
+api GET "${QS}5T08:00:00%2B02:00"
+eq "back to Monday to Friday: the Saturday quote as before" "$(jqc '[.earliest,.likely,.latest]')" "$SAT_BEFORE"
 
 # ---- a shop in Mexico: its own time zone, so its 14:00 cut-off is 14:00 in Mexico City ----
 QM="/v1/promise?origin=MX/CMX&destination=MX/JAL&placed_at=2025-11-05T13"

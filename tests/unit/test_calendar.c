@@ -217,6 +217,21 @@ static void test_cutoff(void **state)
     assert_int_equal(rs_calendar_start_day(&cal, thu, 14 * 60 + 30), thu + 1); /* the minute */
     assert_int_equal(rs_calendar_start_day(&cal, thu + 1, 15 * 60), thu + 4);  /* Fri -> Mon */
     assert_int_equal(rs_calendar_start_day(&cal, thu + 2, 9 * 60), thu + 4);   /* Sat -> Mon */
+    /* a shop that dispatches on Saturdays: Friday after the cut-off and Saturday count from
+     * Saturday; Sunday from Monday; carriers' business days do not change */
+    cal.dispatch_mask = 1u << 7;
+    assert_int_equal(rs_calendar_start_day(&cal, thu + 1, 15 * 60), thu + 2);
+    assert_int_equal(rs_calendar_start_day(&cal, thu + 2, 9 * 60), thu + 2);
+    assert_int_equal(rs_calendar_start_day(&cal, thu + 3, 9 * 60), thu + 4);
+    assert_true(rs_calendar_is_dispatch_day(&cal, thu + 2));
+    assert_false(rs_calendar_is_business_day(&cal, thu + 2));
+    assert_int_equal(rs_calendar_add_dispatch_days(&cal, thu + 1, 1), thu + 2);
+    assert_int_equal(rs_calendar_add_dispatch_days(&cal, thu + 2, 1), thu + 4);
+    assert_int_equal(rs_calendar_dispatch_days_between(&cal, thu + 1, thu + 4), 2);
+    assert_int_equal(rs_calendar_business_days_between(&cal, thu + 1, thu + 4), 1);
+    /* holidays close dispatch too */
+    assert_int_equal(rs_calendar_add_holiday(&cal, thu + 2), RS_OK);
+    assert_int_equal(rs_calendar_start_day(&cal, thu + 1, 15 * 60), thu + 4);
 }
 
 static void test_dst_zones(void **state)

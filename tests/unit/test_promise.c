@@ -72,6 +72,45 @@ static void test_estimate_known_lane(void **state)
     free(m);
 }
 
+/* A shop that also dispatches on Saturdays: handling counts Saturday, carriers' transit does
+ * not (a Saturday hand-over travels from Monday, like Monday's). */
+static void test_saturday_dispatch(void **state)
+{
+    (void)state;
+    struct rs_promise_model *m = model();
+    feed(m, &madbcn, D(2025, 1, 6), 200, 1, 2);
+    struct rs_promise p;
+    /* Monday to Friday: a Saturday order counts from Monday, handed over Tuesday, likely Thursday */
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 4), 11 * 60, 0, &p), RS_OK);
+    assert_int_equal(p.likely, D(2025, 10, 9));
+    cal.dispatch_mask = 1u << 7; /* every day but Sunday */
+    struct rs_promise sat, sun, fri, late;
+    /* packed on Saturday, handed over Monday: likely Wednesday */
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 4), 11 * 60, 0, &sat), RS_OK);
+    assert_int_equal(sat.likely, D(2025, 10, 8));
+    assert_true(sat.earliest <= sat.likely && sat.likely <= sat.latest && sat.latest <= p.latest);
+    /* Sunday is not a dispatch day: from Monday, as before */
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 5), 11 * 60, 0, &sun), RS_OK);
+    assert_int_equal(sun.likely, D(2025, 10, 9));
+    /* Friday: handed over Saturday, which carriers move on Monday: likely Wednesday as before */
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 3), 9 * 60, 0, &fri), RS_OK);
+    assert_int_equal(fri.likely, D(2025, 10, 8));
+    /* Friday after the cut-off counts from Saturday now, not Monday */
+    assert_int_equal(rs_calendar_set_cutoff(&cal, 14, 0), RS_OK);
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 3), 15 * 60, 0, &late), RS_OK);
+    assert_int_equal(late.likely, D(2025, 10, 8));
+    /* transit still in business days */
+    assert_false(rs_calendar_is_business_day(&cal, D(2025, 10, 4)));
+    /* learning a Saturday-packed order: handling 1 (Monday), transit 2, the lane keeps its shape */
+    struct rs_promise_obs o = {madbcn, D(2025, 10, 4), 11 * 60, 0, 0, 0};
+    o.shipped_day = D(2025, 10, 6);
+    o.delivered_day = D(2025, 10, 8);
+    assert_int_equal(rs_promise_learn(m, &cal, &o, true), RS_OK);
+    assert_int_equal(rs_promise_quote(m, &cal, &madbcn, D(2025, 10, 4), 11 * 60, 0, &sat), RS_OK);
+    assert_int_equal(sat.likely, D(2025, 10, 8));
+    free(m);
+}
+
 static void test_sparse_lane_fallback(void **state)
 {
     (void)state;
@@ -408,6 +447,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_estimate_known_lane, setup),
+        cmocka_unit_test_setup(test_saturday_dispatch, setup),
         cmocka_unit_test_setup(test_sparse_lane_fallback, setup),
         cmocka_unit_test_setup(test_reestimate, setup),
         cmocka_unit_test_setup(test_report_overdue, setup),

@@ -256,7 +256,8 @@ static void test_json(void **state)
     assert_non_null(j);
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
     assert_string_equal(text, "{\"confidence\":0.9,\"country\":null,\"cutoff\":null,"
-                              "\"timezone\":\"Europe/Madrid\",\"closed_days\":[],\"open_days\":[]}");
+                              "\"timezone\":\"Europe/Madrid\",\"closed_days\":[],\"open_days\":[],"
+                              "\"dispatch_days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"]}");
     free(text);
     json_decref(j);
     /* days out of order in the struct (as an old CLI stored them) come out sorted */
@@ -285,6 +286,45 @@ static void test_json(void **state)
     assert_int_equal(back.add[1], D(2026, 12, 31));
     assert_int_equal(back.n_remove, 1);
     assert_int_equal(back.remove[0], D(2026, 12, 26));
+}
+
+/* The weekdays the shop dispatches on: names in any case, duplicates folded, at least one; GET
+ * shows them in week order and a PUT of that gives the same. */
+static void test_dispatch_days(void **state)
+{
+    (void)state;
+    struct rs_promise_settings st;
+    char err[400];
+    defaults(&st);
+    assert_int_equal(put(&st, "{\"dispatch_days\":[\"sat\",\"MON\",\"tue\",\"wed\",\"thu\",\"fri\",\"mon\"]}", err),
+                     RS_OK);
+    assert_int_equal(st.dispatch_days, 0x7Eu); /* Monday to Saturday */
+    refused(&st, "{\"dispatch_days\":[]}", "dispatch_days must name at least one weekday");
+    refused(&st, "{\"dispatch_days\":[\"mon\",\"saturday\"]}",
+            "dispatch_days[1] must name weekdays mon, tue, wed, thu, fri, sat or sun");
+    refused(&st, "{\"dispatch_days\":[\"mon\",1]}", "dispatch_days[1] must name weekdays");
+    refused(&st, "{\"dispatch_days\":\"mon,tue\"}", "dispatch_days must be an array of weekdays");
+    refused(&st, "{\"dispatch_days\":null}", "dispatch_days must be an array of weekdays");
+    assert_int_equal(st.dispatch_days, 0x7Eu);
+    json_t *j = rs_promise_settings_json(&st);
+    char *text = json_dumps(json_object_get(j, "dispatch_days"), JSON_COMPACT);
+    assert_string_equal(text, "[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\"]");
+    free(text);
+    struct rs_promise_settings back;
+    defaults(&back);
+    assert_int_equal(rs_promise_settings_apply(&back, j, err, sizeof err), RS_OK);
+    assert_int_equal(back.dispatch_days, 0x7Eu);
+    json_decref(j);
+    /* the CLI's pieces */
+    unsigned m = 0;
+    assert_int_equal(rs_promise_settings_weekday("Sun", "--dispatch-days", &m, err, sizeof err), RS_OK);
+    assert_int_equal(m, 1u << 7);
+    assert_int_equal(rs_promise_settings_weekday("domingo", "--dispatch-days", &m, err, sizeof err), RS_EINVAL);
+    assert_true(strncmp(err, "--dispatch-days must name weekdays", 34) == 0);
+    assert_int_equal(rs_promise_settings_dispatch_some(0, "--dispatch-days", err, sizeof err), RS_EINVAL);
+    char wd[32];
+    rs_promise_settings_weekdays_text(0x7Eu, wd);
+    assert_string_equal(wd, "mon,tue,wed,thu,fri,sat");
 }
 
 static void test_cli_helpers(void **state)
@@ -320,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_keys_and_timezone),
         cmocka_unit_test(test_all_or_nothing),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_dispatch_days),
         cmocka_unit_test(test_cli_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
