@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "app/ingest.h"
 #include "app/promise_apply.h"
 #include "app/promise_io.h"
 #include "app/promise_service.h"
@@ -252,6 +253,13 @@ static int read_history(const char *path, struct rows *r, const char *label)
             r->cap = nc;
         }
         enum rs_history_skip s = rs_history_parse(&c, &cols, &r->v[r->n]);
+        /* the lane's carrier as shipments store it ("Correos Express" is correos_express), so
+         * that their promises and GET /v1/promise find what the file taught; a name no shipment
+         * could have stays as written */
+        char slug[RS_MAX_CARRIER_LEN + 1];
+        if (s == RS_HSKIP_NONE && rs_app_carrier_normalize(r->v[r->n].carrier, slug))
+            snprintf(r->v[r->n].carrier, sizeof r->v[r->n].carrier, "%.*s",
+                     (int)sizeof r->v[r->n].carrier - 1, slug); /* as long as the name was */
         if (s == RS_HSKIP_NONE)
             r->n++;
         else
