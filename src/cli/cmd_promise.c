@@ -1340,7 +1340,10 @@ static int cmd_quote(const struct opts *o)
         free(m);
         return 1;
     }
-    struct rs_promise_lane lane = {occ, oreg, dcc, dreg, o->carrier, o->service, NULL, NULL};
+    /* the carrier as the model's lanes hold it (a name no shipment could have stays as given) */
+    char slug[RS_MAX_CARRIER_LEN + 1];
+    const char *carrier = o->carrier && rs_app_carrier_normalize(o->carrier, slug) ? slug : o->carrier;
+    struct rs_promise_lane lane = {occ, oreg, dcc, dreg, carrier, o->service, NULL, NULL};
     int64_t day;
     int minute;
     rs_cal_local(at, off, &day, &minute);

@@ -39,6 +39,12 @@ q=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --destin
 echo "quote: $q"
 if jq -e '.earliest <= .likely and .likely <= .latest and (.low_confidence|not)' <<<"$q" >/dev/null 2>&1
 then ok "quote: JSON window"; else not_ok "quote: JSON window" "$q"; fi
+sed 's/,seur,std,/,Correos Express,std,/' "$FIX" >"$T_DIR/cex.csv"
+"$RASTRO_BIN" promise train --history "$T_DIR/cex.csv" --out "$T_DIR/cex.json" >/dev/null 2>&1
+q3=$("$RASTRO_BIN" promise quote --model "$T_DIR/cex.json" --origin ES/MAD --destination ES/BCN \
+      --carrier correos-express --service std --placed-at 2025-03-03T09:00:00+01:00 --json 2>/dev/null)
+eq "a file saying \"Correos Express\", quote --carrier correos-express: the same lane, as shipments store it" \
+   "$(jq -c '[.earliest,.likely,.latest,.low_confidence]' <<<"$q3")" "$(jq -c '[.earliest,.likely,.latest,.low_confidence]' <<<"$q")"
 q2=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --destination ES/LUGO \
       --placed-at 2025-03-03T09:00:00+01:00 --json 2>/dev/null)
 if jq -e '.low_confidence' <<<"$q2" >/dev/null 2>&1
