@@ -107,6 +107,7 @@
     var qs = query(el), l = lang(el), asked = qs + "#" + l;
     if (el.__rastroQuery === asked && !renewing) return;
     el.__rastroQuery = asked;
+    if (el.__rastroShopText === undefined) el.__rastroShopText = el.textContent;
     if (!el.hasAttribute("aria-live")) el.setAttribute("aria-live", "polite");
     if (!renewing) el.setAttribute("data-rastro-state", "loading");
     ask(qs).then(
@@ -121,6 +122,10 @@
       }
     ).catch(function (err) {
       if (el.__rastroQuery !== asked) return;
+      // no window for this quote: the shop's own text, not the window of an earlier one
+      if (el.textContent !== el.__rastroShopText) el.textContent = el.__rastroShopText;
+      el.removeAttribute("data-earliest");
+      el.removeAttribute("data-latest");
       el.setAttribute("data-rastro-state", "error");
       if (window.console) console.warn("Rastro delivery window:", err.message);
     });

@@ -56,6 +56,12 @@ const state = (page, id) => page.$eval(`#${id}`, e => ({ s: e.dataset.rastroStat
     await page.evaluate(() => document.querySelector('#bad').setAttribute('data-destination', 'ES/BCN'));
     await page.waitForFunction(want => document.querySelector('#bad').textContent === want, WANT_BCN_ES, { timeout: 10000 })
       .then(() => ok('a fixed destination replaces the error'), e => notOk('a fixed destination replaces the error', e.message));
+    // and broken again: no window for it, so the shop's text comes back (not the last window)
+    await page.evaluate(() => document.querySelector('#bad').setAttribute('data-destination', 'X-'));
+    await page.waitForFunction(settled('bad'), null, { timeout: 10000 });
+    const again = await state(page, 'bad');
+    check('a destination with no window shows the shop\'s text again, not the last window',
+      again.s === 'error' && again.t === 'Envío en 24-72 h' && !again.a && !again.b, JSON.stringify(again));
     // an element added later (a checkout step rendered by the shop's script)
     await page.evaluate(() => {
       const p = document.createElement('p');
