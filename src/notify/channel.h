@@ -11,7 +11,7 @@
  * connection, 408/425/429/5xx, an unreadable answer, a provider's rate-limit error code such as
  * WhatsApp's 130429 sent with a 400; retry_after_s set when the provider said),
  * RS_EREJECTED (permanent: the provider refused this message for good: bad number, opted out,
- * 4xx), RS_EINVAL (the message cannot be built: no address, bad settings). */
+ * 4xx; opted_out set when the provider says the recipient opted out), RS_EINVAL (the message cannot be built: no address, bad settings). */
 #ifndef RS_NOTIFY_CHANNEL_H
 #define RS_NOTIFY_CHANNEL_H
 
@@ -35,6 +35,8 @@ struct rs_send_result {
     int64_t retry_after_s;  /* -1 when the provider did not say */
     char provider_id[128];  /* Twilio SID, wamid, Infobip messageId, Message-ID */
     char error[300];        /* why it failed, for the attempts log */
+    bool opted_out;         /* RS_EREJECTED because the recipient opted out of this channel at the
+                             * provider (Twilio 21610: they replied STOP to the sender): record it */
 };
 
 /* The message to send. Strings are borrowed. */

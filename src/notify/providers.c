@@ -194,6 +194,10 @@ static enum rs_err send_twilio(struct rs_channels *ch, const struct rs_msg *m, c
                                                                   : "");
         if (code == 20429)
             e = RS_ERETRY;
+        /* 21610 "Attempt to send to unsubscribed recipient": the number replied STOP to this
+         * sender at Twilio, maybe before we ever saw it; every later SMS would fail the same */
+        else if (code == 21610 && e == RS_EREJECTED)
+            res->opted_out = true;
     }
     json_decref(j);
     rs_buf_release(&resp);

@@ -71,6 +71,10 @@ struct outcome {
     /* after a successful send carrying a window: what the customer was told */
     int64_t told_shipment, told_earliest, told_latest;
     int64_t gone_push; /* a push subscription the push service says is gone (404/410) */
+    /* the SMS provider says the customer opted out (Twilio 21610): recorded like their STOP */
+    bool sms_optout;
+    int64_t merchant_id, customer_id;
+    char phone[24];
 };
 
 static void settings_release(struct worker *w)
@@ -311,6 +315,12 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
             }
             if (e != RS_OK)
                 snprintf(why, sizeof why, "%s", o->res.error);
+            if (e == RS_EREJECTED && channel == RS_CH_SMS && o->res.opted_out) {
+                o->sms_optout = true;
+                o->merchant_id = job.merchant_id;
+                o->customer_id = cust.customer_id;
+                snprintf(o->phone, sizeof o->phone, "%s", cust.phone);
+            }
             /* the message told a window: breaches and slips are measured against it from now */
             if (e == RS_OK && extras.has_window) {
                 for (int k = 0; k < RS_TPART__COUNT; k++)
@@ -393,6 +403,20 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     }
 }
 
+/* The SMS provider refused O because the customer opted out there (Twilio 21610): an opt-out of
+ * SMS like their STOP, for every customer of the merchant with that number and for the order's
+ * customer, so the planner leaves SMS out from now on instead of failing over every time. */
+static enum rs_err record_sms_optout(struct rs_store *s, const struct outcome *o)
+{
+    int n = 0;
+    enum rs_err e = RS_OK;
+    if (o->phone[0])
+        e = rs_store_notify_optout_phone(s, o->merchant_id, o->phone, "sms", "twilio_21610", rs_now(), &n);
+    if (!e && o->customer_id)
+        e = rs_store_notify_optout(s, o->customer_id, "sms", "twilio_21610", rs_now());
+    return e;
+}
+
 static bool wait_or_stop(struct rs_dispatcher *d, int ms, unsigned *seen)
 {
     struct timespec ts;
@@ -471,6 +495,8 @@ static void *run(void *arg)
                 }
                 if (!e && out[i].gone_push && (fe = rs_store_push_delete(w->s, out[i].gone_push)))
                     e = fe;
+                if (!e && out[i].sms_optout)
+                    e = record_sms_optout(w->s, &out[i]);
             }
             if (!e)
                 e = rs_store_commit(w->s);

@@ -35,6 +35,9 @@ struct outcome {
     char provider_id[128];
     char error[300];
     char channel[16]; /* the channel it went by instead of the conversation's, or "" */
+    /* the SMS provider says the number opted out (Twilio 21610): recorded like their STOP */
+    int64_t optout_merchant_id;
+    char optout_phone[24];
 };
 
 struct rs_replies *rs_replies_new(const char *owner)
@@ -282,6 +285,10 @@ static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channel
         else
             snprintf(why, sizeof why, "%s", res.error);
     }
+    if (e == RS_EREJECTED && res.opted_out) {
+        o->optout_merchant_id = job.merchant_id;
+        snprintf(o->optout_phone, sizeof o->optout_phone, "%s", job.phone);
+    }
     free(job.body);
     if (e == RS_OK) {
         snprintf(o->state, sizeof o->state, "sent");
@@ -347,6 +354,10 @@ int rs_replies_round(struct rs_replies *rp, struct rs_store *s, struct rs_channe
                                                    rs_now());
             if (fe && fe != RS_ECONFLICT) /* ECONFLICT: the lease ended and another took it */
                 e = fe;
+            int changed = 0;
+            if (!e && out[i].optout_phone[0])
+                e = rs_store_notify_optout_phone(s, out[i].optout_merchant_id, out[i].optout_phone, "sms",
+                                                 "twilio_21610", rs_now(), &changed);
         }
         if (!e)
             e = rs_store_commit(s);

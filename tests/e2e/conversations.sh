@@ -202,6 +202,14 @@ eq "an empty reply: 422" "$STATUS/$(jqr .error.code)" "422/invalid_message_body"
 KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Hola, soy Ana. ¿Me das el código?"}'
 eq "a helpdesk reply is queued" "$STATUS/$(jqr .state)" "201/queued"
 check "and goes out by SMS" wait_for 15 has_sms +34611222333 2
+# Twilio refuses a reply with 21610 (the number replied STOP to the sender at Twilio): the reply
+# fails and the customer's opt-out of SMS is recorded, as if Rastro had received the STOP
+curl -s -X POST "$REC/_control" --data-binary '{"prefix":"/2010-04-01","responses":[{"status":400,"body":{"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400}}]}' >/dev/null
+KEY=$KEY api POST "/v1/conversations/$SCID/messages" '{"body":"Seguimos con tu caso."}'
+reply_failed() { [ "$(sqlite3 "$DB" "select state from messages where conversation_id=$SCID and body='Seguimos con tu caso.'")" = failed ]; }
+check "a reply refused by Twilio with 21610 fails" wait_for 15 reply_failed
+eq "  and Lucía's opt-out of SMS is recorded (source twilio_21610)" \
+   "$(sqlite3 "$DB" "select group_concat(channel||':'||source) from notify_optouts where customer_id=(select customer_id from conversations where id=$SCID)")" "sms:twilio_21610"
 KEY=$KEY api POST "/v1/conversations/$HCID/notes" '{"body":"<b>VIP</b>"}'
 eq "an internal note" "$STATUS/$(jqr .state)" "201/note"
 KEY=$KEY api POST "/v1/conversations/$HCID/assign" '{"agent_email":"ana@tienda.es"}'

@@ -313,6 +313,26 @@ notif F-1
 DL='[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]'
 eq "a 4xx refusal moves to the next channel at once (no retry of the same)" "$(jqr "$DL|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$DL|.attempts_log[0].error|test(\"21211\")")" "next_channel,sent/true"
 
+# Twilio 21610: the number replied STOP to the sender at Twilio (maybe before Rastro saw it). It
+# is an opt-out of SMS like a STOP we receive: recorded, so later messages skip SMS at once
+script_rec '{"prefix":"/2010-04-01","responses":[{"status":400,"body":{"code":21610,"message":"Attempt to send to unsubscribed recipient","more_info":"https://www.twilio.com/docs/errors/21610","status":400}}]}'
+KEY=$KEY api POST /v1/orders '{"order_ref":"OPT-1","placed_at":"'"$(ts 7200)"'","customer":{"name":"Iria","email":"iria@example.org","phone":"+34611000021","locale":"es","preferred_channel":"sms"},"destination":{"country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"OPT-1","carrier":"correos","tracking_number":"OPT1"}'
+KEY=$KEY api POST /v1/events "$(ev OPT1 600 in_transit)"
+check "a Twilio 21610 refusal settles" wait_for 20 all_final OPT-1
+notif OPT-1
+OP='[.notifications[]|select(.trigger=="shipped" and .channel!="webhook")][0]'
+eq "Twilio 21610: the next channel (email) delivers" "$(jqr "$OP|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$OP|.channel"):$(jqr "$OP|.state")" "next_channel,sent/email:sent"
+eq "  recorded as her opt-out of SMS (source twilio_21610)" \
+   "$(sqlite3 -readonly "$DB" "select group_concat(channel||':'||source) from notify_optouts where customer_id=(select customer_id from orders where order_ref='OPT-1')")" "sms:twilio_21610"
+n_opt=$(rec_count '.path|test("Messages.json$")')
+KEY=$KEY api POST /v1/events "$(ev OPT1 300 out_for_delivery)"
+check "  the next notice settles" wait_for 20 all_final OPT-1
+notif OPT-1
+OP='[.notifications[]|select(.trigger=="out_for_delivery" and .channel!="webhook")][0]'
+eq "  the next notice skips SMS: e-mail at once, no request to Twilio" \
+   "$(jqr "$OP|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$OP|.channel"):$(jqr "$OP|.state")/$(rec_count '.path|test("Messages.json$")')" "sent/email:sent/$n_opt"
+
 # WhatsApp Cloud API rate limits come as HTTP 400 with a code (130429 throughput, 131056 pair
 # rate limit): "not now", so the same channel is retried later, not failed over as a bad number
 script_rec '{"prefix":"/v21.0","responses":[{"status":400,"body":{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429,"error_data":{"messaging_product":"whatsapp","details":"Cloud API message throughput has been reached."}}}}]}'
