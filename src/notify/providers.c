@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "notify/channel.h"
 #include "core/sms.h"
@@ -54,6 +55,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
+/* Retry-After (RFC 9110 §10.2.3) is either a number of seconds or an HTTP-date; both are read,
+ * a date as the seconds from now until it (0 when it is past). */
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     int64_t *retry_after = ud;
@@ -63,11 +66,22 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         size_t l = len - 12 < sizeof tmp - 1 ? len - 12 : sizeof tmp - 1;
         memcpy(tmp, p + 12, l);
         tmp[l] = '\0';
+        char *v = tmp + strspn(tmp, " \t");
+        size_t vl = strlen(v);
+        while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+            v[--vl] = '\0';
         char *end;
-        long v = strtol(tmp, &end, 10);
-        if (end != tmp && v >= 0)
-            *retry_after = v;
-        /* an HTTP-date form is rare for these providers; backoff alone then */
+        long secs = strtol(v, &end, 10);
+        if (vl > 0 && *end == '\0') {
+            if (secs >= 0)
+                *retry_after = secs;
+        } else if (vl > 0) {
+            time_t at = curl_getdate(v, NULL);
+            if (at != -1) {
+                time_t now = time(NULL);
+                *retry_after = at > now ? (int64_t)(at - now) : 0;
+            }
+        }
     }
     return len;
 }

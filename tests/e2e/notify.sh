@@ -333,6 +333,19 @@ OP='[.notifications[]|select(.trigger=="out_for_delivery" and .channel!="webhook
 eq "  the next notice skips SMS: e-mail at once, no request to Twilio" \
    "$(jqr "$OP|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$OP|.channel"):$(jqr "$OP|.state")/$(rec_count '.path|test("Messages.json$")')" "sent/email:sent/$n_opt"
 
+# a 429 whose Retry-After is an HTTP-date (RFC 9110 allows either form): read like the seconds
+# form; an hour away is longer than max_retry_after_s (30), so the next channel goes at once
+RA_DATE=$(LC_ALL=C date -u -d "@$(( $(date -u +%s) + 3600 ))" '+%a, %d %b %Y %H:%M:%S GMT')
+script_rec '{"prefix":"/2010-04-01","responses":[{"status":429,"headers":{"Retry-After":"'"$RA_DATE"'"},"body":{"code":20429,"message":"Too Many Requests","status":429}}]}'
+KEY=$KEY api POST /v1/orders '{"order_ref":"RA-1","placed_at":"'"$(ts 7200)"'","customer":{"name":"Alba","email":"alba@example.org","phone":"+34611000031","locale":"es","preferred_channel":"sms"},"destination":{"country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"RA-1","carrier":"correos","tracking_number":"RA1"}'
+KEY=$KEY api POST /v1/events "$(ev RA1 600 in_transit)"
+check "a 429 with an HTTP-date Retry-After settles" wait_for 20 all_final RA-1
+notif RA-1
+RA='[.notifications[]|select(.trigger=="shipped" and .channel!="webhook")][0]'
+eq "Retry-After as an HTTP-date an hour away: not retried in seconds, the next channel at once" \
+   "$(jqr "$RA|[.attempts_log[]|.result]|join(\",\")")/$(jqr "$RA|.channel"):$(jqr "$RA|.state")" "next_channel,sent/email:sent"
+
 # WhatsApp Cloud API rate limits come as HTTP 400 with a code (130429 throughput, 131056 pair
 # rate limit): "not now", so the same channel is retried later, not failed over as a bad number
 script_rec '{"prefix":"/v21.0","responses":[{"status":400,"body":{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429,"error_data":{"messaging_product":"whatsapp","details":"Cloud API message throughput has been reached."}}}}]}'
