@@ -850,8 +850,8 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                 if (first_out) {
                     out->reply_id = first_out; /* the incident engine told the customer already */
                 } else if (incident_id) {
-                    char ref[32];
-                    snprintf(ref, sizeof ref, "%lld", (long long)incident_id);
+                    char ref[24];
+                    rs_incident_reference(incident_id, ref); /* INC-000042, as everywhere else */
                     const char *v2[RS_CV__COUNT] = {0};
                     v2[RS_CV_INCIDENT_REF] = ref;
                     v2[RS_CV_ORDER_REF] = f.level == LV_FULL ? f.o.order_ref : NULL;

@@ -377,6 +377,15 @@ static void test_texts(void **state)
         assert_int_equal(rs_conv_reply_text("en", keys[i], NULL, v, out, sizeof out), RS_OK);
         assert_true(strlen(out) > 5);
     }
+    /* the incident is named by the reference the customer sees everywhere (INC-000042) */
+    v[RS_CV_INCIDENT_REF] = "INC-000042";
+    v[RS_CV_ORDER_REF] = "A-1042";
+    assert_int_equal(rs_conv_reply_text("es", "problem.opened", NULL, v, out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "He abierto la incidencia INC-000042 sobre tu pedido A-1042"));
+    assert_int_equal(rs_conv_reply_text("en", "problem.opened", NULL, v, out, sizeof out), RS_OK);
+    assert_non_null(strstr(out, "I've opened incident INC-000042 about your order A-1042"));
+    v[RS_CV_INCIDENT_REF] = NULL;
+    v[RS_CV_ORDER_REF] = NULL;
     assert_int_equal(rs_conv_reply_text("es", "nope", NULL, v, out, sizeof out), RS_ENOTFOUND);
     /* a merchant's override; a broken one falls back to the shipped text */
     json_t *ov = json_pack("{s:{s:s}}", "es", "thanks", "¡Gracias a ti de {{merchant_name}}!");
