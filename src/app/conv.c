@@ -826,6 +826,10 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                         .order_id = f.o.id,
                         .conversation_id = c.id,
                         .type = incident_type(act),
+                        /* no incident type of their own: the customer still reads what they asked */
+                        .about = act == RS_INTENT_CANCEL          ? "cancel"
+                                 : act == RS_INTENT_REFUND_STATUS ? "refund"
+                                                                  : NULL,
                         .origin = in->channel,
                         .message = body,
                         .contact = in->phone && *in->phone ? in->phone : in->email,

@@ -41,6 +41,17 @@ static const char *type_words(const char *type, bool en)
     return en ? en_w[t] : es_w[t];
 }
 
+/* What the customer reads for the incident they asked for: IN->about when it says more than the
+ * type ("other" for a cancellation request would read "otra consulta"), else the type's words. */
+static const char *request_words(const struct rs_incident_open *in, const char *type, bool en)
+{
+    if (in->about && strcmp(in->about, "cancel") == 0)
+        return en ? "cancellation request" : "solicitud de cancelación";
+    if (in->about && strcmp(in->about, "refund") == 0)
+        return en ? "refund status" : "estado del reembolso";
+    return type_words(type, en);
+}
+
 /* "reenviarte el pedido o devolverte el dinero" / "sending the order again or a refund". */
 static void offer_words(const char *offer, bool en, char *out, size_t cap)
 {
@@ -188,7 +199,7 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
                       "%s."
                     : "Hemos recibido tu aviso sobre el pedido %s (%s). Tu referencia es %s y te responderemos %s.",
-                 order_words(s, &r), type_words(r.type, en), ref, when);
+                 order_words(s, &r), request_words(in, r.type, en), ref, when);
     }
     return tell(s, &r, actor, body, now);
 }

@@ -32,6 +32,9 @@ struct rs_incident_open {
     const char *origin;          /* tracking_page, api, email, sms, whatsapp, webchat, phone, bot, policy */
     const char *message, *contact, *locale;
     const char *policy, *offer;  /* when a policy opened it */
+    const char *about;           /* what the customer asked when the type says less (type other):
+                                  * "cancel" a cancellation request, "refund" a refund's status;
+                                  * NULL: the type. Only the words the customer reads change. */
     int64_t sla_due_at;          /* 0: now + the type's hours in the support settings */
 };
 /* Open an incident (SLA due from the merchant's settings), log it, tell the customer.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/conv.h"
+#include "app/incident.h"
 #include "app/ingest.h"
 #include "store/store_conv.h"
 
@@ -351,6 +352,30 @@ static void test_problem_opens_incident(void **state)
     assert_non_null(strstr(reply, "RX-"));
 }
 
+/* A cancellation request has no incident type of its own (it is "other"), but the customer
+ * reads it as what they asked, in either language, not as "otra consulta" / "other question". */
+static void test_cancel_reads_as_cancellation(void **state)
+{
+    (void)state;
+    char reply[2048], text[160];
+    struct rs_inbound_result r;
+    snprintf(text, sizeof text, "quiero cancelar el pedido %s", CODE);
+    assert_int_equal(say("sms", "+34699000061", text, "SMc1", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "cancel");
+    assert_true(r.incident_id > 0);
+    assert_non_null(strstr(reply, "(solicitud de cancelación)"));
+    assert_null(strstr(reply, "otra consulta"));
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_incident_set_state(S, MID, r.incident_id, "closed", "agent", NOW), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    snprintf(text, sizeof text, "please cancel my order %s", CODE);
+    assert_int_equal(say("sms", "+34699000062", text, "SMc2", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "cancel");
+    assert_true(r.incident_id > 0);
+    assert_non_null(strstr(reply, "(cancellation request)"));
+    assert_null(strstr(reply, "other question"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -419,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_reply_queue),
         cmocka_unit_test(test_agent_send),
         cmocka_unit_test(test_problem_opens_incident),
+        cmocka_unit_test(test_cancel_reads_as_cancellation),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
