@@ -18,6 +18,7 @@
 #include "store/store_incident.h"
 #include "store/store_page.h"
 #include "util/locfmt.h"
+#include "util/timefmt.h"
 
 /* ---- words the customer reads ---- */
 
@@ -309,6 +310,21 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
     if ((e = rs_store_incident_set_state(s, merchant_id, id, state, actor, now)))
         return e;
     struct rs_incident_log_in l = {.kind = "state", .actor = actor, .from_state = r.state, .to_state = state};
+    char sla_note[120];
+    if (strcmp(r.state, "resolved") == 0 && strcmp(state, "open") == 0) {
+        /* reopened: a new SLA clock from now (the old due time may be long past) */
+        struct rs_support_settings cfg;
+        if ((e = rs_support_settings_load(s, merchant_id, &cfg)))
+            return e;
+        int hours = rs_support_sla_hours(&cfg, r.type);
+        rs_support_settings_release(&cfg);
+        char due[RS_TIME_LEN];
+        rs_time_format(now + (int64_t)hours * 3600, 0, due);
+        if ((e = rs_store_incident_set_sla(s, merchant_id, id, now + (int64_t)hours * 3600, now)))
+            return e;
+        snprintf(sla_note, sizeof sla_note, "new SLA: %d h from the reopening, due %s", hours, due);
+        l.body = sla_note;
+    }
     if ((e = rs_store_incident_log(s, id, &l, now)))
         return e;
     char body[600];

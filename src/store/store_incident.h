@@ -48,6 +48,9 @@ enum rs_err rs_store_incident_set_agent(struct rs_store *s, int64_t merchant_id,
                                         int64_t now) RS_MUST_CHECK;
 enum rs_err rs_store_incident_set_conversation(struct rs_store *s, int64_t merchant_id, int64_t id,
                                                int64_t conversation_id, int64_t now) RS_MUST_CHECK;
+/* A new SLA due time (a reopened incident's new clock). */
+enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t sla_due_at,
+                                      int64_t now) RS_MUST_CHECK;
 /* state resolved, resolution, resolved_by/at, coupon (0: none). */
 enum rs_err rs_store_incident_set_resolution(struct rs_store *s, int64_t merchant_id, int64_t id,
                                              const char *resolution, const char *resolved_by, int64_t coupon_id,

@@ -30,6 +30,7 @@ enum {
     SLOT_UNRESOLVED,
     SLOT_INCIDENT_COUPON,
     SLOT_WAITING,
+    SLOT_SET_SLA,
     SLOT_N_ /* must stay <= 32 */
 };
 _Static_assert(SLOT_N_ <= 32, "store_incident_sqlite.c has 32 statement slots");
@@ -174,6 +175,21 @@ enum rs_err rs_store_incident_set_conversation(struct rs_store *s, int64_t merch
     if (!q)
         return RS_EIO;
     bind_id(q, 1, conversation_id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int64(q, 3, id);
+    sqlite3_bind_int64(q, 4, merchant_id);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
+}
+
+enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t sla_due_at,
+                                      int64_t now)
+{
+    sqlite3_stmt *q = prep(s, SLOT_SET_SLA,
+                           "UPDATE incidents SET sla_due_at=?1,updated_at=?2 WHERE id=?3 AND merchant_id=?4");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, sla_due_at);
     sqlite3_bind_int64(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     sqlite3_bind_int64(q, 4, merchant_id);

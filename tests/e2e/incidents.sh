@@ -149,6 +149,15 @@ eq "?queue=breaching: only the overdue one" "$(jqr '[.incidents[].id]|join(",")'
 eq "  marked breaching" "$(jqr '.incidents[0].breaching')" true
 eq "  its customer is promised no hours already past" \
   "$(q "select count(*) from messages where incident_id=$INC4 and body like '%we will answer as soon as we can.'")" 1
+# reopened: a new SLA clock from the reopening (the type's hours), not the old due time
+api PATCH /v1/incidents/$INC4 '{"state":"resolved"}'
+api PATCH /v1/incidents/$INC4 '{"state":"open"}'
+DUE=$(date -u -d "$(jqr .sla_due_at)" +%s)
+check "a reopened incident gets a new SLA of its type's hours (late: 48 h) from the reopening" \
+  test $((DUE - $(date +%s))) -le $((48 * 3600 + 5)) -a $((DUE - NOW)) -ge $((48 * 3600 - 5))
+eq "  not breaching at once" "$(jqr .breaching)/$(api GET '/v1/incidents?queue=breaching'; jqr '[.incidents[].id]|index('"$INC4"')')" "false/null"
+check "  the new clock is logged on the reopening" \
+  bash -c "sqlite3 -readonly '$DB' \"select body from incident_log where incident_id=$INC4 and kind='state' and to_state='open'\" | grep -q '^new SLA: 48 h from the reopening, due '"
 DUE4=$(iso $((NOW + 4 * 3600)))
 api POST /v1/incidents '{"order_ref":"I-2","type":"customs","sla_due_at":"'"$DUE4"'"}'
 INC5=$(jqr .id)
