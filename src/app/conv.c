@@ -602,8 +602,34 @@ static const char *lang_of(const char *loc)
     return loc && strncmp(loc, "en", 2) == 0 ? "en" : "es";
 }
 
-static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now, struct rs_conv *c)
+/* An e-mail answering one of the merchant's: the conversation (*CONV) and incident (*INCIDENT, 0
+ * when none) of the first Message-ID of In-Reply-To the merchant knows, else of References from
+ * the newest. RS_ENOTFOUND: none. */
+static enum rs_err email_thread(struct rs_store *s, const struct rs_inbound_msg *in, int64_t *conv,
+                                int64_t *incident)
 {
+    *conv = *incident = 0;
+    enum rs_err e = RS_ENOTFOUND;
+    if (in->in_reply_to && *in->in_reply_to && strlen(in->in_reply_to) <= 900)
+        e = rs_store_conv_by_email_id(s, in->merchant_id, in->in_reply_to, conv, incident);
+    if (e == RS_ENOTFOUND && in->references && *in->references) {
+        char refs[4200];
+        char *ids[64];
+        int n = 0;
+        snprintf(refs, sizeof refs, "%s", in->references);
+        char *save = NULL;
+        for (char *t = strtok_r(refs, " \t\r\n", &save); t && n < 64; t = strtok_r(NULL, " \t\r\n", &save))
+            ids[n++] = t;
+        for (int i = n - 1; i >= 0 && i >= n - 20 && e == RS_ENOTFOUND; i--)
+            e = rs_store_conv_by_email_id(s, in->merchant_id, ids[i], conv, incident);
+    }
+    return e;
+}
+
+static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now, struct rs_conv *c,
+                             int64_t *thread_incident)
+{
+    *thread_incident = 0;
     if (!known_channel(in->channel))
         return RS_EINVAL;
     if (!(in->phone && *in->phone) && !(in->email && *in->email) && in->order_id <= 0)
@@ -647,6 +673,27 @@ static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in
         if (e != RS_ENOTFOUND)
             return e;
     }
+    if (strcmp(in->channel, "email") == 0) {
+        /* an answer to one of our e-mails belongs to that conversation (and incident), whoever
+         * sends it: the customer from another address, a colleague they forwarded it to. Replies
+         * keep going to the conversation's address. */
+        int64_t id = 0;
+        enum rs_err e = email_thread(s, in, &id, thread_incident);
+        if (e == RS_OK && (e = rs_store_conv_get(s, in->merchant_id, id, c)) == RS_OK) {
+            snprintf(c->channel, sizeof c->channel, "email");
+            c->sms_provider[0] = '\0';
+            if (!c->email[0] && snd.email)
+                snprintf(c->email, sizeof c->email, "%s", snd.email);
+            if (strcmp(c->state, "closed") == 0) {
+                snprintf(c->state, sizeof c->state, "bot");
+                c->assigned_agent_id = 0;
+            }
+            return rs_store_conv_save(s, c, now);
+        }
+        *thread_incident = 0;
+        if (e != RS_ENOTFOUND)
+            return e;
+    }
     return rs_store_conv_find_or_create(s, &snd, now, c, &created);
 }
 
@@ -666,7 +713,8 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     body[keep] = '\0';
 
     struct rs_conv c;
-    enum rs_err e = open_conv(s, in, now, &c);
+    int64_t thread_incident = 0;
+    enum rs_err e = open_conv(s, in, now, &c, &thread_incident);
     if (e)
         goto end;
     out->conversation_id = c.id;
@@ -715,7 +763,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
 
     /* an answer to an incident waiting for it: the incident is open again and a person reads it */
     int64_t answered = 0;
-    if ((e = rs_incident_customer_replied(s, in->merchant_id, c.id, now, &answered)))
+    if ((e = rs_incident_customer_replied(s, in->merchant_id, c.id, thread_incident, now, &answered)))
         goto end;
     if (answered) {
         out->incident_id = answered;
@@ -764,7 +812,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     /* a person holds the conversation, or the channel is a call an agent logs: only record */
     bool quiet = strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0;
     char reply[2048] = "";
-    int64_t incident_id = answered;
+    int64_t incident_id = answered ? answered : thread_incident; /* the message is about it */
     struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang};
     if (!quiet) {
         merchant_facts(&x);
@@ -893,7 +941,8 @@ enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbo
 {
     memset(out, 0, sizeof *out);
     struct rs_conv c;
-    enum rs_err e = open_conv(s, in, now, &c);
+    int64_t thread_incident = 0;
+    enum rs_err e = open_conv(s, in, now, &c, &thread_incident);
     if (e)
         return e;
     out->conversation_id = c.id;

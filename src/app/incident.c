@@ -333,13 +333,15 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
 }
 
 enum rs_err rs_incident_customer_replied(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
-                                         int64_t now, int64_t *incident_id)
+                                         int64_t only, int64_t now, int64_t *incident_id)
 {
     *incident_id = 0;
     int64_t ids[16];
     int n = 0;
     enum rs_err e = rs_store_incident_waiting(s, merchant_id, conversation_id, ids, 16, &n);
     for (int i = 0; i < n && !e; i++) {
+        if (only && ids[i] != only)
+            continue;
         if ((e = rs_store_incident_set_state(s, merchant_id, ids[i], "open", "customer", now)))
             break;
         struct rs_incident_log_in l = {

@@ -153,12 +153,14 @@ void rs_hook_email(struct rs_req *r)
     const char *text = json_string_value(json_object_get(j, "body"));
     if (!json_is_object(j) || !plausible_email(from) || !text) {
         rs_reply_error(r, 422, "invalid_message",
-                       "send {\"from\": address, \"body\": text, \"subject\", \"message_id\", \"name\"} as rastro "
-                       "mail-in does");
+                       "send {\"from\": address, \"body\": text, \"subject\", \"message_id\", \"in_reply_to\", "
+                       "\"references\", \"name\"} as rastro mail-in does");
         json_decref(j);
         return;
     }
     const char *mid = json_string_value(json_object_get(j, "message_id"));
+    const char *irt = json_string_value(json_object_get(j, "in_reply_to"));
+    const char *refs = json_string_value(json_object_get(j, "references"));
     struct inbound_job job = {.in = {
                                   .merchant_id = merchant_id,
                                   .channel = "email",
@@ -168,6 +170,9 @@ void rs_hook_email(struct rs_req *r)
                                   .body = text,
                                   .body_len = json_string_length(json_object_get(j, "body")),
                                   .provider_msg_id = mid && *mid && strlen(mid) <= 900 ? mid : NULL,
+                                  /* threading: answers to our e-mails go to their conversation */
+                                  .in_reply_to = irt && *irt && strlen(irt) <= 900 ? irt : NULL,
+                                  .references = refs && *refs && strlen(refs) <= 4100 ? refs : NULL,
                                   .base_url = rs_server_base_url(r->srv),
                               }};
     e = rs_writer_run(rs_server_writer(r->srv), inbound_job_run, &job);

@@ -44,6 +44,11 @@ struct rs_conv_sender {
  * transaction. OUT: *c, *created. */
 enum rs_err rs_store_conv_find_or_create(struct rs_store *s, const struct rs_conv_sender *sender, int64_t now,
                                          struct rs_conv *c, bool *created) RS_MUST_CHECK;
+/* The conversation, and the incident it was about (0: none), of MERCHANT_ID's e-mail with
+ * MESSAGE_ID (no angle brackets): one Rastro sent (a reply or an incident notice) or one the
+ * customer sent. RS_ENOTFOUND when the merchant has no such e-mail. */
+enum rs_err rs_store_conv_by_email_id(struct rs_store *s, int64_t merchant_id, const char *message_id,
+                                      int64_t *conversation_id, int64_t *incident_id) RS_MUST_CHECK;
 /* RS_ENOTFOUND when absent or another merchant's. */
 enum rs_err rs_store_conv_get(struct rs_store *s, int64_t merchant_id, int64_t id, struct rs_conv *c) RS_MUST_CHECK;
 /* The order's customer's conversation, created when there is none (channel from the customer's

@@ -37,6 +37,7 @@ enum {
     X_REPLY_RECEIPT,
     X_REPLY_COUNTS,
     X_CONV_FOR_ORDER_CUST,
+    X_MSG_BY_EMAIL_ID,
     X_CONV_LAST = RS_STORE_SLOTS_CONV + 47,
 };
 
@@ -106,6 +107,26 @@ static enum rs_err id_one(struct rs_store *s, sqlite3_stmt *q, int64_t *id)
     enum rs_err e = rc == SQLITE_ROW ? RS_OK : rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_conv_by_email_id(struct rs_store *s, int64_t merchant_id, const char *message_id,
+                                      int64_t *conversation_id, int64_t *incident_id)
+{
+    /* provider_id of a sent e-mail is its Message-ID (notify/email.c); provider_msg_id of a
+     * received one is the customer's */
+    STMT(X_MSG_BY_EMAIL_ID,
+         "SELECT conversation_id,coalesce(incident_id,0) FROM messages WHERE merchant_id=?1 AND channel='email' AND "
+         "((direction='out' AND provider_id=?2) OR (direction='in' AND provider_msg_id=?2)) ORDER BY id DESC LIMIT 1");
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, message_id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    enum rs_err e = rc == SQLITE_ROW ? RS_OK : rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    if (rc == SQLITE_ROW) {
+        *conversation_id = sqlite3_column_int64(q, 0);
+        *incident_id = sqlite3_column_int64(q, 1);
+    }
     sqlite3_reset(q);
     return e;
 }

@@ -120,7 +120,7 @@ for p in sorted(glob.glob(sys.argv[1] + "/*")):
         if pt.get_content_type() == "text/plain":
             text = pt.get_content()
     out.append({"to": str(m["To"]), "subject": str(m["Subject"]), "irt": str(m["In-Reply-To"] or ""),
-                "refs": str(m["References"] or ""), "text": text})
+                "refs": str(m["References"] or ""), "mid": str(m["Message-ID"] or ""), "text": text})
 print(json.dumps(out, ensure_ascii=False))
 PY
 MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
@@ -181,6 +181,38 @@ printf 'From: a@example.com\nContent-Type: application/octet-stream\n\n\001\002\
 eq "a message without text exits 65" "$?" 65
 "$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN" < "$T_DIR/m2.eml" 2> /dev/null
 eq "no secret configured: exit 78 (a deferral for Postfix)" "$?" 78
+# ---- threading: an answer to one of our e-mails belongs to its conversation and incident ----
+REPLY_MID=$(mj '.[0].mid' | tr -d '<>')
+MID3="fwd-$RANDOM.$now@empresa.es"
+printf 'From: Pedro Ruiz <pedro.ruiz@empresa.es>\nTo: soporte@rastro.test\nSubject: RE: Pedido de Maria\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nReferences: <%s> <%s>\nContent-Type: text/plain; charset=utf-8\n\nHola, escribo de parte de María: ¿cuándo llega el pedido?\n' \
+  "$MID3" "$REPLY_MID" "$MID1" "$REPLY_MID" > "$T_DIR/m3.eml"
+smtp_send pedro.ruiz@empresa.es "$T_DIR/m3.eml"
+check "a colleague's answer (In-Reply-To our reply, another address) arrives" wait_for 30 arrived "$MID3"
+eq "  in the customer's conversation, not a new one for the other address" \
+   "$(q "select count(distinct conversation_id) from messages where provider_msg_id in ('$MID1','$MID3')")/$(q "select count(*) from conversations where email='pedro.ruiz@empresa.es'")" "1/0"
+eq "  replies keep going to the customer's address" \
+   "$(q "select c.email from conversations c join messages m on m.conversation_id=c.id where m.provider_msg_id='$MID3'")" "maria.lopez@example.es"
+
+# two incidents waiting for her: the answer to one notice reopens that one only
+api POST /v1/orders '{"order_ref":"7316","placed_at":"'"$(ts 90000)"'","customer":{"name":"María López","email":"maria.lopez@example.es","locale":"es","preferred_channel":"email"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+api POST /v1/incidents '{"order_ref":"7315","type":"damaged","message":"La caja llegó rota"}'
+INCA=$(jqr .id)
+api POST /v1/incidents '{"order_ref":"7316","type":"wrong_item","message":"No es lo que pedí"}'
+INCB=$(jqr .id)
+api PATCH /v1/incidents/$INCA '{"state":"waiting_customer"}'
+api PATCH /v1/incidents/$INCB '{"state":"waiting_customer"}'
+notice_mid() { q "select provider_id from messages where incident_id=$1 and direction='out' and state='sent' and body like '%espera de tu respuesta%'"; }
+check "both incidents' waiting notices are sent by e-mail" wait_for 30 bash -c "[ -n \"\$(sqlite3 -readonly '$DB' \"select provider_id from messages where incident_id in ($INCA,$INCB) and direction='out' and state='sent' and body like '%espera de tu respuesta%' group by incident_id having count(*)>0\" | sed -n 2p)\" ]"
+NOTICE_B=$(notice_mid $INCB)
+MID4="inc-b-$RANDOM@mail.example.es"
+printf 'From: maria.lopez@example.es\nTo: soporte@rastro.test\nSubject: Re: algo\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nReferences: <%s>\nContent-Type: text/plain; charset=utf-8\n\nOs mando la foto del artículo equivocado.\n' \
+  "$MID4" "$NOTICE_B" "$NOTICE_B" > "$T_DIR/m4.eml"
+smtp_send maria.lopez@example.es "$T_DIR/m4.eml"
+check "her answer to the notice of the second incident arrives" wait_for 30 arrived "$MID4"
+eq "  it reopens that incident only (the other still waits for her)" \
+   "$(q "select group_concat(state,',') from (select state from incidents where id in ($INCA,$INCB) order by id)")" "waiting_customer,open"
+eq "  and the message is about that incident" "$(q "select incident_id from messages where provider_msg_id='$MID4'")" "$INCB"
+
 check "rastro --help lists mail-in" bash -c "'$RASTRO_BIN' --help | grep -q 'mail-in'"
 check "no sanitizer reports in the server log" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$T_DIR/server.log'"
 finish
