@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unicode/ustring.h>
 
 #include "app/incident.h"
@@ -602,11 +603,29 @@ static const char *lang_of(const char *loc)
     return loc && strncmp(loc, "en", 2) == 0 ? "en" : "es";
 }
 
+/* The incident a subject names ("[INC-000012] …", "Re: INC-12"), or 0. */
+static int64_t subject_incident(const char *subject)
+{
+    for (const char *p = subject ? strcasestr(subject, "INC-") : NULL; p; p = strcasestr(p + 4, "INC-")) {
+        if (p > subject && isalnum((unsigned char)p[-1]))
+            continue;
+        int64_t id = 0;
+        int n = 0;
+        while (isdigit((unsigned char)p[4 + n]) && n < 12)
+            id = id * 10 + (p[4 + n] - '0'), n++;
+        if (n > 0 && !isalnum((unsigned char)p[4 + n]) && id > 0)
+            return id;
+    }
+    return 0;
+}
+
 /* An e-mail answering one of the merchant's: the conversation (*CONV) and incident (*INCIDENT, 0
  * when none) of the first Message-ID of In-Reply-To the merchant knows, else of References from
- * the newest. RS_ENOTFOUND: none. */
-static enum rs_err email_thread(struct rs_store *s, const struct rs_inbound_msg *in, int64_t *conv,
-                                int64_t *incident)
+ * the newest; without those headers (clients that drop them), the incident referenced in the
+ * subject, when SENDER is its conversation's address (the references are sequential: a stranger
+ * must not write into someone else's incident by guessing one). RS_ENOTFOUND: none. */
+static enum rs_err email_thread(struct rs_store *s, const struct rs_inbound_msg *in, const char *sender,
+                                int64_t *conv, int64_t *incident)
 {
     *conv = *incident = 0;
     enum rs_err e = RS_ENOTFOUND;
@@ -623,7 +642,31 @@ static enum rs_err email_thread(struct rs_store *s, const struct rs_inbound_msg 
         for (int i = n - 1; i >= 0 && i >= n - 20 && e == RS_ENOTFOUND; i--)
             e = rs_store_conv_by_email_id(s, in->merchant_id, ids[i], conv, incident);
     }
-    return e;
+    if (e && e != RS_ENOTFOUND)
+        return e;
+    int64_t named = subject_incident(in->subject);
+    if (!named || (e == RS_OK && *incident))
+        return e;
+    struct rs_incident_row r;
+    enum rs_err e2 = rs_store_incident_row(s, in->merchant_id, named, &r);
+    if (e2 == RS_ENOTFOUND || (!e2 && r.conversation_id <= 0))
+        return e;
+    if (e2)
+        return e2;
+    if (e == RS_OK) { /* the thread's conversation: the subject says which of its incidents */
+        if (r.conversation_id == *conv)
+            *incident = named;
+        return RS_OK;
+    }
+    struct rs_conv ic;
+    e2 = rs_store_conv_get(s, in->merchant_id, r.conversation_id, &ic);
+    if (e2)
+        return e2 == RS_ENOTFOUND ? RS_ENOTFOUND : e2;
+    if (!sender || strcasecmp(ic.email, sender) != 0)
+        return RS_ENOTFOUND;
+    *conv = r.conversation_id;
+    *incident = named;
+    return RS_OK;
 }
 
 static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now, struct rs_conv *c,
@@ -678,7 +721,7 @@ static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in
          * sends it: the customer from another address, a colleague they forwarded it to. Replies
          * keep going to the conversation's address. */
         int64_t id = 0;
-        enum rs_err e = email_thread(s, in, &id, thread_incident);
+        enum rs_err e = email_thread(s, in, snd.email, &id, thread_incident);
         if (e == RS_OK && (e = rs_store_conv_get(s, in->merchant_id, id, c)) == RS_OK) {
             snprintf(c->channel, sizeof c->channel, "email");
             c->sms_provider[0] = '\0';

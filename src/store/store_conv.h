@@ -133,6 +133,7 @@ struct rs_reply_job {
      * after its 24-hour window): the known customer's e-mail, and their opt-outs */
     char customer_email[256];
     bool optout_email, optout_sms;
+    int64_t incident_id; /* the incident the message is about (its notices), or 0 */
 };
 enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_job *out) RS_MUST_CHECK;
 /* The outcome: STATE sent, queued (retry at NEXT_AT) or failed; CHANNEL, when not NULL, the

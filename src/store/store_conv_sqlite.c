@@ -566,7 +566,8 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
          "y.channel='email' AND y.id<m.id AND y.provider_msg_id IS NOT NULL ORDER BY y.id DESC LIMIT 1),"
          "u.email,"
          "EXISTS(SELECT 1 FROM notify_optouts o WHERE o.customer_id=c.customer_id AND o.channel='email'),"
-         "EXISTS(SELECT 1 FROM notify_optouts o WHERE o.customer_id=c.customer_id AND o.channel='sms') "
+         "EXISTS(SELECT 1 FROM notify_optouts o WHERE o.customer_id=c.customer_id AND o.channel='sms'),"
+         "coalesce(m.incident_id,0) "
          "FROM messages m JOIN conversations c ON c.id=m.conversation_id "
          "LEFT JOIN customers u ON u.id=c.customer_id WHERE m.id=?");
     sqlite3_bind_int64(q, 1, id);
@@ -594,6 +595,7 @@ enum rs_err rs_store_reply_load(struct rs_store *s, int64_t id, struct rs_reply_
     rs_store_sqlite_col_copy(o->customer_email, sizeof o->customer_email, q, 16);
     o->optout_email = sqlite3_column_int(q, 17) != 0;
     o->optout_sms = sqlite3_column_int(q, 18) != 0;
+    o->incident_id = sqlite3_column_int64(q, 19);
     sqlite3_reset(q);
     return o->body ? RS_OK : RS_ENOMEM;
 }

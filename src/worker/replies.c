@@ -11,6 +11,7 @@
 #include "core/tpl.h"
 #include "store/store_conv.h"
 #include "store/store_notify.h"
+#include "store/store_page.h"
 #include "util/timefmt.h"
 
 #define MAX_BATCH 64
@@ -209,6 +210,41 @@ static enum rs_err whatsapp_closed(struct rs_channels *ch, const struct rs_notif
     return RS_EREJECTED;
 }
 
+/* The subject of an e-mail reply: "Re: " the conversation's subject, else the shop's name. A
+ * message about an incident (its notices) carries the incident's reference, so the customer sees
+ * which one it is and a reply whose client drops In-Reply-To still names it (app/conv.c):
+ * "Re: [INC-000012] <subject>", or "[INC-000012] Tu incidencia con <shop>" / "Your incident
+ * with <shop>" when the conversation has no subject. */
+static void email_subject(const struct rs_reply_job *job, const char *lang, const char *merchant, char *out,
+                          size_t cap)
+{
+    const char *subj = job->subject;
+    if (!job->incident_id) {
+        if (subj[0])
+            snprintf(out, cap, "%s%.250s", strncasecmp(subj, "re:", 3) == 0 ? "" : "Re: ", subj);
+        else
+            snprintf(out, cap, "Re: %.250s", merchant);
+        return;
+    }
+    char ref[24];
+    rs_incident_reference(job->incident_id, ref);
+    if (!subj[0]) {
+        snprintf(out, cap, strcmp(lang, "en") == 0 ? "[%s] Your incident with %.200s" : "[%s] Tu incidencia con %.200s",
+                 ref, merchant);
+        return;
+    }
+    const char *base = subj;
+    while (strncasecmp(base, "re:", 3) == 0) { /* one "Re: ", not "Re: Re: " */
+        base += 3;
+        while (*base == ' ')
+            base++;
+    }
+    if (strcasestr(base, ref))
+        snprintf(out, cap, "Re: %.250s", base);
+    else
+        snprintf(out, cap, "Re: [%s] %.230s", ref, base);
+}
+
 static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channels *ch, int64_t id, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
@@ -269,11 +305,7 @@ static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channel
             else
                 e = rs_send_whatsapp(ch, &msg, &res);
         } else if (strcmp(job.channel, "email") == 0) {
-            if (job.subject[0])
-                snprintf(subject, sizeof subject, "%s%.250s", strncasecmp(job.subject, "re:", 3) == 0 ? "" : "Re: ",
-                         job.subject);
-            else
-                snprintf(subject, sizeof subject, "Re: %.250s", msg.merchant_name);
+            email_subject(&job, msg.lang, msg.merchant_name, subject, sizeof subject);
             e = send_email_reply(ch, &msg, &r, subject, job.body, &res);
         } else {
             snprintf(res.error, sizeof res.error, "channel %s cannot be sent", job.channel);

@@ -213,6 +213,37 @@ eq "  it reopens that incident only (the other still waits for her)" \
    "$(q "select group_concat(state,',') from (select state from incidents where id in ($INCA,$INCB) order by id)")" "waiting_customer,open"
 eq "  and the message is about that incident" "$(q "select incident_id from messages where provider_msg_id='$MID4'")" "$INCB"
 
+# ---- incident notices carry the reference in the subject; a reply naming it (no headers) ----
+REFA=$(printf 'INC-%06d' "$INCA"); REFB=$(printf 'INC-%06d' "$INCB")
+check "the notices of the first incident arrive" wait_for 30 bash -c "python3 '$T_DIR/mail.py' '$PF_MAIL' | jq -e '[.[]|select(.text|contains(\"$REFA\"))]|length>=2' >/dev/null"
+MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
+eq "  every notice's subject names the incident" \
+   "$(mj "[.[]|select(.text|contains(\"$REFA\"))|.subject|contains(\"[$REFA]\")]|unique|tostring")" '[true]'
+api POST /v1/orders '{"order_ref":"7317","placed_at":"'"$(ts 90000)"'","customer":{"name":"John Smith","email":"john@example.com","locale":"en","preferred_channel":"email"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+api POST /v1/incidents '{"order_ref":"7317","type":"lost"}'
+REFC=$(printf 'INC-%06d' "$(jqr .id)")
+check "a notice on a conversation without a subject arrives" wait_for 30 bash -c "python3 '$T_DIR/mail.py' '$PF_MAIL' | jq -e '[.[]|select(.to|contains(\"john@\"))]|length>=1' >/dev/null"
+MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
+eq "  its subject: the reference, in the customer's language (not \"Re: <shop>\")" \
+   "$(mj '[.[]|select(.to|contains("john@"))][0].subject')" "[$REFC] Your incident with Tienda Sol"
+
+api PATCH /v1/incidents/$INCB '{"state":"waiting_customer"}'
+MID5="noheaders-$RANDOM@mail.example.es"
+printf 'From: maria.lopez@example.es\nTo: soporte@rastro.test\nSubject: Re: [%s] Tu incidencia\nMessage-ID: <%s>\nContent-Type: text/plain; charset=utf-8\n\nLa caja sigue rota, os mando fotos.\n' \
+  "$REFA" "$MID5" > "$T_DIR/m5.eml"
+smtp_send maria.lopez@example.es "$T_DIR/m5.eml"
+check "her answer without In-Reply-To/References arrives" wait_for 30 arrived "$MID5"
+eq "  the reference in its subject reopens that incident only" \
+   "$(q "select group_concat(state,',') from (select state from incidents where id in ($INCA,$INCB) order by id)")" "open,waiting_customer"
+eq "  and the message is about it" "$(q "select incident_id from messages where provider_msg_id='$MID5'")" "$INCA"
+MID6="stranger-$RANDOM@example.net"
+printf 'From: otro@example.net\nTo: soporte@rastro.test\nSubject: Re: [%s]\nMessage-ID: <%s>\nContent-Type: text/plain; charset=utf-8\n\nhola, mi pedido?\n' \
+  "$REFB" "$MID6" > "$T_DIR/m6.eml"
+smtp_send otro@example.net "$T_DIR/m6.eml"
+check "a stranger's e-mail naming her incident arrives" wait_for 30 arrived "$MID6"
+eq "  it does not enter her conversation nor reopen her incident (references are guessable)" \
+   "$(q "select count(*) from messages m join conversations c on c.id=m.conversation_id where m.provider_msg_id='$MID6' and c.email='maria.lopez@example.es'")/$(q "select state from incidents where id=$INCB")" "0/waiting_customer"
+
 check "rastro --help lists mail-in" bash -c "'$RASTRO_BIN' --help | grep -q 'mail-in'"
 check "no sanitizer reports in the server log" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$T_DIR/server.log'"
 finish
