@@ -804,6 +804,10 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             goto end;
     }
 
+    if (in->automatic) { /* an out-of-office or a bounce: answering it could loop (RFC 3834) */
+        e = rs_store_conv_save(s, &c, now);
+        goto end;
+    }
     /* an answer to an incident waiting for it: the incident is open again and a person reads it */
     int64_t answered = 0;
     if ((e = rs_incident_customer_replied(s, in->merchant_id, c.id, thread_incident, now, &answered)))

@@ -49,6 +49,8 @@ struct rs_inbound_msg {
     const char *provider_msg_id; /* MessageSid, wamid, Message-ID; NULL when none */
     const char *in_reply_to;     /* email: the first Message-ID of In-Reply-To, or NULL */
     const char *references;      /* email: the Message-IDs of References (oldest first, spaces), or NULL */
+    bool automatic;              /* email: sent by a machine (out-of-office, bounce): recorded, never
+                                  * answered, and no answer to a waiting incident */
     int64_t agent_id;            /* phone: the agent who logged the call */
     const char *locale;          /* "es"/"en" when the channel knows; NULL: guessed from text */
     const char *base_url;        /* public URL for tracking links when the merchant's settings

@@ -1,7 +1,8 @@
 /* cmd_mail_in.c — `rastro mail-in --url URL --secret-file FILE`: the inbound e-mail channel.
  * Postfix pipes each message for the support address to this command (a pipe(8) transport,
  * docs/support-channels.md); it reads the RFC 5322 message on stdin, parses it
- * (ingest/mail.h), and POSTs the result as JSON to the server's /hooks/email/{token}, signed
+ * (ingest/mail.h: an out-of-office or a bounce is marked "automatic", never answered), and POSTs
+ * the result as JSON to the server's /hooks/email/{token}, signed
  * with the merchant's e-mail integration secret (X-Rastro-Signature: base64(HMAC-SHA256)).
  *
  * The exit status is what Postfix understands (sysexits.h): 0 delivered; EX_TEMPFAIL (75)
@@ -157,6 +158,7 @@ int rs_cmd_mail_in(int argc, char **argv)
     json_object_set_new(o, "truncated", json_boolean(m.truncated));
     json_object_set_new(o, "quote_cut", json_boolean(m.quote_cut));
     json_object_set_new(o, "from_html", json_boolean(m.from_html));
+    json_object_set_new(o, "automatic", json_boolean(m.automatic));
     rs_mail_release(&m);
     char *body = json_dumps(o, JSON_COMPACT);
     json_decref(o);

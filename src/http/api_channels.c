@@ -173,6 +173,7 @@ void rs_hook_email(struct rs_req *r)
                                   /* threading: answers to our e-mails go to their conversation */
                                   .in_reply_to = irt && *irt && strlen(irt) <= 900 ? irt : NULL,
                                   .references = refs && *refs && strlen(refs) <= 4100 ? refs : NULL,
+                                  .automatic = json_is_true(json_object_get(j, "automatic")),
                                   .base_url = rs_server_base_url(r->srv),
                               }};
     e = rs_writer_run(rs_server_writer(r->srv), inbound_job_run, &job);

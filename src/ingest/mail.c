@@ -348,6 +348,32 @@ static char *all_refs(const char *header)
     return out;
 }
 
+/* ---- machines ---- */
+
+/* Whether MSG, from ADDR, was sent by a machine (an out-of-office, a bounce): RFC 3834 says an
+ * automatic answer to it must not be sent, lest two machines answer each other for ever. */
+static bool automatic(GMimeMessage *msg, const char *addr)
+{
+    GMimeObject *o = GMIME_OBJECT(msg);
+    const char *as = g_mime_object_get_header(o, "Auto-Submitted");
+    if (as) {
+        while (*as == ' ' || *as == '\t')
+            as++;
+        if (g_ascii_strncasecmp(as, "no", 2) != 0 || isalnum((unsigned char)as[2]) || as[2] == '-')
+            return true;
+    }
+    const char *prec = g_mime_object_get_header(o, "Precedence");
+    if (prec && (strcasestr(prec, "bulk") || strcasestr(prec, "junk") || strcasestr(prec, "list")))
+        return true;
+    if (g_mime_object_get_header(o, "X-Autoreply") || g_mime_object_get_header(o, "X-Autorespond"))
+        return true;
+    if (g_ascii_strncasecmp(addr, "mailer-daemon@", 14) == 0)
+        return true;
+    GMimeObject *top = g_mime_message_get_mime_part(msg);
+    GMimeContentType *ct = top ? g_mime_object_get_content_type(top) : NULL;
+    return ct && g_mime_content_type_is_type(ct, "multipart", "report");
+}
+
 /* ---- the whole message ---- */
 
 enum rs_err rs_mail_parse(const char *raw, size_t len, struct rs_mail *out, char *err, size_t errcap)
@@ -406,6 +432,7 @@ enum rs_err rs_mail_parse(const char *raw, size_t len, struct rs_mail *out, char
         out->message_id = utf8_dup(mid);
     out->in_reply_to = first_ref(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
     out->references = all_refs(g_mime_object_get_header(GMIME_OBJECT(msg), "References"));
+    out->automatic = automatic(msg, out->from_addr);
 
     struct pick pk = {0};
     GMimeObject *top = g_mime_message_get_mime_part(msg);

@@ -30,6 +30,9 @@ struct rs_mail {
     bool from_html;    /* the text came from a text/html part */
     bool quote_cut;    /* quoted history was removed */
     bool truncated;    /* the text was cut to RS_MAIL_MAX_BODY */
+    bool automatic;    /* sent by a machine, not a person (RFC 3834: Auto-Submitted other than
+                        * "no", Precedence bulk/junk/list, X-Autoreply, a delivery report or
+                        * MAILER-DAEMON): an out-of-office or a bounce, never to be answered */
 };
 
 /* Parse RAW (LEN bytes). RS_EINVAL with a reason in ERR when it is not an e-mail we can use

@@ -244,6 +244,21 @@ check "a stranger's e-mail naming her incident arrives" wait_for 30 arrived "$MI
 eq "  it does not enter her conversation nor reopen her incident (references are guessable)" \
    "$(q "select count(*) from messages m join conversations c on c.id=m.conversation_id where m.provider_msg_id='$MID6' and c.email='maria.lopez@example.es'")/$(q "select state from incidents where id=$INCB")" "0/waiting_customer"
 
+# ---- machines: an out-of-office or a bounce is recorded, never answered (RFC 3834: no loops) ----
+MID7="ooo-$RANDOM@mail.example.es"
+printf 'From: maria.lopez@example.es\nTo: soporte@rastro.test\nSubject: Fuera de la oficina: Re: [%s]\nAuto-Submitted: auto-replied\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nContent-Type: text/plain; charset=utf-8\n\nEstoy fuera de la oficina hasta el lunes.\n' \
+  "$REFB" "$MID7" "$NOTICE_B" > "$T_DIR/m7.eml"
+smtp_send maria.lopez@example.es "$T_DIR/m7.eml"
+check "an out-of-office (Auto-Submitted: auto-replied) arrives" wait_for 30 arrived "$MID7"
+eq "  it does not count as her answer: the incident still waits for her" "$(q "select state from incidents where id=$INCB")" "waiting_customer"
+MID8="dsn-$RANDOM@mx.example.org"
+printf 'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\nTo: soporte@rastro.test\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <%s>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b8"\n\n--b8\nContent-Type: text/plain; charset=us-ascii\n\nThis is the mail system at host mx.example.org. I am sorry to have to inform you that your message could not be delivered.\n--b8\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n--b8--\n' \
+  "$MID8" > "$T_DIR/m8.eml"
+smtp_send "" "$T_DIR/m8.eml"
+check "a bounce (MAILER-DAEMON, multipart/report) arrives" wait_for 30 arrived "$MID8"
+eq "  recorded, and neither is answered" \
+   "$(q "select count(*) from messages where direction='out' and conversation_id in (select conversation_id from messages where provider_msg_id in ('$MID7','$MID8')) and id > (select min(id) from messages where provider_msg_id in ('$MID7','$MID8'))")" 0
+
 check "rastro --help lists mail-in" bash -c "'$RASTRO_BIN' --help | grep -q 'mail-in'"
 check "no sanitizer reports in the server log" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$T_DIR/server.log'"
 finish
