@@ -179,8 +179,13 @@ enum rs_err rs_email_build(const struct rs_msg *m, char **out, size_t *len, char
     char boundary[64];
     snprintf(boundary, sizeof boundary, "=_rastro_%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
              rnd[4], rnd[5], rnd[6], rnd[7]);
-    snprintf(message_id, 128, "%s-%lld.%lld.%02x%02x@%s", m->ref_prefix ? m->ref_prefix : "ntf", (long long)m->outbox_id, (long long)m->now, rnd[0], rnd[1],
-             domain);
+    /* 64 random bits: an answer quoting this Message-ID in In-Reply-To enters the customer's
+     * conversation (app/conv.c), so it must not be guessable from the id and the time */
+    unsigned char mr[8];
+    if (RAND_bytes(mr, sizeof mr) != 1)
+        memcpy(mr, rnd, sizeof mr);
+    snprintf(message_id, 128, "%s-%lld.%lld.%02x%02x%02x%02x%02x%02x%02x%02x@%.60s", m->ref_prefix ? m->ref_prefix : "ntf",
+             (long long)m->outbox_id, (long long)m->now, mr[0], mr[1], mr[2], mr[3], mr[4], mr[5], mr[6], mr[7], domain);
 
     struct rs_buf b;
     rs_buf_init(&b);

@@ -183,6 +183,8 @@ eq "a message without text exits 65" "$?" 65
 eq "no secret configured: exit 78 (a deferral for Postfix)" "$?" 78
 # ---- threading: an answer to one of our e-mails belongs to its conversation and incident ----
 REPLY_MID=$(mj '.[0].mid' | tr -d '<>')
+check "our Message-IDs carry 64 random bits (an answer quoting one enters the conversation)" \
+  bash -c "[[ '$REPLY_MID' =~ ^msg-[0-9]+\.[0-9]+\.[0-9a-f]{16}@rastro\.test$ ]]"
 MID3="fwd-$RANDOM.$now@empresa.es"
 printf 'From: Pedro Ruiz <pedro.ruiz@empresa.es>\nTo: soporte@rastro.test\nSubject: RE: Pedido de Maria\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nReferences: <%s> <%s>\nContent-Type: text/plain; charset=utf-8\n\nHola, escribo de parte de María: ¿cuándo llega el pedido?\n' \
   "$MID3" "$REPLY_MID" "$MID1" "$REPLY_MID" > "$T_DIR/m3.eml"
