@@ -761,7 +761,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     if (e)
         goto end;
     out->conversation_id = c.id;
-    if (strcmp(in->channel, "email") == 0 && in->subject && *in->subject) {
+    if (strcmp(in->channel, "email") == 0 && in->subject && *in->subject && !in->automatic) {
         snprintf(c.subject, sizeof c.subject, "%s", in->subject);
     }
     /* the language: the channel's, else the text's, else what we knew; on the web chat the text's

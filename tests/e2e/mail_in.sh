@@ -253,6 +253,8 @@ printf 'From: maria.lopez@example.es\nTo: soporte@rastro.test\nSubject: Fuera de
 smtp_send maria.lopez@example.es "$T_DIR/m7.eml"
 check "an out-of-office (Auto-Submitted: auto-replied) arrives" wait_for 30 arrived "$MID7"
 eq "  it does not count as her answer: the incident still waits for her" "$(q "select state from incidents where id=$INCB")" "waiting_customer"
+eq "  nor does it become the subject of her next replies" \
+   "$(q "select subject from conversations c join messages m on m.conversation_id=c.id where m.provider_msg_id='$MID7'")" "Re: [$REFA] Tu incidencia"
 MID8="dsn-$RANDOM@mx.example.org"
 printf 'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\nTo: soporte@rastro.test\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <%s>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b8"\n\n--b8\nContent-Type: text/plain; charset=us-ascii\n\nThis is the mail system at host mx.example.org. I am sorry to have to inform you that your message could not be delivered.\n--b8\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n--b8--\n' \
   "$MID8" > "$T_DIR/m8.eml"
