@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unicode/ucal.h>
 #include <unicode/udat.h>
 #include <unicode/udatpg.h>
 #include <unicode/udateintervalformat.h>
 #include <unicode/uloc.h>
 #include <unicode/ustring.h>
+
+#include "util/tz.h"
 
 #define KEY_LOCALE 48
 #define KEY_ZONE 64
@@ -166,15 +169,32 @@ static bool to_utf8(const UChar *u, int32_t ul, char *out, size_t cap)
     return true;
 }
 
+/* The fixed-offset zone ("GMT-06:00") ZONE has at EPOCH by util/tz.h, which reads the system's
+ * tz data when it is newer than ICU's: Debian 12's ICU still puts Mexico City on summer time,
+ * and a time on the page or in a message must agree with the day and cut-off the promise used.
+ * The patterns formatted here have no zone fields, so the offset alone decides. */
+static bool offset_zone(const char *zone, int64_t epoch, UChar uz[KEY_ZONE], int32_t *uzl, char id[KEY_ZONE])
+{
+    int off;
+    if (!known_zone(zone, uz, uzl) || rs_tz_offset(zone, epoch, &off) != RS_OK)
+        return false;
+    int a = off < 0 ? -off : off;
+    snprintf(id, KEY_ZONE, "GMT%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+    UErrorCode err = U_ZERO_ERROR;
+    u_strFromUTF8(uz, KEY_ZONE, uzl, id, -1, &err);
+    return U_SUCCESS(err);
+}
+
 /* Format with a resolved ICU pattern. */
 static enum rs_err fmt_pattern(struct rs_locfmt *lf, const char *loc, const char *zone,
                                const char *pattern, int64_t epoch, char *out, size_t cap)
 {
     UChar uz[KEY_ZONE];
     int32_t uzl = 0;
-    if (!known_zone(zone, uz, &uzl))
+    char id[KEY_ZONE];
+    if (!offset_zone(zone, epoch, uz, &uzl, id))
         return RS_EINVAL;
-    UDateFormat *f = get_fmt(lf, loc, zone, uz, uzl, pattern);
+    UDateFormat *f = get_fmt(lf, loc, id, uz, uzl, pattern);
     if (!f)
         return RS_EINVAL;
     UChar buf[256];
@@ -272,24 +292,18 @@ enum rs_err rs_locfmt_format(struct rs_locfmt *lf, const char *locale, const cha
 
 enum rs_err rs_locfmt_local_date(const char *zone, int64_t at, int *y, int *m, int *d)
 {
+    int off;
     UChar uz[KEY_ZONE];
     int32_t uzl = 0;
-    if (!known_zone(zone, uz, &uzl))
+    if (!known_zone(zone, uz, &uzl) || rs_tz_offset(zone, at, &off) != RS_OK)
         return RS_EINVAL;
-    UErrorCode err = U_ZERO_ERROR;
-    UCalendar *cal = ucal_open(uz, uzl, "en", UCAL_GREGORIAN, &err);
-    if (U_FAILURE(err))
+    time_t t = (time_t)(at + (int64_t)off * 60);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
         return RS_EINVAL;
-    ucal_setMillis(cal, (UDate)at * 1000.0, &err);
-    int yy = ucal_get(cal, UCAL_EXTENDED_YEAR, &err);
-    int mm = ucal_get(cal, UCAL_MONTH, &err) + 1;
-    int dd = ucal_get(cal, UCAL_DATE, &err);
-    ucal_close(cal);
-    if (U_FAILURE(err))
-        return RS_EINVAL;
-    *y = yy;
-    *m = mm;
-    *d = dd;
+    *y = tm.tm_year + 1900;
+    *m = tm.tm_mon + 1;
+    *d = tm.tm_mday;
     return RS_OK;
 }
 
@@ -299,17 +313,7 @@ enum rs_err rs_locfmt_utc_offset(const char *zone, int64_t at, int *offset_min)
     int32_t uzl = 0;
     if (!known_zone(zone, uz, &uzl))
         return RS_EINVAL;
-    UErrorCode err = U_ZERO_ERROR;
-    UCalendar *cal = ucal_open(uz, uzl, "en", UCAL_GREGORIAN, &err);
-    if (U_FAILURE(err))
-        return RS_EINVAL;
-    ucal_setMillis(cal, (UDate)at * 1000.0, &err);
-    int32_t ms = ucal_get(cal, UCAL_ZONE_OFFSET, &err) + ucal_get(cal, UCAL_DST_OFFSET, &err);
-    ucal_close(cal);
-    if (U_FAILURE(err))
-        return RS_EINVAL;
-    *offset_min = ms / 60000;
-    return RS_OK;
+    return rs_tz_offset(zone, at, offset_min);
 }
 
 /* Join "A" and "B" with the language's words into OUT. */

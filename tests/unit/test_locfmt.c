@@ -116,6 +116,30 @@ static void test_offsets(void **state)
     assert_int_equal(d, 1);
 }
 
+/* Mexico has had no summer time since 2022; Debian 12's ICU data still applies it. Times shown
+ * to a customer follow the system's newer tz data, like the promise's days and cut-off
+ * (util/tz.h): 18:30 UTC on 15 July 2026 is 12:30 in Mexico City, not 13:30. */
+static void test_mexico_no_summer_time(void **state)
+{
+    struct rs_locfmt *lf = *state;
+    char out[64];
+    int off = 0;
+    assert_int_equal(rs_locfmt_utc_offset("America/Mexico_City", utc(2026, 7, 15, 18, 30), &off), RS_OK);
+    assert_int_equal(off, -360);
+    assert_int_equal(rs_locfmt_format(lf, "es-MX", "America/Mexico_City", RS_LOCFMT_TIME, utc(2026, 7, 15, 18, 30), out,
+                                      sizeof out),
+                     RS_OK);
+    assert_string_equal(out, "12:30");
+    int y, m, d; /* 05:30 UTC on 16 July is still the 15th there */
+    assert_int_equal(rs_locfmt_local_date("America/Mexico_City", utc(2026, 7, 16, 5, 30), &y, &m, &d), RS_OK);
+    assert_int_equal(d, 15);
+    /* zones that still change their clocks keep them */
+    assert_int_equal(rs_locfmt_format(lf, "es-ES", "Europe/Madrid", RS_LOCFMT_TIME, utc(2026, 7, 15, 18, 30), out,
+                                      sizeof out),
+                     RS_OK);
+    assert_string_equal(out, "20:30");
+}
+
 static int setup(void **state)
 {
     *state = rs_locfmt_new();
@@ -136,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_errors_and_cache),
         cmocka_unit_test(test_offsets),
+        cmocka_unit_test(test_mexico_no_summer_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
