@@ -669,6 +669,27 @@ static enum rs_err email_thread(struct rs_store *s, const struct rs_inbound_msg 
     return RS_OK;
 }
 
+/* Conversation ID goes on, now on CHANNEL (a closed one back to the bot); an e-mail conversation
+ * keeps its address, else takes EMAIL's. RS_ENOTFOUND when it is not the merchant's. */
+static enum rs_err continue_conv(struct rs_store *s, int64_t merchant_id, int64_t id, const char *channel,
+                                 const char *email, int64_t now, struct rs_conv *c)
+{
+    enum rs_err e = rs_store_conv_get(s, merchant_id, id, c);
+    if (e)
+        return e;
+    snprintf(c->channel, sizeof c->channel, "%s", channel);
+    if (strcmp(channel, "email") == 0) {
+        c->sms_provider[0] = '\0';
+        if (!c->email[0] && email)
+            snprintf(c->email, sizeof c->email, "%s", email);
+    }
+    if (strcmp(c->state, "closed") == 0) {
+        snprintf(c->state, sizeof c->state, "bot");
+        c->assigned_agent_id = 0;
+    }
+    return rs_store_conv_save(s, c, now);
+}
+
 static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in, int64_t now, struct rs_conv *c,
                              int64_t *thread_incident)
 {
@@ -703,16 +724,8 @@ static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in
          * web chat conversation continues (store/store_webchat.h) */
         int64_t id = 0;
         enum rs_err e = rs_store_webchat_anon_conv(s, in->merchant_id, in->order_id, &id);
-        if (e == RS_OK) {
-            if ((e = rs_store_conv_get(s, in->merchant_id, id, c)))
-                return e;
-            snprintf(c->channel, sizeof c->channel, "webchat");
-            if (strcmp(c->state, "closed") == 0) {
-                snprintf(c->state, sizeof c->state, "bot");
-                c->assigned_agent_id = 0;
-            }
-            return rs_store_conv_save(s, c, now);
-        }
+        if (e == RS_OK)
+            return continue_conv(s, in->merchant_id, id, "webchat", NULL, now, c);
         if (e != RS_ENOTFOUND)
             return e;
     }
@@ -722,17 +735,8 @@ static enum rs_err open_conv(struct rs_store *s, const struct rs_inbound_msg *in
          * keep going to the conversation's address. */
         int64_t id = 0;
         enum rs_err e = email_thread(s, in, snd.email, &id, thread_incident);
-        if (e == RS_OK && (e = rs_store_conv_get(s, in->merchant_id, id, c)) == RS_OK) {
-            snprintf(c->channel, sizeof c->channel, "email");
-            c->sms_provider[0] = '\0';
-            if (!c->email[0] && snd.email)
-                snprintf(c->email, sizeof c->email, "%s", snd.email);
-            if (strcmp(c->state, "closed") == 0) {
-                snprintf(c->state, sizeof c->state, "bot");
-                c->assigned_agent_id = 0;
-            }
-            return rs_store_conv_save(s, c, now);
-        }
+        if (e == RS_OK && (e = continue_conv(s, in->merchant_id, id, "email", snd.email, now, c)) != RS_ENOTFOUND)
+            return e;
         *thread_incident = 0;
         if (e != RS_ENOTFOUND)
             return e;
