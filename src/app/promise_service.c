@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/promise_io.h"
+#include "app/promise_settings.h"
 #include "util/assets.h"
 #include "util/tz.h"
 
@@ -153,10 +154,9 @@ static void build_calendar(const struct rs_promise_settings *st, const char *des
         (void)!rs_calendar_add_holiday(cal, st->add[i]);
     for (int i = 0; i < st->n_remove; i++)
         (void)!rs_calendar_remove_holiday(cal, st->remove[i]);
-    int h, m;
-    char extra;
-    if (st->cutoff[0] && sscanf(st->cutoff, "%d:%d%c", &h, &m, &extra) == 2)
-        (void)!rs_calendar_set_cutoff(cal, h, m);
+    int cut = rs_promise_settings_cutoff_minute(st);
+    if (cut >= 0)
+        (void)!rs_calendar_set_cutoff(cal, cut / 60, cut % 60);
     if (st->dispatch_days & 0xFEu)
         cal->dispatch_mask = ~st->dispatch_days & 0xFEu;
 }

@@ -335,3 +335,12 @@ json_t *rs_promise_settings_json(const struct rs_promise_settings *st)
     }
     return j;
 }
+
+int rs_promise_settings_cutoff_minute(const struct rs_promise_settings *st)
+{
+    int h, m;
+    char extra;
+    if (st->cutoff[0] && sscanf(st->cutoff, "%d:%d%c", &h, &m, &extra) == 2 && h >= 0 && h < 24 && m >= 0 && m < 60)
+        return h * 60 + m;
+    return -1;
+}

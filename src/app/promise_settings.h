@@ -42,6 +42,9 @@ enum rs_err rs_promise_settings_country(const char *s, const char *field, char c
 /* S: "HH:MM" or "H:MM", or "" for no cut-off. OUT: CUTOFF ("HH:MM" or ""). */
 enum rs_err rs_promise_settings_cutoff(const char *s, const char *field, char cutoff[6], char *err,
                                        size_t errcap) RS_MUST_CHECK;
+/* The stored cut-off ("HH:MM", checked when it was saved) as minutes after local midnight; -1
+ * when there is none. */
+int rs_promise_settings_cutoff_minute(const struct rs_promise_settings *st);
 /* S: an IANA time zone ICU knows (util/tz.h). OUT: TIMEZONE (S as given). */
 enum rs_err rs_promise_settings_timezone(const char *s, const char *field, char timezone[64], char *err,
                                          size_t errcap) RS_MUST_CHECK;

@@ -86,10 +86,9 @@ static const char *quote_cache_control(const struct rs_promise_settings *st, boo
 {
     if (fixed_time)
         return "private, max-age=300";
-    int h, m, next = 1440;
-    char extra;
-    if (st->cutoff[0] && sscanf(st->cutoff, "%d:%d%c", &h, &m, &extra) == 2 && h * 60 + m > minute)
-        next = h * 60 + m;
+    int next = 1440, cut = rs_promise_settings_cutoff_minute(st);
+    if (cut > minute)
+        next = cut;
     int64_t left = (int64_t)(next - minute) * 60 - (at % 60 + 60) % 60;
     if (left >= 300)
         return "private, max-age=300";
