@@ -268,10 +268,13 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
             if (strncmp(secret, "whsec_", 6) == 0 && n - 6 <= 88 && (n - 6) % 4 == 0) {
                 unsigned char tmp[72];
                 len = EVP_DecodeBlock(tmp, (const unsigned char *)secret + 6, (int)(n - 6));
-                if (len > 0) {
+                if (len > 0)
                     len -= (secret[n - 1] == '=') + (secret[n - 2] == '=');
+                /* 88 base64 characters without padding decode to 66 bytes: more than the key holds */
+                if (len >= 24 && len <= (int)sizeof cfg->webhook_key)
                     memcpy(cfg->webhook_key, tmp, (size_t)len);
-                }
+                else
+                    len = -1;
             }
             if (len < 24)
                 bad(p, "webhook.secret must be \"whsec_\" and the base64 of 24 to 64 random bytes");

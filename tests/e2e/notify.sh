@@ -60,6 +60,7 @@ bad_settings "bad from address refused" '{"email":{"smtp_url":"smtp://x:25","fro
 bad_settings "unknown time zone refused" '{"timezone":"Mars/Olympus"}' 'IANA time zone'
 bad_settings "broken template refused, naming the line" '{"templates":{"es":"=== shipped.sms.text\nHola {{frist_name}}\n"}}' "line 2: unknown variable 'frist_name'"
 bad_settings "bad webhook secret refused" '{"webhook":{"url":"https://x.es/h","secret":"abc"}}' 'whsec_'
+bad_settings "webhook secret of 66 bytes (over the 64 the key holds) refused" '{"webhook":{"url":"https://x.es/h","secret":"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BB"}}' '24 to 64 random bytes'
 bad_settings "not JSON refused" '{"email":' 'not valid JSON'
 KEY=$KEY api PUT /v1/notifications/settings '{"cap":{"count":-1}}'
 eq "PUT settings with a bad value: 422 naming the field" "$STATUS/$(jqr .error.code)/$(jqr .error.message)" "422/invalid_settings/cap.count must be a whole number from 0 to 1000"
