@@ -6,6 +6,7 @@
 
 #include "core/normalize.h"
 #include "ingest/inbound.h"
+#include "util/email_addr.h"
 #include "util/tz.h"
 
 #include <ctype.h>
@@ -158,16 +159,14 @@ static enum rs_err norm_email(struct rs_app_error *err, const char **v, char out
 {
     if (!given(*v))
         return RS_OK;
-    const char *s = *v, *at = strchr(s, '@');
+    const char *s = *v;
     size_t n = strlen(s);
-    if (n > 254 || !at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
-        s[n - 1] == '.')
+    if (strpbrk(s, " \t\r\n"))
+        return fail(err, "invalid_field", "customer.email must not contain spaces");
+    if (!rs_email_plausible_n(s, n))
         return fail(err, "invalid_field", "customer.email \"%.64s\" is not an e-mail address", s);
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)s[i] <= ' ')
-            return fail(err, "invalid_field", "customer.email must not contain spaces");
+    for (size_t i = 0; i < n; i++)
         out[i] = (char)tolower((unsigned char)s[i]);
-    }
     out[n] = '\0';
     *v = out;
     return RS_OK;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/notify_templates.h"
+#include "util/email_addr.h"
 #include "util/tz.h"
 
 struct parser {
@@ -125,22 +126,6 @@ static int minute_of_day(struct parser *p, const char *path, const char *s)
     return h * 60 + m;
 }
 
-static bool email_ok(const char *from)
-{
-    /* "Name <a@b.c>" or "a@b.c" */
-    const char *lt = strchr(from, '<');
-    const char *addr = lt ? lt + 1 : from;
-    const char *at = strchr(addr, '@');
-    if (!at || at == addr || !strchr(at, '.'))
-        return false;
-    if (lt && !strchr(at, '>'))
-        return false;
-    for (const char *c = addr; *c && *c != '>'; c++)
-        if (*c == ' ' || *c == '\r' || *c == '\n')
-            return false;
-    return true;
-}
-
 enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -179,13 +164,13 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
         cfg->smtp_user = str(p, em, "email", "username");
         cfg->smtp_password = str(p, em, "email", "password");
         cfg->email_from = need(p, em, "email", "from");
-        if (cfg->email_from && !email_ok(cfg->email_from))
+        if (cfg->email_from && !rs_email_mailbox_ok(cfg->email_from))
             bad(p, "email.from \"%.80s\" must be an address, e.g. \"Tienda Sol <avisos@tienda.es>\"", cfg->email_from);
         cfg->email_reply_to = str(p, em, "email", "reply_to");
-        if (cfg->email_reply_to && !email_ok(cfg->email_reply_to))
+        if (cfg->email_reply_to && !rs_email_mailbox_ok(cfg->email_reply_to))
             bad(p, "email.reply_to \"%.80s\" is not an e-mail address", cfg->email_reply_to);
         cfg->bounce_address = str(p, em, "email", "bounce_address");
-        if (cfg->bounce_address && !email_ok(cfg->bounce_address))
+        if (cfg->bounce_address && !rs_email_mailbox_ok(cfg->bounce_address))
             bad(p, "email.bounce_address \"%.80s\" is not an e-mail address", cfg->bounce_address);
         const char *tls = str(p, em, "email", "starttls");
         cfg->smtp_tls = 2;

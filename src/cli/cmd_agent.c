@@ -14,6 +14,7 @@
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "store/store_agent.h"
+#include "util/email_addr.h"
 #include "util/timefmt.h"
 
 static int usage(void)
@@ -30,17 +31,6 @@ static int usage(void)
             "environment: RASTRO_ARGON2_MEMORY_KIB, RASTRO_ARGON2_ITERATIONS (hash cost; default 65536 KiB, 3)\n",
             RS_PASSWORD_MIN);
     return 2;
-}
-
-static bool plausible_email(const char *s)
-{
-    const char *at = strchr(s, '@');
-    if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
-        return false;
-    for (; *s; s++)
-        if (isspace((unsigned char)*s) || *s == '<' || *s == '>' || *s == '"' || *s == ',')
-            return false;
-    return true;
 }
 
 /* The first line of stdin without its newline; false when there is none. */
@@ -100,7 +90,7 @@ static int create(struct rs_store *s, const char *merchant, const char *email, c
     struct rs_agent a = {.merchant_id = mid};
     for (size_t i = 0; email[i] && i + 1 < sizeof a.email; i++)
         a.email[i] = (char)tolower((unsigned char)email[i]);
-    if (!plausible_email(a.email) || strlen(name) >= sizeof a.name) {
+    if (!rs_email_plausible(a.email) || strlen(name) >= sizeof a.name) {
         fprintf(stderr, "rastro agent create: '%s' is not an e-mail address (or the name is too long)\n", email);
         return 2;
     }

@@ -23,6 +23,7 @@
 #include "store/store_conv.h"
 #include "store/store_page.h"
 #include "store/store_webchat.h"
+#include "util/email_addr.h"
 #include "util/form.h"
 #include "util/timefmt.h"
 
@@ -83,17 +84,6 @@ static json_t *result_json(const struct inbound_job *j)
     return o;
 }
 
-static bool plausible_email(const char *s)
-{
-    const char *at = s ? strchr(s, '@') : NULL;
-    if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
-        return false;
-    for (; *s; s++)
-        if (isspace((unsigned char)*s) || strchr("<>\",;", *s))
-            return false;
-    return true;
-}
-
 /* "+34 600 111 222" → "+34600111222" (8 to 15 digits after '+'); false otherwise. */
 static bool e164(const char *s, char out[20])
 {
@@ -151,7 +141,7 @@ void rs_hook_email(struct rs_req *r)
     json_t *j = json_loadb(body, len, 0, &je);
     const char *from = json_string_value(json_object_get(j, "from"));
     const char *text = json_string_value(json_object_get(j, "body"));
-    if (!json_is_object(j) || !plausible_email(from) || !text) {
+    if (!json_is_object(j) || !rs_email_plausible(from) || !text) {
         rs_reply_error(r, 422, "invalid_message",
                        "send {\"from\": address, \"body\": text, \"subject\", \"message_id\", \"in_reply_to\", "
                        "\"references\", \"name\"} as rastro mail-in does");
@@ -219,7 +209,7 @@ void rs_api_call_post(struct rs_req *r)
     char ph[20] = "";
     if (phone && !e164(phone, ph)) {
         rs_reply_error(r, 422, "invalid_phone", "phone must have its country code, e.g. +34 600 123 456");
-    } else if (email && !plausible_email(email)) {
+    } else if (email && !rs_email_plausible(email)) {
         rs_reply_error(r, 422, "invalid_email", "email is not an e-mail address");
     } else if (!phone && !email) {
         rs_reply_error(r, 422, "missing_field", "phone or email is required: who called");

@@ -19,6 +19,7 @@
 #include "http/track.h"
 #include "store/store_page.h"
 #include "util/assets.h"
+#include "util/email_addr.h"
 #include "util/form.h"
 #include "util/timefmt.h"
 
@@ -36,18 +37,6 @@ static void trim(char *s)
     while (s[k] && isspace((unsigned char)s[k]))
         k++;
     memmove(s, s + k, n - k + 1);
-}
-
-/* A plausible e-mail: one '@', something before, a dot after, no spaces or angle brackets. */
-static bool valid_email(const char *s)
-{
-    const char *at = strchr(s, '@');
-    if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
-        return false;
-    for (; *s; s++)
-        if (isspace((unsigned char)*s) || *s == '<' || *s == '>' || *s == '"' || *s == ',')
-            return false;
-    return at[1] != '.' && s[-1] != '.';
 }
 
 /* A phone number with country code → "+<8..15 digits>" in OUT; false when it is not one. */
@@ -163,7 +152,7 @@ void rs_page_updates_post(struct rs_req *r)
         snprintf(contact, sizeof contact, "%s", known ? known : "");
     }
     if (ok && strcmp(channel, "email") == 0) {
-        ok = valid_email(contact);
+        ok = rs_email_plausible(contact);
         for (size_t i = 0; ok && contact[i]; i++)
             addr[i] = (char)tolower((unsigned char)contact[i]), addr[i + 1] = '\0';
     } else if (ok) {

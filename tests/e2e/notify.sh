@@ -57,6 +57,7 @@ bad_settings "channel without provider refused" '{"triggers":{"shipped":["sms"]}
 bad_settings "bad Twilio SID refused" '{"sms":{"provider":"twilio","account_sid":"XX1","auth_token":"t","from":"+34911"}}' 'account_sid'
 bad_settings "bad SMTP URL refused" '{"email":{"smtp_url":"http://x","from":"a@b.es"}}' 'email.smtp_url'
 bad_settings "bad from address refused" '{"email":{"smtp_url":"smtp://x:25","from":"nobody"}}' 'email.from'
+bad_settings "from address with a line break refused (it would add a header to every e-mail)" '{"email":{"smtp_url":"smtp://x:25","from":"avisos@t.es>\nBcc: x@y.es"}}' 'email.from'
 bad_settings "unknown time zone refused" '{"timezone":"Mars/Olympus"}' 'IANA time zone'
 bad_settings "broken template refused, naming the line" '{"templates":{"es":"=== shipped.sms.text\nHola {{frist_name}}\n"}}' "line 2: unknown variable 'frist_name'"
 bad_settings "bad webhook secret refused" '{"webhook":{"url":"https://x.es/h","secret":"abc"}}' 'whsec_'
