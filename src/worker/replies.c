@@ -328,22 +328,23 @@ static void process(struct rs_replies *rp, struct rs_store *s, struct rs_channel
         return;
     }
     snprintf(o->error, sizeof o->error, "%s", why[0] ? why : rs_err_name(e));
+    /* the notifications' retry policy on one channel (a reply goes where the agent sent it, so
+       no fallback and the item's channel does not matter): backoff with jitter, never before
+       the provider's Retry-After, and a Retry-After past retry.max_retry_after_s fails the reply
+       at once so the agent sees it instead of the customer waiting hours */
     struct rs_retry_policy pol = cfg ? cfg->retry : (struct rs_retry_policy){30, 3600, 6, 3600};
-    if (e == RS_ERETRY && o->attempts < (pol.max_attempts > 0 ? pol.max_attempts : 6)) {
-        /* exponential backoff with jitter, never before the provider's Retry-After */
-        int64_t d = pol.base_s > 0 ? pol.base_s : 30;
-        for (int i = 1; i < o->attempts && d < pol.max_delay_s; i++)
-            d *= 2;
-        if (pol.max_delay_s > 0 && d > pol.max_delay_s)
-            d = pol.max_delay_s;
-        rp->rnd = rp->rnd * 1103515245u + 12345u;
-        d = d / 2 + (int64_t)(rp->rnd % (unsigned)(d / 2 + 1));
-        if (res.retry_after_s > d)
-            d = res.retry_after_s;
+    struct rs_planned item = {.channel = RS_CH_EMAIL};
+    struct rs_retry_decision dec;
+    rp->rnd = rp->rnd * 1103515245u + 12345u;
+    rs_retry_next(&pol, &item, 0, o->attempts, e != RS_ERETRY, res.retry_after_s, rp->rnd, &dec);
+    if (dec.action == RS_RETRY_AGAIN) {
         snprintf(o->state, sizeof o->state, "queued");
-        o->next_at = now + d;
+        o->next_at = now + dec.delay_s;
         return;
     }
+    if (e == RS_ERETRY && res.retry_after_s > pol.max_retry_after_s)
+        snprintf(o->error, sizeof o->error, "%.200s (the provider asked to wait %lld s, more than "
+                 "retry.max_retry_after_s)", why[0] ? why : rs_err_name(e), (long long)res.retry_after_s);
     snprintf(o->state, sizeof o->state, "failed");
 }
 

@@ -210,6 +210,13 @@ reply_failed() { [ "$(sqlite3 "$DB" "select state from messages where conversati
 check "a reply refused by Twilio with 21610 fails" wait_for 15 reply_failed
 eq "  and Lucía's opt-out of SMS is recorded (source twilio_21610)" \
    "$(sqlite3 "$DB" "select group_concat(channel||':'||source) from notify_optouts where customer_id=(select customer_id from conversations where id=$SCID)")" "sms:twilio_21610"
+# a 429 whose Retry-After is past retry.max_retry_after_s (30 here): the reply fails now, with
+# the reason, so the agent sees it and can answer another way (not queued for an hour)
+curl -s -X POST "$REC/_control" --data-binary '{"prefix":"/2010-04-01","responses":[{"status":429,"headers":{"Retry-After":"3600"},"body":{"code":20429,"message":"Too Many Requests","status":429}}]}' >/dev/null
+KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Te escribimos en breve."}'
+long_wait_failed() { [ "$(sqlite3 "$DB" "select state from messages where conversation_id=$HCID and body='Te escribimos en breve.'")" = failed ]; }
+check "a reply the provider asks to hold for an hour (Retry-After 3600 > max 30) fails at once" wait_for 15 long_wait_failed
+check "  naming the wait" grep -q "asked to wait 3600 s" <<<"$(sqlite3 "$DB" "select last_error from messages where conversation_id=$HCID and body='Te escribimos en breve.'")"
 KEY=$KEY api POST "/v1/conversations/$HCID/notes" '{"body":"<b>VIP</b>"}'
 eq "an internal note" "$STATUS/$(jqr .state)" "201/note"
 KEY=$KEY api POST "/v1/conversations/$HCID/assign" '{"agent_email":"ana@tienda.es"}'
