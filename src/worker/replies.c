@@ -191,8 +191,13 @@ static enum rs_err whatsapp_closed(struct rs_channels *ch, const struct rs_notif
     }
     if (job->customer_email[0] && !job->optout_email && cfg->smtp_url && cfg->email_from) {
         snprintf(o->channel, sizeof o->channel, "email");
-        snprintf(subject, sizeof subject, "%s: %.240s", es ? "Respuesta a tu mensaje de WhatsApp" : "Reply to your WhatsApp message",
-                 msg->merchant_name);
+        char ref[24] = "", tag[28] = "";
+        if (job->incident_id) { /* "[INC-000012] ": as every e-mail about an incident */
+            rs_incident_reference(job->incident_id, ref);
+            snprintf(tag, sizeof tag, "[%s] ", ref);
+        }
+        snprintf(subject, sizeof subject, "%s%s: %.220s", tag,
+                 es ? "Respuesta a tu mensaje de WhatsApp" : "Reply to your WhatsApp message", msg->merchant_name);
         msg->to_email = job->customer_email;
         return send_email_reply(ch, msg, r, subject, job->body, res);
     }

@@ -91,6 +91,20 @@ PY"
 api GET "/v1/conversations/$CID"
 check "the conversation shows the reply went by e-mail" bash -c "jq -e '[.messages[] | select(.direction==\"out\" and .channel==\"email\")] | length == 1' <<<\"\$1\"" _ "$BODY_OUT"
 
+# an incident's notice on that conversation goes the same way, its reference in the subject
+api POST /v1/incidents '{"order_ref":"W-1","type":"damaged","message":"La caja llegó rota"}'
+eq "an incident opened for her order" "$STATUS" 201
+INC_REF=$(jqr .reference)
+wait_for 20 none_pending
+notice_mail() { grep -l "$INC_REF" "$PF_MAIL"/* 2>/dev/null | head -1; }
+check "  its notice reaches her mailbox" wait_for 15 bash -c "grep -l '$INC_REF' $PF_MAIL/* 2>/dev/null | grep -q ."
+check "  the subject names the incident, as every incident e-mail does" bash -c "python3 - '$(notice_mail)' '$INC_REF' <<'PY'
+import email, email.header, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+subj = str(email.header.make_header(email.header.decode_header(m['Subject'])))
+sys.exit(0 if subj == '[' + sys.argv[2] + '] Respuesta a tu mensaje de WhatsApp: Tienda Sol' else 1)
+PY"
+
 # ---- she opted out of e-mail: SMS ----
 sqlite3 "$DB" "insert into notify_optouts(customer_id,channel,source,created_at) select customer_id,'email','api',0 from conversations where id=$CID"
 reply "Te escribo por SMS porque no quieres emails."
