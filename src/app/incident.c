@@ -141,6 +141,18 @@ static bool actor_ok(const char *actor)
 }
 
 /* rs_incident_open with the shipment a policy opened it for (0: none). */
+/* When the customer will be answered, for an SLA of HOURS: "en menos de 24 horas" / "within 24
+ * hours"; "lo antes posible" / "as soon as we can" when the due time is already past. */
+static void sla_words(int hours, bool en, char *out, size_t cap)
+{
+    if (hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
+        snprintf(out, cap, "%s", en ? "as soon as we can" : "lo antes posible");
+    else if (hours == 1)
+        snprintf(out, cap, "%s", en ? "within 1 hour" : "en menos de 1 hora");
+    else
+        snprintf(out, cap, en ? "within %d hours" : "en menos de %d horas", hours);
+}
+
 static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
                                  int64_t shipment_id, const char *actor, int64_t now, int64_t *id)
 {
@@ -190,12 +202,7 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                  order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
         char when[64];
-        if (hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
-            snprintf(when, sizeof when, "%s", en ? "as soon as we can" : "lo antes posible");
-        else if (hours == 1)
-            snprintf(when, sizeof when, "%s", en ? "within 1 hour" : "en menos de 1 hora");
-        else
-            snprintf(when, sizeof when, en ? "within %d hours" : "en menos de %d horas", hours);
+        sla_words(hours, en, when, sizeof when);
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
                       "%s."
@@ -266,7 +273,8 @@ static bool transition_ok(const char *from, const char *to)
     return true;
 }
 
-static void state_text(struct rs_store *s, const struct rs_incident_row *r, const char *to, char *out, size_t cap)
+static void state_text(struct rs_store *s, const struct rs_incident_row *r, const char *to, int sla_hours,
+                       char *out, size_t cap)
 {
     bool en = is_en(r->locale);
     char ref[24];
@@ -288,9 +296,18 @@ static void state_text(struct rs_store *s, const struct rs_incident_row *r, cons
     else if (strcmp(to, "closed") == 0)
         fmt = en ? "We have closed your incident %s about order %s. Thank you for your patience."
                  : "Hemos cerrado tu incidencia %s sobre el pedido %s. Gracias por tu paciencia.";
-    else
-        fmt = en ? "We have reopened your incident %s about order %s and are working on it again."
-                 : "Hemos reabierto tu incidencia %s sobre el pedido %s y volvemos a trabajar en ella.";
+    else {
+        /* reopened: the new SLA clock, told as when the incident was opened */
+        char when[64];
+        sla_words(sla_hours, en, when, sizeof when);
+        snprintf(out, cap,
+                 en ? "We have reopened your incident %s about order %s and are working on it again: we will answer "
+                      "%s."
+                    : "Hemos reabierto tu incidencia %s sobre el pedido %s y volvemos a trabajar en ella: te "
+                      "responderemos %s.",
+                 ref, order_words(s, r), when);
+        return;
+    }
     snprintf(out, cap, fmt, ref, order_words(s, r));
 }
 
@@ -311,12 +328,13 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
         return e;
     struct rs_incident_log_in l = {.kind = "state", .actor = actor, .from_state = r.state, .to_state = state};
     char sla_note[120];
+    int hours = 0;
     if (strcmp(r.state, "resolved") == 0 && strcmp(state, "open") == 0) {
         /* reopened: a new SLA clock from now (the old due time may be long past) */
         struct rs_support_settings cfg;
         if ((e = rs_support_settings_load(s, merchant_id, &cfg)))
             return e;
-        int hours = rs_support_sla_hours(&cfg, r.type);
+        hours = rs_support_sla_hours(&cfg, r.type);
         rs_support_settings_release(&cfg);
         char due[RS_TIME_LEN];
         rs_time_format(now + (int64_t)hours * 3600, 0, due);
@@ -328,7 +346,7 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
     if ((e = rs_store_incident_log(s, id, &l, now)))
         return e;
     char body[600];
-    state_text(s, &r, state, body, sizeof body);
+    state_text(s, &r, state, hours, body, sizeof body);
     return tell(s, &r, actor, body, now);
 }
 

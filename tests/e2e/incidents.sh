@@ -158,6 +158,8 @@ check "a reopened incident gets a new SLA of its type's hours (late: 48 h) from 
 eq "  not breaching at once" "$(jqr .breaching)/$(api GET '/v1/incidents?queue=breaching'; jqr '[.incidents[].id]|index('"$INC4"')')" "false/null"
 check "  the new clock is logged on the reopening" \
   bash -c "sqlite3 -readonly '$DB' \"select body from incident_log where incident_id=$INC4 and kind='state' and to_state='open'\" | grep -q '^new SLA: 48 h from the reopening, due '"
+eq "  and the customer is told the new SLA with the reopening" \
+  "$(q "select count(*) from messages where incident_id=$INC4 and body like '%reopened your incident%working on it again: we will answer within 48 hours.'")" 1
 DUE4=$(iso $((NOW + 4 * 3600)))
 api POST /v1/incidents '{"order_ref":"I-2","type":"customs","sla_due_at":"'"$DUE4"'"}'
 INC5=$(jqr .id)
