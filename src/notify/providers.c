@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +226,16 @@ static enum rs_err send_infobip(struct rs_channels *ch, const struct rs_msg *m, 
     const struct rs_notify_config *c = m->cfg;
     char b[512], url[1024], auth[300], to[24], mid[48], cb[1024];
     snprintf(url, sizeof url, "%s/sms/3/messages", base(c->sms_base_url, b, sizeof b));
-    snprintf(mid, sizeof mid, "%s-%lld", m->ref_prefix ? m->ref_prefix : "ntf", (long long)m->outbox_id);
+    /* 64 random bits after the row's id: Infobip does not sign delivery reports, and a report
+     * naming this id moves the message to delivered or failed (a failure sends it again on the
+     * next channel), so the id must not be guessable from the row number */
+    unsigned char rb[8];
+    if (RAND_bytes(rb, sizeof rb) != 1) {
+        snprintf(res->error, sizeof res->error, "no random bytes for the Infobip message id");
+        return RS_ERETRY;
+    }
+    snprintf(mid, sizeof mid, "%s-%lld-%02x%02x%02x%02x%02x%02x%02x%02x", m->ref_prefix ? m->ref_prefix : "ntf",
+             (long long)m->outbox_id, rb[0], rb[1], rb[2], rb[3], rb[4], rb[5], rb[6], rb[7]);
     json_t *dest = json_pack("{s:s, s:s}", "to", digits_only(m->to_phone, to), "messageId", mid);
     json_t *msg = json_pack("{s:s, s:[o], s:{s:s}}", "sender", c->sms_from, "destinations", dest, "content", "text",
                             text);

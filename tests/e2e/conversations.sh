@@ -254,8 +254,8 @@ eq "Infobip redelivery recorded once" "$STATUS/$(sqlite3 "$DB" "select count(*) 
 ib_reply() { [ "$(rec_count '.path=="/sms/3/messages"')" -ge 1 ]; }
 check "the greeting is answered through Infobip" wait_for 15 ib_reply
 IBR=$(rec_find '.path=="/sms/3/messages"' | tail -1)
-eq "Infobip SMS API v3 format: App key, sender, destination, our messageId msg-<id>" \
-   "$(printf '%s' "$IBR" | jq -r '.headers.authorization + " " + (.body|fromjson|.messages[0]|"\(.sender)/\(.destinations[0].to)/\(.destinations[0].messageId|startswith("msg-"))/\(.content.text|test("Hola"))")')" \
+eq "Infobip SMS API v3 format: App key, sender, destination, our messageId msg-<id>-<64 random bits>" \
+   "$(printf '%s' "$IBR" | jq -r '.headers.authorization + " " + (.body|fromjson|.messages[0]|"\(.sender)/\(.destinations[0].to)/\(.destinations[0].messageId|test("^msg-[0-9]+-[0-9a-f]{16}$"))/\(.content.text|test("Hola"))")')" \
    "App ib-key-test TiendaLuna/385916242493/true/true"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary 'not json' "$BASE/hooks/infobip/sms/2/$ITOK")
 eq "Infobip inbound that is not JSON: 400" "$STATUS" 400

@@ -477,9 +477,15 @@ check "Infobip SMS sent" wait_for 20 notif_ib
 IB=$(rec_find '.path=="/sms/3/messages"' | tail -1)
 eq "Infobip auth header" "$(printf '%s' "$IB" | jq -r .headers.authorization)" "App ib-key-test"
 eq "Infobip body shape (sender, destinations[to without +, messageId], content.text, webhooks)" \
-   "$(printf '%s' "$IB" | jq -r '.body|fromjson|.messages[0]|"\(keys_unsorted|join(","))/\(.sender)/\(.destinations[0].to)/\(.destinations[0].messageId|test("^ntf-[0-9]+$"))/\(.content.text|length>0)/\(.webhooks.contentType)/\(.webhooks.callbackData==.destinations[0].messageId)"')" \
+   "$(printf '%s' "$IB" | jq -r '.body|fromjson|.messages[0]|"\(keys_unsorted|join(","))/\(.sender)/\(.destinations[0].to)/\(.destinations[0].messageId|test("^ntf-[0-9]+-[0-9a-f]{16}$"))/\(.content.text|length>0)/\(.webhooks.contentType)/\(.webhooks.callbackData==.destinations[0].messageId)"')" \
    "sender,destinations,content,webhooks/TiendaMar/34612345678/true/true/application/json/true"
 IBID=$(printf '%s' "$IB" | jq -r '.body|fromjson|.messages[0].destinations[0].messageId')
+# Infobip does not sign reports: one forged with the row's number alone (the id's guessable part)
+# must change nothing, or anyone could mark a message failed and have it sent again elsewhere
+FORGED=$(printf '{"results":[{"messageId":"ntf-%s","callbackData":"ntf-%s","status":{"groupId":5,"groupName":"UNDELIVERABLE","id":9,"name":"UNDELIVERABLE_NOT_DELIVERED"}}]}' "$(cut -d- -f2 <<<"$IBID")" "$(cut -d- -f2 <<<"$IBID")")
+curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$FORGED" "$BASE/hooks/infobip/3"
+KEY=$KEY3 api GET /v1/orders/IB-1/notifications
+eq "a report naming only the row's number (ntf-<id>) changes nothing" "$(jqr '.notifications[0].state')" sent
 DLR=$(jq -c --arg id "$IBID" '.results[0].messageId=$id | .results[0].callbackData=$id' "$HERE/../shared/fixtures/infobip-sms-dlr.json" 2>/dev/null ||
       printf '{"results":[{"messageId":"%s","status":{"groupId":3,"groupName":"DELIVERED","id":5,"name":"DELIVERED_TO_HANDSET"}}]}' "$IBID")
 curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$DLR" "$BASE/hooks/infobip/3"
