@@ -1,6 +1,7 @@
 /* fuzz_support_settings.c — the support settings parser/validator (app/support_settings.h) on
  * arbitrary bytes: it must never crash, must say why when it refuses, and what it accepts must
- * hold its invariants (SLA hours in range, policies with a type and a condition). */
+ * hold its invariants (SLA hours in range, policies with a type and a condition, business hours
+ * within a day). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (cfg.coupon_value_cents <= 0 || (!cfg.coupon_percent && !cfg.coupon_currency))
             abort();
+        if (cfg.bh_days && ((cfg.bh_days & ~0xFEu) || cfg.bh_start < 0 || cfg.bh_end > 1440 ||
+                            cfg.bh_end - cfg.bh_start < 60))
+            abort(); /* business hours: ISO weekdays, a window of an hour at least within the day */
         rs_support_settings_release(&cfg);
     } else if (!err[0]) {
         abort();

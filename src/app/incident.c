@@ -13,10 +13,12 @@
 #include "app/conv.h"
 #include "app/notify_enqueue.h"
 #include "app/notify_render.h"
+#include "app/promise_service.h"
 #include "app/support_settings.h"
 #include "store/store_conv.h"
 #include "store/store_incident.h"
 #include "store/store_page.h"
+#include "store/store_promise.h"
 #include "util/locfmt.h"
 #include "util/timefmt.h"
 
@@ -140,19 +142,61 @@ static bool actor_ok(const char *actor)
     return actor && *actor && strlen(actor) <= 300;
 }
 
-/* rs_incident_open with the shipment a policy opened it for (0: none). */
-/* When the customer will be answered, for an SLA of HOURS: "en menos de 24 horas" / "within 24
- * hours"; "lo antes posible" / "as soon as we can" when the due time is already past. */
-static void sla_words(int hours, bool en, char *out, size_t cap)
+/* An SLA clock: HOURS (to resolve) and the due time they give. With business hours the due
+ * time is what the customer is told (in the merchant's time zone ZONE), else the hours. */
+struct sla {
+    int hours;
+    int64_t due;
+    bool business;
+    char zone[64];
+};
+
+/* The SLA of HOURS from NOW under the merchant's support settings CFG (business hours counted
+ * in the promise settings' time zone, on days that are not its calendar's holidays). */
+static enum rs_err sla_start(struct rs_store *s, int64_t merchant_id, const struct rs_support_settings *cfg,
+                             int hours, int64_t now, struct sla *out)
 {
-    if (hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
-        snprintf(out, cap, "%s", en ? "as soon as we can" : "lo antes posible");
-    else if (hours == 1)
-        snprintf(out, cap, "%s", en ? "within 1 hour" : "en menos de 1 hora");
-    else
-        snprintf(out, cap, en ? "within %d hours" : "en menos de %d horas", hours);
+    *out = (struct sla){.hours = hours, .due = now + (int64_t)hours * 3600};
+    if (!cfg->bh_days)
+        return RS_OK;
+    struct rs_promise_settings st;
+    enum rs_err e = rs_store_promise_settings_get(s, merchant_id, &st);
+    if (e)
+        return e;
+    struct rs_calendar cal;
+    rs_promise_calendar(&st, NULL, &cal);
+    out->due = rs_support_sla_due(cfg, &cal, st.timezone, hours, now);
+    out->business = true;
+    snprintf(out->zone, sizeof out->zone, "%s", st.timezone);
+    return RS_OK;
 }
 
+/* When the customer will be answered: "en menos de 24 horas" / "within 24 hours"; with
+ * business hours "antes del lunes 8 de diciembre a las 13:00" / "by Monday 8 December at
+ * 13:00"; "lo antes posible" / "as soon as we can" when the due time is already past. */
+static void sla_words(const struct sla *c, bool en, char *out, size_t cap)
+{
+    char when[96] = "";
+    if (c->business && c->hours > 0) {
+        struct rs_locfmt *lf = rs_locfmt_new();
+        enum rs_err e = rs_locfmt_pattern(lf, en ? "en" : "es", c->zone,
+                                          en ? "EEEE d MMMM 'at' HH:mm" : "EEEE d 'de' MMMM 'a las' HH:mm", c->due,
+                                          when, sizeof when);
+        rs_locfmt_free(lf);
+        if (e == RS_OK) {
+            snprintf(out, cap, en ? "by %s" : "antes del %s", when);
+            return;
+        }
+    }
+    if (c->hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
+        snprintf(out, cap, "%s", en ? "as soon as we can" : "lo antes posible");
+    else if (c->hours == 1)
+        snprintf(out, cap, "%s", en ? "within 1 hour" : "en menos de 1 hora");
+    else
+        snprintf(out, cap, en ? "within %d hours" : "en menos de %d horas", c->hours);
+}
+
+/* rs_incident_open with the shipment a policy opened it for (0: none). */
 static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,
                                  int64_t shipment_id, const char *actor, int64_t now, int64_t *id)
 {
@@ -164,8 +208,11 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
     enum rs_err e = rs_support_settings_load(s, merchant_id, &cfg);
     if (e)
         return e;
-    int hours = rs_support_sla_hours(&cfg, in->type);
+    struct sla sla;
+    e = sla_start(s, merchant_id, &cfg, rs_support_sla_hours(&cfg, in->type), now, &sla);
     rs_support_settings_release(&cfg);
+    if (e)
+        return e;
     struct rs_incident_new n = {
         .order_id = in->order_id,
         .shipment_id = shipment_id,
@@ -177,10 +224,11 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
         .locale = in->locale && (strcmp(in->locale, "es") == 0 || strcmp(in->locale, "en") == 0) ? in->locale : NULL,
         .policy = in->policy,
         .offer = in->offer,
-        .sla_due_at = in->sla_due_at > 0 ? in->sla_due_at : now + (int64_t)hours * 3600,
+        .sla_due_at = in->sla_due_at > 0 ? in->sla_due_at : sla.due,
     };
     if (in->sla_due_at > 0) /* the caller's due time is what the customer is promised */
-        hours = in->sla_due_at > now ? (int)((in->sla_due_at - now + 3599) / 3600) : 0;
+        sla = (struct sla){.hours = in->sla_due_at > now ? (int)((in->sla_due_at - now + 3599) / 3600) : 0,
+                           .due = in->sla_due_at};
     if ((e = rs_store_incident_insert(s, merchant_id, &n, now, id)))
         return e;
     struct rs_incident_log_in l = {.kind = "created", .actor = actor, .to_state = "open", .body = in->message};
@@ -201,8 +249,8 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                       "(%s). Te ofrecemos %s: responde a este mensaje con lo que prefieras.",
                  order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
-        char when[64];
-        sla_words(hours, en, when, sizeof when);
+        char when[128];
+        sla_words(&sla, en, when, sizeof when);
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
                       "%s."
@@ -273,7 +321,7 @@ static bool transition_ok(const char *from, const char *to)
     return true;
 }
 
-static void state_text(struct rs_store *s, const struct rs_incident_row *r, const char *to, int sla_hours,
+static void state_text(struct rs_store *s, const struct rs_incident_row *r, const char *to, const struct sla *sla,
                        char *out, size_t cap)
 {
     bool en = is_en(r->locale);
@@ -298,8 +346,8 @@ static void state_text(struct rs_store *s, const struct rs_incident_row *r, cons
                  : "Hemos cerrado tu incidencia %s sobre el pedido %s. Gracias por tu paciencia.";
     else {
         /* reopened: the new SLA clock, told as when the incident was opened */
-        char when[64];
-        sla_words(sla_hours, en, when, sizeof when);
+        char when[128];
+        sla_words(sla, en, when, sizeof when);
         snprintf(out, cap,
                  en ? "We have reopened your incident %s about order %s and are working on it again: we will answer "
                       "%s."
@@ -327,26 +375,29 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
     if ((e = rs_store_incident_set_state(s, merchant_id, id, state, actor, now)))
         return e;
     struct rs_incident_log_in l = {.kind = "state", .actor = actor, .from_state = r.state, .to_state = state};
-    char sla_note[120];
-    int hours = 0;
+    char sla_note[160];
+    struct sla sla = {0};
     if (strcmp(r.state, "resolved") == 0 && strcmp(state, "open") == 0) {
         /* reopened: a new SLA clock from now (the old due time may be long past) */
         struct rs_support_settings cfg;
         if ((e = rs_support_settings_load(s, merchant_id, &cfg)))
             return e;
-        hours = rs_support_sla_hours(&cfg, r.type);
+        e = sla_start(s, merchant_id, &cfg, rs_support_sla_hours(&cfg, r.type), now, &sla);
         rs_support_settings_release(&cfg);
-        char due[RS_TIME_LEN];
-        rs_time_format(now + (int64_t)hours * 3600, 0, due);
-        if ((e = rs_store_incident_set_sla(s, merchant_id, id, now + (int64_t)hours * 3600, now)))
+        if (e)
             return e;
-        snprintf(sla_note, sizeof sla_note, "new SLA: %d h from the reopening, due %s", hours, due);
+        char due[RS_TIME_LEN];
+        rs_time_format(sla.due, 0, due);
+        if ((e = rs_store_incident_set_sla(s, merchant_id, id, sla.due, now)))
+            return e;
+        snprintf(sla_note, sizeof sla_note, "new SLA: %d h%s from the reopening, due %s", sla.hours,
+                 sla.business ? " of business hours" : "", due);
         l.body = sla_note;
     }
     if ((e = rs_store_incident_log(s, id, &l, now)))
         return e;
     char body[600];
-    state_text(s, &r, state, hours, body, sizeof body);
+    state_text(s, &r, state, &sla, body, sizeof body);
     return tell(s, &r, actor, body, now);
 }
 

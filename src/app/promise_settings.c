@@ -130,8 +130,7 @@ enum rs_err rs_promise_settings_weekday(const char *s, const char *field, unsign
             return RS_OK;
         }
     return rs_err_fail(err, errcap,
-                       "%s must name weekdays mon, tue, wed, thu, fri, sat or sun (the days the shop hands "
-                       "parcels to the carrier)%s%s%s",
+                       "%s must name weekdays mon, tue, wed, thu, fri, sat or sun%s%s%s",
                        field, s ? ", not \"" : "", s ? shown(s, q) : "", s ? "\"" : "");
 }
 

@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/promise_settings.h"
 #include "core/intent.h"
 #include "core/status.h"
 #include "store/store_incident.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 const char *const rs_incident_types[RS_INCIDENT_NTYPES] = {"late",    "lost",    "damaged", "missing_item", "wrong_item",
                                                            "address", "customs", "return",  "other"};
@@ -431,6 +433,80 @@ static void parse_bot(struct parser *p, json_t *v, struct rs_support_settings *c
     }
 }
 
+/* "HH:MM" (00:00 … 24:00) as minutes after midnight; -1 when V is not one. */
+static int local_minute(const json_t *v)
+{
+    const char *t = json_string_value(v);
+    if (!t || strlen(t) != 5 || t[2] != ':' || !isdigit((unsigned char)t[0]) || !isdigit((unsigned char)t[1]) ||
+        !isdigit((unsigned char)t[3]) || !isdigit((unsigned char)t[4]))
+        return -1;
+    int h = (t[0] - '0') * 10 + t[1] - '0', m = (t[3] - '0') * 10 + t[4] - '0';
+    return h > 24 || m > 59 || (h == 24 && m) ? -1 : h * 60 + m;
+}
+
+static void parse_business_hours(struct parser *p, json_t *v, struct rs_support_settings *cfg)
+{
+    static const char *const keys[] = {"days", "start", "end", NULL};
+    static const char example[] = "e.g. {\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],\"start\":\"09:00\","
+                                  "\"end\":\"18:00\"}";
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_object(v)) {
+        bad(p, "business_hours must be an object (or null: every hour counts for the SLA), %s", example);
+        return;
+    }
+    only_keys(p, v, "business_hours", keys);
+    json_t *days = json_object_get(v, "days");
+    unsigned mask = 0;
+    if (!p->bad && (!json_is_array(days) || json_array_size(days) == 0))
+        bad(p, "business_hours.days must list the weekdays support works, %s", example);
+    for (size_t i = 0; !p->bad && i < json_array_size(days); i++) {
+        char field[48], e[200];
+        snprintf(field, sizeof field, "business_hours.days[%zu]", i);
+        json_t *d = json_array_get(days, i);
+        if (rs_promise_settings_weekday(json_is_string(d) ? json_string_value(d) : NULL, field, &mask, e,
+                                        sizeof e) != RS_OK)
+            bad(p, "%s", e);
+    }
+    int start = local_minute(json_object_get(v, "start")), end = local_minute(json_object_get(v, "end"));
+    if (!p->bad && (start < 0 || end < 0))
+        bad(p, "business_hours.start and business_hours.end must be local times \"HH:MM\" (00:00 to 24:00), %s",
+            example);
+    else if (!p->bad && end - start < 60)
+        bad(p, "business_hours.end must be at least an hour after business_hours.start, %s", example);
+    if (p->bad)
+        return;
+    cfg->bh_days = mask;
+    cfg->bh_start = start;
+    cfg->bh_end = end;
+}
+
+int64_t rs_support_sla_due(const struct rs_support_settings *cfg, const struct rs_calendar *cal, const char *zone,
+                           int hours, int64_t now)
+{
+    int64_t day, due;
+    int minute;
+    if (!cfg->bh_days || hours <= 0 || !zone || rs_tz_local(zone, now, &day, &minute) != RS_OK)
+        return now + (int64_t)hours * 3600;
+    int64_t left = (int64_t)hours * 60;
+    /* a day at a time from NOW's local day; ten years bounds a week of one working hour */
+    for (int i = 0; i < 3660; i++, day++, minute = 0) {
+        int wd = rs_cal_weekday(day);
+        if (!(cfg->bh_days & (1u << wd)) || (cal && rs_calendar_is_holiday(cal, day)))
+            continue;
+        int from = minute > cfg->bh_start ? minute : cfg->bh_start;
+        if (from >= cfg->bh_end)
+            continue;
+        if (left <= cfg->bh_end - from) {
+            int at = from + (int)left; /* 1440 (an end at 24:00) is the next day's midnight */
+            return rs_tz_instant(zone, day + at / 1440, at % 1440, &due) == RS_OK ? due
+                                                                                 : now + (int64_t)hours * 3600;
+        }
+        left -= cfg->bh_end - from;
+    }
+    return now + (int64_t)hours * 3600;
+}
+
 /* Merge SRC over DST: objects of the keys below field by field, everything else replaced. */
 static void merge(json_t *dst, json_t *src)
 {
@@ -473,7 +549,7 @@ enum rs_err rs_support_settings_parse(const char *json, struct rs_support_settin
         json_decref(mine);
     }
     static const char *const keys[] = {"sla_hours", "policies", "canned_replies", "retention_days", "coupon", "bot",
-                                       NULL};
+                                       "business_hours", NULL};
     only_keys(&p, root, "support settings", keys);
     if (!p.bad)
         parse_sla(&p, json_object_get(root, "sla_hours"), cfg);
@@ -492,6 +568,8 @@ enum rs_err rs_support_settings_parse(const char *json, struct rs_support_settin
         parse_coupon(&p, json_object_get(root, "coupon"), cfg);
     if (!p.bad)
         parse_bot(&p, json_object_get(root, "bot"), cfg);
+    if (!p.bad)
+        parse_business_hours(&p, json_object_get(root, "business_hours"), cfg);
     if (p.bad) {
         json_decref(root);
         memset(cfg, 0, sizeof *cfg);

@@ -8,7 +8,10 @@
  *    "retention_days": 365,                               transcripts kept this long
  *    "coupon": {"kind":"percent"|"amount", "value":10, "currency":"EUR", "valid_days":90,
  *               "prefix":"GIFT"},                          what a coupon is worth by default
- *    "bot": {"enabled":true, "handover_below":0.5, "rules":"<TSV, core/intent.h format>"}}
+ *    "bot": {"enabled":true, "handover_below":0.5, "rules":"<TSV, core/intent.h format>"},
+ *    "business_hours": {"days":["mon",…,"fri"], "start":"09:00", "end":"18:00"}}
+ *                                                      the SLA clock runs only then (absent or
+ *                                                      null: every hour counts)
  *
  * Every key is optional: what a merchant leaves out keeps the shipped default (the SLA of a type
  * not listed, the default policies when "policies" is absent, the shipped canned replies when
@@ -22,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/calendar.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -58,11 +62,22 @@ struct rs_support_settings {
     const char *coupon_currency; /* NULL for percent coupons */
     int coupon_valid_days;       /* 0: no expiry */
     const char *coupon_prefix;
+    /* business hours: the SLA clock runs on these weekdays (bit 1u << ISO weekday, Monday = 1)
+     * from bh_start to bh_end (local minutes, in the merchant's time zone), holidays excepted;
+     * bh_days 0: every hour counts */
+    unsigned bh_days;
+    int bh_start, bh_end;
     /* bot */
     bool bot_enabled;
     double handover_below;
     const char *bot_rules;       /* merchant rules TSV, or NULL */
 };
+
+/* The SLA due time HOURS after NOW: NOW + HOURS h, or with business hours, HOURS of them counted
+ * in ZONE (an IANA zone) on their weekdays that are not holidays of CAL (NULL: none). An unknown
+ * ZONE counts every hour. */
+int64_t rs_support_sla_due(const struct rs_support_settings *cfg, const struct rs_calendar *cal, const char *zone,
+                           int hours, int64_t now);
 
 /* Parse and validate JSON (NULL or "": the shipped defaults). OUT: *cfg, release with
  * rs_support_settings_release. RS_EINVAL with ERR naming the field and the problem. */

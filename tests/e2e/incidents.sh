@@ -168,6 +168,27 @@ eq "  and is what the customer is told (within 4 hours, not the type's 72)" \
   "$(q "select count(*) from messages where incident_id=$INC5 and body like '%we will answer within 4 hours.'")" 1
 api PATCH /v1/incidents/$INC5 '{"state":"closed"}'
 
+# business hours: the SLA clock runs Monday to Friday 09:00–18:00 in the shop's time zone
+api PUT /v1/support/settings '{"business_hours":{"days":["mon","tue","wed","thu","fri"],"start":"09:00","end":"18:00"}}'
+eq "business hours saved" "$STATUS/$(jqr '.business_hours.start+"-"+.business_hours.end')" "200/09:00-18:00"
+api PUT /v1/support/settings '{"business_hours":{"days":["mon"],"start":"18:00","end":"09:00"}}'
+eq "  business hours ending before they start: 422 saying so" "$STATUS/$(jqr .error.message | grep -c 'at least an hour after')" "422/1"
+api POST /v1/incidents '{"order_ref":"I-2","type":"wrong_item","message":"me llegó otra talla"}'
+INC6=$(jqr .id)
+check "an SLA of 24 business hours is due inside business hours, no sooner than 24 clock hours" \
+  python3 - "$(jqr .sla_due_at)" "$(date +%s)" <<'PY'
+import sys, datetime, zoneinfo
+due = datetime.datetime.fromisoformat(sys.argv[1].replace('Z', '+00:00'))
+local = due.astimezone(zoneinfo.ZoneInfo('Europe/Madrid'))
+minute = local.hour * 60 + local.minute
+sys.exit(0 if local.weekday() < 5 and 9 * 60 < minute <= 18 * 60 and due.timestamp() >= int(sys.argv[2]) + 24 * 3600 - 60 else 1)
+PY
+eq "  and the customer is told by when, as a day and a time" \
+  "$(q "select count(*) from messages where incident_id=$INC6 and body glob '*we will answer by [MTWF]*day [0-9]* at [0-2][0-9]:[0-5][0-9].'")" 1
+api PATCH /v1/incidents/$INC6 '{"state":"closed"}'
+api PUT /v1/support/settings '{"business_hours":null}'
+eq "business hours removed (null): every hour counts again" "$STATUS/$(jqr .business_hours)" "200/null"
+
 # ---- bad input ----
 api POST /v1/incidents '{"order_ref":"I-1","type":"exploded"}'
 eq "bad type → 422" "$STATUS $(jqr .error.code)" "422 invalid_type"

@@ -13,9 +13,12 @@
 
 #include "app/incident.h"
 #include "app/ingest.h"
+#include "app/promise_service.h"
 #include "app/support_settings.h"
 #include "store/store_incident.h"
 #include "store/store_page.h"
+#include "store/store_promise.h"
+#include "util/tz.h"
 
 /* ---- settings ---- */
 
@@ -172,6 +175,83 @@ static int log_count(json_t *d, const char *kind)
     json_t *l;
     json_array_foreach(json_object_get(d, "log"), i, l) n += strcmp(json_string_value(json_object_get(l, "kind")), kind) == 0;
     return n;
+}
+
+/* Local time in Madrid as epoch seconds. */
+static int64_t madrid(int y, int m, int d, int hh, int mm)
+{
+    int64_t t = 0;
+    assert_int_equal(rs_tz_instant("Europe/Madrid", rs_cal_day(y, m, d), hh * 60 + mm, &t), RS_OK);
+    return t;
+}
+
+static void test_business_hours(void **state)
+{
+    (void)state;
+    expect_bad("{\"business_hours\":\"9-18\"}", "business_hours must be an object");
+    expect_bad("{\"business_hours\":{\"days\":[],\"start\":\"09:00\",\"end\":\"18:00\"}}",
+               "business_hours.days must list the weekdays");
+    expect_bad("{\"business_hours\":{\"days\":[\"mon\",\"lunes\"],\"start\":\"09:00\",\"end\":\"18:00\"}}",
+               "business_hours.days[1] must name weekdays mon, tue");
+    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"start\":\"9:00\",\"end\":\"18:00\"}}",
+               "must be local times \"HH:MM\"");
+    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"start\":\"18:00\",\"end\":\"09:00\"}}",
+               "at least an hour after");
+    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"start\":\"09:00\",\"end\":\"18:00\",\"tz\":1}}",
+               "unknown field");
+
+    struct rs_support_settings cfg;
+    char err[256];
+    assert_int_equal(rs_support_settings_parse(NULL, &cfg, err, sizeof err), RS_OK);
+    int64_t fri17 = madrid(2026, 12, 4, 17, 0);
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 24, fri17), fri17 + 24 * 3600);
+    rs_support_settings_release(&cfg);
+
+    assert_int_equal(rs_support_settings_parse("{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
+                                               "\"start\":\"09:00\",\"end\":\"18:00\"}}",
+                                               &cfg, err, sizeof err),
+                     RS_OK);
+    assert_int_equal(cfg.bh_days, 0x3Eu);
+    /* Friday 17:00 + 24 business hours: 1 on Friday, 9 Monday, 9 Tuesday, 5 on Wednesday */
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 24, fri17), madrid(2026, 12, 9, 14, 0));
+    /* the calendar's holidays count no hours: 8 December is a holiday in Spain */
+    struct rs_promise_settings st;
+    memset(&st, 0, sizeof st);
+    memcpy(st.country, "ES", 3);
+    st.dispatch_days = RS_PROMISE_DISPATCH_DEFAULT;
+    struct rs_calendar cal;
+    rs_promise_calendar(&st, NULL, &cal);
+    assert_true(rs_calendar_is_holiday(&cal, rs_cal_day(2026, 12, 8)));
+    assert_int_equal(rs_support_sla_due(&cfg, &cal, "Europe/Madrid", 24, fri17), madrid(2026, 12, 10, 14, 0));
+    /* a Saturday report starts on Monday at opening; one before opening, at opening */
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 1, madrid(2026, 12, 5, 12, 0)),
+                     madrid(2026, 12, 7, 10, 0));
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 2, madrid(2026, 12, 7, 7, 30)),
+                     madrid(2026, 12, 7, 11, 0));
+    /* exactly at closing: the remaining hour is the next working day's */
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 9, madrid(2026, 12, 7, 9, 0)),
+                     madrid(2026, 12, 7, 18, 0));
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 10, madrid(2026, 12, 7, 9, 0)),
+                     madrid(2026, 12, 8, 10, 0));
+    /* across the spring DST change (29 March 2026): local hours, not UTC ones */
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 10, madrid(2026, 3, 27, 17, 0)),
+                     madrid(2026, 3, 30, 18, 0));
+    /* in the shop's own zone: 09:00–18:00 in Mexico City */
+    int64_t t = 0;
+    assert_int_equal(rs_tz_instant("America/Mexico_City", rs_cal_day(2026, 12, 7), 17 * 60, &t), RS_OK);
+    int64_t want = 0;
+    assert_int_equal(rs_tz_instant("America/Mexico_City", rs_cal_day(2026, 12, 8), 10 * 60, &want), RS_OK);
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "America/Mexico_City", 2, t), want);
+    /* an unknown zone counts every hour rather than failing */
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Mars/Olympus", 5, fri17), fri17 + 5 * 3600);
+    rs_support_settings_release(&cfg);
+    /* a round-the-clock team: 00:00–24:00 every day is every hour */
+    assert_int_equal(rs_support_settings_parse("{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\","
+                                               "\"sat\",\"sun\"],\"start\":\"00:00\",\"end\":\"24:00\"}}",
+                                               &cfg, err, sizeof err),
+                     RS_OK);
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 48, fri17), fri17 + 48 * 3600);
+    rs_support_settings_release(&cfg);
 }
 
 static void test_open_sla_and_transitions(void **state)
@@ -398,6 +478,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_settings_defaults),
         cmocka_unit_test(test_settings_errors),
+        cmocka_unit_test(test_business_hours),
         cmocka_unit_test(test_open_sla_and_transitions),
         cmocka_unit_test(test_assign_note_resolve_coupon),
         cmocka_unit_test(test_policy_sweep_once),
