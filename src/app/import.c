@@ -17,7 +17,21 @@ static void report(FILE *errs, long line, const char *msg, int64_t *shown, int m
     (*shown)++;
 }
 
-/* One row inside its savepoint. RS_EINVAL/ECONFLICT: row rejected with ERR; others: storage. */
+static void add_counts(struct rs_import_summary *sum, const struct rs_import_summary *one)
+{
+    sum->orders_created += one->orders_created;
+    sum->orders_updated += one->orders_updated;
+    sum->orders_unchanged += one->orders_unchanged;
+    sum->shipments_created += one->shipments_created;
+    sum->shipments_updated += one->shipments_updated;
+    sum->shipments_unchanged += one->shipments_unchanged;
+    sum->events_accepted += one->events_accepted;
+    sum->events_duplicate += one->events_duplicate;
+}
+
+/* One row inside its savepoint. RS_EINVAL/ECONFLICT: row rejected with ERR; others: storage.
+ * SUM is the row's own tally, added to the file's only when the row is kept and committed: a
+ * row whose shipment or event fails is rolled back with its order, which is then not created. */
 static enum rs_err apply_row(struct rs_store *s, int64_t merchant_id, struct rs_csv_row *row, int64_t now,
                              struct rs_import_summary *sum, struct rs_app_error *err)
 {
@@ -103,6 +117,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     struct rs_progress prog;
     rs_progress_init(&prog, "importing", "bytes", size);
     int in_tx = 0;
+    struct rs_import_summary pending = {0}; /* the open transaction's rows: counted once committed */
     int64_t now = rs_now();
     for (;;) {
         e = rs_csv_next(&csv);
@@ -132,10 +147,12 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
             }
             if ((e = rs_store_savepoint(s)))
                 break;
-            re = apply_row(s, merchant_id, &row, now, sum, &err);
+            struct rs_import_summary one = {0};
+            re = apply_row(s, merchant_id, &row, now, &one, &err);
             if (re == RS_OK) {
                 if ((e = rs_store_release(s)))
                     break;
+                add_counts(&pending, &one);
                 in_tx++;
             } else {
                 rs_store_rollback_to(s);
@@ -158,14 +175,16 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
             if ((e = rs_store_commit(s)))
                 break;
             in_tx = 0;
+            add_counts(sum, &pending);
+            memset(&pending, 0, sizeof pending);
         }
         rs_progress_update(&prog, csv.bytes_read);
     }
     if (in_tx) {
         if (e)
             rs_store_rollback(s);
-        else
-            e = rs_store_commit(s);
+        else if (!(e = rs_store_commit(s)))
+            add_counts(sum, &pending);
     }
     rs_progress_update(&prog, csv.bytes_read);
     rs_progress_done(&prog);

@@ -324,6 +324,14 @@ out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/semicolon.csv" 2>"$T_
 eq "a semicolon-separated file imports (exit 0)" "$rc" 0
 KEY=$KEY_A api GET /v1/orders/S-1
 eq "  with its fields, quoted semicolons kept" "$(jqr .customer.name)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')/$(jqr .status)" "Pérez; Ana/A1x2,B2x1/delivered"
+# a row whose shipment is refused (PQ1 is C-1's) is rolled back whole: its order is not counted
+printf 'order_ref,placed_at,carrier,tracking_number\nK-1,2025-11-20T10:00:00+01:00,correos,PQ1\nK-2,2025-11-20T10:00:00+01:00,,\n' > "$T_DIR/conflict.csv"
+out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/conflict.csv" 2>"$T_DIR/conflict.err"); rc=$?
+eq "a row with another order's parcel is rejected (exit 3)" "$rc" 3
+check "  the summary counts only the order really created" \
+  bash -c "printf '%s' '$out' | grep -q 'orders: 1 created, 0 updated, 0 unchanged'"
+KEY=$KEY_A api GET /v1/orders/K-1
+eq "  and that order is not stored" "$STATUS" 404
 
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
