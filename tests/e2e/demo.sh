@@ -61,4 +61,16 @@ check "the hand-over (Emma asked for a person) waits in the unassigned queue" gr
 sqlite3 "$DB" "select body from messages where author='bot'" > "$T_DIR/bot.txt"
 check "the bot answered the demo customer with the real status" grep -qi "reparto" "$T_DIR/bot.txt"
 eq "the 'no me ha llegado' message opened an incident" "$(sqlite3 "$DB" "select count(*) from incidents where origin='webchat'")" 1
+
+# README's tour, copied as written (with the printed key, on this server's port), works on the demo
+mkdir -p "$T_DIR/tour"
+awk '/^## A tour/ {t = 1} t && /^```sh/ {b = 1; next} b && /^```/ {exit} b' "$(dirname "$0")/../../README.md" \
+  | grep -v '^KEY=' | sed "s|localhost:8080|127.0.0.1:$PORT|g" > "$T_DIR/tour.sh"
+check "README has a tour to run" grep -q '/v1/incidents' "$T_DIR/tour.sh"
+(cd "$T_DIR/tour" && KEY=$KEY bash -e -o pipefail "$T_DIR/tour.sh") > "$T_DIR/tour.out" 2>&1
+check "the tour runs to its end" test "$(tail -1 "$T_DIR/tour.out")" = 0
+check "  its tracking lookups answer the new order" grep -q '"name": "Ana"' "$T_DIR/tour.out"
+eq "  it resolves the incident it opened, not one of the demo's" \
+  "$(sqlite3 "$DB" "select i.state from incidents i join orders o on o.id = i.order_id where o.order_ref = '1042'")/$(sqlite3 "$DB" "select state from incidents where origin = 'webchat'")" \
+  "resolved/open"
 finish
