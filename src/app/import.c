@@ -29,6 +29,15 @@ static void add_counts(struct rs_import_summary *sum, const struct rs_import_sum
     sum->events_duplicate += one->events_duplicate;
 }
 
+/* Every field empty: the row a spreadsheet writes for an empty line of the sheet. */
+static bool blank_record(const struct rs_csv *c)
+{
+    for (int i = 0; i < c->nfields; i++)
+        if (c->fields[i][0])
+            return false;
+    return true;
+}
+
 /* One row inside its savepoint. RS_EINVAL/ECONFLICT: row rejected with ERR; others: storage.
  * SUM is the row's own tally, added to the file's only when the row is kept and committed: a
  * row whose shipment or event fails is rolled back with its order, which is then not created. */
@@ -124,6 +133,10 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         if (e == RS_ENOTFOUND) {
             e = RS_OK;
             break;
+        }
+        if (!e && blank_record(&csv)) { /* ",,,," or ";;;;": a spreadsheet's empty row, a blank line */
+            rs_progress_update(&prog, csv.bytes_read);
+            continue;
         }
         sum->rows++;
         if (e) {

@@ -61,6 +61,8 @@ enum rs_err rs_csv_header_parse(char **fields, int n, struct rs_csv_header *h, s
             if (*p != ' ')
                 name[k++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
         name[k] = '\0';
+        if (!k) /* a column without a name: a spreadsheet's empty trailing column (",,," / ";;;") */
+            continue;
         int found = -1;
         for (int c = 0; c < RS_CSV__COUNT; c++)
             if (strcmp(name, col_names[c]) == 0)

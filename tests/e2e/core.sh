@@ -324,6 +324,13 @@ out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/semicolon.csv" 2>"$T_
 eq "a semicolon-separated file imports (exit 0)" "$rc" 0
 KEY=$KEY_A api GET /v1/orders/S-1
 eq "  with its fields, quoted semicolons kept" "$(jqr .customer.name)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')/$(jqr .status)" "Pérez; Ana/A1x2,B2x1/delivered"
+# Excel writes the sheet's empty rows and columns as ";;;": skipped quietly, like blank lines
+printf 'order_ref;placed_at;;\r\nX-1;2025-11-20T10:00:00+01:00;;\r\n;;;\r\n;;;\r\n' > "$T_DIR/trailing.csv"
+out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/trailing.csv" 2>"$T_DIR/trailing.err"); rc=$?
+eq "a file with the sheet's empty rows and columns imports (exit 0)" "$rc" 0
+check "  empty rows are not rows" bash -c "printf '%s' '$out' | grep -q 'rows: 1 read, 0 rejected'"
+check "  and no note about unnamed columns" bash -c "! grep -q 'unknown column' '$T_DIR/trailing.err'"
+
 # a row whose shipment is refused (PQ1 is C-1's) is rolled back whole: its order is not counted
 printf 'order_ref,placed_at,carrier,tracking_number\nK-1,2025-11-20T10:00:00+01:00,correos,PQ1\nK-2,2025-11-20T10:00:00+01:00,,\n' > "$T_DIR/conflict.csv"
 out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/conflict.csv" 2>"$T_DIR/conflict.err"); rc=$?
