@@ -269,6 +269,20 @@ done < <(jq -r '.paths | to_entries[] | select(.key | startswith("/console") | n
   | select(.key != "parameters") | "\(.key | ascii_upcase) \($p) \(.value.security != null) \(.value.responses | has("401"))"' \
   "$T_DIR/openapi.json")
 eq "openapi's security matches what each route answers without a key" "$mismatch" ""
+# every /v1 operation taking a JSON body documents what it answers to another Content-Type and
+# to malformed JSON (a generated client otherwise meets an undocumented status)
+mismatch=""
+while read -r m p codes; do
+  u=$(printf '%s' "$p" | sed -E 's/\{[a-z_]+\}/1/g')
+  s1=$(curl -s -o /dev/null -w '%{http_code}' -X "$m" -H "Authorization: Bearer $KEY_A" -H 'Content-Type: text/plain' -d '{}' "$BASE$u")
+  s2=$(curl -s -o /dev/null -w '%{http_code}' -X "$m" -H "Authorization: Bearer $KEY_A" -H 'Content-Type: application/json' -d '{' "$BASE$u")
+  for s in "$s1" "$s2"; do
+    case ",$codes," in *",$s,"*) ;; *) mismatch+="$m $p answers $s (documented: $codes); " ;; esac
+  done
+done < <(jq -r '.paths | to_entries[] | select(.key | startswith("/v1/")) | .key as $p | .value | to_entries[]
+  | select(.value.requestBody.content["application/json"]) | "\(.key | ascii_upcase) \($p) \(.value.responses | keys | join(","))"' \
+  "$T_DIR/openapi.json")
+eq "openapi lists what each JSON endpoint answers to a wrong Content-Type and to bad JSON" "$mismatch" ""
 
 # ---- CSV import ----
 cat > "$T_DIR/import.csv" <<'CSV'
