@@ -345,6 +345,16 @@ eq "a file with the sheet's empty rows and columns imports (exit 0)" "$rc" 0
 check "  empty rows are not rows" bash -c "printf '%s' '$out' | grep -q 'rows: 1 read, 0 rejected'"
 check "  and no note about unnamed columns" bash -c "! grep -q 'unknown column' '$T_DIR/trailing.err'"
 
+# docs/import.md: a row with placed_at is the whole order; rows without it leave the order as is
+printf 'order_ref,placed_at,carrier,tracking_number\nC-4,,seur,S10\n' > "$T_DIR/addship.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/addship.csv" >/dev/null 2>&1
+KEY=$KEY_A api GET /v1/orders/C-4
+eq "a shipment row without placed_at keeps the order's customer" "$(jqr .customer.name)/$(jqr '.shipments|length')" "Dora/2"
+printf 'order_ref,placed_at\nC-4,2025-11-20T11:00:00Z\n' > "$T_DIR/thin.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/thin.csv" >/dev/null 2>&1
+KEY=$KEY_A api GET /v1/orders/C-4
+eq "an order row is the whole order: columns left out are cleared (as documented)" "$(jqr .customer.name)" "null"
+
 # a row whose shipment is refused (PQ1 is C-1's) is rolled back whole: its order is not counted
 printf 'order_ref,placed_at,carrier,tracking_number\nK-1,2025-11-20T10:00:00+01:00,correos,PQ1\nK-2,2025-11-20T10:00:00+01:00,,\n' > "$T_DIR/conflict.csv"
 out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/conflict.csv" 2>"$T_DIR/conflict.err"); rc=$?
