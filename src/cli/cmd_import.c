@@ -48,7 +48,13 @@ int rs_cmd_import(int argc, char **argv)
         return 1;
     }
     struct stat st;
-    int64_t size = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : 0;
+    int statted = fstat(fileno(fp), &st) == 0;
+    if (statted && S_ISDIR(st.st_mode)) { /* opens, but reads as nothing: "the file is empty" misleads */
+        fprintf(stderr, "rastro import: %s is a directory: give the CSV file itself\n", file);
+        fclose(fp);
+        return 1;
+    }
+    int64_t size = statted && S_ISREG(st.st_mode) ? (int64_t)st.st_size : 0;
     struct rs_store *s = NULL;
     char err[512];
     if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {

@@ -315,6 +315,9 @@ printf 'ref,foo\n1,2\n' > "$T_DIR/bad.csv"
 eq "a header without order_ref is refused" "$rc" 1
 check "  with a clear message" grep -q 'no order_ref column' "$T_DIR/bad.err"
 check "  and no all-zero summary as if something had been imported" test ! -s "$T_DIR/bad.out"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR" >"$T_DIR/dir.out" 2>"$T_DIR/dir.err"; rc=$?
+check "a directory given as the file: exit 1, said so (not \"the file is empty\")" \
+  bash -c "[ $rc = 1 ] && grep -q 'is a directory' '$T_DIR/dir.err' && ! grep -q empty '$T_DIR/dir.err'"
 "$RASTRO_BIN" import --db "$DB" "$T_DIR/bad.csv" >/dev/null 2>"$T_DIR/bad.err"; rc=$?
 check "import without --merchant: usage error (2) saying what is missing" \
   bash -c "[ $rc = 2 ] && grep -q 'give --merchant ID' '$T_DIR/bad.err'"
