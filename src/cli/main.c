@@ -15,8 +15,10 @@ static const struct {
     {"serve", rs_cmd_serve, "serve [--db URL] [--listen HOST:PORT] [--base-url URL]",
      "run the HTTP API, public tracking pages and background workers"},
     {"merchant", rs_cmd_merchant,
-     "merchant create NAME | key ID [--scopes …,quote] | hook PROVIDER --merchant ID --secret S | list",
-     "create a merchant (prints its API key), more keys (quote: publishable, for the shop's pages), list"},
+     "merchant create NAME | key ID [--scopes …,quote] | keys ID | revoke ID KEY_ID | hook PROVIDER --merchant ID "
+     "--secret S | list",
+     "create a merchant (prints its API key), more keys (quote: publishable, for the shop's pages), list or "
+     "revoke them, list merchants"},
     {"import", rs_cmd_import, "import [--db URL] --merchant ID FILE.csv",
      "load orders, shipments and events from a CSV file (docs/import.md)"},
     {"demo", rs_cmd_demo, "demo [--db URL] [--base-url URL]",
@@ -24,7 +26,7 @@ static const struct {
     {"migrate", rs_cmd_migrate, "migrate [--db URL]", "create or upgrade the database schema"},
     {"normalize", rs_cmd_normalize, "normalize [--carrier NAME] [--lang es|en|pt]",
      "classify carrier texts from stdin into status<TAB>substatus"},
-    {"promise", rs_cmd_promise, "promise train|eval|quote|sweep|settings …",
+    {"promise", rs_cmd_promise, "promise train|learn|eval|quote|sweep|settings …",
      "learn delivery windows from history and evaluate them"},
     {"bot", rs_cmd_bot, "bot classify|eval|train …", "classify customer messages; evaluate the bot"},
     {"notify", rs_cmd_notify, "notify settings|show|preview|list|resend --merchant ID …",

@@ -12,6 +12,14 @@ for c in $("$RASTRO_BIN" --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p'); do
   [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "usage: rastro $c" || bad_help+="$c (exit $rc) "
 done
 eq "rastro CMD --help prints the usage on stdout and exits 0, for every command" "$bad_help" ""
+top_help=$("$RASTRO_BIN" --help)
+missing=""
+for c in $(printf '%s\n' "$top_help" | sed -n 's/^  \([a-z-]*\)  .*/\1/p'); do
+  for v in $("$RASTRO_BIN" "$c" --help 2>/dev/null | grep -o "rastro $c [a-z][a-z-]*" | awk '{print $3}' | sort -u); do
+    printf '%s' "$top_help" | grep -q "rastro $c .*\b$v\b" || missing+="$c $v; "
+  done
+done
+eq "rastro --help names every verb each command's own help has" "$missing" ""
 
 DB=$T_DIR/core.db
 start_server "$DB"
