@@ -97,16 +97,17 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         rs_csv_release(&csv);
         return RS_EINVAL;
     }
-    /* Excel in Spanish (and most European) locales saves "CSV" with semicolons: a header that is
-     * one field holding ';' is read again that way, and so is the rest of the file. */
+    /* Excel in Spanish (and most European) locales saves "CSV" with semicolons, and spreadsheets
+     * export tab-separated text: a header that is one field holding ';' (or else a tab) is read
+     * again that way, and so is the rest of the file. */
     struct rs_csv semi;
-    bool use_semi = !e && csv.nfields == 1 && strchr(csv.fields[0], ';');
+    bool use_semi = !e && csv.nfields == 1 && strpbrk(csv.fields[0], ";\t");
     if (use_semi) {
         if ((e = rs_csv_init_mem(&semi, csv.fields[0], strlen(csv.fields[0])))) {
             rs_csv_release(&csv);
             return e;
         }
-        semi.sep = csv.sep = ';';
+        semi.sep = csv.sep = strchr(csv.fields[0], ';') ? ';' : '\t';
         e = rs_csv_next(&semi);
     }
     struct rs_csv *hdr = use_semi ? &semi : &csv;

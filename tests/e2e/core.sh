@@ -349,6 +349,13 @@ out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/semicolon.csv" 2>"$T_
 eq "a semicolon-separated file imports (exit 0)" "$rc" 0
 KEY=$KEY_A api GET /v1/orders/S-1
 eq "  with its fields, quoted semicolons kept" "$(jqr .customer.name)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')/$(jqr .status)" "Pérez; Ana/A1x2,B2x1/delivered"
+# a spreadsheet's tab-separated export: recognised from its header like the semicolon one
+printf 'order_ref\tplaced_at\tcustomer_name\titems\nTS-1\t2025-11-20T10:00:00+01:00\tAna, Pérez\tA1:2;B2\n' > "$T_DIR/tabs.tsv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/tabs.tsv" >/dev/null 2>"$T_DIR/tabs.err"; rc=$?
+eq "a tab-separated file imports (exit 0)" "$rc" 0
+KEY=$KEY_A api GET /v1/orders/TS-1
+eq "  with its fields" "$(jqr .customer.name)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')" "Ana, Pérez/A1x2,B2x1"
+
 # Excel writes the sheet's empty rows and columns as ";;;": skipped quietly, like blank lines
 printf 'order_ref;placed_at;;\r\nX-1;2025-11-20T10:00:00+01:00;;\r\n;;;\r\n;;;\r\n' > "$T_DIR/trailing.csv"
 out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/trailing.csv" 2>"$T_DIR/trailing.err"); rc=$?
