@@ -40,6 +40,17 @@ static void when(struct rs_buf *b, struct rs_console *c, int64_t t)
     rs_buf_puts(b, s);
 }
 
+/* An API timestamp ("2026-12-06T22:30:00Z", a carrier's "+01:00") in the merchant's time zone
+ * like every other time of the console; the text itself when it does not parse. */
+static void when_iso(struct rs_buf *b, struct rs_console *c, const char *iso)
+{
+    int64_t at = 0;
+    if (iso && *iso && rs_time_parse(iso, true, &at, NULL) == RS_OK)
+        when(b, c, at);
+    else
+        esc(b, iso ? iso : "");
+}
+
 /* Word for a code in the agent's language; the code itself when unknown. */
 static const struct {
     const char *code, *es, *en;
@@ -414,8 +425,10 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
         rs_buf_puts(b, "<ol class=\"tl\" reversed>");
         for (k = json_array_size(evs); k-- > 0;) {
             ev = json_array_get(evs, k);
-            rs_buf_puts(b, "<li><time>");
+            rs_buf_puts(b, "<li><time datetime=\"");
             esc(b, S(ev, "occurred_at"));
+            rs_buf_puts(b, "\">");
+            when_iso(b, c, S(ev, "occurred_at"));
             rs_buf_puts(b, "</time> ");
             coded(b, c, S(ev, "status"));
             json_t *loc = json_object_get(ev, "location");
@@ -440,7 +453,7 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
         json_array_foreach(notes, i, ev)
         {
             rs_buf_puts(b, "<li>");
-            esc(b, S(ev, "created_at"));
+            when_iso(b, c, S(ev, "created_at"));
             rs_buf_puts(b, " · ");
             coded(b, c, S(ev, "trigger"));
             rs_buf_puts(b, " · ");
@@ -470,7 +483,7 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
             esc(b, S(ev, "reason"));
             if (*S(ev, "expires_at")) {
                 rs_buf_printf(b, " · %s ", CX(c, "caduca", "expires"));
-                esc(b, S(ev, "expires_at"));
+                when_iso(b, c, S(ev, "expires_at"));
             }
             rs_buf_puts(b, "</li>");
         }

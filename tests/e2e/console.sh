@@ -311,4 +311,9 @@ eq "an unknown agent: exit 1 saying so" "$?/$(grep -c 'no agent with e-mail nadi
 eq "without --email: exit 2" "$?" 2
 printf 'corta\n' | "$RASTRO_BIN" agent password --email ana@sol.es --db "$DB" >/dev/null 2>&1
 eq "a short new password is refused (exit 2)" "$?" 2
+# the order card's times (carrier events, notifications, coupons) in the merchant's zone
+KEY=$KEY api POST /v1/events '{"carrier":"correos","tracking_number":"PQ4A1B2C3","status":"in_transit","occurred_at":"2025-11-25T22:30:00Z","location":{"city":"Madrid"}}'
+page GET /console/c/$C1
+check "a carrier event's time in the merchant's zone, like every other time (22:30Z is 23:30 in Madrid)" bash -c "printf '%s' \"\$0\" | grep -qF '<time datetime=\"2025-11-25T22:30:00Z\">2025-11-25 23:30</time>'" "$HTML"
+check "no raw API timestamp shown in the order card" bash -c "! printf '%s' \"\$0\" | sed 's/<[^>]*>/ /g' | grep -qE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}'" "$HTML"
 finish
