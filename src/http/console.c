@@ -159,7 +159,12 @@ void rs_console_head(struct rs_buf *b, struct rs_console *c, const char *title, 
                       queues[i].q == RS_Q_BREACHING && c->counts[RS_Q_BREACHING] ? " class=\"hot\"" : "",
                       CX(c, queues[i].es, queues[i].en), queues[i].key, (long long)c->counts[queues[i].q]);
     }
-    rs_buf_puts(b, "</nav><div class=\"me\"><span>");
+    rs_buf_printf(b,
+                  "</nav><form method=\"get\" action=\"/console\" role=\"search\" class=\"search\"><input "
+                  "type=\"search\" name=\"s\" maxlength=\"200\" aria-label=\"%s\" placeholder=\"%s\"></form>",
+                  CX(c, "Buscar conversaciones", "Search conversations"),
+                  CX(c, "Pedido, seguimiento, correo, teléfono o nombre", "Order, tracking, e-mail, phone or name"));
+    rs_buf_puts(b, "<div class=\"me\"><span>");
     rs_buf_html(b, c->sess.agent.name);
     rs_buf_puts(b, "</span><form method=\"post\" action=\"/console/lang\">");
     rs_console_csrf_field(b, c);

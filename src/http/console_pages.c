@@ -4,6 +4,7 @@
  * conversation (GET /console/i/{id}). Forms post to console_actions.c. Every string a customer,
  * carrier or merchant wrote goes through rs_buf_html. GET /console/c/{id}/last answers the
  * newest message id as JSON, for web/console.js to refresh the page when something new comes. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +12,13 @@
 #include "app/conv.h"
 #include "app/notify_settings.h"
 #include "app/support_settings.h"
+#include "core/trackcode.h"
 #include "http/console.h"
 #include "http/routes.h"
 #include "store/store_conv.h"
 #include "store/store_coupon.h"
 #include "store/store_notify.h"
+#include "util/fold.h"
 #include "util/timefmt.h"
 
 static const char *S(json_t *o, const char *k)
@@ -198,11 +201,131 @@ static const struct {
     {RS_Q_CLOSED, "closed", "Cerradas", "Closed", "No hay conversaciones cerradas.", "No closed conversations."},
 };
 
+/* Rows of a conversation queue (or of a search) as a table; HANDOVER: show why the bot handed over. */
+static void conv_table(struct rs_buf *b, struct rs_console *c, json_t *rows, const char *key, bool handover)
+{
+    rs_buf_printf(b,
+                  "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                  "<th>%s</th><th>%s</th></tr></thead><tbody>",
+                  key, CX(c, "Cliente", "Customer"), CX(c, "Canal", "Channel"), CX(c, "Pedido", "Order"),
+                  CX(c, "Último mensaje", "Last message"), CX(c, "Cuándo", "When"), CX(c, "Agente", "Agent"));
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *name = S(row, "name");
+        rs_buf_printf(b, "<tr><td><a href=\"/console/c/%lld\">", (long long)I(row, "id"));
+        esc(b, *name ? name : CX(c, "Desconocido", "Unknown"));
+        rs_buf_printf(b, "</a></td><td>%s</td><td>", word(c, S(row, "channel")));
+        esc(b, S(row, "order_ref"));
+        rs_buf_printf(b, "</td><td class=\"snip\"><span class=\"who\">%s:</span> ", word(c, S(row, "last_author")));
+        esc(b, S(row, "last_body"));
+        if (*S(row, "handover_reason") && handover) {
+            rs_buf_puts(b, " <span class=\"tag\">");
+            coded(b, c, S(row, "handover_reason"));
+            rs_buf_puts(b, "</span>");
+        }
+        rs_buf_puts(b, "</td><td>");
+        when(b, c, I(row, "last_message_at"));
+        rs_buf_puts(b, "</td><td>");
+        esc(b, S(row, "agent_name"));
+        rs_buf_puts(b, "</td></tr>");
+    }
+    rs_buf_puts(b, "</tbody></table>");
+}
+
+/* ---- search ---- */
+
+#define SEARCH_LIMIT 100
+
+/* GET /console?s=TEXT: the conversations TEXT names, in whichever way an agent has it from the
+ * customer: order reference ("1042", "#1042"), public tracking code in any case and spacing
+ * ("rx fbf5 1kgs 8wssx"), the carrier's tracking number, e-mail (any case), phone (the last 6
+ * or more digits, with or without +34, spaces or dashes), or name (any case, with or without
+ * accents). */
+static void search_page(struct rs_req *r, struct rs_console *c, const char *typed)
+{
+    char text[201], ref[201], code[RS_TRACKCODE_LEN] = "", number[64] = "", email[201] = "", digits[32] = "",
+                                                          name[201] = "";
+    snprintf(text, sizeof text, "%s", typed);
+    size_t n = strlen(text);
+    while (n && isspace((unsigned char)text[n - 1]))
+        text[--n] = '\0';
+    const char *t = text;
+    while (isspace((unsigned char)*t))
+        t++;
+    snprintf(ref, sizeof ref, "%s", t[0] == '#' ? t + 1 : t);
+    if (rs_trackcode_parse(t, code) != RS_TRACKCODE_OK)
+        code[0] = '\0';
+    size_t nn = 0, nd = 0;
+    bool phone_like = true;
+    for (const char *p = t; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (isalnum(ch) && nn + 1 < sizeof number)
+            number[nn++] = (char)toupper(ch);
+        if (isdigit(ch) && nd + 1 < sizeof digits)
+            digits[nd++] = (char)ch;
+        else if (!strchr("+ -().", ch))
+            phone_like = false;
+    }
+    number[nn] = digits[nd] = '\0';
+    if (nn < 4)
+        number[0] = '\0';
+    const char *d = strncmp(digits, "00", 2) == 0 ? digits + 2 : digits; /* 0034… as +34… */
+    if (!phone_like || strlen(d) < 6)
+        d = "";
+    if (strchr(t, '@'))
+        for (size_t k = 0; t[k] && k + 1 < sizeof email; k++)
+            email[k] = (char)tolower((unsigned char)t[k]);
+    if (rs_fold(t, -1, name, sizeof name) < 2)
+        name[0] = '\0';
+    struct rs_console_search w = {.order_ref = ref, .tracking_code = code, .tracking_number = number,
+                                  .email = email, .phone_digits = d, .name = name};
+    json_t *rows = NULL;
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    enum rs_err e = !s ? RS_EIO
+                  : *t ? rs_store_console_search(s, c->sess.agent.merchant_id, &w, SEARCH_LIMIT + 1, &rows)
+                       : (rows = json_array(), RS_OK);
+    rs_server_reader_put(r->srv, s);
+    if (e) {
+        rs_reply_err(r, e, "console search");
+        return;
+    }
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_console_head(&b, c, CX(c, "Buscar", "Search"), NULL);
+    rs_buf_printf(&b, "<h1>%s «", CX(c, "Buscar", "Search"));
+    esc(&b, t);
+    rs_buf_puts(&b, "»</h1>");
+    bool more = json_array_size(rows) > SEARCH_LIMIT;
+    if (more)
+        json_array_remove(rows, SEARCH_LIMIT);
+    if (json_array_size(rows) == 0)
+        rs_buf_printf(&b, "<p class=\"empty\">%s</p>",
+                      CX(c, "Ninguna conversación coincide. Busca por número de pedido, código de seguimiento, número "
+                            "de envío del transportista, correo, teléfono o nombre del cliente.",
+                         "No conversation matches. Search by order number, tracking code, the carrier's tracking "
+                         "number, e-mail, phone or the customer's name."));
+    else
+        conv_table(&b, c, rows, "search", true);
+    if (more)
+        rs_buf_printf(&b, "<p class=\"pager\">%s</p>",
+                      CX(c, "Se muestran las 100 más recientes: afina la búsqueda para ver otras.",
+                         "Showing the 100 most recent: narrow the search to see others."));
+    json_decref(rows);
+    rs_console_finish(r, &b, 200);
+}
+
 void rs_console_home(struct rs_req *r)
 {
     struct rs_console c;
     if (!rs_console_auth(r, &c, false))
         return;
+    const char *typed = rs_req_query(r, "s");
+    if (typed) {
+        search_page(r, &c, typed);
+        return;
+    }
     const char *qs = rs_req_query(r, "q");
     size_t qi = 0;
     if (qs)
@@ -270,35 +393,7 @@ void rs_console_home(struct rs_req *r)
         }
         rs_buf_puts(&b, "</tbody></table>");
     } else {
-        rs_buf_printf(&b,
-                      "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                      "<th>%s</th><th>%s</th></tr></thead><tbody>",
-                      qinfo[qi].key, CX(&c, "Cliente", "Customer"), CX(&c, "Canal", "Channel"),
-                      CX(&c, "Pedido", "Order"), CX(&c, "Último mensaje", "Last message"),
-                      CX(&c, "Cuándo", "When"), CX(&c, "Agente", "Agent"));
-        size_t i;
-        json_t *row;
-        json_array_foreach(rows, i, row)
-        {
-            const char *name = S(row, "name");
-            rs_buf_printf(&b, "<tr><td><a href=\"/console/c/%lld\">", (long long)I(row, "id"));
-            esc(&b, *name ? name : CX(&c, "Desconocido", "Unknown"));
-            rs_buf_printf(&b, "</a></td><td>%s</td><td>", word(&c, S(row, "channel")));
-            esc(&b, S(row, "order_ref"));
-            rs_buf_printf(&b, "</td><td class=\"snip\"><span class=\"who\">%s:</span> ", word(&c, S(row, "last_author")));
-            esc(&b, S(row, "last_body"));
-            if (*S(row, "handover_reason") && q == RS_Q_UNASSIGNED) {
-                rs_buf_puts(&b, " <span class=\"tag\">");
-                coded(&b, &c, S(row, "handover_reason"));
-                rs_buf_puts(&b, "</span>");
-            }
-            rs_buf_puts(&b, "</td><td>");
-            when(&b, &c, I(row, "last_message_at"));
-            rs_buf_puts(&b, "</td><td>");
-            esc(&b, S(row, "agent_name"));
-            rs_buf_puts(&b, "</td></tr>");
-        }
-        rs_buf_puts(&b, "</tbody></table>");
+        conv_table(&b, &c, rows, qinfo[qi].key, q == RS_Q_UNASSIGNED);
     }
     /* the next page, and back to the first */
     if (more || before) {

@@ -82,6 +82,22 @@ enum rs_err rs_store_console_counts(struct rs_store *s, int64_t merchant_id, int
 enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int64_t agent_id,
                                    enum rs_console_queue q, int64_t now, int limit, int64_t before,
                                    json_t **out) RS_MUST_CHECK;
+/* What an agent typed in the console's search box, in each form it can match ("" or NULL: that
+ * form does not apply). */
+struct rs_console_search {
+    const char *order_ref;       /* orders.order_ref, any case */
+    const char *tracking_code;   /* a canonical public tracking code (core/trackcode.h) */
+    const char *tracking_number; /* a carrier's number, upper case, letters and digits only */
+    const char *email;           /* lower case */
+    const char *phone_digits;    /* 6 or more digits: the end of a stored E.164 phone */
+    const char *name;            /* folded (util/fold.h): inside the customer's folded name */
+};
+/* Conversations matching Q, newest first, at most LIMIT, rows as the conversation queues. A
+ * conversation matches by its order, or by its customer when that customer has a matching order
+ * (a customer who writes before the order is linked), by its or its customer's e-mail or phone,
+ * or by the customer's name. */
+enum rs_err rs_store_console_search(struct rs_store *s, int64_t merchant_id, const struct rs_console_search *q,
+                                    int limit, json_t **out) RS_MUST_CHECK;
 /* One conversation: {id,channel,sms_provider,state,locale,phone,email,subject,customer_id,name,
  * customer_phone,customer_email,assigned_agent_id,agent_name,order_id,order_ref,verified_order_id,
  * handover_at,handover_reason,created_at,last_message_at}. RS_ENOTFOUND when not this merchant's. */

@@ -31,6 +31,7 @@ enum {
     S_MERCHANT_NAME,
     S_MERCHANT_EXISTS,
     S_AGENT_PASSWORD,
+    S_SEARCH,
     S_LAST
 };
 _Static_assert(S_LAST <= 32, "store_agent_sqlite.c has 32 statement slots");
@@ -344,6 +345,28 @@ enum rs_err rs_store_console_counts(struct rs_store *s, int64_t merchant_id, int
 
 #define WHO "coalesce(cu.name,c.phone,c.email,cu.phone,cu.email)"
 
+/* A row of the conversation queues and of the search: id, channel, state, WHO, phone, email,
+ * agent's name, order_ref, handover_reason, last_message_at, last body'\x1f'author. */
+static json_t *conv_row(sqlite3_stmt *q)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(sqlite3_column_int64(q, 0)));
+    json_object_set_new(j, "channel", rs_store_sqlite_col_str(q, 1));
+    json_object_set_new(j, "state", rs_store_sqlite_col_str(q, 2));
+    json_object_set_new(j, "name", rs_store_sqlite_col_str(q, 3));
+    json_object_set_new(j, "phone", rs_store_sqlite_col_str(q, 4));
+    json_object_set_new(j, "email", rs_store_sqlite_col_str(q, 5));
+    json_object_set_new(j, "agent_name", rs_store_sqlite_col_str(q, 6));
+    json_object_set_new(j, "order_ref", rs_store_sqlite_col_str(q, 7));
+    json_object_set_new(j, "handover_reason", rs_store_sqlite_col_str(q, 8));
+    json_object_set_new(j, "last_message_at", col_int(q, 9));
+    const char *last = (const char *)sqlite3_column_text(q, 10);
+    const char *sep = last ? strrchr(last, '\x1f') : NULL;
+    json_object_set_new(j, "last_body", sep ? json_stringn(last, (size_t)(sep - last)) : json_null());
+    json_object_set_new(j, "last_author", sep ? json_string(sep + 1) : json_null());
+    return j;
+}
+
 enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int64_t agent_id,
                                    enum rs_console_queue qq, int64_t now, int limit, int64_t before,
                                    json_t **out)
@@ -395,7 +418,7 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *j = json_object();
+        json_t *j = incident_queue(qq) ? json_object() : conv_row(q);
         if (incident_queue(qq)) {
             json_object_set_new(j, "incident_id", json_integer(sqlite3_column_int64(q, 0)));
             json_object_set_new(j, "id", json_integer(sqlite3_column_int64(q, 1)));
@@ -406,24 +429,54 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
             json_object_set_new(j, "agent_name", rs_store_sqlite_col_str(q, 6));
             json_object_set_new(j, "sla_due_at", col_int(q, 7));
             json_object_set_new(j, "created_at", col_int(q, 8));
-        } else {
-            json_object_set_new(j, "id", json_integer(sqlite3_column_int64(q, 0)));
-            json_object_set_new(j, "channel", rs_store_sqlite_col_str(q, 1));
-            json_object_set_new(j, "state", rs_store_sqlite_col_str(q, 2));
-            json_object_set_new(j, "name", rs_store_sqlite_col_str(q, 3));
-            json_object_set_new(j, "phone", rs_store_sqlite_col_str(q, 4));
-            json_object_set_new(j, "email", rs_store_sqlite_col_str(q, 5));
-            json_object_set_new(j, "agent_name", rs_store_sqlite_col_str(q, 6));
-            json_object_set_new(j, "order_ref", rs_store_sqlite_col_str(q, 7));
-            json_object_set_new(j, "handover_reason", rs_store_sqlite_col_str(q, 8));
-            json_object_set_new(j, "last_message_at", col_int(q, 9));
-            const char *last = (const char *)sqlite3_column_text(q, 10);
-            const char *sep = last ? strrchr(last, '\x1f') : NULL;
-            json_object_set_new(j, "last_body", sep ? json_stringn(last, (size_t)(sep - last)) : json_null());
-            json_object_set_new(j, "last_author", sep ? json_string(sep + 1) : json_null());
         }
         json_array_append_new(arr, j);
     }
+    enum rs_err e = done(s, q, rc);
+    if (e)
+        json_decref(arr);
+    else
+        *out = arr;
+    return e;
+}
+
+static const char *opt_text(const char *v)
+{
+    return v ? v : "";
+}
+
+enum rs_err rs_store_console_search(struct rs_store *s, int64_t merchant_id, const struct rs_console_search *w,
+                                    int limit, json_t **out)
+{
+    /* the orders the text names (by reference, public code or a shipment's carrier number); their
+     * conversations, and those of their customers */
+    sqlite3_stmt *q = stmt(
+        s, S_SEARCH,
+        "WITH m AS (SELECT o2.id, o2.customer_id FROM orders o2 WHERE o2.merchant_id=?1 AND ("
+        "(?2<>'' AND o2.order_ref=?2 COLLATE NOCASE) OR (?3<>'' AND o2.tracking_code=?3) OR (?4<>'' AND o2.id IN "
+        "(SELECT sh.order_id FROM shipments sh WHERE sh.merchant_id=?1 AND "
+        "upper(replace(replace(replace(sh.tracking_number,' ',''),'-',''),'.',''))=?4)))) "
+        "SELECT c.id,c.channel,c.state," WHO ",c.phone,c.email,ag.name,o.order_ref,c.handover_reason,"
+        "c.last_message_at,(SELECT substr(m.body,1,140)||'\x1f'||m.author FROM messages m WHERE "
+        "m.conversation_id=c.id ORDER BY m.id DESC LIMIT 1) "
+        "FROM conversations c LEFT JOIN customers cu ON cu.id=c.customer_id "
+        "LEFT JOIN agents ag ON ag.id=c.assigned_agent_id LEFT JOIN orders o ON o.id=c.order_id "
+        "WHERE c.merchant_id=?1 AND (c.order_id IN (SELECT id FROM m) OR c.customer_id IN (SELECT customer_id FROM m) "
+        "OR (?5<>'' AND (c.email=?5 OR cu.email=?5)) "
+        "OR (?6<>'' AND (c.phone LIKE '%'||?6 OR cu.phone LIKE '%'||?6)) "
+        "OR (?7<>'' AND instr(rs_fold(cu.name),?7)>0)) "
+        "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?8");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    const char *v[] = {w->order_ref, w->tracking_code, w->tracking_number, w->email, w->phone_digits, w->name};
+    for (int k = 0; k < 6; k++)
+        sqlite3_bind_text(q, k + 2, opt_text(v[k]), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 8, limit > 0 ? limit : 100);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        json_array_append_new(arr, conv_row(q));
     enum rs_err e = done(s, q, rc);
     if (e)
         json_decref(arr);

@@ -17,6 +17,7 @@
 #include "store/store_coupon.h"
 #include "store/store_sqlite_priv.h"
 #include "util/assets.h"
+#include "util/fold.h"
 #include "util/timefmt.h"
 
 enum stmt_id {
@@ -300,6 +301,20 @@ static void sqlite_global_config(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE if already initialised: harmless */
 }
 
+/* rs_fold(text) in SQL (util/fold.h): names matched the way people type them, any case and
+ * accents ("lucia perez" finds "Lucía Pérez"). NULL stays NULL. */
+static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    if (!t) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    char out[512];
+    size_t n = rs_fold(t, sqlite3_value_bytes(argv[0]), out, sizeof out);
+    sqlite3_result_text(ctx, out, (int)n, SQLITE_TRANSIENT);
+}
+
 enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out, char *err, size_t errcap)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -331,6 +346,8 @@ enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out
         return RS_EIO;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_create_function(s->db, "rs_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                            sql_fold, NULL, NULL);
     enum rs_err e;
     if (!(flags & RS_STORE_READONLY)) {
         if ((e = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) ||

@@ -126,6 +126,22 @@ KEY=$KEY api DELETE /v1/shipments/seur/SEUR0001X
 eq "a second parcel, cancelled by the shop" "$STATUS" 200
 page GET /console/c/$C1
 eq "the agent sees it marked cancelled (the customer no longer sees it)" "$(printf '%s' "$HTML" | grep -o '<h3>[^<]*SEUR0001X[^/]*</span> <strong class="tag"[^>]*>envío cancelado</strong>' | wc -l)/$(printf '%s' "$HTML" | grep -c 'envío cancelado')" "1/1"
+# ---- search: the way an agent has it from the customer ----
+found() { # TEXT → the conversation ids the search lists
+  page GET "/console?s=$(jq -rn --arg v "$1" '$v|@uri')"
+  printf '%s' "$HTML" | grep -q '<h1>Buscar «' || { echo "not a search page"; return; }
+  printf '%s' "$HTML" | grep -o 'href="/console/c/[0-9]*"' | grep -o '[0-9]*' | sort -u | tr '\n' ' '
+}
+check "every console page has the search box" bash -c "printf '%s' \"\$0\" | grep -qF 'role=\"search\"' && printf '%s' \"\$0\" | grep -qF 'name=\"s\"'" "$HTML"
+CODE1=$(q "select tracking_code from orders where merchant_id=1 and order_ref='1042'")
+for s in ' #1042 ' "$(printf '%s' "$CODE1" | tr 'A-Z-' 'a-z ')" 'pq4a 1b2c3' 'LUCIA@Example.com' '600 111 222' '+34 600-111-222' '0034600111222' 'lucia' 'LUCÍA'; do
+  eq "search '$s' finds the conversation" "$(found "$s")" "$C1 "
+done
+eq "another merchant's customer is not found by phone or name" "$(found '600 999 000')|$(found 'Otro')" "|"
+page GET "/console?s=nadie"
+check "  nothing found: 200, saying what can be searched" bash -c "[ \"\$1\" = 200 ] && printf '%s' \"\$0\" | grep -qF 'Busca por número de pedido'" "$HTML" "$STATUS"
+page GET "/console?s=%3Cb%3Ex%3C%2Fb%3E"
+check "the searched text is shown escaped" bash -c "printf '%s' \"\$0\" | grep -qF '&lt;b&gt;x&lt;/b&gt;' && ! printf '%s' \"\$0\" | grep -qF '<b>x</b>'" "$HTML"
 page GET /console/c/$C2
 eq "another merchant's conversation: 404" "$STATUS" 404
 page GET /console/c/abc
