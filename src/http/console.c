@@ -176,7 +176,8 @@ void rs_console_head(struct rs_buf *b, struct rs_console *c, const char *title, 
     rs_buf_printf(b, "<button class=\"link\">%s</button></form></div></div></header><main>", CX(c, "Salir", "Sign out"));
 }
 
-void rs_console_message(struct rs_req *r, struct rs_console *c, int status, const char *title, const char *msg)
+void rs_console_message_text(struct rs_req *r, struct rs_console *c, int status, const char *title, const char *msg,
+                             const struct rs_console_kept *kept)
 {
     struct rs_buf b;
     rs_buf_init(&b);
@@ -191,8 +192,34 @@ void rs_console_message(struct rs_req *r, struct rs_console *c, int status, cons
     rs_buf_html(&b, title);
     rs_buf_puts(&b, "</h1><p>");
     rs_buf_html(&b, msg);
-    rs_buf_printf(&b, "</p><p><a href=\"/console\">%s</a></p>", es ? "Volver a la bandeja" : "Back to the inbox");
+    rs_buf_puts(&b, "</p>");
+    if (c && kept && kept->text) {
+        /* the agent's words, ready to correct and send again */
+        rs_buf_printf(&b, "<form method=\"post\" action=\"%s\" class=\"reply\" id=\"kept\">", kept->action);
+        rs_console_csrf_field(&b, c);
+        rs_buf_printf(&b, "<label for=\"body\">%s</label><textarea id=\"body\" name=\"body\" rows=\"6\">",
+                      es ? "Tu texto, para que no se pierda:" : "Your text, so it is not lost:");
+        rs_buf_html(&b, kept->text);
+        rs_buf_puts(&b, "</textarea><div class=\"row\">");
+        if (kept->kind) {
+            rs_buf_puts(&b, "<button class=\"primary\" name=\"kind\" value=\"");
+            rs_buf_html(&b, kept->kind);
+            rs_buf_printf(&b, "\">%s</button>", es ? "Enviar otra vez" : "Send again");
+        } else {
+            rs_buf_printf(&b, "<button class=\"primary\">%s</button>", es ? "Enviar otra vez" : "Send again");
+        }
+        rs_buf_puts(&b, "</div></form>");
+    }
+    if (c && kept && kept->back)
+        rs_buf_printf(&b, "<p><a href=\"%s\">%s</a></p>", kept->back,
+                      es ? "Volver a la conversación" : "Back to the conversation");
+    rs_buf_printf(&b, "<p><a href=\"/console\">%s</a></p>", es ? "Volver a la bandeja" : "Back to the inbox");
     rs_console_finish(r, &b, status);
+}
+
+void rs_console_message(struct rs_req *r, struct rs_console *c, int status, const char *title, const char *msg)
+{
+    rs_console_message_text(r, c, status, title, msg, NULL);
 }
 
 /* ---- sessions ---- */

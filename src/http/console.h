@@ -40,6 +40,15 @@ void rs_console_finish(struct rs_req *r, struct rs_buf *b, int status);
 void rs_console_csrf_field(struct rs_buf *b, struct rs_console *c);
 /* A small page with a title and message (errors), in the agent's language when C is not NULL. */
 void rs_console_message(struct rs_req *r, struct rs_console *c, int status, const char *title, const char *msg);
+/* What a refused form had, so the agent does not lose it: the text (HTML-escaped when shown), the
+ * action it posts to and its "kind" (NULL: none), and the page to go back to (NULL: the inbox
+ * only). ACTION and BACK are our own paths. */
+struct rs_console_kept {
+    const char *text, *action, *kind, *back;
+};
+/* rs_console_message, then KEPT's text in a form that sends it again, and a link back. */
+void rs_console_message_text(struct rs_req *r, struct rs_console *c, int status, const char *title, const char *msg,
+                             const struct rs_console_kept *kept);
 /* EPOCH as "2025-11-25 07:30" in the merchant's zone. */
 void rs_console_time(struct rs_console *c, int64_t epoch, char out[24]);
 /* 303 to LOCATION (a path under /console). */

@@ -67,6 +67,7 @@ struct job {
     const char *text;       /* reply, note, phone log, state, incident type, resolution */
     struct rs_coupon_req coupon;
     bool with_coupon;
+    const struct rs_console_kept *kept; /* the agent's text, shown again when refused */
     int64_t conversation_id; /* OUT: where to go back to (incident actions) */
     char why[160];           /* OUT: a reason for the agent on RS_EINVAL */
 };
@@ -209,18 +210,24 @@ static void finish(struct rs_req *r, struct job *j, const char *back)
         return;
     }
     if (e == RS_ENOTFOUND)
-        rs_console_message(r, c, 404, CX(c, "No existe", "Not found"),
-                           CX(c, "No hay nada con ese número en tu tienda.", "There is nothing with that number in your shop."));
+        rs_console_message_text(r, c, 404, CX(c, "No existe", "Not found"),
+                                CX(c, "No hay nada con ese número en tu tienda.", "There is nothing with that number in your shop."),
+                                j->kept);
     else if (e == RS_EINVAL)
-        rs_console_message(r, c, 422, CX(c, "No se pudo hacer", "Could not do that"),
-                           j->why[0] ? j->why : CX(c, "Revisa los datos del formulario.", "Check the form."));
+        rs_console_message_text(r, c, 422, CX(c, "No se pudo hacer", "Could not do that"),
+                                j->why[0] ? j->why
+                                          : j->kept ? CX(c, "El texto no es válido (¿lleva caracteres de control?).",
+                                                         "The text is not valid (does it carry control characters?).")
+                                                    : CX(c, "Revisa los datos del formulario.", "Check the form."),
+                                j->kept);
     else if (e == RS_ECONFLICT)
-        rs_console_message(r, c, 409, CX(c, "No se pudo hacer", "Could not do that"),
-                           CX(c, "Ya no está en un estado que lo permita (¿lo ha cambiado otra persona?). Recarga la página.",
-                              "It is no longer in a state that allows this (did someone else change it?). Reload the page."));
+        rs_console_message_text(r, c, 409, CX(c, "No se pudo hacer", "Could not do that"),
+                                CX(c, "Ya no está en un estado que lo permita (¿lo ha cambiado otra persona?). Recarga la página.",
+                                   "It is no longer in a state that allows this (did someone else change it?). Reload the page."),
+                                j->kept);
     else
-        rs_console_message(r, c, 503, CX(c, "No se pudo guardar", "Could not save"),
-                           CX(c, "Prueba de nuevo en un momento.", "Please try again in a moment."));
+        rs_console_message_text(r, c, 503, CX(c, "No se pudo guardar", "Could not save"),
+                                CX(c, "Prueba de nuevo en un momento.", "Please try again in a moment."), j->kept);
 }
 
 static void bad_input(struct rs_req *r, struct rs_console *c, const char *es, const char *en)
@@ -238,7 +245,8 @@ static void conversation_action(struct rs_req *r, enum act act)
     struct job j = {.act = act, .c = &c, .id = rs_console_param_id(r, 0)};
     char back[64];
     snprintf(back, sizeof back, "/console/c/%lld", (long long)j.id);
-    char *body = NULL;
+    char *body = NULL, action[64];
+    struct rs_console_kept kept;
     if (act == A_REPLY || act == A_PHONE) {
         size_t cap = RS_CONV_MAX_BODY * 2;
         body = malloc(cap + 1);
@@ -258,10 +266,18 @@ static void conversation_action(struct rs_req *r, enum act act)
             bad_input(r, &c, "Escribe un mensaje.", "Write a message.");
             return;
         }
+        snprintf(action, sizeof action, "/console/c/%lld/%s", (long long)j.id, act == A_PHONE ? "phone" : "reply");
+        kept = (struct rs_console_kept){.text = body, .action = action, .back = back,
+                                        .kind = act == A_NOTE ? "note" : act == A_REPLY ? "reply" : NULL};
+        j.kept = &kept;
         if (cut || strlen(body) > RS_CONV_MAX_BODY || !utf8_ok((const unsigned char *)body)) {
+            rs_console_message_text(r, &c, 422, CX(&c, "Revisa el formulario", "Check the form"),
+                                    CX(&c, "El mensaje es demasiado largo (máximo 4000 bytes; una letra con tilde o "
+                                           "un emoji ocupan más de uno) o no es texto.",
+                                       "The message is too long (4000 bytes at most; an accented letter or an emoji "
+                                       "takes more than one) or not text."),
+                                    &kept);
             free(body);
-            bad_input(r, &c, "El mensaje es demasiado largo (máximo 4000 bytes) o no es texto.",
-                      "The message is too long (4000 bytes at most) or not text.");
             return;
         }
         j.text = body;

@@ -188,6 +188,9 @@ eq "an empty reply: 422" "$STATUS" 422
 big=$(head -c 5000 /dev/zero | tr '\0' 'a')
 page POST /console/c/$C1/reply "csrf=$CS&body=$big&kind=reply" -H "Origin: $BASE"
 eq "a reply over 4000 bytes: 422" "$STATUS" 422
+check "  the refused reply is not lost: its text, ready to send again to the conversation" bash -c "printf '%s' \"\$0\" | grep -qF '<form method=\"post\" action=\"/console/c/$C1/reply\" class=\"reply\" id=\"kept\">' && printf '%s' \"\$0\" | grep -qF 'aaaaaaaaaaaaaaaaaaaa</textarea>' && printf '%s' \"\$0\" | grep -qF 'name=\"kind\" value=\"reply\"' && printf '%s' \"\$0\" | grep -qF 'href=\"/console/c/$C1\"'" "$HTML"
+page POST /console/c/$C1/reply "csrf=$CS&body=Nota+con+%3Cb%3E+y+un+%01+control&kind=note" -H "Origin: $BASE"
+check "a note the application refuses (a control byte): 422, the text kept escaped as a note" bash -c "[ \"\$1\" = 422 ] && printf '%s' \"\$0\" | grep -qF 'Nota con &lt;b&gt; y un' && printf '%s' \"\$0\" | grep -qF 'name=\"kind\" value=\"note\"'" "$HTML" "$STATUS"
 page POST /console/c/$C1/incident "csrf=$CS&message_id=$M1&type=broken" -H "Origin: $BASE"
 eq "incident with an unknown type: 422" "$STATUS" 422
 page POST /console/c/$C1/incident "csrf=$CS&message_id=$M1&type=damaged" -H "Origin: $BASE"
