@@ -224,12 +224,14 @@ int rs_cmd_merchant(int argc, char **argv)
             }
             e = rs_app_merchant_create(s, arg, scopes, rs_now(), &id, key);
         } else if (!e) {
-            json_t *m = NULL;
-            id = strtoll(arg, NULL, 10);
-            e = rs_store_merchant_get(s, id, &m);
-            json_decref(m);
-            if (!e)
-                e = rs_app_key_create(s, id, scopes, rs_now(), key);
+            /* the whole argument is the id: "1abc" or "12 " is no merchant, not merchant 1 */
+            id = merchant_id_of(s, arg);
+            if (!id) {
+                rs_store_rollback(s);
+                rs_store_close(s);
+                return 1;
+            }
+            e = rs_app_key_create(s, id, scopes, rs_now(), key);
         }
         if (!e)
             e = rs_store_commit(s);

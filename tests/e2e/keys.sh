@@ -18,6 +18,10 @@ check "  never the secret part" bash -c "! grep -q '${ADMIN:12}' <<<\"\$1\"" _ "
 READ=$("$RASTRO_BIN" merchant key 1 --scopes read --db "$DB" 2>/dev/null | sed -n 's/^api key: //p')
 KEY=$READ api GET /v1/orders/none
 eq "a new read key works" "$STATUS" 404
+n_keys() { sqlite3 -readonly "$DB" "select count(*) from api_keys"; }
+before=$(n_keys)
+"$RASTRO_BIN" merchant key 1abc --db "$DB" >"$T_DIR/out" 2>"$T_DIR/err"
+eq "rastro merchant key 1abc: exit 1, no merchant 1abc, no key made (not merchant 1)" "$?/$(grep -c 'no merchant 1abc' "$T_DIR/err")/$(grep -c 'api key' "$T_DIR/out")/$(n_keys)" "1/1/0/$before"
 out=$("$RASTRO_BIN" merchant revoke 1 "$READ" --db "$DB")
 eq "rastro merchant revoke with the whole key: exit 0" "$?" 0
 check "  says when it takes effect" grep -q "revoked: a running server refuses it within 5 seconds" <<<"$out"
