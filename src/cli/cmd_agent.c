@@ -233,8 +233,17 @@ int rs_cmd_agent(int argc, char **argv)
     } else if (v == CREATE) {
         rc = create(s, merchant, email, name, role, locale);
     } else {
-        json_t *list = NULL;
-        if (rs_store_agent_list(s, merchant ? strtoll(merchant, NULL, 10) : 0, &list) != RS_OK) {
+        json_t *list = NULL, *m = NULL;
+        char *end = NULL;
+        long long mid = merchant ? strtoll(merchant, &end, 10) : 0;
+        if (merchant && (*end || mid <= 0 || rs_store_merchant_get(s, mid, &m) != RS_OK)) {
+            /* not every merchant's agents: the one asked for does not exist */
+            fprintf(stderr, "rastro agent list: no merchant %s (`rastro merchant list` shows their ids)\n", merchant);
+            rs_store_close(s);
+            return 1;
+        }
+        json_decref(m);
+        if (rs_store_agent_list(s, mid, &list) != RS_OK) {
             fprintf(stderr, "rastro agent: %s\n", rs_store_errmsg(s));
             rc = 1;
         } else {

@@ -35,6 +35,9 @@ check "the same e-mail again is refused" bash -c "! printf 'otra-clave-larga\n' 
 check "a short password is refused" bash -c "! printf 'corta\n' | '$RASTRO_BIN' agent create --merchant 1 --email x@sol.es --name X --db '$DB'"
 eq "only an argon2id PHC string is stored" "$(sqlite3 -readonly "$DB" "select substr(password_hash,1,30) from agents where id=1")" '$argon2id$v=19$m=1024,t=1,p=1$'
 check "rastro agent list shows both" bash -c "'$RASTRO_BIN' agent list --db '$DB' | grep -q 'bo@otra.es.*admin'"
+"$RASTRO_BIN" agent list --merchant abc --db "$DB" >"$T_DIR/out" 2>"$T_DIR/err"
+eq "rastro agent list --merchant abc: exit 1 saying so, not every merchant's agents" "$?/$(grep -c 'no merchant abc' "$T_DIR/err")/$(grep -c '@' "$T_DIR/out")" "1/1/0"
+eq "rastro agent list --merchant 2: only that merchant's agents" "$("$RASTRO_BIN" agent list --merchant 2 --db "$DB" | grep -c '@')" 1
 
 # orders whose customers will write
 KEY=$KEY api POST /v1/orders '{"order_ref":"1042","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Lucía","phone":"+34600111222","email":"lucia@example.com","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
