@@ -122,6 +122,10 @@ static const struct {
     {"returned", "", "El paquete ha vuelto a la tienda.",
      "Si no lo esperabas, usa «Informar de un problema».", "The parcel is back at the shop.",
      "If you did not expect this, use \"Report a problem\"."},
+    {"cancelled", "", "La tienda ha cancelado este pedido: no se enviará.",
+     "Si no lo esperabas o tienes dudas sobre el reembolso, usa «Informar de un problema».",
+     "The shop has cancelled this order: it will not be sent.",
+     "If you did not expect this or have a question about the refund, use \"Report a problem\"."},
     {"expired", "", "El transportista no da noticias desde hace días.",
      "Puede que se haya perdido el rastro: usa «Informar de un problema» y lo revisamos.",
      "The carrier has sent no news for days.",
@@ -299,12 +303,15 @@ static void headline(struct page *p)
         rs_buf_puts(p->b, "</p>");
     }
     /* the status in a line, and how fresh the news is (stale tracking is users' first complaint) */
+    int64_t last = jtime(sh, "last_event_at");
+    bool cancelled = st && strcmp(st, "cancelled") == 0;
+    if (!last && cancelled) /* not waiting for any carrier: the box below says what happened */
+        return;
     rs_buf_puts(p->b, "<p class=\"sub\">");
     if (pr && !is_problem(st)) {
         rs_buf_html(p->b, status_phrase(p, st, out_for_delivery_at(p->o)));
         rs_buf_puts(p->b, ". ");
     }
-    int64_t last = jtime(sh, "last_event_at");
     if (last) {
         char d[96], t[32];
         fmt(p, RS_LOCFMT_DAY_SHORT, last, d, sizeof d);
@@ -393,7 +400,10 @@ static void timeline(struct page *p)
     size_t i, n = json_array_size(ships);
     rs_buf_printf(p->b, "<section aria-labelledby=\"tl-h\"><h2 id=\"tl-h\">%s</h2>",
                   TX(p, "Historial del envío", "Shipment history"));
-    if (n == 0)
+    const char *st = jstr(p->o, "status");
+    if (n == 0 && st && strcmp(st, "cancelled") == 0)
+        rs_buf_printf(p->b, "<p>%s</p>", TX(p, "Este pedido no tiene envíos.", "This order has no shipments."));
+    else if (n == 0)
         rs_buf_printf(p->b, "<p>%s</p>",
                       TX(p, "Todavía no hay envíos: la tienda está preparando tu pedido.",
                          "No shipments yet: the shop is preparing your order."));

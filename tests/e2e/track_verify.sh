@@ -113,6 +113,18 @@ eq "a report posted twice: the same reference, one incident" \
 page POST "/t/$CODE2/report?lang=es" "type=missing_item&message=Falta+un+plato"
 eq "  another report of the same order is a new one" "$STATUS/$(sqlite3 -readonly "$DB" "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='V-2'")" "201/2"
 
+# a cancelled order (no shipment): says so and what to do, not that it waits for a carrier
+api POST /v1/orders '{"order_ref":"V-3","placed_at":"2025-11-24T10:00:00+01:00","status":"cancelled","customer":{"email":"eva@example.com"},"destination":{"postal_code":"28013","country":"ES"}}'
+CODE3=$(jqr .tracking_code)
+for l in es en; do
+  page GET "/t/$CODE3?lang=$l"
+  check "a cancelled order ($l): no \"carrier picks it up\" nor \"the shop is preparing it\"" \
+    bash -c "! grep -Eq 'transportista lo recoja|carrier picks it up|preparando tu pedido|preparing your order' '$T_DIR/page.html'"
+done
+check "  but what happened and what to do (en)" grep -q 'The shop has cancelled this order: it will not be sent.' "$T_DIR/page.html"
+page GET "/t/$CODE3?lang=es"
+check "  (es)" grep -q 'La tienda ha cancelado este pedido: no se enviará.' "$T_DIR/page.html"
+
 # ---- the look-up form ----
 page POST "/track?lang=es" "order=V-1&email=ana%40example.com"
 eq "order number + e-mail: 303 to the token address" "$STATUS/$LOC" "303//t/$CODE?lang=es&v=$VE"
