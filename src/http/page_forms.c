@@ -455,6 +455,8 @@ struct live {
     uint64_t started_ns;
     uint64_t keepalive_ns; /* next ": keep-alive" when nothing else was sent */
     bool hello;
+    bool missed; /* a reconnection whose Last-Event-ID is not what the page shows now */
+    char status[32];
 };
 
 /* A fingerprint of what the public page shows: status and the events of every shipment. */
@@ -486,9 +488,17 @@ static size_t live_next(void *ctx, char *buf, size_t cap, struct rs_stream_wait 
 {
     struct live *lv = ctx;
     if (!lv->hello) {
+        /* every message carries the fingerprint as its id, which the browser sends back as
+         * Last-Event-ID when it reconnects (the stream ended, the phone slept, the network
+         * dropped): a change made while it was away is told at once, not at the next one */
         lv->hello = true;
         lv->keepalive_ns = rs_mono_ns() + LIVE_KEEPALIVE_MS * 1000000ull;
-        return (size_t)snprintf(buf, cap, "retry: 2000\n: live updates for %s\n\n", lv->code);
+        if (lv->missed)
+            return (size_t)snprintf(buf, cap, "retry: 2000\n: live updates for %s\n\nevent: update\nid: %016llx\n"
+                                              "data: {\"status\":\"%s\"}\n\n",
+                                    lv->code, (unsigned long long)lv->fp, lv->status);
+        return (size_t)snprintf(buf, cap, "retry: 2000\nid: %016llx\n: live updates for %s\n\n",
+                                (unsigned long long)lv->fp, lv->code);
     }
     for (;;) {
         uint64_t t = rs_mono_ns();
@@ -515,7 +525,8 @@ static size_t live_next(void *ctx, char *buf, size_t cap, struct rs_stream_wait 
         if (fp != lv->fp) {
             lv->fp = fp;
             lv->keepalive_ns = t + LIVE_KEEPALIVE_MS * 1000000ull;
-            return (size_t)snprintf(buf, cap, "event: update\ndata: {\"status\":\"%s\"}\n\n", status);
+            return (size_t)snprintf(buf, cap, "event: update\nid: %016llx\ndata: {\"status\":\"%s\"}\n\n",
+                                    (unsigned long long)fp, status);
         }
     }
 }
@@ -546,12 +557,15 @@ void rs_page_stream(struct rs_req *r)
     lv->merchant_id = ctx.merchant_id;
     rs_page_ctx_release(&ctx);
     lv->seq = rs_bus_seq(lv->merchant_id); /* read before the fingerprint: no change is missed */
-    char status[32];
-    if (!live_fingerprint(lv, &lv->fp, status, sizeof status)) {
+    if (!live_fingerprint(lv, &lv->fp, lv->status, sizeof lv->status)) {
         free(lv);
         rs_reply_err(r, RS_EIO, "stream");
         return;
     }
+    char seen[24];
+    const char *last_id = rs_req_header(r, "Last-Event-ID");
+    snprintf(seen, sizeof seen, "%016llx", (unsigned long long)lv->fp);
+    lv->missed = last_id && *last_id && strcmp(last_id, seen) != 0;
     lv->started_ns = rs_mono_ns();
     r->cache_control = "no-store";
     rs_reply_stream(r, 200, "text/event-stream", live_next, free, lv);

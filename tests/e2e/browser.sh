@@ -73,6 +73,17 @@ curl -s "$BASE/t/$CODE2?lang=es" > "$T_DIR/promo.html"
 check "  and none on the Spanish page" grep -q '<aside class="promo" aria-label="Promoción"><p>Envío gratis' "$T_DIR/promo.html"
 api PUT /v1/promotion "$PROMO"
 
+# the live stream told again after a reconnection (its 10 minutes ended, the phone slept, the
+# network dropped): each message's id is what the page shows, and the browser sends it back
+curl -s -N --max-time 1 "$BASE/t/$OLD/stream" > "$T_DIR/sse.txt"
+SEEN=$(sed -n 's/^id: //p' "$T_DIR/sse.txt" | head -1)
+check "the stream's first message carries an id (sent back as Last-Event-ID on reconnection)" test -n "$SEEN"
+curl -s -N --max-time 1 -H "Last-Event-ID: $SEEN" "$BASE/t/$OLD/stream" > "$T_DIR/sse.txt"
+check "  back with nothing changed: no update" bash -c "! grep -q '^event: update' '$T_DIR/sse.txt'"
+api POST /v1/events "[{\"carrier\":\"seur\",\"tracking_number\":\"OFD1004\",\"occurred_at\":\"$(date -u +%FT%TZ)\",\"status\":\"delivered\"}]"
+curl -s -N --max-time 1 -H "Last-Event-ID: $SEEN" "$BASE/t/$OLD/stream" > "$T_DIR/sse.txt"
+check "  back after a change made while it was away: the update at once" grep -q '^data: {"status":"delivered"}' "$T_DIR/sse.txt"
+
 export BASE KEY CODE CODE2
 run_browser_test track.test.js
 
