@@ -142,21 +142,34 @@ static bool actor_ok(const char *actor)
     return actor && *actor && strlen(actor) <= 300;
 }
 
-/* An SLA clock: HOURS (to resolve) and the due time they give. With business hours the due
- * time is what the customer is told (in the merchant's time zone ZONE), else the hours. */
+/* An SLA clock: the due time, and the merchant's time zone when its support works business
+ * hours (the customer is then told the due day and time; "" tells it in hours). */
 struct sla {
-    int hours;
     int64_t due;
-    bool business;
     char zone[64];
 };
+
+enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, char zone[64])
+{
+    zone[0] = '\0';
+    struct rs_support_settings cfg;
+    enum rs_err e = rs_support_settings_load(s, merchant_id, &cfg);
+    if (e)
+        return e;
+    bool business = cfg.bh_days != 0;
+    rs_support_settings_release(&cfg);
+    struct rs_promise_settings st;
+    if (business && (e = rs_store_promise_settings_get(s, merchant_id, &st)) == RS_OK)
+        snprintf(zone, 64, "%s", st.timezone);
+    return e;
+}
 
 /* The SLA of HOURS from NOW under the merchant's support settings CFG (business hours counted
  * in the promise settings' time zone, on days that are not its calendar's holidays). */
 static enum rs_err sla_start(struct rs_store *s, int64_t merchant_id, const struct rs_support_settings *cfg,
                              int hours, int64_t now, struct sla *out)
 {
-    *out = (struct sla){.hours = hours, .due = now + (int64_t)hours * 3600};
+    *out = (struct sla){.due = now + (int64_t)hours * 3600};
     if (!cfg->bh_days)
         return RS_OK;
     struct rs_promise_settings st;
@@ -166,34 +179,31 @@ static enum rs_err sla_start(struct rs_store *s, int64_t merchant_id, const stru
     struct rs_calendar cal;
     rs_promise_calendar(&st, NULL, &cal);
     out->due = rs_support_sla_due(cfg, &cal, st.timezone, hours, now);
-    out->business = true;
     snprintf(out->zone, sizeof out->zone, "%s", st.timezone);
     return RS_OK;
 }
 
-/* When the customer will be answered: "en menos de 24 horas" / "within 24 hours"; with
- * business hours "antes del lunes 8 de diciembre a las 13:00" / "by Monday 8 December at
- * 13:00"; "lo antes posible" / "as soon as we can" when the due time is already past. */
-static void sla_words(const struct sla *c, bool en, char *out, size_t cap)
+void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, bool en, char *out, size_t cap)
 {
-    char when[96] = "";
-    if (c->business && c->hours > 0) {
+    int64_t hours = due > now ? (due - now + 3599) / 3600 : 0;
+    if (zone && *zone && hours > 0) {
+        char when[96];
         struct rs_locfmt *lf = rs_locfmt_new();
-        enum rs_err e = rs_locfmt_pattern(lf, en ? "en" : "es", c->zone,
-                                          en ? "EEEE d MMMM 'at' HH:mm" : "EEEE d 'de' MMMM 'a las' HH:mm", c->due,
-                                          when, sizeof when);
+        enum rs_err e = rs_locfmt_pattern(lf, en ? "en" : "es", zone,
+                                          en ? "EEEE d MMMM 'at' HH:mm" : "EEEE d 'de' MMMM 'a las' HH:mm", due, when,
+                                          sizeof when);
         rs_locfmt_free(lf);
         if (e == RS_OK) {
             snprintf(out, cap, en ? "by %s" : "antes del %s", when);
             return;
         }
     }
-    if (c->hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
+    if (hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
         snprintf(out, cap, "%s", en ? "as soon as we can" : "lo antes posible");
-    else if (c->hours == 1)
+    else if (hours == 1)
         snprintf(out, cap, "%s", en ? "within 1 hour" : "en menos de 1 hora");
     else
-        snprintf(out, cap, en ? "within %d hours" : "en menos de %d horas", c->hours);
+        snprintf(out, cap, en ? "within %lld hours" : "en menos de %lld horas", (long long)hours);
 }
 
 /* rs_incident_open with the shipment a policy opened it for (0: none). */
@@ -226,9 +236,8 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
         .offer = in->offer,
         .sla_due_at = in->sla_due_at > 0 ? in->sla_due_at : sla.due,
     };
-    if (in->sla_due_at > 0) /* the caller's due time is what the customer is promised */
-        sla = (struct sla){.hours = in->sla_due_at > now ? (int)((in->sla_due_at - now + 3599) / 3600) : 0,
-                           .due = in->sla_due_at};
+    if (in->sla_due_at > 0) /* the caller's due time is what the customer is promised, in hours */
+        sla = (struct sla){.due = in->sla_due_at};
     if ((e = rs_store_incident_insert(s, merchant_id, &n, now, id)))
         return e;
     struct rs_incident_log_in l = {.kind = "created", .actor = actor, .to_state = "open", .body = in->message};
@@ -250,7 +259,7 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                  order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
         char when[128];
-        sla_words(&sla, en, when, sizeof when);
+        rs_incident_answer_words(sla.due, now, sla.zone, en, when, sizeof when);
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
                       "%s."
@@ -322,7 +331,7 @@ static bool transition_ok(const char *from, const char *to)
 }
 
 static void state_text(struct rs_store *s, const struct rs_incident_row *r, const char *to, const struct sla *sla,
-                       char *out, size_t cap)
+                       int64_t now, char *out, size_t cap)
 {
     bool en = is_en(r->locale);
     char ref[24];
@@ -347,7 +356,7 @@ static void state_text(struct rs_store *s, const struct rs_incident_row *r, cons
     else {
         /* reopened: the new SLA clock, told as when the incident was opened */
         char when[128];
-        sla_words(sla, en, when, sizeof when);
+        rs_incident_answer_words(sla->due, now, sla->zone, en, when, sizeof when);
         snprintf(out, cap,
                  en ? "We have reopened your incident %s about order %s and are working on it again: we will answer "
                       "%s."
@@ -382,7 +391,8 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
         struct rs_support_settings cfg;
         if ((e = rs_support_settings_load(s, merchant_id, &cfg)))
             return e;
-        e = sla_start(s, merchant_id, &cfg, rs_support_sla_hours(&cfg, r.type), now, &sla);
+        int hours = rs_support_sla_hours(&cfg, r.type);
+        e = sla_start(s, merchant_id, &cfg, hours, now, &sla);
         rs_support_settings_release(&cfg);
         if (e)
             return e;
@@ -390,14 +400,14 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
         rs_time_format(sla.due, 0, due);
         if ((e = rs_store_incident_set_sla(s, merchant_id, id, sla.due, now)))
             return e;
-        snprintf(sla_note, sizeof sla_note, "new SLA: %d h%s from the reopening, due %s", sla.hours,
-                 sla.business ? " of business hours" : "", due);
+        snprintf(sla_note, sizeof sla_note, "new SLA: %d h%s from the reopening, due %s", hours,
+                 sla.zone[0] ? " of business hours" : "", due);
         l.body = sla_note;
     }
     if ((e = rs_store_incident_log(s, id, &l, now)))
         return e;
     char body[600];
-    state_text(s, &r, state, &sla, body, sizeof body);
+    state_text(s, &r, state, &sla, now, body, sizeof body);
     return tell(s, &r, actor, body, now);
 }
 

@@ -33,10 +33,18 @@ void rs_buf_url(struct rs_buf *b, const char *s);
  * LANG NULL leaves the language out. */
 void rs_page_query(struct rs_buf *b, struct rs_req *r, const char *lang);
 
+/* A report of the tracking page's form, to confirm: its reference and when it is due (its SLA,
+ * what the customer is promised). */
+struct rs_page_incident {
+    char ref[24];
+    int64_t sla_due_at;
+    char zone[64]; /* the shop's zone when it works business hours (told as a day and time), or "" */
+};
+
 /* Render the whole tracking page for a found order O (borrowed) with an optional NOTICE (a
- * fixed key such as "updates_on") and an incident reference to confirm; sets the answer. */
-void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice, const char *incident_ref,
-                    const char *form_error);
+ * fixed key such as "updates_on") and an incident to confirm (NULL: none); sets the answer. */
+void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
+                    const struct rs_page_incident *incident, const char *form_error);
 
 /* A small page with a title and a message (errors, 429), in the visitor's language. */
 void rs_page_message(struct rs_req *r, int status, bool es, const char *title, const char *msg);

@@ -17,6 +17,7 @@
 #include "http/page.h"
 #include "http/routes.h"
 #include "http/track.h"
+#include "store/store_incident.h"
 #include "store/store_page.h"
 #include "util/assets.h"
 #include "util/email_addr.h"
@@ -245,6 +246,8 @@ struct incident_job {
     int64_t merchant_id;
     struct rs_incident_open in;
     int64_t id;
+    int64_t sla_due_at; /* of the incident that answers (a new one, or the one already open) */
+    char zone[64];      /* rs_incident_answer_zone */
 };
 
 /* Through the incident workflow: SLA from the merchant's settings, logged, customer told. In the
@@ -255,10 +258,15 @@ static enum rs_err incident_job_run(struct rs_store *s, void *ctx)
     int64_t now = rs_now();
     enum rs_err e = rs_store_incident_resent(s, j->in.order_id, j->in.origin, j->in.type, j->in.message,
                                              now - RS_INCIDENT_RESENT_S, &j->id);
-    if (e || j->id)
-        return e;
     bool existing;
-    return rs_incident_report(s, j->merchant_id, &j->in, "customer", now, &j->id, &existing);
+    if (!e && !j->id)
+        e = rs_incident_report(s, j->merchant_id, &j->in, "customer", now, &j->id, &existing);
+    struct rs_incident_row row;
+    if (!e && (e = rs_store_incident_row(s, j->merchant_id, j->id, &row)) == RS_OK)
+        j->sla_due_at = row.sla_due_at;
+    if (!e)
+        e = rs_incident_answer_zone(s, j->merchant_id, j->zone);
+    return e;
 }
 
 void rs_page_report_post(struct rs_req *r)
@@ -300,9 +308,10 @@ void rs_page_report_post(struct rs_req *r)
         rs_page_message(r, 503, es, es ? "No se pudo enviar" : "Could not send",
                         es ? "Prueba de nuevo en un momento." : "Please try again in a moment.");
     } else {
-        char ref[24];
-        rs_incident_reference(job.id, ref);
-        rs_page_render(r, o, 201, NULL, ref, NULL);
+        struct rs_page_incident inc = {.sla_due_at = job.sla_due_at};
+        memcpy(inc.zone, job.zone, sizeof inc.zone);
+        rs_incident_reference(job.id, inc.ref);
+        rs_page_render(r, o, 201, NULL, &inc, NULL);
     }
     json_decref(o);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "app/events_bus.h"
+#include "app/incident.h"
 #include "http/page.h"
 #include "http/page_cache.h"
 #include "http/routes.h"
@@ -599,19 +600,23 @@ static void updates_form(struct page *p, struct rs_req *r, const char *notice, c
                   TX(p, "Avisadme", "Notify me"), TX(p, "Dejar de avisarme", "Stop updates"));
 }
 
-static void report_form(struct page *p, struct rs_req *r, const char *incident_ref, const char *form_error)
+static void report_form(struct page *p, struct rs_req *r, const struct rs_page_incident *incident,
+                        const char *form_error)
 {
     rs_buf_printf(p->b, "<section id=\"report\" aria-labelledby=\"rp-h\"><h2 id=\"rp-h\">%s</h2>",
                   TX(p, "¿Algún problema?", "Something wrong?"));
-    if (incident_ref) {
+    if (incident) {
         rs_buf_printf(p->b, "<div class=\"ok\" role=\"status\"><p><strong>%s ", TX(p, "Recibido. Tu referencia:", "Received. Your reference:"));
-        rs_buf_html(p->b, incident_ref);
+        rs_buf_html(p->b, incident->ref);
         rs_buf_printf(p->b, "</strong></p><p>");
-        char msg[300];
+        /* the answer time the merchant set for this kind of problem (its SLA), as the message
+         * that tells the customer says it, not a fixed "2 working days" */
+        char msg[400], when[128];
+        rs_incident_answer_words(incident->sla_due_at, rs_now(), incident->zone, !p->es, when, sizeof when);
         snprintf(msg, sizeof msg,
-                 TX(p, "El equipo de %s lo revisará y te responderá en un plazo de 2 días laborables. Guarda la referencia por si necesitas escribirnos.",
-                    "The %s team will look into it and answer within 2 working days. Keep the reference in case you need to write to us."),
-                 p->merchant ? p->merchant : "");
+                 TX(p, "El equipo de %s lo revisará y te responderá %s. Guarda la referencia por si necesitas escribirnos.",
+                    "The %s team will look into it and answer %s. Keep the reference in case you need to write to us."),
+                 p->merchant ? p->merchant : "", when);
         rs_buf_html(p->b, msg);
         rs_buf_puts(p->b, "</p></div>");
     }
@@ -832,8 +837,8 @@ static void brand_style(struct page *p)
         rs_buf_puts(p->b, "\"");
 }
 
-void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice, const char *incident_ref,
-                    const char *form_error)
+void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
+                    const struct rs_page_incident *incident, const char *form_error)
 {
     struct rs_buf b;
     rs_buf_init(&b);
@@ -894,7 +899,7 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     rs_buf_puts(&b, "</strong></p></div><p id=\"announce\" class=\"sr\" aria-live=\"polite\"></p>");
     verify_box(p, r);
     updates_form(p, r, notice, form_error);
-    report_form(p, r, incident_ref, form_error);
+    report_form(p, r, incident, form_error);
     chat_panel(p, r, notice);
     faq(p);
     rs_buf_printf(&b, "</main><footer class=\"wrap foot\"><p><a href=\"/track?lang=%s\">%s</a></p><p>", p->locale,

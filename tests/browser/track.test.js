@@ -159,7 +159,7 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     await Promise.all([page.waitForNavigation(), page.click('#report button[type=submit]')]);
     const txt = await page.textContent('#report');
     const ref = (txt.match(/INC-\d+/) || [])[0];
-    check('no-JS: report shows a reference and what happens next', !!ref && txt.includes('2 días laborables'), txt);
+    check('no-JS: report shows a reference and what happens next', !!ref && txt.includes('te responderá en menos de 24 horas'), txt);
     await shot(page, 'es-mobile-report-done');
     const list = await api('GET', '/v1/incidents?state=open');
     const inc = list.json && list.json.incidents.find(i => i.reference === ref);

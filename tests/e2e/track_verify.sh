@@ -112,6 +112,13 @@ eq "a report posted twice: the same reference, one incident" \
   "$STATUS/$REF2/$(sqlite3 -readonly "$DB" "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='V-2'")" "201/$REF1/1"
 page POST "/t/$CODE2/report?lang=es" "type=missing_item&message=Falta+un+plato"
 eq "  another report of the same order is a new one" "$STATUS/$(sqlite3 -readonly "$DB" "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='V-2'")" "201/2"
+# the confirmation promises the answer time the shop set for that problem (its SLA, as the
+# message that tells the customer does), not a fixed "2 working days"
+check "  the confirmation promises the damaged report's SLA (24 h by default)" \
+  grep -q 'te responderá en menos de 24 horas\.' "$T_DIR/page.html"
+KEY=$KEY api PUT /v1/support/settings '{"sla_hours":{"wrong_item":4}}'
+page POST "/t/$CODE2/report?lang=en" "type=wrong_item&message=Not+what+I+ordered"
+check "  the shop's own SLA, in English too" grep -q 'will look into it and answer within 4 hours\.' "$T_DIR/page.html"
 
 # a cancelled order (no shipment): says so and what to do, not that it waits for a carrier
 api POST /v1/orders '{"order_ref":"V-3","placed_at":"2025-11-24T10:00:00+01:00","status":"cancelled","customer":{"email":"eva@example.com"},"destination":{"postal_code":"28013","country":"ES"}}'
