@@ -344,14 +344,22 @@ static void track_form(struct rs_req *r, int status, const char *error, const ch
                   es ? "es" : "en", es ? "Con tu número de pedido" : "With your order number",
                   es ? "Número de pedido" : "Order number");
     rs_buf_html(&b, order_ref);
+    /* a refused look-up comes back with the e-mail typed too, to correct it, not retype it on a
+     * phone (it travelled in the body, and goes back in one: never into an address) */
+    char email[256] = "";
+    if (r->body)
+        rs_form_get(r->body, r->body_len, "email", email, sizeof email, NULL);
     rs_buf_printf(&b,
                   "\"><label for=\"f-e\">%s</label><input id=\"f-e\" name=\"email\" type=\"email\" maxlength=\"254\" "
-                  "autocomplete=\"email\"><button type=\"submit\">%s</button></form>"
+                  "autocomplete=\"email\" value=\"",
+                  es ? "El email de la compra" : "The e-mail you ordered with");
+    rs_buf_html(&b, email);
+    rs_buf_printf(&b,
+                  "\"><button type=\"submit\">%s</button></form>"
                   "<form method=\"post\" action=\"/track?lang=%s\" class=\"card\"><h2>%s</h2><label for=\"f-c\">%s</label>"
                   "<input id=\"f-c\" name=\"code\" maxlength=\"40\" autocapitalize=\"characters\" "
                   "placeholder=\"RX-7K4Q-9PZD-M3TXW\" value=\"",
-                  es ? "El email de la compra" : "The e-mail you ordered with", es ? "Buscar" : "Find",
-                  es ? "es" : "en", es ? "O con el código de seguimiento" : "Or with the tracking code",
+                  es ? "Buscar" : "Find", es ? "es" : "en", es ? "O con el código de seguimiento" : "Or with the tracking code",
                   es ? "Código de seguimiento" : "Tracking code");
     rs_buf_html(&b, code);
     rs_buf_printf(&b, "\"><button type=\"submit\">%s</button></form></main></body></html>", es ? "Ver" : "Show");

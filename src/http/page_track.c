@@ -523,12 +523,24 @@ static void verify_box(struct page *p, struct rs_req *r)
         rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
                       TX(p, "Ese código postal o email no coincide con el pedido.",
                          "That postcode or e-mail does not match the order."));
+    /* a mismatch posted from this box comes back with what was typed, to correct a typo rather
+     * than retype it (in the body of the answer to a post, never in an address) */
+    char pc[40] = "", em[320] = "";
+    if (failed && r->body) {
+        rs_form_get(r->body, r->body_len, "postcode", pc, sizeof pc, NULL);
+        rs_form_get(r->body, r->body_len, "email", em, sizeof em, NULL);
+    }
     rs_buf_printf(p->b,
                   "<label for=\"v-pc\">%s</label><input id=\"v-pc\" name=\"postcode\" autocomplete=\"postal-code\" "
-                  "maxlength=\"16\"><label for=\"v-em\">%s</label><input id=\"v-em\" name=\"email\" type=\"email\" "
-                  "autocomplete=\"email\" maxlength=\"254\"><button type=\"submit\">%s</button></form></details>",
-                  TX(p, "Código postal de entrega", "Delivery postcode"), TX(p, "o tu email", "or your e-mail"),
-                  TX(p, "Ver detalles", "Show details"));
+                  "maxlength=\"16\" value=\"",
+                  TX(p, "Código postal de entrega", "Delivery postcode"));
+    rs_buf_html(p->b, pc);
+    rs_buf_printf(p->b,
+                  "\"><label for=\"v-em\">%s</label><input id=\"v-em\" name=\"email\" type=\"email\" "
+                  "autocomplete=\"email\" maxlength=\"254\" value=\"",
+                  TX(p, "o tu email", "or your e-mail"));
+    rs_buf_html(p->b, em);
+    rs_buf_printf(p->b, "\"><button type=\"submit\">%s</button></form></details>", TX(p, "Ver detalles", "Show details"));
 }
 
 static void action_url(struct page *p, struct rs_req *r, const char *what)

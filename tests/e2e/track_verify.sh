@@ -49,6 +49,9 @@ eq "a wrong postcode: 422" "$STATUS" 422
 check "  the page says it does not match" grep -q "no coincide con el pedido" "$T_DIR/page.html"
 check "  with the box open" grep -q '<details class="verify" open>' "$T_DIR/page.html"
 check "  and the public level only" bash -c "! grep -q 'Taza grande' '$T_DIR/page.html'"
+page POST "/t/$CODE/verify?lang=en" "email=ana%40exmaple.com%22%3E"
+check "a mistyped e-mail: kept in the box to correct it (escaped)" \
+  grep -q 'id="v-em"[^>]*value="ana@exmaple.com&quot;&gt;"' "$T_DIR/page.html"
 page POST "/t/$CODE/verify?lang=es" ""
 eq "nothing filled in: 422 with the message" "$STATUS/$(grep -c 'no coincide con el pedido' "$T_DIR/page.html")" "422/1"
 page POST "/t/RX-0000-0000-00000/verify" "postcode=28013"
@@ -144,6 +147,8 @@ page POST "/track?lang=es" "order=$(printf '%s' "$CODE" | tr 'A-Z' 'a-z')&email=
 eq "  the tracking code typed in the order number's box: 303 to its page" "$STATUS/$LOC" "303//t/$CODE?lang=es"
 page POST "/track?lang=es" "order=RX-0000-0000-00000&email=ana%40example.com"
 eq "  a well-formed code of no order there: still an order number (not found)" "$STATUS" 404
+check "  the order number and the e-mail typed are both kept, to correct them" \
+  grep -q 'id="f-e"[^>]*value="ana@example.com"' "$T_DIR/page.html"
 # a code pasted from an e-mail or a PDF: typographic dashes, a no-break space, a line break
 PASTED=$(printf '%s' "$CODE" | sed 's/-/%E2%80%93/; s/-/%C2%A0/; s/-/%E2%80%91/')
 page POST "/track?lang=en" "code=$PASTED%0D%0A"
