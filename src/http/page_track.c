@@ -268,6 +268,14 @@ static int milestone(json_t *o)
     return strcmp(st, "cancelled") == 0 ? 0 : 1;
 }
 
+/* Whether the promised window still tells the customer when it comes: not once it is delivered,
+ * with the courier today, waiting at a pickup point for them to collect it, or in trouble. */
+static bool promise_tells(const char *st)
+{
+    return st && !is_problem(st) && strcmp(st, "delivered") != 0 && strcmp(st, "out_for_delivery") != 0 &&
+           strcmp(st, "available_for_pickup") != 0;
+}
+
 static void headline(struct page *p)
 {
     const char *st = jstr(p->o, "status");
@@ -282,7 +290,7 @@ static void headline(struct page *p)
         fmt(p, RS_LOCFMT_TIME, jtime(sh, "delivered_at"), t, sizeof t);
         snprintf(words, sizeof words, TX(p, "Entregado el %s a las %s", "Delivered on %s at %s"), d, t);
         rs_buf_html(p->b, words);
-    } else if (pr && !is_problem(st) && st && strcmp(st, "out_for_delivery") != 0 && promise_words(p, pr, when, sizeof when)) {
+    } else if (pr && promise_tells(st) && promise_words(p, pr, when, sizeof when)) {
         rs_buf_html(p->b, TX(p, "Tu pedido llega ", "Your order arrives "));
         rs_buf_html(p->b, when);
         shown = true;
@@ -309,7 +317,7 @@ static void headline(struct page *p)
     if (!last && cancelled) /* not waiting for any carrier: the box below says what happened */
         return;
     rs_buf_puts(p->b, "<p class=\"sub\">");
-    if (pr && !is_problem(st)) {
+    if (shown) { /* the headline gave the window: the status goes here */
         rs_buf_html(p->b, status_phrase(p, st, out_for_delivery_at(p->o)));
         rs_buf_puts(p->b, ". ");
     }
@@ -372,7 +380,8 @@ static void promise_block(struct page *p)
     json_t *pr = find_promise(p->o);
     const char *st = jstr(p->o, "status");
     char when[300];
-    if (!pr || (st && (strcmp(st, "delivered") == 0 || is_problem(st))) || !promise_words(p, pr, when, sizeof when))
+    bool ofd = st && strcmp(st, "out_for_delivery") == 0; /* the window, under "arriving today" */
+    if (!pr || !(promise_tells(st) || ofd) || !promise_words(p, pr, when, sizeof when))
         return;
     rs_buf_printf(p->b, "<p class=\"promise\"><strong>%s</strong> ", TX(p, "Entrega prevista:", "Expected delivery:"));
     rs_buf_html(p->b, when);

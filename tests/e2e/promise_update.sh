@@ -117,7 +117,8 @@ eq "  reason updated" "$(jqr '.promise_history[-1].reason')" updated
 api POST /v1/orders "$(order U-2 "$D0" MAD 08001)"
 api POST /v1/shipments "$(ship U-2 U-S2 MAD std)"
 W0=$(window)
-CODE2=$(KEY= ; api GET /v1/orders/U-2; jqr .tracking_code)
+api GET /v1/orders/U-2
+CODE2=$(jqr .tracking_code)
 KEY= api GET "/v1/track/$CODE2"
 eq "no slip: no previous window in the public view" "$(jqr '.shipments[0].promise.previous')" null
 check "  nor on the tracking page" bash -c "! curl -s '$BASE/t/$CODE2' | grep -q 'class=\"slip\"'"
@@ -133,6 +134,15 @@ eq "  it is the checkout quote for the new origin" "$W" "$(quote BCN MAD std "$D
 api POST /v1/shipments "$(ship U-2 U-S2 BCN express)"
 api GET /v1/shipments/seur/U-S2
 eq "service corrected: the checkout quote for the new service" "$(window)" "$(quote BCN MAD express "$D0")"
+
+# ---- at a pickup point: the parcel has come and waits; "arrives on …" would send nobody there ----
+api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"U-S2\",\"occurred_at\":\"${D0}T18:00:00+01:00\",\"status\":\"available_for_pickup\"}"
+api GET /v1/shipments/seur/U-S2
+check "waiting at a pickup point, with a promise" test "$(jqr .status)/$(jqr '.promise != null')" = "available_for_pickup/true"
+for l in es en; do curl -s "$BASE/t/$CODE2?lang=$l" > "$T_DIR/pickup_$l.html"; done
+check "  the headline says it is ready for pickup (es, en), not when it arrives" \
+  bash -c "grep -q '<h1 id=\"headline\">Listo para recoger</h1>' '$T_DIR/pickup_es.html' && grep -q '<h1 id=\"headline\">Ready for pickup</h1>' '$T_DIR/pickup_en.html'"
+check "  and no expected delivery window under it" bash -c "! grep -Eq 'class=\"promise\"|Tu pedido llega' '$T_DIR/pickup_es.html'"
 
 # ---- a destination corrected after hand-over: remaining transit of the new lane ----
 api POST /v1/orders "$(order U-3 "$D0" MAD 08001)"
