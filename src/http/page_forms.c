@@ -175,7 +175,8 @@ void rs_page_updates_post(struct rs_req *r)
                                      .source = "tracking_page",
                                      .client_addr = r->client_addr,
                                      .granted = !stop,
-                                     .set_preferred = full}};
+                                     .set_preferred = full,
+                                     .own_only = !full}};
     rs_page_ctx_release(&ctx);
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), consent_job_run, &job);
     if (e) {

@@ -151,6 +151,28 @@ enum rs_err rs_store_code_by_order_email(struct rs_store *s, int64_t merchant_id
     return e;
 }
 
+/* Whether ADDRESS (lower-case e-mail, or E.164 phone for sms/whatsapp) is CUSTOMER_ID's own. */
+static enum rs_err customer_address(struct rs_store *s, int64_t customer_id, const char *channel, const char *address,
+                                    bool *own)
+{
+    sqlite3_stmt *q;
+    *own = false;
+    enum rs_err e = prep(s,
+                         "SELECT 1 FROM customers WHERE id=?1 AND CASE WHEN ?2='email' THEN lower(trim(email))=lower(?3) "
+                         "ELSE phone=?3 END",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, customer_id);
+    sqlite3_bind_text(q, 2, channel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, address ? address : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    *own = rc == SQLITE_ROW;
+    e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
 /* One consent model (0006-consent): a grant is a contact row for the order (the planner's
  * contact data and the order's preferred channel) and lifts the customer's opt-out of that
  * channel; a stop removes the order's contact row and records an opt-out the planner and the
@@ -159,6 +181,10 @@ enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in 
 {
     sqlite3_stmt *q;
     enum rs_err e;
+    bool own = true; /* the customer's consent may move */
+    if (in->own_only && in->customer_id > 0 &&
+        (e = customer_address(s, in->customer_id, in->channel, in->address, &own)))
+        return e;
     if (in->granted) {
         if ((e = prep(s,
                       "INSERT INTO notify_contacts(merchant_id,order_id,customer_id,channel,address,source,"
@@ -180,7 +206,7 @@ enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in 
         sqlite3_bind_int64(q, 8, now);
         if ((e = run_fin(s, q)))
             return e;
-        if (in->customer_id > 0) {
+        if (in->customer_id > 0 && own) {
             if ((e = prep(s, "DELETE FROM notify_optouts WHERE customer_id=? AND channel=?", &q)))
                 return e;
             sqlite3_bind_int64(q, 1, in->customer_id);
@@ -200,13 +226,15 @@ enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in 
         }
         return e;
     }
-    if ((e = prep(s, "DELETE FROM notify_contacts WHERE order_id=? AND channel=?", &q)))
+    if ((e = prep(s, "DELETE FROM notify_contacts WHERE order_id=?1 AND channel=?2 AND (?3=0 OR address=?4)", &q)))
         return e;
     sqlite3_bind_int64(q, 1, in->order_id);
     sqlite3_bind_text(q, 2, in->channel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 3, in->own_only);
+    sqlite3_bind_text(q, 4, in->address ? in->address : "", -1, SQLITE_TRANSIENT);
     if ((e = run_fin(s, q)))
         return e;
-    if (in->customer_id <= 0)
+    if (in->customer_id <= 0 || !own)
         return RS_OK;
     if ((e = prep(s,
                   "INSERT INTO notify_optouts(customer_id,channel,source,created_at) VALUES(?,?,?,?) "

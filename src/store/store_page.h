@@ -45,6 +45,11 @@ struct rs_consent_in {
     int64_t merchant_id, order_id, customer_id;
     const char *channel, *address, *source, *client_addr;
     bool granted, set_preferred;
+    /* The visitor has the tracking code only (anyone the code reached): the customer's own
+     * consent, every order of theirs, moves only when ADDRESS is the customer's own e-mail or
+     * phone (a grant then lifts their opt-out, a stop records one); a stop removes the order's
+     * contact row only when it is ADDRESS. */
+    bool own_only;
 };
 enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in *in, int64_t now) RS_MUST_CHECK;
 /* [{channel,address,granted,source,updated_at}] of an order, newest first. */

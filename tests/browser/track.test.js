@@ -142,7 +142,7 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     await shot(page, 'es-mobile-nojs-updates');
     // stop SMS
     await page.check('input[name=channel][value=sms]');
-    await page.fill('#up-c', '+34 600 999 888');
+    await page.fill('#up-c', '+34 600 111 222'); // the customer's own phone: with the code alone, only that stops SMS
     await Promise.all([page.waitForNavigation(), page.click('button[value=stop]')]);
     check('no-JS: stop updates confirms', (await page.textContent('#updates')).includes('ya no te enviaremos'));
     // a bad contact is explained

@@ -161,6 +161,24 @@ printf '%s' "$BODY_OUT" > "$T_DIR/openapi.json"
 check "openapi describes the verification box and the v parameter" \
   jq -e '.paths["/t/{tracking_code}/verify"].post and ([.paths["/t/{tracking_code}"].get.parameters[].name] | index("v")) and ([.paths["/v1/track/{tracking_code}"].get.parameters[].name] | index("v"))' "$T_DIR/openapi.json"
 
+# ---- "get updates" with the code alone: the customer's consent moves only with their own address ----
+# (the code is on labels, screenshots and forwarded messages: whoever has it must not silence
+# the customer's messages, nor restart ones they stopped, for every order of theirs)
+optouts() { sqlite3 -readonly "$DB" "select count(*) from notify_optouts n join orders o on o.customer_id=n.customer_id where o.order_ref='V-2' and n.channel='$1'"; }
+page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=mallory%40example.com&action=stop"
+eq "a stop with the code and someone else's e-mail: done, but no opt-out of the customer" "$STATUS/$(optouts email)" "303/0"
+page POST "/t/$CODE2/updates?lang=en" "channel=sms&contact=%2B44+7700+900123&action=stop"
+eq "  nor with a phone that is not theirs" "$STATUS/$(optouts sms)" "303/0"
+page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=+Bea%40Example.com+&action=stop"
+eq "  with the customer's own e-mail (any case): their opt-out" "$STATUS/$(optouts email)" "303/1"
+page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=mallory%40example.com&action=start"
+eq "a start with the code and someone else's e-mail does not lift the customer's opt-out" "$STATUS/$(optouts email)" "303/1"
+page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=eve%40example.com&action=stop"
+eq "  and a stop with a third address leaves that subscription" \
+  "$STATUS/$(sqlite3 -readonly "$DB" "select address from notify_contacts c join orders o on o.id=c.order_id where o.order_ref='V-2' and c.channel='email'")" "303/mallory@example.com"
+page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=mallory%40example.com&action=stop"
+eq "  which its own address stops" "$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts c join orders o on o.id=c.order_id where o.order_ref='V-2' and c.channel='email'")" 0
+
 # ---- the key is the installation's: a restart keeps tokens valid ----
 stop_server
 start_server "$DB"
