@@ -122,6 +122,15 @@ check "  the confirmation promises the damaged report's SLA (24 h by default)" \
 KEY=$KEY api PUT /v1/support/settings '{"sla_hours":{"wrong_item":4}}'
 page POST "/t/$CODE2/report?lang=en" "type=wrong_item&message=Not+what+I+ordered"
 check "  the shop's own SLA, in English too" grep -q 'will look into it and answer within 4 hours\.' "$T_DIR/page.html"
+# a shop whose support works business hours: the day and time, as its message says
+KEY=$KEY api PUT /v1/support/settings '{"business_hours":{"days":["mon","tue","wed","thu","fri"],"start":"09:00","end":"18:00"}}'
+page POST "/t/$CODE2/report?lang=es" "type=other&message=Quiero+cambiar+el+portal"
+check "  with business hours: the day and the time it will be answered by" \
+  grep -Eq 'te responderá antes del (lunes|martes|miércoles|jueves|viernes) [0-9]+ de [a-z]+ a las [0-9]{2}:[0-9]{2}\.' "$T_DIR/page.html"
+WHEN=$(grep -oE 'antes del [^.]*' "$T_DIR/page.html" | head -1)
+eq "  the same day and time as the message the customer gets" \
+  "$(sqlite3 -readonly "$DB" "select count(*) from messages m join incidents i on i.id=m.incident_id where i.type='other' and m.body like '%te responderemos $WHEN.%'")" 1
+KEY=$KEY api PUT /v1/support/settings '{"business_hours":null}'
 
 # a cancelled order (no shipment): says so and what to do, not that it waits for a carrier
 api POST /v1/orders '{"order_ref":"V-3","placed_at":"2025-11-24T10:00:00+01:00","status":"cancelled","customer":{"email":"eva@example.com"},"destination":{"postal_code":"28013","country":"ES"}}'
