@@ -10,7 +10,8 @@
  * English otherwise. Per element or, as defaults, on the script: data-origin, data-destination,
  * data-carrier, data-service, data-origin-postcode, data-destination-postcode, data-lang.
  * While it asks, and when it cannot answer (no key, unknown region, no model yet, network), the
- * element keeps the text the shop wrote. The element gets data-rastro-state: "loading", "ok",
+ * element keeps the text the shop wrote; a failure that may pass (network, 429, 5xx) is asked
+ * again after 30 s, then after twice as long each time (at most 10 minutes), while the page is shown. The element gets data-rastro-state: "loading", "ok",
  * "low" (a lane with little history: a wide estimate) or "error", and data-earliest /
  * data-latest (YYYY-MM-DD) for the shop's own styling. Changing an element's data-destination
  * (or another parameter), or adding elements later, asks again. Rastro.refresh() re-asks all.
@@ -26,7 +27,9 @@
   var key = script.getAttribute("data-key") || "";
   var PARAMS = ["origin", "destination", "carrier", "service", "origin-postcode", "destination-postcode"];
   var pending = {}; // query string → {answer: Promise, expires: ms (0 = not answered yet)}
+  var failures = {}; // query string → transient failures in a row (network down, 429, 5xx)
   var MIN_AGE = 60; // seconds: "no-cache" (a change within the minute) waits this long
+  var RETRY_FIRST = 30, RETRY_MAX = 600; // seconds: a transient failure is asked again after these
   var timer = null;
 
   function attr(el, name) {
@@ -57,19 +60,33 @@
       headers: { Authorization: "Bearer " + key },
       credentials: "omit",
     }).then(function (res) {
+      if (res.status === 429 || res.status >= 500) throw transient(qs, e, "HTTP " + res.status);
       return res.json().then(function (body) {
         if (!res.ok) {
           if (pending[qs] === e) delete pending[qs]; // a later change may fix it
           var msg = body && body.error ? body.error.message : "HTTP " + res.status;
           throw new Error(msg);
         }
+        delete failures[qs];
         var age = /max-age=(\d+)/.exec(res.headers.get("Cache-Control") || "");
         e.expires = Date.now() + Math.max(MIN_AGE, age ? +age[1] : 0) * 1000;
         schedule();
         return body;
       });
+    }, function (err) {
+      throw transient(qs, e, err && err.message ? err.message : "network error");
     });
     return e.answer;
+  }
+
+  /* A failure that may pass (no network on a train, the server busy): the shop's text stays
+   * and the quote is asked again after 30 s, 1, 2, 4 … minutes (at most 10), while shown. */
+  function transient(qs, e, why) {
+    var n = (failures[qs] || 0) + 1;
+    failures[qs] = n;
+    e.expires = Date.now() + Math.min(RETRY_MAX, RETRY_FIRST * Math.pow(2, n - 1)) * 1000;
+    schedule();
+    return new Error(why + " (asking again in " + Math.round((e.expires - Date.now()) / 1000) + " s)");
   }
 
   /* One timer, at the first expiry of the answers held. */
@@ -162,6 +179,7 @@
   window.Rastro = window.Rastro || {};
   window.Rastro.refresh = function () {
     pending = {};
+    failures = {};
     schedule();
     document.querySelectorAll("[data-rastro-promise]").forEach(function (el) {
       el.__rastroQuery = null;

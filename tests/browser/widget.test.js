@@ -115,6 +115,32 @@ const state = (page, id) => page.$eval(`#${id}`, e => ({ s: e.dataset.rastroStat
     await ctx.close();
   });
 
+  await step('a network failure is asked again, not left for good', async () => {
+    const ctx = await browser.newContext({ locale: 'es-ES' });
+    const page = await ctx.newPage();
+    let asked = 0, offline = true;
+    await page.route(u => u.href.includes('/v1/promise?') && u.href.includes('destination=ES%2FBCN'), route => {
+      asked++;
+      return offline ? route.abort('internetdisconnected') : route.continue();
+    });
+    await page.clock.install();
+    await page.goto(`${SHOP}/shop.html`);
+    await page.waitForFunction(settled('bcn'), null, { timeout: 10000 });
+    const down = await state(page, 'bcn');
+    check('  offline: the shop\'s text stays, state error', down.s === 'error' && down.t === 'Envío en 24-72 h', JSON.stringify(down));
+    offline = false;
+    await page.clock.fastForward('00:10');
+    await page.waitForTimeout(300);
+    check('  not asked again at once (no storm)', asked === 1, `asked ${asked} times`);
+    await page.clock.fastForward('00:25'); // past the first retry, 30 s after the failure
+    await page.waitForFunction(want => document.querySelector('#bcn').textContent === want, WANT_BCN_ES, { timeout: 10000 })
+      .then(() => ok('  back online: the window appears by itself'), e => notOk('  back online: the window appears by itself', e.message));
+    const up = await state(page, 'bcn');
+    check('  with its state and dates', up.s === WANT_BCN_STATE && /^\d{4}-\d{2}-\d{2}$/.test(up.a), JSON.stringify(up));
+    check('  one request per attempt', asked === 2, `asked ${asked} times`);
+    await ctx.close();
+  });
+
   await step('shop page with a secret key', async () => {
     const ctx = await browser.newContext({ locale: 'es-ES' });
     const page = await ctx.newPage();
