@@ -16,9 +16,12 @@
 /* every address the person is known by: the one asked for and those of their customer rows */
 #define EMAILS "SELECT ?2 AS email UNION SELECT email FROM customers WHERE id IN (" CUST ")"
 #define PHONES "SELECT ?3 AS phone UNION SELECT phone FROM customers WHERE id IN (" CUST ")"
+/* their conversations: theirs, written from one of their addresses, or an anonymous one (the
+ * tracking page's web chat with the code alone) about one of their orders */
 #define CONVS                                                                                           \
     "SELECT id FROM conversations WHERE merchant_id=?1 AND (customer_id IN (" CUST ") OR email IN ("   \
-    EMAILS ") OR phone IN (" PHONES "))"
+    EMAILS ") OR phone IN (" PHONES ") OR (customer_id IS NULL AND email IS NULL AND phone IS NULL "   \
+    "AND order_id IN (" ORDS ")))"
 #define INCS                                                                                            \
     "SELECT id FROM incidents WHERE merchant_id=?1 AND (order_id IN (" ORDS ") OR customer_id IN ("     \
     CUST ") OR conversation_id IN (" CONVS "))"

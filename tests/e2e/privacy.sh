@@ -43,11 +43,14 @@ sql "insert into conversations(id,merchant_id,customer_id,phone,email,channel,la
   (1,1,$C1,'+34600111222',NULL,'whatsapp',$NOW,$NOW,$NOW),
   (2,1,NULL,NULL,'ana.perez@example.com','email',$NOW,$NOW,$NOW),
   (3,1,NULL,'+34600999888',NULL,'sms',$NOW,$NOW,$NOW);
+ insert into conversations(id,merchant_id,order_id,channel,last_message_at,created_at,updated_at) values
+  (4,1,$O1,'webchat',$NOW,$NOW,$NOW);
  insert into messages(merchant_id,conversation_id,direction,channel,author,body,created_at) values
   (1,1,'in','whatsapp','customer','hola, soy Ana Pérez Zubizarreta, vivo en calle Mayor 3',$NOW),
   (1,1,'out','whatsapp','bot','Tu pedido A-1 está en camino',$NOW),
   (1,2,'in','email','customer','No me ha llegado nada, Ana',$NOW),
-  (1,3,'in','sms','customer','Soy Bruno, gracias',$NOW);
+  (1,3,'in','sms','customer','Soy Bruno, gracias',$NOW),
+  (1,4,'in','webchat','customer','Soy Ana Pérez Zubizarreta, ¿dónde está mi pedido?',$NOW);
  insert into incidents(merchant_id,order_id,type,origin,message,contact,sla_due_at,created_at,updated_at,conversation_id,customer_id) values
   (1,$O1,'damaged','whatsapp','La caja llegó rota, Ana Pérez Zubizarreta','+34600111222',$NOW,$NOW,$NOW,1,$C1);
  insert into incident_log(incident_id,kind,actor,body,created_at) values (1,'note','agent:x@tienda.es','llamar a Ana Pérez Zubizarreta',$NOW);
@@ -75,18 +78,18 @@ eq "  one customer, both orders" "$(jqr '"\(.customers|length)/\([.orders[].orde
 eq "  the customer's zone" "$(jqr '.customers[0].timezone')" America/Mexico_City
 eq "  shipments with their events" "$(jqr '[.orders[0].shipments[0].events[].message]|join("|")')" "Admitido|Entregado a Ana Pérez Zubizarreta"
 eq "  notifications with their bodies" "$(jqr '[.notifications[].body]|map(. // "-")|join("|")')" "Hola Ana Pérez Zubizarreta|-"
-eq "  conversations: the customer's and the one from their address" "$(jqr '[.conversations[].id]|join(",")')" "1,2"
-eq "  with their messages" "$(jqr '[.conversations[].messages[].body]|length')" 3
+eq "  conversations: the customer's, the one from their address and the page's anonymous chat on their order" "$(jqr '[.conversations[].id]|join(",")')" "1,2,4"
+eq "  with their messages" "$(jqr '[.conversations[].messages[].body]|length')" 4
 eq "  incidents with their log" "$(jqr '"\(.incidents[0].message)/\(.incidents[0].log[0].body)"')" "La caja llegó rota, Ana Pérez Zubizarreta/llamar a Ana Pérez Zubizarreta"
 eq "  consents, contacts, push subscriptions, coupons" "$(jqr '"\(.optouts[0].channel)/\(.contacts[0].address)/\(.push_subscriptions[0].endpoint)/\(.coupons[0].code)"')" "whatsapp/+34600111222/https://push.example/ana/SORRY-AAAA-BBBB"
 eq "  times are RFC 3339" "$(jqr '.orders[0].placed_at')" "2026-01-10T09:00:00Z"
 eq "  nothing of another customer" "$(printf '%s' "$BODY_OUT" | grep -c Bruno)" 0
 KEY=$KEY_A api GET '/v1/customers/export?phone=%2B34600111222'
-eq "export by phone finds the same person (and the conversation from their e-mail)" "$(jqr '"\(.customers|length)/\(.conversations|length)"')" "1/2"
+eq "export by phone finds the same person (and the conversation from their e-mail)" "$(jqr '"\(.customers|length)/\(.conversations|length)"')" "1/3"
 KEY=$KEY_B api GET '/v1/customers/export?email=ana.perez@example.com'
 eq "tenancy: the other merchant sees only its own order" "$(jqr '[.orders[].merchant_id]|unique|join(",")')" 2
 CLI=$("$RASTRO_BIN" customer export --db "$DB" --merchant 1 --email ana.perez@example.com)
-eq "rastro customer export prints the same document" "$(printf '%s' "$CLI" | jq -c '[(.orders|length), (.conversations|length), (.incidents|length)]')" "[2,2,1]"
+eq "rastro customer export prints the same document" "$(printf '%s' "$CLI" | jq -c '[(.orders|length), (.conversations|length), (.incidents|length)]')" "[2,3,1]"
 "$RASTRO_BIN" customer export --db "$DB" --merchant 1 >/dev/null 2>&1
 eq "rastro customer export without --email/--phone: usage error" "$?" 2
 
@@ -97,13 +100,13 @@ KEY=$KEY_RO api POST /v1/customers/erase '{"email":"ana.perez@example.com"}'
 eq "erase needs the admin scope: 403" "$STATUS" 403
 KEY=$KEY_A api POST /v1/customers/erase '{"phone":"+34 600 111 222"}'
 eq "erase: 200" "$STATUS" 200
-eq "  reports what changed" "$(jqr '.changed|"\(.customers)/\(.orders)/\(.messages)/\(.conversations)/\(.incidents)/\(.contacts)/\(.push_subscriptions)/\(.notifications)/\(.inbound_payloads)"')" "1/2/3/2/1/1/1/2/1"
+eq "  reports what changed" "$(jqr '.changed|"\(.customers)/\(.orders)/\(.messages)/\(.conversations)/\(.incidents)/\(.contacts)/\(.push_subscriptions)/\(.notifications)/\(.inbound_payloads)"')" "1/2/4/3/1/1/1/2/1"
 # a copy without merchant 2's own customer and order (same person there, not erased): no trace left
 cp "$DB" "$T_DIR/copy.db"; sqlite3 "$DB" ".backup '$T_DIR/copy.db'"
 sqlite3 "$T_DIR/copy.db" "pragma foreign_keys=off; delete from orders where merchant_id=2; delete from customers where merchant_id=2;"
 eq "no trace of the name, e-mail, phone, postcode or street left in the database" \
    "$(sqlite3 "$T_DIR/copy.db" .dump | grep -ciE 'Zubizarreta|ana\.perez@|600111222|28013|calle Mayor')" 0
-eq "  message bodies erased" "$(sql "select group_concat(distinct body) from messages where conversation_id in (1,2)")" "[erased]"
+eq "  message bodies erased" "$(sql "select group_concat(distinct body) from messages where conversation_id in (1,2,4)")" "[erased]"
 eq "  incident message, contact and log erased" "$(sql "select message||'/'||coalesce(contact,'-')||'/'||(select body from incident_log where incident_id=1) from incidents where id=1")" "[erased]/-/[erased]"
 eq "  the queued notification will not go out" "$(sql "select state||'/'||reason from outbox where idem_key='t:2'")" "failed/erased"
 eq "  analytics kept: statuses, times, items, coupons" "$(sql "select status||'/'||placed_at||'/'||dest_country||'/'||json_extract(items,'\$[0].sku') from orders where id=$O1")/$(sql "select count(*) from coupons")" "delivered/1768035600/ES/TAZA/1"
