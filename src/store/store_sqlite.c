@@ -32,6 +32,7 @@ enum stmt_id {
     ST_INTEGRATION_FIND, ST_INTEGRATION_BY_HOOK, ST_INTEGRATION_GET, ST_INTEGRATION_INSERT,
     ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_SHIPMENT_CARRIERS,
     ST_ORDER_SOURCE_SEEN, ST_SHIPMENT_SET_CANCELLED, ST_OUTBOX_SUPPRESS_SHIPMENT, ST_SHIPMENTS_OF_FULFILLMENT,
+    ST_ORDER_ERASED_CUSTOMER,
     ST__COUNT
 };
 
@@ -142,6 +143,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SHIPMENT_CARRIERS] =
         "SELECT carrier FROM shipments WHERE merchant_id=? AND tracking_number=? ORDER BY id LIMIT 8",
     [ST_ORDER_SOURCE_SEEN] = "UPDATE orders SET source_updated_at=?1 WHERE id=?2 AND source_updated_at<?1",
+    [ST_ORDER_ERASED_CUSTOMER] =
+        "SELECT c.id FROM orders o JOIN customers c ON c.id=o.customer_id WHERE o.id=? AND c.erased_at IS NOT NULL",
     [ST_SHIPMENT_SET_CANCELLED] = "UPDATE shipments SET cancelled_at=?,updated_at=? WHERE id=?",
     [ST_OUTBOX_SUPPRESS_SHIPMENT] =
         "UPDATE outbox SET state='suppressed',reason='shipment_cancelled',updated_at=? "
@@ -772,11 +775,31 @@ enum rs_err rs_store_order_insert(struct rs_store *s, int64_t merchant_id, const
     return e;
 }
 
+/* *ID: the customer of ORDER_ID when that person was erased (docs/privacy.md), else 0. */
+static enum rs_err order_erased_customer(struct rs_store *s, int64_t order_id, int64_t *id)
+{
+    *id = 0;
+    sqlite3_stmt *q = stmt(s, ST_ORDER_ERASED_CUSTOMER);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, order_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : map_rc(s, rc);
+}
+
 enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64_t order_id,
                                   const struct rs_order_in *in, const unsigned char *input_hash, int64_t now)
 {
+    /* an erased customer's order stays anonymous: the shop re-sending it on every change (its
+     * orders/updated webhook) must not bring the person, or where they live, back */
     int64_t customer_id;
-    enum rs_err e = customer_upsert(s, merchant_id, &in->customer, now, &customer_id);
+    enum rs_err e = order_erased_customer(s, order_id, &customer_id);
+    bool erased = customer_id != 0;
+    if (!e && !erased)
+        e = customer_upsert(s, merchant_id, &in->customer, now, &customer_id);
     if (e)
         return e;
     char *items = items_json(in);
@@ -791,9 +814,9 @@ enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64
         sqlite3_bind_int64(q, 1, customer_id);
     sqlite3_bind_int64(q, 2, in->placed_at);
     sqlite3_bind_int(q, 3, in->placed_offset_min);
-    bind_text(q, 4, in->destination.postal_code);
-    bind_text(q, 5, in->destination.city);
-    bind_text(q, 6, in->destination.region);
+    bind_text(q, 4, erased ? NULL : in->destination.postal_code);
+    bind_text(q, 5, erased ? NULL : in->destination.city);
+    bind_text(q, 6, erased ? NULL : in->destination.region);
     bind_text(q, 7, in->destination.country);
     sqlite3_bind_text(q, 8, items, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 9, rs_order_status_name(in->base_status), -1, SQLITE_STATIC);

@@ -115,6 +115,11 @@ eq "  the other customer is untouched" "$(sql "select name||'/'||(select body fr
 eq "  and the other merchant's customer too" "$(sql "select name from customers where merchant_id=2")" "Ana Pérez Zubizarreta"
 KEY=$KEY_A api GET /v1/orders/A-1
 eq "the order still answers its status" "$(jqr '"\(.status)/\(.customer.name)"')" "delivered/null"
+# the shop sends the order again on its next change (Shopify's orders/updated), with the person in it
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"A-1","placed_at":"2026-01-10T10:00:00+01:00","customer":{"name":"Ana Pérez Zubizarreta","email":"ana.perez@example.com","phone":"+34600111222"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"},"items":[{"sku":"TAZA","name":"Taza","quantity":2}]}'
+eq "an update of the erased order is applied" "$STATUS/$(jqr .items[0].quantity)" "200/2"
+eq "  but the person and where they live do not come back" "$(jqr '"\(.customer.name)/\(.customer.email)/\(.customer.phone)/\(.destination.postal_code)/\(.destination.city)/\(.destination.country)"')" "null/null/null/null/null/ES"
+eq "  nor a new customer row" "$(sql "select count(*) from customers where merchant_id=1 and (email='ana.perez@example.com' or phone='+34600111222')")" 0
 KEY=$KEY_A api GET '/v1/customers/export?email=ana.perez@example.com'
 eq "after erase the export finds nothing: 404" "$STATUS" 404
 KEY=$KEY_A api POST /v1/customers/erase '{"email":"ana.perez@example.com"}'
