@@ -143,6 +143,18 @@ int rs_track_lookup(struct rs_req *r, const char *raw_code, const struct rs_trac
     return 200;
 }
 
+/* The customer's e-mail and phone stay out of the JSON even at the full level: the page never
+ * shows them, and a postcode (the public view already gives the city) must not be enough to
+ * learn how to reach someone. The page's own forms still use them (they read the lookup). */
+static void drop_contact(json_t *o)
+{
+    json_t *c = json_object_get(o, "customer");
+    if (c) {
+        json_object_del(c, "email");
+        json_object_del(c, "phone");
+    }
+}
+
 /* The answer is cached (http/page_cache.h) by code and second factor as the client sent them:
  * the same request gets the same bytes until the next commit or the TTL. */
 void rs_api_track_get(struct rs_req *r)
@@ -168,6 +180,7 @@ void rs_api_track_get(struct rs_req *r)
     if (rs_track_lookup(r, r->params[0], &pf, &o, NULL) != 200)
         return;
     bool failed = json_object_get(o, "verification") != NULL;
+    drop_contact(o);
     rs_reply_json(r, 200, o);
     if (!failed && r->status == 200 && r->resp)
         rs_page_cache_put(key, total, r->resp, r->resp_len);

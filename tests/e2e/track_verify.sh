@@ -74,6 +74,10 @@ page GET "/t/$CODE?v=$V"
 eq "the token alone: the full page" "$STATUS/$(full && echo full)" "200/full"
 KEY= api GET "/v1/track/$CODE?v=$V"
 eq "the JSON API takes it too" "$(jqr .level)" "full"
+eq "  the full JSON has no e-mail or phone of the customer (a postcode must not be enough to learn them)" \
+   "$(jqr '.customer|has("email") or has("phone")')/$(printf '%s' "$BODY_OUT" | grep -c ana@example.com)" "false/0"
+KEY= api GET "/v1/track/$CODE?postcode=28013"
+eq "  nor with ?postcode=" "$(jqr .level)/$(jqr '.customer|has("email") or has("phone")')" "full/false"
 KEY= api GET "/v1/track/$CODE2?v=$V"
 eq "another order's code with it: public, verification failed" "$(jqr .level)/$(jqr .verification)" "public/failed"
 BAD=${V:0:29}$([ "${V:29:1}" = 0 ] && echo 1 || echo 0)
