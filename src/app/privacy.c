@@ -75,11 +75,14 @@ enum rs_err rs_app_privacy_erase(struct rs_store *s, int64_t merchant_id, const 
 
 enum rs_err rs_app_privacy_sweep(struct rs_store *s, int64_t now, int inbound_days)
 {
-    int msgs = 0, convs = 0, inbound = 0;
-    enum rs_err e = rs_store_privacy_sweep(s, now, RS_PRIVACY_RETENTION_DAYS, inbound_days, &msgs, &convs, &inbound);
-    if (!e && (msgs || convs || inbound))
-        fprintf(stderr, "rastro: retention: deleted %d messages, %d empty conversations, %d inbound log rows\n",
-                msgs, convs, inbound);
+    int msgs = 0, convs = 0, notes = 0, inbound = 0;
+    enum rs_err e = rs_store_privacy_sweep(s, now, RS_PRIVACY_RETENTION_DAYS, inbound_days, &msgs, &convs, &notes,
+                                           &inbound);
+    if (!e && (msgs || convs || notes || inbound))
+        fprintf(stderr,
+                "rastro: retention: deleted %d messages, %d empty conversations, the copies of %d notifications, "
+                "%d inbound log rows\n",
+                msgs, convs, notes, inbound);
     return e;
 }
 

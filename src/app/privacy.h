@@ -33,8 +33,9 @@ enum rs_err rs_app_privacy_export(struct rs_store *s, int64_t merchant_id, const
 enum rs_err rs_app_privacy_erase(struct rs_store *s, int64_t merchant_id, const struct rs_privacy_who *who,
                                  int64_t now, json_t **out) RS_MUST_CHECK;
 
-/* One retention sweep (inside the caller's transaction): transcripts per merchant
- * (support_settings "retention_days", default RS_PRIVACY_RETENTION_DAYS) and inbound log rows
+/* One retention sweep (inside the caller's transaction): transcripts and copies of the
+ * notifications sent, per merchant (support_settings "retention_days", default
+ * RS_PRIVACY_RETENTION_DAYS) and inbound log rows
  * older than INBOUND_DAYS (<= 0: keep). Logs what it deleted to stderr when anything. */
 enum rs_err rs_app_privacy_sweep(struct rs_store *s, int64_t now, int inbound_days) RS_MUST_CHECK;
 

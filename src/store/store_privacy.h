@@ -47,9 +47,12 @@ enum rs_err rs_store_privacy_erase(struct rs_store *s, int64_t merchant_id, cons
  * merchant's support_settings.config "retention_days" (DEFAULT_DAYS when absent or not a
  * positive number) — except outgoing ones still being sent — then the conversations left empty
  * whose last message is that old too (an incident pointing at one keeps the incident, without
- * the link). Also delete inbound webhook log rows received before NOW - INBOUND_DAYS days
- * (INBOUND_DAYS <= 0: keep them). OUT: counts (any may be NULL). */
+ * the link); and, as old, the copies of the notifications sent (outbox subject, body, last
+ * error; attempts' errors), the rows staying. Also delete inbound webhook log rows received
+ * before NOW - INBOUND_DAYS days (INBOUND_DAYS <= 0: keep them). OUT: counts (any may be NULL;
+ * NOTIFICATIONS: outbox rows cleared). */
 enum rs_err rs_store_privacy_sweep(struct rs_store *s, int64_t now, int default_days, int inbound_days,
-                                   int *messages, int *conversations, int *inbound) RS_MUST_CHECK;
+                                   int *messages, int *conversations, int *notifications,
+                                   int *inbound) RS_MUST_CHECK;
 
 #endif

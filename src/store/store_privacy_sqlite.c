@@ -33,7 +33,7 @@
 enum {
     P_CUSTOMERS = RS_STORE_SLOTS_PRIVACY, P_ORDERS, P_SHIPMENTS, P_EVENTS, P_OUTBOX, P_ATTEMPTS, P_OPTOUTS,
     P_CONTACTS, P_WA, P_PUSH, P_CONVS, P_MESSAGES, P_INCIDENTS, P_INCIDENT_LOG, P_COUPONS, P_MATCHES,
-    P_SWEEP_MESSAGES, P_SWEEP_UNLINK, P_SWEEP_CONVS, P_SWEEP_INBOUND,
+    P_SWEEP_MESSAGES, P_SWEEP_UNLINK, P_SWEEP_CONVS, P_SWEEP_INBOUND, P_SWEEP_OUTBOX, P_SWEEP_ATTEMPTS,
     P__END
 };
 _Static_assert(P__END <= RS_STORE_SLOTS_PRIVACY + 32, "privacy statements exceed their slot range");
@@ -302,18 +302,27 @@ enum rs_err rs_store_privacy_erase(struct rs_store *s, int64_t merchant_id, cons
 
 /* ---- retention ---- */
 
+/* The retention in days of merchant M (support settings "retention_days", else ?2). */
+#define RETENTION_DAYS(M)                                                                               \
+    "coalesce((SELECT CASE WHEN json_valid(ss.config) AND json_type(ss.config,'$.retention_days') IN "  \
+    "('integer','real') AND json_extract(ss.config,'$.retention_days') >= 1 THEN "                      \
+    "CAST(json_extract(ss.config,'$.retention_days') AS INTEGER) END FROM support_settings ss WHERE "   \
+    "ss.merchant_id=" M "),?2)"
 static const char *const SQL_SWEEP_MESSAGES =
-    "DELETE FROM messages WHERE created_at < ?1 - 86400*coalesce((SELECT CASE WHEN json_valid(ss.config) "
-    "AND json_type(ss.config,'$.retention_days') IN ('integer','real') AND "
-    "json_extract(ss.config,'$.retention_days') >= 1 THEN CAST(json_extract(ss.config,'$.retention_days') "
-    "AS INTEGER) END FROM support_settings ss WHERE ss.merchant_id=messages.merchant_id),?2) "
-    "AND (state IS NULL OR state NOT IN ('queued','sending'))";
+    "DELETE FROM messages WHERE created_at < ?1 - 86400*" RETENTION_DAYS("messages.merchant_id")
+    " AND (state IS NULL OR state NOT IN ('queued','sending'))";
+/* the copies of the notifications sent (subject, body, provider errors quoting addresses) go
+ * with the transcripts; the row stays, for the counts */
+static const char *const SQL_SWEEP_OUTBOX =
+    "UPDATE outbox SET subject=NULL,body=NULL,last_error=NULL WHERE (subject IS NOT NULL OR body IS NOT NULL "
+    "OR last_error IS NOT NULL) AND state NOT IN ('queued','sending') AND created_at < ?1 - 86400*"
+    RETENTION_DAYS("outbox.merchant_id");
+static const char *const SQL_SWEEP_ATTEMPTS =
+    "UPDATE notify_attempts SET error=NULL WHERE error IS NOT NULL AND started_at < ?1 - 86400*"
+    RETENTION_DAYS("(SELECT o.merchant_id FROM outbox o WHERE o.id=notify_attempts.outbox_id)");
 #define EMPTY_OLD_CONVS                                                                                 \
     "SELECT c.id FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE "                \
-    "m.conversation_id=c.id) AND c.last_message_at < ?1 - 86400*coalesce((SELECT CASE WHEN "           \
-    "json_valid(ss.config) AND json_type(ss.config,'$.retention_days') IN ('integer','real') AND "     \
-    "json_extract(ss.config,'$.retention_days') >= 1 THEN CAST(json_extract(ss.config,"                \
-    "'$.retention_days') AS INTEGER) END FROM support_settings ss WHERE ss.merchant_id=c.merchant_id),?2)"
+    "m.conversation_id=c.id) AND c.last_message_at < ?1 - 86400*" RETENTION_DAYS("c.merchant_id")
 static const char *const SQL_SWEEP_UNLINK =
     "UPDATE incidents SET conversation_id=NULL WHERE conversation_id IN (" EMPTY_OLD_CONVS ")";
 static const char *const SQL_SWEEP_CONVS = "DELETE FROM conversations WHERE id IN (" EMPTY_OLD_CONVS ")";
@@ -335,7 +344,7 @@ static enum rs_err sweep_step(struct rs_store *s, int slot, const char *sql, int
 }
 
 enum rs_err rs_store_privacy_sweep(struct rs_store *s, int64_t now, int default_days, int inbound_days,
-                                   int *messages, int *conversations, int *inbound)
+                                   int *messages, int *conversations, int *notifications, int *inbound)
 {
     if (default_days < 1)
         default_days = 365;
@@ -344,7 +353,10 @@ enum rs_err rs_store_privacy_sweep(struct rs_store *s, int64_t now, int default_
     if ((e = sweep_step(s, P_SWEEP_MESSAGES, SQL_SWEEP_MESSAGES, now, default_days, messages ? messages : &dummy)) ||
         (e = sweep_step(s, P_SWEEP_UNLINK, SQL_SWEEP_UNLINK, now, default_days, NULL)) ||
         (e = sweep_step(s, P_SWEEP_CONVS, SQL_SWEEP_CONVS, now, default_days,
-                        conversations ? conversations : &dummy)))
+                        conversations ? conversations : &dummy)) ||
+        (e = sweep_step(s, P_SWEEP_OUTBOX, SQL_SWEEP_OUTBOX, now, default_days,
+                        notifications ? notifications : &dummy)) ||
+        (e = sweep_step(s, P_SWEEP_ATTEMPTS, SQL_SWEEP_ATTEMPTS, now, default_days, NULL)))
         return e;
     if (inbound)
         *inbound = 0;

@@ -137,7 +137,10 @@ sql "insert into support_settings(merchant_id,config,updated_at) values (1,'{\"r
   (1,11,'in','sms','customer','all old',$NOW-40*$D),
   (2,12,'in','sms','customer','400 days',$NOW-400*$D),(2,12,'in','sms','customer','100 days',$NOW-100*$D);
  insert into incidents(merchant_id,order_id,type,origin,sla_due_at,created_at,updated_at,conversation_id) values (1,$O1,'lost','sms',$NOW,$NOW,$NOW,11);
- insert into inbound(merchant_id,source,received_at,result) values (1,'shopify',$NOW-40*$D,'applied'),(1,'shopify',$NOW-5*$D,'applied');"
+ insert into inbound(merchant_id,source,received_at,result) values (1,'shopify',$NOW-40*$D,'applied'),(1,'shopify',$NOW-5*$D,'applied');
+ insert into outbox(merchant_id,order_id,trigger,channels,channel,state,next_attempt_at,idem_key,subject,body,created_at,updated_at) values
+  (1,$O1,'shipped','email','email','sent',$NOW,'r:old','Hola Carla','Carla, tu pedido va a calle Sol 5',$NOW-40*$D,$NOW),
+  (1,$O1,'shipped','email','email','sent',$NOW,'r:new','Hola Carla','reciente',$NOW-10*$D,$NOW);"
 stop_server
 start_server "$DB"
 swept() { [ "$(sql "select count(*) from messages where body='old one'")" = 0 ]; }
@@ -145,6 +148,7 @@ wait_sweep() { for _ in $(seq 1 50); do swept && return 0; sleep 0.2; done; retu
 check "the server's sweep runs at start" wait_sweep
 eq "messages past the merchant's retention_days (30) deleted, recent kept" "$(sql "select group_concat(body,'|') from messages where conversation_id in (10,11)")" "recent"
 eq "a conversation left empty is deleted; its incident stays, unlinked" "$(sql "select count(*) from conversations where id=11")/$(sql "select coalesce(conversation_id,'-') from incidents where type='lost'")" "0/-"
+eq "the copy of a notification sent before retention_days is cleared (the row stays), a recent one kept" "$(sql "select coalesce(body,'-') from outbox where idem_key in ('r:old','r:new') order by idem_key desc")" "$(printf -- '-\nreciente')"
 eq "default retention (365 days) for a merchant without settings" "$(sql "select group_concat(body,'|') from messages where conversation_id=12")" "100 days"
 eq "inbound log rows older than 30 days deleted" "$(sql "select count(*) from inbound where received_at<$NOW-30*$D")/$(sql "select count(*) from inbound where received_at=$NOW-5*$D")" "0/1"
 "$RASTRO_BIN" customer sweep --db "$DB" --inbound-days 3 >/dev/null

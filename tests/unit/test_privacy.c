@@ -56,7 +56,7 @@ static void test_sweep(void **state)
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
-    char sql[2048];
+    char sql[4096];
     snprintf(sql, sizeof sql,
              "insert into support_settings values(1,'{\"retention_days\":10}',0),(2,'not json',0);"
              "insert into conversations(id,merchant_id,phone,channel,last_message_at,created_at,updated_at) values"
@@ -65,14 +65,24 @@ static void test_sweep(void **state)
              "(1,1,'in','sms','customer','old',NULL,%lld),(1,1,'in','sms','customer','new',NULL,%lld),"
              "(1,2,'out','sms','bot','stuck',NULL,%lld),(1,2,'out','sms','agent','sending','queued',%lld),"
              "(2,3,'in','sms','customer','300d',NULL,%lld),(2,3,'in','sms','customer','400d',NULL,%lld);"
-             "insert into inbound(merchant_id,source,received_at,result) values(1,'x',%lld,'applied'),(1,'x',%lld,'applied');",
+             "insert into inbound(merchant_id,source,received_at,result) values(1,'x',%lld,'applied'),(1,'x',%lld,'applied');"
+             "insert into outbox(id,merchant_id,order_id,trigger,channels,channel,state,next_attempt_at,idem_key,"
+             "subject,body,last_error,created_at,updated_at) values"
+             "(1,1,1,'shipped','email','email','sent',0,'k1','Hola Ana','Tu pedido va a Calle Mayor 3',NULL,%lld,0),"
+             "(2,1,1,'shipped','email','email','sent',0,'k2','Hola Ana','reciente',NULL,%lld,0),"
+             "(3,1,1,'delayed','email','email','queued',0,'k3','Hola Ana','en cola',NULL,%lld,0),"
+             "(4,2,1,'shipped','sms','sms','failed',0,'k4',NULL,'300d','bad number +34600000003',%lld,0);"
+             "insert into notify_attempts(outbox_id,channel,started_at,result,error) values"
+             "(1,'email',%lld,'failed','mailbox ana@example.com full'),(2,'email',%lld,'sent','recent');",
              (long long)(now - 20 * D), (long long)(now - 20 * D), (long long)(now - 300 * D), (long long)(now - 11 * D),
              (long long)(now - 9 * D), (long long)(now - 11 * D), (long long)(now - 11 * D), (long long)(now - 300 * D),
-             (long long)(now - 400 * D), (long long)(now - 31 * D), (long long)(now - 29 * D));
+             (long long)(now - 400 * D), (long long)(now - 31 * D), (long long)(now - 29 * D), (long long)(now - 11 * D),
+             (long long)(now - 9 * D), (long long)(now - 11 * D), (long long)(now - 300 * D), (long long)(now - 11 * D),
+             (long long)(now - 9 * D));
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    int msgs = -1, convs = -1, inbound = -1;
+    int msgs = -1, convs = -1, notes = -1, inbound = -1;
     assert_int_equal(rs_store_begin(s), RS_OK);
-    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 30, &msgs, &convs, &inbound), RS_OK);
+    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 30, &msgs, &convs, &notes, &inbound), RS_OK);
     assert_int_equal(rs_store_commit(s), RS_OK);
     /* merchant 1 keeps 10 days: "old" and "stuck" go, a reply still queued stays; merchant 2's
      * settings are not JSON: the default 365 days */
@@ -82,15 +92,23 @@ static void test_sweep(void **state)
     assert_int_equal(convs, 0); /* conversation 2 still holds the queued reply */
     assert_int_equal(inbound, 1);
     assert_int_equal(count(db, "select count(*) from inbound"), 1);
+    /* the copy of an old notification goes with the transcripts (the row stays); a recent one,
+     * one still queued and merchant 2's (365 days) stay */
+    assert_int_equal(notes, 1);
+    assert_int_equal(count(db, "select count(*) from outbox where id=1 and subject is null and body is null"), 1);
+    assert_int_equal(count(db, "select count(*) from outbox where body is not null"), 3);
+    assert_int_equal(count(db, "select count(*) from notify_attempts where error is null"), 1);
+    assert_int_equal(count(db, "select count(*) from notify_attempts where error='recent'"), 1);
     /* once the reply is sent and old, the conversation empties and goes */
     assert_int_equal(sqlite3_exec(db, "update messages set state='sent' where body='sending'", NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(rs_store_begin(s), RS_OK);
-    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 0, &msgs, &convs, &inbound), RS_OK);
+    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 0, &msgs, &convs, &notes, &inbound), RS_OK);
     assert_int_equal(rs_store_commit(s), RS_OK);
     assert_int_equal(msgs, 1);
     assert_int_equal(convs, 1);
     assert_int_equal(inbound, 0); /* 0 days = keep */
+    assert_int_equal(notes, 0); /* nothing new is old enough */
     assert_int_equal(count(db, "select count(*) from conversations where id=2"), 0);
     assert_int_equal(count(db, "select count(*) from conversations"), 2);
     sqlite3_close(db);
