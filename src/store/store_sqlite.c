@@ -89,10 +89,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ORDER_SHIPMENT_STATUSES] =
         "SELECT o.base_status,o.status,s.status FROM orders o LEFT JOIN shipments s ON s.order_id=o.id "
         "AND s.cancelled_at=0 WHERE o.id=? ORDER BY s.id",
+    /* an erased customer's order takes the carrier's free text and place no more (docs/privacy.md):
+     * a late scan saying "delivered to <name>" must not bring the person back */
     [ST_EVENT_INSERT] =
         "INSERT INTO events(shipment_id,merchant_id,occurred_at,offset_min,received_at,status,substatus,"
         "action_required,code,message,city,region,country,source,dedup_key) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(shipment_id,dedup_key) DO NOTHING",
+        "SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,CASE WHEN x.erased THEN NULL ELSE ?10 END,"
+        "CASE WHEN x.erased THEN NULL ELSE ?11 END,CASE WHEN x.erased THEN NULL ELSE ?12 END,?13,?14,?15 "
+        "FROM (SELECT EXISTS(SELECT 1 FROM shipments sh JOIN orders o ON o.id=sh.order_id JOIN customers c "
+        "ON c.id=o.customer_id WHERE sh.id=?1 AND c.erased_at IS NOT NULL) AS erased) x WHERE 1 "
+        "ON CONFLICT(shipment_id,dedup_key) DO NOTHING",
     [ST_EVENT_TRACK_LIST] =
         "SELECT occurred_at,status,substatus,action_required FROM events WHERE shipment_id=?",
     [ST_ORDER_READ] =

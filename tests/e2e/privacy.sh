@@ -119,6 +119,9 @@ eq "the order still answers its status" "$(jqr '"\(.status)/\(.customer.name)"')
 KEY=$KEY_A api POST /v1/orders '{"order_ref":"A-1","placed_at":"2026-01-10T10:00:00+01:00","customer":{"name":"Ana Pérez Zubizarreta","email":"ana.perez@example.com","phone":"+34600111222"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"},"items":[{"sku":"TAZA","name":"Taza","quantity":2}]}'
 eq "an update of the erased order is applied" "$STATUS/$(jqr .items[0].quantity)" "200/2"
 eq "  but the person and where they live do not come back" "$(jqr '"\(.customer.name)/\(.customer.email)/\(.customer.phone)/\(.destination.postal_code)/\(.destination.city)/\(.destination.country)"')" "null/null/null/null/null/ES"
+KEY=$KEY_A api POST /v1/events '{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-14T10:00:00+01:00","status":"delivered","message":"Recogido en oficina por Ana Pérez Zubizarreta","location":{"city":"Madrid","country":"ES"}}'
+eq "a late carrier event on the erased order is recorded" "$STATUS/$(sql "select count(*) from events where occurred_at=1768381200")" "201/1"
+eq "  without the carrier's free text or place" "$(sql "select coalesce(message,'-')||'/'||coalesce(city,'-') from events where occurred_at=1768381200")" "-/-"
 eq "  nor a new customer row" "$(sql "select count(*) from customers where merchant_id=1 and (email='ana.perez@example.com' or phone='+34600111222')")" 0
 KEY=$KEY_A api GET '/v1/customers/export?email=ana.perez@example.com'
 eq "after erase the export finds nothing: 404" "$STATUS" 404
