@@ -1,6 +1,7 @@
-/* api_privacy.c — GET /v1/customers/export?email=…|phone=… and POST /v1/customers/erase
- * {"email"|"phone"} (admin scope): the API side of `rastro customer export|erase`
- * (app/privacy.h, docs/privacy.md). */
+/* api_privacy.c — GET /v1/customers/export?email=…|phone=…, POST /v1/customers/export and
+ * POST /v1/customers/erase {"email"|"phone"} (admin scope): the API side of `rastro customer
+ * export|erase` (app/privacy.h, docs/privacy.md). The POST form keeps the address out of URLs
+ * (a reverse proxy's access log). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,21 +24,54 @@ static void reply_not_found(struct rs_req *r, const struct rs_privacy_who *who)
     rs_reply_error(r, 404, "not_found", "nothing is held for %s", who->email[0] ? who->email : who->phone);
 }
 
-void rs_api_customer_export(struct rs_req *r)
+/* WHO from a body {"email": …} or {"phone": …}; false with the answer set. */
+static bool body_who(struct rs_req *r, struct rs_privacy_who *who)
 {
-    struct rs_privacy_who who;
-    if (!who_or_reply(r, rs_req_query(r, "email"), rs_req_query(r, "phone"), &who))
-        return;
+    json_t *body = rs_req_json(r);
+    if (!body)
+        return false;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        rs_reply_error(r, 400, "invalid_json", "send an object: {\"email\": …} or {\"phone\": …}");
+        return false;
+    }
+    json_t *em = json_object_get(body, "email"), *ph = json_object_get(body, "phone");
+    if ((em && !json_is_string(em) && !json_is_null(em)) || (ph && !json_is_string(ph) && !json_is_null(ph))) {
+        json_decref(body);
+        rs_reply_error(r, 422, "invalid_field", "email and phone must be strings");
+        return false;
+    }
+    bool ok = who_or_reply(r, json_string_value(em), json_string_value(ph), who);
+    json_decref(body);
+    return ok;
+}
+
+static void export_reply(struct rs_req *r, const struct rs_privacy_who *who)
+{
     struct rs_store *s = rs_server_reader_get(r->srv);
     json_t *doc = NULL;
-    enum rs_err e = s ? rs_app_privacy_export(s, r->merchant_id, &who, rs_now(), &doc) : RS_EIO;
+    enum rs_err e = s ? rs_app_privacy_export(s, r->merchant_id, who, rs_now(), &doc) : RS_EIO;
     rs_server_reader_put(r->srv, s);
     if (e == RS_ENOTFOUND)
-        reply_not_found(r, &who);
+        reply_not_found(r, who);
     else if (e)
         rs_reply_err(r, e, "customer export");
     else
         rs_reply_json(r, 200, doc);
+}
+
+void rs_api_customer_export(struct rs_req *r)
+{
+    struct rs_privacy_who who;
+    if (who_or_reply(r, rs_req_query(r, "email"), rs_req_query(r, "phone"), &who))
+        export_reply(r, &who);
+}
+
+void rs_api_customer_export_post(struct rs_req *r)
+{
+    struct rs_privacy_who who;
+    if (body_who(r, &who))
+        export_reply(r, &who);
 }
 
 struct erase_job {
@@ -54,24 +88,8 @@ static enum rs_err erase_run(struct rs_store *s, void *ctx)
 
 void rs_api_customer_erase(struct rs_req *r)
 {
-    json_t *body = rs_req_json(r);
-    if (!body)
-        return;
-    if (!json_is_object(body)) {
-        json_decref(body);
-        rs_reply_error(r, 400, "invalid_json", "send an object: {\"email\": …} or {\"phone\": …}");
-        return;
-    }
-    json_t *em = json_object_get(body, "email"), *ph = json_object_get(body, "phone");
-    if ((em && !json_is_string(em) && !json_is_null(em)) || (ph && !json_is_string(ph) && !json_is_null(ph))) {
-        json_decref(body);
-        rs_reply_error(r, 422, "invalid_field", "email and phone must be strings");
-        return;
-    }
     struct erase_job j = {.merchant_id = r->merchant_id};
-    bool ok = who_or_reply(r, json_string_value(em), json_string_value(ph), &j.who);
-    json_decref(body);
-    if (!ok)
+    if (!body_who(r, &j.who))
         return;
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), erase_run, &j);
     if (e == RS_ENOTFOUND) {

@@ -125,6 +125,7 @@ static const struct route {
     {"POST", "/console/i/{}/take", PUBLIC, rs_console_incident_take, "POST /console/i/{id}/take"},
     {"POST", "/console/i/{}/resolve", PUBLIC, rs_console_incident_resolve, "POST /console/i/{id}/resolve"},
     {"GET", "/v1/customers/export", NEED_ADMIN, rs_api_customer_export, "GET /v1/customers/export"},
+    {"POST", "/v1/customers/export", NEED_ADMIN, rs_api_customer_export_post, "POST /v1/customers/export"},
     {"POST", "/v1/customers/erase", NEED_ADMIN, rs_api_customer_erase, "POST /v1/customers/erase"},
     {"POST", "/v1/incidents/{}/notes", NEED_INGEST, rs_api_incident_note_post, "POST /v1/incidents/{id}/notes"},
     {"POST", "/v1/orders/{}/coupons", NEED_INGEST, rs_api_order_coupon_post, "POST /v1/orders/{order_ref}/coupons"},

@@ -39,7 +39,7 @@ rs_handler_fn rs_console_conversation, rs_console_conversation_last, rs_console_
 rs_handler_fn rs_console_take, rs_console_release, rs_console_assign, rs_console_close, rs_console_reopen;
 rs_handler_fn rs_console_reply, rs_console_phone, rs_console_incident_new;
 rs_handler_fn rs_console_incident_state, rs_console_incident_take, rs_console_incident_resolve;
-rs_handler_fn rs_api_customer_export, rs_api_customer_erase;
+rs_handler_fn rs_api_customer_export, rs_api_customer_export_post, rs_api_customer_erase;
 /* incident workflow, agent/API coupons and support settings (api_incident.c) */
 rs_handler_fn rs_api_incident_note_post, rs_api_order_coupon_post, rs_api_support_settings_get,
     rs_api_support_settings_put;

@@ -86,6 +86,14 @@ eq "  times are RFC 3339" "$(jqr '.orders[0].placed_at')" "2026-01-10T09:00:00Z"
 eq "  nothing of another customer" "$(printf '%s' "$BODY_OUT" | grep -c Bruno)" 0
 KEY=$KEY_A api GET '/v1/customers/export?phone=%2B34600111222'
 eq "export by phone finds the same person (and the conversation from their e-mail)" "$(jqr '"\(.customers|length)/\(.conversations|length)"')" "1/3"
+KEY=$KEY_A api POST /v1/customers/export '{"phone":"+34 600 111 222"}'
+eq "POST /v1/customers/export: the same document, the phone kept out of the URL" "$STATUS/$(jqr '"\(.customers|length)/\(.conversations|length)/\(.query.phone)"')" "200/1/3/+34600111222"
+KEY=$KEY_RO api POST /v1/customers/export '{"email":"ana.perez@example.com"}'
+eq "  needs the admin scope: 403" "$STATUS" 403
+KEY=$KEY_A api POST /v1/customers/export '{}'
+eq "  without email or phone: 400" "$STATUS" 400
+KEY=$KEY_A api POST /v1/customers/export '{"email":"nobody@example.com"}'
+eq "  someone unknown: 404" "$STATUS" 404
 KEY=$KEY_B api GET '/v1/customers/export?email=ana.perez@example.com'
 eq "tenancy: the other merchant sees only its own order" "$(jqr '[.orders[].merchant_id]|unique|join(",")')" 2
 CLI=$("$RASTRO_BIN" customer export --db "$DB" --merchant 1 --email ana.perez@example.com)
