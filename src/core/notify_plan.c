@@ -121,6 +121,19 @@ bool rs_notify_trigger_urgent(enum rs_trigger t)
     return (unsigned)t < RS_TRIG__COUNT && trig_props[t].urgent;
 }
 
+bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, int64_t at, enum rs_status cur_status,
+                     int64_t cur_at, int64_t now)
+{
+    bool delivery_day = t == RS_TRIG_OUT_FOR_DELIVERY || t == RS_TRIG_COURIER_NEARBY ||
+                        t == RS_TRIG_ATTEMPT_FAILED || t == RS_TRIG_AVAILABLE_FOR_PICKUP;
+    if (delivery_day && cur_status != msg_status)
+        return true;
+    if (cur_status == msg_status && cur_at > at)
+        at = cur_at; /* same status, a later scan of it: the news is at least that old */
+    return (t == RS_TRIG_COURIER_NEARBY && now - at > RS_PLAN_STALE_NEARBY_S) ||
+           (t == RS_TRIG_OUT_FOR_DELIVERY && now - at > RS_PLAN_STALE_OFD_S);
+}
+
 enum rs_err rs_notify_quiet_until(const struct rs_notify_settings *s, const struct rs_recipient *r, int64_t now,
                                   int64_t *when, bool *deferred)
 {
@@ -236,8 +249,7 @@ static enum rs_err plan_trigger(struct planner *p, enum rs_trigger t, enum rs_st
         it.suppressed = why;
     } else {
         it.channel = usable[0];
-        if ((t == RS_TRIG_COURIER_NEARBY && now - at > RS_PLAN_STALE_NEARBY_S) ||
-            (t == RS_TRIG_OUT_FOR_DELIVERY && now - at > RS_PLAN_STALE_OFD_S))
+        if (rs_notify_stale(t, st, at, st, at, now))
             it.suppressed = RS_SUPP_STALE;
         bool exempt = trig_props[t].cap_exempt ||
                       (t == RS_TRIG_EXCEPTION && p->in->action_required);

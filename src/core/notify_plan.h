@@ -140,6 +140,16 @@ bool rs_notify_trigger_for(enum rs_status old_status, enum rs_substatus old_sub,
 /* Whether trigger T is urgent: never deferred by quiet hours (out_for_delivery, courier_nearby). */
 bool rs_notify_trigger_urgent(enum rs_trigger t);
 
+/* Whether a customer message of trigger T about a shipment status MSG_STATUS, reached at AT, is
+ * stale at NOW when the shipment is now in CUR_STATUS (since CUR_AT): courier_nearby older than
+ * 1 h, out_for_delivery older than 12 h, and news of the delivery day (out_for_delivery,
+ * courier_nearby, attempt_failed, available_for_pickup) once the shipment has moved on to
+ * another status ("out for delivery" after "delivered", "nobody was in" once it is out again).
+ * The planner asks with CUR = MSG; the dispatcher asks again when the message comes due (a
+ * retry, a backlog, quiet hours), with the shipment's status then. */
+bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, int64_t at, enum rs_status cur_status,
+                     int64_t cur_at, int64_t now);
+
 /* Quiet hours of S for recipient R at NOW: *when = their end (DST-correct, as the planner
  * computes it) and *deferred = true when NOW is inside them, else *when = NOW. The dispatcher
  * asks again at send time, so a message that comes due at night (a backlog, a retry, a fallback

@@ -90,7 +90,8 @@ struct rs_outbox_job {
     int64_t created_at;
     /* shipment, when any */
     char carrier[64], tracking_number[64];
-    int64_t status_at;
+    char shipment_status[32]; /* the shipment's status now ("" without a shipment) */
+    int64_t status_at;        /* since when */
 };
 enum rs_err rs_store_outbox_load(struct rs_store *s, int64_t id, struct rs_outbox_job *out) RS_MUST_CHECK;
 

@@ -59,7 +59,7 @@ static const char *const SQL_LOAD =
     "SELECT x.id,x.merchant_id,x.order_id,coalesce(x.shipment_id,0),coalesce(x.customer_id,0),x.trigger,"
     "x.channels,x.channel,x.status,x.substatus,x.locale,x.channel_index,x.attempts,x.total_attempts,"
     "x.state,x.unsub_token,x.idem_key,x.created_at,s.carrier,s.tracking_number,s.status_at,"
-    "coalesce(x.coupon_id,0) "
+    "coalesce(x.coupon_id,0),s.status "
     "FROM outbox x LEFT JOIN shipments s ON s.id=x.shipment_id WHERE x.id=?";
 static const char *const SQL_FINISH =
     "UPDATE outbox SET state=?1,channel_index=?2,channel=?3,attempts=?4,total_attempts=total_attempts+1-?13,"
@@ -337,6 +337,7 @@ enum rs_err rs_store_outbox_load(struct rs_store *s, int64_t id, struct rs_outbo
     rs_store_sqlite_col_copy(o->tracking_number, sizeof o->tracking_number, q, 19);
     o->status_at = sqlite3_column_int64(q, 20);
     o->coupon_id = sqlite3_column_int64(q, 21);
+    rs_store_sqlite_col_copy(o->shipment_status, sizeof o->shipment_status, q, 22);
     sqlite3_reset(q);
     return RS_OK;
 }

@@ -165,6 +165,21 @@ static bool quiet_now(const struct worker *w, const struct rs_notify_config *cfg
     return deferred;
 }
 
+/* Whether the customer message JOB is stale now (rs_notify_stale): news of the delivery day
+ * that a retry, a backlog or quiet hours kept until the shipment moved on, or until it was too
+ * old to be of use. */
+static bool stale_now(const struct rs_outbox_job *job, int64_t now)
+{
+    int t = rs_trigger_parse(job->trigger, -1);
+    if (t < 0 || !job->shipment_id || !job->status[0] || !job->shipment_status[0])
+        return false;
+    int msg = rs_status_parse(job->status), cur = rs_status_parse(job->shipment_status);
+    if (msg < 0 || cur < 0)
+        return false;
+    return rs_notify_stale((enum rs_trigger)t, (enum rs_status)msg, job->status_at, (enum rs_status)cur,
+                           job->status_at, now);
+}
+
 /* Send row ID and fill O. */
 static void process(struct worker *w, int64_t id, struct outcome *o)
 {
@@ -188,11 +203,15 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     char why[300] = "";
     enum rs_err e = RS_EINVAL;
     int64_t quiet_until = 0;
+    bool stale = false;
     const struct rs_notify_config *cfg = settings_for(w, job.merchant_id, why, sizeof why);
     struct rs_notify_customer cust;
     if (cfg && (e = rs_store_notify_customer(w->s, job.order_id, &cust)) != RS_OK) {
         snprintf(why, sizeof why, "order unreadable: %s", rs_err_name(e));
         e = RS_ERETRY;
+    } else if (cfg && channel != RS_CH_WEBHOOK && stale_now(&job, now)) {
+        stale = true;
+        snprintf(why, sizeof why, "%s", rs_suppress_name(RS_SUPP_STALE));
     } else if (cfg && channel != RS_CH_WEBHOOK && (cust.optout & RS_CH_BIT(channel))) {
         snprintf(why, sizeof why, "the customer opted out of %s", rs_channel_name(channel));
         e = RS_EREJECTED;
@@ -353,6 +372,16 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
         o->d.attempts = job.attempts;
         o->d.next_attempt_at = quiet_until;
         o->d.deferred = true;
+        return;
+    }
+    if (stale) {
+        /* not sent, and not to be: the row is settled like one the planner found stale */
+        snprintf(o->state, sizeof o->state, "suppressed");
+        snprintf(o->result, sizeof o->result, "suppressed");
+        snprintf(o->res.error, sizeof o->res.error, "%s", why);
+        o->d.error = o->res.error;
+        o->d.attempts = job.attempts;
+        o->d.next_attempt_at = now;
         return;
     }
     if (e == RS_OK) {

@@ -541,5 +541,21 @@ PY
 RES=$(python3 "$T_DIR/count.py" "$PF_MAIL" $N)
 eq "after kill -9: no customer missed a mail" "${RES%/*}" 0
 check "  at most the in-flight ones twice (dups ${RES#*/} <= threads x batch = 16)" bash -c "[ ${RES#*/} -le 16 ]"
+
+# ---- news of the delivery day that comes due after the shipment moved on is not sent ----
+# (the dispatcher was down: "out for delivery" waits in the queue while the parcel is delivered)
+KEY=$KK api POST /v1/orders '{"order_ref":"ST-1","placed_at":"'"$(ts 7200)"'","customer":{"email":"stale@example.com","locale":"es"},"destination":{"country":"ES"}}'
+KEY=$KK api POST /v1/shipments '{"order_ref":"ST-1","carrier":"correos","tracking_number":"PQSTALE1"}'
+KEY=$KK api POST /v1/events "[$(ev PQSTALE1 3600 in_transit),$(ev PQSTALE1 1800 out_for_delivery),$(ev PQSTALE1 60 delivered)]"
+stale_final() { KEY=$KK api GET /v1/orders/ST-1/notifications; [ "$(jqr '[.notifications[]|select(.state=="queued" or .state=="sending")]|length')" = 0 ]; }
+"$RASTRO_BIN" worker --db "$KDB" --threads 1 >> "$T_DIR/worker.log" 2>&1 &
+WPID=$!; T_PIDS+=("$WPID")
+check "the dispatcher comes back and settles the queue" wait_for 30 stale_final
+kill $WPID; wait $WPID 2>/dev/null
+KEY=$KK api GET /v1/orders/ST-1/notifications
+eq "  'out for delivery' after the delivery: suppressed as stale, and the history says so" \
+   "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")][0]|"\(.state):\(.reason):\(.attempts_log[-1].result)"')" "suppressed:stale:suppressed"
+eq "  the delivery itself is sent" "$(jqr '[.notifications[]|select(.trigger=="delivered")][0].state')" "sent"
+
 check "worker log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/worker.log' '$T_DIR/server.log'"
 finish
