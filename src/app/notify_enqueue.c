@@ -184,6 +184,7 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
             .idem_key = it->key,
             .unsub_token = it->channel == RS_CH_WEBHOOK ? NULL : token,
             .coupon_id = it->trigger == RS_TRIG_COMPENSATION ? coupon_id : 0,
+            .event_at = it->at,
         };
         int64_t id;
         e = rs_store_outbox_insert(s, &row, now, &id);

@@ -122,14 +122,12 @@ bool rs_notify_trigger_urgent(enum rs_trigger t)
 }
 
 bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, int64_t at, enum rs_status cur_status,
-                     int64_t cur_at, int64_t now)
+                     int64_t now)
 {
     bool delivery_day = t == RS_TRIG_OUT_FOR_DELIVERY || t == RS_TRIG_COURIER_NEARBY ||
                         t == RS_TRIG_ATTEMPT_FAILED || t == RS_TRIG_AVAILABLE_FOR_PICKUP;
     if (delivery_day && cur_status != msg_status)
         return true;
-    if (cur_status == msg_status && cur_at > at)
-        at = cur_at; /* same status, a later scan of it: the news is at least that old */
     return (t == RS_TRIG_COURIER_NEARBY && now - at > RS_PLAN_STALE_NEARBY_S) ||
            (t == RS_TRIG_OUT_FOR_DELIVERY && now - at > RS_PLAN_STALE_OFD_S);
 }
@@ -207,7 +205,7 @@ static enum rs_err plan_trigger(struct planner *p, enum rs_trigger t, enum rs_st
     const struct rs_recipient *r = p->r;
     const int64_t now = p->in->now;
     unsigned on = s->enabled[t];
-    struct rs_planned base = {.trigger = t, .status = st, .substatus = sub, .not_before = now};
+    struct rs_planned base = {.trigger = t, .status = st, .substatus = sub, .not_before = now, .at = at};
     enum rs_err rc;
 
     /* channel order: preferred first, then the merchant's order (default email, sms, wa, push) */
@@ -249,7 +247,7 @@ static enum rs_err plan_trigger(struct planner *p, enum rs_trigger t, enum rs_st
         it.suppressed = why;
     } else {
         it.channel = usable[0];
-        if (rs_notify_stale(t, st, at, st, at, now))
+        if (rs_notify_stale(t, st, at, st, now))
             it.suppressed = RS_SUPP_STALE;
         bool exempt = trig_props[t].cap_exempt ||
                       (t == RS_TRIG_EXCEPTION && p->in->action_required);

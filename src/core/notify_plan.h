@@ -120,6 +120,7 @@ struct rs_planned {
     int64_t not_before;                      /* do not deliver earlier (epoch s) */
     bool deferred;                           /* not_before moved to the end of quiet hours */
     enum rs_suppress suppressed;             /* NONE: deliver; else why not */
+    int64_t at;                              /* when what it tells happened (event, delay, order) */
 };
 
 /* Plan the notifications for IN under settings S for recipient R into OUT (CAP entries).
@@ -141,14 +142,14 @@ bool rs_notify_trigger_for(enum rs_status old_status, enum rs_substatus old_sub,
 bool rs_notify_trigger_urgent(enum rs_trigger t);
 
 /* Whether a customer message of trigger T about a shipment status MSG_STATUS, reached at AT, is
- * stale at NOW when the shipment is now in CUR_STATUS (since CUR_AT): courier_nearby older than
+ * stale at NOW when the shipment is now in CUR_STATUS: courier_nearby older than
  * 1 h, out_for_delivery older than 12 h, and news of the delivery day (out_for_delivery,
  * courier_nearby, attempt_failed, available_for_pickup) once the shipment has moved on to
  * another status ("out for delivery" after "delivered", "nobody was in" once it is out again).
  * The planner asks with CUR = MSG; the dispatcher asks again when the message comes due (a
  * retry, a backlog, quiet hours), with the shipment's status then. */
 bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, int64_t at, enum rs_status cur_status,
-                     int64_t cur_at, int64_t now);
+                     int64_t now);
 
 /* Quiet hours of S for recipient R at NOW: *when = their end (DST-correct, as the planner
  * computes it) and *deferred = true when NOW is inside them, else *when = NOW. The dispatcher

@@ -176,8 +176,9 @@ static bool stale_now(const struct rs_outbox_job *job, int64_t now)
     int msg = rs_status_parse(job->status), cur = rs_status_parse(job->shipment_status);
     if (msg < 0 || cur < 0)
         return false;
-    return rs_notify_stale((enum rs_trigger)t, (enum rs_status)msg, job->status_at, (enum rs_status)cur,
-                           job->status_at, now);
+    /* rows planned before migration 0015 lack the event time: the status's time stands in */
+    int64_t at = job->event_at ? job->event_at : job->status_at;
+    return rs_notify_stale((enum rs_trigger)t, (enum rs_status)msg, at, (enum rs_status)cur, now);
 }
 
 /* Send row ID and fill O. */
@@ -319,9 +320,12 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                                              job.tracking_number[0] ? job.tracking_number : NULL, "status",
                                              job.status[0] ? job.status : NULL, "sub_status",
                                              job.substatus[0] ? job.substatus : NULL, "trigger", job.trigger);
-                if (job.status_at > 0) {
+                /* when the event the webhook tells happened, not the shipment's latest status
+                 * (rows planned before migration 0015 have only that) */
+                int64_t occurred = job.shipment_id && job.event_at > 0 ? job.event_at : job.status_at;
+                if (occurred > 0) {
                     char t[RS_TIME_LEN];
-                    rs_time_format(job.status_at, 0, t);
+                    rs_time_format(occurred, 0, t);
                     json_object_set_new(msg.webhook_data, "occurred_at", json_string(t));
                 }
                 e = rs_send_webhook(w->ch, &msg, &o->res);

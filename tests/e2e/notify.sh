@@ -148,6 +148,9 @@ eq "webhook signature verifies (HMAC-SHA256 of id.timestamp.body)" "$(printf '%s
 eq "webhook headers" "$(printf '%s' "$WH" | jq -r '"\(.headers["webhook-id"]|test("^msg_[0-9]+$"))/\(.headers["user-agent"])"')" "true/Rastro-Webhooks/1.0"
 check "webhook timestamp is now (±60 s)" bash -c "t=$(printf '%s' "$WH" | jq -r '.headers["webhook-timestamp"]'); [ \$(( \$t - $(date +%s) )) -le 60 ] && [ \$(( $(date +%s) - \$t )) -le 60 ]"
 eq "webhook data" "$(printf '%s' "$WH" | jq -r '.body|fromjson|"\(.data.order_ref)/\(.data.tracking_code)/\(.data.carrier)/\(.data.tracking_number)"')" "7315/$CODE/correos/PQ4F1B07"
+eq "webhook occurred_at is when each event happened (shipped: the first scan in transit), not the shipment's latest status" \
+   "$(rec_find '.path=="/webhooks/rastro"' | jq -r '.body|fromjson|"\(.type)=\(.data.occurred_at)"' | sort | tr '\n' ,)" \
+   "shipment.out_for_delivery=$(ts 600),shipment.shipped=$(ts 3000),"
 
 # ---- SMS customer through Twilio ----
 KEY=$KEY api POST /v1/orders '{"order_ref":"8001","placed_at":"'"$(ts 7200)"'","customer":{"name":"Ann Lee","email":"ann@example.com","phone":"+34 600 111 222","locale":"en","preferred_channel":"sms"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'

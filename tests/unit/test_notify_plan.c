@@ -179,24 +179,20 @@ static void test_stale_at_send(void **state)
     int64_t at = utc(2026, 11, 26, 9, 0);
     const enum rs_status ofd = RS_STATUS_OUT_FOR_DELIVERY;
     /* still out for delivery, an hour later: sent; the next day: stale */
-    assert_false(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, ofd, at, at + 3600));
-    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, ofd, at, at + 13 * 3600));
-    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, at, ofd, at, at + 2 * 3600));
+    assert_false(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, ofd, at + 3600));
+    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, ofd, at + 13 * 3600));
+    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, at, ofd, at + 2 * 3600));
     /* delivered meanwhile: "out for delivery", "nearby", "nobody was in" and "at the pickup point"
      * are stale at once */
-    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, RS_STATUS_DELIVERED, at + 60, at + 120));
-    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, at, RS_STATUS_DELIVERED, at + 60, at + 120));
-    assert_true(rs_notify_stale(RS_TRIG_ATTEMPT_FAILED, RS_STATUS_ATTEMPT_FAILED, at, ofd, at + 60, at + 120));
-    assert_true(rs_notify_stale(RS_TRIG_AVAILABLE_FOR_PICKUP, RS_STATUS_AVAILABLE_FOR_PICKUP, at,
-                                RS_STATUS_DELIVERED, at + 60, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, RS_STATUS_DELIVERED, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, at, RS_STATUS_DELIVERED, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_ATTEMPT_FAILED, RS_STATUS_ATTEMPT_FAILED, at, ofd, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_AVAILABLE_FOR_PICKUP, RS_STATUS_AVAILABLE_FOR_PICKUP, at, RS_STATUS_DELIVERED, at + 120));
     /* a message that stays true is never stale: "shipped" after it was delivered, the delivery
      * the next morning, an exception */
-    assert_false(rs_notify_stale(RS_TRIG_SHIPPED, RS_STATUS_IN_TRANSIT, at, RS_STATUS_DELIVERED, at + 60,
-                                 at + 86400));
-    assert_false(rs_notify_stale(RS_TRIG_DELIVERED, RS_STATUS_DELIVERED, at, RS_STATUS_DELIVERED, at,
-                                 at + 14 * 3600));
-    assert_false(rs_notify_stale(RS_TRIG_EXCEPTION, RS_STATUS_EXCEPTION, at, RS_STATUS_IN_TRANSIT, at + 60,
-                                 at + 3600));
+    assert_false(rs_notify_stale(RS_TRIG_SHIPPED, RS_STATUS_IN_TRANSIT, at, RS_STATUS_DELIVERED, at + 86400));
+    assert_false(rs_notify_stale(RS_TRIG_DELIVERED, RS_STATUS_DELIVERED, at, RS_STATUS_DELIVERED, at + 14 * 3600));
+    assert_false(rs_notify_stale(RS_TRIG_EXCEPTION, RS_STATUS_EXCEPTION, at, RS_STATUS_IN_TRANSIT, at + 3600));
 }
 
 static void test_keys_dedup(void **state)
