@@ -426,7 +426,10 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
     rs_buf_release(&resp);
     if (e == RS_OK)
         snprintf(res->provider_id, sizeof res->provider_id, "%s", id);
-    else if (res->http_status >= 300 && res->http_status < 400)
-        e = RS_ERETRY; /* a redirect is a failure to deliver, not a refusal */
+    else if (e == RS_EREJECTED && res->http_status != 410)
+        /* The merchant's own endpoint: a redirect, a 404 while their ERP is redeployed, a 401 from
+         * a signature check being fixed are failures to deliver, not a refusal of this message
+         * (Standard Webhooks: any non-2xx is retried); only 410 Gone says to stop. */
+        e = RS_ERETRY;
     return e;
 }

@@ -302,6 +302,18 @@ eq "attempts log: retry, next_channel, sent" "$(jqr "$SH|[.attempts_log[].result
 eq "the failure reason is recorded" "$(jqr "$SH|.attempts_log[0].http_status")/$(jqr "$SH|.attempts_log[0].error|test(\"HTTP 500\")")" "500/true"
 check "the e-mail of the fallback reached the Maildir" wait_for 10 bash -c "grep -l 'eva@example.org' '$PF_MAIL'/* | grep -q ."
 
+# the merchant's endpoint answers 404 while their ERP is being deployed: retried, not dropped
+script_rec '{"prefix":"/webhooks","responses":[{"status":404,"body":{"error":"not found"}}]}'
+KEY=$KEY api POST /v1/orders '{"order_ref":"W-1","placed_at":"'"$(ts 7200)"'","customer":{"name":"Ana","email":"ana.w@example.org","locale":"es"},"destination":{"country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"W-1","carrier":"correos","tracking_number":"W1"}'
+KEY=$KEY api POST /v1/events "$(ev W1 600 in_transit)"
+check "a webhook answered 404 settles" wait_for 30 all_final W-1
+notif W-1
+WHR='[.notifications[]|select(.channel=="webhook")][0]'
+eq "  a 4xx from the merchant's endpoint is retried like a 5xx (it is their server, not a refusal of the message)" \
+   "$(jqr "$WHR|\"\(.state):\([.attempts_log[]|\"\(.result)\(.http_status // \"\")\"]|join(\",\"))\"")" "sent:retry404,sent200"
+script_rec '{"prefix":"/webhooks","responses":[]}'
+
 script_rec '{"prefix":"/2010-04-01","responses":[{"garbage":true},{"delay":4}]}'
 KEY=$KEY api POST /v1/events "$(ev F1 300 out_for_delivery)"
 check "garbage and timeout settle" wait_for 40 all_final F-1
