@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/notify_plan.h"
 #include "notify/channel_priv.h"
 #include "util/b64url.h"
 
@@ -252,6 +253,14 @@ const char *rs_webpush_urgency(enum rs_trigger trigger)
     }
 }
 
+int rs_webpush_ttl(enum rs_trigger trigger, int ttl_s)
+{
+    int limit = trigger == RS_TRIG_COURIER_NEARBY     ? RS_PLAN_STALE_NEARBY_S
+                : trigger == RS_TRIG_OUT_FOR_DELIVERY ? RS_PLAN_STALE_OFD_S
+                                                      : ttl_s;
+    return ttl_s < limit ? ttl_s : limit;
+}
+
 enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const char *endpoint, const char *p256dh,
                          const char *auth, const char *url, struct rs_send_result *res)
 {
@@ -290,7 +299,7 @@ enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const c
     char h_auth[1300], h_ttl[32], h_topic[64], h_urgency[32];
     snprintf(h_urgency, sizeof h_urgency, "Urgency: %s", rs_webpush_urgency(m->trigger));
     snprintf(h_auth, sizeof h_auth, "Authorization: %s", vapid);
-    snprintf(h_ttl, sizeof h_ttl, "TTL: %d", cfg->push_ttl_s);
+    snprintf(h_ttl, sizeof h_ttl, "TTL: %d", rs_webpush_ttl(m->trigger, cfg->push_ttl_s));
     snprintf(h_topic, sizeof h_topic, "Topic: ntf%lld", (long long)(m->outbox_id % 1000000000000LL));
     const char *headers[] = {h_ttl, "Content-Encoding: aes128gcm", "Content-Type: application/octet-stream",
                              h_auth, h_urgency, h_topic, NULL};

@@ -38,6 +38,12 @@ enum rs_err rs_vapid_verify(const char *header) RS_MUST_CHECK;
  * hear at once (out_for_delivery, courier_nearby, attempt_failed), "normal" otherwise. */
 const char *rs_webpush_urgency(enum rs_trigger trigger);
 
+/* The RFC 8030 §5.2 TTL of a push message about TRIGGER under the merchant's TTL_S: no longer
+ * than the news is worth telling (the planner's stale limits: courier_nearby 1 h,
+ * out_for_delivery 12 h), so a phone that comes back online the next morning is not told that
+ * the courier is nearby. */
+int rs_webpush_ttl(enum rs_trigger trigger, int ttl_s);
+
 /* POST the rendered push message of M (title, body, url as JSON) encrypted to the subscription
  * (ENDPOINT, P256DH and AUTH base64url) with TTL, Urgency, Topic, Content-Encoding: aes128gcm and
  * VAPID. Outcome as channel.h; a 404/410 answer is RS_EREJECTED with http_status kept (the

@@ -122,6 +122,17 @@ static void test_b64url(void **state)
     assert_int_equal(rs_b64url_decode("AAAAAAAAAAAAAAAA", b, sizeof b), -1); /* 12 bytes > cap */
 }
 
+/* The push service keeps a message for an offline phone no longer than it is worth telling. */
+static void test_ttl(void **state)
+{
+    (void)state;
+    assert_int_equal(rs_webpush_ttl(RS_TRIG_COURIER_NEARBY, 86400), 3600);
+    assert_int_equal(rs_webpush_ttl(RS_TRIG_OUT_FOR_DELIVERY, 86400), 12 * 3600);
+    assert_int_equal(rs_webpush_ttl(RS_TRIG_COURIER_NEARBY, 600), 600); /* a shorter TTL stays */
+    assert_int_equal(rs_webpush_ttl(RS_TRIG_DELIVERED, 86400), 86400);
+    assert_int_equal(rs_webpush_ttl(RS_TRIG_SHIPPED, 3600), 3600);
+}
+
 static void test_urgency(void **state)
 {
     (void)state;
@@ -142,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_vapid),
         cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_urgency),
+        cmocka_unit_test(test_ttl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
