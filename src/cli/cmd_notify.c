@@ -149,16 +149,28 @@ int rs_cmd_notify(int argc, char **argv)
             const char *txt = json_string_value(json_object_get(out, "text"));
             const char *body = json_string_value(json_object_get(out, "body"));
             const char *tpl = json_string_value(json_object_get(out, "template"));
+            const char *title = json_string_value(json_object_get(out, "title"));
+            const char *html = json_string_value(json_object_get(out, "html"));
             if (sub)
                 printf("subject: %s\n", sub);
+            if (title)
+                printf("title: %s\n", title);
             if (json_object_get(out, "encoding"))
                 printf("encoding: %s\nsegments: %lld\ncharacters: %lld\n",
                        json_string_value(json_object_get(out, "encoding")),
                        (long long)json_integer_value(json_object_get(out, "segments")),
                        (long long)json_integer_value(json_object_get(out, "characters")));
-            if (tpl)
+            if (tpl) {
+                /* what goes out when the customer has not written in the last 24 h */
                 printf("template: %s\n", tpl);
+                size_t k;
+                json_t *p;
+                json_array_foreach(json_object_get(out, "parameters"), k, p)
+                    printf("parameter %zu: %s\n", k + 1, json_string_value(p) ? json_string_value(p) : "");
+            }
             printf("\n%s\n", txt ? txt : body ? body : "");
+            if (html)
+                printf("\n--- HTML part ---\n%s\n", html);
             json_decref(out);
         }
     } else if (strcmp(verb, "list") == 0 && order) {

@@ -336,6 +336,7 @@ eq "preview stalled without scans: sample silence, marked" "$STATUS/$(jqr '.samp
    "200/quiet_days,quiet_days_text,last_event_text/rastro_stalled_v1/4 days"
 out=$("$RASTRO_BIN" notify preview --merchant "$MID2" --order Q-1 --trigger stalled --channel push --locale es --db "$DB" 2>&1)
 check "rastro notify preview --trigger stalled" bash -c "printf '%s' \"\$1\" | grep -q 'desde hace 5 días'" _ "$out"
+check "rastro notify preview of a push shows its title, not only the body" bash -c "printf '%s' \"\$1\" | grep -q '^title: .'" _ "$out"
 
 # ---- 6. rastro worker alone runs the sweeps ----
 KEY=$KEY1

@@ -478,6 +478,12 @@ KEY=$KEY api POST /v1/notifications/preview '{"order_ref":"nope","trigger":"ship
 eq "preview of an unknown order: 404" "$STATUS" 404
 out=$("$RASTRO_BIN" notify preview --merchant 1 --db "$DB" --order 7315 --trigger out_for_delivery --channel sms --locale es)
 check "rastro notify preview prints encoding and segments" bash -c "printf '%s' '$out' | grep -q '^segments: [0-9]' && printf '%s' '$out' | grep -q '^encoding: '"
+out=$("$RASTRO_BIN" notify preview --merchant 1 --db "$DB" --order 7315 --trigger shipped --channel email --locale es)
+check "rastro notify preview of an e-mail shows its HTML part too (what most customers read)" \
+  bash -c "printf '%s' \"\$1\" | grep -q '^--- HTML part ---' && printf '%s' \"\$1\" | grep -qF 'href=\"$BASE/t/$CODE\"'" _ "$out"
+out=$("$RASTRO_BIN" notify preview --merchant 1 --db "$DB" --order 7315 --trigger shipped --channel whatsapp --locale es)
+check "rastro notify preview of WhatsApp lists the approved template's parameters (sent outside the 24 h window)" \
+  bash -c "printf '%s' \"\$1\" | grep -q '^template: rastro_shipped_v1' && printf '%s' \"\$1\" | grep -q '^parameter 2: 7315$'" _ "$out"
 
 # ---- Infobip SMS (another merchant) ----
 KEY3=$(new_merchant "Tienda Mar")
