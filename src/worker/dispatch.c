@@ -62,6 +62,10 @@ struct rs_dispatcher {
 };
 
 /* One outcome, kept until the batch is recorded. */
+/* The customer's newest push subscriptions tried in one attempt: a browser they stopped using
+ * (404/410: deleted) does not keep the message from the others. */
+#define RS_PUSH_TRY 4
+
 struct outcome {
     struct rs_outbox_done d;
     char state[16], channel[16], new_channel[16], result[16];
@@ -70,7 +74,8 @@ struct outcome {
     bool skip;
     /* after a successful send carrying a window: what the customer was told */
     int64_t told_shipment, told_earliest, told_latest;
-    int64_t gone_push; /* a push subscription the push service says is gone (404/410) */
+    int64_t gone_push[RS_PUSH_TRY]; /* push subscriptions the push service says are gone (404/410) */
+    int n_gone_push;
     /* the SMS provider says the customer opted out (Twilio 21610): recorded like their STOP */
     bool sms_optout;
     int64_t merchant_id, customer_id;
@@ -249,9 +254,10 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 memset(&extras, 0, sizeof extras);
             in.extras = &extras;
         }
-        struct rs_push_sub psub;
+        struct rs_push_sub psub[RS_PUSH_TRY];
         int nsub = 0;
-        if (channel == RS_CH_PUSH && rs_store_push_list(w->s, job.order_id, &psub, 1, &nsub) == RS_OK && nsub == 0)
+        if (channel == RS_CH_PUSH && rs_store_push_list(w->s, job.order_id, psub, RS_PUSH_TRY, &nsub) == RS_OK &&
+            nsub == 0)
             snprintf(why, sizeof why, "the customer has no push subscription");
         if (channel != RS_CH_WEBHOOK && !set) {
             e = RS_EINVAL;
@@ -302,9 +308,15 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 char track[512];
                 const char *base = cfg->public_base_url ? cfg->public_base_url : w->d->base_url;
                 snprintf(track, sizeof track, "%.400s/t/%.31s", base, cust.tracking_code);
-                e = rs_send_push(w->ch, &msg, psub.endpoint, psub.p256dh, psub.auth, track, &o->res);
-                if (e == RS_EREJECTED && (o->res.http_status == 404 || o->res.http_status == 410))
-                    o->gone_push = psub.id;
+                /* newest first; one that is gone is deleted and the next one tried */
+                for (int k = 0; k < nsub; k++) {
+                    memset(&o->res, 0, sizeof o->res);
+                    o->res.retry_after_s = -1;
+                    e = rs_send_push(w->ch, &msg, psub[k].endpoint, psub[k].p256dh, psub[k].auth, track, &o->res);
+                    if (!(e == RS_EREJECTED && (o->res.http_status == 404 || o->res.http_status == 410)))
+                        break;
+                    o->gone_push[o->n_gone_push++] = psub[k].id;
+                }
                 if (r.part[RS_TPART_PUSH_TITLE])
                     o->subject = strdup(r.part[RS_TPART_PUSH_TITLE]);
                 if (r.part[RS_TPART_PUSH_BODY])
@@ -526,8 +538,9 @@ static void *run(void *arg)
                     if (fe && fe != RS_ENOTFOUND)
                         e = fe;
                 }
-                if (!e && out[i].gone_push && (fe = rs_store_push_delete(w->s, out[i].gone_push)))
-                    e = fe;
+                for (int k = 0; !e && k < out[i].n_gone_push; k++)
+                    if ((fe = rs_store_push_delete(w->s, out[i].gone_push[k])))
+                        e = fe;
                 if (!e && out[i].sms_optout)
                     e = record_sms_optout(w->s, &out[i]);
             }

@@ -257,13 +257,21 @@ PY
   check "VAPID JWT verifies (ES256, aud = the endpoint's origin) and the body decrypts (RFC 8291)" test -n "$DEC"
   [ -n "$DEC" ] || cat "$T_DIR/push.err"
   check "  the push says the order is on its way, in English, with the tracking link" bash -c "[ -n '$DEC' ] && jq -e '(.title|length>0) and (.body|length>0) and .lang==\"en\" and (.url|endswith(\"/t/$(sqlite3 -readonly "$DB" "select tracking_code from orders where order_ref='P-1'")\"))' <<<'$DEC'"
-  curl -s -X POST "$REC/_control" --data-binary '{"prefix":"/push/","responses":[{"status":410,"repeat":true}]}' >/dev/null
+  # Eva also subscribed earlier on another device (sub-0); the newest one (sub-1) is gone
+  sqlite3 "$DB" "insert into push_subscriptions(merchant_id,order_id,endpoint,p256dh,auth,created_at) select 1,id,'$REC/push/sub-0','$(cat "$T_DIR/ua_pub")','$(cat "$T_DIR/ua_auth")',strftime('%s','now')-86400 from orders where order_ref='P-1'"
+  curl -s -X POST "$REC/_control" --data-binary '{"prefix":"/push/sub-1","responses":[{"status":410,"repeat":true}]}' >/dev/null
   api POST /v1/events '[{"carrier":"correos","tracking_number":"PUSH1","occurred_at":"'"$(date -u -d '-5 min' +%FT%TZ)"'","status":"out_for_delivery"}]'
   check "after a 410" wait_for 20 all_final P-1
   api GET /v1/orders/P-1/notifications
-  eq "410 from the push service: the message falls back to e-mail" "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")|"\(.channel):\(.state)"]|join(",")')" "email:sent"
+  eq "410 for one device: her other subscription gets the push (not e-mail, not nothing)" "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")|"\(.channel):\(.state)"]|join(",")')/$(rec_count '.path=="/push/sub-0"')" "push:sent/1"
   eq "out_for_delivery was pushed with Urgency: high" "$(rec_find '.path=="/push/sub-1"' | tail -1 | jq -r '.headers.urgency')" high
-  eq "  and the subscription is deleted" "$(sqlite3 -readonly "$DB" "select count(*) from push_subscriptions where endpoint='$REC/push/sub-1'")" 0
+  eq "  and the gone subscription is deleted, the live one kept" "$(sqlite3 -readonly "$DB" "select group_concat(replace(endpoint,'$REC/push/',''),',') from push_subscriptions where endpoint like '$REC/push/%'")" "sub-0"
+  curl -s -X POST "$REC/_control" --data-binary '{"prefix":"/push/","responses":[{"status":410,"repeat":true}]}' >/dev/null
+  api POST /v1/events '[{"carrier":"correos","tracking_number":"PUSH1","occurred_at":"'"$(date -u -d '-1 min' +%FT%TZ)"'","status":"delivered"}]'
+  check "after a 410 from the last device" wait_for 20 all_final P-1
+  api GET /v1/orders/P-1/notifications
+  eq "410 from the push service for every device: the message falls back to e-mail" "$(jqr '[.notifications[]|select(.trigger=="delivered")|"\(.channel):\(.state)"]|join(",")')" "email:sent"
+  eq "  and the subscription is deleted" "$(sqlite3 -readonly "$DB" "select count(*) from push_subscriptions where endpoint like '$REC/push/%'")" 0
   api POST /v1/notifications/preview '{"order_ref":"P-1","trigger":"shipped","channel":"push"}'
   eq "preview accepts push" "$STATUS/$(jqr '(.title|length>0) and (.body|length>0)')" "200/true"
 else
