@@ -89,7 +89,7 @@ struct rs_outbox_job {
     int64_t coupon_id;
     char idem_key[256];
     int64_t created_at;
-    int64_t event_at;         /* when what it tells happened (0 on rows older than migration 0015) */
+    int64_t event_at;         /* when what it tells happened (0 on rows older than migration 0014) */
     /* shipment, when any */
     char carrier[64], tracking_number[64];
     char shipment_status[32]; /* the shipment's status now ("" without a shipment) */

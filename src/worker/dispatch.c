@@ -181,7 +181,7 @@ static bool stale_now(const struct rs_outbox_job *job, int64_t now)
     int msg = rs_status_parse(job->status), cur = rs_status_parse(job->shipment_status);
     if (msg < 0 || cur < 0)
         return false;
-    /* rows planned before migration 0015 lack the event time: the status's time stands in */
+    /* rows planned before migration 0014 lack the event time: the status's time stands in */
     int64_t at = job->event_at ? job->event_at : job->status_at;
     return rs_notify_stale((enum rs_trigger)t, (enum rs_status)msg, at, (enum rs_status)cur, now);
 }
@@ -333,7 +333,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                                              job.status[0] ? job.status : NULL, "sub_status",
                                              job.substatus[0] ? job.substatus : NULL, "trigger", job.trigger);
                 /* when the event the webhook tells happened, not the shipment's latest status
-                 * (rows planned before migration 0015 have only that) */
+                 * (rows planned before migration 0014 have only that) */
                 int64_t occurred = job.shipment_id && job.event_at > 0 ? job.event_at : job.status_at;
                 if (occurred > 0) {
                     char t[RS_TIME_LEN];
