@@ -262,19 +262,26 @@ static int migration_version(const char *name)
     return atoi(base);
 }
 
+/* The highest migration recorded in the database (0 for a new one). */
+static int applied_version(struct rs_store *s)
+{
+    sqlite3_stmt *q = NULL;
+    int v = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version),0) FROM schema_migrations", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
 static enum rs_err migrate(struct rs_store *s)
 {
     enum rs_err e = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_migrations("
                                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     if (e)
         return e;
-    sqlite3_stmt *q = NULL;
-    int current = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version),0) FROM schema_migrations", -1, &q, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        current = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
+    int current = applied_version(s);
 
     const char *name, *sql;
     size_t len;
@@ -286,6 +293,13 @@ static enum rs_err migrate(struct rs_store *s)
             continue;
         if ((e = exec_sql(s, "BEGIN IMMEDIATE")))
             return e;
+        /* another process (`serve` and `worker` started together) may have applied it while
+         * this one waited for the lock: read again under the lock, never run a migration twice */
+        if ((current = applied_version(s)) >= v) {
+            if ((e = exec_sql(s, "ROLLBACK")))
+                return e;
+            continue;
+        }
         if ((e = exec_sql(s, sql))) {
             exec_sql(s, "ROLLBACK") == RS_OK ? (void)0 : (void)0;
             return e;

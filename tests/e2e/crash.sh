@@ -44,4 +44,14 @@ check "events stored ≥ events acknowledged ($stored ≥ $acked)" test "$stored
 eq "shipment event count matches its timeline" "$(jqr '.events|length')" "$stored"
 check "database integrity after the crash" bash -c "[ \"\$(sqlite3 '$DB' 'PRAGMA integrity_check')\" = ok ]"
 stop_server
+
+# `rastro serve` and `rastro worker` started together (boot, or after an upgrade) both migrate:
+# each must come up, every migration applied once
+MDB=$T_DIR/together.db
+for i in 1 2 3; do "$RASTRO_BIN" migrate --db "$MDB" > "$T_DIR/mig$i.out" 2>&1 & done
+wait
+eq "three processes migrating one new database at once all succeed" \
+  "$(grep -c '^schema version' "$T_DIR"/mig[123].out | awk -F: '{s+=$2} END {print s}')" 3
+eq "each migration recorded once" \
+  "$(sqlite3 "$MDB" 'SELECT count(*) = count(DISTINCT name) AND count(*) = max(version) FROM schema_migrations')" 1
 finish
