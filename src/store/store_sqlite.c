@@ -285,6 +285,19 @@ static enum rs_err migrate(struct rs_store *s)
 
     const char *name, *sql;
     size_t len;
+    int known = 0;
+    for (int i = 0; (sql = rs_asset_at(i, &name, &len)) != NULL; i++)
+        if (strncmp(name, "src/store/sql/", 14) == 0 && strstr(name, ".sqlite.sql") &&
+            migration_version(name) > known)
+            known = migration_version(name);
+    if (current > known) {
+        /* a newer release wrote it: this one would misread tables it does not know */
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "schema version %d is newer than this rastro knows (%d); it was upgraded by a newer "
+                 "release: run that release, or restore a backup taken before the upgrade",
+                 current, known);
+        return RS_EINVAL;
+    }
     for (int i = 0; (sql = rs_asset_at(i, &name, &len)) != NULL; i++) {
         if (strncmp(name, "src/store/sql/", 14) != 0 || !strstr(name, ".sqlite.sql"))
             continue;

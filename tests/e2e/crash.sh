@@ -54,4 +54,12 @@ eq "three processes migrating one new database at once all succeed" \
   "$(grep -c '^schema version' "$T_DIR"/mig[123].out | awk -F: '{s+=$2} END {print s}')" 3
 eq "each migration recorded once" \
   "$(sqlite3 "$MDB" 'SELECT count(*) = count(DISTINCT name) AND count(*) = max(version) FROM schema_migrations')" 1
+
+# a database a newer release has upgraded is refused, named, untouched (not run on half-known tables)
+sqlite3 "$MDB" "INSERT INTO schema_migrations VALUES(9999,'9999-future.sqlite.sql',0)"
+timeout 20 "$RASTRO_BIN" serve --db "$MDB" --listen 127.0.0.1:$(free_port) > "$T_DIR/newer.out" 2>&1
+eq "serve refuses a database from a newer release (exit 1)" "$?" 1
+check "…saying why" grep -q "schema version 9999 is newer than this rastro knows" "$T_DIR/newer.out"
+timeout 20 "$RASTRO_BIN" worker --db "$MDB" > "$T_DIR/newer-w.out" 2>&1
+eq "worker refuses it too (exit 1)" "$?" 1
 finish
