@@ -3,6 +3,7 @@
 
 #include "cli/cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,19 @@ bool rs_arg_value(int argc, char **argv, int *i, const char *name, const char **
 bool rs_arg_flag(char **argv, int i, const char *name)
 {
     return strcmp(argv[i], name) == 0;
+}
+
+bool rs_arg_long(const char *val, long lo, long hi, long *out)
+{
+    if (!val)
+        return true;
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (!*val || *end || errno || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
 }
 
 const char *rs_cmd_db_url(const char *flag_value)

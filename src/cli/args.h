@@ -10,4 +10,9 @@ bool rs_arg_value(int argc, char **argv, int *i, const char *name, const char **
 /* If argv[*i] is the flag NAME return true. */
 bool rs_arg_flag(char **argv, int i, const char *name);
 
+/* A whole number option: true, *out = VAL, when VAL is one from LO to HI; true, *out unchanged
+ * (the default), when the option was not given (VAL NULL); false for anything else ("", "abc",
+ * "4x", out of range). */
+bool rs_arg_long(const char *val, long lo, long hi, long *out);
+
 #endif

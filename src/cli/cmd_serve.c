@@ -21,6 +21,7 @@ static int usage(void)
                     "  --db        database: a file path, sqlite:PATH (env RASTRO_DB; default var/rastro.db)\n"
                     "  --listen    address to listen on (env RASTRO_LISTEN; default 127.0.0.1:8080)\n"
                     "  --base-url  public URL used in tracking links (env RASTRO_BASE_URL)\n"
+                    "  --readers   database connections for reads (default 8)\n"
                     "  --workers   notification dispatcher threads (default 2; 0 = run `rastro worker` apart)\n"
                     "  --trusted-proxy ADDR[,ADDR]  reverse proxies whose X-Forwarded-For names the client, for\n"
                     "              per-address limits (env RASTRO_TRUSTED_PROXIES; default none)\n");
@@ -76,6 +77,13 @@ int rs_cmd_serve(int argc, char **argv)
         fprintf(stderr, "rastro serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
         return 2;
     }
+    long nreaders = 8, nworkers = 2, sweep_s = 60;
+    if (!rs_arg_long(readers, 1, 1024, &nreaders) || !rs_arg_long(workers, 0, 64, &nworkers) ||
+        !rs_arg_long(sweep, 0, 86400, &sweep_s)) {
+        fprintf(stderr, "rastro serve: --readers goes from 1 to 1024, --workers from 0 (none: run `rastro worker`) "
+                        "to 64, --sweep-interval from 0 (off) to 86400 seconds\n");
+        return 2;
+    }
     struct rs_proxies px;
     char perr[160];
     if (!rs_proxies_parse(proxies, &px, perr, sizeof perr)) {
@@ -95,7 +103,7 @@ int rs_cmd_serve(int argc, char **argv)
         .host = host,
         .port = port,
         .base_url = base,
-        .readers = readers ? atoi(readers) : 8,
+        .readers = (int)nreaders,
         .trusted_proxies = &px,
     };
     struct rs_server *srv = NULL;
@@ -104,11 +112,10 @@ int rs_cmd_serve(int argc, char **argv)
         fprintf(stderr, "rastro serve: %s\n", err);
         return 1;
     }
-    int nworkers = workers ? atoi(workers) : 2;
     struct rs_dispatcher *disp = NULL;
     if (nworkers > 0) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
-        struct rs_dispatch_config dc = {.db_url = cfg.db_url, .threads = nworkers > 64 ? 64 : nworkers,
+        struct rs_dispatch_config dc = {.db_url = cfg.db_url, .threads = (int)nworkers,
                                         .base_url = base && *base ? base : NULL};
         if (rs_dispatch_start(&dc, &disp, err, sizeof err) != RS_OK) {
             fprintf(stderr, "rastro serve: notification dispatcher: %s\n", err);
@@ -118,9 +125,8 @@ int rs_cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "rastro: listening on http://%s%s%s:%d (database %s)\n", strchr(host, ':') ? "[" : "", host,
             strchr(host, ':') ? "]" : "", port, cfg.db_url);
-    int sweep_s = sweep ? atoi(sweep) : 60;
     struct rs_promise_sweeper *sweeper = NULL;
-    if (sweep_s > 0 && rs_promise_sweeper_start(rs_server_writer(srv), sweep_s, &sweeper) != RS_OK)
+    if (sweep_s > 0 && rs_promise_sweeper_start(rs_server_writer(srv), (int)sweep_s, &sweeper) != RS_OK)
         fprintf(stderr, "rastro serve: the delay sweep could not start; delays are still detected on events\n");
     int sig = 0;
     sigwait(&set, &sig);

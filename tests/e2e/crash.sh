@@ -62,4 +62,11 @@ eq "serve refuses a database from a newer release (exit 1)" "$?" 1
 check "…saying why" grep -q "schema version 9999 is newer than this rastro knows" "$T_DIR/newer.out"
 timeout 20 "$RASTRO_BIN" worker --db "$MDB" > "$T_DIR/newer-w.out" 2>&1
 eq "worker refuses it too (exit 1)" "$?" 1
+
+# a mistyped number is refused, not read as 0 (no notifications sent, no delay sweep)
+for bad in "--workers two" "--sweep-interval 5m" "--readers 0"; do
+  timeout 20 "$RASTRO_BIN" serve --db "$T_DIR/opts.db" --listen 127.0.0.1:$(free_port) $bad > "$T_DIR/opts.out" 2>&1
+  eq "serve $bad is a usage error (exit 2)" "$?" 2
+done
+check "…naming the ranges" grep -q -- "--workers from 0" "$T_DIR/opts.out"
 finish
