@@ -6,11 +6,13 @@
  * and reused. Migrations are the embedded files src/store/sql/NNNN-*.sqlite.sql, applied in
  * order at open, each in its own transaction, recorded in schema_migrations.
  * Foreign codes are mapped once, in map_rc(): BUSY/LOCKED → RS_ERETRY, constraint → RS_ECONFLICT. */
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/store.h"
 #include "store/store_promise.h"
@@ -377,7 +379,22 @@ enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out
                  ((flags & RS_STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     int rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, errcap, "cannot open database '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+        /* SQLite says "unable to open database file" for a missing directory too: name it */
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        struct stat sb;
+        bool missing_dir = false;
+        if (slash && slash != dir) {
+            *slash = '\0';
+            missing_dir = stat(dir, &sb) != 0 && errno == ENOENT;
+        }
+        if (missing_dir)
+            snprintf(err, errcap, "cannot open database '%s': the directory '%s' does not exist (create it, or "
+                     "give --db another path)", path, dir);
+        else
+            snprintf(err, errcap, "cannot open database '%s': %s", path,
+                     s->db ? sqlite3_errmsg(s->db) : "no memory");
         rs_store_close(s);
         return RS_EIO;
     }

@@ -69,4 +69,9 @@ for bad in "--workers two" "--sweep-interval 5m" "--readers 0"; do
   eq "serve $bad is a usage error (exit 2)" "$?" 2
 done
 check "…naming the ranges" grep -q -- "--workers from 0" "$T_DIR/opts.out"
+
+# a database in a directory that is not there: the directory is named (exit 1)
+timeout 20 "$RASTRO_BIN" serve --db "$T_DIR/no-such-dir/r.db" --listen 127.0.0.1:$(free_port) > "$T_DIR/nodir.out" 2>&1
+eq "serve on a database in a missing directory exits 1" "$?" 1
+check "…naming the missing directory" grep -q "the directory '$T_DIR/no-such-dir' does not exist" "$T_DIR/nodir.out"
 finish
