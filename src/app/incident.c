@@ -149,21 +149,6 @@ struct sla {
     char zone[64];
 };
 
-enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, char zone[64])
-{
-    zone[0] = '\0';
-    struct rs_support_settings cfg;
-    enum rs_err e = rs_support_settings_load(s, merchant_id, &cfg);
-    if (e)
-        return e;
-    bool business = cfg.bh_days != 0;
-    rs_support_settings_release(&cfg);
-    struct rs_promise_settings st;
-    if (business && (e = rs_store_promise_settings_get(s, merchant_id, &st)) == RS_OK)
-        snprintf(zone, 64, "%s", st.timezone);
-    return e;
-}
-
 /* The SLA of HOURS from NOW under the merchant's support settings CFG (business hours counted
  * in the promise settings' time zone, on days that are not its calendar's holidays). */
 static enum rs_err sla_start(struct rs_store *s, int64_t merchant_id, const struct rs_support_settings *cfg,
@@ -181,6 +166,21 @@ static enum rs_err sla_start(struct rs_store *s, int64_t merchant_id, const stru
     out->due = rs_support_sla_due(cfg, &cal, st.timezone, hours, now);
     snprintf(out->zone, sizeof out->zone, "%s", st.timezone);
     return RS_OK;
+}
+
+enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, char zone[64])
+{
+    zone[0] = '\0';
+    struct rs_support_settings cfg;
+    enum rs_err e = rs_support_settings_load(s, merchant_id, &cfg);
+    if (e)
+        return e;
+    struct sla sla; /* the zone is the clock's, whatever the hours */
+    e = sla_start(s, merchant_id, &cfg, 0, 0, &sla);
+    rs_support_settings_release(&cfg);
+    if (!e)
+        memcpy(zone, sla.zone, sizeof sla.zone);
+    return e;
 }
 
 void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, bool en, char *out, size_t cap)
