@@ -657,7 +657,7 @@ enum rs_err rs_app_event_record_pre(struct rs_store *s, int64_t merchant_id, con
             return e;
         pre = &own;
     }
-    e = rs_store_event_insert(s, merchant_id, sh.id, ev, pre->dedup_key, now);
+    e = rs_store_event_insert(s, merchant_id, sh.id, sh.customer_erased, ev, pre->dedup_key, now);
     if (e)
         return e; /* RS_EDUPLICATE included: nothing changed */
 

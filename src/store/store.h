@@ -117,6 +117,7 @@ struct rs_shipment_key {
     struct rs_track_state state;
     int n_events;
     int64_t cancelled_at; /* 0: live */
+    bool customer_erased; /* the order's customer was erased (docs/privacy.md) */
 };
 enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, const char *carrier,
                                    const char *tracking_number, struct rs_shipment_key *out) RS_MUST_CHECK;
@@ -142,8 +143,10 @@ enum rs_err rs_store_shipments_of_fulfillment(struct rs_store *s, int64_t mercha
 enum rs_err rs_store_order_shipment_statuses(struct rs_store *s, int64_t order_id, enum rs_order_status *base,
                                              enum rs_order_status *current, enum rs_status *st, int max,
                                              int *n) RS_MUST_CHECK;
-/* RS_EDUPLICATE when the shipment already has an event with DEDUP_KEY (16 bytes). */
-enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64_t shipment_id,
+/* RS_EDUPLICATE when the shipment already has an event with DEDUP_KEY (16 bytes). ANONYMOUS (an
+ * erased customer's order, docs/privacy.md) keeps the status but not the carrier's message or
+ * place: a late scan saying "delivered to <name>" must not bring the person back. */
+enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64_t shipment_id, bool anonymous,
                                   const struct rs_event_in *ev, const unsigned char *dedup_key,
                                   int64_t received_at) RS_MUST_CHECK;
 /* All events of a shipment as the state machine sees them (for a replay). */

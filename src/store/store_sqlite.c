@@ -74,7 +74,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         "WHERE id=?",
     [ST_SHIPMENT_FIND] =
         "SELECT id,order_id,status,substatus,action_required,status_at,last_event_at,shipped_at,"
-        "out_for_delivery_at,delivered_at,n_events,cancelled_at FROM shipments "
+        "out_for_delivery_at,delivered_at,n_events,cancelled_at,EXISTS(SELECT 1 FROM orders o JOIN customers c "
+        "ON c.id=o.customer_id WHERE o.id=shipments.order_id AND c.erased_at IS NOT NULL) FROM shipments "
         "WHERE merchant_id=? AND carrier=? AND tracking_number=?",
     [ST_SHIPMENT_INSERT] =
         "INSERT INTO shipments(merchant_id,order_id,carrier,tracking_number,service,origin_postal_code,"
@@ -91,16 +92,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ORDER_SHIPMENT_STATUSES] =
         "SELECT o.base_status,o.status,s.status FROM orders o LEFT JOIN shipments s ON s.order_id=o.id "
         "AND s.cancelled_at=0 WHERE o.id=? ORDER BY s.id",
-    /* an erased customer's order takes the carrier's free text and place no more (docs/privacy.md):
-     * a late scan saying "delivered to <name>" must not bring the person back */
     [ST_EVENT_INSERT] =
         "INSERT INTO events(shipment_id,merchant_id,occurred_at,offset_min,received_at,status,substatus,"
         "action_required,code,message,city,region,country,source,dedup_key) "
-        "SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,CASE WHEN x.erased THEN NULL ELSE ?10 END,"
-        "CASE WHEN x.erased THEN NULL ELSE ?11 END,CASE WHEN x.erased THEN NULL ELSE ?12 END,?13,?14,?15 "
-        "FROM (SELECT EXISTS(SELECT 1 FROM shipments sh JOIN orders o ON o.id=sh.order_id JOIN customers c "
-        "ON c.id=o.customer_id WHERE sh.id=?1 AND c.erased_at IS NOT NULL) AS erased) x WHERE 1 "
-        "ON CONFLICT(shipment_id,dedup_key) DO NOTHING",
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(shipment_id,dedup_key) DO NOTHING",
     [ST_EVENT_TRACK_LIST] =
         "SELECT occurred_at,status,substatus,action_required FROM events WHERE shipment_id=?",
     [ST_ORDER_READ] =
@@ -931,6 +926,7 @@ enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, cons
         st->delivered_at = sqlite3_column_int64(q, 9);
         out->n_events = sqlite3_column_int(q, 10);
         out->cancelled_at = sqlite3_column_int64(q, 11);
+        out->customer_erased = sqlite3_column_int(q, 12) != 0;
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = map_rc(s, rc);
@@ -1069,7 +1065,7 @@ enum rs_err rs_store_order_shipment_statuses(struct rs_store *s, int64_t order_i
     return e;
 }
 
-enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64_t shipment_id,
+enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64_t shipment_id, bool anonymous,
                                   const struct rs_event_in *ev, const unsigned char *dedup_key, int64_t received_at)
 {
     sqlite3_stmt *q = stmt(s, ST_EVENT_INSERT);
@@ -1084,9 +1080,9 @@ enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64
     sqlite3_bind_text(q, 7, rs_substatus_name(ev->substatus), -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 8, ev->action_required);
     bind_text(q, 9, ev->code);
-    bind_text(q, 10, ev->message);
-    bind_text(q, 11, ev->location.city);
-    bind_text(q, 12, ev->location.region);
+    bind_text(q, 10, anonymous ? NULL : ev->message);
+    bind_text(q, 11, anonymous ? NULL : ev->location.city);
+    bind_text(q, 12, anonymous ? NULL : ev->location.region);
     bind_text(q, 13, ev->location.country);
     sqlite3_bind_text(q, 14, ev->source && *ev->source ? ev->source : "api", -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 15, dedup_key, 16, SQLITE_STATIC);
