@@ -323,7 +323,7 @@ static void headline(struct page *p)
     }
     if (last) {
         char d[96], t[32];
-        fmt(p, RS_LOCFMT_DAY_SHORT, last, d, sizeof d);
+        fmt(p, RS_LOCFMT_DAY, last, d, sizeof d);
         fmt(p, RS_LOCFMT_TIME, last, t, sizeof t);
         snprintf(words, sizeof words, TX(p, "Última noticia del transportista: %s, %s.", "Latest news from the carrier: %s, %s."),
                  d, t);
@@ -442,7 +442,7 @@ static void timeline(struct page *p)
             int64_t t = jtime(ev, "occurred_at");
             char d[96] = "", tm[32] = "", iso[RS_TIME_LEN] = "";
             if (t) {
-                fmt(p, RS_LOCFMT_DAY_SHORT, t, d, sizeof d);
+                fmt(p, RS_LOCFMT_DAY, t, d, sizeof d); /* with the month: a timeline can cross one */
                 fmt(p, RS_LOCFMT_TIME, t, tm, sizeof tm);
                 rs_time_format(t, 0, iso);
             }

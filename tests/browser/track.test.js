@@ -54,7 +54,7 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     check('current milestone has aria-current=step', await page.getAttribute('.steps li.now', 'aria-current') === 'step');
     const tl = await page.$$eval('.tl li', ls => ls.map(l => l.textContent));
     check('timeline lists both events, newest first', tl.length === 2 && tl[0].includes('En camino'), tl.join(' | '));
-    check('timeline in local time and Spanish day names', /martes 25, 07:30/.test(tl[0]), tl[0]);
+    check('timeline in local time and Spanish day names', /martes 25 de noviembre, 07:30/.test(tl[0]), tl[0]);
     check('public level hides the items', (await page.$('.items')) === null);
     check('merchant <script> is shown as text', (await page.textContent('.brand')).includes('<script>alert(1)</script>'));
     check('promotion banner shown', (await page.textContent('.promo')).includes('VUELVE'));

@@ -209,4 +209,13 @@ if [ "$(sqlite3 -readonly "$DB" "select c.email from customers c join orders o o
 else
   ok "the order's e-mail is not changed by a re-post (nothing to check)"
 fi
+
+# ---- the timeline names the month: events across a month's end are not ambiguous ----
+api POST /v1/shipments '{"order_ref":"V-2","carrier":"seur","tracking_number":"TLM1"}'
+api POST /v1/events '[{"carrier":"seur","tracking_number":"TLM1","occurred_at":"2025-10-31T18:00:00+01:00","status":"in_transit"},{"carrier":"seur","tracking_number":"TLM1","occurred_at":"2025-11-02T09:15:00+01:00","status":"in_transit"}]'
+page GET "/t/$CODE2?lang=es"
+check "the timeline says the month (es)" bash -c "grep -qF 'viernes 31 de octubre, 18:00' '$T_DIR/page.html' && grep -qF 'domingo 2 de noviembre, 09:15' '$T_DIR/page.html'"
+check "  and so does the carrier's latest news" grep -qF 'Última noticia del transportista: domingo 2 de noviembre, 09:15.' "$T_DIR/page.html"
+page GET "/t/$CODE2?lang=en"
+check "the timeline says the month (en)" bash -c "grep -qF 'Friday 31 October, 18:00' '$T_DIR/page.html' && grep -qF 'Sunday 2 November, 09:15' '$T_DIR/page.html'"
 finish
