@@ -179,7 +179,9 @@ void rs_page_updates_post(struct rs_req *r)
                                      .own_only = !full}};
     rs_page_ctx_release(&ctx);
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), consent_job_run, &job);
-    if (e) {
+    if (e == RS_ECONFLICT) { /* the code alone and someone else's address (store_page.h) */
+        rs_page_render(r, o, 409, NULL, NULL, "updates_taken");
+    } else if (e) {
         bool es = rs_page_want_spanish(r, o);
         rs_page_message(r, 503, es, es ? "No se pudo guardar" : "Could not save",
                         es ? "Prueba de nuevo en un momento." : "Please try again in a moment.");

@@ -574,6 +574,14 @@ static void updates_form(struct page *p, struct rs_req *r, const char *notice, c
         rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
                       TX(p, "Escribe un email válido (para email) o un teléfono con prefijo, p. ej. +34 600 123 456.",
                          "Enter a valid e-mail (for e-mail) or a phone number with its country code, e.g. +44 7700 900123."));
+    else if (form_error && strcmp(form_error, "updates_taken") == 0)
+        rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
+                      TX(p, "Este pedido ya envía avisos a quien lo compró. Si es tu pedido, abre «Ver todos los "
+                            "detalles del pedido» y confirma que eres tú para cambiar dónde te avisamos; si no, "
+                            "puedes recibir las notificaciones del navegador.",
+                         "This order already sends updates to the person who bought it. If it is your order, open "
+                         "\"See all order details\" and confirm it is you to change where we tell you; if not, you "
+                         "can get browser notifications."));
     rs_buf_puts(p->b, "<form method=\"post\" class=\"card\" action=\"");
     action_url(p, r, "updates");
     rs_buf_puts(p->b, "\"");
@@ -592,7 +600,7 @@ static void updates_form(struct page *p, struct rs_req *r, const char *notice, c
     /* a refused post comes back with what the visitor chose and typed, to correct it, not to
      * start again (a phone typed for SMS must not fall back to the e-mail channel, empty) */
     char chosen[16] = "", typed[256] = "";
-    if (form_error && strcmp(form_error, "updates") == 0) {
+    if (form_error && strncmp(form_error, "updates", 7) == 0) {
         rs_form_get(r->body, r->body_len, "channel", chosen, sizeof chosen, NULL);
         rs_form_get(r->body, r->body_len, "contact", typed, sizeof typed, NULL);
     }

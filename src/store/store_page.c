@@ -173,6 +173,32 @@ static enum rs_err customer_address(struct rs_store *s, int64_t customer_id, con
     return e;
 }
 
+/* A visitor with the code alone may give an address of their own only to an order nobody is told
+ * about yet: the planner sends to the order's contact row and takes the latest one as the
+ * preferred channel, so an address added by whoever the code reached (labels, screenshots,
+ * forwarded links) would take the customer's messages, on that channel or on the one it makes
+ * preferred. RS_ECONFLICT when the customer has an e-mail or a phone, or the order another
+ * contact; RS_OK for the same channel and address again. */
+static enum rs_err order_unreached(struct rs_store *s, const struct rs_consent_in *in)
+{
+    sqlite3_stmt *q;
+    enum rs_err e = prep(s,
+                         "SELECT EXISTS(SELECT 1 FROM customers WHERE id=?1 AND (coalesce(trim(email),'')<>'' OR "
+                         "coalesce(trim(phone),'')<>'')) OR EXISTS(SELECT 1 FROM notify_contacts WHERE order_id=?2 "
+                         "AND channel<>'push' AND NOT (channel=?3 AND address=?4))",
+                         &q);
+    if (e)
+        return e;
+    sqlite3_bind_int64(q, 1, in->customer_id);
+    sqlite3_bind_int64(q, 2, in->order_id);
+    sqlite3_bind_text(q, 3, in->channel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 4, in->address ? in->address : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    e = rc == SQLITE_ROW ? (sqlite3_column_int(q, 0) ? RS_ECONFLICT : RS_OK) : rs_store_sqlite_rc(s, rc);
+    sqlite3_finalize(q);
+    return e;
+}
+
 /* One consent model (0006-consent): a grant is a contact row for the order (the planner's
  * contact data and the order's preferred channel) and lifts the customer's opt-out of that
  * channel; a stop removes the order's contact row and records an opt-out the planner and the
@@ -184,6 +210,8 @@ enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in 
     bool own = true; /* the customer's consent may move */
     if (in->own_only && in->customer_id > 0 &&
         (e = customer_address(s, in->customer_id, in->channel, in->address, &own)))
+        return e;
+    if (in->granted && in->own_only && (!own || in->customer_id <= 0) && (e = order_unreached(s, in)))
         return e;
     if (in->granted) {
         if ((e = prep(s,

@@ -48,7 +48,9 @@ struct rs_consent_in {
     /* The visitor has the tracking code only (anyone the code reached): the customer's own
      * consent, every order of theirs, moves only when ADDRESS is the customer's own e-mail or
      * phone (a grant then lifts their opt-out, a stop records one); a stop removes the order's
-     * contact row only when it is ADDRESS. */
+     * contact row only when it is ADDRESS; a grant of another address is RS_ECONFLICT when the
+     * order already reaches someone (the customer's e-mail or phone, another contact row): it
+     * would take the customer's messages. */
     bool own_only;
 };
 enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in *in, int64_t now) RS_MUST_CHECK;

@@ -177,6 +177,10 @@ ST=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-urlencode 'channel=sm
 eq "get updates by SMS on the page: 303" "$ST" 303
 check "no table page_consents any more (migrated by 0006)" bash -c "! sqlite3 -readonly '$DB' 'select 1 from page_consents' 2>/dev/null"
 eq "the choice is a contact the planner reads" "$(sqlite3 -readonly "$DB" "select channel||' '||address from notify_contacts where order_id=(select id from orders where order_ref='C-1')")" "sms +34600222333"
+ST=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-urlencode 'channel=email' --data-urlencode 'contact=otro@example.com' --data-urlencode 'action=start' "$BASE/t/$CCODE/updates")
+eq "a second visitor with the code and another address: 409, the first keeps the messages" "$ST/$(sqlite3 -readonly "$DB" "select group_concat(channel||' '||address) from notify_contacts where order_id=(select id from orders where order_ref='C-1')")" "409/sms +34600222333"
+ST=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-urlencode 'channel=sms' --data-urlencode 'contact=+34 600 222 333' --data-urlencode 'action=start' "$BASE/t/$CCODE/updates")
+eq "  the same number again: 303" "$ST" 303
 api POST /v1/events "[$(ev 30 in_transit)]"
 check "the event's notice is sent" wait_for 20 all_final C-1
 api GET /v1/orders/C-1/notifications

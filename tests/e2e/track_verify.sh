@@ -184,13 +184,19 @@ page POST "/t/$CODE2/updates?lang=en" "channel=sms&contact=%2B44+7700+900123&act
 eq "  nor with a phone that is not theirs" "$STATUS/$(optouts sms)" "303/0"
 page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=+Bea%40Example.com+&action=stop"
 eq "  with the customer's own e-mail (any case): their opt-out" "$STATUS/$(optouts email)" "303/1"
+contacts() { sqlite3 -readonly "$DB" "select group_concat(c.channel||' '||c.address) from notify_contacts c join orders o on o.id=c.order_id where o.order_ref='V-2'"; }
 page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=mallory%40example.com&action=start"
-eq "a start with the code and someone else's e-mail does not lift the customer's opt-out" "$STATUS/$(optouts email)" "303/1"
+eq "a start with the code and someone else's e-mail: 409, the customer's messages stay theirs" "$STATUS/$(optouts email)/$(contacts)" "409/1/"
+check "  the page says why and what to do" grep -qF 'This order already sends updates to the person who bought it. If it is your order, open' "$T_DIR/page.html"
+check "  and keeps what was typed" grep -q 'id="up-c"[^>]*value="mallory@example.com"' "$T_DIR/page.html"
+page POST "/t/$CODE2/updates?lang=es" "channel=sms&contact=%2B44+7700+900123&action=start"
+eq "  nor another channel that would become the preferred one (es)" "$STATUS/$(contacts)/$(grep -c 'Este pedido ya envía avisos a quien lo compró' "$T_DIR/page.html")" "409//1"
+page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=+Bea%40Example.com+&action=start"
+eq "the customer's own e-mail with the code: a start lifts their opt-out" "$STATUS/$(optouts email)/$(contacts)" "303/0/email bea@example.com"
 page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=eve%40example.com&action=stop"
-eq "  and a stop with a third address leaves that subscription" \
-  "$STATUS/$(sqlite3 -readonly "$DB" "select address from notify_contacts c join orders o on o.id=c.order_id where o.order_ref='V-2' and c.channel='email'")" "303/mallory@example.com"
-page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=mallory%40example.com&action=stop"
-eq "  which its own address stops" "$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts c join orders o on o.id=c.order_id where o.order_ref='V-2' and c.channel='email'")" 0
+eq "  and a stop with another address leaves that subscription" "$STATUS/$(contacts)" "303/email bea@example.com"
+page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=bea%40example.com&action=stop"
+eq "  which its own address stops" "$(contacts)/$(optouts email)" "/1"
 
 # ---- the key is the installation's: a restart keeps tokens valid ----
 stop_server
