@@ -136,7 +136,13 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     await page.goto(`${BASE}/t/${CODE}`);
     check('no-JS: page renders the headline', (await page.textContent('#headline')).length > 3);
     check('no-JS: push option stays hidden', !(await page.isVisible('.chans .push')));
+    // with the code alone, someone else's address would take the customer's messages: explained
     await page.fill('#up-c', 'Lucia@Example.com');
+    await Promise.all([page.waitForNavigation(), page.click('button[value=start]')]);
+    check('no-JS: another address with the code alone is explained',
+          (await page.textContent('#updates .err')).includes('Ver todos los detalles del pedido') &&
+          (await page.inputValue('#up-c')) === 'Lucia@Example.com');
+    await page.fill('#up-c', 'Ana@Example.com'); // the customer's own, any case
     await Promise.all([page.waitForNavigation(), page.click('button[value=start]')]);
     check('no-JS: updates form confirms', (await page.textContent('#updates')).includes('te avisaremos'), page.url());
     await shot(page, 'es-mobile-nojs-updates');
