@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/conv.h"
 #include "app/notify_settings.h"
@@ -234,15 +235,64 @@ static void conv_table(struct rs_buf *b, struct rs_console *c, json_t *rows, con
     rs_buf_puts(b, "</tbody></table>");
 }
 
+/* Rows of an incident queue (or of a search) as a table; an open incident past its SLA is marked. */
+static void inc_table(struct rs_buf *b, struct rs_console *c, json_t *rows, const char *key)
+{
+    rs_buf_printf(b,
+                  "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                  "<th>%s</th><th>%s</th></tr></thead><tbody>",
+                  key, CX(c, "Incidencia", "Incident"), CX(c, "Pedido", "Order"), CX(c, "Cliente", "Customer"),
+                  CX(c, "Estado", "State"), CX(c, "Vence", "Due"), CX(c, "Agente", "Agent"));
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        int64_t conv = I(row, "id");
+        const char *state = S(row, "state");
+        bool settled = strcmp(state, "resolved") == 0 || strcmp(state, "closed") == 0;
+        rs_buf_printf(b, "<tr%s><td><a href=\"/console/%s/%lld\">#%lld %s</a></td><td>",
+                      !settled && I(row, "sla_due_at") < c->now ? " class=\"late\"" : "", conv ? "c" : "i",
+                      (long long)(conv ? conv : I(row, "incident_id")), (long long)I(row, "incident_id"),
+                      word(c, S(row, "type")));
+        esc(b, S(row, "order_ref"));
+        rs_buf_puts(b, "</td><td>");
+        esc(b, S(row, "name"));
+        rs_buf_printf(b, "</td><td>%s</td><td>", word(c, state));
+        when(b, c, I(row, "sla_due_at"));
+        rs_buf_puts(b, "</td><td>");
+        esc(b, S(row, "agent_name"));
+        rs_buf_puts(b, "</td></tr>");
+    }
+    rs_buf_puts(b, "</tbody></table>");
+}
+
 /* ---- search ---- */
 
 #define SEARCH_LIMIT 100
 
-/* GET /console?s=TEXT: the conversations TEXT names, in whichever way an agent has it from the
- * customer: order reference ("1042", "#1042"), public tracking code in any case and spacing
- * ("rx fbf5 1kgs 8wssx"), the carrier's tracking number, e-mail (any case), phone (the last 6
- * or more digits, with or without +34, spaces or dashes), or name (any case, with or without
- * accents). */
+/* GET /console?s=TEXT: the conversations and the incidents TEXT names, in whichever way an agent
+ * has it from the customer: order reference ("1042", "#1042"), public tracking code in any case
+ * and spacing ("rx fbf5 1kgs 8wssx"), the carrier's tracking number, e-mail (any case), phone
+ * (the last 6 or more digits, with or without +34, spaces or dashes), name (any case, with or
+ * without accents), or the incident's number as the customer has it ("INC-000042", "inc 42"). */
+/* The incident number in "INC-000042", "inc 42" or "INC42" (what the customer's messages say),
+ * else 0. */
+static int64_t incident_number(const char *t)
+{
+    if (strncasecmp(t, "INC", 3) != 0)
+        return 0;
+    t += 3;
+    while (*t == '-' || *t == ' ' || *t == '#')
+        t++;
+    int64_t n = 0;
+    for (; isdigit((unsigned char)*t); t++) {
+        if (n > (INT64_MAX - 9) / 10)
+            return 0;
+        n = n * 10 + (*t - '0');
+    }
+    return *t ? 0 : n;
+}
+
 static void search_page(struct rs_req *r, struct rs_console *c, const char *typed)
 {
     char text[201], ref[201], code[RS_TRACKCODE_LEN] = "", number[64] = "", email[201] = "", digits[32] = "",
@@ -280,14 +330,18 @@ static void search_page(struct rs_req *r, struct rs_console *c, const char *type
     if (rs_fold(t, -1, name, sizeof name) < 2)
         name[0] = '\0';
     struct rs_console_search w = {.order_ref = ref, .tracking_code = code, .tracking_number = number,
-                                  .email = email, .phone_digits = d, .name = name};
-    json_t *rows = NULL;
+                                  .email = email, .phone_digits = d, .name = name, .incident_id = incident_number(t)};
+    json_t *rows = NULL, *incs = NULL;
     struct rs_store *s = rs_server_reader_get(r->srv);
     enum rs_err e = !s ? RS_EIO
                   : *t ? rs_store_console_search(s, c->sess.agent.merchant_id, &w, SEARCH_LIMIT + 1, &rows)
                        : (rows = json_array(), RS_OK);
+    if (!e)
+        e = *t ? rs_store_console_search_incidents(s, c->sess.agent.merchant_id, &w, SEARCH_LIMIT + 1, &incs)
+               : (incs = json_array(), RS_OK);
     rs_server_reader_put(r->srv, s);
     if (e) {
+        json_decref(rows);
         rs_reply_err(r, e, "console search");
         return;
     }
@@ -297,22 +351,35 @@ static void search_page(struct rs_req *r, struct rs_console *c, const char *type
     rs_buf_printf(&b, "<h1>%s «", CX(c, "Buscar", "Search"));
     esc(&b, t);
     rs_buf_puts(&b, "»</h1>");
-    bool more = json_array_size(rows) > SEARCH_LIMIT;
+    bool more = json_array_size(rows) > SEARCH_LIMIT, more_incs = json_array_size(incs) > SEARCH_LIMIT;
     if (more)
         json_array_remove(rows, SEARCH_LIMIT);
-    if (json_array_size(rows) == 0)
+    if (more_incs)
+        json_array_remove(incs, SEARCH_LIMIT);
+    if (json_array_size(rows) == 0 && json_array_size(incs) == 0) {
         rs_buf_printf(&b, "<p class=\"empty\">%s</p>",
-                      CX(c, "Ninguna conversación coincide. Busca por número de pedido, código de seguimiento, número "
-                            "de envío del transportista, correo, teléfono o nombre del cliente.",
-                         "No conversation matches. Search by order number, tracking code, the carrier's tracking "
-                         "number, e-mail, phone or the customer's name."));
-    else
+                      CX(c, "Ninguna conversación ni incidencia coincide. Busca por número de pedido, código de "
+                            "seguimiento, número de envío del transportista, correo, teléfono, nombre del cliente o "
+                            "número de incidencia (INC-…).",
+                         "No conversation or incident matches. Search by order number, tracking code, the carrier's "
+                         "tracking number, e-mail, phone, the customer's name or the incident number (INC-…)."));
+    }
+    const char *more_text = CX(c, "Se muestran las 100 más recientes: afina la búsqueda para ver otras.",
+                               "Showing the 100 most recent: narrow the search to see others.");
+    if (json_array_size(rows)) {
+        rs_buf_printf(&b, "<h2>%s</h2>", CX(c, "Conversaciones", "Conversations"));
         conv_table(&b, c, rows, "search", true);
-    if (more)
-        rs_buf_printf(&b, "<p class=\"pager\">%s</p>",
-                      CX(c, "Se muestran las 100 más recientes: afina la búsqueda para ver otras.",
-                         "Showing the 100 most recent: narrow the search to see others."));
+        if (more)
+            rs_buf_printf(&b, "<p class=\"pager\">%s</p>", more_text);
+    }
+    if (json_array_size(incs)) {
+        rs_buf_printf(&b, "<h2>%s</h2>", CX(c, "Incidencias", "Incidents"));
+        inc_table(&b, c, incs, "search-incidents");
+        if (more_incs)
+            rs_buf_printf(&b, "<p class=\"pager\">%s</p>", more_text);
+    }
     json_decref(rows);
+    json_decref(incs);
     rs_console_finish(r, &b, 200);
 }
 
@@ -367,31 +434,7 @@ void rs_console_home(struct rs_req *r)
     } else if (json_array_size(rows) == 0) {
         rs_buf_printf(&b, "<p class=\"empty\">%s</p>", CX(&c, qinfo[qi].empty_es, qinfo[qi].empty_en));
     } else if (inc) {
-        rs_buf_printf(&b,
-                      "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                      "<th>%s</th><th>%s</th></tr></thead><tbody>",
-                      qinfo[qi].key, CX(&c, "Incidencia", "Incident"), CX(&c, "Pedido", "Order"),
-                      CX(&c, "Cliente", "Customer"), CX(&c, "Estado", "State"), CX(&c, "Vence", "Due"),
-                      CX(&c, "Agente", "Agent"));
-        size_t i;
-        json_t *row;
-        json_array_foreach(rows, i, row)
-        {
-            int64_t conv = I(row, "id");
-            rs_buf_printf(&b, "<tr%s><td><a href=\"/console/%s/%lld\">#%lld %s</a></td><td>",
-                          I(row, "sla_due_at") < c.now ? " class=\"late\"" : "", conv ? "c" : "i",
-                          (long long)(conv ? conv : I(row, "incident_id")), (long long)I(row, "incident_id"),
-                          word(&c, S(row, "type")));
-            esc(&b, S(row, "order_ref"));
-            rs_buf_puts(&b, "</td><td>");
-            esc(&b, S(row, "name"));
-            rs_buf_printf(&b, "</td><td>%s</td><td>", word(&c, S(row, "state")));
-            when(&b, &c, I(row, "sla_due_at"));
-            rs_buf_puts(&b, "</td><td>");
-            esc(&b, S(row, "agent_name"));
-            rs_buf_puts(&b, "</td></tr>");
-        }
-        rs_buf_puts(&b, "</tbody></table>");
+        inc_table(&b, &c, rows, qinfo[qi].key);
     } else {
         conv_table(&b, &c, rows, qinfo[qi].key, q == RS_Q_UNASSIGNED);
     }

@@ -91,6 +91,7 @@ struct rs_console_search {
     const char *email;           /* lower case */
     const char *phone_digits;    /* 6 or more digits: the end of a stored E.164 phone */
     const char *name;            /* folded (util/fold.h): inside the customer's folded name */
+    int64_t incident_id;         /* "INC-000042" as typed by the customer (0: none) */
 };
 /* Conversations matching Q, newest first, at most LIMIT, rows as the conversation queues. A
  * conversation matches by its order, or by its customer when that customer has a matching order
@@ -98,6 +99,12 @@ struct rs_console_search {
  * or by the customer's name. */
 enum rs_err rs_store_console_search(struct rs_store *s, int64_t merchant_id, const struct rs_console_search *q,
                                     int limit, json_t **out) RS_MUST_CHECK;
+/* Incidents matching Q, newest first (open or not), at most LIMIT, rows as the incident queues:
+ * by number, by order (and the order customer's other orders), by the e-mail, phone or name of
+ * the order's customer or of the incident's conversation. */
+enum rs_err rs_store_console_search_incidents(struct rs_store *s, int64_t merchant_id,
+                                              const struct rs_console_search *q, int limit,
+                                              json_t **out) RS_MUST_CHECK;
 /* One conversation: {id,channel,sms_provider,state,locale,phone,email,subject,customer_id,name,
  * customer_phone,customer_email,assigned_agent_id,agent_name,order_id,order_ref,verified_order_id,
  * handover_at,handover_reason,created_at,last_message_at}. RS_ENOTFOUND when not this merchant's. */

@@ -32,6 +32,7 @@ enum {
     S_MERCHANT_EXISTS,
     S_AGENT_PASSWORD,
     S_SEARCH,
+    S_SEARCH_INCIDENTS,
     S_LAST
 };
 _Static_assert(S_LAST <= 32, "store_agent_sqlite.c has 32 statement slots");
@@ -367,6 +368,32 @@ static json_t *conv_row(sqlite3_stmt *q)
     return j;
 }
 
+/* The columns of the incident queues and of the incident search. */
+#define INCIDENT_COLS                                                                                               \
+    "i.id,coalesce(i.conversation_id,0),i.type,i.state,o.order_ref,coalesce(" WHO ",ocu.name,ocu.email),ag.name,"  \
+    "i.sla_due_at,i.created_at "
+#define INCIDENT_FROM                                                                                               \
+    "FROM incidents i JOIN orders o ON o.id=i.order_id LEFT JOIN customers ocu ON ocu.id=o.customer_id "         \
+    "LEFT JOIN conversations c ON c.id=i.conversation_id LEFT JOIN customers cu ON cu.id=c.customer_id "         \
+    "LEFT JOIN agents ag ON ag.id=i.assigned_agent_id "
+
+/* A row of INCIDENT_COLS: incident_id, id (its conversation, 0: none), type, state, order_ref,
+ * name, agent_name, sla_due_at, created_at. */
+static json_t *incident_queue_row(sqlite3_stmt *q)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "incident_id", json_integer(sqlite3_column_int64(q, 0)));
+    json_object_set_new(j, "id", json_integer(sqlite3_column_int64(q, 1)));
+    json_object_set_new(j, "type", rs_store_sqlite_col_str(q, 2));
+    json_object_set_new(j, "state", rs_store_sqlite_col_str(q, 3));
+    json_object_set_new(j, "order_ref", rs_store_sqlite_col_str(q, 4));
+    json_object_set_new(j, "name", rs_store_sqlite_col_str(q, 5));
+    json_object_set_new(j, "agent_name", rs_store_sqlite_col_str(q, 6));
+    json_object_set_new(j, "sla_due_at", col_int(q, 7));
+    json_object_set_new(j, "created_at", col_int(q, 8));
+    return j;
+}
+
 enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int64_t agent_id,
                                    enum rs_console_queue qq, int64_t now, int limit, int64_t before,
                                    json_t **out)
@@ -377,12 +404,7 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
     /* keyset paging: the rows whose sort key comes after the key of row ?5 (all when ?5 is 0) */
     if (incident_queue(qq))
         snprintf(sql, sizeof sql,
-                 "SELECT i.id,coalesce(i.conversation_id,0),i.type,i.state,o.order_ref,coalesce(" WHO
-                 ",ocu.name,ocu.email),ag.name,i.sla_due_at,i.created_at "
-                 "FROM incidents i JOIN orders o ON o.id=i.order_id LEFT JOIN customers ocu ON ocu.id=o.customer_id "
-                 "LEFT JOIN conversations c ON c.id=i.conversation_id LEFT JOIN customers cu ON cu.id=c.customer_id "
-                 "LEFT JOIN agents ag ON ag.id=i.assigned_agent_id "
-                 "WHERE i.merchant_id=?1 AND %s AND (?5=0 OR (i.sla_due_at,i.id)>(SELECT p.sla_due_at,p.id "
+                 "SELECT " INCIDENT_COLS INCIDENT_FROM "WHERE i.merchant_id=?1 AND %s AND (?5=0 OR (i.sla_due_at,i.id)>(SELECT p.sla_due_at,p.id "
                  "FROM incidents p WHERE p.id=?5 AND p.merchant_id=?1)) ORDER BY i.sla_due_at, i.id LIMIT ?4",
                  queue_where[qq]);
     else if (qq == RS_Q_UNASSIGNED)
@@ -417,21 +439,8 @@ enum rs_err rs_store_console_queue(struct rs_store *s, int64_t merchant_id, int6
     sqlite3_bind_int64(q, 5, before > 0 ? before : 0);
     json_t *arr = json_array();
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *j = incident_queue(qq) ? json_object() : conv_row(q);
-        if (incident_queue(qq)) {
-            json_object_set_new(j, "incident_id", json_integer(sqlite3_column_int64(q, 0)));
-            json_object_set_new(j, "id", json_integer(sqlite3_column_int64(q, 1)));
-            json_object_set_new(j, "type", rs_store_sqlite_col_str(q, 2));
-            json_object_set_new(j, "state", rs_store_sqlite_col_str(q, 3));
-            json_object_set_new(j, "order_ref", rs_store_sqlite_col_str(q, 4));
-            json_object_set_new(j, "name", rs_store_sqlite_col_str(q, 5));
-            json_object_set_new(j, "agent_name", rs_store_sqlite_col_str(q, 6));
-            json_object_set_new(j, "sla_due_at", col_int(q, 7));
-            json_object_set_new(j, "created_at", col_int(q, 8));
-        }
-        json_array_append_new(arr, j);
-    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        json_array_append_new(arr, incident_queue(qq) ? incident_queue_row(q) : conv_row(q));
     enum rs_err e = done(s, q, rc);
     if (e)
         json_decref(arr);
@@ -445,6 +454,23 @@ static const char *opt_text(const char *v)
     return v ? v : "";
 }
 
+/* The orders a search names (by reference, public code or a shipment's carrier number):
+ * ?1 merchant, ?2 order_ref, ?3 tracking code, ?4 carrier number (see rs_console_search). */
+#define SEARCH_ORDERS                                                                                              \
+    "WITH m AS (SELECT o2.id, o2.customer_id FROM orders o2 WHERE o2.merchant_id=?1 AND ("                       \
+    "(?2<>'' AND o2.order_ref=?2 COLLATE NOCASE) OR (?3<>'' AND o2.tracking_code=?3) OR (?4<>'' AND o2.id IN "     \
+    "(SELECT sh.order_id FROM shipments sh WHERE sh.merchant_id=?1 AND "                                           \
+    "upper(replace(replace(replace(sh.tracking_number,' ',''),'-',''),'.',''))=?4)))) "
+
+static void search_bind(sqlite3_stmt *q, int64_t merchant_id, const struct rs_console_search *w, int limit)
+{
+    sqlite3_bind_int64(q, 1, merchant_id);
+    const char *v[] = {w->order_ref, w->tracking_code, w->tracking_number, w->email, w->phone_digits, w->name};
+    for (int k = 0; k < 6; k++)
+        sqlite3_bind_text(q, k + 2, opt_text(v[k]), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 8, limit > 0 ? limit : 100);
+}
+
 enum rs_err rs_store_console_search(struct rs_store *s, int64_t merchant_id, const struct rs_console_search *w,
                                     int limit, json_t **out)
 {
@@ -452,10 +478,7 @@ enum rs_err rs_store_console_search(struct rs_store *s, int64_t merchant_id, con
      * conversations, and those of their customers */
     sqlite3_stmt *q = stmt(
         s, S_SEARCH,
-        "WITH m AS (SELECT o2.id, o2.customer_id FROM orders o2 WHERE o2.merchant_id=?1 AND ("
-        "(?2<>'' AND o2.order_ref=?2 COLLATE NOCASE) OR (?3<>'' AND o2.tracking_code=?3) OR (?4<>'' AND o2.id IN "
-        "(SELECT sh.order_id FROM shipments sh WHERE sh.merchant_id=?1 AND "
-        "upper(replace(replace(replace(sh.tracking_number,' ',''),'-',''),'.',''))=?4)))) "
+        SEARCH_ORDERS
         "SELECT c.id,c.channel,c.state," WHO ",c.phone,c.email,ag.name,o.order_ref,c.handover_reason,"
         "c.last_message_at,(SELECT substr(m.body,1,140)||'\x1f'||m.author FROM messages m WHERE "
         "m.conversation_id=c.id ORDER BY m.id DESC LIMIT 1) "
@@ -468,15 +491,40 @@ enum rs_err rs_store_console_search(struct rs_store *s, int64_t merchant_id, con
         "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?8");
     if (!q)
         return RS_EIO;
-    sqlite3_bind_int64(q, 1, merchant_id);
-    const char *v[] = {w->order_ref, w->tracking_code, w->tracking_number, w->email, w->phone_digits, w->name};
-    for (int k = 0; k < 6; k++)
-        sqlite3_bind_text(q, k + 2, opt_text(v[k]), -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 8, limit > 0 ? limit : 100);
+    search_bind(q, merchant_id, w, limit);
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         json_array_append_new(arr, conv_row(q));
+    enum rs_err e = done(s, q, rc);
+    if (e)
+        json_decref(arr);
+    else
+        *out = arr;
+    return e;
+}
+
+enum rs_err rs_store_console_search_incidents(struct rs_store *s, int64_t merchant_id,
+                                              const struct rs_console_search *w, int limit, json_t **out)
+{
+    /* an incident matches by its number, by its order (or another order of the order's customer),
+     * or by the e-mail, phone or name of the order's customer or of its conversation's */
+    sqlite3_stmt *q = stmt(s, S_SEARCH_INCIDENTS,
+                           SEARCH_ORDERS "SELECT " INCIDENT_COLS INCIDENT_FROM
+                           "WHERE i.merchant_id=?1 AND (i.id=?9 OR i.order_id IN (SELECT id FROM m) "
+                           "OR o.customer_id IN (SELECT customer_id FROM m) "
+                           "OR (?5<>'' AND (ocu.email=?5 OR c.email=?5 OR cu.email=?5)) "
+                           "OR (?6<>'' AND (ocu.phone LIKE '%'||?6 OR c.phone LIKE '%'||?6 OR cu.phone LIKE '%'||?6)) "
+                           "OR (?7<>'' AND (instr(rs_fold(ocu.name),?7)>0 OR instr(rs_fold(cu.name),?7)>0))) "
+                           "ORDER BY i.created_at DESC, i.id DESC LIMIT ?8");
+    if (!q)
+        return RS_EIO;
+    search_bind(q, merchant_id, w, limit);
+    sqlite3_bind_int64(q, 9, w->incident_id > 0 ? w->incident_id : -1);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        json_array_append_new(arr, incident_queue_row(q));
     enum rs_err e = done(s, q, rc);
     if (e)
         json_decref(arr);

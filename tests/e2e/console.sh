@@ -215,6 +215,30 @@ got_coupon() { [ -n "$CODE_C" ] && [ -n "$(rec_find "(.path|test(\"/Messages.jso
 check "the customer receives the coupon code by SMS" wait_for 20 got_coupon
 page POST /console/i/$INC/resolve "csrf=$CS&resolution=refund" -H "Origin: $BASE"
 check "resolving again is refused with a 4xx" test "$STATUS" -ge 400 -a "$STATUS" -lt 500
+# ---- search finds incidents too, with or without a conversation ----
+found_inc() { # TEXT → the incident numbers the search lists
+  page GET "/console?s=$(jq -rn --arg v "$1" '$v|@uri')"
+  printf '%s' "$HTML" | sed -n '/data-queue="search-incidents"/,$p' | grep -o '">#[0-9]* ' | grep -o '[0-9][0-9]*' | sort -n | tr '\n' ' '
+}
+KEY=$KEY api POST /v1/orders '{"order_ref":"2001","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Marta Núñez","email":"marta@example.com","phone":"+34611222333"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY=$KEY api POST /v1/incidents '{"order_ref":"2001","type":"lost","message":"Llamó: no ha llegado","origin":"phone"}'
+eq "an incident opened over the API: 201" "$STATUS" 201
+INC3=$(jqr .id)
+# the same order, customer and problem at another shop: never listed here
+KEY=$KEY2 api POST /v1/orders '{"order_ref":"2001","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Marta Núñez","email":"marta@example.com","phone":"+34611222333"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY=$KEY2 api POST /v1/incidents '{"order_ref":"2001","type":"lost","message":"Llamó: no ha llegado","origin":"phone"}'
+INC4=$(jqr .id)
+for s in "INC-$(printf '%06d' "$INC3")" "inc $INC3" '2001' 'MARTA@example.com' '611 222 333' 'nunez'; do
+  eq "search '$s' finds the incident opened over the API" "$(found_inc "$s")" "$INC3 "
+done
+page GET "/console?s=nunez"
+CONV3=$(q "select coalesce(conversation_id,0) from incidents where id=${INC3:-0}")
+if [ "$CONV3" = 0 ]; then L3="/console/i/$INC3"; else L3="/console/c/$CONV3"; fi
+check "  linked to its conversation (its own page when it has none)" bash -c "printf '%s' \"\$0\" | grep -qF 'href=\"$L3\">#$INC3 '" "$HTML"
+eq "search '#1042' lists the conversation and its resolved incident" "$(found '#1042')|$(found_inc '#1042')" "$C1 |$INC "
+page GET "/console?s=%231042"
+check "  the resolved incident is not marked late" bash -c "! printf '%s' \"\$0\" | sed -n '/data-queue=\"search-incidents\"/,\$p' | grep -q 'class=\"late\"'" "$HTML"
+eq "another merchant's incident is not found by its number" "$(found_inc "INC-$(printf '%06d' "${INC4:-0}")")" ""
 replies_before=$(q "select count(*) from messages where conversation_id=$C1 and author='bot'")
 page POST /console/c/$C1/phone "csrf=$CS&body=Llam%C3%B3+diciendo+%3Cb%3Ed%C3%B3nde+est%C3%A1+mi+pedido%3C%2Fb%3E" -H "Origin: $BASE"
 eq "log a phone call: 303" "$STATUS" 303
