@@ -394,11 +394,16 @@ void rs_console_home(struct rs_req *r)
         return;
     }
     const char *qs = rs_req_query(r, "q");
-    size_t qi = 0;
-    if (qs)
-        for (size_t i = 0; i < sizeof qinfo / sizeof qinfo[0]; i++)
-            if (strcmp(qinfo[i].key, qs) == 0)
-                qi = i;
+    size_t qi = 0, nq = sizeof qinfo / sizeof qinfo[0];
+    if (qs) { /* a mistyped bookmark must not look like another queue */
+        while (qi < nq && strcmp(qinfo[qi].key, qs) != 0)
+            qi++;
+        if (qi == nq) {
+            rs_reply_error(r, 400, "invalid_parameter",
+                           "q must be unassigned, mine, waiting, breaching, incidents, bot or closed");
+            return;
+        }
+    }
     /* nothing unassigned: open on the agent's own conversations */
     if (!qs && c.counts[RS_Q_UNASSIGNED] == 0 && c.counts[RS_Q_MINE] > 0)
         qi = 1;

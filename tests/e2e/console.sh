@@ -286,6 +286,8 @@ page GET "/console?q=incidents&limit=1&before=1"
 eq "the incident queues page by incident id" "$STATUS" 200
 page GET "/console?q=bot&before=$C2"
 check "another merchant's id as the cursor: an empty page" bash -c "printf '%s' \"\$0\" | grep -q 'Nothing more in this queue'" "$HTML"
+page GET "/console?q=breach"
+eq "an unknown queue: 400 naming the queues, not another queue's page" "$STATUS/$(printf '%s' "$HTML" | grep -c 'q must be unassigned, mine, waiting, breaching, incidents, bot or closed')" "400/1"
 page GET "/console?q=bot&limit=0"
 eq "a limit out of 1..200: 400" "$STATUS" 400
 page GET "/console?q=bot&before=abc"
