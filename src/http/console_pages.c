@@ -202,14 +202,21 @@ static const struct {
     {RS_Q_CLOSED, "closed", "Cerradas", "Closed", "No hay conversaciones cerradas.", "No closed conversations."},
 };
 
-/* Rows of a conversation queue (or of a search) as a table; HANDOVER: show why the bot handed over. */
-static void conv_table(struct rs_buf *b, struct rs_console *c, json_t *rows, const char *key, bool handover)
+/* A queue table's opening with its six column headings. */
+static void queue_head(struct rs_buf *b, const char *key, const char *h1, const char *h2, const char *h3,
+                       const char *h4, const char *h5, const char *h6)
 {
     rs_buf_printf(b,
                   "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
                   "<th>%s</th><th>%s</th></tr></thead><tbody>",
-                  key, CX(c, "Cliente", "Customer"), CX(c, "Canal", "Channel"), CX(c, "Pedido", "Order"),
-                  CX(c, "Último mensaje", "Last message"), CX(c, "Cuándo", "When"), CX(c, "Agente", "Agent"));
+                  key, h1, h2, h3, h4, h5, h6);
+}
+
+/* Rows of a conversation queue (or of a search) as a table; HANDOVER: show why the bot handed over. */
+static void conv_table(struct rs_buf *b, struct rs_console *c, json_t *rows, const char *key, bool handover)
+{
+    queue_head(b, key, CX(c, "Cliente", "Customer"), CX(c, "Canal", "Channel"), CX(c, "Pedido", "Order"),
+               CX(c, "Último mensaje", "Last message"), CX(c, "Cuándo", "When"), CX(c, "Agente", "Agent"));
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
@@ -238,11 +245,8 @@ static void conv_table(struct rs_buf *b, struct rs_console *c, json_t *rows, con
 /* Rows of an incident queue (or of a search) as a table; an open incident past its SLA is marked. */
 static void inc_table(struct rs_buf *b, struct rs_console *c, json_t *rows, const char *key)
 {
-    rs_buf_printf(b,
-                  "<table class=\"queue\" data-queue=\"%s\"><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                  "<th>%s</th><th>%s</th></tr></thead><tbody>",
-                  key, CX(c, "Incidencia", "Incident"), CX(c, "Pedido", "Order"), CX(c, "Cliente", "Customer"),
-                  CX(c, "Estado", "State"), CX(c, "Vence", "Due"), CX(c, "Agente", "Agent"));
+    queue_head(b, key, CX(c, "Incidencia", "Incident"), CX(c, "Pedido", "Order"), CX(c, "Cliente", "Customer"),
+               CX(c, "Estado", "State"), CX(c, "Vence", "Due"), CX(c, "Agente", "Agent"));
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
