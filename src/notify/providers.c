@@ -407,7 +407,7 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
     if (tl > 1 && ts[tl - 1] == 'Z')
         snprintf(ts + tl - 1, sizeof ts - (tl - 1), ".000Z");
     json_t *root = json_pack("{s:s, s:s, s:O}", "type", m->webhook_type, "timestamp", ts, "data", m->webhook_data);
-    char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(root);
     if (!body)
         return RS_ENOMEM;

@@ -21,6 +21,7 @@
 #include "core/notify_plan.h"
 #include "notify/channel.h"
 #include "notify/webpush.h"
+#include "store/store_coupon.h"
 #include "store/store_notify.h"
 #include "store/store_page.h"
 #include "store/store_promise.h"
@@ -187,6 +188,62 @@ static bool stale_now(const struct rs_outbox_job *job, int64_t now)
 }
 
 /* Send row ID and fill O. */
+/* What the merchant's webhook adds to the common keys (which stay as they are: receivers depend
+ * on them): data.coupon for a compensation — the code, so the shop can honour it at checkout —
+ * and data.promise for a slip or a breach: the window the shipment has now and the latest day
+ * the customer had been told before it moved. Missing data leaves the key out. */
+static void webhook_details(struct rs_store *s, const struct rs_outbox_job *job, json_t *data)
+{
+    struct rs_coupon c;
+    if (job->coupon_id && rs_store_coupon_get(s, job->coupon_id, &c) == RS_OK) {
+        char until[RS_TIME_LEN] = "";
+        if (c.expires_at > 0)
+            rs_time_format(c.expires_at, 0, until);
+        json_t *cj = json_pack("{s:s, s:s, s:f, s:s?, s:s?}", "code", c.code, "kind", c.kind, "value",
+                               (double)c.value_cents / 100.0, "currency", c.currency[0] ? c.currency : NULL,
+                               "valid_until", until[0] ? until : NULL);
+        if (cj)
+            json_object_set_new(data, "coupon", cj);
+    }
+    bool breach = strcmp(job->trigger, "promise_breached") == 0;
+    if (!job->shipment_id || (!breach && strcmp(job->trigger, "promise_slipped") != 0))
+        return;
+    /* the idempotency key's discriminator is the delay's window key (notify_enqueue.c): the day
+     * that was breached, or the new latest day of a slip */
+    char disc[11] = "";
+    for (const char *f = job->idem_key; f && *f; f = strchr(f, ':') ? strchr(f, ':') + 1 : NULL) {
+        size_t n = strcspn(f, ":");
+        int64_t day;
+        char d[11];
+        snprintf(d, sizeof d, "%.*s", (int)(n < 10 ? n : 10), f);
+        if (n == 10 && rs_date_parse(d, &day) == RS_OK) {
+            memcpy(disc, d, sizeof disc);
+            break;
+        }
+    }
+    json_t *sh = json_object();
+    if (sh && rs_store_promise_attach_json(s, job->shipment_id, false, sh) == RS_OK) {
+        json_t *p = json_object_get(sh, "promise");
+        const char *prev = breach && disc[0] ? disc : NULL;
+        size_t i;
+        json_t *d;
+        /* a slip's record keeps the latest day told when it was found (promise_apply.c) */
+        json_array_foreach(json_object_get(sh, "delays"), i, d) {
+            json_t *det = json_object_get(d, "details");
+            const char *cause = json_string_value(json_object_get(d, "cause"));
+            const char *latest = json_string_value(json_object_get(det, "latest"));
+            if (!breach && disc[0] && cause && strcmp(cause, "promise_slipped") == 0 && latest &&
+                strcmp(latest, disc) == 0)
+                prev = json_string_value(json_object_get(det, "told_latest"));
+        }
+        if (json_is_object(p))
+            json_object_set_new(data, "promise",
+                                json_pack("{s:O, s:O, s:s?}", "earliest", json_object_get(p, "earliest"), "latest",
+                                          json_object_get(p, "latest"), "previous_latest", prev));
+    }
+    json_decref(sh);
+}
+
 static void process(struct worker *w, int64_t id, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
@@ -340,6 +397,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                     rs_time_format(occurred, 0, t);
                     json_object_set_new(msg.webhook_data, "occurred_at", json_string(t));
                 }
+                webhook_details(w->s, &job, msg.webhook_data);
                 e = rs_send_webhook(w->ch, &msg, &o->res);
                 json_decref(msg.webhook_data);
                 break;

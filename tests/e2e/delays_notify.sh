@@ -90,6 +90,10 @@ check "order_confirmed sent" wait_for 20 all_final L-1
 mails() { find "$PF_MAIL" -type f 2>/dev/null | wc -l; }
 check "order_confirmed and shipped mails arrive" wait_for 10 bash -c "[ \$(find '$PF_MAIL' -type f | wc -l) -ge 2 ]"
 M0=$(mails)
+# the merchant's webhook hears of the breach and the coupon too (settings restored after)
+WHSEC='whsec_OmnWCGzozlLHDfoWvqXOPjXwQEHjQ1WrLD+Mf2NpSxk='
+jq --arg u "$REC/hooks/sol" --arg s "$WHSEC" '.webhook={url:$u,secret:$s}' "$T_DIR/settings.json" > "$T_DIR/settings_wh.json"
+check "settings with a webhook accepted" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings_wh.json"
 NOW1=$(date -u -d '+400 days' +%FT12:00:00Z)
 out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$NOW1" 2>&1)
 echo "$out"
@@ -97,8 +101,10 @@ check "sweep finds the breach" bash -c "printf '%s' '$out' | grep -Eq 'new delay
 check "breach and compensation sent" wait_for 20 all_final L-1
 api GET /v1/orders/L-1/notifications
 eq "planned: one promise_breached, one compensation (no separate slip notice)" \
-   "$(jqr '[.notifications[]|select(.trigger|test("promise|compensation"))|"\(.trigger):\(.channel):\(.state)"]|join(",")')" \
+   "$(jqr '[.notifications[]|select((.trigger|test("promise|compensation")) and .channel!="webhook")|"\(.trigger):\(.channel):\(.state)"]|join(",")')" \
    "promise_breached:email:sent,compensation:email:sent"
+eq "  and one webhook each, sent" "$(jqr '[.notifications[]|select((.trigger|test("promise|compensation")) and .channel=="webhook")|"\(.trigger):\(.state)"]|sort|join(",")')" \
+   "compensation:sent,promise_breached:sent"
 check "two more mails arrive" wait_for 10 bash -c "[ \$(find '$PF_MAIL' -type f | wc -l) -ge $((M0 + 2)) ]"
 cat > "$T_DIR/mail.py" <<'PY'
 import email, email.policy, glob, json, os, sys
@@ -116,7 +122,7 @@ BRTEXT=$(jq -r '.[0].text' <<<"$BR")
 echo "breach mail: $(jq -r '.[0].subject' <<<"$BR") / $BRTEXT"
 check "  it apologises" bash -c "printf '%s' \"\$1\" | grep -Eqi 'sentimos|lo siento|disculpa'" _ "$BRTEXT"
 api GET /v1/shipments/seur/LATE1
-NL=$(jqr .promise.latest)
+NL=$(jqr .promise.latest); NE=$(jqr .promise.earliest)
 echo "new window: $(jqr .promise.earliest) .. $NL (told before: $L0)"
 check "  the new window is after the sweep day" bash -c "[[ '$NL' > '${NOW1%T*}' || '$NL' == '${NOW1%T*}' ]]"
 check "  it names the new window's last day" bash -c "printf '%s' \"\$1\" | grep -q '$(date -u -d "$NL" +%-d) de '" _ "$BRTEXT"
@@ -133,6 +139,23 @@ api GET /v1/orders/L-1
 eq "the order JSON shows the coupon" "$(jqr '.coupons[0].code')" "$COUPON"
 CM=$(printf '%s' "$MAILS" | jq -r '[.[]|select(.text|contains("'"$COUPON"'"))]|length')
 eq "the compensation mail carries the coupon code" "$CM" 1
+# the webhooks exactly as received: the common keys as before, plus data.coupon / data.promise
+CWH=$(rec_find '.path=="/hooks/sol"' | jq -c 'select(.body|fromjson|.type=="shipment.compensation")' | head -1)
+CB=$(printf '%s' "$CWH" | jq -r .body)
+eq "compensation webhook: the coupon, as received" "$(printf '%s' "$CB" | jq -c '.data|{order_ref,tracking_code,carrier,trigger,coupon}')" \
+   "{\"order_ref\":\"L-1\",\"tracking_code\":\"$CODE\",\"carrier\":\"seur\",\"trigger\":\"compensation\",\"coupon\":{\"code\":\"$COUPON\",\"kind\":\"percent\",\"value\":10,\"currency\":null,\"valid_until\":\"$(jqr '.coupons[0].expires_at')\"}}"
+check "  the raw body writes the value as a plain number" bash -c "printf '%s' \"\$1\" | grep -qF '\"value\":10.0,'" _ "$CB"
+eq "  signed as before (HMAC-SHA256 of id.timestamp.body)" "$(printf '%s' "$CWH" | python3 -c '
+import base64, hashlib, hmac, json, sys
+rec = json.loads(sys.stdin.read()); h = rec["headers"]
+key = base64.b64decode(sys.argv[1][len("whsec_"):])
+msg = (h["webhook-id"] + "." + h["webhook-timestamp"] + "." + rec["body"]).encode()
+print("ok" if "v1," + base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode() == h["webhook-signature"] else "bad")' "$WHSEC")" ok
+BB=$(rec_find '.path=="/hooks/sol"' | jq -r '.body|fromjson|select(.type=="shipment.promise_breached")|.data|tojson' | head -1)
+eq "breach webhook: the new window and the latest day that was promised" \
+   "$(printf '%s' "$BB" | jq -r '"\(.order_ref)/\(.status)/\(.trigger)/\(.promise.earliest)/\(.promise.latest)/\(.promise.previous_latest)/\(has("coupon"))"')" \
+   "L-1/null/promise_breached/$NE/$NL/$L0/false"
+check "settings without the webhook again" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json"
 check "  and its value" bash -c "printf '%s' '$MAILS' | jq -r '.[].text' | grep -q '10 %'"
 KEY= api GET "/v1/orders/L-1/coupons"
 eq "coupons need a key" "$STATUS" 401
@@ -146,7 +169,7 @@ out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$(date -u -d '+401 days' +%F
 echo "next day: $out"
 sleep 1.5
 api GET /v1/orders/L-1/notifications
-eq "sweeping again plans nothing more" "$(jqr '[.notifications[]|select(.trigger|test("promise|compensation"))]|length')" 2
+eq "sweeping again plans nothing more" "$(jqr '[.notifications[]|select((.trigger|test("promise|compensation")) and .channel!="webhook")]|length')" 2
 eq "  and no mail arrives" "$(mails)" "$M1"
 api GET /v1/orders/L-1/coupons
 eq "  still one coupon" "$(jqr '.coupons|length')" 1
