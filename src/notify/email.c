@@ -23,37 +23,78 @@ static bool ascii_only(const char *s)
     return true;
 }
 
-/* RFC 2047 Q encoded-words of S, each at most 75 characters, folded with CRLF SP. UTF-8
- * sequences are never split across words. */
-static void add_encoded(struct rs_buf *b, const char *s)
+/* Header lines: RFC 5322 §2.1.1 — at most 998 characters, and SHOULD be at most 78. Long values
+ * are folded (a CRLF put before a space, §2.2.3), so unfolding gives back the value exactly. */
+#define HDR_LINE 78
+
+/* The length of the UTF-8 sequence starting with byte C (1 for a stray continuation byte). */
+static int utf8_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+}
+
+/* Copy S into OUT (CAP bytes), line breaks made spaces (or dropped with DROP_QUOTES, which also
+ * drops '"' and '\\' for a display name); cut at a character boundary when it does not fit. */
+static void clean_value(const char *s, char *out, size_t cap, bool drop_quotes)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
+        int cl = utf8_len(*p);
+        if (n + (size_t)cl + 1 > cap)
+            break;
+        if (*p == '\r' || *p == '\n' || (drop_quotes && (*p == '"' || *p == '\\'))) {
+            if (!drop_quotes)
+                out[n++] = ' ';
+            p++;
+            continue;
+        }
+        for (int i = 0; i < cl && *p; i++)
+            out[n++] = (char)*p++;
+    }
+    out[n] = '\0';
+}
+
+static bool q_plain(unsigned c)
+{
+    /* RFC 2047 §5 (3): the characters an encoded-word may carry as themselves anywhere, phrases
+     * included; ' ' is written '_' */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' || c == '*' ||
+           c == '+' || c == '-' || c == '/';
+}
+
+/* RFC 2047 Q encoded-words of S starting at column *COL: each at most 75 characters, the first
+ * one fitted into the current line, the others on folded lines of their own (CRLF SP), so no line
+ * exceeds 78. A UTF-8 sequence is never split across words (§5: each word must decode on its
+ * own), and the white space between adjacent encoded-words is not part of the text (§6.2), so
+ * decoding gives S back exactly. */
+static void add_encoded(struct rs_buf *b, const char *s, int *col)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)s;
     bool first = true;
     while (*p) {
-        if (!first)
+        int limit = 75;
+        if (first && HDR_LINE - *col < limit)
+            limit = HDR_LINE - *col;
+        if (!first || limit < 12 + 12) { /* not even one 4-byte character fits: next line */
             rs_buf_puts(b, "\r\n ");
+            *col = 1;
+            limit = 75;
+        }
         first = false;
         rs_buf_puts(b, "=?UTF-8?Q?");
-        int used = 12;
+        int used = 12; /* "=?UTF-8?Q?" and "?=" */
         while (*p) {
-            int clen = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 1;
-            int need = 0;
-            for (int i = 0; i < clen && p[i]; i++) {
-                unsigned c = p[i];
-                need += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
-                                c == '!' || c == '*' || c == '+' || c == '-' || c == '/'
-                            ? 1
-                            : 3;
-            }
-            if (used + need > 75)
+            int clen = utf8_len(*p), need = 0;
+            for (int i = 0; i < clen && p[i]; i++)
+                need += q_plain(p[i]) || p[i] == ' ' ? 1 : 3;
+            if (used + need > limit)
                 break;
             for (int i = 0; i < clen && *p; i++, p++) {
                 unsigned c = *p;
                 if (c == ' ') {
                     rs_buf_add(b, "_", 1);
-                } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' ||
-                           c == '*' || c == '+' || c == '-' || c == '/') {
+                } else if (q_plain(c)) {
                     char ch = (char)c;
                     rs_buf_add(b, &ch, 1);
                 } else {
@@ -64,23 +105,48 @@ static void add_encoded(struct rs_buf *b, const char *s)
             used += need;
         }
         rs_buf_puts(b, "?=");
+        *col += used;
     }
 }
 
-/* A header value that is text (Subject): as is when ASCII, else encoded-words. Line breaks in
- * the value are removed (a header never spans lines the caller did not fold). */
+/* S, printable ASCII, as is from column *COL, folded before a space where the line would pass 78.
+ * FALSE (nothing written) when that cannot be done: a word too long for a line of its own, or
+ * text that would read as an encoded-word. */
+static bool add_folded_ascii(struct rs_buf *b, const char *s, int *col)
+{
+    if (strstr(s, "=?"))
+        return false;
+    /* check first: every word must fit a line (the first one the current line) */
+    for (const char *p = s, *start = s; *p;) {
+        size_t sp = strspn(p, " \t"), w = strcspn(p + sp, " \t");
+        if (w && (p == start ? (size_t)*col + sp + w : sp + w) > HDR_LINE)
+            return false;
+        p += sp + w;
+    }
+    for (const char *p = s; *p;) {
+        size_t sp = strspn(p, " \t"), w = strcspn(p + sp, " \t");
+        /* fold before the white space of a word that does not fit (never a line of blanks) */
+        if (w && sp && (size_t)*col + sp + w > HDR_LINE) {
+            rs_buf_puts(b, "\r\n");
+            *col = 0;
+        }
+        rs_buf_add(b, p, sp + w);
+        *col += (int)(sp + w);
+        p += sp + w;
+    }
+    return true;
+}
+
+/* A header value that is text (Subject): as is when ASCII, else encoded-words; folded either way.
+ * Line breaks in the value become spaces (a header never spans lines the caller did not fold). */
 static void add_text_header(struct rs_buf *b, const char *name, const char *value)
 {
     char clean[1024];
-    size_t n = 0;
-    for (const char *p = value ? value : ""; *p && n + 1 < sizeof clean; p++)
-        clean[n++] = (*p == '\r' || *p == '\n') ? ' ' : *p;
-    clean[n] = '\0';
+    clean_value(value, clean, sizeof clean, false);
     rs_buf_printf(b, "%s: ", name);
-    if (ascii_only(clean))
-        rs_buf_puts(b, clean);
-    else
-        add_encoded(b, clean);
+    int col = (int)strlen(name) + 2;
+    if (!ascii_only(clean) || !add_folded_ascii(b, clean, &col))
+        add_encoded(b, clean, &col);
     rs_buf_puts(b, "\r\n");
 }
 
@@ -109,19 +175,28 @@ static void split_mailbox(const char *s, char *name, size_t ncap, char *addr, si
 static void add_mailbox_header(struct rs_buf *b, const char *hname, const char *name, const char *addr)
 {
     rs_buf_printf(b, "%s: ", hname);
+    int col = (int)strlen(hname) + 2;
     if (name && *name) {
         char clean[256];
-        size_t n = 0;
-        for (const char *p = name; *p && n + 1 < sizeof clean; p++)
-            if (*p != '\r' && *p != '\n' && *p != '"' && *p != '\\')
-                clean[n++] = *p;
-        clean[n] = '\0';
-        if (!ascii_only(clean))
-            add_encoded(b, clean);
-        else if (strpbrk(clean, "()<>[]:;@,."))
-            rs_buf_printf(b, "\"%s\"", clean);
-        else
-            rs_buf_puts(b, clean);
+        clean_value(name, clean, sizeof clean, true);
+        if (!ascii_only(clean)) {
+            add_encoded(b, clean, &col);
+        } else if (strpbrk(clean, "()<>[]:;@,.")) {
+            if (col + strlen(clean) + 2 <= HDR_LINE) {
+                rs_buf_printf(b, "\"%s\"", clean);
+                col += (int)strlen(clean) + 2;
+            } else { /* a long name with specials: encoded-words fold where a quoted string
+                      * could not be relied on to */
+                add_encoded(b, clean, &col);
+            }
+        } else if (!add_folded_ascii(b, clean, &col)) {
+            add_encoded(b, clean, &col);
+        }
+        /* the address on the next line when it does not fit this one */
+        if (col + 1 + strlen(addr) + 2 > HDR_LINE) {
+            rs_buf_puts(b, "\r\n");
+            col = 0;
+        }
         rs_buf_puts(b, " ");
     }
     rs_buf_printf(b, "<%s>\r\n", addr);

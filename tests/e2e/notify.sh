@@ -40,6 +40,7 @@ cat <<JSON
              "out_for_delivery":["email","sms","whatsapp","webhook"],"delivered":["email","sms","whatsapp","webhook"]},
  "channel_order":["email","sms","whatsapp"],
  "retry":{"base_s":1,"max_delay_s":2,"max_attempts":2,"max_retry_after_s":30},
+ "templates":{"es":"=== shipped.email.subject\nTu pedido {{order_ref}} de {{merchant_name}} ya está en camino con {{carrier}}: llegará muy pronto y te avisaremos de cada paso — ¡gracias por confiar en nosotros! 📦"},
  "timeout_s":2 $1}
 JSON
 }
@@ -102,7 +103,7 @@ eq "attempts log records one send" "$(jqr '.notifications[0].attempts_log|length
 # ---- the mail that arrived ----
 check "three e-mails arrive in the Maildir" wait_for 10 bash -c "[ \$(find '$PF_MAIL' -type f | wc -l) -ge 3 ]"
 cat > "$T_DIR/mail.py" <<'PY'
-import email, email.policy, glob, json, sys
+import email, email.policy, glob, json, re, sys
 out = []
 for p in sorted(glob.glob(sys.argv[1] + "/*")):
     raw = open(p, "rb").read()
@@ -113,6 +114,7 @@ for p in sorted(glob.glob(sys.argv[1] + "/*")):
                 "lang": str(m["Content-Language"] or ""), "ctype": m.get_content_type(),
                 "text": parts.get("text/plain", ""), "html": parts.get("text/html", ""),
                 "crlf": True,
+                "hdrmax": max(len(l) for l in re.split(rb"\r?\n", re.split(rb"\r?\n\r?\n", raw, 1)[0])),
                 "id": str(m["X-Rastro-Notification"] or ""), "mid": str(m["Message-ID"] or "")})
 print(json.dumps(out, ensure_ascii=False))
 PY
@@ -120,6 +122,9 @@ MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
 mj() { printf '%s' "$MAILS" | jq -r "$1"; }
 eq "all three to Javier, named with an encoded word" "$(mj '[.[].to]|unique|join(",")')" "Javier Martín <javier.martin@example.es>"
 eq "from the merchant" "$(mj '.[0].from')" "Tienda Sol <avisos@tienda-sol.example.es>"
+eq "a subject of 150 characters arrives whole, folded into header lines of at most 78" \
+   "$(mj '[.[]|select(.subject|test("confiar"))][0].subject')/$(mj '[.[].hdrmax]|max <= 78')" \
+   "Tu pedido 7315 de Tienda Sol ya está en camino con Correos: llegará muy pronto y te avisaremos de cada paso — ¡gracias por confiar en nosotros! 📦/true"
 eq "multipart/alternative" "$(mj '[.[].ctype]|unique|join(",")')" "multipart/alternative"
 check "subjects are Spanish and name the order" bash -c "printf '%s' '$(mj '[.[].subject]|join("|")')' | grep -q 7315"
 SUBJ_OFD=$(mj '[.[]|select(.text|test("reparto"))][0].subject')

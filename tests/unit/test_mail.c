@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/notify_settings.h"
 #include "ingest/mail.h"
 #include "ingest/signature.h"
+#include "notify/channel.h"
 
 static const char spanish_reply[] =
     "Return-Path: <maria.lopez@example.es>\r\n"
@@ -200,6 +202,86 @@ static void test_sign_matches_verifier(void **state)
     assert_false(rs_sig_sign_b64("", body, strlen(body), sig));
 }
 
+/* Our own notification e-mails (rs_email_build) with long subjects and display names: every
+ * header line within RFC 5322's 78, every encoded-word within RFC 2047's 75, and GMime (the
+ * reader above, independent of the builder) gives back the exact subject and sender's name. */
+static void build_and_read(const char *from, const char *to_name, const char *subject, const char *want_from_name)
+{
+    struct rs_notify_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.email_from = from;
+    struct rs_rendered r;
+    memset(&r, 0, sizeof r);
+    r.part[RS_TPART_EMAIL_SUBJECT] = subject;
+    r.part[RS_TPART_EMAIL_TEXT] = "Hola";
+    r.part[RS_TPART_EMAIL_HTML] = "<p>Hola</p>";
+    struct rs_msg m = {.cfg = &cfg, .to_email = "lucia.fernandez-garcia@example.es", .to_name = to_name, .lang = "es",
+                       .r = &r, .now = 1764158747, .outbox_id = 7};
+    char *out = NULL, mid[128];
+    size_t len = 0;
+    assert_int_equal(rs_email_build(&m, &out, &len, mid), RS_OK);
+    const char *hdr_end = strstr(out, "\r\n\r\n");
+    assert_non_null(hdr_end);
+    for (const char *line = out; line < hdr_end;) {
+        const char *eol = strstr(line, "\r\n");
+        assert_non_null(eol);
+        if (eol - line > 78)
+            fail_msg("header line of %d characters: %.*s", (int)(eol - line), (int)(eol - line), line);
+        assert_false(eol > line && strspn(line, " \t") == (size_t)(eol - line)); /* no blank folded line */
+        for (const char *w = line; (w = strstr(w, "=?")) && w < eol; w += 2) {
+            const char *e = strstr(w + 2, "?=");
+            /* "=?UTF-8?Q?" then the text up to "?=" */
+            assert_true(e && e < eol && e + 2 - w <= 75);
+            w = e;
+        }
+        line = eol + 2;
+    }
+    struct rs_mail mail;
+    char err[128] = "";
+    assert_int_equal(rs_mail_parse(out, len, &mail, err, sizeof err), RS_OK);
+    assert_string_equal(mail.subject, subject);
+    if (want_from_name)
+        assert_string_equal(mail.from_name, want_from_name);
+    rs_mail_release(&mail);
+    free(out);
+}
+
+static void test_built_mail_folds_long_headers(void **state)
+{
+    (void)state;
+    /* Spanish, accented, long: several encoded-words, no character split between two */
+    build_and_read("Tienda Sol <avisos@tienda-sol.example.es>", "Lucía Fernández",
+                   "Tu pedido 7315 de Tienda Sol ya está en camino con Correos Express: llegará entre el "
+                   "miércoles 25 y el viernes 27 de noviembre (te avisaremos si algo cambia)",
+                   "Tienda Sol");
+    /* every byte of a 2-, 3- and 4-byte character at each possible cut point */
+    char s[400] = "x";
+    for (int i = 0; i < 7; i++) {
+        build_and_read("Sol <a@b.es>", "Ana", s, NULL);
+        strcat(s, " ñandú € 📦 áéí");
+    }
+    build_and_read("Sol <a@b.es>", "Ana", s, NULL);
+    /* plain ASCII over 78: folded at spaces, unfolded back */
+    build_and_read("Tienda Sol <avisos@tienda-sol.example.es>", "Ann Lee",
+                   "Your order 7315 from Tienda Sol is on its way with Correos Express and should arrive "
+                   "between Wednesday 25 and Friday 27 November; we will tell you if anything changes",
+                   "Tienda Sol");
+    /* one ASCII word longer than a line, and text that reads like an encoded-word */
+    build_and_read("Sol <a@b.es>", "Ann",
+                   "Track: https://track.tienda-sol.example.es/t/RX-5JRV-EEXR-1NGE2?utm_source=email&utm_medium=x",
+                   NULL);
+    build_and_read("Sol <a@b.es>", "Ann", "Code =?UTF-8?Q?x?= and under_score? = ok", NULL);
+    /* long display names: an accented one, an ASCII one with specials, a plain ASCII one */
+    build_and_read("Tienda Sol — Moda Sostenible y Complementos Artesanos de Andalucía, S.L. "
+                   "<avisos@tienda-sol.example.es>",
+                   "María de las Mercedes Fernández-Villaverde y Martínez de la Rosa", "Tu pedido",
+                   "Tienda Sol — Moda Sostenible y Complementos Artesanos de Andalucía, S.L.");
+    build_and_read("Tienda Sol, Moda Sostenible y Complementos Artesanos (Sevilla) S.L. <avisos@tienda-sol.example.es>",
+                   "Ann", "Your order", "Tienda Sol, Moda Sostenible y Complementos Artesanos (Sevilla) S.L.");
+    build_and_read("Tienda Sol Moda Sostenible y Complementos Artesanos de Sevilla y Cadiz <avisos@tienda-sol.example.es>",
+                   "Ann", "Your order", "Tienda Sol Moda Sostenible y Complementos Artesanos de Sevilla y Cadiz");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_long_body_truncated),
         cmocka_unit_test(test_strip_quotes),
         cmocka_unit_test(test_sign_matches_verifier),
+        cmocka_unit_test(test_built_mail_folds_long_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
