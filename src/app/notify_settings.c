@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "app/notify_templates.h"
+#include "core/model.h"
+#include "notify/webpush.h"
 #include "util/email_addr.h"
 #include "util/tz.h"
 
@@ -124,6 +126,94 @@ static int minute_of_day(struct parser *p, const char *path, const char *s)
         return 0;
     }
     return h * 60 + m;
+}
+
+/* A push message is one encrypted record of at most RS_WEBPUSH_MAX_PLAIN bytes of JSON (the push
+ * services' ~4 KB limit less the encryption overhead; rs_send_push refuses a longer one when
+ * sending). Refuse, when the templates are saved, a push template whose longest rendering would
+ * not fit, rather than have every such message fail later.
+ *
+ * How "longest" is found: every variable is filled with as many bytes as the dispatcher can ever
+ * give it (the sizes of the buffers and columns it renders from: order_ref 128, first_name 100,
+ * carrier name 95, a window 199, …; the settings' own merchant_name, support_url and
+ * public_base_url as they are), and each plain-words phrase (status_text, cause_text, …) with the
+ * longest one the set has for any status or sub-status. Then the real JSON is built, so the
+ * template's own text (line breaks, quotes) is measured as it is escaped. This is an upper bound
+ * in bytes: a real rendering is never longer, except where data holds characters JSON escapes
+ * (a quote in a name); the send-time check remains for that. Rendering a worst-case sample
+ * instead of adding up maximum lengths keeps sections ({{#carrier}}…{{/carrier}}) and repeated
+ * variables counted right. */
+static void check_push_size(struct parser *p, const struct rs_notify_config *cfg, const struct rs_tplset *set,
+                            const char *lang)
+{
+    static const struct {
+        enum rs_tvar var;
+        int max;
+    } longest[] = {
+        {RS_TV_FIRST_NAME, 100},      {RS_TV_MERCHANT_NAME, 200},       {RS_TV_ORDER_REF, RS_MAX_REF_LEN},
+        {RS_TV_TRACKING_CODE, 31},    {RS_TV_CARRIER, 95},              {RS_TV_TRACKING_NUMBER, 63},
+        {RS_TV_PROMISE_TEXT, 199},    {RS_TV_PREVIOUS_PROMISE_TEXT, 199}, {RS_TV_COUPON_CODE, 47},
+        {RS_TV_COUPON_VALUE, 47},     {RS_TV_COUPON_EXPIRY, 119},       {RS_TV_UNSUBSCRIBE_URL, 511},
+        {RS_TV_QUIET_DAYS, 11},           {RS_TV_QUIET_DAYS_TEXT, 39},
+        {RS_TV_LAST_EVENT_TEXT, 119},
+    };
+    char xs[512];
+    memset(xs, 'x', sizeof xs - 1);
+    xs[sizeof xs - 1] = '\0';
+    char *buf = malloc(64 * 1024), url[512];
+    if (!buf) {
+        bad(p, "out of memory");
+        return;
+    }
+    const char *vars[RS_TV__COUNT] = {0};
+    char *val[RS_TV__COUNT] = {0};
+    for (size_t i = 0; i < sizeof longest / sizeof longest[0]; i++)
+        vars[longest[i].var] = xs + sizeof xs - 1 - longest[i].max;
+    if (cfg->merchant_name)
+        vars[RS_TV_MERCHANT_NAME] = cfg->merchant_name;
+    vars[RS_TV_SUPPORT_URL] = cfg->support_url;
+    /* the tracking link: the settings' base (the server's own, up to 400 bytes, without one) */
+    snprintf(url, sizeof url, "%.400s/t/%.31s", cfg->public_base_url ? cfg->public_base_url : xs, xs);
+    vars[RS_TV_TRACKING_URL] = url;
+    /* the longest phrase of each kind, over every status / sub-status */
+    static const struct {
+        enum rs_tvar var;
+        enum rs_phrase kind;
+    } phrases[] = {{RS_TV_STATUS_TEXT, RS_PHRASE_STATUS}, {RS_TV_DETAIL_TEXT, RS_PHRASE_DETAIL},
+                   {RS_TV_CAUSE_TEXT, RS_PHRASE_CAUSE},   {RS_TV_ACTION_TEXT, RS_PHRASE_ACTION},
+                   {RS_TV_NEXT_STEP_TEXT, RS_PHRASE_NEXT}, {RS_TV_SHORT_TEXT, RS_PHRASE_SHORT}};
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0] && !p->bad; i++) {
+        size_t best = 0, n = 0;
+        for (int slot = 0; slot < RS_PHRASE_SLOTS; slot++)
+            if (rs_notify_phrase(set, phrases[i].kind, slot, false, vars, buf, 64 * 1024, &n) == RS_OK && n >= best) {
+                best = n;
+                free(val[phrases[i].var]);
+                val[phrases[i].var] = strdup(buf);
+            }
+        vars[phrases[i].var] = val[phrases[i].var] ? val[phrases[i].var] : "";
+    }
+    struct rs_render_ctx ctx = {.status = RS_STATUS_NONE, .substatus = RS_SUB_NONE};
+    for (int t = 0; t < RS_TRIG__COUNT && !p->bad; t++) {
+        struct rs_rendered r;
+        const char *trig = rs_trigger_name((enum rs_trigger)t);
+        if (rs_notify_render(set, (enum rs_trigger)t, RS_CH_PUSH, &ctx, vars, buf, 64 * 1024, &r) != RS_OK) {
+            bad(p, "templates.%s: %s.push: the title and body can be longer than a push message allows (%d bytes)",
+                lang, trig, RS_WEBPUSH_MAX_PLAIN);
+            break;
+        }
+        char *msg = rs_webpush_message(r.part[RS_TPART_PUSH_TITLE], r.part[RS_TPART_PUSH_BODY], url, lang);
+        size_t n = msg ? strlen(msg) : 0, tl = strlen(r.part[RS_TPART_PUSH_TITLE] ? r.part[RS_TPART_PUSH_TITLE] : ""),
+               bl = strlen(r.part[RS_TPART_PUSH_BODY] ? r.part[RS_TPART_PUSH_BODY] : "");
+        free(msg);
+        if (n > RS_WEBPUSH_MAX_PLAIN)
+            bad(p,
+                "templates.%s: %s.push.%s is too long: with the longest values its variables can take, the push "
+                "message reaches %zu bytes, over the %d a push service accepts; shorten it or use fewer variables",
+                lang, trig, bl >= tl ? "body" : "title", n, RS_WEBPUSH_MAX_PLAIN);
+    }
+    for (int i = 0; i < RS_TV__COUNT; i++)
+        free(val[i]);
+    free(buf);
 }
 
 enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap)
@@ -462,6 +552,8 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
             }
             if (rs_notify_templates_load(set, i == 0 ? "es" : "en", text, strlen(text), &te) != RS_OK)
                 bad(p, "templates.%s: %s", i == 0 ? "es" : "en", te.msg);
+            else
+                check_push_size(p, cfg, set, i == 0 ? "es" : "en");
             free(set);
         }
     }

@@ -261,6 +261,15 @@ int rs_webpush_ttl(enum rs_trigger trigger, int ttl_s)
     return ttl_s < limit ? ttl_s : limit;
 }
 
+char *rs_webpush_message(const char *title, const char *body, const char *url, const char *lang)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s?, s:s}", "title", title ? title : "", "body", body ? body : "", "url", url,
+                          "lang", lang ? lang : "es");
+    char *plain = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return plain;
+}
+
 enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const char *endpoint, const char *p256dh,
                          const char *auth, const char *url, struct rs_send_result *res)
 {
@@ -274,11 +283,7 @@ enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const c
         snprintf(res->error, sizeof res->error, "the push subscription's keys are malformed");
         return RS_EREJECTED;
     }
-    const char *title = m->r->part[RS_TPART_PUSH_TITLE], *body = m->r->part[RS_TPART_PUSH_BODY];
-    json_t *j = json_pack("{s:s, s:s, s:s?, s:s}", "title", title ? title : "", "body", body ? body : "", "url", url,
-                          "lang", m->lang ? m->lang : "es");
-    char *plain = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
+    char *plain = rs_webpush_message(m->r->part[RS_TPART_PUSH_TITLE], m->r->part[RS_TPART_PUSH_BODY], url, m->lang);
     if (!plain)
         return RS_ENOMEM;
     size_t pl = strlen(plain);

@@ -44,6 +44,12 @@ const char *rs_webpush_urgency(enum rs_trigger trigger);
  * the courier is nearby. */
 int rs_webpush_ttl(enum rs_trigger trigger, int ttl_s);
 
+/* The push message as the service worker reads it, before encryption: compact JSON {title, body,
+ * url, lang} (URL may be NULL; the others NULL = ""). Malloc'd (free it); NULL on no memory. It
+ * must be at most RS_WEBPUSH_MAX_PLAIN bytes to be sent. Shared by rs_send_push and the
+ * settings' check of push templates, so both measure the same bytes. */
+char *rs_webpush_message(const char *title, const char *body, const char *url, const char *lang);
+
 /* POST the rendered push message of M (title, body, url as JSON) encrypted to the subscription
  * (ENDPOINT, P256DH and AUTH base64url) with TTL, Urgency, Topic, Content-Encoding: aes128gcm and
  * VAPID. Outcome as channel.h; a 404/410 answer is RS_EREJECTED with http_status kept (the

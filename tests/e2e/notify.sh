@@ -64,6 +64,15 @@ bad_settings "broken template refused, naming the line" '{"templates":{"es":"===
 bad_settings "bad webhook secret refused" '{"webhook":{"url":"https://x.es/h","secret":"abc"}}' 'whsec_'
 bad_settings "webhook secret of 66 bytes (over the 64 the key holds) refused" '{"webhook":{"url":"https://x.es/h","secret":"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BB"}}' '24 to 64 random bytes'
 bad_settings "not JSON refused" '{"email":' 'not valid JSON'
+# a push message is one encrypted record (~4 KB): a template that can render longer is refused when saved
+LONGPUSH=$(printf '{{tracking_url}} {{promise_text}} %.0s' 1 2 3 4 5 6 7 8)
+bad_settings "a push body that can outgrow a push message is refused when saved, naming trigger and field" \
+  '{"templates":{"en":"=== promise_slipped.push.body\n'"$LONGPUSH"'\n"}}' 'templates.en: promise_slipped.push.body is too long'
+KEY=$KEY api PUT /v1/notifications/settings '{"templates":{"es":"=== shipped.push.title\n'"$LONGPUSH"'\n"}}'
+eq "  PUT settings: 422 naming the trigger and the field" "$STATUS/$(jqr .error.code)/$(jqr '.error.message|startswith("templates.es: shipped.push.title is too long")')" "422/invalid_settings/true"
+printf '%s' '{"templates":{"es":"=== shipped.push.body\nHola {{first_name}}: tu pedido {{order_ref}} de {{merchant_name}} ya va de camino con {{carrier}} ({{tracking_number}}). Llega {{promise_text}}. Siguelo en {{tracking_url}}\n"}}' > "$T_DIR/push_ok.json"
+check "  a push body with every usual variable still fits and is accepted" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/push_ok.json"
+"$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json" >/dev/null
 KEY=$KEY api PUT /v1/notifications/settings '{"cap":{"count":-1}}'
 eq "PUT settings with a bad value: 422 naming the field" "$STATUS/$(jqr .error.code)/$(jqr .error.message)" "422/invalid_settings/cap.count must be a whole number from 0 to 1000"
 KEY=$KEY api GET /v1/notifications/settings
