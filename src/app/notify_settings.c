@@ -128,6 +128,58 @@ static int minute_of_day(struct parser *p, const char *path, const char *s)
     return h * 60 + m;
 }
 
+/* Variables Rastro does not fill yet (no carrier feed gives an arrival time or a pickup point):
+ * they always render empty, so "Recógelo en {{pickup_point}}" would reach the customer as
+ * "Recógelo en ". Such a variable may only appear inside its own {{#var}}…{{/var}} section (which
+ * then shows nothing), as the built-in templates use eta_text. NULL when T is fine, else the
+ * first variable used bare. */
+static const char *bare_unfilled(const struct rs_tpl *t)
+{
+    static const enum rs_tvar unfilled[] = {RS_TV_ETA_TEXT, RS_TV_PICKUP_POINT, RS_TV_PICKUP_ADDRESS,
+                                            RS_TV_PICKUP_DEADLINE};
+    uint16_t open[RS_TPL_MAX_DEPTH];
+    int depth = 0;
+    for (int i = 0; t->src && i < t->n_ops; i++) {
+        const struct rs_tpl_op *op = &t->ops[i];
+        if (op->kind == RS_TPL_OP_SECTION || op->kind == RS_TPL_OP_INVERTED) {
+            if (depth < RS_TPL_MAX_DEPTH) /* an inverted section never makes its variable non-empty */
+                open[depth] = op->kind == RS_TPL_OP_SECTION ? op->var : UINT16_MAX;
+            depth++;
+        } else if (op->kind == RS_TPL_OP_END) {
+            depth -= depth > 0;
+        } else if (op->kind == RS_TPL_OP_VAR) {
+            for (size_t u = 0; u < sizeof unfilled / sizeof unfilled[0]; u++) {
+                if (op->var != (uint16_t)unfilled[u])
+                    continue;
+                bool guarded = false;
+                for (int d = 0; d < depth && d < RS_TPL_MAX_DEPTH; d++)
+                    guarded |= open[d] == op->var;
+                if (!guarded)
+                    return rs_tvar_name(unfilled[u]);
+            }
+        }
+    }
+    return NULL;
+}
+
+static void check_unfilled(struct parser *p, const struct rs_tplset *set, const char *lang)
+{
+    for (int t = 0; t < RS_TRIG__COUNT && !p->bad; t++)
+        for (int k = 0; k < RS_TPART__COUNT && !p->bad; k++) {
+            const char *v = bare_unfilled(&set->tpl[t][k]);
+            if (v)
+                bad(p,
+                    "templates.%s: %s.%s.%s uses {{%s}}, which Rastro does not fill yet (it would always be "
+                    "empty); put it inside {{#%s}}…{{/%s}} or leave it out",
+                    lang, rs_trigger_name((enum rs_trigger)t), rs_channel_name(rs_tpart_channel((enum rs_tpart)k)),
+                    rs_tpart_name((enum rs_tpart)k), v, v, v);
+        }
+    const char *v;
+    if (!p->bad && ((v = bare_unfilled(&set->layout_html)) || (v = bare_unfilled(&set->layout_text))))
+        bad(p, "templates.%s: an e-mail layout uses {{%s}}, which Rastro does not fill yet; put it inside {{#%s}}…{{/%s}}",
+            lang, v, v, v);
+}
+
 /* A push message is one encrypted record of at most RS_WEBPUSH_MAX_PLAIN bytes of JSON (the push
  * services' ~4 KB limit less the encryption overhead; rs_send_push refuses a longer one when
  * sending). Refuse, when the templates are saved, a push template whose longest rendering would
@@ -553,6 +605,8 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
             if (rs_notify_templates_load(set, i == 0 ? "es" : "en", text, strlen(text), &te) != RS_OK)
                 bad(p, "templates.%s: %s", i == 0 ? "es" : "en", te.msg);
             else
+                check_unfilled(p, set, i == 0 ? "es" : "en");
+            if (!p->bad)
                 check_push_size(p, cfg, set, i == 0 ? "es" : "en");
             free(set);
         }

@@ -64,6 +64,12 @@ bad_settings "broken template refused, naming the line" '{"templates":{"es":"===
 bad_settings "bad webhook secret refused" '{"webhook":{"url":"https://x.es/h","secret":"abc"}}' 'whsec_'
 bad_settings "webhook secret of 66 bytes (over the 64 the key holds) refused" '{"webhook":{"url":"https://x.es/h","secret":"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BB"}}' '24 to 64 random bytes'
 bad_settings "not JSON refused" '{"email":' 'not valid JSON'
+bad_settings "a variable Rastro never fills, used bare, is refused (it would always be empty)" \
+  '{"templates":{"es":"=== available_for_pickup.email.text\nRecógelo en {{pickup_point}} antes del {{pickup_deadline}}\n"}}' \
+  'templates.es: available_for_pickup.email.text uses {{pickup_point}}, which Rastro does not fill yet'
+printf '%s' '{"templates":{"es":"=== available_for_pickup.sms.text\nTu pedido {{order_ref}} te espera{{#pickup_point}} en {{pickup_point}}{{/pickup_point}}: {{tracking_url}}\n"}}' > "$T_DIR/pickup_ok.json"
+check "  inside its own section it is accepted" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/pickup_ok.json"
+"$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json" >/dev/null
 # a push message is one encrypted record (~4 KB): a template that can render longer is refused when saved
 LONGPUSH=$(printf '{{tracking_url}} {{promise_text}} %.0s' 1 2 3 4 5 6 7 8)
 bad_settings "a push body that can outgrow a push message is refused when saved, naming trigger and field" \
