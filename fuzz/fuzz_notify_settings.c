@@ -31,6 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (size_t i = 0; i < len; i++)
                 if (out[i] == '\n' && (i == 0 || out[i - 1] != '\r'))
                     abort(); /* every line ends CRLF */
+            /* RFC 5322 2.1.1: no header line over 998 characters (long subjects and names fold) */
+            const char *end = strstr(out, "\r\n\r\n");
+            for (const char *l = out; end && l < end;) {
+                const char *eol = strstr(l, "\r\n");
+                if (eol - l > 998)
+                    abort();
+                l = eol + 2;
+            }
             free(out);
         }
         rs_notify_config_release(&cfg);
