@@ -5,6 +5,7 @@
 # recorded slip; a delivered shipment keeps its final window; a merchant without a model still
 # updates without error. Orders are placed a few days ahead so the real clock sees no breach.
 source "$(dirname "$0")/../lib/lib.sh"
+source "$(dirname "$0")/../lib/recorder.sh"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 FIX="$ROOT/tests/data/history-small.csv"   # MAD→MAD ~1.6 days, MAD→SEV ~4.2 days (seur std)
 
@@ -41,6 +42,10 @@ KEY=$(new_merchant "Tienda Cambios")
 KEY_B=$(new_merchant "Sin Modelo")
 "$RASTRO_BIN" promise train --history "$FIX" --merchant 1 --db "$DB" --country ES >/dev/null 2>&1
 eq "trained merchant 1" "$?" 0
+# the merchant's webhook hears of slips (docs/notifications.md: data.promise)
+start_recorder || { not_ok "recorder starts"; finish; exit 1; }
+printf '{"webhook":{"url":"%s/hooks/u","secret":"whsec_OmnWCGzozlLHDfoWvqXOPjXwQEHjQ1WrLD+Mf2NpSxk="}}' "$REC" > "$T_DIR/notify.json"
+check "notification settings with a webhook" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/notify.json"
 
 D0=$(date -u -d '+3 days' +%F)
 D2=$(date -u -d '+5 days' +%F)
@@ -77,6 +82,11 @@ eq "  history: created, updated" "$(jqr '[.promise_history[].reason]|join(",")')
 eq "  the history row keeps the old window" "$(jqr '.promise_history[1].old_latest')" "$L0"
 eq "  told window unchanged (the customer was told the first)" "$(jqr .promise.told_latest)" "$L0"
 eq "  a later window than told is a slip" "$(jqr '[.delays[].cause]|join(",")')" promise_slipped
+NW=$(jqr '.promise.earliest + "/" + .promise.latest')
+check "  the merchant's webhook says shipment.promise_slipped" wait_for 20 bash -c "[ \$(cat '$REC_DIR'/*.json 2>/dev/null | jq -r '.body|fromjson|.type' | grep -c '^shipment.promise_slipped$') -ge 1 ]"
+eq "  with the new window and the latest day told before" \
+   "$(rec_find '.path=="/hooks/u"' | jq -r '.body|fromjson|select(.type=="shipment.promise_slipped")|.data|"\(.order_ref)/\(.promise.earliest)/\(.promise.latest)/\(.promise.previous_latest)"' | head -1)" \
+   "U-1/$NW/$L0"
 KEY= api GET "/v1/track/$CODE1"
 eq "  the public view says the window moved, and from where" "$(jqr '.shipments[0].promise.previous.latest')" "$L0"
 eq "  and tells nothing else of the merchant's view" "$(jqr '.shipments[0].promise|keys|join(",")')" earliest,latest,previous
