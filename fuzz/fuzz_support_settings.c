@@ -1,13 +1,14 @@
 /* fuzz_support_settings.c — the support settings parser/validator (app/support_settings.h) on
  * arbitrary bytes: it must never crash, must say why when it refuses, and what it accepts must
  * hold its invariants (SLA hours in range, policies with a type and a condition, business hours
- * within a day). */
+ * within a day, an alert address that looks like one). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/support_settings.h"
+#include "util/email_addr.h"
 #include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cfg.bh_days && ((cfg.bh_days & ~0xFEu) || cfg.bh_start < 0 || cfg.bh_end > 1440 ||
                             cfg.bh_end - cfg.bh_start < 60))
             abort(); /* business hours: ISO weekdays, a window of an hour at least within the day */
+        if (cfg.alert_email && !rs_email_plausible(cfg.alert_email))
+            abort(); /* the SLA alerts go to an address that looks like one */
         rs_support_settings_release(&cfg);
     } else if (!err[0]) {
         abort();

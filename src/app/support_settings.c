@@ -15,6 +15,7 @@
 #include "core/intent.h"
 #include "core/status.h"
 #include "store/store_incident.h"
+#include "util/email_addr.h"
 #include "util/timefmt.h"
 #include "util/tz.h"
 
@@ -481,6 +482,27 @@ static void parse_business_hours(struct parser *p, json_t *v, struct rs_support_
     cfg->bh_end = end;
 }
 
+/* "alerts": {"email": "soporte@tienda.example"}: whom to tell when an incident passes its SLA. */
+static void parse_alerts(struct parser *p, json_t *v, struct rs_support_settings *cfg)
+{
+    static const char *const keys[] = {"email", NULL};
+    static const char example[] = "e.g. {\"email\":\"soporte@tienda.example\"}";
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_object(v)) {
+        bad(p, "alerts must be an object (or null: no alert e-mails), %s", example);
+        return;
+    }
+    only_keys(p, v, "alerts", keys);
+    json_t *m = json_object_get(v, "email");
+    if (p->bad || !m || json_is_null(m))
+        return;
+    if (!json_is_string(m) || !rs_email_plausible(json_string_value(m)))
+        bad(p, "alerts.email must be the team's e-mail address (or null: no alert e-mails), %s", example);
+    else
+        cfg->alert_email = json_string_value(m);
+}
+
 int64_t rs_support_sla_due(const struct rs_support_settings *cfg, const struct rs_calendar *cal, const char *zone,
                            int hours, int64_t now)
 {
@@ -549,7 +571,7 @@ enum rs_err rs_support_settings_parse(const char *json, struct rs_support_settin
         json_decref(mine);
     }
     static const char *const keys[] = {"sla_hours", "policies", "canned_replies", "retention_days", "coupon", "bot",
-                                       "business_hours", NULL};
+                                       "business_hours", "alerts", NULL};
     only_keys(&p, root, "support settings", keys);
     if (!p.bad)
         parse_sla(&p, json_object_get(root, "sla_hours"), cfg);
@@ -570,6 +592,8 @@ enum rs_err rs_support_settings_parse(const char *json, struct rs_support_settin
         parse_bot(&p, json_object_get(root, "bot"), cfg);
     if (!p.bad)
         parse_business_hours(&p, json_object_get(root, "business_hours"), cfg);
+    if (!p.bad)
+        parse_alerts(&p, json_object_get(root, "alerts"), cfg);
     if (p.bad) {
         json_decref(root);
         memset(cfg, 0, sizeof *cfg);

@@ -9,9 +9,11 @@
  *    "coupon": {"kind":"percent"|"amount", "value":10, "currency":"EUR", "valid_days":90,
  *               "prefix":"GIFT"},                          what a coupon is worth by default
  *    "bot": {"enabled":true, "handover_below":0.5, "rules":"<TSV, core/intent.h format>"},
- *    "business_hours": {"days":["mon",…,"fri"], "start":"09:00", "end":"18:00"}}
+ *    "business_hours": {"days":["mon",…,"fri"], "start":"09:00", "end":"18:00"},
  *                                                      the SLA clock runs only then (absent or
  *                                                      null: every hour counts)
+ *    "alerts": {"email":"soporte@tienda.example"}}      the team is e-mailed when an incident
+ *                                                      passes its SLA (absent or null: not)
  *
  * Every key is optional: what a merchant leaves out keeps the shipped default (the SLA of a type
  * not listed, the default policies when "policies" is absent, the shipped canned replies when
@@ -71,6 +73,8 @@ struct rs_support_settings {
     bool bot_enabled;
     double handover_below;
     const char *bot_rules;       /* merchant rules TSV, or NULL */
+    /* who is told when an incident passes its SLA (besides the merchant webhook) */
+    const char *alert_email;     /* the team's address ("alerts":{"email":…}), or NULL */
 };
 
 /* The SLA due time HOURS after NOW: NOW + HOURS h, or with business hours, HOURS of them counted
