@@ -48,9 +48,22 @@ enum rs_err rs_store_incident_set_agent(struct rs_store *s, int64_t merchant_id,
                                         int64_t now) RS_MUST_CHECK;
 enum rs_err rs_store_incident_set_conversation(struct rs_store *s, int64_t merchant_id, int64_t id,
                                                int64_t conversation_id, int64_t now) RS_MUST_CHECK;
-/* A new SLA due time (a reopened incident's new clock). */
+/* A new SLA due time (a reopened incident's new clock): its SLA alert may be told again. */
 enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t sla_due_at,
                                       int64_t now) RS_MUST_CHECK;
+/* SLA alerts (migration 0015): incidents of every merchant past their SLA (sla_due_at < NOW),
+ * neither resolved nor closed, whose alert nobody claimed yet, soonest due first, up to MAX.
+ * OUT: *n. */
+struct rs_incident_due {
+    int64_t id, merchant_id;
+};
+enum rs_err rs_store_incident_sla_unalerted(struct rs_store *s, int64_t now, struct rs_incident_due *out, int max,
+                                            int *n) RS_MUST_CHECK;
+/* Claim the SLA alert of incident ID at NOW: *CLAIMED when this call marked it (one atomic
+ * UPDATE … WHERE sla_alerted_at IS NULL: two sweepers on one database never both claim it). */
+enum rs_err rs_store_incident_sla_claim(struct rs_store *s, int64_t id, int64_t now, bool *claimed) RS_MUST_CHECK;
+/* SLA alerts told so far (their 'state' log rows by 'system'): /metrics. */
+enum rs_err rs_store_incident_sla_breached_count(struct rs_store *s, int64_t *n) RS_MUST_CHECK;
 /* state resolved, resolution, resolved_by/at, coupon (0: none). */
 enum rs_err rs_store_incident_set_resolution(struct rs_store *s, int64_t merchant_id, int64_t id,
                                              const char *resolution, const char *resolved_by, int64_t coupon_id,

@@ -31,6 +31,9 @@ enum {
     SLOT_INCIDENT_COUPON,
     SLOT_WAITING,
     SLOT_SET_SLA,
+    SLOT_SLA_UNALERTED,
+    SLOT_SLA_CLAIM,
+    SLOT_SLA_COUNT,
     SLOT_N_ /* must stay <= 32 */
 };
 _Static_assert(SLOT_N_ <= 32, "store_incident_sqlite.c has 32 statement slots");
@@ -186,7 +189,8 @@ enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, i
                                       int64_t now)
 {
     sqlite3_stmt *q = prep(s, SLOT_SET_SLA,
-                           "UPDATE incidents SET sla_due_at=?1,updated_at=?2 WHERE id=?3 AND merchant_id=?4");
+                           "UPDATE incidents SET sla_due_at=?1,sla_alerted_at=NULL,updated_at=?2 WHERE id=?3 AND "
+                           "merchant_id=?4");
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, sla_due_at);
@@ -195,6 +199,59 @@ enum rs_err rs_store_incident_set_sla(struct rs_store *s, int64_t merchant_id, i
     sqlite3_bind_int64(q, 4, merchant_id);
     enum rs_err e = rs_store_sqlite_run(s, q);
     return e ? e : changes(s) ? RS_OK : RS_ENOTFOUND;
+}
+
+enum rs_err rs_store_incident_sla_unalerted(struct rs_store *s, int64_t now, struct rs_incident_due *out, int max,
+                                            int *n)
+{
+    *n = 0;
+    sqlite3_stmt *q = prep(s, SLOT_SLA_UNALERTED,
+                           "SELECT id,merchant_id FROM incidents WHERE sla_alerted_at IS NULL AND "
+                           "state NOT IN ('resolved','closed') AND sla_due_at<?1 ORDER BY sla_due_at,id LIMIT ?2");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int(q, 2, max);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max) {
+        out[*n].id = sqlite3_column_int64(q, 0);
+        out[*n].merchant_id = sqlite3_column_int64(q, 1);
+        (*n)++;
+    }
+    enum rs_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
+enum rs_err rs_store_incident_sla_claim(struct rs_store *s, int64_t id, int64_t now, bool *claimed)
+{
+    *claimed = false;
+    sqlite3_stmt *q = prep(s, SLOT_SLA_CLAIM,
+                           "UPDATE incidents SET sla_alerted_at=?1 WHERE id=?2 AND sla_alerted_at IS NULL AND "
+                           "state NOT IN ('resolved','closed') AND sla_due_at<?1");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_int64(q, 2, id);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    if (!e)
+        *claimed = changes(s) == 1;
+    return e;
+}
+
+enum rs_err rs_store_incident_sla_breached_count(struct rs_store *s, int64_t *n)
+{
+    *n = 0;
+    sqlite3_stmt *q = prep(s, SLOT_SLA_COUNT,
+                           "SELECT count(*) FROM incident_log WHERE kind='state' AND actor='system'");
+    if (!q)
+        return RS_EIO;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    enum rs_err e = rc == SQLITE_ROW ? RS_OK : rs_store_sqlite_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
 }
 
 enum rs_err rs_store_incident_set_resolution(struct rs_store *s, int64_t merchant_id, int64_t id,

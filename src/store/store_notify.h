@@ -69,6 +69,8 @@ struct rs_outbox_new {
     int64_t resend_of;
     int64_t coupon_id;       /* compensation rows: the coupon; 0 = none */
     int64_t event_at;        /* when what it tells happened; 0 = unknown */
+    int64_t incident_id;     /* an incident's SLA alert to the merchant's team (webhook, the team's
+                              * e-mail), not a customer message; 0 = none */
 };
 /* RS_EDUPLICATE when a row with that idempotency key exists (nothing written). OUT: *id. */
 enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_new *row, int64_t now,
@@ -90,6 +92,7 @@ struct rs_outbox_job {
     char idem_key[256];
     int64_t created_at;
     int64_t event_at;         /* when what it tells happened (0 on rows older than migration 0014) */
+    int64_t incident_id;      /* an incident's SLA alert (migration 0015); 0 = a customer message */
     /* shipment, when any */
     char carrier[64], tracking_number[64];
     char shipment_status[32]; /* the shipment's status now ("" without a shipment) */

@@ -50,7 +50,8 @@ static const char *const SQL_WA_INBOUND =
 static const char *const SQL_OUTBOX_INSERT =
     "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
     "substatus,locale,state,reason,deferred,next_attempt_at,idem_key,unsub_token,resend_of,created_at,"
-    "updated_at,coupon_id,event_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING";
+    "updated_at,coupon_id,event_at,incident_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(idem_key) DO NOTHING";
 static const char *const SQL_CLAIM =
     "UPDATE outbox SET state='sending',lease_until=?1,lease_owner=?2,updated_at=?3 WHERE id IN ("
     "SELECT id FROM outbox WHERE state IN ('queued','sending') AND next_attempt_at<=?3 AND "
@@ -59,7 +60,7 @@ static const char *const SQL_LOAD =
     "SELECT x.id,x.merchant_id,x.order_id,coalesce(x.shipment_id,0),coalesce(x.customer_id,0),x.trigger,"
     "x.channels,x.channel,x.status,x.substatus,x.locale,x.channel_index,x.attempts,x.total_attempts,"
     "x.state,x.unsub_token,x.idem_key,x.created_at,s.carrier,s.tracking_number,s.status_at,"
-    "coalesce(x.coupon_id,0),s.status,coalesce(x.event_at,0) "
+    "coalesce(x.coupon_id,0),s.status,coalesce(x.event_at,0),coalesce(x.incident_id,0) "
     "FROM outbox x LEFT JOIN shipments s ON s.id=x.shipment_id WHERE x.id=?";
 static const char *const SQL_FINISH =
     "UPDATE outbox SET state=?1,channel_index=?2,channel=?3,attempts=?4,total_attempts=total_attempts+1-?13,"
@@ -86,12 +87,14 @@ static const char *const SQL_BY_UNSUB =
     "SELECT merchant_id,coalesce(customer_id,0),locale FROM outbox WHERE unsub_token=?";
 static const char *const SQL_RESEND =
     "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
-    "substatus,locale,state,next_attempt_at,idem_key,unsub_token,resend_of,created_at,updated_at,coupon_id,event_at) "
+    "substatus,locale,state,next_attempt_at,idem_key,unsub_token,resend_of,created_at,updated_at,coupon_id,event_at,"
+    "incident_id) "
     "SELECT merchant_id,order_id,shipment_id,customer_id,trigger,channels,"
     "substr(channels,1,instr(channels||',',',')-1),status,substatus,locale,'queued',?1,"
     "idem_key||':resend'||((SELECT count(*) FROM outbox r WHERE r.resend_of=o.id)+1),"
     "CASE WHEN unsub_token IS NULL THEN NULL ELSE unsub_token||'r'||((SELECT count(*) FROM outbox r "
-    "WHERE r.resend_of=o.id)+1) END,id,?1,?1,coupon_id,event_at FROM outbox o WHERE id=?2 AND merchant_id=?3";
+    "WHERE r.resend_of=o.id)+1) END,id,?1,?1,coupon_id,event_at,incident_id FROM outbox o WHERE id=?2 AND "
+    "merchant_id=?3";
 static const char *const SQL_ORDER_ID = "SELECT id FROM orders WHERE merchant_id=? AND order_ref=?";
 static const char *const SQL_ORDER_ROWS =
     "SELECT id,trigger,channel,channels,state,reason,deferred,attempts,total_attempts,next_attempt_at,"
@@ -287,6 +290,8 @@ enum rs_err rs_store_outbox_insert(struct rs_store *s, const struct rs_outbox_ne
         sqlite3_bind_int64(q, 20, r->coupon_id);
     if (r->event_at)
         sqlite3_bind_int64(q, 21, r->event_at);
+    if (r->incident_id)
+        sqlite3_bind_int64(q, 22, r->incident_id);
     enum rs_err e = rs_store_sqlite_run(s, q);
     if (e)
         return e;
@@ -341,6 +346,7 @@ enum rs_err rs_store_outbox_load(struct rs_store *s, int64_t id, struct rs_outbo
     o->coupon_id = sqlite3_column_int64(q, 21);
     rs_store_sqlite_col_copy(o->shipment_status, sizeof o->shipment_status, q, 22);
     o->event_at = sqlite3_column_int64(q, 23);
+    o->incident_id = sqlite3_column_int64(q, 24);
     sqlite3_reset(q);
     return RS_OK;
 }
