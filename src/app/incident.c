@@ -19,8 +19,10 @@
 #include "store/store_incident.h"
 #include "store/store_page.h"
 #include "store/store_promise.h"
+#include "util/buf.h"
 #include "util/locfmt.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 /* ---- words the customer reads ---- */
 
@@ -727,4 +729,162 @@ enum rs_err rs_incident_policy_sweep(struct rs_store *s, int64_t now, int *opene
         }
     } while (n == 128 && *opened < SWEEP_MAX_OPEN);
     return RS_OK;
+}
+
+/* ---- SLA alerts ---- */
+
+/* Incident D passed its SLA at NOW: claim its alert (once per SLA, whoever sweeps), log it, queue
+ * the team's webhook and e-mail. *ALERTED counts the claimed ones. */
+static enum rs_err sla_alert(struct rs_store *s, const struct rs_incident_due *d, int64_t now, int *alerted)
+{
+    bool claimed = false;
+    enum rs_err e = rs_store_incident_sla_claim(s, d->id, now, &claimed);
+    if (e || !claimed)
+        return e;
+    struct rs_incident_row r;
+    if ((e = rs_store_incident_row(s, d->merchant_id, d->id, &r)))
+        return e;
+    struct rs_support_settings cfg;
+    if ((e = rs_support_settings_load(s, r.merchant_id, &cfg)))
+        return e;
+    bool hook = false, mail = false, no_smtp = false;
+    e = rs_app_notify_incident_sla(s, r.merchant_id, r.order_id, r.id, r.sla_due_at, cfg.alert_email, now, &hook,
+                                   &mail, &no_smtp);
+    char body[512], due[RS_TIME_LEN];
+    rs_time_format(r.sla_due_at, 0, due);
+    int k = snprintf(body, sizeof body, "SLA passed (due %s)", due);
+    if (hook || mail)
+        snprintf(body + k, sizeof body - (size_t)k, "; the team is told by %s%s%s%s", hook ? "webhook" : "",
+                 hook && mail ? " and " : "", mail ? "e-mail to " : "", mail ? cfg.alert_email : "");
+    else
+        snprintf(body + k, sizeof body - (size_t)k, "; nobody is told: %s",
+                 no_smtp ? "alerts.email is set but e-mail is not configured in the notification settings"
+                         : "no merchant webhook and no alerts.email in the support settings");
+    if (!e && no_smtp && hook)
+        snprintf(body + strlen(body), sizeof body - strlen(body),
+                 " (not by e-mail: e-mail is not configured in the notification settings)");
+    rs_support_settings_release(&cfg);
+    if (e)
+        return e;
+    struct rs_incident_log_in l = {.kind = "state", .actor = "system", .body = body};
+    if ((e = rs_store_incident_log(s, r.id, &l, now)))
+        return e;
+    (*alerted)++;
+    return RS_OK;
+}
+
+enum rs_err rs_incident_sla_sweep(struct rs_store *s, int64_t now, int *alerted)
+{
+    *alerted = 0;
+    struct rs_incident_due due[64];
+    int n = 0;
+    do {
+        enum rs_err e = rs_store_incident_sla_unalerted(s, now, due, 64, &n);
+        for (int i = 0; i < n && !e; i++)
+            e = sla_alert(s, &due[i], now, alerted);
+        if (e)
+            return e;
+    } while (n == 64 && *alerted < SWEEP_MAX_OPEN);
+    return RS_OK;
+}
+
+/* What the team reads for an incident's state and origin. */
+static const char *state_words(const char *state, bool en)
+{
+    static const char *const es_w[RS_INCIDENT_NSTATES] = {"abierta", "esperando al cliente",
+                                                          "esperando al transportista", "resuelta", "cerrada"};
+    static const char *const en_w[RS_INCIDENT_NSTATES] = {"open", "waiting for the customer",
+                                                          "waiting for the carrier", "resolved", "closed"};
+    int i = rs_incident_state_index(state);
+    return i < 0 ? state : en ? en_w[i] : es_w[i];
+}
+
+static const char *origin_words(const char *origin, bool en)
+{
+    static const char *const names[][3] = {
+        {"tracking_page", "la página de seguimiento", "the tracking page"},
+        {"api", "la API", "the API"},
+        {"email", "e-mail", "e-mail"},
+        {"sms", "SMS", "SMS"},
+        {"whatsapp", "WhatsApp", "WhatsApp"},
+        {"webchat", "el chat web", "the web chat"},
+        {"phone", "teléfono", "phone"},
+        {"bot", "el bot", "the bot"},
+        {"policy", "una política automática", "an automatic policy"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(origin, names[i][0]) == 0)
+            return names[i][en ? 2 : 1];
+    return origin;
+}
+
+/* T in the shop's ZONE, "lunes 7 de diciembre, 10:00 (Europe/Madrid)" / "Monday 7 December, 10:00
+ * (Europe/Madrid)"; UTC ISO 8601 when the zone is unknown. */
+static void team_when(struct rs_locfmt *lf, const char *zone, bool en, int64_t t, char *out, size_t cap)
+{
+    char when[96];
+    if (zone && *zone &&
+        rs_locfmt_pattern(lf, en ? "en" : "es", zone, en ? "EEEE d MMMM, HH:mm" : "EEEE d 'de' MMMM, HH:mm", t, when,
+                          sizeof when) == RS_OK) {
+        snprintf(out, cap, "%s (%s)", when, zone);
+        return;
+    }
+    char iso[RS_TIME_LEN];
+    rs_time_format(t, 0, iso);
+    snprintf(out, cap, "%s", iso);
+}
+
+void rs_incident_sla_alert_mail(const struct rs_sla_alert *a, char **subject, char **text, char **html)
+{
+    char ref[24];
+    rs_incident_reference(a->incident_id, ref);
+    struct rs_buf sb, tb, hb;
+    rs_buf_init(&sb);
+    rs_buf_init(&tb);
+    rs_buf_init(&hb);
+    rs_buf_printf(&sb, "[%s] Fuera de plazo / Past its SLA: %s %s", ref, a->order_ref, type_words(a->type, false));
+    struct rs_locfmt *lf = rs_locfmt_new();
+    rs_buf_puts(&hb, "<div lang=\"es\">");
+    for (int en = 0; en < 2; en++) {
+        char due[160], opened[160];
+        team_when(lf, a->zone, en, a->due, due, sizeof due);
+        team_when(lf, a->zone, en, a->opened_at, opened, sizeof opened);
+        const char *agent = a->agent_email && *a->agent_email ? a->agent_email : en ? "nobody" : "nadie";
+        const char *lines[][2] = {
+            {en ? "Due" : "Vencía", due},
+            {en ? "Opened" : "Abierta", opened},
+            {en ? "Type" : "Tipo", type_words(a->type, en)},
+            {en ? "State" : "Estado", state_words(a->state, en)},
+            {en ? "Assigned to" : "Asignada a", agent},
+            {en ? "Reported through" : "Llegó por", origin_words(a->origin, en)},
+        };
+        if (en) {
+            rs_buf_puts(&tb, "\n-----\n\n");
+            rs_buf_puts(&hb, "<hr><div lang=\"en\">");
+        }
+        rs_buf_printf(&tb,
+                      en ? "Incident %s about order %s has passed its SLA and is not resolved yet.\n\n"
+                         : "La incidencia %s del pedido %s ha superado su plazo de respuesta (SLA) y sigue sin "
+                           "resolver.\n\n",
+                      ref, a->order_ref);
+        rs_buf_puts(&hb, "<p>");
+        rs_buf_printf(&hb, en ? "Incident <b>%s</b> about order <b>" : "La incidencia <b>%s</b> del pedido <b>", ref);
+        rs_buf_html(&hb, a->order_ref);
+        rs_buf_puts(&hb, en ? "</b> has passed its SLA and is not resolved yet.</p><ul>"
+                            : "</b> ha superado su plazo de respuesta (SLA) y sigue sin resolver.</p><ul>");
+        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+            rs_buf_printf(&tb, "%s: %s\n", lines[i][0], lines[i][1]);
+            rs_buf_printf(&hb, "<li>%s: ", lines[i][0]);
+            rs_buf_html(&hb, lines[i][1]);
+            rs_buf_puts(&hb, "</li>");
+        }
+        rs_buf_printf(&tb, "\n%s: %s\n", en ? "Open it in the console" : "Ábrela en la consola", a->console_url);
+        rs_buf_puts(&hb, "</ul><p><a href=\"");
+        rs_buf_html(&hb, a->console_url);
+        rs_buf_printf(&hb, "\">%s</a></p></div>", en ? "Open it in the console" : "Ábrela en la consola");
+    }
+    rs_locfmt_free(lf);
+    *subject = rs_buf_detach(&sb, NULL);
+    *text = rs_buf_detach(&tb, NULL);
+    *html = rs_buf_detach(&hb, NULL);
 }

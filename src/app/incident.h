@@ -103,4 +103,24 @@ enum rs_err rs_incident_resolve(struct rs_store *s, int64_t merchant_id, int64_t
 /* Apply the merchant policies to every open shipment (periodic, in the worker). OUT: opened. */
 enum rs_err rs_incident_policy_sweep(struct rs_store *s, int64_t now, int *opened) RS_MUST_CHECK;
 
+/* Tell the team about every incident that passed its SLA (due before NOW, neither resolved nor
+ * closed) and was not told yet: once per incident and SLA (a reopened incident's new SLA may be
+ * told again), whichever sweeper gets there first (rs_store_incident_sla_claim). Each is a
+ * 'state' row by 'system' in its log ("SLA passed (due …); the team is told by …") and the
+ * team's alerts are queued (rs_app_notify_incident_sla: the merchant webhook
+ * incident.sla_breached, an e-mail to the support settings' alerts.email). OUT: *alerted. */
+enum rs_err rs_incident_sla_sweep(struct rs_store *s, int64_t now, int *alerted) RS_MUST_CHECK;
+
+/* An incident that passed its SLA, as the team's alert tells it. */
+struct rs_sla_alert {
+    int64_t incident_id, opened_at, due;
+    const char *order_ref, *type, *state, *origin;
+    const char *agent_email;     /* the assigned agent's, NULL: nobody */
+    const char *console_url;     /* the incident in the agent console */
+    const char *zone;            /* the shop's IANA time zone for the times; NULL or "": UTC */
+};
+/* The team's alert e-mail for A, in Spanish then English: SUBJECT ("[INC-000042] Fuera de plazo /
+ * Past its SLA: …"), plain TEXT and HTML (values escaped), each malloc'd (free them). */
+void rs_incident_sla_alert_mail(const struct rs_sla_alert *a, char **subject, char **text, char **html);
+
 #endif

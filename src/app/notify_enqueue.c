@@ -194,6 +194,50 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
     return RS_OK;
 }
 
+enum rs_err rs_app_notify_incident_sla(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                       int64_t incident_id, int64_t due, const char *team_email, int64_t now,
+                                       bool *webhook, bool *email, bool *no_smtp)
+{
+    *webhook = *email = *no_smtp = false;
+    struct rs_notify_merchant m;
+    const struct rs_notify_config *cfg;
+    enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
+    if (e)
+        return e;
+    bool want_hook = cfg && cfg->webhook_url, want_mail = cfg && team_email && cfg->smtp_url && cfg->email_from;
+    *no_smtp = team_email && !want_mail;
+    if (cfg)
+        pthread_mutex_unlock(&cache_mu);
+    static const char *const chans[2] = {"webhook", "email"};
+    bool want[2] = {want_hook, want_mail}, *done[2] = {webhook, email};
+    for (int i = 0; i < 2 && !e; i++) {
+        if (!want[i])
+            continue;
+        char key[96];
+        snprintf(key, sizeof key, "i%lld:%s:%lld:%s", (long long)incident_id, RS_TRIGGER_INCIDENT_SLA,
+                 (long long)due, chans[i]);
+        struct rs_outbox_new row = {
+            .merchant_id = merchant_id,
+            .order_id = order_id,
+            .trigger = RS_TRIGGER_INCIDENT_SLA,
+            .channels = chans[i],
+            .locale = m.locale,
+            .state = "queued",
+            .next_attempt_at = now,
+            .idem_key = key,
+            .event_at = due,
+            .incident_id = incident_id,
+        };
+        int64_t id;
+        e = rs_store_outbox_insert(s, &row, now, &id);
+        if (e == RS_EDUPLICATE)
+            e = RS_OK;
+        else if (!e)
+            *done[i] = true;
+    }
+    return e;
+}
+
 enum rs_err rs_app_notify_order_placed(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now)
 {
     char subject[32];

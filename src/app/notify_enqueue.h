@@ -45,6 +45,17 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
 enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                      int64_t days_late, int64_t now, bool *issued) RS_MUST_CHECK;
 
+/* Incident INCIDENT_ID (of ORDER_ID) passed its SLA, due at DUE: queue the team's alerts, built
+ * by the dispatcher from the incident (trigger "incident_sla_breached", outbox incident_id): the
+ * merchant webhook "incident.sla_breached" when the notification settings have a webhook URL, and
+ * an e-mail to TEAM_EMAIL (the support settings' alerts.email; NULL: none) when they have an
+ * e-mail provider. Once per incident and due time (idempotency key). OUT: *webhook, *email: what
+ * was queued; *no_smtp: TEAM_EMAIL is set but e-mail is not configured, so it cannot be sent. */
+enum rs_err rs_app_notify_incident_sla(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                       int64_t incident_id, int64_t due, const char *team_email, int64_t now,
+                                       bool *webhook, bool *email, bool *no_smtp) RS_MUST_CHECK;
+#define RS_TRIGGER_INCIDENT_SLA "incident_sla_breached"
+
 struct rs_notify_config;
 
 /* The IANA zone a customer's quiet hours are read in: CUSTOMER_TZ when it is a known zone, else

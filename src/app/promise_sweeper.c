@@ -1,5 +1,6 @@
 /* promise_sweeper.c — the periodic delay sweep thread (promise_sweeper.h), which also applies
- * the merchants' incident policies (rs_incident_policy_sweep) after each pass. */
+ * the merchants' incident policies (rs_incident_policy_sweep) and tells the team about incidents
+ * that passed their SLA (rs_incident_sla_sweep) after each pass. */
 #include "app/promise_sweeper.h"
 
 #include <pthread.h>
@@ -100,6 +101,12 @@ static enum rs_err policy_run(struct rs_store *s, void *ctx)
     return rs_incident_policy_sweep(s, j->now, &j->found);
 }
 
+static enum rs_err sla_run(struct rs_store *s, void *ctx)
+{
+    struct chunk_job *j = ctx;
+    return rs_incident_sla_sweep(s, j->now, &j->found);
+}
+
 static void *sweeper_main(void *arg)
 {
     struct rs_promise_sweeper *sw = arg;
@@ -149,6 +156,12 @@ static void *sweeper_main(void *arg)
             fprintf(stderr, "rastro: incident policy sweep failed; retrying later\n");
         else if (pj.found)
             fprintf(stderr, "rastro: incident policies opened %d incidents\n", pj.found);
+        /* incidents that just passed their SLA: the team is told, once per SLA */
+        struct chunk_job sj = {.now = rs_now()};
+        if (rs_writer_run(sw->w, sla_run, &sj) != RS_OK)
+            fprintf(stderr, "rastro: incident SLA sweep failed; retrying later\n");
+        else if (sj.found)
+            fprintf(stderr, "rastro: %d incidents passed their SLA; the team is told\n", sj.found);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += sw->interval_s;

@@ -1,9 +1,10 @@
 /* cmd_worker.c — `rastro worker`: the notification dispatcher as its own process, until
  * SIGINT/SIGTERM, and the periodic sweeps `rastro serve` also runs (delays and stalls →
- * notifications, incident policies, retention; app/promise_sweeper.h) through its own
- * group-commit writer. Any number may run beside `rastro serve` on the same database: every
+ * notifications, incident policies, incident SLA alerts, retention; app/promise_sweeper.h) through
+ * its own group-commit writer. Any number may run beside `rastro serve` on the same database: every
  * sweep is idempotent (unique delay records, outbox idempotency keys, one coupon and one policy
- * incident per shipment), so two sweepers cost work, never a second message. */
+ * incident per shipment, one SLA alert per incident and SLA), so two sweepers cost work, never a
+ * second message. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,7 +24,7 @@ static int usage(void)
     fprintf(stderr, "usage: rastro worker [--db URL] [--threads N] [--batch N] [--lease SECONDS] [--base-url URL]\n"
                     "                     [--sweep-interval SECONDS]\n"
                     "  sends the queued notifications (email, SMS, WhatsApp, push, webhooks) of every merchant\n"
-                    "  and runs the periodic sweeps (delays and stalls, incident policies, retention)\n"
+                    "  and runs the periodic sweeps (delays and stalls, incident policies, SLA alerts, retention)\n"
                     "  --threads  dispatcher threads (default 2)\n"
                     "  --batch    rows claimed at once per thread (default 16)\n"
                     "  --lease    seconds a claimed row is held before another dispatcher may retake it (60)\n"

@@ -6,6 +6,7 @@
 
 #include "http/metrics.h"
 #include "http/routes.h"
+#include "store/store_incident.h"
 #include "util/assets.h"
 
 void rs_api_healthz(struct rs_req *r)
@@ -32,8 +33,13 @@ void rs_api_metrics(struct rs_req *r)
 {
     struct rs_writer_stats ws;
     rs_writer_stats(rs_server_writer(r->srv), &ws);
-    char extra[768];
-    snprintf(extra, sizeof extra,
+    /* incidents that passed their SLA, told to the team (whichever process swept: from the store) */
+    struct rs_store *s = rs_server_reader_get(r->srv);
+    int64_t breached = 0;
+    bool have_breached = s && rs_store_incident_sla_breached_count(s, &breached) == RS_OK;
+    rs_server_reader_put(r->srv, s);
+    char extra[1024];
+    int k = snprintf(extra, sizeof extra,
              "# HELP rastro_store_commits_total Group commits of the writer.\n"
              "# TYPE rastro_store_commits_total counter\nrastro_store_commits_total %llu\n"
              "# HELP rastro_store_write_jobs_total Write jobs committed (several per commit under load).\n"
@@ -44,6 +50,12 @@ void rs_api_metrics(struct rs_req *r)
              "# TYPE rastro_store_replayed_rounds_total counter\nrastro_store_replayed_rounds_total %llu\n",
              (unsigned long long)ws.commits, (unsigned long long)ws.jobs, (unsigned long long)ws.failed_commits,
              (unsigned long long)ws.replays);
+    if (have_breached && k > 0 && (size_t)k < sizeof extra)
+        snprintf(extra + k, sizeof extra - (size_t)k,
+                 "# HELP rastro_incidents_sla_breached_total Incidents that passed their SLA unresolved (the team "
+                 "was told; a reopened incident counts again).\n"
+                 "# TYPE rastro_incidents_sla_breached_total counter\nrastro_incidents_sla_breached_total %lld\n",
+                 (long long)breached);
     int n;
     const char *const *names = rs_route_names(&n);
     size_t len;

@@ -14,14 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/incident.h"
 #include "app/notify_enqueue.h"
 #include "app/notify_render.h"
 #include "app/notify_settings.h"
 #include "app/notify_templates.h"
+#include "app/support_settings.h"
 #include "core/notify_plan.h"
 #include "notify/channel.h"
 #include "notify/webpush.h"
 #include "store/store_coupon.h"
+#include "store/store_incident.h"
 #include "store/store_notify.h"
 #include "store/store_page.h"
 #include "store/store_promise.h"
@@ -187,7 +190,98 @@ static bool stale_now(const struct rs_outbox_job *job, int64_t now)
     return rs_notify_stale((enum rs_trigger)t, (enum rs_status)msg, at, (enum rs_status)cur, now);
 }
 
-/* Send row ID and fill O. */
+/* Row JOB is incident JOB->incident_id's SLA alert to the merchant's team (app/incident.h
+ * rs_incident_sla_sweep): the signed webhook incident.sla_breached, or the e-mail to the support
+ * settings' alerts.email (read now: the address the team set last), both built from the incident
+ * as it is now, with the due time that passed. */
+static enum rs_err send_sla_alert(struct worker *w, const struct rs_notify_config *cfg,
+                                  const struct rs_outbox_job *job, enum rs_channel channel, int64_t now,
+                                  struct outcome *o, char *why, size_t cap)
+{
+    struct rs_incident_row r;
+    enum rs_err e = rs_store_incident_row(w->s, job->merchant_id, job->incident_id, &r);
+    if (e) {
+        snprintf(why, cap, "incident %lld unreadable: %s", (long long)job->incident_id, rs_err_name(e));
+        return e == RS_ENOTFOUND ? RS_EREJECTED : RS_ERETRY;
+    }
+    char agent[256] = "";
+    int64_t agent_id = 0;
+    if (r.assigned_agent_id &&
+        rs_store_agent_of_merchant(w->s, job->merchant_id, r.assigned_agent_id, NULL, &agent_id, agent) != RS_OK)
+        agent[0] = '\0';
+    char url[600];
+    snprintf(url, sizeof url, "%.500s/console/i/%lld", cfg->public_base_url ? cfg->public_base_url : w->d->base_url,
+             (long long)r.id);
+    int64_t due = job->event_at ? job->event_at : r.sla_due_at;
+    struct rs_msg msg = {
+        .cfg = cfg,
+        .merchant_id = job->merchant_id,
+        .outbox_id = job->id,
+        .merchant_name = cfg->merchant_name ? cfg->merchant_name : w->m.name,
+        .lang = "es, en", /* the team's e-mail says it in both */
+        .now = now,
+        .trigger = RS_TRIG_EXCEPTION,
+    };
+    if (channel == RS_CH_WEBHOOK) {
+        char ref[24], opened[RS_TIME_LEN], due_s[RS_TIME_LEN];
+        rs_incident_reference(r.id, ref);
+        rs_time_format(r.created_at, 0, opened);
+        rs_time_format(due, 0, due_s);
+        msg.webhook_type = "incident.sla_breached";
+        msg.webhook_data = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s}", "incident_id",
+                                     (json_int_t)r.id, "incident_ref", ref, "order_ref", r.order_ref, "type", r.type,
+                                     "state", r.state, "opened_at", opened, "sla_due_at", due_s,
+                                     "assigned_agent_email", agent[0] ? agent : NULL, "origin", r.origin,
+                                     "console_url", url);
+        e = msg.webhook_data ? rs_send_webhook(w->ch, &msg, &o->res) : RS_ENOMEM;
+        json_decref(msg.webhook_data);
+    } else if (channel == RS_CH_EMAIL) {
+        struct rs_support_settings ss;
+        if ((e = rs_support_settings_load(w->s, job->merchant_id, &ss))) {
+            snprintf(why, cap, "support settings unreadable: %s", rs_err_name(e));
+            return RS_ERETRY;
+        }
+        if (!ss.alert_email) {
+            rs_support_settings_release(&ss);
+            snprintf(why, cap, "the support settings no longer have alerts.email");
+            return RS_EREJECTED;
+        }
+        char to[256];
+        snprintf(to, sizeof to, "%s", ss.alert_email);
+        rs_support_settings_release(&ss);
+        struct rs_sla_alert a = {
+            .incident_id = r.id,
+            .opened_at = r.created_at,
+            .due = due,
+            .order_ref = r.order_ref,
+            .type = r.type,
+            .state = r.state,
+            .origin = r.origin,
+            .agent_email = agent,
+            .console_url = url,
+            .zone = rs_app_notify_zone(cfg, w->m.timezone, NULL, now),
+        };
+        char *subject, *text, *html;
+        rs_incident_sla_alert_mail(&a, &subject, &text, &html);
+        struct rs_rendered rr = {.channel = RS_CH_EMAIL};
+        rr.part[RS_TPART_EMAIL_SUBJECT] = subject;
+        rr.part[RS_TPART_EMAIL_TEXT] = text;
+        rr.part[RS_TPART_EMAIL_HTML] = html;
+        msg.r = &rr;
+        msg.to_email = to;
+        e = rs_send_email(w->ch, &msg, &o->res);
+        o->subject = subject;
+        o->body = text;
+        free(html);
+    } else {
+        snprintf(o->res.error, sizeof o->res.error, "an SLA alert cannot go by %s", rs_channel_name(channel));
+        e = RS_EINVAL;
+    }
+    if (e != RS_OK)
+        snprintf(why, cap, "%s", o->res.error);
+    return e;
+}
+
 /* What the merchant's webhook adds to the common keys (which stay as they are: receivers depend
  * on them): data.coupon for a compensation — the code, so the shop can honour it at checkout —
  * and data.promise for a slip or a breach: the window the shipment has now and the latest day
@@ -244,6 +338,7 @@ static void webhook_details(struct rs_store *s, const struct rs_outbox_job *job,
     json_decref(sh);
 }
 
+/* Send row ID and fill O. */
 static void process(struct worker *w, int64_t id, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
@@ -272,6 +367,8 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     if (cfg && (e = rs_store_notify_customer(w->s, job.order_id, &cust)) != RS_OK) {
         snprintf(why, sizeof why, "order unreadable: %s", rs_err_name(e));
         e = RS_ERETRY;
+    } else if (cfg && job.incident_id) {
+        e = send_sla_alert(w, cfg, &job, channel, now, o, why, sizeof why);
     } else if (cfg && channel != RS_CH_WEBHOOK && stale_now(&job, now)) {
         stale = true;
         snprintf(why, sizeof why, "%s", rs_suppress_name(RS_SUPP_STALE));

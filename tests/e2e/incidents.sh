@@ -322,5 +322,131 @@ sleep 1.5
 api GET '/v1/incidents?order_ref=P-1'
 eq "a second sweep opens nothing more" "$(jqr '[.incidents[]|select(.origin=="policy")]|length')" 1
 
+# ---- SLA alerts: an incident past its SLA tells the team once (webhook + e-mail) ----
+# Sweeps run when the server starts (--sweep-interval 3600: only then), so each restart is one
+# sweep. Another shop, with the recorder as its webhook and a private Postfix for the e-mail.
+stop_server
+source "$(dirname "$0")/../lib/recorder.sh"
+source "$(dirname "$0")/../lib/postfix.sh"
+trap 'stop_postfix; cleanup' EXIT
+start_recorder || { not_ok "recorder starts"; finish; exit 1; }
+start_postfix || { not_ok "private postfix starts"; finish; exit 1; }
+SERVE_ARGS="--sweep-interval 3600"
+start_server "$DB"
+KEY=$(new_merchant "Tienda Alerta")
+WHSEC='whsec_OmnWCGzozlLHDfoWvqXOPjXwQEHjQ1WrLD+Mf2NpSxk='
+api PUT /v1/notifications/settings '{"merchant_name":"Tienda Alerta","timezone":"Europe/Madrid",
+  "email":{"smtp_url":"smtp://127.0.0.1:'"$PF_PORT"'","starttls":"none","from":"Tienda Alerta <avisos@tienda-alerta.example.es>"},
+  "webhook":{"url":"'"$REC"'/hooks/alerta","secret":"'"$WHSEC"'"},"triggers":{"*":[]},
+  "retry":{"base_s":1,"max_delay_s":2,"max_attempts":2,"max_retry_after_s":30},"timeout_s":2}'
+eq "notification settings with a webhook and e-mail" "$STATUS" 200
+api PUT /v1/support/settings '{"alerts":{"email":"soporte sin arroba"}}'
+eq "alerts.email that is not an address → 422 naming it" "$STATUS $(jqr .error.code) $(jqr '.error.message|test("alerts.email")')" "422 invalid_settings true"
+api PUT /v1/support/settings '{"alerts":"soporte@example.com"}'
+eq "alerts that is not an object → 422" "$STATUS $(jqr '.error.message|test("alerts must be an object")')" "422 true"
+api PUT /v1/support/settings '{"alerts":{"email":"soporte@example.com","sms":"+34600000000"}}'
+eq "an unknown alerts field → 422" "$STATUS" 422
+api PUT /v1/support/settings '{"alerts":{"email":"soporte@example.com"}}'
+eq "alerts.email saved" "$STATUS" 200
+api GET /v1/support/settings
+eq "  and shown" "$(jqr .alerts.email)" "soporte@example.com"
+api POST /v1/orders '{"order_ref":"A-1","placed_at":"'"$(iso $((NOW - 5 * 86400)))"'","customer":{"name":"Ana"},
+  "destination":{"postal_code":"28001","city":"Madrid","country":"ES"}}'
+PAST=$(iso $(($(date +%s) - 120)))
+api POST /v1/incidents '{"order_ref":"A-1","type":"damaged","message":"caja rota","sla_due_at":"'"$PAST"'"}'
+SA=$(jqr .id)
+api POST /v1/incidents '{"order_ref":"A-1","type":"lost","sla_due_at":"'"$PAST"'"}'
+SC=$(jqr .id)
+api PATCH "/v1/incidents/$SC" '{"resolution":"refund"}'
+eq "incident C resolved before any sweep" "$STATUS $(jqr .state)" "200 resolved"
+api POST /v1/incidents '{"order_ref":"A-1","type":"wrong_item","sla_due_at":"'"$PAST"'"}'
+SD=$(jqr .id)
+api POST /v1/incidents '{"order_ref":"A-1","type":"missing_item"}'
+SB=$(jqr .id)
+eq "no alert before the sweep" "$(rec_count '.path=="/hooks/alerta"')" 0
+stop_server
+start_server "$DB" # sweep
+alerts() { rec_find '.path=="/hooks/alerta"' | jq -r '.body|fromjson|select(.type=="incident.sla_breached")|.data.incident_id' | sort -n | tr '\n' ' '; }
+check "the sweep sends the webhooks of A and D" wait_for 15 bash -c "[ \$(cat '$REC_DIR'/*.json 2>/dev/null | jq -s 'map(select(.path==\"/hooks/alerta\"))|length') -ge 2 ]"
+eq "  incident.sla_breached for A and D only (not the resolved C, not B within its SLA)" "$(alerts)" "$SA $SD "
+WH=$(rec_find '.path=="/hooks/alerta"' | jq -c "select(.body|fromjson|.data.incident_id==$SA)")
+cat > "$T_DIR/whcheck.py" <<'PY'
+import base64, hashlib, hmac, json, sys
+rec = json.loads(sys.stdin.read()); h = rec["headers"]
+key = base64.b64decode(sys.argv[1][len("whsec_"):])
+msg = (h["webhook-id"] + "." + h["webhook-timestamp"] + "." + rec["body"]).encode()
+want = "v1," + base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+print("ok" if want == h["webhook-signature"] else "bad")
+PY
+eq "  signed like the other webhooks (Standard Webhooks)" "$(printf '%s' "$WH" | python3 "$T_DIR/whcheck.py" "$WHSEC")" ok
+eq "  data: the incident as agents see it" \
+  "$(printf '%s' "$WH" | jq -r '.body|fromjson|.data|"\(.incident_ref) \(.order_ref) \(.type) \(.state) \(.sla_due_at) \(.assigned_agent_email) \(.origin) \(.opened_at|test("^20"))"')" \
+  "$(printf 'INC-%06d' "$SA") A-1 damaged open $PAST null api true"
+eq "  console link" "$(printf '%s' "$WH" | jq -r '.body|fromjson|.data.console_url')" "$BASE/console/i/$SA"
+api GET "/v1/incidents/$SA"
+eq "  the incident's log says the SLA passed and who was told" \
+  "$(jqr '[.log[]|select(.kind=="state" and .actor=="system")|.body]|join("|")')" \
+  "SLA passed (due $PAST); the team is told by webhook and e-mail to soporte@example.com"
+check "the team's e-mail arrives" wait_for 15 bash -c "[ \$(grep -l 'soporte@example.com' '$PF_MAIL'/* 2>/dev/null | wc -l) -ge 2 ]"
+cat > "$T_DIR/mail.py" <<'PY'
+import email, email.policy, glob, json, sys
+out = []
+for p in sorted(glob.glob(sys.argv[1] + "/*")):
+    m = email.message_from_bytes(open(p, "rb").read(), policy=email.policy.default)
+    parts = {pt.get_content_type(): pt.get_content() for pt in m.walk() if not pt.is_multipart()}
+    out.append({"to": str(m["To"]), "subject": str(m["Subject"]), "lu": str(m["List-Unsubscribe"] or ""),
+                "text": parts.get("text/plain", ""), "html": parts.get("text/html", "")})
+print(json.dumps(out, ensure_ascii=False))
+PY
+REF_A=$(printf 'INC-%06d' "$SA")
+MAIL=$(python3 "$T_DIR/mail.py" "$PF_MAIL" | jq -c "[.[]|select(.subject|contains(\"$REF_A\"))]")
+eq "  one e-mail about A, to the team" "$(printf '%s' "$MAIL" | jq -r 'map(.to)|join(",")')" "soporte@example.com"
+eq "  subject in Spanish and English" "$(printf '%s' "$MAIL" | jq -r '.[0].subject')" "[$REF_A] Fuera de plazo / Past its SLA: A-1 paquete dañado"
+eq "  text in Spanish and English, with the console link" \
+  "$(printf '%s' "$MAIL" | jq -r --arg u "$BASE/console/i/$SA" '.[0].text|[test("ha superado su plazo de respuesta"), test("has passed its SLA"), test("Asignada a: nadie"), test("Assigned to: nobody"), test("Llegó por: la API"), contains($u)]|map(tostring)|join(" ")')" \
+  "true true true true true true"
+eq "  HTML links the console; no unsubscribe header" \
+  "$(printf '%s' "$MAIL" | jq -r --arg u "href=\"$BASE/console/i/$SA\"" '"\(.[0].html|contains($u)) \(.[0].lu)"')" "true "
+METRIC=$(curl -s "$BASE/metrics" | sed -n 's/^rastro_incidents_sla_breached_total //p')
+eq "/metrics counts every SLA alert" "$METRIC" "$(q "select count(*) from incident_log where kind='state' and actor='system'")"
+eq "  this shop's: A and D" "$(q "select count(*) from incident_log l join incidents i on i.id=l.incident_id join merchants m on m.id=i.merchant_id where m.name='Tienda Alerta' and l.kind='state' and l.actor='system'")" 2
+stop_server
+start_server "$DB" # a second sweep
+sleep 2
+eq "a second sweep tells nobody again" "$(alerts)" "$SA $SD "
+eq "  and logs nothing more" "$(q "select count(*) from incident_log where incident_id in ($SA,$SD) and kind='state' and actor='system'")" 2
+api PATCH "/v1/incidents/$SD" '{"resolution":"reship"}'
+api PATCH "/v1/incidents/$SD" '{"state":"open"}'
+eq "D reopened: a new SLA, its alert may come again" "$STATUS $(jqr .state) $(q "select sla_alerted_at is null from incidents where id=$SD")" "200 open 1"
+stop_server
+start_server "$DB" # the new SLA is hours away: nothing
+sleep 2
+eq "a reopened incident within its new SLA: no alert" "$(alerts)" "$SA $SD "
+stop_server
+PAST2=$(($(date +%s) - 30))
+sqlite3 "$DB" "update incidents set sla_due_at=$PAST2 where id=$SD" # its new SLA passes
+start_server "$DB"
+check "the reopened incident passing its new SLA alerts again" wait_for 15 bash -c "[ \$(cat '$REC_DIR'/*.json 2>/dev/null | jq -s 'map(select(.path==\"/hooks/alerta\"))|length') -ge 3 ]"
+eq "  for D, with the new due time" \
+  "$(rec_find '.path=="/hooks/alerta"' | jq -r "select(.body|fromjson|.data.incident_id==$SD)|.body|fromjson|.data.sla_due_at" | tail -1)" "$(iso "$PAST2")"
+eq "  D's log has both" "$(q "select count(*) from incident_log where incident_id=$SD and kind='state' and actor='system'")" 2
+
+# serve and a worker sweeping one database tell it once
+api POST /v1/incidents '{"order_ref":"A-1","type":"address","sla_due_at":"'"$(iso $(($(date +%s) + 3)))"'"}'
+SE=$(jqr .id)
+stop_server
+SERVE_ARGS="--sweep-interval 1"
+start_server "$DB"
+"$RASTRO_BIN" worker --db "$DB" --base-url "$BASE" --sweep-interval 1 >> "$T_DIR/worker.log" 2>&1 &
+T_PIDS+=($!)
+WPID=$!
+check "serve + worker: E's alert comes" wait_for 20 bash -c "[ \$(cat '$REC_DIR'/*.json 2>/dev/null | jq -s 'map(select(.path==\"/hooks/alerta\"))|length') -ge 4 ]"
+sleep 3
+eq "  once" "$(alerts)" "$SA $SD $SD $SE "
+eq "  one log row" "$(q "select count(*) from incident_log where incident_id=$SE and kind='state' and actor='system'")" 1
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
+check "worker log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/worker.log'"
+SERVE_ARGS=""
+
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
 finish

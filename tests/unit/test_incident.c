@@ -473,6 +473,147 @@ static void test_policy_sweep_once(void **state)
     fx_close(&f);
 }
 
+/* "alerts": the team's address for SLA alerts, validated as an address */
+static void test_settings_alerts(void **state)
+{
+    (void)state;
+    struct rs_support_settings cfg;
+    char err[256];
+    assert_int_equal(rs_support_settings_parse(NULL, &cfg, err, sizeof err), RS_OK);
+    assert_null(cfg.alert_email); /* nobody is e-mailed by default */
+    rs_support_settings_release(&cfg);
+    assert_int_equal(rs_support_settings_parse("{\"alerts\":{\"email\":\"soporte@tienda.example\"}}", &cfg, err,
+                                               sizeof err),
+                     RS_OK);
+    assert_string_equal(cfg.alert_email, "soporte@tienda.example");
+    rs_support_settings_release(&cfg);
+    assert_int_equal(rs_support_settings_parse("{\"alerts\":{\"email\":null}}", &cfg, err, sizeof err), RS_OK);
+    assert_null(cfg.alert_email);
+    rs_support_settings_release(&cfg);
+    assert_int_equal(rs_support_settings_parse("{\"alerts\":null}", &cfg, err, sizeof err), RS_OK);
+    assert_null(cfg.alert_email);
+    rs_support_settings_release(&cfg);
+    expect_bad("{\"alerts\":{\"email\":\"soporte\"}}", "alerts.email must be the team's e-mail address");
+    expect_bad("{\"alerts\":{\"email\":\"a@b.es, c@d.es\"}}", "alerts.email");
+    expect_bad("{\"alerts\":{\"email\":7}}", "alerts.email");
+    expect_bad("{\"alerts\":\"soporte@tienda.example\"}", "alerts must be an object");
+    expect_bad("{\"alerts\":{\"mail\":\"soporte@tienda.example\"}}", "unknown field");
+}
+
+static int sla_rows(struct fx *f, int64_t id)
+{
+    json_t *d = NULL;
+    assert_int_equal(rs_store_incident_detail(f->s, f->mid, id, NOW, &d), RS_OK);
+    int n = 0;
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(d, "log"), i, l)
+    {
+        const char *body = json_string_value(json_object_get(l, "body"));
+        n += strcmp(json_string_value(json_object_get(l, "actor")), "system") == 0 && body &&
+             strncmp(body, "SLA passed (due ", 16) == 0;
+    }
+    json_decref(d);
+    return n;
+}
+
+/* The SLA sweep tells once per incident and SLA: not before the due time, never twice, never a
+ * resolved incident, again after a reopening once the new SLA passes. */
+static void test_sla_sweep_once(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    struct rs_incident_open in = {.order_id = f.order_id, .type = "damaged", .origin = "api", .sla_due_at = NOW + 600};
+    int64_t a = 0, c = 0;
+    assert_int_equal(rs_incident_open(f.s, f.mid, &in, "api", NOW, &a), RS_OK);
+    in.type = "lost";
+    assert_int_equal(rs_incident_open(f.s, f.mid, &in, "api", NOW, &c), RS_OK);
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, c, "refund", NULL, "api", NOW + 1, NULL), RS_OK);
+    int n = -1;
+    assert_int_equal(rs_incident_sla_sweep(f.s, NOW + 600, &n), RS_OK);
+    assert_int_equal(n, 0); /* due, not yet past */
+    assert_int_equal(rs_incident_sla_sweep(f.s, NOW + 601, &n), RS_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(sla_rows(&f, a), 1);
+    assert_int_equal(sla_rows(&f, c), 0); /* resolved: never */
+    assert_int_equal(rs_incident_sla_sweep(f.s, NOW + 7200, &n), RS_OK);
+    assert_int_equal(n, 0); /* once */
+    assert_int_equal(sla_rows(&f, a), 1);
+    /* nobody to tell (no webhook, no alerts.email): the log says so */
+    json_t *d = NULL;
+    assert_int_equal(rs_store_incident_detail(f.s, f.mid, a, NOW, &d), RS_OK);
+    json_t *last = json_array_get(json_object_get(d, "log"), json_array_size(json_object_get(d, "log")) - 1);
+    assert_non_null(strstr(json_string_value(json_object_get(last, "body")), "nobody is told"));
+    assert_string_equal(json_string_value(json_object_get(last, "kind")), "state");
+    json_decref(d);
+    /* resolved, reopened: a new SLA (24 h for damaged) that may pass again */
+    assert_int_equal(rs_incident_resolve(f.s, f.mid, a, "reship", NULL, "api", NOW + 7300, NULL), RS_OK);
+    assert_int_equal(rs_incident_sla_sweep(f.s, NOW + 7400, &n), RS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(rs_incident_set_state(f.s, f.mid, a, "open", "api", NOW + 7500), RS_OK);
+    assert_int_equal(rs_incident_sla_sweep(f.s, NOW + 7500 + 24 * 3600, &n), RS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(rs_incident_sla_sweep(f.s, NOW + 7501 + 24 * 3600, &n), RS_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(sla_rows(&f, a), 2);
+    int64_t count = 0;
+    assert_int_equal(rs_store_incident_sla_breached_count(f.s, &count), RS_OK);
+    assert_int_equal(count, 2);
+    fx_close(&f);
+}
+
+/* The team's e-mail: both languages, the shop's local times, the console link, values escaped in
+ * the HTML. */
+static void test_sla_alert_mail(void **state)
+{
+    (void)state;
+    struct rs_sla_alert a = {.incident_id = 42,
+                             .opened_at = madrid(2026, 12, 4, 17, 0),
+                             .due = madrid(2026, 12, 7, 10, 0),
+                             .order_ref = "<b>7315",
+                             .type = "damaged",
+                             .state = "waiting_carrier",
+                             .origin = "tracking_page",
+                             .agent_email = "luis@tienda.example",
+                             .console_url = "https://rastro.tienda.example/console/i/42",
+                             .zone = "Europe/Madrid"};
+    char *subject, *text, *html;
+    rs_incident_sla_alert_mail(&a, &subject, &text, &html);
+    assert_string_equal(subject, "[INC-000042] Fuera de plazo / Past its SLA: <b>7315 paquete dañado");
+    const char *want[] = {"La incidencia INC-000042 del pedido <b>7315 ha superado su plazo de respuesta (SLA)",
+                          "Vencía: lunes 7 de diciembre, 10:00 (Europe/Madrid)",
+                          "Abierta: viernes 4 de diciembre, 17:00 (Europe/Madrid)",
+                          "Estado: esperando al transportista",
+                          "Asignada a: luis@tienda.example",
+                          "Llegó por: la página de seguimiento",
+                          "Ábrela en la consola: https://rastro.tienda.example/console/i/42",
+                          "Incident INC-000042 about order <b>7315 has passed its SLA",
+                          "Due: Monday 7 December, 10:00 (Europe/Madrid)",
+                          "State: waiting for the carrier",
+                          "Reported through: the tracking page",
+                          "Open it in the console: https://rastro.tienda.example/console/i/42"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(text, want[i]))
+            fail_msg("the alert text lacks \"%s\":\n%s", want[i], text);
+    assert_null(strstr(html, "<b>7315"));
+    assert_non_null(strstr(html, "&lt;b&gt;7315"));
+    assert_non_null(strstr(html, "href=\"https://rastro.tienda.example/console/i/42\""));
+    free(subject);
+    free(text);
+    free(html);
+    /* nobody assigned, no zone: "nadie"/"nobody", UTC times */
+    a.agent_email = NULL;
+    a.zone = NULL;
+    rs_incident_sla_alert_mail(&a, &subject, &text, &html);
+    assert_non_null(strstr(text, "Asignada a: nadie"));
+    assert_non_null(strstr(text, "Assigned to: nobody"));
+    assert_non_null(strstr(text, "Due: 2026-12-07T09:00:00Z"));
+    free(subject);
+    free(text);
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +623,9 @@ int main(void)
         cmocka_unit_test(test_open_sla_and_transitions),
         cmocka_unit_test(test_assign_note_resolve_coupon),
         cmocka_unit_test(test_policy_sweep_once),
+        cmocka_unit_test(test_settings_alerts),
+        cmocka_unit_test(test_sla_sweep_once),
+        cmocka_unit_test(test_sla_alert_mail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
