@@ -407,6 +407,15 @@ eq "  text in Spanish and English, with the console link" \
   "true true true true true true"
 eq "  HTML links the console; no unsubscribe header" \
   "$(printf '%s' "$MAIL" | jq -r --arg u "href=\"$BASE/console/i/$SA\"" '"\(.[0].html|contains($u)) \(.[0].lu)"')" "true "
+# the console's incident view: the history says it, the order's notifications name the alert
+printf 'una-clave-larga\n' | "$RASTRO_BIN" agent create --merchant "$(q "select id from merchants where name='Tienda Alerta'")" \
+  --email lider@alerta.es --name Lidia --db "$DB" >/dev/null 2>&1
+JAR=$T_DIR/jar
+LT=$(curl -s -c "$JAR" -b "$JAR" "$BASE/console/login" | grep -o 'name="login_token" value="[^"]*' | sed 's/.*value="//')
+curl -s -c "$JAR" -b "$JAR" -o /dev/null -H "Origin: $BASE" --data "login_token=$LT&email=lider%40alerta.es&password=una-clave-larga" "$BASE/console/login"
+PAGE=$(curl -s -L -c "$JAR" -b "$JAR" "$BASE/console/i/$SA")
+check "console incident view: the history shows 'SLA passed'" bash -c "printf '%s' \"\$1\" | grep -qF 'SLA passed (due $PAST)'" _ "$PAGE"
+check "  and the order's notifications name the team alert in words" bash -c "printf '%s' \"\$1\" | grep -qE 'aviso al equipo: incidencia fuera de plazo|team alert: incident past its SLA'" _ "$PAGE"
 METRIC=$(curl -s "$BASE/metrics" | sed -n 's/^rastro_incidents_sla_breached_total //p')
 eq "/metrics counts every SLA alert" "$METRIC" "$(q "select count(*) from incident_log where kind='state' and actor='system'")"
 eq "  this shop's: A and D" "$(q "select count(*) from incident_log l join incidents i on i.id=l.incident_id join merchants m on m.id=i.merchant_id where m.name='Tienda Alerta' and l.kind='state' and l.actor='system'")" 2
