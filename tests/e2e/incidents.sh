@@ -419,6 +419,20 @@ check "  and the order's notifications name the team alert in words" bash -c "pr
 METRIC=$(curl -s "$BASE/metrics" | sed -n 's/^rastro_incidents_sla_breached_total //p')
 eq "/metrics counts every SLA alert" "$METRIC" "$(q "select count(*) from incident_log where kind='state' and actor='system'")"
 eq "  this shop's: A and D" "$(q "select count(*) from incident_log l join incidents i on i.id=l.incident_id join merchants m on m.id=i.merchant_id where m.name='Tienda Alerta' and l.kind='state' and l.actor='system'")" 2
+api GET /v1/orders/A-1/notifications
+eq "the alerts are notifications of the order (trigger incident_sla_breached)" \
+  "$(jqr '[.notifications[]|select(.trigger=="incident_sla_breached")|.channel+":"+.state]|sort|unique|join(",")')" "email:sent,webhook:sent"
+HOOK_ROW=$(jqr "[.notifications[]|select(.trigger==\"incident_sla_breached\" and .channel==\"webhook\")][0].id")
+api POST "/v1/notifications/$HOOK_ROW/resend"
+RESENT=$(q "select incident_id from outbox where id=$HOOK_ROW")
+check "a resent alert goes out again as the incident's alert" wait_for 15 bash -c "[ \$(cat '$REC_DIR'/*.json 2>/dev/null | jq -s 'map(select(.path==\"/hooks/alerta\"))|length') -ge 3 ]"
+eq "  incident.sla_breached with the same incident's data" \
+  "$(rec_find '.path=="/hooks/alerta"' | jq -r "select(.body|fromjson|.data.incident_id==$RESENT)|.body|fromjson|.type+\" \"+.data.incident_ref" | sort | uniq -c | awk '{print $1" "$2" "$3}')" \
+  "2 incident.sla_breached $(printf 'INC-%06d' "$RESENT")"
+# drop the resent request so the counts below are the sweeps'
+for f in "$REC_DIR"/*.json; do
+  [ "$(jq -r '.path' "$f")" = /hooks/alerta ] && [ "$(jq -r '.body|fromjson|.data.incident_id' "$f")" = "$RESENT" ] && { rm -f "$f"; break; }
+done
 stop_server
 start_server "$DB" # a second sweep
 sleep 2
