@@ -343,7 +343,7 @@ static enum rs_err prep_once(struct rs_store *s, const char *sql, sqlite3_stmt *
 #define WF_COLS                                                                                                    \
     "i.id,o.order_ref,o.tracking_code,i.type,i.state,i.origin,i.message,i.resolution,i.locale,i.sla_due_at,"      \
     "i.created_at,i.updated_at,i.contact,i.conversation_id,a.id,a.email,a.name,i.policy,i.offer,i.resolved_by,"    \
-    "i.resolved_at,sh.carrier,sh.tracking_number,i.coupon_id "                                                     \
+    "i.resolved_at,sh.carrier,sh.tracking_number,i.coupon_id,i.sla_alerted_at "                                    \
     "FROM incidents i JOIN orders o ON o.id=i.order_id LEFT JOIN agents a ON a.id=i.assigned_agent_id "            \
     "LEFT JOIN shipments sh ON sh.id=i.shipment_id "
 
@@ -374,6 +374,8 @@ static json_t *wf_row(sqlite3_stmt *q, int64_t now)
     json_object_set_new(j, "sla_due_at", rs_store_sqlite_col_time(q, 9, 0));
     bool open = state && strcmp(state, "resolved") != 0 && strcmp(state, "closed") != 0;
     json_object_set_new(j, "breaching", json_boolean(open && due < now));
+    /* when the team was told it passed this SLA (null: not yet, or a new SLA since) */
+    json_object_set_new(j, "sla_alerted_at", rs_store_sqlite_col_time(q, 24, 0));
     json_object_set_new(j, "created_at", rs_store_sqlite_col_time(q, 10, 0));
     json_object_set_new(j, "updated_at", rs_store_sqlite_col_time(q, 11, 0));
     json_object_set_new(j, "conversation_id", col_int(q, 13));

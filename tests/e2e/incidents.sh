@@ -387,6 +387,11 @@ api GET "/v1/incidents/$SA"
 eq "  the incident's log says the SLA passed and who was told" \
   "$(jqr '[.log[]|select(.kind=="state" and .actor=="system")|.body]|join("|")')" \
   "SLA passed (due $PAST); the team is told by webhook and e-mail to soporte@example.com"
+check "  sla_alerted_at says when" test "$(jqr '.sla_alerted_at|test("^20")')" = true
+api GET "/v1/incidents?order_ref=A-1&queue=breaching"
+eq "  the breaching queue lists A and D, alerted" "$(jqr "[.incidents[]|select(.sla_alerted_at!=null)|.id]|sort|map(tostring)|join(\" \")")" "$SA $SD"
+api GET "/v1/incidents/$SB"
+eq "  B, within its SLA: not alerted" "$(jqr .sla_alerted_at)" null
 check "the team's e-mail arrives" wait_for 15 bash -c "[ \$(grep -l 'soporte@example.com' '$PF_MAIL'/* 2>/dev/null | wc -l) -ge 2 ]"
 cat > "$T_DIR/mail.py" <<'PY'
 import email, email.policy, glob, json, sys
@@ -440,7 +445,7 @@ eq "a second sweep tells nobody again" "$(alerts)" "$SA $SD "
 eq "  and logs nothing more" "$(q "select count(*) from incident_log where incident_id in ($SA,$SD) and kind='state' and actor='system'")" 2
 api PATCH "/v1/incidents/$SD" '{"resolution":"reship"}'
 api PATCH "/v1/incidents/$SD" '{"state":"open"}'
-eq "D reopened: a new SLA, its alert may come again" "$STATUS $(jqr .state) $(q "select sla_alerted_at is null from incidents where id=$SD")" "200 open 1"
+eq "D reopened: a new SLA, its alert may come again" "$STATUS $(jqr .state) $(jqr .sla_alerted_at)" "200 open null"
 stop_server
 start_server "$DB" # the new SLA is hours away: nothing
 sleep 2
