@@ -462,6 +462,8 @@ eq "  D's log has both" "$(q "select count(*) from incident_log where incident_i
 # serve and a worker sweeping one database tell it once
 api POST /v1/incidents '{"order_ref":"A-1","type":"address","sla_due_at":"'"$(iso $(($(date +%s) + 3)))"'"}'
 SE=$(jqr .id)
+api PATCH "/v1/incidents/$SE" '{"agent_email":"lider@alerta.es"}'
+eq "E assigned to the team lead" "$STATUS" 200
 stop_server
 SERVE_ARGS="--sweep-interval 1"
 start_server "$DB"
@@ -472,6 +474,8 @@ check "serve + worker: E's alert comes" wait_for 20 bash -c "[ \$(cat '$REC_DIR'
 sleep 3
 eq "  once" "$(alerts)" "$SA $SD $SD $SE "
 eq "  one log row" "$(q "select count(*) from incident_log where incident_id=$SE and kind='state' and actor='system'")" 1
+eq "  naming the assigned agent" \
+  "$(rec_find '.path=="/hooks/alerta"' | jq -r "select(.body|fromjson|.data.incident_id==$SE)|.body|fromjson|.data.assigned_agent_email")" "lider@alerta.es"
 kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
 check "worker log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/worker.log'"
 SERVE_ARGS=""
