@@ -88,9 +88,9 @@ enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_
 
 /* Everything an agent or a helpdesk needs about one incident: the store_page.h fields plus
  * shipment tracking_number, conversation_id, assigned_agent {id,email,name}, policy, offer,
- * resolved_by, resolved_at, breaching (bool at NOW), sla_alerted_at (time or null), log [{kind,actor,from_state,to_state,body,
- * created_at}] (notes included), notes [{actor,body,created_at}], coupon {…} or null.
- * RS_ENOTFOUND. */
+ * resolved_by, resolved_at, breaching (bool at NOW), sla_alerted_at (time or null),
+ * log [{kind,actor,from_state,to_state,body,created_at}] (notes included),
+ * notes [{actor,body,created_at}], coupon {…} or null. RS_ENOTFOUND. */
 enum rs_err rs_store_incident_detail(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t now,
                                      json_t **out) RS_MUST_CHECK;
 /* A filtered list, newest first (the store_page.h row plus conversation_id, assigned_agent
