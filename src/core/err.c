@@ -21,6 +21,8 @@ static const struct {
     [RS_EAUTH] = {"RS_EAUTH", "authentication required"},
     [RS_EFORBIDDEN] = {"RS_EFORBIDDEN", "forbidden"},
     [RS_ETOOBIG] = {"RS_ETOOBIG", "too big"},
+    [RS_EFULL] = {"RS_EFULL", "storage full"},
+    [RS_EREADONLY] = {"RS_EREADONLY", "storage read-only"},
 };
 
 const char *rs_strerror(enum rs_err e)

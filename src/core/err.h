@@ -23,6 +23,8 @@ enum rs_err {
     RS_EAUTH = 10,     /* missing or invalid credentials (401) */
     RS_EFORBIDDEN = 11,/* credentials lack the scope (403) */
     RS_ETOOBIG = 12,   /* input larger than allowed (413) */
+    RS_EFULL = 13,     /* the database's disk is full (503) */
+    RS_EREADONLY = 14, /* the database file, its directory or its mount is read-only (503) */
 };
 
 /* "not found": a short, lower-case description. Never NULL. */

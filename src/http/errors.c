@@ -27,6 +27,8 @@ int rs_http_status_for(enum rs_err e)
     case RS_ERETRY:
     case RS_EIO:
     case RS_ENOMEM:
+    case RS_EFULL:
+    case RS_EREADONLY:
         return 503;
     default:
         return 500;
@@ -53,8 +55,20 @@ void rs_reply_err(struct rs_req *r, enum rs_err e, const char *detail)
         break;
     case 503:
         code = "unavailable";
-        msg = "the service is busy or its storage is failing; nothing was changed, try again";
         r->retry_after = 1;
+        /* the cause, as far as it is known: a developer (or the sysadmin they call) can act on it */
+        if (e == RS_ERETRY) {
+            msg = "the database is busy (locked by another process, e.g. a backup or a maintenance "
+                  "command); nothing was changed, try again";
+        } else if (e == RS_EFULL) {
+            msg = "storage full: the server's disk has no space left; nothing was changed, try again later";
+            r->retry_after = 30;
+        } else if (e == RS_EREADONLY) {
+            msg = "storage read-only: the server cannot write its database; nothing was changed, try again later";
+            r->retry_after = 30;
+        } else {
+            msg = "the service is busy or its storage is failing; nothing was changed, try again";
+        }
         break;
     case 500:
         msg = "internal error; nothing was changed";

@@ -521,7 +521,8 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     /* The writer opens first: it creates the file and applies migrations. */
     enum rs_err e = rs_writer_open(cfg->db_url, &srv->writer, err, errcap);
     if (!e && (e = rs_writer_run(srv->writer, track_key_job, srv)) != RS_OK)
-        snprintf(err, errcap, "cannot read or make the installation's tracking-token key (%s)", rs_strerror(e));
+        snprintf(err, errcap, "cannot read or make the installation's tracking-token key in database '%s' (%s)",
+                 cfg->db_url, rs_strerror(e));
     if (e) {
         rs_server_stop(srv);
         return e;

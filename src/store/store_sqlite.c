@@ -179,9 +179,11 @@ static enum rs_err map_rc(struct rs_store *s, int rc)
     case SQLITE_NOMEM:
         return RS_ENOMEM;
     case SQLITE_FULL:
+        return RS_EFULL;
+    case SQLITE_READONLY:
+        return RS_EREADONLY;
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
         return RS_EIO;
     default:
         return RS_EIO;
@@ -393,6 +395,14 @@ enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out
         rs_store_close(s);
         return RS_EIO;
     }
+    static const char ro_hint[] = "is read-only for this user: check the permissions of the file and its "
+                                  "directory, and that its file system is not mounted read-only";
+    if (!(flags & RS_STORE_READONLY) && sqlite3_db_readonly(s->db, "main") == 1) {
+        /* SQLite falls back to read-only when the file cannot be written: every write would fail */
+        snprintf(err, errcap, "database '%s' %s", path, ro_hint);
+        rs_store_close(s);
+        return RS_EREADONLY;
+    }
     sqlite3_busy_timeout(s->db, 10000);
     sqlite3_create_function(s->db, "rs_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                             sql_fold, NULL, NULL);
@@ -400,7 +410,12 @@ enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out
     if (!(flags & RS_STORE_READONLY)) {
         if ((e = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) ||
             (e = migrate(s))) {
-            snprintf(err, errcap, "database '%s': %s", path, s->errmsg);
+            if (e == RS_EREADONLY) /* e.g. a read-only directory: the -wal and -shm files cannot be made */
+                snprintf(err, errcap, "database '%s' %s (%s)", path, ro_hint, s->errmsg);
+            else if (e == RS_EFULL)
+                snprintf(err, errcap, "database '%s': the disk is full, free some space (%s)", path, s->errmsg);
+            else
+                snprintf(err, errcap, "database '%s': %s", path, s->errmsg);
             rs_store_close(s);
             return e;
         }

@@ -74,4 +74,82 @@ check "…naming the ranges" grep -q -- "--workers from 0" "$T_DIR/opts.out"
 timeout 20 "$RASTRO_BIN" serve --db "$T_DIR/no-such-dir/r.db" --listen 127.0.0.1:$(free_port) > "$T_DIR/nodir.out" 2>&1
 eq "serve on a database in a missing directory exits 1" "$?" 1
 check "…naming the missing directory" grep -q "the directory '$T_DIR/no-such-dir' does not exist" "$T_DIR/nodir.out"
+# ---- the host misbehaves (docs/operations.md, "When things go wrong") ----
+# post_timed REF: POST an order; prints "<status> <seconds> <retry-after>" and keeps the body in $T_DIR/pt-REF
+post_timed() {
+  curl -s -o "$T_DIR/pt-$1" -D "$T_DIR/pt-$1.h" -w '%{http_code} %{time_total}' --max-time 40 -X POST "$BASE/v1/orders" \
+    -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    --data "{\"order_ref\":\"$1\",\"placed_at\":\"2025-11-24T10:00:00Z\"}"
+  printf ' %s\n' "$(tr -d '\r' < "$T_DIR/pt-$1.h" | sed -n 's/^Retry-After: //Ip')"
+}
+# another process holds the database's write lock for 14 s (a long maintenance command)
+LDB=$T_DIR/locked.db
+start_server "$LDB"
+KEY=$(new_merchant "Lock Test")
+command sqlite3 "$LDB" "BEGIN IMMEDIATE; UPDATE merchants SET name=name;" ".shell sleep 14" "COMMIT;" &
+LOCKER=$!
+sleep 0.5
+post_timed L-1 > "$T_DIR/l1.out" &
+P1=$!
+sleep 2
+post_timed L-2 > "$T_DIR/l2.out"
+wait "$P1"
+read -r st1 t1 ra1 < "$T_DIR/l1.out"; read -r st2 t2 ra2 < "$T_DIR/l2.out"
+eq "a write while another process holds the lock: 503 with Retry-After" "$st1/$ra1" "503/1"
+check "…its JSON error says the database is busy" bash -c "jq -e '.error.code==\"unavailable\" and (.error.message|test(\"database is busy\"))' '$T_DIR/pt-L-1'"
+check "…after the bounded busy wait (~10 s, got ${t1}s)" bash -c "awk 'BEGIN{exit !($t1 >= 8 && $t1 < 13)}'"
+api GET /v1/orders/L-1
+eq "reads answer while the lock is held" "$STATUS" 404
+wait "$LOCKER"
+read -r st3 _ < <(post_timed L-3)
+eq "writes work again by themselves once the lock is gone" "$st3" 201
+check "server log names the cause" grep -q "database is locked" "$T_DIR/server.log"
+stop_server
+
+# a read-only database: serve refuses to start, saying so (root ignores permissions: a
+# read-only bind mount then; anyone else: chmod)
+RODIR=$T_DIR/ro; mkdir -p "$RODIR"
+"$RASTRO_BIN" migrate --db "$RODIR/r.db" > /dev/null 2>&1
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$T_DIR/ro-mnt" && mount --bind "$RODIR" "$T_DIR/ro-mnt" && mount -o remount,ro,bind "$T_DIR/ro-mnt"
+  RODB=$T_DIR/ro-mnt/r.db
+else
+  chmod 444 "$RODIR/r.db"; RODB=$RODIR/r.db
+fi
+timeout 20 "$RASTRO_BIN" serve --db "$RODB" --listen 127.0.0.1:$(free_port) > "$T_DIR/ro.out" 2>&1
+eq "serve on a read-only database exits 1" "$?" 1
+check "…saying it is read-only and what to check" grep -q "is read-only for this user: check the permissions" "$T_DIR/ro.out"
+if [ "$(id -u)" = 0 ]; then umount "$T_DIR/ro-mnt"; else chmod 644 "$RODIR/r.db"; fi
+
+# a full disk under a running server: writes 503 "storage full", reads go on, nothing half
+# written, and writes work again once space is freed (needs root for a small tmpfs)
+if [ "$(id -u)" != 0 ]; then
+  echo "skipped: full-disk checks need root (mount -t tmpfs)"
+else
+  FULL=$T_DIR/full; mkdir -p "$FULL"
+  mount -t tmpfs -o size=2M tmpfs "$FULL"
+  start_server "$FULL/f.db"
+  KEY=$(new_merchant "Full Test")
+  api POST /v1/orders '{"order_ref":"F-1","placed_at":"2025-11-24T10:00:00Z"}'
+  eq "full disk: an order before it fills" "$STATUS" 201
+  dd if=/dev/zero of="$FULL/fill" bs=4k > /dev/null 2>&1
+  # the WAL may still have room for a few: write until the disk refuses
+  fst=201; n=0
+  while [ "$fst" = 201 ] && [ $n -lt 200 ]; do
+    n=$((n + 1)); read -r fst _ fra < <(post_timed "F-x$n")
+  done
+  eq "a write on a full disk: 503 with Retry-After" "$fst/${fra:-}" "503/30"
+  check "…its JSON error says the storage is full" bash -c "jq -e '.error.message|test(\"^storage full\")' '$T_DIR/pt-F-x$n'"
+  check "…and the server log says why" grep -q "storage full (sqlite: database or disk is full)" "$T_DIR/server.log"
+  api GET /v1/orders/F-1
+  eq "reads still answer on a full disk" "$STATUS" 200
+  rm -f "$FULL/fill"
+  read -r fst _ < <(post_timed F-2)
+  eq "writes work again once space is freed" "$fst" 201
+  api GET /v1/orders/F-2
+  eq "…and that order is there" "$STATUS" 200
+  check "database integrity after the full disk" bash -c "[ \"\$(command sqlite3 '$FULL/f.db' 'PRAGMA integrity_check')\" = ok ]"
+  stop_server
+  umount "$FULL"
+fi
 finish
