@@ -6,6 +6,7 @@
 #include "app/writer.h"
 
 #include "app/events_bus.h"
+#include "util/timefmt.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -16,6 +17,9 @@
 #define MAX_JOBS_PER_COMMIT 512
 #define CKPT_INTERVAL_MS 200
 #define CKPT_SAFETY_PAGES 16384 /* 64 MiB of WAL at 4 KiB pages */
+/* A round whose oldest caller has already waited RS_STORE_BUSY_MS still gets this long for a lock
+ * (another process's short write), rather than failing on the first conflict. */
+#define MIN_LOCK_WAIT_NS 250000000u
 
 struct job {
     rs_write_fn *fn;
@@ -28,6 +32,7 @@ struct job {
     void *done_ctx;
     struct job *next;
     struct job *next_async; /* the round's submitted jobs, called back after the mutex is released */
+    uint64_t queued_ns; /* rs_mono_ns() when queued: the round's lock wait is bounded from its oldest job */
 };
 
 struct rs_writer {
@@ -78,6 +83,10 @@ static void run_round(struct rs_writer *w, struct job *batch)
     bool all_replayable = true;
     for (struct job *j = batch; j && all_replayable; j = j->next)
         all_replayable = j->flags & RS_WRITE_REPLAYABLE;
+    /* A caller waits at most about RS_STORE_BUSY_MS for another process's lock, however many
+     * rounds ahead of it waited too (the queue is in arrival order: BATCH is the oldest). */
+    uint64_t deadline = batch->queued_ns + (uint64_t)RS_STORE_BUSY_MS * 1000000u, floor = rs_mono_ns() + MIN_LOCK_WAIT_NS;
+    rs_store_busy_deadline(w->store, deadline > floor ? deadline : floor);
     enum rs_err e = RS_OK;
     bool ran_bare = all_replayable && run_bare(w, batch, &e);
     bool replayed = all_replayable && !ran_bare;
@@ -262,7 +271,7 @@ void rs_writer_close(struct rs_writer *w)
 
 enum rs_err rs_writer_run(struct rs_writer *w, rs_write_fn *fn, void *ctx)
 {
-    struct job j = {.fn = fn, .ctx = ctx};
+    struct job j = {.fn = fn, .ctx = ctx, .queued_ns = rs_mono_ns()};
     pthread_cond_init(&j.cond, NULL);
     pthread_mutex_lock(&w->mu);
     if (w->stopping) {
@@ -294,6 +303,7 @@ enum rs_err rs_writer_submit(struct rs_writer *w, rs_write_fn *fn, void *ctx, un
     j->flags = flags;
     j->done_fn = done;
     j->done_ctx = done_ctx;
+    j->queued_ns = rs_mono_ns();
     pthread_mutex_lock(&w->mu);
     if (w->stopping) {
         pthread_mutex_unlock(&w->mu);

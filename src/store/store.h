@@ -61,6 +61,13 @@ uint64_t rs_store_changes(struct rs_store *s);
 /* Whether a transaction is open (false after a failure that made the database roll it back). */
 bool rs_store_in_transaction(struct rs_store *s);
 
+/* How long a connection waits for another process's lock before SQLITE_BUSY (RS_ERETRY). */
+#define RS_STORE_BUSY_MS 10000
+/* Wait for a lock only until DEADLINE_NS (rs_mono_ns() clock) instead of RS_STORE_BUSY_MS from
+ * each statement: the writer bounds a whole round by its oldest caller's arrival, so a request
+ * queued behind a round that waited is not made to wait again. 0 goes back to RS_STORE_BUSY_MS. */
+void rs_store_busy_deadline(struct rs_store *s, uint64_t deadline_ns);
+
 /* WAL checkpoints off the commit path (app/writer.c): a write connection with PAGES set stops
  * checkpointing on its own commits until the WAL holds that many pages (a safety net: 0 turns
  * automatic checkpoints off), while another connection calls rs_store_wal_checkpoint(), a

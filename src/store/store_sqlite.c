@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "store/store.h"
 #include "store/store_promise.h"
@@ -163,6 +164,7 @@ struct rs_store {
     sqlite3_stmt *xst[RS_STORE_SQLITE_XSLOTS]; /* statements of sibling files (store_sqlite_priv.h) */
     char errmsg[256];
     int schema_version;
+    uint64_t busy_deadline_ns; /* rs_store_busy_deadline; 0: RS_STORE_BUSY_MS per statement */
 };
 
 static enum rs_err map_rc(struct rs_store *s, int rc)
@@ -403,7 +405,7 @@ enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out
         rs_store_close(s);
         return RS_EREADONLY;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, RS_STORE_BUSY_MS);
     sqlite3_create_function(s->db, "rs_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                             sql_fold, NULL, NULL);
     enum rs_err e;
@@ -475,6 +477,34 @@ enum rs_err rs_store_wal_checkpoint(struct rs_store *s)
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return RS_OK; /* another checkpoint runs: this one is not needed */
     return rc == SQLITE_OK ? RS_OK : map_rc(s, rc);
+}
+
+/* The busy handler of rs_store_busy_deadline: SQLite's back-off, cut at the deadline. */
+static int busy_until_deadline(void *arg, int count)
+{
+    static const int delays_ms[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    const struct rs_store *s = arg;
+    uint64_t now = rs_mono_ns();
+    if (now >= s->busy_deadline_ns)
+        return 0;
+    int n = (int)(sizeof delays_ms / sizeof delays_ms[0]);
+    uint64_t wait_ns = (uint64_t)delays_ms[count < n ? count : n - 1] * 1000000u;
+    if (wait_ns > s->busy_deadline_ns - now)
+        wait_ns = s->busy_deadline_ns - now;
+    struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u), .tv_nsec = (long)(wait_ns % 1000000000u)};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+void rs_store_busy_deadline(struct rs_store *s, uint64_t deadline_ns)
+{
+    if (deadline_ns == 0) {
+        if (s->busy_deadline_ns)
+            sqlite3_busy_timeout(s->db, RS_STORE_BUSY_MS);
+    } else if (!s->busy_deadline_ns) {
+        sqlite3_busy_handler(s->db, busy_until_deadline, s);
+    }
+    s->busy_deadline_ns = deadline_ns;
 }
 
 void rs_store_rollback(struct rs_store *s)
