@@ -23,6 +23,8 @@ static int usage(void)
                     "  --base-url  public URL used in tracking links (env RASTRO_BASE_URL)\n"
                     "  --readers   database connections for reads (default 8)\n"
                     "  --workers   notification dispatcher threads (default 2; 0 = run `rastro worker` apart)\n"
+                    "  --worker-timeout SECONDS  /healthz answers 503 when no notification dispatcher (built-in,\n"
+                    "              or `rastro worker`) was alive for that long (default 60; 0 = no check; min 10)\n"
                     "  --trusted-proxy ADDR[,ADDR]  reverse proxies whose X-Forwarded-For names the client, for\n"
                     "              per-address limits (env RASTRO_TRUSTED_PROXIES; default none)\n");
     return 2;
@@ -59,12 +61,13 @@ static int parse_listen(const char *s, char *host, size_t cap, int *port)
 int rs_cmd_serve(int argc, char **argv)
 {
     const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL,
-               *workers = NULL, *sweep = NULL, *proxies = getenv("RASTRO_TRUSTED_PROXIES");
+               *workers = NULL, *sweep = NULL, *wtimeout = NULL, *proxies = getenv("RASTRO_TRUSTED_PROXIES");
     for (int i = 1; i < argc; i++) {
         if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--listen", &listen) ||
             rs_arg_value(argc, argv, &i, "--base-url", &base) || rs_arg_value(argc, argv, &i, "--readers", &readers) ||
             rs_arg_value(argc, argv, &i, "--workers", &workers) || rs_arg_value(argc, argv, &i, "--sweep-interval", &sweep) ||
-            rs_arg_value(argc, argv, &i, "--trusted-proxy", &proxies))
+            rs_arg_value(argc, argv, &i, "--trusted-proxy", &proxies) ||
+            rs_arg_value(argc, argv, &i, "--worker-timeout", &wtimeout))
             continue;
         if (rs_arg_flag(argv, i, "--help"))
             return usage(), 0;
@@ -77,11 +80,13 @@ int rs_cmd_serve(int argc, char **argv)
         fprintf(stderr, "rastro serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
         return 2;
     }
-    long nreaders = 8, nworkers = 2, sweep_s = 60;
+    long nreaders = 8, nworkers = 2, sweep_s = 60, wtimeout_s = 60;
     if (!rs_arg_long(readers, 1, 1024, &nreaders) || !rs_arg_long(workers, 0, 64, &nworkers) ||
-        !rs_arg_long(sweep, 0, 86400, &sweep_s)) {
+        !rs_arg_long(sweep, 0, 86400, &sweep_s) || !rs_arg_long(wtimeout, 0, 86400, &wtimeout_s) ||
+        (wtimeout_s > 0 && wtimeout_s < 2 * RS_DISPATCH_BEAT_S)) {
         fprintf(stderr, "rastro serve: --readers goes from 1 to 1024, --workers from 0 (none: run `rastro worker`) "
-                        "to 64, --sweep-interval from 0 (off) to 86400 seconds\n");
+                        "to 64, --sweep-interval from 0 (off) to 86400 seconds, --worker-timeout 0 (no check) or from %d "
+                        "to 86400 seconds\n", 2 * RS_DISPATCH_BEAT_S);
         return 2;
     }
     struct rs_proxies px;
@@ -105,6 +110,7 @@ int rs_cmd_serve(int argc, char **argv)
         .base_url = base,
         .readers = (int)nreaders,
         .trusted_proxies = &px,
+        .worker_timeout_s = (int)wtimeout_s,
     };
     struct rs_server *srv = NULL;
     char err[512];

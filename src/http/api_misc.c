@@ -8,17 +8,33 @@
 #include "http/routes.h"
 #include "store/store_incident.h"
 #include "util/assets.h"
+#include "util/timefmt.h"
 
 void rs_api_healthz(struct rs_req *r)
 {
     struct rs_store *s = rs_server_reader_get(r->srv);
-    int64_t o = 0, sh = 0, ev = 0;
+    int64_t o = 0, sh = 0, ev = 0, seen = 0, started;
     enum rs_err e = s ? rs_store_counts(s, &o, &sh, &ev) : RS_EIO;
+    int timeout = rs_server_worker_timeout(r->srv, &started);
+    bool check_worker = timeout > 0 && !e && rs_store_worker_last_seen(s, &seen) == RS_OK;
     rs_server_reader_put(r->srv, s);
+    /* notifications stop silently when no dispatcher runs (a `rastro worker` that died): one
+     * must have been seen within the timeout, or the server started less than that ago */
+    int64_t now = rs_now();
+    bool worker_ok = !check_worker || now - (seen > started ? seen : started) <= timeout;
     json_t *j = json_object();
-    json_object_set_new(j, "status", json_string(e ? "degraded" : "ok"));
+    json_object_set_new(j, "status", json_string(e || !worker_ok ? "degraded" : "ok"));
     json_object_set_new(j, "database", json_string(e ? "unavailable" : "ok"));
-    rs_reply_json(r, e ? 503 : 200, j);
+    if (check_worker) {
+        json_t *wk = json_object();
+        char ts[RS_TIME_LEN];
+        if (seen > 0)
+            rs_time_format(seen, 0, ts);
+        json_object_set_new(wk, "last_seen", seen > 0 ? json_string(ts) : json_null());
+        json_object_set_new(wk, "ok", json_boolean(worker_ok));
+        json_object_set_new(j, "worker", wk);
+    }
+    rs_reply_json(r, e || !worker_ok ? 503 : 200, j);
 }
 
 /* OPTIONS on a CORS route: a browser asks whether a page of another origin may send

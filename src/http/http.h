@@ -113,6 +113,8 @@ struct rs_store *rs_server_reader_get(struct rs_server *srv); /* blocks until on
 void rs_server_reader_put(struct rs_server *srv, struct rs_store *s);
 struct rs_writer *rs_server_writer(struct rs_server *srv);
 const char *rs_server_base_url(struct rs_server *srv);
+/* The server's worker_timeout_s (0: no check) and when it started (epoch seconds). */
+int rs_server_worker_timeout(struct rs_server *srv, int64_t *started_at);
 /* The key of the tracking page's verification tokens (app/track_token.h, RS_TRACK_KEY_LEN bytes). */
 const unsigned char *rs_server_track_key(struct rs_server *srv);
 

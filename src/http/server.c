@@ -51,6 +51,8 @@ struct rs_server {
     struct rs_writer *writer;
     char base_url[256];
     char db_url[1024];
+    int worker_timeout_s; /* /healthz: see struct rs_server_config */
+    int64_t started_at;
     /* reader pool */
     pthread_mutex_t pool_mu;
     pthread_cond_t pool_cv;
@@ -125,6 +127,12 @@ static enum rs_err track_key_job(struct rs_store *s, void *ctx)
     enum rs_err e = rs_store_install_secret(s, "track_token", fresh, srv->track_key);
     OPENSSL_cleanse(fresh, sizeof fresh);
     return e;
+}
+
+int rs_server_worker_timeout(struct rs_server *srv, int64_t *started_at)
+{
+    *started_at = srv->started_at;
+    return srv->worker_timeout_s;
 }
 
 const char *rs_server_base_url(struct rs_server *srv)
@@ -494,6 +502,8 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     if (cfg->trusted_proxies)
         srv->proxies = *cfg->trusted_proxies;
     snprintf(srv->db_url, sizeof srv->db_url, "%s", cfg->db_url);
+    srv->worker_timeout_s = cfg->worker_timeout_s;
+    srv->started_at = rs_now();
     if (cfg->base_url && *cfg->base_url) {
         snprintf(srv->base_url, sizeof srv->base_url, "%s", cfg->base_url);
         size_t n = strlen(srv->base_url);

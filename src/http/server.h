@@ -19,6 +19,8 @@ struct rs_server_config {
     int readers;          /* reader connections in the pool (default 8) */
     const struct rs_proxies *trusted_proxies; /* reverse proxies whose X-Forwarded-For names the
                                                  client (util/fwdaddr.h); NULL: none */
+    int worker_timeout_s; /* /healthz answers 503 when no dispatcher recorded a heartbeat for this
+                             long (after as long from the start); 0: no check */
 };
 
 enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server **out, char *err,

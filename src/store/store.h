@@ -188,6 +188,10 @@ enum rs_err rs_store_install_secret(struct rs_store *s, const char *name, const 
                                     unsigned char out[32]) RS_MUST_CHECK;
 
 /* Counts for /metrics and the demo: orders, shipments, events of all merchants. */
+/* Worker heartbeats (0016): dispatcher NAME ran its loop at NOW; *LAST_SEEN is the newest time
+ * of any dispatcher (0 when none ever ran). */
+enum rs_err rs_store_worker_beat(struct rs_store *s, const char *name, int64_t now) RS_MUST_CHECK;
+enum rs_err rs_store_worker_last_seen(struct rs_store *s, int64_t *last_seen) RS_MUST_CHECK;
 enum rs_err rs_store_counts(struct rs_store *s, int64_t *orders, int64_t *shipments, int64_t *events) RS_MUST_CHECK;
 
 /* ---- webhook integrations and the inbound log (0002-inbound) ---- */

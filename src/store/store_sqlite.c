@@ -35,6 +35,7 @@ enum stmt_id {
     ST_INTEGRATION_FIND, ST_INTEGRATION_BY_HOOK, ST_INTEGRATION_GET, ST_INTEGRATION_INSERT,
     ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_SHIPMENT_CARRIERS,
     ST_ORDER_SOURCE_SEEN, ST_SHIPMENT_SET_CANCELLED, ST_OUTBOX_SUPPRESS_SHIPMENT, ST_SHIPMENTS_OF_FULFILLMENT,
+    ST_WORKER_BEAT, ST_WORKER_LAST_SEEN,
     ST_ORDER_ERASED_CUSTOMER,
     ST__COUNT
 };
@@ -156,6 +157,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SHIPMENTS_OF_FULFILLMENT] =
         "SELECT id,carrier,tracking_number FROM shipments WHERE merchant_id=? AND fulfillment_id=? "
         "AND cancelled_at=0 ORDER BY id",
+    [ST_WORKER_BEAT] = "INSERT INTO worker_heartbeats(name,last_seen) VALUES(?1,?2) "
+                       "ON CONFLICT(name) DO UPDATE SET last_seen=max(last_seen,excluded.last_seen)",
+    [ST_WORKER_LAST_SEEN] = "SELECT coalesce(max(last_seen),0) FROM worker_heartbeats",
 };
 
 struct rs_store {
@@ -1415,6 +1419,29 @@ enum rs_err rs_store_shipment_json(struct rs_store *s, int64_t merchant_id, cons
         return RS_EINTERNAL;
     json_object_set_new(found, "order_ref", json_string(ref));
     *out = found;
+    return RS_OK;
+}
+
+enum rs_err rs_store_worker_beat(struct rs_store *s, const char *name, int64_t now)
+{
+    sqlite3_stmt *q = stmt(s, ST_WORKER_BEAT);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now);
+    return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_worker_last_seen(struct rs_store *s, int64_t *last_seen)
+{
+    sqlite3_stmt *q = stmt(s, ST_WORKER_LAST_SEEN);
+    if (!q)
+        return RS_EIO;
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW)
+        return map_rc(s, rc);
+    *last_seen = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
     return RS_OK;
 }
 

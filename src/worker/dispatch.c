@@ -50,6 +50,7 @@ struct worker {
     unsigned rnd;
     struct rs_locfmt *lf; /* promise and coupon dates; NULL until needed */
     struct rs_replies *rp; /* conversation replies (worker/replies.c) */
+    int64_t next_beat; /* the first thread: when to record the next heartbeat */
 };
 
 struct rs_dispatcher {
@@ -650,6 +651,13 @@ static void *run(void *arg)
     int64_t ids[MAX_BATCH];
     static __thread struct outcome out[MAX_BATCH];
     while (!stopping(d)) {
+        if (w == &d->w[0] && rs_now() >= w->next_beat) {
+            /* outside any transaction; a failed one waits for the next */
+            enum rs_err be = rs_store_worker_beat(w->s, d->name, rs_now());
+            w->next_beat = rs_now() + RS_DISPATCH_BEAT_S;
+            if (be != RS_OK && be != RS_ERETRY)
+                fprintf(stderr, "dispatch: heartbeat failed: %s\n", rs_store_errmsg(w->s));
+        }
         int n = 0;
         enum rs_err e = rs_store_begin(w->s);
         if (!e)

@@ -20,6 +20,10 @@
 
 struct rs_dispatcher;
 
+/* Every this many seconds a running dispatcher records that it is alive (its first thread, in
+ * table worker_heartbeats, under its host:pid name); /healthz reads the newest one. */
+#define RS_DISPATCH_BEAT_S 5
+
 struct rs_dispatch_config {
     const char *db_url;
     int threads;          /* default 2 */

@@ -53,7 +53,7 @@ wait
 eq "three processes migrating one new database at once all succeed" \
   "$(grep -c '^schema version' "$T_DIR"/mig[123].out | awk -F: '{s+=$2} END {print s}')" 3
 eq "each migration recorded once" \
-  "$(sqlite3 "$MDB" 'SELECT count(*) = count(DISTINCT name) AND count(*) = max(version) FROM schema_migrations')" 1
+  "$(sqlite3 "$MDB" "SELECT count(*) = count(DISTINCT name) AND count(*) = $(ls "$(dirname "$0")"/../../src/store/sql/*.sqlite.sql | wc -l) FROM schema_migrations")" 1
 
 # a database a newer release has upgraded is refused, named, untouched (not run on half-known tables)
 sqlite3 "$MDB" "INSERT INTO schema_migrations VALUES(9999,'9999-future.sqlite.sql',0)"
@@ -107,6 +107,31 @@ read -r st3 _ < <(post_timed L-3)
 eq "writes work again by themselves once the lock is gone" "$st3" 201
 check "server log names the cause" grep -q "database is locked" "$T_DIR/server.log"
 stop_server
+
+# /healthz tells when notifications stopped: `serve --workers 0` relies on a `rastro worker`;
+# when it dies (kill -9) /healthz says so within --worker-timeout, and is well again once a
+# worker runs
+SERVE_ARGS="--workers 0 --worker-timeout 10" start_server "$T_DIR/hb.db"
+api GET /healthz
+eq "healthz right after start, no worker yet: ok (it may start after the server)" "$STATUS/$(jqr .worker.ok)" "200/true"
+"$RASTRO_BIN" worker --db "$DB" > "$T_DIR/worker.log" 2>&1 &
+WPID=$!; T_PIDS+=("$WPID")
+hb_seen() { api GET /healthz; [ "$(jqr .worker.last_seen)" != null ]; }
+check "healthz shows the worker's heartbeat" wait_for 20 hb_seen
+eq "…ok, 200" "$STATUS/$(jqr .status)/$(jqr .worker.ok)" "200/ok/true"
+kill -9 "$WPID"; wait "$WPID" 2>/dev/null
+hb_dead() { api GET /healthz; [ "$STATUS" = 503 ]; }
+check "worker killed: healthz answers 503 within the timeout" wait_for 25 hb_dead
+eq "…saying the worker is not ok (database ok)" "$(jqr .status)/$(jqr .database)/$(jqr .worker.ok)" "degraded/ok/false"
+"$RASTRO_BIN" worker --db "$DB" > "$T_DIR/worker.log" 2>&1 &
+WPID=$!; T_PIDS+=("$WPID")
+hb_back() { api GET /healthz; [ "$STATUS" = 200 ]; }
+check "a worker again: healthz 200 again" wait_for 20 hb_back
+kill "$WPID"; wait "$WPID" 2>/dev/null
+stop_server
+timeout 20 "$RASTRO_BIN" serve --db "$T_DIR/hb.db" --listen 127.0.0.1:$(free_port) --worker-timeout 5 > "$T_DIR/hb-bad.out" 2>&1
+eq "serve --worker-timeout below two heartbeats is a usage error (exit 2)" "$?" 2
+check "…naming the range" grep -q -- "--worker-timeout 0 (no check) or from 10" "$T_DIR/hb-bad.out"
 
 # a read-only database: serve refuses to start, saying so (root ignores permissions: a
 # read-only bind mount then; anyone else: chmod)
