@@ -1,6 +1,7 @@
 /* import.c — CSV import through the one write path (see import.h). */
 #include "app/import.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -129,8 +130,17 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     int in_tx = 0;
     struct rs_import_summary pending = {0}; /* the open transaction's rows: counted once committed */
     int64_t now = rs_now();
+    bool read_err = false;
     for (;;) {
         e = rs_csv_next(&csv);
+        if (ferror(fp)) { /* a read error ends the input like its end would: the record is cut short */
+            if (errs)
+                fprintf(errs, "line %ld: cannot read the file from here on (%s); rows before this line are "
+                        "saved, import the rest again once the file can be read\n", csv.line, strerror(errno));
+            read_err = true; /* the rows before it are good: commit them, then fail */
+            e = RS_OK;
+            break;
+        }
         if (e == RS_ENOTFOUND) {
             e = RS_OK;
             break;
@@ -200,6 +210,8 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         else if (!(e = rs_store_commit(s)))
             add_counts(sum, &pending);
     }
+    if (read_err && !e)
+        e = RS_EIO;
     rs_progress_update(&prog, csv.bytes_read);
     rs_progress_done(&prog);
     if (errs && shown > max_reported)

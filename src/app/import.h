@@ -21,7 +21,9 @@ struct rs_import_summary {
 
 /* Read CSV from FP (SIZE bytes when known, for the progress bar, else 0). Each rejected row is
  * reported to ERRS as "line N: reason" (at most MAX_REPORTED lines, then a count). Returns
- * RS_EINVAL for a bad header, a storage error when the store fails (rows committed before stay). */
+ * RS_EINVAL for a bad header, a storage error when the store fails, RS_EIO when FP cannot be read
+ * to its end (reported to ERRS with the line reached; the row being read is not applied). Rows
+ * committed before either failure stay. */
 enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, FILE *errs,
                           int max_reported, struct rs_import_summary *sum) RS_MUST_CHECK;
 

@@ -1,4 +1,5 @@
 /* cmd_import.c — `rastro import --merchant ID FILE.csv` (format: docs/import.md). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -70,6 +71,7 @@ int rs_cmd_import(int argc, char **argv)
     json_decref(m);
     struct rs_import_summary sum;
     enum rs_err e = rs_app_import(s, mid, fp, size, stderr, 50, &sum);
+    bool read_failed = ferror(fp) != 0; /* said above, with the line */
     if (fp != stdin)
         fclose(fp);
     if (e == RS_EINVAL && sum.rows == 0) { /* the file itself was refused (empty, bad header): said above */
@@ -84,7 +86,9 @@ int rs_cmd_import(int argc, char **argv)
            (long long)sum.orders_updated, (long long)sum.orders_unchanged, (long long)sum.shipments_created,
            (long long)sum.shipments_updated, (long long)sum.shipments_unchanged, (long long)sum.events_accepted,
            (long long)sum.events_duplicate);
-    if (e && e != RS_EINVAL)
+    if (e && read_failed)
+        fprintf(stderr, "rastro import: stopped: cannot read %s; rows before that line are saved\n", file);
+    else if (e && e != RS_EINVAL)
         fprintf(stderr, "rastro import: stopped: %s (%s); rows before this point are saved\n", rs_strerror(e),
                 rs_store_errmsg(s));
     rs_store_close(s);
