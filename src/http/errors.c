@@ -35,6 +35,14 @@ int rs_http_status_for(enum rs_err e)
     }
 }
 
+void rs_req_failed(struct rs_req *r, enum rs_err e, const char *detail)
+{
+    if (rs_http_status_for(e) == 503) /* a full or read-only disk takes a person to fix */
+        r->retry_after = e == RS_EFULL || e == RS_EREADONLY ? 30 : 1;
+    if (detail)
+        fprintf(stderr, "http: %s %s: %s (%s)\n", r->method, r->path, rs_err_name(e), detail);
+}
+
 void rs_reply_err(struct rs_req *r, enum rs_err e, const char *detail)
 {
     int status = rs_http_status_for(e);
@@ -55,17 +63,14 @@ void rs_reply_err(struct rs_req *r, enum rs_err e, const char *detail)
         break;
     case 503:
         code = "unavailable";
-        r->retry_after = 1;
         /* the cause, as far as it is known: a developer (or the sysadmin they call) can act on it */
         if (e == RS_ERETRY) {
             msg = "the database is busy (locked by another process, e.g. a backup or a maintenance "
                   "command); nothing was changed, try again";
         } else if (e == RS_EFULL) {
             msg = "storage full: the server's disk has no space left; nothing was changed, try again later";
-            r->retry_after = 30;
         } else if (e == RS_EREADONLY) {
             msg = "storage read-only: the server cannot write its database; nothing was changed, try again later";
-            r->retry_after = 30;
         } else {
             msg = "the service is busy or its storage is failing; nothing was changed, try again";
         }
@@ -74,8 +79,8 @@ void rs_reply_err(struct rs_req *r, enum rs_err e, const char *detail)
         msg = "internal error; nothing was changed";
         break;
     }
-    if (status >= 500 && detail)
-        fprintf(stderr, "http: %s %s: %s (%s)\n", r->method, r->path, rs_err_name(e), detail);
+    if (status >= 500)
+        rs_req_failed(r, e, detail);
     rs_reply_error(r, status, code, "%s", status < 500 && detail ? detail : msg);
 }
 

@@ -138,6 +138,9 @@ void rs_reply_error(struct rs_req *r, int status, const char *code, const char *
 /* The one rs_err → HTTP mapping (errors.c): 400/404/409/413/503/500 with a clear message. */
 void rs_reply_err(struct rs_req *r, enum rs_err e, const char *detail);
 int rs_http_status_for(enum rs_err e);
+/* For an answer that is not rs_reply_err's JSON (an HTML page) after error E: the Retry-After
+ * rs_reply_err would give (when E is a 503) and, when DETAIL is not NULL, the log line. */
+void rs_req_failed(struct rs_req *r, enum rs_err e, const char *detail);
 
 /* True when the request's Content-Type is TYPE (case-insensitive), with or without parameters
  * ("application/json; charset=utf-8"); a longer type ("application/jsonx") is not TYPE. */

@@ -183,6 +183,7 @@ void rs_page_updates_post(struct rs_req *r)
         rs_page_render(r, o, 409, NULL, NULL, "updates_taken");
     } else if (e) {
         bool es = rs_page_want_spanish(r, o);
+        rs_req_failed(r, e, "updates form");
         rs_page_message(r, 503, es, es ? "No se pudo guardar" : "Could not save",
                         es ? "Prueba de nuevo en un momento." : "Please try again in a moment.");
     } else {
@@ -308,6 +309,7 @@ void rs_page_report_post(struct rs_req *r)
     rs_page_ctx_release(&ctx);
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), incident_job_run, &job);
     if (e) {
+        rs_req_failed(r, e, "incident form");
         rs_page_message(r, 503, es, es ? "No se pudo enviar" : "Could not send",
                         es ? "Prueba de nuevo en un momento." : "Please try again in a moment.");
     } else {

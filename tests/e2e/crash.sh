@@ -86,14 +86,25 @@ post_timed() {
 LDB=$T_DIR/locked.db
 start_server "$LDB"
 KEY=$(new_merchant "Lock Test")
+api POST /v1/orders '{"order_ref":"L-0","placed_at":"2025-11-24T10:00:00Z","destination":{"postal_code":"28013","country":"ES"}}'
+LCODE=$(jqr .tracking_code)
 command sqlite3 "$LDB" "BEGIN IMMEDIATE; UPDATE merchants SET name=name;" ".shell sleep 14" "COMMIT;" &
 LOCKER=$!
 sleep 0.5
 post_timed L-1 > "$T_DIR/l1.out" &
 P1=$!
-sleep 2
+sleep 0.2
+# the tracking page's "get updates" form meanwhile: its 503 page says when to try again, the log why
+curl -s -o /dev/null -D "$T_DIR/form.h" -X POST --data-urlencode 'channel=sms' --data-urlencode 'contact=+34600222333' \
+  --data-urlencode 'action=start' "$BASE/t/$LCODE/updates" &
+P3=$!
+sleep 1.8
 post_timed L-2 > "$T_DIR/l2.out"
 wait "$P1"
+wait "$P3"
+eq "the page's updates form while locked: 503 with Retry-After" \
+  "$(tr -d '\r' < "$T_DIR/form.h" | sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p')/$(tr -d '\r' < "$T_DIR/form.h" | sed -n 's/^Retry-After: //Ip')" "503/1"
+check "…and the log names the form and the cause" grep -q "http: POST /t/$LCODE/updates: RS_ERETRY (updates form)" "$T_DIR/server.log"
 read -r st1 t1 ra1 < "$T_DIR/l1.out"; read -r st2 t2 ra2 < "$T_DIR/l2.out"
 eq "a write while another process holds the lock: 503 with Retry-After" "$st1/$ra1" "503/1"
 check "…its JSON error says the database is busy" bash -c "jq -e '.error.code==\"unavailable\" and (.error.message|test(\"database is busy\"))' '$T_DIR/pt-L-1'"
