@@ -16,7 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct rs_notify_config cfg;
     char err[256];
-    if (rs_notify_config_parse(s, &cfg, err, sizeof err) == RS_OK) {
+    /* the checks of a save (rs_notify_config_check_new) and, for what it accepts, the reading of
+     * stored settings: whatever may be saved must read back */
+    if (rs_notify_config_check_new(s, &cfg, err, sizeof err) == RS_OK) {
+        struct rs_notify_config back;
+        if (rs_notify_config_parse(s, &back, err, sizeof err) != RS_OK)
+            abort();
+        rs_notify_config_release(&back);
         if (cfg.webhook_url && (cfg.webhook_key_len < 24 || cfg.webhook_key_len > 64))
             abort();
         struct rs_rendered r = {0};

@@ -268,7 +268,10 @@ static void check_push_size(struct parser *p, const struct rs_notify_config *cfg
     free(buf);
 }
 
-enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap)
+/* SAVING: also the checks only a text being saved must pass (check_unfilled, check_push_size):
+ * settings an earlier release stored keep working when read back, whatever was refused since. */
+static enum rs_err parse_settings(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap,
+                                  bool saving)
 {
     memset(cfg, 0, sizeof *cfg);
     struct parser P = {.err = err, .cap = errcap}, *p = &P;
@@ -604,9 +607,9 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
             }
             if (rs_notify_templates_load(set, i == 0 ? "es" : "en", text, strlen(text), &te) != RS_OK)
                 bad(p, "templates.%s: %s", i == 0 ? "es" : "en", te.msg);
-            else
+            else if (saving)
                 check_unfilled(p, set, i == 0 ? "es" : "en");
-            if (!p->bad)
+            if (saving && !p->bad)
                 check_push_size(p, cfg, set, i == 0 ? "es" : "en");
             free(set);
         }
@@ -616,6 +619,16 @@ enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cf
         return RS_EINVAL;
     }
     return RS_OK;
+}
+
+enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap)
+{
+    return parse_settings(json, cfg, err, errcap, false);
+}
+
+enum rs_err rs_notify_config_check_new(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap)
+{
+    return parse_settings(json, cfg, err, errcap, true);
 }
 
 void rs_notify_config_release(struct rs_notify_config *cfg)

@@ -65,9 +65,15 @@ struct rs_notify_config {
 };
 
 /* Parse and validate JSON text. OUT: *cfg (release with rs_notify_config_release). RS_EINVAL
- * with ERR naming the field and the problem. */
+ * with ERR naming the field and the problem. For stored settings (read back to plan and send). */
 enum rs_err rs_notify_config_parse(const char *json, struct rs_notify_config *cfg, char *err,
                                    size_t errcap) RS_MUST_CHECK;
+/* The same for settings about to be saved (PUT, `rastro notify settings`): also refuses templates
+ * that use a variable Rastro does not fill outside its section, and push templates that can
+ * outgrow a push message. Those checks are not applied to stored settings: a merchant's settings
+ * saved by an earlier release must not stop every notification after an upgrade. */
+enum rs_err rs_notify_config_check_new(const char *json, struct rs_notify_config *cfg, char *err,
+                                       size_t errcap) RS_MUST_CHECK;
 void rs_notify_config_release(struct rs_notify_config *cfg);
 
 #endif

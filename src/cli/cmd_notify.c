@@ -101,7 +101,7 @@ int rs_cmd_notify(int argc, char **argv)
         if (!text) {
             fprintf(stderr, "rastro notify: cannot read %s\n", arg);
             rc = 1;
-        } else if (rs_notify_config_parse(text, &cfg, err, sizeof err) != RS_OK) {
+        } else if (rs_notify_config_check_new(text, &cfg, err, sizeof err) != RS_OK) {
             fprintf(stderr, "rastro notify: invalid settings: %s\n", err);
             rc = 1;
         } else {

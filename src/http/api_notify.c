@@ -227,7 +227,7 @@ static enum rs_err settings_run(struct rs_store *s, void *ctx)
     if (!text)
         return RS_ENOMEM;
     struct rs_notify_config cfg;
-    if (rs_notify_config_parse(text, &cfg, j->bad, sizeof j->bad) != RS_OK) {
+    if (rs_notify_config_check_new(text, &cfg, j->bad, sizeof j->bad) != RS_OK) {
         if (!j->bad[0])
             snprintf(j->bad, sizeof j->bad, "invalid settings");
         free(text);

@@ -98,6 +98,13 @@ now=$(date -u +%s)
 ts() { date -u -d "@$(( now - $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
 ev() { printf '{"carrier":"correos","tracking_number":"%s","occurred_at":"%s","status":"%s"%s}' "$1" "$(ts "$2")" "$3" "${4:-}"; }
 
+# settings an earlier release saved keep working after the upgrade, even those that a save now
+# refuses (here a bare {{pickup_point}}): the checks are for saving, not for reading them back
+jq -c '.templates.es += "\n=== available_for_pickup.sms.text\nRecógelo en {{pickup_point}}\n"' "$T_DIR/settings.json" > "$T_DIR/legacy.json"
+sqlite3 "$DB" "update notify_settings set config=CAST(readfile('$T_DIR/legacy.json') AS TEXT) where merchant_id=1"
+eq "  stored settings with a template a save now refuses are in place" \
+   "$(sqlite3 "$DB" "select instr(config,'{{pickup_point}}')>0 from notify_settings where merchant_id=1")" 1
+
 # ---- a realistic sequence: email customer ----
 KEY=$KEY api POST /v1/orders '{"order_ref":"7315","placed_at":"'"$(ts 7200)"'","customer":{"name":"Javier Martín","email":"javier.martin@example.es","phone":"+34612345678","locale":"es","preferred_channel":"email"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
 CODE=$(jqr .tracking_code)
