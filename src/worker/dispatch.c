@@ -194,16 +194,25 @@ static bool stale_now(const struct rs_outbox_job *job, int64_t now)
 /* Row JOB is incident JOB->incident_id's SLA alert to the merchant's team (app/incident.h
  * rs_incident_sla_sweep): the signed webhook incident.sla_breached, or the e-mail to the support
  * settings' alerts.email (read now: the address the team set last), both built from the incident
- * as it is now, with the due time that passed. */
+ * as it is now, with the due time that passed. *OBSOLETE (nothing sent, WHY says why) when the
+ * incident was resolved or closed, or got a new SLA, before the alert went out (a retry hours
+ * later, a resend): "passed its SLA and is not resolved yet" would no longer be true. */
 static enum rs_err send_sla_alert(struct worker *w, const struct rs_notify_config *cfg,
                                   const struct rs_outbox_job *job, enum rs_channel channel, int64_t now,
-                                  struct outcome *o, char *why, size_t cap)
+                                  struct outcome *o, char *why, size_t cap, bool *obsolete)
 {
     struct rs_incident_row r;
     enum rs_err e = rs_store_incident_row(w->s, job->merchant_id, job->incident_id, &r);
     if (e) {
         snprintf(why, cap, "incident %lld unreadable: %s", (long long)job->incident_id, rs_err_name(e));
         return e == RS_ENOTFOUND ? RS_EREJECTED : RS_ERETRY;
+    }
+    if (strcmp(r.state, "resolved") == 0 || strcmp(r.state, "closed") == 0 ||
+        (job->event_at && r.sla_due_at != job->event_at)) {
+        *obsolete = true;
+        snprintf(why, cap, "the incident was %s before the alert went out",
+                 r.state[0] == 'r' ? "resolved" : r.state[0] == 'c' ? "closed" : "given a new SLA");
+        return RS_OK;
     }
     char agent[256] = "";
     int64_t agent_id = 0;
@@ -369,7 +378,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
         snprintf(why, sizeof why, "order unreadable: %s", rs_err_name(e));
         e = RS_ERETRY;
     } else if (cfg && job.incident_id) {
-        e = send_sla_alert(w, cfg, &job, channel, now, o, why, sizeof why);
+        e = send_sla_alert(w, cfg, &job, channel, now, o, why, sizeof why, &stale);
     } else if (cfg && channel != RS_CH_WEBHOOK && stale_now(&job, now)) {
         stale = true;
         snprintf(why, sizeof why, "%s", rs_suppress_name(RS_SUPP_STALE));

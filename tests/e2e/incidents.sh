@@ -458,6 +458,24 @@ check "the reopened incident passing its new SLA alerts again" wait_for 15 bash 
 eq "  for D, with the new due time" \
   "$(rec_find '.path=="/hooks/alerta"' | jq -r "select(.body|fromjson|.data.incident_id==$SD)|.body|fromjson|.data.sla_due_at" | tail -1)" "$(iso "$PAST2")"
 eq "  D's log has both" "$(q "select count(*) from incident_log where incident_id=$SD and kind='state' and actor='system'")" 2
+# an alert that goes out after the incident was resolved (a retry hours later, a resend) would say
+# "not resolved yet": it is suppressed, saying why
+api PATCH "/v1/incidents/$SA" '{"resolution":"refund"}'
+eq "A resolved after its alert" "$STATUS $(jqr .state)" "200 resolved"
+api GET /v1/orders/A-1/notifications
+A_HOOK=$(jqr "[.notifications[]|select(.trigger==\"incident_sla_breached\" and .channel==\"webhook\")][0].id")
+A_MAIL=$(jqr "[.notifications[]|select(.trigger==\"incident_sla_breached\" and .channel==\"email\")][0].id")
+eq "  the rows are A's alert" "$(q "select group_concat(incident_id) from outbox where id in ($A_HOOK,$A_MAIL)")" "$SA,$SA"
+api POST "/v1/notifications/$A_HOOK/resend"
+A_HOOK2=$(q "select max(id) from outbox where resend_of=$A_HOOK")
+api POST "/v1/notifications/$A_MAIL/resend"
+A_MAIL2=$(q "select id from outbox where resend_of=$A_MAIL")
+settled_rows() { [ "$(q "select count(*) from outbox where id in ($A_HOOK2,$A_MAIL2) and state not in ('queued','sending')")" = 2 ]; }
+check "  its alert sent again after the resolution is settled" wait_for 15 settled_rows
+eq "  suppressed, not sent, saying why" \
+  "$(q "select group_concat(state||':'||last_error,'|') from outbox where id in ($A_HOOK2,$A_MAIL2)")" \
+  "suppressed:the incident was resolved before the alert went out|suppressed:the incident was resolved before the alert went out"
+eq "  no webhook went out" "$(alerts)" "$SA $SD $SD "
 
 # serve and a worker sweeping one database tell it once
 api POST /v1/incidents '{"order_ref":"A-1","type":"address","sla_due_at":"'"$(iso $(($(date +%s) + 3)))"'"}'
