@@ -172,12 +172,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     rs_store_close(f->s);
-    unlink(f->path);
-    char p[80];
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
+    unit_db_remove(f->path);
     free(f);
     return 0;
 }

@@ -59,12 +59,7 @@ static int teardown(void **state)
 {
     (void)state;
     rs_store_close(S);
-    unlink(PATH);
-    char p[80];
-    snprintf(p, sizeof p, "%s-wal", PATH);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", PATH);
-    unlink(p);
+    unit_db_remove(PATH);
     return 0;
 }
 

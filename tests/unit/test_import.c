@@ -69,12 +69,7 @@ static void test_read_error_midway(void **state)
     assert_int_equal(rs_store_order_find(s, mid, "R-3", &k), RS_ENOTFOUND);
 
     rs_store_close(s);
-    char side[80];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    unit_db_remove(path);
 }
 
 int main(void)

@@ -38,12 +38,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     rs_store_close(f->s);
-    char wal[80];
-    unlink(f->path);
-    snprintf(wal, sizeof wal, "%s-wal", f->path);
-    unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", f->path);
-    unlink(wal);
+    unit_db_remove(f->path);
     free(f);
     return 0;
 }

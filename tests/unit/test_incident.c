@@ -160,12 +160,7 @@ static void fx_close(struct fx *f)
 {
     assert_int_equal(rs_store_commit(f->s), RS_OK);
     rs_store_close(f->s);
-    unlink(f->path);
-    char side[80];
-    snprintf(side, sizeof side, "%s-wal", f->path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", f->path);
-    unlink(side);
+    unit_db_remove(f->path);
 }
 
 static int log_count(json_t *d, const char *kind)

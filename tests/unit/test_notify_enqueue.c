@@ -37,12 +37,7 @@ static void db_open(struct db *d)
 static void db_close(struct db *d)
 {
     rs_store_close(d->s);
-    char side[80];
-    unlink(d->path);
-    snprintf(side, sizeof side, "%s-wal", d->path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", d->path);
-    unlink(side);
+    unit_db_remove(d->path);
 }
 
 /* Place order REF for a customer in CUSTOMER_TZ (NULL: none) at NOW; answer whether its

@@ -113,12 +113,7 @@ static void test_sweep(void **state)
     assert_int_equal(count(db, "select count(*) from conversations"), 2);
     sqlite3_close(db);
     rs_store_close(s);
-    unlink(path);
-    char side[64];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    unit_db_remove(path);
 }
 
 int main(void)

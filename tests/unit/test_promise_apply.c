@@ -275,12 +275,7 @@ static void test_write_path(void **state)
     assert_int_equal(rs_store_commit(s), RS_OK);
     rs_store_close(s);
     rs_promise_cache_clear();
-    unlink(path);
-    char side[64];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    unit_db_remove(path);
 }
 
 int main(void)

@@ -98,12 +98,7 @@ static void run_jobs(unsigned flags, bool fail_before, struct sub *subs, int n, 
     assert_true(st->commits >= 1 && st->commits <= (uint64_t)n);
     rs_store_close(reader);
     rs_writer_close(w);
-    unlink(path);
-    char side[sizeof path + 8];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    unit_db_remove(path);
 }
 
 static void submit_calls_back_after_commit(void **state)
