@@ -39,8 +39,9 @@ void rs_req_failed(struct rs_req *r, enum rs_err e, const char *detail)
 {
     if (rs_http_status_for(e) == 503) /* a full or read-only disk takes a person to fix */
         r->retry_after = e == RS_EFULL || e == RS_EREADONLY ? 30 : 1;
-    if (detail)
-        fprintf(stderr, "http: %s %s: %s (%s)\n", r->method, r->path, rs_err_name(e), detail);
+    if (detail) /* an empty detail (nothing more known than the error) gets no empty "()" */
+        fprintf(stderr, "http: %s %s: %s%s%s%s\n", r->method, r->path, rs_err_name(e), detail[0] ? " (" : "",
+                detail, detail[0] ? ")" : "");
 }
 
 void rs_reply_err(struct rs_req *r, enum rs_err e, const char *detail)

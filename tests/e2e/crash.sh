@@ -108,6 +108,7 @@ check "…and the log names the form and the cause" grep -q "http: POST /t/$LCOD
 read -r st1 t1 ra1 < "$T_DIR/l1.out"; read -r st2 t2 ra2 < "$T_DIR/l2.out"
 eq "a write while another process holds the lock: 503 with Retry-After" "$st1/$ra1" "503/1"
 check "…its JSON error says the database is busy" bash -c "jq -e '.error.code==\"unavailable\" and (.error.message|test(\"database is busy\"))' '$T_DIR/pt-L-1'"
+check "…and the log line names the cause, with no empty \"()\"" grep -qx "http: POST /v1/orders: RS_ERETRY" "$T_DIR/server.log"
 check "…after the bounded busy wait (~10 s, got ${t1}s)" bash -c "awk 'BEGIN{exit !($t1 >= 8 && $t1 < 13)}'"
 eq "a write queued behind it: 503 too" "$st2" 503
 check "…no later than 10 s after it arrived, not behind the first one's wait (got ${t2}s)" bash -c "awk 'BEGIN{exit !($t2 < 11.5)}'"
