@@ -1,7 +1,8 @@
 // console.js — small helpers for the agent console (src/http/console*.c), which works without
 // it: a canned reply fills the message box; the coupon fields show only for "coupon"; and a
 // conversation refreshes itself when a new message arrives (polls /console/c/{id}/last every
-// 5 s; when the agent is typing it shows a notice instead of reloading).
+// 5 s; when the agent is typing it shows a notice instead of reloading); a text longer in bytes
+// than the server takes is refused before it is sent.
 'use strict';
 (function () {
   const canned = document.getElementById('canned');
@@ -15,6 +16,21 @@
     if (!sel || !box) return;
     const sync = () => { box.hidden = sel.value !== 'coupon'; };
     sel.addEventListener('change', sync);
+    sync();
+  });
+  // The server's limits are in bytes (UTF-8), the browser's maxlength in characters: text with
+  // accents or emoji can pass maxlength and still be refused. Tell the agent before sending.
+  const es = document.documentElement.lang === 'es';
+  const utf8 = new TextEncoder();
+  document.querySelectorAll('textarea[maxlength]').forEach(t => {
+    const max = Number(t.getAttribute('maxlength'));
+    const sync = () => {
+      const n = utf8.encode(t.value).length;
+      t.setCustomValidity(n <= max ? '' : es
+        ? `El texto es demasiado largo: ${n} bytes de ${max} como máximo (las letras con tilde y los emojis ocupan más de uno). Acórtalo.`
+        : `The text is too long: ${n} bytes, at most ${max} (accented letters and emoji take more than one). Please shorten it.`);
+    };
+    t.addEventListener('input', sync);
     sync();
   });
   const conv = document.querySelector('.conv[data-conv]');

@@ -60,6 +60,14 @@ async function step(name, fn) { try { await fn(); } catch (e) { notOk(name, e &&
     check('canned replies in Spanish are offered', options.length >= 3 && /pedido/.test(options[0]), options.join(' | '));
     await page.selectOption('#canned', options[0]);
     check('choosing a canned reply fills the message box', (await page.inputValue('#body')) === options[0]);
+    // 2,500 characters pass the box's maxlength of 4,000 but are 5,000 bytes: refused before sending
+    await page.fill('#body', 'ñ'.repeat(2500));
+    const at = page.url();
+    await page.click('#reply button[value=reply]');
+    await page.waitForTimeout(300);
+    const why = await page.$eval('#body', t => t.validationMessage);
+    check('a reply too long in bytes is stopped in the browser, saying why', page.url() === at && /5000 bytes de 4000/.test(why), why);
+    check('…and the text stays in the box', (await page.inputValue('#body')).length === 2500);
     await page.fill('#body', options[0] + ' Un saludo, Ana.');
     await Promise.all([page.waitForNavigation(), page.click('#reply button[value=reply]')]);
     const last = await page.$$eval('.msg.agent .body', b => b.map(x => x.textContent));
