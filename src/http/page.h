@@ -10,10 +10,20 @@
 #include "util/locfmt.h"
 
 /* The language the visitor asks for: ?lang= (any case; "en…" is English, anything else
- * Spanish), else the first of es/en in Accept-Language; "es", "en", or NULL when neither. */
+ * Spanish), else the Spanish or English entry of Accept-Language with the highest q; "es", "en",
+ * or NULL when neither. */
 const char *rs_page_lang_asked(struct rs_req *r);
 
-/* Spanish unless ?lang=en, Accept-Language prefers English, or the merchant's locale is English. */
+/* Room for a short locale tag such as "es-419". */
+#define RS_PAGE_TAG 8
+
+/* The page's language ("es" or "en", returned) and into TAG the locale to write dates in
+ * ("es", "en-US": the region of ?lang= or Accept-Language, else of the customer's locale when it
+ * is the same language). The language is the visitor's choice (rs_page_lang_asked), else the
+ * customer's locale on ORDER (NULL: none), else the merchant's, else Spanish. */
+const char *rs_page_locale(struct rs_req *r, json_t *order, char tag[RS_PAGE_TAG]);
+
+/* rs_page_locale's language is Spanish. */
 bool rs_page_want_spanish(struct rs_req *r, json_t *order);
 
 /* The failed-look-up limiter (per client address): true and a 429 answer (JSON or HTML by HTML)

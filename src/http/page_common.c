@@ -1,5 +1,6 @@
 /* page_common.c — see page.h: language, look-up rate limit, per-thread ICU formatter, URL
  * encoding, and the small message page. */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,27 +11,121 @@
 #include "http/page.h"
 #include "util/timefmt.h"
 
-const char *rs_page_lang_asked(struct rs_req *r)
+/* TAG (LEN bytes) as a short locale for dates: "es", "en", "es-MX", "en-US", "es-419", with the
+ * language in lower case and the region in upper case, into OUT; false when TAG is not Spanish
+ * or English. Anything after the region (scripts, variants) is dropped; a region that is not two
+ * letters or three digits is left out. */
+static bool short_tag(const char *tag, size_t len, char out[RS_PAGE_TAG])
+{
+    if (len < 2 || (strncasecmp(tag, "es", 2) != 0 && strncasecmp(tag, "en", 2) != 0) ||
+        (len > 2 && tag[2] != '-' && tag[2] != '_'))
+        return false;
+    out[0] = (char)(tag[0] | 0x20);
+    out[1] = (char)(tag[1] | 0x20);
+    out[2] = '\0';
+    size_t rl = 0;
+    while (3 + rl < len && tag[3 + rl] != '-' && tag[3 + rl] != '_')
+        rl++;
+    const char *rg = tag + 3;
+    bool alpha = rl == 2 && isalpha((unsigned char)rg[0]) && isalpha((unsigned char)rg[1]);
+    bool digits = rl == 3 && isdigit((unsigned char)rg[0]) && isdigit((unsigned char)rg[1]) &&
+                  isdigit((unsigned char)rg[2]);
+    if (len > 3 && (alpha || digits))
+        snprintf(out + 2, RS_PAGE_TAG - 2, "-%c%c%c", toupper((unsigned char)rg[0]), toupper((unsigned char)rg[1]),
+                 digits ? rg[2] : '\0');
+    return true;
+}
+
+/* The Spanish or English entry of an Accept-Language header with the highest q (the first of
+ * equals; q=0 is "not this one"), as short_tag gives it. Entries are whole tags: "est" or
+ * "q=0.9" are not Spanish, and "fr-CH, en;q=0.5, es;q=0.8" wants Spanish. */
+static bool accept_language(const char *al, char out[RS_PAGE_TAG])
+{
+    double best = 0;
+    for (const char *p = al; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *t = p;
+        while (t < p + n && (*t == ' ' || *t == '\t'))
+            t++;
+        size_t tl = 0;
+        while (t + tl < p + n && t[tl] != ';' && t[tl] != ' ' && t[tl] != '\t')
+            tl++;
+        double q = 1;
+        const char *qp = memchr(t + tl, ';', (size_t)(p + n - (t + tl)));
+        while (qp && qp < p + n) {
+            qp++;
+            while (qp < p + n && *qp == ' ')
+                qp++;
+            if (qp + 2 <= p + n && (qp[0] == 'q' || qp[0] == 'Q') && qp[1] == '=') {
+                q = strtod(qp + 2, NULL);
+                break;
+            }
+            qp = memchr(qp, ';', (size_t)(p + n - qp));
+        }
+        char tag[RS_PAGE_TAG];
+        if (q > best && short_tag(t, tl, tag)) {
+            best = q;
+            memcpy(out, tag, RS_PAGE_TAG);
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return best > 0;
+}
+
+/* The visitor's own choice, as a short tag: ?lang= (any case: "EN", "en-us"; anything but
+ * English is Spanish), else Accept-Language. */
+static bool tag_asked(struct rs_req *r, char out[RS_PAGE_TAG])
 {
     const char *q = rs_req_query(r, "lang");
-    if (q && *q)
-        return strncasecmp(q, "en", 2) == 0 ? "en" : "es"; /* "EN", "en-GB" too */
-    const char *al = rs_req_header(r, "Accept-Language");
-    if (al) {
-        const char *es = strstr(al, "es"), *en = strstr(al, "en");
-        if (es || en)
-            return es && (!en || es < en) ? "es" : "en";
+    if (q && *q) {
+        if (!short_tag(q, strlen(q), out)) /* "english" is English, "fr" or "xx" Spanish */
+            snprintf(out, RS_PAGE_TAG, "%s", strncasecmp(q, "en", 2) == 0 ? "en" : "es");
+        return true;
     }
-    return NULL;
+    const char *al = rs_req_header(r, "Accept-Language");
+    return al && accept_language(al, out);
+}
+
+const char *rs_page_lang_asked(struct rs_req *r)
+{
+    char tag[RS_PAGE_TAG];
+    if (!tag_asked(r, tag))
+        return NULL;
+    return strncmp(tag, "en", 2) == 0 ? "en" : "es";
+}
+
+/* The customer's locale on the order: the public view has it at the top ("the locale to greet
+ * in"), the verified one in customer. */
+static const char *order_locale(json_t *order)
+{
+    const char *l = json_string_value(json_object_get(order, "locale"));
+    if (!l || !*l)
+        l = json_string_value(json_object_get(json_object_get(order, "customer"), "locale"));
+    return l && *l ? l : NULL;
 }
 
 bool rs_page_want_spanish(struct rs_req *r, json_t *order)
 {
-    const char *asked = rs_page_lang_asked(r);
-    if (asked)
-        return strcmp(asked, "es") == 0;
-    const char *ml = json_string_value(json_object_get(json_object_get(order, "merchant"), "locale"));
-    return !ml || strncmp(ml, "en", 2) != 0;
+    char tag[RS_PAGE_TAG];
+    return strcmp(rs_page_locale(r, order, tag), "es") == 0;
+}
+
+const char *rs_page_locale(struct rs_req *r, json_t *order, char tag[RS_PAGE_TAG])
+{
+    if (!tag_asked(r, tag)) {
+        const char *cl = order_locale(order);
+        const char *ml = json_string_value(json_object_get(json_object_get(order, "merchant"), "locale"));
+        if (!(cl && short_tag(cl, strlen(cl), tag)) && !(ml && short_tag(ml, strlen(ml), tag)))
+            snprintf(tag, RS_PAGE_TAG, "es");
+    }
+    /* the region for dates: the visitor's, else the customer's own when it is the same language
+     * (an en-US shopper's e-mails say "Thursday, November 26" and "10:00 AM": so does the page) */
+    const char *cl = order_locale(order);
+    char ct[RS_PAGE_TAG];
+    if (!tag[2] && cl && short_tag(cl, strlen(cl), ct) && strncmp(ct, tag, 2) == 0)
+        memcpy(tag, ct, RS_PAGE_TAG);
+    return strncmp(tag, "en", 2) == 0 ? "en" : "es";
 }
 
 /* ---- rate limit ---- */

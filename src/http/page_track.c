@@ -1,6 +1,6 @@
 /* page_track.c — GET /t/{tracking_code}: the public tracking page, server-rendered, mobile
  * first, in the merchant's branding, in Spanish or English (?lang=, else Accept-Language, else
- * the merchant's locale), complete without JavaScript. Top to bottom: brand bar with language
+ * the customer's locale, else the merchant's: rs_page_locale), complete without JavaScript. Top to bottom: brand bar with language
  * switch, optional promotion, the live region (headline in plain words, milestones, what went
  * wrong and what to do, promise window, timeline in the merchant's time zone, items at the full
  * level), then "get updates", "report a problem", the web chat, FAQ. web/track.js only adds live
@@ -31,6 +31,7 @@ struct page {
     struct rs_buf *b;
     bool es;
     const char *zone, *locale;
+    char datefmt[RS_PAGE_TAG]; /* the locale of dates: "en-US" reads "Monday, December 7", "1:00 AM" */
     const char *merchant, *code;
     json_t *o;
     struct rs_page_ctx ctx;
@@ -151,8 +152,8 @@ static int64_t jtime(json_t *o, const char *k)
 
 static void fmt(struct page *p, enum rs_locfmt_style st, int64_t t, char *out, size_t cap)
 {
-    if (rs_locfmt_format(rs_page_locfmt(), p->locale, p->zone, st, t, out, cap) != RS_OK &&
-        rs_locfmt_format(rs_page_locfmt(), p->locale, "UTC", st, t, out, cap) != RS_OK)
+    if (rs_locfmt_format(rs_page_locfmt(), p->datefmt, p->zone, st, t, out, cap) != RS_OK &&
+        rs_locfmt_format(rs_page_locfmt(), p->datefmt, "UTC", st, t, out, cap) != RS_OK)
         snprintf(out, cap, "%lld", (long long)t);
 }
 
@@ -200,13 +201,13 @@ static bool promise_words(struct page *p, json_t *pr, char *out, size_t cap)
     if (cap < sizeof days + sizeof hours + 2)
         return false;
     struct rs_locfmt *lf = rs_page_locfmt();
-    if (rs_locfmt_day_range(lf, p->locale, p->zone, a, z, days, sizeof days) != RS_OK)
+    if (rs_locfmt_day_range(lf, p->datefmt, p->zone, a, z, days, sizeof days) != RS_OK)
         return false;
     int ya, ma, da, yz, mz, dz;
     bool same_day = rs_locfmt_local_date(p->zone, a, &ya, &ma, &da) == RS_OK &&
                     rs_locfmt_local_date(p->zone, z, &yz, &mz, &dz) == RS_OK && ya == yz && ma == mz && da == dz;
     bool whole_day = dates || z - a >= 23 * 3600;
-    if (same_day && !whole_day && rs_locfmt_time_range(lf, p->locale, p->zone, a, z, hours, sizeof hours) == RS_OK)
+    if (same_day && !whole_day && rs_locfmt_time_range(lf, p->datefmt, p->zone, a, z, hours, sizeof hours) == RS_OK)
         snprintf(out, cap, "%s, %s", days, hours);
     else
         snprintf(out, cap, "%s", days);
@@ -873,8 +874,8 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     rs_buf_init(&b);
     struct page pg = {.b = &b, .o = o};
     struct page *p = &pg;
-    p->es = rs_page_want_spanish(r, o);
-    p->locale = p->es ? "es" : "en";
+    p->locale = rs_page_locale(r, o, p->datefmt);
+    p->es = strcmp(p->locale, "es") == 0;
     json_t *m = json_object_get(o, "merchant");
     p->zone = jstr(m, "timezone") ? jstr(m, "timezone") : "UTC";
     p->code = jstr(o, "tracking_code");
@@ -945,12 +946,13 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
 }
 
 /* Cache key: what the page depends on besides the data: code as typed, language as asked
- * (query, else Accept-Language's first choice, else "" for the merchant's default), second factor. */
+ * with its region (query, else Accept-Language's choice, else "" for the order's and the
+ * merchant's default, the same for every visit of a code), second factor. */
 static void cache_key(struct rs_req *r, char *key, size_t cap)
 {
-    const char *l = rs_page_lang_asked(r);
-    if (!l)
-        l = "";
+    char l[RS_PAGE_TAG] = "";
+    if (rs_page_lang_asked(r)) /* with its region: "en-US" writes dates its own way */
+        rs_page_locale(r, NULL, l);
     struct rs_track_proof pf = rs_track_proof_query(r);
     snprintf(key, cap, "%s|%s|%s|%s|%.30s", r->params[0], l, pf.postcode ? pf.postcode : "",
              pf.email ? pf.email : "", pf.v ? pf.v : "");

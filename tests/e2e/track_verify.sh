@@ -224,4 +224,26 @@ check "the timeline says the month (es)" bash -c "grep -qF 'viernes 31 de octubr
 check "  and so does the carrier's latest news" grep -qF 'Última noticia del transportista: domingo 2 de noviembre, 09:15.' "$T_DIR/page.html"
 page GET "/t/$CODE2?lang=en"
 check "the timeline says the month (en)" bash -c "grep -qF 'Friday 31 October, 18:00' '$T_DIR/page.html' && grep -qF 'Sunday 2 November, 09:15' '$T_DIR/page.html'"
+# ---- the page's language and date format: the visitor's choice, else the customer's locale ----
+api POST /v1/orders '{"order_ref":"V-US","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"jo@example.com","locale":"en-US"},"destination":{"postal_code":"10001","city":"New York","country":"US"}}'
+CODE3=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"V-US","carrier":"ups","tracking_number":"TLUS1"}'
+api POST /v1/events '{"carrier":"ups","tracking_number":"TLUS1","occurred_at":"2025-11-02T15:15:00+01:00","status":"in_transit"}'
+al() { curl -s -o "$T_DIR/page.html" ${1:+-H "Accept-Language: $1"} "$BASE/t/$CODE3${2-}"; }
+al ""
+check "an en-US customer's order, no Accept-Language: English, as their e-mails (not the shop's Spanish)" grep -q '<html lang="en">' "$T_DIR/page.html"
+PM3=$'3:15\xe2\x80\xafPM' # ICU writes a narrow no-break space before AM/PM
+check "  with the dates as in the US: month first, 12-hour clock" grep -qF "Latest news from the carrier: Sunday, November 2, $PM3." "$T_DIR/page.html"
+al "fr-FR,fr;q=0.9,pt;q=0.8"
+check "  a French browser (neither es nor en): the customer's English too" grep -q '<html lang="en">' "$T_DIR/page.html"
+al "es-MX,es;q=0.9"
+check "  a browser in Spanish (es-MX): Spanish, 24-hour" grep -qF 'Última noticia del transportista: domingo 2 de noviembre, 15:15.' "$T_DIR/page.html"
+al "en-GB,en;q=0.9"
+check "  en-GB: day first, 24-hour" grep -qF 'Latest news from the carrier: Sunday 2 November, 15:15.' "$T_DIR/page.html"
+al "fr-CH, en;q=0.5, es;q=0.8"
+check "  Accept-Language is read by its q values (es 0.8 over en 0.5)" grep -q '<html lang="es">' "$T_DIR/page.html"
+al "de-DE,en;q=0"
+check "  and q=0 is a refusal" grep -q '<html lang="en">' "$T_DIR/page.html"
+al "es-ES" "?lang=en-us"
+check "  ?lang=en-us wins, with its region" grep -qF "Sunday, November 2, $PM3" "$T_DIR/page.html"
 finish
