@@ -437,6 +437,7 @@ struct reply_ctx {
     struct rs_conv *c;
     struct bot_cfg *bot;
     const char *lang;
+    int64_t now;
     char merchant_name[201];
     char base_url[512];
 };
@@ -490,6 +491,11 @@ static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, char *
 {
     char key[64], status_text[200] = "", url[700], name[100] = "";
     snprintf(key, sizeof key, "status.%s", f->o.status);
+    /* "llega hoy" only the day of the scan, as the page says it: a scan from an earlier day the
+     * carrier has not followed up is "en reparto" alone */
+    if (strcmp(f->o.status, "out_for_delivery") == 0 &&
+        !rs_locfmt_same_day(f->o.zone[0] ? f->o.zone : "UTC", f->o.out_for_delivery_at, x->now))
+        snprintf(key, sizeof key, "status.out_for_delivery_earlier");
     if (text_for(x, key, NULL, status_text, sizeof status_text) != RS_OK)
         text_for(x, "status.in_transit", NULL, status_text, sizeof status_text);
     snprintf(url, sizeof url, "%s/t/%s", x->base_url, f->o.tracking_code);
@@ -864,7 +870,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     bool quiet = strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0;
     char reply[2048] = "";
     int64_t incident_id = answered ? answered : thread_incident; /* the message is about it */
-    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang};
+    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang, .now = now};
     if (!quiet) {
         merchant_facts(&x);
         struct found f;
@@ -1022,7 +1028,7 @@ enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbo
         return RS_OK;
     struct bot_cfg bot;
     bot_cfg_load(s, in->merchant_id, &bot);
-    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang_of(c.locale)};
+    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang_of(c.locale), .now = now};
     merchant_facts(&x);
     char reply[512];
     e = text_for(&x, "not_text", NULL, reply, sizeof reply);

@@ -220,20 +220,28 @@ static bool promise_words(struct page *p, json_t *pr, char *out, size_t cap)
 static const char *status_phrase(struct page *p, const char *st, int64_t at)
 {
     if (st && strcmp(st, "out_for_delivery") == 0) {
-        int y, m, d, ty, tm, td;
-        bool today = at && rs_locfmt_local_date(p->zone, at, &y, &m, &d) == RS_OK &&
-                     rs_locfmt_local_date(p->zone, rs_now(), &ty, &tm, &td) == RS_OK && y == ty && m == tm && d == td;
-        if (!today)
+        if (!rs_locfmt_same_day(p->zone, at, rs_now()))
             return TX(p, "En reparto", "Out for delivery");
     }
     return phrase(st, p->es);
 }
 
-/* When the order went out for delivery: its main shipment's scan, else its latest news. */
+/* When the order went out for delivery: its main shipment's newest out-for-delivery scan (out
+ * again today after yesterday's failed attempt is "arriving today"), else its first, else its
+ * latest news. */
 static int64_t out_for_delivery_at(json_t *o)
 {
     json_t *sh = main_shipment(o);
-    int64_t t = jtime(sh, "out_for_delivery_at");
+    int64_t t = 0;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(sh, "events"), i, ev) {
+        const char *st = jstr(ev, "status");
+        if (st && strcmp(st, "out_for_delivery") == 0 && jtime(ev, "occurred_at") > t)
+            t = jtime(ev, "occurred_at");
+    }
+    if (!t)
+        t = jtime(sh, "out_for_delivery_at");
     return t ? t : jtime(sh, "last_event_at");
 }
 

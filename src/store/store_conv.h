@@ -100,6 +100,9 @@ struct rs_conv_order {
     char postcode[32];        /* dest postcode, as stored */
     char email[256], phone[24]; /* the customer's */
     char locale[8];
+    int64_t out_for_delivery_at; /* the latest shipment's newest scan out for delivery while it
+                                  * is out (a second day after a failed attempt), else its first */
+    char zone[64];               /* the merchant's time zone (its "today") */
 };
 /* By tracking code (BY = 'c'), by order reference ('r'), by id ('i': KEY is the decimal id) or
  * the latest order of the customer ('u': KEY the decimal customer id), all within MERCHANT_ID.

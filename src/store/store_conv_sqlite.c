@@ -466,7 +466,9 @@ enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by
 {
 #define ORDER_SQL(where)                                                                                \
     "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,o.status,o.dest_city,"           \
-    "o.dest_postal_code,lower(u.email),u.phone,u.locale,s.id,s.status,s.substatus,s.carrier FROM orders o " \
+    "o.dest_postal_code,lower(u.email),u.phone,u.locale,s.id,s.status,s.substatus,s.carrier,"           \
+    "CASE WHEN s.status='out_for_delivery' THEN s.status_at ELSE coalesce(s.out_for_delivery_at,0) END,"  \
+    "m.timezone FROM orders o JOIN merchants m ON m.id=o.merchant_id " \
     "LEFT JOIN customers u ON u.id=o.customer_id "                                                      \
     "LEFT JOIN shipments s ON s.id=(SELECT max(id) FROM shipments WHERE order_id=o.id AND cancelled_at=0) "                \
     "WHERE o.merchant_id=?1 AND " where
@@ -501,6 +503,8 @@ enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by
     rs_store_sqlite_col_copy(out->ship_status, sizeof out->ship_status, q, 11);
     rs_store_sqlite_col_copy(out->ship_substatus, sizeof out->ship_substatus, q, 12);
     rs_store_sqlite_col_copy(out->carrier, sizeof out->carrier, q, 13);
+    out->out_for_delivery_at = sqlite3_column_int64(q, 14);
+    rs_store_sqlite_col_copy(out->zone, sizeof out->zone, q, 15);
     sqlite3_reset(q);
     return RS_OK;
 }

@@ -307,6 +307,13 @@ enum rs_err rs_locfmt_local_date(const char *zone, int64_t at, int *y, int *m, i
     return RS_OK;
 }
 
+bool rs_locfmt_same_day(const char *zone, int64_t a, int64_t b)
+{
+    int ya, ma, da, yb, mb, db;
+    return a && b && rs_locfmt_local_date(zone, a, &ya, &ma, &da) == RS_OK &&
+           rs_locfmt_local_date(zone, b, &yb, &mb, &db) == RS_OK && ya == yb && ma == mb && da == db;
+}
+
 enum rs_err rs_locfmt_utc_offset(const char *zone, int64_t at, int *offset_min)
 {
     UChar uz[KEY_ZONE];

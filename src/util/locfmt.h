@@ -19,6 +19,7 @@
 #ifndef RS_LOCFMT_H
 #define RS_LOCFMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,5 +75,9 @@ enum rs_err rs_locfmt_utc_offset(const char *zone, int64_t at, int *offset_min) 
 /* Local civil date of AT in ZONE. OUT: *y, *m (1-12), *d. */
 enum rs_err rs_locfmt_local_date(const char *zone, int64_t at, int *y, int *m,
                                  int *d) RS_MUST_CHECK;
+
+/* Whether instants A and B (epoch seconds, 0 = unknown: false) fall on the same local day in
+ * ZONE (false for an unknown zone). "En reparto: llega hoy" is true only the day of the scan. */
+bool rs_locfmt_same_day(const char *zone, int64_t a, int64_t b);
 
 #endif

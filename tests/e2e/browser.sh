@@ -63,6 +63,10 @@ check "out for delivery three days ago: no \"arriving today\" (headline, title, 
 NEW=$(ofd 1005 "$(date -u -d '-5 seconds' +%FT%TZ)")
 curl -s "$BASE/t/$NEW?lang=es" > "$T_DIR/ofd.html"
 check "  out for delivery today: \"llega hoy\"" grep -q '<h1 id="headline">En reparto: llega hoy</h1>' "$T_DIR/ofd.html"
+api POST /v1/events "[{\"carrier\":\"seur\",\"tracking_number\":\"OFD1004\",\"occurred_at\":\"$(date -u -d '-2 days' +%FT%TZ)\",\"status\":\"attempt_failed\",\"substatus\":\"recipient_absent\"},{\"carrier\":\"seur\",\"tracking_number\":\"OFD1004\",\"occurred_at\":\"$(date -u -d '-5 seconds' +%FT%TZ)\",\"status\":\"out_for_delivery\"}]"
+curl -s "$BASE/t/$OLD?lang=en" > "$T_DIR/ofd.html"
+check "  out again today after a failed attempt (its first scan days ago): \"arriving today\"" \
+  grep -q '<h1 id="headline">Out for delivery: arriving today</h1>' "$T_DIR/ofd.html"
 
 # a promotion written in one language only is shown in the other too, marked with its language
 api PUT /v1/promotion '{"text":{"es":"Envío gratis en tu próximo pedido"},"starts_at":"2020-01-01T00:00:00Z"}'

@@ -123,6 +123,21 @@ eq "English written on the Spanish page: answered in English" "$(jq -r '.message
 curl -s -X POST -H "Origin: $BASE" -H 'Accept-Language: en-US,en;q=0.9' -H 'Content-Type: application/json' --data "{\"body\":\"$CODE4\"}" "$BASE/t/$CODE4/chat" > "$T_DIR/l3.json"
 eq "a message in no language (a code) on the English page: answered in English" "$(jq -r '.messages[-1].body|test("is on its way")' "$T_DIR/l3.json")" true
 
+# ---- "arrives today" only the day of the scan, as the page says it ----
+api POST /v1/orders '{"order_ref":"9005","placed_at":"'"$(ts 400000)"'","customer":{"email":"ofd@example.es"},"destination":{"postal_code":"46001","city":"Valencia","country":"ES"}}'
+CODE5=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"9005","carrier":"correos","tracking_number":"PQCHAT5"}'
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQCHAT5","occurred_at":"'"$(ts 172800)"'","status":"out_for_delivery"}]'
+ask5() { curl -s -X POST -H "Origin: $BASE" -H "Accept-Language: $1" -H 'Content-Type: application/json' --data "{\"body\":\"$2\"}" "$BASE/t/$CODE5/chat" | jq -r '.messages[-1].body'; }
+A=$(ask5 es "hola, ¿dónde está mi pedido?")
+eq "out for delivery two days ago, no news since: the bot does not say it arrives today (es)" \
+   "$(grep -c 'llega hoy' <<<"$A")/$(grep -c 'está en reparto' <<<"$A")" "0/1"
+A=$(ask5 en "hi, where is my order?")
+eq "  nor in English" "$(grep -c 'arrives today' <<<"$A")/$(grep -c 'is out for delivery' <<<"$A")" "0/1"
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQCHAT5","occurred_at":"'"$(ts 60)"'","status":"out_for_delivery"}]'
+A=$(ask5 es "¿cuándo llega mi pedido?")
+eq "  out again today: it says it arrives today" "$(grep -c 'está en reparto: llega hoy' <<<"$A")" 1
+
 # ---- the browser ----
 if ! browser_ready; then
   ok "browser part skipped"
