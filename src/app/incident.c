@@ -493,13 +493,16 @@ static bool coupon_req_ok(const struct rs_coupon_req *c)
 
 /* The coupon of ID told in LOCALE: value, code and expiry through the notification renderer's
  * formatting, so a coupon reads the same in a compensation e-mail and here. */
-static enum rs_err coupon_text(struct rs_store *s, int64_t coupon_id, const char *locale, const char *order_ref,
-                               char *out, size_t cap)
+static enum rs_err coupon_text(struct rs_store *s, int64_t coupon_id, const char *locale, const char *customer_locale,
+                               const char *order_ref, char *out, size_t cap)
 {
     bool en = is_en(locale);
+    /* the amount as the customer writes it ("$150.00" in Mexico): their own locale when it is
+     * the message's language */
+    bool theirs = customer_locale && customer_locale[0] && is_en(customer_locale) == en;
     struct rs_locfmt *lf = rs_locfmt_new();
     struct rs_notify_extras x;
-    enum rs_err e = rs_app_notify_extras(s, lf, 0, coupon_id, en ? "en" : "es", &x);
+    enum rs_err e = rs_app_notify_extras(s, lf, 0, coupon_id, theirs ? customer_locale : en ? "en" : "es", &x);
     rs_locfmt_free(lf);
     if (e)
         return e;
@@ -563,7 +566,7 @@ static enum rs_err issue(struct rs_store *s, int64_t merchant_id, int64_t order_
     /* the text in the incident's language, else the customer's, else the merchant's */
     const char *locale = r ? r->locale : loc[0] ? loc : mloc[0] ? mloc : "es";
     char body[700];
-    if ((e = coupon_text(s, cid, locale, r ? order_words(s, r) : order_ref, body, sizeof body)))
+    if ((e = coupon_text(s, cid, locale, loc, r ? order_words(s, r) : order_ref, body, sizeof body)))
         return e;
     if (r)
         return tell(s, r, actor, body, now);

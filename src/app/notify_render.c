@@ -130,12 +130,12 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
                              es ? " " : "");
                 else
                     snprintf(x->coupon_value, sizeof x->coupon_value, "%lld%s%%", whole, es ? " " : "");
-            } else if (es) {
-                snprintf(x->coupon_value, sizeof x->coupon_value, "%lld,%02lld %s", whole, frac,
-                         strcmp(c.currency, "EUR") == 0 ? "€" : c.currency);
-            } else {
-                snprintf(x->coupon_value, sizeof x->coupon_value, "%s%lld.%02lld",
-                         strcmp(c.currency, "EUR") == 0 ? "€" : c.currency, whole, frac);
+            } else if (rs_locfmt_money(loc, c.value_cents, c.currency, x->coupon_value, sizeof x->coupon_value) !=
+                       RS_OK) {
+                /* the customer's own conventions ("$150.00" in Mexico, "5,00 €" in Spain), else
+                 * the amount and the code */
+                snprintf(x->coupon_value, sizeof x->coupon_value, es ? "%lld,%02lld %s" : "%lld.%02lld %s", whole, frac,
+                         c.currency);
             }
             if (c.expires_at > 0 && rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, c.expires_at, x->coupon_expiry,
                                                      sizeof x->coupon_expiry) != RS_OK)

@@ -11,6 +11,7 @@
 #include <unicode/udatpg.h>
 #include <unicode/udateintervalformat.h>
 #include <unicode/uloc.h>
+#include <unicode/unum.h>
 #include <unicode/ustring.h>
 
 #include "util/tz.h"
@@ -304,6 +305,42 @@ enum rs_err rs_locfmt_local_date(const char *zone, int64_t at, int *y, int *m, i
     *y = tm.tm_year + 1900;
     *m = tm.tm_mon + 1;
     *d = tm.tm_mday;
+    return RS_OK;
+}
+
+enum rs_err rs_locfmt_money(const char *locale, int64_t cents, const char *currency, char *out, size_t cap)
+{
+    char loc[KEY_LOCALE];
+    if (cap == 0)
+        return RS_ENOMEM;
+    out[0] = '\0';
+    if (!icu_locale(locale, loc) || !currency || strlen(currency) != 3)
+        return RS_EINVAL;
+    for (int i = 0; i < 3; i++)
+        if (currency[i] < 'A' || currency[i] > 'Z')
+            return RS_EINVAL;
+    UErrorCode err = U_ZERO_ERROR;
+    UNumberFormat *nf = unum_open(UNUM_CURRENCY, NULL, 0, loc, NULL, &err);
+    if (U_FAILURE(err))
+        return RS_EINVAL;
+    UChar cur[4], u[64];
+    u_charsToUChars(currency, cur, 4);
+    int32_t n = unum_formatDoubleCurrency(nf, (double)cents / 100.0, cur, u, 64, NULL, &err);
+    unum_close(nf);
+    if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
+        return RS_EINVAL;
+    /* a plain space where CLDR puts a no-break one ("5,00 €"): the same on every screen, and
+     * GSM-7 in an SMS (a U+00A0 would make it UCS-2) */
+    for (int32_t i = 0; i < n; i++)
+        if (u[i] == 0x00A0 || u[i] == 0x202F)
+            u[i] = ' ';
+    int32_t len = 0;
+    err = U_ZERO_ERROR;
+    u_strToUTF8(out, (int32_t)(cap > INT32_MAX ? INT32_MAX : cap), &len, u, n, &err);
+    if (U_FAILURE(err) || (size_t)len >= cap) {
+        out[0] = '\0';
+        return RS_ENOMEM;
+    }
     return RS_OK;
 }
 

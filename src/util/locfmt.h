@@ -76,6 +76,12 @@ enum rs_err rs_locfmt_utc_offset(const char *zone, int64_t at, int *offset_min) 
 enum rs_err rs_locfmt_local_date(const char *zone, int64_t at, int *y, int *m,
                                  int *d) RS_MUST_CHECK;
 
+/* An amount of CENTS (hundredths) of CURRENCY (ISO 4217, "EUR") as LOCALE writes it: "5,00 €"
+ * (es), "€5.00" (en), "$150.00" (es-MX with MXN, en-US with USD), "150,00 MXN" (es), with plain
+ * spaces. RS_EINVAL: malformed locale or currency; RS_ENOMEM: CAP too small (OUT is then ""). */
+enum rs_err rs_locfmt_money(const char *locale, int64_t cents, const char *currency, char *out,
+                            size_t cap) RS_MUST_CHECK;
+
 /* Whether instants A and B (epoch seconds, 0 = unknown: false) fall on the same local day in
  * ZONE (false for an unknown zone). "En reparto: llega hoy" is true only the day of the scan. */
 bool rs_locfmt_same_day(const char *zone, int64_t a, int64_t b);

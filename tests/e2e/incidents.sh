@@ -126,6 +126,15 @@ api POST /v1/orders/I-2/coupons '{"kind":"percent","value":10,"reason":"goodwill
 eq "  another value is another coupon" "$STATUS $(jqr .code!=\"$C2\")" "201 true"
 api POST /v1/orders/I-2/coupons '{"kind":"amount","value":0.001,"currency":"EUR"}'
 eq "  a value that rounds to 0.00 → 422 invalid_coupon (not a bare 400)" "$STATUS $(jqr .error.code)" "422 invalid_coupon"
+# an amount as the customer writes it: "$5.00" in the US and "$150.00" in Mexico, not "USD5.00" / "150,00 MXN"
+api POST /v1/orders '{"order_ref":"I-US","placed_at":"'"$(iso $((NOW - 20 * 86400)))"'","customer":{"email":"us@example.com","locale":"en-US"},"destination":{"postal_code":"10001","city":"New York","country":"US"}}'
+api POST /v1/orders/I-US/coupons '{"kind":"amount","value":5,"currency":"USD","reason":"goodwill"}'
+CUS=$(jqr .code)
+eq "  an amount coupon for an en-US customer reads \$5.00" "$(q "select count(*) from messages where body like '%$CUS%' and instr(body,'worth \$5.00 ')>0")" 1
+api POST /v1/orders '{"order_ref":"I-MX","placed_at":"'"$(iso $((NOW - 20 * 86400)))"'","customer":{"email":"mx@example.com","locale":"es-MX"},"destination":{"postal_code":"06600","city":"CDMX","country":"MX"}}'
+api POST /v1/orders/I-MX/coupons '{"kind":"amount","value":1500,"currency":"MXN","reason":"goodwill"}'
+CMX=$(jqr .code)
+eq "  and for an es-MX customer in pesos \$1,500.00" "$(q "select count(*) from messages where body like '%$CMX%' and instr(body,'cupón de \$1,500.00 ')>0")" 1
 api POST /v1/orders/NOPE/coupons '{"kind":"percent","value":15}'
 eq "  unknown order → 404" "$STATUS" 404
 

@@ -153,6 +153,30 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Amounts as each customer writes them, with plain spaces (an SMS stays GSM-7). */
+static void test_money(void **state)
+{
+    (void)state;
+    char out[64];
+    struct {
+        const char *locale, *cur;
+        int64_t cents;
+        const char *want;
+    } cases[] = {
+        {"es", "EUR", 500, "5,00 €"},        {"es-ES", "EUR", 1234567, "12.345,67 €"},
+        {"en", "EUR", 500, "€5.00"},         {"en-US", "USD", 500, "$5.00"},
+        {"es-MX", "MXN", 150000, "$1,500.00"}, {"en-GB", "GBP", 1050, "£10.50"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(rs_locfmt_money(cases[i].locale, cases[i].cents, cases[i].cur, out, sizeof out), RS_OK);
+        assert_string_equal(out, cases[i].want);
+    }
+    assert_int_equal(rs_locfmt_money("es", 500, "eur", out, sizeof out), RS_EINVAL);
+    assert_int_equal(rs_locfmt_money("es", 500, "EURO", out, sizeof out), RS_EINVAL);
+    assert_int_equal(rs_locfmt_money("es", 500, "EUR", out, 4), RS_ENOMEM);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_errors_and_cache),
         cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_mexico_no_summer_time),
+        cmocka_unit_test(test_money),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
