@@ -1,10 +1,11 @@
 /* page_track.c — GET /t/{tracking_code}: the public tracking page, server-rendered, mobile
  * first, in the merchant's branding, in Spanish or English (?lang=, else Accept-Language, else
- * the customer's locale, else the merchant's: rs_page_locale), complete without JavaScript. Top to bottom: brand bar with language
- * switch, optional promotion, the live region (headline in plain words, milestones, what went
- * wrong and what to do, promise window, timeline in the merchant's time zone, items at the full
- * level), then "get updates", "report a problem", the web chat, FAQ. web/track.js only adds live
- * updates (SSE on /t/{code}/stream), browser push and the chat without reloading.
+ * the customer's locale, else the merchant's: rs_page_locale), complete without JavaScript.
+ * Top to bottom: brand bar with language switch, optional promotion, the live region (headline
+ * in plain words, milestones, what went wrong and what to do, promise window, timeline in the
+ * customer's time zone, else the merchant's, items at the full level), then "get updates",
+ * "report a problem", the web chat, FAQ. web/track.js only adds live updates (SSE on
+ * /t/{code}/stream), browser push and the chat without reloading.
  * The full level needs the second factor: the verification box posts it (POST
  * /t/{code}/verify) and the page lives at ?v=TOKEN (app/track_token.h), never at an address
  * holding the customer's e-mail or postcode (an old ?email= link is redirected there).
@@ -885,7 +886,13 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     p->locale = rs_page_locale(r, o, p->datefmt);
     p->es = strcmp(p->locale, "es") == 0;
     json_t *m = json_object_get(o, "merchant");
-    p->zone = jstr(m, "timezone") ? jstr(m, "timezone") : "UTC";
+    /* times in the customer's zone when the order gives one (a shop in Madrid, a customer in
+     * Mexico City: the scan at 09:00 there is not "16:00", and "today" is their today), else the
+     * shop's */
+    const char *cz = jstr(o, "timezone");
+    if (!cz || !*cz)
+        cz = jstr(json_object_get(o, "customer"), "timezone");
+    p->zone = cz && *cz ? cz : jstr(m, "timezone") ? jstr(m, "timezone") : "UTC";
     p->code = jstr(o, "tracking_code");
     p->full = rs_track_full(o);
     struct rs_store *s = rs_server_reader_get(r->srv);

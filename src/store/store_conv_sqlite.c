@@ -468,7 +468,7 @@ enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by
     "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,o.status,o.dest_city,"           \
     "o.dest_postal_code,lower(u.email),u.phone,u.locale,s.id,s.status,s.substatus,s.carrier,"           \
     "CASE WHEN s.status='out_for_delivery' THEN s.status_at ELSE coalesce(s.out_for_delivery_at,0) END,"  \
-    "m.timezone FROM orders o JOIN merchants m ON m.id=o.merchant_id " \
+    "coalesce(nullif(u.timezone,''),m.timezone) FROM orders o JOIN merchants m ON m.id=o.merchant_id " \
     "LEFT JOIN customers u ON u.id=o.customer_id "                                                      \
     "LEFT JOIN shipments s ON s.id=(SELECT max(id) FROM shipments WHERE order_id=o.id AND cancelled_at=0) "                \
     "WHERE o.merchant_id=?1 AND " where

@@ -1320,8 +1320,9 @@ static enum rs_err order_row_json(struct rs_store *s, sqlite3_stmt *q, enum rs_v
         json_t *it = items ? json_loads(items, 0, NULL) : NULL;
         json_object_set_new(o, "items", it ? it : json_array());
     } else {
-        /* the locale to greet in, without the person */
+        /* the locale to greet in and the zone to tell times in, without the person */
         json_object_set_new(o, "locale", rs_store_sqlite_col_str(q, 17));
+        json_object_set_new(o, "timezone", rs_store_sqlite_col_str(q, 22));
     }
     if (level == RS_VIEW_MERCHANT) {
         json_object_set_new(o, "created_at", rs_store_sqlite_col_time(q, 12, 0));

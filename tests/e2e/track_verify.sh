@@ -246,4 +246,16 @@ al "de-DE,en;q=0"
 check "  and q=0 is a refusal" grep -q '<html lang="en">' "$T_DIR/page.html"
 al "es-ES" "?lang=en-us"
 check "  ?lang=en-us wins, with its region" grep -qF "Sunday, November 2, $PM3" "$T_DIR/page.html"
+# ---- times in the customer's zone when the order gives one ----
+api POST /v1/orders '{"order_ref":"V-MX","placed_at":"2025-10-30T10:00:00+01:00","customer":{"email":"mx@example.com","locale":"es-MX","timezone":"America/Mexico_City"},"destination":{"postal_code":"06600","city":"Ciudad de México","country":"MX"}}'
+CODE4=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"V-MX","carrier":"dhl","tracking_number":"TLMX1"}'
+api POST /v1/events '{"carrier":"dhl","tracking_number":"TLMX1","occurred_at":"2025-11-02T01:00:00+01:00","status":"in_transit"}'
+page GET "/t/$CODE4"
+check "a customer in Mexico City of a shop in Madrid: the scan at 18:00 their Saturday, not 01:00 Sunday" \
+  grep -qF 'Última noticia del transportista: sábado 1 de noviembre, 18:00.' "$T_DIR/page.html"
+KEY= api GET "/v1/track/$CODE4"
+eq "  the public JSON gives the zone to tell times in (as the locale), not the person" "$(jqr .timezone)/$(jqr 'has("customer")')" "America/Mexico_City/false"
+page GET "/t/$CODE3"
+check "  an order without one: the shop's zone" grep -qF 'Sunday, November 2, 3:15' "$T_DIR/page.html"
 finish
