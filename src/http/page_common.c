@@ -78,12 +78,17 @@ static bool accept_language(const char *al, char out[RS_PAGE_TAG])
 static bool tag_asked(struct rs_req *r, char out[RS_PAGE_TAG])
 {
     const char *q = rs_req_query(r, "lang");
+    const char *al = rs_req_header(r, "Accept-Language");
     if (q && *q) {
         if (!short_tag(q, strlen(q), out)) /* "english" is English, "fr" or "xx" Spanish */
             snprintf(out, RS_PAGE_TAG, "%s", strncasecmp(q, "en", 2) == 0 ? "en" : "es");
+        /* the page's own links say ?lang=en: the region stays the browser's (an en-US visitor's
+         * live refresh and language switch keep "3:15 PM") */
+        char b[RS_PAGE_TAG];
+        if (!out[2] && al && accept_language(al, b) && strncmp(b, out, 2) == 0)
+            memcpy(out, b, RS_PAGE_TAG);
         return true;
     }
-    const char *al = rs_req_header(r, "Accept-Language");
     return al && accept_language(al, out);
 }
 

@@ -244,6 +244,9 @@ al "fr-CH, en;q=0.5, es;q=0.8"
 check "  Accept-Language is read by its q values (es 0.8 over en 0.5)" grep -q '<html lang="es">' "$T_DIR/page.html"
 al "de-DE,en;q=0"
 check "  and q=0 is a refusal" grep -q '<html lang="en">' "$T_DIR/page.html"
+curl -s -o "$T_DIR/page.html" -H "Accept-Language: en-US,en;q=0.9" "$BASE/t/$CODE2?lang=en"
+check "  the page's own ?lang=en (live refresh, language switch) keeps an en-US browser's region" \
+  grep -qF "Latest news from the carrier: Sunday, November 2, 9:15"$'\xe2\x80\xaf'"AM." "$T_DIR/page.html"
 al "es-ES" "?lang=en-us"
 check "  ?lang=en-us wins, with its region" grep -qF "Sunday, November 2, $PM3" "$T_DIR/page.html"
 # ---- times in the customer's zone when the order gives one ----
