@@ -1040,6 +1040,30 @@ enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbo
 
 /* ---- agents and the API ---- */
 
+/* Releases before the fix of logged calls stored 'phone' as the conversation's channel when an
+ * agent logged a call, and a reply on 'phone' is marked sent without being sent: after an upgrade,
+ * every agent reply and incident message on such a conversation silently never reached the
+ * customer. A call is nothing to send on: the reply goes by the channel the conversation last
+ * used with the customer (a message in or out), else by e-mail, else SMS (as
+ * rs_store_conv_find_or_create picks for a logged call now), and the conversation keeps it. */
+static enum rs_err phone_channel_repair(struct rs_store *s, struct rs_conv *c, int64_t now)
+{
+    if (strcmp(c->channel, "phone") != 0)
+        return RS_OK;
+    char ch[16];
+    enum rs_err e = rs_store_conv_last_channel(s, c->id, ch, sizeof ch);
+    if (e)
+        return e;
+    if (!ch[0])
+        snprintf(ch, sizeof ch, "%s", c->email[0] ? "email" : "sms");
+    fprintf(stderr,
+            "conv: conversation %lld had the channel 'phone' (an earlier release set it when a call was logged); "
+            "replies now go by %s\n",
+            (long long)c->id, ch);
+    snprintf(c->channel, sizeof c->channel, "%s", ch);
+    return rs_store_conv_save(s, c, now);
+}
+
 enum rs_err rs_conv_send(struct rs_store *s, int64_t merchant_id, int64_t conversation_id, const char *author,
                          int64_t agent_id, const char *body, int64_t now, int64_t *message_id)
 {
@@ -1050,7 +1074,7 @@ enum rs_err rs_conv_send(struct rs_store *s, int64_t merchant_id, int64_t conver
         return RS_EINVAL;
     struct rs_conv c;
     enum rs_err e = rs_store_conv_get(s, merchant_id, conversation_id, &c);
-    if (e)
+    if (e || (e = phone_channel_repair(s, &c, now)))
         return e;
     if (strcmp(author, "agent") == 0) {
         if (agent_id && (e = rs_store_conv_agent_exists(s, merchant_id, agent_id)))

@@ -86,6 +86,10 @@ enum rs_err rs_store_conv_msg_classified(struct rs_store *s, int64_t id, const c
 /* The intent of the conversation's last inbound message before message BEFORE_ID ("" when none). */
 enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, char *intent,
                                       size_t cap) RS_MUST_CHECK;
+/* The channel of the conversation's last message to or from the customer, among those a reply
+ * can go by (sms, whatsapp, email, webchat); "" when none. */
+enum rs_err rs_store_conv_last_channel(struct rs_store *s, int64_t conversation_id, char *channel,
+                                       size_t cap) RS_MUST_CHECK;
 /* The highest message id of the conversation (0 when none) and, when AFTER >= 0, the first
  * outgoing message with an id above AFTER (0 when none) in *first_out_after. */
 enum rs_err rs_store_conv_last_msg(struct rs_store *s, int64_t conversation_id, int64_t after, int64_t *last_id,

@@ -38,6 +38,7 @@ enum {
     X_REPLY_COUNTS,
     X_CONV_FOR_ORDER_CUST,
     X_MSG_BY_EMAIL_ID,
+    X_LAST_CHANNEL,
     X_CONV_LAST = RS_STORE_SLOTS_CONV + 47,
 };
 
@@ -434,6 +435,18 @@ enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_i
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         rs_store_sqlite_col_copy(intent, cap, q, 0);
+    return done(s, q, rc);
+}
+
+enum rs_err rs_store_conv_last_channel(struct rs_store *s, int64_t conversation_id, char *channel, size_t cap)
+{
+    STMT(X_LAST_CHANNEL, "SELECT channel FROM messages WHERE conversation_id=? AND direction IN ('in','out') "
+                         "AND channel IN ('sms','whatsapp','email','webchat') ORDER BY id DESC LIMIT 1");
+    sqlite3_bind_int64(q, 1, conversation_id);
+    channel[0] = '\0';
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        rs_store_sqlite_col_copy(channel, cap, q, 0);
     return done(s, q, rc);
 }
 

@@ -253,6 +253,16 @@ eq "after a logged call the conversation still replies on the customer's channel
    "$STATUS/$(q "select channel from conversations where id=$C1")/$(q "select channel from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "303/sms/sms"
 got_after_call() { [ -n "$(rec_find '(.path|test("/Messages.json$")) and (.body|test("Body=Te%20escribo%20tras%20la%20llamada"))')" ]; }
 check "  and the customer gets it by SMS" wait_for 20 got_after_call
+# upgrade: releases before that fix stored 'phone' as the channel when a call was logged, and a
+# reply on 'phone' is never sent; after the upgrade such a conversation answers by the channel it
+# last used with the customer (here SMS), keeps it, and the server log says so
+sqlite3 "$DB" "update conversations set channel='phone', sms_provider=NULL where id=$C1"
+page POST /console/c/$C1/reply "csrf=$CS&body=Respuesta+tras+la+actualizacion&kind=reply" -H "Origin: $BASE"
+eq "a conversation an earlier release left on 'phone' replies by SMS again (and keeps it)" \
+   "$STATUS/$(q "select channel from conversations where id=$C1")/$(q "select channel from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "303/sms/sms"
+got_after_upgrade() { [ -n "$(rec_find '(.path|test("/Messages.json$")) and (.body|test("Body=Respuesta%20tras%20la%20actualizacion"))')" ]; }
+check "  and the customer gets it by SMS" wait_for 20 got_after_upgrade
+check "  the server log says which channel replaced 'phone'" grep -q "conversation $C1 had the channel 'phone'.*replies now go by sms" "$T_DIR/server.log"
 
 # ---- language, logout, rate limit ----
 page POST /console/lang "csrf=$CS&lang=en" -H "Origin: $BASE" -H "Referer: $BASE/console/c/$C1"
