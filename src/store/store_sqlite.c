@@ -303,6 +303,10 @@ static enum rs_err migrate(struct rs_store *s)
                  current, known);
         return RS_EINVAL;
     }
+    /* an existing database this process upgrades: the log says from which version, to which,
+     * through which migrations (a new one is created silently) */
+    int from = current, applied = 0;
+    const char *first = NULL, *last = NULL;
     for (int i = 0; (sql = rs_asset_at(i, &name, &len)) != NULL; i++) {
         if (strncmp(name, "src/store/sql/", 14) != 0 || !strstr(name, ".sqlite.sql"))
             continue;
@@ -329,8 +333,16 @@ static enum rs_err migrate(struct rs_store *s)
             exec_sql(s, "ROLLBACK") == RS_OK ? (void)0 : (void)0;
             return e;
         }
+        if (!applied++)
+            from = current;
+        first = first ? first : name + 14;
+        last = name + 14;
         current = v;
     }
+    if (applied && from > 0)
+        fprintf(stderr, "rastro: database upgraded from schema version %d to %d: %d migration%s applied (%s%s%s)\n",
+                from, current, applied, applied == 1 ? "" : "s", first, applied > 1 ? " to " : "",
+                applied > 1 ? last : "");
     s->schema_version = current;
     return RS_OK;
 }
