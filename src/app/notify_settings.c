@@ -268,6 +268,27 @@ static void check_push_size(struct parser *p, const struct rs_notify_config *cfg
     free(buf);
 }
 
+/* Whether address V of setting FIELD may be used. A save checks it as a mailbox
+ * (rs_email_mailbox_ok). Stored settings were checked by the release that saved them, and earlier
+ * releases took more (two addresses "a@tienda.es,b@tienda.es" as reply_to): refusing them now
+ * would stop every notification of the merchant after an upgrade, e-mail or not. Read back, an
+ * address is used as stored, with a log line, unless it has a control character (a line break
+ * would start a new header or SMTP command) or no '@'. */
+static bool address_ok(const char *field, const char *v, bool saving)
+{
+    if (rs_email_mailbox_ok(v))
+        return true;
+    if (saving || !strchr(v, '@'))
+        return false;
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+        if (*c < ' ' || *c == 0x7f)
+            return false;
+    fprintf(stderr, "notify settings: %s \"%.80s\" was saved by an earlier release and a save now refuses it; "
+                    "used as stored until the settings are saved again\n",
+            field, v);
+    return true;
+}
+
 /* SAVING: also the checks only a text being saved must pass (check_unfilled, check_push_size):
  * settings an earlier release stored keep working when read back, whatever was refused since. */
 static enum rs_err parse_settings(const char *json, struct rs_notify_config *cfg, char *err, size_t errcap,
@@ -309,13 +330,13 @@ static enum rs_err parse_settings(const char *json, struct rs_notify_config *cfg
         cfg->smtp_user = str(p, em, "email", "username");
         cfg->smtp_password = str(p, em, "email", "password");
         cfg->email_from = need(p, em, "email", "from");
-        if (cfg->email_from && !rs_email_mailbox_ok(cfg->email_from))
+        if (cfg->email_from && !address_ok("email.from", cfg->email_from, saving))
             bad(p, "email.from \"%.80s\" must be an address, e.g. \"Tienda Sol <avisos@tienda.es>\"", cfg->email_from);
         cfg->email_reply_to = str(p, em, "email", "reply_to");
-        if (cfg->email_reply_to && !rs_email_mailbox_ok(cfg->email_reply_to))
+        if (cfg->email_reply_to && !address_ok("email.reply_to", cfg->email_reply_to, saving))
             bad(p, "email.reply_to \"%.80s\" is not an e-mail address", cfg->email_reply_to);
         cfg->bounce_address = str(p, em, "email", "bounce_address");
-        if (cfg->bounce_address && !rs_email_mailbox_ok(cfg->bounce_address))
+        if (cfg->bounce_address && !address_ok("email.bounce_address", cfg->bounce_address, saving))
             bad(p, "email.bounce_address \"%.80s\" is not an e-mail address", cfg->bounce_address);
         const char *tls = str(p, em, "email", "starttls");
         cfg->smtp_tls = 2;

@@ -1,15 +1,15 @@
 -- a database written by 111cd36 (2026-12-06) at schema version 7
--- API key: rk_vdnyb1ke_98x7te8gxk7pac8qj109z14757ttwr3c
+-- API key: rk_7rmry6t5_9y6z19ykhfm44bcem2davq9pf97g18yg
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
-INSERT INTO schema_migrations VALUES(1,'0001-core.sqlite.sql',1796640639);
-INSERT INTO schema_migrations VALUES(2,'0002-inbound.sqlite.sql',1796640639);
-INSERT INTO schema_migrations VALUES(3,'0003-notify.sqlite.sql',1796640639);
-INSERT INTO schema_migrations VALUES(4,'0004-promise.sqlite.sql',1796640639);
-INSERT INTO schema_migrations VALUES(5,'0005-page.sqlite.sql',1796640639);
-INSERT INTO schema_migrations VALUES(6,'0006-consent.sqlite.sql',1796640639);
-INSERT INTO schema_migrations VALUES(7,'0007-support.sqlite.sql',1796640639);
+INSERT INTO schema_migrations VALUES(1,'0001-core.sqlite.sql',1796640878);
+INSERT INTO schema_migrations VALUES(2,'0002-inbound.sqlite.sql',1796640878);
+INSERT INTO schema_migrations VALUES(3,'0003-notify.sqlite.sql',1796640878);
+INSERT INTO schema_migrations VALUES(4,'0004-promise.sqlite.sql',1796640878);
+INSERT INTO schema_migrations VALUES(5,'0005-page.sqlite.sql',1796640878);
+INSERT INTO schema_migrations VALUES(6,'0006-consent.sqlite.sql',1796640878);
+INSERT INTO schema_migrations VALUES(7,'0007-support.sqlite.sql',1796640878);
 CREATE TABLE merchants (
   id          INTEGER PRIMARY KEY,
   name        TEXT NOT NULL,
@@ -18,7 +18,7 @@ CREATE TABLE merchants (
   settings    TEXT NOT NULL DEFAULT '{}',
   created_at  INTEGER NOT NULL
 );
-INSERT INTO merchants VALUES(1,'Tienda Sol','Europe/Madrid','es','{}',1796640639);
+INSERT INTO merchants VALUES(1,'Tienda Sol','Europe/Madrid','es','{}',1796640878);
 CREATE TABLE api_keys (
   id          INTEGER PRIMARY KEY,
   merchant_id INTEGER NOT NULL REFERENCES merchants(id),
@@ -28,7 +28,7 @@ CREATE TABLE api_keys (
   created_at  INTEGER NOT NULL,
   revoked_at  INTEGER
 );
-INSERT INTO api_keys VALUES(1,1,'rk_vdnyb1ke',X'24c3a6704113e2ac424a7cbf3052b0b153accc17e98e0e9a74e457a4b5d4de75',7,1796640639,NULL);
+INSERT INTO api_keys VALUES(1,1,'rk_7rmry6t5',X'a131c7c051dc00b0fbc2e9edddd25fa4d7b9570df00726da8abe0db41889f5fe',7,1796640878,NULL);
 CREATE TABLE customers (
   id                INTEGER PRIMARY KEY,
   merchant_id       INTEGER NOT NULL REFERENCES merchants(id),
@@ -40,7 +40,7 @@ CREATE TABLE customers (
   created_at        INTEGER NOT NULL,
   updated_at        INTEGER NOT NULL
 , timezone TEXT, erased_at INTEGER);
-INSERT INTO customers VALUES(1,1,'Javier Martín','javier@example.es','+34612345678','es','sms',1796640639,1796640639,NULL,NULL);
+INSERT INTO customers VALUES(1,1,'Javier Martín','javier@example.es','+34612345678','es','sms',1796640879,1796640879,NULL,NULL);
 CREATE TABLE orders (
   id               INTEGER PRIMARY KEY,
   merchant_id      INTEGER NOT NULL REFERENCES merchants(id),
@@ -62,7 +62,7 @@ CREATE TABLE orders (
   updated_at       INTEGER NOT NULL,
   UNIQUE (merchant_id, order_ref)
 );
-INSERT INTO orders VALUES(1,1,'OLD-1','RX-GD93-MTH8-A7F5T',1,1796115600,0,'28013','Madrid','MAD','ES','[]','placed','in_transit','api',X'4c052960128accd5a50c6d576ca6da1411922e89dbeb5dd97bac151cceda96b1',1796640639,1796640639);
+INSERT INTO orders VALUES(1,1,'OLD-1','RX-42QF-BS0A-MFZAQ',1,1796115600,0,'28013','Madrid','MAD','ES','[]','placed','in_transit','api',X'4c052960128accd5a50c6d576ca6da1411922e89dbeb5dd97bac151cceda96b1',1796640879,1796640879);
 CREATE TABLE shipments (
   id                  INTEGER PRIMARY KEY,
   merchant_id         INTEGER NOT NULL REFERENCES merchants(id),
@@ -88,7 +88,7 @@ CREATE TABLE shipments (
   updated_at          INTEGER NOT NULL,
   UNIQUE (merchant_id, carrier, tracking_number)
 );
-INSERT INTO shipments VALUES(1,1,1,'correos','OLDQ1',NULL,NULL,NULL,'BCN','ES','in_transit','',0,1796202000,1796202000,1796202000,0,0,1,'api',1796640639,1796640639);
+INSERT INTO shipments VALUES(1,1,1,'correos','OLDQ1',NULL,NULL,NULL,'BCN','ES','in_transit','',0,1796202000,1796202000,1796202000,0,0,1,'api',1796640879,1796640879);
 CREATE TABLE events (
   id              INTEGER PRIMARY KEY,
   shipment_id     INTEGER NOT NULL REFERENCES shipments(id),
@@ -108,7 +108,7 @@ CREATE TABLE events (
   dedup_key       BLOB NOT NULL,
   UNIQUE (shipment_id, dedup_key)
 );
-INSERT INTO events VALUES(1,1,1,1796202000,0,1796640639,'in_transit','',0,NULL,NULL,NULL,NULL,NULL,'api',X'cb1feecf3911a89d5b591ca796ddbaf8');
+INSERT INTO events VALUES(1,1,1,1796202000,0,1796640879,'in_transit','',0,NULL,NULL,NULL,NULL,NULL,'api',X'cb1feecf3911a89d5b591ca796ddbaf8');
 CREATE TABLE integrations (
   id              INTEGER PRIMARY KEY,
   merchant_id     INTEGER NOT NULL REFERENCES merchants(id),
@@ -142,7 +142,7 @@ CREATE TABLE notify_settings (
   config       TEXT NOT NULL,
   updated_at   INTEGER NOT NULL
 );
-INSERT INTO notify_settings VALUES(1,replace('{"public_base_url":"http://127.0.0.1:9","merchant_name":"Tienda Sol","timezone":"Europe/Madrid",\012 "sms":{"provider":"twilio","base_url":"http://127.0.0.1:9","account_sid":"AC3f9d1c2b7a8e4f6a0b5c9d8e7f6a5b4c",\012        "auth_token":"2f8a6c1e9b3d4f5a7c0e1b2d3f4a5c6e","messaging_service_sid":"MG7e2a9c4b1d3f5e8a6c0b2d4f6a8c0e1b"},\012 "webhook":{"url":"http://127.0.0.1:9/webhooks/rastro","secret":"whsec_OmnWCGzozlLHDfoWvqXOPjXwQEHjQ1WrLD+Mf2NpSxk="},\012 "triggers":{"*":["sms"],"shipped":["sms","webhook"],"out_for_delivery":["sms","webhook"]},\012 "channel_order":["sms"],"retry":{"base_s":1,"max_delay_s":2,"max_attempts":2,"max_retry_after_s":30},\012 "templates":{"es":"=== out_for_delivery.sms.text\nHola {{first_name}}, tu pedido {{order_ref}} llega hoy: {{tracking_url}}\n"},\012 "timeout_s":2}\012','\012',char(10)),1796640639);
+INSERT INTO notify_settings VALUES(1,replace('{"public_base_url":"http://127.0.0.1:9","merchant_name":"Tienda Sol","timezone":"Europe/Madrid",\012 "email":{"smtp_url":"smtp://127.0.0.1:9","starttls":"none","from":"Tienda Sol <avisos@tienda-sol.example.es>",\012          "reply_to":"ayuda@tienda-sol.example.es,pedidos@tienda-sol.example.es"},\012 "sms":{"provider":"twilio","base_url":"http://127.0.0.1:9","account_sid":"AC3f9d1c2b7a8e4f6a0b5c9d8e7f6a5b4c",\012        "auth_token":"2f8a6c1e9b3d4f5a7c0e1b2d3f4a5c6e","messaging_service_sid":"MG7e2a9c4b1d3f5e8a6c0b2d4f6a8c0e1b"},\012 "webhook":{"url":"http://127.0.0.1:9/webhooks/rastro","secret":"whsec_OmnWCGzozlLHDfoWvqXOPjXwQEHjQ1WrLD+Mf2NpSxk="},\012 "triggers":{"*":["sms"],"shipped":["sms","webhook"],"out_for_delivery":["sms","webhook"]},\012 "channel_order":["sms"],"retry":{"base_s":1,"max_delay_s":2,"max_attempts":2,"max_retry_after_s":30},\012 "templates":{"es":"=== out_for_delivery.sms.text\nHola {{first_name}}, tu pedido {{order_ref}} llega hoy: {{tracking_url}}\n"},\012 "timeout_s":2}\012','\012',char(10)),1796640878);
 CREATE TABLE notify_optouts (
   customer_id  INTEGER NOT NULL REFERENCES customers(id),
   channel      TEXT NOT NULL,
@@ -188,9 +188,9 @@ CREATE TABLE outbox (
   sent_at         INTEGER,
   delivered_at    INTEGER
 , coupon_id INTEGER REFERENCES coupons(id));
-INSERT INTO outbox VALUES(1,1,1,NULL,1,'order_confirmed','sms',0,'sms','','','es','queued',NULL,0,0,0,1796640639,0,NULL,NULL,NULL,NULL,NULL,'dc37bfe631332e4354ac4324bf8fd76a','o1:order_confirmed:-',NULL,1796640639,1796640639,NULL,NULL,NULL);
-INSERT INTO outbox VALUES(2,1,1,1,1,'shipped','sms',0,'sms','in_transit','','es','queued',NULL,0,0,0,1796640639,0,NULL,NULL,NULL,NULL,NULL,'8232ae7aa1e715a270f28de74e38e2ee','s1:shipped:in_transit',NULL,1796640639,1796640639,NULL,NULL,NULL);
-INSERT INTO outbox VALUES(3,1,1,1,1,'shipped','webhook',0,'webhook','in_transit','','es','queued',NULL,0,0,0,1796640639,0,NULL,NULL,NULL,NULL,NULL,NULL,'s1:shipped:in_transit:webhook',NULL,1796640639,1796640639,NULL,NULL,NULL);
+INSERT INTO outbox VALUES(1,1,1,NULL,1,'order_confirmed','sms',0,'sms','','','es','queued',NULL,0,0,0,1796640879,0,NULL,NULL,NULL,NULL,NULL,'6de4c2da6a01ff8f9e6b0fa536b5bd8d','o1:order_confirmed:-',NULL,1796640879,1796640879,NULL,NULL,NULL);
+INSERT INTO outbox VALUES(2,1,1,1,1,'shipped','sms',0,'sms','in_transit','','es','queued',NULL,0,0,0,1796640879,0,NULL,NULL,NULL,NULL,NULL,'d2ab9e2f36636f9b203b215c4cadfb9e','s1:shipped:in_transit',NULL,1796640879,1796640879,NULL,NULL,NULL);
+INSERT INTO outbox VALUES(3,1,1,1,1,'shipped','webhook',0,'webhook','in_transit','','es','queued',NULL,0,0,0,1796640879,0,NULL,NULL,NULL,NULL,NULL,NULL,'s1:shipped:in_transit:webhook',NULL,1796640879,1796640879,NULL,NULL,NULL);
 CREATE TABLE notify_attempts (
   id           INTEGER PRIMARY KEY,
   outbox_id    INTEGER NOT NULL REFERENCES outbox(id),
@@ -211,7 +211,7 @@ CREATE TABLE promise_settings (
   holidays_remove TEXT NOT NULL DEFAULT '[]',  -- JSON array of "YYYY-MM-DD" open days
   updated_at      INTEGER NOT NULL
 );
-INSERT INTO promise_settings VALUES(1,0.99899999999999999911,NULL,'9:05','[]','[]',1796640639);
+INSERT INTO promise_settings VALUES(1,0.99899999999999999911,NULL,'9:05','[]','[]',1796640878);
 CREATE TABLE promise_models (
   merchant_id INTEGER PRIMARY KEY REFERENCES merchants(id),
   version     INTEGER NOT NULL,
@@ -294,7 +294,7 @@ CREATE TABLE incidents (
   created_at   INTEGER NOT NULL,
   updated_at   INTEGER NOT NULL
 , conversation_id INTEGER REFERENCES conversations(id), customer_id INTEGER REFERENCES customers(id), assigned_agent_id INTEGER REFERENCES agents(id), resolved_by TEXT, resolved_at INTEGER, coupon_id INTEGER REFERENCES coupons(id), policy TEXT, offer TEXT, shipment_id INTEGER REFERENCES shipments(id));
-INSERT INTO incidents VALUES(1,1,1,'late','open','api',NULL,NULL,NULL,NULL,1796813439,1796640639,1796640639,1,1,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
+INSERT INTO incidents VALUES(1,1,1,'late','open','api',NULL,NULL,NULL,NULL,1796813679,1796640879,1796640879,1,1,NULL,NULL,NULL,NULL,NULL,NULL,NULL);
 CREATE TABLE notify_contacts (
   id           INTEGER PRIMARY KEY,
   merchant_id  INTEGER NOT NULL REFERENCES merchants(id),
@@ -364,7 +364,7 @@ CREATE TABLE conversations (
   created_at        INTEGER NOT NULL,
   updated_at        INTEGER NOT NULL
 );
-INSERT INTO conversations VALUES(1,1,1,'+34612345678','javier@example.es','phone',NULL,'es','bot',NULL,1,NULL,NULL,NULL,NULL,1796640639,1796640639,1796640639,1796640639);
+INSERT INTO conversations VALUES(1,1,1,'+34612345678','javier@example.es','phone',NULL,'es','bot',NULL,1,NULL,NULL,NULL,NULL,1796640879,1796640879,1796640879,1796640879);
 CREATE TABLE messages (
   id               INTEGER PRIMARY KEY,
   merchant_id      INTEGER NOT NULL REFERENCES merchants(id),
@@ -390,8 +390,8 @@ CREATE TABLE messages (
   created_at       INTEGER NOT NULL,
   sent_at          INTEGER
 , lease_owner TEXT);
-INSERT INTO messages VALUES(1,1,1,'out','sms','system',NULL,'Hemos recibido tu aviso sobre el pedido OLD-1 (retraso en la entrega). Tu referencia es INC-000001 y te responderemos en menos de 48 horas.',0,NULL,NULL,NULL,1,NULL,'queued',0,1796640639,0,NULL,NULL,1796640639,NULL,NULL);
-INSERT INTO messages VALUES(2,1,1,'in','phone','customer',NULL,'Llamó preguntando por el pedido',0,'missing_item',0.40093845129013061523,'{}',NULL,NULL,NULL,0,NULL,0,NULL,NULL,1796640639,NULL,NULL);
+INSERT INTO messages VALUES(1,1,1,'out','sms','system',NULL,'Hemos recibido tu aviso sobre el pedido OLD-1 (retraso en la entrega). Tu referencia es INC-000001 y te responderemos en menos de 48 horas.',0,NULL,NULL,NULL,1,NULL,'queued',0,1796640879,0,NULL,NULL,1796640879,NULL,NULL);
+INSERT INTO messages VALUES(2,1,1,'in','phone','customer',NULL,'Llamó preguntando por el pedido',0,'missing_item',0.40093845129013061523,'{}',NULL,NULL,NULL,0,NULL,0,NULL,NULL,1796640879,NULL,NULL);
 CREATE TABLE incident_log (
   id           INTEGER PRIMARY KEY,
   incident_id  INTEGER NOT NULL REFERENCES incidents(id),
@@ -402,14 +402,14 @@ CREATE TABLE incident_log (
   body         TEXT,
   created_at   INTEGER NOT NULL
 );
-INSERT INTO incident_log VALUES(1,1,'created','api',NULL,'open',NULL,1796640639);
-INSERT INTO incident_log VALUES(2,1,'reply','api',NULL,NULL,'Hemos recibido tu aviso sobre el pedido OLD-1 (retraso en la entrega). Tu referencia es INC-000001 y te responderemos en menos de 48 horas.',1796640639);
+INSERT INTO incident_log VALUES(1,1,'created','api',NULL,'open',NULL,1796640879);
+INSERT INTO incident_log VALUES(2,1,'reply','api',NULL,NULL,'Hemos recibido tu aviso sobre el pedido OLD-1 (retraso en la entrega). Tu referencia es INC-000001 y te responderemos en menos de 48 horas.',1796640879);
 CREATE TABLE support_settings (
   merchant_id  INTEGER PRIMARY KEY REFERENCES merchants(id),
   config       TEXT NOT NULL,
   updated_at   INTEGER NOT NULL
 );
-INSERT INTO support_settings VALUES(1,'{"sla_hours":{"lost":12},"retention_days":730}',1796640639);
+INSERT INTO support_settings VALUES(1,'{"sla_hours":{"lost":12},"retention_days":730}',1796640879);
 CREATE INDEX customers_by_email ON customers(merchant_id, email) WHERE email IS NOT NULL;
 CREATE INDEX customers_by_phone ON customers(merchant_id, phone) WHERE phone IS NOT NULL;
 CREATE INDEX shipments_by_order ON shipments(order_id);

@@ -2,8 +2,8 @@
 # upgrade.sh — a live shop upgraded from an older release (docs/operations.md, "Upgrading"). The
 # database is tests/data/upgrade-v7.sql: written through the API and CLI of release 111cd36
 # (schema version 7) and dumped, with its API key, notification settings (SMS + webhook, an old
-# template), support and promise settings as that release stored them (confidence 0.999 and
-# cut-off "9:05", refused by a save now), an order with its tracking code, a shipment, queued
+# template, an e-mail reply_to of two addresses), support and promise settings as that release
+# stored them (that reply_to, confidence 0.999 and cut-off "9:05" are refused by a save now), an order with its tracking code, a shipment, queued
 # notifications, an incident and a conversation a logged call left on the channel 'phone'. This
 # release opens it: the migrations apply once and the log says so, and everything keeps working.
 source "$(dirname "$0")/../lib/lib.sh"
@@ -68,9 +68,15 @@ check "code + e-mail verifies" bash -c "[[ '$st' =~ ^303\ .*v=[0-9a-z]+$ ]]"
 sms_with() { [ -n "$(rec_find "(.path|test(\"/Messages.json\$\")) and (.body|test(\"$1\"))")" ]; }
 final() { api GET /v1/orders/OLD-1/notifications; [ "$(jqr '[.notifications[]|select(.state=="queued" or .state=="sending")]|length')" = 0 ]; }
 check "the notifications the old release queued are all dealt with" wait_for 20 final
+eq "  none of them failed" "$(jqr '[.notifications[]|select(.state=="failed")|.last_error]|join(",")')" ""
 api POST /v1/events "[{\"carrier\":\"correos\",\"tracking_number\":\"OLDQ1\",\"occurred_at\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"status\":\"out_for_delivery\"}]"
 eq "a new event for the old shipment is accepted" "$STATUS/$(jqr .accepted)" "200/1"
 check "  and its SMS goes out with the merchant's old template" wait_for 20 sms_with "llega%20hoy"
+check "  (the stored e-mail reply_to a save now refuses does not stop them; the log says it is used as stored)" \
+  grep -q 'notify settings: email.reply_to "ayuda@tienda-sol.example.es,pedidos@tienda-sol.example.es" was saved by an earlier release' "$T_DIR/server.log"
+printf '%s' "$(sqlite3 "$DB" 'select config from notify_settings where merchant_id=1')" > "$T_DIR/stored.json"
+out=$("$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/stored.json" 2>&1)
+check "  but saving them again is refused, naming the field" grep -q 'email.reply_to .* is not an e-mail address' <<<"$out"
 check "  and its signed webhook too" wait_for 20 bash -c "cat '$REC_DIR'/*.json | jq -e 'select(.path==\"/webhooks/rastro\" and (.body|test(\"out_for_delivery\")) and .headers[\"webhook-signature\"] != null)' >/dev/null"
 
 # ---- the conversation an old release left on 'phone' ----
