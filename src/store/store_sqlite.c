@@ -323,6 +323,12 @@ static enum rs_err migrate(struct rs_store *s)
             continue;
         }
         if ((e = exec_sql(s, sql))) {
+            /* the sysadmin must learn it was the upgrade, which step, and where it stopped */
+            char why[sizeof s->errmsg];
+            snprintf(why, sizeof why, "%s", s->errmsg);
+            snprintf(s->errmsg, sizeof s->errmsg,
+                     "upgrading the schema: migration %.40s failed, the database stays at schema version %d (%.100s)",
+                     name + 14, current, why);
             exec_sql(s, "ROLLBACK") == RS_OK ? (void)0 : (void)0;
             return e;
         }

@@ -31,6 +31,17 @@ eq "each migration recorded once" \
 out=$("$RASTRO_BIN" migrate --db "$DB" 2>&1)
 eq "a second run has nothing to apply and says nothing more" "$out" "schema version $(ls "$HERE"/src/store/sql/*.sqlite.sql | wc -l)"
 
+# a migration that fails (here a table of the same name made by hand) stops the upgrade there,
+# saying it was the upgrade, which migration, and the version the database stays at
+FDB=$T_DIR/failed.db
+sqlite3 "$FDB" < "$DUMP"
+sqlite3 "$FDB" "create table worker_heartbeats(x)"
+out=$(timeout 20 "$RASTRO_BIN" serve --db "$FDB" --listen 127.0.0.1:$(free_port) 2>&1)
+eq "serve on a database whose upgrade fails exits 1" "$?" 1
+check "  naming the migration and the version the database stays at" \
+  grep -q "upgrading the schema: migration 0016-worker-heartbeat.sqlite.sql failed, the database stays at schema version 15 (sqlite: table worker_heartbeats already exists)" <<<"$out"
+eq "  the migrations before it are kept" "$(sqlite3 "$FDB" 'select max(version) from schema_migrations')" 15
+
 start_server "$DB"
 check "the server starts on the upgraded database" curl -fs "$BASE/healthz"
 
