@@ -35,7 +35,7 @@ enum rs_err rs_promise_cache_get(struct rs_store *s, int64_t merchant_id,
                                  struct rs_promise_handle **out)
 {
     int64_t version;
-    enum rs_err e = rs_store_promise_model_version(s, merchant_id, &version);
+    enum rs_err e = rs_store_promise_model_version(s, merchant_id, &version, NULL);
     if (e)
         return e;
     pthread_mutex_lock(&cache_mu);
@@ -470,8 +470,9 @@ static enum rs_err report_all(struct rs_store *s, int64_t merchant_id, struct rs
     return RS_OK;
 }
 
-enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now,
-                                        int64_t *n_used, int64_t *n_skipped, int64_t *version)
+enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now, bool replace,
+                                        int64_t *n_used, int64_t *n_skipped, int64_t *version,
+                                        int64_t *n_prev)
 {
     struct rs_promise_settings st;
     enum rs_err e = rs_store_promise_settings_get(s, merchant_id, &st);
@@ -504,6 +505,18 @@ enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id,
         b.v[i].reported = 0;
     learn_all(m, &st, &b, n_used, n_skipped);
     *n_skipped += rows - (int64_t)b.n;
+    *n_prev = 0;
+    if (!replace) { /* a model that knows more is not thrown away without being asked to */
+        e = rs_store_promise_model_version(s, merchant_id, version, n_prev);
+        if (e == RS_ENOTFOUND)
+            e = RS_OK, *n_prev = 0;
+        if (e)
+            goto out;
+        if (*n_prev > *n_used) {
+            e = RS_ECONFLICT;
+            goto out;
+        }
+    }
     if ((e = rs_promise_to_text(m, &text)))
         goto out;
     e = rs_store_promise_model_put(s, merchant_id, text, m->n_learned, "store", now, version);

@@ -5,6 +5,7 @@
 #ifndef RS_APP_PROMISE_SERVICE_H
 #define RS_APP_PROMISE_SERVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/calendar.h"
@@ -46,10 +47,13 @@ void rs_promise_calendar(const struct rs_promise_settings *st, const char *dest_
 
 /* Learn a new model for the merchant from the store's delivered shipments (local days in the
  * merchant's time zone) and store it. OUT: *n_used rows learnt, *n_skipped impossible ones,
- * *version the new model version. RS_ENOTFOUND when the merchant has no delivered shipment. */
-enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now,
-                                        int64_t *n_used, int64_t *n_skipped,
-                                        int64_t *version) RS_MUST_CHECK;
+ * *version the new model version. RS_ENOTFOUND when the merchant has no delivered shipment.
+ * RS_ECONFLICT, nothing stored, when the merchant's model learnt from more deliveries than the
+ * store gives (e.g. a history file of years against a few weeks in Rastro) and REPLACE is false:
+ * *version and *n_prev then tell that model. */
+enum rs_err rs_promise_train_from_store(struct rs_store *s, int64_t merchant_id, int64_t now, bool replace,
+                                        int64_t *n_used, int64_t *n_skipped, int64_t *version,
+                                        int64_t *n_prev) RS_MUST_CHECK;
 
 /* Online learning: add to the merchant's stored model the deliveries it does not hold yet
  * (at most MAX, oldest first; each first moves the calibration with the promise the model would

@@ -118,7 +118,7 @@ static enum rs_err demo_promise(struct rs_store *s, int64_t mid, int64_t now, in
 {
     *learnt = 0;
     int64_t version;
-    enum rs_err e = rs_store_promise_model_version(s, mid, &version);
+    enum rs_err e = rs_store_promise_model_version(s, mid, &version, NULL);
     if (e != RS_ENOTFOUND)
         return e; /* a second run keeps the model (and what it learnt since) */
     struct rs_promise_settings st;

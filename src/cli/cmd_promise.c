@@ -36,6 +36,7 @@ struct opts {
     const char *timezone;                /* settings: the merchant's IANA zone */
     const char *dispatch_days;           /* settings: comma-separated weekdays mon…sun */
     int from_store;
+    int replace; /* train --from-store: even over a model that learnt from more deliveries */
     double confidence;
     int confidence_set; /* --confidence given (eval defaults to 0.96, the rest to 0.90) */
     double half_life, prior, gamma; /* tuning knobs (0 = default) */
@@ -47,8 +48,9 @@ static int usage(void)
     fprintf(stderr,
             "usage: rastro promise train --history FILE.csv [--out MODEL] [--confidence 0.9]\n"
             "                            [--merchant ID [--db URL]] (store it as the merchant's model)\n"
-            "       rastro promise train --merchant ID --from-store [--db URL]\n"
-            "                            (learn from the merchant's own delivered shipments)\n"
+            "       rastro promise train --merchant ID --from-store [--replace] [--db URL]\n"
+            "                            (learn from the merchant's own delivered shipments; --replace\n"
+            "                            even a model that learnt from more deliveries)\n"
             "       rastro promise learn --merchant ID [--db URL] (add the deliveries the stored\n"
             "                            model does not hold yet; the server does it hourly)\n"
             "       rastro promise sweep [--db URL] [--now RFC3339] (detect delays once)\n"
@@ -80,6 +82,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         }
         if (strcmp(a, "--from-store") == 0) {
             o->from_store = 1;
+            continue;
+        }
+        if (strcmp(a, "--replace") == 0) {
+            o->replace = 1;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -470,19 +476,27 @@ static int cmd_train_store(const struct opts *o)
     if (!s)
         return 1;
     uint64_t t0 = rs_mono_ns();
-    int64_t used = 0, skipped = 0, version = 0;
+    int64_t used = 0, skipped = 0, version = 0, prev = 0;
     enum rs_err e = rs_store_begin(s);
     if (!e) {
         e = store_settings(s, o, merchant);
         if (!e)
-            e = rs_promise_train_from_store(s, merchant, rs_now(), &used, &skipped, &version);
+            e = rs_promise_train_from_store(s, merchant, rs_now(), o->replace, &used, &skipped, &version, &prev);
         if (!e)
             e = rs_store_commit(s);
         else
             rs_store_rollback(s);
     }
     int rc = 0;
-    if (e == RS_ENOTFOUND) {
+    if (e == RS_ECONFLICT) {
+        fprintf(stderr,
+                "rastro promise: merchant %lld's model (version %lld) learnt from %lld deliveries; its own "
+                "delivered shipments give %lld: training from the store would replace it with one that knows "
+                "less. Nothing was changed. 'rastro promise learn --merchant %lld' adds the shipments it does "
+                "not hold yet to that model; add --replace to start over from the store anyway\n",
+                (long long)merchant, (long long)version, (long long)prev, (long long)used, (long long)merchant);
+        rc = 1;
+    } else if (e == RS_ENOTFOUND) {
         fprintf(stderr, "rastro promise: merchant %lld has no delivered shipment to learn from "
                         "(or does not exist); train from a history file with --history\n",
                 (long long)merchant);
@@ -712,6 +726,8 @@ static int cmd_train(const struct opts *o)
     char country[3], cutoff[6];
     if (o->merchant && settings_opts(o, country, cutoff)) /* they become the merchant's settings */
         return 2;
+    if (o->replace && !o->from_store)
+        return usage();
     if (o->from_store)
         return o->history ? usage() : cmd_train_store(o);
     if (!o->history)

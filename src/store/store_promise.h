@@ -39,9 +39,10 @@ enum rs_err rs_store_promise_settings_put(struct rs_store *s, int64_t merchant_i
 enum rs_err rs_store_promise_model_put(struct rs_store *s, int64_t merchant_id, const char *text,
                                        int64_t n_learned, const char *source, int64_t now,
                                        int64_t *version) RS_MUST_CHECK;
-/* RS_ENOTFOUND when the merchant has no model. */
+/* RS_ENOTFOUND when the merchant has no model. OUT: *version; *n_learned (when not NULL) the
+ * deliveries the model learnt from. */
 enum rs_err rs_store_promise_model_version(struct rs_store *s, int64_t merchant_id,
-                                           int64_t *version) RS_MUST_CHECK;
+                                           int64_t *version, int64_t *n_learned) RS_MUST_CHECK;
 /* *TEXT is malloc'd (free() it). */
 enum rs_err rs_store_promise_model_get(struct rs_store *s, int64_t merchant_id, int64_t *version,
                                        char **text) RS_MUST_CHECK;

@@ -129,7 +129,7 @@ enum rs_err rs_store_promise_model_put(struct rs_store *s, int64_t merchant_id, 
                                        int64_t *version)
 {
     int64_t v = 0;
-    enum rs_err e = rs_store_promise_model_version(s, merchant_id, &v);
+    enum rs_err e = rs_store_promise_model_version(s, merchant_id, &v, NULL);
     if (e && e != RS_ENOTFOUND)
         return e;
     sqlite3_stmt *q = prep(s, 2, "INSERT OR REPLACE INTO promise_models(merchant_id,version,model,"
@@ -149,18 +149,21 @@ enum rs_err rs_store_promise_model_put(struct rs_store *s, int64_t merchant_id, 
 }
 
 enum rs_err rs_store_promise_model_version(struct rs_store *s, int64_t merchant_id,
-                                           int64_t *version)
+                                           int64_t *version, int64_t *n_learned)
 {
-    sqlite3_stmt *q = prep(s, 3, "SELECT version FROM promise_models WHERE merchant_id=?");
+    sqlite3_stmt *q = prep(s, 3, "SELECT version,n_learned FROM promise_models WHERE merchant_id=?");
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, merchant_id);
     int rc = sqlite3_step(q);
     enum rs_err e = RS_OK;
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         *version = sqlite3_column_int64(q, 0);
-    else
+        if (n_learned)
+            *n_learned = sqlite3_column_int64(q, 1);
+    } else {
         e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    }
     sqlite3_reset(q);
     return e;
 }

@@ -56,9 +56,15 @@ L2=$(jqr .latest); echo "quote after: $BODY_OUT"
 eq "the server uses version 2" "$(jqr .model_version)" 2
 check "the lane got slower: the promise moved later ($L1 -> $L2)" bash -c "[[ '$L2' > '$L1' ]]"
 
+# the model (a history file + 40 deliveries) knows more than the store's 40 deliveries: a retrain
+# from the store would throw that away, so it is refused unless asked for (--replace)
+"$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" > "$T_DIR/keep.out" 2>&1; rc=$?
+eq "train --from-store over a model that knows more: refused (exit 1)" "$rc" 1
+check "  saying what it would lose and what to do instead" grep -q "model (version 2) learnt from $(sqlite3 "$DB" "select n_learned from promise_models where merchant_id=1") deliveries; its own delivered shipments give 40.*Nothing was changed.*rastro promise learn --merchant 1.*--replace" "$T_DIR/keep.out"
+eq "  the model stays (version 2)" "$(sqlite3 "$DB" "select version from promise_models where merchant_id=1")" 2
 # a retrain from the store holds every delivery: nothing left to learn online
-out=$("$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" 2>&1)
-check "train --from-store (version 3)" bash -c "printf '%s' '$out' | grep -q 'version 3'"
+out=$("$RASTRO_BIN" promise train --merchant 1 --from-store --replace --db "$DB" 2>&1)
+check "train --from-store --replace (version 3)" bash -c "printf '%s' '$out' | grep -q 'version 3'"
 eq "  then learn: nothing new" "$(learn)" "nothing new to learn (model version 3)"
 # a model from a history file holds none of them: all 40 are learnt on top of it
 "$RASTRO_BIN" promise train --history "$FIX" --merchant 1 --db "$DB" --country ES >/dev/null 2>&1
@@ -106,11 +112,11 @@ api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"LOST1\",\"occur
 eq "delivered at last: learnt" "$(learn)" "learnt 1 new deliveries (0 skipped); model version 8"
 eq "  its terms, already reported, do not move again" "$(aci)" "$A1"
 # a retrain from the store is a new model: it counts every delivery, reported early or not
-"$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" >/dev/null 2>&1
+"$RASTRO_BIN" promise train --merchant 1 --from-store --replace --db "$DB" >/dev/null 2>&1
 R0=$(aci)
 eq "  a retrain forgets the early reports" "$(sqlite3 "$DB" "select count(*) from shipments where promise_reported<>0")" 0
 sqlite3 "$DB" "update shipments set promise_reported=3 where delivered_at>0"
-"$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" >/dev/null 2>&1
+"$RASTRO_BIN" promise train --merchant 1 --from-store --replace --db "$DB" >/dev/null 2>&1
 eq "  and learns the same model whatever was reported before" "$(aci)" "$R0"
 
 check "no request ever answered 5xx" bash -c "! grep -q ' 5[0-9][0-9] ' '$T_DIR/server.log'"

@@ -198,7 +198,7 @@ check "serve --sweep-interval 1: the thread records the stall" bash -c "[ '$(jqr
 # (the sweeper may already have learnt the delivered parcel online: docs/promise.md)
 api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur&service=std"
 V0=$(jqr .model_version)
-out=$("$RASTRO_BIN" promise train --merchant 1 --from-store --db "$DB" 2>&1)
+out=$("$RASTRO_BIN" promise train --merchant 1 --from-store --replace --db "$DB" 2>&1)
 echo "$out"
 check "train --from-store: version $((V0 + 1))" bash -c "printf '%s' '$out' | grep -q 'version $((V0 + 1))'"
 api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur&service=std"
