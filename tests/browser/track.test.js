@@ -208,6 +208,27 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
       return r.status;
     }, CODE);
     check('POST /t/{code}/push stores the subscription (201)', st === 201, st);
+    // the service worker shows a message Rastro pushed (delivered through DevTools, as a push
+    // service would) in the customer's language
+    await ctx.grantPermissions(['notifications'], { origin: BASE });
+    const cdp = await ctx.newCDPSession(page);
+    const regs = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', e => regs.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    await page.evaluate(async () => { await navigator.serviceWorker.register('/sw.js'); await navigator.serviceWorker.ready; });
+    for (let i = 0; i < 20 && !regs.some(r => !r.isDeleted); i++) await page.waitForTimeout(100);
+    const reg = regs.find(r => !r.isDeleted);
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: BASE, registrationId: reg.registrationId,
+      data: JSON.stringify({ title: 'Your order 1002', body: 'It arrives today', url: `/t/${CODE}`, lang: 'en' }) });
+    let shown = [];
+    for (let i = 0; i < 30 && !shown.length; i++) {
+      await page.waitForTimeout(100);
+      shown = await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications())
+        .map(n => ({ title: n.title, body: n.body, lang: n.lang, url: n.data && n.data.url })));
+    }
+    const n = shown[0] || {};
+    check('a pushed message is shown with its title, text, link and language',
+      n.title === 'Your order 1002' && n.body === 'It arrives today' && n.url === `/t/${CODE}` && n.lang === 'en', JSON.stringify(shown));
     await ctx.close();
   });
 
