@@ -189,14 +189,18 @@ void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, bool e
 {
     int64_t hours = due > now ? (due - now + 3599) / 3600 : 0;
     if (zone && *zone && hours > 0) {
-        char when[96];
+        char when[96], place[96];
         struct rs_locfmt *lf = rs_locfmt_new();
         enum rs_err e = rs_locfmt_pattern(lf, en ? "en" : "es", zone,
                                           en ? "EEEE d MMMM 'at' HH:mm" : "EEEE d 'de' MMMM 'a las' HH:mm", due, when,
                                           sizeof when);
+        /* the customer may live in another zone: say which one the time is in */
+        if (e == RS_OK && rs_locfmt_zone_name(lf, en ? "en" : "es", zone, place, sizeof place) != RS_OK)
+            place[0] = '\0';
         rs_locfmt_free(lf);
         if (e == RS_OK) {
-            snprintf(out, cap, en ? "by %s" : "antes del %s", when);
+            snprintf(out, cap, en ? "by %s%s%s%s" : "antes del %s%s%s%s", when, place[0] ? " (" : "", place,
+                     place[0] ? ")" : "");
             return;
         }
     }
@@ -260,7 +264,7 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                       "(%s). Te ofrecemos %s: responde a este mensaje con lo que prefieras.",
                  order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
-        char when[128];
+        char when[192];
         rs_incident_answer_words(sla.due, now, sla.zone, en, when, sizeof when);
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
@@ -357,7 +361,7 @@ static void state_text(struct rs_store *s, const struct rs_incident_row *r, cons
                  : "Hemos cerrado tu incidencia %s sobre el pedido %s. Gracias por tu paciencia.";
     else {
         /* reopened: the new SLA clock, told as when the incident was opened */
-        char when[128];
+        char when[192];
         rs_incident_answer_words(sla->due, now, sla->zone, en, when, sizeof when);
         snprintf(out, cap,
                  en ? "We have reopened your incident %s about order %s and are working on it again: we will answer "

@@ -40,9 +40,10 @@ struct rs_incident_open {
 /* When the customer will be answered, in words, for an incident due at DUE (its SLA) seen at NOW:
  * "within 24 hours" / "en menos de 24 horas", "within 1 hour", or, the due time past, "as soon as
  * we can" (no promise in hours). With ZONE (the shop's time zone when its support works business
- * hours; NULL or "" otherwise) the due day and time: "by Wednesday 9 December at 14:00" / "antes
- * del miércoles 9 de diciembre a las 14:00". The words of the message that tells them and of the
- * tracking page's confirmation. */
+ * hours; NULL or "" otherwise) the due day and time, naming the zone (the customer may live in
+ * another): "by Wednesday 9 December at 14:00 (Spain Time)" / "antes del miércoles 9 de diciembre
+ * a las 14:00 (hora de España)". The words of the message that tells them and of the tracking
+ * page's confirmation. */
 void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, bool en, char *out, size_t cap);
 /* The ZONE for rs_incident_answer_words: the merchant's time zone when its support settings set
  * business hours, "" otherwise. */

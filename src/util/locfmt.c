@@ -235,6 +235,27 @@ enum rs_err rs_locfmt_pattern(struct rs_locfmt *lf, const char *locale, const ch
     return fmt_pattern(lf, loc, zone, pattern, epoch, out, cap);
 }
 
+enum rs_err rs_locfmt_zone_name(struct rs_locfmt *lf, const char *locale, const char *zone, char *out, size_t cap)
+{
+    char loc[KEY_LOCALE];
+    UChar uz[KEY_ZONE];
+    int32_t uzl = 0;
+    if (cap)
+        out[0] = '\0';
+    /* the real zone, not offset_zone's: a place's name does not depend on ICU's DST rules */
+    if (!lf || !icu_locale(locale, loc) || !known_zone(zone, uz, &uzl))
+        return RS_EINVAL;
+    UDateFormat *f = get_fmt(lf, loc, zone, uz, uzl, "VVVV");
+    if (!f)
+        return RS_EINVAL;
+    UChar buf[128];
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t n = udat_format(f, 0, buf, 128, NULL, &err);
+    if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
+        return RS_EINVAL;
+    return to_utf8(buf, n, out, cap) ? RS_OK : RS_ENOMEM;
+}
+
 enum rs_err rs_locfmt_skeleton(struct rs_locfmt *lf, const char *locale, const char *zone,
                                const char *skeleton, int64_t epoch, char *out, size_t cap)
 {

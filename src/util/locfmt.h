@@ -52,6 +52,10 @@ enum rs_err rs_locfmt_format(struct rs_locfmt *lf, const char *locale, const cha
 enum rs_err rs_locfmt_pattern(struct rs_locfmt *lf, const char *locale, const char *zone,
                               const char *pattern, int64_t epoch, char *out,
                               size_t cap) RS_MUST_CHECK;
+/* ZONE's name as a place, in LOCALE's words ("hora de España", "Mexico City Time"), for a
+ * time that must say in which zone it is. RS_EINVAL for a zone ICU does not know. */
+enum rs_err rs_locfmt_zone_name(struct rs_locfmt *lf, const char *locale, const char *zone, char *out,
+                                size_t cap) RS_MUST_CHECK;
 enum rs_err rs_locfmt_skeleton(struct rs_locfmt *lf, const char *locale, const char *zone,
                                const char *skeleton, int64_t epoch, char *out,
                                size_t cap) RS_MUST_CHECK;

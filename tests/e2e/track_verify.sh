@@ -129,8 +129,8 @@ check "  the shop's own SLA, in English too" grep -q 'will look into it and answ
 # a shop whose support works business hours: the day and time, as its message says
 KEY=$KEY api PUT /v1/support/settings '{"business_hours":{"days":["mon","tue","wed","thu","fri"],"start":"09:00","end":"18:00"}}'
 page POST "/t/$CODE2/report?lang=es" "type=other&message=Quiero+cambiar+el+portal"
-check "  with business hours: the day and the time it will be answered by" \
-  grep -Eq 'te responderá antes del (lunes|martes|miércoles|jueves|viernes) [0-9]+ de [a-z]+ a las [0-9]{2}:[0-9]{2}\.' "$T_DIR/page.html"
+check "  with business hours: the day and the time it will be answered by, naming the zone" \
+  grep -Eq 'te responderá antes del (lunes|martes|miércoles|jueves|viernes) [0-9]+ de [a-z]+ a las [0-9]{2}:[0-9]{2} \(hora de [^)]+\)\.' "$T_DIR/page.html"
 WHEN=$(grep -oE 'antes del [^.]*' "$T_DIR/page.html" | head -1)
 eq "  the same day and time as the message the customer gets" \
   "$(sqlite3 -readonly "$DB" "select count(*) from messages m join incidents i on i.id=m.incident_id where i.type='other' and m.body like '%te responderemos $WHEN.%'")" 1

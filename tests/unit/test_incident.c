@@ -180,6 +180,28 @@ static int64_t madrid(int y, int m, int d, int hh, int mm)
     return t;
 }
 
+/* The customer is told when they will be answered in words, the day and time naming the zone
+ * (they may live in another one), or in hours when the shop keeps no business hours. */
+static void test_answer_words(void **state)
+{
+    (void)state;
+    char w[192];
+    const int64_t due = 1765285200; /* 2025-12-09T13:00:00Z, a Tuesday */
+    const int64_t now = due - 20 * 3600;
+    rs_incident_answer_words(due, now, "Europe/Madrid", false, w, sizeof w);
+    assert_string_equal(w, "antes del martes 9 de diciembre a las 14:00 (hora de España)");
+    rs_incident_answer_words(due, now, "Europe/Madrid", true, w, sizeof w);
+    assert_string_equal(w, "by Tuesday 9 December at 14:00 (Spain Time)");
+    rs_incident_answer_words(due, now, "America/Mexico_City", false, w, sizeof w);
+    assert_string_equal(w, "antes del martes 9 de diciembre a las 07:00 (hora de Ciudad de México)");
+    rs_incident_answer_words(due, now, "", false, w, sizeof w);
+    assert_string_equal(w, "en menos de 20 horas");
+    rs_incident_answer_words(due, now, NULL, true, w, sizeof w);
+    assert_string_equal(w, "within 20 hours");
+    rs_incident_answer_words(due, due + 60, "Europe/Madrid", true, w, sizeof w);
+    assert_string_equal(w, "as soon as we can");
+}
+
 static void test_business_hours(void **state)
 {
     (void)state;
@@ -614,6 +636,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_settings_defaults),
         cmocka_unit_test(test_settings_errors),
+        cmocka_unit_test(test_answer_words),
         cmocka_unit_test(test_business_hours),
         cmocka_unit_test(test_open_sla_and_transitions),
         cmocka_unit_test(test_assign_note_resolve_coupon),
