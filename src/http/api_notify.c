@@ -725,6 +725,19 @@ static void unsub_unknown(struct rs_req *r)
                        : "This unsubscribe link does not exist. Use the one in the latest e-mail we sent you.");
 }
 
+/* The database failed (busy, full, read-only): a page the customer can read, with Retry-After
+ * (a mail client's one-click POST retries on the 503), never a JSON error; the log says why. */
+static void unsub_failed(struct rs_req *r, enum rs_err e)
+{
+    bool es = unsub_spanish(r, NULL);
+    rs_req_failed(r, e, "unsubscribe");
+    rs_page_message(r, 503, es, es ? "No se pudo completar" : "Could not complete",
+                    es ? "No hemos podido atender tu petición ahora mismo y no se ha cambiado nada. Prueba de nuevo "
+                         "en un momento con el mismo enlace."
+                       : "We could not handle your request just now and nothing was changed. Please try again in "
+                         "a moment with the same link.");
+}
+
 /* A small page for a phone screen: TITLE, MSG and, unless DONE_ALL, the buttons that POST the
  * choice back to /u/TOKEN (the e-mail only, unless DONE_EMAIL, and every channel). */
 static void unsub_page(struct rs_req *r, bool es, const char *token, const char *title, const char *msg,
@@ -775,7 +788,7 @@ void rs_page_unsubscribe_post(struct rs_req *r)
     struct unsub_job j = {.token = r->params[0], .all = strcmp(scope, "all") == 0};
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), unsub_run, &j);
     if (e) {
-        rs_reply_err(r, e, "unsubscribe");
+        unsub_failed(r, e);
         return;
     }
     if (!j.found) {
@@ -816,7 +829,7 @@ void rs_page_unsubscribe_get(struct rs_req *r)
         return;
     }
     if (e) {
-        rs_reply_err(r, e, "unsubscribe");
+        unsub_failed(r, e);
         return;
     }
     bool es = unsub_spanish(r, locale);

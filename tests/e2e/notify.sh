@@ -247,6 +247,17 @@ check "  in Javier's language (the e-mail's), saying what each button does, for 
 check "  offering to stop every channel, not only e-mail" \
   grep -q '<button name="scope" value="all">Dejar de recibir todos los avisos (e-mail, SMS y WhatsApp)</button>' "$T_DIR/u.html"
 check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button name=\"scope\" value=\"all\">Stop all updates (e-mail, SMS and WhatsApp)</button>'"
+# another process holds the database's write lock (a backup, a maintenance command): the customer
+# reads a page in their language, the mail client's one-click POST a 503 with Retry-After
+command sqlite3 "$DB" "BEGIN IMMEDIATE; UPDATE merchants SET name=name;" ".shell sleep 12" "COMMIT;" &
+LOCKER=$!
+sleep 0.5
+curl -s -o "$T_DIR/u-busy.html" -D "$T_DIR/u-busy.h" -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' "$UNSUB"
+wait "$LOCKER"
+eq "one-click POST while the database is locked: 503 with Retry-After" \
+  "$(tr -d '\r' < "$T_DIR/u-busy.h" | sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p')/$(tr -d '\r' < "$T_DIR/u-busy.h" | sed -n 's/^Retry-After: //Ip')" "503/1"
+check "  a page the customer can read, saying nothing changed, not JSON" \
+  bash -c "grep -q '<html lang=\"es\">' '$T_DIR/u-busy.html' && grep -q 'no se ha cambiado nada' '$T_DIR/u-busy.html'"
 STATUS=$(curl -s -o "$T_DIR/u2.html" -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' "$UNSUB")
 eq "one-click POST: 200" "$STATUS" 200
 check "  the confirmation is a page in Spanish" grep -q 'Ya no te enviaremos estos avisos por e-mail' "$T_DIR/u2.html"
