@@ -92,9 +92,18 @@ void rs_reply_error(struct rs_req *r, int status, const char *code, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    json_t *m = json_string(msg);
+    if (!m) {
+        /* the message quotes something the client sent (a path segment "%C3") that is not
+         * UTF-8: show those bytes as '?' rather than answer an error without its message */
+        for (char *c = msg; *c; c++)
+            if ((unsigned char)*c >= 0x80)
+                *c = '?';
+        m = json_string(msg);
+    }
     json_t *err = json_object();
     json_object_set_new(err, "code", json_string(code));
-    json_object_set_new(err, "message", json_string(msg));
+    json_object_set_new(err, "message", m);
     json_t *root = json_object();
     json_object_set_new(root, "error", err);
     rs_reply_json(r, status, root);

@@ -246,6 +246,13 @@ allow=$(curl -s -o /dev/null -D - -X PUT -H "Authorization: Bearer $KEY_A" "$BAS
 eq "  and the Allow header (RFC 9110)" "$allow" "GET, HEAD"
 allow=$(curl -s -o /dev/null -D - -X DELETE -H "Authorization: Bearer $KEY_A" "$BASE/v1/keys" | tr -d '\r' | sed -n 's/^Allow: //Ip')
 eq "  every method of the path" "$allow" "GET, HEAD, POST"
+# a path segment that is not UTF-8 (%C3 alone) is quoted in the message: the error keeps its shape
+KEY=$KEY_A api GET /v1/orders/A%C3-1
+eq "a ref that is not UTF-8: 404 with code and message" "$STATUS/$(jqr .error.code)/$(jqr .error.message)" \
+  '404/order_not_found/no order "A?-1" for this merchant'
+KEY= api GET /%FF
+eq "  and an unknown path that is not UTF-8" "$STATUS/$(jqr .error.code)/$(jqr '.error.message | startswith("no such endpoint: /?")')" \
+  "404/not_found/true"
 KEY=$KEY_A api GET /v1/orders/A-1
 eq "nothing was half-written by the bad requests" "$(jqr '.shipments|length')/$(jqr .destination.city)" "2/Getafe"
 
