@@ -221,7 +221,7 @@ static void conv_write(struct rs_req *r, enum op op)
             return;
         if (!json_is_object(body)) {
             json_decref(body);
-            rs_reply_error(r, 400, "invalid_body", "the body must be a JSON object");
+            rs_reply_error(r, 422, "invalid_body", "the body must be a JSON object");
             return;
         }
         json_t *ae = json_object_get(body, "agent_email");

@@ -32,7 +32,7 @@ static bool body_who(struct rs_req *r, struct rs_privacy_who *who)
         return false;
     if (!json_is_object(body)) {
         json_decref(body);
-        rs_reply_error(r, 400, "invalid_json", "send an object: {\"email\": …} or {\"phone\": …}");
+        rs_reply_error(r, 422, "invalid_body", "send an object: {\"email\": …} or {\"phone\": …}");
         return false;
     }
     json_t *em = json_object_get(body, "email"), *ph = json_object_get(body, "phone");

@@ -147,7 +147,8 @@ void rs_req_failed(struct rs_req *r, enum rs_err e, const char *detail);
 bool rs_req_media_is(struct rs_req *r, const char *type);
 
 /* Parse the JSON body; on failure the error answer is already set and NULL is returned.
- * Requires Content-Type application/json (415 otherwise). New reference. */
+ * Requires Content-Type application/json (415 otherwise); malformed JSON is 400 invalid_json,
+ * a root that is neither an object nor an array 422 invalid_body. New reference. */
 json_t *rs_req_json(struct rs_req *r);
 
 #endif

@@ -29,10 +29,18 @@ json_t *rs_req_json(struct rs_req *r)
         return NULL;
     }
     json_error_t err;
-    json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+    json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!j) {
         rs_reply_error(r, 400, "invalid_json", "malformed JSON at line %d, column %d: %s", err.line, err.column,
                        err.text);
+        return NULL;
+    }
+    if (!json_is_object(j) && !json_is_array(j)) {
+        /* well-formed JSON of the wrong shape: 422 like an array where an object goes, not a
+         * "malformed JSON" that sends the developer looking for a syntax error */
+        rs_reply_error(r, 422, "invalid_body", "the body must be a JSON object (or an array where documented), not %s",
+                       json_is_string(j) ? "a string" : json_is_null(j) ? "null" : json_is_boolean(j) ? "a boolean" : "a number");
+        json_decref(j);
         return NULL;
     }
     return j;

@@ -217,6 +217,15 @@ KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-1","carrier":"ups","tracking_
 eq "  a shipment's origin likewise" "$STATUS/$(jqr .error.code)" "422/invalid_field"
 KEY=$KEY_A api POST /v1/orders '[1,2]'
 eq "an array for an order: 422 invalid_body (the JSON itself is fine)" "$STATUS/$(jqr .error.code)" "422/invalid_body"
+# the README's rule for every JSON endpoint: well-formed JSON of the wrong shape is 422 invalid_body
+for b in '"A-1"' 42 null true; do
+  KEY=$KEY_A api POST /v1/events "$b"
+  eq "a bare $b for an event: 422 invalid_body, not \"malformed JSON\"" "$STATUS/$(jqr .error.code)" "422/invalid_body"
+done
+KEY=$KEY_A api POST /v1/customers/export '[]'
+eq "an array for whose data to export: 422 invalid_body" "$STATUS/$(jqr .error.code)" "422/invalid_body"
+KEY=$KEY_A api POST /v1/conversations/1/notes '[]'
+eq "an array for a conversation note: 422 invalid_body" "$STATUS/$(jqr .error.code)" "422/invalid_body"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: text/plain' --data 'x' "$BASE/v1/orders")
 eq "wrong content type: 415" "$STATUS" 415
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY_A" -H 'Content-Type: application/jsonx' --data '{}' "$BASE/v1/orders")
