@@ -51,6 +51,7 @@ struct rs_req {
     char location[1024];        /* Location header when set */
     char allow[64];             /* Allow header when set (a 405: the path's methods) */
     int retry_after;            /* seconds, when > 0 */
+    const char *www_authenticate; /* WWW-Authenticate header when set (static string; an API 401) */
     const char *cache_control;  /* Cache-Control header when set (static string) */
     char set_cookie[2][256];    /* Set-Cookie headers when set (the console's session cookies) */
     bool cors;                  /* Access-Control-Allow-Origin: * (routes.c, for routes a shop's web

@@ -188,6 +188,8 @@ static bool authenticate(struct rs_req *r, unsigned need)
             snprintf(key, sizeof key, "%.*s", (int)n, h);
     }
     if (!key[0]) {
+        /* RFC 9110: a 401 names its scheme (RFC 6750: Bearer), for HTTP clients that wait for it */
+        r->www_authenticate = "Bearer realm=\"rastro\"";
         rs_reply_error(r, 401, "unauthorized",
                        "send your API key as \"Authorization: Bearer rk_…\" (create one with `rastro merchant create`)");
         return false;
@@ -208,6 +210,7 @@ static bool authenticate(struct rs_req *r, unsigned need)
             rs_keycache_put(hash, now, r->merchant_id, r->scopes);
     }
     if (e == RS_ENOTFOUND) {
+        r->www_authenticate = "Bearer realm=\"rastro\", error=\"invalid_token\"";
         rs_reply_error(r, 401, "unauthorized", "this API key is not valid (mistyped, or revoked)");
         return false;
     }

@@ -238,6 +238,10 @@ STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Beare
 eq "oversize body: 413" "$STATUS" 413
 KEY= api POST /v1/orders "$ORDER"
 eq "no key: 401" "$STATUS/$(jqr .error.code)" "401/unauthorized"
+www=$(curl -s -o /dev/null -D - "$BASE/v1/orders/A-1" | tr -d '\r' | sed -n 's/^WWW-Authenticate: //Ip')
+eq "  with the WWW-Authenticate challenge a 401 must carry (RFC 9110)" "$www" 'Bearer realm="rastro"'
+www=$(curl -s -o /dev/null -D - -H 'Authorization: Bearer rk_invalid' "$BASE/v1/orders/A-1" | tr -d '\r' | sed -n 's/^WWW-Authenticate: //Ip')
+eq "  and a wrong key is told invalid_token (RFC 6750)" "$www" 'Bearer realm="rastro", error="invalid_token"'
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer  $KEY_A "$'\r' "$BASE/v1/orders/A-1")
 eq "a key with blanks around it (pasted, or read from a CRLF file) is still the key" "$STATUS" 200
 KEY=rk_invalid api GET /v1/orders/A-1
