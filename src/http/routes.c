@@ -231,6 +231,23 @@ static bool authenticate(struct rs_req *r, unsigned need)
 
 void rs_routes_done(struct rs_req *r);
 
+/* Whether the path, unknown as it is, is a route's with a '/' added at the end ("/v1/orders/"):
+ * a 404 then says so, rather than send the developer through the whole openapi.json. */
+static bool slash_only(struct rs_req *r)
+{
+    const char *path = r->raw_path ? r->raw_path : r->path;
+    size_t n = strlen(path), dn = strlen(r->path);
+    char trimmed[1024];
+    if (n < 2 || n > sizeof trimmed || path[n - 1] != '/' || dn < 2 || r->path[dn - 1] != '/')
+        return false;
+    memcpy(trimmed, path, n - 1);
+    trimmed[n - 1] = '\0';
+    for (int i = 0; i < NROUTES; i++)
+        if (match(r, routes[i].pattern, trimmed))
+            return true;
+    return false;
+}
+
 void rs_routes_dispatch(struct rs_req *r)
 {
     bool path_found = false;
@@ -254,6 +271,9 @@ void rs_routes_dispatch(struct rs_req *r)
         if (path_found)
             rs_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)", r->method, r->path,
                            r->allow);
+        else if (slash_only(r))
+            rs_reply_error(r, 404, "not_found", "no such endpoint: %s (without the trailing \"/\": %.*s)", r->path,
+                           (int)strlen(r->path) - 1, r->path);
         else
             rs_reply_error(r, 404, "not_found", "no such endpoint: %s (see /v1/openapi.json)", r->path);
     } else {

@@ -252,6 +252,12 @@ KEY=$KEY_RO api GET /v1/orders/A-1
 eq "read-only key can read" "$STATUS" 200
 KEY=$KEY_A api GET /v1/nothing
 eq "unknown endpoint: 404" "$STATUS" 404
+KEY=$KEY_A api POST /v1/orders/ "$ORDER"
+eq "a trailing '/': 404 that says so" "$STATUS/$(jqr .error.message)" \
+  '404/no such endpoint: /v1/orders/ (without the trailing "/": /v1/orders)'
+KEY=$KEY_A api GET '/v1/orders/A%201%2F%C3%B1/'
+eq "  also after an escaped ref" "$STATUS/$(jqr .error.message)" \
+  '404/no such endpoint: /v1/orders/A 1/ñ/ (without the trailing "/": /v1/orders/A 1/ñ)'
 KEY=$KEY_A api DELETE /v1/orders
 eq "wrong method: 405" "$STATUS" 405
 eq "  the message says which methods are allowed" "$(jqr .error.message)" "DELETE is not allowed on /v1/orders (allowed: POST)"
