@@ -63,7 +63,15 @@ static void export_reply(struct rs_req *r, const struct rs_privacy_who *who)
 void rs_api_customer_export(struct rs_req *r)
 {
     struct rs_privacy_who who;
-    if (who_or_reply(r, rs_req_query(r, "email"), rs_req_query(r, "phone"), &who))
+    const char *phone = rs_req_query(r, "phone");
+    if (phone && phone[0] == ' ' && phone[1] >= '0' && phone[1] <= '9') {
+        /* "?phone=+34600111222" as typed: the query string made its '+' a space */
+        rs_reply_error(r, 422, "invalid_field",
+                       "phone arrived as \"%.64s\": in a URL a bare + reads as a space; write it as %%2B "
+                       "(phone=%%2B%.63s)", phone, phone + 1);
+        return;
+    }
+    if (who_or_reply(r, rs_req_query(r, "email"), phone, &who))
         export_reply(r, &who);
 }
 

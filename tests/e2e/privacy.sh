@@ -70,6 +70,9 @@ KEY=$KEY_A api GET '/v1/customers/export'
 eq "export without email or phone: 400" "$STATUS" 400
 KEY=$KEY_A api GET '/v1/customers/export?email=nope'
 eq "export with a malformed e-mail: 422" "$STATUS" 422
+KEY=$KEY_A api GET '/v1/customers/export?phone=+34600111222'
+eq "export by a phone whose + was not escaped: 422 saying to write %2B" "$STATUS/$(jqr .error.message)" \
+  '422/phone arrived as " 34600111222": in a URL a bare + reads as a space; write it as %2B (phone=%2B34600111222)'
 KEY=$KEY_A api GET '/v1/customers/export?email=nobody@example.com'
 eq "export of someone unknown: 404" "$STATUS" 404
 KEY=$KEY_A api GET '/v1/customers/export?email=ANA.PEREZ@example.com'
