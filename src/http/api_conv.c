@@ -23,9 +23,8 @@
 
 static bool conv_id(struct rs_req *r, int64_t *id)
 {
-    char *end;
-    long long v = strtoll(r->params[0], &end, 10);
-    if (*end || v <= 0) {
+    long long v;
+    if (!rs_parse_int(r->params[0], 1, INT64_MAX, &v)) {
         rs_reply_error(r, 400, "invalid_id", "a conversation id is a positive number");
         return false;
     }

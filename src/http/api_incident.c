@@ -23,9 +23,8 @@ static const char *jstr(json_t *o, const char *k)
 
 static bool parse_id(struct rs_req *r, int64_t *id)
 {
-    char *end;
-    long long v = strtoll(r->params[0], &end, 10);
-    if (*end || v <= 0) {
+    long long v;
+    if (!rs_parse_int(r->params[0], 1, INT64_MAX, &v)) {
         rs_reply_error(r, 404, "incident_not_found", "\"%.40s\" is not an incident id", r->params[0]);
         return false;
     }

@@ -110,9 +110,8 @@ static enum rs_err resend_run(struct rs_store *s, void *ctx)
 
 void rs_api_notification_resend(struct rs_req *r)
 {
-    char *end;
-    long long id = strtoll(r->params[0], &end, 10);
-    if (*end || id <= 0) {
+    long long id;
+    if (!rs_parse_int(r->params[0], 1, INT64_MAX, &id)) {
         rs_reply_error(r, 400, "invalid_id", "a notification id is a positive number");
         return;
     }

@@ -258,6 +258,13 @@ eq "a trailing '/': 404 that says so" "$STATUS/$(jqr .error.message)" \
 KEY=$KEY_A api GET '/v1/orders/A%201%2F%C3%B1/'
 eq "  also after an escaped ref" "$STATUS/$(jqr .error.message)" \
   '404/no such endpoint: /v1/orders/A 1/ñ/ (without the trailing "/": /v1/orders/A 1/ñ)'
+# an id past 64 bits is not read as another id (strtoll's clamp to 9223372036854775807)
+KEY=$KEY_A api GET /v1/conversations/99999999999999999999
+eq "a conversation id past 64 bits: 400 invalid_id" "$STATUS/$(jqr .error.code)" "400/invalid_id"
+KEY=$KEY_A api POST /v1/notifications/99999999999999999999/resend
+eq "  a notification id likewise" "$STATUS/$(jqr .error.code)" "400/invalid_id"
+KEY=$KEY_A api GET /v1/incidents/99999999999999999999
+eq "  an incident id: not an incident id" "$STATUS/$(jqr .error.message)" '404/"99999999999999999999" is not an incident id'
 KEY=$KEY_A api DELETE /v1/orders
 eq "wrong method: 405" "$STATUS" 405
 eq "  the message says which methods are allowed" "$(jqr .error.message)" "DELETE is not allowed on /v1/orders (allowed: POST)"
