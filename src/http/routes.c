@@ -256,6 +256,7 @@ void rs_routes_dispatch(struct rs_req *r)
         if (!match(r, routes[i].pattern, r->raw_path ? r->raw_path : r->path))
             continue;
         path_found = true;
+        r->cors |= (routes[i].auth & CORS) != 0; /* a 405 there is readable by the page that called */
         size_t n = strlen(r->allow); /* the path's methods, for a 405 (GET brings HEAD) */
         snprintf(r->allow + n, sizeof r->allow - n, "%s%s%s", n ? ", " : "", routes[i].method,
                  strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");

@@ -279,6 +279,8 @@ eq "a ref that is not UTF-8: 404 with code and message" "$STATUS/$(jqr .error.co
 KEY= api GET /%FF
 eq "  and an unknown path that is not UTF-8" "$STATUS/$(jqr .error.code)/$(jqr '.error.message | startswith("no such endpoint: /?")')" \
   "404/not_found/true"
+acao=$(curl -s -o /dev/null -D - -X POST -H 'Origin: https://shop.example' "$BASE/v1/promise" | tr -d '\r' | sed -n 's/^Access-Control-Allow-Origin: //Ip')
+eq "  a 405 on a route shops' pages call (/v1/promise) is readable by the page (CORS)" "$acao" "*"
 KEY=$KEY_A api GET /v1/orders/A-1
 eq "nothing was half-written by the bad requests" "$(jqr '.shipments|length')/$(jqr .destination.city)" "2/Getafe"
 
