@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # upgrade.sh — a live shop upgraded from an older release (docs/operations.md, "Upgrading"). The
 # database is tests/data/upgrade-v7.sql: written through the API and CLI of release 111cd36
-# (schema version 7) and dumped, with its API key, notification settings (SMS + webhook, an old
+# (schema version 7) and dumped (its rows; the schema is migrations 0001-0007), with its API key, notification settings (SMS + webhook, an old
 # template, an e-mail reply_to of two addresses), support and promise settings as that release
 # stored them (that reply_to, confidence 0.999 and cut-off "9:05" are refused by a save now), an order with its tracking code, a shipment, queued
 # notifications, an incident and a conversation a logged call left on the channel 'phone'. This
@@ -10,11 +10,15 @@ source "$(dirname "$0")/../lib/lib.sh"
 source "$(dirname "$0")/../lib/recorder.sh"
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 DUMP=$HERE/tests/data/upgrade-v7.sql
+# old_db FILE: the version-7 database: its schema (migrations 0001-0007), then its rows
+old_db() {
+  cat "$HERE"/src/store/sql/000[1-7]-*.sqlite.sql | sqlite3 "$1" && sqlite3 "$1" < "$DUMP"
+}
 command -v python3 >/dev/null || { echo "python3 missing (scripts/deps.sh test)"; exit 1; }
 start_recorder || { not_ok "recorder starts"; finish; exit 1; }
 
 DB=$T_DIR/shop.db
-sqlite3 "$DB" < "$DUMP"
+old_db "$DB"
 KEY=$(sed -n 's/^-- API key: //p' "$DUMP")
 # the old settings pointed at a provider this test replaces with its recorder
 sqlite3 "$DB" "update notify_settings set config=replace(config,'http://127.0.0.1:9','$REC')"
@@ -34,7 +38,7 @@ eq "a second run has nothing to apply and says nothing more" "$out" "schema vers
 # a migration that fails (here a table of the same name made by hand) stops the upgrade there,
 # saying it was the upgrade, which migration, and the version the database stays at
 FDB=$T_DIR/failed.db
-sqlite3 "$FDB" < "$DUMP"
+old_db "$FDB"
 sqlite3 "$FDB" "create table worker_heartbeats(x)"
 out=$(timeout 20 "$RASTRO_BIN" serve --db "$FDB" --listen 127.0.0.1:$(free_port) 2>&1)
 eq "serve on a database whose upgrade fails exits 1" "$?" 1
