@@ -35,13 +35,7 @@ static void test_read_error_midway(void **state)
 {
     (void)state;
     char path[64];
-    snprintf(path, sizeof path, "/tmp/rs-test-import-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    struct rs_store *s = NULL;
-    char err[256];
-    assert_int_equal(rs_store_open(path, 0, &s, err, sizeof err), RS_OK);
+    struct rs_store *s = unit_db_new(path, sizeof path, "import");
     int64_t mid = 0;
     assert_int_equal(rs_store_merchant_create(s, "Tienda", "Europe/Madrid", "es", 1764000000, &mid), RS_OK);
 

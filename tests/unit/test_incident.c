@@ -133,12 +133,7 @@ static const int64_t NOW = 1800000000; /* 2027-01-15 */
 
 static void fx_open(struct fx *f)
 {
-    snprintf(f->path, sizeof f->path, "/tmp/rs-test-incident-XXXXXX");
-    int fd = mkstemp(f->path);
-    assert_true(fd >= 0);
-    close(fd);
-    char err[256];
-    assert_int_equal(rs_store_open(f->path, 0, &f->s, err, sizeof err), RS_OK);
+    f->s = unit_db_new(f->path, sizeof f->path, "incident");
     assert_int_equal(rs_store_merchant_create(f->s, "T", "UTC", "es", 1, &f->mid), RS_OK);
     assert_int_equal(rs_store_merchant_create(f->s, "Other", "UTC", "es", 1, &f->other_mid), RS_OK);
     insert_agent(f->path, f->mid, "luis@shop.example");

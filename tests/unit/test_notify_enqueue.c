@@ -26,12 +26,7 @@ struct db {
 
 static void db_open(struct db *d)
 {
-    snprintf(d->path, sizeof d->path, "/tmp/rs-test-enqueue-XXXXXX");
-    int fd = mkstemp(d->path);
-    assert_true(fd >= 0);
-    close(fd);
-    char err[256];
-    assert_int_equal(rs_store_open(d->path, 0, &d->s, err, sizeof err), RS_OK);
+    d->s = unit_db_new(d->path, sizeof d->path, "enqueue");
 }
 
 static void db_close(struct db *d)

@@ -42,13 +42,8 @@ static int count(sqlite3 *db, const char *sql)
 static void test_sweep(void **state)
 {
     (void)state;
-    char path[] = "/tmp/rs-test-privacy-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    struct rs_store *s = NULL;
-    char err[256];
-    assert_int_equal(rs_store_open(path, 0, &s, err, sizeof err), RS_OK);
+    char path[64];
+    struct rs_store *s = unit_db_new(path, sizeof path, "privacy");
     int64_t m1, m2;
     assert_int_equal(rs_store_merchant_create(s, "A", "UTC", "es", 1, &m1), RS_OK);
     assert_int_equal(rs_store_merchant_create(s, "B", "UTC", "es", 1, &m2), RS_OK);

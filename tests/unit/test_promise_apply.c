@@ -179,13 +179,8 @@ static int64_t T(int y, int mo, int d, int h)
 static void test_write_path(void **state)
 {
     (void)state;
-    char path[] = "/tmp/rs-test-promise-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    struct rs_store *s = NULL;
-    char err[256];
-    assert_int_equal(rs_store_open(path, 0, &s, err, sizeof err), RS_OK);
+    char path[64];
+    struct rs_store *s = unit_db_new(path, sizeof path, "promise");
     int64_t mid, version;
     assert_int_equal(rs_store_merchant_create(s, "T", "UTC", "es", 1, &mid), RS_OK);
     struct rs_promise_model *m = small_model();
