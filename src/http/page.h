@@ -58,5 +58,9 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
 
 /* A small page with a title and a message (errors, 429), in the visitor's language. */
 void rs_page_message(struct rs_req *r, int status, bool es, const char *title, const char *msg);
+/* The page for a failed look-up ST (rs_track_lookup's status, its JSON error set on R): a
+ * mistyped code, something that is not a code, an unknown one, the database failing, or the
+ * address blocked for too many tries, each said as such, in the visitor's language. */
+void rs_page_lookup_failed(struct rs_req *r, int st);
 
 #endif

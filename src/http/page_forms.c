@@ -73,13 +73,7 @@ static json_t *lookup_for_post(struct rs_req *r)
     int st = rs_track_lookup(r, r->params[0], &pf, &o, NULL);
     if (st == 200)
         return o;
-    if (st == 429) {
-        rs_page_rate_blocked(r, true);
-    } else {
-        bool es = rs_page_want_spanish(r, NULL);
-        rs_page_message(r, st, es, es ? "No encontramos ese pedido" : "We could not find that order",
-                        es ? "Revisa el código de seguimiento." : "Check the tracking code.");
-    }
+    rs_page_lookup_failed(r, st); /* the same words as the page's own look-up */
     return NULL;
 }
 

@@ -973,8 +973,7 @@ static void cache_key(struct rs_req *r, char *key, size_t cap)
              pf.email ? pf.email : "", pf.v ? pf.v : "");
 }
 
-/* The page for a failed look-up ST (rs_track_lookup's status, its JSON error set on R). */
-static void lookup_failed(struct rs_req *r, int st)
+void rs_page_lookup_failed(struct rs_req *r, int st)
 {
     bool es = rs_page_want_spanish(r, NULL);
     if (st == 429) {
@@ -1002,7 +1001,10 @@ static void lookup_failed(struct rs_req *r, int st)
         msg = es ? "No podemos mostrar el pedido ahora mismo. Prueba de nuevo en un momento."
                  : "We cannot show the order right now. Please try again in a moment.";
     json_decref(err);
-    rs_page_message(r, st, es, es ? "No encontramos ese pedido" : "We could not find that order", msg);
+    if (st >= 500)
+        rs_page_message(r, st, es, es ? "No disponible ahora mismo" : "Not available right now", msg);
+    else
+        rs_page_message(r, st, es, es ? "No encontramos ese pedido" : "We could not find that order", msg);
 }
 
 void rs_page_track(struct rs_req *r)
@@ -1034,7 +1036,7 @@ void rs_page_track(struct rs_req *r)
         return;
     }
     if (st != 200) {
-        lookup_failed(r, st);
+        rs_page_lookup_failed(r, st);
         return;
     }
     rs_page_render(r, o, 200, notice, NULL, NULL);
@@ -1056,7 +1058,7 @@ void rs_page_verify_post(struct rs_req *r)
     char token[RS_TRACK_TOKEN_LEN];
     int st = rs_track_lookup(r, r->params[0], &pf, &o, token);
     if (st != 200) {
-        lookup_failed(r, st);
+        rs_page_lookup_failed(r, st);
         return;
     }
     if (rs_track_full(o)) {

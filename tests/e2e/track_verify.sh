@@ -101,6 +101,12 @@ curl -s -o /dev/null -w '%{http_code}' -X POST --data "channel=email&contact=&ac
 eq "get updates with the token and no contact typed: uses the order's e-mail" "$(cat "$T_DIR/st")/$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts where channel='email' and address='ana@example.com'")" "303/1"
 
 # a refused form comes back with what was chosen and typed, to correct it
+# a form posted to a mistyped code (one character changed) says it is a typing mistake, as the
+# page's own look-up does, not only "check the code"
+TYPO="${CODE:0:3}$( [ "${CODE:3:1}" = 7 ] && echo 8 || echo 7)${CODE:4}"
+page POST "/t/$TYPO/updates?lang=es" "channel=sms&contact=600+123+456&action=start"
+check "a form posted to a mistyped code: 400, saying it is a typing mistake" \
+  bash -c "[ '$STATUS' = 400 ] && grep -q 'error de tecleo' '$T_DIR/page.html'"
 page POST "/t/$CODE/updates?lang=es" "channel=sms&contact=600+123+456&action=start"
 eq "get updates by SMS without the country code: 422" "$STATUS" 422
 check "  the SMS channel still chosen and the number still there" \
