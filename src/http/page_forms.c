@@ -22,6 +22,7 @@
 #include "util/assets.h"
 #include "util/email_addr.h"
 #include "util/form.h"
+#include "util/netaddr.h"
 #include "util/timefmt.h"
 
 static bool form_field(struct rs_req *r, const char *name, char *out, size_t cap)
@@ -206,10 +207,12 @@ void rs_page_push_post(struct rs_req *r)
     bool stop = action && strcmp(action, "stop") == 0;
     struct rs_page_ctx ctx;
     if (!endpoint || strncmp(endpoint, "https://", 8) != 0 || strlen(endpoint) > 1024 ||
+        (!stop && !rs_url_host_public(endpoint)) ||
         (!stop && (!p256dh || !auth || strlen(p256dh) < 80 || strlen(p256dh) > 100 || strlen(auth) < 16 ||
                    strlen(auth) > 32))) {
         rs_reply_error(r, 422, "invalid_subscription",
-                       "send {\"subscription\": PushSubscription.toJSON()} with an https endpoint and keys p256dh, auth");
+                       "send {\"subscription\": PushSubscription.toJSON()} with an https endpoint on a public host "
+                       "and keys p256dh, auth");
     } else if (!page_ctx(r, json_string_value(json_object_get(o, "tracking_code")), &ctx)) {
         rs_reply_err(r, RS_EIO, "page context");
     } else {

@@ -3,6 +3,7 @@
 #define RS_NOTIFY_CHANNEL_PRIV_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 
 #include "notify/channel.h"
 #include "util/buf.h"
@@ -12,7 +13,17 @@ struct rs_channels {
     CURL *smtp; /* one SMTP session reused between messages when the server allows */
     char smtp_url[512];
     long connects;
+    bool allow_private; /* RASTRO_ALLOW_PRIVATE_URLS=1: connect to loopback and private addresses */
+    char blocked[64];   /* the address the last transfer refused to connect to, or "" */
 };
+
+/* Make H refuse to connect to an address that is not public (util/netaddr.h) unless the
+ * operator allows it, and speak only PROTOCOLS ("http,https"; no redirect is followed). Call
+ * after each curl_easy_reset. */
+void rs_channels_guard(struct rs_channels *ch, CURL *h, const char *protocols);
+
+/* When the last transfer was refused by the guard: fills res->error and returns true. */
+bool rs_channels_blocked(struct rs_channels *ch, struct rs_send_result *res);
 
 /* POST BODY to URL with HEADERS (NULL-terminated list), optional Basic USERPWD. RESP gets the
  * answer body. Classifies the outcome as channel.h says; fills res->http_status,

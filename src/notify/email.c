@@ -352,7 +352,7 @@ enum rs_err rs_send_email(struct rs_channels *ch, const struct rs_msg *m, struct
     CURL *h = ch->smtp;
     curl_easy_reset(h); /* keeps the connection cache: the SMTP session is reused */
     curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    rs_channels_guard(ch, h, "smtp,smtps");
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
     curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -379,6 +379,8 @@ enum rs_err rs_send_email(struct rs_channels *ch, const struct rs_msg *m, struct
         snprintf(res->provider_id, sizeof res->provider_id, "%s", mid);
         return RS_OK;
     }
+    if (rs_channels_blocked(ch, res))
+        return RS_EREJECTED;
     snprintf(res->error, sizeof res->error, "SMTP %s: %s", c->smtp_url, curl_easy_strerror(rc));
     if (code >= 400)
         snprintf(res->error + strlen(res->error), sizeof res->error - strlen(res->error), " (reply %ld)", code);

@@ -1,7 +1,9 @@
 /* providers.c — the HTTP channels (see channel.h): Twilio and Infobip SMS, WhatsApp Cloud API,
  * and the signed merchant webhook, plus the shared libcurl plumbing (one easy handle per thread,
  * reused so keep-alive connections are too). */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -9,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "notify/channel.h"
 #include "core/sms.h"
 #include "notify/channel_priv.h"
 #include "util/buf.h"
+#include "util/netaddr.h"
 #include "util/timefmt.h"
 
 struct rs_channels *rs_channels_new(void)
@@ -28,7 +32,47 @@ struct rs_channels *rs_channels_new(void)
         rs_channels_free(ch);
         return NULL;
     }
+    const char *allow = getenv("RASTRO_ALLOW_PRIVATE_URLS");
+    ch->allow_private = allow && strcmp(allow, "1") == 0;
     return ch;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: every new connection (a reused keep-alive one was checked when it
+ * was opened), whatever name resolved to the address, is refused when the address is not public. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct rs_channels *ch = clientp;
+    (void)purpose;
+    if (!ch->allow_private && !rs_addr_public(&a->addr)) {
+        char text[INET6_ADDRSTRLEN] = "?";
+        const void *in = a->family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr
+                                               : (const void *)&((struct sockaddr_in *)(void *)&a->addr)->sin_addr;
+        if (a->family == AF_INET || a->family == AF_INET6)
+            inet_ntop(a->family, in, text, sizeof text);
+        snprintf(ch->blocked, sizeof ch->blocked, "%s", text);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+void rs_channels_guard(struct rs_channels *ch, CURL *h, const char *protocols)
+{
+    ch->blocked[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, ch);
+}
+
+bool rs_channels_blocked(struct rs_channels *ch, struct rs_send_result *res)
+{
+    if (!ch->blocked[0])
+        return false;
+    snprintf(res->error, sizeof res->error,
+             "not sent: %s is a loopback, private or reserved address, which this server does not connect to "
+             "(the operator can allow it with RASTRO_ALLOW_PRIVATE_URLS=1)",
+             ch->blocked);
+    return true;
 }
 
 void rs_channels_free(struct rs_channels *ch)
@@ -105,7 +149,7 @@ enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *co
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout_s);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(timeout_s < 10 ? timeout_s : 10));
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    rs_channels_guard(ch, h, "http,https");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -122,6 +166,8 @@ enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *co
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
     ch->connects += conns;
     res->http_status = (int)code;
+    if (rc != CURLE_OK && rs_channels_blocked(ch, res))
+        return RS_EREJECTED;
     if (rc != CURLE_OK) {
         snprintf(res->error, sizeof res->error, "%s (%s)", curl_easy_strerror(rc),
                  rc == CURLE_OPERATION_TIMEDOUT ? "timed out" : "no answer");

@@ -616,5 +616,23 @@ eq "  'out for delivery' after the delivery: suppressed as stale, and the histor
    "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")][0]|"\(.state):\(.reason):\(.attempts_log[-1].result)"')" "suppressed:stale:suppressed"
 eq "  the delivery itself is sent" "$(jqr '[.notifications[]|select(.trigger=="delivered")][0].state')" "sent"
 
+# ---- an install hosting several merchants: a merchant's URLs do not reach the operator's network ----
+stop_server
+RASTRO_ALLOW_PRIVATE_URLS=0 start_server "$T_DIR/ssrf.db"
+KS=$(new_merchant "Tienda Curiosa")
+printf '{"email":{"smtp_url":"smtp://127.0.0.1:%s","starttls":"none","from":"s@curiosa.example.es"},"webhook":{"url":"%s/webhooks/ssrf","secret":"%s"},"triggers":{"*":["email"],"shipped":["email","webhook"]},"retry":{"base_s":1,"max_delay_s":1,"max_attempts":2},"timeout_s":2}' \
+  "$PF_PORT" "$REC" "$WHSEC" > "$T_DIR/ssrf.json"
+"$RASTRO_BIN" notify settings --merchant 1 --db "$T_DIR/ssrf.db" "$T_DIR/ssrf.json" >/dev/null
+KEY=$KS api POST /v1/orders '{"order_ref":"S-1","placed_at":"'"$(ts 7200)"'","customer":{"email":"ssrf@example.org","locale":"es"},"destination":{"country":"ES"}}'
+KEY=$KS api POST /v1/shipments '{"order_ref":"S-1","carrier":"correos","tracking_number":"SSRF1"}'
+KEY=$KS api POST /v1/events "$(ev SSRF1 600 in_transit)"
+ssrf_final() { KEY=$KS api GET /v1/orders/S-1/notifications; [ "$(jqr '[.notifications[]|select(.state=="queued" or .state=="sending")]|length')" = 0 ] && [ "$(jqr '.notifications|length')" -ge 3 ]; }
+check "without RASTRO_ALLOW_PRIVATE_URLS, messages to loopback URLs settle" wait_for 30 ssrf_final
+eq "  the webhook and SMTP server on 127.0.0.1 are not connected to: failed, and the history says why" \
+   "$(jqr '[.notifications[]|"\(.channel):\(.state):\([.attempts_log[]|.error|test("not sent: 127.0.0.1 is a loopback, private or reserved address")]|all)"]|sort|join(",")')" \
+   "email:failed:true,email:failed:true,webhook:failed:true"
+eq "  and the recorder on loopback got nothing" "$(rec_count '.path=="/webhooks/ssrf"')" 0
+stop_server
+
 check "worker log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/worker.log' '$T_DIR/server.log'"
 finish

@@ -267,4 +267,22 @@ KEY= api GET "/v1/track/$CODE4"
 eq "  the public JSON gives the zone to tell times in (as the locale), not the person" "$(jqr .timezone)/$(jqr 'has("customer")')" "America/Mexico_City/false"
 page GET "/t/$CODE3"
 check "  an order without one: the shop's zone" grep -qF 'Sunday, November 2, 3:15' "$T_DIR/page.html"
+# ---- Web Push: the endpoint a visitor sends is where the worker will POST: public https only ----
+push_sub() { # ENDPOINT: the status of subscribing it to V-2
+  curl -s -o "$T_DIR/push.json" -w '%{http_code}' -H 'Content-Type: application/json' -H "Origin: $BASE" \
+    --data '{"action":"start","subscription":{"endpoint":"'"$1"'","keys":{"p256dh":"BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM","auth":"tBHItJI5svbpez7KI4CCXg"}}}' \
+    "$BASE/t/$CODE2/push"
+}
+eq "a push service's endpoint is accepted" "$(push_sub https://fcm.googleapis.com/fcm/send/abc)" 201
+bad=""
+for ep in https://127.0.0.1/x https://localhost:8443/x https://LOCALHOST./x https://a.localhost/x https://10.1.2.3/x \
+  https://169.254.169.254/latest/meta-data/ https://192.168.1.1/x https://172.16.0.9/x https://100.64.0.1/x \
+  "https://[::1]/x" "https://[fd00::1]/x" "https://[fe80::1%25eth0]/x" "https://[::ffff:127.0.0.1]/x" https://0.0.0.0/x \
+  https://2130706433/x https://127.1/x https://0x7f.0.0.1/x https://push.example@127.0.0.1/x; do
+  st=$(push_sub "$ep"); [ "$st" = 422 ] || bad="$bad $ep=$st"
+done
+eq "  one on loopback, a private network, link-local (cloud metadata) or written as a number: 422" "$bad" ""
+eq "  and it says what it wants" "$(jq -r .error.message "$T_DIR/push.json")" \
+  'send {"subscription": PushSubscription.toJSON()} with an https endpoint on a public host and keys p256dh, auth'
+eq "  none was stored" "$(sqlite3 -readonly "$DB" "select group_concat(endpoint) from push_subscriptions")" "https://fcm.googleapis.com/fcm/send/abc"
 finish

@@ -4,6 +4,9 @@
 # "result: N ok, N not ok" for tests/run.sh and exits non-zero on any failure.
 set -u
 RASTRO_BIN=${RASTRO_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/asan/rastro}
+# The recorder and the private Postfix stand in for providers on loopback ports, which a
+# server refuses to connect to unless its operator allows it (docs/operations.md)
+export RASTRO_ALLOW_PRIVATE_URLS=${RASTRO_ALLOW_PRIVATE_URLS:-1}
 T_OK=0
 T_FAIL=0
 T_DIR=$(mktemp -d /tmp/rastro-e2e.XXXXXX)

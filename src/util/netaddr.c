@@ -1,0 +1,107 @@
+/* netaddr.c — see netaddr.h. */
+#include "util/netaddr.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+static bool v4_public(uint32_t a)
+{
+    return !(a >> 24 == 0 || a >> 24 == 10 || a >> 24 == 127 || (a & 0xffc00000u) == 0x64400000u || /* 100.64/10 */
+             (a & 0xffff0000u) == 0xa9fe0000u ||                                                   /* 169.254/16 */
+             (a & 0xfff00000u) == 0xac100000u ||                                                   /* 172.16/12 */
+             (a & 0xffffff00u) == 0xc0000000u ||                                                   /* 192.0.0/24 */
+             (a & 0xffff0000u) == 0xc0a80000u ||                                                   /* 192.168/16 */
+             (a & 0xfffe0000u) == 0xc6120000u ||                                                   /* 198.18/15 */
+             a >= 0xe0000000u); /* multicast, reserved, broadcast */
+}
+
+static uint32_t v4_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool v6_public(const unsigned char b[16])
+{
+    static const unsigned char zero[12], mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
+                                         nat64[12] = {0, 0x64, 0xff, 0x9b};
+    if (memcmp(b, zero, 12) == 0 || memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
+        return v4_public(v4_at(b + 12)); /* ::, ::1 and the IPv4 forms */
+    if (b[0] == 0x20 && b[1] == 0x02)   /* 6to4 */
+        return v4_public(v4_at(b + 2));
+    if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)
+        return false;                                  /* 64:ff9b:1::/48, local NAT64 */
+    return !((b[0] & 0xfe) == 0xfc ||                  /* fc00::/7 unique local */
+             (b[0] == 0xfe && (b[1] & 0x80) == 0x80) || /* fe80::/10 link-local, fec0::/10 site-local */
+             b[0] == 0xff);                            /* multicast */
+}
+
+bool rs_addr_public(const struct sockaddr *sa)
+{
+    if (!sa)
+        return false;
+    if (sa->sa_family == AF_INET)
+        return v4_public(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+    if (sa->sa_family == AF_INET6)
+        return v6_public(((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr);
+    return false;
+}
+
+bool rs_addr_text_public(const char *addr)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_aton(addr, &a4))
+        return v4_public(ntohl(a4.s_addr));
+    if (inet_pton(AF_INET6, addr, &a6) == 1)
+        return v6_public(a6.s6_addr);
+    return false;
+}
+
+bool rs_url_host_public(const char *url)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    if (!p)
+        return false;
+    p += 3;
+    size_t n = strcspn(p, "/?#\\");
+    const char *at = memchr(p, '@', n);
+    while (at) { /* userinfo: the host follows the last '@' */
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+        at = memchr(p, '@', n);
+    }
+    char host[256];
+    size_t hl;
+    if (n > 0 && p[0] == '[') { /* only a plain IPv6 address: no zone ("%eth0") */
+        const char *close = memchr(p, ']', n);
+        struct in6_addr a6;
+        if (!close || (size_t)(close - p - 1) >= sizeof host)
+            return false;
+        memcpy(host, p + 1, (size_t)(close - p - 1));
+        host[close - p - 1] = '\0';
+        return inet_pton(AF_INET6, host, &a6) == 1 && v6_public(a6.s6_addr);
+    } else {
+        const char *colon = memchr(p, ':', n);
+        hl = colon ? (size_t)(colon - p) : n;
+    }
+    if (hl == 0 || hl >= sizeof host)
+        return false;
+    memcpy(host, p, hl);
+    host[hl] = '\0';
+    while (hl > 0 && host[hl - 1] == '.') /* "localhost." is localhost */
+        host[--hl] = '\0';
+    if (hl == 0)
+        return false;
+    for (size_t i = 0; i < hl; i++)
+        host[i] = (char)tolower((unsigned char)host[i]);
+    if (strcmp(host, "localhost") == 0 || (hl > 10 && strcmp(host + hl - 10, ".localhost") == 0))
+        return false;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_aton(host, &a4) || inet_pton(AF_INET6, host, &a6) == 1)
+        return rs_addr_text_public(host);
+    return true;
+}

@@ -1,0 +1,28 @@
+/* netaddr.h — may Rastro connect to this address on someone else's behalf?
+ *
+ * The worker POSTs to URLs that others chose: a merchant's webhook and provider base URLs, their
+ * SMTP server, and the Web Push endpoint an anonymous visitor of the tracking page sends. None of
+ * them may be turned against the operator's own network (server-side request forgery): the
+ * loopback, private (RFC 1918, unique-local), link-local (the cloud metadata service at
+ * 169.254.169.254), shared (100.64/10), multicast and reserved ranges are not public. IPv6 forms
+ * that carry an IPv4 address (mapped, compatible, NAT64, 6to4) are judged by that address. */
+#ifndef RS_UTIL_NETADDR_H
+#define RS_UTIL_NETADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* True when SA (AF_INET or AF_INET6; any other family is not public) is a public address. */
+bool rs_addr_public(const struct sockaddr *sa);
+
+/* The URL's host is not a name for this machine or a non-public address written literally:
+ * false for "localhost" (and *.localhost), an IPv4 literal in any form the resolver accepts
+ * ("127.1", "2130706433", "0x7f.0.0.1") or an [IPv6] literal that is not public, and for a URL
+ * without a host. A host name is true here: what it resolves to is checked on connection. */
+bool rs_url_host_public(const char *url);
+
+/* ADDR (IPv4 or IPv6 as text) is public: the same rule, for tests and messages. */
+bool rs_addr_text_public(const char *addr);
+
+#endif
