@@ -7,6 +7,7 @@
  * Privacy: with the code alone a visitor may subscribe a contact they give and report a
  * problem; changing the customer's preferred channel needs the second factor (full level). */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +477,7 @@ struct live {
     bool hello;
     bool missed; /* a reconnection whose Last-Event-ID is not what the page shows now */
     char status[32];
+    char client_addr[48]; /* counted in live_addrs until freed */
 };
 
 /* A fingerprint of what the public page shows: status and the events of every shipment. */
@@ -550,6 +552,66 @@ static size_t live_next(void *ctx, char *buf, size_t cap, struct rs_stream_wait 
     }
 }
 
+/* Live streams open per client address: each holds a connection for up to 10 minutes, and the
+ * server has 2000; one address may not take them all (RASTRO_STREAMS_PER_ADDR, default 20: a
+ * household or an office behind one address, a few tabs each). */
+#define LIVE_SLOTS 2048
+static struct {
+    char addr[48];
+    int n;
+} live_addrs[LIVE_SLOTS];
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static int live_cap = 20;
+static pthread_once_t live_once = PTHREAD_ONCE_INIT;
+static void live_cap_init(void)
+{
+    const char *v = getenv("RASTRO_STREAMS_PER_ADDR");
+    if (v && atoi(v) > 0)
+        live_cap = atoi(v);
+}
+
+/* Count one more stream for ADDR; false (nothing counted) when it has live_cap already. */
+static bool live_addr_take(const char *addr)
+{
+    pthread_once(&live_once, live_cap_init);
+    int slot = -1, free_slot = -1;
+    pthread_mutex_lock(&live_mu);
+    for (int i = 0; i < LIVE_SLOTS && slot < 0; i++) {
+        if (live_addrs[i].n > 0 && strcmp(live_addrs[i].addr, addr) == 0)
+            slot = i;
+        else if (live_addrs[i].n == 0 && free_slot < 0)
+            free_slot = i;
+    }
+    bool ok = slot >= 0 ? live_addrs[slot].n < live_cap : free_slot >= 0;
+    if (ok && slot < 0) {
+        slot = free_slot;
+        snprintf(live_addrs[slot].addr, sizeof live_addrs[slot].addr, "%s", addr);
+    }
+    if (ok)
+        live_addrs[slot].n++;
+    pthread_mutex_unlock(&live_mu);
+    return ok;
+}
+
+static void live_addr_put(const char *addr)
+{
+    pthread_mutex_lock(&live_mu);
+    for (int i = 0; i < LIVE_SLOTS; i++) {
+        if (live_addrs[i].n > 0 && strcmp(live_addrs[i].addr, addr) == 0) {
+            live_addrs[i].n--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&live_mu);
+}
+
+static void live_free(void *ctx)
+{
+    struct live *lv = ctx;
+    live_addr_put(lv->client_addr);
+    free(lv);
+}
+
 void rs_page_stream(struct rs_req *r)
 {
     char code[RS_TRACKCODE_LEN];
@@ -565,19 +627,29 @@ void rs_page_stream(struct rs_req *r)
         rs_reply_error(r, 404, "unknown_tracking_code", "no order has the code %s", code);
         return;
     }
+    if (!live_addr_take(r->client_addr)) {
+        rs_page_ctx_release(&ctx);
+        r->retry_after = 60;
+        rs_reply_error(r, 429, "too_many_streams",
+                       "too many live streams open from this address (%d); close some pages or try again later",
+                       live_cap);
+        return;
+    }
     struct live *lv = calloc(1, sizeof *lv);
     if (!lv) {
+        live_addr_put(r->client_addr);
         rs_page_ctx_release(&ctx);
         rs_reply_err(r, RS_ENOMEM, "stream");
         return;
     }
+    snprintf(lv->client_addr, sizeof lv->client_addr, "%s", r->client_addr);
     lv->srv = r->srv;
     snprintf(lv->code, sizeof lv->code, "%s", code);
     lv->merchant_id = ctx.merchant_id;
     rs_page_ctx_release(&ctx);
     lv->seq = rs_bus_seq(lv->merchant_id); /* read before the fingerprint: no change is missed */
     if (!live_fingerprint(lv, &lv->fp, lv->status, sizeof lv->status)) {
-        free(lv);
+        live_free(lv);
         rs_reply_err(r, RS_EIO, "stream");
         return;
     }
@@ -587,7 +659,7 @@ void rs_page_stream(struct rs_req *r)
     lv->missed = last_id && *last_id && strcmp(last_id, seen) != 0;
     lv->started_ns = rs_mono_ns();
     r->cache_control = "no-store";
-    rs_reply_stream(r, 200, "text/event-stream", live_next, free, lv);
+    rs_reply_stream(r, 200, "text/event-stream", live_next, live_free, lv);
 }
 
 /* ---- static files ---- */

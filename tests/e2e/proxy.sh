@@ -4,7 +4,7 @@
 # forwards for (X-Forwarded-For or RFC 7239 Forwarded), not the proxy's own; a client cannot choose its address with a header of its
 # own, and without --trusted-proxy the header is ignored. Bad proxy lists are refused.
 source "$(dirname "$0")/../lib/lib.sh"
-export RASTRO_LOOKUP_BURST=3 RASTRO_LOOKUP_PER_MIN=1
+export RASTRO_LOOKUP_BURST=3 RASTRO_LOOKUP_PER_MIN=1 RASTRO_STREAMS_PER_ADDR=2
 
 SERVE_ARGS="--trusted-proxy 127.0.0.1,::1" start_server "$T_DIR/x.db"
 KEY=$(new_merchant "Tienda Proxy")
@@ -25,6 +25,17 @@ eq "Forwarded: client A is still A (limited)" "$(fwd 'for=203.0.113.5;proto=http
 got=""; for _ in 1 2 3 4; do got="$got $(fwd 'for="[2001:db8::c]:4711"')"; done
 eq "  client C (IPv6, quoted, with a port): its own three, then 429" "$got" " 200 200 200 429"
 eq "  C cannot escape by writing its own hop first" "$(fwd 'for=198.51.100.9, for="[2001:db8::c]"')" 429
+# live streams (each holds a connection for minutes): at most RASTRO_STREAMS_PER_ADDR per client
+stream() { curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-1}" -H "X-Forwarded-For: $1" "$BASE/t/$CODE/stream"; }
+S_PIDS=()
+for _ in 1 2; do stream 203.0.113.7 30 > /dev/null & S_PIDS+=($!); T_PIDS+=($!); done
+sleep 1
+eq "live streams: client D holds two, a third is 429" "$(stream 203.0.113.7)" 429
+curl -s -o /dev/null -D "$T_DIR/sh" --max-time 1 -H "X-Forwarded-For: 203.0.113.7" "$BASE/t/$CODE/stream"
+check "  with Retry-After" grep -qi '^retry-after: 60' "$T_DIR/sh"
+eq "  client E behind the same proxy still gets one" "$(stream 203.0.113.8)" 200
+kill "${S_PIDS[@]}" 2>/dev/null; wait "${S_PIDS[@]}" 2>/dev/null
+check "  D's closed streams are given back (at the next keep-alive at the latest)" wait_for 30 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H 'X-Forwarded-For: 203.0.113.7' '$BASE/t/$CODE/stream')\" = 200 ]"
 stop_server
 
 # without --trusted-proxy the header is nobody's to set: every look-up here is 127.0.0.1's
