@@ -559,7 +559,15 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
         rs_server_stop(srv);
         return RS_EINVAL;
     }
+    /* Connections one address may hold open at once (RASTRO_CONNS_PER_ADDR, default 100; 0 = no
+     * limit): a slow or idle client keeps its connection for the 120 s timeout, and the 2000 are
+     * everyone's. Behind a trusted proxy every connection comes from the proxy: the proxy limits. */
+    const char *cpa = getenv("RASTRO_CONNS_PER_ADDR");
+    unsigned per_addr = cpa && *cpa ? (unsigned)strtoul(cpa, NULL, 10) : 100;
+    if (srv->proxies.n)
+        per_addr = 0;
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_addr,
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,

@@ -4,7 +4,7 @@
 # forwards for (X-Forwarded-For or RFC 7239 Forwarded), not the proxy's own; a client cannot choose its address with a header of its
 # own, and without --trusted-proxy the header is ignored. Bad proxy lists are refused.
 source "$(dirname "$0")/../lib/lib.sh"
-export RASTRO_LOOKUP_BURST=3 RASTRO_LOOKUP_PER_MIN=1 RASTRO_STREAMS_PER_ADDR=2
+export RASTRO_LOOKUP_BURST=3 RASTRO_LOOKUP_PER_MIN=1 RASTRO_STREAMS_PER_ADDR=2 RASTRO_CONNS_PER_ADDR=5
 
 SERVE_ARGS="--trusted-proxy 127.0.0.1,::1" start_server "$T_DIR/x.db"
 KEY=$(new_merchant "Tienda Proxy")
@@ -36,12 +36,30 @@ check "  with Retry-After" grep -qi '^retry-after: 60' "$T_DIR/sh"
 eq "  client E behind the same proxy still gets one" "$(stream 203.0.113.8)" 200
 kill "${S_PIDS[@]}" 2>/dev/null; wait "${S_PIDS[@]}" 2>/dev/null
 check "  D's closed streams are given back (at the next keep-alive at the latest)" wait_for 30 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H 'X-Forwarded-For: 203.0.113.7' '$BASE/t/$CODE/stream')\" = 200 ]"
+# idle N: hold N idle connections (a slowloris) to the server for 30 s; IDLE_PID
+idle() {
+  rm -f "$T_DIR/idle.up"
+  python3 -c 'import socket,sys,time
+s=[socket.create_connection(("127.0.0.1",int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
+time.sleep(0.5)
+open(sys.argv[3],"w").write("up")
+time.sleep(30)' "$PORT" "$1" "$T_DIR/idle.up" & IDLE_PID=$!; T_PIDS+=("$IDLE_PID")
+  wait_for 10 test -s "$T_DIR/idle.up"
+}
+healthz() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$BASE/healthz"; }
+idle 8
+eq "connections per address are not limited for the trusted proxy (RASTRO_CONNS_PER_ADDR=5, 8 idle)" "$(healthz)" 200
+kill "$IDLE_PID"; wait "$IDLE_PID" 2>/dev/null
 stop_server
 
 # without --trusted-proxy the header is nobody's to set: every look-up here is 127.0.0.1's
 start_server "$DB"
 got=""; for i in 1 2 3 4; do got="$got $(wrong 203.0.113.$((20 + i)))"; done
 eq "no trusted proxy: a different X-Forwarded-For each time does not reset the limit" "$got" " 200 200 200 429"
+idle 5
+eq "no trusted proxy: an address holding RASTRO_CONNS_PER_ADDR idle connections gets no more" "$(healthz)" 000
+kill "$IDLE_PID"; wait "$IDLE_PID" 2>/dev/null
+check "  and gets them again once it lets them go" wait_for 10 bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 '$BASE/healthz')\" = 200 ]"
 stop_server
 
 out=$("$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$(free_port) --trusted-proxy proxy.local 2>&1); rc=$?
