@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/netaddr.h"
+
 #define RS_RL_PROBE 8
 
 struct bucket {
@@ -59,6 +61,8 @@ static double level(const struct rs_ratelimit *rl, const struct bucket *b, int64
 /* The bucket of KEY (NULL when absent and !CREATE). Caller holds mu. */
 static struct bucket *find(struct rs_ratelimit *rl, const char *key, int64_t now_ms, bool create)
 {
+    char k[48];
+    key = rs_addr_limit_key(key, k); /* an IPv6 client by its /64 */
     uint32_t h = fnv(key);
     struct bucket *victim = NULL;
     double victim_level = -1;

@@ -3,7 +3,8 @@
  * with no token left is refused (429 with Retry-After) until one is back. So a person who
  * mistypes a few times is never blocked, while guessing codes or second factors is limited to
  * the refill rate. Bounded memory: RS_RL_SLOTS keys; when full, the fullest bucket (the least
- * suspicious client) is forgotten first. Thread-safe. */
+ * suspicious client) is forgotten first. A key that is an IPv6 address counts for its whole /64
+ * (util/netaddr.h rs_addr_limit_key). Thread-safe. */
 #ifndef RS_APP_RATELIMIT_H
 #define RS_APP_RATELIMIT_H
 

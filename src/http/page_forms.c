@@ -570,9 +570,11 @@ static void live_cap_init(void)
         live_cap = atoi(v);
 }
 
-/* Count one more stream for ADDR; false (nothing counted) when it has live_cap already. */
-static bool live_addr_take(const char *addr)
+/* Count one more stream for CLIENT (by rs_addr_limit_key); false (nothing counted) when it has live_cap already. */
+static bool live_addr_take(const char *client)
 {
+    char key[48];
+    const char *addr = rs_addr_limit_key(client, key);
     pthread_once(&live_once, live_cap_init);
     int slot = -1, free_slot = -1;
     pthread_mutex_lock(&live_mu);
@@ -593,8 +595,10 @@ static bool live_addr_take(const char *addr)
     return ok;
 }
 
-static void live_addr_put(const char *addr)
+static void live_addr_put(const char *client)
 {
+    char key[48];
+    const char *addr = rs_addr_limit_key(client, key);
     pthread_mutex_lock(&live_mu);
     for (int i = 0; i < LIVE_SLOTS; i++) {
         if (live_addrs[i].n > 0 && strcmp(live_addrs[i].addr, addr) == 0) {

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool v4_public(uint32_t a)
@@ -104,4 +105,23 @@ bool rs_url_host_public(const char *url)
     if (inet_aton(host, &a4) || inet_pton(AF_INET6, host, &a6) == 1)
         return rs_addr_text_public(host);
     return true;
+}
+
+const char *rs_addr_limit_key(const char *addr, char out[48])
+{
+    struct in6_addr a6;
+    snprintf(out, 48, "%s", addr ? addr : "");
+    if (!addr || !strchr(addr, ':') || inet_pton(AF_INET6, addr, &a6) != 1)
+        return out;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a6.s6_addr, mapped, 12) == 0) {
+        inet_ntop(AF_INET, a6.s6_addr + 12, out, 48);
+        return out;
+    }
+    memset(a6.s6_addr + 8, 0, 8);
+    inet_ntop(AF_INET6, &a6, out, 48); /* at most "ffff:ffff:ffff:ffff::" */
+    size_t n = strlen(out);
+    if (n + 4 <= 48)
+        memcpy(out + n, "/64", 4);
+    return out;
 }

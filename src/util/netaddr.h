@@ -25,4 +25,9 @@ bool rs_url_host_public(const char *url);
 /* ADDR (IPv4 or IPv6 as text) is public: the same rule, for tests and messages. */
 bool rs_addr_text_public(const char *addr);
 
+/* The key per-address limits count ADDR under, in OUT (returned): an IPv6 address stands for
+ * its /64 ("2001:db8:1:2::/64"), since a home or a phone is given a whole /64 and may use any
+ * address in it; an IPv4-mapped one is its IPv4 address; anything else is ADDR as is. */
+const char *rs_addr_limit_key(const char *addr, char out[48]);
+
 #endif

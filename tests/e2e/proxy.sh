@@ -25,6 +25,8 @@ eq "Forwarded: client A is still A (limited)" "$(fwd 'for=203.0.113.5;proto=http
 got=""; for _ in 1 2 3 4; do got="$got $(fwd 'for="[2001:db8::c]:4711"')"; done
 eq "  client C (IPv6, quoted, with a port): its own three, then 429" "$got" " 200 200 200 429"
 eq "  C cannot escape by writing its own hop first" "$(fwd 'for=198.51.100.9, for="[2001:db8::c]"')" 429
+eq "  nor with another address of its own /64 (a home or phone picks any of them)" "$(fwd 'for="[2001:db8::1:2:3:4]"')/$(wrong 2001:db8::ffff)" 429/429
+eq "  while an address of another /64 is someone else" "$(fwd 'for="[2001:db8:0:1::c]"')" 200
 # live streams (each holds a connection for minutes): at most RASTRO_STREAMS_PER_ADDR per client
 stream() { curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-1}" -H "X-Forwarded-For: $1" "$BASE/t/$CODE/stream"; }
 S_PIDS=()
