@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/fwdaddr.h"
+#include "util/netaddr.h"
 
 static void test_proxies_parse(void **state)
 {
@@ -107,12 +108,56 @@ static void test_forwarded_rfc7239(void **state)
     assert_string_equal(out, "203.0.113.1");
 }
 
+/* who the worker may connect to (SSRF): public addresses only, however they are written */
+static void test_addr_public(void **state)
+{
+    (void)state;
+    const char *public[] = {"8.8.8.8", "203.0.113.7", "100.63.255.255", "172.32.0.1", "2001:db8::1",
+                            "2a00:1450:4003:80e::200a", "::ffff:8.8.8.8"};
+    const char *private[] = {"127.0.0.1", "127.1", "2130706433", "0x7f.0.0.1", "10.0.0.5", "172.16.0.1",
+                             "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+                             "224.0.0.1", "255.255.255.255", "198.18.0.1", "::", "::1", "::ffff:127.0.0.1",
+                             "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "fd00::1",
+                             "fe80::1", "ff02::1", "not an address"};
+    for (size_t i = 0; i < sizeof public / sizeof *public; i++)
+        assert_true(rs_addr_text_public(public[i]));
+    for (size_t i = 0; i < sizeof private / sizeof *private; i++)
+        assert_false(rs_addr_text_public(private[i]));
+    assert_true(rs_url_host_public("https://fcm.googleapis.com/fcm/send/x"));
+    assert_true(rs_url_host_public("https://8.8.8.8:443/x"));
+    assert_true(rs_url_host_public("https://[2001:db8::1]/x"));
+    assert_false(rs_url_host_public("https://localhost/x"));
+    assert_false(rs_url_host_public("https://LocalHost.:8443/x"));
+    assert_false(rs_url_host_public("https://x.localhost/x"));
+    assert_false(rs_url_host_public("https://a@b@127.0.0.1/x"));
+    assert_false(rs_url_host_public("https://[::1]:443/x"));
+    assert_false(rs_url_host_public("https://[fe80::1%25eth0]/x"));
+    assert_false(rs_url_host_public("https://[::1/x"));
+    assert_false(rs_url_host_public("https:///x"));
+    assert_false(rs_url_host_public("no scheme"));
+    assert_false(rs_url_host_public(NULL));
+}
+
+static void test_addr_limit_key(void **state)
+{
+    (void)state;
+    char k[48];
+    assert_string_equal(rs_addr_limit_key("203.0.113.7", k), "203.0.113.7");
+    assert_string_equal(rs_addr_limit_key("2001:db8:1:2:3:4:5:6", k), "2001:db8:1:2::/64");
+    assert_string_equal(rs_addr_limit_key("2001:db8:1:2::ffff", k), "2001:db8:1:2::/64");
+    assert_string_equal(rs_addr_limit_key("::ffff:203.0.113.7", k), "203.0.113.7");
+    assert_string_equal(rs_addr_limit_key("e:ana@example.com", k), "e:ana@example.com");
+    assert_string_equal(rs_addr_limit_key("", k), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proxies_parse),
         cmocka_unit_test(test_forwarded_client),
         cmocka_unit_test(test_forwarded_rfc7239),
+        cmocka_unit_test(test_addr_public),
+        cmocka_unit_test(test_addr_limit_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
