@@ -1,6 +1,8 @@
 /* fuzz_fwdaddr.c — libFuzzer target for the X-Forwarded-For and Forwarded parsers and the trusted-proxy list
  * (src/util/fwdaddr.c). Input: an X-Forwarded-For value, then optionally a NUL and a proxy
- * list. The client found is always the peer or a canonical address from the header. */
+ * list. The client found is always the peer or a canonical address from the header. The same
+ * bytes go to util/netaddr.c: a URL's host check never reads past it, and the limit key of the
+ * client found is a short string (an IPv6 client's /64). */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <stdint.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "util/fwdaddr.h"
+#include "util/netaddr.h"
 #include "fuzz_str.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,7 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             assert(strcmp(out, peers[i]) == 0);
         }
+        char key[48];
+        assert(strlen(rs_addr_limit_key(out, key)) < sizeof key);
     }
+    (void)rs_url_host_public(buf);
+    (void)rs_addr_text_public(buf);
     free(buf);
     return 0;
 }
