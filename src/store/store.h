@@ -73,6 +73,10 @@ void rs_store_busy_deadline(struct rs_store *s, uint64_t deadline_ns);
  * automatic checkpoints off), while another connection calls rs_store_wal_checkpoint(), a
  * PASSIVE checkpoint that never blocks readers or the writer. */
 enum rs_err rs_store_wal_autocheckpoint(struct rs_store *s, int pages) RS_MUST_CHECK;
+/* The WAL file keeps the size of its largest burst (a busy hour, a long reader that held the
+ * checkpoint back) unless told otherwise: every write connection sets journal_size_limit, so the
+ * first commit after the WAL restarts from its beginning cuts the file back to this size. */
+#define RS_STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024)
 enum rs_err rs_store_wal_checkpoint(struct rs_store *s) RS_MUST_CHECK;
 
 /* ---- merchants and API keys ---- */

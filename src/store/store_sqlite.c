@@ -432,7 +432,11 @@ enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out
                             sql_fold, NULL, NULL);
     enum rs_err e;
     if (!(flags & RS_STORE_READONLY)) {
-        if ((e = exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) ||
+        char pragmas[160];
+        snprintf(pragmas, sizeof pragmas,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                 "PRAGMA journal_size_limit=%d;", RS_STORE_WAL_LIMIT_BYTES);
+        if ((e = exec_sql(s, pragmas)) ||
             (e = migrate(s))) {
             if (e == RS_EREADONLY) /* e.g. a read-only directory: the -wal and -shm files cannot be made */
                 snprintf(err, errcap, "database '%s' %s (%s)", path, ro_hint, s->errmsg);

@@ -162,6 +162,40 @@ if [ "$(id -u)" = 0 ]; then umount "$T_DIR/ro-mnt"; else chmod 644 "$RODIR/r.db"
 
 # a full disk under a running server: writes 503 "storage full", reads go on, nothing half
 # written, and writes work again once space is freed (needs root for a small tmpfs)
+# ---- the WAL file is cut back after a burst (docs/operations.md "Steady state") ----
+# A reader that holds its snapshot (a report, a backup) keeps checkpoints from reaching the end
+# of the WAL, so a burst of writes meanwhile grows the file; once it is let go, the file must
+# come back to RS_STORE_WAL_LIMIT_BYTES (4 MiB) instead of keeping the burst's size for good.
+WDB=$T_DIR/wal.db
+start_server "$WDB"
+KEY=$(new_merchant "WAL Test")
+api POST /v1/orders '{"order_ref":"W-1","placed_at":"2025-11-24T10:00:00Z"}'
+for b in 1 2 3 4 5 6 7 8 9 10; do api POST /v1/shipments "{\"order_ref\":\"W-1\",\"carrier\":\"correos\",\"tracking_number\":\"WAL$b\"}"; done
+mkfifo "$T_DIR/reader"
+command sqlite3 "$WDB" < "$T_DIR/reader" > /dev/null 2>&1 &
+READER=$!
+exec 7> "$T_DIR/reader"
+echo "BEGIN; SELECT count(*) FROM events;" >&7
+sleep 0.3
+LONGMSG=$(printf 'x%.0s' $(seq 1 1500))
+for b in 1 2 3 4 5 6 7 8 9 10; do
+  python3 -c 'import json,sys; print(json.dumps([{"carrier":"correos","tracking_number":sys.argv[1],"occurred_at":"2025-11-25T%02d:%02d:%02dZ"%(i//3600,i//60%60,i%60),"status":"in_transit","message":"%d %s"%(i,sys.argv[2])} for i in range(1000)]))' "WAL$b" "$LONGMSG" > "$T_DIR/burst.json"
+  curl -s -o /dev/null -X POST "$BASE/v1/events" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary @"$T_DIR/burst.json"
+done
+peak=$(stat -c %s "$WDB-wal")
+check "a burst of writes while a reader holds its snapshot grows the WAL ($peak bytes > 8 MiB)" test "$peak" -gt 8388608
+exec 7>&-
+wait "$READER" 2>/dev/null
+wal_cut() { # one small write, then the WAL is at most the limit plus that commit
+  api POST /v1/events '{"carrier":"correos","tracking_number":"WAL1","occurred_at":"2025-11-26T10:00:00Z","status":"in_transit"}'
+  sleep 0.3
+  [ "$(stat -c %s "$WDB-wal")" -le $((4 * 1024 * 1024 + 65536)) ]
+}
+check "once the reader is done, the next writes cut the WAL back to 4 MiB" wait_for 10 wal_cut
+echo "WAL after the burst: $(stat -c %s "$WDB-wal") bytes (peak $peak)"
+check "database integrity after the burst" bash -c "[ \"\$(command sqlite3 '$WDB' 'PRAGMA integrity_check')\" = ok ]"
+stop_server
+
 if [ "$(id -u)" != 0 ]; then
   echo "skipped: full-disk checks need root (mount -t tmpfs)"
 else
