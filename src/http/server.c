@@ -356,6 +356,26 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 
 /* libmicrohttpd's URI log callback, called once per request before it decodes the URL: the
  * request starts here, keeping the path as sent (an escaped '/' must not split a segment). */
+/* libmicrohttpd's own log lines (MHD_USE_ERROR_LOG), on stderr like ours. A client that goes
+ * away — a customer closing the tracking page, whose live stream learns it on its next
+ * keep-alive — is routine, not an error: one line for each would fill the disk on a busy day, so
+ * those are left out. Anything else (resource limits, bad requests) is kept. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    static const char *const peer_gone[] = {
+        "The socket is no longer available for sending", "The connection was forcibly closed by remote peer",
+        "The socket is not connected", "Socket has been disconnected when reading request",
+    };
+    char line[1024];
+    vsnprintf(line, sizeof line, fmt, ap);
+    for (size_t i = 0; i < sizeof peer_gone / sizeof peer_gone[0]; i++)
+        if (strstr(line, peer_gone[i]))
+            return;
+    size_t n = strlen(line);
+    fprintf(stderr, "http: %s%s", line, n && line[n - 1] == '\n' ? "" : "\n");
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
@@ -571,6 +591,7 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
                                    MHD_OPTION_THREAD_POOL_SIZE, pool,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,

@@ -162,6 +162,25 @@ if [ "$(id -u)" = 0 ]; then umount "$T_DIR/ro-mnt"; else chmod 644 "$RODIR/r.db"
 
 # a full disk under a running server: writes 503 "storage full", reads go on, nothing half
 # written, and writes work again once space is freed (needs root for a small tmpfs)
+# ---- live streams opened and dropped (customers closing the tracking page) ----
+# Each costs a socket only until its next keep-alive (15 s) finds the client gone, and is not
+# worth a log line: a busy day of closed tabs must neither pile up descriptors nor fill the disk.
+SDB=$T_DIR/streams.db
+start_server "$SDB"
+KEY=$(new_merchant "Stream Test")
+api POST /v1/orders '{"order_ref":"S-1","placed_at":"2025-11-24T10:00:00Z"}'
+SCODE=$(jqr .tracking_code)
+fds() { ls "/proc/$SERVER_PID/fd" | wc -l; }
+fd0=$(fds); lines0=$(wc -l < "$T_DIR/server.log")
+seq 1 200 | xargs -P 20 -I{} curl -s -N --max-time 0.5 -o /dev/null "$BASE/t/$SCODE/stream"
+fd_peak=$(fds)
+fds_back() { [ "$(fds)" -le $((fd0 + 4)) ]; }
+check "200 live streams opened and dropped: the server's descriptors come back ($fd0 before, $fd_peak right after)" wait_for 40 fds_back
+eq "  and they add no line to the server log" "$(tail -n +$((lines0 + 1)) "$T_DIR/server.log" | grep -c .)" 0
+api GET /healthz
+eq "  the server still answers" "$STATUS" 200
+stop_server
+
 # ---- the WAL file is cut back after a burst (docs/operations.md "Steady state") ----
 # A reader that holds its snapshot (a report, a backup) keeps checkpoints from reaching the end
 # of the WAL, so a burst of writes meanwhile grows the file; once it is let go, the file must
