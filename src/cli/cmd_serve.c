@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "app/promise_service.h"
 #include "app/promise_sweeper.h"
@@ -58,6 +59,28 @@ static int parse_listen(const char *s, char *host, size_t cap, int *port)
     return 0;
 }
 
+/* Every open tracking page holds a connection (its live stream), and the usual soft limit of
+ * 1,024 descriptors is reached long before RS_SERVER_MAX_CONNECTIONS: past it, new customers wait
+ * at the door. Raise the soft limit towards the hard one (which only root can raise), and say so
+ * when even that is too few. */
+static void raise_fd_limit(void)
+{
+    const rlim_t want = 2 * RS_SERVER_MAX_CONNECTIONS + 96; /* connections, their curl and SQLite peers */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t to = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (to > rl.rlim_cur) {
+        rl.rlim_cur = to;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return;
+    }
+    if (rl.rlim_cur < want)
+        fprintf(stderr, "rastro serve: only %llu open files allowed (ulimit -n); %llu are needed to serve %d "
+                        "connections: raise the hard limit (LimitNOFILE= in a systemd unit)\n",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)want, RS_SERVER_MAX_CONNECTIONS);
+}
+
 int rs_cmd_serve(int argc, char **argv)
 {
     const char *db = NULL, *listen = getenv("RASTRO_LISTEN"), *base = getenv("RASTRO_BASE_URL"), *readers = NULL,
@@ -95,6 +118,7 @@ int rs_cmd_serve(int argc, char **argv)
         fprintf(stderr, "rastro serve: --trusted-proxy: %s\n", perr);
         return 2;
     }
+    raise_fd_limit();
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
     sigemptyset(&set);

@@ -593,7 +593,7 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
                                    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
                                    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
                                    MHD_OPTION_THREAD_POOL_SIZE, pool,
-                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
+                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)RS_SERVER_MAX_CONNECTIONS,
                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                                    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
                                    MHD_OPTION_END);

@@ -23,6 +23,8 @@ struct rs_server_config {
                              long (after as long from the start); 0: no check */
 };
 
+/* Connections the server accepts at once (each live stream holds one for minutes). */
+#define RS_SERVER_MAX_CONNECTIONS 2000
 enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server **out, char *err,
                             size_t errcap) RS_MUST_CHECK;
 void rs_server_stop(struct rs_server *srv);
