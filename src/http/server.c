@@ -587,11 +587,11 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     if (srv->proxies.n)
         per_addr = 0;
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, /* first, or MHD warns */
                                    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_addr,
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
                                    MHD_OPTION_THREAD_POOL_SIZE, pool,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)RS_SERVER_MAX_CONNECTIONS,
                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,

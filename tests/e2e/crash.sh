@@ -170,6 +170,7 @@ if [ "$(id -u)" = 0 ]; then umount "$T_DIR/ro-mnt"; else chmod 644 "$RODIR/r.db"
 SDB=$T_DIR/streams.db
 soft0=$(ulimit -Sn); hard0=$(ulimit -Hn)
 ulimit -Sn 128
+lines_s=$(wc -l < "$T_DIR/server.log")
 start_server "$SDB"
 ulimit -Sn "$soft0"
 KEY=$(new_merchant "Stream Test")
@@ -189,6 +190,8 @@ check "200 more opened and dropped at once: the server's descriptors come back (
 eq "  and they add no line to the server log" "$(tail -n +$((lines0 + 1)) "$T_DIR/server.log" | grep -c .)" 0
 api GET /healthz
 eq "  the server still answers" "$STATUS" 200
+check "  nor does starting: the log says where it listens and nothing else" \
+   bash -c "[ \"\$(sed -n '$((lines_s + 1)),${lines0}p' '$T_DIR/server.log' | grep -v '^rastro: listening on' | grep -c .)\" = 0 ]"
 stop_server
 
 # ---- the WAL file is cut back after a burst (docs/operations.md "Steady state") ----
