@@ -171,7 +171,9 @@ SDB=$T_DIR/streams.db
 soft0=$(ulimit -Sn); hard0=$(ulimit -Hn)
 ulimit -Sn 128
 lines_s=$(wc -l < "$T_DIR/server.log")
-start_server "$SDB"
+# here every customer is on 127.0.0.1: lift the per-address limits of streams (20) and of
+# connections (100) (docs/operations.md, "Limits per client address")
+RASTRO_STREAMS_PER_ADDR=1000 RASTRO_CONNS_PER_ADDR=0 start_server "$SDB"
 ulimit -Sn "$soft0"
 KEY=$(new_merchant "Stream Test")
 api POST /v1/orders '{"order_ref":"S-1","placed_at":"2025-11-24T10:00:00Z"}'
