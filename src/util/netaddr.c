@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ::ffff:a.b.c.d, an IPv4 address written as IPv6 */
+static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
 static bool v4_public(uint32_t a)
 {
     return !(a >> 24 == 0 || a >> 24 == 10 || a >> 24 == 127 || (a & 0xffc00000u) == 0x64400000u || /* 100.64/10 */
@@ -26,9 +29,8 @@ static uint32_t v4_at(const unsigned char *p)
 
 static bool v6_public(const unsigned char b[16])
 {
-    static const unsigned char zero[12], mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
-                                         nat64[12] = {0, 0x64, 0xff, 0x9b};
-    if (memcmp(b, zero, 12) == 0 || memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
+    static const unsigned char zero[12], nat64[12] = {0, 0x64, 0xff, 0x9b};
+    if (memcmp(b, zero, 12) == 0 || memcmp(b, v4_mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
         return v4_public(v4_at(b + 12)); /* ::, ::1 and the IPv4 forms */
     if (b[0] == 0x20 && b[1] == 0x02)   /* 6to4 */
         return v4_public(v4_at(b + 2));
@@ -113,8 +115,7 @@ const char *rs_addr_limit_key(const char *addr, char out[48])
     snprintf(out, 48, "%s", addr ? addr : "");
     if (!addr || !strchr(addr, ':') || inet_pton(AF_INET6, addr, &a6) != 1)
         return out;
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (memcmp(a6.s6_addr, mapped, 12) == 0) {
+    if (memcmp(a6.s6_addr, v4_mapped, 12) == 0) {
         inet_ntop(AF_INET, a6.s6_addr + 12, out, 48);
         return out;
     }
