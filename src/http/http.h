@@ -95,6 +95,9 @@ struct rs_stream {
     struct rs_server *srv;
     struct rs_stream_wait wait;
     struct rs_stream *wait_next;
+    int fd;          /* the client's socket, watched for a hang-up while waiting (-1: not known) */
+    bool watched;    /* in the server's hang-up watch set; under its susp_mu */
+    bool hung_up;    /* the client closed while the stream waited: end it (atomic) */
 };
 
 

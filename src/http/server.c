@@ -9,7 +9,11 @@
  *    libmicrohttpd) runs the handler's finish and queues the answer;
  *  - live streams (SSE): when NEXT has nothing to send it returns RS_STREAM_WAIT; the
  *    connection is suspended and put on the waiters list, which one thread (stream_waiter)
- *    watches on the events bus, resuming a stream when its slot moves or its time is up.
+ *    watches on the events bus, resuming a stream when its slot moves or its time is up. The
+ *    same thread watches the waiting streams' sockets (epoll, EPOLLRDHUP): a customer who closes
+ *    the page is noticed within WAITER_MAX_SLEEP_MS, and its stream ends then, instead of at
+ *    the next keep-alive write that fails (up to two keep-alives, ~30 s, holding a descriptor
+ *    and a place among the address's RASTRO_STREAMS_PER_ADDR).
  * The other writes still call rs_writer_run and hold their pool thread for one commit (a few
  * ms); MIN_POOL_THREADS keeps some threads free for everyone else meanwhile.
  * libmicrohttpd aborts if it is stopped with a connection suspended: rs_server_stop first
@@ -29,6 +33,7 @@
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +70,7 @@ struct rs_server {
     bool stopping;               /* no new suspension; under susp_mu */
     bool waiter_started;
     pthread_t waiter;
+    int hup_ep;                  /* epoll set of the waiting streams' sockets (-1: none) */
     unsigned n_suspended;        /* atomic */
     struct rs_proxies proxies;   /* trusted reverse proxies (read-only once started) */
     unsigned char track_key[RS_TRACK_KEY_LEN]; /* app/track_token.h (read-only once started) */
@@ -222,6 +228,7 @@ void rs_reply_stream(struct rs_req *r, int status, const char *content_type, rs_
         r->status = 503;
         return;
     }
+    r->stream->fd = -1;
     r->stream->next = next;
     r->stream->free = free_fn;
     r->stream->ctx = ctx;
@@ -254,6 +261,11 @@ static void resume(struct rs_server *srv, struct MHD_Connection *conn)
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct rs_stream *st = cls;
+    /* The client went away while the stream waited: end the answer; libmicrohttpd then reads the
+     * end of the connection and closes it. (END_WITH_ERROR would close it too, with a log line for
+     * every page a customer closes.) */
+    if (__atomic_load_n(&st->hung_up, __ATOMIC_ACQUIRE))
+        return MHD_CONTENT_READER_END_OF_STREAM;
     size_t n = st->next(st->ctx, buf, max, &st->wait);
     if (n != RS_STREAM_WAIT)
         return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
@@ -265,6 +277,10 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
     }
     __atomic_add_fetch(&srv->n_suspended, 1, __ATOMIC_ACQ_REL);
     MHD_suspend_connection(st->conn);
+    if (srv->hup_ep >= 0 && st->fd >= 0) { /* unwatched (no memory): noticed at a keep-alive */
+        struct epoll_event ev = {.events = EPOLLRDHUP, .data.ptr = st};
+        st->watched = epoll_ctl(srv->hup_ep, EPOLL_CTL_ADD, st->fd, &ev) == 0;
+    }
     st->wait_next = srv->waiters;
     srv->waiters = st;
     pthread_cond_signal(&srv->waiter_cv);
@@ -289,10 +305,28 @@ static void *stream_waiter(void *arg)
         }
         uint64_t seen = rs_bus_bumps(), now = rs_mono_ns(), next = now + WAITER_MAX_SLEEP_MS * 1000000ull;
         bool closing = rs_bus_closing();
+        if (srv->hup_ep >= 0) { /* clients that went away; every watched stream is on the list */
+            struct epoll_event evs[64];
+            int k;
+            do {
+                k = epoll_wait(srv->hup_ep, evs, 64, 0);
+                for (int i = 0; i < k; i++) {
+                    struct rs_stream *st = evs[i].data.ptr;
+                    __atomic_store_n(&st->hung_up, true, __ATOMIC_RELEASE);
+                    epoll_ctl(srv->hup_ep, EPOLL_CTL_DEL, st->fd, NULL);
+                    st->watched = false;
+                }
+            } while (k == 64);
+        }
         for (struct rs_stream **pp = &srv->waiters; *pp;) {
             struct rs_stream *st = *pp;
-            if (closing || now >= st->wait.until_ns || rs_bus_seq(st->wait.merchant_id) != st->wait.seen) {
+            if (closing || st->hung_up || now >= st->wait.until_ns ||
+                rs_bus_seq(st->wait.merchant_id) != st->wait.seen) {
                 *pp = st->wait_next;
+                if (st->watched) {
+                    epoll_ctl(srv->hup_ep, EPOLL_CTL_DEL, st->fd, NULL);
+                    st->watched = false;
+                }
                 resume(srv, st->conn); /* st may be gone from here on */
                 continue;
             }
@@ -470,6 +504,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO; /* on_completed frees the stream */
         r->stream->conn = conn;
         r->stream->srv = srv;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        r->stream->fd = ci ? ci->connect_fd : -1;
         r->stream = NULL; /* owned by the response now */
         MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     } else {
@@ -521,6 +557,7 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     struct rs_server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return RS_ENOMEM;
+    srv->hup_ep = -1;
     if (cfg->trusted_proxies)
         srv->proxies = *cfg->trusted_proxies;
     snprintf(srv->db_url, sizeof srv->db_url, "%s", cfg->db_url);
@@ -543,6 +580,7 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
     pthread_cond_init(&srv->pool_cv, NULL);
     pthread_mutex_init(&srv->susp_mu, NULL);
     pthread_cond_init(&srv->waiter_cv, NULL);
+    srv->hup_ep = epoll_create1(EPOLL_CLOEXEC); /* on failure (-1) hang-ups show at keep-alives */
     if (pthread_create(&srv->waiter, NULL, stream_waiter, srv) != 0) {
         snprintf(err, errcap, "cannot start the live streams' thread");
         rs_server_stop(srv);
@@ -631,5 +669,7 @@ void rs_server_stop(struct rs_server *srv)
     pthread_cond_destroy(&srv->pool_cv);
     pthread_mutex_destroy(&srv->susp_mu);
     pthread_cond_destroy(&srv->waiter_cv);
+    if (srv->hup_ep >= 0)
+        close(srv->hup_ep);
     free(srv);
 }

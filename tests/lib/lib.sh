@@ -15,7 +15,7 @@ T_PIDS=()
 cleanup() {
   for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$T_DIR"
+  [ -n "${KEEP_T_DIR:-}" ] && echo "kept $T_DIR" >&2 || rm -rf "$T_DIR"
 }
 trap cleanup EXIT
 
