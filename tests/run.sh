@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: cmocka unit tests and end-to-end scripts (both against the ASan+UBSan build),
-# then each libFuzzer target for FUZZ_SECONDS (default 10) on its corpus. Ends with one line
+# then each libFuzzer target for FUZZ_SECONDS (default 10) on its corpus, two at a time. Ends with one line
 # "N passed, N failed". Output of each suite goes to tests/out/<suite>.log; failures are echoed.
 set -u
 cd "$(dirname "$0")/.."
@@ -43,18 +43,29 @@ for t in tests/e2e/*.sh; do
   timeout 900 bash "$t" > "$out/e2e-$n.log" 2>&1; count "e2e/$n" "$out/e2e-$n.log" $?
 done
 
-for f in build/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
-  n=$(basename "$f")
-  corpus=fuzz/corpus/${n#fuzz_}
+# fuzz targets run two at a time (each uses one core; CI machines have two)
+fuzz_one() { # target → its log ends with a result line
+  local f=$1 n corpus dict=()
+  n=$(basename "$f"); corpus=fuzz/corpus/${n#fuzz_}
   mkdir -p "$out/corpus-$n"
-  dict=(); [ -f "fuzz/${n#fuzz_}.dict" ] && dict=(-dict="fuzz/${n#fuzz_}.dict")
+  [ -f "fuzz/${n#fuzz_}.dict" ] && dict=(-dict="fuzz/${n#fuzz_}.dict")
   if "$f" "${dict[@]}" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=2048 \
       -artifact_prefix="$out/$n-" "$out/corpus-$n" "$corpus" > "$out/$n.log" 2>&1; then
-    echo "result: 1 ok, 0 not ok" >> "$out/$n.log"; count "fuzz/$n" "$out/$n.log" 0
+    echo "result: 1 ok, 0 not ok" >> "$out/$n.log"
   else
-    echo "result: 0 ok, 1 not ok" >> "$out/$n.log"; count "fuzz/$n" "$out/$n.log" 1
+    echo "result: 0 ok, 1 not ok" >> "$out/$n.log"
   fi
+}
+fuzzers=()
+for f in build/fuzz/fuzz_*; do [ -x "$f" ] && fuzzers+=("$f"); done
+for ((i = 0; i < ${#fuzzers[@]}; i += 2)); do
+  batch=("${fuzzers[@]:i:2}")
+  for f in "${batch[@]}"; do fuzz_one "$f" & done
+  wait
+  for f in "${batch[@]}"; do
+    n=$(basename "$f")
+    grep -q '^result: 1 ok' "$out/$n.log"; count "fuzz/$n" "$out/$n.log" $?
+  done
 done
 
 echo
