@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/fwdaddr.h"
+#include "notify/webpush.h"
 #include "util/netaddr.h"
 #include "fuzz_str.h"
 
@@ -48,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char key[48];
         assert(strlen(rs_addr_limit_key(out, key)) < sizeof key);
     }
-    (void)rs_url_host_public(buf);
+    (void)rs_webpush_endpoint_ok(buf); /* the push endpoint check: libcurl's URL parser + netaddr */
     (void)rs_addr_text_public(buf);
     free(buf);
     return 0;

@@ -18,6 +18,7 @@
 #include "http/page.h"
 #include "http/routes.h"
 #include "http/track.h"
+#include "notify/webpush.h"
 #include "store/store_incident.h"
 #include "store/store_page.h"
 #include "util/assets.h"
@@ -207,8 +208,8 @@ void rs_page_push_post(struct rs_req *r)
     const char *action = json_string_value(json_object_get(body, "action"));
     bool stop = action && strcmp(action, "stop") == 0;
     struct rs_page_ctx ctx;
-    if (!endpoint || strncmp(endpoint, "https://", 8) != 0 || strlen(endpoint) > 1024 ||
-        (!stop && !rs_url_host_public(endpoint)) ||
+    if (!endpoint || strncmp(endpoint, "https://", 8) != 0 || strlen(endpoint) > RS_WEBPUSH_MAX_ENDPOINT ||
+        (!stop && !rs_webpush_endpoint_ok(endpoint)) ||
         (!stop && (!p256dh || !auth || strlen(p256dh) < 80 || strlen(p256dh) > 100 || strlen(auth) < 16 ||
                    strlen(auth) > 32))) {
         rs_reply_error(r, 422, "invalid_subscription",

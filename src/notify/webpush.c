@@ -1,6 +1,8 @@
 /* webpush.c — Web Push encryption, VAPID and sending (see webpush.h). */
 #include "notify/webpush.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -15,6 +17,7 @@
 #include "core/notify_plan.h"
 #include "notify/channel_priv.h"
 #include "util/b64url.h"
+#include "util/netaddr.h"
 
 /* A P-256 key from its raw parts: PUB (65 bytes, uncompressed) and optionally PRIV (32). */
 static EVP_PKEY *ec_key(const unsigned char *priv, const unsigned char *pub)
@@ -138,18 +141,79 @@ out:
     return e;
 }
 
-/* scheme://host[:port] of URL into OUT. */
+/* URL read by libcurl's own parser, the one that will send the push, so that the host checked
+ * here is the host connected to: scheme, host (lowercase, an IPv6 literal without its brackets,
+ * no trailing dots) and the port when it is not the scheme's default ("" then). False for
+ * anything libcurl would not send to: no scheme, no host, a user name or password, or an IPv6
+ * zone ("%eth0", a link on this machine). */
+static bool endpoint_parts(const char *url, char *scheme, size_t scap, char *host, size_t hcap, char *port,
+                           size_t pcap)
+{
+    CURLU *u = url ? curl_url() : NULL;
+    char *sc = NULL, *h = NULL, *pt = NULL, *user = NULL, *pw = NULL, *zone = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &sc, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+              curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_NO_PASSWORD &&
+              curl_url_get(u, CURLUPART_ZONEID, &zone, 0) == CURLUE_NO_ZONEID;
+    CURLUcode pc = ok ? curl_url_get(u, CURLUPART_PORT, &pt, CURLU_NO_DEFAULT_PORT) : CURLUE_OK;
+    ok = ok && (pc == CURLUE_OK || pc == CURLUE_NO_PORT);
+    if (ok) {
+        const char *hp = h;
+        size_t hl = strlen(h);
+        if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
+            hp++, hl -= 2;
+        while (hl > 0 && hp[hl - 1] == '.') /* "localhost." is localhost */
+            hl--;
+        ok = hl > 0 && hl < hcap && strlen(sc) < scap && (!pt || strlen(pt) < pcap);
+        if (ok) {
+            for (size_t i = 0; i < hl; i++)
+                host[i] = (char)tolower((unsigned char)hp[i]);
+            host[hl] = '\0';
+            snprintf(scheme, scap, "%s", sc);
+            snprintf(port, pcap, "%s", pt ? pt : "");
+        }
+    }
+    curl_free(sc);
+    curl_free(h);
+    curl_free(pt);
+    curl_free(user);
+    curl_free(pw);
+    curl_free(zone);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+bool rs_webpush_endpoint_ok(const char *endpoint)
+{
+    char scheme[16], host[256], port[8];
+    if (!endpoint || strlen(endpoint) > RS_WEBPUSH_MAX_ENDPOINT ||
+        !endpoint_parts(endpoint, scheme, sizeof scheme, host, sizeof host, port, sizeof port) ||
+        strcmp(scheme, "https") != 0)
+        return false;
+    size_t hl = strlen(host);
+    if (strcmp(host, "localhost") == 0 || (hl > 10 && strcmp(host + hl - 10, ".localhost") == 0))
+        return false;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_aton(host, &a4) || inet_pton(AF_INET6, host, &a6) == 1) /* "127.1", "2130706433" too */
+        return rs_addr_text_public(host);
+    return true; /* a name: what it resolves to is checked when the worker connects */
+}
+
+/* The origin (RFC 6454) of URL into OUT: scheme://host[:port], the port only when not the
+ * default, as a browser's URL.origin; the VAPID claims' "aud". */
 static bool origin_of(const char *url, char *out, size_t cap)
 {
-    const char *p = strstr(url, "://");
-    if (!p || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
+    char scheme[16], host[256], port[8];
+    if (!endpoint_parts(url, scheme, sizeof scheme, host, sizeof host, port, sizeof port) ||
+        (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0))
         return false;
-    size_t n = (size_t)(p + 3 - url) + strcspn(p + 3, "/?#");
-    if (n >= cap || n == (size_t)(p + 3 - url))
-        return false;
-    memcpy(out, url, n);
-    out[n] = '\0';
-    return true;
+    bool v6 = strchr(host, ':') != NULL;
+    int n = snprintf(out, cap, "%s://%s%s%s%s%s", scheme, v6 ? "[" : "", host, v6 ? "]" : "", *port ? ":" : "",
+                     port);
+    return n > 0 && (size_t)n < cap;
 }
 
 enum rs_err rs_vapid_header(const unsigned char priv[32], const unsigned char pub[65], const char *endpoint,

@@ -4,6 +4,7 @@
 #ifndef RS_NOTIFY_WEBPUSH_H
 #define RS_NOTIFY_WEBPUSH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,15 @@ enum rs_err rs_webpush_encrypt(const unsigned char ua_public[65], const unsigned
                                const unsigned char *plain, size_t len, const unsigned char *as_private,
                                const unsigned char *as_public, const unsigned char *salt, unsigned char *out,
                                size_t cap, size_t *out_len) RS_MUST_CHECK;
+
+/* A subscription's endpoint Rastro will send to: an https URL of at most RS_WEBPUSH_MAX_ENDPOINT
+ * bytes whose host, as libcurl reads it, is not this machine or a non-public address written
+ * literally: false for "localhost" (and *.localhost, trailing dots or capitals or not), an IPv4
+ * literal in any form ("127.1", "2130706433", "0x7f.0.0.1"), an [IPv6] literal that is not
+ * public or has a zone, a user name or password, no host. A host name is true here: what it
+ * resolves to is checked when the worker connects (channel_priv.h). */
+#define RS_WEBPUSH_MAX_ENDPOINT 1024
+bool rs_webpush_endpoint_ok(const char *endpoint);
 
 /* The Authorization header value "vapid t=<JWT>, k=<public key>" for ENDPOINT (aud = its origin),
  * SUBJECT (sub) and EXP (epoch s), signed ES256 with the key pair PRIV (32) / PUB (65).

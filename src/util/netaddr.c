@@ -2,7 +2,6 @@
 #include "util/netaddr.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,52 +60,6 @@ bool rs_addr_text_public(const char *addr)
     if (inet_pton(AF_INET6, addr, &a6) == 1)
         return v6_public(a6.s6_addr);
     return false;
-}
-
-bool rs_url_host_public(const char *url)
-{
-    const char *p = url ? strstr(url, "://") : NULL;
-    if (!p)
-        return false;
-    p += 3;
-    size_t n = strcspn(p, "/?#\\");
-    const char *at = memchr(p, '@', n);
-    while (at) { /* userinfo: the host follows the last '@' */
-        n -= (size_t)(at + 1 - p);
-        p = at + 1;
-        at = memchr(p, '@', n);
-    }
-    char host[256];
-    size_t hl;
-    if (n > 0 && p[0] == '[') { /* only a plain IPv6 address: no zone ("%eth0") */
-        const char *close = memchr(p, ']', n);
-        struct in6_addr a6;
-        if (!close || (size_t)(close - p - 1) >= sizeof host)
-            return false;
-        memcpy(host, p + 1, (size_t)(close - p - 1));
-        host[close - p - 1] = '\0';
-        return inet_pton(AF_INET6, host, &a6) == 1 && v6_public(a6.s6_addr);
-    } else {
-        const char *colon = memchr(p, ':', n);
-        hl = colon ? (size_t)(colon - p) : n;
-    }
-    if (hl == 0 || hl >= sizeof host)
-        return false;
-    memcpy(host, p, hl);
-    host[hl] = '\0';
-    while (hl > 0 && host[hl - 1] == '.') /* "localhost." is localhost */
-        host[--hl] = '\0';
-    if (hl == 0)
-        return false;
-    for (size_t i = 0; i < hl; i++)
-        host[i] = (char)tolower((unsigned char)host[i]);
-    if (strcmp(host, "localhost") == 0 || (hl > 10 && strcmp(host + hl - 10, ".localhost") == 0))
-        return false;
-    struct in_addr a4;
-    struct in6_addr a6;
-    if (inet_aton(host, &a4) || inet_pton(AF_INET6, host, &a6) == 1)
-        return rs_addr_text_public(host);
-    return true;
 }
 
 const char *rs_addr_limit_key(const char *addr, char out[48])

@@ -16,12 +16,6 @@
 /* True when SA (AF_INET or AF_INET6; any other family is not public) is a public address. */
 bool rs_addr_public(const struct sockaddr *sa);
 
-/* The URL's host is not a name for this machine or a non-public address written literally:
- * false for "localhost" (and *.localhost), an IPv4 literal in any form the resolver accepts
- * ("127.1", "2130706433", "0x7f.0.0.1") or an [IPv6] literal that is not public, and for a URL
- * without a host. A host name is true here: what it resolves to is checked on connection. */
-bool rs_url_host_public(const char *url);
-
 /* ADDR (IPv4 or IPv6 as text) is public: the same rule, for tests and messages. */
 bool rs_addr_text_public(const char *addr);
 

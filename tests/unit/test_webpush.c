@@ -105,6 +105,40 @@ static void test_vapid(void **state)
     assert_string_equal((char *)claims,
                         "{\"aud\":\"https://push.example.net:8443\",\"exp\":1900000000,\"sub\":\"mailto:ops@tienda.es\"}");
     assert_int_equal(rs_vapid_header(priv, pub, "ftp://x", "mailto:a@b", 1, h, sizeof h), RS_EINVAL);
+    /* the origin has no user name and no default port, as a browser's URL.origin */
+    assert_int_equal(rs_vapid_header(priv, pub, "https://u@Push.Example.net:443/s", "mailto:a@b", 1, h, sizeof h),
+                     RS_EINVAL);
+    assert_int_equal(rs_vapid_header(priv, pub, "https://Push.Example.net:443/s", "mailto:a@b", 1, h, sizeof h),
+                     RS_OK);
+    c = strchr(h, '.') + 1;
+    snprintf(c64, sizeof c64, "%.*s", (int)strcspn(c, "."), c);
+    cl = rs_b64url_decode(c64, claims, sizeof claims - 1);
+    assert_true(cl > 0);
+    claims[cl] = '\0';
+    assert_non_null(strstr((char *)claims, "\"aud\":\"https://push.example.net\""));
+}
+
+static void test_endpoint_ok(void **state)
+{
+    (void)state;
+    const char *ok[] = {"https://fcm.googleapis.com/fcm/send/x", "https://8.8.8.8:443/x", "https://[2001:db8::1]/x",
+                        "https://updates.push.services.mozilla.com/wpush/v2/gAAA"};
+    const char *bad[] = {"https://localhost/x", "https://LocalHost.:8443/x", "https://x.localhost/x",
+                         "https://a@b@127.0.0.1/x", "https://user:pw@fcm.googleapis.com/x", "https://[::1]:443/x",
+                         "https://[fe80::1%25eth0]/x", "https://[::1/x", "https://:443/x", "no scheme",
+                         "http://fcm.googleapis.com/x", "https://127.1/x", "https://2130706433/x",
+                         "https://0x7f.0.0.1/x", "https://169.254.169.254/latest", "https://[::ffff:10.0.0.1]/x",
+                         "https://10.0.0.1./x", NULL};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        assert_true(rs_webpush_endpoint_ok(ok[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (rs_webpush_endpoint_ok(bad[i]))
+            fail_msg("accepted %s", bad[i]);
+    char longer[RS_WEBPUSH_MAX_ENDPOINT + 2];
+    memset(longer, 'a', sizeof longer - 1);
+    memcpy(longer, "https://push.example.net/", 25);
+    longer[sizeof longer - 1] = '\0';
+    assert_false(rs_webpush_endpoint_ok(longer));
 }
 
 static void test_b64url(void **state)
@@ -151,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_rfc8291_vector),
         cmocka_unit_test(test_fresh_keys_differ),
         cmocka_unit_test(test_vapid),
+        cmocka_unit_test(test_endpoint_ok),
         cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_urgency),
         cmocka_unit_test(test_ttl),
