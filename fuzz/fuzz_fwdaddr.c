@@ -1,8 +1,8 @@
 /* fuzz_fwdaddr.c — libFuzzer target for the X-Forwarded-For and Forwarded parsers and the trusted-proxy list
  * (src/util/fwdaddr.c). Input: an X-Forwarded-For value, then optionally a NUL and a proxy
- * list. The client found is always the peer or a canonical address from the header. The same
- * bytes go to util/netaddr.c: a URL's host check never reads past it, and the limit key of the
- * client found is a short string (an IPv6 client's /64). */
+ * list. The client found is always the peer or a canonical address from the header, and its
+ * limit key (util/netaddr.c) is a short string (an IPv6 client's /64). The same bytes go to the
+ * web push endpoint check (notify/webpush.c: libcurl's URL parser, then netaddr). */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <stdint.h>
