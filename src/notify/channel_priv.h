@@ -15,6 +15,8 @@ struct rs_channels {
     long connects;
     bool allow_private; /* RASTRO_ALLOW_PRIVATE_URLS=1: connect to loopback and private addresses */
     char blocked[64];   /* the address the last transfer refused to connect to, or "" */
+    const char *proxy_var; /* the environment variable naming an outgoing proxy libcurl uses, or NULL */
+    bool guard_http;       /* the guarded transfer speaks HTTP (a proxy applies), not SMTP */
 };
 
 /* Make H refuse to connect to an address that is not public (util/netaddr.h) unless the

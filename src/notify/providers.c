@@ -34,6 +34,14 @@ struct rs_channels *rs_channels_new(void)
     }
     const char *allow = getenv("RASTRO_ALLOW_PRIVATE_URLS");
     ch->allow_private = allow && strcmp(allow, "1") == 0;
+    /* libcurl connects through a proxy these name (curl's libcurl-env), and the guard then sees
+     * the proxy's address: a refusal says so, since a proxy on the local network is common */
+    static const char *const proxy_vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof proxy_vars / sizeof *proxy_vars && !ch->proxy_var; i++) {
+        const char *v = getenv(proxy_vars[i]);
+        if (v && *v)
+            ch->proxy_var = proxy_vars[i];
+    }
     return ch;
 }
 
@@ -58,6 +66,7 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 void rs_channels_guard(struct rs_channels *ch, CURL *h, const char *protocols)
 {
     ch->blocked[0] = '\0';
+    ch->guard_http = strncmp(protocols, "http", 4) == 0;
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
@@ -68,10 +77,12 @@ bool rs_channels_blocked(struct rs_channels *ch, struct rs_send_result *res)
 {
     if (!ch->blocked[0])
         return false;
+    const char *proxy = ch->guard_http ? ch->proxy_var : NULL;
     snprintf(res->error, sizeof res->error,
              "not sent: %s is a loopback, private or reserved address, which this server does not connect to "
-             "(the operator can allow it with RASTRO_ALLOW_PRIVATE_URLS=1)",
-             ch->blocked);
+             "(the operator can allow it with RASTRO_ALLOW_PRIVATE_URLS=1)%s%s%s",
+             ch->blocked, proxy ? "; it may be the outgoing proxy's, named in " : "", proxy ? proxy : "",
+             proxy ? " (docs/operations.md)" : "");
     return true;
 }
 

@@ -618,7 +618,8 @@ eq "  the delivery itself is sent" "$(jqr '[.notifications[]|select(.trigger=="d
 
 # ---- an install hosting several merchants: a merchant's URLs do not reach the operator's network ----
 stop_server
-RASTRO_ALLOW_PRIVATE_URLS=0 start_server "$T_DIR/ssrf.db"
+# (with an outgoing proxy for http:// URLs in its environment, on loopback too)
+RASTRO_ALLOW_PRIVATE_URLS=0 http_proxy=http://127.0.0.1:9 start_server "$T_DIR/ssrf.db"
 KS=$(new_merchant "Tienda Curiosa")
 printf '{"email":{"smtp_url":"smtp://127.0.0.1:%s","starttls":"none","from":"s@curiosa.example.es"},"webhook":{"url":"%s/webhooks/ssrf","secret":"%s"},"triggers":{"*":["email"],"shipped":["email","webhook"]},"retry":{"base_s":1,"max_delay_s":1,"max_attempts":2},"timeout_s":2}' \
   "$PF_PORT" "$REC" "$WHSEC" > "$T_DIR/ssrf.json"
@@ -632,6 +633,9 @@ eq "  the webhook and SMTP server on 127.0.0.1 are not connected to: failed, and
    "$(jqr '[.notifications[]|"\(.channel):\(.state):\([.attempts_log[]|.error|test("not sent: 127.0.0.1 is a loopback, private or reserved address")]|all)"]|sort|join(",")')" \
    "email:failed:true,email:failed:true,webhook:failed:true"
 eq "  and the recorder on loopback got nothing" "$(rec_count '.path=="/webhooks/ssrf"')" 0
+eq "  the webhook's says the address may be the proxy's, and where it is named; the e-mail's (no proxy for SMTP) does not" \
+   "$(jqr '[.notifications[]|"\(.channel):\([.attempts_log[]|.error|test("may be the outgoing proxy.s, named in http_proxy")]|all)"]|sort|join(",")')" \
+   "email:false,email:false,webhook:true"
 stop_server
 
 check "worker log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/worker.log' '$T_DIR/server.log'"

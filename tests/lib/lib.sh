@@ -7,6 +7,9 @@ RASTRO_BIN=${RASTRO_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bui
 # The recorder and the private Postfix stand in for providers on loopback ports, which a
 # server refuses to connect to unless its operator allows it (docs/operations.md)
 export RASTRO_ALLOW_PRIVATE_URLS=${RASTRO_ALLOW_PRIVATE_URLS:-1}
+# Everything here is on loopback: a developer's outgoing proxy must not carry the tests' requests
+# nor the server's (notify.sh sets one on purpose for one server)
+unset http_proxy https_proxy all_proxy HTTPS_PROXY ALL_PROXY
 T_OK=0
 T_FAIL=0
 T_DIR=$(mktemp -d /tmp/rastro-e2e.XXXXXX)
@@ -52,7 +55,7 @@ start_server() {
     T_PIDS+=("$SERVER_PID")
     for _ in $(seq 1 100); do
       kill -0 "$SERVER_PID" 2>/dev/null || break
-      if curl -fs "$BASE/healthz" >/dev/null 2>&1; then
+      if curl -fs --noproxy '*' "$BASE/healthz" >/dev/null 2>&1; then
         sleep 0.05
         kill -0 "$SERVER_PID" 2>/dev/null && return 0
         break
