@@ -769,8 +769,7 @@ static void unsub_page(struct rs_req *r, bool es, const char *token, const char 
     rs_buf_puts(&b, "</main></body></html>");
     size_t len;
     char *html = rs_buf_detach(&b, &len);
-    rs_reply_text(r, 200, "text/html; charset=utf-8", html, len);
-    r->cache_control = "no-store";
+    rs_page_reply_html(r, 200, html, len);
     free(html);
 }
 

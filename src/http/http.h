@@ -58,7 +58,8 @@ struct rs_req {
                                    pages call with a publishable key; never with cookies) */
     bool cors_preflight;        /* also the preflight's Allow-Methods/Headers and Max-Age */
     const char *csp;            /* Content-Security-Policy when set (static string); also sends
-                                   X-Frame-Options: DENY and Referrer-Policy: same-origin */
+                                   Referrer-Policy: same-origin, and X-Frame-Options: DENY when
+                                   it says frame-ancestors 'none' */
     /* client */
     char client_addr[48];       /* the peer's IP address ("127.0.0.1", "::1"); "" when unknown */
     /* a streamed answer (rs_reply_stream) */

@@ -56,6 +56,16 @@ struct rs_page_incident {
 void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
                     const struct rs_page_incident *incident, const char *form_error);
 
+/* Answer HTML (LEN bytes) with STATUS as every customer-facing page is answered: never cached
+ * (it holds an order's state), and with RS_PAGE_CSP: only the page's own scripts run, whatever
+ * a merchant's, carrier's or customer's text holds; images may come from the merchant's https
+ * or http URLs (logo, promotion); the page may be framed (a shop may show it inside its own);
+ * Referrer-Policy same-origin: no other site learns the page's address (the code, a ?v= token). */
+#define RS_PAGE_CSP                                                                                              \
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: http: data:; " \
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'"
+void rs_page_reply_html(struct rs_req *r, int status, const char *html, size_t len);
+
 /* A small page with a title and a message (errors, 429), in the visitor's language. */
 void rs_page_message(struct rs_req *r, int status, bool es, const char *title, const char *msg);
 /* The page for a failed look-up ST (rs_track_lookup's status, its JSON error set on R): a

@@ -259,7 +259,13 @@ void rs_page_message(struct rs_req *r, int status, bool es, const char *title, c
                   es ? "Buscar mi pedido" : "Find my order");
     size_t len;
     char *html = rs_buf_detach(&b, &len);
+    rs_page_reply_html(r, status, html, len);
+    free(html);
+}
+
+void rs_page_reply_html(struct rs_req *r, int status, const char *html, size_t len)
+{
     rs_reply_text(r, status, "text/html; charset=utf-8", html, len);
     r->cache_control = "no-store";
-    free(html);
+    r->csp = RS_PAGE_CSP;
 }

@@ -369,8 +369,7 @@ static void track_form(struct rs_req *r, int status, const char *error, const ch
     rs_buf_printf(&b, "\"><button type=\"submit\">%s</button></form></main></body></html>", es ? "Ver" : "Show");
     size_t len;
     char *html = rs_buf_detach(&b, &len);
-    rs_reply_text(r, status, "text/html; charset=utf-8", html, len);
-    r->cache_control = "no-store";
+    rs_page_reply_html(r, status, html, len);
     free(html);
 }
 

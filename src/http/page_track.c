@@ -955,8 +955,7 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     rs_page_ctx_release(&p->ctx);
     size_t len;
     char *html = rs_buf_detach(&b, &len);
-    rs_reply_text(r, status, "text/html; charset=utf-8", html, len);
-    r->cache_control = "no-store";
+    rs_page_reply_html(r, status, html, len);
     free(html);
 }
 
@@ -1016,8 +1015,7 @@ void rs_page_track(struct rs_req *r)
     char *cached;
     size_t clen;
     if (!notice && !rs_page_rate_blocked(r, true) && rs_page_cache_get(key, total, &cached, &clen)) {
-        rs_reply_text(r, 200, "text/html; charset=utf-8", cached, clen);
-        r->cache_control = "no-store";
+        rs_page_reply_html(r, 200, cached, clen);
         free(cached);
         return;
     }

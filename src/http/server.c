@@ -535,7 +535,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
     if (r->csp) {
         MHD_add_response_header(resp, "Content-Security-Policy", r->csp);
-        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        if (strstr(r->csp, "frame-ancestors 'none'")) /* the same for browsers without CSP 2 */
+            MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
     }
     if (r->cors) {

@@ -17,7 +17,7 @@ function notOk(name, detail) { failures++; console.log(`not ok - ${name}${detail
 function check(name, cond, detail) { cond ? ok(name) : notOk(name, detail); }
 async function step(name, fn) { try { await fn(); } catch (e) { notOk(name, e && e.message); } }
 async function axe(page, name) {
-  await page.addScriptTag({ content: AXE });
+  await page.evaluate(AXE); // through the debugger, which the page's Content-Security-Policy does not govern
   const res = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
   const v = res.violations.map(x => `${x.id}: ${x.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`);
   check(`axe-core: no WCAG 2.1 AA violations on ${name}`, v.length === 0, v.join(' | '));

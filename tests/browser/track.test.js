@@ -23,7 +23,7 @@ async function api(method, p, body) {
   return { status: r.status, json: await r.json().catch(() => null) };
 }
 async function axe(page, name) {
-  await page.addScriptTag({ content: AXE });
+  await page.evaluate(AXE); // through the debugger, which the page's Content-Security-Policy does not govern
   const res = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
   const v = res.violations.map(x => `${x.id}: ${x.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`);
   check(`axe-core: no WCAG 2.1 AA violations on ${name}`, v.length === 0, v.join(' | '));
@@ -38,8 +38,12 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
   });
   const desktop = { viewport: { width: 1280, height: 900 } };
   const mobile = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-  const dialogs = [];
-  const watch = page => page.on('dialog', d => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  const dialogs = [], refused = [];
+  const watch = page => {
+    page.on('dialog', d => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    // the page's Content-Security-Policy must not stop anything the page itself does
+    page.on('console', m => { if (/Content Security Policy/i.test(m.text())) refused.push(m.text()); });
+  };
 
   // ---- Spanish, desktop ----
   await step('Spanish page', async () => {
@@ -47,6 +51,12 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     const page = await ctx.newPage(); watch(page);
     const resp = await page.goto(`${BASE}/t/${CODE}`);
     check('GET /t/{code} answers 200', resp.status() === 200, resp.status());
+    const h = resp.headers();
+    check('the page carries a Content-Security-Policy that runs only its own scripts',
+      /script-src 'self'/.test(h['content-security-policy'] || '') && !/unsafe-eval|script-src[^;]*unsafe-inline/.test(h['content-security-policy']),
+      h['content-security-policy']);
+    check('  and may be framed by a shop (no X-Frame-Options); its address is not sent to other sites',
+      !h['x-frame-options'] && h['referrer-policy'] === 'same-origin', `${h['x-frame-options']} ${h['referrer-policy']}`);
     check('page is in Spanish (html lang=es)', await page.getAttribute('html', 'lang') === 'es');
     check('headline says En camino', (await page.textContent('#headline')).includes('En camino'));
     const steps = await page.$$eval('.steps li', ls => ls.map(l => l.className));
@@ -274,6 +284,8 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     await ctx.close();
   });
 
+  check('the Content-Security-Policy refused nothing on any page (styles, images, live updates, push, chat)',
+    refused.length === 0, refused.join(' | '));
   await browser.close();
   process.exit(failures ? 1 : 0);
 })().catch(e => { console.log(`not ok - browser run (${e && e.stack})`); process.exit(1); });
