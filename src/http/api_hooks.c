@@ -93,6 +93,35 @@ static bool verify_one(struct rs_req *r, const char *provider, const char *secre
     return rs_sig_shopify(secret, body, len, h); /* generic: base64(HMAC-SHA256(secret, body)) */
 }
 
+/* Why a delivery's authentication failed, in words the merchant can act on: the URL token, a
+ * Shippo signature that is right but too old (a late retry, or a server clock out of sync), or
+ * the header missing or not matching. H is the signature header (may be NULL). */
+static void refusal_reason(struct rs_req *r, const char *provider, const struct rs_integration *ig,
+                           int64_t max_age, const char *h, char *msg, size_t cap)
+{
+    const char *name = signature_header_name(provider);
+    int64_t t;
+    char v1[65];
+    bool url_token = strcmp(provider, "shippo") == 0 || strcmp(provider, "generic") == 0;
+    if (url_token && rs_req_query(r, "token")) {
+        snprintf(msg, cap,
+                 "the token in the webhook URL (?token=) does not match the secret; check the secret configured "
+                 "with PUT /v1/integrations/%s",
+                 provider);
+    } else if (!strcmp(provider, "shippo") && h && max_age > 0 && rs_sig_shippo_header_parse(h, &t, v1) &&
+               (verify_one(r, provider, ig->secret, 0) || verify_one(r, provider, ig->previous_secret, 0))) {
+        long long age = (long long)(rs_now() - t);
+        snprintf(msg, cap,
+                 "%s is signed right but its t=%lld is %lld s %s this server's clock, more than the %lld s "
+                 "allowed: a late or replayed delivery, or a clock out of sync (options.signature_max_age_s of "
+                 "PUT /v1/integrations/shippo)",
+                 name, (long long)t, age < 0 ? -age : age, age < 0 ? "ahead of" : "behind", (long long)max_age);
+    } else {
+        snprintf(msg, cap, "%s header %s; check the secret configured with PUT /v1/integrations/%s", name,
+                 h && *h ? "does not match the body" : "is missing", provider);
+    }
+}
+
 static json_t *answer_json(const struct rs_hook_delivery *d)
 {
     json_t *o = json_object();
@@ -190,9 +219,8 @@ void rs_hook_post(struct rs_req *r)
         /* recorded without the payload (it is not authenticated), so a merchant can see that
          * deliveries arrive but the secret does not match */
         const char *h = rs_req_header(r, signature_header_name(provider));
-        char msg[200];
-        snprintf(msg, sizeof msg, "%s header %s; check the secret configured with PUT /v1/integrations/%s",
-                 signature_header_name(provider), h && *h ? "does not match the body" : "is missing", provider);
+        char msg[300];
+        refusal_reason(r, provider, ig, max_age, h, msg, sizeof msg);
         struct rs_hook_delivery d = {.merchant_id = ig->merchant_id,
                                      .source = provider,
                                      .topic = topic_header(r, provider),

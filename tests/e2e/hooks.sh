@@ -258,6 +258,8 @@ F=$FIX/shippo-address-issue.json
 NOW=$(date +%s)
 post "${HOOK[shippo]}" "$F" -H "Shippo-Auth-Signature: $(shippo_sig $((NOW - 3600)) "$F")"
 eq "Shippo with an hour-old signature: 401" "$STATUS" 401
+check "  the reason says the signature is right but an hour old, not that the secret is wrong" \
+  jqf '.error.message|test("signed right but its t=[0-9]+ is 360[0-9] s behind")'
 post "${HOOK[shippo]}" "$F" -H "Shippo-Auth-Signature: $(shippo_sig "$NOW" "$F")"
 eq "Shippo signed now: applied (out of order history)" "$(jqr .result)/$(jqr .events.accepted)" "applied/3"
 api GET /v1/shipments/dhl_express/1234567890
@@ -268,6 +270,10 @@ api POST /v1/shipments '{"order_ref":"EP-1","carrier":"shippo","tracking_number"
 F=$FIX/shippo-unknown-returned.json
 post "${HOOK[shippo]}?token=wrong-token" "$F"
 eq "Shippo ?token= wrong: 401" "$STATUS" 401
+check "  the reason names the URL token, not a missing header" \
+  jqf '.error.message|startswith("the token in the webhook URL (?token=) does not match")'
+KEY=$KEY_A api GET "/v1/inbound?result=rejected&limit=1"
+check "  and so does the inbound log" jqf '.deliveries[0].reason|contains("?token=")'
 post "${HOOK[shippo]}?token=shippo-secret-e2e" "$F"
 eq "Shippo ?token= right: applied" "$(jqr .result)" applied
 api GET /v1/shipments/shippo/SHIPPO_RETURNED
@@ -421,7 +427,7 @@ eq "detect without a number: 400" "$STATUS" 400
 api GET "/v1/inbound?limit=500"
 eq "GET /v1/inbound answers" "$STATUS" 200
 check "  every result kind is there" jqf '[.deliveries[].result]|unique==["applied","duplicate","rejected"]'
-check "  signature failures are listed with their reason, without payload" jqf '[.deliveries[]|select(.error_code=="invalid_signature")]|length>=5 and all(.payload_kept==false) and all(.reason|test("header"))'
+check "  signature failures are listed with their reason, without payload" jqf '[.deliveries[]|select(.error_code=="invalid_signature")]|length>=5 and all(.payload_kept==false) and all(.reason|test("header|token|signed right"))'
 check "  every rejection has a reason" jqf '[.deliveries[]|select(.result=="rejected")|.reason]|all(.!=null)'
 check "  with the provider and topic" jqf '[.deliveries[]|select(.source=="shopify" and .topic=="orders/create")]|length>=1'
 api GET "/v1/inbound?result=rejected&limit=3"
