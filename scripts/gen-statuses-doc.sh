@@ -72,7 +72,10 @@ Shippo status/substatus.code, 17TRACK status/sub_status, Shopify shipment_status
    status_detail, which may come with any status) refines it: its sub-status is used when it
    fits the status; a status in a `*` row replaces the code's status (for example `in_transit`
    + `weather_delay` becomes `exception`/`weather`) unless the code already says delivered,
-   returning or returned;
+   returning or returned. A sub-code without a `*` row that the table documents under another
+   code refines the same way with that row (Shippo `TRANSIT` + `return_to_sender`, documented
+   under `RETURNED`, becomes `returning`/`to_sender`), except that a pending, info_received or
+   in_transit row never replaces the code's status;
 3. a code not in the table, or a row whose status is `none` (Shippo `UNKNOWN`/`other`,
    "unrecognised carrier status"), leaves the event without a status: the carrier's text is
    then classified by the text normalizer.

@@ -120,6 +120,22 @@ static const struct rs_status_row *st_find(const char *provider, const char *cod
     return NULL;
 }
 
+/* The row documenting SUBCODE under a code of its own (Shippo's return_to_sender is a RETURNED
+ * substatus). A carrier may pair it with another code (TRANSIT + return_to_sender): the
+ * substatus is the more precise word, so it refines that code like a "*" row — except that a
+ * progress status (pending, info_received, in_transit) never replaces the code's. NULL when
+ * SUBCODE has no such row. */
+static const struct rs_status_row *st_home(const char *provider, const char *subcode)
+{
+    for (int i = 0; i < st_n; i++) {
+        const struct rs_status_row *r = &st_rows[i];
+        if (strcasecmp(r->provider, provider) == 0 && strcmp(r->code, "*") != 0 &&
+            strcasecmp(r->subcode, subcode) == 0 && r->status != RS_STATUS_NONE)
+            return r;
+    }
+    return NULL;
+}
+
 static bool return_path(enum rs_status s)
 {
     return s == RS_STATUS_DELIVERED || s == RS_STATUS_RETURNING || s == RS_STATUS_RETURNED;
@@ -146,6 +162,12 @@ bool rs_provider_status(const char *provider, const char *code, const char *subc
     }
     const struct rs_status_row *base = code ? st_find(provider, code, "") : NULL;
     const struct rs_status_row *refine = subcode ? st_find(provider, "*", subcode) : NULL;
+    enum rs_status rst = refine ? refine->status : RS_STATUS_NONE;
+    if (subcode && !refine && (refine = st_home(provider, subcode)))
+        rst = refine->status == RS_STATUS_PENDING || refine->status == RS_STATUS_INFO_RECEIVED ||
+                      refine->status == RS_STATUS_IN_TRANSIT
+                  ? RS_STATUS_NONE /* a progress word never overrides what the code says */
+                  : refine->status;
     if (base) {
         out->status = base->status;
         out->substatus = base->substatus;
@@ -153,15 +175,15 @@ bool rs_provider_status(const char *provider, const char *code, const char *subc
         out->known = true;
     }
     if (refine && (base || !code)) {
-        if (refine->status != RS_STATUS_NONE && !return_path(out->status)) {
-            out->status = refine->status;
+        if (rst != RS_STATUS_NONE && !return_path(out->status)) {
+            out->status = rst;
             out->substatus = RS_SUB_NONE;
             out->action_required = false;
         }
         if (refine->substatus != RS_SUB_NONE && rs_substatus_fits(out->status, refine->substatus))
             out->substatus = refine->substatus;
         out->action_required = out->action_required || refine->action_required;
-        out->known = out->known || refine->status != RS_STATUS_NONE;
+        out->known = out->known || rst != RS_STATUS_NONE;
     }
     if (!rs_substatus_fits(out->status, out->substatus))
         out->substatus = RS_SUB_NONE;

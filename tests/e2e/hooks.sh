@@ -278,6 +278,14 @@ post "${HOOK[shippo]}?token=shippo-secret-e2e" "$F"
 eq "Shippo ?token= right: applied" "$(jqr .result)" applied
 api GET /v1/shipments/shippo/SHIPPO_RETURNED
 eq "  returned to sender" "$(jqr .status)" returning
+# a substatus Shippo documents under another status (return_to_sender is a RETURNED one) with TRANSIT
+api POST /v1/shipments '{"order_ref":"EP-1","carrier":"shippo","tracking_number":"SHIPPO_RTS"}'
+F=$T_DIR/shippo-transit-rts.json
+jq -c '.data.tracking_number="SHIPPO_RTS" | .data.tracking_history=[] | .data.tracking_status.status="TRANSIT"' \
+  "$FIX/shippo-unknown-returned.json" > "$F"
+post "${HOOK[shippo]}?token=shippo-secret-e2e" "$F"
+api GET /v1/shipments/shippo/SHIPPO_RTS
+eq "Shippo TRANSIT + return_to_sender: returning/to_sender, not in_transit" "$(jqr .status)/$(jqr .substatus)" returning/to_sender
 
 # ---- AfterShip ----
 api POST /v1/orders '{"order_ref":"MX-1001","placed_at":"2025-11-28T10:00:00-06:00"}'

@@ -294,6 +294,29 @@ static void test_lookup_rules(void **state)
     /* unknown subcode under a known code */
     assert_true(rs_provider_status("shippo", "DELIVERED", "teleported", &m));
     assert_int_equal(m.status, RS_STATUS_DELIVERED);
+    /* a subcode documented under another code refines this one: a parcel going back is not
+     * "in transit" to the customer */
+    assert_true(rs_provider_status("shippo", "TRANSIT", "return_to_sender", &m));
+    assert_int_equal(m.status, RS_STATUS_RETURNING);
+    assert_int_equal(m.substatus, RS_SUB_TO_SENDER);
+    assert_true(rs_provider_status("shippo", "TRANSIT", "package_lost", &m));
+    assert_int_equal(m.status, RS_STATUS_EXCEPTION);
+    assert_int_equal(m.substatus, RS_SUB_LOST);
+    assert_true(m.action_required);
+    assert_true(rs_provider_status("shippo", "PRE_TRANSIT", "pickup_available", &m));
+    assert_int_equal(m.status, RS_STATUS_AVAILABLE_FOR_PICKUP);
+    assert_true(rs_provider_status("shippo", "FAILURE", "address_issue", &m));
+    assert_int_equal(m.status, RS_STATUS_EXCEPTION);
+    assert_int_equal(m.substatus, RS_SUB_ADDRESS_ISSUE);
+    /* ... but a progress word never overrides the code, and a return stays a return */
+    assert_true(rs_provider_status("shippo", "FAILURE", "package_departed", &m));
+    assert_int_equal(m.status, RS_STATUS_EXCEPTION);
+    assert_true(rs_provider_status("shippo", "RETURNED", "package_lost", &m));
+    assert_int_equal(m.status, RS_STATUS_RETURNING);
+    assert_true(rs_provider_status("shippo", "DELIVERED", "package_damaged", &m));
+    assert_int_equal(m.status, RS_STATUS_DELIVERED);
+    assert_true(rs_provider_status("aftership", "InTransit", "Exception_010", &m));
+    assert_int_equal(m.status, RS_STATUS_RETURNING);
 }
 
 static void test_carrier_slugs(void **state)
