@@ -637,6 +637,12 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
             int ev[3] = {0};
             if ((e = apply(&j, &oc, &sc, ev)))
                 goto fail;
+            if (d->in && d->in->n_orders + d->in->n_shipments + d->in->n_events == 0) {
+                char note[200];
+                snprintf(note, sizeof note, "%s %.80s has no order, shipment or event for Rastro: nothing to apply",
+                         d->source, d->topic ? d->topic : "delivery");
+                json_array_append_new(j.notes, json_string(note));
+            }
             bool changed = oc.created + oc.updated + sc.created + sc.updated + ev[0] > 0;
             d->result = changed ? "applied" : j.n_rejected_total ? "rejected" : "duplicate";
             json_object_set_new(d->summary, "orders", counts_json(&oc));

@@ -8,7 +8,10 @@
  * yields one event from the tracker's own status at its updated_at.
  * Statuses go through data/provider-statuses.tsv: the status row, refined by the
  * status_detail ("*") row. Timestamps must carry an offset (EasyPost always sends "Z").
- * Event.id is the de-duplication key. See docs/statuses.md. */
+ * Event.id is the de-duplication key. See docs/statuses.md.
+ * EasyPost sends every Event of the account (batch.created, shipment.invoice.created,
+ * refund.successful, …) to every webhook URL: such an Event gives no record at all, with its
+ * description as the topic, and is not an error. */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +50,17 @@ static enum rs_err detail(struct rs_inbound *in, const json_t *d, const char *pa
     return rs_hk_status(in, ev, "easypost", status, sdetail, -1, err, errcap);
 }
 
+/* DESC names an EasyPost Event about something else than a tracker ("batch.created",
+ * "shipment.invoice.updated", "refund.successful"): lower-case words joined by dots. */
+static bool other_event(const char *desc)
+{
+    size_t n = strlen(desc);
+    if (n > 64 || strncmp(desc, "tracker.", 8) == 0 || !strchr(desc, '.') || desc[0] == '.' ||
+        desc[n - 1] == '.' || strstr(desc, ".."))
+        return false;
+    return strspn(desc, "abcdefghijklmnopqrstuvwxyz_.") == n;
+}
+
 static enum rs_err parse(const char *body, size_t len, const char *topic, struct rs_inbound *in,
                          char *err, size_t errcap)
 {
@@ -59,11 +73,19 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     if (object && strcmp(object, "Event") != 0)
         return rs_hk_fail(err, errcap, "EasyPost: expected an Event object, got \"%.40s\"",
                           object);
+    const char *desc;
+    RS_HK_TRY(rs_hk_str(root, "description", "Event", &desc, err, errcap));
+    in->delivery_id = id;
+    in->test = mode && strcmp(mode, "test") == 0;
+    if (object && desc && other_event(desc)) {
+        /* every EasyPost webhook gets every Event of the account: not ours to refuse */
+        in->source = "easypost";
+        in->topic = rs_hk_strndup(in, desc, strlen(desc));
+        return in->topic ? RS_OK : RS_ENOMEM;
+    }
     static const char *const types[] = {"tracker.created", "tracker.updated", NULL};
     RS_HK_TRY(rs_hk_event(in, "description", topic, "easypost", "EasyPost Event", types, err,
                           errcap)); /* the event type */
-    in->delivery_id = id;
-    in->test = mode && strcmp(mode, "test") == 0;
 
     json_t *tr, *cd, *origin, *details;
     RS_HK_TRY(rs_hk_obj(root, "result", "Event", &tr, err, errcap));

@@ -250,6 +250,14 @@ eq "  shipment returning" "$(jqr .status)/$(jqr .substatus)" "returning/to_sende
 F=$FIX/easypost-tracker-created.json
 post "${HOOK[easypost]}" "$F" -H "X-Hmac-Signature: hmac-sha256-hex=$(hexmac easypost-secret-e2e "$F")"
 eq "EasyPost tracker for a shipment Rastro does not know: rejected" "$(jqr .result)/$(jqr '.rejections[0].code')" "rejected/unknown_shipment"
+# EasyPost posts every Event of the account to every webhook URL (no per-event choice)
+F=$T_DIR/easypost-batch.json
+printf '%s' '{"id":"evt_batch_e2e","object":"Event","mode":"production","description":"batch.created","result":{"id":"batch_1","object":"Batch","state":"created"}}' > "$F"
+post "${HOOK[easypost]}" "$F" -H "X-Hmac-Signature: hmac-sha256-hex=$(hexmac easypost-secret-e2e "$F")"
+eq "EasyPost batch.created: 200, nothing to apply and not a rejection" "$STATUS/$(jqr .result)/$(counts)" "200/duplicate/0/0/0/0/0"
+check "  a note says there was nothing for Rastro in it" jqf '.notes[0]|test("easypost batch.created has no order, shipment or event")'
+KEY=$KEY_A api GET "/v1/inbound?limit=1"
+eq "  the inbound log names the event" "$(jqr '.deliveries[0].topic')/$(jqr '.deliveries[0].result')" "batch.created/duplicate"
 
 # ---- Shippo ----
 shippo_sig() { local t=$1 f=$2; printf 't=%s,v1=%s' "$t" "$( { printf '%s.' "$t"; cat "$f"; } | openssl dgst -sha256 -hmac shippo-secret-e2e | sed 's/^.*= //')"; }

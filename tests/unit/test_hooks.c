@@ -142,6 +142,25 @@ static void test_easypost_created_and_return(void **state)
     assert_str(in.events[2].code, "teleported/status_update");
     assert_str(in.events[2].message, "Package status not recognised");
     rs_inbound_release(&in);
+
+    /* every Event of the account reaches every webhook: one about a batch is no error */
+    static const char batch[] = "{\"id\":\"evt_b1\",\"object\":\"Event\",\"mode\":\"production\","
+                                "\"description\":\"batch.created\","
+                                "\"result\":{\"object\":\"Batch\"}}";
+    char err[256];
+    assert_int_equal(rs_hook_easypost_parse(batch, sizeof batch - 1, NULL, &in, err, sizeof err),
+                     RS_OK);
+    assert_str(in.topic, "batch.created");
+    assert_str(in.delivery_id, "evt_b1");
+    assert_int_equal(in.n_orders + in.n_shipments + in.n_events, 0);
+    rs_inbound_release(&in);
+    /* ... but a tracker event it does not know still is */
+    static const char deleted[] = "{\"id\":\"evt_b2\",\"object\":\"Event\","
+                                  "\"description\":\"tracker.deleted\"}";
+    assert_int_equal(
+        rs_hook_easypost_parse(deleted, sizeof deleted - 1, NULL, &in, err, sizeof err),
+        RS_EINVAL);
+    assert_non_null(strstr(err, "unsupported event \"tracker.deleted\""));
 }
 
 /* ---------- Shippo ---------- */
