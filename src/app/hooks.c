@@ -258,6 +258,13 @@ static enum rs_err order_prepare_lenient(struct job *j, int index, struct rs_ord
 {
     static const char *const fields[] = {"customer.locale", "customer.phone", "customer.email",
                                          "customer.preferred_channel"};
+    if (o->n_items > RS_MAX_ITEMS) { /* a wholesale order: its first items, not no order at all */
+        char note[200];
+        snprintf(note, sizeof note, "order[%d]: %d items, only the first %d are kept", index, o->n_items,
+                 RS_MAX_ITEMS);
+        json_array_append_new(j->notes, json_string(note));
+        o->n_items = RS_MAX_ITEMS;
+    }
     for (int attempt = 0;; attempt++) {
         enum rs_err e = rs_app_order_prepare(o, buf, err);
         if (e != RS_EINVAL || attempt == 4)

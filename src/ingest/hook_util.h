@@ -44,8 +44,9 @@ enum rs_err rs_hk_event(struct rs_inbound *in, const char *key, const char *topi
 
 /* Zeroed block owned by IN (freed by rs_inbound_release); NULL on OOM. */
 void *rs_hk_alloc(struct rs_inbound *in, size_t size);
-/* The array KEY of order O ("line_items") and room for its items (owned by IN): RS_ETOOBIG over
- * RS_MAX_ITEMS. OUT: *items (borrowed, may be NULL), *it (NULL when empty), *n. */
+/* The array KEY of order O ("line_items") and room for all its items (owned by IN), even more
+ * than RS_MAX_ITEMS (the write path keeps the first ones). OUT: *items (borrowed, may be NULL),
+ * *it (NULL when empty), *n. */
 enum rs_err rs_hk_items(struct rs_inbound *in, const json_t *o, const char *key, json_t **items,
                         struct rs_item_in **it, size_t *n, char *err, size_t errcap);
 /* Copy of S (N bytes) owned by IN; NULL on OOM. */

@@ -394,11 +394,8 @@ enum rs_err rs_hk_items(struct rs_inbound *in, const json_t *o, const char *key,
                         struct rs_item_in **it, size_t *n, char *err, size_t errcap)
 {
     RS_HK_TRY(rs_hk_arr(o, key, "order", items, err, errcap));
-    *n = json_array_size(*items);
-    if (*n > RS_MAX_ITEMS) {
-        rs_hk_fail(err, errcap, "order.%s: %zu items, more than %d", key, *n, RS_MAX_ITEMS);
-        return RS_ETOOBIG;
-    }
+    *n = json_array_size(*items); /* all of them, even over RS_MAX_ITEMS: app/hooks.c keeps the
+                                     first ones with a note rather than lose the order */
     *it = *n ? rs_hk_alloc(in, *n * sizeof **it) : NULL;
     return *n && !*it ? RS_ENOMEM : RS_OK;
 }

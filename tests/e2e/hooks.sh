@@ -83,6 +83,14 @@ eq "  the order exists with its customer" "$STATUS/$(jqr .customer.email)/$(jqr 
 eq "  items" "$(jqr '[.items[]|.quantity]|join(",")')" "3,1"
 post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: orders/create" -H "X-Shopify-Event-Id: ev-1" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
 eq "Shopify re-delivery: duplicate" "$STATUS/$(jqr .result)" "200/duplicate"
+F=$T_DIR/shopify-wholesale.json
+jq -c '.name="#2090" | .id=820982911946160000 | .line_items=[range(205) as $i | {id:(20000+$i), name:"Caja \($i)", sku:"SKU-\($i)", quantity:1}]' \
+  "$FIX/shopify-orders-create-es.json" > "$F"
+post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: orders/create" -H "X-Shopify-Event-Id: ev-big" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
+eq "Shopify order with 205 line items: created, not refused" "$STATUS/$(jqr .result)/$(jqr .orders.created)" "200/applied/1"
+check "  a note says only the first 200 items are kept" jqf '.notes[0]|test("205 items, only the first 200")'
+api GET /v1/orders/%232090
+eq "  the order has its first 200 items" "$STATUS/$(jqr '.items|length')/$(jqr '.items[0].sku')" "200/200/SKU-0"
 F=$FIX/shopify-fulfillment-create.json
 post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: fulfillments/create" -H "X-Shopify-Webhook-Id: wh-2" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
 eq "Shopify fulfillment: 2 shipments, 2 events" "$(jqr .result)/$(counts)" "applied/0/2/2/0/0"
