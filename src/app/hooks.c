@@ -322,6 +322,18 @@ static void unknown_status_reason(const char *source, const char *code, const ch
              text && *text ? "\"" : "");
 }
 
+/* The write path tells an API caller to create the order first; a provider's delivery for an
+ * order not there yet raced ahead of the one that creates it (or the order predates the
+ * integration): say so, and how to apply it once the order exists. */
+static void unknown_order_reason(const char *source, const char *ref, struct rs_app_error *err)
+{
+    snprintf(err->message, sizeof err->message,
+             "no order \"%.128s\" yet: the %s delivery that creates it has not arrived (deliveries come out of "
+             "order) or came before this integration; once the order exists, replay this delivery with POST "
+             "/v1/inbound/{its inbound_id}/replay",
+             ref ? ref : "", source);
+}
+
 /* *SAME: the summary event X says what its shipment already says (see rs_event_in.summary). */
 static enum rs_err summary_repeats(struct job *j, const struct rs_event_in *x, bool *same)
 {
@@ -511,6 +523,8 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
             ok[i] = !sh.cancelled;
             count_put(sc, pr);
         } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
+            if (same(err.code, "unknown_order"))
+                unknown_order_reason(d->source, sh.order_ref, &err);
             sc->rejected++;
             reject(j, "shipment", i, &err);
         } else {

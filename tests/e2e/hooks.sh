@@ -132,6 +132,8 @@ F=$T_DIR/shopify-unknown-order.json
 jq -c '.id=1 | .order_id=99 | .name="#3001.1" | .tracking_number="CEX3001" | .tracking_numbers=["CEX3001"]' "$FIX/shopify-fulfillment-create.json" > "$F"
 post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: fulfillments/create" -H "X-Shopify-Event-Id: ev-3001" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
 eq "fulfillment for an unknown order: rejected, 200" "$STATUS/$(jqr .result)/$(jqr '.rejections[0].code')" "200/rejected/unknown_order"
+check "  the reason says the order has not arrived yet and to replay, not to POST /v1/orders" \
+  jqf '.rejections[0].message|test("has not arrived") and test("/replay") and (test("POST /v1/orders")|not)'
 REPLAY_ID=$(jqr .inbound_id)
 api POST /v1/orders '{"order_ref":"#3001","placed_at":"2025-12-01T10:00:00+01:00"}'
 api POST /v1/inbound/$REPLAY_ID/replay
