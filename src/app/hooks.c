@@ -311,6 +311,25 @@ static enum rs_err keep_cancelled(struct job *j, int index, struct rs_order_in *
     return RS_OK;
 }
 
+/* An order the shop has not been paid for (o->awaiting_payment) is created only once it is:
+ * *KNOWN says whether it exists already (then it is updated as usual); when not, a note says why
+ * nothing was applied. */
+static enum rs_err unpaid_unknown(struct job *j, int index, const struct rs_order_in *o, bool *known)
+{
+    struct rs_order_key k;
+    enum rs_err e = rs_store_order_find(j->s, j->d->merchant_id, o->order_ref, &k);
+    *known = e == RS_OK;
+    if (e != RS_ENOTFOUND)
+        return e;
+    char note[300];
+    snprintf(note, sizeof note,
+             "order[%d]: %.128s is awaiting payment at %s (pending): it is created, and the customer told, "
+             "when it is paid (processing or on-hold)",
+             index, o->order_ref, j->d->source);
+    json_array_append_new(j->notes, json_string(note));
+    return RS_OK;
+}
+
 /* The write path asks an API caller to send "status"; a provider's merchant cannot change the
  * payload, so say which code and text were not understood and what happened. */
 static void unknown_status_reason(const char *source, const char *code, const char *text, struct rs_app_error *err)
@@ -429,6 +448,16 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         char code[RS_TRACKCODE_LEN];
         if (!o.source)
             o.source = d->source;
+        if (o.awaiting_payment) {
+            bool known;
+            if ((e = unpaid_unknown(j, i, &o, &known)))
+                return e;
+            if (!known) {
+                oc->unchanged++;
+                stale = true;
+                continue;
+            }
+        }
         e = order_prepare_lenient(j, i, &o, &buf, &err);
         if (!e && o.cancel_is_final && o.base_status != RS_ORDER_CANCELLED &&
             (e = keep_cancelled(j, i, &o)))

@@ -54,6 +54,9 @@ struct rs_order_in {
     int64_t source_updated_at;        /* the source's own time of this state of the order
                                          (Shopify updated_at), 0 when unknown: an update older
                                          than the last one applied is ignored */
+    bool awaiting_payment;            /* the shop has not been paid yet (WooCommerce pending: the
+                                         customer is still at, or left, the payment page): not
+                                         created until it is paid, only updated if it exists */
 };
 
 struct rs_shipment_in {

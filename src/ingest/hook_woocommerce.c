@@ -8,6 +8,8 @@
  * date_created_gmt. Customer from billing (name, email, phone; shipping phone first);
  * destination from shipping (billing when shipping has no country). Status: pending, on-hold
  * -> placed; processing, completed -> processing; cancelled, refunded, failed -> cancelled.
+ * A pending (awaiting payment at a gateway) or checkout-draft order is awaiting_payment: the
+ * customer may never pay, so it is not created (nor confirmed to the customer) until it is.
  *
  * Tracking numbers are not core WooCommerce; they live in order meta_data under plugin keys:
  *   _wc_shipment_tracking_items  WooCommerce Shipment Tracking and Advanced Shipment Tracking
@@ -264,6 +266,8 @@ static enum rs_err order(struct rs_inbound *in, const json_t *o, char *err, size
     ord->destination.country = rs_hk_country(country);
     RS_HK_TRY(rs_hk_str(o, "status", "order", &status, err, errcap));
     ord->base_status = base_status(status);
+    ord->awaiting_payment = status && (strcmp(status, "pending") == 0 ||
+                                       strcmp(status, "checkout-draft") == 0);
     ord->source = "woocommerce";
 
     struct rs_item_in *it;

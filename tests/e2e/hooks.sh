@@ -224,6 +224,19 @@ post "${HOOK[woocommerce]}" "$F" -H "X-WC-Webhook-Topic: order.created" -H "X-WC
 eq "WooCommerce re-delivery: duplicate" "$(jqr .result)" duplicate
 post "${HOOK[woocommerce]}" "$F" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-2" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$F")"
 eq "the same order again under a new delivery id changes nothing" "$(jqr .result)/$(jqr .orders.unchanged)" "duplicate/1"
+# a gateway checkout (PayPal, Redsys) creates the order "pending" before the customer pays
+WP=$T_DIR/woo-pending.json; WPAID=$T_DIR/woo-paid.json
+jq -c '.id=9130 | .number="9130" | .status="pending" | .meta_data=[]' "$F" > "$WP"
+jq -c '.id=9130 | .number="9130" | .status="processing" | .meta_data=[] | .date_modified_gmt="2025-07-15T08:05:00"' "$F" > "$WPAID"
+post "${HOOK[woocommerce]}" "$WP" -H "X-WC-Webhook-Topic: order.created" -H "X-WC-Webhook-Delivery-ID: d-p1" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$WP")"
+eq "WooCommerce order awaiting payment (pending): not created, a note says why" \
+  "$STATUS/$(jqr .result)/$(jqr .orders.created)/$(jqr '.notes[0]|test("awaiting payment")')" "200/duplicate/0/true"
+api GET /v1/orders/9130
+eq "  no order, so no order_confirmed for a customer who may never pay" "$STATUS" 404
+post "${HOOK[woocommerce]}" "$WPAID" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-p2" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$WPAID")"
+eq "  paid (processing): created" "$(jqr .result)/$(jqr .orders.created)" "applied/1"
+post "${HOOK[woocommerce]}" "$WP" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-p3" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$WP")"
+eq "  a pending update of an order that exists is applied as usual (here older: ignored)" "$(jqr .orders.created)/$(jqr '.notes[0]|test("newer")')" "0/true"
 W2=$T_DIR/woo-newer.json; W1=$T_DIR/woo-older.json
 jq -c '.date_modified_gmt="2025-07-16T09:00:00" | .billing.email="bego.nuevo@example.es"' "$F" > "$W2"
 jq -c '.date_modified_gmt="2025-07-15T09:00:00" | .billing.email="bego.viejo@example.es"' "$F" > "$W1"
