@@ -189,6 +189,10 @@ static enum rs_err resolve(struct job *j, const char *tn, const char *given, str
     *out = r;
     int64_t mid = j->d->merchant_id;
     enum rs_err e;
+    /* "Other" and the like name no company: the number's format may, else it stays "other" */
+    bool no_company = same(given, RS_CARRIER_OTHER);
+    if (no_company)
+        given = NULL;
     if (given) {
         struct rs_shipment_key k;
         e = rs_store_shipment_find(j->s, mid, given, tn, &k);
@@ -234,6 +238,18 @@ static enum rs_err resolve(struct job *j, const char *tn, const char *given, str
         json_object_set_new(sg, "carrier", json_string(best));
         json_object_set_new(sg, "candidates", cands);
         json_array_append_new(j->suggestions, sg);
+        return RS_OK;
+    }
+    if (no_company) {
+        json_decref(cands);
+        snprintf(r->carrier, sizeof r->carrier, "%s", RS_CARRIER_OTHER);
+        r->ok = true;
+        char note[300];
+        snprintf(note, sizeof note,
+                 "%.64s: the source names no carrier company (\"Other\") and the number's format is not "
+                 "conclusive: kept under carrier \"%s\", which the tracking page and messages do not name",
+                 tn, RS_CARRIER_OTHER);
+        json_array_append_new(j->notes, json_string(note));
         return RS_OK;
     }
     char list[200] = "";

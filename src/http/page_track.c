@@ -407,11 +407,15 @@ static void promise_block(struct page *p)
 }
 
 /* Append the carrier's name for SLUG, as customers know it (rs_carrier_name). */
-static void carrier_name(struct page *p, const char *slug)
+/* The carrier's name for SLUG with BEFORE ahead of it, or nothing at all when the carrier has no
+ * name to show (RS_CARRIER_OTHER: the shop named no company). */
+static void carrier_name(struct page *p, const char *before, const char *slug)
 {
     char name[96];
-    if (rs_carrier_name(slug, name, sizeof name))
+    if (rs_carrier_name(slug, name, sizeof name)) {
+        rs_buf_puts(p->b, before);
         rs_buf_html(p->b, name);
+    }
 }
 
 static void timeline(struct page *p)
@@ -429,17 +433,27 @@ static void timeline(struct page *p)
                          "No shipments yet: the shop is preparing your order."));
     json_array_foreach(ships, i, sh) {
         if (n > 1) {
-            rs_buf_printf(p->b, "<h3>%s %zu/%zu · ", TX(p, "Paquete", "Parcel"), i + 1, n);
-            carrier_name(p, jstr(sh, "carrier"));
+            rs_buf_printf(p->b, "<h3>%s %zu/%zu", TX(p, "Paquete", "Parcel"), i + 1, n);
+            carrier_name(p, " · ", jstr(sh, "carrier"));
             rs_buf_puts(p->b, "</h3>");
         } else {
-            rs_buf_printf(p->b, "<p class=\"carrier\">%s ", TX(p, "Transportista:", "Carrier:"));
-            carrier_name(p, jstr(sh, "carrier"));
-            if (p->full && jstr(sh, "tracking_number")) {
-                rs_buf_puts(p->b, " · ");
-                rs_buf_html(p->b, jstr(sh, "tracking_number"));
+            char name[96];
+            bool named = rs_carrier_name(jstr(sh, "carrier"), name, sizeof name) > 0;
+            bool number = p->full && jstr(sh, "tracking_number");
+            if (named || number) {
+                rs_buf_puts(p->b, "<p class=\"carrier\">");
+                if (named) {
+                    rs_buf_printf(p->b, "%s ", TX(p, "Transportista:", "Carrier:"));
+                    rs_buf_html(p->b, name);
+                }
+                if (number && named)
+                    rs_buf_puts(p->b, " · ");
+                else if (number)
+                    rs_buf_printf(p->b, "%s ", TX(p, "Número de seguimiento:", "Tracking number:"));
+                if (number)
+                    rs_buf_html(p->b, jstr(sh, "tracking_number"));
+                rs_buf_puts(p->b, "</p>");
             }
-            rs_buf_puts(p->b, "</p>");
         }
         json_t *evs = json_object_get(sh, "events");
         if (json_array_size(evs) == 0) {

@@ -247,6 +247,13 @@ size_t rs_carrier_slug(const char *name, char *out, size_t cap)
             out[n] = '\0';
             return n;
         }
+    static const char *const no_company[] = {"other", "others", "otro", "otra", "otros", "otras", "custom",
+                                             "unknown", "desconocido", "na", "none", "ninguno"}; /* keys: no spaces */
+    for (size_t i = 0; i < sizeof no_company / sizeof *no_company; i++)
+        if (strcmp(key, no_company[i]) == 0) {
+            snprintf(out, cap, "%s", RS_CARRIER_OTHER);
+            return strlen(out);
+        }
     /* Unknown: a slug of itself. rs_fold leaves only [a-z0-9], non-ASCII letters and single
      * spaces; keep ASCII letters/digits, everything else becomes one '_'. */
     char folded[256];
@@ -285,7 +292,7 @@ size_t rs_carrier_name(const char *slug, char *out, size_t cap)
     if (cap == 0)
         return 0;
     out[0] = '\0';
-    if (!slug || !*slug)
+    if (!slug || !*slug || strcmp(slug, RS_CARRIER_OTHER) == 0)
         return 0;
     pthread_once(&nm_once, nm_load);
     const char *name = NULL;

@@ -118,10 +118,17 @@ const struct rs_status_row *rs_provider_status_row(int i);
  * NUL; returns the length (0 when NAME has no letters or digits). */
 size_t rs_carrier_slug(const char *name, char *out, size_t cap);
 
+/* The slug of a carrier field that names no company: Shopify's "Other" (the merchant picked
+ * "Other" and typed nothing), "Otro", "Custom", "Unknown", "N/A"… rs_carrier_slug gives it for
+ * all of them; the carrier then comes from the number's format when that is conclusive
+ * (app/hooks.c), and rs_carrier_name shows nothing for it. */
+#define RS_CARRIER_OTHER "other"
+
 /* The name customers know for a Rastro carrier slug ("seur" -> "SEUR", "dhl_express" -> "DHL
  * Express") via data/carrier-names.tsv; a slug not listed is shown with spaces for '_' and a
- * capital first letter ("mensajeria_perez" -> "Mensajeria perez"). For the tracking page and
- * messages; the API keeps the slug. Writes at most CAP-1 bytes plus NUL; returns the length. */
+ * capital first letter ("mensajeria_perez" -> "Mensajeria perez"); RS_CARRIER_OTHER has no name
+ * (0: say nothing rather than "Other"). For the tracking page and messages; the API keeps the
+ * slug. Writes at most CAP-1 bytes plus NUL; returns the length. */
 size_t rs_carrier_name(const char *slug, char *out, size_t cap);
 
 /* Tracking number as Rastro keys it: whitespace removed, upper case. RS_EINVAL when empty after

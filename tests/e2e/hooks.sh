@@ -127,6 +127,19 @@ eq "no carrier: the confident guess is used" "$(jqr .result)/$(jqr .shipments.cr
 eq "  an inconclusive number is rejected" "$(jqr .shipments.rejected)/$(jqr '[.rejections[].code]|unique|join(",")')" "1/carrier_unknown"
 api GET /v1/shipments/ups/1Z999AA10123456784
 eq "  UPS shipment on #2087, in transit" "$(jqr .order_ref)/$(jqr .status)" "#2087/in_transit"
+# tracking company "Other" (the merchant picked Other and typed no name): the number's format
+# decides when it can, else the shipment is kept under "other", which the customer never reads
+F=$T_DIR/shopify-other.json
+jq -c '.id=4409876543300 | .name="#2087.3" | .tracking_company="Other" | .tracking_number="1Z999AA10987654328" | .tracking_numbers=["1Z999AA10987654328","LOCAL-778899"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"
+post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: fulfillments/create" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
+eq "tracking company \"Other\": both shipments kept, the recognisable number under its carrier" \
+   "$(jqr .result)/$(jqr .shipments.created)/$(jqr .shipments.rejected)/$(jqr '[.carrier_suggestions[].carrier]|join(",")')" "applied/2/0/ups"
+eq "  the note says the other one is kept under carrier other" "$(jqr '[.notes[]|select(startswith("LOCAL-778899: the source names no carrier company"))]|length')" 1
+api GET /v1/shipments/other/LOCAL-778899
+eq "  it is on #2087 under carrier other" "$STATUS/$(jqr .order_ref)" "200/#2087"
+CODE2087=$(api GET '/v1/orders/%232087' >/dev/null; jqr .tracking_code)
+curl -s "$BASE/t/$CODE2087?lang=en" > "$T_DIR/p2087.html"
+check "  the tracking page does not call the carrier \"Other\"" bash -c "! grep -q 'Other' '$T_DIR/p2087.html' && grep -q 'Parcel [0-9]/[0-9]</h3>' '$T_DIR/p2087.html'"
 # a fulfillment for an order Rastro does not know: recorded rejection, then replay once it exists
 F=$T_DIR/shopify-unknown-order.json
 jq -c '.id=1 | .order_id=99 | .name="#3001.1" | .tracking_number="CEX3001" | .tracking_numbers=["CEX3001"]' "$FIX/shopify-fulfillment-create.json" > "$F"
@@ -483,7 +496,7 @@ eq "another merchant cannot read it" "$STATUS" 404
 KEY=$KEY_B api GET "/v1/inbound"
 eq "another merchant's log is empty" "$(jqr '.deliveries|length')" 0
 api GET /v1/orders/%232087
-eq "nothing half-written: #2087 has SEUR, 2 Correos Express, UPS" "$(jqr '[.shipments[].carrier]|sort|join(",")')" "correos_express,correos_express,seur,ups"
+eq "nothing half-written: #2087 has SEUR, 2 Correos Express, 2 UPS and one under \"other\"" "$(jqr '[.shipments[].carrier]|sort|join(",")')" "correos_express,correos_express,other,seur,ups,ups"
 
 # ---- secret rotation ----
 api PUT /v1/integrations/aftership '{"secret":"aftership-secret-new"}'

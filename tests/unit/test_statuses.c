@@ -335,6 +335,9 @@ static void test_carrier_slugs(void **state)
         {"FedEx", "fedex"}, {"canada_post", "canadapost"},
         /* unknown: a slug of itself */
         {"Pack & Go Ñandú", "pack_go_nandu"}, {"  Mi Mensajería  ", "mi_mensajeria"},
+        /* no company named (Shopify's "Other"): one slug for all of them */
+        {"Other", "other"}, {"OTRO", "other"}, {"otra", "other"}, {"N/A", "other"}, {"Unknown", "other"},
+        {"Custom", "other"}, {"Otros envíos", "otros_envios"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[RS_MAX_CARRIER_LEN];
@@ -383,6 +386,7 @@ static void test_carrier_names(void **state)
     assert_string_equal(out, "Mensajeria perez");
     assert_int_equal(rs_carrier_name(NULL, out, sizeof out), 0);
     assert_int_equal(rs_carrier_name("", out, sizeof out), 0);
+    assert_int_equal(rs_carrier_name(RS_CARRIER_OTHER, out, sizeof out), 0); /* not "Other" */
     char small[4];
     assert_int_equal(rs_carrier_name("dhl_express", small, sizeof small), 3);
     assert_string_equal(small, "DHL");
