@@ -427,8 +427,13 @@ enum rs_err rs_store_conv_msg_classified(struct rs_store *s, int64_t id, const c
 enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, char *intent,
                                       size_t cap)
 {
-    STMT(X_PREV_INTENT, "SELECT intent FROM messages WHERE conversation_id=? AND id<? AND direction='in' "
-                        "ORDER BY id DESC LIMIT 1");
+    /* only a question the bot answered without filing an incident is still waiting for a
+     * reference: one a person held (no bot reply) or an incident settled is over */
+    STMT(X_PREV_INTENT, "SELECT CASE WHEN m.incident_id IS NULL AND EXISTS (SELECT 1 FROM messages o "
+                        "WHERE o.conversation_id=m.conversation_id AND o.id>m.id AND o.id<?2 AND "
+                        "o.direction='out' AND o.author='bot') THEN m.intent ELSE '' END "
+                        "FROM messages m WHERE m.conversation_id=?1 AND m.id<?2 AND m.direction='in' "
+                        "ORDER BY m.id DESC LIMIT 1");
     sqlite3_bind_int64(q, 1, conversation_id);
     sqlite3_bind_int64(q, 2, before_id);
     intent[0] = '\0';

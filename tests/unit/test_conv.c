@@ -371,6 +371,48 @@ static void test_cancel_reads_as_cancellation(void **state)
     assert_null(strstr(reply, "other question"));
 }
 
+/* A bare code continues the question the bot asked it for; a question a person held or an
+ * incident settled is over: the code is then only "where is it", never a second incident. */
+static void test_code_continues_only_open_question(void **state)
+{
+    (void)state;
+    char reply[2048];
+    struct rs_inbound_result r;
+    /* the bot asked which order: the code files the problem */
+    assert_int_equal(say("sms", "+34699000070", "my parcel arrived damaged", "SMo1", &r, reply, sizeof reply), RS_OK);
+    assert_int_equal(r.incident_id, 0);
+    assert_int_equal(say("sms", "+34699000070", CODE, "SMo2", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "damaged");
+    assert_true(r.incident_id > 0);
+    int64_t conv = r.conversation_id;
+    /* a person held it and closed it; the customer later sends the code alone */
+    assert_int_equal(say("sms", "+34699000070", "y quiero cancelar", "SMo3", &r, reply, sizeof reply), RS_OK);
+    assert_int_equal(r.reply_id, 0);
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_set_state(S, MID, conv, "closed", NOW), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    assert_int_equal(say("sms", "+34699000070", CODE, "SMo4", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_int_equal(r.incident_id, 0);
+    assert_false(r.handed_over);
+    assert_non_null(strstr(reply, "/t/"));
+    /* the same after an incident the bot opened itself */
+    char text[160];
+    snprintf(text, sizeof text, "quiero devolver el pedido %s", CODE);
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_set_state(S, MID, conv, "closed", NOW), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    assert_int_equal(say("sms", "+34699000070", text, "SMo5", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "return");
+    assert_true(r.incident_id > 0);
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_set_state(S, MID, conv, "closed", NOW), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    assert_int_equal(say("sms", "+34699000070", CODE, "SMo6", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_int_equal(r.incident_id, 0);
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -440,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_agent_send),
         cmocka_unit_test(test_problem_opens_incident),
         cmocka_unit_test(test_cancel_reads_as_cancellation),
+        cmocka_unit_test(test_code_continues_only_open_question),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
