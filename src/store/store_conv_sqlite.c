@@ -187,6 +187,27 @@ static const char *lang2(const char *loc)
     return "";
 }
 
+/* The other way of writing mobile number PHONE where a country has two: WhatsApp gives Mexican
+ * mobiles as +52 1 + ten digits and Argentine ones as +54 9 + ten digits, while shops keep them
+ * without the 1 (Mexico dropped it in 2019) or the 9 (a national habit), and the reverse. OUT is
+ * PHONE itself when there is no other form. */
+static void phone_other_form(const char *phone, char out[24])
+{
+    size_t n = strlen(phone);
+    snprintf(out, 24, "%s", phone);
+    static const struct {
+        const char *country, *mobile;
+    } two[] = {{"+52", "1"}, {"+54", "9"}};
+    for (size_t i = 0; i < sizeof two / sizeof two[0]; i++) {
+        if (strncmp(phone, two[i].country, 3) != 0)
+            continue;
+        if (n == 3 + 1 + 10 && phone[3] == two[i].mobile[0])
+            snprintf(out, 24, "%s%s", two[i].country, phone + 4);
+        else if (n == 3 + 10)
+            snprintf(out, 24, "%s%s%s", two[i].country, two[i].mobile, phone + 3);
+    }
+}
+
 enum rs_err rs_store_conv_find_or_create(struct rs_store *s, const struct rs_conv_sender *in, int64_t now,
                                          struct rs_conv *c, bool *created)
 {
@@ -196,9 +217,13 @@ enum rs_err rs_store_conv_find_or_create(struct rs_store *s, const struct rs_con
     int64_t customer_id = in->customer_id;
     enum rs_err e;
     if (!customer_id && phone) {
-        STMT(X_CUST_BY_PHONE, "SELECT id FROM customers WHERE merchant_id=? AND phone=? ORDER BY id DESC LIMIT 1");
+        char other[24];
+        phone_other_form(phone, other);
+        STMT(X_CUST_BY_PHONE,
+             "SELECT id FROM customers WHERE merchant_id=? AND phone IN (?,?) ORDER BY id DESC LIMIT 1");
         sqlite3_bind_int64(q, 1, in->merchant_id);
         sqlite3_bind_text(q, 2, phone, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 3, other, -1, SQLITE_TRANSIENT);
         e = id_one(s, q, &customer_id);
         if (e && e != RS_ENOTFOUND)
             return e;

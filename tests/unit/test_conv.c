@@ -413,6 +413,43 @@ static void test_code_continues_only_open_question(void **state)
     assert_int_equal(r.incident_id, 0);
 }
 
+/* WhatsApp writes Mexican mobiles +52 1 …, Argentine ones +54 9 …; shops keep them without the
+ * 1 or the 9 (or with them, when the SMS arrives without): the customer is still recognised. */
+static void test_mx_ar_mobile_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ref, *stored, *writes;
+    } cases[] = {{"MX-1", "+525512345679", "+5215512345679"},
+                 {"AR-1", "+541155554446", "+5491155554446"},
+                 {"MX-2", "+5213312345670", "+523312345670"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rs_order_in o = {.order_ref = cases[i].ref,
+                                .placed_at = NOW - 86400,
+                                .customer = {.name = "Rosa Díaz", .phone = cases[i].stored, .locale = "es"},
+                                .destination = {.postal_code = "06700", .city = "CDMX", .country = "MX"}};
+        enum rs_put_result res;
+        struct rs_app_error ae = {0};
+        char code[RS_TRACKCODE_LEN], reply[2048], mid[32];
+        assert_int_equal(rs_store_begin(S), RS_OK);
+        assert_int_equal(rs_app_order_put(S, MID, &o, NOW - 86400, &res, code, &ae), RS_OK);
+        assert_int_equal(rs_store_commit(S), RS_OK);
+        struct rs_inbound_result r;
+        snprintf(mid, sizeof mid, "wamid.mxar%zu", i);
+        assert_int_equal(say("whatsapp", cases[i].writes, "hola, ¿dónde está mi pedido?", mid, &r, reply, sizeof reply),
+                         RS_OK);
+        assert_non_null(strstr(reply, cases[i].ref));
+        assert_non_null(strstr(reply, "Rosa"));
+    }
+    /* a number of another country with the same digits is someone else */
+    struct rs_inbound_result r;
+    char reply[2048];
+    assert_int_equal(say("whatsapp", "+5315512345679", "hola, ¿dónde está mi pedido?", "wamid.mxar9", &r, reply,
+                         sizeof reply),
+                     RS_OK);
+    assert_null(strstr(reply, "MX-1"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -483,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_problem_opens_incident),
         cmocka_unit_test(test_cancel_reads_as_cancellation),
         cmocka_unit_test(test_code_continues_only_open_question),
+        cmocka_unit_test(test_mx_ar_mobile_forms),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
