@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unicode/ustring.h>
+#include <unicode/utf8.h>
 
 #include "app/incident.h"
 #include "app/intent_default.h"
@@ -148,6 +149,38 @@ const char *rs_conv_guess_lang(const char *text, size_t len)
     if (nn > ne)
         return "en";
     return NULL;
+}
+
+/* True when TEXT is only emoji that acknowledge an answer (👍, 👌, 🙏, ❤️, 🙂, 👏, ✅…), with
+ * skin tones, variation selectors, blanks or punctuation: the model reads no words in it and
+ * would hand the conversation to a person for a customer who said "thanks". */
+static bool only_ack_emoji(const char *text, size_t len)
+{
+    static const UChar32 ack[] = {0x1F44D, 0x1F44C, 0x1F64F, 0x2764,  0x2665,  0x1F499, 0x1F49A, 0x1F49B,
+                                  0x1F49C, 0x1F9E1, 0x1F5A4, 0x1F60A, 0x1F642, 0x1F600, 0x1F601, 0x1F603,
+                                  0x1F604, 0x1F44F, 0x1F64C, 0x1F970, 0x1F60D, 0x1F917, 0x2705,  0x1F389};
+    bool any = false;
+    int32_t n = len > (size_t)INT32_MAX ? INT32_MAX : (int32_t)len;
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        U8_NEXT(text, i, n, c);
+        if (c < 0)
+            return false;
+        if (c < 0x80) {
+            if (isalnum(c))
+                return false;
+            continue; /* blanks and punctuation */
+        }
+        if (c == 0xFE0F || c == 0x200D || (c >= 0x1F3FB && c <= 0x1F3FF))
+            continue; /* emoji presentation, joiner, skin tones */
+        bool hit = false;
+        for (size_t k = 0; k < sizeof ack / sizeof ack[0] && !hit; k++)
+            hit = ack[k] == c;
+        if (!hit)
+            return false;
+        any = true;
+    }
+    return any;
 }
 
 /* ---- reply texts ---- */
@@ -839,6 +872,10 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     /* a message carrying only references continues the question before it */
     enum rs_intent act = r.intent;
     bool confident = r.confidence >= bot.handover_below || r.rule_decided;
+    if (!r.rule_decided && only_ack_emoji(body, keep)) {
+        act = RS_INTENT_THANKS;
+        confident = true;
+    }
     bool has_ref = r.entities.tracking_code[0] || r.entities.order_number[0] || r.entities.postcode[0] ||
                    r.entities.email[0] || r.entities.tracking_code_typo[0];
     bool refs_only = has_ref && only_references(body, &r.entities);

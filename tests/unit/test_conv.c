@@ -450,6 +450,26 @@ static void test_mx_ar_mobile_forms(void **state)
     assert_null(strstr(reply, "MX-1"));
 }
 
+/* "vale" or a thumbs-up after an answer gets the thanks answer; nobody is called in for it */
+static void test_acknowledgement_is_not_a_handover(void **state)
+{
+    (void)state;
+    static const char *const acks[] = {"vale", "perfecto!", "got it", "\xF0\x9F\x91\x8D",
+                                       "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", "\xF0\x9F\x99\x8F \xE2\x9D\xA4\xEF\xB8\x8F", NULL};
+    char reply[2048], mid[32];
+    struct rs_inbound_result r;
+    for (int i = 0; acks[i]; i++) {
+        snprintf(mid, sizeof mid, "SMack%d", i);
+        assert_int_equal(say("sms", "+34699000081", acks[i], mid, &r, reply, sizeof reply), RS_OK);
+        assert_string_equal(r.intent, "thanks");
+        assert_false(r.handed_over);
+        assert_true(r.reply_id > 0);
+    }
+    /* other emoji alone say nothing the bot understands: a person reads them */
+    assert_int_equal(say("sms", "+34699000080", "\xF0\x9F\x98\xA1", "SMack9", &r, reply, sizeof reply), RS_OK);
+    assert_true(r.handed_over);
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -521,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_cancel_reads_as_cancellation),
         cmocka_unit_test(test_code_continues_only_open_question),
         cmocka_unit_test(test_mx_ar_mobile_forms),
+        cmocka_unit_test(test_acknowledgement_is_not_a_handover),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

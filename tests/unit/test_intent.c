@@ -167,6 +167,21 @@ static void test_brief_examples(void **s)
     expect("me llegó roto", RS_INTENT_DAMAGED);
     expect("¡Hola!", RS_INTENT_GREETING);
     expect("muchas gracias!!", RS_INTENT_THANKS);
+    /* a whole message acknowledging the answer is thanks, not "other" or low confidence */
+    expect("vale", RS_INTENT_THANKS);
+    expect("Perfecto!!", RS_INTENT_THANKS);
+    expect("ok", RS_INTENT_THANKS);
+    expect("dale", RS_INTENT_THANKS);
+    expect("ah ok", RS_INTENT_THANKS);
+    expect("de acuerdo", RS_INTENT_THANKS);
+    expect("got it", RS_INTENT_THANKS);
+    expect("great", RS_INTENT_THANKS);
+    expect("sounds good", RS_INTENT_THANKS);
+    /* but not when it goes on to ask something */
+    expect("vale, y cuándo llega?", RS_INTENT_DELIVERY_DATE);
+    expect("ok pero no me ha llegado", RS_INTENT_NOT_RECEIVED);
+    expect("perfecto, quiero hablar con una persona", RS_INTENT_TALK_TO_HUMAN);
+    expect("great, where is my order?", RS_INTENT_WHERE_IS_ORDER);
 }
 
 static void test_negation(void **s)
