@@ -183,6 +183,25 @@ static bool only_ack_emoji(const char *text, size_t len)
     return any;
 }
 
+/* Whether SUBJECT is the sender's own words: not empty, and not a reply or a forward ("Re:",
+ * "RE:", "Fwd:", "FW:", Spanish Outlook's "RV:", "Res:", "AW:", "TR:"), which repeat the subject
+ * of someone else's message (ours, often). */
+static bool own_subject(const char *subject)
+{
+    static const char *const prefixes[] = {"re", "fw", "fwd", "rv", "res", "aw", "wg", "tr", NULL};
+    const char *p = subject;
+    while (p && (*p == ' ' || *p == '\t'))
+        p++;
+    if (!p || !*p)
+        return false;
+    for (int i = 0; prefixes[i]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncasecmp(p, prefixes[i], n) == 0 && (p[n] == ':' || (p[n] == ' ' && p[n + 1] == ':')))
+            return false;
+    }
+    return true;
+}
+
 /* ---- reply texts ---- */
 
 static const char *const VAR_NAMES[RS_CV__COUNT] = {"name",         "order_ref",    "tracking_code", "status_text",
@@ -797,6 +816,24 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
         return RS_ENOMEM;
     memcpy(body, in->body, keep);
     body[keep] = '\0';
+    /* a new e-mail's subject is the customer's words too ("¿Dónde está mi pedido?", "Pedido
+     * RX-…" over "¿me decís algo?"): the bot reads it before the body (the message keeps the body) */
+    char *text = body;
+    size_t text_len = keep;
+    char why_subj[64];
+    if (strcmp(in->channel, "email") == 0 && own_subject(in->subject) &&
+        rs_conv_text_ok(in->subject, strlen(in->subject), why_subj, sizeof why_subj)) {
+        size_t sl = utf8_cut(in->subject, strlen(in->subject), 200);
+        text = malloc(sl + 2 + keep + 1);
+        if (!text) {
+            free(body);
+            return RS_ENOMEM;
+        }
+        memcpy(text, in->subject, sl);
+        memcpy(text + sl, "\n\n", 2);
+        memcpy(text + sl + 2, body, keep + 1);
+        text_len = sl + 2 + keep;
+    }
 
     struct rs_conv c;
     int64_t thread_incident = 0;
@@ -809,7 +846,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     }
     /* the language: the channel's, else the text's, else what we knew; on the web chat the text's
      * first (the page's language is the browser's or the shop's, not necessarily the visitor's) */
-    const char *lang = in->locale && *in->locale ? lang_of(in->locale) : NULL, *guess = rs_conv_guess_lang(body, keep);
+    const char *lang = in->locale && *in->locale ? lang_of(in->locale) : NULL, *guess = rs_conv_guess_lang(text, text_len);
     if (!lang || (guess && strcmp(in->channel, "webchat") == 0))
         lang = guess ? guess : lang;
     if (lang)
@@ -865,20 +902,20 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     struct bot_cfg bot;
     bot_cfg_load(s, in->merchant_id, &bot);
     struct rs_intent_result r;
-    classify(in->merchant_id, bot.rules, body, &r);
+    classify(in->merchant_id, bot.rules, text, &r);
     char ent_json[512];
     rs_intent_entities_json(&r.entities, ent_json, sizeof ent_json);
 
     /* a message carrying only references continues the question before it */
     enum rs_intent act = r.intent;
     bool confident = r.confidence >= bot.handover_below || r.rule_decided;
-    if (!r.rule_decided && only_ack_emoji(body, keep)) {
+    if (!r.rule_decided && only_ack_emoji(text, text_len)) {
         act = RS_INTENT_THANKS;
         confident = true;
     }
     bool has_ref = r.entities.tracking_code[0] || r.entities.order_number[0] || r.entities.postcode[0] ||
                    r.entities.email[0] || r.entities.tracking_code_typo[0];
-    bool refs_only = has_ref && only_references(body, &r.entities);
+    bool refs_only = has_ref && only_references(text, &r.entities);
     if (has_ref && (!confident || act == RS_INTENT_OTHER || act == RS_INTENT_GREETING || refs_only)) {
         char prev[24];
         bool continued = false;
@@ -1026,6 +1063,8 @@ done_bot:
         e = queue_reply(s, &c, "bot", 0, reply, now, &out->reply_id);
     json_decref(bot.root);
 end:
+    if (text != body)
+        free(text);
     free(body);
     return e;
 }

@@ -263,6 +263,23 @@ check "a bounce (MAILER-DAEMON, multipart/report) arrives" wait_for 30 arrived "
 eq "  recorded, and neither is answered" \
    "$(q "select count(*) from messages where direction='out' and conversation_id in (select conversation_id from messages where provider_msg_id in ('$MID7','$MID8')) and id > (select min(id) from messages where provider_msg_id in ('$MID7','$MID8'))")" 0
 
+# ---- a new e-mail's subject is read with its body; a reply's ("Re: …") repeats ours and is not ----
+bot_answer() { q "select r.body from messages r join messages m on m.conversation_id=r.conversation_id where m.provider_msg_id='$1' and r.direction='out' and r.author='bot' and r.id>m.id order by r.id limit 1"; }
+MID9="subj-$RANDOM@example.net"
+printf 'From: vecina@example.net\nTo: soporte@rastro.test\nSubject: =?UTF-8?Q?=C2=BFD=C3=B3nde_est=C3=A1_mi_pedido_%s=3F?=\nMessage-ID: <%s>\nContent-Type: text/plain; charset=utf-8\n\nHola, me decis algo?\n\nSaludos\n' \
+  "$CODE" "$MID9" | RASTRO_MAIL_SECRET=$SECRET "$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN"
+check "an e-mail asking in its subject arrives" wait_for 30 arrived "$MID9"
+A9=$(bot_answer "$MID9")
+check "  the question and the code of the subject are answered: the status (en camino) of that order" \
+  bash -c "grep -q 'está en camino' <<<\"\$1\" && grep -qF '$CODE' <<<\"\$1\"" _ "$A9"
+eq "  the message keeps only the body" "$(q "select body from messages where provider_msg_id='$MID9'")" "$(printf 'Hola, me decis algo?\n\nSaludos')"
+MID10="subj-re-$RANDOM@example.net"
+printf 'From: vecino@example.net\nTo: soporte@rastro.test\nSubject: Re: Tu pedido %s no ha llegado\nMessage-ID: <%s>\nContent-Type: text/plain; charset=utf-8\n\nhola\n' \
+  "$CODE" "$MID10" | RASTRO_MAIL_SECRET=$SECRET "$RASTRO_BIN" mail-in --url "$BASE/hooks/email/$TOKEN"
+check "a reply arrives" wait_for 30 arrived "$MID10"
+eq "  its subject (someone else's words) is not read: a greeting, no incident" \
+   "$(q "select intent||'/'||coalesce(incident_id,0) from messages where provider_msg_id='$MID10'")" "greeting/0"
+
 check "rastro --help lists mail-in" bash -c "'$RASTRO_BIN' --help | grep -q 'mail-in'"
 check "no sanitizer reports in the server log" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$T_DIR/server.log'"
 finish
