@@ -380,6 +380,9 @@ struct found {
     bool by_number_only;  /* only an order number pointed at it */
     bool code_not_found, code_typo;
     struct rs_conv_order o;
+    /* no reference given, the sender's own orders: the others still on their way, newest first */
+    int64_t others[2];
+    size_t n_others;
 };
 
 static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, const struct rs_conv *c,
@@ -422,6 +425,14 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
         if (rs_store_conv_order(s, in->merchant_id, 'u', key, &f->o) == RS_OK) {
             f->have = true;
             f->level = LV_FULL;
+            /* the latest order, and the others still on their way */
+            int64_t open[3];
+            size_t n = 0;
+            if (rs_store_conv_customer_open_orders(s, in->merchant_id, c->customer_id, open, 3, &n) != RS_OK)
+                n = 0;
+            for (size_t i = 0; i < n && f->n_others < sizeof f->others / sizeof f->others[0]; i++)
+                if (open[i] != f->o.id)
+                    f->others[f->n_others++] = open[i];
         }
     }
     if (!f->have)
@@ -538,8 +549,8 @@ static enum rs_err text_for(struct reply_ctx *x, const char *key, const char *co
     return rs_conv_reply_text(x->lang, key, x->bot ? x->bot->replies : NULL, v, out, cap);
 }
 
-/* The WISMO answer for order F at its level. */
-static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, char *out, size_t cap)
+/* The WISMO answer for order F at its level (GREET: with the customer's name). */
+static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, bool greet, char *out, size_t cap)
 {
     char key[64], status_text[200] = "", url[700], name[100] = "";
     snprintf(key, sizeof key, "status.%s", f->o.status);
@@ -565,7 +576,8 @@ static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, char *
     v[RS_CV_TRACKING_URL] = url;
     v[RS_CV_TRACKING_CODE] = f->o.tracking_code;
     if (f->level == LV_FULL) {
-        first_name(x->c->customer_name, name, sizeof name);
+        if (greet)
+            first_name(x->c->customer_name, name, sizeof name);
         v[RS_CV_NAME] = name[0] ? name : NULL;
         v[RS_CV_ORDER_REF] = f->o.order_ref;
         return text_for(x, "wismo.full", v, out, cap);
@@ -976,8 +988,20 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             else if (!f.have || f.level == LV_NONE)
                 e = text_for(&x, f.by_number_only ? "ask_verify" : is_problem(act) ? "problem.need_order" : "ask_code",
                              NULL, reply, sizeof reply);
-            else if (is_wismo(act))
-                e = wismo_text(&x, &f, reply, sizeof reply);
+            else if (is_wismo(act)) {
+                e = wismo_text(&x, &f, true, reply, sizeof reply);
+                /* "¿dónde está mi pedido?" from a customer with several on their way: each of them,
+                 * not only the newest one */
+                for (size_t i = 0; !e && i < f.n_others; i++) {
+                    struct found g = {.level = LV_FULL, .have = true};
+                    char key[32], more[700];
+                    snprintf(key, sizeof key, "%lld", (long long)f.others[i]);
+                    size_t rl = strlen(reply);
+                    if (rs_store_conv_order(s, in->merchant_id, 'i', key, &g.o) == RS_OK &&
+                        wismo_text(&x, &g, false, more, sizeof more) == RS_OK && rl + 2 + strlen(more) < sizeof reply)
+                        snprintf(reply + rl, sizeof reply - rl, "\n\n%s", more);
+                }
+            }
             else {
                 /* a problem with a known order: an incident, and a person takes over */
                 int64_t before = 0, first_out = 0, known = 0;

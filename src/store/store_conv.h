@@ -115,6 +115,10 @@ struct rs_conv_order {
  * RS_ENOTFOUND when none. */
 enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by, const char *key,
                                 struct rs_conv_order *out) RS_MUST_CHECK;
+/* Up to CAP ids (*N of them) of CUSTOMER_ID's orders not yet delivered, cancelled or returned,
+ * the newest placed first (the bot names them all when asked where "my order" is). */
+enum rs_err rs_store_conv_customer_open_orders(struct rs_store *s, int64_t merchant_id, int64_t customer_id,
+                                               int64_t *ids, size_t cap, size_t *n) RS_MUST_CHECK;
 /* The merchant's support settings JSON text (malloc'd; NULL when none). */
 enum rs_err rs_store_support_config(struct rs_store *s, int64_t merchant_id, char **config) RS_MUST_CHECK;
 /* Whether an agent of MERCHANT_ID has id ID (live), or the id of the agent with EMAIL (lower

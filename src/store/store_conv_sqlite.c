@@ -39,6 +39,7 @@ enum {
     X_CONV_FOR_ORDER_CUST,
     X_MSG_BY_EMAIL_ID,
     X_LAST_CHANNEL,
+    X_CUSTOMER_OPEN_ORDERS,
     X_CONV_LAST = RS_STORE_SLOTS_CONV + 47,
 };
 
@@ -503,6 +504,22 @@ enum rs_err rs_store_conv_last_msg(struct rs_store *s, int64_t conversation_id, 
 }
 
 /* ---- orders as the bot sees them ---- */
+
+enum rs_err rs_store_conv_customer_open_orders(struct rs_store *s, int64_t merchant_id, int64_t customer_id,
+                                               int64_t *ids, size_t cap, size_t *n)
+{
+    *n = 0;
+    STMT(X_CUSTOMER_OPEN_ORDERS, "SELECT id FROM orders WHERE merchant_id=?1 AND customer_id=?2 AND "
+                                 "status NOT IN ('delivered','cancelled','returned') "
+                                 "ORDER BY placed_at DESC,id DESC LIMIT ?3");
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, customer_id);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)cap);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap)
+        ids[(*n)++] = sqlite3_column_int64(q, 0);
+    return done(s, q, rc == SQLITE_ROW ? SQLITE_DONE : rc);
+}
 
 enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by, const char *key,
                                 struct rs_conv_order *out)

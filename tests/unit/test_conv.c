@@ -470,6 +470,54 @@ static void test_acknowledgement_is_not_a_handover(void **state)
     assert_true(r.handed_over);
 }
 
+/* A customer with several orders on their way asking where "my order" is hears about each of
+ * them, not only the newest; a delivered one is not repeated. */
+static void test_several_orders(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ref;
+        int days;
+        bool shipped, delivered;
+    } orders[] = {{"B-1", 20, true, true}, {"B-2", 5, true, false}, {"B-3", 1, false, false}};
+    for (size_t i = 0; i < 3; i++) {
+        struct rs_order_in o = {.order_ref = orders[i].ref,
+                                .placed_at = NOW - orders[i].days * 86400,
+                                .customer = {.name = "Marta Ruiz", .phone = "+34699000090", .locale = "es"},
+                                .destination = {.postal_code = "28013", .city = "Madrid", .country = "ES"}};
+        enum rs_put_result res;
+        struct rs_app_error ae = {0};
+        char code[RS_TRACKCODE_LEN], tn[16];
+        snprintf(tn, sizeof tn, "TN%s", orders[i].ref);
+        assert_int_equal(rs_store_begin(S), RS_OK);
+        assert_int_equal(rs_app_order_put(S, MID, &o, o.placed_at, &res, code, &ae), RS_OK);
+        if (orders[i].shipped) {
+            struct rs_shipment_in si = {.order_ref = orders[i].ref, .carrier = "seur", .tracking_number = tn};
+            assert_int_equal(rs_app_shipment_put(S, MID, &si, o.placed_at + 3600, &res, &ae), RS_OK);
+            struct rs_event_in ev = {.carrier = "seur", .tracking_number = tn, .occurred_at = o.placed_at + 7200,
+                                     .status = orders[i].delivered ? RS_STATUS_DELIVERED : RS_STATUS_IN_TRANSIT};
+            assert_int_equal(rs_app_event_record(S, MID, &ev, o.placed_at + 7200, &ae), RS_OK);
+        }
+        assert_int_equal(rs_store_commit(S), RS_OK);
+    }
+    char reply[2048];
+    struct rs_inbound_result r;
+    assert_int_equal(say("whatsapp", "+34699000090", "hola, ¿dónde está mi pedido?", "wamid.sev1", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_non_null(strstr(reply, "B-3"));
+    assert_non_null(strstr(reply, "B-2"));
+    assert_non_null(strstr(reply, "está en camino"));
+    assert_null(strstr(reply, "B-1"));
+    const char *first = strstr(reply, "Marta");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "Marta")); /* greeted once */
+    /* a reference names one order: only that one */
+    assert_int_equal(say("whatsapp", "+34699000090", "¿y el pedido B-1?", "wamid.sev2", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_non_null(strstr(reply, "B-1"));
+    assert_null(strstr(reply, "B-2"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -542,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_code_continues_only_open_question),
         cmocka_unit_test(test_mx_ar_mobile_forms),
         cmocka_unit_test(test_acknowledgement_is_not_a_handover),
+        cmocka_unit_test(test_several_orders),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
