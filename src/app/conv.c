@@ -390,7 +390,14 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
 {
     memset(f, 0, sizeof *f);
     char key[32];
-    if (in->order_id > 0) { /* web chat: the tracking page's order */
+    /* web chat: a code typed for another order than the page's ("¿y el pedido RX-…?") is the
+     * one asked about */
+    if (in->order_id > 0 && ent->tracking_code[0] &&
+        rs_store_conv_order(s, in->merchant_id, 'c', ent->tracking_code, &f->o) == RS_OK && f->o.id != in->order_id) {
+        f->have = true;
+        f->level = LV_PUBLIC;
+    }
+    if (!f->have && in->order_id > 0) { /* web chat: the tracking page's order */
         snprintf(key, sizeof key, "%lld", (long long)in->order_id);
         if (rs_store_conv_order(s, in->merchant_id, 'i', key, &f->o) == RS_OK) {
             f->have = true;
@@ -961,7 +968,8 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
         merchant_facts(&x);
         struct found f;
         find_order(s, in, &c, &r.entities, &f);
-        if (f.have && f.level >= LV_PUBLIC) {
+        /* the web chat's conversation stays the page order's (its transcript is found by it) */
+        if (f.have && f.level >= LV_PUBLIC && !(in->order_id > 0 && f.o.id != in->order_id)) {
             c.order_id = f.o.id;
             if (f.level == LV_FULL)
                 c.verified_order_id = f.o.id;

@@ -29,6 +29,16 @@ eq "the bot answers with the status" "$(jqr '.messages[1].author')/$(jqr '.messa
 eq "without the second factor the bot says nothing private (no customer name)" "$(jqr '.messages[1].body|test("Lucía")')" "false"
 eq "the link in the answer is this server's page (no public_base_url set: the --base-url)" \
    "$(jqr '.messages[1].body|contains("'"$BASE/t/$CODE"'")')" "true"
+# a code typed for another order on this page's chat: that order is answered, at its public level
+api POST /v1/orders '{"order_ref":"9012","placed_at":"'"$(ts 400000)"'","customer":{"name":"Lucía","email":"lucia@example.es","phone":"+34600111333","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE2=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"9012","carrier":"correos","tracking_number":"PQCHAT2"}'
+api POST /v1/events '[{"carrier":"correos","tracking_number":"PQCHAT2","occurred_at":"'"$(ts 200000)"'","status":"delivered"}]'
+chat "$BASE" "{\"body\":\"¿y el pedido $CODE2?\"}" '?lang=es'
+eq "another order's code on this page's chat: that order's status and code" \
+   "$STATUS/$(jqr '.messages[-1].body|test("entregado")')/$(jqr '.messages[-1].body|contains("'"$CODE2"'")')/$(jqr '.messages[-1].body|test("Lucía|9012")')" "201/true/true/false"
+eq "  and the conversation stays this page's (its transcript has the question)" \
+   "$(curl -s "$BASE/t/$CODE/chat" | jq -r '[.messages[].body]|map(select(contains("'"$CODE2"'")))|length')" 2
 chat "http://evil.example" '{"body":"hola"}'
 eq "another site's page cannot post: 403 cross_origin" "$STATUS/$(jqr .error.code)" "403/cross_origin"
 chat "" '{"body":"hola"}'
