@@ -163,6 +163,8 @@ static void test_brief_examples(void **s)
     expect("where's my package", RS_INTENT_WHERE_IS_ORDER);
     expect("I want to talk to a person", RS_INTENT_TALK_TO_HUMAN);
     expect("q onda con mi paquete", RS_INTENT_WHERE_IS_ORDER);
+    expect("qué pasa con mi pedido", RS_INTENT_WHERE_IS_ORDER); /* not "pásame con" */
+    expect("ke pasa con mi pedido", RS_INTENT_WHERE_IS_ORDER);
     expect("nesecito hablar con alguien", RS_INTENT_TALK_TO_HUMAN);
     expect("me llegó roto", RS_INTENT_DAMAGED);
     expect("¡Hola!", RS_INTENT_GREETING);
