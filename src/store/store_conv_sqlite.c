@@ -534,7 +534,7 @@ enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by
     "WHERE o.merchant_id=?1 AND " where
     static const char *const sql[4] = {
         ORDER_SQL("o.tracking_code=?2"),
-        ORDER_SQL("lower(o.order_ref)=lower(?2)"), /* orders_by_merchant_ref_nocase */
+        ORDER_SQL("lower(o.order_ref)=lower(?2)"), /* orders_by_ref_nocase */
         ORDER_SQL("o.id=CAST(?2 AS INTEGER)"),
         ORDER_SQL("o.customer_id=CAST(?2 AS INTEGER) ORDER BY o.placed_at DESC,o.id DESC LIMIT 1"),
     };

@@ -3,7 +3,3 @@
 -- "where is my order?" answers about each order on its way), and a privacy erasure finds them
 -- the same way; before this index each look-up read all the merchant's orders.
 CREATE INDEX orders_by_customer ON orders(merchant_id, customer_id, placed_at) WHERE customer_id IS NOT NULL;
--- The bot's look-up of an order number typed in any case ("pedido 1042-es"), within the merchant
--- (orders_by_ref_nocase spans every merchant, and the planner prefers the merchant's part of
--- UNIQUE (merchant_id, order_ref), which it then reads whole).
-CREATE INDEX orders_by_merchant_ref_nocase ON orders(merchant_id, lower(order_ref));
