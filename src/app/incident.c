@@ -185,18 +185,35 @@ enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, cha
     return e;
 }
 
-void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, bool en, char *out, size_t cap)
+/* CLDR's no-break spaces (U+00A0, U+202F before "PM") as plain ones, in place: these words go in
+ * SMS, where one such character makes the whole text UCS-2 (70 characters a part, not 160). */
+static void plain_spaces(char *s)
 {
+    char *o = s;
+    for (const char *p = s; *p;) {
+        size_t nb = strncmp(p, "\xc2\xa0", 2) == 0 ? 2 : strncmp(p, "\xe2\x80\xaf", 3) == 0 ? 3 : 0;
+        *o++ = nb ? ' ' : *p;
+        p += nb ? nb : 1;
+    }
+    *o = '\0';
+}
+
+void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const char *locale, char *out, size_t cap)
+{
+    bool en = is_en(locale);
     int64_t hours = due > now ? (due - now + 3599) / 3600 : 0;
     if (zone && *zone && hours > 0) {
         char when[96], place[96];
         struct rs_locfmt *lf = rs_locfmt_new();
-        enum rs_err e = rs_locfmt_pattern(lf, en ? "en" : "es", zone,
-                                          en ? "EEEE d MMMM 'at' HH:mm" : "EEEE d 'de' MMMM 'a las' HH:mm", due, when,
-                                          sizeof when);
+        /* English as its region writes a day and a time (12 or 24 hours, day or month first);
+         * Spanish reads the same in every region here */
+        enum rs_err e = en ? rs_locfmt_skeleton(lf, locale, zone, "EEEEMMMMdjmm", due, when, sizeof when)
+                           : rs_locfmt_pattern(lf, "es", zone, "EEEE d 'de' MMMM 'a las' HH:mm", due, when, sizeof when);
         /* the customer may live in another zone: say which one the time is in */
         if (e == RS_OK && rs_locfmt_zone_name(lf, en ? "en" : "es", zone, place, sizeof place) != RS_OK)
             place[0] = '\0';
+        if (e == RS_OK)
+            plain_spaces(when);
         rs_locfmt_free(lf);
         if (e == RS_OK) {
             snprintf(out, cap, en ? "by %s%s%s%s" : "antes del %s%s%s%s", when, place[0] ? " (" : "", place,
@@ -265,7 +282,7 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                  order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
         char when[192];
-        rs_incident_answer_words(sla.due, now, sla.zone, en, when, sizeof when);
+        rs_incident_answer_words(sla.due, now, sla.zone, r.locale, when, sizeof when);
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
                       "%s."
@@ -362,7 +379,7 @@ static void state_text(struct rs_store *s, const struct rs_incident_row *r, cons
     else {
         /* reopened: the new SLA clock, told as when the incident was opened */
         char when[192];
-        rs_incident_answer_words(sla->due, now, sla->zone, en, when, sizeof when);
+        rs_incident_answer_words(sla->due, now, sla->zone, r->locale, when, sizeof when);
         snprintf(out, cap,
                  en ? "We have reopened your incident %s about order %s and are working on it again: we will answer "
                       "%s."

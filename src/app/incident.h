@@ -37,14 +37,16 @@ struct rs_incident_open {
                                   * NULL: the type. Only the words the customer reads change. */
     int64_t sla_due_at;          /* 0: now + the type's hours in the support settings */
 };
-/* When the customer will be answered, in words, for an incident due at DUE (its SLA) seen at NOW:
- * "within 24 hours" / "en menos de 24 horas", "within 1 hour", or, the due time past, "as soon as
- * we can" (no promise in hours). With ZONE (the shop's time zone when its support works business
- * hours; NULL or "" otherwise) the due day and time, naming the zone (the customer may live in
- * another): "by Wednesday 9 December at 14:00 (Spain Time)" / "antes del miércoles 9 de diciembre
- * a las 14:00 (hora de España)". The words of the message that tells them and of the tracking
- * page's confirmation. */
-void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, bool en, char *out, size_t cap);
+/* When the customer will be answered, in words of LOCALE ("es", "en", "en-US", "es-MX"…; English
+ * when it starts with "en"), for an incident due at DUE (its SLA) seen at NOW: "within 24 hours" /
+ * "en menos de 24 horas", "within 1 hour", or, the due time past, "as soon as we can" (no promise
+ * in hours). With ZONE (the shop's time zone when its support works business hours; NULL or ""
+ * otherwise) the due day and time, naming the zone (the customer may live in another): "antes
+ * del miércoles 9 de diciembre a las 14:00 (hora de España)"; in English the way the locale's
+ * region writes it: "by Wednesday, December 9 at 2:00 PM (Spain Time)" (en, en-US), "by Wednesday
+ * 9 December at 14:00 (Spain Time)" (en-GB). The words of the message that tells them and of the
+ * tracking page's confirmation. */
+void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const char *locale, char *out, size_t cap);
 /* The ZONE for rs_incident_answer_words: the merchant's time zone when its support settings set
  * business hours, "" otherwise. */
 enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, char zone[64]) RS_MUST_CHECK;

@@ -665,7 +665,7 @@ static void report_form(struct page *p, struct rs_req *r, const struct rs_page_i
         /* the answer time the merchant set for this kind of problem (its SLA), as the message
          * that tells the customer says it, not a fixed "2 working days" */
         char msg[480], when[192];
-        rs_incident_answer_words(incident->sla_due_at, rs_now(), incident->zone, !p->es, when, sizeof when);
+        rs_incident_answer_words(incident->sla_due_at, rs_now(), incident->zone, p->datefmt, when, sizeof when);
         snprintf(msg, sizeof msg,
                  TX(p, "El equipo de %s lo revisará y te responderá %s. Guarda la referencia por si necesitas escribirnos.",
                     "The %s team will look into it and answer %s. Keep the reference in case you need to write to us."),

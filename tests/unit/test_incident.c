@@ -183,17 +183,20 @@ static void test_answer_words(void **state)
     char w[192];
     const int64_t due = 1765285200; /* 2025-12-09T13:00:00Z, a Tuesday */
     const int64_t now = due - 20 * 3600;
-    rs_incident_answer_words(due, now, "Europe/Madrid", false, w, sizeof w);
+    rs_incident_answer_words(due, now, "Europe/Madrid", "es", w, sizeof w);
     assert_string_equal(w, "antes del martes 9 de diciembre a las 14:00 (hora de España)");
-    rs_incident_answer_words(due, now, "Europe/Madrid", true, w, sizeof w);
-    assert_string_equal(w, "by Tuesday 9 December at 14:00 (Spain Time)");
-    rs_incident_answer_words(due, now, "America/Mexico_City", false, w, sizeof w);
+    rs_incident_answer_words(due, now, "Europe/Madrid", "en-GB", w, sizeof w);
+    assert_string_equal(w, "by Tuesday, 9 December at 14:00 (Spain Time)");
+    /* an American customer reads the American way; a plain space before PM (an SMS stays GSM-7) */
+    rs_incident_answer_words(due, now, "Europe/Madrid", "en-US", w, sizeof w);
+    assert_string_equal(w, "by Tuesday, December 9 at 2:00 PM (Spain Time)");
+    rs_incident_answer_words(due, now, "America/Mexico_City", "es-MX", w, sizeof w);
     assert_string_equal(w, "antes del martes 9 de diciembre a las 07:00 (hora de Ciudad de México)");
-    rs_incident_answer_words(due, now, "", false, w, sizeof w);
+    rs_incident_answer_words(due, now, "", "es", w, sizeof w);
     assert_string_equal(w, "en menos de 20 horas");
-    rs_incident_answer_words(due, now, NULL, true, w, sizeof w);
+    rs_incident_answer_words(due, now, NULL, "en", w, sizeof w);
     assert_string_equal(w, "within 20 hours");
-    rs_incident_answer_words(due, due + 60, "Europe/Madrid", true, w, sizeof w);
+    rs_incident_answer_words(due, due + 60, "Europe/Madrid", "en", w, sizeof w);
     assert_string_equal(w, "as soon as we can");
 }
 
