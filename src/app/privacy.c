@@ -75,14 +75,13 @@ enum rs_err rs_app_privacy_erase(struct rs_store *s, int64_t merchant_id, const 
 
 enum rs_err rs_app_privacy_sweep(struct rs_store *s, int64_t now, int inbound_days)
 {
-    int msgs = 0, convs = 0, notes = 0, inbound = 0;
-    enum rs_err e = rs_store_privacy_sweep(s, now, RS_PRIVACY_RETENTION_DAYS, inbound_days, &msgs, &convs, &notes,
-                                           &inbound);
-    if (!e && (msgs || convs || notes || inbound))
+    struct rs_sweep_counts c;
+    enum rs_err e = rs_store_privacy_sweep(s, now, RS_PRIVACY_RETENTION_DAYS, inbound_days, &c);
+    if (!e && (c.messages || c.conversations || c.notifications || c.incidents || c.inbound))
         fprintf(stderr,
                 "rastro: retention: deleted %d messages, %d empty conversations, the copies of %d notifications, "
-                "%d inbound log rows\n",
-                msgs, convs, notes, inbound);
+                "the texts of %d finished incidents, %d inbound log rows\n",
+                c.messages, c.conversations, c.notifications, c.incidents, c.inbound);
     return e;
 }
 

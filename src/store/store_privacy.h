@@ -43,16 +43,25 @@ enum rs_err rs_store_privacy_export(struct rs_store *s, int64_t merchant_id, con
 enum rs_err rs_store_privacy_erase(struct rs_store *s, int64_t merchant_id, const char *email,
                                    const char *phone, int64_t now, json_t **out) RS_MUST_CHECK;
 
+/* What one retention sweep deleted or cleared. */
+struct rs_sweep_counts {
+    int messages;      /* conversation messages deleted */
+    int conversations; /* empty conversations deleted */
+    int notifications; /* outbox rows whose copy (subject, body, error) was cleared */
+    int incidents;     /* finished incidents whose texts (report, contact, log bodies) were cleared */
+    int inbound;       /* inbound log rows deleted */
+};
+
 /* Transcript retention, every merchant at once: delete conversation messages older than the
  * merchant's support_settings.config "retention_days" (DEFAULT_DAYS when absent or not a
  * positive number) — except outgoing ones still being sent — then the conversations left empty
  * whose last message is that old too (an incident pointing at one keeps the incident, without
  * the link); and, as old, the copies of the notifications sent (outbox subject, body, last
- * error; attempts' errors), the rows staying. Also delete inbound webhook log rows received
- * before NOW - INBOUND_DAYS days (INBOUND_DAYS <= 0: keep them). OUT: counts (any may be NULL;
- * NOTIFICATIONS: outbox rows cleared). */
+ * error; attempts' errors), the rows staying; and the texts of incidents resolved or closed that
+ * long ago (the customer's report and contact, the bodies of notes and replies), the incident,
+ * its type, states, times and resolution staying. Also delete inbound webhook log rows received
+ * before NOW - INBOUND_DAYS days (INBOUND_DAYS <= 0: keep them). OUT: the counts (may be NULL). */
 enum rs_err rs_store_privacy_sweep(struct rs_store *s, int64_t now, int default_days, int inbound_days,
-                                   int *messages, int *conversations, int *notifications,
-                                   int *inbound) RS_MUST_CHECK;
+                                   struct rs_sweep_counts *out) RS_MUST_CHECK;
 
 #endif

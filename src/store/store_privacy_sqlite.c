@@ -34,6 +34,7 @@ enum {
     P_CUSTOMERS = RS_STORE_SLOTS_PRIVACY, P_ORDERS, P_SHIPMENTS, P_EVENTS, P_OUTBOX, P_ATTEMPTS, P_OPTOUTS,
     P_CONTACTS, P_WA, P_PUSH, P_CONVS, P_MESSAGES, P_INCIDENTS, P_INCIDENT_LOG, P_COUPONS, P_MATCHES,
     P_SWEEP_MESSAGES, P_SWEEP_UNLINK, P_SWEEP_CONVS, P_SWEEP_INBOUND, P_SWEEP_OUTBOX, P_SWEEP_ATTEMPTS,
+    P_SWEEP_INCIDENT_LOG, P_SWEEP_INCIDENTS,
     P__END
 };
 _Static_assert(P__END <= RS_STORE_SLOTS_PRIVACY + 32, "privacy statements exceed their slot range");
@@ -327,6 +328,16 @@ static const char *const SQL_SWEEP_UNLINK =
     "UPDATE incidents SET conversation_id=NULL WHERE conversation_id IN (" EMPTY_OLD_CONVS ")";
 static const char *const SQL_SWEEP_CONVS = "DELETE FROM conversations WHERE id IN (" EMPTY_OLD_CONVS ")";
 static const char *const SQL_SWEEP_INBOUND = "DELETE FROM inbound WHERE received_at < ?1";
+/* an incident finished that long ago keeps its row (type, states, times, resolution: the counts)
+ * but not what the customer wrote, how to reach them, nor the notes and replies about them */
+#define OLD_FINISHED_INCIDENTS                                                                          \
+    "SELECT i.id FROM incidents i WHERE i.state IN ('resolved','closed') AND i.updated_at < ?1 - 86400*" \
+    RETENTION_DAYS("i.merchant_id")
+static const char *const SQL_SWEEP_INCIDENT_LOG =
+    "UPDATE incident_log SET body=NULL WHERE body IS NOT NULL AND incident_id IN (" OLD_FINISHED_INCIDENTS ")";
+static const char *const SQL_SWEEP_INCIDENTS =
+    "UPDATE incidents SET message=NULL,contact=NULL WHERE (message IS NOT NULL OR contact IS NOT NULL) AND id IN ("
+    OLD_FINISHED_INCIDENTS ")";
 
 static enum rs_err sweep_step(struct rs_store *s, int slot, const char *sql, int64_t a, int64_t b, int *n)
 {
@@ -344,25 +355,24 @@ static enum rs_err sweep_step(struct rs_store *s, int slot, const char *sql, int
 }
 
 enum rs_err rs_store_privacy_sweep(struct rs_store *s, int64_t now, int default_days, int inbound_days,
-                                   int *messages, int *conversations, int *notifications, int *inbound)
+                                   struct rs_sweep_counts *out)
 {
     if (default_days < 1)
         default_days = 365;
-    int dummy;
+    struct rs_sweep_counts c = {0};
     enum rs_err e;
-    if ((e = sweep_step(s, P_SWEEP_MESSAGES, SQL_SWEEP_MESSAGES, now, default_days, messages ? messages : &dummy)) ||
+    if ((e = sweep_step(s, P_SWEEP_MESSAGES, SQL_SWEEP_MESSAGES, now, default_days, &c.messages)) ||
         (e = sweep_step(s, P_SWEEP_UNLINK, SQL_SWEEP_UNLINK, now, default_days, NULL)) ||
-        (e = sweep_step(s, P_SWEEP_CONVS, SQL_SWEEP_CONVS, now, default_days,
-                        conversations ? conversations : &dummy)) ||
-        (e = sweep_step(s, P_SWEEP_OUTBOX, SQL_SWEEP_OUTBOX, now, default_days,
-                        notifications ? notifications : &dummy)) ||
-        (e = sweep_step(s, P_SWEEP_ATTEMPTS, SQL_SWEEP_ATTEMPTS, now, default_days, NULL)))
+        (e = sweep_step(s, P_SWEEP_CONVS, SQL_SWEEP_CONVS, now, default_days, &c.conversations)) ||
+        (e = sweep_step(s, P_SWEEP_OUTBOX, SQL_SWEEP_OUTBOX, now, default_days, &c.notifications)) ||
+        (e = sweep_step(s, P_SWEEP_ATTEMPTS, SQL_SWEEP_ATTEMPTS, now, default_days, NULL)) ||
+        (e = sweep_step(s, P_SWEEP_INCIDENT_LOG, SQL_SWEEP_INCIDENT_LOG, now, default_days, NULL)) ||
+        (e = sweep_step(s, P_SWEEP_INCIDENTS, SQL_SWEEP_INCIDENTS, now, default_days, &c.incidents)))
         return e;
-    if (inbound)
-        *inbound = 0;
     if (inbound_days > 0 &&
-        (e = sweep_step(s, P_SWEEP_INBOUND, SQL_SWEEP_INBOUND, now - (int64_t)inbound_days * 86400, 0,
-                        inbound ? inbound : &dummy)))
+        (e = sweep_step(s, P_SWEEP_INBOUND, SQL_SWEEP_INBOUND, now - (int64_t)inbound_days * 86400, 0, &c.inbound)))
         return e;
+    if (out)
+        *out = c;
     return RS_OK;
 }

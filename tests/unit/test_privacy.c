@@ -68,17 +68,30 @@ static void test_sweep(void **state)
              "(3,1,1,'delayed','email','email','queued',0,'k3','Hola Ana','en cola',NULL,%lld,0),"
              "(4,2,1,'shipped','sms','sms','failed',0,'k4',NULL,'300d','bad number +34600000003',%lld,0);"
              "insert into notify_attempts(outbox_id,channel,started_at,result,error) values"
-             "(1,'email',%lld,'failed','mailbox ana@example.com full'),(2,'email',%lld,'sent','recent');",
+             "(1,'email',%lld,'failed','mailbox ana@example.com full'),(2,'email',%lld,'sent','recent');"
+             /* incidents: 1 closed 11 days ago (merchant 1 keeps 10), 2 resolved 9 days ago, 3 still
+              * open since 300 days, 4 merchant 2's closed 300 days ago (365) */
+             "insert into incidents(id,merchant_id,order_id,type,state,origin,message,contact,resolution,sla_due_at,"
+             "created_at,updated_at) values"
+             "(1,1,1,'lost','closed','tracking_page','Vivo en Calle Mayor 3','ana@example.com','refund',0,0,%lld),"
+             "(2,1,1,'lost','resolved','tracking_page','reciente','bea@example.com','reship',0,0,%lld),"
+             "(3,1,1,'late','open','tracking_page','abierta','cris@example.com',NULL,0,0,%lld),"
+             "(4,2,1,'late','closed','api','365 days','dani@example.com','no_action',0,0,%lld);"
+             "insert into incident_log(incident_id,kind,actor,body,created_at) values"
+             "(1,'note','agent:a@x.es','llamó desde el +34600000009',0),(1,'state','api',NULL,0),"
+             "(2,'note','agent:a@x.es','reciente',0),(3,'reply','agent:a@x.es','abierta',0),(4,'note','api','365',0);",
              (long long)(now - 20 * D), (long long)(now - 20 * D), (long long)(now - 300 * D), (long long)(now - 11 * D),
              (long long)(now - 9 * D), (long long)(now - 11 * D), (long long)(now - 11 * D), (long long)(now - 300 * D),
              (long long)(now - 400 * D), (long long)(now - 31 * D), (long long)(now - 29 * D), (long long)(now - 11 * D),
              (long long)(now - 9 * D), (long long)(now - 11 * D), (long long)(now - 300 * D), (long long)(now - 11 * D),
-             (long long)(now - 9 * D));
+             (long long)(now - 9 * D), (long long)(now - 11 * D), (long long)(now - 9 * D), (long long)(now - 300 * D),
+             (long long)(now - 300 * D));
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    int msgs = -1, convs = -1, notes = -1, inbound = -1;
+    struct rs_sweep_counts c;
     assert_int_equal(rs_store_begin(s), RS_OK);
-    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 30, &msgs, &convs, &notes, &inbound), RS_OK);
+    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 30, &c), RS_OK);
     assert_int_equal(rs_store_commit(s), RS_OK);
+    int msgs = c.messages, convs = c.conversations, notes = c.notifications, inbound = c.inbound;
     /* merchant 1 keeps 10 days: "old" and "stuck" go, a reply still queued stays; merchant 2's
      * settings are not JSON: the default 365 days */
     assert_int_equal(msgs, 3);
@@ -94,12 +107,24 @@ static void test_sweep(void **state)
     assert_int_equal(count(db, "select count(*) from outbox where body is not null"), 3);
     assert_int_equal(count(db, "select count(*) from notify_attempts where error is null"), 1);
     assert_int_equal(count(db, "select count(*) from notify_attempts where error='recent'"), 1);
+    /* an incident closed longer ago than the retention loses what was written about the customer,
+     * not its type, state or resolution; a recent one, an open one and merchant 2's keep theirs */
+    assert_int_equal(c.incidents, 1);
+    assert_int_equal(count(db, "select count(*) from incidents where id=1 and message is null and contact is null "
+                               "and type='lost' and state='closed' and resolution='refund'"),
+                     1);
+    assert_int_equal(count(db, "select count(*) from incident_log where incident_id=1 and body is not null"), 0);
+    assert_int_equal(count(db, "select count(*) from incident_log where incident_id=1"), 2);
+    assert_int_equal(count(db, "select count(*) from incidents where message is not null"), 3);
+    assert_int_equal(count(db, "select count(*) from incident_log where body is not null"), 3);
     /* once the reply is sent and old, the conversation empties and goes */
     assert_int_equal(sqlite3_exec(db, "update messages set state='sent' where body='sending'", NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(rs_store_begin(s), RS_OK);
-    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 0, &msgs, &convs, &notes, &inbound), RS_OK);
+    assert_int_equal(rs_store_privacy_sweep(s, now, 365, 0, &c), RS_OK);
     assert_int_equal(rs_store_commit(s), RS_OK);
+    msgs = c.messages, convs = c.conversations, notes = c.notifications, inbound = c.inbound;
+    assert_int_equal(c.incidents, 0); /* done once */
     assert_int_equal(msgs, 1);
     assert_int_equal(convs, 1);
     assert_int_equal(inbound, 0); /* 0 days = keep */
