@@ -17,14 +17,15 @@
 #include "core/trackcode.h"
 #include "http/page.h"
 #include "http/routes.h"
+#include "http/server.h"
 #include "http/track.h"
 #include "notify/webpush.h"
 #include "store/store_incident.h"
 #include "store/store_page.h"
+#include "util/addrcount.h"
 #include "util/assets.h"
 #include "util/email_addr.h"
 #include "util/form.h"
-#include "util/netaddr.h"
 #include "util/timefmt.h"
 
 static bool form_field(struct rs_req *r, const char *name, char *out, size_t cap)
@@ -555,58 +556,25 @@ static size_t live_next(void *ctx, char *buf, size_t cap, struct rs_stream_wait 
 /* Live streams open per client address: each holds a connection for up to 10 minutes, and the
  * server has 2000; one address may not take them all (RASTRO_STREAMS_PER_ADDR, default 20: a
  * household or an office behind one address, a few tabs each). */
-#define LIVE_SLOTS 2048
-static struct {
-    char addr[48];
-    int n;
-} live_addrs[LIVE_SLOTS];
-static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
-static int live_cap = 20;
+static struct rs_addr_count *live_addrs;
 static pthread_once_t live_once = PTHREAD_ONCE_INIT;
-static void live_cap_init(void)
+static void live_init(void)
 {
     const char *v = getenv("RASTRO_STREAMS_PER_ADDR");
-    if (v && atoi(v) > 0)
-        live_cap = atoi(v);
+    live_addrs = rs_addr_count_new(RS_SERVER_MAX_CONNECTIONS, v && atoi(v) > 0 ? atoi(v) : 20);
 }
 
-/* Count one more stream for CLIENT (by rs_addr_limit_key); false (nothing counted) when it has live_cap already. */
+/* Count one more stream for CLIENT; false (nothing counted) when it has its cap already. */
 static bool live_addr_take(const char *client)
 {
-    char key[48];
-    const char *addr = rs_addr_limit_key(client, key);
-    pthread_once(&live_once, live_cap_init);
-    int slot = -1, free_slot = -1;
-    pthread_mutex_lock(&live_mu);
-    for (int i = 0; i < LIVE_SLOTS && slot < 0; i++) {
-        if (live_addrs[i].n > 0 && strcmp(live_addrs[i].addr, addr) == 0)
-            slot = i;
-        else if (live_addrs[i].n == 0 && free_slot < 0)
-            free_slot = i;
-    }
-    bool ok = slot >= 0 ? live_addrs[slot].n < live_cap : free_slot >= 0;
-    if (ok && slot < 0) {
-        slot = free_slot;
-        snprintf(live_addrs[slot].addr, sizeof live_addrs[slot].addr, "%s", addr);
-    }
-    if (ok)
-        live_addrs[slot].n++;
-    pthread_mutex_unlock(&live_mu);
-    return ok;
+    pthread_once(&live_once, live_init);
+    return live_addrs && rs_addr_count_take(live_addrs, client);
 }
 
 static void live_addr_put(const char *client)
 {
-    char key[48];
-    const char *addr = rs_addr_limit_key(client, key);
-    pthread_mutex_lock(&live_mu);
-    for (int i = 0; i < LIVE_SLOTS; i++) {
-        if (live_addrs[i].n > 0 && strcmp(live_addrs[i].addr, addr) == 0) {
-            live_addrs[i].n--;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&live_mu);
+    if (live_addrs)
+        rs_addr_count_put(live_addrs, client);
 }
 
 static void live_free(void *ctx)
@@ -636,7 +604,7 @@ void rs_page_stream(struct rs_req *r)
         r->retry_after = 60;
         rs_reply_error(r, 429, "too_many_streams",
                        "too many live streams open from this address (%d); close some pages or try again later",
-                       live_cap);
+                       live_addrs ? rs_addr_count_cap(live_addrs) : 0);
         return;
     }
     struct live *lv = calloc(1, sizeof *lv);

@@ -43,6 +43,7 @@
 #include "app/events_bus.h"
 #include "app/track_token.h"
 #include "http/http.h"
+#include "util/addrcount.h"
 #include "util/timefmt.h"
 
 void rs_routes_dispatch(struct rs_req *r);
@@ -71,6 +72,7 @@ struct rs_server {
     bool waiter_started;
     pthread_t waiter;
     int hup_ep;                  /* epoll set of the waiting streams' sockets (-1: none) */
+    struct rs_addr_count *conns; /* connections per client address; NULL: no limit */
     unsigned n_suspended;        /* atomic */
     struct rs_proxies proxies;   /* trusted reverse proxies (read-only once started) */
     unsigned char track_key[RS_TRACK_KEY_LEN]; /* app/track_token.h (read-only once started) */
@@ -410,6 +412,48 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     fprintf(stderr, "http: %s%s", line, n && line[n - 1] == '\n' ? "" : "\n");
 }
 
+/* SA as text ("203.0.113.7", "2001:db8::1") into OUT; "" for another family. */
+static const char *addr_text(const struct sockaddr *sa, char out[48])
+{
+    out[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, 48);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, 48);
+    return out;
+}
+
+static const char *peer_addr(struct MHD_Connection *conn, char out[48])
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return addr_text(ci ? ci->client_addr : NULL, out);
+}
+
+/* Connections one address may hold open at once (RASTRO_CONNS_PER_ADDR): refused at accept
+ * when it holds them all, counted while open. Counted here rather than by libmicrohttpd's
+ * per-IP limit so that an IPv6 client's /64 is one address (util/addrcount.h). A few accepts
+ * racing on the pool threads may pass the cap by one each. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct rs_server *srv = cls;
+    char a[48];
+    (void)addrlen;
+    return !srv->conns || !*addr_text(addr, a) || rs_addr_count_below(srv->conns, a) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct rs_server *srv = cls;
+    char a[48];
+    if (!srv->conns)
+        return;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) /* marked when counted, to be given back once */
+        *socket_context = *peer_addr(conn, a) && rs_addr_count_add(srv->conns, a) ? srv : NULL;
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context)
+        rs_addr_count_put(srv->conns, peer_addr(conn, a));
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
@@ -435,16 +479,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->path = url;
         r->route = -1;
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_addr,
-                          sizeof r->client_addr);
-            else if (sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_addr,
-                          sizeof r->client_addr);
-        }
+        peer_addr(conn, r->client_addr);
         if (srv->proxies.n) { /* behind a reverse proxy: the client it forwards for */
             char client[RS_ADDR_LEN];
             if (rs_forwarded_client(&srv->proxies, r->client_addr,
@@ -623,11 +658,15 @@ enum rs_err rs_server_start(const struct rs_server_config *cfg, struct rs_server
      * everyone's. Behind a trusted proxy every connection comes from the proxy: the proxy limits. */
     const char *cpa = getenv("RASTRO_CONNS_PER_ADDR");
     unsigned per_addr = cpa && *cpa ? (unsigned)strtoul(cpa, NULL, 10) : 100;
-    if (srv->proxies.n)
-        per_addr = 0;
-    srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+    if (per_addr && !srv->proxies.n &&
+        !(srv->conns = rs_addr_count_new(RS_SERVER_MAX_CONNECTIONS, per_addr > INT32_MAX ? INT32_MAX : (int)per_addr))) {
+        snprintf(err, errcap, "out of memory");
+        rs_server_stop(srv);
+        return RS_ENOMEM;
+    }
+    srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, on_accept, srv, on_request, srv,
                                    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, /* first, or MHD warns */
-                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_addr,
+                                   MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
                                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
@@ -672,5 +711,6 @@ void rs_server_stop(struct rs_server *srv)
     pthread_cond_destroy(&srv->waiter_cv);
     if (srv->hup_ep >= 0)
         close(srv->hup_ep);
+    rs_addr_count_free(srv->conns);
     free(srv);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/addrcount.h"
 #include "util/fwdaddr.h"
 #include "util/netaddr.h"
 
@@ -137,6 +138,34 @@ static void test_addr_limit_key(void **state)
     assert_string_equal(rs_addr_limit_key("", k), "");
 }
 
+/* Connections and live streams per client: an IPv6 client is its /64, whatever address of it
+ * each connection comes from; the cap and the slots hold. */
+static void test_addr_count(void **state)
+{
+    (void)state;
+    struct rs_addr_count *c = rs_addr_count_new(3, 2);
+    assert_non_null(c);
+    assert_true(rs_addr_count_take(c, "2001:db8:1:2::1"));
+    assert_true(rs_addr_count_take(c, "2001:db8:1:2::ffff"));
+    assert_false(rs_addr_count_take(c, "2001:db8:1:2:3:4:5:6")); /* the same /64: its third */
+    assert_false(rs_addr_count_below(c, "2001:db8:1:2::9"));
+    assert_true(rs_addr_count_below(c, "2001:db8:1:3::1"));         /* another /64 */
+    assert_true(rs_addr_count_take(c, "2001:db8:1:3::1"));
+    assert_true(rs_addr_count_take(c, "::ffff:203.0.113.7"));      /* its IPv4 address */
+    assert_false(rs_addr_count_take(c, "203.0.113.8"));            /* three slots, all taken */
+    assert_false(rs_addr_count_add(c, "203.0.113.8"));
+    assert_true(rs_addr_count_take(c, "203.0.113.7"));              /* the mapped one's own slot */
+    assert_false(rs_addr_count_take(c, "203.0.113.7"));
+    assert_true(rs_addr_count_add(c, "203.0.113.7"));               /* already open: counted anyway */
+    rs_addr_count_put(c, "2001:db8:1:2::1");
+    assert_true(rs_addr_count_below(c, "2001:db8:1:2::42"));
+    rs_addr_count_put(c, "2001:db8:1:2::2");
+    rs_addr_count_put(c, "2001:db8:1:3::5");                        /* both /64s let go: slots free */
+    assert_true(rs_addr_count_take(c, "198.51.100.1"));
+    assert_int_equal(rs_addr_count_cap(c), 2);
+    rs_addr_count_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_forwarded_rfc7239),
         cmocka_unit_test(test_addr_public),
         cmocka_unit_test(test_addr_limit_key),
+        cmocka_unit_test(test_addr_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
