@@ -150,12 +150,15 @@ struct job {
     struct rs_store *s;
     struct rs_hook_delivery *d;
     json_t *rejections, *suggestions, *notes;
+    json_t *created; /* refs of the orders this delivery created */
     int n_rejected_total;
     struct resolved res[MAX_RESOLVED];
     int n_res;
 };
 
-static void reject(struct job *j, const char *what, int index, const struct rs_app_error *err)
+/* ORDER_REF: the order an "unknown_order" rejection waits for (the automatic replay finds the
+ * delivery by it, rs_app_hook_replay_waiting), else NULL. */
+static void reject(struct job *j, const char *what, int index, const struct rs_app_error *err, const char *order_ref)
 {
     j->n_rejected_total++;
     if (json_array_size(j->rejections) >= MAX_REASONS)
@@ -165,6 +168,8 @@ static void reject(struct job *j, const char *what, int index, const struct rs_a
     json_object_set_new(o, "index", json_integer(index));
     json_object_set_new(o, "code", json_string(err->code ? err->code : "invalid"));
     json_object_set_new(o, "message", json_string(err->message));
+    if (order_ref && *order_ref)
+        json_object_set_new(o, "order_ref", json_string(order_ref));
     json_array_append_new(j->rejections, o);
 }
 
@@ -364,8 +369,8 @@ static void unknown_order_reason(const char *source, const char *ref, struct rs_
 {
     snprintf(err->message, sizeof err->message,
              "no order \"%.128s\" yet: the %s delivery that creates it has not arrived (deliveries come out of "
-             "order) or came before this integration; once the order exists, replay this delivery with POST "
-             "/v1/inbound/{its inbound_id}/replay",
+             "order) or came before this integration; it is replayed automatically when the order is created, "
+             "or replay it with POST /v1/inbound/{its inbound_id}/replay",
              ref ? ref : "", source);
 }
 
@@ -499,9 +504,11 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         }
         if (e == RS_OK) {
             count_put(oc, pr);
+            if (pr == RS_PUT_CREATED)
+                json_array_append_new(j->created, json_string(o.order_ref));
         } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
             oc->rejected++;
-            reject(j, "order", i, &err);
+            reject(j, "order", i, &err, NULL);
         } else {
             return e;
         }
@@ -568,10 +575,11 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
             ok[i] = !sh.cancelled;
             count_put(sc, pr);
         } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
-            if (same(err.code, "unknown_order"))
+            bool waits = same(err.code, "unknown_order");
+            if (waits)
                 unknown_order_reason(d->source, sh.order_ref, &err);
             sc->rejected++;
-            reject(j, "shipment", i, &err);
+            reject(j, "shipment", i, &err, waits ? sh.order_ref : NULL);
         } else {
             goto out;
         }
@@ -633,7 +641,7 @@ out:
             ev[1]++;
         } else if (e == RS_EINVAL || e == RS_ECONFLICT) {
             ev[2]++;
-            reject(j, "event", i, &err);
+            reject(j, "event", i, &err, NULL);
         } else {
             return e;
         }
@@ -681,7 +689,14 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
         .payload_type = d->payload_type,
     };
     struct job j = {.s = s, .d = d, .rejections = json_array(), .suggestions = json_array(),
-                  .notes = json_array()};
+                  .notes = json_array(), .created = json_array()};
+    if (d->replay_of) {
+        char note[200];
+        snprintf(note, sizeof note, "inbound %lld replayed automatically: its order was created (%.80s)",
+                 (long long)d->replay_of, d->replay_after ? d->replay_after : "");
+        json_array_append_new(j.notes, json_string(note));
+        json_object_set_new(d->summary, "replay_of", json_integer(d->replay_of));
+    }
 
     if (d->reject_code) {
         d->result = "rejected";
@@ -734,9 +749,142 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
     row.summary = sum;
     e = sum ? rs_store_inbound_insert(s, &row, &d->inbound_id) : RS_ENOMEM;
     free(sum);
+    if (!e && !d->replay_of && json_array_size(j.created)) { /* a replay never starts another */
+        char after[120];
+        json_t *replays = NULL;
+        snprintf(after, sizeof after, "%.24s %.64s, inbound %lld", d->source, d->topic ? d->topic : "delivery",
+                 (long long)d->inbound_id);
+        e = rs_app_hook_replay_waiting(s, d->merchant_id, j.created, after, d->now, &replays);
+        if (!e && json_array_size(replays)) {
+            char *txt = json_dumps(replays, JSON_COMPACT);
+            e = txt ? rs_store_inbound_summary_set(s, d->merchant_id, d->inbound_id, "$.replays", txt) : RS_ENOMEM;
+            free(txt);
+            json_object_set(d->summary, "replays", replays);
+        }
+        json_decref(replays);
+    }
 fail:
     json_decref(j.rejections);
     json_decref(j.suggestions);
     json_decref(j.notes);
+    json_decref(j.created);
+    return e;
+}
+
+enum rs_err rs_app_hook_delivery_init(struct rs_hook_delivery *d, struct rs_inbound *in, int64_t merchant_id,
+                                      const char *provider, const char *topic, const char *delivery_id,
+                                      const char *mapping, const char *body, size_t len, char *perr,
+                                      size_t perrcap)
+{
+    perr[0] = 0;
+    enum rs_err e = rs_app_hook_parse(provider, body, len, topic, mapping, in, perr, perrcap);
+    if (e == RS_ENOMEM)
+        return e;
+    memset(d, 0, sizeof *d);
+    d->merchant_id = merchant_id;
+    d->source = provider;
+    d->topic = e == RS_OK && in->topic ? in->topic : topic;
+    d->delivery_id = e == RS_OK && in->delivery_id ? in->delivery_id : delivery_id;
+    d->body = body;
+    d->body_len = len;
+    d->in = e == RS_OK ? in : NULL;
+    d->keep_payload = true;
+    if (e != RS_OK) {
+        d->reject_code = e == RS_ETOOBIG ? "too_many_records" : "invalid_payload";
+        d->reject_msg = perr[0] ? perr : "the payload could not be read";
+    }
+    return RS_OK;
+}
+
+/* Replay the stored delivery ROW ({id,source}, from rs_store_inbound_waiting) as a new inbound
+ * line; OUT: the mark for the original ({inbound_id,result,after}). */
+static enum rs_err replay_one(struct rs_store *s, int64_t merchant_id, const json_t *row, const char *after,
+                              int64_t now, json_t **out)
+{
+    *out = NULL;
+    int64_t id = json_integer_value(json_object_get(row, "id"));
+    json_t *o = NULL;
+    enum rs_err e = rs_store_inbound_get(s, merchant_id, id, &o);
+    if (e)
+        return e == RS_ENOTFOUND ? RS_OK : e;
+    const char *payload = json_string_value(json_object_get(o, "payload"));
+    const char *source = json_string_value(json_object_get(o, "source"));
+    struct rs_integration *ig = payload && source ? calloc(1, sizeof *ig) : NULL;
+    if (!ig) { /* not UTF-8 text: left for a replay by hand, as POST /v1/inbound/{id}/replay does */
+        json_decref(o);
+        return payload && source ? RS_ENOMEM : RS_OK;
+    }
+    e = rs_store_integration_get(s, merchant_id, source, now, ig);
+    if (e == RS_OK || e == RS_ENOTFOUND) {
+        struct rs_inbound in;
+        struct rs_hook_delivery d;
+        char perr[400];
+        e = rs_app_hook_delivery_init(&d, &in, merchant_id, source, json_string_value(json_object_get(o, "topic")),
+                                      json_string_value(json_object_get(o, "delivery_id")), ig->mapping, payload,
+                                      json_string_length(json_object_get(o, "payload")), perr, sizeof perr);
+        if (!e) {
+            d.payload_type = json_string_value(json_object_get(o, "payload_type"));
+            d.now = now;
+            d.replay_of = id;
+            d.replay_after = after;
+            e = rs_app_hook_job(s, &d);
+            if (!e)
+                *out = json_pack("{s:I,s:s,s:s}", "inbound_id", (json_int_t)d.inbound_id, "result", d.result, "after",
+                                 after);
+            json_decref(d.summary);
+        }
+        rs_inbound_release(&in);
+    }
+    free(ig);
+    json_decref(o);
+    return e;
+}
+
+enum rs_err rs_app_hook_replay_waiting(struct rs_store *s, int64_t merchant_id, const json_t *refs, const char *after,
+                                       int64_t now, json_t **replays)
+{
+    *replays = json_array();
+    if (!json_array_size(refs))
+        return RS_OK;
+    char *rtxt = json_dumps(refs, JSON_COMPACT);
+    json_t *rows = NULL;
+    enum rs_err e = rtxt ? rs_store_inbound_waiting(s, merchant_id, rtxt, now - RS_INBOUND_KEEP_S,
+                                                    RS_REPLAY_MAX, &rows)
+                         : RS_ENOMEM;
+    free(rtxt);
+    size_t i;
+    json_t *row;
+    json_array_foreach(e ? NULL : rows, i, row) {
+        json_t *mark = NULL;
+        /* the same delivery rejected twice (a replay by hand before the order existed): once */
+        for (size_t k = 0; k < i && !mark; k++) {
+            json_t *prev = json_array_get(rows, k);
+            if (json_equal(json_object_get(prev, "source"), json_object_get(row, "source")) &&
+                json_equal(json_object_get(prev, "dedup_key"), json_object_get(row, "dedup_key")))
+                mark = json_deep_copy(json_object_get(prev, "mark"));
+        }
+        bool fresh = !mark;
+        if (fresh && (e = replay_one(s, merchant_id, row, after, now, &mark)))
+            break;
+        if (!mark)
+            continue;
+        json_object_set(row, "mark", mark);
+        char *txt = json_dumps(mark, JSON_COMPACT);
+        int64_t id = json_integer_value(json_object_get(row, "id"));
+        e = txt ? rs_store_inbound_summary_set(s, merchant_id, id, "$.replayed", txt) : RS_ENOMEM;
+        free(txt);
+        if (!e && fresh)
+            json_array_append_new(*replays, json_pack("{s:I,s:O,s:O}", "replay_of", (json_int_t)id, "inbound_id",
+                                                      json_object_get(mark, "inbound_id"), "result",
+                                                      json_object_get(mark, "result")));
+        json_decref(mark);
+        if (e)
+            break;
+    }
+    json_decref(rows);
+    if (e) {
+        json_decref(*replays);
+        *replays = NULL;
+    }
     return e;
 }

@@ -65,6 +65,8 @@ struct rs_hook_delivery {
     const char *reject_msg;
     bool keep_payload;        /* false for unauthenticated rejections */
     int64_t now;
+    int64_t replay_of;        /* an automatic replay (rs_app_hook_replay_waiting): the delivery it replays */
+    const char *replay_after; /* and what created the order it waited for */
     /* answer */
     int64_t inbound_id;
     int64_t duplicate_of; /* the applied delivery a duplicate repeats */
@@ -73,7 +75,30 @@ struct rs_hook_delivery {
 };
 
 /* rs_write_fn for app/writer.h: CTX is a struct rs_hook_delivery. Storage errors fail the
- * job (nothing kept, the provider will retry); everything else is recorded and RS_OK. */
+ * job (nothing kept, the provider will retry); everything else is recorded and RS_OK. A
+ * delivery that creates orders then replays the deliveries waiting for them
+ * (rs_app_hook_replay_waiting), in the same transaction; the answer's "replays" lists them. */
 enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx) RS_MUST_CHECK;
+
+/* Parse BODY with PROVIDER's adapter into IN and fill D's input part (a payload that cannot be
+ * read becomes D's rejection, with its reason in PERR). D->payload_type and D->now are left for
+ * the caller. Release IN with rs_inbound_release. RS_ENOMEM only. */
+enum rs_err rs_app_hook_delivery_init(struct rs_hook_delivery *d, struct rs_inbound *in, int64_t merchant_id,
+                                      const char *provider, const char *topic, const char *delivery_id,
+                                      const char *mapping, const char *body, size_t len, char *perr,
+                                      size_t perrcap) RS_MUST_CHECK;
+
+/* Out-of-order deliveries: orders REFS (a JSON array of order refs) were just created for
+ * MERCHANT_ID (AFTER says by what, for the inbound log). Every delivery of this merchant rejected
+ * with unknown_order for one of them in the last RS_INBOUND_KEEP_S, payload still kept, never
+ * replayed automatically (rs_store_inbound_waiting), is run again once, inside the caller's
+ * transaction: a new inbound line with "replay_of", and the original gets "replayed"
+ * ({inbound_id, result, after}) so it is never replayed automatically again, whatever the
+ * result. At most RS_REPLAY_MAX per call (the rest stays for POST /v1/inbound/{id}/replay).
+ * OUT: *REPLAYS, [{replay_of, inbound_id, result}] (json_decref). Storage errors fail the
+ * caller's job, so the order and its replays are kept together or not at all. */
+#define RS_REPLAY_MAX 50
+enum rs_err rs_app_hook_replay_waiting(struct rs_store *s, int64_t merchant_id, const json_t *refs, const char *after,
+                                       int64_t now, json_t **replays) RS_MUST_CHECK;
 
 #endif

@@ -144,28 +144,16 @@ static void deliver(struct rs_req *r, int64_t merchant_id, const char *provider,
                     const char *delivery_id, const char *mapping, const char *body, size_t len, bool api_caller)
 {
     struct rs_inbound in;
-    char perr[400] = "";
-    enum rs_err e = rs_app_hook_parse(provider, body, len, topic, mapping, &in, perr, sizeof perr);
-    if (e == RS_ENOMEM) {
+    struct rs_hook_delivery d;
+    char perr[400];
+    enum rs_err e = rs_app_hook_delivery_init(&d, &in, merchant_id, provider, topic, delivery_id, mapping, body, len,
+                                              perr, sizeof perr);
+    if (e) {
         rs_reply_err(r, e, "webhook parse");
         return;
     }
-    struct rs_hook_delivery d = {
-        .merchant_id = merchant_id,
-        .source = provider,
-        .topic = e == RS_OK && in.topic ? in.topic : topic,
-        .delivery_id = e == RS_OK && in.delivery_id ? in.delivery_id : delivery_id,
-        .body = body,
-        .body_len = len,
-        .payload_type = rs_req_header(r, "Content-Type"),
-        .in = e == RS_OK ? &in : NULL,
-        .keep_payload = true,
-        .now = rs_now(),
-    };
-    if (e != RS_OK) {
-        d.reject_code = e == RS_ETOOBIG ? "too_many_records" : "invalid_payload";
-        d.reject_msg = perr[0] ? perr : "the payload could not be read";
-    }
+    d.payload_type = rs_req_header(r, "Content-Type");
+    d.now = rs_now();
     enum rs_err we = rs_writer_run(rs_server_writer(r->srv), rs_app_hook_job, &d);
     if (we) {
         rs_reply_err(r, we, "webhook");

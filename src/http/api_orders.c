@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/events_bus.h"
+#include "app/hooks.h"
 #include "app/ingest.h"
 #include "http/routes.h"
 #include "ingest/json_in.h"
@@ -73,7 +74,16 @@ struct order_job {
 static enum rs_err order_job_run(struct rs_store *s, void *ctx)
 {
     struct order_job *j = ctx;
-    return rs_app_order_put(s, j->merchant_id, &j->in, rs_now(), &j->res, j->code, &j->err);
+    int64_t now = rs_now();
+    enum rs_err e = rs_app_order_put(s, j->merchant_id, &j->in, now, &j->res, j->code, &j->err);
+    if (e || j->res != RS_PUT_CREATED)
+        return e;
+    /* shop deliveries that raced ahead of this order (docs/api/webhooks.md) */
+    json_t *refs = json_pack("[s]", j->in.order_ref), *replays = NULL;
+    e = refs ? rs_app_hook_replay_waiting(s, j->merchant_id, refs, "POST /v1/orders", now, &replays) : RS_ENOMEM;
+    json_decref(refs);
+    json_decref(replays);
+    return e;
 }
 
 void rs_api_order_post(struct rs_req *r)

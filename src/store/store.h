@@ -252,6 +252,19 @@ enum rs_err rs_store_inbound_list(struct rs_store *s, int64_t merchant_id, const
                                   int64_t before_id, json_t **out) RS_MUST_CHECK;
 /* One delivery with its payload while kept. RS_ENOTFOUND when absent or another merchant's. */
 enum rs_err rs_store_inbound_get(struct rs_store *s, int64_t merchant_id, int64_t id, json_t **out) RS_MUST_CHECK;
+/* Deliveries waiting for an order (automatic replay, app/hooks.h): MERCHANT_ID's rejected
+ * deliveries received at or after SINCE whose payload is still kept, with a rejection
+ * {"code":"unknown_order"} for one of the refs of REFS_JSON (a JSON array of strings; its
+ * "order_ref", or for rows recorded before it was kept the ref quoted in its message), that were
+ * neither replayed automatically ("replayed" in the summary) nor are such a replay ("replay_of"),
+ * and whose key was never applied. Oldest first, at most MAX. OUT: [{id,source,dedup_key}].
+ * Cost: one pass over the merchant's inbound rows of the window (index inbound_by_merchant);
+ * only the rejected ones have their summary read. */
+enum rs_err rs_store_inbound_waiting(struct rs_store *s, int64_t merchant_id, const char *refs_json, int64_t since,
+                                     int max, json_t **out) RS_MUST_CHECK;
+/* Set PATH (a SQLite JSON path, "$.replayed") of delivery ID's summary to VALUE_JSON. */
+enum rs_err rs_store_inbound_summary_set(struct rs_store *s, int64_t merchant_id, int64_t id, const char *path,
+                                         const char *value_json) RS_MUST_CHECK;
 /* Drop the raw payloads of deliveries received before OLDER_THAN. OUT: *n rows purged. */
 enum rs_err rs_store_inbound_purge(struct rs_store *s, int64_t older_than, int *n) RS_MUST_CHECK;
 

@@ -33,7 +33,8 @@ enum stmt_id {
     ST_ORDER_READ, ST_ORDER_READ_BY_CODE, ST_SHIPMENTS_OF_ORDER, ST_EVENTS_OF_SHIPMENT,
     ST_SHIPMENT_READ,
     ST_INTEGRATION_FIND, ST_INTEGRATION_BY_HOOK, ST_INTEGRATION_GET, ST_INTEGRATION_INSERT,
-    ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_SHIPMENT_CARRIERS,
+    ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_INBOUND_WAITING,
+    ST_SHIPMENT_CARRIERS,
     ST_ORDER_SOURCE_SEEN, ST_SHIPMENT_SET_CANCELLED, ST_OUTBOX_SUPPRESS_SHIPMENT, ST_SHIPMENTS_OF_FULFILLMENT,
     ST_WORKER_BEAT, ST_WORKER_LAST_SEEN,
     ST_ORDER_ERASED_CUSTOMER,
@@ -145,6 +146,19 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_INBOUND_APPLIED] = "SELECT id FROM inbound WHERE merchant_id=? AND source=? AND dedup_key=? "
                            "AND result='applied'",
     [ST_INBOUND_PURGE] = "UPDATE inbound SET payload=NULL WHERE payload IS NOT NULL AND received_at<?",
+    [ST_INBOUND_WAITING] =
+        "SELECT i.id,i.source,i.dedup_key FROM inbound i "
+        "WHERE i.merchant_id=?1 AND i.id>coalesce((SELECT id FROM inbound WHERE merchant_id=?1 AND received_at<?2 "
+        "  ORDER BY id DESC LIMIT 1),0) " /* the window's rows only, read through inbound_by_merchant */
+        "AND i.received_at>=?2 AND i.result='rejected' AND i.payload IS NOT NULL "
+        "AND json_type(i.summary,'$.replayed') IS NULL AND json_type(i.summary,'$.replay_of') IS NULL "
+        "AND EXISTS (SELECT 1 FROM json_each(i.summary,'$.rejections') r, json_each(?3) k "
+        "  WHERE json_extract(r.value,'$.code')='unknown_order' AND ("
+        "    json_extract(r.value,'$.order_ref')=k.value OR (json_type(r.value,'$.order_ref') IS NULL AND "
+        "    instr(json_extract(r.value,'$.message'),'no order \"'||k.value||'\" yet:')=1))) "
+        "AND NOT EXISTS (SELECT 1 FROM inbound a WHERE a.merchant_id=i.merchant_id AND a.source=i.source "
+        "  AND a.dedup_key=i.dedup_key AND a.result='applied') "
+        "ORDER BY i.id LIMIT ?4",
     [ST_SHIPMENT_CARRIERS] =
         "SELECT carrier FROM shipments WHERE merchant_id=? AND tracking_number=? ORDER BY id LIMIT 8",
     [ST_ORDER_SOURCE_SEEN] = "UPDATE orders SET source_updated_at=?1 WHERE id=?2 AND source_updated_at<?1",
@@ -1767,6 +1781,52 @@ enum rs_err rs_store_inbound_get(struct rs_store *s, int64_t merchant_id, int64_
     } else if (rc != SQLITE_DONE) {
         e = map_rc(s, rc);
     }
+    sqlite3_finalize(q);
+    return e;
+}
+
+enum rs_err rs_store_inbound_waiting(struct rs_store *s, int64_t merchant_id, const char *refs_json, int64_t since,
+                                     int max, json_t **out)
+{
+    sqlite3_stmt *q = stmt(s, ST_INBOUND_WAITING);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, since);
+    sqlite3_bind_text(q, 3, refs_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, max);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+        json_object_set_new(o, "source", rs_store_sqlite_col_str(q, 1));
+        json_object_set_new(o, "dedup_key", rs_store_sqlite_col_str(q, 2));
+        json_array_append_new(arr, o);
+    }
+    enum rs_err e = map_rc(s, rc);
+    sqlite3_reset(q);
+    if (e) {
+        json_decref(arr);
+        return e;
+    }
+    *out = arr;
+    return RS_OK;
+}
+
+enum rs_err rs_store_inbound_summary_set(struct rs_store *s, int64_t merchant_id, int64_t id, const char *path,
+                                         const char *value_json)
+{
+    sqlite3_stmt *q = NULL;
+    const char *sql = "UPDATE inbound SET summary=json_set(summary,?1,json(?2)) WHERE merchant_id=?3 AND id=?4";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return map_rc(s, sqlite3_errcode(s->db));
+    sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, value_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, merchant_id);
+    sqlite3_bind_int64(q, 4, id);
+    int rc = sqlite3_step(q);
+    enum rs_err e = rc == SQLITE_DONE ? RS_OK : map_rc(s, rc);
     sqlite3_finalize(q);
     return e;
 }

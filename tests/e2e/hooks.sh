@@ -147,10 +147,32 @@ post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: fulfillments/create" -H "X-Sho
 eq "fulfillment for an unknown order: rejected, 200" "$STATUS/$(jqr .result)/$(jqr '.rejections[0].code')" "200/rejected/unknown_order"
 check "  the reason says the order has not arrived yet and to replay, not to POST /v1/orders" \
   jqf '.rejections[0].message|test("has not arrived") and test("/replay") and (test("POST /v1/orders")|not)'
+check "  and says it is replayed automatically when the order is created" jqf '.rejections[0].message|test("replayed automatically")'
+eq "  the rejection names the order it waits for" "$(jqr '.rejections[0].order_ref')" "#3001"
 REPLAY_ID=$(jqr .inbound_id)
-api POST /v1/orders '{"order_ref":"#3001","placed_at":"2025-12-01T10:00:00+01:00"}'
 api POST /v1/inbound/$REPLAY_ID/replay
-eq "replay after creating the order: applied" "$STATUS/$(jqr .result)/$(jqr .shipments.created)" "200/applied/1"
+eq "replayed by hand before the order exists: rejected again" "$STATUS/$(jqr .result)/$(jqr '.rejections[0].code')" "422/rejected/unknown_order"
+REPLAY_ID2=$(jqr .inbound_id)
+N0=$(n_inbound)
+api POST /v1/orders '{"order_ref":"#3001","placed_at":"2025-12-01T10:00:00+01:00"}'
+eq "POST /v1/orders of the order it waited for: created" "$STATUS" 201
+api GET /v1/orders/%233001
+eq "  the waiting fulfillment was replayed with it: its shipment is on the order" \
+   "$(jqr '[.shipments[].tracking_number]|join(",")')" "CEX3001"
+api GET /v1/inbound/$REPLAY_ID
+AUTO_ID=$(jqr .replayed.inbound_id)
+eq "  the rejected line stays rejected and says it was replayed, after what" \
+   "$(jqr .result)/$(jqr .replayed.result)/$(jqr .replayed.after)" "rejected/applied/POST /v1/orders"
+api GET /v1/inbound/$AUTO_ID
+eq "  the replay is a new line: applied, replay_of, with a note" \
+   "$(jqr .result)/$(jqr .replay_of)/$(jqr .topic)/$(jqr .shipments.created)/$(jqr '[.notes[]|select(test("replayed automatically"))]|length')" \
+   "applied/$REPLAY_ID/fulfillments/create/1/1"
+api GET /v1/inbound/$REPLAY_ID2
+eq "  the same delivery rejected twice is replayed once: both lines point at the one replay" \
+   "$(jqr .result)/$(jqr .replayed.inbound_id)" "rejected/$AUTO_ID"
+eq "  one line more in the log" "$(n_inbound)" $((N0 + 1))
+api POST /v1/inbound/$REPLAY_ID/replay
+eq "a replay by hand afterwards: duplicate" "$STATUS/$(jqr .result)" "200/duplicate"
 # ---- a cancelled or re-tracked Shopify fulfillment cancels its shipment ----
 SHOP() { post "${HOOK[shopify]}" "$1" -H "X-Shopify-Topic: $2" -H "X-Shopify-Event-Id: $3" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$1")"; }
 O=$T_DIR/shopify-2090.json
@@ -497,6 +519,65 @@ KEY=$KEY_B api GET "/v1/inbound"
 eq "another merchant's log is empty" "$(jqr '.deliveries|length')" 0
 api GET /v1/orders/%232087
 eq "nothing half-written: #2087 has SEUR, 2 Correos Express, 2 UPS and one under \"other\"" "$(jqr '[.shipments[].carrier]|sort|join(",")')" "correos_express,correos_express,other,seur,ups,ups"
+
+# ---- out of order: a fulfillment before its orders/create is replayed automatically ----
+api PUT /v1/notifications/settings '{"merchant_name":"Tienda Sol","timezone":"Europe/Madrid",
+  "email":{"smtp_url":"smtp://127.0.0.1:'"$(free_port)"'","starttls":"none","from":"Tienda Sol <avisos@tienda-sol.example.es>"},
+  "triggers":{"*":[],"shipped":["email"]}}'
+eq "notifications: the shipped e-mail is on" "$STATUS" 200
+F=$T_DIR/shopify-3100-f.json
+jq -c '.id=4409876543100 | .order_id=5830012343100 | .name="#3100.1" | .updated_at="2025-12-02T11:00:00+01:00" | .tracking_number="PK43BG0440123450131001P" | .tracking_numbers=["PK43BG0440123450131001P"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"
+SHOP "$F" fulfillments/create ev-3100-f
+eq "#3100: the fulfillment arrives first: rejected, waiting for its order" \
+   "$(jqr .result)/$(jqr '.rejections[0].code')/$(jqr '.rejections[0].order_ref')" "rejected/unknown_order/#3100"
+F_ID=$(jqr .inbound_id)
+KEY=$KEY_B api PUT /v1/integrations/shopify '{"secret":"shopify-b-secret-e2e"}'
+HOOK_B=$(jqr .webhook_url)
+post "$HOOK_B" "$F" -H "X-Shopify-Topic: fulfillments/create" -H "X-Shopify-Event-Id: ev-3100-f" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-b-secret-e2e "$F")"
+eq "  another shop's fulfillment with the same order number: rejected too" "$(jqr .result)/$(jqr '.rejections[0].code')" "rejected/unknown_order"
+B_ID=$(jqr .inbound_id)
+O=$T_DIR/shopify-3100.json
+jq -c '.id=5830012343100 | .name="#3100"' "$FIX/shopify-orders-create-es.json" > "$O"
+N0=$(n_inbound)
+SHOP "$O" orders/create ev-3100-o
+O_ID=$(jqr .inbound_id)
+R_ID=$(jqr '.replays[0].inbound_id')
+eq "orders/create: applied, and the waiting fulfillment replayed with it" \
+   "$STATUS/$(jqr .result)/$(jqr .orders.created)/$(jqr '.replays|length')/$(jqr '.replays[0].replay_of')/$(jqr '.replays[0].result')" \
+   "200/applied/1/1/$F_ID/applied"
+api GET /v1/orders/%233100
+eq "  the order has its shipment, in transit" \
+   "$(jqr .status)/$(jqr '[.shipments[]|"\(.tracking_number):\(.status)"]|join(",")')" "in_transit/PK43BG0440123450131001P:in_transit"
+api GET /v1/shipments/correos_express/PK43BG0440123450131001P
+eq "  with its event" "$(jqr '.events|length')/$(jqr '.events[0].status')" "1/in_transit"
+api GET /v1/orders/%233100/notifications
+check "  and the customer's shipped message is planned as usual" jqf '[.notifications[]|select(.trigger=="shipped")]|length>=1'
+api GET /v1/inbound/$F_ID
+eq "  the fulfillment's line stays rejected and says when it was replayed" \
+   "$(jqr .result)/$(jqr .replayed.inbound_id)/$(jqr .replayed.result)/$(jqr .replayed.after)" \
+   "rejected/$R_ID/applied/shopify orders/create, inbound $O_ID"
+api GET /v1/inbound/$R_ID
+eq "  the replay is its own line, after the orders/create" \
+   "$(jqr .result)/$(jqr .replay_of)/$(jqr .topic)/$(jqr .shipments.created)/$(jqr .events.accepted)/$(jqr '.payload|fromjson|.name')" \
+   "applied/$F_ID/fulfillments/create/1/1/#3100.1"
+check "  ids in order" test "$O_ID" -lt "$R_ID"
+api GET /v1/inbound/$O_ID
+eq "  the orders/create line lists the replay" "$(jqr '.replays[0].inbound_id')/$(jqr '.replays[0].replay_of')" "$R_ID/$F_ID"
+eq "  two lines more in the log" "$(n_inbound)" $((N0 + 2))
+jq -c '.updated_at="2025-12-02T12:00:00+01:00" | .note="regalo"' "$O" > "$T_DIR/shopify-3100-u.json"
+SHOP "$T_DIR/shopify-3100-u.json" orders/updated ev-3100-u
+eq "a later orders/updated replays nothing again" "$(jqr .replays)/$(n_inbound)" "null/$((N0 + 3))"
+SHOP "$F" fulfillments/create ev-3100-f
+eq "  and Shopify's own re-delivery of the fulfillment is a duplicate" "$(jqr .result)" duplicate
+KEY=$KEY_B api GET /v1/inbound/$B_ID
+eq "another shop's delivery for the same order number was not replayed" "$(jqr .result)/$(jqr .replayed)" "rejected/null"
+KEY=$KEY_B api GET /v1/orders/%233100
+eq "  nor its order created" "$STATUS" 404
+KEY=$KEY_B api POST /v1/orders '{"order_ref":"#3100","placed_at":"2025-12-01T21:14:05+01:00"}'
+KEY=$KEY_B api GET /v1/orders/%233100
+eq "  until that shop creates it: then its own fulfillment is applied" "$(jqr '[.shipments[].tracking_number]|join(",")')" PK43BG0440123450131001P
+api GET /v1/orders/%233100
+eq "  and the first shop's order is untouched" "$(jqr '.shipments|length')" 1
 
 # ---- secret rotation ----
 api PUT /v1/integrations/aftership '{"secret":"aftership-secret-new"}'
