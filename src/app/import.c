@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "app/hooks.h"
 #include "app/ingest.h"
 #include "ingest/csv_in.h"
 #include "util/csv.h"
@@ -28,6 +29,7 @@ static void add_counts(struct rs_import_summary *sum, const struct rs_import_sum
     sum->shipments_unchanged += one->shipments_unchanged;
     sum->events_accepted += one->events_accepted;
     sum->events_duplicate += one->events_duplicate;
+    sum->deliveries_replayed += one->deliveries_replayed;
 }
 
 /* Every field empty: the row a spreadsheet writes for an empty line of the sheet. */
@@ -77,6 +79,20 @@ static enum rs_err apply_row(struct rs_store *s, int64_t merchant_id, struct rs_
             sum->events_accepted++;
     }
     return RS_OK;
+}
+
+/* Before a chunk's commit: the shop deliveries that waited for the orders it created (refs in
+ * CREATED, then emptied) are replayed in the same transaction (docs/api/webhooks.md). */
+static enum rs_err replay_waiting(struct rs_store *s, int64_t merchant_id, json_t *created, int64_t now,
+                                  struct rs_import_summary *pending)
+{
+    json_t *replays = NULL;
+    enum rs_err e = rs_app_hook_replay_waiting(s, merchant_id, created, "rastro import", now, &replays);
+    if (!e)
+        pending->deliveries_replayed += (int64_t)json_array_size(replays);
+    json_decref(replays);
+    json_array_clear(created);
+    return e;
 }
 
 enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, FILE *errs,
@@ -131,6 +147,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     struct rs_import_summary pending = {0}; /* the open transaction's rows: counted once committed */
     int64_t now = rs_now();
     bool read_err = false;
+    json_t *created = json_array(); /* refs of the orders the open transaction created */
     for (;;) {
         e = rs_csv_next(&csv);
         if (ferror(fp)) { /* a read error ends the input like its end would: the record is cut short */
@@ -177,6 +194,8 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
                 if ((e = rs_store_release(s)))
                     break;
                 add_counts(&pending, &one);
+                if (one.orders_created)
+                    json_array_append_new(created, json_string(row.order.order_ref));
                 in_tx++;
             } else {
                 rs_store_rollback_to(s);
@@ -196,7 +215,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
             report(errs, csv.line, err.code ? err.message : rs_strerror(re), &shown, max_reported);
         }
         if (in_tx > RS_IMPORT_CHUNK) {
-            if ((e = rs_store_commit(s)))
+            if ((e = replay_waiting(s, merchant_id, created, now, &pending)) || (e = rs_store_commit(s)))
                 break;
             in_tx = 0;
             add_counts(sum, &pending);
@@ -204,12 +223,15 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         }
         rs_progress_update(&prog, csv.bytes_read);
     }
+    if (in_tx && !e)
+        e = replay_waiting(s, merchant_id, created, now, &pending);
     if (in_tx) {
         if (e)
             rs_store_rollback(s);
         else if (!(e = rs_store_commit(s)))
             add_counts(sum, &pending);
     }
+    json_decref(created);
     if (read_err && !e)
         e = RS_EIO;
     rs_progress_update(&prog, csv.bytes_read);

@@ -17,6 +17,7 @@ struct rs_import_summary {
     int64_t orders_created, orders_updated, orders_unchanged;
     int64_t shipments_created, shipments_updated, shipments_unchanged;
     int64_t events_accepted, events_duplicate;
+    int64_t deliveries_replayed; /* shop deliveries that waited for an order created here */
 };
 
 /* Read CSV from FP (SIZE bytes when known, for the progress bar, else 0). Each rejected row is

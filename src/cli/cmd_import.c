@@ -86,6 +86,9 @@ int rs_cmd_import(int argc, char **argv)
            (long long)sum.orders_updated, (long long)sum.orders_unchanged, (long long)sum.shipments_created,
            (long long)sum.shipments_updated, (long long)sum.shipments_unchanged, (long long)sum.events_accepted,
            (long long)sum.events_duplicate);
+    if (sum.deliveries_replayed)
+        printf("webhook deliveries replayed (they waited for these orders): %lld\n",
+               (long long)sum.deliveries_replayed);
     if (e && read_failed)
         fprintf(stderr, "rastro import: stopped: cannot read %s; rows before that line are saved\n", file);
     else if (e && e != RS_EINVAL)

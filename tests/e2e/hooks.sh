@@ -569,6 +569,19 @@ SHOP "$T_DIR/shopify-3100-u.json" orders/updated ev-3100-u
 eq "a later orders/updated replays nothing again" "$(jqr .replays)/$(n_inbound)" "null/$((N0 + 3))"
 SHOP "$F" fulfillments/create ev-3100-f
 eq "  and Shopify's own re-delivery of the fulfillment is a duplicate" "$(jqr .result)" duplicate
+# the order created by a CSV import (rastro import) replays too
+F=$T_DIR/shopify-3200-f.json
+jq -c '.id=4409876543200 | .order_id=5830012343200 | .name="#3200.1" | .tracking_number="PK43BG0440123450132001P" | .tracking_numbers=["PK43BG0440123450132001P"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"
+SHOP "$F" fulfillments/create ev-3200-f
+F3200_ID=$(jqr .inbound_id)
+printf 'order_ref,placed_at,customer_email\n#3200,2025-12-01T10:00:00+01:00,ana@example.es\n' > "$T_DIR/3200.csv"
+out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/3200.csv" 2>&1)
+check "rastro import of the order: it says a waiting delivery was replayed" \
+  bash -c "printf '%s' '$out' | grep -q '^webhook deliveries replayed (they waited for these orders): 1$'"
+api GET /v1/orders/%233200
+eq "  the shipment is on the imported order" "$(jqr '[.shipments[].tracking_number]|join(",")')" PK43BG0440123450132001P
+api GET /v1/inbound/$F3200_ID
+eq "  and the log says so" "$(jqr .replayed.result)/$(jqr .replayed.after)" "applied/rastro import"
 KEY=$KEY_B api GET /v1/inbound/$B_ID
 eq "another shop's delivery for the same order number was not replayed" "$(jqr .result)/$(jqr .replayed)" "rejected/null"
 KEY=$KEY_B api GET /v1/orders/%233100
