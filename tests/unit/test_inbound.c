@@ -142,6 +142,78 @@ static void test_job_rejected_can_be_retried(void **state)
     rs_inbound_release(&in);
 }
 
+/* The deliveries an order waits for (automatic replay): by the rejection's order_ref, or by the
+ * ref quoted in the message of a row recorded before order_ref was kept; never another
+ * merchant's, one past the payload window, one already replayed or a replay itself. */
+static int64_t waiting_row(struct fx *f, int64_t merchant, const char *key, int64_t at, bool payload,
+                           const char *summary)
+{
+    struct rs_inbound_row row = {.merchant_id = merchant, .source = "shopify", .dedup_key = key, .received_at = at,
+                                 .result = "rejected", .summary = summary};
+    if (payload) {
+        row.payload = "{}";
+        row.payload_len = 2;
+    }
+    int64_t id = 0;
+    assert_int_equal(rs_store_inbound_insert(f->s, &row, &id), RS_OK);
+    return id;
+}
+
+static int64_t waiting_ids(struct fx *f, int64_t merchant, const char *refs, int64_t now, int64_t ids[8])
+{
+    json_t *out = NULL;
+    assert_int_equal(rs_store_inbound_waiting(f->s, merchant, refs, now - RS_INBOUND_KEEP_S, 8, &out), RS_OK);
+    size_t i, n = json_array_size(out);
+    json_t *o;
+    json_array_foreach(out, i, o) ids[i] = json_integer_value(json_object_get(o, "id"));
+    json_decref(out);
+    return (int64_t)n;
+}
+
+static void test_waiting_for_order(void **state)
+{
+    struct fx *f = *state;
+    const int64_t day = 86400, now = 1765000000;
+    const char *by_ref = "{\"rejections\":[{\"record\":\"shipment\",\"index\":0,\"code\":\"unknown_order\","
+                         "\"message\":\"no order \\\"#1\\\" yet: …\",\"order_ref\":\"#1\"}]}";
+    const char *old_row = "{\"rejections\":[{\"record\":\"shipment\",\"index\":0,\"code\":\"unknown_order\","
+                          "\"message\":\"no order \\\"#1\\\" yet: the shopify delivery that creates it …\"}]}";
+    const char *other_ref = "{\"rejections\":[{\"code\":\"unknown_order\",\"message\":\"no order \\\"#10\\\" yet: …\"}]}";
+    const char *other_code = "{\"rejections\":[{\"code\":\"carrier_unknown\",\"message\":\"no order \\\"#1\\\" yet:\"}]}";
+    const char *a_replay = "{\"replay_of\":1,\"rejections\":[{\"code\":\"unknown_order\",\"order_ref\":\"#1\"}]}";
+    assert_int_equal(rs_store_begin(f->s), RS_OK);
+    waiting_row(f, f->m1, "k0", now - 8 * day, true, by_ref); /* past the window */
+    int64_t a = waiting_row(f, f->m1, "ka", now - 6 * day, true, by_ref);
+    int64_t b = waiting_row(f, f->m1, "kb", now - day, true, old_row);
+    waiting_row(f, f->m1, "kc", now - day, true, other_ref);
+    waiting_row(f, f->m1, "kd", now - day, true, other_code);
+    waiting_row(f, f->m1, "ke", now - day, false, by_ref); /* payload gone */
+    waiting_row(f, f->m1, "kf", now - day, true, a_replay);
+    waiting_row(f, f->m2, "kg", now - day, true, by_ref); /* another merchant */
+    waiting_row(f, f->m1, "kh", now - day, true, by_ref);
+    struct rs_inbound_row applied = {.merchant_id = f->m1, .source = "shopify", .dedup_key = "kh",
+                                     .received_at = now, .result = "applied"};
+    int64_t ap;
+    assert_int_equal(rs_store_inbound_insert(f->s, &applied, &ap), RS_OK); /* kh was applied since */
+    int64_t ids[8];
+    assert_int_equal(waiting_ids(f, f->m1, "[\"#1\"]", now, ids), 2);
+    assert_int_equal(ids[0], a);
+    assert_int_equal(ids[1], b);
+    assert_int_equal(waiting_ids(f, f->m1, "[\"#2\",\"#1\"]", now, ids), 2);
+    assert_int_equal(waiting_ids(f, f->m1, "[\"#2\"]", now, ids), 0);
+    assert_int_equal(rs_store_inbound_summary_set(f->s, f->m2, a, "$.replayed", "{\"inbound_id\":9}"), RS_OK);
+    assert_int_equal(waiting_ids(f, f->m1, "[\"#1\"]", now, ids), 2); /* another merchant's id: no change */
+    assert_int_equal(rs_store_inbound_summary_set(f->s, f->m1, a, "$.replayed", "{\"inbound_id\":9}"), RS_OK);
+    assert_int_equal(waiting_ids(f, f->m1, "[\"#1\"]", now, ids), 1);
+    assert_int_equal(ids[0], b);
+    assert_int_equal(rs_store_commit(f->s), RS_OK);
+    json_t *o = NULL;
+    assert_int_equal(rs_store_inbound_get(f->s, f->m1, a, &o), RS_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "replayed"), "inbound_id")), 9);
+    assert_string_equal(json_string_value(json_object_get(o, "result")), "rejected");
+    json_decref(o);
+}
+
 static void test_json_pointer(void **state)
 {
     (void)state;
@@ -237,6 +309,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_payload_purge_and_tenancy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integration_rotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_rejected_can_be_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waiting_for_order, setup, teardown),
         cmocka_unit_test(test_json_pointer),
         cmocka_unit_test(test_generic_mapping),
         cmocka_unit_test(test_carrier_confident),
