@@ -413,7 +413,19 @@ void rs_api_inbound_replay(struct rs_req *r)
         return;
     const char *payload = json_string_value(json_object_get(o, "payload"));
     const char *provider = json_string_value(json_object_get(o, "source"));
-    if (!payload) {
+    json_t *dup = json_object_get(o, "duplicate_of");
+    if (!payload && json_is_integer(dup)) { /* the delivery it repeats keeps the payload */
+        long long orig = (long long)json_integer_value(dup);
+        rs_reply_error(r, 409, "payload_gone",
+                       "delivery %lld repeats delivery %lld, which keeps the payload: replay that one with POST "
+                       "/v1/inbound/%lld/replay",
+                       (long long)id, orig, orig);
+    } else if (!payload && json_object_get(o, "payload_note")) {
+        rs_reply_error(r, 409, "payload_gone",
+                       "delivery %lld's payload is not UTF-8 text: it cannot be replayed through the API (GET "
+                       "/v1/inbound/%lld shows what arrived)",
+                       (long long)id, (long long)id);
+    } else if (!payload) {
         rs_reply_error(r, 409, "payload_gone",
                        "delivery %lld has no stored payload (purged after 7 days, or never authenticated)",
                        (long long)id);

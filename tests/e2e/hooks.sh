@@ -569,6 +569,11 @@ SHOP "$T_DIR/shopify-3100-u.json" orders/updated ev-3100-u
 eq "a later orders/updated replays nothing again" "$(jqr .replays)/$(n_inbound)" "null/$((N0 + 3))"
 SHOP "$F" fulfillments/create ev-3100-f
 eq "  and Shopify's own re-delivery of the fulfillment is a duplicate" "$(jqr .result)" duplicate
+DUP_OF=$(jqr .duplicate_of)
+api POST /v1/inbound/$(jqr .inbound_id)/replay
+eq "  replaying that duplicate line by hand: 409, pointing at the line that keeps the payload" \
+   "$STATUS/$(jqr .error.code)/$(jqr ".error.message|test(\"repeats delivery $DUP_OF\") and test(\"/v1/inbound/$DUP_OF/replay\")")" \
+   "409/payload_gone/true"
 # the order created by a CSV import (rastro import) replays too
 F=$T_DIR/shopify-3200-f.json
 jq -c '.id=4409876543200 | .order_id=5830012343200 | .name="#3200.1" | .tracking_number="PK43BG0440123450132001P" | .tracking_numbers=["PK43BG0440123450132001P"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"
