@@ -529,13 +529,19 @@ enum rs_err rs_app_shipment_cancel(struct rs_store *s, int64_t merchant_id, cons
 enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const struct rs_shipment_in *in,
                                 int64_t now, enum rs_put_result *res, struct rs_app_error *err)
 {
-    if (in->cancelled) { /* a shipment never seen is not created just to be cancelled */
+    if (in->cancelled) {
         enum rs_err e = rs_app_shipment_cancel(s, merchant_id, in->carrier, in->tracking_number, now, res, err);
-        if (e == RS_ENOTFOUND) {
-            *res = RS_PUT_UNCHANGED;
-            return RS_OK;
-        }
-        return e;
+        if (e != RS_ENOTFOUND)
+            return e;
+        /* never seen (the cancellation came first: shops deliver out of order): created
+         * cancelled, so the older delivery that creates it, arriving later, cannot bring it back;
+         * unknown_order when its order is not there yet either (the delivery waits for it) */
+        struct rs_shipment_in live = *in;
+        live.cancelled = false;
+        if ((e = rs_app_shipment_put(s, merchant_id, &live, now, res, err)))
+            return e;
+        enum rs_put_result cancelled;
+        return rs_app_shipment_cancel(s, merchant_id, in->carrier, in->tracking_number, now, &cancelled, err);
     }
     struct rs_order_key order;
     enum rs_err e = rs_store_order_find(s, merchant_id, in->order_ref, &order);

@@ -59,8 +59,9 @@ enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const stru
 
 /* Attach a shipment to an order, or update it. RS_EINVAL/unknown_order when the order does
  * not exist; RS_ECONFLICT when the tracking number belongs to another order.
- * Cancelled shipments: IN->cancelled cancels an existing one (a shipment never seen is not
- * created; no order needed). A cancelled shipment named again is reinstated only by the
+ * Cancelled shipments: IN->cancelled cancels an existing one; a shipment never seen is created
+ * already cancelled (its order must exist: unknown_order otherwise), so a delivery of the older
+ * state that arrives after the cancellation cannot bring it back. A cancelled shipment named again is reinstated only by the
  * merchant's own input (source NULL, "api" or "csv"): a shop or aggregator cannot reopen it, so
  * a late delivery of an older state leaves it cancelled. */
 enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const struct rs_shipment_in *in,

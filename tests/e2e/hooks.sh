@@ -587,6 +587,24 @@ api GET /v1/orders/%233200
 eq "  the shipment is on the imported order" "$(jqr '[.shipments[].tracking_number]|join(",")')" PK43BG0440123450132001P
 api GET /v1/inbound/$F3200_ID
 eq "  and the log says so" "$(jqr .replayed.result)/$(jqr .replayed.after)" "applied/rastro import"
+# the fulfillment's cancellation arrives first, then the order, then the (older) fulfillments/create
+F=$T_DIR/shopify-3300-c.json
+jq -c '.id=4409876543300 | .order_id=5830012343300 | .name="#3300.1" | .status="cancelled" | .updated_at="2025-12-03T10:00:00+01:00" | .tracking_number="PK43BG0440123450133001P" | .tracking_numbers=["PK43BG0440123450133001P"] | .shipment_status=null' "$FIX/shopify-fulfillment-create.json" > "$F"
+SHOP "$F" fulfillments/update ev-3300-c
+eq "#3300: a fulfillment cancelled before its order arrives: waits for the order" \
+   "$(jqr .result)/$(jqr '.rejections[0].code')/$(jqr '.rejections[0].order_ref')" "rejected/unknown_order/#3300"
+jq -c '.id=5830012343300 | .name="#3300"' "$FIX/shopify-orders-create-es.json" > "$T_DIR/shopify-3300.json"
+SHOP "$T_DIR/shopify-3300.json" orders/create ev-3300-o
+eq "  orders/create replays it" "$(jqr .result)/$(jqr '.replays[0].result')" "applied/applied"
+jq -c '.status="success" | .updated_at="2025-12-02T10:00:00+01:00" | .shipment_status="in_transit"' "$F" > "$T_DIR/shopify-3300-f.json"
+SHOP "$T_DIR/shopify-3300-f.json" fulfillments/create ev-3300-f
+api GET /v1/shipments/correos_express/PK43BG0440123450133001P
+eq "  the older fulfillments/create delivered last does not bring the cancelled shipment back" \
+   "$STATUS/$(jqr '.cancelled_at!=null')" "200/true"
+api GET /v1/orders/%233300
+eq "  the customer is told nothing was shipped" "$(jqr .status)/$(jqr '[.shipments[]|select(.cancelled_at==null)]|length')" "placed/0"
+api GET /v1/orders/%233300/notifications
+eq "  and no shipped message is planned" "$(jqr '[.notifications[]|select(.trigger=="shipped")]|length')" 0
 KEY=$KEY_B api GET /v1/inbound/$B_ID
 eq "another shop's delivery for the same order number was not replayed" "$(jqr .result)/$(jqr .replayed)" "rejected/null"
 KEY=$KEY_B api GET /v1/orders/%233100
