@@ -583,6 +583,7 @@ printf 'order_ref,placed_at,customer_email\n#3200,2025-12-01T10:00:00+01:00,ana@
 out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/3200.csv" 2>&1)
 check "rastro import of the order: it says a waiting delivery was replayed" \
   bash -c "printf '%s' '$out' | grep -q '^webhook deliveries replayed (they waited for these orders): 1$'"
+check "  and no sanitizer report" bash -c "! printf '%s' '$out' | grep -q -e 'runtime error' -e 'Sanitizer'"
 api GET /v1/orders/%233200
 eq "  the shipment is on the imported order" "$(jqr '[.shipments[].tracking_number]|join(",")')" PK43BG0440123450132001P
 api GET /v1/inbound/$F3200_ID
