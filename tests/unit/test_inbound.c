@@ -190,6 +190,7 @@ static void test_waiting_for_order(void **state)
     waiting_row(f, f->m1, "ke", now - day, false, by_ref); /* payload gone */
     waiting_row(f, f->m1, "kf", now - day, true, a_replay);
     waiting_row(f, f->m2, "kg", now - day, true, by_ref); /* another merchant */
+    waiting_row(f, f->m1, "ki", now - day, true, "not json"); /* a row written by hand: skipped, no error */
     waiting_row(f, f->m1, "kh", now - day, true, by_ref);
     struct rs_inbound_row applied = {.merchant_id = f->m1, .source = "shopify", .dedup_key = "kh",
                                      .received_at = now, .result = "applied"};
