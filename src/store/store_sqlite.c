@@ -148,8 +148,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_INBOUND_PURGE] = "UPDATE inbound SET payload=NULL WHERE payload IS NOT NULL AND received_at<?",
     [ST_INBOUND_WAITING] =
         "SELECT i.id,i.source,i.dedup_key FROM inbound i "
-        "WHERE i.merchant_id=?1 AND i.id>coalesce((SELECT id FROM inbound WHERE merchant_id=?1 AND received_at<?2 "
-        "  ORDER BY id DESC LIMIT 1),0) " /* the window's rows only, read through inbound_by_merchant */
+        "WHERE i.merchant_id=?1 " /* the rejected lines with a payload only: inbound_kept_rejections (0017) */
         "AND i.received_at>=?2 AND i.result='rejected' AND i.payload IS NOT NULL AND json_valid(i.summary) "
         "AND json_type(i.summary,'$.replayed') IS NULL AND json_type(i.summary,'$.replay_of') IS NULL "
         "AND EXISTS (SELECT 1 FROM json_each(i.summary,'$.rejections') r, json_each(?3) k "
