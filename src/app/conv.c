@@ -938,7 +938,8 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     if (has_ref && (!confident || act == RS_INTENT_OTHER || act == RS_INTENT_GREETING || refs_only)) {
         char prev[24];
         bool continued = false;
-        if (rs_store_conv_prev_intent(s, c.id, out->message_id, prev, sizeof prev) == RS_OK) {
+        if (rs_store_conv_prev_intent(s, c.id, out->message_id, now - RS_CONV_QUESTION_TTL, prev, sizeof prev) ==
+            RS_OK) {
             enum rs_intent p = rs_intent_parse(prev);
             if (p != RS_INTENT_INVALID && (is_wismo(p) || is_problem(p))) {
                 act = p;

@@ -29,6 +29,12 @@
 
 /* Longest message body kept, in bytes (longer ones are cut at a UTF-8 boundary, truncated=1). */
 #define RS_CONV_MAX_BODY 4000
+/* How long a question the bot asked (for a code, a postcode) waits for its answer, in seconds. A
+ * customer who sends a bare code the next day is still answering it; one who sends it days later
+ * is starting over, usually about another order or another matter: continuing a week-old "my
+ * parcel arrived damaged" would open an incident nobody asked for. A day covers a customer who
+ * has to find the confirmation e-mail or wait to get home. */
+#define RS_CONV_QUESTION_TTL (24 * 3600)
 
 /* The internal note written at every hand-over is this text followed by the reason's code
  * (talk_to_human, low_confidence, problem, bot_disabled, agent); the console shows it in words. */

@@ -84,10 +84,11 @@ enum rs_err rs_store_conv_msg_add(struct rs_store *s, const struct rs_conv_msg_n
 enum rs_err rs_store_conv_msg_classified(struct rs_store *s, int64_t id, const char *intent, double confidence,
                                          const char *entities, int64_t incident_id) RS_MUST_CHECK;
 /* The intent of the conversation's last inbound message before message BEFORE_ID when the bot
- * answered it and filed no incident for it (a question still waiting for a code or a postcode),
- * else "" (none; a person held the conversation; or an incident took the problem). */
-enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, char *intent,
-                                      size_t cap) RS_MUST_CHECK;
+ * answered it and filed no incident for it (a question still waiting for a code or a postcode)
+ * and it came at or after SINCE (unix seconds), else "" (none; a person held the conversation;
+ * an incident took the problem; or the question is older than SINCE). */
+enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, int64_t since,
+                                      char *intent, size_t cap) RS_MUST_CHECK;
 /* The channel of the conversation's last message to or from the customer, among those a reply
  * can go by (sms, whatsapp, email, webchat); "" when none. */
 enum rs_err rs_store_conv_last_channel(struct rs_store *s, int64_t conversation_id, char *channel,

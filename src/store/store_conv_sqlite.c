@@ -450,18 +450,20 @@ enum rs_err rs_store_conv_msg_classified(struct rs_store *s, int64_t id, const c
     return done(s, q, sqlite3_step(q));
 }
 
-enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, char *intent,
-                                      size_t cap)
+enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, int64_t since,
+                                      char *intent, size_t cap)
 {
     /* only a question the bot answered without filing an incident is still waiting for a
-     * reference: one a person held (no bot reply) or an incident settled is over */
-    STMT(X_PREV_INTENT, "SELECT CASE WHEN m.incident_id IS NULL AND EXISTS (SELECT 1 FROM messages o "
-                        "WHERE o.conversation_id=m.conversation_id AND o.id>m.id AND o.id<?2 AND "
+     * reference: one a person held (no bot reply), an incident settled or one asked before
+     * SINCE is over */
+    STMT(X_PREV_INTENT, "SELECT CASE WHEN m.incident_id IS NULL AND m.created_at>=?3 AND EXISTS (SELECT 1 "
+                        "FROM messages o WHERE o.conversation_id=m.conversation_id AND o.id>m.id AND o.id<?2 AND "
                         "o.direction='out' AND o.author='bot') THEN m.intent ELSE '' END "
                         "FROM messages m WHERE m.conversation_id=?1 AND m.id<?2 AND m.direction='in' "
                         "ORDER BY m.id DESC LIMIT 1");
     sqlite3_bind_int64(q, 1, conversation_id);
     sqlite3_bind_int64(q, 2, before_id);
+    sqlite3_bind_int64(q, 3, since);
     intent[0] = '\0';
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)

@@ -63,16 +63,16 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Send TEXT from PHONE on CHANNEL; OUT the result; the queued reply's body into REPLY. */
-static enum rs_err say(const char *channel, const char *phone, const char *text, const char *mid,
-                       struct rs_inbound_result *out, char *reply, size_t cap)
+/* Send TEXT from PHONE on CHANNEL at time AT; OUT the result; the queued reply's body into REPLY. */
+static enum rs_err say_at(int64_t at, const char *channel, const char *phone, const char *text, const char *mid,
+                          struct rs_inbound_result *out, char *reply, size_t cap)
 {
     struct rs_inbound_msg in = {.merchant_id = MID, .channel = channel,
                                 .sms_provider = strcmp(channel, "sms") == 0 ? "twilio" : NULL,
                                 .phone = phone, .body = text, .body_len = strlen(text),
                                 .provider_msg_id = mid, .base_url = "https://track.example"};
     assert_int_equal(rs_store_begin(S), RS_OK);
-    enum rs_err e = rs_conv_inbound(S, &in, NOW, out);
+    enum rs_err e = rs_conv_inbound(S, &in, at, out);
     assert_int_equal(rs_store_commit(S), RS_OK);
     if (reply)
         reply[0] = '\0';
@@ -85,6 +85,12 @@ static enum rs_err say(const char *channel, const char *phone, const char *text,
         free(j.body);
     }
     return e;
+}
+
+static enum rs_err say(const char *channel, const char *phone, const char *text, const char *mid,
+                       struct rs_inbound_result *out, char *reply, size_t cap)
+{
+    return say_at(NOW, channel, phone, text, mid, out, reply, cap);
 }
 
 static void test_customer_gets_full_answer(void **state)
@@ -411,6 +417,22 @@ static void test_code_continues_only_open_question(void **state)
     assert_int_equal(say("sms", "+34699000070", CODE, "SMo6", &r, reply, sizeof reply), RS_OK);
     assert_string_equal(r.intent, "where_is_order");
     assert_int_equal(r.incident_id, 0);
+    /* a question asked days ago is over: the code sent now only asks where the order is */
+    assert_int_equal(say("sms", "+34699000071", "my parcel arrived damaged", "SMo7", &r, reply, sizeof reply), RS_OK);
+    assert_int_equal(r.incident_id, 0);
+    assert_int_equal(say_at(NOW + 3 * 86400, "sms", "+34699000071", CODE, "SMo8", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_int_equal(r.incident_id, 0);
+    assert_false(r.handed_over);
+    /* within the day it still answers the question */
+    assert_int_equal(say_at(NOW + 3 * 86400, "sms", "+34699000072", "my parcel arrived damaged", "SMo9", &r, reply,
+                            sizeof reply),
+                     RS_OK);
+    assert_int_equal(r.incident_id, 0);
+    assert_int_equal(say_at(NOW + 3 * 86400 + 20 * 3600, "sms", "+34699000072", CODE, "SMo10", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_string_equal(r.intent, "damaged");
+    assert_true(r.incident_id > 0);
 }
 
 /* WhatsApp writes Mexican mobiles +52 1 …, Argentine ones +54 9 …; shops keep them without the
