@@ -205,7 +205,8 @@ static bool own_subject(const char *subject)
 /* ---- reply texts ---- */
 
 static const char *const VAR_NAMES[RS_CV__COUNT] = {"name",         "order_ref",    "tracking_code", "status_text",
-                                                     "promise_text", "tracking_url", "incident_ref",  "merchant_name"};
+                                                     "promise_text", "tracking_url", "incident_ref",  "merchant_name",
+                                                     "city",         "postcode"};
 
 /* Section KEY of the embedded file for LANG. OUT: pointer and length (not NUL-terminated). */
 static bool section(const char *lang, const char *key, const char **out, size_t *len)
@@ -590,6 +591,19 @@ static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, bool g
         return text_for(x, "wismo.full", v, out, cap);
     }
     return text_for(x, "wismo.public", v, out, cap);
+}
+
+/* Where order F is delivered, at its level: the city is on the public tracking page; the
+ * postcode only to someone who proved the order is theirs (it is a second factor). */
+static enum rs_err address_text(struct reply_ctx *x, const struct found *f, char *out, size_t cap)
+{
+    const char *v[RS_CV__COUNT] = {0};
+    v[RS_CV_CITY] = f->o.dest_city[0] ? f->o.dest_city : NULL;
+    if (f->level == LV_FULL) {
+        v[RS_CV_POSTCODE] = f->o.postcode[0] ? f->o.postcode : NULL;
+        return text_for(x, "address.full", v, out, cap);
+    }
+    return text_for(x, "address.public", v, out, cap);
 }
 
 static bool is_wismo(enum rs_intent i)
@@ -999,6 +1013,12 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                              NULL, reply, sizeof reply);
             else if (is_wismo(act)) {
                 e = wismo_text(&x, &f, true, reply, sizeof reply);
+                /* "¿a qué dirección lo mandan?": where it is delivered, after where it is */
+                size_t al = strlen(reply);
+                if (!e && r.asks_address && al + 2 < sizeof reply) {
+                    memcpy(reply + al, "\n\n", 3);
+                    e = address_text(&x, &f, reply + al + 2, sizeof reply - al - 2);
+                }
                 /* "¿dónde está mi pedido?" from a customer with several on their way: each of them,
                  * not only the newest one */
                 for (size_t i = 0; !e && i < f.n_others; i++) {

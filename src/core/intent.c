@@ -759,6 +759,68 @@ int rs_intent_rule_offsets(const struct rs_intent_model *m, const char *folded,
 
 /* ---------------------------------------------------------------- classify */
 
+/* ---------------------------------------------------------------- address questions */
+
+/* Whether token I of T is one of WORDS, or starts with one of STEMS (either list may be NULL). */
+static int tok_in(const struct toks *t, unsigned i, const char *const *words, const char *const *stems)
+{
+    for (int k = 0; words && words[k]; k++)
+        if (tok_is(t->s[i], t->len[i], words[k]))
+            return 1;
+    for (int k = 0; stems && stems[k]; k++) {
+        size_t n = strlen(stems[k]);
+        if (t->len[i] >= n && memcmp(t->s[i], stems[k], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the folded message asks where the order is being delivered ("¿cuál es la dirección de
+ * entrega?", "a qué dirección lo mandan", "¿a dónde lo mandan?", "what address is it going to?",
+ * "where are you sending it?") rather than asking to change it. The rules cannot say "an address
+ * word and a question word and no word of change", and the address words alone weigh heavily
+ * toward change_address (every such request names the address), so this is decided here. */
+static int address_question(const char *folded)
+{
+    static const char *const addr[] = {"direccion", "direcion", "dirrecion", "direccon", "domicilio",
+                                       "address",   "adress",   "addres",    "adonde",   NULL};
+    static const char *const ask[] = {"cual", "cuales", "que", "q", "ke", "donde", "adonde", "what", "whats",
+                                      "which", "where", "wheres", NULL};
+    static const char *const ask_stems[] = {"confirm", NULL};
+    /* "where … going/sending": where it is headed, without naming the address */
+    static const char *const headed[] = {"going", "headed", "heading", "sending", "shipping", "delivering",
+                                         "delivered", "deliver", NULL};
+    /* any word of change, a new place or a mistake makes it a request (or not about the delivery
+     * address at all: e-mail, billing, the web) */
+    static const char *const change[] = {
+        "otra", "otro", "otras", "otros", "nueva", "nuevo", "mal", "error", "vez", "trabajo", "oficina",
+        "new", "another", "other", "different", "instead", "wrong", "set", "fix", "typo", "mistake", "moved",
+        "move", "moving", "office", "work", "from", "back", "email", "mail", "correo", "electronico", "web",
+        "website", "ip", "billing", "invoice", NULL};
+    static const char *const change_stems[] = {
+        "cambi", "modific", "correg", "corrij", "actualiz", "equivoc", "redirig", "redirec", "desvi", "mude",
+        "mudo", "mudan", "distint", "diferent", "erron", "incorrect", "factur", "devol", "change", "chang",
+        "updat", "modif", "edit", "correct", "redirect", "rerout", "return", NULL};
+    struct toks t;
+    tokenize(folded, &t);
+    int has_addr = 0, has_ask = 0, has_where = 0, has_headed = 0;
+    for (unsigned i = 0; i < t.n; i++) {
+        if (tok_in(&t, i, change, change_stems))
+            return 0;
+        has_addr |= tok_in(&t, i, addr, NULL);
+        has_ask |= tok_in(&t, i, ask, ask_stems);
+        has_where |= tok_is(t.s[i], t.len[i], "where") || tok_is(t.s[i], t.len[i], "wheres");
+        /* "where is it going (to)?", but not "where do I check when it is going to arrive" */
+        has_headed |= tok_in(&t, i, headed, NULL) &&
+                      !(tok_is(t.s[i], t.len[i], "going") && i + 2 < t.n && tok_is(t.s[i + 1], t.len[i + 1], "to"));
+        /* "a dónde" / "hacia dónde" lo mandan: where to */
+        if (i + 1 < t.n && tok_is(t.s[i + 1], t.len[i + 1], "donde") &&
+            (tok_is(t.s[i], t.len[i], "a") || tok_is(t.s[i], t.len[i], "hacia")))
+            has_addr = 1;
+    }
+    return (has_addr && has_ask) || (has_where && has_headed);
+}
+
 void rs_intent_classify(const struct rs_intent_model *m, const char *text,
                         struct rs_intent_result *out)
 {
@@ -800,6 +862,16 @@ void rs_intent_classify(const struct rs_intent_model *m, const char *text,
         best = decided;
         out->rule_decided = 1;
         out->merchant_rule = merchant;
+    }
+    out->asks_address = address_question(folded);
+    /* asking where it is delivered is asking about the order, not for a change: unless a rule
+     * decided, or the message reports a problem (which the question is part of) */
+    if (out->asks_address && decided < 0 &&
+        (best == RS_INTENT_CHANGE_ADDRESS || best == RS_INTENT_WHERE_IS_ORDER || best == RS_INTENT_DELIVERY_DATE ||
+         best == RS_INTENT_TALK_TO_HUMAN || best == RS_INTENT_GREETING || best == RS_INTENT_THANKS ||
+         best == RS_INTENT_OTHER)) {
+        best = RS_INTENT_WHERE_IS_ORDER;
+        out->rule_decided = 1;
     }
     out->intent = (enum rs_intent)best;
     out->confidence = out->scores[best];

@@ -89,7 +89,12 @@ struct rs_intent_result {
     float confidence;                 /* 0..1, p(intent | text) */
     float scores[RS_INTENT_COUNT];    /* p for every intent, sums to 1 */
     int merchant_rule;                /* 1 when a merchant rule decided the intent */
-    int rule_decided;                 /* 1 when a rule decided it (merchant or decisive "!w") */
+    int rule_decided;                 /* 1 when a rule decided it (merchant or decisive "!w"), or
+                                       * the message asks for the delivery address (below) */
+    int asks_address;                 /* 1 when it asks where the order is delivered ("¿cuál es la
+                                       * dirección de entrega?", "where are you sending it?") and
+                                       * not to change it; such a message is where_is_order unless
+                                       * a rule decided otherwise or it reports a problem */
     struct rs_intent_entities entities;
 };
 

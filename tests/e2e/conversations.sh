@@ -119,6 +119,16 @@ eq "the postcode is not read as an address change: no incident, the bot keeps th
    "$(sqlite3 "$DB" "select count(*) from incidents where conversation_id=$UCID")/$(sqlite3 "$DB" "select state from conversations where id=$UCID")/$(sqlite3 "$DB" "select intent from messages where provider_msg_id='wamid.U3'")" \
    "0/bot/where_is_order"
 
+# ---- asking where it is delivered is a question, not an address change ----
+wa_post 34699888777 wamid.U4 "¿a qué dirección lo mandan?"
+check "the address question is answered" wait_for 15 more_wa_replies 34699888777 $((n0 + 2))
+TXT=$(wa_replies 34699888777 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "the status and where it is delivered (verified: city and postcode)" \
+  bash -c "grep -q 'está en camino' <<<\"\$1\" && grep -q 'en Madrid (código postal 28013)' <<<\"\$1\"" _ "$TXT"
+eq "no incident, the bot keeps the conversation, recorded as where_is_order" \
+   "$(sqlite3 "$DB" "select count(*) from incidents where conversation_id=$UCID")/$(sqlite3 "$DB" "select state from conversations where id=$UCID")/$(sqlite3 "$DB" "select intent from messages where provider_msg_id='wamid.U4'")" \
+   "0/bot/where_is_order"
+
 # ---- English ----
 wa_post 34699888666 wamid.E1 "hi, where is my order $CODE? postcode 28013"
 check "English question answered" wait_for 15 has_wa_reply 34699888666

@@ -540,6 +540,41 @@ static void test_several_orders(void **state)
     assert_null(strstr(reply, "B-2"));
 }
 
+/* "¿A qué dirección lo mandan?" is a question: answered from the order at the sender's level
+ * (the city is public, the postcode only for the order's customer), no incident opened. */
+static void test_address_question(void **state)
+{
+    (void)state;
+    char reply[2048], text[200];
+    struct rs_inbound_result r;
+    snprintf(text, sizeof text, "%s ¿a qué dirección lo mandan?", CODE);
+    assert_int_equal(say("sms", "+34699000085", text, "SMa1", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_int_equal(r.incident_id, 0);
+    assert_false(r.handed_over);
+    assert_non_null(strstr(reply, "está en camino"));
+    assert_non_null(strstr(reply, "Se entrega en Madrid."));
+    assert_null(strstr(reply, "28013"));
+    assert_null(strstr(reply, "A-1042"));
+    /* the order's customer (their conversation back with the bot after the incident of an earlier
+     * test): the postcode too, in English when asked in English */
+    assert_int_equal(say("whatsapp", "+34600111222", "hola", "wamid.a1", &r, NULL, 0), RS_OK);
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_conv_set_state(S, MID, r.conversation_id, "bot", NOW), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    assert_int_equal(say("whatsapp", "+34600111222", "what address is it going to?", "wamid.a2", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_int_equal(r.incident_id, 0);
+    assert_false(r.handed_over);
+    assert_non_null(strstr(reply, "A-1042"));
+    assert_non_null(strstr(reply, "in Madrid (postcode 28013)"));
+    assert_int_equal(say("whatsapp", "+34600111222", "¿cuál es la dirección de entrega?", "wamid.a3", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_int_equal(r.incident_id, 0);
+    assert_non_null(strstr(reply, "en Madrid (código postal 28013)"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -559,7 +594,8 @@ static void test_texts(void **state)
     /* every key exists in both languages */
     static const char *const keys[] = {"greeting", "thanks", "other", "wismo.full", "wismo.public", "ask_code",
                                        "ask_verify", "code_typo", "not_found", "problem.opened",
-                                       "problem.need_order", "handover", "not_text", "status.delivered", NULL};
+                                       "problem.need_order", "handover", "not_text", "status.delivered",
+                                       "address.full", "address.public", NULL};
     for (int i = 0; keys[i]; i++) {
         assert_int_equal(rs_conv_reply_text("es", keys[i], NULL, v, out, sizeof out), RS_OK);
         assert_true(strlen(out) > 5);
@@ -613,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_mx_ar_mobile_forms),
         cmocka_unit_test(test_acknowledgement_is_not_a_handover),
         cmocka_unit_test(test_several_orders),
+        cmocka_unit_test(test_address_question),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

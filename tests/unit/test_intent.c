@@ -438,6 +438,42 @@ static void test_person_request_wins(void **s)
     rs_intent_model_free(m);
 }
 
+/* Asking where the order is delivered is a question about the order, not a request to change
+ * the address (which opens an incident); a question that also asks for a change is the change. */
+static void test_address_question(void **s)
+{
+    (void)s;
+    static const char *const asks[] = {"¿cuál es la dirección de entrega?", "what address is it going to?",
+                                       "a qué dirección lo mandan", "¿a qué dirección va mi pedido?",
+                                       "what's the delivery address?", "which address did I put?",
+                                       "¿a dónde lo mandan?", "where is it being delivered?",
+                                       "where are you sending it?", "en qué dirección lo entregan?",
+                                       "¿me confirmas la dirección de entrega?", "can you confirm the delivery address?"};
+    struct rs_intent_result r;
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+        rs_intent_classify(model(), asks[i], &r);
+        if (r.intent != RS_INTENT_WHERE_IS_ORDER || !r.asks_address)
+            fail_msg("\"%s\" -> %s asks_address=%d", asks[i], rs_intent_name(r.intent), r.asks_address);
+    }
+    static const char *const change[] = {"¿cuál es la dirección de entrega? quiero cambiarla",
+                                         "what address is it going to? I need to change it",
+                                         "quiero cambiar la dirección de entrega", "can I change the delivery address?",
+                                         "la direccion esta mal", "a qué dirección lo mandan? la mía es otra",
+                                         "what do I need to do to change my shipping address?",
+                                         "where is it going? it should go to my office instead",
+                                         "what's the email address of customer service?"};
+    for (size_t i = 0; i < sizeof change / sizeof change[0]; i++) {
+        rs_intent_classify(model(), change[i], &r);
+        if (r.asks_address || r.intent == RS_INTENT_WHERE_IS_ORDER)
+            fail_msg("\"%s\" -> %s asks_address=%d", change[i], rs_intent_name(r.intent), r.asks_address);
+    }
+    rs_intent_classify(model(), "where do I check when my item is going to arrive?", &r);
+    assert_int_equal(r.asks_address, 0);
+    /* a problem the question is part of stays the problem */
+    rs_intent_classify(model(), "my parcel arrived damaged, what address did you send it to?", &r);
+    assert_int_equal(r.intent, RS_INTENT_DAMAGED);
+}
+
 static void test_weights_file(void **s)
 {
     (void)s;
@@ -471,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_tracking),       cmocka_unit_test(test_email_postcode),
         cmocka_unit_test(test_entities_json),  cmocka_unit_test(test_merchant_rules),
         cmocka_unit_test(test_weights_file),   cmocka_unit_test(test_person_request_wins),
+        cmocka_unit_test(test_address_question),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
