@@ -5,7 +5,9 @@
  * (shipped model plus the merchant's rules), find the order the message is about and how much
  * the sender may see (the tracking page's levels), then answer:
  *   where_is_order, delivery_date      the status in plain words, promise window, tracking link
+ *                                      (and where it is delivered, when asked)
  *   not_received … refund_status       an incident (app/incident.h), the conversation to a person
+ *                                      (and the status first, when a clause also asks it)
  *   talk_to_human, low confidence      to a person at once
  *   greeting, thanks, other            a short answer
  * The answer is a message row queued in the same transaction; src/worker/replies.c sends it. */
@@ -618,6 +620,14 @@ static bool is_problem(enum rs_intent i)
            i == RS_INTENT_RETURN || i == RS_INTENT_REFUND_STATUS;
 }
 
+/* A problem that asks for something to be done with the order, which a status answer alone
+ * leaves undone. The reports (not received, damaged…) are not: "no sé nada de mi pedido, ¿dónde
+ * está?" asks where it is. */
+static bool is_request(enum rs_intent i)
+{
+    return i == RS_INTENT_CHANGE_ADDRESS || i == RS_INTENT_CANCEL || i == RS_INTENT_RETURN;
+}
+
 static const char *incident_type(enum rs_intent i)
 {
     switch (i) {
@@ -636,6 +646,62 @@ static const char *incident_type(enum rs_intent i)
     default:
         return "other";
     }
+}
+
+/* The first clause of TEXT the model reads, on its own, as an intent KIND accepts with at least
+ * MIN confidence, else RS_INTENT_INVALID; none when TEXT is one clause. Clauses are cut at
+ * sentence punctuation (. , ; ? ! ¿ ¡ and line breaks) and at the words that join two requests
+ * (y, e, además, también, pero, and, also, but, plus): "dónde está mi pedido y quiero cambiar la
+ * dirección", "where is it? also I want to cancel". The whole message reads as the stronger of
+ * its two requests; a customer who asks two things wants both answered. */
+static enum rs_intent clause_intent(int64_t merchant_id, const char *rules, const char *text,
+                                    bool (*kind)(enum rs_intent), float min)
+{
+    static const char *const joins[] = {"y",    "e",   "ademas", "adem\xC3\xA1s", "tambien", "tambi\xC3\xA9n",
+                                        "pero", "and", "also",   "but",          "plus",    NULL};
+    char *buf = strdup(text);
+    if (!buf)
+        return RS_INTENT_INVALID;
+    char *clauses[32];
+    size_t n = 0;
+    char *start = buf;
+    for (char *p = buf;; p++) {
+        size_t skip = 0; /* bytes of the separator */
+        if (*p == '\0' || strchr(".,;?!\n\r", *p))
+            skip = 1;
+        else if ((unsigned char)p[0] == 0xC2 && ((unsigned char)p[1] == 0xBF || (unsigned char)p[1] == 0xA1))
+            skip = 2; /* ¿ ¡ */
+        else if (p == buf || isspace((unsigned char)p[-1]))
+            for (int i = 0; joins[i] && !skip; i++) {
+                size_t jl = strlen(joins[i]);
+                if (strncasecmp(p, joins[i], jl) == 0 && isspace((unsigned char)p[jl]))
+                    skip = jl;
+            }
+        if (!skip)
+            continue;
+        bool has_alpha = false;
+        for (char *q = start; q < p && !has_alpha; q++)
+            has_alpha = isalpha((unsigned char)*q) || (unsigned char)*q >= 0x80;
+        bool end = *p == '\0';
+        *p = '\0';
+        if (has_alpha && n < sizeof clauses / sizeof clauses[0])
+            clauses[n++] = start;
+        if (end)
+            break;
+        p += skip - 1;
+        start = p + 1;
+    }
+    enum rs_intent found = RS_INTENT_INVALID;
+    for (size_t i = 0; n > 1 && i < n && found == RS_INTENT_INVALID; i++) {
+        struct rs_intent_result r;
+        classify(merchant_id, rules, clauses[i], &r);
+        /* "…? postcode 28013" gives a reference, it asks for nothing (the model reads the naming
+         * words as an address change) */
+        if (kind(r.intent) && (r.confidence >= min || r.rule_decided) && !only_references(clauses[i], &r.entities))
+            found = r.intent;
+    }
+    free(buf);
+    return found;
 }
 
 /* Every hand-over to a person is also an internal note, so the console shows the whole
@@ -970,6 +1036,21 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             confident = true;
         }
     }
+    /* two requests in one message ("dónde está mi pedido y quiero cambiar la dirección", "where is
+     * it? also I want to cancel"): the problem is acted on (an incident, a person), and the status
+     * is answered too. A status question read first gives way to a request to change, cancel or
+     * return in a clause of its own. A person asked for explicitly, or a merchant's rule, still
+     * decides. */
+    bool status_too = false;
+    if (confident && (is_problem(act) || (is_wismo(act) && !r.rule_decided))) {
+        enum rs_intent other = clause_intent(in->merchant_id, bot.rules, text, is_problem(act) ? is_wismo : is_request,
+                                             bot.handover_below);
+        if (other != RS_INTENT_INVALID) {
+            if (is_wismo(act))
+                act = other;
+            status_too = true;
+        }
+    }
     /* the message is recorded with the intent acted on, so the next reference continues it */
     snprintf(out->intent, sizeof out->intent, "%s", rs_intent_name(act));
     out->confidence = r.scores[act];
@@ -1032,7 +1113,16 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                 }
             }
             else {
-                /* a problem with a known order: an incident, and a person takes over */
+                /* a problem with a known order: an incident, and a person takes over; asked
+                 * where it is as well, the status first, a message of its own (the incident's
+                 * acknowledgement may come from the incident engine) */
+                if (status_too) {
+                    char status_ans[1024];
+                    int64_t sid;
+                    if ((e = wismo_text(&x, &f, true, status_ans, sizeof status_ans)) ||
+                        (e = queue_reply(s, &c, "bot", 0, status_ans, now, &sid)))
+                        goto done_bot;
+                }
                 int64_t before = 0, first_out = 0, known = 0;
                 /* the same problem again, maybe first told on another channel: the incident that is open */
                 if ((e = rs_incident_unresolved(s, in->merchant_id, f.o.id, incident_type(act), &known)))

@@ -129,6 +129,16 @@ eq "no incident, the bot keeps the conversation, recorded as where_is_order" \
    "$(sqlite3 "$DB" "select count(*) from incidents where conversation_id=$UCID")/$(sqlite3 "$DB" "select state from conversations where id=$UCID")/$(sqlite3 "$DB" "select intent from messages where provider_msg_id='wamid.U4'")" \
    "0/bot/where_is_order"
 
+# ---- two requests in one message: the status answered, and the change passed on ----
+wa_post 34699777666 wamid.M1 "dónde está mi pedido $CODE y quiero cambiar la dirección"
+check "two replies: the status and the incident" wait_for 15 has_wa_reply 34699777666 2
+eq "first the status, then the incident's reference" \
+   "$(wa_replies 34699777666 | jq -r '.body|fromjson|.text.body' | grep -o -e 'está en camino' -e 'INC-[0-9]*' | sed 's/INC-[0-9]*/INC/' | tr '\n' '/')" \
+   "está en camino/INC/"
+eq "recorded as the address change, with its incident" \
+   "$(sqlite3 "$DB" "select m.intent||'/'||i.type from messages m join incidents i on i.id=m.incident_id where m.provider_msg_id='wamid.M1'")" \
+   "change_address/address"
+
 # ---- English ----
 wa_post 34699888666 wamid.E1 "hi, where is my order $CODE? postcode 28013"
 check "English question answered" wait_for 15 has_wa_reply 34699888666

@@ -575,6 +575,86 @@ static void test_address_question(void **state)
     assert_non_null(strstr(reply, "en Madrid (código postal 28013)"));
 }
 
+/* Every message the bot sent in conversation CONV, oldest first, blank-line separated, into OUT. */
+static void bot_said(int64_t conv, char *out, size_t cap)
+{
+    json_t *msgs = NULL;
+    assert_int_equal(rs_store_conv_messages_json(S, MID, conv, &msgs), RS_OK);
+    size_t n = 0, i;
+    json_t *m;
+    out[0] = '\0';
+    json_array_foreach(msgs, i, m) {
+        const char *dir = json_string_value(json_object_get(m, "direction"));
+        if (dir && strcmp(dir, "out") == 0 && n < cap)
+            n += (size_t)snprintf(out + n, cap - n, "%s\n\n",
+                                  json_string_value(json_object_get(m, "body")));
+    }
+    json_decref(msgs);
+}
+
+/* A customer who asks two things gets both: the request goes to a person as an incident, and
+ * the status is answered first. */
+static void test_two_requests(void **state)
+{
+    (void)state;
+    char reply[4096], text[200];
+    struct rs_inbound_result r;
+    snprintf(text, sizeof text, "dónde está mi pedido %s y quiero cambiar la dirección", CODE);
+    assert_int_equal(say("sms", "+34699000086", text, "SMt1", &r, reply, sizeof reply), RS_OK);
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_string_equal(r.intent, "change_address");
+    assert_true(r.incident_id > 0);
+    assert_true(r.handed_over);
+    assert_non_null(strstr(reply, "está en camino"));
+    assert_non_null(strstr(reply, "INC-"));
+    assert_true(strstr(reply, "está en camino") < strstr(reply, "INC-"));
+    /* the other way round: the status question first in the model's eyes, the request in a
+     * clause of its own; an incident already open for it is the one named */
+    snprintf(text, sizeof text, "where is it? also I want to cancel %s", CODE);
+    assert_int_equal(say("sms", "+34699000087", text, "SMt2", &r, reply, sizeof reply), RS_OK);
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_string_equal(r.intent, "cancel");
+    assert_true(r.incident_id > 0);
+    assert_non_null(strstr(reply, "is on its way"));
+    assert_non_null(strstr(reply, "INC-"));
+    snprintf(text, sizeof text, "¿dónde está mi pedido %s? quiero cancelarlo", CODE);
+    assert_int_equal(say("sms", "+34699000088", text, "SMt3", &r, reply, sizeof reply), RS_OK);
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_string_equal(r.intent, "cancel");
+    assert_non_null(strstr(reply, "está en camino"));
+    assert_non_null(strstr(reply, "INC-"));
+    /* read as "when does it arrive" as a whole, the cancellation in a clause of its own */
+    snprintf(text, sizeof text, "cuando llega mi pedido %s? ademas quiero cancelarlo", CODE);
+    assert_int_equal(say("sms", "+34699000092", text, "SMt5", &r, reply, sizeof reply), RS_OK);
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_string_equal(r.intent, "cancel");
+    assert_non_null(strstr(reply, "está en camino"));
+    assert_non_null(strstr(reply, "INC-"));
+    /* a report of a problem around a status question stays the question */
+    snprintf(text, sizeof text, "no se nada de mi pedido %s, donde esta?", CODE);
+    assert_int_equal(say("sms", "+34699000091", text, "SMt6", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_int_equal(r.incident_id, 0);
+    /* a clause that only gives a reference asks for nothing ("postcode" is no address change) */
+    static const char *const refs[] = {"where is my order %s? postcode 28013", "dónde está mi pedido %s, mi cp es 28013",
+                                       "¿dónde está mi pedido? %s y el código postal 28013"};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        char mid[16];
+        snprintf(text, sizeof text, refs[i], CODE);
+        snprintf(mid, sizeof mid, "SMr%zu", i);
+        assert_int_equal(say("sms", "+34699000093", text, mid, &r, reply, sizeof reply), RS_OK);
+        if (strcmp(r.intent, "where_is_order") != 0 || r.incident_id)
+            fail_msg("\"%s\" -> %s incident %lld", text, r.intent, (long long)r.incident_id);
+    }
+    /* one request alone: no status added */
+    snprintf(text, sizeof text, "quiero cambiar la dirección del pedido %s", CODE);
+    assert_int_equal(say("sms", "+34699000089", text, "SMt4", &r, reply, sizeof reply), RS_OK);
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_string_equal(r.intent, "change_address");
+    assert_null(strstr(reply, "está en camino"));
+    assert_non_null(strstr(reply, "INC-"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -650,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_acknowledgement_is_not_a_handover),
         cmocka_unit_test(test_several_orders),
         cmocka_unit_test(test_address_question),
+        cmocka_unit_test(test_two_requests),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
