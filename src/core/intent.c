@@ -784,7 +784,7 @@ static int address_question(const char *folded)
 {
     static const char *const addr[] = {"direccion", "direcion", "dirrecion", "direccon", "domicilio",
                                        "address",   "adress",   "addres",    "adonde",   NULL};
-    static const char *const ask[] = {"cual", "cuales", "que", "q", "ke", "donde", "adonde", "what", "whats",
+    static const char *const ask[] = {"cual", "cuales", "que", "q", "ke", "donde", "dnd", "adonde", "what", "whats",
                                       "which", "where", "wheres", NULL};
     static const char *const ask_stems[] = {"confirm", NULL};
     /* "where … going/sending": where it is headed, without naming the address */
@@ -813,6 +813,14 @@ static int address_question(const char *folded)
         /* "where is it going (to)?", but not "where do I check when it is going to arrive" */
         has_headed |= tok_in(&t, i, headed, NULL) &&
                       !(tok_is(t.s[i], t.len[i], "going") && i + 2 < t.n && tok_is(t.s[i + 1], t.len[i + 1], "to"));
+        /* "¿dónde lo entregan?", "dónde me lo van a dejar": where they deliver it */
+        static const char *const deliver_es[] = {"entregan", "entregaran", "entregar", "entregarlo", "entregarla",
+                                                 "dejan", "dejaran", "dejar", "dejarlo", "dejarla", "mandan",
+                                                 "envian", "llevan", NULL};
+        if (tok_is(t.s[i], t.len[i], "donde") || tok_is(t.s[i], t.len[i], "dnd"))
+            for (unsigned k = i + 1; k < t.n && k <= i + 5; k++)
+                if (tok_in(&t, k, deliver_es, NULL))
+                    has_addr = 1;
         /* "a dónde" / "hacia dónde" lo mandan: where to */
         if (i + 1 < t.n && tok_is(t.s[i + 1], t.len[i + 1], "donde") &&
             (tok_is(t.s[i], t.len[i], "a") || tok_is(t.s[i], t.len[i], "hacia")))

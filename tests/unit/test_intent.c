@@ -448,7 +448,8 @@ static void test_address_question(void **s)
                                        "what's the delivery address?", "which address did I put?",
                                        "¿a dónde lo mandan?", "where is it being delivered?",
                                        "where are you sending it?", "en qué dirección lo entregan?",
-                                       "¿me confirmas la dirección de entrega?", "can you confirm the delivery address?"};
+                                       "¿me confirmas la dirección de entrega?", "can you confirm the delivery address?",
+                                       "¿dónde lo entregan?", "dnd me lo van a dejar"};
     struct rs_intent_result r;
     for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
         rs_intent_classify(model(), asks[i], &r);
@@ -468,6 +469,10 @@ static void test_address_question(void **s)
             fail_msg("\"%s\" -> %s asks_address=%d", change[i], rs_intent_name(r.intent), r.asks_address);
     }
     rs_intent_classify(model(), "where do I check when my item is going to arrive?", &r);
+    assert_int_equal(r.asks_address, 0);
+    rs_intent_classify(model(), "dónde está mi pedido? me lo entregan hoy?", &r);
+    assert_int_equal(r.asks_address, 0);
+    rs_intent_classify(model(), "donde lo entregan? quiero que me lo dejen en otro sitio", &r);
     assert_int_equal(r.asks_address, 0);
     /* a problem the question is part of stays the problem */
     rs_intent_classify(model(), "my parcel arrived damaged, what address did you send it to?", &r);
