@@ -1045,7 +1045,10 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     if (confident && (is_problem(act) || (is_wismo(act) && !r.rule_decided))) {
         enum rs_intent other = clause_intent(in->merchant_id, bot.rules, text, is_problem(act) ? is_wismo : is_request,
                                              bot.handover_below);
-        if (other != RS_INTENT_INVALID) {
+        /* to act on a request instead, the whole message must lean to it a little too: a
+         * signature's "Calle Mayor 5" reads as an address change on its own, not within the
+         * message (request clauses score 0.09–0.4 in the whole, signatures under 0.01) */
+        if (other != RS_INTENT_INVALID && (is_problem(act) || r.scores[other] >= 0.05f)) {
             if (is_wismo(act))
                 act = other;
             status_too = true;

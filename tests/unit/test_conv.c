@@ -646,6 +646,11 @@ static void test_two_requests(void **state)
         if (strcmp(r.intent, "where_is_order") != 0 || r.incident_id)
             fail_msg("\"%s\" -> %s incident %lld", text, r.intent, (long long)r.incident_id);
     }
+    /* a signature with the customer's street is no address change */
+    snprintf(text, sizeof text, "¿dónde está mi pedido %s?\nUn saludo,\nAna García\nCalle Mayor 5, 28013 Madrid", CODE);
+    assert_int_equal(say("sms", "+34699000094", text, "SMs1", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_int_equal(r.incident_id, 0);
     /* one request alone: no status added */
     snprintf(text, sizeof text, "quiero cambiar la dirección del pedido %s", CODE);
     assert_int_equal(say("sms", "+34699000089", text, "SMt4", &r, reply, sizeof reply), RS_OK);
