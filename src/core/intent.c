@@ -620,6 +620,20 @@ size_t rs_intent_features(const char *folded, char *buf, size_t cap, size_t *off
             wl[i] = t.len[i] > 40 ? 40 : t.len[i];
         }
     }
+    /* a tracking code ("rx 7k4q 9pzd m3txw" once folded) is a code even where a group happens to
+     * hold no digit ("wqzq"): left as a word, its random letters swayed the intent */
+    for (unsigned i = 0; i + 2 < t.n; i++) {
+        int rx = i + 3 < t.n && tok_is(t.s[i], t.len[i], "rx");
+        unsigned g = rx ? i + 1 : i;
+        if (t.len[g] != 4 || t.len[g + 1] != 4 || t.len[g + 2] != 5 ||
+            !(rx || has_digit(t.s[g], 4) || has_digit(t.s[g + 1], 4) || has_digit(t.s[g + 2], 5)))
+            continue;
+        for (unsigned k = i; k <= g + 2; k++) {
+            ws[k] = "#";
+            wl[k] = 1;
+        }
+        i = g + 2;
+    }
     int negated = 0; /* words left in the scope of a negator */
     for (unsigned i = 0; i < t.n; i++) {
         if (!addf(buf, cap, &used, offs, &n, maxn, "w:", ws[i], wl[i], NULL, 0))
