@@ -429,23 +429,37 @@ static enum rs_err retrack(struct job *j, const bool *ok, struct counts *sc)
         enum rs_err e = rs_store_shipments_of_fulfillment(j->s, j->d->merchant_id, f, live, 16, &n);
         if (e)
             return e;
+        /* this delivery's state of the fulfillment (its updated_at, 0 unknown) against the newest
+         * state applied: a shipment it names was set to the time of every state naming it */
+        int64_t at = in->shipments[i].source_updated_at, newest = at;
+        for (int l = 0; l < n && l < 16; l++)
+            if (live[l].source_updated_at > newest)
+                newest = live[l].source_updated_at;
+        bool stale = at && at < newest; /* delivered late: the newest state decides */
         for (int l = 0; l < n && l < 16; l++) {
             bool named = false;
             for (int k = 0; k < in->n_shipments && !named; k++)
                 named = same(in->shipments[k].fulfillment_id, f) &&
                         same(in->shipments[k].tracking_number, live[l].tracking_number);
-            if (named)
+            if (stale ? live[l].source_updated_at >= newest : named)
                 continue;
             enum rs_put_result pr;
             struct rs_app_error err = {0};
             if ((e = rs_app_shipment_cancel(j->s, j->d->merchant_id, live[l].carrier, live[l].tracking_number,
-                                            j->d->now, &pr, &err)))
+                                            j->d->now, &pr, &err)) ||
+                (e = rs_store_shipment_source_seen(j->s, live[l].id, newest))) /* an older state cannot revive it */
                 return e;
             sc->updated++;
             char note[300];
-            snprintf(note, sizeof note,
-                     "shipment %s %s cancelled: %s fulfillment %.40s no longer names this tracking number",
-                     live[l].carrier, live[l].tracking_number, j->d->source, f);
+            if (stale)
+                snprintf(note, sizeof note,
+                         "shipment %s %s cancelled: this is an older state of %s fulfillment %.40s than the one "
+                         "applied, which does not name this tracking number (delivered out of order)",
+                         live[l].carrier, live[l].tracking_number, j->d->source, f);
+            else
+                snprintf(note, sizeof note,
+                         "shipment %s %s cancelled: %s fulfillment %.40s no longer names this tracking number",
+                         live[l].carrier, live[l].tracking_number, j->d->source, f);
             json_array_append_new(j->notes, json_string(note));
         }
     }

@@ -557,9 +557,16 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
                  in->tracking_number);
             return RS_ECONFLICT;
         }
+        if (in->source_updated_at && sh.source_updated_at > in->source_updated_at) {
+            /* an older state from the source than the one applied (a late delivery): it neither
+             * brings a cancelled shipment back nor changes it */
+            *res = RS_PUT_UNCHANGED;
+            return RS_OK;
+        }
         bool reinstate = sh.cancelled_at && merchant_input(in->source);
         bool any = given(in->service) || given(in->origin.postal_code) || given(in->origin.city) ||
-                   given(in->origin.region) || given(in->origin.country) || given(in->fulfillment_id);
+                   given(in->origin.region) || given(in->origin.country) || given(in->fulfillment_id) ||
+                   in->source_updated_at > sh.source_updated_at;
         if (reinstate && (e = shipment_set_cancelled(s, &sh, 0, now)))
             return e;
         if (!any) {

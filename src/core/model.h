@@ -67,6 +67,9 @@ struct rs_shipment_in {
     struct rs_location origin;
     const char *source;
     const char *fulfillment_id;  /* the shop's id of the fulfillment naming it (Shopify), or NULL */
+    int64_t source_updated_at;   /* the shop's time of this state of it (the fulfillment's
+                                    updated_at), 0 when unknown: an older state than the one
+                                    applied is ignored (shops deliver out of order) */
     bool cancelled;              /* the shop cancelled that fulfillment: cancel the shipment */
 };
 

@@ -122,8 +122,11 @@ static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const cha
         return RS_OK;
     }
     const char *carrier = rs_hk_carrier(in, company);
-    int64_t at = 0;
+    int64_t at = 0, state_at = 0;
     int off = 0;
+    char ignored[8];
+    if (updated && rs_hk_time(updated, "updated_at", true, &state_at, &off, ignored, sizeof ignored) != RS_OK)
+        state_at = 0; /* only orders its deliveries; an event needing it is checked below */
     const char *when = updated ? updated : created;
     if (status && !cancelled) {
         if (!when)
@@ -150,6 +153,7 @@ static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const cha
         sh->tracking_number = tn;
         sh->source = "shopify";
         sh->fulfillment_id = fid;
+        sh->source_updated_at = state_at;
         sh->cancelled = cancelled;
         char opath[96];
         snprintf(opath, sizeof opath, "%s.origin_address", path);

@@ -129,6 +129,7 @@ struct rs_shipment_key {
     int n_events;
     int64_t cancelled_at; /* 0: live */
     bool customer_erased; /* the order's customer was erased (docs/privacy.md) */
+    int64_t source_updated_at; /* the source's time of the last state applied (0: unknown) */
 };
 enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, const char *carrier,
                                    const char *tracking_number, struct rs_shipment_key *out) RS_MUST_CHECK;
@@ -147,7 +148,10 @@ struct rs_shipment_ref {
     int64_t id;
     char carrier[RS_MAX_CARRIER_LEN + 1];
     char tracking_number[RS_MAX_TRACKING_LEN + 1];
+    int64_t source_updated_at;
 };
+/* Record that the source's state of shipment ID at time AT was applied (kept when newer). */
+enum rs_err rs_store_shipment_source_seen(struct rs_store *s, int64_t id, int64_t at) RS_MUST_CHECK;
 enum rs_err rs_store_shipments_of_fulfillment(struct rs_store *s, int64_t merchant_id, const char *fulfillment_id,
                                               struct rs_shipment_ref *out, int max, int *n) RS_MUST_CHECK;
 /* An order's own statuses and the statuses of its live (not cancelled) shipments. OUT: *base, *current, st[0..*n). */

@@ -33,7 +33,7 @@ enum stmt_id {
     ST_ORDER_READ, ST_ORDER_READ_BY_CODE, ST_SHIPMENTS_OF_ORDER, ST_EVENTS_OF_SHIPMENT,
     ST_SHIPMENT_READ,
     ST_INTEGRATION_FIND, ST_INTEGRATION_BY_HOOK, ST_INTEGRATION_GET, ST_INTEGRATION_INSERT,
-    ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_INBOUND_WAITING,
+    ST_SHIPMENT_SOURCE_SEEN, ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_INBOUND_WAITING,
     ST_SHIPMENT_CARRIERS,
     ST_ORDER_SOURCE_SEEN, ST_SHIPMENT_SET_CANCELLED, ST_OUTBOX_SUPPRESS_SHIPMENT, ST_SHIPMENTS_OF_FULFILLMENT,
     ST_WORKER_BEAT, ST_WORKER_LAST_SEEN,
@@ -78,17 +78,17 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SHIPMENT_FIND] =
         "SELECT id,order_id,status,substatus,action_required,status_at,last_event_at,shipped_at,"
         "out_for_delivery_at,delivered_at,n_events,cancelled_at,EXISTS(SELECT 1 FROM orders o JOIN customers c "
-        "ON c.id=o.customer_id WHERE o.id=shipments.order_id AND c.erased_at IS NOT NULL) FROM shipments "
-        "WHERE merchant_id=? AND carrier=? AND tracking_number=?",
+        "ON c.id=o.customer_id WHERE o.id=shipments.order_id AND c.erased_at IS NOT NULL),source_updated_at "
+        "FROM shipments WHERE merchant_id=? AND carrier=? AND tracking_number=?",
     [ST_SHIPMENT_INSERT] =
         "INSERT INTO shipments(merchant_id,order_id,carrier,tracking_number,service,origin_postal_code,"
-        "origin_city,origin_region,origin_country,source,created_at,updated_at,fulfillment_id) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "origin_city,origin_region,origin_country,source,created_at,updated_at,fulfillment_id,source_updated_at) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_SHIPMENT_UPDATE] =
         "UPDATE shipments SET service=coalesce(?,service),origin_postal_code=coalesce(?,origin_postal_code),"
         "origin_city=coalesce(?,origin_city),origin_region=coalesce(?,origin_region),"
-        "origin_country=coalesce(?,origin_country),updated_at=?,fulfillment_id=coalesce(?8,fulfillment_id) "
-        "WHERE id=?7",
+        "origin_country=coalesce(?,origin_country),updated_at=?,fulfillment_id=coalesce(?8,fulfillment_id),"
+        "source_updated_at=max(source_updated_at,?9) WHERE id=?7",
     [ST_SHIPMENT_SAVE_STATE] =
         "UPDATE shipments SET status=?,substatus=?,action_required=?,status_at=?,last_event_at=?,"
         "shipped_at=?,out_for_delivery_at=?,delivered_at=?,n_events=?,updated_at=? WHERE id=?",
@@ -168,8 +168,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         "UPDATE outbox SET state='suppressed',reason='shipment_cancelled',updated_at=? "
         "WHERE shipment_id=? AND state='queued'",
     [ST_SHIPMENTS_OF_FULFILLMENT] =
-        "SELECT id,carrier,tracking_number FROM shipments WHERE merchant_id=? AND fulfillment_id=? "
+        "SELECT id,carrier,tracking_number,source_updated_at FROM shipments WHERE merchant_id=? AND fulfillment_id=? "
         "AND cancelled_at=0 ORDER BY id",
+    [ST_SHIPMENT_SOURCE_SEEN] = "UPDATE shipments SET source_updated_at=?1 WHERE id=?2 AND source_updated_at<?1",
     [ST_WORKER_BEAT] = "INSERT INTO worker_heartbeats(name,last_seen) VALUES(?1,?2) "
                        "ON CONFLICT(name) DO UPDATE SET last_seen=max(last_seen,excluded.last_seen)",
     [ST_WORKER_LAST_SEEN] = "SELECT coalesce(max(last_seen),0) FROM worker_heartbeats",
@@ -1011,6 +1012,7 @@ enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, cons
         out->n_events = sqlite3_column_int(q, 10);
         out->cancelled_at = sqlite3_column_int64(q, 11);
         out->customer_erased = sqlite3_column_int(q, 12) != 0;
+        out->source_updated_at = sqlite3_column_int64(q, 13);
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = map_rc(s, rc);
@@ -1038,6 +1040,7 @@ enum rs_err rs_store_shipment_insert(struct rs_store *s, int64_t merchant_id, in
     sqlite3_bind_int64(q, 11, now);
     sqlite3_bind_int64(q, 12, now);
     bind_text(q, 13, in->fulfillment_id);
+    sqlite3_bind_int64(q, 14, in->source_updated_at);
     enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e)
         *id = sqlite3_last_insert_rowid(s->db);
@@ -1058,6 +1061,19 @@ enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, co
     sqlite3_bind_int64(q, 6, now);
     sqlite3_bind_int64(q, 7, shipment_id);
     bind_text(q, 8, in->fulfillment_id);
+    sqlite3_bind_int64(q, 9, in->source_updated_at);
+    return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_shipment_source_seen(struct rs_store *s, int64_t id, int64_t at)
+{
+    if (at <= 0)
+        return RS_OK;
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_SOURCE_SEEN);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, at);
+    sqlite3_bind_int64(q, 2, id);
     return rs_store_sqlite_run(s, q);
 }
 
@@ -1097,6 +1113,7 @@ enum rs_err rs_store_shipments_of_fulfillment(struct rs_store *s, int64_t mercha
         r->id = sqlite3_column_int64(q, 0);
         snprintf(r->carrier, sizeof r->carrier, "%s", (const char *)sqlite3_column_text(q, 1));
         snprintf(r->tracking_number, sizeof r->tracking_number, "%s", (const char *)sqlite3_column_text(q, 2));
+        r->source_updated_at = sqlite3_column_int64(q, 3);
     }
     enum rs_err e = map_rc(s, rc);
     sqlite3_reset(q);

@@ -209,6 +209,25 @@ api GET /v1/shipments/correos_express/PK43BG0440123450129002P
 eq "  an older fulfillment update delivered late does not bring it back" "$(jqr '.cancelled_at!=null')" true
 api GET /v1/track/$CODE_2090
 eq "  the customer sees no shipment" "$(jqr '.shipments|length')" 0
+# re-tracked, then the older create delivered late (Shopify does not order its deliveries)
+O91=$T_DIR/shopify-2091.json
+jq -c '.id=5830012349091 | .name="#2091" | .updated_at="2025-12-01T21:14:07+01:00"' "$FIX/shopify-orders-create-es.json" > "$O91"
+SHOP "$O91" orders/create ev-2091-1
+F91=$T_DIR/shopify-2091-new.json
+jq -c '.id=4409876549101 | .order_id=5830012349091 | .name="#2091.1" | .updated_at="2025-12-04T10:00:00+01:00" | .tracking_number="PK43BG0440123450139002P" | .tracking_numbers=["PK43BG0440123450139002P"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F91"
+SHOP "$F91" fulfillments/update ev-2091-2
+F91=$T_DIR/shopify-2091-old.json
+jq -c '.updated_at="2025-12-02T10:00:00+01:00" | .tracking_number="PK43BG0440123450139001P" | .tracking_numbers=["PK43BG0440123450139001P"]' "$T_DIR/shopify-2091-new.json" > "$F91"
+SHOP "$F91" fulfillments/create ev-2091-3
+eq "an older fulfillments/create after a newer re-track: its number is kept as history, cancelled, and says why" \
+   "$(jqr .result)/$(jqr '[.notes[]|select(test("PK43BG0440123450139001P cancelled: this is an older state"))]|length')" "applied/1"
+api GET /v1/orders/%232091
+eq "  the newer number stays the live one" \
+   "$(jqr '[.shipments[]|select(.cancelled_at==null)|.tracking_number]|join(",")')" "PK43BG0440123450139002P"
+SHOP "$T_DIR/shopify-2091-old.json" fulfillments/create ev-2091-3-again
+api GET /v1/orders/%232091
+eq "  delivered once more, the older state still changes nothing" \
+   "$(jqr '[.shipments[]|select(.cancelled_at==null)|.tracking_number]|join(",")')" "PK43BG0440123450139002P"
 # the merchant's API: DELETE cancels, POST again reinstates
 api DELETE /v1/shipments/correos_express/NOSUCH1
 eq "DELETE of an unknown shipment: 404" "$STATUS/$(jqr .error.code)" "404/shipment_not_found"
