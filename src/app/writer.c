@@ -179,6 +179,10 @@ static void close_ckpt(struct rs_writer *w)
     pthread_cond_destroy(&w->ckpt_cv);
 }
 
+/* Every CKPT_INTERVAL_MS: a passive checkpoint when something was committed since the last one;
+ * otherwise (writes have paused) the WAL is cut back to RS_STORE_WAL_QUIET_BYTES if it is larger.
+ * Under a steady load the WAL only restarts at the writer's safety-net checkpoint and keeps its
+ * size (RS_STORE_WAL_LIMIT_BYTES); cutting it then would make the next commits grow it again. */
 static void *ckpt_main(void *arg)
 {
     struct rs_writer *w = arg;
@@ -193,11 +197,12 @@ static void *ckpt_main(void *arg)
             dl.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&w->ckpt_cv, &w->mu, &dl);
-        if (w->stopping || w->stats.commits == done)
+        if (w->stopping)
             continue;
+        bool quiet = w->stats.commits == done;
         done = w->stats.commits;
         pthread_mutex_unlock(&w->mu);
-        if (rs_store_wal_checkpoint(w->ckpt) != RS_OK)
+        if ((quiet ? rs_store_wal_trim(w->ckpt) : rs_store_wal_checkpoint(w->ckpt)) != RS_OK)
             fprintf(stderr, "writer: checkpoint failed: %s\n", rs_store_errmsg(w->ckpt));
         pthread_mutex_lock(&w->mu);
     }

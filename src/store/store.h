@@ -75,9 +75,21 @@ void rs_store_busy_deadline(struct rs_store *s, uint64_t deadline_ns);
 enum rs_err rs_store_wal_autocheckpoint(struct rs_store *s, int pages) RS_MUST_CHECK;
 /* The WAL file keeps the size of its largest burst (a busy hour, a long reader that held the
  * checkpoint back) unless told otherwise: every write connection sets journal_size_limit, so the
- * first commit after the WAL restarts from its beginning cuts the file back to this size. */
-#define RS_STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024)
+ * first commit after the WAL restarts from its beginning cuts the file back to this size. It is
+ * the size a WAL reaches under a steady load (app/writer.c's safety net, 16,384 pages), so a busy
+ * server's commits overwrite the file instead of cutting it and growing it again each cycle: the
+ * cut and the regrowth (block allocation under every fdatasync) were the single-event POSTs'
+ * p99 (docs/benchmarks.md, twelfth round). A quiet server's WAL is cut further by
+ * rs_store_wal_trim(). */
+#define RS_STORE_WAL_LIMIT_BYTES (64 * 1024 * 1024)
+/* What rs_store_wal_trim() leaves a WAL at most (when nothing is in the way). */
+#define RS_STORE_WAL_QUIET_BYTES (4 * 1024 * 1024)
 enum rs_err rs_store_wal_checkpoint(struct rs_store *s) RS_MUST_CHECK;
+/* When the WAL file is larger than RS_STORE_WAL_QUIET_BYTES: copies it into the database and cuts
+ * it to nothing (SQLITE_CHECKPOINT_TRUNCATE) without waiting — a write in progress or a reader
+ * still in the WAL leaves it as it is (RS_OK; the next call tries again). Meant for a moment when
+ * no write has come for a while (the checkpointer, app/writer.c). */
+enum rs_err rs_store_wal_trim(struct rs_store *s) RS_MUST_CHECK;
 
 /* ---- merchants and API keys ---- */
 enum rs_err rs_store_merchant_create(struct rs_store *s, const char *name, const char *tz,

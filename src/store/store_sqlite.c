@@ -519,6 +519,26 @@ enum rs_err rs_store_wal_checkpoint(struct rs_store *s)
     return rc == SQLITE_OK ? RS_OK : map_rc(s, rc);
 }
 
+enum rs_err rs_store_wal_trim(struct rs_store *s)
+{
+    const char *db = sqlite3_db_filename(s->db, "main");
+    if (!db || !*db) /* in memory or temporary: no WAL file */
+        return RS_OK;
+    const char *wal = sqlite3_filename_wal(db);
+    struct stat st;
+    if (!wal || stat(wal, &st) != 0 || st.st_size <= RS_STORE_WAL_QUIET_BYTES)
+        return RS_OK;
+    /* No busy handler: TRUNCATE would otherwise hold the write lock while it waits for readers,
+     * and every write behind it would wait too. Without one it gives up at once (SQLITE_BUSY),
+     * having done what a passive checkpoint does. */
+    sqlite3_busy_timeout(s->db, 0);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_busy_timeout(s->db, RS_STORE_BUSY_MS);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return RS_OK;
+    return rc == SQLITE_OK ? RS_OK : map_rc(s, rc);
+}
+
 /* The busy handler of rs_store_busy_deadline: SQLite's back-off, cut at the deadline. */
 static int busy_until_deadline(void *arg, int count)
 {
