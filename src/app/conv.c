@@ -26,6 +26,7 @@
 #include "app/intent_default.h"
 #include "app/notify_render.h"
 #include "app/notify_settings.h"
+#include "app/ratelimit.h"
 #include "core/intent.h"
 #include "core/tpl.h"
 #include "store/store_conv.h"
@@ -382,11 +383,51 @@ struct found {
     bool have;            /* an order was found (maybe at LV_NONE) */
     bool by_number_only;  /* only an order number pointed at it */
     bool code_not_found, code_typo;
+    /* a second factor (postcode, e-mail) given with an order number or a code did not match;
+     * or was not even checked: too many such failures from this sender (the tracking page's
+     * look-up limit, app/ratelimit.h) */
+    bool proof_failed, proof_blocked;
     struct rs_conv_order o;
     /* no reference given, the sender's own orders: the others still on their way, newest first */
     int64_t others[2];
     size_t n_others;
 };
+
+/* The order whose reference is REF: "2087" also finds "#2087" (a shop's confirmation writes the
+ * '#', the customer often not), as the look-up form does. */
+static enum rs_err order_by_ref(struct rs_store *s, int64_t merchant_id, const char *ref, struct rs_conv_order *o)
+{
+    while (*ref == '#')
+        ref++;
+    enum rs_err e = rs_store_conv_order(s, merchant_id, 'r', ref, o);
+    if (e == RS_ENOTFOUND && *ref) {
+        char k[160];
+        snprintf(k, sizeof k, "#%s", ref);
+        e = rs_store_conv_order(s, merchant_id, 'r', k, o);
+    }
+    return e;
+}
+
+/* Whether the message's postcode or e-mail is order O's (the tracking page's second factors). */
+static bool proves(const struct rs_intent_entities *ent, const struct rs_conv_order *o)
+{
+    char a[32], b[32];
+    squash(ent->postcode, a, sizeof a);
+    squash(o->postcode, b, sizeof b);
+    return (a[0] && strcmp(a, b) == 0) || (ent->email[0] && o->email[0] && strcasecmp(ent->email, o->email) == 0);
+}
+
+/* The key of the sender in the look-up limiter: their phone or e-mail (every shop's conversations
+ * with them), else the conversation (the web chat of an order). */
+static void limit_key(const struct rs_inbound_msg *in, const struct rs_conv *c, char *out, size_t cap)
+{
+    if (in->phone && *in->phone)
+        snprintf(out, cap, "bot:%s", in->phone);
+    else if (in->email && *in->email)
+        snprintf(out, cap, "bot:%s", in->email);
+    else
+        snprintf(out, cap, "bot:conv:%lld", (long long)c->id);
+}
 
 static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, const struct rs_conv *c,
                        const struct rs_intent_entities *ent, struct found *f)
@@ -417,11 +458,15 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
     }
     if (!f->have && !ent->tracking_code[0] && ent->tracking_code_typo[0])
         f->code_typo = true;
-    if (!f->have && ent->order_number[0] &&
-        rs_store_conv_order(s, in->merchant_id, 'r', ent->order_number, &f->o) == RS_OK) {
-        f->have = true;
-        f->by_number_only = true;
-        f->level = LV_NONE;
+    bool number_unknown = false; /* an order number of no order of the shop */
+    if (!f->have && ent->order_number[0]) {
+        if (order_by_ref(s, in->merchant_id, ent->order_number, &f->o) == RS_OK) {
+            f->have = true;
+            f->by_number_only = true;
+            f->level = LV_NONE;
+        } else {
+            number_unknown = true;
+        }
     }
     if (!f->have && c->order_id) {
         snprintf(key, sizeof key, "%lld", (long long)c->order_id);
@@ -445,19 +490,38 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
                     f->others[f->n_others++] = open[i];
         }
     }
-    if (!f->have)
-        return;
     /* second factors raise the level */
-    if (c->customer_id && f->o.customer_id == c->customer_id)
+    if (f->have && c->customer_id && f->o.customer_id == c->customer_id)
         f->level = LV_FULL;
-    if (c->verified_order_id == f->o.id)
+    if (f->have && c->verified_order_id == f->o.id)
         f->level = LV_FULL;
-    if (f->level == LV_PUBLIC) {
-        char a[32], b[32];
-        squash(ent->postcode, a, sizeof a);
-        squash(f->o.postcode, b, sizeof b);
-        if ((a[0] && strcmp(a, b) == 0) || (ent->email[0] && f->o.email[0] && strcmp(ent->email, f->o.email) == 0))
-            f->level = LV_FULL;
+    /* the tracking code, or the order number, with the delivery postcode or the order's e-mail:
+     * the full level for that order, as on the tracking page and its look-up form. A pair that
+     * does not match (an unknown order number too) counts against the sender in the page's
+     * look-up limit, so order numbers (sequential) and postcodes (few in a city) cannot be tried
+     * one after another; with none left the pair is not even checked. */
+    bool factor = ent->postcode[0] || ent->email[0];
+    bool by_number = number_unknown || (f->have && f->by_number_only);
+    if (!factor || !(by_number || (f->have && f->level == LV_PUBLIC)) || (f->have && f->level == LV_FULL))
+        return;
+    struct rs_ratelimit *rl = rs_ratelimit_lookups();
+    char sender[300];
+    limit_key(in, c, sender, sizeof sender);
+    int wait = 0;
+    if (rl && rs_ratelimit_blocked(rl, sender, rs_ratelimit_now_ms(), &wait)) {
+        f->proof_blocked = true;
+    } else if (!number_unknown && f->have && proves(ent, &f->o)) {
+        f->level = LV_FULL;
+        f->by_number_only = false;
+    } else {
+        f->proof_failed = true;
+        if (rl)
+            rs_ratelimit_fail(rl, sender, rs_ratelimit_now_ms());
+    }
+    if (number_unknown && (f->proof_failed || f->proof_blocked)) {
+        /* the order asked about is not any order the conversation knew */
+        f->have = false;
+        f->by_number_only = true;
     }
 }
 
@@ -1092,6 +1156,8 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                 e = text_for(&x, "code_typo", v, reply, sizeof reply);
             else if (f.code_not_found)
                 e = text_for(&x, "not_found", v, reply, sizeof reply);
+            else if (f.by_number_only && (f.proof_blocked || f.proof_failed))
+                e = text_for(&x, f.proof_blocked ? "verify_blocked" : "verify_failed", NULL, reply, sizeof reply);
             else if (!f.have || f.level == LV_NONE)
                 e = text_for(&x, f.by_number_only ? "ask_verify" : is_problem(act) ? "problem.need_order" : "ask_code",
                              NULL, reply, sizeof reply);

@@ -5,7 +5,8 @@
  * A conversation belongs to one customer of one merchant, matched by phone or e-mail; a sender
  * we cannot match gets a conversation without a customer and is told nothing about any order
  * until they prove who they are the way the tracking page asks (tracking code, plus postcode or
- * e-mail for the full order). Each inbound message is recorded (de-duplicated by the provider's
+ * e-mail for the full order; or, as on its look-up form, the order number with the postcode or
+ * e-mail). Pairs that do not match count in the page's look-up limit (app/ratelimit.h). Each inbound message is recorded (de-duplicated by the provider's
  * message id, cut to RS_CONV_MAX_BODY bytes with a note, refused when it is not text), read by
  * the bot (core/intent.h), and answered: WISMO intents get the real status, promise window and
  * tracking link; problems open an incident (app/incident.h); talk_to_human or low confidence

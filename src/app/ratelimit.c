@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/netaddr.h"
+#include "util/timefmt.h"
 
 #define RS_RL_PROBE 8
 
@@ -109,4 +110,25 @@ void rs_ratelimit_fail(struct rs_ratelimit *rl, const char *key, int64_t now_ms)
         b->tokens = 0;
     b->at_ms = now_ms;
     pthread_mutex_unlock(&rl->mu);
+}
+
+static struct rs_ratelimit *lookups;
+static pthread_once_t lookups_once = PTHREAD_ONCE_INIT;
+
+static void lookups_init(void)
+{
+    const char *b = getenv("RASTRO_LOOKUP_BURST"), *m = getenv("RASTRO_LOOKUP_PER_MIN");
+    double burst = b ? atof(b) : 10, per_min = m ? atof(m) : 10;
+    lookups = rs_ratelimit_new(burst > 0 ? burst : 10, per_min > 0 ? per_min : 10);
+}
+
+struct rs_ratelimit *rs_ratelimit_lookups(void)
+{
+    pthread_once(&lookups_once, lookups_init);
+    return lookups;
+}
+
+int64_t rs_ratelimit_now_ms(void)
+{
+    return (int64_t)(rs_mono_ns() / 1000000u);
 }

@@ -23,4 +23,11 @@ bool rs_ratelimit_blocked(struct rs_ratelimit *rl, const char *key, int64_t now_
 /* KEY failed once: take a token. */
 void rs_ratelimit_fail(struct rs_ratelimit *rl, const char *key, int64_t now_ms);
 
+/* The installation's one limiter of failed look-ups and second factors (RASTRO_LOOKUP_BURST at
+ * once, RASTRO_LOOKUP_PER_MIN a minute back; 10 and 10 by default), made on first use: the
+ * tracking page keys it by client address, the bot by sender ("bot:" + phone or e-mail). Times
+ * are rs_mono_ns() milliseconds (rs_ratelimit_now_ms). NULL on out-of-memory. */
+struct rs_ratelimit *rs_ratelimit_lookups(void);
+int64_t rs_ratelimit_now_ms(void);
+
 #endif

@@ -9,7 +9,6 @@
 
 #include "app/ratelimit.h"
 #include "http/page.h"
-#include "util/timefmt.h"
 
 /* TAG (LEN bytes) as a short locale for dates: "es", "en", "es-MX", "en-US", "es-419", with the
  * language in lower case and the region in upper case, into OUT; false when TAG is not Spanish
@@ -135,27 +134,11 @@ const char *rs_page_locale(struct rs_req *r, json_t *order, char tag[RS_PAGE_TAG
 
 /* ---- rate limit ---- */
 
-static struct rs_ratelimit *limiter;
-static pthread_once_t limiter_once = PTHREAD_ONCE_INIT;
-
-static void limiter_init(void)
-{
-    /* RASTRO_LOOKUP_BURST failed look-ups at once, then RASTRO_LOOKUP_PER_MIN a minute. */
-    const char *b = getenv("RASTRO_LOOKUP_BURST"), *m = getenv("RASTRO_LOOKUP_PER_MIN");
-    double burst = b ? atof(b) : 10, per_min = m ? atof(m) : 10;
-    limiter = rs_ratelimit_new(burst > 0 ? burst : 10, per_min > 0 ? per_min : 10);
-}
-
-static int64_t now_ms(void)
-{
-    return (int64_t)(rs_mono_ns() / 1000000u);
-}
-
 bool rs_page_rate_blocked(struct rs_req *r, bool html)
 {
-    pthread_once(&limiter_once, limiter_init);
+    struct rs_ratelimit *limiter = rs_ratelimit_lookups();
     int wait = 0;
-    if (!limiter || !rs_ratelimit_blocked(limiter, r->client_addr, now_ms(), &wait))
+    if (!limiter || !rs_ratelimit_blocked(limiter, r->client_addr, rs_ratelimit_now_ms(), &wait))
         return false;
     r->retry_after = wait;
     if (html) {
@@ -175,9 +158,9 @@ bool rs_page_rate_blocked(struct rs_req *r, bool html)
 
 void rs_page_rate_fail(struct rs_req *r)
 {
-    pthread_once(&limiter_once, limiter_init);
+    struct rs_ratelimit *limiter = rs_ratelimit_lookups();
     if (limiter)
-        rs_ratelimit_fail(limiter, r->client_addr, now_ms());
+        rs_ratelimit_fail(limiter, r->client_addr, rs_ratelimit_now_ms());
 }
 
 /* ---- per-thread ICU formatter ---- */

@@ -660,6 +660,69 @@ static void test_two_requests(void **state)
     assert_non_null(strstr(reply, "INC-"));
 }
 
+/* A customer without the tracking code proves the order with its number and the delivery
+ * postcode or the e-mail of the purchase ("pedido 2087, código postal 28014"), as on the look-up
+ * form; a pair that does not match reveals nothing and counts in the look-up limit. */
+static void test_order_number_and_postcode(void **state)
+{
+    (void)state;
+    struct rs_order_in o = {.order_ref = "#2087",
+                            .placed_at = NOW - 86400,
+                            .customer = {.name = "Pablo Gil", .email = "pablo@example.com",
+                                         .phone = "+34600999888", .locale = "es"},
+                            .destination = {.postal_code = "28014", .city = "Madrid", .country = "ES"}};
+    enum rs_put_result res;
+    struct rs_app_error ae = {0};
+    char code[RS_TRACKCODE_LEN], reply[2048], mid[32];
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_app_order_put(S, MID, &o, o.placed_at, &res, code, &ae), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    struct rs_inbound_result r;
+    assert_int_equal(say("whatsapp", "+34699000301", "pedido 2087, código postal 28014", "wamid.on1", &r, reply,
+                         sizeof reply),
+                     RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_non_null(strstr(reply, "#2087"));
+    assert_non_null(strstr(reply, "registrado"));
+    /* remembered: the next question needs no new proof */
+    assert_int_equal(say("whatsapp", "+34699000301", "¿y cuándo llega?", "wamid.on2", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_non_null(strstr(reply, "#2087"));
+    /* in English, with the e-mail of the purchase */
+    assert_int_equal(say("sms", "+34699000302", "where is order #2087? my email is Pablo@example.com", "SMon3", &r,
+                         reply, sizeof reply),
+                     RS_OK);
+    assert_non_null(strstr(reply, "#2087"));
+    assert_non_null(strstr(reply, "order"));
+    /* a postcode that is not the order's, an order number of no order: nothing, the same answer */
+    char wrong[2048];
+    assert_int_equal(say("sms", "+34699000303", "pedido 2087, código postal 28099", "SMon4", &r, wrong, sizeof wrong),
+                     RS_OK);
+    assert_null(strstr(wrong, "#2087"));
+    assert_null(strstr(wrong, "registrado"));
+    assert_null(strstr(wrong, "Madrid"));
+    assert_non_null(strstr(wrong, "no coinciden"));
+    assert_int_equal(say("sms", "+34699000303", "pedido 9999, código postal 28014", "SMon5", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_string_equal(reply, wrong);
+    assert_int_equal(say("sms", "+34699000303", "order 2087 zip 10001", "SMon6", &r, reply, sizeof reply), RS_OK);
+    assert_non_null(strstr(reply, "don't match"));
+    /* guessing runs into the tracking page's look-up limit (10 at once): then even the right
+     * pair is not checked, for this sender only */
+    for (int i = 0; i < 10; i++) {
+        snprintf(mid, sizeof mid, "SMon-g%d", i);
+        char text[80];
+        snprintf(text, sizeof text, "pedido 2087 cp 280%02d", 20 + i);
+        assert_int_equal(say("sms", "+34699000304", text, mid, &r, reply, sizeof reply), RS_OK);
+        assert_null(strstr(reply, "#2087"));
+    }
+    assert_int_equal(say("sms", "+34699000304", "pedido 2087 cp 28014", "SMon7", &r, reply, sizeof reply), RS_OK);
+    assert_null(strstr(reply, "#2087"));
+    assert_non_null(strstr(reply, "demasiados intentos"));
+    assert_int_equal(say("sms", "+34699000305", "pedido 2087 cp 28014", "SMon8", &r, reply, sizeof reply), RS_OK);
+    assert_non_null(strstr(reply, "#2087"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -678,7 +741,8 @@ static void test_texts(void **state)
     assert_non_null(strstr(out, "The order with code RX-AAAA is on its way."));
     /* every key exists in both languages */
     static const char *const keys[] = {"greeting", "thanks", "other", "wismo.full", "wismo.public", "ask_code",
-                                       "ask_verify", "code_typo", "not_found", "problem.opened",
+                                       "ask_verify", "verify_failed", "verify_blocked", "code_typo",
+                                       "not_found", "problem.opened",
                                        "problem.need_order", "handover", "not_text", "status.delivered",
                                        "address.full", "address.public", NULL};
     for (int i = 0; keys[i]; i++) {
@@ -736,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_several_orders),
         cmocka_unit_test(test_address_question),
         cmocka_unit_test(test_two_requests),
+        cmocka_unit_test(test_order_number_and_postcode),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
