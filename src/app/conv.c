@@ -972,6 +972,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     char why[200];
     if (!known_channel(in->channel) || !rs_conv_text_ok(in->body, in->body_len, why, sizeof why))
         return RS_EINVAL;
+    char *prev_body = NULL, *told = NULL; /* the open question's words; an incident's */
     size_t keep = utf8_cut(in->body, in->body_len, RS_CONV_MAX_BODY);
     bool truncated = keep < in->body_len;
     char *body = malloc(keep + 1);
@@ -1079,16 +1080,17 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     bool has_ref = r.entities.tracking_code[0] || r.entities.order_number[0] || r.entities.postcode[0] ||
                    r.entities.email[0] || r.entities.tracking_code_typo[0];
     bool refs_only = has_ref && only_references(text, &r.entities);
+    /* the question the bot answered last, still open (a day at most) */
+    char prev[24] = "", prev_ent[512] = "";
+    if (rs_store_conv_prev_intent(s, c.id, out->message_id, now - RS_CONV_QUESTION_TTL, prev, sizeof prev, prev_ent,
+                                  sizeof prev_ent, &prev_body) != RS_OK)
+        prev[0] = '\0';
+    enum rs_intent prev_act = prev[0] ? rs_intent_parse(prev) : RS_INTENT_INVALID;
+    bool continued = false;
     if (has_ref && (!confident || act == RS_INTENT_OTHER || act == RS_INTENT_GREETING || refs_only)) {
-        char prev[24];
-        bool continued = false;
-        if (rs_store_conv_prev_intent(s, c.id, out->message_id, now - RS_CONV_QUESTION_TTL, prev, sizeof prev) ==
-            RS_OK) {
-            enum rs_intent p = rs_intent_parse(prev);
-            if (p != RS_INTENT_INVALID && (is_wismo(p) || is_problem(p))) {
-                act = p;
-                confident = continued = true;
-            }
+        if (prev_act != RS_INTENT_INVALID && (is_wismo(prev_act) || is_problem(prev_act))) {
+            act = prev_act;
+            confident = continued = true;
         }
         const struct rs_intent_entities *en = &r.entities;
         if (!continued && (refs_only || !confident) &&
@@ -1106,7 +1108,12 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
      * return in a clause of its own. A person asked for explicitly, or a merchant's rule, still
      * decides. */
     bool status_too = false;
-    if (confident && (is_problem(act) || (is_wismo(act) && !r.rule_decided))) {
+    if (continued && is_problem(act) && prev_body) {
+        /* a reference answering "¿dónde está mi pedido? y quiero cambiar la dirección — ¿qué
+         * pedido?": the question's two requests, both */
+        status_too = clause_intent(in->merchant_id, bot.rules, prev_body, is_wismo, bot.handover_below) !=
+                     RS_INTENT_INVALID;
+    } else if (!continued && confident && (is_problem(act) || (is_wismo(act) && !r.rule_decided))) {
         enum rs_intent other = clause_intent(in->merchant_id, bot.rules, text, is_problem(act) ? is_wismo : is_request,
                                              bot.handover_below);
         /* to act on a request instead, the whole message must lean to it a little too: a
@@ -1122,6 +1129,18 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     snprintf(out->intent, sizeof out->intent, "%s", rs_intent_name(act));
     out->confidence = r.scores[act];
 
+    /* an incident filed by a reference that answers the bot's question is about the question:
+     * its words go with it ("my parcel arrived damaged" + the code), not the code alone */
+    if (continued && is_problem(act) && prev_body) {
+        size_t pl = strlen(prev_body), bl = strlen(body);
+        if ((told = malloc(pl + 2 + bl + 1))) {
+            memcpy(told, prev_body, pl);
+            memcpy(told + pl, "\n\n", 2);
+            memcpy(told + pl + 2, body, bl + 1);
+            told[utf8_cut(told, pl + 2 + bl, RS_CONV_MAX_BODY)] = '\0';
+        }
+    }
+    const char *about = told ? told : body;
     /* a person holds the conversation, or the channel is a call an agent logs: only record */
     bool quiet = strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0;
     char reply[2048] = "";
@@ -1198,7 +1217,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                     goto done_bot;
                 if (known) { /* the same problem again: the incident that is open */
                     incident_id = out->incident_id = known;
-                    if ((e = rs_incident_note(s, in->merchant_id, known, body, "customer", now)) ||
+                    if ((e = rs_incident_note(s, in->merchant_id, known, about, "customer", now)) ||
                         (e = handover(s, &c, "problem", now)))
                         goto done_bot;
                     out->handed_over = true;
@@ -1222,7 +1241,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                                  : act == RS_INTENT_REFUND_STATUS ? "refund"
                                                                   : NULL,
                         .origin = in->channel,
-                        .message = body,
+                        .message = about,
                         .contact = in->phone && *in->phone ? in->phone : in->email,
                         .locale = lang,
                     };
@@ -1278,6 +1297,8 @@ end:
     if (text != body)
         free(text);
     free(body);
+    free(prev_body);
+    free(told);
     return e;
 }
 

@@ -86,9 +86,12 @@ enum rs_err rs_store_conv_msg_classified(struct rs_store *s, int64_t id, const c
 /* The intent of the conversation's last inbound message before message BEFORE_ID when the bot
  * answered it and filed no incident for it (a question still waiting for a code or a postcode)
  * and it came at or after SINCE (unix seconds), else "" (none; a person held the conversation;
- * an incident took the problem; or the question is older than SINCE). */
+ * an incident took the problem; or the question is older than SINCE). With such a question,
+ * when not NULL: its entities (JSON text, "" when none) into ENTITIES and its body into *BODY
+ * (malloc'd; NULL when there is no question). */
 enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, int64_t since,
-                                      char *intent, size_t cap) RS_MUST_CHECK;
+                                      char *intent, size_t cap, char *entities, size_t ecap,
+                                      char **body) RS_MUST_CHECK;
 /* The channel of the conversation's last message to or from the customer, among those a reply
  * can go by (sms, whatsapp, email, webchat); "" when none. */
 enum rs_err rs_store_conv_last_channel(struct rs_store *s, int64_t conversation_id, char *channel,

@@ -451,23 +451,35 @@ enum rs_err rs_store_conv_msg_classified(struct rs_store *s, int64_t id, const c
 }
 
 enum rs_err rs_store_conv_prev_intent(struct rs_store *s, int64_t conversation_id, int64_t before_id, int64_t since,
-                                      char *intent, size_t cap)
+                                      char *intent, size_t cap, char *entities, size_t ecap, char **body)
 {
     /* only a question the bot answered without filing an incident is still waiting for a
      * reference: one a person held (no bot reply), an incident settled or one asked before
      * SINCE is over */
     STMT(X_PREV_INTENT, "SELECT CASE WHEN m.incident_id IS NULL AND m.created_at>=?3 AND EXISTS (SELECT 1 "
                         "FROM messages o WHERE o.conversation_id=m.conversation_id AND o.id>m.id AND o.id<?2 AND "
-                        "o.direction='out' AND o.author='bot') THEN m.intent ELSE '' END "
+                        "o.direction='out' AND o.author='bot') THEN m.intent ELSE '' END, m.entities, m.body "
                         "FROM messages m WHERE m.conversation_id=?1 AND m.id<?2 AND m.direction='in' "
                         "ORDER BY m.id DESC LIMIT 1");
     sqlite3_bind_int64(q, 1, conversation_id);
     sqlite3_bind_int64(q, 2, before_id);
     sqlite3_bind_int64(q, 3, since);
     intent[0] = '\0';
+    if (entities && ecap)
+        entities[0] = '\0';
+    if (body)
+        *body = NULL;
     int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         rs_store_sqlite_col_copy(intent, cap, q, 0);
+        if (intent[0] && entities && ecap)
+            rs_store_sqlite_col_copy(entities, ecap, q, 1);
+        const char *b = (const char *)sqlite3_column_text(q, 2);
+        if (intent[0] && body && b && !(*body = strdup(b))) {
+            sqlite3_reset(q);
+            return RS_ENOMEM;
+        }
+    }
     return done(s, q, rc);
 }
 

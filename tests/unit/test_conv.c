@@ -14,6 +14,7 @@
 #include "app/incident.h"
 #include "app/ingest.h"
 #include "store/store_conv.h"
+#include "store/store_incident.h"
 
 static struct rs_store *S;
 static int64_t MID;
@@ -723,6 +724,61 @@ static void test_order_number_and_postcode(void **state)
     assert_non_null(strstr(reply, "#2087"));
 }
 
+/* Two requests without the code: the bot asks which order, and the bare code that answers
+ * brings both — the status and the incident, whose message is the customer's words. */
+static void test_two_requests_then_code(void **state)
+{
+    (void)state;
+    struct rs_order_in o = {.order_ref = "C-77",
+                            .placed_at = NOW - 86400,
+                            .customer = {.name = "Eva Sanz", .email = "eva@example.com", .locale = "es"},
+                            .destination = {.postal_code = "08001", .city = "Barcelona", .country = "ES"}};
+    enum rs_put_result res;
+    struct rs_app_error ae = {0};
+    char code[RS_TRACKCODE_LEN], reply[4096];
+    assert_int_equal(rs_store_begin(S), RS_OK);
+    assert_int_equal(rs_app_order_put(S, MID, &o, o.placed_at, &res, code, &ae), RS_OK);
+    assert_int_equal(rs_store_commit(S), RS_OK);
+    struct rs_inbound_result r;
+    assert_int_equal(say("sms", "+34699000401", "dónde está mi pedido y quiero cambiar la dirección", "SMtc1", &r,
+                         reply, sizeof reply),
+                     RS_OK);
+    assert_int_equal(r.incident_id, 0);
+    assert_non_null(strstr(reply, "RX-"));
+    assert_int_equal(say("sms", "+34699000401", code, "SMtc2", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "change_address");
+    assert_true(r.incident_id > 0);
+    assert_true(r.handed_over);
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_non_null(strstr(reply, "está registrado")); /* the status, too */
+    assert_non_null(strstr(reply, "INC-"));
+    assert_true(strstr(reply, "está registrado") < strstr(reply, "INC-"));
+    json_t *d = NULL;
+    assert_int_equal(rs_store_incident_detail(S, MID, r.incident_id, NOW, &d), RS_OK);
+    const char *msg = json_string_value(json_object_get(d, "message"));
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, "cambiar la dirección"));
+    assert_non_null(strstr(msg, code));
+    json_decref(d);
+    /* in English, a cancellation */
+    assert_int_equal(say("sms", "+34699000402", "where is my order? also I want to cancel it", "SMtc3", &r, reply,
+                         sizeof reply),
+                     RS_OK);
+    assert_int_equal(r.incident_id, 0);
+    assert_int_equal(say("sms", "+34699000402", code, "SMtc4", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "cancel");
+    assert_true(r.incident_id > 0);
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_non_null(strstr(reply, "is registered"));
+    assert_non_null(strstr(reply, "INC-"));
+    /* one request alone: the code files it, no status added */
+    assert_int_equal(say("sms", "+34699000403", "my parcel arrived damaged", "SMtc5", &r, reply, sizeof reply), RS_OK);
+    assert_int_equal(say("sms", "+34699000403", code, "SMtc6", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "damaged");
+    bot_said(r.conversation_id, reply, sizeof reply);
+    assert_null(strstr(reply, "is registered"));
+}
+
 static void test_texts(void **state)
 {
     (void)state;
@@ -801,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_address_question),
         cmocka_unit_test(test_two_requests),
         cmocka_unit_test(test_order_number_and_postcode),
+        cmocka_unit_test(test_two_requests_then_code),
         cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
