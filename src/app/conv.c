@@ -547,6 +547,13 @@ static bool only_references(const char *text, const struct rs_intent_entities *e
     char num[80];
     snprintf(num, sizeof num, "%s %s", ent->order_number, ent->tracking_number);
     squash(num, refs[4], sizeof refs[4]);
+    /* the words of the numbers as folded, so "B-1" ("b", "1") is a reference too: a part of one
+     * shorter than two characters is matched whole, not inside another */
+    char numwords[96] = " ";
+    size_t nl = rs_fold(num, -1, numwords + 1, sizeof numwords - 2);
+    if (nl > sizeof numwords - 3)
+        nl = sizeof numwords - 3;
+    memcpy(numwords + 1 + nl, " ", 2);
     char folded[RS_CONV_MAX_BODY + 64];
     size_t fl = rs_fold(text, -1, folded, sizeof folded);
     folded[fl < sizeof folded ? fl : sizeof folded - 1] = '\0';
@@ -559,6 +566,9 @@ static bool only_references(const char *text, const struct rs_intent_entities *e
         squash(w, up, sizeof up);
         for (int i = 0; i < 5 && !ok; i++)
             ok = strlen(up) >= 2 && strstr(refs[i], up) != NULL;
+        char whole[164];
+        snprintf(whole, sizeof whole, " %s ", w);
+        ok = ok || strstr(numwords, whole) != NULL;
         if (!ok)
             return false;
         any = true;

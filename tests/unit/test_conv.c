@@ -537,6 +537,8 @@ static void test_several_orders(void **state)
     /* a reference names one order: only that one */
     assert_int_equal(say("whatsapp", "+34699000090", "¿y el pedido B-1?", "wamid.sev2", &r, reply, sizeof reply),
                      RS_OK);
+    assert_string_equal(r.intent, "where_is_order"); /* not a missing item: "b", "1" are the reference */
+    assert_int_equal(r.incident_id, 0);
     assert_non_null(strstr(reply, "B-1"));
     assert_null(strstr(reply, "B-2"));
 }
