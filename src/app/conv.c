@@ -429,8 +429,11 @@ static void limit_key(const struct rs_inbound_msg *in, const struct rs_conv *c, 
         snprintf(out, cap, "bot:conv:%lld", (long long)c->id);
 }
 
+/* OWN_ORDERS: a follow-up ("¿y el otro?", "when will they arrive?") of an answer about the
+ * customer's orders on their way; they are the answer again, not only the one the conversation
+ * remembers, when that one is the latest (the first of that answer) or OTHERS_ASKED. */
 static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, const struct rs_conv *c,
-                       const struct rs_intent_entities *ent, struct found *f)
+                       const struct rs_intent_entities *ent, bool own_orders, bool others_asked, struct found *f)
 {
     memset(f, 0, sizeof *f);
     char key[32];
@@ -468,7 +471,18 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
             number_unknown = true;
         }
     }
-    if (!f->have && c->order_id) {
+    if (!f->have && c->order_id && own_orders && c->customer_id) {
+        snprintf(key, sizeof key, "%lld", (long long)c->customer_id);
+        struct rs_conv_order latest;
+        if (others_asked ||
+            (rs_store_conv_order(s, in->merchant_id, 'u', key, &latest) == RS_OK && latest.id == c->order_id))
+            own_orders = true;
+        else
+            own_orders = false;
+    } else {
+        own_orders = false;
+    }
+    if (!f->have && c->order_id && !own_orders) {
         snprintf(key, sizeof key, "%lld", (long long)c->order_id);
         if (rs_store_conv_order(s, in->merchant_id, 'i', key, &f->o) == RS_OK) {
             f->have = true;
@@ -572,6 +586,39 @@ static bool only_references(const char *text, const struct rs_intent_entities *e
         if (!ok)
             return false;
         any = true;
+    }
+    return any;
+}
+
+/* True when TEXT only asks about the other order(s) of an answer: "¿y el otro?", "¿y los
+ * demás?", "and the other one?", "what about the other order?" — every folded word a filler or
+ * one naming an order, and one of them "other". The model reads no intent in it (it comes out
+ * as a wrong item, or below the hand-over threshold). */
+static bool asks_other_orders(const char *text)
+{
+    static const char *const other[] = {"otro", "otra", "otros", "otras", "demas", "resto", "other", "others",
+                                        "rest", NULL};
+    static const char *const filler[] = {
+        "y", "e", "el", "la", "los", "las", "lo", "de", "del", "mi", "mis", "que", "tal", "pedido", "pedidos",
+        "paquete", "paquetes", "envio", "envios", "compra", "compras", "donde", "cuando", "esta", "estan", "llega",
+        "llegan", "pues", "entonces", "sobre", "and", "what", "about", "how", "the", "one", "ones", "order", "orders",
+        "parcel", "parcels", "package", "packages", "my", "of", "where", "when", "is", "are", "it", "they", "s", "too",
+        "please", "porfa", NULL};
+    char folded[512];
+    size_t fl = rs_fold(text, -1, folded, sizeof folded);
+    if (fl >= sizeof folded)
+        return false; /* too long to be only that */
+    folded[fl] = '\0';
+    bool any = false;
+    for (char *save = NULL, *w = strtok_r(folded, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        bool is_other = false, ok = false;
+        for (int i = 0; other[i] && !is_other; i++)
+            is_other = strcmp(w, other[i]) == 0;
+        for (int i = 0; filler[i] && !ok; i++)
+            ok = strcmp(w, filler[i]) == 0;
+        if (!is_other && !ok)
+            return false;
+        any = any || is_other;
     }
     return any;
 }
@@ -1097,6 +1144,12 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
         prev[0] = '\0';
     enum rs_intent prev_act = prev[0] ? rs_intent_parse(prev) : RS_INTENT_INVALID;
     bool continued = false;
+    /* "¿y el otro?" after a status answer: the same question, about the other orders */
+    bool others_asked = !has_ref && !r.rule_decided && is_wismo(prev_act) && asks_other_orders(text);
+    if (others_asked) {
+        act = prev_act;
+        confident = true;
+    }
     if (has_ref && (!confident || act == RS_INTENT_OTHER || act == RS_INTENT_GREETING || refs_only)) {
         if (prev_act != RS_INTENT_INVALID && (is_wismo(prev_act) || is_problem(prev_act))) {
             act = prev_act;
@@ -1159,7 +1212,10 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     if (!quiet) {
         merchant_facts(&x);
         struct found f;
-        find_order(s, in, &c, &r.entities, &f);
+        /* a follow-up of an answer about the customer's orders (the question named none) */
+        bool own_orders = !has_ref && is_wismo(act) && is_wismo(prev_act) && !strstr(prev_ent, "\"tracking_code") &&
+                          !strstr(prev_ent, "\"order_number") && !strstr(prev_ent, "\"tracking_number");
+        find_order(s, in, &c, &r.entities, own_orders, others_asked, &f);
         /* the web chat's conversation stays the page order's (its transcript is found by it) */
         if (f.have && f.level >= LV_PUBLIC && !(in->order_id > 0 && f.o.id != in->order_id)) {
             c.order_id = f.o.id;

@@ -534,11 +534,26 @@ static void test_several_orders(void **state)
     const char *first = strstr(reply, "Marta");
     assert_non_null(first);
     assert_null(strstr(first + 1, "Marta")); /* greeted once */
-    /* a reference names one order: only that one */
+    /* the follow-up is about the orders of that answer, all of them */
+    static const char *const follow[] = {"¿y el otro?", "and the other one?", "when will they arrive?",
+                                         "¿y cuándo llegan?", NULL};
+    for (int i = 0; follow[i]; i++) {
+        char mid[32];
+        snprintf(mid, sizeof mid, "wamid.sevf%d", i);
+        assert_int_equal(say("whatsapp", "+34699000090", follow[i], mid, &r, reply, sizeof reply), RS_OK);
+        if (!strstr(reply, "B-3") || !strstr(reply, "B-2") || strstr(reply, "B-1") || r.handed_over)
+            fail_msg("\"%s\" -> %s: %s", follow[i], r.intent, reply);
+    }
+    /* a reference names one order: only that one, and so does the question after it */
     assert_int_equal(say("whatsapp", "+34699000090", "¿y el pedido B-1?", "wamid.sev2", &r, reply, sizeof reply),
                      RS_OK);
-    assert_string_equal(r.intent, "where_is_order"); /* not a missing item: "b", "1" are the reference */
+    assert_string_equal(r.intent, "delivery_date"); /* the question before it, not a missing item ("b", "1"
+                                                     * are the reference) */
     assert_int_equal(r.incident_id, 0);
+    assert_non_null(strstr(reply, "B-1"));
+    assert_null(strstr(reply, "B-2"));
+    assert_int_equal(say("whatsapp", "+34699000090", "¿y cuándo llega?", "wamid.sev3", &r, reply, sizeof reply),
+                     RS_OK);
     assert_non_null(strstr(reply, "B-1"));
     assert_null(strstr(reply, "B-2"));
 }
