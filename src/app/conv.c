@@ -423,9 +423,11 @@ static void limit_key(const struct rs_inbound_msg *in, const struct rs_conv *c, 
 {
     if (in->phone && *in->phone)
         snprintf(out, cap, "bot:%s", in->phone);
-    else if (in->email && *in->email)
+    else if (in->email && *in->email) {
         snprintf(out, cap, "bot:%s", in->email);
-    else
+        for (char *p = out; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    } else
         snprintf(out, cap, "bot:conv:%lld", (long long)c->id);
 }
 
@@ -518,19 +520,26 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
     bool by_number = number_unknown || (f->have && f->by_number_only);
     if (!factor || !(by_number || (f->have && f->level == LV_PUBLIC)) || (f->have && f->level == LV_FULL))
         return;
+    /* by sender, and by order: an e-mail address costs nothing, so one order's postcode must not
+     * be tried from one new address after another either */
     struct rs_ratelimit *rl = rs_ratelimit_lookups();
-    char sender[300];
+    char sender[300], order[48];
     limit_key(in, c, sender, sizeof sender);
+    bool known = !number_unknown && f->have;
+    snprintf(order, sizeof order, "bot:order:%lld", known ? (long long)f->o.id : 0LL);
     int wait = 0;
-    if (rl && rs_ratelimit_blocked(rl, sender, rs_ratelimit_now_ms(), &wait)) {
+    int64_t ms = rs_ratelimit_now_ms();
+    if (rl && (rs_ratelimit_blocked(rl, sender, ms, &wait) || (known && rs_ratelimit_blocked(rl, order, ms, &wait)))) {
         f->proof_blocked = true;
-    } else if (!number_unknown && f->have && proves(ent, &f->o)) {
+    } else if (known && proves(ent, &f->o)) {
         f->level = LV_FULL;
         f->by_number_only = false;
     } else {
         f->proof_failed = true;
         if (rl)
-            rs_ratelimit_fail(rl, sender, rs_ratelimit_now_ms());
+            rs_ratelimit_fail(rl, sender, ms);
+        if (rl && known)
+            rs_ratelimit_fail(rl, order, ms);
     }
     if (number_unknown && (f->proof_failed || f->proof_blocked)) {
         /* the order asked about is not any order the conversation knew */
