@@ -3,7 +3,8 @@
 # X-Hub-Signature-256), Twilio SMS (X-Twilio-Signature) and Infobip SMS (secret URL token); the
 # bot answers through the local recorder (tests/fakes/recorder.py), checked against the
 # providers' wire formats. Covers: the right status, window and tracking link in Spanish to the
-# order's customer; nothing for an unknown number with an order number; an incident for "no me
+# order's customer; nothing for an unknown number with an order number (the full answer with its
+# delivery postcode); an incident for "no me
 # llegó"; hand-over and the bot's silence; English; forged signatures; duplicate deliveries;
 # truncation; non-text messages; the /v1/conversations API (helpdesk reply, note, assign, close);
 # and a queued reply surviving kill -9 of the server.
@@ -128,6 +129,20 @@ check "the status and where it is delivered (verified: city and postcode)" \
 eq "no incident, the bot keeps the conversation, recorded as where_is_order" \
    "$(sqlite3 "$DB" "select count(*) from incidents where conversation_id=$UCID")/$(sqlite3 "$DB" "select state from conversations where id=$UCID")/$(sqlite3 "$DB" "select intent from messages where provider_msg_id='wamid.U4'")" \
    "0/bot/where_is_order"
+
+# ---- no code at hand: the order number and the delivery postcode prove the order ----
+wa_post 34699555444 wamid.P1 "pedido 5001, código postal 28099"
+check "a wrong pair is answered" wait_for 15 has_wa_reply 34699555444
+TXT=$(wa_replies 34699555444 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "order number + a postcode that is not the order's: nothing about it, told they do not match" \
+  bash -c "! grep -q -e camino -e Lucía -e Madrid -e '/t/' <<<\"\$1\" && grep -q 'no coinciden' <<<\"\$1\"" _ "$TXT"
+wa_post 34699555444 wamid.P2 "order #5001, zip 28013"
+check "the right pair is answered" wait_for 15 has_wa_reply 34699555444 2
+TXT=$(wa_replies 34699555444 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "order number + the delivery postcode: the full answer, in English" \
+  bash -c "grep -q 'is on its way' <<<\"\$1\" && grep -q 5001 <<<\"\$1\" && grep -qF '/t/$CODE' <<<\"\$1\"" _ "$TXT"
+eq "the order is verified on the conversation" \
+   "$(sqlite3 "$DB" "select (verified_order_id=order_id) from conversations where id=(select conversation_id from messages where provider_msg_id='wamid.P2')")" "1"
 
 # ---- two requests in one message: the status answered, and the change passed on ----
 wa_post 34699777666 wamid.M1 "dónde está mi pedido $CODE y quiero cambiar la dirección"
