@@ -102,15 +102,14 @@ const char *rs_conv_guess_lang(const char *text, size_t len)
                                      "not", "has", "have", "it", "yet", "arrive", "arrived", "still", "what", "of",
                                      "a", "and", "please", "can", "speak", "human", "agent", "broken", "damaged",
                                      "wrong", "item", "refund", "cancel", "address", "delivery", "hey", "was", NULL};
-    char folded[1100];
-    size_t fl = rs_fold(text, (long)(len > 1000 ? 1000 : len), folded, sizeof folded);
-    if (fl >= sizeof folded)
-        fl = sizeof folded - 1;
-    folded[fl] = '\0';
-    int ne = 0, nn = 0;
-    /* a chunk (between blanks) with a digit is a tracking code, an order number or a postcode,
-     * not words: "RX-7K4Q-9PZD-ME3TX" would otherwise read as Spanish ("me") */
-    for (char *c = folded; *c;) {
+    /* a chunk (between blanks, as written) with a digit is a tracking code, an order number or a
+     * postcode, not words: "RX-7K4Q-9PZD-ME3TX" would otherwise read as Spanish ("me"), and the
+     * "A" of order "A-1042" as English ("a") — folding would cut them at the dashes first */
+    char raw[1001];
+    size_t rl = len > 1000 ? 1000 : len;
+    memcpy(raw, text, rl);
+    raw[rl] = '\0';
+    for (char *c = raw; *c;) {
         char *e = c;
         while (*e && !isspace((unsigned char)*e))
             e++;
@@ -123,6 +122,12 @@ const char *rs_conv_guess_lang(const char *text, size_t len)
             e++;
         c = e;
     }
+    char folded[1100];
+    size_t fl = rs_fold(raw, (long)rl, folded, sizeof folded);
+    if (fl >= sizeof folded)
+        fl = sizeof folded - 1;
+    folded[fl] = '\0';
+    int ne = 0, nn = 0;
     for (char *p = folded; *p;) {
         while (*p && !isalpha((unsigned char)*p))
             p++;
