@@ -1261,7 +1261,15 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                 e = text_for(&x, f.by_number_only ? "ask_verify" : is_problem(act) ? "problem.need_order" : "ask_code",
                              NULL, reply, sizeof reply);
             else if (is_wismo(act)) {
-                e = wismo_text(&x, &f, true, reply, sizeof reply);
+                /* code + a postcode or e-mail that is not the order's: said, as the page does, so a
+                 * typo is noticed, before what the code alone shows */
+                size_t pl = 0;
+                if (f.proof_failed && text_for(&x, "verify_partial", NULL, reply, sizeof reply - 2) == RS_OK) {
+                    pl = strlen(reply);
+                    memcpy(reply + pl, "\n\n", 3);
+                    pl += 2;
+                }
+                e = wismo_text(&x, &f, true, reply + pl, sizeof reply - pl);
                 /* "¿a qué dirección lo mandan?": where it is delivered, after where it is */
                 size_t al = strlen(reply);
                 if (!e && r.asks_address && al + 2 < sizeof reply) {

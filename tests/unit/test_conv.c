@@ -145,6 +145,12 @@ static void test_unknown_sender_levels(void **state)
     assert_int_equal(say("sms", "+34699000002", text, "SM3", &r, reply, sizeof reply), RS_OK);
     assert_non_null(strstr(reply, "A-1042"));
     assert_non_null(strstr(reply, "on its way")); /* English from the text */
+    /* code plus a postcode that is not the order's: told so, and only the public answer */
+    snprintf(text, sizeof text, "where is my order %s postcode 28099", CODE);
+    assert_int_equal(say("sms", "+34699000004", text, "SM3b", &r, reply, sizeof reply), RS_OK);
+    assert_non_null(strstr(reply, "doesn't match"));
+    assert_non_null(strstr(reply, "on its way"));
+    assert_null(strstr(reply, "A-1042"));
     /* a code that does not exist */
     assert_int_equal(say("sms", "+34699000003", "where is my order RX-7K4Q-9PZD-M3TXW", "SM4", &r, reply, sizeof reply),
                      RS_OK);
@@ -818,7 +824,7 @@ static void test_texts(void **state)
     assert_non_null(strstr(out, "The order with code RX-AAAA is on its way."));
     /* every key exists in both languages */
     static const char *const keys[] = {"greeting", "thanks", "other", "wismo.full", "wismo.public", "ask_code",
-                                       "ask_verify", "verify_failed", "verify_blocked", "code_typo",
+                                       "ask_verify", "verify_failed", "verify_blocked", "verify_partial", "code_typo",
                                        "not_found", "problem.opened",
                                        "problem.need_order", "handover", "not_text", "status.delivered",
                                        "address.full", "address.public", NULL};
