@@ -438,7 +438,8 @@ static void limit_key(const struct rs_inbound_msg *in, const struct rs_conv *c, 
 
 /* OWN_ORDERS: a follow-up ("¿y el otro?", "when will they arrive?") of an answer about the
  * customer's orders on their way; they are the answer again, not only the one the conversation
- * remembers, when that one is the latest (the first of that answer) or OTHERS_ASKED. */
+ * remembers, when that one is the latest (the first of that answer) or OTHERS_ASKED (the
+ * message only asks about "the other" orders). */
 static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, const struct rs_conv *c,
                        const struct rs_intent_entities *ent, bool own_orders, bool others_asked, struct found *f)
 {
@@ -489,7 +490,9 @@ static void find_order(struct rs_store *s, const struct rs_inbound_msg *in, cons
     } else {
         own_orders = false;
     }
-    if (!f->have && c->order_id && !own_orders) {
+    /* "and the other one?" from a sender whose orders we do not know: one we cannot name, so
+     * not the one the conversation remembers (its code is asked for) */
+    if (!f->have && c->order_id && !own_orders && !(others_asked && !c->customer_id)) {
         snprintf(key, sizeof key, "%lld", (long long)c->order_id);
         if (rs_store_conv_order(s, in->merchant_id, 'i', key, &f->o) == RS_OK) {
             f->have = true;

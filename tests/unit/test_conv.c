@@ -718,6 +718,11 @@ static void test_order_number_and_postcode(void **state)
                      RS_OK);
     assert_non_null(strstr(reply, "#2087"));
     assert_non_null(strstr(reply, "order"));
+    /* "and the other one?" from a sender whose other orders we cannot know: its code, please */
+    assert_int_equal(say("sms", "+34699000302", "and the other one?", "SMon3b", &r, reply, sizeof reply), RS_OK);
+    assert_false(r.handed_over);
+    assert_null(strstr(reply, "#2087"));
+    assert_non_null(strstr(reply, "tracking code"));
     /* a postcode that is not the order's, an order number of no order: nothing, the same answer */
     char wrong[2048];
     assert_int_equal(say("sms", "+34699000303", "pedido 2087, código postal 28099", "SMon4", &r, wrong, sizeof wrong),
