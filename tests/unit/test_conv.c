@@ -1,6 +1,7 @@
 /* test_conv.c — conversations and the bot on a real (temporary) SQLite store: the sender's
  * conversation, the verification levels (order number alone reveals nothing, tracking code gives
- * the public answer, code + postcode or the customer's own phone the full one), languages,
+ * the public answer, code or order number + postcode or the customer's own phone the full one;
+ * wrong pairs count in the look-up limit), follow-ups about several orders, languages,
  * hand-over and the bot's silence after it, de-duplication, truncation, refusal of binary text,
  * the reply queue (claim, lease, finish, receipts) and the queue listings; and the reply texts. */
 #include "unit.h"
