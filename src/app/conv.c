@@ -1182,6 +1182,16 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             confident = true;
         }
     }
+    /* "pedido 2087" — the bot asks for the postcode — "28013": the pair is the question's number
+     * and this postcode or e-mail */
+    if (continued && !r.entities.order_number[0] && !r.entities.tracking_code[0] &&
+        (r.entities.postcode[0] || r.entities.email[0])) {
+        json_t *pe = json_loads(prev_ent, 0, NULL);
+        const char *num = json_string_value(json_object_get(pe, "order_number"));
+        if (num && !json_object_get(pe, "tracking_code"))
+            snprintf(r.entities.order_number, sizeof r.entities.order_number, "%s", num);
+        json_decref(pe);
+    }
     /* two requests in one message ("dónde está mi pedido y quiero cambiar la dirección", "where is
      * it? also I want to cancel"): the problem is acted on (an incident, a person), and the status
      * is answered too. A status question read first gives way to a request to change, cancel or

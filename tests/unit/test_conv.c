@@ -724,6 +724,15 @@ static void test_order_number_and_postcode(void **state)
     assert_false(r.handed_over);
     assert_null(strstr(reply, "#2087"));
     assert_non_null(strstr(reply, "tracking code"));
+    /* the number first; the postcode it is asked for, in a message of its own */
+    assert_int_equal(say("sms", "+34699000306", "¿dónde está mi pedido 2087?", "SMon10", &r, reply, sizeof reply),
+                     RS_OK);
+    assert_null(strstr(reply, "registrado"));
+    assert_non_null(strstr(reply, "código postal"));
+    assert_int_equal(say("sms", "+34699000306", "mi código postal es el 28014", "SMon11", &r, reply, sizeof reply), RS_OK);
+    assert_string_equal(r.intent, "where_is_order");
+    assert_non_null(strstr(reply, "#2087"));
+    assert_non_null(strstr(reply, "registrado"));
     /* a postcode that is not the order's, an order number of no order: nothing, the same answer */
     char wrong[2048];
     assert_int_equal(say("sms", "+34699000303", "pedido 2087, código postal 28099", "SMon4", &r, wrong, sizeof wrong),
