@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/hooks.h"
 #include "store/store_privacy.h"
 #include "util/timefmt.h"
 
@@ -43,6 +44,75 @@ static const char *opt(const char *v)
     return v[0] ? v : NULL;
 }
 
+static bool ref_in(const json_t *refs, const char *ref)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(refs, i, r)
+        if (ref && strcmp(json_string_value(r), ref) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the payload of CANDIDATE (a row of rs_store_privacy_payloads) is about one of REFS:
+ * its provider's adapter reads an order, or a shipment of an order, with one of those refs
+ * (quoting the text elsewhere, in a note or a price, is not enough). */
+static bool payload_is_theirs(struct rs_store *s, int64_t merchant_id, const json_t *refs, const json_t *candidate,
+                              int64_t now)
+{
+    const char *source = json_string_value(json_object_get(candidate, "source"));
+    const char *payload = json_string_value(json_object_get(candidate, "payload"));
+    if (!source || !payload)
+        return false;
+    struct rs_integration *integ = NULL;
+    if (strcmp(source, "generic") == 0) {
+        integ = calloc(1, sizeof *integ);
+        if (!integ || rs_store_integration_get(s, merchant_id, "generic", now, integ) != RS_OK) {
+            free(integ);
+            return false;
+        }
+    }
+    struct rs_inbound in;
+    char perr[160];
+    bool theirs = false;
+    if (rs_app_hook_parse(source, payload, strlen(payload), json_string_value(json_object_get(candidate, "topic")),
+                          integ ? integ->mapping : NULL, &in, perr, sizeof perr) == RS_OK) {
+        for (int i = 0; i < in.n_orders && !theirs; i++)
+            theirs = ref_in(refs, in.orders[i].order_ref);
+        for (int i = 0; i < in.n_shipments && !theirs; i++)
+            theirs = ref_in(refs, in.shipments[i].order_ref);
+    }
+    rs_inbound_release(&in);
+    free(integ);
+    return theirs;
+}
+
+/* OUT: the kept webhook payloads about WHO's orders (rows of rs_store_privacy_payloads, the
+ * payload parsed when it is JSON). */
+static enum rs_err their_payloads(struct rs_store *s, int64_t merchant_id, const struct rs_privacy_who *who,
+                                  int64_t now, json_t **out)
+{
+    json_t *refs = NULL, *cand = NULL;
+    enum rs_err e = rs_store_privacy_payloads(s, merchant_id, opt(who->email), opt(who->phone), &refs, &cand);
+    if (e)
+        return e;
+    json_t *arr = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(cand, i, row) {
+        if (!payload_is_theirs(s, merchant_id, refs, row, now))
+            continue;
+        json_t *doc = json_loads(json_string_value(json_object_get(row, "payload")), JSON_DECODE_ANY, NULL);
+        if (doc)
+            json_object_set_new(row, "payload", doc);
+        json_array_append(arr, row);
+    }
+    json_decref(refs);
+    json_decref(cand);
+    *out = arr;
+    return RS_OK;
+}
+
 enum rs_err rs_app_privacy_export(struct rs_store *s, int64_t merchant_id, const struct rs_privacy_who *who,
                                   int64_t now, json_t **out)
 {
@@ -50,6 +120,12 @@ enum rs_err rs_app_privacy_export(struct rs_store *s, int64_t merchant_id, const
     enum rs_err e = rs_store_privacy_export(s, merchant_id, opt(who->email), opt(who->phone), &doc);
     if (e)
         return e;
+    json_t *payloads = NULL;
+    if ((e = their_payloads(s, merchant_id, who, now, &payloads))) {
+        json_decref(doc);
+        return e;
+    }
+    json_object_set_new(doc, "webhook_payloads", payloads);
     char t[RS_TIME_LEN];
     rs_time_format(now, 0, t);
     json_object_set_new(doc, "exported_at", json_string(t));
@@ -60,10 +136,25 @@ enum rs_err rs_app_privacy_export(struct rs_store *s, int64_t merchant_id, const
 enum rs_err rs_app_privacy_erase(struct rs_store *s, int64_t merchant_id, const struct rs_privacy_who *who,
                                  int64_t now, json_t **out)
 {
-    json_t *changed = NULL;
-    enum rs_err e = rs_store_privacy_erase(s, merchant_id, opt(who->email), opt(who->phone), now, &changed);
+    /* the payloads about their orders first: finding them needs the person's addresses, which
+     * the erase below clears (it then drops those that quote one of the addresses) */
+    json_t *payloads = NULL, *changed = NULL;
+    enum rs_err e = their_payloads(s, merchant_id, who, now, &payloads);
+    int dropped = 0;
+    size_t i;
+    json_t *row;
+    json_array_foreach(payloads, i, row) {
+        if (e)
+            break;
+        e = rs_store_privacy_payload_drop(s, merchant_id, json_integer_value(json_object_get(row, "id")), &dropped);
+    }
+    json_decref(payloads);
+    if (!e)
+        e = rs_store_privacy_erase(s, merchant_id, opt(who->email), opt(who->phone), now, &changed);
     if (e)
         return e;
+    json_t *n = json_object_get(changed, "inbound_payloads");
+    json_object_set_new(changed, "inbound_payloads", json_integer(json_integer_value(n) + dropped));
     json_t *doc = json_object();
     char t[RS_TIME_LEN];
     rs_time_format(now, 0, t);

@@ -24,12 +24,14 @@ struct rs_privacy_who {
 enum rs_err rs_app_privacy_who(const char *email, const char *phone, struct rs_privacy_who *who,
                                struct rs_app_error *err) RS_MUST_CHECK;
 
-/* The export document (store_privacy.h) with "exported_at". RS_ENOTFOUND: nobody matches. */
+/* The export document (store_privacy.h) with "exported_at" and "webhook_payloads": the raw
+ * webhook payloads still kept that hold one of the person's orders (or a shipment of one), as
+ * their provider's adapter reads them (docs/privacy.md). RS_ENOTFOUND: nobody matches. */
 enum rs_err rs_app_privacy_export(struct rs_store *s, int64_t merchant_id, const struct rs_privacy_who *who,
                                   int64_t now, json_t **out) RS_MUST_CHECK;
 
-/* Erase, inside the caller's transaction. OUT: {"erased_at","changed":{table: rows}}.
- * RS_ENOTFOUND: nobody matches (nothing written). */
+/* Erase, inside the caller's transaction; the webhook payloads of the export are dropped too.
+ * OUT: {"erased_at","changed":{table: rows}}. RS_ENOTFOUND: nobody matches (nothing written). */
 enum rs_err rs_app_privacy_erase(struct rs_store *s, int64_t merchant_id, const struct rs_privacy_who *who,
                                  int64_t now, json_t **out) RS_MUST_CHECK;
 

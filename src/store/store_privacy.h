@@ -14,8 +14,9 @@
  * notification subjects and bodies (and provider errors, which quote addresses), page contacts,
  * opt-outs and the WhatsApp window (they only existed for the contact data), push
  * subscriptions, conversation addresses and subjects, message bodies and entities, incident
- * messages, contacts and log bodies, and raw webhook payloads that quote the address. Text
- * columns that must stay non-NULL become "[erased]". Run it inside one transaction (the caller's):
+ * messages, contacts and log bodies, and raw webhook payloads that quote the address (those about
+ * their orders are dropped by app/privacy.c). Text columns that must stay non-NULL become
+ * "[erased]". Run it inside one transaction (the caller's):
  * all or nothing. */
 #ifndef RS_STORE_PRIVACY_H
 #define RS_STORE_PRIVACY_H
@@ -42,6 +43,18 @@ enum rs_err rs_store_privacy_export(struct rs_store *s, int64_t merchant_id, con
  * reference). RS_ENOTFOUND when nothing matches (nothing written). */
 enum rs_err rs_store_privacy_erase(struct rs_store *s, int64_t merchant_id, const char *email,
                                    const char *phone, int64_t now, json_t **out) RS_MUST_CHECK;
+
+/* The raw webhook payloads that may be about the customer's orders. OUT: *REFS, the refs of
+ * their orders (a JSON array of strings); *CANDIDATES, MERCHANT_ID's inbound deliveries whose
+ * payload is still kept and quotes one of those refs, [{id,source,topic,received_at,result,
+ * payload_type,payload}] (payload as text). Quoting a ref is not proof the payload is about
+ * that order: app/privacy.c confirms each one with the provider's adapter. New references. */
+enum rs_err rs_store_privacy_payloads(struct rs_store *s, int64_t merchant_id, const char *email,
+                                      const char *phone, json_t **refs, json_t **candidates) RS_MUST_CHECK;
+
+/* Drop the kept payload of MERCHANT_ID's delivery INBOUND_ID; *N grows by the rows changed. */
+enum rs_err rs_store_privacy_payload_drop(struct rs_store *s, int64_t merchant_id, int64_t inbound_id,
+                                          int *n) RS_MUST_CHECK;
 
 /* What one retention sweep deleted or cleared. */
 struct rs_sweep_counts {

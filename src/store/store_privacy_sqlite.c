@@ -26,6 +26,12 @@
     "SELECT id FROM incidents WHERE merchant_id=?1 AND (order_id IN (" ORDS ") OR customer_id IN ("     \
     CUST ") OR conversation_id IN (" CONVS "))"
 #define OUTBOX "SELECT id FROM outbox WHERE merchant_id=?1 AND (customer_id IN (" CUST ") OR order_id IN (" ORDS "))"
+/* raw webhook payloads kept by this merchant that quote the ref of one of the person's orders (as
+ * written, or with the "\/" JSON may write for "/"): candidates, confirmed by app/privacy.c */
+#define KEPT_PAYLOADS                                                                                   \
+    "SELECT i.id FROM inbound i WHERE i.merchant_id=?1 AND i.payload IS NOT NULL AND EXISTS (SELECT 1 "  \
+    "FROM orders r WHERE r.id IN (" ORDS ") AND (instr(CAST(i.payload AS TEXT),r.order_ref)>0 OR "       \
+    "instr(CAST(i.payload AS TEXT),replace(r.order_ref,'/','\\/'))>0))"
 #define CONTACTS                                                                                        \
     "merchant_id=?1 AND (order_id IN (" ORDS ") OR customer_id IN (" CUST ") OR address IN (" EMAILS    \
     ") OR address IN (" PHONES "))"
@@ -34,7 +40,7 @@ enum {
     P_CUSTOMERS = RS_STORE_SLOTS_PRIVACY, P_ORDERS, P_SHIPMENTS, P_EVENTS, P_OUTBOX, P_ATTEMPTS, P_OPTOUTS,
     P_CONTACTS, P_WA, P_PUSH, P_CONVS, P_MESSAGES, P_INCIDENTS, P_INCIDENT_LOG, P_COUPONS, P_MATCHES,
     P_SWEEP_MESSAGES, P_SWEEP_UNLINK, P_SWEEP_CONVS, P_SWEEP_INBOUND, P_SWEEP_OUTBOX, P_SWEEP_ATTEMPTS,
-    P_SWEEP_INCIDENT_LOG, P_SWEEP_INCIDENTS,
+    P_SWEEP_INCIDENT_LOG, P_SWEEP_INCIDENTS, P_REFS, P_PAYLOADS, P_PAYLOAD_DROP,
     P__END
 };
 _Static_assert(P__END <= RS_STORE_SLOTS_PRIVACY + 32, "privacy statements exceed their slot range");
@@ -58,6 +64,10 @@ static const char *const SQL_EXPORT[] = {
     [P_MATCHES - P_CUSTOMERS] =
         "SELECT (SELECT count(*) FROM customers WHERE id IN (" CUST "))+(SELECT count(*) FROM "
         "conversations WHERE id IN (" CONVS "))+(SELECT count(*) FROM notify_contacts WHERE " CONTACTS ")",
+    [P_REFS - P_CUSTOMERS] = "SELECT order_ref FROM orders WHERE id IN (" ORDS ") ORDER BY id",
+    [P_PAYLOAD_DROP - P_CUSTOMERS] = "UPDATE inbound SET payload=NULL WHERE merchant_id=?1 AND id=?2",
+    [P_PAYLOADS - P_CUSTOMERS] = "SELECT id,source,topic,received_at,result,payload_type,CAST(payload AS TEXT) AS "
+                                 "payload FROM inbound WHERE id IN (" KEPT_PAYLOADS ") ORDER BY id",
 };
 
 static void bind_who(sqlite3_stmt *q, int64_t merchant_id, const char *email, const char *phone)
@@ -218,6 +228,49 @@ enum rs_err rs_store_privacy_export(struct rs_store *s, int64_t merchant_id, con
     }
     *out = doc;
     return RS_OK;
+}
+
+enum rs_err rs_store_privacy_payloads(struct rs_store *s, int64_t merchant_id, const char *email,
+                                      const char *phone, json_t **refs, json_t **candidates)
+{
+    *refs = *candidates = NULL;
+    if ((!email || !*email) && (!phone || !*phone))
+        return RS_EINVAL;
+    json_t *r = NULL;
+    enum rs_err e = rows(s, P_REFS, merchant_id, email, phone, 0, 0, NULL, 0, NULL, &r);
+    if (!e && json_array_size(r) == 0) {
+        *refs = r;
+        *candidates = json_array();
+        return RS_OK;
+    }
+    if (!e)
+        e = rows(s, P_PAYLOADS, merchant_id, email, phone, 0, 0, NULL, 0, NULL, candidates);
+    if (e) {
+        json_decref(r);
+        return e;
+    }
+    /* [{"order_ref":…}] → […] */
+    *refs = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(r, i, row)
+        json_array_append(*refs, json_object_get(row, "order_ref"));
+    json_decref(r);
+    return RS_OK;
+}
+
+enum rs_err rs_store_privacy_payload_drop(struct rs_store *s, int64_t merchant_id, int64_t inbound_id, int *n)
+{
+    sqlite3_stmt *q = rs_store_sqlite_stmt(s, P_PAYLOAD_DROP, SQL_EXPORT[P_PAYLOAD_DROP - P_CUSTOMERS]);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, inbound_id);
+    enum rs_err e = rs_store_sqlite_rc(s, sqlite3_step(q));
+    sqlite3_reset(q);
+    if (!e && n)
+        *n += sqlite3_changes(rs_store_sqlite_db(s));
+    return e;
 }
 
 /* ---- erase ---- */

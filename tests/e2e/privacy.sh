@@ -63,6 +63,18 @@ sql "insert into conversations(id,merchant_id,customer_id,phone,email,channel,la
  insert into coupons(merchant_id,order_id,code,kind,value_cents,reason,created_at) values (1,$O1,'SORRY-AAAA-BBBB','percent',1000,'late',$NOW);
  insert into inbound(merchant_id,source,received_at,result,payload) values (1,'shopify',$NOW,'applied',CAST('{\"email\":\"ana.perez@example.com\"}' AS BLOB));"
 
+# raw webhook payloads in the inbound log: Shopify's order A-1 with the person in it (their phone
+# as the shop wrote it, not as Rastro stores it, and no e-mail), another customer's order whose
+# note quotes "A-1", and the other merchant's own A-1
+FIX=$(dirname "$0")/../fixtures/shopify-orders-create-es.json
+jq -c '.name="A-1" | .email=null | .customer={"id":1,"first_name":"Ana","last_name":"Pérez Zubizarreta","phone":"+34 600 111 222"}
+  | .shipping_address.address1="calle Mayor 3" | .shipping_address.zip="28013" | .shipping_address.phone="+34 600 111 222"' "$FIX" >"$T_DIR/p-ana.json"
+jq -c '.name="B-1" | .note="cambio del pedido A-1" | .customer={"id":2,"first_name":"Bruno","last_name":"Otero","email":"bruno@example.com"}' "$FIX" >"$T_DIR/p-bruno.json"
+sql "insert into inbound(id,merchant_id,source,topic,received_at,result,payload,payload_type) values
+  (101,1,'shopify','orders/create',$NOW,'applied',readfile('$T_DIR/p-ana.json'),'application/json'),
+  (102,1,'shopify','orders/create',$NOW,'applied',readfile('$T_DIR/p-bruno.json'),'application/json'),
+  (103,2,'shopify','orders/create',$NOW,'applied',readfile('$T_DIR/p-ana.json'),'application/json');"
+
 # ---- export ----
 KEY=$KEY_RO api GET '/v1/customers/export?email=ana.perez@example.com'
 eq "export needs the admin scope: 403" "$STATUS" 403
@@ -86,6 +98,7 @@ eq "  with their messages" "$(jqr '[.conversations[].messages[].body]|length')" 
 eq "  incidents with their log" "$(jqr '"\(.incidents[0].message)/\(.incidents[0].log[0].body)"')" "La caja llegó rota, Ana Pérez Zubizarreta/llamar a Ana Pérez Zubizarreta"
 eq "  consents, contacts, push subscriptions, coupons" "$(jqr '"\(.optouts[0].channel)/\(.contacts[0].address)/\(.push_subscriptions[0].endpoint)/\(.coupons[0].code)"')" "whatsapp/+34600111222/https://push.example/ana/SORRY-AAAA-BBBB"
 eq "  times are RFC 3339" "$(jqr '.orders[0].placed_at')" "2026-01-10T09:00:00Z"
+eq "  the kept webhook payloads of their orders, as received" "$(jqr '[.webhook_payloads[]|"\(.id)/\(.source)/\(.topic)/\(.payload.shipping_address.address1)/\(.payload.customer.phone)"]|join(",")')" "101/shopify/orders/create/calle Mayor 3/+34 600 111 222"
 eq "  nothing of another customer" "$(printf '%s' "$BODY_OUT" | grep -c Bruno)" 0
 KEY=$KEY_A api GET '/v1/customers/export?phone=%2B34600111222'
 eq "export by phone finds the same person (and the conversation from their e-mail)" "$(jqr '"\(.customers|length)/\(.conversations|length)"')" "1/3"
@@ -111,12 +124,14 @@ KEY=$KEY_RO api POST /v1/customers/erase '{"email":"ana.perez@example.com"}'
 eq "erase needs the admin scope: 403" "$STATUS" 403
 KEY=$KEY_A api POST /v1/customers/erase '{"phone":"+34 600 111 222"}'
 eq "erase: 200" "$STATUS" 200
-eq "  reports what changed" "$(jqr '.changed|"\(.customers)/\(.orders)/\(.messages)/\(.conversations)/\(.incidents)/\(.contacts)/\(.push_subscriptions)/\(.notifications)/\(.inbound_payloads)"')" "1/2/4/3/1/1/1/2/1"
+eq "  reports what changed" "$(jqr '.changed|"\(.customers)/\(.orders)/\(.messages)/\(.conversations)/\(.incidents)/\(.contacts)/\(.push_subscriptions)/\(.notifications)/\(.inbound_payloads)"')" "1/2/4/3/1/1/1/2/2"
 # a copy without merchant 2's own customer and order (same person there, not erased): no trace left
 cp "$DB" "$T_DIR/copy.db"; sqlite3 "$DB" ".backup '$T_DIR/copy.db'"
 sqlite3 "$T_DIR/copy.db" "pragma foreign_keys=off; delete from orders where merchant_id=2; delete from customers where merchant_id=2;"
 eq "no trace of the name, e-mail, phone, postcode or street left in the database" \
    "$(sqlite3 "$T_DIR/copy.db" .dump | grep -ciE 'Zubizarreta|ana\.perez@|600111222|28013|calle Mayor')" 0
+eq "  the webhook payloads of their orders dropped; another customer's and the other merchant's kept" \
+   "$(sql "select group_concat(id||':'||(payload is not null)) from inbound where id in (101,102,103)")" "101:0,102:1,103:1"
 eq "  message bodies erased" "$(sql "select group_concat(distinct body) from messages where conversation_id in (1,2,4)")" "[erased]"
 eq "  incident message, contact and log erased" "$(sql "select message||'/'||coalesce(contact,'-')||'/'||(select body from incident_log where incident_id=1) from incidents where id=1")" "[erased]/-/[erased]"
 eq "  the queued notification will not go out" "$(sql "select state||'/'||reason from outbox where idem_key='t:2'")" "failed/erased"
