@@ -751,12 +751,27 @@ static void chat_panel(struct page *p, struct rs_req *r, const char *notice)
                   TX(p, "Tu mensaje", "Your message"), TX(p, "Enviar mensaje", "Send message"));
 }
 
+/* The merchant's FAQ in the reader's language; written in the other language only, that one
+ * (the shop's own answers, rather than generic ones that may contradict its policies), marked
+ * with its language and saying so; none at all, the built-in questions. */
 static void faq(struct page *p)
 {
+    const char *other = p->es ? "en" : "es";
     json_t *list = json_object_get(p->ctx.faq, p->es ? "es" : "en");
+    bool foreign = false;
+    if (!json_is_array(list) || !json_array_size(list)) {
+        json_t *o = json_object_get(p->ctx.faq, other);
+        if ((foreign = json_is_array(o) && json_array_size(o)))
+            list = o;
+    }
     rs_buf_printf(p->b, "<section aria-labelledby=\"fq-h\"><h2 id=\"fq-h\">%s</h2>",
                   TX(p, "Preguntas frecuentes", "Frequently asked questions"));
     if (json_is_array(list) && json_array_size(list)) {
+        if (foreign)
+            rs_buf_printf(p->b, "<p class=\"hint\">%s</p><div lang=\"%s\">",
+                          TX(p, "La tienda ha escrito sus preguntas frecuentes solo en inglés.",
+                             "The shop wrote its frequently asked questions in Spanish only."),
+                          other);
         size_t i;
         json_t *e;
         json_array_foreach(list, i, e) {
@@ -766,6 +781,8 @@ static void faq(struct page *p)
             rs_buf_html(p->b, jstr(e, "a"));
             rs_buf_puts(p->b, "</p></details>");
         }
+        if (foreign)
+            rs_buf_puts(p->b, "</div>");
     } else {
         static const char *qa_es[][2] = {
             {"¿Cuándo llegará mi pedido?",

@@ -267,6 +267,24 @@ KEY= api GET "/v1/track/$CODE4"
 eq "  the public JSON gives the zone to tell times in (as the locale), not the person" "$(jqr .timezone)/$(jqr 'has("customer")')" "America/Mexico_City/false"
 page GET "/t/$CODE3"
 check "  an order without one: the shop's zone" grep -qF 'Sunday, November 2, 3:15' "$T_DIR/page.html"
+# ---- the FAQ: the shop's own, in the language it wrote it in, before the built-in one ----
+api PUT /v1/faq '{"es":[{"q":"¿Enviáis a Canarias?","a":"Sí, en 5 días laborables, sin aduana para ti."}]}'
+eq "a FAQ in Spanish only is saved" "$STATUS" 200
+page GET "/t/$CODE?lang=en"
+check "  the English page shows the shop's own questions, not the built-in ones" \
+  bash -c "grep -q 'Enviáis a Canarias' '$T_DIR/page.html' && ! grep -q 'What if I am not at home' '$T_DIR/page.html'"
+check "  marked as Spanish, and saying so in English" \
+  bash -c "grep -q '<div lang=\"es\"><details><summary>¿Enviáis a Canarias?' '$T_DIR/page.html' && grep -q 'The shop wrote its frequently asked questions in Spanish only.' '$T_DIR/page.html'"
+page GET "/t/$CODE?lang=es"
+check "  the Spanish page shows them as they are, without the note" \
+  bash -c "grep -q '<details><summary>¿Enviáis a Canarias?' '$T_DIR/page.html' && ! grep -q 'solo en' '$T_DIR/page.html'"
+api PUT /v1/faq '{"es":[{"q":"¿Enviáis a Canarias?","a":"Sí."}],"en":[{"q":"Do you ship to the Canary Islands?","a":"Yes."}]}'
+page GET "/t/$CODE?lang=en"
+check "  written in both: each page its own language" \
+  bash -c "grep -q 'Do you ship to the Canary Islands' '$T_DIR/page.html' && ! grep -q 'Enviáis' '$T_DIR/page.html' && ! grep -q 'lang=\"es\"><details' '$T_DIR/page.html'"
+api PUT /v1/faq '{}'
+page GET "/t/$CODE?lang=en"
+check "  none written: the built-in questions" grep -q 'What if I am not at home?' "$T_DIR/page.html"
 # ---- Web Push: the endpoint a visitor sends is where the worker will POST: public https only ----
 push_sub() { # ENDPOINT: the status of subscribing it to V-2
   curl -s -o "$T_DIR/push.json" -w '%{http_code}' -H 'Content-Type: application/json' -H "Origin: $BASE" \
