@@ -194,6 +194,23 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
     return RS_OK;
 }
 
+/* Whether CFG can send e-mail (an SMTP server and a sender). */
+static bool mail_configured(const struct rs_notify_config *cfg)
+{
+    return cfg && cfg->smtp_url && cfg->email_from;
+}
+
+enum rs_err rs_app_notify_email_configured(struct rs_store *s, int64_t merchant_id, bool *ok)
+{
+    struct rs_notify_merchant m;
+    const struct rs_notify_config *cfg;
+    enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
+    *ok = !e && mail_configured(cfg);
+    if (cfg)
+        pthread_mutex_unlock(&cache_mu);
+    return e;
+}
+
 enum rs_err rs_app_notify_incident_sla(struct rs_store *s, int64_t merchant_id, int64_t order_id,
                                        int64_t incident_id, int64_t due, const char *team_email, int64_t now,
                                        bool *webhook, bool *email, bool *no_smtp)
@@ -204,7 +221,7 @@ enum rs_err rs_app_notify_incident_sla(struct rs_store *s, int64_t merchant_id, 
     enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
     if (e)
         return e;
-    bool want_hook = cfg && cfg->webhook_url, want_mail = cfg && team_email && cfg->smtp_url && cfg->email_from;
+    bool want_hook = cfg && cfg->webhook_url, want_mail = team_email && mail_configured(cfg);
     *no_smtp = team_email && !want_mail;
     if (cfg)
         pthread_mutex_unlock(&cache_mu);

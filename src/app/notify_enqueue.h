@@ -45,6 +45,10 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
 enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                      int64_t days_late, int64_t now, bool *issued) RS_MUST_CHECK;
 
+/* *OK: MERCHANT_ID's notification settings can send e-mail (an SMTP server and a sender), as
+ * the team's SLA alert e-mail needs (rs_app_notify_incident_sla). */
+enum rs_err rs_app_notify_email_configured(struct rs_store *s, int64_t merchant_id, bool *ok) RS_MUST_CHECK;
+
 /* Incident INCIDENT_ID (of ORDER_ID) passed its SLA, due at DUE: queue the team's alerts, built
  * by the dispatcher from the incident (trigger "incident_sla_breached", outbox incident_id): the
  * merchant webhook "incident.sla_breached" when the notification settings have a webhook URL, and

@@ -570,6 +570,9 @@ enum rs_err rs_support_settings_parse(const char *json, struct rs_support_settin
         merge(root, mine);
         json_decref(mine);
     }
+    /* the warnings GET /v1/support/settings adds are not a setting: a document read, changed and
+     * sent back is accepted */
+    json_object_del(root, "warnings");
     static const char *const keys[] = {"sla_hours", "policies", "canned_replies", "retention_days", "coupon", "bot",
                                        "business_hours", "alerts", NULL};
     only_keys(&p, root, "support settings", keys);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/incident.h"
+#include "app/notify_enqueue.h"
 #include "app/support_settings.h"
 #include "http/routes.h"
 #include "store/store_incident.h"
@@ -482,12 +483,29 @@ static void reply_settings(struct rs_req *r, int status)
     struct rs_store *s = rs_server_reader_get(r->srv);
     struct rs_support_settings cfg;
     enum rs_err e = s ? rs_support_settings_load(s, r->merchant_id, &cfg) : RS_EIO;
+    bool mail = true;
+    if (!e && cfg.alert_email && (e = rs_app_notify_email_configured(s, r->merchant_id, &mail)))
+        rs_support_settings_release(&cfg);
     rs_server_reader_put(r->srv, s);
     if (e) {
         rs_reply_err(r, e, "support settings");
         return;
     }
-    rs_reply_json(r, status, json_incref(cfg.root));
+    json_t *doc = json_deep_copy(cfg.root);
+    if (!mail) {
+        /* saved all the same: e-mail may be set up after this (PUT /v1/notifications/settings) */
+        json_t *w = json_object();
+        json_object_set_new(w, "code", json_string("alerts_email_not_sent"));
+        json_object_set_new(w, "field", json_string("alerts.email"));
+        json_object_set_new(w, "message",
+                            json_string("no SLA alert will be e-mailed to alerts.email: e-mail is not configured in "
+                                        "the notification settings (email.smtp_url and email.from, PUT "
+                                        "/v1/notifications/settings)"));
+        json_t *ws = json_array();
+        json_array_append_new(ws, w);
+        json_object_set_new(doc, "warnings", ws);
+    }
+    rs_reply_json(r, status, doc);
     rs_support_settings_release(&cfg);
 }
 

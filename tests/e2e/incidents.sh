@@ -344,6 +344,14 @@ SERVE_ARGS="--sweep-interval 3600"
 start_server "$DB"
 KEY=$(new_merchant "Tienda Alerta")
 WHSEC='whsec_OmnWCGzozlLHDfoWvqXOPjXwQEHjQ1WrLD+Mf2NpSxk='
+api PUT /v1/support/settings '{"alerts":{"email":"soporte@example.com"}}'
+eq "alerts.email before e-mail is configured: saved, with a warning that nothing will be e-mailed" \
+  "$STATUS $(jqr .alerts.email) $(jqr '.warnings[0].code') $(jqr '.warnings[0].message|test("notification settings")')" \
+  "200 soporte@example.com alerts_email_not_sent true"
+api GET /v1/support/settings
+eq "  GET says it too" "$(jqr '.warnings[0].field')" "alerts.email"
+api PUT /v1/support/settings "$BODY_OUT"
+eq "  the document read and sent back is accepted" "$STATUS $(jqr '.warnings|length')" "200 1"
 api PUT /v1/notifications/settings '{"merchant_name":"Tienda Alerta","timezone":"Europe/Madrid",
   "email":{"smtp_url":"smtp://127.0.0.1:'"$PF_PORT"'","starttls":"none","from":"Tienda Alerta <avisos@tienda-alerta.example.es>"},
   "webhook":{"url":"'"$REC"'/hooks/alerta","secret":"'"$WHSEC"'"},"triggers":{"*":[]},
@@ -358,7 +366,7 @@ eq "an unknown alerts field → 422" "$STATUS" 422
 api PUT /v1/support/settings '{"alerts":{"email":"soporte@example.com"}}'
 eq "alerts.email saved" "$STATUS" 200
 api GET /v1/support/settings
-eq "  and shown" "$(jqr .alerts.email)" "soporte@example.com"
+eq "  and shown, without a warning now that e-mail is configured" "$(jqr .alerts.email) $(jqr .warnings)" "soporte@example.com null"
 api POST /v1/orders '{"order_ref":"A-1","placed_at":"'"$(iso $((NOW - 5 * 86400)))"'","customer":{"name":"Ana"},
   "destination":{"postal_code":"28001","city":"Madrid","country":"ES"}}'
 PAST=$(iso $(($(date +%s) - 120)))
