@@ -673,6 +673,25 @@ static void body_key(const char *body, size_t len, char out[72])
         snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
+/* *ERASED: the delivery holds an erased customer's order, or a shipment of one. Its raw body
+ * quotes the person the erasure removed (the shop sends the whole order again on every
+ * change): it is not kept (docs/privacy.md). */
+static enum rs_err about_erased(struct job *j, bool *erased)
+{
+    const struct rs_inbound *in = j->d->in;
+    *erased = false;
+    for (int i = 0; in && i < in->n_orders + in->n_shipments && !*erased; i++) {
+        const char *ref = i < in->n_orders ? in->orders[i].order_ref : in->shipments[i - in->n_orders].order_ref;
+        struct rs_order_key k;
+        enum rs_err e = ref ? rs_store_order_find(j->s, j->d->merchant_id, ref, &k) : RS_ENOTFOUND;
+        if (e == RS_ENOTFOUND)
+            continue;
+        if (e || (e = rs_store_order_erased(j->s, k.id, erased)))
+            return e;
+    }
+    return RS_OK;
+}
+
 enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
 {
     struct rs_hook_delivery *d = ctx;
@@ -748,6 +767,15 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
                 json_t *first = json_array_get(j.rejections, 0);
                 row.reason = json_string_value(json_object_get(first, "message"));
                 json_object_set(d->summary, "rejections", j.rejections);
+            }
+            bool erased = false;
+            if (row.payload && (e = about_erased(&j, &erased)))
+                goto fail;
+            if (erased) {
+                row.payload = NULL;
+                row.payload_len = 0;
+                json_array_append_new(j.notes, json_string("the payload is not kept: it is about an erased "
+                                                           "customer's order"));
             }
             if (json_array_size(j.suggestions))
                 json_object_set(d->summary, "carrier_suggestions", j.suggestions);

@@ -129,6 +129,8 @@ enum rs_err rs_store_order_insert(struct rs_store *s, int64_t merchant_id, const
 enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64_t order_id,
                                   const struct rs_order_in *in, const unsigned char *input_hash,
                                   int64_t now) RS_MUST_CHECK;
+/* *ERASED: ORDER_ID's customer was erased (docs/privacy.md). */
+enum rs_err rs_store_order_erased(struct rs_store *s, int64_t order_id, bool *erased) RS_MUST_CHECK;
 enum rs_err rs_store_order_set_status(struct rs_store *s, int64_t order_id, enum rs_order_status st,
                                       int64_t now) RS_MUST_CHECK;
 /* Record the source's time of an update that changed nothing (never moves it back). */

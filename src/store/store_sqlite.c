@@ -940,6 +940,14 @@ static enum rs_err order_erased_customer(struct rs_store *s, int64_t order_id, i
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK : map_rc(s, rc);
 }
 
+enum rs_err rs_store_order_erased(struct rs_store *s, int64_t order_id, bool *erased)
+{
+    int64_t customer_id;
+    enum rs_err e = order_erased_customer(s, order_id, &customer_id);
+    *erased = !e && customer_id != 0;
+    return e;
+}
+
 enum rs_err rs_store_order_update(struct rs_store *s, int64_t merchant_id, int64_t order_id,
                                   const struct rs_order_in *in, const unsigned char *input_hash, int64_t now)
 {

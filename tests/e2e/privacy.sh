@@ -149,6 +149,20 @@ KEY=$KEY_A api POST /v1/events '{"carrier":"correos","tracking_number":"PQ1","oc
 eq "a late carrier event on the erased order is recorded" "$STATUS/$(sql "select count(*) from events where occurred_at=1768381200")" "201/1"
 eq "  without the carrier's free text or place" "$(sql "select coalesce(message,'-')||'/'||coalesce(city,'-') from events where occurred_at=1768381200")" "-/-"
 eq "  nor a new customer row" "$(sql "select count(*) from customers where merchant_id=1 and (email='ana.perez@example.com' or phone='+34600111222')")" 0
+# and through the shop's webhook (orders/updated sends the whole order, the person in it)
+KEY=$KEY_A api PUT /v1/integrations/shopify '{"secret":"shopify-secret-privacy"}'
+HOOK_URL=$(jqr .webhook_url)
+jq -c '.updated_at="2026-01-15T10:00:00+01:00"' "$T_DIR/p-ana.json" >"$T_DIR/p-ana2.json"
+STATUS=$(curl -s -o "$T_DIR/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H "X-Shopify-Topic: orders/updated" \
+  -H "X-Shopify-Event-Id: ev-ana-2" -H "X-Shopify-Hmac-Sha256: $(openssl dgst -sha256 -hmac shopify-secret-privacy -binary "$T_DIR/p-ana2.json" | base64 -w0)" \
+  --data-binary @"$T_DIR/p-ana2.json" "$HOOK_URL")
+BODY_OUT=$(cat "$T_DIR/resp")
+eq "the shop's webhook with the erased order is applied" "$STATUS/$(jqr .result)/$(jqr .orders.updated)" "200/applied/1"
+IN_ID=$(jqr .inbound_id)
+eq "  but its raw payload, quoting the person, is not kept, and the log says why" \
+  "$(sql "select (payload is null)||'/'||(instr(summary,'erased customer')>0) from inbound where id=$IN_ID")" "1/1"
+KEY=$KEY_A api POST "/v1/inbound/$IN_ID/replay"
+eq "  so it cannot be replayed" "$STATUS/$(jqr .error.code)" "409/payload_gone"
 KEY=$KEY_A api GET '/v1/customers/export?email=ana.perez@example.com'
 eq "after erase the export finds nothing: 404" "$STATUS" 404
 KEY=$KEY_A api POST /v1/customers/erase '{"email":"ana.perez@example.com"}'
