@@ -30,11 +30,11 @@ static bool url_ok(const char *s)
            !strpbrk(s, " \"'<>\\\n\r\t");
 }
 
-static bool time_ok(const char *s)
+/* S is an RFC 3339 time with an offset; *T (may stay 0 when S is not one). */
+static bool time_ok(const char *s, int64_t *t)
 {
-    int64_t t;
     int off;
-    return s && rs_time_parse(s, false, &t, &off) == RS_OK;
+    return s && rs_time_parse(s, false, t, &off) == RS_OK;
 }
 
 /* Validate DOC for FIELD; on failure set the 422 answer and return false. */
@@ -109,9 +109,15 @@ static bool validate(struct rs_req *r, const char *field, json_t *doc)
         rs_reply_error(r, 422, "invalid_url", "promotion link and image_url must be http(s) URLs");
         return false;
     }
-    if ((json_object_get(doc, "starts_at") && !time_ok(jstr(doc, "starts_at"))) ||
-        (json_object_get(doc, "ends_at") && !time_ok(jstr(doc, "ends_at")))) {
+    int64_t a = 0, z = 0;
+    if ((json_object_get(doc, "starts_at") && !time_ok(jstr(doc, "starts_at"), &a)) ||
+        (json_object_get(doc, "ends_at") && !time_ok(jstr(doc, "ends_at"), &z))) {
         rs_reply_error(r, 422, "invalid_time", "starts_at and ends_at are RFC 3339 times with an offset");
+        return false;
+    }
+    if (json_object_get(doc, "starts_at") && json_object_get(doc, "ends_at") && z <= a) {
+        rs_reply_error(r, 422, "invalid_time", "ends_at (%s) must be after starts_at (%s): the promotion would never show",
+                       jstr(doc, "ends_at"), jstr(doc, "starts_at"));
         return false;
     }
     return true;

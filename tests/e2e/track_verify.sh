@@ -285,6 +285,13 @@ check "  written in both: each page its own language" \
 api PUT /v1/faq '{}'
 page GET "/t/$CODE?lang=en"
 check "  none written: the built-in questions" grep -q 'What if I am not at home?' "$T_DIR/page.html"
+# ---- a promotion whose window is empty would never show: refused ----
+api PUT /v1/promotion '{"text":{"es":"Envío gratis"},"starts_at":"2030-01-01T00:00:00+01:00","ends_at":"2029-12-31T00:00:00+01:00"}'
+eq "a promotion that ends before it starts: 422 saying so" "$STATUS $(jqr .error.code) $(jqr '.error.message|test("must be after starts_at")')" "422 invalid_time true"
+api PUT /v1/promotion '{"text":{"es":"Envío gratis"},"starts_at":"2030-01-01T00:00:00+01:00","ends_at":"2029-12-31T23:00:00Z"}'
+eq "  one that ends the instant it starts (another offset): 422" "$STATUS" 422
+api PUT /v1/promotion '{"text":{"es":"Envío gratis"},"starts_at":"2030-01-01T00:00:00+01:00","ends_at":"2030-01-08T00:00:00+01:00"}'
+eq "  a week: 200" "$STATUS" 200
 # ---- Web Push: the endpoint a visitor sends is where the worker will POST: public https only ----
 push_sub() { # ENDPOINT: the status of subscribing it to V-2
   curl -s -o "$T_DIR/push.json" -w '%{http_code}' -H 'Content-Type: application/json' -H "Origin: $BASE" \
