@@ -167,12 +167,17 @@ enum rs_err rs_app_privacy_erase(struct rs_store *s, int64_t merchant_id, const 
 enum rs_err rs_app_privacy_sweep(struct rs_store *s, int64_t now, int inbound_days)
 {
     struct rs_sweep_counts c;
+    int payloads = 0;
     enum rs_err e = rs_store_privacy_sweep(s, now, RS_PRIVACY_RETENTION_DAYS, inbound_days, &c);
-    if (!e && (c.messages || c.conversations || c.notifications || c.incidents || c.inbound))
+    /* raw webhook payloads are otherwise purged only when a new delivery arrives: a shop that
+     * stopped sending would keep its customers' orders there for as long as the log lines */
+    if (!e)
+        e = rs_store_inbound_purge(s, now - RS_INBOUND_KEEP_S, &payloads);
+    if (!e && (c.messages || c.conversations || c.notifications || c.incidents || c.inbound || payloads))
         fprintf(stderr,
                 "rastro: retention: deleted %d messages, %d empty conversations, the copies of %d notifications, "
-                "the texts of %d finished incidents, %d inbound log rows\n",
-                c.messages, c.conversations, c.notifications, c.incidents, c.inbound);
+                "the texts of %d finished incidents, %d inbound log rows, %d raw webhook payloads\n",
+                c.messages, c.conversations, c.notifications, c.incidents, c.inbound, payloads);
     return e;
 }
 

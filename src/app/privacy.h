@@ -37,8 +37,8 @@ enum rs_err rs_app_privacy_erase(struct rs_store *s, int64_t merchant_id, const 
 
 /* One retention sweep (inside the caller's transaction): transcripts and copies of the
  * notifications sent, per merchant (support_settings "retention_days", default
- * RS_PRIVACY_RETENTION_DAYS) and inbound log rows
- * older than INBOUND_DAYS (<= 0: keep). Logs what it deleted to stderr when anything. */
+ * RS_PRIVACY_RETENTION_DAYS), inbound log rows older than INBOUND_DAYS (<= 0: keep) and the
+ * raw payloads older than RS_INBOUND_KEEP_S. Logs what it deleted to stderr when anything. */
 enum rs_err rs_app_privacy_sweep(struct rs_store *s, int64_t now, int inbound_days) RS_MUST_CHECK;
 
 /* The inbound retention the server runs with: $RASTRO_INBOUND_DAYS when a number, else

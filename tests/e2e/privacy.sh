@@ -181,6 +181,8 @@ sql "insert into support_settings(merchant_id,config,updated_at) values (1,'{\"r
   (2,12,'in','sms','customer','400 days',$NOW-400*$D),(2,12,'in','sms','customer','100 days',$NOW-100*$D);
  insert into incidents(merchant_id,order_id,type,origin,sla_due_at,created_at,updated_at,conversation_id) values (1,$O1,'lost','sms',$NOW,$NOW,$NOW,11);
  insert into inbound(merchant_id,source,received_at,result) values (1,'shopify',$NOW-40*$D,'applied'),(1,'shopify',$NOW-5*$D,'applied');
+ insert into inbound(id,merchant_id,source,received_at,result,payload) values
+  (201,1,'shopify',$NOW-8*$D,'applied',CAST('{\"name\":\"Carla Ruiz\"}' AS BLOB)),(202,1,'shopify',$NOW-6*$D,'applied',CAST('{\"name\":\"Dora\"}' AS BLOB));
  insert into outbox(merchant_id,order_id,trigger,channels,channel,state,next_attempt_at,idem_key,subject,body,created_at,updated_at) values
   (1,$O1,'shipped','email','email','sent',$NOW,'r:old','Hola Carla','Carla, tu pedido va a calle Sol 5',$NOW-40*$D,$NOW),
   (1,$O1,'shipped','email','email','sent',$NOW,'r:new','Hola Carla','reciente',$NOW-10*$D,$NOW);"
@@ -194,6 +196,8 @@ eq "a conversation left empty is deleted; its incident stays, unlinked" "$(sql "
 eq "the copy of a notification sent before retention_days is cleared (the row stays), a recent one kept" "$(sql "select coalesce(body,'-') from outbox where idem_key in ('r:old','r:new') order by idem_key desc")" "$(printf -- '-\nreciente')"
 eq "default retention (365 days) for a merchant without settings" "$(sql "select group_concat(body,'|') from messages where conversation_id=12")" "100 days"
 eq "inbound log rows older than 30 days deleted" "$(sql "select count(*) from inbound where received_at<$NOW-30*$D")/$(sql "select count(*) from inbound where received_at=$NOW-5*$D")" "0/1"
+eq "raw payloads older than 7 days dropped by the sweep, with no new delivery to purge them; a newer one kept" \
+   "$(sql "select group_concat(id||':'||(payload is not null)) from inbound where id in (201,202)")" "201:0,202:1"
 "$RASTRO_BIN" customer sweep --db "$DB" --inbound-days 3 >/dev/null
 eq "rastro customer sweep --inbound-days 3" "$(sql "select count(*) from inbound where received_at<$NOW-3*$D")" 0
 grep -q "retention: deleted" "$T_DIR/server.log"
