@@ -48,47 +48,58 @@ static bool ref_in(const json_t *refs, const char *ref)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(refs, i, r)
-        if (ref && strcmp(json_string_value(r), ref) == 0)
+    json_array_foreach(refs, i, r) {
+        const char *v = json_string_value(r);
+        if (ref && v && strcmp(v, ref) == 0)
             return true;
+    }
     return false;
 }
 
-/* Whether the payload of CANDIDATE (a row of rs_store_privacy_payloads) is about one of REFS:
- * its provider's adapter reads an order, or a shipment of an order, with one of those refs
- * (quoting the text elsewhere, in a note or a price, is not enough). */
-static bool payload_is_theirs(struct rs_store *s, int64_t merchant_id, const json_t *refs, const json_t *candidate,
-                              int64_t now)
+/* Whose the payload of a candidate (a row of rs_store_privacy_payloads) is, as its provider's
+ * adapter reads it: quoting a ref elsewhere (a note, a price) does not make it theirs. */
+enum whose {
+    NOT_THEIRS,
+    THEIRS, /* every order and shipment in it is one of REFS */
+    SHARED, /* some are, others are someone else's (a batch): their data, and another person's */
+};
+
+static enum whose payload_whose(struct rs_store *s, int64_t merchant_id, const json_t *refs,
+                                const json_t *candidate, int64_t now)
 {
     const char *source = json_string_value(json_object_get(candidate, "source"));
     const char *payload = json_string_value(json_object_get(candidate, "payload"));
     if (!source || !payload)
-        return false;
+        return NOT_THEIRS;
     struct rs_integration *integ = NULL;
     if (strcmp(source, "generic") == 0) {
         integ = calloc(1, sizeof *integ);
         if (!integ || rs_store_integration_get(s, merchant_id, "generic", now, integ) != RS_OK) {
             free(integ);
-            return false;
+            return NOT_THEIRS;
         }
     }
     struct rs_inbound in;
     char perr[160];
-    bool theirs = false;
+    int mine = 0, others = 0;
     if (rs_app_hook_parse(source, payload, strlen(payload), json_string_value(json_object_get(candidate, "topic")),
                           integ ? integ->mapping : NULL, &in, perr, sizeof perr) == RS_OK) {
-        for (int i = 0; i < in.n_orders && !theirs; i++)
-            theirs = ref_in(refs, in.orders[i].order_ref);
-        for (int i = 0; i < in.n_shipments && !theirs; i++)
-            theirs = ref_in(refs, in.shipments[i].order_ref);
+        for (int i = 0; i < in.n_orders + in.n_shipments; i++) {
+            const char *ref = i < in.n_orders ? in.orders[i].order_ref : in.shipments[i - in.n_orders].order_ref;
+            if (ref_in(refs, ref))
+                mine++;
+            else if (ref)
+                others++;
+        }
     }
     rs_inbound_release(&in);
     free(integ);
-    return theirs;
+    return !mine ? NOT_THEIRS : others ? SHARED : THEIRS;
 }
 
 /* OUT: the kept webhook payloads about WHO's orders (rows of rs_store_privacy_payloads, the
- * payload parsed when it is JSON). */
+ * payload parsed when it is JSON). One that also holds other people's orders is listed without
+ * its payload (the export must not hand over someone else's data), with "payload_note". */
 static enum rs_err their_payloads(struct rs_store *s, int64_t merchant_id, const struct rs_privacy_who *who,
                                   int64_t now, json_t **out)
 {
@@ -100,11 +111,17 @@ static enum rs_err their_payloads(struct rs_store *s, int64_t merchant_id, const
     size_t i;
     json_t *row;
     json_array_foreach(cand, i, row) {
-        if (!payload_is_theirs(s, merchant_id, refs, row, now))
+        enum whose w = payload_whose(s, merchant_id, refs, row, now);
+        if (w == NOT_THEIRS)
             continue;
-        json_t *doc = json_loads(json_string_value(json_object_get(row, "payload")), JSON_DECODE_ANY, NULL);
-        if (doc)
-            json_object_set_new(row, "payload", doc);
+        json_t *doc = NULL;
+        if (w == SHARED)
+            json_object_set_new(row, "payload_note",
+                                json_string("also holds other customers' orders: the payload is not included"));
+        else
+            doc = json_loads(json_string_value(json_object_get(row, "payload")), JSON_DECODE_ANY, NULL);
+        if (doc || w == SHARED)
+            json_object_set_new(row, "payload", doc ? doc : json_null());
         json_array_append(arr, row);
     }
     json_decref(refs);
