@@ -20,6 +20,15 @@ enum rs_err rs_app_privacy_who(const char *email, const char *phone, struct rs_p
                  "say whose data: an e-mail (email) or a phone number in E.164 (phone, e.g. +34600111222)");
         return RS_EINVAL;
     }
+    if (has_email && has_phone) {
+        /* each would be looked up on its own and the matches added together: a mistyped phone
+         * beside the right e-mail would export, or erase for good, a second person */
+        err->code = "invalid_field";
+        snprintf(err->message, sizeof err->message,
+                 "give either an e-mail (email) or a phone (phone), not both: either one already "
+                 "finds every address that person's records hold");
+        return RS_EINVAL;
+    }
     /* the write path's own checks and normalisation, so the lookup matches what was stored */
     struct rs_order_in o = {.order_ref = "-", .placed_at = 1,
                             .customer = {.email = has_email ? email : NULL, .phone = has_phone ? phone : NULL}};

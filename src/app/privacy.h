@@ -16,8 +16,8 @@
 #define RS_PRIVACY_INBOUND_DAYS 30    /* inbound webhook log rows */
 
 /* Who to look for, normalised as the write path stores it (lower-case e-mail, E.164 phone).
- * RS_EINVAL with ERR ("missing_field" / "invalid_field") when neither is given or one is
- * malformed. */
+ * RS_EINVAL with ERR ("missing_field" / "invalid_field") when neither is given, both are, or
+ * the one given is malformed. */
 struct rs_privacy_who {
     char email[256], phone[24]; /* "" = not given */
 };

@@ -129,6 +129,11 @@ KEY=$KEY_A api POST /v1/customers/erase '{"email":42}'
 eq "erase with a non-string e-mail: 422" "$STATUS" 422
 KEY=$KEY_RO api POST /v1/customers/erase '{"email":"ana.perez@example.com"}'
 eq "erase needs the admin scope: 403" "$STATUS" 403
+KEY=$KEY_A api POST /v1/customers/erase '{"email":"ana.perez@example.com","phone":"+34600999888"}'
+eq "erase with an e-mail and a phone (Bruno's, mistyped in): 422, nobody erased" \
+  "$STATUS/$(jqr .error.code)/$(sql "select count(*) from customers where erased_at is not null")" "422/invalid_field/0"
+"$RASTRO_BIN" customer export --db "$DB" --merchant 1 --email ana.perez@example.com --phone +34600999888 >/dev/null 2>&1
+eq "rastro customer export with both --email and --phone: refused" "$?" 2
 KEY=$KEY_A api POST /v1/customers/erase '{"phone":"+34 600 111 222"}'
 eq "erase: 200" "$STATUS" 200
 eq "  reports what changed" "$(jqr '.changed|"\(.customers)/\(.orders)/\(.messages)/\(.conversations)/\(.incidents)/\(.contacts)/\(.push_subscriptions)/\(.notifications)/\(.inbound_payloads)"')" "1/2/4/3/1/1/1/2/3"

@@ -17,9 +17,16 @@ static void test_who(void **state)
     (void)state;
     struct rs_privacy_who w;
     struct rs_app_error ae = {0};
-    assert_int_equal(rs_app_privacy_who("Ana.Perez@Example.COM", "+34 600 111 222", &w, &ae), RS_OK);
+    assert_int_equal(rs_app_privacy_who("Ana.Perez@Example.COM", NULL, &w, &ae), RS_OK);
     assert_string_equal(w.email, "ana.perez@example.com");
+    assert_string_equal(w.phone, "");
+    assert_int_equal(rs_app_privacy_who(NULL, "+34 600 111 222", &w, &ae), RS_OK);
     assert_string_equal(w.phone, "+34600111222");
+    assert_string_equal(w.email, "");
+    /* both: refused, a wrong one would add a second person to an export or an erasure */
+    assert_int_equal(rs_app_privacy_who("ana.perez@example.com", "+34600999888", &w, &ae), RS_EINVAL);
+    assert_string_equal(ae.code, "invalid_field");
+    assert_non_null(strstr(ae.message, "not both"));
     assert_int_equal(rs_app_privacy_who(NULL, "", &w, &ae), RS_EINVAL);
     assert_string_equal(ae.code, "missing_field");
     assert_int_equal(rs_app_privacy_who("nope", NULL, &w, &ae), RS_EINVAL);
