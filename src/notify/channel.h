@@ -37,6 +37,8 @@ struct rs_send_result {
     char error[300];        /* why it failed, for the attempts log */
     bool opted_out;         /* RS_EREJECTED because the recipient opted out of this channel at the
                              * provider (Twilio 21610: they replied STOP to the sender): record it */
+    bool pending;           /* queued by a send in deferred mode (rs_channels_defer): nothing is
+                             * known yet; rs_channels_flush gives the outcome */
 };
 
 /* The message to send. Strings are borrowed. */
@@ -64,6 +66,22 @@ enum rs_err rs_send_email(struct rs_channels *ch, const struct rs_msg *m, struct
 enum rs_err rs_send_sms(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;
 enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;
 enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, struct rs_send_result *res) RS_MUST_CHECK;
+
+/* Concurrent HTTP sends, for a batch of messages. While deferred mode is on, rs_send_sms,
+ * rs_send_whatsapp and rs_send_webhook build their request and queue it instead of waiting for
+ * the provider: they return RS_OK with res->pending set (or an error found before sending, as
+ * always, with pending unset). RES must stay valid until rs_channels_flush. E-mail (one SMTP
+ * session) and Web Push (one subscription after another) are sent at once as usual.
+ * rs_channels_flush sends every queued request with libcurl's multi interface, at most
+ * RS_HTTP_INFLIGHT at a time, each exactly once, and calls DONE(RES, E, UD) once per request
+ * with its outcome as the blocking call would have returned it. When a provider answers one of
+ * them 429 with Retry-After, requests queued for the same host and not started yet are not sent:
+ * they end RS_ERETRY with the same retry_after_s, so the batch does not hammer a provider that
+ * asked to wait. */
+#define RS_HTTP_INFLIGHT 16
+void rs_channels_defer(struct rs_channels *ch, bool on);
+void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_result *res, enum rs_err e, void *ud),
+                       void *ud);
 
 /* Build the RFC 5322 message of M (CRLF line ends, multipart/alternative text + HTML in
  * quoted-printable, RFC 2047 headers, List-Unsubscribe + List-Unsubscribe-Post). OUT: malloc'd

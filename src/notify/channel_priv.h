@@ -8,15 +8,30 @@
 #include "notify/channel.h"
 #include "util/buf.h"
 
+/* What a transfer's socket callback needs: whether private addresses are allowed, and the
+ * address it refused, or "". One per transfer, since concurrent transfers refuse separately. */
+struct rs_guard {
+    bool allow_private; /* RASTRO_ALLOW_PRIVATE_URLS=1: connect to loopback and private addresses */
+    char blocked[64];   /* the address the transfer refused to connect to, or "" */
+};
+
+struct rs_http_req; /* one queued HTTP send (providers.c) */
+
 struct rs_channels {
     CURL *http; /* providers and webhooks: keep-alive reused between messages */
     CURL *smtp; /* one SMTP session reused between messages when the server allows */
     char smtp_url[512];
     long connects;
-    bool allow_private; /* RASTRO_ALLOW_PRIVATE_URLS=1: connect to loopback and private addresses */
-    char blocked[64];   /* the address the last transfer refused to connect to, or "" */
+    struct rs_guard guard; /* the blocking transfers' (ch->http, ch->smtp) */
     const char *proxy_var; /* the environment variable naming an outgoing proxy libcurl uses, or NULL */
     bool guard_http;       /* the guarded transfer speaks HTTP (a proxy applies), not SMTP */
+    /* concurrent sends (rs_channels_defer): the queue, and the multi handle with its own
+     * connection cache and easy handles, kept between batches */
+    bool defer;
+    struct rs_http_req **queue;
+    int n_queue, cap_queue;
+    CURLM *multi;
+    CURL *pool[RS_HTTP_INFLIGHT];
 };
 
 /* Make H refuse to connect to an address that is not public (util/netaddr.h) unless the

@@ -21,6 +21,8 @@
 #include "util/netaddr.h"
 #include "util/timefmt.h"
 
+static void req_free(struct rs_http_req *q);
+
 struct rs_channels *rs_channels_new(void)
 {
     struct rs_channels *ch = calloc(1, sizeof *ch);
@@ -33,7 +35,7 @@ struct rs_channels *rs_channels_new(void)
         return NULL;
     }
     const char *allow = getenv("RASTRO_ALLOW_PRIVATE_URLS");
-    ch->allow_private = allow && strcmp(allow, "1") == 0;
+    ch->guard.allow_private = allow && strcmp(allow, "1") == 0;
     /* libcurl connects through a proxy these name (curl's libcurl-env), and the guard then sees
      * the proxy's address: a refusal says so, since a proxy on the local network is common */
     static const char *const proxy_vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY"};
@@ -49,41 +51,53 @@ struct rs_channels *rs_channels_new(void)
  * was opened), whatever name resolved to the address, is refused when the address is not public. */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
-    struct rs_channels *ch = clientp;
+    struct rs_guard *g = clientp;
     (void)purpose;
-    if (!ch->allow_private && !rs_addr_public(&a->addr)) {
+    if (!g->allow_private && !rs_addr_public(&a->addr)) {
         char text[INET6_ADDRSTRLEN] = "?";
         const void *in = a->family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr
                                                : (const void *)&((struct sockaddr_in *)(void *)&a->addr)->sin_addr;
         if (a->family == AF_INET || a->family == AF_INET6)
             inet_ntop(a->family, in, text, sizeof text);
-        snprintf(ch->blocked, sizeof ch->blocked, "%s", text);
+        snprintf(g->blocked, sizeof g->blocked, "%s", text);
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype, a->protocol);
 }
 
-void rs_channels_guard(struct rs_channels *ch, CURL *h, const char *protocols)
+static void guard_handle(struct rs_guard *g, CURL *h, const char *protocols)
 {
-    ch->blocked[0] = '\0';
-    ch->guard_http = strncmp(protocols, "http", 4) == 0;
+    g->blocked[0] = '\0';
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, ch);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, g);
+}
+
+void rs_channels_guard(struct rs_channels *ch, CURL *h, const char *protocols)
+{
+    ch->guard_http = strncmp(protocols, "http", 4) == 0;
+    guard_handle(&ch->guard, h, protocols);
+}
+
+/* The refusal of G's transfer (HTTP when HTTP: a proxy may be the one refused), or false. */
+static bool guard_refused(const struct rs_channels *ch, const struct rs_guard *g, bool http,
+                          struct rs_send_result *res)
+{
+    if (!g->blocked[0])
+        return false;
+    const char *proxy = http ? ch->proxy_var : NULL;
+    snprintf(res->error, sizeof res->error,
+             "not sent: %s is a loopback, private or reserved address, which this server does not connect to "
+             "(the operator can allow it with RASTRO_ALLOW_PRIVATE_URLS=1)%s%s%s",
+             g->blocked, proxy ? "; it may be the outgoing proxy's, named in " : "", proxy ? proxy : "",
+             proxy ? " (docs/operations.md)" : "");
+    return true;
 }
 
 bool rs_channels_blocked(struct rs_channels *ch, struct rs_send_result *res)
 {
-    if (!ch->blocked[0])
-        return false;
-    const char *proxy = ch->guard_http ? ch->proxy_var : NULL;
-    snprintf(res->error, sizeof res->error,
-             "not sent: %s is a loopback, private or reserved address, which this server does not connect to "
-             "(the operator can allow it with RASTRO_ALLOW_PRIVATE_URLS=1)%s%s%s",
-             ch->blocked, proxy ? "; it may be the outgoing proxy's, named in " : "", proxy ? proxy : "",
-             proxy ? " (docs/operations.md)" : "");
-    return true;
+    return guard_refused(ch, &ch->guard, ch->guard_http, res);
 }
 
 void rs_channels_free(struct rs_channels *ch)
@@ -94,6 +108,14 @@ void rs_channels_free(struct rs_channels *ch)
         curl_easy_cleanup(ch->http);
     if (ch->smtp)
         curl_easy_cleanup(ch->smtp);
+    for (int i = 0; i < ch->n_queue; i++)
+        req_free(ch->queue[i]);
+    free(ch->queue);
+    for (int i = 0; i < RS_HTTP_INFLIGHT; i++)
+        if (ch->pool[i])
+            curl_easy_cleanup(ch->pool[i]);
+    if (ch->multi)
+        curl_multi_cleanup(ch->multi);
     free(ch);
 }
 
@@ -142,16 +164,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *const *headers, const char *userpwd,
-                         const char *body, size_t len, int timeout_s, struct rs_buf *resp,
-                         struct rs_send_result *res)
+static struct curl_slist *http_headers(const char *const *headers)
 {
-    CURL *h = ch->http;
-    curl_easy_reset(h);
     struct curl_slist *hl = NULL;
     for (int i = 0; headers && headers[i]; i++)
         hl = curl_slist_append(hl, headers[i]);
-    hl = curl_slist_append(hl, "Expect:");
+    return curl_slist_append(hl, "Expect:");
+}
+
+/* Set H up for one POST (the blocking and the concurrent sends alike); G guards its sockets. */
+static void http_setup(CURL *h, struct rs_guard *g, const char *url, struct curl_slist *hl, const char *userpwd,
+                       const char *body, size_t len, int timeout_s, struct rs_buf *resp, struct rs_send_result *res)
+{
+    curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -160,7 +185,7 @@ enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *co
     curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout_s);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(timeout_s < 10 ? timeout_s : 10));
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    rs_channels_guard(ch, h, "http,https");
+    guard_handle(g, h, "http,https");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -170,14 +195,18 @@ enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *co
         curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
     }
-    CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(hl);
+}
+
+/* Classify the finished transfer H (RC) as channel.h says. */
+static enum rs_err http_outcome(struct rs_channels *ch, CURL *h, CURLcode rc, const struct rs_guard *g,
+                                const struct rs_buf *resp, struct rs_send_result *res)
+{
     long code = 0, conns = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
     ch->connects += conns;
     res->http_status = (int)code;
-    if (rc != CURLE_OK && rs_channels_blocked(ch, res))
+    if (rc != CURLE_OK && guard_refused(ch, g, true, res))
         return RS_EREJECTED;
     if (rc != CURLE_OK) {
         snprintf(res->error, sizeof res->error, "%s (%s)", curl_easy_strerror(rc),
@@ -191,6 +220,198 @@ enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *co
     if (code == 408 || code == 425 || code == 429 || code >= 500)
         return RS_ERETRY;
     return RS_EREJECTED;
+}
+
+enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *const *headers, const char *userpwd,
+                         const char *body, size_t len, int timeout_s, struct rs_buf *resp,
+                         struct rs_send_result *res)
+{
+    CURL *h = ch->http;
+    struct curl_slist *hl = http_headers(headers);
+    ch->guard_http = true;
+    http_setup(h, &ch->guard, url, hl, userpwd, body, len, timeout_s, resp, res);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(hl);
+    return http_outcome(ch, h, rc, &ch->guard, resp, res);
+}
+
+/* How a provider's answer is read once the transfer is over (answer_read). */
+enum answer_kind { ANS_TWILIO, ANS_INFOBIP, ANS_WHATSAPP, ANS_WEBHOOK };
+
+/* One HTTP send queued in deferred mode: the request (libcurl copies the URL, the credentials
+ * and the headers' text; the body is ours), where its outcome goes and how to read the answer. */
+struct rs_http_req {
+    char *url, *userpwd, *body;
+    size_t len;
+    struct curl_slist *hl;
+    int timeout_s;
+    enum answer_kind kind;
+    char ref[48]; /* our id of the message at the provider (Infobip messageId, webhook-id) */
+    struct rs_buf resp;
+    struct rs_send_result *res;
+    struct rs_guard guard;
+    int slot; /* its easy handle in ch->pool while in flight */
+};
+
+static void req_free(struct rs_http_req *q)
+{
+    if (!q)
+        return;
+    free(q->url);
+    free(q->userpwd);
+    free(q->body);
+    curl_slist_free_all(q->hl);
+    rs_buf_release(&q->resp);
+    free(q);
+}
+
+static enum rs_err answer_read(enum answer_kind kind, const char *ref, enum rs_err e, const struct rs_buf *resp,
+                               struct rs_send_result *res);
+
+/* Send a provider's request: now (blocking) or, in deferred mode, queued for rs_channels_flush. */
+static enum rs_err provider_post(struct rs_channels *ch, enum answer_kind kind, const char *ref, const char *url,
+                                 const char *const *headers, const char *userpwd, const char *body, size_t len,
+                                 int timeout_s, struct rs_send_result *res)
+{
+    if (!ch->defer) {
+        struct rs_buf resp;
+        rs_buf_init(&resp);
+        enum rs_err e = rs_http_post(ch, url, headers, userpwd, body, len, timeout_s, &resp, res);
+        e = answer_read(kind, ref, e, &resp, res);
+        rs_buf_release(&resp);
+        return e;
+    }
+    struct rs_http_req *q = calloc(1, sizeof *q);
+    if (q) {
+        rs_buf_init(&q->resp);
+        q->url = strdup(url);
+        q->userpwd = userpwd ? strdup(userpwd) : NULL;
+        q->body = malloc(len + 1);
+        q->hl = http_headers(headers);
+    }
+    if (ch->n_queue == ch->cap_queue && q) {
+        int cap = ch->cap_queue ? ch->cap_queue * 2 : 64;
+        struct rs_http_req **nq = realloc(ch->queue, (size_t)cap * sizeof *nq);
+        if (nq) {
+            ch->queue = nq;
+            ch->cap_queue = cap;
+        }
+    }
+    if (!q || !q->url || (userpwd && !q->userpwd) || !q->body || !q->hl || ch->n_queue == ch->cap_queue) {
+        req_free(q);
+        snprintf(res->error, sizeof res->error, "out of memory queueing the request");
+        return RS_ERETRY;
+    }
+    memcpy(q->body, body, len);
+    q->body[len] = '\0';
+    q->len = len;
+    q->timeout_s = timeout_s;
+    q->kind = kind;
+    snprintf(q->ref, sizeof q->ref, "%s", ref ? ref : "");
+    q->res = res;
+    q->guard.allow_private = ch->guard.allow_private;
+    ch->queue[ch->n_queue++] = q;
+    res->pending = true;
+    return RS_OK;
+}
+
+void rs_channels_defer(struct rs_channels *ch, bool on)
+{
+    ch->defer = on;
+}
+
+/* Q is over with E: its outcome to the caller, read as the blocking send would have. */
+static void req_done(struct rs_http_req *q, enum rs_err e,
+                     void (*done)(struct rs_send_result *res, enum rs_err e, void *ud), void *ud)
+{
+    q->res->pending = false;
+    done(q->res, answer_read(q->kind, q->ref, e, &q->resp, q->res), ud);
+}
+
+void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_result *res, enum rs_err e, void *ud),
+                       void *ud)
+{
+    int n = ch->n_queue;
+    if (n == 0)
+        return;
+    if (!ch->multi && (ch->multi = curl_multi_init()))
+        curl_multi_setopt(ch->multi, CURLMOPT_MAXCONNECTS, (long)RS_HTTP_INFLIGHT);
+    bool busy[RS_HTTP_INFLIGHT] = {0};
+    /* endpoints (full URL: one provider account, one WhatsApp number, one webhook) that answered
+     * 429 with Retry-After in this batch, and for how long */
+    const char *held[8];
+    int64_t held_s[8];
+    int n_held = 0, next = 0, active = 0, finished = 0;
+    while (finished < n) {
+        while (active < RS_HTTP_INFLIGHT && next < n) {
+            struct rs_http_req *q = ch->queue[next++];
+            int h = -1;
+            for (int k = 0; k < n_held && h < 0; k++)
+                if (strcmp(held[k], q->url) == 0)
+                    h = k;
+            if (h >= 0) {
+                snprintf(q->res->error, sizeof q->res->error,
+                         "not sent: the provider answered 429 to an earlier message of this batch and asked to "
+                         "wait %lld s (Retry-After)",
+                         (long long)held_s[h]);
+                q->res->retry_after_s = held_s[h];
+                q->res->pending = false;
+                done(q->res, RS_ERETRY, ud);
+                finished++;
+                continue;
+            }
+            int k = 0;
+            while (k < RS_HTTP_INFLIGHT && busy[k])
+                k++;
+            if (k < RS_HTTP_INFLIGHT && !ch->pool[k])
+                ch->pool[k] = curl_easy_init();
+            CURL *eh = k < RS_HTTP_INFLIGHT ? ch->pool[k] : NULL;
+            if (eh) {
+                http_setup(eh, &q->guard, q->url, q->hl, q->userpwd, q->body, q->len, q->timeout_s, &q->resp, q->res);
+                curl_easy_setopt(eh, CURLOPT_PRIVATE, q);
+            }
+            if (!eh || !ch->multi || curl_multi_add_handle(ch->multi, eh) != CURLM_OK) {
+                snprintf(q->res->error, sizeof q->res->error, "not sent: the transfer could not be started");
+                q->res->pending = false;
+                done(q->res, RS_ERETRY, ud);
+                finished++;
+                continue;
+            }
+            q->slot = k;
+            busy[k] = true;
+            active++;
+        }
+        if (active == 0)
+            continue;
+        int running = 0;
+        curl_multi_perform(ch->multi, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(ch->multi, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *eh = msg->easy_handle;
+            CURLcode rc = msg->data.result;
+            char *priv = NULL;
+            curl_easy_getinfo(eh, CURLINFO_PRIVATE, &priv);
+            struct rs_http_req *q = (struct rs_http_req *)(void *)priv;
+            curl_multi_remove_handle(ch->multi, eh);
+            busy[q->slot] = false;
+            active--;
+            finished++;
+            enum rs_err e = http_outcome(ch, eh, rc, &q->guard, &q->resp, q->res);
+            if (q->res->http_status == 429 && q->res->retry_after_s > 0 && n_held < 8) {
+                held[n_held] = q->url;
+                held_s[n_held++] = q->res->retry_after_s;
+            }
+            req_done(q, e, done, ud);
+        }
+        if (active > 0)
+            curl_multi_poll(ch->multi, NULL, 0, 1000, NULL);
+    }
+    for (int i = 0; i < n; i++)
+        req_free(ch->queue[i]);
+    ch->n_queue = 0;
 }
 
 /* Append NAME=VALUE form-encoded (RFC 3986 unreserved kept, space as %20 as Twilio's own
@@ -246,15 +467,21 @@ static enum rs_err send_twilio(struct rs_channels *ch, const struct rs_msg *m, c
     snprintf(userpwd, sizeof userpwd, "%s:%s", c->twilio_sid, c->twilio_token);
     static const char *const hdr[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json",
                                       NULL};
-    struct rs_buf resp;
-    rs_buf_init(&resp);
-    enum rs_err e = rs_http_post(ch, url, hdr, userpwd, form.data ? form.data : "", form.len, c->timeout_s, &resp, res);
-    json_t *j = resp.data ? json_loads(resp.data, 0, NULL) : NULL;
+    enum rs_err e = provider_post(ch, ANS_TWILIO, NULL, url, hdr, userpwd, form.data ? form.data : "", form.len,
+                                  c->timeout_s, res);
+    rs_buf_release(&form);
+    return e;
+}
+
+/* Twilio's answer: the message's sid, or its error code. */
+static enum rs_err twilio_answer(enum rs_err e, const struct rs_buf *resp, struct rs_send_result *res)
+{
+    json_t *j = resp->data ? json_loads(resp->data, 0, NULL) : NULL;
     if (e == RS_OK) {
         const char *sid = json_string_value(json_object_get(j, "sid"));
         if (!sid) {
             snprintf(res->error, sizeof res->error, "Twilio answered %d without a message sid: %.120s",
-                     res->http_status, resp.data ? resp.data : "");
+                     res->http_status, resp->data ? resp->data : "");
             e = RS_ERETRY;
         } else {
             snprintf(res->provider_id, sizeof res->provider_id, "%s", sid);
@@ -272,8 +499,6 @@ static enum rs_err send_twilio(struct rs_channels *ch, const struct rs_msg *m, c
             res->opted_out = true;
     }
     json_decref(j);
-    rs_buf_release(&resp);
-    rs_buf_release(&form);
     return e;
 }
 
@@ -310,22 +535,26 @@ static enum rs_err send_infobip(struct rs_channels *ch, const struct rs_msg *m, 
         return RS_ENOMEM;
     snprintf(auth, sizeof auth, "Authorization: App %s", c->infobip_key);
     const char *hdr[] = {"Content-Type: application/json", "Accept: application/json", auth, NULL};
-    struct rs_buf resp;
-    rs_buf_init(&resp);
-    enum rs_err e = rs_http_post(ch, url, hdr, NULL, body, strlen(body), c->timeout_s, &resp, res);
+    enum rs_err e = provider_post(ch, ANS_INFOBIP, mid, url, hdr, NULL, body, strlen(body), c->timeout_s, res);
     free(body);
+    return e;
+}
+
+/* Infobip's answer: accepted when it lists the message; MID is the messageId we gave it. */
+static enum rs_err infobip_answer(enum rs_err e, const char *mid, const struct rs_buf *resp,
+                                  struct rs_send_result *res)
+{
     if (e == RS_OK) {
-        json_t *j = resp.data ? json_loads(resp.data, 0, NULL) : NULL;
+        json_t *j = resp->data ? json_loads(resp->data, 0, NULL) : NULL;
         if (!j || !json_is_array(json_object_get(j, "messages"))) {
             snprintf(res->error, sizeof res->error, "Infobip answered %d with no messages: %.120s", res->http_status,
-                     resp.data ? resp.data : "");
+                     resp->data ? resp->data : "");
             e = RS_ERETRY;
         } else {
             snprintf(res->provider_id, sizeof res->provider_id, "%s", mid);
         }
         json_decref(j);
     }
-    rs_buf_release(&resp);
     return e;
 }
 
@@ -403,16 +632,20 @@ enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, str
         return RS_ENOMEM;
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->wa_token);
     const char *hdr[] = {"Content-Type: application/json", auth, NULL};
-    struct rs_buf resp;
-    rs_buf_init(&resp);
-    enum rs_err e = rs_http_post(ch, url, hdr, NULL, body, strlen(body), c->timeout_s, &resp, res);
+    enum rs_err e = provider_post(ch, ANS_WHATSAPP, NULL, url, hdr, NULL, body, strlen(body), c->timeout_s, res);
     free(body);
-    json_t *j = resp.data ? json_loads(resp.data, 0, NULL) : NULL;
+    return e;
+}
+
+/* The Cloud API's answer: the wamid, or an error whose code says whether to retry. */
+static enum rs_err whatsapp_answer(enum rs_err e, const struct rs_buf *resp, struct rs_send_result *res)
+{
+    json_t *j = resp->data ? json_loads(resp->data, 0, NULL) : NULL;
     if (e == RS_OK) {
         const char *id = json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "id"));
         if (!id) {
             snprintf(res->error, sizeof res->error, "WhatsApp answered %d without a message id: %.120s",
-                     res->http_status, resp.data ? resp.data : "");
+                     res->http_status, resp->data ? resp->data : "");
             e = RS_ERETRY;
         } else {
             snprintf(res->provider_id, sizeof res->provider_id, "%s", id);
@@ -427,7 +660,6 @@ enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, str
             e = RS_ERETRY;
     }
     json_decref(j);
-    rs_buf_release(&resp);
     return e;
 }
 
@@ -476,11 +708,15 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
     snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
     const char *hdr[] = {"Content-Type: application/json", "User-Agent: Rastro-Webhooks/1.0", h_id, h_ts, h_sig,
                          NULL};
-    struct rs_buf resp;
-    rs_buf_init(&resp);
-    enum rs_err e = rs_http_post(ch, c->webhook_url, hdr, NULL, body, strlen(body), c->timeout_s, &resp, res);
+    enum rs_err e = provider_post(ch, ANS_WEBHOOK, id, c->webhook_url, hdr, NULL, body, strlen(body), c->timeout_s,
+                                  res);
     free(body);
-    rs_buf_release(&resp);
+    return e;
+}
+
+/* The merchant's endpoint's answer; ID is the webhook-id sent. */
+static enum rs_err webhook_answer(enum rs_err e, const char *id, struct rs_send_result *res)
+{
     if (e == RS_OK)
         snprintf(res->provider_id, sizeof res->provider_id, "%s", id);
     else if (e == RS_EREJECTED && res->http_status != 410)
@@ -488,5 +724,21 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
          * a signature check being fixed are failures to deliver, not a refusal of this message
          * (Standard Webhooks: any non-2xx is retried); only 410 Gone says to stop. */
         e = RS_ERETRY;
+    return e;
+}
+
+static enum rs_err answer_read(enum answer_kind kind, const char *ref, enum rs_err e, const struct rs_buf *resp,
+                               struct rs_send_result *res)
+{
+    switch (kind) {
+    case ANS_TWILIO:
+        return twilio_answer(e, resp, res);
+    case ANS_INFOBIP:
+        return infobip_answer(e, ref, resp, res);
+    case ANS_WHATSAPP:
+        return whatsapp_answer(e, resp, res);
+    case ANS_WEBHOOK:
+        return webhook_answer(e, ref, res);
+    }
     return e;
 }

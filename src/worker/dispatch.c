@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,13 @@ struct outcome {
     bool sms_optout;
     int64_t merchant_id, customer_id;
     char phone[24];
+    /* what settle() needs once the send is over (HTTP sends end in rs_channels_flush) */
+    char why[300];
+    enum rs_channel chan, chans[RS_CH__COUNT];
+    int nch, ci, attempts;
+    bool attempted, stale;
+    struct rs_retry_policy pol;
+    int64_t now, quiet_until;
 };
 
 static void settings_release(struct worker *w)
@@ -348,7 +356,11 @@ static void webhook_details(struct rs_store *s, const struct rs_outbox_job *job,
     json_decref(sh);
 }
 
-/* Send row ID and fill O. */
+static void after_send(struct outcome *o, enum rs_err e);
+static void settle(struct worker *w, struct outcome *o, enum rs_err e);
+
+/* Send row ID and fill O: at once, or (an HTTP send queued by rs_channels_defer) when
+ * rs_channels_flush calls sent(). */
 static void process(struct worker *w, int64_t id, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
@@ -513,15 +525,12 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 snprintf(o->res.error, sizeof o->res.error, "channel %s cannot be sent", rs_channel_name(channel));
                 e = RS_EINVAL;
             }
-            if (e != RS_OK)
-                snprintf(why, sizeof why, "%s", o->res.error);
-            if (e == RS_EREJECTED && channel == RS_CH_SMS && o->res.opted_out) {
-                o->sms_optout = true;
-                o->merchant_id = job.merchant_id;
-                o->customer_id = cust.customer_id;
-                snprintf(o->phone, sizeof o->phone, "%s", cust.phone);
-            }
-            /* the message told a window: breaches and slips are measured against it from now */
+            o->attempted = true;
+            o->merchant_id = job.merchant_id;
+            o->customer_id = cust.customer_id;
+            snprintf(o->phone, sizeof o->phone, "%s", cust.phone);
+            /* the message tells a window: once sent (after_send), breaches and slips are measured
+             * against it */
             if (e == RS_OK && extras.has_window) {
                 for (int k = 0; k < RS_TPART__COUNT; k++)
                     if (r.part[k] && strstr(r.part[k], extras.promise_text)) {
@@ -535,6 +544,44 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     }
     if (!cfg)
         e = RS_EREJECTED;
+    snprintf(o->why, sizeof o->why, "%s", why);
+    o->chan = channel;
+    memcpy(o->chans, chans, sizeof chans);
+    o->nch = nch;
+    o->ci = ci;
+    o->attempts = job.attempts;
+    o->pol = cfg ? cfg->retry : (struct rs_retry_policy){30, 3600, 1, 3600};
+    o->now = now;
+    o->quiet_until = quiet_until;
+    o->stale = stale;
+    if (o->res.pending)
+        return; /* queued: rs_channels_flush ends it (sent) */
+    if (o->attempted)
+        after_send(o, e);
+    settle(w, o, e);
+}
+
+/* What the provider's answer E to O's send means beyond the outcome: why it failed, an opt-out
+ * at the SMS provider, a window told only if the message went. */
+static void after_send(struct outcome *o, enum rs_err e)
+{
+    if (e != RS_OK)
+        snprintf(o->why, sizeof o->why, "%s", o->res.error);
+    if (e == RS_EREJECTED && o->chan == RS_CH_SMS && o->res.opted_out)
+        o->sms_optout = true;
+    if (e != RS_OK)
+        o->told_shipment = 0;
+}
+
+/* Fill O's outcome from E, the result of its attempt (process() kept what this needs in O). */
+static void settle(struct worker *w, struct outcome *o, enum rs_err e)
+{
+    enum rs_channel channel = o->chan;
+    const enum rs_channel *chans = o->chans;
+    int nch = o->nch, ci = o->ci;
+    int64_t now = o->now, quiet_until = o->quiet_until;
+    const char *why = o->why;
+    bool stale = o->stale;
 
     o->d.channel = o->channel;
     o->d.http_status = o->res.http_status;
@@ -550,7 +597,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
         /* inside quiet hours: back to the queue until their end, no attempt counted */
         snprintf(o->state, sizeof o->state, "queued");
         snprintf(o->result, sizeof o->result, "deferred");
-        o->d.attempts = job.attempts;
+        o->d.attempts = o->attempts;
         o->d.next_attempt_at = quiet_until;
         o->d.deferred = true;
         return;
@@ -561,7 +608,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
         snprintf(o->result, sizeof o->result, "suppressed");
         snprintf(o->res.error, sizeof o->res.error, "%s", why);
         o->d.error = o->res.error;
-        o->d.attempts = job.attempts;
+        o->d.attempts = o->attempts;
         o->d.next_attempt_at = now;
         return;
     }
@@ -569,7 +616,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
         snprintf(o->state, sizeof o->state, "sent");
         snprintf(o->result, sizeof o->result, "sent");
         o->d.provider_id = o->res.provider_id;
-        o->d.attempts = job.attempts + 1;
+        o->d.attempts = o->attempts + 1;
         o->d.next_attempt_at = now;
         atomic_fetch_add(&w->d->sent, 1);
         return;
@@ -583,15 +630,15 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
             item.fallback[item.n_fallback++] = chans[k];
     }
     struct rs_retry_decision dec;
-    struct rs_retry_policy pol = cfg ? cfg->retry : (struct rs_retry_policy){30, 3600, 1, 3600};
+    const struct rs_retry_policy pol = o->pol;
     w->rnd = w->rnd * 1103515245u + 12345u;
-    rs_retry_next(&pol, &item, ci, job.attempts + 1, e != RS_ERETRY, o->res.retry_after_s,
+    rs_retry_next(&pol, &item, ci, o->attempts + 1, e != RS_ERETRY, o->res.retry_after_s,
                   w->rnd ^ (unsigned)rand(), &dec);
     switch (dec.action) {
     case RS_RETRY_AGAIN:
         snprintf(o->state, sizeof o->state, "queued");
         snprintf(o->result, sizeof o->result, "retry");
-        o->d.attempts = job.attempts + 1;
+        o->d.attempts = o->attempts + 1;
         o->d.next_attempt_at = now + dec.delay_s;
         atomic_fetch_add(&w->d->retried, 1);
         break;
@@ -607,10 +654,18 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     default:
         snprintf(o->state, sizeof o->state, "failed");
         snprintf(o->result, sizeof o->result, "failed");
-        o->d.attempts = job.attempts + 1;
+        o->d.attempts = o->attempts + 1;
         o->d.next_attempt_at = now;
         atomic_fetch_add(&w->d->failed, 1);
     }
+}
+
+/* rs_channels_flush: the HTTP send of the outcome holding RES is over with E. */
+static void sent(struct rs_send_result *res, enum rs_err e, void *ud)
+{
+    struct outcome *o = (struct outcome *)(void *)((char *)res - offsetof(struct outcome, res));
+    after_send(o, e);
+    settle(ud, o, e);
 }
 
 /* The SMS provider refused O because the customer opted out there (Twilio 21610): an opt-out of
@@ -693,8 +748,13 @@ static void *run(void *arg)
             continue;
         }
         atomic_fetch_add(&d->claimed, (unsigned long long)n);
+        /* the batch's HTTP sends (SMS, WhatsApp, webhooks) go out together, not one after the
+         * other: each waits for the provider's answer, a few hundred ms at a real SaaS API */
+        rs_channels_defer(w->ch, true);
         for (int i = 0; i < n; i++)
             process(w, ids[i], &out[i]);
+        rs_channels_defer(w->ch, false);
+        rs_channels_flush(w->ch, sent, w);
         /* record the batch; on a busy database try again: the rows are ours until the lease ends */
         for (int tries = 0; tries < 50; tries++) {
             e = rs_store_begin(w->s);

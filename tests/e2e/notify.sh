@@ -554,8 +554,60 @@ curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "
 KEY=$KEY3 api GET /v1/orders/IB-1/notifications
 eq "a report sent to another merchant's URL changes nothing" "$(jqr '.notifications[0].delivered_at != null')" true
 
+# ---- peak: a long queue against a provider that takes 200 ms to answer (Twilio, Meta do) ----
+# The batch's HTTP sends go out together (libcurl multi): 40 SMS with the default dispatcher (2
+# threads, batch 16) take well under the 40 x 200 ms / 2 threads = 4 s of sending them one by one.
+KEY4=$(new_merchant "Tienda Pico")
+SID4=AC0a1b2c3d4e5f60718293a4b5c6d7e8f9
+cat > "$T_DIR/s4.json" <<JSON
+{"public_base_url":"$BASE","sms":{"provider":"twilio","base_url":"$REC","account_sid":"$SID4","auth_token":"$TOKEN",
+ "from":"+34911000111"},"triggers":{"*":["sms"]},"timeout_s":5}
+JSON
+"$RASTRO_BIN" notify settings --merchant 4 --db "$DB" "$T_DIR/s4.json" >/dev/null
+KEY=$KEY4 api POST /v1/orders '{"order_ref":"PK-1","placed_at":"'"$(ts 100)"'","customer":{"name":"Eva","phone":"+34600999888","locale":"es"},"destination":{"country":"ES"}}'
+pk_final() { [ "$(sqlite3 "$DB" "select count(*) from outbox where merchant_id=4 and state in ('queued','sending')")" = 0 ]; }
+wait_for 20 pk_final
+script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID4"'","responses":[{"delay":0.2,"repeat":true}]}'
+t0=$(date +%s%N)
+sqlite3 "$DB" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 40)
+  INSERT INTO outbox(merchant_id,order_id,customer_id,trigger,channels,channel,locale,state,next_attempt_at,idem_key,created_at,updated_at)
+  SELECT merchant_id,order_id,customer_id,trigger,channels,channel,locale,'queued',0,idem_key||':peak'||i,created_at,updated_at
+  FROM outbox, c WHERE merchant_id=4 AND idem_key NOT LIKE '%:peak%'"
+wait_for 20 pk_final
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+eq "40 SMS at 200 ms each: all sent" "$(sqlite3 "$DB" "select count(*) from outbox where merchant_id=4 and idem_key like '%:peak%' and state='sent'")" 40
+check "  in well under the 4 s of sending them one at a time (took $ms ms)" test "$ms" -lt 3000
+eq "  each sent exactly once (one request per row)" \
+   "$(rec_find '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")' | jq -r '.body' | grep -o 'n%3D[0-9]*' | sort | uniq -c | awk '$1!=1' | wc -l)/$(rec_count '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")')" "0/41"
+eq "  every row has its own Twilio sid" "$(sqlite3 "$DB" "select count(distinct provider_id) from outbox where merchant_id=4 and state='sent'")" 41
+script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID4"'","responses":[]}'
+
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
+
+# ---- peak: a provider's 429 with Retry-After holds the rest of the batch for that account ----
+# One thread with a batch of 64: 16 requests in flight; the first answer is a 429 asking to wait
+# 60 s, so the 25 rows not started yet are not sent now but retried after that time.
+n0=$(rec_count '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")')
+script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID4"'","responses":[{"status":429,"headers":{"Retry-After":"60"},"body":{"code":20429,"message":"Too Many Requests"}},{"delay":0.3,"repeat":true}]}'
+sqlite3 "$DB" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 41)
+  INSERT INTO outbox(merchant_id,order_id,customer_id,trigger,channels,channel,locale,state,next_attempt_at,idem_key,created_at,updated_at)
+  SELECT merchant_id,order_id,customer_id,trigger,channels,channel,locale,'queued',0,idem_key||':hold'||i,created_at,updated_at
+  FROM outbox, c WHERE merchant_id=4 AND idem_key NOT LIKE '%:peak%'"
+"$RASTRO_BIN" worker --db "$DB" --threads 1 --batch 64 --sweep-interval 0 >> "$T_DIR/worker.log" 2>&1 &
+WPID=$!; T_PIDS+=("$WPID")
+hold_done() { [ "$(sqlite3 "$DB" "select count(*) from outbox where idem_key like '%:hold%' and (state='sending' or (state='queued' and attempts=0))")" = 0 ]; }
+check "a batch of 41 whose first answer is 429 Retry-After: 60 settles" wait_for 20 hold_done
+kill $WPID; wait $WPID 2>/dev/null
+eq "  16 requests went (the ones in flight), not 41" "$(( $(rec_count '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")') - n0 ))" 16
+eq "  15 sent; the refused one and the 25 not started wait for the retry" \
+   "$(sqlite3 "$DB" "select group_concat(state||'='||c) from (select state, count(*) c from outbox where idem_key like '%:hold%' group by state order by state)")" \
+   "queued=26,sent=15"
+eq "  none of them before the 60 s asked" \
+   "$(sqlite3 "$DB" "select count(*) from outbox where idem_key like '%:hold%' and state='queued' and next_attempt_at >= strftime('%s','now') + 50")" 26
+eq "  the history says why the 25 were not sent" \
+   "$(sqlite3 "$DB" "select count(*) from notify_attempts a join outbox o on o.id=a.outbox_id where o.idem_key like '%:hold%' and a.result='retry' and a.error like 'not sent: the provider answered 429 to an earlier message of this batch and asked to wait 60 s (Retry-After)'")" 25
+script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID4"'","responses":[]}'
 
 # ---- kill -9 of the dispatcher: nothing planned is lost, each recorded once ----
 KDB=$T_DIR/kill.db

@@ -22,8 +22,8 @@ counter = [0]
 scripts = {}  # prefix -> list of responses
 
 
-def default_answer(path, body):
-    n = counter[0]
+def default_answer(path, body, n):
+    # n: this request's number (not the counter now: answers to concurrent requests differ)
     if path.startswith("/2010-04-01/Accounts/") and path.endswith("/Messages.json"):
         return 201, {"sid": "SM%032x" % n, "status": "accepted", "num_segments": "1", "error_code": None}
     if path.startswith("/sms/3/messages"):
@@ -84,7 +84,7 @@ class H(BaseHTTPRequestHandler):
                 payload = json.dumps(script.get("body", {"code": 20500, "message": "scripted failure"})).encode()
                 self.reply(script["status"], payload, script.get("headers", {}))
                 return
-        status, payload = default_answer(u.path, body)
+        status, payload = default_answer(u.path, body, n)
         data = json.dumps(payload).encode() if payload is not None else b""
         self.reply(status, data, {"Content-Type": "application/json"} if data else {})
 
