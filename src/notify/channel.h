@@ -80,6 +80,11 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
  * asked to wait. */
 #define RS_HTTP_INFLIGHT 16
 void rs_channels_defer(struct rs_channels *ch, bool on);
+/* rs_channels_flush starts no request at or after START_BY (Unix seconds; 0 = no limit: the
+ * dispatcher's rows would be past the middle of their lease, and a late send risks running past
+ * it, when another dispatcher retakes the row and sends it again): DONE gets such a request with
+ * res->pending still set, nothing sent. */
+void rs_channels_start_by(struct rs_channels *ch, int64_t start_by);
 void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_result *res, enum rs_err e, void *ud),
                        void *ud);
 

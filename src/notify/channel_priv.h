@@ -28,6 +28,7 @@ struct rs_channels {
     /* concurrent sends (rs_channels_defer): the queue, and the multi handle with its own
      * connection cache and easy handles, kept between batches */
     bool defer;
+    int64_t start_by; /* rs_channels_start_by */
     struct rs_http_req **queue;
     int n_queue, cap_queue;
     CURLM *multi;

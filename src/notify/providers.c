@@ -320,6 +320,11 @@ void rs_channels_defer(struct rs_channels *ch, bool on)
     ch->defer = on;
 }
 
+void rs_channels_start_by(struct rs_channels *ch, int64_t start_by)
+{
+    ch->start_by = start_by;
+}
+
 /* Q is over with E: its outcome to the caller, read as the blocking send would have. */
 static void req_done(struct rs_http_req *q, enum rs_err e,
                      void (*done)(struct rs_send_result *res, enum rs_err e, void *ud), void *ud)
@@ -345,6 +350,11 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
     while (finished < n) {
         while (active < RS_HTTP_INFLIGHT && next < n) {
             struct rs_http_req *q = ch->queue[next++];
+            if (ch->start_by && rs_now() >= ch->start_by) {
+                done(q->res, RS_OK, ud); /* still pending: not sent */
+                finished++;
+                continue;
+            }
             int h = -1;
             for (int k = 0; k < n_held && h < 0; k++)
                 if (strcmp(held[k], q->url) == 0)

@@ -664,6 +664,10 @@ static void settle(struct worker *w, struct outcome *o, enum rs_err e)
 static void sent(struct rs_send_result *res, enum rs_err e, void *ud)
 {
     struct outcome *o = (struct outcome *)(void *)((char *)res - offsetof(struct outcome, res));
+    if (res->pending) {
+        o->skip = true; /* not started before the middle of the lease: retaken when it ends */
+        return;
+    }
     after_send(o, e);
     settle(ud, o, e);
 }
@@ -723,9 +727,10 @@ static void *run(void *arg)
                 fprintf(stderr, "dispatch: heartbeat failed: %s\n", rs_store_errmsg(w->s));
         }
         int n = 0;
+        int64_t claimed_at = rs_now();
         enum rs_err e = rs_store_begin(w->s);
         if (!e)
-            e = rs_store_outbox_claim(w->s, w->owner, rs_now(), d->cfg.lease_s, ids, d->cfg.batch, &n);
+            e = rs_store_outbox_claim(w->s, w->owner, claimed_at, d->cfg.lease_s, ids, d->cfg.batch, &n);
         if (!e)
             e = rs_store_commit(w->s);
         else
@@ -750,9 +755,20 @@ static void *run(void *arg)
         atomic_fetch_add(&d->claimed, (unsigned long long)n);
         /* the batch's HTTP sends (SMS, WhatsApp, webhooks) go out together, not one after the
          * other: each waits for the provider's answer, a few hundred ms at a real SaaS API */
+        /* nothing is started past the middle of the lease: a send still going when it ends would
+         * be made again by the dispatcher that retakes the row (a slow provider, a slow SMTP
+         * relay at peak); rows not started are left to their lease and retaken then */
+        int64_t start_by = claimed_at + (d->cfg.lease_s + 1) / 2;
+        rs_channels_start_by(w->ch, start_by);
         rs_channels_defer(w->ch, true);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
+            if (rs_now() >= start_by) {
+                memset(&out[i], 0, sizeof out[i]);
+                out[i].skip = true;
+                continue;
+            }
             process(w, ids[i], &out[i]);
+        }
         rs_channels_defer(w->ch, false);
         rs_channels_flush(w->ch, sent, w);
         /* record the batch; on a busy database try again: the rows are ours until the lease ends */
