@@ -37,6 +37,8 @@ struct rs_send_result {
     char error[300];        /* why it failed, for the attempts log */
     bool opted_out;         /* RS_EREJECTED because the recipient opted out of this channel at the
                              * provider (Twilio 21610: they replied STOP to the sender): record it */
+    bool rate_limited;      /* RS_ERETRY because the provider says the account or number is over its
+                             * rate limit (HTTP 429, Twilio 20429, WhatsApp 130429, 80007, 4) */
     bool pending;           /* queued by a send in deferred mode (rs_channels_defer): nothing is
                              * known yet; rs_channels_flush gives the outcome */
 };
@@ -75,9 +77,9 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
  * rs_channels_flush sends every queued request with libcurl's multi interface, at most
  * RS_HTTP_INFLIGHT at a time, each exactly once, and calls DONE(RES, E, UD) once per request
  * with its outcome as the blocking call would have returned it. When a provider answers one of
- * them 429 with Retry-After, requests queued for the same host and not started yet are not sent:
- * they end RS_ERETRY with the same retry_after_s, so the batch does not hammer a provider that
- * asked to wait. */
+ * them that the account or number is over its rate limit (rate_limited), requests queued for the
+ * same endpoint (URL) and not started yet are not sent: they end RS_ERETRY with the same
+ * retry_after_s, so the batch does not hammer a provider that asked to slow down. */
 #define RS_HTTP_INFLIGHT 16
 void rs_channels_defer(struct rs_channels *ch, bool on);
 /* rs_channels_flush starts no request at or after START_BY (Unix seconds; 0 = no limit: the

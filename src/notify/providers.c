@@ -217,6 +217,7 @@ static enum rs_err http_outcome(struct rs_channels *ch, CURL *h, CURLcode rc, co
         return RS_OK;
     const char *snippet = resp->data ? resp->data : "";
     snprintf(res->error, sizeof res->error, "HTTP %ld: %.200s", code, snippet);
+    res->rate_limited = code == 429;
     if (code == 408 || code == 425 || code == 429 || code >= 500)
         return RS_ERETRY;
     return RS_EREJECTED;
@@ -325,14 +326,6 @@ void rs_channels_start_by(struct rs_channels *ch, int64_t start_by)
     ch->start_by = start_by;
 }
 
-/* Q is over with E: its outcome to the caller, read as the blocking send would have. */
-static void req_done(struct rs_http_req *q, enum rs_err e,
-                     void (*done)(struct rs_send_result *res, enum rs_err e, void *ud), void *ud)
-{
-    q->res->pending = false;
-    done(q->res, answer_read(q->kind, q->ref, e, &q->resp, q->res), ud);
-}
-
 void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_result *res, enum rs_err e, void *ud),
                        void *ud)
 {
@@ -342,9 +335,10 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
     if (!ch->multi && (ch->multi = curl_multi_init()))
         curl_multi_setopt(ch->multi, CURLMOPT_MAXCONNECTS, (long)RS_HTTP_INFLIGHT);
     bool busy[RS_HTTP_INFLIGHT] = {0};
-    /* endpoints (full URL: one provider account, one WhatsApp number, one webhook) that answered
-     * 429 with Retry-After in this batch, and for how long */
+    /* endpoints (full URL: one provider account, one WhatsApp number, one webhook) that said in
+     * this batch they are over their rate limit: what they answered, and the wait they asked */
     const char *held[8];
+    char held_err[8][160];
     int64_t held_s[8];
     int n_held = 0, next = 0, active = 0, finished = 0;
     while (finished < n) {
@@ -360,10 +354,12 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
                 if (strcmp(held[k], q->url) == 0)
                     h = k;
             if (h >= 0) {
+                char wait[64] = "";
+                if (held_s[h] > 0)
+                    snprintf(wait, sizeof wait, "; it asked to wait %lld s (Retry-After)", (long long)held_s[h]);
                 snprintf(q->res->error, sizeof q->res->error,
-                         "not sent: the provider answered 429 to an earlier message of this batch and asked to "
-                         "wait %lld s (Retry-After)",
-                         (long long)held_s[h]);
+                         "not sent: an earlier message of this batch met the provider's rate limit (%s)%s", held_err[h],
+                         wait);
                 q->res->retry_after_s = held_s[h];
                 q->res->pending = false;
                 done(q->res, RS_ERETRY, ud);
@@ -409,12 +405,15 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
             busy[q->slot] = false;
             active--;
             finished++;
-            enum rs_err e = http_outcome(ch, eh, rc, &q->guard, &q->resp, q->res);
-            if (q->res->http_status == 429 && q->res->retry_after_s > 0 && n_held < 8) {
+            enum rs_err e = answer_read(q->kind, q->ref, http_outcome(ch, eh, rc, &q->guard, &q->resp, q->res),
+                                        &q->resp, q->res);
+            if (e == RS_ERETRY && q->res->rate_limited && n_held < 8) {
                 held[n_held] = q->url;
+                snprintf(held_err[n_held], sizeof held_err[n_held], "%.120s", q->res->error);
                 held_s[n_held++] = q->res->retry_after_s;
             }
-            req_done(q, e, done, ud);
+            q->res->pending = false;
+            done(q->res, e, ud);
         }
         if (active > 0)
             curl_multi_poll(ch->multi, NULL, 0, 1000, NULL);
@@ -501,8 +500,10 @@ static enum rs_err twilio_answer(enum rs_err e, const struct rs_buf *resp, struc
         snprintf(res->error, sizeof res->error, "HTTP %d, Twilio error %lld: %.200s", res->http_status, code,
                  json_string_value(json_object_get(j, "message")) ? json_string_value(json_object_get(j, "message"))
                                                                   : "");
-        if (code == 20429)
+        if (code == 20429) {
             e = RS_ERETRY;
+            res->rate_limited = true;
+        }
         /* 21610 "Attempt to send to unsubscribed recipient": the number replied STOP to this
          * sender at Twilio, maybe before we ever saw it; every later SMS would fail the same */
         else if (code == 21610 && e == RS_EREJECTED)
@@ -668,6 +669,9 @@ static enum rs_err whatsapp_answer(enum rs_err e, const struct rs_buf *resp, str
                                                                    : "");
         if (wa_error_transient(code))
             e = RS_ERETRY;
+        /* the number's or the account's limits (not 131056: one recipient, nor 2: an outage) */
+        if (code == 130429 || code == 80007 || code == 4)
+            res->rate_limited = true;
     }
     json_decref(j);
     return e;

@@ -561,7 +561,8 @@ KEY4=$(new_merchant "Tienda Pico")
 SID4=AC0a1b2c3d4e5f60718293a4b5c6d7e8f9
 cat > "$T_DIR/s4.json" <<JSON
 {"public_base_url":"$BASE","sms":{"provider":"twilio","base_url":"$REC","account_sid":"$SID4","auth_token":"$TOKEN",
- "from":"+34911000111"},"triggers":{"*":["sms"]},"timeout_s":5}
+ "from":"+34911000111"},"whatsapp":{"base_url":"$REC","api_version":"v21.0","phone_number_id":"4004004004","token":"wa-4",
+ "app_secret":"meta-app-secret-4","verify_token":"vt-4"},"triggers":{"*":["sms"]},"timeout_s":5}
 JSON
 "$RASTRO_BIN" notify settings --merchant 4 --db "$DB" "$T_DIR/s4.json" >/dev/null
 KEY=$KEY4 api POST /v1/orders '{"order_ref":"PK-1","placed_at":"'"$(ts 100)"'","customer":{"name":"Eva","phone":"+34600999888","locale":"es"},"destination":{"country":"ES"}}'
@@ -585,7 +586,7 @@ script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID4"'","responses":[]}'
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
 
-# ---- peak: a provider's 429 with Retry-After holds the rest of the batch for that account ----
+# ---- peak: a provider's rate limit holds the rest of the batch for that account or number ----
 # One thread with a batch of 64: 16 requests in flight; the first answer is a 429 asking to wait
 # 60 s, so the 25 rows not started yet are not sent now but retried after that time.
 n0=$(rec_count '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")')
@@ -606,7 +607,22 @@ eq "  15 sent; the refused one and the 25 not started wait for the retry" \
 eq "  none of them before the 60 s asked" \
    "$(sqlite3 "$DB" "select count(*) from outbox where idem_key like '%:hold%' and state='queued' and next_attempt_at >= strftime('%s','now') + 50")" 26
 eq "  the history says why the 25 were not sent" \
-   "$(sqlite3 "$DB" "select count(*) from notify_attempts a join outbox o on o.id=a.outbox_id where o.idem_key like '%:hold%' and a.result='retry' and a.error like 'not sent: the provider answered 429 to an earlier message of this batch and asked to wait 60 s (Retry-After)'")" 25
+   "$(sqlite3 "$DB" "select count(*) from notify_attempts a join outbox o on o.id=a.outbox_id where o.idem_key like '%:hold%' and a.result='retry' and a.error = 'not sent: an earlier message of this batch met the provider''s rate limit (HTTP 429, Twilio error 20429: Too Many Requests); it asked to wait 60 s (Retry-After)'")" 25
+# WhatsApp says it with a 400 and an error code (130429: the number's throughput), no Retry-After
+script_rec '{"prefix":"/v21.0/4004004004","responses":[{"status":400,"body":{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429}}},{"delay":0.3,"repeat":true}]}'
+n0=$(rec_count '.path=="/v21.0/4004004004/messages"')
+sqlite3 "$DB" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 41)
+  INSERT INTO outbox(merchant_id,order_id,customer_id,trigger,channels,channel,locale,state,next_attempt_at,idem_key,created_at,updated_at)
+  SELECT merchant_id,order_id,customer_id,trigger,'whatsapp','whatsapp',locale,'queued',0,idem_key||':wahold'||i,created_at,updated_at
+  FROM outbox, c WHERE merchant_id=4 AND idem_key NOT LIKE '%:peak%' AND idem_key NOT LIKE '%:hold%'"
+"$RASTRO_BIN" worker --db "$DB" --threads 1 --batch 64 --sweep-interval 0 >> "$T_DIR/worker.log" 2>&1 &
+WPID=$!; T_PIDS+=("$WPID")
+wahold_done() { [ "$(sqlite3 "$DB" "select count(*) from outbox where idem_key like '%:wahold%' and (state='sending' or (state='queued' and attempts=0))")" = 0 ]; }
+check "a WhatsApp batch of 41 whose first answer is error 130429 settles" wait_for 20 wahold_done
+kill $WPID; wait $WPID 2>/dev/null
+eq "  16 requests went, 15 sent; the 25 not started wait for the retry, and the history says why" \
+   "$(( $(rec_count '.path=="/v21.0/4004004004/messages"') - n0 ))/$(sqlite3 "$DB" "select count(*) from outbox where idem_key like '%:wahold%' and state='sent'")/$(sqlite3 "$DB" "select count(*) from notify_attempts a join outbox o on o.id=a.outbox_id where o.idem_key like '%:wahold%' and a.result='retry' and a.error = 'not sent: an earlier message of this batch met the provider''s rate limit (HTTP 400, WhatsApp error 130429: (#130429) Rate limit hit)'")" "16/15/25"
+sqlite3 "$DB" "update outbox set state='failed' where idem_key like '%:wahold%' and state='queued'"
 
 # ---- peak: a provider so slow that a batch outlasts its lease sends nothing twice ----
 # Two threads, batch 64, lease 6 s, 2 s per answer: 41 rows take three rounds of 16, past the
@@ -618,7 +634,7 @@ n0=$(rec_count '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")')
 sqlite3 "$DB" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 41)
   INSERT INTO outbox(merchant_id,order_id,customer_id,trigger,channels,channel,locale,state,next_attempt_at,idem_key,created_at,updated_at)
   SELECT merchant_id,order_id,customer_id,trigger,channels,channel,locale,'queued',0,idem_key||':lease'||i,created_at,updated_at
-  FROM outbox, c WHERE merchant_id=4 AND idem_key NOT LIKE '%:peak%' AND idem_key NOT LIKE '%:hold%'"
+  FROM outbox, c WHERE merchant_id=4 AND idem_key NOT LIKE '%:peak%' AND idem_key NOT LIKE '%hold%'"
 "$RASTRO_BIN" worker --db "$DB" --threads 2 --batch 64 --lease 6 --sweep-interval 0 >> "$T_DIR/worker.log" 2>&1 &
 WPID=$!; T_PIDS+=("$WPID")
 lease_done() { [ "$(sqlite3 "$DB" "select count(*) from outbox where idem_key like '%:lease%' and state='sent'")" = 41 ]; }
