@@ -2,8 +2,9 @@
  *
  * Each thread owns a read-write store connection, its curl handles (struct rs_channels) and a
  * cache of the last merchant's parsed settings and template sets. Loop: claim a batch (one
- * short transaction), send each row, then record every outcome of the batch in one transaction
- * (one fsync per batch instead of per message). */
+ * short transaction), send each row (the HTTP sends of the batch together: rs_channels_flush),
+ * then record every outcome of the batch in one transaction (one fsync per batch instead of per
+ * message). */
 #include "worker/dispatch.h"
 
 #include <pthread.h>
@@ -754,10 +755,10 @@ static void *run(void *arg)
         }
         atomic_fetch_add(&d->claimed, (unsigned long long)n);
         /* the batch's HTTP sends (SMS, WhatsApp, webhooks) go out together, not one after the
-         * other: each waits for the provider's answer, a few hundred ms at a real SaaS API */
-        /* nothing is started past the middle of the lease: a send still going when it ends would
+         * other: each waits for the provider's answer, a few hundred ms at a real SaaS API.
+         * Nothing is started past the middle of the lease: a send still going when it ends would
          * be made again by the dispatcher that retakes the row (a slow provider, a slow SMTP
-         * relay at peak); rows not started are left to their lease and retaken then */
+         * relay at peak); rows not started are left to their lease and retaken then. */
         int64_t start_by = claimed_at + (d->cfg.lease_s + 1) / 2;
         rs_channels_start_by(w->ch, start_by);
         rs_channels_defer(w->ch, true);
