@@ -115,11 +115,17 @@ void rs_ratelimit_fail(struct rs_ratelimit *rl, const char *key, int64_t now_ms)
 static struct rs_ratelimit *lookups;
 static pthread_once_t lookups_once = PTHREAD_ONCE_INIT;
 
+struct rs_ratelimit *rs_ratelimit_from_env(const char *burst_var, const char *per_min_var, double burst,
+                                           double per_minute)
+{
+    const char *b = getenv(burst_var), *m = getenv(per_min_var);
+    double vb = b ? atof(b) : 0, vm = m ? atof(m) : 0;
+    return rs_ratelimit_new(vb > 0 ? vb : burst, vm > 0 ? vm : per_minute);
+}
+
 static void lookups_init(void)
 {
-    const char *b = getenv("RASTRO_LOOKUP_BURST"), *m = getenv("RASTRO_LOOKUP_PER_MIN");
-    double burst = b ? atof(b) : 10, per_min = m ? atof(m) : 10;
-    lookups = rs_ratelimit_new(burst > 0 ? burst : 10, per_min > 0 ? per_min : 10);
+    lookups = rs_ratelimit_from_env("RASTRO_LOOKUP_BURST", "RASTRO_LOOKUP_PER_MIN", 10, 10);
 }
 
 struct rs_ratelimit *rs_ratelimit_lookups(void)

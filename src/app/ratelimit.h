@@ -23,6 +23,11 @@ bool rs_ratelimit_blocked(struct rs_ratelimit *rl, const char *key, int64_t now_
 /* KEY failed once: take a token. */
 void rs_ratelimit_fail(struct rs_ratelimit *rl, const char *key, int64_t now_ms);
 
+/* A limiter whose burst and rate come from the environment variables BURST_VAR and PER_MIN_VAR
+ * when they hold a positive number, else BURST and PER_MINUTE. NULL on out-of-memory. */
+struct rs_ratelimit *rs_ratelimit_from_env(const char *burst_var, const char *per_min_var, double burst,
+                                           double per_minute);
+
 /* The installation's one limiter of failed look-ups and second factors (RASTRO_LOOKUP_BURST at
  * once, RASTRO_LOOKUP_PER_MIN a minute back; 10 and 10 by default), made on first use: the
  * tracking page keys it by client address, the bot by sender ("bot:" + phone or e-mail). Times

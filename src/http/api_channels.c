@@ -260,14 +260,7 @@ static pthread_once_t chat_once = PTHREAD_ONCE_INIT;
 
 static void chat_limiter_init(void)
 {
-    const char *b = getenv("RASTRO_CHAT_BURST"), *m = getenv("RASTRO_CHAT_PER_MIN");
-    double burst = b ? atof(b) : 0, per_min = m ? atof(m) : 0;
-    chat_limiter = rs_ratelimit_new(burst > 0 ? burst : 10, per_min > 0 ? per_min : 6);
-}
-
-static int64_t now_ms(void)
-{
-    return (int64_t)(rs_mono_ns() / 1000000u);
+    chat_limiter = rs_ratelimit_from_env("RASTRO_CHAT_BURST", "RASTRO_CHAT_PER_MIN", 10, 6);
 }
 
 /* The origin ("scheme://host[:port]") of URL into OUT. */
@@ -359,7 +352,7 @@ void rs_page_chat_post(struct rs_req *r)
     pthread_once(&chat_once, chat_limiter_init);
     bool form = rs_req_media_is(r, "application/x-www-form-urlencoded");
     int wait = 0;
-    if (chat_limiter && rs_ratelimit_blocked(chat_limiter, r->client_addr, now_ms(), &wait)) {
+    if (chat_limiter && rs_ratelimit_blocked(chat_limiter, r->client_addr, rs_ratelimit_now_ms(), &wait)) {
         r->retry_after = wait;
         rs_reply_error(r, 429, "too_many_messages", "too many messages from this address; wait %d s", wait);
         return;
@@ -369,7 +362,7 @@ void rs_page_chat_post(struct rs_req *r)
         return;
     }
     if (chat_limiter)
-        rs_ratelimit_fail(chat_limiter, r->client_addr, now_ms()); /* every message takes a token */
+        rs_ratelimit_fail(chat_limiter, r->client_addr, rs_ratelimit_now_ms()); /* every message takes a token */
     char *text = NULL;
     size_t tlen = 0;
     json_t *j = NULL;

@@ -302,10 +302,6 @@ static void limit_init(void)
     by_addr = rs_ratelimit_new(burst, per_min);
     by_email = rs_ratelimit_new(burst, per_min);
 }
-static int64_t now_ms(void)
-{
-    return (int64_t)(rs_mono_ns() / 1000000u);
-}
 
 static void login_form(struct rs_req *r, int status, bool es, const char *error, const char *email)
 {
@@ -387,8 +383,8 @@ void rs_console_login_post(struct rs_req *r)
     char ekey[270];
     snprintf(ekey, sizeof ekey, "e:%.256s", email);
     int wait = 0, wait2 = 0;
-    bool blocked_addr = by_addr && rs_ratelimit_blocked(by_addr, r->client_addr, now_ms(), &wait);
-    bool blocked_email = by_email && rs_ratelimit_blocked(by_email, ekey, now_ms(), &wait2);
+    bool blocked_addr = by_addr && rs_ratelimit_blocked(by_addr, r->client_addr, rs_ratelimit_now_ms(), &wait);
+    bool blocked_email = by_email && rs_ratelimit_blocked(by_email, ekey, rs_ratelimit_now_ms(), &wait2);
     if (blocked_addr || blocked_email) {
         r->retry_after = wait > wait2 ? wait : wait2;
         char msg[200];
@@ -412,9 +408,9 @@ void rs_console_login_post(struct rs_req *r)
     memset(password, 0, sizeof password);
     if (!good) {
         if (by_addr)
-            rs_ratelimit_fail(by_addr, r->client_addr, now_ms());
+            rs_ratelimit_fail(by_addr, r->client_addr, rs_ratelimit_now_ms());
         if (by_email)
-            rs_ratelimit_fail(by_email, ekey, now_ms());
+            rs_ratelimit_fail(by_email, ekey, rs_ratelimit_now_ms());
         login_form(r, 401, es, es ? "Correo o contraseña incorrectos." : "Wrong e-mail or password.", email);
         return;
     }
