@@ -23,6 +23,7 @@
 #include <unicode/utf8.h>
 
 #include "app/incident.h"
+#include "app/ingest.h"
 #include "app/intent_default.h"
 #include "app/notify_render.h"
 #include "app/notify_settings.h"
@@ -402,14 +403,10 @@ struct found {
  * '#', the customer often not), as the look-up form does. */
 static enum rs_err order_by_ref(struct rs_store *s, int64_t merchant_id, const char *ref, struct rs_conv_order *o)
 {
-    while (*ref == '#')
-        ref++;
     enum rs_err e = rs_store_conv_order(s, merchant_id, 'r', ref, o);
-    if (e == RS_ENOTFOUND && *ref) {
-        char k[160];
-        snprintf(k, sizeof k, "#%s", ref);
-        e = rs_store_conv_order(s, merchant_id, 'r', k, o);
-    }
+    char alt[RS_MAX_REF_LEN + 2];
+    if (e == RS_ENOTFOUND && rs_app_order_ref_alt(ref, alt, sizeof alt))
+        e = rs_store_conv_order(s, merchant_id, 'r', alt, o);
     return e;
 }
 

@@ -156,6 +156,22 @@ struct job {
     int n_res;
 };
 
+/* *OUT: REF, or its other spelling (rs_app_order_ref_alt, into ALT) when only that one names an
+ * order of the merchant: an aggregator's "2087" is the shop's "#2087", an API caller's "2087" the
+ * order a shop's fulfillment calls "#2087". An exact match always wins. */
+static enum rs_err order_spelling(struct rs_store *s, int64_t merchant_id, const char *ref, char *alt, size_t cap,
+                                  const char **out)
+{
+    *out = ref;
+    struct rs_order_key k;
+    enum rs_err e = rs_store_order_find(s, merchant_id, ref, &k);
+    if (e != RS_ENOTFOUND || !rs_app_order_ref_alt(ref, alt, cap))
+        return e == RS_ENOTFOUND ? RS_OK : e;
+    if ((e = rs_store_order_find(s, merchant_id, alt, &k)) == RS_OK)
+        *out = alt;
+    return e == RS_ENOTFOUND ? RS_OK : e;
+}
+
 /* ORDER_REF: the order an "unknown_order" rejection waits for (the automatic replay finds the
  * delivery by it, rs_app_hook_replay_waiting), else NULL. */
 static void reject(struct job *j, const char *what, int index, const struct rs_app_error *err, const char *order_ref)
@@ -538,6 +554,7 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
         return RS_ENOMEM;
     for (int i = 0; i < in->n_shipments; i++) {
         struct rs_shipment_in sh = in->shipments[i];
+        char alt[RS_MAX_REF_LEN + 2];
         struct rs_prep_buf buf;
         struct rs_app_error err = {0};
         enum rs_put_result pr = RS_PUT_UNCHANGED;
@@ -554,6 +571,8 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
             const char *ref = sh.order_ref;
             if (!ref || !*ref)
                 sh.order_ref = "-"; /* prepare wants one; an existing shipment needs none */
+            else if ((e = order_spelling(s, mid, ref, alt, sizeof alt, &sh.order_ref)))
+                goto out;
             e = rs_app_shipment_prepare(&sh, &buf, &err);
             struct rs_shipment_key k;
             enum rs_err fe = e ? RS_ENOTFOUND : rs_store_shipment_find(s, mid, sh.carrier, sh.tracking_number, &k);
@@ -888,7 +907,18 @@ enum rs_err rs_app_hook_replay_waiting(struct rs_store *s, int64_t merchant_id, 
     *replays = json_array();
     if (!json_array_size(refs))
         return RS_OK;
-    char *rtxt = json_dumps(refs, JSON_COMPACT);
+    /* a delivery waiting for "2087" is about the order "#2087" too (order_spelling) */
+    json_t *both = json_array();
+    size_t ri;
+    json_t *rv;
+    json_array_foreach(refs, ri, rv) {
+        char alt[RS_MAX_REF_LEN + 2];
+        json_array_append(both, rv);
+        if (json_is_string(rv) && rs_app_order_ref_alt(json_string_value(rv), alt, sizeof alt))
+            json_array_append_new(both, json_string(alt));
+    }
+    char *rtxt = json_dumps(both, JSON_COMPACT);
+    json_decref(both);
     json_t *rows = NULL;
     enum rs_err e = rtxt ? rs_store_inbound_waiting(s, merchant_id, rtxt, now - RS_INBOUND_KEEP_S,
                                                     RS_REPLAY_MAX, &rows)

@@ -109,6 +109,21 @@ static enum rs_err check_location(struct rs_app_error *err, const char *what, st
     return norm_country(err, f, &l->country, country, assigned);
 }
 
+bool rs_app_order_ref_alt(const char *ref, char *out, size_t cap)
+{
+    if (!ref || !*ref)
+        return false;
+    int n;
+    if (*ref == '#') {
+        while (*ref == '#')
+            ref++;
+        n = *ref ? snprintf(out, cap, "%s", ref) : -1;
+    } else {
+        n = snprintf(out, cap, "#%s", ref);
+    }
+    return n > 0 && (size_t)n < cap;
+}
+
 bool rs_app_carrier_normalize(const char *v, char out[RS_MAX_CARRIER_LEN + 1])
 {
     size_t n = 0;

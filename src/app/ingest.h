@@ -44,6 +44,11 @@ struct rs_prep_buf {
  * is longer than RS_MAX_CARRIER_LEN; RS_APP_CARRIER_RULE (a format taking that length) says so.
  * Shipments are stored this way, and GET /v1/promise looks lanes up this way. */
 bool rs_app_carrier_normalize(const char *v, char out[RS_MAX_CARRIER_LEN + 1]);
+/* The other spelling of an order reference into OUT: "#2087" -> "2087", "2087" -> "#2087". A
+ * shop names its orders with the '#' (Shopify's "#2087"); an aggregator's order number, an API
+ * caller or a customer often leaves it out. False when REF is empty or only '#', or OUT is too
+ * small. */
+bool rs_app_order_ref_alt(const char *ref, char *out, size_t cap);
 #define RS_APP_CARRIER_RULE "carrier must be at most %d letters, digits, '_' or '-' (e.g. \"correos_express\")"
 enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf,
                                  struct rs_app_error *err) RS_MUST_CHECK;

@@ -382,7 +382,8 @@ eq "  the reason names the provider's code and text, not a field to send" \
    "$(jqr '.rejections[0].message|test("^aftership status .+ with text .+ left out")')" true
 F=$FIX/aftership-return-2025.json
 post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
-eq "AfterShip return on the Shopify shipment (order named \"2087\")" "$(jqr .result)/$(jqr .shipments.unchanged)/$(jqr .events.accepted)" "applied/1/4"
+eq "AfterShip return on the Shopify shipment (order named \"2087\", the shop's \"#2087\")" \
+   "$(jqr .result)/$(jqr .shipments.created)/$(jqr .shipments.rejected)/$(jqr .events.accepted)" "applied/0/0/4"
 api GET /v1/shipments/correos_express/PK43BG0440123450128001P
 eq "  returned to sender" "$(jqr .status)/$(jqr .substatus)" "returned/to_sender"
 post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
@@ -593,6 +594,27 @@ api POST /v1/inbound/$(jqr .inbound_id)/replay
 eq "  replaying that duplicate line by hand: 409, pointing at the line that keeps the payload" \
    "$STATUS/$(jqr .error.code)/$(jqr ".error.message|test(\"repeats delivery $DUP_OF\") and test(\"/v1/inbound/$DUP_OF/replay\")")" \
    "409/payload_gone/true"
+# an aggregator's order number without the shop's '#': "3100" is the shop's "#3100"
+F=$T_DIR/as-3100.json
+jq -c '.event_id="as-3100" | .msg.order_number="3100"' "$FIX/aftership-pending.json" > "$F"
+post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
+eq "AfterShip names the order \"3100\", the shop \"#3100\": the shipment goes on #3100" \
+   "$(jqr .result)/$(jqr .shipments.created)" "applied/1"
+api GET /v1/orders/%233100
+check "  #3100 has it beside its own" jqf '[.shipments[].tracking_number]|index("LB000111222ES")'
+F=$T_DIR/as-3400.json
+jq -c '.event_id="as-3400" | .msg.order_number="3400" | .msg.tracking_number="LB000340004ES"' "$FIX/aftership-pending.json" > "$F"
+post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
+eq "AfterShip before the shop's order, as \"3400\": rejected, waiting" \
+   "$(jqr .result)/$(jqr '.rejections[0].code')/$(jqr '.rejections[0].order_ref')" "rejected/unknown_order/3400"
+AS_ID=$(jqr .inbound_id)
+O=$T_DIR/shopify-3400.json
+jq -c '.id=5830012343400 | .name="#3400"' "$FIX/shopify-orders-create-es.json" > "$O"
+SHOP "$O" orders/create ev-3400-o
+eq "  the shop's orders/create \"#3400\" replays it" \
+   "$(jqr .result)/$(jqr '.replays|length')/$(jqr '.replays[0].replay_of')/$(jqr '.replays[0].result')" "applied/1/$AS_ID/applied"
+api GET /v1/orders/%233400
+eq "  and #3400 has the shipment" "$(jqr '[.shipments[].tracking_number]|join(",")')" "LB000340004ES"
 # the order created by a CSV import (rastro import) replays too
 F=$T_DIR/shopify-3200-f.json
 jq -c '.id=4409876543200 | .order_id=5830012343200 | .name="#3200.1" | .tracking_number="PK43BG0440123450132001P" | .tracking_numbers=["PK43BG0440123450132001P"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"
@@ -633,7 +655,8 @@ KEY=$KEY_B api POST /v1/orders '{"order_ref":"#3100","placed_at":"2025-12-01T21:
 KEY=$KEY_B api GET /v1/orders/%233100
 eq "  until that shop creates it: then its own fulfillment is applied" "$(jqr '[.shipments[].tracking_number]|join(",")')" PK43BG0440123450131001P
 api GET /v1/orders/%233100
-eq "  and the first shop's order is untouched" "$(jqr '.shipments|length')" 1
+eq "  and the first shop's order is untouched (its fulfillment and the AfterShip parcel above)" \
+   "$(jqr '[.shipments[].tracking_number]|sort|join(",")')" "LB000111222ES,PK43BG0440123450131001P"
 
 # ---- secret rotation ----
 api PUT /v1/integrations/aftership '{"secret":"aftership-secret-new"}'
