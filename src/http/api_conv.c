@@ -41,9 +41,7 @@ static bool agent_of(struct rs_req *r, struct rs_store *s, const char *email, in
     enum rs_err e = rs_store_conv_agent_by_email(s, r->merchant_id, email, id);
     if (e == RS_ENOTFOUND) {
         rs_reply_error(r, 422, "unknown_agent",
-                       "no agent \"%.100s\" for this merchant (agents are created with `rastro agent add` or in the "
-                       "console)",
-                       email);
+                       "no active agent \"%.100s\" for this merchant (create one with `rastro agent create`)", email);
         return false;
     }
     if (e) {

@@ -232,6 +232,8 @@ check "not in the waiting (bot) queue" bash -c "jq -e '[.conversations[].id]|ind
 # ---- the API a helpdesk uses ----
 KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Hola, soy Ana. ¿Me das el código?","agent_email":"nadie@tienda.es"}'
 eq "a reply naming no agent: 422" "$STATUS/$(jqr .error.code)" "422/unknown_agent"
+check "  its message names the command that makes one (rastro agent create, not a missing one)" \
+  bash -c "jq -e '.error.message | contains(\"rastro agent create\")' <<<\"\$1\"" _ "$BODY_OUT"
 KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":""}'
 eq "an empty reply: 422" "$STATUS/$(jqr .error.code)" "422/invalid_message_body"
 KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Hola, soy Ana. ¿Me das el código?"}'
