@@ -470,9 +470,12 @@ static void timeline(struct page *p)
                 fmt(p, RS_LOCFMT_TIME, t, tm, sizeof tm);
                 rs_time_format(t, 0, iso);
             }
-            rs_buf_puts(p->b, k + 1 == json_array_size(evs) ? "<li class=\"last\">" : "<li>");
+            bool newest = k + 1 == json_array_size(evs);
+            rs_buf_puts(p->b, newest ? "<li class=\"last\">" : "<li>");
             rs_buf_puts(p->b, "<strong>");
-            rs_buf_html(p->b, status_phrase(p, jstr(ev, "status"), t));
+            /* an older row is past news, whatever its day: an out-for-delivery scan that a failed
+             * attempt or the delivery followed today is no longer "arriving today" (no time: never today) */
+            rs_buf_html(p->b, status_phrase(p, jstr(ev, "status"), newest ? t : 0));
             rs_buf_puts(p->b, "</strong><br><small><time datetime=\"");
             rs_buf_html(p->b, iso);
             rs_buf_puts(p->b, "\">");

@@ -310,4 +310,22 @@ eq "  one on loopback, a private network, link-local (cloud metadata) or written
 eq "  and it says what it wants" "$(jq -r .error.message "$T_DIR/push.json")" \
   'send {"subscription": PushSubscription.toJSON()} with an https endpoint on a public host and keys p256dh, auth'
 eq "  none was stored" "$(sqlite3 -readonly "$DB" "select group_concat(endpoint) from push_subscriptions")" "https://fcm.googleapis.com/fcm/send/abc"
+
+# ---- the timeline: "arriving today" only on the newest scan ----
+# an out-for-delivery scan of today followed by a failed attempt of today is past news: its row
+# says "Out for delivery" (docs/tracking-page.md: "a past event in the timeline")
+api POST /v1/orders '{"order_ref":"V-OFD","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"ofd@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+OFD=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"V-OFD","carrier":"seur","tracking_number":"VOFD1"}'
+api POST /v1/events "[{\"carrier\":\"seur\",\"tracking_number\":\"VOFD1\",\"occurred_at\":\"$(date -u -d '-20 seconds' +%FT%TZ)\",\"status\":\"out_for_delivery\"}]"
+page GET "/t/$OFD?lang=en"
+check "out for delivery today: its timeline row says \"arriving today\"" \
+  grep -q '<li class="last"><strong>Out for delivery: arriving today</strong>' "$T_DIR/page.html"
+api POST /v1/events "[{\"carrier\":\"seur\",\"tracking_number\":\"VOFD1\",\"occurred_at\":\"$(date -u -d '-10 seconds' +%FT%TZ)\",\"status\":\"attempt_failed\",\"substatus\":\"recipient_absent\"}]"
+page GET "/t/$OFD?lang=en"
+check "  then a failed attempt today: the row is past news, \"Out for delivery\" without \"arriving today\"" \
+  bash -c "grep -q '<li><strong>Out for delivery</strong>' '$T_DIR/page.html' && ! grep -q 'arriving today' '$T_DIR/page.html'"
+page GET "/t/$OFD?lang=es"
+check "  in Spanish too (\"En reparto\", no \"llega hoy\")" \
+  bash -c "grep -q '<li><strong>En reparto</strong>' '$T_DIR/page.html' && ! grep -q 'llega hoy' '$T_DIR/page.html'"
 finish
