@@ -22,7 +22,8 @@ static int usage(void)
                     "       rastro merchant list [--db URL]\n"
                     "       rastro merchant hook PROVIDER --merchant ID --secret S [--mapping FILE.json] [--db URL]\n"
                     "         PROVIDER: easypost, shippo, aftership, 17track (--secret: the API key), shopify,\n"
-                    "                   woocommerce, generic\n");
+                    "                   woocommerce, generic; email: the inbound e-mail channel, whose path\n"
+                    "                   `rastro mail-in --url` takes (docs/support-channels.md)\n");
     return 2;
 }
 
@@ -71,7 +72,11 @@ static int hook(struct rs_store *s, const char *provider, const char *merchant, 
     }
     printf("%s %s webhook for merchant %lld\nwebhook path: /hooks/%s/%s\n", created ? "created" : "updated", provider,
            mid, provider, hook_id);
-    fprintf(stderr, "Prefix the path with the server's public base URL and paste it into %s.\n", provider);
+    if (!strcmp(provider, "email"))
+        fprintf(stderr, "Give `rastro mail-in --url` the server's base URL followed by this path "
+                        "(docs/support-channels.md).\n");
+    else
+        fprintf(stderr, "Prefix the path with the server's public base URL and paste it into %s.\n", provider);
     return 0;
 }
 

@@ -19,9 +19,12 @@ DB=$T_DIR/mail.db
 start_server "$DB"
 KEY=$(new_merchant "Tienda Sol")
 SECRET=mail-secret-$RANDOM-$RANDOM
-OUT=$("$RASTRO_BIN" merchant hook email --merchant 1 --secret "$SECRET" --db "$DB")
+OUT=$("$RASTRO_BIN" merchant hook email --merchant 1 --secret "$SECRET" --db "$DB" 2>"$T_DIR/hook.err")
 TOKEN=$(printf '%s\n' "$OUT" | sed -n 's#^webhook path: /hooks/email/##p')
 check "rastro merchant hook email gives a token" test -n "$TOKEN"
+check "  and says the path is for rastro mail-in (not a provider to paste it into)" grep -q 'rastro mail-in --url' "$T_DIR/hook.err"
+check "rastro merchant --help lists the email channel among the hook providers" \
+  bash -c "'$RASTRO_BIN' merchant --help | grep -A2 'PROVIDER:' | grep -q 'email'"
 api GET /v1/integrations
 eq "the e-mail channel is listed with its signature header" \
    "$(jqr '.integrations[]|select(.provider=="email")|"\(.webhook_url)|\(.signature.header)"')" \
