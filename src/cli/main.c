@@ -1,4 +1,5 @@
 /* main.c — `rastro <verb> …`: the one dispatch table of the command line (git's git.c). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +71,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < NCOMMANDS; i++) {
         if (strcmp(argv[1], commands[i].name) != 0)
             continue;
-        if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-            /* `rastro CMD --help`: asked for, the usage is the answer (standard output, exit 0)
-             * whichever way the command prints it (usage errors go to standard error, exit 2) */
+        /* `rastro CMD --help` or `rastro CMD SUB --help` (promise train, bot eval…) */
+        bool help = (argc == 3 || (argc == 4 && argv[2][0] != '-')) &&
+                    (strcmp(argv[argc - 1], "--help") == 0 || strcmp(argv[argc - 1], "-h") == 0);
+        if (help) {
+            /* asked for, the usage is the answer (standard output, exit 0) whichever way the
+             * command prints it (usage errors go to standard error, exit 2) */
             fflush(stdout);
             if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
                 return 1;

@@ -12,6 +12,14 @@ for c in $("$RASTRO_BIN" --help | sed -n 's/^  \([a-z-]*\)  .*/\1/p'); do
   [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "usage: rastro $c" || bad_help+="$c (exit $rc) "
 done
 eq "rastro CMD --help prints the usage on stdout and exits 0, for every command" "$bad_help" ""
+bad_help=""
+for cs in "promise train" "promise learn" "promise eval" "promise quote" "promise sweep" "promise settings" \
+          "bot classify" "bot eval" "bot train" "merchant create" "merchant hook" "notify preview" \
+          "agent create" "agent password" "customer export" "customer sweep"; do
+  out=$(cd "$T_DIR" && "$RASTRO_BIN" $cs --help 2>/dev/null); rc=$?
+  [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "usage: rastro ${cs%% *}" || bad_help+="$cs (exit $rc) "
+done
+eq "  rastro CMD SUB --help too (promise settings, bot eval…)" "$bad_help" ""
 top_help=$("$RASTRO_BIN" --help)
 missing=""
 for c in $(printf '%s\n' "$top_help" | sed -n 's/^  \([a-z-]*\)  .*/\1/p'); do
