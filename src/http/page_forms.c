@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/events_bus.h"
 #include "app/incident.h"
@@ -397,9 +398,15 @@ void rs_page_lookup_post(struct rs_req *r)
          * from the e-mail"): when it is one of an order, it is read as the code */
         char code[RS_TRACKCODE_LEN];
         struct rs_page_ctx ctx;
-        if (rs_trackcode_parse(order, code) == RS_TRACKCODE_OK && page_ctx(r, code, &ctx)) {
+        enum rs_trackcode_check c = rs_trackcode_parse(order, code);
+        if (c == RS_TRACKCODE_OK && page_ctx(r, code, &ctx)) {
             rs_page_ctx_release(&ctx);
             snprintf(raw, sizeof raw, "%s", code);
+        } else if (c == RS_TRACKCODE_TYPO && !email[0] && strncasecmp(order, "RX", 2) == 0 &&
+                   strlen(order) < sizeof raw) {
+            /* a code (its RX prefix says so) with a typing mistake, and no e-mail to look an order
+             * number up with: the customer is told what is wrong with the code, not to add one */
+            memcpy(raw, order, strlen(order) + 1);
         }
     }
     if (raw[0]) {

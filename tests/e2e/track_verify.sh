@@ -164,6 +164,12 @@ check "  the look-up by order number (any case) is served by an index" bash -c \
   "sqlite3 -readonly '$DB' \"EXPLAIN QUERY PLAN SELECT o.tracking_code FROM orders o WHERE lower(o.order_ref) IN (lower('V-1'),'#'||lower('V-1'))\" | grep -q 'SEARCH o USING INDEX orders_by_ref_nocase'"
 page POST "/track?lang=es" "order=$(printf '%s' "$CODE" | tr 'A-Z' 'a-z')&email="
 eq "  the tracking code typed in the order number's box: 303 to its page" "$STATUS/$LOC" "303//t/$CODE?lang=es"
+TYPO=$(printf '%s' "$CODE" | sed 's/.$//')$(case "${CODE: -1}" in A) echo B;; *) echo A;; esac)
+page POST "/track?lang=en" "order=$TYPO&email="
+check "  a code with a typing mistake in the order number's box, no e-mail: told the code has a typo" \
+  bash -c "[ $STATUS = 400 ] && grep -q 'That code has a typing mistake' '$T_DIR/page.html'"
+page POST "/track?lang=es" "order=$TYPO&email="
+check "  (es)" bash -c "[ $STATUS = 400 ] && grep -q 'Ese código tiene un error de tecleo' '$T_DIR/page.html'"
 page POST "/track?lang=es" "order=RX-0000-0000-00000&email=ana%40example.com"
 eq "  a well-formed code of no order there: still an order number (not found)" "$STATUS" 404
 check "  the order number and the e-mail typed are both kept, to correct them" \
