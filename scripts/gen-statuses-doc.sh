@@ -31,7 +31,10 @@ provider code and the carrier's text are always kept beside them.
 | `expired` | No news for too long; tracking stopped. |
 
 Order statuses add `placed`, `processing` (being prepared), `partially_shipped`,
-`partially_delivered` and `cancelled`.
+`partially_delivered` and `cancelled`. An order's status is derived from its live shipments: a
+cancelled shipment (`cancelled_at` set: `DELETE /v1/shipments/{carrier}/{tracking_number}`, or a
+shop's cancelled or re-tracked fulfillment) does not count, and an order whose shipments are all
+cancelled is back to its own `placed`/`processing`.
 
 ## Canonical sub-statuses
 
