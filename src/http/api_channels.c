@@ -347,6 +347,20 @@ void rs_page_chat_get(struct rs_req *r)
     rs_page_ctx_release(&ctx);
 }
 
+/* A chat message refused: JSON for the page's script (which shows its own text), a page in the
+ * visitor's language for the panel's form posted without JavaScript, since the customer reads it. */
+static void chat_refuse(struct rs_req *r, bool form, int status, const char *code, const char *json_msg,
+                        const char *msg_es, const char *msg_en)
+{
+    if (!form) {
+        rs_reply_error(r, status, code, "%s", json_msg);
+        return;
+    }
+    bool es = rs_page_want_spanish(r, NULL);
+    rs_page_message(r, status, es, es ? "No se pudo enviar tu mensaje" : "Your message could not be sent",
+                    es ? msg_es : msg_en);
+}
+
 void rs_page_chat_post(struct rs_req *r)
 {
     pthread_once(&chat_once, chat_limiter_init);
@@ -354,7 +368,11 @@ void rs_page_chat_post(struct rs_req *r)
     int wait = 0;
     if (chat_limiter && rs_ratelimit_blocked(chat_limiter, r->client_addr, rs_ratelimit_now_ms(), &wait)) {
         r->retry_after = wait;
-        rs_reply_error(r, 429, "too_many_messages", "too many messages from this address; wait %d s", wait);
+        char j[96], es[160], en[160];
+        snprintf(j, sizeof j, "too many messages from this address; wait %d s", wait);
+        snprintf(es, sizeof es, "Has enviado muchos mensajes seguidos. Vuelve a probar dentro de %d segundos.", wait);
+        snprintf(en, sizeof en, "You have sent many messages in a row. Please try again in %d seconds.", wait);
+        chat_refuse(r, form, 429, "too_many_messages", j, es, en);
         return;
     }
     if (!same_origin(r)) {
@@ -391,13 +409,16 @@ void rs_page_chat_post(struct rs_req *r)
         tlen--;
     if (!text || tlen == lead) {
         free(text);
-        rs_reply_error(r, 422, "missing_field", "send {\"body\": \"your message\"}");
+        chat_refuse(r, form, 422, "missing_field", "send {\"body\": \"your message\"}",
+                    "Escribe tu mensaje antes de enviarlo.", "Write your message before sending it.");
         return;
     }
     if (tlen - lead > CHAT_MAX_BODY) {
         free(text);
-        rs_reply_error(r, 413, "too_large", "a chat message has at most %d bytes; write a shorter one",
-                       CHAT_MAX_BODY);
+        char jm[96];
+        snprintf(jm, sizeof jm, "a chat message has at most %d bytes; write a shorter one", CHAT_MAX_BODY);
+        chat_refuse(r, form, 413, "too_large", jm, "Tu mensaje es demasiado largo: escríbelo más corto.",
+                    "Your message is too long: please write a shorter one.");
         return;
     }
     struct rs_page_ctx ctx;
@@ -419,7 +440,8 @@ void rs_page_chat_post(struct rs_req *r)
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), inbound_job_run, &job);
     free(text);
     if (e == RS_EINVAL) {
-        rs_reply_error(r, 422, "invalid_body", "the message must be text");
+        chat_refuse(r, form, 422, "invalid_body", "the message must be text",
+                    "Tu mensaje tiene caracteres que no podemos leer.", "Your message has characters we cannot read.");
     } else if (e) {
         rs_reply_err(r, e, "chat");
     } else if (form) { /* the page without JavaScript: back to it, transcript shown */

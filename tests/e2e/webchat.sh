@@ -70,6 +70,13 @@ curl -s "$BASE/t/$CODE?lang=es&notice=chat" > "$T_DIR/page.html"
 check "the transcript on the page escapes the customer's text" grep -qF '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; ¿y mi pedido?' "$T_DIR/page.html"
 check "and never includes it raw" bash -c "! grep -qF '<script>alert(\"x\")' '$T_DIR/page.html'"
 check "the page has the chat panel in Spanish" grep -qF '<h2 id="ch-h">Escríbenos</h2>' "$T_DIR/page.html"
+# a message the form cannot send is told on a page in the customer's language, not in raw JSON
+STATUS=$(curl -s -o "$T_DIR/err.html" -w '%{http_code}' -X POST -H "Origin: $BASE" --data-urlencode 'body=   ' "$BASE/t/$CODE/chat?lang=es")
+check "form post of an empty message: 422, a Spanish page saying to write it" \
+  bash -c "[ $STATUS = 422 ] && grep -q 'Escribe tu mensaje antes de enviarlo' '$T_DIR/err.html' && ! grep -q '\"error\"' '$T_DIR/err.html'"
+STATUS=$(curl -s -o "$T_DIR/err.html" -w '%{http_code}' -X POST -H "Origin: $BASE" --data-urlencode "body=$(printf 'ñ%.0s' $(seq 1 1100))" "$BASE/t/$CODE/chat?lang=en")
+check "  of a message too long (1,100 ñ: 2,200 bytes): 413, an English page saying so" \
+  bash -c "[ $STATUS = 413 ] && grep -q 'Your message is too long' '$T_DIR/err.html'"
 
 # ---- phone calls an agent logs ----
 api POST /v1/conversations/calls '{"phone":"+34 600 111 333","order_ref":"9001","body":"Llamó: pregunta si puede cambiar la dirección","locale":"es","call_id":"call-1"}'
@@ -164,5 +171,8 @@ fi
 # ---- rate limit (last: it blocks this client address) ----
 for i in $(seq 1 40); do chat "$BASE" '{"body":"hola"}'; [ "$STATUS" = 429 ] && break; done
 eq "too many messages from one address: 429 with Retry-After" "$STATUS/$(jqr .error.code)" "429/too_many_messages"
+STATUS=$(curl -s -o "$T_DIR/err.html" -D "$T_DIR/h" -w '%{http_code}' -X POST -H "Origin: $BASE" --data-urlencode 'body=hola' "$BASE/t/$CODE/chat?lang=es")
+check "  the form without JavaScript: 429, Retry-After and a Spanish page saying when to try again" \
+  bash -c "[ $STATUS = 429 ] && grep -qi '^retry-after:' '$T_DIR/h' && grep -q 'Vuelve a probar dentro de' '$T_DIR/err.html'"
 check "no sanitizer reports in the server log" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$T_DIR/server.log'"
 finish
