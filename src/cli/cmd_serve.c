@@ -145,8 +145,10 @@ int rs_cmd_serve(int argc, char **argv)
     struct rs_dispatcher *disp = NULL;
     if (nworkers > 0) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        /* the server's own base (--base-url, else its listening address), so the links the
+         * messages carry are the ones the API answers */
         struct rs_dispatch_config dc = {.db_url = cfg.db_url, .threads = (int)nworkers,
-                                        .base_url = base && *base ? base : NULL};
+                                        .base_url = rs_server_base_url(srv)};
         if (rs_dispatch_start(&dc, &disp, err, sizeof err) != RS_OK) {
             fprintf(stderr, "rastro serve: notification dispatcher: %s\n", err);
             rs_server_stop(srv);

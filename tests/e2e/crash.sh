@@ -93,9 +93,12 @@ start_server "$LDB"
 KEY=$(new_merchant "Lock Test")
 api POST /v1/orders '{"order_ref":"L-0","placed_at":"2025-11-24T10:00:00Z","destination":{"postal_code":"28013","country":"ES"}}'
 LCODE=$(jqr .tracking_code)
-command sqlite3 "$LDB" "BEGIN IMMEDIATE; UPDATE merchants SET name=name;" ".shell sleep 14" "COMMIT;" &
+# (.timeout: the server's own short writes — the dispatcher's claims, its heartbeat — may hold the
+# lock for a moment when the locker starts; it waits for them, then says it holds the lock)
+command sqlite3 -cmd ".timeout 5000" "$LDB" "BEGIN IMMEDIATE; UPDATE merchants SET name=name;" \
+  ".shell touch '$T_DIR/locked'" ".shell sleep 14" "COMMIT;" > "$T_DIR/locker.out" 2>&1 &
 LOCKER=$!
-sleep 0.5
+check "another process holds the write lock" wait_for 10 test -e "$T_DIR/locked"
 post_timed L-1 > "$T_DIR/l1.out" &
 P1=$!
 sleep 0.2

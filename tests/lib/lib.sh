@@ -47,9 +47,12 @@ start_server() {
   for attempt in 1 2 3 4 5; do
     PORT=$(free_port)
     BASE=http://127.0.0.1:$PORT
-    # SERVE_ARGS: extra options, e.g. "--sweep-interval 0"
+    # SERVE_ARGS: extra options, e.g. "--sweep-interval 0"; NO_BASE_URL=1: no --base-url (the
+    # server's links then point at its listening address, which is BASE all the same)
+    local base_arg=(--base-url "$BASE")
+    [ -n "${NO_BASE_URL:-}" ] && base_arg=()
     # shellcheck disable=SC2086
-    "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT --base-url "$BASE" ${SERVE_ARGS:-} \
+    "$RASTRO_BIN" serve --db "$DB" --listen 127.0.0.1:$PORT "${base_arg[@]}" ${SERVE_ARGS:-} \
         >> "$T_DIR/server.log" 2>&1 &
     SERVER_PID=$!
     T_PIDS+=("$SERVER_PID")
