@@ -41,6 +41,8 @@ struct rs_send_result {
                              * rate limit (HTTP 429, Twilio 20429, WhatsApp 130429, 80007, 4) */
     bool pending;           /* queued by a send in deferred mode (rs_channels_defer): nothing is
                              * known yet; rs_channels_flush gives the outcome */
+    int push_gone;          /* Web Push (rs_send_push): how many of the subscriptions given, in
+                             * their order, the push service said are gone (404/410) */
 };
 
 /* The message to send. Strings are borrowed. */
@@ -72,8 +74,9 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
 /* Concurrent HTTP sends, for a batch of messages. While deferred mode is on, rs_send_sms,
  * rs_send_whatsapp and rs_send_webhook build their request and queue it instead of waiting for
  * the provider: they return RS_OK with res->pending set (or an error found before sending, as
- * always, with pending unset). RES must stay valid until rs_channels_flush. E-mail (one SMTP
- * session) and Web Push (one subscription after another) are sent at once as usual.
+ * always, with pending unset), and so does rs_send_push (webpush.h): a customer's subscriptions
+ * are queued together, the next one sent only when the one before is gone. RES must stay valid
+ * until rs_channels_flush. E-mail (one SMTP session) is sent at once as usual.
  * rs_channels_flush sends every queued request with libcurl's multi interface, at most
  * RS_HTTP_INFLIGHT at a time, each exactly once, and calls DONE(RES, E, UD) once per request
  * with its outcome as the blocking call would have returned it. When a provider answers one of

@@ -236,9 +236,6 @@ enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *co
     return http_outcome(ch, h, rc, &ch->guard, resp, res);
 }
 
-/* How a provider's answer is read once the transfer is over (answer_read). */
-enum answer_kind { ANS_TWILIO, ANS_INFOBIP, ANS_WHATSAPP, ANS_WEBHOOK };
-
 /* One HTTP send queued in deferred mode: the request (libcurl copies the URL, the credentials
  * and the headers' text; the body is ours), where its outcome goes and how to read the answer. */
 struct rs_http_req {
@@ -246,8 +243,9 @@ struct rs_http_req {
     size_t len;
     struct curl_slist *hl;
     int timeout_s;
-    enum answer_kind kind;
+    enum rs_answer kind;
     char ref[48]; /* our id of the message at the provider (Infobip messageId, webhook-id) */
+    struct rs_http_req *alt; /* sent instead when this one ends 404/410 (rs_provider_post ALT) */
     struct rs_buf resp;
     struct rs_send_result *res;
     struct rs_guard guard;
@@ -258,6 +256,7 @@ static void req_free(struct rs_http_req *q)
 {
     if (!q)
         return;
+    req_free(q->alt);
     free(q->url);
     free(q->userpwd);
     free(q->body);
@@ -266,13 +265,12 @@ static void req_free(struct rs_http_req *q)
     free(q);
 }
 
-static enum rs_err answer_read(enum answer_kind kind, const char *ref, enum rs_err e, const struct rs_buf *resp,
+static enum rs_err answer_read(enum rs_answer kind, const char *ref, enum rs_err e, const struct rs_buf *resp,
                                struct rs_send_result *res);
 
-/* Send a provider's request: now (blocking) or, in deferred mode, queued for rs_channels_flush. */
-static enum rs_err provider_post(struct rs_channels *ch, enum answer_kind kind, const char *ref, const char *url,
-                                 const char *const *headers, const char *userpwd, const char *body, size_t len,
-                                 int timeout_s, struct rs_send_result *res)
+enum rs_err rs_provider_post(struct rs_channels *ch, enum rs_answer kind, const char *ref, const char *url,
+                             const char *const *headers, const char *userpwd, const char *body, size_t len,
+                             int timeout_s, bool alt, struct rs_send_result *res)
 {
     if (!ch->defer) {
         struct rs_buf resp;
@@ -290,7 +288,13 @@ static enum rs_err provider_post(struct rs_channels *ch, enum answer_kind kind, 
         q->body = malloc(len + 1);
         q->hl = http_headers(headers);
     }
-    if (ch->n_queue == ch->cap_queue && q) {
+    /* the last request queued, and the end of its fallbacks, when this one is one of them */
+    struct rs_http_req *prev = alt && ch->n_queue > 0 ? ch->queue[ch->n_queue - 1] : NULL;
+    while (prev && prev->alt)
+        prev = prev->alt;
+    if (prev && prev->res != res)
+        prev = NULL;
+    if (ch->n_queue == ch->cap_queue && q && !prev) {
         int cap = ch->cap_queue ? ch->cap_queue * 2 : 64;
         struct rs_http_req **nq = realloc(ch->queue, (size_t)cap * sizeof *nq);
         if (nq) {
@@ -298,7 +302,7 @@ static enum rs_err provider_post(struct rs_channels *ch, enum answer_kind kind, 
             ch->cap_queue = cap;
         }
     }
-    if (!q || !q->url || (userpwd && !q->userpwd) || !q->body || !q->hl || ch->n_queue == ch->cap_queue) {
+    if (!q || !q->url || (userpwd && !q->userpwd) || !q->body || !q->hl || (!prev && ch->n_queue == ch->cap_queue)) {
         req_free(q);
         snprintf(res->error, sizeof res->error, "out of memory queueing the request");
         return RS_ERETRY;
@@ -311,7 +315,10 @@ static enum rs_err provider_post(struct rs_channels *ch, enum answer_kind kind, 
     snprintf(q->ref, sizeof q->ref, "%s", ref ? ref : "");
     q->res = res;
     q->guard.allow_private = ch->guard.allow_private;
-    ch->queue[ch->n_queue++] = q;
+    if (prev)
+        prev->alt = q;
+    else
+        ch->queue[ch->n_queue++] = q;
     res->pending = true;
     return RS_OK;
 }
@@ -324,6 +331,26 @@ void rs_channels_defer(struct rs_channels *ch, bool on)
 void rs_channels_start_by(struct rs_channels *ch, int64_t start_by)
 {
     ch->start_by = start_by;
+}
+
+/* Start Q on the pool's easy handle K of CH's multi handle. False when it cannot be: Q's result
+ * then says why, pending unset. */
+static bool req_start(struct rs_channels *ch, struct rs_http_req *q, int k)
+{
+    if (k < RS_HTTP_INFLIGHT && !ch->pool[k])
+        ch->pool[k] = curl_easy_init();
+    CURL *eh = k < RS_HTTP_INFLIGHT ? ch->pool[k] : NULL;
+    if (eh) {
+        http_setup(eh, &q->guard, q->url, q->hl, q->userpwd, q->body, q->len, q->timeout_s, &q->resp, q->res);
+        curl_easy_setopt(eh, CURLOPT_PRIVATE, q);
+    }
+    if (!eh || !ch->multi || curl_multi_add_handle(ch->multi, eh) != CURLM_OK) {
+        snprintf(q->res->error, sizeof q->res->error, "not sent: the transfer could not be started");
+        q->res->pending = false;
+        return false;
+    }
+    q->slot = k;
+    return true;
 }
 
 void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_result *res, enum rs_err e, void *ud),
@@ -369,21 +396,11 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
             int k = 0;
             while (k < RS_HTTP_INFLIGHT && busy[k])
                 k++;
-            if (k < RS_HTTP_INFLIGHT && !ch->pool[k])
-                ch->pool[k] = curl_easy_init();
-            CURL *eh = k < RS_HTTP_INFLIGHT ? ch->pool[k] : NULL;
-            if (eh) {
-                http_setup(eh, &q->guard, q->url, q->hl, q->userpwd, q->body, q->len, q->timeout_s, &q->resp, q->res);
-                curl_easy_setopt(eh, CURLOPT_PRIVATE, q);
-            }
-            if (!eh || !ch->multi || curl_multi_add_handle(ch->multi, eh) != CURLM_OK) {
-                snprintf(q->res->error, sizeof q->res->error, "not sent: the transfer could not be started");
-                q->res->pending = false;
+            if (!req_start(ch, q, k)) {
                 done(q->res, RS_ERETRY, ud);
                 finished++;
                 continue;
             }
-            q->slot = k;
             busy[k] = true;
             active++;
         }
@@ -402,11 +419,34 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
             curl_easy_getinfo(eh, CURLINFO_PRIVATE, &priv);
             struct rs_http_req *q = (struct rs_http_req *)(void *)priv;
             curl_multi_remove_handle(ch->multi, eh);
+            enum rs_err e = answer_read(q->kind, q->ref, http_outcome(ch, eh, rc, &q->guard, &q->resp, q->res),
+                                        &q->resp, q->res);
+            if (q->kind == ANS_PUSH && rs_push_gone(e, q->res)) {
+                q->res->push_gone++;
+                /* a Web Push subscription that is gone: the customer's next one, in its slot */
+                if (q->alt) {
+                    struct rs_send_result *res = q->res;
+                    int gone = res->push_gone;
+                    memset(res, 0, sizeof *res);
+                    res->retry_after_s = -1;
+                    res->push_gone = gone;
+                    res->pending = true;
+                    if (ch->start_by && rs_now() >= ch->start_by) {
+                        done(res, RS_OK, ud); /* still pending: not sent */
+                    } else if (!req_start(ch, q->alt, q->slot)) {
+                        done(res, RS_ERETRY, ud);
+                    } else {
+                        continue;
+                    }
+                    busy[q->slot] = false;
+                    active--;
+                    finished++;
+                    continue;
+                }
+            }
             busy[q->slot] = false;
             active--;
             finished++;
-            enum rs_err e = answer_read(q->kind, q->ref, http_outcome(ch, eh, rc, &q->guard, &q->resp, q->res),
-                                        &q->resp, q->res);
             if (e == RS_ERETRY && q->res->rate_limited && n_held < 8) {
                 held[n_held] = q->url;
                 snprintf(held_err[n_held], sizeof held_err[n_held], "%.120s", q->res->error);
@@ -476,8 +516,8 @@ static enum rs_err send_twilio(struct rs_channels *ch, const struct rs_msg *m, c
     snprintf(userpwd, sizeof userpwd, "%s:%s", c->twilio_sid, c->twilio_token);
     static const char *const hdr[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json",
                                       NULL};
-    enum rs_err e = provider_post(ch, ANS_TWILIO, NULL, url, hdr, userpwd, form.data ? form.data : "", form.len,
-                                  c->timeout_s, res);
+    enum rs_err e = rs_provider_post(ch, ANS_TWILIO, NULL, url, hdr, userpwd, form.data ? form.data : "",
+                                     form.len, c->timeout_s, false, res);
     rs_buf_release(&form);
     return e;
 }
@@ -546,7 +586,8 @@ static enum rs_err send_infobip(struct rs_channels *ch, const struct rs_msg *m, 
         return RS_ENOMEM;
     snprintf(auth, sizeof auth, "Authorization: App %s", c->infobip_key);
     const char *hdr[] = {"Content-Type: application/json", "Accept: application/json", auth, NULL};
-    enum rs_err e = provider_post(ch, ANS_INFOBIP, mid, url, hdr, NULL, body, strlen(body), c->timeout_s, res);
+    enum rs_err e =
+        rs_provider_post(ch, ANS_INFOBIP, mid, url, hdr, NULL, body, strlen(body), c->timeout_s, false, res);
     free(body);
     return e;
 }
@@ -643,7 +684,8 @@ enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, str
         return RS_ENOMEM;
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->wa_token);
     const char *hdr[] = {"Content-Type: application/json", auth, NULL};
-    enum rs_err e = provider_post(ch, ANS_WHATSAPP, NULL, url, hdr, NULL, body, strlen(body), c->timeout_s, res);
+    enum rs_err e =
+        rs_provider_post(ch, ANS_WHATSAPP, NULL, url, hdr, NULL, body, strlen(body), c->timeout_s, false, res);
     free(body);
     return e;
 }
@@ -722,8 +764,8 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
     snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
     const char *hdr[] = {"Content-Type: application/json", "User-Agent: Rastro-Webhooks/1.0", h_id, h_ts, h_sig,
                          NULL};
-    enum rs_err e = provider_post(ch, ANS_WEBHOOK, id, c->webhook_url, hdr, NULL, body, strlen(body), c->timeout_s,
-                                  res);
+    enum rs_err e = rs_provider_post(ch, ANS_WEBHOOK, id, c->webhook_url, hdr, NULL, body, strlen(body),
+                                     c->timeout_s, false, res);
     free(body);
     return e;
 }
@@ -741,7 +783,7 @@ static enum rs_err webhook_answer(enum rs_err e, const char *id, struct rs_send_
     return e;
 }
 
-static enum rs_err answer_read(enum answer_kind kind, const char *ref, enum rs_err e, const struct rs_buf *resp,
+static enum rs_err answer_read(enum rs_answer kind, const char *ref, enum rs_err e, const struct rs_buf *resp,
                                struct rs_send_result *res)
 {
     switch (kind) {
@@ -753,6 +795,11 @@ static enum rs_err answer_read(enum answer_kind kind, const char *ref, enum rs_e
         return whatsapp_answer(e, resp, res);
     case ANS_WEBHOOK:
         return webhook_answer(e, ref, res);
+    case ANS_PUSH:
+        /* RFC 8030 §5: the Location header names the message; the status is enough for us */
+        if (e == RS_OK)
+            snprintf(res->provider_id, sizeof res->provider_id, "%s", ref);
+        return e;
     }
     return e;
 }

@@ -334,16 +334,14 @@ char *rs_webpush_message(const char *title, const char *body, const char *url, c
     return plain;
 }
 
-enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const char *endpoint, const char *p256dh,
-                         const char *auth, const char *url, struct rs_send_result *res)
+/* Build and send (or queue: ALT as rs_provider_post) the push of M to one subscription. */
+static enum rs_err push_one(struct rs_channels *ch, const struct rs_msg *m, const struct rs_push_target *t,
+                            const char *url, bool alt, struct rs_send_result *res)
 {
     const struct rs_notify_config *cfg = m->cfg;
     unsigned char ua[65], au[16];
-    if (!cfg->push_on) {
-        snprintf(res->error, sizeof res->error, "push is not configured for this merchant");
-        return RS_EINVAL;
-    }
-    if (rs_b64url_decode(p256dh, ua, sizeof ua) != 65 || ua[0] != 4 || rs_b64url_decode(auth, au, sizeof au) != 16) {
+    if (rs_b64url_decode(t->p256dh, ua, sizeof ua) != 65 || ua[0] != 4 ||
+        rs_b64url_decode(t->auth, au, sizeof au) != 16) {
         snprintf(res->error, sizeof res->error, "the push subscription's keys are malformed");
         return RS_EREJECTED;
     }
@@ -360,25 +358,53 @@ enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const c
         return RS_EINVAL;
     }
     char vapid[1200];
-    if (rs_vapid_header(cfg->vapid_private, cfg->vapid_public, endpoint, cfg->vapid_subject, m->now + 12 * 3600, vapid,
-                        sizeof vapid) != RS_OK) {
+    if (rs_vapid_header(cfg->vapid_private, cfg->vapid_public, t->endpoint, cfg->vapid_subject, m->now + 12 * 3600,
+                        vapid, sizeof vapid) != RS_OK) {
         snprintf(res->error, sizeof res->error, "cannot sign the VAPID token (check the key pair)");
         return RS_EINVAL;
     }
-    char h_auth[1300], h_ttl[32], h_topic[64], h_urgency[32];
+    char h_auth[1300], h_ttl[32], h_topic[64], h_urgency[32], ref[48];
     snprintf(h_urgency, sizeof h_urgency, "Urgency: %s", rs_webpush_urgency(m->trigger));
     snprintf(h_auth, sizeof h_auth, "Authorization: %s", vapid);
     snprintf(h_ttl, sizeof h_ttl, "TTL: %d", rs_webpush_ttl(m->trigger, cfg->push_ttl_s));
     snprintf(h_topic, sizeof h_topic, "Topic: ntf%lld", (long long)(m->outbox_id % 1000000000000LL));
+    snprintf(ref, sizeof ref, "push-%lld", (long long)m->outbox_id);
     const char *headers[] = {h_ttl, "Content-Encoding: aes128gcm", "Content-Type: application/octet-stream",
                              h_auth, h_urgency, h_topic, NULL};
-    struct rs_buf resp;
-    rs_buf_init(&resp);
-    e = rs_http_post(ch, endpoint, headers, NULL, (const char *)enc, el, cfg->timeout_s, &resp, res);
-    if (e == RS_OK) {
-        /* RFC 8030 §5: the Location header names the message; the status is enough for us */
-        snprintf(res->provider_id, sizeof res->provider_id, "push-%lld", (long long)m->outbox_id);
+    return rs_provider_post(ch, ANS_PUSH, ref, t->endpoint, headers, NULL, (const char *)enc, el, cfg->timeout_s, alt,
+                            res);
+}
+
+enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const struct rs_push_target *subs, int n,
+                         const char *url, struct rs_send_result *res)
+{
+    if (!m->cfg->push_on) {
+        snprintf(res->error, sizeof res->error, "push is not configured for this merchant");
+        return RS_EINVAL;
     }
-    rs_buf_release(&resp);
+    if (n <= 0) {
+        snprintf(res->error, sizeof res->error, "the customer has no push subscription");
+        return RS_EINVAL;
+    }
+    enum rs_err e = RS_OK;
+    for (int k = 0; k < n; k++) {
+        e = push_one(ch, m, &subs[k], url, k > 0, res);
+        if (res->pending) {
+            if (e != RS_OK) {
+                res->error[0] = '\0';
+                return RS_OK; /* a later one cannot be built: the ones queued go, the last gone ends it */
+            }
+            continue;
+        }
+        if (!rs_push_gone(e, res))
+            return e;
+        res->push_gone++;
+        if (k + 1 < n) {
+            int gone = res->push_gone;
+            memset(res, 0, sizeof *res);
+            res->retry_after_s = -1;
+            res->push_gone = gone;
+        }
+    }
     return e;
 }

@@ -60,11 +60,20 @@ int rs_webpush_ttl(enum rs_trigger trigger, int ttl_s);
  * settings' check of push templates, so both measure the same bytes. */
 char *rs_webpush_message(const char *title, const char *body, const char *url, const char *lang);
 
-/* POST the rendered push message of M (title, body, url as JSON) encrypted to the subscription
- * (ENDPOINT, P256DH and AUTH base64url) with TTL, Urgency, Topic, Content-Encoding: aes128gcm and
- * VAPID. Outcome as channel.h; a 404/410 answer is RS_EREJECTED with http_status kept (the
- * caller deletes the subscription). */
-enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const char *endpoint, const char *p256dh,
-                         const char *auth, const char *url, struct rs_send_result *res) RS_MUST_CHECK;
+/* One push subscription: its endpoint and its keys P256DH and AUTH (base64url). */
+struct rs_push_target {
+    const char *endpoint, *p256dh, *auth;
+};
+
+/* POST the rendered push message of M (title, body, url as JSON) to the subscriptions SUBS[0..N)
+ * in that order (the customer's newest first) until one is not gone: each request encrypted to
+ * its subscription, with its own VAPID token (aud = its origin), TTL, Urgency, Topic and
+ * Content-Encoding: aes128gcm. A 404/410 answer says the subscription is gone: res->push_gone
+ * counts them (the caller deletes SUBS[0..push_gone)) and the next one is tried. Outcome as
+ * channel.h, of the last subscription tried (404/410: RS_EREJECTED with http_status kept). In
+ * deferred mode (rs_channels_defer) all N requests are built now and queued: the flush sends the
+ * next only when the one before is gone. */
+enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const struct rs_push_target *subs, int n,
+                         const char *url, struct rs_send_result *res) RS_MUST_CHECK;
 
 #endif

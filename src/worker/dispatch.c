@@ -81,7 +81,8 @@ struct outcome {
     bool skip;
     /* after a successful send carrying a window: what the customer was told */
     int64_t told_shipment, told_earliest, told_latest;
-    int64_t gone_push[RS_PUSH_TRY]; /* push subscriptions the push service says are gone (404/410) */
+    int64_t gone_push[RS_PUSH_TRY]; /* the push subscriptions tried, newest first: the first
+                                     * n_gone_push the push service says are gone (404/410) */
     int n_gone_push;
     /* the SMS provider says the customer opted out (Twilio 21610): recorded like their STOP */
     bool sms_optout;
@@ -486,14 +487,12 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
                 const char *base = cfg->public_base_url ? cfg->public_base_url : w->d->base_url;
                 snprintf(track, sizeof track, "%.400s/t/%.31s", base, cust.tracking_code);
                 /* newest first; one that is gone is deleted and the next one tried */
+                struct rs_push_target tg[RS_PUSH_TRY];
                 for (int k = 0; k < nsub; k++) {
-                    memset(&o->res, 0, sizeof o->res);
-                    o->res.retry_after_s = -1;
-                    e = rs_send_push(w->ch, &msg, psub[k].endpoint, psub[k].p256dh, psub[k].auth, track, &o->res);
-                    if (!(e == RS_EREJECTED && (o->res.http_status == 404 || o->res.http_status == 410)))
-                        break;
-                    o->gone_push[o->n_gone_push++] = psub[k].id;
+                    tg[k] = (struct rs_push_target){psub[k].endpoint, psub[k].p256dh, psub[k].auth};
+                    o->gone_push[k] = psub[k].id;
                 }
+                e = rs_send_push(w->ch, &msg, tg, nsub, track, &o->res);
                 if (r.part[RS_TPART_PUSH_TITLE])
                     o->subject = strdup(r.part[RS_TPART_PUSH_TITLE]);
                 if (r.part[RS_TPART_PUSH_BODY])
@@ -572,6 +571,7 @@ static void after_send(struct outcome *o, enum rs_err e)
         o->sms_optout = true;
     if (e != RS_OK)
         o->told_shipment = 0;
+    o->n_gone_push = o->res.push_gone < RS_PUSH_TRY ? o->res.push_gone : RS_PUSH_TRY;
 }
 
 /* Fill O's outcome from E, the result of its attempt (process() kept what this needs in O). */
@@ -754,7 +754,7 @@ static void *run(void *arg)
             continue;
         }
         atomic_fetch_add(&d->claimed, (unsigned long long)n);
-        /* the batch's HTTP sends (SMS, WhatsApp, webhooks) go out together, not one after the
+        /* the batch's HTTP sends (SMS, WhatsApp, Web Push, webhooks) go out together, not one after the
          * other: each waits for the provider's answer, a few hundred ms at a real SaaS API.
          * Nothing is started past the middle of the lease: a send still going when it ends would
          * be made again by the dispatcher that retakes the row (a slow provider, a slow SMTP
