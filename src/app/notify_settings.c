@@ -401,6 +401,9 @@ static enum rs_err parse_settings(const char *json, struct rs_notify_config *cfg
         cfg->wa_token = need(p, wa, "whatsapp", "token");
         cfg->wa_app_secret = str(p, wa, "whatsapp", "app_secret");
         cfg->wa_verify_token = str(p, wa, "whatsapp", "verify_token");
+        /* Meta's default throughput of a business number is 80 messages a second; a number can be
+         * upgraded to 1,000 */
+        cfg->wa_mps = num(p, wa, "whatsapp", "messages_per_second", 80, 1, 1000);
         cfg->wa_reply_template = str(p, wa, "whatsapp", "reply_template");
         if (cfg->wa_reply_template && (strlen(cfg->wa_reply_template) > 512 ||
                                        strspn(cfg->wa_reply_template, "abcdefghijklmnopqrstuvwxyz0123456789_") !=

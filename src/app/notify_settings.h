@@ -43,6 +43,7 @@ struct rs_notify_config {
     bool wa_on;
     const char *wa_base_url, *wa_api_version, *wa_phone_id, *wa_token, *wa_app_secret, *wa_verify_token;
     const char *wa_reply_template; /* approved template for agents' replies after the 24-hour window */
+    int wa_mps; /* the number's Cloud API throughput (messages a second): sends are paced to it */
     /* merchant webhook (Standard Webhooks signature) */
     const char *webhook_url;
     unsigned char webhook_key[64];

@@ -53,14 +53,22 @@ enum rs_err rs_http_post(struct rs_channels *ch, const char *url, const char *co
 /* How a provider's answer is read once the transfer is over. */
 enum rs_answer { ANS_TWILIO, ANS_INFOBIP, ANS_WHATSAPP, ANS_WEBHOOK, ANS_PUSH };
 
+/* How rs_provider_post sends a request beyond the request itself. */
+struct rs_post_opts {
+    bool alt;              /* deferred mode: the request is the fallback of the one queued just before
+                            * for the same RES, sent only when that one is gone (rs_push_gone; the
+                            * customer's next Web Push subscription); ignored when sending now */
+    const char *pace_key;  /* the sends of one key (a WhatsApp number) are spaced evenly to at most
+                            * PACE_PER_S a second by every thread of the process; NULL: not paced */
+    int pace_per_s;
+};
+
 /* Send a provider's request (rs_http_post, then its answer read as KIND says; REF: our id of the
  * message at the provider, kept as provider_id for Web Push and webhooks): now or, in deferred
- * mode, queued for rs_channels_flush (channel.h). ALT, in deferred mode: the request is the
- * fallback of the one queued just before for the same RES, sent only when that one is gone
- * (rs_push_gone; the next Web Push subscription of the customer); ignored when sending now. */
+ * mode, queued for rs_channels_flush (channel.h). OPTS may be NULL. */
 enum rs_err rs_provider_post(struct rs_channels *ch, enum rs_answer kind, const char *ref, const char *url,
                              const char *const *headers, const char *userpwd, const char *body, size_t len,
-                             int timeout_s, bool alt, struct rs_send_result *res);
+                             int timeout_s, const struct rs_post_opts *opts, struct rs_send_result *res);
 
 /* The push service says the subscription a push was sent to is gone (RFC 8030 §7.3: 404/410). */
 static inline bool rs_push_gone(enum rs_err e, const struct rs_send_result *res)

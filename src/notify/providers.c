@@ -7,6 +7,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +247,9 @@ struct rs_http_req {
     int timeout_s;
     enum rs_answer kind;
     char ref[48]; /* our id of the message at the provider (Infobip messageId, webhook-id) */
-    struct rs_http_req *alt; /* sent instead when this one ends 404/410 (rs_provider_post ALT) */
+    struct rs_http_req *alt; /* sent instead when this one ends 404/410 (rs_post_opts.alt) */
+    char pace_key[64];       /* rs_post_opts.pace_key, or "" */
+    int pace_per_s;
     struct rs_buf resp;
     struct rs_send_result *res;
     struct rs_guard guard;
@@ -268,11 +272,63 @@ static void req_free(struct rs_http_req *q)
 static enum rs_err answer_read(enum rs_answer kind, const char *ref, enum rs_err e, const struct rs_buf *resp,
                                struct rs_send_result *res);
 
+/* Pacing (rs_post_opts.pace_key): one schedule per key, shared by every thread of the process.
+ * Sends are spaced evenly, 1/rate apart plus 2 % (so that network jitter does not put one more
+ * than the rate into a second at the provider's end), with no burst: a send may start when its
+ * key's next turn has come, and takes it. */
+#define PACE_KEYS 64
+static struct {
+    char key[64];
+    uint64_t next_ns; /* rs_mono_ns() of the key's next turn; 0: unused */
+} pace_tab[PACE_KEYS];
+static pthread_mutex_t pace_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Take KEY's turn at PER_S a second: 0 when it is now (send at once), else the nanoseconds until
+ * it (nothing taken: ask again then). 0 for no KEY; also when all PACE_KEYS keys are busy. */
+static uint64_t pace_take(const char *key, int per_s)
+{
+    if (!key || !key[0] || per_s <= 0)
+        return 0;
+    uint64_t gap = 1000000000ull * 102 / 100 / (uint64_t)per_s, wait = 0;
+    pthread_mutex_lock(&pace_mu);
+    uint64_t now = rs_mono_ns();
+    int slot = -1, idle = -1;
+    for (int i = 0; i < PACE_KEYS && slot < 0; i++) {
+        if (pace_tab[i].next_ns && strncmp(pace_tab[i].key, key, sizeof pace_tab[i].key - 1) == 0)
+            slot = i;
+        else if (idle < 0 && pace_tab[i].next_ns <= now)
+            idle = i; /* unused, or its key's turn is past: free to take */
+    }
+    if (slot < 0 && idle >= 0) {
+        slot = idle;
+        snprintf(pace_tab[slot].key, sizeof pace_tab[slot].key, "%s", key);
+        pace_tab[slot].next_ns = now;
+    }
+    if (slot >= 0 && pace_tab[slot].next_ns > now)
+        wait = pace_tab[slot].next_ns - now;
+    else if (slot >= 0)
+        pace_tab[slot].next_ns = now + gap;
+    pthread_mutex_unlock(&pace_mu);
+    return wait;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+    nanosleep(&ts, NULL);
+}
+
 enum rs_err rs_provider_post(struct rs_channels *ch, enum rs_answer kind, const char *ref, const char *url,
                              const char *const *headers, const char *userpwd, const char *body, size_t len,
-                             int timeout_s, bool alt, struct rs_send_result *res)
+                             int timeout_s, const struct rs_post_opts *opts, struct rs_send_result *res)
 {
+    const struct rs_post_opts none = {0};
+    if (!opts)
+        opts = &none;
+    bool alt = opts->alt;
     if (!ch->defer) {
+        for (uint64_t wait; (wait = pace_take(opts->pace_key, opts->pace_per_s)) > 0;)
+            sleep_ns(wait);
         struct rs_buf resp;
         rs_buf_init(&resp);
         enum rs_err e = rs_http_post(ch, url, headers, userpwd, body, len, timeout_s, &resp, res);
@@ -315,6 +371,8 @@ enum rs_err rs_provider_post(struct rs_channels *ch, enum rs_answer kind, const 
     snprintf(q->ref, sizeof q->ref, "%s", ref ? ref : "");
     q->res = res;
     q->guard.allow_private = ch->guard.allow_private;
+    snprintf(q->pace_key, sizeof q->pace_key, "%s", opts->pace_key ? opts->pace_key : "");
+    q->pace_per_s = opts->pace_per_s;
     if (prev)
         prev->alt = q;
     else
@@ -369,9 +427,11 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
     int64_t held_s[8];
     int n_held = 0, next = 0, active = 0, finished = 0;
     while (finished < n) {
+        uint64_t pace_ns = 0; /* the next request waits this long for its turn (pace_take) */
         while (active < RS_HTTP_INFLIGHT && next < n) {
-            struct rs_http_req *q = ch->queue[next++];
+            struct rs_http_req *q = ch->queue[next];
             if (ch->start_by && rs_now() >= ch->start_by) {
+                next++;
                 done(q->res, RS_OK, ud); /* still pending: not sent */
                 finished++;
                 continue;
@@ -389,10 +449,14 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
                          wait);
                 q->res->retry_after_s = held_s[h];
                 q->res->pending = false;
+                next++;
                 done(q->res, RS_ERETRY, ud);
                 finished++;
                 continue;
             }
+            if ((pace_ns = pace_take(q->pace_key, q->pace_per_s)) > 0)
+                break; /* the number's throughput: its turn comes later */
+            next++;
             int k = 0;
             while (k < RS_HTTP_INFLIGHT && busy[k])
                 k++;
@@ -404,8 +468,10 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
             busy[k] = true;
             active++;
         }
-        if (active == 0)
+        if (active == 0) {
+            sleep_ns(pace_ns);
             continue;
+        }
         int running = 0;
         curl_multi_perform(ch->multi, &running);
         CURLMsg *msg;
@@ -456,7 +522,7 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
             done(q->res, e, ud);
         }
         if (active > 0)
-            curl_multi_poll(ch->multi, NULL, 0, 1000, NULL);
+            curl_multi_poll(ch->multi, NULL, 0, pace_ns ? (int)(pace_ns / 1000000) + 1 : 1000, NULL);
     }
     for (int i = 0; i < n; i++)
         req_free(ch->queue[i]);
@@ -517,7 +583,7 @@ static enum rs_err send_twilio(struct rs_channels *ch, const struct rs_msg *m, c
     static const char *const hdr[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json",
                                       NULL};
     enum rs_err e = rs_provider_post(ch, ANS_TWILIO, NULL, url, hdr, userpwd, form.data ? form.data : "",
-                                     form.len, c->timeout_s, false, res);
+                                     form.len, c->timeout_s, NULL, res);
     rs_buf_release(&form);
     return e;
 }
@@ -587,7 +653,7 @@ static enum rs_err send_infobip(struct rs_channels *ch, const struct rs_msg *m, 
     snprintf(auth, sizeof auth, "Authorization: App %s", c->infobip_key);
     const char *hdr[] = {"Content-Type: application/json", "Accept: application/json", auth, NULL};
     enum rs_err e =
-        rs_provider_post(ch, ANS_INFOBIP, mid, url, hdr, NULL, body, strlen(body), c->timeout_s, false, res);
+        rs_provider_post(ch, ANS_INFOBIP, mid, url, hdr, NULL, body, strlen(body), c->timeout_s, NULL, res);
     free(body);
     return e;
 }
@@ -684,8 +750,11 @@ enum rs_err rs_send_whatsapp(struct rs_channels *ch, const struct rs_msg *m, str
         return RS_ENOMEM;
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->wa_token);
     const char *hdr[] = {"Content-Type: application/json", auth, NULL};
+    /* the number's throughput (Meta: 80 messages a second by default): over it, Meta refuses with
+     * 130429 */
+    const struct rs_post_opts opts = {.pace_key = c->wa_phone_id, .pace_per_s = c->wa_mps};
     enum rs_err e =
-        rs_provider_post(ch, ANS_WHATSAPP, NULL, url, hdr, NULL, body, strlen(body), c->timeout_s, false, res);
+        rs_provider_post(ch, ANS_WHATSAPP, NULL, url, hdr, NULL, body, strlen(body), c->timeout_s, &opts, res);
     free(body);
     return e;
 }
@@ -765,7 +834,7 @@ enum rs_err rs_send_webhook(struct rs_channels *ch, const struct rs_msg *m, stru
     const char *hdr[] = {"Content-Type: application/json", "User-Agent: Rastro-Webhooks/1.0", h_id, h_ts, h_sig,
                          NULL};
     enum rs_err e = rs_provider_post(ch, ANS_WEBHOOK, id, c->webhook_url, hdr, NULL, body, strlen(body),
-                                     c->timeout_s, false, res);
+                                     c->timeout_s, NULL, res);
     free(body);
     return e;
 }

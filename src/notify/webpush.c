@@ -371,8 +371,9 @@ static enum rs_err push_one(struct rs_channels *ch, const struct rs_msg *m, cons
     snprintf(ref, sizeof ref, "push-%lld", (long long)m->outbox_id);
     const char *headers[] = {h_ttl, "Content-Encoding: aes128gcm", "Content-Type: application/octet-stream",
                              h_auth, h_urgency, h_topic, NULL};
-    return rs_provider_post(ch, ANS_PUSH, ref, t->endpoint, headers, NULL, (const char *)enc, el, cfg->timeout_s, alt,
-                            res);
+    const struct rs_post_opts opts = {.alt = alt};
+    return rs_provider_post(ch, ANS_PUSH, ref, t->endpoint, headers, NULL, (const char *)enc, el, cfg->timeout_s,
+                            &opts, res);
 }
 
 enum rs_err rs_send_push(struct rs_channels *ch, const struct rs_msg *m, const struct rs_push_target *subs, int n,

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """recorder.py — a stand-in for Twilio, Infobip, the WhatsApp Cloud API and a merchant's webhook
 endpoint in end-to-end tests. Every request is written to DIR/NNNNNN.json (method, path, query,
-headers in lower case, body as text and as base64 for binary bodies such as Web Push) so tests can check the exact wire format. Answers look like
+headers in lower case, body as text and as base64 for binary bodies such as Web Push, "at": when it
+arrived, Unix seconds) so tests can check the exact wire format and pace. Answers look like
 the providers' documented answers. Behaviour can be scripted: POST /_control with
 {"prefix": "/2010-04-01", "responses": [{"status": 500}, {"status": 429, "headers": {"Retry-After": "1"}},
 {"garbage": true}, {"delay": 5}]} queues answers for paths starting with prefix (used first to last;
@@ -63,7 +64,7 @@ class H(BaseHTTPRequestHandler):
         with lock:
             counter[0] += 1
             n = counter[0]
-            rec = {"n": n, "method": self.command, "path": u.path, "query": u.query,
+            rec = {"n": n, "at": time.time(), "method": self.command, "path": u.path, "query": u.query,
                    "headers": {k.lower(): v for k, v in self.headers.items()},
                    "body": body.decode("utf-8", "replace"),
                    "body_b64": base64.b64encode(body).decode()}
