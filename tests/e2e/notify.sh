@@ -21,6 +21,8 @@ start_recorder || { not_ok "recorder starts"; finish; exit 1; }
 script_rec() { curl -s -X POST "$REC/_control" --data-binary "$1" >/dev/null; }
 
 DB=$T_DIR/notify.db
+# no --base-url: the links the messages carry must still be this server's (its listening address)
+export NO_BASE_URL=1
 start_server "$DB"
 KEY=$(new_merchant "Tienda Sol")
 SID=AC3f9d1c2b7a8e4f6a0b5c9d8e7f6a5b4c
@@ -582,6 +584,20 @@ eq "  each sent exactly once (one request per row)" \
    "$(rec_find '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")' | jq -r '.body' | grep -o 'n%3D[0-9]*' | sort | uniq -c | awk '$1!=1' | wc -l)/$(rec_count '.path|startswith("/2010-04-01/Accounts/'"$SID4"'")')" "0/41"
 eq "  every row has its own Twilio sid" "$(sqlite3 "$DB" "select count(distinct provider_id) from outbox where merchant_id=4 and state='sent'")" 41
 script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID4"'","responses":[]}'
+
+# ---- no public_base_url and no --base-url: the messages link the server's listening address ----
+KF=$(new_merchant "Tienda Faro")
+SIDF=AC5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e
+printf '{"sms":{"provider":"twilio","base_url":"%s","account_sid":"%s","auth_token":"%s","from":"+34911000222"},"triggers":{"*":["sms"]}}' \
+  "$REC" "$SIDF" "$TOKEN" > "$T_DIR/sf.json"
+"$RASTRO_BIN" notify settings --merchant 5 --db "$DB" "$T_DIR/sf.json" >/dev/null
+KEY=$KF api POST /v1/orders '{"order_ref":"F-1","placed_at":"'"$(ts 100)"'","customer":{"name":"Iker","phone":"+34600111333","locale":"es"},"destination":{"country":"ES"}}'
+CODEF=$(jqr .tracking_code)
+faro_sent() { [ -n "$(rec_find '.path|startswith("/2010-04-01/Accounts/'"$SIDF"'")')" ]; }
+check "an SMS of a shop without public_base_url, from a server without --base-url, is sent" wait_for 20 faro_sent
+eq "  its link is this server's tracking page (the listening address), not another port's" \
+   "$(rec_find '.path|startswith("/2010-04-01/Accounts/'"$SIDF"'")' | head -1 | jq -r .body |
+      python3 -c 'import sys, urllib.parse; print(urllib.parse.parse_qs(sys.stdin.read())["Body"][0])' | grep -cF "$BASE/t/$CODEF")" 1
 
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
