@@ -90,6 +90,12 @@ void rs_channels_defer(struct rs_channels *ch, bool on);
  * it, when another dispatcher retakes the row and sends it again): DONE gets such a request with
  * res->pending still set, nothing sent. */
 void rs_channels_start_by(struct rs_channels *ch, int64_t start_by);
+/* The requests queued from now on are the message TRIGGER of order ORDER_ID (0: none). A batch
+ * can hold two messages of one order ("shipped" and "out for delivery", claimed together after a
+ * pause): rs_channels_flush starts a request only once every earlier request about the same
+ * order with another trigger has ended, so the customer gets them in the order they were planned.
+ * Copies of one trigger (none in practice: a row per order and trigger) are not held. */
+void rs_channels_about(struct rs_channels *ch, int64_t order_id, const char *trigger);
 void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_result *res, enum rs_err e, void *ud),
                        void *ud);
 

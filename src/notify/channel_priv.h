@@ -29,6 +29,8 @@ struct rs_channels {
      * connection cache and easy handles, kept between batches */
     bool defer;
     int64_t start_by; /* rs_channels_start_by */
+    int64_t about_order;  /* rs_channels_about: the row being sent, copied into its requests */
+    char about_trigger[32];
     struct rs_http_req **queue;
     int n_queue, cap_queue;
     CURLM *multi;

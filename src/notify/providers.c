@@ -254,6 +254,8 @@ struct rs_http_req {
     struct rs_send_result *res;
     struct rs_guard guard;
     int slot; /* its easy handle in ch->pool while in flight */
+    int64_t order_id; /* rs_channels_about */
+    char trigger[32];
 };
 
 static void req_free(struct rs_http_req *q)
@@ -373,6 +375,8 @@ enum rs_err rs_provider_post(struct rs_channels *ch, enum rs_answer kind, const 
     q->guard.allow_private = ch->guard.allow_private;
     snprintf(q->pace_key, sizeof q->pace_key, "%s", opts->pace_key ? opts->pace_key : "");
     q->pace_per_s = opts->pace_per_s;
+    q->order_id = ch->about_order;
+    snprintf(q->trigger, sizeof q->trigger, "%s", ch->about_trigger);
     if (prev)
         prev->alt = q;
     else
@@ -389,6 +393,24 @@ void rs_channels_defer(struct rs_channels *ch, bool on)
 void rs_channels_start_by(struct rs_channels *ch, int64_t start_by)
 {
     ch->start_by = start_by;
+}
+
+void rs_channels_about(struct rs_channels *ch, int64_t order_id, const char *trigger)
+{
+    ch->about_order = order_id;
+    snprintf(ch->about_trigger, sizeof ch->about_trigger, "%s", trigger ? trigger : "");
+}
+
+/* Whether Q must wait for a request in flight (RUNNING) about the same order with another
+ * trigger (rs_channels_about): the earlier message of that order reaches the customer first. */
+static bool after_other_message(struct rs_http_req *const running[RS_HTTP_INFLIGHT], const struct rs_http_req *q)
+{
+    if (q->order_id <= 0)
+        return false;
+    for (int k = 0; k < RS_HTTP_INFLIGHT; k++)
+        if (running[k] && running[k]->order_id == q->order_id && strcmp(running[k]->trigger, q->trigger) != 0)
+            return true;
+    return false;
 }
 
 /* Start Q on the pool's easy handle K of CH's multi handle. False when it cannot be: Q's result
@@ -420,6 +442,7 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
     if (!ch->multi && (ch->multi = curl_multi_init()))
         curl_multi_setopt(ch->multi, CURLMOPT_MAXCONNECTS, (long)RS_HTTP_INFLIGHT);
     bool busy[RS_HTTP_INFLIGHT] = {0};
+    struct rs_http_req *in_slot[RS_HTTP_INFLIGHT] = {0}; /* what each busy slot sends */
     /* endpoints (full URL: one provider account, one WhatsApp number, one webhook) that said in
      * this batch they are over their rate limit: what they answered, and the wait they asked */
     const char *held[8];
@@ -454,6 +477,8 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
                 finished++;
                 continue;
             }
+            if (after_other_message(in_slot, q))
+                break; /* its order's earlier message first: the queue waits for it */
             if ((pace_ns = pace_take(q->pace_key, q->pace_per_s)) > 0)
                 break; /* the number's throughput: its turn comes later */
             next++;
@@ -466,6 +491,7 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
                 continue;
             }
             busy[k] = true;
+            in_slot[k] = q;
             active++;
         }
         if (active == 0) {
@@ -502,15 +528,18 @@ void rs_channels_flush(struct rs_channels *ch, void (*done)(struct rs_send_resul
                     } else if (!req_start(ch, q->alt, q->slot)) {
                         done(res, RS_ERETRY, ud);
                     } else {
+                        in_slot[q->slot] = q->alt;
                         continue;
                     }
                     busy[q->slot] = false;
+                    in_slot[q->slot] = NULL;
                     active--;
                     finished++;
                     continue;
                 }
             }
             busy[q->slot] = false;
+            in_slot[q->slot] = NULL;
             active--;
             finished++;
             if (e == RS_ERETRY && q->res->rate_limited && n_held < 8) {

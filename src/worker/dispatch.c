@@ -376,6 +376,7 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
     o->d.id = id;
     o->d.owner = w->owner;
     o->d.started_at = now;
+    rs_channels_about(w->ch, job.order_id, job.trigger); /* its order's messages go out in order */
     snprintf(o->channel, sizeof o->channel, "%s", job.channel);
     enum rs_channel chans[RS_CH__COUNT];
     int nch = split_channels(job.channels, chans, RS_CH__COUNT);
@@ -712,6 +713,12 @@ static bool stopping(struct rs_dispatcher *d)
     return s;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void *run(void *arg)
 {
     struct worker *w = arg;
@@ -754,6 +761,9 @@ static void *run(void *arg)
             continue;
         }
         atomic_fetch_add(&d->claimed, (unsigned long long)n);
+        /* in the order they were planned (RETURNING gives no order): an order's earlier message is
+         * queued, so sent, first (rs_channels_about) */
+        qsort(ids, (size_t)n, sizeof ids[0], cmp_id);
         /* the batch's HTTP sends (SMS, WhatsApp, Web Push, webhooks) go out together, not one after the
          * other: each waits for the provider's answer, a few hundred ms at a real SaaS API.
          * Nothing is started past the middle of the lease: a send still going when it ends would

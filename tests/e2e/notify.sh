@@ -184,8 +184,19 @@ eq "webhook occurred_at is when each event happened (shipped: the first scan in 
 # ---- SMS customer through Twilio ----
 KEY=$KEY api POST /v1/orders '{"order_ref":"8001","placed_at":"'"$(ts 7200)"'","customer":{"name":"Ann Lee","email":"ann@example.com","phone":"+34 600 111 222","locale":"en","preferred_channel":"sms"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
 KEY=$KEY api POST /v1/shipments '{"order_ref":"8001","carrier":"correos","tracking_number":"SMS1"}'
+# Twilio takes 0.5 s to answer: "shipped" and "out for delivery", planned together and claimed in
+# one batch, must still reach the customer in that order (the second waits for the first's answer)
+script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID"'","responses":[{"delay":0.5,"repeat":true}]}'
 KEY=$KEY api POST /v1/events "[$(ev SMS1 3000 in_transit),$(ev SMS1 600 out_for_delivery)]"
 check "SMS notifications sent" wait_for 20 all_final 8001
+script_rec '{"prefix":"/2010-04-01/Accounts/'"$SID"'","responses":[]}'
+notif 8001
+SHIP_N=$(jqr '[.notifications[]|select(.trigger=="shipped" and .channel=="sms")][0].id')
+OFD_N=$(jqr '[.notifications[]|select(.trigger=="out_for_delivery" and .channel=="sms")][0].id')
+at_of() { rec_find '.path=="/2010-04-01/Accounts/'"$SID"'/Messages.json" and (.body|test("n%3D'"$1"'($|&)"))' | jq -r .at | head -1; }
+check "one order's two SMS in one batch: 'out for delivery' goes only after 'shipped' was answered" \
+  python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if b - a >= 0.45 else 1)" \
+  "$(at_of "$SHIP_N")" "$(at_of "$OFD_N")"
 notif 8001
 eq "the SMS customer: confirmed by email (trigger is email-only), the rest by SMS" \
    "$(jqr '[.notifications[]|select(.channel!="webhook")|"\(.trigger):\(.channel):\(.state)"]|join(",")')" \
