@@ -427,8 +427,25 @@ enum rs_err rs_locfmt_day_range(struct rs_locfmt *lf, const char *locale, const 
         rs_locfmt_local_date(zone, to, &y2, &m2, &d2) != RS_OK)
         return RS_EINVAL;
     bool es = false;
-    if (!fixed_patterns(loc, &es))
-        return interval(loc, zone, "MMMMEEEEd", from, to, out, cap);
+    if (!fixed_patterns(loc, &es)) {
+        char lang[12];
+        lang_of(loc, lang);
+        if (strcmp(lang, "en") != 0)
+            return interval(loc, zone, "MMMMEEEEd", from, to, out, cap);
+        /* US-style English: CLDR's own day ("Friday, December 11"), in the words every other
+         * English page uses ("between … and …", "on …"), not ICU's "Friday, December 11 –
+         * Tuesday, December 15" after "Your order arrives" */
+        char a[128], b[128];
+        const char *sk = y1 == y2 ? "MMMMEEEEd" : "yMMMMEEEEd";
+        enum rs_err rc = rs_locfmt_skeleton(lf, locale, zone, sk, to, b, sizeof b);
+        if (rc != RS_OK)
+            return rc;
+        if (y1 == y2 && m1 == m2 && d1 == d2)
+            return join(out, cap, "on ", b, "", "");
+        if ((rc = rs_locfmt_skeleton(lf, locale, zone, sk, from, a, sizeof a)) != RS_OK)
+            return rc;
+        return join(out, cap, "between ", a, " and ", b);
+    }
     const char *full = es ? (y1 == y2 ? "EEEE d 'de' MMMM" : "EEEE d 'de' MMMM 'de' y")
                           : (y1 == y2 ? "EEEE d MMMM" : "EEEE d MMMM y");
     char a[128], b[128];

@@ -66,6 +66,13 @@ static void test_ranges(void **state)
     assert_string_equal(out, "entre las 10:00 y las 12:00");
     assert_int_equal(rs_locfmt_time_range(lf, "en", "Europe/Madrid", utc(2026, 11, 26, 9, 0), utc(2026, 11, 26, 11, 0), out, sizeof out), RS_OK);
     assert_string_equal(out, "between 10:00 and 12:00");
+    /* US English: CLDR's month-first days, in the same words */
+    assert_int_equal(rs_locfmt_day_range(lf, "en-US", "America/New_York", utc(2026, 12, 11, 17, 0), utc(2026, 12, 15, 17, 0), out, sizeof out), RS_OK);
+    assert_string_equal(out, "between Friday, December 11 and Tuesday, December 15");
+    assert_int_equal(rs_locfmt_day_range(lf, "en-US", "America/New_York", utc(2026, 12, 11, 17, 0), utc(2026, 12, 11, 18, 0), out, sizeof out), RS_OK);
+    assert_string_equal(out, "on Friday, December 11");
+    assert_int_equal(rs_locfmt_day_range(lf, "en-US", "America/New_York", utc(2026, 12, 30, 17, 0), utc(2027, 1, 4, 17, 0), out, sizeof out), RS_OK);
+    assert_string_equal(out, "between Wednesday, December 30, 2026 and Monday, January 4, 2027");
     /* other languages use ICU's interval format */
     assert_int_equal(rs_locfmt_day_range(lf, "de", "Europe/Berlin", a, b, out, sizeof out), RS_OK);
     assert_non_null(strstr(out, "November"));
