@@ -262,9 +262,12 @@ check "  offering to stop every channel, not only e-mail" \
 check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button name=\"scope\" value=\"all\">Stop all updates (e-mail, SMS and WhatsApp)</button>'"
 # another process holds the database's write lock (a backup, a maintenance command): the customer
 # reads a page in their language, the mail client's one-click POST a 503 with Retry-After
-command sqlite3 "$DB" "BEGIN IMMEDIATE; UPDATE merchants SET name=name;" ".shell sleep 12" "COMMIT;" &
+# (.timeout: the dispatcher's own short writes may hold the lock when the locker starts; it waits
+# for them, and the test goes on only once the lock is held)
+command sqlite3 -cmd ".timeout 5000" "$DB" "BEGIN IMMEDIATE; UPDATE merchants SET name=name;" \
+  ".shell touch '$T_DIR/locked'" ".shell sleep 12" "COMMIT;" > "$T_DIR/locker.out" 2>&1 &
 LOCKER=$!
-sleep 0.5
+check "another process holds the write lock" wait_for 10 test -e "$T_DIR/locked"
 curl -s -o "$T_DIR/u-busy.html" -D "$T_DIR/u-busy.h" -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data 'List-Unsubscribe=One-Click' "$UNSUB"
 wait "$LOCKER"
 eq "one-click POST while the database is locked: 503 with Retry-After" \
