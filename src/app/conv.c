@@ -215,7 +215,7 @@ static bool own_subject(const char *subject)
 
 static const char *const VAR_NAMES[RS_CV__COUNT] = {"name",         "order_ref",    "tracking_code", "status_text",
                                                      "promise_text", "tracking_url", "incident_ref",  "merchant_name",
-                                                     "city",         "postcode"};
+                                                     "city",         "postcode",     "pickup_point",  "pickup_deadline"};
 
 /* Section KEY of the embedded file for LANG. OUT: pointer and length (not NUL-terminated). */
 static bool section(const char *lang, const char *key, const char **out, size_t *len)
@@ -697,7 +697,7 @@ static enum rs_err text_for(struct reply_ctx *x, const char *key, const char *co
 /* The WISMO answer for order F at its level (GREET: with the customer's name). */
 static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, bool greet, char *out, size_t cap)
 {
-    char key[64], status_text[200] = "", url[700], name[100] = "";
+    char key[64], status_text[600] = "", url[700], name[100] = "";
     snprintf(key, sizeof key, "status.%s", f->o.status);
     /* "llega hoy" only the day of the scan, as the page says it: a scan from an earlier day the
      * carrier has not followed up is "en reparto" alone */
@@ -714,6 +714,17 @@ static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, bool g
         if (!lf || rs_app_notify_extras(x->s, lf, f->o.shipment_id, 0, x->lang, &ex) != RS_OK)
             memset(&ex, 0, sizeof ex);
         rs_locfmt_free(lf);
+    }
+    /* waiting at a pickup point the scans name: which, and until when, to its customer only (the
+     * point is near their home; the tracking page does the same) */
+    if (f->level == LV_FULL && strcmp(f->o.status, "available_for_pickup") == 0 &&
+        (ex.pickup_point[0] || ex.pickup_address[0])) {
+        const char *pv[RS_CV__COUNT] = {0};
+        pv[RS_CV_PICKUP_POINT] = ex.pickup_point[0] ? ex.pickup_point : ex.pickup_address;
+        pv[RS_CV_PICKUP_DEADLINE] = ex.pickup_deadline[0] ? ex.pickup_deadline : NULL;
+        char at[sizeof status_text];
+        if (text_for(x, "status.available_for_pickup_at", pv, at, sizeof at) == RS_OK)
+            snprintf(status_text, sizeof status_text, "%s", at);
     }
     const char *v[RS_CV__COUNT] = {0};
     v[RS_CV_STATUS_TEXT] = status_text;

@@ -6,6 +6,7 @@
 
 #include "core/normalize.h"
 #include "ingest/inbound.h"
+#include "util/timefmt.h"
 #include "util/email_addr.h"
 #include "util/tz.h"
 
@@ -282,6 +283,27 @@ enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_bu
     return check_location(err, "origin", &in->origin, buf->country, true);
 }
 
+/* A pickup point: a name or an address to go to (a deadline alone says nowhere), short text,
+ * and the last day as a real calendar date. Empty strings count as not given. */
+static enum rs_err check_pickup(struct rs_app_error *err, struct rs_pickup_in *p)
+{
+    enum rs_err e;
+    if ((e = check_text(err, "pickup.name", p->name, RS_MAX_PICKUP_LEN)) ||
+        (e = check_text(err, "pickup.address", p->address, RS_MAX_PICKUP_LEN)))
+        return e;
+    int64_t day;
+    if (given(p->deadline) && rs_date_parse(p->deadline, &day) != RS_OK)
+        return fail(err, "invalid_field",
+                    "pickup.deadline must be the last day the point keeps the parcel, \"YYYY-MM-DD\" "
+                    "(e.g. \"2026-12-15\")");
+    if (given(p->deadline) && !given(p->name) && !given(p->address))
+        return fail(err, "invalid_field", "pickup needs a name or an address (where the customer collects it)");
+    p->name = given(p->name) ? p->name : NULL;
+    p->address = given(p->address) ? p->address : NULL;
+    p->deadline = given(p->deadline) ? p->deadline : NULL;
+    return RS_OK;
+}
+
 enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
 {
     enum rs_err e;
@@ -315,6 +337,8 @@ enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf
     if (!rs_substatus_fits(in->status, in->substatus))
         return fail(err, "invalid_field", "substatus \"%s\" does not refine status \"%s\"",
                     rs_substatus_name(in->substatus), rs_status_name(in->status));
+    if ((e = check_pickup(err, &in->pickup)))
+        return e;
     return check_location(err, "location", &in->location, buf->country, false);
 }
 

@@ -97,6 +97,19 @@ static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64
         json_array_append_new(sample, json_string("quiet_days_text"));
         json_array_append_new(sample, json_string("last_event_text"));
     }
+    /* ready for pickup: a point of the kind carriers name, where the order's scans name none */
+    if (!e && t == RS_TRIG_AVAILABLE_FOR_PICKUP && !x->pickup_point[0] && !x->pickup_address[0]) {
+        bool es = strcmp(rs_notify_lang(loc), "es") == 0;
+        snprintf(x->pickup_point, sizeof x->pickup_point, "%s",
+                 es ? "Oficina de Correos Madrid Centro" : "Post Office Madrid Centro");
+        snprintf(x->pickup_address, sizeof x->pickup_address, "%s", "Calle Mayor 12, 28013 Madrid");
+        if (rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(today + 10), x->pickup_deadline,
+                             sizeof x->pickup_deadline) != RS_OK)
+            x->pickup_deadline[0] = '\0';
+        json_array_append_new(sample, json_string("pickup_point"));
+        json_array_append_new(sample, json_string("pickup_address"));
+        json_array_append_new(sample, json_string("pickup_deadline"));
+    }
     if (!e && t == RS_TRIG_COMPENSATION && !x->coupon_code[0]) {
         bool es = strcmp(rs_notify_lang(loc), "es") == 0;
         snprintf(x->coupon_code, sizeof x->coupon_code, "%s", es ? "MUESTRA-AB2C-D3EF" : "SAMPLE-AB2C-D3EF");

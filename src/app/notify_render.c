@@ -59,6 +59,9 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
         vars[RS_TV_QUIET_DAYS] = x->quiet_days[0] ? x->quiet_days : NULL;
         vars[RS_TV_QUIET_DAYS_TEXT] = x->quiet_days_text[0] ? x->quiet_days_text : NULL;
         vars[RS_TV_LAST_EVENT_TEXT] = x->last_event_text[0] ? x->last_event_text : NULL;
+        vars[RS_TV_PICKUP_POINT] = x->pickup_point[0] ? x->pickup_point : NULL;
+        vars[RS_TV_PICKUP_ADDRESS] = x->pickup_address[0] ? x->pickup_address : NULL;
+        vars[RS_TV_PICKUP_DEADLINE] = x->pickup_deadline[0] ? x->pickup_deadline : NULL;
     }
     struct rs_render_ctx ctx = {.status = in->status, .substatus = in->substatus};
     return rs_notify_render(set, in->trigger, in->channel, &ctx, vars, buf, cap, out);
@@ -100,6 +103,18 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
             int64_t days = (rs_now() - sh.last_event_at) / 86400;
             rs_app_notify_quiet_text(lf, loc, days < 0 ? 0 : days, sh.last_event_at,
                                      sh.timezone[0] ? sh.timezone : "UTC", x);
+        }
+        struct rs_pickup pk;
+        enum rs_err pe = rs_store_shipment_pickup(s, shipment_id, &pk);
+        if (pe)
+            return pe;
+        if (pk.found) {
+            snprintf(x->pickup_point, sizeof x->pickup_point, "%s", pk.name);
+            snprintf(x->pickup_address, sizeof x->pickup_address, "%s", pk.address);
+            /* a day of the point's own calendar: noon UTC formats as that day anywhere */
+            if (pk.deadline && rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(pk.deadline), x->pickup_deadline,
+                                                sizeof x->pickup_deadline) != RS_OK)
+                x->pickup_deadline[0] = '\0';
         }
         if (!e && sh.has_promise && !sh.promise.final) {
             const struct rs_stored_promise *p = &sh.promise;

@@ -35,6 +35,9 @@ struct rs_notify_extras {
     /* how long the carrier has been silent, at render time (stalled): "5", "5 días", the day of
      * the last scan in the destination's zone; empty when the shipment has no scan */
     char quiet_days[12], quiet_days_text[40], last_event_text[120];
+    /* where the parcel waits to be collected, when its scans name the point; the last day it
+     * is kept, formatted ("jueves 10 de diciembre") */
+    char pickup_point[RS_MAX_PICKUP_LEN + 1], pickup_address[RS_MAX_PICKUP_LEN + 1], pickup_deadline[120];
 };
 struct rs_store;
 struct rs_locfmt;

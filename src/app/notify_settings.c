@@ -128,11 +128,12 @@ static int minute_of_day(struct parser *p, const char *path, const char *s)
     return h * 60 + m;
 }
 
-/* Variables Rastro does not fill yet (no carrier feed gives an arrival time or a pickup point):
- * they always render empty, so "Recógelo en {{pickup_point}}" would reach the customer as
- * "Recógelo en ". Such a variable may only appear inside its own {{#var}}…{{/var}} section (which
- * then shows nothing), as the built-in templates use eta_text. NULL when T is fine, else the
- * first variable used bare. */
+/* Variables that are often empty: eta_text is never filled (no feed gives an arrival time), the
+ * pickup_* ones only when the carrier's scan names the point (POST /v1/events "pickup"). Bare,
+ * "Recógelo en {{pickup_point}}" would reach the customer as "Recógelo en ". Such a variable may
+ * only appear inside its own {{#var}}…{{/var}} section (which then shows nothing, and an inverted
+ * {{^var}} beside it can say "el punto de recogida"), as the built-in templates do. NULL when T
+ * is fine, else the first variable used bare. */
 static const char *bare_unfilled(const struct rs_tpl *t)
 {
     static const enum rs_tvar unfilled[] = {RS_TV_ETA_TEXT, RS_TV_PICKUP_POINT, RS_TV_PICKUP_ADDRESS,
@@ -169,14 +170,15 @@ static void check_unfilled(struct parser *p, const struct rs_tplset *set, const 
             const char *v = bare_unfilled(&set->tpl[t][k]);
             if (v)
                 bad(p,
-                    "templates.%s: %s.%s.%s uses {{%s}}, which Rastro does not fill yet (it would always be "
-                    "empty); put it inside {{#%s}}…{{/%s}} or leave it out",
+                    "templates.%s: %s.%s.%s uses {{%s}} bare, but it is empty whenever the carrier does not say "
+                    "it; put it inside {{#%s}}…{{/%s}} (and {{^%s}}…{{/%s}} for the words without it) or leave it out",
                     lang, rs_trigger_name((enum rs_trigger)t), rs_channel_name(rs_tpart_channel((enum rs_tpart)k)),
-                    rs_tpart_name((enum rs_tpart)k), v, v, v);
+                    rs_tpart_name((enum rs_tpart)k), v, v, v, v, v);
         }
     const char *v;
     if (!p->bad && ((v = bare_unfilled(&set->layout_html)) || (v = bare_unfilled(&set->layout_text))))
-        bad(p, "templates.%s: an e-mail layout uses {{%s}}, which Rastro does not fill yet; put it inside {{#%s}}…{{/%s}}",
+        bad(p, "templates.%s: an e-mail layout uses {{%s}} bare, but it is empty whenever the carrier does not say "
+               "it; put it inside {{#%s}}…{{/%s}}",
             lang, v, v, v);
 }
 

@@ -14,6 +14,7 @@
 #define RS_MAX_TRACKING_LEN 64
 #define RS_MAX_REF_LEN 128
 #define RS_MAX_TEXT_LEN 2000
+#define RS_MAX_PICKUP_LEN 200 /* a pickup point's name or address */
 #define RS_MAX_ITEMS 200
 #define RS_MAX_BATCH 1000
 
@@ -73,6 +74,13 @@ struct rs_shipment_in {
     bool cancelled;              /* the shop cancelled that fulfillment: cancel the shipment */
 };
 
+/* A pickup point holding the parcel for the customer (an available_for_pickup scan names it). */
+struct rs_pickup_in {
+    const char *name;     /* "Correos, oficina Madrid Centro", "Locker InPost Sol 12" */
+    const char *address;  /* one line: "Calle Mayor 12, 28013 Madrid" */
+    const char *deadline; /* the last day it keeps the parcel, "YYYY-MM-DD" (validated) */
+};
+
 struct rs_event_in {
     const char *carrier;
     const char *tracking_number;
@@ -84,6 +92,7 @@ struct rs_event_in {
     const char *code;    /* raw carrier or provider code, kept beside the canonical status */
     const char *message; /* raw carrier text */
     struct rs_location location;
+    struct rs_pickup_in pickup; /* where the parcel waits to be collected; all NULL when not said */
     const char *source;  /* "api", "csv", "easypost", "shippo", "aftership", … */
     bool summary;        /* a provider's current status at its own update time (Shopify's
                             shipment_status), not a carrier scan: kept only when it changes the

@@ -377,9 +377,40 @@ static void problem_box(struct page *p)
             continue;
         rs_buf_printf(p->b, "<section class=\"alert\" aria-labelledby=\"alert-h\"><h2 id=\"alert-h\">%s</h2><p>",
                       TX(p, "Qué ha pasado", "What happened"));
-        rs_buf_html(p->b, p->es ? help[i].what_es : help[i].what_en);
+        /* the point the carrier named (the verified view only: its address is near the home) */
+        json_t *pk = strcmp(sst, "available_for_pickup") == 0 ? json_object_get(sh, "pickup") : NULL;
+        const char *pname = jstr(pk, "name"), *paddr = jstr(pk, "address"), *pdl = jstr(pk, "deadline");
+        int64_t dl_day = 0;
+        if (pdl && rs_date_parse(pdl, &dl_day) != RS_OK)
+            dl_day = 0;
+        if (pname || paddr) {
+            rs_buf_puts(p->b, TX(p, "Tu paquete te espera en <strong class=\"pickup\">",
+                                 "Your parcel is waiting for you at <strong class=\"pickup\">"));
+            rs_buf_html(p->b, pname ? pname : paddr);
+            rs_buf_puts(p->b, "</strong>");
+            if (pname && paddr) {
+                rs_buf_puts(p->b, " (<span class=\"pickup-address\">");
+                rs_buf_html(p->b, paddr);
+                rs_buf_puts(p->b, "</span>)");
+            }
+            rs_buf_puts(p->b, ".");
+        } else {
+            rs_buf_html(p->b, p->es ? help[i].what_es : help[i].what_en);
+        }
         rs_buf_printf(p->b, "</p><h3>%s</h3><p>", TX(p, "Qué puedes hacer", "What you can do"));
-        rs_buf_html(p->b, p->es ? help[i].do_es : help[i].do_en);
+        char day[96];
+        if ((pname || paddr) && dl_day &&
+            rs_locfmt_format(rs_page_locfmt(), p->datefmt, "UTC", RS_LOCFMT_DAY, dl_day * 86400 + 43200, day,
+                             sizeof day) == RS_OK) {
+            /* a day of the point's own calendar: noon UTC is that day in every zone */
+            rs_buf_printf(p->b, "%s <strong class=\"pickup-deadline\">", TX(p, "Puedes recogerlo hasta el", "Collect it by"));
+            rs_buf_html(p->b, day);
+            rs_buf_puts(p->b, TX(p, "</strong> con un documento de identidad y tu código de seguimiento; después "
+                                    "vuelve a la tienda.",
+                                 "</strong> with an ID and your tracking code; after that it goes back to the shop."));
+        } else {
+            rs_buf_html(p->b, p->es ? help[i].do_es : help[i].do_en);
+        }
         rs_buf_puts(p->b, "</p></section>");
         return;
     }

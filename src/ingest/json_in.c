@@ -112,6 +112,10 @@ enum rs_err rs_json_event_in(json_t *j, struct rs_event_in *out, struct rs_app_e
     out->message = rs_jstr(j, "message", "", &je);
     out->action_required = rs_jbool(j, "action_required", "", &je);
     location(rs_jobj(j, "location", "", &je), &out->location, "location", &je);
+    json_t *pk = rs_jobj(j, "pickup", "", &je);
+    out->pickup.name = rs_jstr(pk, "name", "pickup", &je);
+    out->pickup.address = rs_jstr(pk, "address", "pickup", &je);
+    out->pickup.deadline = rs_jstr(pk, "deadline", "pickup", &je);
     return rs_event_in_finish(out, st, sub, &je, err);
 }
 

@@ -183,6 +183,15 @@ enum rs_err rs_store_event_track_list(struct rs_store *s, int64_t shipment_id, s
                                       int max, int *n) RS_MUST_CHECK;
 
 /* ---- reads (any connection) ---- */
+
+/* Where a shipment's parcel waits to be collected: the pickup point named by its latest event
+ * that names one (POST /v1/events "pickup"). */
+struct rs_pickup {
+    bool found;
+    char name[RS_MAX_PICKUP_LEN + 1], address[RS_MAX_PICKUP_LEN + 1];
+    int64_t deadline; /* the last day it is kept (days since 1970), 0 when not said */
+};
+enum rs_err rs_store_shipment_pickup(struct rs_store *s, int64_t shipment_id, struct rs_pickup *out) RS_MUST_CHECK;
 enum rs_view_level {
     RS_VIEW_MERCHANT = 0, /* everything, for the merchant's API */
     RS_VIEW_PUBLIC,       /* tracking code alone: status, city, timeline; no personal data */

@@ -296,9 +296,10 @@ static const struct {
     {"push_subscriptions", "DELETE FROM push_subscriptions WHERE order_id IN (" ORDS ")"},
     {"optouts", "DELETE FROM notify_optouts WHERE customer_id IN (" CUST ")"},
     {"whatsapp_window", "DELETE FROM notify_wa_window WHERE customer_id IN (" CUST ")"},
-    {"events", "UPDATE events SET message=NULL,city=NULL,region=NULL WHERE shipment_id IN (SELECT id FROM "
-               "shipments WHERE order_id IN (" ORDS ")) AND (message IS NOT NULL OR city IS NOT NULL OR "
-               "region IS NOT NULL)"},
+    {"events", "UPDATE events SET message=NULL,city=NULL,region=NULL,pickup_name=NULL,pickup_address=NULL,"
+               "pickup_deadline=NULL WHERE shipment_id IN (SELECT id FROM shipments WHERE order_id IN (" ORDS
+               ")) AND (message IS NOT NULL OR city IS NOT NULL OR region IS NOT NULL OR pickup_name IS NOT NULL "
+               "OR pickup_address IS NOT NULL OR pickup_deadline IS NOT NULL)"},
     /* raw webhook bodies that quote one of the person's addresses (lower-cased e-mail, or the
      * phone with or without its "+") */
     {"inbound_payloads", "UPDATE inbound SET payload=NULL WHERE merchant_id=?1 AND payload IS NOT NULL AND ("

@@ -31,7 +31,7 @@ enum stmt_id {
     ST_SHIPMENT_FIND, ST_SHIPMENT_INSERT, ST_SHIPMENT_UPDATE, ST_SHIPMENT_SAVE_STATE,
     ST_ORDER_SHIPMENT_STATUSES, ST_EVENT_INSERT, ST_EVENT_TRACK_LIST,
     ST_ORDER_READ, ST_ORDER_READ_BY_CODE, ST_SHIPMENTS_OF_ORDER, ST_EVENTS_OF_SHIPMENT,
-    ST_SHIPMENT_READ,
+    ST_SHIPMENT_READ, ST_SHIPMENT_PICKUP,
     ST_INTEGRATION_FIND, ST_INTEGRATION_BY_HOOK, ST_INTEGRATION_GET, ST_INTEGRATION_INSERT,
     ST_SHIPMENT_SOURCE_SEEN, ST_INTEGRATION_UPDATE, ST_INBOUND_INSERT, ST_INBOUND_APPLIED, ST_INBOUND_PURGE, ST_INBOUND_WAITING,
     ST_SHIPMENT_CARRIERS,
@@ -97,8 +97,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         "AND s.cancelled_at=0 WHERE o.id=? ORDER BY s.id",
     [ST_EVENT_INSERT] =
         "INSERT INTO events(shipment_id,merchant_id,occurred_at,offset_min,received_at,status,substatus,"
-        "action_required,code,message,city,region,country,source,dedup_key) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(shipment_id,dedup_key) DO NOTHING",
+        "action_required,code,message,city,region,country,source,dedup_key,pickup_name,pickup_address,"
+        "pickup_deadline) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(shipment_id,dedup_key) DO NOTHING",
     [ST_EVENT_TRACK_LIST] =
         "SELECT occurred_at,status,substatus,action_required FROM events WHERE shipment_id=?",
     [ST_ORDER_READ] =
@@ -121,7 +122,11 @@ static const char *const stmt_sql[ST__COUNT] = {
         "delivered_at,created_at,cancelled_at FROM shipments WHERE order_id=? ORDER BY id",
     [ST_EVENTS_OF_SHIPMENT] =
         "SELECT occurred_at,offset_min,received_at,status,substatus,action_required,code,message,city,"
-        "region,country,source FROM events WHERE shipment_id=? ORDER BY occurred_at,id",
+        "region,country,source,pickup_name,pickup_address,pickup_deadline FROM events WHERE shipment_id=? "
+        "ORDER BY occurred_at,id",
+    [ST_SHIPMENT_PICKUP] =
+        "SELECT pickup_name,pickup_address,pickup_deadline FROM events WHERE shipment_id=? AND "
+        "(pickup_name IS NOT NULL OR pickup_address IS NOT NULL) ORDER BY occurred_at DESC,id DESC LIMIT 1",
     [ST_SHIPMENT_READ] =
         "SELECT s.order_id,o.order_ref FROM shipments s JOIN orders o ON o.id=s.order_id "
         "WHERE s.merchant_id=? AND s.carrier=? AND s.tracking_number=?",
@@ -1215,6 +1220,11 @@ enum rs_err rs_store_event_insert(struct rs_store *s, int64_t merchant_id, int64
     bind_text(q, 13, ev->location.country);
     sqlite3_bind_text(q, 14, ev->source && *ev->source ? ev->source : "api", -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 15, dedup_key, 16, SQLITE_STATIC);
+    /* A pickup point is a shop or a locker, not the customer, but it is near their home: an
+     * erased customer's later scans keep none of it, as they keep no city. */
+    bind_text(q, 16, anonymous ? NULL : ev->pickup.name);
+    bind_text(q, 17, anonymous ? NULL : ev->pickup.address);
+    bind_text(q, 18, anonymous ? NULL : ev->pickup.deadline);
     enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e && sqlite3_changes(s->db) == 0)
         return RS_EDUPLICATE;
@@ -1246,6 +1256,29 @@ enum rs_err rs_store_event_track_list(struct rs_store *s, int64_t shipment_id, s
 
 /* ---- reads ---- */
 
+enum rs_err rs_store_shipment_pickup(struct rs_store *s, int64_t shipment_id, struct rs_pickup *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q = stmt(s, ST_SHIPMENT_PICKUP);
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *v;
+        if ((v = (const char *)sqlite3_column_text(q, 0)))
+            snprintf(out->name, sizeof out->name, "%s", v);
+        if ((v = (const char *)sqlite3_column_text(q, 1)))
+            snprintf(out->address, sizeof out->address, "%s", v);
+        if ((v = (const char *)sqlite3_column_text(q, 2)) && rs_date_parse(v, &out->deadline) != RS_OK)
+            out->deadline = 0;
+        out->found = true;
+    }
+    enum rs_err e = rc == SQLITE_ROW ? RS_OK : map_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
 static void set_loc(json_t *obj, const char *key, sqlite3_stmt *q, int first, bool with_postcode)
 {
     json_t *loc = json_object();
@@ -1257,7 +1290,24 @@ static void set_loc(json_t *obj, const char *key, sqlite3_stmt *q, int first, bo
     json_object_set_new(obj, key, loc);
 }
 
-static enum rs_err events_json(struct rs_store *s, int64_t shipment_id, enum rs_view_level level, json_t **out)
+/* The pickup object of an events row whose pickup columns start at FIRST, or NULL when it names
+ * no pickup point. */
+static json_t *pickup_json(sqlite3_stmt *q, int first)
+{
+    if (sqlite3_column_type(q, first) == SQLITE_NULL && sqlite3_column_type(q, first + 1) == SQLITE_NULL)
+        return NULL;
+    json_t *p = json_object();
+    json_object_set_new(p, "name", rs_store_sqlite_col_str(q, first));
+    json_object_set_new(p, "address", rs_store_sqlite_col_str(q, first + 1));
+    json_object_set_new(p, "deadline", rs_store_sqlite_col_str(q, first + 2));
+    return p;
+}
+
+/* The events of SHIPMENT_ID in time order. *PICKUP (when not NULL): a new reference to the
+ * pickup point the latest event naming one gave, or NULL. Not at the public level: a pickup
+ * point's address tells roughly where the customer lives. */
+static enum rs_err events_json(struct rs_store *s, int64_t shipment_id, enum rs_view_level level, json_t **out,
+                               json_t **pickup)
 {
     sqlite3_stmt *q = stmt(s, ST_EVENTS_OF_SHIPMENT);
     if (!q)
@@ -1286,12 +1336,26 @@ static enum rs_err events_json(struct rs_store *s, int64_t shipment_id, enum rs_
             json_object_set_new(e, "received_at", rs_store_sqlite_col_time(q, 2, 0));
             json_object_set_new(e, "source", rs_store_sqlite_col_str(q, 11));
         }
+        json_t *pk = level != RS_VIEW_PUBLIC ? pickup_json(q, 12) : NULL;
+        if (pk) {
+            json_object_set(e, "pickup", pk);
+            if (pickup) {
+                json_decref(*pickup);
+                *pickup = pk;
+            } else {
+                json_decref(pk);
+            }
+        }
         json_array_append_new(arr, e);
     }
     enum rs_err err = map_rc(s, rc);
     sqlite3_reset(q);
     if (err) {
         json_decref(arr);
+        if (pickup) {
+            json_decref(*pickup);
+            *pickup = NULL;
+        }
         return err;
     }
     *out = arr;
@@ -1334,10 +1398,15 @@ static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_
     enum rs_err e = map_rc(s, rc);
     sqlite3_reset(q);
     for (size_t i = 0; !e && i < json_array_size(arr); i++) {
-        json_t *evs = NULL;
-        e = events_json(s, json_integer_value(json_array_get(ids, i)), level, &evs);
+        json_t *evs = NULL, *pickup = NULL;
+        e = events_json(s, json_integer_value(json_array_get(ids, i)), level, &evs, &pickup);
         if (!e)
             json_object_set_new(json_array_get(arr, i), "events", evs);
+        /* where it waits now: only while it does (a collected parcel's point is history) */
+        const char *st = json_string_value(json_object_get(json_array_get(arr, i), "status"));
+        if (!e && pickup && st && strcmp(st, "available_for_pickup") == 0)
+            json_object_set(json_array_get(arr, i), "pickup", pickup);
+        json_decref(pickup);
         if (!e)
             e = rs_store_promise_attach_json(s, json_integer_value(json_array_get(ids, i)),
                                              level != RS_VIEW_MERCHANT, json_array_get(arr, i));

@@ -315,5 +315,21 @@ check "a customer's orders, newest first, come from an index (no sort, no scan o
   "plan=\$(sqlite3 -readonly '$DB' \"EXPLAIN QUERY PLAN SELECT id FROM orders WHERE merchant_id=1 AND customer_id=2 ORDER BY placed_at DESC,id DESC LIMIT 3\"); echo \"\$plan\" | grep -q 'INDEX orders_by_customer (merchant_id=? AND customer_id=?)' && ! echo \"\$plan\" | grep -q 'TEMP B-TREE'"
 check "an order number typed in any case is found by an index" bash -c \
   "sqlite3 -readonly '$DB' \"EXPLAIN QUERY PLAN SELECT o.id,o.status,o.items FROM orders o WHERE o.merchant_id=1 AND lower(o.order_ref)=lower('a-1')\" | grep -q 'USING INDEX orders_by_ref_nocase (<expr>=?)'"
+# ---- waiting at a pickup point: the order's customer is told which and until when ----
+KEY=$KEY api POST /v1/orders '{"order_ref":"5090","placed_at":"'"$(ts 86400)"'","customer":{"name":"Pilar Gil","phone":"+34600555090","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+PKC=$(jqr .tracking_code)
+KEY=$KEY api POST /v1/shipments '{"order_ref":"5090","carrier":"correos","tracking_number":"PQ5090"}'
+KEY=$KEY api POST /v1/events '{"carrier":"correos","tracking_number":"PQ5090","occurred_at":"'"$(ts 600)"'","status":"available_for_pickup","pickup":{"name":"Locker Sol 12","deadline":"2030-01-10"}}'
+wa_post 34600555090 wamid.PK1 "dónde está mi pedido $PKC"
+check "the bot answers the customer of an order at a pickup point" wait_for 15 has_wa_reply 34600555090
+TXT=$(wa_replies 34600555090 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "  naming the point and the last day to collect it" \
+  bash -c "grep -qF 'te espera en Locker Sol 12; puedes recogerlo hasta el jueves 10 de enero' <<<\"\$1\"" _ "$TXT"
+wa_post 34699555091 wamid.PK2 "dónde está mi pedido $PKC"
+check "  someone with only the code is answered" wait_for 15 has_wa_reply 34699555091
+TXT=$(wa_replies 34699555091 | tail -1 | jq -r '.body|fromjson|.text.body')
+check "  with \"the pickup point\", not which one (it is near the customer's home)" \
+  bash -c "grep -qF 'te espera en el punto de recogida' <<<\"\$1\" && ! grep -q 'Locker' <<<\"\$1\"" _ "$TXT"
+
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
 finish

@@ -66,9 +66,9 @@ bad_settings "broken template refused, naming the line" '{"templates":{"es":"===
 bad_settings "bad webhook secret refused" '{"webhook":{"url":"https://x.es/h","secret":"abc"}}' 'whsec_'
 bad_settings "webhook secret of 66 bytes (over the 64 the key holds) refused" '{"webhook":{"url":"https://x.es/h","secret":"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BB"}}' '24 to 64 random bytes'
 bad_settings "not JSON refused" '{"email":' 'not valid JSON'
-bad_settings "a variable Rastro never fills, used bare, is refused (it would always be empty)" \
+bad_settings "a variable that is empty unless the carrier names it, used bare, is refused" \
   '{"templates":{"es":"=== available_for_pickup.email.text\nRecógelo en {{pickup_point}} antes del {{pickup_deadline}}\n"}}' \
-  'templates.es: available_for_pickup.email.text uses {{pickup_point}}, which Rastro does not fill yet'
+  'templates.es: available_for_pickup.email.text uses {{pickup_point}} bare, but it is empty whenever the carrier does not say it'
 printf '%s' '{"templates":{"es":"=== available_for_pickup.sms.text\nTu pedido {{order_ref}} te espera{{#pickup_point}} en {{pickup_point}}{{/pickup_point}}: {{tracking_url}}\n"}}' > "$T_DIR/pickup_ok.json"
 check "  inside its own section it is accepted" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/pickup_ok.json"
 "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json" >/dev/null
@@ -569,6 +569,21 @@ eq "Infobip delivery report marks it delivered" "$(jqr '.notifications[0].state'
 curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$DLR" "$BASE/hooks/infobip/1"
 KEY=$KEY3 api GET /v1/orders/IB-1/notifications
 eq "a report sent to another merchant's URL changes nothing" "$(jqr '.notifications[0].delivered_at != null')" true
+
+# ---- ready for pickup: the SMS names the point and the last day the carrier's scan gave ----
+KEY=$KEY3 api POST /v1/shipments '{"order_ref":"IB-1","carrier":"correos","tracking_number":"IBPK1"}'
+KEY=$KEY3 api POST /v1/events "$(ev IBPK1 600 available_for_pickup ',"pickup":{"name":"Oficina Correos Sol","address":"Calle Mayor 12, Madrid","deadline":"2030-01-10"}')"
+ib_pickup() { [ "$(rec_count '.path=="/sms/3/messages" and (.body|test("Oficina Correos Sol"))')" = 1 ]; }
+check "the pickup SMS was sent, naming the point" wait_for 20 ib_pickup
+IBT=$(rec_find '.path=="/sms/3/messages" and (.body|test("Oficina Correos Sol"))' | jq -r '.body|fromjson|.messages[0].content.text')
+check "  and the last day, in the customer's Spanish ('Tienes hasta el jueves 10 de enero')" \
+  bash -c "printf '%s' \"\$1\" | grep -qF 'te espera en Oficina Correos Sol. Tienes hasta el jueves 10 de enero.'" _ "$IBT"
+KEY=$KEY3 api POST /v1/notifications/preview '{"order_ref":"IB-1","trigger":"available_for_pickup","channel":"email","locale":"en"}'
+check "  the preview shows the real point, not a sample" \
+  bash -c "[ '$(jqr '.text|contains("Oficina Correos Sol (Calle Mayor 12, Madrid)")')/$(jqr '(.sample // [])|index("pickup_point")')' = true/null ]"
+KEY=$KEY api POST /v1/notifications/preview '{"order_ref":"7315","trigger":"available_for_pickup","channel":"sms","locale":"es"}'
+eq "  an order whose scans name no point: a sample one, said to be a sample" \
+  "$(jqr '.body|contains("Oficina de Correos Madrid Centro")')/$(jqr '.sample|index("pickup_point") != null')" "true/true"
 
 # ---- peak: a long queue against a provider that takes 200 ms to answer (Twilio, Meta do) ----
 # The batch's HTTP sends go out together (libcurl multi): 40 SMS with the default dispatcher (2

@@ -33,7 +33,7 @@ KEY=$KEY_A api POST /v1/orders '{"order_ref":"A-2","placed_at":"2026-01-12T10:00
 KEY=$KEY_A api POST /v1/orders '{"order_ref":"B-1","placed_at":"2026-01-12T10:00:00+01:00","customer":{"name":"Bruno Otero","email":"bruno@example.com","phone":"+34600999888"},"destination":{"postal_code":"08001","city":"Barcelona","country":"ES"}}'
 KEY=$KEY_B api POST /v1/orders '{"order_ref":"A-1","placed_at":"2026-01-12T10:00:00+01:00","customer":{"name":"Ana Pérez Zubizarreta","email":"ana.perez@example.com"},"destination":{"postal_code":"28013","country":"ES"}}'
 KEY=$KEY_A api POST /v1/shipments '{"order_ref":"A-1","carrier":"correos","tracking_number":"PQ1"}'
-KEY=$KEY_A api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-11T09:00:00+01:00","status":"in_transit","message":"Admitido"},{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-13T11:00:00+01:00","message":"Entregado a Ana Pérez Zubizarreta","city":"Madrid","status":"delivered"}]'
+KEY=$KEY_A api POST /v1/events '[{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-11T09:00:00+01:00","status":"in_transit","message":"Admitido"},{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-12T10:00:00+01:00","status":"available_for_pickup","pickup":{"name":"Estanco Calle Mayor","address":"Calle Mayor 12, 28013 Madrid","deadline":"2026-01-20"}},{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-13T11:00:00+01:00","message":"Entregado a Ana Pérez Zubizarreta","city":"Madrid","status":"delivered"}]'
 eq "events accepted" "$STATUS" 200
 
 # what the support side and the notifier would have written
@@ -95,7 +95,7 @@ KEY=$KEY_A api GET '/v1/customers/export?email=ANA.PEREZ@example.com'
 eq "export: 200" "$STATUS" 200
 eq "  one customer, both orders" "$(jqr '"\(.customers|length)/\([.orders[].order_ref]|join(","))"')" "1/A-1,A-2"
 eq "  the customer's zone" "$(jqr '.customers[0].timezone')" America/Mexico_City
-eq "  shipments with their events" "$(jqr '[.orders[0].shipments[0].events[].message]|join("|")')" "Admitido|Entregado a Ana Pérez Zubizarreta"
+eq "  shipments with their events (and the pickup point one named)" "$(jqr '[.orders[0].shipments[0].events[]|.message // .pickup_address]|join("|")')" "Admitido|Calle Mayor 12, 28013 Madrid|Entregado a Ana Pérez Zubizarreta"
 eq "  notifications with their bodies" "$(jqr '[.notifications[].body]|map(. // "-")|join("|")')" "Hola Ana Pérez Zubizarreta|-"
 eq "  conversations: the customer's, the one from their address and the page's anonymous chat on their order" "$(jqr '[.conversations[].id]|join(",")')" "1,2,4"
 eq "  with their messages" "$(jqr '[.conversations[].messages[].body]|length')" 4
@@ -157,9 +157,9 @@ eq "the order still answers its status" "$(jqr '"\(.status)/\(.customer.name)"')
 KEY=$KEY_A api POST /v1/orders '{"order_ref":"A-1","placed_at":"2026-01-10T10:00:00+01:00","customer":{"name":"Ana Pérez Zubizarreta","email":"ana.perez@example.com","phone":"+34600111222"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"},"items":[{"sku":"TAZA","name":"Taza","quantity":2}]}'
 eq "an update of the erased order is applied" "$STATUS/$(jqr .items[0].quantity)" "200/2"
 eq "  but the person and where they live do not come back" "$(jqr '"\(.customer.name)/\(.customer.email)/\(.customer.phone)/\(.destination.postal_code)/\(.destination.city)/\(.destination.country)"')" "null/null/null/null/null/ES"
-KEY=$KEY_A api POST /v1/events '{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-14T10:00:00+01:00","status":"delivered","message":"Recogido en oficina por Ana Pérez Zubizarreta","location":{"city":"Madrid","country":"ES"}}'
+KEY=$KEY_A api POST /v1/events '{"carrier":"correos","tracking_number":"PQ1","occurred_at":"2026-01-14T10:00:00+01:00","status":"delivered","message":"Recogido en oficina por Ana Pérez Zubizarreta","location":{"city":"Madrid","country":"ES"},"pickup":{"name":"Estanco Calle Mayor"}}'
 eq "a late carrier event on the erased order is recorded" "$STATUS/$(sql "select count(*) from events where occurred_at=1768381200")" "201/1"
-eq "  without the carrier's free text or place" "$(sql "select coalesce(message,'-')||'/'||coalesce(city,'-') from events where occurred_at=1768381200")" "-/-"
+eq "  without the carrier's free text or place (nor the pickup point near the home)" "$(sql "select coalesce(message,'-')||'/'||coalesce(city,'-')||'/'||coalesce(pickup_name,'-') from events where occurred_at=1768381200")" "-/-/-"
 eq "  nor a new customer row" "$(sql "select count(*) from customers where merchant_id=1 and (email='ana.perez@example.com' or phone='+34600111222')")" 0
 # and through the shop's webhook (orders/updated sends the whole order, the person in it)
 KEY=$KEY_A api PUT /v1/integrations/shopify '{"secret":"shopify-secret-privacy"}'

@@ -57,6 +57,42 @@ eq "nothing filled in: 422 with the message" "$STATUS/$(grep -c 'no coincide con
 page POST "/t/RX-0000-0000-00000/verify" "postcode=28013"
 check "a malformed code: a 4xx page, not a crash" bash -c "[[ '$STATUS' =~ ^4 ]]"
 
+# ---- waiting at a pickup point: which one, and until when (POST /v1/events "pickup") ----
+api POST /v1/orders '{"order_ref":"V-PK","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"pk@example.com","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+PK=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"V-PK","carrier":"correos","tracking_number":"VPK1"}'
+pk_event() { api POST /v1/events "{\"carrier\":\"correos\",\"tracking_number\":\"VPK1\",\"occurred_at\":\"$1\",\"status\":\"available_for_pickup\",\"pickup\":$2}"; }
+pk_event 2025-11-26T09:00:00+01:00 '{"name":"Correos","address":"Calle Mayor 12, 28013 Madrid","deadline":"15/12/2025"}'
+eq "a pickup deadline that is not YYYY-MM-DD: 422 naming the field and the form" \
+  "$STATUS/$(jqr '.error.message|contains("pickup.deadline") and contains("YYYY-MM-DD")')" "422/true"
+pk_event 2025-11-26T09:00:00+01:00 '{"deadline":"2025-12-15"}'
+eq "a deadline with no name nor address (where?): 422" "$STATUS/$(jqr '.error.code')" "422/invalid_field"
+pk_event 2025-11-26T09:00:00+01:00 "{\"name\":\"$(printf 'x%.0s' $(seq 201))\"}"
+eq "a name over 200 bytes: 422" "$STATUS/$(jqr '.error.message|contains("pickup.name")')" "422/true"
+pk_event 2025-11-26T09:00:00+01:00 '{"name":"Oficina <b>Correos</b> Sol","address":"Calle Mayor 12, 28013 Madrid","deadline":"2025-12-10"}'
+eq "a pickup point with name, address and deadline: accepted" "$STATUS/$(jqr '.result')" "201/accepted"
+api GET /v1/shipments/correos/VPK1
+eq "  the merchant sees where it waits" "$(jqr '.pickup.name')/$(jqr '.pickup.deadline')/$(jqr '.events[-1].pickup.address')" \
+  "Oficina <b>Correos</b> Sol/2025-12-10/Calle Mayor 12, 28013 Madrid"
+KEY= api GET "/v1/track/$PK"
+eq "  the code alone does not show it (the point is near the home)" "$(jqr '[.. | .pickup? // empty] | length')" 0
+KEY= api GET "/v1/track/$PK?postcode=28013"
+eq "  the verified view does" "$(jqr '.shipments[0].pickup.name')" "Oficina <b>Correos</b> Sol"
+page POST "/t/$PK/verify?lang=es" "postcode=28013"
+PKV=$LOC
+page GET "$PKV"
+check "  the page names the point, escaped, with its address" \
+  grep -q 'Tu paquete te espera en <strong class="pickup">Oficina &lt;b&gt;Correos&lt;/b&gt; Sol</strong> (<span class="pickup-address">Calle Mayor 12, 28013 Madrid</span>).' "$T_DIR/page.html"
+check "  and the last day to collect it" grep -q 'Puedes recogerlo hasta el <strong class="pickup-deadline">miércoles 10 de diciembre' "$T_DIR/page.html"
+page GET "${PKV/lang=es/lang=en}"
+check "  in English too" bash -c "grep -q 'waiting for you at <strong class=\"pickup\">Oficina' '$T_DIR/page.html' && grep -q 'Collect it by <strong class=\"pickup-deadline\">Wednesday 10 December' '$T_DIR/page.html'"
+page GET "/t/$PK?lang=es"
+check "  the public page says only \"a pickup point\"" \
+  bash -c "grep -q 'te espera en un punto de recogida' '$T_DIR/page.html' && ! grep -q 'Calle Mayor' '$T_DIR/page.html'"
+api POST /v1/events '{"carrier":"correos","tracking_number":"VPK1","occurred_at":"2025-11-27T12:00:00+01:00","status":"delivered","substatus":"to_pickup_point"}'
+api GET /v1/shipments/correos/VPK1
+eq "  collected: the shipment no longer says where it waits (the event keeps it)" "$(jqr '.pickup')/$(jqr '.events[-2].pickup.name')" "null/Oficina <b>Correos</b> Sol"
+
 page GET "/t/$CODE?lang=EN"
 check "?lang=EN (a link written by hand): the English page" grep -q '<html lang="en">' "$T_DIR/page.html"
 page GET "/t/$CODE?email=ana@example.com&lang=EN"
