@@ -569,6 +569,21 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
             }
             rs_buf_puts(b, "</p>");
         }
+        json_t *pk = json_object_get(sh, "pickup"); /* where it waits: what the customer asks on the phone */
+        if (json_is_object(pk)) {
+            rs_buf_printf(b, "<p class=\"pickup\">%s ", CX(c, "Punto de recogida:", "Pickup point:"));
+            esc(b, *S(pk, "name") ? S(pk, "name") : S(pk, "address"));
+            if (*S(pk, "name") && *S(pk, "address")) {
+                rs_buf_puts(b, " (");
+                esc(b, S(pk, "address"));
+                rs_buf_puts(b, ")");
+            }
+            if (*S(pk, "deadline")) {
+                rs_buf_printf(b, " · %s ", CX(c, "lo guarda hasta el", "kept until"));
+                esc(b, S(pk, "deadline"));
+            }
+            rs_buf_puts(b, "</p>");
+        }
         json_t *evs = json_object_get(sh, "events");
         rs_buf_puts(b, "<ol class=\"tl\" reversed>");
         for (k = json_array_size(evs); k-- > 0;) {

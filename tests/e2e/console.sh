@@ -374,4 +374,8 @@ KEY=$KEY api POST /v1/events '{"carrier":"correos","tracking_number":"PQ4A1B2C3"
 page GET /console/c/$C1
 check "a carrier event's time in the merchant's zone, like every other time (22:30Z is 23:30 in Madrid)" bash -c "printf '%s' \"\$0\" | grep -qF '<time datetime=\"2025-11-25T22:30:00Z\">2025-11-25 23:30</time>'" "$HTML"
 check "no raw API timestamp shown in the order card" bash -c "! printf '%s' \"\$0\" | sed 's/<[^>]*>/ /g' | grep -qE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}'" "$HTML"
+KEY=$KEY api POST /v1/events '{"carrier":"correos","tracking_number":"PQ4A1B2C3","status":"available_for_pickup","occurred_at":"2025-11-26T09:00:00Z","pickup":{"name":"Estanco <Sol>","address":"Calle Mayor 12","deadline":"2025-12-05"}}'
+page GET /console/c/$C1
+check "waiting at a pickup point: the order card says which (escaped) and until when (the customer asks on the phone)" \
+  bash -c "printf '%s' \"\$0\" | grep -qF 'Pickup point: Estanco &lt;Sol&gt; (Calle Mayor 12) · kept until 2025-12-05</p>'" "$HTML"
 finish
