@@ -319,6 +319,17 @@ static void webhook_details(struct rs_store *s, const struct rs_outbox_job *job,
         if (cj)
             json_object_set_new(data, "coupon", cj);
     }
+    struct rs_pickup pk;
+    if (job->shipment_id && strcmp(job->trigger, "available_for_pickup") == 0 &&
+        rs_store_shipment_pickup(s, job->shipment_id, &pk) == RS_OK && pk.found) {
+        char dl[11] = "";
+        if (pk.deadline)
+            rs_date_format(pk.deadline, dl);
+        json_t *pj = json_pack("{s:s?, s:s?, s:s?}", "name", pk.name[0] ? pk.name : NULL, "address",
+                               pk.address[0] ? pk.address : NULL, "deadline", dl[0] ? dl : NULL);
+        if (pj)
+            json_object_set_new(data, "pickup", pj);
+    }
     bool breach = strcmp(job->trigger, "promise_breached") == 0;
     if (!job->shipment_id || (!breach && strcmp(job->trigger, "promise_slipped") != 0))
         return;

@@ -543,7 +543,7 @@ check "rastro notify preview of WhatsApp lists the approved template's parameter
 KEY3=$(new_merchant "Tienda Mar")
 cat > "$T_DIR/s3.json" <<JSON
 {"public_base_url":"$BASE","sms":{"provider":"infobip","base_url":"$REC","api_key":"ib-key-test","sender":"TiendaMar"},
- "triggers":{"*":["sms"]}}
+ "webhook":{"url":"$REC/webhooks/mar","secret":"$WHSEC"},"triggers":{"*":["sms"],"available_for_pickup":["sms","webhook"]}}
 JSON
 "$RASTRO_BIN" notify settings --merchant 3 --db "$DB" "$T_DIR/s3.json" >/dev/null
 KEY=$KEY3 api POST /v1/orders '{"order_ref":"IB-1","placed_at":"'"$(ts 100)"'","customer":{"name":"Pau","phone":"+34612345678","locale":"es"},"destination":{"country":"ES"}}'
@@ -578,6 +578,10 @@ check "the pickup SMS was sent, naming the point" wait_for 20 ib_pickup
 IBT=$(rec_find '.path=="/sms/3/messages" and (.body|test("Oficina Correos Sol"))' | jq -r '.body|fromjson|.messages[0].content.text')
 check "  and the last day, in the customer's Spanish ('Tienes hasta el jueves 10 de enero')" \
   bash -c "printf '%s' \"\$1\" | grep -qF 'te espera en Oficina Correos Sol. Tienes hasta el jueves 10 de enero.'" _ "$IBT"
+mar_hook() { [ "$(rec_count '.path=="/webhooks/mar"')" = 1 ]; }
+check "  the shop's webhook (shipment.available_for_pickup) carries the point" wait_for 20 mar_hook
+eq "  as name, address and deadline" "$(rec_find '.path=="/webhooks/mar"' | jq -c '.body|fromjson|[.type,.data.pickup]')" \
+  '["shipment.available_for_pickup",{"name":"Oficina Correos Sol","address":"Calle Mayor 12, Madrid","deadline":"2030-01-10"}]'
 KEY=$KEY3 api POST /v1/notifications/preview '{"order_ref":"IB-1","trigger":"available_for_pickup","channel":"email","locale":"en"}'
 check "  the preview shows the real point, not a sample" \
   bash -c "[ '$(jqr '.text|contains("Oficina Correos Sol (Calle Mayor 12, Madrid)")')/$(jqr '(.sample // [])|index("pickup_point")')' = true/null ]"
