@@ -63,7 +63,8 @@ json_t *rs_json_pointer(const json_t *root, const char *pointer)
 
 static const char *const ptr_keys[] = {"tracking_number", "carrier", "order_ref", "delivery_id", "topic",
                                        "events", "occurred_at", "status", "substatus", "code", "message",
-                                       "postal_code", "city", "region", "country"};
+                                       "postal_code", "city", "region", "country", "pickup_name",
+                                       "pickup_address", "pickup_deadline"};
 #define N_PTR_KEYS (sizeof ptr_keys / sizeof ptr_keys[0])
 
 static bool pointer_ok(const char *p)
@@ -248,6 +249,9 @@ static enum rs_err one_event(struct ctx *c, const json_t *item, const char *what
     RS_HK_TRY(text(c, "postal_code", item, false, &ev->location.postal_code));
     RS_HK_TRY(text(c, "city", item, false, &ev->location.city));
     RS_HK_TRY(text(c, "region", item, false, &ev->location.region));
+    RS_HK_TRY(text(c, "pickup_name", item, false, &ev->pickup.name));
+    RS_HK_TRY(text(c, "pickup_address", item, false, &ev->pickup.address));
+    RS_HK_TRY(text(c, "pickup_deadline", item, false, &ev->pickup.deadline));
     const char *country;
     RS_HK_TRY(text(c, "country", item, false, &country));
     ev->location.country = rs_hk_country(country);

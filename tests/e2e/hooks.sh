@@ -502,6 +502,14 @@ api POST /v1/hooks/generic '{"id":"gx-10","shipment":{"number":"GX100200","couri
 eq "  status the table does not know: 422 unknown_status" "$STATUS/$(jqr '.rejections[0].code')" "422/unknown_status"
 api POST /v1/hooks/generic '{"id":"gx-11","shipment":{"number":"GX100200","courier":"paack"},"state":"delivered","at":"2025-12-03T10:00:00"}'
 eq "  time without offset: 422" "$STATUS/$(jqr '.error.message|test("offset")')" "422/true"
+# a feed that names the pickup point: mapped like any other field (docs/api/webhooks.md)
+api PUT /v1/integrations/generic "{\"secret\":\"generic-secret-e2e\",\"mapping\":$(jq -c '. + {"pickup_name":"/point/name","pickup_address":"/point/street","pickup_deadline":"/point/until"}' "$FIX/hooks/generic-one-mapping.json")}"
+api POST /v1/hooks/generic '{"id":"gx-12","shipment":{"number":"GX100200","courier":"paack"},"state":"available_for_pickup","at":"2025-12-03T11:00:00Z","point":{"name":"Paack Point Sol","street":"Calle Mayor 1","until":"2025-12-10"}}'
+api GET /v1/shipments/paack/GX100200
+eq "  the pickup point of a mapped feed is kept on its event" "$(jqr '[.events[]|select(.pickup)][0].pickup|"\(.name)/\(.address)/\(.deadline)"')" "Paack Point Sol/Calle Mayor 1/2025-12-10"
+api POST /v1/hooks/generic '{"id":"gx-13","shipment":{"number":"GX100200","courier":"paack"},"state":"available_for_pickup","at":"2025-12-03T12:00:00Z","point":{"name":"Paack Point Sol","until":"10/12/2025"}}'
+eq "  a deadline that is not YYYY-MM-DD: 422 naming it" "$STATUS/$(jqr '.rejections[0].message|contains("pickup.deadline")')" "422/true"
+api PUT /v1/integrations/generic "{\"secret\":\"generic-secret-e2e\",\"mapping\":$(cat "$FIX/hooks/generic-one-mapping.json")}"
 KEY=$KEY_B api POST /v1/hooks/generic '{"x":1}'
 eq "generic without a mapping: 409" "$STATUS" 409
 
