@@ -916,8 +916,26 @@ static double luminance(const int rgb[3])
     return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
 }
 
-/* CSS custom properties for the brand: the colour, and text on it in black or white, whichever
- * contrasts more (so any merchant colour passes WCAG AA for large text, usually for body text). */
+/* The lightest background a link of the page sits on (the green of a confirmation, #e8f5ef, is
+ * darker than the page's #f5f6f8 and the cards' white): relative luminance. */
+#define LINK_BG_LUMINANCE 0.887
+
+/* The brand colour as link text (--brand-ink): the colour itself when it reads at WCAG AA (4.5:1)
+ * on the page's light backgrounds, else the same hue darkened until it does (a yellow or pastel
+ * brand would leave links and the promotion unreadable). */
+static void brand_ink(const int rgb[3], int out[3])
+{
+    for (int step = 50; step >= 0; step--) {
+        for (int k = 0; k < 3; k++)
+            out[k] = rgb[k] * step / 50;
+        if ((LINK_BG_LUMINANCE + 0.05) / (luminance(out) + 0.05) >= 4.5)
+            return;
+    }
+}
+
+/* CSS custom properties for the brand: the colour, text on it in black or white, whichever
+ * contrasts more (so any merchant colour passes WCAG AA for large text, usually for body text),
+ * and the primary colour as link text on the page's light backgrounds (brand_ink). */
 static void brand_style(struct page *p)
 {
     json_t *br = p->ctx.branding;
@@ -936,6 +954,11 @@ static void brand_style(struct page *p)
         bool dark_text = (L + 0.05) / 0.05 > 1.05 / (L + 0.05);
         rs_buf_printf(p->b, "%s:#%02x%02x%02x;%s-fg:%s;", vars[i], rgb[0], rgb[1], rgb[2], vars[i],
                       dark_text ? "#111" : "#fff");
+        if (i == 0) {
+            int ink[3];
+            brand_ink(rgb, ink);
+            rs_buf_printf(p->b, "--brand-ink:#%02x%02x%02x;", ink[0], ink[1], ink[2]);
+        }
     }
     if (opened)
         rs_buf_puts(p->b, "\"");

@@ -118,6 +118,29 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     await ctx.close();
   });
 
+  // ---- a light brand colour: links still readable (the brand as link text is darkened) ----
+  await step('light brand', async () => {
+    const brand = (await api('GET', '/v1/branding')).json;
+    const r = await api('PUT', '/v1/branding', { ...brand, primary_color: '#ffe600' });
+    check('a yellow brand colour is accepted', r.status === 200, r.status);
+    const ctx = await browser.newContext({ ...mobile, extraHTTPHeaders: { 'Accept-Language': 'es' } });
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/t/${CODE}`);
+    const ratio = await page.evaluate(() => {
+      const rgb = s => s.match(/\d+/g).slice(0, 3).map(Number);
+      const lum = c => { const l = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+      const a = document.querySelector('.promo a'), bg = getComputedStyle(document.querySelector('.promo')).backgroundColor;
+      const x = lum(rgb(getComputedStyle(a).color)), y = lum(rgb(bg));
+      return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+    });
+    check(`  the promotion's link reads at 4.5:1 or more on its card (${ratio.toFixed(2)}:1)`, ratio >= 4.5, ratio);
+    await shot(page, 'es-mobile-light-brand');
+    await axe(page, 'the page of a shop with a yellow brand');
+    await ctx.close();
+    await api('PUT', '/v1/branding', brand);
+  });
+
   // ---- live update over SSE ----
   await step('live update', async () => {
     const ctx = await browser.newContext({ ...desktop, extraHTTPHeaders: { 'Accept-Language': 'es' } });
