@@ -171,6 +171,30 @@ static json_t *main_shipment(json_t *o)
     return json_array_get(ships, json_array_size(ships) ? json_array_size(ships) - 1 : 0);
 }
 
+/* The shipment delivered last (of several, the one that completed the order), NULL when none
+ * has been delivered. */
+static json_t *last_delivered(json_t *o)
+{
+    json_t *ships = json_object_get(o, "shipments"), *sh, *best = NULL;
+    size_t i;
+    json_array_foreach(ships, i, sh) {
+        if (jtime(sh, "delivered_at") && (!best || jtime(sh, "delivered_at") >= jtime(best, "delivered_at")))
+            best = sh;
+    }
+    return best;
+}
+
+/* Where a delivered parcel was left, by its sub-status: the customer who was not at home reads
+ * "Delivered" and asks where it is (the delivery message says it too). */
+static const struct {
+    const char *sub, *es, *en;
+} delivered_where[] = {
+    {"left_at_door", "Lo dejaron en tu puerta.", "It was left at your door."},
+    {"to_neighbour", "Lo recogió un vecino.", "A neighbour took it in."},
+    {"to_pickup_point", "Se recogió en el punto de recogida.", "It was collected at the pickup point."},
+    {"signed", "Se entregó con firma.", "It was signed for."},
+};
+
 static json_t *find_promise(json_t *o)
 {
     json_t *pr = json_object_get(o, "promise");
@@ -294,12 +318,18 @@ static void headline(struct page *p)
     char words[400], when[300];
     bool shown = false; /* the headline gives the promised window */
     rs_buf_puts(p->b, "<h1 id=\"headline\">");
-    if (st && strcmp(st, "delivered") == 0 && jtime(sh, "delivered_at")) {
+    json_t *dsh = st && strcmp(st, "delivered") == 0 ? last_delivered(p->o) : NULL;
+    const char *where = NULL; /* where it was left, said under the headline */
+    if (dsh) {
         char d[96], t[32];
-        fmt(p, RS_LOCFMT_DAY, jtime(sh, "delivered_at"), d, sizeof d);
-        fmt(p, RS_LOCFMT_TIME, jtime(sh, "delivered_at"), t, sizeof t);
+        fmt(p, RS_LOCFMT_DAY, jtime(dsh, "delivered_at"), d, sizeof d);
+        fmt(p, RS_LOCFMT_TIME, jtime(dsh, "delivered_at"), t, sizeof t);
         snprintf(words, sizeof words, TX(p, "Entregado el %s a las %s", "Delivered on %s at %s"), d, t);
         rs_buf_html(p->b, words);
+        const char *sub = jstr(dsh, "substatus");
+        for (size_t i = 0; sub && i < sizeof delivered_where / sizeof delivered_where[0]; i++)
+            if (strcmp(delivered_where[i].sub, sub) == 0)
+                where = p->es ? delivered_where[i].es : delivered_where[i].en;
     } else if (pr && promise_tells(st) && promise_words(p, pr, when, sizeof when)) {
         rs_buf_html(p->b, TX(p, "Tu pedido llega ", "Your order arrives "));
         rs_buf_html(p->b, when);
@@ -322,11 +352,15 @@ static void headline(struct page *p)
         rs_buf_puts(p->b, "</p>");
     }
     /* the status in a line, and how fresh the news is (stale tracking is users' first complaint) */
-    int64_t last = jtime(sh, "last_event_at");
+    int64_t last = jtime(dsh ? dsh : sh, "last_event_at");
     bool cancelled = st && strcmp(st, "cancelled") == 0;
     if (!last && cancelled) /* not waiting for any carrier: the box below says what happened */
         return;
     rs_buf_puts(p->b, "<p class=\"sub\">");
+    if (where) {
+        rs_buf_html(p->b, where);
+        rs_buf_puts(p->b, " ");
+    }
     if (shown) { /* the headline gave the window: the status goes here */
         rs_buf_html(p->b, status_phrase(p, st, out_for_delivery_at(p->o)));
         rs_buf_puts(p->b, ". ");

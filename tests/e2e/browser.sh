@@ -68,6 +68,21 @@ curl -s "$BASE/t/$OLD?lang=en" > "$T_DIR/ofd.html"
 check "  out again today after a failed attempt (its first scan days ago): \"arriving today\"" \
   grep -q '<h1 id="headline">Out for delivery: arriving today</h1>' "$T_DIR/ofd.html"
 
+# delivered: when the last parcel came (not the last one listed), and where it was left (the
+# customer who was out reads "Delivered" and asks where it is)
+api POST /v1/orders '{"order_ref":"1006","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"d@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE6=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"1006","carrier":"seur","tracking_number":"DLV1"}'
+api POST /v1/shipments '{"order_ref":"1006","carrier":"seur","tracking_number":"DLV2"}'
+api POST /v1/events '[{"carrier":"seur","tracking_number":"DLV1","occurred_at":"2025-11-26T19:00:00+01:00","status":"delivered","substatus":"to_neighbour"},
+ {"carrier":"seur","tracking_number":"DLV2","occurred_at":"2025-11-25T10:00:00+01:00","status":"delivered","substatus":"signed"}]'
+curl -s "$BASE/t/$CODE6?lang=es" > "$T_DIR/dlv.html"
+check "two parcels delivered: the headline gives the later delivery" \
+  grep -q '<h1 id="headline">Entregado el miércoles 26 de noviembre a las 19:00</h1>' "$T_DIR/dlv.html"
+check "  and says where it was left" grep -q '<p class="sub">Lo recogió un vecino. Última noticia' "$T_DIR/dlv.html"
+curl -s "$BASE/t/$CODE6?lang=en" > "$T_DIR/dlv.html"
+check "  in English too" grep -q '<p class="sub">A neighbour took it in. Latest news' "$T_DIR/dlv.html"
+
 # a promotion written in one language only is shown in the other too, marked with its language
 api PUT /v1/promotion '{"text":{"es":"Envío gratis en tu próximo pedido"},"starts_at":"2020-01-01T00:00:00Z"}'
 curl -s "$BASE/t/$CODE2?lang=en" > "$T_DIR/promo.html"
