@@ -83,9 +83,25 @@
         if (again) { again = false; refresh(); }
       });
     };
-    var es = new EventSource(live.getAttribute('data-stream'));
-    es.addEventListener('update', refresh);
-    window.rastroLive = es; /* for tests and debugging */
+    /* The browser reconnects by itself after a dropped connection, but not after an answer that
+       is not a stream (a proxy's 502/503 while the server restarts, 429 too_many_streams): then
+       the page would stop updating for good. Open a new stream later (2 s, doubling up to a
+       minute) and, since a new one does not send Last-Event-ID, re-read the page once it opens. */
+    var tries = 0;
+    var listen = function () {
+      var es = new EventSource(live.getAttribute('data-stream'));
+      es.addEventListener('update', refresh);
+      es.addEventListener('open', function () {
+        if (tries) refresh();
+        tries = 0;
+      });
+      es.addEventListener('error', function () {
+        if (es.readyState !== 2) return; /* CONNECTING: the browser is on it */
+        setTimeout(listen, Math.min(60000, 2000 * Math.pow(2, tries++)));
+      });
+      window.rastroLive = es; /* for tests and debugging */
+    };
+    listen();
   }
 
   /* Browser push: shown only when the server has a VAPID key and the browser can do it. */

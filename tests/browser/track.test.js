@@ -1,12 +1,12 @@
 // track.test.js — drives Debian chromium against a running Rastro (started and seeded by
-// tests/e2e/browser.sh, which passes BASE, KEY, CODE, CODE2, OUT, CHROMIUM) and prints one
+// tests/e2e/browser.sh, which passes BASE, KEY, CODE, CODE2, CODE7, OUT, CHROMIUM) and prints one
 // "ok - name" / "not ok - name (detail)" line per check. Plain node, no test runner.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const { BASE, KEY, CODE, CODE2, OUT } = process.env;
+const { BASE, KEY, CODE, CODE2, CODE7, OUT } = process.env;
 const SHOTS = path.join(OUT, 'screenshots');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 let failures = 0;
@@ -159,6 +159,27 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     check('screen readers are told', (await page.textContent('#announce')).includes('En reparto'));
     check('timeline grew to three events', (await page.$$('.tl li')).length === 3);
     await shot(page, 'es-desktop-live');
+    await ctx.close();
+  });
+
+  // ---- the stream refused (a proxy's 503 while the server restarts, 429): opened again later ----
+  await step('stream refused, then back', async () => {
+    const ctx = await browser.newContext({ ...desktop, extraHTTPHeaders: { 'Accept-Language': 'en' } });
+    const page = await ctx.newPage();
+    const stream = `**/t/${CODE7}/stream`;
+    await page.route(stream, route => route.fulfill({ status: 503, contentType: 'text/html', body: 'Service Unavailable' }));
+    await page.goto(`${BASE}/t/${CODE7}`);
+    await page.waitForFunction(() => window.rastroLive && window.rastroLive.readyState === 2, null, { timeout: 5000 });
+    const r = await api('POST', '/v1/events', { carrier: 'seur', tracking_number: 'SSE7', occurred_at: '2025-11-26T11:00:00+01:00',
+      status: 'delivered' });
+    check('an event while the stream is refused is accepted', r.status === 201, r.status);
+    await page.unroute(stream);
+    const t0 = Date.now();
+    const seen = await page.waitForFunction(() => document.getElementById('headline').textContent.startsWith('Delivered'), null,
+      { timeout: 10000 }).then(() => true, () => false);
+    check(`  the page opens a new stream and shows the change made meanwhile (${Date.now() - t0} ms)`, seen,
+      await page.textContent('#headline'));
+    check('  and listens again', await page.evaluate(() => window.rastroLive.readyState === 1));
     await ctx.close();
   });
 

@@ -103,7 +103,13 @@ api POST /v1/events "[{\"carrier\":\"seur\",\"tracking_number\":\"OFD1004\",\"oc
 curl -s -N --max-time 1 -H "Last-Event-ID: $SEEN" "$BASE/t/$OLD/stream" > "$T_DIR/sse.txt"
 check "  back after a change made while it was away: the update at once" grep -q '^data: {"status":"delivered"}' "$T_DIR/sse.txt"
 
-export BASE KEY CODE CODE2
+# an order for the browser's stream that is refused and comes back
+api POST /v1/orders '{"order_ref":"1007","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"s@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE7=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"1007","carrier":"seur","tracking_number":"SSE7"}'
+api POST /v1/events '[{"carrier":"seur","tracking_number":"SSE7","occurred_at":"2025-11-25T09:00:00+01:00","status":"in_transit"}]'
+
+export BASE KEY CODE CODE2 CODE7
 run_browser_test track.test.js
 
 # what the browser left in the database
