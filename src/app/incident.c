@@ -234,7 +234,7 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                                  int64_t shipment_id, const char *actor, int64_t now, int64_t *id)
 {
     if (!in || rs_incident_type_index(in->type) < 0 || !in->origin || !*in->origin || strlen(in->origin) > 32 ||
-        (in->message && strlen(in->message) > 4000) || (in->contact && strlen(in->contact) > 256) ||
+        (in->message && strlen(in->message) > RS_INCIDENT_MESSAGE_MAX) || (in->contact && strlen(in->contact) > 256) ||
         !actor_ok(actor))
         return RS_EINVAL;
     struct rs_support_settings cfg;

@@ -25,6 +25,10 @@
  * same report: the first one answers, none is opened (rs_store_incident_resent). */
 #define RS_INCIDENT_RESENT_S (15 * 60)
 
+/* The longest message an incident opens with, in bytes (the tracking page's report form takes
+ * 2000 characters, which an accented or non-Latin text makes more than 2000 bytes). */
+#define RS_INCIDENT_MESSAGE_MAX 4000
+
 struct rs_incident_open {
     int64_t order_id;
     int64_t conversation_id;     /* 0: the order's customer conversation (rs_conv_for_order) */

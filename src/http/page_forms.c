@@ -279,7 +279,7 @@ void rs_page_report_post(struct rs_req *r)
     json_t *o = lookup_for_post(r);
     if (!o)
         return;
-    char type[32], message[2048], contact[256];
+    char type[32], message[RS_INCIDENT_MESSAGE_MAX + 1], contact[256]; /* 2000 characters: up to 4000 bytes kept */
     form_field(r, "type", type, sizeof type);
     form_field(r, "message", message, sizeof message);
     form_field(r, "contact", contact, sizeof contact);

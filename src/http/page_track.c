@@ -755,7 +755,7 @@ static void report_form(struct page *p, struct rs_req *r, const struct rs_page_i
     static const char *ty_es[5] = {"No ha llegado", "Ha llegado dañado", "Falta un artículo", "Artículo equivocado", "Otra cosa"};
     static const char *ty_en[5] = {"It has not arrived", "It arrived damaged", "An item is missing", "Wrong item", "Something else"};
     /* a refused report comes back with what was chosen and typed (see updates_form) */
-    char chosen[32] = "", typed[2048] = "", contact[256] = "";
+    char chosen[32] = "", typed[RS_INCIDENT_MESSAGE_MAX + 1] = "", contact[256] = "";
     if (form_error && strcmp(form_error, "report") == 0) {
         rs_form_get(r->body, r->body_len, "type", chosen, sizeof chosen, NULL);
         rs_form_get(r->body, r->body_len, "message", typed, sizeof typed, NULL);

@@ -178,6 +178,13 @@ eq "  the same day and time as the message the customer gets" \
   "$(sqlite3 -readonly "$DB" "select count(*) from messages m join incidents i on i.id=m.incident_id where i.type='other' and m.body like '%te responderemos $WHEN.%'")" 1
 KEY=$KEY api PUT /v1/support/settings '{"business_hours":null}'
 
+# a long report (the form takes 2000 characters) in Spanish: more than 2000 bytes, none of it lost
+KEY=$KEY api POST /v1/orders '{"order_ref":"V-3","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"eva@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+LONG=$(printf '¿Dónde está? Llevo días esperándolo; ¡qué decepción, señor! %.0s' $(seq 1 32))FIN
+page POST "/t/$(jqr .tracking_code)/report?lang=es" "type=other&message=$(printf '%s' "$LONG" | jq -sRr @uri)"
+eq "a report of ${#LONG} characters ($(printf '%s' "$LONG" | wc -c) bytes): kept whole, to its last word" \
+  "$STATUS/$(sqlite3 -readonly "$DB" "select length(message)||' '||substr(message,-3) from incidents where message like '¿Dónde está? Llevo%'")" "201/${#LONG} FIN"
+
 # a cancelled order (no shipment): says so and what to do, not that it waits for a carrier
 api POST /v1/orders '{"order_ref":"V-3","placed_at":"2025-11-24T10:00:00+01:00","status":"cancelled","customer":{"email":"eva@example.com"},"destination":{"postal_code":"28013","country":"ES"}}'
 CODE3=$(jqr .tracking_code)
