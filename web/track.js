@@ -71,9 +71,10 @@
       fetch(src, { headers: { Accept: 'text/html' }, cache: 'no-store' }).then(function (r) {
         return r.ok ? r.text() : null;
       }).then(function (t) {
-        var n = t && new DOMParser().parseFromString(t, 'text/html').getElementById('live');
+        var doc = t && new DOMParser().parseFromString(t, 'text/html'), n = doc && doc.getElementById('live');
         if (n && n.innerHTML !== live.innerHTML) {
           live.innerHTML = n.innerHTML;
+          d.title = doc.title; /* the tab says the status too */
           live.classList.remove('live-flash'); void live.offsetWidth; live.classList.add('live-flash');
           var h = d.getElementById('headline'), a = d.getElementById('announce');
           if (h && a) a.textContent = h.textContent;

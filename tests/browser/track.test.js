@@ -157,6 +157,8 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     check(`page changed without reload within 2 s (${ms} ms)`, ms <= 2000, ms);
     check('headline changed', before !== (await page.textContent('#headline')));
     check('screen readers are told', (await page.textContent('#announce')).includes('En reparto'));
+    check('the tab\'s title follows (a phone shows it in the tab list)', (await page.title()).startsWith('En reparto ·'),
+      await page.title());
     check('timeline grew to three events', (await page.$$('.tl li')).length === 3);
     await shot(page, 'es-desktop-live');
     await ctx.close();
