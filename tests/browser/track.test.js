@@ -141,6 +141,19 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     await api('PUT', '/v1/branding', brand);
   });
 
+  // ---- a narrow phone (360 px): nothing wider than the screen, the code on one line ----
+  await step('360 px', async () => {
+    const ctx = await browser.newContext({ ...mobile, viewport: { width: 360, height: 740 }, extraHTTPHeaders: { 'Accept-Language': 'es' } });
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/t/${CODE}`);
+    const w = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    check('at 360 px the page needs no sideways scrolling', w[0] <= w[1], w.join(' > '));
+    const lines = await page.evaluate(() => document.querySelector('.code strong').getClientRects().length);
+    check('  the tracking code is not broken across lines (it is read aloud and copied)', lines === 1, lines);
+    await shot(page, 'es-360');
+    await ctx.close();
+  });
+
   // ---- live update over SSE ----
   await step('live update', async () => {
     const ctx = await browser.newContext({ ...desktop, extraHTTPHeaders: { 'Accept-Language': 'es' } });
