@@ -397,14 +397,34 @@ static void steps(struct page *p)
     rs_buf_puts(p->b, "</ol>");
 }
 
+/* The first shipment with a problem (an exception, a failed attempt, a return…), NULL when none. */
+static json_t *problem_shipment(json_t *o)
+{
+    json_t *sh;
+    size_t i;
+    json_array_foreach(json_object_get(o, "shipments"), i, sh) {
+        if (is_problem(jstr(sh, "status")))
+            return sh;
+    }
+    return NULL;
+}
+
 static void problem_box(struct page *p)
 {
     const char *st = jstr(p->o, "status");
     json_t *sh = main_shipment(p->o);
     const char *sst = jstr(sh, "status"), *sub = jstr(sh, "substatus");
     if (!sst || !is_problem(sst)) {
-        if (!(sst && strcmp(sst, "available_for_pickup") == 0))
+        /* of several parcels, the one in trouble tells what happened and what to do, in its own
+         * words: one held at customs (duties to pay) while the other is on its way is not a
+         * generic "problem with your shipment" */
+        json_t *ps = sst && strcmp(sst, "available_for_pickup") == 0 ? NULL : problem_shipment(p->o);
+        if (ps) {
+            sst = jstr(ps, "status");
+            sub = jstr(ps, "substatus");
+        } else if (!(sst && strcmp(sst, "available_for_pickup") == 0)) {
             sst = st;
+        }
     }
     for (size_t i = 0; sst && i < sizeof help / sizeof help[0]; i++) {
         if (strcmp(help[i].status, sst) != 0 || (help[i].sub[0] && !(sub && strcmp(help[i].sub, sub) == 0)))

@@ -83,6 +83,20 @@ check "  and says where it was left" grep -q '<p class="sub">Lo recogió un veci
 curl -s "$BASE/t/$CODE6?lang=en" > "$T_DIR/dlv.html"
 check "  in English too" grep -q '<p class="sub">A neighbour took it in. Latest news' "$T_DIR/dlv.html"
 
+# two parcels, the second held at customs: the box says so and what to do (pay duties), not a
+# generic "problem with your shipment" because the first one is on its way
+api POST /v1/orders '{"order_ref":"1008","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"c@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE8=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"1008","carrier":"seur","tracking_number":"CUS1"}'
+api POST /v1/shipments '{"order_ref":"1008","carrier":"dhl_express","tracking_number":"CUS2"}'
+api POST /v1/events '[{"carrier":"seur","tracking_number":"CUS1","occurred_at":"2025-11-25T09:00:00+01:00","status":"in_transit"},
+ {"carrier":"dhl_express","tracking_number":"CUS2","occurred_at":"2025-11-25T12:00:00+01:00","status":"exception","substatus":"customs_hold"}]'
+curl -s "$BASE/t/$CODE8?lang=es" > "$T_DIR/cus.html"
+check "two parcels, one held at customs: what happened is the customs hold" \
+  grep -q '<h2 id="alert-h">Qué ha pasado</h2><p>Tu paquete está retenido en la aduana.</p>' "$T_DIR/cus.html"
+curl -s "$BASE/t/$CODE8?lang=en" > "$T_DIR/cus.html"
+check "  and what to do, in English too" grep -q '<p>Duties or documents may be needed; follow the carrier&#39;s instructions.</p>' "$T_DIR/cus.html"
+
 # a promotion written in one language only is shown in the other too, marked with its language
 api PUT /v1/promotion '{"text":{"es":"Envío gratis en tu próximo pedido"},"starts_at":"2020-01-01T00:00:00Z"}'
 curl -s "$BASE/t/$CODE2?lang=en" > "$T_DIR/promo.html"
