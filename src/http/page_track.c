@@ -276,6 +276,30 @@ static bool is_problem(const char *st)
                   strcmp(st, "returned") == 0 || strcmp(st, "expired") == 0 || strcmp(st, "cancelled") == 0);
 }
 
+/* The order's status in words (headline, title). A return that is only part of the order (one
+ * parcel delivered or still on its way, the other back at the shop) says so: the order as a whole
+ * is "returning", but "Returning to the sender" alone would tell the customer they get nothing. */
+static const char *order_phrase(struct page *p)
+{
+    const char *st = jstr(p->o, "status");
+    if (st && (strcmp(st, "returning") == 0 || strcmp(st, "returned") == 0)) {
+        bool going = false, rest = false;
+        json_t *sh;
+        size_t i;
+        json_array_foreach(json_object_get(p->o, "shipments"), i, sh) {
+            const char *ss = jstr(sh, "status");
+            if (ss && strcmp(ss, "returning") == 0)
+                going = true;
+            else if (!(ss && strcmp(ss, "returned") == 0))
+                rest = true;
+        }
+        if (rest)
+            return going ? TX(p, "Parte de tu pedido vuelve a la tienda", "Part of your order is going back to the shop")
+                         : TX(p, "Parte de tu pedido ha vuelto a la tienda", "Part of your order is back at the shop");
+    }
+    return status_phrase(p, st, out_for_delivery_at(p->o));
+}
+
 /* Milestone reached: 0 confirmed, 1 preparing, 2 shipped, 3 out for delivery, 4 delivered. */
 static int milestone(json_t *o)
 {
@@ -335,7 +359,7 @@ static void headline(struct page *p)
         rs_buf_html(p->b, when);
         shown = true;
     } else {
-        rs_buf_html(p->b, status_phrase(p, st, out_for_delivery_at(p->o)));
+        rs_buf_html(p->b, order_phrase(p));
     }
     rs_buf_puts(p->b, "</h1>");
     /* a slip is said, not hidden: the window the customer was told before (issue 4: a promise
@@ -362,7 +386,7 @@ static void headline(struct page *p)
         rs_buf_puts(p->b, " ");
     }
     if (shown) { /* the headline gave the window: the status goes here */
-        rs_buf_html(p->b, status_phrase(p, st, out_for_delivery_at(p->o)));
+        rs_buf_html(p->b, order_phrase(p));
         rs_buf_puts(p->b, ". ");
     }
     if (last) {
@@ -1049,7 +1073,7 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     rs_buf_printf(&b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
                   p->locale);
-    rs_buf_html(&b, status_phrase(p, jstr(o, "status"), out_for_delivery_at(o)));
+    rs_buf_html(&b, order_phrase(p));
     rs_buf_puts(&b, " · ");
     rs_buf_html(&b, p->merchant);
     rs_buf_printf(&b, "</title><meta name=\"description\" content=\"%s\">"

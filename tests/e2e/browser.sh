@@ -99,6 +99,20 @@ check "two parcels, one held at customs: what happened is the customs hold" \
 curl -s "$BASE/t/$CODE8?lang=en" > "$T_DIR/cus.html"
 check "  and what to do, in English too" grep -q '<p>Duties or documents may be needed; follow the carrier&#39;s instructions.</p>' "$T_DIR/cus.html"
 
+# one parcel delivered, the other back at the shop: the order as a whole is "returning", but the
+# headline says it is part of it, not "Returning to the sender" as if nothing came
+api POST /v1/orders '{"order_ref":"1009","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"r@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+CODE9=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"1009","carrier":"seur","tracking_number":"RET1"}'
+api POST /v1/shipments '{"order_ref":"1009","carrier":"seur","tracking_number":"RET2"}'
+api POST /v1/events '[{"carrier":"seur","tracking_number":"RET1","occurred_at":"2025-11-25T09:00:00+01:00","status":"delivered"},
+ {"carrier":"seur","tracking_number":"RET2","occurred_at":"2025-11-26T12:00:00+01:00","status":"returned"}]'
+curl -s "$BASE/t/$CODE9?lang=es" > "$T_DIR/ret.html"
+check "one parcel delivered, one returned: \"part of your order is back\" (headline and title)" \
+  bash -c "grep -q '<h1 id=\"headline\">Parte de tu pedido ha vuelto a la tienda</h1>' '$T_DIR/ret.html' && grep -q '<title>Parte de tu pedido ha vuelto a la tienda · ' '$T_DIR/ret.html'"
+curl -s "$BASE/t/$CODE9?lang=en" > "$T_DIR/ret.html"
+check "  in English too" grep -q '<h1 id="headline">Part of your order is back at the shop</h1>' "$T_DIR/ret.html"
+
 # a promotion written in one language only is shown in the other too, marked with its language
 api PUT /v1/promotion '{"text":{"es":"Envío gratis en tu próximo pedido"},"starts_at":"2020-01-01T00:00:00Z"}'
 curl -s "$BASE/t/$CODE2?lang=en" > "$T_DIR/promo.html"
