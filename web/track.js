@@ -110,6 +110,13 @@
   if (!form || !('serviceWorker' in navigator) || !('PushManager' in window) || !window.fetch) return;
   var opt = form.querySelector('.push');
   if (opt) { opt.hidden = false; opt.querySelector('input').disabled = false; }
+  /* browser notifications need no e-mail or phone: the contact box the public page requires
+     must not stop the form (the browser would only say "fill in this field") */
+  var contact = form.querySelector('input[name=contact]'), needed = contact && contact.required;
+  form.addEventListener('change', function () {
+    var ch = form.querySelector('input[name=channel]:checked');
+    if (contact) contact.required = needed && !(ch && ch.value === 'push');
+  });
   var key = function (s) {
     s = s.replace(/-/g, '+').replace(/_/g, '/');
     var raw = atob(s + '==='.slice((s.length + 3) % 4)), out = new Uint8Array(raw.length);
@@ -134,12 +141,13 @@
           applicationServerKey: key(form.getAttribute('data-vapid')) });
       });
     }).then(function (sub) {
+      if (!sub && stop) return null; /* this browser has none: nothing to stop, not a refusal */
       if (!sub) throw new Error('no subscription');
       return fetch(form.getAttribute('data-push'), { method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ subscription: sub.toJSON(), action: stop ? 'stop' : 'start' }) });
     }).then(function (r) {
-      if (!r.ok) throw new Error('HTTP ' + r.status);
+      if (r && !r.ok) throw new Error('HTTP ' + r.status);
       say(stop ? (es_ ? 'Hecho: ya no recibirás notificaciones en este navegador.' : 'Done: no more notifications in this browser.')
                : (es_ ? 'Hecho: te avisaremos en este navegador.' : 'Done: we will notify you in this browser.'), true);
     }).catch(function () {

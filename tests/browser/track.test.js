@@ -277,6 +277,14 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
       return r.status;
     }, CODE);
     check('POST /t/{code}/push stores the subscription (201)', st === 201, st);
+    // "stop" in a browser that never subscribed: done (there is nothing to stop), not "your
+    // browser did not allow notifications"
+    await page.check('input[name=channel][value=push]');
+    await page.click('#updates button[value=stop]');
+    const said = await page.waitForSelector('.push-msg', { timeout: 5000 }).then(e => e.textContent(), () => '');
+    check('browser notifications chosen, no e-mail or phone typed: the form is not stopped by the contact box',
+      said !== '' && !(await page.evaluate(() => document.querySelector('#up-c').required)));
+    check('  stop where there are none: done, not a refusal', said === 'Done: no more notifications in this browser.', said);
     // the service worker shows a message Rastro pushed (delivered through DevTools, as a push
     // service would) in the customer's language
     await ctx.grantPermissions(['notifications'], { origin: BASE });
