@@ -1134,17 +1134,6 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
         e = rs_store_conv_save(s, &c, now);
         goto end;
     }
-    /* an answer to an incident waiting for it: the incident is open again and a person reads it */
-    int64_t answered = 0;
-    if ((e = rs_incident_customer_replied(s, in->merchant_id, c.id, thread_incident, now, &answered)))
-        goto end;
-    if (answered) {
-        out->incident_id = answered;
-        out->handed_over = true;
-        if ((e = handover(s, &c, "problem", now)))
-            goto end;
-    }
-
     struct bot_cfg bot;
     bot_cfg_load(s, in->merchant_id, &bot);
     struct rs_intent_result r;
@@ -1158,6 +1147,23 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
     if (!r.rule_decided && only_ack_emoji(text, text_len)) {
         act = RS_INTENT_THANKS;
         confident = true;
+    }
+
+    /* an answer to an incident waiting for it, or to the notice of a resolved one (a thank-you
+     * excepted): the incident is open again and a person reads it */
+    int64_t answered = 0;
+    bool thanks = act == RS_INTENT_THANKS && confident;
+    if ((e = rs_incident_customer_replied(s, in->merchant_id, c.id, thread_incident, !thanks, now, &answered))) {
+        json_decref(bot.root);
+        goto end;
+    }
+    if (answered) {
+        out->incident_id = answered;
+        out->handed_over = true;
+        if ((e = handover(s, &c, "problem", now))) {
+            json_decref(bot.root);
+            goto end;
+        }
     }
     bool has_ref = r.entities.tracking_code[0] || r.entities.order_number[0] || r.entities.postcode[0] ||
                    r.entities.email[0] || r.entities.tracking_code_typo[0];

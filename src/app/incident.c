@@ -435,9 +435,23 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
 }
 
 enum rs_err rs_incident_customer_replied(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
-                                         int64_t only, int64_t now, int64_t *incident_id)
+                                         int64_t only, bool reopen, int64_t now, int64_t *incident_id)
 {
     *incident_id = 0;
+    if (only && reopen) {
+        /* an answer to the notice of a resolved incident ("if anything is still wrong, reply to
+         * this message"): that incident again, with a new SLA, not a second one */
+        struct rs_incident_row r;
+        enum rs_err e = rs_store_incident_row(s, merchant_id, only, &r);
+        if (e && e != RS_ENOTFOUND)
+            return e;
+        if (!e && r.conversation_id == conversation_id && strcmp(r.state, "resolved") == 0) {
+            if ((e = rs_incident_set_state(s, merchant_id, only, "open", "customer", now)))
+                return e;
+            *incident_id = only;
+            return RS_OK;
+        }
+    }
     int64_t ids[16];
     int n = 0;
     enum rs_err e = rs_store_incident_waiting(s, merchant_id, conversation_id, ids, 16, &n);

@@ -74,10 +74,11 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
 /* The customer wrote on conversation CONVERSATION_ID: every incident of it waiting for their
  * reply (waiting_customer) is open again, logged as the customer's; they are not told (they just
  * wrote). ONLY, when not 0, is the incident the message answers (an e-mail's In-Reply-To, or the
- * reference in its subject): then only that one, if it waits. *INCIDENT_ID: the newest of them
- * (0: none). */
+ * reference in its subject): then only that one, if it waits; with REOPEN (the message is more
+ * than a thank-you), a resolved ONLY of this conversation is reopened (rs_incident_set_state by
+ * "customer": a new SLA, and they are told it). *INCIDENT_ID: the newest of them (0: none). */
 enum rs_err rs_incident_customer_replied(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
-                                         int64_t only, int64_t now, int64_t *incident_id) RS_MUST_CHECK;
+                                         int64_t only, bool reopen, int64_t now, int64_t *incident_id) RS_MUST_CHECK;
 /* AGENT_ID 0 unassigns. */
 enum rs_err rs_incident_assign(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t agent_id,
                                const char *actor, int64_t now) RS_MUST_CHECK;

@@ -286,6 +286,30 @@ eq "  the incident is open again, by the customer" "$(jqr '.state+" "+(.log[-1]|
 eq "  her message is linked to it" "$(q "select count(*) from messages where incident_id=$WINC and direction='in' and body like 'Aquí tienes las fotos%'")" 1
 eq "  the bot does not answer it with a generic text" \
   "$(q "select count(*) from messages where conversation_id=$(jqr .conversation_id) and author='bot'")" 0
+# the customer answers the notice of a resolved incident days later ("if you do not agree,
+# reply to this message"): that incident is reopened for a person, not a second one opened
+api POST /v1/orders '{"order_ref":"W-3","placed_at":"'"$(iso $((NOW - 3 * 86400)))"'",
+  "customer":{"name":"Noa","email":"noa@example.com","locale":"es","preferred_channel":"email"},
+  "destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+api POST /v1/incidents '{"order_ref":"W-3","type":"damaged","message":"la tapa está rota"}'
+RINC=$(jqr .id)
+RREF=$(jqr .reference)
+api PATCH /v1/incidents/$RINC '{"resolution":"no_action"}'
+mail_in '{"from":"noa@example.com","subject":"Re: ['"$RREF"'] Tu incidencia","body":"¡Muchas gracias!","message_id":"w3a@example.com"}'
+eq "a thank-you for a resolved incident's notice leaves it resolved" \
+  "$STATUS $(q "select state from incidents where id=$RINC")" "201 resolved"
+mail_in '{"from":"noa@example.com","subject":"Re: ['"$RREF"'] Tu incidencia","body":"No estoy de acuerdo: la tapa llegó rota y quiero una solución.","message_id":"w3b@example.com"}'
+eq "her answer disagreeing reopens that incident, for a person" \
+  "$STATUS $(jqr .incident_id) $(jqr .handed_over)" "201 $RINC true"
+eq "  no second incident for the order" \
+  "$(q "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='W-3'")" 1
+api GET /v1/incidents/$RINC
+eq "  open again by the customer, with a new SLA" \
+  "$(jqr '.state+" "+(.log[]|select(.kind=="state")|.actor+" "+.from_state)+" "+(.resolved_at|tostring)')" \
+  "open customer resolved null"
+check "  the new SLA is in the future" test "$(date -u -d "$(jqr .sla_due_at)" +%s)" -gt "$NOW"
+eq "  her message is linked to it, and she is told it is reopened" \
+  "$(q "select count(*) from messages where incident_id=$RINC and direction='in' and body like 'No estoy de acuerdo%'")/$(q "select count(*) from messages where incident_id=$RINC and direction='out' and body like 'Hemos reabierto tu incidencia $RREF%'")" "1/1"
 # the other way round: reported "not arrived" on the page (late), then "not received" by e-mail
 # (the bot's lost): one problem, one incident
 api POST /v1/orders '{"order_ref":"W-2","placed_at":"'"$(iso $((NOW - 6 * 86400)))"'",
