@@ -186,13 +186,27 @@ void rs_api_incident_get(struct rs_req *r)
 
 void rs_api_incident_list(struct rs_req *r)
 {
+    static const char *const known[] = {"state", "origin", "order_ref", "queue", "agent", "limit", "before", NULL};
+    if (!rs_req_query_known(r, known))
+        return;
     struct rs_incident_filter f = {.state = rs_req_query(r, "state"),
+                                   .origin = rs_req_query(r, "origin"),
                                    .order_ref = rs_req_query(r, "order_ref"),
                                    .agent_email = rs_req_query(r, "agent")};
     const char *queue = rs_req_query(r, "queue");
     long long limit = 50, before_id = 0;
     if (!rs_req_page(r, 500, &limit, &before_id, "an incident id (next_before of the previous page)"))
         return;
+    if (f.origin && (!*f.origin || strlen(f.origin) > 32)) {
+        rs_reply_error(r, 400, "invalid_origin",
+                       "origin is the channel the incident came from: tracking_page, email, sms, whatsapp, webchat, "
+                       "phone, bot, policy, api, or the one an API client gave (1 to 32 characters)");
+        return;
+    }
+    if (f.order_ref && !*f.order_ref) {
+        rs_reply_error(r, 400, "invalid_parameter", "order_ref is the order's reference (not empty)");
+        return;
+    }
     f.limit = (int)limit;
     f.before_id = before_id;
     if (f.state && rs_incident_state_index(f.state) < 0) {

@@ -112,6 +112,10 @@ bool rs_parse_int(const char *s, long long lo, long long hi, long long *out);
  * not NULL, ?before= (an id >= 1, the previous page's next_before; BEFORE_WHAT says what it is
  * in the error). False when one is bad: the 400 invalid_parameter answer is already set. */
 bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *before, const char *before_what);
+/* A list's filters: when the query has an argument whose name is not in KNOWN (NULL-ended), a
+ * 400 invalid_parameter naming it and the known ones is set and false returned ("?status=open"
+ * for "?state=open" would list everything, as if no filter were asked). */
+bool rs_req_query_known(struct rs_req *r, const char *const known[]);
 
 /* Server services for handlers. */
 struct rs_store *rs_server_reader_get(struct rs_server *srv); /* blocks until one is free */

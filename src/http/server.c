@@ -115,6 +115,37 @@ bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *b
     return true;
 }
 
+struct query_known {
+    const char *const *known;
+    const char *unknown; /* the first argument not known */
+};
+
+static enum MHD_Result query_known_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct query_known *q = cls;
+    for (size_t i = 0; q->known[i]; i++)
+        if (key && strcmp(key, q->known[i]) == 0)
+            return MHD_YES;
+    q->unknown = key ? key : "";
+    return MHD_NO;
+}
+
+bool rs_req_query_known(struct rs_req *r, const char *const known[])
+{
+    struct query_known q = {.known = known};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_known_one, &q);
+    if (!q.unknown)
+        return true;
+    char names[256] = "";
+    for (size_t i = 0, n = 0; known[i] && n < sizeof names; i++)
+        n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", known[i]);
+    rs_reply_error(r, 400, "invalid_parameter", "\"%.40s\" is not a parameter of this list (it takes %s)", q.unknown,
+                   names);
+    return false;
+}
+
 struct rs_writer *rs_server_writer(struct rs_server *srv)
 {
     return srv->writer;

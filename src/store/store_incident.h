@@ -94,10 +94,10 @@ enum rs_err rs_store_incident_link_message(struct rs_store *s, int64_t incident_
 enum rs_err rs_store_incident_detail(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t now,
                                      json_t **out) RS_MUST_CHECK;
 /* A filtered list, newest first (the store_page.h row plus conversation_id, assigned_agent
- * email, breaching, sla_alerted_at). STATE, ORDER_REF, AGENT_EMAIL NULL: any; BREACHING: sla_due_at < NOW and
- * not resolved/closed; UNASSIGNED: no agent and not resolved/closed; BEFORE_ID > 0: id < BEFORE_ID. */
+ * email, breaching, sla_alerted_at). STATE, ORIGIN (the channel it came from), ORDER_REF,
+ * AGENT_EMAIL NULL: any; BREACHING: sla_due_at < NOW and not resolved/closed; UNASSIGNED: no agent and not resolved/closed; BEFORE_ID > 0: id < BEFORE_ID. */
 struct rs_incident_filter {
-    const char *state, *order_ref, *agent_email;
+    const char *state, *origin, *order_ref, *agent_email;
     bool breaching, unassigned;
     int64_t before_id;
     int limit;

@@ -503,7 +503,7 @@ enum rs_err rs_store_incident_query(struct rs_store *s, int64_t merchant_id, con
                               "WHERE i.merchant_id=?1 AND (?2 IS NULL OR i.state=?2) AND (?3 IS NULL OR "
                               "o.order_ref=?3) AND (?4 IS NULL OR a.email=lower(?4)) AND (?5=0 OR (i.sla_due_at<?6 "
                               "AND i.state NOT IN ('resolved','closed'))) AND (?7<=0 OR i.id<?7) AND (?9=0 OR (i.assigned_agent_id IS "
-                              "NULL AND i.state NOT IN ('resolved','closed'))) "
+                              "NULL AND i.state NOT IN ('resolved','closed'))) AND (?10 IS NULL OR i.origin=?10) "
                               "ORDER BY i.id DESC LIMIT ?8",
                               &q);
     if (e)
@@ -517,6 +517,7 @@ enum rs_err rs_store_incident_query(struct rs_store *s, int64_t merchant_id, con
     sqlite3_bind_int64(q, 7, f->before_id);
     sqlite3_bind_int(q, 8, f->limit > 0 ? f->limit : 50);
     sqlite3_bind_int(q, 9, f->unassigned ? 1 : 0);
+    rs_store_sqlite_bind_opt(q, 10, f->origin);
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)

@@ -232,6 +232,21 @@ for qs in limit=abc limit=0 limit=1000 before=abc before=-3; do
   api GET "/v1/incidents?$qs"
   eq "?$qs → 400 invalid_parameter (not a silent first page)" "$STATUS $(jqr .error.code)" "400 invalid_parameter"
 done
+# a filter misnamed is refused, not ignored: ?status=open listed resolved incidents too
+api GET '/v1/incidents?status=open'
+eq "?status=open (for ?state=) → 400 invalid_parameter naming it" \
+  "$STATUS $(jqr .error.code) $(jqr '.error.message|contains("\"status\"")')" "400 invalid_parameter true"
+api GET '/v1/incidents?order_ref='
+eq "?order_ref= empty → 400 invalid_parameter (not every incident)" "$STATUS $(jqr .error.code)" "400 invalid_parameter"
+# by the channel it came from
+api GET '/v1/incidents?origin=tracking_page&limit=500'
+eq "?origin=tracking_page: only the page's incidents" \
+  "$STATUS $(jqr '[.incidents[].origin]|unique|join(",")')" "200 tracking_page"
+check "  the page's incident is among them" test "$(jqr "[.incidents[]|select(.id==$INC2)]|length")" = 1
+api GET '/v1/incidents?origin=api&state=open&limit=500'
+eq "  combined with state: the API's open ones" "$STATUS $(jqr '[.incidents[]|.origin+"/"+.state]|unique|join(",")')" "200 api/open"
+api GET '/v1/incidents?origin='
+eq "?origin= empty → 400 invalid_origin" "$STATUS $(jqr .error.code)" "400 invalid_origin"
 api PATCH /v1/incidents/999999 '{"state":"closed"}'
 eq "unknown incident → 404" "$STATUS" 404
 KEY=$KEY2 api GET /v1/incidents/$INC1
