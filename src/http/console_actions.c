@@ -365,12 +365,14 @@ static void incident_action(struct rs_req *r, enum act act)
             bad_input(r, &c, "Elige cómo se resuelve.", "Pick a resolution.");
             return;
         }
-        if (strcmp(j.text, "coupon") == 0) {
+        field(r, "value", value, sizeof value, NULL);
+        trim(value);
+        /* no value: the coupon the incident already has (a policy's, or the one it was resolved
+         * with before it was reopened); the customer is told, no second code */
+        if (strcmp(j.text, "coupon") == 0 && value[0]) {
             field(r, "kind", kind, sizeof kind, NULL);
-            field(r, "value", value, sizeof value, NULL);
             field(r, "currency", currency, sizeof currency, NULL);
             field(r, "expires_days", days, sizeof days, NULL);
-            trim(value);
             trim(currency);
             for (char *p = currency; *p; p++)
                 *p = (char)toupper((unsigned char)*p);
@@ -419,8 +421,14 @@ static void incident_action(struct rs_req *r, enum act act)
                               "There is no incident with that number in your shop."));
     else if (e == RS_EDUPLICATE)
         rs_console_message(r, cc, 409, CX(cc, "No se pudo hacer", "Could not do that"),
-                           CX(cc, "Esta incidencia ya tiene un cupón y no se emite otro.",
-                              "This incident already has a coupon; no second one is issued."));
+                           CX(cc, "Esta incidencia ya tiene un cupón y no se emite otro: deja vacío el valor del "
+                                  "cupón para resolverla con el que tiene.",
+                              "This incident already has a coupon; no second one is issued: leave the coupon's value "
+                              "empty to resolve it with the one it has."));
+    else if (e == RS_EINVAL && act == I_RESOLVE && strcmp(j.text, "coupon") == 0 && !j.with_coupon)
+        rs_console_message(r, cc, 422, CX(cc, "Revisa el formulario", "Check the form"),
+                           CX(cc, "Esta incidencia no tiene cupón: indica el tipo y el valor del que se emite.",
+                              "This incident has no coupon: give the kind and value of the one to issue."));
     else if (e == RS_EINVAL || e == RS_ECONFLICT)
         rs_console_message(r, cc, e == RS_EINVAL ? 422 : 409, CX(cc, "No se pudo hacer", "Could not do that"),
                            CX(cc, "La incidencia no admite ese cambio en su estado actual. Recarga la página.",

@@ -378,4 +378,19 @@ KEY=$KEY api POST /v1/events '{"carrier":"correos","tracking_number":"PQ4A1B2C3"
 page GET /console/c/$C1
 check "waiting at a pickup point: the order card says which (escaped) and until when (the customer asks on the phone)" \
   bash -c "printf '%s' \"\$0\" | grep -qF 'Pickup point: Estanco &lt;Sol&gt; (Calle Mayor 12) · kept until 2025-12-05</p>'" "$HTML"
+# reopened, it keeps its coupon: resolving it "coupon" again with a new value is refused with how
+# to do it, and with the value left empty it is resolved with the coupon it has
+page GET /console/c/$C1
+CS=$(csrf)
+page POST /console/i/$INC/state "csrf=$CS&state=open" -H "Origin: $BASE"
+eq "the resolved incident reopened from the console" "$STATUS $(q "select state from incidents where id=$INC")" "303 open"
+page POST /console/i/$INC/resolve "csrf=$CS&resolution=coupon&kind=percent&value=20&currency=&expires_days=30" -H "Origin: $BASE"
+eq "  a second coupon: 409, saying to leave the value empty" \
+  "$STATUS $(printf '%s' "$HTML" | grep -Ec 'deja vac(í|&iacute;|&#237;)o el valor|leave the coupon.{1,6}s value empty')" "409 1"
+page POST /console/i/$INC/resolve "csrf=$CS&resolution=coupon&kind=percent&value=&currency=&expires_days=30" -H "Origin: $BASE"
+eq "  the value left empty: resolved with the coupon it has, no second one" \
+  "$STATUS $(q "select i.state||' '||c.code from incidents i join coupons c on c.id=i.coupon_id where i.id=$INC") $(q "select count(*) from coupons where incident_id=$INC")" \
+  "303 resolved $CODE_C 1"
+eq "  the customer is told it is resolved with the coupon sent" \
+  "$(q "select count(*) from messages where incident_id=$INC and direction='out' and body like '%resuelta con el cupón que te enviamos%'")" 1
 finish
