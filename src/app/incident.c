@@ -3,6 +3,7 @@
  * coupons, resolutions, and the policy sweep. Every change is an incident_log row; what the
  * customer is told goes through one function, tell(), onto their conversation (app/conv.h), in
  * their language (Spanish or English). */
+#include "app/ingest.h"
 #include "app/incident.h"
 
 #include <stdbool.h>
@@ -254,7 +255,7 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
         .origin = in->origin,
         .message = in->message,
         .contact = in->contact,
-        .locale = in->locale && (strcmp(in->locale, "es") == 0 || strcmp(in->locale, "en") == 0) ? in->locale : NULL,
+        .locale = rs_app_locale_ok(in->locale) ? in->locale : NULL,
         .policy = in->policy,
         .offer = in->offer,
         .sla_due_at = in->sla_due_at > 0 ? in->sla_due_at : sla.due,

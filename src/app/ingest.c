@@ -228,10 +228,7 @@ enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf
         (e = norm_phone(err, &c->phone, buf->phone)))
         return e;
     if (given(c->locale)) {
-        const char *l = c->locale;
-        bool ok = (strncmp(l, "es", 2) == 0 || strncmp(l, "en", 2) == 0) &&
-                  (l[2] == '\0' || ((l[2] == '-' || l[2] == '_') && strlen(l) <= 8));
-        if (!ok)
+        if (!rs_app_locale_ok(c->locale))
             return fail(err, "invalid_field",
                         "customer.locale must be \"es\" or \"en\" (a region may follow, e.g. \"es-MX\")");
     }
@@ -302,6 +299,12 @@ static enum rs_err check_pickup(struct rs_app_error *err, struct rs_pickup_in *p
     p->address = given(p->address) ? p->address : NULL;
     p->deadline = given(p->deadline) ? p->deadline : NULL;
     return RS_OK;
+}
+
+bool rs_app_locale_ok(const char *l)
+{
+    return l && (strncmp(l, "es", 2) == 0 || strncmp(l, "en", 2) == 0) &&
+           (l[2] == '\0' || ((l[2] == '-' || l[2] == '_') && strlen(l) <= 8));
 }
 
 enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)

@@ -54,6 +54,9 @@ enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf
                                  struct rs_app_error *err) RS_MUST_CHECK;
 enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_buf *buf,
                                     struct rs_app_error *err) RS_MUST_CHECK;
+/* A customer's language as Rastro speaks it: "es" or "en", a region may follow ("es-MX", "en_GB"). */
+bool rs_app_locale_ok(const char *locale);
+
 enum rs_err rs_app_event_prepare(struct rs_event_in *in, struct rs_prep_buf *buf,
                                  struct rs_app_error *err) RS_MUST_CHECK;
 

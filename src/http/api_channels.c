@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ingest.h"
 #include "app/conv.h"
 #include "app/ratelimit.h"
 #include "core/trackcode.h"
@@ -217,8 +218,8 @@ void rs_api_call_post(struct rs_req *r)
         rs_reply_error(r, 422, "missing_field", "body is required: what the customer said");
     } else if (json_string_length(json_object_get(j, "body")) > RS_CONV_MAX_BODY) {
         rs_reply_error(r, 413, "too_large", "body has more than %d bytes", RS_CONV_MAX_BODY);
-    } else if (locale && strcmp(locale, "es") != 0 && strcmp(locale, "en") != 0) {
-        rs_reply_error(r, 422, "invalid_locale", "locale must be \"es\" or \"en\"");
+    } else if (locale && !rs_app_locale_ok(locale)) {
+        rs_reply_error(r, 422, "invalid_locale", "locale must be \"es\" or \"en\" (a region may follow, e.g. \"es-MX\")");
     } else if ((call_id && strlen(call_id) > 200) || (order_ref && strlen(order_ref) > 128)) {
         rs_reply_error(r, 422, "invalid_field", "call_id has at most 200 characters, order_ref 128");
     } else {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ingest.h"
 #include "app/incident.h"
 #include "app/notify_enqueue.h"
 #include "app/support_settings.h"
@@ -159,8 +160,8 @@ void rs_api_incident_post(struct rs_req *r)
     } else if (!*job.in.origin || strlen(job.in.origin) > 32 || (job.in.message && strlen(job.in.message) > 4000) ||
                (job.in.contact && strlen(job.in.contact) > 256)) {
         rs_reply_error(r, 422, "too_long", "origin is 1 to 32 characters, message at most 4000, contact at most 256");
-    } else if (job.in.locale && strcmp(job.in.locale, "es") != 0 && strcmp(job.in.locale, "en") != 0) {
-        rs_reply_error(r, 422, "invalid_locale", "locale is \"es\" or \"en\"");
+    } else if (job.in.locale && !rs_app_locale_ok(job.in.locale)) {
+        rs_reply_error(r, 422, "invalid_locale", "locale is \"es\" or \"en\" (a region may follow, e.g. \"es-MX\")");
     } else {
         enum rs_err e = rs_writer_run(rs_server_writer(r->srv), open_run, &job);
         if (e == RS_ENOTFOUND)

@@ -137,6 +137,11 @@ CMX=$(jqr .code)
 eq "  and for an es-MX customer in pesos \$1,500.00" "$(q "select count(*) from messages where body like '%$CMX%' and instr(body,'cupón de \$1,500.00 ')>0")" 1
 api POST /v1/orders/NOPE/coupons '{"kind":"percent","value":15}'
 eq "  unknown order → 404" "$STATUS" 404
+# an incident logged for an en-GB customer: the region is accepted, as on the customer itself
+api POST /v1/incidents '{"order_ref":"I-US","type":"late","origin":"phone","locale":"en-GB"}'
+eq "an incident with a regional locale (en-GB): 201, kept as given" "$STATUS/$(q "select locale from incidents where id=$(jqr .id)")" "201/en-GB"
+api POST /v1/incidents '{"order_ref":"I-US","type":"late","locale":"fr"}'
+eq "  a language Rastro does not speak: 422 saying what it takes" "$STATUS/$(jqr .error.code)/$(jqr '.error.message|contains("es-MX")')" "422/invalid_locale/true"
 
 # ---- support settings and breaching queue ----
 api GET /v1/support/settings
