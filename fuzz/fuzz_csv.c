@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rs_csv_header h;
     struct rs_app_error err = {0};
     static struct rs_item_in items[RS_MAX_ITEMS];
-    enum rs_err e = rs_csv_next(&c);
+    enum rs_err e = rs_csv_header(&c);
     if (e == RS_OK && rs_csv_header_parse(c.fields, c.nfields, &h, &err) == RS_OK) {
         for (int rows = 0; rows < 200; rows++) {
             e = rs_csv_next(&c);

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rs_csv_init_mem(&c, (const char *)data, size) != RS_OK)
         return 0;
     struct rs_history_cols cols;
-    if (rs_csv_next(&c) == RS_OK && rs_history_cols_init(&cols, &c) == RS_OK) {
+    if (rs_csv_header(&c) == RS_OK && rs_history_cols_init(&cols, &c) == RS_OK) {
         struct rs_calendar cal;
         rs_calendar_init(&cal);
         rs_promise_model_init(&model, NULL);

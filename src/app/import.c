@@ -107,37 +107,19 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     enum rs_err e = rs_csv_init_file(&csv, fp);
     if (e)
         return e;
-    e = rs_csv_next(&csv);
+    e = rs_csv_header(&csv);
     if (e == RS_ENOTFOUND) {
         if (errs)
             fprintf(errs, "the file is empty: it needs a header line (see docs/import.md)\n");
         rs_csv_release(&csv);
         return RS_EINVAL;
     }
-    /* Excel in Spanish (and most European) locales saves "CSV" with semicolons, and spreadsheets
-     * export tab-separated text: a header that is one field holding ';' (or else a tab) is read
-     * again that way, and so is the rest of the file. */
-    struct rs_csv semi;
-    bool use_semi = !e && csv.nfields == 1 && strpbrk(csv.fields[0], ";\t");
-    if (use_semi) {
-        if ((e = rs_csv_init_mem(&semi, csv.fields[0], strlen(csv.fields[0])))) {
-            rs_csv_release(&csv);
-            return e;
-        }
-        semi.sep = csv.sep = strchr(csv.fields[0], ';') ? ';' : '\t';
-        e = rs_csv_next(&semi);
-    }
-    struct rs_csv *hdr = use_semi ? &semi : &csv;
-    if (e || (e = rs_csv_header_parse(hdr->fields, hdr->nfields, &h, &err))) {
+    if (e || (e = rs_csv_header_parse(csv.fields, csv.nfields, &h, &err))) {
         if (errs)
             fprintf(errs, "line 1: %s\n", e == RS_EINVAL && err.code ? err.message : "unreadable header");
-        if (use_semi)
-            rs_csv_release(&semi);
         rs_csv_release(&csv);
         return RS_EINVAL;
     }
-    if (use_semi)
-        rs_csv_release(&semi);
     if (h.n_unknown && errs)
         fprintf(errs, "note: ignoring unknown column(s): %s\n", h.unknown);
 

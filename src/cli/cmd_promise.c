@@ -226,7 +226,7 @@ static int read_history(const char *path, struct rows *r, const char *label)
     }
     struct rs_history_cols cols;
     int rc = 0;
-    if (rs_csv_next(&c) != RS_OK || rs_history_cols_init(&cols, &c) != RS_OK) {
+    if (rs_csv_header(&c) != RS_OK || rs_history_cols_init(&cols, &c) != RS_OK) {
         static const char *const need[] = {"placed_at", "delivered_at", "origin_region", "destination_region"};
         fprintf(stderr, "rastro promise: %s: the first line must be a header naming the columns; it lacks", path);
         for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)

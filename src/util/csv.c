@@ -147,6 +147,29 @@ enum rs_err rs_csv_next(struct rs_csv *c)
     }
 }
 
+enum rs_err rs_csv_header(struct rs_csv *c)
+{
+    enum rs_err e = rs_csv_next(c);
+    if (e || c->nfields != 1 || !strpbrk(c->fields[0], ";\t"))
+        return e;
+    /* split the one field again with its separator, quotes and all, then take the pieces back
+     * into this reader's buffer (never longer than the field they come from) */
+    struct rs_csv h;
+    if ((e = rs_csv_init_mem(&h, c->fields[0], strlen(c->fields[0]))))
+        return e;
+    h.sep = c->sep = strchr(c->fields[0], ';') ? ';' : '\t';
+    h.started = 1; /* a byte-order mark was the file's, already skipped */
+    if ((e = rs_csv_next(&h)) == RS_OK) {
+        memcpy(c->buf, h.buf, h.nbuf + 1);
+        c->nbuf = h.nbuf;
+        c->nfields = h.nfields;
+        for (int i = 0; i < h.nfields; i++)
+            c->fields[i] = c->buf + (h.fields[i] - h.buf);
+    }
+    rs_csv_release(&h);
+    return e == RS_ENOTFOUND ? RS_EINVAL : e;
+}
+
 int rs_csv_find(const struct rs_csv *c, const char *name)
 {
     for (int i = 0; i < c->nfields; i++)

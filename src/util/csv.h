@@ -44,6 +44,12 @@ void rs_csv_release(struct rs_csv *c);
  * are skipped. */
 enum rs_err rs_csv_next(struct rs_csv *c) RS_MUST_CHECK;
 
+/* Read the first record as a header (RS_OK, or as rs_csv_next). Excel in Spanish (and most
+ * European) locales saves "CSV" with semicolons, and spreadsheets export tab-separated text: a
+ * header that is one field holding ';' (or else a tab) is split that way, and the rest of the
+ * file is read with that separator (c->sep). */
+enum rs_err rs_csv_header(struct rs_csv *c) RS_MUST_CHECK;
+
 /* Index of column NAME in the current record (use on the header), or -1. */
 int rs_csv_find(const struct rs_csv *c, const char *name);
 

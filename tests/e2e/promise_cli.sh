@@ -34,6 +34,11 @@ printf 'order_ref,placed_at,delivered_at,destination_region\nx1,2026-01-05T10:00
 out=$("$RASTRO_BIN" promise train --history "$T_DIR/noorigin.csv" --out "$T_DIR/bad.json" 2>&1)
 eq "train: a header without origin_region: exit 1" "$?" 1
 check "  names the missing column" bash -c "printf '%s' \"\$1\" | grep -q 'noorigin.csv: the first line must be a header naming the columns; it lacks origin_region'" _ "$out"
+# the same history saved by Excel in a Spanish locale: semicolons, a byte-order mark, CRLF
+{ printf '\xef\xbb\xbf'; tr ',' ';' < "$FIX" | sed 's/$/\r/'; } > "$T_DIR/semi.csv"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/semi.csv" --out "$T_DIR/semi.json" 2>/dev/null)
+eq "train: a semicolon-separated history (Excel in Spanish) is read like the comma one" \
+   "$(printf '%s' "$out" | sed -n 's/^rows used: \([0-9]*\),.*/\1/p')" 160
 q=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --destination ES/BCN \
       --carrier seur --service std --placed-at 2025-03-03T09:00:00+01:00 --json 2>/dev/null)
 echo "quote: $q"
