@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/csv.h"
 #include "util/timefmt.h"
 
 #include <unicode/ustring.h>
@@ -54,14 +55,10 @@ enum rs_err rs_csv_header_parse(char **fields, int n, struct rs_csv_header *h, s
     for (int c = 0; c < RS_CSV__COUNT; c++)
         h->col[c] = -1;
     for (int i = 0; i < n; i++) {
-        /* tolerate spaces and upper case in header names */
+        /* tolerate upper case and spaces in header names ("Order Ref" is order_ref); a column
+         * without a name is a spreadsheet's empty trailing column (",,," / ";;;") */
         char name[64];
-        size_t k = 0;
-        for (const char *p = fields[i]; *p && k + 1 < sizeof name; p++)
-            if (*p != ' ')
-                name[k++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-        name[k] = '\0';
-        if (!k) /* a column without a name: a spreadsheet's empty trailing column (",,," / ";;;") */
+        if (!rs_csv_name_norm(fields[i], name, sizeof name))
             continue;
         int found = -1;
         for (int c = 0; c < RS_CSV__COUNT; c++)

@@ -1,6 +1,7 @@
 /* csv.c — streaming RFC 4180 reader (see csv.h). */
 #include "util/csv.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,10 +171,40 @@ enum rs_err rs_csv_header(struct rs_csv *c)
     return e == RS_ENOTFOUND ? RS_EINVAL : e;
 }
 
+static bool name_gap(char ch)
+{
+    return ch == ' ' || ch == '-' || ch == '_';
+}
+
+size_t rs_csv_name_norm(const char *cell, char *out, size_t cap)
+{
+    size_t k = 0;
+    if (!cap)
+        return 0;
+    while (*cell == ' ')
+        cell++;
+    for (const char *p = cell; *p && k + 1 < cap; p++) {
+        if (name_gap(*p)) {
+            while (name_gap(p[1]))
+                p++;
+            if (!p[1])
+                break; /* spaces at the end */
+            out[k++] = '_';
+        } else {
+            out[k++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+        }
+    }
+    out[k] = '\0';
+    return k;
+}
+
 int rs_csv_find(const struct rs_csv *c, const char *name)
 {
-    for (int i = 0; i < c->nfields; i++)
-        if (strcmp(c->fields[i], name) == 0)
+    char norm[64];
+    for (int i = 0; i < c->nfields; i++) {
+        rs_csv_name_norm(c->fields[i], norm, sizeof norm);
+        if (strcmp(norm, name) == 0)
             return i;
+    }
     return -1;
 }

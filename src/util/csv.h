@@ -50,7 +50,13 @@ enum rs_err rs_csv_next(struct rs_csv *c) RS_MUST_CHECK;
  * file is read with that separator (c->sep). */
 enum rs_err rs_csv_header(struct rs_csv *c) RS_MUST_CHECK;
 
-/* Index of column NAME in the current record (use on the header), or -1. */
+/* A header cell as a column name: ASCII lower case, no spaces around, and a run of spaces,
+ * hyphens or underscores inside as one '_' ("Order Ref" and " ORDER_REF" are order_ref), cut to
+ * CAP - 1 bytes. Returns the name's length (0: a cell without a name). */
+size_t rs_csv_name_norm(const char *cell, char *out, size_t cap);
+
+/* Index of column NAME (lower case, '_' between words) in the current record (use on the
+ * header), matching its cells as rs_csv_name_norm() writes them, or -1. */
 int rs_csv_find(const struct rs_csv *c, const char *name);
 
 #endif

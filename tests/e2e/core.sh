@@ -426,6 +426,13 @@ eq "a file with the sheet's empty rows and columns imports (exit 0)" "$rc" 0
 check "  empty rows are not rows" bash -c "printf '%s' '$out' | grep -q 'rows: 1 read, 0 rejected'"
 check "  and no note about unnamed columns" bash -c "! grep -q 'unknown column' '$T_DIR/trailing.err'"
 
+# a header as people type it in a spreadsheet: capitals, spaces for the underscores
+printf 'Order Ref, Placed At ,CUSTOMER-NAME\nH-1,2025-11-20T10:00:00+01:00,Lola\n' > "$T_DIR/names.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/names.csv" >/dev/null 2>"$T_DIR/names.err"; rc=$?
+eq "header names in any case, with spaces for the underscores, import (exit 0)" "$rc" 0
+KEY=$KEY_A api GET /v1/orders/H-1
+eq "  with their fields" "$(jqr .customer.name)" "Lola"
+
 # docs/import.md: a row with placed_at is the whole order; rows without it leave the order as is
 printf 'order_ref,placed_at,carrier,tracking_number\nC-4,,seur,S10\n' > "$T_DIR/addship.csv"
 "$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/addship.csv" >/dev/null 2>&1

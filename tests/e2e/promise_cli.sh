@@ -39,6 +39,10 @@ check "  names the missing column" bash -c "printf '%s' \"\$1\" | grep -q 'noori
 out=$("$RASTRO_BIN" promise train --history "$T_DIR/semi.csv" --out "$T_DIR/semi.json" 2>/dev/null)
 eq "train: a semicolon-separated history (Excel in Spanish) is read like the comma one" \
    "$(printf '%s' "$out" | sed -n 's/^rows used: \([0-9]*\),.*/\1/p')" 160
+sed '1s/_/ /g; 1s/placed at/Placed At/' "$FIX" > "$T_DIR/names.csv"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/names.csv" --out "$T_DIR/names.json" 2>/dev/null)
+eq "train: column names in any case, with spaces for the underscores (Placed At)" \
+   "$(printf '%s' "$out" | sed -n 's/^rows used: \([0-9]*\),.*/\1/p')" 160
 q=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --destination ES/BCN \
       --carrier seur --service std --placed-at 2025-03-03T09:00:00+01:00 --json 2>/dev/null)
 echo "quote: $q"
