@@ -191,6 +191,8 @@ static const char *const skip_hint[RS_HSKIP__COUNT] = {
     [RS_HSKIP_ABSURD_DURATION] = "more than 180 days from placed_at to delivered_at, or shipped_at more than a "
                                  "day before placed_at or after delivered_at",
     [RS_HSKIP_BAD_ROW] = "not a CSV record with as many fields as the header",
+    [RS_HSKIP_NOT_UTF8] = "a field is not UTF-8 text (an accent in another encoding?): save the file as UTF-8, "
+                          "in Excel \"CSV UTF-8\"",
 };
 
 #define SKIPS_SHOWN 5 /* skipped rows named on stderr; the rest are counted */

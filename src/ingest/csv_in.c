@@ -8,8 +8,6 @@
 #include "util/csv.h"
 #include "util/timefmt.h"
 
-#include <unicode/ustring.h>
-
 static const char *const col_names[RS_CSV__COUNT] = {
     [RS_CSV_ORDER_REF] = "order_ref",
     [RS_CSV_PLACED_AT] = "placed_at",
@@ -117,15 +115,6 @@ static enum rs_err parse_items(char *s, struct rs_item_in *items, int *n, struct
     return RS_OK;
 }
 
-/* Well-formed UTF-8 (ICU: no overlongs, surrogates or cut sequences). */
-static bool utf8_valid(const char *v)
-{
-    UErrorCode st = U_ZERO_ERROR;
-    int32_t n = 0;
-    u_strFromUTF8(NULL, 0, &n, v, -1, &st);
-    return st == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(st);
-}
-
 enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n, struct rs_csv_row *row,
                              struct rs_item_in *items, struct rs_app_error *err)
 {
@@ -134,7 +123,7 @@ enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n
      * bytes no page, API answer or message can show: refuse the row and say how to save it. */
     for (int c = 0; c < RS_CSV__COUNT; c++) {
         const char *v = f(h, fields, n, (enum rs_csv_col)c);
-        if (v && !utf8_valid(v))
+        if (v && !rs_csv_utf8(v))
             return fail(err, "invalid_encoding",
                         "%s is not UTF-8 text (an accent in another encoding?): save the file as UTF-8, "
                         "in Excel \"CSV UTF-8\"",

@@ -46,6 +46,20 @@ static bool copy(char *dst, size_t cap, const char *s)
     return true;
 }
 
+/* S in DST, cut to CAP - 1 bytes at a character's boundary: half a character would not be
+ * UTF-8, and the model (JSON) could not hold the lane. */
+static void copy_cut(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
 static double number(const char *s)
 {
     if (!*s)
@@ -61,6 +75,11 @@ enum rs_history_skip rs_history_parse(const struct rs_csv *c, const struct rs_hi
     memset(r, 0, sizeof *r);
     if (c->nfields != cols->nfields)
         return RS_HSKIP_BAD_ROW;
+    /* a region or carrier in another encoding could not be written to the model (JSON is UTF-8):
+     * the row would count as learnt while its lane vanished from the file */
+    for (int i = 0; i < c->nfields; i++)
+        if (!rs_csv_utf8(c->fields[i]))
+            return RS_HSKIP_NOT_UTF8;
     const char *placed = field(c, cols->placed_at), *deliv = field(c, cols->delivered_at);
     const char *shipped = field(c, cols->shipped_at), *prom = field(c, cols->promised_date);
     if (!*placed || !*deliv)
@@ -95,11 +114,11 @@ enum rs_history_skip rs_history_parse(const struct rs_csv *c, const struct rs_hi
             r->shipped_at = r->placed_at; /* clocks a few hours apart: handed over at once */
     }
     /* names that do not fit are truncated (they only key the lane) */
-    snprintf(r->order_ref, sizeof r->order_ref, "%s", field(c, cols->order_ref));
-    snprintf(r->carrier, sizeof r->carrier, "%s", field(c, cols->carrier));
-    snprintf(r->origin_postcode, sizeof r->origin_postcode, "%s", field(c, cols->origin_postcode));
-    snprintf(r->dest_postcode, sizeof r->dest_postcode, "%s", field(c, cols->dest_postcode));
-    snprintf(r->service, sizeof r->service, "%s", field(c, cols->service));
+    copy_cut(r->order_ref, sizeof r->order_ref, field(c, cols->order_ref));
+    copy_cut(r->carrier, sizeof r->carrier, field(c, cols->carrier));
+    copy_cut(r->origin_postcode, sizeof r->origin_postcode, field(c, cols->origin_postcode));
+    copy_cut(r->dest_postcode, sizeof r->dest_postcode, field(c, cols->dest_postcode));
+    copy_cut(r->service, sizeof r->service, field(c, cols->service));
     r->items = (int)number(field(c, cols->items));
     r->weight_g = number(field(c, cols->weight_g));
     r->freight_value = number(field(c, cols->freight_value));
@@ -114,7 +133,8 @@ const char *rs_history_skip_name(enum rs_history_skip s)
                                   "unknown region",
                                   "delivery before purchase",
                                   "absurd durations",
-                                  "malformed rows"};
+                                  "malformed rows",
+                                  "not UTF-8"};
     return (unsigned)s < RS_HSKIP__COUNT ? names[s] : "?";
 }
 

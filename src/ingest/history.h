@@ -24,6 +24,7 @@ enum rs_history_skip {
     RS_HSKIP_DELIVERED_BEFORE_PLACED,
     RS_HSKIP_ABSURD_DURATION,   /* > 180 days, or shipped outside [placed - 1 day, delivered] */
     RS_HSKIP_BAD_ROW,           /* wrong field count, unreadable CSV record */
+    RS_HSKIP_NOT_UTF8,          /* a field in a legacy encoding (Windows-1252): its lane would be lost */
     RS_HSKIP__COUNT
 };
 

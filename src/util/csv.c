@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/ustring.h>
+
 static enum rs_err init_common(struct rs_csv *c)
 {
     c->buf = malloc(RS_CSV_MAX_RECORD + 1);
@@ -196,6 +198,19 @@ size_t rs_csv_name_norm(const char *cell, char *out, size_t cap)
     }
     out[k] = '\0';
     return k;
+}
+
+bool rs_csv_utf8(const char *s)
+{
+    const char *p = s;
+    while (*p && !(*p & 0x80))
+        p++;
+    if (!*p) /* ASCII, as most fields are: no need to ask ICU */
+        return true;
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t n = 0;
+    u_strFromUTF8(NULL, 0, &n, p, -1, &st);
+    return st == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(st);
 }
 
 int rs_csv_find(const struct rs_csv *c, const char *name)

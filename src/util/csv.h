@@ -9,6 +9,7 @@
 #ifndef RS_CSV_H
 #define RS_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -54,6 +55,10 @@ enum rs_err rs_csv_header(struct rs_csv *c) RS_MUST_CHECK;
  * hyphens or underscores inside as one '_' ("Order Ref" and " ORDER_REF" are order_ref), cut to
  * CAP - 1 bytes. Returns the name's length (0: a cell without a name). */
 size_t rs_csv_name_norm(const char *cell, char *out, size_t cap);
+
+/* Whether field S is well-formed UTF-8 (no overlongs, surrogates or cut sequences): a file
+ * saved in a legacy encoding (Windows-1252: "José", "Cádiz" in single bytes) is not. */
+bool rs_csv_utf8(const char *s);
 
 /* Index of column NAME (lower case, '_' between words) in the current record (use on the
  * header), matching its cells as rs_csv_name_norm() writes them, or -1. */

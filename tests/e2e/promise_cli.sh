@@ -10,7 +10,7 @@ out=$("$RASTRO_BIN" promise train --history "$FIX" --out "$T_DIR/m.json" 2>/dev/
 echo "$out"
 eq "train: rows used" "$(printf '%s' "$out" | sed -n 's/^rows used: \([0-9]*\),.*/\1/p')" 160
 for r in "missing timestamps 1" "bad dates 1" "unknown region 1" "delivery before purchase 1" \
-         "absurd durations 1" "malformed rows 1"; do
+         "absurd durations 1" "malformed rows 1" "not UTF-8 1"; do
   case "$out" in *"$r"*) ok "train: counts $r";; *) not_ok "train: counts $r";; esac
 done
 check "train: model file is JSON" jq -e '.format == "rastro-promise"' "$T_DIR/m.json"
@@ -43,6 +43,11 @@ sed '1s/_/ /g; 1s/placed at/Placed At/' "$FIX" > "$T_DIR/names.csv"
 out=$("$RASTRO_BIN" promise train --history "$T_DIR/names.csv" --out "$T_DIR/names.json" 2>/dev/null)
 eq "train: column names in any case, with spaces for the underscores (Placed At)" \
    "$(printf '%s' "$out" | sed -n 's/^rows used: \([0-9]*\),.*/\1/p')" 160
+# a service name longer than a lane key, cut where "á" is half in: the lane is still in the model
+awk -F, -v OFS=, 'NR > 1 && NR < 40 { $16 = "xxxxxxxxxxxxxxxxxxxxxx\303\241zz" } NR < 40' "$FIX" > "$T_DIR/svc.csv"
+"$RASTRO_BIN" promise train --history "$T_DIR/svc.csv" --out "$T_DIR/svc.json" >/dev/null 2>&1
+check "train: a name cut to the key's length keeps whole characters, and its lane is in the model" \
+  jq -e '[.nodes[] | select(.service == "xxxxxxxxxxxxxxxxxxxxxx")] | length > 0' "$T_DIR/svc.json"
 q=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --destination ES/BCN \
       --carrier seur --service std --placed-at 2025-03-03T09:00:00+01:00 --json 2>/dev/null)
 echo "quote: $q"
