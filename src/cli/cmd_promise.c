@@ -1,10 +1,12 @@
 /* cmd_promise.c — `rastro promise train|eval|quote`: learn delivery windows from a history CSV,
  * replay a later period to measure them against the source's own promise, quote one order.
  * See docs/promise.md. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -215,7 +217,13 @@ static int read_history(const char *path, struct rows *r, const char *label)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        fprintf(stderr, "rastro promise: cannot open %s\n", path);
+        fprintf(stderr, "rastro promise: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) { /* opens, but reads as nothing */
+        fprintf(stderr, "rastro promise: %s is a directory: give the history CSV file itself\n", path);
+        fclose(fp);
         return -1;
     }
     fseek(fp, 0, SEEK_END);
@@ -228,7 +236,14 @@ static int read_history(const char *path, struct rows *r, const char *label)
     }
     struct rs_history_cols cols;
     int rc = 0;
-    if (rs_csv_header(&c) != RS_OK || rs_history_cols_init(&cols, &c) != RS_OK) {
+    enum rs_err he = rs_csv_header(&c);
+    if (he == RS_ENOTFOUND) {
+        fprintf(stderr, "rastro promise: %s is empty: it needs a header line naming the columns "
+                        "(docs/promise.md, \"History format\")\n", path);
+        rc = -1;
+        goto out;
+    }
+    if (he != RS_OK || rs_history_cols_init(&cols, &c) != RS_OK) {
         static const char *const need[] = {"placed_at", "delivered_at", "origin_region", "destination_region"};
         fprintf(stderr, "rastro promise: %s: the first line must be a header naming the columns; it lacks", path);
         for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)

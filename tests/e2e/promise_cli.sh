@@ -68,8 +68,16 @@ then ok "quote: unknown lane flagged low confidence"; else not_ok "quote: unknow
 eq "quote: a CSV is not a model (exit 1)" "$?" 1
 "$RASTRO_BIN" promise train >/dev/null 2>&1
 eq "train without --history is a usage error" "$?" 2
-"$RASTRO_BIN" promise eval --train "$FIX" --test /nonexistent.csv >/dev/null 2>&1
+out=$("$RASTRO_BIN" promise eval --train "$FIX" --test /nonexistent.csv 2>&1 >/dev/null)
 eq "eval: missing file fails" "$?" 1
+check "  saying why" bash -c "printf '%s' \"\$1\" | grep -q 'cannot open /nonexistent.csv: No such file or directory'" _ "$out"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR" --out "$T_DIR/dir.json" 2>&1)
+check "train: a directory given as the history: exit 1, said so (not a header lacking columns)" \
+  bash -c "[ $? = 1 ] && printf '%s' \"\$1\" | grep -q 'is a directory' && ! printf '%s' \"\$1\" | grep -q lacks" _ "$out"
+: > "$T_DIR/empty.csv"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/empty.csv" --out "$T_DIR/empty.json" 2>&1)
+check "train: an empty history: exit 1, said so (not a header lacking columns)" \
+  bash -c "[ $? = 1 ] && printf '%s' \"\$1\" | grep -q 'empty.csv is empty' && ! printf '%s' \"\$1\" | grep -q lacks" _ "$out"
 e=$("$RASTRO_BIN" promise eval --train "$FIX" --test "$T_DIR/bad.csv" --json 2>&1)
 eq "eval: a test file with no usable row fails (exit 1), no figures of nothing" "$?/$(printf '%s' "$e" | grep -c '"late_rate"')" 1/0
 check "  says so" bash -c "printf '%s' \"\$1\" | grep -q 'no usable row in .*bad.csv: nothing to evaluate'" _ "$e"
