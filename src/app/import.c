@@ -12,10 +12,12 @@
 #include "util/progress.h"
 #include "util/timefmt.h"
 
-static void report(FILE *errs, long line, const char *msg, int64_t *shown, int max)
+static void report(FILE *errs, struct rs_progress *prog, long line, const char *msg, int64_t *shown, int max)
 {
-    if (errs && *shown < max)
+    if (errs && *shown < max) {
+        rs_progress_clear(prog);
         fprintf(errs, "line %ld: %s\n", line, msg);
+    }
     (*shown)++;
 }
 
@@ -133,6 +135,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     for (;;) {
         e = rs_csv_next(&csv);
         if (ferror(fp)) { /* a read error ends the input like its end would: the record is cut short */
+            rs_progress_clear(&prog);
             if (errs)
                 fprintf(errs, "line %ld: cannot read the file from here on (%s); rows before this line are "
                         "saved, import the rest again once the file can be read\n", csv.line, strerror(errno));
@@ -151,7 +154,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         sum->rows++;
         if (e) {
             sum->rejected++;
-            report(errs, csv.line, e == RS_ETOOBIG ? "the row is too long or has too many fields" : "unterminated quote",
+            report(errs, &prog, csv.line, e == RS_ETOOBIG ? "the row is too long or has too many fields" : "unterminated quote",
                    &shown, max_reported);
             if (e == RS_EINVAL) { /* unterminated quote runs to the end of the file */
                 e = RS_OK;
@@ -194,7 +197,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
                      row.shipment.order_ref);
         if (re) {
             sum->rejected++;
-            report(errs, csv.line, err.code ? err.message : rs_strerror(re), &shown, max_reported);
+            report(errs, &prog, csv.line, err.code ? err.message : rs_strerror(re), &shown, max_reported);
         }
         if (in_tx > RS_IMPORT_CHUNK) {
             if ((e = replay_waiting(s, merchant_id, created, now, &pending)) || (e = rs_store_commit(s)))

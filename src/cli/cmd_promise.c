@@ -200,12 +200,14 @@ static const char *const skip_hint[RS_HSKIP__COUNT] = {
 #define SKIPS_SHOWN 5 /* skipped rows named on stderr; the rest are counted */
 
 /* Say on stderr which row of PATH (starting at LINE) was skipped and why, for the first few. */
-static void skip_row(struct rows *r, const char *path, long line, enum rs_history_skip s)
+static void skip_row(struct rows *r, struct rs_progress *pg, const char *path, long line, enum rs_history_skip s)
 {
     long n = 0;
     for (int i = 1; i < RS_HSKIP__COUNT; i++)
         n += r->skipped[i];
     r->skipped[s]++;
+    if (n <= SKIPS_SHOWN)
+        rs_progress_clear(pg);
     if (n < SKIPS_SHOWN)
         fprintf(stderr, "rastro promise: %s line %ld skipped, %s: %s\n", path, line, rs_history_skip_name(s),
                 skip_hint[s]);
@@ -261,7 +263,7 @@ static int read_history(const char *path, struct rows *r, const char *label)
             break;
         rs_progress_update(&pg, c.bytes_read);
         if (e != RS_OK) {
-            skip_row(r, path, c.line, RS_HSKIP_BAD_ROW);
+            skip_row(r, &pg, path, c.line, RS_HSKIP_BAD_ROW);
             continue;
         }
         if (r->n == r->cap) {
@@ -286,7 +288,7 @@ static int read_history(const char *path, struct rows *r, const char *label)
         if (s == RS_HSKIP_NONE)
             r->n++;
         else
-            skip_row(r, path, c.line, s);
+            skip_row(r, &pg, path, c.line, s);
     }
     rs_progress_done(&pg);
 out:

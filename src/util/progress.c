@@ -47,6 +47,14 @@ void rs_progress_update(struct rs_progress *p, int64_t done)
     draw(p, now);
 }
 
+void rs_progress_clear(struct rs_progress *p)
+{
+    if (p->tty && p->drawn_ns) {
+        fputs("\r\033[K", stderr); /* back to the start of the line, erase it */
+        p->drawn_ns = 0;             /* drawn again at the next update */
+    }
+}
+
 void rs_progress_done(struct rs_progress *p)
 {
     uint64_t now = rs_mono_ns();

@@ -20,6 +20,9 @@ struct rs_progress {
 void rs_progress_init(struct rs_progress *p, const char *label, const char *unit, int64_t total);
 /* Set the count of units done (cheap: call it per unit). */
 void rs_progress_update(struct rs_progress *p, int64_t done);
+/* Before a line of one's own on stderr (a rejected row): on a terminal the bar is erased, so
+ * the line does not run on from it; the next update draws it again. */
+void rs_progress_clear(struct rs_progress *p);
 /* Final line (on a terminal it replaces the bar). */
 void rs_progress_done(struct rs_progress *p);
 

@@ -426,6 +426,12 @@ eq "a file with the sheet's empty rows and columns imports (exit 0)" "$rc" 0
 check "  empty rows are not rows" bash -c "printf '%s' '$out' | grep -q 'rows: 1 read, 0 rejected'"
 check "  and no note about unnamed columns" bash -c "! grep -q 'unknown column' '$T_DIR/trailing.err'"
 
+# on a terminal the progress bar is erased before a rejected row is named, not run into
+printf 'order_ref,placed_at\nP-1,bad\nP-2,2025-11-20T10:00:00Z\nP-3,bad\n' > "$T_DIR/tty.csv"
+script -qec "'$RASTRO_BIN' import --merchant 1 --db '$DB' '$T_DIR/tty.csv'" /dev/null > "$T_DIR/tty.out" 2>&1
+eq "import on a terminal: each rejected row's message starts its own line" \
+  "$(tr '\r' '\n' < "$T_DIR/tty.out" | sed 's/^\x1b\[K//' | grep 'line [0-9]*: placed_at' | grep -vc '^line')/$(grep -c 'line [0-9]*: placed_at' "$T_DIR/tty.out")" "0/2"
+
 # a header as people type it in a spreadsheet: capitals, spaces for the underscores
 printf 'Order Ref, Placed At ,CUSTOMER-NAME\nH-1,2025-11-20T10:00:00+01:00,Lola\n' > "$T_DIR/names.csv"
 "$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/names.csv" >/dev/null 2>"$T_DIR/names.err"; rc=$?
