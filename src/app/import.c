@@ -118,7 +118,8 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     }
     if (e || (e = rs_csv_header_parse(csv.fields, csv.nfields, &h, &err))) {
         if (errs)
-            fprintf(errs, "line 1: %s\n", e == RS_EINVAL && err.code ? err.message : "unreadable header");
+            fprintf(errs, "line 1: %s\n",
+                    csv.utf16 ? RS_CSV_UTF16_ADVICE : e == RS_EINVAL && err.code ? err.message : "unreadable header");
         rs_csv_release(&csv);
         return RS_EINVAL;
     }

@@ -245,6 +245,11 @@ static int read_history(const char *path, struct rows *r, const char *label)
         rc = -1;
         goto out;
     }
+    if (c.utf16) {
+        fprintf(stderr, "rastro promise: %s: %s\n", path, RS_CSV_UTF16_ADVICE);
+        rc = -1;
+        goto out;
+    }
     if (he != RS_OK || rs_history_cols_init(&cols, &c) != RS_OK) {
         static const char *const need[] = {"placed_at", "delivered_at", "origin_region", "destination_region"};
         fprintf(stderr, "rastro promise: %s: the first line must be a header naming the columns; it lacks", path);

@@ -85,12 +85,20 @@ enum rs_err rs_csv_next(struct rs_csv *c)
         if (!c->started) {
             c->started = 1;
             /* UTF-8 byte-order mark */
-            if (peekch(c) == 0xEF) {
+            int b = peekch(c);
+            if (b == 0xEF) {
                 getch(c);
                 if (getch(c) != 0xBB || getch(c) != 0xBF)
                     return RS_EINVAL;
+            } else if (b == 0xFF || b == 0xFE) { /* FF FE or FE FF: never the start of UTF-8 text */
+                getch(c);
+                if (getch(c) == (b == 0xFF ? 0xFE : 0xFF))
+                    c->utf16 = 1;
+                return RS_EINVAL;
             }
         }
+        if (c->utf16)
+            return RS_ENOTFOUND; /* said once: the rest cannot be read either */
         ch = peekch(c);
         if (ch == EOF)
             return RS_ENOTFOUND;

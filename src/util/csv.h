@@ -32,6 +32,7 @@ struct rs_csv {
     long next_line; /* line where the next record starts */
     long bytes_read;
     int started;
+    int utf16; /* the input began with a UTF-16 byte-order mark (Excel's "Unicode Text"): refused */
     char sep; /* field separator: ',' when 0 (set after init, e.g. ';' as spreadsheets in
                  Spanish locales write) */
 };
@@ -42,7 +43,7 @@ void rs_csv_release(struct rs_csv *c);
 
 /* Read the next record. RS_OK: c->fields/c->nfields hold it; RS_ENOTFOUND at end of input;
  * RS_ETOOBIG or RS_EINVAL (unterminated quote) for a bad record, already skipped. Blank lines
- * are skipped. */
+ * are skipped. Input in UTF-16 is RS_EINVAL for the first record, with c->utf16 set, then its end. */
 enum rs_err rs_csv_next(struct rs_csv *c) RS_MUST_CHECK;
 
 /* Read the first record as a header (RS_OK, or as rs_csv_next). Excel in Spanish (and most
@@ -55,6 +56,10 @@ enum rs_err rs_csv_header(struct rs_csv *c) RS_MUST_CHECK;
  * hyphens or underscores inside as one '_' ("Order Ref" and " ORDER_REF" are order_ref), cut to
  * CAP - 1 bytes. Returns the name's length (0: a cell without a name). */
 size_t rs_csv_name_norm(const char *cell, char *out, size_t cap);
+
+/* What to say of a file in UTF-16 (c->utf16). */
+#define RS_CSV_UTF16_ADVICE \
+    "the file is UTF-16 text (Excel's \"Unicode Text\"): save it as \"CSV UTF-8\" instead"
 
 /* Whether field S is well-formed UTF-8 (no overlongs, surrogates or cut sequences): a file
  * saved in a legacy encoding (Windows-1252: "José", "Cádiz" in single bytes) is not. */

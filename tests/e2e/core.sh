@@ -426,6 +426,12 @@ eq "a file with the sheet's empty rows and columns imports (exit 0)" "$rc" 0
 check "  empty rows are not rows" bash -c "printf '%s' '$out' | grep -q 'rows: 1 read, 0 rejected'"
 check "  and no note about unnamed columns" bash -c "! grep -q 'unknown column' '$T_DIR/trailing.err'"
 
+# Excel's "Unicode Text" is UTF-16: refused as a whole, saying how to save it
+printf '\xff\xfeo\0r\0d\0e\0r\0_\0r\0e\0f\0\r\0\n\0' > "$T_DIR/u16.txt"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/u16.txt" >/dev/null 2>"$T_DIR/u16.err"; rc=$?
+check "a UTF-16 file (Excel's Unicode Text): exit 1, told to save it as CSV UTF-8" \
+  bash -c "[ $rc = 1 ] && grep -q '^line 1: the file is UTF-16 text.*CSV UTF-8' '$T_DIR/u16.err'"
+
 # on a terminal the progress bar is erased before a rejected row is named, not run into
 printf 'order_ref,placed_at\nP-1,bad\nP-2,2025-11-20T10:00:00Z\nP-3,bad\n' > "$T_DIR/tty.csv"
 script -qec "'$RASTRO_BIN' import --merchant 1 --db '$DB' '$T_DIR/tty.csv'" /dev/null > "$T_DIR/tty.out" 2>&1

@@ -74,6 +74,10 @@ check "  saying why" bash -c "printf '%s' \"\$1\" | grep -q 'cannot open /nonexi
 out=$("$RASTRO_BIN" promise train --history "$T_DIR" --out "$T_DIR/dir.json" 2>&1)
 check "train: a directory given as the history: exit 1, said so (not a header lacking columns)" \
   bash -c "[ $? = 1 ] && printf '%s' \"\$1\" | grep -q 'is a directory' && ! printf '%s' \"\$1\" | grep -q lacks" _ "$out"
+{ printf '\xff\xfe'; head -3 "$FIX" | iconv -f utf-8 -t utf-16le; } > "$T_DIR/u16.csv"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/u16.csv" --out "$T_DIR/u16.json" 2>&1)
+check "train: a UTF-16 history (Excel's Unicode Text): exit 1, told to save it as CSV UTF-8" \
+  bash -c "[ $? = 1 ] && printf '%s' \"\$1\" | grep -q 'u16.csv: the file is UTF-16 text.*CSV UTF-8'" _ "$out"
 : > "$T_DIR/empty.csv"
 out=$("$RASTRO_BIN" promise train --history "$T_DIR/empty.csv" --out "$T_DIR/empty.json" 2>&1)
 check "train: an empty history: exit 1, said so (not a header lacking columns)" \
