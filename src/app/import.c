@@ -2,6 +2,7 @@
 #include "app/import.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -11,6 +12,13 @@
 #include "util/csv.h"
 #include "util/progress.h"
 #include "util/timefmt.h"
+
+static volatile sig_atomic_t interrupted;
+
+void rs_app_import_interrupt(void)
+{
+    interrupted = 1;
+}
 
 static void report(FILE *errs, struct rs_progress *prog, long line, const char *msg, int64_t *shown, int max)
 {
@@ -134,6 +142,10 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     bool read_err = false;
     json_t *created = json_array(); /* refs of the orders the open transaction created */
     for (;;) {
+        if (interrupted) { /* Ctrl-C: keep what was read, say where it stopped */
+            sum->stopped_at_line = csv.line + 1;
+            break;
+        }
         e = rs_csv_next(&csv);
         if (ferror(fp)) { /* a read error ends the input like its end would: the record is cut short */
             rs_progress_clear(&prog);

@@ -18,7 +18,12 @@ struct rs_import_summary {
     int64_t shipments_created, shipments_updated, shipments_unchanged;
     int64_t events_accepted, events_duplicate;
     int64_t deliveries_replayed; /* shop deliveries that waited for an order created here */
+    long stopped_at_line;        /* rs_app_import_interrupt: the first line not read, else 0 */
 };
+
+/* Ask a running rs_app_import to stop before its next row (async-signal-safe: for a SIGINT
+ * handler). The rows read so far are committed and counted; SUM's stopped_at_line says where. */
+void rs_app_import_interrupt(void);
 
 /* Read CSV from FP (SIZE bytes when known, for the progress bar, else 0). Each rejected row is
  * reported to ERRS as "line N: reason" (at most MAX_REPORTED lines, then a count). Returns

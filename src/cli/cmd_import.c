@@ -1,4 +1,5 @@
 /* cmd_import.c — `rastro import --merchant ID FILE.csv` (format: docs/import.md). */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,12 @@
 #include "app/import.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    rs_app_import_interrupt();
+}
 
 static int usage(void)
 {
@@ -69,8 +76,16 @@ int rs_cmd_import(int argc, char **argv)
         return 1;
     }
     json_decref(m);
+    /* Ctrl-C stops at the next row, commits the rows read and prints the summary (a second one
+     * kills at once); SA_RESTART keeps a read in progress from failing with EINTR */
+    struct sigaction sa = {.sa_handler = on_interrupt, .sa_flags = SA_RESTART | SA_RESETHAND};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     struct rs_import_summary sum;
     enum rs_err e = rs_app_import(s, mid, fp, size, stderr, 50, &sum);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     bool read_failed = ferror(fp) != 0; /* said above, with the line */
     if (fp != stdin)
         fclose(fp);
@@ -89,6 +104,14 @@ int rs_cmd_import(int argc, char **argv)
     if (sum.deliveries_replayed)
         printf("webhook deliveries replayed (they waited for these orders): %lld\n",
                (long long)sum.deliveries_replayed);
+    if (sum.stopped_at_line && !e) {
+        fprintf(stderr,
+                "rastro import: interrupted before line %ld; the rows before it are saved (counted above). "
+                "Import the file again to load the rest: rows already saved come back unchanged.\n",
+                sum.stopped_at_line);
+        rs_store_close(s);
+        return 130;
+    }
     if (e && read_failed)
         fprintf(stderr, "rastro import: stopped: cannot read %s; rows before that line are saved\n", file);
     else if (e && e != RS_EINVAL)

@@ -432,6 +432,25 @@ printf '\xff\xfeo\0r\0d\0e\0r\0_\0r\0e\0f\0\r\0\n\0' > "$T_DIR/u16.txt"
 check "a UTF-16 file (Excel's Unicode Text): exit 1, told to save it as CSV UTF-8" \
   bash -c "[ $rc = 1 ] && grep -q '^line 1: the file is UTF-16 text.*CSV UTF-8' '$T_DIR/u16.err'"
 
+# Ctrl-C in the middle: the rows read are saved and counted, the summary says where it stopped
+python3 -c "
+import sys
+w = sys.stdout.write
+w('order_ref,placed_at,carrier,tracking_number\n')
+for i in range(200000):
+    w('INT-%d,2025-11-20T10:00:00+01:00,seur,INT%d\n' % (i, i))" > "$T_DIR/int.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/int.csv" >"$T_DIR/int.out" 2>"$T_DIR/int.err" & IPID=$!
+int_started() { [ "$(sqlite3 -readonly "$DB" "select count(*) from orders where order_ref like 'INT-%'" 2>/dev/null)" -gt 0 ]; }
+wait_for 30 int_started
+kill -INT "$IPID"; wait "$IPID"; rc=$?
+n_int=$(sqlite3 -readonly "$DB" "select count(*) from orders where order_ref like 'INT-%'")
+eq "import interrupted (Ctrl-C): exit 130, saying the rows before the line are saved" \
+  "$rc/$(grep -c '^rastro import: interrupted before line [0-9]*; the rows before it are saved' "$T_DIR/int.err")" "130/1"
+check "  part of the file, not all of it, is in the database ($n_int orders)" test "$n_int" -gt 0 -a "$n_int" -lt 200000
+eq "  and the summary counts exactly what was saved" "$(sed -n 's/^orders: \([0-9]*\) created.*/\1/p' "$T_DIR/int.out")" "$n_int"
+eq "  it stopped at the line after the last saved row" \
+  "$(sed -n 's/.*interrupted before line \([0-9]*\);.*/\1/p' "$T_DIR/int.err")" "$((n_int + 2))"
+
 # on a terminal the progress bar is erased before a rejected row is named, not run into
 printf 'order_ref,placed_at\nP-1,bad\nP-2,2025-11-20T10:00:00Z\nP-3,bad\n' > "$T_DIR/tty.csv"
 script -qec "'$RASTRO_BIN' import --merchant 1 --db '$DB' '$T_DIR/tty.csv'" /dev/null > "$T_DIR/tty.out" 2>&1
