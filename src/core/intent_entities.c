@@ -189,11 +189,13 @@ static void find_trackcode(struct word *w, unsigned n, struct rs_intent_entities
                      (clean[1] == 'x' || clean[1] == 'X');
             if (!(cl == 13 || rx))
                 continue;
-            if (count_digits(clean) == 0)
+            int dashed = strchr(joined, '-') != NULL || k > 0;
+            /* 13 bare letters are more often a word ("desafortunado") than a code; one code in
+             * 130 has no digit at all (RX-MEHK-HBRG-BPNEW), so the prefix or the groups suffice */
+            if (count_digits(clean) == 0 && !rx && !dashed)
                 continue;
             char code[RS_TRACKCODE_LEN];
             enum rs_trackcode_check c = rs_trackcode_parse(joined, code);
-            int dashed = strchr(joined, '-') != NULL || k > 0;
             if (c == RS_TRACKCODE_OK) {
                 memcpy(e->tracking_code, code, sizeof code);
             } else if (c == RS_TRACKCODE_TYPO && (rx || dashed) && !e->tracking_code_typo[0]) {

@@ -286,6 +286,12 @@ static void test_tracking(void **s)
     struct rs_intent_entities e = ent(text);
     assert_string_equal(e.tracking_code, "");
     assert_string_equal(e.tracking_code_typo, typo);
+    /* a code without a single digit (one in 130 is): found with its prefix or its groups */
+    assert_string_equal(ent("¿Dónde está mi pedido RX-MEHK-HBRG-BPNEW? Hola").tracking_code, "RX-MEHK-HBRG-BPNEW");
+    assert_string_equal(ent("codigo rx mnvf csaa nzqzy").tracking_code, "RX-MNVF-CSAA-NZQZY");
+    assert_string_equal(ent("es RXWEHZPPEHCNSBG").tracking_code, "RX-WEHZ-PPEH-CNSBG");
+    /* thirteen bare letters stay a word */
+    assert_string_equal(ent("fue desafortunado").tracking_code_typo, "");
     /* carrier numbers */
     assert_string_equal(ent("UPS 1Z999AA10123456784 where").tracking_number, "1Z999AA10123456784");
     assert_string_equal(ent("correos: rr123456789es").tracking_number, "RR123456789ES");
