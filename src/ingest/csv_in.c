@@ -38,6 +38,9 @@ static const char *const col_names[RS_CSV__COUNT] = {
     [RS_CSV_EVENT_CITY] = "event_city",
     [RS_CSV_EVENT_REGION] = "event_region",
     [RS_CSV_EVENT_COUNTRY] = "event_country",
+    [RS_CSV_PICKUP_NAME] = "pickup_name",
+    [RS_CSV_PICKUP_ADDRESS] = "pickup_address",
+    [RS_CSV_PICKUP_DEADLINE] = "pickup_deadline",
 };
 
 static enum rs_err fail(struct rs_app_error *err, const char *code, const char *msg, const char *arg)
@@ -205,6 +208,9 @@ enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n
         e->location.city = f(h, fields, n, RS_CSV_EVENT_CITY);
         e->location.region = f(h, fields, n, RS_CSV_EVENT_REGION);
         e->location.country = f(h, fields, n, RS_CSV_EVENT_COUNTRY);
+        e->pickup.name = f(h, fields, n, RS_CSV_PICKUP_NAME);
+        e->pickup.address = f(h, fields, n, RS_CSV_PICKUP_ADDRESS);
+        e->pickup.deadline = f(h, fields, n, RS_CSV_PICKUP_DEADLINE);
         e->source = "csv";
     }
     if (!row->has_order && !row->has_shipment)
