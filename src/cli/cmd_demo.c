@@ -32,6 +32,15 @@ struct demo_ev {
     const char *status, *substatus, *message, *city;
 };
 
+/* The point where a demo parcel waits to be collected (its available_for_pickup scan names it). */
+static const struct {
+    int order, shipment;
+    const char *name, *address;
+    int days; /* its last day, days from today */
+} pickups[] = {
+    {6, 1, "SEUR Pickup Estanco Indautxu", "Calle Iparraguirre 40, 48011 Bilbao", 7},
+};
+
 static const struct {
     const char *ref, *name, *email, *phone, *locale, *channel, *postcode, *city, *region, *status, *items;
     double placed_day;
@@ -75,6 +84,7 @@ static const struct demo_ev events[] = {
     {6, 0, -1.2, "delivered", "left_at_door", "Entregado", "Bilbao"},
     {6, 1, -2.0, "in_transit", "picked_up", "Recogido por SEUR", "Madrid"},
     {6, 1, -0.5, "in_transit", "arrived_at_facility", "En plataforma de destino", "Bilbao"},
+    {6, 1, -0.2, "available_for_pickup", "at_pickup_point", "Disponible para recoger en SEUR Pickup", "Bilbao"},
 };
 
 static void csv_field(struct rs_buf *b, const char *s)
@@ -284,7 +294,7 @@ int rs_cmd_demo(int argc, char **argv)
     rs_buf_puts(&b, "order_ref,placed_at,order_status,customer_name,customer_email,customer_phone,customer_locale,"
                     "preferred_channel,destination_postal_code,destination_city,destination_region,destination_country,"
                     "items,carrier,tracking_number,occurred_at,status,substatus,message,event_city,"
-                    "origin_postal_code,origin_region,origin_country\n");
+                    "origin_postal_code,origin_region,origin_country,pickup_name,pickup_address,pickup_deadline\n");
     char t[RS_TIME_LEN];
     for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
         csv_field(&b, orders[i].ref);
@@ -318,7 +328,18 @@ int rs_cmd_demo(int argc, char **argv)
         csv_field(&b, ev->substatus);
         csv_field(&b, ev->message);
         csv_field(&b, ev->city);
-        rs_buf_puts(&b, ",,\n"); /* no origin on event rows */
+        rs_buf_puts(&b, ",,,"); /* no origin on event rows */
+        for (size_t k = 0; k < sizeof pickups / sizeof pickups[0]; k++) {
+            if (pickups[k].order != ev->order || pickups[k].shipment != ev->shipment ||
+                strcmp(ev->status, "available_for_pickup") != 0)
+                continue;
+            char day[11];
+            rs_date_format(now / 86400 + pickups[k].days, day);
+            csv_field(&b, pickups[k].name);
+            csv_field(&b, pickups[k].address);
+            rs_buf_puts(&b, day);
+        }
+        rs_buf_puts(&b, "\n");
     }
     size_t len;
     char *csv = rs_buf_detach(&b, &len);

@@ -27,6 +27,10 @@ api GET /v1/orders/SOL-1003
 if jq -e --arg t "$(date +%F)" '.shipments[0].promise | .latest >= $t and .low_confidence == false and .final == false' \
      "$T_DIR/resp" >/dev/null; then ok "a parcel in transit carries its window, not in the past"
 else not_ok "a parcel in transit carries its window" "$(jq -c .shipments[0].promise "$T_DIR/resp")"; fi
+api GET /v1/orders/SOL-1007
+eq "the demo's parcel at a pickup point says which and until when" \
+   "$(jq -r '[.shipments[]|select(.pickup)][0].pickup|"\(.name)/\(.deadline)"' "$T_DIR/resp")" \
+   "SEUR Pickup Estanco Indautxu/$(date -u -d '+7 days' +%F)"
 api GET /v1/orders/SOL-1004
 eq "DHL's lane from New York is not in the shop's history: low confidence" "$(jq -r '.shipments[0].promise.low_confidence' "$T_DIR/resp")" true
 api GET /v1/orders/SOL-1001
