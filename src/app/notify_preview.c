@@ -97,13 +97,16 @@ static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64
         json_array_append_new(sample, json_string("quiet_days_text"));
         json_array_append_new(sample, json_string("last_event_text"));
     }
-    /* ready for pickup: a point of the kind carriers name, where the order's scans name none */
-    if (!e && t == RS_TRIG_AVAILABLE_FOR_PICKUP && !x->pickup_point[0] && !x->pickup_address[0]) {
+    /* ready for pickup, or its reminder (kept until tomorrow): a point of the kind carriers name,
+     * where the order's scans name none */
+    bool pickup = t == RS_TRIG_AVAILABLE_FOR_PICKUP || t == RS_TRIG_PICKUP_REMINDER;
+    if (!e && pickup && !x->pickup_point[0] && !x->pickup_address[0]) {
         bool es = strcmp(rs_notify_lang(loc), "es") == 0;
         snprintf(x->pickup_point, sizeof x->pickup_point, "%s",
                  es ? "Oficina de Correos Madrid Centro" : "Post Office Madrid Centro");
         snprintf(x->pickup_address, sizeof x->pickup_address, "%s", "Calle Mayor 12, 28013 Madrid");
-        if (rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(today + 10), x->pickup_deadline,
+        if (rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(today + (t == RS_TRIG_PICKUP_REMINDER ? 1 : 10)),
+                             x->pickup_deadline,
                              sizeof x->pickup_deadline) != RS_OK)
             x->pickup_deadline[0] = '\0';
         json_array_append_new(sample, json_string("pickup_point"));
@@ -141,7 +144,8 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
     if (t < 0)
         return bad(err, "invalid_field", "trigger must be one of order_confirmed, shipped, out_for_delivery, "
                                          "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
-                                         "promise_slipped, promise_breached, compensation, stalled");
+                                         "promise_slipped, promise_breached, compensation, stalled, "
+                                         "pickup_reminder");
     if (c < 0 || c == RS_CH_WEBHOOK)
         return bad(err, "invalid_field", "channel must be email, sms, whatsapp or push (webhooks carry data, not text)");
     if (locale && *locale) {

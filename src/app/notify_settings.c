@@ -535,7 +535,7 @@ static enum rs_err parse_settings(const char *json, struct rs_notify_config *cfg
             if (t == -1) {
                 bad(p, "triggers: unknown trigger \"%.40s\" (order_confirmed, shipped, out_for_delivery, "
                        "courier_nearby, attempt_failed, available_for_pickup, delivered, exception, "
-                       "promise_slipped, promise_breached, compensation, stalled)", k);
+                       "promise_slipped, promise_breached, compensation, stalled, pickup_reminder)", k);
                 break;
             }
             if (!json_is_array(v)) {

@@ -21,7 +21,8 @@ static int usage(void)
             "                             [--locale es|en] [--base-url URL]\n"
             "                             T: order_confirmed, shipped, out_for_delivery, courier_nearby,\n"
             "                             attempt_failed, available_for_pickup, delivered, exception,\n"
-            "                             promise_slipped, promise_breached, compensation, stalled\n"
+            "                             promise_slipped, promise_breached, compensation, stalled,\n"
+            "                             pickup_reminder\n"
             "       rastro notify list --merchant ID --order REF         notifications of an order (JSON)\n"
             "       rastro notify resend --merchant ID NOTIFICATION_ID   queue a notification again\n"
             "  all take [--db URL]; settings format: docs/notifications.md\n");

@@ -16,6 +16,7 @@ static const char *const trigger_names[RS_TRIG__COUNT] = {
     [RS_TRIG_PROMISE_BREACHED] = "promise_breached",
     [RS_TRIG_COMPENSATION] = "compensation",
     [RS_TRIG_STALLED] = "stalled",
+    [RS_TRIG_PICKUP_REMINDER] = "pickup_reminder",
 };
 
 static const char *const channel_names[RS_CH__COUNT] = {

@@ -18,6 +18,8 @@ enum rs_trigger {
     RS_TRIG_COMPENSATION,
     RS_TRIG_STALLED, /* no carrier scan for longer than the lane normally goes (appended: stored
                       * values keep their meaning) */
+    RS_TRIG_PICKUP_REMINDER, /* the parcel still waits at the pickup point and its last day there is
+                              * tomorrow (or today): collect it or it goes back (appended) */
     RS_TRIG__COUNT
 };
 

@@ -20,6 +20,8 @@ static const struct {
     /* the apology for a broken promise (once per coupon): the customer who already had many
      * updates is the one it is for */
     [RS_TRIG_COMPENSATION] = {false, true, false},
+    /* the last chance before the parcel goes back (once per deadline, the key has the day) */
+    [RS_TRIG_PICKUP_REMINDER] = {false, true, false},
 };
 
 const char *rs_suppress_name(enum rs_suppress s)
@@ -125,7 +127,8 @@ bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, int64_t at, e
                      int64_t now)
 {
     bool delivery_day = t == RS_TRIG_OUT_FOR_DELIVERY || t == RS_TRIG_COURIER_NEARBY ||
-                        t == RS_TRIG_ATTEMPT_FAILED || t == RS_TRIG_AVAILABLE_FOR_PICKUP;
+                        t == RS_TRIG_ATTEMPT_FAILED || t == RS_TRIG_AVAILABLE_FOR_PICKUP ||
+                        t == RS_TRIG_PICKUP_REMINDER;
     if (delivery_day && cur_status != msg_status)
         return true;
     return (t == RS_TRIG_COURIER_NEARBY && now - at > RS_PLAN_STALE_NEARBY_S) ||
@@ -301,6 +304,25 @@ static enum rs_err plan_trigger(struct planner *p, enum rs_trigger t, enum rs_st
 
 /* ---- public ------------------------------------------------------------------------------ */
 
+enum rs_err rs_notify_pickup_due(const struct rs_notify_settings *s, const struct rs_recipient *r,
+                                 int64_t deadline_day, int64_t now, bool *due)
+{
+    *due = false;
+    int qs = s->quiet_start_min, qe = s->quiet_end_min;
+    if (qs < 0 || qs >= 1440 || qe < 0 || qe >= 1440)
+        return RS_EINVAL;
+    int off;
+    enum rs_err rc = offset_at(r, now, &off);
+    if (rc != RS_OK)
+        return rc;
+    int64_t local = now + (int64_t)off * 60, today = floor_div(local, 86400);
+    int64_t m = (local - today * 86400) / 60;
+    /* the day before; or the day itself while some of its sending hours are left: quiet hours
+     * that run past midnight (21:00–09:00) close the day at their start, others leave its end */
+    *due = deadline_day == today + 1 || (deadline_day == today && (qs <= qe || m < qs));
+    return RS_OK;
+}
+
 enum rs_err rs_notify_plan(const struct rs_plan_input *in, const struct rs_notify_settings *s,
                            const struct rs_recipient *r, struct rs_planned *out, int cap,
                            int *n_out)
@@ -356,6 +378,12 @@ enum rs_err rs_notify_plan(const struct rs_plan_input *in, const struct rs_notif
                              : d->breached ? RS_TRIG_PROMISE_BREACHED
                                            : RS_TRIG_PROMISE_SLIPPED;
         rc = plan_trigger(&p, dt, RS_STATUS_NONE, RS_SUB_NONE, d->version, d->detected_at);
+    }
+    if (rc == RS_OK && in->pickup_deadline) {
+        if (!valid_id(in->pickup_deadline))
+            return RS_EINVAL;
+        rc = plan_trigger(&p, RS_TRIG_PICKUP_REMINDER, RS_STATUS_AVAILABLE_FOR_PICKUP, RS_SUB_NONE,
+                          in->pickup_deadline, in->now);
     }
     if (rc == RS_OK && in->compensation_id) {
         if (!valid_id(in->compensation_id))

@@ -11,6 +11,9 @@
  *    attempt_failed and exception notify again on a later local day or a new sub-status;
  *    available_for_pickup and delivered once per shipment. returning, returned and expired do
  *    not notify the customer.
+ *  - `pickup_reminder` once per shipment and pickup deadline (the caller, the delay sweep, asks
+ *    rs_notify_pickup_due and passes the deadline, which is part of the key); stale, like
+ *    available_for_pickup, once the shipment has left that status (collected, returned).
  *  - Delay records give promise_slipped / promise_breached once per promise version, and
  *    `stalled` (no scan for longer than the lane normally goes) once per stall (the version is
  *    the last scan's time, so a new silence after a later scan notifies again). A stall found in
@@ -81,6 +84,8 @@ struct rs_plan_input {
     int n_delays;
     bool order_confirmed;       /* the order was just placed */
     const char *compensation_id; /* a compensation (coupon) was granted: its id; NULL if none */
+    const char *pickup_deadline; /* pickup_reminder is due (rs_notify_pickup_due): the last day at
+                                  * the pickup point, "2026-12-10", part of the key; NULL if none */
     int64_t now;                /* planning time (epoch s) */
 };
 
@@ -125,12 +130,20 @@ struct rs_planned {
 
 /* Plan the notifications for IN under settings S for recipient R into OUT (CAP entries).
  * OUT: *n_out. Triggers come out in a stable order: order_confirmed, status trigger, delays,
- * compensation; for each, customer message(s) then the webhook.
+ * pickup_reminder, compensation; for each, customer message(s) then the webhook.
  * RS_EINVAL: malformed subject_id, out-of-range enums or quiet minutes; RS_ETOOBIG: CAP too
  * small; RS_EIO: the offset callback failed. OUT is unspecified on error. Thread-safe. */
 enum rs_err rs_notify_plan(const struct rs_plan_input *in, const struct rs_notify_settings *s,
                            const struct rs_recipient *r, struct rs_planned *out, int cap,
                            int *n_out) RS_MUST_CHECK;
+
+/* Whether the pickup reminder of a parcel kept at its pickup point until DEADLINE_DAY (days since
+ * 1970, the point's calendar day) is due at NOW for recipient R under S: DEADLINE_DAY is
+ * tomorrow in the customer's zone, or today while the merchant's sending hours of today are not
+ * over (before quiet hours start, when they run past midnight). OUT: *due. RS_EINVAL: quiet
+ * minutes out of range; RS_EIO: the offset callback failed. Pure; thread-safe. */
+enum rs_err rs_notify_pickup_due(const struct rs_notify_settings *s, const struct rs_recipient *r,
+                                 int64_t deadline_day, int64_t now, bool *due) RS_MUST_CHECK;
 
 /* The trigger a status change causes, if any (the transition rule above, alone).
  * OUT: *trigger. Returns false when the change notifies nobody. */

@@ -238,14 +238,19 @@ static void test_stalled_default_channels(void **state)
     unsigned email = RS_CH_BIT(RS_CH_EMAIL), sms = RS_CH_BIT(RS_CH_SMS);
     assert_int_equal(cfg.plan.enabled[RS_TRIG_SHIPPED], email | sms);
     assert_int_equal(cfg.plan.enabled[RS_TRIG_STALLED], email);
+    /* the pickup reminder is on wherever available_for_pickup is, SMS included (a missed
+     * deadline costs the shop a return) */
+    assert_int_equal(cfg.plan.enabled[RS_TRIG_PICKUP_REMINDER], email | sms);
+    assert_int_equal(cfg.plan.enabled[RS_TRIG_PICKUP_REMINDER], cfg.plan.enabled[RS_TRIG_AVAILABLE_FOR_PICKUP]);
     rs_notify_config_release(&cfg);
-    snprintf(text, sizeof text, "%s,\"triggers\":{\"stalled\":[\"sms\"]}}", with_sms);
+    snprintf(text, sizeof text, "%s,\"triggers\":{\"stalled\":[\"sms\"],\"pickup_reminder\":[]}}", with_sms);
     assert_int_equal(rs_notify_config_parse(text, &cfg, err, sizeof err), RS_OK);
     assert_int_equal(cfg.plan.enabled[RS_TRIG_STALLED], sms);
+    assert_int_equal(cfg.plan.enabled[RS_TRIG_PICKUP_REMINDER], 0u);
     rs_notify_config_release(&cfg);
     snprintf(text, sizeof text, "%s,\"triggers\":{\"stalld\":[\"sms\"]}}", with_sms);
     assert_int_equal(rs_notify_config_parse(text, &cfg, err, sizeof err), RS_EINVAL);
-    assert_non_null(strstr(err, "stalled)"));
+    assert_non_null(strstr(err, "stalled, pickup_reminder)"));
 }
 
 int main(void)

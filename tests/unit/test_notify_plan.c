@@ -503,6 +503,92 @@ static void test_stalled(void **state)
     assert_int_equal(a[1].channel, RS_CH_WEBHOOK);
 }
 
+/* The pickup reminder: due the day before the deadline in the customer's zone, or on the day
+ * until the sending hours end; one per shipment and deadline (the key has the day), deferred by
+ * quiet hours, never capped, stale once the parcel left the pickup point. */
+static void test_pickup_reminder(void **state)
+{
+    (void)state;
+    struct rs_notify_settings s = all_on();
+    struct rs_recipient r = reachable();
+    r.utc_offset = madrid;
+    struct rs_planned a[RS_PLAN_MAX_ITEMS], b[RS_PLAN_MAX_ITEMS];
+    int64_t deadline = rs_days_from_civil(2026, 12, 10);
+    bool due = true;
+    /* 2026-12-08 23:30 in Madrid (22:30 UTC): two days ahead, not yet */
+    assert_int_equal(rs_notify_pickup_due(&s, &r, deadline, utc(2026, 12, 8, 22, 30), &due), RS_OK);
+    assert_false(due);
+    /* 2026-12-09 00:30 in Madrid (still the 8th in UTC): the day before, in the customer's zone */
+    assert_int_equal(rs_notify_pickup_due(&s, &r, deadline, utc(2026, 12, 8, 23, 30), &due), RS_OK);
+    assert_true(due);
+    /* the day itself, no quiet hours: until midnight */
+    assert_int_equal(rs_notify_pickup_due(&s, &r, deadline, utc(2026, 12, 10, 22, 0), &due), RS_OK);
+    assert_true(due);
+    /* the day itself with quiet hours 21:00–09:00: until 21:00 local */
+    s.quiet_start_min = 21 * 60;
+    s.quiet_end_min = 9 * 60;
+    assert_int_equal(rs_notify_pickup_due(&s, &r, deadline, utc(2026, 12, 10, 19, 59), &due), RS_OK);
+    assert_true(due);
+    assert_int_equal(rs_notify_pickup_due(&s, &r, deadline, utc(2026, 12, 10, 20, 0), &due), RS_OK);
+    assert_false(due);
+    /* past the deadline: never */
+    assert_int_equal(rs_notify_pickup_due(&s, &r, deadline, utc(2026, 12, 11, 10, 0), &due), RS_OK);
+    assert_false(due);
+    s.quiet_start_min = 24 * 60;
+    assert_int_equal(rs_notify_pickup_due(&s, &r, deadline, utc(2026, 12, 9, 10, 0), &due), RS_EINVAL);
+
+    /* planned: the customer's channel and the webhook, keyed by the deadline */
+    s = all_on();
+    struct rs_plan_input in = {.subject_id = "shp_42", .event_at = utc(2026, 12, 9, 10, 0),
+                               .now = utc(2026, 12, 9, 10, 0), .pickup_deadline = "2026-12-10"};
+    int n = plan(&in, &s, &r, a);
+    assert_int_equal(n, 2);
+    assert_int_equal(a[0].trigger, RS_TRIG_PICKUP_REMINDER);
+    assert_int_equal(a[0].channel, RS_CH_WHATSAPP);
+    assert_int_equal(a[0].status, RS_STATUS_AVAILABLE_FOR_PICKUP);
+    assert_int_equal(a[0].suppressed, RS_SUPP_NONE);
+    assert_string_equal(a[0].key, "shp_42:pickup_reminder:available_for_pickup:2026-12-10");
+    assert_int_equal(a[1].channel, RS_CH_WEBHOOK);
+    assert_string_equal(a[1].key, "shp_42:pickup_reminder:available_for_pickup:2026-12-10:webhook");
+    assert_string_equal(rs_trigger_name(RS_TRIG_PICKUP_REMINDER), "pickup_reminder");
+    assert_int_equal(rs_trigger_parse("pickup_reminder", -1), RS_TRIG_PICKUP_REMINDER);
+    /* the next sweep plans the same key; a new deadline (the carrier extended it) a new one */
+    in.now += 3600;
+    plan(&in, &s, &r, b);
+    assert_string_equal(a[0].key, b[0].key);
+    in.pickup_deadline = "2026-12-12";
+    plan(&in, &s, &r, b);
+    assert_string_not_equal(a[0].key, b[0].key);
+    /* never capped: it is the last chance before a paid return */
+    s.cap_count = 1;
+    s.cap_window_s = 86400;
+    int64_t sent[1] = {in.now - 60};
+    r.sent_at = sent;
+    r.n_sent = 1;
+    plan(&in, &s, &r, a);
+    assert_int_equal(a[0].suppressed, RS_SUPP_NONE);
+    /* deferred by quiet hours (22:30 in Madrid → 09:00) */
+    s.quiet_start_min = 21 * 60;
+    s.quiet_end_min = 9 * 60;
+    in.now = utc(2026, 12, 9, 21, 30);
+    plan(&in, &s, &r, a);
+    assert_true(a[0].deferred);
+    assert_int_equal(a[0].not_before, utc(2026, 12, 10, 8, 0));
+    /* the customer opted out of every channel: suppressed with the reason */
+    r.consent = 0;
+    plan(&in, &s, &r, a);
+    assert_int_equal(a[0].suppressed, RS_SUPP_NO_CONSENT);
+    /* collected (or returned) before it went: stale at send time */
+    assert_true(rs_notify_stale(RS_TRIG_PICKUP_REMINDER, RS_STATUS_AVAILABLE_FOR_PICKUP, in.now,
+                                RS_STATUS_DELIVERED, in.now + 60));
+    assert_false(rs_notify_stale(RS_TRIG_PICKUP_REMINDER, RS_STATUS_AVAILABLE_FOR_PICKUP, in.now,
+                                 RS_STATUS_AVAILABLE_FOR_PICKUP, in.now + 86400));
+    /* a malformed deadline is refused */
+    in.pickup_deadline = "10/12/2026";
+    n = 0;
+    assert_int_equal(rs_notify_plan(&in, &s, &r, a, RS_PLAN_MAX_ITEMS, &n), RS_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_quiet_hours_dst),
         cmocka_unit_test(test_retry),
         cmocka_unit_test(test_stalled),
+        cmocka_unit_test(test_pickup_reminder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
