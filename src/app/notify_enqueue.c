@@ -103,7 +103,8 @@ static void random_token(char out[33])
 
 static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
                              const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
-                             int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id, int64_t now);
+                             int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id,
+                             int64_t pickup_day, int64_t now);
 
 static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                    struct rs_plan_input *in, int64_t now)
@@ -113,14 +114,15 @@ static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int6
     enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
     if (e || !cfg)
         return e;
-    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, 0, now);
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, 0, 0, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
 }
 
 static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
                              const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
-                             int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id, int64_t now)
+                             int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id,
+                             int64_t pickup_day, int64_t now)
 {
     const struct rs_notify_merchant m = *mm;
     enum rs_err e;
@@ -149,6 +151,21 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
         return e;
     r.sent_at = hist;
     r.n_sent = nh;
+    /* PICKUP_DAY: a pickup reminder, planned only when its deadline is close enough in the
+     * customer's own zone (core/notify_plan.h rs_notify_pickup_due) */
+    char deadline[11];
+    if (pickup_day) {
+        bool due = false;
+        if ((e = rs_notify_pickup_due(&cfg->plan, &r, pickup_day, now, &due)) != RS_OK) {
+            fprintf(stderr, "notify: pickup reminder check failed for order %lld: %s\n", (long long)order_id,
+                    rs_err_name(e));
+            return RS_OK;
+        }
+        if (!due)
+            return RS_OK;
+        rs_date_format(pickup_day, deadline);
+        in->pickup_deadline = deadline;
+    }
     struct rs_planned items[RS_PLAN_MAX_ITEMS];
     int n = 0;
     if ((e = rs_notify_plan(in, &cfg->plan, &r, items, RS_PLAN_MAX_ITEMS, &n))) {
@@ -339,6 +356,30 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
     return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
 }
 
+enum rs_err rs_app_notify_pickup_reminder(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                          int64_t shipment_id, int64_t deadline_day, int64_t now)
+{
+    if (deadline_day <= 0)
+        return RS_OK;
+    struct rs_notify_merchant m;
+    const struct rs_notify_config *cfg;
+    enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
+    if (e || !cfg)
+        return e;
+    char subject[32];
+    snprintf(subject, sizeof subject, "s%lld", (long long)shipment_id);
+    struct rs_plan_input in = {
+        .subject_id = subject,
+        .old_status = RS_STATUS_NONE,
+        .new_status = RS_STATUS_NONE,
+        .event_at = now,
+        .now = now,
+    };
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, 0, deadline_day, now);
+    pthread_mutex_unlock(&cache_mu);
+    return e;
+}
+
 /* A readable code: PREFIX-XXXX-XXXX from 32 letters and digits without 0/O/1/I (40 bits of
  * randomness; the unique index refuses a repeat and the caller draws again). */
 void rs_app_coupon_code(const char *prefix, char *out, size_t cap)
@@ -407,7 +448,7 @@ enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, in
         .compensation_id = comp,
         .now = now,
     };
-    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, id, now);
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, id, 0, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
 }

@@ -39,6 +39,15 @@ struct rs_app_delay {
 enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                  const struct rs_app_delay *d, int n, int64_t now) RS_MUST_CHECK;
 
+/* The sweep found the shipment still waiting at its pickup point, kept there until DEADLINE_DAY
+ * (days since 1970; <= 0: no deadline, nothing planned): plan pickup_reminder in the caller's
+ * transaction when that day is tomorrow, or today before the merchant's sending hours end, in the
+ * customer's zone (rs_app_notify_zone; core/notify_plan.h rs_notify_pickup_due). Once per
+ * shipment and deadline: key "s<id>:pickup_reminder:available_for_pickup:YYYY-MM-DD". The caller
+ * checks the shipment is available_for_pickup. */
+enum rs_err rs_app_notify_pickup_reminder(struct rs_store *s, int64_t merchant_id, int64_t order_id,
+                                          int64_t shipment_id, int64_t deadline_day, int64_t now) RS_MUST_CHECK;
+
 /* The shipment is DAYS_LATE days past the first promise: when the merchant's compensation policy
  * (settings "compensation") says so, issue its coupon (once per shipment) and plan the
  * compensation message, in the caller's transaction. OUT: *issued (may be NULL). */

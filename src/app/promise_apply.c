@@ -380,6 +380,18 @@ enum rs_err rs_app_promise_sweep_chunk(struct rs_store *s, int64_t now, int64_t 
         }
         if ((e = detect(s, &sh, now, false, found)))
             return e;
+        /* still at the pickup point: remind the customer the day before it goes back */
+        if (sh.status == RS_STATUS_AVAILABLE_FOR_PICKUP) {
+            struct rs_pickup pk;
+            if ((e = rs_store_shipment_pickup(s, sh.shipment_id, &pk)))
+                return e;
+            /* the customer's zone decides (notify_enqueue.c); any zone's today is within a day
+             * of UTC's, so a deadline further away is not worth loading the customer for */
+            int64_t utc_today = local_day("UTC", now, NULL);
+            if (pk.found && pk.deadline >= utc_today - 1 && pk.deadline <= utc_today + 2 &&
+                (e = rs_app_notify_pickup_reminder(s, sh.merchant_id, sh.order_id, sh.shipment_id, pk.deadline, now)))
+                return e;
+        }
         (*checked)++;
         *after = ids[i];
     }

@@ -305,7 +305,8 @@ static enum rs_err send_sla_alert(struct worker *w, const struct rs_notify_confi
 /* What the merchant's webhook adds to the common keys (which stay as they are: receivers depend
  * on them): data.coupon for a compensation — the code, so the shop can honour it at checkout —
  * and data.promise for a slip or a breach: the window the shipment has now and the latest day
- * the customer had been told before it moved. Missing data leaves the key out. */
+ * the customer had been told before it moved; data.pickup (name, address, deadline) for
+ * available_for_pickup and pickup_reminder. Missing data leaves the key out. */
 static void webhook_details(struct rs_store *s, const struct rs_outbox_job *job, json_t *data)
 {
     struct rs_coupon c;
@@ -320,7 +321,8 @@ static void webhook_details(struct rs_store *s, const struct rs_outbox_job *job,
             json_object_set_new(data, "coupon", cj);
     }
     struct rs_pickup pk;
-    if (job->shipment_id && strcmp(job->trigger, "available_for_pickup") == 0 &&
+    if (job->shipment_id &&
+        (strcmp(job->trigger, "available_for_pickup") == 0 || strcmp(job->trigger, "pickup_reminder") == 0) &&
         rs_store_shipment_pickup(s, job->shipment_id, &pk) == RS_OK && pk.found) {
         char dl[11] = "";
         if (pk.deadline)

@@ -15,6 +15,10 @@
 #  5. stalled: a shipment scanned daily goes silent for 5 days → one sweep plans exactly one
 #     `stalled` notice (mail through Postfix saying "5 días" and the last scan's day, webhook
 #     shipment.stalled); sweeping again plans nothing; a new scan then a new silence → a new one.
+#  5b. pickup reminder: parcels kept at a pickup point until a day → the sweep the day before
+#     (not two days before) sends one reminder per parcel naming the point and the day, in
+#     Spanish and English, and the webhook shipment.pickup_reminder; none for a parcel collected
+#     before the sweep or without a deadline; later sweeps send nothing more.
 #  6. `rastro worker` alone (no server) runs the sweeps: an overdue shipment gets exactly one
 #     promise_breached mail although two workers sweep the same database.
 source "$(dirname "$0")/../lib/lib.sh"
@@ -391,6 +395,72 @@ eq "preview stalled without scans: sample silence, marked" "$STATUS/$(jqr '.samp
 out=$("$RASTRO_BIN" notify preview --merchant "$MID2" --order Q-1 --trigger stalled --channel push --locale es --db "$DB" 2>&1)
 check "rastro notify preview --trigger stalled" bash -c "printf '%s' \"\$1\" | grep -q 'desde hace 5 días'" _ "$out"
 check "rastro notify preview of a push shows its title, not only the body" bash -c "printf '%s' \"\$1\" | grep -q '^title: .'" _ "$out"
+
+# ---- 5b. pickup reminder: the day before the parcel goes back to the shop ----
+# Parcels kept at a pickup point until day DL (a month ahead, so "now" is set with --now at
+# noon UTC, the same day in any European zone). PK-1 (Spanish) and PK-2 (English) wait there;
+# PK-3 was collected before the sweep; PK-4's scan gives no deadline.
+DL=$(date -u -d '+30 days' +%F)
+NOWD2=$(date -u -d "$DL -2 days" +%FT12:00:00Z); NOWD1=$(date -u -d "$DL -1 day" +%FT12:00:00Z)
+pkev() { # TRACKING STATUS EXTRA
+  printf '{"carrier":"seur","tracking_number":"%s","occurred_at":"%s","status":"%s"%s}' "$1" "$(date -u -d '-1 hour' +%FT%TZ)" "$2" "$3"
+}
+PKST=""
+PKJ=',"pickup":{"name":"Kiosko Sol","address":"Calle Mayor 12, Madrid","deadline":"'"$DL"'"}'
+for i in 1 2 3 4; do
+  lang=es; [ "$i" = 2 ] && lang=en
+  api POST /v1/orders '{"order_ref":"PK-'"$i"'","placed_at":"'"$(date -u -d '-3 days' +%FT%TZ)"'","customer":{"name":"Sara Gil","email":"sara'"$i"'@example.es","locale":"'"$lang"'"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+  api POST /v1/shipments '{"order_ref":"PK-'"$i"'","carrier":"seur","tracking_number":"PICK'"$i"'"}'
+  extra=$PKJ; [ "$i" = 4 ] && extra=',"pickup":{"name":"Kiosko Sol","address":"Calle Mayor 12, Madrid"}'
+  api POST /v1/events "$(pkev "PICK$i" available_for_pickup "$extra")"
+  PKST+="$STATUS "
+done
+eq "four parcels at the pickup point" "$PKST" "201 201 201 201 "
+api POST /v1/events "$(pkev PICK3 delivered '')"
+for i in 1 2 3 4; do check "  PK-$i: its notices go" wait_for 20 all_final "PK-$i"; done
+pkrows() { sqlite3 -readonly "$DB" "select o.order_ref||':'||x.channel||':'||x.state from outbox x join orders o on o.id=x.order_id where o.order_ref like 'PK-%' and x.trigger='pickup_reminder' order by o.order_ref, x.channel"; }
+eq "no reminder on the scans themselves" "$(pkrows)" ""
+"$RASTRO_BIN" promise sweep --db "$DB" --now "$NOWD2" >/dev/null 2>&1
+eq "two days before the deadline: no reminder yet" "$(pkrows)" ""
+M5=$(mails)
+out=$("$RASTRO_BIN" promise sweep --db "$DB" --now "$NOWD1" 2>&1)
+eq "the day before: the sweep runs" "$?" 0
+for i in 1 2; do check "  PK-$i: the reminder is sent" wait_for 20 all_final "PK-$i"; done
+eq "one reminder each for PK-1 and PK-2 (e-mail, the merchant's webhook); none collected, none without a deadline" \
+   "$(pkrows | tr '\n' ' ')" "PK-1:email:sent PK-1:webhook:sent PK-2:email:sent PK-2:webhook:sent "
+check "the reminder mails arrive" wait_for 10 bash -c "[ \$(find '$PF_MAIL' -type f | wc -l) -ge $((M5 + 2)) ]"
+MAILS=$(python3 "$T_DIR/mail.py" "$PF_MAIL")
+WD_ES=(lunes martes miércoles jueves viernes sábado domingo)
+MO_ES=(enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre)
+WD_EN=(Monday Tuesday Wednesday Thursday Friday Saturday Sunday)
+MO_EN=(January February March April May June July August September October November December)
+U=$(date -u -d "$DL" +%u); DD=$(date -u -d "$DL" +%-d); MM=$(date -u -d "$DL" +%-m)
+DAY_ES="${WD_ES[$((U - 1))]} $DD de ${MO_ES[$((MM - 1))]}"; DAY_EN="${WD_EN[$((U - 1))]} $DD ${MO_EN[$((MM - 1))]}"
+RM_ES=$(printf '%s' "$MAILS" | jq -c '[.[]|select(.to|test("sara1@"))|select(.subject|test("Recoge"))]')
+RM_EN=$(printf '%s' "$MAILS" | jq -c '[.[]|select(.to|test("sara2@"))|select(.subject|test("Collect"))]')
+echo "reminders: $(jq -r '.[0].subject' <<<"$RM_ES") / $(jq -r '.[0].subject' <<<"$RM_EN")"
+eq "  one Spanish reminder mail" "$(jq -r 'length' <<<"$RM_ES")/$(jq -r '.[0].subject' <<<"$RM_ES")" "1/Recoge tu pedido PK-1: pronto volverá a Tienda Luna"
+check "  it names the point, its address and the last day ($DAY_ES), and what happens after" \
+  bash -c "printf '%s' \"\$1\" | grep -qF 'Tu pedido PK-1 te espera en Kiosko Sol (Calle Mayor 12, Madrid) hasta el $DAY_ES; después volverá a Tienda Luna.'" _ "$(jq -r '.[0].text' <<<"$RM_ES")"
+eq "  one English reminder mail" "$(jq -r 'length' <<<"$RM_EN")/$(jq -r '.[0].subject' <<<"$RM_EN")" "1/Collect your order PK-2: it goes back to Tienda Luna soon"
+check "  in English: the point and the day ($DAY_EN)" \
+  bash -c "printf '%s' \"\$1\" | grep -qF 'Your order PK-2 is waiting for you at Kiosko Sol (Calle Mayor 12, Madrid) until $DAY_EN; after that it goes back to Tienda Luna.'" _ "$(jq -r '.[0].text' <<<"$RM_EN")"
+eq "  no reminder mail for the collected parcel or the one without a deadline" \
+   "$(printf '%s' "$MAILS" | jq '[.[]|select((.to|test("sara[34]@")) and (.subject|test("Recoge|Collect")))]|length')" 0
+PKH=$(rec_find '.path=="/hooks/luna"' | jq -c '.body|fromjson|select(.type=="shipment.pickup_reminder")|.data.pickup')
+eq "the merchant's webhook shipment.pickup_reminder carries the point (twice: PK-1, PK-2)" "$(printf '%s\n' "$PKH" | sort -u)/$(printf '%s\n' "$PKH" | grep -c .)" \
+   "{\"name\":\"Kiosko Sol\",\"address\":\"Calle Mayor 12, Madrid\",\"deadline\":\"$DL\"}/2"
+M6=$(mails)
+"$RASTRO_BIN" promise sweep --db "$DB" --now "$(date -u -d "$DL -1 day" +%FT16:00:00Z)" >/dev/null 2>&1
+"$RASTRO_BIN" promise sweep --db "$DB" --now "$NOWD1" >/dev/null 2>&1
+sleep 1.5
+eq "two more sweeps: no second reminder" "$(pkrows | tr '\n' ' ')" "PK-1:email:sent PK-1:webhook:sent PK-2:email:sent PK-2:webhook:sent "
+eq "  nor mail" "$(mails)" "$M6"
+api POST /v1/notifications/preview '{"order_ref":"PK-1","trigger":"pickup_reminder","channel":"sms","locale":"es"}'
+eq "preview pickup_reminder: the real point and day" "$STATUS/$(jqr '.body|contains("recoge PK-1 en Kiosko Sol hasta el '"$DAY_ES"' o vuelve a la tienda")')" "200/true"
+api POST /v1/notifications/preview '{"order_ref":"Q-2","trigger":"pickup_reminder","channel":"whatsapp","locale":"en"}'
+eq "preview pickup_reminder without a pickup scan: sample point, marked; its WhatsApp template" \
+   "$STATUS/$(jqr '.sample|index("pickup_point") != null')/$(jqr '.template')" "200/true/rastro_pickup_reminder_v1"
 
 # ---- 6. rastro worker alone runs the sweeps ----
 KEY=$KEY1

@@ -71,6 +71,11 @@ bad_settings "a variable that is empty unless the carrier names it, used bare, i
   'templates.es: available_for_pickup.email.text uses {{pickup_point}} bare, but it is empty whenever the carrier does not say it'
 printf '%s' '{"templates":{"es":"=== available_for_pickup.sms.text\nTu pedido {{order_ref}} te espera{{#pickup_point}} en {{pickup_point}}{{/pickup_point}}: {{tracking_url}}\n"}}' > "$T_DIR/pickup_ok.json"
 check "  inside its own section it is accepted" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/pickup_ok.json"
+bad_settings "  the pickup reminder's texts too: bare, refused" \
+  '{"templates":{"en":"=== pickup_reminder.push.body\nCollect it at {{pickup_point}} by {{pickup_deadline}}\n"}}' \
+  'templates.en: pickup_reminder.push.body uses {{pickup_point}} bare'
+printf '%s' '{"triggers":{"pickup_reminder":[]},"templates":{"en":"=== pickup_reminder.sms.text\nLast day{{#pickup_deadline}} ({{pickup_deadline}}){{/pickup_deadline}} to collect {{order_ref}}{{#pickup_point}} at {{pickup_point}}{{/pickup_point}}\n"}}' > "$T_DIR/pickup_rem.json"
+check "  inside its sections accepted, and the merchant may turn the reminder off" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/pickup_rem.json"
 "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json" >/dev/null
 # a push message is one encrypted record (~4 KB): a template that can render longer is refused when saved
 LONGPUSH=$(printf '{{tracking_url}} {{promise_text}} %.0s' 1 2 3 4 5 6 7 8)
