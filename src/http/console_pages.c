@@ -159,6 +159,7 @@ static const struct {
     {"promise_breached", "fecha prometida incumplida", "promised date missed"},
     {"compensation", "compensación", "compensation"},
     {"stalled", "envío parado", "shipment stalled"},
+    {"pickup_reminder", "recordatorio de recogida", "pickup reminder"},
     {"incident_sla_breached", "aviso al equipo: incidencia fuera de plazo", "team alert: incident past its SLA"},
 };
 static const char *word(struct rs_console *c, const char *code)
