@@ -55,6 +55,47 @@ static void when_iso(struct rs_buf *b, struct rs_console *c, const char *iso)
         esc(b, iso ? iso : "");
 }
 
+/* Length of the UTC timestamp rs_time_format writes ("2026-12-09T19:55:00Z") when P starts
+ * with one, else 0. */
+static size_t utc_stamp_len(const char *p)
+{
+    static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+    for (size_t i = 0; i < sizeof form - 1; i++)
+        if (form[i] == 'd' ? !isdigit((unsigned char)p[i]) : p[i] != form[i])
+            return 0;
+    return sizeof form - 1;
+}
+
+/* TEXT escaped, each UTC timestamp in it (the app's own log texts store them, "new SLA: … due
+ * 2026-12-09T19:55:00Z", "SLA passed (due …)": the API's log keeps that machine form) shown in
+ * the merchant's time zone like every other time of the console. */
+static void esc_times(struct rs_buf *b, struct rs_console *c, const char *text)
+{
+    struct rs_buf run;
+    rs_buf_init(&run);
+    for (const char *p = text; *p;) {
+        size_t n = utc_stamp_len(p);
+        if (!n) {
+            rs_buf_add(&run, p++, 1);
+            continue;
+        }
+        if (run.len) {
+            esc(b, run.data);
+            run.len = 0;
+            run.data[0] = '\0';
+        }
+        char iso[RS_TIME_LEN];
+        snprintf(iso, sizeof iso, "%.*s", (int)n, p);
+        rs_buf_printf(b, "<time datetime=\"%s\">", iso);
+        when_iso(b, c, iso);
+        rs_buf_puts(b, "</time>");
+        p += n;
+    }
+    if (run.len)
+        esc(b, run.data);
+    rs_buf_release(&run);
+}
+
 /* Word for a code in the agent's language; the code itself when unknown. */
 static const struct {
     const char *code, *es, *en;
@@ -722,7 +763,11 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
         }
         if (*S(l, "body")) {
             rs_buf_puts(b, ": ");
-            esc(b, S(l, "body"));
+            /* a state row's text is the app's own (an agent's note is shown as typed) */
+            if (strcmp(S(l, "kind"), "state") == 0)
+                esc_times(b, c, S(l, "body"));
+            else
+                esc(b, S(l, "body"));
         }
         rs_buf_puts(b, "</li>");
     }

@@ -384,6 +384,15 @@ page GET /console/c/$C1
 CS=$(csrf)
 page POST /console/i/$INC/state "csrf=$CS&state=open" -H "Origin: $BASE"
 eq "the resolved incident reopened from the console" "$STATUS $(q "select state from incidents where id=$INC")" "303 open"
+# its history says the new SLA's due time in the merchant's zone, as the card's "Due:" does; the
+# API's log keeps the UTC timestamp (machines read it)
+page GET /console/c/$C1
+DUE_LOCAL=$(TZ=Europe/Madrid date -d "@$(q "select sla_due_at from incidents where id=$INC")" '+%Y-%m-%d %H:%M')
+check "the reopening's history row: the new SLA due in the merchant's zone" \
+  bash -c "printf '%s' \"\$0\" | sed 's/<[^>]*>//g' | grep -qF \"from the reopening, due \$1\"" "$HTML" "$DUE_LOCAL"
+check "no raw API timestamp shown in the incident card either" bash -c "! printf '%s' \"\$0\" | sed 's/<[^>]*>/ /g' | grep -qE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}'" "$HTML"
+check "  the API's log keeps the machine time" \
+  bash -c "sqlite3 -readonly '$DB' \"select body from incident_log where incident_id=$INC and to_state='open' and body like 'new SLA%'\" | grep -qE 'due [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\$'"
 page POST /console/i/$INC/resolve "csrf=$CS&resolution=coupon&kind=percent&value=20&currency=&expires_days=30" -H "Origin: $BASE"
 eq "  a second coupon: 409, saying to leave the value empty" \
   "$STATUS $(printf '%s' "$HTML" | grep -Ec 'deja vac(í|&iacute;|&#237;)o el valor|leave the coupon.{1,6}s value empty')" "409 1"
