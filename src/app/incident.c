@@ -873,6 +873,21 @@ static void team_when(struct rs_locfmt *lf, const char *zone, bool en, int64_t t
     snprintf(out, cap, "%s", iso);
 }
 
+void rs_incident_late_words(int64_t due, int64_t now, bool en, char *out, size_t cap)
+{
+    int64_t late = now - due;
+    if (late <= 0)
+        snprintf(out, cap, "%s", "");
+    else if (late < 60)
+        snprintf(out, cap, "%s", en ? "less than a minute late" : "con menos de un minuto de retraso");
+    else if (late < 3600)
+        snprintf(out, cap, en ? "%lld min late" : "con %lld min de retraso", (long long)(late / 60));
+    else if (late <= 48 * 3600)
+        snprintf(out, cap, en ? "%lld h late" : "con %lld h de retraso", (long long)(late / 3600));
+    else
+        snprintf(out, cap, en ? "%lld days late" : "con %lld días de retraso", (long long)(late / 86400));
+}
+
 void rs_incident_sla_alert_mail(const struct rs_sla_alert *a, char **subject, char **text, char **html)
 {
     char ref[24];
@@ -885,8 +900,12 @@ void rs_incident_sla_alert_mail(const struct rs_sla_alert *a, char **subject, ch
     struct rs_locfmt *lf = rs_locfmt_new();
     rs_buf_puts(&hb, "<div lang=\"es\">");
     for (int en = 0; en < 2; en++) {
-        char due[160], opened[160];
+        char due[256], opened[160], late[64] = "";
         team_when(lf, a->zone, en, a->due, due, sizeof due);
+        if (a->now)
+            rs_incident_late_words(a->due, a->now, en, late, sizeof late);
+        if (late[0])
+            snprintf(due + strlen(due), sizeof due - strlen(due), ", %s", late);
         team_when(lf, a->zone, en, a->opened_at, opened, sizeof opened);
         const char *agent = a->agent_email && *a->agent_email ? a->agent_email : en ? "nobody" : "nadie";
         const char *lines[][2] = {

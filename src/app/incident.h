@@ -126,9 +126,15 @@ struct rs_sla_alert {
     const char *agent_email;     /* the assigned agent's, NULL: nobody */
     const char *console_url;     /* the incident in the agent console */
     const char *zone;            /* the shop's IANA time zone for the times; NULL or "": UTC */
+    int64_t now;                 /* when it is sent: how late it is ("3 h late"); 0: not said */
 };
 /* The team's alert e-mail for A, in Spanish then English: SUBJECT ("[INC-000042] Fuera de plazo /
- * Past its SLA: …"), plain TEXT and HTML (values escaped), each malloc'd (free them). */
+ * Past its SLA: …"), plain TEXT and HTML (values escaped), each malloc'd (free them). The due
+ * line says how late it is at A->now ("con 3 h de retraso" / "3 h late"). */
 void rs_incident_sla_alert_mail(const struct rs_sla_alert *a, char **subject, char **text, char **html);
+/* How late something due DUE is at NOW, in words: "con 40 min de retraso" / "40 min late" under
+ * an hour, hours up to 48 h ("con 3 h de retraso" / "3 h late"), days beyond ("con 3 días de
+ * retraso" / "3 days late"); "" when it is not past due. */
+void rs_incident_late_words(int64_t due, int64_t now, bool en, char *out, size_t cap);
 
 #endif

@@ -248,11 +248,11 @@ static enum rs_err send_sla_alert(struct worker *w, const struct rs_notify_confi
         rs_time_format(r.created_at, 0, opened);
         rs_time_format(due, 0, due_s);
         msg.webhook_type = "incident.sla_breached";
-        msg.webhook_data = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s}", "incident_id",
+        msg.webhook_data = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s, s:s}", "incident_id",
                                      (json_int_t)r.id, "incident_ref", ref, "order_ref", r.order_ref, "type", r.type,
-                                     "state", r.state, "opened_at", opened, "sla_due_at", due_s,
-                                     "assigned_agent_email", agent[0] ? agent : NULL, "origin", r.origin,
-                                     "console_url", url);
+                                     "state", r.state, "opened_at", opened, "sla_due_at", due_s, "overdue_s",
+                                     (json_int_t)(now > due ? now - due : 0), "assigned_agent_email",
+                                     agent[0] ? agent : NULL, "origin", r.origin, "console_url", url);
         e = msg.webhook_data ? rs_send_webhook(w->ch, &msg, &o->res) : RS_ENOMEM;
         json_decref(msg.webhook_data);
     } else if (channel == RS_CH_EMAIL) {
@@ -280,6 +280,7 @@ static enum rs_err send_sla_alert(struct worker *w, const struct rs_notify_confi
             .agent_email = agent,
             .console_url = url,
             .zone = rs_app_notify_zone(cfg, w->m.timezone, NULL, now),
+            .now = now,
         };
         char *subject, *text, *html;
         rs_incident_sla_alert_mail(&a, &subject, &text, &html);

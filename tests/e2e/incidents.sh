@@ -444,6 +444,8 @@ eq "  data: the incident as agents see it" \
   "$(printf '%s' "$WH" | jq -r '.body|fromjson|.data|"\(.incident_ref) \(.order_ref) \(.type) \(.state) \(.sla_due_at) \(.assigned_agent_email) \(.origin) \(.opened_at|test("^20"))"')" \
   "$(printf 'INC-%06d' "$SA") A-1 damaged open $PAST null api true"
 eq "  console link" "$(printf '%s' "$WH" | jq -r '.body|fromjson|.data.console_url')" "$BASE/console/i/$SA"
+eq "  data.overdue_s: how late it is when sent (due 2 min before the sweep)" \
+  "$(printf '%s' "$WH" | jq -r '.body|fromjson|.data.overdue_s|(type=="number" and .>=120 and .<3600)')" true
 api GET "/v1/incidents/$SA"
 eq "  the incident's log says the SLA passed and who was told" \
   "$(jqr '[.log[]|select(.kind=="state" and .actor=="system")|.body]|join("|")')" \
@@ -471,6 +473,8 @@ eq "  subject in Spanish and English" "$(printf '%s' "$MAIL" | jq -r '.[0].subje
 eq "  text in Spanish and English, with the console link" \
   "$(printf '%s' "$MAIL" | jq -r --arg u "$BASE/console/i/$SA" '.[0].text|[test("ha superado su plazo de respuesta"), test("has passed its SLA"), test("Asignada a: nadie"), test("Assigned to: nobody"), test("Llegó por: la API"), contains($u)]|map(tostring)|join(" ")')" \
   "true true true true true true"
+eq "  the due line says how late it is, in both languages" \
+  "$(printf '%s' "$MAIL" | jq -r '.[0].text|[test("Vencía: [^\n]*, con [0-9]+ min de retraso\n"), test("Due: [^\n]*, [0-9]+ min late\n")]|map(tostring)|join(" ")')" "true true"
 eq "  HTML links the console; no unsubscribe header" \
   "$(printf '%s' "$MAIL" | jq -r --arg u "href=\"$BASE/console/i/$SA\"" '"\(.[0].html|contains($u)) \(.[0].lu)"')" "true "
 # the console's incident view: the history says it, the order's notifications name the alert

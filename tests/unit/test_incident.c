@@ -592,19 +592,20 @@ static void test_sla_alert_mail(void **state)
                              .origin = "tracking_page",
                              .agent_email = "luis@tienda.example",
                              .console_url = "https://rastro.tienda.example/console/i/42",
-                             .zone = "Europe/Madrid"};
+                             .zone = "Europe/Madrid",
+                             .now = madrid(2026, 12, 7, 13, 20)};
     char *subject, *text, *html;
     rs_incident_sla_alert_mail(&a, &subject, &text, &html);
     assert_string_equal(subject, "[INC-000042] Fuera de plazo / Past its SLA: <b>7315 paquete dañado");
     const char *want[] = {"La incidencia INC-000042 del pedido <b>7315 ha superado su plazo de respuesta (SLA)",
-                          "Vencía: lunes 7 de diciembre, 10:00 (Europe/Madrid)",
+                          "Vencía: lunes 7 de diciembre, 10:00 (Europe/Madrid), con 3 h de retraso\n",
                           "Abierta: viernes 4 de diciembre, 17:00 (Europe/Madrid)",
                           "Estado: esperando al transportista",
                           "Asignada a: luis@tienda.example",
                           "Llegó por: la página de seguimiento",
                           "Ábrela en la consola: https://rastro.tienda.example/console/i/42",
                           "Incident INC-000042 about order <b>7315 has passed its SLA",
-                          "Due: Monday 7 December, 10:00 (Europe/Madrid)",
+                          "Due: Monday 7 December, 10:00 (Europe/Madrid), 3 h late\n",
                           "State: waiting for the carrier",
                           "Reported through: the tracking page",
                           "Open it in the console: https://rastro.tienda.example/console/i/42"};
@@ -623,10 +624,34 @@ static void test_sla_alert_mail(void **state)
     rs_incident_sla_alert_mail(&a, &subject, &text, &html);
     assert_non_null(strstr(text, "Asignada a: nadie"));
     assert_non_null(strstr(text, "Assigned to: nobody"));
-    assert_non_null(strstr(text, "Due: 2026-12-07T09:00:00Z"));
+    assert_non_null(strstr(text, "Due: 2026-12-07T09:00:00Z, 3 h late"));
     free(subject);
     free(text);
     free(html);
+    /* swept after a weekend down: days; a fresh one: minutes */
+    a.now = a.due + 3 * 86400 + 7200;
+    rs_incident_sla_alert_mail(&a, &subject, &text, &html);
+    assert_non_null(strstr(text, "Vencía: 2026-12-07T09:00:00Z, con 3 días de retraso"));
+    assert_non_null(strstr(text, "Due: 2026-12-07T09:00:00Z, 3 days late"));
+    free(subject);
+    free(text);
+    free(html);
+    char w[64];
+    static const struct {
+        int64_t late;
+        const char *es, *en;
+    } lw[] = {{0, "", ""},
+              {30, "con menos de un minuto de retraso", "less than a minute late"},
+              {59 * 60 + 59, "con 59 min de retraso", "59 min late"},
+              {3600, "con 1 h de retraso", "1 h late"},
+              {48 * 3600, "con 48 h de retraso", "48 h late"},
+              {48 * 3600 + 1, "con 2 días de retraso", "2 days late"}};
+    for (size_t i = 0; i < sizeof lw / sizeof lw[0]; i++) {
+        rs_incident_late_words(1000000, 1000000 + lw[i].late, false, w, sizeof w);
+        assert_string_equal(w, lw[i].es);
+        rs_incident_late_words(1000000, 1000000 + lw[i].late, true, w, sizeof w);
+        assert_string_equal(w, lw[i].en);
+    }
 }
 
 int main(void)
