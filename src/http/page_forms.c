@@ -292,10 +292,22 @@ void rs_page_report_post(struct rs_req *r)
     else if (strcmp(type, "damaged") == 0 || strcmp(type, "missing_item") == 0 || strcmp(type, "wrong_item") == 0 ||
              strcmp(type, "other") == 0)
         itype = type;
+    /* the contact the team answers on, as the "get updates" form takes it: a mistyped e-mail
+     * ("ana@gmail,com") or a phone without its country code would be kept and never reach the
+     * customer, so the form comes back to correct it and nothing is stored */
+    char addr[256] = "";
+    bool contact_ok = true;
+    if (contact[0] && strchr(contact, '@')) {
+        contact_ok = rs_email_plausible(contact);
+        for (size_t i = 0; contact_ok && contact[i]; i++)
+            addr[i] = (char)tolower((unsigned char)contact[i]), addr[i + 1] = '\0';
+    } else if (contact[0]) {
+        contact_ok = normalize_phone(contact, addr, sizeof addr);
+    }
     struct rs_page_ctx ctx;
     const char *code = json_string_value(json_object_get(o, "tracking_code"));
-    if (!itype || !message[0] || !page_ctx(r, code, &ctx)) {
-        rs_page_render(r, o, 422, NULL, NULL, "report");
+    if (!itype || !message[0] || !contact_ok || !page_ctx(r, code, &ctx)) {
+        rs_page_render(r, o, 422, NULL, NULL, itype && message[0] && !contact_ok ? "report_contact" : "report");
         json_decref(o);
         return;
     }
@@ -305,7 +317,7 @@ void rs_page_report_post(struct rs_req *r)
                                       .type = itype,
                                       .origin = "tracking_page",
                                       .message = message,
-                                      .contact = contact[0] ? contact : NULL,
+                                      .contact = addr[0] ? addr : NULL,
                                       .locale = es ? "es" : "en"}};
     rs_page_ctx_release(&ctx);
     enum rs_err e = rs_writer_run(rs_server_writer(r->srv), incident_job_run, &job);

@@ -785,12 +785,20 @@ static void report_form(struct page *p, struct rs_req *r, const struct rs_page_i
         rs_buf_html(p->b, msg);
         rs_buf_puts(p->b, "</p></div>");
     }
+    /* "report": no kind or no message; "report_contact": a contact nobody could be reached on */
+    bool refused = form_error && strncmp(form_error, "report", 6) == 0;
     if (form_error && strcmp(form_error, "report") == 0)
         rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
                       TX(p, "Elige qué ha pasado y cuéntanoslo en pocas palabras.",
                          "Choose what happened and tell us in a few words."));
+    else if (form_error && strcmp(form_error, "report_contact") == 0)
+        rs_buf_printf(p->b, "<p class=\"err\" role=\"alert\">%s</p>",
+                      TX(p, "No podríamos responderte ahí: escribe un email válido o un teléfono con su prefijo "
+                            "internacional (+34, +52…), p. ej. +34 600 123 456, o déjalo vacío.",
+                         "We could not answer you there: enter a valid e-mail or a phone number with its country "
+                         "code (+34, +52…), e.g. +34 600 123 456, or leave it empty."));
     rs_buf_printf(p->b, "<details%s><summary>%s</summary><form method=\"post\" class=\"card\" action=\"",
-                  form_error && strcmp(form_error, "report") == 0 ? " open" : "",
+                  refused ? " open" : "",
                   TX(p, "Informar de un problema", "Report a problem"));
     action_url(p, r, "report");
     rs_buf_printf(p->b, "\"><label for=\"rp-t\">%s</label><select id=\"rp-t\" name=\"type\" required>",
@@ -800,7 +808,7 @@ static void report_form(struct page *p, struct rs_req *r, const struct rs_page_i
     static const char *ty_en[5] = {"It has not arrived", "It arrived damaged", "An item is missing", "Wrong item", "Something else"};
     /* a refused report comes back with what was chosen and typed (see updates_form) */
     char chosen[32] = "", typed[RS_INCIDENT_MESSAGE_MAX + 1] = "", contact[256] = "";
-    if (form_error && strcmp(form_error, "report") == 0) {
+    if (refused) {
         rs_form_get(r->body, r->body_len, "type", chosen, sizeof chosen, NULL);
         rs_form_get(r->body, r->body_len, "message", typed, sizeof typed, NULL);
         rs_form_get(r->body, r->body_len, "contact", contact, sizeof contact, NULL);

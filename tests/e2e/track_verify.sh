@@ -151,6 +151,20 @@ page POST "/t/$CODE/report?lang=en" "type=damaged&message=+++&contact=%3Cana%3E+
 eq "a report with an empty message: 422" "$STATUS" 422
 check "  the kind chosen and the contact typed kept (escaped)" \
   bash -c "grep -q 'value=\"damaged\" selected' '$T_DIR/page.html' && grep -q 'id=\"rp-c\"[^>]*value=\"&lt;ana&gt; 600\"' '$T_DIR/page.html'"
+# a contact nobody could be reached on (a mistyped e-mail, a phone without its country code):
+# the form again with what was typed and what to fix, in the page's language; nothing stored
+incidents_v1() { sqlite3 -readonly "$DB" "select count(*) from incidents i join orders o on o.id=i.order_id where o.order_ref='V-1'"; }
+N_V1=$(incidents_v1)
+page POST "/t/$CODE/report?lang=en" "type=damaged&message=Broken+box&contact=ana%40gmail%2Ccom"
+eq "a report with a mistyped e-mail (ana@gmail,com): 422, nothing stored" "$STATUS/$(incidents_v1)" "422/$N_V1"
+check "  says to enter a valid e-mail or a phone with its country code, the form open with what was typed" \
+  bash -c "grep -q 'enter a valid e-mail or a phone number with its country code' '$T_DIR/page.html' && grep -q '<details open>' '$T_DIR/page.html' && grep -q 'value=\"damaged\" selected' '$T_DIR/page.html' && grep -q '>Broken box</textarea>' '$T_DIR/page.html' && grep -q 'id=\"rp-c\"[^>]*value=\"ana@gmail,com\"' '$T_DIR/page.html'"
+page POST "/t/$CODE/report?lang=es" "type=damaged&message=Caja+rota&contact=600+123+456"
+eq "a report with a phone without its country code: 422, nothing stored" "$STATUS/$(incidents_v1)" "422/$N_V1"
+check "  in Spanish, naming the prefix to add" grep -q 'un teléfono con su prefijo internacional (+34, +52…)' "$T_DIR/page.html"
+page POST "/t/$CODE/report?lang=es" "type=damaged&message=Caja+rota&contact=%2B34+600+123+456"
+eq "  with the prefix: reported, the phone kept in E.164" \
+  "$STATUS/$(sqlite3 -readonly "$DB" "select contact from incidents i join orders o on o.id=i.order_id where o.order_ref='V-1' order by i.id desc limit 1")" "201/+34600123456"
 
 # the same report sent twice (a double tap, a reload of the confirmation posts it again): one incident
 page POST "/t/$CODE2/report?lang=es" "type=damaged&message=La+caja+lleg%C3%B3+rota"
