@@ -717,6 +717,12 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
         rs_buf_printf(b, " <strong class=\"tag hot\">%s</strong>", CX(c, "fuera de plazo", "past due"));
     rs_buf_printf(b, " · %s ", CX(c, "origen", "origin"));
     esc(b, S(inc, "origin"));
+    if (*S(inc, "contact")) {
+        /* where the customer asked to be answered (the report form's contact, the API's) */
+        rs_buf_printf(b, " · %s <span class=\"contact\">", CX(c, "responder a", "answer to"));
+        esc(b, S(inc, "contact"));
+        rs_buf_puts(b, "</span>");
+    }
     if (*S(inc, "agent_name")) {
         rs_buf_printf(b, " · %s ", CX(c, "agente", "agent"));
         esc(b, S(inc, "agent_name"));

@@ -573,7 +573,7 @@ enum rs_err rs_store_console_conversation(struct rs_store *s, int64_t merchant_i
 #define INCIDENT_SELECT                                                                                       \
     "SELECT i.id,i.order_id,o.order_ref,coalesce(i.conversation_id,0),i.type,i.state,i.origin,i.message,"    \
     "i.resolution,i.resolved_by,i.resolved_at,i.sla_due_at,i.assigned_agent_id,ag.name,cp.code,i.created_at," \
-    "i.policy,i.offer "                                                                                       \
+    "i.policy,i.offer,i.contact "                                                                             \
     "FROM incidents i JOIN orders o ON o.id=i.order_id LEFT JOIN agents ag ON ag.id=i.assigned_agent_id "    \
     "LEFT JOIN coupons cp ON cp.id=i.coupon_id "
 
@@ -582,7 +582,7 @@ static json_t *incident_row(sqlite3_stmt *q)
     static const char *const names[] = {"id", "order_id", "order_ref", "conversation_id", "type", "state",
                                         "origin", "message", "resolution", "resolved_by", "resolved_at",
                                         "sla_due_at", "assigned_agent_id", "agent_name", "coupon_code",
-                                        "created_at", "policy", "offer"};
+                                        "created_at", "policy", "offer", "contact"};
     json_t *j = json_object();
     for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
         json_object_set_new(j, names[i],
