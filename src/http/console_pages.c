@@ -778,6 +778,17 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
         rs_buf_puts(b, "</li>");
     }
     rs_buf_puts(b, "</ul></details>");
+    if (strcmp(state, "resolved") == 0) {
+        /* the customer calls back: it is still wrong (a new SLA, the customer told), or it is
+         * over for good */
+        rs_buf_printf(b, "<form method=\"post\" action=\"/console/i/%lld/state\" class=\"row\">", (long long)id);
+        rs_console_csrf_field(b, c);
+        rs_buf_printf(b,
+                      "<input type=\"hidden\" name=\"back\" value=\"%s\"><button name=\"state\" value=\"open\">%s"
+                      "</button><button name=\"state\" value=\"closed\">%s</button></form>",
+                      back, CX(c, "Reabrir y avisar al cliente", "Reopen and tell the customer"),
+                      CX(c, "Cerrar", "Close"));
+    }
     if (!done) {
         /* state */
         rs_buf_printf(b, "<form method=\"post\" action=\"/console/i/%lld/state\" class=\"row\">", (long long)id);

@@ -388,6 +388,8 @@ check "waiting at a pickup point: the order card says which (escaped) and until 
 # to do it, and with the value left empty it is resolved with the coupon it has
 page GET /console/c/$C1
 CS=$(csrf)
+check "a resolved incident's card offers to reopen it (the customer calls back) or close it" \
+  bash -c "printf '%s' \"\$0\" | sed -n '/id=\"incident-$INC\"/,/<\/article>/p' | grep -qE 'action=\"/console/i/$INC/state\".*name=\"state\" value=\"open\">(Reabrir y avisar al cliente|Reopen and tell the customer)</button><button name=\"state\" value=\"closed\">(Cerrar|Close)</button>'" "$HTML"
 page POST /console/i/$INC/state "csrf=$CS&state=open" -H "Origin: $BASE"
 eq "the resolved incident reopened from the console" "$STATUS $(q "select state from incidents where id=$INC")" "303 open"
 # its history says the new SLA's due time in the merchant's zone, as the card's "Due:" does; the
