@@ -107,6 +107,9 @@ static const struct {
     {"phone", "teléfono", "phone"},
     {"console", "consola", "console"},
     {"bot", "bot", "bot"},
+    {"tracking_page", "página de seguimiento", "tracking page"}, /* where an incident came from */
+    {"api", "API", "API"},
+    {"policy", "política automática", "automatic policy"},
     {"agent", "agente", "agent"},
     {"closed", "cerrada", "closed"},
     {"customer", "cliente", "customer"},
@@ -716,7 +719,7 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
     if (late)
         rs_buf_printf(b, " <strong class=\"tag hot\">%s</strong>", CX(c, "fuera de plazo", "past due"));
     rs_buf_printf(b, " · %s ", CX(c, "origen", "origin"));
-    esc(b, S(inc, "origin"));
+    esc(b, word(c, S(inc, "origin")));
     if (*S(inc, "contact")) {
         /* where the customer asked to be answered (the report form's contact, the API's) */
         rs_buf_printf(b, " · %s <span class=\"contact\">", CX(c, "responder a", "answer to"));

@@ -236,11 +236,13 @@ CONV3=$(q "select coalesce(conversation_id,0) from incidents where id=${INC3:-0}
 if [ "$CONV3" = 0 ]; then L3="/console/i/$INC3"; else L3="/console/c/$CONV3"; fi
 check "  linked to its conversation (its own page when it has none)" bash -c "printf '%s' \"\$0\" | grep -qF 'href=\"$L3\">#$INC3 '" "$HTML"
 # where the customer asked to be answered (the report form's contact, the API's) is on the card
-KEY=$KEY api POST /v1/incidents '{"order_ref":"2001","type":"damaged","message":"Caja rota","origin":"phone","contact":"marta.trabajo@example.com"}'
+KEY=$KEY api POST /v1/incidents '{"order_ref":"2001","type":"damaged","message":"Caja rota","contact":"marta.trabajo@example.com"}'
 INC5=$(jqr .id)
 page GET "/console/i/$INC5" "" -L
 check "the incident card shows the contact the customer gave" \
   bash -c "printf '%s' \"\$0\" | sed -n '/id=\"incident-$INC5\"/,/<\/article>/p' | grep -qF '<span class=\"contact\">marta.trabajo@example.com</span>'" "$HTML"
+check "  and where it came from in words, not the code (api)" \
+  bash -c "printf '%s' \"\$0\" | sed -n '/id=\"incident-$INC5\"/,/<\/article>/p' | grep -qE '(origen|origin) API '" "$HTML"
 eq "search '#1042' lists the conversation and its resolved incident" "$(found '#1042')|$(found_inc '#1042')" "$C1 |$INC "
 page GET "/console?s=%231042"
 check "  the resolved incident is not marked late" bash -c "! printf '%s' \"\$0\" | sed -n '/data-queue=\"search-incidents\"/,\$p' | grep -q 'class=\"late\"'" "$HTML"
