@@ -314,6 +314,59 @@ static const struct {
     {"RU", "Europe/Moscow"},    {"UA", "Europe/Kiev"},       {"US", "America/New_York"},
 };
 
+/* ZONE's canonical id into OUT (UTF-16, NUL-terminated); false when ICU does not know it. */
+static bool canonical_id(const char *zone, UChar out[80])
+{
+    UChar uz[80];
+    UErrorCode err = U_ZERO_ERROR;
+    if (!zone || !*zone || strlen(zone) > 64)
+        return false;
+    u_strFromUTF8(uz, 80, NULL, zone, -1, &err);
+    UBool system = 0;
+    if (U_SUCCESS(err))
+        ucal_getCanonicalTimeZoneID(uz, -1, out, 80, &system, &err);
+    return U_SUCCESS(err) && system;
+}
+
+/* A zone of country CC (into BUF) whose offset at each of the N_AT instants AT every zone of the
+ * country shares; NULL when they disagree or CC has none. With MEMBER (an IANA id), *HAS_MEMBER
+ * tells whether it is one of the country's zones. */
+static const char *agreeing_zone(const char *cc, const int64_t *at, int n_at, const char *member, bool *has_member,
+                                 char *buf, size_t cap)
+{
+    UChar want[80], canon[80];
+    bool check = member && canonical_id(member, want);
+    if (has_member)
+        *has_member = false;
+    UErrorCode err = U_ZERO_ERROR;
+    UEnumeration *en = ucal_openCountryTimeZones(cc, &err);
+    if (U_FAILURE(err) || !en)
+        return NULL;
+    const char *id, *found = NULL;
+    int first[2] = {0, 0}, offs[2];
+    bool agree = true;
+    int32_t len;
+    n_at = n_at > 2 ? 2 : n_at;
+    while (agree && (id = uenum_next(en, &len, &err)) != NULL && U_SUCCESS(err)) {
+        if (check && canonical_id(id, canon) && u_strcmp(canon, want) == 0)
+            *has_member = true;
+        bool ok = true;
+        for (int i = 0; ok && i < n_at; i++)
+            ok = rs_tz_offset(id, at[i], &offs[i]) == RS_OK;
+        if (!ok)
+            continue;
+        if (!found) {
+            memcpy(first, offs, sizeof first);
+            snprintf(buf, cap, "%s", id);
+            found = buf;
+        }
+        for (int i = 0; i < n_at; i++)
+            agree = agree && offs[i] == first[i];
+    }
+    uenum_close(en);
+    return agree ? found : NULL;
+}
+
 /* A zone of country CC whose offset at about instant AT every zone of the country shares, or
  * the country's main zone; NULL when neither. */
 static const char *country_zone(const char *cc, int64_t at, char *buf, size_t cap)
@@ -321,28 +374,29 @@ static const char *country_zone(const char *cc, int64_t at, char *buf, size_t ca
     for (size_t i = 0; i < sizeof main_zone / sizeof main_zone[0]; i++)
         if (strcmp(main_zone[i].cc, cc) == 0)
             return main_zone[i].zone;
-    UErrorCode err = U_ZERO_ERROR;
-    UEnumeration *en = ucal_openCountryTimeZones(cc, &err);
-    if (U_FAILURE(err) || !en)
-        return NULL;
-    const char *id, *found = NULL;
-    int first_off = 0;
-    bool agree = true;
-    int32_t len;
-    while (agree && (id = uenum_next(en, &len, &err)) != NULL && U_SUCCESS(err)) {
-        int off;
-        if (rs_tz_offset(id, at, &off) != RS_OK)
-            continue;
-        if (!found) {
-            snprintf(buf, cap, "%s", id);
-            found = buf;
-            first_off = off;
-        } else {
-            agree = off == first_off;
-        }
+    return agreeing_zone(cc, &at, 1, NULL, NULL, buf, cap);
+}
+
+const char *rs_tz_customer_zone(const char *customer_tz, const char *dest_country, const char *shop_zone, int64_t at,
+                                char out[64])
+{
+    int off;
+    if (customer_tz && *customer_tz && rs_tz_offset(customer_tz, at, &off) == RS_OK) {
+        snprintf(out, 64, "%s", customer_tz);
+        return out;
     }
-    uenum_close(en);
-    return agree ? found : NULL;
+    const char *shop = shop_zone && *shop_zone && rs_tz_offset(shop_zone, at, &off) == RS_OK ? shop_zone : "UTC";
+    char cc[3] = "", buf[80];
+    if (dest_country && strlen(dest_country) == 2) {
+        cc[0] = (char)(dest_country[0] >= 'a' && dest_country[0] <= 'z' ? dest_country[0] - 32 : dest_country[0]);
+        cc[1] = (char)(dest_country[1] >= 'a' && dest_country[1] <= 'z' ? dest_country[1] - 32 : dest_country[1]);
+    }
+    /* one zone the whole year round: now and half a year on (a DST country's other season) */
+    int64_t when[2] = {at, at + 182 * 86400};
+    bool home = false;
+    const char *there = cc[0] ? agreeing_zone(cc, when, 2, shop, &home, buf, sizeof buf) : NULL;
+    snprintf(out, 64, "%s", there && !home ? there : shop);
+    return out;
 }
 
 enum rs_err rs_tz_country_instant(const char *cc, int64_t wall, int64_t *epoch, int *offset_min)

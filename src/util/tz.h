@@ -34,4 +34,13 @@ enum rs_err rs_tz_instant(const char *zone, int64_t day, int minute, int64_t *ep
  * RS_ENOTFOUND when CC is unknown or has no such zone. */
 enum rs_err rs_tz_country_instant(const char *cc, int64_t wall, int64_t *epoch, int *offset_min) RS_MUST_CHECK;
 
+/* The IANA zone a customer reads times and days in, one rule for the tracking page and its
+ * JSON, messages, the bot and quiet hours (docs/notifications.md#the-customers-time-zone):
+ * CUSTOMER_TZ when it is a known zone; else, when the destination country DEST_COUNTRY (ISO
+ * alpha-2) is not SHOP_ZONE's and all its zones keep one offset (now and half a year on: CO,
+ * DE, not MX, US or ES with the Canaries), that country's zone; else SHOP_ZONE (the notification
+ * settings' timezone, else the merchant's) when known; else "UTC". Written to OUT, returned. */
+const char *rs_tz_customer_zone(const char *customer_tz, const char *dest_country, const char *shop_zone, int64_t at,
+                                char out[64]);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "util/locfmt.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 /* Epoch of a UTC civil time. */
 static int64_t utc(int y, int mo, int d, int h, int mi)
@@ -123,6 +124,31 @@ static void test_offsets(void **state)
     assert_int_equal(d, 1);
 }
 
+/* The one rule for the zone a customer reads times in (util/tz.h rs_tz_customer_zone). */
+static void test_customer_zone(void **state)
+{
+    (void)state;
+    char z[64];
+    int64_t t = utc(2026, 12, 7, 12, 0);
+    /* the customer's own zone wins */
+    assert_string_equal(rs_tz_customer_zone("America/Mexico_City", "CO", "Europe/Madrid", t, z), "America/Mexico_City");
+    /* abroad, a country of one zone: its zone (lower case too) */
+    assert_string_equal(rs_tz_customer_zone(NULL, "CO", "Europe/Madrid", t, z), "America/Bogota");
+    assert_string_equal(rs_tz_customer_zone("", "co", "Europe/Madrid", t, z), "America/Bogota");
+    /* Germany's zones (Berlin, Busingen) always agree */
+    assert_string_equal(rs_tz_customer_zone(NULL, "DE", "America/Mexico_City", t, z), "Europe/Berlin");
+    /* several zones (Mexico, Spain with the Canaries): the shop's */
+    assert_string_equal(rs_tz_customer_zone(NULL, "MX", "Europe/Madrid", t, z), "Europe/Madrid");
+    assert_string_equal(rs_tz_customer_zone(NULL, "ES", "America/Bogota", t, z), "America/Bogota");
+    /* at home: the shop's, even an alias of the country's zone */
+    assert_string_equal(rs_tz_customer_zone(NULL, "CO", "America/Bogota", t, z), "America/Bogota");
+    assert_string_equal(rs_tz_customer_zone(NULL, "UA", "Europe/Kiev", t, z), "Europe/Kiev");
+    /* unknown or missing: the shop's, else UTC */
+    assert_string_equal(rs_tz_customer_zone("Nowhere/Town", "XX", "Europe/Madrid", t, z), "Europe/Madrid");
+    assert_string_equal(rs_tz_customer_zone(NULL, NULL, NULL, t, z), "UTC");
+    assert_string_equal(rs_tz_customer_zone(NULL, "COL", "Nowhere/Town", t, z), "UTC");
+}
+
 /* Mexico has had no summer time since 2022; Debian 12's ICU data still applies it. Times shown
  * to a customer follow the system's newer tz data, like the promise's days and cut-off
  * (util/tz.h): 18:30 UTC on 15 July 2026 is 12:30 in Mexico City, not 13:30. */
@@ -191,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_errors_and_cache),
         cmocka_unit_test(test_offsets),
+        cmocka_unit_test(test_customer_zone),
         cmocka_unit_test(test_mexico_no_summer_time),
         cmocka_unit_test(test_money),
     };
