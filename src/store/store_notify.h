@@ -36,13 +36,17 @@ struct rs_notify_customer {
     char order_ref[129];
     char tracking_code[32];
     char name[201], email[256], phone[24], locale[16], preferred[16];
-    char timezone[64];    /* the customer's IANA zone; "" = unknown (use the merchant's) */
+    char timezone[64];    /* the customer's IANA zone; "" = unknown (rs_tz_customer_zone) */
+    char country[3];      /* the order's destination country (ISO alpha-2); "" = unknown */
     unsigned optout;      /* RS_CH_BIT mask of channels the customer opted out of */
     int n_push;           /* live push subscriptions of the order */
     int64_t wa_last_inbound; /* 0 when never */
 };
 enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id,
                                      struct rs_notify_customer *out) RS_MUST_CHECK;
+/* The IANA zone ORDER_ID's customer reads times and days in at AT (util/tz.h
+ * rs_tz_customer_zone: their own, the destination country's, the shop's). RS_ENOTFOUND: no order. */
+enum rs_err rs_store_order_zone(struct rs_store *s, int64_t order_id, int64_t at, char zone[64]) RS_MUST_CHECK;
 /* Creation times of the customer's non-suppressed customer messages since SINCE (for caps). */
 enum rs_err rs_store_notify_history(struct rs_store *s, int64_t customer_id, int64_t since, int64_t *out,
                                     int max, int *n) RS_MUST_CHECK;

@@ -10,12 +10,13 @@
 #include "store/store_notify.h"
 #include "store/store_sqlite_priv.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 enum {
     X_MERCHANT, X_CONFIG_PUT, X_CUSTOMER, X_OPTOUTS, X_WA, X_HISTORY, X_OPTOUT, X_OPTOUT_PHONE,
     X_WA_INBOUND, X_OUTBOX_INSERT, X_CLAIM, X_LOAD, X_FINISH, X_ATTEMPT, X_RECEIPT, X_BY_UNSUB,
     X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID, X_CONTACTS, X_PUSHN,
-    X_RECEIPT_FIND, X_RECEIPT_NEXT,
+    X_RECEIPT_FIND, X_RECEIPT_NEXT, X_ORDER_ZONE,
 };
 
 static const char *const SQL_MERCHANT =
@@ -26,7 +27,15 @@ static const char *const SQL_CONFIG_PUT =
     "ON CONFLICT(merchant_id) DO UPDATE SET config=excluded.config,updated_at=excluded.updated_at";
 static const char *const SQL_CUSTOMER =
     "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,c.name,c.email,c.phone,c.locale,"
-    "c.preferred_channel,c.timezone FROM orders o LEFT JOIN customers c ON c.id=o.customer_id WHERE o.id=?";
+    "c.preferred_channel,c.timezone,o.dest_country FROM orders o LEFT JOIN customers c ON c.id=o.customer_id "
+    "WHERE o.id=?";
+/* what rs_tz_customer_zone reads: the customer's zone, the destination country and the shop's
+ * zone (the notification settings' timezone, else the merchant's) */
+static const char *const SQL_ORDER_ZONE =
+    "SELECT c.timezone,o.dest_country,coalesce(nullif(CASE WHEN json_valid(n.config) THEN "
+    "json_extract(n.config,'$.timezone') END,''),m.timezone) FROM orders o JOIN merchants m ON m.id=o.merchant_id "
+    "LEFT JOIN customers c ON c.id=o.customer_id LEFT JOIN notify_settings n ON n.merchant_id=o.merchant_id "
+    "WHERE o.id=?";
 static const char *const SQL_CONTACTS =
     "SELECT channel,address FROM notify_contacts WHERE order_id=? ORDER BY updated_at,id";
 static const char *const SQL_PUSHN =
@@ -142,6 +151,24 @@ enum rs_err rs_store_notify_config_put(struct rs_store *s, int64_t merchant_id, 
     return rs_store_sqlite_run(s, q);
 }
 
+enum rs_err rs_store_order_zone(struct rs_store *s, int64_t order_id, int64_t at, char zone[64])
+{
+    STMT(X_ORDER_ZONE, SQL_ORDER_ZONE);
+    sqlite3_bind_int64(q, 1, order_id);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+    }
+    char customer[64], country[3], shop[64];
+    rs_store_sqlite_col_copy(customer, sizeof customer, q, 0);
+    rs_store_sqlite_col_copy(country, sizeof country, q, 1);
+    rs_store_sqlite_col_copy(shop, sizeof shop, q, 2);
+    sqlite3_reset(q);
+    rs_tz_customer_zone(customer, country, shop, at, zone);
+    return RS_OK;
+}
+
 enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struct rs_notify_customer *out)
 {
     memset(out, 0, sizeof *out);
@@ -163,6 +190,7 @@ enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struc
         rs_store_sqlite_col_copy(out->locale, sizeof out->locale, q, 7);
         rs_store_sqlite_col_copy(out->preferred, sizeof out->preferred, q, 8);
         rs_store_sqlite_col_copy(out->timezone, sizeof out->timezone, q, 9);
+        rs_store_sqlite_col_copy(out->country, sizeof out->country, q, 10);
         sqlite3_reset(q);
     }
     {
