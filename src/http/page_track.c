@@ -1060,12 +1060,10 @@ void rs_page_render(struct rs_req *r, json_t *o, int status, const char *notice,
     p->locale = rs_page_locale(r, o, p->datefmt);
     p->es = strcmp(p->locale, "es") == 0;
     json_t *m = json_object_get(o, "merchant");
-    /* times in the customer's zone when the order gives one (a shop in Madrid, a customer in
-     * Mexico City: the scan at 09:00 there is not "16:00", and "today" is their today), else the
-     * shop's */
+    /* times in the customer's zone (a shop in Madrid, a customer in Mexico City: the scan at
+     * 09:00 there is not "16:00", and "today" is their today): the one the order's JSON
+     * carries, chosen by util/tz.h rs_tz_customer_zone like messages and the bot */
     const char *cz = jstr(o, "timezone");
-    if (!cz || !*cz)
-        cz = jstr(json_object_get(o, "customer"), "timezone");
     p->zone = cz && *cz ? cz : jstr(m, "timezone") ? jstr(m, "timezone") : "UTC";
     p->code = jstr(o, "tracking_code");
     p->full = rs_track_full(o);

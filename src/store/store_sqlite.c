@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "store/store_promise.h"
 #include "store/store_coupon.h"
+#include "store/store_notify.h"
 #include "store/store_sqlite_priv.h"
 #include "util/assets.h"
 #include "util/fold.h"
@@ -1469,9 +1470,8 @@ static enum rs_err order_row_json(struct rs_store *s, sqlite3_stmt *q, enum rs_v
         json_t *it = items ? json_loads(items, 0, NULL) : NULL;
         json_object_set_new(o, "items", it ? it : json_array());
     } else {
-        /* the locale to greet in and the zone to tell times in, without the person */
+        /* the locale to greet in, without the person */
         json_object_set_new(o, "locale", rs_store_sqlite_col_str(q, 17));
-        json_object_set_new(o, "timezone", rs_store_sqlite_col_str(q, 22));
     }
     if (level == RS_VIEW_MERCHANT) {
         json_object_set_new(o, "created_at", rs_store_sqlite_col_time(q, 12, 0));
@@ -1483,8 +1483,18 @@ static enum rs_err order_row_json(struct rs_store *s, sqlite3_stmt *q, enum rs_v
         fold_lower(secrets->email, sizeof secrets->email, sqlite3_column_text(q, 15), false);
     }
     sqlite3_reset(q);
+    enum rs_err e = RS_OK;
+    if (level != RS_VIEW_MERCHANT) {
+        /* the zone the page tells times and "today" in (util/tz.h), without the person */
+        char zone[64];
+        if ((e = rs_store_order_zone(s, order_id, rs_now(), zone))) {
+            json_decref(o);
+            return e;
+        }
+        json_object_set_new(o, "timezone", json_string(zone));
+    }
     json_t *ships = NULL;
-    enum rs_err e = shipments_json(s, order_id, level, &ships);
+    e = shipments_json(s, order_id, level, &ships);
     if (e) {
         json_decref(o);
         return e;

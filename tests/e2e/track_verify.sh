@@ -330,6 +330,32 @@ KEY= api GET "/v1/track/$CODE4"
 eq "  the public JSON gives the zone to tell times in (as the locale), not the person" "$(jqr .timezone)/$(jqr 'has("customer")')" "America/Mexico_City/false"
 page GET "/t/$CODE3"
 check "  an order without one: the shop's zone" grep -qF 'Sunday, November 2, 3:15' "$T_DIR/page.html"
+# without customer.timezone, abroad: the destination country's zone when it has only one
+# (docs/notifications.md#the-customers-time-zone); the same scan, 00:00 UTC, is 19:00 in Bogotá
+api POST /v1/orders '{"order_ref":"V-CO","placed_at":"2025-10-30T10:00:00+01:00","customer":{"email":"co@example.com"},"destination":{"postal_code":"110111","city":"Bogotá","country":"CO"}}'
+CODE_CO=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"V-CO","carrier":"dhl","tracking_number":"TLCO1"}'
+api POST /v1/events '{"carrier":"dhl","tracking_number":"TLCO1","occurred_at":"2025-11-02T01:00:00+01:00","status":"in_transit"}'
+page GET "/t/$CODE_CO"
+check "a Madrid shop's order to Colombia without customer.timezone: Bogotá's 19:00 Saturday, not Madrid's 01:00 Sunday" \
+  grep -qF 'Última noticia del transportista: sábado 1 de noviembre, 19:00.' "$T_DIR/page.html"
+KEY= api GET "/v1/track/$CODE_CO"
+eq "  the public JSON reports that zone" "$(jqr .timezone)" America/Bogota
+KEY= api GET "/v1/track/$CODE_CO?email=co@example.com"
+eq "  and the verified one too" "$(jqr .timezone)/$(jqr .customer.timezone)" "America/Bogota/null"
+# Mexico has several zones and no region data tells them apart: the shop's
+api POST /v1/orders '{"order_ref":"V-MX2","placed_at":"2025-10-30T10:00:00+01:00","customer":{"email":"mx2@example.com"},"destination":{"postal_code":"44100","city":"Guadalajara","region":"JAL","country":"MX"}}'
+CODE_MX2=$(jqr .tracking_code)
+KEY= api GET "/v1/track/$CODE_MX2"
+eq "an order to Mexico (several zones) without customer.timezone: the shop's zone" "$(jqr .timezone)" Europe/Madrid
+# the shop's zone for customers is the notification settings' timezone when set, as for messages
+api PUT /v1/notifications/settings '{"timezone":"Atlantic/Canary"}'
+eq "notification settings with a timezone: 200" "$STATUS" 200
+KEY= api GET "/v1/track/$CODE_MX2"
+eq "  the page's zone follows it (messages and page agree)" "$(jqr .timezone)" Atlantic/Canary
+KEY= api GET "/v1/track/$CODE4"
+eq "  the customer's own zone still wins" "$(jqr .timezone)" America/Mexico_City
+api PUT /v1/notifications/settings '{}'
 # ---- the FAQ: the shop's own, in the language it wrote it in, before the built-in one ----
 api PUT /v1/faq '{"es":[{"q":"¿Enviáis a Canarias?","a":"Sí, en 5 días laborables, sin aduana para ti."}]}'
 eq "a FAQ in Spanish only is saved" "$STATUS" 200
