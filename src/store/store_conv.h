@@ -112,7 +112,7 @@ struct rs_conv_order {
     char locale[8];
     int64_t out_for_delivery_at; /* the latest shipment's newest scan out for delivery while it
                                   * is out (a second day after a failed attempt), else its first */
-    char zone[64];               /* the customer's time zone, else the merchant's (their "today") */
+    char zone[64];               /* the zone the customer reads days in (their "today": util/tz.h) */
 };
 /* By tracking code (BY = 'c'), by order reference ('r'), by id ('i': KEY is the decimal id) or
  * the latest order of the customer ('u': KEY the decimal customer id), all within MERCHANT_ID.

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_notify.h"
 #include "store/store_sqlite_priv.h"
+#include "util/timefmt.h"
 
 enum {
     X_CUST_BY_PHONE = RS_STORE_SLOTS_CONV,
@@ -541,8 +543,8 @@ enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by
 #define ORDER_SQL(where)                                                                                \
     "SELECT o.id,coalesce(o.customer_id,0),o.order_ref,o.tracking_code,o.status,o.dest_city,"           \
     "o.dest_postal_code,lower(u.email),u.phone,u.locale,s.id,s.status,s.substatus,s.carrier,"           \
-    "CASE WHEN s.status='out_for_delivery' THEN s.status_at ELSE coalesce(s.out_for_delivery_at,0) END,"  \
-    "coalesce(nullif(u.timezone,''),m.timezone) FROM orders o JOIN merchants m ON m.id=o.merchant_id " \
+    "CASE WHEN s.status='out_for_delivery' THEN s.status_at ELSE coalesce(s.out_for_delivery_at,0) END " \
+    "FROM orders o JOIN merchants m ON m.id=o.merchant_id "                                             \
     "LEFT JOIN customers u ON u.id=o.customer_id "                                                      \
     "LEFT JOIN shipments s ON s.id=(SELECT max(id) FROM shipments WHERE order_id=o.id AND cancelled_at=0) "                \
     "WHERE o.merchant_id=?1 AND " where
@@ -578,9 +580,8 @@ enum rs_err rs_store_conv_order(struct rs_store *s, int64_t merchant_id, char by
     rs_store_sqlite_col_copy(out->ship_substatus, sizeof out->ship_substatus, q, 12);
     rs_store_sqlite_col_copy(out->carrier, sizeof out->carrier, q, 13);
     out->out_for_delivery_at = sqlite3_column_int64(q, 14);
-    rs_store_sqlite_col_copy(out->zone, sizeof out->zone, q, 15);
     sqlite3_reset(q);
-    return RS_OK;
+    return rs_store_order_zone(s, out->id, rs_now(), out->zone);
 }
 
 enum rs_err rs_store_support_config(struct rs_store *s, int64_t merchant_id, char **config)

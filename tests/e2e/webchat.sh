@@ -155,6 +155,30 @@ api POST /v1/events '[{"carrier":"correos","tracking_number":"PQCHAT5","occurred
 A=$(ask5 es "¿cuándo llega mi pedido?")
 eq "  out again today: it says it arrives today" "$(grep -c 'está en reparto: llega hoy' <<<"$A")" 1
 
+# ---- "today" is the customer's: a Madrid shop's order to Bogotá (Colombia has one zone) without
+# customer.timezone (docs/notifications.md#the-customers-time-zone). The scan falls between the
+# two cities' last midnights (six hours apart): today in one of them, not in the other ----
+read -r OFD_AGO BOG_TODAY < <(python3 - "$now" <<'PY'
+import sys, datetime, zoneinfo
+now = int(sys.argv[1])
+day = lambda t, z: datetime.datetime.fromtimestamp(t, zoneinfo.ZoneInfo(z)).date()
+split = [a for a in range(60, 30 * 3600, 60)
+         if (day(now - a, 'America/Bogota') == day(now, 'America/Bogota')) != (day(now - a, 'Europe/Madrid') == day(now, 'Europe/Madrid'))]
+a = split[len(split) // 2]  # the middle of the window: hours from either midnight
+print(a, int(day(now - a, 'America/Bogota') == day(now, 'America/Bogota')))
+PY
+)
+api POST /v1/orders '{"order_ref":"9006","placed_at":"'"$(ts 400000)"'","customer":{"email":"co@example.co"},"destination":{"postal_code":"110111","city":"Bogotá","country":"CO"}}'
+CODE6=$(jqr .tracking_code)
+api POST /v1/shipments '{"order_ref":"9006","carrier":"dhl","tracking_number":"DHLCO6"}'
+api POST /v1/events '[{"carrier":"dhl","tracking_number":"DHLCO6","occurred_at":"'"$(ts "$OFD_AGO")"'","status":"out_for_delivery"}]'
+curl -s -o "$T_DIR/co.html" "$BASE/t/$CODE6?lang=es"
+eq "an order to Bogotá, out for delivery $OFD_AGO s ago: the page says \"llega hoy\" by Bogotá's day" \
+   "$(grep -c '<h1 id="headline">En reparto: llega hoy</h1>' "$T_DIR/co.html")" "$BOG_TODAY"
+A=$(curl -s -X POST -H "Origin: $BASE" -H "Accept-Language: es" -H 'Content-Type: application/json' \
+    --data '{"body":"hola, ¿dónde está mi pedido?"}' "$BASE/t/$CODE6/chat" | jq -r '.messages[-1].body')
+eq "  and so does the bot" "$(grep -c 'llega hoy' <<<"$A")/$(grep -c 'está en reparto' <<<"$A")" "$BOG_TODAY/1"
+
 # ---- the browser ----
 if ! browser_ready; then
   ok "browser part skipped"
