@@ -73,21 +73,20 @@ static enum rs_err zone_offset(void *ctx, int64_t at, int *off)
 }
 
 const char *rs_app_notify_zone(const struct rs_notify_config *cfg, const char *merchant_tz, const char *customer_tz,
-                               int64_t now)
+                               const char *country, int64_t now, char zone[64])
 {
-    /* quiet hours are the customer's: their own zone when known, else the one the settings give
-     * for customers, else the merchant's */
-    int probe;
-    if (customer_tz && *customer_tz && rs_tz_offset(customer_tz, now, &probe) == RS_OK)
-        return customer_tz;
-    const char *zone = cfg && cfg->timezone ? cfg->timezone : merchant_tz;
-    return zone && *zone && rs_tz_offset(zone, now, &probe) == RS_OK ? zone : "UTC";
+    /* quiet hours are the customer's: the zone they read times in (util/tz.h), the shop's being
+     * the one the settings give for customers, else the merchant's */
+    return rs_tz_customer_zone(customer_tz, country, cfg && cfg->timezone ? cfg->timezone : merchant_tz, now, zone);
 }
 
 enum rs_err rs_app_notify_quiet_until(const struct rs_notify_config *cfg, const char *merchant_tz,
-                                      const char *customer_tz, int64_t now, int64_t *when, bool *deferred)
+                                      const struct rs_notify_customer *cust, int64_t now, int64_t *when,
+                                      bool *deferred)
 {
-    struct zone_ctx zc = {.zone = rs_app_notify_zone(cfg, merchant_tz, customer_tz, now)};
+    char zone[64];
+    struct zone_ctx zc = {.zone = rs_app_notify_zone(cfg, merchant_tz, cust ? cust->timezone : NULL,
+                                                     cust ? cust->country : NULL, now, zone)};
     struct rs_recipient r = {.utc_offset = zone_offset, .utc_offset_ctx = &zc};
     return rs_notify_quiet_until(&cfg->plan, &r, now, when, deferred);
 }
@@ -129,7 +128,8 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
     struct rs_notify_customer c;
     if ((e = rs_store_notify_customer(s, order_id, &c)))
         return e;
-    struct zone_ctx zc = {.zone = rs_app_notify_zone(cfg, m.timezone, c.timezone, now)};
+    char zone[64];
+    struct zone_ctx zc = {.zone = rs_app_notify_zone(cfg, m.timezone, c.timezone, c.country, now, zone)};
     struct rs_recipient r = {
         .preferred = c.preferred[0] ? rs_channel_parse(c.preferred, -1) : -1,
         .consent = ~c.optout,

@@ -71,15 +71,18 @@ enum rs_err rs_app_notify_incident_sla(struct rs_store *s, int64_t merchant_id, 
 
 struct rs_notify_config;
 
-/* The IANA zone a customer's quiet hours are read in: CUSTOMER_TZ when it is a known zone, else
- * the settings' "timezone", else MERCHANT_TZ, else "UTC". Borrowed from the arguments. */
+/* The IANA zone a customer's quiet hours are read in, into ZONE (returned): util/tz.h
+ * rs_tz_customer_zone of CUSTOMER_TZ and COUNTRY (the destination; NULL for no customer), the
+ * shop's zone being the settings' "timezone", else MERCHANT_TZ. */
 const char *rs_app_notify_zone(const struct rs_notify_config *cfg, const char *merchant_tz, const char *customer_tz,
-                               int64_t now);
+                               const char *country, int64_t now, char zone[64]);
 
-/* The merchant's quiet hours in that zone at NOW (core/notify_plan.h rs_notify_quiet_until):
- * *deferred and *when = their end when NOW is inside them. */
+struct rs_notify_customer;
+/* The merchant's quiet hours in CUST's zone (rs_app_notify_zone) at NOW
+ * (core/notify_plan.h rs_notify_quiet_until): *deferred and *when = their end when NOW is
+ * inside them. */
 enum rs_err rs_app_notify_quiet_until(const struct rs_notify_config *cfg, const char *merchant_tz,
-                                      const char *customer_tz, int64_t now, int64_t *when,
+                                      const struct rs_notify_customer *cust, int64_t now, int64_t *when,
                                       bool *deferred) RS_MUST_CHECK;
 
 /* A new coupon code PREFIX-XXXX-XXXX (random; no 0/O/1/I) into OUT. The coupons table's unique

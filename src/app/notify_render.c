@@ -7,6 +7,7 @@
 #include "app/notify_templates.h"
 #include "ingest/inbound.h"
 #include "store/store_coupon.h"
+#include "store/store_notify.h"
 #include "store/store_promise.h"
 #include "util/locfmt.h"
 #include "util/timefmt.h"
@@ -101,8 +102,12 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
             return e;
         if (!e && sh.last_event_at > 0) {
             int64_t days = (rs_now() - sh.last_event_at) / 86400;
-            rs_app_notify_quiet_text(lf, loc, days < 0 ? 0 : days, sh.last_event_at,
-                                     sh.timezone[0] ? sh.timezone : "UTC", x);
+            /* the day of the scan is the customer's day (util/tz.h), not the shop's */
+            char zone[64];
+            enum rs_err ze = rs_store_order_zone(s, sh.order_id, rs_now(), zone);
+            if (ze && ze != RS_ENOTFOUND)
+                return ze;
+            rs_app_notify_quiet_text(lf, loc, days < 0 ? 0 : days, sh.last_event_at, ze ? "UTC" : zone, x);
         }
         struct rs_pickup pk;
         enum rs_err pe = rs_store_shipment_pickup(s, shipment_id, &pk);

@@ -33,7 +33,7 @@ struct rs_notify_extras {
     int64_t earliest, latest;   /* its days, for rs_store_promise_set_told after sending */
     char coupon_code[48], coupon_value[48], coupon_expiry[120];
     /* how long the carrier has been silent, at render time (stalled): "5", "5 días", the day of
-     * the last scan in the destination's zone; empty when the shipment has no scan */
+     * the last scan in the customer's zone (util/tz.h rs_tz_customer_zone); empty when the shipment has no scan */
     char quiet_days[12], quiet_days_text[40], last_event_text[120];
     /* where the parcel waits to be collected, when its scans name the point; the last day it
      * is kept, formatted ("jueves 10 de diciembre") */

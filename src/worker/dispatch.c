@@ -180,7 +180,7 @@ static bool quiet_now(const struct worker *w, const struct rs_notify_config *cfg
     bool deferred = false;
     if (t < 0 || rs_notify_trigger_urgent((enum rs_trigger)t))
         return false;
-    if (rs_app_notify_quiet_until(cfg, w->m.timezone, cust->timezone, now, until, &deferred) != RS_OK)
+    if (rs_app_notify_quiet_until(cfg, w->m.timezone, cust, now, until, &deferred) != RS_OK)
         return false;
     return deferred;
 }
@@ -266,7 +266,7 @@ static enum rs_err send_sla_alert(struct worker *w, const struct rs_notify_confi
             snprintf(why, cap, "the support settings no longer have alerts.email");
             return RS_EREJECTED;
         }
-        char to[256];
+        char to[256], team_zone[64];
         snprintf(to, sizeof to, "%s", ss.alert_email);
         rs_support_settings_release(&ss);
         struct rs_sla_alert a = {
@@ -279,7 +279,7 @@ static enum rs_err send_sla_alert(struct worker *w, const struct rs_notify_confi
             .origin = r.origin,
             .agent_email = agent,
             .console_url = url,
-            .zone = rs_app_notify_zone(cfg, w->m.timezone, NULL, now),
+            .zone = rs_app_notify_zone(cfg, w->m.timezone, NULL, NULL, now, team_zone),
             .now = now,
         };
         char *subject, *text, *html;

@@ -395,6 +395,16 @@ eq "preview stalled without scans: sample silence, marked" "$STATUS/$(jqr '.samp
 out=$("$RASTRO_BIN" notify preview --merchant "$MID2" --order Q-1 --trigger stalled --channel push --locale es --db "$DB" 2>&1)
 check "rastro notify preview --trigger stalled" bash -c "printf '%s' \"\$1\" | grep -q 'desde hace 5 días'" _ "$out"
 check "rastro notify preview of a push shows its title, not only the body" bash -c "printf '%s' \"\$1\" | grep -q '^title: .'" _ "$out"
+# the day of the last scan is the customer's (docs/notifications.md#the-customers-time-zone): an
+# order to Colombia (one zone) without customer.timezone, scanned at 03:00 UTC five days ago,
+# 22:00 the day before in Bogotá (04:00 in Madrid, the shop's)
+CO_LAST=$(( ($(date -u +%s) / 86400 - 5) * 86400 + 3 * 3600 ))
+api POST /v1/orders '{"order_ref":"Q-CO","placed_at":"'"$(date -u -d '-10 days' +%FT%TZ)"'","customer":{"locale":"es"},"destination":{"city":"Bogotá","country":"CO"}}'
+api POST /v1/shipments '{"order_ref":"Q-CO","carrier":"seur","tracking_number":"QUIETCO"}'
+api POST /v1/events '[{"carrier":"seur","tracking_number":"QUIETCO","occurred_at":"'"$(date -u -d "@$CO_LAST" +%FT%TZ)"'","status":"in_transit"}]'
+api POST /v1/notifications/preview '{"order_ref":"Q-CO","trigger":"stalled","channel":"email","locale":"es"}'
+eq "stalled, an order to Bogotá: the last scan's day is Bogotá's ($(TZ=America/Bogota date -d "@$CO_LAST" +%-d)), not Madrid's" \
+   "$STATUS/$(jqr 'tostring|test("el último escaneo fue el [a-záéíóú]* '"$(TZ=America/Bogota date -d "@$CO_LAST" +%-d)"' de ")')" "200/true"
 
 # ---- 5b. pickup reminder: the day before the parcel goes back to the shop ----
 # Parcels kept at a pickup point until day DL (a month ahead, so "now" is set with --now at
