@@ -486,6 +486,14 @@ eq "  and put back, not sent: queued until $QE Madrid, logged as deferred, no at
    "$(jqr "[.notifications[]|select(.id==$QID)][0]|\"\(.state)/\(.next_attempt_at)/\([.attempts_log[].result]|join(\",\"))/\(.attempts)\"")" \
    "queued/$(date -u -d "@$WANT_END" +%Y-%m-%dT%H:%M:%SZ)/deferred/0"
 check "  no e-mail reached Noa" bash -c "! grep -l 'noa@example.org' '$PF_MAIL'/* 2>/dev/null | xargs -r grep -l 'en camino' | grep -q ."
+# quiet hours are the customer's (docs/notifications.md#the-customers-time-zone): an order to
+# Colombia (one zone) without customer.timezone is read in Bogotá, six or seven hours behind Madrid
+# (winter, summer), outside these three hours around Madrid's now
+KEY=$KEY2 api POST /v1/orders '{"order_ref":"Q-CO","placed_at":"'"$(ts 100)"'","customer":{"email":"co@example.org","locale":"es"},"destination":{"city":"Bogotá","country":"CO"}}'
+sleep 2
+KEY=$KEY2 api GET /v1/orders/Q-CO/notifications
+eq "an order to Bogotá without customer.timezone: Madrid's quiet hours are not Bogotá's, its confirmation is not deferred" \
+   "$(jqr '[.notifications[]|select(.channel=="email")][0].deferred')" false
 # a cancelled shipment is not notified about: its queued messages are suppressed, the order's stay
 KEY=$KEY2 api DELETE /v1/shipments/correos/Q1
 KEY=$KEY2 api GET /v1/orders/Q-1/notifications
