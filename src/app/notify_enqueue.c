@@ -311,6 +311,20 @@ enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_i
     return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
 }
 
+/* What the sweep plans about SHIPMENT_ID at NOW (delays, pickup reminders): no status change;
+ * SUBJECT holds the plan's subject id "s<id>". */
+static struct rs_plan_input sweep_input(char subject[32], int64_t shipment_id, int64_t now)
+{
+    snprintf(subject, 32, "s%lld", (long long)shipment_id);
+    return (struct rs_plan_input){
+        .subject_id = subject,
+        .old_status = RS_STATUS_NONE,
+        .new_status = RS_STATUS_NONE,
+        .event_at = now,
+        .now = now,
+    };
+}
+
 enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
                                  const struct rs_app_delay *d, int n, int64_t now)
 {
@@ -343,16 +357,9 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
     if (!nr)
         return RS_OK;
     char subject[32];
-    snprintf(subject, sizeof subject, "s%lld", (long long)shipment_id);
-    struct rs_plan_input in = {
-        .subject_id = subject,
-        .old_status = RS_STATUS_NONE,
-        .new_status = RS_STATUS_NONE,
-        .event_at = now,
-        .delays = rec,
-        .n_delays = nr,
-        .now = now,
-    };
+    struct rs_plan_input in = sweep_input(subject, shipment_id, now);
+    in.delays = rec;
+    in.n_delays = nr;
     return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
 }
 
@@ -367,14 +374,7 @@ enum rs_err rs_app_notify_pickup_reminder(struct rs_store *s, int64_t merchant_i
     if (e || !cfg)
         return e;
     char subject[32];
-    snprintf(subject, sizeof subject, "s%lld", (long long)shipment_id);
-    struct rs_plan_input in = {
-        .subject_id = subject,
-        .old_status = RS_STATUS_NONE,
-        .new_status = RS_STATUS_NONE,
-        .event_at = now,
-        .now = now,
-    };
+    struct rs_plan_input in = sweep_input(subject, shipment_id, now);
     e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, 0, deadline_day, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
