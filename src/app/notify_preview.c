@@ -105,9 +105,8 @@ static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64
         snprintf(x->pickup_point, sizeof x->pickup_point, "%s",
                  es ? "Oficina de Correos Madrid Centro" : "Post Office Madrid Centro");
         snprintf(x->pickup_address, sizeof x->pickup_address, "%s", "Calle Mayor 12, 28013 Madrid");
-        if (rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(today + (t == RS_TRIG_PICKUP_REMINDER ? 1 : 10)),
-                             x->pickup_deadline,
-                             sizeof x->pickup_deadline) != RS_OK)
+        if (rs_locfmt_civil_day(lf, loc, today + (t == RS_TRIG_PICKUP_REMINDER ? 1 : 10), x->pickup_deadline,
+                                sizeof x->pickup_deadline) != RS_OK)
             x->pickup_deadline[0] = '\0';
         json_array_append_new(sample, json_string("pickup_point"));
         json_array_append_new(sample, json_string("pickup_address"));
@@ -117,8 +116,7 @@ static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64
         bool es = strcmp(rs_notify_lang(loc), "es") == 0;
         snprintf(x->coupon_code, sizeof x->coupon_code, "%s", es ? "MUESTRA-AB2C-D3EF" : "SAMPLE-AB2C-D3EF");
         snprintf(x->coupon_value, sizeof x->coupon_value, "%s", es ? "10 %" : "10%");
-        if (rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(today + 30), x->coupon_expiry,
-                             sizeof x->coupon_expiry) != RS_OK)
+        if (rs_locfmt_civil_day(lf, loc, today + 30, x->coupon_expiry, sizeof x->coupon_expiry) != RS_OK)
             x->coupon_expiry[0] = '\0';
         json_array_append_new(sample, json_string("coupon_code"));
         json_array_append_new(sample, json_string("coupon_value"));

@@ -116,9 +116,8 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
         if (pk.found) {
             snprintf(x->pickup_point, sizeof x->pickup_point, "%s", pk.name);
             snprintf(x->pickup_address, sizeof x->pickup_address, "%s", pk.address);
-            /* a day of the point's own calendar: noon UTC formats as that day anywhere */
-            if (pk.deadline && rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, noon(pk.deadline), x->pickup_deadline,
-                                                sizeof x->pickup_deadline) != RS_OK)
+            if (pk.deadline &&
+                rs_locfmt_civil_day(lf, loc, pk.deadline, x->pickup_deadline, sizeof x->pickup_deadline) != RS_OK)
                 x->pickup_deadline[0] = '\0';
         }
         if (!e && sh.has_promise && !sh.promise.final) {

@@ -478,9 +478,7 @@ static void problem_box(struct page *p)
         rs_buf_printf(p->b, "</p><h3>%s</h3><p>", TX(p, "Qué puedes hacer", "What you can do"));
         char day[96];
         if ((pname || paddr) && dl_day &&
-            rs_locfmt_format(rs_page_locfmt(), p->datefmt, "UTC", RS_LOCFMT_DAY, dl_day * 86400 + 43200, day,
-                             sizeof day) == RS_OK) {
-            /* a day of the point's own calendar: noon UTC is that day in every zone */
+            rs_locfmt_civil_day(rs_page_locfmt(), p->datefmt, dl_day, day, sizeof day) == RS_OK) {
             rs_buf_printf(p->b, "%s <strong class=\"pickup-deadline\">", TX(p, "Puedes recogerlo hasta el", "Collect it by"));
             rs_buf_html(p->b, day);
             rs_buf_puts(p->b, TX(p, "</strong> con un documento de identidad y tu código de seguimiento; después "

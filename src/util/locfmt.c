@@ -414,6 +414,12 @@ static enum rs_err interval(const char *loc, const char *zone, const char *skele
     return to_utf8(buf, n, out, cap) ? RS_OK : RS_ENOMEM;
 }
 
+enum rs_err rs_locfmt_civil_day(struct rs_locfmt *lf, const char *locale, int64_t day, char *out, size_t cap)
+{
+    /* noon UTC of DAY is DAY in every zone from UTC-12 to UTC+11: format it there */
+    return rs_locfmt_format(lf, locale, "UTC", RS_LOCFMT_DAY, day * 86400 + 12 * 3600, out, cap);
+}
+
 enum rs_err rs_locfmt_day_range(struct rs_locfmt *lf, const char *locale, const char *zone,
                                 int64_t from, int64_t to, char *out, size_t cap)
 {

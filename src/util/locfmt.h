@@ -60,6 +60,12 @@ enum rs_err rs_locfmt_skeleton(struct rs_locfmt *lf, const char *locale, const c
                                const char *skeleton, int64_t epoch, char *out,
                                size_t cap) RS_MUST_CHECK;
 
+/* A calendar day DAY (days since 1970: a deadline, a coupon's last day), the same day wherever
+ * the reader is, in RS_LOCFMT_DAY style: "miércoles 10 de diciembre". Errors as
+ * rs_locfmt_format. */
+enum rs_err rs_locfmt_civil_day(struct rs_locfmt *lf, const char *locale, int64_t day, char *out,
+                                size_t cap) RS_MUST_CHECK;
+
 /* A window of days FROM..TO (epoch seconds, FROM <= TO, compared as local days in ZONE):
  * "entre el martes 24 y el jueves 26 de noviembre" / "between Tuesday 24 and Thursday 26
  * November"; across months both days name their month; on one day "el jueves 26 de noviembre"

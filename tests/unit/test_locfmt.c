@@ -43,6 +43,20 @@ static void test_days(void **state)
     assert_string_equal(out, "26/11");
 }
 
+/* a calendar day is the same day for every reader, whatever their zone */
+static void test_civil_day(void **state)
+{
+    (void)state;
+    struct rs_locfmt *lf = rs_locfmt_new();
+    char out[96];
+    int64_t day = 20432; /* 2025-12-10, a Wednesday */
+    assert_int_equal(rs_locfmt_civil_day(lf, "es", day, out, sizeof out), RS_OK);
+    assert_string_equal(out, "miércoles 10 de diciembre");
+    assert_int_equal(rs_locfmt_civil_day(lf, "en-US", day, out, sizeof out), RS_OK);
+    assert_string_equal(out, "Wednesday, December 10");
+    rs_locfmt_free(lf);
+}
+
 static void test_ranges(void **state)
 {
     struct rs_locfmt *lf = *state;
@@ -214,6 +228,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days),
+        cmocka_unit_test(test_civil_day),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_errors_and_cache),
         cmocka_unit_test(test_offsets),
