@@ -6,6 +6,7 @@
 #include "app/ingest.h"
 #include "app/incident.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,215 @@
 #include "util/locfmt.h"
 #include "util/timefmt.h"
 #include "util/tz.h"
+
+/* ---- the log's own texts ----
+ * Some log texts are written by the app itself: an SLA alert, a reopening's new SLA, a reply that
+ * could not be sent, the reason a policy opened an incident. They are stored in English, the
+ * API's language, and the console shows them in the agent's language (rs_incident_text_local).
+ * One table serves both ways: the writer fills a template's {} in order (sys_fill), the reader
+ * matches the stored text against the English template and fills the Spanish one with the same
+ * values, so the two cannot drift apart. */
+enum sys_text {
+    SYS_SLA_HOOK,
+    SYS_SLA_MAIL,
+    SYS_SLA_BOTH,
+    SYS_SLA_HOOK_NO_SMTP,
+    SYS_SLA_NOBODY_NO_SMTP,
+    SYS_SLA_NOBODY,
+    SYS_NEW_SLA,
+    SYS_NEW_SLA_BUSINESS,
+    SYS_NOT_SENT,
+    SYS_POLICY,
+    /* the parts of a policy's reason (SYS_POLICY's second value, joined by "; ") */
+    SYS_WHY_NO_SCAN,
+    SYS_WHY_BREACHED,
+    SYS_WHY_STATUS,
+    SYS_N
+};
+static const struct {
+    const char *en, *es;
+} sys_texts[SYS_N] = {
+    [SYS_SLA_HOOK] = {"SLA passed (due {}); the team is told by webhook",
+                      "SLA vencido (vencía {}); se avisa al equipo por webhook"},
+    [SYS_SLA_MAIL] = {"SLA passed (due {}); the team is told by e-mail to {}",
+                      "SLA vencido (vencía {}); se avisa al equipo por correo a {}"},
+    [SYS_SLA_BOTH] = {"SLA passed (due {}); the team is told by webhook and e-mail to {}",
+                      "SLA vencido (vencía {}); se avisa al equipo por webhook y por correo a {}"},
+    [SYS_SLA_HOOK_NO_SMTP] = {"SLA passed (due {}); the team is told by webhook (not by e-mail: e-mail is not "
+                              "configured in the notification settings)",
+                              "SLA vencido (vencía {}); se avisa al equipo por webhook (no por correo: el correo no "
+                              "está configurado en los ajustes de notificaciones)"},
+    [SYS_SLA_NOBODY_NO_SMTP] = {"SLA passed (due {}); nobody is told: alerts.email is set but e-mail is not "
+                                "configured in the notification settings",
+                                "SLA vencido (vencía {}); no se avisa a nadie: alerts.email está puesto, pero el "
+                                "correo no está configurado en los ajustes de notificaciones"},
+    [SYS_SLA_NOBODY] = {"SLA passed (due {}); nobody is told: no merchant webhook and no alerts.email in the "
+                        "support settings",
+                        "SLA vencido (vencía {}); no se avisa a nadie: la tienda no tiene webhook ni alerts.email en "
+                        "los ajustes de soporte"},
+    [SYS_NEW_SLA] = {"new SLA: {} h from the reopening, due {}", "nuevo SLA: {} h desde la reapertura, vence {}"},
+    [SYS_NEW_SLA_BUSINESS] = {"new SLA: {} h of business hours from the reopening, due {}",
+                              "nuevo SLA: {} h laborables desde la reapertura, vence {}"},
+    [SYS_NOT_SENT] = {"(not sent: the customer cannot be reached) {}",
+                      "(no enviado: no se puede contactar con el cliente) {}"},
+    [SYS_POLICY] = {"Policy {}: {}", "Política {}: {}"},
+    [SYS_WHY_NO_SCAN] = {"no scan for {} days", "sin escaneos desde hace {} días"},
+    [SYS_WHY_BREACHED] = {"promise broken by {}+ days", "promesa incumplida por {} días o más"},
+    [SYS_WHY_STATUS] = {"status {}", "estado {}"},
+};
+
+struct sys_arg {
+    const char *p;
+    size_t n;
+};
+
+/* TPL with its {} replaced in order by ARGS, appended to B. */
+static void sys_fill_buf(struct rs_buf *b, const char *tpl, const struct sys_arg *args, int nargs)
+{
+    int k = 0;
+    for (const char *t = tpl; *t;) {
+        const char *h = strstr(t, "{}");
+        if (!h) {
+            rs_buf_puts(b, t);
+            break;
+        }
+        rs_buf_add(b, t, (size_t)(h - t));
+        if (k < nargs)
+            rs_buf_add(b, args[k].p, args[k].n);
+        k++;
+        t = h + 2;
+    }
+}
+
+/* The English text ID with the C strings given for its {}, into OUT (cut to CAP). */
+static void sys_fill(enum sys_text id, char *out, size_t cap, int nargs, ...)
+{
+    struct sys_arg args[4];
+    va_list ap;
+    va_start(ap, nargs);
+    for (int i = 0; i < nargs && i < 4; i++) {
+        args[i].p = va_arg(ap, const char *);
+        args[i].n = strlen(args[i].p);
+    }
+    va_end(ap);
+    struct rs_buf b;
+    rs_buf_init(&b);
+    sys_fill_buf(&b, sys_texts[id].en, args, nargs < 4 ? nargs : 4);
+    snprintf(out, cap, "%s", b.data ? b.data : "");
+    rs_buf_release(&b);
+}
+
+/* Whether S is the English template TPL; its values into ARGS (pointers into S), their count into
+ * *NARGS. A value ends where the template's next literal part is first found, the last one at the
+ * end of S. */
+static bool sys_match(const char *tpl, const char *s, struct sys_arg *args, int max, int *nargs)
+{
+    *nargs = 0;
+    size_t slen = strlen(s);
+    const char *end = s + slen;
+    while (*tpl) {
+        const char *h = strstr(tpl, "{}");
+        size_t lit = h ? (size_t)(h - tpl) : strlen(tpl);
+        if ((size_t)(end - s) < lit || strncmp(s, tpl, lit) != 0)
+            return false;
+        s += lit;
+        tpl += lit;
+        if (!h)
+            return s == end;
+        tpl += 2;
+        if (*nargs >= max)
+            return false;
+        const char *nh = strstr(tpl, "{}");
+        size_t next = nh ? (size_t)(nh - tpl) : strlen(tpl);
+        const char *stop;
+        if (!nh) /* the last value: up to the template's tail at the very end */
+            stop = (size_t)(end - s) >= next && strncmp(end - next, tpl, next) == 0 ? end - next : NULL;
+        else {
+            stop = NULL;
+            for (const char *q = s; q + next <= end; q++)
+                if (strncmp(q, tpl, next) == 0) {
+                    stop = q;
+                    break;
+                }
+        }
+        if (!stop || stop == s)
+            return false;
+        args[*nargs].p = s;
+        args[*nargs].n = (size_t)(stop - s);
+        (*nargs)++;
+        s = stop;
+    }
+    return s == end;
+}
+
+/* A policy's reason ("no scan for 7 days; status exception") in Spanish, appended to B; false
+ * (B unchanged) when a part is not one of the app's own. */
+static bool sys_reason_es(struct rs_buf *b, const char *p, size_t n)
+{
+    struct rs_buf out;
+    rs_buf_init(&out);
+    bool ok = true;
+    while (ok && n) {
+        const char *sep = NULL;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (p[i] == ';' && p[i + 1] == ' ') {
+                sep = p + i;
+                break;
+            }
+        size_t len = sep ? (size_t)(sep - p) : n;
+        char part[128];
+        ok = len < sizeof part;
+        if (ok) {
+            memcpy(part, p, len);
+            part[len] = '\0';
+            ok = false;
+            struct sys_arg a[1];
+            int na;
+            for (int id = SYS_WHY_NO_SCAN; id <= SYS_WHY_STATUS && !ok; id++)
+                if (sys_match(sys_texts[id].en, part, a, 1, &na)) {
+                    if (out.len)
+                        rs_buf_puts(&out, "; ");
+                    sys_fill_buf(&out, sys_texts[id].es, a, na);
+                    ok = true;
+                }
+        }
+        p += len + (sep ? 2 : 0);
+        n -= len + (sep ? 2 : 0);
+    }
+    if (ok)
+        rs_buf_add(b, out.data ? out.data : "", out.len);
+    rs_buf_release(&out);
+    return ok;
+}
+
+void rs_incident_text_local(const char *text, bool en, struct rs_buf *b)
+{
+    if (!text)
+        return;
+    if (!en)
+        for (int id = 0; id < SYS_WHY_NO_SCAN; id++) {
+            struct sys_arg a[2];
+            int na;
+            if (!sys_match(sys_texts[id].en, text, a, 2, &na))
+                continue;
+            if (id != SYS_POLICY) {
+                sys_fill_buf(b, sys_texts[id].es, a, na);
+                return;
+            }
+            /* the policy's name as written, its reason part by part */
+            struct rs_buf why;
+            rs_buf_init(&why);
+            if (na == 2 && sys_reason_es(&why, a[1].p, a[1].n)) {
+                struct sys_arg pa[2] = {a[0], {why.data ? why.data : "", why.len}};
+                sys_fill_buf(b, sys_texts[id].es, pa, 2);
+                rs_buf_release(&why);
+                return;
+            }
+            rs_buf_release(&why);
+            break;
+        }
+    rs_buf_puts(b, text);
+}
 
 /* ---- words the customer reads ---- */
 
@@ -118,7 +328,7 @@ static enum rs_err tell(struct rs_store *s, struct rs_incident_row *r, const cha
         return e;
     char note[4200];
     if (!msg)
-        snprintf(note, sizeof note, "(not sent: the customer cannot be reached) %s", body);
+        sys_fill(SYS_NOT_SENT, note, sizeof note, 1, body);
     struct rs_incident_log_in l = {.kind = "reply", .actor = actor, .body = msg ? body : note};
     return rs_store_incident_log(s, r->id, &l, now);
 }
@@ -424,8 +634,9 @@ enum rs_err rs_incident_set_state(struct rs_store *s, int64_t merchant_id, int64
         rs_time_format(sla.due, 0, due);
         if ((e = rs_store_incident_set_sla(s, merchant_id, id, sla.due, now)))
             return e;
-        snprintf(sla_note, sizeof sla_note, "new SLA: %d h%s from the reopening, due %s", hours,
-                 sla.zone[0] ? " of business hours" : "", due);
+        char h[16];
+        snprintf(h, sizeof h, "%d", hours);
+        sys_fill(sla.zone[0] ? SYS_NEW_SLA_BUSINESS : SYS_NEW_SLA, sla_note, sizeof sla_note, 2, h, due);
         l.body = sla_note;
     }
     if ((e = rs_store_incident_log(s, id, &l, now)))
@@ -710,20 +921,23 @@ static enum rs_err sweep_merchant(struct rs_store *s, int64_t merchant_id, int64
         e = rs_store_policy_candidates(s, merchant_id, pol->name, pol->type, no_scan_before, breached_before,
                                        pol->status, m, 64, &n);
         for (int i = 0; i < n && !e && *opened < SWEEP_MAX_OPEN; i++) {
-            char why[160];
-            int k = 0;
-            why[0] = '\0';
-            if (pol->no_scan_days >= 0)
-                k += snprintf(why + k, sizeof why - (size_t)k, "no scan for %d days; ", pol->no_scan_days);
-            if (pol->breached_days >= 0 && k < (int)sizeof why)
-                k += snprintf(why + k, sizeof why - (size_t)k, "promise broken by %d+ days; ", pol->breached_days);
-            if (pol->status && k < (int)sizeof why)
-                snprintf(why + k, sizeof why - (size_t)k, "status %s; ", pol->status);
-            size_t wl = strlen(why);
-            if (wl >= 2)
-                why[wl - 2] = '\0';
+            char why[160] = "", part[64], num[16];
+            if (pol->no_scan_days >= 0) {
+                snprintf(num, sizeof num, "%d", pol->no_scan_days);
+                sys_fill(SYS_WHY_NO_SCAN, part, sizeof part, 1, num);
+                snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "", part);
+            }
+            if (pol->breached_days >= 0) {
+                snprintf(num, sizeof num, "%d", pol->breached_days);
+                sys_fill(SYS_WHY_BREACHED, part, sizeof part, 1, num);
+                snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "", part);
+            }
+            if (pol->status) {
+                sys_fill(SYS_WHY_STATUS, part, sizeof part, 1, pol->status);
+                snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "", part);
+            }
             char message[256];
-            snprintf(message, sizeof message, "Policy %s: %s", pol->name, why);
+            sys_fill(SYS_POLICY, message, sizeof message, 2, pol->name, why);
             struct rs_incident_open in = {.order_id = m[i].order_id,
                                           .type = pol->type,
                                           .origin = "policy",
@@ -791,17 +1005,14 @@ static enum rs_err sla_alert(struct rs_store *s, const struct rs_incident_due *d
                                    &mail, &no_smtp);
     char body[512], due[RS_TIME_LEN];
     rs_time_format(r.sla_due_at, 0, due);
-    int k = snprintf(body, sizeof body, "SLA passed (due %s)", due);
-    if (hook || mail)
-        snprintf(body + k, sizeof body - (size_t)k, "; the team is told by %s%s%s%s", hook ? "webhook" : "",
-                 hook && mail ? " and " : "", mail ? "e-mail to " : "", mail ? cfg.alert_email : "");
+    if (hook && mail)
+        sys_fill(SYS_SLA_BOTH, body, sizeof body, 2, due, cfg.alert_email);
+    else if (mail)
+        sys_fill(SYS_SLA_MAIL, body, sizeof body, 2, due, cfg.alert_email);
+    else if (hook)
+        sys_fill(no_smtp ? SYS_SLA_HOOK_NO_SMTP : SYS_SLA_HOOK, body, sizeof body, 1, due);
     else
-        snprintf(body + k, sizeof body - (size_t)k, "; nobody is told: %s",
-                 no_smtp ? "alerts.email is set but e-mail is not configured in the notification settings"
-                         : "no merchant webhook and no alerts.email in the support settings");
-    if (!e && no_smtp && hook)
-        snprintf(body + strlen(body), sizeof body - strlen(body),
-                 " (not by e-mail: e-mail is not configured in the notification settings)");
+        sys_fill(no_smtp ? SYS_SLA_NOBODY_NO_SMTP : SYS_SLA_NOBODY, body, sizeof body, 1, due);
     rs_support_settings_release(&cfg);
     if (e)
         return e;

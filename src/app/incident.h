@@ -136,5 +136,11 @@ void rs_incident_sla_alert_mail(const struct rs_sla_alert *a, char **subject, ch
  * an hour, hours up to 48 h ("con 3 h de retraso" / "3 h late"), days beyond ("con 3 días de
  * retraso" / "3 days late"); "" when it is not past due. */
 void rs_incident_late_words(int64_t due, int64_t now, bool en, char *out, size_t cap);
+/* TEXT, a log row's body or an incident's message, appended to B in the reader's language: the
+ * texts the app writes itself (an SLA alert, a reopening's new SLA, a reply not sent, a policy's
+ * reason: stored in English, the API's language) in Spanish when EN is false; anything else (what
+ * a person wrote) as it is. */
+struct rs_buf;
+void rs_incident_text_local(const char *text, bool en, struct rs_buf *b);
 
 #endif

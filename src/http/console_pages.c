@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "app/conv.h"
+#include "app/incident.h"
 #include "app/notify_settings.h"
 #include "app/support_settings.h"
 #include "core/trackcode.h"
@@ -732,8 +733,13 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
     }
     rs_buf_puts(b, "</p>");
     if (*S(inc, "message")) {
+        /* a policy's reason in the agent's language (a customer's words as written) */
+        struct rs_buf t;
+        rs_buf_init(&t);
+        rs_incident_text_local(S(inc, "message"), !c->es, &t);
         rs_buf_puts(b, "<blockquote>");
-        esc(b, S(inc, "message"));
+        esc(b, t.data ? t.data : "");
+        rs_buf_release(&t);
         rs_buf_puts(b, "</blockquote>");
     }
     if (*S(inc, "offer")) {
@@ -772,11 +778,16 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
         }
         if (*S(l, "body")) {
             rs_buf_puts(b, ": ");
-            /* a state row's text is the app's own (an agent's note is shown as typed) */
+            /* the app's own texts in the agent's language (what a person wrote as typed); a
+             * state row's times in the shop's zone */
+            struct rs_buf t;
+            rs_buf_init(&t);
+            rs_incident_text_local(S(l, "body"), !c->es, &t);
             if (strcmp(S(l, "kind"), "state") == 0)
-                esc_times(b, c, S(l, "body"));
+                esc_times(b, c, t.data ? t.data : "");
             else
-                esc(b, S(l, "body"));
+                esc(b, t.data ? t.data : "");
+            rs_buf_release(&t);
         }
         rs_buf_puts(b, "</li>");
     }

@@ -398,7 +398,7 @@ eq "the resolved incident reopened from the console" "$STATUS $(q "select state 
 # API's log keeps the UTC timestamp (machines read it)
 page GET /console/c/$C1
 DUE_LOCAL=$(TZ=Europe/Madrid date -d "@$(q "select sla_due_at from incidents where id=$INC")" '+%Y-%m-%d %H:%M')
-check "the reopening's history row: the new SLA due in the merchant's zone" \
+check "the reopening's history row (an English agent): the new SLA due in the merchant's zone" \
   bash -c "printf '%s' \"\$0\" | sed 's/<[^>]*>//g' | grep -qF \"from the reopening, due \$1\"" "$HTML" "$DUE_LOCAL"
 check "no raw API timestamp shown in the incident card either" bash -c "! printf '%s' \"\$0\" | sed 's/<[^>]*>/ /g' | grep -qE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}'" "$HTML"
 check "  the API's log keeps the machine time" \

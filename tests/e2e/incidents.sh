@@ -485,8 +485,8 @@ LT=$(curl -s -c "$JAR" -b "$JAR" "$BASE/console/login" | grep -o 'name="login_to
 curl -s -c "$JAR" -b "$JAR" -o /dev/null -H "Origin: $BASE" --data "login_token=$LT&email=lider%40alerta.es&password=una-clave-larga" "$BASE/console/login"
 PAGE=$(curl -s -L -c "$JAR" -b "$JAR" "$BASE/console/i/$SA")
 PAST_LOCAL=$(TZ=Europe/Madrid date -d "$PAST" '+%Y-%m-%d %H:%M')
-check "console incident view: the history shows 'SLA passed', due in the shop's zone" \
-  bash -c "printf '%s' \"\$1\" | grep -qF 'SLA passed (due <time datetime=\"$PAST\">$PAST_LOCAL</time>)'" _ "$PAGE"
+check "console incident view (a Spanish agent): the history says the SLA passed in Spanish, due in the shop's zone" \
+  bash -c "printf '%s' \"\$1\" | grep -qF 'SLA vencido (vencía <time datetime=\"$PAST\">$PAST_LOCAL</time>); se avisa al equipo por webhook y por correo a soporte@example.com'" _ "$PAGE"
 check "  and the order's notifications name the team alert in words" bash -c "printf '%s' \"\$1\" | grep -qE 'aviso al equipo: incidencia fuera de plazo|team alert: incident past its SLA'" _ "$PAGE"
 METRIC=$(curl -s "$BASE/metrics" | sed -n 's/^rastro_incidents_sla_breached_total //p')
 eq "/metrics counts every SLA alert" "$METRIC" "$(q "select count(*) from incident_log where kind='state' and actor='system'")"

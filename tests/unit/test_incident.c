@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/incident.h"
+#include "util/buf.h"
 #include "app/ingest.h"
 #include "app/promise_service.h"
 #include "app/support_settings.h"
@@ -578,6 +579,62 @@ static void test_sla_sweep_once(void **state)
     fx_close(&f);
 }
 
+/* The log's own texts read in the agent's language: each one the app writes, in Spanish for a
+ * Spanish agent with its values kept; English and what a person wrote unchanged. */
+static void local_text(const char *text, bool en, char *out, size_t cap)
+{
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_incident_text_local(text, en, &b);
+    snprintf(out, cap, "%s", b.data ? b.data : "");
+    rs_buf_release(&b);
+}
+
+static void test_log_texts_local(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"SLA passed (due 2026-12-07T09:00:00Z); the team is told by webhook and e-mail to soporte@sol.es",
+         "SLA vencido (vencía 2026-12-07T09:00:00Z); se avisa al equipo por webhook y por correo a soporte@sol.es"},
+        {"SLA passed (due 2026-12-07T09:00:00Z); the team is told by e-mail to soporte@sol.es",
+         "SLA vencido (vencía 2026-12-07T09:00:00Z); se avisa al equipo por correo a soporte@sol.es"},
+        {"SLA passed (due 2026-12-07T09:00:00Z); the team is told by webhook",
+         "SLA vencido (vencía 2026-12-07T09:00:00Z); se avisa al equipo por webhook"},
+        {"SLA passed (due 2026-12-07T09:00:00Z); the team is told by webhook (not by e-mail: e-mail is not "
+         "configured in the notification settings)",
+         "SLA vencido (vencía 2026-12-07T09:00:00Z); se avisa al equipo por webhook (no por correo: el correo no "
+         "está configurado en los ajustes de notificaciones)"},
+        {"SLA passed (due 2026-12-07T09:00:00Z); nobody is told: no merchant webhook and no alerts.email in the "
+         "support settings",
+         "SLA vencido (vencía 2026-12-07T09:00:00Z); no se avisa a nadie: la tienda no tiene webhook ni alerts.email "
+         "en los ajustes de soporte"},
+        {"new SLA: 48 h from the reopening, due 2026-12-09T19:55:00Z",
+         "nuevo SLA: 48 h desde la reapertura, vence 2026-12-09T19:55:00Z"},
+        {"new SLA: 24 h of business hours from the reopening, due 2026-12-09T19:55:00Z",
+         "nuevo SLA: 24 h laborables desde la reapertura, vence 2026-12-09T19:55:00Z"},
+        {"(not sent: the customer cannot be reached) Hemos pedido al transportista: ¿dónde está?",
+         "(no enviado: no se puede contactar con el cliente) Hemos pedido al transportista: ¿dónde está?"},
+        {"Policy lost_no_scan: no scan for 7 days; promise broken by 3+ days; status exception",
+         "Política lost_no_scan: sin escaneos desde hace 7 días; promesa incumplida por 3 días o más; estado "
+         "exception"},
+        {"Policy late: promise broken by 2+ days", "Política late: promesa incumplida por 2 días o más"},
+        /* what people wrote, and texts that only look like the app's: unchanged */
+        {"Policy of the shop: I want my money back", "Policy of the shop: I want my money back"},
+        {"SLA passed (due 2026", "SLA passed (due 2026"},
+        {"SLA passed (due ); the team is told by webhook", "SLA passed (due ); the team is told by webhook"},
+        {"new SLA: from the reopening", "new SLA: from the reopening"},
+        {"no me ha llegado el paquete", "no me ha llegado el paquete"},
+        {"", ""},
+    };
+    char out[512];
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        local_text(pairs[i][0], false, out, sizeof out);
+        assert_string_equal(out, pairs[i][1]);
+        local_text(pairs[i][0], true, out, sizeof out);
+        assert_string_equal(out, pairs[i][0]);
+    }
+}
+
 /* The team's e-mail: both languages, the shop's local times, the console link, values escaped in
  * the HTML. */
 static void test_sla_alert_mail(void **state)
@@ -667,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_settings_alerts),
         cmocka_unit_test(test_sla_sweep_once),
         cmocka_unit_test(test_sla_alert_mail),
+        cmocka_unit_test(test_log_texts_local),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
