@@ -19,6 +19,7 @@
 #include "app/support_settings.h"
 #include "store/store_conv.h"
 #include "store/store_incident.h"
+#include "store/store_notify.h"
 #include "store/store_page.h"
 #include "store/store_promise.h"
 #include "util/buf.h"
@@ -381,7 +382,21 @@ static enum rs_err sla_start(struct rs_store *s, int64_t merchant_id, const stru
     return RS_OK;
 }
 
-enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, char zone[64])
+/* The zone ORDER_ID's customer reads an answer time in: the support team's business-hours zone
+ * SUPPORT_ZONE ("" without business hours: the answer is "within N hours", no zone) told in the
+ * customer's own zone when they have one, or their country's when the order goes abroad
+ * (util/tz.h rs_tz_customer_zone, the rule of every other time the customer reads). */
+static void customer_answer_zone(struct rs_store *s, int64_t order_id, const char *support_zone, int64_t now,
+                                 char out[64])
+{
+    snprintf(out, 64, "%s", support_zone ? support_zone : "");
+    struct rs_notify_customer c;
+    if (*out && order_id > 0 && rs_store_notify_customer(s, order_id, &c) == RS_OK)
+        rs_tz_customer_zone(c.timezone, c.country, support_zone, now, out);
+}
+
+enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now,
+                                    char zone[64])
 {
     zone[0] = '\0';
     struct rs_support_settings cfg;
@@ -392,7 +407,7 @@ enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, cha
     e = sla_start(s, merchant_id, &cfg, 0, 0, &sla);
     rs_support_settings_release(&cfg);
     if (!e)
-        memcpy(zone, sla.zone, sizeof sla.zone);
+        customer_answer_zone(s, order_id, sla.zone, now, zone);
     return e;
 }
 
@@ -492,8 +507,9 @@ static enum rs_err open_incident(struct rs_store *s, int64_t merchant_id, const 
                       "(%s). Te ofrecemos %s: responde a este mensaje con lo que prefieras.",
                  order_words(s, &r), ref, type_words(r.type, en), offer);
     } else {
-        char when[192];
-        rs_incident_answer_words(sla.due, now, sla.zone, r.locale, when, sizeof when);
+        char when[192], zone[64];
+        customer_answer_zone(s, r.order_id, sla.zone, now, zone);
+        rs_incident_answer_words(sla.due, now, zone, r.locale, when, sizeof when);
         snprintf(body, sizeof body,
                  en ? "We have received your report about order %s (%s). Your reference is %s and we will answer "
                       "%s."
@@ -589,8 +605,9 @@ static void state_text(struct rs_store *s, const struct rs_incident_row *r, cons
                  : "Hemos cerrado tu incidencia %s sobre el pedido %s. Gracias por tu paciencia.";
     else {
         /* reopened: the new SLA clock, told as when the incident was opened */
-        char when[192];
-        rs_incident_answer_words(sla->due, now, sla->zone, r->locale, when, sizeof when);
+        char when[192], zone[64];
+        customer_answer_zone(s, r->order_id, sla->zone, now, zone);
+        rs_incident_answer_words(sla->due, now, zone, r->locale, when, sizeof when);
         snprintf(out, cap,
                  en ? "We have reopened your incident %s about order %s and are working on it again: we will answer "
                       "%s."

@@ -51,9 +51,12 @@ struct rs_incident_open {
  * 9 December at 14:00 (Spain Time)" (en-GB). The words of the message that tells them and of the
  * tracking page's confirmation. */
 void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const char *locale, char *out, size_t cap);
-/* The ZONE for rs_incident_answer_words: the merchant's time zone when its support settings set
- * business hours, "" otherwise. */
-enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, char zone[64]) RS_MUST_CHECK;
+/* The ZONE for rs_incident_answer_words: "" when the merchant's support settings set no business
+ * hours; else the zone ORDER_ID's customer reads times in at NOW (their own, their country's when
+ * the order goes abroad: util/tz.h rs_tz_customer_zone), the support team's zone otherwise. The
+ * SLA is counted in the team's business hours either way; only the words change. */
+enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now,
+                                    char zone[64]) RS_MUST_CHECK;
 /* Open an incident (SLA due from the merchant's settings), log it, tell the customer.
  * RS_ENOTFOUND when the order is not this merchant's. OUT: *id. */
 enum rs_err rs_incident_open(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,

@@ -270,7 +270,7 @@ static enum rs_err incident_job_run(struct rs_store *s, void *ctx)
     if (!e && (e = rs_store_incident_row(s, j->merchant_id, j->id, &row)) == RS_OK)
         j->sla_due_at = row.sla_due_at;
     if (!e)
-        e = rs_incident_answer_zone(s, j->merchant_id, j->zone);
+        e = rs_incident_answer_zone(s, j->merchant_id, j->in.order_id, now, j->zone);
     return e;
 }
 

@@ -190,6 +190,16 @@ check "  with business hours: the day and the time it will be answered by, namin
 WHEN=$(grep -oE 'antes del [^.]*' "$T_DIR/page.html" | head -1)
 eq "  the same day and time as the message the customer gets" \
   "$(sqlite3 -readonly "$DB" "select count(*) from messages m join incidents i on i.id=m.incident_id where i.type='other' and m.body like '%te responderemos $WHEN.%'")" 1
+# a customer abroad (Bogotá, no customer.timezone): the same deadline told in their own time, as
+# every other time they read (the SLA still counts the team's business hours in Madrid)
+KEY=$KEY api POST /v1/orders '{"order_ref":"V-CO","placed_at":"2025-11-24T10:00:00+01:00","customer":{"email":"co@example.com","locale":"es"},"destination":{"postal_code":"110111","city":"Bogotá","country":"CO"}}'
+page POST "/t/$(jqr .tracking_code)/report?lang=es" "type=other&message=Donde+esta+mi+pedido"
+CO_DUE=$(sqlite3 -readonly "$DB" "select sla_due_at from incidents i join orders o on o.id=i.order_id where o.order_ref='V-CO'")
+check "  an order to Bogotá: the answer time in Colombia's time, named" \
+  grep -q "te responderá antes del [^.]* a las $(TZ=America/Bogota date -d "@$CO_DUE" +%H:%M) (hora de Colombia)\." "$T_DIR/page.html"
+WHEN=$(grep -oE 'antes del [^.]*' "$T_DIR/page.html" | head -1)
+eq "  and the message the customer gets says the same" \
+  "$(sqlite3 -readonly "$DB" "select count(*) from messages m join incidents i on i.id=m.incident_id join orders o on o.id=i.order_id where o.order_ref='V-CO' and m.body like '%te responderemos $WHEN.%'")" 1
 KEY=$KEY api PUT /v1/support/settings '{"business_hours":null}'
 
 # a long report (the form takes 2000 characters) in Spanish: more than 2000 bytes, none of it lost
