@@ -267,6 +267,46 @@ enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf
     return RS_OK;
 }
 
+/* The carrier's estimate: real calendar days, the first not after the last, within a year of
+ * each other (a typo of the year, not a slow parcel); one day given is both. */
+static enum rs_err check_eta(struct rs_app_error *err, struct rs_eta_in *eta)
+{
+    if (!given(eta->from) && !given(eta->to)) {
+        eta->from = eta->to = NULL;
+        return RS_OK;
+    }
+    if (!given(eta->from))
+        eta->from = eta->to;
+    if (!given(eta->to))
+        eta->to = eta->from;
+    int64_t a, b;
+    if (rs_date_parse(eta->from, &a) != RS_OK || rs_date_parse(eta->to, &b) != RS_OK)
+        return fail(err, "invalid_field",
+                    "carrier_estimate.from and .to must be days, \"YYYY-MM-DD\" (e.g. \"2026-12-15\")");
+    if (b < a)
+        return fail(err, "invalid_field", "carrier_estimate.to (%.10s) is before carrier_estimate.from (%.10s)",
+                    eta->to, eta->from);
+    if (b - a > 366)
+        return fail(err, "invalid_field", "carrier_estimate spans more than a year (%.10s to %.10s)", eta->from,
+                    eta->to);
+    return RS_OK;
+}
+
+enum rs_err rs_app_shipment_eta(struct rs_store *s, int64_t shipment_id, const struct rs_eta_in *eta, int64_t now,
+                                bool *changed)
+{
+    bool ch = false;
+    enum rs_err e = RS_OK;
+    if (eta->from && eta->to &&
+        !(e = rs_store_shipment_eta_set(s, shipment_id, eta->from, eta->to, eta->as_of > 0 ? eta->as_of : now,
+                                        &ch)) &&
+        ch)
+        e = rs_app_promise_on_carrier_eta(s, shipment_id, now);
+    if (changed)
+        *changed = ch;
+    return e;
+}
+
 enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
 {
     enum rs_err e;
@@ -276,6 +316,8 @@ enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_bu
         (e = norm_carrier(err, &in->carrier, buf->carrier)) ||
         (e = norm_tracking(err, &in->tracking_number, buf->tracking)) ||
         (e = check_text(err, "service", in->service, 64)))
+        return e;
+    if ((e = check_eta(err, &in->eta)))
         return e;
     return check_location(err, "origin", &in->origin, buf->country, true);
 }
@@ -611,8 +653,11 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
                    in->source_updated_at > sh.source_updated_at;
         if (reinstate && (e = shipment_set_cancelled(s, &sh, 0, now)))
             return e;
+        bool eta_changed = false;
+        if (!sh.cancelled_at && (e = rs_app_shipment_eta(s, sh.id, &in->eta, now, &eta_changed)))
+            return e;
         if (!any) {
-            *res = reinstate ? RS_PUT_UPDATED : RS_PUT_UNCHANGED;
+            *res = reinstate || eta_changed ? RS_PUT_UPDATED : RS_PUT_UNCHANGED;
             return RS_OK;
         }
         if (sh.cancelled_at && !reinstate) { /* kept as history: no promise for it */
@@ -630,8 +675,11 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
     if (e != RS_ENOTFOUND)
         return e;
     int64_t id;
+    /* the estimate first: the first promise already counts it */
     if ((e = rs_store_shipment_insert(s, merchant_id, order.id, in, now, &id)) ||
         (e = refresh_order_status(s, order.id, now)) ||
+        (in->eta.from && (e = rs_store_shipment_eta_set(s, id, in->eta.from, in->eta.to,
+                                                        in->eta.as_of > 0 ? in->eta.as_of : now, &(bool){false}))) ||
         (e = rs_app_promise_on_shipment(s, id, now)))
         return e;
     *res = RS_PUT_CREATED;

@@ -72,6 +72,12 @@ enum rs_err rs_app_order_put(struct rs_store *s, int64_t merchant_id, const stru
  * state that arrives after the cancellation cannot bring it back. A cancelled shipment named again is reinstated only by the
  * merchant's own input (source NULL, "api" or "csv"): a shop or aggregator cannot reopen it, so
  * a late delivery of an older state leaves it cancelled. */
+/* Keep ETA (validated by rs_app_shipment_prepare; nothing when it has no days) as SHIPMENT_ID's
+ * carrier estimate unless a newer one is stored (its as_of; 0: NOW), and when its days changed
+ * re-estimate the promise with it (promise_apply.h rs_app_promise_on_carrier_eta). *CHANGED
+ * (may be NULL): the days changed. */
+enum rs_err rs_app_shipment_eta(struct rs_store *s, int64_t shipment_id, const struct rs_eta_in *eta, int64_t now,
+                                bool *changed) RS_MUST_CHECK;
 enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const struct rs_shipment_in *in,
                                 int64_t now, enum rs_put_result *res, struct rs_app_error *err) RS_MUST_CHECK;
 

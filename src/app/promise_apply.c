@@ -23,6 +23,29 @@ const char *rs_promise_reason(enum rs_status before, enum rs_status after)
     return rs_status_name(after);
 }
 
+bool rs_promise_carrier_floor(struct rs_stored_promise *np, int64_t from, int64_t to, enum rs_status status)
+{
+    if (from < 0 || to < from || np->final)
+        return false;
+    if (status != RS_STATUS_NONE && status != RS_STATUS_PENDING && status != RS_STATUS_INFO_RECEIVED &&
+        status != RS_STATUS_IN_TRANSIT && status != RS_STATUS_EXCEPTION)
+        return false;
+    bool changed = false;
+    if (to > np->latest) {
+        np->latest = to;
+        changed = true;
+    }
+    if (from > np->earliest) {
+        np->earliest = from;
+        changed = true;
+    }
+    if (np->likely < np->earliest)
+        np->likely = np->earliest;
+    if (np->likely > np->latest)
+        np->likely = np->latest;
+    return changed;
+}
+
 bool rs_promise_window_changed(const struct rs_stored_promise *a,
                                const struct rs_stored_promise *b)
 {
@@ -130,6 +153,11 @@ static enum rs_err make_initial(struct rs_store *s, struct rs_promise_ship *sh, 
         return RS_OK; /* nothing to promise (an empty model) */
     struct rs_stored_promise np;
     rs_promise_to_stored(&p, c->h->version, NULL, &np);
+    /* a carrier estimate already known: never earlier than it; told as such */
+    if (rs_promise_carrier_floor(&np, sh->eta_from, sh->eta_to, sh->status)) {
+        np.told_earliest = np.earliest;
+        np.told_latest = np.latest;
+    }
     enum rs_err e;
     if ((e = rs_store_promise_save(s, sh->shipment_id, sh->merchant_id, &np, now)) ||
         (e = rs_store_promise_history_add(s, sh->shipment_id, sh->merchant_id, now, "created",
@@ -200,6 +228,7 @@ static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, st
             if (np.likely > np.latest)
                 np.likely = np.latest;
         }
+        rs_promise_carrier_floor(&np, sh->eta_from, sh->eta_to, sh->status);
     }
     bool changed = rs_promise_window_changed(&sh->promise, &np) || np.final != sh->promise.final;
     if (!changed && np.likely == sh->promise.likely)
@@ -319,7 +348,20 @@ enum rs_err rs_app_promise_on_event(struct rs_store *s, int64_t shipment_id,
     return detect(s, &sh, now, true, NULL);
 }
 
+static enum rs_err on_update(struct rs_store *s, int64_t shipment_id, const char *why, int64_t now);
+
 enum rs_err rs_app_promise_on_update(struct rs_store *s, int64_t shipment_id, int64_t now)
+{
+    return on_update(s, shipment_id, "updated", now);
+}
+
+enum rs_err rs_app_promise_on_carrier_eta(struct rs_store *s, int64_t shipment_id, int64_t now)
+{
+    return on_update(s, shipment_id, "carrier_estimate", now);
+}
+
+/* Quote SHIPMENT_ID again as of its last status (history reason WHY) and detect a slip. */
+static enum rs_err on_update(struct rs_store *s, int64_t shipment_id, const char *why, int64_t now)
 {
     struct rs_promise_ship sh;
     struct ctx c;
@@ -334,7 +376,7 @@ enum rs_err rs_app_promise_on_update(struct rs_store *s, int64_t shipment_id, in
     if (!sh.has_promise)
         e = make_initial(s, &sh, &c, now);
     else /* as of the shipment's last status, like an event: only the lane or placement moved */
-        e = reestimate(s, &sh, &c, sh.status, 0, "updated", now);
+        e = reestimate(s, &sh, &c, sh.status, 0, why, now);
     rs_promise_cache_put(c.h);
     if (e)
         return e;

@@ -41,6 +41,11 @@ enum rs_err rs_app_promise_on_update(struct rs_store *s, int64_t shipment_id,
                                      int64_t now) RS_MUST_CHECK;
 enum rs_err rs_app_promise_on_order_update(struct rs_store *s, int64_t order_id,
                                            int64_t now) RS_MUST_CHECK;
+/* After the carrier's estimate of SHIPMENT_ID changed (rs_store_shipment_eta_set): re-estimate as
+ * of its last status with the estimate as a floor, history reason "carrier_estimate", and detect
+ * a slip against the window the customer was told, which the customer is then told. */
+enum rs_err rs_app_promise_on_carrier_eta(struct rs_store *s, int64_t shipment_id,
+                                          int64_t now) RS_MUST_CHECK;
 
 /* ---- sweep ---- */
 /* Detect delays of the open shipments with id > *AFTER, at most MAX of them; *AFTER moves to
@@ -53,6 +58,14 @@ enum rs_err rs_app_promise_sweep_chunk(struct rs_store *s, int64_t now, int64_t 
 /* The history reason for a re-estimate after the status moved from BEFORE to AFTER:
  * "handed_over" (pending/info_received → in transit), else the new status's name. */
 const char *rs_promise_reason(enum rs_status before, enum rs_status after);
+/* The carrier's own estimate FROM..TO (civil days; -1: none) as a floor of NP while the parcel
+ * has not reached its last stretch (no status yet, pending, info received, in transit,
+ * exception): the promise never says an earlier day than the carrier does, since a carrier that
+ * plans the 28th does not deliver on the 26th. Out for delivery, a failed attempt and a pickup
+ * point are newer news than any estimate; a final promise is the delivery. A carrier earlier
+ * than the promise changes nothing (the promise is calibrated, the carrier's estimate is not).
+ * True when NP changed. */
+bool rs_promise_carrier_floor(struct rs_stored_promise *np, int64_t from, int64_t to, enum rs_status status);
 /* True when the window (earliest or latest) differs. */
 bool rs_promise_window_changed(const struct rs_stored_promise *a,
                                const struct rs_stored_promise *b);

@@ -60,6 +60,14 @@ struct rs_order_in {
                                          created until it is paid, only updated if it exists */
 };
 
+/* The carrier's estimate of the delivery day (an aggregator's est_delivery_date / eta, the
+ * merchant's "carrier_estimate"): its first and last day, "YYYY-MM-DD" (one day: both the same),
+ * and the source's time of it (0 when unknown), so an older estimate delivered late is ignored. */
+struct rs_eta_in {
+    const char *from, *to;
+    int64_t as_of;
+};
+
 struct rs_shipment_in {
     const char *order_ref;
     const char *carrier;         /* slug: lower case [a-z0-9_-] */
@@ -72,6 +80,7 @@ struct rs_shipment_in {
                                     updated_at), 0 when unknown: an older state than the one
                                     applied is ignored (shops deliver out of order) */
     bool cancelled;              /* the shop cancelled that fulfillment: cancel the shipment */
+    struct rs_eta_in eta;        /* the carrier's estimate of the delivery day; NULLs when not said */
 };
 
 /* A pickup point holding the parcel for the customer (an available_for_pickup scan names it). */

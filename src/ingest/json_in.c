@@ -93,6 +93,9 @@ enum rs_err rs_json_shipment_in(json_t *j, struct rs_shipment_in *out, struct rs
     out->tracking_number = rs_jstr(j, "tracking_number", "", &je);
     out->service = rs_jstr(j, "service", "", &je);
     location(rs_jobj(j, "origin", "", &je), &out->origin, "origin", &je);
+    json_t *eta = rs_jobj(j, "carrier_estimate", "", &je);
+    out->eta.from = rs_jstr(eta, "from", "carrier_estimate", &je);
+    out->eta.to = rs_jstr(eta, "to", "carrier_estimate", &je);
     out->source = "api";
     return done(&je, err);
 }

@@ -84,9 +84,14 @@ struct rs_promise_ship {
     enum rs_substatus substatus;
     int64_t status_at, last_event_at, shipped_at, out_for_delivery_at, delivered_at;
     char timezone[64];
+    int64_t eta_from, eta_to; /* the carrier's estimate (civil days), -1 when none (migration 0020) */
     bool has_promise;
     struct rs_stored_promise promise;
 };
+/* Store the carrier's estimate FROM..TO ("YYYY-MM-DD") of SHIPMENT_ID given at AS_OF (the
+ * source's time, 0 unknown) unless a newer one is stored; *CHANGED when the days changed. */
+enum rs_err rs_store_shipment_eta_set(struct rs_store *s, int64_t shipment_id, const char *from, const char *to,
+                                      int64_t as_of, bool *changed) RS_MUST_CHECK;
 /* A lane's scan cadence (delay rule `stalled`): the time between consecutive carrier scans of
  * the merchant's shipments while in transit (first in-transit scan to delivery). SERVICE "*":
  * every service of the carrier. GAP_S is the 90th percentile of N gaps. */

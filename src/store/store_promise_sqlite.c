@@ -359,7 +359,8 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
         s, 13, "SELECT s.merchant_id,o.placed_at,o.placed_offset,s.origin_country,s.origin_region,"
            "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"
            "s.service,s.status,s.substatus,s.status_at,s.last_event_at,s.shipped_at,"
-           "s.out_for_delivery_at,s.delivered_at,m.timezone,s.order_id,p.shipment_id," PROMISE_COLS " "
+           "s.out_for_delivery_at,s.delivered_at,m.timezone,s.order_id,s.carrier_eta_from,s.carrier_eta_to,"
+           "p.shipment_id," PROMISE_COLS " "
            "FROM shipments s JOIN orders o ON o.id=s.order_id JOIN merchants m ON "
            "m.id=s.merchant_id LEFT JOIN shipment_promises p ON p.shipment_id=s.id WHERE s.id=?");
     if (!q)
@@ -394,11 +395,45 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
     if (!out->timezone[0])
         snprintf(out->timezone, sizeof out->timezone, "UTC");
     out->order_id = sqlite3_column_int64(q, 19);
-    out->has_promise = sqlite3_column_type(q, 20) != SQLITE_NULL;
+    const char *ef = (const char *)sqlite3_column_text(q, 20), *et = (const char *)sqlite3_column_text(q, 21);
+    if (!ef || !et || rs_date_parse(ef, &out->eta_from) != RS_OK || rs_date_parse(et, &out->eta_to) != RS_OK)
+        out->eta_from = out->eta_to = -1;
+    out->has_promise = sqlite3_column_type(q, 22) != SQLITE_NULL;
     if (out->has_promise)
-        promise_cols(q, 21, &out->promise);
+        promise_cols(q, 23, &out->promise);
     sqlite3_reset(q);
     return RS_OK;
+}
+
+enum rs_err rs_store_shipment_eta_set(struct rs_store *s, int64_t shipment_id, const char *from, const char *to,
+                                      int64_t as_of, bool *changed)
+{
+    *changed = false;
+    sqlite3_stmt *q = prep(s, 28, "SELECT carrier_eta_from,carrier_eta_to,carrier_eta_at FROM shipments WHERE id=?");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, shipment_id);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        enum rs_err e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
+        sqlite3_reset(q);
+        return e;
+    }
+    char was_from[16], was_to[16];
+    rs_store_sqlite_col_copy(was_from, sizeof was_from, q, 0);
+    rs_store_sqlite_col_copy(was_to, sizeof was_to, q, 1);
+    bool older = sqlite3_column_type(q, 2) != SQLITE_NULL && sqlite3_column_int64(q, 2) > as_of;
+    sqlite3_reset(q);
+    if (older) /* a newer estimate is stored: this one was delivered late */
+        return RS_OK;
+    *changed = strcmp(was_from, from) != 0 || strcmp(was_to, to) != 0;
+    if (!(q = prep(s, 29, "UPDATE shipments SET carrier_eta_from=?,carrier_eta_to=?,carrier_eta_at=? WHERE id=?")))
+        return RS_EIO;
+    sqlite3_bind_text(q, 1, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, as_of);
+    sqlite3_bind_int64(q, 4, shipment_id);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_promise_save(struct rs_store *s, int64_t shipment_id, int64_t merchant_id,

@@ -120,7 +120,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SHIPMENTS_OF_ORDER] =
         "SELECT id,carrier,tracking_number,service,origin_postal_code,origin_city,origin_region,"
         "origin_country,status,substatus,action_required,last_event_at,shipped_at,out_for_delivery_at,"
-        "delivered_at,created_at,cancelled_at FROM shipments WHERE order_id=? ORDER BY id",
+        "delivered_at,created_at,cancelled_at,carrier_eta_from,carrier_eta_to FROM shipments WHERE order_id=? "
+        "ORDER BY id",
     [ST_EVENTS_OF_SHIPMENT] =
         "SELECT occurred_at,offset_min,received_at,status,substatus,action_required,code,message,city,"
         "region,country,source,pickup_name,pickup_address,pickup_deadline FROM events WHERE shipment_id=? "
@@ -1392,8 +1393,15 @@ static enum rs_err shipments_json(struct rs_store *s, int64_t order_id, enum rs_
         json_object_set_new(sh, "shipped_at", rs_store_sqlite_col_time(q, 12, 0));
         json_object_set_new(sh, "out_for_delivery_at", rs_store_sqlite_col_time(q, 13, 0));
         json_object_set_new(sh, "delivered_at", rs_store_sqlite_col_time(q, 14, 0));
-        if (level == RS_VIEW_MERCHANT)
+        if (level == RS_VIEW_MERCHANT) {
             json_object_set_new(sh, "cancelled_at", rs_store_sqlite_col_time(q, 16, 0));
+            /* the carrier's own estimate, as received (the promise never says earlier) */
+            json_t *eta = json_null();
+            if (sqlite3_column_type(q, 17) != SQLITE_NULL)
+                eta = json_pack("{s:o,s:o}", "from", rs_store_sqlite_col_str(q, 17), "to",
+                                rs_store_sqlite_col_str(q, 18));
+            json_object_set_new(sh, "carrier_estimate", eta ? eta : json_null());
+        }
         json_array_append_new(arr, sh);
     }
     enum rs_err e = map_rc(s, rc);

@@ -191,4 +191,30 @@ eq "  and there is no promise" "$(jqr .promise)" null
 KEY=$KEY_B api POST /v1/shipments "$(ship N-1 N-S1 MAD express)"
 KEY=$KEY_B api GET /v1/shipments/seur/N-S1
 eq "model trained later: the update makes the first promise" "$(jqr '[.promise_history[].reason]|join(",")')" created
+
+# ---- the carrier's own estimate (POST /v1/shipments "carrier_estimate"; aggregators: hooks.sh) ----
+api POST /v1/orders "$(order U-5 "$D0" MAD 08001)"
+api POST /v1/shipments "$(ship U-5 U-S5 MAD std)"
+L5=$(jqr .promise.latest)
+E1=$(date -u -d "$L5 + 4 days" +%F) E2=$(date -u -d "$L5 + 6 days" +%F)
+api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$E1" --arg b "$E2" '.carrier_estimate={from:$a,to:$b}')"
+eq "a carrier estimate later than the promise: 200 updated" "$STATUS/$(jqr .result)" "200/updated"
+api GET /v1/shipments/seur/U-S5
+eq "  kept as the carrier said it" "$(jqr '.carrier_estimate|.from+".."+.to')" "$E1..$E2"
+eq "  the promise is never earlier than the carrier's" "$(jqr '.promise.earliest+".."+.promise.latest')" "$E1..$E2"
+eq "  history reason carrier_estimate" "$(jqr '.promise_history[-1].reason')" carrier_estimate
+eq "  a later window than told is a slip" "$(jqr '[.delays[].cause]|join(",")')" promise_slipped
+H=$(jqr '.promise_history|length')
+api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$E1" --arg b "$E2" '.carrier_estimate={from:$a,to:$b}')"
+api GET /v1/shipments/seur/U-S5
+eq "  the same estimate again: no history row" "$(jqr '.promise_history|length')" "$H"
+api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c '.carrier_estimate={from:"2026-02-30"}')"
+eq "an estimate that is no day: 422 naming it" "$STATUS/$(jqr '.error.message|test("carrier_estimate")')" "422/true"
+api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$E1" --arg b "$E2" '.carrier_estimate={from:$b,to:$a}')"
+eq "an estimate ending before it starts: 422" "$STATUS/$(jqr '.error.message|test("before")')" "422/true"
+api GET /v1/shipments/seur/U-S5
+eq "  nothing lost: the estimate before stands" "$(jqr '.carrier_estimate|.from+".."+.to')" "$E1..$E2"
+api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"U-S5\",\"occurred_at\":\"${D2}T08:00:00+01:00\",\"status\":\"out_for_delivery\"}"
+api GET /v1/shipments/seur/U-S5
+eq "out for delivery: today, whatever the estimate said" "$(jqr '.promise.earliest+".."+.promise.latest')" "$D2..$D2"
 finish

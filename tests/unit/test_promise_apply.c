@@ -273,6 +273,97 @@ static void test_write_path(void **state)
     unit_db_remove(path);
 }
 
+/* The carrier's estimate as a floor: pure rule, then the write path (a shipment created with
+ * one, a later revision, an older one delivered late, out for delivery overriding it). */
+static void test_carrier_estimate(void **state)
+{
+    (void)state;
+    struct rs_stored_promise p = {.earliest = 100, .likely = 102, .latest = 104};
+    struct rs_stored_promise q = p;
+    assert_false(rs_promise_carrier_floor(&q, 98, 103, RS_STATUS_IN_TRANSIT)); /* earlier: ours stands */
+    assert_int_equal(q.latest, 104);
+    assert_true(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_IN_TRANSIT));
+    assert_int_equal(q.earliest, 103);
+    assert_int_equal(q.likely, 103);
+    assert_int_equal(q.latest, 107);
+    q = p;
+    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_OUT_FOR_DELIVERY)); /* newer news */
+    assert_false(rs_promise_carrier_floor(&q, -1, -1, RS_STATUS_IN_TRANSIT));         /* none */
+    q.final = true;
+    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_IN_TRANSIT)); /* delivered */
+
+    char path[64];
+    struct rs_store *s = unit_db_new(path, sizeof path, "promise-eta");
+    int64_t mid, version;
+    assert_int_equal(rs_store_merchant_create(s, "T", "UTC", "es", 1, &mid), RS_OK);
+    struct rs_promise_model *m = small_model();
+    char *text = NULL;
+    assert_int_equal(rs_promise_to_text(m, &text), RS_OK);
+    assert_int_equal(rs_store_begin(s), RS_OK);
+    assert_int_equal(rs_store_promise_model_put(s, mid, text, m->n_learned, "test", 1, &version), RS_OK);
+    free(text);
+    free(m);
+    struct rs_order_in o = {.order_ref = "O1", .placed_at = T(2027, 3, 1, 9),
+                            .destination = {.region = "BCN", .country = "ES"}};
+    enum rs_put_result res;
+    char code[RS_TRACKCODE_LEN];
+    struct rs_app_error ae = {0};
+    assert_int_equal(rs_app_order_put(s, mid, &o, 10, &res, code, &ae), RS_OK);
+    /* created with an estimate far beyond what the model says: the first promise is the carrier's */
+    struct rs_shipment_in si = {.order_ref = "O1", .carrier = "seur", .tracking_number = "E1", .service = "std",
+                                .origin = {.region = "MAD", .country = "ES"},
+                                .eta = {.from = "2027-03-20", .to = "2027-03-22", .as_of = T(2027, 3, 1, 10)}};
+    assert_int_equal(rs_app_shipment_put(s, mid, &si, 10, &res, &ae), RS_OK);
+    struct rs_shipment_key key;
+    assert_int_equal(rs_store_shipment_find(s, mid, "seur", "E1", &key), RS_OK);
+    struct rs_promise_ship sh;
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.eta_from, rs_cal_day(2027, 3, 20));
+    assert_int_equal(sh.promise.earliest, rs_cal_day(2027, 3, 20));
+    assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 22));
+    assert_int_equal(sh.promise.told_latest, rs_cal_day(2027, 3, 22)); /* what the customer is shown */
+    /* the carrier revises it later: the promise follows, with its own history reason, and the
+     * customer (told the 22nd) is due a slip notice */
+    struct rs_eta_in later = {.from = "2027-03-24", .to = "2027-03-25", .as_of = T(2027, 3, 5, 10)};
+    bool changed = false;
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &later, 20, &changed), RS_OK);
+    assert_true(changed);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 25));
+    json_t *j = NULL;
+    assert_int_equal(rs_store_shipment_json(s, mid, "seur", "E1", &j), RS_OK);
+    json_t *h = json_object_get(j, "promise_history");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, json_array_size(h) - 1), "reason")),
+                        "carrier_estimate");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "carrier_estimate"), "to")),
+                        "2027-03-25");
+    size_t i;
+    json_t *d;
+    bool slipped = false;
+    json_array_foreach(json_object_get(j, "delays"), i, d) slipped |=
+        strcmp(json_string_value(json_object_get(d, "cause")), "promise_slipped") == 0;
+    assert_true(slipped);
+    json_decref(j);
+    /* an older estimate delivered late changes nothing; the same one again neither */
+    struct rs_eta_in older = {.from = "2027-03-21", .to = "2027-03-21", .as_of = T(2027, 3, 3, 10)};
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &older, 30, &changed), RS_OK);
+    assert_false(changed);
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &later, 31, &changed), RS_OK);
+    assert_false(changed);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.eta_to, rs_cal_day(2027, 3, 25));
+    /* out for delivery on the 23rd: today, whatever the estimate said */
+    struct rs_event_in ev = {.carrier = "seur", .tracking_number = "E1", .occurred_at = T(2027, 3, 23, 8),
+                             .status = RS_STATUS_OUT_FOR_DELIVERY};
+    assert_int_equal(rs_app_event_record(s, mid, &ev, 40, &ae), RS_OK);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 23));
+    assert_int_equal(rs_store_commit(s), RS_OK);
+    rs_store_close(s);
+    rs_promise_cache_clear();
+    unit_db_remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_model_text_round_trip),
         cmocka_unit_test(test_write_path),
+        cmocka_unit_test(test_carrier_estimate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
