@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ingest/inbound.h"
+#include "util/timefmt.h"
 
 static const char *const topics[] = {NULL, "orders/create", "orders/updated",
                                      "fulfillments/update", "order.created", "order.updated",
@@ -33,8 +34,17 @@ static int fuzz_hook(rs_hook_parse_fn *parse, const uint8_t *data, size_t size)
             assert(rs_substatus_fits(ev->status, ev->substatus));
             assert(strlen(ev->tracking_number) <= RS_MAX_TRACKING_LEN);
         }
-        for (int i = 0; i < in.n_shipments; i++)
+        for (int i = 0; i < in.n_shipments; i++) {
             assert(in.shipments[i].tracking_number && in.shipments[i].tracking_number[0]);
+            /* a carrier estimate is both days or neither, each a real "YYYY-MM-DD", in order */
+            const struct rs_eta_in *eta = &in.shipments[i].eta;
+            assert(!eta->from == !eta->to);
+            int64_t a, b;
+            if (eta->from) {
+                assert(rs_date_parse(eta->from, &a) == RS_OK && rs_date_parse(eta->to, &b) == RS_OK);
+                assert(strlen(eta->from) == 10 && strlen(eta->to) == 10 && a <= b);
+            }
+        }
     } else {
         assert(err[0] != '\0' || e == RS_ENOMEM);
     }

@@ -587,6 +587,13 @@ static enum rs_err apply(struct job *j, struct counts *oc, struct counts *sc, in
                              "with POST /v1/shipments first",
                              sh.carrier, sh.tracking_number);
                     e = RS_EINVAL;
+                } else if (!k.cancelled_at) {
+                    /* an aggregator names no order: the shipment stands, its carrier's estimate
+                     * is still news (AfterShip sends an edd_revise with nothing else) */
+                    bool changed = false;
+                    if ((e = rs_app_shipment_eta(s, k.id, &sh.eta, now, &changed)))
+                        goto out;
+                    pr = changed ? RS_PUT_UPDATED : RS_PUT_UNCHANGED;
                 }
             } else if (!e) {
                 if ((e = rs_store_savepoint(s)))

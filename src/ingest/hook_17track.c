@@ -12,7 +12,8 @@
  * One shipment (data.number, tag as the order reference like AfterShip's order_number) and one
  * event per provider event, all providers together, sorted oldest first. latest_event repeats
  * the newest of those, so it is read only when no provider has events. Not read: milestone[]
- * (it summarises the same events), time_metrics (no place in a shipment record) and
+ * (it summarises the same events), time_metrics except its estimated_delivery_date (the
+ * carrier's estimate, kept on the shipment as of latest_event's time) and
  * shipping_info — 17TRACK repeats it in every push, and a shipment put with an origin counts as
  * an update, so a re-sent push would never be a duplicate.
  *
@@ -185,6 +186,9 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
         RS_HK_TRY(carrier_of(in, key, providers, &sh->carrier, err, errcap));
     sh->order_ref = tag;
     sh->source = "17track";
+    json_t *edd = json_object_get(json_object_get(ti, "time_metrics"), "estimated_delivery_date");
+    rs_hk_eta(in, sh, json_string_value(json_object_get(edd, "from")), json_string_value(json_object_get(edd, "to")),
+              json_string_value(json_object_get(latest_event, "time_iso")));
 
     size_t i, j;
     json_t *p, *e;

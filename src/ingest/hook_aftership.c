@@ -130,6 +130,12 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     sh->order_ref = order_number ? order_number : order_id;
     RS_HK_TRY(rs_hk_str(msg, "shipment_type", wrap, &sh->service, err, errcap));
     sh->source = "aftership";
+    /* AfterShip's estimate, a day or a range (min, max); an edd_revise event carries only it */
+    json_t *edd = json_object_get(msg, "aftership_estimated_delivery_date");
+    const char *edd_day = json_string_value(json_object_get(edd, "estimated_delivery_date"));
+    const char *edd_min = json_string_value(json_object_get(edd, "estimated_delivery_date_min"));
+    const char *edd_max = json_string_value(json_object_get(edd, "estimated_delivery_date_max"));
+    rs_hk_eta(in, sh, edd_min ? edd_min : edd_day, edd_max ? edd_max : edd_day, updated);
 
     size_t i;
     json_t *cp;

@@ -116,6 +116,7 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     RS_HK_TRY(rs_hk_location(origin, "result.carrier_detail.origin_tracking_location", "zip",
                              &sh->origin, err, errcap));
     sh->source = "easypost";
+    rs_hk_eta(in, sh, json_string_value(json_object_get(tr, "est_delivery_date")), NULL, updated);
 
     size_t i;
     json_t *d;

@@ -97,6 +97,9 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
     RS_HK_TRY(rs_hk_str(sl, "name", "data.servicelevel", &sh->service, err, errcap));
     RS_HK_TRY(rs_hk_location(from, "data.address_from", "zip", &sh->origin, err, errcap));
     sh->source = "shippo";
+    /* eta: Shippo's current estimate (original_eta is the first one); as of the status's update */
+    rs_hk_eta(in, sh, json_string_value(json_object_get(data, "eta")), NULL,
+              json_string_value(json_object_get(ts, "object_updated")));
 
     size_t i;
     json_t *h;

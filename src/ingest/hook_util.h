@@ -51,6 +51,14 @@ enum rs_err rs_hk_items(struct rs_inbound *in, const json_t *o, const char *key,
                         struct rs_item_in **it, size_t *n, char *err, size_t errcap);
 /* Copy of S (N bytes) owned by IN; NULL on OOM. */
 char *rs_hk_strndup(struct rs_inbound *in, const char *s, size_t n);
+/* The day of a provider's delivery estimate S ("2025-11-27", "2025-11-26T20:00:00Z": the date as
+ * written), a "YYYY-MM-DD" owned by IN; NULL when S is NULL or not a date: an estimate that
+ * cannot be read is left out, never a reason to refuse the carrier's scans with it. */
+const char *rs_hk_eta_day(struct rs_inbound *in, const char *s);
+/* SH's carrier estimate from a provider's FROM and TO (either may be NULL: one day), both read by
+ * rs_hk_eta_day, and AS_OF, the provider's time of it (an ISO 8601 time, or NULL). Left out when
+ * a day cannot be read, the first comes after the last, or they are over a year apart. */
+void rs_hk_eta(struct rs_inbound *in, struct rs_shipment_in *sh, const char *from, const char *to, const char *as_of);
 /* printf into a string owned by IN; NULL on OOM. */
 char *rs_hk_printf(struct rs_inbound *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -73,6 +73,29 @@ char *rs_hk_strndup(struct rs_inbound *in, const char *s, size_t n)
     return d;
 }
 
+const char *rs_hk_eta_day(struct rs_inbound *in, const char *s)
+{
+    char day[11];
+    int64_t d;
+    if (!s || strlen(s) < 10 || (s[10] && s[10] != 'T' && s[10] != ' '))
+        return NULL;
+    memcpy(day, s, 10);
+    day[10] = '\0';
+    return rs_date_parse(day, &d) == RS_OK ? rs_hk_strndup(in, day, 10) : NULL;
+}
+
+void rs_hk_eta(struct rs_inbound *in, struct rs_shipment_in *sh, const char *from, const char *to, const char *as_of)
+{
+    const char *a = rs_hk_eta_day(in, from ? from : to), *b = rs_hk_eta_day(in, to ? to : from);
+    int64_t da, db, t;
+    if (!a || !b || rs_date_parse(a, &da) != RS_OK || rs_date_parse(b, &db) != RS_OK || db < da || db - da > 366)
+        return;
+    sh->eta.from = a;
+    sh->eta.to = b;
+    if (as_of && rs_time_parse(as_of, true, &t, NULL) == RS_OK)
+        sh->eta.as_of = t;
+}
+
 char *rs_hk_printf(struct rs_inbound *in, const char *fmt, ...)
 {
     va_list ap;

@@ -391,6 +391,21 @@ eq "AfterShip re-delivery (event_id): duplicate" "$(jqr .result)" duplicate
 F=$FIX/aftership-pending.json
 post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
 eq "AfterShip for an unknown order: rejected" "$(jqr .result)/$(jqr '.rejections[0].code')" "rejected/unknown_order"
+# the carrier's estimate: an edd_revise carries only it (no checkpoint), and it is kept on the
+# shipment; an older revision delivered late does not undo a newer one
+# (its own order and parcel: #1050 and LB000111222ES are the next tests')
+api POST /v1/orders '{"order_ref":"#1051","placed_at":"2025-12-03T10:00:00+01:00"}'
+jq -c '.msg.order_number="#1051" | .msg.tracking_number="LB000105099ES" | .msg.id="edd1050edd1050edd1050edd1050edd1"' "$FIX/aftership-edd-revise.json" > "$T_DIR/edd.json"
+F=$T_DIR/edd.json
+post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
+eq "AfterShip edd_revise: applied" "$STATUS/$(jqr .result)" "200/applied"
+api GET /v1/shipments/correos/LB000105099ES
+eq "  the shipment keeps the carrier's estimate (min..max)" "$(jqr '.carrier_estimate|.from+".."+.to')" "2025-12-10..2025-12-11"
+jq -c '.event_id="as-edd-old" | .msg.updated_at="2025-12-04T09:00:00+00:00" | .msg.aftership_estimated_delivery_date={"estimated_delivery_date":"2025-12-08"}' "$F" > "$T_DIR/edd-old.json"
+F=$T_DIR/edd-old.json
+post "${HOOK[aftership]}" "$F" -H "aftership-hmac-sha256: $(b64 aftership-secret-e2e "$F")"
+api GET /v1/shipments/correos/LB000105099ES
+eq "  an older revision delivered late changes nothing" "$(jqr '.carrier_estimate|.from+".."+.to')" "2025-12-10..2025-12-11"
 
 # ---- 17TRACK ----
 # sign: hex(SHA-256(raw body + "/" + API key)), the API key being the integration's secret

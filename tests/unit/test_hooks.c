@@ -306,7 +306,62 @@ static void test_aftership_legacy_and_duplicate(void **state)
     assert_int_equal(a.n_events, 1);
     check_event(&a.events[0], 1764835200, 0, RS_STATUS_PENDING, RS_SUB_NONE, false,
                 "Pending/Pending_001");
+    assert_null(a.shipments[0].eta.from); /* no estimate said */
     rs_inbound_release(&a);
+
+    /* edd_revise: AfterShip's new estimate, a range, as of the tracking's updated_at */
+    parse_file(rs_hook_aftership_parse, "aftership-edd-revise.json", NULL, &a);
+    assert_str(a.topic, "edd_revise");
+    assert_str(a.shipments[0].order_ref, "#1050");
+    assert_str(a.shipments[0].eta.from, "2025-12-10");
+    assert_str(a.shipments[0].eta.to, "2025-12-11");
+    assert_int_equal(a.shipments[0].eta.as_of, 1764927000);
+    rs_inbound_release(&a);
+}
+
+/* Each provider's estimate of the delivery day, read leniently: a date or a time gives its date
+ * as written; one the reader cannot use is left out and the rest of the delivery stands. */
+static void test_carrier_estimates(void **state)
+{
+    (void)state;
+    struct rs_inbound in;
+    parse_file(rs_hook_shippo_parse, "shippo-address-issue.json", NULL, &in);
+    assert_str(in.shipments[0].eta.from, "2025-12-12"); /* eta, not original_eta */
+    assert_str(in.shipments[0].eta.to, "2025-12-12");
+    rs_inbound_release(&in);
+    parse_file(rs_hook_easypost_parse, "easypost-delivered-late-scan.json", NULL, &in);
+    assert_null(in.shipments[0].eta.from); /* est_delivery_date null */
+    rs_inbound_release(&in);
+    parse_file(rs_hook_17track_parse, "17track-handover-delivered.json", NULL, &in);
+    assert_null(in.shipments[0].eta.from); /* from/to null */
+    rs_inbound_release(&in);
+
+    char err[256];
+    static const struct {
+        const char *edd, *from, *to;
+    } cases[] = {
+        {"\"estimated_delivery_date\":\"2025-12-10\"", "2025-12-10", "2025-12-10"},
+        {"\"estimated_delivery_date_min\":\"2025-12-10\",\"estimated_delivery_date_max\":\"2025-12-12T18:00:00+01:00\"",
+         "2025-12-10", "2025-12-12"},
+        {"\"estimated_delivery_date\":\"10/12/2025\"", NULL, NULL},                 /* not a date */
+        {"\"estimated_delivery_date\":\"2025-02-30\"", NULL, NULL},                 /* no such day */
+        {"\"estimated_delivery_date_min\":\"2025-12-12\",\"estimated_delivery_date_max\":\"2025-12-10\"", NULL,
+         NULL},                                                                      /* backwards */
+        {"\"estimated_delivery_date\":20251210", NULL, NULL},                         /* a number */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[1024];
+        int n = snprintf(body, sizeof body,
+                         "{\"event\":\"edd_revise\",\"event_id\":\"e%zu\",\"msg\":{\"id\":\"x\",\"tracking_number\":"
+                         "\"LB000111222ES\",\"slug\":\"spain-correos-es\",\"tag\":\"InTransit\",\"order_number\":\"#1050\","
+                         "\"updated_at\":\"2025-12-05T09:30:00+00:00\",\"aftership_estimated_delivery_date\":{%s},"
+                         "\"checkpoints\":[]}}",
+                         i, cases[i].edd);
+        assert_int_equal(rs_hook_aftership_parse(body, (size_t)n, NULL, &in, err, sizeof err), RS_OK);
+        assert_str(in.shipments[0].eta.from, cases[i].from);
+        assert_str(in.shipments[0].eta.to, cases[i].to);
+        rs_inbound_release(&in);
+    }
 }
 
 /* ---------- 17TRACK ---------- */
@@ -825,6 +880,7 @@ static void test_shared_examples(void **state)
                 "out_for_delivery/out_for_delivery");
     assert_str(in.shipments[0].tracking_number, "9400111899223817042712");
     assert_str(in.shipments[0].carrier, "usps");
+    assert_str(in.shipments[0].eta.from, "2025-11-26"); /* est_delivery_date, a time */
     rs_inbound_release(&in);
     free(b);
 
@@ -834,6 +890,7 @@ static void test_shared_examples(void **state)
     assert_int_equal(in.n_events, 3);
     check_event(&in.events[2], 1764169920, 0, RS_STATUS_EXCEPTION, RS_SUB_DELAYED, false,
                 "TRANSIT/delayed");
+    assert_str(in.shipments[0].eta.to, "2025-11-28"); /* eta (original_eta was the 26th) */
     rs_inbound_release(&in);
     free(b);
 
@@ -845,6 +902,8 @@ static void test_shared_examples(void **state)
     check_event(&in.events[2], 1764192660, -300, RS_STATUS_ATTEMPT_FAILED, RS_SUB_NONE, true,
                 "AttemptFail/AttemptFail_001");
     assert_str(in.shipments[0].order_ref, "#1042");
+    assert_str(in.shipments[0].eta.from, "2025-11-27");
+    assert_str(in.shipments[0].eta.to, "2025-11-28");
     rs_inbound_release(&in);
     free(b);
 
@@ -853,6 +912,8 @@ static void test_shared_examples(void **state)
     assert_int_equal(rs_hook_17track_parse(b, len, NULL, &in, err, sizeof err), RS_OK);
     assert_str(in.shipments[0].carrier, "china_post");
     assert_str(in.shipments[0].order_ref, "order-1042");
+    assert_str(in.shipments[0].eta.from, "2025-11-27");
+    assert_str(in.shipments[0].eta.to, "2025-11-29");
     assert_int_equal(in.n_events, 3);
     check_event(&in.events[0], 1763365200, 480, RS_STATUS_IN_TRANSIT, RS_SUB_PICKED_UP, false,
                 "InTransit/InTransit_PickedUp");
@@ -913,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_shopify_fulfillment),
         cmocka_unit_test(test_woocommerce),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_carrier_estimates),
         cmocka_unit_test(test_shared_examples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
