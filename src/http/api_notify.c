@@ -664,9 +664,9 @@ void rs_hook_infobip_sms(struct rs_req *r)
 
 struct unsub_job {
     const char *token;
-    bool all;        /* every channel, not only e-mail */
+    bool all;               /* every channel, not only e-mail */
     bool found;
-    char locale[16]; /* the message's language */
+    struct rs_unsub_row row; /* the message's shop, order and language */
 };
 
 /* The channels "stop all messages" covers: every customer channel (the merchant's webhook is
@@ -676,13 +676,13 @@ static const char *const unsub_all_channels[] = {"email", "sms", "whatsapp", "pu
 static enum rs_err unsub_run(struct rs_store *s, void *ctx)
 {
     struct unsub_job *j = ctx;
-    int64_t mid, cid;
-    enum rs_err e = rs_store_outbox_by_unsub(s, j->token, &mid, &cid, j->locale);
+    enum rs_err e = rs_store_outbox_by_unsub(s, j->token, &j->row);
     if (e == RS_ENOTFOUND)
         return RS_OK;
     if (e)
         return e;
     j->found = true;
+    int64_t cid = j->row.customer_id;
     if (!cid)
         return RS_OK;
     if (!j->all)
@@ -737,20 +737,25 @@ static void unsub_failed(struct rs_req *r, enum rs_err e)
                          "a moment with the same link.");
 }
 
-/* A small page for a phone screen: TITLE, MSG and, unless DONE_ALL, the buttons that POST the
- * choice back to /u/TOKEN (the e-mail only, unless DONE_EMAIL, and every channel). */
-static void unsub_page(struct rs_req *r, bool es, const char *token, const char *title, const char *msg,
-                       bool done_email, bool done_all)
+/* A small page for a phone screen, headed by the shop's name (which shop's messages these are):
+ * TITLE, MSG and, unless DONE_ALL, the buttons that POST the choice back to /u/TOKEN (the e-mail
+ * only, unless DONE_EMAIL, and every channel); then the way back to the order's tracking page,
+ * where the customer can ask for updates again. */
+static void unsub_page(struct rs_req *r, bool es, const char *token, const struct rs_unsub_row *u,
+                       const char *title, const char *msg, bool done_email, bool done_all)
 {
     const char *lang = es ? "es" : "en";
     struct rs_buf b;
     rs_buf_init(&b);
     rs_buf_printf(&b,
                   "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                  "content=\"width=device-width,initial-scale=1\"><title>%s</title><link rel=\"icon\" href=\"data:,\">"
-                  "<link rel=\"stylesheet\" href=\"/static/page.css\"></head><body><main class=\"wrap\"><h1>%s</h1>"
-                  "<p>%s</p>",
-                  lang, title, title, msg);
+                  "content=\"width=device-width,initial-scale=1\"><title>%s · ",
+                  lang, title);
+    rs_buf_html(&b, u->shop);
+    rs_buf_puts(&b, "</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/page.css\">"
+                    "</head><body><header class=\"top\"><div class=\"wrap bar\"><p class=\"brand\">");
+    rs_buf_html(&b, u->shop);
+    rs_buf_printf(&b, "</p></div></header><main class=\"wrap\"><h1>%s</h1><p>%s</p>", title, msg);
     if (!done_all) {
         rs_buf_printf(&b, "<form method=\"post\" action=\"/u/%s?lang=%s\"><input type=\"hidden\" "
                           "name=\"List-Unsubscribe\" value=\"One-Click\">",
@@ -765,7 +770,17 @@ static void unsub_page(struct rs_req *r, bool es, const char *token, const char 
                            "avisos en la página de seguimiento de tu pedido."
                          : "This applies to all your orders from this shop. If you change your mind, you can ask "
                            "for updates again on your order's tracking page.");
+    } else {
+        rs_buf_puts(&b, es ? "<p>Si cambias de idea, puedes volver a pedir avisos en la página de seguimiento de tu "
+                             "pedido.</p>"
+                           : "<p>If you change your mind, you can ask for updates again on your order's tracking "
+                             "page.</p>");
     }
+    if (u->code[0])
+        rs_buf_printf(&b, "<p><a href=\"/t/%s?lang=%s\">%s</a></p>", u->code, lang,
+                      es ? "Ver el seguimiento de mi pedido" : "See my order's tracking page");
+    else
+        rs_buf_printf(&b, "<p><a href=\"/track?lang=%s\">%s</a></p>", lang, es ? "Buscar mi pedido" : "Find my order");
     rs_buf_puts(&b, "</main></body></html>");
     size_t len;
     char *html = rs_buf_detach(&b, &len);
@@ -793,16 +808,16 @@ void rs_page_unsubscribe_post(struct rs_req *r)
         unsub_unknown(r);
         return;
     }
-    bool es = unsub_spanish(r, j.locale);
+    bool es = unsub_spanish(r, j.row.locale);
     if (j.all)
-        unsub_page(r, es, r->params[0], es ? "Baja confirmada" : "You are unsubscribed",
+        unsub_page(r, es, r->params[0], &j.row, es ? "Baja confirmada" : "You are unsubscribed",
                    es ? "Ya no te enviaremos avisos sobre tus pedidos por ningún medio: ni e-mail, ni SMS, ni "
                         "WhatsApp, ni notificaciones del navegador."
                       : "We will not send you updates about your orders by any channel any more: no e-mail, SMS, "
                         "WhatsApp or browser notifications.",
                    true, true);
     else
-        unsub_page(r, es, r->params[0], es ? "Baja confirmada" : "You are unsubscribed",
+        unsub_page(r, es, r->params[0], &j.row, es ? "Baja confirmada" : "You are unsubscribed",
                    es ? "Ya no te enviaremos estos avisos por e-mail. Los SMS y mensajes de WhatsApp siguen "
                         "llegando; si tampoco los quieres:"
                       : "We will not send you these updates by e-mail any more. Text and WhatsApp messages still "
@@ -818,9 +833,8 @@ void rs_page_unsubscribe_get(struct rs_req *r)
         return;
     }
     struct rs_store *s = rs_server_reader_get(r->srv);
-    int64_t mid, cid;
-    char locale[16] = "";
-    enum rs_err e = s ? rs_store_outbox_by_unsub(s, r->params[0], &mid, &cid, locale) : RS_EIO;
+    struct rs_unsub_row u;
+    enum rs_err e = s ? rs_store_outbox_by_unsub(s, r->params[0], &u) : RS_EIO;
     rs_server_reader_put(r->srv, s);
     if (e == RS_ENOTFOUND) {
         unsub_unknown(r);
@@ -830,8 +844,8 @@ void rs_page_unsubscribe_get(struct rs_req *r)
         unsub_failed(r, e);
         return;
     }
-    bool es = unsub_spanish(r, locale);
-    unsub_page(r, es, r->params[0], es ? "Darse de baja" : "Unsubscribe",
+    bool es = unsub_spanish(r, u.locale);
+    unsub_page(r, es, r->params[0], &u, es ? "Darse de baja" : "Unsubscribe",
                es ? "¿Qué avisos sobre tus pedidos quieres dejar de recibir?"
                   : "Which updates about your orders do you want to stop?",
                false, false);

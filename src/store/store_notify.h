@@ -132,10 +132,17 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
  * RS_ENOTFOUND when no row has that provider id. */
 enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, const char *provider_id,
                                     const char *state, const char *error, int64_t now) RS_MUST_CHECK;
-/* The row holding one-click unsubscribe TOKEN: its merchant, customer and the message's locale
- * (LOCALE may be NULL). */
-enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, int64_t *merchant_id,
-                                     int64_t *customer_id, char locale[16]) RS_MUST_CHECK;
+/* What the row holding one-click unsubscribe TOKEN tells its pages: its merchant, customer
+ * (0: none), the message's locale, the shop's name as the customer knows it (the tracking page's
+ * branding display_name, else the messages' merchant_name, else the merchant's name) and the
+ * order's tracking code (the e-mail holding the link carries it already; "" when none). */
+struct rs_unsub_row {
+    int64_t merchant_id, customer_id;
+    char locale[16];
+    char shop[512];
+    char code[24];
+};
+enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, struct rs_unsub_row *out) RS_MUST_CHECK;
 /* Queue a copy of row ID of MERCHANT_ID now (its state, attempts and error start afresh; the
  * idempotency key gets ":resend<N>"). OUT: *new_id. RS_ENOTFOUND when absent. */
 enum rs_err rs_store_outbox_resend(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t now,

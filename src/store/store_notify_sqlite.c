@@ -93,7 +93,11 @@ static const char *const SQL_RECEIPT_NEXT =
     "UPDATE outbox SET state='queued',channel_index=?1,channel=?2,attempts=0,deferred=0,next_attempt_at=?3,"
     "lease_until=0,lease_owner=NULL,provider_id=NULL,last_error=?4,updated_at=?3 WHERE id=?5 AND state='sent'";
 static const char *const SQL_BY_UNSUB =
-    "SELECT merchant_id,coalesce(customer_id,0),locale FROM outbox WHERE unsub_token=?";
+    "SELECT x.merchant_id,coalesce(x.customer_id,0),x.locale,coalesce(nullif(json_extract(p.branding,"
+    "'$.display_name'),''),nullif(json_extract(ns.config,'$.merchant_name'),''),m.name),o.tracking_code "
+    "FROM outbox x JOIN merchants m ON m.id=x.merchant_id LEFT JOIN orders o ON o.id=x.order_id "
+    "LEFT JOIN page_settings p ON p.merchant_id=x.merchant_id "
+    "LEFT JOIN notify_settings ns ON ns.merchant_id=x.merchant_id WHERE x.unsub_token=?";
 static const char *const SQL_RESEND =
     "INSERT INTO outbox(merchant_id,order_id,shipment_id,customer_id,trigger,channels,channel,status,"
     "substatus,locale,state,next_attempt_at,idem_key,unsub_token,resend_of,created_at,updated_at,coupon_id,event_at,"
@@ -500,19 +504,23 @@ enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, con
     return e ? e : rows ? RS_OK : RS_ENOTFOUND;
 }
 
-enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, int64_t *merchant_id,
-                                     int64_t *customer_id, char locale[16])
+enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, struct rs_unsub_row *out)
 {
     STMT(X_BY_UNSUB, SQL_BY_UNSUB);
+    memset(out, 0, sizeof *out);
     sqlite3_bind_text(q, 1, token, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     enum rs_err e = RS_ENOTFOUND;
     if (rc == SQLITE_ROW) {
-        *merchant_id = sqlite3_column_int64(q, 0);
-        *customer_id = sqlite3_column_int64(q, 1);
-        const unsigned char *l = sqlite3_column_text(q, 2);
-        if (locale)
-            snprintf(locale, 16, "%s", l ? (const char *)l : "");
+        out->merchant_id = sqlite3_column_int64(q, 0);
+        out->customer_id = sqlite3_column_int64(q, 1);
+        const unsigned char *t;
+        if ((t = sqlite3_column_text(q, 2)))
+            snprintf(out->locale, sizeof out->locale, "%s", (const char *)t);
+        if ((t = sqlite3_column_text(q, 3)))
+            snprintf(out->shop, sizeof out->shop, "%s", (const char *)t);
+        if ((t = sqlite3_column_text(q, 4)))
+            snprintf(out->code, sizeof out->code, "%s", (const char *)t);
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = rs_store_sqlite_rc(s, rc);

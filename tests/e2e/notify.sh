@@ -265,6 +265,13 @@ check "  in Javier's language (the e-mail's), saying what each button does, for 
 check "  offering to stop every channel, not only e-mail" \
   grep -q '<button name="scope" value="all">Dejar de recibir todos los avisos (e-mail, SMS y WhatsApp)</button>' "$T_DIR/u.html"
 check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button name=\"scope\" value=\"all\">Stop all updates (e-mail, SMS and WhatsApp)</button>'"
+check "  headed by the shop's name (which shop's messages these are), with a link back to the order" \
+  bash -c "grep -q '<p class=\"brand\">Tienda Sol</p>' '$T_DIR/u.html' && grep -qF '<a href=\"/t/$CODE?lang=es\">Ver el seguimiento de mi pedido</a>' '$T_DIR/u.html'"
+KEY=$KEY api PUT /v1/branding '{"display_name":"Sol & <Luna>"}' >/dev/null
+curl -s -o "$T_DIR/u-en.html" "$UNSUB?lang=en"
+check "  the tracking page's display name when the shop set one, as text; the link in English" \
+  bash -c "grep -q '<p class=\"brand\">Sol &amp; &lt;Luna&gt;</p>' '$T_DIR/u-en.html' && grep -qF '<a href=\"/t/$CODE?lang=en\">See my order' '$T_DIR/u-en.html'"
+KEY=$KEY api PUT /v1/branding '{}' >/dev/null
 # another process holds the database's write lock (a backup, a maintenance command): the customer
 # reads a page in their language, the mail client's one-click POST a 503 with Retry-After
 # (.timeout: the dispatcher's own short writes may hold the lock when the locker starts; it waits
@@ -298,6 +305,8 @@ check "  the confirmation says SMS and WhatsApp still come, and offers to stop t
 STATUS=$(curl -s -o "$T_DIR/u5.html" -w '%{http_code}' -X POST --data 'List-Unsubscribe=One-Click&scope=all' "$UNSUB?lang=es")
 eq "unsubscribe page, 'stop all': 200" "$STATUS" 200
 check "  the confirmation names every channel" grep -q 'ni e-mail, ni SMS, ni WhatsApp' "$T_DIR/u5.html"
+check "  and leads back to the order's tracking page, where updates can be asked for again" \
+  bash -c "grep -q '<p class=\"brand\">Tienda Sol</p>' '$T_DIR/u5.html' && grep -q 'volver a pedir avisos' '$T_DIR/u5.html' && grep -qF 'href=\"/t/$CODE?lang=es\"' '$T_DIR/u5.html'"
 JAVIER=$(sqlite3 -readonly "$DB" "select customer_id from orders where order_ref='7315'")
 eq "  Javier is opted out of every channel" "$(sqlite3 -readonly "$DB" "select group_concat(channel,',') from (select channel from notify_optouts where customer_id=$JAVIER order by channel)")" "email,push,sms,whatsapp"
 n_all=$(ls "$REC_DIR" | wc -l)
