@@ -764,8 +764,8 @@ static void unsub_page(struct rs_req *r, bool es, const char *token, const struc
             rs_buf_printf(&b, "<p><button name=\"scope\" value=\"email\">%s</button></p>",
                           es ? "Dejar de recibir e-mails" : "Stop e-mails");
         rs_buf_printf(&b, "<p><button name=\"scope\" value=\"all\">%s</button></p></form><p>%s</p>",
-                      es ? "Dejar de recibir todos los avisos (e-mail, SMS y WhatsApp)"
-                         : "Stop all updates (e-mail, SMS and WhatsApp)",
+                      es ? "Dejar de recibir todos los avisos (e-mail, SMS, WhatsApp y notificaciones del navegador)"
+                         : "Stop all updates (e-mail, SMS, WhatsApp and browser notifications)",
                       es ? "Vale para todos tus pedidos en esta tienda. Si cambias de idea, puedes volver a pedir "
                            "avisos en la página de seguimiento de tu pedido."
                          : "This applies to all your orders from this shop. If you change your mind, you can ask "
@@ -818,10 +818,10 @@ void rs_page_unsubscribe_post(struct rs_req *r)
                    true, true);
     else
         unsub_page(r, es, r->params[0], &j.row, es ? "Baja confirmada" : "You are unsubscribed",
-                   es ? "Ya no te enviaremos estos avisos por e-mail. Los SMS y mensajes de WhatsApp siguen "
-                        "llegando; si tampoco los quieres:"
-                      : "We will not send you these updates by e-mail any more. Text and WhatsApp messages still "
-                        "come; if you do not want them either:",
+                   es ? "Ya no te enviaremos estos avisos por e-mail. Los SMS, los mensajes de WhatsApp y las "
+                        "notificaciones del navegador siguen llegando; si tampoco los quieres:"
+                      : "We will not send you these updates by e-mail any more. Text and WhatsApp messages and "
+                        "browser notifications still come; if you do not want them either:",
                    true, false);
 }
 

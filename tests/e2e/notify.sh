@@ -262,9 +262,9 @@ STATUS=$(curl -s -o "$T_DIR/u.html" -w '%{http_code}' "$UNSUB")
 eq "GET of the unsubscribe link shows a page, changes nothing" "$STATUS" 200
 check "  in Javier's language (the e-mail's), saying what each button does, for a phone screen" \
   bash -c "grep -q '<html lang=\"es\">' '$T_DIR/u.html' && grep -q 'quieres dejar de recibir' '$T_DIR/u.html' && grep -q '<button name=\"scope\" value=\"email\">Dejar de recibir e-mails</button>' '$T_DIR/u.html' && grep -q 'name=\"viewport\"' '$T_DIR/u.html'"
-check "  offering to stop every channel, not only e-mail" \
-  grep -q '<button name="scope" value="all">Dejar de recibir todos los avisos (e-mail, SMS y WhatsApp)</button>' "$T_DIR/u.html"
-check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button name=\"scope\" value=\"all\">Stop all updates (e-mail, SMS and WhatsApp)</button>'"
+check "  offering to stop every channel, not only e-mail, and saying before the click that browser notifications stop too" \
+  grep -q '<button name="scope" value="all">Dejar de recibir todos los avisos (e-mail, SMS, WhatsApp y notificaciones del navegador)</button>' "$T_DIR/u.html"
+check "  in English when asked" bash -c "curl -s '$UNSUB?lang=en' | grep -q '<button name=\"scope\" value=\"all\">Stop all updates (e-mail, SMS, WhatsApp and browser notifications)</button>'"
 check "  headed by the shop's name (which shop's messages these are), with a link back to the order" \
   bash -c "grep -q '<p class=\"brand\">Tienda Sol</p>' '$T_DIR/u.html' && grep -qF '<a href=\"/t/$CODE?lang=es\">Ver el seguimiento de mi pedido</a>' '$T_DIR/u.html'"
 KEY=$KEY api PUT /v1/branding '{"display_name":"Sol & <Luna>"}' >/dev/null
@@ -299,8 +299,8 @@ check "delivered to Javier settled" wait_for 20 all_final 7315
 notif 7315
 eq "after one-click unsubscribe the email customer gets the delivered notice by SMS" \
    "$(jqr '[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]|"\(.channel):\(.state)"')" "sms:sent"
-check "  the confirmation says SMS and WhatsApp still come, and offers to stop them too" \
-  bash -c "grep -q 'Los SMS y mensajes de WhatsApp siguen' '$T_DIR/u2.html' && grep -q 'value=\"all\"' '$T_DIR/u2.html' && ! grep -q 'value=\"email\"' '$T_DIR/u2.html'"
+check "  the confirmation says SMS, WhatsApp and browser notifications still come, and offers to stop them too" \
+  bash -c "grep -q 'Los SMS, los mensajes de WhatsApp y las notificaciones del navegador siguen' '$T_DIR/u2.html' && grep -q 'value=\"all\"' '$T_DIR/u2.html' && ! grep -q 'value=\"email\"' '$T_DIR/u2.html'"
 # "stop all": every channel of the customer, so a later notice reaches them by none
 STATUS=$(curl -s -o "$T_DIR/u5.html" -w '%{http_code}' -X POST --data 'List-Unsubscribe=One-Click&scope=all' "$UNSUB?lang=es")
 eq "unsubscribe page, 'stop all': 200" "$STATUS" 200
