@@ -405,8 +405,12 @@ static void headline(struct page *p)
 
 static void steps(struct page *p)
 {
-    static const char *es[5] = {"Confirmado", "Preparando", "Enviado", "En reparto", "Entregado"};
-    static const char *en[5] = {"Confirmed", "Preparing", "Shipped", "Out for delivery", "Delivered"};
+    /* soft hyphens: on a narrow phone a long word breaks with a hyphen inside its own column
+     * instead of running into the next label (browsers without hyphenation dictionaries too) */
+    static const char *es[5] = {"Con&shy;fir&shy;ma&shy;do", "Pre&shy;pa&shy;ran&shy;do", "Enviado", "En reparto",
+                                "En&shy;tre&shy;ga&shy;do"};
+    static const char *en[5] = {"Con&shy;firmed", "Pre&shy;par&shy;ing", "Shipped", "Out for delivery",
+                                "De&shy;liv&shy;ered"};
     int m = milestone(p->o);
     bool warn = is_problem(jstr(p->o, "status"));
     rs_buf_printf(p->b, "<ol class=\"steps\" aria-label=\"%s\">", TX(p, "Progreso del pedido", "Order progress"));

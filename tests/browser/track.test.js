@@ -150,6 +150,21 @@ const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.p
     check('at 360 px the page needs no sideways scrolling', w[0] <= w[1], w.join(' > '));
     const lines = await page.evaluate(() => document.querySelector('.code strong').getClientRects().length);
     check('  the tracking code is not broken across lines (it is read aloud and copied)', lines === 1, lines);
+    // the progress steps' labels ("Confirmado", "Preparando"…) each stay apart from the next,
+    // with a gap, and inside the screen, in both languages
+    const labels = () => page.evaluate(() => [...document.querySelectorAll('.steps li > span:first-child')].map(s => {
+      const r = s.getBoundingClientRect();
+      return { t: s.textContent, l: r.left, r: r.right };
+    }));
+    for (const lang of ['es', 'en']) {
+      if (lang === 'en') await page.goto(`${BASE}/t/${CODE}?lang=en`);
+      const b = await labels();
+      const bad = b.slice(1).map((x, i) => [b[i], x]).filter(([a, x]) => x.l - a.r < 2)
+        .map(([a, x]) => `${a.t} ${a.r.toFixed(1)} / ${x.t} ${x.l.toFixed(1)}`);
+      check(`  at 360 px the progress steps' labels do not touch (${lang})`, b.length === 5 && bad.length === 0 &&
+        b[0].l >= 0 && b[4].r <= 360, `${b.length} labels; ${bad.join(', ')}`);
+    }
+    await page.goto(`${BASE}/t/${CODE}`);
     await shot(page, 'es-360');
     await ctx.close();
   });
