@@ -335,6 +335,7 @@ struct receipt_job {
     int64_t merchant_id;
     const char *provider_id, *state, *error;
     const char *phone, *channel;
+    bool start; /* PHONE opts back in to CHANNEL rather than out */
     int64_t wa_at;
     int changed;
 };
@@ -350,7 +351,9 @@ static enum rs_err receipt_run(struct rs_store *s, void *ctx)
         if (e == RS_ENOTFOUND)
             e = RS_OK; /* unknown or already final: nothing to do, and the provider must not retry */
     }
-    if (!e && j->phone && j->channel)
+    if (!e && j->phone && j->channel && j->start)
+        e = rs_store_notify_optin_phone(s, j->merchant_id, j->phone, j->channel, &j->changed);
+    else if (!e && j->phone && j->channel)
         e = rs_store_notify_optout_phone(s, j->merchant_id, j->phone, j->channel,
                                          strcmp(j->channel, "sms") == 0 ? "sms_stop" : "whatsapp_stop", rs_now(),
                                          &j->changed);
@@ -410,21 +413,29 @@ void rs_hook_twilio_status(struct rs_req *r)
         rs_reply_text(r, 200, "text/plain", "", 0);
 }
 
-/* STOP, BAJA and friends (the whole message, any case, trimmed). */
-static bool is_stop(const char *text)
+/* A keyword that is the whole message (any case, trimmed): STOP, BAJA and friends opt the
+ * number out of the channel it came by; START, ALTA, UNSTOP opt it back in (Twilio's own
+ * opt-out lifts on START too, so both sides agree). Neither is a conversation. */
+enum keyword { KW_NONE, KW_STOP, KW_START };
+
+static enum keyword keyword_of(const char *text)
 {
-    static const char *const words[] = {"stop", "baja", "stopall", "unsubscribe", "cancel", "end", "quit",
-                                        "optout", "revoke", "parar", "cancelar", NULL};
+    static const char *const stop[] = {"stop", "baja", "stopall", "unsubscribe", "cancel", "end", "quit",
+                                       "optout", "revoke", "parar", "cancelar", NULL};
+    static const char *const start[] = {"start", "unstop", "alta", NULL};
     char w[32];
     size_t n = 0;
     for (const char *p = text ? text : ""; *p && n + 1 < sizeof w; p++)
         if (!isspace((unsigned char)*p) && *p != '.' && *p != '!')
             w[n++] = (char)tolower((unsigned char)*p);
     w[n] = '\0';
-    for (int i = 0; words[i]; i++)
-        if (strcmp(w, words[i]) == 0)
-            return true;
-    return false;
+    for (int i = 0; stop[i]; i++)
+        if (strcmp(w, stop[i]) == 0)
+            return KW_STOP;
+    for (int i = 0; start[i]; i++)
+        if (strcmp(w, start[i]) == 0)
+            return KW_START;
+    return KW_NONE;
 }
 
 /* A customer's message into their conversation (app/conv.h), on the writer thread. */
@@ -472,8 +483,9 @@ void rs_hook_twilio_sms(struct rs_req *r)
     const char *text = rs_form_find(&f, "Body");
     bool refused = false;
     char why[200] = "";
-    if (from && is_stop(text)) {
-        struct receipt_job j = {.merchant_id = mid, .phone = from, .channel = "sms"};
+    enum keyword kw = keyword_of(text);
+    if (from && kw != KW_NONE) {
+        struct receipt_job j = {.merchant_id = mid, .phone = from, .channel = "sms", .start = kw == KW_START};
         e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
     } else if (from && text) {
         /* Twilio does not retry an inbound message we refuse: unusable text gets a 400 */
@@ -544,7 +556,7 @@ void rs_hook_whatsapp(struct rs_req *r)
             }
         }
     }
-    /* messages: STOP opts out; text goes to the conversation; other kinds are noted. Meta
+    /* messages: STOP opts out, START back in; text goes to the conversation; other kinds are noted. Meta
      * retries a webhook it could not deliver for days, so nothing is refused here: what cannot
      * be read is recorded as a note and the customer asked to write text. */
     struct rs_msg_in_list ml;
@@ -552,8 +564,10 @@ void rs_hook_whatsapp(struct rs_req *r)
         for (int m = 0; m < ml.n && !e; m++) {
             const struct rs_msg_in *it = &ml.m[m];
             int64_t at = it->at ? it->at : rs_now();
-            if (it->text && is_stop(it->text)) {
-                struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .wa_at = at, .channel = "whatsapp"};
+            enum keyword kw = it->text ? keyword_of(it->text) : KW_NONE;
+            if (kw != KW_NONE) {
+                struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .wa_at = at, .channel = "whatsapp",
+                                        .start = kw == KW_START};
                 e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
                 continue;
             }
@@ -639,8 +653,9 @@ void rs_hook_infobip_sms(struct rs_req *r)
     enum rs_err e = RS_OK;
     for (int m = 0; m < ml.n && !e; m++) {
         const struct rs_msg_in *it = &ml.m[m];
-        if (it->text && is_stop(it->text)) {
-            struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .channel = "sms"};
+        enum keyword kw = it->text ? keyword_of(it->text) : KW_NONE;
+        if (kw != KW_NONE) {
+            struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .channel = "sms", .start = kw == KW_START};
             e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
             continue;
         }

@@ -56,6 +56,11 @@ enum rs_err rs_store_notify_optout(struct rs_store *s, int64_t customer_id, cons
 enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
                                          const char *channel, const char *source, int64_t now,
                                          int *n) RS_MUST_CHECK;
+/* The opposite, PHONE wrote START/ALTA: its customers of MERCHANT_ID are no longer opted out
+ * of CHANNEL, whatever recorded the opt-out (a STOP, Twilio 21610, "stop all" in an e-mail).
+ * OUT: *n lifted. */
+enum rs_err rs_store_notify_optin_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
+                                        const char *channel, int *n) RS_MUST_CHECK;
 /* A WhatsApp message from PHONE: opens the 24-hour window of its customers. */
 enum rs_err rs_store_notify_wa_inbound(struct rs_store *s, int64_t merchant_id, const char *phone,
                                        int64_t at) RS_MUST_CHECK;

@@ -16,7 +16,7 @@ enum {
     X_MERCHANT, X_CONFIG_PUT, X_CUSTOMER, X_OPTOUTS, X_WA, X_HISTORY, X_OPTOUT, X_OPTOUT_PHONE,
     X_WA_INBOUND, X_OUTBOX_INSERT, X_CLAIM, X_LOAD, X_FINISH, X_ATTEMPT, X_RECEIPT, X_BY_UNSUB,
     X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID, X_CONTACTS, X_PUSHN,
-    X_RECEIPT_FIND, X_RECEIPT_NEXT, X_ORDER_ZONE,
+    X_RECEIPT_FIND, X_RECEIPT_NEXT, X_ORDER_ZONE, X_OPTIN_PHONE,
 };
 
 static const char *const SQL_MERCHANT =
@@ -52,6 +52,9 @@ static const char *const SQL_OPTOUT_PHONE =
     "INSERT INTO notify_optouts(customer_id,channel,source,created_at) "
     "SELECT id,?,?,? FROM customers WHERE merchant_id=? AND phone=? "
     "ON CONFLICT(customer_id,channel) DO NOTHING";
+static const char *const SQL_OPTIN_PHONE =
+    "DELETE FROM notify_optouts WHERE channel=? AND customer_id IN "
+    "(SELECT id FROM customers WHERE merchant_id=? AND phone=?)";
 static const char *const SQL_WA_INBOUND =
     "INSERT INTO notify_wa_window(customer_id,last_inbound_at) "
     "SELECT id,? FROM customers WHERE merchant_id=? AND phone=? AND true "
@@ -276,6 +279,18 @@ enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id
     sqlite3_bind_int64(q, 3, now);
     sqlite3_bind_int64(q, 4, merchant_id);
     sqlite3_bind_text(q, 5, phone, -1, SQLITE_STATIC);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    *n = e ? 0 : sqlite3_changes(rs_store_sqlite_db(s));
+    return e;
+}
+
+enum rs_err rs_store_notify_optin_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
+                                        const char *channel, int *n)
+{
+    STMT(X_OPTIN_PHONE, SQL_OPTIN_PHONE);
+    sqlite3_bind_text(q, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
     enum rs_err e = rs_store_sqlite_run(s, q);
     *n = e ? 0 : sqlite3_changes(rs_store_sqlite_db(s));
     return e;

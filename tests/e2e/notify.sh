@@ -255,6 +255,20 @@ notif 8001
 eq "after BAJA: no SMS, the fallback channel (email) carries the delivered notice" \
    "$(jqr '[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]|"\(.channel):\(.state)"')" "email:sent"
 eq "no new Twilio request after BAJA" "$(rec_count '.path|test("Messages.json")')" "$n_before"
+# the customer changes their mind: ALTA (or START, what Twilio's own opt-out lifts on) by SMS
+# opts the number back in, and is not a conversation either
+sms_optouts() { sqlite3 -readonly "$DB" "select count(*) from notify_optouts o join customers c on c.id=o.customer_id where c.phone='+34600111222' and o.channel='sms'"; }
+eq "  the number is opted out of SMS" "$(sms_optouts)" 1
+IN="From=%2B34600111222&To=%2B34911234567&Body=%20Alta%21&AccountSid=$SID&SmsStatus=received"
+BODY_OUT=$(curl -s -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL")
+eq "inbound 'Alta!' answered with empty TwiML, and the number gets SMS again" "$BODY_OUT/$(sms_optouts)" "<Response/>/0"
+eq "  it is not a conversation message" \
+   "$(sqlite3 -readonly "$DB" "select count(*) from messages where lower(body) like '%alta%'")" 0
+IN="From=%2B34600111222&To=%2B34911234567&Body=STOP&AccountSid=$SID&SmsStatus=received"
+curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL"
+IN="From=%2B34600111222&To=%2B34911234567&Body=start&AccountSid=$SID&SmsStatus=received"
+curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL"
+eq "  STOP then START: opted in again" "$(sms_optouts)" 0
 
 # ---- one-click unsubscribe (RFC 8058) ----
 UNSUB=$(mj '[.[]|select(.to|test("javier"))][0].lu' | sed 's/^<\(.*\)>$/\1/')
@@ -356,6 +370,11 @@ check "after WhatsApp STOP the delivered notice is settled" wait_for 20 all_fina
 notif 9001
 eq "after STOP by WhatsApp: SMS instead (her fallback), no WhatsApp request" \
    "$(jqr '[.notifications[]|select(.trigger=="delivered" and .channel!="webhook")][0]|"\(.channel):\(.state)"')/$(rec_count '.path|test("/messages$")')" "sms:sent/$n_wa"
+wa_optouts() { sqlite3 -readonly "$DB" "select count(*) from notify_optouts o join customers c on c.id=o.customer_id where c.phone='+34699000111' and o.channel='whatsapp'"; }
+eq "  she is opted out of WhatsApp" "$(wa_optouts)" 1
+WASTART='{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"from":"34699000111","id":"wamid.IN3","timestamp":"'"$(date +%s)"'","type":"text","text":{"body":"START"}}]}}]}]}'
+curl -s -o /dev/null -X POST -H "X-Hub-Signature-256: sha256=$(wasig "$WASTART")" --data-binary "$WASTART" "$BASE/hooks/whatsapp/1"
+eq "START by WhatsApp lifts her WhatsApp opt-out" "$(wa_optouts)" 0
 
 # ---- failures: 500s then fallback; 429 with Retry-After; garbage; timeout ----
 script_rec '{"prefix":"/2010-04-01","responses":[{"status":500},{"status":503}]}'
