@@ -30,6 +30,7 @@
 #include "store/store_conv.h"
 #include "store/store_coupon.h"
 #include "store/store_notify.h"
+#include "store/store_page.h"
 #include "util/buf.h"
 #include "ingest/msg_in.h"
 #include "ingest/signature.h"
@@ -698,8 +699,17 @@ static enum rs_err unsub_run(struct rs_store *s, void *ctx)
         return e;
     j->found = true;
     int64_t cid = j->row.customer_id;
-    if (!cid)
-        return RS_OK;
+    if (!cid) {
+        /* an order without a customer: the e-mail went to an address given on the tracking page
+         * (notify_contacts); stopping is removing the order's contact rows, else it keeps coming */
+        size_t n = j->all ? sizeof unsub_all_channels / sizeof unsub_all_channels[0] : 1;
+        for (size_t i = 0; i < n && !e; i++) {
+            struct rs_consent_in c = {.merchant_id = j->row.merchant_id, .order_id = j->row.order_id,
+                                      .channel = unsub_all_channels[i], .source = "email_unsubscribe"};
+            e = rs_store_consent_set(s, &c, rs_now());
+        }
+        return e;
+    }
     if (!j->all)
         return rs_store_notify_optout(s, cid, "email", "email_one_click", rs_now());
     for (size_t i = 0; i < sizeof unsub_all_channels / sizeof unsub_all_channels[0] && !e; i++)

@@ -138,11 +138,11 @@ enum rs_err rs_store_outbox_finish(struct rs_store *s, const struct rs_outbox_do
 enum rs_err rs_store_outbox_receipt(struct rs_store *s, int64_t merchant_id, const char *provider_id,
                                     const char *state, const char *error, int64_t now) RS_MUST_CHECK;
 /* What the row holding one-click unsubscribe TOKEN tells its pages: its merchant, customer
- * (0: none), the message's locale, the shop's name as the customer knows it (the tracking page's
+ * (0: none), order, the message's locale, the shop's name as the customer knows it (the tracking page's
  * branding display_name, else the messages' merchant_name, else the merchant's name) and the
  * order's tracking code (the e-mail holding the link carries it already; "" when none). */
 struct rs_unsub_row {
-    int64_t merchant_id, customer_id;
+    int64_t merchant_id, order_id, customer_id;
     char locale[16];
     char shop[512];
     char code[24];

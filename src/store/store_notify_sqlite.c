@@ -97,7 +97,7 @@ static const char *const SQL_RECEIPT_NEXT =
     "lease_until=0,lease_owner=NULL,provider_id=NULL,last_error=?4,updated_at=?3 WHERE id=?5 AND state='sent'";
 static const char *const SQL_BY_UNSUB =
     "SELECT x.merchant_id,coalesce(x.customer_id,0),x.locale,coalesce(nullif(json_extract(p.branding,"
-    "'$.display_name'),''),nullif(json_extract(ns.config,'$.merchant_name'),''),m.name),o.tracking_code "
+    "'$.display_name'),''),nullif(json_extract(ns.config,'$.merchant_name'),''),m.name),o.tracking_code,x.order_id "
     "FROM outbox x JOIN merchants m ON m.id=x.merchant_id LEFT JOIN orders o ON o.id=x.order_id "
     "LEFT JOIN page_settings p ON p.merchant_id=x.merchant_id "
     "LEFT JOIN notify_settings ns ON ns.merchant_id=x.merchant_id WHERE x.unsub_token=?";
@@ -536,6 +536,7 @@ enum rs_err rs_store_outbox_by_unsub(struct rs_store *s, const char *token, stru
             snprintf(out->shop, sizeof out->shop, "%s", (const char *)t);
         if ((t = sqlite3_column_text(q, 4)))
             snprintf(out->code, sizeof out->code, "%s", (const char *)t);
+        out->order_id = sqlite3_column_int64(q, 5);
         e = RS_OK;
     } else if (rc != SQLITE_DONE) {
         e = rs_store_sqlite_rc(s, rc);

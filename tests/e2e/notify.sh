@@ -308,6 +308,20 @@ eq "unknown token: 404" "$STATUS" 404
 check "  a page the customer can read, not JSON" grep -q 'Enlace de baja no v' "$T_DIR/u3.html"
 STATUS=$(curl -s -o "$T_DIR/u4.html" -w '%{http_code}' -H 'Accept-Language: en-GB,en;q=0.9' "$BASE/u/ffffffffffffffffffffffffffffffff")
 eq "  GET of an unknown link: 404 page, in the browser's language" "$STATUS/$(grep -c 'Unknown unsubscribe link' "$T_DIR/u4.html")" "404/1"
+# an order without a customer: a visitor gave their e-mail on the tracking page; its one-click
+# link must stop those e-mails too (there is no customer to opt out: the contact row goes)
+KEY=$KEY api POST /v1/orders '{"order_ref":"7399","placed_at":"'"$(ts 3600)"'","destination":{"country":"ES"}}'
+CODE99=$(jqr .tracking_code)
+curl -s -o /dev/null -X POST --data "channel=email&contact=ana.visita%40example.es&action=start" "$BASE/t/$CODE99/updates"
+KEY=$KEY api POST /v1/shipments '{"order_ref":"7399","carrier":"correos","tracking_number":"PQ4F1B99"}'
+KEY=$KEY api POST /v1/events "$(ev PQ4F1B99 600 in_transit)"
+O99="(select id from orders where order_ref='7399')"
+TOK99=$(sqlite3 -readonly "$DB" "select unsub_token from outbox where order_id=$O99 and channel='email' limit 1")
+eq "  an order without a customer: the visitor's address gets e-mails, with an unsubscribe link" \
+   "$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts where order_id=$O99")/${#TOK99}" "1/32"
+STATUS=$(curl -s -o "$T_DIR/u99.html" -w '%{http_code}' -X POST --data 'List-Unsubscribe=One-Click' "$BASE/u/$TOK99")
+eq "  its one-click POST confirms and really stops them (the address is no longer the order's contact)" \
+   "$STATUS/$(grep -c 'Baja confirmada' "$T_DIR/u99.html")/$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts where order_id=$O99")" "200/1/0"
 KEY=$KEY api POST /v1/events "$(ev PQ4F1B07 30 delivered)"
 check "delivered to Javier settled" wait_for 20 all_final 7315
 notif 7315
