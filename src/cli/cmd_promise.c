@@ -171,10 +171,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 /* ---- reading a history file ---- */
 
+#define SKIP_LINES 3 /* lines named in the summary per reason and column */
+#define SKIP_COLS 4  /* columns told apart per reason; more are only counted */
+
+/* Where rows were skipped for one reason: one column (NULL: the row as a whole) and its first lines. */
+struct skip_where {
+    const char *column;
+    long n;
+    long lines[SKIP_LINES];
+};
+
 struct rows {
     struct rs_history_row *v;
     size_t n, cap;
     long skipped[RS_HSKIP__COUNT];
+    struct skip_where where[RS_HSKIP__COUNT][SKIP_COLS];
 };
 
 static void rows_free(struct rows *r)
@@ -199,19 +210,45 @@ static const char *const skip_hint[RS_HSKIP__COUNT] = {
 
 #define SKIPS_SHOWN 5 /* skipped rows named on stderr; the rest are counted */
 
-/* Say on stderr which row of PATH (starting at LINE) was skipped and why, for the first few. */
-static void skip_row(struct rows *r, struct rs_progress *pg, const char *path, long line, enum rs_history_skip s)
+/* Count a row skipped for reason S at LINE under its COLUMN (NULL: none), for the summary. */
+static void skip_where_add(struct rows *r, enum rs_history_skip s, const char *column, long line)
+{
+    for (int i = 0; i < SKIP_COLS; i++) {
+        struct skip_where *w = &r->where[s][i];
+        if (w->n && !(w->column == column || (w->column && column && strcmp(w->column, column) == 0)))
+            continue;
+        w->column = column;
+        if (w->n < SKIP_LINES)
+            w->lines[w->n] = line;
+        w->n++;
+        return;
+    }
+}
+
+/* Say on stderr which row of PATH (starting at LINE) was skipped and why, for the first few;
+ * COLUMN is the column at fault (NULL: none). */
+static void skip_row(struct rows *r, struct rs_progress *pg, const char *path, long line, enum rs_history_skip s,
+                     const char *column)
 {
     long n = 0;
     for (int i = 1; i < RS_HSKIP__COUNT; i++)
         n += r->skipped[i];
     r->skipped[s]++;
+    skip_where_add(r, s, column, line);
     if (n <= SKIPS_SHOWN)
         rs_progress_clear(pg);
-    if (n < SKIPS_SHOWN)
-        fprintf(stderr, "rastro promise: %s line %ld skipped, %s: %s\n", path, line, rs_history_skip_name(s),
-                skip_hint[s]);
-    else if (n == SKIPS_SHOWN)
+    if (n < SKIPS_SHOWN) {
+        char hint[200];
+        if (s == RS_HSKIP_BAD_DATE && column && strcmp(column, "promised_date") == 0)
+            snprintf(hint, sizeof hint, "promised_date is not a day YYYY-MM-DD");
+        else if (s == RS_HSKIP_BAD_DATE && column)
+            snprintf(hint, sizeof hint, "%s is not RFC 3339 with an offset (2025-03-03T09:00:00+01:00)", column);
+        else if (s == RS_HSKIP_MISSING_TIMESTAMP && column)
+            snprintf(hint, sizeof hint, "%s is empty", column);
+        else
+            snprintf(hint, sizeof hint, "%s", skip_hint[s]);
+        fprintf(stderr, "rastro promise: %s line %ld skipped, %s: %s\n", path, line, rs_history_skip_name(s), hint);
+    } else if (n == SKIPS_SHOWN)
         fprintf(stderr, "rastro promise: %s: more rows skipped (counted below)\n", path);
 }
 
@@ -268,7 +305,7 @@ static int read_history(const char *path, struct rows *r, const char *label)
             break;
         rs_progress_update(&pg, c.bytes_read);
         if (e != RS_OK) {
-            skip_row(r, &pg, path, c.line, RS_HSKIP_BAD_ROW);
+            skip_row(r, &pg, path, c.line, RS_HSKIP_BAD_ROW, NULL);
             continue;
         }
         if (r->n == r->cap) {
@@ -293,7 +330,7 @@ static int read_history(const char *path, struct rows *r, const char *label)
         if (s == RS_HSKIP_NONE)
             r->n++;
         else
-            skip_row(r, &pg, path, c.line, s);
+            skip_row(r, &pg, path, c.line, s, r->v[r->n].bad_column);
     }
     rs_progress_done(&pg);
 out:
@@ -322,6 +359,25 @@ static void print_skips(FILE *out, const struct rows *r)
         }
     }
     fprintf(out, "%s\n", strcmp(sep, ", ") == 0 ? ")" : "");
+    /* where, so that a file of thousands of rows can be fixed: the column and the first lines,
+     * "  bad dates: placed_at 120 (lines 3, 7, 12, …), delivered_at 2 (lines 40, 41)" */
+    for (int i = 1; i < RS_HSKIP__COUNT; i++) {
+        if (!r->where[i][0].n)
+            continue;
+        fprintf(out, "  %s:", rs_history_skip_name((enum rs_history_skip)i));
+        for (int k = 0; k < SKIP_COLS && r->where[i][k].n; k++) {
+            const struct skip_where *w = &r->where[i][k];
+            if (w->column)
+                fprintf(out, "%s %s %ld (", k ? "," : "", w->column, w->n);
+            else
+                fprintf(out, "%s ", k ? "," : "");
+            fprintf(out, "line%s", w->n > 1 ? "s" : "");
+            for (long l = 0; l < w->n && l < SKIP_LINES; l++)
+                fprintf(out, "%s %ld", l ? "," : "", w->lines[l]);
+            fprintf(out, "%s%s", w->n > SKIP_LINES ? ", …" : "", w->column ? ")" : "");
+        }
+        fprintf(out, "\n");
+    }
 }
 
 /* ---- calendar ---- */

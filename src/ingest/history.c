@@ -82,37 +82,55 @@ enum rs_history_skip rs_history_parse(const struct rs_csv *c, const struct rs_hi
             return RS_HSKIP_NOT_UTF8;
     const char *placed = field(c, cols->placed_at), *deliv = field(c, cols->delivered_at);
     const char *shipped = field(c, cols->shipped_at), *prom = field(c, cols->promised_date);
-    if (!*placed || !*deliv)
+    if (!*placed || !*deliv) {
+        r->bad_column = !*placed ? "placed_at" : "delivered_at";
         return RS_HSKIP_MISSING_TIMESTAMP;
-    if (rs_time_parse(placed, false, &r->placed_at, &r->placed_off) != RS_OK ||
-        rs_time_parse(deliv, false, &r->delivered_at, &r->delivered_off) != RS_OK)
+    }
+    if (rs_time_parse(placed, false, &r->placed_at, &r->placed_off) != RS_OK) {
+        r->bad_column = "placed_at";
         return RS_HSKIP_BAD_DATE;
+    }
+    if (rs_time_parse(deliv, false, &r->delivered_at, &r->delivered_off) != RS_OK) {
+        r->bad_column = "delivered_at";
+        return RS_HSKIP_BAD_DATE;
+    }
     if (*shipped) {
-        if (rs_time_parse(shipped, false, &r->shipped_at, &r->shipped_off) != RS_OK)
+        if (rs_time_parse(shipped, false, &r->shipped_at, &r->shipped_off) != RS_OK) {
+            r->bad_column = "shipped_at";
             return RS_HSKIP_BAD_DATE;
+        }
         r->has_shipped = true;
     }
     if (*prom) {
-        if (rs_date_parse(prom, &r->promised_day) != RS_OK)
+        if (rs_date_parse(prom, &r->promised_day) != RS_OK) {
+            r->bad_column = "promised_date";
             return RS_HSKIP_BAD_DATE;
+        }
         r->has_promised = true;
     }
-    if (!copy(r->origin_region, sizeof r->origin_region, field(c, cols->origin_region)) ||
-        !copy(r->dest_region, sizeof r->dest_region, field(c, cols->dest_region)) ||
-        !*r->origin_region || !*r->dest_region ||
-        !copy(r->origin_country, sizeof r->origin_country, field(c, cols->origin_country)) ||
-        !copy(r->dest_country, sizeof r->dest_country, field(c, cols->dest_country)))
+    const char *oreg = field(c, cols->origin_region), *dreg = field(c, cols->dest_region);
+    r->bad_column = !*oreg || !copy(r->origin_region, sizeof r->origin_region, oreg) ? "origin_region"
+                    : !*dreg || !copy(r->dest_region, sizeof r->dest_region, dreg) ? "destination_region"
+                    : !copy(r->origin_country, sizeof r->origin_country, field(c, cols->origin_country))
+                        ? "origin_country"
+                    : !copy(r->dest_country, sizeof r->dest_country, field(c, cols->dest_country))
+                        ? "destination_country"
+                        : NULL;
+    if (r->bad_column)
         return RS_HSKIP_UNKNOWN_REGION;
+    r->bad_column = "delivered_at";
     if (r->delivered_at < r->placed_at)
         return RS_HSKIP_DELIVERED_BEFORE_PLACED;
     if (r->delivered_at - r->placed_at > 180 * 86400)
         return RS_HSKIP_ABSURD_DURATION;
     if (r->has_shipped) {
+        r->bad_column = "shipped_at";
         if (r->shipped_at < r->placed_at - 86400 || r->shipped_at > r->delivered_at)
             return RS_HSKIP_ABSURD_DURATION;
         if (r->shipped_at < r->placed_at)
             r->shipped_at = r->placed_at; /* clocks a few hours apart: handed over at once */
     }
+    r->bad_column = NULL;
     /* names that do not fit are truncated (they only key the lane) */
     copy_cut(r->order_ref, sizeof r->order_ref, field(c, cols->order_ref));
     copy_cut(r->carrier, sizeof r->carrier, field(c, cols->carrier));

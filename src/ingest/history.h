@@ -50,6 +50,8 @@ struct rs_history_row {
     char carrier[RS_PROMISE_KEY_LEN], service[RS_PROMISE_KEY_LEN];
     int items;
     double weight_g, freight_value;
+    const char *bad_column; /* a skipped row: the column at fault ("placed_at", …), NULL when
+                               the reason names no single column (malformed, not UTF-8) */
 };
 
 /* Read the header in C's current record. RS_EINVAL when a required column is missing. */

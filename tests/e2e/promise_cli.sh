@@ -18,6 +18,13 @@ err=$("$RASTRO_BIN" promise train --history "$FIX" --out "$T_DIR/m.json" 2>&1 >/
 eq "train: the first skipped rows are named, with the line and what to fix" \
    "$(printf '%s\n' "$err" | grep -c "history-small.csv line [0-9]* skipped, ")" 5
 check "  e.g. a date without an offset" bash -c "printf '%s' \"\$1\" | grep -q 'line 163 skipped, bad dates: .*RFC 3339 with an offset'" _ "$err"
+# a large file with bad dates: the summary names the column and the first lines of each
+{ head -1 "$FIX"; for i in 1 2 3 4; do printf 'b%d,2026-01-05 10:00,,,2026-01-08T10:00:00+01:00,,ES,MAD,,,ES,BCN,,,seur,std,1,100,5\n' "$i"; done
+  printf 'b6,2026-01-05T10:00:00+01:00,,,08/01/2026,,ES,MAD,,,ES,BCN,,,seur,std,1,100,5\n'; sed -n 2,20p "$FIX"; } > "$T_DIR/dates.csv"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/dates.csv" --out "$T_DIR/d.json" 2>"$T_DIR/dates.err")
+eq "train: bad dates by column, with their first lines" "$(printf '%s\n' "$out" | grep '^  bad dates:')" \
+   "  bad dates: placed_at 4 (lines 2, 3, 4, …), delivered_at 1 (line 6)"
+check "  stderr names the column of each row" grep -q 'dates.csv line 6 skipped, bad dates: delivered_at is not RFC 3339' "$T_DIR/dates.err"
 # a file with no usable row writes nothing and keeps the merchant's model
 printf 'order_ref,placed_at,delivered_at,origin_region,destination_region\nx1,2026-01-05 10:00,2026-01-08 10:00,MAD,BCN\n' > "$T_DIR/bad.csv"
 DB=$T_DIR/cli.db

@@ -73,13 +73,16 @@ static void test_header_and_edge_rows(void **state)
     struct rs_history_row r;
     assert_int_equal(rs_csv_next(&c), RS_OK);
     assert_int_equal(rs_history_parse(&c, &cols, &r), RS_HSKIP_ABSURD_DURATION); /* ships -1 d */
+    assert_string_equal(r.bad_column, "shipped_at");
     assert_int_equal(rs_csv_next(&c), RS_OK);
     assert_int_equal(rs_history_parse(&c, &cols, &r), RS_HSKIP_ABSURD_DURATION); /* after */
     assert_int_equal(rs_csv_next(&c), RS_OK);
     assert_int_equal(rs_history_parse(&c, &cols, &r), RS_HSKIP_BAD_DATE); /* no offset */
+    assert_string_equal(r.bad_column, "placed_at"); /* named in the summary */
     assert_int_equal(rs_csv_next(&c), RS_OK);
     assert_int_equal(rs_history_parse(&c, &cols, &r), RS_HSKIP_NONE); /* 1 h early: clamped */
     assert_int_equal(r.shipped_at, r.placed_at);
+    assert_null(r.bad_column);
     rs_csv_release(&c);
 }
 
