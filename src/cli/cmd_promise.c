@@ -547,6 +547,34 @@ static int store_model(const struct opts *o, const struct rs_promise_model *m)
     return e ? -1 : 0;
 }
 
+/* A history too small to learn from still trains, but its quotes are then wide estimates
+ * flagged low confidence: tell the merchant running train, with the model's own thresholds.
+ * USED: the orders learnt; M: the model (NULL when only the count is known, from the store). */
+static void warn_small_history(long used, const struct rs_promise_model *m)
+{
+    struct rs_promise_params p;
+    rs_promise_params_default(&p);
+    int lanes = 0, trusted = 0;
+    if (m) {
+        p = m->p;
+        rs_promise_lane_counts(m, &lanes, &trusted);
+        printf("lanes trusted: %d of %d (at least %.0f deliveries each; quotes on the others are flagged low "
+               "confidence)\n", trusted, lanes, p.low_n);
+    }
+    if (used >= RS_PROMISE_RESID_MIN && (!m || trusted > 0))
+        return;
+    char lanes_text[96] = "";
+    if (m)
+        snprintf(lanes_text, sizeof lanes_text, ", %d of %d lanes with %.0f deliveries or more", trusted, lanes,
+                 p.low_n);
+    fprintf(stderr,
+            "rastro promise: warning: a small history: %ld usable delivered orders%s. Its quotes will be wide "
+            "estimates flagged low confidence: the engine needs about %.0f orders to learn its own error, and "
+            "%.0f on a lane before that lane is trusted. Train on a longer history, or let it learn from "
+            "the deliveries of the shop as they come (`rastro promise learn`, hourly in `rastro serve`)\n",
+            used, lanes_text, RS_PROMISE_RESID_MIN, p.low_n);
+}
+
 static int cmd_train_store(const struct opts *o)
 {
     int64_t merchant;
@@ -587,6 +615,7 @@ static int cmd_train_store(const struct opts *o)
         rc = 1;
     } else {
         printf("rows used: %lld, skipped: %lld\n", (long long)used, (long long)skipped);
+        warn_small_history((long)used, NULL);
         printf("model stored for merchant %lld (version %lld) in %.2f s\n", (long long)merchant,
                (long long)version, (double)(rs_mono_ns() - t0) / 1e9);
     }
@@ -845,6 +874,7 @@ static int cmd_train(const struct opts *o)
                 o->history, o->merchant ? " and the merchant's model is unchanged" : "");
         goto out;
     }
+    warn_small_history((long)r.n, m);
     double secs = (double)(t2 - t0) / 1e9;
     size_t total = r.n + (size_t)skipped_total(&r);
     printf("lanes and regions: %d nodes%s; calibration: %+.3f at placement, %+.3f at hand-over\n",

@@ -26,6 +26,19 @@ void rs_promise_params_default(struct rs_promise_params *p)
     p->lane_mix = 1.0;
 }
 
+void rs_promise_lane_counts(const struct rs_promise_model *m, int *lanes, int *trusted)
+{
+    *lanes = *trusted = 0;
+    for (int i = 0; i < RS_PROMISE_MAX_NODES; i++) {
+        const struct rs_promise_node *nd = &m->nodes[i];
+        if (!nd->used || nd->level != RS_PROMISE_LANE)
+            continue;
+        (*lanes)++;
+        if (nd->transit.n >= m->p.low_n)
+            (*trusted)++;
+    }
+}
+
 bool rs_promise_is_peak(int64_t day)
 {
     int y, mo, d;
@@ -411,8 +424,6 @@ static void resid_dist(const struct rs_promise_resid *r, double loc, double *dis
     }
 }
 
-/* Below this many (weighted) residuals the location-scale model is not used. */
-#define RESID_MIN 30.0
 
 /* Handling and transit distributions for lane chain C at day NOW. *N gets the weighted count of
  * the most specific node that has transit data (0 when only the prior is known). */
@@ -444,8 +455,8 @@ static void distributions(const struct rs_promise_model *m, const struct chain *
     *n = 0;
     if (c->lane)
         *n = hist_neff(&c->lane->transit, now, hl);
-    if (m->p.location_scale && m->resid_transit.n >= RESID_MIN &&
-        m->resid_handling.n >= RESID_MIN) {
+    if (m->p.location_scale && m->resid_transit.n >= RS_PROMISE_RESID_MIN &&
+        m->resid_handling.n >= RS_PROMISE_RESID_MIN) {
         double lh, lt, rh[RS_PROMISE_BINS], rt[RS_PROMISE_BINS];
         locations(m, c, now, &lh, &lt);
         resid_dist(&m->resid_handling, lh, rh);

@@ -191,6 +191,14 @@ enum rs_err rs_promise_learn(struct rs_promise_model *m, const struct rs_calenda
 unsigned rs_promise_report_overdue(struct rs_promise_model *m, const struct rs_calendar *cal,
                                    const struct rs_promise_obs *o, int64_t today);
 
+/* Below this many (weighted) residuals the location-scale model is not used: the engine has not
+ * learnt its own error yet, and quotes come from the hierarchy's mixture only. */
+#define RS_PROMISE_RESID_MIN 30.0
+
+/* The lanes M learnt (*LANES) and how many of them hold at least p.low_n (weighted) deliveries
+ * (*TRUSTED: their quotes are not flagged low confidence). */
+void rs_promise_lane_counts(const struct rs_promise_model *m, int *lanes, int *trusted);
+
 /* The calibration terms stay within ±RS_PROMISE_ACI_LIMIT (a model file outside is refused). */
 #define RS_PROMISE_ACI_LIMIT 3.0
 

@@ -25,6 +25,15 @@ out=$("$RASTRO_BIN" promise train --history "$T_DIR/dates.csv" --out "$T_DIR/d.j
 eq "train: bad dates by column, with their first lines" "$(printf '%s\n' "$out" | grep '^  bad dates:')" \
    "  bad dates: placed_at 4 (lines 2, 3, 4, …), delivered_at 1 (line 6)"
 check "  stderr names the column of each row" grep -q 'dates.csv line 6 skipped, bad dates: delivered_at is not RFC 3339' "$T_DIR/dates.err"
+# a history too small to learn from trains, but the merchant is told, with the model's thresholds
+head -13 "$FIX" > "$T_DIR/twelve.csv"
+out=$("$RASTRO_BIN" promise train --history "$T_DIR/twelve.csv" --out "$T_DIR/t.json" 2>"$T_DIR/twelve.err")
+eq "train: 12 orders: exit 0 (a model is still written)" "$?" 0
+check "  warns, saying how many orders were usable" grep -q 'warning: a small history: 12 usable delivered orders, 0 of 4 lanes with 5 deliveries or more' "$T_DIR/twelve.err"
+check "  and how many are needed (the model's own thresholds)" grep -q 'about 30 orders to learn its own error, and 5 on a lane' "$T_DIR/twelve.err"
+check "  stdout says how many lanes are trusted" bash -c "printf '%s' \"\$1\" | grep -q '^lanes trusted: 0 of 4 '" _ "$out"
+"$RASTRO_BIN" promise train --history "$FIX" --out "$T_DIR/m.json" 2>"$T_DIR/full.err" >/dev/null
+check "train: the full fixture is not warned about" bash -c "! grep -q 'warning: a small history' '$T_DIR/full.err'"
 # a file with no usable row writes nothing and keeps the merchant's model
 printf 'order_ref,placed_at,delivered_at,origin_region,destination_region\nx1,2026-01-05 10:00,2026-01-08 10:00,MAD,BCN\n' > "$T_DIR/bad.csv"
 DB=$T_DIR/cli.db
