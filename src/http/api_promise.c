@@ -45,10 +45,8 @@ static json_t *day_json(int64_t d)
 static json_t *window_text(struct rs_locfmt *lf, const char *tz, int64_t from, int64_t to,
                            const char *locale, const char *verb)
 {
-    int64_t a, b;
     char range[200], out[256];
-    if (rs_tz_instant(tz, from, 720, &a) != RS_OK || rs_tz_instant(tz, to, 720, &b) != RS_OK ||
-        rs_locfmt_day_range(lf, locale, tz, a, b, range, sizeof range) != RS_OK)
+    if (rs_locfmt_days(lf, locale, tz, from, to, range, sizeof range) != RS_OK)
         return json_null();
     snprintf(out, sizeof out, "%s %s", verb, range);
     return json_string(out);

@@ -27,6 +27,7 @@
 #include "store/store_webchat.h"
 #include "util/form.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 struct page {
     struct rs_buf *b;
@@ -214,10 +215,10 @@ static bool promise_words(struct page *p, json_t *pr, char *out, size_t cap)
     const char *sa = jstr(pr, "earliest"), *sz = jstr(pr, "latest");
     if ((!a || !z) && sa && sz && strlen(sa) == 10 && strlen(sz) == 10 && rs_date_parse(sa, &day_a) == RS_OK &&
         rs_date_parse(sz, &day_z) == RS_OK) {
-        /* shipments' promises are days (YYYY-MM-DD) of the merchant's calendar: noon UTC lies in
-         * that day for every zone within ±11 h */
-        a = day_a * 86400 + 12 * 3600;
-        z = day_z * 86400 + 12 * 3600;
+        /* shipments' promises are days (YYYY-MM-DD) of the merchant's calendar: local noon in
+         * the page's zone is that day there (noon UTC is the next day beyond UTC+12) */
+        if (rs_tz_instant(p->zone, day_a, 720, &a) != RS_OK || rs_tz_instant(p->zone, day_z, 720, &z) != RS_OK)
+            return false;
         dates = true;
     }
     if (!a || !z || z < a)

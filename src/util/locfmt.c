@@ -467,6 +467,18 @@ enum rs_err rs_locfmt_day_range(struct rs_locfmt *lf, const char *locale, const 
               : join(out, cap, "between ", a, " and ", b);
 }
 
+enum rs_err rs_locfmt_days(struct rs_locfmt *lf, const char *locale, const char *zone, int64_t from_day,
+                           int64_t to_day, char *out, size_t cap)
+{
+    /* local noon: the middle of the day there, whatever the zone's offset */
+    int64_t a, b;
+    if (cap)
+        out[0] = '\0';
+    if (rs_tz_instant(zone, from_day, 720, &a) != RS_OK || rs_tz_instant(zone, to_day, 720, &b) != RS_OK)
+        return RS_EINVAL;
+    return rs_locfmt_day_range(lf, locale, zone, a, b, out, cap);
+}
+
 enum rs_err rs_locfmt_time_range(struct rs_locfmt *lf, const char *locale, const char *zone,
                                  int64_t from, int64_t to, char *out, size_t cap)
 {

@@ -73,6 +73,12 @@ enum rs_err rs_locfmt_civil_day(struct rs_locfmt *lf, const char *locale, int64_
 enum rs_err rs_locfmt_day_range(struct rs_locfmt *lf, const char *locale, const char *zone,
                                 int64_t from, int64_t to, char *out, size_t cap) RS_MUST_CHECK;
 
+/* A window of calendar days FROM_DAY..TO_DAY (days since 1970: a promise's YYYY-MM-DD), as
+ * rs_locfmt_day_range reads them in ZONE: each day stays that day in every zone (UTC+14 and
+ * UTC-12 too; noon UTC would be the next day in Kiritimati). RS_EINVAL for an unknown zone. */
+enum rs_err rs_locfmt_days(struct rs_locfmt *lf, const char *locale, const char *zone, int64_t from_day,
+                           int64_t to_day, char *out, size_t cap) RS_MUST_CHECK;
+
 /* A window of hours: "entre las 10:00 y las 12:00" / "between 10:00 and 12:00". */
 enum rs_err rs_locfmt_time_range(struct rs_locfmt *lf, const char *locale, const char *zone,
                                  int64_t from, int64_t to, char *out, size_t cap) RS_MUST_CHECK;

@@ -217,4 +217,16 @@ eq "  nothing lost: the estimate before stands" "$(jqr '.carrier_estimate|.from+
 api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"U-S5\",\"occurred_at\":\"${D2}T08:00:00+01:00\",\"status\":\"out_for_delivery\"}"
 api GET /v1/shipments/seur/U-S5
 eq "out for delivery: today, whatever the estimate said" "$(jqr '.promise.earliest+".."+.promise.latest')" "$D2..$D2"
+
+# ---- a customer at UTC+14 reads the promise's own days (not the next ones) ----
+api POST /v1/orders '{"order_ref":"NZ-1","placed_at":"'"$D0"'T09:00:00+01:00","destination":{"region":"AUK","country":"NZ"},"customer":{"email":"nz@example.com","timezone":"Pacific/Kiritimati"}}'
+CODE_NZ=$(jqr .tracking_code)
+api POST /v1/shipments "$(ship NZ-1 NZ-S1 MAD std)"
+A=$(jqr .promise.earliest); Z=$(jqr .promise.latest)
+KEY= api GET "/v1/track/$CODE_NZ"
+eq "a customer in Kiritimati (UTC+14): the tracking view is in their zone" "$(jqr .timezone)" Pacific/Kiritimati
+wd=(domingo lunes martes miércoles jueves viernes sábado)
+want="el ${wd[$(date -u -d "$Z" +%w)]} $(date -u -d "$Z" +%-d) de"
+curl -s "$BASE/t/$CODE_NZ?lang=es" > "$T_DIR/nz.html"
+check "  the page names the promise's last day ($Z: $want), not the next" grep -q "Tu pedido llega.*$want" "$T_DIR/nz.html"
 finish

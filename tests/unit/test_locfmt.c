@@ -57,6 +57,28 @@ static void test_civil_day(void **state)
     rs_locfmt_free(lf);
 }
 
+/* a promise's calendar days are those days in every zone: beyond UTC+12 (Auckland in summer +13,
+ * Tonga +13, Kiritimati +14) and at UTC-11 (Pago Pago), where noon UTC is another day */
+static void test_days_every_zone(void **state)
+{
+    (void)state;
+    struct rs_locfmt *lf = rs_locfmt_new();
+    char out[160];
+    static const char *const zones[] = {"Pacific/Kiritimati", "Pacific/Tongatapu", "Pacific/Auckland",
+                                        "Pacific/Pago_Pago", "Europe/Madrid", "UTC"};
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+        assert_int_equal(rs_locfmt_days(lf, "es", zones[i], 20781, 20783, out, sizeof out), RS_OK);
+        assert_string_equal(out, "entre el martes 24 y el jueves 26 de noviembre");
+        assert_int_equal(rs_locfmt_days(lf, "en", zones[i], 20781, 20781, out, sizeof out), RS_OK);
+        assert_string_equal(out, "on Tuesday 24 November");
+        /* across the new year both days say their year */
+        assert_int_equal(rs_locfmt_days(lf, "es", zones[i], 20818, 20820, out, sizeof out), RS_OK);
+        assert_string_equal(out, "entre el jueves 31 de diciembre de 2026 y el sábado 2 de enero de 2027");
+    }
+    assert_int_equal(rs_locfmt_days(lf, "es", "Nowhere/Atlantis", 20781, 20783, out, sizeof out), RS_EINVAL);
+    rs_locfmt_free(lf);
+}
+
 static void test_ranges(void **state)
 {
     struct rs_locfmt *lf = *state;
@@ -229,6 +251,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days),
         cmocka_unit_test(test_civil_day),
+        cmocka_unit_test(test_days_every_zone),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_errors_and_cache),
         cmocka_unit_test(test_offsets),
