@@ -189,6 +189,17 @@ void rs_api_promise_get(struct rs_req *r)
                        "placed_at must be RFC 3339 with an offset, e.g. 2025-11-24T10:00:00%%2B01:00");
         return;
     }
+    /* outside the calendar's years there are no holidays to count (and year 9999's promise is
+     * no date at all) */
+    int64_t placed_day;
+    int placed_minute;
+    rs_cal_local(at, off, &placed_day, &placed_minute);
+    if (placed_day < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) || placed_day > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31)) {
+        rs_reply_error(r, 400, "invalid_parameter",
+                       "placed_at must be a time from %d to %d, the years the delivery calendar knows",
+                       RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR);
+        return;
+    }
     double confidence = 0;
     if (conf) {
         /* the same range as the merchant's setting (app/promise_settings.h), one message */

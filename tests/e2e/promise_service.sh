@@ -46,6 +46,8 @@ eq "  flagged low confidence" "$(jqr .low_confidence)" true
 check "  with a note" bash -c "[ -n '$(jqr .note)' ]"
 for bad in "destination=ES/BCN|origin" "origin=ES/MAD|destination" "origin=ESP/MAD&destination=ES/BCN|origin" \
            "origin=ES/MAD&destination=X-|destination" "origin=ES/MAD&destination=ES/BCN&placed_at=yesterday|placed_at" \
+           "origin=ES/MAD&destination=ES/BCN&placed_at=9999-12-31T10:00:00Z|placed_at" \
+           "origin=ES/MAD&destination=ES/BCN&placed_at=1990-01-01T10:00:00Z|placed_at" \
            "origin=ES/MAD&destination=ES/BCN&confidence=2|confidence" "origin=ES/MAD&destination=ES/BCN&confidence=abc|confidence"; do
   q=${bad%|*}; p=${bad#*|}
   api GET "/v1/promise?$q"
