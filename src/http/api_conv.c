@@ -53,6 +53,9 @@ static bool agent_of(struct rs_req *r, struct rs_store *s, const char *email, in
 
 void rs_api_conv_list(struct rs_req *r)
 {
+    static const char *const known[] = {"queue", "agent", "limit", "cursor", NULL};
+    if (!rs_req_query_known(r, known))
+        return;
     const char *qn = rs_req_query(r, "queue");
     enum rs_conv_queue q = RS_CONVQ_ALL;
     if (qn && *qn) {

@@ -350,6 +350,9 @@ void rs_api_integration_list(struct rs_req *r)
 
 void rs_api_inbound_list(struct rs_req *r)
 {
+    static const char *const known[] = {"result", "limit", "before", NULL};
+    if (!rs_req_query_known(r, known))
+        return;
     long long limit = 50, before = 0;
     const char *res = rs_req_query(r, "result");
     if (!rs_req_page(r, 500, &limit, &before, "an inbound id (next_before of the previous page)"))

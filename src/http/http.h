@@ -114,7 +114,9 @@ bool rs_parse_int(const char *s, long long lo, long long hi, long long *out);
 bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *before, const char *before_what);
 /* A list's filters: when the query has an argument whose name is not in KNOWN (NULL-ended), a
  * 400 invalid_parameter naming it and the known ones is set and false returned ("?status=open"
- * for "?state=open" would list everything, as if no filter were asked). */
+ * for "?state=open" would list everything, as if no filter were asked). An argument whose name
+ * starts with '_' is never a filter and is let through: the cache-buster HTTP clients add
+ * ("?_=1701000000000", jQuery's). */
 bool rs_req_query_known(struct rs_req *r, const char *const known[]);
 
 /* Server services for handlers. */

@@ -125,6 +125,8 @@ static enum MHD_Result query_known_one(void *cls, enum MHD_ValueKind kind, const
     (void)kind;
     (void)value;
     struct query_known *q = cls;
+    if (key && key[0] == '_') /* a cache-buster, not a filter */
+        return MHD_YES;
     for (size_t i = 0; q->known[i]; i++)
         if (key && strcmp(key, q->known[i]) == 0)
             return MHD_YES;

@@ -266,6 +266,11 @@ KEY=$KEY api GET "/v1/conversations/999999"
 eq "unknown conversation: 404" "$STATUS/$(jqr .error.code)" "404/conversation_not_found"
 KEY=$KEY api GET "/v1/conversations?queue=nope"
 eq "unknown queue: 400" "$STATUS/$(jqr .error.code)" "400/invalid_queue"
+KEY=$KEY api GET "/v1/conversations?state=open"
+eq "a parameter the list does not take (?state=): 400 invalid_parameter naming it, not every conversation" \
+  "$STATUS $(jqr .error.code) $(jqr '.error.message|contains("\"state\"")')" "400 invalid_parameter true"
+KEY=$KEY api GET "/v1/conversations?queue=unassigned&_=1701000000000"
+eq "a cache-buster (?_=) is let through" "$STATUS" 200
 KEY=$KEY api GET "/v1/conversations?limit=1"
 check "paging: one per page with a next cursor" bash -c "jq -e '(.conversations|length)==1 and (.next_cursor|type)==\"string\"' <<<\"\$1\"" _ "$BODY_OUT"
 NEXT=$(jqr .next_cursor); FIRST=$(jqr '.conversations[0].id')

@@ -357,6 +357,11 @@ post "${HOOK[shippo]}?token=wrong-token" "$F"
 eq "Shippo ?token= wrong: 401" "$STATUS" 401
 check "  the reason names the URL token, not a missing header" \
   jqf '.error.message|startswith("the token in the webhook URL (?token=) does not match")'
+KEY=$KEY_A api GET "/v1/inbound?status=rejected"
+eq "/v1/inbound?status= (for ?result=): 400 invalid_parameter naming it, not every delivery" \
+  "$STATUS $(jqr .error.code) $(jqr '.error.message|contains("\"status\"")')" "400 invalid_parameter true"
+KEY=$KEY_A api GET "/v1/inbound?result=rejected&limit=1&_=1701000000000"
+eq "/v1/inbound: a cache-buster (?_=) is let through" "$STATUS" 200
 KEY=$KEY_A api GET "/v1/inbound?result=rejected&limit=1"
 check "  and so does the inbound log" jqf '.deliveries[0].reason|contains("?token=")'
 post "${HOOK[shippo]}?token=shippo-secret-e2e" "$F"

@@ -241,6 +241,10 @@ done
 api GET '/v1/incidents?status=open'
 eq "?status=open (for ?state=) → 400 invalid_parameter naming it" \
   "$STATUS $(jqr .error.code) $(jqr '.error.message|contains("\"status\"")')" "400 invalid_parameter true"
+# …but a cache-buster (jQuery's ?_=, any name starting with "_") is not a filter: let through
+api GET '/v1/incidents?state=open&_=1701000000000'
+eq "?_=1701000000000 (a cache-buster) → 200, the filter still applied" \
+  "$STATUS $(jqr '[.incidents[].state]|unique|join(",")')" "200 open"
 api GET '/v1/incidents?order_ref='
 eq "?order_ref= empty → 400 invalid_parameter (not every incident)" "$STATUS $(jqr .error.code)" "400 invalid_parameter"
 # by the channel it came from
