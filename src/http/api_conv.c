@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "app/conv.h"
+#include "app/incident.h"
 #include "app/notify_settings.h"
 #include "http/routes.h"
 #include "store/store_conv.h"
@@ -190,12 +191,23 @@ struct write_job {
     enum op op;
     int64_t merchant_id, id, agent_id, message_id;
     const char *body;
+    bool retried; /* the same message or note was sent a moment ago: MESSAGE_ID is that one */
 };
 
 static enum rs_err write_run(struct rs_store *s, void *ctx)
 {
     struct write_job *j = ctx;
     int64_t now = rs_now();
+    if (j->op == OP_MESSAGE || j->op == OP_NOTE) {
+        /* a POST sent again (a client retrying after a timeout) answers with the message it
+         * queued: the customer is not written to twice */
+        bool msg = j->op == OP_MESSAGE;
+        enum rs_err e = rs_store_conv_msg_resent(s, j->merchant_id, j->id, msg ? "out" : "note",
+                                                 msg || j->agent_id ? "agent" : "system", j->agent_id, j->body,
+                                                 now - RS_INCIDENT_RESENT_S, &j->message_id);
+        if (e || (j->retried = j->message_id > 0))
+            return e;
+    }
     switch (j->op) {
     case OP_MESSAGE:
         return rs_conv_send(s, j->merchant_id, j->id, "agent", j->agent_id, j->body, now, &j->message_id);
@@ -283,7 +295,7 @@ static void conv_write(struct rs_req *r, enum op op)
     if (op == OP_MESSAGE || op == OP_NOTE) {
         json_t *o = json_pack("{s:I, s:I, s:s}", "conversation_id", (json_int_t)j.id, "message_id",
                               (json_int_t)j.message_id, "state", op == OP_MESSAGE ? "queued" : "note");
-        rs_reply_json(r, 201, o);
+        rs_reply_json(r, j.retried ? 200 : 201, o);
         return;
     }
     rs_api_conv_get(r);

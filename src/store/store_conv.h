@@ -80,6 +80,12 @@ struct rs_conv_msg_new {
  * written). OUT: *id. */
 enum rs_err rs_store_conv_msg_add(struct rs_store *s, const struct rs_conv_msg_new *m, int64_t now,
                                   int64_t *id) RS_MUST_CHECK;
+/* The conversation's last message when it is DIRECTION ("out" or "note") by AUTHOR ("agent",
+ * "system"…) and AGENT_ID (0: no agent) with BODY, written at or after SINCE (unix seconds): its id into *ID, else 0 (a message or
+ * note sent again right after, e.g. an API client retrying after a timeout). */
+enum rs_err rs_store_conv_msg_resent(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
+                                     const char *direction, const char *author, int64_t agent_id, const char *body,
+                                     int64_t since, int64_t *id) RS_MUST_CHECK;
 /* Set the bot's reading of inbound message ID. */
 enum rs_err rs_store_conv_msg_classified(struct rs_store *s, int64_t id, const char *intent, double confidence,
                                          const char *entities, int64_t incident_id) RS_MUST_CHECK;

@@ -42,6 +42,7 @@ enum {
     X_MSG_BY_EMAIL_ID,
     X_LAST_CHANNEL,
     X_CUSTOMER_OPEN_ORDERS,
+    X_MSG_RESENT,
     X_CONV_LAST = RS_STORE_SLOTS_CONV + 47,
 };
 
@@ -516,6 +517,28 @@ enum rs_err rs_store_conv_last_msg(struct rs_store *s, int64_t conversation_id, 
     sqlite3_bind_int64(q, 1, conversation_id);
     sqlite3_bind_int64(q, 2, after);
     enum rs_err e = id_one(s, q, first_out_after);
+    return e == RS_ENOTFOUND ? RS_OK : e;
+}
+
+enum rs_err rs_store_conv_msg_resent(struct rs_store *s, int64_t merchant_id, int64_t conversation_id,
+                                     const char *direction, const char *author, int64_t agent_id, const char *body,
+                                     int64_t since, int64_t *id)
+{
+    *id = 0;
+    STMT(X_MSG_RESENT, "SELECT id FROM messages WHERE id=(SELECT max(id) FROM messages WHERE conversation_id=?2) "
+                       "AND merchant_id=?1 AND direction=?3 AND author=?7 AND agent_id IS ?4 AND body=?5 "
+                       "AND created_at>=?6");
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_int64(q, 2, conversation_id);
+    sqlite3_bind_text(q, 3, direction, -1, SQLITE_STATIC);
+    if (agent_id)
+        sqlite3_bind_int64(q, 4, agent_id);
+    else
+        sqlite3_bind_null(q, 4);
+    sqlite3_bind_text(q, 5, body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 6, since);
+    sqlite3_bind_text(q, 7, author, -1, SQLITE_STATIC);
+    enum rs_err e = id_one(s, q, id);
     return e == RS_ENOTFOUND ? RS_OK : e;
 }
 

@@ -238,6 +238,11 @@ KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":""}'
 eq "an empty reply: 422" "$STATUS/$(jqr .error.code)" "422/invalid_message_body"
 KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Hola, soy Ana. ¿Me das el código?"}'
 eq "a helpdesk reply is queued" "$STATUS/$(jqr .state)" "201/queued"
+MID=$(jqr .message_id)
+KEY=$KEY api POST "/v1/conversations/$HCID/messages" '{"body":"Hola, soy Ana. ¿Me das el código?"}'
+eq "the same reply retried (a timeout): 200 with the same message" "$STATUS/$(jqr .message_id)" "200/$MID"
+eq "  queued once: the customer is not written to twice" \
+  "$(sqlite3 "$DB" "select count(*) from messages where conversation_id=$HCID and body='Hola, soy Ana. ¿Me das el código?'")" 1
 check "and goes out by SMS" wait_for 15 has_sms +34611222333 2
 # Twilio refuses a reply with 21610 (the number replied STOP to the sender at Twilio): the reply
 # fails and the customer's opt-out of SMS is recorded, as if Rastro had received the STOP
@@ -256,6 +261,9 @@ check "a reply the provider asks to hold for an hour (Retry-After 3600 > max 30)
 check "  naming the wait" grep -q "asked to wait 3600 s" <<<"$(sqlite3 "$DB" "select last_error from messages where conversation_id=$HCID and body='Te escribimos en breve.'")"
 KEY=$KEY api POST "/v1/conversations/$HCID/notes" '{"body":"<b>VIP</b>"}'
 eq "an internal note" "$STATUS/$(jqr .state)" "201/note"
+NID=$(jqr .message_id)
+KEY=$KEY api POST "/v1/conversations/$HCID/notes" '{"body":"<b>VIP</b>"}'
+eq "  the same note retried: 200 with the same note, not a second one" "$STATUS/$(jqr .message_id)/$(jqr .state)" "200/$NID/note"
 KEY=$KEY api POST "/v1/conversations/$HCID/assign" '{"agent_email":"ana@tienda.es"}'
 eq "assign to an unknown agent: 422" "$STATUS/$(jqr .error.code)" "422/unknown_agent"
 KEY=$KEY api POST "/v1/conversations/$HCID/assign" '{}'
