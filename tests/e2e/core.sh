@@ -502,6 +502,28 @@ done < <(jq -r '.paths | to_entries[] | select(.key | startswith("/console") | n
   | select(.key != "parameters") | "\(.key | ascii_upcase) \($p) \(.value.responses | keys | join(","))"' "$T_DIR/openapi.json")
 eq "every documented operation answers placeholder ids and bodies with a documented status" "$mismatch" ""
 
+# openapi.json and the route table are the same list: every route (routes.c, its name matching its
+# pattern) is documented, every documented operation is routed — called, it answers neither the
+# router's 404 "no such endpoint" nor a 405 (a documented 404 of an unknown object is fine)
+ROUTES_C="$(dirname "$0")/../../src/http/routes.c"
+tr -d '\n' < "$ROUTES_C" | grep -oE '\{"[A-Z]+", +"[^"]*", +[A-Z_| ]+, +[a-z_0-9]+, +"[^"]*"\}' \
+  | sed -E 's/^\{"([A-Z]+)", +"([^"]*)", +[A-Z_| ]+, +[a-z_0-9]+, +"([^"]*)"\}$/\1 \2|\3/' > "$T_DIR/routes.txt"
+check "routes.c: the route table was read" test "$(wc -l < "$T_DIR/routes.txt")" -gt 50
+eq "routes.c: every route's name is its method and pattern" \
+  "$(while IFS='|' read -r mp name; do [ "$(printf '%s' "$name" | sed -E 's/\{[a-z_]+\}/{}/g')" = "$mp" ] || printf '%s; ' "$name"; done < "$T_DIR/routes.txt")" ""
+jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | select(. != "parameters") | "\(ascii_upcase) \($p)"' \
+  "$T_DIR/openapi.json" | sort > "$T_DIR/documented.txt"
+cut -d'|' -f2 "$T_DIR/routes.txt" | sort > "$T_DIR/routed.txt"
+eq "every route is in openapi.json" "$(comm -23 "$T_DIR/routed.txt" "$T_DIR/documented.txt" | tr '\n' ';')" ""
+eq "every operation of openapi.json is a route" "$(comm -13 "$T_DIR/routed.txt" "$T_DIR/documented.txt" | tr '\n' ';')" ""
+mismatch=""
+while read -r m p; do
+  u=$(printf '%s' "$p" | sed -E 's/\{[a-z_]+\}/x/g')
+  b=$(curl -s -m 5 -X "$m" -H "Authorization: Bearer $KEY_SWEEP" "$BASE$u")
+  case "$b" in *'"method_not_allowed"'* | *'no such endpoint'*) mismatch+="$m $p; " ;; esac
+done < "$T_DIR/documented.txt"
+eq "every documented operation is routed (no router 404/405)" "$mismatch" ""
+
 stop_server
 check "server log has no sanitizer report" bash -c "! grep -q -e 'runtime error' -e 'Sanitizer' '$T_DIR/server.log'"
 finish
