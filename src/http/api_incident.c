@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/ingest.h"
 #include "app/incident.h"
@@ -290,7 +291,20 @@ static enum rs_err patch_run(struct rs_store *s, void *ctx)
         if ((e = rs_incident_assign(s, j->merchant_id, j->id, aid, ACTOR_API, now)))
             return e == RS_EINVAL ? patch_fail(j, "unknown_agent", "that agent is not one of this shop's") : e;
     }
-    if (j->resolution) {
+    if (j->resolution && strcmp(row.state, "resolved") == 0 && strcmp(row.resolution, j->resolution) == 0) {
+        /* the same resolution again (a client retrying after a timeout): it is resolved so, as a
+         * state set twice is; a coupon asked for must be the one it was resolved with */
+        bool same = true;
+        if (j->has_coupon) {
+            struct rs_coupon had = {0};
+            if (!row.coupon_id || (e = rs_store_coupon_get(s, row.coupon_id, &had)))
+                return row.coupon_id ? e : patch_fail(j, "invalid_transition", "the incident is already resolved");
+            same = strcmp(had.kind, j->coupon.kind) == 0 && had.value_cents == j->coupon.value_cents &&
+                   (strcmp(had.kind, "amount") != 0 || strcasecmp(had.currency, j->coupon.currency) == 0);
+        }
+        if (!same)
+            return patch_fail(j, "invalid_transition", "the incident is already resolved, with another coupon");
+    } else if (j->resolution) {
         e = rs_incident_resolve(s, j->merchant_id, j->id, j->resolution, j->has_coupon ? &j->coupon : NULL,
                                 ACTOR_API, now, NULL);
         if (e == RS_ECONFLICT)

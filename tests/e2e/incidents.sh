@@ -95,6 +95,12 @@ api GET /v1/orders/I-1/coupons
 eq "  listed on the order, issued by the API for the incident" "$(jqr ".coupons[]|select(.code==\"$COUPON\")|.issued_by+\" \"+(.incident_id|tostring)+\" \"+(.value|tostring)")" "api $INC1 5"
 eq "  the customer receives code and value" "$(q "select count(*) from messages where incident_id=$INC1 and body like '%$COUPON%' and body like '%5,00 €%'")" 1
 eq "  and is told it is resolved" "$(q "select count(*) from messages where incident_id=$INC1 and body like '%está resuelta con el cupón%'")" 1
+api PATCH /v1/incidents/$INC1 '{"resolution":"coupon","coupon":{"kind":"amount","value":5,"currency":"EUR","reason":"damaged"}}'
+eq "the same PATCH retried (a timeout): 200, resolved with the same coupon" "$STATUS $(jqr '.state+" "+.coupon.code')" "200 resolved $COUPON"
+eq "  no second coupon, the customer told once" \
+  "$(q "select count(*) from coupons where incident_id=$INC1")/$(q "select count(*) from messages where incident_id=$INC1 and body like '%está resuelta con el cupón%'")" "1/1"
+api PATCH /v1/incidents/$INC1 '{"resolution":"coupon","coupon":{"kind":"amount","value":7,"currency":"EUR","reason":"damaged"}}'
+eq "  resolved again with other coupon terms → 422 invalid_transition" "$STATUS $(jqr .error.code)" "422 invalid_transition"
 api PATCH /v1/incidents/$INC1 '{"resolution":"refund"}'
 eq "resolving twice → 422 invalid_transition" "$STATUS $(jqr .error.code)" "422 invalid_transition"
 api GET /v1/incidents/$INC1
