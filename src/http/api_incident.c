@@ -24,11 +24,18 @@ static const char *jstr(json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
+/* The incident of the path: its id (42) or its reference as the customer has it (INC-000042,
+ * rs_incident_reference). */
 static bool parse_id(struct rs_req *r, int64_t *id)
 {
     long long v;
-    if (!rs_parse_int(r->params[0], 1, INT64_MAX, &v)) {
-        rs_reply_error(r, 404, "incident_not_found", "\"%.40s\" is not an incident id", r->params[0]);
+    const char *p = r->params[0];
+    if (strncasecmp(p, "INC-", 4) == 0)
+        p += 4;
+    if (!rs_parse_int(p, 1, INT64_MAX, &v)) {
+        rs_reply_error(r, 404, "incident_not_found",
+                       "\"%.40s\" is not an incident id (a number such as 42, or a reference such as INC-000042)",
+                       r->params[0]);
         return false;
     }
     *id = v;

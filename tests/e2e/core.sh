@@ -272,7 +272,9 @@ eq "a conversation id past 64 bits: 400 invalid_id" "$STATUS/$(jqr .error.code)"
 KEY=$KEY_A api POST /v1/notifications/99999999999999999999/resend
 eq "  a notification id likewise" "$STATUS/$(jqr .error.code)" "400/invalid_id"
 KEY=$KEY_A api GET /v1/incidents/99999999999999999999
-eq "  an incident id: not an incident id" "$STATUS/$(jqr .error.message)" '404/"99999999999999999999" is not an incident id'
+eq "  an incident id: not an incident id" "$STATUS/$(jqr '.error.message|startswith("\"99999999999999999999\" is not an incident id")')" '404/true'
+KEY=$KEY_A api GET /v1/incidents/INC-99999999999999999999
+eq "  nor as a reference (INC-…)" "$STATUS/$(jqr .error.code)" '404/incident_not_found'
 KEY=$KEY_A api DELETE /v1/orders
 eq "wrong method: 405" "$STATUS" 405
 eq "  the message says which methods are allowed" "$(jqr .error.message)" "DELETE is not allowed on /v1/orders (allowed: POST)"

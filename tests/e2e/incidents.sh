@@ -42,6 +42,16 @@ eq "the same POST retried: 200 with the same incident" "$STATUS $(jqr .id)" "200
 eq "  no second incident, the customer told once (a retry within 15 minutes)" \
   "$(q "select count(*) from incidents where order_id=(select id from orders where order_ref='I-1')")/$(q "select count(*) from messages where incident_id=$INC1 and direction='out'")" "1/1"
 
+# the reference the customer reads out (INC-000042) finds the incident as its id does
+REF1=$(printf 'INC-%06d' "$INC1")
+api GET "/v1/incidents/$REF1"
+eq "GET /v1/incidents/$REF1 (the reference) → the incident" "$STATUS $(jqr .id) $(jqr .reference)" "200 $INC1 $REF1"
+api GET "/v1/incidents/$(printf '%s' "$REF1" | tr A-Z a-z)"
+eq "  in lower case too" "$STATUS $(jqr .id)" "200 $INC1"
+api GET /v1/incidents/INC-x
+eq "  INC-x → 404 incident_not_found, saying what an id is" \
+  "$STATUS $(jqr .error.code) $(jqr '.error.message|contains("INC-000042")')" "404 incident_not_found true"
+
 # ---- open from the tracking page's form ----
 RC=$(curl -s -o "$T_DIR/page" -w '%{http_code}' -X POST "$BASE/t/$CODE/report?lang=es" \
   --data-urlencode type=not_arrived --data-urlencode "message=No me ha llegado nada")
