@@ -366,12 +366,9 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, shipment_id);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        enum rs_err e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
-        sqlite3_reset(q);
+    enum rs_err e = rs_store_sqlite_row(s, q);
+    if (e)
         return e;
-    }
     out->shipment_id = shipment_id;
     out->merchant_id = sqlite3_column_int64(q, 0);
     out->placed_at = sqlite3_column_int64(q, 1);
@@ -413,12 +410,9 @@ enum rs_err rs_store_shipment_eta_set(struct rs_store *s, int64_t shipment_id, c
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, shipment_id);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        enum rs_err e = rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
-        sqlite3_reset(q);
+    enum rs_err e = rs_store_sqlite_row(s, q);
+    if (e)
         return e;
-    }
     char was_from[16], was_to[16];
     rs_store_sqlite_col_copy(was_from, sizeof was_from, q, 0);
     rs_store_sqlite_col_copy(was_to, sizeof was_to, q, 1);

@@ -254,6 +254,18 @@ enum rs_err rs_store_sqlite_run(struct rs_store *s, sqlite3_stmt *q)
     return e;
 }
 
+enum rs_err rs_store_sqlite_row(struct rs_store *s, sqlite3_stmt *q)
+{
+    if (!q)
+        return RS_EIO;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        return RS_OK;
+    enum rs_err e = rc == SQLITE_DONE ? RS_ENOTFOUND : map_rc(s, rc);
+    sqlite3_reset(q);
+    return e;
+}
+
 enum rs_err rs_store_sqlite_ids(struct rs_store *s, sqlite3_stmt *q, int64_t *ids, int max, int *n)
 {
     *n = 0;

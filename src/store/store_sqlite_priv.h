@@ -27,6 +27,9 @@ enum rs_err rs_store_sqlite_rc(struct rs_store *s, int rc);
 /* Step Q (a cached statement that returns no rows), map the result, reset Q. NULL Q (the
  * statement failed to prepare) is RS_EIO. */
 enum rs_err rs_store_sqlite_run(struct rs_store *s, sqlite3_stmt *q);
+/* Step Q (bound) to its first row: RS_OK with Q on that row (the caller reads it, then resets
+ * Q); else Q reset and RS_ENOTFOUND (no row) or the mapped error. NULL Q is RS_EIO. */
+enum rs_err rs_store_sqlite_row(struct rs_store *s, sqlite3_stmt *q);
 /* Step Q (bound, returning one integer column) to its end, keeping the first MAX values in IDS
  * (*n of them), map the result, reset Q. Stepping to the end matters for UPDATE … RETURNING:
  * every row it claims is updated. NULL Q is RS_EIO. */

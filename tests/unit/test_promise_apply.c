@@ -176,29 +176,38 @@ static int64_t T(int y, int mo, int d, int h)
     return rs_cal_day(y, mo, d) * 86400 + h * 3600;
 }
 
-static void test_write_path(void **state)
+/* A fresh store (its file in PATH) with merchant *MID, the small model as its version 1, and
+ * order O1 (placed 2027-03-01 09:00, to BCN), inside an open transaction. */
+static struct rs_store *with_model_and_order(char path[64], const char *name, int64_t *mid)
 {
-    (void)state;
-    char path[64];
-    struct rs_store *s = unit_db_new(path, sizeof path, "promise");
-    int64_t mid, version;
-    assert_int_equal(rs_store_merchant_create(s, "T", "UTC", "es", 1, &mid), RS_OK);
+    struct rs_store *s = unit_db_new(path, 64, name);
+    int64_t version;
+    assert_int_equal(rs_store_merchant_create(s, "T", "UTC", "es", 1, mid), RS_OK);
     struct rs_promise_model *m = small_model();
     char *text = NULL;
     assert_int_equal(rs_promise_to_text(m, &text), RS_OK);
     assert_int_equal(rs_store_begin(s), RS_OK);
-    assert_int_equal(rs_store_promise_model_put(s, mid, text, m->n_learned, "test", 1, &version),
-                     RS_OK);
+    assert_int_equal(rs_store_promise_model_put(s, *mid, text, m->n_learned, "test", 1, &version), RS_OK);
     assert_int_equal(version, 1);
     free(text);
     free(m);
-
     struct rs_order_in o = {.order_ref = "O1", .placed_at = T(2027, 3, 1, 9),
                             .destination = {.region = "BCN", .country = "ES"}};
     enum rs_put_result res;
     char code[RS_TRACKCODE_LEN];
     struct rs_app_error ae = {0};
-    assert_int_equal(rs_app_order_put(s, mid, &o, 10, &res, code, &ae), RS_OK);
+    assert_int_equal(rs_app_order_put(s, *mid, &o, 10, &res, code, &ae), RS_OK);
+    return s;
+}
+
+static void test_write_path(void **state)
+{
+    (void)state;
+    char path[64];
+    int64_t mid;
+    struct rs_store *s = with_model_and_order(path, "promise", &mid);
+    enum rs_put_result res;
+    struct rs_app_error ae = {0};
     struct rs_shipment_in si = {.order_ref = "O1", .carrier = "seur", .tracking_number = "S1",
                                 .service = "std", .origin = {.region = "MAD", .country = "ES"}};
     assert_int_equal(rs_app_shipment_put(s, mid, &si, 10, &res, &ae), RS_OK);
@@ -293,22 +302,10 @@ static void test_carrier_estimate(void **state)
     assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_IN_TRANSIT)); /* delivered */
 
     char path[64];
-    struct rs_store *s = unit_db_new(path, sizeof path, "promise-eta");
-    int64_t mid, version;
-    assert_int_equal(rs_store_merchant_create(s, "T", "UTC", "es", 1, &mid), RS_OK);
-    struct rs_promise_model *m = small_model();
-    char *text = NULL;
-    assert_int_equal(rs_promise_to_text(m, &text), RS_OK);
-    assert_int_equal(rs_store_begin(s), RS_OK);
-    assert_int_equal(rs_store_promise_model_put(s, mid, text, m->n_learned, "test", 1, &version), RS_OK);
-    free(text);
-    free(m);
-    struct rs_order_in o = {.order_ref = "O1", .placed_at = T(2027, 3, 1, 9),
-                            .destination = {.region = "BCN", .country = "ES"}};
+    int64_t mid;
+    struct rs_store *s = with_model_and_order(path, "promise-eta", &mid);
     enum rs_put_result res;
-    char code[RS_TRACKCODE_LEN];
     struct rs_app_error ae = {0};
-    assert_int_equal(rs_app_order_put(s, mid, &o, 10, &res, code, &ae), RS_OK);
     /* created with an estimate far beyond what the model says: the first promise is the carrier's */
     struct rs_shipment_in si = {.order_ref = "O1", .carrier = "seur", .tracking_number = "E1", .service = "std",
                                 .origin = {.region = "MAD", .country = "ES"},
