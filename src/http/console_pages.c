@@ -355,7 +355,10 @@ static void search_page(struct rs_req *r, struct rs_console *c, const char *type
     const char *t = text;
     while (isspace((unsigned char)*t))
         t++;
-    snprintf(ref, sizeof ref, "%s", t[0] == '#' ? t + 1 : t);
+    const char *r0 = t; /* "#1042", "# 1042": the store also tries the shop's own "#1042" */
+    while (*r0 == '#' || *r0 == ' ')
+        r0++;
+    snprintf(ref, sizeof ref, "%s", r0);
     if (rs_trackcode_parse(t, code) != RS_TRACKCODE_OK)
         code[0] = '\0';
     size_t nn = 0, nd = 0;

@@ -246,6 +246,13 @@ check "  and where it came from in words, not the code (api)" \
 eq "search '#1042' lists the conversation and its resolved incident" "$(found '#1042')|$(found_inc '#1042')" "$C1 |$INC "
 page GET "/console?s=%231042"
 check "  the resolved incident is not marked late" bash -c "! printf '%s' \"\$0\" | sed -n '/data-queue=\"search-incidents\"/,\$p' | grep -q 'class=\"late\"'" "$HTML"
+# a Shopify shop names its orders "#3003": the agent types the number with or without the '#'
+KEY=$KEY api POST /v1/orders '{"order_ref":"#3003","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Pau","email":"pau@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY=$KEY api POST /v1/incidents '{"order_ref":"#3003","type":"late","message":"Llamó: ¿cuándo llega?","origin":"phone"}'
+INC6=$(jqr .id)
+for s in '3003' '#3003' '# 3003'; do
+  eq "search '$s' finds the incident of the shop's order #3003" "$(found_inc "$s")" "$INC6 "
+done
 eq "another merchant's incident is not found by its number" "$(found_inc "INC-$(printf '%06d' "${INC4:-0}")")" ""
 replies_before=$(q "select count(*) from messages where conversation_id=$C1 and author='bot'")
 page POST /console/c/$C1/phone "csrf=$CS&body=Llam%C3%B3+diciendo+%3Cb%3Ed%C3%B3nde+est%C3%A1+mi+pedido%3C%2Fb%3E" -H "Origin: $BASE"
