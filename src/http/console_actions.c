@@ -63,13 +63,13 @@ struct job {
     enum act act;
     struct rs_console *c;
     int64_t id;             /* conversation or incident */
-    int64_t other_id;       /* agent to assign, message an incident starts from */
+    int64_t other_id;       /* agent to assign, message an incident starts from, holder seen (take) */
     const char *text;       /* reply, note, phone log, state, incident type, resolution */
     struct rs_coupon_req coupon;
     bool with_coupon;
     const struct rs_console_kept *kept; /* the agent's text, shown again when refused */
     int64_t conversation_id; /* OUT: where to go back to (incident actions) */
-    char why[160];           /* OUT: a reason for the agent on RS_EINVAL */
+    char why[300];           /* OUT: a reason for the agent on RS_EINVAL or RS_ECONFLICT */
 };
 
 static const char *actor(struct rs_console *c, char out[300])
@@ -92,8 +92,25 @@ static enum rs_err run(struct rs_store *s, void *ctx)
     json_t *conv = NULL;
     enum rs_err e = RS_OK;
     switch (j->act) {
-    case A_TAKE:
+    case A_TAKE: {
+        /* a page read before a colleague took it must not take it from them: only the holder the
+         * agent saw (nobody, or the one named on the page) can be replaced */
+        e = conversation_fields(s, j, &conv);
+        if (e)
+            return e;
+        int64_t holder = json_integer_value(json_object_get(conv, "assigned_agent_id"));
+        if (holder && holder != me && holder != j->other_id) {
+            const char *who_name = json_string_value(json_object_get(conv, "agent_name"));
+            snprintf(j->why, sizeof j->why,
+                     CX(c, "%s ya atiende esta conversación. Recarga la página si aun así quieres atenderla tú.",
+                        "%s is already handling this conversation. Reload the page if you still want to take it."),
+                     who_name && *who_name ? who_name : CX(c, "Otra persona", "Someone else"));
+            json_decref(conv);
+            return RS_ECONFLICT;
+        }
+        json_decref(conv);
         return rs_conv_assign(s, mid, j->id, me, now);
+    }
     case A_RELEASE:
         return rs_conv_assign(s, mid, j->id, 0, now);
     case A_ASSIGN: {
@@ -222,8 +239,11 @@ static void finish(struct rs_req *r, struct job *j, const char *back)
                                 j->kept);
     else if (e == RS_ECONFLICT)
         rs_console_message_text(r, c, 409, CX(c, "No se pudo hacer", "Could not do that"),
-                                CX(c, "Ya no está en un estado que lo permita (¿lo ha cambiado otra persona?). Recarga la página.",
-                                   "It is no longer in a state that allows this (did someone else change it?). Reload the page."),
+                                j->why[0] ? j->why
+                                          : CX(c, "Ya no está en un estado que lo permita (¿lo ha cambiado otra persona?). "
+                                                  "Recarga la página.",
+                                               "It is no longer in a state that allows this (did someone else change "
+                                               "it?). Reload the page."),
                                 j->kept);
     else
         rs_console_message_text(r, c, 503, CX(c, "No se pudo guardar", "Could not save"),
@@ -283,6 +303,10 @@ static void conversation_action(struct rs_req *r, enum act act)
         j.text = body;
         if (act == A_NOTE || act == A_PHONE)
             strcat(back, "#reply");
+    } else if (act == A_TAKE) { /* who held it when the page was drawn (0: nobody) */
+        char v[24] = "";
+        field(r, "held", v, sizeof v, NULL);
+        j.other_id = strtoll(v, NULL, 10);
     } else if (act == A_ASSIGN) {
         char v[24];
         field(r, "agent_id", v, sizeof v, NULL);

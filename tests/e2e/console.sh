@@ -171,6 +171,22 @@ eq "and it stays unassigned" "$(q "select coalesce(assigned_agent_id,0) from con
 page POST /console/c/$C1/take "csrf=$CS" -H "Origin: $BASE"
 eq "take over: 303 back to the conversation" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/c/$C1"
 eq "the conversation is the agent's" "$(q "select state||' '||assigned_agent_id from conversations where id=$C1")" "agent 1"
+# a colleague's page, drawn before Ana took it, still offers "take over": it must not take the
+# conversation from Ana behind her back
+printf 'clave-de-luis-larga\n' | "$RASTRO_BIN" agent create --merchant 1 --email luis@sol.es --name 'Luis' --db "$DB" >/dev/null 2>&1
+LUIS=$(q "select id from agents where email='luis@sol.es'")
+JAR=$T_DIR/jar-luis page GET /console/login; LT=$(login_token)
+JAR=$T_DIR/jar-luis page POST /console/login "login_token=$LT&email=luis%40sol.es&password=clave-de-luis-larga" -H "Origin: $BASE"
+JAR=$T_DIR/jar-luis page GET /console/c/$C1
+CS_LUIS=$(csrf)
+check "  Luis's page names who holds it in the take-over form" bash -c "printf '%s' \"\$0\" | grep -qF 'name=\"held\" value=\"1\"'" "$HTML"
+JAR=$T_DIR/jar-luis page POST /console/c/$C1/take "csrf=$CS_LUIS&held=0" -H "Origin: $BASE"
+eq "take over from a page drawn when nobody held it, now Ana's: 409 naming her, still Ana's" \
+  "$STATUS/$(printf '%s' "$HTML" | grep -c 'Ana &lt;i&gt; ya atiende esta conversación')/$(q "select assigned_agent_id from conversations where id=$C1")" "409/1/1"
+JAR=$T_DIR/jar-luis page POST /console/c/$C1/take "csrf=$CS_LUIS&held=1" -H "Origin: $BASE"
+eq "  from a page that showed her as the holder (a deliberate take-over): Luis's" "$STATUS/$(q "select assigned_agent_id from conversations where id=$C1")" "303/$LUIS"
+page POST /console/c/$C1/take "csrf=$CS&held=$LUIS" -H "Origin: $BASE"
+eq "  and Ana takes it back the same way" "$STATUS/$(q "select assigned_agent_id from conversations where id=$C1")" "303/1"
 page POST /console/c/$C1/reply "csrf=$CS&body=Hola+Luc%C3%ADa%2C+lo+miro+ahora+mismo.&kind=reply" -H "Origin: $BASE"
 eq "reply: 303" "$STATUS" 303
 eq "the reply is queued as the agent's message on SMS" "$(q "select author||' '||agent_id||' '||channel from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "agent 1 sms"
