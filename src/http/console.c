@@ -270,11 +270,47 @@ static bool origin_ok(struct rs_req *r)
                         rs_req_header(r, "Host"));
 }
 
+/* A reply, note or phone log posted (from this server) after the session ended: the agent's text
+ * shown back, not sent, with the way to sign in again, instead of a redirect that drops it. True
+ * when the page was sent (the form carried a text). */
+static bool kept_after_expiry(struct rs_req *r, struct rs_console *c)
+{
+    if (!origin_ok(r)) /* another site's form must not put its words on our page */
+        return false;
+    size_t cap = r->body_len + 1;
+    char *text = malloc(cap);
+    if (!text || !rs_form_get(r->body, r->body_len, "body", text, cap, NULL) || !text[strspn(text, " \t\r\n")]) {
+        free(text);
+        return false;
+    }
+    /* the session row, when it is still there, says the agent's language */
+    bool es = c->sess.agent.id ? strcmp(c->sess.agent.locale, "en") != 0 : want_spanish(r);
+    const char *title = es ? "Tu sesión ha terminado" : "Your session has ended";
+    struct rs_buf b;
+    rs_buf_init(&b);
+    head_open(&b, es, title);
+    rs_buf_puts(&b, "<main><h1>");
+    rs_buf_html(&b, title);
+    rs_buf_printf(&b,
+                  "</h1><p role=\"alert\">%s</p><form class=\"reply\" id=\"kept\"><label for=\"body\">%s</label>"
+                  "<textarea id=\"body\" name=\"body\" rows=\"6\">",
+                  es ? "Tu texto no se ha enviado ni guardado. Cópialo, entra de nuevo y vuelve a enviarlo."
+                     : "Your text was neither sent nor saved. Copy it, sign in again and send it again.",
+                  es ? "Tu texto, para que no se pierda:" : "Your text, so it is not lost:");
+    rs_buf_html(&b, text);
+    rs_buf_printf(&b, "</textarea></form><p><a href=\"/console/login\" target=\"_blank\" id=\"sign-in\">%s</a></p>",
+                  es ? "Entrar de nuevo (en otra pestaña)" : "Sign in again (in another tab)");
+    free(text);
+    rs_console_finish(r, &b, 401);
+    return true;
+}
+
 bool rs_console_auth(struct rs_req *r, struct rs_console *c, bool post)
 {
     if (!session_of(r, c)) {
         set_cookie(r, 0, SESSION_COOKIE, "", 0);
-        rs_console_redirect(r, "/console/login");
+        if (!post || !kept_after_expiry(r, c))
+            rs_console_redirect(r, "/console/login");
         return false;
     }
     if (!post)

@@ -354,7 +354,15 @@ page GET /console/login; LT=$(login_token)
 page POST /console/login "login_token=$LT&email=ana%40sol.es&password=una-clave-larga" -H "Origin: $BASE"
 page GET /console
 eq "a fresh session opens the console" "$STATUS" 200
+CS=$(csrf)
 sleep 3
+# the session ran out while the agent typed: the reply is not lost on the way to the login page
+before=$(n_msgs)
+page POST /console/c/$C1/reply "csrf=$CS&body=Lo+siento+%3Cmucho%3E%2C+te+lo+reenviamos+hoy&kind=reply" -H "Origin: $BASE"
+check "a reply sent after the session ended: 401, the text kept (escaped), a way to sign in again, in the agent's language (English), nothing sent" \
+  bash -c "[ \"\$1\" = 401 ] && printf '%s' \"\$0\" | grep -qF 'Lo siento &lt;mucho&gt;, te lo reenviamos hoy</textarea>' && printf '%s' \"\$0\" | grep -qF 'href=\"/console/login\"' && printf '%s' \"\$0\" | grep -qF 'Your session has ended' && [ \"\$2\" = \"\$3\" ]" "$HTML" "$STATUS" "$before" "$(n_msgs)"
+page POST /console/c/$C1/reply "csrf=$CS&body=texto+de+otra+web&kind=reply" -H "Origin: http://evil.example"
+eq "  the same post from another site: only the way to the login page (no text of theirs shown)" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
 page GET /console
 eq "after the idle limit the session is over: back to the login page" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
 
