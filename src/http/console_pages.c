@@ -136,6 +136,7 @@ static const struct {
     {"refund", "reembolso", "refund"},
     {"coupon", "cupón", "coupon"},
     {"no_action", "sin acción", "no action"},
+    {"goodwill", "gesto comercial", "goodwill"}, /* a coupon's reason when none is given */
     {"queued", "en cola", "queued"},
     {"sending", "enviando", "sending"},
     {"sent", "enviado", "sent"},
@@ -618,6 +619,16 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
             }
             rs_buf_puts(b, "</p>");
         }
+        json_t *ce = json_object_get(sh, "carrier_estimate"); /* the carrier's own day, as received */
+        if (json_is_object(ce) && *S(ce, "from")) {
+            rs_buf_printf(b, "<p class=\"eta\">%s ", CX(c, "Estimación del transportista:", "Carrier's estimate:"));
+            esc(b, S(ce, "from"));
+            if (*S(ce, "to") && strcmp(S(ce, "to"), S(ce, "from")) != 0) {
+                rs_buf_puts(b, " – ");
+                esc(b, S(ce, "to"));
+            }
+            rs_buf_puts(b, "</p>");
+        }
         json_t *pk = json_object_get(sh, "pickup"); /* where it waits: what the customer asks on the phone */
         if (json_is_object(pk)) {
             rs_buf_printf(b, "<p class=\"pickup\">%s ", CX(c, "Punto de recogida:", "Pickup point:"));
@@ -692,7 +703,7 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
             else
                 rs_buf_printf(b, "</code> %.2f %s", v, S(ev, "currency"));
             rs_buf_puts(b, " · ");
-            esc(b, S(ev, "reason"));
+            coded(b, c, S(ev, "reason"));
             if (*S(ev, "expires_at")) {
                 rs_buf_printf(b, " · %s ", CX(c, "caduca", "expires"));
                 when_iso(b, c, S(ev, "expires_at"));

@@ -417,6 +417,13 @@ KEY=$KEY api POST /v1/events '{"carrier":"correos","tracking_number":"PQ4A1B2C3"
 page GET /console/c/$C1
 check "waiting at a pickup point: the order card says which (escaped) and until when (the customer asks on the phone)" \
   bash -c "printf '%s' \"\$0\" | grep -qF 'Pickup point: Estanco &lt;Sol&gt; (Calle Mayor 12) · kept until 2025-12-05</p>'" "$HTML"
+# what the carrier itself says about the day (an aggregator's or the shop's feed), beside the promise
+KEY=$KEY api POST /v1/shipments '{"order_ref":"1042","carrier":"correos","tracking_number":"PQ4A1B2C3","carrier_estimate":{"from":"2025-12-01","to":"2025-12-02"}}'
+page GET /console/c/$C1
+check "the order card shows the carrier's own estimate (the customer asks when it arrives)" \
+  bash -c "printf '%s' \"\$0\" | grep -qE '<p class=\"eta\">Carrier.s estimate: 2025-12-01 – 2025-12-02</p>'" "$HTML"
+check "  a coupon's reason as a word with its code in the title, like every other code" \
+  bash -c "printf '%s' \"\$0\" | sed -n '/class=\"plain coupons\"/,/<\/ul>/p' | grep -qF '<span class=\"code\" title=\"goodwill\">goodwill</span>'" "$HTML"
 # reopened, it keeps its coupon: resolving it "coupon" again with a new value is refused with how
 # to do it, and with the value left empty it is resolved with the coupon it has
 page GET /console/c/$C1
