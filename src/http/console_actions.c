@@ -15,6 +15,7 @@
 #include "app/support_settings.h"
 #include "http/console.h"
 #include "http/routes.h"
+#include "store/store_conv.h"
 #include "util/form.h"
 #include "util/timefmt.h"
 
@@ -64,6 +65,7 @@ struct job {
     struct rs_console *c;
     int64_t id;             /* conversation or incident */
     int64_t other_id;       /* agent to assign, message an incident starts from, holder seen (take) */
+    int64_t seen;           /* the newest message the page showed (reply, note, phone log) */
     const char *text;       /* reply, note, phone log, state, incident type, resolution */
     struct rs_coupon_req coupon;
     bool with_coupon;
@@ -83,6 +85,26 @@ static enum rs_err conversation_fields(struct rs_store *s, struct job *j, json_t
     return rs_store_console_conversation(s, j->c->sess.agent.merchant_id, j->id, conv);
 }
 
+/* Whether this very form was sent already (a double click, a POST sent again): a message of this
+ * agent with the same text after the newest one the page showed. */
+static bool already_done(struct rs_store *s, struct job *j)
+{
+    json_t *msgs = NULL, *m;
+    size_t i;
+    bool done = false;
+    if (j->seen <= 0 || rs_store_conv_messages_json(s, j->c->sess.agent.merchant_id, j->id, &msgs) != RS_OK)
+        return false;
+    json_array_foreach(msgs, i, m)
+    {
+        const char *by = json_string_value(json_object_get(m, "agent")), *body = json_string_value(json_object_get(m, "body"));
+        if (json_integer_value(json_object_get(m, "id")) > j->seen && by && body &&
+            strcmp(by, j->c->sess.agent.email) == 0 && strcmp(body, j->text) == 0)
+            done = true;
+    }
+    json_decref(msgs);
+    return done;
+}
+
 static enum rs_err run(struct rs_store *s, void *ctx)
 {
     struct job *j = ctx;
@@ -91,6 +113,8 @@ static enum rs_err run(struct rs_store *s, void *ctx)
     char who[300];
     json_t *conv = NULL;
     enum rs_err e = RS_OK;
+    if ((j->act == A_REPLY || j->act == A_NOTE || j->act == A_PHONE) && already_done(s, j))
+        return RS_OK; /* sent once: the customer does not get it twice */
     switch (j->act) {
     case A_TAKE: {
         /* a page read before a colleague took it must not take it from them: only the holder the
@@ -301,6 +325,9 @@ static void conversation_action(struct rs_req *r, enum act act)
             return;
         }
         j.text = body;
+        char v[24] = "";
+        field(r, "seen", v, sizeof v, NULL);
+        j.seen = strtoll(v, NULL, 10);
         if (act == A_NOTE || act == A_PHONE)
             strcat(back, "#reply");
     } else if (act == A_TAKE) { /* who held it when the page was drawn (0: nobody) */

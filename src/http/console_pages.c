@@ -1067,6 +1067,8 @@ void rs_console_conversation(struct rs_req *r)
     /* reply */
     rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/reply\" class=\"reply\" id=\"reply\">", (long long)id);
     rs_console_csrf_field(&b, &c);
+    /* the newest message shown: a second submit of this form (a double click) is not sent again */
+    rs_buf_printf(&b, "<input type=\"hidden\" name=\"seen\" value=\"%lld\">", (long long)last_id);
     char tpl[64];
     if (strcmp(S(conv, "channel"), "whatsapp") == 0 && !wa_window_open(msgs, rs_now()) &&
         wa_reply_template(s, mid, tpl)) {
@@ -1102,6 +1104,7 @@ void rs_console_conversation(struct rs_req *r)
     rs_buf_printf(&b, "<details class=\"phone\"><summary>%s</summary>", CX(&c, "Registrar una llamada", "Log a phone call"));
     rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/phone\">", (long long)id);
     rs_console_csrf_field(&b, &c);
+    rs_buf_printf(&b, "<input type=\"hidden\" name=\"seen\" value=\"%lld\">", (long long)last_id);
     rs_buf_printf(&b,
                   "<label for=\"said\">%s</label><textarea id=\"said\" name=\"body\" rows=\"3\" maxlength=\"4000\"></textarea>"
                   "<button>%s</button></form></details>",

@@ -202,6 +202,21 @@ page POST /console/c/$C1/reply "csrf=$CS&body=Nota%3A+cliente+nervioso&kind=note
 eq "internal note: stored as a note, never queued" "$(q "select direction||' '||coalesce(state,'-') from messages where conversation_id=$C1 order by id desc limit 1")" "note -"
 page POST /console/c/$C1/reply "csrf=$CS&body=&canned=Texto+predefinido&kind=reply" -H "Origin: $BASE"
 eq "a canned reply without JavaScript is sent as it is" "$(q "select body from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "Texto predefinido"
+# a double click (or a slow page sent again): the customer gets the reply once
+page GET /console/c/$C1
+SEEN=$(printf '%s' "$HTML" | grep -o 'name="seen" value="[0-9]*' | head -1 | grep -o '[0-9]*$')
+n_dbl() { q "select count(*) from messages where conversation_id=$C1 and body='$1'"; }
+page POST /console/c/$C1/reply "csrf=$CS&seen=$SEEN&body=Ya+est%C3%A1+en+reparto&kind=reply" -H "Origin: $BASE"
+S1=$STATUS
+page POST /console/c/$C1/reply "csrf=$CS&seen=$SEEN&body=Ya+est%C3%A1+en+reparto&kind=reply" -H "Origin: $BASE"
+eq "the same reply posted twice from one page: both 303, sent once" "$S1/$STATUS/$(n_dbl 'Ya está en reparto')" "303/303/1"
+page GET /console/c/$C1
+SEEN2=$(printf '%s' "$HTML" | grep -o 'name="seen" value="[0-9]*' | head -1 | grep -o '[0-9]*$')
+page POST /console/c/$C1/reply "csrf=$CS&seen=$SEEN2&body=Ya+est%C3%A1+en+reparto&kind=reply" -H "Origin: $BASE"
+eq "  the same words again from a page that showed the first: sent again (meant)" "$STATUS/$(n_dbl 'Ya está en reparto')" "303/2"
+page POST /console/c/$C1/phone "csrf=$CS&seen=$SEEN2&body=Pregunta+si+llega+hoy" -H "Origin: $BASE"
+page POST /console/c/$C1/phone "csrf=$CS&seen=$SEEN2&body=Pregunta+si+llega+hoy" -H "Origin: $BASE"
+eq "  a phone log posted twice from one page: logged once" "$STATUS/$(n_dbl 'Pregunta si llega hoy')" "303/1"
 page POST /console/c/$C1/reply "csrf=$CS&body=+++&kind=reply" -H "Origin: $BASE"
 eq "an empty reply: 422" "$STATUS" 422
 big=$(head -c 5000 /dev/zero | tr '\0' 'a')
