@@ -453,9 +453,12 @@ void rs_console_home(struct rs_req *r)
     if (qs) { /* a mistyped bookmark must not look like another queue */
         while (qi < nq && strcmp(qinfo[qi].key, qs) != 0)
             qi++;
-        if (qi == nq) {
-            rs_reply_error(r, 400, "invalid_parameter",
-                           "q must be unassigned, mine, waiting, breaching, incidents, bot or closed");
+        if (qi == nq) { /* an agent reads this: a console page in their language, the queues above */
+            rs_console_message(r, &c, 400, CX(&c, "Esa cola no existe", "No such queue"),
+                               CX(&c, "La dirección no nombra ninguna cola de la bandeja (q debe ser unassigned, "
+                                      "mine, waiting, breaching, incidents, bot o closed). Elige una cola arriba.",
+                                  "The address names no queue of the inbox (q must be unassigned, mine, waiting, "
+                                  "breaching, incidents, bot or closed). Pick a queue above."));
             return;
         }
     }

@@ -344,6 +344,8 @@ page GET "/console?q=bot&before=$C2"
 check "another merchant's id as the cursor: an empty page" bash -c "printf '%s' \"\$0\" | grep -q 'Nothing more in this queue'" "$HTML"
 page GET "/console?q=breach"
 eq "an unknown queue: 400 naming the queues, not another queue's page" "$STATUS/$(printf '%s' "$HTML" | grep -c 'q must be unassigned, mine, waiting, breaching, incidents, bot or closed')" "400/1"
+check "  a console page in the agent's language with the queues to pick from, not raw JSON" \
+  bash -c "printf '%s' \"\$0\" | grep -qF '<h1>No such queue</h1>' && printf '%s' \"\$0\" | grep -qF 'href=\"/console?q=unassigned\"' && ! printf '%s' \"\$0\" | grep -qF '\"error\"'" "$HTML"
 page GET "/console?q=bot&limit=0"
 eq "a limit out of 1..200: 400" "$STATUS" 400
 page GET "/console?q=bot&before=abc"
