@@ -229,6 +229,19 @@ static void coded(struct rs_buf *b, struct rs_console *c, const char *code)
     rs_buf_puts(b, "</span>");
 }
 
+/* Who did something to an incident (its log's actor, resolved_by) in words: "agent:EMAIL" as
+ * "agente EMAIL", the others ("policy", "customer", "api", …) as their word. */
+static void actor_words(struct rs_buf *b, struct rs_console *c, const char *actor)
+{
+    if (actor && strncmp(actor, "agent:", 6) == 0) {
+        esc(b, word(c, "agent"));
+        rs_buf_puts(b, " ");
+        esc(b, actor + 6);
+    } else {
+        esc(b, word(c, actor));
+    }
+}
+
 /* ---- queues ---- */
 
 static const struct {
@@ -773,7 +786,7 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
             rs_buf_puts(b, "</code>");
         }
         rs_buf_puts(b, " · ");
-        esc(b, S(inc, "resolved_by"));
+        actor_words(b, c, S(inc, "resolved_by"));
         rs_buf_puts(b, " · ");
         when(b, c, I(inc, "resolved_at"));
         rs_buf_puts(b, "</p>");
@@ -788,7 +801,7 @@ static void incident_card(struct rs_buf *b, struct rs_console *c, json_t *inc, c
         rs_buf_puts(b, "<li>");
         when(b, c, I(l, "created_at"));
         rs_buf_printf(b, " · %s · ", word(c, S(l, "kind")));
-        esc(b, S(l, "actor"));
+        actor_words(b, c, S(l, "actor"));
         if (*S(l, "to_state")) {
             rs_buf_puts(b, " → ");
             esc(b, word(c, S(l, "to_state")));

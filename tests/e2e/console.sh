@@ -434,6 +434,8 @@ KEY=$KEY api POST /v1/events '{"carrier":"correos","tracking_number":"PQ4A1B2C3"
 page GET /console/c/$C1
 check "waiting at a pickup point: the order card says which (escaped) and until when (the customer asks on the phone)" \
   bash -c "printf '%s' \"\$0\" | grep -qF 'Pickup point: Estanco &lt;Sol&gt; (Calle Mayor 12) · kept until 2025-12-05</p>'" "$HTML"
+check "an incident's history and resolution say who in words (agent ana@…, automatic policy), not actor codes" \
+  bash -c "printf '%s' \"\$0\" | sed 's/<[^>]*>//g' | grep -qF 'agent ana@sol.es' && printf '%s' \"\$0\" | sed 's/<[^>]*>//g' | grep -qF 'automatic policy: agent disabled' && ! printf '%s' \"\$0\" | sed 's/<[^>]*>//g' | grep -qE 'agent:ana@|· policy'" "$HTML"
 # what the carrier itself says about the day (an aggregator's or the shop's feed), beside the promise
 KEY=$KEY api POST /v1/shipments '{"order_ref":"1042","carrier":"correos","tracking_number":"PQ4A1B2C3","carrier_estimate":{"from":"2025-12-01","to":"2025-12-02"}}'
 page GET /console/c/$C1
