@@ -389,7 +389,9 @@ static void search_page(struct rs_req *r, struct rs_console *c, const char *type
     number[nn] = digits[nd] = '\0';
     if (nn < 4)
         number[0] = '\0';
-    const char *d = strncmp(digits, "00", 2) == 0 ? digits + 2 : digits; /* 0034… as +34… */
+    /* 0034… as +34…; a national number's trunk 0 ("07700 900123", a British customer reading
+     * out +44 7700 900123) is not part of the stored international number */
+    const char *d = strncmp(digits, "00", 2) == 0 ? digits + 2 : digits[0] == '0' ? digits + 1 : digits;
     if (!phone_like || strlen(d) < 6)
         d = "";
     if (strchr(t, '@'))

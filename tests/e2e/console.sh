@@ -277,6 +277,13 @@ check "  and where it came from in words, not the code (api)" \
 eq "search '#1042' lists the conversation and its resolved incident" "$(found '#1042')|$(found_inc '#1042')" "$C1 |$INC "
 page GET "/console?s=%231042"
 check "  the resolved incident is not marked late" bash -c "! printf '%s' \"\$0\" | sed -n '/data-queue=\"search-incidents\"/,\$p' | grep -q 'class=\"late\"'" "$HTML"
+# an English agent's British customer reads out the national form, trunk 0 included
+KEY=$KEY api POST /v1/orders '{"order_ref":"4004","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Oliver","phone":"+447700900123","locale":"en"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY=$KEY api POST /v1/incidents '{"order_ref":"4004","type":"late","message":"Called: where is it?","origin":"phone"}'
+INC7=$(jqr .id)
+for s in '07700 900123' '+44 7700 900123' '0044 7700 900123'; do
+  eq "search '$s' finds the incident of the customer on +447700900123" "$(found_inc "$s")" "$INC7 "
+done
 # a Shopify shop names its orders "#3003": the agent types the number with or without the '#'
 KEY=$KEY api POST /v1/orders '{"order_ref":"#3003","placed_at":"2025-11-24T10:00:00+01:00","customer":{"name":"Pau","email":"pau@example.com"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
 KEY=$KEY api POST /v1/incidents '{"order_ref":"#3003","type":"late","message":"Llamó: ¿cuándo llega?","origin":"phone"}'
