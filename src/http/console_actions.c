@@ -96,7 +96,8 @@ static bool already_done(struct rs_store *s, struct job *j)
         return false;
     json_array_foreach(msgs, i, m)
     {
-        const char *by = json_string_value(json_object_get(m, "agent")), *body = json_string_value(json_object_get(m, "body"));
+        const char *by = json_string_value(json_object_get(m, "agent"));
+        const char *body = json_string_value(json_object_get(m, "body"));
         if (json_integer_value(json_object_get(m, "id")) > j->seen && by && body &&
             strcmp(by, j->c->sess.agent.email) == 0 && strcmp(body, j->text) == 0)
             done = true;

@@ -1048,7 +1048,8 @@ void rs_console_conversation(struct rs_req *r)
     if (!mine) {
         rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/take\">", (long long)id);
         rs_console_csrf_field(&b, &c);
-        rs_buf_printf(&b, "<input type=\"hidden\" name=\"held\" value=\"%lld\">", (long long)I(conv, "assigned_agent_id"));
+        rs_buf_printf(&b, "<input type=\"hidden\" name=\"held\" value=\"%lld\">",
+                      (long long)I(conv, "assigned_agent_id"));
         rs_buf_printf(&b, "<button class=\"primary\" id=\"take\">%s</button></form>",
                       CX(&c, "Atender yo", "Take over"));
     } else {

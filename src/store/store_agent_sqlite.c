@@ -458,8 +458,9 @@ static const char *opt_text(const char *v)
  * ?1 merchant, ?2 order_ref without its '#' ("1042" also finds a shop's "#1042", as Shopify
  * names its orders), ?3 tracking code, ?4 carrier number (see rs_console_search). */
 #define SEARCH_ORDERS                                                                                              \
-    "WITH m AS (SELECT o2.id, o2.customer_id FROM orders o2 WHERE o2.merchant_id=?1 AND ("                       \
-    "(?2<>'' AND (o2.order_ref=?2 COLLATE NOCASE OR o2.order_ref='#'||?2 COLLATE NOCASE)) OR (?3<>'' AND o2.tracking_code=?3) OR (?4<>'' AND o2.id IN "     \
+    "WITH m AS (SELECT o2.id, o2.customer_id FROM orders o2 WHERE o2.merchant_id=?1 AND ("                         \
+    "(?2<>'' AND (o2.order_ref=?2 COLLATE NOCASE OR o2.order_ref='#'||?2 COLLATE NOCASE)) OR "                     \
+    "(?3<>'' AND o2.tracking_code=?3) OR (?4<>'' AND o2.id IN "                                                    \
     "(SELECT sh.order_id FROM shipments sh WHERE sh.merchant_id=?1 AND "                                           \
     "upper(replace(replace(replace(sh.tracking_number,' ',''),'-',''),'.',''))=?4)))) "
 
