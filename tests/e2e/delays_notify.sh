@@ -467,7 +467,7 @@ sleep 1.5
 eq "two more sweeps: no second reminder" "$(pkrows | tr '\n' ' ')" "PK-1:email:sent PK-1:webhook:sent PK-2:email:sent PK-2:webhook:sent "
 eq "  nor mail" "$(mails)" "$M6"
 api POST /v1/notifications/preview '{"order_ref":"PK-1","trigger":"pickup_reminder","channel":"sms","locale":"es"}'
-eq "preview pickup_reminder: the real point and day" "$STATUS/$(jqr '.body|contains("recoge PK-1 en Kiosko Sol hasta el '"$DAY_ES"' o vuelve a la tienda")')" "200/true"
+eq "preview pickup_reminder: the real point and day" "$STATUS/$(jqr '.body|contains("recoge PK-1 en Kiosko Sol hasta el '"$DAY_ES"' o se devuelve.")')" "200/true"
 api POST /v1/notifications/preview '{"order_ref":"Q-2","trigger":"pickup_reminder","channel":"whatsapp","locale":"en"}'
 eq "preview pickup_reminder without a pickup scan: sample point, marked; its WhatsApp template" \
    "$STATUS/$(jqr '.sample|index("pickup_point") != null')/$(jqr '.template')" "200/true/rastro_pickup_reminder_v1"

@@ -547,6 +547,32 @@ static void test_stalled(void **state)
     assert_non_null(strstr(r.part[RS_TPART_EMAIL_TEXT], "You do not need to do anything"));
 }
 
+/* The pickup reminder's SMS says what happens after the deadline in the third person: "o vuelve
+ * a la tienda" after "recoge …" read as a second order to the customer ("or go back to the
+ * shop"); "o se devuelve" cannot, and stays one GSM-7 part with the longest values
+ * (test_sms_one_part: "a la tienda" after it would not). */
+static void test_pickup_reminder_sms(void **state)
+{
+    (void)state;
+    static char buf[32768];
+    const char *vars[RS_TV__COUNT] = {
+        [RS_TV_MERCHANT_NAME] = "Olivo",
+        [RS_TV_ORDER_REF] = "1042",
+        [RS_TV_TRACKING_URL] = "https://t.example/x",
+        [RS_TV_PICKUP_POINT] = "Kiosko Sol",
+        [RS_TV_PICKUP_DEADLINE] = "jueves 10 de diciembre",
+    };
+    struct rs_render_ctx ctx = {RS_STATUS_AVAILABLE_FOR_PICKUP, RS_SUB_AT_PICKUP_POINT};
+    struct rs_rendered r;
+    assert_int_equal(rs_notify_render(es, RS_TRIG_PICKUP_REMINDER, RS_CH_SMS, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    assert_string_equal(r.part[RS_TPART_SMS_TEXT], "Olivo: recoge 1042 en Kiosko Sol hasta el jueves 10 de diciembre o "
+                                                   "se devuelve. https://t.example/x");
+    vars[RS_TV_PICKUP_DEADLINE] = "Thursday 10 December";
+    assert_int_equal(rs_notify_render(en, RS_TRIG_PICKUP_REMINDER, RS_CH_SMS, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    assert_string_equal(r.part[RS_TPART_SMS_TEXT], "Olivo: collect 1042 at Kiosko Sol by Thursday 10 December or it "
+                                                   "goes back to the shop. https://t.example/x");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_engine),
         cmocka_unit_test(test_render_speed),
         cmocka_unit_test(test_stalled),
+        cmocka_unit_test(test_pickup_reminder_sms),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
