@@ -91,9 +91,10 @@ static const struct {
      "El transportista lo volverá a intentar. Si necesitas algo, usa «Informar de un problema».",
      "The parcel could not be delivered.", "The carrier will try again. If you need anything, use \"Report a problem\"."},
     {"available_for_pickup", "", "Tu paquete te espera en un punto de recogida.",
-     "Recógelo cuanto antes con un documento de identidad y tu código de seguimiento: el punto lo guarda solo unos días.",
+     "Recógelo cuanto antes con un documento de identidad y el número de seguimiento del transportista: el punto lo "
+     "guarda solo unos días.",
      "Your parcel is waiting at a pickup point.",
-     "Collect it soon with an ID and your tracking code: the point only keeps it for a few days."},
+     "Collect it soon with an ID and the carrier's tracking number: the point only keeps it for a few days."},
     {"exception", "customs_hold", "Tu paquete está retenido en la aduana.",
      "Puede que haya que pagar impuestos o aportar documentos; sigue las instrucciones del transportista.",
      "Your parcel is held at customs.", "Duties or documents may be needed; follow the carrier's instructions."},
@@ -484,11 +485,22 @@ static void problem_box(struct page *p)
         char day[96];
         if ((pname || paddr) && dl_day &&
             rs_locfmt_civil_day(rs_page_locfmt(), p->datefmt, dl_day, day, sizeof day) == RS_OK) {
+            /* the point asks for the carrier's number, not the RX- code this page shows */
+            const char *number = p->full ? jstr(sh, "tracking_number") : NULL;
             rs_buf_printf(p->b, "%s <strong class=\"pickup-deadline\">", TX(p, "Puedes recogerlo hasta el", "Collect it by"));
             rs_buf_html(p->b, day);
-            rs_buf_puts(p->b, TX(p, "</strong> con un documento de identidad y tu código de seguimiento; después "
-                                    "vuelve a la tienda.",
-                                 "</strong> with an ID and your tracking code; after that it goes back to the shop."));
+            if (number) {
+                rs_buf_puts(p->b, TX(p, "</strong> con un documento de identidad y el número de seguimiento "
+                                        "<strong class=\"tracking-number\">",
+                                     "</strong> with an ID and the tracking number <strong class=\"tracking-number\">"));
+                rs_buf_html(p->b, number);
+                rs_buf_puts(p->b, "</strong>");
+            } else {
+                rs_buf_puts(p->b, TX(p, "</strong> con un documento de identidad y el número de seguimiento del "
+                                        "transportista",
+                                     "</strong> with an ID and the carrier's tracking number"));
+            }
+            rs_buf_puts(p->b, TX(p, "; después volverá a la tienda.", "; after that it goes back to the shop."));
         } else {
             rs_buf_html(p->b, p->es ? help[i].do_es : help[i].do_en);
         }

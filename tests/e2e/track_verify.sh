@@ -84,11 +84,17 @@ page GET "$PKV"
 check "  the page names the point, escaped, with its address" \
   grep -q 'Tu paquete te espera en <strong class="pickup">Oficina &lt;b&gt;Correos&lt;/b&gt; Sol</strong> (<span class="pickup-address">Calle Mayor 12, 28013 Madrid</span>).' "$T_DIR/page.html"
 check "  and the last day to collect it" grep -q 'Puedes recogerlo hasta el <strong class="pickup-deadline">miércoles 10 de diciembre' "$T_DIR/page.html"
+# the counter asks for the carrier's number (VPK1), not the RX- code the page heads with; and
+# what happens after the deadline is not an order to the customer ("después vuelve a la tienda")
+check "  with the carrier's tracking number to show at the counter, not the RX- code" \
+  grep -q 'miércoles 10 de diciembre</strong> con un documento de identidad y el número de seguimiento <strong class="tracking-number">VPK1</strong>; después volverá a la tienda.' "$T_DIR/page.html"
 page GET "${PKV/lang=es/lang=en}"
-check "  in English too" bash -c "grep -q 'waiting for you at <strong class=\"pickup\">Oficina' '$T_DIR/page.html' && grep -q 'Collect it by <strong class=\"pickup-deadline\">Wednesday 10 December' '$T_DIR/page.html'"
+check "  in English too" bash -c "grep -q 'waiting for you at <strong class=\"pickup\">Oficina' '$T_DIR/page.html' && grep -q 'Collect it by <strong class=\"pickup-deadline\">Wednesday 10 December</strong> with an ID and the tracking number <strong class=\"tracking-number\">VPK1</strong>; after that' '$T_DIR/page.html'"
 page GET "/t/$PK?lang=es"
 check "  the public page says only \"a pickup point\"" \
   bash -c "grep -q 'te espera en un punto de recogida' '$T_DIR/page.html' && ! grep -q 'Calle Mayor' '$T_DIR/page.html'"
+check "  and to bring the carrier's number (it does not show it), not \"tu código de seguimiento\"" \
+  bash -c "grep -q 'documento de identidad y el número de seguimiento del transportista' '$T_DIR/page.html' && ! grep -q 'tu código de seguimiento' '$T_DIR/page.html'"
 api POST /v1/events '{"carrier":"correos","tracking_number":"VPK1","occurred_at":"2025-11-27T12:00:00+01:00","status":"delivered","substatus":"to_pickup_point"}'
 api GET /v1/shipments/correos/VPK1
 eq "  collected: the shipment no longer says where it waits (the event keeps it)" "$(jqr '.pickup')/$(jqr '.events[-2].pickup.name')" "null/Oficina <b>Correos</b> Sol"
