@@ -440,6 +440,10 @@ void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const 
             place[0] = '\0';
         if (e == RS_OK)
             plain_spaces(when);
+        /* "a la 01:30", singular for one o'clock, as util/locfmt.c's time ranges say it */
+        char *one = en || e != RS_OK ? NULL : strstr(when, " a las 01:");
+        if (one)
+            memmove(one + 5, one + 6, strlen(one + 6) + 1);
         rs_locfmt_free(lf);
         if (e == RS_OK) {
             snprintf(out, cap, en ? "by %s%s%s%s" : "antes del %s%s%s%s", when, place[0] ? " (" : "", place,

@@ -193,6 +193,13 @@ static void test_answer_words(void **state)
     assert_string_equal(w, "by Tuesday, December 9 at 2:00 PM (Spain Time)");
     rs_incident_answer_words(due, now, "America/Mexico_City", "es-MX", w, sizeof w);
     assert_string_equal(w, "antes del martes 9 de diciembre a las 07:00 (hora de Ciudad de México)");
+    /* one o'clock is singular in Spanish: "a la 01:00", not "a las 01:00" */
+    rs_incident_answer_words(due + 11 * 3600 + 30 * 60, now, "Europe/Madrid", "es", w, sizeof w);
+    assert_string_equal(w, "antes del miércoles 10 de diciembre a la 01:30 (hora de España)");
+    rs_incident_answer_words(due + 12 * 3600, now, "Europe/Madrid", "es", w, sizeof w);
+    assert_string_equal(w, "antes del miércoles 10 de diciembre a las 02:00 (hora de España)");
+    rs_incident_answer_words(due + 11 * 3600, now, "Europe/Madrid", "en-GB", w, sizeof w);
+    assert_string_equal(w, "by Wednesday, 10 December at 01:00 (Spain Time)");
     rs_incident_answer_words(due, now, "", "es", w, sizeof w);
     assert_string_equal(w, "en menos de 20 horas");
     rs_incident_answer_words(due, now, NULL, "en", w, sizeof w);
