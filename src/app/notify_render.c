@@ -28,6 +28,27 @@ static void trim_base(const char *in, char *out, size_t cap)
         out[--n] = '\0';
 }
 
+const char *rs_app_notify_sms_date(const char *lang, const char *in, char *out, size_t cap)
+{
+    static const char *const weekdays[] = {"lunes ",   "martes ",  "miércoles ", "jueves ",
+                                           "viernes ", "sábado ",  "domingo "};
+    if (!in || !lang || strcmp(lang, "es") != 0 || !strstr(in, "sábado") || cap <= strlen(in))
+        return in;
+    size_t o = 0;
+    for (const char *p = in; *p;) {
+        size_t skip = 0;
+        for (size_t i = 0; (p == in || p[-1] == ' ') && i < sizeof weekdays / sizeof weekdays[0] && !skip; i++)
+            if (strncmp(p, weekdays[i], strlen(weekdays[i])) == 0)
+                skip = strlen(weekdays[i]);
+        if (skip)
+            p += skip;
+        else
+            out[o++] = *p++;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_notify_render_in *in, char *buf,
                                  size_t cap, struct rs_rendered *out, char unsub_url[512])
 {
@@ -50,6 +71,8 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
     vars[RS_TV_TRACKING_NUMBER] = in->tracking_number;
     vars[RS_TV_UNSUBSCRIBE_URL] = unsub_url[0] ? unsub_url : NULL;
     vars[RS_TV_SUPPORT_URL] = in->cfg ? in->cfg->support_url : NULL;
+    /* the days an SMS names, as rs_app_notify_sms_date says them */
+    char sms_day[5][200];
     if (in->extras) {
         const struct rs_notify_extras *x = in->extras;
         vars[RS_TV_PROMISE_TEXT] = x->promise_text[0] ? x->promise_text : NULL;
@@ -63,6 +86,13 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
         vars[RS_TV_PICKUP_POINT] = x->pickup_point[0] ? x->pickup_point : NULL;
         vars[RS_TV_PICKUP_ADDRESS] = x->pickup_address[0] ? x->pickup_address : NULL;
         vars[RS_TV_PICKUP_DEADLINE] = x->pickup_deadline[0] ? x->pickup_deadline : NULL;
+        if (in->channel == RS_CH_SMS) {
+            static const enum rs_tvar days[5] = {RS_TV_PROMISE_TEXT, RS_TV_PREVIOUS_PROMISE_TEXT,
+                                                    RS_TV_COUPON_EXPIRY, RS_TV_LAST_EVENT_TEXT,
+                                                    RS_TV_PICKUP_DEADLINE};
+            for (int i = 0; i < 5; i++)
+                vars[days[i]] = rs_app_notify_sms_date(set->lang, vars[days[i]], sms_day[i], sizeof sms_day[i]);
+        }
     }
     struct rs_render_ctx ctx = {.status = in->status, .substatus = in->substatus};
     return rs_notify_render(set, in->trigger, in->channel, &ctx, vars, buf, cap, out);

@@ -58,6 +58,13 @@ enum rs_err rs_app_notify_tplset(const struct rs_notify_config *cfg, const char 
 
 /* Render IN with SET into BUF (CAP bytes). OUT: *out; UNSUB_URL gets the one-click link ("" when
  * no token). Errors as rs_notify_render. */
+/* A Spanish date (LANG "es") as an SMS says it: without its weekdays when one of them is
+ * "sábado", the only Spanish weekday outside GSM-7 (its á alone makes the whole SMS UCS-2, three
+ * parts instead of one): "el sábado 12 de enero" → "el 12 de enero", "entre el viernes 11 y el
+ * sábado 12 de enero" → "entre el 11 y el 12 de enero". Returns IN itself when nothing changes
+ * (another language, no Saturday, NULL), else OUT (CAP bytes). */
+const char *rs_app_notify_sms_date(const char *lang, const char *in, char *out, size_t cap);
+
 enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_notify_render_in *in, char *buf,
                                  size_t cap, struct rs_rendered *out, char unsub_url[512]) RS_MUST_CHECK;
 

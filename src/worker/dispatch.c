@@ -547,8 +547,13 @@ static void process(struct worker *w, int64_t id, struct outcome *o)
             /* the message tells a window: once sent (after_send), breaches and slips are measured
              * against it */
             if (e == RS_OK && extras.has_window) {
+                /* an SMS says a window with a Saturday without its weekdays */
+                char sms_window[sizeof extras.promise_text];
+                const char *told = channel == RS_CH_SMS && set ? rs_app_notify_sms_date(set->lang, extras.promise_text,
+                                                                                 sms_window, sizeof sms_window)
+                                                        : extras.promise_text;
                 for (int k = 0; k < RS_TPART__COUNT; k++)
-                    if (r.part[k] && strstr(r.part[k], extras.promise_text)) {
+                    if (r.part[k] && strstr(r.part[k], told)) {
                         o->told_shipment = job.shipment_id;
                         o->told_earliest = extras.earliest;
                         o->told_latest = extras.latest;

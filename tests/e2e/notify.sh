@@ -643,6 +643,20 @@ check "  the preview shows the real point, not a sample" \
 KEY=$KEY api POST /v1/notifications/preview '{"order_ref":"7315","trigger":"available_for_pickup","channel":"sms","locale":"es"}'
 eq "  an order whose scans name no point: a sample one, said to be a sample" \
   "$(jqr '.body|contains("Oficina de Correos Madrid Centro")')/$(jqr '.sample|index("pickup_point") != null')" "true/true"
+# a Saturday: "sábado" is the one Spanish weekday outside GSM-7 (its á made the whole SMS UCS-2,
+# three parts); the SMS says the day without weekdays, the e-mail keeps it
+KEY=$KEY3 api POST /v1/orders '{"order_ref":"IB-2","placed_at":"'"$(ts 100)"'","customer":{"name":"Pau","phone":"+34612345678","email":"pau@example.es","locale":"es"},"destination":{"country":"ES"}}'
+KEY=$KEY3 api POST /v1/shipments '{"order_ref":"IB-2","carrier":"correos","tracking_number":"IBPK2"}'
+KEY=$KEY3 api POST /v1/events "$(ev IBPK2 600 available_for_pickup ',"pickup":{"name":"Kiosko Luna","deadline":"2030-01-12"}')"
+ib_sat() { [ "$(rec_count '.path=="/sms/3/messages" and (.body|test("Kiosko Luna"))')" = 1 ]; }
+check "a pickup SMS with a Saturday deadline was sent" wait_for 20 ib_sat
+IBT=$(rec_find '.path=="/sms/3/messages" and (.body|test("Kiosko Luna"))' | jq -r '.body|fromjson|.messages[0].content.text')
+check "  it says 'Tienes hasta el 12 de enero', no 'sábado'" \
+  bash -c "printf '%s' \"\$1\" | grep -qF 'te espera en Kiosko Luna. Tienes hasta el 12 de enero.'" _ "$IBT"
+KEY=$KEY3 api POST /v1/notifications/preview '{"order_ref":"IB-2","trigger":"pickup_reminder","channel":"sms","locale":"es"}'
+eq "  the reminder too: one GSM-7 part" "$(jqr .encoding)/$(jqr .segments)/$(jqr '.body|contains("hasta el 12 de enero o se devuelve")')" "GSM-7/1/true"
+KEY=$KEY3 api POST /v1/notifications/preview '{"order_ref":"IB-2","trigger":"available_for_pickup","channel":"email","locale":"es"}'
+eq "  the e-mail keeps the weekday" "$(jqr '.text|contains("hasta el sábado 12 de enero")')" true
 
 # ---- peak: a long queue against a provider that takes 200 ms to answer (Twilio, Meta do) ----
 # The batch's HTTP sends go out together (libcurl multi): 40 SMS with the default dispatcher (2

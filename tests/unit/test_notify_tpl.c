@@ -149,7 +149,8 @@ static void test_sms_gsm7(void **state)
  * shop's own domain, the longest day window ("miércoles"), every sub-status of a failed attempt
  * and of an exception. A text that runs over, or one "días" or "envío" in the fixed wording,
  * would bill the merchant two or three SMS for one. Only data can still make it UCS-2 (a name
- * with á í ó ú, a "sábado"); the Spanish stall SMS says "desde hace tiempo" instead of the
+ * with á í ó ú; a "sábado" the app leaves out of an SMS, rs_app_notify_sms_date, notify.sh);
+ * the Spanish stall SMS says "desde hace tiempo" instead of the
  * count of days for that reason ("5 días" would be UCS-2: 3 parts), the count is on the page. */
 static void test_sms_one_part(void **state)
 {
