@@ -777,7 +777,7 @@ static void updates_form(struct page *p, struct rs_req *r, const char *notice, c
                   p->full ? TX(p, "Déjalo vacío para usar los datos de tu pedido.", "Leave it empty to use your order's details.")
                           : TX(p, "Solo lo usaremos para avisarte de este pedido. Puedes dejarlo cuando quieras.",
                                "We only use it for news about this order. You can stop whenever you like."),
-                  TX(p, "Avisadme", "Notify me"), TX(p, "Dejar de avisarme", "Stop updates"));
+                  TX(p, "Avisarme", "Notify me"), TX(p, "Dejar de avisarme", "Stop updates"));
 }
 
 static void report_form(struct page *p, struct rs_req *r, const struct rs_page_incident *incident,

@@ -93,6 +93,10 @@ check "  in English too" bash -c "grep -q 'waiting for you at <strong class=\"pi
 page GET "/t/$PK?lang=es"
 check "  the public page says only \"a pickup point\"" \
   bash -c "grep -q 'te espera en un punto de recogida' '$T_DIR/page.html' && ! grep -q 'Calle Mayor' '$T_DIR/page.html'"
+# the updates form speaks as the customer would, in Spain and in Latin America: "Avisarme"
+# beside "Dejar de avisarme", not the Peninsular plural "Avisadme"
+check "  the updates button says 'Avisarme', not 'Avisadme'" \
+  bash -c "grep -q 'value=\"start\">Avisarme</button>' '$T_DIR/page.html' && ! grep -q 'Avisadme' '$T_DIR/page.html'"
 check "  and to bring the carrier's number (it does not show it), not \"tu código de seguimiento\"" \
   bash -c "grep -q 'documento de identidad y el número de seguimiento del transportista' '$T_DIR/page.html' && ! grep -q 'tu código de seguimiento' '$T_DIR/page.html'"
 api POST /v1/events '{"carrier":"correos","tracking_number":"VPK1","occurred_at":"2025-11-27T12:00:00+01:00","status":"delivered","substatus":"to_pickup_point"}'
