@@ -791,10 +791,15 @@ static void unsub_page(struct rs_req *r, bool es, const char *token, const struc
         rs_buf_printf(&b, "<p><button name=\"scope\" value=\"all\">%s</button></p></form><p>%s</p>",
                       es ? "Dejar de recibir todos los avisos (e-mail, SMS, WhatsApp y notificaciones del navegador)"
                          : "Stop all updates (e-mail, SMS, WhatsApp and browser notifications)",
-                      es ? "Vale para todos tus pedidos en esta tienda. Si cambias de idea, puedes volver a pedir "
-                           "avisos en la página de seguimiento de tu pedido."
-                         : "This applies to all your orders from this shop. If you change your mind, you can ask "
-                           "for updates again on your order's tracking page.");
+                      /* an address given on the tracking page, without a customer: that order's alone */
+                      !u->customer_id ? (es ? "Vale para este pedido. Si cambias de idea, puedes volver a pedir "
+                                              "avisos en su página de seguimiento."
+                                            : "This applies to this order. If you change your mind, you can ask for "
+                                              "updates again on its tracking page.")
+                      : es ? "Vale para todos tus pedidos en esta tienda. Si cambias de idea, puedes volver a pedir "
+                             "avisos en la página de seguimiento de tu pedido."
+                           : "This applies to all your orders from this shop. If you change your mind, you can ask "
+                             "for updates again on your order's tracking page.");
     } else {
         rs_buf_puts(&b, es ? "<p>Si cambias de idea, puedes volver a pedir avisos en la página de seguimiento de tu "
                              "pedido.</p>"
@@ -834,7 +839,14 @@ void rs_page_unsubscribe_post(struct rs_req *r)
         return;
     }
     bool es = unsub_spanish(r, j.row.locale);
-    if (j.all)
+    if (j.all && !j.row.customer_id)
+        unsub_page(r, es, r->params[0], &j.row, es ? "Baja confirmada" : "You are unsubscribed",
+                   es ? "Ya no te enviaremos avisos sobre este pedido por ningún medio: ni e-mail, ni SMS, ni "
+                        "WhatsApp, ni notificaciones del navegador."
+                      : "We will not send you updates about this order by any channel any more: no e-mail, SMS, "
+                        "WhatsApp or browser notifications.",
+                   true, true);
+    else if (j.all)
         unsub_page(r, es, r->params[0], &j.row, es ? "Baja confirmada" : "You are unsubscribed",
                    es ? "Ya no te enviaremos avisos sobre tus pedidos por ningún medio: ni e-mail, ni SMS, ni "
                         "WhatsApp, ni notificaciones del navegador."
@@ -871,8 +883,10 @@ void rs_page_unsubscribe_get(struct rs_req *r)
     }
     bool es = unsub_spanish(r, u.locale);
     unsub_page(r, es, r->params[0], &u, es ? "Darse de baja" : "Unsubscribe",
-               es ? "¿Qué avisos sobre tus pedidos quieres dejar de recibir?"
-                  : "Which updates about your orders do you want to stop?",
+               !u.customer_id ? (es ? "¿Qué avisos sobre este pedido quieres dejar de recibir?"
+                                    : "Which updates about this order do you want to stop?")
+               : es           ? "¿Qué avisos sobre tus pedidos quieres dejar de recibir?"
+                              : "Which updates about your orders do you want to stop?",
                false, false);
 }
 

@@ -322,6 +322,13 @@ eq "  an order without a customer: the visitor's address gets e-mails, with an u
 STATUS=$(curl -s -o "$T_DIR/u99.html" -w '%{http_code}' -X POST --data 'List-Unsubscribe=One-Click' "$BASE/u/$TOK99")
 eq "  its one-click POST confirms and really stops them (the address is no longer the order's contact)" \
    "$STATUS/$(grep -c 'Baja confirmada' "$T_DIR/u99.html")/$(sqlite3 -readonly "$DB" "select count(*) from notify_contacts where order_id=$O99")" "200/1/0"
+# without a customer, stopping reaches that order's contacts only: the page must not promise
+# "todos tus pedidos en esta tienda" (a next order followed with the same address still writes)
+check "  its page says the choice is for this order, not for all their orders" \
+  bash -c "grep -q 'Vale para este pedido.' '$T_DIR/u99.html' && ! grep -q 'todos tus pedidos' '$T_DIR/u99.html'"
+curl -s -o "$T_DIR/u99b.html" -X POST --data 'List-Unsubscribe=One-Click&scope=all' "$BASE/u/$TOK99?lang=en"
+check "  'stop all' confirms it for this order (English)" \
+  bash -c "grep -q 'updates about this order by any channel' '$T_DIR/u99b.html' && ! grep -q 'your orders' '$T_DIR/u99b.html'"
 KEY=$KEY api POST /v1/events "$(ev PQ4F1B07 30 delivered)"
 check "delivered to Javier settled" wait_for 20 all_final 7315
 notif 7315
