@@ -728,7 +728,9 @@ static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, bool g
     }
     const char *v[RS_CV__COUNT] = {0};
     v[RS_CV_STATUS_TEXT] = status_text;
-    v[RS_CV_PROMISE_TEXT] = ex.has_window ? ex.promise_text : NULL;
+    /* a parcel waiting at its pickup point has arrived: its delivery window says nothing any
+     * more (the tracking page does not show it either) */
+    v[RS_CV_PROMISE_TEXT] = ex.has_window && strcmp(f->o.status, "available_for_pickup") != 0 ? ex.promise_text : NULL;
     v[RS_CV_TRACKING_URL] = url;
     v[RS_CV_TRACKING_CODE] = f->o.tracking_code;
     if (f->level == LV_FULL) {
