@@ -215,14 +215,18 @@ static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, st
             return RS_OK; /* returning, returned, expired: no delivery to promise */
         rs_promise_to_stored(&p, c->h->version, &sh->promise, &np);
         reason = why ? why : rs_promise_reason(before, sh->status);
-        if (at_override > 0) {
+        /* an update with no event (the carrier's revised estimate, a new lane) quotes as of the
+         * last status, which may be days ago: a window already over would tell the customer a
+         * day gone by (and undo the overdue sweep's), so it is late as of now like the sweep's */
+        int64_t today = at_override > 0 ? st.today : local_day(sh->timezone, now, NULL);
+        if (at_override > 0 || (why && np.latest < today)) {
             /* overdue with no news: the model's remaining transit is about nothing left, which
              * would promise "today" and break again tomorrow; a late parcel gets at least
              * today..today+2 (RS_PROMISE_OVERDUE_DAYS) */
-            if (np.earliest < st.today)
-                np.earliest = st.today;
-            if (np.latest < st.today + RS_PROMISE_OVERDUE_DAYS)
-                np.latest = st.today + RS_PROMISE_OVERDUE_DAYS;
+            if (np.earliest < today)
+                np.earliest = today;
+            if (np.latest < today + RS_PROMISE_OVERDUE_DAYS)
+                np.latest = today + RS_PROMISE_OVERDUE_DAYS;
             if (np.likely < np.earliest)
                 np.likely = np.earliest;
             if (np.likely > np.latest)

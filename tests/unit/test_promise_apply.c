@@ -355,6 +355,28 @@ static void test_carrier_estimate(void **state)
     assert_int_equal(rs_app_event_record(s, mid, &ev, 40, &ae), RS_OK);
     assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
     assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 23));
+    /* stuck in transit since the 2nd, overdue on the 30th; the carrier then revises to a day
+     * already gone (the 26th): the promise stays ahead of the customer, not on the 26th */
+    struct rs_shipment_in s2 = {.order_ref = "O1", .carrier = "seur", .tracking_number = "E2", .service = "std",
+                                .origin = {.region = "MAD", .country = "ES"}};
+    assert_int_equal(rs_app_shipment_put(s, mid, &s2, 50, &res, &ae), RS_OK);
+    struct rs_event_in e2 = {.carrier = "seur", .tracking_number = "E2", .occurred_at = T(2027, 3, 2, 10),
+                             .status = RS_STATUS_IN_TRANSIT};
+    assert_int_equal(rs_app_event_record(s, mid, &e2, 60, &ae), RS_OK);
+    int64_t after = 0;
+    int checked = 0, found = 0;
+    bool done = false;
+    assert_int_equal(rs_app_promise_sweep_chunk(s, T(2027, 3, 30, 10), &after, 50, &checked, &found, &done),
+                     RS_OK);
+    assert_int_equal(rs_store_shipment_find(s, mid, "seur", "E2", &key), RS_OK);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.promise.latest, rs_cal_day(2027, 4, 1));
+    struct rs_eta_in gone = {.from = "2027-03-26", .to = "2027-03-26", .as_of = T(2027, 3, 31, 9)};
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &gone, T(2027, 3, 31, 10), &changed), RS_OK);
+    assert_true(changed);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_true(sh.promise.earliest >= rs_cal_day(2027, 3, 31));
+    assert_true(sh.promise.latest >= rs_cal_day(2027, 4, 2));
     assert_int_equal(rs_store_commit(s), RS_OK);
     rs_store_close(s);
     rs_promise_cache_clear();
