@@ -1,11 +1,13 @@
 /* fuzz_csv.c — the import CSV reader and row mapping (util/csv.c, ingest/csv_in.c) on
  * arbitrary bytes: header, rows, item lists, times, then validation of each record. */
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "app/ingest.h"
 #include "ingest/csv_in.h"
 #include "util/csv.h"
+#include "util/timefmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,8 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct rs_prep_buf b1, b2, b3;
             if (row.has_order)
                 (void)rs_app_order_prepare(&row.order, &b1, &err);
-            if (row.has_shipment)
-                (void)rs_app_shipment_prepare(&row.shipment, &b2, &err);
+            /* a carrier's estimate that passes is two real days, in order, or none */
+            if (row.has_shipment && rs_app_shipment_prepare(&row.shipment, &b2, &err) == RS_OK) {
+                int64_t a, b;
+                assert(!row.shipment.eta.from == !row.shipment.eta.to);
+                assert(!row.shipment.eta.from || (rs_date_parse(row.shipment.eta.from, &a) == RS_OK &&
+                                                  rs_date_parse(row.shipment.eta.to, &b) == RS_OK && a <= b));
+            }
             if (row.has_event)
                 (void)rs_app_event_prepare(&row.event, &b3, &err);
         }

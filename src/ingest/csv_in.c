@@ -41,6 +41,8 @@ static const char *const col_names[RS_CSV__COUNT] = {
     [RS_CSV_PICKUP_NAME] = "pickup_name",
     [RS_CSV_PICKUP_ADDRESS] = "pickup_address",
     [RS_CSV_PICKUP_DEADLINE] = "pickup_deadline",
+    [RS_CSV_CARRIER_ESTIMATE_FROM] = "carrier_estimate_from",
+    [RS_CSV_CARRIER_ESTIMATE_TO] = "carrier_estimate_to",
 };
 
 static enum rs_err fail(struct rs_app_error *err, const char *code, const char *msg, const char *arg)
@@ -185,6 +187,10 @@ enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n
         s->origin.city = f(h, fields, n, RS_CSV_ORIGIN_CITY);
         s->origin.region = f(h, fields, n, RS_CSV_ORIGIN_REGION);
         s->origin.country = f(h, fields, n, RS_CSV_ORIGIN_COUNTRY);
+        /* the carrier's estimate, as of the import (the file's last row for it wins); checked
+         * like POST /v1/shipments "carrier_estimate" by rs_app_shipment_prepare */
+        s->eta.from = f(h, fields, n, RS_CSV_CARRIER_ESTIMATE_FROM);
+        s->eta.to = f(h, fields, n, RS_CSV_CARRIER_ESTIMATE_TO);
         s->source = "csv";
     }
     const char *occ = f(h, fields, n, RS_CSV_OCCURRED_AT);

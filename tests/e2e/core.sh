@@ -414,6 +414,16 @@ out=$("$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/semicolon.csv" 2>"$T_
 eq "a semicolon-separated file imports (exit 0)" "$rc" 0
 KEY=$KEY_A api GET /v1/orders/S-1
 eq "  with its fields, quoted semicolons kept" "$(jqr .customer.name)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')/$(jqr .status)" "Pérez; Ana/A1x2,B2x1/delivered"
+# the carrier's estimate in two columns, checked like POST /v1/shipments "carrier_estimate"
+printf 'order_ref,placed_at,carrier,tracking_number,carrier_estimate_from,carrier_estimate_to\nE-1,2025-11-20T10:00:00+01:00,seur,ETA1,2025-11-27,2025-11-28\nE-2,2025-11-20T10:00:00+01:00,seur,ETA2,2025-11-28,\nE-3,2025-11-20T10:00:00+01:00,seur,ETA3,2025-11-28,2025-11-26\n' > "$T_DIR/eta.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/eta.csv" >/dev/null 2>"$T_DIR/eta.err"; rc=$?
+eq "import with carrier_estimate_from/_to: the bad row only is rejected (exit 3)" "$rc" 3
+KEY=$KEY_A api GET /v1/shipments/seur/ETA1
+eq "  the shipment keeps the carrier's estimate" "$(jqr '.carrier_estimate|.from+".."+.to')" "2025-11-27..2025-11-28"
+KEY=$KEY_A api GET /v1/shipments/seur/ETA2
+eq "  one day given is both" "$(jqr '.carrier_estimate|.from+".."+.to')" "2025-11-28..2025-11-28"
+check "  an estimate that ends before it starts is named on its line" \
+  grep -q '^line 4: carrier_estimate.to (2025-11-26) is before carrier_estimate.from (2025-11-28)' "$T_DIR/eta.err"
 # a spreadsheet's tab-separated export: recognised from its header like the semicolon one
 printf 'order_ref\tplaced_at\tcustomer_name\titems\nTS-1\t2025-11-20T10:00:00+01:00\tAna, Pérez\tA1:2;B2\n' > "$T_DIR/tabs.tsv"
 "$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/tabs.tsv" >/dev/null 2>"$T_DIR/tabs.err"; rc=$?
