@@ -20,6 +20,7 @@ static const char batch_mapping[] =
     "{\"delivery_id\":\"/id\",\"tracking_number\":\"/shipment/number\",\"carrier\":\"/shipment/courier\","
     "\"order_ref\":\"/shipment/ref\",\"events\":\"/history\",\"status\":\"/state\",\"message\":\"/text\","
     "\"occurred_at\":\"/at\",\"city\":\"/place/city\",\"country\":\"/place/cc\",\"substatus\":\"/sub\","
+    "\"carrier_estimate_from\":\"/eta/from\",\"carrier_estimate_to\":\"/eta/to\","
     "\"status_map\":{\"DONE\":\"delivered/to_neighbour\",\"ON\":\"out_for_delivery\"}}";
 static const char one_mapping[] =
     "{\"tracking_number\":\"/t~1n\",\"occurred_at\":\"/a/0\",\"status\":\"/s\",\"code\":\"/c\","
@@ -40,6 +41,10 @@ static void check(enum rs_err e, struct rs_inbound *in, const char *err)
             assert(rs_substatus_fits(ev->status, ev->substatus));
         }
         assert(in->n_shipments >= 1 && in->n_shipments <= in->n_events);
+        /* a mapped carrier's estimate is text or absent, never empty (prepare checks the days) */
+        for (int i = 0; i < in->n_shipments; i++)
+            assert((!in->shipments[i].eta.from || in->shipments[i].eta.from[0]) &&
+                   (!in->shipments[i].eta.to || in->shipments[i].eta.to[0]));
     } else {
         assert(err[0] != '\0' || e == RS_ENOMEM);
     }

@@ -64,7 +64,8 @@ json_t *rs_json_pointer(const json_t *root, const char *pointer)
 static const char *const ptr_keys[] = {"tracking_number", "carrier", "order_ref", "delivery_id", "topic",
                                        "events", "occurred_at", "status", "substatus", "code", "message",
                                        "postal_code", "city", "region", "country", "pickup_name",
-                                       "pickup_address", "pickup_deadline"};
+                                       "pickup_address", "pickup_deadline", "carrier_estimate_from",
+                                       "carrier_estimate_to"};
 #define N_PTR_KEYS (sizeof ptr_keys / sizeof ptr_keys[0])
 
 static bool pointer_ok(const char *p)
@@ -217,6 +218,15 @@ static enum rs_err one_event(struct ctx *c, const json_t *item, const char *what
         sh->carrier = carrier;
         sh->tracking_number = tn;
         sh->source = "generic";
+        /* the carrier's estimate: a day, or a time read as its day as written (like the
+         * aggregators'); anything else is kept as sent for rs_app_shipment_prepare to refuse,
+         * naming the format, as POST /v1/shipments does */
+        const char *ef, *et;
+        RS_HK_TRY(text(c, "carrier_estimate_from", item, true, &ef));
+        RS_HK_TRY(text(c, "carrier_estimate_to", item, true, &et));
+        const char *df = rs_hk_eta_day(in, ef), *dt = rs_hk_eta_day(in, et);
+        sh->eta.from = df ? df : ef;
+        sh->eta.to = dt ? dt : et;
     }
 
     struct rs_event_in *ev = rs_hk_add_event(in);

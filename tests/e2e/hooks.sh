@@ -529,6 +529,16 @@ api GET /v1/shipments/paack/GX100200
 eq "  the pickup point of a mapped feed is kept on its event" "$(jqr '[.events[]|select(.pickup)][0].pickup|"\(.name)/\(.address)/\(.deadline)"')" "Paack Point Sol/Calle Mayor 1/2025-12-10"
 api POST /v1/hooks/generic '{"id":"gx-13","shipment":{"number":"GX100200","courier":"paack"},"state":"available_for_pickup","at":"2025-12-03T12:00:00Z","point":{"name":"Paack Point Sol","until":"10/12/2025"}}'
 eq "  a deadline that is not YYYY-MM-DD: 422 naming it" "$STATUS/$(jqr '.rejections[0].message|contains("pickup.deadline")')" "422/true"
+# the carrier's estimate mapped like any other field, checked like POST /v1/shipments
+api PUT /v1/integrations/generic "{\"secret\":\"generic-secret-e2e\",\"mapping\":$(jq -c '. + {"carrier_estimate_from":"/eta/from","carrier_estimate_to":"/eta/to"}' "$FIX/hooks/generic-one-mapping.json")}"
+eq "  a mapping with carrier_estimate_from/_to is accepted" "$STATUS" 200
+api POST /v1/hooks/generic '{"id":"gx-14","shipment":{"number":"GX100200","courier":"paack"},"state":"in_transit","at":"2025-12-03T13:00:00Z","eta":{"from":"2025-12-12T18:00:00Z","to":"2025-12-13"}}'
+api GET /v1/shipments/paack/GX100200
+eq "  the shipment keeps the mapped estimate (a time read as its day)" "$(jqr '.carrier_estimate|.from+".."+.to')" "2025-12-12..2025-12-13"
+api POST /v1/hooks/generic '{"id":"gx-15","shipment":{"number":"GX100200","courier":"paack"},"state":"in_transit","at":"2025-12-03T14:00:00Z","eta":{"from":"14/12/2025"}}'
+eq "  an estimate that is not a day: its shipment rejected, naming it (the scan applied)" "$STATUS/$(jqr '.rejections[0].message|contains("carrier_estimate")')/$(jqr .events.accepted)" "200/true/1"
+api GET /v1/shipments/paack/GX100200
+eq "  and the estimate kept stands" "$(jqr '.carrier_estimate|.from+".."+.to')" "2025-12-12..2025-12-13"
 api PUT /v1/integrations/generic "{\"secret\":\"generic-secret-e2e\",\"mapping\":$(cat "$FIX/hooks/generic-one-mapping.json")}"
 KEY=$KEY_B api POST /v1/hooks/generic '{"x":1}'
 eq "generic without a mapping: 409" "$STATUS" 409
