@@ -27,6 +27,13 @@ api GET /v1/orders/SOL-1003
 if jq -e --arg t "$(date +%F)" '.shipments[0].promise | .latest >= $t and .low_confidence == false and .final == false' \
      "$T_DIR/resp" >/dev/null; then ok "a parcel in transit carries its window, not in the past"
 else not_ok "a parcel in transit carries its window" "$(jq -c .shipments[0].promise "$T_DIR/resp")"; fi
+# the carrier revised SOL-1003 past the shop's promise: the promise follows it, and its page says so
+api GET /v1/shipments/mrw/MRW0603112233
+eq "a demo parcel's carrier estimate is later than the shop's promise: the promise follows it" \
+   "$(jq -r '(.promise.latest == .carrier_estimate.to)|tostring' "$T_DIR/resp")/$(jq -r '.promise_history[-1].reason' "$T_DIR/resp")" \
+   "true/carrier_estimate"
+CODE=$(sqlite3 "$DB" "select tracking_code from orders where order_ref='SOL-1003'")
+check "  its tracking page says the date changed" bash -c "curl -s '$BASE/t/$CODE' | grep -q 'Hemos cambiado la fecha'"
 api GET /v1/orders/SOL-1007
 eq "the demo's parcel at a pickup point says which and until when" \
    "$(jq -r '[.shipments[]|select(.pickup)][0].pickup|"\(.name)/\(.deadline)"' "$T_DIR/resp")" \
