@@ -77,6 +77,7 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
         const struct rs_notify_extras *x = in->extras;
         vars[RS_TV_PROMISE_TEXT] = x->promise_text[0] ? x->promise_text : NULL;
         vars[RS_TV_PREVIOUS_PROMISE_TEXT] = x->previous_text[0] ? x->previous_text : NULL;
+        vars[RS_TV_CARRIER_ESTIMATE_TEXT] = x->carrier_estimate_text[0] ? x->carrier_estimate_text : NULL;
         vars[RS_TV_COUPON_CODE] = x->coupon_code[0] ? x->coupon_code : NULL;
         vars[RS_TV_COUPON_VALUE] = x->coupon_value[0] ? x->coupon_value : NULL;
         vars[RS_TV_COUPON_EXPIRY] = x->coupon_expiry[0] ? x->coupon_expiry : NULL;
@@ -162,6 +163,17 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
                 rs_locfmt_day_range(lf, loc, "UTC", noon(p->told_earliest), noon(p->told_latest), x->previous_text,
                                     sizeof x->previous_text) != RS_OK)
                 x->previous_text[0] = '\0';
+            /* the window ends on the carrier's own last day (its estimate is the floor,
+             * promise.md): the customer is told whose date it is */
+            if (x->has_window && sh.eta_to >= 0 && p->latest == sh.eta_to && p->earliest >= sh.eta_from) {
+                char name[96];
+                if (rs_carrier_name(sh.carrier, name, sizeof name))
+                    snprintf(x->carrier_estimate_text, sizeof x->carrier_estimate_text,
+                             es ? "según la nueva estimación de %s" : "per %s's new estimate", name);
+                else
+                    snprintf(x->carrier_estimate_text, sizeof x->carrier_estimate_text, "%s",
+                             es ? "según la nueva estimación del transportista" : "per the carrier's new estimate");
+            }
         }
     }
     if (coupon_id) {

@@ -29,6 +29,8 @@ struct rs_notify_render_in {
  * coupon of a compensation message, formatted for the customer's language. */
 struct rs_notify_extras {
     char promise_text[200], previous_text[200];
+    /* why the window is what it is when the carrier set it: "según la nueva estimación de SEUR" */
+    char carrier_estimate_text[160];
     bool has_window;            /* promise_text is the shipment's current window: */
     int64_t earliest, latest;   /* its days, for rs_store_promise_set_told after sending */
     char coupon_code[48], coupon_value[48], coupon_expiry[120];

@@ -69,6 +69,8 @@ enum rs_tvar {
     RS_TV_QUIET_DAYS_TEXT,        /* quiet_days_text: the same in words, "5 días" / "1 day" */
     RS_TV_LAST_EVENT_TEXT,        /* last_event_text: the last scan's day, "jueves 26 de noviembre" */
     RS_TV_SHORT_TEXT,             /* short_text: from short.<substatus> when not given (SMS) */
+    RS_TV_CARRIER_ESTIMATE_TEXT,  /* carrier_estimate_text: "según la nueva estimación de SEUR" when
+                                   * the window is the carrier's own estimate, else empty */
     RS_TV__COUNT
 };
 

@@ -208,6 +208,13 @@ H=$(jqr '.promise_history|length')
 api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$E1" --arg b "$E2" '.carrier_estimate={from:$a,to:$b}')"
 api GET /v1/shipments/seur/U-S5
 eq "  the same estimate again: no history row" "$(jqr '.promise_history|length')" "$H"
+# the slip message says whose date it is, in both languages and on every channel
+api POST /v1/notifications/preview '{"order_ref":"U-5","trigger":"promise_slipped","channel":"email","locale":"es"}'
+check "  the slip e-mail says it is the carrier's new estimate (es)" bash -c "printf '%s' \"\$1\" | grep -q ', según la nueva estimación de SEUR (antes, '" _ "$(jqr .text)"
+api POST /v1/notifications/preview '{"order_ref":"U-5","trigger":"promise_slipped","channel":"sms","locale":"en"}'
+check "  and the SMS (en)" bash -c "printf '%s' \"\$1\" | grep -q \", per SEUR's new estimate\\.\"" _ "$(jqr .body)"
+api POST /v1/notifications/preview '{"order_ref":"U-5","trigger":"promise_slipped","channel":"push","locale":"es"}'
+check "  and the push (es)" bash -c "printf '%s' \"\$1\" | grep -q 'según la nueva estimación de SEUR'" _ "$(jqr .body)"
 api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c '.carrier_estimate={from:"2026-02-30"}')"
 eq "an estimate that is no day: 422 naming it" "$STATUS/$(jqr '.error.message|test("carrier_estimate")')" "422/true"
 api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$E1" --arg b "$E2" '.carrier_estimate={from:$b,to:$a}')"
