@@ -292,12 +292,20 @@ static enum rs_err check_eta(struct rs_app_error *err, struct rs_eta_in *eta)
     return RS_OK;
 }
 
+/* An estimate ending more than a year after NOW: a typo of the year (2027 for 2026), which
+ * would move the promise a year on and tell the customer so. */
+static bool eta_too_far(const struct rs_eta_in *eta, int64_t now)
+{
+    int64_t to;
+    return eta->to && rs_date_parse(eta->to, &to) == RS_OK && to > now / 86400 + 366;
+}
+
 enum rs_err rs_app_shipment_eta(struct rs_store *s, int64_t shipment_id, const struct rs_eta_in *eta, int64_t now,
                                 bool *changed)
 {
     bool ch = false;
     enum rs_err e = RS_OK;
-    if (eta->from && eta->to &&
+    if (eta->from && eta->to && !eta_too_far(eta, now) &&
         !(e = rs_store_shipment_eta_set(s, shipment_id, eta->from, eta->to, eta->as_of > 0 ? eta->as_of : now,
                                         &ch)) &&
         ch)
@@ -627,6 +635,9 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
         enum rs_put_result cancelled;
         return rs_app_shipment_cancel(s, merchant_id, in->carrier, in->tracking_number, now, &cancelled, err);
     }
+    if (eta_too_far(&in->eta, now))
+        return fail(err, "invalid_field",
+                    "carrier_estimate.to (%.10s) is more than a year from today: check the year", in->eta.to);
     struct rs_order_key order;
     enum rs_err e = rs_store_order_find(s, merchant_id, in->order_ref, &order);
     if (e == RS_ENOTFOUND)

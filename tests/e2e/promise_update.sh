@@ -219,6 +219,9 @@ api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c '.carrier_estimate={from
 eq "an estimate that is no day: 422 naming it" "$STATUS/$(jqr '.error.message|test("carrier_estimate")')" "422/true"
 api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$E1" --arg b "$E2" '.carrier_estimate={from:$b,to:$a}')"
 eq "an estimate ending before it starts: 422" "$STATUS/$(jqr '.error.message|test("before")')" "422/true"
+FAR=$(date -u -d "$E2 + 400 days" +%F)
+api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$FAR" '.carrier_estimate={from:$a}')"
+eq "an estimate over a year away (a typo of the year): 422 saying to check it" "$STATUS/$(jqr '.error.message|test("check the year")')" "422/true"
 api GET /v1/shipments/seur/U-S5
 eq "  nothing lost: the estimate before stands" "$(jqr '.carrier_estimate|.from+".."+.to')" "$E1..$E2"
 api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"U-S5\",\"occurred_at\":\"${D2}T08:00:00+01:00\",\"status\":\"out_for_delivery\"}"
