@@ -310,7 +310,7 @@ static void test_carrier_estimate(void **state)
     struct rs_shipment_in si = {.order_ref = "O1", .carrier = "seur", .tracking_number = "E1", .service = "std",
                                 .origin = {.region = "MAD", .country = "ES"},
                                 .eta = {.from = "2027-03-20", .to = "2027-03-22", .as_of = T(2027, 3, 1, 10)}};
-    assert_int_equal(rs_app_shipment_put(s, mid, &si, 10, &res, &ae), RS_OK);
+    assert_int_equal(rs_app_shipment_put(s, mid, &si, T(2027, 3, 1, 10), &res, &ae), RS_OK);
     struct rs_shipment_key key;
     assert_int_equal(rs_store_shipment_find(s, mid, "seur", "E1", &key), RS_OK);
     struct rs_promise_ship sh;
@@ -323,7 +323,7 @@ static void test_carrier_estimate(void **state)
      * customer (told the 22nd) is due a slip notice */
     struct rs_eta_in later = {.from = "2027-03-24", .to = "2027-03-25", .as_of = T(2027, 3, 5, 10)};
     bool changed = false;
-    assert_int_equal(rs_app_shipment_eta(s, key.id, &later, 20, &changed), RS_OK);
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &later, T(2027, 3, 5, 10), &changed), RS_OK);
     assert_true(changed);
     assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
     assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 25));
@@ -343,26 +343,30 @@ static void test_carrier_estimate(void **state)
     json_decref(j);
     /* an older estimate delivered late changes nothing; the same one again neither */
     struct rs_eta_in older = {.from = "2027-03-21", .to = "2027-03-21", .as_of = T(2027, 3, 3, 10)};
-    assert_int_equal(rs_app_shipment_eta(s, key.id, &older, 30, &changed), RS_OK);
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &older, T(2027, 3, 5, 11), &changed), RS_OK);
     assert_false(changed);
-    assert_int_equal(rs_app_shipment_eta(s, key.id, &later, 31, &changed), RS_OK);
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &later, T(2027, 3, 5, 12), &changed), RS_OK);
+    assert_false(changed);
+    /* a year's typo (2029 on the 5th of March 2027): left out, nothing moves */
+    struct rs_eta_in far = {.from = "2029-01-10", .to = "2029-01-10", .as_of = T(2027, 3, 5, 13)};
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &far, T(2027, 3, 5, 13), &changed), RS_OK);
     assert_false(changed);
     assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
     assert_int_equal(sh.eta_to, rs_cal_day(2027, 3, 25));
     /* out for delivery on the 23rd: today, whatever the estimate said */
     struct rs_event_in ev = {.carrier = "seur", .tracking_number = "E1", .occurred_at = T(2027, 3, 23, 8),
                              .status = RS_STATUS_OUT_FOR_DELIVERY};
-    assert_int_equal(rs_app_event_record(s, mid, &ev, 40, &ae), RS_OK);
+    assert_int_equal(rs_app_event_record(s, mid, &ev, T(2027, 3, 23, 9), &ae), RS_OK);
     assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
     assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 23));
     /* stuck in transit since the 2nd, overdue on the 30th; the carrier then revises to a day
      * already gone (the 26th): the promise stays ahead of the customer, not on the 26th */
     struct rs_shipment_in s2 = {.order_ref = "O1", .carrier = "seur", .tracking_number = "E2", .service = "std",
                                 .origin = {.region = "MAD", .country = "ES"}};
-    assert_int_equal(rs_app_shipment_put(s, mid, &s2, 50, &res, &ae), RS_OK);
+    assert_int_equal(rs_app_shipment_put(s, mid, &s2, T(2027, 3, 1, 11), &res, &ae), RS_OK);
     struct rs_event_in e2 = {.carrier = "seur", .tracking_number = "E2", .occurred_at = T(2027, 3, 2, 10),
                              .status = RS_STATUS_IN_TRANSIT};
-    assert_int_equal(rs_app_event_record(s, mid, &e2, 60, &ae), RS_OK);
+    assert_int_equal(rs_app_event_record(s, mid, &e2, T(2027, 3, 2, 11), &ae), RS_OK);
     int64_t after = 0;
     int checked = 0, found = 0;
     bool done = false;
