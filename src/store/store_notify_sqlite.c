@@ -162,11 +162,9 @@ enum rs_err rs_store_order_zone(struct rs_store *s, int64_t order_id, int64_t at
 {
     STMT(X_ORDER_ZONE, SQL_ORDER_ZONE);
     sqlite3_bind_int64(q, 1, order_id);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(q);
-        return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
-    }
+    enum rs_err e = rs_store_sqlite_row(s, q);
+    if (e)
+        return e;
     char customer[64], country[3], shop[64];
     rs_store_sqlite_col_copy(customer, sizeof customer, q, 0);
     rs_store_sqlite_col_copy(country, sizeof country, q, 1);
@@ -182,11 +180,9 @@ enum rs_err rs_store_notify_customer(struct rs_store *s, int64_t order_id, struc
     {
         STMT(X_CUSTOMER, SQL_CUSTOMER);
         sqlite3_bind_int64(q, 1, order_id);
-        int rc = sqlite3_step(q);
-        if (rc != SQLITE_ROW) {
-            sqlite3_reset(q);
-            return rc == SQLITE_DONE ? RS_ENOTFOUND : rs_store_sqlite_rc(s, rc);
-        }
+        enum rs_err e = rs_store_sqlite_row(s, q);
+        if (e)
+            return e;
         out->order_id = sqlite3_column_int64(q, 0);
         out->customer_id = sqlite3_column_int64(q, 1);
         rs_store_sqlite_col_copy(out->order_ref, sizeof out->order_ref, q, 2);
