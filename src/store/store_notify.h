@@ -52,7 +52,9 @@ enum rs_err rs_store_notify_history(struct rs_store *s, int64_t customer_id, int
                                     int max, int *n) RS_MUST_CHECK;
 enum rs_err rs_store_notify_optout(struct rs_store *s, int64_t customer_id, const char *channel,
                                    const char *source, int64_t now) RS_MUST_CHECK;
-/* Customers of MERCHANT_ID with that E.164 phone: opt them out of CHANNEL. OUT: *n changed. */
+/* Customers of MERCHANT_ID with that E.164 phone: opt them out of CHANNEL, and the number itself
+ * (notify_suppressed), so a customer record made later with it starts opted out. OUT: *n
+ * customers changed. */
 enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
                                          const char *channel, const char *source, int64_t now,
                                          int *n) RS_MUST_CHECK;
@@ -61,6 +63,11 @@ enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id
  * OUT: *n lifted. */
 enum rs_err rs_store_notify_optin_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
                                         const char *channel, int *n) RS_MUST_CHECK;
+/* ADDRESS (an e-mail in lower case, or an E.164 phone) asked for CHANNEL again: an opt-out kept
+ * for the address itself (an erased customer's, a STOP from a number no customer had) no longer
+ * applies to customer records made from now on. */
+enum rs_err rs_store_notify_unsuppress(struct rs_store *s, int64_t merchant_id, const char *channel,
+                                       const char *address) RS_MUST_CHECK;
 /* A WhatsApp message from PHONE: opens the 24-hour window of its customers. */
 enum rs_err rs_store_notify_wa_inbound(struct rs_store *s, int64_t merchant_id, const char *phone,
                                        int64_t at) RS_MUST_CHECK;

@@ -16,7 +16,7 @@ enum {
     X_MERCHANT, X_CONFIG_PUT, X_CUSTOMER, X_OPTOUTS, X_WA, X_HISTORY, X_OPTOUT, X_OPTOUT_PHONE,
     X_WA_INBOUND, X_OUTBOX_INSERT, X_CLAIM, X_LOAD, X_FINISH, X_ATTEMPT, X_RECEIPT, X_BY_UNSUB,
     X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID, X_CONTACTS, X_PUSHN,
-    X_RECEIPT_FIND, X_RECEIPT_NEXT, X_ORDER_ZONE, X_OPTIN_PHONE,
+    X_RECEIPT_FIND, X_RECEIPT_NEXT, X_ORDER_ZONE, X_OPTIN_PHONE, X_SUPPRESS_PHONE, X_UNSUPPRESS,
 };
 
 static const char *const SQL_MERCHANT =
@@ -52,6 +52,14 @@ static const char *const SQL_OPTOUT_PHONE =
     "INSERT INTO notify_optouts(customer_id,channel,source,created_at) "
     "SELECT id,?,?,? FROM customers WHERE merchant_id=? AND phone=? "
     "ON CONFLICT(customer_id,channel) DO NOTHING";
+/* a STOP is kept for the number itself too, so it holds for a customer record made later
+ * (0021-optout-suppressed); START lifts both */
+static const char *const SQL_SUPPRESS_PHONE =
+    "INSERT INTO notify_suppressed(merchant_id,channel,addr_key,source,created_at) "
+    "VALUES(?1,?2,rs_optout_key(?1,?3),?4,?5) ON CONFLICT(merchant_id,channel,addr_key) DO NOTHING";
+static const char *const SQL_UNSUPPRESS =
+    "DELETE FROM notify_suppressed WHERE merchant_id=?1 AND channel=?2 AND "
+    "addr_key=rs_optout_key(?1,CASE WHEN ?2='email' THEN lower(trim(?3)) ELSE ?3 END)";
 static const char *const SQL_OPTIN_PHONE =
     "DELETE FROM notify_optouts WHERE channel=? AND customer_id IN "
     "(SELECT id FROM customers WHERE merchant_id=? AND phone=?)";
@@ -277,7 +285,28 @@ enum rs_err rs_store_notify_optout_phone(struct rs_store *s, int64_t merchant_id
     sqlite3_bind_text(q, 5, phone, -1, SQLITE_STATIC);
     enum rs_err e = rs_store_sqlite_run(s, q);
     *n = e ? 0 : sqlite3_changes(rs_store_sqlite_db(s));
-    return e;
+    if (e)
+        return e;
+    if (!(q = rs_store_sqlite_stmt(s, X_SUPPRESS_PHONE, SQL_SUPPRESS_PHONE)))
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, now);
+    return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_notify_unsuppress(struct rs_store *s, int64_t merchant_id, const char *channel,
+                                       const char *address)
+{
+    if (!address || !*address)
+        return RS_OK;
+    STMT(X_UNSUPPRESS, SQL_UNSUPPRESS);
+    sqlite3_bind_int64(q, 1, merchant_id);
+    sqlite3_bind_text(q, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, address, -1, SQLITE_STATIC);
+    return rs_store_sqlite_run(s, q);
 }
 
 enum rs_err rs_store_notify_optin_phone(struct rs_store *s, int64_t merchant_id, const char *phone,
@@ -289,7 +318,7 @@ enum rs_err rs_store_notify_optin_phone(struct rs_store *s, int64_t merchant_id,
     sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
     enum rs_err e = rs_store_sqlite_run(s, q);
     *n = e ? 0 : sqlite3_changes(rs_store_sqlite_db(s));
-    return e;
+    return e ? e : rs_store_notify_unsuppress(s, merchant_id, channel, phone);
 }
 
 enum rs_err rs_store_notify_wa_inbound(struct rs_store *s, int64_t merchant_id, const char *phone, int64_t at)

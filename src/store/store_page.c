@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_notify.h"
 #include "store/store_sqlite_priv.h"
 #include "util/timefmt.h"
 
@@ -239,7 +240,7 @@ enum rs_err rs_store_consent_set(struct rs_store *s, const struct rs_consent_in 
                 return e;
             sqlite3_bind_int64(q, 1, in->customer_id);
             sqlite3_bind_text(q, 2, in->channel, -1, SQLITE_TRANSIENT);
-            if ((e = run_fin(s, q)))
+            if ((e = run_fin(s, q)) || (e = rs_store_notify_unsuppress(s, in->merchant_id, in->channel, in->address)))
                 return e;
         }
         if (in->set_preferred && in->customer_id > 0) {

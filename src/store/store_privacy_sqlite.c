@@ -294,6 +294,14 @@ static const struct {
                       "WHERE id IN (" OUTBOX ")"},
     {"contacts", "DELETE FROM notify_contacts WHERE " CONTACTS},
     {"push_subscriptions", "DELETE FROM push_subscriptions WHERE order_id IN (" ORDS ")"},
+    /* an opt-out outlives the person's record as a one-way key of the address (0021): the same
+     * person ordering again is a new customer, and must not be texted after saying STOP */
+    {"optouts_kept", "INSERT INTO notify_suppressed(merchant_id,channel,addr_key,source,created_at) "
+                     "SELECT ?1,o.channel,rs_optout_key(?1,CASE WHEN o.channel='email' THEN lower(trim(c.email)) "
+                     "ELSE c.phone END),o.source,o.created_at FROM notify_optouts o JOIN customers c ON "
+                     "c.id=o.customer_id WHERE o.customer_id IN (" CUST ") AND o.channel IN ('email','sms',"
+                     "'whatsapp') AND (CASE WHEN o.channel='email' THEN c.email ELSE c.phone END) IS NOT NULL "
+                     "ON CONFLICT(merchant_id,channel,addr_key) DO NOTHING"},
     {"optouts", "DELETE FROM notify_optouts WHERE customer_id IN (" CUST ")"},
     {"whatsapp_window", "DELETE FROM notify_wa_window WHERE customer_id IN (" CUST ")"},
     {"events", "UPDATE events SET message=NULL,city=NULL,region=NULL,pickup_name=NULL,pickup_address=NULL,"

@@ -7,6 +7,7 @@
  * order at open, each in its own transaction, recorded in schema_migrations.
  * Foreign codes are mapped once, in map_rc(): BUSY/LOCKED → RS_ERETRY, constraint → RS_ECONFLICT. */
 #include <errno.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ enum stmt_id {
     ST_MERCHANT_INSERT, ST_APIKEY_INSERT, ST_APIKEY_LOOKUP,
     ST_ORDER_FIND, ST_ORDER_INSERT, ST_ORDER_UPDATE, ST_ORDER_SET_STATUS,
     ST_CUSTOMER_FIND_EMAIL, ST_CUSTOMER_FIND_PHONE, ST_CUSTOMER_INSERT, ST_CUSTOMER_UPDATE,
+    ST_CUSTOMER_SUPPRESSED,
     ST_SHIPMENT_FIND, ST_SHIPMENT_INSERT, ST_SHIPMENT_UPDATE, ST_SHIPMENT_SAVE_STATE,
     ST_ORDER_SHIPMENT_STATUSES, ST_EVENT_INSERT, ST_EVENT_TRACK_LIST,
     ST_ORDER_READ, ST_ORDER_READ_BY_CODE, ST_SHIPMENTS_OF_ORDER, ST_EVENTS_OF_SHIPMENT,
@@ -71,6 +73,13 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT id FROM customers WHERE merchant_id=? AND phone=? ORDER BY id LIMIT 1",
     [ST_CUSTOMER_INSERT] = "INSERT INTO customers(merchant_id,name,email,phone,locale,"
                            "preferred_channel,timezone,created_at,updated_at) VALUES(?,?,?,?,?,?,?,?,?)",
+    /* an address that opted out before this customer record existed (erased, or a STOP from a number
+     * no customer had) keeps its opt-out (0021-optout-suppressed) */
+    [ST_CUSTOMER_SUPPRESSED] =
+        "INSERT INTO notify_optouts(customer_id,channel,source,created_at) SELECT ?1,channel,source,created_at "
+        "FROM notify_suppressed WHERE merchant_id=?2 AND ((channel='email' AND "
+        "addr_key=rs_optout_key(?2,lower(trim(?3)))) OR (channel IN ('sms','whatsapp') AND "
+        "addr_key=rs_optout_key(?2,?4))) ON CONFLICT(customer_id,channel) DO NOTHING",
     [ST_CUSTOMER_UPDATE] =
         "UPDATE customers SET name=coalesce(?,name),email=coalesce(?,email),phone=coalesce(?,phone),"
         "locale=coalesce(?,locale),preferred_channel=coalesce(?,preferred_channel),"
@@ -407,6 +416,25 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, out, (int)n, SQLITE_TRANSIENT);
 }
 
+/* rs_optout_key(merchant_id, address) in SQL: the one-way key notify_suppressed keeps instead of an
+ * address (0021-optout-suppressed): hex SHA-256 of "merchant:address". NULL or empty → NULL. */
+static void sql_optout_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *a = (const char *)sqlite3_value_text(argv[1]);
+    if (!a || !*a) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    char in[320];
+    int n = snprintf(in, sizeof in, "%lld:%s", (long long)sqlite3_value_int64(argv[0]), a);
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)in, (size_t)(n < (int)sizeof in ? n : (int)sizeof in - 1), md);
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    sqlite3_result_text(ctx, hex, 2 * SHA256_DIGEST_LENGTH, SQLITE_TRANSIENT);
+}
+
 enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out, char *err, size_t errcap)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -463,6 +491,8 @@ enum rs_err rs_store_open(const char *url, unsigned flags, struct rs_store **out
     sqlite3_busy_timeout(s->db, RS_STORE_BUSY_MS);
     sqlite3_create_function(s->db, "rs_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                             sql_fold, NULL, NULL);
+    sqlite3_create_function(s->db, "rs_optout_key", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                            sql_optout_key, NULL, NULL);
     enum rs_err e;
     if (!(flags & RS_STORE_READONLY)) {
         char pragmas[160];
@@ -880,7 +910,15 @@ static enum rs_err customer_upsert(struct rs_store *s, int64_t merchant_id, cons
     enum rs_err e = rs_store_sqlite_run(s, q);
     if (!e && !*id)
         *id = sqlite3_last_insert_rowid(s->db);
-    return e;
+    if (e || (!(c->email && *c->email) && !(c->phone && *c->phone)))
+        return e;
+    if (!(q = stmt(s, ST_CUSTOMER_SUPPRESSED)))
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, *id);
+    sqlite3_bind_int64(q, 2, merchant_id);
+    bind_text(q, 3, c->email);
+    bind_text(q, 4, c->phone);
+    return rs_store_sqlite_run(s, q);
 }
 
 static char *items_json(const struct rs_order_in *in)

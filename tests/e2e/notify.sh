@@ -269,6 +269,16 @@ curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --
 IN="From=%2B34600111222&To=%2B34911234567&Body=start&AccountSid=$SID&SmsStatus=received"
 curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL"
 eq "  STOP then START: opted in again" "$(sms_optouts)" 0
+eq "  and the number's own opt-out (kept for records made later) is lifted too" \
+   "$(sqlite3 -readonly "$DB" "select count(*) from notify_suppressed where channel='sms'")" 0
+# a STOP from a number no customer has yet holds for the customer record made later with it
+IN="From=%2B34600555444&To=%2B34911234567&Body=STOP&AccountSid=$SID&SmsStatus=received"
+curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL"
+eq "a STOP from a number no customer has is kept, as a one-way key, not the number" \
+   "$(sqlite3 -readonly "$DB" "select count(*)||'/'||sum(instr(addr_key,'600555444')) from notify_suppressed where channel='sms'")" "1/0"
+KEY=$KEY api POST /v1/orders '{"order_ref":"STOPPED-1","placed_at":"2026-01-10T10:00:00+01:00","customer":{"name":"Nuria","phone":"+34600555444","preferred_channel":"sms"},"destination":{"country":"ES"}}'
+eq "  an order made later with that number: its customer starts opted out of SMS" \
+   "$STATUS/$(sqlite3 -readonly "$DB" "select o.channel||':'||o.source from notify_optouts o join customers c on c.id=o.customer_id where c.phone='+34600555444'")" "201/sms:sms_stop"
 
 # ---- one-click unsubscribe (RFC 8058) ----
 UNSUB=$(mj '[.[]|select(.to|test("javier"))][0].lu' | sed 's/^<\(.*\)>$/\1/')

@@ -137,6 +137,8 @@ eq "rastro customer export with both --email and --phone: refused" "$?" 2
 KEY=$KEY_A api POST /v1/customers/erase '{"phone":"+34 600 111 222"}'
 eq "erase: 200" "$STATUS" 200
 eq "  reports what changed" "$(jqr '.changed|"\(.customers)/\(.orders)/\(.messages)/\(.conversations)/\(.incidents)/\(.contacts)/\(.push_subscriptions)/\(.notifications)/\(.inbound_payloads)"')" "1/2/4/3/1/1/1/2/3"
+eq "  her WhatsApp opt-out is kept, as a one-way key of the number (no trace of it, below)" \
+   "$(jqr .changed.optouts_kept)/$(sql "select channel||':'||source from notify_suppressed where merchant_id=1")" "1/whatsapp:whatsapp_stop"
 # a copy without merchant 2's own customer and order (same person there, not erased): no trace left
 cp "$DB" "$T_DIR/copy.db"; sqlite3 "$DB" ".backup '$T_DIR/copy.db'"
 sqlite3 "$T_DIR/copy.db" "pragma foreign_keys=off; delete from orders where merchant_id=2; delete from customers where merchant_id=2;"
@@ -181,6 +183,11 @@ KEY=$KEY_A api POST /v1/customers/erase '{"email":"ana.perez@example.com"}'
 eq "erasing again: 404" "$STATUS" 404
 OUT=$("$RASTRO_BIN" customer erase --db "$DB" --merchant 1 --phone +34600999888)
 eq "rastro customer erase prints what changed" "$(printf '%s' "$OUT" | jq -c '.changed|[.customers,.conversations,.messages]')" "[1,1,1]"
+# Ana orders again: a new purchase, a new customer, who said STOP on WhatsApp before the erasure
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"A-9","placed_at":"2026-02-10T10:00:00+01:00","customer":{"name":"Ana","email":"Ana.Perez@example.com","phone":"+34600111222","preferred_channel":"whatsapp"},"destination":{"country":"ES"}}'
+eq "a new order of the erased person makes a new customer, still opted out of WhatsApp" "$STATUS/$(sql "select group_concat(o.channel) from notify_optouts o join orders r on r.customer_id=o.customer_id where r.order_ref='A-9' and r.merchant_id=1")" "201/whatsapp"
+KEY=$KEY_B api POST /v1/orders '{"order_ref":"B-9","placed_at":"2026-02-10T10:00:00+01:00","customer":{"name":"Ana","phone":"+34600111222"},"destination":{"country":"ES"}}'
+eq "  the other merchant's customer with that number is not" "$STATUS/$(sql "select count(*) from notify_optouts o join customers c on c.id=o.customer_id where c.merchant_id=2")" "201/0"
 
 # ---- retention ----
 D=86400

@@ -280,8 +280,13 @@ check "  the page says why and what to do" grep -qF 'This order already sends up
 check "  and keeps what was typed" grep -q 'id="up-c"[^>]*value="mallory@example.com"' "$T_DIR/page.html"
 page POST "/t/$CODE2/updates?lang=es" "channel=sms&contact=%2B44+7700+900123&action=start"
 eq "  nor another channel that would become the preferred one (es)" "$STATUS/$(contacts)/$(grep -c 'Este pedido ya envía avisos a quien lo compró' "$T_DIR/page.html")" "409//1"
+# her address's own opt-out as an erasure would have kept it (docs/privacy.md): the key of "merchant:address"
+MV=$(sqlite3 -readonly "$DB" "select merchant_id from orders where order_ref='V-2'")
+sqlite3 "$DB" "insert into notify_suppressed(merchant_id,channel,addr_key,source,created_at) values ($MV,'email','$(printf '%s' "$MV:bea@example.com" | sha256sum | cut -c1-64)','email_one_click',0)"
 page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=+Bea%40Example.com+&action=start"
 eq "the customer's own e-mail with the code: a start lifts their opt-out" "$STATUS/$(optouts email)/$(contacts)" "303/0/email bea@example.com"
+eq "  and the opt-out kept for her address, so a customer record made later with it is not opted out" \
+   "$(sqlite3 -readonly "$DB" "select count(*) from notify_suppressed")" 0
 page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=eve%40example.com&action=stop"
 eq "  and a stop with another address leaves that subscription" "$STATUS/$(contacts)" "303/email bea@example.com"
 page POST "/t/$CODE2/updates?lang=en" "channel=email&contact=bea%40example.com&action=stop"
