@@ -1334,7 +1334,7 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                     goto done_bot;
                 if (known) { /* the same problem again: the incident that is open */
                     incident_id = out->incident_id = known;
-                    if ((e = rs_incident_note(s, in->merchant_id, known, about, "customer", now)) ||
+                    if ((e = rs_incident_note(s, in->merchant_id, known, about, "customer", now, NULL)) ||
                         (e = handover(s, &c, "problem", now)))
                         goto done_bot;
                     out->handed_over = true;

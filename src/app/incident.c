@@ -565,7 +565,7 @@ enum rs_err rs_incident_report(struct rs_store *s, int64_t merchant_id, const st
     *existing = true;
     if (!in->message || !*in->message)
         return RS_OK;
-    return rs_incident_note(s, merchant_id, known, in->message, actor, now);
+    return rs_incident_note(s, merchant_id, known, in->message, actor, now, NULL);
 }
 
 /* ---- state ---- */
@@ -730,8 +730,11 @@ enum rs_err rs_incident_assign(struct rs_store *s, int64_t merchant_id, int64_t 
 }
 
 enum rs_err rs_incident_note(struct rs_store *s, int64_t merchant_id, int64_t id, const char *body,
-                             const char *actor, int64_t now)
+                             const char *actor, int64_t now, bool *retried)
 {
+    bool same = false;
+    if (retried)
+        *retried = false;
     if (!body || !*body || strlen(body) > 4000 || !actor_ok(actor))
         return RS_EINVAL;
     struct rs_incident_row r;
@@ -739,6 +742,10 @@ enum rs_err rs_incident_note(struct rs_store *s, int64_t merchant_id, int64_t id
     if (e)
         return e;
     struct rs_incident_log_in l = {.kind = "note", .actor = actor, .body = body};
+    if (retried && ((e = rs_store_incident_log_resent(s, id, &l, now - RS_INCIDENT_RESENT_S, &same)) || same)) {
+        *retried = same;
+        return e;
+    }
     return rs_store_incident_log(s, id, &l, now);
 }
 

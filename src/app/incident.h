@@ -85,8 +85,11 @@ enum rs_err rs_incident_customer_replied(struct rs_store *s, int64_t merchant_id
 /* AGENT_ID 0 unassigns. */
 enum rs_err rs_incident_assign(struct rs_store *s, int64_t merchant_id, int64_t id, int64_t agent_id,
                                const char *actor, int64_t now) RS_MUST_CHECK;
+/* An internal note. The same note by the same ACTOR sent again within RS_INCIDENT_RESENT_S of the
+ * last entry (a client retrying after a timeout) is not written twice: *RETRIED (may be NULL) is
+ * then true. */
 enum rs_err rs_incident_note(struct rs_store *s, int64_t merchant_id, int64_t id, const char *body,
-                             const char *actor, int64_t now) RS_MUST_CHECK;
+                             const char *actor, int64_t now, bool *retried) RS_MUST_CHECK;
 
 /* What a coupon is worth. */
 struct rs_coupon_req {

@@ -408,12 +408,13 @@ void rs_api_incident_patch(struct rs_req *r)
 struct note_job {
     int64_t merchant_id, id;
     const char *body, *actor;
+    bool retried; /* the same note was sent a moment ago: not written twice */
 };
 
 static enum rs_err note_run(struct rs_store *s, void *ctx)
 {
     struct note_job *j = ctx;
-    return rs_incident_note(s, j->merchant_id, j->id, j->body, j->actor, rs_now());
+    return rs_incident_note(s, j->merchant_id, j->id, j->body, j->actor, rs_now(), &j->retried);
 }
 
 void rs_api_incident_note_post(struct rs_req *r)
@@ -442,7 +443,7 @@ void rs_api_incident_note_post(struct rs_req *r)
         else if (e)
             rs_reply_err(r, e, "note");
         else
-            reply_incident(r, 201, id);
+            reply_incident(r, job.retried ? 200 : 201, id);
     }
     json_decref(b);
 }

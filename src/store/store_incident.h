@@ -75,6 +75,10 @@ struct rs_incident_log_in {
 };
 enum rs_err rs_store_incident_log(struct rs_store *s, int64_t incident_id, const struct rs_incident_log_in *in,
                                   int64_t now) RS_MUST_CHECK;
+/* *SAME when the newest incident_log row of INCIDENT_ID is IN (kind, actor, body) written at SINCE
+ * or later: a request sent again (a client retrying after a timeout), not a second entry. */
+enum rs_err rs_store_incident_log_resent(struct rs_store *s, int64_t incident_id, const struct rs_incident_log_in *in,
+                                         int64_t since, bool *same) RS_MUST_CHECK;
 /* The newest incident of ORDER_ID (MERCHANT_ID's) of TYPE that is neither resolved nor closed,
  * into *ID (0: none). */
 enum rs_err rs_store_incident_unresolved(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *type,

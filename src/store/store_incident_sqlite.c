@@ -34,6 +34,7 @@ enum {
     SLOT_SLA_UNALERTED,
     SLOT_SLA_CLAIM,
     SLOT_SLA_COUNT,
+    SLOT_LOG_RESENT,
     SLOT_N_ /* must stay <= 32 */
 };
 _Static_assert(SLOT_N_ <= 32, "store_incident_sqlite.c has 32 statement slots");
@@ -289,6 +290,27 @@ enum rs_err rs_store_incident_log(struct rs_store *s, int64_t incident_id, const
     rs_store_sqlite_bind_opt(q, 6, in->body);
     sqlite3_bind_int64(q, 7, now);
     return rs_store_sqlite_run(s, q);
+}
+
+enum rs_err rs_store_incident_log_resent(struct rs_store *s, int64_t incident_id, const struct rs_incident_log_in *in,
+                                         int64_t since, bool *same)
+{
+    *same = false;
+    sqlite3_stmt *q = prep(s, SLOT_LOG_RESENT,
+                           "SELECT kind=?2 AND actor=?3 AND body IS ?4 AND created_at>=?5 FROM incident_log "
+                           "WHERE incident_id=?1 ORDER BY id DESC LIMIT 1");
+    if (!q)
+        return RS_EIO;
+    sqlite3_bind_int64(q, 1, incident_id);
+    sqlite3_bind_text(q, 2, in->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, in->actor ? in->actor : "api", -1, SQLITE_TRANSIENT);
+    rs_store_sqlite_bind_opt(q, 4, in->body);
+    sqlite3_bind_int64(q, 5, since);
+    enum rs_err e = rs_store_sqlite_row(s, q);
+    if (e == RS_OK)
+        *same = sqlite3_column_int(q, 0) == 1;
+    sqlite3_reset(q);
+    return e == RS_ENOTFOUND ? RS_OK : e;
 }
 
 enum rs_err rs_store_incident_unresolved(struct rs_store *s, int64_t merchant_id, int64_t order_id, const char *type,

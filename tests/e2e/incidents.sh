@@ -85,6 +85,8 @@ eq "note → 201" "$STATUS" 201
 eq "  in notes, by the agent" "$(jqr '.notes[0].actor+" "+.notes[0].body')" "agent:luis@sol.example Cliente VIP: llamar antes de reenviar"
 eq "  never sent to the customer" "$(q "select count(*) from messages where body like '%Cliente VIP%'")" 0
 eq "  no message for a note" "$(q "select count(*) from messages where incident_id=$INC1")" "$MSGS"
+api POST /v1/incidents/$INC1/notes '{"body":"Cliente VIP: llamar antes de reenviar","author":"luis@sol.example"}'
+eq "the same note sent again (a retry after a timeout): 200, still one note" "$STATUS/$(jqr '.notes|length')" "200/1"
 
 # ---- state changes, told ----
 api PATCH /v1/incidents/$INC1 '{"state":"waiting_carrier"}'

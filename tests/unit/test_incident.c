@@ -375,8 +375,18 @@ static void test_assign_note_resolve_coupon(void **state)
     assert_int_equal(rs_incident_open(f.s, f.mid, &in, "customer", NOW, &id), RS_OK);
     assert_int_equal(rs_incident_assign(f.s, f.mid, id, theirs, "api", NOW), RS_EINVAL);
     assert_int_equal(rs_incident_assign(f.s, f.mid, id, mine, "api", NOW), RS_OK);
-    assert_int_equal(rs_incident_note(f.s, f.mid, id, "called the carrier", "agent:luis@shop.example", NOW), RS_OK);
-    assert_int_equal(rs_incident_note(f.s, f.mid, id, "", "agent:luis@shop.example", NOW), RS_EINVAL);
+    bool retried = true;
+    assert_int_equal(rs_incident_note(f.s, f.mid, id, "called the carrier", "agent:luis@shop.example", NOW, &retried),
+                     RS_OK);
+    assert_false(retried);
+    /* the same POST again (a client retrying after a timeout): not a second note */
+    assert_int_equal(rs_incident_note(f.s, f.mid, id, "called the carrier", "agent:luis@shop.example", NOW + 30, &retried),
+                     RS_OK);
+    assert_true(retried);
+    /* the same words by someone else are their own note */
+    assert_int_equal(rs_incident_note(f.s, f.mid, id, "called the carrier", "api", NOW + 40, &retried), RS_OK);
+    assert_false(retried);
+    assert_int_equal(rs_incident_note(f.s, f.mid, id, "", "agent:luis@shop.example", NOW, NULL), RS_EINVAL);
 
     struct rs_coupon_req bad = {.kind = "amount", .value_cents = 500, .reason = "late"}; /* no currency */
     assert_int_equal(rs_incident_resolve(f.s, f.mid, id, "coupon", &bad, "agent:luis@shop.example", NOW, NULL),
@@ -403,7 +413,7 @@ static void test_assign_note_resolve_coupon(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(d, "coupon"), "code")), out.code);
     assert_string_equal(json_string_value(json_object_get(json_object_get(d, "coupon"), "issued_by")),
                         "agent:luis@shop.example");
-    assert_int_equal(json_array_size(json_object_get(d, "notes")), 1);
+    assert_int_equal(json_array_size(json_object_get(d, "notes")), 2);
     /* the note is never told to the customer: no reply carries it */
     size_t i;
     json_t *l;
