@@ -916,3 +916,26 @@ enum rs_err rs_promise_reestimate(const struct rs_promise_model *m,
     }
     return RS_OK;
 }
+
+const char *rs_promise_public_reason(const char *reason)
+{
+    static const struct {
+        const char *history, *public;
+    } map[] = {
+        {"carrier_estimate", "carrier_estimate"},
+        {"exception", "exception"},
+        {"attempt_failed", "attempt_failed"},
+        {"overdue", "running_late"},
+        {"handed_over", "handed_over"},
+        {"updated", "shipment_updated"},
+        {"created", NULL},
+        {"delivered", NULL},
+    };
+    if (!reason || !*reason)
+        return NULL;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].history, reason) == 0)
+            return map[i].public;
+    /* any other status the parcel moved to (in transit, out for delivery, a pickup point…) */
+    return rs_status_parse(reason) != RS_STATUS_NONE ? "carrier_news" : NULL;
+}

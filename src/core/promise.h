@@ -243,4 +243,13 @@ enum rs_err rs_promise_reestimate(const struct rs_promise_model *m,
                                   const struct rs_promise_state *st, double confidence,
                                   struct rs_promise *out) RS_MUST_CHECK;
 
+/* Why the promise moved later, as the public tracking view may say it (no internal words):
+ * the history reason REASON (app/promise_apply.h: "carrier_estimate", "exception", "overdue",
+ * "updated", a status name…) as "carrier_estimate" (the carrier's new estimate), "exception"
+ * (a problem in transit), "attempt_failed" (a delivery attempt failed), "running_late" (overdue
+ * with no news), "handed_over" (the carrier collected it later than planned), "shipment_updated"
+ * (the shop corrected the order or shipment) or "carrier_news" (any other scan). NULL when the
+ * reason does not explain a later date ("created", "delivered", NULL, unknown words). */
+const char *rs_promise_public_reason(const char *reason);
+
 #endif

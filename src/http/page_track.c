@@ -336,12 +336,48 @@ static bool promise_tells(const char *st)
            strcmp(st, "available_for_pickup") != 0;
 }
 
+/* Why the date moved, from the public reason code (core/promise.h rs_promise_public_reason),
+ * as words that follow "We have changed the date": " per SEUR's new estimate". Empty when the
+ * reason is unknown or missing (the sentence stands without it). */
+static void slip_why(struct page *p, const char *reason, const char *carrier, char *out, size_t cap)
+{
+    static const struct {
+        const char *code, *es, *en;
+    } why[] = {
+        {"exception", " por una incidencia en el reparto", " because of a problem in transit"},
+        {"attempt_failed", " porque no se pudo entregar en el último intento",
+         " because the last delivery attempt failed"},
+        {"running_late", " porque el envío va más lento de lo previsto",
+         " because the parcel is moving more slowly than expected"},
+        {"handed_over", " porque el transportista lo recogió más tarde de lo previsto",
+         " because the carrier collected it later than planned"},
+        {"shipment_updated", " porque la tienda ha actualizado los datos del envío",
+         " because the shop updated the shipment details"},
+        {"carrier_news", " según las últimas noticias del transportista", " per the carrier's latest news"},
+    };
+    out[0] = '\0';
+    if (!reason)
+        return;
+    if (strcmp(reason, "carrier_estimate") == 0) {
+        char name[96];
+        if (rs_carrier_name(carrier, name, sizeof name))
+            snprintf(out, cap, TX(p, " según la nueva estimación de %s", " per %s's new estimate"), name);
+        else
+            snprintf(out, cap, "%s",
+                     TX(p, " según la nueva estimación del transportista", " per the carrier's new estimate"));
+        return;
+    }
+    for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
+        if (strcmp(why[i].code, reason) == 0)
+            snprintf(out, cap, "%s", p->es ? why[i].es : why[i].en);
+}
+
 static void headline(struct page *p)
 {
     const char *st = jstr(p->o, "status");
     json_t *sh = main_shipment(p->o);
     json_t *pr = find_promise(p->o);
-    char words[400], when[300];
+    char words[640], when[300];
     bool shown = false; /* the headline gives the promised window */
     rs_buf_puts(p->b, "<h1 id=\"headline\">");
     json_t *dsh = st && strcmp(st, "delivered") == 0 ? last_delivered(p->o) : NULL;
@@ -367,12 +403,13 @@ static void headline(struct page *p)
     /* a slip is said, not hidden: the window the customer was told before (issue 4: a promise
      * broken silently is what makes them ask) */
     json_t *prev = pr ? json_object_get(pr, "previous") : NULL;
-    char was[300];
+    char was[300], why[160];
     if (shown && json_is_object(prev) && promise_words(p, prev, was, sizeof was)) {
+        slip_why(p, jstr(prev, "reason"), jstr(sh, "carrier"), why, sizeof why);
         snprintf(words, sizeof words,
-                 TX(p, "Hemos cambiado la fecha: antes te dijimos que llegaba %s.",
-                    "We have changed the date: before, we told you it would arrive %s."),
-                 was);
+                 TX(p, "Hemos cambiado la fecha%s: antes te dijimos que llegaba %s.",
+                    "We have changed the date%s: before, we told you it would arrive %s."),
+                 why, was);
         rs_buf_puts(p->b, "<p class=\"slip\">");
         rs_buf_html(p->b, words);
         rs_buf_puts(p->b, "</p>");
@@ -530,7 +567,6 @@ static void promise_block(struct page *p)
     rs_buf_puts(p->b, "</p>");
 }
 
-/* Append the carrier's name for SLUG, as customers know it (rs_carrier_name). */
 /* The carrier's name for SLUG with BEFORE ahead of it, or nothing at all when the carrier has no
  * name to show (RS_CARRIER_OTHER: the shop named no company). */
 static void carrier_name(struct page *p, const char *before, const char *slug)

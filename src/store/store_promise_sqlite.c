@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/promise.h"
 #include "store/store_promise.h"
 #include "store/store_sqlite_priv.h"
 #include "util/timefmt.h"
@@ -563,6 +564,7 @@ enum rs_err rs_store_promise_attach_json(struct rs_store *s, int64_t shipment_id
     if (!q)
         return RS_EIO;
     sqlite3_bind_int64(q, 1, shipment_id);
+    json_t *slipped = NULL; /* the public "previous" window, when there is one */
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         struct rs_stored_promise p;
@@ -585,6 +587,7 @@ enum rs_err rs_store_promise_attach_json(struct rs_store *s, int64_t shipment_id
             json_object_set_new(was, "earliest", day_json(p.told_earliest));
             json_object_set_new(was, "latest", day_json(p.told_latest));
             json_object_set_new(j, "previous", was);
+            slipped = was;
         }
         json_object_set_new(sh, "promise", j);
     } else {
@@ -592,6 +595,20 @@ enum rs_err rs_store_promise_attach_json(struct rs_store *s, int64_t shipment_id
     }
     enum rs_err e = rs_store_sqlite_rc(s, rc);
     sqlite3_reset(q);
+    if (!e && slipped) {
+        /* why: the last change that moved the window later, in public words (core/promise.h) */
+        if (!(q = prep(s, 30, "SELECT reason FROM promise_history WHERE shipment_id=? AND "
+                              "new_latest>old_latest ORDER BY id DESC LIMIT 1")))
+            return RS_EIO;
+        sqlite3_bind_int64(q, 1, shipment_id);
+        rc = sqlite3_step(q);
+        const char *why = rc == SQLITE_ROW ? rs_promise_public_reason((const char *)sqlite3_column_text(q, 0))
+                                           : NULL;
+        if (why)
+            json_object_set_new(slipped, "reason", json_string(why));
+        e = rs_store_sqlite_rc(s, rc);
+        sqlite3_reset(q);
+    }
     if (e || public_view)
         return e;
 

@@ -90,10 +90,11 @@ eq "  with the new window and the latest day told before" \
 KEY= api GET "/v1/track/$CODE1"
 eq "  the public view says the window moved, and from where" "$(jqr '.shipments[0].promise.previous.latest')" "$L0"
 eq "  and tells nothing else of the merchant's view" "$(jqr '.shipments[0].promise|keys|join(",")')" earliest,latest,previous
+eq "  with why, as a public code (the shop corrected the shipment)" "$(jqr '.shipments[0].promise.previous.reason')" shipment_updated
 page=$(curl -s "$BASE/t/$CODE1?lang=es")
-check "  the tracking page says so (es)" grep -q "Hemos cambiado la fecha: antes te dijimos que llegaba" <<<"$page"
+check "  the tracking page says so, and why (es)" grep -q "Hemos cambiado la fecha porque la tienda ha actualizado los datos del envío: antes te dijimos que llegaba" <<<"$page"
 page=$(curl -s "$BASE/t/$CODE1?lang=en")
-check "  the tracking page says so (en)" grep -q "We have changed the date: before, we told you it would arrive" <<<"$page"
+check "  the tracking page says so, and why (en)" grep -q "We have changed the date because the shop updated the shipment details: before, we told you it would arrive" <<<"$page"
 api GET /v1/shipments/seur/U-S1
 H=$(jqr '.promise_history|length')
 api POST /v1/orders "$(order U-1 "$D0" SEV 08001)"
@@ -205,6 +206,14 @@ eq "  the promise is never earlier than the carrier's" "$(jqr '.promise.earliest
 eq "  history reason carrier_estimate" "$(jqr '.promise_history[-1].reason')" carrier_estimate
 eq "  a later window than told is a slip" "$(jqr '[.delays[].cause]|join(",")')" promise_slipped
 H=$(jqr '.promise_history|length')
+api GET /v1/orders/U-5
+CODE5=$(jqr .tracking_code)
+KEY= api GET "/v1/track/$CODE5"
+eq "  the public view says why: the carrier's estimate" "$(jqr '.shipments[0].promise.previous.reason')" carrier_estimate
+curl -s "$BASE/t/$CODE5?lang=es" > "$T_DIR/eta_es.html"
+curl -s "$BASE/t/$CODE5?lang=en" > "$T_DIR/eta_en.html"
+check "  the tracking page names the carrier's new estimate (es)" grep -q "Hemos cambiado la fecha según la nueva estimación de SEUR: antes te dijimos" "$T_DIR/eta_es.html"
+check "  and (en)" grep -q "We have changed the date per SEUR&#39;s new estimate: before, we told you" "$T_DIR/eta_en.html"
 api POST /v1/shipments "$(ship U-5 U-S5 MAD std | jq -c --arg a "$E1" --arg b "$E2" '.carrier_estimate={from:$a,to:$b}')"
 api GET /v1/shipments/seur/U-S5
 eq "  the same estimate again: no history row" "$(jqr '.promise_history|length')" "$H"

@@ -14,6 +14,7 @@
 #include "app/promise_io.h"
 #include "app/promise_service.h"
 #include "core/calendar.h"
+#include "core/promise.h"
 #include "store/store_promise.h"
 
 static void test_reason(void **state)
@@ -27,6 +28,31 @@ static void test_reason(void **state)
     assert_string_equal(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_OUT_FOR_DELIVERY),
                         "out_for_delivery");
     assert_string_equal(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_EXCEPTION), "exception");
+}
+
+/* Every history reason the write path records, as the public tracking view may say it: the
+ * carrier's estimate, a problem, a failed attempt, a late parcel, a late hand-over, a shop's
+ * correction or other carrier news; a first promise or a delivery explains no later date. */
+static void test_public_reason(void **state)
+{
+    (void)state;
+    assert_string_equal(rs_promise_public_reason("carrier_estimate"), "carrier_estimate");
+    assert_string_equal(rs_promise_public_reason(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_EXCEPTION)),
+                        "exception");
+    assert_string_equal(rs_promise_public_reason(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_ATTEMPT_FAILED)),
+                        "attempt_failed");
+    assert_string_equal(rs_promise_public_reason("overdue"), "running_late");
+    assert_string_equal(rs_promise_public_reason(rs_promise_reason(RS_STATUS_PENDING, RS_STATUS_IN_TRANSIT)),
+                        "handed_over");
+    assert_string_equal(rs_promise_public_reason("updated"), "shipment_updated");
+    assert_string_equal(rs_promise_public_reason(rs_promise_reason(RS_STATUS_IN_TRANSIT, RS_STATUS_IN_TRANSIT)),
+                        "carrier_news");
+    assert_string_equal(rs_promise_public_reason("available_for_pickup"), "carrier_news");
+    assert_null(rs_promise_public_reason("created"));
+    assert_null(rs_promise_public_reason("delivered"));
+    assert_null(rs_promise_public_reason("some_internal_word"));
+    assert_null(rs_promise_public_reason(""));
+    assert_null(rs_promise_public_reason(NULL));
 }
 
 static void test_window_and_stored(void **state)
@@ -398,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_model_text_round_trip),
         cmocka_unit_test(test_write_path),
         cmocka_unit_test(test_carrier_estimate),
+        cmocka_unit_test(test_public_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
