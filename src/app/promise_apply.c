@@ -23,12 +23,14 @@ const char *rs_promise_reason(enum rs_status before, enum rs_status after)
     return rs_status_name(after);
 }
 
-bool rs_promise_carrier_floor(struct rs_stored_promise *np, int64_t from, int64_t to, enum rs_status status)
+bool rs_promise_carrier_floor(struct rs_stored_promise *np, int64_t from, int64_t to, enum rs_status status,
+                              bool after_status)
 {
     if (from < 0 || to < from || np->final)
         return false;
+    bool redelivery = status == RS_STATUS_ATTEMPT_FAILED && after_status;
     if (status != RS_STATUS_NONE && status != RS_STATUS_PENDING && status != RS_STATUS_INFO_RECEIVED &&
-        status != RS_STATUS_IN_TRANSIT && status != RS_STATUS_EXCEPTION)
+        status != RS_STATUS_IN_TRANSIT && status != RS_STATUS_EXCEPTION && !redelivery)
         return false;
     bool changed = false;
     if (to > np->latest) {
@@ -141,6 +143,12 @@ static int64_t local_day(const char *tz, int64_t t, int *minute)
     return day;
 }
 
+/* Whether SH's carrier estimate was given at or after its last status (rs_promise_carrier_floor). */
+static bool eta_since_status(const struct rs_promise_ship *sh)
+{
+    return sh->eta_at > 0 && sh->eta_at >= sh->status_at;
+}
+
 /* The first promise of SH (at placement). */
 static enum rs_err make_initial(struct rs_store *s, struct rs_promise_ship *sh, struct ctx *c,
                                 int64_t now)
@@ -154,7 +162,7 @@ static enum rs_err make_initial(struct rs_store *s, struct rs_promise_ship *sh, 
     struct rs_stored_promise np;
     rs_promise_to_stored(&p, c->h->version, NULL, &np);
     /* a carrier estimate already known: never earlier than it; told as such */
-    if (rs_promise_carrier_floor(&np, sh->eta_from, sh->eta_to, sh->status)) {
+    if (rs_promise_carrier_floor(&np, sh->eta_from, sh->eta_to, sh->status, eta_since_status(sh))) {
         np.told_earliest = np.earliest;
         np.told_latest = np.latest;
     }
@@ -232,7 +240,7 @@ static enum rs_err reestimate(struct rs_store *s, struct rs_promise_ship *sh, st
             if (np.likely > np.latest)
                 np.likely = np.latest;
         }
-        rs_promise_carrier_floor(&np, sh->eta_from, sh->eta_to, sh->status);
+        rs_promise_carrier_floor(&np, sh->eta_from, sh->eta_to, sh->status, eta_since_status(sh));
     }
     bool changed = rs_promise_window_changed(&sh->promise, &np) || np.final != sh->promise.final;
     if (!changed && np.likely == sh->promise.likely)

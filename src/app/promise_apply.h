@@ -61,11 +61,13 @@ const char *rs_promise_reason(enum rs_status before, enum rs_status after);
 /* The carrier's own estimate FROM..TO (civil days; -1: none) as a floor of NP while the parcel
  * has not reached its last stretch (no status yet, pending, info received, in transit,
  * exception): the promise never says an earlier day than the carrier does, since a carrier that
- * plans the 28th does not deliver on the 26th. Out for delivery, a failed attempt and a pickup
- * point are newer news than any estimate; a final promise is the delivery. A carrier earlier
- * than the promise changes nothing (the promise is calibrated, the carrier's estimate is not).
- * True when NP changed. */
-bool rs_promise_carrier_floor(struct rs_stored_promise *np, int64_t from, int64_t to, enum rs_status status);
+ * plans the 28th does not deliver on the 26th. After a failed attempt, an estimate given since
+ * (AFTER_STATUS: at or after the attempt) is the carrier's redelivery day and is a floor too;
+ * one from before the attempt is old news. Out for delivery and a pickup point are newer news
+ * than any estimate; a final promise is the delivery. A carrier earlier than the promise changes
+ * nothing (the promise is calibrated, the carrier's estimate is not). True when NP changed. */
+bool rs_promise_carrier_floor(struct rs_stored_promise *np, int64_t from, int64_t to, enum rs_status status,
+                              bool after_status);
 /* True when the window (earliest or latest) differs. */
 bool rs_promise_window_changed(const struct rs_stored_promise *a,
                                const struct rs_stored_promise *b);

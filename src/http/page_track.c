@@ -77,9 +77,9 @@ static const struct {
     const char *what_es, *do_es, *what_en, *do_en;
 } help[] = {
     {"attempt_failed", "recipient_absent", "El repartidor pasó, pero no había nadie para recibirlo.",
-     "Lo volverá a intentar el próximo día laborable. Si no vas a estar, avísanos con «Informar de un problema».",
+     "Lo volverá a intentar. Si no vas a estar, avísanos con «Informar de un problema».",
      "The courier came by, but nobody was there to receive it.",
-     "They will try again on the next working day. If you will not be in, tell us with \"Report a problem\"."},
+     "They will try again. If you will not be in, tell us with \"Report a problem\"."},
     {"attempt_failed", "address_issue", "El repartidor no encontró la dirección.",
      "Revisa la dirección y escríbenos con «Informar de un problema» para corregirla.",
      "The courier could not find the address.", "Check the address and tell us with \"Report a problem\" to fix it."},
@@ -329,11 +329,13 @@ static int milestone(json_t *o)
 }
 
 /* Whether the promised window still tells the customer when it comes: not once it is delivered,
- * with the courier today, waiting at a pickup point for them to collect it, or in trouble. */
+ * with the courier today, waiting at a pickup point for them to collect it, or in trouble. A
+ * failed attempt is the exception: the window is then the redelivery (the next business days, or
+ * the carrier's new estimate, docs/promise.md), which is what the customer wants to know. */
 static bool promise_tells(const char *st)
 {
-    return st && !is_problem(st) && strcmp(st, "delivered") != 0 && strcmp(st, "out_for_delivery") != 0 &&
-           strcmp(st, "available_for_pickup") != 0;
+    return st && (!is_problem(st) || strcmp(st, "attempt_failed") == 0) && strcmp(st, "delivered") != 0 &&
+           strcmp(st, "out_for_delivery") != 0 && strcmp(st, "available_for_pickup") != 0;
 }
 
 /* Why the date moved, from the public reason code (core/promise.h rs_promise_public_reason),

@@ -85,6 +85,7 @@ struct rs_promise_ship {
     int64_t status_at, last_event_at, shipped_at, out_for_delivery_at, delivered_at;
     char timezone[64];
     int64_t eta_from, eta_to; /* the carrier's estimate (civil days), -1 when none (migration 0020) */
+    int64_t eta_at;           /* when the carrier gave it (the source's time; 0 unknown) */
     bool has_promise;
     struct rs_stored_promise promise;
 };

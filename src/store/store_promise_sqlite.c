@@ -361,7 +361,7 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
            "s.origin_postal_code,o.dest_country,o.dest_region,o.dest_postal_code,s.carrier,"
            "s.service,s.status,s.substatus,s.status_at,s.last_event_at,s.shipped_at,"
            "s.out_for_delivery_at,s.delivered_at,m.timezone,s.order_id,s.carrier_eta_from,s.carrier_eta_to,"
-           "p.shipment_id," PROMISE_COLS " "
+           "s.carrier_eta_at,p.shipment_id," PROMISE_COLS " "
            "FROM shipments s JOIN orders o ON o.id=s.order_id JOIN merchants m ON "
            "m.id=s.merchant_id LEFT JOIN shipment_promises p ON p.shipment_id=s.id WHERE s.id=?");
     if (!q)
@@ -396,9 +396,10 @@ enum rs_err rs_store_promise_ship_get(struct rs_store *s, int64_t shipment_id,
     const char *ef = (const char *)sqlite3_column_text(q, 20), *et = (const char *)sqlite3_column_text(q, 21);
     if (!ef || !et || rs_date_parse(ef, &out->eta_from) != RS_OK || rs_date_parse(et, &out->eta_to) != RS_OK)
         out->eta_from = out->eta_to = -1;
-    out->has_promise = sqlite3_column_type(q, 22) != SQLITE_NULL;
+    out->eta_at = sqlite3_column_int64(q, 22); /* NULL: 0 */
+    out->has_promise = sqlite3_column_type(q, 23) != SQLITE_NULL;
     if (out->has_promise)
-        promise_cols(q, 23, &out->promise);
+        promise_cols(q, 24, &out->promise);
     sqlite3_reset(q);
     return RS_OK;
 }

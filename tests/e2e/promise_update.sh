@@ -237,6 +237,30 @@ api POST /v1/events "{\"carrier\":\"seur\",\"tracking_number\":\"U-S5\",\"occurr
 api GET /v1/shipments/seur/U-S5
 eq "out for delivery: today, whatever the estimate said" "$(jqr '.promise.earliest+".."+.promise.latest')" "$D2..$D2"
 
+# ---- a failed attempt, then the carrier's redelivery day (docs/promise.md): the promise follows
+# it and the page shows it, rather than a window from before the attempt ----
+P6=$(date -u -d '-3 days' +%F)
+api POST /v1/orders "$(order U-6 "$P6" MAD 08001)"
+CODE6=$(jqr .tracking_code)
+api POST /v1/shipments "$(ship U-6 U-S6 MAD std)"
+api POST /v1/events "[{\"carrier\":\"seur\",\"tracking_number\":\"U-S6\",\"occurred_at\":\"$(date -u -d '-2 days' +%FT%TZ)\",\"status\":\"in_transit\"},{\"carrier\":\"seur\",\"tracking_number\":\"U-S6\",\"occurred_at\":\"$(date -u -d '-1 hour' +%FT%TZ)\",\"status\":\"attempt_failed\",\"substatus\":\"recipient_absent\"}]"
+api GET /v1/shipments/seur/U-S6
+echo "after the failed attempt: $(jq -c '[.status, .promise.earliest, .promise.latest]' <<<"$BODY_OUT")"
+R6=$(date -u -d '+7 days' +%F)   # beyond the next two business days whatever today is
+api POST /v1/shipments "$(ship U-6 U-S6 MAD std | jq -c --arg a "$R6" '.carrier_estimate={from:$a,to:$a}')"
+api GET /v1/shipments/seur/U-S6
+eq "after a failed attempt, the carrier's new estimate is the redelivery day" \
+   "$(jqr '.status+"/"+.promise.earliest+".."+.promise.latest+"/"+.promise_history[-1].reason')" \
+   "attempt_failed/$R6..$R6/carrier_estimate"
+wd=(domingo lunes martes miércoles jueves viernes sábado)
+curl -s "$BASE/t/$CODE6?lang=es" > "$T_DIR/redeliver_es.html"
+curl -s "$BASE/t/$CODE6?lang=en" > "$T_DIR/redeliver_en.html"
+check "  the page's headline gives that day (es)" \
+  grep -q "<h1 id=\"headline\">Tu pedido llega el ${wd[$(date -u -d "$R6" +%w)]} $(date -u -d "$R6" +%-d) de" "$T_DIR/redeliver_es.html"
+check "  with the failed attempt under it (es)" grep -q 'Intento de entrega fallido\.' "$T_DIR/redeliver_es.html"
+check "  and in English" \
+  bash -c "grep -q '<h1 id=\"headline\">Your order arrives' '$T_DIR/redeliver_en.html' && grep -q 'Delivery attempt failed\.' '$T_DIR/redeliver_en.html'"
+
 # ---- a customer at UTC+14 reads the promise's own days (not the next ones) ----
 api POST /v1/orders '{"order_ref":"NZ-1","placed_at":"'"$D0"'T09:00:00+01:00","destination":{"region":"AUK","country":"NZ"},"customer":{"email":"nz@example.com","timezone":"Pacific/Kiritimati"}}'
 CODE_NZ=$(jqr .tracking_code)
@@ -244,7 +268,6 @@ api POST /v1/shipments "$(ship NZ-1 NZ-S1 MAD std)"
 A=$(jqr .promise.earliest); Z=$(jqr .promise.latest)
 KEY= api GET "/v1/track/$CODE_NZ"
 eq "a customer in Kiritimati (UTC+14): the tracking view is in their zone" "$(jqr .timezone)" Pacific/Kiritimati
-wd=(domingo lunes martes miércoles jueves viernes sábado)
 want="el ${wd[$(date -u -d "$Z" +%w)]} $(date -u -d "$Z" +%-d) de"
 curl -s "$BASE/t/$CODE_NZ?lang=es" > "$T_DIR/nz.html"
 check "  the page names the promise's last day ($Z: $want), not the next" grep -q "Tu pedido llega.*$want" "$T_DIR/nz.html"

@@ -315,17 +315,26 @@ static void test_carrier_estimate(void **state)
     (void)state;
     struct rs_stored_promise p = {.earliest = 100, .likely = 102, .latest = 104};
     struct rs_stored_promise q = p;
-    assert_false(rs_promise_carrier_floor(&q, 98, 103, RS_STATUS_IN_TRANSIT)); /* earlier: ours stands */
+    assert_false(rs_promise_carrier_floor(&q, 98, 103, RS_STATUS_IN_TRANSIT, true)); /* earlier: ours stands */
     assert_int_equal(q.latest, 104);
-    assert_true(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_IN_TRANSIT));
+    assert_true(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_IN_TRANSIT, true));
     assert_int_equal(q.earliest, 103);
     assert_int_equal(q.likely, 103);
     assert_int_equal(q.latest, 107);
     q = p;
-    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_OUT_FOR_DELIVERY)); /* newer news */
-    assert_false(rs_promise_carrier_floor(&q, -1, -1, RS_STATUS_IN_TRANSIT));         /* none */
+    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_OUT_FOR_DELIVERY, true)); /* newer news */
+    assert_false(rs_promise_carrier_floor(&q, -1, -1, RS_STATUS_IN_TRANSIT, true));         /* none */
+    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_AVAILABLE_FOR_PICKUP, true)); /* it is there */
+    /* after a failed attempt: an estimate given since is the redelivery day; one from before
+     * the attempt is old news */
+    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_ATTEMPT_FAILED, false));
+    assert_int_equal(q.latest, 104);
+    assert_true(rs_promise_carrier_floor(&q, 106, 106, RS_STATUS_ATTEMPT_FAILED, true));
+    assert_int_equal(q.earliest, 106);
+    assert_int_equal(q.latest, 106);
+    q = p;
     q.final = true;
-    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_IN_TRANSIT)); /* delivered */
+    assert_false(rs_promise_carrier_floor(&q, 103, 107, RS_STATUS_IN_TRANSIT, true)); /* delivered */
 
     char path[64];
     int64_t mid;
@@ -407,6 +416,32 @@ static void test_carrier_estimate(void **state)
     assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
     assert_true(sh.promise.earliest >= rs_cal_day(2027, 3, 31));
     assert_true(sh.promise.latest >= rs_cal_day(2027, 4, 2));
+    /* a failed attempt on Wednesday the 10th: the estimate given before it (the 12th..14th) is
+     * old news, the promise is the next business days; the carrier's redelivery day given after
+     * the attempt (Tuesday the 16th) is what the customer is promised, and told why */
+    struct rs_shipment_in s3 = {.order_ref = "O1", .carrier = "seur", .tracking_number = "E3", .service = "std",
+                                .origin = {.region = "MAD", .country = "ES"},
+                                .eta = {.from = "2027-03-12", .to = "2027-03-14", .as_of = T(2027, 3, 5, 10)}};
+    assert_int_equal(rs_app_shipment_put(s, mid, &s3, T(2027, 3, 5, 10), &res, &ae), RS_OK);
+    struct rs_event_in e3 = {.carrier = "seur", .tracking_number = "E3", .occurred_at = T(2027, 3, 10, 12),
+                             .status = RS_STATUS_ATTEMPT_FAILED, .substatus = RS_SUB_RECIPIENT_ABSENT};
+    assert_int_equal(rs_app_event_record(s, mid, &e3, T(2027, 3, 10, 12), &ae), RS_OK);
+    assert_int_equal(rs_store_shipment_find(s, mid, "seur", "E3", &key), RS_OK);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.status, RS_STATUS_ATTEMPT_FAILED);
+    assert_true(sh.promise.earliest >= rs_cal_day(2027, 3, 11));
+    assert_true(sh.promise.latest <= rs_cal_day(2027, 3, 12)); /* not the old estimate's 14th */
+    struct rs_eta_in redelivery = {.from = "2027-03-16", .to = "2027-03-16", .as_of = T(2027, 3, 10, 18)};
+    assert_int_equal(rs_app_shipment_eta(s, key.id, &redelivery, T(2027, 3, 10, 18), &changed), RS_OK);
+    assert_true(changed);
+    assert_int_equal(rs_store_promise_ship_get(s, key.id, &sh), RS_OK);
+    assert_int_equal(sh.promise.earliest, rs_cal_day(2027, 3, 16));
+    assert_int_equal(sh.promise.latest, rs_cal_day(2027, 3, 16));
+    assert_int_equal(rs_store_shipment_json(s, mid, "seur", "E3", &j), RS_OK);
+    h = json_object_get(j, "promise_history");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, json_array_size(h) - 1), "reason")),
+                        "carrier_estimate");
+    json_decref(j);
     assert_int_equal(rs_store_commit(s), RS_OK);
     rs_store_close(s);
     rs_promise_cache_clear();
