@@ -67,6 +67,12 @@ static json_t *quote_json(const struct rs_promise *p, struct rs_locfmt *lf, cons
         json_object_set_new(j, "note", json_string("few or no past deliveries on this lane: the window "
                                                    "is a wide estimate from broader regions, not a "
                                                    "precise one"));
+    if (p->low_confidence) { /* the same, for a shopper to read in their language */
+        json_t *nt = json_object();
+        json_object_set_new(nt, "es", json_string("Fecha aproximada: aún tenemos pocas entregas por esta ruta."));
+        json_object_set_new(nt, "en", json_string("An approximate date: we have few past deliveries on this route so far."));
+        json_object_set_new(j, "note_text", nt);
+    }
     json_t *text = json_object();
     json_object_set_new(text, "es", window_text(lf, tz, p->earliest, p->latest, "es", "Llega"));
     json_object_set_new(text, "en", window_text(lf, tz, p->earliest, p->latest, "en", "Arrives"));

@@ -44,6 +44,8 @@ api GET "/v1/promise?origin=ES/MAD&destination=ES/LUGO&placed_at=2025-03-03T09:0
 eq "unknown lane: 200 (an unencoded + in placed_at is taken)" "$STATUS" 200
 eq "  flagged low confidence" "$(jqr .low_confidence)" true
 check "  with a note" bash -c "[ -n '$(jqr .note)' ]"
+eq "  and its words for the shopper in Spanish and English" "$(jqr '.note_text.es + " | " + .note_text.en')" \
+   "Fecha aproximada: aún tenemos pocas entregas por esta ruta. | An approximate date: we have few past deliveries on this route so far."
 for bad in "destination=ES/BCN|origin" "origin=ES/MAD|destination" "origin=ESP/MAD&destination=ES/BCN|origin" \
            "origin=ES/MAD&destination=X-|destination" "origin=ES/MAD&destination=ES/BCN&placed_at=yesterday|placed_at" \
            "origin=ES/MAD&destination=ES/BCN&placed_at=9999-12-31T10:00:00Z|placed_at" \
