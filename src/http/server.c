@@ -140,11 +140,11 @@ bool rs_req_query_known(struct rs_req *r, const char *const known[])
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_known_one, &q);
     if (!q.unknown)
         return true;
-    char names[256] = "";
+    char names[256] = "none";
     for (size_t i = 0, n = 0; known[i] && n < sizeof names; i++)
         n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", known[i]);
-    rs_reply_error(r, 400, "invalid_parameter", "\"%.40s\" is not a parameter of this list (it takes %s)", q.unknown,
-                   names);
+    rs_reply_error(r, 400, "invalid_parameter", "\"%.40s\" is not a parameter of %s %.100s (it takes %s)", q.unknown,
+                   r->method, r->path, names);
     return false;
 }
 

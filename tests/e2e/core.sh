@@ -151,6 +151,22 @@ eq "carrier text classified, gibberish rejected" "$(jqr '[.results[].result]|joi
 KEY=$KEY_A api GET /v1/shipments/gls/G1
 eq "  as delivered to a neighbour, raw text kept" "$(jqr .status)/$(jqr .substatus)/$(jqr .events[0].message)" "delivered/to_neighbour/Entregado a vecino"
 
+# ---- query parameters a GET does not take: refused, naming them (a cache-buster "_…" is not one) ----
+bad_q=""
+for u in "/v1/keys?merchant=2" "/v1/orders/A-1?expand=events" "/v1/shipments/gls/G1?carrier=dhl" "/v1/merchant?id=2" \
+         "/v1/promise/settings?x=1" "/v1/carriers/detect?tracking_number=PQ4A1B2&carier=dhl" \
+         "/v1/customers/export?email=a@example.com&mail=b@example.com"; do
+  KEY=$KEY_A api GET "$u"
+  p=${u##*[?&]}; p=${p%%=*}
+  [ "$STATUS $(jqr .error.code) $(printf '%s' "$BODY_OUT" | jq -r --arg p "$p" '.error.message|startswith("\"" + $p + "\" is not a parameter of GET ")' 2>/dev/null)" \
+    = "400 invalid_parameter true" ] || bad_q+="$u: $STATUS $BODY_OUT; "
+done
+eq "GET with a parameter it does not take → 400 invalid_parameter naming it" "$bad_q" ""
+KEY=$KEY_A api GET "/v1/keys?merchant=2"
+check "  a GET that takes none says so" bash -c "printf '%s' '$(jqr .error.message)' | grep -q '(it takes none)'"
+KEY=$KEY_A api GET "/v1/orders/A-1?_=1701000000000"
+eq "  ?_=… (a cache-buster) is let through" "$STATUS $(jqr .order_ref)" "200 A-1"
+
 # ---- tenancy ----
 KEY=$KEY_B api GET /v1/orders/A-1
 eq "another merchant cannot read the order" "$STATUS" 404
@@ -518,8 +534,8 @@ eq "every documented operation answers placeholder ids and bodies with a documen
 # pattern) is documented, every documented operation is routed — called, it answers neither the
 # router's 404 "no such endpoint" nor a 405 (a documented 404 of an unknown object is fine)
 ROUTES_C="$(dirname "$0")/../../src/http/routes.c"
-tr -d '\n' < "$ROUTES_C" | grep -oE '\{"[A-Z]+", +"[^"]*", +[A-Z_| ]+, +[a-z_0-9]+, +"[^"]*"\}' \
-  | sed -E 's/^\{"([A-Z]+)", +"([^"]*)", +[A-Z_| ]+, +[a-z_0-9]+, +"([^"]*)"\}$/\1 \2|\3/' > "$T_DIR/routes.txt"
+tr -d '\n' < "$ROUTES_C" | grep -oE '\{"[A-Z]+", +"[^"]*", +[A-Z_| ]+, +[a-z_0-9]+, +"[^"]*", +[A-Z_]+\}' \
+  | sed -E 's/^\{"([A-Z]+)", +"([^"]*)", +[A-Z_| ]+, +[a-z_0-9]+, +"([^"]*)", +[A-Z_]+\}$/\1 \2|\3/' > "$T_DIR/routes.txt"
 check "routes.c: the route table was read" test "$(wc -l < "$T_DIR/routes.txt")" -gt 50
 eq "routes.c: every route's name is its method and pattern" \
   "$(while IFS='|' read -r mp name; do [ "$(printf '%s' "$name" | sed -E 's/\{[a-z_]+\}/{}/g')" = "$mp" ] || printf '%s; ' "$name"; done < "$T_DIR/routes.txt")" ""

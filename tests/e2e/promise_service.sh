@@ -56,6 +56,14 @@ for bad in "destination=ES/BCN|origin" "origin=ES/MAD|destination" "origin=ESP/M
   if [ "$STATUS" = 400 ] && printf '%s' "$(jqr .error.message)" | grep -q "^$p"; then ok "bad $q: 400 naming $p"
   else not_ok "bad $q: 400 naming $p" "$STATUS $BODY_OUT"; fi
 done
+# a misspelled parameter is refused, not ignored: ?destinaton= quoted the lane of destination= alone
+api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&destinaton=ES/LUGO"
+eq "?destinaton= (misspelled): 400 invalid_parameter naming it" \
+  "$STATUS $(jqr .error.code) $(jqr '.error.message|startswith("\"destinaton\" is not a parameter of GET /v1/promise")')" \
+  "400 invalid_parameter true"
+check "  the message lists the parameters it takes" bash -c "printf '%s' '$(jqr .error.message)' | grep -q 'destination_postcode'"
+api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&_=1701000000000"
+eq "?_=1701000000000 (a cache-buster): 200, a quote" "$STATUS $(jqr '.likely|type')" "200 string"
 # the query's confidence has the range of the merchant's setting (0.5 < c <= 0.99), and says so
 api GET "/v1/promise?origin=ES/MAD&destination=ES/BCN&confidence=0.999"
 eq "confidence=0.999: 400 as the setting refuses it" "$STATUS" 400
