@@ -108,8 +108,7 @@ enum rs_err rs_promise_settings_day(const char *s, const char *field, int64_t *d
 {
     char q[32];
     int64_t d;
-    if (!s || rs_date_parse(s, &d) != RS_OK || d < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) ||
-        d > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31))
+    if (!s || rs_date_parse(s, &d) != RS_OK || !rs_cal_day_known(d))
         return rs_err_fail(err, errcap,
                            "%s must be a day \"YYYY-MM-DD\" from %d to %d (the years the calendar knows)%s%s%s",
                            field, RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, s ? ", not \"" : "", s ? shown(s, q) : "",

@@ -1446,6 +1446,16 @@ static int cmd_quote(const struct opts *o)
         fprintf(stderr, "rastro promise: --placed-at wants RFC 3339 with an offset\n");
         return 2;
     }
+    int64_t placed_day;
+    int placed_minute;
+    rs_cal_local(at, off, &placed_day, &placed_minute);
+    if (!rs_cal_day_known(placed_day)) { /* the same rule as GET /v1/promise's placed_at */
+        fprintf(stderr,
+                "rastro promise: --placed-at must be a time from %d to %d, the years the delivery calendar "
+                "knows (not \"%s\")\n",
+                RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR, o->placed_at);
+        return 2;
+    }
     struct rs_promise_model *m = new_model(o);
     if (!m)
         return 1;
@@ -1470,11 +1480,8 @@ static int cmd_quote(const struct opts *o)
     char slug[RS_MAX_CARRIER_LEN + 1];
     const char *carrier = o->carrier && rs_app_carrier_normalize(o->carrier, slug) ? slug : o->carrier;
     struct rs_promise_lane lane = {occ, oreg, dcc, dreg, carrier, o->service, NULL, NULL};
-    int64_t day;
-    int minute;
-    rs_cal_local(at, off, &day, &minute);
     struct rs_promise pr;
-    if (rs_promise_quote(m, &cal, &lane, day, minute, o->confidence, &pr) != RS_OK) {
+    if (rs_promise_quote(m, &cal, &lane, placed_day, placed_minute, o->confidence, &pr) != RS_OK) {
         fprintf(stderr, "rastro promise: cannot quote\n");
         free(m);
         return 1;

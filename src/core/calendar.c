@@ -12,6 +12,11 @@ int64_t rs_cal_day(int y, int m, int d)
     return rs_days_from_civil(y, m, d);
 }
 
+bool rs_cal_day_known(int64_t day)
+{
+    return day >= rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) && day <= rs_cal_day(RS_CAL_LAST_YEAR, 12, 31);
+}
+
 void rs_cal_civil(int64_t z, int *y, int *m, int *d)
 {
     rs_civil_from_days(z, y, m, d);

@@ -60,6 +60,9 @@ struct rs_calendar {
 int64_t rs_cal_day(int y, int m, int d);
 void rs_cal_civil(int64_t day, int *y, int *m, int *d);
 int rs_cal_weekday(int64_t day);
+/* Whether DAY is within RS_CAL_FIRST_YEAR..RS_CAL_LAST_YEAR, the years whose holidays are known:
+ * a promise for a day outside them counts no holidays (and year 9999's is no date at all). */
+bool rs_cal_day_known(int64_t day);
 /* Easter Sunday of YEAR (Gregorian), as a day number. */
 int64_t rs_cal_easter(int year);
 

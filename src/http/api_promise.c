@@ -200,7 +200,7 @@ void rs_api_promise_get(struct rs_req *r)
     int64_t placed_day;
     int placed_minute;
     rs_cal_local(at, off, &placed_day, &placed_minute);
-    if (placed_day < rs_cal_day(RS_CAL_FIRST_YEAR, 1, 1) || placed_day > rs_cal_day(RS_CAL_LAST_YEAR, 12, 31)) {
+    if (!rs_cal_day_known(placed_day)) {
         rs_reply_error(r, 400, "invalid_parameter",
                        "placed_at must be a time from %d to %d, the years the delivery calendar knows",
                        RS_CAL_FIRST_YEAR, RS_CAL_LAST_YEAR);

@@ -79,6 +79,13 @@ q2=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --desti
       --placed-at 2025-03-03T09:00:00+01:00 --json 2>/dev/null)
 if jq -e '.low_confidence' <<<"$q2" >/dev/null 2>&1
 then ok "quote: unknown lane flagged low confidence"; else not_ok "quote: unknown lane flagged" "$q2"; fi
+# --placed-at has GET /v1/promise's years (2010-2040): 9999 or 1990 has no holidays to count
+for y in 9999 1990; do
+  out=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --destination ES/BCN \
+        --placed-at $y-03-03T09:00:00+01:00 2>&1 >/dev/null); rc=$?
+  eq "quote --placed-at $y: exit 2" "$rc" 2
+  check "  saying the years it takes" bash -c "printf '%s' \"\$1\" | grep -q -- '--placed-at must be a time from 2010 to 2040'" _ "$out"
+done
 "$RASTRO_BIN" promise quote --model "$FIX" --origin A --destination B \
    --placed-at 2025-03-03T09:00:00+01:00 >/dev/null 2>&1
 eq "quote: a CSV is not a model (exit 1)" "$?" 1
