@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/calendar.h"
+#include "util/assets.h"
 #include "util/timefmt.h"
 #include "util/tz.h"
 
@@ -255,7 +256,7 @@ enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)change, k, v) {
-        bool found = false;
+        bool found = strcmp(k, "warnings") == 0; /* what GET adds, not a setting */
         for (int i = 0; known[i] && !found; i++)
             found = strcmp(k, known[i]) == 0;
         if (!found)
@@ -327,11 +328,45 @@ json_t *rs_promise_settings_json(const struct rs_promise_settings *st)
         if (mask & (1u << w))
             json_array_append_new(wd, json_string(weekdays[w]));
     bad |= json_object_set_new(j, "dispatch_days", wd);
+    char warn[300];
+    if (st->country[0] && !rs_promise_settings_country_known(st->country, warn, sizeof warn)) {
+        json_t *w = json_pack("{s:s,s:s,s:s}", "code", "no_holiday_calendar", "field", "country", "message", warn);
+        json_t *ws = json_array();
+        bad |= !w || !ws || json_array_append_new(ws, w) || json_object_set_new(j, "warnings", ws);
+    }
     if (bad) {
         json_decref(j);
         return NULL;
     }
     return j;
+}
+
+bool rs_promise_settings_country_known(const char *country, char *warn, size_t warncap)
+{
+    size_t len;
+    const char *t = rs_asset_get("data/holidays.tsv", &len);
+    /* the table's countries (its lines are grouped by country), and whether COUNTRY is one of them */
+    char shipped[128] = "";
+    size_t n = 0;
+    char last[3] = "";
+    bool found = false;
+    for (const char *p = t, *end = t ? t + len : NULL; p && p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (p[0] != '#' && end - p > 2 && p[2] == '\t' && (p[0] != last[0] || p[1] != last[1])) {
+            last[0] = p[0];
+            last[1] = p[1];
+            found |= country[0] == p[0] && country[1] == p[1];
+            if (n < sizeof shipped)
+                n += (size_t)snprintf(shipped + n, sizeof shipped - n, "%s%.2s", n ? ", " : "", p);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    if (!found && warn)
+        snprintf(warn, warncap,
+                 "no public holidays ship for \"%.2s\" (the calendars are %s): its promises count weekends "
+                 "only; list its holidays in closed_days, e.g. {\"closed_days\":[\"2026-12-25\"]}",
+                 country, shipped);
+    return found;
 }
 
 int rs_promise_settings_cutoff_minute(const struct rs_promise_settings *st)

@@ -73,12 +73,23 @@ enum rs_err rs_promise_settings_no_conflict(const struct rs_promise_settings *st
 enum rs_err rs_promise_settings_apply(struct rs_promise_settings *st, const json_t *change, char *err,
                                       size_t errcap) RS_MUST_CHECK;
 
+/* The weekday names of MASK in week order, comma-separated ("mon,tue,wed,thu,fri"), into OUT. */
+void rs_promise_settings_weekdays_text(unsigned mask, char out[32]);
+
+/* Whether COUNTRY (two capital letters, as stored) has a holiday calendar shipped in
+ * data/holidays.tsv. A country without one is a valid setting (the merchant may list its
+ * holidays in closed_days), but its promises count weekends only. When it has none, the
+ * warning for the merchant ("no public holidays ship for \"XX\"…, shipped: AR, BR, …") is
+ * written to WARN (its size WARNCAP) and false returned. */
+bool rs_promise_settings_country_known(const char *country, char *warn, size_t warncap);
+
 /* The settings as the API shows them (new reference; NULL when out of memory):
  * {"confidence":0.9,"country":"ES"|null,"cutoff":"14:00"|null,"timezone":"Europe/Madrid",
  *  "closed_days":["2026-12-24",…],"open_days":[…],"dispatch_days":["mon",…,"fri"]} with the
- * days sorted and the weekdays in week order. */
-/* The weekday names of MASK in week order, comma-separated ("mon,tue,wed,thu,fri"), into OUT. */
-void rs_promise_settings_weekdays_text(unsigned mask, char out[32]);
+ * days sorted and the weekdays in week order; plus "warnings":[{"code","field","message"}] when a
+ * setting cannot take full effect (a country with no shipped holidays: "no_holiday_calendar").
+ * "warnings" is not a setting: rs_promise_settings_apply ignores it, so a document read, changed
+ * and sent back is accepted. */
 json_t *rs_promise_settings_json(const struct rs_promise_settings *st);
 
 #endif

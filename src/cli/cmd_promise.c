@@ -823,6 +823,9 @@ static int cmd_settings(const struct opts *o)
                "%d closed and %d opened days, dispatch on %s\n",
                (long long)merchant, st.confidence, st.country[0] ? st.country : "(destination's)",
                st.cutoff[0] ? st.cutoff : "none", st.timezone, st.n_add, st.n_remove, wd);
+        char warn[300]; /* saved all the same, as PUT /v1/promise/settings does: said, not refused */
+        if (st.country[0] && !rs_promise_settings_country_known(st.country, warn, sizeof warn))
+            fprintf(stderr, "rastro promise: warning: %s (--close DAYS)\n", warn);
     }
     rs_store_close(s);
     return rc;

@@ -161,6 +161,22 @@ check "  says so" bash -c "printf '%s' '$out' | grep -q '2025-03-12 is in both -
 api GET $S
 eq "CLI --country \"\": back to the destination's" "$(jqr .country)" null
 
+# ---- a country with no shipped holiday calendar: kept (the shop may list its holidays), but said ----
+api PUT $S '{"country":"fr"}'
+eq "PUT country FR (no shipped calendar): 200, stored" "$STATUS $(jqr .country)" "200 FR"
+eq "  with a warning naming the field" "$(jqc '[.warnings[]|.code,.field]')" '["no_holiday_calendar","country"]'
+check "  saying what it means, which ship and what to do" bash -c "printf '%s' \"\$1\" | grep -q 'no public holidays ship for \"FR\" (the calendars are ES, MX, CO, AR, CL, PE, BR, US): its promises count weekends only; list its holidays in closed_days'" _ "$(jqr '.warnings[0].message')"
+api GET $S
+eq "  GET says it too" "$(jqr '.warnings[0].code')" no_holiday_calendar
+api PUT $S "$BODY_OUT"
+eq "  the document read and sent back (warnings and all) is accepted" "$STATUS $(jqr .country)" "200 FR"
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --country PT 2>&1 >/dev/null)
+eq "CLI --country PT: exit 0, the warning on stderr" "$?/$(printf '%s' "$out" | grep -c 'warning: no public holidays ship for "PT"')" "0/1"
+api PUT $S '{"country":"es"}'
+eq "PUT country ES (shipped): no warnings" "$STATUS $(jqr .country) $(jqr '.warnings|length')" "200 ES 0"
+out=$("$RASTRO_BIN" promise settings --merchant 1 --db "$DB" --country "" 2>&1 >/dev/null)
+eq "CLI --country \"\" (the destination's): no warning" "$out" ""
+
 # ---- the days the shop dispatches: a shop that works on Saturdays ----
 QS="/v1/promise?origin=ES/MAD&destination=ES/BCN&carrier=seur&service=std&placed_at=2025-04-0"
 api GET "${QS}5T08:00:00%2B02:00"; SAT_BEFORE=$(jqc '[.earliest,.likely,.latest]')
