@@ -110,6 +110,29 @@ static enum rs_err check_location(struct rs_app_error *err, const char *what, st
     return norm_country(err, f, &l->country, country, assigned);
 }
 
+/* An order_ref as given: printable, at most RS_MAX_REF_LEN bytes, and without a blank at either end.
+ * "SOL-1 " would be an order of its own beside "SOL-1" (refs are compared exactly): refused,
+ * saying what to send, rather than trimmed on the way in while a lookup of "SOL-1 " would still
+ * find nothing. */
+static enum rs_err check_order_ref(struct rs_app_error *err, const char *ref)
+{
+    if (!given(ref))
+        return fail(err, "missing_field", "order_ref is required");
+    enum rs_err e = check_text(err, "order_ref", ref, RS_MAX_REF_LEN);
+    size_t n = strlen(ref);
+    if (!e && (ref[0] == ' ' || ref[0] == '\t' || ref[n - 1] == ' ' || ref[n - 1] == '\t')) {
+        size_t a = strspn(ref, " \t"), b = n;
+        while (b > a && (ref[b - 1] == ' ' || ref[b - 1] == '\t'))
+            b--;
+        if (a == b)
+            return fail(err, "invalid_field", "order_ref is only blanks: send the shop's order number, e.g. \"1042\"");
+        return fail(err, "invalid_field",
+                    "order_ref \"%.64s\" starts or ends with a blank: send it without (\"%.*s\"), as the shop shows it",
+                    ref, (int)(b - a > 64 ? 64 : b - a), ref + a);
+    }
+    return e;
+}
+
 bool rs_app_order_ref_alt(const char *ref, char *out, size_t cap)
 {
     if (!ref || !*ref)
@@ -217,9 +240,7 @@ static enum rs_err norm_phone(struct rs_app_error *err, const char **v, char out
 enum rs_err rs_app_order_prepare(struct rs_order_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
 {
     enum rs_err e;
-    if (!given(in->order_ref))
-        return fail(err, "missing_field", "order_ref is required");
-    if ((e = check_text(err, "order_ref", in->order_ref, RS_MAX_REF_LEN)))
+    if ((e = check_order_ref(err, in->order_ref)))
         return e;
     if (in->placed_at <= 0)
         return fail(err, "missing_field", "placed_at is required (RFC 3339 with offset, e.g. \"2025-11-24T10:00:00+01:00\")");
@@ -318,9 +339,7 @@ enum rs_err rs_app_shipment_eta(struct rs_store *s, int64_t shipment_id, const s
 enum rs_err rs_app_shipment_prepare(struct rs_shipment_in *in, struct rs_prep_buf *buf, struct rs_app_error *err)
 {
     enum rs_err e;
-    if (!given(in->order_ref))
-        return fail(err, "missing_field", "order_ref is required");
-    if ((e = check_text(err, "order_ref", in->order_ref, RS_MAX_REF_LEN)) ||
+    if ((e = check_order_ref(err, in->order_ref)) ||
         (e = norm_carrier(err, &in->carrier, buf->carrier)) ||
         (e = norm_tracking(err, &in->tracking_number, buf->tracking)) ||
         (e = check_text(err, "service", in->service, 64)))

@@ -151,6 +151,23 @@ eq "carrier text classified, gibberish rejected" "$(jqr '[.results[].result]|joi
 KEY=$KEY_A api GET /v1/shipments/gls/G1
 eq "  as delivered to a neighbour, raw text kept" "$(jqr .status)/$(jqr .substatus)/$(jqr .events[0].message)" "delivered/to_neighbour/Entregado a vecino"
 
+# ---- order_ref with a blank at either end: refused (it would be another order than "A-1") ----
+bad_ref=""
+for ref in "A-1 " " A-1" "A-1\t"; do
+  j=$(jq -cn --arg r "$(printf "$ref")" '{order_ref:$r,placed_at:"2025-11-24T10:00:00+01:00"}')
+  KEY=$KEY_A api POST /v1/orders "$j"
+  [ "$STATUS $(jqr .error.code) $(jqr '.error.message|test("starts or ends with a blank: send it without \\(\"A-1\"\\)")')" \
+    = "422 invalid_field true" ] || bad_ref+="POST /v1/orders [$ref]: $STATUS $BODY_OUT; "
+  j=$(jq -cn --arg r "$(printf "$ref")" '{order_ref:$r,carrier:"dhl",tracking_number:"BLANK1"}')
+  KEY=$KEY_A api POST /v1/shipments "$j"
+  [ "$STATUS $(jqr .error.code)" = "422 invalid_field" ] || bad_ref+="POST /v1/shipments [$ref]: $STATUS $BODY_OUT; "
+done
+eq "order_ref \"A-1 \", \" A-1\", tab: 422 invalid_field saying what to send (orders and shipments)" "$bad_ref" ""
+KEY=$KEY_A api POST /v1/orders '{"order_ref":"  ","placed_at":"2025-11-24T10:00:00+01:00"}'
+eq "order_ref of blanks only: 422 invalid_field" "$STATUS $(jqr .error.code)" "422 invalid_field"
+KEY=$KEY_A api GET /v1/shipments/dhl/BLANK1
+eq "  nothing written" "$STATUS" 404
+
 # ---- query parameters a GET does not take: refused, naming them (a cache-buster "_…" is not one) ----
 bad_q=""
 for u in "/v1/keys?merchant=2" "/v1/orders/A-1?expand=events" "/v1/shipments/gls/G1?carrier=dhl" "/v1/merchant?id=2" \
@@ -397,6 +414,11 @@ eq "imported order is delivered" "$(jqr .status)" delivered
 eq "imported items" "$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')" "A1x2,B2x1"
 KEY=$KEY_A api GET /v1/orders/C-4
 eq "good rows after bad ones are kept" "$(jqr .shipments[0].carrier)" seur
+# an order_ref with a blank at an end would be an order of its own beside "C-5": refused, as the API does
+printf 'order_ref,placed_at\n"C-5 ",2025-11-20T10:00:00Z\n' > "$T_DIR/blank.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/blank.csv" >/dev/null 2>"$T_DIR/blank.err"
+eq "import: order_ref \"C-5 \" → the row refused, saying what to send" \
+   "$(grep -c 'line 2: order_ref "C-5 " starts or ends with a blank: send it without ("C-5")' "$T_DIR/blank.err")" 1
 KEY=$KEY_A api GET /v1/orders/C-3
 eq "a rejected row writes nothing (no half order)" "$STATUS" 404
 printf 'ref,foo\n1,2\n' > "$T_DIR/bad.csv"
