@@ -1464,6 +1464,52 @@ enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbo
     return e;
 }
 
+enum rs_err rs_conv_optin_ack(struct rs_store *s, const struct rs_inbound_msg *in, const char *keyword, int64_t now,
+                              struct rs_inbound_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!in->channel || (strcmp(in->channel, "sms") != 0 && strcmp(in->channel, "whatsapp") != 0))
+        return RS_EINVAL;
+    struct rs_conv c;
+    int64_t thread_incident = 0;
+    enum rs_err e = open_conv(s, in, now, &c, &thread_incident);
+    if (e)
+        return e;
+    out->conversation_id = c.id;
+    char k[16];
+    size_t n = 0;
+    for (const char *p = keyword ? keyword : ""; *p && n + 1 < sizeof k; p++)
+        if (isalpha((unsigned char)*p))
+            k[n++] = (char)toupper((unsigned char)*p);
+    k[n] = '\0';
+    char note[64];
+    snprintf(note, sizeof note, "[opted in again: %s]", n ? k : "START");
+    struct rs_conv_msg_new m = {.merchant_id = in->merchant_id, .conversation_id = c.id, .direction = "note",
+                                .channel = in->channel, .author = "system", .body = note, .confidence = -1,
+                                .provider_msg_id = in->provider_msg_id};
+    e = rs_store_conv_msg_add(s, &m, now, &out->message_id);
+    if (e == RS_EDUPLICATE) {
+        out->duplicate = true;
+        return RS_OK;
+    }
+    if (e)
+        return e;
+    /* the customer's language; ALTA says Spanish when we do not know theirs */
+    const char *lang = c.customer_locale[0] ? lang_of(c.customer_locale)
+                       : strcmp(k, "ALTA") == 0 ? "es"
+                                                : lang_of(c.locale);
+    struct bot_cfg bot;
+    bot_cfg_load(s, in->merchant_id, &bot);
+    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang, .now = now};
+    merchant_facts(&x);
+    char reply[512];
+    e = text_for(&x, "optin", NULL, reply, sizeof reply);
+    if (!e)
+        e = queue_reply(s, &c, "bot", 0, reply, now, &out->reply_id);
+    json_decref(bot.root);
+    return e;
+}
+
 /* ---- agents and the API ---- */
 
 /* Releases before the fix of logged calls stored 'phone' as the conversation's channel when an

@@ -90,6 +90,15 @@ const char *rs_conv_guess_lang(const char *text, size_t len);
  * an agent holds it, the customer is asked to write text. IN->body is ignored. */
 enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbound_msg *in, const char *kind,
                                         int64_t now, struct rs_inbound_result *out) RS_MUST_CHECK;
+/* The customer opted back in to IN->channel (SMS or WhatsApp) by replying KEYWORD (START, ALTA,
+ * UNSTOP) from IN->phone, and that lifted an opt-out: a note "[opted in again: KEYWORD]" in their
+ * conversation (which also opens WhatsApp's window) and the bot's short confirmation ("optin" in
+ * data/bot-replies-*.txt) queued on that channel, in the customer's language (unknown: Spanish for
+ * ALTA, else the conversation's). Once per IN->provider_msg_id: a provider's retry is
+ * out->duplicate and writes nothing. IN->body is ignored. OUT: conversation_id, message_id (the
+ * note), reply_id. */
+enum rs_err rs_conv_optin_ack(struct rs_store *s, const struct rs_inbound_msg *in, const char *keyword, int64_t now,
+                              struct rs_inbound_result *out);
 
 /* The bot's reply texts: section KEY of data/bot-replies-<LANG>.txt ("es" or "en"), or the
  * merchant's override (OVERRIDES: the "bot"."replies" object of the support settings, may be

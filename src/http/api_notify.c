@@ -339,6 +339,9 @@ struct receipt_job {
     bool start; /* PHONE opts back in to CHANNEL rather than out */
     int64_t wa_at;
     int changed;
+    /* START, ALTA, UNSTOP: when it lifted an opt-out, the customer is told (app/conv.h) */
+    const char *keyword, *sms_provider, *provider_msg_id, *base_url;
+    bool ack;
 };
 
 static enum rs_err receipt_run(struct rs_store *s, void *ctx)
@@ -360,6 +363,13 @@ static enum rs_err receipt_run(struct rs_store *s, void *ctx)
                                          &j->changed);
     if (!e && j->phone && j->wa_at)
         e = rs_store_notify_wa_inbound(s, j->merchant_id, j->phone, j->wa_at);
+    if (!e && j->phone && j->channel && j->start && j->ack && j->changed > 0) {
+        struct rs_inbound_msg in = {.merchant_id = j->merchant_id, .channel = j->channel,
+                                    .sms_provider = j->sms_provider, .phone = j->phone,
+                                    .provider_msg_id = j->provider_msg_id, .base_url = j->base_url};
+        struct rs_inbound_result res;
+        e = rs_conv_optin_ack(s, &in, j->keyword, rs_now(), &res);
+    }
     return e;
 }
 
@@ -439,6 +449,18 @@ static enum keyword keyword_of(const char *text)
     return KW_NONE;
 }
 
+/* Whether TEXT (a KW_START word) is one Twilio's Advanced Opt-Out answers itself. */
+static bool twilio_keyword(const char *text)
+{
+    char w[16];
+    size_t n = 0;
+    for (const char *p = text ? text : ""; *p && n + 1 < sizeof w; p++)
+        if (isalpha((unsigned char)*p))
+            w[n++] = (char)tolower((unsigned char)*p);
+    w[n] = '\0';
+    return strcmp(w, "start") == 0 || strcmp(w, "unstop") == 0;
+}
+
 /* A customer's message into their conversation (app/conv.h), on the writer thread. */
 struct conv_job {
     struct rs_inbound_msg in;
@@ -486,7 +508,11 @@ void rs_hook_twilio_sms(struct rs_req *r)
     char why[200] = "";
     enum keyword kw = keyword_of(text);
     if (from && kw != KW_NONE) {
-        struct receipt_job j = {.merchant_id = mid, .phone = from, .channel = "sms", .start = kw == KW_START};
+        /* Twilio answers its own opt-in words (START, UNSTOP) itself: ALTA is ours to confirm */
+        struct receipt_job j = {.merchant_id = mid, .phone = from, .channel = "sms", .start = kw == KW_START,
+                                .ack = kw == KW_START && !twilio_keyword(text), .keyword = text,
+                                .sms_provider = "twilio", .provider_msg_id = rs_form_find(&f, "MessageSid"),
+                                .base_url = public_base(r, &cfg)};
         e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
     } else if (from && text) {
         /* Twilio does not retry an inbound message we refuse: unusable text gets a 400 */
@@ -568,7 +594,8 @@ void rs_hook_whatsapp(struct rs_req *r)
             enum keyword kw = it->text ? keyword_of(it->text) : KW_NONE;
             if (kw != KW_NONE) {
                 struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .wa_at = at, .channel = "whatsapp",
-                                        .start = kw == KW_START};
+                                        .start = kw == KW_START, .ack = kw == KW_START, .keyword = it->text,
+                                        .provider_msg_id = it->id, .base_url = public_base(r, &cfg)};
                 e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
                 continue;
             }
@@ -656,7 +683,9 @@ void rs_hook_infobip_sms(struct rs_req *r)
         const struct rs_msg_in *it = &ml.m[m];
         enum keyword kw = it->text ? keyword_of(it->text) : KW_NONE;
         if (kw != KW_NONE) {
-            struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .channel = "sms", .start = kw == KW_START};
+            struct receipt_job j = {.merchant_id = mid, .phone = it->phone, .channel = "sms", .start = kw == KW_START,
+                                    .ack = kw == KW_START, .keyword = it->text, .sms_provider = "infobip",
+                                    .provider_msg_id = it->id, .base_url = public_base(r, &cfg)};
             e = rs_writer_run(rs_server_writer(r->srv), receipt_run, &j);
             continue;
         }

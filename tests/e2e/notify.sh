@@ -262,13 +262,25 @@ eq "  the number is opted out of SMS" "$(sms_optouts)" 1
 IN="From=%2B34600111222&To=%2B34911234567&Body=%20Alta%21&AccountSid=$SID&SmsStatus=received"
 BODY_OUT=$(curl -s -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL")
 eq "inbound 'Alta!' answered with empty TwiML, and the number gets SMS again" "$BODY_OUT/$(sms_optouts)" "<Response/>/0"
-eq "  it is not a conversation message" \
-   "$(sqlite3 -readonly "$DB" "select count(*) from messages where lower(body) like '%alta%'")" 0
+eq "  it is not a conversation message (the customer's words are not recorded as a question)" \
+   "$(sqlite3 -readonly "$DB" "select count(*) from messages where direction='in' and lower(body) like '%alta%'")" 0
+# she is told it worked, once, by SMS, in her language (Ann's is English, whatever word she
+# used; Twilio does not know ALTA, so the confirmation is ours)
+optin_acks() { sqlite3 -readonly "$DB" "select count(*) from messages m join conversations c on c.id=m.conversation_id where c.phone='$1' and m.direction='out' and m.author='bot' and m.body like '%$2%'"; }
+optin_sms() { rec_count '(.path|test("Messages.json")) and (.body|test("To=%2B34600111222")) and (.body|test("you%20will%20get%20updates"))'; }
+optin_sms_sent() { [ "$(optin_sms)" -ge 1 ]; }
+check "  ALTA is confirmed by SMS, in her language (English)" wait_for 20 optin_sms_sent
+eq "  one confirmation, recorded as the bot's reply in her conversation" \
+   "$(optin_sms)/$(optin_acks +34600111222 'Tienda Sol: you will get updates about your orders on this channel again. To stop them, reply STOP.')" "1/1"
+IN="From=%2B34600111222&To=%2B34911234567&Body=ALTA&AccountSid=$SID&SmsStatus=received"
+curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL"
 IN="From=%2B34600111222&To=%2B34911234567&Body=STOP&AccountSid=$SID&SmsStatus=received"
 curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL"
 IN="From=%2B34600111222&To=%2B34911234567&Body=start&AccountSid=$SID&SmsStatus=received"
 curl -s -o /dev/null -X POST -H "X-Twilio-Signature: $(twsig "$INURL" "$IN")" --data "$IN" "$INURL"
 eq "  STOP then START: opted in again" "$(sms_optouts)" 0
+eq "  ALTA while subscribed, and Twilio's own START (Twilio answers it): no second confirmation" \
+   "$(optin_acks +34600111222 'you will get updates')" 1
 eq "  and the number's own opt-out (kept for records made later) is lifted too" \
    "$(sqlite3 -readonly "$DB" "select count(*) from notify_suppressed where channel='sms'")" 0
 # a STOP from a number no customer has yet holds for the customer record made later with it
@@ -406,6 +418,12 @@ eq "  she is opted out of WhatsApp" "$(wa_optouts)" 1
 WASTART='{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"from":"34699000111","id":"wamid.IN3","timestamp":"'"$(date +%s)"'","type":"text","text":{"body":"START"}}]}}]}]}'
 curl -s -o /dev/null -X POST -H "X-Hub-Signature-256: sha256=$(wasig "$WASTART")" --data-binary "$WASTART" "$BASE/hooks/whatsapp/1"
 eq "START by WhatsApp lifts her WhatsApp opt-out" "$(wa_optouts)" 0
+optin_wa() { rec_count '(.path|test("/messages$")) and (.body|fromjson|.to=="34699000111" and .type=="text" and (.text.body|test("vuelves a recibir los avisos de tus pedidos por este canal")))'; }
+optin_wa_sent() { [ "$(optin_wa)" -ge 1 ]; }
+check "  and she is told so on WhatsApp, in Spanish, as a session text (her START opened the window)" \
+  wait_for 20 optin_wa_sent
+curl -s -o /dev/null -X POST -H "X-Hub-Signature-256: sha256=$(wasig "$WASTART")" --data-binary "$WASTART" "$BASE/hooks/whatsapp/1"
+eq "  Meta delivering her START again: still one confirmation" "$(optin_acks +34699000111 'vuelves a recibir')" 1
 
 # ---- failures: 500s then fallback; 429 with Retry-After; garbage; timeout ----
 script_rec '{"prefix":"/2010-04-01","responses":[{"status":500},{"status":503}]}'

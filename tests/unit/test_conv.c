@@ -841,7 +841,7 @@ static void test_texts(void **state)
     static const char *const keys[] = {"greeting", "thanks", "other", "wismo.full", "wismo.public", "ask_code",
                                        "ask_verify", "verify_failed", "verify_blocked", "verify_partial", "code_typo",
                                        "not_found", "problem.opened",
-                                       "problem.need_order", "handover", "not_text", "status.delivered",
+                                       "problem.need_order", "handover", "not_text", "optin", "status.delivered",
                                        "address.full", "address.public", NULL};
     for (int i = 0; keys[i]; i++) {
         assert_int_equal(rs_conv_reply_text("es", keys[i], NULL, v, out, sizeof out), RS_OK);
