@@ -574,6 +574,36 @@ static void test_pickup_reminder_sms(void **state)
                                                    "goes back to the shop. https://t.example/x");
 }
 
+/* The state has one name in each language, the one the tracking page and the console use
+ * ("Listo para recoger" / "Ready for pickup"): in the status phrase, the push title and the
+ * e-mail subject alike. */
+static void test_pickup_words(void **state)
+{
+    (void)state;
+    static char buf[32768];
+    char out[200];
+    size_t n;
+    struct rs_render_ctx ctx = {RS_STATUS_AVAILABLE_FOR_PICKUP, RS_SUB_AT_PICKUP_POINT};
+    struct rs_rendered r;
+    assert_int_equal(rs_notify_phrase(en, RS_PHRASE_STATUS, RS_STATUS_AVAILABLE_FOR_PICKUP, true, full_vars, out,
+                                      sizeof out, &n),
+                     RS_OK);
+    assert_string_equal(out, "Ready for pickup");
+    assert_int_equal(rs_notify_phrase(es, RS_PHRASE_STATUS, RS_STATUS_AVAILABLE_FOR_PICKUP, true, full_vars, out,
+                                      sizeof out, &n),
+                     RS_OK);
+    assert_string_equal(out, "Listo para recoger");
+    assert_int_equal(rs_notify_render(en, RS_TRIG_AVAILABLE_FOR_PICKUP, RS_CH_PUSH, &ctx, full_vars, buf, sizeof buf, &r),
+                     RS_OK);
+    assert_string_equal(r.part[RS_TPART_PUSH_TITLE], "Ready for pickup");
+    assert_int_equal(rs_notify_render(es, RS_TRIG_AVAILABLE_FOR_PICKUP, RS_CH_PUSH, &ctx, full_vars, buf, sizeof buf, &r),
+                     RS_OK);
+    assert_string_equal(r.part[RS_TPART_PUSH_TITLE], "Listo para recoger");
+    assert_int_equal(rs_notify_render(en, RS_TRIG_AVAILABLE_FOR_PICKUP, RS_CH_EMAIL, &ctx, full_vars, buf, sizeof buf, &r),
+                     RS_OK);
+    assert_string_equal(r.part[RS_TPART_EMAIL_SUBJECT], "Your order #1042 is ready for pickup");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_render_speed),
         cmocka_unit_test(test_stalled),
         cmocka_unit_test(test_pickup_reminder_sms),
+        cmocka_unit_test(test_pickup_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
