@@ -433,7 +433,10 @@ void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const 
         struct rs_locfmt *lf = rs_locfmt_new();
         /* English as its region writes a day and a time (12 or 24 hours, day or month first);
          * Spanish reads the same in every region here */
-        enum rs_err e = en ? rs_locfmt_skeleton(lf, locale, zone, "EEEEMMMMdjmm", due, when, sizeof when)
+        /* a bare "en" reads as every other customer text reads it (util/locfmt.c: English outside
+         * the US, Canada and the Philippines is day first, 24 hours), not as ICU's American "en" */
+        const char *eloc = locale && (strcasecmp(locale, "en") == 0) ? "en-GB" : locale;
+        enum rs_err e = en ? rs_locfmt_skeleton(lf, eloc, zone, "EEEEMMMMdjmm", due, when, sizeof when)
                            : rs_locfmt_pattern(lf, "es", zone, "EEEE d 'de' MMMM 'a las' HH:mm", due, when, sizeof when);
         /* the customer may live in another zone: say which one the time is in */
         if (e == RS_OK && rs_locfmt_zone_name(lf, en ? "en" : "es", zone, place, sizeof place) != RS_OK)

@@ -191,6 +191,9 @@ static void test_answer_words(void **state)
     /* an American customer reads the American way; a plain space before PM (an SMS stays GSM-7) */
     rs_incident_answer_words(due, now, "Europe/Madrid", "en-US", w, sizeof w);
     assert_string_equal(w, "by Tuesday, December 9 at 2:00 PM (Spain Time)");
+    /* plain English, as the other customer texts write it (day first, 24 hours), not ICU's US "en" */
+    rs_incident_answer_words(due, now, "Europe/Madrid", "en", w, sizeof w);
+    assert_string_equal(w, "by Tuesday, 9 December at 14:00 (Spain Time)");
     rs_incident_answer_words(due, now, "America/Mexico_City", "es-MX", w, sizeof w);
     assert_string_equal(w, "antes del martes 9 de diciembre a las 07:00 (hora de Ciudad de México)");
     /* one o'clock is singular in Spanish: "a la 01:00", not "a las 01:00" */
