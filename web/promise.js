@@ -13,7 +13,9 @@
  * element keeps the text the shop wrote; a failure that may pass (network, 429, 5xx) is asked
  * again after 30 s, then after twice as long each time (at most 10 minutes), while the page is shown. The element gets data-rastro-state: "loading", "ok",
  * "low" (a lane with little history: a wide estimate) or "error", and data-earliest /
- * data-latest (YYYY-MM-DD) for the shop's own styling. Changing an element's data-destination
+ * data-latest (YYYY-MM-DD) for the shop's own styling; a "low" one also gets data-rastro-note,
+ * the API's note_text in the element's language ("Fecha aproximada: …"), for the shop to show
+ * (e.g. [data-rastro-note]::after { content: " · " attr(data-rastro-note); }). Changing an element's data-destination
  * (or another parameter), or adding elements later, asks again. Rastro.refresh() re-asks all.
  * A window is good until the expiry the API's Cache-Control gives (a quote for "now" changes at
  * the dispatch cut-off and at midnight): a page left open asks again then, once per distinct
@@ -136,6 +138,10 @@
         el.setAttribute("data-earliest", p.earliest);
         el.setAttribute("data-latest", p.latest);
         el.setAttribute("data-rastro-state", p.low_confidence ? "low" : "ok");
+        // a wide estimate says so, in the shopper's language, for the shop to show (CSS attr())
+        var note = p.low_confidence && p.note_text && p.note_text[l];
+        if (note) el.setAttribute("data-rastro-note", note);
+        else el.removeAttribute("data-rastro-note");
       }
     ).catch(function (err) {
       if (el.__rastroQuery !== asked) return;
@@ -143,6 +149,7 @@
       if (el.textContent !== el.__rastroShopText) el.textContent = el.__rastroShopText;
       el.removeAttribute("data-earliest");
       el.removeAttribute("data-latest");
+      el.removeAttribute("data-rastro-note");
       el.setAttribute("data-rastro-state", "error");
       if (window.console) console.warn("Rastro delivery window:", err.message);
     });

@@ -6,7 +6,7 @@
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const { SHOP, OUT, WANT_BCN_ES, WANT_BCN_EN, WANT_SEV_ES, WANT_LUGO_ES, WANT_BCN_STATE } = process.env;
+const { SHOP, OUT, WANT_BCN_ES, WANT_BCN_EN, WANT_SEV_ES, WANT_LUGO_ES, WANT_LUGO_NOTE, WANT_BCN_STATE } = process.env;
 let failures = 0;
 function ok(name) { console.log(`ok - ${name}`); }
 function notOk(name, detail) { failures++; console.log(`not ok - ${name}${detail ? ` (${String(detail).replace(/\s+/g, ' ').slice(0, 300)})` : ''}`); }
@@ -42,6 +42,10 @@ const state = (page, id) => page.$eval(`#${id}`, e => ({ s: e.dataset.rastroStat
     check('data-lang="en" gives the English text', en.s === WANT_BCN_STATE && en.t === WANT_BCN_EN, JSON.stringify(en));
     const lugo = await state(page, 'lugo');
     check('a lane with no history: a text, flagged low', lugo.s === 'low' && lugo.t === WANT_LUGO_ES, JSON.stringify(lugo));
+    const note = await page.getAttribute('#lugo', 'data-rastro-note');
+    check('  with the API\'s note for the shopper, in Spanish, for the shop to show', !!WANT_LUGO_NOTE && note === WANT_LUGO_NOTE,
+      `${note} want ${WANT_LUGO_NOTE}`);
+    check('  a sure window carries no note', WANT_BCN_STATE === 'low' || await page.getAttribute('#en', 'data-rastro-note') === null);
     const bad = await state(page, 'bad');
     check('a bad destination keeps the shop\'s text, state error', bad.s === 'error' && bad.t === 'Envío en 24-72 h',
       JSON.stringify(bad));

@@ -133,9 +133,9 @@ HTML
   quote() { KEY=$QKEY api GET "/v1/promise?origin=ES/MAD&carrier=seur&service=std&destination=$1"; jqr "$2"; }
   WANT_BCN_ES=$(quote ES/BCN .text.es) WANT_BCN_EN=$(quote ES/BCN .text.en) WANT_SEV_ES=$(quote ES/SEV .text.es)
   WANT_BCN_STATE=$(quote ES/BCN 'if .low_confidence then "low" else "ok" end')
-  WANT_LUGO_ES=$(quote ES/LUGO .text.es)
+  WANT_LUGO_ES=$(quote ES/LUGO .text.es) WANT_LUGO_NOTE=$(quote ES/LUGO .note_text.es)
   eq "the API flags the lane with no history low" "$(quote ES/LUGO .low_confidence)" true
-  export SHOP WANT_BCN_ES WANT_BCN_EN WANT_SEV_ES WANT_LUGO_ES WANT_BCN_STATE
+  export SHOP WANT_BCN_ES WANT_BCN_EN WANT_SEV_ES WANT_LUGO_ES WANT_LUGO_NOTE WANT_BCN_STATE
   run_browser_test widget.test.js
 fi
 finish
