@@ -215,7 +215,8 @@ static bool own_subject(const char *subject)
 
 static const char *const VAR_NAMES[RS_CV__COUNT] = {"name",         "order_ref",    "tracking_code", "status_text",
                                                      "promise_text", "tracking_url", "incident_ref",  "merchant_name",
-                                                     "city",         "postcode",     "pickup_point",  "pickup_deadline"};
+                                                     "city",         "postcode",     "pickup_point",  "pickup_deadline",
+                                                     "pickup_deadline_text"};
 
 /* Section KEY of the embedded file for LANG. OUT: pointer and length (not NUL-terminated). */
 static bool section(const char *lang, const char *key, const char **out, size_t *len)
@@ -722,6 +723,7 @@ static enum rs_err wismo_text(struct reply_ctx *x, const struct found *f, bool g
         const char *pv[RS_CV__COUNT] = {0};
         pv[RS_CV_PICKUP_POINT] = ex.pickup_point[0] ? ex.pickup_point : ex.pickup_address;
         pv[RS_CV_PICKUP_DEADLINE] = ex.pickup_deadline[0] ? ex.pickup_deadline : NULL;
+        pv[RS_CV_PICKUP_DEADLINE_TEXT] = ex.pickup_deadline_text[0] ? ex.pickup_deadline_text : NULL;
         char at[sizeof status_text];
         if (text_for(x, "status.available_for_pickup_at", pv, at, sizeof at) == RS_OK)
             snprintf(status_text, sizeof status_text, "%s", at);

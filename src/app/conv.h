@@ -107,7 +107,7 @@ enum rs_err rs_conv_optin_ack(struct rs_store *s, const struct rs_inbound_msg *i
 enum rs_conv_var {
     RS_CV_NAME = 0, RS_CV_ORDER_REF, RS_CV_TRACKING_CODE, RS_CV_STATUS_TEXT, RS_CV_PROMISE_TEXT,
     RS_CV_TRACKING_URL, RS_CV_INCIDENT_REF, RS_CV_MERCHANT_NAME, RS_CV_CITY, RS_CV_POSTCODE, RS_CV_PICKUP_POINT,
-    RS_CV_PICKUP_DEADLINE, RS_CV__COUNT
+    RS_CV_PICKUP_DEADLINE, RS_CV_PICKUP_DEADLINE_TEXT, RS_CV__COUNT
 };
 enum rs_err rs_conv_reply_text(const char *lang, const char *key, json_t *overrides, const char *const *vars,
                                char *out, size_t cap) RS_MUST_CHECK;

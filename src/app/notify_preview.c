@@ -105,12 +105,11 @@ static enum rs_err preview_extras(struct rs_store *s, int64_t merchant_id, int64
         snprintf(x->pickup_point, sizeof x->pickup_point, "%s",
                  es ? "Oficina de Correos Madrid Centro" : "Post Office Madrid Centro");
         snprintf(x->pickup_address, sizeof x->pickup_address, "%s", "Calle Mayor 12, 28013 Madrid");
-        if (rs_locfmt_civil_day(lf, loc, today + (t == RS_TRIG_PICKUP_REMINDER ? 1 : 10), x->pickup_deadline,
-                                sizeof x->pickup_deadline) != RS_OK)
-            x->pickup_deadline[0] = '\0';
+        rs_app_notify_deadline(lf, loc, today + (t == RS_TRIG_PICKUP_REMINDER ? 1 : 10), today, x);
         json_array_append_new(sample, json_string("pickup_point"));
         json_array_append_new(sample, json_string("pickup_address"));
         json_array_append_new(sample, json_string("pickup_deadline"));
+        json_array_append_new(sample, json_string("pickup_deadline_text"));
     }
     if (!e && t == RS_TRIG_COMPENSATION && !x->coupon_code[0]) {
         bool es = strcmp(rs_notify_lang(loc), "es") == 0;

@@ -11,6 +11,7 @@
 #include "store/store_promise.h"
 #include "util/locfmt.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 enum rs_err rs_app_notify_tplset(const struct rs_notify_config *cfg, const char *locale, struct rs_tplset *set,
                                  struct rs_tpl_error *err)
@@ -72,7 +73,7 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
     vars[RS_TV_UNSUBSCRIBE_URL] = unsub_url[0] ? unsub_url : NULL;
     vars[RS_TV_SUPPORT_URL] = in->cfg ? in->cfg->support_url : NULL;
     /* the days an SMS names, as rs_app_notify_sms_date says them */
-    char sms_day[5][200];
+    char sms_day[6][200];
     if (in->extras) {
         const struct rs_notify_extras *x = in->extras;
         vars[RS_TV_PROMISE_TEXT] = x->promise_text[0] ? x->promise_text : NULL;
@@ -87,16 +88,32 @@ enum rs_err rs_app_notify_render(const struct rs_tplset *set, const struct rs_no
         vars[RS_TV_PICKUP_POINT] = x->pickup_point[0] ? x->pickup_point : NULL;
         vars[RS_TV_PICKUP_ADDRESS] = x->pickup_address[0] ? x->pickup_address : NULL;
         vars[RS_TV_PICKUP_DEADLINE] = x->pickup_deadline[0] ? x->pickup_deadline : NULL;
+        vars[RS_TV_PICKUP_DEADLINE_TEXT] = x->pickup_deadline_text[0] ? x->pickup_deadline_text : NULL;
         if (in->channel == RS_CH_SMS) {
-            static const enum rs_tvar days[5] = {RS_TV_PROMISE_TEXT, RS_TV_PREVIOUS_PROMISE_TEXT,
+            static const enum rs_tvar days[6] = {RS_TV_PROMISE_TEXT, RS_TV_PREVIOUS_PROMISE_TEXT,
                                                     RS_TV_COUPON_EXPIRY, RS_TV_LAST_EVENT_TEXT,
-                                                    RS_TV_PICKUP_DEADLINE};
-            for (int i = 0; i < 5; i++)
+                                                    RS_TV_PICKUP_DEADLINE, RS_TV_PICKUP_DEADLINE_TEXT};
+            for (int i = 0; i < 6; i++)
                 vars[days[i]] = rs_app_notify_sms_date(set->lang, vars[days[i]], sms_day[i], sizeof sms_day[i]);
         }
     }
     struct rs_render_ctx ctx = {.status = in->status, .substatus = in->substatus};
     return rs_notify_render(set, in->trigger, in->channel, &ctx, vars, buf, cap, out);
+}
+
+void rs_app_notify_deadline(struct rs_locfmt *lf, const char *locale, int64_t deadline, int64_t today,
+                            struct rs_notify_extras *x)
+{
+    x->pickup_deadline[0] = x->pickup_deadline_text[0] = '\0';
+    if (rs_locfmt_civil_day(lf, locale, deadline, x->pickup_deadline, sizeof x->pickup_deadline) != RS_OK) {
+        x->pickup_deadline[0] = '\0';
+        return;
+    }
+    bool es = strcmp(rs_notify_lang(locale), "es") == 0;
+    const char *lead = deadline == today ? (es ? "hoy, " : "today, ")
+                       : deadline == today + 1 ? (es ? "mañana, " : "tomorrow, ")
+                                               : (es ? "el " : "");
+    snprintf(x->pickup_deadline_text, sizeof x->pickup_deadline_text, "%s%s", lead, x->pickup_deadline);
 }
 
 void rs_app_notify_quiet_text(struct rs_locfmt *lf, const char *locale, int64_t days, int64_t last_event_at,
@@ -131,14 +148,19 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
         e = rs_store_promise_ship_get(s, shipment_id, &sh);
         if (e && e != RS_ENOTFOUND)
             return e;
-        if (!e && sh.last_event_at > 0) {
-            int64_t days = (rs_now() - sh.last_event_at) / 86400;
-            /* the day of the scan is the customer's day (util/tz.h), not the shop's */
-            char zone[64];
+        /* the customer's day (util/tz.h), not the shop's: the day of the last scan, and whether the
+         * last day to collect is tomorrow for them */
+        char zone[64] = "UTC";
+        if (!e) {
             enum rs_err ze = rs_store_order_zone(s, sh.order_id, rs_now(), zone);
             if (ze && ze != RS_ENOTFOUND)
                 return ze;
-            rs_app_notify_quiet_text(lf, loc, days < 0 ? 0 : days, sh.last_event_at, ze ? "UTC" : zone, x);
+            if (ze)
+                snprintf(zone, sizeof zone, "UTC");
+        }
+        if (!e && sh.last_event_at > 0) {
+            int64_t days = (rs_now() - sh.last_event_at) / 86400;
+            rs_app_notify_quiet_text(lf, loc, days < 0 ? 0 : days, sh.last_event_at, zone, x);
         }
         struct rs_pickup pk;
         enum rs_err pe = rs_store_shipment_pickup(s, shipment_id, &pk);
@@ -147,9 +169,12 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
         if (pk.found) {
             snprintf(x->pickup_point, sizeof x->pickup_point, "%s", pk.name);
             snprintf(x->pickup_address, sizeof x->pickup_address, "%s", pk.address);
-            if (pk.deadline &&
-                rs_locfmt_civil_day(lf, loc, pk.deadline, x->pickup_deadline, sizeof x->pickup_deadline) != RS_OK)
-                x->pickup_deadline[0] = '\0';
+            int64_t today;
+            int minute;
+            if (rs_tz_local(zone, rs_now(), &today, &minute) != RS_OK)
+                today = rs_now() / 86400;
+            if (pk.deadline)
+                rs_app_notify_deadline(lf, loc, pk.deadline, today, x);
         }
         if (!e && sh.has_promise && !sh.promise.final) {
             const struct rs_stored_promise *p = &sh.promise;

@@ -38,11 +38,18 @@ struct rs_notify_extras {
      * the last scan in the customer's zone (util/tz.h rs_tz_customer_zone); empty when the shipment has no scan */
     char quiet_days[12], quiet_days_text[40], last_event_text[120];
     /* where the parcel waits to be collected, when its scans name the point; the last day it
-     * is kept, formatted ("jueves 10 de diciembre") */
+     * is kept, formatted ("jueves 10 de diciembre"), and as said on the customer's today
+     * ("mañana, jueves 10 de diciembre", "el jueves 10 de diciembre"; rs_app_notify_deadline) */
     char pickup_point[RS_MAX_PICKUP_LEN + 1], pickup_address[RS_MAX_PICKUP_LEN + 1], pickup_deadline[120];
+    char pickup_deadline_text[140];
 };
 struct rs_store;
 struct rs_locfmt;
+/* X's pickup_deadline and pickup_deadline_text for the last day DEADLINE (days since 1970) read
+ * on the customer's day TODAY: "hoy, …" / "mañana, …" / "el …" ("today, …", "tomorrow, …", "…").
+ * Both empty when the day cannot be formatted. */
+void rs_app_notify_deadline(struct rs_locfmt *lf, const char *locale, int64_t deadline, int64_t today,
+                            struct rs_notify_extras *x);
 /* Fill X for SHIPMENT_ID (0: none) and COUPON_ID (0: none) in LOCALE, the silence measured at
  * rs_now(). Missing data leaves fields empty; only store errors are returned. */
 enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64_t shipment_id, int64_t coupon_id,

@@ -137,7 +137,8 @@ static int minute_of_day(struct parser *p, const char *path, const char *s)
 static const char *bare_unfilled(const struct rs_tpl *t)
 {
     static const enum rs_tvar unfilled[] = {RS_TV_ETA_TEXT, RS_TV_PICKUP_POINT, RS_TV_PICKUP_ADDRESS,
-                                            RS_TV_PICKUP_DEADLINE, RS_TV_CARRIER_ESTIMATE_TEXT};
+                                            RS_TV_PICKUP_DEADLINE, RS_TV_CARRIER_ESTIMATE_TEXT,
+                                            RS_TV_PICKUP_DEADLINE_TEXT};
     uint16_t open[RS_TPL_MAX_DEPTH];
     int depth = 0;
     for (int i = 0; t->src && i < t->n_ops; i++) {

@@ -34,6 +34,7 @@ static const char *const tvar_names[RS_TV__COUNT] = {
     [RS_TV_LAST_EVENT_TEXT] = "last_event_text",
     [RS_TV_SHORT_TEXT] = "short_text",
     [RS_TV_CARRIER_ESTIMATE_TEXT] = "carrier_estimate_text",
+    [RS_TV_PICKUP_DEADLINE_TEXT] = "pickup_deadline_text",
 };
 
 static const struct {

@@ -71,6 +71,9 @@ enum rs_tvar {
     RS_TV_SHORT_TEXT,             /* short_text: from short.<substatus> when not given (SMS) */
     RS_TV_CARRIER_ESTIMATE_TEXT,  /* carrier_estimate_text: "según la nueva estimación de SEUR" when
                                    * the window is the carrier's own estimate, else empty */
+    RS_TV_PICKUP_DEADLINE_TEXT,   /* pickup_deadline_text: the last day as said on the day the
+                                   * customer reads it: "mañana, jueves 26 de noviembre", "el jueves
+                                   * 26 de noviembre" / "tomorrow, Thursday 26 November" */
     RS_TV__COUNT
 };
 

@@ -468,6 +468,17 @@ eq "two more sweeps: no second reminder" "$(pkrows | tr '\n' ' ')" "PK-1:email:s
 eq "  nor mail" "$(mails)" "$M6"
 api POST /v1/notifications/preview '{"order_ref":"PK-1","trigger":"pickup_reminder","channel":"sms","locale":"es"}'
 eq "preview pickup_reminder: the real point and day" "$STATUS/$(jqr '.body|contains("recoge PK-1 en Kiosko Sol hasta el '"$DAY_ES"' o se devuelve.")')" "200/true"
+# the last day is tomorrow for the customer (Madrid): said as such, not as a date to work out
+TM=$(TZ=Europe/Madrid date -d tomorrow +%F)
+api POST /v1/orders '{"order_ref":"PK-T","placed_at":"'"$(date -u -d '-3 days' +%FT%TZ)"'","customer":{"name":"Sara Gil","email":"sarat@example.es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+api POST /v1/shipments '{"order_ref":"PK-T","carrier":"seur","tracking_number":"PICKT"}'
+api POST /v1/events "$(pkev PICKT available_for_pickup ',"pickup":{"name":"Kiosko Sol","deadline":"'"$TM"'"}')"
+TMD="$(date -d "$TM" +%-d) de ${MO_ES[$(($(date -d "$TM" +%-m) - 1))]}"
+api POST /v1/notifications/preview '{"order_ref":"PK-T","trigger":"available_for_pickup","channel":"sms","locale":"es"}'
+eq "a last day that is tomorrow: 'Tienes hasta mañana, … $TMD.'" \
+   "$STATUS/$(jqr '.body|test("Tienes hasta mañana, ([a-zé]+ )?'"$TMD"'\\.")')" "200/true"
+api POST /v1/notifications/preview '{"order_ref":"PK-T","trigger":"available_for_pickup","channel":"sms","locale":"en"}'
+eq "  'Collect it by tomorrow, …' in English" "$STATUS/$(jqr '.body|test("Collect it by tomorrow, [A-Za-z]+ '"$(date -d "$TM" +%-d)"' ")')" "200/true"
 api POST /v1/notifications/preview '{"order_ref":"Q-2","trigger":"pickup_reminder","channel":"whatsapp","locale":"en"}'
 eq "preview pickup_reminder without a pickup scan: sample point, marked; its WhatsApp template" \
    "$STATUS/$(jqr '.sample|index("pickup_point") != null')/$(jqr '.template')" "200/true/rastro_pickup_reminder_v1"

@@ -562,16 +562,23 @@ static void test_pickup_reminder_sms(void **state)
         [RS_TV_TRACKING_URL] = "https://t.example/x",
         [RS_TV_PICKUP_POINT] = "Kiosko Sol",
         [RS_TV_PICKUP_DEADLINE] = "jueves 10 de diciembre",
+        [RS_TV_PICKUP_DEADLINE_TEXT] = "mañana, jueves 10 de diciembre",
     };
     struct rs_render_ctx ctx = {RS_STATUS_AVAILABLE_FOR_PICKUP, RS_SUB_AT_PICKUP_POINT};
     struct rs_rendered r;
     assert_int_equal(rs_notify_render(es, RS_TRIG_PICKUP_REMINDER, RS_CH_SMS, &ctx, vars, buf, sizeof buf, &r), RS_OK);
+    /* sent the day before the last day: "hasta mañana, …", not "hasta el …" */
+    assert_string_equal(r.part[RS_TPART_SMS_TEXT], "Olivo: recoge 1042 en Kiosko Sol hasta mañana, jueves 10 de "
+                                                   "diciembre o se devuelve. https://t.example/x");
+    vars[RS_TV_PICKUP_DEADLINE_TEXT] = "el jueves 10 de diciembre";
+    assert_int_equal(rs_notify_render(es, RS_TRIG_PICKUP_REMINDER, RS_CH_SMS, &ctx, vars, buf, sizeof buf, &r), RS_OK);
     assert_string_equal(r.part[RS_TPART_SMS_TEXT], "Olivo: recoge 1042 en Kiosko Sol hasta el jueves 10 de diciembre o "
                                                    "se devuelve. https://t.example/x");
     vars[RS_TV_PICKUP_DEADLINE] = "Thursday 10 December";
+    vars[RS_TV_PICKUP_DEADLINE_TEXT] = "tomorrow, Thursday 10 December";
     assert_int_equal(rs_notify_render(en, RS_TRIG_PICKUP_REMINDER, RS_CH_SMS, &ctx, vars, buf, sizeof buf, &r), RS_OK);
-    assert_string_equal(r.part[RS_TPART_SMS_TEXT], "Olivo: collect 1042 at Kiosko Sol by Thursday 10 December or it "
-                                                   "goes back to the shop. https://t.example/x");
+    assert_string_equal(r.part[RS_TPART_SMS_TEXT], "Olivo: collect 1042 at Kiosko Sol by tomorrow, Thursday 10 December "
+                                                   "or it goes back to the shop. https://t.example/x");
 }
 
 /* The state has one name in each language, the one the tracking page and the console use
