@@ -29,6 +29,26 @@ static enum rs_status trigger_status(enum rs_trigger t)
     }
 }
 
+/* The shipment of ORDER a preview of trigger T is about: the first in the trigger's status (for a
+ * pickup reminder, the one waiting at a pickup point), else for a late, stalled or waiting parcel
+ * the first still on its way, else the first. An order of several parcels then shows the one its
+ * message would be sent for, not a delivered sibling with made-up values. NULL without shipments. */
+static json_t *preview_shipment(json_t *order, enum rs_trigger t)
+{
+    json_t *list = json_object_get(order, "shipments");
+    enum rs_status want = t == RS_TRIG_PICKUP_REMINDER ? RS_STATUS_AVAILABLE_FOR_PICKUP : trigger_status(t);
+    bool open = t == RS_TRIG_PROMISE_SLIPPED || t == RS_TRIG_PROMISE_BREACHED || t == RS_TRIG_STALLED;
+    size_t i;
+    json_t *sh;
+    json_array_foreach(list, i, sh) {
+        const char *ss = json_string_value(json_object_get(sh, "status"));
+        enum rs_status st = ss ? rs_status_parse(ss) : RS_STATUS_NONE;
+        if (want != RS_STATUS_NONE ? st == want : open && st != RS_STATUS_NONE && !rs_status_is_terminal(st))
+            return sh;
+    }
+    return json_array_get(list, 0);
+}
+
 static int64_t noon(int64_t day)
 {
     return day * 86400 + 12 * 3600;
@@ -51,7 +71,7 @@ static bool previous_from_history(json_t *sh, int64_t *earliest, int64_t *latest
     return false;
 }
 
-/* Fill what a promise, stall or coupon message says from the order's real data (first shipment's
+/* Fill what a promise, stall or coupon message says from the order's real data (the shipment's
  * window and history, its last scan, newest coupon); for promise_slipped, promise_breached,
  * stalled and compensation,
  * plausible sample values where the order has none, named in SAMPLE so the preview says so. */
@@ -165,13 +185,13 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
         char msg[256];
         have_cfg = rs_notify_config_parse(m.config, &cfg, msg, sizeof msg) == RS_OK;
     }
-    /* the first shipment gives carrier and tracking number */
-    json_t *order = NULL;
+    /* the shipment the message is about gives carrier and tracking number */
+    json_t *order = NULL, *sh = NULL;
     const char *carrier = NULL, *number = NULL;
     enum rs_substatus sub = RS_SUB_NONE;
     enum rs_status st = trigger_status((enum rs_trigger)t);
     if (rs_store_order_json(s, merchant_id, order_ref, &order) == RS_OK) {
-        json_t *sh = json_array_get(json_object_get(order, "shipments"), 0);
+        sh = preview_shipment(order, (enum rs_trigger)t);
         carrier = json_string_value(json_object_get(sh, "carrier"));
         number = json_string_value(json_object_get(sh, "tracking_number"));
         const char *ss = json_string_value(json_object_get(sh, "status"));
@@ -184,8 +204,7 @@ enum rs_err rs_app_notify_preview(struct rs_store *s, int64_t merchant_id, const
     const char *loc = locale && *locale ? locale : cust.locale[0] ? cust.locale : m.locale[0] ? m.locale : "es";
     struct rs_notify_extras extras;
     json_t *sample = json_array();
-    if ((e = preview_extras(s, merchant_id, key.id, json_array_get(json_object_get(order, "shipments"), 0),
-                            (enum rs_trigger)t, loc, &extras, sample))) {
+    if ((e = preview_extras(s, merchant_id, key.id, sh, (enum rs_trigger)t, loc, &extras, sample))) {
         json_decref(sample);
         json_decref(order);
         if (have_cfg)

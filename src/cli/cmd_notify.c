@@ -169,6 +169,16 @@ int rs_cmd_notify(int argc, char **argv)
                 json_array_foreach(json_object_get(out, "parameters"), k, p)
                     printf("parameter %zu: %s\n", k + 1, json_string_value(p) ? json_string_value(p) : "");
             }
+            /* values the order does not have yet (no pickup scan, no coupon…), made up for reading */
+            json_t *sample = json_object_get(out, "sample");
+            if (json_array_size(sample)) {
+                printf("made up (the order has none yet):");
+                size_t k;
+                json_t *v;
+                json_array_foreach(sample, k, v)
+                    printf("%s %s", k ? "," : "", json_string_value(v));
+                printf("\n");
+            }
             printf("\n%s\n", txt ? txt : body ? body : "");
             if (html)
                 printf("\n--- HTML part ---\n%s\n", html);

@@ -73,6 +73,18 @@ sqlite3 "$DB" "select body from messages where author='bot'" > "$T_DIR/bot.txt"
 check "the bot answered the demo customer with the real status" grep -qi "reparto" "$T_DIR/bot.txt"
 eq "the 'no me ha llegado' message opened an incident" "$(sqlite3 "$DB" "select count(*) from incidents where origin='webchat'")" 1
 
+# "its page and messages say where and until when": a preview of SOL-1007's pickup message is
+# about the parcel at the pickup point (its second), not the delivered one with a made-up point
+api POST /v1/notifications/preview '{"order_ref":"SOL-1007","trigger":"available_for_pickup","channel":"sms","locale":"es"}'
+eq "the preview of SOL-1007's pickup message names the real point, nothing made up" \
+   "$STATUS/$(jq -r '(.body|contains("SEUR Pickup Estanco Indautxu"))' "$T_DIR/resp")/$(jq -c .sample "$T_DIR/resp")" "200/true/[]"
+PV=$("$RASTRO_BIN" notify preview --db "$DB" --merchant 1 --order SOL-1007 --trigger pickup_reminder --channel email --locale en)
+check "  rastro notify preview of its reminder too, with SEUR's tracking number" \
+   bash -c 'grep -q "at SEUR Pickup Estanco Indautxu" <<<"$1" && grep -q "Tracking number (SEUR)" <<<"$1" && ! grep -q "made up" <<<"$1"' _ "$PV"
+PV=$("$RASTRO_BIN" notify preview --db "$DB" --merchant 1 --order SOL-1002 --trigger available_for_pickup --channel sms)
+check "  a preview with values the order lacks says which are made up" \
+   grep -q "^made up (the order has none yet): pickup_point, pickup_address, pickup_deadline$" <<<"$PV"
+
 # README's tour, copied as written (with the printed key, on this server's port), works on the demo
 mkdir -p "$T_DIR/tour"
 awk '/^## A tour/ {t = 1} t && /^```sh/ {b = 1; next} b && /^```/ {exit} b' "$(dirname "$0")/../../README.md" \
