@@ -85,6 +85,11 @@ PV=$("$RASTRO_BIN" notify preview --db "$DB" --merchant 1 --order SOL-1002 --tri
 check "  a preview with values the order lacks says which are made up" \
    grep -q "^made up (the order has none yet): pickup_point, pickup_address, pickup_deadline$" <<<"$PV"
 
+# README's "More commands": the binary it names is there, and it lists the commands
+RB=$(grep -o '`build/rastro --help`' "$(dirname "$0")/../../README.md" | head -1 | tr -d '`')
+check "README says where the binary is, and its --help lists the commands" \
+   bash -c "cd '$(dirname "$0")/../..' && [ -n '$RB' ] && $RB | grep -q '^  import '"
+
 # README's tour, copied as written (with the printed key, on this server's port), works on the demo
 mkdir -p "$T_DIR/tour"
 awk '/^## A tour/ {t = 1} t && /^```sh/ {b = 1; next} b && /^```/ {exit} b' "$(dirname "$0")/../../README.md" \
