@@ -229,6 +229,23 @@ static void coded(struct rs_buf *b, struct rs_console *c, const char *code)
     rs_buf_puts(b, "</span>");
 }
 
+/* A message's text; the hand-over note the system writes carries the reason's code, said in the
+ * agent's language ("Traspaso a una persona: un problema que necesita a una persona"), or without
+ * the reason when REASON is false (a queue shows it in its own tag). */
+static void body_text(struct rs_buf *b, struct rs_console *c, const char *author, const char *body, bool reason)
+{
+    size_t hl = strlen(RS_CONV_HANDOVER_NOTE);
+    if (strcmp(author, "system") == 0 && strncmp(body, RS_CONV_HANDOVER_NOTE, hl) == 0) {
+        rs_buf_puts(b, CX(c, "Traspaso a una persona", "Handed over to a person"));
+        if (reason) {
+            rs_buf_puts(b, ": ");
+            coded(b, c, body + hl);
+        }
+    } else {
+        esc(b, body);
+    }
+}
+
 /* Who did something to an incident (its log's actor, resolved_by) in words: "agent:EMAIL" as
  * "agente EMAIL", the others ("policy", "customer", "api", …) as their word. */
 static void actor_words(struct rs_buf *b, struct rs_console *c, const char *actor)
@@ -288,7 +305,7 @@ static void conv_table(struct rs_buf *b, struct rs_console *c, json_t *rows, con
         rs_buf_printf(b, "</a></td><td>%s</td><td>", word(c, S(row, "channel")));
         esc(b, S(row, "order_ref"));
         rs_buf_printf(b, "</td><td class=\"snip\"><span class=\"who\">%s:</span> ", word(c, S(row, "last_author")));
-        esc(b, S(row, "last_body"));
+        body_text(b, c, S(row, "last_author"), S(row, "last_body"), !(*S(row, "handover_reason") && handover));
         if (*S(row, "handover_reason") && handover) {
             rs_buf_puts(b, " <span class=\"tag\">");
             coded(b, c, S(row, "handover_reason"));
@@ -952,15 +969,10 @@ static void message_item(struct rs_buf *b, struct rs_console *c, json_t *m, int6
         rs_buf_printf(b, " · <a href=\"#incident-%lld\">%s #%lld</a>", (long long)I(m, "incident_id"),
                       CX(c, "incidencia", "incident"), (long long)I(m, "incident_id"));
     rs_buf_puts(b, "</div><p class=\"body\">");
-    const char *body = S(m, "body");
-    size_t hl = strlen(RS_CONV_HANDOVER_NOTE);
-    if (strcmp(dir, "note") == 0 && strcmp(author, "system") == 0 && strncmp(body, RS_CONV_HANDOVER_NOTE, hl) == 0) {
-        /* the hand-over note carries the reason's code: say it in the agent's language */
-        rs_buf_printf(b, "%s: ", CX(c, "Traspaso a una persona", "Handed over to a person"));
-        coded(b, c, body + hl);
-    } else {
-        esc(b, body);
-    }
+    if (strcmp(dir, "note") == 0)
+        body_text(b, c, author, S(m, "body"), true);
+    else
+        esc(b, S(m, "body"));
     rs_buf_puts(b, "</p>");
     if (json_is_true(json_object_get(m, "truncated")))
         rs_buf_printf(b, "<p class=\"trunc\">%s</p>",

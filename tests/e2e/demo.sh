@@ -69,6 +69,8 @@ eq "the printed password logs the demo agent in" "$STATUS" 303
 page GET "/console?q=unassigned"
 eq "the console opens" "$STATUS" 200
 check "the hand-over (Emma asked for a person) waits in the unassigned queue" grep -q "Emma Wilson" "$T_DIR/page.html"
+check "  the queue says a hand-over in the agent's Spanish, not the note's code" \
+   bash -c "grep -q 'Traspaso a una persona' '$T_DIR/page.html' && ! grep -qi 'handed over\|: problem\b' '$T_DIR/page.html'"
 sqlite3 "$DB" "select body from messages where author='bot'" > "$T_DIR/bot.txt"
 check "the bot answered the demo customer with the real status" grep -qi "reparto" "$T_DIR/bot.txt"
 eq "the 'no me ha llegado' message opened an incident" "$(sqlite3 "$DB" "select count(*) from incidents where origin='webchat'")" 1
