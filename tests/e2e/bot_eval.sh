@@ -57,8 +57,17 @@ for pair in "sigo esperando mi pedido=not_received" "el paquete está perdido=no
             "can you deliver it to a different location=change_address" \
             "en que estado esta mi devolucion=refund_status" "when do i get refunded=refund_status" \
             "the speaker was cracked=damaged" \
-            "¿y mi pedido?=where_is_order" "my package is stuck=where_is_order" "can you call me=talk_to_human"; do
-  eq "phrase rule: ${pair%%=*}" "$(printf '%s\n' "${pair%%=*}" | "$RASTRO_BIN" bot classify | cut -f1)" "${pair#*=}"
+            "¿y mi pedido?=where_is_order" "my package is stuck=where_is_order" "can you call me=talk_to_human" \
+            "un asesor por favor=talk_to_human" "una persona porfa=talk_to_human" \
+            "pedido?=where_is_order" "my order?=where_is_order" "hola buenas, mi pedido?=where_is_order" \
+            "ya me llegó el pedido?=where_is_order" "ya me llegó la paquetería?=where_is_order" \
+            "ya me llegó roto=damaged" "hola, quiero saber de mi pedido=where_is_order" \
+            "still waiting for my order=not_received" "still waiting for the refund=refund_status" \
+            "son unos ladrones=talk_to_human" "estoy harto, nadie me contesta=talk_to_human" \
+            "que mierda de servicio=talk_to_human" "this is ridiculous, worst service ever=talk_to_human" \
+            "llegó roto, es una vergüenza=damaged" "where's my fucking order=where_is_order"; do
+  # and confidently: below the hand-over threshold a person would be called in for a routine question
+  eq "phrase rule: ${pair%%=*}" "$(printf '%s\n' "${pair%%=*}" | "$RASTRO_BIN" bot classify | awk -F'\t' '{print $1 ($2 < 0.5 ? " below 0.5" : "")}')" "${pair#*=}"
 done
 
 printf 'cancel\tnope\tfoo\n' > "$T_DIR/bad.tsv"
