@@ -605,6 +605,59 @@ static bool only_references(const char *text, const struct rs_intent_entities *e
     return any;
 }
 
+/* The order number of a message answering the bot's "which order?" without the word "pedido"
+ * or a '#' ("5001", "es el 5001, cp 28013", "A-1042 y mi email es …"): the one word with a digit
+ * that is no other reference of ENT (the postcode, the e-mail, a code), when every other word is
+ * a reference or a filler (only_references). Entities need a cue before a number ("pedido",
+ * "order", '#') because a number alone could be anything; an answer to the question is not.
+ * False when there is none or more than one. */
+static bool bare_order_number(const char *text, const struct rs_intent_entities *ent, char *out, size_t cap)
+{
+    if (ent->order_number[0] || ent->tracking_code[0] || ent->tracking_code_typo[0] || ent->tracking_number[0])
+        return false;
+    char known[320];
+    snprintf(known, sizeof known, "%s %s", ent->postcode, ent->email);
+    char sq_known[320];
+    squash(known, sq_known, sizeof sq_known);
+    char found[32] = "";
+    int n = 0;
+    for (const char *p = text; *p;) {
+        /* a word: letters, digits and '-' ("A-1042"); a leading '#' or a trailing '-' is not part */
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (*p && (isalnum((unsigned char)*p) || *p == '-' || (unsigned char)*p >= 0x80))
+            p++;
+        size_t wl = (size_t)(p - w);
+        while (wl && w[wl - 1] == '-')
+            wl--;
+        bool digit = false, plain = true;
+        for (size_t i = 0; i < wl; i++) {
+            digit = digit || isdigit((unsigned char)w[i]);
+            plain = plain && (isalnum((unsigned char)w[i]) || w[i] == '-');
+        }
+        if (!wl || !digit || !plain || wl >= sizeof found || wl >= cap)
+            continue;
+        char word[32], sq[32];
+        memcpy(word, w, wl);
+        word[wl] = '\0';
+        squash(word, sq, sizeof sq);
+        if (strstr(sq_known, sq)) /* the postcode, or digits of the e-mail */
+            continue;
+        if (++n > 1)
+            return false;
+        memcpy(found, word, wl + 1);
+    }
+    if (n != 1)
+        return false;
+    struct rs_intent_entities with = *ent;
+    snprintf(with.order_number, sizeof with.order_number, "%s", found);
+    if (!only_references(text, &with))
+        return false;
+    snprintf(out, cap, "%s", found);
+    return true;
+}
+
 /* True when TEXT only asks about the other order(s) of an answer: "¿y el otro?", "¿y los
  * demás?", "and the other one?", "what about the other order?" — every folded word a filler or
  * one naming an order, and one of them "other". The model reads no intent in it (it comes out
@@ -1179,6 +1232,13 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
         prev[0] = '\0';
     enum rs_intent prev_act = prev[0] ? rs_intent_parse(prev) : RS_INTENT_INVALID;
     bool continued = false;
+    /* the bot asked which order: "5001" or "es el 5001, cp 28013" is its number (read as an
+     * address change before, or as nothing, and the bot asked again) */
+    if (!r.rule_decided && (is_wismo(prev_act) || is_problem(prev_act)) &&
+        bare_order_number(text, &r.entities, r.entities.order_number, sizeof r.entities.order_number)) {
+        has_ref = refs_only = true;
+        rs_intent_entities_json(&r.entities, ent_json, sizeof ent_json);
+    }
     /* "¿y el otro?" after a status answer: the same question, about the other orders */
     bool others_asked = !has_ref && !r.rule_decided && is_wismo(prev_act) && asks_other_orders(text);
     if (others_asked) {
@@ -1208,6 +1268,19 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
         const char *num = json_string_value(json_object_get(pe, "order_number"));
         if (num && !json_object_get(pe, "tracking_code"))
             snprintf(r.entities.order_number, sizeof r.entities.order_number, "%s", num);
+        json_decref(pe);
+    } else if (continued && r.entities.order_number[0] && !r.entities.tracking_code[0] && !r.entities.postcode[0] &&
+               !r.entities.email[0]) {
+        /* the other way round: "lucia@example.es" (the bot asks again) — "#5001" */
+        json_t *pe = json_loads(prev_ent, 0, NULL);
+        const char *pc = json_string_value(json_object_get(pe, "postcode"));
+        const char *em = json_string_value(json_object_get(pe, "email"));
+        if (!json_object_get(pe, "order_number") && !json_object_get(pe, "tracking_code")) {
+            if (pc)
+                snprintf(r.entities.postcode, sizeof r.entities.postcode, "%s", pc);
+            if (em)
+                snprintf(r.entities.email, sizeof r.entities.email, "%s", em);
+        }
         json_decref(pe);
     }
     /* two requests in one message ("dónde está mi pedido y quiero cambiar la dirección", "where is
@@ -1289,7 +1362,15 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
             else if (f.by_number_only && (f.proof_blocked || f.proof_failed))
                 e = text_for(&x, f.proof_blocked ? "verify_blocked" : "verify_failed", NULL, reply, sizeof reply);
             else if (!f.have || f.level == LV_NONE)
-                e = text_for(&x, f.by_number_only ? "ask_verify" : is_problem(act) ? "problem.need_order" : "ask_code",
+                /* an e-mail or a postcode alone ("lucia@example.es" answering "which order?"):
+                 * the number that goes with it, not the same question again */
+                e = text_for(&x,
+                             f.by_number_only ? "ask_verify"
+                             : (r.entities.email[0] || r.entities.postcode[0]) && !r.entities.order_number[0] &&
+                                     !r.entities.tracking_code[0] && !r.entities.tracking_number[0]
+                                 ? "ask_number"
+                             : is_problem(act) ? "problem.need_order"
+                                               : "ask_code",
                              NULL, reply, sizeof reply);
             else if (is_wismo(act)) {
                 /* code + a postcode or e-mail that is not the order's: said, as the page does, so a

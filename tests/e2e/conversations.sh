@@ -154,6 +154,28 @@ eq "recorded as the address change, with its incident" \
    "$(sqlite3 "$DB" "select m.intent||'/'||i.type from messages m join incidents i on i.id=m.incident_id where m.provider_msg_id='wamid.M1'")" \
    "change_address/address"
 
+# ---- the bot asks which order; the customer answers as they have it at hand ----
+last_bot() { sqlite3 "$DB" "select body from messages where direction='out' and author='bot' and conversation_id=(select conversation_id from messages where provider_msg_id='$1') order by id desc limit 1"; }
+wa_post 34699444333 wamid.Q1 "hola, ¿dónde está mi pedido?"
+ASK=$(last_bot wamid.Q1)
+wa_post 34699444333 wamid.Q2 "lucia@example.es"
+eq "an e-mail alone answering 'which order?': asked for the number that goes with it, not the same question again" \
+   "$(last_bot wamid.Q2 | grep -c 'número de pedido')/$([ "$(last_bot wamid.Q2)" = "$ASK" ] && echo same || echo new)" "1/new"
+wa_post 34699444333 wamid.Q3 "#5001"
+check "then the order number with '#': the e-mail before and it prove the order (status and number)" \
+  bash -c "grep -q 'está en camino' <<<\"\$1\" && grep -q 5001 <<<\"\$1\"" _ "$(last_bot wamid.Q3)"
+KEY=$KEY api POST /v1/orders '{"order_ref":"5003","placed_at":"'"$(ts 86400)"'","customer":{"name":"Lucía Pérez","email":"lucia@example.es","phone":"+34600111222","locale":"es"},"destination":{"postal_code":"28013","city":"Madrid","country":"ES"}}'
+KEY=$KEY api POST /v1/shipments '{"order_ref":"5003","carrier":"correos","tracking_number":"PQ5003"}'
+wa_post 34699444222 wamid.Q4 "mi pedido no llegó che"
+wa_post 34699444222 wamid.Q5 "es el 5003, cp 28013"
+eq "'es el 5003, cp 28013' answering 'which order?' after 'no llegó': the number without 'pedido' or '#' proves it with the postcode, a lost-parcel incident (was read as an address change, asked again)" \
+   "$(sqlite3 "$DB" "select m.intent||'/'||i.type||'/'||o.order_ref from messages m join incidents i on i.id=m.incident_id join orders o on o.id=i.order_id where m.provider_msg_id='wamid.Q5'")" \
+   "not_received/lost/5003"
+wa_post 34699444111 wamid.Q6 "where's my order?"
+wa_post 34699444111 wamid.Q7 "5001"
+check "a bare number answering 'which order?': asked for its postcode or e-mail, not for the tracking code again" \
+  bash -c "grep -q 'número de pedido junto con el código postal' <<<\"\$1\" || grep -q 'order number with the delivery postcode' <<<\"\$1\"" _ "$(last_bot wamid.Q7)"
+
 # ---- English ----
 wa_post 34699888666 wamid.E1 "hi, where is my order $CODE? postcode 28013"
 check "English question answered" wait_for 15 has_wa_reply 34699888666

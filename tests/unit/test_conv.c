@@ -839,7 +839,7 @@ static void test_texts(void **state)
     assert_non_null(strstr(out, "The order with code RX-AAAA is on its way."));
     /* every key exists in both languages */
     static const char *const keys[] = {"greeting", "thanks", "other", "wismo.full", "wismo.public", "ask_code",
-                                       "ask_verify", "verify_failed", "verify_blocked", "verify_partial", "code_typo",
+                                       "ask_number", "ask_verify", "verify_failed", "verify_blocked", "verify_partial", "code_typo",
                                        "not_found", "problem.opened",
                                        "problem.need_order", "handover", "not_text", "optin", "status.delivered",
                                        "address.full", "address.public", NULL};
