@@ -85,7 +85,7 @@ check "  rastro notify preview of its reminder too, with SEUR's tracking number"
    bash -c 'grep -q "at SEUR Pickup Estanco Indautxu" <<<"$1" && grep -q "Tracking number (SEUR)" <<<"$1" && ! grep -q "made up" <<<"$1"' _ "$PV"
 PV=$("$RASTRO_BIN" notify preview --db "$DB" --merchant 1 --order SOL-1002 --trigger available_for_pickup --channel sms)
 check "  a preview with values the order lacks says which are made up" \
-   grep -q "^made up (the order has none yet): pickup_point, pickup_address, pickup_deadline$" <<<"$PV"
+   grep -q "^made up (the order has none yet): pickup_point, pickup_address, pickup_deadline, pickup_deadline_text$" <<<"$PV"
 
 # README's "More commands": the binary it names is there, and it lists the commands
 RB=$(grep -o '`build/rastro --help`' "$(dirname "$0")/../../README.md" | head -1 | tr -d '`')
