@@ -109,10 +109,8 @@ void rs_app_notify_deadline(struct rs_locfmt *lf, const char *locale, int64_t de
         x->pickup_deadline[0] = '\0';
         return;
     }
-    bool es = strcmp(rs_notify_lang(locale), "es") == 0;
-    const char *lead = deadline == today ? (es ? "hoy, " : "today, ")
-                       : deadline == today + 1 ? (es ? "mañana, " : "tomorrow, ")
-                                               : (es ? "el " : "");
+    bool relative;
+    const char *lead = rs_locfmt_day_lead(rs_notify_lang(locale), deadline, today, &relative);
     snprintf(x->pickup_deadline_text, sizeof x->pickup_deadline_text, "%s%s", lead, x->pickup_deadline);
 }
 

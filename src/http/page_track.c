@@ -526,7 +526,15 @@ static void problem_box(struct page *p)
             rs_locfmt_civil_day(rs_page_locfmt(), p->datefmt, dl_day, day, sizeof day) == RS_OK) {
             /* the point asks for the carrier's number, not the RX- code this page shows */
             const char *number = p->full ? jstr(sh, "tracking_number") : NULL;
-            rs_buf_printf(p->b, "%s <strong class=\"pickup-deadline\">", TX(p, "Puedes recogerlo hasta el", "Collect it by"));
+            /* "hasta mañana, martes 9": the last day as said on the reader's own day */
+            int64_t today;
+            int minute;
+            bool relative = false;
+            const char *lead = rs_tz_local(p->zone, rs_now(), &today, &minute) == RS_OK
+                                   ? rs_locfmt_day_lead(p->es ? "es" : "en", dl_day, today, &relative)
+                                   : TX(p, "el ", "");
+            rs_buf_printf(p->b, "%s %s<strong class=\"pickup-deadline\">%s", TX(p, "Puedes recogerlo hasta", "Collect it by"),
+                          relative ? "" : lead, relative ? lead : "");
             rs_buf_html(p->b, day);
             if (number) {
                 rs_buf_puts(p->b, TX(p, "</strong> con un documento de identidad y el número de seguimiento "

@@ -504,3 +504,14 @@ enum rs_err rs_locfmt_time_range(struct rs_locfmt *lf, const char *locale, const
                     strncmp(b, "01:", 3) == 0 ? " y la " : " y las ", b);
     return join(out, cap, "between ", a, " and ", b);
 }
+
+const char *rs_locfmt_day_lead(const char *locale, int64_t day, int64_t today, bool *relative)
+{
+    bool es = locale && strncmp(locale, "es", 2) == 0;
+    *relative = day == today || day == today + 1;
+    if (day == today)
+        return es ? "hoy, " : "today, ";
+    if (day == today + 1)
+        return es ? "mañana, " : "tomorrow, ";
+    return es ? "el " : "";
+}

@@ -65,6 +65,10 @@ enum rs_err rs_locfmt_skeleton(struct rs_locfmt *lf, const char *locale, const c
  * rs_locfmt_format. */
 enum rs_err rs_locfmt_civil_day(struct rs_locfmt *lf, const char *locale, int64_t day, char *out,
                                 size_t cap) RS_MUST_CHECK;
+/* What goes before a civil day DAY read on the reader's day TODAY, so "hasta …" says it as people
+ * do: "hoy, " / "mañana, " / "el " in Spanish, "today, " / "tomorrow, " / "" in English (LOCALE
+ * "es…" or anything else). *RELATIVE is true for today and tomorrow. */
+const char *rs_locfmt_day_lead(const char *locale, int64_t day, int64_t today, bool *relative);
 
 /* A window of days FROM..TO (epoch seconds, FROM <= TO, compared as local days in ZONE):
  * "entre el martes 24 y el jueves 26 de noviembre" / "between Tuesday 24 and Thursday 26

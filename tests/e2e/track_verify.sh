@@ -99,6 +99,12 @@ check "  the updates button says 'Avisarme', not 'Avisadme'" \
   bash -c "grep -q 'value=\"start\">Avisarme</button>' '$T_DIR/page.html' && ! grep -q 'Avisadme' '$T_DIR/page.html'"
 check "  and to bring the carrier's number (it does not show it), not \"tu código de seguimiento\"" \
   bash -c "grep -q 'documento de identidad y el número de seguimiento del transportista' '$T_DIR/page.html' && ! grep -q 'tu código de seguimiento' '$T_DIR/page.html'"
+# the carrier moves the last day to tomorrow (the customer's, in Madrid): said so, not as a date to work out
+pk_event 2025-11-27T10:00:00+01:00 '{"name":"Oficina <b>Correos</b> Sol","address":"Calle Mayor 12, 28013 Madrid","deadline":"'"$(TZ=Europe/Madrid date -d tomorrow +%F)"'"}'
+page GET "$PKV"
+check "a last day that is tomorrow: 'Puedes recogerlo hasta mañana, …'" grep -q 'Puedes recogerlo hasta <strong class="pickup-deadline">mañana, ' "$T_DIR/page.html"
+page GET "${PKV/lang=es/lang=en}"
+check "  'Collect it by tomorrow, …'" grep -q 'Collect it by <strong class="pickup-deadline">tomorrow, ' "$T_DIR/page.html"
 api POST /v1/events '{"carrier":"correos","tracking_number":"VPK1","occurred_at":"2025-11-27T12:00:00+01:00","status":"delivered","substatus":"to_pickup_point"}'
 api GET /v1/shipments/correos/VPK1
 eq "  collected: the shipment no longer says where it waits (the event keeps it)" "$(jqr '.pickup')/$(jqr '.events[-2].pickup.name')" "null/Oficina <b>Correos</b> Sol"

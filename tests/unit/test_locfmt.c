@@ -44,6 +44,23 @@ static void test_days(void **state)
 }
 
 /* a calendar day is the same day for every reader, whatever their zone */
+static void test_day_lead(void **state)
+{
+    (void)state;
+    bool rel = true;
+    int64_t today = rs_days_from_civil(2026, 12, 8);
+    assert_string_equal(rs_locfmt_day_lead("es", today, today, &rel), "hoy, ");
+    assert_true(rel);
+    assert_string_equal(rs_locfmt_day_lead("es", today + 1, today, &rel), "mañana, ");
+    assert_true(rel);
+    assert_string_equal(rs_locfmt_day_lead("es-MX", today + 2, today, &rel), "el ");
+    assert_false(rel);
+    assert_string_equal(rs_locfmt_day_lead("en", today + 1, today, &rel), "tomorrow, ");
+    assert_string_equal(rs_locfmt_day_lead("en-US", today, today, &rel), "today, ");
+    assert_string_equal(rs_locfmt_day_lead("en", today - 1, today, &rel), "");
+    assert_false(rel);
+}
+
 static void test_civil_day(void **state)
 {
     (void)state;
@@ -251,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days),
         cmocka_unit_test(test_civil_day),
+        cmocka_unit_test(test_day_lead),
         cmocka_unit_test(test_days_every_zone),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_errors_and_cache),
