@@ -5,6 +5,7 @@
  * carrier or merchant wrote goes through rs_buf_html. GET /console/c/{id}/last answers the
  * newest message id as JSON, for web/console.js to refresh the page when something new comes. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,8 +504,18 @@ void rs_console_home(struct rs_req *r)
      * (a conversation id, an incident id in the incident queues); one row more tells whether
      * there is a next page */
     long long limit = 100, before = 0;
-    if (!rs_req_page(r, 200, &limit, &before, "the id of the last row of the previous page"))
+    const char *ls = rs_req_query(r, "limit"), *bs = rs_req_query(r, "before");
+    if ((ls && !rs_parse_int(ls, 1, 200, &limit)) || (bs && !rs_parse_int(bs, 1, INT64_MAX, &before))) {
+        /* a hand-edited or broken page link: the agent's language and the queues, not JSON */
+        rs_console_message(r, &c, 400, CX(&c, "Esa página no existe", "No such page"),
+                           CX(&c, "La dirección pide una página de la cola que no existe (limit va de 1 a 200; "
+                                  "before es el número de la última fila de la página anterior). Elige una cola "
+                                  "arriba para empezar por el principio.",
+                              "The address asks for a page of the queue that does not exist (limit is 1 to 200; "
+                              "before is the number of the last row of the previous page). Pick a queue above "
+                              "to start from the beginning."));
         return;
+    }
     json_t *rows = NULL;
     struct rs_store *s = rs_server_reader_get(r->srv);
     enum rs_err e = s ? rs_store_console_queue(s, c.sess.agent.merchant_id, c.sess.agent.id, q, c.now,

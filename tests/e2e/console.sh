@@ -355,8 +355,11 @@ check "  a console page in the agent's language with the queues to pick from, no
   bash -c "printf '%s' \"\$0\" | grep -qF '<h1>No such queue</h1>' && printf '%s' \"\$0\" | grep -qF 'href=\"/console?q=unassigned\"' && ! printf '%s' \"\$0\" | grep -qF '\"error\"'" "$HTML"
 page GET "/console?q=bot&limit=0"
 eq "a limit out of 1..200: 400" "$STATUS" 400
+check "  a console page that says what is wrong, not raw JSON" \
+  bash -c "printf '%s' \"\$0\" | grep -qF '<h1>No such page</h1>' && printf '%s' \"\$0\" | grep -qF 'limit is 1 to 200' && printf '%s' \"\$0\" | grep -qF 'href=\"/console?q=unassigned\"' && ! printf '%s' \"\$0\" | grep -qF '\"error\"'" "$HTML"
 page GET "/console?q=bot&before=abc"
 eq "a before that is not an id: 400" "$STATUS" 400
+check "  the same page" bash -c "printf '%s' \"\$0\" | grep -qF '<h1>No such page</h1>'" "$HTML"
 page POST /console/logout "csrf=$CS" -H "Origin: $BASE"
 eq "logout: 303 to the login page" "$STATUS" 303
 eq "the session row is gone" "$(q "select count(*) from agent_sessions where agent_id=1")" 0
