@@ -17,6 +17,7 @@
 #include "app/agent_auth.h"
 #include "app/ratelimit.h"
 #include "http/console.h"
+#include "http/page.h"
 #include "http/routes.h"
 #include "util/form.h"
 #include "util/timefmt.h"
@@ -305,11 +306,49 @@ static bool kept_after_expiry(struct rs_req *r, struct rs_console *c)
     return true;
 }
 
+/* Whether NEXT is a console page to come back to after signing in: a local /console path of
+ * plain characters (no scheme, no "//", no quotes: never another site), not the login itself. */
+static bool next_ok(const char *next)
+{
+    size_t n = next ? strlen(next) : 0;
+    if (n < 8 || n > 200 || strncmp(next, "/console", 8) != 0 || !strchr("/?", next[8] ? next[8] : '/') ||
+        strstr(next, "//") || strstr(next, "..") || strncmp(next, "/console/log", 12) == 0)
+        return false;
+    for (const char *p = next; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/?=&_-.%+", *p))
+            return false;
+    return true;
+}
+
+/* The login page, with where to come back to when that is not the inbox's start: the page the
+ * agent asked for (a conversation, an incident, a queue) when their session had ended. */
+static void to_login(struct rs_req *r)
+{
+    char next[256] = "";
+    const char *q = rs_req_query(r, "q");
+    if (r->path && strcmp(r->path, "/console") == 0 && q && strlen(q) < 32 && q[strspn(q, "abcdefghijklmnopqrstuvwxyz_")] == '\0' && *q)
+        snprintf(next, sizeof next, "/console?q=%s", q);
+    else if (r->path && strcmp(r->path, "/console") != 0)
+        snprintf(next, sizeof next, "%s", r->path);
+    if (!next[0] || !next_ok(next)) {
+        rs_console_redirect(r, "/console/login");
+        return;
+    }
+    struct rs_buf b;
+    rs_buf_init(&b);
+    rs_buf_puts(&b, "/console/login?next=");
+    rs_buf_url(&b, next);
+    rs_console_redirect(r, b.len < 512 && b.data ? b.data : "/console/login");
+    rs_buf_release(&b);
+}
+
 bool rs_console_auth(struct rs_req *r, struct rs_console *c, bool post)
 {
     if (!session_of(r, c)) {
         set_cookie(r, 0, SESSION_COOKIE, "", 0);
-        if (!post || !kept_after_expiry(r, c))
+        if (!post)
+            to_login(r);
+        else if (!kept_after_expiry(r, c))
             rs_console_redirect(r, "/console/login");
         return false;
     }
@@ -339,7 +378,8 @@ static void limit_init(void)
     by_email = rs_ratelimit_new(burst, per_min);
 }
 
-static void login_form(struct rs_req *r, int status, bool es, const char *error, const char *email)
+static void login_form(struct rs_req *r, int status, bool es, const char *error, const char *email,
+                       const char *next)
 {
     char token[RS_TOKEN_LEN];
     if (rs_token_new(token) != RS_OK) {
@@ -363,9 +403,17 @@ static void login_form(struct rs_req *r, int status, bool es, const char *error,
     }
     rs_buf_printf(&b,
                   "<form method=\"post\" action=\"/console/login%s\"><input type=\"hidden\" name=\"login_token\" "
-                  "value=\"%s\"><label for=\"email\">%s</label><input id=\"email\" name=\"email\" type=\"email\" "
+                  "value=\"%s\">",
+                  es ? "" : "?lang=en", token);
+    if (next_ok(next)) { /* where the agent was when their session ended */
+        rs_buf_puts(&b, "<input type=\"hidden\" name=\"next\" value=\"");
+        rs_buf_html(&b, next);
+        rs_buf_puts(&b, "\">");
+    }
+    rs_buf_printf(&b,
+                  "<label for=\"email\">%s</label><input id=\"email\" name=\"email\" type=\"email\" "
                   "autocomplete=\"username\" required value=\"",
-                  es ? "" : "?lang=en", token, es ? "Correo electrónico" : "E-mail");
+                  es ? "Correo electrónico" : "E-mail");
     rs_buf_html(&b, email ? email : "");
     rs_buf_printf(&b,
                   "\"><label for=\"password\">%s</label><input id=\"password\" name=\"password\" type=\"password\" "
@@ -377,11 +425,12 @@ static void login_form(struct rs_req *r, int status, bool es, const char *error,
 void rs_console_login_get(struct rs_req *r)
 {
     struct rs_console c;
+    const char *next = rs_req_query(r, "next");
     if (session_of(r, &c)) {
-        rs_console_redirect(r, "/console");
+        rs_console_redirect(r, next_ok(next) ? next : "/console");
         return;
     }
-    login_form(r, 200, want_spanish(r), NULL, NULL);
+    login_form(r, 200, want_spanish(r), NULL, NULL, next);
 }
 
 struct login_job {
@@ -399,15 +448,16 @@ static enum rs_err login_run(struct rs_store *s, void *ctx)
 void rs_console_login_post(struct rs_req *r)
 {
     bool es = want_spanish(r);
-    char email[256], password[RS_PASSWORD_MAX + 2], token[64], cookie_token[64];
+    char email[256], password[RS_PASSWORD_MAX + 2], token[64], cookie_token[64], next[256] = "";
     const char *cookie = rs_req_header(r, "Cookie");
     rs_form_get(r->body, r->body_len, "login_token", token, sizeof token, NULL);
+    rs_form_get(r->body, r->body_len, "next", next, sizeof next, NULL);
     if (!origin_ok(r) || !cookie || !rs_cookie_get(cookie, LOGIN_COOKIE, cookie_token, sizeof cookie_token) ||
         !rs_token_equal(token, cookie_token)) {
         login_form(r, 403, es,
                    es ? "El formulario ha caducado o no viene de esta página. Vuelve a intentarlo."
                       : "The form expired or did not come from this page. Please try again.",
-                   NULL);
+                   NULL, next);
         return;
     }
     bool cut = false;
@@ -428,7 +478,7 @@ void rs_console_login_post(struct rs_req *r)
                  es ? "Demasiados intentos fallidos. Vuelve a probar dentro de %d segundos."
                     : "Too many failed attempts. Please try again in %d seconds.",
                  r->retry_after);
-        login_form(r, 429, es, msg, email);
+        login_form(r, 429, es, msg, email, next);
         return;
     }
     struct rs_agent a;
@@ -447,7 +497,7 @@ void rs_console_login_post(struct rs_req *r)
             rs_ratelimit_fail(by_addr, r->client_addr, rs_ratelimit_now_ms());
         if (by_email)
             rs_ratelimit_fail(by_email, ekey, rs_ratelimit_now_ms());
-        login_form(r, 401, es, es ? "Correo o contraseña incorrectos." : "Wrong e-mail or password.", email);
+        login_form(r, 401, es, es ? "Correo o contraseña incorrectos." : "Wrong e-mail or password.", email, next);
         return;
     }
     char session_token[RS_TOKEN_LEN];
@@ -466,7 +516,7 @@ void rs_console_login_post(struct rs_req *r)
     }
     set_cookie(r, 0, SESSION_COOKIE, session_token, max_s());
     set_cookie(r, 1, LOGIN_COOKIE, "", 0);
-    rs_console_redirect(r, "/console");
+    rs_console_redirect(r, next_ok(next) ? next : "/console");
 }
 
 static enum rs_err logout_run(struct rs_store *s, void *ctx)

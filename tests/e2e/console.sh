@@ -392,6 +392,20 @@ page POST /console/c/$C1/reply "csrf=$CS&body=texto+de+otra+web&kind=reply" -H "
 eq "  the same post from another site: only the way to the login page (no text of theirs shown)" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
 page GET /console
 eq "after the idle limit the session is over: back to the login page" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login"
+# the agent was on a conversation: signing in again brings them back to it, not to the inbox's start
+page GET "/console/c/$C1"
+eq "  from a conversation: to the login page, saying where to come back to" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/login?next=%2Fconsole%2Fc%2F$C1"
+page GET "/console/login?next=%2Fconsole%2Fc%2F$C1"; LT=$(login_token)
+check "  the login form carries it" grep -qF "<input type=\"hidden\" name=\"next\" value=\"/console/c/$C1\">" "$T_DIR/page.html"
+page POST /console/login "login_token=$LT&next=%2Fconsole%2Fc%2F$C1&email=ana%40sol.es&password=una-clave-larga" -H "Origin: $BASE"
+eq "  signed in: back on that conversation" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console/c/$C1"
+page GET "/console/login?next=%2Fconsole%3Fq%3Dmine"
+eq "  already signed in: straight there (a queue)" "$STATUS $(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')" "303 /console?q=mine"
+for bad in 'https%3A%2F%2Fevil.example%2Fconsole' '%2F%2Fevil.example%2Fconsole' '%2Fconsole%2F..%2F%2Fevil.example' '%2Fconsolex' '%2Fconsole%2Fc%2F1%22%3E'; do
+  page GET "/console/login?next=$bad"
+  printf '%s\n' "$(printf '%s' "$HDRS" | sed -n 's/^Location: //Ip')"
+done > "$T_DIR/next-bad"
+eq "  another site, or anything but a console page, as next: the inbox's start" "$(sort -u "$T_DIR/next-bad")" "/console"
 
 # ---- rastro agent disable / enable / password (the usual idle limit again: on a busy machine
 # two seconds can pass between two steps below) ----
