@@ -206,21 +206,8 @@ enum rs_err rs_app_notify_extras(struct rs_store *s, struct rs_locfmt *lf, int64
             return e;
         if (!e) {
             snprintf(x->coupon_code, sizeof x->coupon_code, "%s", c.code);
-            long long whole = c.value_cents / 100, frac = c.value_cents % 100;
-            if (strcmp(c.kind, "percent") == 0) {
-                /* Spanish writes "10 %", English "10%" */
-                if (frac)
-                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld%s%02lld%s%%", whole, es ? "," : ".", frac,
-                             es ? " " : "");
-                else
-                    snprintf(x->coupon_value, sizeof x->coupon_value, "%lld%s%%", whole, es ? " " : "");
-            } else if (rs_locfmt_money(loc, c.value_cents, c.currency, x->coupon_value, sizeof x->coupon_value) !=
-                       RS_OK) {
-                /* the customer's own conventions ("$150.00" in Mexico, "5,00 €" in Spain), else
-                 * the amount and the code */
-                snprintf(x->coupon_value, sizeof x->coupon_value, es ? "%lld,%02lld %s" : "%lld.%02lld %s", whole, frac,
-                         c.currency);
-            }
+            /* the customer's own conventions ("$150.00" in Mexico, "5,00 €" in Spain, "10 %") */
+            rs_locfmt_coupon_value(loc, c.kind, c.value_cents, c.currency, x->coupon_value, sizeof x->coupon_value);
             if (c.expires_at > 0 && rs_locfmt_format(lf, loc, "UTC", RS_LOCFMT_DAY, c.expires_at, x->coupon_expiry,
                                                      sizeof x->coupon_expiry) != RS_OK)
                 x->coupon_expiry[0] = '\0';

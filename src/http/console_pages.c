@@ -5,6 +5,7 @@
  * carrier or merchant wrote goes through rs_buf_html. GET /console/c/{id}/last answers the
  * newest message id as JSON, for web/console.js to refresh the page when something new comes. */
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "app/notify_settings.h"
 #include "app/support_settings.h"
 #include "core/trackcode.h"
+#include "util/locfmt.h"
 #include "http/console.h"
 #include "http/routes.h"
 #include "store/store_conv.h"
@@ -743,11 +745,12 @@ static void order_context(struct rs_buf *b, struct rs_console *c, struct rs_stor
         {
             rs_buf_puts(b, "<li><code>");
             esc(b, S(ev, "code"));
-            double v = json_number_value(json_object_get(ev, "value"));
-            if (strcmp(S(ev, "kind"), "percent") == 0)
-                rs_buf_printf(b, "</code> %g %%", v);
-            else
-                rs_buf_printf(b, "</code> %.2f %s", v, S(ev, "currency"));
+            /* as the agent's language writes it: "5,00 €" / "€5.00", "10 %" / "10%" */
+            char value[64];
+            rs_locfmt_coupon_value(c->es ? "es" : "en", S(ev, "kind"),
+                                   llround(json_number_value(json_object_get(ev, "value")) * 100), S(ev, "currency"),
+                                   value, sizeof value);
+            rs_buf_printf(b, "</code> %s", value);
             rs_buf_puts(b, " · ");
             coded(b, c, S(ev, "reason"));
             if (*S(ev, "expires_at")) {

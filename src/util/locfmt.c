@@ -515,3 +515,21 @@ const char *rs_locfmt_day_lead(const char *locale, int64_t day, int64_t today, b
         return es ? "mañana, " : "tomorrow, ";
     return es ? "el " : "";
 }
+
+void rs_locfmt_coupon_value(const char *locale, const char *kind, int64_t cents, const char *currency, char *out,
+                            size_t cap)
+{
+    bool es = locale && strncmp(locale, "es", 2) == 0;
+    long long whole = cents / 100, frac = cents % 100;
+    if (kind && strcmp(kind, "percent") == 0) {
+        /* Spanish writes "10 %", English "10%" */
+        if (frac % 10)
+            snprintf(out, cap, "%lld%s%02lld%s%%", whole, es ? "," : ".", frac, es ? " " : "");
+        else if (frac)
+            snprintf(out, cap, "%lld%s%lld%s%%", whole, es ? "," : ".", frac / 10, es ? " " : "");
+        else
+            snprintf(out, cap, "%lld%s%%", whole, es ? " " : "");
+    } else if (rs_locfmt_money(locale, cents, currency ? currency : "", out, cap) != RS_OK) {
+        snprintf(out, cap, es ? "%lld,%02lld %s" : "%lld.%02lld %s", whole, frac, currency ? currency : "");
+    }
+}

@@ -101,6 +101,11 @@ enum rs_err rs_locfmt_local_date(const char *zone, int64_t at, int *y, int *m,
  * spaces. RS_EINVAL: malformed locale or currency; RS_ENOMEM: CAP too small (OUT is then ""). */
 enum rs_err rs_locfmt_money(const char *locale, int64_t cents, const char *currency, char *out,
                             size_t cap) RS_MUST_CHECK;
+/* What a coupon is worth as LOCALE writes it: KIND "percent" (CENTS hundredths of a per cent:
+ * "10 %" / "10%", "12,5 %" / "12.5%"), else an amount as rs_locfmt_money ("5,00 €" / "€5.00"),
+ * or the amount and the code when the currency is unknown to ICU ("5,00 XYZ"). */
+void rs_locfmt_coupon_value(const char *locale, const char *kind, int64_t cents, const char *currency, char *out,
+                            size_t cap);
 
 /* Whether instants A and B (epoch seconds, 0 = unknown: false) fall on the same local day in
  * ZONE (false for an unknown zone). "En reparto: llega hoy" is true only the day of the scan. */

@@ -467,6 +467,10 @@ check "the order card shows the carrier's own estimate (the customer asks when i
   bash -c "printf '%s' \"\$0\" | grep -qE '<p class=\"eta\">Carrier.s estimate: 2025-12-01 – 2025-12-02</p>'" "$HTML"
 check "  a coupon's reason as a word with its code in the title, like every other code" \
   bash -c "printf '%s' \"\$0\" | sed -n '/class=\"plain coupons\"/,/<\/ul>/p' | grep -qF '<span class=\"code\" title=\"goodwill\">goodwill</span>'" "$HTML"
+KEY=$KEY api POST /v1/orders/1042/coupons '{"kind":"amount","value":5,"currency":"EUR","reason":"late"}'
+page GET /console/c/$C1
+check "  a coupon's value as the agent's language writes it (English: 10%, €5.00; not '10 %', '5.00 EUR')" \
+  bash -c "grep -qF '</code> 10% ·' <<<\"\$0\" && grep -qF '</code> €5.00 ·' <<<\"\$0\" && ! grep -qE '</code> (10 %|5.00 EUR)' <<<\"\$0\"" "$HTML"
 # reopened, it keeps its coupon: resolving it "coupon" again with a new value is refused with how
 # to do it, and with the value left empty it is resolved with the coupon it has
 page GET /console/c/$C1

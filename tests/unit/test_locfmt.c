@@ -44,6 +44,24 @@ static void test_days(void **state)
 }
 
 /* a calendar day is the same day for every reader, whatever their zone */
+static void test_coupon_value(void **state)
+{
+    (void)state;
+    char out[64];
+    rs_locfmt_coupon_value("es", "percent", 1000, "", out, sizeof out);
+    assert_string_equal(out, "10 %");
+    rs_locfmt_coupon_value("en", "percent", 1000, "", out, sizeof out);
+    assert_string_equal(out, "10%");
+    rs_locfmt_coupon_value("es", "percent", 1250, "", out, sizeof out);
+    assert_string_equal(out, "12,5 %");
+    rs_locfmt_coupon_value("en", "percent", 1205, "", out, sizeof out);
+    assert_string_equal(out, "12.05%");
+    rs_locfmt_coupon_value("es", "amount", 500, "EUR", out, sizeof out);
+    assert_string_equal(out, "5,00 €");
+    rs_locfmt_coupon_value("en", "amount", 500, "EUR", out, sizeof out);
+    assert_string_equal(out, "€5.00");
+}
+
 static void test_day_lead(void **state)
 {
     (void)state;
@@ -269,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_days),
         cmocka_unit_test(test_civil_day),
         cmocka_unit_test(test_day_lead),
+        cmocka_unit_test(test_coupon_value),
         cmocka_unit_test(test_days_every_zone),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_errors_and_cache),
