@@ -38,6 +38,7 @@
 #include "util/assets.h"
 #include "util/fold.h"
 #include "util/locfmt.h"
+#include "util/timefmt.h"
 
 /* ---- text checks ---- */
 
@@ -216,7 +217,7 @@ static bool own_subject(const char *subject)
 static const char *const VAR_NAMES[RS_CV__COUNT] = {"name",         "order_ref",    "tracking_code", "status_text",
                                                      "promise_text", "tracking_url", "incident_ref",  "merchant_name",
                                                      "city",         "postcode",     "pickup_point",  "pickup_deadline",
-                                                     "pickup_deadline_text"};
+                                                     "pickup_deadline_text", "answer_text"};
 
 /* Section KEY of the embedded file for LANG. OUT: pointer and length (not NUL-terminated). */
 static bool section(const char *lang, const char *key, const char **out, size_t *len)
@@ -910,26 +911,60 @@ static enum rs_intent clause_intent(int64_t merchant_id, const char *rules, cons
 /* Every hand-over to a person is also an internal note, so the console shows the whole
  * history (the conversation row keeps only the latest time and reason). Agents read it in
  * either language, hence both. */
-static enum rs_err handover_note(struct rs_store *s, const struct rs_conv *c, const char *reason, int64_t now)
+static enum rs_err handover_note(struct rs_store *s, const struct rs_conv *c, const char *reason, int64_t promised,
+                                 int64_t now)
 {
-    char body[160];
-    snprintf(body, sizeof body, RS_CONV_HANDOVER_NOTE "%s", reason);
+    char body[200], stamp[RS_TIME_LEN] = RS_CONV_HANDOVER_SOON;
+    if (promised > now)
+        rs_time_format(promised, 0, stamp);
+    if (promised >= 0)
+        snprintf(body, sizeof body, RS_CONV_HANDOVER_NOTE "%s" RS_CONV_HANDOVER_PROMISE "%s", reason, stamp);
+    else
+        snprintf(body, sizeof body, RS_CONV_HANDOVER_NOTE "%s", reason);
     struct rs_conv_msg_new m = {.merchant_id = c->merchant_id, .conversation_id = c->id, .direction = "note",
                                 .channel = "console", .author = "system", .body = body, .confidence = -1};
     int64_t id;
     return rs_store_conv_msg_add(s, &m, now, &id);
 }
 
-static enum rs_err handover(struct rs_store *s, struct rs_conv *c, const char *reason, int64_t now)
+/* Hand C over to a person for REASON; PROMISED: when the customer is told a person answers
+ * (written in the note; NOW or earlier: at once), -1 when they are told nothing of it. */
+static enum rs_err handover_at(struct rs_store *s, struct rs_conv *c, const char *reason, int64_t promised,
+                               int64_t now)
 {
     enum rs_err e = RS_OK;
     if (strcmp(c->state, "agent") != 0 || !c->handover_at) {
         c->handover_at = now;
         snprintf(c->handover_reason, sizeof c->handover_reason, "%s", reason);
-        e = handover_note(s, c, reason, now);
+        e = handover_note(s, c, reason, promised, now);
     }
     snprintf(c->state, sizeof c->state, "agent");
     return e;
+}
+
+static enum rs_err handover(struct rs_store *s, struct rs_conv *c, const char *reason, int64_t now)
+{
+    return handover_at(s, c, reason, -1, now);
+}
+
+/* Hand X's conversation over to a person for REASON with the "handover" reply in OUT, telling the
+ * customer when a person answers ({{answer_text}}: "en breve" while the team works, else from
+ * when it next does, in the customer's zone and language; rs_incident_team_open). */
+static enum rs_err handover_reply(struct reply_ctx *x, const char *reason, char *out, size_t cap)
+{
+    int64_t at;
+    char zone[64], words[256];
+    enum rs_err e = rs_incident_team_open(x->s, x->in->merchant_id, x->c->order_id, x->now, &at, zone);
+    if (e)
+        return e;
+    /* the customer's own locale when it is the reply's language ("en-US" writes the day its way) */
+    const char *loc = strncmp(x->c->customer_locale, x->lang, 2) == 0 ? x->c->customer_locale : x->lang;
+    rs_incident_open_words(at, x->now, zone, loc, words, sizeof words);
+    if ((e = handover_at(x->s, x->c, reason, at, x->now)))
+        return e;
+    const char *v[RS_CV__COUNT] = {0};
+    v[RS_CV_ANSWER_TEXT] = words;
+    return text_for(x, "handover", v, out, cap);
 }
 
 static enum rs_err queue_reply(struct rs_store *s, const struct rs_conv *c, const char *author, int64_t agent_id,
@@ -1341,16 +1376,12 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                 c.verified_order_id = f.o.id;
         }
         if (!bot.enabled) {
-            e = handover(s, &c, "bot_disabled", now);
+            e = handover_reply(&x, "bot_disabled", reply, sizeof reply);
             out->handed_over = true;
-            if (!e)
-                e = text_for(&x, "handover", NULL, reply, sizeof reply);
         } else if (act == RS_INTENT_TALK_TO_HUMAN || !confident) {
-            e = handover(s, &c, act == RS_INTENT_TALK_TO_HUMAN && confident ? "talk_to_human" : "low_confidence",
-                         now);
+            e = handover_reply(&x, act == RS_INTENT_TALK_TO_HUMAN && confident ? "talk_to_human" : "low_confidence",
+                               reply, sizeof reply);
             out->handed_over = true;
-            if (!e)
-                e = text_for(&x, "handover", NULL, reply, sizeof reply);
         } else if (is_wismo(act) || is_problem(act)) {
             const char *v[RS_CV__COUNT] = {0};
             v[RS_CV_TRACKING_CODE] = r.entities.tracking_code[0] ? r.entities.tracking_code
@@ -1458,20 +1489,20 @@ enum rs_err rs_conv_inbound(struct rs_store *s, const struct rs_inbound_msg *in,
                         goto done_bot;
                 }
                 out->incident_id = incident_id;
-                if ((e = handover(s, &c, "problem", now)))
-                    goto done_bot;
                 out->handed_over = true;
-                if (first_out) {
+                if (!first_out && !incident_id) { /* no incident: the customer is told when a person answers */
+                    e = handover_reply(&x, "problem", reply, sizeof reply);
+                } else if ((e = handover(s, &c, "problem", now))) {
+                    goto done_bot;
+                } else if (first_out) {
                     out->reply_id = first_out; /* the incident engine told the customer already */
-                } else if (incident_id) {
+                } else {
                     char ref[24];
                     rs_incident_reference(incident_id, ref); /* INC-000042, as everywhere else */
                     const char *v2[RS_CV__COUNT] = {0};
                     v2[RS_CV_INCIDENT_REF] = ref;
                     v2[RS_CV_ORDER_REF] = f.level == LV_FULL ? f.o.order_ref : NULL;
                     e = text_for(&x, "problem.opened", v2, reply, sizeof reply);
-                } else {
-                    e = text_for(&x, "handover", NULL, reply, sizeof reply);
                 }
             }
         } else if (act == RS_INTENT_GREETING || act == RS_INTENT_THANKS) {

@@ -38,8 +38,13 @@
 #define RS_CONV_QUESTION_TTL (24 * 3600)
 
 /* The internal note written at every hand-over is this text followed by the reason's code
- * (talk_to_human, low_confidence, problem, bot_disabled, agent); the console shows it in words. */
+ * (talk_to_human, low_confidence, problem, bot_disabled, agent); the console shows it in words.
+ * When the bot's reply told the customer when a person answers, RS_CONV_HANDOVER_PROMISE follows
+ * with that time: a UTC timestamp ("2026-12-07T08:00:00Z", the team opens then) or
+ * RS_CONV_HANDOVER_SOON (the team is at work). */
 #define RS_CONV_HANDOVER_NOTE "Traspaso a una persona / Handed over to a person: "
+#define RS_CONV_HANDOVER_PROMISE "; respuesta prometida / answer promised: "
+#define RS_CONV_HANDOVER_SOON "en breve / shortly"
 
 struct rs_inbound_msg {
     int64_t merchant_id;
@@ -107,7 +112,7 @@ enum rs_err rs_conv_optin_ack(struct rs_store *s, const struct rs_inbound_msg *i
 enum rs_conv_var {
     RS_CV_NAME = 0, RS_CV_ORDER_REF, RS_CV_TRACKING_CODE, RS_CV_STATUS_TEXT, RS_CV_PROMISE_TEXT,
     RS_CV_TRACKING_URL, RS_CV_INCIDENT_REF, RS_CV_MERCHANT_NAME, RS_CV_CITY, RS_CV_POSTCODE, RS_CV_PICKUP_POINT,
-    RS_CV_PICKUP_DEADLINE, RS_CV_PICKUP_DEADLINE_TEXT, RS_CV__COUNT
+    RS_CV_PICKUP_DEADLINE, RS_CV_PICKUP_DEADLINE_TEXT, RS_CV_ANSWER_TEXT, RS_CV__COUNT
 };
 enum rs_err rs_conv_reply_text(const char *lang, const char *key, json_t *overrides, const char *const *vars,
                                char *out, size_t cap) RS_MUST_CHECK;

@@ -424,35 +424,45 @@ static void plain_spaces(char *s)
     *o = '\0';
 }
 
+/* AT as a day and a time in ZONE for LOCALE's reader, naming the zone (the customer may live in
+ * another one): "martes 9 de diciembre a las 14:00 (hora de España)", "Tuesday, 9 December at
+ * 14:00 (Spain Time)". False when ZONE or the locale data fails. */
+static bool day_time_words(int64_t at, const char *zone, const char *locale, char *out, size_t cap)
+{
+    bool en = is_en(locale);
+    char when[96], place[96];
+    struct rs_locfmt *lf = rs_locfmt_new();
+    /* English as its region writes a day and a time (12 or 24 hours, day or month first);
+     * Spanish reads the same in every region here */
+    /* a bare "en" reads as every other customer text reads it (util/locfmt.c: English outside
+     * the US, Canada and the Philippines is day first, 24 hours), not as ICU's American "en" */
+    const char *eloc = locale && (strcasecmp(locale, "en") == 0) ? "en-GB" : locale;
+    enum rs_err e = en ? rs_locfmt_skeleton(lf, eloc, zone, "EEEEMMMMdjmm", at, when, sizeof when)
+                       : rs_locfmt_pattern(lf, "es", zone, "EEEE d 'de' MMMM 'a las' HH:mm", at, when, sizeof when);
+    /* the customer may live in another zone: say which one the time is in */
+    if (e == RS_OK && rs_locfmt_zone_name(lf, en ? "en" : "es", zone, place, sizeof place) != RS_OK)
+        place[0] = '\0';
+    if (e == RS_OK)
+        plain_spaces(when);
+    /* "a la 01:30", singular for one o'clock, as util/locfmt.c's time ranges say it */
+    char *one = en || e != RS_OK ? NULL : strstr(when, " a las 01:");
+    if (one)
+        memmove(one + 5, one + 6, strlen(one + 6) + 1);
+    rs_locfmt_free(lf);
+    if (e != RS_OK)
+        return false;
+    snprintf(out, cap, "%s%s%s%s", when, place[0] ? " (" : "", place, place[0] ? ")" : "");
+    return true;
+}
+
 void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const char *locale, char *out, size_t cap)
 {
     bool en = is_en(locale);
     int64_t hours = due > now ? (due - now + 3599) / 3600 : 0;
-    if (zone && *zone && hours > 0) {
-        char when[96], place[96];
-        struct rs_locfmt *lf = rs_locfmt_new();
-        /* English as its region writes a day and a time (12 or 24 hours, day or month first);
-         * Spanish reads the same in every region here */
-        /* a bare "en" reads as every other customer text reads it (util/locfmt.c: English outside
-         * the US, Canada and the Philippines is day first, 24 hours), not as ICU's American "en" */
-        const char *eloc = locale && (strcasecmp(locale, "en") == 0) ? "en-GB" : locale;
-        enum rs_err e = en ? rs_locfmt_skeleton(lf, eloc, zone, "EEEEMMMMdjmm", due, when, sizeof when)
-                           : rs_locfmt_pattern(lf, "es", zone, "EEEE d 'de' MMMM 'a las' HH:mm", due, when, sizeof when);
-        /* the customer may live in another zone: say which one the time is in */
-        if (e == RS_OK && rs_locfmt_zone_name(lf, en ? "en" : "es", zone, place, sizeof place) != RS_OK)
-            place[0] = '\0';
-        if (e == RS_OK)
-            plain_spaces(when);
-        /* "a la 01:30", singular for one o'clock, as util/locfmt.c's time ranges say it */
-        char *one = en || e != RS_OK ? NULL : strstr(when, " a las 01:");
-        if (one)
-            memmove(one + 5, one + 6, strlen(one + 6) + 1);
-        rs_locfmt_free(lf);
-        if (e == RS_OK) {
-            snprintf(out, cap, en ? "by %s%s%s%s" : "antes del %s%s%s%s", when, place[0] ? " (" : "", place,
-                     place[0] ? ")" : "");
-            return;
-        }
+    char when[192];
+    if (zone && *zone && hours > 0 && day_time_words(due, zone, locale, when, sizeof when)) {
+        snprintf(out, cap, en ? "by %s" : "antes del %s", when);
+        return;
     }
     if (hours <= 0) /* a due time already past (an incident recorded late): no promise in hours */
         snprintf(out, cap, "%s", en ? "as soon as we can" : "lo antes posible");
@@ -460,6 +470,38 @@ void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const 
         snprintf(out, cap, "%s", en ? "within 1 hour" : "en menos de 1 hora");
     else
         snprintf(out, cap, en ? "within %lld hours" : "en menos de %lld horas", (long long)hours);
+}
+
+void rs_incident_open_words(int64_t at, int64_t now, const char *zone, const char *locale, char *out, size_t cap)
+{
+    bool en = is_en(locale);
+    char when[192];
+    if (at > now && zone && *zone && day_time_words(at, zone, locale, when, sizeof when))
+        snprintf(out, cap, en ? "from %s" : "a partir del %s", when);
+    else
+        snprintf(out, cap, "%s", en ? "shortly" : "en breve");
+}
+
+enum rs_err rs_incident_team_open(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now,
+                                  int64_t *at, char zone[64])
+{
+    *at = now;
+    zone[0] = '\0';
+    struct rs_support_settings cfg;
+    enum rs_err e = rs_support_settings_load(s, merchant_id, &cfg);
+    if (e)
+        return e;
+    if (cfg.bh_days) {
+        struct rs_promise_settings st;
+        if ((e = rs_store_promise_settings_get(s, merchant_id, &st)) == RS_OK) {
+            struct rs_calendar cal;
+            rs_promise_calendar(&st, NULL, &cal);
+            *at = rs_support_next_open(&cfg, &cal, st.timezone, now);
+            customer_answer_zone(s, order_id, st.timezone, now, zone);
+        }
+    }
+    rs_support_settings_release(&cfg);
+    return e;
 }
 
 /* rs_incident_open with the shipment a policy opened it for (0: none). */

@@ -57,6 +57,17 @@ void rs_incident_answer_words(int64_t due, int64_t now, const char *zone, const 
  * SLA is counted in the team's business hours either way; only the words change. */
 enum rs_err rs_incident_answer_zone(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now,
                                     char zone[64]) RS_MUST_CHECK;
+/* When a person will answer a conversation handed over at NOW, in words of LOCALE (as
+ * rs_incident_answer_words): "en breve" / "shortly" when the team works at AT (AT <= NOW, or no
+ * ZONE), else "a partir del lunes 7 de diciembre a las 09:00 (hora de España)" / "from Monday,
+ * 7 December at 09:00 (Spain Time)". The {{answer_text}} of the bot's hand-over reply. */
+void rs_incident_open_words(int64_t at, int64_t now, const char *zone, const char *locale, char *out, size_t cap);
+/* When MERCHANT_ID's team is next at work, seen at NOW (support settings' business hours in the
+ * promise settings' zone, its calendar's holidays off: rs_support_next_open): *AT (NOW when it
+ * works now or keeps no business hours), and the ZONE ORDER_ID's customer reads it in
+ * (rs_incident_answer_zone's rule; "" without business hours). */
+enum rs_err rs_incident_team_open(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t now,
+                                  int64_t *at, char zone[64]) RS_MUST_CHECK;
 /* Open an incident (SLA due from the merchant's settings), log it, tell the customer.
  * RS_ENOTFOUND when the order is not this merchant's. OUT: *id. */
 enum rs_err rs_incident_open(struct rs_store *s, int64_t merchant_id, const struct rs_incident_open *in,

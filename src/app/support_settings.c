@@ -503,6 +503,24 @@ static void parse_alerts(struct parser *p, json_t *v, struct rs_support_settings
         cfg->alert_email = json_string_value(m);
 }
 
+/* The first working minute at or after local DAY, MINUTE (in place): a weekday of CFG's that is
+ * not a holiday of CAL, from bh_start to before bh_end. False when none in ten years (a bound
+ * that a week of one working hour never reaches). The one rule of "when the team is next open",
+ * for the SLA clock and the hand-over's answer time. */
+static bool next_working_minute(const struct rs_support_settings *cfg, const struct rs_calendar *cal, int64_t *day,
+                                int *minute)
+{
+    for (int i = 0; i < 3660; i++, ++*day, *minute = 0) {
+        if (!(cfg->bh_days & (1u << rs_cal_weekday(*day))) || (cal && rs_calendar_is_holiday(cal, *day)))
+            continue;
+        if (*minute < cfg->bh_start)
+            *minute = cfg->bh_start;
+        if (*minute < cfg->bh_end)
+            return true;
+    }
+    return false;
+}
+
 int64_t rs_support_sla_due(const struct rs_support_settings *cfg, const struct rs_calendar *cal, const char *zone,
                            int hours, int64_t now)
 {
@@ -511,22 +529,30 @@ int64_t rs_support_sla_due(const struct rs_support_settings *cfg, const struct r
     if (!cfg->bh_days || hours <= 0 || !zone || rs_tz_local(zone, now, &day, &minute) != RS_OK)
         return now + (int64_t)hours * 3600;
     int64_t left = (int64_t)hours * 60;
-    /* a day at a time from NOW's local day; ten years bounds a week of one working hour */
-    for (int i = 0; i < 3660; i++, day++, minute = 0) {
-        int wd = rs_cal_weekday(day);
-        if (!(cfg->bh_days & (1u << wd)) || (cal && rs_calendar_is_holiday(cal, day)))
-            continue;
-        int from = minute > cfg->bh_start ? minute : cfg->bh_start;
-        if (from >= cfg->bh_end)
-            continue;
-        if (left <= cfg->bh_end - from) {
-            int at = from + (int)left; /* 1440 (an end at 24:00) is the next day's midnight */
+    /* a working stretch at a time from NOW's local day */
+    for (int i = 0; i < 3660 && next_working_minute(cfg, cal, &day, &minute); i++, day++, minute = 0) {
+        if (left <= cfg->bh_end - minute) {
+            int at = minute + (int)left; /* 1440 (an end at 24:00) is the next day's midnight */
             return rs_tz_instant(zone, day + at / 1440, at % 1440, &due) == RS_OK ? due
                                                                                  : now + (int64_t)hours * 3600;
         }
-        left -= cfg->bh_end - from;
+        left -= cfg->bh_end - minute;
     }
     return now + (int64_t)hours * 3600;
+}
+
+int64_t rs_support_next_open(const struct rs_support_settings *cfg, const struct rs_calendar *cal, const char *zone,
+                             int64_t now)
+{
+    int64_t day, at;
+    int minute;
+    if (!cfg->bh_days || !zone || rs_tz_local(zone, now, &day, &minute) != RS_OK)
+        return now;
+    int64_t today = day;
+    int was = minute;
+    if (!next_working_minute(cfg, cal, &day, &minute) || (day == today && minute == was))
+        return now; /* open now (or never: no promise of a day) */
+    return rs_tz_instant(zone, day, minute, &at) == RS_OK && at > now ? at : now;
 }
 
 /* Merge SRC over DST: objects of the keys below field by field, everything else replaced. */

@@ -83,6 +83,12 @@ struct rs_support_settings {
 int64_t rs_support_sla_due(const struct rs_support_settings *cfg, const struct rs_calendar *cal, const char *zone,
                            int hours, int64_t now);
 
+/* When the team next works, seen at NOW: NOW itself inside business hours (or without them, or
+ * with an unknown ZONE), else the start of its next working day in ZONE that is not a holiday of
+ * CAL (NULL: none): Friday 22:00 is Monday at bh_start. The same rule as rs_support_sla_due's. */
+int64_t rs_support_next_open(const struct rs_support_settings *cfg, const struct rs_calendar *cal, const char *zone,
+                             int64_t now);
+
 /* Parse and validate JSON (NULL or "": the shipped defaults). OUT: *cfg, release with
  * rs_support_settings_release. RS_EINVAL with ERR naming the field and the problem. */
 enum rs_err rs_support_settings_parse(const char *json, struct rs_support_settings *cfg, char *err,

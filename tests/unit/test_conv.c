@@ -14,6 +14,7 @@
 #include "app/conv.h"
 #include "app/incident.h"
 #include "app/ingest.h"
+#include "app/support_settings.h"
 #include "store/store_conv.h"
 #include "store/store_incident.h"
 
@@ -481,6 +482,73 @@ static void test_mx_ar_mobile_forms(void **state)
 }
 
 /* "vale" or a thumbs-up after an answer gets the thanks answer; nobody is called in for it */
+/* The body of the conversation's latest internal note into OUT. */
+static void last_note(int64_t conversation_id, char *out, size_t cap)
+{
+    json_t *cj = NULL;
+    assert_int_equal(rs_store_conv_json(S, MID, conversation_id, &cj), RS_OK);
+    out[0] = '\0';
+    size_t k;
+    json_t *m;
+    json_array_foreach(json_object_get(cj, "messages"), k, m) if (strcmp(json_string_value(json_object_get(m, "direction")), "note") == 0)
+        snprintf(out, cap, "%s", json_string_value(json_object_get(m, "body")));
+    json_decref(cj);
+}
+
+/* A hand-over tells the customer when a person answers: shortly while the team works, else the
+ * day and time it opens again (Friday night: Monday at nine), in the customer's language; the
+ * internal note keeps what was promised for the agent. */
+static void test_handover_says_when(void **state)
+{
+    (void)state;
+    char reply[2048], note[512], err[256];
+    struct rs_inbound_result r;
+    const int64_t fri22 = 1796418000;  /* Friday 4 December 2026, 22:00 in Madrid */
+    const int64_t tue10 = 1796115600;  /* Tuesday 1 December 2026, 10:00 in Madrid */
+    assert_int_equal(rs_support_settings_save(S, MID,
+                                              "{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
+                                              "\"fri\"],\"start\":\"09:00\",\"end\":\"18:00\"}}",
+                                              tue10 - 60, err, sizeof err),
+                     RS_OK);
+    assert_int_equal(say_at(tue10, "sms", "+34699000050", "quiero hablar con una persona", "SM50", &r, reply,
+                            sizeof reply),
+                     RS_OK);
+    assert_true(r.handed_over);
+    assert_non_null(strstr(reply, "te contestará por aquí en breve."));
+    last_note(r.conversation_id, note, sizeof note);
+    assert_string_equal(note, RS_CONV_HANDOVER_NOTE "talk_to_human" RS_CONV_HANDOVER_PROMISE RS_CONV_HANDOVER_SOON);
+
+    assert_int_equal(say_at(fri22, "sms", "+34699000051", "quiero hablar con una persona", "SM51", &r, reply,
+                            sizeof reply),
+                     RS_OK);
+    assert_non_null(strstr(reply, "te contestará por aquí a partir del lunes 7 de diciembre a las 09:00 (hora de España)."));
+    last_note(r.conversation_id, note, sizeof note);
+    assert_string_equal(note, RS_CONV_HANDOVER_NOTE "talk_to_human" RS_CONV_HANDOVER_PROMISE "2026-12-07T08:00:00Z");
+
+    assert_int_equal(say_at(fri22, "sms", "+34699000052", "I want to talk to a human please", "SM52", &r, reply,
+                            sizeof reply),
+                     RS_OK);
+    assert_true(r.handed_over);
+    assert_non_null(strstr(reply, "they will answer here from Monday, 7 December at 09:00 (Spain Time)."));
+    /* a merchant's own text names the time with {{answer_text}} */
+    assert_int_equal(rs_support_settings_save(S, MID,
+                                              "{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
+                                              "\"fri\"],\"start\":\"09:00\",\"end\":\"18:00\"},\"bot\":{\"replies\":"
+                                              "{\"es\":{\"handover\":\"Vale. Te escribimos {{answer_text}}.\"}}}}",
+                                              fri22, err, sizeof err),
+                     RS_OK);
+    assert_int_equal(say_at(fri22, "sms", "+34699000053", "quiero hablar con una persona", "SM53", &r, reply,
+                            sizeof reply),
+                     RS_OK);
+    assert_string_equal(reply, "Vale. Te escribimos a partir del lunes 7 de diciembre a las 09:00 (hora de España).");
+    assert_int_equal(rs_support_settings_save(S, MID, NULL, fri22, err, sizeof err), RS_OK);
+    /* without business hours: shortly, whatever the hour */
+    assert_int_equal(say_at(fri22, "sms", "+34699000054", "quiero hablar con una persona", "SM54", &r, reply,
+                            sizeof reply),
+                     RS_OK);
+    assert_non_null(strstr(reply, "te contestará por aquí en breve."));
+}
+
 static void test_acknowledgement_is_not_a_handover(void **state)
 {
     (void)state;
@@ -901,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_cancel_reads_as_cancellation),
         cmocka_unit_test(test_code_continues_only_open_question),
         cmocka_unit_test(test_mx_ar_mobile_forms),
+        cmocka_unit_test(test_handover_says_when),
         cmocka_unit_test(test_acknowledgement_is_not_a_handover),
         cmocka_unit_test(test_several_orders),
         cmocka_unit_test(test_address_question),

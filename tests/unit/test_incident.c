@@ -280,6 +280,61 @@ static void test_business_hours(void **state)
     rs_support_settings_release(&cfg);
 }
 
+/* When the team is next at work, the rule of the SLA clock: now inside business hours, else the
+ * next working day's opening (holidays off); and the words the hand-over reply says it in. */
+static void test_next_open(void **state)
+{
+    (void)state;
+    struct rs_support_settings cfg;
+    char err[256], w[192];
+    int64_t fri22 = madrid(2026, 12, 4, 22, 0);
+    assert_int_equal(rs_support_settings_parse(NULL, &cfg, err, sizeof err), RS_OK);
+    assert_int_equal(rs_support_next_open(&cfg, NULL, "Europe/Madrid", fri22), fri22); /* no hours: at once */
+    rs_support_settings_release(&cfg);
+    assert_int_equal(rs_support_settings_parse("{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
+                                               "\"start\":\"09:00\",\"end\":\"18:00\"}}",
+                                               &cfg, err, sizeof err),
+                     RS_OK);
+    int64_t tue10 = madrid(2026, 12, 1, 10, 0);
+    assert_int_equal(rs_support_next_open(&cfg, NULL, "Europe/Madrid", tue10), tue10);
+    assert_int_equal(rs_support_next_open(&cfg, NULL, "Europe/Madrid", madrid(2026, 12, 1, 9, 0)),
+                     madrid(2026, 12, 1, 9, 0));
+    assert_int_equal(rs_support_next_open(&cfg, NULL, "Europe/Madrid", madrid(2026, 12, 1, 7, 45)),
+                     madrid(2026, 12, 1, 9, 0));
+    /* closing time is closed: the next morning */
+    assert_int_equal(rs_support_next_open(&cfg, NULL, "Europe/Madrid", madrid(2026, 12, 1, 18, 0)),
+                     madrid(2026, 12, 2, 9, 0));
+    /* Friday night: Monday at nine; with Spain's calendar, 7 December is no holiday but 8 is */
+    int64_t mon9 = madrid(2026, 12, 7, 9, 0);
+    assert_int_equal(rs_support_next_open(&cfg, NULL, "Europe/Madrid", fri22), mon9);
+    struct rs_promise_settings st;
+    memset(&st, 0, sizeof st);
+    memcpy(st.country, "ES", 3);
+    st.dispatch_days = RS_PROMISE_DISPATCH_DEFAULT;
+    struct rs_calendar cal;
+    rs_promise_calendar(&st, NULL, &cal);
+    assert_int_equal(rs_support_next_open(&cfg, &cal, "Europe/Madrid", madrid(2026, 12, 7, 19, 0)),
+                     madrid(2026, 12, 9, 9, 0));
+    /* the SLA clock agrees: an hour after Friday night is 10:00 on Monday */
+    assert_int_equal(rs_support_sla_due(&cfg, NULL, "Europe/Madrid", 1, fri22), mon9 + 3600);
+    assert_int_equal(rs_support_next_open(&cfg, NULL, "Mars/Olympus", fri22), fri22);
+    rs_support_settings_release(&cfg);
+
+    rs_incident_open_words(mon9, fri22, "Europe/Madrid", "es", w, sizeof w);
+    assert_string_equal(w, "a partir del lunes 7 de diciembre a las 09:00 (hora de España)");
+    rs_incident_open_words(mon9, fri22, "Europe/Madrid", "en", w, sizeof w);
+    assert_string_equal(w, "from Monday, 7 December at 09:00 (Spain Time)");
+    rs_incident_open_words(mon9, fri22, "Europe/Madrid", "en-US", w, sizeof w);
+    assert_string_equal(w, "from Monday, December 7 at 9:00 AM (Spain Time)");
+    rs_incident_open_words(mon9, fri22, "America/Mexico_City", "es-MX", w, sizeof w);
+    assert_string_equal(w, "a partir del lunes 7 de diciembre a las 02:00 (hora de Ciudad de México)");
+    /* the team at work, or no business hours (no zone): shortly */
+    rs_incident_open_words(tue10, tue10, "Europe/Madrid", "es", w, sizeof w);
+    assert_string_equal(w, "en breve");
+    rs_incident_open_words(mon9, fri22, "", "en", w, sizeof w);
+    assert_string_equal(w, "shortly");
+}
+
 static void test_open_sla_and_transitions(void **state)
 {
     (void)state;
@@ -738,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_settings_errors),
         cmocka_unit_test(test_answer_words),
         cmocka_unit_test(test_business_hours),
+        cmocka_unit_test(test_next_open),
         cmocka_unit_test(test_open_sla_and_transitions),
         cmocka_unit_test(test_assign_note_resolve_coupon),
         cmocka_unit_test(test_policy_sweep_once),
