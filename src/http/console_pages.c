@@ -232,17 +232,49 @@ static void coded(struct rs_buf *b, struct rs_console *c, const char *code)
     rs_buf_puts(b, "</span>");
 }
 
+/* What a hand-over note (from its reason on: REST) says the customer was told: a person answers
+ * "en breve" / "shortly" or from a time (the note's UTC timestamp, shown like every console
+ * time); nothing when the note records no promise (an agent took over, an incident told it). */
+static void promise_words(struct rs_buf *b, struct rs_console *c, const char *rest)
+{
+    const char *p = strstr(rest, RS_CONV_HANDOVER_PROMISE);
+    if (!p)
+        return;
+    p += strlen(RS_CONV_HANDOVER_PROMISE);
+    size_t n = utc_stamp_len(p);
+    rs_buf_printf(b, "<span class=\"promise\">%s ",
+                  CX(c, "al cliente se le dijo que una persona contestaría", "the customer was told a person would answer"));
+    if (n) {
+        char iso[RS_TIME_LEN];
+        snprintf(iso, sizeof iso, "%.*s", (int)n, p);
+        rs_buf_printf(b, "%s <time datetime=\"%s\">", CX(c, "a partir del", "from"), iso);
+        when_iso(b, c, iso);
+        rs_buf_puts(b, "</time>");
+    } else {
+        rs_buf_puts(b, CX(c, "en breve", "shortly"));
+    }
+    rs_buf_puts(b, "</span>");
+}
+
 /* A message's text; the hand-over note the system writes carries the reason's code, said in the
  * agent's language ("Traspaso a una persona: un problema que necesita a una persona"), or without
- * the reason when REASON is false (a queue shows it in its own tag). */
+ * the reason when REASON is false (a queue shows it in its own tag), and when the customer was
+ * told a person would answer. */
 static void body_text(struct rs_buf *b, struct rs_console *c, const char *author, const char *body, bool reason)
 {
     size_t hl = strlen(RS_CONV_HANDOVER_NOTE);
     if (strcmp(author, "system") == 0 && strncmp(body, RS_CONV_HANDOVER_NOTE, hl) == 0) {
         rs_buf_puts(b, CX(c, "Traspaso a una persona", "Handed over to a person"));
+        const char *rest = body + hl, *end = strstr(rest, RS_CONV_HANDOVER_PROMISE);
         if (reason) {
+            char code[64];
+            snprintf(code, sizeof code, "%.*s", (int)(end ? (size_t)(end - rest) : strlen(rest)), rest);
             rs_buf_puts(b, ": ");
-            coded(b, c, body + hl);
+            coded(b, c, code);
+        }
+        if (end) {
+            rs_buf_puts(b, "; ");
+            promise_words(b, c, rest);
         }
     } else {
         esc(b, body);
@@ -1067,6 +1099,18 @@ void rs_console_conversation(struct rs_req *r)
         when(&b, &c, I(conv, "handover_at"));
         rs_buf_puts(&b, ": ");
         coded(&b, &c, S(conv, "handover_reason"));
+        /* what the customer was promised then: the latest hand-over note's */
+        const char *promise = NULL;
+        size_t k;
+        json_t *m;
+        json_array_foreach(msgs, k, m) if (strcmp(S(m, "author"), "system") == 0 &&
+                                           strncmp(S(m, "body"), RS_CONV_HANDOVER_NOTE,
+                                                   strlen(RS_CONV_HANDOVER_NOTE)) == 0)
+            promise = S(m, "body");
+        if (promise && strstr(promise, RS_CONV_HANDOVER_PROMISE)) {
+            rs_buf_puts(&b, "; ");
+            promise_words(&b, &c, promise);
+        }
         rs_buf_puts(&b, ".</p>");
     }
     /* actions */
