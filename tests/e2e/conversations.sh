@@ -243,6 +243,28 @@ eq "state agent, reason talk_to_human" "$(sqlite3 "$DB" "select state||'/'||hand
 sms_in +34611222444 SMh3 "cuando llega? con un asesor porfa"
 check "mixed question and request: handed over" wait_for 15 has_sms +34611222444
 eq "  reason talk_to_human" "$(sqlite3 "$DB" "select state||'/'||handover_reason from conversations where id=(select conversation_id from messages where provider_msg_id='SMh3')")" "agent/talk_to_human"
+# the hand-over says when a person answers: while the team works "en breve"; outside its business
+# hours, from when it opens again (here: the team does not work today, so tomorrow at 09:00, Madrid)
+sms_body() { sms_replies "$1" | tail -1 | jq -r .body | python3 -c 'import sys,urllib.parse;print(dict(urllib.parse.parse_qsl(sys.stdin.read()))["Body"])'; }
+check "  while the team works (no business hours): a person answers shortly" \
+  bash -c "grep -qF 'te contestará por aquí en breve.' <<<\"\$1\"" _ "$(sms_body +34611222333)"
+DAYS=$(python3 -c 'import datetime,zoneinfo;t=datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Madrid")).isoweekday();print(",".join("\""+d+"\"" for i,d in enumerate(["mon","tue","wed","thu","fri","sat","sun"],1) if i!=t))')
+KEY=$KEY api PUT /v1/support/settings '{"business_hours":{"days":['"$DAYS"'],"start":"09:00","end":"18:00"}}'
+eq "business hours without today saved" "$STATUS" 200
+read -r OPEN_ES OPEN_UTC < <(python3 -c '
+import datetime,zoneinfo
+z=zoneinfo.ZoneInfo("Europe/Madrid");d=datetime.datetime.now(z).date()+datetime.timedelta(days=1)
+days=["lunes","martes","miércoles","jueves","viernes","sábado","domingo"];months=["enero","febrero","marzo","abril","mayo","junio","julio","agosto","septiembre","octubre","noviembre","diciembre"]
+at=datetime.datetime(d.year,d.month,d.day,9,0,tzinfo=z)
+print(days[d.weekday()]+"_"+str(d.day)+"_de_"+months[d.month-1], at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+sms_in +34611222555 SMh5 "quiero hablar con una persona"
+check "outside business hours: hand-over sent" wait_for 15 has_sms +34611222555
+check "  saying a person answers from when the team opens, in the shop's zone" \
+  bash -c "grep -qF \"te contestará por aquí a partir del \${2//_/ } a las 09:00 (hora de España).\" <<<\"\$1\"" _ "$(sms_body +34611222555)" "$OPEN_ES"
+H5=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='SMh5'")
+eq "  the agent's note keeps the time promised" \
+  "$(sqlite3 "$DB" "select count(*) from messages where conversation_id=$H5 and direction='note' and body like '%talk_to_human; respuesta prometida / answer promised: $OPEN_UTC'")" 1
+KEY=$KEY api PUT /v1/support/settings '{"business_hours":null}'
 sms_in +34611222333 SMh2 "dónde está mi pedido?"
 sleep 1
 eq "while a person holds it the bot does not answer" "$(sqlite3 "$DB" "select count(*) from messages where conversation_id=$HCID and direction='out'")" 1
