@@ -257,6 +257,10 @@ z=zoneinfo.ZoneInfo("Europe/Madrid");d=datetime.datetime.now(z).date()+datetime.
 days=["lunes","martes","miércoles","jueves","viernes","sábado","domingo"];months=["enero","febrero","marzo","abril","mayo","junio","julio","agosto","septiembre","octubre","noviembre","diciembre"]
 at=datetime.datetime(d.year,d.month,d.day,9,0,tzinfo=z)
 print(days[d.weekday()]+"_"+str(d.day)+"_de_"+months[d.month-1], at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+# tomorrow a working day even when the calendar makes it a holiday (the test runs on any day)
+TOMORROW=$(python3 -c 'import datetime,zoneinfo;print(datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Madrid")).date()+datetime.timedelta(days=1))')
+KEY=$KEY api PUT /v1/promise/settings '{"open_days":["'"$TOMORROW"'"]}'
+eq "  tomorrow a working day" "$STATUS" 200
 sms_in +34611222555 SMh5 "quiero hablar con una persona"
 check "outside business hours: hand-over sent" wait_for 15 has_sms +34611222555
 check "  saying a person answers from when the team opens, in the shop's zone" \
@@ -265,6 +269,7 @@ H5=$(sqlite3 "$DB" "select conversation_id from messages where provider_msg_id='
 eq "  the agent's note keeps the time promised" \
   "$(sqlite3 "$DB" "select count(*) from messages where conversation_id=$H5 and direction='note' and body like '%talk_to_human; respuesta prometida / answer promised: $OPEN_UTC'")" 1
 KEY=$KEY api PUT /v1/support/settings '{"business_hours":null}'
+KEY=$KEY api PUT /v1/promise/settings '{"open_days":[]}'
 sms_in +34611222333 SMh2 "dónde está mi pedido?"
 sleep 1
 eq "while a person holds it the bot does not answer" "$(sqlite3 "$DB" "select count(*) from messages where conversation_id=$HCID and direction='out'")" 1
