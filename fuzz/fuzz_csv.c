@@ -14,6 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rs_csv c;
     if (rs_csv_init_mem(&c, (const char *)data, size) != RS_OK)
         return 0;
+    c.legacy = 1; /* as the importer reads: records not in UTF-8 are taken as Windows-1252 */
     struct rs_csv_header h;
     struct rs_app_error err = {0};
     static struct rs_item_in items[RS_MAX_ITEMS];

@@ -42,6 +42,21 @@ static void add_counts(struct rs_import_summary *sum, const struct rs_import_sum
     sum->deliveries_replayed += one->deliveries_replayed;
 }
 
+/* Once, when the reader first takes a record as Windows-1252: say so, so that a file whose
+ * accents look wrong afterwards can be traced to its encoding. */
+static void legacy_note(const struct rs_csv *c, struct rs_progress *prog, bool *said, FILE *errs)
+{
+    if (*said || !c->legacy_line)
+        return;
+    *said = true;
+    if (!errs)
+        return;
+    if (prog)
+        rs_progress_clear(prog);
+    fprintf(errs, "note: the file is not UTF-8: read as Windows-1252 (Excel's \"CSV\" on Windows) from line %ld; "
+                  "save it as \"CSV UTF-8\" to avoid the guess\n", c->legacy_line);
+}
+
 /* Every field empty: the row a spreadsheet writes for an empty line of the sheet. */
 static bool blank_record(const struct rs_csv *c)
 {
@@ -117,6 +132,8 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     enum rs_err e = rs_csv_init_file(&csv, fp);
     if (e)
         return e;
+    csv.legacy = 1; /* Excel on Windows in Spanish saves "CSV" in Windows-1252 */
+    bool legacy_said = false;
     e = rs_csv_header(&csv);
     if (e == RS_ENOTFOUND) {
         if (errs)
@@ -133,6 +150,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     }
     if (h.n_unknown && errs)
         fprintf(errs, "note: ignoring unknown column(s): %s\n", h.unknown);
+    legacy_note(&csv, NULL, &legacy_said, errs);
 
     struct rs_progress prog;
     rs_progress_init(&prog, "importing", "bytes", size);
@@ -160,6 +178,9 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
             e = RS_OK;
             break;
         }
+        if (e == RS_ENOMEM)
+            break;
+        legacy_note(&csv, &prog, &legacy_said, errs);
         if (!e && blank_record(&csv)) { /* ",,,," or ";;;;": a spreadsheet's empty row, a blank line */
             rs_progress_update(&prog, csv.bytes_read);
             continue;

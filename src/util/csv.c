@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/ucnv.h>
 #include <unicode/ustring.h>
 
 static enum rs_err init_common(struct rs_csv *c)
@@ -34,7 +35,90 @@ enum rs_err rs_csv_init_mem(struct rs_csv *c, const char *data, size_t len)
 void rs_csv_release(struct rs_csv *c)
 {
     free(c->buf);
-    c->buf = NULL;
+    free(c->conv);
+    free(c->cp1252);
+    c->buf = c->conv = NULL;
+    c->cp1252 = NULL;
+}
+
+/* Whether LEN bytes at S are well-formed UTF-8 (NULs allowed: a record's field ends). */
+static bool utf8_n(const char *s, size_t len)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t n = 0;
+    u_strFromUTF8(NULL, 0, &n, s, (int32_t)len, &st);
+    return st == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(st);
+}
+
+/* Bytes 0x80-0xFF of Windows-1252 as UTF-8, asked of ICU once (the five bytes it leaves
+ * unassigned become U+FFFD). */
+static enum rs_err cp1252_table(struct rs_csv *c)
+{
+    if (c->cp1252)
+        return RS_OK;
+    if (!(c->cp1252 = calloc(128, sizeof *c->cp1252)))
+        return RS_ENOMEM;
+    UErrorCode st = U_ZERO_ERROR;
+    UConverter *cnv = ucnv_open("windows-1252", &st);
+    if (cnv)
+        ucnv_setToUCallBack(cnv, UCNV_TO_U_CALLBACK_STOP, NULL, NULL, NULL, &st);
+    for (int b = 0x80; b <= 0xFF; b++) {
+        char in = (char)b;
+        UChar u[2];
+        int32_t n = 0;
+        UErrorCode one = st;
+        if (cnv) {
+            ucnv_reset(cnv);
+            n = ucnv_toUChars(cnv, u, 2, &in, 1, &one);
+        }
+        if (!cnv || U_FAILURE(one) || n != 1)
+            u[0] = 0xFFFD;
+        one = U_ZERO_ERROR;
+        u_strToUTF8(c->cp1252[b - 0x80], 4, NULL, u, 1, &one);
+    }
+    ucnv_close(cnv);
+    return RS_OK;
+}
+
+/* The record just read, when it is not UTF-8 and the input may be Windows-1252 (c->legacy):
+ * converted into c->conv, its fields pointing there. */
+static enum rs_err legacy_record(struct rs_csv *c)
+{
+    if (!c->legacy || c->utf8_seen)
+        return RS_OK;
+    size_t i = 0;
+    while (i < c->nbuf && !(c->buf[i] & 0x80))
+        i++;
+    if (i == c->nbuf) /* ASCII: the same in both */
+        return RS_OK;
+    if (utf8_n(c->buf, c->nbuf)) {
+        if (!c->legacy_line) /* a UTF-8 file: read the rest as it is */
+            c->utf8_seen = 1;
+        return RS_OK;
+    }
+    enum rs_err e;
+    if (!c->conv && !(c->conv = malloc(3 * (size_t)RS_CSV_MAX_RECORD + 1)))
+        return RS_ENOMEM;
+    if ((e = cp1252_table(c)))
+        return e;
+    if (!c->legacy_line)
+        c->legacy_line = c->line;
+    size_t k = 0;
+    int f = 0;
+    c->fields[f++] = c->conv;
+    for (i = 0; i < c->nbuf; i++) {
+        unsigned char b = (unsigned char)c->buf[i];
+        if (b < 0x80) {
+            c->conv[k++] = (char)b;
+            if (!b)
+                c->fields[f++] = c->conv + k;
+        } else {
+            for (const char *u = c->cp1252[b - 0x80]; *u; u++)
+                c->conv[k++] = *u;
+        }
+    }
+    c->conv[k] = '\0';
+    return RS_OK;
 }
 
 static int getch(struct rs_csv *c)
@@ -90,6 +174,7 @@ enum rs_err rs_csv_next(struct rs_csv *c)
                 getch(c);
                 if (getch(c) != 0xBB || getch(c) != 0xBF)
                     return RS_EINVAL;
+                c->utf8_seen = 1;
             } else if (b == 0xFF || b == 0xFE) { /* FF FE or FE FF: never the start of UTF-8 text */
                 getch(c);
                 if (getch(c) == (b == 0xFF ? 0xFE : 0xFF))
@@ -154,7 +239,7 @@ enum rs_err rs_csv_next(struct rs_csv *c)
         /* a blank line is not a record */
         if (c->nfields == 1 && c->nbuf == 0 && !field_quoted)
             continue;
-        return RS_OK;
+        return legacy_record(c);
     }
 }
 
@@ -164,18 +249,21 @@ enum rs_err rs_csv_header(struct rs_csv *c)
     if (e || c->nfields != 1 || !strpbrk(c->fields[0], ";\t"))
         return e;
     /* split the one field again with its separator, quotes and all, then take the pieces back
-     * into this reader's buffer (never longer than the field they come from) */
+     * into the buffer the field is in (c->buf, or c->conv when converted; never longer than the
+     * field they come from) */
     struct rs_csv h;
     if ((e = rs_csv_init_mem(&h, c->fields[0], strlen(c->fields[0]))))
         return e;
     h.sep = c->sep = strchr(c->fields[0], ';') ? ';' : '\t';
     h.started = 1; /* a byte-order mark was the file's, already skipped */
     if ((e = rs_csv_next(&h)) == RS_OK) {
-        memcpy(c->buf, h.buf, h.nbuf + 1);
-        c->nbuf = h.nbuf;
+        char *base = c->fields[0];
+        memmove(base, h.buf, h.nbuf + 1);
+        if (base == c->buf)
+            c->nbuf = h.nbuf;
         c->nfields = h.nfields;
         for (int i = 0; i < h.nfields; i++)
-            c->fields[i] = c->buf + (h.fields[i] - h.buf);
+            c->fields[i] = base + (h.fields[i] - h.buf);
     }
     rs_csv_release(&h);
     return e == RS_ENOTFOUND ? RS_EINVAL : e;

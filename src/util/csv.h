@@ -35,6 +35,16 @@ struct rs_csv {
     int utf16; /* the input began with a UTF-16 byte-order mark (Excel's "Unicode Text"): refused */
     char sep; /* field separator: ',' when 0 (set after init, e.g. ';' as spreadsheets in
                  Spanish locales write) */
+    /* Windows-1252 (set after init to allow it): Excel on Windows in Spanish saves "CSV" in it.
+     * A record that is not UTF-8 is then converted to UTF-8 from Windows-1252, unless the input
+     * has shown itself to be UTF-8 (a byte-order mark, or an earlier well-formed record with
+     * non-ASCII text), when it is left as it is for the caller to refuse. Valid UTF-8 is never
+     * converted, so a UTF-8 file cannot turn into mojibake ("MÃ¡laga"). */
+    int legacy;
+    int utf8_seen;     /* the input proved to be UTF-8 */
+    long legacy_line;  /* the first line read as Windows-1252, 0 if none */
+    char *conv;        /* owned: the converted record (3 bytes per input byte at most) */
+    char (*cp1252)[4]; /* owned: bytes 0x80-0xFF as UTF-8 (from ICU's converter) */
 };
 
 enum rs_err rs_csv_init_file(struct rs_csv *c, FILE *fp) RS_MUST_CHECK;

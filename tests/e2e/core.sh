@@ -391,6 +391,7 @@ for view in "$merchant_view" "$BODY_OUT"; do
 done
 
 # ---- CSV import ----
+FIXTURES=$(cd "$(dirname "$0")/../fixtures" && pwd)
 cat > "$T_DIR/import.csv" <<'CSV'
 order_ref,placed_at,customer_name,customer_email,destination_postal_code,destination_city,destination_country,items,carrier,tracking_number,occurred_at,status,substatus,message
 C-1,2025-11-20T10:00:00+01:00,Eva,eva@example.com,28001,Madrid,ES,A1:2;B2,,,,,,
@@ -432,15 +433,31 @@ check "a directory given as the file: exit 1, said so (not \"the file is empty\"
 "$RASTRO_BIN" import --db "$DB" "$T_DIR/bad.csv" >/dev/null 2>"$T_DIR/bad.err"; rc=$?
 check "import without --merchant: usage error (2) saying what is missing" \
   bash -c "[ $rc = 2 ] && grep -q 'give --merchant ID' '$T_DIR/bad.err'"
-# a spreadsheet saved in Windows-1252 ("José", "Cádiz" in single bytes): refused, not stored unreadable
+# a spreadsheet saved in Windows-1252 ("José", "Cádiz" in single bytes): read as such, not stored unreadable
 printf 'order_ref,placed_at,customer_name,destination_city\nW-1,2025-11-20T10:00:00+01:00,Jos\xe9,C\xe1diz\nW-2,2025-11-20T10:00:00+01:00,Ana,Madrid\n' > "$T_DIR/cp1252.csv"
 "$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/cp1252.csv" >/dev/null 2>"$T_DIR/cp1252.err"; rc=$?
-eq "a row that is not UTF-8 is rejected (exit 3)" "$rc" 3
-check "  the message names the column and how to save the file" grep -q '^line 2: customer_name is not UTF-8 text.*CSV UTF-8' "$T_DIR/cp1252.err"
+eq "a file in Windows-1252 imports (exit 0)" "$rc" 0
+check "  saying once it was read as Windows-1252, from which line, and how to save it" \
+  bash -c "[ \$(grep -c '^note: the file is not UTF-8: read as Windows-1252.* from line 2; save it as \"CSV UTF-8\"' '$T_DIR/cp1252.err') = 1 ]"
 KEY=$KEY_A api GET /v1/orders/W-1
+eq "  its accents are stored as the letters they are" "$(jqr .customer.name)/$(jqr .destination.city)" "José/Cádiz"
+# a UTF-8 file stays UTF-8: a broken row in it is refused, never read as Windows-1252 ("MÃ¡laga")
+printf 'order_ref,placed_at,customer_name\nU-1,2025-11-20T10:00:00+01:00,Málaga\nU-2,2025-11-20T10:00:00+01:00,Jos\xe9\n' > "$T_DIR/utf8bad.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/utf8bad.csv" >/dev/null 2>"$T_DIR/utf8bad.err"; rc=$?
+eq "a UTF-8 file with one row in another encoding: that row is rejected (exit 3)" "$rc" 3
+check "  the message names the column and how to save the file" grep -q '^line 3: customer_name is not UTF-8 text.*CSV UTF-8' "$T_DIR/utf8bad.err"
+KEY=$KEY_A api GET /v1/orders/U-1
+eq "  the UTF-8 rows are kept as written" "$(jqr .customer.name)" "Málaga"
+KEY=$KEY_A api GET /v1/orders/U-2
 eq "  nothing unreadable is stored" "$STATUS" 404
-KEY=$KEY_A api GET /v1/orders/W-2
-eq "  the UTF-8 rows are kept" "$STATUS" 200
+# Excel on Windows in Spanish (tests/fixtures/import): ';', CRLF, Windows-1252, a decimal comma
+# column, quoted ';' in items, the sheet's trailing empty columns and rows
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$FIXTURES/import/excel-es-cp1252.csv" >"$T_DIR/xl.out" 2>"$T_DIR/xl.err"; rc=$?
+eq "Excel's Spanish \"CSV\" in Windows-1252 imports whole (exit 0)" "$rc/$(grep -c '^rows: 2 read, 0 rejected' "$T_DIR/xl.out")" "0/1"
+KEY=$KEY_A api GET /v1/orders/ES-1002
+eq "  with its accents and items" "$(jqr .customer.name)/$(jqr .destination.city)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')" "Begoña Ibáñez/Barcelona/LIBRO-7x1"
+KEY=$KEY_A api GET /v1/orders/ES-1001
+eq "  and the other order too" "$(jqr .customer.name)/$(jqr .destination.city)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')" "José Núñez/Málaga/TAZA-01x2,CAFÉ-250x1"
 # a shipment row above its order's row: told how to fix the file, not to call the API
 printf 'order_ref,placed_at,carrier,tracking_number\nL-1,,seur,S77\nL-1,2025-11-20T10:00:00+01:00,,\n' > "$T_DIR/late.csv"
 "$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/late.csv" >/dev/null 2>"$T_DIR/late.err"
