@@ -103,21 +103,21 @@ static enum rs_err legacy_record(struct rs_csv *c)
         return e;
     if (!c->legacy_line)
         c->legacy_line = c->line;
+    /* field by field (a NUL byte inside a field's data is not a field's end) */
     size_t k = 0;
-    int f = 0;
-    c->fields[f++] = c->conv;
-    for (i = 0; i < c->nbuf; i++) {
-        unsigned char b = (unsigned char)c->buf[i];
-        if (b < 0x80) {
-            c->conv[k++] = (char)b;
-            if (!b)
-                c->fields[f++] = c->conv + k;
-        } else {
-            for (const char *u = c->cp1252[b - 0x80]; *u; u++)
-                c->conv[k++] = *u;
+    for (int f = 0; f < c->nfields; f++) {
+        const char *p = c->fields[f], *end = f + 1 < c->nfields ? c->fields[f + 1] - 1 : c->buf + c->nbuf;
+        c->fields[f] = c->conv + k;
+        for (; p < end; p++) {
+            unsigned char b = (unsigned char)*p;
+            if (b < 0x80)
+                c->conv[k++] = (char)b;
+            else
+                for (const char *u = c->cp1252[b - 0x80]; *u; u++)
+                    c->conv[k++] = *u;
         }
+        c->conv[k++] = '\0';
     }
-    c->conv[k] = '\0';
     return RS_OK;
 }
 
