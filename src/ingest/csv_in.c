@@ -120,10 +120,33 @@ static enum rs_err parse_items(char *s, struct rs_item_in *items, int *n, struct
     return RS_OK;
 }
 
+/* A spreadsheet cell's line breaks (Alt+Enter in Excel: an address or a note on two lines,
+ * quoted in the file) as one SEP each run, none at either end: every field Rastro keeps is one
+ * line of text, and the API refuses control characters. SEP is ';' for items, one per line
+ * being a list. In place. */
+static void fold_breaks(char *v, char sep)
+{
+    char *w = v;
+    for (const char *p = v; *p; p++) {
+        if (*p != '\r' && *p != '\n') {
+            *w++ = *p;
+            continue;
+        }
+        while (p[1] == '\r' || p[1] == '\n')
+            p++;
+        if (w != v && p[1])
+            *w++ = sep;
+    }
+    *w = '\0';
+}
+
 enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n, struct rs_csv_row *row,
                              struct rs_item_in *items, struct rs_app_error *err)
 {
     memset(row, 0, sizeof *row);
+    for (int c = 0; c < RS_CSV__COUNT; c++)
+        if (h->col[c] >= 0 && h->col[c] < n && strpbrk(fields[h->col[c]], "\r\n"))
+            fold_breaks(fields[h->col[c]], c == RS_CSV_ITEMS ? ';' : ' ');
     /* A spreadsheet saved in its legacy encoding (Windows-1252: "José", "Cádiz") would store
      * bytes no page, API answer or message can show: refuse the row and say how to save it. */
     for (int c = 0; c < RS_CSV__COUNT; c++) {
