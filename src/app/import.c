@@ -120,8 +120,8 @@ static enum rs_err replay_waiting(struct rs_store *s, int64_t merchant_id, json_
     return e;
 }
 
-enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, FILE *errs,
-                          int max_reported, struct rs_import_summary *sum)
+enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, const char *zone,
+                          FILE *errs, int max_reported, struct rs_import_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
     struct rs_csv csv;
@@ -148,6 +148,15 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         rs_csv_release(&csv);
         return RS_EINVAL;
     }
+    char shop_zone[64] = "";
+    json_t *m = NULL;
+    if (rs_store_merchant_get(s, merchant_id, &m) == RS_OK) {
+        const char *tz = json_string_value(json_object_get(m, "timezone"));
+        snprintf(shop_zone, sizeof shop_zone, "%s", tz ? tz : "");
+    }
+    json_decref(m);
+    h.zone = zone;
+    h.shop_zone = shop_zone;
     if (h.n_unknown && errs)
         fprintf(errs, "note: ignoring unknown column(s): %s\n", h.unknown);
     legacy_note(&csv, NULL, &legacy_said, errs);

@@ -25,12 +25,14 @@ struct rs_import_summary {
  * handler). The rows read so far are committed and counted; SUM's stopped_at_line says where. */
 void rs_app_import_interrupt(void);
 
-/* Read CSV from FP (SIZE bytes when known, for the progress bar, else 0). Each rejected row is
+/* Read CSV from FP (SIZE bytes when known, for the progress bar, else 0). ZONE: the IANA zone
+ * of the file's times written without an offset ("23/11/2026 14:05"), NULL to reject those
+ * rows (naming the shop's zone in the advice). Each rejected row is
  * reported to ERRS as "line N: reason" (at most MAX_REPORTED lines, then a count). Returns
  * RS_EINVAL for a bad header, a storage error when the store fails, RS_EIO when FP cannot be read
  * to its end (reported to ERRS with the line reached; the row being read is not applied). Rows
  * committed before either failure stay. */
-enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, FILE *errs,
-                          int max_reported, struct rs_import_summary *sum) RS_MUST_CHECK;
+enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int64_t size, const char *zone,
+                          FILE *errs, int max_reported, struct rs_import_summary *sum) RS_MUST_CHECK;
 
 #endif

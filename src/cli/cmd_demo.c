@@ -374,7 +374,7 @@ int rs_cmd_demo(int argc, char **argv)
     char *csv = rs_buf_detach(&b, &len);
     FILE *fp = fmemopen(csv, len, "r");
     struct rs_import_summary sum;
-    e = fp ? rs_app_import(s, mid, fp, 0, stderr, 20, &sum) : RS_ENOMEM;
+    e = fp ? rs_app_import(s, mid, fp, 0, NULL, stderr, 20, &sum) : RS_ENOMEM;
     if (fp)
         fclose(fp);
     free(csv);

@@ -8,6 +8,8 @@
 #include "app/import.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
+#include "util/timefmt.h"
+#include "util/tz.h"
 
 static void on_interrupt(int sig)
 {
@@ -17,16 +19,19 @@ static void on_interrupt(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: rastro import --merchant ID [--db URL] FILE.csv   (FILE may be - for stdin)\n"
-                    "Loads orders, shipments and events; see docs/import.md for the columns.\n");
+    fprintf(stderr, "usage: rastro import --merchant ID [--db URL] [--timezone ZONE] FILE.csv   (FILE may be - for stdin)\n"
+                    "Loads orders, shipments and events; see docs/import.md for the columns.\n"
+                    "--timezone: the IANA zone (Europe/Madrid) of times written without an offset\n"
+                    "            (2026-11-23 14:05, 23/11/2026 14:05); without it such rows are rejected.\n");
     return 2;
 }
 
 int rs_cmd_import(int argc, char **argv)
 {
-    const char *db = NULL, *merchant = NULL, *file = NULL;
+    const char *db = NULL, *merchant = NULL, *file = NULL, *zone = NULL;
     for (int i = 1; i < argc; i++) {
-        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--merchant", &merchant))
+        if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--merchant", &merchant) ||
+            rs_arg_value(argc, argv, &i, "--timezone", &zone))
             continue;
         if (rs_arg_flag(argv, i, "--help"))
             return usage(), 0;
@@ -48,6 +53,12 @@ int rs_cmd_import(int argc, char **argv)
     long long mid = strtoll(merchant, &end, 10);
     if (*end || mid <= 0) {
         fprintf(stderr, "rastro import: --merchant takes the merchant's numeric id (see `rastro merchant list`)\n");
+        return 2;
+    }
+    int off;
+    if (zone && rs_tz_offset(zone, rs_now(), &off) != RS_OK) {
+        fprintf(stderr, "rastro import: --timezone \"%s\" is not a time zone: give an IANA name such as "
+                        "Europe/Madrid or America/Mexico_City\n", zone);
         return 2;
     }
     FILE *fp = (file[0] == '-' && !file[1]) ? stdin : fopen(file, "rb");
@@ -83,7 +94,7 @@ int rs_cmd_import(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct rs_import_summary sum;
-    enum rs_err e = rs_app_import(s, mid, fp, size, stderr, 50, &sum);
+    enum rs_err e = rs_app_import(s, mid, fp, size, zone, stderr, 50, &sum);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     bool read_failed = ferror(fp) != 0; /* said above, with the line */

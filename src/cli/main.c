@@ -20,7 +20,7 @@ static const struct {
      "--secret S | list",
      "create a merchant (prints its API key), more keys (quote: publishable, for the shop's pages), list or "
      "revoke them, list merchants"},
-    {"import", rs_cmd_import, "import [--db URL] --merchant ID FILE.csv",
+    {"import", rs_cmd_import, "import [--db URL] --merchant ID [--timezone ZONE] FILE.csv",
      "load orders, shipments and events from a CSV file (docs/import.md)"},
     {"demo", rs_cmd_demo, "demo [--db URL] [--base-url URL]",
      "fill a database with a demo merchant, orders and events; prints key and codes"},

@@ -7,6 +7,7 @@
 
 #include "util/csv.h"
 #include "util/timefmt.h"
+#include "util/tz.h"
 
 static const char *const col_names[RS_CSV__COUNT] = {
     [RS_CSV_ORDER_REF] = "order_ref",
@@ -49,6 +50,63 @@ static enum rs_err fail(struct rs_app_error *err, const char *code, const char *
 {
     err->code = code;
     snprintf(err->message, sizeof err->message, msg, arg ? arg : "");
+    return RS_EINVAL;
+}
+
+/* A local time as spreadsheets write it: "2026-11-23 14:05[:SS]" (or with a T) or
+ * "23/11/2026 14:05[:SS]" (day first, as in Spain and Latin America). OUT: the wall time written
+ * as if it were UTC seconds. */
+static bool local_wall(const char *s, int64_t *wall)
+{
+    int y, mo, d, hh, mi, ss = 0, n = 0, n2 = 0;
+    char t;
+    if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &t, &hh, &mi, &n) == 6 && (t == ' ' || t == 'T')) {
+    } else if (sscanf(s, "%2d/%2d/%4d %2d:%2d%n", &d, &mo, &y, &hh, &mi, &n) == 5 && y >= 1000) {
+    } else {
+        return false;
+    }
+    if (s[n] == ':') {
+        if (sscanf(s + n, ":%2d%n", &ss, &n2) != 1)
+            return false;
+        n += n2;
+    }
+    if (s[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 59 || hh < 0 || mi < 0 || ss < 0)
+        return false;
+    int64_t days = rs_days_from_civil(y, mo, d);
+    int cy, cm, cd;
+    rs_civil_from_days(days, &cy, &cm, &cd);
+    if (cy != y || cm != mo || cd != d) /* 31/02 */
+        return false;
+    *wall = days * 86400 + hh * 3600 + mi * 60 + ss;
+    return true;
+}
+
+/* Column COL's time S: RFC 3339 with an offset, or, with h->zone, a local time there. */
+static enum rs_err when(const struct rs_csv_header *h, const char *col, const char *s, int64_t *epoch, int *off,
+                        struct rs_app_error *err)
+{
+    if (rs_time_parse(s, false, epoch, off) == RS_OK)
+        return RS_OK;
+    int64_t wall;
+    bool local = local_wall(s, &wall);
+    if (local && h->zone) {
+        int64_t day = wall / 86400; /* a wall time before 1970 is not a shop's order */
+        if (wall >= 0 && rs_tz_instant(h->zone, day, (int)(wall % 86400) / 60, epoch) == RS_OK &&
+            rs_tz_offset(h->zone, *epoch + wall % 60, off) == RS_OK) {
+            *epoch += wall % 60;
+            return RS_OK;
+        }
+    }
+    err->code = "invalid_field";
+    if (local) /* only the offset is missing: say how to give it */
+        snprintf(err->message, sizeof err->message,
+                 "%s \"%.40s\" has no UTC offset: write it as 2026-11-23T14:05:00+01:00, or import with "
+                 "--timezone %s to read the file's times there",
+                 col, s, h->shop_zone && *h->shop_zone ? h->shop_zone : "ZONE (e.g. Europe/Madrid)");
+    else
+        snprintf(err->message, sizeof err->message,
+                 "%s \"%.40s\" is not a time: write 2026-11-23T14:05:00+01:00%s", col, s,
+                 h->zone ? " or, in the --timezone, 2026-11-23 14:05 or 23/11/2026 14:05" : " (RFC 3339 with offset)");
     return RS_EINVAL;
 }
 
@@ -165,10 +223,8 @@ enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n
         struct rs_order_in *o = &row->order;
         row->has_order = true;
         o->order_ref = ref;
-        if (rs_time_parse(placed, false, &o->placed_at, &o->placed_offset_min) != RS_OK)
-            return fail(err, "invalid_field",
-                        "placed_at \"%.40s\" is not an RFC 3339 time with offset (2025-11-24T10:00:00+01:00)",
-                        placed);
+        if (when(h, "placed_at", placed, &o->placed_at, &o->placed_offset_min, err))
+            return RS_EINVAL;
         o->customer.name = f(h, fields, n, RS_CSV_CUSTOMER_NAME);
         o->customer.email = f(h, fields, n, RS_CSV_CUSTOMER_EMAIL);
         o->customer.phone = f(h, fields, n, RS_CSV_CUSTOMER_PHONE);
@@ -224,9 +280,8 @@ enum rs_err rs_csv_row_parse(const struct rs_csv_header *h, char **fields, int n
         row->has_event = true;
         e->carrier = carrier;
         e->tracking_number = number;
-        if (rs_time_parse(occ, false, &e->occurred_at, &e->offset_min) != RS_OK)
-            return fail(err, "invalid_field",
-                        "occurred_at \"%.40s\" is not an RFC 3339 time with offset (2025-11-24T10:00:00+01:00)", occ);
+        if (when(h, "occurred_at", occ, &e->occurred_at, &e->offset_min, err))
+            return RS_EINVAL;
         const char *st = f(h, fields, n, RS_CSV_STATUS), *sub = f(h, fields, n, RS_CSV_SUBSTATUS);
         if (st && (e->status = rs_status_parse(st)) == RS_STATUS_NONE)
             return fail(err, "invalid_field", "status \"%.40s\" is not a canonical status (docs/statuses.md)", st);

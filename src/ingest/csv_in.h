@@ -29,6 +29,10 @@ struct rs_csv_header {
     int col[RS_CSV__COUNT]; /* field index of each column, -1 when absent */
     int n_unknown;
     char unknown[256];      /* names of unknown columns, for a warning */
+    /* set after rs_csv_header_parse: the IANA zone the file's times without an offset are in
+     * (`rastro import --timezone`), NULL to refuse them; and the shop's, named in the advice */
+    const char *zone;
+    const char *shop_zone;
 };
 
 /* Map a header row. RS_EINVAL with ERR when order_ref is missing or a name repeats. */

@@ -461,6 +461,19 @@ KEY=$KEY_A api GET /v1/orders/ES-1001
 eq "  and the other order too" "$(jqr .customer.name)/$(jqr .destination.city)/$(jqr '[.items[]|"\(.sku)x\(.quantity)"]|join(",")')" "José Núñez/Málaga/TAZA-01x2,CAFÉ-250x1"
 eq "  a cell's line break is a space" \
   "$(sqlite3 -readonly "$DB" "select count(*) from events where message = 'Admitido en oficina de Cádiz'")" 1
+# times as spreadsheets write them, without an offset: refused naming the fix, read with --timezone
+printf 'order_ref;placed_at;carrier;tracking_number;occurred_at;status\r\nTZ-1;23/11/2026 14:05;seur;TZ1;01/07/2026 9:30;in_transit\r\n' > "$T_DIR/local.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/local.csv" >/dev/null 2>"$T_DIR/local.err"; rc=$?
+check "a time without an offset: the row is rejected naming the line, the column and --timezone with the shop's zone" \
+  bash -c "[ $rc = 3 ] && grep -q '^line 2: placed_at \"23/11/2026 14:05\" has no UTC offset: .* --timezone Europe/Madrid' '$T_DIR/local.err'"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" --timezone Europe/Madri "$T_DIR/local.csv" >/dev/null 2>"$T_DIR/local.err"; rc=$?
+check "--timezone with an unknown zone: usage error (2) saying what to give" \
+  bash -c "[ $rc = 2 ] && grep -q 'is not a time zone: give an IANA name' '$T_DIR/local.err'"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" --timezone Europe/Madrid "$T_DIR/local.csv" >/dev/null 2>"$T_DIR/local.err"; rc=$?
+eq "with --timezone Europe/Madrid the file's local times import (exit 0)" "$rc" 0
+KEY=$KEY_A api GET /v1/orders/TZ-1
+eq "  read in that zone, winter and summer time" "$(jqr .placed_at)/$(jqr '.shipments[0].events[0].occurred_at')" \
+  "2026-11-23T14:05:00+01:00/2026-07-01T09:30:00+02:00"
 # a shipment row above its order's row: told how to fix the file, not to call the API
 printf 'order_ref,placed_at,carrier,tracking_number\nL-1,,seur,S77\nL-1,2025-11-20T10:00:00+01:00,,\n' > "$T_DIR/late.csv"
 "$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/late.csv" >/dev/null 2>"$T_DIR/late.err"

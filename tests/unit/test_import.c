@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "app/import.h"
+#include "ingest/csv_in.h"
+#include "util/timefmt.h"
 #include "store/store.h"
 
 /* A stream that gives TEXT then fails with EIO, as a disk with a bad block would. */
@@ -51,7 +53,7 @@ static void test_read_error_midway(void **state)
     size_t msgs_len = 0;
     FILE *errs = open_memstream(&msgs, &msgs_len);
     struct rs_import_summary sum;
-    assert_int_equal(rs_app_import(s, mid, fp, 0, errs, 50, &sum), RS_EIO);
+    assert_int_equal(rs_app_import(s, mid, fp, 0, NULL, errs, 50, &sum), RS_EIO);
     fclose(errs);
     fclose(fp);
     assert_non_null(strstr(msgs, "line 4: cannot read the file from here on"));
@@ -66,10 +68,55 @@ static void test_read_error_midway(void **state)
     unit_db_remove(path);
 }
 
+/* Times as merchants' spreadsheets write them, without an offset: read in the --timezone given
+ * (DST included), refused without one with advice naming the line's column and the fix. */
+static void test_local_times(void **state)
+{
+    (void)state;
+    char c0[] = "order_ref", c1[] = "placed_at", c2[] = "carrier", c3[] = "tracking_number", c4[] = "occurred_at";
+    char *hdr[] = {c0, c1, c2, c3, c4};
+    struct rs_csv_header h;
+    struct rs_app_error err = {0};
+    static struct rs_item_in items[RS_MAX_ITEMS];
+    assert_int_equal(rs_csv_header_parse(hdr, 5, &h, &err), RS_OK);
+    h.shop_zone = "Europe/Madrid";
+
+    char r0[] = "T-1", r1[] = "23/11/2026 14:05", r2[] = "seur", r3[] = "TZ1", r4[] = "2026-07-01 09:30:15";
+    char *row[] = {r0, r1, r2, r3, r4};
+    struct rs_csv_row out;
+    assert_int_equal(rs_csv_row_parse(&h, row, 5, &out, items, &err), RS_EINVAL);
+    assert_string_equal(err.message, "placed_at \"23/11/2026 14:05\" has no UTC offset: write it as "
+                                     "2026-11-23T14:05:00+01:00, or import with --timezone Europe/Madrid to read "
+                                     "the file's times there");
+
+    h.zone = "Europe/Madrid";
+    assert_int_equal(rs_csv_row_parse(&h, row, 5, &out, items, &err), RS_OK);
+    int64_t want;
+    assert_int_equal(rs_time_parse("2026-11-23T14:05:00+01:00", false, &want, NULL), RS_OK);
+    assert_int_equal(out.order.placed_at, want);
+    assert_int_equal(out.order.placed_offset_min, 60);
+    assert_int_equal(rs_time_parse("2026-07-01T09:30:15+02:00", false, &want, NULL), RS_OK);
+    assert_int_equal(out.event.occurred_at, want); /* summer time */
+    assert_int_equal(out.event.offset_min, 120);
+
+    h.zone = "America/Mexico_City";
+    char m1[] = "2026-11-23T14:05";
+    row[1] = m1;
+    assert_int_equal(rs_csv_row_parse(&h, row, 5, &out, items, &err), RS_OK);
+    assert_int_equal(rs_time_parse("2026-11-23T14:05:00-06:00", false, &want, NULL), RS_OK);
+    assert_int_equal(out.order.placed_at, want);
+
+    char bad[] = "31/02/2026 10:00"; /* no such day: not a time, in any zone */
+    row[1] = bad;
+    assert_int_equal(rs_csv_row_parse(&h, row, 5, &out, items, &err), RS_EINVAL);
+    assert_non_null(strstr(err.message, "placed_at \"31/02/2026 10:00\" is not a time"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_error_midway),
+        cmocka_unit_test(test_local_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
