@@ -20,13 +20,90 @@ void rs_app_import_interrupt(void)
     interrupted = 1;
 }
 
-static void report(FILE *errs, struct rs_progress *prog, long line, const char *msg, int64_t *shown, int max)
+/* Rejected rows: each is named on its own line, up to MAX in all and PER_REASON of one reason
+ * (the message with its quoted values taken out); the others are counted by reason and said at
+ * the end, with how many and where: thousands of one mistake are not thousands of lines. */
+#define REJECT_GROUPS 16
+#define REJECT_PER_REASON 5
+struct rejects {
+    int64_t shown, more, other; /* other: not shown, of a reason past the last group */
+    int n;
+    struct {
+        char reason[256];
+        int64_t seen, more;
+        long first, last; /* lines of the rows not shown */
+    } g[REJECT_GROUPS];
+};
+
+/* MSG with what is between double quotes replaced by "…" ("status \"flying\" is not …" and
+ * "status \"lost\" is not …" are one reason). */
+static void reason_of(const char *msg, char *out, size_t cap)
 {
-    if (errs && *shown < max) {
-        rs_progress_clear(prog);
-        fprintf(errs, "line %ld: %s\n", line, msg);
+    size_t k = 0;
+    bool quoted = false;
+    for (const char *p = msg; *p && k + 4 < cap; p++) {
+        if (*p == '"') {
+            if (!quoted) {
+                memcpy(out + k, "\"\xe2\x80\xa6", 4); /* "… */
+                k += 4;
+            } else {
+                out[k++] = '"';
+            }
+            quoted = !quoted;
+        } else if (!quoted) {
+            out[k++] = *p;
+        }
     }
-    (*shown)++;
+    out[k] = '\0';
+}
+
+static void report(FILE *errs, struct rs_progress *prog, long line, const char *msg, struct rejects *r, int max)
+{
+    char reason[256];
+    reason_of(msg, reason, sizeof reason);
+    int i = 0;
+    while (i < r->n && strcmp(r->g[i].reason, reason))
+        i++;
+    if (i == r->n && r->n < REJECT_GROUPS) {
+        r->n++;
+        snprintf(r->g[i].reason, sizeof r->g[i].reason, "%s", reason);
+        r->g[i].seen = r->g[i].more = 0;
+    }
+    bool grouped = i < r->n;
+    if (grouped)
+        r->g[i].seen++;
+    if (r->shown < max && (!grouped || r->g[i].seen <= REJECT_PER_REASON)) {
+        r->shown++;
+        if (errs) {
+            rs_progress_clear(prog);
+            fprintf(errs, "line %ld: %s\n", line, msg);
+        }
+        return;
+    }
+    r->more++;
+    if (!grouped) {
+        r->other++;
+        return;
+    }
+    if (!r->g[i].more++)
+        r->g[i].first = line;
+    r->g[i].last = line;
+}
+
+static void report_more(FILE *errs, const struct rejects *r)
+{
+    if (!errs || !r->more)
+        return;
+    fprintf(errs, "… and %lld more rejected rows, by reason:\n", (long long)r->more);
+    for (int i = 0; i < r->n; i++) {
+        if (r->g[i].more == 1)
+            fprintf(errs, "  1 row (line %ld): %s\n", r->g[i].first, r->g[i].reason);
+        else if (r->g[i].more)
+            fprintf(errs, "  %lld rows (lines %ld to %ld): %s\n", (long long)r->g[i].more, r->g[i].first,
+                    r->g[i].last, r->g[i].reason);
+    }
+    if (r->other)
+        fprintf(errs, "  %lld rows for other reasons\n", (long long)r->other);
 }
 
 static void add_counts(struct rs_import_summary *sum, const struct rs_import_summary *one)
@@ -128,7 +205,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
     struct rs_csv_header h;
     struct rs_app_error err = {0};
     static struct rs_item_in items[RS_MAX_ITEMS];
-    int64_t shown = 0;
+    struct rejects rej = {0};
     enum rs_err e = rs_csv_init_file(&csv, fp);
     if (e)
         return e;
@@ -198,7 +275,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         if (e) {
             sum->rejected++;
             report(errs, &prog, csv.line, e == RS_ETOOBIG ? "the row is too long or has too many fields" : "unterminated quote",
-                   &shown, max_reported);
+                   &rej, max_reported);
             if (e == RS_EINVAL) { /* unterminated quote runs to the end of the file */
                 e = RS_OK;
                 break;
@@ -240,7 +317,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
                      row.shipment.order_ref);
         if (re) {
             sum->rejected++;
-            report(errs, &prog, csv.line, err.code ? err.message : rs_strerror(re), &shown, max_reported);
+            report(errs, &prog, csv.line, err.code ? err.message : rs_strerror(re), &rej, max_reported);
         }
         if (in_tx > RS_IMPORT_CHUNK) {
             if ((e = replay_waiting(s, merchant_id, created, now, &pending)) || (e = rs_store_commit(s)))
@@ -264,8 +341,7 @@ enum rs_err rs_app_import(struct rs_store *s, int64_t merchant_id, FILE *fp, int
         e = RS_EIO;
     rs_progress_update(&prog, csv.bytes_read);
     rs_progress_done(&prog);
-    if (errs && shown > max_reported)
-        fprintf(errs, "… and %lld more rejected rows\n", (long long)(shown - max_reported));
+    report_more(errs, &rej);
     rs_csv_release(&csv);
     return e;
 }

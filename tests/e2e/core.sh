@@ -474,6 +474,21 @@ eq "with --timezone Europe/Madrid the file's local times import (exit 0)" "$rc" 
 KEY=$KEY_A api GET /v1/orders/TZ-1
 eq "  read in that zone, winter and summer time" "$(jqr .placed_at)/$(jqr '.shipments[0].events[0].occurred_at')" \
   "2026-11-23T14:05:00+01:00/2026-07-01T09:30:00+02:00"
+# thousands of the same mistake: a few lines of it, then a count by reason with where they are
+python3 -c "
+import sys
+w = sys.stdout.write
+w('order_ref,placed_at,carrier,tracking_number,occurred_at,status\n')
+for i in range(3000):
+    w('M-%d,20/11/2026 10:00,,,,\n' % i)
+w('M-a,2026-11-20T10:00:00+01:00,seur,MA1,2026-11-21T10:00:00+01:00,flying\n')
+w('M-b,2026-11-20T10:00:00+01:00,,,,\n')" > "$T_DIR/many.csv"
+"$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/many.csv" >"$T_DIR/many.out" 2>"$T_DIR/many.err"; rc=$?
+eq "3,000 rows with one mistake: exit 3, the good row saved" "$rc/$(grep -c '^rows: 3002 read, 3001 rejected' "$T_DIR/many.out")" "3/1"
+eq "  5 of them named with their line, then the rest counted once, with their lines" \
+  "$(grep -c '^line [0-9]*: placed_at' "$T_DIR/many.err")/$(grep -c '^  2995 rows (lines 7 to 3001): placed_at "…" has no UTC offset' "$T_DIR/many.err")" "5/1"
+check "  a different mistake after them is still named with its line" grep -q '^line 3002: status "flying"' "$T_DIR/many.err"
+check "  the stderr stays short" test "$(wc -l < "$T_DIR/many.err")" -lt 12
 # a shipment row above its order's row: told how to fix the file, not to call the API
 printf 'order_ref,placed_at,carrier,tracking_number\nL-1,,seur,S77\nL-1,2025-11-20T10:00:00+01:00,,\n' > "$T_DIR/late.csv"
 "$RASTRO_BIN" import --merchant 1 --db "$DB" "$T_DIR/late.csv" >/dev/null 2>"$T_DIR/late.err"
