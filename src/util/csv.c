@@ -246,15 +246,33 @@ enum rs_err rs_csv_next(struct rs_csv *c)
 enum rs_err rs_csv_header(struct rs_csv *c)
 {
     enum rs_err e = rs_csv_next(c);
-    if (e || c->nfields != 1 || !strpbrk(c->fields[0], ";\t"))
+    if (e)
         return e;
+    int semis = 0, tabs = 0;
+    for (int i = 0; i < c->nfields; i++)
+        for (const char *p = c->fields[i]; *p; p++)
+            semis += *p == ';', tabs += *p == '\t';
+    if (!semis && !tabs)
+        return RS_OK;
+    if (c->nfields > 1) {
+        /* a column name with a comma in a semicolon (or tab) file, "Nombre, apellidos": more
+         * semicolons (or tabs) than the fields the commas made is that separator's file. The
+         * pieces are joined again with their commas, in place, and split the other way. */
+        if (semis < c->nfields && tabs < c->nfields)
+            return RS_OK;
+        char *end = c->fields[c->nfields - 1] + strlen(c->fields[c->nfields - 1]);
+        for (char *p = c->fields[0]; p < end; p++)
+            if (!*p)
+                *p = ',';
+        c->nfields = 1;
+    }
     /* split the one field again with its separator, quotes and all, then take the pieces back
      * into the buffer the field is in (c->buf, or c->conv when converted; never longer than the
      * field they come from) */
     struct rs_csv h;
     if ((e = rs_csv_init_mem(&h, c->fields[0], strlen(c->fields[0]))))
         return e;
-    h.sep = c->sep = strchr(c->fields[0], ';') ? ';' : '\t';
+    h.sep = c->sep = semis >= tabs ? ';' : '\t';
     h.started = 1; /* a byte-order mark was the file's, already skipped */
     if ((e = rs_csv_next(&h)) == RS_OK) {
         char *base = c->fields[0];
