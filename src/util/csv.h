@@ -58,8 +58,8 @@ enum rs_err rs_csv_next(struct rs_csv *c) RS_MUST_CHECK;
 
 /* Read the first record as a header (RS_OK, or as rs_csv_next). Excel in Spanish (and most
  * European) locales saves "CSV" with semicolons, and spreadsheets export tab-separated text: a
- * header that is one field holding ';' (or else a tab) is split that way, and the rest of the
- * file is read with that separator (c->sep). */
+ * header with more ';' (or tabs) than the fields commas make of it is split that way (the
+ * commoner of those, ';' on a tie), and the rest of the file is read with that separator (c->sep). */
 enum rs_err rs_csv_header(struct rs_csv *c) RS_MUST_CHECK;
 
 /* A header cell as a column name: ASCII lower case, no spaces around, and a run of spaces,
