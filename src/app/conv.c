@@ -1533,6 +1533,37 @@ end:
     return e;
 }
 
+/* NOTE, by the system, for the inbound message IN on C (keyed by its provider id). *AGAIN: the
+ * provider delivered that message before (nothing written, OUT->duplicate set). */
+static enum rs_err system_note(struct rs_store *s, const struct rs_inbound_msg *in, const struct rs_conv *c,
+                               const char *note, int64_t now, struct rs_inbound_result *out, bool *again)
+{
+    struct rs_conv_msg_new m = {.merchant_id = in->merchant_id, .conversation_id = c->id, .direction = "note",
+                                .channel = in->channel, .author = "system", .body = note, .confidence = -1,
+                                .provider_msg_id = in->provider_msg_id};
+    enum rs_err e = rs_store_conv_msg_add(s, &m, now, &out->message_id);
+    *again = e == RS_EDUPLICATE;
+    if (*again)
+        out->duplicate = true;
+    return *again ? RS_OK : e;
+}
+
+/* The bot's text KEY (data/bot-replies-*.txt, or the merchant's) in LANG, queued on C as its reply. */
+static enum rs_err bot_says(struct rs_store *s, const struct rs_inbound_msg *in, struct rs_conv *c, const char *lang,
+                            const char *key, int64_t now, struct rs_inbound_result *out)
+{
+    struct bot_cfg bot;
+    bot_cfg_load(s, in->merchant_id, &bot);
+    struct reply_ctx x = {.s = s, .in = in, .c = c, .bot = &bot, .lang = lang, .now = now};
+    merchant_facts(&x);
+    char reply[512];
+    enum rs_err e = text_for(&x, key, NULL, reply, sizeof reply);
+    if (!e)
+        e = queue_reply(s, c, "bot", 0, reply, now, &out->reply_id);
+    json_decref(bot.root);
+    return e;
+}
+
 enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbound_msg *in, const char *kind,
                                         int64_t now, struct rs_inbound_result *out)
 {
@@ -1551,31 +1582,15 @@ enum rs_err rs_conv_inbound_unsupported(struct rs_store *s, const struct rs_inbo
             k[n++] = *p;
     k[n] = '\0';
     snprintf(note, sizeof note, "[%s not supported]", n ? k : "message");
-    struct rs_conv_msg_new m = {.merchant_id = in->merchant_id, .conversation_id = c.id, .direction = "note",
-                                .channel = in->channel, .author = "system", .body = note, .confidence = -1,
-                                .provider_msg_id = in->provider_msg_id};
-    e = rs_store_conv_msg_add(s, &m, now, &out->message_id);
-    if (e == RS_EDUPLICATE) {
-        out->duplicate = true;
-        return RS_OK;
-    }
-    if (e)
+    bool again;
+    if ((e = system_note(s, in, &c, note, now, out, &again)) || again)
         return e;
     c.last_inbound_at = now;
     if ((e = rs_store_conv_save(s, &c, now)))
         return e;
     if (strcmp(c.state, "agent") == 0 || strcmp(in->channel, "phone") == 0)
         return RS_OK;
-    struct bot_cfg bot;
-    bot_cfg_load(s, in->merchant_id, &bot);
-    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang_of(c.locale), .now = now};
-    merchant_facts(&x);
-    char reply[512];
-    e = text_for(&x, "not_text", NULL, reply, sizeof reply);
-    if (!e)
-        e = queue_reply(s, &c, "bot", 0, reply, now, &out->reply_id);
-    json_decref(bot.root);
-    return e;
+    return bot_says(s, in, &c, lang_of(c.locale), "not_text", now, out);
 }
 
 enum rs_err rs_conv_optin_ack(struct rs_store *s, const struct rs_inbound_msg *in, const char *keyword, int64_t now,
@@ -1598,30 +1613,14 @@ enum rs_err rs_conv_optin_ack(struct rs_store *s, const struct rs_inbound_msg *i
     k[n] = '\0';
     char note[64];
     snprintf(note, sizeof note, "[opted in again: %s]", n ? k : "START");
-    struct rs_conv_msg_new m = {.merchant_id = in->merchant_id, .conversation_id = c.id, .direction = "note",
-                                .channel = in->channel, .author = "system", .body = note, .confidence = -1,
-                                .provider_msg_id = in->provider_msg_id};
-    e = rs_store_conv_msg_add(s, &m, now, &out->message_id);
-    if (e == RS_EDUPLICATE) {
-        out->duplicate = true;
-        return RS_OK;
-    }
-    if (e)
+    bool again;
+    if ((e = system_note(s, in, &c, note, now, out, &again)) || again)
         return e;
     /* the customer's language; ALTA says Spanish when we do not know theirs */
     const char *lang = c.customer_locale[0] ? lang_of(c.customer_locale)
                        : strcmp(k, "ALTA") == 0 ? "es"
                                                 : lang_of(c.locale);
-    struct bot_cfg bot;
-    bot_cfg_load(s, in->merchant_id, &bot);
-    struct reply_ctx x = {.s = s, .in = in, .c = &c, .bot = &bot, .lang = lang, .now = now};
-    merchant_facts(&x);
-    char reply[512];
-    e = text_for(&x, "optin", NULL, reply, sizeof reply);
-    if (!e)
-        e = queue_reply(s, &c, "bot", 0, reply, now, &out->reply_id);
-    json_decref(bot.root);
-    return e;
+    return bot_says(s, in, &c, lang, "optin", now, out);
 }
 
 /* ---- agents and the API ---- */
