@@ -65,7 +65,8 @@ struct job {
     struct rs_console *c;
     int64_t id;             /* conversation or incident */
     int64_t other_id;       /* agent to assign, message an incident starts from, holder seen (take) */
-    int64_t seen;           /* the newest message the page showed (reply, note, phone log) */
+    int64_t seen;           /* the newest message the page showed (reply, note, phone log); the
+                               holder it showed (assign: -1 when the form did not say) */
     const char *text;       /* reply, note, phone log, state, incident type, resolution */
     struct rs_coupon_req coupon;
     bool with_coupon;
@@ -145,7 +146,28 @@ static enum rs_err run(struct rs_store *s, void *ctx)
             snprintf(j->why, sizeof j->why, "%s", CX(c, "Ese agente no existe en tu tienda.", "No such agent in your shop."));
             return RS_EINVAL;
         }
-        return e ? e : rs_conv_assign(s, mid, j->id, j->other_id, now);
+        if (e)
+            return e;
+        /* as for taking it: a page read before a colleague took it must not hand it on behind
+         * their back; only the holder the page showed may be replaced */
+        if (j->seen >= 0) {
+            if ((e = conversation_fields(s, j, &conv)))
+                return e;
+            int64_t holder = json_integer_value(json_object_get(conv, "assigned_agent_id"));
+            if (holder && holder != j->seen && holder != j->other_id) {
+                const char *who_name = json_string_value(json_object_get(conv, "agent_name"));
+                snprintf(j->why, sizeof j->why,
+                         CX(c, "%s ha tomado esta conversación mientras tanto. Recarga la página si aun así quieres "
+                               "asignarla.",
+                            "%s took this conversation in the meantime. Reload the page if you still want to assign "
+                            "it."),
+                         who_name && *who_name ? who_name : CX(c, "Otra persona", "Someone else"));
+                json_decref(conv);
+                return RS_ECONFLICT;
+            }
+            json_decref(conv);
+        }
+        return rs_conv_assign(s, mid, j->id, j->other_id, now);
     }
     case A_CLOSE:
         return rs_conv_set_state(s, mid, j->id, "closed", now);
@@ -339,6 +361,8 @@ static void conversation_action(struct rs_req *r, enum act act)
         char v[24];
         field(r, "agent_id", v, sizeof v, NULL);
         j.other_id = strtoll(v, NULL, 10);
+        v[0] = '\0'; /* who held it when the page was drawn (0: nobody; absent: not checked) */
+        j.seen = field(r, "held", v, sizeof v, NULL) && v[0] ? strtoll(v, NULL, 10) : -1;
     } else if (act == A_INCIDENT) {
         char v[24], type[24];
         field(r, "message_id", v, sizeof v, NULL);

@@ -1130,6 +1130,8 @@ void rs_console_conversation(struct rs_req *r)
     if (json_array_size(agents) > 1) {
         rs_buf_printf(&b, "<form method=\"post\" action=\"/console/c/%lld/assign\">", (long long)id);
         rs_console_csrf_field(&b, &c);
+        rs_buf_printf(&b, "<input type=\"hidden\" name=\"held\" value=\"%lld\">",
+                      (long long)I(conv, "assigned_agent_id"));
         rs_buf_printf(&b, "<label>%s <select name=\"agent_id\">", CX(&c, "Asignar a", "Assign to"));
         size_t i;
         json_t *a;

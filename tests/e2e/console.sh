@@ -188,6 +188,13 @@ JAR=$T_DIR/jar-luis page POST /console/c/$C1/take "csrf=$CS_LUIS&held=1" -H "Ori
 eq "  from a page that showed her as the holder (a deliberate take-over): Luis's" "$STATUS/$(q "select assigned_agent_id from conversations where id=$C1")" "303/$LUIS"
 page POST /console/c/$C1/take "csrf=$CS&held=$LUIS" -H "Origin: $BASE"
 eq "  and Ana takes it back the same way" "$STATUS/$(q "select assigned_agent_id from conversations where id=$C1")" "303/1"
+check "  the assign form names the holder too" bash -c "printf '%s' \"\$0\" | grep -qF 'action=\"/console/c/$C1/assign\"><input type=\"hidden\" name=\"csrf\"' && printf '%s' \"\$0\" | grep -qE 'assign\"><input[^>]*><input type=\"hidden\" name=\"held\" value=\"1\">'" "$(page GET /console/c/$C1; printf '%s' "$HTML")"
+JAR=$T_DIR/jar-luis page POST /console/c/$C1/assign "csrf=$CS_LUIS&held=0&agent_id=$LUIS" -H "Origin: $BASE"
+eq "assign from a page drawn when nobody held it, now Ana's: 409 naming her, still Ana's" \
+  "$STATUS/$(printf '%s' "$HTML" | grep -c 'Ana &lt;i&gt; ha tomado esta conversación mientras tanto')/$(q "select assigned_agent_id from conversations where id=$C1")" "409/1/1"
+JAR=$T_DIR/jar-luis page POST /console/c/$C1/assign "csrf=$CS_LUIS&held=1&agent_id=$LUIS" -H "Origin: $BASE"
+eq "  from a page that showed her: assigned" "$STATUS/$(q "select assigned_agent_id from conversations where id=$C1")" "303/$LUIS"
+page POST /console/c/$C1/take "csrf=$CS&held=$LUIS" -H "Origin: $BASE"
 page POST /console/c/$C1/reply "csrf=$CS&body=Hola+Luc%C3%ADa%2C+lo+miro+ahora+mismo.&kind=reply" -H "Origin: $BASE"
 eq "reply: 303" "$STATUS" 303
 eq "the reply is queued as the agent's message on SMS" "$(q "select author||' '||agent_id||' '||channel from messages where conversation_id=$C1 and direction='out' order by id desc limit 1")" "agent 1 sms"
