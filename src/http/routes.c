@@ -8,6 +8,7 @@
 #include "app/keys.h"
 #include "http/keycache.h"
 #include "http/metrics.h"
+#include "http/page.h"
 #include "util/form.h"
 #include "util/timefmt.h"
 
@@ -268,6 +269,45 @@ static bool slash_only(struct rs_req *r)
     return false;
 }
 
+/* An address a customer or an agent opens in a browser (a tracking or unsubscribe link, the
+ * console) that matched nothing: a link cut short in an SMS ("/t/", "/u/"), or written with a
+ * trailing "/". They get a page in their language or the page they meant, never the API's JSON.
+ * True when answered. */
+static bool browser_not_found(struct rs_req *r, bool slash)
+{
+    const char *p = r->path;
+    if ((strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) ||
+        !(strcmp(p, "/t") == 0 || strncmp(p, "/t/", 3) == 0 || strcmp(p, "/u") == 0 || strncmp(p, "/u/", 3) == 0 ||
+          strcmp(p, "/track/") == 0 || strncmp(p, "/console/", 9) == 0))
+        return false;
+    const char *lang = rs_page_lang_asked(r);
+    struct rs_buf b;
+    rs_buf_init(&b);
+    if (strcmp(p, "/t") == 0 || strcmp(p, "/t/") == 0) /* no code: where a code or an order is looked up */
+        rs_buf_puts(&b, "/track");
+    else if (slash) /* the page meant, with what identified the visitor */
+        rs_buf_printf(&b, "%.*s", (int)strlen(r->raw_path ? r->raw_path : p) - 1, r->raw_path ? r->raw_path : p);
+    if (b.len) {
+        if (strncmp(p, "/console", 8) != 0)
+            rs_page_query(&b, r, lang);
+        snprintf(r->location, sizeof r->location, "%s", b.len < sizeof r->location ? b.data : "/track");
+        rs_buf_release(&b);
+        rs_reply_text(r, 303, "text/plain; charset=utf-8", "", 0);
+        r->cache_control = "no-store";
+        return true;
+    }
+    rs_buf_release(&b);
+    if (strncmp(p, "/console/", 9) == 0)
+        return false; /* an agent's mistyped address: the API's answer is plain enough */
+    bool es = !lang || strcmp(lang, "en") != 0;
+    rs_page_message(r, 404, es, es ? "Este enlace no está completo" : "This link is incomplete",
+                    es ? "Puede que se haya cortado al copiarlo. Abre el enlace completo del mensaje que te "
+                         "enviamos, o busca tu pedido en /track con tu número de pedido y tu email."
+                       : "It may have been cut short when it was copied. Open the whole link in the message we "
+                         "sent you, or find your order at /track with its number and your e-mail.");
+    return true;
+}
+
 void rs_routes_dispatch(struct rs_req *r)
 {
     bool path_found = false;
@@ -292,6 +332,8 @@ void rs_routes_dispatch(struct rs_req *r)
         if (path_found)
             rs_reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)", r->method, r->path,
                            r->allow);
+        else if (browser_not_found(r, slash_only(r)))
+            ; /* answered: a page, or the page meant */
         else if (slash_only(r))
             rs_reply_error(r, 404, "not_found", "no such endpoint: %s (without the trailing \"/\": %.*s)", r->path,
                            (int)strlen(r->path) - 1, r->path);

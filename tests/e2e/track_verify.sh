@@ -109,6 +109,18 @@ api POST /v1/events '{"carrier":"correos","tracking_number":"VPK1","occurred_at"
 api GET /v1/shipments/correos/VPK1
 eq "  collected: the shipment no longer says where it waits (the event keeps it)" "$(jqr '.pickup')/$(jqr '.events[-2].pickup.name')" "null/Oficina <b>Correos</b> Sol"
 
+# ---- a link cut short or written with a trailing "/" (an SMS app, a copy): a page, never JSON ----
+page GET "/t/$CODE/?lang=en&v=$V"
+eq "a tracking link with a trailing slash: to the page, keeping the language and the token" "$STATUS $LOC" "303 /t/$CODE?lang=en&v=$V"
+page GET "/t/?lang=en"
+eq "  a tracking link cut before the code: to the look-up page" "$STATUS $LOC" "303 /track?lang=en"
+page GET "/u/"
+check "  an unsubscribe link cut before its token: a page saying so, in Spanish, not JSON" \
+  bash -c "[ '$STATUS' = 404 ] && grep -q '<h1>Este enlace no está completo</h1>' '$T_DIR/page.html' && ! grep -q '\"error\"' '$T_DIR/page.html'"
+page GET "/t/$CODE/x?lang=en"
+check "  a tracking link with a stray part: the same page, in English" \
+  bash -c "[ '$STATUS' = 404 ] && grep -q '<h1>This link is incomplete</h1>' '$T_DIR/page.html'"
+
 page GET "/t/$CODE?lang=EN"
 check "?lang=EN (a link written by hand): the English page" grep -q '<html lang="en">' "$T_DIR/page.html"
 page GET "/t/$CODE?email=ana@example.com&lang=EN"
