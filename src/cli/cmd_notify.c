@@ -1,6 +1,7 @@
 /* cmd_notify.c — `rastro notify settings|preview|list|resend`: configure a merchant's
  * notifications (validated before they are saved), preview a message, list an order's
  * notifications, queue one again. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,8 +81,38 @@ int rs_cmd_notify(int argc, char **argv)
         else
             return usage();
     }
-    if (!verb || !merchant)
+    if (!verb)
         return usage();
+    /* say what is missing before touching the database */
+    const char *missing = NULL;
+    bool known = true;
+    if (strcmp(verb, "settings") == 0)
+        missing = !arg ? "give the settings file: FILE.json, or - for standard input" : NULL;
+    else if (strcmp(verb, "preview") == 0)
+        missing = !order     ? "give --order REF (the shop's order reference)"
+                  : !trigger ? "give --trigger T (shipped, delivered… see below)"
+                  : !channel ? "give --channel email|sms|whatsapp|push"
+                             : NULL;
+    else if (strcmp(verb, "list") == 0)
+        missing = !order ? "give --order REF (the shop's order reference)" : NULL;
+    else if (strcmp(verb, "resend") == 0)
+        missing = !arg ? "give the NOTIFICATION_ID to resend (see `rastro notify list`)" : NULL;
+    else if (strcmp(verb, "show") != 0)
+        known = false;
+    if (!known) {
+        fprintf(stderr, "rastro notify: '%s' is not a notify command\n", verb);
+        return usage();
+    }
+    if (!merchant)
+        missing = "give --merchant ID (see `rastro merchant list`)";
+    if (missing) {
+        fprintf(stderr, "rastro notify %s: %s\n", verb, missing);
+        return usage();
+    }
+    if (arg && (strcmp(verb, "settings") != 0 && strcmp(verb, "resend") != 0)) {
+        fprintf(stderr, "rastro notify %s: unexpected argument %s\n", verb, arg);
+        return usage();
+    }
     char *end;
     long long mid = strtoll(merchant, &end, 10);
     if (*end || mid <= 0) {

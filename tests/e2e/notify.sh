@@ -49,6 +49,20 @@ JSON
 settings "" > "$T_DIR/settings.json"
 check "settings are accepted by rastro notify settings" "$RASTRO_BIN" notify settings --merchant 1 --db "$DB" "$T_DIR/settings.json"
 
+# ---- a command missing a piece says which one (exit 2, on stderr), before touching the database ----
+cli_missing() { # NAME WANT_SUBSTRING ARGS...
+  local name=$1 want=$2; shift 2
+  local out; out=$("$RASTRO_BIN" notify "$@" --db "$T_DIR/absent.db" 2>&1 >/dev/null); local rc=$?
+  if [ $rc -eq 2 ] && printf '%s' "$out" | head -1 | grep -qF -- "$want" && [ ! -e "$T_DIR/absent.db" ]; then ok "$name"
+  else not_ok "$name" "rc=$rc: $(printf '%s' "$out" | head -1)"; fi
+}
+cli_missing "rastro notify list without --order names --order" "give --order REF" list --merchant 1
+cli_missing "rastro notify list without --merchant names --merchant" "give --merchant ID" list --order A-1
+cli_missing "rastro notify preview without --channel names --channel" "give --channel" preview --merchant 1 --order A-1 --trigger shipped
+cli_missing "rastro notify resend without an id asks for it" "give the NOTIFICATION_ID" resend --merchant 1
+cli_missing "rastro notify settings without a file asks for it" "give the settings file" settings --merchant 1
+cli_missing "rastro notify with a misspelt verb says so" "'lsit' is not a notify command" lsit --merchant 1
+
 # ---- bad settings are refused at configuration time ----
 bad_settings() { # NAME JSON WANT_SUBSTRING
   printf '%s' "$2" > "$T_DIR/bad.json"
