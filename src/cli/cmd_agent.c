@@ -11,23 +11,29 @@
 #include <unistd.h>
 
 #include "app/agent_auth.h"
+#include "app/notify_settings.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "store/store_agent.h"
+#include "store/store_notify.h"
 #include "util/email_addr.h"
 #include "util/timefmt.h"
 
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: rastro agent create --merchant ID --email E --name N [--role agent|admin] [--locale es|en] [--db URL]\n"
+            "usage: rastro agent create --merchant ID --email E --name N [--role agent|admin] [--locale es|en]\n"
+            "                          [--base-url URL] [--db URL]\n"
             "         reads the password from stdin (first line, at least %d characters); with nothing on\n"
-            "         stdin a random password is generated and printed once\n"
+            "         stdin a random password is generated and printed once; prints where to sign in:\n"
+            "         --base-url, else the merchant's public_base_url (rastro notify settings), else\n"
+            "         $RASTRO_BASE_URL, else $RASTRO_LISTEN, followed by /console/login\n"
             "       rastro agent list [--merchant ID] [--db URL]\n"
             "       rastro agent disable --email E [--db URL]   (signs it out; its conversations and incidents\n"
             "         go back to the queues)\n"
             "       rastro agent enable --email E [--db URL]\n"
             "       rastro agent password --email E [--db URL]  (new password as for create; signs it out)\n"
+            "example: printf '%%s\\n' 'una clave larga' | rastro agent create --merchant 1 --email ana@tienda.es --name Ana\n"
             "environment: RASTRO_ARGON2_MEMORY_KIB, RASTRO_ARGON2_ITERATIONS (hash cost; default 65536 KiB, 3)\n",
             RS_PASSWORD_MIN);
     return 2;
@@ -70,8 +76,42 @@ static int new_password(const char *verb, char pw[RS_PASSWORD_MAX + 2], char phc
     return 0;
 }
 
+/* Where the agents of merchant MID sign in: OUT gets the console's login URL and true, or false
+ * when nothing says at which address the server is reached. The same base the server's links
+ * use: FLAG (--base-url), the merchant's public_base_url, $RASTRO_BASE_URL, $RASTRO_LISTEN. */
+static bool console_login_url(struct rs_store *s, long long mid, const char *flag, char *out, size_t cap)
+{
+    char base[512] = "";
+    if (flag && *flag)
+        snprintf(base, sizeof base, "%s", flag);
+    struct rs_notify_merchant m;
+    if (!*base && rs_store_notify_merchant(s, mid, &m) == RS_OK) {
+        struct rs_notify_config cfg;
+        char err[200];
+        if (m.config && rs_notify_config_parse(m.config, &cfg, err, sizeof err) == RS_OK) {
+            if (cfg.public_base_url)
+                snprintf(base, sizeof base, "%s", cfg.public_base_url);
+            rs_notify_config_release(&cfg);
+        }
+        free(m.config);
+    }
+    const char *env = getenv("RASTRO_BASE_URL");
+    if (!*base && env && *env)
+        snprintf(base, sizeof base, "%s", env);
+    env = getenv("RASTRO_LISTEN");
+    if (!*base && env && *env) /* ":8080" listens on every address; this machine is one of them */
+        snprintf(base, sizeof base, "http://%s%s", env[0] == ':' ? "127.0.0.1" : "", env);
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        base[--n] = '\0';
+    if (!n)
+        return false;
+    snprintf(out, cap, "%s/console/login", base);
+    return true;
+}
+
 static int create(struct rs_store *s, const char *merchant, const char *email, const char *name, const char *role,
-                  const char *locale)
+                  const char *locale, const char *base_url)
 {
     char *end;
     long long mid = merchant ? strtoll(merchant, &end, 10) : 0;
@@ -126,7 +166,14 @@ static int create(struct rs_store *s, const char *merchant, const char *email, c
     printf("agent %lld: %s <%s>, %s of merchant %lld\n", (long long)id, a.name, a.email, a.role, mid);
     if (generated)
         printf("password: %s\n", pw);
-    fprintf(stderr, "Sign in at <base URL>/console/login.\n");
+    char login[600];
+    if (console_login_url(s, mid, base_url, login, sizeof login))
+        printf("sign in at: %s\n", login);
+    else
+        fprintf(stderr, "Sign in at the server's address followed by /console/login: the address `rastro serve`\n"
+                        "prints when it starts (http://127.0.0.1:8080/console/login unless --listen or\n"
+                        "--base-url say otherwise). Set public_base_url in `rastro notify settings` or\n"
+                        "RASTRO_BASE_URL to have it printed here.\n");
     return 0;
 }
 
@@ -179,11 +226,12 @@ static int set_disabled(struct rs_store *s, const struct rs_agent *a, bool disab
 int rs_cmd_agent(int argc, char **argv)
 {
     const char *db = NULL, *merchant = NULL, *email = NULL, *name = NULL, *role = "agent", *locale = "es";
-    const char *verb = NULL;
+    const char *verb = NULL, *base_url = NULL;
     for (int i = 1; i < argc; i++) {
         if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--merchant", &merchant) ||
             rs_arg_value(argc, argv, &i, "--email", &email) || rs_arg_value(argc, argv, &i, "--name", &name) ||
-            rs_arg_value(argc, argv, &i, "--role", &role) || rs_arg_value(argc, argv, &i, "--locale", &locale))
+            rs_arg_value(argc, argv, &i, "--role", &role) || rs_arg_value(argc, argv, &i, "--locale", &locale) ||
+            rs_arg_value(argc, argv, &i, "--base-url", &base_url))
             continue;
         if (rs_arg_flag(argv, i, "--help"))
             return usage(), 0;
@@ -231,7 +279,7 @@ int rs_cmd_agent(int argc, char **argv)
             rc = v == PASSWORD ? password(s, &a) : set_disabled(s, &a, v == DISABLE);
         }
     } else if (v == CREATE) {
-        rc = create(s, merchant, email, name, role, locale);
+        rc = create(s, merchant, email, name, role, locale, base_url);
     } else {
         json_t *list = NULL, *m = NULL;
         char *end = NULL;

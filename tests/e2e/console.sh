@@ -28,6 +28,18 @@ for m in 1 2; do printf '%s' "$settings" > "$T_DIR/s.json"; "$RASTRO_BIN" notify
 
 out=$(printf 'una-clave-larga\n' | "$RASTRO_BIN" agent create --merchant 1 --email Ana@Sol.es --name 'Ana <i>' --db "$DB" 2>/dev/null)
 eq "rastro agent create reads the password from stdin" "$(printf '%s' "$out" | head -1)" "agent 1: Ana <i> <ana@sol.es>, agent of merchant 1"
+eq "  and prints where to sign in: the merchant's public_base_url" "$(printf '%s' "$out" | sed -n 's/^sign in at: //p')" "$BASE/console/login"
+# a shop without settings: the address the server is told (RASTRO_BASE_URL, RASTRO_LISTEN), never a placeholder
+"$RASTRO_BIN" merchant create "Sin ajustes" --db "$T_DIR/plain.db" >/dev/null
+out=$(env -u RASTRO_BASE_URL RASTRO_LISTEN=127.0.0.1:9099 "$RASTRO_BIN" agent create --merchant 1 --email a1@x.es --name A --db "$T_DIR/plain.db" </dev/null 2>/dev/null)
+eq "  without public_base_url, the server's RASTRO_LISTEN address" "$(printf '%s' "$out" | sed -n 's/^sign in at: //p')" "http://127.0.0.1:9099/console/login"
+out=$(RASTRO_BASE_URL=https://track.tienda.es/ "$RASTRO_BIN" agent create --merchant 1 --email a2@x.es --name A --db "$T_DIR/plain.db" </dev/null 2>/dev/null)
+eq "  or RASTRO_BASE_URL" "$(printf '%s' "$out" | sed -n 's/^sign in at: //p')" "https://track.tienda.es/console/login"
+out=$("$RASTRO_BIN" agent create --merchant 1 --email a3@x.es --name A --base-url http://10.0.0.5:8080 --db "$T_DIR/plain.db" </dev/null 2>/dev/null)
+eq "  or --base-url" "$(printf '%s' "$out" | sed -n 's/^sign in at: //p')" "http://10.0.0.5:8080/console/login"
+err=$(env -u RASTRO_BASE_URL -u RASTRO_LISTEN "$RASTRO_BIN" agent create --merchant 1 --email a4@x.es --name A --db "$T_DIR/plain.db" </dev/null 2>&1 >/dev/null)
+check "  knowing none, it says how to find the address instead of printing <base URL>" \
+  bash -c "printf '%s' \"\$1\" | grep -q 'rastro serve' && ! printf '%s' \"\$1\" | grep -q '<base URL>'" _ "$err"
 out=$("$RASTRO_BIN" agent create --merchant 2 --email bo@otra.es --name Bo --role admin --db "$DB" </dev/null 2>/dev/null)
 BO_PW=$(printf '%s' "$out" | sed -n 's/^password: //p')
 eq "without stdin a 20-character password is generated and printed" "${#BO_PW}" 20
