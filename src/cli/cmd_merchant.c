@@ -23,7 +23,10 @@ static int usage(void)
                     "       rastro merchant hook PROVIDER --merchant ID --secret S [--mapping FILE.json] [--db URL]\n"
                     "         PROVIDER: easypost, shippo, aftership, 17track (--secret: the API key), shopify,\n"
                     "                   woocommerce, generic; email: the inbound e-mail channel, whose path\n"
-                    "                   `rastro mail-in --url` takes (docs/support-channels.md)\n");
+                    "                   `rastro mail-in --url` takes (docs/support-channels.md)\n"
+                    "         --secret: the provider's signing secret (or API key), 8 to 255 characters\n"
+                    "example: rastro merchant create \"Tienda Sol\"\n"
+                    "         rastro merchant hook shopify --merchant 1 --secret 0d9e5c2a7f41b836\n");
     return 2;
 }
 

@@ -65,6 +65,15 @@ out=$("$RASTRO_BIN" merchant hook aftership --merchant 2 --secret cli-secret-e2e
 check "CLI: rastro merchant hook prints the webhook path" bash -c "printf '%s' '$out' | grep -q '^webhook path: /hooks/aftership/[0-9a-f]\{32\}$'"
 KEY=$KEY_B api GET /v1/integrations
 eq "  and the integration is there" "$(jqr '.integrations[0].provider')" aftership
+# the example of README.md and docs/api/webhooks.md works as written (on a database of its own)
+"$RASTRO_BIN" merchant create "Tienda Sol" --db "$T_DIR/example.db" >/dev/null 2>&1
+for doc in README.md docs/api/webhooks.md; do
+  ex=$(grep -o 'rastro merchant hook shopify --merchant 1 --secret [^`[]*' "$(dirname "$0")/../../$doc" | head -1)
+  ex=${ex% }; read -r -a words <<<"${ex#rastro }"
+  out=$("$RASTRO_BIN" "${words[@]}" --db "$T_DIR/example.db" 2>&1); rc=$?
+  if [ -n "$ex" ] && [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '^webhook path: /hooks/shopify/'; then ok "the $doc example '$ex' works as written"
+  else not_ok "the $doc example '$ex' works as written" "rc=$rc: $out"; fi
+done
 "$RASTRO_BIN" merchant hook generic --merchant 2 --secret cli-secret-e2e --db "$DB" >/dev/null 2>&1
 eq "CLI: generic without --mapping fails" "$?" 1
 
