@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool rs_arg_value(int argc, char **argv, int *i, const char *name, const char **val)
 {
@@ -52,4 +53,22 @@ const char *rs_cmd_db_url(const char *flag_value)
         return flag_value;
     const char *env = getenv("RASTRO_DB");
     return env && *env ? env : "var/rastro.db";
+}
+
+bool rs_cmd_db_exists(const char *url, const char *cmd)
+{
+    static const char *const prefixes[] = {"sqlite://", "sqlite:", "file:"};
+    const char *path = url;
+    for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++)
+        if (strncmp(url, prefixes[k], strlen(prefixes[k])) == 0) {
+            path = url + strlen(prefixes[k]);
+            break;
+        }
+    if (strncmp(url, "postgres", 8) == 0 || !*path || access(path, F_OK) == 0)
+        return true; /* rs_store_open says what is wrong with those */
+    fprintf(stderr,
+            "rastro %s: no database at '%s' (check --db or RASTRO_DB; `rastro serve` or `rastro migrate` "
+            "creates a new one)\n",
+            cmd, path);
+    return false;
 }

@@ -4,6 +4,8 @@
 #ifndef RS_CMD_H
 #define RS_CMD_H
 
+#include <stdbool.h>
+
 int rs_cmd_serve(int argc, char **argv);
 int rs_cmd_merchant(int argc, char **argv);
 int rs_cmd_import(int argc, char **argv);
@@ -20,5 +22,9 @@ int rs_cmd_mail_in(int argc, char **argv);
 
 /* The database URL from --db, else $RASTRO_DB, else "var/rastro.db". Borrowed. */
 const char *rs_cmd_db_url(const char *flag_value);
+/* True when database URL (a path, sqlite:PATH, file:PATH) exists. False after saying on stderr
+ * ("rastro CMD: no database at …") that it does not: commands that only read or change what is
+ * already there refuse to create an empty database from a misspelt --db or RASTRO_DB. */
+bool rs_cmd_db_exists(const char *url, const char *cmd);
 
 #endif

@@ -256,6 +256,8 @@ int rs_cmd_agent(int argc, char **argv)
     }
     struct rs_store *s = NULL;
     char err[512];
+    if (!rs_cmd_db_exists(rs_cmd_db_url(db), "agent"))
+        return 1;
     if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {
         fprintf(stderr, "rastro agent: %s\n", err);
         return 1;

@@ -190,6 +190,9 @@ int rs_cmd_merchant(int argc, char **argv)
         fprintf(stderr, "rastro merchant: --scopes is a comma list of ingest, read, admin, quote\n");
         return 2;
     }
+    /* only create starts a database (a shop's first step); the rest act on one that exists */
+    if (strcmp(verb, "create") != 0 && !rs_cmd_db_exists(rs_cmd_db_url(db), "merchant"))
+        return 1;
     struct rs_store *s = NULL;
     char err[512];
     if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {

@@ -121,6 +121,8 @@ int rs_cmd_notify(int argc, char **argv)
     }
     struct rs_store *s = NULL;
     char err[512];
+    if (!rs_cmd_db_exists(rs_cmd_db_url(db), "notify"))
+        return 1;
     if (rs_store_open(rs_cmd_db_url(db), 0, &s, err, sizeof err) != RS_OK) {
         fprintf(stderr, "rastro notify: %s\n", err);
         return 1;

@@ -459,6 +459,8 @@ static struct rs_store *open_store(const struct opts *o)
 {
     struct rs_store *s = NULL;
     char err[512];
+    if (!rs_cmd_db_exists(rs_cmd_db_url(o->db), "promise"))
+        return NULL;
     if (rs_store_open(rs_cmd_db_url(o->db), 0, &s, err, sizeof err) != RS_OK) {
         fprintf(stderr, "rastro promise: %s\n", err);
         return NULL;

@@ -11,6 +11,11 @@ OTHER=$(new_merchant "Tienda Luna")
 AID=${ADMIN:0:11}
 
 # ---- the command line ----
+for a in "merchant list" "merchant keys 1" "agent list" "notify show --merchant 1" "promise sweep"; do
+  "$RASTRO_BIN" $a --db "$T_DIR/typo.db" >/dev/null 2>"$T_DIR/err"; rc=$?
+  eq "rastro $a against a missing database: exit 1, says so, creates none" \
+    "$rc/$(grep -c 'no database at' "$T_DIR/err")/$([ -e "$T_DIR/typo.db" ] && echo created)" "1/1/"
+done
 out=$("$RASTRO_BIN" merchant keys 1 --db "$DB")
 eq "rastro merchant keys: one live key" "$(printf '%s\n' "$out" | grep -c ' live$')" 1
 check "  listed by its public id" grep -q "^$AID " <<<"$out"

@@ -121,6 +121,10 @@ KEY=$KEY_B api GET '/v1/customers/export?email=ana.perez@example.com'
 eq "tenancy: the other merchant sees only its own order" "$(jqr '[.orders[].merchant_id]|unique|join(",")')" 2
 CLI=$("$RASTRO_BIN" customer export --db "$DB" --merchant 1 --email ana.perez@example.com)
 eq "rastro customer export prints the same document" "$(printf '%s' "$CLI" | jq -c '[(.orders|length), (.conversations|length), (.incidents|length)]')" "[2,3,1]"
+# a misspelt --db is not an empty shop: "holds nothing" from a new empty file would be a lie
+err=$("$RASTRO_BIN" customer erase --db "$DB.typo" --merchant 1 --email ana.perez@example.com 2>&1 >/dev/null); rc=$?
+eq "rastro customer erase with a misspelt --db: exit 1 saying there is no database there, none created" \
+  "$rc/$(printf '%s' "$err" | grep -c "no database at '$DB.typo'")/$([ -e "$DB.typo" ] && echo created)" "1/1/"
 "$RASTRO_BIN" customer export --db "$DB" --merchant 1 >/dev/null 2>&1
 eq "rastro customer export without --email/--phone: usage error" "$?" 2
 
