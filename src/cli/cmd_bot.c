@@ -632,8 +632,14 @@ int rs_cmd_bot(int argc, char **argv)
         return cmd_eval(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "train") == 0)
         return cmd_train(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)
+        fprintf(stderr, "rastro bot: '%s' is not a bot command\n", argv[1]);
     fprintf(stderr, "usage: rastro bot classify [--rules FILE] < messages\n"
                     "       rastro bot eval --data FILE.csv[@test] [--json] [--map FILE]\n"
-                    "       rastro bot train --data FILE.csv[@train] ... --out FILE\n");
+                    "       rastro bot train --data FILE.csv[@train] ... --out FILE\n"
+                    "  classify: the intent of each message on stdin (one a line); eval: accuracy of the\n"
+                    "  bot on labelled messages; train: learn intent weights from them\n"
+                    "  `rastro bot SUB --help` gives each one's options\n"
+                    "example: echo '¿dónde está mi pedido?' | rastro bot classify\n");
     return 2;
 }

@@ -17,7 +17,8 @@ static int usage(void)
             "       rastro customer erase --merchant ID (--email E | --phone P)    anonymise it; prints what changed\n"
             "       rastro customer sweep [--inbound-days N]                        delete transcripts past each\n"
             "                             merchant's retention_days and inbound log rows older than N days (30)\n"
-            "  all take [--db URL]; see docs/privacy.md\n");
+            "  all take [--db URL]; see docs/privacy.md\n"
+            "example: rastro customer export --merchant 1 --email ana@example.com > ana.json\n");
     return 2;
 }
 

@@ -266,7 +266,12 @@ int rs_cmd_demo(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (rs_arg_value(argc, argv, &i, "--db", &db) || rs_arg_value(argc, argv, &i, "--base-url", &base))
             continue;
-        fprintf(stderr, "usage: rastro demo [--db URL] [--base-url URL]\n");
+        if (strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "-h") != 0)
+            fprintf(stderr, "rastro demo: unknown option %s\n", argv[i]);
+        fprintf(stderr, "usage: rastro demo [--db URL] [--base-url URL]\n"
+                        "  fills the database with a demo shop (orders, events, a promise model, an agent)\n"
+                        "  and prints its API key, tracking links and the agent's password\n"
+                        "example: rastro demo --db var/rastro.db && rastro serve --db var/rastro.db\n");
         return 2;
     }
     if (!base || !*base)

@@ -31,7 +31,9 @@ static const char usage_text[] =
     "TOKEN and the secret come from `rastro merchant hook email --merchant ID --secret S`\n"
     "(or PUT /v1/integrations/email). Exit status: 0 delivered, 75 try again later (server down,\n"
     "wrong token or secret), 65 unusable message (bounced), 78 bad configuration.\n"
-    "Setup: docs/support-channels.md\n";
+    "Setup: docs/support-channels.md\n"
+    "example (master.cf): argv=/usr/local/bin/rastro mail-in --url http://127.0.0.1:8080/hooks/email/TOKEN\n"
+    "                       --secret-file /etc/rastro/mail-secret\n";
 
 /* Read all of stdin up to MAX bytes; *too_big when there was more. */
 static char *read_stdin(size_t max, size_t *len, bool *too_big)

@@ -23,7 +23,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: rastro normalize [--carrier NAME] [--lang es|en|pt] [--rules FILE] "
                "[--explain] < texts\n"
-               "Reads one carrier scan text per line, prints status<TAB>substatus per line.\n");
+               "Reads one carrier scan text per line, prints status<TAB>substatus per line.\n"
+               "example: echo 'Entregado al destinatario' | rastro normalize --carrier correos --lang es\n");
 }
 
 /* Read a whole file (the merchant's rules). Returns NULL with errno set on failure. */

@@ -26,7 +26,8 @@ static int usage(void)
             "                             pickup_reminder\n"
             "       rastro notify list --merchant ID --order REF         notifications of an order (JSON)\n"
             "       rastro notify resend --merchant ID NOTIFICATION_ID   queue a notification again\n"
-            "  all take [--db URL]; settings format: docs/notifications.md\n");
+            "  all take [--db URL]; settings format: docs/notifications.md\n"
+            "example: rastro notify preview --merchant 1 --order A-1001 --trigger shipped --channel sms\n");
     return 2;
 }
 

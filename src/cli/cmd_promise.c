@@ -67,7 +67,8 @@ static int usage(void)
             "       rastro promise quote --model MODEL --origin [CC/]R --destination [CC/]R\n"
             "                            [--carrier C] [--service S] --placed-at RFC3339\n"
             "common: [--country CC] (holiday calendar; default: the data's destination country)\n"
-            "        [--cutoff HH:MM] (dispatch cut-off, local time of the timestamps)\n");
+            "        [--cutoff HH:MM] (dispatch cut-off, local time of the timestamps)\n"
+            "example: rastro promise train --merchant 1 --from-store   (then GET /v1/promise answers)\n");
     return 2;
 }
 
@@ -844,8 +845,10 @@ static int cmd_train(const struct opts *o)
         return usage();
     if (o->from_store)
         return o->history ? usage() : cmd_train_store(o);
-    if (!o->history)
+    if (!o->history) {
+        fprintf(stderr, "rastro promise train: give --history FILE.csv, or --merchant ID --from-store\n");
         return usage();
+    }
     struct rows r = {0};
     uint64_t t0 = rs_mono_ns();
     if (read_history(o->history, &r, "reading")) {
@@ -1532,5 +1535,7 @@ int rs_cmd_promise(int argc, char **argv)
         return cmd_learn(&o);
     if (strcmp(argv[1], "settings") == 0)
         return cmd_settings(&o);
+    if (argv[1][0] != '-')
+        fprintf(stderr, "rastro promise: '%s' is not a promise command\n", argv[1]);
     return usage();
 }

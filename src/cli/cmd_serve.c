@@ -27,7 +27,9 @@ static int usage(void)
                     "  --worker-timeout SECONDS  /healthz answers 503 when no notification dispatcher (built-in,\n"
                     "              or `rastro worker`) was alive for that long (default 60; 0 = no check; min 10)\n"
                     "  --trusted-proxy ADDR[,ADDR]  reverse proxies whose X-Forwarded-For names the client, for\n"
-                    "              per-address limits (env RASTRO_TRUSTED_PROXIES; default none)\n");
+                    "              per-address limits (env RASTRO_TRUSTED_PROXIES; default none)\n"
+                    "example: rastro serve --db /var/lib/rastro/rastro.db --listen 127.0.0.1:8080 \\\n"
+                    "           --base-url https://track.example.com --trusted-proxy 127.0.0.1\n");
     return 2;
 }
 

@@ -30,7 +30,8 @@ static int usage(void)
                     "  --lease    seconds a claimed row is held before another dispatcher may retake it (60)\n"
                     "  --base-url public URL for links when a merchant's settings have none (env RASTRO_BASE_URL)\n"
                     "  --sweep-interval  seconds between sweeps (default 60; 0 = off, e.g. when `rastro serve`\n"
-                    "             sweeps; running both is safe: sweeps plan nothing twice)\n");
+                    "             sweeps; running both is safe: sweeps plan nothing twice)\n"
+                    "example: rastro serve --workers 0 & rastro worker --threads 4 --base-url https://track.example.com\n");
     return 2;
 }
 
