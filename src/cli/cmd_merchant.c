@@ -181,10 +181,36 @@ int rs_cmd_merchant(int argc, char **argv)
         else
             return usage();
     }
-    if (arg2 && strcmp(verb, "revoke") != 0)
-        return usage();
     if (!verb)
         return usage();
+    /* say what is missing (or extra) before touching the database */
+    static const struct {
+        const char *verb, *arg, *arg2;
+    } verbs[] = {
+        {"create", "the shop's NAME, e.g. rastro merchant create \"Tienda Sol\"", NULL},
+        {"key", "the MERCHANT_ID (see `rastro merchant list`)", NULL},
+        {"keys", "the MERCHANT_ID (see `rastro merchant list`)", NULL},
+        {"revoke", "the MERCHANT_ID (see `rastro merchant list`)",
+         "the KEY_ID to revoke (as `rastro merchant keys MERCHANT_ID` lists it) or the whole key"},
+        {"hook", "the PROVIDER (shopify, woocommerce, easypost, shippo, aftership, 17track, generic, email)", NULL},
+        {"list", NULL, NULL},
+    };
+    size_t v = 0, nverbs = sizeof verbs / sizeof verbs[0];
+    while (v < nverbs && strcmp(verb, verbs[v].verb) != 0)
+        v++;
+    if (v == nverbs) {
+        fprintf(stderr, "rastro merchant: '%s' is not a merchant command\n", verb);
+        return usage();
+    }
+    const char *extra = !verbs[v].arg ? arg : !verbs[v].arg2 ? arg2 : NULL;
+    if (extra) {
+        fprintf(stderr, "rastro merchant %s: unexpected argument %s\n", verb, extra);
+        return usage();
+    }
+    if ((verbs[v].arg && !arg) || (verbs[v].arg2 && !arg2)) {
+        fprintf(stderr, "rastro merchant %s: give %s\n", verb, !arg ? verbs[v].arg : verbs[v].arg2);
+        return usage();
+    }
     unsigned scopes;
     if (rs_scopes_parse(scopes_s, &scopes) != RS_OK) {
         fprintf(stderr, "rastro merchant: --scopes is a comma list of ingest, read, admin, quote\n");

@@ -11,6 +11,13 @@ OTHER=$(new_merchant "Tienda Luna")
 AID=${ADMIN:0:11}
 
 # ---- the command line ----
+bad_say=""
+for cs in "merchant revoke 1:give the KEY_ID" "merchant create:give the shop's NAME" "merchant keys:give the MERCHANT_ID" \
+          "merchant hook:give the PROVIDER" "merchant lsit:'lsit' is not a merchant command" "merchant list 2:unexpected argument 2"; do
+  err=$("$RASTRO_BIN" ${cs%%:*} --db "$DB" 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] && printf '%s' "$err" | head -1 | grep -qF -- "${cs#*:}" || bad_say+="[${cs%%:*}: exit $rc, $(printf '%s' "$err" | head -1)] "
+done
+eq "rastro merchant with a piece missing or misspelt names it on the first line (exit 2)" "$bad_say" ""
 for a in "merchant list" "merchant keys 1" "agent list" "notify show --merchant 1" "promise sweep"; do
   "$RASTRO_BIN" $a --db "$T_DIR/typo.db" >/dev/null 2>"$T_DIR/err"; rc=$?
   eq "rastro $a against a missing database: exit 1, says so, creates none" \
