@@ -1262,8 +1262,10 @@ out:
 
 static int cmd_eval(const struct opts *o)
 {
-    if (!o->train || !o->test)
+    if (!o->train || !o->test) {
+        fprintf(stderr, "rastro promise eval: give --%s FILE.csv\n", !o->train ? "train" : "test");
         return usage();
+    }
     struct rows a = {0}, b = {0};
     int rc = 1;
     struct rs_promise_model *m = NULL;
@@ -1446,8 +1448,15 @@ static void split_region(const char *s, char *cc, size_t ccn, char *reg, size_t 
 
 static int cmd_quote(const struct opts *o)
 {
-    if (!o->model || !o->origin || !o->dest || !o->placed_at)
+    const char *missing = !o->model       ? "--model MODEL (a file from `rastro promise train --out`)"
+                          : !o->origin    ? "--origin [CC/]REGION"
+                          : !o->dest      ? "--destination [CC/]REGION"
+                          : !o->placed_at ? "--placed-at RFC3339 (when the order is placed)"
+                                          : NULL;
+    if (missing) {
+        fprintf(stderr, "rastro promise quote: give %s\n", missing);
         return usage();
+    }
     int64_t at;
     int off;
     if (rs_time_parse(o->placed_at, false, &at, &off) != RS_OK) {

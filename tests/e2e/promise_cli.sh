@@ -86,6 +86,10 @@ for y in 9999 1990; do
   eq "quote --placed-at $y: exit 2" "$rc" 2
   check "  saying the years it takes" bash -c "printf '%s' \"\$1\" | grep -q -- '--placed-at must be a time from 2010 to 2040'" _ "$out"
 done
+err=$("$RASTRO_BIN" promise quote --model "$T_DIR/m.json" --origin ES/MAD --placed-at 2025-03-03T09:00:00+01:00 2>&1 >/dev/null); rc=$?
+eq "quote without --destination: exit 2 naming it on the first line" "$rc/$(printf '%s' "$err" | head -1)" "2/rastro promise quote: give --destination [CC/]REGION"
+err=$("$RASTRO_BIN" promise eval --train "$FIX" 2>&1 >/dev/null); rc=$?
+eq "eval without --test: exit 2 naming it on the first line" "$rc/$(printf '%s' "$err" | head -1)" "2/rastro promise eval: give --test FILE.csv"
 "$RASTRO_BIN" promise quote --model "$FIX" --origin A --destination B \
    --placed-at 2025-03-03T09:00:00+01:00 >/dev/null 2>&1
 eq "quote: a CSV is not a model (exit 1)" "$?" 1
