@@ -54,7 +54,8 @@ static void usage(FILE *out)
                 commands[i].usage);
     fprintf(out, "\nenvironment: RASTRO_DB (database URL), RASTRO_LISTEN (HOST:PORT),\n"
                  "             RASTRO_BASE_URL (public URL for tracking links)\n"
-                 "`rastro <command> --help` explains a command.\n");
+                 "`rastro <command> --help` explains a command; `rastro --version` prints the version.\n"
+                 "Exit status: 0 done, 2 usage error, 1 failure (docs/operations.md).\n");
 }
 
 int main(int argc, char **argv)
