@@ -248,6 +248,8 @@ int rs_cmd_agent(int argc, char **argv)
     int v = 0;
     while (verb && verbs[v] && strcmp(verb, verbs[v]) != 0)
         v++;
+    if (verb && !verbs[v])
+        fprintf(stderr, "rastro agent: '%s' is not an agent command\n", verb);
     if (!verb || !verbs[v])
         return usage();
     if (v >= DISABLE && !email) {

@@ -47,6 +47,8 @@ check "the same e-mail again is refused" bash -c "! printf 'otra-clave-larga\n' 
 check "a short password is refused" bash -c "! printf 'corta\n' | '$RASTRO_BIN' agent create --merchant 1 --email x@sol.es --name X --db '$DB'"
 eq "only an argon2id PHC string is stored" "$(sqlite3 -readonly "$DB" "select substr(password_hash,1,30) from agents where id=1")" '$argon2id$v=19$m=1024,t=1,p=1$'
 check "rastro agent list shows both" bash -c "'$RASTRO_BIN' agent list --db '$DB' | grep -q 'bo@otra.es.*admin'"
+err=$("$RASTRO_BIN" agent lst --db "$DB" 2>&1 >/dev/null); rc=$?
+eq "rastro agent with a misspelt verb: exit 2 naming it on the first line" "$rc/$(printf '%s' "$err" | head -1)" "2/rastro agent: 'lst' is not an agent command"
 "$RASTRO_BIN" agent list --merchant abc --db "$DB" >"$T_DIR/out" 2>"$T_DIR/err"
 eq "rastro agent list --merchant abc: exit 1 saying so, not every merchant's agents" "$?/$(grep -c 'no merchant abc' "$T_DIR/err")/$(grep -c '@' "$T_DIR/out")" "1/1/0"
 eq "rastro agent list --merchant 2: only that merchant's agents" "$("$RASTRO_BIN" agent list --merchant 2 --db "$DB" | grep -c '@')" 1
