@@ -123,13 +123,28 @@ bool rs_notify_trigger_urgent(enum rs_trigger t)
     return (unsigned)t < RS_TRIG__COUNT && trig_props[t].urgent;
 }
 
-bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, int64_t at, enum rs_status cur_status,
-                     int64_t now)
+bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, enum rs_substatus msg_sub, int64_t at,
+                     enum rs_status cur_status, int64_t now)
 {
     bool delivery_day = t == RS_TRIG_OUT_FOR_DELIVERY || t == RS_TRIG_COURIER_NEARBY ||
                         t == RS_TRIG_ATTEMPT_FAILED || t == RS_TRIG_AVAILABLE_FOR_PICKUP ||
                         t == RS_TRIG_PICKUP_REMINDER;
     if (delivery_day && cur_status != msg_status)
+        return true;
+    /* "there is a problem" once the parcel is out for delivery, at the pickup point or delivered:
+     * it contradicts "arriving today" and the problem is over before the customer heard of it.
+     * Still true, and sent: while it moves on in transit (late all the same), on its way back
+     * (it explains why), and a damaged parcel whatever came next. */
+    if (t == RS_TRIG_EXCEPTION && msg_sub != RS_SUB_DAMAGED &&
+        (cur_status == RS_STATUS_OUT_FOR_DELIVERY || cur_status == RS_STATUS_AVAILABLE_FOR_PICKUP ||
+         cur_status == RS_STATUS_DELIVERED))
+        return true;
+    /* "your parcel is late" once it is delivered or on its way back: the planner drops these
+     * when the same change ends the shipment; a notice queued before (quiet hours, a backlog)
+     * must not go out after the delivery either */
+    bool delay = t == RS_TRIG_STALLED || t == RS_TRIG_PROMISE_SLIPPED || t == RS_TRIG_PROMISE_BREACHED;
+    if (delay && (cur_status == RS_STATUS_DELIVERED || cur_status == RS_STATUS_RETURNING ||
+                  cur_status == RS_STATUS_RETURNED))
         return true;
     return (t == RS_TRIG_COURIER_NEARBY && now - at > RS_PLAN_STALE_NEARBY_S) ||
            (t == RS_TRIG_OUT_FOR_DELIVERY && now - at > RS_PLAN_STALE_OFD_S);
@@ -250,7 +265,7 @@ static enum rs_err plan_trigger(struct planner *p, enum rs_trigger t, enum rs_st
         it.suppressed = why;
     } else {
         it.channel = usable[0];
-        if (rs_notify_stale(t, st, at, st, now))
+        if (rs_notify_stale(t, st, sub, at, st, now))
             it.suppressed = RS_SUPP_STALE;
         bool exempt = trig_props[t].cap_exempt ||
                       (t == RS_TRIG_EXCEPTION && p->in->action_required);

@@ -19,7 +19,7 @@
  *    the last scan's time, so a new silence after a later scan notifies again). A stall found in
  *    the same call as a slip or breach is not told apart: that notice already says the parcel
  *    is late and that we are on it. All are dropped once the shipment is delivered (the late
- *    notice would be wrong).
+ *    notice would be wrong), and one queued before is stale at send time (rs_notify_stale).
  *  - One customer message per trigger: the first usable channel (preferred channel, then the
  *    merchant's order) with the other usable channels as fallback order; or, with send_all,
  *    one message per usable channel. A channel is usable when the merchant turned the trigger on
@@ -154,15 +154,19 @@ bool rs_notify_trigger_for(enum rs_status old_status, enum rs_substatus old_sub,
 /* Whether trigger T is urgent: never deferred by quiet hours (out_for_delivery, courier_nearby). */
 bool rs_notify_trigger_urgent(enum rs_trigger t);
 
-/* Whether a customer message of trigger T about a shipment status MSG_STATUS, reached at AT, is
- * stale at NOW when the shipment is now in CUR_STATUS: courier_nearby older than
- * 1 h, out_for_delivery older than 12 h, and news of the delivery day (out_for_delivery,
- * courier_nearby, attempt_failed, available_for_pickup) once the shipment has moved on to
- * another status ("out for delivery" after "delivered", "nobody was in" once it is out again).
+/* Whether a customer message of trigger T about a shipment status MSG_STATUS/MSG_SUB (NONE for
+ * the delay notices), reached at AT, is stale at NOW when the shipment is now in CUR_STATUS:
+ * courier_nearby older than 1 h, out_for_delivery older than 12 h; news of the delivery day
+ * (out_for_delivery, courier_nearby, attempt_failed, available_for_pickup, pickup_reminder) once
+ * the shipment has moved on to another status ("out for delivery" after "delivered", "nobody
+ * was in" once it is out again); an exception other than `damaged` once the shipment is out for
+ * delivery, at the pickup point or delivered ("a problem" after "arriving today"); and the
+ * delay notices (stalled, promise_slipped, promise_breached) once it is delivered, returning or
+ * returned ("late" after "delivered").
  * The planner asks with CUR = MSG; the dispatcher asks again when the message comes due (a
  * retry, a backlog, quiet hours), with the shipment's status then. */
-bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, int64_t at, enum rs_status cur_status,
-                     int64_t now);
+bool rs_notify_stale(enum rs_trigger t, enum rs_status msg_status, enum rs_substatus msg_sub, int64_t at,
+                     enum rs_status cur_status, int64_t now);
 
 /* Quiet hours of S for recipient R at NOW: *when = their end (DST-correct, as the planner
  * computes it) and *deferred = true when NOW is inside them, else *when = NOW. The dispatcher

@@ -191,14 +191,18 @@ static bool quiet_now(const struct worker *w, const struct rs_notify_config *cfg
 static bool stale_now(const struct rs_outbox_job *job, int64_t now)
 {
     int t = rs_trigger_parse(job->trigger, -1);
-    if (t < 0 || !job->shipment_id || !job->status[0] || !job->shipment_status[0])
+    if (t < 0 || !job->shipment_id || !job->shipment_status[0])
         return false;
-    int msg = rs_status_parse(job->status), cur = rs_status_parse(job->shipment_status);
-    if (msg < 0 || cur < 0)
+    /* delay notices (stalled, promise_*) are about no status: "" */
+    int msg = job->status[0] ? rs_status_parse(job->status) : RS_STATUS_NONE,
+        sub = job->substatus[0] ? rs_substatus_parse(job->substatus) : RS_SUB_NONE,
+        cur = rs_status_parse(job->shipment_status);
+    if (msg < 0 || sub < 0 || cur < 0)
         return false;
     /* rows planned before migration 0014 lack the event time: the status's time stands in */
     int64_t at = job->event_at ? job->event_at : job->status_at;
-    return rs_notify_stale((enum rs_trigger)t, (enum rs_status)msg, at, (enum rs_status)cur, now);
+    return rs_notify_stale((enum rs_trigger)t, (enum rs_status)msg, (enum rs_substatus)sub, at, (enum rs_status)cur,
+                           now);
 }
 
 /* Row JOB is incident JOB->incident_id's SLA alert to the merchant's team (app/incident.h

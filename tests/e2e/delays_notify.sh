@@ -508,5 +508,25 @@ kill -TERM "$W1" "$W2"; wait "$W1" "$W2" 2>/dev/null
 check "  the workers said they sweep" grep -q 'sweeps every 1s' "$T_DIR/worker1.log"
 check "  and stopped cleanly (no sanitizer report)" bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error' '$T_DIR/worker1.log' '$T_DIR/worker2.log'"
 
+# ---- 7. "late" news that comes due after the delivery is not sent ----
+# (the dispatcher was down, or quiet hours kept it: "no ha llegado a tiempo" waits in the queue
+# while the parcel is delivered) — the apology and its coupon still go: the promise was broken
+SERVE_ARGS="--workers 0 --sweep-interval 0" start_server "$DB"
+KEY=$KEY1
+api POST /v1/orders '{"order_ref":"W-2","placed_at":"'"$(date -u -d '-40 days' +%FT10:00:00Z)"'","destination":{"region":"BCN","country":"ES","postal_code":"08001"},"customer":{"name":"Nora Vidal","email":"nora@example.es","locale":"es"}}'
+api POST /v1/shipments '{"order_ref":"W-2","carrier":"seur","tracking_number":"LATE3","service":"std","origin":{"region":"MAD","country":"ES"}}'
+out=$("$RASTRO_BIN" promise sweep --db "$DB" 2>&1)
+w2rows() { sqlite3 -readonly "$DB" "select group_concat(x.trigger||':'||x.channel||':'||x.state||coalesce(':'||nullif(x.reason,''),''), ',') from (select x.* from outbox x join orders o on o.id=x.order_id where o.order_ref='W-2' and x.trigger in ('promise_breached','compensation','delivered') and x.channel='email' order by x.id) x"; }
+eq "an overdue shipment: the sweep queues the breach notice and the apology" "$(w2rows)" "promise_breached:email:queued,compensation:email:queued"
+api POST /v1/events '{"carrier":"seur","tracking_number":"LATE3","occurred_at":"'"$(date -u -d '-5 min' +%FT%TZ)"'","status":"delivered"}'
+check "  the parcel is delivered before they go out" test "$STATUS" = 201 -o "$STATUS" = 200
+"$RASTRO_BIN" worker --db "$DB" --threads 1 --sweep-interval 0 >> "$T_DIR/worker3.log" 2>&1 & W3=$!
+T_PIDS+=("$W3")
+check "the dispatcher comes back and settles W-2's queue" wait_for 30 all_final W-2
+kill -TERM "$W3"; wait "$W3" 2>/dev/null
+eq "  'not on time' after 'delivered' is suppressed as stale; the apology and the delivery are sent" \
+   "$(w2rows)" "promise_breached:email:suppressed:stale,compensation:email:sent,delivered:email:sent"
+stop_server
+
 check "no request ever answered 5xx" bash -c "! grep -q ' 5[0-9][0-9] ' '$T_DIR/server.log'"
 finish

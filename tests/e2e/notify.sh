@@ -909,7 +909,21 @@ check "  at most the in-flight ones twice (dups ${RES#*/} <= threads x batch = 1
 KEY=$KK api POST /v1/orders '{"order_ref":"ST-1","placed_at":"'"$(ts 7200)"'","customer":{"email":"stale@example.com","locale":"es"},"destination":{"country":"ES"}}'
 KEY=$KK api POST /v1/shipments '{"order_ref":"ST-1","carrier":"correos","tracking_number":"PQSTALE1"}'
 KEY=$KK api POST /v1/events "[$(ev PQSTALE1 3600 in_transit),$(ev PQSTALE1 1800 out_for_delivery),$(ev PQSTALE1 60 delivered)]"
-stale_final() { KEY=$KK api GET /v1/orders/ST-1/notifications; [ "$(jqr '[.notifications[]|select(.state=="queued" or .state=="sending")]|length')" = 0 ]; }
+# "a problem" kept in the queue until the parcel is out for delivery again: not sent ("arriving
+# today" says it all); a damaged parcel delivered all the same: the customer is still told
+KEY=$KK api POST /v1/orders '{"order_ref":"ST-2","placed_at":"'"$(ts 7200)"'","customer":{"email":"stale2@example.com","locale":"es"},"destination":{"country":"ES"}}'
+KEY=$KK api POST /v1/shipments '{"order_ref":"ST-2","carrier":"correos","tracking_number":"PQSTALE2"}'
+KEY=$KK api POST /v1/events "[$(ev PQSTALE2 5400 in_transit),$(ev PQSTALE2 3600 exception ',"substatus":"weather"'),$(ev PQSTALE2 600 out_for_delivery)]"
+KEY=$KK api POST /v1/orders '{"order_ref":"ST-3","placed_at":"'"$(ts 7200)"'","customer":{"email":"stale3@example.com","locale":"es"},"destination":{"country":"ES"}}'
+KEY=$KK api POST /v1/shipments '{"order_ref":"ST-3","carrier":"correos","tracking_number":"PQSTALE3"}'
+KEY=$KK api POST /v1/events "[$(ev PQSTALE3 5400 in_transit),$(ev PQSTALE3 3600 exception ',"substatus":"damaged"'),$(ev PQSTALE3 60 delivered)]"
+stale_final() {
+  local o
+  for o in ST-1 ST-2 ST-3; do
+    KEY=$KK api GET /v1/orders/$o/notifications
+    [ "$(jqr '[.notifications[]|select(.state=="queued" or .state=="sending")]|length')" = 0 ] || return 1
+  done
+}
 "$RASTRO_BIN" worker --db "$KDB" --threads 1 >> "$T_DIR/worker.log" 2>&1 &
 WPID=$!; T_PIDS+=("$WPID")
 check "the dispatcher comes back and settles the queue" wait_for 30 stale_final
@@ -918,6 +932,14 @@ KEY=$KK api GET /v1/orders/ST-1/notifications
 eq "  'out for delivery' after the delivery: suppressed as stale, and the history says so" \
    "$(jqr '[.notifications[]|select(.trigger=="out_for_delivery")][0]|"\(.state):\(.reason):\(.attempts_log[-1].result)"')" "suppressed:stale:suppressed"
 eq "  the delivery itself is sent" "$(jqr '[.notifications[]|select(.trigger=="delivered")][0].state')" "sent"
+KEY=$KK api GET /v1/orders/ST-2/notifications
+eq "  'a problem' (weather) once it is out for delivery again: suppressed as stale; 'out for delivery' is sent" \
+   "$(jqr '[.notifications[]|select(.trigger=="exception" or .trigger=="out_for_delivery")|"\(.trigger):\(.state):\(.reason // "")"]|join(",")')" \
+   "exception:suppressed:stale,out_for_delivery:sent:"
+KEY=$KK api GET /v1/orders/ST-3/notifications
+eq "  a damaged parcel delivered all the same: the damage is still told, and the delivery" \
+   "$(jqr '[.notifications[]|select(.trigger=="exception" or .trigger=="delivered")|"\(.trigger):\(.state)"]|join(",")')" \
+   "exception:sent,delivered:sent"
 
 # ---- an install hosting several merchants: a merchant's URLs do not reach the operator's network ----
 stop_server

@@ -179,20 +179,44 @@ static void test_stale_at_send(void **state)
     int64_t at = utc(2026, 11, 26, 9, 0);
     const enum rs_status ofd = RS_STATUS_OUT_FOR_DELIVERY;
     /* still out for delivery, an hour later: sent; the next day: stale */
-    assert_false(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, ofd, at + 3600));
-    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, ofd, at + 13 * 3600));
-    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, at, ofd, at + 2 * 3600));
+    assert_false(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, RS_SUB_NONE, at, ofd, at + 3600));
+    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, RS_SUB_NONE, at, ofd, at + 13 * 3600));
+    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, RS_SUB_NONE, at, ofd, at + 2 * 3600));
     /* delivered meanwhile: "out for delivery", "nearby", "nobody was in" and "at the pickup point"
      * are stale at once */
-    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, at, RS_STATUS_DELIVERED, at + 120));
-    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, at, RS_STATUS_DELIVERED, at + 120));
-    assert_true(rs_notify_stale(RS_TRIG_ATTEMPT_FAILED, RS_STATUS_ATTEMPT_FAILED, at, ofd, at + 120));
-    assert_true(rs_notify_stale(RS_TRIG_AVAILABLE_FOR_PICKUP, RS_STATUS_AVAILABLE_FOR_PICKUP, at, RS_STATUS_DELIVERED, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_OUT_FOR_DELIVERY, ofd, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_COURIER_NEARBY, ofd, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_ATTEMPT_FAILED, RS_STATUS_ATTEMPT_FAILED, RS_SUB_NONE, at, ofd, at + 120));
+    assert_true(rs_notify_stale(RS_TRIG_AVAILABLE_FOR_PICKUP, RS_STATUS_AVAILABLE_FOR_PICKUP, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 120));
     /* a message that stays true is never stale: "shipped" after it was delivered, the delivery
      * the next morning, an exception */
-    assert_false(rs_notify_stale(RS_TRIG_SHIPPED, RS_STATUS_IN_TRANSIT, at, RS_STATUS_DELIVERED, at + 86400));
-    assert_false(rs_notify_stale(RS_TRIG_DELIVERED, RS_STATUS_DELIVERED, at, RS_STATUS_DELIVERED, at + 14 * 3600));
-    assert_false(rs_notify_stale(RS_TRIG_EXCEPTION, RS_STATUS_EXCEPTION, at, RS_STATUS_IN_TRANSIT, at + 3600));
+    assert_false(rs_notify_stale(RS_TRIG_SHIPPED, RS_STATUS_IN_TRANSIT, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 86400));
+    assert_false(rs_notify_stale(RS_TRIG_DELIVERED, RS_STATUS_DELIVERED, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 14 * 3600));
+    assert_false(rs_notify_stale(RS_TRIG_EXCEPTION, RS_STATUS_EXCEPTION, RS_SUB_NONE, at, RS_STATUS_IN_TRANSIT, at + 3600));
+    /* an exception kept by quiet hours until the parcel is out again, at the pickup point or
+     * delivered: "there is a problem" would contradict "arriving today" / "delivered" */
+    const enum rs_status exc = RS_STATUS_EXCEPTION;
+    assert_true(rs_notify_stale(RS_TRIG_EXCEPTION, exc, RS_SUB_WEATHER, at, ofd, at + 8 * 3600));
+    assert_true(rs_notify_stale(RS_TRIG_EXCEPTION, exc, RS_SUB_ADDRESS_ISSUE, at, RS_STATUS_DELIVERED, at + 8 * 3600));
+    assert_true(rs_notify_stale(RS_TRIG_EXCEPTION, exc, RS_SUB_CUSTOMS_HOLD, at, RS_STATUS_AVAILABLE_FOR_PICKUP, at + 60));
+    assert_true(rs_notify_stale(RS_TRIG_EXCEPTION, exc, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 60));
+    /* still true: the problem while it is still one, a damaged parcel delivered all the same,
+     * a refusal on its way back (it says why) */
+    assert_false(rs_notify_stale(RS_TRIG_EXCEPTION, exc, RS_SUB_CUSTOMS_HOLD, at, exc, at + 8 * 3600));
+    assert_false(rs_notify_stale(RS_TRIG_EXCEPTION, exc, RS_SUB_DAMAGED, at, RS_STATUS_DELIVERED, at + 8 * 3600));
+    assert_false(rs_notify_stale(RS_TRIG_EXCEPTION, exc, RS_SUB_REFUSED, at, RS_STATUS_RETURNING, at + 8 * 3600));
+    /* "your parcel is late" (about no status) once it is delivered or going back: stale; while
+     * it is still on its way: sent */
+    static const enum rs_trigger late[] = {RS_TRIG_STALLED, RS_TRIG_PROMISE_SLIPPED, RS_TRIG_PROMISE_BREACHED};
+    for (size_t i = 0; i < sizeof late / sizeof late[0]; i++) {
+        assert_true(rs_notify_stale(late[i], RS_STATUS_NONE, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 8 * 3600));
+        assert_true(rs_notify_stale(late[i], RS_STATUS_NONE, RS_SUB_NONE, at, RS_STATUS_RETURNING, at + 8 * 3600));
+        assert_true(rs_notify_stale(late[i], RS_STATUS_NONE, RS_SUB_NONE, at, RS_STATUS_RETURNED, at + 8 * 3600));
+        assert_false(rs_notify_stale(late[i], RS_STATUS_NONE, RS_SUB_NONE, at, RS_STATUS_IN_TRANSIT, at + 8 * 3600));
+        assert_false(rs_notify_stale(late[i], RS_STATUS_NONE, RS_SUB_NONE, at, exc, at + 8 * 3600));
+    }
+    /* the apology for a broken promise stays true after the late delivery */
+    assert_false(rs_notify_stale(RS_TRIG_COMPENSATION, RS_STATUS_NONE, RS_SUB_NONE, at, RS_STATUS_DELIVERED, at + 8 * 3600));
 }
 
 static void test_keys_dedup(void **state)
@@ -579,9 +603,9 @@ static void test_pickup_reminder(void **state)
     plan(&in, &s, &r, a);
     assert_int_equal(a[0].suppressed, RS_SUPP_NO_CONSENT);
     /* collected (or returned) before it went: stale at send time */
-    assert_true(rs_notify_stale(RS_TRIG_PICKUP_REMINDER, RS_STATUS_AVAILABLE_FOR_PICKUP, in.now,
+    assert_true(rs_notify_stale(RS_TRIG_PICKUP_REMINDER, RS_STATUS_AVAILABLE_FOR_PICKUP, RS_SUB_NONE, in.now,
                                 RS_STATUS_DELIVERED, in.now + 60));
-    assert_false(rs_notify_stale(RS_TRIG_PICKUP_REMINDER, RS_STATUS_AVAILABLE_FOR_PICKUP, in.now,
+    assert_false(rs_notify_stale(RS_TRIG_PICKUP_REMINDER, RS_STATUS_AVAILABLE_FOR_PICKUP, RS_SUB_NONE, in.now,
                                  RS_STATUS_AVAILABLE_FOR_PICKUP, in.now + 86400));
     /* a malformed deadline is refused */
     in.pickup_deadline = "10/12/2026";
