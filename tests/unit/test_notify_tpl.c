@@ -548,6 +548,48 @@ static void test_stalled(void **state)
     assert_non_null(strstr(r.part[RS_TPART_EMAIL_TEXT], "You do not need to do anything"));
 }
 
+/* The notice of a broken promise names the new date when there is one on every channel that
+ * says anything beyond "late" (the short ones too: the SMS is the one many customers read), in
+ * both languages; without one it says we are following it up. */
+static void test_breach_names_new_date(void **state)
+{
+    (void)state;
+    static char buf[32768];
+    const char *vars[RS_TV__COUNT] = {
+        [RS_TV_MERCHANT_NAME] = "Olivo",
+        [RS_TV_ORDER_REF] = "1042",
+        [RS_TV_TRACKING_URL] = "https://t.example/x",
+        [RS_TV_PROMISE_TEXT] = "entre el martes 24 y el jueves 26 de noviembre",
+        [RS_TV_PREVIOUS_PROMISE_TEXT] = "el lunes 23 de noviembre",
+    };
+    struct rs_render_ctx ctx = {RS_STATUS_IN_TRANSIT, RS_SUB_NONE};
+    struct rs_rendered r;
+    static const struct {
+        enum rs_channel ch;
+        int part;
+    } where[] = {{RS_CH_EMAIL, RS_TPART_EMAIL_TEXT}, {RS_CH_SMS, RS_TPART_SMS_TEXT},
+                 {RS_CH_WHATSAPP, RS_TPART_WA_TEXT}, {RS_CH_PUSH, RS_TPART_PUSH_BODY}};
+    const struct rs_tplset *sets[2] = {es, en};
+    const char *dates[2] = {"entre el martes 24 y el jueves 26 de noviembre", "between Tuesday 24 and Thursday 26 November"};
+    const char *following[2] = {"siguiendo", "following it up"};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+            vars[RS_TV_PROMISE_TEXT] = dates[l];
+            assert_int_equal(rs_notify_render(sets[l], RS_TRIG_PROMISE_BREACHED, where[i].ch, &ctx, vars, buf,
+                                              sizeof buf, &r), RS_OK);
+            if (!strstr(r.part[where[i].part], dates[l]))
+                fail_msg("%s promise_breached %s does not name the new date: %s", sets[l]->lang,
+                         rs_channel_name(where[i].ch), r.part[where[i].part]);
+            vars[RS_TV_PROMISE_TEXT] = NULL;
+            assert_int_equal(rs_notify_render(sets[l], RS_TRIG_PROMISE_BREACHED, where[i].ch, &ctx, vars, buf,
+                                              sizeof buf, &r), RS_OK);
+            assert_clean(r.part[where[i].part], "breach without a date");
+            if (!strstr(r.part[where[i].part], following[l]))
+                fail_msg("%s promise_breached %s without a date: %s", sets[l]->lang, rs_channel_name(where[i].ch),
+                         r.part[where[i].part]);
+        }
+}
+
 /* The pickup reminder's SMS says what happens after the deadline in the third person: "o vuelve
  * a la tienda" after "recoge …" read as a second order to the customer ("or go back to the
  * shop"); "o se devuelve" cannot, and stays one GSM-7 part with the longest values
@@ -625,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_engine),
         cmocka_unit_test(test_render_speed),
         cmocka_unit_test(test_stalled),
+        cmocka_unit_test(test_breach_names_new_date),
         cmocka_unit_test(test_pickup_reminder_sms),
         cmocka_unit_test(test_pickup_words),
     };
