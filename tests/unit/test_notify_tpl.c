@@ -350,15 +350,20 @@ static void test_causes_and_next_steps(void **state)
         for (int s = 1; s < RS_STATUS__COUNT; s++)
             assert_int_equal(rs_notify_phrase(sets[l], RS_PHRASE_STATUS, s, false, full_vars, a, sizeof a, &n), RS_OK);
     }
-    /* customs: the action says to pay duties, in both languages */
+    /* customs: what to do if duties or a document are asked for, in both languages; not an order
+     * to pay (a plain clearance delay, AfterShip Exception_004, owes nothing) */
     static char buf[32768];
     struct rs_rendered r;
     struct rs_render_ctx ctx = {RS_STATUS_EXCEPTION, RS_SUB_CUSTOMS_HOLD};
     assert_int_equal(rs_notify_render(es, RS_TRIG_EXCEPTION, RS_CH_SMS, &ctx, full_vars, buf, sizeof buf, &r), RS_OK);
     assert_non_null(strstr(r.part[RS_TPART_SMS_TEXT], "aduana"));
-    assert_non_null(strstr(r.part[RS_TPART_SMS_TEXT], "paga los aranceles"));
+    assert_non_null(strstr(r.part[RS_TPART_SMS_TEXT], "si te piden aranceles"));
+    assert_null(strstr(r.part[RS_TPART_SMS_TEXT], "paga los aranceles"));
+    assert_int_equal(rs_notify_render(es, RS_TRIG_EXCEPTION, RS_CH_EMAIL, &ctx, full_vars, buf, sizeof buf, &r), RS_OK);
+    assert_non_null(strstr(r.part[RS_TPART_EMAIL_TEXT], "Si no te piden nada, no tienes que hacer nada"));
     assert_int_equal(rs_notify_render(en, RS_TRIG_EXCEPTION, RS_CH_PUSH, &ctx, full_vars, buf, sizeof buf, &r), RS_OK);
     assert_non_null(strstr(r.part[RS_TPART_PUSH_BODY], "import duties"));
+    assert_null(strstr(r.part[RS_TPART_PUSH_BODY], "until the import duties are paid"));
     /* an exception without sub-status falls back to the default explanation */
     ctx.substatus = RS_SUB_NONE;
     assert_int_equal(rs_notify_render(en, RS_TRIG_EXCEPTION, RS_CH_SMS, &ctx, full_vars, buf, sizeof buf, &r), RS_OK);
