@@ -472,6 +472,11 @@ static enum rs_err retrack(struct job *j, const bool *ok, struct counts *sc)
                          "shipment %s %s cancelled: this is an older state of %s fulfillment %.40s than the one "
                          "applied, which does not name this tracking number (delivered out of order)",
                          live[l].carrier, live[l].tracking_number, j->d->source, f);
+            else if (!strncmp(f, "wc-order-", 9)) /* hook_woocommerce.c: the order's tracking items */
+                snprintf(note, sizeof note,
+                         "shipment %s %s cancelled: %s order %.40s no longer names this tracking number in its "
+                         "tracking items",
+                         live[l].carrier, live[l].tracking_number, j->d->source, f + 9);
             else
                 snprintf(note, sizeof note,
                          "shipment %s %s cancelled: %s fulfillment %.40s no longer names this tracking number",

@@ -690,16 +690,18 @@ enum rs_err rs_app_shipment_put(struct rs_store *s, int64_t merchant_id, const s
             *res = reinstate || eta_changed ? RS_PUT_UPDATED : RS_PUT_UNCHANGED;
             return RS_OK;
         }
+        bool changed = false;
         if (sh.cancelled_at && !reinstate) { /* kept as history: no promise for it */
-            if ((e = rs_store_shipment_update(s, sh.id, in, now)))
+            if ((e = rs_store_shipment_update(s, sh.id, in, now, &changed)))
                 return e;
             *res = RS_PUT_UNCHANGED;
             return RS_OK;
         }
-        if ((e = rs_store_shipment_update(s, sh.id, in, now)) ||
-            (e = rs_app_promise_on_update(s, sh.id, now)))
+        if ((e = rs_store_shipment_update(s, sh.id, in, now, &changed)) ||
+            (changed && (e = rs_app_promise_on_update(s, sh.id, now))))
             return e;
-        *res = RS_PUT_UPDATED;
+        /* the same fields sent again (a shop re-sends the whole order) change nothing */
+        *res = changed || reinstate || eta_changed ? RS_PUT_UPDATED : RS_PUT_UNCHANGED;
         return RS_OK;
     }
     if (e != RS_ENOTFOUND)

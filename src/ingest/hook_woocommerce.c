@@ -21,7 +21,10 @@
  *   wc_connect_labels            WooCommerce Shipping labels [{tracking, carrier_id,
  *                                service_name}] (an array, or the same as a JSON string)
  *   _tracking_number + _tracking_provider                              generic convention
- * Each becomes one rs_shipment_in (no event: these plugins record no carrier status).
+ * Each becomes one rs_shipment_in (no event: these plugins record no carrier status). The
+ * list is the order's whole set of parcels: every shipment carries the fulfillment_id
+ * "wc-order-{id}", so a number that an order.updated no longer names (the merchant replaced a
+ * mistyped one) is cancelled as a re-tracked Shopify fulfillment's is (app/hooks.c retrack).
  * date_modified_gmt is the order's source_updated_at: an order.updated older than the last one
  * applied (WooCommerce retries failed deliveries later) is ignored.
  * A meta value stored as a PHP-serialised string is skipped. WooCommerce puts its delivery
@@ -291,7 +294,23 @@ static enum rs_err order(struct rs_inbound *in, const json_t *o, char *err, size
     }
     ord->items = it;
     ord->n_items = (int)n;
-    return shipments(in, metas, ord->order_ref, err, errcap);
+    const char *ref = ord->order_ref, *id; /* ord may move when records are appended */
+    int64_t modified_at = ord->source_updated_at;
+    RS_HK_TRY(rs_hk_id(in, o, "id", "order", &id, err, errcap));
+    RS_HK_TRY(shipments(in, metas, ref, err, errcap));
+    /* The order's tracking items are the whole list of its parcels (WooCommerce has no
+     * fulfillments): a number the merchant replaced (a typo fixed, a new label) is gone from
+     * the next order.updated, and its shipment is cancelled like a re-tracked Shopify
+     * fulfillment's (app/hooks.c). The "wc-order-" prefix keeps the key apart from Shopify's
+     * numeric fulfillment ids of the same merchant. */
+    const char *fid = in->n_shipments ? rs_hk_printf(in, "wc-order-%s", id ? id : ref) : NULL;
+    if (in->n_shipments && !fid)
+        return RS_ENOMEM;
+    for (int k = 0; k < in->n_shipments; k++) {
+        in->shipments[k].fulfillment_id = fid;
+        in->shipments[k].source_updated_at = modified_at;
+    }
+    return RS_OK;
 }
 
 static enum rs_err parse(const char *body, size_t len, const char *topic, struct rs_inbound *in,

@@ -149,8 +149,10 @@ enum rs_err rs_store_shipment_find(struct rs_store *s, int64_t merchant_id, cons
                                    const char *tracking_number, struct rs_shipment_key *out) RS_MUST_CHECK;
 enum rs_err rs_store_shipment_insert(struct rs_store *s, int64_t merchant_id, int64_t order_id,
                                      const struct rs_shipment_in *in, int64_t now, int64_t *id) RS_MUST_CHECK;
+/* Sets the fields IN gives (service, origin, fulfillment_id; source_updated_at when newer).
+ * *CHANGED: whether any stored value changed (a shop re-sending the same state changes nothing). */
 enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, const struct rs_shipment_in *in,
-                                     int64_t now) RS_MUST_CHECK;
+                                     int64_t now, bool *changed) RS_MUST_CHECK;
 enum rs_err rs_store_shipment_save_state(struct rs_store *s, int64_t shipment_id,
                                          const struct rs_track_state *st, int n_events, int64_t now) RS_MUST_CHECK;
 /* Cancel (CANCELLED_AT > 0) or reinstate (0) a shipment. Cancelling also suppresses its queued

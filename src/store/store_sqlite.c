@@ -98,7 +98,10 @@ static const char *const stmt_sql[ST__COUNT] = {
         "UPDATE shipments SET service=coalesce(?,service),origin_postal_code=coalesce(?,origin_postal_code),"
         "origin_city=coalesce(?,origin_city),origin_region=coalesce(?,origin_region),"
         "origin_country=coalesce(?,origin_country),updated_at=?,fulfillment_id=coalesce(?8,fulfillment_id),"
-        "source_updated_at=max(source_updated_at,?9) WHERE id=?7",
+        "source_updated_at=max(source_updated_at,?9) WHERE id=?7 AND (coalesce(?1,service) IS NOT service OR "
+        "coalesce(?2,origin_postal_code) IS NOT origin_postal_code OR coalesce(?3,origin_city) IS NOT origin_city OR "
+        "coalesce(?4,origin_region) IS NOT origin_region OR coalesce(?5,origin_country) IS NOT origin_country OR "
+        "coalesce(?8,fulfillment_id) IS NOT fulfillment_id OR ?9>source_updated_at)",
     [ST_SHIPMENT_SAVE_STATE] =
         "UPDATE shipments SET status=?,substatus=?,action_required=?,status_at=?,last_event_at=?,"
         "shipped_at=?,out_for_delivery_at=?,delivered_at=?,n_events=?,updated_at=? WHERE id=?",
@@ -1133,8 +1136,9 @@ enum rs_err rs_store_shipment_insert(struct rs_store *s, int64_t merchant_id, in
 }
 
 enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, const struct rs_shipment_in *in,
-                                     int64_t now)
+                                     int64_t now, bool *changed)
 {
+    *changed = false;
     sqlite3_stmt *q = stmt(s, ST_SHIPMENT_UPDATE);
     if (!q)
         return RS_EIO;
@@ -1147,7 +1151,9 @@ enum rs_err rs_store_shipment_update(struct rs_store *s, int64_t shipment_id, co
     sqlite3_bind_int64(q, 7, shipment_id);
     bind_text(q, 8, in->fulfillment_id);
     sqlite3_bind_int64(q, 9, in->source_updated_at);
-    return rs_store_sqlite_run(s, q);
+    enum rs_err e = rs_store_sqlite_run(s, q);
+    *changed = !e && sqlite3_changes(s->db) > 0;
+    return e;
 }
 
 enum rs_err rs_store_shipment_source_seen(struct rs_store *s, int64_t id, int64_t at)

@@ -311,6 +311,23 @@ eq "  the newer e-mail stays" "$(jqr .customer.email)" "bego.nuevo@example.es"
 F=$FIX/woocommerce-order-labels.json
 post "${HOOK[woocommerce]}" "$F" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$F")"
 eq "WooCommerce labels: Royal Mail + USPS" "$(jqr .result)/$(jqr .shipments.created)" "applied/2"
+# the merchant fixes a mistyped number in Shipment Tracking (deletes the item, adds the right
+# one): the next order.updated names only the new number, and the wrong one must not stay live
+WT1=$T_DIR/woo-9140-1.json; WT2=$T_DIR/woo-9140-2.json
+jq -c '.id=9140 | .number="9140" | .meta_data=[{"id":1,"key":"_wc_shipment_tracking_items","value":[{"tracking_provider":"correos-express","custom_tracking_provider":"","custom_tracking_link":"","tracking_number":"PK43BG0440123450149001P","date_shipped":"1752537600","tracking_id":"e1"}]}]' "$FIX/woocommerce-order-created.json" > "$WT1"
+jq -c '.date_modified_gmt="2025-07-15T11:30:00" | .meta_data[0].value=[{"tracking_provider":"correos-express","custom_tracking_provider":"","custom_tracking_link":"","tracking_number":"PK43BG0440123450149002P","date_shipped":"1752537600","tracking_id":"e2"}]' "$WT1" > "$WT2"
+post "${HOOK[woocommerce]}" "$WT1" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-9140-1" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$WT1")"
+eq "WooCommerce #9140 with one Shipment Tracking number" "$(jqr .result)/$(jqr .shipments.created)" "applied/1"
+post "${HOOK[woocommerce]}" "$WT2" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-9140-2" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$WT2")"
+eq "  the number replaced: the new shipment, the old one cancelled with a note" \
+   "$(jqr .shipments.created)/$(jqr .shipments.updated)/$(jqr '[.notes[]|select(test("PK43BG0440123450149001P cancelled: woocommerce order 9140"))]|length')" "1/1/1"
+api GET /v1/orders/9140
+eq "  the order has one live parcel, the corrected one" \
+   "$(jqr '[.shipments[]|select(.cancelled_at==null)|.tracking_number]|join(",")')" "PK43BG0440123450149002P"
+post "${HOOK[woocommerce]}" "$WT1" -H "X-WC-Webhook-Topic: order.updated" -H "X-WC-Webhook-Delivery-ID: d-9140-1-late" -H "X-WC-Webhook-Signature: $(b64 woocommerce-secret-e2e "$WT1")"
+api GET /v1/orders/9140
+eq "  the older order.updated retried late does not bring the wrong number back" \
+   "$(jqr '[.shipments[]|select(.cancelled_at==null)|.tracking_number]|join(",")')" "PK43BG0440123450149002P"
 
 # ---- EasyPost ----
 api POST /v1/orders '{"order_ref":"EP-1","placed_at":"2025-11-30T10:00:00Z","destination":{"city":"Austin","country":"US"}}'
