@@ -103,17 +103,18 @@ static void random_token(char out[33])
 static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
                              const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
                              int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id,
-                             int64_t pickup_day, int64_t now);
+                             int64_t pickup_day, const char *told, int64_t now);
 
+/* TOLD: the customer already had this news (the suppression reason of their messages), or NULL */
 static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int64_t order_id, int64_t shipment_id,
-                                   struct rs_plan_input *in, int64_t now)
+                                   struct rs_plan_input *in, const char *told, int64_t now)
 {
     struct rs_notify_merchant m;
     const struct rs_notify_config *cfg;
     enum rs_err e = config_lock(s, merchant_id, &m, &cfg);
     if (e || !cfg)
         return e;
-    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, 0, 0, now);
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, in, 0, 0, told, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
 }
@@ -121,7 +122,7 @@ static enum rs_err plan_and_insert(struct rs_store *s, int64_t merchant_id, int6
 static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *cfg,
                              const struct rs_notify_merchant *mm, int64_t merchant_id, int64_t order_id,
                              int64_t shipment_id, struct rs_plan_input *in, int64_t coupon_id,
-                             int64_t pickup_day, int64_t now)
+                             int64_t pickup_day, const char *told, int64_t now)
 {
     const struct rs_notify_merchant m = *mm;
     enum rs_err e;
@@ -184,6 +185,7 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
             len += snprintf(channels + len, sizeof channels - (size_t)len, ",%s", rs_channel_name(it->fallback[k]));
         char token[33];
         random_token(token);
+        bool already = told && !it->suppressed && it->channel != RS_CH_WEBHOOK; /* the merchant's feed still gets it */
         struct rs_outbox_new row = {
             .merchant_id = merchant_id,
             .order_id = order_id,
@@ -194,8 +196,8 @@ static enum rs_err plan_with(struct rs_store *s, const struct rs_notify_config *
             .status = it->status == RS_STATUS_NONE ? "" : rs_status_name(it->status),
             .substatus = it->substatus == RS_SUB_NONE ? "" : rs_substatus_name(it->substatus),
             .locale = locale,
-            .state = it->suppressed ? "suppressed" : "queued",
-            .reason = it->suppressed ? rs_suppress_name(it->suppressed) : NULL,
+            .state = it->suppressed || already ? "suppressed" : "queued",
+            .reason = it->suppressed ? rs_suppress_name(it->suppressed) : already ? told : NULL,
             .deferred = it->deferred,
             .next_attempt_at = (it->not_before > now ? it->not_before : now) - shift,
             .idem_key = it->key,
@@ -284,7 +286,7 @@ enum rs_err rs_app_notify_order_placed(struct rs_store *s, int64_t merchant_id, 
         .order_confirmed = true,
         .now = now,
     };
-    return plan_and_insert(s, merchant_id, order_id, 0, &in, now);
+    return plan_and_insert(s, merchant_id, order_id, 0, &in, NULL, now);
 }
 
 enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_id, int64_t order_id,
@@ -296,6 +298,12 @@ enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_i
     enum rs_trigger t;
     if (!rs_notify_trigger_for(before->status, before->substatus, after->status, after->substatus, &t))
         return RS_OK;
+    /* a shop that corrects a fulfillment's tracking number (re-tracked) cancels the old shipment
+     * and names the same parcel anew: a customer told it shipped is not told again */
+    bool told = false;
+    enum rs_err e;
+    if (t == RS_TRIG_SHIPPED && (e = rs_store_notify_replaced_told(s, shipment_id, rs_trigger_name(t), &told)))
+        return e;
     char subject[32];
     snprintf(subject, sizeof subject, "s%lld", (long long)shipment_id);
     struct rs_plan_input in = {
@@ -308,7 +316,7 @@ enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_i
         .event_at = after->status_at ? after->status_at : now,
         .now = now,
     };
-    return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
+    return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, told ? "already_told" : NULL, now);
 }
 
 /* What the sweep plans about SHIPMENT_ID at NOW (delays, pickup reminders): no status change;
@@ -360,7 +368,7 @@ enum rs_err rs_app_notify_delays(struct rs_store *s, int64_t merchant_id, int64_
     struct rs_plan_input in = sweep_input(subject, shipment_id, now);
     in.delays = rec;
     in.n_delays = nr;
-    return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, now);
+    return plan_and_insert(s, merchant_id, order_id, shipment_id, &in, NULL, now);
 }
 
 enum rs_err rs_app_notify_pickup_reminder(struct rs_store *s, int64_t merchant_id, int64_t order_id,
@@ -375,7 +383,7 @@ enum rs_err rs_app_notify_pickup_reminder(struct rs_store *s, int64_t merchant_i
         return e;
     char subject[32];
     struct rs_plan_input in = sweep_input(subject, shipment_id, now);
-    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, 0, deadline_day, now);
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, 0, deadline_day, NULL, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
 }
@@ -448,7 +456,7 @@ enum rs_err rs_app_notify_compensate(struct rs_store *s, int64_t merchant_id, in
         .compensation_id = comp,
         .now = now,
     };
-    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, id, 0, now);
+    e = plan_with(s, cfg, &m, merchant_id, order_id, shipment_id, &in, id, 0, NULL, now);
     pthread_mutex_unlock(&cache_mu);
     return e;
 }

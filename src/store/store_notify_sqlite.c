@@ -17,7 +17,17 @@ enum {
     X_WA_INBOUND, X_OUTBOX_INSERT, X_CLAIM, X_LOAD, X_FINISH, X_ATTEMPT, X_RECEIPT, X_BY_UNSUB,
     X_RESEND, X_ORDER_ROWS, X_ATTEMPTS_OF, X_COUNTS, X_NEXT_DUE, X_ORDER_ID, X_CONTACTS, X_PUSHN,
     X_RECEIPT_FIND, X_RECEIPT_NEXT, X_ORDER_ZONE, X_OPTIN_PHONE, X_SUPPRESS_PHONE, X_UNSUPPRESS,
+    X_REPLACED_TOLD, X__END
 };
+_Static_assert(X__END <= RS_STORE_SLOTS_NOTIFY + 32, "notify statements exceed their slot range");
+
+/* a cancelled shipment of the same shop fulfillment (re-tracked: the same parcel under a
+ * corrected number) whose customer message of TRIGGER went out or is going out */
+static const char *const SQL_REPLACED_TOLD =
+    "SELECT 1 FROM shipments s JOIN shipments o ON o.merchant_id=s.merchant_id AND o.fulfillment_id=s.fulfillment_id "
+    "AND o.id<>s.id AND o.cancelled_at<>0 JOIN outbox x ON x.shipment_id=o.id AND x.trigger=?2 "
+    "AND x.channel<>'webhook' AND x.state IN ('sending','sent','delivered') "
+    "WHERE s.id=?1 AND s.fulfillment_id IS NOT NULL LIMIT 1";
 
 static const char *const SQL_MERCHANT =
     "SELECT m.name,m.timezone,m.locale,n.config FROM merchants m "
@@ -261,6 +271,20 @@ enum rs_err rs_store_notify_history(struct rs_store *s, int64_t customer_id, int
     sqlite3_bind_int64(q, 1, customer_id);
     sqlite3_bind_int64(q, 2, since);
     return rs_store_sqlite_ids(s, q, out, max, n);
+}
+
+enum rs_err rs_store_notify_replaced_told(struct rs_store *s, int64_t shipment_id, const char *trigger, bool *told)
+{
+    *told = false;
+    STMT(X_REPLACED_TOLD, SQL_REPLACED_TOLD);
+    sqlite3_bind_int64(q, 1, shipment_id);
+    sqlite3_bind_text(q, 2, trigger, -1, SQLITE_STATIC);
+    enum rs_err e = rs_store_sqlite_row(s, q);
+    if (e == RS_OK) {
+        *told = true;
+        sqlite3_reset(q);
+    }
+    return e == RS_ENOTFOUND ? RS_OK : e;
 }
 
 enum rs_err rs_store_notify_optout(struct rs_store *s, int64_t customer_id, const char *channel, const char *source,

@@ -10,6 +10,7 @@
 source "$(dirname "$0")/../lib/lib.sh"
 FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 SHARED=$(cd "$(dirname "$0")/../.." && pwd)/../shared/fixtures
+source "$(dirname "$0")/../lib/recorder.sh"
 
 DB=$T_DIR/hooks.db
 start_server "$DB"
@@ -782,6 +783,38 @@ if [ -d "$SHARED" ]; then
 else
   ok "skipped: ../shared/fixtures not present"
 fi
+
+# ---- a corrected tracking number is the same parcel: no second "shipped" ----
+# Tienda Norte sends SMS through Twilio (the local recorder stands in for it)
+start_recorder || not_ok "recorder starts"
+KEY_N=$(new_merchant "Tienda Norte")
+KEY=$KEY_N api PUT /v1/notifications/settings '{"merchant_name":"Tienda Norte","timezone":"Europe/Madrid",
+  "sms":{"provider":"twilio","base_url":"'"$REC"'","account_sid":"AC3f9d1c2b7a8e4f6a0b5c9d8e7f6a5b4c",
+         "auth_token":"2f8a6c1e9b3d4f5a7c0e1b2d3f4a5c6e","from":"+34911234567"},
+  "triggers":{"*":[],"shipped":["sms"]},"timeout_s":2}'
+eq "Tienda Norte: the shipped SMS is on" "$STATUS" 200
+KEY=$KEY_N api PUT /v1/integrations/shopify '{"secret":"shopify-norte-e2e"}'
+HOOK_N=$(jqr .webhook_url)
+NORTE() { post "$HOOK_N" "$1" -H "X-Shopify-Topic: $2" -H "X-Shopify-Event-Id: $3" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-norte-e2e "$1")"; }
+O=$T_DIR/norte-5001.json; F1=$T_DIR/norte-5001-f1.json; F2=$T_DIR/norte-5001-f2.json
+jq -c '.id=5830012355001 | .name="#5001" | .phone="+34622333444"' "$FIX/shopify-orders-create-es.json" > "$O"
+jq -c '.id=4409876555001 | .order_id=5830012355001 | .name="#5001.1" | .tracking_company="SEUR" | .shipment_status="in_transit" | .updated_at="2025-12-02T11:00:00+01:00" | .tracking_number="08123456785001" | .tracking_numbers=["08123456785001"]' \
+  "$FIX/shopify-fulfillment-create.json" > "$F1"
+jq -c '.updated_at="2025-12-02T15:30:00+01:00" | .tracking_number="08123456785002" | .tracking_numbers=["08123456785002"]' "$F1" > "$F2"
+NORTE "$O" orders/create ev-n-1
+NORTE "$F1" fulfillments/create ev-n-2
+eq "#5001 shipped with SEUR 08123456785001" "$(jqr .result)/$(jqr .shipments.created)/$(jqr .events.accepted)" "applied/1/1"
+for _ in $(seq 1 100); do [ "$(rec_count '.path|endswith("/Messages.json")')" -ge 1 ] && break; sleep 0.1; done
+eq "  the customer got the shipped SMS" "$(rec_count '.path|endswith("/Messages.json")')" 1
+NORTE "$F2" fulfillments/update ev-n-3
+eq "the shop corrects the number (fulfillments/update, same fulfillment): new shipment, old one cancelled" \
+   "$(jqr .shipments.created)/$(jqr .shipments.updated)/$(jqr .events.accepted)" "1/1/1"
+sleep 1.5 # the dispatcher would have sent a second SMS by now
+eq "  no second shipped SMS for the same parcel" "$(rec_count '.path|endswith("/Messages.json")')" 1
+KEY=$KEY_N api GET /v1/orders/%235001/notifications
+eq "  the message log says why: already_told" \
+   "$(jqr '[.notifications[]|select(.trigger=="shipped")|"\(.state):\(.reason)"]|join(",")')" "sent:null,suppressed:already_told"
+KEY=$KEY_A
 
 metrics=$(curl -s "$BASE/metrics")
 check "no request ever answered 5xx" bash -c "! printf '%s' '$metrics' | grep -q 'code=\"5'"
