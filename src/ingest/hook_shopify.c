@@ -7,7 +7,9 @@
  * shipment_status is set, one event per tracking number at the fulfillment's updated_at. That
  * event is a summary (rs_event_in.summary): Shopify sends the same shipment_status again with
  * every unrelated fulfillment update, and it is kept only when it changes the status.
- * With no topic the payload's shape decides (order_id + tracking fields = fulfillment).
+ * With no topic the payload's shape decides (order_id + tracking fields = fulfillment); with one,
+ * a body of the other kind (an order topic with order_id, a fulfillment topic with order_number
+ * and no order_id) is refused rather than read as what it is not.
  *
  * order_ref is the order's `name` ("#1042", what the customer sees; falls back to
  * order_number, then id). A fulfillment names its order only by numeric order_id and by its
@@ -298,13 +300,28 @@ static enum rs_err parse(const char *body, size_t len, const char *topic, struct
                               "Shopify webhook: no topic given and the body is neither an order "
                               "nor a fulfillment");
     }
+    /* The topic header decides, but a body of the other kind (a forwarder or a hand-made test
+     * with the wrong X-Shopify-Topic) must not become a bogus order "#1042.1" whose customer is
+     * told it was placed: an Order never has order_id, a Fulfillment always has it. */
+    bool names_order = json_object_get(root, "order_id") != NULL;
+    bool is_order = !names_order && json_object_get(root, "order_number") != NULL;
     if (in_list(topic, order_topics)) {
+        if (names_order)
+            return rs_hk_fail(err, errcap,
+                              "Shopify %.40s: the body is not an order (it has order_id, as a fulfillment "
+                              "has): check the topic of this webhook (X-Shopify-Topic)",
+                              topic);
         in->topic = rs_hk_strndup(in, topic, strlen(topic));
         if (!in->topic)
             return RS_ENOMEM;
         return order(in, root, err, errcap);
     }
     if (strcmp(topic, "fulfillments/create") == 0 || strcmp(topic, "fulfillments/update") == 0) {
+        if (is_order)
+            return rs_hk_fail(err, errcap,
+                              "Shopify %.40s: the body is an order (order_number, no order_id), not a "
+                              "fulfillment: check the topic of this webhook (X-Shopify-Topic)",
+                              topic);
         in->topic = rs_hk_strndup(in, topic, strlen(topic));
         if (!in->topic)
             return RS_ENOMEM;

@@ -129,6 +129,12 @@ F=$T_DIR/shopify-delete.json; printf '{"id":5830012345678}' > "$F"
 post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: orders/delete" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
 eq "Shopify unknown topic: recorded rejection" "$STATUS/$(jqr .result)/$(jqr .error.code)" "200/rejected/invalid_payload"
 check "  the reason names the topic" bash -c "printf '%s' '$(jqr .error.message)' | grep -q 'orders/delete'"
+F=$FIX/shopify-fulfillment-create.json
+post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: orders/updated" -H "X-Shopify-Event-Id: ev-wrong-topic" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
+eq "a fulfillment under the topic orders/updated: recorded rejection naming the topic" \
+   "$STATUS/$(jqr .result)/$(jqr '.error.message|test("not an order.*X-Shopify-Topic")')" "200/rejected/true"
+api GET /v1/orders/%232087.1
+eq "  no order \"#2087.1\" made of the fulfillment" "$STATUS" 404
 # a fulfillment without tracking_company: the carrier comes from the number's format
 F=$T_DIR/shopify-nocarrier.json
 jq -c '.id=4409876543299 | .name="#2087.2" | del(.tracking_company) | .tracking_number="1Z999AA10123456784" | .tracking_numbers=["1Z999AA10123456784","ZZ12345"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"

@@ -831,6 +831,16 @@ static void test_bad_input(void **state)
         {rs_hook_shopify_parse, "fulfillments/update",
          "{\"id\":5,\"order_id\":6,\"tracking_numbers\":[\"A1\"],\"shipment_status\":\"delivered\"}",
          "shipment_status without updated_at"},
+        /* a body of the other kind under the topic header (a forwarder, a hand-made test): a
+         * fulfillment must not become an order "#1042.1" */
+        {rs_hook_shopify_parse, "orders/updated",
+         "{\"id\":5,\"order_id\":6,\"name\":\"#1042.1\",\"created_at\":\"2025-11-24T10:05:32Z\","
+         "\"line_items\":[{\"id\":1,\"quantity\":1}],\"tracking_numbers\":[\"A1\"]}",
+         "the body is not an order (it has order_id"},
+        {rs_hook_shopify_parse, "fulfillments/create",
+         "{\"id\":6,\"name\":\"#1042\",\"order_number\":1042,\"created_at\":\"2025-11-24T10:05:32Z\","
+         "\"line_items\":[{\"id\":1,\"quantity\":1}],\"fulfillments\":[]}",
+         "the body is an order (order_number, no order_id), not a fulfillment"},
         {rs_hook_woocommerce_parse, "order.deleted", "{\"id\":1}", "unsupported topic"},
         {rs_hook_woocommerce_parse, NULL, "webhook_id=12", "activation ping"},
         {rs_hook_woocommerce_parse, NULL, "{\"id\":1,\"date_created\":\"2025-01-01T10:00:00\"}",
