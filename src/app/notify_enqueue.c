@@ -299,7 +299,8 @@ enum rs_err rs_app_notify_shipment_change(struct rs_store *s, int64_t merchant_i
     if (!rs_notify_trigger_for(before->status, before->substatus, after->status, after->substatus, &t))
         return RS_OK;
     /* a shop that corrects a fulfillment's tracking number (re-tracked) cancels the old shipment
-     * and names the same parcel anew: a customer told it shipped is not told again */
+     * and names the same parcel anew, and a Shopify fulfillment of several boxes is one shipping:
+     * a customer told it shipped is not told again */
     bool told = false;
     enum rs_err e;
     if (t == RS_TRIG_SHIPPED && (e = rs_store_notify_replaced_told(s, shipment_id, rs_trigger_name(t), &told)))

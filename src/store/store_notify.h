@@ -50,9 +50,10 @@ enum rs_err rs_store_order_zone(struct rs_store *s, int64_t order_id, int64_t at
 /* Creation times of the customer's non-suppressed customer messages since SINCE (for caps). */
 enum rs_err rs_store_notify_history(struct rs_store *s, int64_t customer_id, int64_t since, int64_t *out,
                                     int max, int *n) RS_MUST_CHECK;
-/* *TOLD: a cancelled shipment of SHIPMENT_ID's shop fulfillment (the same parcel before the shop
- * corrected its tracking number) has a customer message of TRIGGER ("shipped") that went out
- * (sending, sent, delivered). */
+/* *TOLD: another shipment of SHIPMENT_ID's shop fulfillment has a customer message of TRIGGER
+ * ("shipped") that went out or is going out (queued, sending, sent, delivered): a cancelled one
+ * (the same parcel before the shop corrected its tracking number), or a live one of the same
+ * Shopify fulfillment (several boxes shipped together). */
 enum rs_err rs_store_notify_replaced_told(struct rs_store *s, int64_t shipment_id, const char *trigger,
                                           bool *told) RS_MUST_CHECK;
 enum rs_err rs_store_notify_optout(struct rs_store *s, int64_t customer_id, const char *channel,

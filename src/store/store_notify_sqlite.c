@@ -21,12 +21,16 @@ enum {
 };
 _Static_assert(X__END <= RS_STORE_SLOTS_NOTIFY + 32, "notify statements exceed their slot range");
 
-/* a cancelled shipment of the same shop fulfillment (re-tracked: the same parcel under a
- * corrected number) whose customer message of TRIGGER went out or is going out */
+/* another shipment of the same shop fulfillment whose customer message of TRIGGER went out or
+ * is going out: a cancelled one (re-tracked: the same parcel under a corrected number; its queued
+ * messages were suppressed when it was cancelled), or a live one of a Shopify fulfillment (one
+ * shipping of several boxes; a WooCommerce order's tracking items, "wc-order-…", may be shipped
+ * days apart) */
 static const char *const SQL_REPLACED_TOLD =
     "SELECT 1 FROM shipments s JOIN shipments o ON o.merchant_id=s.merchant_id AND o.fulfillment_id=s.fulfillment_id "
-    "AND o.id<>s.id AND o.cancelled_at<>0 JOIN outbox x ON x.shipment_id=o.id AND x.trigger=?2 "
-    "AND x.channel<>'webhook' AND x.state IN ('sending','sent','delivered') "
+    "AND o.id<>s.id AND (o.cancelled_at<>0 OR s.fulfillment_id NOT LIKE 'wc-order-%') "
+    "JOIN outbox x ON x.shipment_id=o.id AND x.trigger=?2 "
+    "AND x.channel<>'webhook' AND x.state IN ('queued','sending','sent','delivered') "
     "WHERE s.id=?1 AND s.fulfillment_id IS NOT NULL LIMIT 1";
 
 static const char *const SQL_MERCHANT =
