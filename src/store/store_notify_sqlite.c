@@ -29,7 +29,7 @@ _Static_assert(X__END <= RS_STORE_SLOTS_NOTIFY + 32, "notify statements exceed t
 static const char *const SQL_REPLACED_TOLD =
     "SELECT 1 FROM shipments s JOIN shipments o ON o.merchant_id=s.merchant_id AND o.fulfillment_id=s.fulfillment_id "
     "AND o.id<>s.id AND (o.cancelled_at<>0 OR s.fulfillment_id NOT LIKE 'wc-order-%') "
-    "JOIN outbox x ON x.shipment_id=o.id AND x.trigger=?2 "
+    "JOIN outbox x ON x.order_id=s.order_id AND x.shipment_id=o.id AND x.trigger=?2 "
     "AND x.channel<>'webhook' AND x.state IN ('queued','sending','sent','delivered') "
     "WHERE s.id=?1 AND s.fulfillment_id IS NOT NULL LIMIT 1";
 
