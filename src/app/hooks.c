@@ -786,7 +786,7 @@ enum rs_err rs_app_hook_job(struct rs_store *s, void *ctx)
                 char note[200];
                 snprintf(note, sizeof note, "%s %.80s has no order, shipment or event for Rastro: nothing to apply",
                          d->source, d->topic ? d->topic : "delivery");
-                json_array_append_new(j.notes, json_string(note));
+                json_array_append_new(j.notes, json_string(d->in->note ? d->in->note : note));
             }
             bool changed = oc.created + oc.updated + sc.created + sc.updated + ev[0] > 0;
             d->result = changed ? "applied" : j.n_rejected_total ? "rejected" : "duplicate";

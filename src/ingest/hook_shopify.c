@@ -73,7 +73,8 @@ static enum rs_err address(const json_t *a, const char *path, struct rs_location
 }
 
 /* One fulfillment F. ORDER_REF is known when F is embedded in an order. STRICT (a
- * fulfillments/create or /update topic): a fulfillment without any tracking number is an error. */
+ * fulfillments/create or /update topic): a fulfillment without any tracking number says so in
+ * in->note (nothing to apply, not an error). */
 static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const char *path,
                                const char *order_ref, bool strict, char *err, size_t errcap)
 {
@@ -116,12 +117,15 @@ static enum rs_err fulfillment(struct rs_inbound *in, const json_t *f, const cha
     if (one && n < 64)
         raw[n++] = one;
     if (n == 0) {
+        /* a local delivery, a pickup in store, or tracking not added yet: legitimate, and
+         * nothing to track (a fulfillments/update that adds a number creates the shipment) */
         if (strict)
-            return rs_hk_fail(err, errcap,
-                              "%s: missing tracking number (tracking_number and "
-                              "tracking_numbers are empty)",
-                              path);
-        return RS_OK;
+            in->note = rs_hk_printf(in,
+                                    "Shopify fulfillment %.40s%s%.40s%s names no tracking number (a local "
+                                    "delivery, a pickup, or tracking not added yet): nothing to track; the "
+                                    "fulfillments/update that adds one creates the shipment",
+                                    fid ? fid : "", name ? " (" : "", name ? name : "", name ? ")" : "");
+        return strict && !in->note ? RS_ENOMEM : RS_OK;
     }
     const char *carrier = rs_hk_carrier(in, company);
     int64_t at = 0, state_at = 0;

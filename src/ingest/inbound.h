@@ -40,6 +40,9 @@ struct rs_inbound {
     const char *tracker_id;  /* the aggregator's own id for the tracked parcel (EasyPost trk_…,
                                 AfterShip tracking id, Shopify fulfillment id) or NULL */
     bool test;               /* the provider marked the delivery as test/sandbox data */
+    const char *note;        /* why a delivery that parsed carries nothing to apply (a Shopify
+                                fulfillment without a tracking number), for the inbound log; or
+                                NULL */
 
     struct rs_order_in *orders;
     int n_orders;

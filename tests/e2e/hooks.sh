@@ -135,6 +135,13 @@ eq "a fulfillment under the topic orders/updated: recorded rejection naming the 
    "$STATUS/$(jqr .result)/$(jqr '.error.message|test("not an order.*X-Shopify-Topic")')" "200/rejected/true"
 api GET /v1/orders/%232087.1
 eq "  no order \"#2087.1\" made of the fulfillment" "$STATUS" 404
+# fulfilled without a tracking number (local delivery, pickup in store): nothing to track, and
+# not a rejection in the merchant's log
+F=$T_DIR/shopify-local.json
+jq -c '.id=4409876543277 | .name="#2087.7" | .tracking_company=null | .tracking_number=null | .tracking_numbers=[] | .tracking_url=null | .shipment_status=null' "$FIX/shopify-fulfillment-create.json" > "$F"
+post "${HOOK[shopify]}" "$F" -H "X-Shopify-Topic: fulfillments/create" -H "X-Shopify-Event-Id: ev-local" -H "X-Shopify-Hmac-Sha256: $(b64 shopify-secret-e2e "$F")"
+eq "a fulfillment without a tracking number (local delivery): 200, nothing applied, not rejected" \
+   "$STATUS/$(jqr .result)/$(jqr '.notes[0]|test("4409876543277 \\(#2087.7\\) names no tracking number")')" "200/duplicate/true"
 # a fulfillment without tracking_company: the carrier comes from the number's format
 F=$T_DIR/shopify-nocarrier.json
 jq -c '.id=4409876543299 | .name="#2087.2" | del(.tracking_company) | .tracking_number="1Z999AA10123456784" | .tracking_numbers=["1Z999AA10123456784","ZZ12345"] | .shipment_status="in_transit"' "$FIX/shopify-fulfillment-create.json" > "$F"
