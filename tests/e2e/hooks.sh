@@ -828,9 +828,8 @@ KEY=$KEY_N api GET /v1/orders/%235001/notifications
 eq "  the message log says why: already_told" \
    "$(jqr '[.notifications[]|select(.trigger=="shipped")|"\(.state):\(.reason)"]|join(",")')" "sent:null,suppressed:already_told"
 # one Shopify fulfillment of two boxes (two tracking numbers) is one shipping: one message
-F3=$T_DIR/norte-5002-f.json
+F3=$FIX/shopify-fulfillment-two-boxes.json
 jq -c '.id=5830012355002 | .name="#5002"' "$O" > "$T_DIR/norte-5002.json"
-jq -c '.id=4409876555002 | .order_id=5830012355002 | .name="#5002.1" | .tracking_number="08123456785003" | .tracking_numbers=["08123456785003","08123456785004"]' "$F1" > "$F3"
 NORTE "$T_DIR/norte-5002.json" orders/create ev-n-4
 NORTE "$F3" fulfillments/create ev-n-5
 eq "#5002: one fulfillment, two boxes in transit" "$(jqr .shipments.created)/$(jqr .events.accepted)" "2/2"
