@@ -538,8 +538,7 @@ void rs_console_home(struct rs_req *r)
      * (a conversation id, an incident id in the incident queues); one row more tells whether
      * there is a next page */
     long long limit = 100, before = 0;
-    const char *ls = rs_req_query(r, "limit"), *bs = rs_req_query(r, "before");
-    if ((ls && !rs_parse_int(ls, 1, 200, &limit)) || (bs && !rs_parse_int(bs, 1, INT64_MAX, &before))) {
+    if (rs_req_page_args(r, 200, &limit, &before)) {
         /* a hand-edited or broken page link: the agent's language and the queues, not JSON */
         rs_console_message(r, &c, 400, CX(&c, "Esa página no existe", "No such page"),
                            CX(&c, "La dirección pide una página de la cola que no existe (limit va de 1 a 200; "

@@ -112,6 +112,9 @@ bool rs_parse_int(const char *s, long long lo, long long hi, long long *out);
  * not NULL, ?before= (an id >= 1, the previous page's next_before; BEFORE_WHAT says what it is
  * in the error). False when one is bad: the 400 invalid_parameter answer is already set. */
 bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *before, const char *before_what);
+/* The same reading without answering (for pages that answer in HTML): NULL when both are fine,
+ * else the name of the bad one ("limit" or "before"). */
+const char *rs_req_page_args(struct rs_req *r, long long max, long long *limit, long long *before);
 /* A list's filters: when the query has an argument whose name is not in KNOWN (NULL-ended), a
  * 400 invalid_parameter naming it and the known ones is set and false returned ("?status=open"
  * for "?state=open" would list everything, as if no filter were asked). An argument whose name

@@ -101,18 +101,24 @@ bool rs_parse_int(const char *s, long long lo, long long hi, long long *out)
     return true;
 }
 
-bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *before, const char *before_what)
+const char *rs_req_page_args(struct rs_req *r, long long max, long long *limit, long long *before)
 {
     const char *ls = rs_req_query(r, "limit"), *bs = before ? rs_req_query(r, "before") : NULL;
-    if (ls && !rs_parse_int(ls, 1, max, limit)) {
+    if (ls && !rs_parse_int(ls, 1, max, limit))
+        return "limit";
+    if (bs && !rs_parse_int(bs, 1, INT64_MAX, before))
+        return "before";
+    return NULL;
+}
+
+bool rs_req_page(struct rs_req *r, long long max, long long *limit, long long *before, const char *before_what)
+{
+    const char *bad = rs_req_page_args(r, max, limit, before);
+    if (bad && strcmp(bad, "limit") == 0)
         rs_reply_error(r, 400, "invalid_parameter", "limit must be a whole number from 1 to %lld", max);
-        return false;
-    }
-    if (bs && !rs_parse_int(bs, 1, INT64_MAX, before)) {
+    else if (bad)
         rs_reply_error(r, 400, "invalid_parameter", "before must be %s", before_what);
-        return false;
-    }
-    return true;
+    return !bad;
 }
 
 struct query_known {
